@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* File helpers. Every state write goes through cubo_write_file_atomic. */
+#ifndef CUBO_SHARED_FS_H
+#define CUBO_SHARED_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "shared/error.h"
+
+/*
+ * Write data to path atomically: a temp file in the same directory, fsync,
+ * rename over path, fsync the directory. Readers see the old or the new
+ * content, never a torn one; a crash leaves at worst a ".tmp-*" file.
+ */
+struct cubo_error *cubo_write_file_atomic(const char *path, const void *data, size_t len,
+					  mode_t mode);
+/* Same, relative to a directory fd. */
+struct cubo_error *cubo_write_file_atomic_at(int dirfd, const char *name, const void *data,
+					     size_t len, mode_t mode);
+/* Read a whole file; *out is NUL-terminated (len excludes the NUL). */
+struct cubo_error *cubo_read_file(const char *path, char **out, size_t *len);
+struct cubo_error *cubo_read_file_at(int dirfd, const char *name, char **out, size_t *len);
+/* Open path O_WRONLY|O_TRUNC (no create) and write data: for /proc and /sys knobs. */
+struct cubo_error *cubo_write_existing(const char *path, const char *data, size_t len);
+/* mkdir -p; existing directories are fine, an existing non-directory is an error. */
+struct cubo_error *cubo_mkdir_p(const char *path, mode_t mode);
+/*
+ * Remove a tree without crossing mount points or following symlinks
+ * (a state directory, a rootfs copy). A missing path is not an error.
+ */
+struct cubo_error *cubo_rm_rf(const char *path);
+/* Absolute, normalized path of an existing file (realpath with an error). */
+struct cubo_error *cubo_realpath(const char *path, char **out);
+/* Join two path parts with one '/' between them; never fails (aborts on OOM). */
+char *cubo_path_join(const char *a, const char *b);
+bool cubo_path_exists(const char *path);
+
+#endif
