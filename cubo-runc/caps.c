@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/caps.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int caps_last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	int last = CAP_LAST_CAP;
+
+	if (f) {
+		if (fscanf(f, "%d", &last) != 1)
+			last = CAP_LAST_CAP;
+		fclose(f);
+	}
+	return last;
+}
+
+static struct cubo_error *names_to_mask(const struct oci_strlist *names, const char *set,
+					int last_cap, const struct cubo_log *log, uint64_t *mask)
+{
+	*mask = 0;
+	for (size_t i = 0; i < names->n; i++) {
+		char lower[64];
+		cap_value_t cap;
+		size_t j;
+
+		for (j = 0; names->v[i][j] && j < sizeof(lower) - 1; j++)
+			lower[j] = (char)tolower((unsigned char)names->v[i][j]);
+		lower[j] = '\0';
+		if (cap_from_name(lower, &cap) < 0 || strncmp(lower, "cap_", 4) != 0) {
+			cubo_warn(log,
+				  "process.capabilities.%s[%zu]: unknown capability \"%s\" "
+				  "ignored",
+				  set, i, names->v[i]);
+			continue;
+		}
+		if (cap > last_cap) {
+			cubo_warn(log,
+				  "process.capabilities.%s[%zu]: %s is not supported by this "
+				  "kernel, ignored",
+				  set, i, names->v[i]);
+			continue;
+		}
+		*mask |= 1ULL << cap;
+	}
+	return NULL;
+}
+
+struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const struct cubo_log *log,
+				  struct caps_plan *out)
+{
+	int last = caps_last_cap();
+
+	memset(out, 0, sizeof(*out));
+	if (!caps)
+		return NULL;
+	CUBO_TRY(names_to_mask(&caps->bounding, "bounding", last, log, &out->bounding));
+	CUBO_TRY(names_to_mask(&caps->effective, "effective", last, log, &out->effective));
+	CUBO_TRY(names_to_mask(&caps->inheritable, "inheritable", last, log, &out->inheritable));
+	CUBO_TRY(names_to_mask(&caps->permitted, "permitted", last, log, &out->permitted));
+	CUBO_TRY(names_to_mask(&caps->ambient, "ambient", last, log, &out->ambient));
+	return NULL;
+}
+
+struct cubo_error *caps_apply_bounding(const struct caps_plan *plan)
+{
+	int last = caps_last_cap();
+
+	for (int cap = 0; cap <= last; cap++) {
+		if (plan->bounding & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return cubo_error_errno("drop capability %d from the bounding set", cap);
+	}
+	return NULL;
+}
+
+struct cubo_error *caps_apply_sets(const struct caps_plan *plan)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	int last = caps_last_cap();
+
+	/* capset directly: two 32-bit words per set, no allocation. */
+	data[0].effective = (uint32_t)plan->effective;
+	data[1].effective = (uint32_t)(plan->effective >> 32);
+	data[0].permitted = (uint32_t)plan->permitted;
+	data[1].permitted = (uint32_t)(plan->permitted >> 32);
+	data[0].inheritable = (uint32_t)plan->inheritable;
+	data[1].inheritable = (uint32_t)(plan->inheritable >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return cubo_error_errno("set capabilities");
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return cubo_error_errno("clear ambient capabilities");
+	for (int cap = 0; cap <= last; cap++) {
+		if (!(plan->ambient & (1ULL << cap)))
+			continue;
+		/* Ambient needs the cap in permitted and inheritable; the kernel says EPERM. */
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return cubo_error_errno("raise ambient capability %d", cap);
+	}
+	return NULL;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shared/fs.h"
+
+const char *container_status_name(enum container_status s)
+{
+	switch (s) {
+	case STATUS_CREATING:
+		return "creating";
+	case STATUS_CREATED:
+		return "created";
+	case STATUS_RUNNING:
+		return "running";
+	case STATUS_PAUSED:
+		return "paused";
+	case STATUS_STOPPED:
+		return "stopped";
+	}
+	return "unknown";
+}
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return 0;
+	p += 2;
+	if (*p == 'Z' || *p == 'X')
+		return 0;
+	for (field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p || sscanf(p, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+struct cubo_error *container_load(const char *root, const char *id, bool lock,
+				  struct container **out)
+{
+	struct container *c = calloc(1, sizeof(*c));
+	struct cubo_error *err = NULL;
+	char *json = NULL;
+	size_t len;
+	int dirfd;
+
+	if (!c)
+		return cubo_error_new("out of memory");
+	c->lockfd = -1;
+	c->id = strdup(id);
+	c->dir = cubo_path_join(root, id);
+	if (!c->id) {
+		container_free(c);
+		return cubo_error_new("out of memory");
+	}
+	dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		err = errno == ENOENT ? cubo_error_new("container \"%s\" does not exist", id)
+				      : cubo_error_errno("open %s", c->dir);
+		container_free(c);
+		return err;
+	}
+	if (lock) {
+		int r;
+		do
+			r = flock(dirfd, LOCK_EX);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			err = cubo_error_errno("lock %s", c->dir);
+			close(dirfd);
+			container_free(c);
+			return err;
+		}
+		c->lockfd = dirfd;
+	}
+	err = cubo_read_file_at(dirfd, "state.json", &json, &len);
+	if (!lock)
+		close(dirfd);
+	if (err) {
+		if (err->errnum == ENOENT) {
+			/* created by a `create` still running, or one that crashed */
+			cubo_error_free(err);
+			*out = c;
+			return NULL;
+		}
+		container_free(c);
+		return err;
+	}
+	err = oci_state_parse(json, len, "state.json", &c->state);
+	free(json);
+	if (err) {
+		container_free(c);
+		return cubo_error_wrap(err, "container \"%s\"", id);
+	}
+	*out = c;
+	return NULL;
+}
+
+void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	if (c->lockfd >= 0)
+		close(c->lockfd);
+	oci_state_free(c->state);
+	free(c->id);
+	free(c->dir);
+	free(c);
+}
+
+static bool init_alive(const struct container *c)
+{
+	if (!c->state || c->state->pid <= 0)
+		return false;
+	uint64_t start = proc_start_time(c->state->pid);
+	return start && start == c->state->pid_start_time;
+}
+
+enum container_status container_status(const struct container *c)
+{
+	char fifo[PATH_MAX];
+
+	if (!c->state)
+		return STATUS_CREATING;
+	if (!init_alive(c))
+		return STATUS_STOPPED;
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", c->dir);
+	if (access(fifo, F_OK) == 0)
+		return STATUS_CREATED;
+	return STATUS_RUNNING;
+}
+
+int container_pidfd(const struct container *c)
+{
+	int fd;
+
+	if (!c->state || c->state->pid <= 0)
+		return -1;
+	fd = (int)syscall(SYS_pidfd_open, c->state->pid, 0);
+	if (fd < 0)
+		return -1;
+	/* the pidfd pins the process: if it is still ours now, it stays ours */
+	if (!init_alive(c)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct cubo_error *container_destroy(struct container *c)
+{
+	CUBO_TRY_CTX(cubo_rm_rf(c->dir), "delete container \"%s\"", c->id);
+	return NULL;
+}
+
+struct cubo_error *container_wait_gone(const struct container *c, int timeout_ms)
+{
+	int fd = container_pidfd(c);
+	struct pollfd pfd;
+	int r;
+
+	if (fd < 0)
+		return NULL;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	do
+		r = poll(&pfd, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	if (r < 0)
+		return cubo_error_errno("wait for container \"%s\"", c->id);
+	if (r == 0)
+		return cubo_error_new("container \"%s\" did not exit in time", c->id);
+	/* a pidfd is readable once the process exited, but it may still be a zombie */
+	for (int i = 0; i < 1000 && init_alive(c); i++)
+		usleep(1000);
+	return NULL;
+}
+
+struct cubo_error *container_start(struct container *c)
+{
+	enum container_status st = container_status(c);
+	struct pollfd pfd[2];
+	char byte;
+	int fifo, pidfd, r;
+	ssize_t n;
+
+	if (st != STATUS_CREATED)
+		return cubo_error_new("cannot start a container that is %s",
+				      container_status_name(st));
+	/*
+	 * O_NONBLOCK: open at once even if the init died meanwhile; the init,
+	 * blocked opening the other end, is released by this open.
+	 */
+	fifo = openat(c->lockfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0)
+		return cubo_error_errno("open %s/exec.fifo", c->dir);
+	pidfd = container_pidfd(c);
+	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+	for (;;) {
+		r = poll(pfd, pidfd >= 0 ? 2 : 1, 10000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (r <= 0 || !(pfd[0].revents & POLLIN)) {
+		struct cubo_error *err =
+			r < 0 ? cubo_error_errno("wait for the container to start")
+			      : cubo_error_new("container \"%s\" exited before it could start",
+					       c->id);
+		close(fifo);
+		if (pidfd >= 0)
+			close(pidfd);
+		return err;
+	}
+	n = read(fifo, &byte, 1);
+	close(fifo);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (n != 1)
+		return cubo_error_new("container \"%s\" exited before it could start", c->id);
+	if (unlinkat(c->lockfd, "exec.fifo", 0) < 0 && errno != ENOENT)
+		return cubo_error_errno("remove %s/exec.fifo", c->dir);
+	return NULL;
+}
+
+/* Every process whose pid namespace is the init's (the init's own pid ns only). */
+static struct cubo_error *kill_pid_namespace(const struct container *c, int sig)
+{
+	char path[64];
+	struct stat init_ns, ns;
+	struct dirent *de;
+	DIR *proc;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c->state->pid);
+	if (stat(path, &init_ns) < 0)
+		return cubo_error_errno("kill --all: %s", path);
+	proc = opendir("/proc");
+	if (!proc)
+		return cubo_error_errno("kill --all: open /proc");
+	while ((de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
+		if (stat(path, &ns) == 0 && ns.st_ino == init_ns.st_ino &&
+		    ns.st_dev == init_ns.st_dev)
+			kill((pid_t)pid, sig);
+	}
+	closedir(proc);
+	return NULL;
+}
+
+struct cubo_error *container_kill(struct container *c, int sig, bool all)
+{
+	enum container_status st = container_status(c);
+	int pidfd;
+
+	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
+		return cubo_error_new("container \"%s\" is not running", c->id);
+	if (all && c->state->own_pid_ns && sig != SIGKILL) {
+		CUBO_TRY(kill_pid_namespace(c, sig));
+		return NULL;
+	}
+	pidfd = container_pidfd(c);
+	if (pidfd < 0)
+		return cubo_error_new("container \"%s\" is not running", c->id);
+	/* pidfd_send_signal: the signal cannot hit a process that reused the pid */
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
+		struct cubo_error *err = cubo_error_errno("kill container \"%s\"", c->id);
+		close(pidfd);
+		return err;
+	}
+	close(pidfd);
+	return NULL;
+}

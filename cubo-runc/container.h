@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container on disk: <root>/<id>/ holds state.json (OCI state plus the
+ * runtime's private fields) and, between create and start, exec.fifo.
+ * Status is derived, never trusted from the file: the init pid (checked
+ * against its start time, so a reused pid is not mistaken for it) and the
+ * FIFO's presence tell created, running or stopped.
+ */
+#ifndef CUBO_RUNC_CONTAINER_H
+#define CUBO_RUNC_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cubo-runc/runc.h"
+#include "shared/error.h"
+#include "spec/state.h"
+
+struct container {
+	char *id;
+	char *dir;		 /* <root>/<id> */
+	int lockfd;		 /* the directory, flock'ed; -1 when not locked */
+	struct oci_state *state; /* NULL while "creating" (no state.json yet) */
+};
+
+enum container_status {
+	STATUS_CREATING,
+	STATUS_CREATED,
+	STATUS_RUNNING,
+	STATUS_PAUSED,
+	STATUS_STOPPED,
+};
+
+const char *container_status_name(enum container_status s);
+
+/* Open <root>/<id>; `lock` takes the exclusive lock (start/kill/delete). */
+struct cubo_error *container_load(const char *root, const char *id, bool lock,
+				  struct container **out);
+void container_free(struct container *c);
+enum container_status container_status(const struct container *c);
+/* Remove the state directory (the container must be stopped or forced). */
+struct cubo_error *container_destroy(struct container *c);
+/* The pid's start time from /proc/PID/stat (field 22); 0 when it is gone or a zombie. */
+uint64_t proc_start_time(pid_t pid);
+/* Open a pidfd for the container's init when it is still the same process; -1 if gone. */
+int container_pidfd(const struct container *c);
+
+struct create_opts {
+	const char *id;
+	const char *bundle; /* defaults to "." */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds;
+	bool for_run;	     /* started by sync message, not exec.fifo */
+	bool proxy_terminal; /* run in the foreground: the runtime proxies the pty */
+};
+
+struct created {
+	pid_t pid;
+	int pidfd;
+	int sync_fd;	    /* run: parent end, for SYNC_START */
+	int console_master; /* run in the foreground with a terminal: the pty master */
+};
+
+/* Everything `create` does; on failure nothing is left behind. */
+struct cubo_error *container_create(struct runc_globals *g, const struct create_opts *o,
+				    struct created *out);
+/* `start`: release a created container's init through its FIFO. */
+struct cubo_error *container_start(struct container *c);
+/* Send sig to the init (all = every process in the container). */
+struct cubo_error *container_kill(struct container *c, int sig, bool all);
+/* Wait (with a pidfd) until the init has exited; bounded by timeout_ms (-1: forever). */
+struct cubo_error *container_wait_gone(const struct container *c, int timeout_ms);
+
+#endif

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `create`: validate, make the state directory, clone the init with every
+ * namespace at once, let it set itself up, record the state. The init then
+ * waits on exec.fifo (or, for `run`, on the sync socket) to exec the process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cubo-runc/container.h"
+#include "cubo-runc/init.h"
+#include "cubo-runc/namespaces.h"
+#include "cubo-runc/sync.h"
+#include "cubo-runc/terminal.h"
+#include "cubo-runc/validate.h"
+#include "shared/fs.h"
+#include "shared/timeutil.h"
+
+/* Everything create opened, so one function can undo it on failure. */
+struct create_ctx {
+	struct oci_config *cfg;
+	char *bundle;
+	char *rootfs;
+	char *dir;
+	struct ns_plan ns;
+	bool ns_made;
+	int lockfd;
+	int child_dirfd;
+	int console_socket;
+	int sock[2];
+	pid_t pid;
+	int pidfd;
+};
+
+static bool have_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return false;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o)
+{
+	struct rlimit limits[RLIM_NLIMITS];
+	char *config_path, *rootfs;
+	struct cubo_error *err;
+
+	CUBO_TRY_CTX(cubo_realpath(o->bundle ? o->bundle : ".", &x->bundle), "bundle");
+	config_path = cubo_path_join(x->bundle, "config.json");
+	err = oci_config_load(config_path, &x->cfg);
+	free(config_path);
+	CUBO_TRY(err);
+	if (!x->cfg->root || !x->cfg->root->path)
+		return cubo_error_new("config.json: root.path: required");
+
+	rootfs = x->cfg->root->path[0] == '/' ? strdup(x->cfg->root->path)
+					      : cubo_path_join(x->bundle, x->cfg->root->path);
+	err = cubo_realpath(rootfs, &x->rootfs);
+	if (err) {
+		cubo_error_free(err);
+		x->rootfs = rootfs; /* validate_config names it */
+	} else {
+		free(rootfs);
+	}
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		getrlimit(r, &limits[r]);
+	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
+		     "config.json");
+
+	if (x->cfg->process->terminal && !o->console_socket && !o->proxy_terminal)
+		return cubo_error_new("process.terminal is true: a --console-socket is needed to "
+				      "pass the terminal on");
+	if (!x->cfg->process->terminal && o->console_socket)
+		return cubo_error_new("--console-socket given but process.terminal is false");
+	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
+	x->ns_made = true;
+	return NULL;
+}
+
+static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root, const char *id,
+					 bool with_fifo)
+{
+	CUBO_TRY_CTX(cubo_mkdir_p(root, 0700), "state root");
+	x->dir = cubo_path_join(root, id);
+	if (mkdir(x->dir, 0700) < 0) {
+		struct cubo_error *err =
+			errno == EEXIST ? cubo_error_new("container \"%s\" already exists", id)
+					: cubo_error_errno("mkdir %s", x->dir);
+		free(x->dir);
+		x->dir = NULL; /* not ours to remove */
+		return err;
+	}
+	x->lockfd = open(x->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->lockfd < 0 || flock(x->lockfd, LOCK_EX) < 0)
+		return cubo_error_errno("lock %s", x->dir);
+	/* O_PATH: the init's copy carries no lock and cannot read anything */
+	x->child_dirfd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->child_dirfd < 0)
+		return cubo_error_errno("open %s", x->dir);
+	if (with_fifo && mkfifoat(x->lockfd, "exec.fifo", 0600) < 0)
+		return cubo_error_errno("mkfifo %s/exec.fifo", x->dir);
+	return NULL;
+}
+
+static void create_ctx_cleanup(struct create_ctx *x, bool failed)
+{
+	if (failed && x->pid > 0) {
+		kill(x->pid, SIGKILL);
+		waitpid(x->pid, NULL, __WALL);
+	}
+	if (x->pidfd >= 0 && failed)
+		close(x->pidfd);
+	for (int i = 0; i < 2; i++)
+		if (x->sock[i] >= 0 && (failed || i == 1))
+			close(x->sock[i]);
+	if (x->console_socket >= 0)
+		close(x->console_socket);
+	if (x->child_dirfd >= 0)
+		close(x->child_dirfd);
+	if (failed && x->dir)
+		cubo_error_free(cubo_rm_rf(x->dir));
+	if (x->lockfd >= 0)
+		close(x->lockfd);
+	if (x->ns_made)
+		ns_plan_close(&x->ns);
+	oci_config_free(x->cfg);
+	free(x->bundle);
+	free(x->rootfs);
+	free(x->dir);
+}
+
+static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *g,
+				     const struct create_opts *o)
+{
+	struct clone_args ca = {0};
+	struct init_args ia = {
+		.cfg = x->cfg,
+		.rootfs = x->rootfs,
+		.ns = &x->ns,
+		.state_dirfd = x->child_dirfd,
+		.console_socket = x->console_socket,
+		.send_console_to_parent =
+			o->proxy_terminal && x->cfg->process->terminal && x->console_socket < 0,
+		.preserve_fds = o->preserve_fds,
+		.no_pivot = o->no_pivot,
+		.no_new_keyring = o->no_new_keyring,
+		.id = o->id,
+		.wait = o->for_run ? INIT_WAIT_SYNC : INIT_WAIT_FIFO,
+		.log = &g->log,
+	};
+	long pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
+		return cubo_error_errno("socketpair");
+	ia.sync_fd = x->sock[1];
+	CUBO_TRY(ns_parent_prepare(&x->ns, x->cfg));
+
+	ca.flags = (unsigned)(x->ns.clone_flags & ~CLONE_NEWCGROUP) | CLONE_PIDFD;
+	ca.pidfd = (uintptr_t)&x->pidfd;
+	ca.exit_signal = SIGCHLD;
+	fflush(NULL);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		return cubo_error_errno("clone the container init");
+	if (pid == 0) {
+		close(x->sock[0]);
+		close(x->lockfd);
+		init_run(&ia);
+	}
+	x->pid = (pid_t)pid;
+	close(x->sock[1]);
+	x->sock[1] = -1;
+	return NULL;
+}
+
+static struct cubo_error *write_state(struct create_ctx *x, const struct create_opts *o)
+{
+	char created[CUBO_RFC3339_LEN];
+	struct oci_state st = {0};
+	char *json = NULL;
+	size_t len;
+	struct cubo_error *err;
+
+	cubo_time_now_rfc3339(created);
+	st.oci_version = x->cfg->oci_version;
+	st.id = (char *)o->id;
+	st.status = (char *)"created";
+	st.pid = x->pid;
+	st.bundle = x->bundle;
+	st.annotations = x->cfg->annotations;
+	st.pid_start_time = proc_start_time(x->pid);
+	st.created = created;
+	st.rootfs = x->rootfs;
+	st.owner = (char *)"";
+	st.own_pid_ns = (x->ns.clone_flags & CLONE_NEWPID) != 0;
+	if (!st.pid_start_time)
+		return cubo_error_new("the container init exited during create");
+	CUBO_TRY(oci_state_to_json(&st, true, false, &json, &len));
+	err = cubo_write_file_atomic_at(x->lockfd, "state.json", json, len, 0600);
+	free(json);
+	CUBO_TRY(err);
+	if (o->pid_file) {
+		char buf[32];
+		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
+		CUBO_TRY_CTX(cubo_write_file_atomic(o->pid_file, buf, (size_t)n, 0644),
+			     "--pid-file");
+	}
+	return NULL;
+}
+
+struct cubo_error *container_create(struct runc_globals *g, const struct create_opts *o,
+				    struct created *out)
+{
+	struct create_ctx x = {.lockfd = -1,
+			       .child_dirfd = -1,
+			       .console_socket = -1,
+			       .sock = {-1, -1},
+			       .pidfd = -1};
+	struct cubo_error *err;
+
+	out->console_master = -1;
+	err = validate_container_id(o->id);
+	if (!err)
+		err = load_config(&x, o);
+	if (!err)
+		err = make_state_dir(&x, g->root, o->id, !o->for_run);
+	if (!err && o->console_socket)
+		err = terminal_connect(o->console_socket, &x.console_socket);
+	if (!err)
+		err = spawn_init(&x, g, o);
+	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
+		err = ns_write_id_maps(x.pid, x.cfg);
+	if (!err)
+		err = sync_send(x.sock[0], SYNC_GO, NULL);
+	if (!err && o->proxy_terminal && x.cfg->process->terminal && x.console_socket < 0)
+		err = sync_recv_fd(x.sock[0], &out->console_master);
+	if (!err)
+		err = sync_expect(x.sock[0], SYNC_READY);
+	if (!err)
+		err = write_state(&x, o);
+	if (err) {
+		if (out->console_master >= 0)
+			close(out->console_master);
+		create_ctx_cleanup(&x, true);
+		return cubo_error_wrap(err, "create %s", o->id);
+	}
+	out->pid = x.pid;
+	out->pidfd = x.pidfd;
+	out->sync_fd = -1;
+	if (o->for_run) {
+		out->sync_fd = x.sock[0];
+	} else {
+		close(x.sock[0]);
+		close(x.pidfd);
+		out->pidfd = -1;
+	}
+	x.sock[0] = -1;
+	create_ctx_cleanup(&x, false);
+	return NULL;
+}

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cubo-runc/caps.h"
+#include "cubo-runc/rlimits.h"
+#include "cubo-runc/rootfs.h"
+#include "cubo-runc/sync.h"
+#include "cubo-runc/terminal.h"
+#include "shared/fs.h"
+#include "shared/strv.h"
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* What the child decided during setup and needs after the start signal. */
+struct init_plan {
+	struct caps_plan caps;
+	char exec_path[4096];
+};
+
+static bool flag_set(const struct init_args *a, int flag)
+{
+	return (a->ns->clone_flags & flag) != 0;
+}
+
+static struct cubo_error *set_identity_in_new_userns(void)
+{
+	/* Become the namespace's root so the setup that follows acts as it. */
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return cubo_error_errno("setresgid(0) in the user namespace");
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return cubo_error_errno("setresuid(0) in the user namespace");
+	return NULL;
+}
+
+static struct cubo_error *set_names(const struct oci_config *cfg)
+{
+	if (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return cubo_error_errno("hostname: set \"%s\"", cfg->hostname);
+	if (cfg->domainname && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return cubo_error_errno("domainname: set \"%s\"", cfg->domainname);
+	return NULL;
+}
+
+static struct cubo_error *apply_sysctls(const struct oci_config *cfg)
+{
+	if (!cfg->linux_)
+		return NULL;
+	for (size_t i = 0; i < cfg->linux_->sysctl.n; i++) {
+		const struct oci_kv *kv = &cfg->linux_->sysctl.v[i];
+		char *path, *p;
+
+		if (asprintf(&path, "/proc/sys/%s", kv->key) < 0)
+			return cubo_error_new("out of memory");
+		for (p = path + strlen("/proc/sys/"); *p; p++)
+			if (*p == '.')
+				*p = '/';
+		struct cubo_error *err = cubo_write_existing(path, kv->value, strlen(kv->value));
+		free(path);
+		if (err)
+			return cubo_error_wrap(err, "linux.sysctl[\"%s\"]", kv->key);
+	}
+	return NULL;
+}
+
+static struct cubo_error *apply_oom_score_adj(const struct oci_process *proc)
+{
+	char buf[16];
+	int len;
+
+	if (!proc->has_oom_score_adj)
+		return NULL;
+	len = snprintf(buf, sizeof(buf), "%d", proc->oom_score_adj);
+	CUBO_TRY_CTX(cubo_write_existing("/proc/self/oom_score_adj", buf, (size_t)len),
+		     "process.oomScoreAdj %d (lowering it needs CAP_SYS_RESOURCE)",
+		     proc->oom_score_adj);
+	return NULL;
+}
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* Find args[0] as execvp would, with the container's PATH, inside the container. */
+static struct cubo_error *resolve_executable(const struct oci_process *proc, char *out,
+					     size_t outlen)
+{
+	const char *name = proc->args.v[0];
+	const char *path = cubo_strv_env_get(proc->env.v, "PATH");
+
+	if (strchr(name, '/')) {
+		if (!is_executable_file(name))
+			return cubo_error_errno("process.args[0]: exec %s", name);
+		snprintf(out, outlen, "%s", name);
+		return NULL;
+	}
+	if (!path)
+		path = DEFAULT_PATH;
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, ':');
+		int dirlen = (int)(end - p);
+
+		snprintf(out, outlen, "%.*s/%s", dirlen ? dirlen : 1, dirlen ? p : ".", name);
+		if (is_executable_file(out))
+			return NULL;
+		p = *end ? end + 1 : end;
+	}
+	return cubo_error_new("process.args[0]: executable \"%s\" not found in $PATH", name);
+}
+
+static struct cubo_error *enter_cwd(const char *cwd)
+{
+	if (chdir(cwd) == 0)
+		return NULL;
+	/* runc creates a missing working directory; images rely on it */
+	if (errno == ENOENT) {
+		CUBO_TRY_CTX(cubo_mkdir_p(cwd, 0755), "process.cwd %s", cwd);
+		if (chdir(cwd) == 0)
+			return NULL;
+	}
+	return cubo_error_errno("process.cwd: chdir %s", cwd);
+}
+
+static struct cubo_error *setup(const struct init_args *a, struct init_plan *plan)
+{
+	const struct oci_config *cfg = a->cfg;
+	const struct oci_process *proc = cfg->process;
+	bool new_userns = flag_set(a, CLONE_NEWUSER);
+	struct rootfs_ctx rctx = {
+		.cfg = cfg,
+		.rootfs = a->rootfs,
+		.no_pivot = a->no_pivot,
+		.new_mount_ns = flag_set(a, CLONE_NEWNS),
+		.in_userns = new_userns,
+		.new_cgroup_ns = false,
+		.log = a->log,
+	};
+
+	CUBO_TRY(sync_expect(a->sync_fd, SYNC_GO));
+	if (new_userns)
+		CUBO_TRY(set_identity_in_new_userns());
+	CUBO_TRY(ns_child_join(a->ns));
+	for (int i = 0; i < a->ns->n_joins; i++) {
+		if (a->ns->joins[i].flag == CLONE_NEWUSER)
+			rctx.in_userns = true;
+		if (a->ns->joins[i].flag == CLONE_NEWNS)
+			rctx.new_mount_ns = true; /* a joined mount ns is still ours to set up */
+	}
+	/* The cgroup namespace comes after the runtime placed us in our cgroup. */
+	if (a->cfg->linux_) {
+		for (size_t i = 0; i < cfg->linux_->n_namespaces; i++) {
+			const struct oci_namespace *ns = &cfg->linux_->namespaces[i];
+			if (strcmp(ns->type, "cgroup") == 0 && !(ns->path && *ns->path)) {
+				if (unshare(CLONE_NEWCGROUP) < 0)
+					return cubo_error_errno("create cgroup namespace");
+				rctx.new_cgroup_ns = true;
+			}
+		}
+	}
+	CUBO_TRY(set_names(cfg));
+	if (setsid() < 0)
+		return cubo_error_errno("setsid");
+	if (!a->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, a->id) < 0 &&
+	    errno != ENOSYS && errno != EPERM && errno != EACCES)
+		return cubo_error_errno("join a new session keyring");
+
+	CUBO_TRY(rootfs_setup(&rctx));
+	if (proc->terminal) {
+		int master = -1;
+		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid,
+					proc->user.gid,
+					a->send_console_to_parent ? &master : NULL));
+		if (master >= 0) {
+			struct cubo_error *err = sync_send_fd(a->sync_fd, master);
+			close(master);
+			CUBO_TRY(err);
+		}
+	}
+	if (a->console_socket >= 0)
+		close(a->console_socket);
+	CUBO_TRY(apply_sysctls(cfg));
+	CUBO_TRY(rootfs_finalize(&rctx));
+	CUBO_TRY(enter_cwd(proc->cwd));
+	CUBO_TRY(resolve_executable(proc, plan->exec_path, sizeof(plan->exec_path)));
+	CUBO_TRY(rlimits_apply(proc));
+	CUBO_TRY(apply_oom_score_adj(proc));
+	CUBO_TRY(caps_plan_make(proc->capabilities, a->log, &plan->caps));
+	return NULL;
+}
+
+static struct cubo_error *wait_for_start(const struct init_args *a)
+{
+	if (a->wait == INIT_WAIT_SYNC)
+		return sync_expect(a->sync_fd, SYNC_START);
+
+	/* Opening a FIFO for writing blocks until `start` opens it for reading. */
+	int fd;
+	do
+		fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return cubo_error_errno("open exec.fifo");
+	if (write(fd, "0", 1) != 1) {
+		struct cubo_error *err = cubo_error_errno("write exec.fifo");
+		close(fd);
+		return err;
+	}
+	close(fd);
+	return NULL;
+}
+
+static struct cubo_error *switch_user(const struct oci_process *proc, const struct caps_plan *caps)
+{
+	const struct oci_user *u = &proc->user;
+
+	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
+	    !(errno == EPERM && u->n_additional_gids == 0))
+		return cubo_error_errno("process.user.additionalGids: setgroups");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return cubo_error_errno("process.user.gid: setresgid(%u)", u->gid);
+	/* keep the permitted set across the uid change; caps_apply_sets trims it */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
+	CUBO_TRY(caps_apply_bounding(caps));
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return cubo_error_errno("process.user.uid: setresuid(%u)", u->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
+	return caps_apply_sets(caps);
+}
+
+/* Only stdio and --preserve-fds reach the process; every other fd closes on exec. */
+static struct cubo_error *seal_fds(const struct init_args *a)
+{
+	unsigned int first_closed = 3 + (unsigned int)a->preserve_fds;
+
+	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return cubo_error_errno("close_range");
+	for (int fd = 3; fd < (int)first_closed; fd++) {
+		if (fd == a->sync_fd || fd == a->state_dirfd || fd == a->log->fd)
+			continue;
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	return NULL;
+}
+
+static struct cubo_error *finish(const struct init_args *a, const struct init_plan *plan)
+{
+	const struct oci_process *proc = a->cfg->process;
+
+	CUBO_TRY(switch_user(proc, &plan->caps));
+	if (proc->user.has_umask)
+		umask(proc->user.umask);
+	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cubo_error_errno("process.noNewPrivileges");
+	CUBO_TRY(seal_fds(a));
+	return NULL;
+}
+
+void init_run(const struct init_args *a)
+{
+	struct init_plan plan;
+	struct cubo_error *err;
+
+	/* Nothing in the container may open our fds or /proc/self/exe before execve. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	err = setup(a, &plan);
+	if (err) {
+		sync_send_error(a->sync_fd, err);
+		cubo_error_free(err);
+		_exit(1);
+	}
+	err = sync_send(a->sync_fd, SYNC_READY, NULL);
+	if (!err)
+		err = wait_for_start(a);
+	if (err) {
+		/* the runtime is gone or the container was deleted before start */
+		cubo_error_free(err);
+		_exit(1);
+	}
+	err = finish(a, &plan);
+	if (!err) {
+		execve(plan.exec_path, a->cfg->process->args.v,
+		       a->cfg->process->env.v ? a->cfg->process->env.v : (char *[]){NULL});
+		err = cubo_error_errno("exec %s", plan.exec_path);
+	}
+	int code = (err->errnum == ENOENT) ? 127 : 126;
+	cubo_error_print(err, "cubo-runc", stderr);
+	cubo_error_free(err);
+	_exit(code);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container's init: the child of the one clone(), from its first
+ * instruction to execve() of process.args. It is never re-executed: it runs
+ * the runtime's own code, already in memory, inside the new namespaces.
+ */
+#ifndef CUBO_RUNC_INIT_H
+#define CUBO_RUNC_INIT_H
+
+#include <stdbool.h>
+
+#include "cubo-runc/namespaces.h"
+#include "shared/log.h"
+#include "spec/config.h"
+
+enum init_wait {
+	INIT_WAIT_FIFO, /* create: block on <state>/exec.fifo until `start` */
+	INIT_WAIT_SYNC, /* run: wait for SYNC_START on the sync socket */
+};
+
+struct init_args {
+	const struct oci_config *cfg;
+	const char *rootfs; /* absolute */
+	const struct ns_plan *ns;
+	int sync_fd;		     /* child end of the socketpair */
+	int state_dirfd;	     /* for exec.fifo */
+	int console_socket;	     /* -1 without --console-socket */
+	bool send_console_to_parent; /* run in the foreground: the runtime proxies the pty */
+	int preserve_fds;	     /* fds 3..3+n-1 stay open in the container */
+	bool no_pivot;
+	bool no_new_keyring;
+	const char *id;
+	enum init_wait wait;
+	const struct cubo_log *log;
+};
+
+/* Runs in the child; never returns. */
+__attribute__((noreturn)) void init_run(const struct init_args *args);
+
+#endif

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-runc: global flags, then one command, with runc's command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cubo-runc/cloned_binary.h"
+#include "cubo-runc/opts.h"
+#include "cubo-runc/runc.h"
+
+struct command {
+	const char *name;
+	runc_cmd_fn fn;
+	bool enters_container; /* runs from a sealed copy of the binary */
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"create", cmd_create, true, "create a container"},
+	{"start", cmd_start, false, "run the user process of a created container"},
+	{"run", cmd_run, true, "create and start a container"},
+	{"state", cmd_state, false, "print the state of a container as JSON"},
+	{"kill", cmd_kill, false, "send a signal to the container's init process"},
+	{"delete", cmd_delete, false, "delete a container and what the runtime made for it"},
+	{"list", cmd_list, false, "list the containers started with the given --root"},
+	{"spec", cmd_spec, false, "write a new config.json to the bundle"},
+	{"features", cmd_features, false, "print the features this runtime supports as JSON"},
+};
+
+static void usage(FILE *out, const struct runc_opt *opts, size_t n)
+{
+	fprintf(out, "Usage: cubo-runc [global options] COMMAND [options] [arguments]\n\n"
+		     "cubo-runc runs containers from OCI bundles (a config.json and a root\n"
+		     "filesystem) following the OCI runtime specification, with runc's command\n"
+		     "line.\n\nCommands:\n");
+	for (size_t i = 0; i < OPTS_N(commands); i++)
+		fprintf(out, "   %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nGlobal options:\n");
+	for (size_t i = 0; i < n; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+			 opts[i].arg ? opts[i].arg : "");
+		fprintf(out, "   %-28s %s\n", left, opts[i].help);
+	}
+	fprintf(out,
+		"   %-28s %s\n   %-28s %s\n\nRun 'cubo-runc COMMAND --help' for a command's "
+		"options.\n",
+		"--version, -v", "print the version", "--help, -h", "show this help");
+}
+
+int runc_fail(struct runc_globals *g, struct cubo_error *err)
+{
+	cubo_error_print(err, "cubo-runc", stderr);
+	if (g->log.fd >= 0 && g->log.fd != STDERR_FILENO)
+		cubo_log_error(&g->log, err);
+	cubo_error_free(err);
+	return 1;
+}
+
+/* Keep 0, 1 and 2 open, so no file the runtime opens can land on them. */
+static void ensure_stdio(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int nfd = open("/dev/null", O_RDWR);
+			if (nfd >= 0 && nfd != fd) {
+				dup2(nfd, fd);
+				close(nfd);
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct runc_globals g = {.root = RUNC_DEFAULT_ROOT, .argv0 = argv[0]};
+	const char *log_path = NULL, *log_format = "text";
+	bool systemd_cgroup = false, version = false, help = false, rootless_flag = false;
+	const char *criu = NULL, *rootless = NULL;
+	const struct runc_opt global_opts[] = {
+		{"root", 0, OPT_STRING, &g.root, "DIR",
+		 "directory for container state (default " RUNC_DEFAULT_ROOT ")"},
+		{"log", 0, OPT_STRING, &log_path, "FILE", "write errors and debug output to FILE"},
+		{"log-format", 0, OPT_STRING, &log_format, "FORMAT", "log format: text or json"},
+		{"debug", 0, OPT_BOOL, &g.debug, NULL, "log debug messages"},
+		{"systemd-cgroup", 0, OPT_BOOL, &systemd_cgroup, NULL,
+		 "use the systemd cgroup driver (not supported)"},
+		{"criu", 0, OPT_STRING, &criu, "PATH", "accepted for compatibility; unused"},
+		{"rootless", 0, OPT_STRING, &rootless, "true|false|auto",
+		 "accepted for compatibility; unused"},
+		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},
+	};
+	enum cubo_log_format fmt;
+	struct cubo_error *err;
+	const struct command *cmd = NULL;
+	int first, rc;
+
+	(void)rootless_flag;
+	ensure_stdio();
+	err = opts_parse(argc, argv, global_opts, OPTS_N(global_opts), &help, &first);
+	if (err) {
+		cubo_error_print(err, "cubo-runc", stderr);
+		cubo_error_free(err);
+		return 1;
+	}
+	if (version) {
+		printf("cubo-runc version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (first >= argc) {
+		usage(help ? stdout : stderr, global_opts, OPTS_N(global_opts));
+		return help ? 0 : 1;
+	}
+	for (size_t i = 0; i < OPTS_N(commands); i++)
+		if (strcmp(argv[first], commands[i].name) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		fprintf(stderr, "cubo-runc: unknown command \"%s\" (see cubo-runc --help)\n",
+			argv[first]);
+		return 1;
+	}
+	if (systemd_cgroup) {
+		fprintf(stderr, "cubo-runc: --systemd-cgroup: the systemd cgroup driver is not "
+				"supported; use the default cgroupfs driver\n");
+		return 1;
+	}
+	/* before anything is opened: the re-exec would only redo it */
+	if (cmd->enters_container) {
+		bool cmd_help = false;
+		for (int i = first + 1; i < argc; i++)
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+				cmd_help = true;
+		if (!cmd_help) {
+			err = cloned_binary_ensure(argv, envp);
+			if (err) {
+				cubo_error_print(err, "cubo-runc", stderr);
+				cubo_error_free(err);
+				return 1;
+			}
+		}
+	}
+	err = cubo_log_format_parse(log_format, &fmt);
+	if (!err)
+		err = cubo_log_open(&g.log, "cubo-runc", log_path, fmt,
+				    g.debug ? CUBO_LOG_DEBUG : CUBO_LOG_WARN);
+	if (err) {
+		cubo_error_print(err, "cubo-runc", stderr);
+		cubo_error_free(err);
+		return 1;
+	}
+	rc = cmd->fn(&g, argc - first, argv + first);
+	cubo_log_close(&g.log);
+	return rc;
+}

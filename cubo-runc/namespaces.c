@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shared/fs.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->pid_join_fd = -1;
+	out->time_join_fd = -1;
+	if (!cfg->linux_)
+		return NULL;
+
+	for (size_t i = 0; i < cfg->linux_->n_namespaces; i++) {
+		const struct oci_namespace *ns = &cfg->linux_->namespaces[i];
+		int flag = oci_namespace_flag(ns->type);
+		int fd;
+
+		if (!flag) {
+			ns_plan_close(out);
+			return cubo_error_new("linux.namespaces[%zu].type: unknown namespace type "
+					      "\"%s\"",
+					      i, ns->type);
+		}
+		if (!ns->path || !*ns->path) {
+			if (flag == CLONE_NEWTIME)
+				out->unshare_time = true;
+			else
+				out->clone_flags |= flag;
+			continue;
+		}
+		fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			struct cubo_error *err =
+				cubo_error_errno("linux.namespaces[%zu]: open %s namespace %s", i,
+						 ns->type, ns->path);
+			ns_plan_close(out);
+			return err;
+		}
+		if (flag == CLONE_NEWPID) {
+			out->pid_join_fd = fd;
+		} else if (flag == CLONE_NEWTIME) {
+			out->time_join_fd = fd;
+		} else {
+			struct ns_join j = {.flag = flag, .fd = fd, .type = ns->type};
+			if (flag == CLONE_NEWUSER) {
+				/* the user namespace first: it owns the others' permissions */
+				memmove(&out->joins[1], &out->joins[0],
+					out->n_joins * sizeof(out->joins[0]));
+				out->joins[0] = j;
+			} else {
+				out->joins[out->n_joins] = j;
+			}
+			out->n_joins++;
+		}
+	}
+	return NULL;
+}
+
+void ns_plan_close(struct ns_plan *plan)
+{
+	for (int i = 0; i < plan->n_joins; i++)
+		close(plan->joins[i].fd);
+	plan->n_joins = 0;
+	if (plan->pid_join_fd >= 0)
+		close(plan->pid_join_fd);
+	if (plan->time_join_fd >= 0)
+		close(plan->time_join_fd);
+	plan->pid_join_fd = plan->time_join_fd = -1;
+}
+
+static struct cubo_error *write_time_offsets(const struct oci_time_offsets *off)
+{
+	char buf[128];
+	int len = 0;
+
+	if (off->has_monotonic)
+		len += snprintf(buf + len, sizeof(buf) - len, "monotonic %lld %u\n",
+				(long long)off->monotonic.secs, off->monotonic.nanosecs);
+	if (off->has_boottime)
+		len += snprintf(buf + len, sizeof(buf) - len, "boottime %lld %u\n",
+				(long long)off->boottime.secs, off->boottime.nanosecs);
+	if (!len)
+		return NULL;
+	/* the kernel takes one clock per write */
+	for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+		CUBO_TRY_CTX(cubo_write_existing("/proc/self/timens_offsets", line,
+						 (size_t)(nl - line + 1)),
+			     "linux.timeOffsets");
+	}
+	return NULL;
+}
+
+struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg)
+{
+	if (plan->pid_join_fd >= 0 && setns(plan->pid_join_fd, CLONE_NEWPID) < 0)
+		return cubo_error_errno("join pid namespace");
+	if (plan->time_join_fd >= 0 && setns(plan->time_join_fd, CLONE_NEWTIME) < 0)
+		return cubo_error_errno("join time namespace");
+	if (plan->unshare_time) {
+		if (unshare(CLONE_NEWTIME) < 0)
+			return cubo_error_errno("create time namespace");
+		if (cfg->linux_ && cfg->linux_->time_offsets)
+			CUBO_TRY(write_time_offsets(cfg->linux_->time_offsets));
+	}
+	return NULL;
+}
+
+struct cubo_error *ns_child_join(const struct ns_plan *plan)
+{
+	for (int i = 0; i < plan->n_joins; i++) {
+		if (setns(plan->joins[i].fd, plan->joins[i].flag) < 0)
+			return cubo_error_errno("join %s namespace", plan->joins[i].type);
+	}
+	return NULL;
+}
+
+static struct cubo_error *write_map(pid_t pid, const char *file, const struct oci_id_mapping *maps,
+				    size_t n)
+{
+	char path[64], *buf;
+	size_t cap = n * 40 + 1, len = 0;
+	struct cubo_error *err;
+
+	buf = malloc(cap);
+	if (!buf)
+		return cubo_error_new("out of memory");
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(buf + len, cap - len, "%u %u %u\n", maps[i].container_id,
+				maps[i].host_id, maps[i].size);
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	err = cubo_write_existing(path, buf, len);
+	free(buf);
+	return err;
+}
+
+struct cubo_error *ns_write_id_maps(pid_t pid, const struct oci_config *cfg)
+{
+	CUBO_TRY_CTX(
+		write_map(pid, "uid_map", cfg->linux_->uid_mappings, cfg->linux_->n_uid_mappings),
+		"linux.uidMappings");
+	CUBO_TRY_CTX(
+		write_map(pid, "gid_map", cfg->linux_->gid_mappings, cfg->linux_->n_gid_mappings),
+		"linux.gidMappings");
+	return NULL;
+}

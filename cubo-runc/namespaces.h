@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Which namespaces a container gets: created in the one clone (flags), or
+ * joined by path. pid and time namespaces are joined by the parent before
+ * the clone, since setns() on them only affects children.
+ */
+#ifndef CUBO_RUNC_NAMESPACES_H
+#define CUBO_RUNC_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "shared/error.h"
+#include "spec/config.h"
+
+struct ns_join {
+	int flag; /* CLONE_NEW* */
+	int fd;	  /* open namespace file, O_CLOEXEC */
+	const char *type;
+};
+
+struct ns_plan {
+	int clone_flags;   /* namespaces created by the clone */
+	bool unshare_time; /* time namespace: parent unshares, writes offsets */
+	struct ns_join joins[8];
+	int n_joins;	  /* joined by the child, user first */
+	int pid_join_fd;  /* joined by the parent before clone, or -1 */
+	int time_join_fd; /* likewise */
+};
+
+/* Open every namespace path now, so a bad path fails before anything is made. */
+struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out);
+void ns_plan_close(struct ns_plan *plan);
+/* Parent, before clone: join pid/time paths, unshare time and write timeOffsets. */
+struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg);
+/* Child: setns() into every joined namespace (user first). */
+struct cubo_error *ns_child_join(const struct ns_plan *plan);
+/* Parent: write uid_map/gid_map of the child for a new user namespace. */
+struct cubo_error *ns_write_id_maps(pid_t pid, const struct oci_config *cfg);
+
+#endif

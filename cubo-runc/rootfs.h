@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container's filesystem view, built in the child inside its new mount
+ * namespace: propagation, the rootfs bind, config mounts in order, devices,
+ * /dev symlinks, pivot_root (or chroot), then masking and read-only paths.
+ */
+#ifndef CUBO_RUNC_ROOTFS_H
+#define CUBO_RUNC_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "shared/error.h"
+#include "shared/log.h"
+#include "spec/config.h"
+
+struct rootfs_ctx {
+	const struct oci_config *cfg;
+	const char *rootfs; /* absolute host path of root.path */
+	const char *bundle; /* absolute bundle dir: relative bind sources are relative to it */
+	bool no_pivot;	    /* --no-pivot: chroot instead of pivot_root */
+	bool new_mount_ns;  /* a mount namespace was created (not joined, not absent) */
+	bool in_userns;	    /* in a new user namespace: devices are bind-mounted, not mknod'ed */
+	bool new_cgroup_ns; /* decides how a "cgroup" mount is made */
+	const struct cubo_log *log;
+};
+
+/*
+ * Everything up to and including pivot_root/chroot. On return the process's
+ * root and cwd are the container's "/". Without a new mount namespace only
+ * the chroot happens.
+ */
+struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx);
+
+/*
+ * After setup (and after the console is made): maskedPaths, readonlyPaths,
+ * root.readonly, and the final rootfsPropagation.
+ */
+struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx);
+
+#endif

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What every cubo-runc command receives from main: the global flags. */
+#ifndef CUBO_RUNC_RUNC_H
+#define CUBO_RUNC_RUNC_H
+
+#include <stdbool.h>
+
+#include "shared/log.h"
+
+#define RUNC_DEFAULT_ROOT "/run/cubo-runc"
+
+struct runc_globals {
+	const char *root;    /* --root: state directories live in <root>/<id>/ */
+	struct cubo_log log; /* --log, --log-format, --debug */
+	bool debug;
+	const char *argv0;
+};
+
+/* A command: parses its own flags from argv (argv[0] is the verb) and returns the exit code. */
+typedef int (*runc_cmd_fn)(struct runc_globals *g, int argc, char **argv);
+
+int cmd_create(struct runc_globals *g, int argc, char **argv);
+int cmd_start(struct runc_globals *g, int argc, char **argv);
+int cmd_run(struct runc_globals *g, int argc, char **argv);
+int cmd_state(struct runc_globals *g, int argc, char **argv);
+int cmd_kill(struct runc_globals *g, int argc, char **argv);
+int cmd_delete(struct runc_globals *g, int argc, char **argv);
+int cmd_list(struct runc_globals *g, int argc, char **argv);
+int cmd_spec(struct runc_globals *g, int argc, char **argv);
+int cmd_features(struct runc_globals *g, int argc, char **argv);
+
+/* Print err as "cubo-runc: <text>" to stderr and to the log; returns 1. */
+int runc_fail(struct runc_globals *g, struct cubo_error *err);
+
+#endif

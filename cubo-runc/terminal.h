@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * process.terminal: the container's pty is made inside the container (its own
+ * devpts) and the master end goes to the caller through --console-socket, as
+ * runc does for conmon and containerd's shim.
+ */
+#ifndef CUBO_RUNC_TERMINAL_H
+#define CUBO_RUNC_TERMINAL_H
+
+#include <sys/types.h>
+
+#include "shared/error.h"
+#include "spec/config.h"
+
+/*
+ * Child, after pivot_root: open a pty from /dev/ptmx, size it, make the slave
+ * fds 0/1/2 and the controlling terminal. When console_socket >= 0 the master
+ * is sent over it and closed; otherwise *master_out receives it.
+ */
+struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
+				  uid_t uid, gid_t gid, int *master_out);
+/* Send fd over a unix socket with SCM_RIGHTS; `name` is the message payload. */
+struct cubo_error *terminal_send_fd(int sock, int fd, const char *name);
+/* Receive an fd sent with terminal_send_fd. */
+struct cubo_error *terminal_recv_fd(int sock, int *fd_out);
+/* Connect to the console socket path given with --console-socket. */
+struct cubo_error *terminal_connect(const char *path, int *fd_out);
+
+#endif
