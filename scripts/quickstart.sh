@@ -1,0 +1,19 @@
+#!/bin/bash
+# Quick start: install what is needed, build and install Cubo, then run a real
+# container from a busybox-static root filesystem (no network needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+./autogen.sh
+./configure --prefix=/usr/local >/dev/null
+make -j"$(nproc)" >/dev/null
+make install >/dev/null
+echo "installed: $(command -v cubo-runc) ($(cubo-runc --version | head -1))"
+
+bundle=/tmp/cubo-quickstart
+rm -rf "$bundle"
+RUNTIME=cubo-runc tests/fixtures/make-bundle.sh "$bundle" -- \
+	sh -c 'echo "hello from a cubo container: $(hostname), pid $$, $(id)"; cat /proc/self/status | grep ^NoNewPrivs'
+echo "+ cubo-runc run --bundle $bundle quickstart"
+cubo-runc run --bundle "$bundle" quickstart

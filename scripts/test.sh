@@ -1,0 +1,39 @@
+#!/bin/bash
+# Run every test: install the test dependencies, build, run the C unit tests
+# (cmocka, `make check`) and the integration tests that run real containers
+# (bats through prove; needs root). Ends with one "tests: N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh --test || exit 1
+{ ./autogen.sh && ./configure >/dev/null && make -j"$(nproc)" >/dev/null; } || {
+	echo "build failed" >&2
+	exit 1
+}
+
+unit_pass=0 unit_fail=0
+make -j"$(nproc)" check >/tmp/cubo-unit.log 2>&1
+unit_rc=$?
+grep -E '^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP):' /tmp/cubo-unit.log
+unit_pass=$(grep -c '^PASS:' /tmp/cubo-unit.log)
+unit_fail=$(grep -cE '^(FAIL|ERROR|XPASS):' /tmp/cubo-unit.log)
+if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then
+	cat /tmp/cubo-unit.log
+	unit_fail=1
+fi
+for log in tests/unit/*.log; do
+	case $log in *test-suite.log) continue ;; esac
+	grep -q -E '^\[  (FAILED|ERROR) ' "$log" 2>/dev/null && cat "$log"
+done
+
+CUBO_RUNC=$PWD/cubo-runc/cubo-runc tests/integration/run.sh 2>&1 | tee /tmp/cubo-integration.log
+integ_pass=$(grep -cE '^ok ' /tmp/cubo-integration.log)
+integ_fail=$(grep -cE '^not ok ' /tmp/cubo-integration.log)
+if ! grep -q '^Result: PASS' /tmp/cubo-integration.log; then
+	[ "$integ_fail" -gt 0 ] || integ_fail=1
+fi
+
+echo "unit test programs: $unit_pass passed, $unit_fail failed"
+echo "integration tests: $integ_pass passed, $integ_fail failed"
+echo "tests: $((unit_pass + integ_pass)) passed, $((unit_fail + integ_fail)) failed"
+[ $((unit_fail + integ_fail)) -eq 0 ]
