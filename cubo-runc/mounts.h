@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The config's mounts, made one by one inside the rootfs. Every target is
+ * resolved beneath the rootfs (shared/path_in_root) and the mount lands on
+ * the resolved fd, never on a path resolved again later (CVE-2021-30465).
+ */
+#ifndef CUBO_RUNC_MOUNTS_H
+#define CUBO_RUNC_MOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cubo-runc/rootfs.h"
+#include "shared/error.h"
+#include "spec/config.h"
+
+#define MOUNT_MAX_PROPAGATION 8
+
+/* A mount's "options", sorted into what each system call wants. */
+struct mount_opts {
+	unsigned long ms_set; /* MS_* for mount(2) of a new filesystem */
+	unsigned long ms_clr; /* MS_* explicitly turned off (rw, suid, ...) */
+	uint64_t attr_set;    /* MOUNT_ATTR_* for this mount only (binds) */
+	uint64_t attr_clr;
+	uint64_t rattr_set; /* the r* variants: MOUNT_ATTR_* with AT_RECURSIVE */
+	uint64_t rattr_clr;
+	unsigned long propagation[MOUNT_MAX_PROPAGATION]; /* MS_SHARED... (|MS_REC), in order */
+	size_t n_propagation;
+	bool bind, rbind, remount;
+	bool idmap, ridmap;
+	char *data; /* everything else, comma-joined, for the filesystem; NULL when empty */
+};
+
+/* Sort options; unknown ones go to data. Only fails on OOM or too many propagation options. */
+struct cubo_error *mount_opts_parse(const struct oci_strlist *options, struct mount_opts *out);
+void mount_opts_free(struct mount_opts *o);
+/* "shared", "rslave"... -> MS_* (|MS_REC); 0 when not a propagation name. */
+unsigned long mount_propagation_flag(const char *name);
+
+/* One line of /proc/self/mountinfo, unescaped. */
+struct mountinfo_entry {
+	int id, parent;
+	char *root; /* path inside the filesystem that is mounted */
+	char *mountpoint;
+	char *optional; /* "shared:1 master:2" ("" when none) */
+	char *fstype;
+	char *source;
+	char *super_opts;
+};
+
+struct mountinfo {
+	struct mountinfo_entry *v;
+	size_t n;
+};
+
+struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out);
+void mountinfo_free(struct mountinfo *mi);
+/* The entry whose mountpoint is the longest prefix of path (path is absolute). */
+const struct mountinfo_entry *mountinfo_find_parent(const struct mountinfo *mi, const char *path);
+
+/* Does a config mount bind something (type "bind" or a bind/rbind option)? */
+bool mount_is_bind(const struct oci_mount *m);
+/* path with duplicate slashes, "." and trailing slashes removed (lexically). Caller frees. */
+char *mount_clean_path(const char *path);
+
+/* Make every config mount, in order, beneath rootfd (the rootfs). */
+struct cubo_error *mounts_apply(const struct rootfs_ctx *ctx, int rootfd);
+
+/*
+ * Clone the tree at source (opened with dirfd/path as open_tree(2) takes it)
+ * and attach it on targetfd, with attr_set (e.g. MOUNT_ATTR_RDONLY) applied
+ * to the clone first (recursively with `recursive`).
+ */
+struct cubo_error *mount_bind_onto(int dirfd, const char *path, bool recursive, uint64_t attr_set,
+				   int targetfd);
+
+#endif

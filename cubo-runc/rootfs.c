@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cubo-runc/devices.h"
+#include "cubo-runc/mounts.h"
+#include "shared/path_in_root.h"
+
+static bool has_mount_ns(const struct rootfs_ctx *ctx)
+{
+	const struct oci_linux *lx = ctx->cfg->linux_;
+	if (ctx->new_mount_ns)
+		return true;
+	for (size_t i = 0; lx && i < lx->n_namespaces; i++)
+		if (lx->namespaces[i].type && !strcmp(lx->namespaces[i].type, "mount"))
+			return true;
+	return false;
+}
+
+static struct cubo_error *root_propagation(const struct rootfs_ctx *ctx, unsigned long *out)
+{
+	const char *name = ctx->cfg->linux_ ? ctx->cfg->linux_->rootfs_propagation : NULL;
+	*out = 0;
+	if (!name || !*name)
+		return NULL;
+	*out = mount_propagation_flag(name);
+	if (!*out)
+		return cubo_error_new("linux.rootfsPropagation: unknown value \"%s\"", name);
+	return NULL;
+}
+
+/*
+ * pivot_root fails under a shared parent, and our rootfs bind would
+ * propagate to the host's namespace through it: make it private.
+ */
+static struct cubo_error *rootfs_parent_private(const char *rootfs)
+{
+	struct mountinfo mi;
+	struct cubo_error *err = NULL;
+
+	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	const struct mountinfo_entry *parent = mountinfo_find_parent(&mi, rootfs);
+	if (parent && strstr(parent->optional, "shared:") &&
+	    mount(NULL, parent->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
+		err = cubo_error_errno("make %s private", parent->mountpoint);
+	mountinfo_free(&mi);
+	return err;
+}
+
+static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
+{
+	unsigned long prop;
+
+	CUBO_TRY(root_propagation(ctx, &prop));
+	/* Nothing we mount may reach the host: slave by default, as runc. */
+	if (!prop)
+		prop = MS_SLAVE | MS_REC;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return cubo_error_errno("set propagation of /");
+	CUBO_TRY(rootfs_parent_private(ctx->rootfs));
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cubo_error_errno("bind rootfs %s onto itself", ctx->rootfs);
+	return NULL;
+}
+
+static struct cubo_error *pivot(int rootfd)
+{
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return cubo_error_errno("open old root");
+	struct cubo_error *err = NULL;
+	if (fchdir(rootfd) < 0) {
+		err = cubo_error_errno("chdir to rootfs");
+		goto out;
+	}
+	/* With new and put_old the same, the old root ends up stacked on "/". */
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		err = cubo_error_errno("pivot_root");
+		goto out;
+	}
+	if (fchdir(oldroot) < 0) {
+		err = cubo_error_errno("chdir to old root");
+		goto out;
+	}
+	/* Our unmount of the old root must not propagate to the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+		err = cubo_error_errno("make old root rslave");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		err = cubo_error_errno("unmount old root");
+		goto out;
+	}
+	if (chdir("/") < 0)
+		err = cubo_error_errno("chdir /");
+out:
+	close(oldroot);
+	return err;
+}
+
+static struct cubo_error *move_root(int rootfd)
+{
+	if (fchdir(rootfd) < 0)
+		return cubo_error_errno("chdir to rootfs");
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return cubo_error_errno("move rootfs onto /");
+	if (chroot(".") < 0)
+		return cubo_error_errno("chroot");
+	if (chdir("/") < 0)
+		return cubo_error_errno("chdir /");
+	return NULL;
+}
+
+static struct cubo_error *chroot_only(const struct rootfs_ctx *ctx)
+{
+	if (ctx->cfg->n_mounts)
+		return cubo_error_new("mounts: %zu mount(s) in the config but no mount namespace: "
+				      "mounts need a private mount namespace",
+				      ctx->cfg->n_mounts);
+	if (chroot(ctx->rootfs) < 0)
+		return cubo_error_errno("chroot %s", ctx->rootfs);
+	if (chdir("/") < 0)
+		return cubo_error_errno("chdir /");
+	return NULL;
+}
+
+struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
+{
+	struct cubo_error *err;
+
+	if (!has_mount_ns(ctx))
+		return chroot_only(ctx);
+	CUBO_TRY(prepare_root(ctx));
+	int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cubo_error_errno("open rootfs %s", ctx->rootfs);
+	err = mounts_apply(ctx, rootfd);
+	if (!err)
+		err = devices_setup(ctx, rootfd);
+	if (!err)
+		err = ctx->no_pivot ? move_root(rootfd) : pivot(rootfd);
+	close(rootfd);
+	return err;
+}
+
+/* ---- finalize ---- */
+
+/* The container's /dev/null, checked to really be one before it is bound anywhere. */
+static struct cubo_error *open_dev_null(int rootfd, int *out)
+{
+	struct stat st;
+	int fd;
+
+	CUBO_TRY(cubo_open_in_root(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0, &fd));
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close(fd);
+		return cubo_error_new("/dev/null in the container is not the null device");
+	}
+	*out = fd;
+	return NULL;
+}
+
+static struct cubo_error *mask_path(int rootfd, int *nullfd, const char *path)
+{
+	struct cubo_error *err;
+	struct stat st;
+	int fd;
+
+	err = cubo_open_in_root(rootfd, path, O_PATH, 0, &fd);
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	CUBO_TRY(err);
+	if (fstat(fd, &st) < 0) {
+		err = cubo_error_errno("stat %s", path);
+	} else if (S_ISDIR(st.st_mode)) {
+		char p[32];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
+			err = cubo_error_errno("mount empty tmpfs");
+	} else {
+		if (*nullfd < 0)
+			err = open_dev_null(rootfd, nullfd);
+		if (!err)
+			err = mount_bind_onto(*nullfd, "", false, 0, fd);
+	}
+	close(fd);
+	return err;
+}
+
+static struct cubo_error *readonly_path(int rootfd, const char *path)
+{
+	struct cubo_error *err;
+	int fd;
+
+	err = cubo_open_in_root(rootfd, path, O_PATH, 0, &fd);
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	CUBO_TRY(err);
+	/* A read-only clone of the whole subtree, stacked on the original. */
+	err = mount_bind_onto(
+		fd, "", true,
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, fd);
+	close(fd);
+	return err;
+}
+
+static struct cubo_error *finalize_paths(const struct rootfs_ctx *ctx, int rootfd)
+{
+	const struct oci_linux *lx = ctx->cfg->linux_;
+	struct cubo_error *err = NULL;
+	int nullfd = -1;
+
+	if (!lx)
+		return NULL;
+	for (size_t i = 0; i < lx->masked_paths.n && !err; i++)
+		err = cubo_error_wrap(mask_path(rootfd, &nullfd, lx->masked_paths.v[i]),
+				      "linux.maskedPaths[%zu] %s", i, lx->masked_paths.v[i]);
+	for (size_t i = 0; i < lx->readonly_paths.n && !err; i++)
+		err = cubo_error_wrap(readonly_path(rootfd, lx->readonly_paths.v[i]),
+				      "linux.readonlyPaths[%zu] %s", i, lx->readonly_paths.v[i]);
+	if (nullfd >= 0)
+		close(nullfd);
+	return err;
+}
+
+struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx)
+{
+	const struct oci_linux *lx = ctx->cfg->linux_;
+	struct cubo_error *err = NULL;
+	unsigned long prop;
+
+	CUBO_TRY(root_propagation(ctx, &prop));
+	if (!has_mount_ns(ctx)) {
+		if ((lx && (lx->masked_paths.n || lx->readonly_paths.n)) ||
+		    (ctx->cfg->root && ctx->cfg->root->readonly) || prop)
+			return cubo_error_new("linux.maskedPaths, linux.readonlyPaths, "
+					      "root.readonly and linux.rootfsPropagation need a "
+					      "mount namespace");
+		return NULL;
+	}
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cubo_error_errno("open /");
+	err = finalize_paths(ctx, rootfd);
+	if (!err && ctx->cfg->root && ctx->cfg->root->readonly) {
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+		/* Setting a flag never touches locked ones, unlike a remount. */
+		if (mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			err = cubo_error_errno("root.readonly: make / read-only");
+	}
+	close(rootfd);
+	if (!err && prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+		err = cubo_error_errno("linux.rootfsPropagation: set propagation of /");
+	return err;
+}
