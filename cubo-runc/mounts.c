@@ -9,6 +9,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "shared/path_in_root.h"
@@ -502,9 +506,103 @@ static struct cubo_error *apply_propagation(const struct mount_job *j, int mntfd
 	return NULL;
 }
 
-static struct cubo_error *idmap_unsupported(const struct mount_job *j)
+static struct cubo_error *write_map(int procfd, const char *file, const struct oci_id_mapping *v,
+				    size_t n)
 {
-	return cubo_error_new("%s: idmap mounts are not supported yet", j->what);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return cubo_error_errno("write %s", file);
+	for (size_t i = 0; i < n; i++)
+		fprintf(mem, "%u %u %u\n", v[i].container_id, v[i].host_id, v[i].size);
+	fclose(mem);
+	int fd = openat(procfd, file, O_WRONLY | O_CLOEXEC);
+	struct cubo_error *err = NULL;
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		err = cubo_error_errno("write %s", file);
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	return err;
+}
+
+/*
+ * An idmapped mount takes its mapping from a user namespace: make one with
+ * the mount's uidMappings/gidMappings in a short-lived child and keep its fd.
+ * The child shares our fd table and opens its own /proc/self for us: /proc
+ * may belong to another pid namespace than ours, so its pid is no use.
+ */
+static struct cubo_error *idmap_userns(const struct mount_job *j, int *out)
+{
+	const struct oci_mount *m = j->m;
+	struct cubo_error *err = NULL;
+	int ready[2], done[2];
+
+	if (!m->n_uid_mappings || !m->n_gid_mappings)
+		return cubo_error_new("%s: an idmap mount needs uidMappings and gidMappings",
+				      j->what);
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return cubo_error_errno("%s: pipe", j->what);
+	if (pipe2(done, O_CLOEXEC) < 0) {
+		err = cubo_error_errno("%s: pipe", j->what);
+		close(ready[0]);
+		close(ready[1]);
+		return err;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | CLONE_FILES | SIGCHLD, NULL, NULL,
+				   NULL, NULL);
+	if (pid == 0) {
+		/* Shared fd table: close nothing here. */
+		int procfd = open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char c;
+		(void)!write(ready[1], &procfd, sizeof(procfd));
+		(void)!read(done[0], &c, 1);
+		_exit(0);
+	}
+	if (pid < 0) {
+		err = cubo_error_errno("%s: create user namespace", j->what);
+	} else {
+		int procfd = -1;
+		if (read(ready[0], &procfd, sizeof(procfd)) != sizeof(procfd) || procfd < 0)
+			err = cubo_error_new("open the helper's /proc entry");
+		if (!err)
+			err = write_map(procfd, "uid_map", m->uid_mappings, m->n_uid_mappings);
+		if (!err)
+			err = write_map(procfd, "gid_map", m->gid_mappings, m->n_gid_mappings);
+		if (!err) {
+			*out = openat(procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+			if (*out < 0)
+				err = cubo_error_errno("open user namespace");
+		}
+		if (procfd >= 0)
+			close(procfd);
+	}
+	close(done[1]); /* lets the child go */
+	close(done[0]);
+	close(ready[0]);
+	close(ready[1]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return cubo_error_wrap(err, "%s: idmap", j->what);
+}
+
+static struct cubo_error *apply_idmap(const struct mount_job *j, int tree)
+{
+	int usernsfd = -1;
+	CUBO_TRY(idmap_userns(j, &usernsfd));
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usernsfd};
+	int r = mount_setattr(tree, "", AT_EMPTY_PATH | (j->o.ridmap ? AT_RECURSIVE : 0), &attr,
+			      sizeof(attr));
+	int e = errno;
+	close(usernsfd);
+	return r < 0 ? job_error(j, e, "set idmap") : NULL;
+}
+
+static bool wants_idmap(const struct mount_job *j)
+{
+	return j->o.idmap || j->o.ridmap || j->m->n_uid_mappings || j->m->n_gid_mappings;
 }
 
 /* Recursive attributes and propagation, on a mount already in place. */
@@ -576,6 +674,8 @@ static struct cubo_error *do_bind(const struct mount_job *j, const char *source,
 		goto out;
 	}
 	/* On the detached clone: nothing is visible until it is all set. */
+	if (wants_idmap(j) && (err = apply_idmap(j, tree)))
+		goto out;
 	if ((j->o.rattr_set || j->o.rattr_clr) &&
 	    setattr_keep_locked(tree, true, j->o.rattr_set, j->o.rattr_clr) < 0) {
 		err = job_error(j, errno, "set recursive attributes");
@@ -882,8 +982,8 @@ static struct cubo_error *mount_one(const struct rootfs_ctx *ctx, int rootfd,
 	j.type = bind ? "bind" : (m->type ? m->type : "none");
 	snprintf(j.what, sizeof(j.what), "mount %s on %s (mounts[%zu])", j.type, j.dest, index);
 
-	if (j.o.idmap || j.o.ridmap || m->n_uid_mappings || m->n_gid_mappings)
-		err = idmap_unsupported(&j);
+	if (wants_idmap(&j) && !bind)
+		err = cubo_error_new("%s: idmap is only supported for bind mounts", j.what);
 	else if (j.o.remount)
 		err = do_remount(&j, bind);
 	else if (bind)
