@@ -115,7 +115,12 @@ static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root,
 	x->child_dirfd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->child_dirfd < 0)
 		return cubo_error_errno("open %s", x->dir);
-	if (with_fifo && mkfifoat(x->lockfd, "exec.fifo", 0600) < 0)
+	/*
+	 * 0622: the init reopens it after switching to its user namespace ids;
+	 * the 0700 directory keeps everyone else away from it.
+	 */
+	if (with_fifo && (mkfifoat(x->lockfd, "exec.fifo", 0622) < 0 ||
+			  fchmodat(x->lockfd, "exec.fifo", 0622, 0) < 0))
 		return cubo_error_errno("mkfifo %s/exec.fifo", x->dir);
 	return NULL;
 }

@@ -206,18 +206,32 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	return NULL;
 }
 
-static struct cubo_error *wait_for_start(const struct init_args *a)
+static struct cubo_error *wait_for_start(const struct init_args *a, int fifo_path_fd)
 {
+	char proc_path[64];
+	int fd;
+
 	if (a->wait == INIT_WAIT_SYNC)
 		return sync_expect(a->sync_fd, SYNC_START);
 
-	/* Opening a FIFO for writing blocks until `start` opens it for reading. */
-	int fd;
+	/*
+	 * Opening a FIFO for writing blocks until `start` opens it for reading.
+	 * Reopen the O_PATH fd taken before our ids changed: in a user namespace
+	 * the state directory is no longer ours to search.
+	 */
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", fifo_path_fd);
 	do
-		fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+		fd = open(proc_path, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENOENT) {
+		/* no /proc in the container */
+		do
+			fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+	}
 	if (fd < 0)
 		return cubo_error_errno("open exec.fifo");
+	close(fifo_path_fd);
 	if (write(fd, "0", 1) != 1) {
 		struct cubo_error *err = cubo_error_errno("write exec.fifo");
 		close(fd);
@@ -281,9 +295,18 @@ void init_run(const struct init_args *a)
 {
 	struct init_plan plan;
 	struct cubo_error *err;
+	int fifo_path_fd = -1;
 
-	/* Nothing in the container may open our fds or /proc/self/exe before execve. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/*
+	 * Joining a pid namespace means other processes may already live there:
+	 * they must not open our fds or /proc/self/exe before execve. (A fresh
+	 * pid namespace is empty, and a non-dumpable process could not write its
+	 * own /proc files from a new user namespace.)
+	 */
+	if (!flag_set(a, CLONE_NEWPID))
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (a->wait == INIT_WAIT_FIFO)
+		fifo_path_fd = openat(a->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
 
 	err = setup(a, &plan);
 	if (err) {
@@ -293,7 +316,7 @@ void init_run(const struct init_args *a)
 	}
 	err = sync_send(a->sync_fd, SYNC_READY, NULL);
 	if (!err)
-		err = wait_for_start(a);
+		err = wait_for_start(a, fifo_path_fd);
 	if (err) {
 		/* the runtime is gone or the container was deleted before start */
 		cubo_error_free(err);
