@@ -159,6 +159,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	struct init_args ia = {
 		.cfg = x->cfg,
 		.rootfs = x->rootfs,
+		.bundle = x->bundle,
 		.ns = &x->ns,
 		.state_dirfd = x->child_dirfd,
 		.console_socket = x->console_socket,

@@ -147,6 +147,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	struct rootfs_ctx rctx = {
 		.cfg = cfg,
 		.rootfs = a->rootfs,
+		.bundle = a->bundle,
 		.no_pivot = a->no_pivot,
 		.new_mount_ns = flag_set(a, CLONE_NEWNS),
 		.in_userns = new_userns,
