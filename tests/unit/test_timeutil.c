@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "shared/timeutil.h"
+
+static void assert_stamp(time_t sec, long nsec, const char *want)
+{
+	struct timespec ts = {.tv_sec = sec, .tv_nsec = nsec};
+	char buf[CUBO_RFC3339_LEN];
+
+	cubo_time_rfc3339(&ts, buf);
+	assert_string_equal(buf, want);
+}
+
+static void test_epoch(void **state)
+{
+	assert_stamp(0, 0, "1970-01-01T00:00:00.000000000Z");
+}
+
+static void test_known_instant(void **state)
+{
+	/* date -u -d @1795465976 +%FT%T */
+	assert_stamp(1795465976, 123456789, "2026-11-23T20:32:56.123456789Z");
+}
+
+static void test_nanoseconds_are_zero_padded(void **state)
+{
+	assert_stamp(1795465976, 7, "2026-11-23T20:32:56.000000007Z");
+	assert_stamp(1795465976, 999999999, "2026-11-23T20:32:56.999999999Z");
+}
+
+static void test_leap_day(void **state)
+{
+	/* 2024-02-29T23:59:59Z */
+	assert_stamp(1709251199, 500000000, "2024-02-29T23:59:59.500000000Z");
+}
+
+static void test_unnormalized_nanoseconds(void **state)
+{
+	assert_stamp(0, 1500000000, "1970-01-01T00:00:01.500000000Z");
+	assert_stamp(10, -1, "1970-01-01T00:00:09.999999999Z");
+}
+
+static void test_now_is_well_formed(void **state)
+{
+	char buf[CUBO_RFC3339_LEN];
+	struct tm tm = {0};
+	char *rest;
+	time_t before = time(NULL), parsed;
+
+	cubo_time_now_rfc3339(buf);
+	assert_int_equal(strlen(buf), 30);
+	assert_int_equal(buf[19], '.');
+	assert_int_equal(buf[29], 'Z');
+	for (int i = 20; i < 29; i++)
+		assert_true(buf[i] >= '0' && buf[i] <= '9');
+	rest = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	assert_non_null(rest);
+	assert_int_equal(*rest, '.');
+	parsed = timegm(&tm);
+	assert_true(parsed >= before && parsed <= time(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_epoch),
+		cmocka_unit_test(test_known_instant),
+		cmocka_unit_test(test_nanoseconds_are_zero_padded),
+		cmocka_unit_test(test_leap_day),
+		cmocka_unit_test(test_unnormalized_nanoseconds),
+		cmocka_unit_test(test_now_is_well_formed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
