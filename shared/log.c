@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "shared/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shared/timeutil.h"
+
+/* The names logrus prints, which log readers (containerd, conmon) expect. */
+static const char *const level_names[] = {
+	[CUBO_LOG_ERROR] = "error",
+	[CUBO_LOG_WARN] = "warning",
+	[CUBO_LOG_INFO] = "info",
+	[CUBO_LOG_DEBUG] = "debug",
+};
+
+struct cubo_error *cubo_log_format_parse(const char *s, enum cubo_log_format *out)
+{
+	if (strcmp(s, "text") == 0)
+		*out = CUBO_LOG_TEXT;
+	else if (strcmp(s, "json") == 0)
+		*out = CUBO_LOG_JSON;
+	else
+		return cubo_error_new("invalid log format \"%s\": expected text or json", s);
+	return NULL;
+}
+
+struct cubo_error *cubo_log_open(struct cubo_log *log, const char *prog, const char *path,
+				 enum cubo_log_format format, enum cubo_log_level level)
+{
+	log->fd = -1;
+	log->own_fd = false;
+	log->format = format;
+	log->level = level;
+	log->prog = prog;
+	if (!path || !*path) {
+		log->fd = STDERR_FILENO;
+		return NULL;
+	}
+	log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (log->fd < 0)
+		return cubo_error_errno("open log file %s", path);
+	log->own_fd = true;
+	return NULL;
+}
+
+void cubo_log_close(struct cubo_log *log)
+{
+	if (log->own_fd && log->fd >= 0)
+		close(log->fd);
+	log->fd = -1;
+	log->own_fd = false;
+}
+
+/* A growable line: the whole line is built first so it goes out in one write(2). */
+struct line {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void line_put(struct line *l, const char *s, size_t n)
+{
+	if (l->oom)
+		return;
+	if (l->len + n + 1 > l->cap) {
+		size_t cap = l->cap ? l->cap : 256;
+		char *grown;
+
+		while (cap < l->len + n + 1)
+			cap *= 2;
+		grown = realloc(l->buf, cap);
+		if (!grown) {
+			l->oom = true;
+			return;
+		}
+		l->buf = grown;
+		l->cap = cap;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+	l->buf[l->len] = '\0';
+}
+
+static void line_puts(struct line *l, const char *s)
+{
+	line_put(l, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string body. Invalid UTF-8 becomes U+FFFD, as Go's encoder does, so
+ * strict readers never reject a line because of a stray byte in a path.
+ */
+static void put_json_escaped(struct line *l, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		char esc[8];
+		size_t seq;
+
+		switch (*p) {
+		case '"':
+			line_puts(l, "\\\"");
+			break;
+		case '\\':
+			line_puts(l, "\\\\");
+			break;
+		case '\n':
+			line_puts(l, "\\n");
+			break;
+		case '\r':
+			line_puts(l, "\\r");
+			break;
+		case '\t':
+			line_puts(l, "\\t");
+			break;
+		default:
+			if (*p < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				line_puts(l, esc);
+				break;
+			}
+			seq = utf8_seq_len(p, n);
+			if (seq == 0) {
+				line_puts(l, "\\ufffd");
+				break;
+			}
+			line_put(l, (const char *)p, seq);
+			p += seq;
+			n -= seq;
+			continue;
+		}
+		p++;
+		n--;
+	}
+}
+
+/* A double-quoted logfmt value, escaped the way Go's %q does for ASCII. */
+static void put_text_quoted(struct line *l, const char *s)
+{
+	line_puts(l, "\"");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char esc[8];
+
+		switch (*p) {
+		case '"':
+			line_puts(l, "\\\"");
+			break;
+		case '\\':
+			line_puts(l, "\\\\");
+			break;
+		case '\n':
+			line_puts(l, "\\n");
+			break;
+		case '\r':
+			line_puts(l, "\\r");
+			break;
+		case '\t':
+			line_puts(l, "\\t");
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\x%02x", *p);
+				line_puts(l, esc);
+			} else {
+				line_put(l, (const char *)p, 1);
+			}
+		}
+	}
+	line_puts(l, "\"");
+}
+
+/* logrus' text formatter stamps whole seconds: RFC 3339 without the fraction. */
+static void time_rfc3339_seconds(char buf[CUBO_RFC3339_LEN])
+{
+	char *dot;
+
+	cubo_time_now_rfc3339(buf);
+	dot = strchr(buf, '.');
+	if (dot)
+		strcpy(dot, "Z");
+}
+
+static void format_line(const struct cubo_log *log, enum cubo_log_level level, const char *msg,
+			struct line *l)
+{
+	char ts[CUBO_RFC3339_LEN];
+
+	if (log->format == CUBO_LOG_JSON) {
+		cubo_time_now_rfc3339(ts);
+		line_puts(l, "{\"level\":\"");
+		line_puts(l, level_names[level]);
+		line_puts(l, "\",\"msg\":\"");
+		put_json_escaped(l, msg);
+		line_puts(l, "\",\"time\":\"");
+		line_puts(l, ts);
+		line_puts(l, "\"}\n");
+	} else if (log->fd == STDERR_FILENO) {
+		/* A person reads stderr: the same one line cubo_error_print gives. */
+		if (log->prog && *log->prog) {
+			line_puts(l, log->prog);
+			line_puts(l, ": ");
+		}
+		line_puts(l, msg);
+		line_puts(l, "\n");
+	} else {
+		time_rfc3339_seconds(ts);
+		line_puts(l, "time=\"");
+		line_puts(l, ts);
+		line_puts(l, "\" level=");
+		line_puts(l, level_names[level]);
+		line_puts(l, " msg=");
+		put_text_quoted(l, msg);
+		line_puts(l, "\n");
+	}
+}
+
+/*
+ * One write(2) per line: with O_APPEND, lines from concurrent writers (the
+ * runtime and its re-executed helpers share a log file) never interleave.
+ * Only a short write, which a regular file does not do, splits a line.
+ */
+static void write_line(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void log_vwrite(const struct cubo_log *log, enum cubo_log_level level, const char *fmt,
+		       va_list ap)
+{
+	struct line l = {0};
+	char *msg = NULL;
+	int saved_errno = errno;
+
+	if (!log || log->fd < 0 || level > log->level || level < CUBO_LOG_ERROR)
+		return;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	format_line(log, level, msg ? msg : "(out of memory formatting a log message)", &l);
+	if (!l.oom && l.buf)
+		write_line(log->fd, l.buf, l.len);
+	free(l.buf);
+	free(msg);
+	/* Logging must not disturb the caller's errno (it may log, then report it). */
+	errno = saved_errno;
+}
+
+void cubo_log_write(const struct cubo_log *log, enum cubo_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(log, level, fmt, ap);
+	va_end(ap);
+}
+
+void cubo_log_error(const struct cubo_log *log, const struct cubo_error *err)
+{
+	char *text = cubo_error_text(err);
+
+	cubo_log_write(log, CUBO_LOG_ERROR, "%s", text ? text : "out of memory");
+	free(text);
+}

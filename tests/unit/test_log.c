@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "shared/log.h"
+
+#define STAMP_SECONDS "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+#define STAMP_NANOS "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	strcpy(fx->dir, "/tmp/cubo-test-log-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->path, sizeof(fx->path), "%s/log", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	unlink(fx->path);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+
+	assert_non_null(f);
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		size_t n = fread(buf + len, 1, 4096, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void assert_matches(const char *text, const char *pattern)
+{
+	regex_t re;
+
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	if (regexec(&re, text, 0, NULL, 0) != 0)
+		fail_msg("\"%s\" does not match /%s/", text, pattern);
+	regfree(&re);
+}
+
+static void test_format_parse(void **state)
+{
+	enum cubo_log_format f = CUBO_LOG_JSON;
+	struct cubo_error *err;
+	char *text;
+
+	assert_null(cubo_log_format_parse("text", &f));
+	assert_int_equal(f, CUBO_LOG_TEXT);
+	assert_null(cubo_log_format_parse("json", &f));
+	assert_int_equal(f, CUBO_LOG_JSON);
+	err = cubo_log_format_parse("xml", &f);
+	assert_non_null(err);
+	text = cubo_error_text(err);
+	assert_string_equal(text, "invalid log format \"xml\": expected text or json");
+	free(text);
+	cubo_error_free(err);
+	err = cubo_log_format_parse("", &f);
+	assert_non_null(err);
+	cubo_error_free(err);
+}
+
+static void test_text_file_line(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	struct stat st;
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_INFO));
+	assert_true(log.fd > 2);
+	assert_true(log.own_fd);
+	assert_true(fcntl(log.fd, F_GETFD) & FD_CLOEXEC);
+	assert_true(fcntl(log.fd, F_GETFL) & O_APPEND);
+	cubo_log_write(&log, CUBO_LOG_ERROR, "container %s: \"quoted\" back\\slash\nnext", "c1");
+	cubo_warn(&log, "careful");
+	cubo_info(&log, "plain");
+	cubo_log_close(&log);
+	assert_int_equal(log.fd, -1);
+
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640 & ~022);
+	out = slurp(fx->path);
+	assert_matches(out, "^time=\"" STAMP_SECONDS "\" level=error "
+			    "msg=\"container c1: \\\\\"quoted\\\\\" back\\\\\\\\slash\\\\nnext\"\n"
+			    "time=\"" STAMP_SECONDS "\" level=warning msg=\"careful\"\n"
+			    "time=\"" STAMP_SECONDS "\" level=info msg=\"plain\"\n$");
+	free(out);
+}
+
+static void test_text_control_characters(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_ERROR));
+	cubo_log_write(&log, CUBO_LOG_ERROR,
+		       "a\tb\rc\001d\x7f"
+		       "e");
+	cubo_log_close(&log);
+	out = slurp(fx->path);
+	assert_non_null(strstr(out, " msg=\"a\\tb\\rc\\x01d\\x7fe\"\n"));
+	free(out);
+}
+
+static void test_json_line(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_DEBUG));
+	cubo_log_write(&log, CUBO_LOG_ERROR, "a\"b\\c\nd\te\001f/g");
+	cubo_debug(&log, "dbg %d", 7);
+	cubo_log_close(&log);
+	out = slurp(fx->path);
+	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"a\\\\\"b\\\\\\\\c\\\\nd\\\\te"
+			    "\\\\u0001f/g\",\"time\":\"" STAMP_NANOS "\"\\}\n"
+			    "\\{\"level\":\"debug\",\"msg\":\"dbg 7\",\"time\":\"" STAMP_NANOS
+			    "\"\\}\n$");
+	free(out);
+}
+
+static void test_json_utf8(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_ERROR));
+	/* Valid UTF-8 is kept as is; a stray byte and an overlong '/' become U+FFFD. */
+	cubo_log_write(&log, CUBO_LOG_ERROR, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3");
+	cubo_log_write(&log, CUBO_LOG_ERROR, "bad\xff byte \xc0\xaf end\xe2\x82");
+	cubo_log_close(&log);
+	out = slurp(fx->path);
+	assert_non_null(strstr(out, "\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3\""));
+	assert_non_null(
+		strstr(out, "\"msg\":\"bad\\ufffd byte \\ufffd\\ufffd end\\ufffd\\ufffd\""));
+	free(out);
+}
+
+static void test_level_filter(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_WARN));
+	cubo_debug(&log, "hidden debug");
+	cubo_info(&log, "hidden info");
+	cubo_warn(&log, "shown warning");
+	cubo_log_write(&log, CUBO_LOG_ERROR, "shown error");
+	cubo_log_close(&log);
+	out = slurp(fx->path);
+	assert_null(strstr(out, "hidden"));
+	assert_non_null(strstr(out, "\"level\":\"warning\",\"msg\":\"shown warning\""));
+	assert_non_null(strstr(out, "\"level\":\"error\",\"msg\":\"shown error\""));
+	free(out);
+}
+
+static void test_appends_to_existing(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	FILE *f = fopen(fx->path, "w");
+	char *out;
+
+	assert_non_null(f);
+	fputs("earlier line\n", f);
+	fclose(f);
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_ERROR));
+	cubo_log_write(&log, CUBO_LOG_ERROR, "later");
+	cubo_log_close(&log);
+	out = slurp(fx->path);
+	assert_ptr_equal(strstr(out, "earlier line\n{\"level\":\"error\",\"msg\":\"later\""), out);
+	free(out);
+}
+
+static void test_log_error_full_text(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	struct cubo_error *err =
+		cubo_error_wrap(cubo_error_new_errno(ENOENT, "open config.json"), "create c1");
+	char *out;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_ERROR));
+	cubo_log_error(&log, err);
+	cubo_log_close(&log);
+	cubo_error_free(err);
+	out = slurp(fx->path);
+	assert_non_null(strstr(
+		out, "{\"level\":\"error\",\"msg\":\"create c1: open config.json: No such file or "
+		     "directory\",\"time\":\""));
+	free(out);
+}
+
+/* Run fn with fd 2 pointing at path, then put stderr back. */
+static void with_stderr_to(const char *path, void (*fn)(void))
+{
+	int saved = dup(STDERR_FILENO);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	fn();
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+}
+
+static void log_to_stderr_text(void)
+{
+	struct cubo_log log;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", NULL, CUBO_LOG_TEXT, CUBO_LOG_WARN));
+	assert_int_equal(log.fd, STDERR_FILENO);
+	assert_false(log.own_fd);
+	cubo_log_write(&log, CUBO_LOG_ERROR, "container \"c1\" does not exist");
+	cubo_warn(&log, "heads up");
+	cubo_log_close(&log);
+	/* Closing a stderr logger leaves fd 2 open. */
+	assert_true(fcntl(STDERR_FILENO, F_GETFD) >= 0);
+}
+
+static void log_to_stderr_json(void)
+{
+	struct cubo_log log;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", "", CUBO_LOG_JSON, CUBO_LOG_ERROR));
+	cubo_log_write(&log, CUBO_LOG_ERROR, "boom");
+	cubo_log_close(&log);
+}
+
+static void test_stderr_text_is_plain(void **state)
+{
+	struct fixture *fx = *state;
+	char *out;
+
+	with_stderr_to(fx->path, log_to_stderr_text);
+	out = slurp(fx->path);
+	assert_string_equal(out, "cubo-runc: container \"c1\" does not exist\n"
+				 "cubo-runc: heads up\n");
+	free(out);
+}
+
+static void test_stderr_json(void **state)
+{
+	struct fixture *fx = *state;
+	char *out;
+
+	with_stderr_to(fx->path, log_to_stderr_json);
+	out = slurp(fx->path);
+	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"boom\",\"time\":\"" STAMP_NANOS
+			    "\"\\}\n$");
+	free(out);
+}
+
+static void test_disabled_logger(void **state)
+{
+	struct cubo_log log = {.fd = -1, .level = CUBO_LOG_DEBUG};
+
+	cubo_log_write(&log, CUBO_LOG_ERROR, "nowhere");
+	cubo_log_close(&log);
+}
+
+static void test_open_failure_names_path(void **state)
+{
+	struct cubo_log log;
+	struct cubo_error *err = cubo_log_open(&log, "cubo-runc", "/nonexistent/cubo/log",
+					       CUBO_LOG_TEXT, CUBO_LOG_ERROR);
+	char *text;
+
+	assert_non_null(err);
+	assert_int_equal(log.fd, -1);
+	text = cubo_error_text(err);
+	assert_string_equal(text, "open log file /nonexistent/cubo/log: No such file or directory");
+	free(text);
+	cubo_error_free(err);
+	cubo_log_close(&log);
+}
+
+static void test_errno_preserved(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_DEBUG));
+	errno = EXDEV;
+	cubo_debug(&log, "something");
+	assert_int_equal(errno, EXDEV);
+	cubo_log_close(&log);
+}
+
+#define WRITERS 4
+#define LINES_PER_WRITER 300
+
+/* Lines from several processes sharing one log file must never interleave. */
+static void test_concurrent_writers_do_not_interleave(void **state)
+{
+	struct fixture *fx = *state;
+	char filler[700];
+	pid_t pids[WRITERS];
+	int counts[WRITERS] = {0}, total = 0;
+	char *out, *line, *save = NULL;
+
+	memset(filler, 'x', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			struct cubo_log log;
+
+			if (cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON,
+					  CUBO_LOG_ERROR))
+				_exit(1);
+			for (int i = 0; i < LINES_PER_WRITER; i++)
+				cubo_log_write(&log, CUBO_LOG_ERROR, "w%d %s end", w, filler);
+			cubo_log_close(&log);
+			_exit(0);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+
+		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	out = slurp(fx->path);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int w = -1;
+
+		assert_int_equal(strncmp(line, "{\"level\":\"error\",\"msg\":\"w", 25), 0);
+		w = line[25] - '0';
+		assert_true(w >= 0 && w < WRITERS);
+		assert_int_equal(line[26], ' ');
+		assert_int_equal(strncmp(line + 27, filler, sizeof(filler) - 1), 0);
+		assert_non_null(strstr(line, " end\",\"time\":\""));
+		assert_int_equal(line[strlen(line) - 1], '}');
+		counts[w]++;
+		total++;
+	}
+	assert_int_equal(total, WRITERS * LINES_PER_WRITER);
+	for (int w = 0; w < WRITERS; w++)
+		assert_int_equal(counts[w], LINES_PER_WRITER);
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test_setup_teardown(test_text_file_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_control_characters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_utf8, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_level_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_json, setup, teardown),
+		cmocka_unit_test(test_disabled_logger),
+		cmocka_unit_test(test_open_failure_names_path),
+		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers_do_not_interleave, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
