@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "shared/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef STATX_ATTR_MOUNT_ROOT
+#define STATX_ATTR_MOUNT_ROOT 0x00002000
+#endif
+
+/* Temp names are ".tmp-<name>-XXXXXX"; retry this often if a name is taken. */
+#define TEMP_ATTEMPTS 100
+#define TEMP_SUFFIX_LEN 6
+
+static struct cubo_error *write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cubo_error_errno("write");
+		if (n == 0)
+			return cubo_error_new_errno(EIO, "write");
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+static void random_suffix(char out[TEMP_SUFFIX_LEN + 1], unsigned attempt)
+{
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char rnd[TEMP_SUFFIX_LEN];
+
+	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
+		/* Uniqueness, not secrecy, matters here: O_EXCL catches clashes. */
+		struct timespec ts;
+		uint64_t x;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 20) ^ ((uint64_t)attempt << 40);
+		for (int i = 0; i < TEMP_SUFFIX_LEN; i++, x >>= 8)
+			rnd[i] = (unsigned char)x;
+	}
+	for (int i = 0; i < TEMP_SUFFIX_LEN; i++)
+		out[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+	out[TEMP_SUFFIX_LEN] = '\0';
+}
+
+/* Create a fresh temp file next to name in dirfd; its name goes to tmp. */
+static int create_temp(int dirfd, const char *name, char tmp[NAME_MAX + 1])
+{
+	/* Long names are shortened so the temp name stays within NAME_MAX. */
+	int keep = NAME_MAX - (int)strlen(".tmp--") - TEMP_SUFFIX_LEN;
+
+	for (unsigned attempt = 0; attempt < TEMP_ATTEMPTS; attempt++) {
+		char suffix[TEMP_SUFFIX_LEN + 1];
+		int fd;
+
+		random_suffix(suffix, attempt);
+		snprintf(tmp, NAME_MAX + 1, ".tmp-%.*s-%s", keep, name, suffix);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * The write itself, once the parent directory is open. shown is the path as
+ * the caller gave it, so every error reads "write <path>: <step>: <reason>".
+ */
+static struct cubo_error *write_atomic_in(int dfd, const char *base, const char *shown,
+					  const void *data, size_t len, mode_t mode)
+{
+	char tmp[NAME_MAX + 1];
+	struct cubo_error *err = NULL;
+	int fd;
+
+	fd = create_temp(dfd, base, tmp);
+	if (fd < 0)
+		return cubo_error_errno("write %s: create temp file", shown);
+	err = write_all(fd, data, len);
+	if (err) {
+		err = cubo_error_wrap(err, "write %s", shown);
+		goto fail;
+	}
+	if (fchmod(fd, mode) < 0) {
+		err = cubo_error_errno("write %s: chmod", shown);
+		goto fail;
+	}
+	if (fsync(fd) < 0) {
+		err = cubo_error_errno("write %s: fsync", shown);
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = cubo_error_errno("write %s: close", shown);
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dfd, tmp, dfd, base) < 0) {
+		err = cubo_error_errno("write %s: rename", shown);
+		goto fail;
+	}
+	/* The rename is durable only once the directory entry is on disk too. */
+	if (fsync(dfd) < 0)
+		return cubo_error_errno("write %s: fsync directory", shown);
+	return NULL;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dfd, tmp, 0);
+	return err;
+}
+
+/* Split name into the directory to open and the last component. */
+static struct cubo_error *write_atomic(int dirfd, const char *name, const void *data, size_t len,
+				       mode_t mode)
+{
+	const char *slash = strrchr(name, '/');
+	const char *base = slash ? slash + 1 : name;
+	struct cubo_error *err;
+	char *dir;
+	int dfd;
+
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return cubo_error_new_errno(EISDIR, "write %s", name);
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == name)
+		dir = strdup("/");
+	else
+		dir = strndup(name, (size_t)(slash - name));
+	if (!dir)
+		return cubo_error_new_errno(ENOMEM, "write %s", name);
+	dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = cubo_error_errno("write %s: open directory %s", name, dir);
+		free(dir);
+		return err;
+	}
+	free(dir);
+	err = write_atomic_in(dfd, base, name, data, len, mode);
+	close(dfd);
+	return err;
+}
+
+struct cubo_error *cubo_write_file_atomic(const char *path, const void *data, size_t len,
+					  mode_t mode)
+{
+	return write_atomic(AT_FDCWD, path, data, len, mode);
+}
+
+struct cubo_error *cubo_write_file_atomic_at(int dirfd, const char *name, const void *data,
+					     size_t len, mode_t mode)
+{
+	return write_atomic(dirfd, name, data, len, mode);
+}
+
+/*
+ * Read until EOF rather than trusting st_size: files in /proc and /sys
+ * report 0 (or a page) whatever their content.
+ */
+static struct cubo_error *read_fd(int fd, const char *shown, char **out, size_t *out_len)
+{
+	struct stat st;
+	size_t cap = 4096, len = 0;
+	char *buf;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size < SIZE_MAX - 1)
+		cap = (size_t)st.st_size + 1;
+	buf = malloc(cap);
+	if (!buf)
+		return cubo_error_new_errno(ENOMEM, "read %s", shown);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *grown;
+
+			if (cap > SIZE_MAX / 2) {
+				free(buf);
+				return cubo_error_new_errno(EFBIG, "read %s", shown);
+			}
+			grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				return cubo_error_new_errno(ENOMEM, "read %s", shown);
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			struct cubo_error *err = cubo_error_errno("read %s: read", shown);
+
+			free(buf);
+			return err;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	if (out_len)
+		*out_len = len;
+	return NULL;
+}
+
+struct cubo_error *cubo_read_file_at(int dirfd, const char *name, char **out, size_t *len)
+{
+	struct cubo_error *err;
+	int fd;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cubo_error_errno("read %s: open", name);
+	err = read_fd(fd, name, out, len);
+	close(fd);
+	return err;
+}
+
+struct cubo_error *cubo_read_file(const char *path, char **out, size_t *len)
+{
+	return cubo_read_file_at(AT_FDCWD, path, out, len);
+}
+
+struct cubo_error *cubo_write_existing(const char *path, const char *data, size_t len)
+{
+	struct cubo_error *err;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cubo_error_errno("write %s: open", path);
+	err = cubo_error_wrap(write_all(fd, data, len), "write %s", path);
+	/* Kernel knobs report a rejected value from write(); close only matters for files. */
+	if (close(fd) < 0 && !err)
+		err = cubo_error_errno("write %s: close", path);
+	return err;
+}
+
+/* mkdir one prefix; an existing directory (or a symlink to one) is fine. */
+static struct cubo_error *mkdir_one(const char *prefix, const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(prefix, mode) == 0)
+		return NULL;
+	if (errno != EEXIST)
+		return cubo_error_errno("mkdir %s: %s", path, prefix);
+	if (stat(prefix, &st) < 0)
+		return cubo_error_errno("mkdir %s: stat %s", path, prefix);
+	if (!S_ISDIR(st.st_mode))
+		return cubo_error_new_errno(ENOTDIR, "mkdir %s: %s", path, prefix);
+	return NULL;
+}
+
+struct cubo_error *cubo_mkdir_p(const char *path, mode_t mode)
+{
+	struct cubo_error *err = NULL;
+	struct stat st;
+	char *copy;
+
+	if (!*path)
+		return cubo_error_new_errno(ENOENT, "mkdir \"\"");
+	/* The common case, everything already there, costs one stat. */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return NULL;
+		return cubo_error_new_errno(ENOTDIR, "mkdir %s", path);
+	}
+	copy = strdup(path);
+	if (!copy)
+		return cubo_error_new_errno(ENOMEM, "mkdir %s", path);
+	for (char *p = copy + 1; *p && !err; p++) {
+		if (*p != '/' || p[-1] == '/')
+			continue;
+		*p = '\0';
+		err = mkdir_one(copy, path, mode);
+		*p = '/';
+	}
+	if (!err)
+		err = mkdir_one(copy, path, mode);
+	free(copy);
+	return err;
+}
+
+static struct cubo_error *lstat_at(int dirfd, const char *name, const char *shown,
+				   struct statx *stx)
+{
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_TYPE | STATX_INO, stx) <
+	    0)
+		return cubo_error_errno("%s: stat", shown);
+	return NULL;
+}
+
+/* A different device, or the root of a bind mount of the same one. */
+static bool is_mount_point(const struct statx *stx, dev_t dev)
+{
+	if (makedev(stx->stx_dev_major, stx->stx_dev_minor) != dev)
+		return true;
+	return (stx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx->stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static struct cubo_error *mount_point_error(const char *shown)
+{
+	return cubo_error_new_errno(EBUSY, "%s is a mount point (not removing across it)", shown);
+}
+
+/* Empty the directory dfd (shown for errors); dfd is consumed. */
+static struct cubo_error *rm_children(int dfd, const char *shown, dev_t dev)
+{
+	struct cubo_error *err = NULL;
+	struct dirent *de;
+	DIR *d;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		err = cubo_error_errno("%s: open directory", shown);
+		close(dfd);
+		return err;
+	}
+	for (;;) {
+		struct statx stx;
+		char *child;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				err = cubo_error_errno("%s: read directory", shown);
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		child = cubo_path_join(shown, de->d_name);
+		err = lstat_at(dirfd(d), de->d_name, child, &stx);
+		if (err && err->errnum == ENOENT) {
+			/* Someone else removed it meanwhile: that is what we wanted. */
+			cubo_error_free(err);
+			err = NULL;
+			free(child);
+			continue;
+		}
+		if (!err && is_mount_point(&stx, dev))
+			err = mount_point_error(child);
+		if (!err && S_ISDIR(stx.stx_mode)) {
+			int cfd = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (cfd < 0)
+				err = cubo_error_errno("%s: open directory", child);
+			else
+				err = rm_children(cfd, child, dev);
+			if (!err && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 &&
+			    errno != ENOENT)
+				err = cubo_error_errno("%s: rmdir", child);
+		} else if (!err && unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			err = cubo_error_errno("%s: unlink", child);
+		}
+		free(child);
+		if (err)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
+struct cubo_error *cubo_rm_rf(const char *path)
+{
+	struct cubo_error *err;
+	struct statx stx;
+	dev_t dev;
+	int dfd;
+
+	err = lstat_at(AT_FDCWD, path, path, &stx);
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	if (err)
+		return cubo_error_wrap(err, "remove %s", path);
+	/* Emptying a mounted filesystem is never what removing a path means. */
+	if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT &&
+	    stx.stx_attributes & STATX_ATTR_MOUNT_ROOT)
+		return cubo_error_wrap(mount_point_error(path), "remove %s", path);
+	if (!S_ISDIR(stx.stx_mode)) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			return cubo_error_errno("remove %s: unlink", path);
+		return NULL;
+	}
+	dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return cubo_error_errno("remove %s: open directory", path);
+	CUBO_TRY_CTX(rm_children(dfd, path, dev), "remove %s", path);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return cubo_error_errno("remove %s: rmdir", path);
+	return NULL;
+}
+
+struct cubo_error *cubo_realpath(const char *path, char **out)
+{
+	*out = realpath(path, NULL);
+	if (!*out)
+		return cubo_error_errno("realpath %s", path);
+	return NULL;
+}
+
+char *cubo_path_join(const char *a, const char *b)
+{
+	size_t alen = strlen(a);
+	char *joined;
+
+	while (alen > 0 && a[alen - 1] == '/')
+		alen--;
+	while (*b == '/')
+		b++;
+	/* "" + "x" is "x"; "/" + "x" is "/x" (a was all slashes). */
+	if (alen == 0 && *a == '\0')
+		joined = strdup(b);
+	else if (asprintf(&joined, "%.*s/%s", (int)alen, a, b) < 0)
+		joined = NULL;
+	if (!joined)
+		abort();
+	return joined;
+}
+
+bool cubo_path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}

@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "shared/fs.h"
+
+struct fixture {
+	char dir[64];
+};
+
+/* Test cleanup must not depend on the code under test. */
+static void remove_tree(const char *path)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	strcpy(fx->dir, "/tmp/cubo-test-fs-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	remove_tree(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static char *at(struct fixture *fx, const char *name)
+{
+	return cubo_path_join(fx->dir, name);
+}
+
+static void put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void assert_content(const char *path, const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+
+	assert_null(cubo_read_file(path, &got, &len));
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void assert_error_text(struct cubo_error *err, int errnum, const char *want)
+{
+	char *text;
+
+	assert_non_null(err);
+	assert_int_equal(err->errnum, errnum);
+	text = cubo_error_text(err);
+	assert_string_equal(text, want);
+	free(text);
+	cubo_error_free(err);
+}
+
+/* No ".tmp-*" file may be left behind in dir, whatever happened. */
+static void assert_no_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			fail_msg("temp file %s left in %s", de->d_name, dir);
+	closedir(d);
+}
+
+static void test_atomic_write_creates_and_replaces(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "state.json");
+	struct stat st;
+
+	assert_null(cubo_write_file_atomic(path, "{\"a\":1}", 7, 0644));
+	assert_content(path, "{\"a\":1}");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+
+	/* The mode is set exactly, whatever the umask. */
+	assert_null(cubo_write_file_atomic(path, "new", 3, 0600));
+	assert_content(path, "new");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_null(cubo_write_file_atomic(path, "x", 1, 0666));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0666);
+
+	assert_null(cubo_write_file_atomic(path, "", 0, 0644));
+	assert_content(path, "");
+	assert_no_temp_files(fx->dir);
+	free(path);
+}
+
+static void test_atomic_write_large(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "big");
+	size_t len = 3 * 1024 * 1024 + 17;
+	char *data = malloc(len + 1), *back = NULL;
+	size_t back_len = 0;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (char)('a' + i % 26);
+	data[len] = '\0';
+	assert_null(cubo_write_file_atomic(path, data, len, 0644));
+	assert_null(cubo_read_file(path, &back, &back_len));
+	assert_int_equal(back_len, len);
+	assert_memory_equal(back, data, len);
+	free(back);
+	free(data);
+	free(path);
+}
+
+static void test_atomic_write_at(void **state)
+{
+	struct fixture *fx = *state;
+	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+	char *sub = at(fx, "sub"), *path = at(fx, "sub/config.json");
+
+	assert_true(dfd >= 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_null(cubo_write_file_atomic_at(dfd, "sub/config.json", "cfg", 3, 0640));
+	assert_content(path, "cfg");
+	assert_null(cubo_write_file_atomic_at(dfd, "top", "t", 1, 0640));
+	assert_no_temp_files(fx->dir);
+	assert_no_temp_files(sub);
+	close(dfd);
+	free(sub);
+	free(path);
+}
+
+static void test_atomic_write_long_name(void **state)
+{
+	struct fixture *fx = *state;
+	char name[256];
+	char *path;
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	path = at(fx, name);
+	assert_null(cubo_write_file_atomic(path, "long", 4, 0644));
+	assert_content(path, "long");
+	assert_no_temp_files(fx->dir);
+	free(path);
+}
+
+static void test_atomic_write_missing_dir(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "missing/state.json");
+	char *want;
+
+	assert_true(asprintf(&want,
+			     "write %s: open directory %s/missing: No such file or directory", path,
+			     fx->dir) > 0);
+	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), ENOENT, want);
+	free(want);
+	free(path);
+}
+
+static void test_atomic_write_over_directory_cleans_up(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "adir"), *inner = at(fx, "adir/keep");
+	char *want;
+
+	assert_int_equal(mkdir(path, 0755), 0);
+	put_file(inner, "k");
+	assert_true(asprintf(&want, "write %s: rename: Is a directory", path) > 0);
+	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), EISDIR, want);
+	assert_no_temp_files(fx->dir);
+	assert_content(inner, "k");
+	free(want);
+	free(inner);
+	free(path);
+}
+
+static void test_atomic_write_needs_a_name(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "dir/");
+	struct cubo_error *err = cubo_write_file_atomic(path, "x", 1, 0644);
+
+	assert_non_null(err);
+	assert_int_equal(err->errnum, EISDIR);
+	cubo_error_free(err);
+	free(path);
+}
+
+static void test_read_file_small_and_empty(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "f"), *out = NULL;
+
+	put_file(path, "hello\n");
+	assert_content(path, "hello\n");
+	/* len may be omitted. */
+	assert_null(cubo_read_file(path, &out, NULL));
+	assert_string_equal(out, "hello\n");
+	free(out);
+	put_file(path, "");
+	assert_content(path, "");
+	free(path);
+}
+
+static void test_read_file_from_proc(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	/* /proc reports st_size 0; the content must still be read in full. */
+	assert_int_equal(stat("/proc/self/status", &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_null(cubo_read_file("/proc/self/status", &out, &len));
+	assert_true(len > 100);
+	assert_int_equal(strlen(out), len);
+	assert_int_equal(strncmp(out, "Name:", 5), 0);
+	assert_non_null(strstr(out, "\nPid:"));
+	free(out);
+	/* More than one page, still with st_size 0. */
+	assert_null(cubo_read_file("/proc/self/maps", &out, &len));
+	assert_int_equal(strlen(out), len);
+	free(out);
+}
+
+static void test_read_file_at(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "g"), *out = NULL;
+	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+	size_t len = 0;
+
+	put_file(path, "at");
+	assert_null(cubo_read_file_at(dfd, "g", &out, &len));
+	assert_string_equal(out, "at");
+	assert_int_equal(len, 2);
+	free(out);
+	assert_error_text(cubo_read_file_at(dfd, "nope", &out, &len), ENOENT,
+			  "read nope: open: No such file or directory");
+	assert_null(out);
+	close(dfd);
+	free(path);
+}
+
+static void test_read_file_errors(void **state)
+{
+	struct fixture *fx = *state;
+	char *missing = at(fx, "missing"), *out = (char *)"untouched", *want;
+	size_t len = 99;
+
+	assert_true(asprintf(&want, "read %s: open: No such file or directory", missing) > 0);
+	assert_error_text(cubo_read_file(missing, &out, &len), ENOENT, want);
+	assert_null(out);
+	free(want);
+	assert_true(asprintf(&want, "read %s: read: Is a directory", fx->dir) > 0);
+	assert_error_text(cubo_read_file(fx->dir, &out, &len), EISDIR, want);
+	free(want);
+	free(missing);
+}
+
+static void test_write_existing(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "knob"), *missing = at(fx, "no-knob"), *want;
+
+	put_file(path, "a much longer old value\n");
+	assert_null(cubo_write_existing(path, "max", 3));
+	assert_content(path, "max");
+	assert_true(asprintf(&want, "write %s: open: No such file or directory", missing) > 0);
+	assert_error_text(cubo_write_existing(missing, "1", 1), ENOENT, want);
+	assert_false(cubo_path_exists(missing));
+	free(want);
+	free(missing);
+	free(path);
+}
+
+static void test_write_existing_kernel_rejects(void **state)
+{
+	struct cubo_error *err;
+
+	/* The kernel refuses the value in write(): the error says so and names the file. */
+	err = cubo_write_existing("/proc/self/oom_score_adj", "not-a-number", 12);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, EINVAL);
+	assert_string_equal(err->msg, "write /proc/self/oom_score_adj: write");
+	cubo_error_free(err);
+}
+
+static void assert_is_dir(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+}
+
+static void test_mkdir_p(void **state)
+{
+	struct fixture *fx = *state;
+	char *deep = at(fx, "a/b/c/d"), *odd, *rel;
+	char cwd[4096];
+
+	assert_null(cubo_mkdir_p(deep, 0755));
+	assert_is_dir(deep);
+	/* Existing directories are fine. */
+	assert_null(cubo_mkdir_p(deep, 0755));
+	assert_null(cubo_mkdir_p(fx->dir, 0755));
+	assert_null(cubo_mkdir_p("/", 0755));
+
+	/* Doubled and trailing slashes. */
+	assert_true(asprintf(&odd, "%s//x///y//", fx->dir) > 0);
+	assert_null(cubo_mkdir_p(odd, 0700));
+	free(odd);
+	free(deep);
+	deep = at(fx, "x/y");
+	assert_is_dir(deep);
+	free(deep);
+
+	/* Relative paths start at the working directory. */
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(fx->dir), 0);
+	assert_null(cubo_mkdir_p("rel/one/", 0755));
+	assert_int_equal(chdir(cwd), 0);
+	rel = at(fx, "rel/one");
+	assert_is_dir(rel);
+	free(rel);
+}
+
+static void test_mkdir_p_through_symlink_to_dir(void **state)
+{
+	struct fixture *fx = *state;
+	char *real = at(fx, "real"), *link = at(fx, "link"), *path = at(fx, "link/sub/dir");
+	char *through = at(fx, "real/sub/dir");
+
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	assert_null(cubo_mkdir_p(path, 0755));
+	assert_is_dir(through);
+	free(real);
+	free(link);
+	free(path);
+	free(through);
+}
+
+static void test_mkdir_p_over_file(void **state)
+{
+	struct fixture *fx = *state;
+	char *file = at(fx, "file"), *below = at(fx, "file/sub/dir"), *want;
+
+	put_file(file, "x");
+	assert_true(asprintf(&want, "mkdir %s: Not a directory", file) > 0);
+	assert_error_text(cubo_mkdir_p(file, 0755), ENOTDIR, want);
+	free(want);
+	/* The component that is in the way is named. */
+	assert_true(asprintf(&want, "mkdir %s: %s: Not a directory", below, file) > 0);
+	assert_error_text(cubo_mkdir_p(below, 0755), ENOTDIR, want);
+	free(want);
+	assert_content(file, "x");
+
+	assert_error_text(cubo_mkdir_p("", 0755), ENOENT, "mkdir \"\": No such file or directory");
+	free(below);
+	free(file);
+}
+
+static void test_rm_rf_tree_keeps_symlink_targets(void **state)
+{
+	struct fixture *fx = *state;
+	char *tree = at(fx, "tree"), *outside = at(fx, "outside");
+	char *outside_file = at(fx, "outside/precious"), *outside_top = at(fx, "outside-file");
+	char *p;
+
+	assert_int_equal(mkdir(outside, 0755), 0);
+	put_file(outside_file, "keep me");
+	put_file(outside_top, "me too");
+	assert_null(cubo_mkdir_p(p = at(fx, "tree/a/b/c"), 0755));
+	free(p);
+	put_file(p = at(fx, "tree/a/b/c/file"), "1");
+	free(p);
+	put_file(p = at(fx, "tree/a/.hidden"), "2");
+	free(p);
+	assert_int_equal(symlink(outside, p = at(fx, "tree/a/dirlink")), 0);
+	free(p);
+	assert_int_equal(symlink(outside_top, p = at(fx, "tree/filelink")), 0);
+	free(p);
+	assert_int_equal(symlink("/nonexistent", p = at(fx, "tree/dangling")), 0);
+	free(p);
+	assert_int_equal(mkfifo(p = at(fx, "tree/a/fifo"), 0600), 0);
+	free(p);
+	/* An unreadable, unwritable directory is still removed (we are its owner). */
+	assert_int_equal(mkdir(p = at(fx, "tree/locked"), 0), 0);
+	free(p);
+
+	assert_null(cubo_rm_rf(tree));
+	assert_false(cubo_path_exists(tree));
+	assert_content(outside_file, "keep me");
+	assert_content(outside_top, "me too");
+	free(tree);
+	free(outside);
+	free(outside_file);
+	free(outside_top);
+}
+
+static void test_rm_rf_symlink_at_top(void **state)
+{
+	struct fixture *fx = *state;
+	char *target = at(fx, "target"), *inner = at(fx, "target/f"), *link = at(fx, "link");
+
+	assert_int_equal(mkdir(target, 0755), 0);
+	put_file(inner, "stay");
+	assert_int_equal(symlink(target, link), 0);
+	assert_null(cubo_rm_rf(link));
+	assert_false(cubo_path_exists(link));
+	assert_content(inner, "stay");
+	free(target);
+	free(inner);
+	free(link);
+}
+
+static void test_rm_rf_file_and_missing(void **state)
+{
+	struct fixture *fx = *state;
+	char *file = at(fx, "f"), *missing = at(fx, "missing/deeper");
+
+	put_file(file, "x");
+	assert_null(cubo_rm_rf(file));
+	assert_false(cubo_path_exists(file));
+	assert_null(cubo_rm_rf(missing));
+	assert_null(cubo_rm_rf(file));
+	free(file);
+	free(missing);
+}
+
+static void test_rm_rf_deep_tree(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "deep"), *top = at(fx, "deep");
+
+	for (int i = 0; i < 200; i++) {
+		char *next = cubo_path_join(path, "d");
+
+		free(path);
+		path = next;
+	}
+	assert_null(cubo_mkdir_p(path, 0755));
+	assert_null(cubo_rm_rf(top));
+	assert_false(cubo_path_exists(top));
+	free(path);
+	free(top);
+}
+
+/*
+ * Mounts are made in a child with its own mount namespace, so nothing leaks
+ * onto the host even if the test fails half-way. Exit codes: 0 pass, 77 skip.
+ */
+static int mount_child(const char *dir, bool bind)
+{
+	char tree[256], mnt[256], inside[512], src[256], want[1024];
+	struct cubo_error *err;
+	char *text;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		return 77;
+	snprintf(tree, sizeof(tree), "%s/tree", dir);
+	snprintf(mnt, sizeof(mnt), "%s/tree/sub/mnt", dir);
+	snprintf(src, sizeof(src), "%s/bindsrc", dir);
+	if (cubo_mkdir_p(mnt, 0755) || mkdir(src, 0755) < 0)
+		return 1;
+	if (bind) {
+		/* Same filesystem, same st_dev: only the mount-root attribute tells. */
+		if (mount(src, mnt, "none", MS_BIND, NULL) < 0)
+			return 77;
+	} else if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") < 0) {
+		return 77;
+	}
+	snprintf(inside, sizeof(inside), "%s/keep", mnt);
+	put_file(inside, "mounted");
+
+	err = cubo_rm_rf(tree);
+	if (!err)
+		return 2;
+	text = cubo_error_text(err);
+	snprintf(want, sizeof(want),
+		 "remove %s: %s is a mount point (not removing across it): Device or resource "
+		 "busy",
+		 tree, mnt);
+	if (strcmp(text, want) != 0) {
+		fprintf(stderr, "got  %s\nwant %s\n", text, want);
+		return 3;
+	}
+	free(text);
+	cubo_error_free(err);
+	if (!cubo_path_exists(inside))
+		return 4;
+	/* Removing the mount point itself is refused too. */
+	err = cubo_rm_rf(mnt);
+	if (!err || err->errnum != EBUSY || !cubo_path_exists(inside))
+		return 5;
+	cubo_error_free(err);
+	if (umount(mnt) < 0)
+		return 6;
+	if (cubo_rm_rf(tree) || cubo_path_exists(tree))
+		return 7;
+	return 0;
+}
+
+static void run_mount_child(struct fixture *fx, bool bind)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(mount_child(fx->dir, bind));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_rm_rf_stops_at_other_filesystem(void **state)
+{
+	run_mount_child(*state, false);
+}
+
+static void test_rm_rf_stops_at_bind_mount(void **state)
+{
+	run_mount_child(*state, true);
+}
+
+static void test_realpath(void **state)
+{
+	struct fixture *fx = *state;
+	char *sub = at(fx, "sub"), *link = at(fx, "link"), *via = at(fx, "link/../sub/.");
+	char *out = NULL, *missing = at(fx, "missing"), *want, *real_sub = realpath(fx->dir, NULL);
+	char *expect;
+
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink(sub, link), 0);
+	assert_null(cubo_realpath(via, &out));
+	expect = cubo_path_join(real_sub, "sub");
+	assert_string_equal(out, expect);
+	free(out);
+	assert_true(asprintf(&want, "realpath %s: No such file or directory", missing) > 0);
+	assert_error_text(cubo_realpath(missing, &out), ENOENT, want);
+	assert_null(out);
+	free(want);
+	free(expect);
+	free(real_sub);
+	free(missing);
+	free(via);
+	free(link);
+	free(sub);
+}
+
+static void assert_join(const char *a, const char *b, const char *want)
+{
+	char *got = cubo_path_join(a, b);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_path_join(void **state)
+{
+	assert_join("/run/cubo", "c1", "/run/cubo/c1");
+	assert_join("/run/cubo/", "c1", "/run/cubo/c1");
+	assert_join("/run/cubo//", "//c1", "/run/cubo/c1");
+	assert_join("/", "etc", "/etc");
+	assert_join("/", "/etc", "/etc");
+	assert_join("rel", "x/y", "rel/x/y");
+	assert_join("", "x", "x");
+	assert_join("a", "", "a/");
+}
+
+static void test_path_exists(void **state)
+{
+	struct fixture *fx = *state;
+	char *file = at(fx, "f"), *dangling = at(fx, "dangling"), *missing = at(fx, "m");
+
+	put_file(file, "");
+	assert_int_equal(symlink("/nonexistent/target", dangling), 0);
+	assert_true(cubo_path_exists(file));
+	assert_true(cubo_path_exists(fx->dir));
+	assert_true(cubo_path_exists(dangling));
+	assert_false(cubo_path_exists(missing));
+	free(file);
+	free(dangling);
+	free(missing);
+}
+
+#define FS_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FS_TEST(test_atomic_write_creates_and_replaces),
+		FS_TEST(test_atomic_write_large),
+		FS_TEST(test_atomic_write_at),
+		FS_TEST(test_atomic_write_long_name),
+		FS_TEST(test_atomic_write_missing_dir),
+		FS_TEST(test_atomic_write_over_directory_cleans_up),
+		FS_TEST(test_atomic_write_needs_a_name),
+		FS_TEST(test_read_file_small_and_empty),
+		cmocka_unit_test(test_read_file_from_proc),
+		FS_TEST(test_read_file_at),
+		FS_TEST(test_read_file_errors),
+		FS_TEST(test_write_existing),
+		cmocka_unit_test(test_write_existing_kernel_rejects),
+		FS_TEST(test_mkdir_p),
+		FS_TEST(test_mkdir_p_through_symlink_to_dir),
+		FS_TEST(test_mkdir_p_over_file),
+		FS_TEST(test_rm_rf_tree_keeps_symlink_targets),
+		FS_TEST(test_rm_rf_symlink_at_top),
+		FS_TEST(test_rm_rf_file_and_missing),
+		FS_TEST(test_rm_rf_deep_tree),
+		FS_TEST(test_rm_rf_stops_at_other_filesystem),
+		FS_TEST(test_rm_rf_stops_at_bind_mount),
+		FS_TEST(test_realpath),
+		cmocka_unit_test(test_path_join),
+		FS_TEST(test_path_exists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
