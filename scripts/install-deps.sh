@@ -1,0 +1,86 @@
+#!/bin/bash
+# Install the Debian packages Cubo needs to build (and, with --test, to run its
+# unit, integration and benchmark suites). Safe to run again and again: when
+# everything is already there it only asks dpkg and exits, without apt-get.
+set -euo pipefail
+
+usage() {
+	cat <<'USAGE'
+usage: scripts/install-deps.sh [--test] [--dry-run]
+  --test      also install what the test suites and benchmarks use
+  --dry-run   only list the packages that are missing
+USAGE
+}
+
+build_pkgs=(
+	build-essential autoconf automake pkg-config
+	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
+	libssl-dev busybox-static
+)
+test_pkgs=(
+	libcmocka-dev bats valgrind umoci skopeo runc iproute2 jq time procps util-linux
+	hyperfine
+)
+
+with_tests=false
+dry_run=false
+for arg in "$@"; do
+	case "$arg" in
+	--test) with_tests=true ;;
+	--dry-run) dry_run=true ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		echo "install-deps.sh: unknown argument \"$arg\"" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+done
+
+wanted=("${build_pkgs[@]}")
+if $with_tests; then
+	wanted+=("${test_pkgs[@]}")
+fi
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps.sh: dpkg-query not found: this script supports Debian and Ubuntu only" >&2
+	exit 1
+fi
+
+# One dpkg-query for all packages; unknown names print nothing and count as missing.
+declare -A installed=()
+while IFS=' ' read -r name status; do
+	[[ "$status" == "install ok installed" ]] && installed["${name%%:*}"]=1
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${wanted[@]}" 2>/dev/null || true)
+
+missing=()
+for pkg in "${wanted[@]}"; do
+	[[ -n "${installed[$pkg]:-}" ]] || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+	echo "install-deps.sh: all ${#wanted[@]} packages are installed"
+	exit 0
+fi
+echo "install-deps.sh: missing: ${missing[*]}"
+if $dry_run; then
+	exit 0
+fi
+
+as_root() {
+	if ((EUID == 0)); then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		echo "install-deps.sh: installing packages needs root (or sudo)" >&2
+		exit 1
+	fi
+}
+
+as_root apt-get update -q
+as_root env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
