@@ -185,9 +185,10 @@ static struct cubo_error *read_fd(int fd, const char *shown, char **out, size_t 
 	size_t cap = 4096, len = 0;
 	char *buf;
 
+	/* Room for the NUL and the read that sees EOF: a plain file needs no realloc. */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uintmax_t)st.st_size < SIZE_MAX - 1)
-		cap = (size_t)st.st_size + 1;
+	    (uintmax_t)st.st_size < SIZE_MAX - 2)
+		cap = (size_t)st.st_size + 2;
 	buf = malloc(cap);
 	if (!buf)
 		return cubo_error_new_errno(ENOMEM, "read %s", shown);
