@@ -10,6 +10,8 @@
 #   setup() { setup_common; }
 #   teardown() { teardown_common; }
 
+bats_require_minimum_version 1.5.0
+
 INTEGRATION_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$INTEGRATION_DIR/../.." && pwd)
 FIXTURES_DIR=$REPO_ROOT/tests/fixtures
