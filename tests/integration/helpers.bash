@@ -43,6 +43,8 @@ setup_common() {
 		return 1
 	}
 	TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cubo-it.XXXXXX")
+	# Searchable by the unprivileged ids a user namespace maps to.
+	chmod 755 "$TEST_TMP"
 	ROOT=$TEST_TMP/root
 	BUNDLE=$TEST_TMP/bundle
 	# Container ids must also be unique across state roots: runc names the

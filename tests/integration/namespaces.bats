@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# Namespaces: new ones, joined ones, user namespace mappings, sysctls.
+
+load helpers
+
+setup() { setup_common; }
+teardown() { teardown_common; }
+
+# OCI namespace type -> /proc/PID/ns entry.
+ns_file() {
+	case $1 in
+	network) echo net ;;
+	mount) echo mnt ;;
+	*) echo "$1" ;;
+	esac
+}
+
+@test "each new namespace differs from the host, the others are shared" {
+	local requested="pid network ipc uts mount"
+	[ -e /proc/self/ns/cgroup ] && requested+=" cgroup"
+	update_config --argjson t "$(jq -cn '$ARGS.positional' --args $requested)" \
+		'.linux.namespaces = [$t[] | {type: .}]'
+	run_container sh -c 'for f in /proc/self/ns/*; do echo "${f##*/} $(readlink $f)"; done'
+	[ "$status" -eq 0 ]
+	local t f inside host
+	for t in $requested; do
+		f=$(ns_file "$t")
+		inside=$(awk -v n="$f" '$1 == n { print $2 }' <<<"$output")
+		host=$(readlink "/proc/self/ns/$f")
+		[ -n "$inside" ]
+		[ "$inside" != "$host" ] || {
+			echo "$t: container shares the host's $host" >&2
+			return 1
+		}
+	done
+	# Not asked for: the host's own.
+	for f in user time; do
+		[ -e "/proc/self/ns/$f" ] || continue
+		inside=$(awk -v n="$f" '$1 == n { print $2 }' <<<"$output")
+		[ "$inside" = "$(readlink "/proc/self/ns/$f")" ]
+	done
+}
+
+@test "without a network namespace the host's is shared" {
+	update_config '.linux.namespaces |= map(select(.type != "network"))'
+	run_container readlink /proc/self/ns/net
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "the pid namespace makes the process pid 1" {
+	run_container sh -c 'echo $$; ps -o pid= 2>/dev/null | wc -l || true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+}
+
+@test "a namespace path joins another container's namespaces" {
+	start_sleeper "$CID-target"
+	target=$(container_pid "$CID-target")
+	update_config --arg p "/proc/$target/ns" '.linux.namespaces |= map(
+		if .type == "network" then .path = "\($p)/net"
+		elif .type == "ipc" then .path = "\($p)/ipc"
+		else . end)'
+	run_container sh -c 'readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/$target/ns/net)" ]
+	[ "${lines[1]}" = "$(readlink /proc/$target/ns/ipc)" ]
+	# The pid namespace was not joined.
+	[ "${lines[2]}" != "$(readlink /proc/$target/ns/pid)" ]
+}
+
+@test "a namespace path that is not a namespace is refused" {
+	update_config --arg p "$TEST_TMP" '.linux.namespaces |= map(
+		if .type == "network" then .path = "\($p)/notans" else . end)'
+	touch "$TEST_TMP/notans"
+	run_container true
+	[ "$status" -ne 0 ]
+	assert_no_leftovers
+}
+
+@test "a user namespace maps ids as configured" {
+	require_ns user
+	update_config '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}]'
+	# The rootfs belongs to host root, which the namespace does not map:
+	# that is fine for reading and executing.
+	run_container sh -c 'cat /proc/self/uid_map; cat /proc/self/gid_map; id -u; readlink /proc/self/ns/user'
+	[ "$status" -eq 0 ]
+	read -ra uid_map <<<"${lines[0]}"
+	read -ra gid_map <<<"${lines[1]}"
+	[ "${uid_map[*]}" = "0 100000 65536" ]
+	[ "${gid_map[*]}" = "0 200000 65536" ]
+	[ "${lines[2]}" = 0 ]
+	[ "${lines[3]}" != "$(readlink /proc/self/ns/user)" ]
+}
+
+@test "a user namespace process is the mapped host uid" {
+	require_ns user
+	update_config '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	set_args sleep 1000
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	rt start "$CID"
+	pid=$(container_pid "$CID")
+	# Seen from the host, container root is uid 100000.
+	[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = 100000 ]
+	[ "$(awk '/^Gid:/ {print $2}' /proc/$pid/status)" = 100000 ]
+}
+
+@test "sysctl in a new network namespace leaves the host alone" {
+	host=$(cat /proc/sys/net/ipv4/ip_forward)
+	want=$((1 - host))
+	update_config --arg v "$want" '.linux.sysctl = {"net.ipv4.ip_forward": $v}'
+	run_container cat /proc/sys/net/ipv4/ip_forward
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host" ]
+}
+
+@test "sysctl in a new ipc namespace" {
+	update_config '.linux.sysctl = {"kernel.shmmax": "123456789", "kernel.msgmax": "4096"}'
+	run_container sh -c 'cat /proc/sys/kernel/shmmax; cat /proc/sys/kernel/msgmax'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 123456789 ]
+	[ "${lines[1]}" = 4096 ]
+	[ "$(cat /proc/sys/kernel/shmmax)" != 123456789 ]
+}
+
+@test "a network sysctl without a network namespace is refused" {
+	update_config '.linux.namespaces |= map(select(.type != "network")) |
+		.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+	before=$(cat /proc/sys/net/ipv4/ip_forward)
+	run_container true
+	[ "$status" -ne 0 ]
+	assert_error_mentions net.ipv4.ip_forward
+	[ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$before" ]
+	assert_no_leftovers
+}
+
+@test "hostname needs a uts namespace" {
+	update_config '.linux.namespaces |= map(select(.type != "uts")) | .hostname = "nope"'
+	run_container true
+	[ "$status" -ne 0 ]
+	[ "$(hostname)" != nope ]
+	assert_no_leftovers
+}
