@@ -88,6 +88,9 @@ teardown_common() {
 	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$TEST_TMP/" | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
+	# Cgroups a crashed runtime left: empty once the processes are dead.
+	find /sys/fs/cgroup -maxdepth 8 -depth -type d -name "$CID*" \
+		-exec rmdir {} \; 2>/dev/null || true
 	rm -rf --one-file-system "$TEST_TMP"
 }
 
@@ -223,7 +226,7 @@ assert_error_mentions() {
 # A failed create/run left nothing behind: no state entry, no container
 # process, no mount.
 assert_no_leftovers() {
-	local entries mounts p bb
+	local entries mounts cgroups p bb
 	entries=$(ls -A "$ROOT" 2>/dev/null || true)
 	[ -z "$entries" ] || {
 		echo "state left under $ROOT: $entries" >&2
@@ -237,6 +240,11 @@ assert_no_leftovers() {
 		<(awk '{print $5}' /proc/self/mountinfo | sort))
 	[ -z "$mounts" ] || {
 		echo "mounts left behind: $mounts" >&2
+		return 1
+	}
+	cgroups=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID*" 2>/dev/null)
+	[ -z "$cgroups" ] || {
+		echo "cgroups left behind: $cgroups" >&2
 		return 1
 	}
 	bb=$BUNDLE/rootfs/bin/busybox
