@@ -89,7 +89,7 @@ teardown_common() {
 		umount -l "$m" 2>/dev/null || true
 	done
 	# Cgroups a crashed runtime left: empty once the processes are dead.
-	find /sys/fs/cgroup -maxdepth 8 -depth -type d -name "$CID*" \
+	find /sys/fs/cgroup -maxdepth 8 -depth -type d \( -name "$CID" -o -name "$CID-*" \) \
 		-exec rmdir {} \; 2>/dev/null || true
 	rm -rf --one-file-system "$TEST_TMP"
 }
@@ -242,7 +242,7 @@ assert_no_leftovers() {
 		echo "mounts left behind: $mounts" >&2
 		return 1
 	}
-	cgroups=$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID*" 2>/dev/null)
+	cgroups=$(find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$CID" -o -name "$CID-*" \) 2>/dev/null)
 	[ -z "$cgroups" ] || {
 		echo "cgroups left behind: $cgroups" >&2
 		return 1
