@@ -1,0 +1,168 @@
+#!/bin/bash
+# runtime-start.sh [-n N] [-o RESULTS.json]
+#
+# Start-up cost of an OCI runtime: N sequential foreground `run`s of busybox
+# `true` from one bundle (runc's default config: pid, network, ipc, uts and
+# mount namespaces, read-only root, no terminal), for cubo-runc, runc and
+# crun.  Prints the mean time per container, the ratios of cubo-runc to the
+# others, and the peak RSS of one `run`.  It only measures and prints: it
+# never fails on a timing.
+#
+# crun refuses a hybrid cgroup host ("cgroups in hybrid mode not
+# supported"), so its loop runs inside one private mount namespace where the
+# cgroup2 mount is hidden.  The whole loop runs inside that one wrapper, so
+# the wrapper's own cost is paid once and not counted per container.  runc
+# is measured a second time inside the same wrapper as a control: if the two
+# runc figures agree, the wrapper does not skew crun's.
+#
+# Environment: CUBO_RUNC (default: the built cubo-runc), RUNC, CRUN;
+# BENCH_NO_HYPERFINE=1 times a plain loop even when hyperfine is installed.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+runs=100
+results=
+while getopts n:o: opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	o) results=$OPTARG ;;
+	*)
+		echo "usage: $0 [-n N] [-o RESULTS.json]" >&2
+		exit 2
+		;;
+	esac
+done
+
+[ "$(id -u)" = 0 ] || {
+	echo "$0: needs root" >&2
+	exit 1
+}
+
+cubo=${CUBO_RUNC:-$repo/cubo-runc/cubo-runc}
+runc=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
+crun=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cubo-bench.XXXXXX")
+chmod 755 "$work"
+cleanup() {
+	local r id
+	for r in "$work"/root-*; do
+		[ -d "$r" ] || continue
+		for id in $(ls -A "$r" 2>/dev/null); do
+			"$runc" --root "$r" delete --force "$id" >/dev/null 2>&1
+		done
+	done
+	rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+# One bundle for all: the same config bytes for every runtime.
+RUNTIME= "$repo/tests/fixtures/make-bundle.sh" "$work/bundle" -- true >/dev/null
+bundle=$work/bundle
+
+crun_wrapper() {
+	unshare -m sh -c 'mount --make-rprivate / && umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' _ "$@"
+}
+
+# mean_ms NAME WRAP BIN: mean wall time of one `run` and its standard
+# deviation (hyperfine only), in ms, on stdout.
+mean_ms() {
+	local name=$1 wrap=$2 bin=$3 root=$work/root-$1 json=$work/$1.json
+	local cmd="$bin --root $root run --bundle $bundle bench-$name"
+	mkdir -p "$root"
+	# A run that fails is not a start-up time.
+	if ! $wrap $bin --root "$root" run --bundle "$bundle" "bench-$name" >/dev/null 2>&1; then
+		echo "$name: run failed, not measured" >&2
+		return 1
+	fi
+	if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
+		$wrap hyperfine --shell=none --warmup 3 --runs "$runs" --style none \
+			--export-json "$json" "$cmd" >/dev/null 2>&1 || return 1
+		jq -r '.results[0] | "\(.mean * 1000) \(.stddev * 1000)"' "$json"
+	else
+		# Fallback: one timed loop; the loop's own cost is a fork+exec
+		# per run, negligible next to a container start.
+		$wrap bash -c '
+			start=$(date +%s%N)
+			for ((i = 0; i < $1; i++)); do
+				"${@:2}" >/dev/null 2>&1 || exit 1
+			done
+			echo "scale=3; ($(date +%s%N) - $start) / 1000000 / $1" | bc' \
+			_ "$runs" $cmd
+	fi
+}
+
+# peak_rss_kb NAME WRAP BIN: Maximum resident set size of one `run` (the
+# runtime and every descendant it waited for), in KiB.
+peak_rss_kb() {
+	local name=$1 wrap=$2 bin=$3 root=$work/root-$1
+	[ -x /usr/bin/time ] || return 1
+	$wrap /usr/bin/time -v "$bin" --root "$root" run --bundle "$bundle" "rss-$name" \
+		2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
+}
+
+declare -A mean sd rss
+measure() {
+	local name=$1 wrap=$2 bin=$3
+	if [ ! -x "$bin" ]; then
+		echo "# $name: $bin not found, skipped"
+		return
+	fi
+	local m
+	m=$(mean_ms "$name" "$wrap" "$bin") || m=
+	read -r mean[$name] sd[$name] <<<"$m"
+	rss[$name]=$(peak_rss_kb "$name" "$wrap" "$bin") || rss[$name]=
+}
+
+echo "# runtime start-up: $runs sequential 'run' of busybox true, $(nproc) cpus, $(uname -r)"
+if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
+	echo "# timer: $(hyperfine --version), 3 warm-up runs"
+else
+	echo "# timer: a date +%s%N loop (BENCH_NO_HYPERFINE=1 or no hyperfine)"
+fi
+measure cubo-runc "" "$cubo"
+measure runc "" "$runc"
+measure crun crun_wrapper "$crun"
+measure runc-in-wrapper crun_wrapper "$runc"
+
+printf '%-18s %10s %8s %14s  %s\n' runtime mean_ms sd_ms peak_rss_kib version
+for name in cubo-runc runc crun runc-in-wrapper; do
+	case $name in
+	cubo-runc) bin=$cubo ;;
+	crun) bin=$crun ;;
+	*) bin=$runc ;;
+	esac
+	ver=$("$bin" --version 2>/dev/null | head -n1)
+	m=-
+	[ -z "${mean[$name]:-}" ] || m=$(printf '%.2f' "${mean[$name]}")
+	d=-
+	[ -z "${sd[$name]:-}" ] || d=$(printf '%.2f' "${sd[$name]}")
+	printf '%-18s %10s %8s %14s  %s\n' "$name" "$m" "$d" \
+		"${rss[$name]:--}" "${ver:-not found}"
+done
+
+ratio() {
+	local a=${mean[$1]:-} b=${mean[$2]:-}
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		printf '%s/%s: %.3f\n' "$1" "$2" "$(echo "scale=6; $a / $b" | bc)"
+	else
+		printf '%s/%s: not measured\n' "$1" "$2"
+	fi
+}
+ratio cubo-runc runc
+ratio cubo-runc crun
+
+if [ -n "$results" ]; then
+	{
+		echo "{\"runs\": $runs, \"kernel\": \"$(uname -r)\", \"results\": {"
+		sep=
+		for name in cubo-runc runc crun runc-in-wrapper; do
+			printf '%s"%s": {"mean_ms": %s, "stddev_ms": %s, "peak_rss_kib": %s}' \
+				"$sep" "$name" "${mean[$name]:-null}" "${sd[$name]:-null}" "${rss[$name]:-null}"
+			sep=', '
+		done
+		echo "}}"
+	} | jq . >"$results"
+fi
+exit 0
