@@ -12,16 +12,6 @@
 #include "cubo-runc/mounts.h"
 #include "shared/path_in_root.h"
 
-/* A device to make: from the config, or one of the defaults. */
-struct dev_spec {
-	const char *path;
-	char type; /* c, u, b, p */
-	unsigned major, minor;
-	mode_t perm;
-	uid_t uid;
-	gid_t gid;
-};
-
 /* config-linux.md "Default devices" (/dev/console and /dev/ptmx are made elsewhere). */
 static const struct dev_spec default_devices[] = {
 	{"/dev/null", 'c', 1, 3, 0666, 0, 0},	 {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
@@ -197,8 +187,8 @@ static struct cubo_error *make_symlinks(const struct rootfs_ctx *ctx, int rootfd
 	return err;
 }
 
-static struct cubo_error *config_device(const struct oci_device *od, size_t index,
-					struct dev_spec *d)
+struct cubo_error *device_spec_from_config(const struct oci_device *od, size_t index,
+					   struct dev_spec *d)
 {
 	if (!od->path || od->path[0] != '/')
 		return cubo_error_new("linux.devices[%zu].path: must be an absolute path", index);
@@ -237,7 +227,7 @@ struct cubo_error *devices_setup(const struct rootfs_ctx *ctx, int rootfd)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct dev_spec d = {0};
-		CUBO_TRY(config_device(&lx->devices[i], i, &d));
+		CUBO_TRY(device_spec_from_config(&lx->devices[i], i, &d));
 		if (same_path(d.path, "/dev/ptmx"))
 			continue; /* the devpts ptmx symlink below */
 		CUBO_TRY_CTX(make_device(ctx, rootfd, &d), "linux.devices[%zu]", i);

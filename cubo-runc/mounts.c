@@ -103,6 +103,8 @@ static const struct opt_def opt_defs[] = {
 	{"rnostrictatime", OPT_RATIME, 0, MOUNT_ATTR_RELATIME},
 	{"idmap", OPT_IDMAP, 0, 0},
 	{"ridmap", OPT_RIDMAP, 0, 0},
+	/* fstab's placeholder: no filesystem takes it as data (tmpfs refuses it). */
+	{"defaults", OPT_IGNORE, 0, 0},
 	/* runc's tmpfs copy-up: not filesystem data, and not done here yet. */
 	{"tmpcopyup", OPT_IGNORE, 0, 0},
 };
@@ -203,8 +205,7 @@ void mount_opts_free(struct mount_opts *o)
 	o->data = NULL;
 }
 
-/* The per-mount (not per-superblock) part of MS_* flags, as MOUNT_ATTR_*. */
-static void ms_to_attr(const struct mount_opts *o, uint64_t *set, uint64_t *clr)
+void mount_opts_to_attr(const struct mount_opts *o, uint64_t *set, uint64_t *clr)
 {
 	static const struct {
 		unsigned long ms;
@@ -271,11 +272,16 @@ static bool parse_line(char *line, struct mountinfo_entry *e)
 {
 	char *f[64];
 	size_t n = 0;
-	char *save = NULL;
 
 	memset(e, 0, sizeof(*e));
-	for (char *t = strtok_r(line, " \n", &save); t && n < 64; t = strtok_r(NULL, " \n", &save))
-		f[n++] = t;
+	/*
+	 * Fields are separated by exactly one space, and one may be empty: a
+	 * mount made with source "" reads "... - tmpfs  rw". Collapsing spaces
+	 * would shift the super options into the source.
+	 */
+	line[strcspn(line, "\n")] = '\0';
+	while (line && n < 64)
+		f[n++] = strsep(&line, " ");
 	size_t sep = 6;
 	while (sep < n && strcmp(f[sep], "-"))
 		sep++;
@@ -681,7 +687,7 @@ static struct cubo_error *do_bind(const struct mount_job *j, const char *source,
 		err = job_error(j, errno, "set recursive attributes");
 		goto out;
 	}
-	ms_to_attr(&j->o, &set, &clr);
+	mount_opts_to_attr(&j->o, &set, &clr);
 	if (setattr_keep_locked(tree, false, set, clr) < 0) {
 		err = job_error(j, errno, "set attributes");
 		goto out;
@@ -762,7 +768,7 @@ static struct cubo_error *do_remount(const struct mount_job *j, bool bind)
 	struct cubo_error *err = NULL;
 	if (bind) {
 		uint64_t set, clr;
-		ms_to_attr(&j->o, &set, &clr);
+		mount_opts_to_attr(&j->o, &set, &clr);
 		if (setattr_keep_locked(fd, false, set, clr) < 0)
 			err = job_error(j, errno, "set attributes");
 	} else {
@@ -802,8 +808,7 @@ static char *own_cgroup(const char *controllers)
 	return found;
 }
 
-/* The controllers of a v1 hierarchy from its super options: "rw,cpu,cpuacct" -> "cpu,cpuacct". */
-static char *v1_controllers(const char *super_opts)
+char *mount_cgroup_v1_controllers(const char *super_opts)
 {
 	char *out = calloc(1, strlen(super_opts) + 1);
 	char *copy = strdup(super_opts), *save = NULL;
@@ -813,9 +818,11 @@ static char *v1_controllers(const char *super_opts)
 		return NULL;
 	}
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		/* What the kernel's cgroup1 show_options prints besides controller names. */
 		if (!strcmp(t, "rw") || !strcmp(t, "ro") || !strcmp(t, "xattr") ||
 		    !strncmp(t, "release_agent=", 14) || !strcmp(t, "clone_children") ||
-		    !strcmp(t, "noprefix") || !strcmp(t, "cpuset_v2_mode"))
+		    !strcmp(t, "noprefix") || !strcmp(t, "cpuset_v2_mode") ||
+		    !strcmp(t, "favordynmods"))
 			continue;
 		if (*out)
 			strcat(out, ",");
@@ -859,7 +866,7 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 	char p[32];
 	uint64_t set, clr;
 
-	char *controllers = v2 ? strdup("") : v1_controllers(e->super_opts);
+	char *controllers = v2 ? strdup("") : mount_cgroup_v1_controllers(e->super_opts);
 	if (!controllers)
 		return cubo_error_new_errno(ENOMEM, "%s", j->what);
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
@@ -871,7 +878,7 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 		err = cubo_error_errno("%s: open %s", j->what, name);
 		goto out;
 	}
-	ms_to_attr(&j->o, &set, &clr);
+	mount_opts_to_attr(&j->o, &set, &clr);
 	unsigned long flags = j->o.ms_set & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	if (j->ctx->new_cgroup_ns) {
 		/* In our own cgroup namespace a fresh mount shows our cgroup as its root. */
@@ -906,9 +913,18 @@ out:
 	return err;
 }
 
-static bool is_cgroup_root_mount(const struct mountinfo_entry *e)
+bool mount_cgroup_is_unified_root(const struct mountinfo_entry *e)
 {
 	return !strcmp(e->fstype, "cgroup2") && !strcmp(e->mountpoint, "/sys/fs/cgroup");
+}
+
+bool mount_cgroup_is_hierarchy(const struct mountinfo_entry *e, bool *v2)
+{
+	bool is_v1 = !strcmp(e->fstype, "cgroup");
+	bool is_v2 = !strcmp(e->fstype, "cgroup2");
+	*v2 = is_v2;
+	return (is_v1 || is_v2) && path_has_prefix(e->mountpoint, "/sys/fs/cgroup") &&
+	       strcmp(e->mountpoint, "/sys/fs/cgroup");
 }
 
 static struct cubo_error *do_cgroup(const struct mount_job *j)
@@ -920,7 +936,7 @@ static struct cubo_error *do_cgroup(const struct mount_job *j)
 
 	CUBO_TRY_CTX(mountinfo_read("/proc/self/mountinfo", &mi), "%s", j->what);
 	for (size_t i = 0; i < mi.n; i++)
-		pure_v2 |= is_cgroup_root_mount(&mi.v[i]);
+		pure_v2 |= mount_cgroup_is_unified_root(&mi.v[i]);
 	if (pure_v2) {
 		err = do_new_fs(j, "cgroup2", "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 		/* Without a cgroup namespace a user namespace may not mount cgroup2: bind it. */
@@ -951,12 +967,9 @@ static struct cubo_error *do_cgroup(const struct mount_job *j)
 		goto out;
 	}
 	for (size_t i = 0; i < mi.n && !err; i++) {
-		const struct mountinfo_entry *e = &mi.v[i];
-		bool v1 = !strcmp(e->fstype, "cgroup");
-		bool v2 = !strcmp(e->fstype, "cgroup2");
-		if ((v1 || v2) && path_has_prefix(e->mountpoint, "/sys/fs/cgroup") &&
-		    strcmp(e->mountpoint, "/sys/fs/cgroup"))
-			err = mount_hierarchy(j, dirfd, e, v2);
+		bool v2;
+		if (mount_cgroup_is_hierarchy(&mi.v[i], &v2))
+			err = mount_hierarchy(j, dirfd, &mi.v[i], v2);
 	}
 	if (!err && (j->o.ms_set & MS_RDONLY) && setattr(dirfd, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
 		err = job_error(j, errno, "make the cgroup tmpfs read-only");

@@ -37,6 +37,12 @@ struct cubo_error *mount_opts_parse(const struct oci_strlist *options, struct mo
 void mount_opts_free(struct mount_opts *o);
 /* "shared", "rslave"... -> MS_* (|MS_REC); 0 when not a propagation name. */
 unsigned long mount_propagation_flag(const char *name);
+/*
+ * The per-mount (not per-superblock) part of o's MS_* flags as MOUNT_ATTR_*
+ * for mount_setattr(2) on a bind. atime is one mode: strictatime over
+ * noatime over relatime, as mount(2) decides.
+ */
+void mount_opts_to_attr(const struct mount_opts *o, uint64_t *set, uint64_t *clr);
 
 /* One line of /proc/self/mountinfo, unescaped. */
 struct mountinfo_entry {
@@ -58,6 +64,19 @@ struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out);
 void mountinfo_free(struct mountinfo *mi);
 /* The entry whose mountpoint is the longest prefix of path (path is absolute). */
 const struct mountinfo_entry *mountinfo_find_parent(const struct mountinfo *mi, const char *path);
+
+/* cgroup2 mounted on /sys/fs/cgroup itself: a unified (v2-only) host. */
+bool mount_cgroup_is_unified_root(const struct mountinfo_entry *e);
+/*
+ * A hierarchy below /sys/fs/cgroup (v1 controller, or the cgroup2 "unified"
+ * of a hybrid host) to recreate in the container; *v2 tells which.
+ */
+bool mount_cgroup_is_hierarchy(const struct mountinfo_entry *e, bool *v2);
+/*
+ * A v1 hierarchy's controllers from its super options: "rw,cpu,cpuacct" ->
+ * "cpu,cpuacct" (malloc'd; NULL when out of memory).
+ */
+char *mount_cgroup_v1_controllers(const char *super_opts);
 
 /* Does a config mount bind something (type "bind" or a bind/rbind option)? */
 bool mount_is_bind(const struct oci_mount *m);
