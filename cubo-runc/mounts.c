@@ -632,12 +632,12 @@ static struct cubo_error *reopen_and_finish(const struct mount_job *j)
 	return err;
 }
 
-static char *bind_source(const struct mount_job *j, const char *src)
+char *mount_bind_source(const char *bundle, const char *src)
 {
 	/* Relative bind sources are relative to the bundle (config.md "Mounts"). */
-	if (src[0] != '/' && j->ctx->bundle) {
+	if (src[0] != '/' && bundle) {
 		char *joined;
-		if (asprintf(&joined, "%s/%s", j->ctx->bundle, src) < 0)
+		if (asprintf(&joined, "%s/%s", bundle, src) < 0)
 			return NULL;
 		return joined;
 	}
@@ -663,7 +663,7 @@ static struct cubo_error *do_bind(const struct mount_job *j, const char *source,
 
 	if (!source)
 		return cubo_error_new("%s: a bind mount needs a source", j->what);
-	char *src = bind_source(j, source);
+	char *src = mount_bind_source(j->ctx->bundle, source);
 	if (!src)
 		return cubo_error_new_errno(ENOMEM, "%s", j->what);
 	if (stat(src, &st) < 0) {

@@ -80,6 +80,8 @@ char *mount_cgroup_v1_controllers(const char *super_opts);
 
 /* Does a config mount bind something (type "bind" or a bind/rbind option)? */
 bool mount_is_bind(const struct oci_mount *m);
+/* A bind's host path: a relative source is taken from the bundle directory. Caller frees. */
+char *mount_bind_source(const char *bundle, const char *src);
 /* path with duplicate slashes, "." and trailing slashes removed (lexically). Caller frees. */
 char *mount_clean_path(const char *path);
 

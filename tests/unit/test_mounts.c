@@ -522,6 +522,26 @@ static void test_mount_is_bind(void **state)
 	assert_false(mount_is_bind(&m));
 }
 
+/* config.md "Mounts": a relative bind source is relative to the bundle. */
+static void test_bind_source(void **state)
+{
+	static const char *const cases[][3] = {
+		{"/b", "/etc/hosts", "/etc/hosts"},
+		{"/b", "data", "/b/data"},
+		{"/b", "./data/x", "/b/./data/x"},
+		{"/b", "../shared", "/b/../shared"},
+		{NULL, "data", "data"},
+		{NULL, "/data", "/data"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = mount_bind_source(cases[i][0], cases[i][1]);
+		assert_non_null(got);
+		assert_string_equal(got, cases[i][2]);
+		free(got);
+	}
+}
+
 static void test_clean_path(void **state)
 {
 	static const char *const cases[][2] = {
@@ -1035,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_opts_to_attr),
 		cmocka_unit_test(test_opts_to_attr_atime),
 		cmocka_unit_test(test_mount_is_bind),
+		cmocka_unit_test(test_bind_source),
 		cmocka_unit_test(test_clean_path),
 		cmocka_unit_test(test_mountinfo_fields),
 		cmocka_unit_test(test_mountinfo_skips_bad_lines),
