@@ -973,7 +973,8 @@ static void test_devices_skip_bound_dev(void **state)
 	mounts[1].source = "tmpfs";
 	struct cubo_error *err = devices_setup(&ctx, -1);
 	assert_non_null(err);
-	assert_err_contains(err, "/dev");
+	assert_int_equal(err->errnum, EBADF);
+	assert_err_contains(err, "device /dev/null");
 }
 
 /* ---- rootfs: what is refused before any mount ---- */
