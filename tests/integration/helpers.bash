@@ -52,6 +52,25 @@ setup_common() {
 	CID=ct$$-${BATS_TEST_NUMBER:-0}
 	mountinfo_before=$(awk '{print $5}' /proc/self/mountinfo | sort)
 	"$FIXTURES_DIR/make-bundle.sh" "$BUNDLE" -- true
+	start_watchdog
+}
+
+# A container process that keeps the test's output pipe open would make
+# bats wait forever: bats' own timeout cannot help, since the pipe outlives
+# the test.  The watchdog kills this test's container processes once the
+# test has run for CONTAINER_WATCHDOG seconds, so the test fails instead.
+start_watchdog() {
+	local test_pid=$BASHPID limit=${CONTAINER_WATCHDOG:-${BATS_TEST_TIMEOUT:-120}}
+	(
+		for ((i = 0; i < limit * 5; i++)); do
+			sleep 0.2
+			kill -0 "$test_pid" 2>/dev/null || exit 0
+			[ -e "$TEST_TMP/.done" ] && exit 0
+		done
+		echo "watchdog: test still running after ${limit}s, killing its containers" >&2
+		kill_test_processes
+	) </dev/null >/dev/null 2>&1 3>&- &
+	WATCHDOG_PID=$!
 }
 
 # Kills every process whose executable is one of this test's busybox copies:
@@ -78,6 +97,8 @@ kill_test_processes() {
 teardown_common() {
 	[ -n "${TEST_TMP:-}" ] && [ -d "$TEST_TMP" ] || return 0
 	local id m
+	touch "$TEST_TMP/.done"
+	[ -z "${WATCHDOG_PID:-}" ] || wait "$WATCHDOG_PID" 2>/dev/null || true
 	if [ -d "$ROOT" ]; then
 		for id in $(rt list -q 2>/dev/null) $(ls -A "$ROOT" 2>/dev/null); do
 			rt delete --force "$id" >/dev/null 2>&1 || true
