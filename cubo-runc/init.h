@@ -21,6 +21,7 @@ enum init_wait {
 struct init_args {
 	const struct oci_config *cfg;
 	const char *rootfs; /* absolute */
+	const char *bundle; /* absolute: relative bind sources start here */
 	const struct ns_plan *ns;
 	int sync_fd;		     /* child end of the socketpair */
 	int state_dirfd;	     /* for exec.fifo */
