@@ -105,7 +105,13 @@ struct cubo_error *caps_apply_sets(const struct caps_plan *plan)
 	for (int cap = 0; cap <= last; cap++) {
 		if (!(plan->ambient & (1ULL << cap)))
 			continue;
-		/* Ambient needs the cap in permitted and inheritable; the kernel says EPERM. */
+		/*
+		 * The kernel keeps ambient a subset of permitted & inheritable;
+		 * configs (runc's default among them) often list ambient caps
+		 * without inheritable ones, and runc skips those: so do we.
+		 */
+		if (!(plan->permitted & plan->inheritable & (1ULL << cap)))
+			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return cubo_error_errno("raise ambient capability %d", cap);
 	}
