@@ -4,6 +4,10 @@
  * file, which is the same object with private fields added. Only the OCI
  * fields are printed to users; the private ones let start/state/kill/delete
  * work without re-reading config.json.
+ *
+ * On disk the private fields sit in one extra member, "cubo": {"pidStartTime",
+ * "created", "rootfs", "owner", "cgroupPaths", "ownPidNs", "systemdCgroup",
+ * "extra"}, so any reader of the OCI state can still parse the file.
  */
 #ifndef CUBO_SPEC_STATE_H
 #define CUBO_SPEC_STATE_H
