@@ -259,17 +259,37 @@ struct cubo_error *container_start(struct container *c)
 	return NULL;
 }
 
-/* Every process whose pid namespace is the init's (the init's own pid ns only). */
-static struct cubo_error *kill_pid_namespace(const struct container *c, int sig)
+static bool ns_of(pid_t pid, const char *type, struct stat *st)
 {
 	char path[64];
-	struct stat init_ns, ns;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, type);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	return stat(path, st) == 0;
+}
+
+/*
+ * Until cgroups track a container's processes, its own pid namespace, or
+ * else its own mount namespace, tells which processes are in it. Without
+ * either, only the init can be told apart.
+ */
+static struct cubo_error *kill_namespace_members(const struct container *c, int sig, bool *done)
+{
+	static const char *const types[] = {"pid", "mnt"};
+	struct stat init_ns, self_ns, ns;
+	const char *type = NULL;
 	struct dirent *de;
 	DIR *proc;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", c->state->pid);
-	if (stat(path, &init_ns) < 0)
-		return cubo_error_errno("kill --all: %s", path);
+	*done = false;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]) && !type; i++)
+		if (ns_of(c->state->pid, types[i], &init_ns) && ns_of(0, types[i], &self_ns) &&
+		    init_ns.st_ino != self_ns.st_ino)
+			type = types[i];
+	if (!type)
+		return NULL;
 	proc = opendir("/proc");
 	if (!proc)
 		return cubo_error_errno("kill --all: open /proc");
@@ -278,12 +298,12 @@ static struct cubo_error *kill_pid_namespace(const struct container *c, int sig)
 		long pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/ns/pid", pid);
-		if (stat(path, &ns) == 0 && ns.st_ino == init_ns.st_ino &&
+		if (ns_of((pid_t)pid, type, &ns) && ns.st_ino == init_ns.st_ino &&
 		    ns.st_dev == init_ns.st_dev)
 			kill((pid_t)pid, sig);
 	}
 	closedir(proc);
+	*done = true;
 	return NULL;
 }
 
@@ -294,9 +314,12 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 
 	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return cubo_error_new("container \"%s\" is not running", c->id);
-	if (all && c->state->own_pid_ns && sig != SIGKILL) {
-		CUBO_TRY(kill_pid_namespace(c, sig));
-		return NULL;
+	/* SIGKILL to the init of a pid namespace takes every process in it */
+	if (all && !(c->state->own_pid_ns && sig == SIGKILL)) {
+		bool done;
+		CUBO_TRY(kill_namespace_members(c, sig, &done));
+		if (done)
+			return NULL;
 	}
 	pidfd = container_pidfd(c);
 	if (pidfd < 0)

@@ -29,6 +29,7 @@
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
 #include "shared/fs.h"
+#include "shared/strv.h"
 #include "shared/timeutil.h"
 
 /* Everything create opened, so one function can undo it on failure. */
@@ -45,6 +46,7 @@ struct create_ctx {
 	int sock[2];
 	pid_t pid;
 	int pidfd;
+	int listen_fds; /* socket-activation fds passed on before the preserved ones */
 };
 
 static bool have_cap(int cap)
@@ -55,6 +57,31 @@ static bool have_cap(int cap)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return false;
 	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+/*
+ * systemd socket activation, as runc does it: when LISTEN_FDS is meant for
+ * us (LISTEN_PID is our pid), those fds go to the container first and its
+ * environment says LISTEN_FDS=n, LISTEN_PID=1.
+ */
+static struct cubo_error *pass_listen_fds(struct create_ctx *x)
+{
+	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
+	struct oci_strlist *env = &x->cfg->process->env;
+	char *end, buf[32];
+	long n;
+
+	if (!fds || !pid || strtol(pid, &end, 10) != getpid() || *end)
+		return NULL;
+	n = strtol(fds, &end, 10);
+	if (*end || n <= 0 || n > 1024)
+		return NULL;
+	x->listen_fds = (int)n;
+	snprintf(buf, sizeof(buf), "LISTEN_FDS=%ld", n);
+	if (!cubo_strv_push(&env->v, &env->n, buf) ||
+	    !cubo_strv_push(&env->v, &env->n, "LISTEN_PID=1"))
+		return cubo_error_new("out of memory");
+	return NULL;
 }
 
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o)
@@ -92,7 +119,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
 	x->ns_made = true;
-	return NULL;
+	return pass_listen_fds(x);
 }
 
 static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root, const char *id,
@@ -165,7 +192,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.console_socket = x->console_socket,
 		.send_console_to_parent =
 			o->proxy_terminal && x->cfg->process->terminal && x->console_socket < 0,
-		.preserve_fds = o->preserve_fds,
+		.preserve_fds = o->preserve_fds + x->listen_fds,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 		.id = o->id,

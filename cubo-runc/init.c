@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/openat2.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,17 +128,66 @@ static struct cubo_error *resolve_executable(const struct oci_process *proc, cha
 	return cubo_error_new("process.args[0]: executable \"%s\" not found in $PATH", name);
 }
 
+static int open_cwd(const char *cwd)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		/* no /proc/self/fd/N: a magic link could lead out of the root */
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+}
+
 static struct cubo_error *enter_cwd(const char *cwd)
 {
-	if (chdir(cwd) == 0)
-		return NULL;
+	char buf[PATH_MAX];
+	int fd = open_cwd(cwd);
+
 	/* runc creates a missing working directory; images rely on it */
-	if (errno == ENOENT) {
+	if (fd < 0 && errno == ENOENT) {
 		CUBO_TRY_CTX(cubo_mkdir_p(cwd, 0755), "process.cwd %s", cwd);
-		if (chdir(cwd) == 0)
-			return NULL;
+		fd = open_cwd(cwd);
 	}
-	return cubo_error_errno("process.cwd: chdir %s", cwd);
+	if (fd < 0)
+		return cubo_error_errno("process.cwd: open %s", cwd);
+	if (fchdir(fd) < 0) {
+		struct cubo_error *err = cubo_error_errno("process.cwd: chdir %s", cwd);
+		close(fd);
+		return err;
+	}
+	close(fd);
+	/* CVE-2024-21626: whatever happened, the cwd must be under our root */
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return cubo_error_new("process.cwd: %s resolves outside the container", cwd);
+	return NULL;
+}
+
+/*
+ * Close every fd the caller gave us except stdio and --preserve-fds, and
+ * the runtime's own; nothing else may be reachable through /proc/self/fd
+ * while the container is set up.
+ */
+static void close_foreign_fds(const struct init_args *a, int extra_keep)
+{
+	int keep[] = {a->sync_fd, a->state_dirfd, a->console_socket, a->log->fd, extra_keep};
+	unsigned int lo = 3 + (unsigned int)a->preserve_fds;
+	size_t n = sizeof(keep) / sizeof(keep[0]);
+
+	/* sort the few fds to keep, then close the gaps between them */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
+			continue;
+		if ((unsigned int)keep[i] > lo)
+			syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0);
+		lo = (unsigned int)keep[i] + 1;
+	}
+	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
 static struct cubo_error *setup(const struct init_args *a, struct init_plan *plan)
@@ -198,8 +249,9 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	if (a->console_socket >= 0)
 		close(a->console_socket);
 	CUBO_TRY(apply_sysctls(cfg));
-	CUBO_TRY(rootfs_finalize(&rctx));
+	/* before the root turns read-only: a missing cwd is created */
 	CUBO_TRY(enter_cwd(proc->cwd));
+	CUBO_TRY(rootfs_finalize(&rctx));
 	CUBO_TRY(resolve_executable(proc, plan->exec_path, sizeof(plan->exec_path)));
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(apply_oom_score_adj(proc));
@@ -308,6 +360,7 @@ void init_run(const struct init_args *a)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (a->wait == INIT_WAIT_FIFO)
 		fifo_path_fd = openat(a->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+	close_foreign_fds(a, fifo_path_fd);
 
 	err = setup(a, &plan);
 	if (err) {

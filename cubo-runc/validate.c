@@ -75,6 +75,40 @@ static bool has_namespace(const struct oci_config *cfg, const char *type, bool *
 	return false;
 }
 
+/*
+ * A sysctl may only be set inside a namespace the container has to itself,
+ * or it would change the host (runc's rule).
+ */
+static struct cubo_error *validate_sysctl(const struct oci_config *cfg, const char *key)
+{
+	static const char *const ipc_keys[] = {
+		"kernel.msgmax", "kernel.msgmnb",  "kernel.msgmni",  "kernel.sem",
+		"kernel.shmall", "kernel.shmmax",  "kernel.shmmni",  "kernel.shm_rmid_forced",
+	};
+	const char *ns = NULL;
+
+	if (strstr(key, "..") || key[0] == '/' || key[0] == '.' || strchr(key, '/'))
+		return cubo_error_new("linux.sysctl: invalid key \"%s\"", key);
+	for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			ns = "ipc";
+	if (strncmp(key, "fs.mqueue.", 10) == 0)
+		ns = "ipc";
+	else if (strncmp(key, "net.", 4) == 0)
+		ns = "network";
+	else if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+		ns = "uts";
+	if (!ns)
+		return cubo_error_new("linux.sysctl: \"%s\" is not namespaced: setting it would "
+				      "change the host",
+				      key);
+	if (!has_namespace(cfg, ns, NULL))
+		return cubo_error_new("linux.sysctl: \"%s\" needs the container's own %s "
+				      "namespace",
+				      key, ns);
+	return NULL;
+}
+
 static struct cubo_error *validate_rlimits(const struct oci_process *proc,
 					   const struct rlimit current[RLIM_NLIMITS],
 					   bool can_raise_hard)
@@ -142,13 +176,9 @@ struct cubo_error *validate_config(const struct oci_config *cfg, const char *roo
 	}
 	if (cfg->hostname && *cfg->hostname && !has_namespace(cfg, "uts", NULL))
 		return cubo_error_new("hostname: setting it needs a new uts namespace");
-	if (cfg->linux_ && cfg->linux_->sysctl.n) {
-		for (size_t i = 0; i < cfg->linux_->sysctl.n; i++) {
-			const char *key = cfg->linux_->sysctl.v[i].key;
-			if (strstr(key, "..") || strchr(key, '/') == key)
-				return cubo_error_new("linux.sysctl: invalid key \"%s\"", key);
-		}
-	}
+	if (cfg->linux_)
+		for (size_t i = 0; i < cfg->linux_->sysctl.n; i++)
+			CUBO_TRY(validate_sysctl(cfg, cfg->linux_->sysctl.v[i].key));
 	if (cfg->process->has_oom_score_adj &&
 	    (cfg->process->oom_score_adj < -1000 || cfg->process->oom_score_adj > 1000))
 		return cubo_error_new("process.oomScoreAdj: %d is outside -1000..1000",

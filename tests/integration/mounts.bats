@@ -129,6 +129,7 @@ add_mount() {
 }
 
 @test "the devices cgroup denies a node not allowed" {
+	needs_cubo_cgroups
 	grep -q devices /proc/self/cgroup || skip "no devices cgroup"
 	[ -d /sys/fs/cgroup/devices ] || skip "no devices cgroup v1 hierarchy"
 	# /dev/kmsg (1:11) as a node in the rootfs, not in the allow list.
