@@ -197,6 +197,11 @@ static void linux_free(struct oci_linux *l)
 		strlist_free(&l->memory_policy->flags);
 		free(l->memory_policy);
 	}
+	for (size_t i = 0; i < l->n_net_devices; i++) {
+		free(l->net_devices[i].host_name);
+		free(l->net_devices[i].name);
+	}
+	free(l->net_devices);
 	free(l);
 }
 

@@ -558,6 +558,17 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 		kstrlist(g, "flags", &l->memory_policy->flags);
 		cubo_json_gen_map_close(g);
 	}
+	if (l->net_devices) {
+		cubo_json_gen_key(g, "netDevices");
+		cubo_json_gen_map_open(g);
+		for (size_t i = 0; i < l->n_net_devices; i++) {
+			cubo_json_gen_key(g, l->net_devices[i].host_name);
+			cubo_json_gen_map_open(g);
+			kstr(g, "name", l->net_devices[i].name);
+			cubo_json_gen_map_close(g);
+		}
+		cubo_json_gen_map_close(g);
+	}
 	cubo_json_gen_map_close(g);
 }
 

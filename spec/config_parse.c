@@ -659,6 +659,30 @@ static struct cubo_error *memory_policy(ctx_t *c, yajl_val v, struct oci_memory_
 	return NULL;
 }
 
+static struct cubo_error *net_devices(ctx_t *c, yajl_val v, struct oci_linux *l)
+{
+	yajl_val m;
+	struct cubo_error *err = NULL;
+
+	CUBO_TRY(cubo_json_field_object(c, v, "netDevices", false, &m));
+	if (!m)
+		return NULL;
+	l->net_devices = cubo_json_xcalloc(m->u.object.len, sizeof(*l->net_devices));
+	size_t mark = cubo_json_push_key(c, "netDevices");
+	for (size_t i = 0; i < m->u.object.len && !err; i++) {
+		struct oci_net_device *d = &l->net_devices[l->n_net_devices++];
+		d->host_name = cubo_json_xstrdup(m->u.object.keys[i]);
+		size_t m2 = cubo_json_push_key(c, d->host_name);
+		err = cubo_json_expect_object(c, m->u.object.values[i]);
+		if (!err)
+			err = cubo_json_field_string(c, m->u.object.values[i], "name", false,
+						     &d->name);
+		cubo_json_pop(c, m2);
+	}
+	cubo_json_pop(c, mark);
+	return err;
+}
+
 static struct cubo_error *linux_body(ctx_t *c, yajl_val v, struct oci_linux *l)
 {
 	CUBO_TRY(object_array(c, v, "namespaces", false, sizeof(*l->namespaces),
@@ -680,6 +704,7 @@ static struct cubo_error *linux_body(ctx_t *c, yajl_val v, struct oci_linux *l)
 	CUBO_TRY(cubo_json_field_string(c, v, "mountLabel", false, &l->mount_label));
 	SUB_OBJECT(c, v, "personality", &l->personality, personality);
 	SUB_OBJECT(c, v, "memoryPolicy", &l->memory_policy, memory_policy);
+	CUBO_TRY(net_devices(c, v, l));
 	return NULL;
 }
 

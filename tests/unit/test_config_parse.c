@@ -230,6 +230,11 @@ static void test_full_linux(void **state)
 	assert_string_equal(l->memory_policy->mode, "MPOL_INTERLEAVE");
 	assert_string_equal(l->memory_policy->nodes, "0-1");
 	assert_string_equal(l->memory_policy->flags.v[0], "MPOL_F_STATIC_NODES");
+	assert_int_equal(l->n_net_devices, 2);
+	assert_string_equal(l->net_devices[0].host_name, "eth1");
+	assert_string_equal(l->net_devices[0].name, "net0");
+	assert_string_equal(l->net_devices[1].host_name, "dummy0");
+	assert_null(l->net_devices[1].name);
 
 	struct oci_seccomp *s = l->seccomp;
 	assert_string_equal(s->default_action, "SCMP_ACT_ERRNO");
@@ -328,7 +333,7 @@ static void test_unknown_fields_ignored(void **state)
 	char *err =
 		parse_error("{\"ociVersion\": \"1.2.0\", \"future\": {\"x\": [1, 2]},"
 			    " \"process\": {\"cwd\": \"/\", \"args\": [\"sh\"], \"newThing\": 1},"
-			    " \"linux\": {\"netDevices\": {\"eth0\": {}}, \"namespaces\": []}}");
+			    " \"linux\": {\"futureDevices\": {\"eth0\": {}}, \"namespaces\": []}}");
 	assert_null(err);
 }
 
@@ -457,6 +462,8 @@ static void test_wrong_types(void **state)
 		      " \"args\": [{\"index\": 0, \"value\": \"1\", \"op\": \"SCMP_CMP_EQ\"}]}]}"),
 		"config.json: linux.seccomp.syscalls[0].args[0].value: expected unsigned "
 		"integer, got string");
+	expect_error(LINUX("\"netDevices\": {\"eth0\": \"eth1\"}"),
+		     "config.json: linux.netDevices.eth0: expected object, got string");
 	expect_error(LINUX("\"sysctl\": []"),
 		     "config.json: linux.sysctl: expected object, got array");
 	expect_error(LINUX("\"timeOffsets\": {\"monotonic\": {\"secs\": \"1\"}}"),
