@@ -169,9 +169,13 @@ static struct cubo_error *enter_cwd(const char *cwd)
  */
 static void close_foreign_fds(const struct init_args *a, int extra_keep)
 {
-	int keep[] = {a->sync_fd, a->state_dirfd, a->console_socket, a->log->fd, extra_keep};
+	int keep[5 + 8] = {a->sync_fd, a->state_dirfd, a->console_socket, a->log->fd, extra_keep};
 	unsigned int lo = 3 + (unsigned int)a->preserve_fds;
-	size_t n = sizeof(keep) / sizeof(keep[0]);
+	size_t n = 5;
+
+	/* the namespaces still to join */
+	for (int i = 0; i < a->ns->n_joins && i < 8; i++)
+		keep[n++] = a->ns->joins[i].fd;
 
 	/* sort the few fds to keep, then close the gaps between them */
 	for (size_t i = 1; i < n; i++)
