@@ -36,13 +36,11 @@ static struct cubo_error *names_to_mask(const struct oci_strlist *names, const c
 		for (j = 0; names->v[i][j] && j < sizeof(lower) - 1; j++)
 			lower[j] = (char)tolower((unsigned char)names->v[i][j]);
 		lower[j] = '\0';
-		if (cap_from_name(lower, &cap) < 0 || strncmp(lower, "cap_", 4) != 0) {
-			cubo_warn(log,
-				  "process.capabilities.%s[%zu]: unknown capability \"%s\" "
-				  "ignored",
-				  set, i, names->v[i]);
-			continue;
-		}
+		/* the spec: a value that maps to no kernel interface is an error */
+		if (cap_from_name(lower, &cap) < 0 || strncmp(lower, "cap_", 4) != 0)
+			return cubo_error_new("process.capabilities.%s[%zu]: unknown capability "
+					      "\"%s\"",
+					      set, i, names->v[i]);
 		if (cap > last_cap) {
 			cubo_warn(log,
 				  "process.capabilities.%s[%zu]: %s is not supported by this "

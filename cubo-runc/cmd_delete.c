@@ -19,11 +19,8 @@ static struct cubo_error *delete_container(struct container *c, bool force)
 	case STATUS_STOPPED:
 	case STATUS_CREATING:
 		break;
+	/* the spec: deleting a container that is not stopped is an error */
 	case STATUS_CREATED:
-		/* never started: nothing of the user's runs yet, so deleting kills it (as runc) */
-		CUBO_TRY(container_kill(c, SIGKILL, true));
-		CUBO_TRY(container_wait_gone(c, DELETE_WAIT_MS));
-		break;
 	case STATUS_RUNNING:
 	case STATUS_PAUSED:
 		if (!force)

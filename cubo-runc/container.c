@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cubo-runc/mounts.h"
 #include "shared/fs.h"
 
 const char *container_status_name(enum container_status s)
@@ -181,8 +183,26 @@ int container_pidfd(const struct container *c)
 	return fd;
 }
 
+struct cubo_error *unmount_below(const char *dir)
+{
+	struct mountinfo mi;
+	size_t len = strlen(dir);
+
+	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	/* mountinfo lists parents before children: walk it backwards */
+	for (size_t i = mi.n; i-- > 0;) {
+		const char *mp = mi.v[i].mountpoint;
+		if (strncmp(mp, dir, len) == 0 && mp[len] == '/')
+			umount2(mp, MNT_DETACH);
+	}
+	mountinfo_free(&mi);
+	return NULL;
+}
+
 struct cubo_error *container_destroy(struct container *c)
 {
+	if (c->state && c->state->host_mounts && c->state->rootfs)
+		CUBO_TRY_CTX(unmount_below(c->state->rootfs), "delete container \"%s\"", c->id);
 	CUBO_TRY_CTX(cubo_rm_rf(c->dir), "delete container \"%s\"", c->id);
 	return NULL;
 }

@@ -38,6 +38,11 @@ struct cubo_error *container_load(const char *root, const char *id, bool lock,
 				  struct container **out);
 void container_free(struct container *c);
 enum container_status container_status(const struct container *c);
+/*
+ * Unmount everything mounted below (not at) dir in our mount namespace, deepest
+ * first: the mounts of a container that had no mount namespace of its own.
+ */
+struct cubo_error *unmount_below(const char *dir);
 /* Remove the state directory (the container must be stopped or forced). */
 struct cubo_error *container_destroy(struct container *c);
 /* The pid's start time from /proc/PID/stat (field 22); 0 when it is gone or a zombie. */

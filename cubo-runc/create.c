@@ -67,16 +67,17 @@ static bool have_cap(int cap)
 static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
-	struct oci_strlist *env = &x->cfg->process->env;
+	struct oci_strlist *env;
 	char *end, buf[32];
 	long n;
 
-	if (!fds || !pid || strtol(pid, &end, 10) != getpid() || *end)
+	if (!x->cfg->process || !fds || !pid || strtol(pid, &end, 10) != getpid() || *end)
 		return NULL;
 	n = strtol(fds, &end, 10);
 	if (*end || n <= 0 || n > 1024)
 		return NULL;
 	x->listen_fds = (int)n;
+	env = &x->cfg->process->env;
 	snprintf(buf, sizeof(buf), "LISTEN_FDS=%ld", n);
 	if (!cubo_strv_push(&env->v, &env->n, buf) ||
 	    !cubo_strv_push(&env->v, &env->n, "LISTEN_PID=1"))
@@ -112,10 +113,11 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
 		     "config.json");
 
-	if (x->cfg->process->terminal && !o->console_socket && !o->proxy_terminal)
+	bool terminal = x->cfg->process && x->cfg->process->terminal;
+	if (terminal && !o->console_socket && !o->proxy_terminal)
 		return cubo_error_new("process.terminal is true: a --console-socket is needed to "
 				      "pass the terminal on");
-	if (!x->cfg->process->terminal && o->console_socket)
+	if (!terminal && o->console_socket)
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
 	x->ns_made = true;
@@ -152,6 +154,17 @@ static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root,
 	return NULL;
 }
 
+/* No mount namespace made or joined: the init mounts in ours (see rootfs.c). */
+static bool host_mounts(const struct create_ctx *x)
+{
+	if (x->ns.clone_flags & CLONE_NEWNS)
+		return false;
+	for (int i = 0; i < x->ns.n_joins; i++)
+		if (x->ns.joins[i].flag == CLONE_NEWNS)
+			return false;
+	return true;
+}
+
 static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 {
 	if (failed && x->pid > 0) {
@@ -167,6 +180,8 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 		close(x->console_socket);
 	if (x->child_dirfd >= 0)
 		close(x->child_dirfd);
+	if (failed && x->ns_made && x->rootfs && host_mounts(x))
+		cubo_error_free(unmount_below(x->rootfs));
 	if (failed && x->dir)
 		cubo_error_free(cubo_rm_rf(x->dir));
 	if (x->lockfd >= 0)
@@ -191,7 +206,8 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.state_dirfd = x->child_dirfd,
 		.console_socket = x->console_socket,
 		.send_console_to_parent =
-			o->proxy_terminal && x->cfg->process->terminal && x->console_socket < 0,
+			o->proxy_terminal && x->cfg->process && x->cfg->process->terminal &&
+			x->console_socket < 0,
 		.preserve_fds = o->preserve_fds + x->listen_fds,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
@@ -244,6 +260,7 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	st.rootfs = x->rootfs;
 	st.owner = (char *)"";
 	st.own_pid_ns = (x->ns.clone_flags & CLONE_NEWPID) != 0;
+	st.host_mounts = host_mounts(x);
 	if (!st.pid_start_time)
 		return cubo_error_new("the container init exited during create");
 	CUBO_TRY(oci_state_to_json(&st, true, false, &json, &len));
@@ -283,7 +300,8 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = ns_write_id_maps(x.pid, x.cfg);
 	if (!err)
 		err = sync_send(x.sock[0], SYNC_GO, NULL);
-	if (!err && o->proxy_terminal && x.cfg->process->terminal && x.console_socket < 0)
+	if (!err && o->proxy_terminal && x.cfg->process && x.cfg->process->terminal &&
+	    x.console_socket < 0)
 		err = sync_recv_fd(x.sock[0], &out->console_master);
 	if (!err)
 		err = sync_expect(x.sock[0], SYNC_READY);

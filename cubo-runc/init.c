@@ -239,7 +239,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		return cubo_error_errno("join a new session keyring");
 
 	CUBO_TRY(rootfs_setup(&rctx));
-	if (proc->terminal) {
+	if (proc && proc->terminal) {
 		int master = -1;
 		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid,
 					proc->user.gid,
@@ -254,8 +254,10 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		close(a->console_socket);
 	CUBO_TRY(apply_sysctls(cfg));
 	/* before the root turns read-only: a missing cwd is created */
-	CUBO_TRY(enter_cwd(proc->cwd));
+	CUBO_TRY(enter_cwd(proc ? proc->cwd : "/"));
 	CUBO_TRY(rootfs_finalize(&rctx));
+	if (!proc)
+		return NULL; /* nothing to exec: the init just exits when started */
 	CUBO_TRY(resolve_executable(proc, plan->exec_path, sizeof(plan->exec_path)));
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(apply_oom_score_adj(proc));
@@ -380,6 +382,8 @@ void init_run(const struct init_args *a)
 		cubo_error_free(err);
 		_exit(1);
 	}
+	if (!a->cfg->process)
+		_exit(0);
 	err = finish(a, &plan);
 	if (!err) {
 		execve(plan.exec_path, a->cfg->process->args.v,

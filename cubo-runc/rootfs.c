@@ -64,6 +64,12 @@ static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
 	/* Nothing we mount may reach the host: slave by default, as runc. */
 	if (!prop)
 		prop = MS_SLAVE | MS_REC;
+	/*
+	 * An unbindable "/" would refuse the rootfs bind below; it becomes
+	 * unbindable in rootfs_finalize, once the binds are done.
+	 */
+	if (prop & MS_UNBINDABLE)
+		prop = MS_PRIVATE | MS_REC;
 	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return cubo_error_errno("set propagation of /");
 	CUBO_TRY(rootfs_parent_private(ctx->rootfs));
@@ -121,12 +127,31 @@ static struct cubo_error *move_root(int rootfd)
 	return NULL;
 }
 
-static struct cubo_error *chroot_only(const struct rootfs_ctx *ctx)
+/*
+ * No mount namespace: the container shares the caller's, so its mounts are
+ * made there, under the rootfs (as runc does), and `delete` unmounts them.
+ * Nothing outside the rootfs changes: no propagation is touched.
+ */
+static struct cubo_error *setup_in_shared_ns(const struct rootfs_ctx *ctx)
 {
-	if (ctx->cfg->n_mounts)
-		return cubo_error_new("mounts: %zu mount(s) in the config but no mount namespace: "
-				      "mounts need a private mount namespace",
-				      ctx->cfg->n_mounts);
+	struct cubo_error *err = NULL;
+	int rootfd;
+
+	/*
+	 * A read-only root would need a mount at the rootfs itself, and the
+	 * rootfs may be the caller's own mount point: only what lies below it
+	 * is ours to mount and unmount.
+	 */
+	if (ctx->cfg->root && ctx->cfg->root->readonly)
+		return cubo_error_new("root.readonly: needs a mount namespace");
+	rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cubo_error_errno("open rootfs %s", ctx->rootfs);
+	err = mounts_apply(ctx, rootfd);
+	if (!err)
+		err = devices_setup(ctx, rootfd);
+	close(rootfd);
+	CUBO_TRY(err);
 	if (chroot(ctx->rootfs) < 0)
 		return cubo_error_errno("chroot %s", ctx->rootfs);
 	if (chdir("/") < 0)
@@ -139,7 +164,7 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 	struct cubo_error *err;
 
 	if (!has_mount_ns(ctx))
-		return chroot_only(ctx);
+		return setup_in_shared_ns(ctx);
 	CUBO_TRY(prepare_root(ctx));
 	int rootfd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -239,19 +264,13 @@ static struct cubo_error *finalize_paths(const struct rootfs_ctx *ctx, int rootf
 
 struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx)
 {
-	const struct oci_linux *lx = ctx->cfg->linux_;
 	struct cubo_error *err = NULL;
 	unsigned long prop;
 
 	CUBO_TRY(root_propagation(ctx, &prop));
-	if (!has_mount_ns(ctx)) {
-		if ((lx && (lx->masked_paths.n || lx->readonly_paths.n)) ||
-		    (ctx->cfg->root && ctx->cfg->root->readonly) || prop)
-			return cubo_error_new("linux.maskedPaths, linux.readonlyPaths, "
-					      "root.readonly and linux.rootfsPropagation need a "
-					      "mount namespace");
-		return NULL;
-	}
+	/* propagation of the caller's own mounts is not ours to change */
+	if (!has_mount_ns(ctx) && prop)
+		return cubo_error_new("linux.rootfsPropagation: needs a mount namespace");
 	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cubo_error_errno("open /");
@@ -263,7 +282,7 @@ struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx)
 			err = cubo_error_errno("root.readonly: make / read-only");
 	}
 	close(rootfd);
-	if (!err && prop && mount(NULL, "/", NULL, prop, NULL) < 0)
+	if (!err && prop && has_mount_ns(ctx) && mount(NULL, "/", NULL, prop, NULL) < 0)
 		err = cubo_error_errno("linux.rootfsPropagation: set propagation of /");
 	return err;
 }

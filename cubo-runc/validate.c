@@ -138,25 +138,10 @@ static struct cubo_error *validate_rlimits(const struct oci_process *proc,
 	return NULL;
 }
 
-struct cubo_error *validate_config(const struct oci_config *cfg, const char *rootfs,
-				   const struct rlimit current[RLIM_NLIMITS], bool can_raise_hard)
+/* Settings that need the container's own namespaces. */
+static struct cubo_error *validate_namespaced_settings(const struct oci_config *cfg)
 {
-	struct stat st;
 	bool userns_path = false;
-
-	if (!cfg->root || !cfg->root->path)
-		return cubo_error_new("root.path: required");
-	if (stat(rootfs, &st) < 0)
-		return cubo_error_errno("root.path: rootfs %s", rootfs);
-	if (!S_ISDIR(st.st_mode))
-		return cubo_error_new("root.path: rootfs %s is not a directory", rootfs);
-	if (!cfg->process)
-		return cubo_error_new("process: required to create a container");
-	if (cfg->process->args.n == 0)
-		return cubo_error_new("process.args: at least one argument is required");
-	if (!cfg->process->cwd || cfg->process->cwd[0] != '/')
-		return cubo_error_new("process.cwd: must be an absolute path");
-	CUBO_TRY(validate_rlimits(cfg->process, current, can_raise_hard));
 
 	if (has_namespace(cfg, "user", &userns_path) && !userns_path) {
 		if (!cfg->linux_->n_uid_mappings || !cfg->linux_->n_gid_mappings)
@@ -179,6 +164,33 @@ struct cubo_error *validate_config(const struct oci_config *cfg, const char *roo
 	if (cfg->linux_)
 		for (size_t i = 0; i < cfg->linux_->sysctl.n; i++)
 			CUBO_TRY(validate_sysctl(cfg, cfg->linux_->sysctl.v[i].key));
+	return NULL;
+}
+
+struct cubo_error *validate_config(const struct oci_config *cfg, const char *rootfs,
+				   const struct rlimit current[RLIM_NLIMITS], bool can_raise_hard)
+{
+	struct stat st;
+
+	if (!cfg->root || !cfg->root->path)
+		return cubo_error_new("root.path: required");
+	if (stat(rootfs, &st) < 0)
+		return cubo_error_errno("root.path: rootfs %s", rootfs);
+	if (!S_ISDIR(st.st_mode))
+		return cubo_error_new("root.path: rootfs %s is not a directory", rootfs);
+	/*
+	 * process is optional in the spec: such a container is set up, and its
+	 * init exits when started (what the runtime-tools suite expects).
+	 */
+	if (!cfg->process)
+		return validate_namespaced_settings(cfg);
+	if (cfg->process->args.n == 0)
+		return cubo_error_new("process.args: at least one argument is required");
+	if (!cfg->process->cwd || cfg->process->cwd[0] != '/')
+		return cubo_error_new("process.cwd: must be an absolute path");
+	CUBO_TRY(validate_rlimits(cfg->process, current, can_raise_hard));
+
+	CUBO_TRY(validate_namespaced_settings(cfg));
 	if (cfg->process->has_oom_score_adj &&
 	    (cfg->process->oom_score_adj < -1000 || cfg->process->oom_score_adj > 1000))
 		return cubo_error_new("process.oomScoreAdj: %d is outside -1000..1000",

@@ -12,7 +12,7 @@
  * knows only the OCI state (or runc's tools) still reads the file:
  *   "cubo": {"pidStartTime": 123, "created": "...", "rootfs": "...",
  *            "owner": "", "cgroupPaths": ["memory:/x", ...],
- *            "ownPidNs": true, "systemdCgroup": false, "extra": {"k": "v"}}
+ *            "ownPidNs": true, "hostMounts": false, "systemdCgroup": false, "extra": {"k": "v"}}
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +86,8 @@ static void private_fields(struct cubo_json_gen *g, const struct oci_state *st)
 	}
 	cubo_json_gen_key(g, "ownPidNs");
 	cubo_json_gen_bool(g, st->own_pid_ns);
+	cubo_json_gen_key(g, "hostMounts");
+	cubo_json_gen_bool(g, st->host_mounts);
 	cubo_json_gen_key(g, "systemdCgroup");
 	cubo_json_gen_bool(g, st->systemd_cgroup);
 	kmap(g, "extra", &st->extra);
@@ -147,6 +149,7 @@ static struct cubo_error *private_body(struct cubo_json_ctx *c, yajl_val v, stru
 	CUBO_TRY(cubo_json_field_strv(c, v, "cgroupPaths", false, &st->cgroup_paths.v,
 				      &st->cgroup_paths.n));
 	CUBO_TRY(cubo_json_field_bool(c, v, "ownPidNs", &st->own_pid_ns, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, v, "hostMounts", &st->host_mounts, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, v, "systemdCgroup", &st->systemd_cgroup, NULL));
 	CUBO_TRY(string_map(c, v, "extra", &st->extra));
 	return NULL;

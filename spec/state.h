@@ -6,7 +6,7 @@
  * work without re-reading config.json.
  *
  * On disk the private fields sit in one extra member, "cubo": {"pidStartTime",
- * "created", "rootfs", "owner", "cgroupPaths", "ownPidNs", "systemdCgroup",
+ * "created", "rootfs", "owner", "cgroupPaths", "ownPidNs", "hostMounts", "systemdCgroup",
  * "extra"}, so any reader of the OCI state can still parse the file.
  */
 #ifndef CUBO_SPEC_STATE_H
@@ -34,6 +34,7 @@ struct oci_state {
 	char *owner;             /* "" or user name, for `list` */
 	struct oci_strlist cgroup_paths; /* "controller:path" per line, part 2 */
 	bool own_pid_ns;         /* container has its own pid namespace */
+	bool host_mounts;        /* no mount namespace: its mounts sit under rootfs in ours */
 	bool systemd_cgroup;
 	struct oci_map extra;    /* more private key/value strings */
 };
