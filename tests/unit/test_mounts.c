@@ -979,14 +979,18 @@ static void test_devices_skip_bound_dev(void **state)
 
 /* ---- rootfs: what is refused before any mount ---- */
 
-static void test_rootfs_needs_mount_ns(void **state)
+static void test_rootfs_shared_ns_checks(void **state)
 {
 	struct oci_mount m = {.destination = "/proc", .type = "proc", .source = "proc"};
-	struct oci_config cfg = {.mounts = &m, .n_mounts = 1};
+	struct oci_root root = {.path = "rootfs", .readonly = true};
+	struct oci_config cfg = {.root = &root, .mounts = &m, .n_mounts = 1};
 	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent"};
 
-	assert_err_contains(rootfs_setup(&ctx),
-			    "mounts: 1 mount(s) in the config but no mount namespace");
+	/* a read-only root would need a mount at the rootfs itself */
+	assert_err_contains(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
+	/* otherwise the mounts go under the rootfs, which must exist */
+	root.readonly = false;
+	assert_err_contains(rootfs_setup(&ctx), "open rootfs /nonexistent");
 }
 
 static void test_rootfs_finalize_without_mount_ns(void **state)
@@ -997,27 +1001,13 @@ static void test_rootfs_finalize_without_mount_ns(void **state)
 	struct oci_config cfg = {.root = &root, .linux_ = &lx};
 	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent"};
 
-	/* Nothing asked that needs mounts: nothing to do. */
+	/* the propagation of the caller's own mounts is not the container's */
+	lx.rootfs_propagation = "rslave";
+	assert_err_contains(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
+	lx.rootfs_propagation = "";
+	/* nothing to mask or protect: nothing to do */
 	assert_null(rootfs_finalize(&ctx));
 	cfg.linux_ = NULL;
-	assert_null(rootfs_finalize(&ctx));
-	cfg.linux_ = &lx;
-
-	lx.masked_paths = split_options("/proc/kcore");
-	assert_err_contains(rootfs_finalize(&ctx), "need a mount namespace");
-	strlist_free(&lx.masked_paths);
-
-	lx.readonly_paths = split_options("/proc/sys");
-	assert_err_contains(rootfs_finalize(&ctx), "need a mount namespace");
-	strlist_free(&lx.readonly_paths);
-
-	root.readonly = true;
-	assert_err_contains(rootfs_finalize(&ctx), "need a mount namespace");
-	root.readonly = false;
-
-	lx.rootfs_propagation = "rslave";
-	assert_err_contains(rootfs_finalize(&ctx), "need a mount namespace");
-	lx.rootfs_propagation = "";
 	assert_null(rootfs_finalize(&ctx));
 }
 
@@ -1071,7 +1061,7 @@ int main(void)
 		cmocka_unit_test(test_device_spec_explicit),
 		cmocka_unit_test(test_device_spec_errors),
 		cmocka_unit_test(test_devices_skip_bound_dev),
-		cmocka_unit_test(test_rootfs_needs_mount_ns),
+		cmocka_unit_test(test_rootfs_shared_ns_checks),
 		cmocka_unit_test(test_rootfs_finalize_without_mount_ns),
 		cmocka_unit_test(test_rootfs_bad_propagation),
 	};

@@ -232,8 +232,9 @@ static void test_config_process(void **state)
 {
 	struct cfg_fixture *fx = *state;
 
+	/* process is optional: a container without one is set up and exits on start */
 	fx->cfg.process = NULL;
-	assert_error(validate(fx, false), "process: required");
+	assert_ok(validate(fx, false));
 	fx->cfg.process = &fx->proc;
 
 	fx->proc.args.n = 0;
@@ -370,7 +371,22 @@ static void test_config_sysctl(void **state)
 	fx->lnx.sysctl.v = &fx->sysctl;
 	fx->lnx.sysctl.n = 1;
 	fx->sysctl = (struct oci_kv){.key = "net.ipv4.ip_forward", .value = "1"};
+	/* a network sysctl needs the container's own network namespace */
+	assert_error(validate(fx, false), "linux.sysctl", "net.ipv4.ip_forward", "network");
+	fx->lnx.namespaces = fx->namespaces;
+	fx->lnx.n_namespaces = 1;
+	fx->namespaces[0] = (struct oci_namespace){.type = "network"};
 	assert_ok(validate(fx, false));
+	/* ipc sysctls need an ipc namespace, others are refused outright */
+	fx->sysctl.key = "kernel.shmmax";
+	assert_error(validate(fx, false), "linux.sysctl", "kernel.shmmax", "ipc");
+	fx->namespaces[1] = (struct oci_namespace){.type = "ipc"};
+	fx->lnx.n_namespaces = 2;
+	assert_ok(validate(fx, false));
+	fx->sysctl.key = "fs.mqueue.msg_max";
+	assert_ok(validate(fx, false));
+	fx->sysctl.key = "vm.swappiness";
+	assert_error(validate(fx, false), "linux.sysctl", "vm.swappiness", "not namespaced");
 	fx->sysctl.key = "net/../../kernel/x";
 	assert_error(validate(fx, false), "linux.sysctl", "net/../../kernel/x");
 	fx->sysctl.key = "/proc/sys/kernel/x";
