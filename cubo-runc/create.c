@@ -85,7 +85,28 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 	return NULL;
 }
 
-static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o)
+/*
+ * Say (with --debug) which parts of the config this version does not apply
+ * yet: every runc-style config has linux.resources, so a warning would be
+ * noise on every run; the man page lists them.
+ */
+static void warn_unapplied(const struct oci_config *cfg, const struct cubo_log *log)
+{
+	const struct oci_linux *lx = cfg->linux_;
+	const struct oci_hooks *h = cfg->hooks;
+
+	if (lx && lx->seccomp)
+		cubo_debug(log, "linux.seccomp is not applied yet: the container runs without a "
+			       "seccomp filter");
+	if (lx && lx->resources)
+		cubo_debug(log, "linux.resources is not applied yet: no cgroup limits are set");
+	if (h && (h->prestart.n || h->create_runtime.n || h->create_container.n ||
+		  h->start_container.n || h->poststart.n || h->poststop.n))
+		cubo_debug(log, "hooks are not run yet");
+}
+
+static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
+				      const struct cubo_log *log)
 {
 	struct rlimit limits[RLIM_NLIMITS];
 	char *config_path, *rootfs;
@@ -112,6 +133,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		getrlimit(r, &limits[r]);
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
 		     "config.json");
+	warn_unapplied(x->cfg, log);
 
 	bool terminal = x->cfg->process && x->cfg->process->terminal;
 	if (terminal && !o->console_socket && !o->proxy_terminal)
@@ -289,7 +311,7 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	out->console_master = -1;
 	err = validate_container_id(o->id);
 	if (!err)
-		err = load_config(&x, o);
+		err = load_config(&x, o, &g->log);
 	if (!err)
 		err = make_state_dir(&x, g->root, o->id, !o->for_run);
 	if (!err && o->console_socket)

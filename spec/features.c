@@ -174,17 +174,18 @@ static void linux_features(struct cubo_json_gen *g)
 	klist(g, "namespaces", namespaces, N(namespaces));
 	klist(g, "capabilities", capabilities, N(capabilities));
 
+	/* only what the runtime really applies: cgroups and seccomp come later */
 	cubo_json_gen_key(g, "cgroup");
 	cubo_json_gen_map_open(g);
-	kbool(g, "v1", true);
-	kbool(g, "v2", true);
+	kbool(g, "v1", false);
+	kbool(g, "v2", false);
 	kbool(g, "systemd", false);
 	kbool(g, "systemdUser", false);
 	cubo_json_gen_map_close(g);
 
 	cubo_json_gen_key(g, "seccomp");
 	cubo_json_gen_map_open(g);
-	kbool(g, "enabled", true);
+	kbool(g, "enabled", false);
 	klist(g, "actions", seccomp_actions, N(seccomp_actions));
 	klist(g, "operators", seccomp_operators, N(seccomp_operators));
 	klist(g, "archs", seccomp_archs, N(seccomp_archs));
