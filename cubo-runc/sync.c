@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/sync.h"
 
+#include "cubo-runc/fdpass.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct cubo_error *sync_send(int fd, enum sync_type type, const char *payload)
 {
@@ -69,55 +72,26 @@ struct cubo_error *sync_expect(int fd, enum sync_type type)
 struct cubo_error *sync_send_fd(int fd, int payload_fd)
 {
 	uint32_t t = SYNC_CONSOLE;
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = &t, .iov_len = sizeof(t)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &payload_fd, sizeof(int));
-	do
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return cubo_error_errno("sync: send fd");
-	return NULL;
+	return fdpass_send(fd, payload_fd, &t, sizeof(t));
 }
 
 struct cubo_error *sync_recv_fd(int fd, int *out_fd)
 {
 	char buf[sizeof(uint32_t) + SYNC_MAX_PAYLOAD + 1];
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
+	size_t n;
 	uint32_t t;
-	ssize_t n;
 
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return cubo_error_errno("sync: receive fd");
-	if (n == 0)
-		return cubo_error_new("sync: the other side exited");
-	if ((size_t)n < sizeof(t))
+	CUBO_TRY(fdpass_recv(fd, buf, sizeof(buf) - 1, &n, out_fd));
+	if (n < sizeof(t)) {
+		if (*out_fd >= 0)
+			close(*out_fd);
 		return cubo_error_new("sync: short message");
-	memcpy(&t, buf, sizeof(t));
-	c = CMSG_FIRSTHDR(&msg);
-	if (t == SYNC_CONSOLE && c && c->cmsg_type == SCM_RIGHTS) {
-		memcpy(out_fd, CMSG_DATA(c), sizeof(int));
-		return NULL;
 	}
+	memcpy(&t, buf, sizeof(t));
+	if (t == SYNC_CONSOLE && *out_fd >= 0)
+		return NULL;
+	if (*out_fd >= 0)
+		close(*out_fd);
 	buf[n] = '\0';
 	if (t == SYNC_ERROR)
 		return cubo_error_new("%s", buf + sizeof(t));

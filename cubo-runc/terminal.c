@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/terminal.h"
 
+#include "cubo-runc/fdpass.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,47 +40,18 @@ struct cubo_error *terminal_connect(const char *path, int *fd_out)
 
 struct cubo_error *terminal_send_fd(int sock, int fd, const char *name)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return cubo_error_errno("send the terminal to the console socket");
-	return NULL;
+	/* the payload is the pty's name, as runc sends it; never empty */
+	return fdpass_send(sock, fd, *name ? name : "/dev/pts", *name ? strlen(name) : 8);
 }
 
 struct cubo_error *terminal_recv_fd(int sock, int *fd_out)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0}, name[256];
-	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
-	ssize_t n;
+	char name[256];
+	size_t len;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return cubo_error_errno("receive the terminal");
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
+	CUBO_TRY(fdpass_recv(sock, name, sizeof(name), &len, fd_out));
+	if (*fd_out < 0)
 		return cubo_error_new("receive the terminal: no file descriptor in the message");
-	memcpy(fd_out, CMSG_DATA(c), sizeof(int));
 	return NULL;
 }
 

@@ -141,3 +141,17 @@ add_mount() {
 	[ "$status" -ne 0 ]
 	[[ $output == *"Operation not permitted"* ]]
 }
+
+@test "without a mount namespace, mounts sit under the rootfs until delete" {
+	runc_gets_wrong "refuses masked paths without a mount namespace"
+	update_config '.linux.namespaces |= map(select(.type != "mount")) |
+		.root.readonly = false'
+	set_args sleep 1000
+	rt create --bundle "$BUNDLE" "$CID"
+	rootfs=$(cd "$BUNDLE/rootfs" && pwd -P)
+	# the container's /proc is a mount in our namespace, below its rootfs
+	grep -q " $rootfs/proc " /proc/self/mountinfo
+	rt delete --force "$CID"
+	run grep -c " $rootfs/" /proc/self/mountinfo
+	[ "$output" = 0 ]
+}

@@ -222,6 +222,20 @@ status_field() {
 	[ "${lines[99999]}" = 100000 ]
 }
 
+@test "run in the foreground proxies the terminal and its size" {
+	command -v script >/dev/null || skip "needs script(1)"
+	update_config '.process.terminal = true'
+	set_args sh -c 'test -t 0 && echo "tty:$(tty)"; stty size; exit 7'
+	# script gives the runtime a terminal of a known size to proxy
+	run timeout "$RT_TIMEOUT" script -qec "stty rows 33 cols 101; \
+		$RUNTIME --root $ROOT run --bundle $BUNDLE $CID" /dev/null
+	echo "$output"
+	[ "$status" -eq 7 ]
+	out=$(tr -d '\r' <<<"$output")
+	[[ $out == *"tty:/dev/pts/"* ]] || [[ $out == *"tty:/dev/console"* ]]
+	[[ $out == *"33 101"* ]]
+}
+
 @test "terminal: true hands the pty master to --console-socket" {
 	command -v python3 >/dev/null || skip "needs python3"
 	update_config '.process.terminal = true'
