@@ -15,11 +15,11 @@ USAGE
 build_pkgs=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
-	libssl-dev busybox-static
+	libssl-dev busybox-static jq
 )
 test_pkgs=(
-	libcmocka-dev bats valgrind umoci skopeo runc iproute2 jq time procps util-linux
-	hyperfine
+	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc iproute2 jq time procps
+	util-linux bsdutils hyperfine
 )
 
 with_tests=false
