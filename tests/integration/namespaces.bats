@@ -146,3 +146,25 @@ ns_file() {
 	[ "$(hostname)" != nope ]
 	assert_no_leftovers
 }
+
+@test "a time namespace applies linux.timeOffsets" {
+	runc_gets_wrong "runc 1.1 has no time namespace support"
+	require_ns time
+	update_config '.linux.namespaces += [{type: "time"}] |
+		.linux.timeOffsets = {boottime: {secs: 172800, nanosecs: 0},
+			monotonic: {secs: 86400, nanosecs: 0}}'
+	run_container sh -c 'cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time'
+	[ "$status" -eq 0 ]
+	host_uptime=$(cut -d. -f1 /proc/uptime)
+	# /proc/uptime counts boottime: two days ahead of ours
+	[ "${lines[0]}" -ge $((host_uptime + 172800)) ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
+}
+
+@test "timeOffsets without a time namespace are refused" {
+	runc_gets_wrong "runc 1.1 ignores timeOffsets"
+	update_config '.linux.timeOffsets = {monotonic: {secs: 10, nanosecs: 0}}'
+	run rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions linux.timeOffsets
+}

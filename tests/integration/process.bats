@@ -267,3 +267,22 @@ status_field() {
 	[ "$status" -ne 0 ]
 	assert_no_leftovers
 }
+
+@test "domainname from the config" {
+	runc_gets_wrong "runc 1.1 ignores domainname"
+	update_config '.domainname = "example.test"'
+	run_container cat /proc/sys/kernel/domainname
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = example.test ]
+}
+
+@test "--no-pivot chroots into the rootfs and still runs the process" {
+	set_args sh -c 'ls /; cat /proc/self/mountinfo | wc -l'
+	run timeout "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" run --no-pivot --bundle "$BUNDLE" "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *bin* ]]
+	# the host's root is not visible under the container's
+	[[ $output != *"lost+found"* ]]
+}
