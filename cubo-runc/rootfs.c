@@ -56,6 +56,25 @@ static struct cubo_error *rootfs_parent_private(const char *rootfs)
 	return err;
 }
 
+/*
+ * "/" is not a mount point when the runtime itself runs chrooted: then set
+ * the propagation of every mount we can see, one by one (the ones above the
+ * chroot are out of reach, and out of our mounts' way too).
+ */
+static struct cubo_error *propagation_without_root_mount(unsigned long prop)
+{
+	struct mountinfo mi;
+	struct cubo_error *err = NULL;
+
+	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	for (size_t i = 0; i < mi.n && !err; i++)
+		if (mount(NULL, mi.v[i].mountpoint, NULL, prop & ~(unsigned long)MS_REC, NULL) < 0 &&
+		    errno != EINVAL && errno != ENOENT)
+			err = cubo_error_errno("set propagation of %s", mi.v[i].mountpoint);
+	mountinfo_free(&mi);
+	return err;
+}
+
 static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
 {
 	unsigned long prop;
@@ -70,8 +89,11 @@ static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
 	 */
 	if (prop & MS_UNBINDABLE)
 		prop = MS_PRIVATE | MS_REC;
-	if (mount(NULL, "/", NULL, prop, NULL) < 0)
-		return cubo_error_errno("set propagation of /");
+	if (mount(NULL, "/", NULL, prop, NULL) < 0) {
+		if (errno != EINVAL)
+			return cubo_error_errno("set propagation of /");
+		CUBO_TRY(propagation_without_root_mount(prop));
+	}
 	CUBO_TRY(rootfs_parent_private(ctx->rootfs));
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -112,6 +134,21 @@ static struct cubo_error *pivot(int rootfd)
 out:
 	close(oldroot);
 	return err;
+}
+
+/*
+ * pivot_root needs the current root to be a mount point, which it is not
+ * when the runtime itself runs chrooted (a build root, a test root): there
+ * the rootfs is moved onto "/" as with --no-pivot.
+ */
+static bool root_is_mount_point(void)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, "/", 0, STATX_BASIC_STATS, &stx) < 0 ||
+	    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+		return true; /* cannot tell: let pivot_root decide */
+	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
 static struct cubo_error *move_root(int rootfd)
@@ -173,7 +210,7 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 	if (!err)
 		err = devices_setup(ctx, rootfd);
 	if (!err)
-		err = ctx->no_pivot ? move_root(rootfd) : pivot(rootfd);
+		err = ctx->no_pivot || !root_is_mount_point() ? move_root(rootfd) : pivot(rootfd);
 	close(rootfd);
 	return err;
 }
