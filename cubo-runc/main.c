@@ -110,7 +110,7 @@ int main(int argc, char **argv, char **envp)
 		printf("cubo-runc version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
 		return 0;
 	}
-	if (first >= argc) {
+	if (first >= argc || help) {
 		usage(help ? stdout : stderr, global_opts, OPTS_N(global_opts));
 		return help ? 0 : 1;
 	}

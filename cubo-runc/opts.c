@@ -23,13 +23,29 @@ static const struct runc_opt *find_short(const struct runc_opt *opts, size_t n, 
 	return NULL;
 }
 
+/* value equals one of the space-separated words */
+static bool is_one_of(const char *value, const char *words)
+{
+	size_t len = strlen(value);
+
+	for (const char *w = words; *w;) {
+		size_t wl = strcspn(w, " ");
+		if (wl == len && strncmp(w, value, len) == 0)
+			return true;
+		w += wl;
+		w += *w == ' ';
+	}
+	return false;
+}
+
 static struct cubo_error *set_value(const struct runc_opt *o, const char *value)
 {
 	switch (o->kind) {
 	case OPT_BOOL:
-		if (!value || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		/* the spellings Go's strconv.ParseBool (and so runc) accepts */
+		if (!value || is_one_of(value, "1 t T true TRUE True"))
 			*(bool *)o->target = true;
-		else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+		else if (is_one_of(value, "0 f F false FALSE False"))
 			*(bool *)o->target = false;
 		else
 			return cubo_error_new("--%s: invalid boolean \"%s\"", o->name, value);

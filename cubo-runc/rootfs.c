@@ -68,7 +68,8 @@ static struct cubo_error *propagation_without_root_mount(unsigned long prop)
 
 	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
 	for (size_t i = 0; i < mi.n && !err; i++)
-		if (mount(NULL, mi.v[i].mountpoint, NULL, prop & ~(unsigned long)MS_REC, NULL) < 0 &&
+		if (mount(NULL, mi.v[i].mountpoint, NULL, prop & ~(unsigned long)MS_REC, NULL) <
+			    0 &&
 		    errno != EINVAL && errno != ENOENT)
 			err = cubo_error_errno("set propagation of %s", mi.v[i].mountpoint);
 	mountinfo_free(&mi);

@@ -41,31 +41,32 @@ static bool parse_small_int(const char *s, int *out)
 	return true;
 }
 
-/* "RTMIN", "RTMIN+n", "RTMAX-n" (name already stripped of SIG). */
+/* "RTMIN", "RTMIN+n", "RTMAX-n" (name already stripped of SIG); *out only on success. */
 static bool parse_realtime(const char *name, int *out)
 {
-	int base, off = 0;
+	int sig, off = 0;
 
 	if (strncasecmp(name, "RTMIN", 5) == 0) {
-		base = SIGRTMIN;
 		name += 5;
 		if (*name == '+' && !parse_small_int(name + 1, &off))
 			return false;
 		if (*name && *name != '+')
 			return false;
-		*out = base + off;
+		sig = SIGRTMIN + off;
 	} else if (strncasecmp(name, "RTMAX", 5) == 0) {
-		base = SIGRTMAX;
 		name += 5;
 		if (*name == '-' && !parse_small_int(name + 1, &off))
 			return false;
 		if (*name && *name != '-')
 			return false;
-		*out = base - off;
+		sig = SIGRTMAX - off;
 	} else {
 		return false;
 	}
-	return *out >= SIGRTMIN && *out <= SIGRTMAX;
+	if (sig < SIGRTMIN || sig > SIGRTMAX)
+		return false;
+	*out = sig;
+	return true;
 }
 
 struct cubo_error *signal_parse(const char *s, int *out)
@@ -106,7 +107,8 @@ const char *signal_name(int sig)
 		[SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU",
 		[SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
 		[SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
-		[SIGIO] = "SIGIO",	   [SIGPWR] = "SIGPWR",	  [SIGSYS] = "SIGSYS",
+		[SIGSTKFLT] = "SIGSTKFLT", [SIGIO] = "SIGIO",	  [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
 	};
 	if (sig > 0 && (size_t)sig < sizeof(names) / sizeof(names[0]))
 		return names[sig];

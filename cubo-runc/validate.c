@@ -23,6 +23,11 @@ struct cubo_error *validate_container_id(const char *id)
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    c == '_' || c == '+' || c == '-' || c == '.')
 			continue;
+		/* the id itself may not be printable: name the byte, not the id */
+		if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
+			return cubo_error_new("invalid container id: byte 0x%02x is not allowed "
+					      "(use letters, digits, '_', '+', '-' and '.')",
+					      (unsigned char)c);
 		return cubo_error_new("invalid container id \"%s\": character '%c' is not allowed "
 				      "(use letters, digits, '_', '+', '-' and '.')",
 				      id, c);
@@ -82,8 +87,8 @@ static bool has_namespace(const struct oci_config *cfg, const char *type, bool *
 static struct cubo_error *validate_sysctl(const struct oci_config *cfg, const char *key)
 {
 	static const char *const ipc_keys[] = {
-		"kernel.msgmax", "kernel.msgmnb",  "kernel.msgmni",  "kernel.sem",
-		"kernel.shmall", "kernel.shmmax",  "kernel.shmmni",  "kernel.shm_rmid_forced",
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
 	};
 	const char *ns = NULL;
 

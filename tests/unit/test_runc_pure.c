@@ -481,6 +481,8 @@ static void test_signal_parse_errors(void **state)
 	assert_error(signal_parse("RTMIN+100", &sig), "\"RTMIN+100\"");
 	assert_error(signal_parse("RTMAX-100", &sig), "\"RTMAX-100\"");
 	assert_error(signal_parse("RTMINX", &sig), "\"RTMINX\"");
+	/* ... and a realtime parse that failed its range check too */
+	assert_int_equal(sig, 12345);
 }
 
 static void test_signal_name(void **state)
@@ -490,6 +492,7 @@ static void test_signal_name(void **state)
 	assert_string_equal(signal_name(SIGTERM), "SIGTERM");
 	assert_string_equal(signal_name(SIGHUP), "SIGHUP");
 	assert_string_equal(signal_name(SIGSYS), "SIGSYS");
+	assert_string_equal(signal_name(SIGSTKFLT), "SIGSTKFLT");
 	assert_null(signal_name(0));
 	assert_null(signal_name(-1));
 	assert_null(signal_name(SIGRTMIN));
@@ -614,6 +617,21 @@ static void test_opts_bool(void **state)
 	t = (struct opt_targets){0};
 	assert_ok(PARSE(&t, "-d=1"));
 	assert_true(t.detach);
+
+	/* every spelling Go's ParseBool (and so runc) takes */
+	const char *const yes[] = {"t", "T", "TRUE", "True", "true", "1"};
+	const char *const no[] = {"f", "F", "FALSE", "False", "false", "0"};
+	for (size_t i = 0; i < 6; i++) {
+		char arg[32];
+		t = (struct opt_targets){0};
+		snprintf(arg, sizeof(arg), "--detach=%s", yes[i]);
+		assert_ok(PARSE(&t, arg));
+		assert_true(t.detach);
+		t = (struct opt_targets){.detach = true};
+		snprintf(arg, sizeof(arg), "--detach=%s", no[i]);
+		assert_ok(PARSE(&t, arg));
+		assert_false(t.detach);
+	}
 
 	/* A boolean never consumes the next argument: "false" is the first argument. */
 	t = (struct opt_targets){0};
