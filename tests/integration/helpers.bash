@@ -297,4 +297,8 @@ needs_cubo_cgroups() {
 # Runs the test's checks only where the kernel has the namespace.
 require_ns() {
 	[ -e "/proc/self/ns/$1" ] || skip "kernel lacks the $1 namespace"
+	# the kernel refuses new user namespaces to a chrooted caller
+	if [ "$1" = user ] && ! unshare --user true 2>/dev/null; then
+		skip "user namespaces cannot be created here (a chroot?)"
+	fi
 }
