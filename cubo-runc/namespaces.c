@@ -18,8 +18,6 @@
 struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->pid_join_fd = -1;
-	out->time_join_fd = -1;
 	if (!cfg->linux_)
 		return NULL;
 
@@ -49,21 +47,17 @@ struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *ou
 			ns_plan_close(out);
 			return err;
 		}
-		if (flag == CLONE_NEWPID) {
-			out->pid_join_fd = fd;
-		} else if (flag == CLONE_NEWTIME) {
-			out->time_join_fd = fd;
-		} else {
-			struct ns_join j = {.flag = flag, .fd = fd, .type = ns->type};
-			if (flag == CLONE_NEWUSER) {
-				/* the user namespace first: it owns the others' permissions */
-				memmove(&out->joins[1], &out->joins[0],
-					out->n_joins * sizeof(out->joins[0]));
-				out->joins[0] = j;
-			} else {
-				out->joins[out->n_joins] = j;
-			}
+		struct ns_join j = {.flag = flag, .fd = fd, .type = ns->type};
+		if (flag == CLONE_NEWUSER) {
+			/* the user namespace first: it owns the others' permissions */
+			memmove(&out->joins[1], &out->joins[0],
+				out->n_joins * sizeof(out->joins[0]));
+			out->joins[0] = j;
 			out->n_joins++;
+		} else if (flag == CLONE_NEWNS) {
+			out->joins[out->n_joins++] = j;
+		} else {
+			out->parent_joins[out->n_parent_joins++] = j;
 		}
 	}
 	return NULL;
@@ -73,12 +67,9 @@ void ns_plan_close(struct ns_plan *plan)
 {
 	for (int i = 0; i < plan->n_joins; i++)
 		close(plan->joins[i].fd);
-	plan->n_joins = 0;
-	if (plan->pid_join_fd >= 0)
-		close(plan->pid_join_fd);
-	if (plan->time_join_fd >= 0)
-		close(plan->time_join_fd);
-	plan->pid_join_fd = plan->time_join_fd = -1;
+	for (int i = 0; i < plan->n_parent_joins; i++)
+		close(plan->parent_joins[i].fd);
+	plan->n_joins = plan->n_parent_joins = 0;
 }
 
 static struct cubo_error *write_time_offsets(const struct oci_time_offsets *off)
@@ -105,10 +96,9 @@ static struct cubo_error *write_time_offsets(const struct oci_time_offsets *off)
 
 struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg)
 {
-	if (plan->pid_join_fd >= 0 && setns(plan->pid_join_fd, CLONE_NEWPID) < 0)
-		return cubo_error_errno("join pid namespace");
-	if (plan->time_join_fd >= 0 && setns(plan->time_join_fd, CLONE_NEWTIME) < 0)
-		return cubo_error_errno("join time namespace");
+	for (int i = 0; i < plan->n_parent_joins; i++)
+		if (setns(plan->parent_joins[i].fd, plan->parent_joins[i].flag) < 0)
+			return cubo_error_errno("join %s namespace", plan->parent_joins[i].type);
 	if (plan->unshare_time) {
 		if (unshare(CLONE_NEWTIME) < 0)
 			return cubo_error_errno("create time namespace");

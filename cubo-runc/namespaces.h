@@ -22,16 +22,26 @@ struct ns_join {
 struct ns_plan {
 	int clone_flags;   /* namespaces created by the clone */
 	bool unshare_time; /* time namespace: parent unshares, writes offsets */
+	/*
+	 * Joined by the child: user (first) and mount, which would change what
+	 * the runtime itself may do or see.
+	 */
 	struct ns_join joins[8];
-	int n_joins;	  /* joined by the child, user first */
-	int pid_join_fd;  /* joined by the parent before clone, or -1 */
-	int time_join_fd; /* likewise */
+	int n_joins;
+	/*
+	 * Joined by the parent before the clone, so the child inherits them:
+	 * pid and time (setns only affects children), and net, ipc, uts and
+	 * cgroup, which a child already in a new user namespace could no longer
+	 * join (they belong to the caller's user namespace).
+	 */
+	struct ns_join parent_joins[8];
+	int n_parent_joins;
 };
 
 /* Open every namespace path now, so a bad path fails before anything is made. */
 struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out);
 void ns_plan_close(struct ns_plan *plan);
-/* Parent, before clone: join pid/time paths, unshare time and write timeOffsets. */
+/* Parent, before clone: join parent_joins, unshare time and write timeOffsets. */
 struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg);
 /* Child: setns() into every joined namespace (user first). */
 struct cubo_error *ns_child_join(const struct ns_plan *plan);

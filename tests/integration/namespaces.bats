@@ -168,3 +168,20 @@ ns_file() {
 	[ "$status" -ne 0 ]
 	assert_error_mentions linux.timeOffsets
 }
+
+@test "a new user namespace can still join another container's network namespace" {
+	require_ns user
+	start_sleeper "$CID-target"
+	target=$(container_pid "$CID-target")
+	# sysfs cannot be mounted for a network namespace of another user namespace
+	update_config --arg p "/proc/$target/ns/net" '
+		.linux.namespaces |= map(if .type == "network" then .path = $p else . end) |
+		.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.mounts |= map(select(.destination | startswith("/sys") | not))'
+	run_container readlink /proc/self/ns/net
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(readlink /proc/$target/ns/net)" ]
+}
