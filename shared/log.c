@@ -127,6 +127,24 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The escapes JSON and Go's %q share; NULL for any other byte. */
+static const char *short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	return NULL;
+}
+
 /*
  * A JSON string body. Invalid UTF-8 becomes U+FFFD, as Go's encoder does, so
  * strict readers never reject a line because of a stray byte in a path.
@@ -140,33 +158,15 @@ static void put_json_escaped(struct line *l, const char *s)
 		char esc[8];
 		size_t seq;
 
-		switch (*p) {
-		case '"':
-			line_puts(l, "\\\"");
-			break;
-		case '\\':
-			line_puts(l, "\\\\");
-			break;
-		case '\n':
-			line_puts(l, "\\n");
-			break;
-		case '\r':
-			line_puts(l, "\\r");
-			break;
-		case '\t':
-			line_puts(l, "\\t");
-			break;
-		default:
-			if (*p < 0x20) {
-				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-				line_puts(l, esc);
-				break;
-			}
-			seq = utf8_seq_len(p, n);
-			if (seq == 0) {
-				line_puts(l, "\\ufffd");
-				break;
-			}
+		const char *e = short_escape(*p);
+		if (e) {
+			line_puts(l, e);
+		} else if (*p < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			line_puts(l, esc);
+		} else if ((seq = utf8_seq_len(p, n)) == 0) {
+			line_puts(l, "\\ufffd");
+		} else {
 			line_put(l, (const char *)p, seq);
 			p += seq;
 			n -= seq;
@@ -184,29 +184,14 @@ static void put_text_quoted(struct line *l, const char *s)
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
 
-		switch (*p) {
-		case '"':
-			line_puts(l, "\\\"");
-			break;
-		case '\\':
-			line_puts(l, "\\\\");
-			break;
-		case '\n':
-			line_puts(l, "\\n");
-			break;
-		case '\r':
-			line_puts(l, "\\r");
-			break;
-		case '\t':
-			line_puts(l, "\\t");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\x%02x", *p);
-				line_puts(l, esc);
-			} else {
-				line_put(l, (const char *)p, 1);
-			}
+		const char *e = short_escape(*p);
+		if (e) {
+			line_puts(l, e);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\x%02x", *p);
+			line_puts(l, esc);
+		} else {
+			line_put(l, (const char *)p, 1);
 		}
 	}
 	line_puts(l, "\"");
