@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * JSON helpers: cubo_json_parse on any bytes, then every typed reader on
- * every node of the tree (with the JSON path growing past its buffer on
- * deep or long-keyed documents), then the tree written back through
- * cubo_json_gen must parse again.
+ * JSON helpers: cubo_json_parse on any bytes (and no tree deeper than its
+ * limit), then every typed reader on every node of the tree (with the JSON
+ * path growing past its buffer on deep or long-keyed documents), then the
+ * tree written back through cubo_json_gen must parse again.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -178,6 +178,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		fuzz_drop(err);
 		return 0;
 	}
+	/* the limit that keeps yajl_tree_free's recursion off the end of the stack */
+	if (tree_depth(top) > CUBO_JSON_MAX_DEPTH)
+		FUZZ_FAIL("parsed a tree %zu deep, above CUBO_JSON_MAX_DEPTH", tree_depth(top));
 	cubo_json_ctx_init(&c, "fuzz.json");
 	walk(&c, top);
 
