@@ -211,6 +211,16 @@ static size_t max_depth(const char *s, size_t len)
 				in_str = false;
 		} else if (ch == '"') {
 			in_str = true;
+		} else if (ch == '/' && i + 1 < len && (s[i + 1] == '*' || s[i + 1] == '/')) {
+			/*
+			 * yajl_tree_parse allows comments: a quote in one opens
+			 * no string, or brackets after it would go uncounted.
+			 */
+			bool block = s[i + 1] == '*';
+			const char *end = block ? memmem(s + i + 2, len - i - 2, "*/", 2)
+						: memchr(s + i + 2, '\n', len - i - 2);
+			/* on the comment's last byte; the loop steps past it */
+			i = end ? (size_t)(end - s) + block : len;
 		} else if (ch == '[' || ch == '{') {
 			if (++depth > max)
 				max = depth;

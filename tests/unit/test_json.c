@@ -195,6 +195,30 @@ static void test_depth_limit(void **state)
 	free(deep);
 }
 
+/* yajl takes comments: a quote inside one must not hide the brackets after it. */
+static void test_depth_limit_comments(void **state)
+{
+	size_t n = CUBO_JSON_MAX_DEPTH + 1;
+	const char *prefixes[] = {"/* \" */", "// \"\n", "/**//* \" */"};
+
+	for (size_t p = 0; p < sizeof(prefixes) / sizeof(prefixes[0]); p++) {
+		size_t plen = strlen(prefixes[p]);
+		char *deep = malloc(plen + 2 * n + 1);
+
+		memcpy(deep, prefixes[p], plen);
+		memset(deep + plen, '[', n);
+		memset(deep + plen + n, ']', n);
+		deep[plen + 2 * n] = '\0';
+		expect_parse_error(deep, plen + 2 * n,
+				   "t.json: invalid JSON: nested deeper than 256 levels");
+		free(deep);
+	}
+	/* comments themselves still parse, and brackets in them do not count */
+	yajl_val v = parse_ok("/* [[[ */ [1] // ]]] \"\n");
+	assert_true(YAJL_IS_ARRAY(v));
+	yajl_tree_free(v);
+}
+
 static void test_path(void **state)
 {
 	struct cubo_json_ctx c;
@@ -372,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_length_bounded),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_depth_limit_comments),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_field_readers),
 		cmocka_unit_test(test_strv_error_names_element),
