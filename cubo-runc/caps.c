@@ -53,10 +53,49 @@ static struct cubo_error *names_to_mask(const struct oci_strlist *names, const c
 	return NULL;
 }
 
+/* What this process can still hand on: its bounding set and its permitted set. */
+static uint64_t grantable_caps(int last)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+	uint64_t permitted, bounding = 0;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return ~0ULL; /* cannot tell: let capset decide */
+	permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	for (int cap = 0; cap <= last; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			bounding |= 1ULL << cap;
+	return permitted & bounding;
+}
+
+/*
+ * A capability the runtime does not hold cannot be given: say so at create
+ * (naming it) rather than have the process fail after start.
+ */
+static struct cubo_error *check_grantable(uint64_t mask, const char *set, uint64_t grantable)
+{
+	uint64_t missing = mask & ~grantable;
+
+	if (!missing)
+		return NULL;
+	int cap = __builtin_ctzll(missing);
+	char *name = cap_to_name(cap);
+	for (char *p = name; p && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	struct cubo_error *err = cubo_error_new(
+		"process.capabilities.%s: %s cannot be granted: the runtime does not hold it "
+		"on this host",
+		set, name ? name : "a capability");
+	cap_free(name);
+	return err;
+}
+
 struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const struct cubo_log *log,
 				  struct caps_plan *out)
 {
 	int last = caps_last_cap();
+	uint64_t grantable;
 
 	memset(out, 0, sizeof(*out));
 	if (!caps)
@@ -66,6 +105,11 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 	CUBO_TRY(names_to_mask(&caps->inheritable, "inheritable", last, log, &out->inheritable));
 	CUBO_TRY(names_to_mask(&caps->permitted, "permitted", last, log, &out->permitted));
 	CUBO_TRY(names_to_mask(&caps->ambient, "ambient", last, log, &out->ambient));
+	/* the bounding set can only shrink: asking to keep a missing cap is harmless */
+	grantable = grantable_caps(last);
+	CUBO_TRY(check_grantable(out->permitted, "permitted", grantable));
+	CUBO_TRY(check_grantable(out->effective, "effective", grantable));
+	CUBO_TRY(check_grantable(out->inheritable, "inheritable", grantable));
 	return NULL;
 }
 

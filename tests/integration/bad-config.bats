@@ -107,3 +107,12 @@ create_fails() {
 	assert_error_mentions nosuchbundle
 	assert_no_leftovers
 }
+
+@test "a capability the runtime itself lacks is refused at create" {
+	# this host withholds CAP_SYS_RESOURCE (bit 24) from everyone
+	bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+	(((0x$bnd >> 24) & 1)) && skip "this host grants CAP_SYS_RESOURCE"
+	update_config '.process.capabilities.permitted += ["CAP_SYS_RESOURCE"] |
+		.process.capabilities.effective += ["CAP_SYS_RESOURCE"]'
+	create_fails CAP_SYS_RESOURCE
+}
