@@ -74,7 +74,7 @@ mkdir -p "$build"
 cd "$top"
 for t in $targets; do
 	echo "== build fuzz_$t"
-	# shellcheck disable=SC2046 # word splitting of the source lists is wanted
+	# shellcheck disable=SC2046,SC2086 # flag and source lists are split on purpose
 	$cc $cflags -o "$build/fuzz_$t" "tests/fuzz/fuzz_$t.c" $(sources "$t") $libs
 done
 
