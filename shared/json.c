@@ -195,20 +195,28 @@ struct cubo_error *cubo_json_gen_finish(struct cubo_json_gen *g, char **out, siz
 /*
  * Nesting depth of JSON text, counting brackets outside strings. Run before
  * yajl so that a hostile file cannot make yajl_tree_free recurse off the stack.
+ * Also finds a \u0000 escape in a string (*nul_at, else len): yajl_tree hands
+ * strings over NUL-terminated, so "/bin/sh\u0000x" would quietly become
+ * "/bin/sh".
  */
-static size_t max_depth(const char *s, size_t len)
+static size_t max_depth(const char *s, size_t len, size_t *nul_at)
 {
 	size_t depth = 0, max = 0;
 	bool in_str = false;
 
+	*nul_at = len;
 	for (size_t i = 0; i < len; i++) {
 		char ch = s[i];
 
 		if (in_str) {
-			if (ch == '\\')
+			if (ch == '\\') {
+				if (*nul_at == len && i + 5 < len && s[i + 1] == 'u' &&
+				    memcmp(s + i + 2, "0000", 4) == 0)
+					*nul_at = i;
 				i++;
-			else if (ch == '"')
+			} else if (ch == '"') {
 				in_str = false;
+			}
 		} else if (ch == '"') {
 			in_str = true;
 		} else if (ch == '/' && i + 1 < len && (s[i + 1] == '*' || s[i + 1] == '/')) {
@@ -288,9 +296,14 @@ struct cubo_error *cubo_json_parse(const char *text, size_t len, const char *sou
 	if (memchr(text, '\0', len))
 		return cubo_error_new("%s: invalid JSON: NUL byte at byte %zu", source,
 				      (size_t)((const char *)memchr(text, '\0', len) - text));
-	if (max_depth(text, len) > CUBO_JSON_MAX_DEPTH)
+	size_t nul_at;
+	if (max_depth(text, len, &nul_at) > CUBO_JSON_MAX_DEPTH)
 		return cubo_error_new("%s: invalid JSON: nested deeper than %d levels", source,
 				      CUBO_JSON_MAX_DEPTH);
+	if (nul_at < len)
+		return cubo_error_new("%s: a string holds a NUL character (\\u0000) at byte %zu: "
+				      "not supported",
+				      source, nul_at);
 	/* yajl_tree_parse wants a NUL-terminated string; text need not be one */
 	copy = malloc(len + 1);
 	if (!copy)

@@ -219,6 +219,22 @@ static void test_depth_limit_comments(void **state)
 	yajl_tree_free(v);
 }
 
+static void test_nul_escape_refused(void **state)
+{
+	/* yajl_tree would hand "/bin/sh\u0000x" over as "/bin/sh" */
+	const char *nul = "[\"/bin/sh\\u0000x\"]";
+	expect_parse_error(
+		nul, strlen(nul),
+		"t.json: a string holds a NUL character (\\u0000) at byte 9: not supported");
+	/* an escaped backslash followed by u0000 is six plain characters */
+	yajl_val v = parse_ok("[\"a\\\\u0000\"]");
+	assert_string_equal(v->u.array.values[0]->u.string, "a\\u0000");
+	yajl_tree_free(v);
+	/* outside strings there is nothing to find */
+	v = parse_ok("/* \\u0000 */ [1]");
+	yajl_tree_free(v);
+}
+
 static void test_path(void **state)
 {
 	struct cubo_json_ctx c;
@@ -397,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_parse_length_bounded),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_depth_limit_comments),
+		cmocka_unit_test(test_nul_escape_refused),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_field_readers),
 		cmocka_unit_test(test_strv_error_names_element),
