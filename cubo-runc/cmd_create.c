@@ -11,16 +11,7 @@ int cmd_create(struct runc_globals *g, int argc, char **argv)
 	bool help;
 	int first;
 	const struct runc_opt opts[] = {
-		{"bundle", 'b', OPT_STRING, &o.bundle, "DIR", "path to the bundle (default: .)"},
-		{"console-socket", 0, OPT_STRING, &o.console_socket, "PATH",
-		 "unix socket that receives the pty master when process.terminal is true"},
-		{"pid-file", 0, OPT_STRING, &o.pid_file, "FILE", "write the init's pid to FILE"},
-		{"no-pivot", 0, OPT_BOOL, &o.no_pivot, NULL,
-		 "chroot instead of pivot_root (for ramdisk roots)"},
-		{"no-new-keyring", 0, OPT_BOOL, &o.no_new_keyring, NULL,
-		 "keep the caller's session keyring"},
-		{"preserve-fds", 0, OPT_INT, &o.preserve_fds, "N",
-		 "pass N more fds (from fd 3) to the container"},
+		CREATE_OPTS(o),
 	};
 	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
 
