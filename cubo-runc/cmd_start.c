@@ -9,22 +9,13 @@ int cmd_start(struct runc_globals *g, int argc, char **argv)
 {
 	struct container *c;
 	struct cubo_error *err;
-	bool help;
-	int first;
+	const char *id;
+	int rc;
 
-	err = opts_parse(argc, argv, NULL, 0, &help, &first);
-	if (err)
-		return runc_fail(g, err);
-	if (help) {
-		opts_print_help(stdout, "cubo-runc start CONTAINER_ID",
-				"Run the user process of a created container.", NULL, 0);
-		return 0;
-	}
-	if (argc - first != 1)
-		return runc_fail(g, cubo_error_new("start: expected exactly one container id"));
-	err = validate_container_id(argv[first]);
-	if (!err)
-		err = container_load(g->root, argv[first], true, &c);
+	if (!runc_take_id(g, argc, argv, "start", "Run the user process of a created container.",
+			  &id, &rc))
+		return rc;
+	err = container_load(g->root, id, true, &c);
 	if (!err) {
 		err = container_start(c);
 		container_free(c);

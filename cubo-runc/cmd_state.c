@@ -12,28 +12,18 @@ int cmd_state(struct runc_globals *g, int argc, char **argv)
 	struct cubo_error *err;
 	char *json;
 	size_t len;
-	bool help;
-	int first;
+	const char *id;
+	int rc;
 
-	err = opts_parse(argc, argv, NULL, 0, &help, &first);
-	if (err)
-		return runc_fail(g, err);
-	if (help) {
-		opts_print_help(stdout, "cubo-runc state CONTAINER_ID",
-				"Print the OCI state of a container as JSON.", NULL, 0);
-		return 0;
-	}
-	if (argc - first != 1)
-		return runc_fail(g, cubo_error_new("state: expected exactly one container id"));
-	err = validate_container_id(argv[first]);
-	if (!err)
-		err = container_load(g->root, argv[first], false, &c);
+	if (!runc_take_id(g, argc, argv, "state", "Print the OCI state of a container as JSON.",
+			  &id, &rc))
+		return rc;
+	err = container_load(g->root, id, false, &c);
 	if (err)
 		return runc_fail(g, err);
 	if (!c->state) {
 		container_free(c);
-		return runc_fail(
-			g, cubo_error_new("container \"%s\" is still being created", argv[first]));
+		return runc_fail(g, cubo_error_new("container \"%s\" is still being created", id));
 	}
 	enum container_status st = container_status(c);
 	free(c->state->status);

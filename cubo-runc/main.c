@@ -10,6 +10,7 @@
 #include "cubo-runc/cloned_binary.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/runc.h"
+#include "cubo-runc/validate.h"
 
 struct command {
 	const char *name;
@@ -58,6 +59,32 @@ int runc_fail(struct runc_globals *g, struct cubo_error *err)
 		cubo_log_error(&g->log, err);
 	cubo_error_free(err);
 	return 1;
+}
+
+bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *verb,
+		  const char *description, const char **id, int *rc)
+{
+	char usage[64];
+	bool help;
+	int first;
+	struct cubo_error *err = opts_parse(argc, argv, NULL, 0, &help, &first);
+
+	snprintf(usage, sizeof(usage), "cubo-runc %s CONTAINER_ID", verb);
+	if (!err && help) {
+		opts_print_help(stdout, usage, description, NULL, 0);
+		*rc = 0;
+		return false;
+	}
+	if (!err && argc - first != 1)
+		err = cubo_error_new("%s: expected exactly one container id", verb);
+	if (!err)
+		err = validate_container_id(argv[first]);
+	if (err) {
+		*rc = runc_fail(g, err);
+		return false;
+	}
+	*id = argv[first];
+	return true;
 }
 
 /* Keep 0, 1 and 2 open, so no file the runtime opens can land on them. */

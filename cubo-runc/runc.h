@@ -29,6 +29,14 @@ int cmd_list(struct runc_globals *g, int argc, char **argv);
 int cmd_spec(struct runc_globals *g, int argc, char **argv);
 int cmd_features(struct runc_globals *g, int argc, char **argv);
 
+/*
+ * For commands that take only a container id: handles --help and checks
+ * the id. Returns true with *id set to go on, or false with *rc the exit
+ * code to return.
+ */
+bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *verb,
+		  const char *description, const char **id, int *rc);
+
 /* Print err as "cubo-runc: <text>" to stderr and to the log; returns 1. */
 int runc_fail(struct runc_globals *g, struct cubo_error *err);
 
