@@ -46,6 +46,19 @@ struct cubo_error *cubo_log_open(struct cubo_log *log, const char *prog, const c
 	log->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
 	if (log->fd < 0)
 		return cubo_error_errno("open log file %s", path);
+	/*
+	 * With stdio closed the file lands on 0, 1 or 2: it would then be taken
+	 * for stderr, or handed on as a child's stdio. Move it out of the way.
+	 */
+	if (log->fd <= STDERR_FILENO) {
+		int high = fcntl(log->fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		int saved = errno;
+		close(log->fd);
+		log->fd = high;
+		if (high < 0)
+			return cubo_error_new_errno(saved, "open log file %s: move it above stdio",
+						    path);
+	}
 	log->own_fd = true;
 	return NULL;
 }

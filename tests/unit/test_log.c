@@ -100,6 +100,26 @@ static void test_format_parse(void **state)
 	cubo_error_free(err);
 }
 
+static void test_log_file_never_takes_stdio(void **state)
+{
+	struct fixture *fx = *state;
+	struct cubo_log log;
+	int saved = dup(STDIN_FILENO);
+
+	/* a caller that closed stdin: the log file must not become fd 0 */
+	assert_true(saved > 2);
+	close(STDIN_FILENO);
+	struct cubo_error *err =
+		cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_INFO);
+	assert_int_equal(fcntl(STDIN_FILENO, F_GETFD), -1);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	assert_null(err);
+	assert_true(log.fd > 2);
+	assert_true(fcntl(log.fd, F_GETFD) & FD_CLOEXEC);
+	cubo_log_close(&log);
+}
+
 static void test_text_file_line(void **state)
 {
 	struct fixture *fx = *state;
@@ -392,6 +412,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test_setup_teardown(test_log_file_never_takes_stdio, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_file_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_control_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_line, setup, teardown),
