@@ -242,6 +242,10 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return cubo_error_errno("socketpair");
 	ia.sync_fd = x->sock[1];
+	/*
+	 * From here the runtime may sit in the container's cgroup namespace:
+	 * anything that reads our own cgroup (/proc/self/cgroup) must come first.
+	 */
 	CUBO_TRY(ns_parent_prepare(&x->ns, x->cfg));
 
 	ca.flags = (unsigned)(x->ns.clone_flags & ~CLONE_NEWCGROUP) | CLONE_PIDFD;
