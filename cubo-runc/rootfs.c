@@ -233,18 +233,28 @@ static struct cubo_error *open_dev_null(int rootfd, int *out)
 	return NULL;
 }
 
+/* An O_PATH fd of path inside the root, or -1 in *fd when it does not exist. */
+static struct cubo_error *open_if_present(int rootfd, const char *path, int *fd)
+{
+	struct cubo_error *err = cubo_open_in_root(rootfd, path, O_PATH, 0, fd);
+
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		*fd = -1;
+		return NULL;
+	}
+	return err;
+}
+
 static struct cubo_error *mask_path(int rootfd, int *nullfd, const char *path)
 {
-	struct cubo_error *err;
+	struct cubo_error *err = NULL;
 	struct stat st;
 	int fd;
 
-	err = cubo_open_in_root(rootfd, path, O_PATH, 0, &fd);
-	if (err && err->errnum == ENOENT) {
-		cubo_error_free(err);
-		return NULL;
-	}
-	CUBO_TRY(err);
+	CUBO_TRY(open_if_present(rootfd, path, &fd));
+	if (fd < 0)
+		return NULL; /* the spec: a path that does not exist is skipped */
 	if (fstat(fd, &st) < 0) {
 		err = cubo_error_errno("stat %s", path);
 	} else if (S_ISDIR(st.st_mode)) {
@@ -267,12 +277,9 @@ static struct cubo_error *readonly_path(int rootfd, const char *path)
 	struct cubo_error *err;
 	int fd;
 
-	err = cubo_open_in_root(rootfd, path, O_PATH, 0, &fd);
-	if (err && err->errnum == ENOENT) {
-		cubo_error_free(err);
-		return NULL;
-	}
-	CUBO_TRY(err);
+	CUBO_TRY(open_if_present(rootfd, path, &fd));
+	if (fd < 0)
+		return NULL; /* the spec: a path that does not exist is skipped */
 	/* A read-only clone of the whole subtree, stacked on the original. */
 	err = mount_bind_onto(
 		fd, "", true,
