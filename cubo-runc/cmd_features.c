@@ -24,8 +24,6 @@ int cmd_features(struct runc_globals *g, int argc, char **argv)
 	err = oci_features_to_json(&json, &len);
 	if (err)
 		return runc_fail(g, err);
-	fwrite(json, 1, len, stdout);
-	putchar('\n');
-	free(json);
+	runc_print_json(json, len);
 	return 0;
 }

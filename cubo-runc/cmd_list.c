@@ -115,9 +115,7 @@ static struct cubo_error *print_json(const struct list_row *rows, size_t n)
 	}
 	cubo_json_gen_array_close(gen);
 	CUBO_TRY(cubo_json_gen_finish(gen, &out, &len));
-	fwrite(out, 1, len, stdout);
-	putchar('\n');
-	free(out);
+	runc_print_json(out, len);
 	return NULL;
 }
 

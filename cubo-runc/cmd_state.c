@@ -35,8 +35,6 @@ int cmd_state(struct runc_globals *g, int argc, char **argv)
 	container_free(c);
 	if (err)
 		return runc_fail(g, err);
-	fwrite(json, 1, len, stdout);
-	putchar('\n');
-	free(json);
+	runc_print_json(json, len);
 	return 0;
 }

@@ -52,6 +52,13 @@ static void usage(FILE *out, const struct runc_opt *opts, size_t n)
 		"--version, -v", "print the version", "--help, -h", "show this help");
 }
 
+void runc_print_json(char *json, size_t len)
+{
+	fwrite(json, 1, len, stdout);
+	putchar('\n');
+	free(json);
+}
+
 int runc_fail(struct runc_globals *g, struct cubo_error *err)
 {
 	cubo_error_print(err, "cubo-runc", stderr);

@@ -4,6 +4,7 @@
 #define CUBO_RUNC_RUNC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "shared/log.h"
 
@@ -36,6 +37,9 @@ int cmd_features(struct runc_globals *g, int argc, char **argv);
  */
 bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *verb,
 		  const char *description, const char **id, int *rc);
+
+/* Write JSON text and a newline to stdout, and free it. */
+void runc_print_json(char *json, size_t len);
 
 /* Print err as "cubo-runc: <text>" to stderr and to the log; returns 1. */
 int runc_fail(struct runc_globals *g, struct cubo_error *err);
