@@ -427,6 +427,15 @@ struct cubo_error *oci_config_default(bool rootless, uint32_t uid, uint32_t gid,
 				      struct oci_config **out);
 void oci_config_free(struct oci_config *cfg);
 
+/* A lone process object (`exec --process FILE`) and its free. */
+struct cubo_error *oci_process_parse(const char *json, size_t len, const char *source,
+				     struct oci_process **out);
+void oci_process_free(struct oci_process *p);
+/* A lone linux.resources object (`update -r FILE`) and its free. */
+struct cubo_error *oci_resources_parse(const char *json, size_t len, const char *source,
+				       struct oci_resources **out);
+void oci_resources_free(struct oci_resources *r);
+
 /* Namespace type string -> CLONE_NEW* flag; 0 for unknown. */
 int oci_namespace_flag(const char *type);
 

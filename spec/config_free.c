@@ -30,7 +30,7 @@ static void mount_free(struct oci_mount *m)
 	free(m->gid_mappings);
 }
 
-static void process_free(struct oci_process *p)
+void oci_process_free(struct oci_process *p)
 {
 	if (!p)
 		return;
@@ -94,7 +94,7 @@ static void hooks_free(struct oci_hooks *h)
 	free(h);
 }
 
-static void resources_free(struct oci_resources *r)
+void oci_resources_free(struct oci_resources *r)
 {
 	if (!r)
 		return;
@@ -173,7 +173,7 @@ static void linux_free(struct oci_linux *l)
 	}
 	free(l->devices);
 	free(l->cgroups_path);
-	resources_free(l->resources);
+	oci_resources_free(l->resources);
 	if (l->intel_rdt) {
 		free(l->intel_rdt->clos_id);
 		free(l->intel_rdt->l3_cache_schema);
@@ -217,7 +217,7 @@ void oci_config_free(struct oci_config *cfg)
 	for (size_t i = 0; i < cfg->n_mounts; i++)
 		mount_free(&cfg->mounts[i]);
 	free(cfg->mounts);
-	process_free(cfg->process);
+	oci_process_free(cfg->process);
 	free(cfg->hostname);
 	free(cfg->domainname);
 	hooks_free(cfg->hooks);

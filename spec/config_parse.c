@@ -750,6 +750,37 @@ struct cubo_error *oci_config_parse(const char *json, size_t len, const char *so
 	return NULL;
 }
 
+/*
+ * One document holding a single process or resources object: the input of
+ * `exec --process FILE` and `update -r FILE`. Errors name `source`.
+ */
+#define PARSE_ONE(name, type, body, freefn)                                                        \
+	struct cubo_error *name(const char *json, size_t len, const char *source, type **out)      \
+	{                                                                                          \
+		struct cubo_json_ctx c;                                                            \
+		struct cubo_error *err;                                                            \
+		yajl_val top;                                                                      \
+		type *obj;                                                                         \
+                                                                                                   \
+		*out = NULL;                                                                       \
+		CUBO_TRY(cubo_json_parse(json, len, source, &top));                                \
+		cubo_json_ctx_init(&c, source);                                                    \
+		obj = cubo_json_xcalloc(1, sizeof(*obj));                                          \
+		err = cubo_json_expect_object(&c, top);                                            \
+		if (!err)                                                                          \
+			err = body(&c, top, obj);                                                  \
+		yajl_tree_free(top);                                                               \
+		if (err) {                                                                         \
+			freefn(obj);                                                               \
+			return err;                                                                \
+		}                                                                                  \
+		*out = obj;                                                                        \
+		return NULL;                                                                       \
+	}
+
+PARSE_ONE(oci_process_parse, struct oci_process, process_body, oci_process_free)
+PARSE_ONE(oci_resources_parse, struct oci_resources, resources, oci_resources_free)
+
 struct cubo_error *oci_config_load(const char *path, struct oci_config **out)
 {
 	char *text;

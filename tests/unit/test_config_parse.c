@@ -559,6 +559,46 @@ static void test_namespace_flag(void **state)
 	assert_int_equal(oci_namespace_flag(NULL), 0);
 }
 
+/* `exec --process FILE` and `update -r FILE` parse one object each. */
+static void test_process_and_resources_alone(void **state)
+{
+	static const char proc[] = "{\"args\":[\"sh\",\"-c\",\"id\"],\"cwd\":\"/tmp\","
+				   "\"env\":[\"A=1\"],\"user\":{\"uid\":7,\"gid\":8}}";
+	static const char res[] = "{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":9}}";
+	struct oci_process *p;
+	struct oci_resources *r;
+	struct cubo_error *err;
+
+	assert_null(oci_process_parse(proc, sizeof(proc) - 1, "process.json", &p));
+	assert_int_equal(p->args.n, 3);
+	assert_string_equal(p->cwd, "/tmp");
+	assert_int_equal(p->user.uid, 7);
+	assert_int_equal(p->user.gid, 8);
+	oci_process_free(p);
+
+	static const char rel[] = "{\"args\":[\"x\"],\"cwd\":\"rel\"}";
+	err = oci_process_parse(rel, sizeof(rel) - 1, "process.json", &p);
+	assert_non_null(err);
+	assert_null(p);
+	assert_non_null(strstr(err->msg, "process.json"));
+	assert_non_null(strstr(err->msg, "cwd"));
+	cubo_error_free(err);
+	err = oci_process_parse("[1]", 3, "process.json", &p);
+	assert_non_null(err);
+	cubo_error_free(err);
+
+	assert_null(oci_resources_parse(res, sizeof(res) - 1, "update.json", &r));
+	assert_true(r->memory && r->memory->has_limit);
+	assert_int_equal(r->memory->limit, 1048576);
+	assert_int_equal(r->pids->limit, 9);
+	oci_resources_free(r);
+	static const char bad[] = "{\"pids\":{\"limit\":\"x\"}}";
+	err = oci_resources_parse(bad, sizeof(bad) - 1, "update.json", &r);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "pids.limit"));
+	cubo_error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_names_file_in_errors),
 		cmocka_unit_test(test_namespace_flag),
+		cmocka_unit_test(test_process_and_resources_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
