@@ -20,6 +20,7 @@ build_pkgs=(
 test_pkgs=(
 	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc iproute2 jq time procps
 	util-linux bsdutils hyperfine
+	podman
 )
 
 with_tests=false
