@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's set of cgroup directories: making them, entering, applying
+ * resources through the v1 or v2 writer of each, signalling, freezing, and
+ * removing what we made.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cubo-runc/cgroup_priv.h"
+#include "shared/fs.h"
+#include "shared/strv.h"
+
+/* How long kill/freeze/rmdir wait for the kernel to catch up. */
+#define CGROUP_WAIT_MS 10000
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void set_add(struct cgroup_set *s, const char *key, const char *path, bool v2,
+		    unsigned made_depth)
+{
+	struct cgroup_dir *d;
+
+	s->d = realloc(s->d, (s->n + 1) * sizeof(*s->d));
+	if (!s->d)
+		abort();
+	d = &s->d[s->n++];
+	d->key = strdup(key);
+	d->path = strdup(path);
+	if (!d->key || !d->path)
+		abort();
+	d->v2 = v2;
+	d->made = made_depth > 0;
+	d->made_depth = made_depth;
+}
+
+void cgroup_set_free(struct cgroup_set *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->d[i].key);
+		free(s->d[i].path);
+	}
+	free(s->d);
+	free(s);
+}
+
+/* A new v1 cpuset is empty and takes no process: give it its parent's cpus and mems. */
+static struct cubo_error *cpuset_copy_parent(const char *dir)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+
+	for (size_t i = 0; i < 2; i++) {
+		char *mine = cubo_path_join(dir, files[i]), *up = NULL, *parent, *val = NULL;
+		char *cur = NULL;
+		size_t len;
+		struct cubo_error *err;
+
+		err = cubo_read_file(mine, &cur, &len);
+		if (!err && strspn(cur, " \n") == len) {
+			parent = strdup(dir);
+			if (!parent)
+				abort();
+			*strrchr(parent, '/') = '\0';
+			up = cubo_path_join(parent, files[i]);
+			free(parent);
+			err = cubo_read_file(up, &val, &len);
+			if (!err)
+				err = cubo_write_existing(mine, val, len);
+		}
+		free(cur);
+		free(val);
+		free(up);
+		free(mine);
+		CUBO_TRY_CTX(err, "cpuset of %s", dir);
+	}
+	return NULL;
+}
+
+/* rmdir path and the cgroups inside it (a container may make its own), deepest first. */
+static struct cubo_error *rmdir_tree(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	struct cubo_error *err = NULL;
+
+	if (!dir)
+		return errno == ENOENT ? NULL : cubo_error_errno("open %s", path);
+	while (!err && (de = readdir(dir))) {
+		char *sub;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = cubo_path_join(path, de->d_name);
+		err = rmdir_tree(sub);
+		free(sub);
+	}
+	closedir(dir);
+	CUBO_TRY(err);
+	/* Processes just killed may take a moment to leave the cgroup. */
+	for (int ms = 0; rmdir(path) < 0; ms += 10) {
+		if (errno == ENOENT)
+			return NULL;
+		if (errno != EBUSY || ms >= CGROUP_WAIT_MS)
+			return cubo_error_errno("remove cgroup %s", path);
+		sleep_ms(10);
+	}
+	return NULL;
+}
+
+struct cubo_error *cgroup_set_destroy(const struct cgroup_set *s)
+{
+	struct cubo_error *first = NULL;
+
+	if (!s)
+		return NULL;
+	for (size_t i = s->n; i-- > 0;) {
+		const struct cgroup_dir *d = &s->d[i];
+		char *p;
+		struct cubo_error *err;
+
+		if (!d->made)
+			continue;
+		err = rmdir_tree(d->path);
+		if (err) {
+			if (!first)
+				first = err;
+			else
+				cubo_error_free(err);
+			continue;
+		}
+		/* Parents we made go too, unless another container still uses them. */
+		p = strdup(d->path);
+		if (!p)
+			abort();
+		for (unsigned lvl = 1; lvl < d->made_depth; lvl++) {
+			char *slash = strrchr(p, '/');
+
+			if (!slash || slash == p)
+				break;
+			*slash = '\0';
+			if (rmdir(p) < 0 && errno != ENOENT)
+				break;
+		}
+		free(p);
+	}
+	return first;
+}
+
+/* mkdir -p dir, counting the levels that did not exist. */
+static struct cubo_error *make_dir(const char *dir, unsigned *made)
+{
+	char *p = strdup(dir);
+	size_t n = 0;
+	char *slash;
+
+	if (!p)
+		abort();
+	*made = 0;
+	/* Walk up to the first existing ancestor, then create downwards. */
+	while (access(p, F_OK) < 0) {
+		if (errno != ENOENT) {
+			free(p);
+			return cubo_error_errno("cgroup %s", dir);
+		}
+		slash = strrchr(p, '/');
+		if (!slash || slash == p)
+			break;
+		*slash = '\0';
+		n++;
+	}
+	free(p);
+	for (size_t k = n; k > 0; k--) {
+		p = strdup(dir);
+		if (!p)
+			abort();
+		for (size_t j = 1; j < k; j++)
+			*strrchr(p, '/') = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			struct cubo_error *err = cubo_error_errno("make cgroup %s", p);
+
+			free(p);
+			return err;
+		}
+		free(p);
+		(*made)++;
+	}
+	return NULL;
+}
+
+struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *cgroups_path,
+				     const char *id, const struct oci_resources *res,
+				     struct cgroup_set **out)
+{
+	struct cgroup_set *s = calloc(1, sizeof(*s));
+	struct cubo_error *err = NULL;
+
+	if (!s)
+		return cubo_error_new("out of memory");
+	*out = NULL;
+	for (size_t i = 0; i < l->n && !err; i++) {
+		const struct cgroup_hierarchy *h = &l->h[i];
+		char *dir = NULL;
+		unsigned made = 0;
+
+		err = cgroup_container_dir(h, cgroups_path, id, &dir);
+		if (!err)
+			err = make_dir(dir, &made);
+		if (!err || made)
+			set_add(s, h->key, dir, h->v2, made);
+		if (!err && !h->v2 && cgroup_key_has(h->key, "cpuset")) {
+			/* Every level we made needs cpus and mems, top first. */
+			char *p = strdup(dir);
+
+			if (!p)
+				abort();
+			for (unsigned k = made; k > 0 && !err; k--) {
+				char *lvl = strdup(dir);
+
+				if (!lvl)
+					abort();
+				for (unsigned j = 1; j < k; j++)
+					*strrchr(lvl, '/') = '\0';
+				err = cpuset_copy_parent(lvl);
+				free(lvl);
+			}
+			free(p);
+		}
+		free(dir);
+	}
+	if (!err && res)
+		err = cgroup_set_apply(s, res);
+	if (err) {
+		cubo_error_free(cgroup_set_destroy(s));
+		cgroup_set_free(s);
+		return err;
+	}
+	*out = s;
+	return NULL;
+}
+
+struct cubo_error *cgroup_set_enter(const struct cgroup_set *s, pid_t pid)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	for (size_t i = 0; i < s->n; i++) {
+		char *f = cubo_path_join(s->d[i].path, "cgroup.procs");
+		struct cubo_error *err = cubo_write_existing(f, buf, (size_t)n);
+
+		free(f);
+		CUBO_TRY_CTX(err, "join cgroup %s", s->d[i].path);
+	}
+	return NULL;
+}
+
+/* ---- state.json round trip ---- */
+
+struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_strlist *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; s && i < s->n; i++) {
+		const struct cgroup_dir *d = &s->d[i];
+		char *line;
+		int r;
+
+		if (d->made_depth > 1)
+			r = asprintf(&line, "%s=%s=made=%u", d->key, d->path, d->made_depth);
+		else
+			r = asprintf(&line, "%s=%s%s", d->key, d->path, d->made ? "=made" : "");
+		if (r < 0 || !cubo_strv_push(&out->v, &out->n, line)) {
+			if (r >= 0)
+				free(line);
+			cubo_strv_free(out->v);
+			out->v = NULL;
+			out->n = 0;
+			return cubo_error_new("out of memory");
+		}
+		free(line);
+	}
+	return NULL;
+}
+
+struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out)
+{
+	struct cgroup_set *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return cubo_error_new("out of memory");
+	*out = NULL;
+	for (size_t i = 0; in && i < in->n; i++) {
+		const char *line = in->v[i];
+		/* The key never holds '/', the path always starts with one. */
+		const char *sep = strstr(line, "=/");
+		char *key, *path, *m;
+		unsigned depth = 0;
+
+		if (!sep || memchr(line, '/', (size_t)(sep - line))) {
+			cgroup_set_free(s);
+			return cubo_error_new("cgroupPaths[%zu] %s: expected key=/path", i, line);
+		}
+		key = strndup(line, (size_t)(sep - line));
+		path = strdup(sep + 1);
+		if (!key || !path)
+			abort();
+		m = strstr(path, "=made");
+		if (m && (!m[5] || m[5] == '=')) {
+			char *end = NULL;
+
+			depth = 1;
+			if (m[5] == '=') {
+				unsigned long v = strtoul(m + 6, &end, 10);
+
+				if (!*(m + 6) || *end || v < 1 || v > 4096) {
+					free(key);
+					free(path);
+					cgroup_set_free(s);
+					return cubo_error_new(
+						"cgroupPaths[%zu] %s: bad level count", i, line);
+				}
+				depth = (unsigned)v;
+			}
+			*m = '\0';
+		}
+		set_add(s, key, path, !*key, depth);
+		free(key);
+		free(path);
+	}
+	*out = s;
+	return NULL;
+}
+
+/* ---- processes ---- */
+
+static const struct cgroup_dir *dir_with(const struct cgroup_set *s, const char *controller)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->d[i].v2 && cgroup_key_has(s->d[i].key, controller))
+			return &s->d[i];
+	return NULL;
+}
+
+static const struct cgroup_dir *dir_v2(const struct cgroup_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i].v2)
+			return &s->d[i];
+	return NULL;
+}
+
+static struct cubo_error *read_pids(const char *dir, pid_t **pids, size_t *n)
+{
+	char *f = cubo_path_join(dir, "cgroup.procs"), *text = NULL, *save = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(f, &text, &len);
+
+	free(f);
+	*pids = NULL;
+	*n = 0;
+	CUBO_TRY(err);
+	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+		*pids = realloc(*pids, (*n + 1) * sizeof(**pids));
+		if (!*pids)
+			abort();
+		(*pids)[(*n)++] = (pid_t)atoi(t);
+	}
+	free(text);
+	return NULL;
+}
+
+/* cgroup.procs lists only a directory's own members: add the sub-cgroups'. */
+static struct cubo_error *read_pids_tree(const char *dir, pid_t **pids, size_t *n)
+{
+	DIR *d;
+	struct dirent *de;
+	struct cubo_error *err;
+
+	CUBO_TRY(read_pids(dir, pids, n));
+	d = opendir(dir);
+	if (!d)
+		return NULL;
+	err = NULL;
+	while (!err && (de = readdir(d))) {
+		pid_t *more;
+		size_t nm;
+		char *sub;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = cubo_path_join(dir, de->d_name);
+		err = read_pids_tree(sub, &more, &nm);
+		free(sub);
+		if (err)
+			break;
+		*pids = realloc(*pids, (*n + nm + 1) * sizeof(**pids));
+		if (!*pids)
+			abort();
+		memcpy(*pids + *n, more, nm * sizeof(*more));
+		*n += nm;
+		free(more);
+	}
+	closedir(d);
+	return err;
+}
+
+struct cubo_error *cgroup_set_pids(const struct cgroup_set *s, pid_t **pids, size_t *n)
+{
+	const struct cgroup_dir *d = dir_with(s, "pids");
+
+	*pids = NULL;
+	*n = 0;
+	if (!d)
+		d = dir_v2(s);
+	if (!d && s->n)
+		d = &s->d[0];
+	if (!d)
+		return cubo_error_new("the container has no cgroup");
+	CUBO_TRY_CTX(read_pids_tree(d->path, pids, n), "processes of %s", d->path);
+	return NULL;
+}
+
+/* ---- freezing ---- */
+
+static const struct cgroup_dir *freezer_dir(const struct cgroup_set *s)
+{
+	const struct cgroup_dir *d = dir_with(s, "freezer");
+
+	return d ? d : dir_v2(s);
+}
+
+static bool file_is(const char *dir, const char *name, const char *want)
+{
+	char *f = cubo_path_join(dir, name), *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(f, &text, &len);
+	bool yes = false;
+
+	free(f);
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	text[strcspn(text, "\n")] = '\0';
+	yes = !strcmp(text, want);
+	free(text);
+	return yes;
+}
+
+/* "frozen 1" in cgroup.events. */
+static bool v2_frozen(const char *dir)
+{
+	char *f = cubo_path_join(dir, "cgroup.events"), *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(f, &text, &len);
+	bool yes;
+
+	free(f);
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	yes = strstr(text, "frozen 1") != NULL;
+	free(text);
+	return yes;
+}
+
+struct cubo_error *cgroup_set_freeze(const struct cgroup_set *s, bool frozen)
+{
+	const struct cgroup_dir *d = freezer_dir(s);
+	char *f;
+	struct cubo_error *err;
+
+	if (!d)
+		return cubo_error_new("no freezer cgroup: the container cannot be %s",
+				      frozen ? "paused" : "resumed");
+	if (!d->v2) {
+		const char *want = frozen ? "FROZEN" : "THAWED";
+
+		f = cubo_path_join(d->path, "freezer.state");
+		for (int ms = 0;; ms += 1) {
+			/* Rewriting FROZEN retries a freeze the kernel gave up on. */
+			err = cubo_write_existing(f, want, strlen(want));
+			if (err || file_is(d->path, "freezer.state", want))
+				break;
+			if (ms >= CGROUP_WAIT_MS) {
+				err = cubo_error_new("%s: still not %s after %d s", f, want,
+						     CGROUP_WAIT_MS / 1000);
+				break;
+			}
+			sleep_ms(1);
+		}
+		free(f);
+		return err;
+	}
+	f = cubo_path_join(d->path, "cgroup.freeze");
+	err = cubo_write_existing(f, frozen ? "1" : "0", 1);
+	for (int ms = 0; !err && v2_frozen(d->path) != frozen; ms++) {
+		if (ms >= CGROUP_WAIT_MS) {
+			err = cubo_error_new("%s: the cgroup did not %s in %d s", f,
+					     frozen ? "freeze" : "thaw", CGROUP_WAIT_MS / 1000);
+			break;
+		}
+		sleep_ms(1);
+	}
+	free(f);
+	return err;
+}
+
+bool cgroup_set_is_frozen(const struct cgroup_set *s)
+{
+	const struct cgroup_dir *d = freezer_dir(s);
+
+	if (!d)
+		return false;
+	if (!d->v2)
+		return file_is(d->path, "freezer.state", "FROZEN");
+	return file_is(d->path, "cgroup.freeze", "1");
+}
+
+static struct cubo_error *signal_all(const struct cgroup_set *s, int sig)
+{
+	pid_t *pids;
+	size_t n;
+
+	CUBO_TRY(cgroup_set_pids(s, &pids, &n));
+	for (size_t i = 0; i < n; i++)
+		if (kill(pids[i], sig) < 0 && errno != ESRCH) {
+			struct cubo_error *err = cubo_error_errno("signal %d to %d", sig, pids[i]);
+
+			free(pids);
+			return err;
+		}
+	free(pids);
+	return NULL;
+}
+
+struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig)
+{
+	bool frozen = false;
+	struct cubo_error *err;
+
+	if (!s || !s->n)
+		return NULL;
+	/* Frozen, no process can fork a child we would miss. */
+	if (freezer_dir(s)) {
+		err = cgroup_set_freeze(s, true);
+		if (err)
+			cubo_error_free(err);
+		else
+			frozen = true;
+	}
+	err = signal_all(s, sig);
+	if (frozen) {
+		struct cubo_error *e2 = cgroup_set_freeze(s, false);
+
+		if (!err)
+			err = e2;
+		else
+			cubo_error_free(e2);
+	}
+	CUBO_TRY_CTX(err, "kill the container's processes");
+	if (sig != SIGKILL)
+		return NULL;
+	for (int ms = 0;; ms += 5) {
+		pid_t *pids;
+		size_t n;
+
+		CUBO_TRY(cgroup_set_pids(s, &pids, &n));
+		free(pids);
+		if (!n)
+			return NULL;
+		if (ms >= CGROUP_WAIT_MS)
+			return cubo_error_new("%zu processes still in the cgroup after %d s", n,
+					      CGROUP_WAIT_MS / 1000);
+		/* One that forked between the read and the signal gets it now. */
+		if (ms % 100 == 0)
+			cubo_error_free(signal_all(s, SIGKILL));
+		sleep_ms(5);
+	}
+}
+
+/* ---- resources ---- */
+
+/* Where each part of res goes; the parts no v1 hierarchy takes go to v2. */
+struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci_resources *res)
+{
+	const struct cgroup_dir *v2 = dir_v2(s);
+	struct oci_resources r2;
+	struct oci_cpu cpu2;
+	struct oci_network net2;
+
+	if (!res)
+		return NULL;
+	r2 = *res;
+	/* What a v1 hierarchy takes, v2 must not write again. */
+	if (r2.memory && dir_with(s, "memory"))
+		r2.memory = NULL;
+	if (r2.cpu) {
+		cpu2 = *r2.cpu;
+		if (dir_with(s, "cpu")) {
+			cpu2.has_shares = cpu2.has_quota = cpu2.has_burst = cpu2.has_period = false;
+			cpu2.has_realtime_period = cpu2.has_realtime_runtime = false;
+			cpu2.has_idle = false;
+		}
+		if (dir_with(s, "cpuset"))
+			cpu2.cpus = cpu2.mems = NULL;
+		r2.cpu = &cpu2;
+	}
+	if (r2.block_io && dir_with(s, "blkio"))
+		r2.block_io = NULL;
+	if (r2.n_hugepage_limits && dir_with(s, "hugetlb"))
+		r2.n_hugepage_limits = 0;
+	if (r2.pids && dir_with(s, "pids"))
+		r2.pids = NULL;
+	if (r2.n_rdma && dir_with(s, "rdma"))
+		r2.n_rdma = 0;
+	if (r2.n_devices && dir_with(s, "devices"))
+		r2.n_devices = 0;
+	if (r2.network) {
+		net2 = *r2.network;
+		if (dir_with(s, "net_cls"))
+			net2.has_class_id = false;
+		if (dir_with(s, "net_prio"))
+			net2.n_priorities = 0;
+		r2.network = &net2;
+		if (net2.has_class_id)
+			return cubo_error_new("linux.resources.network.classID: the net_cls "
+					      "controller is not mounted");
+		if (net2.n_priorities)
+			return cubo_error_new("linux.resources.network.priorities: the net_prio "
+					      "controller is not mounted");
+		r2.network = NULL;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->d[i].v2)
+			CUBO_TRY(cgroup_v1_apply(s->d[i].key, s->d[i].path, res));
+	if (v2)
+		return cgroup_v2_apply(v2->path, &r2);
+	/* Nothing left may be silently dropped. */
+	if (r2.n_hugepage_limits)
+		return cubo_error_new("linux.resources.hugepageLimits: the hugetlb controller is "
+				      "not mounted");
+	if (r2.n_rdma)
+		return cubo_error_new("linux.resources.rdma: the rdma controller is not mounted");
+	if (r2.unified.n)
+		return cubo_error_new("linux.resources.unified: needs a cgroup v2 hierarchy");
+	if (r2.memory)
+		return cubo_error_new("linux.resources.memory: the memory controller is not "
+				      "mounted");
+	if (r2.pids)
+		return cubo_error_new("linux.resources.pids: the pids controller is not mounted");
+	if (r2.block_io)
+		return cubo_error_new("linux.resources.blockIO: the blkio controller is not "
+				      "mounted");
+	if (r2.n_devices)
+		return cubo_error_new("linux.resources.devices: the devices controller is not "
+				      "mounted");
+	return NULL;
+}
+
+/* ---- planned writes ---- */
+
+void cgroup_plan_add(struct cgroup_plan *p, const char *what, const char *file, const char *why,
+		     bool optional, const char *fmt, ...)
+{
+	struct cgroup_write *w;
+	va_list ap;
+	int r;
+
+	p->w = realloc(p->w, (p->n + 1) * sizeof(*p->w));
+	if (!p->w)
+		abort();
+	w = &p->w[p->n++];
+	w->what = strdup(what);
+	w->file = strdup(file);
+	w->why = why;
+	w->optional = optional;
+	va_start(ap, fmt);
+	r = vasprintf(&w->value, fmt, ap);
+	va_end(ap);
+	if (r < 0 || !w->what || !w->file)
+		abort();
+}
+
+void cgroup_plan_free(struct cgroup_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->w[i].what);
+		free(p->w[i].file);
+		free(p->w[i].value);
+	}
+	free(p->w);
+	p->w = NULL;
+	p->n = 0;
+}
+
+struct cubo_error *cgroup_plan_run(const struct cgroup_plan *p, const char *dir)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cgroup_write *w = &p->w[i];
+		char *f = cubo_path_join(dir, w->file);
+		bool there = cubo_path_exists(f);
+		struct cubo_error *err = NULL;
+
+		if (!there && !w->optional)
+			err = cubo_error_new("%s: %s does not exist%s%s%s", w->what, f,
+					     w->why ? " (" : "", w->why ? w->why : "",
+					     w->why ? ")" : "");
+		free(f);
+		CUBO_TRY(err);
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct cgroup_write *w = &p->w[i];
+		char *f = cubo_path_join(dir, w->file);
+		struct cubo_error *err = NULL;
+
+		if (cubo_path_exists(f))
+			err = cubo_error_wrap(cubo_write_existing(f, w->value, strlen(w->value)),
+					      "%s: %s", w->what, w->value);
+		free(f);
+		CUBO_TRY(err);
+	}
+	return NULL;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's cgroups on a v1, v2 or hybrid host. The layout is read once
+ * per call from /proc/self/mountinfo and /proc/self/cgroup. A container gets
+ * one directory per hierarchy it uses; a relative cgroupsPath (and the
+ * default, "<id>") nests under the caller's own cgroup in each hierarchy, an
+ * absolute one starts at the hierarchy's root as seen in the caller's cgroup
+ * namespace (runc's rule).
+ *
+ * What `create` made is recorded in state.json ("cgroupPaths", one
+ * "hierarchy-key=absolute-dir" line each, see cgroup_set_to_strlist), so
+ * delete, exec, pause, update, ps and events work from the state file alone,
+ * also after the runtime or the container was killed.
+ */
+#ifndef CUBO_RUNC_CGROUP_H
+#define CUBO_RUNC_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "shared/error.h"
+#include "shared/json.h"
+#include "spec/config.h"
+
+enum cgroup_mode {
+	CGROUP_MODE_V1,	    /* only v1 controller mounts */
+	CGROUP_MODE_V2,	    /* /sys/fs/cgroup is cgroup2 */
+	CGROUP_MODE_HYBRID, /* v1 controllers plus a cgroup2 mount (usually .../unified) */
+};
+
+/* One mounted hierarchy. */
+struct cgroup_hierarchy {
+	char *key;	   /* "memory", "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+	char *mount_point; /* /sys/fs/cgroup/memory */
+	char *own_dir;	   /* absolute directory of the caller's cgroup in this hierarchy */
+	bool v2;
+	char *v2_controllers; /* v2: contents of cgroup.controllers of own_dir's root */
+	char *mount_root;     /* the mount's root inside the hierarchy ("/" usually) */
+};
+
+struct cgroup_layout {
+	enum cgroup_mode mode;
+	struct cgroup_hierarchy *h;
+	size_t n;
+};
+
+/* Read the layout of the calling process. */
+struct cubo_error *cgroup_layout_detect(struct cgroup_layout *out);
+void cgroup_layout_free(struct cgroup_layout *l);
+/* The hierarchy that holds controller (v1 name such as "memory", or v2 name); NULL if none. */
+const struct cgroup_hierarchy *cgroup_layout_find(const struct cgroup_layout *l,
+						  const char *controller);
+
+/* The container's cgroup directories, parallel to nothing: each knows its hierarchy. */
+struct cgroup_dir {
+	char *key;  /* hierarchy key as in struct cgroup_hierarchy */
+	char *path; /* absolute directory */
+	bool v2;
+	bool made; /* created by us (delete removes it) */
+	unsigned made_depth; /* how many levels (leaf and parents) we created */
+};
+
+struct cgroup_set {
+	struct cgroup_dir *d;
+	size_t n;
+};
+
+/*
+ * Make (mkdir -p) the container's directories in every usable hierarchy,
+ * apply res (may be NULL), and fail with a clear error naming the resource
+ * and file when the kernel lacks a file a set value needs. On failure
+ * whatever was made is removed.
+ */
+struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *cgroups_path,
+				     const char *id, const struct oci_resources *res,
+				     struct cgroup_set **out);
+/* Move pid into every directory of the set. */
+struct cubo_error *cgroup_set_enter(const struct cgroup_set *s, pid_t pid);
+/* Apply (or re-apply, for `update`) resources to an existing set. */
+struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci_resources *res);
+/* Every pid in the container's cgroup (from the first hierarchy holding "pids" or any). */
+struct cubo_error *cgroup_set_pids(const struct cgroup_set *s, pid_t **pids, size_t *n);
+/* SIGKILL every process (freezing first so none can fork away), until the cgroup is empty. */
+struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig);
+/* Freeze or thaw: v1 freezer.state, v2 cgroup.freeze; waits until the state is reached. */
+struct cubo_error *cgroup_set_freeze(const struct cgroup_set *s, bool frozen);
+/* true when frozen (for `state` to say "paused"). */
+bool cgroup_set_is_frozen(const struct cgroup_set *s);
+/* rmdir the directories we made, deepest first; an already missing one is fine. */
+struct cubo_error *cgroup_set_destroy(const struct cgroup_set *s);
+void cgroup_set_free(struct cgroup_set *s);
+
+/*
+ * state.json round trip ("key=path" lines; "made" is kept with a trailing
+ * "=made", or "=made=N" when N levels were created).
+ */
+struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_strlist *out);
+struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out);
+
+/* `events --stats`: the "data" object runc prints (cpu, memory, pids, blkio, hugetlb). */
+struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, yajl_gen g);
+
+#endif
