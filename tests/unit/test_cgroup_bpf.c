@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The cgroup v2 device program (instructions for concrete rule lists, their
+ * verdicts through a small interpreter, the kernel running it for a real
+ * process when we may load BPF), and the parsers of cgroup statistics files.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cubo-runc/cgroup.h"
+#include "cubo-runc/cgroup_bpf.h"
+#include "shared/fs.h"
+
+/*
+ * cgroup_stats.c is not among this program's sources: its parsers are
+ * static, and are tested here by including the file.
+ */
+#include "cubo-runc/cgroup_stats.c"
+
+/* ---- device program: instructions ---- */
+
+#define RULE(al, t, maj, min, acc)                                                                 \
+	{                                                                                          \
+		.allow = (al), .type = (t), .has_major = (maj) != -2, .major = (maj),              \
+		.has_minor = (min) != -2, .minor = (min), .access = (acc)                          \
+	}
+/* -2: the field is absent */
+#define ABSENT -2
+
+static void assert_insn(const struct bpf_insn *i, uint8_t code, uint8_t dst, uint8_t src,
+			int16_t off, int32_t imm)
+{
+	assert_int_equal(i->code, code);
+	assert_int_equal(i->dst_reg, dst);
+	assert_int_equal(i->src_reg, src);
+	assert_int_equal(i->off, off);
+	assert_int_equal(i->imm, imm);
+}
+
+static void assert_prologue(const struct bpf_insn *v)
+{
+	assert_insn(&v[0], BPF_LDX | BPF_MEM | BPF_W, 2, 1, 0, 0);
+	assert_insn(&v[1], BPF_ALU | BPF_AND | BPF_K, 2, 0, 0, 0xffff);
+	assert_insn(&v[2], BPF_LDX | BPF_MEM | BPF_W, 3, 1, 0, 0);
+	assert_insn(&v[3], BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16);
+	assert_insn(&v[4], BPF_LDX | BPF_MEM | BPF_W, 4, 1, 4, 0);
+	assert_insn(&v[5], BPF_LDX | BPF_MEM | BPF_W, 5, 1, 8, 0);
+}
+
+static void test_bpf_empty_list_denies_everything(void **state)
+{
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(NULL, 0, &v, &n));
+	assert_int_equal(n, 8);
+	assert_prologue(v);
+	assert_insn(&v[6], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	assert_insn(&v[7], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	free(v);
+}
+
+static void test_bpf_instructions_reverse_order(void **state)
+{
+	/* deny everything, then allow c 1:3 rwm, then allow c 1:5 r */
+	const struct oci_device_cgroup rules[] = {
+		RULE(false, "a", ABSENT, ABSENT, "rwm"),
+		RULE(true, "c", 1, 3, "rwm"),
+		RULE(true, "c", 1, 5, "r"),
+	};
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(rules, 3, &v, &n));
+	assert_prologue(v);
+	/* c 1:5 r: type, access (3), major, minor, verdict (2) = 8 instructions */
+	assert_insn(&v[6], BPF_JMP | BPF_JNE | BPF_K, 2, 0, 7, BPF_DEVCG_DEV_CHAR);
+	assert_insn(&v[7], BPF_ALU | BPF_MOV | BPF_X, 1, 3, 0, 0);
+	assert_insn(&v[8], BPF_ALU | BPF_AND | BPF_K, 1, 0, 0,
+		    BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD);
+	assert_insn(&v[9], BPF_JMP | BPF_JNE | BPF_K, 1, 0, 4, 0);
+	assert_insn(&v[10], BPF_JMP | BPF_JNE | BPF_K, 4, 0, 3, 1);
+	assert_insn(&v[11], BPF_JMP | BPF_JNE | BPF_K, 5, 0, 2, 5);
+	assert_insn(&v[12], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	assert_insn(&v[13], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* c 1:3 rwm: no access check */
+	assert_insn(&v[14], BPF_JMP | BPF_JNE | BPF_K, 2, 0, 4, BPF_DEVCG_DEV_CHAR);
+	assert_insn(&v[15], BPF_JMP | BPF_JNE | BPF_K, 4, 0, 3, 1);
+	assert_insn(&v[16], BPF_JMP | BPF_JNE | BPF_K, 5, 0, 2, 3);
+	assert_insn(&v[17], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	assert_insn(&v[18], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* deny a *:* rwm matches everything: it ends the program, no default after it */
+	assert_insn(&v[19], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	assert_insn(&v[20], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	assert_int_equal(n, 21);
+	free(v);
+}
+
+static void test_bpf_deny_partial_access_instructions(void **state)
+{
+	const struct oci_device_cgroup rules[] = {
+		RULE(false, "b", -1, ABSENT, "w"),
+	};
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(rules, 1, &v, &n));
+	assert_int_equal(n, 6 + 6 + 2);
+	assert_insn(&v[6], BPF_JMP | BPF_JNE | BPF_K, 2, 0, 5, BPF_DEVCG_DEV_BLOCK);
+	assert_insn(&v[7], BPF_ALU | BPF_MOV | BPF_X, 1, 3, 0, 0);
+	assert_insn(&v[8], BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, BPF_DEVCG_ACC_WRITE);
+	/* a deny rule matches when any refused access is asked for */
+	assert_insn(&v[9], BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 2, 0);
+	assert_insn(&v[10], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	assert_insn(&v[11], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	assert_insn(&v[12], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0);
+	free(v);
+}
+
+static void test_bpf_rule_after_catch_all_is_unreachable(void **state)
+{
+	/* the allow-all rule comes last, so it decides everything and nothing else is emitted */
+	const struct oci_device_cgroup rules[] = {
+		RULE(false, "c", 1, 3, "rwm"),
+		RULE(true, NULL, ABSENT, ABSENT, NULL),
+	};
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(rules, 2, &v, &n));
+	assert_int_equal(n, 8);
+	assert_insn(&v[6], BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	assert_insn(&v[7], BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	free(v);
+}
+
+static void expect_rule_error(const struct oci_device_cgroup *r, size_t n, const char *text)
+{
+	struct bpf_insn *v = (void *)1;
+	size_t nv = 99;
+	struct cubo_error *err = cgroup_bpf_devices_program(r, n, &v, &nv);
+
+	assert_non_null(err);
+	if (!strstr(err->msg, text))
+		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
+	assert_null(v);
+	assert_int_equal(nv, 0);
+	cubo_error_free(err);
+}
+
+static void test_bpf_invalid_rules(void **state)
+{
+	const struct oci_device_cgroup bad_type[] = {
+		RULE(true, "c", 1, 3, "rwm"),
+		RULE(true, "x", 1, 3, "rwm"),
+	};
+	const struct oci_device_cgroup bad_access[] = {RULE(true, "c", 1, 3, "rwx")};
+	const struct oci_device_cgroup bad_major[] = {RULE(true, "c", -5, 3, "r")};
+	const struct oci_device_cgroup huge_minor[] = {RULE(true, "c", 1, 1LL << 40, "r")};
+
+	expect_rule_error(bad_type, 2, "devices[1].type: invalid device type \"x\"");
+	expect_rule_error(bad_access, 1, "devices[0].access: invalid access \"rwx\"");
+	expect_rule_error(bad_major, 1, "devices[0].major: -5");
+	expect_rule_error(huge_minor, 1, "devices[0].minor: 1099511627776");
+}
+
+/* ---- device program: verdicts, through an interpreter of the emitted subset ---- */
+
+static int run_prog(const struct bpf_insn *v, size_t n, uint32_t type, uint32_t access,
+		    uint32_t major, uint32_t minor)
+{
+	uint32_t ctx[3] = {access << 16 | type, major, minor};
+	uint64_t r[11] = {0};
+	size_t pc = 0;
+
+	for (int steps = 0; steps < 10000 && pc < n; steps++) {
+		const struct bpf_insn *i = &v[pc++];
+		uint64_t dst = r[i->dst_reg];
+
+		switch (i->code) {
+		case BPF_LDX | BPF_MEM | BPF_W:
+			assert_int_equal(i->src_reg, 1);
+			r[i->dst_reg] = ctx[i->off / 4];
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			r[i->dst_reg] = (uint32_t)dst & (uint32_t)i->imm;
+			break;
+		case BPF_ALU | BPF_RSH | BPF_K:
+			r[i->dst_reg] = (uint32_t)dst >> i->imm;
+			break;
+		case BPF_ALU | BPF_MOV | BPF_X:
+			r[i->dst_reg] = (uint32_t)r[i->src_reg];
+			break;
+		case BPF_ALU | BPF_MOV | BPF_K:
+			r[i->dst_reg] = (uint32_t)i->imm;
+			break;
+		case BPF_JMP | BPF_JNE | BPF_K:
+			if (dst != (uint64_t)(int64_t)i->imm)
+				pc += i->off;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			if (dst == (uint64_t)(int64_t)i->imm)
+				pc += i->off;
+			break;
+		case BPF_JMP | BPF_EXIT:
+			return (int)r[0];
+		default:
+			fail_msg("unexpected opcode 0x%x at %zu", i->code, pc - 1);
+		}
+	}
+	fail_msg("program ran off its end");
+	return -1;
+}
+
+#define C BPF_DEVCG_DEV_CHAR
+#define B BPF_DEVCG_DEV_BLOCK
+#define RD BPF_DEVCG_ACC_READ
+#define WR BPF_DEVCG_ACC_WRITE
+#define MK BPF_DEVCG_ACC_MKNOD
+
+static void test_bpf_verdicts_last_match_wins(void **state)
+{
+	const struct oci_device_cgroup rules[] = {
+		RULE(false, "a", ABSENT, ABSENT, "rwm"),
+		RULE(true, "c", 1, -1, "rw"),	  /* every c 1:* for read and write */
+		RULE(false, "c", 1, 3, "w"),	  /* ...but /dev/null not for writing */
+		RULE(true, "b", 8, ABSENT, "m"),  /* mknod of sd* */
+		RULE(true, NULL, 136, -1, "rwm"), /* any type, major 136 */
+	};
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(rules, 5, &v, &n));
+	assert_int_equal(run_prog(v, n, C, RD, 1, 5), 1);
+	assert_int_equal(run_prog(v, n, C, RD | WR, 1, 5), 1);
+	assert_int_equal(run_prog(v, n, C, MK, 1, 5), 0); /* mknod not granted */
+	assert_int_equal(run_prog(v, n, C, RD, 1, 3), 1);
+	assert_int_equal(run_prog(v, n, C, WR, 1, 3), 0);
+	assert_int_equal(run_prog(v, n, C, RD | WR, 1, 3), 0); /* asks for a refused access */
+	assert_int_equal(run_prog(v, n, B, RD, 1, 5), 0);      /* wrong type */
+	assert_int_equal(run_prog(v, n, B, MK, 8, 0), 1);
+	assert_int_equal(run_prog(v, n, B, MK | RD, 8, 0), 0);
+	assert_int_equal(run_prog(v, n, B, RD, 136, 4), 1);
+	assert_int_equal(run_prog(v, n, C, WR, 136, 0), 1);
+	assert_int_equal(run_prog(v, n, C, RD, 2, 0), 0); /* no rule: denied */
+	free(v);
+}
+
+static void test_bpf_verdicts_allow_after_deny_of_same_device(void **state)
+{
+	const struct oci_device_cgroup rules[] = {
+		RULE(true, "a", ABSENT, ABSENT, "rwm"),
+		RULE(false, "c", 5, 1, "rwm"),
+		RULE(true, "c", 5, 1, "r"),
+	};
+	struct bpf_insn *v;
+	size_t n;
+
+	assert_null(cgroup_bpf_devices_program(rules, 3, &v, &n));
+	assert_int_equal(run_prog(v, n, C, RD, 5, 1), 1);
+	assert_int_equal(run_prog(v, n, C, WR, 5, 1), 0);
+	assert_int_equal(run_prog(v, n, C, WR, 5, 2), 1);
+	assert_int_equal(run_prog(v, n, B, RD | WR | MK, 7, 7), 1);
+	free(v);
+}
+
+/* ---- device program: the kernel runs it (root, with a cgroup2 mount) ---- */
+
+/*
+ * Our own cgroup2 directory: the cgroup2 mount from /proc/self/mountinfo
+ * (assumed to show the hierarchy's root) joined with the "0::" line of
+ * /proc/self/cgroup. NULL when there is none.
+ */
+static char *own_cgroup2_dir(void)
+{
+	char *mi, *pc, *mount = NULL, *own = NULL, *save = NULL;
+	size_t len;
+
+	assert_null(cubo_read_file("/proc/self/mountinfo", &mi, &len));
+	assert_null(cubo_read_file("/proc/self/cgroup", &pc, &len));
+	for (char *l = strtok_r(mi, "\n", &save); l && !mount; l = strtok_r(NULL, "\n", &save)) {
+		char root[4096], point[4096], fstype[64];
+		const char *dash = strstr(l, " - ");
+
+		if (dash && sscanf(l, "%*s %*s %*s %4095s %4095s", root, point) == 2 &&
+		    sscanf(dash + 3, "%63s", fstype) == 1 && !strcmp(fstype, "cgroup2") &&
+		    !strcmp(root, "/"))
+			mount = strdup(point);
+	}
+	for (char *l = strtok_r(pc, "\n", &save); l && mount && !own;
+	     l = strtok_r(NULL, "\n", &save))
+		if (!strncmp(l, "0::/", 4))
+			own = cubo_path_join(mount, l + 4);
+	free(mount);
+	free(mi);
+	free(pc);
+	return own;
+}
+
+/* A fresh cgroup beneath our own in the cgroup2 hierarchy, or NULL to skip. */
+static char *make_test_cgroup(void)
+{
+	char name[64], *own, *dir;
+
+	if (geteuid() != 0) {
+		print_message("skipping: needs root\n");
+		return NULL;
+	}
+	own = own_cgroup2_dir();
+	if (!own) {
+		print_message("skipping: no cgroup2 hierarchy mounted\n");
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "cubo-bpf-test-%d", (int)getpid());
+	dir = cubo_path_join(own, name);
+	free(own);
+	if (mkdir(dir, 0755) < 0) {
+		print_message("skipping: mkdir %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* In a child moved into dir: 0 when open(path) gives want_errno (0 for success). */
+static int open_in_cgroup(const char *dir, const char *path, int want_errno)
+{
+	int st, status;
+	char procs[4096];
+	pid_t pid;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(procs, O_WRONLY);
+
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(100);
+		close(fd);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0)
+			_exit(want_errno == 0 ? 0 : 1);
+		_exit(errno == want_errno ? 0 : 2);
+	}
+	while ((st = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	assert_int_equal(st, pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static uint32_t attached_count(const char *dir)
+{
+	union bpf_attr a;
+	uint32_t ids[8];
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(fd >= 0);
+	memset(&a, 0, sizeof(a));
+	a.query.target_fd = (uint32_t)fd;
+	a.query.attach_type = BPF_CGROUP_DEVICE;
+	a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	a.query.prog_cnt = 8;
+	assert_int_equal(syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)), 0);
+	close(fd);
+	return a.query.prog_cnt;
+}
+
+static void test_bpf_kernel_enforces_and_reapply_replaces(void **state)
+{
+	const struct oci_device_cgroup deny_null[] = {
+		RULE(false, "a", ABSENT, ABSENT, "rwm"),
+		RULE(true, "c", 1, -1, "rwm"),
+		RULE(false, "c", 1, 3, "rwm"),
+	};
+	const struct oci_device_cgroup deny_zero[] = {
+		RULE(true, "c", 1, 3, "rwm"),
+		RULE(true, "c", 1, 5, "w"),
+	};
+	struct cubo_error *err;
+	char *dir = *state;
+
+	if (!dir)
+		skip();
+	err = cgroup_bpf_devices_apply(dir, deny_null, 3);
+	if (err && (err->errnum == EPERM || err->errnum == ENOSYS)) {
+		print_message("skipping: BPF loading is not permitted here: %s\n", err->msg);
+		cubo_error_free(err);
+		skip();
+	}
+	if (err)
+		fail_msg("%s: %s", err->msg, strerror(err->errnum));
+	assert_int_equal(open_in_cgroup(dir, "/dev/null", EPERM), 0);
+	assert_int_equal(open_in_cgroup(dir, "/dev/zero", 0), 0);
+	assert_int_equal(attached_count(dir), 1);
+
+	/* update: the new rules replace the old program rather than adding to it */
+	assert_null(cgroup_bpf_devices_apply(dir, deny_zero, 2));
+	assert_int_equal(attached_count(dir), 1);
+	assert_int_equal(open_in_cgroup(dir, "/dev/null", 0), 0);
+	assert_int_equal(open_in_cgroup(dir, "/dev/zero", EPERM), 0);
+
+	/* a bad list leaves the old program in place */
+	const struct oci_device_cgroup bad[] = {RULE(true, "q", 1, 3, "r")};
+	err = cgroup_bpf_devices_apply(dir, bad, 1);
+	assert_non_null(err);
+	cubo_error_free(err);
+	assert_int_equal(attached_count(dir), 1);
+	assert_int_equal(open_in_cgroup(dir, "/dev/zero", EPERM), 0);
+}
+
+static int setup_test_cgroup(void **state)
+{
+	*state = make_test_cgroup();
+	return 0;
+}
+
+/* Also after a failed assertion: the children have exited, so the cgroup is empty. */
+static int remove_test_cgroup(void **state)
+{
+	char *dir = *state;
+
+	if (dir && rmdir(dir) < 0) {
+		print_error("rmdir %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
+static void test_bpf_apply_missing_dir(void **state)
+{
+	struct cubo_error *err = cgroup_bpf_devices_apply("/nonexistent/cubo-cg", NULL, 0);
+
+	assert_non_null(err);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(err->msg, "/nonexistent/cubo-cg"));
+	cubo_error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bpf_empty_list_denies_everything),
+		cmocka_unit_test(test_bpf_instructions_reverse_order),
+		cmocka_unit_test(test_bpf_deny_partial_access_instructions),
+		cmocka_unit_test(test_bpf_rule_after_catch_all_is_unreachable),
+		cmocka_unit_test(test_bpf_invalid_rules),
+		cmocka_unit_test(test_bpf_verdicts_last_match_wins),
+		cmocka_unit_test(test_bpf_verdicts_allow_after_deny_of_same_device),
+		cmocka_unit_test_setup_teardown(test_bpf_kernel_enforces_and_reapply_replaces,
+						setup_test_cgroup, remove_test_cgroup),
+		cmocka_unit_test(test_bpf_apply_missing_dir),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
