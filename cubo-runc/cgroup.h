@@ -102,6 +102,6 @@ struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_
 struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out);
 
 /* `events --stats`: the "data" object runc prints (cpu, memory, pids, blkio, hugetlb). */
-struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, yajl_gen g);
+struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, struct cubo_json_gen *g);
 
 #endif

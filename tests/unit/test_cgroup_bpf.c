@@ -453,6 +453,327 @@ static void test_bpf_apply_missing_dir(void **state)
 	cubo_error_free(err);
 }
 
+/* ---- statistics: file parsers ---- */
+
+static void expect_error_mentions(struct cubo_error *err, const char *text)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, text))
+		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
+	cubo_error_free(err);
+}
+
+static void test_stats_parse_u64(void **state)
+{
+	uint64_t v = 7;
+
+	assert_null(stat_parse_u64("1234\n", 5, "f", &v));
+	assert_int_equal(v, 1234);
+	assert_null(stat_parse_u64("max\n", 4, "f", &v));
+	assert_true(v == UINT64_MAX);
+	/* negative values (an unset soft limit on some kernels) read as 0, as in runc */
+	assert_null(stat_parse_u64("-1", 2, "f", &v));
+	assert_int_equal(v, 0);
+	assert_null(stat_parse_u64("18446744073709551615", 20, "f", &v));
+	assert_true(v == UINT64_MAX);
+	expect_error_mentions(stat_parse_u64("12a", 3, "memory.current", &v),
+			      "memory.current: \"12a\" is not a number");
+	expect_error_mentions(stat_parse_u64("", 0, "pids.max", &v), "pids.max");
+	expect_error_mentions(stat_parse_u64("18446744073709551616", 20, "f", &v), "not a number");
+	expect_error_mentions(stat_parse_u64("-", 1, "f", &v), "not a number");
+}
+
+static void test_stats_parse_flat_keyed(void **state)
+{
+	const char *memory_stat = "anon 4096\nfile 8192\nkernel 0\nsock 0\n";
+	struct stat_kv_list l;
+
+	assert_null(stat_parse_flat_keyed(memory_stat, "memory.stat", &l));
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.v[1].key, "file");
+	assert_int_equal(l.v[1].value, 8192);
+	assert_int_equal(kv_get0(&l, "anon"), 4096);
+	assert_null(kv_get(&l, "missing"));
+	kv_list_free(&l);
+
+	expect_error_mentions(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
+			      "cpu.stat: line 2: expected \"key value\"");
+	assert_null(l.v);
+	expect_error_mentions(stat_parse_flat_keyed("a 1\nb x\n", "memory.stat", &l),
+			      "memory.stat: line 2");
+	expect_error_mentions(stat_parse_flat_keyed("a 1 2\n", "memory.stat", &l), "line 1");
+	assert_null(stat_parse_flat_keyed("", "memory.stat", &l));
+	assert_int_equal(l.n, 0);
+}
+
+static void test_stats_parse_percpu(void **state)
+{
+	uint64_t *v, *k, *u;
+	size_t n;
+
+	assert_null(stat_parse_u64_list("3068858 11272995 \n", "cpuacct.usage_percpu", &v, &n));
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 3068858);
+	assert_int_equal(v[1], 11272995);
+	free(v);
+	expect_error_mentions(stat_parse_u64_list("1 x 3\n", "cpuacct.usage_percpu", &v, &n),
+			      "cpuacct.usage_percpu: \"x\"");
+	assert_null(v);
+
+	assert_null(stat_parse_usage_all("cpu user system\n0 100 200\n1 300 400\n",
+					 "cpuacct.usage_all", &k, &u, &n));
+	assert_int_equal(n, 2);
+	assert_int_equal(u[0], 100);
+	assert_int_equal(k[0], 200);
+	assert_int_equal(u[1], 300);
+	assert_int_equal(k[1], 400);
+	free(k);
+	free(u);
+	expect_error_mentions(
+		stat_parse_usage_all("cpu user system\n0 100\n", "cpuacct.usage_all", &k, &u, &n),
+		"cpuacct.usage_all: line 2");
+	assert_null(k);
+}
+
+static void test_stats_parse_blkio_v1(void **state)
+{
+	const char *text = "8:0 Read 4096\n8:0 Write 8192\n8:0 Sync 0\n8:0 Async 12288\n"
+			   "8:0 Discard 0\n8:0 Total 12288\nTotal 12288\n";
+	struct blkio_list l;
+
+	assert_null(stat_parse_blkio(text, "blkio.throttle.io_service_bytes", &l));
+	assert_int_equal(l.n, 6);
+	assert_int_equal(l.v[1].major, 8);
+	assert_int_equal(l.v[1].minor, 0);
+	assert_string_equal(l.v[1].op, "Write");
+	assert_int_equal(l.v[1].value, 8192);
+	free(l.v);
+
+	assert_null(stat_parse_blkio("253:1 77\n", "blkio.time_recursive", &l));
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].major, 253);
+	assert_string_equal(l.v[0].op, "");
+	assert_int_equal(l.v[0].value, 77);
+	free(l.v);
+
+	expect_error_mentions(stat_parse_blkio("8:0 Read\n", "blkio.x", &l),
+			      "blkio.x: line 1: expected \"major:minor [op] value\"");
+	assert_null(l.v);
+}
+
+static void test_stats_parse_io_stat(void **state)
+{
+	const char *text = "8:16 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n"
+			   "253:0 rbytes=10 wbytes=20 rios=30 wios=40\n";
+	struct blkio_list bytes, ios;
+
+	assert_null(stat_parse_io_stat(text, "io.stat", &bytes, &ios));
+	assert_int_equal(bytes.n, 4);
+	assert_int_equal(ios.n, 4);
+	assert_int_equal(bytes.v[0].minor, 16);
+	assert_string_equal(bytes.v[0].op, "Read");
+	assert_int_equal(bytes.v[0].value, 1);
+	assert_string_equal(bytes.v[3].op, "Write");
+	assert_int_equal(bytes.v[3].major, 253);
+	assert_int_equal(bytes.v[3].value, 20);
+	assert_string_equal(ios.v[2].op, "Read");
+	assert_int_equal(ios.v[2].value, 30);
+	free(bytes.v);
+	free(ios.v);
+
+	expect_error_mentions(stat_parse_io_stat("8:0 rbytes=x\n", "io.stat", &bytes, &ios),
+			      "io.stat: line 1");
+	expect_error_mentions(stat_parse_io_stat("sda rbytes=1\n", "io.stat", &bytes, &ios),
+			      "expected \"major:minor key=value...\"");
+	assert_null(bytes.v);
+}
+
+static void test_stats_parse_cpu_list(void **state)
+{
+	uint16_t *v;
+	size_t n;
+
+	assert_null(stat_parse_cpu_list("0-2,5,7-8\n", "cpuset.cpus", &v, &n));
+	assert_int_equal(n, 6);
+	assert_int_equal(v[0], 0);
+	assert_int_equal(v[2], 2);
+	assert_int_equal(v[3], 5);
+	assert_int_equal(v[5], 8);
+	free(v);
+	assert_null(stat_parse_cpu_list("\n", "cpuset.mems", &v, &n));
+	assert_int_equal(n, 0);
+	expect_error_mentions(stat_parse_cpu_list("3-1\n", "cpuset.cpus", &v, &n),
+			      "cpuset.cpus: \"3-1\" is not a cpu list");
+	expect_error_mentions(stat_parse_cpu_list("1,a\n", "cpuset.cpus", &v, &n),
+			      "not a cpu list");
+	assert_null(v);
+}
+
+static void test_stats_hugepage_names(void **state)
+{
+	char b[24];
+
+	assert_true(stat_hugepage_name("hugepages-2048kB", b, sizeof(b)));
+	assert_string_equal(b, "2MB");
+	assert_true(stat_hugepage_name("hugepages-1048576kB", b, sizeof(b)));
+	assert_string_equal(b, "1GB");
+	assert_true(stat_hugepage_name("hugepages-64kB", b, sizeof(b)));
+	assert_string_equal(b, "64KB");
+	assert_false(stat_hugepage_name("hugepages-2048MB", b, sizeof(b)));
+	assert_false(stat_hugepage_name("nr_hugepages", b, sizeof(b)));
+}
+
+/* ---- statistics: the JSON of a set, from directories standing in for cgroups ---- */
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *f = cubo_path_join(dir, name);
+
+	assert_null(cubo_write_file_atomic(f, text, strlen(text), 0644));
+	free(f);
+}
+
+static char *stats_json_of(struct cgroup_set *s)
+{
+	struct cubo_json_gen *g;
+	char *out;
+	size_t len;
+
+	assert_null(cubo_json_gen_new(false, &g));
+	assert_null(cgroup_set_stats_json(s, g));
+	assert_null(cubo_json_gen_finish(g, &out, &len));
+	return out;
+}
+
+static void assert_contains(const char *json, const char *part)
+{
+	if (!strstr(json, part))
+		fail_msg("%s\ndoes not contain\n%s", json, part);
+}
+
+static void test_stats_json_v1(void **state)
+{
+	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
+	char *root = mkdtemp(tmpl), *mem, *acct, *cpu, *pids, *blkio;
+	struct cgroup_dir d[5];
+	struct cgroup_set s = {d, 5};
+	char *json;
+
+	assert_non_null(root);
+	mem = cubo_path_join(root, "memory");
+	acct = cubo_path_join(root, "cpuacct");
+	cpu = cubo_path_join(root, "cpu");
+	pids = cubo_path_join(root, "pids");
+	blkio = cubo_path_join(root, "blkio");
+	d[0] = (struct cgroup_dir){.key = "memory", .path = mem};
+	d[1] = (struct cgroup_dir){.key = "cpuacct", .path = acct};
+	d[2] = (struct cgroup_dir){.key = "cpu", .path = cpu};
+	d[3] = (struct cgroup_dir){.key = "pids", .path = pids};
+	d[4] = (struct cgroup_dir){.key = "blkio", .path = blkio};
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(mkdir(d[i].path, 0755), 0);
+	put(mem, "memory.stat", "rss 53248\ncache 4096\ntotal_rss 53248\n");
+	put(mem, "memory.usage_in_bytes", "995328\n");
+	put(mem, "memory.max_usage_in_bytes", "2838528\n");
+	put(mem, "memory.failcnt", "0\n");
+	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(acct, "cpuacct.usage", "14341853\n");
+	put(acct, "cpuacct.usage_percpu", "3068858 11272995 \n");
+	put(acct, "cpuacct.stat", "user 2\nsystem 1\n");
+	put(acct, "cpuacct.usage_all", "cpu user system\n0 0 3068858\n1 4000000 8000000\n");
+	put(cpu, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 500\n");
+	put(pids, "pids.current", "3\n");
+	put(pids, "pids.max", "max\n");
+	put(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\nTotal 4096\n");
+	put(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
+
+	json = stats_json_of(&s);
+	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":14341853,\"percpu\":[3068858,"
+			      "11272995],\"percpu_kernel\":[3068858,8000000],\"percpu_user\":[0,"
+			      "4000000],\"kernel\":10000000,\"user\":20000000},\"throttling\":{"
+			      "\"periods\":10,\"throttledPeriods\":2,\"throttledTime\":500}}");
+	assert_contains(json, "\"memory\":{\"cache\":4096,\"usage\":{\"limit\":"
+			      "9223372036854771712,\"usage\":995328,\"max\":2838528,\"failcnt\":0},"
+			      "\"swap\":{\"limit\":0,\"failcnt\":0}");
+	/* raw is sorted by key, as Go prints a map */
+	assert_contains(json, "\"raw\":{\"cache\":4096,\"rss\":53248,\"total_rss\":53248}");
+	/* "max" pids is no limit, which runc leaves out */
+	assert_contains(json, "\"pids\":{\"current\":3}");
+	assert_contains(json, "\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":"
+			      "\"Read\",\"value\":4096}],\"ioServicedRecursive\":[{\"major\":8,"
+			      "\"op\":\"Read\",\"value\":1}]}");
+	assert_contains(json, "\"hugetlb\":{},\"intel_rdt\":{},\"network_interfaces\":null}");
+	free(json);
+
+	/* a malformed file is an error naming it */
+	put(mem, "memory.failcnt", "lots\n");
+	struct cubo_json_gen *g;
+	assert_null(cubo_json_gen_new(false, &g));
+	struct cubo_error *err = cgroup_set_stats_json(&s, g);
+	cubo_json_gen_free(g);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "memory/memory.failcnt"));
+	cubo_error_free(err);
+
+	assert_null(cubo_rm_rf(root));
+	free(mem);
+	free(acct);
+	free(cpu);
+	free(pids);
+	free(blkio);
+}
+
+static void test_stats_json_v2(void **state)
+{
+	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
+	char *root = mkdtemp(tmpl);
+	struct cgroup_dir d = {.key = "", .path = root, .v2 = true};
+	struct cgroup_set s = {&d, 1};
+	char *json;
+
+	assert_non_null(root);
+	put(root, "cpu.stat",
+	    "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 0\n"
+	    "nr_throttled 0\nthrottled_usec 0\n");
+	put(root, "memory.current", "1000\n");
+	put(root, "memory.max", "max\n");
+	put(root, "memory.stat", "anon 600\nfile 400\n");
+	put(root, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	put(root, "memory.swap.current", "10\n");
+	put(root, "memory.swap.max", "max\n");
+	put(root, "pids.current", "2\n");
+	put(root, "pids.max", "50\n");
+	put(root, "io.stat", "8:0 rbytes=512 wbytes=0 rios=1 wios=0\n");
+	put(root, "cpuset.cpus.effective", "0-1\n");
+	put(root, "cpuset.mems.effective", "0\n");
+
+	json = stats_json_of(&s);
+	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":100000,\"kernel\":40000,\"user\":"
+			      "60000},\"throttling\":{}}");
+	assert_contains(json, "\"cpuset\":{\"cpus\":[0,1],\"cpu_exclusive\":0,\"mems\":[0],");
+	assert_contains(json, "\"memory\":{\"cache\":400,\"usage\":{\"limit\":18446744073709551615,"
+			      "\"usage\":1000,\"failcnt\":3},\"swap\":{\"limit\":"
+			      "18446744073709551615,\"usage\":1010,\"failcnt\":0}");
+	assert_contains(json, "\"pids\":{\"current\":2,\"limit\":50}");
+	assert_contains(json, "\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":\"Read\",\"value\":"
+			      "512},{\"major\":8,\"op\":\"Write\"}]");
+	free(json);
+
+	/* without the pids controller, the members are counted; without memory, no usage */
+	char *f = cubo_path_join(root, "pids.current");
+	assert_int_equal(unlink(f), 0);
+	free(f);
+	f = cubo_path_join(root, "memory.current");
+	assert_int_equal(unlink(f), 0);
+	free(f);
+	put(root, "cgroup.procs", "10\n11\n12\n");
+	json = stats_json_of(&s);
+	assert_contains(json, "\"pids\":{\"current\":3}");
+	assert_contains(json, "\"memory\":{\"usage\":{\"limit\":0,\"failcnt\":0}");
+	free(json);
+	assert_null(cubo_rm_rf(root));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +787,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bpf_kernel_enforces_and_reapply_replaces,
 						setup_test_cgroup, remove_test_cgroup),
 		cmocka_unit_test(test_bpf_apply_missing_dir),
+		cmocka_unit_test(test_stats_parse_u64),
+		cmocka_unit_test(test_stats_parse_flat_keyed),
+		cmocka_unit_test(test_stats_parse_percpu),
+		cmocka_unit_test(test_stats_parse_blkio_v1),
+		cmocka_unit_test(test_stats_parse_io_stat),
+		cmocka_unit_test(test_stats_parse_cpu_list),
+		cmocka_unit_test(test_stats_hugepage_names),
+		cmocka_unit_test(test_stats_json_v1),
+		cmocka_unit_test(test_stats_json_v2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
