@@ -1,0 +1,1061 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * One pass over a layer: libarchive decompresses (format "raw": the output is
+ * the plain tar stream, which we hash for the diff_id), a second libarchive
+ * reader parses that stream as tar, and each entry is applied beneath the
+ * layer directory by our own code, with fd-relative system calls that never
+ * follow a symlink.
+ *
+ * libarchive pulls its input, downloads push theirs: unpack_begin starts a
+ * worker thread that pulls from a bounded ring buffer which unpack_feed
+ * fills. unpack_fd pulls from the fd on the calling thread instead.
+ */
+#include "cubo-mgr/image/unpack.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/*
+ * Compressed bytes buffered between the download and the worker. Large enough
+ * that neither side waits on the other for every curl chunk, small enough
+ * for several layers in flight within the pull's memory budget.
+ */
+#define RING_SIZE (512 * 1024)
+/* Read size for unpack_fd. */
+#define FD_READ_SIZE (1024 * 1024)
+
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_META_PREFIX ".wh..wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+#define OVERLAY_OPAQUE_XATTR "trusted.overlay.opaque"
+/* Overlay's own metadata must come only from whiteout conversion, never from the tar. */
+#define OVERLAY_XATTR_PREFIX "trusted.overlay."
+
+struct dir_time {
+	char *path; /* cleaned, relative to the layer root; "" is the root */
+	struct timespec times[2];
+};
+
+struct unpacker {
+	char *layer_name;
+	char *expected_diff_id;
+	enum unpack_compression compression;
+	bool ignore_owners;
+	bool use_openat2; /* cleared when the kernel lacks it: the component walk is used */
+	int rootfd;
+
+	/* Input: either the ring (fed by unpack_feed) or src_fd (unpack_fd). */
+	int src_fd;
+	unsigned char *inbuf; /* the ring, or the read buffer for src_fd */
+	pthread_mutex_t lock;
+	pthread_cond_t readable, writable;
+	uint64_t head, tail; /* bytes written into / released from the ring, ever */
+	size_t held;	     /* bytes the reader was handed and has not released */
+	bool eof, aborted, worker_done;
+	bool have_thread;
+	pthread_t worker;
+	struct cubo_error *err; /* the worker's result, kept for unpack_finish */
+
+	/* The two readers and the digest of the stream between them. */
+	struct archive *raw, *tar;
+	struct cubo_sha256 *hash;
+
+	/* The last parent directory resolved: entries come grouped by directory. */
+	char *cache_path;
+	int cache_fd;
+
+	struct dir_time *dirs;
+	size_t ndirs, dirs_cap;
+
+	struct unpack_result res;
+};
+
+/* ---- paths ---- */
+
+/*
+ * Clean an entry path into out (same size as in): drop "." and empty
+ * components, refuse absolute paths and "..". "" means the layer root.
+ */
+static struct cubo_error *clean_path(const char *in, char *out)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	if (*in == '/')
+		return cubo_error_new("absolute path refused");
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return cubo_error_new("path leaves the layer");
+		if (n && !(n == 1 && p[0] == '.')) {
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p = *end ? end + 1 : end;
+	}
+	out[o] = '\0';
+	if (o >= PATH_MAX)
+		return cubo_error_new("path too long");
+	return NULL;
+}
+
+/* Split a cleaned path in place: *base points after the last '/', the path becomes the parent. */
+static void split_path(char *path, char **base)
+{
+	char *slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		*base = slash + 1;
+	} else {
+		*base = path;
+	}
+}
+
+static int sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return (int)syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/*
+ * Why a component walk stopped: a symlink in the way is its own message, as
+ * it is the usual shape of an escape attempt.
+ */
+static struct cubo_error *walk_error(int dirfd, const char *comp, const char *path, size_t plen,
+				     int err)
+{
+	struct stat st;
+	if ((err == ENOTDIR || err == ELOOP) &&
+	    fstatat(dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return cubo_error_new("\"%.*s\" is a symlink: refusing to write through it",
+					      (int)plen, path);
+		return cubo_error_new("\"%.*s\" is not a directory", (int)plen, path);
+	}
+	return cubo_error_new_errno(err, "open directory \"%.*s\"", (int)plen, path);
+}
+
+/*
+ * Open the directory at a cleaned path as O_PATH, one O_NOFOLLOW step at a
+ * time from the root, creating missing ones (0755, as docker does) if create.
+ */
+static struct cubo_error *walk_dir(struct unpacker *u, const char *path, bool create, int *out)
+{
+	char comp[NAME_MAX + 1];
+	int cur = u->rootfd;
+	const char *p = path;
+
+	while (*p) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+		int fd;
+
+		if (n > NAME_MAX) {
+			if (cur != u->rootfd)
+				close(cur);
+			return cubo_error_new("path component too long");
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create) {
+			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+				int e = errno;
+				if (cur != u->rootfd)
+					close(cur);
+				return cubo_error_new_errno(e, "create directory \"%.*s\"",
+							    (int)(end - path), path);
+			}
+			fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			struct cubo_error *err =
+				walk_error(cur, comp, path, (size_t)(end - path), errno);
+			if (cur != u->rootfd)
+				close(cur);
+			return err;
+		}
+		if (cur != u->rootfd)
+			close(cur);
+		cur = fd;
+		p = *end ? end + 1 : end;
+	}
+	if (cur == u->rootfd) {
+		cur = fcntl(u->rootfd, F_DUPFD_CLOEXEC, 3);
+		if (cur < 0)
+			return cubo_error_errno("dup the layer directory");
+	}
+	*out = cur;
+	return NULL;
+}
+
+/*
+ * An O_PATH fd of the directory at a cleaned path. One openat2 call in the
+ * common case; the walk gives the precise error, creates missing parents,
+ * and stands in when the kernel has no openat2.
+ */
+static struct cubo_error *open_dir(struct unpacker *u, const char *path, bool create, int *out)
+{
+	if (*path && u->use_openat2) {
+		struct open_how how = {
+			.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+				   RESOLVE_NO_XDEV,
+		};
+		int fd = sys_openat2(u->rootfd, path, &how);
+		if (fd >= 0) {
+			*out = fd;
+			return NULL;
+		}
+		if (errno == ENOSYS || errno == E2BIG || errno == EPERM)
+			u->use_openat2 = false;
+	}
+	return walk_dir(u, path, create, out);
+}
+
+static void cache_drop(struct unpacker *u)
+{
+	if (u->cache_fd >= 0 && u->cache_fd != u->rootfd)
+		close(u->cache_fd);
+	u->cache_fd = -1;
+	free(u->cache_path);
+	u->cache_path = NULL;
+}
+
+/* The parent directory of an entry (owned by the cache: do not close). */
+static struct cubo_error *parent_dir(struct unpacker *u, const char *parent, int *out)
+{
+	int fd;
+
+	if (!*parent) {
+		*out = u->rootfd;
+		return NULL;
+	}
+	if (u->cache_path && strcmp(u->cache_path, parent) == 0) {
+		*out = u->cache_fd;
+		return NULL;
+	}
+	cache_drop(u);
+	CUBO_TRY(open_dir(u, parent, true, &fd));
+	u->cache_path = strdup(parent);
+	if (!u->cache_path) {
+		close(fd);
+		return cubo_error_new_errno(ENOMEM, "cache a directory path");
+	}
+	u->cache_fd = fd;
+	*out = fd;
+	return NULL;
+}
+
+/*
+ * Make room for a new entry called name: an earlier entry of the same name
+ * in this layer is replaced (the later one wins, as in tar). A non-empty
+ * directory is not removed.
+ */
+static struct cubo_error *remove_existing(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return NULL;
+	if (errno != EISDIR)
+		return cubo_error_errno("remove the existing entry");
+	/*
+	 * The parent cache needs no care: it holds dirfd, the parent of the
+	 * entry being replaced, never the removed directory or anything in it.
+	 */
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
+		return cubo_error_errno("replace the existing directory");
+	return NULL;
+}
+
+/* ---- entry metadata ---- */
+
+struct meta {
+	uid_t uid;
+	gid_t gid;
+	mode_t perm;
+	struct timespec times[2]; /* atime, mtime */
+};
+
+static struct cubo_error *entry_meta(struct archive_entry *e, struct meta *m)
+{
+	la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+
+	if (uid < 0 || uid >= (la_int64_t)UINT32_MAX || gid < 0 || gid >= (la_int64_t)UINT32_MAX)
+		return cubo_error_new("owner %lld:%lld out of range", (long long)uid,
+				      (long long)gid);
+	m->uid = (uid_t)uid;
+	m->gid = (gid_t)gid;
+	m->perm = archive_entry_perm(e) & 07777;
+	m->times[1].tv_sec = archive_entry_mtime(e);
+	m->times[1].tv_nsec = archive_entry_mtime_nsec(e);
+	if (archive_entry_atime_is_set(e)) {
+		m->times[0].tv_sec = archive_entry_atime(e);
+		m->times[0].tv_nsec = archive_entry_atime_nsec(e);
+	} else {
+		m->times[0] = m->times[1];
+	}
+	return NULL;
+}
+
+static struct cubo_error *set_xattrs_fd(int fd, struct archive_entry *e)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strncmp(name, OVERLAY_XATTR_PREFIX, strlen(OVERLAY_XATTR_PREFIX)) == 0)
+			continue;
+		/* A filesystem without xattrs still gets the layer (as docker does). */
+		if (fsetxattr(fd, name, value, size, 0) < 0 && errno != ENOTSUP)
+			return cubo_error_errno("set xattr %s", name);
+	}
+	return NULL;
+}
+
+/*
+ * Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears
+ * security.capability), on an fd we opened ourselves.
+ */
+static struct cubo_error *set_meta_fd(struct unpacker *u, int fd, struct archive_entry *e,
+				      const struct meta *m)
+{
+	if (!u->ignore_owners && fchown(fd, m->uid, m->gid) < 0)
+		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+	if (fchmod(fd, m->perm) < 0)
+		return cubo_error_errno("chmod %04o", m->perm);
+	return set_xattrs_fd(fd, e);
+}
+
+/* For entries that cannot be opened for writing (symlinks, devices, fifos). */
+static struct cubo_error *set_meta_at(struct unpacker *u, int dirfd, const char *name,
+				      const struct meta *m, bool chmod_too)
+{
+	if (!u->ignore_owners && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+	/* Not a symlink (we just made it), so following is moot. */
+	if (chmod_too && fchmodat(dirfd, name, m->perm, 0) < 0)
+		return cubo_error_errno("chmod %04o", m->perm);
+	if (utimensat(dirfd, name, m->times, AT_SYMLINK_NOFOLLOW) < 0)
+		return cubo_error_errno("set times");
+	return NULL;
+}
+
+/* ---- entry kinds ---- */
+
+static struct cubo_error *write_data(struct unpacker *u, int fd, struct archive_entry *e)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off, end = 0;
+	int r;
+
+	while ((r = archive_read_data_block(u->tar, &buf, &size, &off)) == ARCHIVE_OK) {
+		const char *p = buf;
+		while (size) {
+			ssize_t n = pwrite(fd, p, size, off);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return cubo_error_errno("write");
+			}
+			p += n;
+			off += n;
+			size -= (size_t)n;
+			u->res.file_bytes += (uint64_t)n;
+		}
+		if (off > end)
+			end = off;
+	}
+	if (r != ARCHIVE_EOF)
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar));
+	/* A sparse file may end in a hole. */
+	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
+	    ftruncate(fd, archive_entry_size(e)) < 0)
+		return cubo_error_errno("extend to %lld bytes", (long long)archive_entry_size(e));
+	return NULL;
+}
+
+static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *name,
+				    struct archive_entry *e, const struct meta *m)
+{
+	struct cubo_error *err;
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	/* O_EXCL: never write into an existing inode (a hardlink shares it). */
+	int fd = openat(dirfd, name, flags, 0600);
+
+	if (fd < 0 && errno == EEXIST) {
+		CUBO_TRY(remove_existing(dirfd, name));
+		fd = openat(dirfd, name, flags, 0600);
+	}
+	if (fd < 0)
+		return cubo_error_errno("create file");
+	/* Data first: writing clears setuid and file capabilities. */
+	err = write_data(u, fd, e);
+	if (!err)
+		err = set_meta_fd(u, fd, e, m);
+	if (!err && futimens(fd, m->times) < 0)
+		err = cubo_error_errno("set times");
+	if (close(fd) < 0 && !err)
+		err = cubo_error_errno("close");
+	return err;
+}
+
+static struct cubo_error *record_dir_time(struct unpacker *u, const char *path,
+					  const struct meta *m)
+{
+	if (u->ndirs == u->dirs_cap) {
+		size_t cap = u->dirs_cap ? u->dirs_cap * 2 : 64;
+		struct dir_time *d = realloc(u->dirs, cap * sizeof(*d));
+		if (!d)
+			return cubo_error_new_errno(ENOMEM, "remember directory times");
+		u->dirs = d;
+		u->dirs_cap = cap;
+	}
+	u->dirs[u->ndirs].path = strdup(path);
+	if (!u->dirs[u->ndirs].path)
+		return cubo_error_new_errno(ENOMEM, "remember directory times");
+	memcpy(u->dirs[u->ndirs].times, m->times, sizeof(m->times));
+	u->ndirs++;
+	return NULL;
+}
+
+static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *name,
+				   const char *path, struct archive_entry *e, const struct meta *m)
+{
+	struct cubo_error *err;
+	int fd;
+
+	if (!*path) {
+		/* "./" itself: the layer root takes the entry's metadata. */
+		fd = u->rootfd;
+	} else {
+		if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+			return cubo_error_errno("create directory");
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
+			CUBO_TRY(remove_existing(dirfd, name));
+			if (mkdirat(dirfd, name, 0700) < 0)
+				return cubo_error_errno("create directory");
+			fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd < 0)
+			return cubo_error_errno("open directory");
+	}
+	err = set_meta_fd(u, fd, e, m);
+	if (fd != u->rootfd)
+		close(fd);
+	/* Times last: creating the directory's entries would change them. */
+	return err ? err : record_dir_time(u, path, m);
+}
+
+static struct cubo_error *make_symlink(struct unpacker *u, int dirfd, const char *name,
+				       struct archive_entry *e, const struct meta *m)
+{
+	const char *target = archive_entry_symlink(e);
+
+	if (!target || !*target)
+		return cubo_error_new("symlink without a target");
+	if (symlinkat(target, dirfd, name) < 0) {
+		if (errno != EEXIST)
+			return cubo_error_errno("create symlink");
+		CUBO_TRY(remove_existing(dirfd, name));
+		if (symlinkat(target, dirfd, name) < 0)
+			return cubo_error_errno("create symlink");
+	}
+	return set_meta_at(u, dirfd, name, m, false);
+}
+
+static struct cubo_error *make_node(struct unpacker *u, int dirfd, const char *name,
+				    struct archive_entry *e, const struct meta *m)
+{
+	mode_t type = archive_entry_filetype(e);
+	dev_t dev = type == AE_IFIFO
+			    ? 0
+			    : makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+
+	if (mknodat(dirfd, name, type | m->perm, dev) < 0) {
+		if (errno != EEXIST)
+			return cubo_error_errno("create %s", type == AE_IFIFO ? "fifo" : "device");
+		CUBO_TRY(remove_existing(dirfd, name));
+		if (mknodat(dirfd, name, type | m->perm, dev) < 0)
+			return cubo_error_errno("create %s", type == AE_IFIFO ? "fifo" : "device");
+	}
+	return set_meta_at(u, dirfd, name, m, true);
+}
+
+/*
+ * A hardlink's target is a path in this layer, under the same rules as entry
+ * names; it must already exist. The new name shares the target's inode and
+ * metadata, so nothing else is applied.
+ */
+static struct cubo_error *make_hardlink(struct unpacker *u, int dirfd, const char *name,
+					const char *target)
+{
+	char *clean, *tbase;
+	struct cubo_error *err;
+	int tdir = -1;
+
+	clean = malloc(strlen(target) + 1);
+	if (!clean)
+		return cubo_error_new_errno(ENOMEM, "hardlink");
+	err = clean_path(target, clean);
+	if (!err && !*clean)
+		err = cubo_error_new("hardlink to the layer root");
+	if (!err) {
+		split_path(clean, &tbase);
+		err = open_dir(u, tbase == clean ? "" : clean, false, &tdir);
+	}
+	if (!err && linkat(tdir, tbase, dirfd, name, 0) < 0) {
+		if (errno == EEXIST) {
+			err = remove_existing(dirfd, name);
+			if (!err && linkat(tdir, tbase, dirfd, name, 0) < 0)
+				err = cubo_error_errno("create hardlink");
+		} else if (errno == ENOENT) {
+			err = cubo_error_new("target not found in the layer");
+		} else {
+			err = cubo_error_errno("create hardlink");
+		}
+	}
+	if (tdir >= 0)
+		close(tdir);
+	free(clean);
+	return cubo_error_wrap(err, "hardlink to \"%s\"", target);
+}
+
+/* ".wh.<name>": an overlay whiteout for name; ".wh..wh..opq": this directory is opaque. */
+static struct cubo_error *make_whiteout(struct unpacker *u, int dirfd, const char *base,
+					const struct meta *m)
+{
+	const char *name = base + strlen(WHITEOUT_PREFIX);
+	int fd;
+
+	if (strcmp(base, WHITEOUT_OPAQUE) == 0) {
+		/* dirfd is O_PATH: reopen it for fsetxattr. */
+		fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return cubo_error_errno("open the opaque directory");
+		if (fsetxattr(fd, OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0) {
+			int e = errno;
+			close(fd);
+			return cubo_error_new_errno(e, "set %s", OVERLAY_OPAQUE_XATTR);
+		}
+		close(fd);
+		return NULL;
+	}
+	if (strncmp(base, WHITEOUT_META_PREFIX, strlen(WHITEOUT_META_PREFIX)) == 0)
+		return NULL; /* aufs bookkeeping (.wh..wh.plnk and such): meaningless here */
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return cubo_error_new("whiteout of \"%s\" refused", name);
+	if (mknodat(dirfd, name, S_IFCHR, makedev(0, 0)) < 0) {
+		if (errno != EEXIST)
+			return cubo_error_errno("create whiteout");
+		CUBO_TRY(remove_existing(dirfd, name));
+		if (mknodat(dirfd, name, S_IFCHR, makedev(0, 0)) < 0)
+			return cubo_error_errno("create whiteout");
+	}
+	if (!u->ignore_owners && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return cubo_error_errno("chown whiteout");
+	return NULL;
+}
+
+static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_entry *e,
+					   const char *raw, char *path)
+{
+	const char *hardlink = archive_entry_hardlink(e);
+	mode_t type = archive_entry_filetype(e);
+	char *parent = path, *base;
+	struct meta m;
+	int dirfd;
+
+	CUBO_TRY(clean_path(raw, path));
+	CUBO_TRY(entry_meta(e, &m));
+	if (!*path) {
+		if (type != AE_IFDIR || hardlink)
+			return cubo_error_new("only a directory may name the layer root");
+		return make_dir(u, u->rootfd, ".", "", e, &m);
+	}
+	/* Directory times are recorded by full path, before it is split. */
+	if (type == AE_IFDIR && !hardlink) {
+		char *full = strdup(path);
+		struct cubo_error *err;
+		if (!full)
+			return cubo_error_new_errno(ENOMEM, "entry path");
+		split_path(path, &base);
+		err = parent_dir(u, base == path ? "" : parent, &dirfd);
+		if (!err)
+			err = make_dir(u, dirfd, base, full, e, &m);
+		free(full);
+		return err;
+	}
+	split_path(path, &base);
+	CUBO_TRY(parent_dir(u, base == path ? "" : parent, &dirfd));
+	if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
+		return make_whiteout(u, dirfd, base, &m);
+	if (hardlink)
+		return make_hardlink(u, dirfd, base, hardlink);
+	switch (type) {
+	case AE_IFREG:
+		return make_file(u, dirfd, base, e, &m);
+	case AE_IFLNK:
+		return make_symlink(u, dirfd, base, e, &m);
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		return make_node(u, dirfd, base, e, &m);
+	default:
+		return cubo_error_new("unsupported entry type 0%o", (unsigned)type);
+	}
+}
+
+static struct cubo_error *apply_entry(struct unpacker *u, struct archive_entry *e)
+{
+	const char *raw = archive_entry_pathname(e);
+	struct cubo_error *err;
+	char *path;
+
+	if (!raw)
+		raw = archive_entry_pathname_utf8(e);
+	if (!raw || !*raw)
+		return cubo_error_new("entry without a path");
+	path = malloc(strlen(raw) + 1);
+	if (!path)
+		return cubo_error_new_errno(ENOMEM, "entry path");
+	err = apply_entry_path(u, e, raw, path);
+	free(path);
+	u->res.entries++;
+	return cubo_error_wrap(err, "entry \"%s\"", raw);
+}
+
+/* Directories get their times after everything inside them was written, deepest first. */
+static struct cubo_error *apply_dir_times(struct unpacker *u)
+{
+	for (size_t i = u->ndirs; i-- > 0;) {
+		const struct dir_time *d = &u->dirs[i];
+		int fd = -1;
+
+		if (*d->path) {
+			char *parent = strdup(d->path), *base;
+			int pfd;
+			struct cubo_error *err;
+			if (!parent)
+				return cubo_error_new_errno(ENOMEM, "directory times");
+			split_path(parent, &base);
+			err = open_dir(u, base == parent ? "" : parent, false, &pfd);
+			if (err) {
+				free(parent);
+				return cubo_error_wrap(err, "entry \"%s\"", d->path);
+			}
+			fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			close(pfd);
+			free(parent);
+			/* Replaced by a later entry of this layer: nothing to do. */
+			if (fd < 0 && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP))
+				continue;
+			if (fd < 0)
+				return cubo_error_errno("entry \"%s\": open directory", d->path);
+		}
+		if (futimens(fd >= 0 ? fd : u->rootfd, d->times) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return cubo_error_new_errno(e, "entry \"%s\": set times", d->path);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+/* ---- the byte streams ---- */
+
+/* Compressed input for the "raw" reader: from the ring or from src_fd. */
+static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
+{
+	struct unpacker *u = data;
+	size_t off, n;
+
+	if (u->src_fd >= 0) {
+		for (;;) {
+			ssize_t r = read(u->src_fd, u->inbuf, FD_READ_SIZE);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				archive_set_error(a, errno, "read the layer");
+				return -1;
+			}
+			u->res.compressed_bytes += (uint64_t)r;
+			*buf = u->inbuf;
+			return r;
+		}
+	}
+
+	pthread_mutex_lock(&u->lock);
+	/* libarchive is done with what it got last time. */
+	u->tail += u->held;
+	u->held = 0;
+	pthread_cond_signal(&u->writable);
+	while (u->head == u->tail && !u->eof && !u->aborted)
+		pthread_cond_wait(&u->readable, &u->lock);
+	if (u->aborted) {
+		pthread_mutex_unlock(&u->lock);
+		archive_set_error(a, ECANCELED, "unpacking aborted");
+		return -1;
+	}
+	off = (size_t)(u->tail % RING_SIZE);
+	n = (size_t)(u->head - u->tail);
+	if (n > RING_SIZE - off)
+		n = RING_SIZE - off;
+	u->held = n;
+	pthread_mutex_unlock(&u->lock);
+	*buf = u->inbuf + off;
+	return (la_ssize_t)n;
+}
+
+/* The tar reader's input: the decompressed stream, hashed on the way. */
+static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
+{
+	struct unpacker *u = data;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	do {
+		r = archive_read_data_block(u->raw, buf, &size, &off);
+	} while (r == ARCHIVE_OK && size == 0);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
+		return -1;
+	}
+	if (cubo_sha256_update(u->hash, *buf, size)) {
+		archive_set_error(a, EIO, "sha256 update failed");
+		return -1;
+	}
+	u->res.tar_bytes += size;
+	return (la_ssize_t)size;
+}
+
+static const char *compression_name(enum unpack_compression c)
+{
+	switch (c) {
+	case UNPACK_COMPRESSION_GZIP:
+		return "gzip";
+	case UNPACK_COMPRESSION_ZSTD:
+		return "zstd";
+	case UNPACK_COMPRESSION_NONE:
+		return "uncompressed";
+	default:
+		return "auto";
+	}
+}
+
+static struct cubo_error *open_streams(struct unpacker *u)
+{
+	struct archive_entry *e;
+	enum unpack_compression got;
+	int r;
+
+	u->raw = archive_read_new();
+	u->tar = archive_read_new();
+	if (!u->raw || !u->tar)
+		return cubo_error_new_errno(ENOMEM, "archive_read_new");
+	if (u->compression == UNPACK_COMPRESSION_AUTO || u->compression == UNPACK_COMPRESSION_GZIP)
+		archive_read_support_filter_gzip(u->raw);
+	if (u->compression == UNPACK_COMPRESSION_AUTO || u->compression == UNPACK_COMPRESSION_ZSTD)
+		archive_read_support_filter_zstd(u->raw);
+	archive_read_support_format_raw(u->raw);
+	if (archive_read_open(u->raw, u, NULL, source_read, NULL) != ARCHIVE_OK)
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+	r = archive_read_next_header(u->raw, &e);
+	if (r == ARCHIVE_EOF)
+		return cubo_error_new("empty layer stream");
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+
+	switch (archive_filter_code(u->raw, 0)) {
+	case ARCHIVE_FILTER_GZIP:
+		got = UNPACK_COMPRESSION_GZIP;
+		break;
+	case ARCHIVE_FILTER_ZSTD:
+		got = UNPACK_COMPRESSION_ZSTD;
+		break;
+	default:
+		got = UNPACK_COMPRESSION_NONE;
+	}
+	if (u->compression != UNPACK_COMPRESSION_AUTO && got != u->compression)
+		return cubo_error_new("expected a %s layer, the stream is %s",
+				      compression_name(u->compression), compression_name(got));
+
+	archive_read_support_format_tar(u->tar);
+	if (archive_read_open(u->tar, u, NULL, tar_read, NULL) != ARCHIVE_OK)
+		return cubo_error_new("reading the tar stream: %s", archive_error_string(u->tar));
+	return NULL;
+}
+
+/* Everything after the tar's end-of-archive blocks still counts for the diff_id. */
+static struct cubo_error *drain(struct unpacker *u)
+{
+	const void *buf;
+	la_ssize_t n;
+
+	while ((n = tar_read(u->tar, u, &buf)) > 0)
+		;
+	if (n < 0)
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar));
+	return NULL;
+}
+
+static struct cubo_error *extract(struct unpacker *u)
+{
+	struct archive_entry *e;
+	int r;
+
+	CUBO_TRY(open_streams(u));
+	while ((r = archive_read_next_header(u->tar, &e)) != ARCHIVE_EOF) {
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+			return cubo_error_new("reading the tar stream: %s",
+					      archive_error_string(u->tar));
+		CUBO_TRY(apply_entry(u, e));
+	}
+	CUBO_TRY(drain(u));
+	CUBO_TRY(apply_dir_times(u));
+	CUBO_TRY(cubo_sha256_final(u->hash, u->res.diff_id));
+	if (u->expected_diff_id && strcmp(u->expected_diff_id, u->res.diff_id) != 0)
+		return cubo_error_new("diff_id mismatch: expected %s, got %s", u->expected_diff_id,
+				      u->res.diff_id);
+	return NULL;
+}
+
+static struct cubo_error *run(struct unpacker *u)
+{
+	return cubo_error_wrap(extract(u), "layer %s", u->layer_name);
+}
+
+static void *worker_main(void *arg)
+{
+	struct unpacker *u = arg;
+	struct cubo_error *err = run(u);
+
+	pthread_mutex_lock(&u->lock);
+	u->err = err;
+	u->worker_done = true;
+	pthread_cond_broadcast(&u->writable);
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+/* ---- life cycle ---- */
+
+static void unpacker_free(struct unpacker *u)
+{
+	if (u->tar)
+		archive_read_free(u->tar);
+	if (u->raw)
+		archive_read_free(u->raw);
+	cubo_sha256_free(u->hash);
+	cache_drop(u);
+	for (size_t i = 0; i < u->ndirs; i++)
+		free(u->dirs[i].path);
+	free(u->dirs);
+	if (u->rootfd >= 0)
+		close(u->rootfd);
+	free(u->inbuf);
+	free(u->layer_name);
+	free(u->expected_diff_id);
+	cubo_error_free(u->err);
+	pthread_mutex_destroy(&u->lock);
+	pthread_cond_destroy(&u->readable);
+	pthread_cond_destroy(&u->writable);
+	free(u);
+}
+
+static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack_opts *opts,
+				       int src_fd, struct unpacker **out)
+{
+	static const struct unpack_opts defaults;
+	struct cubo_error *err = NULL;
+	struct unpacker *u;
+
+	if (!opts)
+		opts = &defaults;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->readable, NULL);
+	pthread_cond_init(&u->writable, NULL);
+	u->rootfd = -1;
+	u->cache_fd = -1;
+	u->src_fd = src_fd;
+	u->compression = opts->compression;
+	u->ignore_owners = opts->ignore_owners;
+	u->use_openat2 = true;
+	u->layer_name = strdup(opts->layer_name ? opts->layer_name : dest_dir);
+	u->expected_diff_id = opts->expected_diff_id ? strdup(opts->expected_diff_id) : NULL;
+	u->inbuf = malloc(src_fd >= 0 ? FD_READ_SIZE : RING_SIZE);
+	if (!u->layer_name || !u->inbuf || (opts->expected_diff_id && !u->expected_diff_id))
+		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	if (!err)
+		err = cubo_sha256_new(&u->hash);
+	if (!err) {
+		u->rootfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (u->rootfd < 0)
+			err = cubo_error_errno("open %s", dest_dir);
+	}
+	if (err) {
+		unpacker_free(u);
+		return cubo_error_wrap(err, "layer %s",
+				       opts->layer_name ? opts->layer_name : dest_dir);
+	}
+	*out = u;
+	return NULL;
+}
+
+enum unpack_compression unpack_compression_from_media_type(const char *media_type)
+{
+	size_t n;
+
+	if (!media_type)
+		return UNPACK_COMPRESSION_AUTO;
+	n = strlen(media_type);
+#define ENDS_WITH(s) (n >= strlen(s) && strcmp(media_type + n - strlen(s), s) == 0)
+	if (ENDS_WITH("+gzip") || ENDS_WITH(".tar.gzip"))
+		return UNPACK_COMPRESSION_GZIP;
+	if (ENDS_WITH("+zstd") || ENDS_WITH(".tar.zstd"))
+		return UNPACK_COMPRESSION_ZSTD;
+	if (ENDS_WITH(".tar") || ENDS_WITH(".tar.uncompressed"))
+		return UNPACK_COMPRESSION_NONE;
+#undef ENDS_WITH
+	return UNPACK_COMPRESSION_AUTO;
+}
+
+struct cubo_error *unpack_begin(const char *dest_dir, const struct unpack_opts *opts,
+				struct unpacker **out)
+{
+	struct unpacker *u;
+	int r;
+
+	CUBO_TRY(unpacker_new(dest_dir, opts, -1, &u));
+	r = pthread_create(&u->worker, NULL, worker_main, u);
+	if (r) {
+		struct cubo_error *err =
+			cubo_error_new_errno(r, "layer %s: start the unpack thread", u->layer_name);
+		unpacker_free(u);
+		return err;
+	}
+	u->have_thread = true;
+	*out = u;
+	return NULL;
+}
+
+static struct cubo_error *copy_error(const struct cubo_error *err)
+{
+	return cubo_error_new_errno(err->errnum, "%s", err->msg);
+}
+
+struct cubo_error *unpack_feed(struct unpacker *u, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	u->res.compressed_bytes += len;
+	while (len) {
+		size_t off, n;
+
+		pthread_mutex_lock(&u->lock);
+		while (u->head - u->tail == RING_SIZE && !u->worker_done)
+			pthread_cond_wait(&u->writable, &u->lock);
+		if (u->worker_done) {
+			/* Failed, or the stream ended early: bytes past its end are ignored. */
+			struct cubo_error *err = u->err ? copy_error(u->err) : NULL;
+			pthread_mutex_unlock(&u->lock);
+			return err;
+		}
+		off = (size_t)(u->head % RING_SIZE);
+		n = RING_SIZE - (size_t)(u->head - u->tail);
+		if (n > RING_SIZE - off)
+			n = RING_SIZE - off;
+		if (n > len)
+			n = len;
+		pthread_mutex_unlock(&u->lock);
+
+		/* The reader never touches [head, tail + RING_SIZE): copy unlocked. */
+		memcpy(u->inbuf + off, p, n);
+		p += n;
+		len -= n;
+
+		pthread_mutex_lock(&u->lock);
+		u->head += n;
+		pthread_cond_signal(&u->readable);
+		pthread_mutex_unlock(&u->lock);
+	}
+	return NULL;
+}
+
+static void stop_worker(struct unpacker *u, bool abort)
+{
+	if (!u->have_thread)
+		return;
+	pthread_mutex_lock(&u->lock);
+	if (abort)
+		u->aborted = true;
+	u->eof = true;
+	pthread_cond_signal(&u->readable);
+	pthread_mutex_unlock(&u->lock);
+	pthread_join(u->worker, NULL);
+	u->have_thread = false;
+}
+
+static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *out)
+{
+	struct cubo_error *err = u->err;
+
+	u->err = NULL;
+	if (!err && out)
+		*out = u->res;
+	unpacker_free(u);
+	return err;
+}
+
+struct cubo_error *unpack_finish(struct unpacker *u, struct unpack_result *out)
+{
+	stop_worker(u, false);
+	return take_result(u, out);
+}
+
+void unpack_abort(struct unpacker *u)
+{
+	if (!u)
+		return;
+	stop_worker(u, true);
+	unpacker_free(u);
+}
+
+struct cubo_error *unpack_fd(int fd, const char *dest_dir, const struct unpack_opts *opts,
+			     struct unpack_result *out)
+{
+	struct unpacker *u;
+
+	if (fd < 0)
+		return cubo_error_new("layer %s: no input fd", dest_dir);
+	CUBO_TRY(unpacker_new(dest_dir, opts, fd, &u));
+	u->err = run(u);
+	return take_result(u, out);
+}
