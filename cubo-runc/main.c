@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"create", cmd_create, true, "create a container"},
 	{"start", cmd_start, false, "run the user process of a created container"},
 	{"run", cmd_run, true, "create and start a container"},
+	{"exec", cmd_exec, true, "run a new process inside a container"},
 	{"state", cmd_state, false, "print the state of a container as JSON"},
 	{"kill", cmd_kill, false, "send a signal to the container's init process"},
 	{"delete", cmd_delete, false, "delete a container and what the runtime made for it"},

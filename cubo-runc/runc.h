@@ -23,6 +23,7 @@ typedef int (*runc_cmd_fn)(struct runc_globals *g, int argc, char **argv);
 int cmd_create(struct runc_globals *g, int argc, char **argv);
 int cmd_start(struct runc_globals *g, int argc, char **argv);
 int cmd_run(struct runc_globals *g, int argc, char **argv);
+int cmd_exec(struct runc_globals *g, int argc, char **argv);
 int cmd_state(struct runc_globals *g, int argc, char **argv);
 int cmd_kill(struct runc_globals *g, int argc, char **argv);
 int cmd_delete(struct runc_globals *g, int argc, char **argv);
