@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{"list", cmd_list, false, "list the containers started with the given --root"},
 	{"spec", cmd_spec, false, "write a new config.json to the bundle"},
 	{"features", cmd_features, false, "print the features this runtime supports as JSON"},
+	{"update", cmd_update, false, "change the resource limits of a running container"},
+	{"events", cmd_events, false, "print statistics and OOM events as JSON lines"},
 };
 
 static void usage(FILE *out, const struct runc_opt *opts, size_t n)

@@ -30,6 +30,8 @@ int cmd_delete(struct runc_globals *g, int argc, char **argv);
 int cmd_list(struct runc_globals *g, int argc, char **argv);
 int cmd_spec(struct runc_globals *g, int argc, char **argv);
 int cmd_features(struct runc_globals *g, int argc, char **argv);
+int cmd_update(struct runc_globals *g, int argc, char **argv);
+int cmd_events(struct runc_globals *g, int argc, char **argv);
 
 /*
  * For commands that take only a container id: handles --help and checks

@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `events`: JSON lines about a container, as runc prints them:
+ *
+ *   {"type":"stats","id":"c1","data":{"cpu":{...},"memory":{...},...}}
+ *   {"type":"oom","id":"c1"}
+ *
+ * --stats prints one stats line and exits; otherwise a stats line comes
+ * every --interval, and an oom line whenever the kernel reports one, until
+ * the container's init exits. The loop sleeps in poll() on the init's pidfd
+ * and the OOM notifier, so it wakes for exactly those and the next tick.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cubo-runc/cgroup.h"
+#include "cubo-runc/container.h"
+#include "cubo-runc/opts.h"
+#include "cubo-runc/validate.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+
+/* A Go duration ("5s", "250ms", "1m30s", "1.5h") in milliseconds; must be > 0. */
+static struct cubo_error *parse_interval(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {
+		{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1},
+		{"s", 1e3},   {"m", 60e3},  {"h", 3600e3},
+	};
+	const char *p = s;
+	double total = 0;
+
+	if (!*p)
+		goto bad;
+	while (*p) {
+		char *end;
+		double v;
+		size_t best = 0, which = 0;
+
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto bad;
+		v = strtod(p, &end);
+		if (end == p)
+			goto bad;
+		p = end;
+		/* the longest unit that matches: "ms" before "m" */
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+
+			if (l > best && !strncmp(p, units[i].unit, l)) {
+				best = l;
+				which = i;
+			}
+		}
+		if (!best)
+			goto bad;
+		total += v * units[which].ms;
+		p += best;
+	}
+	if (total > 86400e3 * 365)
+		goto bad;
+	*ms = (int64_t)total;
+	if (*ms <= 0)
+		return cubo_error_new("--interval %s: the interval must be at least 1ms", s);
+	return NULL;
+bad:
+	return cubo_error_new("--interval: invalid duration \"%s\" (expected e.g. 5s, 500ms or "
+			      "1m30s)",
+			      s);
+}
+
+static struct cubo_error *print_event(const char *type, const char *id,
+				      const struct cgroup_set *stats_of)
+{
+	struct cubo_json_gen *g;
+	struct cubo_error *err;
+	char *json;
+	size_t len;
+
+	CUBO_TRY(cubo_json_gen_new(false, &g));
+	cubo_json_gen_map_open(g);
+	cubo_json_gen_key(g, "type");
+	cubo_json_gen_string(g, type);
+	cubo_json_gen_key(g, "id");
+	cubo_json_gen_string(g, id);
+	if (stats_of) {
+		cubo_json_gen_key(g, "data");
+		err = cgroup_set_stats_json(stats_of, g);
+		if (err) {
+			cubo_json_gen_free(g);
+			return err;
+		}
+	}
+	cubo_json_gen_map_close(g);
+	CUBO_TRY(cubo_json_gen_finish(g, &json, &len));
+	runc_print_json(json, len);
+	/* a reader of the pipe wants each line when it happens */
+	fflush(stdout);
+	return NULL;
+}
+
+/* How the kernel tells us about OOM kills in the container's memory cgroup. */
+struct oom_watch {
+	int fd; /* v1: eventfd; v2: inotify on memory.events; -1: none */
+	bool v2;
+	char *dir;     /* the memory cgroup directory */
+	uint64_t seen; /* v2: the "oom" count already reported */
+};
+
+static uint64_t v2_oom_count(const char *dir)
+{
+	char *f = cubo_path_join(dir, "memory.events"), *text = NULL;
+	size_t len;
+	uint64_t n = 0;
+	struct cubo_error *err = cubo_read_file(f, &text, &len);
+
+	if (!err) {
+		const char *p = strstr(text, "oom ");
+
+		/* "oom " at a line start, not "oom_kill " or "oom_group_kill " */
+		while (p && p != text && p[-1] != '\n')
+			p = strstr(p + 1, "oom ");
+		if (p)
+			n = strtoull(p + 4, NULL, 10);
+	}
+	cubo_error_free(err);
+	free(text);
+	free(f);
+	return n;
+}
+
+/* Best effort: without a notifier, events still prints stats. */
+static void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
+{
+	const struct cgroup_dir *v1 = NULL, *v2 = NULL;
+
+	w->fd = -1;
+	w->dir = NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *k = s->d[i].key;
+
+		if (s->d[i].v2)
+			v2 = &s->d[i];
+		else if (!strcmp(k, "memory") || strstr(k, "memory,") || strstr(k, ",memory"))
+			v1 = &s->d[i];
+	}
+	if (v1) {
+		char *ctl = cubo_path_join(v1->path, "memory.oom_control");
+		char *evc = cubo_path_join(v1->path, "cgroup.event_control");
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		int ofd = open(ctl, O_RDONLY | O_CLOEXEC);
+		char buf[32];
+
+		if (efd >= 0 && ofd >= 0) {
+			snprintf(buf, sizeof(buf), "%d %d", efd, ofd);
+			if (!cubo_write_existing(evc, buf, strlen(buf))) {
+				w->fd = efd;
+				efd = -1;
+				w->dir = strdup(v1->path);
+			}
+		}
+		/* the registration keeps its own reference to oom_control */
+		if (ofd >= 0)
+			close(ofd);
+		if (efd >= 0)
+			close(efd);
+		free(ctl);
+		free(evc);
+		return;
+	}
+	if (v2) {
+		char *ev = cubo_path_join(v2->path, "memory.events");
+		int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+		if (fd >= 0 && inotify_add_watch(fd, ev, IN_MODIFY) >= 0) {
+			w->fd = fd;
+			w->v2 = true;
+			w->dir = strdup(v2->path);
+			w->seen = v2_oom_count(v2->path);
+		} else if (fd >= 0) {
+			close(fd);
+		}
+		free(ev);
+	}
+}
+
+/* Returns how many OOM events to report now; *gone when the cgroup went away. */
+static unsigned oom_watch_read(struct oom_watch *w, bool *gone)
+{
+	char buf[4096];
+	uint64_t n;
+
+	*gone = false;
+	if (!w->v2) {
+		char *evc;
+
+		if (read(w->fd, &n, sizeof(n)) != sizeof(n))
+			return 0;
+		/* the eventfd also fires when the cgroup is removed */
+		evc = cubo_path_join(w->dir, "cgroup.event_control");
+		*gone = !cubo_path_exists(evc);
+		free(evc);
+		return *gone ? 0 : (unsigned)(n > 1000 ? 1000 : n);
+	}
+	while (read(w->fd, buf, sizeof(buf)) > 0)
+		;
+	n = v2_oom_count(w->dir);
+	if (n <= w->seen)
+		return 0;
+	uint64_t d = n - w->seen;
+	w->seen = n;
+	return (unsigned)(d > 1000 ? 1000 : d);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct cubo_error *watch(struct runc_globals *g, const struct container *c,
+				const struct cgroup_set *set, int64_t interval_ms)
+{
+	struct oom_watch w;
+	int pidfd = container_pidfd(c);
+	int64_t next = now_ms() + interval_ms;
+	struct cubo_error *err = NULL;
+
+	if (pidfd < 0)
+		return cubo_error_new("container is not running");
+	oom_watch_start(set, &w);
+	for (;;) {
+		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = w.fd, .events = POLLIN}};
+		int64_t wait = next - now_ms();
+		int r;
+
+		if (wait <= 0) {
+			err = print_event("stats", c->id, set);
+			if (err) {
+				/* a passing failure (a file read as it changed) does not end the
+				 * stream */
+				cubo_log_error(&g->log, err);
+				cubo_error_free(err);
+				err = NULL;
+			}
+			next += interval_ms;
+			if (next <= now_ms())
+				next = now_ms() + interval_ms;
+			continue;
+		}
+		r = poll(p, w.fd >= 0 ? 2 : 1, wait > 60000 ? 60000 : (int)wait);
+		if (r < 0 && errno != EINTR) {
+			err = cubo_error_errno("poll");
+			break;
+		}
+		if (r <= 0)
+			continue;
+		if (p[0].revents)
+			break; /* the init exited: the container has stopped */
+		if (p[1].revents) {
+			bool gone;
+			unsigned n = oom_watch_read(&w, &gone);
+
+			for (unsigned i = 0; i < n && !err; i++)
+				err = print_event("oom", c->id, NULL);
+			if (err || gone)
+				break;
+		}
+	}
+	if (w.fd >= 0)
+		close(w.fd);
+	free(w.dir);
+	close(pidfd);
+	return err;
+}
+
+static struct cubo_error *events(struct runc_globals *g, const char *id, bool once,
+				 int64_t interval_ms)
+{
+	struct container *c = NULL;
+	struct cgroup_set *set = NULL;
+	struct cubo_error *err = container_load(g->root, id, false, &c);
+
+	if (!err && !c->state)
+		err = cubo_error_new("container is still being created");
+	if (!err && container_status(c) == STATUS_STOPPED)
+		err = cubo_error_new("container is not running");
+	if (!err && !c->state->cgroup_paths.n)
+		err = cubo_error_new("the state file records no cgroup for this container");
+	if (!err)
+		err = cgroup_set_from_strlist(&c->state->cgroup_paths, &set);
+	if (!err)
+		err = once ? print_event("stats", id, set) : watch(g, c, set, interval_ms);
+	cgroup_set_free(set);
+	container_free(c);
+	return cubo_error_wrap(err, "events %s", id);
+}
+
+int cmd_events(struct runc_globals *g, int argc, char **argv)
+{
+	const char *interval = "5s";
+	bool stats = false, help;
+	const struct runc_opt opts[] = {
+		{"interval", 0, OPT_STRING, &interval, "DURATION",
+		 "time between stats lines (default 5s; e.g. 500ms, 1m)"},
+		{"stats", 0, OPT_BOOL, &stats, NULL, "print the container's stats once and exit"},
+	};
+	struct cubo_error *err;
+	int64_t ms = 0;
+	int first;
+
+	err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	if (err)
+		return runc_fail(g, err);
+	if (help) {
+		opts_print_help(stdout, "cubo-runc events [options] CONTAINER_ID",
+				"Print JSON lines about a container: its cgroup statistics every "
+				"--interval, and OOM kills as they happen, until the container "
+				"stops.",
+				opts, OPTS_N(opts));
+		return 0;
+	}
+	if (argc - first != 1)
+		return runc_fail(g, cubo_error_new("events: expected exactly one container id"));
+	err = parse_interval(interval, &ms);
+	if (!err)
+		err = validate_container_id(argv[first]);
+	if (!err)
+		err = events(g, argv[first], stats, ms);
+	return err ? runc_fail(g, err) : 0;
+}
