@@ -602,7 +602,7 @@ struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci
 {
 	const struct cgroup_dir *v2 = dir_v2(s);
 	struct oci_resources r2;
-	struct oci_cpu cpu2;
+	struct oci_cpu cpu2 = {0};
 	struct oci_network net2;
 
 	if (!res)
@@ -671,6 +671,12 @@ struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci
 	if (r2.n_devices)
 		return cubo_error_new("linux.resources.devices: the devices controller is not "
 				      "mounted");
+	if (r2.cpu && (cpu2.has_shares || cpu2.has_quota || cpu2.has_period || cpu2.has_burst ||
+		       cpu2.has_idle || cpu2.has_realtime_period || cpu2.has_realtime_runtime))
+		return cubo_error_new("linux.resources.cpu: the cpu controller is not mounted");
+	if (r2.cpu && ((cpu2.cpus && *cpu2.cpus) || (cpu2.mems && *cpu2.mems)))
+		return cubo_error_new("linux.resources.cpu.cpus/mems: the cpuset controller is "
+				      "not mounted");
 	return NULL;
 }
 

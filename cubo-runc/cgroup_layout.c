@@ -189,6 +189,7 @@ struct cubo_error *cgroup_layout_parse(const char *mountinfo, const char *proc_c
 			err = cubo_error_new("/proc/self/cgroup line %zu: malformed", lineno);
 			break;
 		}
+		*c1 = '\0';
 		*c2 = '\0';
 		key = c1 + 1;
 		path = c2 + 1;

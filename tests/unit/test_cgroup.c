@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-runc/cgroup_priv.h"
+#include "shared/fs.h"
+
+/* The hybrid layout of the project's machines. */
+static const char *hybrid_mountinfo =
+	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+	"34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
+	"37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+	"38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
+	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+	"50 1 8:1 / /home rw shared:3 - ext4 /dev/sda1 rw\n";
+static const char *hybrid_cgroup = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n"
+				   "5:devices:/\n4:memory:/process_api/abc\n3:cpuset:/\n"
+				   "2:cpuacct:/\n1:cpu:/\n0::/\n";
+
+static void test_layout_hybrid(void **state)
+{
+	struct cgroup_layout l;
+	const struct cgroup_hierarchy *h;
+
+	(void)state;
+	assert_null(cgroup_layout_parse(hybrid_mountinfo, hybrid_cgroup, &l));
+	assert_int_equal(l.mode, CGROUP_MODE_HYBRID);
+	assert_int_equal(l.n, 10);
+	h = cgroup_layout_find(&l, "memory");
+	assert_non_null(h);
+	assert_string_equal(h->own_dir, "/sys/fs/cgroup/memory/process_api/abc");
+	assert_false(h->v2);
+	h = cgroup_layout_find(&l, "name=systemd");
+	assert_non_null(h);
+	assert_string_equal(h->mount_point, "/sys/fs/cgroup/systemd");
+	assert_string_equal(h->own_dir, "/sys/fs/cgroup/systemd");
+	/* v2 controllers are known only after detect reads cgroup.controllers. */
+	assert_null(cgroup_layout_find(&l, "hugetlb"));
+	l.h[9].v2_controllers = strdup("hugetlb");
+	h = cgroup_layout_find(&l, "hugetlb");
+	assert_non_null(h);
+	assert_true(h->v2);
+	assert_string_equal(h->key, "");
+	assert_string_equal(h->own_dir, "/sys/fs/cgroup/unified");
+	assert_null(cgroup_layout_find(&l, "net_cls"));
+	cgroup_layout_free(&l);
+}
+
+static void test_layout_v2_and_v1(void **state)
+{
+	struct cgroup_layout l;
+
+	(void)state;
+	assert_null(cgroup_layout_parse(
+		"30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n",
+		"0::/user.slice/x.scope\n", &l));
+	assert_int_equal(l.mode, CGROUP_MODE_V2);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.h[0].own_dir, "/sys/fs/cgroup/user.slice/x.scope");
+	cgroup_layout_free(&l);
+
+	/* Combined controllers, and a mount whose root is a sub-cgroup (a container). */
+	assert_null(cgroup_layout_parse(
+		"32 31 0:29 /docker/c1 /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup "
+		"rw,cpu,cpuacct\n",
+		"2:cpu,cpuacct:/docker/c1/sub\n", &l));
+	assert_int_equal(l.mode, CGROUP_MODE_V1);
+	assert_string_equal(l.h[0].key, "cpu,cpuacct");
+	assert_string_equal(l.h[0].own_dir, "/sys/fs/cgroup/cpu,cpuacct/sub");
+	assert_string_equal(l.h[0].mount_root, "/docker/c1");
+	assert_non_null(cgroup_layout_find(&l, "cpuacct"));
+	cgroup_layout_free(&l);
+}
+
+static void test_layout_errors(void **state)
+{
+	struct cgroup_layout l;
+	struct cubo_error *err;
+
+	(void)state;
+	err = cgroup_layout_parse("garbage line\n", "0::/\n", &l);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "mountinfo line 1"));
+	cubo_error_free(err);
+	err = cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "/proc/self/cgroup line 1"));
+	cubo_error_free(err);
+	err = cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "no cgroup hierarchy"));
+	cubo_error_free(err);
+}
+
+static void test_container_dir(void **state)
+{
+	struct cgroup_hierarchy h = {.key = "memory",
+				     .mount_point = "/sys/fs/cgroup/memory",
+				     .own_dir = "/sys/fs/cgroup/memory/process_api/abc",
+				     .mount_root = "/"};
+	struct cgroup_hierarchy hc = {.key = "memory",
+				      .mount_point = "/sys/fs/cgroup/memory",
+				      .own_dir = "/sys/fs/cgroup/memory",
+				      .mount_root = "/docker/c1"};
+	struct cubo_error *err;
+	char *p;
+
+	(void)state;
+	assert_null(cgroup_container_dir(&h, NULL, "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/memory/process_api/abc/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&h, "grp/c1/", "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/memory/process_api/abc/grp/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&h, "/abs/c1", "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/memory/abs/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&hc, "/docker/c1/x", "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/memory/x");
+	free(p);
+	err = cgroup_container_dir(&hc, "/other/x", "c1", &p);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "outside of the memory mount"));
+	cubo_error_free(err);
+	err = cgroup_container_dir(&h, "a/../../b", "c1", &p);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "\"..\""));
+	cubo_error_free(err);
+	err = cgroup_container_dir(&h, "/", "c1", &p);
+	assert_non_null(err);
+	assert_null(p);
+	cubo_error_free(err);
+	/* "a..b" is a name, not a parent reference. */
+	assert_null(cgroup_container_dir(&h, "a..b", "c1", &p));
+	free(p);
+}
+
+static void test_strlist_round_trip(void **state)
+{
+	char *lines[] = {"name=systemd=/sys/fs/cgroup/systemd/c1=made",
+			 "memory=/sys/fs/cgroup/memory/own/grp/c1=made=2",
+			 "=/sys/fs/cgroup/unified/c1=made", "pids=/sys/fs/cgroup/pids/shared",
+			 NULL};
+	struct oci_strlist in = {lines, 4}, out;
+	struct cgroup_set *s;
+
+	(void)state;
+	assert_null(cgroup_set_from_strlist(&in, &s));
+	assert_int_equal(s->n, 4);
+	assert_string_equal(s->d[0].key, "name=systemd");
+	assert_string_equal(s->d[0].path, "/sys/fs/cgroup/systemd/c1");
+	assert_true(s->d[0].made);
+	assert_int_equal(s->d[1].made_depth, 2);
+	assert_string_equal(s->d[1].path, "/sys/fs/cgroup/memory/own/grp/c1");
+	assert_true(s->d[2].v2);
+	assert_false(s->d[3].made);
+	assert_null(cgroup_set_to_strlist(s, &out));
+	assert_int_equal(out.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(out.v[i], lines[i]);
+	for (size_t i = 0; i < out.n; i++)
+		free(out.v[i]);
+	free(out.v);
+	cgroup_set_free(s);
+}
+
+static void test_strlist_errors(void **state)
+{
+	char *bad1[] = {"memory:/x", NULL}, *bad2[] = {"memory=/x=made=zero", NULL};
+	struct oci_strlist in1 = {bad1, 1}, in2 = {bad2, 1};
+	struct cgroup_set *s;
+	struct cubo_error *err;
+
+	(void)state;
+	err = cgroup_set_from_strlist(&in1, &s);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "cgroupPaths[0] memory:/x"));
+	cubo_error_free(err);
+	err = cgroup_set_from_strlist(&in2, &s);
+	assert_non_null(err);
+	cubo_error_free(err);
+}
+
+static void test_conversions(void **state)
+{
+	struct oci_memory m = {0};
+	struct cubo_error *err;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(cgroup_shares_to_weight(1024), 39);
+	assert_int_equal(cgroup_shares_to_weight(2), 1);
+	assert_int_equal(cgroup_shares_to_weight(262144), 10000);
+	assert_int_equal(cgroup_shares_to_weight(0), 0);
+	assert_int_equal(cgroup_blkio_weight_to_io(10), 1);
+	assert_int_equal(cgroup_blkio_weight_to_io(1000), 10000);
+	assert_int_equal(cgroup_blkio_weight_to_io(500), 4950);
+
+	m.has_limit = true;
+	m.limit = 100;
+	m.has_swap = true;
+	m.swap = 300;
+	assert_null(cgroup_v2_swap_value(&m, buf, sizeof(buf)));
+	assert_string_equal(buf, "200");
+	m.swap = -1;
+	assert_null(cgroup_v2_swap_value(&m, buf, sizeof(buf)));
+	assert_string_equal(buf, "max");
+	m.has_swap = false;
+	assert_null(cgroup_v2_swap_value(&m, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	m.limit = -1;
+	assert_null(cgroup_v2_swap_value(&m, buf, sizeof(buf)));
+	assert_string_equal(buf, "max");
+	m.has_swap = true;
+	m.swap = 50;
+	m.limit = 100;
+	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "less than the memory limit"));
+	cubo_error_free(err);
+	m.has_limit = false;
+	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
+	assert_non_null(err);
+	cubo_error_free(err);
+}
+
+static void test_device_rules(void **state)
+{
+	struct oci_device_cgroup r[] = {{.allow = false, .access = "rwm"},
+					{.allow = true,
+					 .type = "c",
+					 .has_major = true,
+					 .major = 1,
+					 .has_minor = true,
+					 .minor = 3,
+					 .access = "rw"}};
+	struct oci_resources res = {.devices = r, .n_devices = 2};
+	struct oci_device_cgroup *eff;
+	char buf[64];
+	size_t n;
+
+	(void)state;
+	cgroup_device_rule_string(&r[0], buf, sizeof(buf));
+	assert_string_equal(buf, "a *:* rwm");
+	cgroup_device_rule_string(&r[1], buf, sizeof(buf));
+	assert_string_equal(buf, "c 1:3 rw");
+	cgroup_devices_effective(&res, &eff, &n);
+	assert_true(n > 2);
+	assert_false(eff[0].allow);
+	for (size_t i = 2; i < n; i++)
+		assert_true(eff[i].allow);
+	free(eff);
+	/* No rules in the config: nothing is written, not even the defaults. */
+	res.n_devices = 0;
+	cgroup_devices_effective(&res, &eff, &n);
+	assert_int_equal(n, 0);
+	free(eff);
+}
+
+/* ---- fake cgroup trees in a temporary directory ---- */
+
+struct fixture {
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	strcpy(fx->dir, "/tmp/cubo-test-cgroup-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char *p = cubo_path_join(dir, name);
+	FILE *f = fopen(p, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static char *get(const char *dir, const char *name)
+{
+	char *p = cubo_path_join(dir, name), *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(p, &text, &len);
+
+	free(p);
+	assert_null(err);
+	return text;
+}
+
+static void assert_file(const char *dir, const char *name, const char *want)
+{
+	char *got = get(dir, name);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_v1_memory_order_and_missing_file(void **state)
+{
+	struct fixture *fx = *state;
+	struct oci_memory m = {.has_limit = true,
+			       .limit = 1LL << 30,
+			       .has_swap = true,
+			       .swap = 2LL << 30,
+			       .has_reservation = true,
+			       .reservation = 1LL << 20,
+			       .has_kernel = true,
+			       .kernel = 1LL << 20,
+			       .has_swappiness = true,
+			       .swappiness = 10};
+	struct oci_resources res = {.memory = &m};
+	struct cgroup_plan p = {0};
+	struct cubo_error *err;
+
+	put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(fx->dir, "memory.soft_limit_in_bytes", "0");
+	put(fx->dir, "memory.swappiness", "60");
+	/* Raising both from unlimited: swap is written first. */
+	assert_null(cgroup_v1_plan("memory", fx->dir, &res, &p));
+	assert_true(p.n >= 2);
+	assert_string_equal(p.w[0].file, "memory.limit_in_bytes");
+	assert_string_equal(p.w[1].file, "memory.memsw.limit_in_bytes");
+
+	/* No memsw file: an error naming resource and file, and nothing written. */
+	err = cgroup_plan_run(&p, fx->dir);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "linux.resources.memory.swap: "));
+	assert_non_null(strstr(err->msg, "/memory.memsw.limit_in_bytes does not exist (swap "
+					 "accounting disabled)"));
+	cubo_error_free(err);
+	assert_file(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	cgroup_plan_free(&p);
+
+	put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	put(fx->dir, "memory.limit_in_bytes", "100\n");
+	assert_null(cgroup_v1_apply("memory", fx->dir, &res));
+	assert_file(fx->dir, "memory.memsw.limit_in_bytes", "2147483648");
+	assert_file(fx->dir, "memory.limit_in_bytes", "1073741824");
+	assert_file(fx->dir, "memory.soft_limit_in_bytes", "1048576");
+	assert_file(fx->dir, "memory.swappiness", "10");
+	/* kmem is gone from new kernels: skipped like runc, not created. */
+	{
+		char *kmem = cubo_path_join(fx->dir, "memory.kmem.limit_in_bytes");
+
+		assert_false(cubo_path_exists(kmem));
+		free(kmem);
+	}
+
+	m.swappiness = 101;
+	err = cgroup_v1_apply("memory", fx->dir, &res);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "swappiness"));
+	cubo_error_free(err);
+}
+
+static void test_v1_other_controllers(void **state)
+{
+	struct fixture *fx = *state;
+	struct oci_cpu c = {.has_shares = true,
+			    .shares = 512,
+			    .has_quota = true,
+			    .quota = 50000,
+			    .has_period = true,
+			    .period = 100000,
+			    .cpus = "0",
+			    .mems = "0"};
+	struct oci_pids pids = {.limit = 10};
+	struct oci_throttle_device td = {.major = 8, .minor = 0, .rate = 1048576};
+	struct oci_block_io b = {
+		.has_weight = true, .weight = 300, .throttle_read_bps = {.v = &td, .n = 1}};
+	struct oci_hugepage_limit hl = {.page_size = "2MB", .limit = 4194304};
+	struct oci_resources res = {.cpu = &c,
+				    .pids = &pids,
+				    .block_io = &b,
+				    .hugepage_limits = &hl,
+				    .n_hugepage_limits = 1};
+	struct cubo_error *err;
+
+	put(fx->dir, "cpu.shares", "");
+	put(fx->dir, "cpu.cfs_quota_us", "");
+	put(fx->dir, "cpu.cfs_period_us", "");
+	put(fx->dir, "cpuset.cpus", "");
+	put(fx->dir, "cpuset.mems", "");
+	put(fx->dir, "pids.max", "");
+	put(fx->dir, "blkio.bfq.weight", "");
+	put(fx->dir, "blkio.throttle.read_bps_device", "");
+	put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
+	assert_null(cgroup_v1_apply("cpu", fx->dir, &res));
+	assert_file(fx->dir, "cpu.shares", "512");
+	assert_file(fx->dir, "cpu.cfs_quota_us", "50000");
+	assert_file(fx->dir, "cpu.cfs_period_us", "100000");
+	/* cpuset values belong to the cpuset hierarchy only. */
+	assert_file(fx->dir, "cpuset.cpus", "");
+	assert_null(cgroup_v1_apply("cpuset", fx->dir, &res));
+	assert_file(fx->dir, "cpuset.cpus", "0");
+	assert_null(cgroup_v1_apply("pids", fx->dir, &res));
+	assert_file(fx->dir, "pids.max", "10");
+	pids.limit = -1;
+	assert_null(cgroup_v1_apply("pids", fx->dir, &res));
+	assert_file(fx->dir, "pids.max", "max");
+	/* No blkio.weight (no CFQ): BFQ's file takes the weight. */
+	assert_null(cgroup_v1_apply("blkio", fx->dir, &res));
+	assert_file(fx->dir, "blkio.bfq.weight", "300");
+	assert_file(fx->dir, "blkio.throttle.read_bps_device", "8:0 1048576");
+	assert_null(cgroup_v1_apply("hugetlb", fx->dir, &res));
+	assert_file(fx->dir, "hugetlb.2MB.limit_in_bytes", "4194304");
+	hl.page_size = "1GB";
+	err = cgroup_v1_apply("hugetlb", fx->dir, &res);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "hugetlb.1GB.limit_in_bytes does not exist"));
+	cubo_error_free(err);
+}
+
+static void test_v2_plan_and_enable(void **state)
+{
+	struct fixture *fx = *state;
+	char *a = cubo_path_join(fx->dir, "a"), *leaf = cubo_path_join(fx->dir, "a/b");
+	struct oci_cpu c = {.has_shares = true, .shares = 1024, .has_quota = true, .quota = 20000};
+	struct oci_hugepage_limit hl = {.page_size = "2MB", .limit = 2097152};
+	struct oci_kv kv[] = {{"cgroup.max.depth", "3"}};
+	struct oci_resources res = {
+		.cpu = &c, .hugepage_limits = &hl, .n_hugepage_limits = 1, .unified = {kv, 1}};
+
+	(void)state;
+	put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
+	put(fx->dir, "cgroup.subtree_control", "memory");
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(leaf, 0755), 0);
+	put(a, "cgroup.controllers", "memory");
+	put(a, "cgroup.subtree_control", "memory");
+	put(leaf, "cgroup.controllers", "memory");
+	put(leaf, "cgroup.subtree_control", "");
+	put(leaf, "cpu.weight", "");
+	put(leaf, "cpu.max", "");
+	put(leaf, "hugetlb.2MB.max", "");
+	put(leaf, "cgroup.max.depth", "");
+	assert_null(cgroup_v2_apply(leaf, &res));
+	assert_file(leaf, "cpu.weight", "39");
+	assert_file(leaf, "cpu.max", "20000");
+	assert_file(leaf, "hugetlb.2MB.max", "2097152");
+	assert_file(leaf, "cgroup.max.depth", "3");
+	/* The last write to a fake file wins: cpu and hugetlb were both enabled top-down. */
+	assert_file(fx->dir, "cgroup.subtree_control", "+hugetlb");
+	assert_file(a, "cgroup.subtree_control", "+hugetlb");
+	free(a);
+	free(leaf);
+}
+
+static void test_v2_refusals(void **state)
+{
+	struct fixture *fx = *state;
+	struct oci_kv bad[] = {{"../cgroup.procs", "1"}}, slash[] = {{"x/memory.max", "1"}};
+	struct oci_kv unknown[] = {{"foo.bar", "1"}};
+	struct oci_memory m = {.has_swappiness = true, .swappiness = 1};
+	struct oci_resources r1 = {.unified = {bad, 1}}, r2 = {.unified = {slash, 1}},
+			     r3 = {.memory = &m}, r4 = {.unified = {unknown, 1}};
+	struct cubo_error *err;
+
+	err = cgroup_v2_apply(fx->dir, &r1);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "is not a cgroup file name"));
+	cubo_error_free(err);
+	err = cgroup_v2_apply(fx->dir, &r2);
+	assert_non_null(err);
+	cubo_error_free(err);
+	err = cgroup_v2_apply(fx->dir, &r3);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "swappiness: not supported on cgroup v2"));
+	cubo_error_free(err);
+	/* A controller no ancestor offers. */
+	put(fx->dir, "cgroup.controllers", "cpu");
+	put(fx->dir, "cgroup.subtree_control", "");
+	{
+		char *leaf = cubo_path_join(fx->dir, "c");
+
+		assert_int_equal(mkdir(leaf, 0755), 0);
+		err = cgroup_v2_apply(leaf, &r4);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "foo controller is not available"));
+		cubo_error_free(err);
+		free(leaf);
+	}
+}
+
+/* A fake single-hierarchy layout rooted in the fixture directory. */
+static void fake_layout(struct fixture *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
+			char *own)
+{
+	h->key = "pids";
+	h->mount_point = fx->dir;
+	h->own_dir = own;
+	h->mount_root = "/";
+	h->v2 = false;
+	l->mode = CGROUP_MODE_V1;
+	l->h = h;
+	l->n = 1;
+}
+
+static void test_set_create_destroy(void **state)
+{
+	struct fixture *fx = *state;
+	char *own = cubo_path_join(fx->dir, "own");
+	struct cgroup_hierarchy h = {0};
+	struct cgroup_layout l;
+	struct cgroup_set *s;
+	struct oci_pids pids = {.limit = 5};
+	struct oci_resources res = {.pids = &pids};
+	struct cubo_error *err;
+	char *made;
+
+	assert_int_equal(mkdir(own, 0755), 0);
+	fake_layout(fx, &l, &h, own);
+	assert_null(cgroup_set_create(&l, "grp/c1", "c1", NULL, &s));
+	assert_int_equal(s->n, 1);
+	assert_true(s->d[0].made);
+	assert_int_equal(s->d[0].made_depth, 2);
+	made = cubo_path_join(own, "grp/c1");
+	assert_string_equal(s->d[0].path, made);
+	assert_true(cubo_path_exists(made));
+	assert_null(cgroup_set_destroy(s));
+	assert_false(cubo_path_exists(made));
+	free(made);
+	made = cubo_path_join(own, "grp");
+	assert_false(cubo_path_exists(made));
+	assert_true(cubo_path_exists(own));
+	free(made);
+	cgroup_set_free(s);
+
+	/* A resource whose file is missing: the error names it and nothing stays behind. */
+	err = cgroup_set_create(&l, NULL, "c2", &res, &s);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "linux.resources.pids.limit: "));
+	assert_non_null(strstr(err->msg, "pids.max does not exist"));
+	cubo_error_free(err);
+	made = cubo_path_join(own, "c2");
+	assert_false(cubo_path_exists(made));
+	free(made);
+
+	/* A network value with no net_cls hierarchy is refused, not dropped. */
+	{
+		struct oci_network net = {.has_class_id = true, .class_id = 1};
+		struct oci_resources rn = {.network = &net};
+
+		err = cgroup_set_create(&l, NULL, "c3", &rn, &s);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "net_cls controller is not mounted"));
+		cubo_error_free(err);
+	}
+	free(own);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_hybrid),
+		cmocka_unit_test(test_layout_v2_and_v1),
+		cmocka_unit_test(test_layout_errors),
+		cmocka_unit_test(test_container_dir),
+		cmocka_unit_test(test_strlist_round_trip),
+		cmocka_unit_test(test_strlist_errors),
+		cmocka_unit_test(test_conversions),
+		cmocka_unit_test(test_device_rules),
+		cmocka_unit_test_setup_teardown(test_v1_memory_order_and_missing_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
