@@ -65,6 +65,7 @@ struct unpacker {
 	size_t held;	     /* bytes the reader was handed and has not released */
 	bool eof, aborted, worker_done;
 	bool have_thread;
+	uint64_t seen_bytes; /* compressed bytes handed to libarchive (worker only) */
 	pthread_t worker;
 	struct cubo_error *err; /* the worker's result, kept for unpack_finish */
 
@@ -701,6 +702,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 				return -1;
 			}
 			u->res.compressed_bytes += (uint64_t)r;
+			u->seen_bytes += (uint64_t)r;
 			*buf = u->inbuf;
 			return r;
 		}
@@ -723,6 +725,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 	if (n > RING_SIZE - off)
 		n = RING_SIZE - off;
 	u->held = n;
+	u->seen_bytes += n;
 	pthread_mutex_unlock(&u->lock);
 	*buf = u->inbuf + off;
 	return (la_ssize_t)n;
@@ -777,18 +780,18 @@ static struct cubo_error *open_streams(struct unpacker *u)
 	u->tar = archive_read_new();
 	if (!u->raw || !u->tar)
 		return cubo_error_new_errno(ENOMEM, "archive_read_new");
-	if (u->compression == UNPACK_COMPRESSION_AUTO || u->compression == UNPACK_COMPRESSION_GZIP)
-		archive_read_support_filter_gzip(u->raw);
-	if (u->compression == UNPACK_COMPRESSION_AUTO || u->compression == UNPACK_COMPRESSION_ZSTD)
-		archive_read_support_filter_zstd(u->raw);
+	/* Both always, even when the compression is given: the error can then say what it is. */
+	archive_read_support_filter_gzip(u->raw);
+	archive_read_support_filter_zstd(u->raw);
 	archive_read_support_format_raw(u->raw);
-	if (archive_read_open(u->raw, u, NULL, source_read, NULL) != ARCHIVE_OK)
+	r = archive_read_open(u->raw, u, NULL, source_read, NULL);
+	if (r == ARCHIVE_OK)
+		r = archive_read_next_header(u->raw, &e);
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+		if (!u->seen_bytes && !u->aborted)
+			return cubo_error_new("empty layer stream");
 		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
-	r = archive_read_next_header(u->raw, &e);
-	if (r == ARCHIVE_EOF)
-		return cubo_error_new("empty layer stream");
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+	}
 
 	switch (archive_filter_code(u->raw, 0)) {
 	case ARCHIVE_FILTER_GZIP:
