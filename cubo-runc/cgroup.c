@@ -373,6 +373,11 @@ static struct cubo_error *read_pids(const char *dir, pid_t **pids, size_t *n)
 	free(f);
 	*pids = NULL;
 	*n = 0;
+	/* A cgroup already removed holds nobody. */
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return NULL;
+	}
 	CUBO_TRY(err);
 	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
 		*pids = realloc(*pids, (*n + 1) * sizeof(**pids));
@@ -552,13 +557,15 @@ static struct cubo_error *signal_all(const struct cgroup_set *s, int sig)
 
 struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig)
 {
-	bool frozen = false;
+	bool frozen = false, was_frozen = cgroup_set_is_frozen(s);
 	struct cubo_error *err;
 
 	if (!s || !s->n)
 		return NULL;
 	/* Frozen, no process can fork a child we would miss. */
-	if (freezer_dir(s)) {
+	if (was_frozen) {
+		frozen = true;
+	} else if (freezer_dir(s)) {
 		err = cgroup_set_freeze(s, true);
 		if (err)
 			cubo_error_free(err);
@@ -566,7 +573,8 @@ struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig)
 			frozen = true;
 	}
 	err = signal_all(s, sig);
-	if (frozen) {
+	/* A paused container stays paused, unless it must die: frozen tasks cannot. */
+	if (frozen && (!was_frozen || sig == SIGKILL)) {
 		struct cubo_error *e2 = cgroup_set_freeze(s, false);
 
 		if (!err)
@@ -743,4 +751,96 @@ struct cubo_error *cgroup_plan_run(const struct cgroup_plan *p, const char *dir)
 		CUBO_TRY(err);
 	}
 	return NULL;
+}
+
+/* ---- what create, delete and state use ---- */
+
+static struct cubo_error *record(const struct cgroup_set *s, int dirfd)
+{
+	struct oci_strlist l;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct cubo_error *err;
+
+	CUBO_TRY(cgroup_set_to_strlist(s, &l));
+	f = open_memstream(&text, &len);
+	if (!f) {
+		cubo_strv_free(l.v);
+		return cubo_error_errno("record cgroups");
+	}
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(f, "%s\n", l.v[i]);
+	fclose(f);
+	cubo_strv_free(l.v);
+	err = cubo_write_file_atomic_at(dirfd, CGROUP_RECORD_FILE, text, len, 0600);
+	free(text);
+	return cubo_error_wrap(err, "record cgroups");
+}
+
+struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const char *cgroups_path,
+					 const char *id, const struct oci_resources *res,
+					 int state_dirfd, pid_t pid, struct cgroup_set **out)
+{
+	*out = NULL;
+	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, res, out), "cgroups");
+	CUBO_TRY(record(*out, state_dirfd));
+	return cgroup_set_enter(*out, pid);
+}
+
+struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strlist *paths,
+				   struct cgroup_set **out)
+{
+	struct oci_strlist l = {0};
+	char *f, *text = NULL;
+	size_t len;
+	struct cubo_error *err;
+
+	*out = NULL;
+	if (paths && paths->n)
+		return cgroup_set_from_strlist(paths, out);
+	f = cubo_path_join(state_dir, CGROUP_RECORD_FILE);
+	err = cubo_read_file(f, &text, &len);
+	free(f);
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return cgroup_set_from_strlist(&l, out);
+	}
+	CUBO_TRY(err);
+	l.v = cubo_strv_split(text, '\n');
+	l.n = cubo_strv_len(l.v);
+	free(text);
+	err = cgroup_set_from_strlist(&l, out);
+	cubo_strv_free(l.v);
+	return err;
+}
+
+struct cubo_error *cgroup_set_remove(const struct cgroup_set *s)
+{
+	bool ours = s && s->n;
+
+	/* Never signal a cgroup shared with others (one we joined, not made). */
+	for (size_t i = 0; ours && i < s->n; i++)
+		ours = s->d[i].made;
+	if (ours)
+		CUBO_TRY(cgroup_set_kill_all(s, SIGKILL));
+	return cgroup_set_destroy(s);
+}
+
+bool cgroup_paths_frozen(const struct oci_strlist *paths)
+{
+	struct cgroup_set *s;
+	struct cubo_error *err;
+	bool frozen;
+
+	if (!paths || !paths->n)
+		return false;
+	err = cgroup_set_from_strlist(paths, &s);
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	frozen = cgroup_set_is_frozen(s);
+	cgroup_set_free(s);
+	return frozen;
 }

@@ -101,6 +101,30 @@ void cgroup_set_free(struct cgroup_set *s);
 struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_strlist *out);
 struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out);
 
+/*
+ * What create, delete and state need, kept here so they stay one call each.
+ *
+ * The set is also recorded in CGROUP_RECORD_FILE in the state directory
+ * before any process enters it, so a `create` that crashed before writing
+ * state.json still leaves delete enough to remove the cgroups.
+ */
+#define CGROUP_RECORD_FILE "cgroups"
+/*
+ * create: make the set for the config, record it (state_dirfd), enter pid.
+ * *out is set as soon as the set exists, also when a later step fails: the
+ * caller kills pid and then calls cgroup_set_remove.
+ */
+struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const char *cgroups_path,
+					 const char *id, const struct oci_resources *res,
+					 int state_dirfd, pid_t pid, struct cgroup_set **out);
+/* The recorded set: paths from state.json, else the record file in state_dir; may be empty. */
+struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strlist *paths,
+				   struct cgroup_set **out);
+/* delete: SIGKILL what is left in cgroups we made, then remove them. */
+struct cubo_error *cgroup_set_remove(const struct cgroup_set *s);
+/* state: true when the recorded cgroups are frozen. */
+bool cgroup_paths_frozen(const struct oci_strlist *paths);
+
 /* `events --stats`: the "data" object runc prints (cpu, memory, pids, blkio, hugetlb). */
 struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, struct cubo_json_gen *g);
 

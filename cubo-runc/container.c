@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cubo-runc/cgroup.h"
 #include "cubo-runc/mounts.h"
 #include "shared/fs.h"
 
@@ -160,6 +161,8 @@ enum container_status container_status(const struct container *c)
 		return STATUS_CREATING;
 	if (!init_alive(c))
 		return STATUS_STOPPED;
+	if (cgroup_paths_frozen(&c->state->cgroup_paths))
+		return STATUS_PAUSED;
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", c->dir);
 	if (access(fifo, F_OK) == 0)
 		return STATUS_CREATED;
@@ -201,6 +204,15 @@ struct cubo_error *unmount_below(const char *dir)
 
 struct cubo_error *container_destroy(struct container *c)
 {
+	struct cgroup_set *cg;
+	struct cubo_error *err;
+
+	/* Also after a crashed create: the cgroups were recorded before anyone entered. */
+	err = cgroup_set_load(c->dir, c->state ? &c->state->cgroup_paths : NULL, &cg);
+	if (!err)
+		err = cgroup_set_remove(cg);
+	cgroup_set_free(cg);
+	CUBO_TRY_CTX(err, "delete container \"%s\"", c->id);
 	if (c->state && c->state->host_mounts && c->state->rootfs)
 		CUBO_TRY_CTX(unmount_below(c->state->rootfs), "delete container \"%s\"", c->id);
 	CUBO_TRY_CTX(cubo_rm_rf(c->dir), "delete container \"%s\"", c->id);
@@ -334,6 +346,16 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 
 	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return cubo_error_new("container \"%s\" is not running", c->id);
+	/* The cgroup knows every process, also those that left the namespaces. */
+	if (all && c->state->cgroup_paths.n) {
+		struct cgroup_set *cg;
+		struct cubo_error *err = cgroup_set_from_strlist(&c->state->cgroup_paths, &cg);
+
+		if (!err)
+			err = cgroup_set_kill_all(cg, sig);
+		cgroup_set_free(cg);
+		return cubo_error_wrap(err, "kill container \"%s\"", c->id);
+	}
 	/* SIGKILL to the init of a pid namespace takes every process in it */
 	if (all && !(c->state->own_pid_ns && sig == SIGKILL)) {
 		bool done;

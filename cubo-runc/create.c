@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cubo-runc/cgroup.h"
 #include "cubo-runc/container.h"
 #include "cubo-runc/init.h"
 #include "cubo-runc/namespaces.h"
@@ -47,6 +48,8 @@ struct create_ctx {
 	pid_t pid;
 	int pidfd;
 	int listen_fds; /* socket-activation fds passed on before the preserved ones */
+	struct cgroup_layout cgl; /* read before the init may move us to its cgroup namespace */
+	struct cgroup_set *cg;
 };
 
 static bool have_cap(int cap)
@@ -98,8 +101,6 @@ static void warn_unapplied(const struct oci_config *cfg, const struct cubo_log *
 	if (lx && lx->seccomp)
 		cubo_debug(log, "linux.seccomp is not applied yet: the container runs without a "
 			       "seccomp filter");
-	if (lx && lx->resources)
-		cubo_debug(log, "linux.resources is not applied yet: no cgroup limits are set");
 	if (h && (h->prestart.n || h->create_runtime.n || h->create_container.n ||
 		  h->start_container.n || h->poststart.n || h->poststop.n))
 		cubo_debug(log, "hooks are not run yet");
@@ -202,6 +203,10 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 		close(x->console_socket);
 	if (x->child_dirfd >= 0)
 		close(x->child_dirfd);
+	if (failed && x->cg)
+		cubo_error_free(cgroup_set_remove(x->cg));
+	cgroup_set_free(x->cg);
+	cgroup_layout_free(&x->cgl);
 	if (failed && x->ns_made && x->rootfs && host_mounts(x))
 		cubo_error_free(unmount_below(x->rootfs));
 	if (failed && x->dir)
@@ -289,7 +294,10 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	st.host_mounts = host_mounts(x);
 	if (!st.pid_start_time)
 		return cubo_error_new("the container init exited during create");
-	CUBO_TRY(oci_state_to_json(&st, true, false, &json, &len));
+	CUBO_TRY(cgroup_set_to_strlist(x->cg, &st.cgroup_paths));
+	err = oci_state_to_json(&st, true, false, &json, &len);
+	cubo_strv_free(st.cgroup_paths.v);
+	CUBO_TRY(err);
 	err = cubo_write_file_atomic_at(x->lockfd, "state.json", json, len, 0600);
 	free(json);
 	CUBO_TRY(err);
@@ -321,9 +329,18 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	if (!err && o->console_socket)
 		err = terminal_connect(o->console_socket, &x.console_socket);
 	if (!err)
+		err = cgroup_layout_detect(&x.cgl);
+	if (!err)
 		err = spawn_init(&x, g, o);
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
+	/* In its cgroups before it runs anything: children it forks follow it. */
+	if (!err) {
+		const struct oci_linux *lx = x.cfg->linux_;
+
+		err = cgroup_container_join(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
+					    lx ? lx->resources : NULL, x.lockfd, x.pid, &x.cg);
+	}
 	if (!err)
 		err = sync_send(x.sock[0], SYNC_GO, NULL);
 	if (!err && o->proxy_terminal && x.cfg->process && x.cfg->process->terminal &&
