@@ -271,9 +271,8 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 		}
 		if (r <= 0)
 			continue;
-		if (p[0].revents)
-			break; /* the init exited: the container has stopped */
-		if (p[1].revents) {
+		/* an OOM kill of the init wakes both: report the OOM before ending */
+		if (w.fd >= 0 && (p[1].revents || p[0].revents)) {
 			bool gone;
 			unsigned n = oom_watch_read(&w, &gone);
 
@@ -282,6 +281,8 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 			if (err || gone)
 				break;
 		}
+		if (p[0].revents)
+			break; /* the init exited: the container has stopped */
 	}
 	if (w.fd >= 0)
 		close(w.fd);
