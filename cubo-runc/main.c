@@ -32,6 +32,9 @@ static const struct command commands[] = {
 	{"features", cmd_features, false, "print the features this runtime supports as JSON"},
 	{"update", cmd_update, false, "change the resource limits of a running container"},
 	{"events", cmd_events, false, "print statistics and OOM events as JSON lines"},
+	{"pause", cmd_pause, false, "suspend every process of a container"},
+	{"resume", cmd_resume, false, "resume a paused container"},
+	{"ps", cmd_ps, false, "list the processes running in a container"},
 };
 
 static void usage(FILE *out, const struct runc_opt *opts, size_t n)

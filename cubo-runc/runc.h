@@ -32,6 +32,9 @@ int cmd_spec(struct runc_globals *g, int argc, char **argv);
 int cmd_features(struct runc_globals *g, int argc, char **argv);
 int cmd_update(struct runc_globals *g, int argc, char **argv);
 int cmd_events(struct runc_globals *g, int argc, char **argv);
+int cmd_pause(struct runc_globals *g, int argc, char **argv);
+int cmd_resume(struct runc_globals *g, int argc, char **argv);
+int cmd_ps(struct runc_globals *g, int argc, char **argv);
 
 /*
  * For commands that take only a container id: handles --help and checks
