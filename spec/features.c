@@ -174,11 +174,11 @@ static void linux_features(struct cubo_json_gen *g)
 	klist(g, "namespaces", namespaces, N(namespaces));
 	klist(g, "capabilities", capabilities, N(capabilities));
 
-	/* only what the runtime really applies: cgroups and seccomp come later */
+	/* only what the runtime really applies: cgroupfs v1/v2 yes, systemd no */
 	cubo_json_gen_key(g, "cgroup");
 	cubo_json_gen_map_open(g);
-	kbool(g, "v1", false);
-	kbool(g, "v2", false);
+	kbool(g, "v1", true);
+	kbool(g, "v2", true);
 	kbool(g, "systemd", false);
 	kbool(g, "systemdUser", false);
 	cubo_json_gen_map_close(g);

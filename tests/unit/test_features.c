@@ -88,8 +88,8 @@ static void test_linux(void **state)
 	assert_string_equal(caps->u.array.values[21]->u.string, "CAP_SYS_ADMIN");
 	assert_string_equal(caps->u.array.values[40]->u.string, "CAP_CHECKPOINT_RESTORE");
 
-	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "v1", yajl_t_any)));
-	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "v2", yajl_t_any)));
+	assert_true(YAJL_IS_TRUE(get("linux", "cgroup", "v1", yajl_t_any)));
+	assert_true(YAJL_IS_TRUE(get("linux", "cgroup", "v2", yajl_t_any)));
 	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "systemd", yajl_t_any)));
 	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "systemdUser", yajl_t_any)));
 	assert_true(YAJL_IS_FALSE(get("linux", "seccomp", "enabled", yajl_t_any)));
