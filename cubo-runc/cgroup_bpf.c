@@ -56,7 +56,7 @@ static struct cubo_error *dev_number(size_t i, const char *what, bool has, int64
 		return NULL;
 	/* The program compares 64-bit registers with a sign-extended 32-bit immediate. */
 	if (v < -1 || v > INT32_MAX)
-		return cubo_error_new("linux.resources.devices[%zu].%s: %" PRId64
+		return cubo_error_new("devices[%zu].%s: %" PRId64
 				      " is not a device number (-1 means any)",
 				      i, what, v);
 	*out = (int32_t)v;
@@ -73,7 +73,7 @@ static struct cubo_error *rule_check(size_t i, const struct oci_device_cgroup *r
 	else if (!strcmp(r->type, "b"))
 		out->type = BPF_DEVCG_DEV_BLOCK;
 	else
-		return cubo_error_new("linux.resources.devices[%zu].type: invalid device type "
+		return cubo_error_new("devices[%zu].type: invalid device type "
 				      "\"%s\" (expected a, b or c)",
 				      i, r->type);
 	out->access = 0;
@@ -89,7 +89,7 @@ static struct cubo_error *rule_check(size_t i, const struct oci_device_cgroup *r
 			out->access |= BPF_DEVCG_ACC_MKNOD;
 			break;
 		default:
-			return cubo_error_new("linux.resources.devices[%zu].access: invalid access "
+			return cubo_error_new("devices[%zu].access: invalid access "
 					      "\"%s\" (expected letters of rwm)",
 					      i, r->access);
 		}
@@ -338,10 +338,10 @@ struct cubo_error *cgroup_bpf_devices_apply(const char *cgroup_dir,
 	cgfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0) {
 		free(insns);
-		return cubo_error_errno("linux.resources.devices: open %s", cgroup_dir);
+		return cubo_error_errno("open %s", cgroup_dir);
 	}
 	err = apply_fd(cgfd, insns, n_insns);
 	close(cgfd);
 	free(insns);
-	return cubo_error_wrap(err, "linux.resources.devices: %s", cgroup_dir);
+	return cubo_error_wrap(err, "%s", cgroup_dir);
 }

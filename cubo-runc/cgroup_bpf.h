@@ -18,9 +18,10 @@
  * The program for rules, as runc reads them: in order, the last rule that
  * matches a request decides, and a request no rule matches is denied. An
  * allow rule matches when it grants every access asked for; a deny rule
- * matches when it refuses any of them. Rules are checked against
- * "linux.resources.devices[i]" (type a, b or c; access of r, w, m; major and
- * minor -1 or absent for any). *out is malloc'd.
+ * matches when it refuses any of them. Each rule is checked (type a, b or c;
+ * access of r, w, m; major and minor -1 or absent for any); errors name it as
+ * "devices[i]", for the caller to put under its own JSON path. *out is
+ * malloc'd.
  */
 struct cubo_error *cgroup_bpf_devices_program(const struct oci_device_cgroup *rules, size_t n,
 					      struct bpf_insn **out, size_t *n_out);
