@@ -782,8 +782,17 @@ struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const ch
 					 const char *id, const struct oci_resources *res,
 					 int state_dirfd, pid_t pid, struct cgroup_set **out)
 {
+	/* Only what must be there before a process enters: cpuset cpus and mems. */
+	struct oci_cpu cpu = {0};
+	struct oci_resources early = {0};
+
+	if (res && res->cpu) {
+		cpu.cpus = res->cpu->cpus;
+		cpu.mems = res->cpu->mems;
+		early.cpu = &cpu;
+	}
 	*out = NULL;
-	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, res, out), "cgroups");
+	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, &early, out), "cgroups");
 	CUBO_TRY(record(*out, state_dirfd));
 	return cgroup_set_enter(*out, pid);
 }

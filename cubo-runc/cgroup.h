@@ -111,6 +111,9 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
 #define CGROUP_RECORD_FILE "cgroups"
 /*
  * create: make the set for the config, record it (state_dirfd), enter pid.
+ * Of res only cpuset's cpus and mems are applied here (a process may not
+ * enter an empty cpuset); the rest is for cgroup_set_apply once the init has
+ * made its device nodes, as runc orders it.
  * *out is set as soon as the set exists, also when a later step fails: the
  * caller kills pid and then calls cgroup_set_remove.
  */

@@ -334,7 +334,7 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = spawn_init(&x, g, o);
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
-	/* In its cgroups before it runs anything: children it forks follow it. */
+	/* In its cgroups before it forks anything: children follow it. */
 	if (!err) {
 		const struct oci_linux *lx = x.cfg->linux_;
 
@@ -348,6 +348,9 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = sync_recv_fd(x.sock[0], &out->console_master);
 	if (!err)
 		err = sync_expect(x.sock[0], SYNC_READY);
+	/* Limits after the init made its device nodes, before it runs the process (as runc). */
+	if (!err && x.cfg->linux_)
+		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");
 	if (!err)
 		err = write_state(&x, o);
 	if (err) {
