@@ -233,6 +233,12 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Without a pidfd (an old kernel, or valgrind), the init is looked for in /proc. */
+static bool init_gone(const struct container *c)
+{
+	return proc_start_time(c->state->pid) != c->state->pid_start_time;
+}
+
 static struct cubo_error *watch(struct runc_globals *g, const struct container *c,
 				const struct cgroup_set *set, int64_t interval_ms)
 {
@@ -241,13 +247,15 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 	int64_t next = now_ms() + interval_ms;
 	struct cubo_error *err = NULL;
 
-	if (pidfd < 0)
+	if (pidfd < 0 && init_gone(c))
 		return cubo_error_new("container is not running");
 	oom_watch_start(set, &w);
 	for (;;) {
+		/* poll skips an entry whose fd is -1 */
 		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
 				      {.fd = w.fd, .events = POLLIN}};
-		int64_t wait = next - now_ms();
+		int64_t wait = next - now_ms(), cap = pidfd >= 0 ? 60000 : 250;
+		bool stopped;
 		int r;
 
 		if (wait <= 0) {
@@ -264,15 +272,16 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 				next = now_ms() + interval_ms;
 			continue;
 		}
-		r = poll(p, w.fd >= 0 ? 2 : 1, wait > 60000 ? 60000 : (int)wait);
+		r = poll(p, 2, (int)(wait > cap ? cap : wait));
 		if (r < 0 && errno != EINTR) {
 			err = cubo_error_errno("poll");
 			break;
 		}
-		if (r <= 0)
-			continue;
-		/* an OOM kill of the init wakes both: report the OOM before ending */
-		if (w.fd >= 0 && (p[1].revents || p[0].revents)) {
+		stopped = r > 0 && p[0].revents;
+		if (pidfd < 0)
+			stopped = init_gone(c);
+		/* an OOM kill of the init ends it too: report the OOM before ending */
+		if (w.fd >= 0 && ((r > 0 && p[1].revents) || stopped)) {
 			bool gone;
 			unsigned n = oom_watch_read(&w, &gone);
 
@@ -281,13 +290,14 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 			if (err || gone)
 				break;
 		}
-		if (p[0].revents)
-			break; /* the init exited: the container has stopped */
+		if (stopped)
+			break;
 	}
 	if (w.fd >= 0)
 		close(w.fd);
 	free(w.dir);
-	close(pidfd);
+	if (pidfd >= 0)
+		close(pidfd);
 	return err;
 }
 
