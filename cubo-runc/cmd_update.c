@@ -217,6 +217,54 @@ static struct cubo_error *resources_from_file(const char *path, struct oci_resou
 	return err;
 }
 
+/* true when a v1 hierarchy key ("cpu,cpuacct") holds the cpu controller */
+static bool key_has_cpu(const char *key)
+{
+	for (const char *p = key; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "cpu", 3))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/*
+ * cgroup v2 keeps quota and period in one file, cpu.max, and a period alone
+ * is written with an unlimited quota. runc's update keeps the quota when
+ * only the period changes, so read it back first.
+ */
+static void keep_v2_quota(const struct cgroup_set *s, struct oci_cpu *c)
+{
+	const char *v2 = NULL;
+	char *f, *text = NULL;
+	size_t len;
+	struct cubo_error *err;
+
+	if (!c || !c->has_period || c->has_quota)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->d[i].v2 && key_has_cpu(s->d[i].key))
+			return; /* v1 keeps them in separate files */
+		if (s->d[i].v2)
+			v2 = s->d[i].path;
+	}
+	if (!v2)
+		return;
+	f = cubo_path_join(v2, "cpu.max");
+	err = cubo_read_file(f, &text, &len);
+	if (!err && isdigit((unsigned char)text[0])) {
+		c->has_quota = true;
+		c->quota = strtoll(text, NULL, 10);
+	}
+	cubo_error_free(err);
+	free(text);
+	free(f);
+}
+
 static struct cubo_error *update(struct runc_globals *g, const char *id,
 				 const struct update_flags *f)
 {
@@ -258,6 +306,7 @@ static struct cubo_error *update(struct runc_globals *g, const char *id,
 			apply.memory->has_kernel = false;
 			apply.memory->has_kernel_tcp = false;
 		}
+		keep_v2_quota(set, apply.cpu);
 		err = cgroup_set_apply(set, &apply);
 	}
 	cgroup_set_free(set);
