@@ -264,3 +264,39 @@ ns_links() {
 	run rt exec
 	[ "$status" -ne 0 ]
 }
+
+@test "exec into a paused container needs --ignore-paused" {
+	needs_cubo_cgroups
+	start_sleeper
+	rt pause "$CID"
+	run rt exec "$CID" true
+	assert_error_mentions "paused"
+	rt resume "$CID"
+	run rt exec "$CID" echo back
+	[ "$status" -eq 0 ]
+	[ "$output" = back ]
+}
+
+@test "exec --cgroup runs in an existing sub-cgroup of the container" {
+	needs_cubo_cgroups
+	start_sleeper
+	local init dir
+	init=$(container_pid "$CID")
+	# the container's pids cgroup, as the host sees it
+	dir=/sys/fs/cgroup/pids$(awk -F: '$2 == "pids" { print $3 }' "/proc/$init/cgroup")
+	[ -d "$dir" ] || skip "no pids cgroup hierarchy"
+	mkdir "$dir/sub"
+	rt_detached exec -d --cgroup pids:sub --pid-file "$TEST_TMP/exec.pid" "$CID" sleep 1000
+	[ "$status" -eq 0 ]
+	local pid
+	pid=$(cat "$TEST_TMP/exec.pid")
+	grep -qx "$pid" "$dir/sub/cgroup.procs"
+	# the other hierarchies: the container's own cgroup
+	[ "$(grep ':memory:' "/proc/$pid/cgroup")" = "$(grep ':memory:' "/proc/$init/cgroup")" ]
+	kill -9 "$pid"
+	run rt exec --cgroup pids:missing "$CID" true
+	assert_error_mentions "missing"
+	run rt exec --cgroup ../escape "$CID" true
+	[ "$status" -ne 0 ]
+	for _ in $(seq 50); do rmdir "$dir/sub" 2>/dev/null && break; sleep 0.1; done
+}
