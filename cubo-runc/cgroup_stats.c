@@ -1042,8 +1042,17 @@ static void gen_blkio(struct cubo_json_gen *g, const struct stats *st)
 	cubo_json_gen_map_close(g);
 }
 
-static void gen_hugetlb(struct cubo_json_gen *g, const struct stats *st)
+static int hugetlb_cmp(const void *a, const void *b)
 {
+	return strcmp(((const struct hugetlb_entry *)a)->size,
+		      ((const struct hugetlb_entry *)b)->size);
+}
+
+static void gen_hugetlb(struct cubo_json_gen *g, struct stats *st)
+{
+	/* Go prints maps sorted by key */
+	if (st->n_hugetlb)
+		qsort(st->hugetlb, st->n_hugetlb, sizeof(*st->hugetlb), hugetlb_cmp);
 	cubo_json_gen_key(g, "hugetlb");
 	cubo_json_gen_map_open(g);
 	for (size_t i = 0; i < st->n_hugetlb; i++) {

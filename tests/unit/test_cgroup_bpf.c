@@ -774,6 +774,31 @@ static void test_stats_json_v2(void **state)
 	assert_null(cubo_rm_rf(root));
 }
 
+static void test_stats_json_hugetlb_v1(void **state)
+{
+	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
+	char *root;
+	struct cgroup_dir d = {.key = "hugetlb"};
+	struct cgroup_set s = {&d, 1};
+	char *json;
+
+	/* the page sizes come from the running kernel */
+	if (!cubo_path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
+		skip();
+	root = mkdtemp(tmpl);
+	assert_non_null(root);
+	d.path = root;
+	put(root, "hugetlb.2MB.usage_in_bytes", "4194304\n");
+	put(root, "hugetlb.2MB.max_usage_in_bytes", "6291456\n");
+	put(root, "hugetlb.2MB.failcnt", "2\n");
+	json = stats_json_of(&s);
+	/* sizes without files (another page size) are left out */
+	assert_contains(json, "\"hugetlb\":{\"2MB\":{\"usage\":4194304,\"max\":6291456,"
+			      "\"failcnt\":2}}");
+	free(json);
+	assert_null(cubo_rm_rf(root));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -796,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_stats_hugepage_names),
 		cmocka_unit_test(test_stats_json_v1),
 		cmocka_unit_test(test_stats_json_v2),
+		cmocka_unit_test(test_stats_json_hugetlb_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
