@@ -150,8 +150,8 @@ static void plan_blkio(const char *dir, const struct oci_block_io *b, struct cgr
 	if (b->has_weight && b->weight)
 		cgroup_plan_add(p, R "blockIO.weight", wfile, why, false, "%u", b->weight);
 	if (b->has_leaf_weight && b->leaf_weight)
-		cgroup_plan_add(p, R "blockIO.leafWeight", "blkio.leaf_weight", why, false, "%u",
-				b->leaf_weight);
+		cgroup_plan_add(p, R "blockIO.leafWeight", "blkio.leaf_weight",
+				"CFQ only, gone since Linux 5.0", false, "%u", b->leaf_weight);
 	for (size_t i = 0; i < b->n_weight_device; i++) {
 		const struct oci_weight_device *w = &b->weight_device[i];
 
@@ -161,8 +161,9 @@ static void plan_blkio(const char *dir, const struct oci_block_io *b, struct cgr
 					w->weight);
 		if (w->has_leaf_weight)
 			cgroup_plan_add(p, R "blockIO.weightDevice", "blkio.leaf_weight_device",
-					why, false, "%" PRId64 ":%" PRId64 " %u", w->major,
-					w->minor, w->leaf_weight);
+					"CFQ only, gone since Linux 5.0", false,
+					"%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
+					w->leaf_weight);
 	}
 	plan_throttle(p, R "blockIO.throttleReadBpsDevice", "blkio.throttle.read_bps_device",
 		      &b->throttle_read_bps);

@@ -1,0 +1,270 @@
+#!/usr/bin/env bats
+# cgroups made by create: limits in the files (seen from the host and from
+# inside), enforcement, nesting under our own cgroup, cleanup after crashes,
+# pause/resume and ps.  Every cgroupsPath here is relative: containers nest
+# under the test's own cgroup, as the machine's rules ask.
+
+load helpers
+
+setup() {
+	setup_common
+	needs_cubo_cgroups
+}
+teardown() { teardown_common; }
+
+# cg_dir CONTROLLER PID: the directory of PID's cgroup for a v1 CONTROLLER
+# ("" for the cgroup2 hierarchy), from /proc/PID/cgroup as we see it.
+cg_dir() {
+	local ctl=$1 pid=$2 line path mnt
+	if [ -z "$ctl" ]; then
+		line=$(grep '^0::' "/proc/$pid/cgroup")
+		mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	else
+		line=$(grep -E "^[0-9]+:([^:]*,)?$ctl(,[^:]*)?:" "/proc/$pid/cgroup")
+		mnt=$(awk -v c="$ctl" '$9 == "cgroup" && $0 ~ "[ ,]" c "([ ,]|$)" {print $5; exit}' \
+			/proc/self/mountinfo)
+	fi
+	[ -n "$mnt" ] && [ -n "$line" ] || {
+		echo "no $ctl cgroup for $pid" >&2
+		return 1
+	}
+	path=${line#*:*:}
+	echo "${mnt}${path%/}"
+}
+
+# Every directory named after this test's container, in any hierarchy.
+cg_leftovers() {
+	find /sys/fs/cgroup -maxdepth 8 -type d \( -name "$CID" -o -name "$CID-*" \) 2>/dev/null
+}
+
+# start_script SCRIPT: a created and started container running sh -c SCRIPT;
+# its output goes to $TEST_TMP/ct.out.
+start_script() {
+	set_args sh -c "$1"
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_TMP/ct.out" 2>&1
+	rt start "$CID"
+}
+
+# wait_for_output TEXT: polls (bounded, 5 s) until the container printed TEXT.
+wait_for_output() {
+	local i
+	for i in $(seq 50); do
+		grep -q -- "$1" "$TEST_TMP/ct.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "container never printed $1; output: $(cat "$TEST_TMP/ct.out")" >&2
+	return 1
+}
+
+# A block device the kernel knows, as MAJOR:MINOR.
+some_block_device() {
+	local d
+	for d in /sys/block/*/dev; do
+		[ -r "$d" ] && cat "$d" && return 0
+	done
+	return 1
+}
+
+@test "memory, pids, cpu and blkio limits reach the cgroup files, seen from both sides" {
+	dev=$(some_block_device) || skip "no block device"
+	update_config --argjson maj "${dev%:*}" --argjson min "${dev#*:}" '
+		.linux.namespaces |= map(select(.type != "cgroup")) | .linux.resources = {
+		memory: {limit: 67108864, reservation: 33554432, swap: 134217728, swappiness: 10},
+		pids: {limit: 50},
+		cpu: {shares: 512, quota: 50000, period: 100000},
+		blockIO: {throttleReadBpsDevice: [{major: $maj, minor: $min, rate: 1048576}]}}'
+	start_script 'grep memory /proc/self/cgroup; m=/sys/fs/cgroup/memory
+		echo "inside-limit $(cat $m/memory.limit_in_bytes)"
+		echo "inside-pids $(cat /sys/fs/cgroup/pids/pids.max)"; echo ready; exec sleep 1000'
+	wait_for_output ready
+	pid=$(container_pid "$CID")
+	mem=$(cg_dir memory "$pid")
+	[ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+	[ "$(cat "$mem/memory.soft_limit_in_bytes")" = 33554432 ]
+	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 134217728 ]
+	[ "$(cat "$mem/memory.swappiness")" = 10 ]
+	[ "$(cat "$(cg_dir pids "$pid")/pids.max")" = 50 ]
+	cpu=$(cg_dir cpu "$pid")
+	[ "$(cat "$cpu/cpu.shares")" = 512 ]
+	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
+	[ "$(cat "$cpu/cpu.cfs_period_us")" = 100000 ]
+	grep -qx "$dev 1048576" "$(cg_dir blkio "$pid")/blkio.throttle.read_bps_device"
+	# Inside (no cgroup namespace): the full path ends in the container's id,
+	# and the mounted hierarchy shows the container's own cgroup.
+	grep -Eq "^[0-9]+:memory:/.*/$CID\$" "$TEST_TMP/ct.out"
+	grep -qx "inside-limit 67108864" "$TEST_TMP/ct.out"
+	grep -qx "inside-pids 50" "$TEST_TMP/ct.out"
+}
+
+@test "in a cgroup namespace the container sees its cgroup as /" {
+	update_config '.linux.namespaces |= map(select(.type != "cgroup")) + [{type: "cgroup"}] |
+		.linux.resources.memory = {limit: 33554432}'
+	run_container sh -c 'grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^[0-9]+:memory:/$ ]]
+	[ "${lines[1]}" = 33554432 ]
+}
+
+@test "the pids limit is enforced: fork fails past it" {
+	update_config '.linux.resources.pids = {limit: 5}'
+	run_container sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait; echo end'
+	[[ $output == *"Resource temporarily unavailable"* ]]
+}
+
+@test "the devices cgroup holds the config's rules plus the standard devices" {
+	update_config '.linux.devices = [{path: "/dev/mykmsg", type: "c",
+		major: 1, minor: 11, fileMode: 438}] | .process.capabilities |= with_entries(
+		if .key == "bounding" or .key == "effective" or .key == "permitted"
+		then .value += ["CAP_SYSLOG", "CAP_SYS_ADMIN"] else . end) |
+		.linux.resources.devices = [{allow: false, access: "rwm"}]'
+	start_script 'head -c 1 /dev/mykmsg; echo "kmsg $?"; echo x > /dev/null && echo null-ok
+		echo ready; exec sleep 1000'
+	wait_for_output ready
+	grep -q "Operation not permitted" "$TEST_TMP/ct.out"
+	grep -qx "null-ok" "$TEST_TMP/ct.out"
+	list=$(cg_dir devices "$(container_pid "$CID")")/devices.list
+	! grep -qx 'a \*:\* rwm' "$list"
+	grep -qx 'c 1:3 rwm' "$list"
+	! grep -q 'c 1:11' "$list"
+}
+
+@test "a relative cgroupsPath nests under our own memory cgroup, and delete removes it all" {
+	update_config --arg p "$CID-grp/$CID" '.linux.cgroupsPath = $p'
+	start_sleeper
+	own=$(cg_dir memory $$)
+	[ "$(cg_dir memory "$(container_pid "$CID")")" = "$own/$CID-grp/$CID" ]
+	[ -d "$own/$CID-grp/$CID" ]
+	[ -d "/sys/fs/cgroup/pids/$CID-grp/$CID" ] || [ "$(cg_dir pids $$)" != /sys/fs/cgroup/pids ]
+	rt delete --force "$CID"
+	[ -z "$(cg_leftovers)" ]
+	[ -d "$own" ]
+}
+
+@test "delete removes the cgroups after the init was killed with SIGKILL" {
+	# No pid namespace: the background process outlives its init.
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	start_script 'sleep 999 & echo ready; exec sleep 1000'
+	wait_for_output ready
+	pid=$(container_pid "$CID")
+	pids=$(cg_dir pids "$pid")/cgroup.procs
+	[ "$(wc -l <"$pids")" -eq 2 ]
+	bg=$(grep -vx "$pid" "$pids")
+	kill -9 "$pid"
+	wait_for_status "$CID" stopped
+	rt delete "$CID"
+	[ -z "$(cg_leftovers)" ]
+	# Dead: gone, or a zombie waiting for whoever adopted it.
+	! kill -0 "$bg" 2>/dev/null || grep -q '^State:.*Z' "/proc/$bg/status"
+}
+
+@test "delete removes the cgroups of a create that was killed halfway" {
+	command -v strace >/dev/null || skip "needs strace"
+	set_args sleep 1000
+	# SIGKILL at create's first send(): the go-ahead to the init, right
+	# after the init joined its cgroups and before state.json exists.
+	run strace -f -qq -o /dev/null -e trace=sendto -e inject=sendto:signal=SIGKILL:when=1 \
+		"$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -ne 0 ]
+	[ -n "$(cg_leftovers)" ]
+	[ ! -e "$ROOT/$CID/state.json" ]
+	rt delete "$CID"
+	[ -z "$(cg_leftovers)" ]
+}
+
+@test "a limit whose file the kernel lacks fails create and leaves nothing" {
+	[ -d /sys/fs/cgroup/blkio ] || skip "no blkio v1 hierarchy"
+	# CFQ's leaf weights went with CFQ (Linux 5.0); BFQ has none.
+	[ ! -e /sys/fs/cgroup/blkio/blkio.leaf_weight ] || skip "this kernel has CFQ"
+	update_config '.linux.resources.blockIO = {weight: 500, leafWeight: 300}'
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	assert_error_mentions "linux.resources.blockIO.leafWeight: "
+	assert_error_mentions "/$CID/blkio.leaf_weight does not exist"
+	assert_no_leftovers
+}
+
+@test "a network limit with no net_cls hierarchy is refused" {
+	grep -qw net_cls /proc/self/cgroup && skip "net_cls is mounted here"
+	update_config '.linux.resources.network = {classID: 1048577}'
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	assert_error_mentions "linux.resources.network.classID: the net_cls controller is not mounted"
+	assert_no_leftovers
+}
+
+@test "hugetlb limits go to the hierarchy that holds the controller" {
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
+	unified=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	own=$(cg_dir "" $$)
+	# Enabling hugetlb for our children writes our own cgroup.subtree_control:
+	# done only where it is already on, or where the machine allows it.
+	grep -qw hugetlb "$own/cgroup.subtree_control" 2>/dev/null ||
+		[ "${CUBO_TEST_ENABLE_CONTROLLERS:-}" = 1 ] ||
+		skip "hugetlb is not enabled in $own (CUBO_TEST_ENABLE_CONTROLLERS=1 allows it)"
+	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+	start_sleeper
+	pid=$(container_pid "$CID")
+	if [ -e /sys/fs/cgroup/hugetlb ]; then
+		[ "$(cat "$(cg_dir hugetlb "$pid")/hugetlb.2MB.limit_in_bytes")" = 4194304 ]
+	else
+		[ -n "$unified" ]
+		[ "$(cat "$(cg_dir "" "$pid")/hugetlb.2MB.max")" = 4194304 ]
+	fi
+}
+
+@test "pause freezes the container and resume thaws it" {
+	start_sleeper
+	rt pause "$CID"
+	[ "$(container_status "$CID")" = paused ]
+	freezer=$(cg_dir freezer "$(container_pid "$CID")" 2>/dev/null) ||
+		freezer=$(cg_dir "" "$(container_pid "$CID")")
+	if [ -e "$freezer/freezer.state" ]; then
+		[ "$(cat "$freezer/freezer.state")" = FROZEN ]
+	else
+		[ "$(cat "$freezer/cgroup.freeze")" = 1 ]
+	fi
+	run rt pause "$CID"
+	assert_error_mentions "is paused"
+	rt resume "$CID"
+	[ "$(container_status "$CID")" = running ]
+	if [ -e "$freezer/freezer.state" ]; then
+		[ "$(cat "$freezer/freezer.state")" = THAWED ]
+	fi
+	run rt resume "$CID"
+	assert_error_mentions "is running"
+	# A paused container can still be deleted by force.
+	rt pause "$CID"
+	rt delete --force "$CID"
+	[ -z "$(cg_leftovers)" ]
+}
+
+@test "ps prints ps -ef lines of the container's processes, or their pids as JSON" {
+	start_script 'sleep 999 & echo ready; exec sleep 1000'
+	wait_for_output ready
+	pid=$(container_pid "$CID")
+	run rt ps "$CID"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^UID\ +PID\ +PPID\ +C\ +STIME\ +TTY\ +TIME\ +CMD ]]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ $output == *"sleep 1000"* ]]
+	[[ $output == *"sleep 999"* ]]
+	run rt ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -eq 2 ]
+	jq -e --argjson p "$pid" 'index($p) != null' <<<"$output"
+	run rt ps "$CID" -o pid,comm
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ PID\ +COMMAND ]]
+	[ "${#lines[@]}" -eq 3 ]
+}
+
+@test "kill --all reaches a process that is in no namespace of the init's" {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	start_script 'sleep 999 & echo ready; exec sleep 1000'
+	wait_for_output ready
+	pids=$(cg_dir pids "$(container_pid "$CID")")/cgroup.procs
+	rt kill --all "$CID" KILL
+	for i in $(seq 50); do
+		[ ! -s "$pids" ] && break
+		sleep 0.1
+	done
+	[ ! -s "$pids" ]
+}
