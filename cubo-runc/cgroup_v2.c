@@ -341,10 +341,25 @@ static struct cubo_error *enable_one(const char *dir, const char *ctrl)
 	return err;
 }
 
+/* The part of the config that needs a controller, for error messages. */
+static const char *needed_by(const char *ctrl)
+{
+	static const char *const map[][2] = {
+		{"memory", R "memory"}, {"cpu", R "cpu"},    {"cpuset", R "cpu.cpus/mems"},
+		{"pids", R "pids"},	{"io", R "blockIO"}, {"hugetlb", R "hugepageLimits"},
+		{"rdma", R "rdma"},
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(map[i][0], ctrl))
+			return map[i][1];
+	return R "unified";
+}
+
 struct cubo_error *cgroup_v2_enable(const char *dir, char *const *enable)
 {
 	for (size_t i = 0; enable && enable[i]; i++)
-		CUBO_TRY(enable_one(dir, enable[i]));
+		CUBO_TRY_CTX(enable_one(dir, enable[i]), "%s", needed_by(enable[i]));
 	return NULL;
 }
 

@@ -268,3 +268,54 @@ some_block_device() {
 	done
 	[ ! -s "$pids" ]
 }
+
+# in_v2_view CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup
+# is the cgroup2 hierarchy alone, as on a pure cgroup v2 host.
+in_v2_view() {
+	unshare -m sh -c 'mount --make-rprivate / && umount -R /sys/fs/cgroup &&
+		mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$@"
+}
+
+# rt2 ARG...: the runtime in a pure-v2 view (every command of one container
+# must see the same layout).
+rt2() {
+	in_v2_view timeout --kill-after=5 "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT" "$@" 3>&-
+}
+
+@test "on a pure cgroup v2 host: one directory, freeze through cgroup.freeze, clean delete" {
+	grep -qw cgroup2 /proc/filesystems || skip "no cgroup2 in this kernel"
+	v2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	[ -n "$v2" ] || skip "no cgroup2 mount to compare with"
+	own=$(cg_dir "" $$)
+	set_args sh -c 'sleep 999 & exec sleep 1000'
+	rt2 create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	rt2 start "$CID"
+	# The state records the v2 directory alone, as seen in that view.
+	run jq -r '.cubo.cgroupPaths[]' "$ROOT/$CID/state.json"
+	[ "${#lines[@]}" -eq 1 ]
+	[ "${lines[0]}" = "=/sys/fs/cgroup${own#"$v2"}/$CID=made" ]
+	[ -d "$own/$CID" ]
+	[ "$(wc -l <"$own/$CID/cgroup.procs")" -eq 2 ]
+	rt2 pause "$CID"
+	[ "$(rt2 state "$CID" | jq -r .status)" = paused ]
+	[ "$(cat "$own/$CID/cgroup.freeze")" = 1 ]
+	grep -qx "frozen 1" "$own/$CID/cgroup.events"
+	run rt2 ps --format json "$CID"
+	[ "$(jq length <<<"$output")" -eq 2 ]
+	rt2 resume "$CID"
+	[ "$(rt2 state "$CID" | jq -r .status)" = running ]
+	grep -qx "frozen 0" "$own/$CID/cgroup.events"
+	rt2 delete --force "$CID"
+	[ ! -e "$own/$CID" ]
+}
+
+@test "on a pure cgroup v2 host, a controller the hierarchy lacks is an error" {
+	grep -qw cgroup2 /proc/filesystems || skip "no cgroup2 in this kernel"
+	own=$(cg_dir "" $$)
+	grep -qw memory "$own/cgroup.controllers" && skip "cgroup2 has the memory controller here"
+	update_config '.linux.resources.memory = {limit: 67108864}'
+	run rt2 create --bundle "$BUNDLE" "$CID" </dev/null
+	assert_error_mentions "linux.resources.memory: the memory controller is not available"
+	[ ! -e "$ROOT/$CID" ]
+	[ ! -e "$own/$CID" ]
+}
