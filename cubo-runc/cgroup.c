@@ -557,11 +557,12 @@ static struct cubo_error *signal_all(const struct cgroup_set *s, int sig)
 
 struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig)
 {
-	bool frozen = false, was_frozen = cgroup_set_is_frozen(s);
+	bool frozen = false, was_frozen;
 	struct cubo_error *err;
 
 	if (!s || !s->n)
 		return NULL;
+	was_frozen = cgroup_set_is_frozen(s);
 	/* Frozen, no process can fork a child we would miss. */
 	if (was_frozen) {
 		frozen = true;

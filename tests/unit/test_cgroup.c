@@ -584,6 +584,74 @@ static void test_set_create_destroy(void **state)
 	free(own);
 }
 
+static void test_set_freeze_pids_load(void **state)
+{
+	struct fixture *fx = *state;
+	char *fr = cubo_path_join(fx->dir, "freezer"), *pd = cubo_path_join(fx->dir, "pids");
+	char *sub = cubo_path_join(pd, "sub"), *line1, *line2, *rec;
+	char *lines[3];
+	struct oci_strlist l = {lines, 2};
+	struct cgroup_set *s;
+	pid_t *pids;
+	size_t n;
+
+	assert_int_equal(mkdir(fr, 0755), 0);
+	assert_int_equal(mkdir(pd, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	put(fr, "freezer.state", "THAWED\n");
+	put(pd, "cgroup.procs", "10\n11\n");
+	put(sub, "cgroup.procs", "12\n");
+	assert_true(asprintf(&line1, "freezer=%s=made", fr) > 0);
+	assert_true(asprintf(&line2, "pids=%s=made", pd) > 0);
+	lines[0] = line1;
+	lines[1] = line2;
+	lines[2] = NULL;
+	assert_null(cgroup_set_from_strlist(&l, &s));
+	assert_false(cgroup_set_is_frozen(s));
+	assert_false(cgroup_paths_frozen(&l));
+	/* A regular file reads back what was written: the state is reached at once. */
+	assert_null(cgroup_set_freeze(s, true));
+	assert_file(fr, "freezer.state", "FROZEN");
+	assert_true(cgroup_set_is_frozen(s));
+	assert_true(cgroup_paths_frozen(&l));
+	assert_null(cgroup_set_freeze(s, false));
+	assert_file(fr, "freezer.state", "THAWED");
+	/* The pids hierarchy, sub-cgroups included. */
+	assert_null(cgroup_set_pids(s, &pids, &n));
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[0], 10);
+	assert_int_equal(pids[2], 12);
+	free(pids);
+	cgroup_set_free(s);
+
+	/* Without paths in state.json, the record file of the state directory is read. */
+	rec = cubo_path_join(fx->dir, CGROUP_RECORD_FILE);
+	put(fx->dir, CGROUP_RECORD_FILE, "");
+	{
+		FILE *f = fopen(rec, "w");
+
+		assert_non_null(f);
+		fprintf(f, "%s\n%s\n", line1, line2);
+		fclose(f);
+	}
+	assert_null(cgroup_set_load(fx->dir, NULL, &s));
+	assert_int_equal(s->n, 2);
+	assert_string_equal(s->d[1].path, pd);
+	assert_true(s->d[1].made);
+	cgroup_set_free(s);
+	unlink(rec);
+	assert_null(cgroup_set_load(fx->dir, NULL, &s));
+	assert_int_equal(s->n, 0);
+	assert_null(cgroup_set_destroy(s));
+	cgroup_set_free(s);
+	free(rec);
+	free(line1);
+	free(line2);
+	free(fr);
+	free(pd);
+	free(sub);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +669,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
