@@ -43,6 +43,10 @@
 #include "shared/fs.h"
 #include "shared/strv.h"
 
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct exec_ctx {
@@ -258,6 +262,10 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	CUBO_TRY(enter_root_and_cwd(x));
 	if (setsid() < 0)
 		return cubo_error_errno("setsid");
+	/* not the caller's session keyring: the container's, by name, as the init joined it */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, x->f.id) < 0 && errno != ENOSYS &&
+	    errno != EPERM && errno != EACCES && errno != EDQUOT)
+		return cubo_error_errno("join the container's session keyring");
 	if (proc->terminal) {
 		int master = -1;
 		CUBO_TRY(terminal_setup(x->console_socket, proc->console_size, proc->user.uid,
