@@ -319,3 +319,42 @@ rt2() {
 	[ ! -e "$ROOT/$CID" ]
 	[ ! -e "$own/$CID" ]
 }
+
+# in_own_cgroupns CMD...: CMD in a new cgroup namespace, rooted at our own
+# cgroups, with every hierarchy mounted afresh: there an absolute cgroupsPath
+# starts at our own cgroup, so it stays beneath it.
+in_own_cgroupns() {
+	unshare -C -m sh -c '
+		set -e
+		mount --make-rprivate /
+		list=$(awk "{ for (i = 7; \$i != \"-\"; i++); t = \$(i + 1) }
+			t == \"cgroup\" || t == \"cgroup2\" { print t, \$5, \$(i + 3) }" \
+			/proc/self/mountinfo)
+		umount -R /sys/fs/cgroup
+		mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup
+		echo "$list" | while read -r type mp opts; do
+			mkdir -p "$mp"
+			if [ "$type" = cgroup2 ]; then
+				mount -t cgroup2 none "$mp"
+			else
+				mount -t cgroup -o "${opts#rw,}" cgroup "$mp"
+			fi
+		done
+		exec "$@"' sh "$@"
+}
+
+@test "an absolute cgroupsPath starts at the root of the caller's cgroup namespace" {
+	update_config --arg p "/$CID-abs/$CID" '.linux.cgroupsPath = $p'
+	set_args sleep 1000
+	in_own_cgroupns timeout 30 "$RUNTIME" --root "$ROOT" create --bundle "$BUNDLE" "$CID" \
+		</dev/null >/dev/null 2>&1 3>&-
+	pid=$(jq -r .pid "$ROOT/$CID/state.json")
+	own=$(cg_dir memory $$)
+	[ "$(cg_dir memory "$pid")" = "$own/$CID-abs/$CID" ]
+	[ "$(cg_dir pids "$pid")" = "$(cg_dir pids $$)/$CID-abs/$CID" ]
+	# The state holds the paths as that namespace saw them.
+	jq -e --arg p "memory=/sys/fs/cgroup/memory/$CID-abs/$CID=made=2" \
+		'.cubo.cgroupPaths | index($p) != null' "$ROOT/$CID/state.json"
+	in_own_cgroupns timeout 30 "$RUNTIME" --root "$ROOT" delete --force "$CID" 3>&-
+	[ -z "$(cg_leftovers)" ]
+}
