@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One pass over a layer: libarchive decompresses (format "raw": the output is
- * the plain tar stream, which we hash for the diff_id), a second libarchive
- * reader parses that stream as tar, and each entry is applied beneath the
- * layer directory by our own code, with fd-relative system calls that never
- * follow a symlink.
+ * One pass over a layer, in two stages on two threads so that decompressing
+ * and creating files overlap (the second is mostly system time):
  *
- * libarchive pulls its input, downloads push theirs: unpack_begin starts a
- * worker thread that pulls from a bounded ring buffer which unpack_feed
- * fills. unpack_fd pulls from the fd on the calling thread instead.
+ *   input ──► [decompress: libarchive gzip/zstd + format "raw", sha256] ──►
+ *   tar ring ──► [extract: libarchive tar reader, our own fd-relative calls]
+ *
+ * The decompressed stream is hashed between the stages, which gives the
+ * diff_id. The input is a ring filled by unpack_feed (downloads push, while
+ * libarchive pulls), or an fd for unpack_fd. Both rings are bounded, so
+ * memory stays small whatever the layer size.
  */
 #include "cubo-mgr/image/unpack.h"
 
@@ -28,13 +29,15 @@
 #include <unistd.h>
 
 /*
- * Compressed bytes buffered between the download and the worker. Large enough
- * that neither side waits on the other for every curl chunk, small enough
- * for several layers in flight within the pull's memory budget.
+ * Compressed bytes buffered between the download and the decompressor, and
+ * tar bytes between the decompressor and the extractor. Large enough that
+ * neither side waits on the other for every chunk, small enough for several
+ * layers in flight within the pull's memory budget.
  */
-#define RING_SIZE (512 * 1024)
+#define INPUT_RING_SIZE (512 * 1024)
+#define TAR_RING_SIZE (1024 * 1024)
 /* Read size for unpack_fd. */
-#define FD_READ_SIZE (1024 * 1024)
+#define FD_READ_SIZE (512 * 1024)
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."
@@ -48,6 +51,17 @@ struct dir_time {
 	struct timespec times[2];
 };
 
+/* A bounded single-producer, single-consumer byte pipe between two threads. */
+struct ring {
+	unsigned char *buf;
+	size_t size;
+	uint64_t head, tail; /* bytes written / released, ever */
+	size_t held;	     /* bytes handed to the reader and not yet released */
+	bool closed;	     /* the writer is done */
+	bool reader_gone;    /* the reader stopped: further writes are dropped */
+	pthread_cond_t readable, writable;
+};
+
 struct unpacker {
 	char *layer_name;
 	char *expected_diff_id;
@@ -56,21 +70,19 @@ struct unpacker {
 	bool use_openat2; /* cleared when the kernel lacks it: the component walk is used */
 	int rootfd;
 
-	/* Input: either the ring (fed by unpack_feed) or src_fd (unpack_fd). */
+	/* Input: the ring (fed by unpack_feed) or src_fd (unpack_fd). */
 	int src_fd;
-	unsigned char *inbuf; /* the ring, or the read buffer for src_fd */
-	pthread_mutex_t lock;
-	pthread_cond_t readable, writable;
-	uint64_t head, tail; /* bytes written into / released from the ring, ever */
-	size_t held;	     /* bytes the reader was handed and has not released */
-	bool eof, aborted, worker_done;
-	bool have_thread;
-	uint64_t seen_bytes; /* compressed bytes handed to libarchive (worker only) */
-	pthread_t worker;
-	struct cubo_error *err; /* the worker's result, kept for unpack_finish */
+	unsigned char *fdbuf;
+	pthread_mutex_t lock; /* guards both rings, failed and err */
+	struct ring in, tar;
+	bool failed;		/* err is set: every stage stops */
+	struct cubo_error *err; /* the first failure of any stage */
+	pthread_t decompressor, extractor;
+	bool have_decompressor, have_extractor;
+	uint64_t seen_bytes; /* compressed bytes handed to libarchive (decompressor only) */
 
 	/* The two readers and the digest of the stream between them. */
-	struct archive *raw, *tar;
+	struct archive *raw, *tar_reader;
 	struct cubo_sha256 *hash;
 
 	/* The last parent directory resolved: entries come grouped by directory. */
@@ -367,7 +379,7 @@ static struct cubo_error *write_data(struct unpacker *u, int fd, struct archive_
 	la_int64_t off, end = 0;
 	int r;
 
-	while ((r = archive_read_data_block(u->tar, &buf, &size, &off)) == ARCHIVE_OK) {
+	while ((r = archive_read_data_block(u->tar_reader, &buf, &size, &off)) == ARCHIVE_OK) {
 		const char *p = buf;
 		while (size) {
 			ssize_t n = pwrite(fd, p, size, off);
@@ -385,7 +397,7 @@ static struct cubo_error *write_data(struct unpacker *u, int fd, struct archive_
 			end = off;
 	}
 	if (r != ARCHIVE_EOF)
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar));
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar_reader));
 	/* A sparse file may end in a hole. */
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
 	    ftruncate(fd, archive_entry_size(e)) < 0)
@@ -684,76 +696,163 @@ static struct cubo_error *apply_dir_times(struct unpacker *u)
 	return NULL;
 }
 
-/* ---- the byte streams ---- */
+/* ---- rings and failures ---- */
+
+/* Conditions are set up for both rings always (fail() signals them); buffers as needed. */
+static void ring_init(struct ring *r)
+{
+	pthread_cond_init(&r->readable, NULL);
+	pthread_cond_init(&r->writable, NULL);
+}
+
+static struct cubo_error *ring_alloc(struct ring *r, size_t size)
+{
+	r->size = size;
+	r->buf = malloc(size);
+	if (!r->buf)
+		return cubo_error_new_errno(ENOMEM, "allocate %zu bytes", size);
+	return NULL;
+}
+
+static void ring_destroy(struct ring *r)
+{
+	free(r->buf);
+	pthread_cond_destroy(&r->readable);
+	pthread_cond_destroy(&r->writable);
+}
+
+/*
+ * Copy n bytes in, waiting for room. False when they will never be read: the
+ * reader stopped or some stage failed.
+ */
+static bool ring_write(struct unpacker *u, struct ring *r, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	while (n) {
+		size_t off, chunk;
+
+		pthread_mutex_lock(&u->lock);
+		while (r->head - r->tail == r->size && !r->reader_gone && !u->failed)
+			pthread_cond_wait(&r->writable, &u->lock);
+		if (r->reader_gone || u->failed) {
+			pthread_mutex_unlock(&u->lock);
+			return false;
+		}
+		off = (size_t)(r->head % r->size);
+		chunk = r->size - (size_t)(r->head - r->tail);
+		if (chunk > r->size - off)
+			chunk = r->size - off;
+		if (chunk > n)
+			chunk = n;
+		pthread_mutex_unlock(&u->lock);
+
+		/* The reader never touches [head, tail + size): copy unlocked. */
+		memcpy(r->buf + off, p, chunk);
+		p += chunk;
+		n -= chunk;
+
+		pthread_mutex_lock(&u->lock);
+		r->head += chunk;
+		pthread_cond_signal(&r->readable);
+		pthread_mutex_unlock(&u->lock);
+	}
+	return true;
+}
+
+/*
+ * libarchive's read callback contract: the block stays valid until the next
+ * call. So each call first releases the previous block, then hands out the
+ * next contiguous one. 0 at the end, -1 when a stage failed.
+ */
+static la_ssize_t ring_read(struct unpacker *u, struct ring *r, const void **buf)
+{
+	size_t off, n;
+
+	pthread_mutex_lock(&u->lock);
+	r->tail += r->held;
+	r->held = 0;
+	pthread_cond_signal(&r->writable);
+	while (r->head == r->tail && !r->closed && !u->failed)
+		pthread_cond_wait(&r->readable, &u->lock);
+	if (u->failed) {
+		pthread_mutex_unlock(&u->lock);
+		return -1;
+	}
+	off = (size_t)(r->tail % r->size);
+	n = (size_t)(r->head - r->tail);
+	if (n > r->size - off)
+		n = r->size - off;
+	r->held = n;
+	pthread_mutex_unlock(&u->lock);
+	*buf = r->buf + off;
+	return (la_ssize_t)n;
+}
+
+static void ring_close(struct unpacker *u, struct ring *r)
+{
+	pthread_mutex_lock(&u->lock);
+	r->closed = true;
+	pthread_cond_signal(&r->readable);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void ring_stop_reading(struct unpacker *u, struct ring *r)
+{
+	pthread_mutex_lock(&u->lock);
+	r->reader_gone = true;
+	pthread_cond_signal(&r->writable);
+	pthread_mutex_unlock(&u->lock);
+}
+
+/*
+ * The first failure wins and stops every stage; later ones are its echoes
+ * ("the ring was closed on me") and are dropped.
+ */
+static void fail(struct unpacker *u, struct cubo_error *err)
+{
+	if (!err)
+		return;
+	err = cubo_error_wrap(err, "layer %s", u->layer_name);
+	pthread_mutex_lock(&u->lock);
+	if (!u->failed) {
+		u->failed = true;
+		u->err = err;
+		err = NULL;
+		pthread_cond_broadcast(&u->in.readable);
+		pthread_cond_broadcast(&u->in.writable);
+		pthread_cond_broadcast(&u->tar.readable);
+		pthread_cond_broadcast(&u->tar.writable);
+	}
+	pthread_mutex_unlock(&u->lock);
+	cubo_error_free(err);
+}
+
+/* ---- stage 1: decompress and hash ---- */
 
 /* Compressed input for the "raw" reader: from the ring or from src_fd. */
 static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 {
 	struct unpacker *u = data;
-	size_t off, n;
+	la_ssize_t n;
 
-	if (u->src_fd >= 0) {
-		for (;;) {
-			ssize_t r = read(u->src_fd, u->inbuf, FD_READ_SIZE);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0) {
-				archive_set_error(a, errno, "read the layer");
-				return -1;
-			}
-			u->res.compressed_bytes += (uint64_t)r;
-			u->seen_bytes += (uint64_t)r;
-			*buf = u->inbuf;
-			return r;
-		}
+	if (u->src_fd < 0) {
+		n = ring_read(u, &u->in, buf);
+		if (n < 0)
+			archive_set_error(a, ECANCELED, "unpacking stopped");
+	} else {
+		do
+			n = read(u->src_fd, u->fdbuf, FD_READ_SIZE);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			archive_set_error(a, errno, "read the layer");
+		else
+			u->res.compressed_bytes += (uint64_t)n;
+		*buf = u->fdbuf;
 	}
-
-	pthread_mutex_lock(&u->lock);
-	/* libarchive is done with what it got last time. */
-	u->tail += u->held;
-	u->held = 0;
-	pthread_cond_signal(&u->writable);
-	while (u->head == u->tail && !u->eof && !u->aborted)
-		pthread_cond_wait(&u->readable, &u->lock);
-	if (u->aborted) {
-		pthread_mutex_unlock(&u->lock);
-		archive_set_error(a, ECANCELED, "unpacking aborted");
-		return -1;
-	}
-	off = (size_t)(u->tail % RING_SIZE);
-	n = (size_t)(u->head - u->tail);
-	if (n > RING_SIZE - off)
-		n = RING_SIZE - off;
-	u->held = n;
-	u->seen_bytes += n;
-	pthread_mutex_unlock(&u->lock);
-	*buf = u->inbuf + off;
-	return (la_ssize_t)n;
-}
-
-/* The tar reader's input: the decompressed stream, hashed on the way. */
-static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
-{
-	struct unpacker *u = data;
-	size_t size;
-	la_int64_t off;
-	int r;
-
-	do {
-		r = archive_read_data_block(u->raw, buf, &size, &off);
-	} while (r == ARCHIVE_OK && size == 0);
-	if (r == ARCHIVE_EOF)
-		return 0;
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-		archive_set_error(a, archive_errno(u->raw), "%s", archive_error_string(u->raw));
-		return -1;
-	}
-	if (cubo_sha256_update(u->hash, *buf, size)) {
-		archive_set_error(a, EIO, "sha256 update failed");
-		return -1;
-	}
-	u->res.tar_bytes += size;
-	return (la_ssize_t)size;
+	if (n > 0)
+		u->seen_bytes += (uint64_t)n;
+	return n;
 }
 
 static const char *compression_name(enum unpack_compression c)
@@ -770,15 +869,14 @@ static const char *compression_name(enum unpack_compression c)
 	}
 }
 
-static struct cubo_error *open_streams(struct unpacker *u)
+static struct cubo_error *open_raw(struct unpacker *u)
 {
 	struct archive_entry *e;
 	enum unpack_compression got;
 	int r;
 
 	u->raw = archive_read_new();
-	u->tar = archive_read_new();
-	if (!u->raw || !u->tar)
+	if (!u->raw)
 		return cubo_error_new_errno(ENOMEM, "archive_read_new");
 	/* Both always, even when the compression is given: the error can then say what it is. */
 	archive_read_support_filter_gzip(u->raw);
@@ -788,7 +886,7 @@ static struct cubo_error *open_streams(struct unpacker *u)
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(u->raw, &e);
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-		if (!u->seen_bytes && !u->aborted)
+		if (!u->seen_bytes && !u->failed)
 			return cubo_error_new("empty layer stream");
 		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
 	}
@@ -806,24 +904,71 @@ static struct cubo_error *open_streams(struct unpacker *u)
 	if (u->compression != UNPACK_COMPRESSION_AUTO && got != u->compression)
 		return cubo_error_new("expected a %s layer, the stream is %s",
 				      compression_name(u->compression), compression_name(got));
-
-	archive_read_support_format_tar(u->tar);
-	if (archive_read_open(u->tar, u, NULL, tar_read, NULL) != ARCHIVE_OK)
-		return cubo_error_new("reading the tar stream: %s", archive_error_string(u->tar));
 	return NULL;
 }
 
-/* Everything after the tar's end-of-archive blocks still counts for the diff_id. */
+static struct cubo_error *decompress(struct unpacker *u)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	CUBO_TRY(open_raw(u));
+	while ((r = archive_read_data_block(u->raw, &buf, &size, &off)) == ARCHIVE_OK ||
+	       r == ARCHIVE_WARN)
+		if (!ring_write(u, &u->tar, buf, size))
+			return NULL; /* the extractor failed: its error says why */
+	if (r != ARCHIVE_EOF)
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+	return NULL;
+}
+
+static void *decompressor_main(void *arg)
+{
+	struct unpacker *u = arg;
+
+	fail(u, decompress(u));
+	/* Input past the end of the compressed stream is ignored. */
+	ring_stop_reading(u, &u->in);
+	ring_close(u, &u->tar);
+	return NULL;
+}
+
+/* ---- stage 2: extract ---- */
+
+/*
+ * The tar stream is hashed here rather than in the decompressor: inflating is
+ * the slowest step of a gzip layer, so its thread gets nothing else to do.
+ */
+static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
+{
+	struct unpacker *u = data;
+	la_ssize_t n = ring_read(u, &u->tar, buf);
+
+	if (n < 0) {
+		archive_set_error(a, ECANCELED, "unpacking stopped");
+		return -1;
+	}
+	if (cubo_sha256_update(u->hash, *buf, (size_t)n)) {
+		archive_set_error(a, EIO, "sha256 failed");
+		return -1;
+	}
+	u->res.tar_bytes += (uint64_t)n;
+	return n;
+}
+
+/* What follows the tar's end-of-archive blocks (padding) counts for the diff_id too. */
 static struct cubo_error *drain(struct unpacker *u)
 {
 	const void *buf;
 	la_ssize_t n;
 
-	while ((n = tar_read(u->tar, u, &buf)) > 0)
+	while ((n = tar_read(u->tar_reader, u, &buf)) > 0)
 		;
 	if (n < 0)
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar));
-	return NULL;
+		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar_reader));
+	return cubo_sha256_final(u->hash, u->res.diff_id);
 }
 
 static struct cubo_error *extract(struct unpacker *u)
@@ -831,37 +976,29 @@ static struct cubo_error *extract(struct unpacker *u)
 	struct archive_entry *e;
 	int r;
 
-	CUBO_TRY(open_streams(u));
-	while ((r = archive_read_next_header(u->tar, &e)) != ARCHIVE_EOF) {
+	u->tar_reader = archive_read_new();
+	if (!u->tar_reader)
+		return cubo_error_new_errno(ENOMEM, "archive_read_new");
+	archive_read_support_format_tar(u->tar_reader);
+	if (archive_read_open(u->tar_reader, u, NULL, tar_read, NULL) != ARCHIVE_OK)
+		return cubo_error_new("reading the tar stream: %s",
+				      archive_error_string(u->tar_reader));
+	while ((r = archive_read_next_header(u->tar_reader, &e)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 			return cubo_error_new("reading the tar stream: %s",
-					      archive_error_string(u->tar));
+					      archive_error_string(u->tar_reader));
 		CUBO_TRY(apply_entry(u, e));
 	}
 	CUBO_TRY(drain(u));
-	CUBO_TRY(apply_dir_times(u));
-	CUBO_TRY(cubo_sha256_final(u->hash, u->res.diff_id));
-	if (u->expected_diff_id && strcmp(u->expected_diff_id, u->res.diff_id) != 0)
-		return cubo_error_new("diff_id mismatch: expected %s, got %s", u->expected_diff_id,
-				      u->res.diff_id);
-	return NULL;
+	return apply_dir_times(u);
 }
 
-static struct cubo_error *run(struct unpacker *u)
-{
-	return cubo_error_wrap(extract(u), "layer %s", u->layer_name);
-}
-
-static void *worker_main(void *arg)
+static void *extractor_main(void *arg)
 {
 	struct unpacker *u = arg;
-	struct cubo_error *err = run(u);
 
-	pthread_mutex_lock(&u->lock);
-	u->err = err;
-	u->worker_done = true;
-	pthread_cond_broadcast(&u->writable);
-	pthread_mutex_unlock(&u->lock);
+	fail(u, extract(u));
+	ring_stop_reading(u, &u->tar);
 	return NULL;
 }
 
@@ -869,8 +1006,8 @@ static void *worker_main(void *arg)
 
 static void unpacker_free(struct unpacker *u)
 {
-	if (u->tar)
-		archive_read_free(u->tar);
+	if (u->tar_reader)
+		archive_read_free(u->tar_reader);
 	if (u->raw)
 		archive_read_free(u->raw);
 	cubo_sha256_free(u->hash);
@@ -880,13 +1017,13 @@ static void unpacker_free(struct unpacker *u)
 	free(u->dirs);
 	if (u->rootfd >= 0)
 		close(u->rootfd);
-	free(u->inbuf);
+	ring_destroy(&u->in);
+	ring_destroy(&u->tar);
+	free(u->fdbuf);
 	free(u->layer_name);
 	free(u->expected_diff_id);
 	cubo_error_free(u->err);
 	pthread_mutex_destroy(&u->lock);
-	pthread_cond_destroy(&u->readable);
-	pthread_cond_destroy(&u->writable);
 	free(u);
 }
 
@@ -903,8 +1040,8 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	if (!u)
 		return cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
 	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->readable, NULL);
-	pthread_cond_init(&u->writable, NULL);
+	ring_init(&u->in);
+	ring_init(&u->tar);
 	u->rootfd = -1;
 	u->cache_fd = -1;
 	u->src_fd = src_fd;
@@ -913,9 +1050,14 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	u->use_openat2 = true;
 	u->layer_name = strdup(opts->layer_name ? opts->layer_name : dest_dir);
 	u->expected_diff_id = opts->expected_diff_id ? strdup(opts->expected_diff_id) : NULL;
-	u->inbuf = malloc(src_fd >= 0 ? FD_READ_SIZE : RING_SIZE);
-	if (!u->layer_name || !u->inbuf || (opts->expected_diff_id && !u->expected_diff_id))
+	if (!u->layer_name || (opts->expected_diff_id && !u->expected_diff_id))
 		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	if (!err && src_fd >= 0 && !(u->fdbuf = malloc(FD_READ_SIZE)))
+		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	if (!err && src_fd < 0)
+		err = ring_alloc(&u->in, INPUT_RING_SIZE);
+	if (!err)
+		err = ring_alloc(&u->tar, TAR_RING_SIZE);
 	if (!err)
 		err = cubo_sha256_new(&u->hash);
 	if (!err) {
@@ -930,6 +1072,44 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	}
 	*out = u;
 	return NULL;
+}
+
+static struct cubo_error *start_thread(struct unpacker *u, pthread_t *t, void *(*fn)(void *),
+				       bool *started)
+{
+	int r = pthread_create(t, NULL, fn, u);
+	if (r)
+		return cubo_error_new_errno(r, "layer %s: start an unpack thread", u->layer_name);
+	*started = true;
+	return NULL;
+}
+
+/* Wait for both stages; with abort, make them stop first. */
+static void join_stages(struct unpacker *u, bool abort)
+{
+	if (abort)
+		fail(u, cubo_error_new("unpacking aborted"));
+	if (u->src_fd < 0)
+		ring_close(u, &u->in);
+	if (u->have_decompressor)
+		pthread_join(u->decompressor, NULL);
+	if (u->have_extractor)
+		pthread_join(u->extractor, NULL);
+	u->have_decompressor = u->have_extractor = false;
+}
+
+static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *out)
+{
+	struct cubo_error *err = u->err;
+
+	u->err = NULL;
+	if (!err && u->expected_diff_id && strcmp(u->expected_diff_id, u->res.diff_id) != 0)
+		err = cubo_error_new("layer %s: diff_id mismatch: expected %s, got %s",
+				     u->layer_name, u->expected_diff_id, u->res.diff_id);
+	if (!err && out)
+		*out = u->res;
+	unpacker_free(u);
+	return err;
 }
 
 enum unpack_compression unpack_compression_from_media_type(const char *media_type)
@@ -953,93 +1133,39 @@ enum unpack_compression unpack_compression_from_media_type(const char *media_typ
 struct cubo_error *unpack_begin(const char *dest_dir, const struct unpack_opts *opts,
 				struct unpacker **out)
 {
+	struct cubo_error *err;
 	struct unpacker *u;
-	int r;
 
 	CUBO_TRY(unpacker_new(dest_dir, opts, -1, &u));
-	r = pthread_create(&u->worker, NULL, worker_main, u);
-	if (r) {
-		struct cubo_error *err =
-			cubo_error_new_errno(r, "layer %s: start the unpack thread", u->layer_name);
-		unpacker_free(u);
+	err = start_thread(u, &u->decompressor, decompressor_main, &u->have_decompressor);
+	if (!err)
+		err = start_thread(u, &u->extractor, extractor_main, &u->have_extractor);
+	if (err) {
+		unpack_abort(u);
 		return err;
 	}
-	u->have_thread = true;
 	*out = u;
 	return NULL;
 }
 
-static struct cubo_error *copy_error(const struct cubo_error *err)
-{
-	return cubo_error_new_errno(err->errnum, "%s", err->msg);
-}
-
 struct cubo_error *unpack_feed(struct unpacker *u, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
+	struct cubo_error *err = NULL;
 
 	u->res.compressed_bytes += len;
-	while (len) {
-		size_t off, n;
-
-		pthread_mutex_lock(&u->lock);
-		while (u->head - u->tail == RING_SIZE && !u->worker_done)
-			pthread_cond_wait(&u->writable, &u->lock);
-		if (u->worker_done) {
-			/* Failed, or the stream ended early: bytes past its end are ignored. */
-			struct cubo_error *err = u->err ? copy_error(u->err) : NULL;
-			pthread_mutex_unlock(&u->lock);
-			return err;
-		}
-		off = (size_t)(u->head % RING_SIZE);
-		n = RING_SIZE - (size_t)(u->head - u->tail);
-		if (n > RING_SIZE - off)
-			n = RING_SIZE - off;
-		if (n > len)
-			n = len;
-		pthread_mutex_unlock(&u->lock);
-
-		/* The reader never touches [head, tail + RING_SIZE): copy unlocked. */
-		memcpy(u->inbuf + off, p, n);
-		p += n;
-		len -= n;
-
-		pthread_mutex_lock(&u->lock);
-		u->head += n;
-		pthread_cond_signal(&u->readable);
-		pthread_mutex_unlock(&u->lock);
-	}
-	return NULL;
-}
-
-static void stop_worker(struct unpacker *u, bool abort)
-{
-	if (!u->have_thread)
-		return;
+	if (ring_write(u, &u->in, buf, len))
+		return NULL;
+	/* Failed, or the stream ended early: bytes past its end are ignored. */
 	pthread_mutex_lock(&u->lock);
-	if (abort)
-		u->aborted = true;
-	u->eof = true;
-	pthread_cond_signal(&u->readable);
+	if (u->err)
+		err = cubo_error_new_errno(u->err->errnum, "%s", u->err->msg);
 	pthread_mutex_unlock(&u->lock);
-	pthread_join(u->worker, NULL);
-	u->have_thread = false;
-}
-
-static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *out)
-{
-	struct cubo_error *err = u->err;
-
-	u->err = NULL;
-	if (!err && out)
-		*out = u->res;
-	unpacker_free(u);
 	return err;
 }
 
 struct cubo_error *unpack_finish(struct unpacker *u, struct unpack_result *out)
 {
-	stop_worker(u, false);
+	join_stages(u, false);
 	return take_result(u, out);
 }
 
@@ -1047,8 +1173,23 @@ void unpack_abort(struct unpacker *u)
 {
 	if (!u)
 		return;
-	stop_worker(u, true);
+	join_stages(u, true);
 	unpacker_free(u);
+}
+
+/* unpack_fd on a prepared unpacker; frees u. */
+static struct cubo_error *run_fd(struct unpacker *u, struct unpack_result *out)
+{
+	/* The decompressor on a thread of its own, the extractor on ours. */
+	struct cubo_error *err =
+		start_thread(u, &u->decompressor, decompressor_main, &u->have_decompressor);
+	if (err) {
+		unpack_abort(u);
+		return err;
+	}
+	extractor_main(u);
+	join_stages(u, false);
+	return take_result(u, out);
 }
 
 struct cubo_error *unpack_fd(int fd, const char *dest_dir, const struct unpack_opts *opts,
@@ -1059,6 +1200,5 @@ struct cubo_error *unpack_fd(int fd, const char *dest_dir, const struct unpack_o
 	if (fd < 0)
 		return cubo_error_new("layer %s: no input fd", dest_dir);
 	CUBO_TRY(unpacker_new(dest_dir, opts, fd, &u));
-	u->err = run(u);
-	return take_result(u, out);
+	return run_fd(u, out);
 }

@@ -14,11 +14,14 @@
  *		if ((err = unpack_feed(u, buf, len))) { unpack_abort(u); ... }
  *	err = unpack_finish(u, &result);	// frees u, success or not
  *
- * Each unpacker runs its extraction on one worker thread of its own, fed
- * through a small bounded buffer: unpack_feed copies the bytes and returns,
- * blocking only while that buffer is full (back-pressure on the download).
- * Several unpackers may run at once on different threads; the calls on one
- * unpacker must not overlap (one transfer's callbacks never do).
+ * Each unpacker runs two threads of its own: one decompresses, one hashes
+ * the tar stream and creates the files, so the CPU work of inflating overlaps
+ * with the system time of writing. unpack_feed copies the bytes into a small
+ * bounded buffer and returns, blocking only while that buffer is full
+ * (back-pressure on the download). About 2 MiB per unpacker (plus the zstd
+ * window), whatever the layer size. Several unpackers may run at once on
+ * different threads; the calls on one unpacker must not overlap (one
+ * transfer's callbacks never do).
  *
  * Safety: nothing is ever created outside dest_dir. Every entry is resolved
  * beneath it without following symlinks (openat2 RESOLVE_BENEATH |
@@ -121,8 +124,9 @@ struct cubo_error *unpack_finish(struct unpacker *u, struct unpack_result *out);
 void unpack_abort(struct unpacker *u);
 
 /*
- * Unpack a whole layer read from fd (load/import of a local tarball) on the
- * calling thread. Same rules, same cleanup contract.
+ * Unpack a whole layer read from fd (load/import of a local tarball): the
+ * calling thread extracts, one helper thread reads and decompresses. Same
+ * rules, same cleanup contract.
  */
 struct cubo_error *unpack_fd(int fd, const char *dest_dir, const struct unpack_opts *opts,
 			     struct unpack_result *out);

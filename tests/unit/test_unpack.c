@@ -540,7 +540,7 @@ static void test_chunk_sizes_agree(void **state)
 	struct buf tar = {0}, gz;
 	struct archive *a = tar_new(&tar);
 	struct archive_entry *e;
-	size_t big = RING_SIZE + RING_SIZE / 3;
+	size_t big = TAR_RING_SIZE + INPUT_RING_SIZE / 3;
 	unsigned char *data = malloc(big);
 	uint32_t x = 12345;
 	char digest[CUBO_DIGEST_LEN + 1], *first = NULL;
@@ -958,8 +958,7 @@ static void test_walk_fallback(void **state)
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_null(unpacker_new(fx->layer, &opts, fd, &u));
 	u->use_openat2 = false;
-	assert_null(run(u));
-	unpacker_free(u);
+	assert_null(run_fd(u, NULL));
 	close(fd);
 	text = tree_text(fx->layer);
 	assert_string_equal(text, want);
@@ -976,11 +975,10 @@ static void test_walk_fallback(void **state)
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
 	assert_null(unpacker_new(fx->layer, &opts, fd, &u));
 	u->use_openat2 = false;
-	err = run(u);
+	err = run_fd(u, NULL);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "\"evil\" is a symlink"));
 	cubo_error_free(err);
-	unpacker_free(u);
 	close(fd);
 	assert_dir_empty(fx->outside);
 	free(evil.data);
