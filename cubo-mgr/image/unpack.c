@@ -280,18 +280,22 @@ static struct cubo_error *parent_dir(struct unpacker *u, const char *parent, int
  * in this layer is replaced (the later one wins, as in tar). A non-empty
  * directory is not removed.
  */
-static struct cubo_error *remove_existing(int dirfd, const char *name)
+static struct cubo_error *remove_existing(struct unpacker *u, int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
 		return NULL;
 	if (errno != EISDIR)
 		return cubo_error_errno("remove the existing entry");
-	/*
-	 * The parent cache needs no care: it holds dirfd, the parent of the
-	 * entry being replaced, never the removed directory or anything in it.
-	 */
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0)
 		return cubo_error_errno("replace the existing directory");
+	/*
+	 * A cached directory other than dirfd may have been the removed one
+	 * (an empty directory replaced from the root). Its fd could never
+	 * lead outside (it is the dead inode, not a path), but later entries
+	 * must see the new entry there.
+	 */
+	if (u->cache_fd != dirfd)
+		cache_drop(u);
 	return NULL;
 }
 
@@ -414,7 +418,7 @@ static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *n
 	int fd = openat(dirfd, name, flags, 0600);
 
 	if (fd < 0 && errno == EEXIST) {
-		CUBO_TRY(remove_existing(dirfd, name));
+		CUBO_TRY(remove_existing(u, dirfd, name));
 		fd = openat(dirfd, name, flags, 0600);
 	}
 	if (fd < 0)
@@ -463,7 +467,7 @@ static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *na
 			return cubo_error_errno("create directory");
 		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP)) {
-			CUBO_TRY(remove_existing(dirfd, name));
+			CUBO_TRY(remove_existing(u, dirfd, name));
 			if (mkdirat(dirfd, name, 0700) < 0)
 				return cubo_error_errno("create directory");
 			fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -488,7 +492,7 @@ static struct cubo_error *make_symlink(struct unpacker *u, int dirfd, const char
 	if (symlinkat(target, dirfd, name) < 0) {
 		if (errno != EEXIST)
 			return cubo_error_errno("create symlink");
-		CUBO_TRY(remove_existing(dirfd, name));
+		CUBO_TRY(remove_existing(u, dirfd, name));
 		if (symlinkat(target, dirfd, name) < 0)
 			return cubo_error_errno("create symlink");
 	}
@@ -506,7 +510,7 @@ static struct cubo_error *make_node(struct unpacker *u, int dirfd, const char *n
 	if (mknodat(dirfd, name, type | m->perm, dev) < 0) {
 		if (errno != EEXIST)
 			return cubo_error_errno("create %s", type == AE_IFIFO ? "fifo" : "device");
-		CUBO_TRY(remove_existing(dirfd, name));
+		CUBO_TRY(remove_existing(u, dirfd, name));
 		if (mknodat(dirfd, name, type | m->perm, dev) < 0)
 			return cubo_error_errno("create %s", type == AE_IFIFO ? "fifo" : "device");
 	}
@@ -537,7 +541,7 @@ static struct cubo_error *make_hardlink(struct unpacker *u, int dirfd, const cha
 	}
 	if (!err && linkat(tdir, tbase, dirfd, name, 0) < 0) {
 		if (errno == EEXIST) {
-			err = remove_existing(dirfd, name);
+			err = remove_existing(u, dirfd, name);
 			if (!err && linkat(tdir, tbase, dirfd, name, 0) < 0)
 				err = cubo_error_errno("create hardlink");
 		} else if (errno == ENOENT) {
@@ -579,7 +583,7 @@ static struct cubo_error *make_whiteout(struct unpacker *u, int dirfd, const cha
 	if (mknodat(dirfd, name, S_IFCHR, makedev(0, 0)) < 0) {
 		if (errno != EEXIST)
 			return cubo_error_errno("create whiteout");
-		CUBO_TRY(remove_existing(dirfd, name));
+		CUBO_TRY(remove_existing(u, dirfd, name));
 		if (mknodat(dirfd, name, S_IFCHR, makedev(0, 0)) < 0)
 			return cubo_error_errno("create whiteout");
 	}
@@ -594,6 +598,7 @@ static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_en
 	const char *hardlink = archive_entry_hardlink(e);
 	mode_t type = archive_entry_filetype(e);
 	char *parent = path, *base;
+	bool whiteout;
 	struct meta m;
 	int dirfd;
 
@@ -604,8 +609,11 @@ static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_en
 			return cubo_error_new("only a directory may name the layer root");
 		return make_dir(u, u->rootfd, ".", "", e, &m);
 	}
+	/* Whiteouts go by name, whatever their type. */
+	base = strrchr(path, '/');
+	whiteout = strncmp(base ? base + 1 : path, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0;
 	/* Directory times are recorded by full path, before it is split. */
-	if (type == AE_IFDIR && !hardlink) {
+	if (type == AE_IFDIR && !hardlink && !whiteout) {
 		char *full = strdup(path);
 		struct cubo_error *err;
 		if (!full)
@@ -619,7 +627,7 @@ static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_en
 	}
 	split_path(path, &base);
 	CUBO_TRY(parent_dir(u, base == path ? "" : parent, &dirfd));
-	if (strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
+	if (whiteout)
 		return make_whiteout(u, dirfd, base, &m);
 	if (hardlink)
 		return make_hardlink(u, dirfd, base, hardlink);

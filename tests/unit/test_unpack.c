@@ -670,6 +670,7 @@ static void test_whiteouts(void **state)
 	add_file(a, "b/new", 0644, "n");
 	add_file(a, "a/.wh..wh.plnk", 0000, "");
 	add_file(a, ".wh..wh..opq", 0000, "");
+	add_dir(a, "a/.wh.olddir", 0755); /* a whiteout by name, whatever its type */
 	tar_end(a);
 
 	assert_null(unpack_chunks(fx->layer, &tar, 0, NULL, NULL));
@@ -680,6 +681,9 @@ static void test_whiteouts(void **state)
 	assert_true(S_ISCHR(st.st_mode));
 	assert_int_equal(st.st_rdev, 0);
 	assert_true(exists_at(fx, "a/keep"));
+	lstat_at(fx, "a/olddir", &st);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_false(exists_at(fx, "a/.wh.olddir"));
 	assert_false(exists_at(fx, ".wh.gone"));
 	assert_false(exists_at(fx, "a/.wh.old"));
 	assert_false(exists_at(fx, "a/.wh..wh.plnk"));
@@ -936,6 +940,25 @@ static void test_replace_symlink_not_follow(void **state)
 	free(tar.data);
 }
 
+/*
+ * A directory remembered for the entries that follow it is replaced by a
+ * symlink to the outside: the next entry below it must see the symlink.
+ */
+static void test_replaced_parent_not_reused(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf tar = {0};
+	struct archive *a = tar_new(&tar);
+
+	add_file(a, "a/.wh..wh.plnk", 0000, ""); /* makes "a", puts nothing in it */
+	add_symlink(a, "a", fx->outside);
+	add_file(a, "a/evil", 0644, "escaped");
+	tar_end(a);
+	assert_refused(fx, &tar, "entry \"a/evil\": \"a\" is a symlink");
+	assert_dir_empty(fx->outside);
+	free(tar.data);
+}
+
 /* The component walk (kernels without openat2) refuses the same things. */
 static void test_walk_fallback(void **state)
 {
@@ -1144,6 +1167,7 @@ int main(void)
 		T(test_refuse_hardlinks),
 		T(test_refuse_whiteout_escapes),
 		T(test_replace_symlink_not_follow),
+		T(test_replaced_parent_not_reused),
 		T(test_walk_fallback),
 		T(test_truncated_gzip),
 		T(test_garbage),
