@@ -186,7 +186,7 @@ static struct cubo_error *stat_parse_u64_list(const char *text, const char *file
 static struct cubo_error *stat_parse_usage_all(const char *text, const char *file,
 					       uint64_t **kernel, uint64_t **user, size_t *n)
 {
-	size_t cap = 0;
+	size_t lineno = 1; /* the header */
 
 	*kernel = *user = NULL;
 	*n = 0;
@@ -205,7 +205,7 @@ static struct cubo_error *stat_parse_usage_all(const char *text, const char *fil
 			*kernel = *user = NULL;
 			*n = 0;
 			return cubo_error_new("%s: line %zu: expected \"cpu user system\"", file,
-					      cap + 2);
+					      lineno + 1);
 		}
 		*kernel = realloc(*kernel, (*n + 1) * sizeof(**kernel));
 		*user = realloc(*user, (*n + 1) * sizeof(**user));
@@ -214,7 +214,7 @@ static struct cubo_error *stat_parse_usage_all(const char *text, const char *fil
 		(*kernel)[*n] = s;
 		(*user)[*n] = u;
 		(*n)++;
-		cap++;
+		lineno++;
 		text += strcspn(text, "\n");
 	}
 	return NULL;
