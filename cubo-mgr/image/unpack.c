@@ -28,6 +28,8 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "shared/fs.h"
+
 /*
  * Compressed bytes buffered between the download and the decompressor, and
  * tar bytes between the decompressor and the extractor. Large enough that
@@ -88,6 +90,18 @@ struct unpacker {
 	/* The last parent directory resolved: entries come grouped by directory. */
 	char *cache_path;
 	int cache_fd;
+	gid_t cache_new_gid;
+
+	/*
+	 * What a new entry gets without chown/chmod, so those calls are made
+	 * only when they change something: most files of a layer are root's
+	 * and 0644 or 0755.
+	 */
+	uid_t euid;
+	gid_t egid, root_new_gid;
+	gid_t new_gid; /* the group a new entry in the current parent gets */
+	mode_t umask;
+	bool umask_known;
 
 	struct dir_time *dirs;
 	size_t ndirs, dirs_cap;
@@ -163,6 +177,27 @@ static struct cubo_error *walk_error(int dirfd, const char *comp, const char *pa
 	return cubo_error_new_errno(err, "open directory \"%.*s\"", (int)plen, path);
 }
 
+/* A parent the layer does not list: 0755 (as docker makes them), whatever the umask. */
+static struct cubo_error *make_parent(struct unpacker *u, int dirfd, const char *name)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, 0755) < 0)
+		return errno == EEXIST ? NULL : cubo_error_errno("mkdir");
+	if (u->umask_known && !(u->umask & 0755))
+		return NULL;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return cubo_error_errno("open");
+	if (fchmod(fd, 0755) < 0) {
+		int e = errno;
+		close(fd);
+		return cubo_error_new_errno(e, "chmod");
+	}
+	close(fd);
+	return NULL;
+}
+
 /*
  * Open the directory at a cleaned path as O_PATH, one O_NOFOLLOW step at a
  * time from the root, creating missing ones (0755, as docker does) if create.
@@ -187,12 +222,12 @@ static struct cubo_error *walk_dir(struct unpacker *u, const char *path, bool cr
 		comp[n] = '\0';
 		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && create) {
-			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-				int e = errno;
+			struct cubo_error *err = make_parent(u, cur, comp);
+			if (err) {
 				if (cur != u->rootfd)
 					close(cur);
-				return cubo_error_new_errno(e, "create directory \"%.*s\"",
-							    (int)(end - path), path);
+				return cubo_error_wrap(err, "create directory \"%.*s\"",
+						       (int)(end - path), path);
 			}
 			fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
@@ -255,22 +290,29 @@ static struct cubo_error *parent_dir(struct unpacker *u, const char *parent, int
 {
 	int fd;
 
+	struct stat st;
+
 	if (!*parent) {
 		*out = u->rootfd;
+		u->new_gid = u->root_new_gid;
 		return NULL;
 	}
 	if (u->cache_path && strcmp(u->cache_path, parent) == 0) {
 		*out = u->cache_fd;
+		u->new_gid = u->cache_new_gid;
 		return NULL;
 	}
 	cache_drop(u);
 	CUBO_TRY(open_dir(u, parent, true, &fd));
 	u->cache_path = strdup(parent);
-	if (!u->cache_path) {
+	if (!u->cache_path || fstat(fd, &st) < 0) {
+		int e = u->cache_path ? errno : ENOMEM;
 		close(fd);
-		return cubo_error_new_errno(ENOMEM, "cache a directory path");
+		return cubo_error_new_errno(e, "directory \"%s\"", parent);
 	}
 	u->cache_fd = fd;
+	/* A setgid directory hands its group down. */
+	u->cache_new_gid = u->new_gid = (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
 	*out = fd;
 	return NULL;
 }
@@ -350,13 +392,28 @@ static struct cubo_error *set_xattrs_fd(int fd, struct archive_entry *e)
  * Owner, then mode (chown clears setuid/setgid), then xattrs (chown clears
  * security.capability), on an fd we opened ourselves.
  */
+static bool owner_differs(const struct unpacker *u, const struct meta *m)
+{
+	return !u->ignore_owners && (m->uid != u->euid || m->gid != u->new_gid);
+}
+
+/* mode_unknown: the entry was not created with exactly m->perm & 0777. */
+static struct cubo_error *set_owner_mode_fd(struct unpacker *u, int fd, const struct meta *m,
+					    bool mode_unknown)
+{
+	bool chown_it = owner_differs(u, m);
+
+	if (chown_it && fchown(fd, m->uid, m->gid) < 0)
+		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+	if ((mode_unknown || chown_it || (m->perm & 07000)) && fchmod(fd, m->perm) < 0)
+		return cubo_error_errno("chmod %04o", m->perm);
+	return NULL;
+}
+
 static struct cubo_error *set_meta_fd(struct unpacker *u, int fd, struct archive_entry *e,
 				      const struct meta *m)
 {
-	if (!u->ignore_owners && fchown(fd, m->uid, m->gid) < 0)
-		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
-	if (fchmod(fd, m->perm) < 0)
-		return cubo_error_errno("chmod %04o", m->perm);
+	CUBO_TRY(set_owner_mode_fd(u, fd, m, true));
 	return set_xattrs_fd(fd, e);
 }
 
@@ -364,7 +421,7 @@ static struct cubo_error *set_meta_fd(struct unpacker *u, int fd, struct archive
 static struct cubo_error *set_meta_at(struct unpacker *u, int dirfd, const char *name,
 				      const struct meta *m, bool chmod_too)
 {
-	if (!u->ignore_owners && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (owner_differs(u, m) && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
 	/* Not a symlink (we just made it), so following is moot. */
 	if (chmod_too && fchmodat(dirfd, name, m->perm, 0) < 0)
@@ -414,19 +471,22 @@ static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *n
 {
 	struct cubo_error *err;
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	mode_t plain = m->perm & 0777; /* setuid & co. only after the data */
 	/* O_EXCL: never write into an existing inode (a hardlink shares it). */
-	int fd = openat(dirfd, name, flags, 0600);
+	int fd = openat(dirfd, name, flags, plain);
 
 	if (fd < 0 && errno == EEXIST) {
 		CUBO_TRY(remove_existing(u, dirfd, name));
-		fd = openat(dirfd, name, flags, 0600);
+		fd = openat(dirfd, name, flags, plain);
 	}
 	if (fd < 0)
 		return cubo_error_errno("create file");
 	/* Data first: writing clears setuid and file capabilities. */
 	err = write_data(u, fd, e);
 	if (!err)
-		err = set_meta_fd(u, fd, e, m);
+		err = set_owner_mode_fd(u, fd, m, !u->umask_known || (plain & u->umask));
+	if (!err)
+		err = set_xattrs_fd(fd, e);
 	if (!err && futimens(fd, m->times) < 0)
 		err = cubo_error_errno("set times");
 	if (close(fd) < 0 && !err)
@@ -476,8 +536,16 @@ static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *na
 			return cubo_error_errno("open directory");
 	}
 	err = set_meta_fd(u, fd, e, m);
-	if (fd != u->rootfd)
+	if (fd == u->rootfd) {
+		/* The root is never cached, but its setgid bit may just have changed. */
+		struct stat st;
+		if (!err && fstat(fd, &st) < 0)
+			err = cubo_error_errno("stat the layer root");
+		if (!err)
+			u->root_new_gid = (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
+	} else {
 		close(fd);
+	}
 	/* Times last: creating the directory's entries would change them. */
 	return err ? err : record_dir_time(u, path, m);
 }
@@ -587,7 +655,7 @@ static struct cubo_error *make_whiteout(struct unpacker *u, int dirfd, const cha
 		if (mknodat(dirfd, name, S_IFCHR, makedev(0, 0)) < 0)
 			return cubo_error_errno("create whiteout");
 	}
-	if (!u->ignore_owners && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (owner_differs(u, m) && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return cubo_error_errno("chown whiteout");
 	return NULL;
 }
@@ -1035,6 +1103,33 @@ static void unpacker_free(struct unpacker *u)
 	free(u);
 }
 
+/*
+ * The process umask, without umask(2): setting it, even back, would race
+ * with other threads creating files.
+ */
+static bool read_umask(mode_t *out)
+{
+	char *text = NULL, *line;
+	struct cubo_error *err = cubo_read_file("/proc/self/status", &text, NULL);
+	bool ok = false;
+
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	line = strstr(text, "\nUmask:");
+	if (line) {
+		char *end;
+		unsigned long v = strtoul(line + strlen("\nUmask:"), &end, 8);
+		if (end != line + strlen("\nUmask:") && v <= 0777) {
+			*out = (mode_t)v;
+			ok = true;
+		}
+	}
+	free(text);
+	return ok;
+}
+
 static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack_opts *opts,
 				       int src_fd, struct unpacker **out)
 {
@@ -1056,6 +1151,9 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	u->compression = opts->compression;
 	u->ignore_owners = opts->ignore_owners;
 	u->use_openat2 = true;
+	u->euid = geteuid();
+	u->egid = getegid();
+	u->umask_known = read_umask(&u->umask);
 	u->layer_name = strdup(opts->layer_name ? opts->layer_name : dest_dir);
 	u->expected_diff_id = opts->expected_diff_id ? strdup(opts->expected_diff_id) : NULL;
 	if (!u->layer_name || (opts->expected_diff_id && !u->expected_diff_id))
@@ -1069,9 +1167,12 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	if (!err)
 		err = cubo_sha256_new(&u->hash);
 	if (!err) {
+		struct stat st;
 		u->rootfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (u->rootfd < 0)
+		if (u->rootfd < 0 || fstat(u->rootfd, &st) < 0)
 			err = cubo_error_errno("open %s", dest_dir);
+		else
+			u->root_new_gid = (st.st_mode & S_ISGID) ? st.st_gid : u->egid;
 	}
 	if (err) {
 		unpacker_free(u);

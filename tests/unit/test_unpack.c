@@ -348,6 +348,8 @@ static void build_plain_layer(struct buf *tar, bool root)
 	add_dir(a, "tmp-sticky", 01777);
 	e = entry_new("run/ctl", AE_IFIFO, 0620);
 	entry_put(a, e, NULL, 0);
+	/* Modes the umask would narrow. */
+	add_file(a, "etc/shared", 0666, "");
 	/* A later entry of the same name wins. */
 	add_file(a, "etc/motd", 0644, "old");
 	add_file(a, "etc/motd", 0640, "new");
@@ -369,7 +371,7 @@ static void test_plain_layer(void **state)
 	assert_string_equal(res.diff_id, digest);
 	assert_int_equal(res.tar_bytes, tar.len);
 	assert_int_equal(res.compressed_bytes, tar.len);
-	assert_int_equal(res.entries, 13);
+	assert_int_equal(res.entries, 14);
 	assert_int_equal(res.file_bytes, 5 + 8 + 3 + 3);
 
 	lstat_at(fx, "etc", &st);
@@ -414,6 +416,8 @@ static void test_plain_layer(void **state)
 	assert_true(S_ISFIFO(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0620);
 
+	lstat_at(fx, "etc/shared", &st);
+	assert_int_equal(st.st_mode & 07777, 0666);
 	read_at(fx, "etc/motd", text, sizeof(text));
 	assert_string_equal(text, "new");
 	lstat_at(fx, "etc/motd", &st);
@@ -457,6 +461,17 @@ static void test_root_only_entries(void **state)
 	archive_entry_set_uid(e, 4242);
 	archive_entry_set_gid(e, 4343);
 	entry_put(a, e, NULL, 0);
+	/* In a setgid directory a new file takes its group: root's must be restored. */
+	add_file(a, "home/u/root-owned", 0644, "r");
+	e = entry_new("home/u/user-owned", AE_IFREG, 0644);
+	archive_entry_set_uid(e, 4242);
+	archive_entry_set_gid(e, 4343);
+	entry_put(a, e, NULL, 0);
+	/* The same for the layer root itself. */
+	e = entry_new("./", AE_IFDIR, 02755);
+	archive_entry_set_gid(e, 77);
+	entry_put(a, e, NULL, 0);
+	add_file(a, "top", 0644, "t");
 	tar_end(a);
 
 	assert_null(unpack_chunks(fx->layer, &tar, 0, NULL, NULL));
@@ -480,6 +495,15 @@ static void test_root_only_entries(void **state)
 	assert_int_equal(st.st_mode & 07777, 02750);
 	assert_int_equal(st.st_uid, 4242);
 	assert_int_equal(st.st_gid, 4343);
+	lstat_at(fx, "home/u/root-owned", &st);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_gid, 0);
+	lstat_at(fx, "home/u/user-owned", &st);
+	assert_int_equal(st.st_uid, 4242);
+	assert_int_equal(st.st_gid, 4343);
+	lstat_at(fx, "top", &st);
+	assert_int_equal(st.st_gid, 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 	free(tar.data);
 }
 
