@@ -86,6 +86,7 @@ struct unpacker {
 	/* The two readers and the digest of the stream between them. */
 	struct archive *raw, *tar_reader;
 	struct cubo_sha256 *hash;
+	bool hash_in_decompressor; /* else the extractor hashes (see decompress) */
 
 	/* The last parent directory resolved: entries come grouped by directory. */
 	char *cache_path;
@@ -985,19 +986,35 @@ static struct cubo_error *open_raw(struct unpacker *u)
 
 static struct cubo_error *decompress(struct unpacker *u)
 {
+	bool passing = true;
 	const void *buf;
 	size_t size;
 	la_int64_t off;
 	int r;
 
 	CUBO_TRY(open_raw(u));
+	/*
+	 * Inflating gzip is the slowest step of all, so then the extractor
+	 * hashes; zstd and plain tar leave this thread time to spare. Set
+	 * before the first block goes out, so the extractor sees it.
+	 */
+	u->hash_in_decompressor = archive_filter_code(u->raw, 0) != ARCHIVE_FILTER_GZIP;
 	while ((r = archive_read_data_block(u->raw, &buf, &size, &off)) == ARCHIVE_OK ||
-	       r == ARCHIVE_WARN)
-		if (!ring_write(u, &u->tar, buf, size))
-			return NULL; /* the extractor failed: its error says why */
+	       r == ARCHIVE_WARN) {
+		if (u->hash_in_decompressor) {
+			CUBO_TRY(cubo_sha256_update(u->hash, buf, size));
+			u->res.tar_bytes += size;
+		}
+		/* After the tar's end the rest (padding) is only hashed. */
+		if (passing && !ring_write(u, &u->tar, buf, size)) {
+			if (u->failed)
+				return NULL; /* the extractor's error says why */
+			passing = false;
+		}
+	}
 	if (r != ARCHIVE_EOF)
 		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
-	return NULL;
+	return u->hash_in_decompressor ? cubo_sha256_final(u->hash, u->res.diff_id) : NULL;
 }
 
 static void *decompressor_main(void *arg)
@@ -1013,10 +1030,6 @@ static void *decompressor_main(void *arg)
 
 /* ---- stage 2: extract ---- */
 
-/*
- * The tar stream is hashed here rather than in the decompressor: inflating is
- * the slowest step of a gzip layer, so its thread gets nothing else to do.
- */
 static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
 {
 	struct unpacker *u = data;
@@ -1026,11 +1039,13 @@ static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
 		archive_set_error(a, ECANCELED, "unpacking stopped");
 		return -1;
 	}
-	if (cubo_sha256_update(u->hash, *buf, (size_t)n)) {
-		archive_set_error(a, EIO, "sha256 failed");
-		return -1;
+	if (!u->hash_in_decompressor) {
+		if (cubo_sha256_update(u->hash, *buf, (size_t)n)) {
+			archive_set_error(a, EIO, "sha256 failed");
+			return -1;
+		}
+		u->res.tar_bytes += (uint64_t)n;
 	}
-	u->res.tar_bytes += (uint64_t)n;
 	return n;
 }
 
@@ -1040,6 +1055,8 @@ static struct cubo_error *drain(struct unpacker *u)
 	const void *buf;
 	la_ssize_t n;
 
+	if (u->hash_in_decompressor)
+		return NULL;
 	while ((n = tar_read(u->tar_reader, u, &buf)) > 0)
 		;
 	if (n < 0)
