@@ -97,9 +97,17 @@ static struct cubo_error *plan_memory(const char *dir, const struct oci_memory *
 	if (m->has_disable_oom_killer && m->disable_oom_killer)
 		cgroup_plan_add(p, R "memory.disableOOMKiller", "memory.oom_control", NULL, false,
 				"1");
-	if (m->has_use_hierarchy)
-		cgroup_plan_add(p, R "memory.useHierarchy", "memory.use_hierarchy", NULL, false,
-				"%d", m->use_hierarchy ? 1 : 0);
+	if (m->has_use_hierarchy) {
+		uint64_t cur = 2;
+
+		/* Kernels from 5.x are always hierarchical and refuse a 0: ask only for a change.
+		 */
+		cubo_error_free(read_u64(dir, "memory.use_hierarchy", &cur));
+		if (cur != (m->use_hierarchy ? 1 : 0))
+			cgroup_plan_add(p, R "memory.useHierarchy", "memory.use_hierarchy",
+					"not a memory cgroup", false, "%d",
+					m->use_hierarchy ? 1 : 0);
+	}
 	return NULL;
 }
 

@@ -381,6 +381,19 @@ static void test_v1_memory_order_and_missing_file(void **state)
 		free(kmem);
 	}
 
+	/* useHierarchy: written only to change it (new kernels refuse a 0). */
+	{
+		struct oci_memory uh = {.has_use_hierarchy = true, .use_hierarchy = true};
+		struct oci_resources ru = {.memory = &uh};
+
+		put(fx->dir, "memory.use_hierarchy", "1\n");
+		assert_null(cgroup_v1_apply("memory", fx->dir, &ru));
+		assert_file(fx->dir, "memory.use_hierarchy", "1\n");
+		uh.use_hierarchy = false;
+		assert_null(cgroup_v1_apply("memory", fx->dir, &ru));
+		assert_file(fx->dir, "memory.use_hierarchy", "0");
+	}
+
 	m.swappiness = 101;
 	err = cgroup_v1_apply("memory", fx->dir, &res);
 	assert_non_null(err);
