@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One pass over a layer, in two stages on two threads so that decompressing
- * and creating files overlap (the second is mostly system time):
+ * One pass over a layer, in three stages on three threads, so that inflating
+ * (user time), hashing and creating files (mostly system time) overlap:
  *
- *   input ──► [decompress: libarchive gzip/zstd + format "raw", sha256] ──►
+ *   input ──► [decompress: libarchive gzip/zstd + format "raw"] ──► tar ring
+ *   tar ring ──► [hash: sha256 of the whole tar stream = the diff_id]
  *   tar ring ──► [extract: libarchive tar reader, our own fd-relative calls]
  *
- * The decompressed stream is hashed between the stages, which gives the
- * diff_id. The input is a ring filled by unpack_feed (downloads push, while
- * libarchive pulls), or an fd for unpack_fd. Both rings are bounded, so
- * memory stays small whatever the layer size.
+ * The input is a ring filled by unpack_feed (downloads push, while libarchive
+ * pulls), or an fd for unpack_fd. The tar ring has two readers, each with its
+ * own position. Both rings are bounded, so memory stays small whatever the
+ * layer size.
  */
 #include "cubo-mgr/image/unpack.h"
 
@@ -53,14 +54,22 @@ struct dir_time {
 	struct timespec times[2];
 };
 
-/* A bounded single-producer, single-consumer byte pipe between two threads. */
+enum { READER_EXTRACT, READER_HASH, MAX_READERS };
+
+struct ring_reader {
+	uint64_t tail; /* bytes released, ever */
+	size_t held;   /* bytes handed out and not yet released */
+	bool gone;     /* stopped reading: its position no longer holds the writer */
+};
+
+/* A bounded byte pipe from one writer thread to one or two reader threads. */
 struct ring {
 	unsigned char *buf;
 	size_t size;
-	uint64_t head, tail; /* bytes written / released, ever */
-	size_t held;	     /* bytes handed to the reader and not yet released */
-	bool closed;	     /* the writer is done */
-	bool reader_gone;    /* the reader stopped: further writes are dropped */
+	uint64_t head; /* bytes written, ever */
+	struct ring_reader rd[MAX_READERS];
+	unsigned nreaders;
+	bool closed; /* the writer is done */
 	pthread_cond_t readable, writable;
 };
 
@@ -79,14 +88,13 @@ struct unpacker {
 	struct ring in, tar;
 	bool failed;		/* err is set: every stage stops */
 	struct cubo_error *err; /* the first failure of any stage */
-	pthread_t decompressor, extractor;
-	bool have_decompressor, have_extractor;
+	pthread_t decompressor, hasher, extractor;
+	bool have_decompressor, have_hasher, have_extractor;
 	uint64_t seen_bytes; /* compressed bytes handed to libarchive (decompressor only) */
 
 	/* The two readers and the digest of the stream between them. */
 	struct archive *raw, *tar_reader;
 	struct cubo_sha256 *hash;
-	bool hash_in_decompressor; /* else the extractor hashes (see decompress) */
 
 	/* The last parent directory resolved: entries come grouped by directory. */
 	char *cache_path;
@@ -776,8 +784,9 @@ static struct cubo_error *apply_dir_times(struct unpacker *u)
 /* ---- rings and failures ---- */
 
 /* Conditions are set up for both rings always (fail() signals them); buffers as needed. */
-static void ring_init(struct ring *r)
+static void ring_init(struct ring *r, unsigned nreaders)
 {
+	r->nreaders = nreaders;
 	pthread_cond_init(&r->readable, NULL);
 	pthread_cond_init(&r->writable, NULL);
 }
@@ -798,40 +807,57 @@ static void ring_destroy(struct ring *r)
 	pthread_cond_destroy(&r->writable);
 }
 
+/* Bytes the slowest remaining reader has not released; false when no reader is left. */
+static bool ring_used(const struct ring *r, size_t *used)
+{
+	bool any = false;
+
+	*used = 0;
+	for (unsigned i = 0; i < r->nreaders; i++) {
+		if (r->rd[i].gone)
+			continue;
+		any = true;
+		if (r->head - r->rd[i].tail > *used)
+			*used = (size_t)(r->head - r->rd[i].tail);
+	}
+	return any;
+}
+
 /*
- * Copy n bytes in, waiting for room. False when they will never be read: the
- * reader stopped or some stage failed.
+ * Copy n bytes in, waiting for room. False when they will never be read: all
+ * readers stopped or some stage failed.
  */
 static bool ring_write(struct unpacker *u, struct ring *r, const void *data, size_t n)
 {
 	const unsigned char *p = data;
 
 	while (n) {
-		size_t off, chunk;
+		size_t off, chunk, used = 0;
+		bool readers;
 
 		pthread_mutex_lock(&u->lock);
-		while (r->head - r->tail == r->size && !r->reader_gone && !u->failed)
+		while ((readers = ring_used(r, &used)) && used == r->size && !u->failed)
 			pthread_cond_wait(&r->writable, &u->lock);
-		if (r->reader_gone || u->failed) {
+		if (!readers || u->failed) {
 			pthread_mutex_unlock(&u->lock);
 			return false;
 		}
 		off = (size_t)(r->head % r->size);
-		chunk = r->size - (size_t)(r->head - r->tail);
+		chunk = r->size - used;
 		if (chunk > r->size - off)
 			chunk = r->size - off;
 		if (chunk > n)
 			chunk = n;
 		pthread_mutex_unlock(&u->lock);
 
-		/* The reader never touches [head, tail + size): copy unlocked. */
+		/* No reader touches [head, head + size - used): copy unlocked. */
 		memcpy(r->buf + off, p, chunk);
 		p += chunk;
 		n -= chunk;
 
 		pthread_mutex_lock(&u->lock);
 		r->head += chunk;
-		pthread_cond_signal(&r->readable);
+		pthread_cond_broadcast(&r->readable);
 		pthread_mutex_unlock(&u->lock);
 	}
 	return true;
@@ -842,25 +868,26 @@ static bool ring_write(struct unpacker *u, struct ring *r, const void *data, siz
  * call. So each call first releases the previous block, then hands out the
  * next contiguous one. 0 at the end, -1 when a stage failed.
  */
-static la_ssize_t ring_read(struct unpacker *u, struct ring *r, const void **buf)
+static la_ssize_t ring_read(struct unpacker *u, struct ring *r, unsigned reader, const void **buf)
 {
+	struct ring_reader *rd = &r->rd[reader];
 	size_t off, n;
 
 	pthread_mutex_lock(&u->lock);
-	r->tail += r->held;
-	r->held = 0;
+	rd->tail += rd->held;
+	rd->held = 0;
 	pthread_cond_signal(&r->writable);
-	while (r->head == r->tail && !r->closed && !u->failed)
+	while (r->head == rd->tail && !r->closed && !u->failed)
 		pthread_cond_wait(&r->readable, &u->lock);
 	if (u->failed) {
 		pthread_mutex_unlock(&u->lock);
 		return -1;
 	}
-	off = (size_t)(r->tail % r->size);
-	n = (size_t)(r->head - r->tail);
+	off = (size_t)(rd->tail % r->size);
+	n = (size_t)(r->head - rd->tail);
 	if (n > r->size - off)
 		n = r->size - off;
-	r->held = n;
+	rd->held = n;
 	pthread_mutex_unlock(&u->lock);
 	*buf = r->buf + off;
 	return (la_ssize_t)n;
@@ -870,14 +897,14 @@ static void ring_close(struct unpacker *u, struct ring *r)
 {
 	pthread_mutex_lock(&u->lock);
 	r->closed = true;
-	pthread_cond_signal(&r->readable);
+	pthread_cond_broadcast(&r->readable);
 	pthread_mutex_unlock(&u->lock);
 }
 
-static void ring_stop_reading(struct unpacker *u, struct ring *r)
+static void ring_stop_reading(struct unpacker *u, struct ring *r, unsigned reader)
 {
 	pthread_mutex_lock(&u->lock);
-	r->reader_gone = true;
+	r->rd[reader].gone = true;
 	pthread_cond_signal(&r->writable);
 	pthread_mutex_unlock(&u->lock);
 }
@@ -905,7 +932,7 @@ static void fail(struct unpacker *u, struct cubo_error *err)
 	cubo_error_free(err);
 }
 
-/* ---- stage 1: decompress and hash ---- */
+/* ---- stage 1: decompress ---- */
 
 /* Compressed input for the "raw" reader: from the ring or from src_fd. */
 static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
@@ -914,7 +941,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 	la_ssize_t n;
 
 	if (u->src_fd < 0) {
-		n = ring_read(u, &u->in, buf);
+		n = ring_read(u, &u->in, 0, buf);
 		if (n < 0)
 			archive_set_error(a, ECANCELED, "unpacking stopped");
 	} else {
@@ -986,35 +1013,19 @@ static struct cubo_error *open_raw(struct unpacker *u)
 
 static struct cubo_error *decompress(struct unpacker *u)
 {
-	bool passing = true;
 	const void *buf;
 	size_t size;
 	la_int64_t off;
 	int r;
 
 	CUBO_TRY(open_raw(u));
-	/*
-	 * Inflating gzip is the slowest step of all, so then the extractor
-	 * hashes; zstd and plain tar leave this thread time to spare. Set
-	 * before the first block goes out, so the extractor sees it.
-	 */
-	u->hash_in_decompressor = archive_filter_code(u->raw, 0) != ARCHIVE_FILTER_GZIP;
 	while ((r = archive_read_data_block(u->raw, &buf, &size, &off)) == ARCHIVE_OK ||
-	       r == ARCHIVE_WARN) {
-		if (u->hash_in_decompressor) {
-			CUBO_TRY(cubo_sha256_update(u->hash, buf, size));
-			u->res.tar_bytes += size;
-		}
-		/* After the tar's end the rest (padding) is only hashed. */
-		if (passing && !ring_write(u, &u->tar, buf, size)) {
-			if (u->failed)
-				return NULL; /* the extractor's error says why */
-			passing = false;
-		}
-	}
+	       r == ARCHIVE_WARN)
+		if (!ring_write(u, &u->tar, buf, size))
+			return NULL; /* another stage failed: its error says why */
 	if (r != ARCHIVE_EOF)
 		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
-	return u->hash_in_decompressor ? cubo_sha256_final(u->hash, u->res.diff_id) : NULL;
+	return NULL;
 }
 
 static void *decompressor_main(void *arg)
@@ -1023,45 +1034,51 @@ static void *decompressor_main(void *arg)
 
 	fail(u, decompress(u));
 	/* Input past the end of the compressed stream is ignored. */
-	ring_stop_reading(u, &u->in);
+	ring_stop_reading(u, &u->in, 0);
 	ring_close(u, &u->tar);
 	return NULL;
 }
 
-/* ---- stage 2: extract ---- */
+/* ---- stage 2: hash ---- */
 
-static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
-{
-	struct unpacker *u = data;
-	la_ssize_t n = ring_read(u, &u->tar, buf);
-
-	if (n < 0) {
-		archive_set_error(a, ECANCELED, "unpacking stopped");
-		return -1;
-	}
-	if (!u->hash_in_decompressor) {
-		if (cubo_sha256_update(u->hash, *buf, (size_t)n)) {
-			archive_set_error(a, EIO, "sha256 failed");
-			return -1;
-		}
-		u->res.tar_bytes += (uint64_t)n;
-	}
-	return n;
-}
-
-/* What follows the tar's end-of-archive blocks (padding) counts for the diff_id too. */
-static struct cubo_error *drain(struct unpacker *u)
+/*
+ * All of the tar stream, also what follows its end-of-archive blocks (the
+ * padding counts for the diff_id), on a thread of its own: the decompressor
+ * is busy inflating, the extractor in system calls.
+ */
+static struct cubo_error *hash(struct unpacker *u)
 {
 	const void *buf;
 	la_ssize_t n;
 
-	if (u->hash_in_decompressor)
-		return NULL;
-	while ((n = tar_read(u->tar_reader, u, &buf)) > 0)
-		;
+	while ((n = ring_read(u, &u->tar, READER_HASH, &buf)) > 0) {
+		CUBO_TRY(cubo_sha256_update(u->hash, buf, (size_t)n));
+		u->res.tar_bytes += (uint64_t)n;
+	}
 	if (n < 0)
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->tar_reader));
+		return NULL; /* another stage failed */
 	return cubo_sha256_final(u->hash, u->res.diff_id);
+}
+
+static void *hasher_main(void *arg)
+{
+	struct unpacker *u = arg;
+
+	fail(u, hash(u));
+	ring_stop_reading(u, &u->tar, READER_HASH);
+	return NULL;
+}
+
+/* ---- stage 3: extract ---- */
+
+static la_ssize_t tar_read(struct archive *a, void *data, const void **buf)
+{
+	struct unpacker *u = data;
+	la_ssize_t n = ring_read(u, &u->tar, READER_EXTRACT, buf);
+
+	if (n < 0)
+		archive_set_error(a, ECANCELED, "unpacking stopped");
+	return n;
 }
 
 static struct cubo_error *extract(struct unpacker *u)
@@ -1082,7 +1099,6 @@ static struct cubo_error *extract(struct unpacker *u)
 					      archive_error_string(u->tar_reader));
 		CUBO_TRY(apply_entry(u, e));
 	}
-	CUBO_TRY(drain(u));
 	return apply_dir_times(u);
 }
 
@@ -1091,7 +1107,7 @@ static void *extractor_main(void *arg)
 	struct unpacker *u = arg;
 
 	fail(u, extract(u));
-	ring_stop_reading(u, &u->tar);
+	ring_stop_reading(u, &u->tar, READER_EXTRACT);
 	return NULL;
 }
 
@@ -1160,8 +1176,8 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	if (!u)
 		return cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
 	pthread_mutex_init(&u->lock, NULL);
-	ring_init(&u->in);
-	ring_init(&u->tar);
+	ring_init(&u->in, 1);
+	ring_init(&u->tar, MAX_READERS);
 	u->rootfd = -1;
 	u->cache_fd = -1;
 	u->src_fd = src_fd;
@@ -1219,9 +1235,11 @@ static void join_stages(struct unpacker *u, bool abort)
 		ring_close(u, &u->in);
 	if (u->have_decompressor)
 		pthread_join(u->decompressor, NULL);
+	if (u->have_hasher)
+		pthread_join(u->hasher, NULL);
 	if (u->have_extractor)
 		pthread_join(u->extractor, NULL);
-	u->have_decompressor = u->have_extractor = false;
+	u->have_decompressor = u->have_hasher = u->have_extractor = false;
 }
 
 static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *out)
@@ -1265,6 +1283,8 @@ struct cubo_error *unpack_begin(const char *dest_dir, const struct unpack_opts *
 	CUBO_TRY(unpacker_new(dest_dir, opts, -1, &u));
 	err = start_thread(u, &u->decompressor, decompressor_main, &u->have_decompressor);
 	if (!err)
+		err = start_thread(u, &u->hasher, hasher_main, &u->have_hasher);
+	if (!err)
 		err = start_thread(u, &u->extractor, extractor_main, &u->have_extractor);
 	if (err) {
 		unpack_abort(u);
@@ -1306,9 +1326,11 @@ void unpack_abort(struct unpacker *u)
 /* unpack_fd on a prepared unpacker; frees u. */
 static struct cubo_error *run_fd(struct unpacker *u, struct unpack_result *out)
 {
-	/* The decompressor on a thread of its own, the extractor on ours. */
+	/* The decompressor and the hasher on threads of their own, the extractor on ours. */
 	struct cubo_error *err =
 		start_thread(u, &u->decompressor, decompressor_main, &u->have_decompressor);
+	if (!err)
+		err = start_thread(u, &u->hasher, hasher_main, &u->have_hasher);
 	if (err) {
 		unpack_abort(u);
 		return err;
