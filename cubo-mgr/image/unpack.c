@@ -37,10 +37,10 @@
  * neither side waits on the other for every chunk, small enough for several
  * layers in flight within the pull's memory budget.
  */
-#define INPUT_RING_SIZE (512 * 1024)
+#define INPUT_RING_SIZE (256 * 1024)
 #define TAR_RING_SIZE (1024 * 1024)
 /* Read size for unpack_fd. */
-#define FD_READ_SIZE (512 * 1024)
+#define FD_READ_SIZE (256 * 1024)
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_META_PREFIX ".wh..wh."

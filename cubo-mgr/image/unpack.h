@@ -14,14 +14,14 @@
  *		if ((err = unpack_feed(u, buf, len))) { unpack_abort(u); ... }
  *	err = unpack_finish(u, &result);	// frees u, success or not
  *
- * Each unpacker runs two threads of its own: one decompresses, one hashes
- * the tar stream and creates the files, so the CPU work of inflating overlaps
- * with the system time of writing. unpack_feed copies the bytes into a small
+ * Each unpacker runs three threads of its own: one decompresses, one hashes
+ * the tar stream, one creates the files, so inflating (user time) overlaps
+ * with writing (system time). unpack_feed copies the bytes into a small
  * bounded buffer and returns, blocking only while that buffer is full
- * (back-pressure on the download). About 2 MiB per unpacker (plus the zstd
- * window), whatever the layer size. Several unpackers may run at once on
- * different threads; the calls on one unpacker must not overlap (one
- * transfer's callbacks never do).
+ * (back-pressure on the download). About 1.5 MiB per unpacker (plus the
+ * zstd window, 2 MiB at usual levels), whatever the layer size. Several
+ * unpackers may run at once on different threads; the calls on one unpacker
+ * must not overlap (one transfer's callbacks never do).
  *
  * Safety: nothing is ever created outside dest_dir. Every entry is resolved
  * beneath it without following symlinks (openat2 RESOLVE_BENEATH |
@@ -125,7 +125,7 @@ void unpack_abort(struct unpacker *u);
 
 /*
  * Unpack a whole layer read from fd (load/import of a local tarball): the
- * calling thread extracts, one helper thread reads and decompresses. Same
+ * calling thread extracts, two helper threads decompress and hash. Same
  * rules, same cleanup contract.
  */
 struct cubo_error *unpack_fd(int fd, const char *dest_dir, const struct unpack_opts *opts,
