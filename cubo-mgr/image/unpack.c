@@ -562,7 +562,8 @@ static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *na
 static struct cubo_error *make_symlink(struct unpacker *u, int dirfd, const char *name,
 				       struct archive_entry *e, const struct meta *m)
 {
-	const char *target = archive_entry_symlink(e);
+	/* Names that do not convert to the locale's charset still have their UTF-8 form. */
+	const char *target = archive_entry_symlink(e) ?: archive_entry_symlink_utf8(e);
 
 	if (!target || !*target)
 		return cubo_error_new("symlink without a target");
@@ -672,7 +673,7 @@ static struct cubo_error *make_whiteout(struct unpacker *u, int dirfd, const cha
 static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_entry *e,
 					   const char *raw, char *path)
 {
-	const char *hardlink = archive_entry_hardlink(e);
+	const char *hardlink = archive_entry_hardlink(e) ?: archive_entry_hardlink_utf8(e);
 	mode_t type = archive_entry_filetype(e);
 	char *parent = path, *base;
 	bool whiteout;

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <linux/capability.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -724,6 +725,53 @@ static void test_whiteouts(void **state)
 	free(tar.data);
 }
 
+/*
+ * Non-ASCII names, stored as UTF-8 in pax headers (as Go's archive/tar and
+ * docker write them), come out byte for byte in the C locale too.
+ */
+static void test_utf8_names(void **state)
+{
+	struct fixture *fx = *state;
+	struct unpack_opts opts = {.ignore_owners = !fx->root};
+	struct buf tar = {0};
+	struct archive *a;
+	struct archive_entry *e;
+	char link[64] = "";
+	struct stat st, st2;
+
+	/* libarchive's writer needs a UTF-8 locale for these; the reader gets "C" below. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		skip();
+	a = tar_new(&tar);
+	e = entry_new("x", AE_IFREG, 0644);
+	archive_entry_set_pathname_utf8(e, "caf\xc3\xa9");
+	archive_entry_set_size(e, 1);
+	entry_put(a, e, "c", 1);
+	e = entry_new("x", AE_IFLNK, 0777);
+	archive_entry_set_pathname_utf8(e, "lien-\xc3\xbc");
+	archive_entry_set_symlink_utf8(e, "caf\xc3\xa9");
+	entry_put(a, e, NULL, 0);
+	e = entry_new("x", AE_IFREG, 0644);
+	archive_entry_set_pathname_utf8(e, "dur-\xc3\xbc");
+	archive_entry_set_hardlink_utf8(e, "caf\xc3\xa9");
+	entry_put(a, e, NULL, 0);
+	tar_end(a);
+	assert_non_null(setlocale(LC_CTYPE, "C"));
+
+	assert_null(unpack_chunks(fx->layer, &tar, 0, &opts, NULL));
+	lstat_at(fx, "caf\xc3\xa9", &st);
+	assert_true(S_ISREG(st.st_mode));
+	lstat_at(fx, "dur-\xc3\xbc", &st2);
+	assert_int_equal(st.st_ino, st2.st_ino);
+	{
+		char path[512];
+		snprintf(path, sizeof(path), "%s/lien-\xc3\xbc", fx->layer);
+		assert_true(readlink(path, link, sizeof(link) - 1) > 0);
+	}
+	assert_string_equal(link, "caf\xc3\xa9");
+	free(tar.data);
+}
+
 /* A layer cannot bring its own overlay metadata. */
 static void test_overlay_xattrs_dropped(void **state)
 {
@@ -1183,6 +1231,7 @@ int main(void)
 		T(test_chunk_sizes_agree),
 		T(test_sparse_file),
 		T(test_whiteouts),
+		T(test_utf8_names),
 		T(test_overlay_xattrs_dropped),
 		T(test_refuse_dotdot),
 		T(test_refuse_absolute),
