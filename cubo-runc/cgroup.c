@@ -832,8 +832,16 @@ struct cubo_error *cgroup_set_remove(const struct cgroup_set *s)
 	/* Never signal a cgroup shared with others (one we joined, not made). */
 	for (size_t i = 0; ours && i < s->n; i++)
 		ours = s->d[i].made;
-	if (ours)
-		CUBO_TRY(cgroup_set_kill_all(s, SIGKILL));
+	if (ours) {
+		pid_t *pids;
+		size_t n;
+
+		/* The usual case, an empty cgroup, needs no freezing and no signal. */
+		CUBO_TRY(cgroup_set_pids(s, &pids, &n));
+		free(pids);
+		if (n)
+			CUBO_TRY(cgroup_set_kill_all(s, SIGKILL));
+	}
 	return cgroup_set_destroy(s);
 }
 
