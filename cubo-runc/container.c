@@ -373,5 +373,15 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 		return err;
 	}
 	close(pidfd);
+	/* A frozen v1 task cannot die: thaw a paused container for SIGKILL, as runc. */
+	if (sig == SIGKILL && st == STATUS_PAUSED) {
+		struct cgroup_set *cg;
+		struct cubo_error *err = cgroup_set_from_strlist(&c->state->cgroup_paths, &cg);
+
+		if (!err)
+			err = cgroup_set_freeze(cg, false);
+		cgroup_set_free(cg);
+		return cubo_error_wrap(err, "kill container \"%s\"", c->id);
+	}
 	return NULL;
 }

@@ -358,3 +358,12 @@ in_own_cgroupns() {
 	in_own_cgroupns timeout 30 "$RUNTIME" --root "$ROOT" delete --force "$CID" 3>&-
 	[ -z "$(cg_leftovers)" ]
 }
+
+@test "SIGKILL to a paused container's init thaws it so it can die" {
+	start_sleeper
+	rt pause "$CID"
+	rt kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	rt delete "$CID"
+	[ -z "$(cg_leftovers)" ]
+}
