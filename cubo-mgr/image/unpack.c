@@ -933,6 +933,16 @@ static void fail(struct unpacker *u, struct cubo_error *err)
 	cubo_error_free(err);
 }
 
+static bool has_failed(struct unpacker *u)
+{
+	bool failed;
+
+	pthread_mutex_lock(&u->lock);
+	failed = u->failed;
+	pthread_mutex_unlock(&u->lock);
+	return failed;
+}
+
 /* ---- stage 1: decompress ---- */
 
 /* Compressed input for the "raw" reader: from the ring or from src_fd. */
@@ -950,7 +960,7 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 			n = read(u->src_fd, u->fdbuf, FD_READ_SIZE);
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
-			archive_set_error(a, errno, "read the layer");
+			archive_set_error(a, errno, "read: %s", strerror(errno));
 		else
 			u->res.compressed_bytes += (uint64_t)n;
 		*buf = u->fdbuf;
@@ -991,7 +1001,7 @@ static struct cubo_error *open_raw(struct unpacker *u)
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(u->raw, &e);
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-		if (!u->seen_bytes && !u->failed)
+		if (!u->seen_bytes && !has_failed(u))
 			return cubo_error_new("empty layer stream");
 		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
 	}
