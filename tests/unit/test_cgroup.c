@@ -86,6 +86,31 @@ static void test_layout_v2_and_v1(void **state)
 	cgroup_layout_free(&l);
 }
 
+/* The machine running the test: whatever its layout, our own cgroups exist. */
+static void test_layout_detect_here(void **state)
+{
+	struct cgroup_layout l;
+	struct cubo_error *err;
+	struct stat st;
+
+	(void)state;
+	err = cgroup_layout_detect(&l);
+	if (err) {
+		/* A sandbox without cgroupfs: the error says so. */
+		assert_non_null(strstr(err->msg, "cgroup layout"));
+		cubo_error_free(err);
+		skip();
+	}
+	assert_true(l.n > 0);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_int_equal(stat(l.h[i].own_dir, &st), 0);
+		assert_true(S_ISDIR(st.st_mode));
+		if (l.h[i].v2)
+			assert_non_null(l.h[i].v2_controllers);
+	}
+	cgroup_layout_free(&l);
+}
+
 static void test_layout_errors(void **state)
 {
 	struct cgroup_layout l;
@@ -671,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_layout_hybrid),
 		cmocka_unit_test(test_layout_v2_and_v1),
 		cmocka_unit_test(test_layout_errors),
+		cmocka_unit_test(test_layout_detect_here),
 		cmocka_unit_test(test_container_dir),
 		cmocka_unit_test(test_strlist_round_trip),
 		cmocka_unit_test(test_strlist_errors),
