@@ -91,6 +91,7 @@ struct unpacker {
 	pthread_t decompressor, hasher, extractor;
 	bool have_decompressor, have_hasher, have_extractor;
 	uint64_t seen_bytes; /* compressed bytes handed to libarchive (decompressor only) */
+	int read_errno;	     /* reading src_fd failed (decompressor only) */
 
 	/* The two readers and the digest of the stream between them. */
 	struct archive *raw, *tar_reader;
@@ -959,9 +960,10 @@ static la_ssize_t source_read(struct archive *a, void *data, const void **buf)
 		do
 			n = read(u->src_fd, u->fdbuf, FD_READ_SIZE);
 		while (n < 0 && errno == EINTR);
-		if (n < 0)
+		if (n < 0) {
+			u->read_errno = errno;
 			archive_set_error(a, errno, "read: %s", strerror(errno));
-		else
+		} else
 			u->res.compressed_bytes += (uint64_t)n;
 		*buf = u->fdbuf;
 	}
@@ -984,6 +986,15 @@ static const char *compression_name(enum unpack_compression c)
 	}
 }
 
+static struct cubo_error *raw_error(struct unpacker *u)
+{
+	if (u->read_errno)
+		return cubo_error_new_errno(u->read_errno, "read the layer");
+	if (!u->seen_bytes && !has_failed(u))
+		return cubo_error_new("empty layer stream");
+	return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+}
+
 static struct cubo_error *open_raw(struct unpacker *u)
 {
 	struct archive_entry *e;
@@ -1000,11 +1011,8 @@ static struct cubo_error *open_raw(struct unpacker *u)
 	r = archive_read_open(u->raw, u, NULL, source_read, NULL);
 	if (r == ARCHIVE_OK)
 		r = archive_read_next_header(u->raw, &e);
-	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-		if (!u->seen_bytes && !has_failed(u))
-			return cubo_error_new("empty layer stream");
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
-	}
+	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+		return raw_error(u);
 
 	switch (archive_filter_code(u->raw, 0)) {
 	case ARCHIVE_FILTER_GZIP:
@@ -1035,7 +1043,7 @@ static struct cubo_error *decompress(struct unpacker *u)
 		if (!ring_write(u, &u->tar, buf, size))
 			return NULL; /* another stage failed: its error says why */
 	if (r != ARCHIVE_EOF)
-		return cubo_error_new("reading the layer: %s", archive_error_string(u->raw));
+		return raw_error(u);
 	return NULL;
 }
 

@@ -1197,6 +1197,24 @@ static void test_begin_errors(void **state)
 	assert_non_null(strstr(err->msg, missing));
 	assert_null(u);
 	cubo_error_free(err);
+
+	err = unpack_fd(-1, fx->layer, NULL, NULL);
+	assert_non_null(err);
+	cubo_error_free(err);
+
+	/* A read error reaches the caller with its cause. */
+	{
+		int fd = open(fx->base, O_RDONLY | O_DIRECTORY);
+		char *text;
+		assert_true(fd >= 0);
+		err = unpack_fd(fd, fx->layer, NULL, NULL);
+		close(fd);
+		assert_non_null(err);
+		text = cubo_error_text(err);
+		assert_non_null(strstr(text, strerror(EISDIR)));
+		free(text);
+		cubo_error_free(err);
+	}
 }
 
 static void test_media_types(void **state)
