@@ -889,6 +889,9 @@ static la_ssize_t ring_read(struct unpacker *u, struct ring *r, unsigned reader,
 	n = (size_t)(r->head - rd->tail);
 	if (n > r->size - off)
 		n = r->size - off;
+	/* A block is held until the next call: leave the writer room meanwhile. */
+	if (n > r->size / 4)
+		n = r->size / 4;
 	rd->held = n;
 	pthread_mutex_unlock(&u->lock);
 	*buf = r->buf + off;
