@@ -1248,7 +1248,7 @@ static struct cubo_error *start_thread(struct unpacker *u, pthread_t *t, void *(
 	return NULL;
 }
 
-/* Wait for both stages; with abort, make them stop first. */
+/* Wait for every stage; with abort, make them stop first. */
 static void join_stages(struct unpacker *u, bool abort)
 {
 	if (abort)
