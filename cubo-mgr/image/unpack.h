@@ -40,9 +40,14 @@
  *
  * OCI whiteouts become overlayfs whiteouts: ".wh.<name>" is a 0/0 character
  * device <name>; ".wh..wh..opq" sets trusted.overlay.opaque="y" on its
- * directory. Owners, modes (with setuid/setgid/sticky), mtimes (directories
- * last), xattrs (with security.capability), hardlinks, symlinks, device nodes,
- * fifos and sparse files are kept.
+ * directory; other ".wh..wh.*" names (aufs bookkeeping) are skipped. Owners,
+ * modes (with setuid/setgid/sticky), mtimes (directories last), xattrs (with
+ * security.capability), hardlinks, symlinks, device nodes, fifos and sparse
+ * files are kept. Not kept: trusted.overlay.* xattrs from the tar (overlay
+ * metadata must not come from an image), xattrs of symlinks, devices and
+ * fifos. A later entry replaces an earlier one of the same name, except a
+ * non-empty directory (an error). Device nodes, whiteouts and trusted.*
+ * xattrs need root.
  *
  * Cleanup: on any failure dest_dir holds a partial tree. The CALLER owns
  * dest_dir: create it as a fresh temp directory next to its final place
