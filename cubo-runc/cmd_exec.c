@@ -238,6 +238,29 @@ static void apply_oom_score_adj(const struct exec_ctx *x)
 	}
 }
 
+/* runc: without HOME in the environment, the user's home from the container's /etc/passwd. */
+static struct cubo_error *set_home(struct oci_process *proc)
+{
+	char *passwd = NULL, *home = NULL, *entry;
+	size_t len;
+	struct cubo_error *err;
+	bool ok;
+
+	if (cubo_strv_env_get(proc->env.v, "HOME"))
+		return NULL;
+	err = cubo_read_file("/etc/passwd", &passwd, &len);
+	if (!err)
+		home = exec_passwd_home(passwd, proc->user.uid);
+	cubo_error_free(err);
+	free(passwd);
+	if (asprintf(&entry, "HOME=%s", home ? home : "/") < 0)
+		entry = NULL;
+	free(home);
+	ok = entry && cubo_strv_push(&proc->env.v, &proc->env.n, entry);
+	free(entry);
+	return ok ? NULL : cubo_error_new("out of memory");
+}
+
 /* Everything from joining the namespaces up to the last step before execve. */
 static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_t len,
 				      int *exec_code)
@@ -280,6 +303,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 		close(x->console_socket);
 		x->console_socket = -1;
 	}
+	CUBO_TRY(set_home(x->proc));
 	CUBO_TRY(resolve_executable(proc, exec_path, len, exec_code));
 	*exec_code = 1;
 	CUBO_TRY(rlimits_apply(proc));

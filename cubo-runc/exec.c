@@ -562,6 +562,33 @@ const char *exec_cgroup_sub_for(const struct exec_cgroup_sub *subs, size_t n, co
 	return all;
 }
 
+char *exec_passwd_home(const char *passwd, uint32_t uid)
+{
+	/* name:password:uid:gid:gecos:home:shell */
+	for (const char *line = passwd; line && *line;) {
+		const char *end = strchrnul(line, '\n'), *f = line;
+		const char *field[7];
+		int n = 0;
+
+		while (n < 7 && f <= end) {
+			field[n++] = f;
+			const char *colon = memchr(f, ':', (size_t)(end - f));
+			if (!colon)
+				break;
+			f = colon + 1;
+		}
+		uint32_t id;
+		size_t idlen = n >= 4 ? (size_t)(field[3] - field[2] - 1) : 0;
+		if (n >= 6 && parse_id(field[2], idlen, &id) && id == uid) {
+			const char *home = field[5];
+			size_t len = n >= 7 ? (size_t)(field[6] - home - 1) : (size_t)(end - home);
+			return len ? strndup(home, len) : NULL;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
 int exec_exit_code(int code, int status)
 {
 	if (code == CLD_EXITED)

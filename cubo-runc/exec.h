@@ -87,6 +87,13 @@ void exec_cgroup_subs_free(struct exec_cgroup_sub *subs, size_t n);
  */
 const char *exec_cgroup_sub_for(const struct exec_cgroup_sub *subs, size_t n, const char *key);
 
+/*
+ * The home directory of uid in /etc/passwd text (malloc'd), or NULL when the
+ * uid has no entry: exec sets HOME from it when the environment has none,
+ * as runc does.
+ */
+char *exec_passwd_home(const char *passwd, uint32_t uid);
+
 /* The exit code of a waited-for process as shells report it: 128+N for signal N. */
 int exec_exit_code(int code, int status);
 

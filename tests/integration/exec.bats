@@ -82,6 +82,17 @@ ns_links() {
 	[ "$output" = / ]
 }
 
+@test "exec sets HOME from the container's /etc/passwd when the env has none" {
+	update_config '.process.env = ["PATH=/bin"]'
+	start_sleeper
+	run rt exec "$CID" sh -c 'echo $HOME'
+	[ "$output" = /root ]
+	run rt exec -u 1000 "$CID" sh -c 'echo $HOME'
+	[ "$output" = /home/user ]
+	run rt exec -e HOME=/elsewhere "$CID" sh -c 'echo $HOME'
+	[ "$output" = /elsewhere ]
+}
+
 @test "exec --cwd must exist" {
 	start_sleeper
 	run rt exec --cwd /does/not/exist "$CID" pwd

@@ -452,6 +452,36 @@ static void test_cgroup_subs_errors(void **state)
 	}
 }
 
+static void test_passwd_home(void **state)
+{
+	const char *passwd = "root:x:0:0:root:/root:/bin/sh\n"
+			     "user:x:1000:1000:A User, Room 1:/home/user:/bin/sh\n"
+			     "broken line\n"
+			     "nohome:x:7:7::\n"
+			     "noshell:x:8:8::/var/empty\n"
+			     "last:x:9:9::/last:/bin/false";
+	char *home;
+
+	(void)state;
+	home = exec_passwd_home(passwd, 0);
+	assert_string_equal(home, "/root");
+	free(home);
+	home = exec_passwd_home(passwd, 1000);
+	assert_string_equal(home, "/home/user");
+	free(home);
+	home = exec_passwd_home(passwd, 8);
+	assert_string_equal(home, "/var/empty");
+	free(home);
+	home = exec_passwd_home(passwd, 9);
+	assert_string_equal(home, "/last");
+	free(home);
+	assert_null(exec_passwd_home(passwd, 7)); /* empty home */
+	assert_null(exec_passwd_home(passwd, 100));
+	assert_null(exec_passwd_home("", 0));
+	/* "10" is not "1" followed by more */
+	assert_null(exec_passwd_home("a:x:10:10::/ten:/bin/sh\n", 1));
+}
+
 static void test_exit_code(void **state)
 {
 	(void)state;
@@ -481,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_build_without_config_process),
 		cmocka_unit_test(test_cgroup_subs),
 		cmocka_unit_test(test_cgroup_subs_errors),
+		cmocka_unit_test(test_passwd_home),
 		cmocka_unit_test(test_exit_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
