@@ -365,6 +365,9 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 	cfg_proc = x->cfg->process;
 	x->cfg->process = NULL;
 	CUBO_TRY(exec_process_build(&x->f, file_proc, cfg_proc, &x->proc));
+	if (x->proc->apparmor_profile || x->proc->selinux_label ||
+	    (x->cfg->linux_ && x->cfg->linux_->seccomp))
+		cubo_debug(&x->g->log, "exec: AppArmor, SELinux and seccomp are not applied yet");
 	return caps_plan_make(x->proc->capabilities, &x->g->log, &x->caps);
 }
 
