@@ -1141,6 +1141,44 @@ static void test_garbage(void **state)
 	assert_dir_empty(fx->layer);
 }
 
+/*
+ * Damaged copies of an evil layer (a symlink to the outside, then entries
+ * below it): whatever each does, it must end cleanly and write nothing
+ * outside. Under valgrind this also checks the error paths for bad reads.
+ */
+static void test_damaged_streams(void **state)
+{
+	struct fixture *fx = *state;
+	struct unpack_opts opts = {.ignore_owners = !fx->root};
+	struct buf tar = {0}, bad = {0};
+	struct archive *a = tar_new(&tar);
+	uint32_t x = 7;
+
+	add_dir(a, "d", 0755);
+	add_file(a, "d/f", 0644, "data");
+	add_symlink(a, "evil", fx->outside);
+	add_file(a, "evil/x", 0644, "escaped");
+	add_hardlink(a, "d/h", "d/f");
+	tar_end(a);
+	bad.data = malloc(tar.len);
+	bad.len = bad.cap = tar.len;
+	for (int i = 0; i < 60; i++) {
+		struct cubo_error *err;
+		memcpy(bad.data, tar.data, tar.len);
+		/* Damage within the headers and data (the first 4 KiB). */
+		for (int k = 0; k < 1 + i % 4; k++) {
+			x = x * 1103515245u + 12345u;
+			bad.data[(x >> 8) % 4096] ^= (unsigned char)(1u << (x % 8));
+		}
+		reset_layer(fx);
+		err = unpack_chunks(fx->layer, &bad, 1000, &opts, NULL);
+		cubo_error_free(err);
+		assert_dir_empty(fx->outside);
+	}
+	free(bad.data);
+	free(tar.data);
+}
+
 static void test_wrong_compression_and_diff_id(void **state)
 {
 	struct fixture *fx = *state;
@@ -1262,6 +1300,7 @@ int main(void)
 		T(test_walk_fallback),
 		T(test_truncated_gzip),
 		T(test_garbage),
+		T(test_damaged_streams),
 		T(test_wrong_compression_and_diff_id),
 		T(test_abort_midway),
 		T(test_begin_errors),
