@@ -660,7 +660,7 @@ struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci
 		if (!s->d[i].v2)
 			CUBO_TRY(cgroup_v1_apply(s->d[i].key, s->d[i].path, res));
 	if (v2)
-		return cgroup_v2_apply(v2->path, &r2);
+		return cgroup_v2_apply(v2->path, v2->made_depth, &r2);
 	/* Nothing left may be silently dropped. */
 	if (r2.n_hugepage_limits)
 		return cubo_error_new("linux.resources.hugepageLimits: the hugetlb controller is "

@@ -68,9 +68,11 @@ struct cubo_error *cgroup_v2_plan(const char *dir, const struct oci_resources *r
  * Make sure every controller in enable is in the cgroup.subtree_control of
  * each directory from the highest one that lacks it down to dir's parent.
  */
-struct cubo_error *cgroup_v2_enable(const char *dir, char *const *enable);
+/* Enable controllers down to dir, writing only the lowest made_depth levels (ours). */
+struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth, char *const *enable);
 /* Apply res to a v2 directory (plan + enable + run, and the devices program). */
-struct cubo_error *cgroup_v2_apply(const char *dir, const struct oci_resources *res);
+struct cubo_error *cgroup_v2_apply(const char *dir, unsigned made_depth,
+				   const struct oci_resources *res);
 /* Apply res to a v1 directory of hierarchy key. */
 struct cubo_error *cgroup_v1_apply(const char *key, const char *dir,
 				   const struct oci_resources *res);

@@ -292,41 +292,54 @@ static bool word_in_file(const char *dir, const char *name, const char *word, bo
 	return yes;
 }
 
-static struct cubo_error *enable_one(const char *dir, const char *ctrl)
+static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const char *ctrl)
 {
 	char *p = strdup(dir), **chain = NULL;
 	size_t n = 0;
+	unsigned level = 1; /* dir itself */
 	struct cubo_error *err = NULL;
-	bool exists, found = false;
+	bool exists;
 
 	if (!p)
 		abort();
 	/*
 	 * Walk up from the parent: every ancestor below the nearest one that
-	 * already has ctrl in subtree_control (or at least offers it in
-	 * cgroup.controllers) must enable it for the next level.
+	 * already has ctrl in subtree_control must enable it for the next
+	 * level. Only cgroups the runtime created (the lowest made_depth
+	 * levels) are written: a cgroup above them belongs to someone else,
+	 * so a controller it does not pass down is an error, not a write.
 	 */
 	for (;;) {
 		char *slash = strrchr(p, '/');
 
-		if (!slash || slash == p)
-			break;
-		*slash = '\0';
-		if (word_in_file(p, "cgroup.subtree_control", ctrl, &exists)) {
-			found = true;
+		if (!slash || slash == p) {
+			err = cubo_error_new("the %s controller is not available above %s", ctrl,
+					     dir);
 			break;
 		}
-		if (!exists)
-			break; /* above the mount */
+		*slash = '\0';
+		level++;
+		if (word_in_file(p, "cgroup.subtree_control", ctrl, &exists))
+			break;
+		if (!exists) {
+			err = cubo_error_new("the %s controller is not available above %s", ctrl,
+					     dir);
+			break;
+		}
+		if (!word_in_file(p, "cgroup.controllers", ctrl, &exists)) {
+			err = cubo_error_new("the %s controller is not available in %s", ctrl, p);
+			break;
+		}
+		if (level > made_depth) {
+			err = cubo_error_new("the %s controller is not enabled in "
+					     "%s/cgroup.subtree_control, a cgroup the runtime did not "
+					     "create (enable it there first)",
+					     ctrl, p);
+			break;
+		}
 		if (!cubo_strv_push(&chain, &n, p))
 			abort();
-		if (word_in_file(p, "cgroup.controllers", ctrl, &exists)) {
-			found = true;
-			break;
-		}
 	}
-	if (!found)
-		err = cubo_error_new("the %s controller is not available above %s", ctrl, dir);
 	free(p);
 	/* Enable top-down: a child can only enable what its parent enabled. */
 	for (size_t i = n; !err && i-- > 0;) {
@@ -356,21 +369,22 @@ static const char *needed_by(const char *ctrl)
 	return R "unified";
 }
 
-struct cubo_error *cgroup_v2_enable(const char *dir, char *const *enable)
+struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth, char *const *enable)
 {
 	for (size_t i = 0; enable && enable[i]; i++)
-		CUBO_TRY_CTX(enable_one(dir, enable[i]), "%s", needed_by(enable[i]));
+		CUBO_TRY_CTX(enable_one(dir, made_depth, enable[i]), "%s", needed_by(enable[i]));
 	return NULL;
 }
 
-struct cubo_error *cgroup_v2_apply(const char *dir, const struct oci_resources *res)
+struct cubo_error *cgroup_v2_apply(const char *dir, unsigned made_depth,
+				   const struct oci_resources *res)
 {
 	struct cgroup_plan p = {0};
 	char **enable = NULL;
 	struct cubo_error *err = cgroup_v2_plan(dir, res, &p, &enable);
 
 	if (!err)
-		err = cgroup_v2_enable(dir, enable);
+		err = cgroup_v2_enable(dir, made_depth, enable);
 	if (!err)
 		err = cgroup_plan_run(&p, dir);
 	cgroup_plan_free(&p);

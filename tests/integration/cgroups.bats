@@ -194,12 +194,18 @@ some_block_device() {
 	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
 	unified=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 	own=$(cg_dir "" $$)
-	# Enabling hugetlb for our children writes our own cgroup.subtree_control:
-	# done only where it is already on, or where the machine allows it.
-	grep -qw hugetlb "$own/cgroup.subtree_control" 2>/dev/null ||
-		[ "${CUBO_TEST_ENABLE_CONTROLLERS:-}" = 1 ] ||
-		skip "hugetlb is not enabled in $own (CUBO_TEST_ENABLE_CONTROLLERS=1 allows it)"
 	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
+	if [ ! -e /sys/fs/cgroup/hugetlb ] && ! grep -qw hugetlb "$own/cgroup.subtree_control"; then
+		# The runtime never writes a cgroup it did not create, such as
+		# our own cgroup's subtree_control: it says what is missing.
+		rt_detached create --bundle "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ]
+		assert_error_mentions "hugepageLimits: the hugetlb controller is not enabled in $own/cgroup.subtree_control"
+		assert_no_leftovers
+		run grep -qw hugetlb "$own/cgroup.subtree_control"
+		[ "$status" -ne 0 ]
+		return
+	fi
 	start_sleeper
 	pid=$(container_pid "$CID")
 	if [ -e /sys/fs/cgroup/hugetlb ]; then

@@ -496,10 +496,11 @@ static void test_v2_plan_and_enable(void **state)
 
 	(void)state;
 	put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
-	put(fx->dir, "cgroup.subtree_control", "memory");
+	/* the top is not ours: it already passes every controller down */
+	put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_int_equal(mkdir(a, 0755), 0);
 	assert_int_equal(mkdir(leaf, 0755), 0);
-	put(a, "cgroup.controllers", "memory");
+	put(a, "cgroup.controllers", "memory cpu hugetlb");
 	put(a, "cgroup.subtree_control", "memory");
 	put(leaf, "cgroup.controllers", "memory");
 	put(leaf, "cgroup.subtree_control", "");
@@ -507,14 +508,26 @@ static void test_v2_plan_and_enable(void **state)
 	put(leaf, "cpu.max", "");
 	put(leaf, "hugetlb.2MB.max", "");
 	put(leaf, "cgroup.max.depth", "");
-	assert_null(cgroup_v2_apply(leaf, &res));
+	assert_null(cgroup_v2_apply(leaf, 2, &res));
 	assert_file(leaf, "cpu.weight", "39");
 	assert_file(leaf, "cpu.max", "20000");
 	assert_file(leaf, "hugetlb.2MB.max", "2097152");
 	assert_file(leaf, "cgroup.max.depth", "3");
-	/* The last write to a fake file wins: cpu and hugetlb were both enabled top-down. */
-	assert_file(fx->dir, "cgroup.subtree_control", "+hugetlb");
+	/* The last write to a fake file wins: cpu and hugetlb were both enabled in a. */
+	assert_file(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_file(a, "cgroup.subtree_control", "+hugetlb");
+	/* Only a, created by us, may be written: the top must pass hugetlb down itself. */
+	put(fx->dir, "cgroup.subtree_control", "memory cpu");
+	put(a, "cgroup.subtree_control", "memory");
+	{
+		struct oci_resources only_huge = {.hugepage_limits = &hl, .n_hugepage_limits = 1};
+		struct cubo_error *err = cgroup_v2_apply(leaf, 1, &only_huge);
+
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "did not create"));
+		assert_file(a, "cgroup.subtree_control", "memory");
+		cubo_error_free(err);
+	}
 	free(a);
 	free(leaf);
 }
@@ -529,14 +542,14 @@ static void test_v2_refusals(void **state)
 			     r3 = {.memory = &m}, r4 = {.unified = {unknown, 1}};
 	struct cubo_error *err;
 
-	err = cgroup_v2_apply(fx->dir, &r1);
+	err = cgroup_v2_apply(fx->dir, 1, &r1);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "is not a cgroup file name"));
 	cubo_error_free(err);
-	err = cgroup_v2_apply(fx->dir, &r2);
+	err = cgroup_v2_apply(fx->dir, 1, &r2);
 	assert_non_null(err);
 	cubo_error_free(err);
-	err = cgroup_v2_apply(fx->dir, &r3);
+	err = cgroup_v2_apply(fx->dir, 1, &r3);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "swappiness: not supported on cgroup v2"));
 	cubo_error_free(err);
@@ -547,7 +560,7 @@ static void test_v2_refusals(void **state)
 		char *leaf = cubo_path_join(fx->dir, "c");
 
 		assert_int_equal(mkdir(leaf, 0755), 0);
-		err = cgroup_v2_apply(leaf, &r4);
+		err = cgroup_v2_apply(leaf, 1, &r4);
 		assert_non_null(err);
 		assert_non_null(strstr(err->msg, "foo controller is not available"));
 		cubo_error_free(err);
