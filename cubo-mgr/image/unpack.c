@@ -743,10 +743,14 @@ static struct cubo_error *apply_entry(struct unpacker *u, struct archive_entry *
 	return cubo_error_wrap(err, "entry \"%s\"", raw);
 }
 
-/* Directories get their times after everything inside them was written, deepest first. */
+/*
+ * Directories get their times after everything inside them was written.
+ * Setting them changes no parent's mtime, so in tar order: a later entry for
+ * the same directory wins.
+ */
 static struct cubo_error *apply_dir_times(struct unpacker *u)
 {
-	for (size_t i = u->ndirs; i-- > 0;) {
+	for (size_t i = 0; i < u->ndirs; i++) {
 		const struct dir_time *d = &u->dirs[i];
 		int fd = -1;
 

@@ -354,6 +354,9 @@ static void build_plain_layer(struct buf *tar, bool root)
 	/* A later entry of the same name wins. */
 	add_file(a, "etc/motd", 0644, "old");
 	add_file(a, "etc/motd", 0640, "new");
+	e = entry_new("tmp-sticky", AE_IFDIR, 01777);
+	archive_entry_set_mtime(e, DIR_MTIME + 1, 0);
+	entry_put(a, e, NULL, 0);
 	tar_end(a);
 }
 
@@ -372,7 +375,7 @@ static void test_plain_layer(void **state)
 	assert_string_equal(res.diff_id, digest);
 	assert_int_equal(res.tar_bytes, tar.len);
 	assert_int_equal(res.compressed_bytes, tar.len);
-	assert_int_equal(res.entries, 14);
+	assert_int_equal(res.entries, 15);
 	assert_int_equal(res.file_bytes, 5 + 8 + 3 + 3);
 
 	lstat_at(fx, "etc", &st);
@@ -413,6 +416,7 @@ static void test_plain_layer(void **state)
 
 	lstat_at(fx, "tmp-sticky", &st);
 	assert_int_equal(st.st_mode & 07777, 01777);
+	assert_int_equal(st.st_mtim.tv_sec, DIR_MTIME + 1);
 	lstat_at(fx, "run/ctl", &st);
 	assert_true(S_ISFIFO(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0620);
