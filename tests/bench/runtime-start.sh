@@ -1,10 +1,12 @@
 #!/bin/bash
 # runtime-start.sh [-n N] [-o RESULTS.json]
 #
-# Start-up cost of an OCI runtime: N sequential foreground `run`s of busybox
-# `true` from one bundle (runc's default config: pid, network, ipc, uts and
-# mount namespaces, read-only root, no terminal), for cubo-runc, runc and
-# crun.  Prints the mean time per container, the ratios of cubo-runc to the
+# Start-up cost of an OCI runtime: N sequential foreground `run`s (create,
+# start, wait, delete) of busybox `true` from one bundle (runc's default
+# config: pid, network, ipc, uts and mount namespaces, read-only root, no
+# terminal, plus a 256 MiB memory limit and a 512 pids limit in a cgroup
+# beneath the caller's own: relative cgroupsPath "cubo-bench"), for
+# cubo-runc, runc and crun. BENCH_NO_CGROUP=1 drops the limits.  Prints the mean time per container, the ratios of cubo-runc to the
 # others, and the peak RSS of one `run`.  It only measures and prints: it
 # never fails on a timing.
 #
@@ -60,6 +62,12 @@ trap cleanup EXIT
 # One bundle for all: the same config bytes for every runtime.
 RUNTIME= "$repo/tests/fixtures/make-bundle.sh" "$work/bundle" -- true >/dev/null
 bundle=$work/bundle
+if [ -z "${BENCH_NO_CGROUP:-}" ]; then
+	jq '.linux.cgroupsPath = "cubo-bench" |
+	    .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 512' \
+		"$bundle/config.json" >"$bundle/config.json.new" &&
+		mv "$bundle/config.json.new" "$bundle/config.json"
+fi
 
 crun_wrapper() {
 	unshare -m sh -c 'mount --make-rprivate / && umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' _ "$@"
@@ -116,6 +124,7 @@ measure() {
 }
 
 echo "# runtime start-up: $runs sequential 'run' of busybox true, $(nproc) cpus, $(uname -r)"
+echo "# cgroup limits: $(jq -c '.linux.resources // "none"' "$bundle/config.json")"
 if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
 	echo "# timer: $(hyperfine --version), 3 warm-up runs"
 else
