@@ -26,6 +26,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/init.h"
 #include "cubo-runc/namespaces.h"
+#include "cubo-runc/seccomp.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -41,6 +42,7 @@ struct create_ctx {
 	char *dir;
 	struct ns_plan ns;
 	bool ns_made;
+	struct seccomp_prog *seccomp; /* compiled before the clone: a bad profile fails here */
 	int lockfd;
 	int child_dirfd;
 	int console_socket;
@@ -95,12 +97,8 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
  */
 static void warn_unapplied(const struct oci_config *cfg, const struct cubo_log *log)
 {
-	const struct oci_linux *lx = cfg->linux_;
 	const struct oci_hooks *h = cfg->hooks;
 
-	if (lx && lx->seccomp)
-		cubo_debug(log, "linux.seccomp is not applied yet: the container runs without a "
-			       "seccomp filter");
 	if (h && (h->prestart.n || h->create_runtime.n || h->create_container.n ||
 		  h->start_container.n || h->poststart.n || h->poststop.n))
 		cubo_debug(log, "hooks are not run yet");
@@ -135,6 +133,9 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
 		     "config.json");
 	warn_unapplied(x->cfg, log);
+	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
+		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, log, &x->seccomp),
+			     "config.json");
 
 	bool terminal = x->cfg->process && x->cfg->process->terminal;
 	if (terminal && !o->console_socket && !o->proxy_terminal)
@@ -215,6 +216,7 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 		close(x->lockfd);
 	if (x->ns_made)
 		ns_plan_close(&x->ns);
+	seccomp_prog_free(x->seccomp);
 	oci_config_free(x->cfg);
 	free(x->bundle);
 	free(x->rootfs);
@@ -241,6 +243,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.id = o->id,
 		.wait = o->for_run ? INIT_WAIT_SYNC : INIT_WAIT_FIFO,
 		.log = &g->log,
+		.seccomp = x->seccomp,
 	};
 	long pid;
 

@@ -341,12 +341,23 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 {
 	const struct oci_process *proc = a->cfg->process;
 
+	/*
+	 * The filter goes on as late as it can: after the start wait, so the
+	 * runtime's own fifo and sync traffic never meets it. Without
+	 * no_new_privs, loading needs CAP_SYS_ADMIN, so it must come before the
+	 * user switch drops capabilities (as runc does); with it, it is the very
+	 * last step before execve.
+	 */
+	if (a->seccomp && !proc->no_new_privileges)
+		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	CUBO_TRY(switch_user(proc, &plan->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("process.noNewPrivileges");
 	CUBO_TRY(seal_fds(a));
+	if (a->seccomp && proc->no_new_privileges)
+		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	return NULL;
 }
 

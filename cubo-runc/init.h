@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "cubo-runc/namespaces.h"
+#include "cubo-runc/seccomp.h"
 #include "shared/log.h"
 #include "spec/config.h"
 
@@ -33,6 +34,7 @@ struct init_args {
 	const char *id;
 	enum init_wait wait;
 	const struct cubo_log *log;
+	const struct seccomp_prog *seccomp; /* NULL: no linux.seccomp */
 };
 
 /* Runs in the child; never returns. */

@@ -128,9 +128,8 @@ static const char *const capabilities[] = {
 };
 
 static const char *const seccomp_actions[] = {
-	"SCMP_ACT_ALLOW",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_KILL",
-	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-	"SCMP_ACT_NOTIFY",	 "SCMP_ACT_TRACE",	 "SCMP_ACT_TRAP",
+	"SCMP_ACT_ALLOW",	"SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
+	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",	  "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
 };
 
 static const char *const seccomp_operators[] = {
@@ -144,6 +143,12 @@ static const char *const seccomp_archs[] = {
 	"SCMP_ARCH_PPC",       "SCMP_ARCH_PPC64",  "SCMP_ARCH_PPC64LE",	 "SCMP_ARCH_RISCV64",
 	"SCMP_ARCH_S390",      "SCMP_ARCH_S390X",  "SCMP_ARCH_X32",	 "SCMP_ARCH_X86",
 	"SCMP_ARCH_X86_64",
+};
+
+static const char *const seccomp_flags[] = {
+	"SECCOMP_FILTER_FLAG_TSYNC",
+	"SECCOMP_FILTER_FLAG_LOG",
+	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
 };
 
 static void klist(struct cubo_json_gen *g, const char *key, const char *const *v, size_t n)
@@ -185,10 +190,12 @@ static void linux_features(struct cubo_json_gen *g)
 
 	cubo_json_gen_key(g, "seccomp");
 	cubo_json_gen_map_open(g);
-	kbool(g, "enabled", false);
+	kbool(g, "enabled", true);
 	klist(g, "actions", seccomp_actions, N(seccomp_actions));
 	klist(g, "operators", seccomp_operators, N(seccomp_operators));
 	klist(g, "archs", seccomp_archs, N(seccomp_archs));
+	/* the flags runc reports; SCMP_ACT_NOTIFY (listenerPath) is not supported yet */
+	klist(g, "supportedFlags", seccomp_flags, N(seccomp_flags));
 	cubo_json_gen_map_close(g);
 
 	enabled(g, "apparmor", false);

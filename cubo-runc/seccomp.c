@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * OCI seccomp profile -> libseccomp filter. Names and rules follow
+ * runtime-spec config-linux.md "Seccomp" and runc's behaviour where the
+ * spec is silent: unknown syscall names are skipped (profiles list syscalls
+ * of newer kernels), a rule with the default action is dropped (libseccomp
+ * refuses it), and conditions on the same argument index become separate
+ * rules, ORed, since one rule can only AND them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cubo-runc/seccomp.h"
+
+struct seccomp_prog {
+	scmp_filter_ctx ctx;
+};
+
+#define SC "linux.seccomp"
+
+/* An action name (with its errnoRet) to libseccomp's value; path names it in errors. */
+static struct cubo_error *parse_action(const char *name, bool has_ret, uint32_t ret,
+				       const char *path, uint32_t *out)
+{
+	uint32_t e = has_ret ? ret : EPERM;
+
+	if (!name)
+		return cubo_error_new("%s: missing required field", path);
+	if (!strcmp(name, "SCMP_ACT_ALLOW"))
+		*out = SCMP_ACT_ALLOW;
+	else if (!strcmp(name, "SCMP_ACT_ERRNO"))
+		*out = SCMP_ACT_ERRNO(e);
+	else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD"))
+		*out = SCMP_ACT_KILL_THREAD;
+	else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS"))
+		*out = SCMP_ACT_KILL_PROCESS;
+	else if (!strcmp(name, "SCMP_ACT_TRAP"))
+		*out = SCMP_ACT_TRAP;
+	else if (!strcmp(name, "SCMP_ACT_TRACE"))
+		*out = SCMP_ACT_TRACE(e);
+	else if (!strcmp(name, "SCMP_ACT_LOG"))
+		*out = SCMP_ACT_LOG;
+	else if (!strcmp(name, "SCMP_ACT_NOTIFY"))
+		return cubo_error_new("%s: SCMP_ACT_NOTIFY is not supported by cubo-runc yet",
+				      path);
+	else
+		return cubo_error_new("%s: unknown action \"%s\"", path, name);
+	return NULL;
+}
+
+static struct cubo_error *parse_op(const char *name, const char *path, enum scmp_compare *out)
+{
+	static const struct {
+		const char *name;
+		enum scmp_compare op;
+	} ops[] = {
+		{"SCMP_CMP_NE", SCMP_CMP_NE},
+		{"SCMP_CMP_LT", SCMP_CMP_LT},
+		{"SCMP_CMP_LE", SCMP_CMP_LE},
+		{"SCMP_CMP_EQ", SCMP_CMP_EQ},
+		{"SCMP_CMP_GE", SCMP_CMP_GE},
+		{"SCMP_CMP_GT", SCMP_CMP_GT},
+		{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (name && !strcmp(name, ops[i].name)) {
+			*out = ops[i].op;
+			return NULL;
+		}
+	}
+	return cubo_error_new("%s.op: unknown operator \"%s\"", path, name ? name : "");
+}
+
+static struct cubo_error *set_flags(scmp_filter_ctx ctx, const struct oci_strlist *flags)
+{
+	for (size_t i = 0; i < flags->n; i++) {
+		const char *f = flags->v[i];
+		enum scmp_filter_attr attr;
+		int rc;
+
+		if (!strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC"))
+			attr = SCMP_FLTATR_CTL_TSYNC;
+		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_LOG"))
+			attr = SCMP_FLTATR_CTL_LOG;
+		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			attr = SCMP_FLTATR_CTL_SSB;
+		else
+			return cubo_error_new(SC ".flags[%zu]: unknown flag \"%s\"", i, f);
+		rc = seccomp_attr_set(ctx, attr, 1);
+		if (rc < 0)
+			return cubo_error_new_errno(-rc, SC ".flags[%zu]: %s", i, f);
+	}
+	return NULL;
+}
+
+static struct cubo_error *add_arches(scmp_filter_ctx ctx, const struct oci_strlist *arches)
+{
+	for (size_t i = 0; i < arches->n; i++) {
+		const char *name = arches->v[i];
+		char lower[32];
+		uint32_t arch;
+		size_t j;
+		int rc;
+
+		if (strncmp(name, "SCMP_ARCH_", 10) != 0 || strlen(name + 10) >= sizeof(lower))
+			return cubo_error_new(SC ".architectures[%zu]: unknown architecture \"%s\"",
+					      i, name);
+		for (j = 0; name[10 + j]; j++)
+			lower[j] = (char)tolower((unsigned char)name[10 + j]);
+		lower[j] = '\0';
+		arch = seccomp_arch_resolve_name(lower);
+		if (!arch)
+			return cubo_error_new(SC ".architectures[%zu]: unknown architecture \"%s\"",
+					      i, name);
+		rc = seccomp_arch_add(ctx, arch);
+		if (rc < 0 && rc != -EEXIST)
+			return cubo_error_new_errno(-rc, SC ".architectures[%zu]: add %s", i, name);
+	}
+	return NULL;
+}
+
+/* True when two of the rule's conditions test the same argument. */
+static bool repeats_an_index(const struct oci_seccomp_syscall *s)
+{
+	for (size_t a = 0; a < s->n_args; a++)
+		for (size_t b = a + 1; b < s->n_args; b++)
+			if (s->args[a].index == s->args[b].index)
+				return true;
+	return false;
+}
+
+static struct cubo_error *add_syscall(scmp_filter_ctx ctx, uint32_t def,
+				      const struct oci_seccomp_syscall *s, size_t i,
+				      const struct cubo_log *log)
+{
+	char path[64];
+	struct scmp_arg_cmp cmp[6];
+	uint32_t action;
+
+	snprintf(path, sizeof(path), SC ".syscalls[%zu].action", i);
+	CUBO_TRY(parse_action(s->action, s->has_errno_ret, s->errno_ret, path, &action));
+	if (s->n_args > 6)
+		return cubo_error_new(SC ".syscalls[%zu].args: at most 6 arguments", i);
+	for (size_t a = 0; a < s->n_args; a++) {
+		const struct oci_seccomp_arg *arg = &s->args[a];
+		enum scmp_compare op = SCMP_CMP_EQ;
+
+		snprintf(path, sizeof(path), SC ".syscalls[%zu].args[%zu]", i, a);
+		if (arg->index > 5)
+			return cubo_error_new("%s.index: %u is not an argument index (0-5)", path,
+					      arg->index);
+		CUBO_TRY(parse_op(arg->op, path, &op));
+		cmp[a] = (struct scmp_arg_cmp){.arg = arg->index,
+					       .op = op,
+					       .datum_a = arg->value,
+					       .datum_b = arg->value_two};
+	}
+	if (action == def)
+		return NULL;
+	for (size_t n = 0; n < s->names.n; n++) {
+		const char *name = s->names.v[n];
+		int nr = seccomp_syscall_resolve_name(name), rc = 0;
+
+		if (nr == __NR_SCMP_ERROR) {
+			cubo_debug(log, "seccomp: syscall \"%s\" is unknown here, skipped", name);
+			continue;
+		}
+		if (s->n_args && repeats_an_index(s)) {
+			for (size_t a = 0; a < s->n_args && rc == 0; a++)
+				rc = seccomp_rule_add_array(ctx, action, nr, 1, &cmp[a]);
+		} else {
+			rc = seccomp_rule_add_array(ctx, action, nr, (unsigned)s->n_args, cmp);
+		}
+		if (rc < 0)
+			return cubo_error_new_errno(-rc, SC ".syscalls[%zu]: add a rule for %s", i,
+						    name);
+	}
+	return NULL;
+}
+
+static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp *sc,
+				const struct cubo_log *log)
+{
+	uint32_t def;
+	int rc;
+
+	CUBO_TRY(parse_action(sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret,
+			      SC ".defaultAction", &def));
+	p->ctx = seccomp_init(def);
+	if (!p->ctx)
+		return cubo_error_new(SC ": cannot create a filter");
+	/* no_new_privs is the config's business (process.noNewPrivileges), not libseccomp's */
+	rc = seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc < 0)
+		return cubo_error_new_errno(-rc, SC ": clear the no_new_privs attribute");
+	CUBO_TRY(set_flags(p->ctx, &sc->flags));
+	CUBO_TRY(add_arches(p->ctx, &sc->architectures));
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		CUBO_TRY(add_syscall(p->ctx, def, &sc->syscalls[i], i, log));
+	return NULL;
+}
+
+struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const struct cubo_log *log,
+					struct seccomp_prog **out)
+{
+	struct seccomp_prog *p = calloc(1, sizeof(*p));
+	struct cubo_error *err;
+
+	*out = NULL;
+	if (!p)
+		return cubo_error_new("out of memory");
+	if (sc->listener_path && *sc->listener_path)
+		err = cubo_error_new(SC ".listenerPath: seccomp notification is not supported "
+					"by cubo-runc yet");
+	else
+		err = build(p, sc, log);
+	if (err) {
+		seccomp_prog_free(p);
+		return err;
+	}
+	*out = p;
+	return NULL;
+}
+
+struct cubo_error *seccomp_prog_load(const struct seccomp_prog *p)
+{
+	int rc = seccomp_load(p->ctx);
+
+	return rc < 0 ? cubo_error_new_errno(-rc, "load the seccomp filter") : NULL;
+}
+
+void seccomp_prog_free(struct seccomp_prog *p)
+{
+	if (!p)
+		return;
+	if (p->ctx)
+		seccomp_release(p->ctx);
+	free(p);
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# linux.seccomp: the profile is compiled at create and loaded last, with or
+# without noNewPrivileges.
+
+load helpers
+
+setup() {
+	setup_common
+}
+
+teardown() {
+	teardown_common
+}
+
+# deny_mkdir ERRNO_RET: allow everything but mkdir/mkdirat, which fail with ERRNO_RET.
+deny_mkdir() {
+	update_config --argjson e "$1" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_AARCH64"],
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: $e}]}'
+}
+
+@test "seccomp: a denied syscall fails with EPERM by default" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO"}]}'
+	run_container sh -c 'mkdir /dev/shm/x 2>&1; echo rc=$?; touch /dev/shm/y && echo touched'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	[[ "$output" == *"rc=1"* ]]
+	[[ "$output" == *touched* ]]
+}
+
+@test "seccomp: errnoRet is the errno, with and without noNewPrivileges" {
+	deny_mkdir 38
+	update_config '.process.noNewPrivileges = true'
+	run_container sh -c 'mkdir /tmp/x'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Function not implemented"* ]]
+	update_config '.process.noNewPrivileges = false'
+	run_container sh -c 'mkdir /tmp/x'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Function not implemented"* ]]
+	# the process itself did not get no_new_privs from the filter
+	run_container sh -c 'grep NoNewPrivs /proc/self/status'
+	[[ "$output" == *"NoNewPrivs:"*0* ]]
+}
+
+@test "seccomp: SCMP_ACT_KILL_PROCESS ends the process with SIGSYS" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["getppid"], action: "SCMP_ACT_KILL_PROCESS"}]}'
+	# busybox sh's `echo $PPID` calls getppid at start-up
+	run_container sh -c 'echo $PPID'
+	[ "$status" -eq $((128 + 31)) ]
+}
+
+@test "seccomp: an argument filter matches only its value" {
+	# chmod to mode 0700 (448) is refused, to any other mode it is not
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["chmod"], action: "SCMP_ACT_ERRNO", errnoRet: 38,
+				args: [{index: 1, value: 448, op: "SCMP_CMP_EQ"}]},
+			   {names: ["fchmodat"], action: "SCMP_ACT_ERRNO", errnoRet: 38,
+				args: [{index: 2, value: 448, op: "SCMP_CMP_EQ"}]}]}'
+	run_container sh -c 'touch /dev/shm/f; chmod 700 /dev/shm/f 2>&1; chmod 755 /dev/shm/f && echo chmod-755'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Function not implemented"* ]]
+	[[ "$output" == *chmod-755* ]]
+}
+
+@test "seccomp: a bad profile fails create with its JSON path and leaves nothing" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_ERRNO"},
+			   {names: ["rmdir"], action: "SCMP_ACT_MAYBE"}]}'
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	assert_error_mentions 'linux.seccomp.syscalls[1].action: unknown action "SCMP_ACT_MAYBE"'
+	assert_no_leftovers
+}

@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* seccomp: profiles compiled, loaded in a child, and judged by real syscalls. */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-runc/seccomp.h"
+
+static struct cubo_log quiet_log = {.fd = -1};
+
+/* Parse a linux.seccomp object through the config parser, as create does. */
+static struct oci_config *config_with(const char *seccomp_json)
+{
+	char *json;
+	struct oci_config *cfg;
+	struct cubo_error *err;
+
+	assert_true(asprintf(&json,
+			     "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+			     "\"linux\":{\"seccomp\":%s}}",
+			     seccomp_json) > 0);
+	err = oci_config_parse(json, strlen(json), "config.json", &cfg);
+	free(json);
+	assert_null(err);
+	return cfg;
+}
+
+static struct seccomp_prog *compile_ok(struct oci_config *cfg)
+{
+	struct seccomp_prog *p;
+	struct cubo_error *err = seccomp_prog_compile(cfg->linux_->seccomp, &quiet_log, &p);
+
+	if (err)
+		fail_msg("%s", err->msg);
+	assert_non_null(p);
+	return p;
+}
+
+static void compile_fails(const char *seccomp_json, const char *want)
+{
+	struct oci_config *cfg = config_with(seccomp_json);
+	struct seccomp_prog *p = (void *)1;
+	struct cubo_error *err = seccomp_prog_compile(cfg->linux_->seccomp, &quiet_log, &p);
+
+	assert_non_null(err);
+	assert_null(p);
+	if (!strstr(err->msg, want))
+		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, want);
+	cubo_error_free(err);
+	oci_config_free(cfg);
+}
+
+/*
+ * Load p in a child (with no_new_privs, so it works unprivileged too), run
+ * probe there and return its wait status: probe's result is the exit code.
+ */
+static int in_child(const struct seccomp_prog *p, int (*probe)(void))
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cubo_error *err;
+
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		err = seccomp_prog_load(p);
+		if (err)
+			_exit(200);
+		_exit(probe());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/*
+ * Skip where filters cannot be judged: under valgrind (which preloads its
+ * vgpreload library) the child's filter would also judge valgrind's own
+ * syscalls.
+ */
+static bool under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "vgpreload");
+}
+
+static int setup_need_seccomp(void **state)
+{
+	*state = under_valgrind() ? (void *)1 : NULL;
+	return 0;
+}
+
+static int probe_mkdir(void)
+{
+	char dir[64];
+
+	/* a fresh name: only the filter can make the mkdir fail */
+	snprintf(dir, sizeof(dir), "/tmp/cubo-seccomp-%d", (int)getpid());
+	if (mkdir(dir, 0700) == 0) {
+		rmdir(dir);
+		return 0;
+	}
+	return errno;
+}
+
+static int probe_dup_args(void)
+{
+	/* dup3 flags: 0 is refused by the rule on arg 2, O_CLOEXEC is not */
+	int a = syscall(SYS_dup3, 0, 100, 0) < 0 ? errno : 0;
+	int b = syscall(SYS_dup3, 0, 101, 02000000) < 0 ? errno : 0;
+
+	return a == 7 && b == 0 ? 0 : 1 + (a != 7);
+}
+
+static int probe_getpid(void)
+{
+	return getpid() > 0 ? 0 : 1;
+}
+
+static void test_errno_rule(void **state)
+{
+	if (*state)
+		skip();
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\","
+		"\"mkdirat\",\"no_such_syscall_name\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":"
+		"42}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_mkdir);
+
+	(void)state;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 42);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_default_errno_with_allow_list(void **state)
+{
+	if (*state)
+		skip();
+	/* everything fails with EPERM but what the child needs to run and exit */
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"exit_group\","
+		"\"exit\",\"getpid\",\"rt_sigreturn\",\"brk\",\"mmap\",\"munmap\",\"mkdtemp\","
+		"\"rmdir\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_mkdir);
+
+	(void)state;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), EPERM);
+	status = in_child(p, probe_getpid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_argument_filter(void **state)
+{
+	if (*state)
+		skip();
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":7,\"args\":[{\"index\":2,\"value\":0,"
+		"\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_dup_args);
+
+	(void)state;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_same_index_conditions_are_ored(void **state)
+{
+	if (*state)
+		skip();
+	/* flags == 0 OR flags == O_CLOEXEC: both refused; one rule could never match both */
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":7,\"args\":["
+		"{\"index\":2,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
+		"{\"index\":2,\"value\":524288,\"op\":\"SCMP_CMP_EQ\"}]}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_dup_args);
+
+	(void)state;
+	/* probe_dup_args returns 1 when the O_CLOEXEC call was refused as well */
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_kill_process(void **state)
+{
+	if (*state)
+		skip();
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
+		"\"SCMP_ARCH_X86\",\"SCMP_ARCH_AARCH64\"],\"flags\":[\"SECCOMP_FILTER_FLAG_LOG\"],"
+		"\"syscalls\":[{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_getpid);
+
+	(void)state;
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGSYS);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_rule_with_default_action_is_dropped(void **state)
+{
+	if (*state)
+		skip();
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getpid\"],"
+		"\"action\":\"SCMP_ACT_ALLOW\"}]}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	int status = in_child(p, probe_getpid);
+
+	(void)state;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_errors_name_the_json_path(void **state)
+{
+	(void)state;
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
+		      "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_NOPE\"");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
+		      "\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"mkdir\"],\"action\":\"X\"}]}",
+		      "linux.seccomp.syscalls[1].action: unknown action \"X\"");
+	compile_fails(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}",
+		"linux.seccomp.flags[0]: unknown flag");
+	compile_fails(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}",
+		"linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_VAX\"");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"x86_64\"]}",
+		      "unknown architecture \"x86_64\"");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
+		      "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":2,\"value\":0,"
+		      "\"op\":\"SCMP_CMP_ABOUT\"}]}]}",
+		      "linux.seccomp.syscalls[0].args[0].op: unknown operator \"SCMP_CMP_ABOUT\"");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
+		      "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":0,"
+		      "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		      "args[0].index: 6 is not an argument index");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
+		      "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		      "syscalls[0].action: SCMP_ACT_NOTIFY is not supported");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\"}",
+		      "linux.seccomp.listenerPath: seccomp notification is not supported");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_errno_rule, setup_need_seccomp),
+		cmocka_unit_test_setup(test_default_errno_with_allow_list, setup_need_seccomp),
+		cmocka_unit_test_setup(test_argument_filter, setup_need_seccomp),
+		cmocka_unit_test_setup(test_same_index_conditions_are_ored, setup_need_seccomp),
+		cmocka_unit_test_setup(test_kill_process, setup_need_seccomp),
+		cmocka_unit_test_setup(test_rule_with_default_action_is_dropped, setup_need_seccomp),
+		cmocka_unit_test(test_errors_name_the_json_path),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
