@@ -37,6 +37,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/exec.h"
 #include "cubo-runc/rlimits.h"
+#include "cubo-runc/seccomp.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -62,6 +63,7 @@ struct exec_ctx {
 	int console_socket; /* --console-socket, connected; -1 without */
 	bool proxy_tty;	    /* foreground with a terminal and no console socket */
 	struct cgroup_set *cgroups;
+	struct seccomp_prog *seccomp; /* the container's linux.seccomp, as runc applies it */
 	int sock[2]; /* [0] runtime, [1] child */
 	pid_t pid;   /* the exec'd process, as the host sees it */
 	int pidfd;
@@ -307,12 +309,18 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	CUBO_TRY(resolve_executable(proc, exec_path, len, exec_code));
 	*exec_code = 1;
 	CUBO_TRY(rlimits_apply(proc));
+	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
+	if (x->seccomp && !proc->no_new_privileges)
+		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
 	CUBO_TRY(switch_user(proc, &x->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("noNewPrivileges");
-	return seal_fds(x);
+	CUBO_TRY(seal_fds(x));
+	if (x->seccomp && proc->no_new_privileges)
+		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
+	return NULL;
 }
 
 __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
@@ -365,9 +373,11 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 	cfg_proc = x->cfg->process;
 	x->cfg->process = NULL;
 	CUBO_TRY(exec_process_build(&x->f, file_proc, cfg_proc, &x->proc));
-	if (x->proc->apparmor_profile || x->proc->selinux_label ||
-	    (x->cfg->linux_ && x->cfg->linux_->seccomp))
-		cubo_debug(&x->g->log, "exec: AppArmor, SELinux and seccomp are not applied yet");
+	if (x->proc->apparmor_profile || x->proc->selinux_label)
+		cubo_debug(&x->g->log, "exec: AppArmor and SELinux labels are not applied yet");
+	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
+		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, &x->g->log, &x->seccomp),
+			     "config.json");
 	return caps_plan_make(x->proc->capabilities, &x->g->log, &x->caps);
 }
 
@@ -569,6 +579,7 @@ static void ctx_free(struct exec_ctx *x)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	cgroup_set_free(x->cgroups);
+	seccomp_prog_free(x->seccomp);
 	oci_process_free(x->proc);
 	oci_config_free(x->cfg);
 	container_free(x->c);

@@ -73,3 +73,15 @@ deny_mkdir() {
 	assert_error_mentions 'linux.seccomp.syscalls[1].action: unknown action "SCMP_ACT_MAYBE"'
 	assert_no_leftovers
 }
+
+@test "seccomp: exec'd processes get the container's filter" {
+	deny_mkdir 38
+	set_args sleep 1000
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	rt start "$CID"
+	run rt exec "$CID" mkdir /dev/shm/x
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Function not implemented"* ]]
+	run rt exec "$CID" touch /dev/shm/y
+	[ "$status" -eq 0 ]
+}
