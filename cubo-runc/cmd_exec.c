@@ -38,6 +38,7 @@
 #include "cubo-runc/exec.h"
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/seccomp.h"
+#include "cubo-runc/security.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -309,6 +310,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	CUBO_TRY(resolve_executable(proc, exec_path, len, exec_code));
 	*exec_code = 1;
 	CUBO_TRY(rlimits_apply(proc));
+	CUBO_TRY(security_apply_process(proc, x->cfg->linux_));
+	CUBO_TRY(security_apply_exec(proc));
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
@@ -373,8 +376,9 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 	cfg_proc = x->cfg->process;
 	x->cfg->process = NULL;
 	CUBO_TRY(exec_process_build(&x->f, file_proc, cfg_proc, &x->proc));
-	if (x->proc->apparmor_profile || x->proc->selinux_label)
-		cubo_debug(&x->g->log, "exec: AppArmor and SELinux labels are not applied yet");
+	struct security_host host;
+	security_host_probe(&host);
+	CUBO_TRY(security_check(x->proc, x->cfg->linux_, &host));
 	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
 		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, &x->g->log, &x->seccomp),
 			     "config.json");

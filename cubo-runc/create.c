@@ -27,6 +27,7 @@
 #include "cubo-runc/init.h"
 #include "cubo-runc/namespaces.h"
 #include "cubo-runc/seccomp.h"
+#include "cubo-runc/security.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -133,6 +134,9 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
 		     "config.json");
 	warn_unapplied(x->cfg, log);
+	struct security_host host;
+	security_host_probe(&host);
+	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
 	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
 		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, log, &x->seccomp),
 			     "config.json");

@@ -18,6 +18,7 @@
 
 #include "cubo-runc/caps.h"
 #include "cubo-runc/rlimits.h"
+#include "cubo-runc/security.h"
 #include "cubo-runc/rootfs.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
@@ -260,6 +261,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		return NULL; /* nothing to exec: the init just exits when started */
 	CUBO_TRY(resolve_executable(proc, plan->exec_path, sizeof(plan->exec_path)));
 	CUBO_TRY(rlimits_apply(proc));
+	CUBO_TRY(security_apply_process(proc, cfg->linux_));
 	CUBO_TRY(apply_oom_score_adj(proc));
 	CUBO_TRY(caps_plan_make(proc->capabilities, a->log, &plan->caps));
 	return NULL;
@@ -348,6 +350,8 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 	 * user switch drops capabilities (as runc does); with it, it is the very
 	 * last step before execve.
 	 */
+	/* labels and the final affinity while still privileged, as runc */
+	CUBO_TRY(security_apply_exec(proc));
 	if (a->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	CUBO_TRY(switch_user(proc, &plan->caps));
