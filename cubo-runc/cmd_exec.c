@@ -312,6 +312,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(security_apply_process(proc, x->cfg->linux_));
 	CUBO_TRY(security_apply_exec(proc));
+	/* before the filter, which need not allow close_range */
+	CUBO_TRY(seal_fds(x));
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
@@ -320,7 +322,6 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("noNewPrivileges");
-	CUBO_TRY(seal_fds(x));
 	if (x->seccomp && proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
 	return NULL;

@@ -343,6 +343,13 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 {
 	const struct oci_process *proc = a->cfg->process;
 
+	/* labels and the final affinity while still privileged, as runc */
+	CUBO_TRY(security_apply_exec(proc));
+	/*
+	 * Before the filter: profiles written for runc need not allow
+	 * close_range, which sealing uses.
+	 */
+	CUBO_TRY(seal_fds(a));
 	/*
 	 * The filter goes on as late as it can: after the start wait, so the
 	 * runtime's own fifo and sync traffic never meets it. Without
@@ -350,8 +357,6 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 	 * user switch drops capabilities (as runc does); with it, it is the very
 	 * last step before execve.
 	 */
-	/* labels and the final affinity while still privileged, as runc */
-	CUBO_TRY(security_apply_exec(proc));
 	if (a->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	CUBO_TRY(switch_user(proc, &plan->caps));
@@ -359,7 +364,6 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("process.noNewPrivileges");
-	CUBO_TRY(seal_fds(a));
 	if (a->seccomp && proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	return NULL;
