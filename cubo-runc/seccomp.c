@@ -9,15 +9,29 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cubo-runc/seccomp.h"
 
+/*
+ * The filter is turned into BPF when it is compiled, in the runtime: the
+ * init then installs ready-made instructions with one system call in the
+ * window between `start` and execve, instead of generating them there.
+ */
 struct seccomp_prog {
 	scmp_filter_ctx ctx;
+	struct sock_filter *insns;
+	size_t n_insns;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
 };
 
 #define SC "linux.seccomp"
@@ -76,20 +90,24 @@ static struct cubo_error *parse_op(const char *name, const char *path, enum scmp
 	return cubo_error_new("%s.op: unknown operator \"%s\"", path, name ? name : "");
 }
 
-static struct cubo_error *set_flags(scmp_filter_ctx ctx, const struct oci_strlist *flags)
+static struct cubo_error *set_flags(scmp_filter_ctx ctx, const struct oci_strlist *flags,
+				    unsigned int *kernel_flags)
 {
 	for (size_t i = 0; i < flags->n; i++) {
 		const char *f = flags->v[i];
 		enum scmp_filter_attr attr;
 		int rc;
 
-		if (!strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC"))
+		if (!strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC")) {
 			attr = SCMP_FLTATR_CTL_TSYNC;
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_LOG"))
+			*kernel_flags |= SECCOMP_FILTER_FLAG_TSYNC;
+		} else if (!strcmp(f, "SECCOMP_FILTER_FLAG_LOG")) {
 			attr = SCMP_FLTATR_CTL_LOG;
-		else if (!strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			*kernel_flags |= SECCOMP_FILTER_FLAG_LOG;
+		} else if (!strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) {
 			attr = SCMP_FLTATR_CTL_SSB;
-		else
+			*kernel_flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+		} else
 			return cubo_error_new(SC ".flags[%zu]: unknown flag \"%s\"", i, f);
 		rc = seccomp_attr_set(ctx, attr, 1);
 		if (rc < 0)
@@ -183,6 +201,34 @@ static struct cubo_error *add_syscall(scmp_filter_ctx ctx, uint32_t def,
 	return NULL;
 }
 
+/* libseccomp writes BPF only to an fd: a memfd brings it back into memory. */
+static struct cubo_error *export_bpf(struct seccomp_prog *p)
+{
+	int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	struct cubo_error *err = NULL;
+	off_t size;
+	int rc;
+
+	if (fd < 0)
+		return cubo_error_errno(SC ": memfd_create");
+	rc = seccomp_export_bpf(p->ctx, fd);
+	size = lseek(fd, 0, SEEK_END);
+	if (rc < 0)
+		err = cubo_error_new_errno(-rc, SC ": export the filter");
+	else if (size <= 0 || size % sizeof(struct sock_filter) || size > 65536 * 8)
+		err = cubo_error_new(SC ": the exported filter has %lld bytes", (long long)size);
+	if (!err) {
+		p->insns = malloc((size_t)size);
+		if (!p->insns)
+			abort();
+		if (pread(fd, p->insns, (size_t)size, 0) != size)
+			err = cubo_error_errno(SC ": read the exported filter");
+		p->n_insns = (size_t)size / sizeof(struct sock_filter);
+	}
+	close(fd);
+	return err;
+}
+
 static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp *sc,
 				const struct cubo_log *log)
 {
@@ -198,11 +244,11 @@ static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp
 	rc = seccomp_attr_set(p->ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (rc < 0)
 		return cubo_error_new_errno(-rc, SC ": clear the no_new_privs attribute");
-	CUBO_TRY(set_flags(p->ctx, &sc->flags));
+	CUBO_TRY(set_flags(p->ctx, &sc->flags, &p->flags));
 	CUBO_TRY(add_arches(p->ctx, &sc->architectures));
 	for (size_t i = 0; i < sc->n_syscalls; i++)
 		CUBO_TRY(add_syscall(p->ctx, def, &sc->syscalls[i], i, log));
-	return NULL;
+	return export_bpf(p);
 }
 
 struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const struct cubo_log *log,
@@ -229,9 +275,14 @@ struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const stru
 
 struct cubo_error *seccomp_prog_load(const struct seccomp_prog *p)
 {
-	int rc = seccomp_load(p->ctx);
+	struct sock_fprog prog = {.len = (unsigned short)p->n_insns, .filter = p->insns};
 
-	return rc < 0 ? cubo_error_new_errno(-rc, "load the seccomp filter") : NULL;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog) == 0)
+		return NULL;
+	/* kernels before 3.17 have only the prctl, and no flags */
+	if (errno == ENOSYS && !p->flags && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0)
+		return NULL;
+	return cubo_error_errno("load the seccomp filter");
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)
@@ -240,5 +291,6 @@ void seccomp_prog_free(struct seccomp_prog *p)
 		return;
 	if (p->ctx)
 		seccomp_release(p->ctx);
+	free(p->insns);
 	free(p);
 }
