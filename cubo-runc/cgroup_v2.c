@@ -326,15 +326,15 @@ static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const
 					     dir);
 			break;
 		}
-		if (!word_in_file(p, "cgroup.controllers", ctrl, &exists)) {
-			err = cubo_error_new("the %s controller is not available in %s", ctrl, p);
-			break;
-		}
 		if (level > made_depth) {
-			err = cubo_error_new("the %s controller is not enabled in "
-					     "%s/cgroup.subtree_control, a cgroup the runtime did not "
-					     "create (enable it there first)",
-					     ctrl, p);
+			if (word_in_file(p, "cgroup.controllers", ctrl, &exists))
+				err = cubo_error_new("the %s controller is not enabled in "
+						     "%s/cgroup.subtree_control, a cgroup the runtime "
+						     "did not create (enable it there first)",
+						     ctrl, p);
+			else
+				err = cubo_error_new("the %s controller is not available in %s",
+						     ctrl, p);
 			break;
 		}
 		if (!cubo_strv_push(&chain, &n, p))

@@ -527,6 +527,14 @@ static void test_v2_plan_and_enable(void **state)
 		assert_non_null(strstr(err->msg, "did not create"));
 		assert_file(a, "cgroup.subtree_control", "memory");
 		cubo_error_free(err);
+		/* a is ours too, but its parent does not pass hugetlb down: the parent is named */
+		put(a, "cgroup.controllers", "memory cpu");
+		err = cgroup_v2_apply(leaf, 2, &only_huge);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "did not create"));
+		assert_non_null(strstr(err->msg, fx->dir));
+		assert_file(a, "cgroup.subtree_control", "memory");
+		cubo_error_free(err);
 	}
 	free(a);
 	free(leaf);
