@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cubo-runc/container.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
 #include "shared/fs.h"
@@ -11,7 +12,20 @@
 /* How long delete waits for a killed init to be gone. */
 #define DELETE_WAIT_MS 10000
 
-static struct cubo_error *delete_container(struct container *c, bool force)
+static struct cubo_error *remove_stopped(struct container *c, const struct cubo_log *log)
+{
+	/* read before the state directory goes: poststop runs once the container is gone */
+	struct oci_config *saved = hooks_load_saved(c->dir, log);
+	struct cubo_error *err = container_destroy(c);
+
+	if (!err && c->state)
+		hooks_run_warn(saved, HOOK_POSTSTOP, c->state, "stopped", log);
+	oci_config_free(saved);
+	return err;
+}
+
+static struct cubo_error *delete_container(struct container *c, bool force,
+					   const struct cubo_log *log)
 {
 	enum container_status st = container_status(c);
 
@@ -31,7 +45,7 @@ static struct cubo_error *delete_container(struct container *c, bool force)
 		CUBO_TRY(container_wait_gone(c, DELETE_WAIT_MS));
 		break;
 	}
-	return container_destroy(c);
+	return remove_stopped(c, log);
 }
 
 int cmd_delete(struct runc_globals *g, int argc, char **argv)
@@ -69,7 +83,7 @@ int cmd_delete(struct runc_globals *g, int argc, char **argv)
 	err = container_load(g->root, argv[first], true, &c);
 	if (err)
 		return runc_fail(g, err);
-	err = delete_container(c, force);
+	err = delete_container(c, force, &g->log);
 	container_free(c);
 	return err ? runc_fail(g, err) : 0;
 }

@@ -20,6 +20,7 @@
 
 #include "cubo-runc/container.h"
 #include "cubo-runc/exec.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/sync.h"
 #include "shared/fs.h"
@@ -38,6 +39,8 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 	};
 	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
 	struct container *c;
+	struct oci_config *saved = NULL;
+	char *dir;
 
 	if (err)
 		return runc_fail(g, err);
@@ -66,16 +69,33 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 		close(cr.pidfd);
 		return runc_fail(g, err);
 	}
+	/* create kept config.json in the state directory only when there are such hooks */
+	dir = cubo_path_join(g->root, o.id);
+	saved = hooks_load_saved(dir, &g->log);
+	free(dir);
+	if (saved) {
+		err = container_load(g->root, o.id, false, &c);
+		if (!err) {
+			hooks_run_warn(saved, HOOK_POSTSTART, c->state, "running", &g->log);
+			container_free(c);
+		}
+		cubo_error_free(err);
+	}
 	if (detach) {
 		close(cr.pidfd);
+		oci_config_free(saved);
 		return 0;
 	}
 	code = fg_wait(cr.pidfd, &px);
 	fg_proxy_stop(&px, cr.console_master);
 	close(cr.pidfd);
 	if (!keep && !container_load(g->root, o.id, true, &c)) {
-		cubo_error_free(container_destroy(c));
+		err = container_destroy(c);
+		if (!err)
+			hooks_run_warn(saved, HOOK_POSTSTOP, c->state, "stopped", &g->log);
+		cubo_error_free(err);
 		container_free(c);
 	}
+	oci_config_free(saved);
 	return code;
 }

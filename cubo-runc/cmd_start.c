@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "cubo-runc/container.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
 
@@ -18,6 +19,11 @@ int cmd_start(struct runc_globals *g, int argc, char **argv)
 	err = container_load(g->root, id, true, &c);
 	if (!err) {
 		err = container_start(c);
+		if (!err) {
+			struct oci_config *saved = hooks_load_saved(c->dir, &g->log);
+			hooks_run_warn(saved, HOOK_POSTSTART, c->state, "running", &g->log);
+			oci_config_free(saved);
+		}
 		container_free(c);
 	}
 	return err ? runc_fail(g, err) : 0;

@@ -24,6 +24,7 @@
 
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/container.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/init.h"
 #include "cubo-runc/namespaces.h"
 #include "cubo-runc/seccomp.h"
@@ -91,20 +92,6 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 	return NULL;
 }
 
-/*
- * Say (with --debug) which parts of the config this version does not apply
- * yet: every runc-style config has linux.resources, so a warning would be
- * noise on every run; the man page lists them.
- */
-static void warn_unapplied(const struct oci_config *cfg, const struct cubo_log *log)
-{
-	const struct oci_hooks *h = cfg->hooks;
-
-	if (h && (h->prestart.n || h->create_runtime.n || h->create_container.n ||
-		  h->start_container.n || h->poststart.n || h->poststop.n))
-		cubo_debug(log, "hooks are not run yet");
-}
-
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
 				      const struct cubo_log *log)
 {
@@ -133,7 +120,6 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		getrlimit(r, &limits[r]);
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
 		     "config.json");
-	warn_unapplied(x->cfg, log);
 	struct security_host host;
 	security_host_probe(&host);
 	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
@@ -278,6 +264,63 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	return NULL;
 }
 
+/* The state the hooks of create read: the init exists, the process does not run yet. */
+static struct cubo_error *hook_state(const struct create_ctx *x, const char *id, char **json)
+{
+	struct oci_state st = {.oci_version = x->cfg->oci_version,
+			       .id = (char *)id,
+			       .pid = x->pid,
+			       .bundle = x->bundle,
+			       .annotations = x->cfg->annotations};
+
+	return hooks_state_json(&st, "created", json);
+}
+
+static bool has_hooks(const struct oci_config *cfg, enum hook_kind kind)
+{
+	const struct oci_hook_list *l = hooks_list(cfg->hooks, kind);
+	return l && l->n;
+}
+
+/*
+ * prestart and createRuntime, in our namespaces, when the init says its
+ * mounts are made (before its pivot_root and its createContainer hooks).
+ */
+static struct cubo_error *run_runtime_hooks(struct create_ctx *x, const char *id)
+{
+	char *json = NULL;
+	struct cubo_error *err = sync_expect(x->sock[0], SYNC_HOOKS);
+
+	if (!err)
+		err = hook_state(x, id, &json);
+	if (!err)
+		err = hooks_run(&x->cfg->hooks->prestart, HOOK_PRESTART, json);
+	if (!err)
+		err = hooks_run(&x->cfg->hooks->create_runtime, HOOK_CREATE_RUNTIME, json);
+	if (!err)
+		err = sync_send(x->sock[0], SYNC_HOOKS_DONE, NULL);
+	free(json);
+	return err;
+}
+
+/* start, run and delete read poststart and poststop from this copy: the bundle may move. */
+static struct cubo_error *save_config_for_hooks(struct create_ctx *x)
+{
+	char *text = NULL, *path;
+	struct cubo_error *err;
+	size_t len;
+
+	if (!has_hooks(x->cfg, HOOK_POSTSTART) && !has_hooks(x->cfg, HOOK_POSTSTOP))
+		return NULL;
+	path = cubo_path_join(x->bundle, "config.json");
+	err = cubo_read_file(path, &text, &len);
+	free(path);
+	if (!err)
+		err = cubo_write_file_atomic_at(x->lockfd, HOOKS_SAVED_CONFIG, text, len, 0600);
+	free(text);
+	return cubo_error_wrap(err, "keep config.json for the poststart and poststop hooks");
+}
+
 static struct cubo_error *write_state(struct create_ctx *x, const struct create_opts *o)
 {
 	char created[CUBO_RFC3339_LEN];
@@ -348,8 +391,24 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = cgroup_container_join(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
 					    lx ? lx->resources : NULL, x.lockfd, x.pid, &x.cg);
 	}
-	if (!err)
+	/* createContainer and startContainer run in the init, which cannot know its host pid */
+	if (!err && (has_hooks(x.cfg, HOOK_CREATE_CONTAINER) ||
+		     has_hooks(x.cfg, HOOK_START_CONTAINER))) {
+		char *json = NULL;
+
+		err = hook_state(&x, o->id, &json);
+		if (!err && strlen(json) > SYNC_MAX_PAYLOAD)
+			err = cubo_error_new("the container state is too large for the "
+					     "createContainer/startContainer hooks (%zu bytes)",
+					     strlen(json));
+		if (!err)
+			err = sync_send(x.sock[0], SYNC_GO, json);
+		free(json);
+	} else if (!err) {
 		err = sync_send(x.sock[0], SYNC_GO, NULL);
+	}
+	if (!err && (has_hooks(x.cfg, HOOK_PRESTART) || has_hooks(x.cfg, HOOK_CREATE_RUNTIME)))
+		err = run_runtime_hooks(&x, o->id);
 	if (!err && o->proxy_terminal && x.cfg->process && x.cfg->process->terminal &&
 	    x.console_socket < 0)
 		err = sync_recv_fd(x.sock[0], &out->console_master);
@@ -358,6 +417,8 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	/* Limits after the init made its device nodes, before it runs the process (as runc). */
 	if (!err && x.cfg->linux_)
 		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");
+	if (!err)
+		err = save_config_for_hooks(&x);
 	if (!err)
 		err = write_state(&x, o);
 	if (err) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/caps.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/security.h"
 #include "cubo-runc/rootfs.h"
@@ -35,6 +36,7 @@
 struct init_plan {
 	struct caps_plan caps;
 	char exec_path[4096];
+	char hook_state[SYNC_MAX_PAYLOAD + 1]; /* for startContainer hooks; sent with SYNC_GO */
 };
 
 static bool flag_set(const struct init_args *a, int flag)
@@ -195,11 +197,38 @@ static void close_foreign_fds(const struct init_args *a, int extra_keep)
 	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+struct create_container_hooks {
+	const struct oci_config *cfg;
+	const char *state;
+	int sync_fd;
+};
+
+/*
+ * With the mounts made but before pivot_root: the runtime runs prestart and
+ * createRuntime, then createContainer runs here, in the container's
+ * namespaces, while its path still resolves in the runtime's filesystem
+ * (the spec's order and namespaces, as runc).
+ */
+static struct cubo_error *run_create_container_hooks(void *arg)
+{
+	const struct create_container_hooks *h = arg;
+	const struct oci_hooks *hk = h->cfg->hooks;
+
+	if (!hk)
+		return NULL;
+	if (hk->prestart.n || hk->create_runtime.n) {
+		CUBO_TRY(sync_send(h->sync_fd, SYNC_HOOKS, NULL));
+		CUBO_TRY(sync_expect(h->sync_fd, SYNC_HOOKS_DONE));
+	}
+	return hooks_run(&hk->create_container, HOOK_CREATE_CONTAINER, h->state);
+}
+
 static struct cubo_error *setup(const struct init_args *a, struct init_plan *plan)
 {
 	const struct oci_config *cfg = a->cfg;
 	const struct oci_process *proc = cfg->process;
 	bool new_userns = flag_set(a, CLONE_NEWUSER);
+	struct create_container_hooks hook_args = {a->cfg, plan->hook_state, a->sync_fd};
 	struct rootfs_ctx rctx = {
 		.cfg = cfg,
 		.rootfs = a->rootfs,
@@ -209,9 +238,15 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		.in_userns = new_userns,
 		.new_cgroup_ns = false,
 		.log = a->log,
+		.before_pivot = run_create_container_hooks,
+		.before_pivot_arg = &hook_args,
 	};
+	struct sync_msg go;
 
-	CUBO_TRY(sync_expect(a->sync_fd, SYNC_GO));
+	CUBO_TRY(sync_recv(a->sync_fd, &go));
+	if (go.type != SYNC_GO)
+		return cubo_error_new("sync: expected the go-ahead, got message %d", go.type);
+	memcpy(plan->hook_state, go.payload, sizeof(plan->hook_state));
 	if (new_userns)
 		CUBO_TRY(set_identity_in_new_userns());
 	CUBO_TRY(ns_child_join(a->ns));
@@ -343,6 +378,10 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 {
 	const struct oci_process *proc = a->cfg->process;
 
+	/* after start, before the process: in the container, with every privilege */
+	if (a->cfg->hooks)
+		CUBO_TRY(hooks_run(&a->cfg->hooks->start_container, HOOK_START_CONTAINER,
+				   plan->hook_state));
 	/* labels and the final affinity while still privileged, as runc */
 	CUBO_TRY(security_apply_exec(proc));
 	/*

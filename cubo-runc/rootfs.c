@@ -190,6 +190,8 @@ static struct cubo_error *setup_in_shared_ns(const struct rootfs_ctx *ctx)
 		err = devices_setup(ctx, rootfd);
 	close(rootfd);
 	CUBO_TRY(err);
+	if (ctx->before_pivot)
+		CUBO_TRY(ctx->before_pivot(ctx->before_pivot_arg));
 	if (chroot(ctx->rootfs) < 0)
 		return cubo_error_errno("chroot %s", ctx->rootfs);
 	if (chdir("/") < 0)
@@ -210,6 +212,8 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 	err = mounts_apply(ctx, rootfd);
 	if (!err)
 		err = devices_setup(ctx, rootfd);
+	if (!err && ctx->before_pivot)
+		err = ctx->before_pivot(ctx->before_pivot_arg);
 	if (!err)
 		err = ctx->no_pivot || !root_is_mount_point() ? move_root(rootfd) : pivot(rootfd);
 	close(rootfd);

@@ -22,6 +22,9 @@ struct rootfs_ctx {
 	bool in_userns;	    /* in a new user namespace: devices are bind-mounted, not mknod'ed */
 	bool new_cgroup_ns; /* decides how a "cgroup" mount is made */
 	const struct cubo_log *log;
+	/* called once the mounts and devices exist, right before pivot_root or chroot (hooks) */
+	struct cubo_error *(*before_pivot)(void *arg);
+	void *before_pivot_arg;
 };
 
 /*

@@ -17,6 +17,8 @@ enum sync_type {
 	SYNC_ERROR = 3,	  /* child -> parent: setup failed; payload is the message */
 	SYNC_START = 4,	  /* parent -> child (run): exec the process now */
 	SYNC_CONSOLE = 5, /* child -> parent (run): the pty master, as SCM_RIGHTS */
+	SYNC_HOOKS = 6,	  /* child -> parent: mounts made, run prestart and createRuntime now */
+	SYNC_HOOKS_DONE = 7, /* parent -> child: they succeeded: run createContainer, pivot */
 };
 
 #define SYNC_MAX_PAYLOAD 4000

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hooks: real /bin/sh hooks get the state on stdin, exactly their env and args, a timeout. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-runc/hooks.h"
+#include "shared/fs.h"
+
+struct fixture {
+	char dir[64];
+	char out[96];
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	strcpy(fx->dir, "/tmp/cubo-hooks-XXXXXX");
+	if (!mkdtemp(fx->dir))
+		return -1;
+	snprintf(fx->out, sizeof(fx->out), "%s/out", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	cubo_error_free(cubo_rm_rf(fx->dir));
+	free(fx);
+	return 0;
+}
+
+static char *slurp(const char *path)
+{
+	char *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(path, &text, &len);
+
+	assert_null(err);
+	return text;
+}
+
+/* One /bin/sh hook running script, with env as given. */
+static struct cubo_error *run_sh(const char *script, char **env, int timeout)
+{
+	char *args[] = {"sh-named-hook", "-c", (char *)script, NULL};
+	size_t n_env = 0;
+
+	while (env && env[n_env])
+		n_env++;
+	struct oci_hook hk = {.path = "/bin/sh",
+			      .args = {args, 3},
+			      .env = {env, n_env},
+			      .has_timeout = timeout > 0,
+			      .timeout = timeout};
+	struct oci_hook_list list = {&hk, 1};
+
+	return hooks_run(&list, HOOK_CREATE_RUNTIME, "{\"id\":\"c1\",\"status\":\"created\"}");
+}
+
+static void test_stdin_env_args(void **state)
+{
+	struct fixture *fx = *state;
+	char script[256], *env[] = {"ONLY=this", NULL}, *text;
+
+	snprintf(script, sizeof(script),
+		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->out);
+	assert_null(run_sh(script, env, 0));
+	text = slurp(fx->out);
+	assert_string_equal(text,
+			    "{\"id\":\"c1\",\"status\":\"created\"}\nONLY=this\nsh-named-hook\n");
+	free(text);
+}
+
+static void test_failure_names_hook_and_status(void **state)
+{
+	struct cubo_error *err = run_sh("echo something broke >&2; exit 3", NULL, 0);
+
+	(void)state;
+	assert_non_null(err);
+	assert_string_equal(
+		err->msg, "createRuntime hook 0 (/bin/sh): exited with status 3: something broke");
+	cubo_error_free(err);
+	err = run_sh("kill -TERM $$", NULL, 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "killed by signal 15"));
+	cubo_error_free(err);
+}
+
+static void test_timeout_kills_the_hook(void **state)
+{
+	time_t start = time(NULL);
+	struct cubo_error *err = run_sh("sleep 30", NULL, 1);
+
+	(void)state;
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "timed out after 1 s"));
+	assert_true(time(NULL) - start < 5);
+	cubo_error_free(err);
+}
+
+static void test_missing_path_and_no_fd_leak(void **state)
+{
+	struct fixture *fx = *state;
+	struct oci_hook hk = {.path = "/nonexistent/hook"};
+	struct oci_hook_list list = {&hk, 1};
+	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
+	char script[200], *text;
+
+	assert_non_null(err);
+	assert_non_null(
+		strstr(err->msg, "poststop hook 0 (/nonexistent/hook): exited with status 127"));
+	cubo_error_free(err);
+	/* only stdin, stdout and stderr reach a hook */
+	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->out);
+	assert_null(run_sh(script, NULL, 0));
+	text = slurp(fx->out);
+	/* 0 1 2, and 3: the fd ls itself opened for the directory */
+	assert_string_equal(text, "0\n1\n2\n3\n");
+	free(text);
+}
+
+static void test_lists_stop_at_first_failure(void **state)
+{
+	struct fixture *fx = *state;
+	char ok[200], *args_ok[] = {"sh", "-c", ok, NULL},
+		      *args_bad[] = {"sh", "-c", "exit 1", NULL};
+	struct oci_hook hks[3] = {{.path = "/bin/sh", .args = {args_ok, 3}},
+				  {.path = "/bin/sh", .args = {args_bad, 3}},
+				  {.path = "/bin/sh", .args = {args_ok, 3}}};
+	struct oci_hook_list list = {hks, 3};
+	struct cubo_error *err;
+	char *text;
+
+	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->out);
+	err = hooks_run(&list, HOOK_PRESTART, "{}");
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "prestart hook 1 (/bin/sh)"));
+	cubo_error_free(err);
+	text = slurp(fx->out);
+	assert_string_equal(text, "ran\n");
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, teardown),
+		cmocka_unit_test(test_failure_names_hook_and_status),
+		cmocka_unit_test(test_timeout_kills_the_hook),
+		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
