@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp: profiles compiled, loaded in a child, and judged by real syscalls. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -118,8 +119,10 @@ static int probe_mkdir(void)
 static int probe_dup_args(void)
 {
 	/* dup3 flags: 0 is refused by the rule on arg 2, O_CLOEXEC is not */
-	int a = syscall(SYS_dup3, 0, 100, 0) < 0 ? errno : 0;
-	int b = syscall(SYS_dup3, 0, 101, 02000000) < 0 ? errno : 0;
+	/* a descriptor of our own: stdin may be closed */
+	int fd = open("/dev/null", O_RDONLY);
+	int a = syscall(SYS_dup3, fd, 100, 0) < 0 ? errno : 0;
+	int b = syscall(SYS_dup3, fd, 101, 02000000) < 0 ? errno : 0;
 
 	return a == 7 && b == 0 ? 0 : 1 + (a != 7);
 }
