@@ -278,7 +278,7 @@ some_block_device() {
 # in_v2_view CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup
 # is the cgroup2 hierarchy alone, as on a pure cgroup v2 host.
 in_v2_view() {
-	unshare -m sh -c 'mount --make-rprivate / && umount -R /sys/fs/cgroup &&
+	unshare -m sh -c 'mount --make-rprivate /sys && umount -R /sys/fs/cgroup &&
 		mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$@"
 }
 
@@ -332,7 +332,7 @@ rt2() {
 in_own_cgroupns() {
 	unshare -C -m sh -c '
 		set -e
-		mount --make-rprivate /
+		mount --make-rprivate /sys
 		list=$(awk "{ for (i = 7; \$i != \"-\"; i++); t = \$(i + 1) }
 			t == \"cgroup\" || t == \"cgroup2\" { print t, \$5, \$(i + 3) }" \
 			/proc/self/mountinfo)

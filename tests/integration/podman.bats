@@ -9,6 +9,8 @@ load helpers
 
 setup_file() {
 	command -v podman >/dev/null || skip "podman is not installed"
+	# podman remounts / for its layers, which a chroot (/ not a mount point) refuses
+	mountpoint -q / || skip "podman needs / to be a mount point (this looks like a chroot)"
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	PM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-podman.XXXXXX")
 	export PM_DIR
