@@ -202,7 +202,7 @@ start_running() {
 # in_v2_view CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup
 # is the cgroup2 hierarchy alone, as on a pure cgroup v2 host.
 in_v2_view() {
-	unshare -m sh -c 'mount --make-rprivate /sys && umount -R /sys/fs/cgroup &&
+	unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys && umount -R /sys/fs/cgroup &&
 		mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$@"
 }
 

@@ -278,7 +278,7 @@ some_block_device() {
 # in_v2_view CMD...: runs CMD in a private mount namespace where /sys/fs/cgroup
 # is the cgroup2 hierarchy alone, as on a pure cgroup v2 host.
 in_v2_view() {
-	unshare -m sh -c 'mount --make-rprivate /sys && umount -R /sys/fs/cgroup &&
+	unshare -m --propagation unchanged sh -c 'mount --make-rprivate /sys && umount -R /sys/fs/cgroup &&
 		mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$@"
 }
 
@@ -330,7 +330,7 @@ rt2() {
 # cgroups, with every hierarchy mounted afresh: there an absolute cgroupsPath
 # starts at our own cgroup, so it stays beneath it.
 in_own_cgroupns() {
-	unshare -C -m sh -c '
+	unshare -C -m --propagation unchanged sh -c '
 		set -e
 		mount --make-rprivate /sys
 		list=$(awk "{ for (i = 7; \$i != \"-\"; i++); t = \$(i + 1) }

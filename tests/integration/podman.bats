@@ -28,14 +28,15 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${PM_DIR:-}" ] || return 0
-	pm rm --all --force --time 0 >/dev/null 2>&1 || true
-	pm system reset --force >/dev/null 2>&1 || true
-	# podman's overlay mounts beneath its private root, deepest first
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$PM_DIR/" | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
-	rm -rf --one-file-system "$PM_DIR"
+	if [ -n "${PM_DIR:-}" ] && [ -d "$PM_DIR" ]; then
+		pm rm --all --force --time 0 >/dev/null 2>&1 || true
+		pm system reset --force >/dev/null 2>&1 || true
+		# podman's overlay mounts beneath its private root, deepest first
+		for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$PM_DIR/" | sort -r); do
+			umount -l "$m" 2>/dev/null || true
+		done
+		rm -rf --one-file-system "$PM_DIR"
+	fi
 }
 
 setup() {
