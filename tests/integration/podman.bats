@@ -8,10 +8,18 @@
 load helpers
 
 setup_file() {
-	command -v podman >/dev/null || skip "podman is not installed"
-	# podman remounts / for its layers, which a chroot (/ not a mount point) refuses
-	mountpoint -q / || skip "podman needs / to be a mount point (this looks like a chroot)"
-	[ "$(id -u)" = 0 ] || skip "needs root"
+	# bats 1.8 cannot skip from setup_file when there is a teardown_file:
+	# the reason is handed to setup() instead
+	export PM_SKIP=
+	if ! command -v podman >/dev/null; then
+		PM_SKIP="podman is not installed"
+	elif ! mountpoint -q /; then
+		# podman remounts / for its layers, which a chroot refuses
+		PM_SKIP="podman needs / to be a mount point (this looks like a chroot)"
+	elif [ "$(id -u)" != 0 ]; then
+		PM_SKIP="needs root"
+	fi
+	[ -z "$PM_SKIP" ] || return 0
 	PM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-podman.XXXXXX")
 	export PM_DIR
 	local rootfs=$PM_DIR/rootfs
@@ -40,6 +48,7 @@ teardown_file() {
 }
 
 setup() {
+	[ -z "${PM_SKIP:-}" ] || skip "$PM_SKIP"
 	setup_common
 }
 
