@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/caps.h"
 
+#include <grp.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
@@ -158,4 +160,22 @@ struct cubo_error *caps_apply_sets(const struct caps_plan *plan)
 			return cubo_error_errno("raise ambient capability %d", cap);
 	}
 	return NULL;
+}
+
+struct cubo_error *caps_switch_user(const struct oci_user *u, const struct caps_plan *caps)
+{
+	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
+	    !(errno == EPERM && u->n_additional_gids == 0))
+		return cubo_error_errno("process.user.additionalGids: setgroups");
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return cubo_error_errno("process.user.gid: setresgid(%u)", u->gid);
+	/* keep the permitted set across the uid change; caps_apply_sets trims it */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
+	CUBO_TRY(caps_apply_bounding(caps));
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return cubo_error_errno("process.user.uid: setresuid(%u)", u->uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
+	return caps_apply_sets(caps);
 }

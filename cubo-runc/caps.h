@@ -28,6 +28,11 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 struct cubo_error *caps_apply_bounding(const struct caps_plan *plan);
 /* After the uid/gid switch: permitted, effective, inheritable, then ambient. */
 struct cubo_error *caps_apply_sets(const struct caps_plan *plan);
+/*
+ * setgroups, setresgid, then setresuid keeping the permitted set, with the
+ * bounding set dropped while still privileged, then caps_apply_sets.
+ */
+struct cubo_error *caps_switch_user(const struct oci_user *u, const struct caps_plan *caps);
 /* Index of the highest capability this kernel knows. */
 int caps_last_cap(void);
 

@@ -205,26 +205,6 @@ static struct cubo_error *enter_root_and_cwd(struct exec_ctx *x)
 	return NULL;
 }
 
-static struct cubo_error *switch_user(const struct oci_process *proc, const struct caps_plan *caps)
-{
-	const struct oci_user *u = &proc->user;
-
-	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
-	    !(errno == EPERM && u->n_additional_gids == 0))
-		return cubo_error_errno("additional gids: setgroups");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return cubo_error_errno("user: setresgid(%u)", u->gid);
-	/* keep the permitted set across the uid change; caps_apply_sets trims it */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
-	CUBO_TRY(caps_apply_bounding(caps));
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return cubo_error_errno("user: setresuid(%u)", u->uid);
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
-	return caps_apply_sets(caps);
-}
-
 static void apply_oom_score_adj(const struct exec_ctx *x)
 {
 	char buf[16];
@@ -317,7 +297,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
-	CUBO_TRY(switch_user(proc, &x->caps));
+	CUBO_TRY(caps_switch_user(&proc->user, &x->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -210,6 +210,20 @@ struct cubo_error *hooks_state_json(const struct oci_state *st, const char *stat
 	return oci_state_to_json(&copy, false, false, out, &len);
 }
 
+/* Print err (if any) as a warning on stderr and in the log, and free it. */
+static void warn(const struct cubo_log *log, struct cubo_error *err)
+{
+	char *text;
+
+	if (!err)
+		return;
+	text = cubo_error_text(err);
+	fprintf(stderr, "cubo-runc: warning: %s\n", text);
+	cubo_warn(log, "%s", text);
+	free(text);
+	cubo_error_free(err);
+}
+
 struct oci_config *hooks_load_saved(const char *state_dir, const struct cubo_log *log)
 {
 	char *path = cubo_path_join(state_dir, HOOKS_SAVED_CONFIG);
@@ -217,13 +231,7 @@ struct oci_config *hooks_load_saved(const char *state_dir, const struct cubo_log
 
 	if (cubo_path_exists(path)) {
 		struct cubo_error *err = oci_config_load(path, &cfg);
-		if (err) {
-			char *text = cubo_error_text(err);
-			fprintf(stderr, "cubo-runc: warning: hooks not run: %s\n", text);
-			cubo_warn(log, "hooks not run: %s", text);
-			free(text);
-			cubo_error_free(err);
-		}
+		warn(log, cubo_error_wrap(err, "hooks not run"));
 	}
 	free(path);
 	return cfg;
@@ -241,13 +249,7 @@ void hooks_run_warn(const struct oci_config *cfg, enum hook_kind kind, const str
 	err = hooks_state_json(st, status, &json);
 	if (!err)
 		err = hooks_run(list, kind, json);
-	if (err) {
-		char *text = cubo_error_text(err);
-		/* the spec: these failures are warnings; the lifecycle goes on */
-		fprintf(stderr, "cubo-runc: warning: %s\n", text);
-		cubo_warn(log, "%s", text);
-		free(text);
-		cubo_error_free(err);
-	}
+	/* the spec: these failures are warnings; the lifecycle goes on */
+	warn(log, err);
 	free(json);
 }

@@ -337,26 +337,6 @@ static struct cubo_error *wait_for_start(const struct init_args *a, int fifo_pat
 	return NULL;
 }
 
-static struct cubo_error *switch_user(const struct oci_process *proc, const struct caps_plan *caps)
-{
-	const struct oci_user *u = &proc->user;
-
-	if (setgroups(u->n_additional_gids, (const gid_t *)u->additional_gids) < 0 &&
-	    !(errno == EPERM && u->n_additional_gids == 0))
-		return cubo_error_errno("process.user.additionalGids: setgroups");
-	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return cubo_error_errno("process.user.gid: setresgid(%u)", u->gid);
-	/* keep the permitted set across the uid change; caps_apply_sets trims it */
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
-	CUBO_TRY(caps_apply_bounding(caps));
-	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return cubo_error_errno("process.user.uid: setresuid(%u)", u->uid);
-	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-		return cubo_error_errno("prctl(PR_SET_KEEPCAPS)");
-	return caps_apply_sets(caps);
-}
-
 /* Only stdio and --preserve-fds reach the process; every other fd closes on exec. */
 static struct cubo_error *seal_fds(const struct init_args *a)
 {
@@ -398,7 +378,7 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 	 */
 	if (a->seccomp && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
-	CUBO_TRY(switch_user(proc, &plan->caps));
+	CUBO_TRY(caps_switch_user(&proc->user, &plan->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
