@@ -11,8 +11,8 @@
 # never fails on a timing.
 #
 # crun refuses a hybrid cgroup host ("cgroups in hybrid mode not
-# supported"), so its loop runs inside one private mount namespace where the
-# cgroup2 mount is hidden.  The whole loop runs inside that one wrapper, so
+# supported"), so its loop runs inside one private mount and cgroup
+# namespace where the cgroup2 mount is hidden (see crun_wrapper).  The whole loop runs inside that one wrapper, so
 # the wrapper's own cost is paid once and not counted per container.  runc
 # is measured a second time inside the same wrapper as a control: if the two
 # runc figures agree, the wrapper does not skew crun's.
@@ -69,8 +69,21 @@ if [ -z "${BENCH_NO_CGROUP:-}" ]; then
 		mv "$bundle/config.json.new" "$bundle/config.json"
 fi
 
+# crun resolves a relative cgroupsPath on cgroup v1 from the hierarchy's
+# root, which would put its containers outside the cgroup we run in. In a
+# new cgroup namespace, with the v1 hierarchies mounted afresh, that root
+# is our own cgroup, so its containers stay beneath it as the others' do.
 crun_wrapper() {
-	unshare -m sh -c 'mount --make-rprivate / && umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' _ "$@"
+	unshare -C -m --propagation unchanged sh -c '
+		set -e
+		mount --make-rprivate /sys
+		umount /sys/fs/cgroup/unified 2>/dev/null || true
+		awk "{ for (i = 7; \$i != \"-\"; i++); if (\$(i + 1) == \"cgroup\") print \$5, \$(i + 3) }" \
+			/proc/self/mountinfo | while read -r mp opts; do
+			umount "$mp"
+			mount -t cgroup -o "${opts#rw,}" cgroup "$mp"
+		done
+		exec "$@"' _ "$@"
 }
 
 # mean_ms NAME WRAP BIN: mean wall time of one `run` and its standard
