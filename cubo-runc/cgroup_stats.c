@@ -7,8 +7,7 @@
  * decode ours. A missing file means the kernel or the hierarchy lacks that
  * statistic, and the field keeps its zero value, as in runc.
  *
- * The parsers of the file formats are pure (text in, values out); they are
- * tested on sample text in tests/unit/test_cgroup_bpf.c.
+ * The parsers of the file formats are in cgroup_stat_parse.c.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -19,432 +18,8 @@
 #include <string.h>
 
 #include "cubo-runc/cgroup.h"
+#include "cubo-runc/cgroup_stat_parse.h"
 #include "shared/fs.h"
-
-/* ---- parsers ---- */
-
-/*
- * One value as runc reads it: "max" is UINT64_MAX, a negative number is 0
- * (memory.soft_limit_in_bytes may read -1 on some kernels).
- */
-static struct cubo_error *stat_parse_u64(const char *s, size_t len, const char *file, uint64_t *out)
-{
-	char buf[32], *end;
-
-	while (len && isspace((unsigned char)*s))
-		s++, len--;
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
-	if (!len || len >= sizeof(buf))
-		return cubo_error_new("%s: \"%.*s\" is not a number", file,
-				      (int)(len > 40 ? 40 : len), s);
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	if (!strcmp(buf, "max")) {
-		*out = UINT64_MAX;
-		return NULL;
-	}
-	errno = 0;
-	if (buf[0] == '-') {
-		long long v = strtoll(buf, &end, 10);
-
-		if (*end || end == buf + 1 || (errno && errno != ERANGE) || v >= 0)
-			return cubo_error_new("%s: \"%s\" is not a number", file, buf);
-		*out = 0;
-		return NULL;
-	}
-	*out = strtoull(buf, &end, 10);
-	if (*end || !isdigit((unsigned char)buf[0]) || errno)
-		return cubo_error_new("%s: \"%s\" is not a number", file, buf);
-	return NULL;
-}
-
-struct stat_kv {
-	char *key;
-	uint64_t value;
-};
-
-struct stat_kv_list {
-	struct stat_kv *v;
-	size_t n;
-};
-
-static void kv_list_free(struct stat_kv_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].key);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
-static const uint64_t *kv_get(const struct stat_kv_list *l, const char *key)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].key, key))
-			return &l->v[i].value;
-	return NULL;
-}
-
-static uint64_t kv_get0(const struct stat_kv_list *l, const char *key)
-{
-	const uint64_t *v = kv_get(l, key);
-
-	return v ? *v : 0;
-}
-
-/* Calls fn for each non-empty line (without its newline). */
-static struct cubo_error *each_line(const char *text, const char *file,
-				    struct cubo_error *(*fn)(const char *line, size_t len,
-							     size_t lineno, const char *file,
-							     void *arg),
-				    void *arg)
-{
-	size_t lineno = 0;
-
-	while (*text) {
-		size_t len = strcspn(text, "\n");
-
-		lineno++;
-		if (len)
-			CUBO_TRY(fn(text, len, lineno, file, arg));
-		text += len;
-		if (*text)
-			text++;
-	}
-	return NULL;
-}
-
-static struct cubo_error *kv_line(const char *line, size_t len, size_t lineno, const char *file,
-				  void *arg)
-{
-	struct stat_kv_list *l = arg;
-	const char *sp = memchr(line, ' ', len);
-	uint64_t v;
-
-	if (!sp || sp == line || memchr(sp + 1, ' ', len - (size_t)(sp - line) - 1))
-		return cubo_error_new("%s: line %zu: expected \"key value\", got \"%.*s\"", file,
-				      lineno, (int)len, line);
-	CUBO_TRY_CTX(stat_parse_u64(sp + 1, len - (size_t)(sp - line) - 1, file, &v),
-		     "%s: line %zu", file, lineno);
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v)
-		abort();
-	l->v[l->n].key = strndup(line, (size_t)(sp - line));
-	if (!l->v[l->n].key)
-		abort();
-	l->v[l->n++].value = v;
-	return NULL;
-}
-
-/* "key value" lines: memory.stat, cpu.stat, cpuacct.stat, memory.events. */
-static struct cubo_error *stat_parse_flat_keyed(const char *text, const char *file,
-						struct stat_kv_list *out)
-{
-	struct cubo_error *err;
-
-	out->v = NULL;
-	out->n = 0;
-	err = each_line(text, file, kv_line, out);
-	if (err)
-		kv_list_free(out);
-	return err;
-}
-
-/* Numbers separated by blanks: cpuacct.usage_percpu. */
-static struct cubo_error *stat_parse_u64_list(const char *text, const char *file, uint64_t **out,
-					      size_t *n)
-{
-	*out = NULL;
-	*n = 0;
-	for (;;) {
-		size_t len;
-
-		text += strspn(text, " \t\n");
-		if (!*text)
-			return NULL;
-		len = strcspn(text, " \t\n");
-		*out = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!*out)
-			abort();
-		struct cubo_error *err = stat_parse_u64(text, len, file, &(*out)[*n]);
-		if (err) {
-			free(*out);
-			*out = NULL;
-			*n = 0;
-			return err;
-		}
-		(*n)++;
-		text += len;
-	}
-}
-
-/*
- * cpuacct.usage_all: a header line, then "cpu user system" per cpu, in
- * nanoseconds.
- */
-static struct cubo_error *stat_parse_usage_all(const char *text, const char *file,
-					       uint64_t **kernel, uint64_t **user, size_t *n)
-{
-	size_t lineno = 1; /* the header */
-
-	*kernel = *user = NULL;
-	*n = 0;
-	text += strcspn(text, "\n");
-	while (*text) {
-		unsigned long long cpu, u, s;
-		int used = 0;
-
-		text++;
-		if (!*text)
-			break;
-		if (sscanf(text, "%llu %llu %llu%n", &cpu, &u, &s, &used) != 3 ||
-		    (text[used] && text[used] != '\n')) {
-			free(*kernel);
-			free(*user);
-			*kernel = *user = NULL;
-			*n = 0;
-			return cubo_error_new("%s: line %zu: expected \"cpu user system\"", file,
-					      lineno + 1);
-		}
-		*kernel = realloc(*kernel, (*n + 1) * sizeof(**kernel));
-		*user = realloc(*user, (*n + 1) * sizeof(**user));
-		if (!*kernel || !*user)
-			abort();
-		(*kernel)[*n] = s;
-		(*user)[*n] = u;
-		(*n)++;
-		lineno++;
-		text += strcspn(text, "\n");
-	}
-	return NULL;
-}
-
-struct blkio_entry {
-	uint64_t major, minor;
-	char op[16]; /* "" when the file has no operations */
-	uint64_t value;
-};
-
-struct blkio_list {
-	struct blkio_entry *v;
-	size_t n;
-};
-
-static void blkio_add(struct blkio_list *l, uint64_t major, uint64_t minor, const char *op,
-		      size_t oplen, uint64_t value)
-{
-	struct blkio_entry *e;
-
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v)
-		abort();
-	e = &l->v[l->n++];
-	e->major = major;
-	e->minor = minor;
-	if (oplen >= sizeof(e->op))
-		oplen = sizeof(e->op) - 1;
-	memcpy(e->op, op, oplen);
-	e->op[oplen] = '\0';
-	e->value = value;
-}
-
-static struct cubo_error *blkio_line(const char *line, size_t len, size_t lineno, const char *file,
-				     void *arg)
-{
-	char buf[256], op[16] = "";
-	unsigned long long major, minor, value;
-	int used = 0;
-
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	/* "Total 1234" closes each list */
-	if (!strncmp(buf, "Total ", 6))
-		return NULL;
-	if (sscanf(buf, "%llu:%llu %15s %llu%n", &major, &minor, op, &value, &used) == 4 &&
-	    !buf[used]) {
-		blkio_add(arg, major, minor, op, strlen(op), value);
-		return NULL;
-	}
-	used = 0;
-	if (sscanf(buf, "%llu:%llu %llu%n", &major, &minor, &value, &used) == 3 && !buf[used]) {
-		blkio_add(arg, major, minor, "", 0, value);
-		return NULL;
-	}
-	return cubo_error_new("%s: line %zu: expected \"major:minor [op] value\", got \"%s\"", file,
-			      lineno, buf);
-}
-
-/* v1 blkio statistics: "8:0 Read 4096" lines (or "8:0 4096"), then "Total N". */
-static struct cubo_error *stat_parse_blkio(const char *text, const char *file,
-					   struct blkio_list *out)
-{
-	struct cubo_error *err;
-
-	out->v = NULL;
-	out->n = 0;
-	err = each_line(text, file, blkio_line, out);
-	if (err) {
-		free(out->v);
-		out->v = NULL;
-		out->n = 0;
-	}
-	return err;
-}
-
-struct io_stat_out {
-	struct blkio_list *bytes, *ios;
-};
-
-static struct cubo_error *io_stat_line(const char *line, size_t len, size_t lineno,
-				       const char *file, void *arg)
-{
-	struct io_stat_out *o = arg;
-	unsigned long long major, minor;
-	char dev[48];
-	const char *p = line, *end = line + len;
-	size_t dl = strcspn(line, " \n");
-
-	if (dl >= sizeof(dev) || dl > len)
-		dl = 0;
-	memcpy(dev, line, dl);
-	dev[dl] = '\0';
-	int used = 0;
-	if (!dl || sscanf(dev, "%llu:%llu%n", &major, &minor, &used) != 2 || dev[used])
-		return cubo_error_new("%s: line %zu: expected \"major:minor key=value...\", got "
-				      "\"%.*s\"",
-				      file, lineno, (int)len, line);
-	p += dl;
-	while (p < end) {
-		const char *item, *eq;
-		size_t il;
-		uint64_t v;
-		struct blkio_list *to = NULL;
-		const char *op = NULL;
-
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			break;
-		item = p;
-		while (p < end && *p != ' ')
-			p++;
-		il = (size_t)(p - item);
-		eq = memchr(item, '=', il);
-		if (!eq)
-			return cubo_error_new("%s: line %zu: expected key=value, got \"%.*s\"",
-					      file, lineno, (int)il, item);
-		/* runc maps these onto v1's tables and leaves out the rest */
-		if ((size_t)(eq - item) == 6 && !strncmp(item, "rbytes", 6))
-			to = o->bytes, op = "Read";
-		else if ((size_t)(eq - item) == 6 && !strncmp(item, "wbytes", 6))
-			to = o->bytes, op = "Write";
-		else if ((size_t)(eq - item) == 4 && !strncmp(item, "rios", 4))
-			to = o->ios, op = "Read";
-		else if ((size_t)(eq - item) == 4 && !strncmp(item, "wios", 4))
-			to = o->ios, op = "Write";
-		if (!to)
-			continue;
-		CUBO_TRY_CTX(stat_parse_u64(eq + 1, il - (size_t)(eq - item) - 1, file, &v),
-			     "%s: line %zu", file, lineno);
-		blkio_add(to, major, minor, op, strlen(op), v);
-	}
-	return NULL;
-}
-
-/* v2 io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device. */
-static struct cubo_error *stat_parse_io_stat(const char *text, const char *file,
-					     struct blkio_list *bytes, struct blkio_list *ios)
-{
-	struct io_stat_out o = {bytes, ios};
-	struct cubo_error *err;
-
-	bytes->v = ios->v = NULL;
-	bytes->n = ios->n = 0;
-	err = each_line(text, file, io_stat_line, &o);
-	if (err) {
-		free(bytes->v);
-		free(ios->v);
-		bytes->v = ios->v = NULL;
-		bytes->n = ios->n = 0;
-	}
-	return err;
-}
-
-/* A cpuset list ("0-3,8,10-11") as numbers, as runc reports cpuset.cpus and .mems. */
-static struct cubo_error *stat_parse_cpu_list(const char *text, const char *file, uint16_t **out,
-					      size_t *n)
-{
-	const char *p = text;
-
-	*out = NULL;
-	*n = 0;
-	p += strspn(p, " \t\n");
-	while (*p && *p != '\n') {
-		char *end;
-		unsigned long lo, hi;
-
-		errno = 0;
-		lo = strtoul(p, &end, 10);
-		hi = lo;
-		if (end == p || !isdigit((unsigned char)*p))
-			goto bad;
-		if (*end == '-') {
-			p = end + 1;
-			hi = strtoul(p, &end, 10);
-			if (end == p || !isdigit((unsigned char)*p))
-				goto bad;
-		}
-		if (errno || hi > UINT16_MAX || lo > hi)
-			goto bad;
-		for (unsigned long i = lo; i <= hi; i++) {
-			*out = realloc(*out, (*n + 1) * sizeof(**out));
-			if (!*out)
-				abort();
-			(*out)[(*n)++] = (uint16_t)i;
-		}
-		p = end;
-		if (*p == ',')
-			p++;
-		else if (*p && *p != '\n' && !isspace((unsigned char)*p))
-			goto bad;
-		else
-			break;
-	}
-	return NULL;
-bad:
-	free(*out);
-	*out = NULL;
-	*n = 0;
-	return cubo_error_new("%s: \"%.*s\" is not a cpu list", file, (int)strcspn(text, "\n"),
-			      text);
-}
-
-/*
- * "hugepages-2048kB" (a directory of /sys/kernel/mm/hugepages) as the size
- * name the hugetlb files use: "2MB". false for other names.
- */
-static bool stat_hugepage_name(const char *dirname, char *buf, size_t len)
-{
-	const char *p = dirname + strlen("hugepages-");
-	char *end;
-	unsigned long long kb;
-
-	if (strncmp(dirname, "hugepages-", strlen("hugepages-")) || !isdigit((unsigned char)*p))
-		return false;
-	kb = strtoull(p, &end, 10);
-	if (strcmp(end, "kB"))
-		return false;
-	if (kb >= 1ULL << 20)
-		snprintf(buf, len, "%lluGB", kb >> 20);
-	else if (kb >= 1ULL << 10)
-		snprintf(buf, len, "%lluMB", kb >> 10);
-	else
-		snprintf(buf, len, "%lluKB", kb);
-	return true;
-}
 
 /* ---- reading the files ---- */
 
@@ -505,7 +80,7 @@ static void stats_free(struct stats *st)
 	free(st->percpu_user);
 	free(st->cpus);
 	free(st->mems);
-	kv_list_free(&st->raw);
+	stat_kv_list_free(&st->raw);
 	for (int i = 0; i < N_BLKIO_TABLES; i++)
 		free(st->blkio[i].v);
 	free(st->hugetlb);
@@ -595,9 +170,9 @@ static struct cubo_error *cpu_v1(const char *acct, const char *cpu, struct stats
 	if (acct) {
 		CUBO_TRY(read_u64(acct, "cpuacct.usage", &st->cpu_total, NULL));
 		CUBO_TRY(read_kv(acct, "cpuacct.stat", &kv, &found));
-		st->cpu_user = TICKS_TO_NS(kv_get0(&kv, "user"));
-		st->cpu_kernel = TICKS_TO_NS(kv_get0(&kv, "system"));
-		kv_list_free(&kv);
+		st->cpu_user = TICKS_TO_NS(stat_kv_get0(&kv, "user"));
+		st->cpu_kernel = TICKS_TO_NS(stat_kv_get0(&kv, "system"));
+		stat_kv_list_free(&kv);
 		CUBO_TRY(read_opt(acct, "cpuacct.usage_percpu", &text, &path));
 		struct cubo_error *err =
 			text ? stat_parse_u64_list(text, path, &st->percpu, &st->n_percpu) : NULL;
@@ -614,10 +189,10 @@ static struct cubo_error *cpu_v1(const char *acct, const char *cpu, struct stats
 	}
 	if (cpu) {
 		CUBO_TRY(read_kv(cpu, "cpu.stat", &kv, &found));
-		st->periods = kv_get0(&kv, "nr_periods");
-		st->throttled_periods = kv_get0(&kv, "nr_throttled");
-		st->throttled_time = kv_get0(&kv, "throttled_time");
-		kv_list_free(&kv);
+		st->periods = stat_kv_get0(&kv, "nr_periods");
+		st->throttled_periods = stat_kv_get0(&kv, "nr_throttled");
+		st->throttled_time = stat_kv_get0(&kv, "throttled_time");
+		stat_kv_list_free(&kv);
 	}
 	return NULL;
 }
@@ -627,13 +202,13 @@ static struct cubo_error *cpu_v2(const char *dir, struct stats *st)
 	struct stat_kv_list kv;
 
 	CUBO_TRY(read_kv(dir, "cpu.stat", &kv, NULL));
-	st->cpu_total = kv_get0(&kv, "usage_usec") * 1000;
-	st->cpu_user = kv_get0(&kv, "user_usec") * 1000;
-	st->cpu_kernel = kv_get0(&kv, "system_usec") * 1000;
-	st->periods = kv_get0(&kv, "nr_periods");
-	st->throttled_periods = kv_get0(&kv, "nr_throttled");
-	st->throttled_time = kv_get0(&kv, "throttled_usec") * 1000;
-	kv_list_free(&kv);
+	st->cpu_total = stat_kv_get0(&kv, "usage_usec") * 1000;
+	st->cpu_user = stat_kv_get0(&kv, "user_usec") * 1000;
+	st->cpu_kernel = stat_kv_get0(&kv, "system_usec") * 1000;
+	st->periods = stat_kv_get0(&kv, "nr_periods");
+	st->throttled_periods = stat_kv_get0(&kv, "nr_throttled");
+	st->throttled_time = stat_kv_get0(&kv, "throttled_usec") * 1000;
+	stat_kv_list_free(&kv);
 	return NULL;
 }
 
@@ -699,7 +274,7 @@ static struct cubo_error *memory_v1(const char *dir, struct stats *st)
 	CUBO_TRY(read_kv(dir, "memory.stat", &st->raw, &found));
 	if (!found)
 		return NULL;
-	st->cache = kv_get0(&st->raw, "cache");
+	st->cache = stat_kv_get0(&st->raw, "cache");
 	CUBO_TRY(mem_entry_v1(dir, "memory", &st->usage));
 	CUBO_TRY(mem_entry_v1(dir, "memory.memsw", &st->swap));
 	CUBO_TRY(mem_entry_v1(dir, "memory.kmem", &st->kernel));
@@ -715,12 +290,12 @@ static struct cubo_error *memory_v2(const char *dir, struct stats *st)
 	if (!found)
 		return NULL; /* the memory controller is not enabled here */
 	CUBO_TRY(read_kv(dir, "memory.stat", &st->raw, NULL));
-	st->cache = kv_get0(&st->raw, "file");
+	st->cache = stat_kv_get0(&st->raw, "file");
 	CUBO_TRY(read_u64(dir, "memory.max", &st->usage.limit, NULL));
 	CUBO_TRY(read_u64(dir, "memory.peak", &st->usage.max, NULL));
 	CUBO_TRY(read_kv(dir, "memory.events", &ev, NULL));
-	st->usage.failcnt = kv_get0(&ev, "max");
-	kv_list_free(&ev);
+	st->usage.failcnt = stat_kv_get0(&ev, "max");
+	stat_kv_list_free(&ev);
 	CUBO_TRY(read_u64(dir, "memory.swap.current", &st->swap.usage, &found));
 	if (!found)
 		return NULL;
@@ -866,8 +441,8 @@ static struct cubo_error *hugetlb_stats(const struct cgroup_dir *d, struct stats
 
 			snprintf(f, sizeof(f), "hugetlb.%s.events", e.size);
 			err = read_kv(d->path, f, &ev, NULL);
-			e.failcnt = kv_get0(&ev, "max");
-			kv_list_free(&ev);
+			e.failcnt = stat_kv_get0(&ev, "max");
+			stat_kv_list_free(&ev);
 		} else {
 			snprintf(f, sizeof(f), "hugetlb.%s.max_usage_in_bytes", e.size);
 			err = read_u64(d->path, f, &e.max, NULL);

@@ -24,11 +24,7 @@
 #include "cubo-runc/cgroup_bpf.h"
 #include "shared/fs.h"
 
-/*
- * cgroup_stats.c is not among this program's sources: its parsers are
- * static, and are tested here by including the file.
- */
-#include "cubo-runc/cgroup_stats.c"
+#include "cubo-runc/cgroup_stat_parse.h"
 
 /* ---- device program: instructions ---- */
 
@@ -492,9 +488,9 @@ static void test_stats_parse_flat_keyed(void **state)
 	assert_int_equal(l.n, 4);
 	assert_string_equal(l.v[1].key, "file");
 	assert_int_equal(l.v[1].value, 8192);
-	assert_int_equal(kv_get0(&l, "anon"), 4096);
-	assert_null(kv_get(&l, "missing"));
-	kv_list_free(&l);
+	assert_int_equal(stat_kv_get0(&l, "anon"), 4096);
+	assert_null(stat_kv_get(&l, "missing"));
+	stat_kv_list_free(&l);
 
 	expect_error_mentions(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
 			      "cpu.stat: line 2: expected \"key value\"");
