@@ -3,29 +3,14 @@
 #include <stdlib.h>
 
 #include "spec/config.h"
-
-static void strlist_free(struct oci_strlist *l)
-{
-	for (size_t i = 0; l->v && l->v[i]; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
-static void map_free(struct oci_map *m)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		free(m->v[i].key);
-		free(m->v[i].value);
-	}
-	free(m->v);
-}
+#include "spec/spec_json.h"
 
 static void mount_free(struct oci_mount *m)
 {
 	free(m->destination);
 	free(m->source);
 	free(m->type);
-	strlist_free(&m->options);
+	spec_strlist_free(&m->options);
 	free(m->uid_mappings);
 	free(m->gid_mappings);
 }
@@ -37,16 +22,16 @@ void oci_process_free(struct oci_process *p)
 	free(p->console_size);
 	free(p->user.additional_gids);
 	free(p->user.username);
-	strlist_free(&p->args);
+	spec_strlist_free(&p->args);
 	free(p->command_line);
-	strlist_free(&p->env);
+	spec_strlist_free(&p->env);
 	free(p->cwd);
 	if (p->capabilities) {
-		strlist_free(&p->capabilities->bounding);
-		strlist_free(&p->capabilities->effective);
-		strlist_free(&p->capabilities->inheritable);
-		strlist_free(&p->capabilities->permitted);
-		strlist_free(&p->capabilities->ambient);
+		spec_strlist_free(&p->capabilities->bounding);
+		spec_strlist_free(&p->capabilities->effective);
+		spec_strlist_free(&p->capabilities->inheritable);
+		spec_strlist_free(&p->capabilities->permitted);
+		spec_strlist_free(&p->capabilities->ambient);
 		free(p->capabilities);
 	}
 	for (size_t i = 0; i < p->n_rlimits; i++)
@@ -55,7 +40,7 @@ void oci_process_free(struct oci_process *p)
 	free(p->apparmor_profile);
 	if (p->scheduler) {
 		free(p->scheduler->policy);
-		strlist_free(&p->scheduler->flags);
+		spec_strlist_free(&p->scheduler->flags);
 		free(p->scheduler);
 	}
 	free(p->selinux_label);
@@ -75,8 +60,8 @@ static void hook_list_free(struct oci_hook_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
-		strlist_free(&l->v[i].args);
-		strlist_free(&l->v[i].env);
+		spec_strlist_free(&l->v[i].args);
+		spec_strlist_free(&l->v[i].env);
 	}
 	free(l->v);
 }
@@ -130,7 +115,7 @@ void oci_resources_free(struct oci_resources *r)
 	for (size_t i = 0; i < r->n_rdma; i++)
 		free(r->rdma[i].device);
 	free(r->rdma);
-	map_free(&r->unified);
+	spec_map_free(&r->unified);
 	free(r);
 }
 
@@ -139,13 +124,13 @@ static void seccomp_free(struct oci_seccomp *s)
 	if (!s)
 		return;
 	free(s->default_action);
-	strlist_free(&s->architectures);
-	strlist_free(&s->flags);
+	spec_strlist_free(&s->architectures);
+	spec_strlist_free(&s->flags);
 	free(s->listener_path);
 	free(s->listener_metadata);
 	for (size_t i = 0; i < s->n_syscalls; i++) {
 		struct oci_seccomp_syscall *sc = &s->syscalls[i];
-		strlist_free(&sc->names);
+		spec_strlist_free(&sc->names);
 		free(sc->action);
 		for (size_t j = 0; j < sc->n_args; j++)
 			free(sc->args[j].op);
@@ -180,21 +165,21 @@ static void linux_free(struct oci_linux *l)
 		free(l->intel_rdt->mem_bw_schema);
 		free(l->intel_rdt);
 	}
-	map_free(&l->sysctl);
+	spec_map_free(&l->sysctl);
 	seccomp_free(l->seccomp);
 	free(l->rootfs_propagation);
-	strlist_free(&l->masked_paths);
-	strlist_free(&l->readonly_paths);
+	spec_strlist_free(&l->masked_paths);
+	spec_strlist_free(&l->readonly_paths);
 	free(l->mount_label);
 	if (l->personality) {
 		free(l->personality->domain);
-		strlist_free(&l->personality->flags);
+		spec_strlist_free(&l->personality->flags);
 		free(l->personality);
 	}
 	if (l->memory_policy) {
 		free(l->memory_policy->mode);
 		free(l->memory_policy->nodes);
-		strlist_free(&l->memory_policy->flags);
+		spec_strlist_free(&l->memory_policy->flags);
 		free(l->memory_policy);
 	}
 	for (size_t i = 0; i < l->n_net_devices; i++) {
@@ -221,7 +206,7 @@ void oci_config_free(struct oci_config *cfg)
 	free(cfg->hostname);
 	free(cfg->domainname);
 	hooks_free(cfg->hooks);
-	map_free(&cfg->annotations);
+	spec_map_free(&cfg->annotations);
 	linux_free(cfg->linux_);
 	free(cfg);
 }

@@ -9,24 +9,9 @@
 
 #include "shared/json.h"
 #include "spec/config.h"
+#include "spec/spec_json.h"
 
 typedef struct cubo_json_gen gen_t;
-
-static void kstr(gen_t *g, const char *key, const char *s)
-{
-	if (!s)
-		return;
-	cubo_json_gen_key(g, key);
-	cubo_json_gen_string(g, s);
-}
-
-static void kstrlist(gen_t *g, const char *key, const struct oci_strlist *l)
-{
-	if (!l->v)
-		return;
-	cubo_json_gen_key(g, key);
-	cubo_json_gen_strv(g, l->v, l->n);
-}
 
 static void kbool_if(gen_t *g, const char *key, bool v)
 {
@@ -68,17 +53,6 @@ static void kuint_has(gen_t *g, const char *key, bool has, uint64_t v)
 		kuint(g, key, v);
 }
 
-static void kmap(gen_t *g, const char *key, const struct oci_map *m)
-{
-	if (!m->v)
-		return;
-	cubo_json_gen_key(g, key);
-	cubo_json_gen_map_open(g);
-	for (size_t i = 0; i < m->n; i++)
-		kstr(g, m->v[i].key, m->v[i].value ? m->v[i].value : "");
-	cubo_json_gen_map_close(g);
-}
-
 static void id_mappings(gen_t *g, const char *key, const struct oci_id_mapping *m, size_t n)
 {
 	if (!m)
@@ -101,7 +75,7 @@ static void root(gen_t *g, const struct oci_root *r)
 		return;
 	cubo_json_gen_key(g, "root");
 	cubo_json_gen_map_open(g);
-	kstr(g, "path", r->path);
+	spec_kstr(g, "path", r->path);
 	kbool_if(g, "readonly", r->readonly);
 	cubo_json_gen_map_close(g);
 }
@@ -114,10 +88,10 @@ static void mounts(gen_t *g, const struct oci_mount *m, size_t n)
 	cubo_json_gen_array_open(g);
 	for (size_t i = 0; i < n; i++) {
 		cubo_json_gen_map_open(g);
-		kstr(g, "destination", m[i].destination);
-		kstr(g, "type", m[i].type);
-		kstr(g, "source", m[i].source);
-		kstrlist(g, "options", &m[i].options);
+		spec_kstr(g, "destination", m[i].destination);
+		spec_kstr(g, "type", m[i].type);
+		spec_kstr(g, "source", m[i].source);
+		spec_kstrlist(g, "options", &m[i].options);
 		id_mappings(g, "uidMappings", m[i].uid_mappings, m[i].n_uid_mappings);
 		id_mappings(g, "gidMappings", m[i].gid_mappings, m[i].n_gid_mappings);
 		cubo_json_gen_map_close(g);
@@ -139,7 +113,7 @@ static void user(gen_t *g, const struct oci_user *u)
 			cubo_json_gen_uint(g, u->additional_gids[i]);
 		cubo_json_gen_array_close(g);
 	}
-	kstr(g, "username", u->username);
+	spec_kstr(g, "username", u->username);
 	cubo_json_gen_map_close(g);
 }
 
@@ -149,11 +123,11 @@ static void capabilities(gen_t *g, const struct oci_capabilities *c)
 		return;
 	cubo_json_gen_key(g, "capabilities");
 	cubo_json_gen_map_open(g);
-	kstrlist(g, "bounding", &c->bounding);
-	kstrlist(g, "effective", &c->effective);
-	kstrlist(g, "inheritable", &c->inheritable);
-	kstrlist(g, "permitted", &c->permitted);
-	kstrlist(g, "ambient", &c->ambient);
+	spec_kstrlist(g, "bounding", &c->bounding);
+	spec_kstrlist(g, "effective", &c->effective);
+	spec_kstrlist(g, "inheritable", &c->inheritable);
+	spec_kstrlist(g, "permitted", &c->permitted);
+	spec_kstrlist(g, "ambient", &c->ambient);
 	cubo_json_gen_map_close(g);
 }
 
@@ -165,7 +139,7 @@ static void rlimits(gen_t *g, const struct oci_rlimit *r, size_t n)
 	cubo_json_gen_array_open(g);
 	for (size_t i = 0; i < n; i++) {
 		cubo_json_gen_map_open(g);
-		kstr(g, "type", r[i].type);
+		spec_kstr(g, "type", r[i].type);
 		kuint(g, "hard", r[i].hard);
 		kuint(g, "soft", r[i].soft);
 		cubo_json_gen_map_close(g);
@@ -179,10 +153,10 @@ static void scheduler(gen_t *g, const struct oci_scheduler *s)
 		return;
 	cubo_json_gen_key(g, "scheduler");
 	cubo_json_gen_map_open(g);
-	kstr(g, "policy", s->policy);
+	spec_kstr(g, "policy", s->policy);
 	kint_has(g, "nice", s->has_nice, s->nice);
 	kint_has(g, "priority", s->has_priority, s->priority);
-	kstrlist(g, "flags", &s->flags);
+	spec_kstrlist(g, "flags", &s->flags);
 	kuint_has(g, "runtime", s->has_runtime, s->runtime);
 	kuint_has(g, "deadline", s->has_deadline, s->deadline);
 	kuint_has(g, "period", s->has_period, s->period);
@@ -204,29 +178,29 @@ static void process(gen_t *g, const struct oci_process *p)
 		cubo_json_gen_map_close(g);
 	}
 	user(g, &p->user);
-	kstrlist(g, "args", &p->args);
-	kstr(g, "commandLine", p->command_line);
-	kstrlist(g, "env", &p->env);
-	kstr(g, "cwd", p->cwd);
+	spec_kstrlist(g, "args", &p->args);
+	spec_kstr(g, "commandLine", p->command_line);
+	spec_kstrlist(g, "env", &p->env);
+	spec_kstr(g, "cwd", p->cwd);
 	capabilities(g, p->capabilities);
 	rlimits(g, p->rlimits, p->n_rlimits);
 	kbool_if(g, "noNewPrivileges", p->no_new_privileges);
-	kstr(g, "apparmorProfile", p->apparmor_profile);
+	spec_kstr(g, "apparmorProfile", p->apparmor_profile);
 	kint_has(g, "oomScoreAdj", p->has_oom_score_adj, p->oom_score_adj);
 	scheduler(g, p->scheduler);
-	kstr(g, "selinuxLabel", p->selinux_label);
+	spec_kstr(g, "selinuxLabel", p->selinux_label);
 	if (p->io_priority) {
 		cubo_json_gen_key(g, "ioPriority");
 		cubo_json_gen_map_open(g);
-		kstr(g, "class", p->io_priority->klass);
+		spec_kstr(g, "class", p->io_priority->klass);
 		kint(g, "priority", p->io_priority->priority);
 		cubo_json_gen_map_close(g);
 	}
 	if (p->exec_cpu_affinity) {
 		cubo_json_gen_key(g, "execCPUAffinity");
 		cubo_json_gen_map_open(g);
-		kstr(g, "initial", p->exec_cpu_affinity->initial);
-		kstr(g, "final", p->exec_cpu_affinity->final);
+		spec_kstr(g, "initial", p->exec_cpu_affinity->initial);
+		spec_kstr(g, "final", p->exec_cpu_affinity->final);
 		cubo_json_gen_map_close(g);
 	}
 	cubo_json_gen_map_close(g);
@@ -241,9 +215,9 @@ static void hook_list(gen_t *g, const char *key, const struct oci_hook_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct oci_hook *h = &l->v[i];
 		cubo_json_gen_map_open(g);
-		kstr(g, "path", h->path);
-		kstrlist(g, "args", &h->args);
-		kstrlist(g, "env", &h->env);
+		spec_kstr(g, "path", h->path);
+		spec_kstrlist(g, "args", &h->args);
+		spec_kstrlist(g, "env", &h->env);
 		kint_has(g, "timeout", h->has_timeout, h->timeout);
 		cubo_json_gen_map_close(g);
 	}
@@ -277,10 +251,10 @@ static void devices_cgroup(gen_t *g, const struct oci_device_cgroup *d, size_t n
 		cubo_json_gen_map_open(g);
 		cubo_json_gen_key(g, "allow");
 		cubo_json_gen_bool(g, d[i].allow);
-		kstr(g, "type", d[i].type);
+		spec_kstr(g, "type", d[i].type);
 		kint_has(g, "major", d[i].has_major, d[i].major);
 		kint_has(g, "minor", d[i].has_minor, d[i].minor);
-		kstr(g, "access", d[i].access);
+		spec_kstr(g, "access", d[i].access);
 		cubo_json_gen_map_close(g);
 	}
 	cubo_json_gen_array_close(g);
@@ -316,8 +290,8 @@ static void cpu(gen_t *g, const struct oci_cpu *c)
 	kuint_has(g, "period", c->has_period, c->period);
 	kint_has(g, "realtimeRuntime", c->has_realtime_runtime, c->realtime_runtime);
 	kuint_has(g, "realtimePeriod", c->has_realtime_period, c->realtime_period);
-	kstr(g, "cpus", c->cpus);
-	kstr(g, "mems", c->mems);
+	spec_kstr(g, "cpus", c->cpus);
+	spec_kstr(g, "mems", c->mems);
 	kint_has(g, "idle", c->has_idle, c->idle);
 	cubo_json_gen_map_close(g);
 }
@@ -388,7 +362,7 @@ static void resources(gen_t *g, const struct oci_resources *r)
 		cubo_json_gen_array_open(g);
 		for (size_t i = 0; i < r->n_hugepage_limits; i++) {
 			cubo_json_gen_map_open(g);
-			kstr(g, "pageSize", r->hugepage_limits[i].page_size);
+			spec_kstr(g, "pageSize", r->hugepage_limits[i].page_size);
 			kuint(g, "limit", r->hugepage_limits[i].limit);
 			cubo_json_gen_map_close(g);
 		}
@@ -403,7 +377,7 @@ static void resources(gen_t *g, const struct oci_resources *r)
 			cubo_json_gen_array_open(g);
 			for (size_t i = 0; i < r->network->n_priorities; i++) {
 				cubo_json_gen_map_open(g);
-				kstr(g, "name", r->network->priorities[i].name);
+				spec_kstr(g, "name", r->network->priorities[i].name);
 				kuint(g, "priority", r->network->priorities[i].priority);
 				cubo_json_gen_map_close(g);
 			}
@@ -425,7 +399,7 @@ static void resources(gen_t *g, const struct oci_resources *r)
 		}
 		cubo_json_gen_map_close(g);
 	}
-	kmap(g, "unified", &r->unified);
+	spec_kmap(g, "unified", &r->unified);
 	cubo_json_gen_map_close(g);
 }
 
@@ -435,20 +409,20 @@ static void seccomp(gen_t *g, const struct oci_seccomp *s)
 		return;
 	cubo_json_gen_key(g, "seccomp");
 	cubo_json_gen_map_open(g);
-	kstr(g, "defaultAction", s->default_action);
+	spec_kstr(g, "defaultAction", s->default_action);
 	kuint_has(g, "defaultErrnoRet", s->has_default_errno_ret, s->default_errno_ret);
-	kstrlist(g, "architectures", &s->architectures);
-	kstrlist(g, "flags", &s->flags);
-	kstr(g, "listenerPath", s->listener_path);
-	kstr(g, "listenerMetadata", s->listener_metadata);
+	spec_kstrlist(g, "architectures", &s->architectures);
+	spec_kstrlist(g, "flags", &s->flags);
+	spec_kstr(g, "listenerPath", s->listener_path);
+	spec_kstr(g, "listenerMetadata", s->listener_metadata);
 	if (s->syscalls) {
 		cubo_json_gen_key(g, "syscalls");
 		cubo_json_gen_array_open(g);
 		for (size_t i = 0; i < s->n_syscalls; i++) {
 			const struct oci_seccomp_syscall *sc = &s->syscalls[i];
 			cubo_json_gen_map_open(g);
-			kstrlist(g, "names", &sc->names);
-			kstr(g, "action", sc->action);
+			spec_kstrlist(g, "names", &sc->names);
+			spec_kstr(g, "action", sc->action);
 			kuint_has(g, "errnoRet", sc->has_errno_ret, sc->errno_ret);
 			if (sc->args) {
 				cubo_json_gen_key(g, "args");
@@ -459,7 +433,7 @@ static void seccomp(gen_t *g, const struct oci_seccomp *s)
 					kuint(g, "index", a->index);
 					kuint(g, "value", a->value);
 					kuint_has(g, "valueTwo", a->has_value_two, a->value_two);
-					kstr(g, "op", a->op);
+					spec_kstr(g, "op", a->op);
 					cubo_json_gen_map_close(g);
 				}
 				cubo_json_gen_array_close(g);
@@ -488,16 +462,16 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 	cubo_json_gen_map_open(g);
 	id_mappings(g, "uidMappings", l->uid_mappings, l->n_uid_mappings);
 	id_mappings(g, "gidMappings", l->gid_mappings, l->n_gid_mappings);
-	kmap(g, "sysctl", &l->sysctl);
+	spec_kmap(g, "sysctl", &l->sysctl);
 	resources(g, l->resources);
-	kstr(g, "cgroupsPath", l->cgroups_path);
+	spec_kstr(g, "cgroupsPath", l->cgroups_path);
 	if (l->namespaces) {
 		cubo_json_gen_key(g, "namespaces");
 		cubo_json_gen_array_open(g);
 		for (size_t i = 0; i < l->n_namespaces; i++) {
 			cubo_json_gen_map_open(g);
-			kstr(g, "type", l->namespaces[i].type);
-			kstr(g, "path", l->namespaces[i].path);
+			spec_kstr(g, "type", l->namespaces[i].type);
+			spec_kstr(g, "path", l->namespaces[i].path);
 			cubo_json_gen_map_close(g);
 		}
 		cubo_json_gen_array_close(g);
@@ -508,8 +482,8 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 		for (size_t i = 0; i < l->n_devices; i++) {
 			const struct oci_device *d = &l->devices[i];
 			cubo_json_gen_map_open(g);
-			kstr(g, "path", d->path);
-			kstr(g, "type", d->type);
+			spec_kstr(g, "path", d->path);
+			spec_kstr(g, "type", d->type);
 			kint_has(g, "major", d->has_major, d->major);
 			kint_has(g, "minor", d->has_minor, d->minor);
 			kuint_has(g, "fileMode", d->has_file_mode, d->file_mode);
@@ -520,16 +494,16 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 		cubo_json_gen_array_close(g);
 	}
 	seccomp(g, l->seccomp);
-	kstr(g, "rootfsPropagation", l->rootfs_propagation);
-	kstrlist(g, "maskedPaths", &l->masked_paths);
-	kstrlist(g, "readonlyPaths", &l->readonly_paths);
-	kstr(g, "mountLabel", l->mount_label);
+	spec_kstr(g, "rootfsPropagation", l->rootfs_propagation);
+	spec_kstrlist(g, "maskedPaths", &l->masked_paths);
+	spec_kstrlist(g, "readonlyPaths", &l->readonly_paths);
+	spec_kstr(g, "mountLabel", l->mount_label);
 	if (l->intel_rdt) {
 		cubo_json_gen_key(g, "intelRdt");
 		cubo_json_gen_map_open(g);
-		kstr(g, "closID", l->intel_rdt->clos_id);
-		kstr(g, "l3CacheSchema", l->intel_rdt->l3_cache_schema);
-		kstr(g, "memBwSchema", l->intel_rdt->mem_bw_schema);
+		spec_kstr(g, "closID", l->intel_rdt->clos_id);
+		spec_kstr(g, "l3CacheSchema", l->intel_rdt->l3_cache_schema);
+		spec_kstr(g, "memBwSchema", l->intel_rdt->mem_bw_schema);
 		kbool_if(g, "enableCMT", l->intel_rdt->enable_cmt);
 		kbool_if(g, "enableMBM", l->intel_rdt->enable_mbm);
 		cubo_json_gen_map_close(g);
@@ -537,8 +511,8 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 	if (l->personality) {
 		cubo_json_gen_key(g, "personality");
 		cubo_json_gen_map_open(g);
-		kstr(g, "domain", l->personality->domain);
-		kstrlist(g, "flags", &l->personality->flags);
+		spec_kstr(g, "domain", l->personality->domain);
+		spec_kstrlist(g, "flags", &l->personality->flags);
 		cubo_json_gen_map_close(g);
 	}
 	if (l->time_offsets) {
@@ -553,9 +527,9 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 	if (l->memory_policy) {
 		cubo_json_gen_key(g, "memoryPolicy");
 		cubo_json_gen_map_open(g);
-		kstr(g, "mode", l->memory_policy->mode);
-		kstr(g, "nodes", l->memory_policy->nodes);
-		kstrlist(g, "flags", &l->memory_policy->flags);
+		spec_kstr(g, "mode", l->memory_policy->mode);
+		spec_kstr(g, "nodes", l->memory_policy->nodes);
+		spec_kstrlist(g, "flags", &l->memory_policy->flags);
 		cubo_json_gen_map_close(g);
 	}
 	if (l->net_devices) {
@@ -564,7 +538,7 @@ static void linux_(gen_t *g, const struct oci_linux *l)
 		for (size_t i = 0; i < l->n_net_devices; i++) {
 			cubo_json_gen_key(g, l->net_devices[i].host_name);
 			cubo_json_gen_map_open(g);
-			kstr(g, "name", l->net_devices[i].name);
+			spec_kstr(g, "name", l->net_devices[i].name);
 			cubo_json_gen_map_close(g);
 		}
 		cubo_json_gen_map_close(g);
@@ -579,14 +553,14 @@ struct cubo_error *oci_config_to_json(const struct oci_config *cfg, bool pretty,
 
 	CUBO_TRY(cubo_json_gen_new(pretty, &g));
 	cubo_json_gen_map_open(g);
-	kstr(g, "ociVersion", cfg->oci_version);
+	spec_kstr(g, "ociVersion", cfg->oci_version);
 	process(g, cfg->process);
 	root(g, cfg->root);
-	kstr(g, "hostname", cfg->hostname);
-	kstr(g, "domainname", cfg->domainname);
+	spec_kstr(g, "hostname", cfg->hostname);
+	spec_kstr(g, "domainname", cfg->domainname);
 	mounts(g, cfg->mounts, cfg->n_mounts);
 	hooks(g, cfg->hooks);
-	kmap(g, "annotations", &cfg->annotations);
+	spec_kmap(g, "annotations", &cfg->annotations);
 	linux_(g, cfg->linux_);
 	cubo_json_gen_map_close(g);
 	return cubo_json_gen_finish(g, out, out_len);

@@ -25,88 +25,7 @@
 
 typedef struct cubo_json_ctx ctx_t;
 
-/* Run expr with key (or index) pushed on the path. */
-#define WITH_KEY(c, key, expr)                                                                     \
-	do {                                                                                       \
-		size_t _mark = cubo_json_push_key(c, key);                                         \
-		struct cubo_error *_err = (expr);                                                  \
-		cubo_json_pop(c, _mark);                                                           \
-		if (_err)                                                                          \
-			return _err;                                                               \
-	} while (0)
-#define WITH_INDEX(c, i, expr)                                                                     \
-	do {                                                                                       \
-		size_t _mark = cubo_json_push_index(c, i);                                         \
-		struct cubo_error *_err = (expr);                                                  \
-		cubo_json_pop(c, _mark);                                                           \
-		if (_err)                                                                          \
-			return _err;                                                               \
-	} while (0)
-
-static struct cubo_error *strlist(ctx_t *c, yajl_val obj, const char *key, bool required,
-				  struct oci_strlist *out)
-{
-	return cubo_json_field_strv(c, obj, key, required, &out->v, &out->n);
-}
-
-/*
- * An array member of objects: allocate *arr (never NULL when present, even
- * when empty, so that generation can tell [] from absent) and call fn on each.
- */
-typedef struct cubo_error *(*elem_fn)(ctx_t *c, yajl_val v, void *elem);
-
-static struct cubo_error *object_array(ctx_t *c, yajl_val obj, const char *key, bool required,
-				       size_t size, void **arr, size_t *n, elem_fn fn)
-{
-	yajl_val a;
-
-	CUBO_TRY(cubo_json_field_array(c, obj, key, required, &a));
-	if (!a)
-		return NULL;
-	*arr = cubo_json_xcalloc(a->u.array.len, size);
-	*n = a->u.array.len;
-	size_t mark = cubo_json_push_key(c, key);
-	for (size_t i = 0; i < a->u.array.len; i++) {
-		yajl_val e = a->u.array.values[i];
-		size_t m2 = cubo_json_push_index(c, i);
-		struct cubo_error *err = cubo_json_expect_object(c, e);
-		if (!err)
-			err = fn(c, e, (char *)*arr + i * size);
-		cubo_json_pop(c, m2);
-		if (err) {
-			cubo_json_pop(c, mark);
-			return err;
-		}
-	}
-	cubo_json_pop(c, mark);
-	return NULL;
-}
-
-/* A member that is an object of strings. */
-static struct cubo_error *string_map(ctx_t *c, yajl_val obj, const char *key, struct oci_map *out)
-{
-	yajl_val m;
-	size_t mark;
-
-	CUBO_TRY(cubo_json_field_object(c, obj, key, false, &m));
-	if (!m)
-		return NULL;
-	out->v = cubo_json_xcalloc(m->u.object.len, sizeof(*out->v));
-	mark = cubo_json_push_key(c, key);
-	for (size_t i = 0; i < m->u.object.len; i++) {
-		size_t m2 = cubo_json_push_key(c, m->u.object.keys[i]);
-		struct cubo_error *err =
-			cubo_json_as_string(c, m->u.object.values[i], &out->v[out->n].value);
-		cubo_json_pop(c, m2);
-		if (err) {
-			cubo_json_pop(c, mark);
-			return err;
-		}
-		out->v[out->n++].key = cubo_json_xstrdup(m->u.object.keys[i]);
-	}
-	cubo_json_pop(c, mark);
-	return NULL;
-}
+#include "spec/spec_json.h"
 
 /* ---- small objects ---- */
 
@@ -123,7 +42,7 @@ static struct cubo_error *id_mapping(ctx_t *c, yajl_val v, void *p)
 static struct cubo_error *id_mappings(ctx_t *c, yajl_val obj, const char *key,
 				      struct oci_id_mapping **arr, size_t *n)
 {
-	return object_array(c, obj, key, false, sizeof(**arr), (void **)arr, n, id_mapping);
+	return spec_object_array(c, obj, key, false, sizeof(**arr), (void **)arr, n, id_mapping);
 }
 
 static struct cubo_error *root(ctx_t *c, yajl_val obj, struct oci_config *cfg)
@@ -149,7 +68,7 @@ static struct cubo_error *mount(ctx_t *c, yajl_val v, void *p)
 	CUBO_TRY(cubo_json_field_string(c, v, "destination", true, &m->destination));
 	CUBO_TRY(cubo_json_field_string(c, v, "source", false, &m->source));
 	CUBO_TRY(cubo_json_field_string(c, v, "type", false, &m->type));
-	CUBO_TRY(strlist(c, v, "options", false, &m->options));
+	CUBO_TRY(spec_strlist(c, v, "options", false, &m->options));
 	CUBO_TRY(id_mappings(c, v, "uidMappings", &m->uid_mappings, &m->n_uid_mappings));
 	CUBO_TRY(id_mappings(c, v, "gidMappings", &m->gid_mappings, &m->n_gid_mappings));
 	return NULL;
@@ -188,11 +107,11 @@ static struct cubo_error *user(ctx_t *c, yajl_val v, struct oci_user *u)
 
 static struct cubo_error *capabilities(ctx_t *c, yajl_val v, struct oci_capabilities *caps)
 {
-	CUBO_TRY(strlist(c, v, "bounding", false, &caps->bounding));
-	CUBO_TRY(strlist(c, v, "effective", false, &caps->effective));
-	CUBO_TRY(strlist(c, v, "inheritable", false, &caps->inheritable));
-	CUBO_TRY(strlist(c, v, "permitted", false, &caps->permitted));
-	CUBO_TRY(strlist(c, v, "ambient", false, &caps->ambient));
+	CUBO_TRY(spec_strlist(c, v, "bounding", false, &caps->bounding));
+	CUBO_TRY(spec_strlist(c, v, "effective", false, &caps->effective));
+	CUBO_TRY(spec_strlist(c, v, "inheritable", false, &caps->inheritable));
+	CUBO_TRY(spec_strlist(c, v, "permitted", false, &caps->permitted));
+	CUBO_TRY(spec_strlist(c, v, "ambient", false, &caps->ambient));
 	return NULL;
 }
 
@@ -230,7 +149,7 @@ static struct cubo_error *scheduler(ctx_t *c, yajl_val v, struct oci_scheduler *
 	CUBO_TRY(cubo_json_field_string(c, v, "policy", true, &s->policy));
 	CUBO_TRY(cubo_json_field_int32(c, v, "nice", false, &s->nice, &s->has_nice));
 	CUBO_TRY(cubo_json_field_int32(c, v, "priority", false, &s->priority, &s->has_priority));
-	CUBO_TRY(strlist(c, v, "flags", false, &s->flags));
+	CUBO_TRY(spec_strlist(c, v, "flags", false, &s->flags));
 	CUBO_TRY(cubo_json_field_uint64(c, v, "runtime", false, &s->runtime, &s->has_runtime));
 	CUBO_TRY(cubo_json_field_uint64(c, v, "deadline", false, &s->deadline, &s->has_deadline));
 	CUBO_TRY(cubo_json_field_uint64(c, v, "period", false, &s->period, &s->has_period));
@@ -278,19 +197,19 @@ static struct cubo_error *process_body(ctx_t *c, yajl_val v, struct oci_process 
 	CUBO_TRY(cubo_json_field_object(c, v, "user", false, &u));
 	if (u)
 		WITH_KEY(c, "user", user(c, u, &p->user));
-	CUBO_TRY(strlist(c, v, "args", false, &p->args));
+	CUBO_TRY(spec_strlist(c, v, "args", false, &p->args));
 	CUBO_TRY(cubo_json_field_string(c, v, "commandLine", false, &p->command_line));
 	if (!p->args.v && !p->command_line)
 		WITH_KEY(c, "args", cubo_json_error(c, "missing required field"));
 	if (p->args.v && p->args.n == 0)
 		WITH_KEY(c, "args", cubo_json_error(c, "must have at least one entry"));
-	CUBO_TRY(strlist(c, v, "env", false, &p->env));
+	CUBO_TRY(spec_strlist(c, v, "env", false, &p->env));
 	CUBO_TRY(cubo_json_field_string(c, v, "cwd", true, &p->cwd));
 	if (p->cwd[0] != '/')
 		WITH_KEY(c, "cwd", cubo_json_error(c, "\"%s\" is not an absolute path", p->cwd));
 	SUB_OBJECT(c, v, "capabilities", &p->capabilities, capabilities);
-	CUBO_TRY(object_array(c, v, "rlimits", false, sizeof(*p->rlimits), (void **)&p->rlimits,
-			      &p->n_rlimits, rlimit));
+	CUBO_TRY(spec_object_array(c, v, "rlimits", false, sizeof(*p->rlimits),
+				   (void **)&p->rlimits, &p->n_rlimits, rlimit));
 	CUBO_TRY(check_rlimits(c, p));
 	CUBO_TRY(cubo_json_field_bool(c, v, "noNewPrivileges", &p->no_new_privileges, NULL));
 	CUBO_TRY(cubo_json_field_string(c, v, "apparmorProfile", false, &p->apparmor_profile));
@@ -310,8 +229,8 @@ static struct cubo_error *hook(ctx_t *c, yajl_val v, void *p)
 	struct oci_hook *h = p;
 
 	CUBO_TRY(cubo_json_field_string(c, v, "path", true, &h->path));
-	CUBO_TRY(strlist(c, v, "args", false, &h->args));
-	CUBO_TRY(strlist(c, v, "env", false, &h->env));
+	CUBO_TRY(spec_strlist(c, v, "args", false, &h->args));
+	CUBO_TRY(spec_strlist(c, v, "env", false, &h->env));
 	CUBO_TRY(cubo_json_field_int32(c, v, "timeout", false, &h->timeout, &h->has_timeout));
 	if (h->has_timeout && h->timeout <= 0)
 		WITH_KEY(c, "timeout",
@@ -321,7 +240,7 @@ static struct cubo_error *hook(ctx_t *c, yajl_val v, void *p)
 
 static struct cubo_error *hook_list(ctx_t *c, yajl_val v, const char *key, struct oci_hook_list *l)
 {
-	return object_array(c, v, key, false, sizeof(*l->v), (void **)&l->v, &l->n, hook);
+	return spec_object_array(c, v, key, false, sizeof(*l->v), (void **)&l->v, &l->n, hook);
 }
 
 static struct cubo_error *hooks(ctx_t *c, yajl_val v, struct oci_hooks *h)
@@ -498,8 +417,8 @@ static struct cubo_error *throttle_device(ctx_t *c, yajl_val v, void *p)
 static struct cubo_error *throttle_list(ctx_t *c, yajl_val v, const char *key,
 					struct oci_throttle_list *l)
 {
-	return object_array(c, v, key, false, sizeof(*l->v), (void **)&l->v, &l->n,
-			    throttle_device);
+	return spec_object_array(c, v, key, false, sizeof(*l->v), (void **)&l->v, &l->n,
+				 throttle_device);
 }
 
 static struct cubo_error *block_io(ctx_t *c, yajl_val v, struct oci_block_io *b)
@@ -507,8 +426,8 @@ static struct cubo_error *block_io(ctx_t *c, yajl_val v, struct oci_block_io *b)
 	CUBO_TRY(cubo_json_field_uint16(c, v, "weight", false, &b->weight, &b->has_weight));
 	CUBO_TRY(cubo_json_field_uint16(c, v, "leafWeight", false, &b->leaf_weight,
 					&b->has_leaf_weight));
-	CUBO_TRY(object_array(c, v, "weightDevice", false, sizeof(*b->weight_device),
-			      (void **)&b->weight_device, &b->n_weight_device, weight_device));
+	CUBO_TRY(spec_object_array(c, v, "weightDevice", false, sizeof(*b->weight_device),
+				   (void **)&b->weight_device, &b->n_weight_device, weight_device));
 	CUBO_TRY(throttle_list(c, v, "throttleReadBpsDevice", &b->throttle_read_bps));
 	CUBO_TRY(throttle_list(c, v, "throttleWriteBpsDevice", &b->throttle_write_bps));
 	CUBO_TRY(throttle_list(c, v, "throttleReadIOPSDevice", &b->throttle_read_iops));
@@ -537,8 +456,8 @@ static struct cubo_error *net_priority(ctx_t *c, yajl_val v, void *p)
 static struct cubo_error *network(ctx_t *c, yajl_val v, struct oci_network *n)
 {
 	CUBO_TRY(cubo_json_field_uint32(c, v, "classID", false, &n->class_id, &n->has_class_id));
-	CUBO_TRY(object_array(c, v, "priorities", false, sizeof(*n->priorities),
-			      (void **)&n->priorities, &n->n_priorities, net_priority));
+	CUBO_TRY(spec_object_array(c, v, "priorities", false, sizeof(*n->priorities),
+				   (void **)&n->priorities, &n->n_priorities, net_priority));
 	return NULL;
 }
 
@@ -583,17 +502,18 @@ static struct cubo_error *rdma(ctx_t *c, yajl_val v, struct oci_resources *res)
 
 static struct cubo_error *resources(ctx_t *c, yajl_val v, struct oci_resources *r)
 {
-	CUBO_TRY(object_array(c, v, "devices", false, sizeof(*r->devices), (void **)&r->devices,
-			      &r->n_devices, device_cgroup));
+	CUBO_TRY(spec_object_array(c, v, "devices", false, sizeof(*r->devices),
+				   (void **)&r->devices, &r->n_devices, device_cgroup));
 	SUB_OBJECT(c, v, "memory", &r->memory, memory);
 	SUB_OBJECT(c, v, "cpu", &r->cpu, cpu);
 	SUB_OBJECT(c, v, "blockIO", &r->block_io, block_io);
-	CUBO_TRY(object_array(c, v, "hugepageLimits", false, sizeof(*r->hugepage_limits),
-			      (void **)&r->hugepage_limits, &r->n_hugepage_limits, hugepage_limit));
+	CUBO_TRY(spec_object_array(c, v, "hugepageLimits", false, sizeof(*r->hugepage_limits),
+				   (void **)&r->hugepage_limits, &r->n_hugepage_limits,
+				   hugepage_limit));
 	SUB_OBJECT(c, v, "network", &r->network, network);
 	SUB_OBJECT(c, v, "pids", &r->pids, pids);
 	CUBO_TRY(rdma(c, v, r));
-	CUBO_TRY(string_map(c, v, "unified", &r->unified));
+	CUBO_TRY(spec_string_map(c, v, "unified", &r->unified));
 	return NULL;
 }
 
@@ -622,11 +542,11 @@ static struct cubo_error *seccomp_syscall(ctx_t *c, yajl_val v, void *p)
 {
 	struct oci_seccomp_syscall *s = p;
 
-	CUBO_TRY(strlist(c, v, "names", true, &s->names));
+	CUBO_TRY(spec_strlist(c, v, "names", true, &s->names));
 	CUBO_TRY(cubo_json_field_string(c, v, "action", true, &s->action));
 	CUBO_TRY(cubo_json_field_uint32(c, v, "errnoRet", false, &s->errno_ret, &s->has_errno_ret));
-	CUBO_TRY(object_array(c, v, "args", false, sizeof(*s->args), (void **)&s->args, &s->n_args,
-			      seccomp_arg));
+	CUBO_TRY(spec_object_array(c, v, "args", false, sizeof(*s->args), (void **)&s->args,
+				   &s->n_args, seccomp_arg));
 	return NULL;
 }
 
@@ -635,19 +555,19 @@ static struct cubo_error *seccomp(ctx_t *c, yajl_val v, struct oci_seccomp *s)
 	CUBO_TRY(cubo_json_field_string(c, v, "defaultAction", true, &s->default_action));
 	CUBO_TRY(cubo_json_field_uint32(c, v, "defaultErrnoRet", false, &s->default_errno_ret,
 					&s->has_default_errno_ret));
-	CUBO_TRY(strlist(c, v, "architectures", false, &s->architectures));
-	CUBO_TRY(strlist(c, v, "flags", false, &s->flags));
+	CUBO_TRY(spec_strlist(c, v, "architectures", false, &s->architectures));
+	CUBO_TRY(spec_strlist(c, v, "flags", false, &s->flags));
 	CUBO_TRY(cubo_json_field_string(c, v, "listenerPath", false, &s->listener_path));
 	CUBO_TRY(cubo_json_field_string(c, v, "listenerMetadata", false, &s->listener_metadata));
-	CUBO_TRY(object_array(c, v, "syscalls", false, sizeof(*s->syscalls), (void **)&s->syscalls,
-			      &s->n_syscalls, seccomp_syscall));
+	CUBO_TRY(spec_object_array(c, v, "syscalls", false, sizeof(*s->syscalls),
+				   (void **)&s->syscalls, &s->n_syscalls, seccomp_syscall));
 	return NULL;
 }
 
 static struct cubo_error *personality(ctx_t *c, yajl_val v, struct oci_personality *p)
 {
 	CUBO_TRY(cubo_json_field_string(c, v, "domain", true, &p->domain));
-	CUBO_TRY(strlist(c, v, "flags", false, &p->flags));
+	CUBO_TRY(spec_strlist(c, v, "flags", false, &p->flags));
 	return NULL;
 }
 
@@ -655,7 +575,7 @@ static struct cubo_error *memory_policy(ctx_t *c, yajl_val v, struct oci_memory_
 {
 	CUBO_TRY(cubo_json_field_string(c, v, "mode", true, &m->mode));
 	CUBO_TRY(cubo_json_field_string(c, v, "nodes", false, &m->nodes));
-	CUBO_TRY(strlist(c, v, "flags", false, &m->flags));
+	CUBO_TRY(spec_strlist(c, v, "flags", false, &m->flags));
 	return NULL;
 }
 
@@ -685,22 +605,22 @@ static struct cubo_error *net_devices(ctx_t *c, yajl_val v, struct oci_linux *l)
 
 static struct cubo_error *linux_body(ctx_t *c, yajl_val v, struct oci_linux *l)
 {
-	CUBO_TRY(object_array(c, v, "namespaces", false, sizeof(*l->namespaces),
-			      (void **)&l->namespaces, &l->n_namespaces, namespace));
+	CUBO_TRY(spec_object_array(c, v, "namespaces", false, sizeof(*l->namespaces),
+				   (void **)&l->namespaces, &l->n_namespaces, namespace));
 	CUBO_TRY(check_namespaces(c, l));
 	CUBO_TRY(id_mappings(c, v, "uidMappings", &l->uid_mappings, &l->n_uid_mappings));
 	CUBO_TRY(id_mappings(c, v, "gidMappings", &l->gid_mappings, &l->n_gid_mappings));
 	SUB_OBJECT(c, v, "timeOffsets", &l->time_offsets, time_offsets);
-	CUBO_TRY(object_array(c, v, "devices", false, sizeof(*l->devices), (void **)&l->devices,
-			      &l->n_devices, device));
+	CUBO_TRY(spec_object_array(c, v, "devices", false, sizeof(*l->devices),
+				   (void **)&l->devices, &l->n_devices, device));
 	CUBO_TRY(cubo_json_field_string(c, v, "cgroupsPath", false, &l->cgroups_path));
 	SUB_OBJECT(c, v, "resources", &l->resources, resources);
 	SUB_OBJECT(c, v, "intelRdt", &l->intel_rdt, intel_rdt);
-	CUBO_TRY(string_map(c, v, "sysctl", &l->sysctl));
+	CUBO_TRY(spec_string_map(c, v, "sysctl", &l->sysctl));
 	SUB_OBJECT(c, v, "seccomp", &l->seccomp, seccomp);
 	CUBO_TRY(cubo_json_field_string(c, v, "rootfsPropagation", false, &l->rootfs_propagation));
-	CUBO_TRY(strlist(c, v, "maskedPaths", false, &l->masked_paths));
-	CUBO_TRY(strlist(c, v, "readonlyPaths", false, &l->readonly_paths));
+	CUBO_TRY(spec_strlist(c, v, "maskedPaths", false, &l->masked_paths));
+	CUBO_TRY(spec_strlist(c, v, "readonlyPaths", false, &l->readonly_paths));
 	CUBO_TRY(cubo_json_field_string(c, v, "mountLabel", false, &l->mount_label));
 	SUB_OBJECT(c, v, "personality", &l->personality, personality);
 	SUB_OBJECT(c, v, "memoryPolicy", &l->memory_policy, memory_policy);
@@ -715,13 +635,13 @@ static struct cubo_error *config_body(ctx_t *c, yajl_val top, struct oci_config 
 	CUBO_TRY(cubo_json_expect_object(c, top));
 	CUBO_TRY(cubo_json_field_string(c, top, "ociVersion", true, &cfg->oci_version));
 	CUBO_TRY(root(c, top, cfg));
-	CUBO_TRY(object_array(c, top, "mounts", false, sizeof(*cfg->mounts), (void **)&cfg->mounts,
-			      &cfg->n_mounts, mount));
+	CUBO_TRY(spec_object_array(c, top, "mounts", false, sizeof(*cfg->mounts),
+				   (void **)&cfg->mounts, &cfg->n_mounts, mount));
 	SUB_OBJECT(c, top, "process", &cfg->process, process_body);
 	CUBO_TRY(cubo_json_field_string(c, top, "hostname", false, &cfg->hostname));
 	CUBO_TRY(cubo_json_field_string(c, top, "domainname", false, &cfg->domainname));
 	SUB_OBJECT(c, top, "hooks", &cfg->hooks, hooks);
-	CUBO_TRY(string_map(c, top, "annotations", &cfg->annotations));
+	CUBO_TRY(spec_string_map(c, top, "annotations", &cfg->annotations));
 	SUB_OBJECT(c, top, "linux", &cfg->linux_, linux_body);
 	return NULL;
 }
