@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Opening the store, its paths and locks, and the extracted layers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cubo-mgr/image/store_priv.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+
+#define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":[]}"
+
+char *store_hex_path(const char *dir, const char *digest, const char *suffix)
+{
+	char *p;
+	if (!digest || !cubo_digest_valid(digest))
+		return NULL;
+	if (asprintf(&p, "%s/%s%s", dir, digest + 7, suffix ? suffix : "") < 0)
+		return NULL;
+	return p;
+}
+
+struct cubo_error *store_lock(struct store *s, const char *prefix, const char *digest,
+			      bool exclusive, int *fd)
+{
+	char name[128];
+	if (digest && !cubo_digest_valid(digest))
+		return cubo_error_new("\"%s\" is not a sha256 digest", digest);
+	snprintf(name, sizeof(name), "%s%s.lock", prefix, digest ? digest + 7 : "");
+	char *path = cubo_path_join(s->locks, name);
+	struct cubo_error *err = cubo_lock_path(path, exclusive, fd);
+	free(path);
+	return err;
+}
+
+void store_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static struct cubo_error *init_file(const char *dir, const char *name, const char *content)
+{
+	char *path = cubo_path_join(dir, name);
+	struct cubo_error *err = NULL;
+	if (!cubo_path_exists(path))
+		err = cubo_write_file_atomic(path, content, strlen(content), 0644);
+	free(path);
+	return err;
+}
+
+struct cubo_error *store_open(const char *root, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return cubo_error_new_errno(ENOMEM, "store");
+	s->gc_lock = -1;
+	s->root = strdup(root);
+	s->images = cubo_path_join(root, "images");
+	s->blobs = cubo_path_join(s->images, "blobs/sha256");
+	s->layers = cubo_path_join(root, "layers");
+	s->ingest = cubo_path_join(root, "ingest");
+	s->locks = cubo_path_join(root, "locks");
+	struct cubo_error *err = NULL;
+	if (!s->root)
+		err = cubo_error_new_errno(ENOMEM, "store");
+	if (!err && !cubo_path_exists(root)) {
+		err = cubo_mkdir_p(root, 0700);
+		if (!err && chmod(root, 0700) < 0)
+			err = cubo_error_errno("chmod %s", root);
+	}
+	const char *dirs[] = {s->blobs, s->layers, s->ingest, s->locks};
+	for (size_t i = 0; !err && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		err = cubo_mkdir_p(dirs[i], 0700);
+	/* The layout itself is readable, as OCI tools expect. */
+	if (!err)
+		err = init_file(s->images, "oci-layout", OCI_LAYOUT);
+	if (!err) {
+		int fd;
+		/* index.json is created under the index lock: a racing opener must not
+		 * replace an index another process has just written. */
+		err = store_lock(s, "index", NULL, true, &fd);
+		if (!err) {
+			err = init_file(s->images, "index.json", EMPTY_INDEX);
+			cubo_unlock(fd);
+		}
+	}
+	if (!err)
+		err = store_lock(s, "gc", NULL, false, &s->gc_lock);
+	if (err) {
+		store_close(s);
+		return cubo_error_wrap(err, "image store %s", root);
+	}
+	*out = s;
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->gc_lock >= 0)
+		cubo_unlock(s->gc_lock);
+	free(s->root);
+	free(s->images);
+	free(s->blobs);
+	free(s->layers);
+	free(s->ingest);
+	free(s->locks);
+	free(s);
+}
+
+const char *store_root(const struct store *s)
+{
+	return s->root;
+}
+
+/* ---- layers ---- */
+
+struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd)
+{
+	return store_lock(s, "layer-", chain_id, true, fd);
+}
+
+char *store_layer_path(struct store *s, const char *chain_id)
+{
+	return store_hex_path(s->layers, chain_id, NULL);
+}
+
+bool store_layer_has(struct store *s, const char *chain_id)
+{
+	char *p = store_layer_path(s, chain_id);
+	struct stat st;
+	bool ok = p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return ok;
+}
+
+struct cubo_error *store_layer_tmp(struct store *s, char **tmpdir)
+{
+	char *t = cubo_path_join(s->layers, ".tmp-XXXXXX");
+	if (!mkdtemp(t)) {
+		struct cubo_error *err = cubo_error_errno("mkdtemp %s", t);
+		free(t);
+		return err;
+	}
+	/* a layer's root directory is the container's "/" unless the tar says otherwise */
+	chmod(t, 0755);
+	*tmpdir = t;
+	return NULL;
+}
+
+struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id)
+{
+	char *dst = store_layer_path(s, chain_id);
+	if (!dst)
+		return cubo_error_new("layer \"%s\": not a chain ID", chain_id);
+	struct cubo_error *err = NULL;
+	if (rename(tmpdir, dst) < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			err = cubo_rm_rf(tmpdir); /* extracted by someone else meanwhile */
+		else
+			err = cubo_error_errno("rename %s to %s", tmpdir, dst);
+	} else {
+		store_sync_dir(s->layers);
+	}
+	free(dst);
+	return err;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The content-addressed image store under the root directory:
+ *
+ *   images/            ONE OCI image layout shared by every image:
+ *     oci-layout         {"imageLayoutVersion":"1.0.0"}
+ *     index.json         a manifest descriptor per image; a named image has
+ *                        org.opencontainers.image.ref.name = its full name
+ *                        ("docker.io/library/alpine:latest"), so skopeo and
+ *                        umoci find it as oci:<root>/images:<name>
+ *     blobs/sha256/<hex> every blob once; nothing enters unverified
+ *   layers/<hex>/      a layer extracted once, named by its chain ID: an
+ *                      overlay lowerdir, nothing else inside
+ *   layers/.tmp-*      layers being extracted (junk after a crash)
+ *   ingest/<hex>.partial  a blob being downloaded, kept for resuming
+ *   locks/             flock files: index.lock (index.json), gc.lock
+ *                      (shared by every user of the store, exclusive for a
+ *                      collection), blob-<hex>.lock, layer-<hex>.lock
+ *
+ * Crash safety: blobs and layers are renamed into place complete and
+ * verified; index.json is replaced atomically and last. A kill at any point
+ * leaves the old or the new index plus, at worst, collectable files.
+ * Concurrency: two pulls of one blob or layer serialise on its lock and the
+ * second finds it done. A collection waits for every other user to close.
+ */
+#ifndef CUBO_MGR_IMAGE_STORE_H
+#define CUBO_MGR_IMAGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/digest.h"
+#include "shared/error.h"
+#include "spec/image.h"
+
+struct store;
+struct store_blob_writer;
+
+/* Open (creating what is missing, root mode 0700) and join the store's users. */
+struct cubo_error *store_open(const char *root, struct store **out);
+void store_close(struct store *s); /* NULL is fine */
+const char *store_root(const struct store *s);
+
+/* ---- blobs ---- */
+bool store_blob_has(struct store *s, const char *digest);
+char *store_blob_path(struct store *s, const char *digest); /* caller frees */
+struct cubo_error *store_blob_open(struct store *s, const char *digest, int *fd);
+/* Read a small blob whole, checking its digest again (max: size limit). */
+struct cubo_error *store_blob_read(struct store *s, const char *digest, size_t max, char **data,
+				   size_t *len);
+/* Store a small blob; expected (may be NULL) must match; out (may be NULL) gets its digest. */
+struct cubo_error *store_blob_put(struct store *s, const void *data, size_t len,
+				  const char *expected, char out[CUBO_DIGEST_LEN + 1]);
+/*
+ * Begin writing blob digest of size bytes. Waits for anyone else writing it.
+ * *present: it is in the store already (no writer is returned). Otherwise
+ * *offset is how many bytes a partial download left (already hashed): send
+ * only the rest.
+ */
+struct cubo_error *store_blob_writer_begin(struct store *s, const char *digest, uint64_t size,
+					   struct store_blob_writer **w, uint64_t *offset,
+					   bool *present);
+struct cubo_error *store_blob_writer_write(struct store_blob_writer *w, const void *buf,
+					   size_t len);
+/* Check size and digest, then move the blob into place. Always frees w. */
+struct cubo_error *store_blob_writer_commit(struct store_blob_writer *w);
+/* Stop; keep_partial leaves the bytes so far for a later resume. Frees w. */
+void store_blob_writer_abort(struct store_blob_writer *w, bool keep_partial);
+
+/* ---- extracted layers, by chain ID ---- */
+struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd);
+bool store_layer_has(struct store *s, const char *chain_id);
+char *store_layer_path(struct store *s, const char *chain_id); /* caller frees */
+/* A fresh empty directory to extract into, next to the layers. */
+struct cubo_error *store_layer_tmp(struct store *s, char **tmpdir);
+/* Move tmpdir into place; when the layer appeared meanwhile, drop tmpdir. */
+struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id);
+
+/* ---- images (index.json) ---- */
+struct store_image {
+	char *name; /* full reference; NULL for a dangling image */
+	struct oci_descriptor manifest;
+};
+
+struct cubo_error *store_image_list(struct store *s, struct store_image **out, size_t *n);
+void store_images_free(struct store_image *v, size_t n);
+/*
+ * Point name at manifest. The image the name left stays as a dangling
+ * (unnamed) entry, unless another name still refers to it.
+ */
+struct cubo_error *store_image_set(struct store *s, const char *name,
+				   const struct oci_descriptor *manifest);
+/*
+ * Remove name. The image goes too when no other name refers to it (its
+ * blobs stay until store_gc). Error when name is not in the store.
+ */
+struct cubo_error *store_image_untag(struct store *s, const char *name);
+/* Remove every entry for a manifest digest, named or not. */
+struct cubo_error *store_image_drop(struct store *s, const char *manifest_digest);
+
+/* An image's manifest and config, read from the store and checked. */
+struct cubo_error *store_image_load(struct store *s, const struct oci_descriptor *manifest,
+				    struct oci_manifest **m, struct oci_image_config **c);
+
+/*
+ * Find images by what users type: a name ("alpine", "alpine:3", a full
+ * reference; short names get default_domain, NULL for docker.io), an image
+ * ID (the config digest, "sha256:" optional, a unique prefix of 4 or more
+ * hex digits), or a manifest digest. A name gives one match; an ID gives
+ * every entry of that image. Errors: "no such image: X", "image ID prefix X
+ * is ambiguous".
+ */
+struct store_match {
+	struct store_image *v; /* entries (names) of the one image found */
+	size_t n;
+	bool by_name;				 /* found as a name: v[0] is that name */
+	char config_digest[CUBO_DIGEST_LEN + 1]; /* the image ID */
+};
+struct cubo_error *store_image_find(struct store *s, const char *arg, const char *default_domain,
+				    struct store_match *out);
+void store_match_free(struct store_match *m);
+
+/* ---- collection ---- */
+struct store_gc_report {
+	size_t blobs, layers, partials;
+	uint64_t bytes;
+};
+/*
+ * Delete blobs, layer directories and partial downloads that no entry of
+ * index.json reaches. Waits until no other process uses the store.
+ */
+struct cubo_error *store_gc(struct store *s, struct store_gc_report *report);
+
+#endif

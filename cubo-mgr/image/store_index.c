@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* index.json: which manifests are images, and under which names. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/image/reference.h"
+#include "cubo-mgr/image/store_priv.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+#include "shared/lock.h"
+
+#define MAX_INDEX_BYTES (64u << 20)
+#define MAX_MANIFEST_BYTES (4u << 20)
+#define MAX_CONFIG_BYTES (8u << 20)
+
+static const char *ref_name(const struct oci_descriptor *d)
+{
+	for (size_t i = 0; i < d->annotations.n; i++)
+		if (!strcmp(d->annotations.v[i].key, OCI_ANNOTATION_REF_NAME))
+			return d->annotations.v[i].value;
+	return NULL;
+}
+
+static struct cubo_error *index_read(struct store *s, struct oci_index **out)
+{
+	char *path = cubo_path_join(s->images, "index.json");
+	char *data = NULL;
+	size_t len = 0;
+	struct cubo_error *err = cubo_read_file(path, &data, &len);
+	if (!err && len > MAX_INDEX_BYTES)
+		err = cubo_error_new("%s: larger than %u bytes", path, MAX_INDEX_BYTES);
+	if (!err)
+		err = oci_index_parse(data, len, path, out);
+	free(data);
+	free(path);
+	return err;
+}
+
+static struct cubo_error *index_write(struct store *s, const struct oci_index *idx)
+{
+	char *json, *path = cubo_path_join(s->images, "index.json");
+	size_t len;
+	struct cubo_error *err = oci_index_to_json(idx, false, &json, &len);
+	if (!err) {
+		err = cubo_write_file_atomic(path, json, len, 0644);
+		free(json);
+	}
+	free(path);
+	return err;
+}
+
+/* Remove entry i, keeping the order of the others. */
+static void index_remove(struct oci_index *idx, size_t i)
+{
+	oci_descriptor_clear(&idx->manifests[i]);
+	memmove(&idx->manifests[i], &idx->manifests[i + 1],
+		(idx->n_manifests - i - 1) * sizeof(*idx->manifests));
+	idx->n_manifests--;
+}
+
+static void set_ref_name(struct oci_descriptor *d, const char *name)
+{
+	for (size_t i = 0; i < d->annotations.n; i++) {
+		if (strcmp(d->annotations.v[i].key, OCI_ANNOTATION_REF_NAME))
+			continue;
+		free(d->annotations.v[i].value);
+		if (name) {
+			d->annotations.v[i].value = cubo_json_xstrdup(name);
+		} else {
+			free(d->annotations.v[i].key);
+			memmove(&d->annotations.v[i], &d->annotations.v[i + 1],
+				(d->annotations.n - i - 1) * sizeof(*d->annotations.v));
+			d->annotations.n--;
+		}
+		return;
+	}
+	if (!name)
+		return;
+	struct oci_kv *v = realloc(d->annotations.v, (d->annotations.n + 1) * sizeof(*v));
+	if (!v)
+		abort();
+	v[d->annotations.n].key = cubo_json_xstrdup(OCI_ANNOTATION_REF_NAME);
+	v[d->annotations.n].value = cubo_json_xstrdup(name);
+	d->annotations.v = v;
+	d->annotations.n++;
+}
+
+static size_t count_digest(const struct oci_index *idx, const char *digest, size_t skip)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < idx->n_manifests; i++)
+		if (i != skip && !strcmp(idx->manifests[i].digest, digest))
+			n++;
+	return n;
+}
+
+/* Run fn on index.json under the exclusive index lock, then write it back. */
+typedef struct cubo_error *(*index_edit_fn)(struct oci_index *idx, const void *arg);
+static struct cubo_error *index_edit(struct store *s, index_edit_fn fn, const void *arg)
+{
+	int lock;
+	struct oci_index *idx = NULL;
+	CUBO_TRY(store_lock(s, "index", NULL, true, &lock));
+	struct cubo_error *err = index_read(s, &idx);
+	if (!err)
+		err = fn(idx, arg);
+	if (!err)
+		err = index_write(s, idx);
+	oci_index_free(idx);
+	cubo_unlock(lock);
+	return err;
+}
+
+struct set_arg {
+	const char *name;
+	const struct oci_descriptor *manifest;
+};
+
+static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
+{
+	const struct set_arg *a = arg;
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		const char *n = ref_name(&idx->manifests[i]);
+		if (!n || strcmp(n, a->name))
+			continue;
+		if (!strcmp(idx->manifests[i].digest, a->manifest->digest))
+			return NULL; /* already so */
+		/* the image this name leaves: dangling, unless still named elsewhere */
+		if (count_digest(idx, idx->manifests[i].digest, i))
+			index_remove(idx, i);
+		else
+			set_ref_name(&idx->manifests[i], NULL);
+		break;
+	}
+	/* a dangling entry of the same image takes the name */
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		if (!ref_name(&idx->manifests[i]) &&
+		    !strcmp(idx->manifests[i].digest, a->manifest->digest)) {
+			set_ref_name(&idx->manifests[i], a->name);
+			return NULL;
+		}
+	}
+	struct oci_descriptor *v =
+		realloc(idx->manifests, (idx->n_manifests + 1) * sizeof(*idx->manifests));
+	if (!v)
+		return cubo_error_new_errno(ENOMEM, "index.json");
+	idx->manifests = v;
+	struct oci_descriptor *d = &idx->manifests[idx->n_manifests++];
+	oci_descriptor_copy(a->manifest, d);
+	set_ref_name(d, a->name);
+	return NULL;
+}
+
+struct cubo_error *store_image_set(struct store *s, const char *name,
+				   const struct oci_descriptor *manifest)
+{
+	struct set_arg a = {name, manifest};
+	return cubo_error_wrap(index_edit(s, do_set, &a), "naming %s", name);
+}
+
+static struct cubo_error *do_untag(struct oci_index *idx, const void *arg)
+{
+	const char *name = arg;
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		const char *n = ref_name(&idx->manifests[i]);
+		if (n && !strcmp(n, name)) {
+			index_remove(idx, i);
+			return NULL;
+		}
+	}
+	return cubo_error_new("no such image: %s", name);
+}
+
+struct cubo_error *store_image_untag(struct store *s, const char *name)
+{
+	return index_edit(s, do_untag, name);
+}
+
+static struct cubo_error *do_drop(struct oci_index *idx, const void *arg)
+{
+	const char *digest = arg;
+	for (size_t i = idx->n_manifests; i-- > 0;)
+		if (!strcmp(idx->manifests[i].digest, digest))
+			index_remove(idx, i);
+	return NULL;
+}
+
+struct cubo_error *store_image_drop(struct store *s, const char *manifest_digest)
+{
+	return index_edit(s, do_drop, manifest_digest);
+}
+
+struct cubo_error *store_image_list(struct store *s, struct store_image **out, size_t *n)
+{
+	int lock;
+	struct oci_index *idx = NULL;
+	CUBO_TRY(store_lock(s, "index", NULL, false, &lock));
+	struct cubo_error *err = index_read(s, &idx);
+	cubo_unlock(lock);
+	if (err)
+		return err;
+	struct store_image *v = calloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(*v));
+	if (!v) {
+		oci_index_free(idx);
+		return cubo_error_new_errno(ENOMEM, "index.json");
+	}
+	for (size_t i = 0; i < idx->n_manifests; i++) {
+		const char *name = ref_name(&idx->manifests[i]);
+		v[i].name = name ? cubo_json_xstrdup(name) : NULL;
+		oci_descriptor_copy(&idx->manifests[i], &v[i].manifest);
+	}
+	*n = idx->n_manifests;
+	*out = v;
+	oci_index_free(idx);
+	return NULL;
+}
+
+void store_images_free(struct store_image *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		oci_descriptor_clear(&v[i].manifest);
+	}
+	free(v);
+}
+
+struct cubo_error *store_image_load(struct store *s, const struct oci_descriptor *manifest,
+				    struct oci_manifest **m, struct oci_image_config **c)
+{
+	char *data = NULL;
+	size_t len = 0;
+	*m = NULL;
+	if (c)
+		*c = NULL;
+	struct cubo_error *err =
+		store_blob_read(s, manifest->digest, MAX_MANIFEST_BYTES, &data, &len);
+	if (!err)
+		err = oci_manifest_parse(data, len, manifest->digest, m);
+	free(data);
+	data = NULL;
+	if (!err && c) {
+		err = store_blob_read(s, (*m)->config.digest, MAX_CONFIG_BYTES, &data, &len);
+		if (!err)
+			err = oci_image_config_parse(data, len, (*m)->config.digest, c);
+		free(data);
+	}
+	if (err) {
+		oci_manifest_free(*m);
+		*m = NULL;
+	}
+	return err ? cubo_error_wrap(err, "image %s", manifest->digest) : NULL;
+}
+
+/* The config digest of an entry, from its manifest. */
+static struct cubo_error *config_digest(struct store *s, const struct oci_descriptor *d,
+					char out[CUBO_DIGEST_LEN + 1])
+{
+	struct oci_manifest *m;
+	CUBO_TRY(store_image_load(s, d, &m, NULL));
+	memcpy(out, m->config.digest, CUBO_DIGEST_LEN + 1);
+	oci_manifest_free(m);
+	return NULL;
+}
+
+/* "sha256:abcd", "abcd": the hex part when it could be an ID prefix, else NULL. */
+static const char *id_prefix(const char *arg)
+{
+	const char *hex = strncmp(arg, "sha256:", 7) ? arg : arg + 7;
+	size_t n = strlen(hex);
+	if (n < 4 || n > 64)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)hex[i]) || isupper((unsigned char)hex[i]))
+			return NULL;
+	return hex;
+}
+
+static void match_add(struct store_match *m, const struct store_image *img)
+{
+	m->v[m->n].name = img->name ? cubo_json_xstrdup(img->name) : NULL;
+	oci_descriptor_copy(&img->manifest, &m->v[m->n].manifest);
+	m->n++;
+}
+
+struct cubo_error *store_image_find(struct store *s, const char *arg, const char *default_domain,
+				    struct store_match *out)
+{
+	struct store_image *all = NULL;
+	size_t n = 0;
+	memset(out, 0, sizeof(*out));
+	CUBO_TRY(store_image_list(s, &all, &n));
+	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	struct cubo_error *err = NULL;
+	char(*cfg)[CUBO_DIGEST_LEN + 1] = calloc(n ? n : 1, sizeof(*cfg));
+	if (!out->v || !cfg) {
+		err = cubo_error_new_errno(ENOMEM, "images");
+		goto out;
+	}
+	/* a name first, as docker does: "abcd" may be an image called abcd */
+	struct image_ref ref;
+	struct cubo_error *perr = image_ref_parse(arg, default_domain, &ref);
+	if (!perr) {
+		char *full = image_ref_string(&ref);
+		image_ref_free(&ref);
+		for (size_t i = 0; full && i < n; i++) {
+			if (all[i].name && !strcmp(all[i].name, full)) {
+				match_add(out, &all[i]);
+				out->by_name = true;
+				err = config_digest(s, &all[i].manifest, out->config_digest);
+				break;
+			}
+		}
+		free(full);
+		if (out->n || err)
+			goto out;
+	}
+	cubo_error_free(perr);
+	const char *hex = id_prefix(arg);
+	bool manifest_digest = cubo_digest_valid(arg);
+	if (!hex) {
+		err = cubo_error_new("no such image: %s", arg);
+		goto out;
+	}
+	const char *found = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if ((err = config_digest(s, &all[i].manifest, cfg[i])))
+			goto out;
+		bool hit = !strncmp(cfg[i] + 7, hex, strlen(hex)) ||
+			   (manifest_digest && !strcmp(all[i].manifest.digest, arg));
+		if (!hit)
+			continue;
+		if (found && strcmp(found, cfg[i])) {
+			err = cubo_error_new("image ID prefix %s is ambiguous", arg);
+			goto out;
+		}
+		found = cfg[i];
+	}
+	if (!found) {
+		err = cubo_error_new("no such image: %s", arg);
+		goto out;
+	}
+	memcpy(out->config_digest, found, CUBO_DIGEST_LEN + 1);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cfg[i], out->config_digest))
+			match_add(out, &all[i]);
+out:
+	free(cfg);
+	store_images_free(all, n);
+	if (err)
+		store_match_free(out);
+	return err;
+}
+
+void store_match_free(struct store_match *m)
+{
+	store_images_free(m->v, m->n);
+	memset(m, 0, sizeof(*m));
+}
