@@ -136,6 +136,34 @@ void cubo_json_gen_strv(struct cubo_json_gen *g, char *const *v, size_t n)
 	cubo_json_gen_array_close(g);
 }
 
+void cubo_json_gen_value(struct cubo_json_gen *g, yajl_val v)
+{
+	if (YAJL_IS_OBJECT(v)) {
+		cubo_json_gen_map_open(g);
+		for (size_t i = 0; i < v->u.object.len; i++) {
+			cubo_json_gen_key(g, v->u.object.keys[i]);
+			cubo_json_gen_value(g, v->u.object.values[i]);
+		}
+		cubo_json_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		cubo_json_gen_array_open(g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			cubo_json_gen_value(g, v->u.array.values[i]);
+		cubo_json_gen_array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		cubo_json_gen_string(g, v->u.string);
+	} else if (YAJL_IS_INTEGER(v)) {
+		cubo_json_gen_int(g, YAJL_GET_INTEGER(v));
+	} else if (YAJL_IS_NUMBER(v)) {
+		/* a non-integer keeps its text: no precision is lost on the way */
+		note(g, yajl_gen_number(g->gen, v->u.number.r, strlen(v->u.number.r)));
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		cubo_json_gen_bool(g, YAJL_IS_TRUE(v));
+	} else {
+		cubo_json_gen_null(g);
+	}
+}
+
 void cubo_json_gen_free(struct cubo_json_gen *g)
 {
 	if (!g)

@@ -53,6 +53,8 @@ void cubo_json_gen_bool(struct cubo_json_gen *g, bool v);
 void cubo_json_gen_null(struct cubo_json_gen *g);
 /* An array of strings (n of them, or up to the NULL terminator when n is SIZE_MAX). */
 void cubo_json_gen_strv(struct cubo_json_gen *g, char *const *v, size_t n);
+/* Any parsed value, written back out (to embed a document in another). */
+void cubo_json_gen_value(struct cubo_json_gen *g, yajl_val v);
 /*
  * End the document: *out is malloc'd, NUL-terminated, *len excludes the NUL.
  * Always frees g, also on error (an unbalanced or invalid document).

@@ -64,6 +64,22 @@ static void test_gen_all_types(void **state)
 	free(out);
 }
 
+static void test_gen_value_round_trip(void **state)
+{
+	const char *doc = "{\"a\":[1,-2,3.25,\"s\",true,false,null],\"b\":{\"c\":{}},\"d\":[]}";
+	yajl_val v;
+	assert_null(cubo_json_parse(doc, strlen(doc), "doc", &v));
+	struct cubo_json_gen *g;
+	assert_null(cubo_json_gen_new(false, &g));
+	cubo_json_gen_value(g, v);
+	char *out;
+	size_t len;
+	assert_null(cubo_json_gen_finish(g, &out, &len));
+	assert_string_equal(out, doc);
+	free(out);
+	yajl_tree_free(v);
+}
+
 static void test_gen_pretty(void **state)
 {
 	struct cubo_json_gen *g;
@@ -408,6 +424,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gen_all_types),
 		cmocka_unit_test(test_gen_pretty),
+		cmocka_unit_test(test_gen_value_round_trip),
 		cmocka_unit_test(test_gen_misuse_reported_at_finish),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_parse_length_bounded),
