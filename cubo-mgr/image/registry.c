@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The registry client: connections, authentication, manifests. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cubo-mgr/image/auth.h"
+#include "cubo-mgr/image/registries_conf.h"
+#include "cubo-mgr/image/registry_priv.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+#include "spec/image.h"
+
+#define MAX_MANIFEST_BYTES (4u << 20)
+#define MAX_ERROR_BODY 65536
+#define DOCKER_HUB_ENDPOINT "registry-1.docker.io"
+#define DEFAULT_CERTS_DIR "/etc/cubo/certs.d"
+#define DOCKER_CERTS_DIR "/etc/docker/certs.d"
+
+extern char **environ;
+
+struct token {
+	char *key; /* "host scope" */
+	char *value;
+	time_t expires;
+};
+
+struct host_creds {
+	char *host;
+	char *user, *pass; /* NULL: anonymous */
+	int use_http;	   /* an insecure registry that answered over HTTP */
+};
+
+struct registry_client {
+	bool tls_verify;
+	char *auth_file, *certs_dir, *user_agent;
+	struct registries_conf conf;
+	CURLSH *share;
+	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t mu; /* tokens and hosts */
+	struct token *tokens;
+	size_t n_tokens;
+	struct host_creds *hosts;
+	size_t n_hosts;
+};
+
+static void share_lock(CURL *h, curl_lock_data data, curl_lock_access a, void *arg)
+{
+	struct registry_client *c = arg;
+	pthread_mutex_lock(&c->share_mu[data]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data data, void *arg)
+{
+	struct registry_client *c = arg;
+	pthread_mutex_unlock(&c->share_mu[data]);
+}
+
+struct cubo_error *registry_client_new(const struct registry_opts *o, struct registry_client **out)
+{
+	/* not thread-safe, and the first client is made before any thread starts */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return cubo_error_new("libcurl failed to initialise");
+	struct registry_client *c = calloc(1, sizeof(*c));
+	if (!c)
+		return cubo_error_new_errno(ENOMEM, "registry client");
+	c->tls_verify = o->tls_verify;
+	c->auth_file = o->auth_file ? strdup(o->auth_file) : NULL;
+	c->certs_dir = strdup(o->certs_dir ? o->certs_dir : DEFAULT_CERTS_DIR);
+	if (o->user_agent)
+		c->user_agent = strdup(o->user_agent);
+	else if (asprintf(&c->user_agent, "cubo-mgr/%s", PACKAGE_VERSION) < 0)
+		c->user_agent = NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&c->share_mu[i], NULL);
+	c->share = curl_share_init();
+	struct cubo_error *err = NULL;
+	if (!c->share) {
+		err = cubo_error_new("libcurl: no share handle");
+	} else {
+		curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, share_lock);
+		curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+		curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
+		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+		curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	}
+	if (!err)
+		err = registries_conf_load(o->registries_conf ? o->registries_conf
+							      : REGISTRIES_CONF_DEFAULT,
+					   o->registries_conf != NULL, &c->conf);
+	if (err) {
+		registry_client_free(c);
+		return err;
+	}
+	*out = c;
+	return NULL;
+}
+
+void registry_client_free(struct registry_client *c)
+{
+	if (!c)
+		return;
+	if (c->share)
+		curl_share_cleanup(c->share);
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		free(c->tokens[i].key);
+		free(c->tokens[i].value);
+	}
+	free(c->tokens);
+	for (size_t i = 0; i < c->n_hosts; i++) {
+		free(c->hosts[i].host);
+		free(c->hosts[i].user);
+		free(c->hosts[i].pass);
+	}
+	free(c->hosts);
+	registries_conf_free(&c->conf);
+	pthread_mutex_destroy(&c->mu);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&c->share_mu[i]);
+	free(c->auth_file);
+	free(c->certs_dir);
+	free(c->user_agent);
+	free(c);
+}
+
+const char *registry_client_short_name_domain(const struct registry_client *c)
+{
+	return c->conf.short_name_domain;
+}
+
+/* ---- hosts ---- */
+
+/* localhost, 127.0.0.0/8, ::1, with or without a port. */
+static bool is_loopback(const char *host)
+{
+	char h[256];
+	if (host[0] == '[') {
+		snprintf(h, sizeof(h), "%s", host + 1);
+		char *close = strchr(h, ']');
+		if (close)
+			*close = 0;
+		return !strcmp(h, "::1");
+	}
+	snprintf(h, sizeof(h), "%s", host);
+	char *colon = strchr(h, ':');
+	if (colon)
+		*colon = 0;
+	if (!strcmp(h, "localhost"))
+		return true;
+	struct in_addr a;
+	return inet_pton(AF_INET, h, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+static bool is_insecure(struct registry_client *c, const char *host)
+{
+	const struct registry_conf_entry *e = registries_conf_find(&c->conf, host);
+	return !c->tls_verify || is_loopback(host) || (e && e->insecure);
+}
+
+/* The per-host record (credentials looked up once). Called with c->mu held. */
+static struct host_creds *host_get(struct registry_client *c, const char *host,
+				   struct cubo_error **err)
+{
+	for (size_t i = 0; i < c->n_hosts; i++)
+		if (!strcmp(c->hosts[i].host, host))
+			return &c->hosts[i];
+	struct host_creds *v = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*v));
+	if (!v) {
+		*err = cubo_error_new_errno(ENOMEM, "registry client");
+		return NULL;
+	}
+	c->hosts = v;
+	struct host_creds *h = &c->hosts[c->n_hosts++];
+	memset(h, 0, sizeof(*h));
+	h->host = strdup(host);
+	*err = auth_lookup(c->auth_file, environ, host, &h->user, &h->pass);
+	return h;
+}
+
+static const char *api_endpoint(const char *domain)
+{
+	return strcmp(domain, "docker.io") ? domain : DOCKER_HUB_ENDPOINT;
+}
+
+/* ---- tokens ---- */
+
+static char *token_get(struct registry_client *c, const char *key)
+{
+	char *v = NULL;
+	time_t now = time(NULL);
+	pthread_mutex_lock(&c->mu);
+	for (size_t i = 0; i < c->n_tokens; i++)
+		if (!strcmp(c->tokens[i].key, key) && c->tokens[i].expires > now)
+			v = strdup(c->tokens[i].value);
+	pthread_mutex_unlock(&c->mu);
+	return v;
+}
+
+static void token_put(struct registry_client *c, const char *key, const char *value, long ttl)
+{
+	pthread_mutex_lock(&c->mu);
+	struct token *t = NULL;
+	for (size_t i = 0; i < c->n_tokens && !t; i++)
+		if (!strcmp(c->tokens[i].key, key))
+			t = &c->tokens[i];
+	if (!t) {
+		struct token *v = realloc(c->tokens, (c->n_tokens + 1) * sizeof(*v));
+		if (v) {
+			c->tokens = v;
+			t = &c->tokens[c->n_tokens++];
+			t->key = strdup(key);
+			t->value = NULL;
+		}
+	}
+	if (t) {
+		free(t->value);
+		t->value = strdup(value);
+		/* a little early, so a token never expires mid-request */
+		t->expires = time(NULL) + (ttl > 30 ? ttl - 10 : ttl);
+	}
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- the engine ---- */
+
+static void append(char **buf, size_t *len, const char *data, size_t n, size_t max)
+{
+	if (*len + n > max)
+		n = max > *len ? max - *len : 0;
+	char *p = realloc(*buf, *len + n + 1);
+	if (!p)
+		return;
+	memcpy(p + *len, data, n);
+	*len += n;
+	p[*len] = 0;
+	*buf = p;
+}
+
+static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct registry_request *r = arg;
+	size_t len = size * nmemb;
+	long code = 0;
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code < 200 || code >= 300) {
+		append(&r->errbody, &r->errbody_len, data, len, MAX_ERROR_BODY);
+		return len;
+	}
+	if (!r->started) {
+		r->started = 1;
+		/* the server ignored our Range: drop what we already have */
+		if (r->offset && code == 200)
+			r->skip = r->offset;
+	}
+	r->received += len;
+	if (r->skip) {
+		size_t k = r->skip < len ? (size_t)r->skip : len;
+		r->skip -= k;
+		data += k;
+		len -= k;
+		if (!len)
+			return size * nmemb;
+	}
+	if (r->sink) {
+		r->sink_err = r->sink(r->sink_arg, data, len);
+		return r->sink_err ? 0 : size * nmemb;
+	}
+	if (r->body_out_len + len > r->max_body) {
+		r->sink_err = cubo_error_new("response larger than %zu bytes", r->max_body);
+		return 0;
+	}
+	append(&r->body_out, &r->body_out_len, data, len, r->max_body);
+	return size * nmemb;
+}
+
+static void set_header(char **slot, const char *value, size_t n)
+{
+	while (n > 0 && (value[n - 1] == '\r' || value[n - 1] == '\n' || value[n - 1] == ' '))
+		n--;
+	while (n > 0 && (*value == ' ' || *value == '\t')) {
+		value++;
+		n--;
+	}
+	free(*slot);
+	*slot = strndup(value, n);
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct registry_request *r = arg;
+	size_t len = size * nmemb;
+	static const struct {
+		const char *name;
+		size_t offset;
+	} wanted[] = {
+		{"content-type:", offsetof(struct registry_request, content_type_out)},
+		{"docker-content-digest:", offsetof(struct registry_request, docker_digest)},
+		{"www-authenticate:", offsetof(struct registry_request, www_auth)},
+		{"location:", offsetof(struct registry_request, location)},
+	};
+	if (len > 5 && !strncmp(data, "HTTP/", 5)) {
+		/* a new response (after a redirect): forget the last one's headers */
+		for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+			char **slot = (char **)((char *)r + wanted[i].offset);
+			free(*slot);
+			*slot = NULL;
+		}
+		return len;
+	}
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		size_t n = strlen(wanted[i].name);
+		if (len > n && !strncasecmp(data, wanted[i].name, n))
+			set_header((char **)((char *)r + wanted[i].offset), data + n, len - n);
+	}
+	return len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct registry_request *r = arg;
+	ssize_t n;
+	do
+		n = read(r->body_fd, buf, size * nmemb);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+static const char *reason(long status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 416:
+		return "Range Not Satisfiable";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "";
+	}
+}
+
+/* "GET URL: 404 Not Found: MANIFEST_UNKNOWN: manifest unknown" */
+static struct cubo_error *status_error(const struct registry_request *r)
+{
+	char detail[512] = "";
+	yajl_val root;
+	struct cubo_error *perr =
+		r->errbody_len ? cubo_json_parse(r->errbody, r->errbody_len, "error", &root)
+			       : cubo_error_new("no body");
+	if (!perr) {
+		yajl_val errs = cubo_json_get(root, "errors");
+		if (YAJL_IS_ARRAY(errs) && errs->u.array.len > 0) {
+			yajl_val e = errs->u.array.values[0];
+			yajl_val code = cubo_json_get(e, "code"), msg = cubo_json_get(e, "message");
+			snprintf(detail, sizeof(detail), ": %s%s%s",
+				 YAJL_IS_STRING(code) ? code->u.string : "",
+				 YAJL_IS_STRING(code) && YAJL_IS_STRING(msg) ? ": " : "",
+				 YAJL_IS_STRING(msg) ? msg->u.string : "");
+		}
+		yajl_tree_free(root);
+	}
+	cubo_error_free(perr);
+	return cubo_error_new("%s %s: %ld%s%s%s", r->method, r->url, r->status,
+			      *reason(r->status) ? " " : "", reason(r->status), detail);
+}
+
+static void reset_response(struct registry_request *r)
+{
+	free(r->content_type_out);
+	free(r->docker_digest);
+	free(r->location);
+	free(r->www_auth);
+	free(r->errbody);
+	free(r->body_out);
+	r->content_type_out = r->docker_digest = r->location = r->www_auth = NULL;
+	r->errbody = r->body_out = NULL;
+	r->errbody_len = r->body_out_len = 0;
+	r->received = r->skip = 0;
+	r->started = 0;
+	r->status = 0;
+}
+
+/* CA certificates for host: <certs_dir>/<host>/ or docker's, when present. */
+static char *ca_dir(struct registry_client *c, const char *host)
+{
+	const char *dirs[] = {c->certs_dir, DOCKER_CERTS_DIR};
+	for (size_t i = 0; i < 2; i++) {
+		char *p = cubo_path_join(dirs[i], host);
+		if (cubo_path_exists(p))
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* One HTTP exchange with the given Authorization header (or none). */
+static struct cubo_error *perform(struct registry_client *c, struct registry_request *r,
+				  const char *host, const char *authorization, CURLcode *cc)
+{
+	struct curl_slist *hdrs = NULL;
+	char line[8192];
+	CURL *h = r->curl;
+	curl_easy_reset(h);
+	reset_response(r);
+	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	curl_easy_setopt(h, CURLOPT_SHARE, c->share);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* a stalled transfer fails instead of hanging: under 1 kB/s for a minute */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+	/* insecure registries (and --tls-verify=false) skip certificate checks, as in docker */
+	if (!c->tls_verify || (*host && is_insecure(c, host))) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	char *cas = *host ? ca_dir(c, host) : NULL;
+	if (cas)
+		curl_easy_setopt(h, CURLOPT_CAPATH, cas);
+	if (r->accept) {
+		snprintf(line, sizeof(line), "Accept: %s", r->accept);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (authorization) {
+		snprintf(line, sizeof(line), "Authorization: %s", authorization);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (r->content_type) {
+		snprintf(line, sizeof(line), "Content-Type: %s", r->content_type);
+		hdrs = curl_slist_append(hdrs, line);
+	}
+	if (!strcmp(r->method, "HEAD")) {
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (!strcmp(r->method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+	} else if (!strcmp(r->method, "PUT")) {
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		if (r->body_fd >= 0) {
+			if (lseek(r->body_fd, 0, SEEK_SET) < 0) {
+				curl_slist_free_all(hdrs);
+				free(cas);
+				return cubo_error_errno("rewinding the upload");
+			}
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, r);
+			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body_size);
+		} else {
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+			curl_easy_setopt(h, CURLOPT_UPLOAD, 0L);
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->body ? r->body : "");
+			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+		}
+	}
+	if (r->offset) {
+		snprintf(line, sizeof(line), "%llu-", (unsigned long long)r->offset);
+		curl_easy_setopt(h, CURLOPT_RANGE, line);
+	}
+	/* Expect: 100-continue costs a round trip per upload */
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	*cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hdrs);
+	free(cas);
+	if (r->sink_err) {
+		struct cubo_error *e = r->sink_err;
+		r->sink_err = NULL;
+		return e;
+	}
+	return NULL;
+}
+
+/* Fetch a bearer token for ch's realm with the host's credentials. */
+static struct cubo_error *fetch_token(struct registry_client *c, const struct auth_challenge *ch,
+				      const char *scope, const char *user, const char *pass,
+				      char **token, long *ttl)
+{
+	CURL *h = curl_easy_init();
+	if (!h)
+		return cubo_error_new("libcurl: no handle");
+	char *svc = ch->service ? curl_easy_escape(h, ch->service, 0) : NULL;
+	const char *want = ch->scope ? ch->scope : scope;
+	char *sc = want ? curl_easy_escape(h, want, 0) : NULL;
+	struct registry_request r = {
+		.method = "GET", .curl = h, .body_fd = -1, .max_body = 1 << 20};
+	snprintf(r.url, sizeof(r.url), "%s%s%s%s%s%s", ch->realm,
+		 strchr(ch->realm, '?') ? "&" : "?", svc ? "service=" : "", svc ? svc : "",
+		 sc ? (svc ? "&scope=" : "scope=") : "", sc ? sc : "");
+	curl_free(svc);
+	curl_free(sc);
+	char *basic = NULL, *auth = NULL;
+	if (user) {
+		char *plain;
+		if (asprintf(&plain, "%s:%s", user, pass ? pass : "") >= 0) {
+			basic = auth_base64_encode(plain, strlen(plain));
+			free(plain);
+		}
+		if (basic && asprintf(&auth, "Basic %s", basic) < 0)
+			auth = NULL;
+	}
+	CURLcode cc;
+	struct cubo_error *err = perform(c, &r, "", auth, &cc);
+	free(basic);
+	free(auth);
+	if (!err && cc != CURLE_OK)
+		err = cubo_error_new("GET %s: %s", r.url, curl_easy_strerror(cc));
+	if (!err && r.status == 401)
+		err = cubo_error_new("token service %s: %s", ch->realm,
+				     user ? "wrong username or password"
+					  : "authentication required (run cubo-mgr login)");
+	if (!err && (r.status < 200 || r.status >= 300))
+		err = status_error(&r);
+	yajl_val root = NULL;
+	if (!err)
+		err = cubo_json_parse(r.body_out ? r.body_out : "", r.body_out_len, "token reply",
+				      &root);
+	if (!err) {
+		yajl_val t = cubo_json_get(root, "token");
+		if (!YAJL_IS_STRING(t))
+			t = cubo_json_get(root, "access_token");
+		yajl_val e = cubo_json_get(root, "expires_in");
+		*ttl = YAJL_IS_INTEGER(e) && YAJL_GET_INTEGER(e) > 0 ? (long)YAJL_GET_INTEGER(e)
+								     : 60;
+		if (YAJL_IS_STRING(t) && *t->u.string)
+			*token = strdup(t->u.string);
+		else
+			err = cubo_error_new("token service %s: no token in the reply", ch->realm);
+		yajl_tree_free(root);
+	}
+	registry_request_clear(&r);
+	curl_easy_cleanup(h);
+	return err;
+}
+
+static bool connection_failed(CURLcode cc)
+{
+	return cc == CURLE_COULDNT_CONNECT || cc == CURLE_SSL_CONNECT_ERROR ||
+	       cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING || cc == CURLE_SEND_ERROR ||
+	       cc == CURLE_PEER_FAILED_VERIFICATION;
+}
+
+/* One endpoint: scheme choice, then the request with authentication. */
+static struct cubo_error *try_endpoint(struct registry_client *c, struct registry_request *r,
+				       const char *host)
+{
+	struct cubo_error *err = NULL;
+	pthread_mutex_lock(&c->mu);
+	struct host_creds *hc = host_get(c, host, &err);
+	int use_http = hc ? hc->use_http : 0;
+	char *user = r->user ? strdup(r->user) : hc && hc->user ? strdup(hc->user) : NULL;
+	char *pass = r->user	      ? strdup(r->pass ? r->pass : "")
+		     : hc && hc->pass ? strdup(hc->pass)
+				      : NULL;
+	pthread_mutex_unlock(&c->mu);
+	if (err)
+		goto out;
+	char key[1024];
+	snprintf(key, sizeof(key), "%s %s", host, r->scope ? r->scope : "");
+	char *token = r->user ? NULL : token_get(c, key);
+	char *authz = NULL;
+	if (token && asprintf(&authz, "Bearer %s", token) < 0)
+		authz = NULL;
+	free(token);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (strncmp(r->path, "http", 4))
+			snprintf(r->url, sizeof(r->url), "%s://%s%s", use_http ? "http" : "https",
+				 api_endpoint(host), r->path);
+		else
+			snprintf(r->url, sizeof(r->url), "%s", r->path);
+		CURLcode cc;
+		cubo_error_free(err);
+		if ((err = perform(c, r, host, authz, &cc)))
+			break;
+		if (cc != CURLE_OK) {
+			if (!use_http && connection_failed(cc) && is_insecure(c, host) &&
+			    strncmp(r->path, "http", 4)) {
+				use_http = 1; /* an insecure registry without TLS */
+				pthread_mutex_lock(&c->mu);
+				if ((hc = host_get(c, host, &err)))
+					hc->use_http = 1;
+				pthread_mutex_unlock(&c->mu);
+				continue;
+			}
+			err = cubo_error_new("%s %s: %s", r->method, r->url,
+					     curl_easy_strerror(cc));
+			break;
+		}
+		if (r->status != 401 || !r->www_auth || attempt == 2 || (authz && attempt > 0)) {
+			if (r->status < 200 || r->status >= 300)
+				err = r->status == 401 && user
+					      ? cubo_error_new("%s %s: 401 Unauthorized: wrong "
+							       "username or password",
+							       r->method, r->url)
+					      : status_error(r);
+			break;
+		}
+		/* 401: answer the challenge and try once more */
+		struct auth_challenge ch;
+		if ((err = auth_challenge_parse(r->www_auth, &ch)))
+			break;
+		free(authz);
+		authz = NULL;
+		if (!strcasecmp(ch.scheme, "Bearer") && ch.realm) {
+			char *tok = NULL;
+			long ttl = 60;
+			err = fetch_token(c, &ch, r->scope, user, pass, &tok, &ttl);
+			if (!err) {
+				if (!r->user)
+					token_put(c, key, tok, ttl);
+				if (asprintf(&authz, "Bearer %s", tok) < 0)
+					authz = NULL;
+			}
+			free(tok);
+		} else if (!strcasecmp(ch.scheme, "Basic") && user) {
+			char *plain, *b = NULL;
+			if (asprintf(&plain, "%s:%s", user, pass ? pass : "") >= 0) {
+				b = auth_base64_encode(plain, strlen(plain));
+				free(plain);
+			}
+			if (b && asprintf(&authz, "Basic %s", b) < 0)
+				authz = NULL;
+			free(b);
+		} else {
+			err = cubo_error_new(
+				"%s %s: authentication required (run cubo-mgr login %s)", r->method,
+				r->url, host);
+		}
+		auth_challenge_free(&ch);
+		if (err)
+			break;
+	}
+	free(authz);
+out:
+	free(user);
+	free(pass);
+	return err;
+}
+
+struct cubo_error *registry_do(struct registry_client *c, struct registry_request *r)
+{
+	struct cubo_error *err = NULL;
+	if (!r->curl && !(r->curl = curl_easy_init()))
+		return cubo_error_new("libcurl: no handle");
+	/* pulls try the mirrors first; anything else goes to the registry */
+	const struct registry_conf_entry *e = registries_conf_find(&c->conf, r->domain);
+	bool pull = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+	for (size_t i = 0; pull && e && i < e->n_mirrors; i++) {
+		err = try_endpoint(c, r, e->mirrors[i]);
+		if (!err)
+			return NULL;
+		cubo_error_free(err);
+	}
+	return try_endpoint(c, r, r->domain);
+}
+
+void registry_request_clear(struct registry_request *r)
+{
+	reset_response(r);
+	cubo_error_free(r->sink_err);
+	r->sink_err = NULL;
+}
+
+/* ---- manifests ---- */
+
+static char *repo_scope(const struct image_ref *ref, bool push)
+{
+	char *s;
+	return asprintf(&s, "repository:%s:%s", ref->path, push ? "pull,push" : "pull") < 0 ? NULL
+											    : s;
+}
+
+struct cubo_error *registry_get_manifest(struct registry_client *c, const struct image_ref *ref,
+					 const char *reference, struct registry_manifest *out)
+{
+	memset(out, 0, sizeof(*out));
+	char path[1024];
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", ref->path, reference);
+	char *scope = repo_scope(ref, false);
+	struct registry_request r = {.method = "GET",
+				     .domain = ref->domain,
+				     .path = path,
+				     .scope = scope,
+				     .accept = OCI_MANIFEST_ACCEPT,
+				     .body_fd = -1,
+				     .max_body = MAX_MANIFEST_BYTES};
+	struct cubo_error *err = registry_do(c, &r);
+	if (!err)
+		err = cubo_sha256_buffer(r.body_out ? r.body_out : "", r.body_out_len, out->digest);
+	if (!err && cubo_digest_valid(reference) && strcmp(reference, out->digest))
+		err = cubo_error_new("manifest %s: digest mismatch (got %s)", reference,
+				     out->digest);
+	if (!err && r.docker_digest && cubo_digest_valid(r.docker_digest) &&
+	    strcmp(r.docker_digest, out->digest))
+		err = cubo_error_new("manifest %s: the registry says %s but the content is %s",
+				     reference, r.docker_digest, out->digest);
+	if (!err) {
+		out->body = r.body_out ? r.body_out : strdup("");
+		out->len = r.body_out_len;
+		out->content_type = r.content_type_out;
+		r.body_out = NULL;
+		r.content_type_out = NULL;
+	}
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	free(scope);
+	return err;
+}
+
+void registry_manifest_free(struct registry_manifest *m)
+{
+	free(m->body);
+	free(m->content_type);
+	memset(m, 0, sizeof(*m));
+}
+
+struct cubo_error *registry_put_manifest(struct registry_client *c, const struct image_ref *ref,
+					 const char *reference, const char *media_type,
+					 const char *body, size_t len)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", ref->path, reference);
+	char *scope = repo_scope(ref, true);
+	struct registry_request r = {.method = "PUT",
+				     .domain = ref->domain,
+				     .path = path,
+				     .scope = scope,
+				     .content_type = media_type,
+				     .body = body,
+				     .body_len = len,
+				     .body_fd = -1,
+				     .max_body = MAX_ERROR_BODY};
+	struct cubo_error *err = registry_do(c, &r);
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	free(scope);
+	return err;
+}
+
+struct cubo_error *registry_ping(struct registry_client *c, const char *domain,
+				 const char *username, const char *password)
+{
+	struct registry_request r = {.method = "GET",
+				     .domain = domain,
+				     .path = "/v2/",
+				     .body_fd = -1,
+				     .max_body = MAX_ERROR_BODY,
+				     .user = username,
+				     .pass = password};
+	struct cubo_error *err = registry_do(c, &r);
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	return err ? cubo_error_wrap(err, "login to %s", domain) : NULL;
+}

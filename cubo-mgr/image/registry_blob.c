@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Blobs: streamed downloads with resume, existence checks, uploads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/image/registry_priv.h"
+
+#define MAX_SMALL_BODY 65536
+
+static char *scope_of(const struct image_ref *ref, bool push)
+{
+	char *s;
+	return asprintf(&s, "repository:%s:%s", ref->path, push ? "pull,push" : "pull") < 0 ? NULL
+											    : s;
+}
+
+struct cubo_error *registry_get_blob(struct registry_client *c, const struct image_ref *ref,
+				     const char *digest, uint64_t offset, registry_sink_fn sink,
+				     void *arg)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", ref->path, digest);
+	char *scope = scope_of(ref, false);
+	struct registry_request r = {.method = "GET",
+				     .domain = ref->domain,
+				     .path = path,
+				     .scope = scope,
+				     .body_fd = -1,
+				     .offset = offset,
+				     .sink = sink,
+				     .sink_arg = arg,
+				     .max_body = MAX_SMALL_BODY};
+	struct cubo_error *err = registry_do(c, &r);
+	if (!err) {
+		curl_off_t cl = -1;
+		curl_easy_getinfo(r.curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (cl >= 0 && (uint64_t)cl != r.received)
+			err = cubo_error_new("GET %s: %llu of %lld bytes (truncated)", r.url,
+					     (unsigned long long)r.received, (long long)cl);
+	}
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	free(scope);
+	return err ? cubo_error_wrap(err, "blob %s", digest) : NULL;
+}
+
+struct cubo_error *registry_blob_exists(struct registry_client *c, const struct image_ref *ref,
+					const char *digest, bool *exists)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", ref->path, digest);
+	char *scope = scope_of(ref, true);
+	struct registry_request r = {.method = "HEAD",
+				     .domain = ref->domain,
+				     .path = path,
+				     .scope = scope,
+				     .body_fd = -1,
+				     .max_body = MAX_SMALL_BODY};
+	struct cubo_error *err = registry_do(c, &r);
+	*exists = !err;
+	if (err && r.status == 404) {
+		cubo_error_free(err);
+		err = NULL;
+	}
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	free(scope);
+	return err;
+}
+
+struct cubo_error *registry_put_blob(struct registry_client *c, const struct image_ref *ref,
+				     const char *digest, int fd, uint64_t size)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", ref->path);
+	char *scope = scope_of(ref, true);
+	struct registry_request r = {.method = "POST",
+				     .domain = ref->domain,
+				     .path = path,
+				     .scope = scope,
+				     .body_fd = -1,
+				     .max_body = MAX_SMALL_BODY};
+	struct cubo_error *err = registry_do(c, &r);
+	char *put_url = NULL;
+	if (!err && !r.location)
+		err = cubo_error_new("POST %s: no Location for the upload", r.url);
+	if (!err) {
+		/* a relative Location is relative to the registry's base URL */
+		char base[1024] = "";
+		if (r.location[0] == '/') {
+			const char *p = strstr(r.url, "://");
+			const char *slash = p ? strchr(p + 3, '/') : NULL;
+			snprintf(base, sizeof(base), "%.*s", slash ? (int)(slash - r.url) : 0,
+				 r.url);
+		}
+		if (asprintf(&put_url, "%s%s%sdigest=%s", base, r.location,
+			     strchr(r.location, '?') ? "&" : "?", digest) < 0)
+			put_url = NULL;
+	}
+	registry_request_clear(&r);
+	curl_easy_cleanup(r.curl);
+	if (!err && put_url) {
+		struct registry_request p = {.method = "PUT",
+					     .domain = ref->domain,
+					     .path = put_url,
+					     .scope = scope,
+					     .content_type = "application/octet-stream",
+					     .body_fd = fd,
+					     .body_size = size,
+					     .max_body = MAX_SMALL_BODY};
+		err = registry_do(c, &p);
+		registry_request_clear(&p);
+		curl_easy_cleanup(p.curl);
+	}
+	free(put_url);
+	free(scope);
+	return err ? cubo_error_wrap(err, "uploading blob %s", digest) : NULL;
+}
