@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/image/reference.h"
+#include "cubo-mgr/image_view.h"
+#include "shared/json.h"
+
+void image_name_split(const char *full, char **repository, char **tag)
+{
+	struct image_ref r;
+	struct cubo_error *err = full ? image_ref_parse(full, NULL, &r) : NULL;
+	if (!full || err) {
+		cubo_error_free(err);
+		*repository = strdup(full ? full : "<none>");
+		*tag = strdup("<none>");
+		return;
+	}
+	char *saved_tag = r.tag, *saved_digest = r.digest;
+	r.tag = r.digest = NULL;
+	*repository = image_ref_familiar(&r);
+	*tag = strdup(saved_tag ? saved_tag : "<none>");
+	r.tag = saved_tag;
+	r.digest = saved_digest;
+	image_ref_free(&r);
+}
+
+time_t image_parse_time(const char *s)
+{
+	struct tm tm = {0};
+	const char *p;
+	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	long offset = 0;
+	if (*p == '+' || *p == '-') {
+		int h, m;
+		if (sscanf(p + 1, "%2d:%2d", &h, &m) != 2)
+			return -1;
+		offset = (h * 3600L + m * 60L) * (*p == '-' ? -1 : 1);
+	} else if (*p != 'Z' && *p != 'z') {
+		return -1;
+	}
+	return timegm(&tm) - offset;
+}
+
+void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size)
+{
+	time_t t = image_parse_time(rfc3339);
+	if (t < 0) {
+		snprintf(buf, size, "N/A");
+		return;
+	}
+	double d = difftime(now, t);
+	if (d < 1)
+		snprintf(buf, size, "Less than a second ago");
+	else if (d < 60)
+		snprintf(buf, size, "%d seconds ago", (int)d);
+	else if (d < 120)
+		snprintf(buf, size, "About a minute ago");
+	else if (d < 3600)
+		snprintf(buf, size, "%d minutes ago", (int)(d / 60));
+	else if (d < 7200)
+		snprintf(buf, size, "About an hour ago");
+	else if (d < 48 * 3600)
+		snprintf(buf, size, "%d hours ago", (int)(d / 3600));
+	else if (d < 14 * 86400)
+		snprintf(buf, size, "%d days ago", (int)(d / 86400));
+	else if (d < 60 * 86400)
+		snprintf(buf, size, "%d weeks ago", (int)(d / (7 * 86400)));
+	else if (d < 2 * 365 * 86400)
+		snprintf(buf, size, "%d months ago", (int)(d / (30 * 86400)));
+	else
+		snprintf(buf, size, "%d years ago", (int)(d / (365 * 86400)));
+}
+
+struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n)
+{
+	struct store_image *imgs;
+	size_t count;
+	CUBO_TRY(store_image_list(s, &imgs, &count));
+	struct image_row *rows = calloc(count ? count : 1, sizeof(*rows));
+	struct cubo_error *err = rows ? NULL : cubo_error_new_errno(ENOMEM, "images");
+	size_t k = 0;
+	for (size_t i = 0; !err && i < count; i++) {
+		struct oci_manifest *m;
+		struct oci_image_config *c;
+		if ((err = store_image_load(s, &imgs[i].manifest, &m, &c)))
+			break;
+		struct image_row *r = &rows[k++];
+		image_name_split(imgs[i].name, &r->repository, &r->tag);
+		memcpy(r->id, m->config.digest, sizeof(r->id));
+		memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
+		r->created = c->created ? strdup(c->created) : NULL;
+		r->size = (uint64_t)m->config.size;
+		for (size_t l = 0; l < m->n_layers; l++)
+			r->size += (uint64_t)m->layers[l].size;
+		oci_manifest_free(m);
+		oci_image_config_free(c);
+	}
+	store_images_free(imgs, count);
+	if (err) {
+		image_rows_free(rows, k);
+		return err;
+	}
+	*out = rows;
+	*n = k;
+	return NULL;
+}
+
+void image_rows_free(struct image_row *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].repository);
+		free(v[i].tag);
+		free(v[i].created);
+	}
+	free(v);
+}

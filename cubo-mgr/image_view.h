@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the image commands show, computed from the store: names split into
+ * repository and tag as docker prints them, short IDs, sizes, ages.
+ */
+#ifndef CUBO_MGR_IMAGE_VIEW_H
+#define CUBO_MGR_IMAGE_VIEW_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "cubo-mgr/image/store.h"
+
+struct image_row {
+	char *repository;		    /* "alpine", "127.0.0.1:5000/x", "<none>" */
+	char *tag;			    /* "latest", "<none>" */
+	char id[CUBO_DIGEST_LEN + 1];	    /* config digest */
+	char manifest[CUBO_DIGEST_LEN + 1]; /* manifest digest */
+	char *created;			    /* RFC 3339 from the config, or NULL */
+	uint64_t size;			    /* config + layers, as stored (compressed) */
+};
+
+/* One row per index.json entry, in index order. */
+struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n);
+void image_rows_free(struct image_row *v, size_t n);
+
+/* Split a full name into familiar repository and tag ("<none>" when absent). */
+void image_name_split(const char *full, char **repository, char **tag);
+
+/* "2 days ago", "About an hour ago", "Less than a second ago" (docker's wording). */
+void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size);
+
+/* Parse an RFC 3339 time ("2026-01-02T03:04:05.123Z", "+02:00" offsets); -1 when bad. */
+time_t image_parse_time(const char *rfc3339);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr: global flags, then one command, with docker's command line. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/mgr.h"
+#include "shared/rootdir.h"
+
+struct command {
+	const char *name;
+	mgr_cmd_fn fn;
+	const char *summary; /* NULL: an alias, left out of the help */
+};
+
+static int cmd_image(struct mgr *m, int argc, char **argv);
+
+static const struct command commands[] = {
+	{"pull", cmd_pull, "download an image from a registry"},
+	{"images", cmd_images, "list images"},
+	{"blueprint", cmd_images, NULL},
+	{"rmi", cmd_rmi, "remove images"},
+	{"rmb", cmd_rmi, NULL},
+	{"tag", cmd_tag, "give an image another name"},
+	{"inspect", cmd_inspect, "print an image's details as JSON"},
+	{"history", cmd_history, "show how an image's layers were made"},
+	{"image", cmd_image, "manage images (ls, rm, pull, tag, inspect, history, prune)"},
+	{"version", cmd_version, "print version information"},
+};
+
+/* `image SUB`: docker's management-command spellings of the same verbs. */
+static const struct command image_commands[] = {
+	{"ls", cmd_images, "list images"},
+	{"list", cmd_images, NULL},
+	{"rm", cmd_rmi, "remove images"},
+	{"remove", cmd_rmi, NULL},
+	{"pull", cmd_pull, "download an image from a registry"},
+	{"tag", cmd_tag, "give an image another name"},
+	{"inspect", cmd_inspect, "print an image's details as JSON"},
+	{"history", cmd_history, "show how an image's layers were made"},
+	{"prune", cmd_image_prune, "remove dangling images and unused data"},
+};
+
+int mgr_fail(struct mgr *m, struct cubo_error *err)
+{
+	cubo_error_print(err, m->prog, stderr);
+	cubo_error_free(err);
+	return MGR_EXIT_FAILURE;
+}
+
+int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
+{
+	char *text = cubo_error_text(err);
+	fprintf(stderr, "%s %s: %s\nSee '%s %s --help'.\n", m->prog, cmd, text, m->prog, cmd);
+	free(text);
+	cubo_error_free(err);
+	return MGR_EXIT_FAILURE;
+}
+
+static void list_commands(FILE *out, const struct command *cmds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cmds[i].summary)
+			fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+}
+
+static const struct command *find_command(const struct command *cmds, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}
+
+static int cmd_image(struct mgr *m, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+		fprintf(out, "Usage: %s image COMMAND\n\nManage images.\n\nCommands:\n", m->prog);
+		list_commands(out, image_commands, CLI_N(image_commands));
+		return argc < 2 ? MGR_EXIT_FAILURE : 0;
+	}
+	const struct command *c = find_command(image_commands, CLI_N(image_commands), argv[1]);
+	if (!c)
+		return mgr_usage_error(m, "image",
+				       cubo_error_new("unknown command \"%s\"", argv[1]));
+	return c->fn(m, argc - 1, argv + 1);
+}
+
+static void usage(FILE *out, const char *prog, const struct cli_opt *opts, size_t n)
+{
+	fprintf(out,
+		"Usage: %s [OPTIONS] COMMAND [ARG...]\n\n"
+		"cubo-mgr pulls, stores and manages container images and runs containers\n"
+		"through the cubo-runc OCI runtime, with docker's command line.\n\nCommands:\n",
+		prog);
+	list_commands(out, commands, CLI_N(commands));
+	fprintf(out, "\nGlobal options:\n");
+	for (size_t i = 0; i < n; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+			 opts[i].arg ? opts[i].arg : "");
+		fprintf(out, "  %-28s %s\n", left, opts[i].help);
+	}
+	fprintf(out,
+		"  %-28s %s\n  %-28s %s\n\n"
+		"The root directory is the first of: --root-dir, $CUBO_ROOT, "
+		"$XDG_STATE_HOME/cubo,\n"
+		"$XDG_DATA_HOME/cubo, $HOME/.local/state/cubo, /tmp/cubo.\n\n"
+		"Run '%s COMMAND --help' for a command's options.\n",
+		"-v, --version", "print the version", "-h, --help", "show this help", prog);
+}
+
+static struct cubo_error *parse_level(const char *s, enum cubo_log_level *out)
+{
+	static const char *const names[] = {"error", "warn", "info", "debug"};
+	for (size_t i = 0; i < CLI_N(names); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum cubo_log_level)i;
+			return NULL;
+		}
+	if (!strcmp(s, "warning") || !strcmp(s, "fatal") || !strcmp(s, "panic")) {
+		*out = s[0] == 'w' ? CUBO_LOG_WARN : CUBO_LOG_ERROR;
+		return NULL;
+	}
+	return cubo_error_new("--log-level: \"%s\" is not one of error, warn, info, debug", s);
+}
+
+int cmd_version(struct mgr *m, int argc, char **argv)
+{
+	struct cli_args args;
+	struct cubo_error *err = cli_parse(argc, argv, NULL, 0, false, &args);
+	if (err)
+		return mgr_usage_error(m, "version", err);
+	if (args.help) {
+		cli_print_help(stdout, m->prog, "version", "Print version information.", NULL, 0);
+		free(args.v);
+		return 0;
+	}
+	free(args.v);
+	printf("cubo-mgr version %s\n", PACKAGE_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = strrchr(argv[0], '/');
+	base = base ? base + 1 : argv[0];
+	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo"};
+	const char *root_flag = NULL, *level = "warn";
+	bool version = false;
+	const struct cli_opt opts[] = {
+		{"root-dir", 0, CLI_STRING, &root_flag, "DIR", "where images and containers live"},
+		{"log-level", 0, CLI_STRING, &level, "LEVEL",
+		 "error, warn (default), info or debug"},
+		{"registries-conf", 0, CLI_STRING, &m.registries_conf, "FILE",
+		 "registries config (default /etc/cubo/registries.conf)"},
+		{"authfile", 0, CLI_STRING, &m.auth_file, "FILE",
+		 "credentials file (default: see cubo-mgr login --help)"},
+		{"version", 'v', CLI_BOOL, &version, NULL, NULL},
+	};
+	struct cli_args args;
+	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
+	if (err) {
+		cubo_error_print(err, m.prog, stderr);
+		cubo_error_free(err);
+		fprintf(stderr, "See '%s --help'.\n", m.prog);
+		return MGR_EXIT_FAILURE;
+	}
+	int rc = 0;
+	if (version) {
+		printf("cubo-mgr version %s\n", PACKAGE_VERSION);
+		goto out;
+	}
+	if (args.help || args.n == 0) {
+		usage(args.help ? stdout : stderr, m.prog, opts, CLI_N(opts) - 1);
+		rc = args.help ? 0 : MGR_EXIT_FAILURE;
+		goto out;
+	}
+	enum cubo_log_level lv = CUBO_LOG_WARN;
+	if ((err = parse_level(level, &lv)) ||
+	    (err = cubo_log_open(&m.log, m.prog, NULL, CUBO_LOG_TEXT, lv))) {
+		rc = mgr_fail(&m, err);
+		goto out;
+	}
+	const struct command *c = find_command(commands, CLI_N(commands), args.v[0]);
+	if (!c) {
+		fprintf(stderr, "%s: \"%s\" is not a %s command.\nSee '%s --help'.\n", m.prog,
+			args.v[0], m.prog, m.prog);
+		rc = MGR_EXIT_FAILURE;
+		goto out;
+	}
+	extern char **environ;
+	if ((err = cubo_rootdir_resolve(root_flag, environ, &m.root))) {
+		rc = mgr_fail(&m, err);
+		goto out;
+	}
+	rc = c->fn(&m, args.n, args.v);
+out:
+	free(m.root);
+	free(args.v);
+	cubo_log_close(&m.log);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What every cubo-mgr command gets from main: the resolved root directory,
+ * the logger and the global settings. Owned by main, passed down; commands
+ * return the process exit status (docker's: 0, or 125 when cubo-mgr itself
+ * failed).
+ */
+#ifndef CUBO_MGR_MGR_H
+#define CUBO_MGR_MGR_H
+
+#include <stdbool.h>
+
+#include "shared/error.h"
+#include "shared/log.h"
+
+#define MGR_EXIT_FAILURE 125
+
+struct mgr {
+	const char *prog;	     /* "cubo-mgr", or "cubo" when called through the link */
+	char *root;		     /* absolute root directory (see shared/rootdir.h) */
+	struct cubo_log log;	     /* --log-level, to stderr */
+	const char *registries_conf; /* --registries-conf; NULL: the default file */
+	const char *auth_file;	     /* --authfile; NULL: the default search */
+};
+
+typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
+
+/* Print "prog: <error>" and return MGR_EXIT_FAILURE. Frees err. */
+int mgr_fail(struct mgr *m, struct cubo_error *err);
+
+/*
+ * For flag and argument mistakes: "prog CMD: <error>" plus a pointer to
+ * `prog CMD --help`, as docker prints them. Frees err.
+ */
+int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
+
+int cmd_pull(struct mgr *m, int argc, char **argv);
+int cmd_images(struct mgr *m, int argc, char **argv);
+int cmd_rmi(struct mgr *m, int argc, char **argv);
+int cmd_tag(struct mgr *m, int argc, char **argv);
+int cmd_inspect(struct mgr *m, int argc, char **argv);
+int cmd_history(struct mgr *m, int argc, char **argv);
+int cmd_image_prune(struct mgr *m, int argc, char **argv);
+int cmd_version(struct mgr *m, int argc, char **argv);
+
+#endif
