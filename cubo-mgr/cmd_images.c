@@ -349,7 +349,7 @@ static struct cubo_error *inspect_one(struct store *s, const char *arg, struct c
 	} fields[] = {
 		{"Created", "created"}, {"Author", "author"},	{"Architecture", "architecture"},
 		{"Os", "os"},		{"Variant", "variant"}, {"Config", "config"},
-		{"RootFS", "rootfs"},	{"History", "history"}};
+		{"History", "history"}};
 	for (size_t i = 0; i < CLI_N(fields); i++) {
 		yajl_val v = cubo_json_get(cfg, fields[i].theirs);
 		if (!v)
@@ -357,6 +357,15 @@ static struct cubo_error *inspect_one(struct store *s, const char *arg, struct c
 		cubo_json_gen_key(g, fields[i].ours);
 		cubo_json_gen_value(g, v);
 	}
+	/* docker's shape: {"Type": "layers", "Layers": [diff_ids]} */
+	yajl_val rootfs = cubo_json_get(cfg, "rootfs");
+	cubo_json_gen_key(g, "RootFS");
+	cubo_json_gen_map_open(g);
+	cubo_json_gen_key(g, "Type");
+	cubo_json_gen_value(g, cubo_json_get(rootfs, "type"));
+	cubo_json_gen_key(g, "Layers");
+	cubo_json_gen_value(g, cubo_json_get(rootfs, "diff_ids"));
+	cubo_json_gen_map_close(g);
 	uint64_t size = (uint64_t)man->config.size;
 	for (size_t i = 0; i < man->n_layers; i++)
 		size += (uint64_t)man->layers[i].size;

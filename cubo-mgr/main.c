@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{"tag", cmd_tag, "give an image another name"},
 	{"inspect", cmd_inspect, "print an image's details as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
+	{"login", cmd_login, "store credentials for a registry"},
+	{"logout", cmd_logout, "remove stored credentials for a registry"},
 	{"image", cmd_image, "manage images (ls, rm, pull, tag, inspect, history, prune)"},
 	{"version", cmd_version, "print version information"},
 };

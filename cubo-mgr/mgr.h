@@ -41,6 +41,8 @@ int cmd_tag(struct mgr *m, int argc, char **argv);
 int cmd_inspect(struct mgr *m, int argc, char **argv);
 int cmd_history(struct mgr *m, int argc, char **argv);
 int cmd_image_prune(struct mgr *m, int argc, char **argv);
+int cmd_login(struct mgr *m, int argc, char **argv);
+int cmd_logout(struct mgr *m, int argc, char **argv);
 int cmd_version(struct mgr *m, int argc, char **argv);
 
 #endif

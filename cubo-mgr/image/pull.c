@@ -24,7 +24,8 @@ struct pull_ctx {
 	struct registry_client *client;
 	const struct image_ref *ref;
 	struct progress *progress;
-	atomic_bool failed; /* one layer failed: the others stop early */
+	atomic_bool failed;	/* one layer failed: the others stop early */
+	atomic_long first_failed; /* the job whose error is reported: the cause, not an echo */
 	atomic_size_t next; /* next layer job to take */
 	size_t n_jobs;
 	struct layer_job *jobs;
@@ -161,7 +162,7 @@ static struct cubo_error *pull_layer(struct layer_job *j)
 	if (err)
 		progress_item_done(c->progress, j->index, "Failed");
 	cubo_unlock(lock);
-	return err ? cubo_error_wrap(err, "layer %s", j->desc->digest) : NULL;
+	return err; /* the unpacker, the store and the client all name the layer */
 }
 
 static void *layer_worker(void *arg)
@@ -172,8 +173,11 @@ static void *layer_worker(void *arg)
 		if (i >= c->n_jobs || atomic_load(&c->failed))
 			break;
 		struct layer_job *j = &c->jobs[i];
-		if ((j->err = pull_layer(j)))
+		if ((j->err = pull_layer(j))) {
+			long none = -1;
+			atomic_compare_exchange_strong(&c->first_failed, &none, (long)i);
 			atomic_store(&c->failed, true);
+		}
 	}
 	return NULL;
 }
@@ -198,8 +202,9 @@ static struct cubo_error *pull_layers(struct pull_ctx *c, unsigned parallel)
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
+	long first = atomic_load(&c->first_failed);
 	for (size_t i = 0; i < c->n_jobs; i++) {
-		if (c->jobs[i].err && !err)
+		if ((long)i == first && !err)
 			err = c->jobs[i].err;
 		else
 			cubo_error_free(c->jobs[i].err);
@@ -379,6 +384,7 @@ struct cubo_error *image_pull(struct store *store, struct registry_client *clien
 	memset(out, 0, sizeof(*out));
 	CUBO_TRY(image_ref_parse(reference, opts->short_name_domain, &ref));
 	struct pull_ctx c = {.store = store, .client = client, .ref = &ref};
+	atomic_init(&c.first_failed, -1);
 	struct cubo_error *err = pull_image(&c, opts, out);
 	image_ref_free(&ref);
 	if (err)

@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# cubo-mgr's image half against a real registry: Debian's docker-registry on
+# 127.0.0.1 (tests/fixtures/registry.sh) holding the images that
+# tests/fixtures/make-test-images.sh builds. Each test has its own root dir.
+
+load helpers
+
+MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+
+setup_file() {
+	export PULL_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null; then
+		PULL_SKIP="docker-registry and skopeo are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	PULL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-pull.XXXXXX")
+	export PULL_DIR
+	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/reg" >/dev/null
+	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/basic" --auth basic >/dev/null
+	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/token" --auth token >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/reg/env")
+	BASIC=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/basic/env")
+	TOKEN=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/token/env")
+	export REG BASIC TOKEN
+	"$FIXTURES_DIR/make-test-images.sh" "$PULL_DIR/images" "$REG"
+	local creds=cubo:cubo-test-pw layout=$PULL_DIR/images/layout
+	skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
+		"oci:$layout:multi" "docker://$BASIC/multi:latest" >/dev/null
+	skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
+		"oci:$layout:multi" "docker://$TOKEN/multi:latest" >/dev/null
+}
+
+teardown_file() {
+	[ -n "${PULL_DIR:-}" ] || return 0
+	local r
+	for r in reg basic token; do
+		"$FIXTURES_DIR/registry.sh" stop "$PULL_DIR/$r" || true
+	done
+	rm -rf --one-file-system "$PULL_DIR"
+}
+
+setup() {
+	[ -z "${PULL_SKIP:-}" ] || skip "$PULL_SKIP"
+	R=$BATS_TEST_TMPDIR/root
+}
+
+mgr() {
+	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+}
+
+# The storage file of a blob in the local registry (to damage it).
+registry_blob() {
+	echo "$PULL_DIR/reg/storage/docker/registry/v2/blobs/sha256/${1:7:2}/${1:7}/data"
+}
+
+layer_dir() {
+	local chain
+	chain=$(ls "$R/layers" | grep -v '^\.' | while read -r d; do
+		[ -e "$R/layers/$d/$1" ] && echo "$d"
+	done | head -n1)
+	echo "$R/layers/$chain"
+}
+
+@test "pull: the last line is the image ID, the image is listed and skopeo reads the store" {
+	run mgr pull "$REG/busybox"
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" =~ ^sha256:[0-9a-f]{64}$ ]]
+	id=${lines[-1]}
+	[[ "$output" == *": Pull complete"* ]]
+	run mgr images
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == REPOSITORY*TAG*"IMAGE ID"*CREATED*SIZE ]]
+	[[ "${lines[1]}" == "$REG/busybox "*latest*"${id:7:12}"* ]]
+	[ -x "$(layer_dir bin/busybox)/bin/busybox" ]
+	skopeo inspect --raw "oci:$R/images:$REG/busybox:latest" | jq -e '.layers | length == 1'
+	# a second pull has nothing to fetch
+	run mgr pull "$REG/busybox:latest"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Already exists"* ]]
+	[ "${lines[-1]}" = "$id" ]
+	run mgr pull -q "$REG/busybox"
+	[ "$output" = "$id" ]
+}
+
+@test "pull: whiteouts, opaque dirs, hardlinks, symlinks, devices, fifos, setuid and xattrs" {
+	mgr pull -q "$REG/multi"
+	l2=$(layer_dir data/hard)
+	l3=$(layer_dir data/opq/new)
+	[ "$(stat -c %i "$l2/data/file")" = "$(stat -c %i "$l2/data/hard")" ]
+	[ "$(readlink "$l2/data/link")" = file ]
+	[ "$(stat -c '%F %t:%T' "$l2/data/null")" = "character special file 1:3" ]
+	[ -p "$l2/data/fifo" ]
+	[ "$(stat -c %a "$l2/data/suid")" = 4755 ]
+	python3 -c 'import os,sys; sys.exit(os.getxattr(sys.argv[1], "user.cubo") != b"yes")' \
+		"$l2/data/xattr-file"
+	# the whiteout is an overlay whiteout; the opaque dir is marked
+	[ "$(stat -c '%F %t:%T' "$l3/data/gone")" = "character special file 0:0" ]
+	python3 -c 'import os,sys; sys.exit(os.getxattr(sys.argv[1], "trusted.overlay.opaque") != b"y")' \
+		"$l3/data/opq"
+	[ ! -e "$l3/data/opq/.wh..wh..opq" ]
+}
+
+@test "pull: zstd, uncompressed and Docker v2s2 images give the same image" {
+	id=$(mgr pull -q "$REG/busybox")
+	[ "$(mgr pull -q "$REG/zstd")" = "$id" ]
+	[ "$(mgr pull -q "$REG/plain")" = "$id" ]
+	[ "$(mgr pull -q "$REG/docker")" = "$id" ]
+	[ "$(ls "$R/layers" | wc -l)" -eq 1 ]
+	mgr inspect "$REG/docker" | jq -e '.[0].ManifestMediaType == "application/vnd.docker.distribution.manifest.v2+json"'
+	mgr inspect "$REG/zstd" | jq -e '.[0].Layers[0].MediaType | endswith("+zstd")'
+}
+
+@test "pull: a multi-platform index gives this host's image, or the one --platform names" {
+	mgr pull -q "$REG/index"
+	arch=$(dpkg --print-architecture)
+	mgr inspect "$REG/index" | jq -e --arg a "$arch" '.[0].Architecture == $a'
+	mgr pull -q --platform linux/arm/v7 "$REG/index"
+	mgr inspect "$REG/index" | jq -e '.[0].Architecture == "arm" and .[0].Variant == "v7"'
+	run mgr pull --platform linux/s390x "$REG/index"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no image for linux/s390x (available: linux/amd64, linux/arm64, linux/arm/v7)"* ]]
+	run mgr pull --platform linux "$REG/index"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"expected OS/ARCH[/VARIANT]"* ]]
+}
+
+@test "pull by digest" {
+	digest=$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/busybox:latest")
+	run mgr pull "$REG/busybox@$digest"
+	[ "$status" -eq 0 ]
+	mgr images --digests | grep -q "$digest"
+	run mgr pull "$REG/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"404 Not Found: MANIFEST_UNKNOWN"* ]]
+}
+
+@test "pull: bad references and unknown images are clear errors" {
+	run mgr pull "$REG/Busybox"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid reference \"$REG/Busybox\": repository name must be lowercase"* ]]
+	run mgr pull "$REG/nothere:1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"pull $REG/nothere:1: GET http://$REG/v2/nothere/manifests/1: 404 Not Found"* ]]
+	run mgr pull
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"expected exactly one image reference"* ]]
+}
+
+@test "pull: malicious layers are refused and nothing is written outside the store" {
+	for kind in dotdot absolute symlink hardlink whiteout; do
+		run mgr pull "$REG/bad-$kind"
+		[ "$status" -eq 125 ]
+		case $kind in
+		dotdot) [[ "$output" == *'entry "../escape": path leaves the layer'* ]] ;;
+		absolute) [[ "$output" == *'entry "/abs-escape": absolute path refused'* ]] ;;
+		symlink) [[ "$output" == *'"up" is a symlink: refusing to write through it'* ]] ;;
+		hardlink) [[ "$output" == *'hardlink to "/etc/passwd": absolute path refused'* ]] ;;
+		whiteout) [[ "$output" == *'entry "../.wh.victim": path leaves the layer'* ]] ;;
+		esac
+	done
+	[ ! -e "$R/escape" ] && [ ! -e "$R/layers/escape" ] && [ ! -e /abs-escape ]
+	[ ! -e /etc/escape ] && [ ! -e "$R/victim" ]
+	# no image, and no layer directory, only the busybox one the bad images share
+	[ "$(mgr images -q | wc -l)" -eq 0 ]
+	[ "$(ls -A "$R/layers" | wc -l)" -eq 1 ]
+}
+
+@test "pull: a blob whose content does not match its digest is not stored" {
+	mgr pull -q "$REG/multi" >/dev/null
+	layer=$(mgr inspect "$REG/multi" | jq -r '.[0].Layers[2].Digest')
+	mgr rmi "$REG/multi" >/dev/null
+	data=$(registry_blob "$layer")
+	cp "$data" "$BATS_TEST_TMPDIR/saved"
+	python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[-1]^=1; open(sys.argv[1],"wb").write(d)' "$data"
+	run mgr pull "$REG/multi"
+	cp "$BATS_TEST_TMPDIR/saved" "$data"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"blob $layer: digest mismatch (got sha256:"* ]] ||
+		[[ "$output" == *"gzip"* || "$output" == *"diff_id"* ]]
+	[ ! -e "$R/images/blobs/sha256/${layer:7}" ]
+	[ "$(mgr images -q | wc -l)" -eq 0 ]
+}
+
+@test "pull: a truncated blob is an error, and the next pull completes" {
+	mgr pull -q "$REG/multi" >/dev/null
+	layer=$(mgr inspect "$REG/multi" | jq -r '.[0].Layers[1].Digest')
+	mgr rmi "$REG/multi" >/dev/null
+	data=$(registry_blob "$layer")
+	cp "$data" "$BATS_TEST_TMPDIR/saved"
+	truncate -s 100 "$data"
+	run mgr pull "$REG/multi"
+	cp "$BATS_TEST_TMPDIR/saved" "$data"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"truncated"* || "$output" == *"unexpected end"* ]]
+	[ "$(mgr images -q | wc -l)" -eq 0 ]
+	run mgr pull "$REG/multi"
+	[ "$status" -eq 0 ]
+}
+
+@test "pull: kill -9 at any point leaves a store the next pull completes" {
+	# a layer big enough to be caught mid-download
+	big=$BATS_TEST_TMPDIR/big
+	mkdir -p "$big/rootfs"
+	head -c 60000000 /dev/urandom >"$big/rootfs/random"
+	tar -C "$big/rootfs" -cf "$big/layer.tar" .
+	umoci init --layout "$big/layout"
+	umoci new --image "$big/layout:big"
+	umoci raw add-layer --image "$big/layout:big" "$big/layer.tar"
+	skopeo copy -q --dest-tls-verify=false "oci:$big/layout:big" "docker://$REG/big:latest"
+	for delay in 0.05 0.2 0.4; do
+		rm -rf "$R"
+		mgr pull -q --parallel 1 "$REG/big" >/dev/null 2>&1 &
+		pid=$!
+		sleep "$delay"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		# whatever was reached: no image half named, no stray temp files kept
+		run mgr images -q
+		[ "$status" -eq 0 ]
+		run mgr pull "$REG/big"
+		[ "$status" -eq 0 ]
+		[ "$(mgr images -q | wc -l)" -eq 1 ]
+		[ "$(stat -c %s "$(layer_dir random)/random")" -eq 60000000 ]
+		[ -z "$(ls -A "$R/ingest")" ]
+		[ -z "$(ls -A "$R/layers" | grep '^\.tmp-')" ]
+	done
+}
+
+@test "pull: two concurrent pulls of one image both succeed and store it once" {
+	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/a" 2>&1 &
+	a=$!
+	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/b" 2>&1 &
+	b=$!
+	wait "$a"
+	wait "$b"
+	[ "$(cat "$BATS_TEST_TMPDIR/a")" = "$(cat "$BATS_TEST_TMPDIR/b")" ]
+	[ "$(mgr images -q | wc -l)" -eq 1 ]
+	[ "$(ls "$R/layers" | wc -l)" -eq 3 ]
+	[ "$(ls "$R/images/blobs/sha256" | wc -l)" -eq 5 ] # manifest, config, 3 layers
+}
+
+@test "basic auth: refused without credentials, pulled after login" {
+	run mgr pull "$BASIC/multi"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"401 Unauthorized"* || "$output" == *"authentication required"* ]]
+	run mgr --authfile "$BATS_TEST_TMPDIR/auth.json" login -u cubo -p wrong "$BASIC"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"wrong username or password"* ]]
+	echo cubo-test-pw | mgr --authfile "$BATS_TEST_TMPDIR/auth.json" login -u cubo --password-stdin "$BASIC"
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/auth.json")" = 600 ]
+	mgr --authfile "$BATS_TEST_TMPDIR/auth.json" pull -q "$BASIC/multi"
+	run mgr --authfile "$BATS_TEST_TMPDIR/auth.json" logout "$BASIC"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Removed login credentials for $BASIC" ]]
+	run mgr --authfile "$BATS_TEST_TMPDIR/auth.json" logout "$BASIC"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not logged in to $BASIC"* ]]
+}
+
+@test "token auth: a token service issues the bearer token, with the stored credentials" {
+	run mgr pull "$TOKEN/multi"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"token service http://127.0.0.1:"*"/token: authentication required"* ]]
+	# docker's own file is read too
+	mkdir -p "$BATS_TEST_TMPDIR/home/.docker"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$TOKEN" "$(printf cubo:cubo-test-pw | base64)" \
+		>"$BATS_TEST_TMPDIR/home/.docker/config.json"
+	HOME=$BATS_TEST_TMPDIR/home XDG_CONFIG_HOME= REGISTRY_AUTH_FILE= XDG_RUNTIME_DIR= \
+		mgr pull -q "$TOKEN/multi"
+}
+
+@test "tag, rmi and image prune remove what no image uses" {
+	mgr pull -q "$REG/multi" >/dev/null
+	mgr pull -q "$REG/busybox" >/dev/null
+	mgr tag "$REG/multi" mine:1
+	run mgr images mine
+	[[ "$output" == *"mine "*" 1 "* ]]
+	run mgr rmi "$(mgr images -q mine:1)"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is referenced by 2 names (untag them, or use --force)"* ]]
+	run mgr rmi mine:1
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: docker.io/library/mine:1" ]
+	[ "$(ls "$R/layers" | wc -l)" -eq 3 ]
+	run mgr rmi "$REG/multi"
+	[[ "$output" == *"Deleted: sha256:"* ]]
+	# multi's own two layers go; busybox's layer stays
+	[ "$(ls "$R/layers" | wc -l)" -eq 1 ]
+	[ "$(ls "$R/images/blobs/sha256" | wc -l)" -eq 3 ]
+	run mgr rmi nothere
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such image: nothere"* ]]
+	# a name moved to another image leaves a dangling one for prune
+	mgr pull -q "$REG/multi" >/dev/null
+	mgr tag "$REG/busybox" "$REG/multi"
+	run mgr images
+	[[ "$output" == *"<none>"*"<none>"* ]]
+	run mgr image prune -f
+	[ "$status" -eq 0 ]
+	[[ "${lines[-1]}" == "Total reclaimed space: "* ]]
+	[ "$(ls "$R/layers" | wc -l)" -eq 1 ]
+	[[ "$(mgr images)" != *"<none>"* ]]
+}
+
+@test "images --format json, --digests, -q; inspect and history" {
+	mgr pull -q "$REG/multi" >/dev/null
+	mgr images --format json | jq -e --arg r "$REG/multi" 'select(.Repository == $r) | .Tag == "latest" and (.SizeBytes > 0)'
+	mgr images --digests | grep -q "sha256:"
+	[ "$(mgr images -q)" = "$(mgr images --format json | jq -r .ID)" ]
+	mgr inspect "$REG/multi" | jq -e '.[0].RootFS.Layers | length == 3'
+	mgr inspect "$REG/multi" | jq -e '.[0].Id | startswith("sha256:")'
+	run mgr history "$REG/multi"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == IMAGE*CREATED*"CREATED BY"*SIZE*COMMENT ]]
+	[[ "${lines[1]}" == *"make-test-images multi"* ]]
+	mgr history --format json "$REG/multi" | jq -e -s 'length >= 3'
+	run mgr inspect nothere
+	[ "$status" -eq 125 ]
+	run mgr images --format table
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--format "table": only json is supported'* ]]
+}
+
+@test "the cubo link, the image command group, --help and the root dir precedence" {
+	ln -s "$MGR" "$BATS_TEST_TMPDIR/cubo"
+	run "$BATS_TEST_TMPDIR/cubo" --root-dir "$R" image ls
+	[ "$status" -eq 0 ]
+	run "$BATS_TEST_TMPDIR/cubo" nope
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"nope" is not a cubo command'* ]]
+	for c in pull images rmi tag inspect history login logout "image prune"; do
+		run "$MGR" $c --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == Usage:* ]]
+	done
+	CUBO_ROOT=$BATS_TEST_TMPDIR/env-root "$MGR" images >/dev/null
+	[ -f "$BATS_TEST_TMPDIR/env-root/images/index.json" ]
+	XDG_STATE_HOME=$BATS_TEST_TMPDIR/state CUBO_ROOT= "$MGR" images >/dev/null
+	[ -d "$BATS_TEST_TMPDIR/state/cubo/images" ]
+}
