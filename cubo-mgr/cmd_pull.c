@@ -65,6 +65,7 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 		.progress = quiet ? NULL : stdout,
 		.progress_tty = isatty(STDOUT_FILENO),
 		.parallel = (unsigned)parallel,
+		.log = &m->log,
 	};
 	if (!(err = store_open(m->root, &store)) && !(err = registry_client_new(&ropts, &client))) {
 		popts.short_name_domain = registry_client_short_name_domain(client);

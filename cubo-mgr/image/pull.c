@@ -24,9 +24,10 @@ struct pull_ctx {
 	struct registry_client *client;
 	const struct image_ref *ref;
 	struct progress *progress;
-	atomic_bool failed;	/* one layer failed: the others stop early */
+	const struct cubo_log *log;
+	atomic_bool failed;	  /* one layer failed: the others stop early */
 	atomic_long first_failed; /* the job whose error is reported: the cause, not an echo */
-	atomic_size_t next; /* next layer job to take */
+	atomic_size_t next;	  /* next layer job to take */
 	size_t n_jobs;
 	struct layer_job *jobs;
 };
@@ -94,14 +95,16 @@ static struct cubo_error *download_layer(struct layer_job *j, bool need_layer)
 	uint64_t offset = 0;
 	bool present = false;
 	char *tmp = NULL;
-	struct cubo_error *err = store_blob_writer_begin(c->store, j->desc->digest,
-							 (uint64_t)j->desc->size, &j->writer,
-							 &offset, &present);
+	struct cubo_error *err = store_blob_writer_begin(
+		c->store, j->desc->digest, (uint64_t)j->desc->size, &j->writer, &offset, &present);
 	if (err)
 		return err;
 	if (present) /* another pull stored it while we waited for the lock */
 		return need_layer ? extract_stored_blob(j) : NULL;
 	progress_item_add(c->progress, j->index, offset);
+	if (offset && c->log)
+		cubo_info(c->log, "blob %s: resuming a partial download at byte %llu of %lld",
+			  j->desc->digest, (unsigned long long)offset, (long long)j->desc->size);
 	/* A resumed blob is extracted once complete: the unpacker needs the start. */
 	if (need_layer && offset == 0) {
 		struct unpack_opts uo = layer_unpack_opts(j);
@@ -273,13 +276,15 @@ static struct cubo_error *fetch_config(struct pull_ctx *c, const struct oci_desc
 }
 
 /* An index: choose the platform's manifest and fetch it. */
-static struct cubo_error *select_platform(struct pull_ctx *c, const struct registry_manifest *idx_doc,
+static struct cubo_error *select_platform(struct pull_ctx *c,
+					  const struct registry_manifest *idx_doc,
 					  const char *platform, struct registry_manifest *out)
 {
 	struct oci_index *idx = NULL;
 	struct oci_platform want = {0};
 	size_t pick;
-	struct cubo_error *err = oci_index_parse(idx_doc->body, idx_doc->len, idx_doc->digest, &idx);
+	struct cubo_error *err =
+		oci_index_parse(idx_doc->body, idx_doc->len, idx_doc->digest, &idx);
 	if (!err)
 		err = platform ? oci_platform_parse(platform, &want) : oci_platform_host(&want);
 	if (!err)
@@ -323,9 +328,9 @@ static struct cubo_error *pull_image(struct pull_ctx *c, const struct pull_opts 
 	    (err = fetch_config(c, &man->config, &cfg)))
 		goto out;
 	if (cfg->diff_ids.n != man->n_layers) {
-		err = cubo_error_new("manifest %s has %zu layers but its config %s has %zu diff_ids",
-				     mdoc->digest, man->n_layers, man->config.digest,
-				     cfg->diff_ids.n);
+		err = cubo_error_new(
+			"manifest %s has %zu layers but its config %s has %zu diff_ids",
+			mdoc->digest, man->n_layers, man->config.digest, cfg->diff_ids.n);
 		goto out;
 	}
 	chain = calloc(man->n_layers ? man->n_layers : 1, sizeof(*chain));
@@ -383,7 +388,7 @@ struct cubo_error *image_pull(struct store *store, struct registry_client *clien
 	struct image_ref ref;
 	memset(out, 0, sizeof(*out));
 	CUBO_TRY(image_ref_parse(reference, opts->short_name_domain, &ref));
-	struct pull_ctx c = {.store = store, .client = client, .ref = &ref};
+	struct pull_ctx c = {.store = store, .client = client, .ref = &ref, .log = opts->log};
 	atomic_init(&c.first_failed, -1);
 	struct cubo_error *err = pull_image(&c, opts, out);
 	image_ref_free(&ref);

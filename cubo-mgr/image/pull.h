@@ -28,17 +28,19 @@
 #include "cubo-mgr/image/store.h"
 #include "shared/digest.h"
 #include "shared/error.h"
+#include "shared/log.h"
 
 struct pull_opts {
-	const char *platform;	/* "os/arch[/variant]"; NULL: this host's */
-	FILE *progress;		/* NULL: no progress (--quiet) */
-	bool progress_tty;	/* redraw progress bars in place */
-	unsigned parallel;	/* layers at once; 0: the default (4) */
+	const char *platform;	       /* "os/arch[/variant]"; NULL: this host's */
+	FILE *progress;		       /* NULL: no progress (--quiet) */
+	bool progress_tty;	       /* redraw progress bars in place */
+	unsigned parallel;	       /* layers at once; 0: the default (4) */
 	const char *short_name_domain; /* domain for references without one; NULL: docker.io */
+	const struct cubo_log *log;    /* resumes and skips at info level; may be NULL */
 };
 
 struct pull_result {
-	char *name;			      /* full reference recorded ("docker.io/library/x:1") */
+	char *name; /* full reference recorded ("docker.io/library/x:1") */
 	char manifest_digest[CUBO_DIGEST_LEN + 1]; /* the platform's manifest */
 	char repo_digest[CUBO_DIGEST_LEN + 1];	   /* what the tag pointed at (index or manifest) */
 	char image_id[CUBO_DIGEST_LEN + 1];	   /* the config digest, as docker shows it */

@@ -226,6 +226,29 @@ layer_dir() {
 	done
 }
 
+@test "pull: a partial blob left by a killed pull resumes with a range request" {
+	mgr pull -q "$REG/busybox" >/dev/null
+	layer=$(mgr inspect "$REG/busybox" | jq -r '.[0].Layers[0].Digest')
+	size=$(mgr inspect "$REG/busybox" | jq -r '.[0].Layers[0].Size')
+	mgr rmi "$REG/busybox" >/dev/null
+	# what a pull killed halfway leaves
+	head -c $((size / 2)) "$(registry_blob "$layer")" >"$R/ingest/${layer:7}.partial"
+	run mgr --log-level info pull "$REG/busybox"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"blob $layer: resuming a partial download at byte $((size / 2)) of $size"* ]]
+	[ -x "$(layer_dir bin/busybox)/bin/busybox" ]
+	[ ! -e "$R/ingest/${layer:7}.partial" ]
+	# a partial that is not a prefix of the blob fails the digest, and is dropped
+	mgr rmi "$REG/busybox" >/dev/null
+	head -c $((size / 2)) /dev/urandom >"$R/ingest/${layer:7}.partial"
+	run mgr pull "$REG/busybox"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"digest mismatch"* ]]
+	[ ! -e "$R/ingest/${layer:7}.partial" ]
+	run mgr pull "$REG/busybox"
+	[ "$status" -eq 0 ]
+}
+
 @test "pull: two concurrent pulls of one image both succeed and store it once" {
 	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/a" 2>&1 &
 	a=$!
@@ -237,6 +260,28 @@ layer_dir() {
 	[ "$(mgr images -q | wc -l)" -eq 1 ]
 	[ "$(ls "$R/layers" | wc -l)" -eq 3 ]
 	[ "$(ls "$R/images/blobs/sha256" | wc -l)" -eq 5 ] # manifest, config, 3 layers
+}
+
+@test "registries config: mirrors serve pulls; short names get the configured domain" {
+	conf=$BATS_TEST_TMPDIR/registries.conf
+	cat >"$conf" <<EOF
+# the test registry stands in for a registry that does not exist
+short-name-domain = "$REG"
+[registry "registry.invalid:5000"]
+mirror = $REG
+EOF
+	id=$(mgr --registries-conf "$conf" pull -q registry.invalid:5000/busybox)
+	[[ "$id" =~ ^sha256: ]]
+	mgr images | grep -q '^registry.invalid:5000/busybox '
+	[ "$(mgr --registries-conf "$conf" pull -q busybox)" = "$id" ]
+	mgr images | grep -q "^$REG/busybox "
+	printf '[registry "x"]\ninsecure = sometimes\n' >"$conf"
+	run mgr --registries-conf "$conf" pull busybox
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$conf:2: insecure: \"sometimes\" is not true or false"* ]]
+	run mgr --registries-conf "$BATS_TEST_TMPDIR/none.conf" pull busybox
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"none.conf"* ]]
 }
 
 @test "basic auth: refused without credentials, pulled after login" {
