@@ -20,6 +20,7 @@ static int cmd_image(struct mgr *m, int argc, char **argv);
 
 static const struct command commands[] = {
 	{"pull", cmd_pull, "download an image from a registry"},
+	{"push", cmd_push, "upload an image to a registry"},
 	{"images", cmd_images, "list images"},
 	{"blueprint", cmd_images, NULL},
 	{"rmi", cmd_rmi, "remove images"},
@@ -27,9 +28,14 @@ static const struct command commands[] = {
 	{"tag", cmd_tag, "give an image another name"},
 	{"inspect", cmd_inspect, "print an image's details as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
+	{"save", cmd_save, "write images to an archive (OCI layout and docker-archive)"},
+	{"load", cmd_load, "read images from an OCI archive or a docker-archive"},
+	{"import", cmd_import, "make an image from a root filesystem tarball"},
 	{"login", cmd_login, "store credentials for a registry"},
 	{"logout", cmd_logout, "remove stored credentials for a registry"},
-	{"image", cmd_image, "manage images (ls, rm, pull, tag, inspect, history, prune)"},
+	{"image", cmd_image,
+	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
+	 "load, import)"},
 	{"version", cmd_version, "print version information"},
 };
 
@@ -44,6 +50,10 @@ static const struct command image_commands[] = {
 	{"inspect", cmd_inspect, "print an image's details as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
 	{"prune", cmd_image_prune, "remove dangling images and unused data"},
+	{"push", cmd_push, "upload an image to a registry"},
+	{"save", cmd_save, "write images to an archive"},
+	{"load", cmd_load, "read images from an archive"},
+	{"import", cmd_import, "make an image from a root filesystem tarball"},
 };
 
 int mgr_fail(struct mgr *m, struct cubo_error *err)

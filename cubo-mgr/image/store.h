@@ -52,6 +52,9 @@ struct cubo_error *store_blob_read(struct store *s, const char *digest, size_t m
 /* Store a small blob; expected (may be NULL) must match; out (may be NULL) gets its digest. */
 struct cubo_error *store_blob_put(struct store *s, const void *data, size_t len,
 				  const char *expected, char out[CUBO_DIGEST_LEN + 1]);
+/* Copy a file into the store as a blob, hashing on the way; expected may be NULL. */
+struct cubo_error *store_blob_put_file(struct store *s, int fd, const char *expected,
+				       char out[CUBO_DIGEST_LEN + 1]);
 /*
  * Begin writing blob digest of size bytes. Waits for anyone else writing it.
  * *present: it is in the store already (no writer is returned). Otherwise
@@ -87,7 +90,8 @@ struct cubo_error *store_image_list(struct store *s, struct store_image **out, s
 void store_images_free(struct store_image *v, size_t n);
 /*
  * Point name at manifest. The image the name left stays as a dangling
- * (unnamed) entry, unless another name still refers to it.
+ * (unnamed) entry, unless another name still refers to it. name NULL adds
+ * manifest as a dangling image unless it is listed already.
  */
 struct cubo_error *store_image_set(struct store *s, const char *name,
 				   const struct oci_descriptor *manifest);

@@ -136,6 +136,45 @@ struct cubo_error *store_blob_put(struct store *s, const void *data, size_t len,
 	return err;
 }
 
+struct cubo_error *store_blob_put_file(struct store *s, int fd, const char *expected,
+				       char out[CUBO_DIGEST_LEN + 1])
+{
+	char got[CUBO_DIGEST_LEN + 1], buf[1 << 16];
+	struct cubo_sha256 *sha;
+	CUBO_TRY(cubo_sha256_new(&sha));
+	char *tmp = cubo_path_join(s->ingest, ".put-XXXXXX");
+	int tfd = mkostemp(tmp, O_CLOEXEC);
+	struct cubo_error *err = tfd < 0 ? cubo_error_errno("mkstemp %s", tmp) : NULL;
+	while (!err) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = cubo_error_errno("reading a blob");
+		if (n <= 0)
+			break;
+		if (!(err = write_all(tfd, buf, (size_t)n, tmp)))
+			err = cubo_sha256_update(sha, buf, (size_t)n);
+	}
+	if (!err)
+		err = cubo_sha256_final(sha, got);
+	if (!err && expected && strcmp(expected, got))
+		err = cubo_error_new("blob %s: digest mismatch (got %s)", expected, got);
+	if (!err && !store_blob_has(s, got)) {
+		fchmod(tfd, 0644);
+		err = publish(s, tfd, tmp, got);
+	}
+	if (tfd >= 0) {
+		close(tfd);
+		unlink(tmp); /* gone already when published */
+	}
+	if (!err && out)
+		memcpy(out, got, sizeof(got));
+	cubo_sha256_free(sha);
+	free(tmp);
+	return err;
+}
+
 /* Hash what a partial download already holds, so the digest covers the whole blob. */
 static struct cubo_error *rehash_partial(struct store_blob_writer *w)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* index.json: which manifests are images, and under which names. */
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,11 @@ struct set_arg {
 static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
 {
 	const struct set_arg *a = arg;
+	if (!a->name) { /* an unnamed image: listed once, as dangling */
+		if (count_digest(idx, a->manifest->digest, SIZE_MAX))
+			return NULL;
+		goto append;
+	}
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		const char *n = ref_name(&idx->manifests[i]);
 		if (!n || strcmp(n, a->name))
@@ -142,6 +148,7 @@ static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
 			return NULL;
 		}
 	}
+append:;
 	struct oci_descriptor *v =
 		realloc(idx->manifests, (idx->n_manifests + 1) * sizeof(*idx->manifests));
 	if (!v)
@@ -157,7 +164,8 @@ struct cubo_error *store_image_set(struct store *s, const char *name,
 				   const struct oci_descriptor *manifest)
 {
 	struct set_arg a = {name, manifest};
-	return cubo_error_wrap(index_edit(s, do_set, &a), "naming %s", name);
+	return cubo_error_wrap(index_edit(s, do_set, &a), "naming %s",
+			       name ? name : manifest->digest);
 }
 
 static struct cubo_error *do_untag(struct oci_index *idx, const void *arg)

@@ -366,6 +366,78 @@ EOF
 	[[ "$output" == *'--format "table": only json is supported'* ]]
 }
 
+@test "save and load: a round trip, and archives skopeo and docker write" {
+	mgr pull -q "$REG/multi" >/dev/null
+	mgr pull -q "$REG/zstd" >/dev/null
+	mgr save -o "$BATS_TEST_TMPDIR/two.tar" "$REG/multi" "$REG/zstd"
+	ids=$(mgr images -q | sort)
+	R2=$BATS_TEST_TMPDIR/root2
+	run "$MGR" --root-dir "$R2" load -i "$BATS_TEST_TMPDIR/two.tar"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Loaded image: $REG/multi:latest" ]
+	[ "$("$MGR" --root-dir "$R2" images -q | sort)" = "$ids" ]
+	[ "$(ls "$R2/layers" | wc -l)" -eq 3 ]
+	# the same file is an OCI archive and a docker-archive
+	skopeo inspect --raw "oci-archive:$BATS_TEST_TMPDIR/two.tar:$REG/zstd:latest" |
+		jq -e '.layers[0].mediaType | endswith("zstd")'
+	mgr save "$REG/multi" >"$BATS_TEST_TMPDIR/one.tar"
+	skopeo inspect "docker-archive:$BATS_TEST_TMPDIR/one.tar" | jq -e '.Layers | length == 3'
+	# a classic docker-archive written by skopeo, gzip-compressed on the way
+	skopeo copy -q "oci:$PULL_DIR/images/layout:busybox" \
+		"docker-archive:$BATS_TEST_TMPDIR/classic.tar:old/box:1"
+	gzip "$BATS_TEST_TMPDIR/classic.tar"
+	R3=$BATS_TEST_TMPDIR/root3
+	"$MGR" --root-dir "$R3" load <"$BATS_TEST_TMPDIR/classic.tar.gz"
+	"$MGR" --root-dir "$R3" images | grep -q '^old/box  *1 '
+	[ -x "$(R=$R3 layer_dir bin/busybox)/bin/busybox" ]
+}
+
+@test "load: a blob that does not match its digest is refused and nothing is named" {
+	mgr pull -q "$REG/busybox" >/dev/null
+	mgr save -o "$BATS_TEST_TMPDIR/a.tar" "$REG/busybox"
+	mkdir "$BATS_TEST_TMPDIR/x"
+	tar -C "$BATS_TEST_TMPDIR/x" -xf "$BATS_TEST_TMPDIR/a.tar"
+	cfg=$(jq -r '.[0].Config' "$BATS_TEST_TMPDIR/x/manifest.json")
+	echo '{"tampered": true}' >"$BATS_TEST_TMPDIR/x/$cfg"
+	tar -C "$BATS_TEST_TMPDIR/x" -cf "$BATS_TEST_TMPDIR/bad.tar" .
+	R2=$BATS_TEST_TMPDIR/root2
+	run "$MGR" --root-dir "$R2" load -i "$BATS_TEST_TMPDIR/bad.tar"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"load $BATS_TEST_TMPDIR/bad.tar: blob sha256:${cfg##*/}: digest mismatch"* ]]
+	[ -z "$("$MGR" --root-dir "$R2" images -q)" ]
+	run "$MGR" --root-dir "$R2" load -i /etc/hostname
+	[ "$status" -eq 125 ]
+}
+
+@test "import makes a one-layer image from a rootfs tarball; push sends it to a registry" {
+	mkdir -p "$BATS_TEST_TMPDIR/rootfs/bin"
+	cp "$(command -v busybox)" "$BATS_TEST_TMPDIR/rootfs/bin/"
+	tar -C "$BATS_TEST_TMPDIR/rootfs" -czf "$BATS_TEST_TMPDIR/rootfs.tgz" .
+	id=$(mgr import "$BATS_TEST_TMPDIR/rootfs.tgz" imported:1)
+	[[ "$id" =~ ^sha256: ]]
+	[ "$(mgr images -q imported:1)" = "${id:7:12}" ]
+	[ -x "$(layer_dir bin/busybox)/bin/busybox" ]
+	mgr inspect imported:1 | jq -e '.[0].Layers[0].MediaType | endswith("gzip")'
+	# from stdin, uncompressed
+	tar -C "$BATS_TEST_TMPDIR/rootfs" -cf - . | mgr import - imported:2 >/dev/null
+	mgr inspect imported:2 | jq -e '.[0].Layers[0].MediaType == "application/vnd.oci.image.layer.v1.tar"'
+	run mgr import "$BATS_TEST_TMPDIR/none.tgz" x:1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"import $BATS_TEST_TMPDIR/none.tgz"*"No such file"* ]]
+	# push, and pull it back elsewhere
+	run mgr push imported:1 "$REG/pushed:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Pushing"* ]]
+	run mgr push imported:1 "$REG/pushed:1"
+	[[ "$output" == *"Layer already exists"* ]]
+	[ "$("$MGR" --root-dir "$BATS_TEST_TMPDIR/r2" pull -q "$REG/pushed:1")" = "$id" ]
+	# to a registry that wants credentials
+	run mgr push imported:1 "$BASIC/pushed:1"
+	[ "$status" -eq 125 ]
+	echo cubo-test-pw | mgr --authfile "$BATS_TEST_TMPDIR/auth.json" login -u cubo --password-stdin "$BASIC"
+	mgr --authfile "$BATS_TEST_TMPDIR/auth.json" push -q imported:1 "$BASIC/pushed:1"
+}
+
 @test "the cubo link, the image command group, --help and the root dir precedence" {
 	ln -s "$MGR" "$BATS_TEST_TMPDIR/cubo"
 	run "$BATS_TEST_TMPDIR/cubo" --root-dir "$R" image ls
@@ -373,7 +445,7 @@ EOF
 	run "$BATS_TEST_TMPDIR/cubo" nope
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"nope" is not a cubo command'* ]]
-	for c in pull images rmi tag inspect history login logout "image prune"; do
+	for c in pull push images rmi tag inspect history save load import login logout "image prune"; do
 		run "$MGR" $c --help
 		[ "$status" -eq 0 ]
 		[[ "$output" == Usage:* ]]
