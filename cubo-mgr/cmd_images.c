@@ -14,21 +14,6 @@
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
 
-/* Parse flags; on --help print it. Returns -1 to go on, else the exit status. */
-static int parse(struct mgr *m, const char *cmd, const char *usage, const char *desc, int argc,
-		 char **argv, const struct cli_opt *opts, size_t n, struct cli_args *args)
-{
-	struct cubo_error *err = cli_parse(argc, argv, opts, n, false, args);
-	if (err)
-		return mgr_usage_error(m, cmd, err);
-	if (args->help) {
-		cli_print_help(stdout, m->prog, usage, desc, opts, n);
-		free(args->v);
-		return 0;
-	}
-	return -1;
-}
-
 static const char *short_id(const char *digest)
 {
 	static _Thread_local char buf[13];
@@ -64,9 +49,9 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per image"},
 	};
 	struct cli_args args;
-	int rc = parse(m, "images", "images [OPTIONS] [REPOSITORY[:TAG]]",
-		       "List the images in the store (alias: blueprint).", argc, argv, opts,
-		       CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, "images", "images [OPTIONS] [REPOSITORY[:TAG]]",
+				"List the images in the store (alias: blueprint).", argc, argv,
+				opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
@@ -217,10 +202,11 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 		{"force", 'f', CLI_BOOL, &force, NULL, "remove an image that has several names"},
 	};
 	struct cli_args args;
-	int rc = parse(m, "rmi", "rmi [OPTIONS] IMAGE [IMAGE...]",
-		       "Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
-		       "layers no other image uses.",
-		       argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "rmi", "rmi [OPTIONS] IMAGE [IMAGE...]",
+		"Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
+		"layers no other image uses.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	if (args.n == 0) {
@@ -255,8 +241,9 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 int cmd_tag(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	int rc = parse(m, "tag", "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
-		       "Give an image in the store another name.", argc, argv, NULL, 0, &args);
+	int rc = mgr_parse_args(m, "tag", "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
+				"Give an image in the store another name.", argc, argv, NULL, 0,
+				&args);
 	if (rc >= 0)
 		return rc;
 	if (args.n != 2) {
@@ -403,10 +390,11 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
 	};
-	int rc = parse(m, "inspect", "inspect IMAGE [IMAGE...]",
-		       "Print a JSON array with each image's ID, names, digests, config, layers\n"
-		       "and history.",
-		       argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "inspect", "inspect IMAGE [IMAGE...]",
+		"Print a JSON array with each image's ID, names, digests, config, layers\n"
+		"and history.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
@@ -449,10 +437,11 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per step"},
 	};
 	struct cli_args args;
-	int rc = parse(m, "history", "history [OPTIONS] IMAGE",
-		       "Show the steps that made an image, newest first, with the size of the\n"
-		       "layer each step added.",
-		       argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "history", "history [OPTIONS] IMAGE",
+		"Show the steps that made an image, newest first, with the size of the\n"
+		"layer each step added.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
@@ -542,10 +531,11 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 		{"all", 'a', CLI_BOOL, &all, NULL, "remove every image, not only dangling ones"},
 	};
 	struct cli_args args;
-	int rc = parse(m, "image prune", "image prune [OPTIONS]",
-		       "Remove dangling (unnamed) images, then every blob, extracted layer and\n"
-		       "partial download that no image uses.",
-		       argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "image prune", "image prune [OPTIONS]",
+		"Remove dangling (unnamed) images, then every blob, extracted layer and\n"
+		"partial download that no image uses.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	free(args.v);

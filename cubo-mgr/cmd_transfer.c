@@ -19,21 +19,6 @@
 #include "shared/fs.h"
 #include "shared/timeutil.h"
 
-static int help_or_error(struct mgr *m, const char *cmd, const char *usage, const char *desc,
-			 int argc, char **argv, const struct cli_opt *opts, size_t n,
-			 struct cli_args *args)
-{
-	struct cubo_error *err = cli_parse(argc, argv, opts, n, false, args);
-	if (err)
-		return mgr_usage_error(m, cmd, err);
-	if (args->help) {
-		cli_print_help(stdout, m->prog, usage, desc, opts, n);
-		free(args->v);
-		return 0;
-	}
-	return -1;
-}
-
 /* ---- save ---- */
 
 int cmd_save(struct mgr *m, int argc, char **argv)
@@ -43,7 +28,7 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 		{"output", 'o', CLI_STRING, &output, "FILE", "write to FILE instead of stdout"},
 	};
 	struct cli_args args;
-	int rc = help_or_error(
+	int rc = mgr_parse_args(
 		m, "save", "save [OPTIONS] IMAGE [IMAGE...]",
 		"Write images to a tar archive that is both an OCI image layout and a\n"
 		"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
@@ -100,7 +85,7 @@ int cmd_load(struct mgr *m, int argc, char **argv)
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print nothing"},
 	};
 	struct cli_args args;
-	int rc = help_or_error(
+	int rc = mgr_parse_args(
 		m, "load", "load [OPTIONS]",
 		"Load images from an OCI archive or a docker-archive (plain, gzip or\n"
 		"zstd), checking every blob's digest and every layer's diff_id.",
@@ -207,11 +192,11 @@ int cmd_import(struct mgr *m, int argc, char **argv)
 		{"message", 'm', CLI_STRING, &message, "TEXT", "the history entry of the layer"},
 	};
 	struct cli_args args;
-	int rc =
-		help_or_error(m, "import", "import [OPTIONS] TARBALL|- [NAME[:TAG]]",
-			      "Make a one-layer image from a root filesystem tarball (plain, gzip\n"
-			      "or zstd; \"-\" reads stdin). Prints the image ID.",
-			      argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "import", "import [OPTIONS] TARBALL|- [NAME[:TAG]]",
+		"Make a one-layer image from a root filesystem tarball (plain, gzip\n"
+		"or zstd; \"-\" reads stdin). Prints the image ID.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
@@ -302,11 +287,11 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 		{"cert-dir", 0, CLI_STRING, &cert_dir, "DIR", "CA certificates for the registry"},
 	};
 	struct cli_args args;
-	int rc =
-		help_or_error(m, "push", "push [OPTIONS] IMAGE [DESTINATION]",
-			      "Upload an image to a registry: to its own name, or to DESTINATION.\n"
-			      "Blobs the registry has are not sent again.",
-			      argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(
+		m, "push", "push [OPTIONS] IMAGE [DESTINATION]",
+		"Upload an image to a registry: to its own name, or to DESTINATION.\n"
+		"Blobs the registry has are not sent again.",
+		argc, argv, opts, CLI_N(opts), &args);
 	if (rc >= 0)
 		return rc;
 	if (args.n < 1 || args.n > 2) {

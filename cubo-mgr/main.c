@@ -72,6 +72,21 @@ int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
 	return MGR_EXIT_FAILURE;
 }
 
+int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
+		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+		   struct cli_args *args)
+{
+	struct cubo_error *err = cli_parse(argc, argv, opts, n_opts, false, args);
+	if (err)
+		return mgr_usage_error(m, cmd, err);
+	if (args->help) {
+		cli_print_help(stdout, m->prog, usage, description, opts, n_opts);
+		free(args->v);
+		return 0;
+	}
+	return -1;
+}
+
 static void list_commands(FILE *out, const struct command *cmds, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 #define CUBO_MGR_MGR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "shared/error.h"
 #include "shared/log.h"
@@ -33,6 +34,17 @@ int mgr_fail(struct mgr *m, struct cubo_error *err);
  * `prog CMD --help`, as docker prints them. Frees err.
  */
 int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
+
+struct cli_opt;
+struct cli_args;
+/*
+ * Parse a command's flags. Returns -1 to go on with *args filled (free
+ * args->v), or the exit status: 0 after printing --help, 125 after a flag
+ * error.
+ */
+int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
+		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+		   struct cli_args *args);
 
 int cmd_pull(struct mgr *m, int argc, char **argv);
 int cmd_images(struct mgr *m, int argc, char **argv);

@@ -695,7 +695,7 @@ void registry_request_clear(struct registry_request *r)
 
 /* ---- manifests ---- */
 
-static char *repo_scope(const struct image_ref *ref, bool push)
+char *registry_repo_scope(const struct image_ref *ref, bool push)
 {
 	char *s;
 	return asprintf(&s, "repository:%s:%s", ref->path, push ? "pull,push" : "pull") < 0 ? NULL
@@ -708,7 +708,7 @@ struct cubo_error *registry_get_manifest(struct registry_client *c, const struct
 	memset(out, 0, sizeof(*out));
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", ref->path, reference);
-	char *scope = repo_scope(ref, false);
+	char *scope = registry_repo_scope(ref, false);
 	struct registry_request r = {.method = "GET",
 				     .domain = ref->domain,
 				     .path = path,
@@ -752,7 +752,7 @@ struct cubo_error *registry_put_manifest(struct registry_client *c, const struct
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", ref->path, reference);
-	char *scope = repo_scope(ref, true);
+	char *scope = registry_repo_scope(ref, true);
 	struct registry_request r = {.method = "PUT",
 				     .domain = ref->domain,
 				     .path = path,

@@ -8,20 +8,13 @@
 
 #define MAX_SMALL_BODY 65536
 
-static char *scope_of(const struct image_ref *ref, bool push)
-{
-	char *s;
-	return asprintf(&s, "repository:%s:%s", ref->path, push ? "pull,push" : "pull") < 0 ? NULL
-											    : s;
-}
-
 struct cubo_error *registry_get_blob(struct registry_client *c, const struct image_ref *ref,
 				     const char *digest, uint64_t offset, registry_sink_fn sink,
 				     void *arg)
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", ref->path, digest);
-	char *scope = scope_of(ref, false);
+	char *scope = registry_repo_scope(ref, false);
 	struct registry_request r = {.method = "GET",
 				     .domain = ref->domain,
 				     .path = path,
@@ -50,7 +43,7 @@ struct cubo_error *registry_blob_exists(struct registry_client *c, const struct 
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", ref->path, digest);
-	char *scope = scope_of(ref, true);
+	char *scope = registry_repo_scope(ref, true);
 	struct registry_request r = {.method = "HEAD",
 				     .domain = ref->domain,
 				     .path = path,
@@ -74,7 +67,7 @@ struct cubo_error *registry_put_blob(struct registry_client *c, const struct ima
 {
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/blobs/uploads/", ref->path);
-	char *scope = scope_of(ref, true);
+	char *scope = registry_repo_scope(ref, true);
 	struct registry_request r = {.method = "POST",
 				     .domain = ref->domain,
 				     .path = path,

@@ -55,5 +55,7 @@ struct registry_request {
  */
 struct cubo_error *registry_do(struct registry_client *c, struct registry_request *r);
 void registry_request_clear(struct registry_request *r);
+/* "repository:PATH:pull" or ":pull,push": the token scope for ref. Caller frees. */
+char *registry_repo_scope(const struct image_ref *ref, bool push);
 
 #endif
