@@ -89,6 +89,7 @@ static struct cubo_error *parse_line(char *line, const char *source, size_t line
 		if (!parse_bool(val, &(*cur)->insecure))
 			return cubo_error_new("%s:%zu: insecure: \"%s\" is not true or false",
 					      source, lineno, val);
+		(*cur)->insecure_set = true;
 	} else if (!strcmp(key, "mirror")) {
 		if (!*val)
 			return cubo_error_new("%s:%zu: mirror is empty", source, lineno);

@@ -8,6 +8,7 @@
  *
  *	[registry "registry.local:5000"]
  *	insecure = true			# plain HTTP allowed, certificates not checked
+ *					# (false makes even a loopback registry secure)
  *	mirror = mirror.local:5000	# tried first; may repeat
  *
  * Values may be quoted with "". Errors give file:line.
@@ -24,7 +25,8 @@
 
 struct registry_conf_entry {
 	char *host;
-	bool insecure;
+	bool insecure;	    /* meaningful when insecure_set */
+	bool insecure_set;  /* the file said true or false */
 	char **mirrors; /* NULL-terminated; NULL when none */
 	size_t n_mirrors;
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The registry client: connections, authentication, manifests. */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #define DOCKER_HUB_ENDPOINT "registry-1.docker.io"
 #define DEFAULT_CERTS_DIR "/etc/cubo/certs.d"
 #define DOCKER_CERTS_DIR "/etc/docker/certs.d"
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 extern char **environ;
 
@@ -39,6 +41,7 @@ struct host_creds {
 struct registry_client {
 	bool tls_verify;
 	char *auth_file, *certs_dir, *user_agent;
+	char *cert_dir_flag; /* --cert-dir: these CAs for every registry */
 	struct registries_conf conf;
 	CURLSH *share;
 	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
@@ -71,7 +74,8 @@ struct cubo_error *registry_client_new(const struct registry_opts *o, struct reg
 		return cubo_error_new_errno(ENOMEM, "registry client");
 	c->tls_verify = o->tls_verify;
 	c->auth_file = o->auth_file ? strdup(o->auth_file) : NULL;
-	c->certs_dir = strdup(o->certs_dir ? o->certs_dir : DEFAULT_CERTS_DIR);
+	c->certs_dir = strdup(DEFAULT_CERTS_DIR);
+	c->cert_dir_flag = o->certs_dir ? strdup(o->certs_dir) : NULL;
 	if (o->user_agent)
 		c->user_agent = strdup(o->user_agent);
 	else if (asprintf(&c->user_agent, "cubo-mgr/%s", PACKAGE_VERSION) < 0)
@@ -126,6 +130,7 @@ void registry_client_free(struct registry_client *c)
 		pthread_mutex_destroy(&c->share_mu[i]);
 	free(c->auth_file);
 	free(c->certs_dir);
+	free(c->cert_dir_flag);
 	free(c->user_agent);
 	free(c);
 }
@@ -161,7 +166,10 @@ static bool is_loopback(const char *host)
 static bool is_insecure(struct registry_client *c, const char *host)
 {
 	const struct registry_conf_entry *e = registries_conf_find(&c->conf, host);
-	return !c->tls_verify || is_loopback(host) || (e && e->insecure);
+	/* the config decides; without a word from it, loopback registries are insecure */
+	if (e && e->insecure_set)
+		return !c->tls_verify || e->insecure;
+	return !c->tls_verify || is_loopback(host);
 }
 
 /* The per-host record (credentials looked up once). Called with c->mu held. */
@@ -401,17 +409,57 @@ static void reset_response(struct registry_request *r)
 	r->status = 0;
 }
 
-/* CA certificates for host: <certs_dir>/<host>/ or docker's, when present. */
-static char *ca_dir(struct registry_client *c, const char *host)
+/*
+ * The CA certificates to trust for host, as one PEM blob: the system's plus
+ * every *.crt of --cert-dir, or else of <certs.d>/<host>/ (ours, then
+ * docker's). NULL when there is no such directory: curl's defaults apply.
+ */
+static char *ca_pem(struct registry_client *c, const char *host, size_t *len)
 {
-	const char *dirs[] = {c->certs_dir, DOCKER_CERTS_DIR};
-	for (size_t i = 0; i < 2; i++) {
-		char *p = cubo_path_join(dirs[i], host);
+	char *dir = c->cert_dir_flag ? strdup(c->cert_dir_flag) : NULL;
+	const char *roots[] = {c->certs_dir, DOCKER_CERTS_DIR};
+	for (size_t i = 0; !dir && i < 2; i++) {
+		char *p = cubo_path_join(roots[i], host);
 		if (cubo_path_exists(p))
-			return p;
+			dir = p;
+		else
+			free(p);
+	}
+	if (!dir)
+		return NULL;
+	char *pem = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&pem, &n);
+	char *text;
+	size_t tl;
+	struct cubo_error *err = cubo_read_file(SYSTEM_CA_BUNDLE, &text, &tl);
+	if (!err) {
+		fwrite(text, 1, tl, f);
+		fputc('\n', f);
+		free(text);
+	}
+	cubo_error_free(err);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t nl = strlen(e->d_name);
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".crt"))
+			continue;
+		char *p = cubo_path_join(dir, e->d_name);
+		if (!(err = cubo_read_file(p, &text, &tl))) {
+			fwrite(text, 1, tl, f);
+			fputc('\n', f);
+			free(text);
+		}
+		cubo_error_free(err);
 		free(p);
 	}
-	return NULL;
+	if (d)
+		closedir(d);
+	fclose(f);
+	free(dir);
+	*len = n;
+	return pem;
 }
 
 /* One HTTP exchange with the given Authorization header (or none). */
@@ -424,6 +472,8 @@ static struct cubo_error *perform(struct registry_client *c, struct registry_req
 	curl_easy_reset(h);
 	reset_response(r);
 	curl_easy_setopt(h, CURLOPT_URL, r->url);
+	r->curl_error[0] = 0;
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_error);
 	curl_easy_setopt(h, CURLOPT_SHARE, c->share);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -445,9 +495,12 @@ static struct cubo_error *perform(struct registry_client *c, struct registry_req
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
-	char *cas = *host ? ca_dir(c, host) : NULL;
-	if (cas)
-		curl_easy_setopt(h, CURLOPT_CAPATH, cas);
+	size_t pem_len = 0;
+	char *cas = *host ? ca_pem(c, host, &pem_len) : NULL;
+	if (cas) {
+		struct curl_blob blob = {.data = cas, .len = pem_len, .flags = CURL_BLOB_COPY};
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+	}
 	if (r->accept) {
 		snprintf(line, sizeof(line), "Accept: %s", r->accept);
 		hdrs = curl_slist_append(hdrs, line);
@@ -614,8 +667,14 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 				pthread_mutex_unlock(&c->mu);
 				continue;
 			}
-			err = cubo_error_new("%s %s: %s", r->method, r->url,
-					     curl_easy_strerror(cc));
+			err = cubo_error_new("%s %s: %s%s", r->method, r->url,
+					     r->curl_error[0] ? r->curl_error
+							      : curl_easy_strerror(cc),
+					     cc == CURLE_PEER_FAILED_VERIFICATION
+						     ? " (trust its CA with --cert-dir or "
+						       "/etc/cubo/certs.d/HOST/, "
+						       "or use --tls-verify=false)"
+						     : "");
 			break;
 		}
 		if (r->status != 401 || !r->www_auth || attempt == 2 || (authz && attempt > 0)) {

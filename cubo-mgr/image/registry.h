@@ -31,7 +31,8 @@
 struct registry_opts {
 	const char *auth_file;	     /* NULL: the default search (auth.h) */
 	bool tls_verify;	     /* false: no certificate checks, HTTP allowed */
-	const char *certs_dir;	     /* NULL: /etc/cubo/certs.d (then /etc/docker/certs.d) */
+	const char *certs_dir;	     /* --cert-dir: CAs (*.crt) for every registry; NULL: those of
+					/etc/cubo/certs.d/HOST/, then /etc/docker/certs.d/HOST/ */
 	const char *registries_conf; /* NULL: /etc/cubo/registries.conf when present */
 	const char *user_agent;	     /* NULL: "cubo-mgr/VERSION" */
 };

@@ -44,6 +44,7 @@ struct registry_request {
 	int started;
 	struct cubo_error *sink_err;
 	char url[2048];
+	char curl_error[CURL_ERROR_SIZE];
 };
 
 /*

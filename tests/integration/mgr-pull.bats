@@ -18,7 +18,10 @@ setup_file() {
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/reg" >/dev/null
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/basic" --auth basic >/dev/null
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/token" --auth token >/dev/null
+	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/tls" --tls >/dev/null
 	REG=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/reg/env")
+	TLS=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/tls/env")
+	export TLS
 	BASIC=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/basic/env")
 	TOKEN=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/token/env")
 	export REG BASIC TOKEN
@@ -28,12 +31,14 @@ setup_file() {
 		"oci:$layout:multi" "docker://$BASIC/multi:latest" >/dev/null
 	skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
 		"oci:$layout:multi" "docker://$TOKEN/multi:latest" >/dev/null
+	skopeo copy -q --dest-cert-dir "$PULL_DIR/tls/certs/trust" \
+		"oci:$layout:busybox" "docker://$TLS/busybox:latest" >/dev/null
 }
 
 teardown_file() {
 	[ -n "${PULL_DIR:-}" ] || return 0
 	local r
-	for r in reg basic token; do
+	for r in reg basic token tls; do
 		"$FIXTURES_DIR/registry.sh" stop "$PULL_DIR/$r" || true
 	done
 	rm -rf --one-file-system "$PULL_DIR"
@@ -284,6 +289,48 @@ EOF
 	[[ "$output" == *"none.conf"* ]]
 }
 
+@test "TLS: the certificate is checked against the system CAs plus --cert-dir or certs.d" {
+	conf=$BATS_TEST_TMPDIR/registries.conf
+	# loopback registries are insecure unless the config says otherwise
+	printf '[registry "%s"]\ninsecure = false\n' "$TLS" >"$conf"
+	run mgr --registries-conf "$conf" pull "$TLS/busybox"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"GET https://$TLS/v2/busybox/manifests/latest: SSL certificate problem"*"trust its CA with --cert-dir"* ]]
+	mgr --registries-conf "$conf" pull -q --cert-dir "$PULL_DIR/tls/certs/trust" "$TLS/busybox"
+	mgr --registries-conf "$conf" pull -q --tls-verify=false "$TLS/busybox"
+	# as docker does, a loopback registry is insecure by default
+	mgr pull -q "$TLS/busybox"
+}
+
+@test "redirects are followed (as registries send blobs to their storage)" {
+	cat >"$BATS_TEST_TMPDIR/redirect.py" <<'EOF'
+import http.server, sys
+target = sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, fmt, *a):
+        sys.stderr.write(self.command + " " + self.path + "\n")
+    def do_GET(self):
+        self.send_response(307)
+        self.send_header("Location", "http://" + target + self.path)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    do_HEAD = do_GET
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	python3 "$BATS_TEST_TMPDIR/redirect.py" "$port" "$REG" 2>"$BATS_TEST_TMPDIR/redirect.log" 3>&- &
+	rpid=$!
+	for ((i = 0; i < 50; i++)); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+		sleep 0.1
+	done
+	printf '[registry "registry.invalid"]\nmirror = 127.0.0.1:%s\n' "$port" >"$BATS_TEST_TMPDIR/conf"
+	run mgr --registries-conf "$BATS_TEST_TMPDIR/conf" pull -q registry.invalid/multi
+	kill "$rpid"
+	[ "$status" -eq 0 ]
+	grep -q "GET /v2/multi/blobs/sha256:" "$BATS_TEST_TMPDIR/redirect.log"
+}
+
 @test "basic auth: refused without credentials, pulled after login" {
 	run mgr pull "$BASIC/multi"
 	[ "$status" -eq 125 ]
@@ -442,6 +489,9 @@ EOF
 	ln -s "$MGR" "$BATS_TEST_TMPDIR/cubo"
 	run "$BATS_TEST_TMPDIR/cubo" --root-dir "$R" image ls
 	[ "$status" -eq 0 ]
+	run "$BATS_TEST_TMPDIR/cubo" --root-dir "$R" blueprint --all
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == REPOSITORY* ]]
 	run "$BATS_TEST_TMPDIR/cubo" nope
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'"nope" is not a cubo command'* ]]

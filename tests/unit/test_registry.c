@@ -28,10 +28,12 @@ static void test_parse(void **state)
 	const struct registry_conf_entry *e = registries_conf_find(&c, "registry.local:5000");
 	assert_non_null(e);
 	assert_true(e->insecure);
+	assert_true(e->insecure_set);
 	assert_int_equal(e->n_mirrors, 2);
 	assert_string_equal(e->mirrors[1], "mirror2");
 	e = registries_conf_find(&c, "docker.io");
 	assert_false(e->insecure);
+	assert_true(e->insecure_set);
 	assert_null(e->mirrors);
 	assert_null(registries_conf_find(&c, "ghcr.io"));
 	registries_conf_free(&c);
