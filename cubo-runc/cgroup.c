@@ -779,9 +779,9 @@ static struct cubo_error *record(const struct cgroup_set *s, int dirfd)
 	return cubo_error_wrap(err, "record cgroups");
 }
 
-struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const char *cgroups_path,
-					 const char *id, const struct oci_resources *res,
-					 int state_dirfd, pid_t pid, struct cgroup_set **out)
+struct cubo_error *cgroup_container_prepare(const struct cgroup_layout *l, const char *cgroups_path,
+					    const char *id, const struct oci_resources *res,
+					    int state_dirfd, struct cgroup_set **out)
 {
 	/* Only what must be there before a process enters: cpuset cpus and mems. */
 	struct oci_cpu cpu = {0};
@@ -794,8 +794,77 @@ struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const ch
 	}
 	*out = NULL;
 	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, &early, out), "cgroups");
-	CUBO_TRY(record(*out, state_dirfd));
-	return cgroup_set_enter(*out, pid);
+	return record(*out, state_dirfd);
+}
+
+static struct cubo_error *open_in(const char *dir, const char *name, int flags, int *fd)
+{
+	char *f = cubo_path_join(dir, name);
+	*fd = open(f, flags | O_CLOEXEC);
+	struct cubo_error *err =
+		*fd < 0 ? cubo_error_errno("join cgroup %s: open %s", dir, f) : NULL;
+	free(f);
+	return err;
+}
+
+struct cubo_error *cgroup_entry_open(const struct cgroup_set *s, struct cgroup_entry *e)
+{
+	struct cubo_error *err = NULL;
+
+	e->v2_dirfd = e->v2_procs = -1;
+	e->n_tasks = 0;
+	for (size_t i = 0; !err && i < s->n; i++) {
+		const struct cgroup_dir *d = &s->d[i];
+
+		if (d->v2) {
+			e->v2_dirfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (e->v2_dirfd < 0)
+				err = cubo_error_errno("join cgroup %s", d->path);
+		} else if (e->n_tasks == CGROUP_MAX_HIERARCHIES) {
+			err = cubo_error_new("join cgroups: more than %d hierarchies",
+					     CGROUP_MAX_HIERARCHIES);
+		} else {
+			err = open_in(d->path, "tasks", O_WRONLY, &e->tasks[e->n_tasks]);
+			if (!err)
+				e->n_tasks++;
+		}
+	}
+	if (err)
+		cgroup_entry_close(e);
+	return err;
+}
+
+struct cubo_error *cgroup_entry_v2_fallback(struct cgroup_entry *e, const struct cgroup_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i].v2)
+			CUBO_TRY(open_in(s->d[i].path, "cgroup.procs", O_WRONLY, &e->v2_procs));
+	if (e->v2_dirfd >= 0)
+		close(e->v2_dirfd);
+	e->v2_dirfd = -1;
+	return NULL;
+}
+
+int cgroup_entry_join_self(const struct cgroup_entry *e)
+{
+	for (size_t i = 0; i < e->n_tasks; i++)
+		if (write(e->tasks[i], "0", 1) != 1)
+			return -errno;
+	if (e->v2_procs >= 0 && write(e->v2_procs, "0", 1) != 1)
+		return -errno;
+	return 0;
+}
+
+void cgroup_entry_close(struct cgroup_entry *e)
+{
+	for (size_t i = 0; i < e->n_tasks; i++)
+		close(e->tasks[i]);
+	e->n_tasks = 0;
+	if (e->v2_dirfd >= 0)
+		close(e->v2_dirfd);
+	if (e->v2_procs >= 0)
+		close(e->v2_procs);
+	e->v2_dirfd = e->v2_procs = -1;
 }
 
 struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strlist *paths,

@@ -60,7 +60,7 @@ struct cgroup_dir {
 	char *key;  /* hierarchy key as in struct cgroup_hierarchy */
 	char *path; /* absolute directory */
 	bool v2;
-	bool made; /* created by us (delete removes it) */
+	bool made;	     /* created by us (delete removes it) */
 	unsigned made_depth; /* how many levels (leaf and parents) we created */
 };
 
@@ -109,17 +109,45 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
  * state.json still leaves delete enough to remove the cgroups.
  */
 #define CGROUP_RECORD_FILE "cgroups"
+/* More than any kernel mounts: v1 has about 14 controllers, plus named hierarchies. */
+#define CGROUP_MAX_HIERARCHIES 32
 /*
- * create: make the set for the config, record it (state_dirfd), enter pid.
+ * create: make the set for the config and record it (state_dirfd), before
+ * the init exists; it joins at birth (struct cgroup_entry).
  * Of res only cpuset's cpus and mems are applied here (a process may not
  * enter an empty cpuset); the rest is for cgroup_set_apply once the init has
  * made its device nodes, as runc orders it.
  * *out is set as soon as the set exists, also when a later step fails: the
- * caller kills pid and then calls cgroup_set_remove.
+ * caller then calls cgroup_set_remove.
  */
-struct cubo_error *cgroup_container_join(const struct cgroup_layout *l, const char *cgroups_path,
-					 const char *id, const struct oci_resources *res,
-					 int state_dirfd, pid_t pid, struct cgroup_set **out);
+struct cubo_error *cgroup_container_prepare(const struct cgroup_layout *l, const char *cgroups_path,
+					    const char *id, const struct oci_resources *res,
+					    int state_dirfd, struct cgroup_set **out);
+
+/*
+ * How the init enters the set at birth, without the runtime moving it:
+ * a v2 directory for clone3's CLONE_INTO_CGROUP, and a `tasks` file per v1
+ * hierarchy that the init writes "0" to. Both skip the kernel's global
+ * threadgroup lock, whose first write after a quiet moment waits for an RCU
+ * grace period (8 to 11 ms here): moving a pid through cgroup.procs takes
+ * it, moving the calling single thread through `tasks` does not.
+ */
+struct cgroup_entry {
+	int v2_dirfd; /* -1: no v2 directory, or clone3 refused it: see v2_procs */
+	int v2_procs; /* the v2 cgroup.procs, written "0" when CLONE_INTO_CGROUP is not used */
+	int tasks[CGROUP_MAX_HIERARCHIES];
+	size_t n_tasks;
+};
+/* Open the files (O_CLOEXEC); on error nothing stays open. */
+struct cubo_error *cgroup_entry_open(const struct cgroup_set *s, struct cgroup_entry *e);
+/*
+ * In the init, first thing: write "0" to every tasks file (and to v2_procs
+ * when it is open). Returns 0 or a negative errno; no allocation.
+ */
+int cgroup_entry_join_self(const struct cgroup_entry *e);
+/* clone3 did not take the v2 directory: the init writes its cgroup.procs instead. */
+struct cubo_error *cgroup_entry_v2_fallback(struct cgroup_entry *e, const struct cgroup_set *s);
+void cgroup_entry_close(struct cgroup_entry *e);
 /* The recorded set: paths from state.json, else the record file in state_dir; may be empty. */
 struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strlist *paths,
 				   struct cgroup_set **out);

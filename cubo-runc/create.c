@@ -51,9 +51,10 @@ struct create_ctx {
 	int sock[2];
 	pid_t pid;
 	int pidfd;
-	int listen_fds; /* socket-activation fds passed on before the preserved ones */
+	int listen_fds;		  /* socket-activation fds passed on before the preserved ones */
 	struct cgroup_layout cgl; /* read before the init may move us to its cgroup namespace */
 	struct cgroup_set *cg;
+	struct cgroup_entry cg_entry; /* how the init joins cg at birth */
 };
 
 static bool have_cap(int cap)
@@ -194,6 +195,7 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 		close(x->console_socket);
 	if (x->child_dirfd >= 0)
 		close(x->child_dirfd);
+	cgroup_entry_close(&x->cg_entry);
 	if (failed && x->cg)
 		cubo_error_free(cgroup_set_remove(x->cg));
 	cgroup_set_free(x->cg);
@@ -224,9 +226,8 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.ns = &x->ns,
 		.state_dirfd = x->child_dirfd,
 		.console_socket = x->console_socket,
-		.send_console_to_parent =
-			o->proxy_terminal && x->cfg->process && x->cfg->process->terminal &&
-			x->console_socket < 0,
+		.send_console_to_parent = o->proxy_terminal && x->cfg->process &&
+					  x->cfg->process->terminal && x->console_socket < 0,
 		.preserve_fds = o->preserve_fds + x->listen_fds,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
@@ -234,6 +235,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.wait = o->for_run ? INIT_WAIT_SYNC : INIT_WAIT_FIFO,
 		.log = &g->log,
 		.seccomp = x->seccomp,
+		.cgroup_entry = &x->cg_entry,
 	};
 	long pid;
 
@@ -249,8 +251,21 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	ca.flags = (unsigned)(x->ns.clone_flags & ~CLONE_NEWCGROUP) | CLONE_PIDFD;
 	ca.pidfd = (uintptr_t)&x->pidfd;
 	ca.exit_signal = SIGCHLD;
+	/* born in its v2 cgroup: nothing to move, no global cgroup lock to take */
+	if (x->cg_entry.v2_dirfd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)x->cg_entry.v2_dirfd;
+	}
 	fflush(NULL);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) &&
+	    (errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP || errno == EBUSY)) {
+		/* a kernel before 5.7, or a cgroup clone3 may not place into: the init joins it */
+		CUBO_TRY(cgroup_entry_v2_fallback(&x->cg_entry, x->cg));
+		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	}
 	if (pid < 0)
 		return cubo_error_errno("clone the container init");
 	if (pid == 0) {
@@ -261,6 +276,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	x->pid = (pid_t)pid;
 	close(x->sock[1]);
 	x->sock[1] = -1;
+	cgroup_entry_close(&x->cg_entry);
 	return NULL;
 }
 
@@ -367,7 +383,8 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 			       .child_dirfd = -1,
 			       .console_socket = -1,
 			       .sock = {-1, -1},
-			       .pidfd = -1};
+			       .pidfd = -1,
+			       .cg_entry = {.v2_dirfd = -1, .v2_procs = -1}};
 	struct cubo_error *err;
 
 	out->console_master = -1;
@@ -380,20 +397,22 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = terminal_connect(o->console_socket, &x.console_socket);
 	if (!err)
 		err = cgroup_layout_detect(&x.cgl);
+	/* The cgroups exist before the init: it is born in them (cgroup_entry). */
+	if (!err) {
+		const struct oci_linux *lx = x.cfg->linux_;
+
+		err = cgroup_container_prepare(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
+					       lx ? lx->resources : NULL, x.lockfd, &x.cg);
+	}
+	if (!err)
+		err = cgroup_entry_open(x.cg, &x.cg_entry);
 	if (!err)
 		err = spawn_init(&x, g, o);
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
-	/* In its cgroups before it forks anything: children follow it. */
-	if (!err) {
-		const struct oci_linux *lx = x.cfg->linux_;
-
-		err = cgroup_container_join(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
-					    lx ? lx->resources : NULL, x.lockfd, x.pid, &x.cg);
-	}
 	/* createContainer and startContainer run in the init, which cannot know its host pid */
-	if (!err && (has_hooks(x.cfg, HOOK_CREATE_CONTAINER) ||
-		     has_hooks(x.cfg, HOOK_START_CONTAINER))) {
+	if (!err &&
+	    (has_hooks(x.cfg, HOOK_CREATE_CONTAINER) || has_hooks(x.cfg, HOOK_START_CONTAINER))) {
 		char *json = NULL;
 
 		err = hook_state(&x, o->id, &json);

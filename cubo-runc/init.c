@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/cgroup.h"
 #include "cubo-runc/init.h"
 
 #include <errno.h>
@@ -400,6 +401,16 @@ void init_run(const struct init_args *a)
 	 * pid namespace is empty, and a non-dumpable process could not write its
 	 * own /proc files from a new user namespace.)
 	 */
+	/* Into the container's cgroups before anything else runs, so limits apply throughout. */
+	if (a->cgroup_entry) {
+		int rc = cgroup_entry_join_self(a->cgroup_entry);
+		if (rc < 0) {
+			err = cubo_error_new_errno(-rc, "join the container's cgroups");
+			sync_send_error(a->sync_fd, err);
+			cubo_error_free(err);
+			_exit(1);
+		}
+	}
 	if (!flag_set(a, CLONE_NEWPID))
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (a->wait == INIT_WAIT_FIFO)

@@ -19,6 +19,8 @@ enum init_wait {
 	INIT_WAIT_SYNC, /* run: wait for SYNC_START on the sync socket */
 };
 
+struct cgroup_entry;
+
 struct init_args {
 	const struct oci_config *cfg;
 	const char *rootfs; /* absolute */
@@ -34,7 +36,8 @@ struct init_args {
 	const char *id;
 	enum init_wait wait;
 	const struct cubo_log *log;
-	const struct seccomp_prog *seccomp; /* NULL: no linux.seccomp */
+	const struct seccomp_prog *seccomp;	 /* NULL: no linux.seccomp */
+	const struct cgroup_entry *cgroup_entry; /* joined first thing; NULL: none */
 };
 
 /* Runs in the child; never returns. */

@@ -5,7 +5,8 @@
 # start, wait, delete) of busybox `true` from one bundle (runc's default
 # config: pid, network, ipc, uts and mount namespaces, read-only root, no
 # terminal, plus a 256 MiB memory limit and a 512 pids limit in a cgroup
-# beneath the caller's own: relative cgroupsPath "cubo-bench"), for
+# beneath the caller's own: relative cgroupsPath "cubo-bench"; state roots on a
+# tmpfs, as /run is on a systemd machine: BENCH_STATE_ON_DISK=1 for a disk), for
 # cubo-runc, runc and crun. BENCH_NO_CGROUP=1 drops the limits.  Prints the mean time per container, the ratios of cubo-runc to the
 # others, and the peak RSS of one `run`.  It only measures and prints: it
 # never fails on a timing.
@@ -47,14 +48,24 @@ crun=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cubo-bench.XXXXXX")
 chmod 755 "$work"
+# The runtimes' state roots (--root) live on a tmpfs, as /run/runc,
+# /run/crun and /run/cubo-runc do on any systemd machine: this VM's /run is
+# on its disk, where a runtime that fsyncs its state (cubo-runc does) would
+# pay disk flushes the others skip. BENCH_STATE_ON_DISK=1 measures that case.
+state=$work/state
+mkdir -p "$state"
+if [ -z "${BENCH_STATE_ON_DISK:-}" ]; then
+	mount -t tmpfs -o size=64m,mode=0755 cubo-bench "$state" || exit 1
+fi
 cleanup() {
 	local r id
-	for r in "$work"/root-*; do
+	for r in "$state"/root-*; do
 		[ -d "$r" ] || continue
 		for id in $(ls -A "$r" 2>/dev/null); do
 			"$runc" --root "$r" delete --force "$id" >/dev/null 2>&1
 		done
 	done
+	mountpoint -q "$state" && umount "$state"
 	rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
@@ -89,7 +100,7 @@ crun_wrapper() {
 # mean_ms NAME WRAP BIN: mean wall time of one `run` and its standard
 # deviation (hyperfine only), in ms, on stdout.
 mean_ms() {
-	local name=$1 wrap=$2 bin=$3 root=$work/root-$1 json=$work/$1.json
+	local name=$1 wrap=$2 bin=$3 root=$state/root-$1 json=$work/$1.json
 	local cmd="$bin --root $root run --bundle $bundle bench-$name"
 	mkdir -p "$root"
 	# A run that fails is not a start-up time.
@@ -117,7 +128,7 @@ mean_ms() {
 # peak_rss_kb NAME WRAP BIN: Maximum resident set size of one `run` (the
 # runtime and every descendant it waited for), in KiB.
 peak_rss_kb() {
-	local name=$1 wrap=$2 bin=$3 root=$work/root-$1
+	local name=$1 wrap=$2 bin=$3 root=$state/root-$1
 	[ -x /usr/bin/time ] || return 1
 	$wrap /usr/bin/time -v "$bin" --root "$root" run --bundle "$bundle" "rss-$name" \
 		2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
