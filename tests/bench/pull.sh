@@ -11,8 +11,8 @@
 # fails on a timing.
 #
 # The layer (built once into $BENCH_CACHE, default ~/.cache/cubo-bench/pull)
-# holds 1000 files of 1 MB from a seeded generator: each 4 kB block is 1 kB
-# of random bytes and 3 kB of a repeated phrase, so gzip gets it to about a
+# holds 1000 files of 1 MB from a seeded generator: each 4 kB block is 1300
+# random bytes and 2796 bytes of a repeated phrase, so gzip gets it to about a
 # third, like real binaries and text, and every run sees the same bytes.
 set -uo pipefail
 
@@ -53,13 +53,13 @@ if ! grep -q '"zstd"' "$layout/index.json" 2>/dev/null; then
 	python3 - "$cache/rootfs" <<'EOF'
 import os, random, sys
 rng = random.Random(20261124)
-phrase = (b"the quick brown fox jumps over the lazy dog 0123456789 " * 60)[:3072]
+phrase = (b"the quick brown fox jumps over the lazy dog 0123456789 " * 60)[:2796]
 for i in range(1000):
     d = os.path.join(sys.argv[1], "d%02d" % (i // 100))
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "f%04d" % i), "wb") as f:
         for _ in range(256):
-            f.write(rng.randbytes(1024))
+            f.write(rng.randbytes(1300))
             f.write(phrase)
 EOF
 	tar -C "$cache/rootfs" -cf "$cache/layer.tar" .
@@ -85,7 +85,7 @@ man = json.loads(blob(g["digest"]))
 z = subprocess.run(["zstd", "-q", "-3", "-T0", "-c", tarpath], stdout=subprocess.PIPE, check=True).stdout
 man["layers"] = [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": put(z), "size": len(z)}]
 data = json.dumps(man).encode()
-idx["manifests"].append({"mediaType": man["mediaType"], "digest": put(data), "size": len(data),
+idx["manifests"].append({"mediaType": man.get("mediaType", "application/vnd.oci.image.manifest.v1+json"), "digest": put(data), "size": len(data),
                          "annotations": {"org.opencontainers.image.ref.name": "zstd"}})
 json.dump(idx, open(os.path.join(layout, "index.json"), "w"))
 EOF
