@@ -20,7 +20,7 @@ struct cubo_error *image_layer_extract(struct store *s, const char *blob, const 
 		.expected_diff_id = diff_id,
 		.ignore_owners = geteuid() != 0,
 	};
-	CUBO_TRY(store_layer_tmp(s, &tmp));
+	CUBO_TRY(store_layer_tmp(s, chain_id, &tmp));
 	struct cubo_error *err = store_blob_open(s, blob, &fd);
 	if (!err)
 		err = unpack_fd(fd, tmp, &uo, &res);
@@ -49,9 +49,10 @@ struct cubo_error *image_layers_extract(struct store *s, const struct oci_manife
 		int lock;
 		if ((err = store_layer_lock(s, chain[i], &lock)))
 			break;
+		store_layer_clean_stale(s, chain[i]);
 		if (!store_layer_has(s, chain[i]))
-			err = image_layer_extract(s, m->layers[i].digest, c->diff_ids.v[i], chain[i],
-						  NULL);
+			err = image_layer_extract(s, m->layers[i].digest, c->diff_ids.v[i],
+						  chain[i], NULL);
 		cubo_unlock(lock);
 	}
 	free(chain);

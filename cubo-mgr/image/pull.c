@@ -73,7 +73,7 @@ static struct cubo_error *extract_stored_blob(struct layer_job *j)
 	struct pull_ctx *c = j->ctx;
 	char *tmp = NULL;
 	int fd = -1;
-	struct cubo_error *err = store_layer_tmp(c->store, &tmp);
+	struct cubo_error *err = store_layer_tmp(c->store, j->chain_id, &tmp);
 	if (err)
 		return err;
 	struct unpack_opts uo = layer_unpack_opts(j);
@@ -108,7 +108,7 @@ static struct cubo_error *download_layer(struct layer_job *j, bool need_layer)
 	/* A resumed blob is extracted once complete: the unpacker needs the start. */
 	if (need_layer && offset == 0) {
 		struct unpack_opts uo = layer_unpack_opts(j);
-		if ((err = store_layer_tmp(c->store, &tmp)) ||
+		if ((err = store_layer_tmp(c->store, j->chain_id, &tmp)) ||
 		    (err = unpack_begin(tmp, &uo, &j->unpacker)))
 			goto fail;
 	}
@@ -147,6 +147,7 @@ static struct cubo_error *pull_layer(struct layer_job *j)
 	struct pull_ctx *c = j->ctx;
 	int lock = -1;
 	CUBO_TRY(store_layer_lock(c->store, j->chain_id, &lock));
+	store_layer_clean_stale(c->store, j->chain_id);
 	bool have_layer = store_layer_has(c->store, j->chain_id);
 	bool have_blob = store_blob_has(c->store, j->desc->digest);
 	struct cubo_error *err = NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Opening the store, its paths and locks, and the extracted layers. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -125,6 +126,25 @@ const char *store_root(const struct store *s)
 
 /* ---- layers ---- */
 
+void store_layer_clean_stale(struct store *s, const char *chain_id)
+{
+	char prefix[32];
+	if (!cubo_digest_valid(chain_id))
+		return;
+	snprintf(prefix, sizeof(prefix), ".tmp-%.12s-", chain_id + 7);
+	DIR *d = opendir(s->layers);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		char *p = cubo_path_join(s->layers, e->d_name);
+		cubo_error_free(cubo_rm_rf(p));
+		free(p);
+	}
+	if (d)
+		closedir(d);
+}
+
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd)
 {
 	return store_lock(s, "layer-", chain_id, true, fd);
@@ -144,9 +164,12 @@ bool store_layer_has(struct store *s, const char *chain_id)
 	return ok;
 }
 
-struct cubo_error *store_layer_tmp(struct store *s, char **tmpdir)
+struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char **tmpdir)
 {
-	char *t = cubo_path_join(s->layers, ".tmp-XXXXXX");
+	char name[96];
+	snprintf(name, sizeof(name), ".tmp-%.12s-XXXXXX",
+		 chain_id && cubo_digest_valid(chain_id) ? chain_id + 7 : "new");
+	char *t = cubo_path_join(s->layers, name);
 	if (!mkdtemp(t)) {
 		struct cubo_error *err = cubo_error_errno("mkdtemp %s", t);
 		free(t);

@@ -75,8 +75,16 @@ void store_blob_writer_abort(struct store_blob_writer *w, bool keep_partial);
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd);
 bool store_layer_has(struct store *s, const char *chain_id);
 char *store_layer_path(struct store *s, const char *chain_id); /* caller frees */
-/* A fresh empty directory to extract into, next to the layers. */
-struct cubo_error *store_layer_tmp(struct store *s, char **tmpdir);
+/*
+ * A fresh empty directory to extract into, next to the layers, named after
+ * the layer it becomes (chain_id; NULL when not known yet, as in import).
+ */
+struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char **tmpdir);
+/*
+ * Remove what a killed extraction of chain_id left. Call it holding the
+ * layer's lock: nobody else can be extracting that layer then.
+ */
+void store_layer_clean_stale(struct store *s, const char *chain_id);
 /* Move tmpdir into place; when the layer appeared meanwhile, drop tmpdir. */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id);
 

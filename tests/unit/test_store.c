@@ -223,7 +223,7 @@ static void test_layers(void **state)
 	assert_null(store_layer_lock(f->s, chain, &lock));
 	assert_false(store_layer_has(f->s, chain));
 	char *tmp, *tmp2;
-	assert_null(store_layer_tmp(f->s, &tmp));
+	assert_null(store_layer_tmp(f->s, chain, &tmp));
 	char *file = cubo_path_join(tmp, "etc");
 	assert_int_equal(mkdir(file, 0755), 0);
 	free(file);
@@ -231,7 +231,7 @@ static void test_layers(void **state)
 	assert_true(store_layer_has(f->s, chain));
 	assert_false(cubo_path_exists(tmp));
 	/* lost race: the layer is there already, our copy goes */
-	assert_null(store_layer_tmp(f->s, &tmp2));
+	assert_null(store_layer_tmp(f->s, chain, &tmp2));
 	file = cubo_path_join(tmp2, "x");
 	assert_int_equal(mkdir(file, 0755), 0);
 	free(file);
@@ -242,6 +242,16 @@ static void test_layers(void **state)
 	assert_true(cubo_path_exists(file));
 	free(file);
 	free(lp);
+	free(tmp);
+	free(tmp2);
+	/* what a killed extraction left goes, under the layer's lock; others' stay */
+	char other[CUBO_DIGEST_LEN + 1];
+	digest_of("another chain", other);
+	assert_null(store_layer_tmp(f->s, chain, &tmp));
+	assert_null(store_layer_tmp(f->s, other, &tmp2));
+	store_layer_clean_stale(f->s, chain);
+	assert_false(cubo_path_exists(tmp));
+	assert_true(cubo_path_exists(tmp2));
 	free(tmp);
 	free(tmp2);
 	close(lock);
@@ -406,14 +416,14 @@ static void test_gc(void **state)
 	char chain[1][CUBO_DIGEST_LEN + 1], junk[CUBO_DIGEST_LEN + 1];
 	assert_null(oci_chain_ids(c->diff_ids.v, 1, chain));
 	char *tmp;
-	assert_null(store_layer_tmp(f->s, &tmp));
+	assert_null(store_layer_tmp(f->s, chain[0], &tmp));
 	assert_null(store_layer_commit(f->s, tmp, chain[0]));
 	free(tmp);
 	digest_of("junk layer", junk);
-	assert_null(store_layer_tmp(f->s, &tmp));
+	assert_null(store_layer_tmp(f->s, junk, &tmp));
 	assert_null(store_layer_commit(f->s, tmp, junk));
 	free(tmp);
-	assert_null(store_layer_tmp(f->s, &tmp)); /* a crashed extraction */
+	assert_null(store_layer_tmp(f->s, NULL, &tmp)); /* a crashed extraction */
 	/* and a partial download */
 	struct store_blob_writer *w;
 	uint64_t off;
