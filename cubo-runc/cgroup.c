@@ -254,21 +254,6 @@ struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *
 	return NULL;
 }
 
-struct cubo_error *cgroup_set_enter(const struct cgroup_set *s, pid_t pid)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	for (size_t i = 0; i < s->n; i++) {
-		char *f = cubo_path_join(s->d[i].path, "cgroup.procs");
-		struct cubo_error *err = cubo_write_existing(f, buf, (size_t)n);
-
-		free(f);
-		CUBO_TRY_CTX(err, "join cgroup %s", s->d[i].path);
-	}
-	return NULL;
-}
-
 /* ---- state.json round trip ---- */
 
 struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_strlist *out)

@@ -78,8 +78,6 @@ struct cgroup_set {
 struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *cgroups_path,
 				     const char *id, const struct oci_resources *res,
 				     struct cgroup_set **out);
-/* Move pid into every directory of the set. */
-struct cubo_error *cgroup_set_enter(const struct cgroup_set *s, pid_t pid);
 /* Apply (or re-apply, for `update`) resources to an existing set. */
 struct cubo_error *cgroup_set_apply(const struct cgroup_set *s, const struct oci_resources *res);
 /* Every pid in the container's cgroup (from the first hierarchy holding "pids" or any). */

@@ -64,9 +64,10 @@ struct exec_ctx {
 	int console_socket; /* --console-socket, connected; -1 without */
 	bool proxy_tty;	    /* foreground with a terminal and no console socket */
 	struct cgroup_set *cgroups;
+	struct cgroup_entry cg_entry; /* how the process joins cgroups at birth */
 	struct seccomp_prog *seccomp; /* the container's linux.seccomp, as runc applies it */
-	int sock[2]; /* [0] runtime, [1] child */
-	pid_t pid;   /* the exec'd process, as the host sees it */
+	int sock[2];		      /* [0] runtime, [1] child */
+	pid_t pid;		      /* the exec'd process, as the host sees it */
 	int pidfd;
 	int master; /* pty master to proxy, -1 without */
 };
@@ -319,6 +320,14 @@ __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
 	 * our fds or /proc/self/exe before execve.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* into the container's cgroups first, as the init does (see cgroup_entry) */
+	int rc = cgroup_entry_join_self(&x->cg_entry);
+	if (rc < 0) {
+		err = cubo_error_new_errno(-rc, "join the container's cgroups");
+		sync_send_error(x->sock[1], err);
+		cubo_error_free(err);
+		_exit(1);
+	}
 	close_all_but(keep, sizeof(keep) / sizeof(keep[0]), x->f.preserve_fds);
 	err = child_setup(x, exec_path, sizeof(exec_path), &code);
 	if (!err) {
@@ -465,10 +474,26 @@ static struct cubo_error *spawn(struct exec_ctx *x)
 	ca.flags = CLONE_PIDFD;
 	ca.pidfd = (uintptr_t)&x->pidfd;
 	ca.exit_signal = SIGCHLD;
+	if (x->cgroups->n)
+		CUBO_TRY_CTX(cgroup_entry_open(x->cgroups, &x->cg_entry),
+			     "join the container's cgroups");
+	if (x->cg_entry.v2_dirfd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)x->cg_entry.v2_dirfd;
+	}
 	fflush(NULL);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0)
+	if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) &&
+	    (errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP || errno == EBUSY)) {
+		CUBO_TRY(cgroup_entry_v2_fallback(&x->cg_entry, x->cgroups));
+		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+		pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	}
+	if (pid < 0) {
+		cgroup_entry_close(&x->cg_entry);
 		return cubo_error_errno("clone the process");
+	}
 	if (pid == 0) {
 		close(x->sock[0]);
 		child_run(x);
@@ -476,6 +501,7 @@ static struct cubo_error *spawn(struct exec_ctx *x)
 	x->pid = (pid_t)pid;
 	close(x->sock[1]);
 	x->sock[1] = -1;
+	cgroup_entry_close(&x->cg_entry);
 	return NULL;
 }
 
@@ -500,8 +526,6 @@ static struct cubo_error *wait_exec(struct exec_ctx *x)
 static struct cubo_error *start(struct exec_ctx *x)
 {
 	CUBO_TRY(spawn(x));
-	if (x->cgroups->n)
-		CUBO_TRY_CTX(cgroup_set_enter(x->cgroups, x->pid), "join the container's cgroups");
 	CUBO_TRY(sync_send(x->sock[0], SYNC_GO, NULL));
 	if (x->proxy_tty && x->proc->terminal)
 		CUBO_TRY(sync_recv_fd(x->sock[0], &x->master));
@@ -579,6 +603,7 @@ int cmd_exec(struct runc_globals *g, int argc, char **argv)
 			     .console_socket = -1,
 			     .sock = {-1, -1},
 			     .pidfd = -1,
+			     .cg_entry = {.v2_dirfd = -1, .v2_procs = -1},
 			     .master = -1};
 	struct fg_proxy px = {0};
 	struct cubo_error *err;
