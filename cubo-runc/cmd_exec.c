@@ -37,6 +37,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/exec.h"
 #include "cubo-runc/rlimits.h"
+#include "cubo-runc/hooks.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/security.h"
 #include "cubo-runc/sync.h"
@@ -246,6 +247,48 @@ static struct cubo_error *set_home(struct oci_process *proc)
 }
 
 /* Everything from joining the namespaces up to the last step before execve. */
+/*
+ * With SCMP_ACT_NOTIFY, the listener fd goes to the runtime, which hands it
+ * to the supervisor at listenerPath, as for the init.
+ */
+static struct cubo_error *load_filter(struct exec_ctx *x)
+{
+	int fd;
+	if (!seccomp_prog_notifies(x->seccomp))
+		return cubo_error_wrap(seccomp_prog_load(x->seccomp), "linux.seccomp");
+	CUBO_TRY_CTX(seccomp_prog_load_listener(x->seccomp, &fd), "linux.seccomp");
+	struct cubo_error *err = sync_send_fd(x->sock[1], fd);
+	close(fd);
+	return err;
+}
+
+/* The exec'd process's listener fd, from the child, to the supervisor. */
+static struct cubo_error *hand_over_listener(struct exec_ctx *x)
+{
+	const struct oci_seccomp *sc = x->cfg->linux_->seccomp;
+	struct oci_state st = {.oci_version = x->cfg->oci_version,
+			       .id = (char *)x->f.id,
+			       .pid = x->c->state->pid,
+			       .bundle = x->c->state->bundle,
+			       .annotations = x->cfg->annotations};
+	char *state = NULL, *msg = NULL;
+	size_t len = 0;
+	int fd = -1;
+	struct cubo_error *err = sync_recv_fd(x->sock[0], &fd);
+	if (!err)
+		err = hooks_state_json(&st, "running", &state);
+	if (!err)
+		err = seccomp_notify_message(x->cfg->oci_version, x->pid, sc->listener_metadata,
+					     state, &msg, &len);
+	if (!err)
+		err = seccomp_notify_send(sc->listener_path, msg, len, fd);
+	if (fd >= 0)
+		close(fd);
+	free(state);
+	free(msg);
+	return err;
+}
+
 static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_t len,
 				      int *exec_code)
 {
@@ -297,14 +340,14 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	CUBO_TRY(seal_fds(x));
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
-		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
+		CUBO_TRY(load_filter(x));
 	CUBO_TRY(caps_switch_user(&proc->user, &x->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("noNewPrivileges");
 	if (x->seccomp && proc->no_new_privileges)
-		CUBO_TRY_CTX(seccomp_prog_load(x->seccomp), "linux.seccomp");
+		CUBO_TRY(load_filter(x));
 	return NULL;
 }
 
@@ -529,6 +572,8 @@ static struct cubo_error *start(struct exec_ctx *x)
 	CUBO_TRY(sync_send(x->sock[0], SYNC_GO, NULL));
 	if (x->proxy_tty && x->proc->terminal)
 		CUBO_TRY(sync_recv_fd(x->sock[0], &x->master));
+	if (seccomp_prog_notifies(x->seccomp))
+		CUBO_TRY(hand_over_listener(x));
 	CUBO_TRY(wait_exec(x));
 	if (x->f.pid_file) {
 		char buf[32];

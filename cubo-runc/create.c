@@ -280,6 +280,33 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 	return NULL;
 }
 
+/* The init's seccomp listener fd goes to the supervisor at linux.seccomp.listenerPath. */
+static struct cubo_error *hand_over_listener(struct create_ctx *x, const char *id)
+{
+	const struct oci_seccomp *sc = x->cfg->linux_->seccomp;
+	struct oci_state st = {.oci_version = x->cfg->oci_version,
+			       .id = (char *)id,
+			       .pid = x->pid,
+			       .bundle = x->bundle,
+			       .annotations = x->cfg->annotations};
+	char *state = NULL, *msg = NULL;
+	size_t len = 0;
+	int fd = -1;
+	struct cubo_error *err = sync_recv_fd(x->sock[0], &fd);
+	if (!err)
+		err = hooks_state_json(&st, "creating", &state);
+	if (!err)
+		err = seccomp_notify_message(x->cfg->oci_version, x->pid, sc->listener_metadata,
+					     state, &msg, &len);
+	if (!err)
+		err = seccomp_notify_send(sc->listener_path, msg, len, fd);
+	if (fd >= 0)
+		close(fd);
+	free(state);
+	free(msg);
+	return err;
+}
+
 /* The state the hooks of create read: the init exists, the process does not run yet. */
 static struct cubo_error *hook_state(const struct create_ctx *x, const char *id, char **json)
 {
@@ -431,6 +458,8 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	if (!err && o->proxy_terminal && x.cfg->process && x.cfg->process->terminal &&
 	    x.console_socket < 0)
 		err = sync_recv_fd(x.sock[0], &out->console_master);
+	if (!err && seccomp_prog_notifies(x.seccomp))
+		err = hand_over_listener(&x, o->id);
 	if (!err)
 		err = sync_expect(x.sock[0], SYNC_READY);
 	/* Limits after the init made its device nodes, before it runs the process (as runc). */

@@ -22,6 +22,7 @@
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/security.h"
 #include "cubo-runc/rootfs.h"
+#include "cubo-runc/seccomp.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "shared/fs.h"
@@ -377,16 +378,36 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 	 * user switch drops capabilities (as runc does); with it, it is the very
 	 * last step before execve.
 	 */
-	if (a->seccomp && !proc->no_new_privileges)
+	bool filter = a->seccomp && !seccomp_prog_notifies(a->seccomp); /* else on already */
+	if (filter && !proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	CUBO_TRY(caps_switch_user(&proc->user, &plan->caps));
 	if (proc->user.has_umask)
 		umask(proc->user.umask);
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cubo_error_errno("process.noNewPrivileges");
-	if (a->seccomp && proc->no_new_privileges)
+	if (filter && proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
 	return NULL;
+}
+
+/*
+ * A filter with SCMP_ACT_NOTIFY goes on before the start wait, while the
+ * runtime is still there to hand its listener fd to the supervisor (as
+ * runc does). Everything the init does after it meets the filter, so such
+ * a profile must allow what the start wait, the user switch and execve
+ * need, and the supervisor must be listening.
+ */
+static struct cubo_error *load_notify_filter(const struct init_args *a)
+{
+	int fd;
+	if (a->cfg->process && a->cfg->process->no_new_privileges &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cubo_error_errno("process.noNewPrivileges");
+	CUBO_TRY_CTX(seccomp_prog_load_listener(a->seccomp, &fd), "linux.seccomp");
+	struct cubo_error *err = sync_send_fd(a->sync_fd, fd);
+	close(fd);
+	return err;
 }
 
 void init_run(const struct init_args *a)
@@ -419,6 +440,11 @@ void init_run(const struct init_args *a)
 
 	err = setup(a, &plan);
 	if (err) {
+		sync_send_error(a->sync_fd, err);
+		cubo_error_free(err);
+		_exit(1);
+	}
+	if (a->seccomp && seccomp_prog_notifies(a->seccomp) && (err = load_notify_filter(a))) {
 		sync_send_error(a->sync_fd, err);
 		cubo_error_free(err);
 		_exit(1);

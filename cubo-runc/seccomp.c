@@ -32,6 +32,7 @@ struct seccomp_prog {
 	struct sock_filter *insns;
 	size_t n_insns;
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+	bool notify;	    /* some action is SCMP_ACT_NOTIFY: load with a listener */
 };
 
 #define SC "linux.seccomp"
@@ -59,8 +60,7 @@ static struct cubo_error *parse_action(const char *name, bool has_ret, uint32_t 
 	else if (!strcmp(name, "SCMP_ACT_LOG"))
 		*out = SCMP_ACT_LOG;
 	else if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return cubo_error_new("%s: SCMP_ACT_NOTIFY is not supported by cubo-runc yet",
-				      path);
+		*out = SCMP_ACT_NOTIFY;
 	else
 		return cubo_error_new("%s: unknown action \"%s\"", path, name);
 	return NULL;
@@ -251,6 +251,14 @@ static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp
 	return export_bpf(p);
 }
 
+static bool uses_notify(const struct oci_seccomp *sc)
+{
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		if (sc->syscalls[i].action && !strcmp(sc->syscalls[i].action, "SCMP_ACT_NOTIFY"))
+			return true;
+	return false;
+}
+
 struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const struct cubo_log *log,
 					struct seccomp_prog **out)
 {
@@ -260,11 +268,18 @@ struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const stru
 	*out = NULL;
 	if (!p)
 		return cubo_error_new("out of memory");
-	if (sc->listener_path && *sc->listener_path)
-		err = cubo_error_new(SC ".listenerPath: seccomp notification is not supported "
-					"by cubo-runc yet");
-	else
-		err = build(p, sc, log);
+	err = build(p, sc, log);
+	if (!err) {
+		p->notify = uses_notify(sc);
+		/* the spec: notifications need somewhere to go, and the default cannot notify */
+		if (p->notify && !(sc->listener_path && *sc->listener_path))
+			err = cubo_error_new(SC ".listenerPath: required when an action is "
+						"SCMP_ACT_NOTIFY");
+		else if (sc->default_action && !strcmp(sc->default_action, "SCMP_ACT_NOTIFY"))
+			err = cubo_error_new(
+				SC ".defaultAction: SCMP_ACT_NOTIFY is not allowed "
+				   "(the runtime's own calls would wait for the listener)");
+	}
 	if (err) {
 		seccomp_prog_free(p);
 		return err;
@@ -283,6 +298,23 @@ struct cubo_error *seccomp_prog_load(const struct seccomp_prog *p)
 	if (errno == ENOSYS && !p->flags && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0)
 		return NULL;
 	return cubo_error_errno("load the seccomp filter");
+}
+
+bool seccomp_prog_notifies(const struct seccomp_prog *p)
+{
+	return p && p->notify;
+}
+
+struct cubo_error *seccomp_prog_load_listener(const struct seccomp_prog *p, int *listener)
+{
+	struct sock_fprog prog = {.len = (unsigned short)p->n_insns, .filter = p->insns};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  p->flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+
+	if (fd < 0)
+		return cubo_error_errno("load the seccomp filter with a notification listener");
+	*listener = (int)fd;
+	return NULL;
 }
 
 void seccomp_prog_free(struct seccomp_prog *p)

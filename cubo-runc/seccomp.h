@@ -8,6 +8,9 @@
 #ifndef CUBO_RUNC_SECCOMP_H
 #define CUBO_RUNC_SECCOMP_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 #include "shared/error.h"
 #include "shared/log.h"
 #include "spec/config.h"
@@ -22,6 +25,24 @@ struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const stru
  * Needs no_new_privs or CAP_SYS_ADMIN; never sets no_new_privs itself.
  */
 struct cubo_error *seccomp_prog_load(const struct seccomp_prog *p);
+/* Some rule's action is SCMP_ACT_NOTIFY (then listenerPath is set). */
+bool seccomp_prog_notifies(const struct seccomp_prog *p);
+/*
+ * Install the filter with a notification listener, whose fd is returned:
+ * the supervisor at listenerPath gets it (seccomp_notify_send).
+ */
+struct cubo_error *seccomp_prog_load_listener(const struct seccomp_prog *p, int *listener);
 void seccomp_prog_free(struct seccomp_prog *p);
+
+/*
+ * The containerProcessState message of the runtime spec, sent to a seccomp
+ * listener: {"ociVersion", "fds": ["seccompFd"], "pid", "metadata",
+ * "state": STATE}, where state_json is the container's state document.
+ */
+struct cubo_error *seccomp_notify_message(const char *oci_version, pid_t pid, const char *metadata,
+					  const char *state_json, char **out, size_t *len);
+/* Connect to the listener's UNIX socket and send it the message with fd attached. */
+struct cubo_error *seccomp_notify_send(const char *listener_path, const char *message, size_t len,
+				       int fd);
 
 #endif

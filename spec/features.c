@@ -128,8 +128,9 @@ static const char *const capabilities[] = {
 };
 
 static const char *const seccomp_actions[] = {
-	"SCMP_ACT_ALLOW",	"SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
-	"SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",	  "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
+	"SCMP_ACT_ALLOW",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_KILL",
+	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+	"SCMP_ACT_NOTIFY",	 "SCMP_ACT_TRACE",	 "SCMP_ACT_TRAP",
 };
 
 static const char *const seccomp_operators[] = {
@@ -194,7 +195,7 @@ static void linux_features(struct cubo_json_gen *g)
 	klist(g, "actions", seccomp_actions, N(seccomp_actions));
 	klist(g, "operators", seccomp_operators, N(seccomp_operators));
 	klist(g, "archs", seccomp_archs, N(seccomp_archs));
-	/* the flags runc reports; SCMP_ACT_NOTIFY (listenerPath) is not supported yet */
+	/* the flags runc reports */
 	klist(g, "supportedFlags", seccomp_flags, N(seccomp_flags));
 	cubo_json_gen_map_close(g);
 

@@ -100,3 +100,52 @@ deny_mkdir() {
 	[ "$status" -eq 0 ]
 	[ "$output" = still-runs ]
 }
+
+# notify_mkdir SOCKET: mkdir/mkdirat notify the supervisor at SOCKET.
+notify_mkdir() {
+	update_config --arg p "$1" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		listenerPath: $p, listenerMetadata: "cubo-test",
+		syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the listener fd to the supervisor, for the init and exec" {
+	sock=$TEST_TMP/listener.sock
+	# the supervisor answers every notified call with ENOSPC (28)
+	python3 "$INTEGRATION_DIR/seccomp-listener.py" "$sock" "$TEST_TMP/msg.json" 28 2 \
+		</dev/null >"$TEST_TMP/listener.log" 2>&1 3>&- &
+	lpid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -S "$sock" ] && break
+		sleep 0.1
+	done
+	notify_mkdir "$sock"
+	set_args sleep 1000
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	# the containerProcessState of the runtime spec, sent at create
+	jq -e --argjson pid "$(container_pid "$CID")" '.fds == ["seccompFd"] and
+		.metadata == "cubo-test" and .pid == $pid and .state.status == "creating" and
+		.state.pid == $pid and .state.id == "'"$CID"'"' "$TEST_TMP/msg.json"
+	rt start "$CID"
+	# the init's process and an exec'd one both meet the supervisor's answer
+	run rt exec "$CID" sh -c 'mkdir /dev/shm/x 2>&1; echo rc=$?; touch /dev/shm/y && echo touched'
+	[[ "$output" == *"No space left on device"* ]]
+	[[ "$output" == *touched* ]]
+	jq -e '.state.status == "running"' "$TEST_TMP/msg.json"
+	rt delete --force "$CID"
+	kill "$lpid" 2>/dev/null || true
+	wait "$lpid" 2>/dev/null || true
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY needs a listenerPath, and a dead supervisor fails create cleanly" {
+	update_config '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
+		syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}'
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	! is_cubo ||
+		[[ "$output" == *"linux.seccomp.listenerPath: required when an action is SCMP_ACT_NOTIFY"* ]]
+	notify_mkdir "$TEST_TMP/nobody.sock"
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	! is_cubo || [[ "$output" == *"connect to $TEST_TMP/nobody.sock"* ]]
+	[ ! -e "$ROOT/$CID" ]
+}

@@ -273,9 +273,56 @@ static void test_errors_name_the_json_path(void **state)
 		      "args[0].index: 6 is not an argument index");
 	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"dup3\"],"
 		      "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-		      "syscalls[0].action: SCMP_ACT_NOTIFY is not supported");
-	compile_fails("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\"}",
-		      "linux.seccomp.listenerPath: seccomp notification is not supported");
+		      "linux.seccomp.listenerPath: required when an action is SCMP_ACT_NOTIFY");
+	compile_fails("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/run/x.sock\"}",
+		      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY is not allowed");
+}
+
+static void test_notify(void **state)
+{
+	/* a listener with nothing to notify is fine; NOTIFY with one is a notifying filter */
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\"}");
+	struct seccomp_prog *p = compile_ok(cfg);
+	assert_false(seccomp_prog_notifies(p));
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+	cfg = config_with("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\","
+			  "\"listenerMetadata\":\"m\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+			  "\"action\":\"SCMP_ACT_NOTIFY\"}]}");
+	p = compile_ok(cfg);
+	assert_true(seccomp_prog_notifies(p));
+	assert_false(seccomp_prog_notifies(NULL));
+	seccomp_prog_free(p);
+	oci_config_free(cfg);
+}
+
+static void test_notify_message(void **state)
+{
+	char *msg;
+	size_t len;
+	assert_null(seccomp_notify_message(
+		"1.2.0", 4242, "meta data",
+		"{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":4242,"
+		"\"bundle\":\"/b\"}",
+		&msg, &len));
+	assert_string_equal(
+		msg, "{\"ociVersion\":\"1.2.0\",\"fds\":[\"seccompFd\"],\"pid\":4242,"
+		     "\"metadata\":\"meta data\",\"state\":{\"ociVersion\":\"1.2.0\","
+		     "\"id\":\"c1\",\"status\":\"creating\",\"pid\":4242,\"bundle\":\"/b\"}}");
+	assert_int_equal(len, strlen(msg));
+	free(msg);
+	/* no metadata: the member is left out */
+	assert_null(seccomp_notify_message("1.2.0", 1, NULL, "{}", &msg, &len));
+	assert_null(strstr(msg, "metadata"));
+	free(msg);
+	struct cubo_error *err = seccomp_notify_message("1.2.0", 1, NULL, "{", &msg, &len);
+	assert_non_null(err);
+	cubo_error_free(err);
+	err = seccomp_notify_send("/nonexistent/listener.sock", "{}", 2, 0);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "connect to /nonexistent/listener.sock"));
+	cubo_error_free(err);
 }
 
 int main(void)
@@ -286,8 +333,11 @@ int main(void)
 		cmocka_unit_test_setup(test_argument_filter, setup_need_seccomp),
 		cmocka_unit_test_setup(test_same_index_conditions_are_ored, setup_need_seccomp),
 		cmocka_unit_test_setup(test_kill_process, setup_need_seccomp),
-		cmocka_unit_test_setup(test_rule_with_default_action_is_dropped, setup_need_seccomp),
+		cmocka_unit_test_setup(test_rule_with_default_action_is_dropped,
+				       setup_need_seccomp),
 		cmocka_unit_test(test_errors_name_the_json_path),
+		cmocka_unit_test_setup(test_notify, setup_need_seccomp),
+		cmocka_unit_test(test_notify_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
