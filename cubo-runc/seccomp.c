@@ -268,18 +268,16 @@ struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const stru
 	*out = NULL;
 	if (!p)
 		return cubo_error_new("out of memory");
-	err = build(p, sc, log);
-	if (!err) {
-		p->notify = uses_notify(sc);
-		/* the spec: notifications need somewhere to go, and the default cannot notify */
-		if (p->notify && !(sc->listener_path && *sc->listener_path))
-			err = cubo_error_new(SC ".listenerPath: required when an action is "
-						"SCMP_ACT_NOTIFY");
-		else if (sc->default_action && !strcmp(sc->default_action, "SCMP_ACT_NOTIFY"))
-			err = cubo_error_new(
-				SC ".defaultAction: SCMP_ACT_NOTIFY is not allowed "
-				   "(the runtime's own calls would wait for the listener)");
-	}
+	/* the spec: notifications need somewhere to go, and the default cannot notify */
+	p->notify = uses_notify(sc);
+	if (sc->default_action && !strcmp(sc->default_action, "SCMP_ACT_NOTIFY"))
+		err = cubo_error_new(SC ".defaultAction: SCMP_ACT_NOTIFY is not allowed (the "
+					"runtime's own calls would wait for the listener)");
+	else if (p->notify && !(sc->listener_path && *sc->listener_path))
+		err = cubo_error_new(SC ".listenerPath: required when an action is "
+					"SCMP_ACT_NOTIFY");
+	else
+		err = build(p, sc, log);
 	if (err) {
 		seccomp_prog_free(p);
 		return err;

@@ -280,6 +280,9 @@ static void test_errors_name_the_json_path(void **state)
 
 static void test_notify(void **state)
 {
+	/* libseccomp asks the kernel whether it can notify, with a call valgrind lacks */
+	if (*state)
+		skip();
 	/* a listener with nothing to notify is fine; NOTIFY with one is a notifying filter */
 	struct oci_config *cfg = config_with(
 		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/run/x.sock\"}");
