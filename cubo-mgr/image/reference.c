@@ -140,6 +140,8 @@ static struct cubo_error *parse(const char *s, const char *default_domain, struc
 		out->domain = strdup(IMAGE_REF_DEFAULT_DOMAIN);
 	}
 	size_t path_len = name_len - (size_t)(path - s);
+	if (path_len == 0) /* "docker.io/" */
+		return invalid(s, "no repository name");
 	for (const char *c = path; c < path + path_len;) {
 		const char *end = memchr(c, '/', (size_t)(path + path_len - c));
 		size_t cl = end ? (size_t)(end - c) : (size_t)(path + path_len - c);

@@ -55,11 +55,16 @@ static struct cubo_error *parse_line(char *line, const char *source, size_t line
 	if (!*s || *s == '#')
 		return NULL;
 	if (*s == '[') {
+		/* exactly [registry "HOST"], HOST without quotes */
+		static const char head[] = "[registry \"";
+		size_t n = strlen(s), hl = strlen(head);
 		char host[256];
-		if (sscanf(s, "[registry \"%255[^\"]\"]", host) != 1 ||
-		    strcmp(strchr(s, ']'), "]") != 0)
+		if (n < hl + 3 || strncmp(s, head, hl) || strcmp(s + n - 2, "\"]") ||
+		    n - hl - 2 >= sizeof(host) || memchr(s + hl, '"', n - hl - 2))
 			return cubo_error_new("%s:%zu: expected [registry \"HOST\"]", source,
 					      lineno);
+		memcpy(host, s + hl, n - hl - 2);
+		host[n - hl - 2] = 0;
 		struct registry_conf_entry *v = realloc(c->v, (c->n + 1) * sizeof(*v));
 		if (!v)
 			return cubo_error_new_errno(ENOMEM, "%s", source);

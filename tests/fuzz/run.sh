@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts"
+all_targets="config state json mountinfo mount_options signal_opts image reference"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -45,8 +45,11 @@ cflags="$cflags -D_GNU_SOURCE -I. -include config.h"
 libs="-lyajl -lcrypto -lseccomp -lcap"
 
 json_src="shared/error.c shared/json.c"
-spec_src="$json_src shared/strv.c shared/fs.c spec/config_parse.c spec/config_gen.c
-	spec/config_free.c spec/config_default.c spec/state.c"
+spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
+	spec/config_gen.c spec/config_free.c spec/config_default.c spec/state.c"
+image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c"
+reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/image/auth.c
+	cubo-mgr/image/registries_conf.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
 	cubo-runc/rootfs.c"
 
@@ -56,6 +59,8 @@ sources() {
 	json) echo "$json_src" ;;
 	mountinfo | mount_options) echo "$mounts_src" ;;
 	signal_opts) echo "shared/error.c cubo-runc/signals.c cubo-runc/opts.c" ;;
+	image) echo "$image_src" ;;
+	reference) echo "$reference_src" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -66,7 +71,7 @@ sources() {
 # The JSON dictionary helps the parsers of JSON only.
 dict() {
 	case $1 in
-	config | state | json) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	config | state | json | image) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	esac
 }
 

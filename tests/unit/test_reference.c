@@ -91,6 +91,8 @@ static const struct {
 	{"a___b", "repository name components"},
 	{"host.com:port/x", "bad registry host"},
 	{":tag", "no repository name"},
+	{"docker.io/", "no repository name"},
+	{"localhost:5000/:1", "no repository name"},
 };
 
 static void test_bad(void **state)

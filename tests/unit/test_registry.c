@@ -54,6 +54,10 @@ static void test_errors(void **state)
 {
 	expect("a = b\n", "r.conf:1: unknown key \"a\"");
 	expect("\n\n[registry host]\n", "r.conf:3: expected [registry \"HOST\"]");
+	expect("[registry \"h:\n\"]\n", "r.conf:1: expected [registry \"HOST\"]");
+	expect("[registry \"\"]\n", "r.conf:1: expected [registry \"HOST\"]");
+	expect("[registry \"a\"b\"]\n", "r.conf:1: expected [registry \"HOST\"]");
+	expect("[registry \"a\"] x\n", "r.conf:1: expected [registry \"HOST\"]");
 	expect("[registry \"h\"]\ninsecure = maybe\n", "r.conf:2: insecure: \"maybe\"");
 	expect("[registry \"h\"]\nmirrors = x\n",
 	       "r.conf:2: unknown key \"mirrors\" in [registry \"h\"]");
