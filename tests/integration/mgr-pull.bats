@@ -87,6 +87,21 @@ layer_dir() {
 	[ "$output" = "$id" ]
 }
 
+@test "pull: progress bars on a terminal, one line per layer otherwise" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run timeout 60 script -qec "$MGR --root-dir $R pull $REG/multi" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	# redrawn in place: cursor-up and clear-line sequences, a bar, the final states
+	[[ "$output" == *$'\033['*A* ]]
+	[[ "$output" == *$'\r\033[K'* ]]
+	[[ "$output" == *"Pull complete"* ]]
+	rm -rf "$R"
+	run mgr pull "$REG/multi"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\033['* ]]
+	[ "$(grep -c ': Pull complete' <<<"$output")" -eq 3 ]
+}
+
 @test "pull: whiteouts, opaque dirs, hardlinks, symlinks, devices, fifos, setuid and xattrs" {
 	mgr pull -q "$REG/multi"
 	l2=$(layer_dir data/hard)
