@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -41,16 +40,28 @@ struct cubo_error *cloned_binary_ensure(char **argv, char **envp)
 		err = cubo_error_errno("stat /proc/self/exe");
 		goto out;
 	}
+	/*
+	 * read and write, not sendfile: pages sendfile spliced into the memfd
+	 * can stay referenced for a while, and F_SEAL_WRITE then fails with
+	 * EBUSY (about one run in 400 here).
+	 */
+	char buf[1 << 16];
 	while (off < st.st_size) {
-		ssize_t n = sendfile(copy, self, &off, (size_t)(st.st_size - off));
+		ssize_t n = pread(self, buf, sizeof(buf), off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
+		if (n <= 0 || write(copy, buf, (size_t)n) != n) {
 			err = cubo_error_errno("copy the runtime binary");
 			goto out;
 		}
+		off += n;
 	}
-	if (fcntl(copy, F_ADD_SEALS, REQUIRED_SEALS) < 0) {
+	/* and should a page still be busy, the kernel's own wait is short: try again */
+	int rc, tries = 0;
+	while ((rc = fcntl(copy, F_ADD_SEALS, REQUIRED_SEALS)) < 0 && errno == EBUSY &&
+	       tries++ < 20)
+		usleep(1000);
+	if (rc < 0) {
 		err = cubo_error_errno("seal the runtime copy");
 		goto out;
 	}
