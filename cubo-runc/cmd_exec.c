@@ -265,27 +265,17 @@ static struct cubo_error *load_filter(struct exec_ctx *x)
 /* The exec'd process's listener fd, from the child, to the supervisor. */
 static struct cubo_error *hand_over_listener(struct exec_ctx *x)
 {
-	const struct oci_seccomp *sc = x->cfg->linux_->seccomp;
 	struct oci_state st = {.oci_version = x->cfg->oci_version,
 			       .id = (char *)x->f.id,
 			       .pid = x->c->state->pid,
 			       .bundle = x->c->state->bundle,
 			       .annotations = x->cfg->annotations};
-	char *state = NULL, *msg = NULL;
-	size_t len = 0;
-	int fd = -1;
-	struct cubo_error *err = sync_recv_fd(x->sock[0], &fd);
+	char *state = NULL;
+	struct cubo_error *err = hooks_state_json(&st, "running", &state);
 	if (!err)
-		err = hooks_state_json(&st, "running", &state);
-	if (!err)
-		err = seccomp_notify_message(x->cfg->oci_version, x->pid, sc->listener_metadata,
-					     state, &msg, &len);
-	if (!err)
-		err = seccomp_notify_send(sc->listener_path, msg, len, fd);
-	if (fd >= 0)
-		close(fd);
+		err = seccomp_notify_forward(x->sock[0], x->cfg->linux_->seccomp,
+					     x->cfg->oci_version, x->pid, state);
 	free(state);
-	free(msg);
 	return err;
 }
 

@@ -283,27 +283,17 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 /* The init's seccomp listener fd goes to the supervisor at linux.seccomp.listenerPath. */
 static struct cubo_error *hand_over_listener(struct create_ctx *x, const char *id)
 {
-	const struct oci_seccomp *sc = x->cfg->linux_->seccomp;
 	struct oci_state st = {.oci_version = x->cfg->oci_version,
 			       .id = (char *)id,
 			       .pid = x->pid,
 			       .bundle = x->bundle,
 			       .annotations = x->cfg->annotations};
-	char *state = NULL, *msg = NULL;
-	size_t len = 0;
-	int fd = -1;
-	struct cubo_error *err = sync_recv_fd(x->sock[0], &fd);
+	char *state = NULL;
+	struct cubo_error *err = hooks_state_json(&st, "creating", &state);
 	if (!err)
-		err = hooks_state_json(&st, "creating", &state);
-	if (!err)
-		err = seccomp_notify_message(x->cfg->oci_version, x->pid, sc->listener_metadata,
-					     state, &msg, &len);
-	if (!err)
-		err = seccomp_notify_send(sc->listener_path, msg, len, fd);
-	if (fd >= 0)
-		close(fd);
+		err = seccomp_notify_forward(x->sock[0], x->cfg->linux_->seccomp,
+					     x->cfg->oci_version, x->pid, state);
 	free(state);
-	free(msg);
 	return err;
 }
 

@@ -45,4 +45,13 @@ struct cubo_error *seccomp_notify_message(const char *oci_version, pid_t pid, co
 struct cubo_error *seccomp_notify_send(const char *listener_path, const char *message, size_t len,
 				       int fd);
 
+/*
+ * The runtime's side: receive the listener fd the process sent over the
+ * sync socket and forward it, with the containerProcessState built around
+ * state_json, to sc's listenerPath.
+ */
+struct cubo_error *seccomp_notify_forward(int sync_fd, const struct oci_seccomp *sc,
+					  const char *oci_version, pid_t pid,
+					  const char *state_json);
+
 #endif

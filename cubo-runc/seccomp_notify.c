@@ -12,6 +12,7 @@
 
 #include "cubo-runc/fdpass.h"
 #include "cubo-runc/seccomp.h"
+#include "cubo-runc/sync.h"
 #include "shared/json.h"
 
 struct cubo_error *seccomp_notify_message(const char *oci_version, pid_t pid, const char *metadata,
@@ -63,4 +64,23 @@ struct cubo_error *seccomp_notify_send(const char *listener_path, const char *me
 		err = fdpass_send(sock, fd, message, len);
 	close(sock);
 	return err ? cubo_error_wrap(err, "seccomp notification listener") : NULL;
+}
+
+struct cubo_error *seccomp_notify_forward(int sync_fd, const struct oci_seccomp *sc,
+					  const char *oci_version, pid_t pid,
+					  const char *state_json)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	int fd = -1;
+	struct cubo_error *err = sync_recv_fd(sync_fd, &fd);
+	if (!err)
+		err = seccomp_notify_message(oci_version, pid, sc->listener_metadata, state_json,
+					     &msg, &len);
+	if (!err)
+		err = seccomp_notify_send(sc->listener_path, msg, len, fd);
+	if (fd >= 0)
+		close(fd);
+	free(msg);
+	return err;
 }
