@@ -142,8 +142,13 @@ const char *registry_client_short_name_domain(const struct registry_client *c)
 
 /* ---- hosts ---- */
 
-/* localhost, 127.0.0.0/8, ::1, with or without a port. */
-static bool is_loopback(const char *host)
+uint64_t registry_range_skip(uint64_t from, long status)
+{
+	/* the server ignored our Range: drop what we already have */
+	return status == 200 ? from : 0;
+}
+
+bool registry_host_is_loopback(const char *host)
 {
 	char h[256];
 	if (host[0] == '[') {
@@ -169,7 +174,7 @@ static bool is_insecure(struct registry_client *c, const char *host)
 	/* the config decides; without a word from it, loopback registries are insecure */
 	if (e && e->insecure_set)
 		return !c->tls_verify || e->insecure;
-	return !c->tls_verify || is_loopback(host);
+	return !c->tls_verify || registry_host_is_loopback(host);
 }
 
 /* The per-host record (credentials looked up once). Called with c->mu held. */
@@ -263,9 +268,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	if (!r->started) {
 		r->started = 1;
-		/* the server ignored our Range: drop what we already have */
-		if (r->offset && code == 200)
-			r->skip = r->offset;
+		r->skip = registry_range_skip(r->range_from, code);
 	}
 	r->received += len;
 	if (r->skip) {
@@ -278,7 +281,12 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 	}
 	if (r->sink) {
 		r->sink_err = r->sink(r->sink_arg, data, len);
-		return r->sink_err ? 0 : size * nmemb;
+		if (r->sink_err) {
+			r->sink_failed = true;
+			return 0;
+		}
+		r->delivered += len;
+		return size * nmemb;
 	}
 	if (r->body_out_len + len > r->max_body) {
 		r->sink_err = cubo_error_new("response larger than %zu bytes", r->max_body);
@@ -537,8 +545,13 @@ static struct cubo_error *perform(struct registry_client *c, struct registry_req
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 		}
 	}
-	if (r->offset) {
-		snprintf(line, sizeof(line), "%llu-", (unsigned long long)r->offset);
+	/*
+	 * A retry (another endpoint, plain HTTP, new credentials) resumes where
+	 * the sink stopped, so it never sees a byte twice.
+	 */
+	r->range_from = r->offset + r->delivered;
+	if (r->range_from) {
+		snprintf(line, sizeof(line), "%llu-", (unsigned long long)r->range_from);
 		curl_easy_setopt(h, CURLOPT_RANGE, line);
 	}
 	/* Expect: 100-continue costs a round trip per upload */
@@ -738,8 +751,8 @@ struct cubo_error *registry_do(struct registry_client *c, struct registry_reques
 	bool pull = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
 	for (size_t i = 0; pull && e && i < e->n_mirrors; i++) {
 		err = try_endpoint(c, r, e->mirrors[i]);
-		if (!err)
-			return NULL;
+		if (!err || r->sink_failed)
+			return err;
 		cubo_error_free(err);
 	}
 	return try_endpoint(c, r, r->domain);

@@ -4,6 +4,7 @@
 #define CUBO_MGR_IMAGE_REGISTRY_PRIV_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cubo-mgr/image/registry.h"
@@ -33,7 +34,9 @@ struct registry_request {
 	char *location;
 	char *body_out;
 	size_t body_out_len;
-	uint64_t received; /* bytes of the body seen (skipped ones included) */
+	uint64_t received;  /* bytes of the last response's body (skipped ones included) */
+	uint64_t delivered; /* bytes given to sink, over every attempt */
+	bool sink_failed;   /* the sink refused data: no other endpoint is tried */
 
 	/* private to the engine */
 	CURL *curl;
@@ -41,6 +44,7 @@ struct registry_request {
 	char *errbody;
 	size_t errbody_len;
 	uint64_t skip;
+	uint64_t range_from; /* offset + delivered when the attempt started */
 	int started;
 	struct cubo_error *sink_err;
 	char url[2048];
@@ -58,5 +62,12 @@ struct cubo_error *registry_do(struct registry_client *c, struct registry_reques
 void registry_request_clear(struct registry_request *r);
 /* "repository:PATH:pull" or ":pull,push": the token scope for ref. Caller frees. */
 char *registry_repo_scope(const struct image_ref *ref, bool push);
+/* localhost, 127.0.0.0/8 or ::1, with or without a port: insecure unless configured. */
+bool registry_host_is_loopback(const char *host);
+/*
+ * Bytes to drop from the start of a response to a request for bytes from
+ * on: all of them when the server ignored the Range and sent 200.
+ */
+uint64_t registry_range_skip(uint64_t from, long status);
 
 #endif
