@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registries_conf.h"
 #include "cubo-mgr/image/registry_priv.h"
 
@@ -342,6 +343,97 @@ static void test_mirror_resume(void **state)
 	canned_stop(&reg, th_r);
 }
 
+/* A Bearer challenge: a token from the realm, then cached for the next request. */
+static void test_token_flow(void **state)
+{
+	struct canned k = {
+		.responses = {
+			"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer "
+			"realm=\"REALM\",service=\"reg\",scope=\"repository:x:pull\"\r\n"
+			"Content-Length: 0\r\nConnection: close\r\n\r\n",
+			"HTTP/1.1 200 OK\r\nContent-Length: 42\r\nConnection: close\r\n\r\n"
+			"{\"access_token\":\"tok123\",\"expires_in\":300}",
+			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+			"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+		}};
+	pthread_t th;
+	/* the realm names the server's own port, known only once it listens */
+	char first[512];
+	int port = canned_start(&k, &th);
+	char realm[64];
+	snprintf(realm, sizeof(realm), "http://127.0.0.1:%d/token", port);
+	const char *r0 = k.responses[0];
+	const char *at = strstr(r0, "REALM");
+	snprintf(first, sizeof(first), "%.*s%s%s", (int)(at - r0), r0, realm, at + 5);
+	k.responses[0] = first;
+	char domain[64];
+	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port);
+	struct image_ref ref = {.domain = domain, .path = "x"};
+	struct registry_client *c = client();
+	struct registry_manifest m;
+	assert_null(registry_get_manifest(c, &ref, "1", &m));
+	registry_manifest_free(&m);
+	assert_null(registry_get_manifest(c, &ref, "2", &m));
+	registry_manifest_free(&m);
+	assert_non_null(
+		strstr(k.requests[1], "GET /token?service=reg&scope=repository%3Ax%3Apull "));
+	assert_null(strstr(k.requests[1], "Authorization:"));
+	assert_non_null(strstr(k.requests[2], "GET /v2/x/manifests/1 "));
+	assert_non_null(strstr(k.requests[2], "Authorization: Bearer tok123\r\n"));
+	assert_non_null(strstr(k.requests[3], "GET /v2/x/manifests/2 "));
+	assert_non_null(strstr(k.requests[3], "Authorization: Bearer tok123\r\n"));
+	registry_client_free(c);
+	canned_stop(&k, th);
+}
+
+/* Blobs redirected to another host (storage) go there without our credentials. */
+static void test_redirect_drops_authorization(void **state)
+{
+	struct canned storage = {
+		.responses = {
+			"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n"
+			"\r\nblob",
+		}};
+	pthread_t th_s, th_r;
+	int port_s = canned_start(&storage, &th_s);
+	char redirect[256];
+	snprintf(redirect, sizeof(redirect),
+		 "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://localhost:%d/b\r\n"
+		 "Content-Length: 0\r\nConnection: close\r\n\r\n",
+		 port_s);
+	struct canned reg = {
+		.responses = {
+			"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\n"
+			"Content-Length: 0\r\nConnection: close\r\n\r\n",
+			redirect,
+		}};
+	int port_r = canned_start(&reg, &th_r);
+	char dir[] = "/tmp/test_registry.XXXXXX", domain[64], auth[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(auth, sizeof(auth), "%s/auth.json", dir);
+	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
+	assert_null(auth_file_store(auth, domain, "alice", "secret"));
+	struct registry_opts o = {
+		.tls_verify = true, .registries_conf = "/dev/null", .auth_file = auth};
+	struct registry_client *c = NULL;
+	assert_null(registry_client_new(&o, &c));
+	struct image_ref ref = {.domain = domain, .path = "x"};
+	const char *d = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+	struct collected b = {0};
+	assert_null(registry_get_blob(c, &ref, d, 0, collect, &b));
+	assert_int_equal(b.len, 4);
+	assert_memory_equal(b.buf, "blob", 4);
+	/* base64("alice:secret") */
+	assert_non_null(strstr(reg.requests[1], "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"));
+	assert_non_null(strstr(storage.requests[0], "GET /b "));
+	assert_null(strstr(storage.requests[0], "Authorization"));
+	registry_client_free(c);
+	unlink(auth);
+	rmdir(dir);
+	canned_stop(&reg, th_r);
+	canned_stop(&storage, th_s);
+}
+
 static void test_client_conf_errors(void **state)
 {
 	struct registry_opts o = {.tls_verify = true, .registries_conf = "/nonexistent/r.conf"};
@@ -364,6 +456,8 @@ int main(void)
 		cmocka_unit_test(test_blob_range),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_mirror_resume),
+		cmocka_unit_test(test_token_flow),
+		cmocka_unit_test(test_redirect_drops_authorization),
 		cmocka_unit_test(test_client_conf_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
