@@ -748,7 +748,7 @@ struct cubo_error *registry_do(struct registry_client *c, struct registry_reques
 		return cubo_error_new("libcurl: no handle");
 	/* pulls try the mirrors first; anything else goes to the registry */
 	const struct registry_conf_entry *e = registries_conf_find(&c->conf, r->domain);
-	bool pull = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+	bool pull = !r->push && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
 	for (size_t i = 0; pull && e && i < e->n_mirrors; i++) {
 		err = try_endpoint(c, r, e->mirrors[i]);
 		if (!err || r->sink_failed)

@@ -44,7 +44,9 @@ struct cubo_error *registry_blob_exists(struct registry_client *c, const struct 
 	char path[1024];
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", ref->path, digest);
 	char *scope = registry_repo_scope(ref, true);
+	/* a push asks: a mirror having the blob says nothing of the registry */
 	struct registry_request r = {.method = "HEAD",
+				     .push = true,
 				     .domain = ref->domain,
 				     .path = path,
 				     .scope = scope,

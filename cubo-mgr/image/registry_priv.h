@@ -26,6 +26,7 @@ struct registry_request {
 	void *sink_arg;
 	size_t max_body;	 /* limit of a buffered body */
 	const char *user, *pass; /* explicit credentials (login); NULL: from the auth files */
+	bool push;		 /* for a push: the registry itself, never a mirror */
 
 	/* out */
 	long status;

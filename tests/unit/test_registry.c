@@ -434,6 +434,45 @@ static void test_redirect_drops_authorization(void **state)
 	canned_stop(&storage, th_s);
 }
 
+/* A push asks the registry itself whether it has a blob, never its mirror. */
+static void test_push_skips_mirrors(void **state)
+{
+	struct canned mirror = {
+		.responses = {
+			"HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\n",
+		}};
+	struct canned reg = {.responses = {
+				     "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: "
+				     "close\r\n\r\n",
+			     }};
+	pthread_t th_m, th_r;
+	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
+	char conf[] = "/tmp/test_registry.XXXXXX", domain[64], text[256];
+	int fd = mkstemp(conf);
+	assert_true(fd >= 0);
+	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
+	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
+			 port_m);
+	assert_int_equal(write(fd, text, n), n);
+	close(fd);
+	struct registry_opts o = {
+		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
+	struct registry_client *c = NULL;
+	assert_null(registry_client_new(&o, &c));
+	struct image_ref ref = {.domain = domain, .path = "x"};
+	bool exists = true;
+	assert_null(registry_blob_exists(
+		c, &ref, "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+		&exists));
+	assert_false(exists);
+	assert_non_null(strstr(reg.requests[0], "HEAD /v2/x/blobs/sha256:"));
+	assert_int_equal(mirror.served, 0);
+	registry_client_free(c);
+	unlink(conf);
+	canned_stop(&mirror, th_m);
+	canned_stop(&reg, th_r);
+}
+
 static void test_client_conf_errors(void **state)
 {
 	struct registry_opts o = {.tls_verify = true, .registries_conf = "/nonexistent/r.conf"};
@@ -458,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_mirror_resume),
 		cmocka_unit_test(test_token_flow),
 		cmocka_unit_test(test_redirect_drops_authorization),
+		cmocka_unit_test(test_push_skips_mirrors),
 		cmocka_unit_test(test_client_conf_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
