@@ -236,7 +236,7 @@ static int64_t now_ms(void)
 /* Without a pidfd (an old kernel, or valgrind), the init is looked for in /proc. */
 static bool init_gone(const struct container *c)
 {
-	return proc_start_time(c->state->pid) != c->state->pid_start_time;
+	return cubo_proc_start_time(c->state->pid) != c->state->pid_start_time;
 }
 
 static struct cubo_error *watch(struct runc_globals *g, const struct container *c,

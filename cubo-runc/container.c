@@ -39,39 +39,6 @@ const char *container_status_name(enum container_status s)
 	return "unknown";
 }
 
-uint64_t proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t n;
-	int fd, field;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return 0;
-	p += 2;
-	if (*p == 'Z' || *p == 'X')
-		return 0;
-	for (field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	if (!p || sscanf(p, "%llu", &start) != 1)
-		return 0;
-	return start;
-}
-
 struct cubo_error *container_load(const char *root, const char *id, bool lock,
 				  struct container **out)
 {
@@ -149,7 +116,7 @@ static bool init_alive(const struct container *c)
 {
 	if (!c->state || c->state->pid <= 0)
 		return false;
-	uint64_t start = proc_start_time(c->state->pid);
+	uint64_t start = cubo_proc_start_time(c->state->pid);
 	return start && start == c->state->pid_start_time;
 }
 

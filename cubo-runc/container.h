@@ -14,6 +14,7 @@
 
 #include "cubo-runc/runc.h"
 #include "shared/error.h"
+#include "shared/procstat.h"
 #include "spec/state.h"
 
 struct container {
@@ -45,8 +46,6 @@ enum container_status container_status(const struct container *c);
 struct cubo_error *unmount_below(const char *dir);
 /* Remove the state directory (the container must be stopped or forced). */
 struct cubo_error *container_destroy(struct container *c);
-/* The pid's start time from /proc/PID/stat (field 22); 0 when it is gone or a zombie. */
-uint64_t proc_start_time(pid_t pid);
 /* Open a pidfd for the container's init when it is still the same process; -1 if gone. */
 int container_pidfd(const struct container *c);
 

@@ -369,7 +369,7 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	st.pid = x->pid;
 	st.bundle = x->bundle;
 	st.annotations = x->cfg->annotations;
-	st.pid_start_time = proc_start_time(x->pid);
+	st.pid_start_time = cubo_proc_start_time(x->pid);
 	st.created = created;
 	st.rootfs = x->rootfs;
 	st.owner = (char *)"";

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cubo-runc/fdpass.h"
+#include "shared/fdpass.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/sync.h"
 #include "shared/json.h"

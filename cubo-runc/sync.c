@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/sync.h"
 
-#include "cubo-runc/fdpass.h"
+#include "shared/fdpass.h"
 
 #include <errno.h>
 #include <stdint.h>

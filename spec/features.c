@@ -83,7 +83,7 @@ static const char *const namespaces[] = {
 };
 
 /* Capability numbers 0 .. CAP_CHECKPOINT_RESTORE (40), in kernel order. */
-static const char *const capabilities[] = {
+const char *const oci_capability_names[] = {
 	"CAP_CHOWN",
 	"CAP_DAC_OVERRIDE",
 	"CAP_DAC_READ_SEARCH",
@@ -125,6 +125,7 @@ static const char *const capabilities[] = {
 	"CAP_PERFMON",
 	"CAP_BPF",
 	"CAP_CHECKPOINT_RESTORE",
+	NULL,
 };
 
 static const char *const seccomp_actions[] = {
@@ -178,7 +179,7 @@ static void linux_features(struct cubo_json_gen *g)
 	cubo_json_gen_key(g, "linux");
 	cubo_json_gen_map_open(g);
 	klist(g, "namespaces", namespaces, N(namespaces));
-	klist(g, "capabilities", capabilities, N(capabilities));
+	klist(g, "capabilities", oci_capability_names, N(oci_capability_names) - 1);
 
 	/* only what the runtime really applies: cgroupfs v1/v2 yes, systemd no */
 	cubo_json_gen_key(g, "cgroup");

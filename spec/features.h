@@ -10,6 +10,9 @@
 
 #include "shared/error.h"
 
+/* Every capability name the kernel defines, in number order; NULL-terminated. */
+extern const char *const oci_capability_names[];
+
 /* The features document, pretty-printed; *out is malloc'd and NUL-terminated. */
 struct cubo_error *oci_features_to_json(char **out, size_t *len);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "cubo-runc/fdpass.h"
+#include "shared/fdpass.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Passing one file descriptor with a message over a unix socket (SCM_RIGHTS). */
-#ifndef CUBO_RUNC_FDPASS_H
-#define CUBO_RUNC_FDPASS_H
+#ifndef CUBO_SHARED_FDPASS_H
+#define CUBO_SHARED_FDPASS_H
 
 #include <stddef.h>
 
