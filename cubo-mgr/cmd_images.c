@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/ctr_store.h"
+#include "shared/strv.h"
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/store.h"
@@ -155,12 +157,84 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 
 /* ---- rmi ---- */
 
+/* The containers' images: each image ID with the name of one container using it. */
+struct in_use {
+	char **image_ids;
+	char **containers;
+};
+
+static struct cubo_error *images_in_use(struct mgr *m, struct in_use *u)
+{
+	memset(u, 0, sizeof(*u));
+	struct ctr_store cs;
+	CUBO_TRY(ctr_store_open(m->root, &cs));
+	struct ctr_record *v;
+	size_t n, ni = 0, nc = 0;
+	struct cubo_error *err = ctr_store_list(&cs, &v, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		if (!v[i].image_id || cubo_strv_contains(u->image_ids, v[i].image_id))
+			continue;
+		cubo_strv_push(&u->image_ids, &ni, v[i].image_id);
+		cubo_strv_push(&u->containers, &nc, v[i].name ? v[i].name : v[i].id);
+	}
+	if (!err)
+		ctr_records_free(v, n);
+	ctr_store_close(&cs);
+	return err;
+}
+
+static void in_use_free(struct in_use *u)
+{
+	cubo_strv_free(u->image_ids);
+	cubo_strv_free(u->containers);
+}
+
+/* The container using an image, or NULL. */
+static const char *user_of(const struct in_use *u, const char *image_id)
+{
+	for (size_t i = 0; u->image_ids && u->image_ids[i]; i++)
+		if (!strcmp(u->image_ids[i], image_id))
+			return u->containers[i];
+	return NULL;
+}
+
 /* Remove what arg names; prints docker's Untagged/Deleted lines. */
-static struct cubo_error *remove_one(struct store *s, const char *arg, bool force, bool *deleted)
+static struct cubo_error *remove_one(struct store *s, const char *arg, bool force,
+				     const struct in_use *u, bool *deleted)
 {
 	struct store_match match;
 	CUBO_TRY(store_image_find(s, arg, NULL, &match));
 	struct cubo_error *err = NULL;
+	/* a container's layers must outlive the image's last name */
+	const char *user = user_of(u, match.config_digest);
+	struct store_match all;
+	size_t entries = 0;
+	if (user && !store_image_find(s, match.config_digest, NULL, &all)) {
+		entries = all.n;
+		store_match_free(&all);
+	}
+	bool last = !match.by_name || entries <= 1;
+	if (user && last && !force) {
+		err = cubo_error_new("image %s is in use by container %s: remove the container "
+				     "first (or use --force to remove only its name)",
+				     arg, user);
+		store_match_free(&match);
+		return err;
+	}
+	if (user && last) {
+		/* --force: the names go, the image stays, unnamed, for its containers */
+		for (size_t i = 0; !err && i < match.n; i++) {
+			if (!match.v[i].name)
+				continue;
+			err = store_image_untag(s, match.v[i].name);
+			if (!err)
+				err = store_image_set(s, NULL, &match.v[i].manifest);
+			if (!err)
+				printf("Untagged: %s\n", match.v[i].name);
+		}
+		store_match_free(&match);
+		return err;
+	}
 	if (match.by_name) {
 		err = store_image_untag(s, match.v[0].name);
 		if (!err)
@@ -214,7 +288,10 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 		return mgr_usage_error(m, "rmi", cubo_error_new("expected at least one image"));
 	}
 	struct store *s = NULL;
-	struct cubo_error *err = store_open(m->root, &s);
+	struct in_use u;
+	struct cubo_error *err = images_in_use(m, &u);
+	if (!err && (err = store_open(m->root, &s)))
+		in_use_free(&u);
 	if (err) {
 		free(args.v);
 		return mgr_fail(m, err);
@@ -222,7 +299,7 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 	rc = 0;
 	bool deleted = false;
 	for (int i = 0; i < args.n; i++) {
-		err = remove_one(s, args.v[i], force, &deleted);
+		err = remove_one(s, args.v[i], force, &u, &deleted);
 		if (err)
 			rc = mgr_fail(m, err);
 	}
@@ -232,6 +309,7 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 			rc = mgr_fail(m, err);
 	}
 	store_close(s);
+	in_use_free(&u);
 	free(args.v);
 	return rc;
 }
@@ -386,9 +464,11 @@ out:
 int cmd_inspect(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	const char *format = NULL;
+	const char *format = NULL, *type = NULL;
 	const struct cli_opt opts[] = {
 		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
+		{"type", 0, CLI_STRING, &type, "image",
+		 NULL}, /* `inspect --type image` lands here */
 	};
 	int rc = mgr_parse_args(
 		m, "inspect", "inspect IMAGE [IMAGE...]",
@@ -539,24 +619,30 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	free(args.v);
-	if (!force) {
-		fprintf(stderr,
-			"WARNING! This will remove all %s images.\nAre you sure you want to "
-			"continue? [y/N] ",
-			all ? "" : "dangling");
-		char line[16] = "";
-		if (!fgets(line, sizeof(line), stdin) || (line[0] != 'y' && line[0] != 'Y'))
-			return 0;
-	}
+	if (!force && !mgr_confirm(all ? "This will remove all images."
+				       : "This will remove all dangling images."))
+		return 0;
 	struct store *s = NULL;
 	struct store_image *imgs = NULL;
 	size_t n = 0;
 	struct store_gc_report rep = {0};
-	struct cubo_error *err = store_open(m->root, &s);
+	struct in_use u = {0};
+	struct cubo_error *err = images_in_use(m, &u);
+	if (!err)
+		err = store_open(m->root, &s);
 	if (!err)
 		err = store_image_list(s, &imgs, &n);
 	for (size_t i = 0; !err && i < n; i++) {
 		if (imgs[i].name && !all)
+			continue;
+		/* an image a container runs on stays, named or not */
+		struct oci_manifest *man = NULL;
+		bool used = false;
+		if (!store_image_load(s, &imgs[i].manifest, &man, NULL)) {
+			used = user_of(&u, man->config.digest) != NULL;
+			oci_manifest_free(man);
+		}
+		if (used)
 			continue;
 		err = store_image_drop(s, imgs[i].manifest.digest);
 		if (!err)
@@ -566,6 +652,7 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 		err = store_gc(s, &rep);
 	store_images_free(imgs, n);
 	store_close(s);
+	in_use_free(&u);
 	if (err)
 		return mgr_fail(m, err);
 	char size[16];

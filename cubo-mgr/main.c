@@ -19,6 +19,25 @@ struct command {
 static int cmd_image(struct mgr *m, int argc, char **argv);
 
 static const struct command commands[] = {
+	{"run", cmd_run, "make a container from an image and start it"},
+	{"create", cmd_create, "make a container without starting it"},
+	{"start", cmd_start, "start containers"},
+	{"stop", cmd_stop, "stop containers (stop signal, then SIGKILL)"},
+	{"restart", cmd_restart, "stop, then start containers"},
+	{"kill", cmd_kill, "send a signal to containers"},
+	{"rm", cmd_rm, "remove containers"},
+	{"ps", cmd_ps, "list containers"},
+	{"logs", cmd_logs, "print a container's output"},
+	{"exec", cmd_exec, "run a command in a running container"},
+	{"attach", cmd_attach, "connect to a running container's stdio"},
+	{"wait", cmd_wait, "wait for containers to stop; print their exit codes"},
+	{"pause", cmd_pause, "freeze containers"},
+	{"unpause", cmd_unpause, "thaw containers"},
+	{"port", cmd_port, "list a container's published ports"},
+	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
+	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
+	{"info", cmd_info, "show the setup and counts"},
+	{"init", cmd_init, "prepare the root directory"},
 	{"pull", cmd_pull, "download an image from a registry"},
 	{"push", cmd_push, "upload an image to a registry"},
 	{"images", cmd_images, "list images"},
@@ -26,7 +45,7 @@ static const struct command commands[] = {
 	{"rmi", cmd_rmi, "remove images"},
 	{"rmb", cmd_rmi, NULL},
 	{"tag", cmd_tag, "give an image another name"},
-	{"inspect", cmd_inspect, "print an image's details as JSON"},
+	{"inspect", cmd_container_inspect, "print details of containers or images as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
 	{"save", cmd_save, "write images to an archive (OCI layout and docker-archive)"},
 	{"load", cmd_load, "read images from an OCI archive or a docker-archive"},
@@ -56,11 +75,42 @@ static const struct command image_commands[] = {
 	{"import", cmd_import, "make an image from a root filesystem tarball"},
 };
 
+/* `container SUB`: docker's management-command spellings. */
+static const struct command container_commands[] = {
+	{"ls", cmd_ps, "list containers"},
+	{"list", cmd_ps, NULL},
+	{"ps", cmd_ps, NULL},
+	{"run", cmd_run, "make a container and start it"},
+	{"create", cmd_create, "make a container"},
+	{"start", cmd_start, "start containers"},
+	{"stop", cmd_stop, "stop containers"},
+	{"restart", cmd_restart, "restart containers"},
+	{"kill", cmd_kill, "signal containers"},
+	{"rm", cmd_rm, "remove containers"},
+	{"remove", cmd_rm, NULL},
+	{"logs", cmd_logs, "print a container's output"},
+	{"exec", cmd_exec, "run a command in a container"},
+	{"attach", cmd_attach, "attach to a container"},
+	{"wait", cmd_wait, "wait for containers to stop"},
+	{"pause", cmd_pause, "freeze containers"},
+	{"unpause", cmd_unpause, "thaw containers"},
+	{"port", cmd_port, "list published ports"},
+	{"inspect", cmd_container_inspect, "print containers as JSON"},
+	{"prune", cmd_container_prune, "remove stopped containers"},
+};
+
 int mgr_fail(struct mgr *m, struct cubo_error *err)
 {
 	cubo_error_print(err, m->prog, stderr);
 	cubo_error_free(err);
 	return MGR_EXIT_FAILURE;
+}
+
+bool mgr_confirm(const char *warning)
+{
+	fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+	char line[16] = "";
+	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
 int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
@@ -113,6 +163,23 @@ static int cmd_image(struct mgr *m, int argc, char **argv)
 	const struct command *c = find_command(image_commands, CLI_N(image_commands), argv[1]);
 	if (!c)
 		return mgr_usage_error(m, "image",
+				       cubo_error_new("unknown command \"%s\"", argv[1]));
+	return c->fn(m, argc - 1, argv + 1);
+}
+
+int cmd_container(struct mgr *m, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+		fprintf(out, "Usage: %s container COMMAND\n\nManage containers.\n\nCommands:\n",
+			m->prog);
+		list_commands(out, container_commands, CLI_N(container_commands));
+		return argc < 2 ? MGR_EXIT_FAILURE : 0;
+	}
+	const struct command *c =
+		find_command(container_commands, CLI_N(container_commands), argv[1]);
+	if (!c)
+		return mgr_usage_error(m, "container",
 				       cubo_error_new("unknown command \"%s\"", argv[1]));
 	return c->fn(m, argc - 1, argv + 1);
 }
@@ -187,6 +254,8 @@ int main(int argc, char **argv)
 		 "registries config (default /etc/cubo/registries.conf)"},
 		{"authfile", 0, CLI_STRING, &m.auth_file, "FILE",
 		 "credentials file (default: see cubo-mgr login --help)"},
+		{"runtime", 0, CLI_STRING, &m.runtime, "PATH",
+		 "OCI runtime for new containers (default $CUBO_RUNTIME, else cubo-runc)"},
 		{"version", 'v', CLI_BOOL, &version, NULL, NULL},
 	};
 	struct cli_args args;

@@ -22,6 +22,7 @@ struct mgr {
 	struct cubo_log log;	     /* --log-level, to stderr */
 	const char *registries_conf; /* --registries-conf; NULL: the default file */
 	const char *auth_file;	     /* --authfile; NULL: the default search */
+	const char *runtime;	     /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
@@ -34,6 +35,12 @@ int mgr_fail(struct mgr *m, struct cubo_error *err);
  * `prog CMD --help`, as docker prints them. Frees err.
  */
 int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
+
+/*
+ * Ask "WARNING! <warning>\nAre you sure you want to continue? [y/N] " on
+ * stderr; true when the answer read from stdin starts with y.
+ */
+bool mgr_confirm(const char *warning);
 
 struct cli_opt;
 struct cli_args;
@@ -60,5 +67,28 @@ int cmd_push(struct mgr *m, int argc, char **argv);
 int cmd_login(struct mgr *m, int argc, char **argv);
 int cmd_logout(struct mgr *m, int argc, char **argv);
 int cmd_version(struct mgr *m, int argc, char **argv);
+
+/* containers */
+int cmd_run(struct mgr *m, int argc, char **argv);
+int cmd_create(struct mgr *m, int argc, char **argv);
+int cmd_start(struct mgr *m, int argc, char **argv);
+int cmd_stop(struct mgr *m, int argc, char **argv);
+int cmd_restart(struct mgr *m, int argc, char **argv);
+int cmd_kill(struct mgr *m, int argc, char **argv);
+int cmd_rm(struct mgr *m, int argc, char **argv);
+int cmd_wait(struct mgr *m, int argc, char **argv);
+int cmd_pause(struct mgr *m, int argc, char **argv);
+int cmd_unpause(struct mgr *m, int argc, char **argv);
+int cmd_container_prune(struct mgr *m, int argc, char **argv);
+int cmd_ps(struct mgr *m, int argc, char **argv);
+int cmd_port(struct mgr *m, int argc, char **argv);
+int cmd_logs(struct mgr *m, int argc, char **argv);
+int cmd_attach(struct mgr *m, int argc, char **argv);
+int cmd_exec(struct mgr *m, int argc, char **argv);
+int cmd_container_inspect(struct mgr *m, int argc, char **argv);
+int cmd_volume(struct mgr *m, int argc, char **argv);
+int cmd_info(struct mgr *m, int argc, char **argv);
+int cmd_init(struct mgr *m, int argc, char **argv);
+int cmd_container(struct mgr *m, int argc, char **argv);
 
 #endif

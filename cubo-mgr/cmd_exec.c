@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cubo-mgr exec: run a command in a running container. The runtime's own
+ * exec does the work (`RUNTIME exec`, the container's process as template);
+ * this process becomes it, so its stdio and exit code are the command's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/run_opts.h"
+#include "cubo-mgr/ctr_view.h"
+#include "shared/strv.h"
+
+extern char **environ;
+
+/* -u NAME is looked up in the container's files, through its init's root. */
+static struct cubo_error *resolve_user(pid_t pid, const char *spec, struct ctr_user *u)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/root", pid);
+	int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cubo_error_errno("open %s", path);
+	struct cubo_error *err = passwd_resolve_in_root(root, spec, u);
+	close(root);
+	return err;
+}
+
+int cmd_exec(struct mgr *m, int argc, char **argv)
+{
+	bool interactive = false, tty = false, detach = false;
+	const char *workdir = NULL, *user = NULL;
+	char **env = NULL, **env_file = NULL;
+	const struct cli_opt opts[] = {
+		{"interactive", 'i', CLI_BOOL, &interactive, NULL, "keep stdin open"},
+		{"tty", 't', CLI_BOOL, &tty, NULL, "give the command a terminal"},
+		{"detach", 'd', CLI_BOOL, &detach, NULL, "run it in the background"},
+		{"env", 'e', CLI_LIST, &env, "KEY=VALUE", "set an environment variable"},
+		{"env-file", 0, CLI_LIST, &env_file, "FILE", "read environment variables"},
+		{"workdir", 'w', CLI_STRING, &workdir, "DIR", "working directory"},
+		{"user", 'u', CLI_STRING, &user, "USER[:GROUP]", "user (name or ID) to run as"},
+	};
+	struct cli_args args;
+	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
+	if (err)
+		return mgr_usage_error(m, "exec", err);
+	int rc = MGR_EXIT_FAILURE;
+	char **extra = NULL;
+	size_t n_extra = 0;
+	struct ctr_ctx c = {0};
+	struct ctr_record r = {0};
+	bool ctx_open = false;
+	if (args.help) {
+		cli_print_help(stdout, m->prog, "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+			       "Run a command in a running container. Exits with the command's "
+			       "code:\n126 when it cannot be run, 127 when it is not found.",
+			       opts, CLI_N(opts));
+		rc = 0;
+		goto out;
+	}
+	if (args.n < 2) {
+		rc = mgr_usage_error(m, "exec",
+				     cubo_error_new("expected a container and a command"));
+		goto out;
+	}
+	for (size_t i = 0; !err && env_file && env_file[i]; i++)
+		err = run_opt_read_env_file(env_file[i], environ, &extra, &n_extra);
+	for (size_t i = 0; !err && env && env[i]; i++)
+		err = run_opt_env_arg(env[i], environ, &extra, &n_extra);
+	if (!err && workdir && workdir[0] != '/')
+		err = cubo_error_new("-w \"%s\": the working directory must be absolute", workdir);
+	if (err) {
+		rc = mgr_usage_error(m, "exec", err);
+		goto out;
+	}
+	if ((err = ctr_ctx_open(m, &c))) {
+		rc = mgr_fail(m, err);
+		goto out;
+	}
+	ctx_open = true;
+	if ((err = ctr_find(&c, args.v[0], &r))) {
+		rc = mgr_fail(m, err);
+		goto out;
+	}
+	if (r.status != CTR_RUNNING) {
+		rc = mgr_fail(m, cubo_error_new("container %s is not running", r.name));
+		goto out;
+	}
+	char **rargs = NULL;
+	size_t nr = 0;
+	char ug[64];
+	char **gids = NULL;
+	size_t ng = 0;
+	cubo_strv_push(&rargs, &nr, "exec");
+	if (tty)
+		cubo_strv_push(&rargs, &nr, "--tty");
+	if (detach)
+		cubo_strv_push(&rargs, &nr, "--detach");
+	for (size_t i = 0; extra && extra[i]; i++) {
+		cubo_strv_push(&rargs, &nr, "--env");
+		cubo_strv_push(&rargs, &nr, extra[i]);
+	}
+	if (workdir) {
+		cubo_strv_push(&rargs, &nr, "--cwd");
+		cubo_strv_push(&rargs, &nr, workdir);
+	}
+	if (user) {
+		struct ctr_user u;
+		if ((err = resolve_user(r.pid, user, &u))) {
+			cubo_strv_free(rargs);
+			rc = mgr_fail(m, err);
+			goto out;
+		}
+		snprintf(ug, sizeof(ug), "%u:%u", u.uid, u.gid);
+		cubo_strv_push(&rargs, &nr, "--user");
+		cubo_strv_push(&rargs, &nr, ug);
+		for (size_t i = 0; i < u.n_groups; i++) {
+			char g[16];
+			snprintf(g, sizeof(g), "%u", u.groups[i]);
+			cubo_strv_push(&gids, &ng, g);
+			cubo_strv_push(&rargs, &nr, "--additional-gids");
+			cubo_strv_push(&rargs, &nr, g);
+		}
+		ctr_user_free(&u);
+	}
+	cubo_strv_push(&rargs, &nr, r.id);
+	for (int i = 1; i < args.n; i++)
+		cubo_strv_push(&rargs, &nr, args.v[i]);
+	/* without -i the command reads nothing, as in docker */
+	if (!interactive && !detach) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
+	}
+	struct ctr_runtime rt = ctr_runtime_of(&c, &r);
+	char **full = runtime_argv(&rt, (const char *const *)rargs);
+	fflush(NULL);
+	execvp(rt.path, full);
+	err = cubo_error_errno("run the runtime %s", rt.path);
+	free(full);
+	cubo_strv_free(rargs);
+	cubo_strv_free(gids);
+	rc = mgr_fail(m, err);
+out:
+	ctr_record_free(&r);
+	if (ctx_open)
+		ctr_ctx_close(&c);
+	cubo_strv_free(extra);
+	cubo_strv_free(env);
+	cubo_strv_free(env_file);
+	free(args.v);
+	return rc;
+}

@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cubo-mgr run / create: an image and flags become a container directory
+ * (an OCI bundle with its record), named atomically; run then starts its
+ * monitor and, with -i, attaches to it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/image/layers.h"
+#include "cubo-mgr/image/pull.h"
+#include "cubo-mgr/image/store.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+#include "shared/strv.h"
+#include "shared/timeutil.h"
+
+extern char **environ;
+
+/* The flags as the parser leaves them, before they are checked. */
+struct run_flags {
+	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *network,
+		*runtime;
+	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt;
+	bool detach, interactive, tty, rm, read_only, quiet;
+	long pids_limit;
+	bool pids_set;
+};
+
+static void run_flags_free(struct run_flags *f)
+{
+	cubo_strv_free(f->env);
+	cubo_strv_free(f->env_file);
+	cubo_strv_free(f->volume);
+	cubo_strv_free(f->publish);
+	cubo_strv_free(f->cap_add);
+	cubo_strv_free(f->cap_drop);
+	cubo_strv_free(f->security_opt);
+}
+
+static struct cubo_error *dup_str(const char *s, char **out)
+{
+	*out = NULL;
+	if (s && !(*out = strdup(s)))
+		return cubo_error_new_errno(ENOMEM, "flags");
+	return NULL;
+}
+
+/* Check every flag value and turn them into options, as docker does before doing anything. */
+static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struct ctr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->pids_limit = f->pids_set ? f->pids_limit : 0;
+	if (f->pids_set && f->pids_limit == 0)
+		o->pids_limit = -1;
+	o->auto_remove = f->rm;
+	o->interactive = f->interactive;
+	o->tty = f->tty;
+	o->read_only = f->read_only;
+	if (f->name)
+		CUBO_TRY_CTX(ctr_name_check(f->name), "--name");
+	if (f->hostname && (!*f->hostname || strlen(f->hostname) > 64 || strchr(f->hostname, '/')))
+		return cubo_error_new("--hostname \"%s\": not a valid host name", f->hostname);
+	CUBO_TRY(dup_str(f->name, &o->name));
+	CUBO_TRY(dup_str(f->workdir, &o->workdir));
+	CUBO_TRY(dup_str(f->user, &o->user));
+	CUBO_TRY(dup_str(f->hostname, &o->hostname));
+	if (f->workdir && f->workdir[0] != '/')
+		return cubo_error_new("-w \"%s\": the working directory must be an absolute path",
+				      f->workdir);
+	if (f->entrypoint) {
+		o->has_entrypoint = true;
+		o->entrypoint = calloc(2, sizeof(char *));
+		if (*f->entrypoint)
+			o->entrypoint[0] = strdup(f->entrypoint);
+	}
+	o->cmd = cmd && cmd[0] ? cubo_strv_dup(cmd) : NULL;
+	size_t n = 0;
+	for (size_t i = 0; f->env_file && f->env_file[i]; i++)
+		CUBO_TRY(run_opt_read_env_file(f->env_file[i], environ, &o->env, &n));
+	for (size_t i = 0; f->env && f->env[i]; i++)
+		CUBO_TRY(run_opt_env_arg(f->env[i], environ, &o->env, &n));
+	if (f->memory) {
+		CUBO_TRY(run_opt_parse_size("--memory", f->memory, &o->memory));
+		if (o->memory > 0 && o->memory < 6 * 1024 * 1024)
+			return cubo_error_new("--memory %s: the minimum memory limit is 6MB",
+					      f->memory);
+	}
+	if (f->cpus) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		CUBO_TRY(run_opt_parse_cpus(f->cpus, ncpu > 0 ? ncpu : 1, &o->cpu_quota,
+					    &o->cpu_period));
+	}
+	if (f->pids_set && f->pids_limit < -1)
+		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
+				      f->pids_limit);
+	o->n_volumes = cubo_strv_len(f->volume);
+	o->volumes = calloc(o->n_volumes + 1, sizeof(*o->volumes));
+	for (size_t i = 0; i < o->n_volumes; i++)
+		CUBO_TRY(run_opt_parse_volume(f->volume[i], &o->volumes[i]));
+	o->n_ports = cubo_strv_len(f->publish);
+	o->ports = calloc(o->n_ports + 1, sizeof(*o->ports));
+	for (size_t i = 0; i < o->n_ports; i++)
+		CUBO_TRY(run_opt_parse_publish(f->publish[i], &o->ports[i]));
+	size_t na = 0, nd = 0;
+	for (size_t i = 0; f->cap_add && f->cap_add[i]; i++) {
+		char *c;
+		CUBO_TRY_CTX(run_opt_cap_name(f->cap_add[i], &c), "--cap-add");
+		cubo_strv_push(&o->cap_add, &na, c);
+		free(c);
+	}
+	for (size_t i = 0; f->cap_drop && f->cap_drop[i]; i++) {
+		char *c;
+		CUBO_TRY_CTX(run_opt_cap_name(f->cap_drop[i], &c), "--cap-drop");
+		cubo_strv_push(&o->cap_drop, &nd, c);
+		free(c);
+	}
+	for (size_t i = 0; f->security_opt && f->security_opt[i]; i++) {
+		const char *s = f->security_opt[i];
+		if (!strcmp(s, "no-new-privileges") || !strcmp(s, "no-new-privileges:true") ||
+		    !strcmp(s, "no-new-privileges=true"))
+			o->no_new_privileges = true;
+		else if (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined"))
+			o->seccomp_unconfined = true;
+		else
+			return cubo_error_new("--security-opt \"%s\": supported are "
+					      "no-new-privileges and seccomp=unconfined",
+					      s);
+	}
+	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
+		return cubo_error_new("--network \"%s\": only none and host are supported",
+				      f->network);
+	CUBO_TRY(dup_str(f->network, &o->network));
+	return NULL;
+}
+
+/* ---- the image ---- */
+
+struct image_info {
+	char *name; /* as found */
+	char image_id[CUBO_DIGEST_LEN + 1];
+	struct oci_image_config *config;
+	char **layers; /* chain IDs, bottom first */
+};
+
+static void image_info_free(struct image_info *ii)
+{
+	free(ii->name);
+	if (ii->config)
+		oci_image_config_free(ii->config);
+	cubo_strv_free(ii->layers);
+}
+
+static struct cubo_error *pull_missing(struct mgr *m, struct store *s, const char *ref)
+{
+	fprintf(stderr, "Unable to find image '%s' locally\n", ref);
+	struct registry_client *client = NULL;
+	struct registry_opts ropts = {.auth_file = m->auth_file,
+				      .tls_verify = true,
+				      .registries_conf = m->registries_conf};
+	struct pull_opts popts = {
+		.progress = stderr, .progress_tty = isatty(STDERR_FILENO), .log = &m->log};
+	struct pull_result res = {0};
+	struct cubo_error *err = registry_client_new(&ropts, &client);
+	if (!err) {
+		popts.short_name_domain = registry_client_short_name_domain(client);
+		err = image_pull(s, client, ref, &popts, &res);
+	}
+	registry_client_free(client);
+	pull_result_free(&res);
+	return err ? cubo_error_wrap(err, "pull %s", ref) : NULL;
+}
+
+static struct cubo_error *find_image(struct mgr *m, const char *ref, struct image_info *ii)
+{
+	memset(ii, 0, sizeof(*ii));
+	struct store *s;
+	CUBO_TRY(store_open(m->root, &s));
+	struct store_match match;
+	struct cubo_error *err = store_image_find(s, ref, NULL, &match);
+	if (err && strstr(err->msg, "no such image")) {
+		cubo_error_free(err);
+		err = pull_missing(m, s, ref);
+		if (!err)
+			err = store_image_find(s, ref, NULL, &match);
+	}
+	struct oci_manifest *man = NULL;
+	if (!err) {
+		ii->name = strdup(match.by_name ? match.v[0].name : ref);
+		memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
+		err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
+		store_match_free(&match);
+	}
+	if (!err) {
+		size_t n = ii->config->diff_ids.n;
+		char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(n + 1, sizeof(*chain));
+		err = oci_chain_ids(ii->config->diff_ids.v, n, chain);
+		bool missing = false;
+		size_t count = 0;
+		for (size_t i = 0; !err && i < n; i++) {
+			cubo_strv_push(&ii->layers, &count, chain[i]);
+			missing |= !store_layer_has(s, chain[i]);
+		}
+		free(chain);
+		/* a loaded or imported image may not be extracted yet */
+		if (!err && missing)
+			err = image_layers_extract(s, man, ii->config);
+	}
+	if (man)
+		oci_manifest_free(man);
+	store_close(s);
+	if (err)
+		image_info_free(ii);
+	return err;
+}
+
+/* ---- the container directory ---- */
+
+static struct cubo_error *copy_host_file(const char *from, const char *to, const char *fallback)
+{
+	char *text = NULL;
+	size_t len = 0;
+	struct cubo_error *err = cubo_read_file(from, &text, &len);
+	if (err) {
+		cubo_error_free(err);
+		err = cubo_write_file_atomic(to, fallback, strlen(fallback), 0644);
+	} else {
+		err = cubo_write_file_atomic(to, text, len, 0644);
+	}
+	free(text);
+	return err;
+}
+
+static struct cubo_error *write_etc_files(const char *dir, const char *hostname, bool host_net)
+{
+	char *p = cubo_path_join(dir, "hostname");
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%s\n", hostname);
+	struct cubo_error *err = cubo_write_file_atomic(p, line, (size_t)n, 0644);
+	free(p);
+	CUBO_TRY(err);
+	p = cubo_path_join(dir, "hosts");
+	if (host_net) {
+		err = copy_host_file("/etc/hosts", p, "127.0.0.1\tlocalhost\n");
+	} else {
+		char hosts[512];
+		n = snprintf(hosts, sizeof(hosts),
+			     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+			     "127.0.1.1\t%s\n",
+			     hostname);
+		err = cubo_write_file_atomic(p, hosts, (size_t)n, 0644);
+	}
+	free(p);
+	CUBO_TRY(err);
+	p = cubo_path_join(dir, "resolv.conf");
+	err = copy_host_file("/etc/resolv.conf", p, "");
+	free(p);
+	return err;
+}
+
+/* Named and anonymous volumes exist before the container refers to them. */
+static struct cubo_error *prepare_volumes(struct mgr *m, struct ctr_opts *o, char ***sources,
+					  char ***names)
+{
+	size_t ns = 0, nn = 0;
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		struct ctr_volume_spec *v = &o->volumes[i];
+		if (!v->named) {
+			struct stat st;
+			if (stat(v->source, &st) < 0) {
+				if (errno != ENOENT)
+					return cubo_error_errno("-v %s", v->source);
+				/* docker makes a missing host directory */
+				CUBO_TRY_CTX(cubo_mkdir_p(v->source, 0755), "-v %s", v->source);
+			}
+			cubo_strv_push(sources, &ns, v->source);
+			continue;
+		}
+		struct ctr_volume vol;
+		bool existed;
+		CUBO_TRY(volume_create(m->root, v->source, NULL, &vol, &existed));
+		cubo_strv_push(sources, &ns, vol.mountpoint);
+		cubo_strv_push(names, &nn, vol.name);
+		ctr_volume_free(&vol);
+	}
+	if (!*sources)
+		*sources = calloc(1, sizeof(char *));
+	return NULL;
+}
+
+struct made {
+	char id[CTR_ID_LEN + 1];
+	char *name;
+	bool tty, interactive, auto_remove;
+};
+
+static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const char *image_ref,
+					 struct ctr_opts *o, const char *runtime, struct made *out)
+{
+	struct image_info ii;
+	CUBO_TRY(find_image(m, image_ref, &ii));
+	char *tmp = NULL, *name = NULL, **sources = NULL, **vol_names = NULL;
+	int lock = -1;
+	struct oci_config *cfg = NULL;
+	struct ctr_record rec = {0};
+	struct cubo_error *err = ctr_new_id(out->id);
+	if (!err)
+		err = ctr_store_begin(&c->store, out->id, &tmp, &lock);
+	if (!err)
+		err = prepare_volumes(m, o, &sources, &vol_names);
+	struct bundle_input in = {.id = out->id,
+				  .image = ii.config,
+				  .opts = o,
+				  .volume_sources = sources,
+				  .etc_dir = NULL};
+	if (!err) {
+		/* the files are bound from the container's final directory */
+		in.etc_dir = ctr_store_dir(&c->store, out->id);
+		err = bundle_build(&in, &cfg);
+		free((char *)in.etc_dir);
+	}
+	char *json = NULL;
+	size_t len;
+	if (!err)
+		err = oci_config_to_json(cfg, true, &json, &len);
+	if (!err) {
+		char *p = cubo_path_join(tmp, "config.json");
+		err = cubo_write_file_atomic(p, json, len, 0600);
+		free(p);
+	}
+	if (!err)
+		err = write_etc_files(tmp, cfg->hostname,
+				      o->network && !strcmp(o->network, "host"));
+	if (!err)
+		err = rootfs_prepare(tmp);
+	if (!err && !o->name)
+		err = ctr_store_pick_name(&c->store, &name);
+	if (!err) {
+		const struct oci_image_runconfig *rc = ii.config->config;
+		memcpy(rec.id, out->id, sizeof(rec.id));
+		rec.name = strdup(o->name ? o->name : name);
+		rec.image = strdup(image_ref);
+		rec.image_id = strdup(ii.image_id);
+		rec.command = run_opt_command_line(cfg->process->args.v, 0);
+		rec.layers = cubo_strv_dup(ii.layers);
+		rec.runtime = runtime ? strdup(runtime) : NULL;
+		size_t np = 0;
+		for (size_t i = 0; i < o->n_ports; i++) {
+			char b[96];
+			run_opt_format_port(&o->ports[i], b, sizeof(b));
+			cubo_strv_push(&rec.ports, &np, b);
+		}
+		rec.volumes = cubo_strv_dup(vol_names);
+		rec.user = o->user ? strdup(o->user)
+				   : (rc && rc->user && rc->user[0] ? strdup(rc->user) : NULL);
+		rec.stop_signal = strdup(rc && rc->stop_signal ? rc->stop_signal : "SIGTERM");
+		rec.auto_remove = o->auto_remove;
+		rec.tty = o->tty;
+		rec.interactive = o->interactive;
+		rec.status = CTR_CREATED;
+		cubo_time_now_rfc3339(rec.created);
+		err = ctr_record_save(tmp, &rec);
+	}
+	if (!err)
+		err = ctr_store_commit(&c->store, tmp, out->id, rec.name);
+	if (err && tmp) {
+		ctr_store_abort(tmp, lock);
+		lock = -1;
+		/* anonymous volumes made for it go with it */
+		for (size_t i = 0; vol_names && vol_names[i]; i++) {
+			struct ctr_volume v;
+			if (!volume_get(m->root, vol_names[i], &v)) {
+				if (v.anonymous)
+					cubo_error_free(volume_remove(m->root, vol_names[i]));
+				ctr_volume_free(&v);
+			}
+		}
+	}
+	if (lock >= 0)
+		cubo_unlock(lock);
+	if (!err) {
+		out->name = rec.name;
+		rec.name = NULL;
+		out->tty = o->tty;
+		out->interactive = o->interactive;
+		out->auto_remove = o->auto_remove;
+	}
+	ctr_record_free(&rec);
+	free(json);
+	if (cfg)
+		oci_config_free(cfg);
+	free(tmp);
+	free(name);
+	cubo_strv_free(sources);
+	cubo_strv_free(vol_names);
+	image_info_free(&ii);
+	return err;
+}
+
+/* ---- the commands ---- */
+
+static const char run_description[] =
+	"Make a container from an image and start it. Detached by default: the\n"
+	"container ID is printed and the command returns while the container runs.\n"
+	"With -i the command attaches (stdin, stdout, stderr; -t gives a terminal)\n"
+	"and exits with the container's exit code. A missing image is pulled.";
+
+static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
+{
+	struct run_flags f = {.pids_limit = LONG_MIN};
+	const struct cli_opt opts[] = {
+		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
+		{"detach", 'd', CLI_BOOL, &f.detach, NULL, "run in the background (the default)"},
+		{"interactive", 'i', CLI_BOOL, &f.interactive, NULL, "attach and keep stdin open"},
+		{"tty", 't', CLI_BOOL, &f.tty, NULL, "give the container a terminal"},
+		{"rm", 0, CLI_BOOL, &f.rm, NULL, "remove the container when it exits"},
+		{"workdir", 'w', CLI_STRING, &f.workdir, "DIR",
+		 "working directory in the container"},
+		{"env", 'e', CLI_LIST, &f.env, "KEY=VALUE", "set an environment variable"},
+		{"env-file", 0, CLI_LIST, &f.env_file, "FILE", "read environment variables"},
+		{"volume", 'v', CLI_LIST, &f.volume, "SRC:DEST[:ro]",
+		 "bind a host directory or a named volume"},
+		{"publish", 'p', CLI_LIST, &f.publish, "[IP:]HOST:CTR[/PROTO]",
+		 "publish a port (recorded; forwarding needs networking)"},
+		{"user", 'u', CLI_STRING, &f.user, "USER[:GROUP]", "user (name or ID) to run as"},
+		{"hostname", 'h', CLI_STRING, &f.hostname, "NAME", "the container's host name"},
+		{"entrypoint", 0, CLI_STRING, &f.entrypoint, "CMD",
+		 "replace the image's ENTRYPOINT"},
+		{"memory", 'm', CLI_STRING, &f.memory, "SIZE", "memory limit (e.g. 512m)"},
+		{"cpus", 0, CLI_STRING, &f.cpus, "N", "CPU limit (e.g. 1.5)"},
+		{"pids-limit", 0, CLI_INT, &f.pids_limit, "N",
+		 "limit on processes (-1: unlimited)"},
+		{"read-only", 0, CLI_BOOL, &f.read_only, NULL,
+		 "mount the root filesystem read-only"},
+		{"cap-add", 0, CLI_LIST, &f.cap_add, "CAP", "add a capability (or ALL)"},
+		{"cap-drop", 0, CLI_LIST, &f.cap_drop, "CAP", "drop a capability (or ALL)"},
+		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
+		 "no-new-privileges, seccomp=unconfined"},
+		{"network", 0, CLI_STRING, &f.network, "MODE", "none (default) or host"},
+		{"net", 0, CLI_STRING, &f.network, "MODE", NULL},
+		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",
+		 "the OCI runtime to run it (default cubo-runc)"},
+		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
+	};
+	const char *cmd = start ? "run" : "create";
+	struct cli_args args;
+	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
+	if (err)
+		return mgr_usage_error(m, cmd, err);
+	if (args.help) {
+		cli_print_help(stdout, m->prog,
+			       start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
+				     : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
+			       start ? run_description
+				     : "Make a container from an image without starting it; print "
+				       "its ID.",
+			       opts, CLI_N(opts));
+		free(args.v);
+		run_flags_free(&f);
+		return 0;
+	}
+	/* a value the flag cannot take tells "not given" from 0 */
+	f.pids_set = f.pids_limit != LONG_MIN;
+	if (args.n < 1) {
+		free(args.v);
+		run_flags_free(&f);
+		return mgr_usage_error(m, cmd, cubo_error_new("expected an image"));
+	}
+	struct ctr_opts o;
+	struct ctr_ctx c;
+	int rc = 0;
+	err = make_opts(&f, args.v + 1, &o);
+	if (err) {
+		ctr_opts_free(&o);
+		free(args.v);
+		run_flags_free(&f);
+		return mgr_usage_error(m, cmd, err);
+	}
+	if ((err = ctr_ctx_open(m, &c))) {
+		ctr_opts_free(&o);
+		free(args.v);
+		run_flags_free(&f);
+		return mgr_fail(m, err);
+	}
+	struct made made = {0};
+	err = make_container(m, &c, args.v[0], &o, f.runtime ? f.runtime : m->runtime, &made);
+	if (err) {
+		rc = mgr_fail(m, err);
+		goto out;
+	}
+	if (!start) {
+		printf("%s\n", made.id);
+		goto out;
+	}
+	struct monitor_start ms = {
+		.store = &c.store,
+		.id = made.id,
+		.layers_dir = c.layers_dir,
+		.attach = made.interactive,
+		.attach_flags = ATTACH_WANT_OUTPUT | ATTACH_WANT_STDIN,
+	};
+	pid_t pid;
+	int attach_fd = -1, code;
+	err = monitor_start(&ms, &pid, &attach_fd, &code);
+	if (err) {
+		rc = code ? code : MGR_EXIT_FAILURE;
+		cubo_error_print(err, m->prog, stderr);
+		cubo_error_free(err);
+		if (made.auto_remove) {
+			struct ctr_record r;
+			if (!ctr_find(&c, made.id, &r)) {
+				cubo_error_free(ctr_store_remove(&c.store, made.id, r.name));
+				ctr_record_free(&r);
+			}
+		}
+		goto out;
+	}
+	if (!made.interactive) {
+		printf("%s\n", made.id);
+		goto out;
+	}
+	fflush(stdout);
+	int exit_code;
+	err = attach_client_run(attach_fd, true, made.tty, &exit_code);
+	close(attach_fd);
+	if (!err && exit_code < 0) {
+		/* the monitor went away: the record tells what became of the container */
+		struct ctr_record r = {0};
+		err = ctr_find(&c, made.id, &r);
+		exit_code = !err && r.status == CTR_EXITED ? r.exit_code : MGR_EXIT_FAILURE;
+		ctr_record_free(&r);
+		if (err && made.auto_remove) {
+			cubo_error_free(err);
+			err = NULL;
+		}
+	}
+	rc = err ? mgr_fail(m, err) : exit_code;
+out:
+	free(made.name);
+	ctr_ctx_close(&c);
+	ctr_opts_free(&o);
+	free(args.v);
+	run_flags_free(&f);
+	return rc;
+}
+
+int cmd_run(struct mgr *m, int argc, char **argv)
+{
+	return run_or_create(m, argc, argv, true);
+}
+
+int cmd_create(struct mgr *m, int argc, char **argv)
+{
+	return run_or_create(m, argc, argv, false);
+}

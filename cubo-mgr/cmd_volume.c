@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr volume create|ls|inspect|rm|prune: named volumes of the local driver. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/ctr_view.h"
+#include "shared/strv.h"
+
+/* The container using a volume, or NULL (caller frees). */
+static struct cubo_error *volume_user(struct mgr *m, const char *name, char **user)
+{
+	*user = NULL;
+	struct ctr_ctx c;
+	CUBO_TRY(ctr_ctx_open(m, &c));
+	struct ctr_record *v;
+	size_t n;
+	struct cubo_error *err = ctr_store_list(&c.store, &v, &n);
+	for (size_t i = 0; !err && i < n && !*user; i++)
+		if (v[i].volumes && cubo_strv_contains(v[i].volumes, name))
+			*user = strdup(v[i].name ? v[i].name : v[i].id);
+	if (!err)
+		ctr_records_free(v, n);
+	ctr_ctx_close(&c);
+	return err;
+}
+
+static int volume_create_cmd(struct mgr *m, int argc, char **argv)
+{
+	const char *driver = "local";
+	char **labels = NULL;
+	const struct cli_opt opts[] = {
+		{"driver", 'd', CLI_STRING, &driver, "NAME", "volume driver (only local)"},
+		{"label", 'l', CLI_LIST, &labels, "KEY=VALUE", "set a label"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "volume create", "volume create [OPTIONS] [NAME]",
+				"Create a named volume (a random name when none is given).", argc,
+				argv, opts, CLI_N(opts), &args);
+	if (rc >= 0) {
+		cubo_strv_free(labels);
+		return rc;
+	}
+	struct cubo_error *err = NULL;
+	if (strcmp(driver, "local"))
+		err = cubo_error_new("--driver \"%s\": only the local driver is supported", driver);
+	else if (args.n > 1)
+		err = cubo_error_new("expected at most one volume name");
+	if (err) {
+		free(args.v);
+		cubo_strv_free(labels);
+		return mgr_usage_error(m, "volume create", err);
+	}
+	struct ctr_volume v;
+	bool existed;
+	err = volume_create(m->root, args.n ? args.v[0] : NULL, labels, &v, &existed);
+	if (!err) {
+		printf("%s\n", v.name);
+		ctr_volume_free(&v);
+	}
+	free(args.v);
+	cubo_strv_free(labels);
+	return err ? mgr_fail(m, err) : 0;
+}
+
+static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
+{
+	bool quiet = false;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only names"},
+		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "volume ls", "volume ls [OPTIONS]", "List volumes.", argc, argv,
+				opts, CLI_N(opts), &args);
+	if (rc >= 0)
+		return rc;
+	free(args.v);
+	bool json = format && !strcmp(format, "json");
+	if (format && !json && strcmp(format, "table"))
+		return mgr_usage_error(
+			m, "volume ls",
+			cubo_error_new("--format \"%s\": expected table or json", format));
+	struct ctr_volume *v;
+	size_t n;
+	struct cubo_error *err = volume_list(m->root, &v, &n);
+	if (err)
+		return mgr_fail(m, err);
+	if (!quiet && !json)
+		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
+	for (size_t i = 0; i < n; i++) {
+		if (quiet) {
+			printf("%s\n", v[i].name);
+		} else if (json) {
+			char *out;
+			size_t len;
+			if (!(err = volume_to_json(&v[i], false, &out, &len))) {
+				printf("%s\n", out);
+				free(out);
+			} else {
+				rc = mgr_fail(m, err);
+			}
+		} else {
+			printf("%-10s%s\n", v[i].driver, v[i].name);
+		}
+	}
+	ctr_volumes_free(v, n);
+	return rc > 0 ? rc : 0;
+}
+
+static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
+{
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "volume inspect", "volume inspect VOLUME [VOLUME...]",
+				"Print a JSON array describing volumes.", argc, argv, NULL, 0,
+				&args);
+	if (rc >= 0)
+		return rc;
+	if (args.n == 0) {
+		free(args.v);
+		return mgr_usage_error(m, "volume inspect", cubo_error_new("expected a volume"));
+	}
+	rc = 0;
+	printf("[");
+	bool first = true;
+	for (int i = 0; i < args.n; i++) {
+		struct ctr_volume v;
+		char *out;
+		size_t len;
+		struct cubo_error *err = volume_get(m->root, args.v[i], &v);
+		if (!err) {
+			err = volume_to_json(&v, true, &out, &len);
+			ctr_volume_free(&v);
+		}
+		if (err) {
+			rc = mgr_fail(m, err);
+			continue;
+		}
+		printf("%s%s", first ? "\n" : ",\n", out);
+		first = false;
+		free(out);
+	}
+	printf("%s]\n", first ? "" : "\n");
+	free(args.v);
+	return rc;
+}
+
+static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
+{
+	bool force = false;
+	const struct cli_opt opts[] = {
+		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing volume"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "volume rm", "volume rm [OPTIONS] VOLUME [VOLUME...]",
+				"Remove volumes that no container uses.", argc, argv, opts,
+				CLI_N(opts), &args);
+	if (rc >= 0)
+		return rc;
+	if (args.n == 0) {
+		free(args.v);
+		return mgr_usage_error(m, "volume rm", cubo_error_new("expected a volume"));
+	}
+	rc = 0;
+	for (int i = 0; i < args.n; i++) {
+		char *user = NULL;
+		struct cubo_error *err = volume_user(m, args.v[i], &user);
+		if (!err && user)
+			err = cubo_error_new("volume %s is in use by container %s: remove the "
+					     "container first",
+					     args.v[i], user);
+		free(user);
+		if (!err)
+			err = volume_remove(m->root, args.v[i]);
+		if (err && force && strstr(err->msg, "no such volume")) {
+			cubo_error_free(err);
+			continue;
+		}
+		if (err)
+			rc = mgr_fail(m, err);
+		else
+			printf("%s\n", args.v[i]);
+	}
+	free(args.v);
+	return rc;
+}
+
+static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
+{
+	bool force = false, all = false;
+	const struct cli_opt opts[] = {
+		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
+		{"all", 'a', CLI_BOOL, &all, NULL, "named volumes too, not only anonymous ones"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "volume prune", "volume prune [OPTIONS]",
+				"Remove anonymous volumes no container uses (-a: every unused "
+				"volume).",
+				argc, argv, opts, CLI_N(opts), &args);
+	if (rc >= 0)
+		return rc;
+	free(args.v);
+	if (!force && !mgr_confirm(all ? "This will remove all volumes not used by a container."
+				       : "This will remove anonymous volumes not used by a "
+					 "container."))
+		return 0;
+	struct ctr_volume *v;
+	size_t n;
+	struct cubo_error *err = volume_list(m->root, &v, &n);
+	if (err)
+		return mgr_fail(m, err);
+	printf("Deleted Volumes:\n");
+	for (size_t i = 0; i < n; i++) {
+		if (!all && !v[i].anonymous)
+			continue;
+		char *user = NULL;
+		err = volume_user(m, v[i].name, &user);
+		if (!err && !user && !(err = volume_remove(m->root, v[i].name)))
+			printf("%s\n", v[i].name);
+		free(user);
+		if (err)
+			rc = mgr_fail(m, err);
+	}
+	ctr_volumes_free(v, n);
+	return rc > 0 ? rc : 0;
+}
+
+struct subcommand {
+	const char *name;
+	mgr_cmd_fn fn;
+	const char *summary;
+};
+
+static const struct subcommand subs[] = {
+	{"create", volume_create_cmd, "create a volume"},
+	{"ls", volume_ls_cmd, "list volumes"},
+	{"list", volume_ls_cmd, NULL},
+	{"inspect", volume_inspect_cmd, "show volumes as JSON"},
+	{"rm", volume_rm_cmd, "remove volumes"},
+	{"remove", volume_rm_cmd, NULL},
+	{"prune", volume_prune_cmd, "remove unused volumes"},
+};
+
+int cmd_volume(struct mgr *m, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+		fprintf(out, "Usage: %s volume COMMAND\n\nManage named volumes.\n\nCommands:\n",
+			m->prog);
+		for (size_t i = 0; i < CLI_N(subs); i++)
+			if (subs[i].summary)
+				fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].summary);
+		return argc < 2 ? MGR_EXIT_FAILURE : 0;
+	}
+	for (size_t i = 0; i < CLI_N(subs); i++)
+		if (!strcmp(subs[i].name, argv[1]))
+			return subs[i].fn(m, argc - 1, argv + 1);
+	return mgr_usage_error(m, "volume", cubo_error_new("unknown command \"%s\"", argv[1]));
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The attach protocol, client side and framing: see attach.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/attach.h"
+
+static struct cubo_error *write_full(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t r = write(fd, c, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return cubo_error_errno("write");
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return NULL;
+}
+
+static struct cubo_error *read_full(int fd, void *p, size_t n, bool *eof)
+{
+	char *c = p;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, c + got, n - got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return cubo_error_errno("read");
+		}
+		if (r == 0) {
+			if (got == 0 && eof) {
+				*eof = true;
+				return NULL;
+			}
+			return cubo_error_new("connection closed in the middle of a frame");
+		}
+		got += (size_t)r;
+	}
+	return NULL;
+}
+
+struct cubo_error *attach_send(int fd, uint8_t type, const void *data, uint32_t len)
+{
+	unsigned char h[5] = {type, (unsigned char)(len >> 24), (unsigned char)(len >> 16),
+			      (unsigned char)(len >> 8), (unsigned char)len};
+	struct iovec iov[2] = {{h, sizeof(h)}, {(void *)data, len}};
+	ssize_t r;
+	do
+		r = writev(fd, iov, len ? 2 : 1);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return cubo_error_errno("attach: send");
+	if ((size_t)r < sizeof(h))
+		return write_full(fd, h + r, sizeof(h) - (size_t)r) ?: write_full(fd, data, len);
+	size_t done = (size_t)r - sizeof(h);
+	return done < len ? write_full(fd, (const char *)data + done, len - done) : NULL;
+}
+
+struct cubo_error *attach_recv(int fd, uint8_t *type, void *buf, uint32_t cap, uint32_t *len,
+			       bool *eof)
+{
+	unsigned char h[5];
+	*eof = false;
+	CUBO_TRY_CTX(read_full(fd, h, sizeof(h), eof), "attach: receive");
+	if (*eof)
+		return NULL;
+	uint32_t n = (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
+	if (n > cap)
+		return cubo_error_new("attach: frame of %u bytes is larger than %u", n, cap);
+	*type = h[0];
+	*len = n;
+	if (n)
+		CUBO_TRY_CTX(read_full(fd, buf, n, NULL), "attach: receive");
+	return NULL;
+}
+
+struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *out)
+{
+	/* the path may be too long for sun_path: go through a directory fd */
+	int dfd = open(ctr_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cubo_error_errno("attach: open %s", ctr_dir);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" ATTACH_SOCKET, dfd);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		close(dfd);
+		return cubo_error_errno("attach: socket");
+	}
+	int r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	close(dfd);
+	if (r < 0) {
+		close(fd);
+		return cubo_error_new_errno(e, "attach: connect to the container's monitor");
+	}
+	struct cubo_error *err = attach_send(fd, ATTACH_HELLO, &flags, 1);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*out = fd;
+	return NULL;
+}
+
+static void send_size(int sock)
+{
+	struct winsize ws;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+		return;
+	unsigned char b[4] = {(unsigned char)(ws.ws_row >> 8), (unsigned char)ws.ws_row,
+			      (unsigned char)(ws.ws_col >> 8), (unsigned char)ws.ws_col};
+	struct cubo_error *err = attach_send(sock, ATTACH_RESIZE, b, sizeof(b));
+	cubo_error_free(err);
+}
+
+struct cubo_error *attach_client_run(int sock, bool forward_stdin, bool tty, int *exit_code)
+{
+	*exit_code = -1;
+	struct termios saved;
+	bool raw = tty && forward_stdin && isatty(STDIN_FILENO) &&
+		   tcgetattr(STDIN_FILENO, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		t.c_oflag |= OPOST | ONLCR; /* keep our own output readable */
+		tcsetattr(STDIN_FILENO, TCSANOW, &t);
+	}
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	int sfd = tty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
+	if (tty && isatty(STDIN_FILENO))
+		send_size(sock);
+	char *buf = malloc(ATTACH_MAX_FRAME);
+	struct cubo_error *err = buf ? NULL : cubo_error_new_errno(ENOMEM, "attach");
+	bool in_open = forward_stdin;
+	while (!err) {
+		struct pollfd p[3] = {{sock, POLLIN, 0},
+				      {in_open ? STDIN_FILENO : -1, POLLIN, 0},
+				      {sfd, POLLIN, 0}};
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err = cubo_error_errno("attach: poll");
+			break;
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) > 0)
+				send_size(sock);
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = read(STDIN_FILENO, buf, 65536);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				in_open = false;
+				err = attach_send(sock, ATTACH_STDIN_EOF, NULL, 0);
+				if (err && (err->errnum == EPIPE || err->errnum == ECONNRESET)) {
+					cubo_error_free(err);
+					err = NULL;
+				}
+			} else if ((err = attach_send(sock, ATTACH_STDIN, buf, (uint32_t)r))) {
+				if (err->errnum == EPIPE || err->errnum == ECONNRESET) {
+					cubo_error_free(err);
+					err = NULL;
+					in_open = false;
+				}
+			}
+			continue;
+		}
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		uint8_t type;
+		uint32_t len;
+		bool eof;
+		if ((err = attach_recv(sock, &type, buf, ATTACH_MAX_FRAME, &len, &eof)))
+			break;
+		if (eof)
+			break;
+		if (type == ATTACH_STDOUT || type == ATTACH_STDERR) {
+			err = write_full(type == ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, buf,
+					 len);
+			if (err && err->errnum == EPIPE) { /* `run -i x | head`: stop reading */
+				cubo_error_free(err);
+				err = NULL;
+			}
+		} else if (type == ATTACH_EXIT && len == 4) {
+			unsigned char *b = (unsigned char *)buf;
+			*exit_code = (int)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+					   (uint32_t)b[2] << 8 | b[3]);
+			break;
+		}
+	}
+	free(buf);
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	return err;
+}

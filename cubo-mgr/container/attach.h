@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The attach protocol between a container's monitor and clients (run -i,
+ * start -a, attach, wait), over the monitor's unix socket <id>/attach.sock.
+ * Every message is a frame: 1 byte type, 4 bytes big-endian length, data.
+ *
+ *   client -> monitor: HELLO (1 byte: ATTACH_WANT_* flags), STDIN data,
+ *                      STDIN_EOF, RESIZE (rows, cols: 2 bytes each, BE)
+ *   monitor -> client: STDOUT / STDERR data (when wanted), then EXIT
+ *                      (4 bytes BE exit code) once the container is gone
+ *                      and, for --rm, removed.
+ *
+ * A client that sees the socket close without EXIT lost its monitor: it
+ * reads the record instead.
+ */
+#ifndef CUBO_MGR_CONTAINER_ATTACH_H
+#define CUBO_MGR_CONTAINER_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/error.h"
+
+enum attach_frame_type {
+	ATTACH_STDOUT = 1,
+	ATTACH_STDERR = 2,
+	ATTACH_EXIT = 3,
+	ATTACH_STDIN = 4,
+	ATTACH_STDIN_EOF = 5,
+	ATTACH_RESIZE = 6,
+	ATTACH_HELLO = 7,
+};
+
+#define ATTACH_WANT_OUTPUT 1u
+#define ATTACH_WANT_STDIN 2u
+
+#define ATTACH_MAX_FRAME (1u << 20)
+#define ATTACH_SOCKET "attach.sock"
+
+struct cubo_error *attach_send(int fd, uint8_t type, const void *data, uint32_t len);
+/*
+ * Read one frame into buf (size cap). *len gets its length. Returns an
+ * error on a short read or a frame larger than cap; *eof is set (no error)
+ * when the peer closed before a frame began.
+ */
+struct cubo_error *attach_recv(int fd, uint8_t *type, void *buf, uint32_t cap, uint32_t *len,
+			       bool *eof);
+
+/* Connect to the monitor of the container in ctr_dir and say hello. */
+struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *fd);
+
+/*
+ * The client's side until the container exits: copy this process's stdin
+ * to the container (forward_stdin), its output to stdout/stderr, and the
+ * terminal size (tty). *exit_code is the container's, or -1 when the
+ * monitor went away without saying.
+ */
+struct cubo_error *attach_client_run(int fd, bool forward_stdin, bool tty, int *exit_code);
+
+#endif

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* A container's config.json from its image and flags: see bundle.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/seccomp_default.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+#include "shared/strv.h"
+#include "spec/features.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *const bundle_default_caps[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
+};
+
+static const char *const masked_paths[] = {
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+	NULL,
+};
+
+static const char *const readonly_paths[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+struct mount_def {
+	const char *dest, *type, *source;
+	const char *options[8];
+};
+
+static const struct mount_def base_mounts[] = {
+	{"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
+	{"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+	{"/dev/pts",
+	 "devpts",
+	 "devpts",
+	 {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+	{"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
+	{"/sys/fs/cgroup", "cgroup", "cgroup", {"ro", "nosuid", "noexec", "nodev"}},
+	{"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
+	{"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+};
+
+static void strlist_set(struct oci_strlist *l, char *const *v)
+{
+	l->n = cubo_strv_len(v);
+	l->v = cubo_json_xcalloc(l->n + 1, sizeof(char *));
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = cubo_json_xstrdup(v[i]);
+}
+
+static void strlist_add(struct oci_strlist *l, const char *s)
+{
+	char **v = realloc(l->v, (l->n + 2) * sizeof(char *));
+	if (!v)
+		abort();
+	l->v = v;
+	l->v[l->n++] = cubo_json_xstrdup(s);
+	l->v[l->n] = NULL;
+}
+
+static const struct oci_image_runconfig *runconfig(const struct oci_image_config *img)
+{
+	static const struct oci_image_runconfig empty;
+	return img && img->config ? img->config : &empty;
+}
+
+struct cubo_error *bundle_command(const struct oci_image_config *image, const struct ctr_opts *o,
+				  char ***argv)
+{
+	const struct oci_image_runconfig *rc = runconfig(image);
+	char **out = NULL;
+	size_t n = 0;
+	char *const *ep = o->has_entrypoint ? o->entrypoint : rc->entrypoint.v;
+	/* docker: a new entrypoint drops the image's CMD too */
+	char *const *cmd = o->cmd && o->cmd[0] ? o->cmd : (o->has_entrypoint ? NULL : rc->cmd.v);
+	for (size_t i = 0; ep && ep[i]; i++)
+		if (!(i == 0 && !ep[i][0] && !ep[1]) && !cubo_strv_push(&out, &n, ep[i]))
+			abort();
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		if (!cubo_strv_push(&out, &n, cmd[i]))
+			abort();
+	if (n == 0) {
+		cubo_strv_free(out);
+		return cubo_error_new("no command specified: the image has no ENTRYPOINT or CMD; "
+				      "give one after the image name");
+	}
+	*argv = out;
+	return NULL;
+}
+
+static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
+{
+	char **set = cubo_strv_dup((char *const *)bundle_default_caps);
+	size_t n = cubo_strv_len(set);
+	bool drop_all = o->cap_drop && cubo_strv_contains(o->cap_drop, "ALL");
+	bool add_all = o->cap_add && cubo_strv_contains(o->cap_add, "ALL");
+	if (drop_all) {
+		cubo_strv_free(set);
+		set = calloc(1, sizeof(char *));
+		n = 0;
+	}
+	for (size_t i = 0; !drop_all && o->cap_drop && o->cap_drop[i]; i++) {
+		for (size_t j = 0; j < n; j++)
+			if (!strcmp(set[j], o->cap_drop[i])) {
+				free(set[j]);
+				memmove(&set[j], &set[j + 1], (n - j) * sizeof(char *));
+				n--;
+				break;
+			}
+	}
+	char *const *add = add_all ? (char *const *)oci_capability_names : o->cap_add;
+	for (size_t i = 0; add && add[i]; i++)
+		if (!cubo_strv_contains(set, add[i]) && !cubo_strv_push(&set, &n, add[i]))
+			abort();
+	strlist_set(caps, set);
+	cubo_strv_free(set);
+	return NULL;
+}
+
+static void add_mount(struct oci_config *cfg, const char *dest, const char *type,
+		      const char *source, char *const *options)
+{
+	struct oci_mount *m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
+	if (!m)
+		abort();
+	cfg->mounts = m;
+	m = &cfg->mounts[cfg->n_mounts++];
+	memset(m, 0, sizeof(*m));
+	m->destination = cubo_json_xstrdup(dest);
+	m->type = cubo_json_xstrdup(type);
+	m->source = cubo_json_xstrdup(source);
+	if (options)
+		strlist_set(&m->options, options);
+}
+
+static void mounts(const struct bundle_input *in, struct oci_config *cfg)
+{
+	for (size_t i = 0; i < N(base_mounts); i++)
+		add_mount(cfg, base_mounts[i].dest, base_mounts[i].type, base_mounts[i].source,
+			  (char *const *)base_mounts[i].options);
+	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
+	char *const bind_opts[] = {"rbind", "rprivate", NULL};
+	for (size_t i = 0; in->etc_dir && i < N(etc_files); i++) {
+		char *src = cubo_path_join(in->etc_dir, etc_files[i]);
+		char dest[32];
+		snprintf(dest, sizeof(dest), "/etc/%s", etc_files[i]);
+		add_mount(cfg, dest, "bind", src, bind_opts);
+		free(src);
+	}
+	const struct ctr_opts *o = in->opts;
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		char *const ro[] = {"rbind", "rprivate", "ro", NULL};
+		add_mount(cfg, o->volumes[i].dest, "bind", in->volume_sources[i],
+			  o->volumes[i].readonly ? ro : bind_opts);
+	}
+}
+
+static struct cubo_error *process(const struct bundle_input *in, struct oci_process *p,
+				  const char *hostname)
+{
+	const struct ctr_opts *o = in->opts;
+	const struct oci_image_runconfig *rc = runconfig(in->image);
+	char **argv;
+	CUBO_TRY(bundle_command(in->image, o, &argv));
+	p->args.v = argv;
+	p->args.n = cubo_strv_len(argv);
+	const char *cwd = o->workdir ? o->workdir : rc->working_dir;
+	if (!cwd || !cwd[0])
+		cwd = "/";
+	if (cwd[0] != '/')
+		return cubo_error_new("the working directory \"%s\" is invalid: it needs to be an "
+				      "absolute path",
+				      cwd);
+	p->cwd = cubo_json_xstrdup(cwd);
+	p->terminal = o->tty;
+	p->no_new_privileges = o->no_new_privileges;
+	char **env = NULL;
+	size_t n = 0;
+	if (!cubo_strv_env_get(rc->env.v, "PATH"))
+		cubo_strv_push(&env, &n,
+			       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	char *h;
+	if (asprintf(&h, "HOSTNAME=%s", hostname) < 0)
+		abort();
+	cubo_strv_push(&env, &n, h);
+	free(h);
+	if (o->tty)
+		cubo_strv_push(&env, &n, "TERM=xterm");
+	char **with_image = run_opt_env_merge(env, rc->env.v);
+	char **all = run_opt_env_merge(with_image, o->env);
+	cubo_strv_free(env);
+	cubo_strv_free(with_image);
+	p->env.v = all;
+	p->env.n = cubo_strv_len(all);
+	p->capabilities = cubo_json_xcalloc(1, sizeof(*p->capabilities));
+	CUBO_TRY(capabilities(o, &p->capabilities->bounding));
+	strlist_set(&p->capabilities->effective, p->capabilities->bounding.v);
+	strlist_set(&p->capabilities->permitted, p->capabilities->bounding.v);
+	return NULL;
+}
+
+static void resources(const struct ctr_opts *o, struct oci_linux *l)
+{
+	struct oci_resources *r = cubo_json_xcalloc(1, sizeof(*r));
+	l->resources = r;
+	/* deny every device; the runtime allows the ones it creates */
+	r->devices = cubo_json_xcalloc(1, sizeof(*r->devices));
+	r->n_devices = 1;
+	r->devices[0].access = cubo_json_xstrdup("rwm");
+	if (o->memory > 0) {
+		r->memory = cubo_json_xcalloc(1, sizeof(*r->memory));
+		r->memory->has_limit = true;
+		r->memory->limit = o->memory;
+	}
+	if (o->cpu_quota > 0) {
+		r->cpu = cubo_json_xcalloc(1, sizeof(*r->cpu));
+		r->cpu->has_quota = true;
+		r->cpu->quota = o->cpu_quota;
+		r->cpu->has_period = true;
+		r->cpu->period = o->cpu_period;
+	}
+	if (o->pids_limit) {
+		r->pids = cubo_json_xcalloc(1, sizeof(*r->pids));
+		r->pids->limit = o->pids_limit;
+	}
+}
+
+static void namespaces(const struct ctr_opts *o, struct oci_linux *l)
+{
+	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
+	l->namespaces = cubo_json_xcalloc(N(types), sizeof(*l->namespaces));
+	for (size_t i = 0; i < N(types); i++) {
+		if (!strcmp(types[i], "network") && o->network && !strcmp(o->network, "host"))
+			continue;
+		l->namespaces[l->n_namespaces++].type = cubo_json_xstrdup(types[i]);
+	}
+}
+
+struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config **out)
+{
+	const struct ctr_opts *o = in->opts;
+	struct oci_config *cfg = cubo_json_xcalloc(1, sizeof(*cfg));
+	cfg->oci_version = cubo_json_xstrdup("1.2.0");
+	cfg->root = cubo_json_xcalloc(1, sizeof(*cfg->root));
+	cfg->root->path = cubo_json_xstrdup("rootfs");
+	cfg->root->readonly = o->read_only;
+	char short_id[13];
+	snprintf(short_id, sizeof(short_id), "%.12s", in->id);
+	cfg->hostname = cubo_json_xstrdup(o->hostname ? o->hostname : short_id);
+	cfg->process = cubo_json_xcalloc(1, sizeof(*cfg->process));
+	struct cubo_error *err = process(in, cfg->process, cfg->hostname);
+	if (err) {
+		oci_config_free(cfg);
+		return err;
+	}
+	mounts(in, cfg);
+	struct oci_linux *l = cubo_json_xcalloc(1, sizeof(*l));
+	cfg->linux_ = l;
+	namespaces(o, l);
+	resources(o, l);
+	char *cg;
+	if (asprintf(&cg, "cubo-%s", in->id) < 0)
+		abort();
+	l->cgroups_path = cg;
+	strlist_set(&l->masked_paths, (char *const *)masked_paths);
+	strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
+	if (!o->seccomp_unconfined)
+		l->seccomp = ctr_seccomp_default(cfg->process->capabilities->bounding.v);
+	*out = cfg;
+	return NULL;
+}
+
+void bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
+{
+	struct oci_process *p = cfg->process;
+	p->user.uid = u->uid;
+	p->user.gid = u->gid;
+	free(p->user.additional_gids);
+	p->user.additional_gids = NULL;
+	p->user.n_additional_gids = u->n_groups;
+	if (u->n_groups) {
+		p->user.additional_gids = cubo_json_xcalloc(u->n_groups, sizeof(uint32_t));
+		memcpy(p->user.additional_gids, u->groups, u->n_groups * sizeof(uint32_t));
+	}
+	if (cubo_strv_env_get(p->env.v, "HOME"))
+		return;
+	char *home;
+	if (asprintf(&home, "HOME=%s", u->home ? u->home : "/") < 0)
+		abort();
+	strlist_add(&p->env, home);
+	free(home);
+}

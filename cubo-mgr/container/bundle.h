@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Image config + run flags -> the OCI runtime config of a container, with
+ * docker's defaults: its capability set, its seccomp profile, its masked and
+ * read-only /proc paths, its mounts, ENTRYPOINT/CMD/ENV/WORKDIR rules.
+ * Pure: the files it names are made by the caller.
+ */
+#ifndef CUBO_MGR_CONTAINER_BUNDLE_H
+#define CUBO_MGR_CONTAINER_BUNDLE_H
+
+#include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/run_opts.h"
+#include "spec/config.h"
+#include "spec/image.h"
+
+struct bundle_input {
+	const char *id;
+	const struct oci_image_config *image; /* its "config" may be NULL */
+	const struct ctr_opts *opts;
+	/* per opts->volumes[i]: the host directory to bind (a named volume's data dir) */
+	char *const *volume_sources;
+	/* directory holding the hostname, hosts and resolv.conf files to bind over /etc */
+	const char *etc_dir;
+};
+
+/*
+ * Build the config. Errors: "no command specified", a relative -w, a
+ * capability that cannot be dropped, ...
+ */
+struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config **out);
+
+/* The process arguments: --entrypoint / image ENTRYPOINT, then the command or image CMD. */
+struct cubo_error *bundle_command(const struct oci_image_config *image, const struct ctr_opts *o,
+				  char ***argv);
+
+/* The user as resolved in the rootfs: uid, gid, groups, and HOME unless set. */
+void bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u);
+
+/* Docker's default capabilities. */
+extern const char *const bundle_default_caps[];
+
+#endif

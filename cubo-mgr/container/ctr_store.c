@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The containers' directories, names and locks: see ctr_store.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/ctr_store.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+
+#define TMP_PREFIX ".tmp-ctr-"
+
+struct cubo_error *ctr_store_open(const char *root, struct ctr_store *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->root = strdup(root);
+	out->names_dir = cubo_path_join(root, "names");
+	out->runtime_root = cubo_path_join(root, "runc");
+	char *locks = cubo_path_join(root, "locks");
+	struct cubo_error *err = NULL;
+	if (!out->root)
+		err = cubo_error_new_errno(ENOMEM, "container store");
+	if (!err)
+		err = cubo_mkdir_p(root, 0700);
+	if (!err)
+		err = cubo_mkdir_p(out->names_dir, 0700);
+	if (!err)
+		err = cubo_mkdir_p(out->runtime_root, 0700);
+	if (!err)
+		err = cubo_mkdir_p(locks, 0700);
+	free(locks);
+	if (err) {
+		ctr_store_close(out);
+		return cubo_error_wrap(err, "container store %s", root);
+	}
+	return NULL;
+}
+
+void ctr_store_close(struct ctr_store *s)
+{
+	free(s->root);
+	free(s->names_dir);
+	free(s->runtime_root);
+	memset(s, 0, sizeof(*s));
+}
+
+char *ctr_store_dir(const struct ctr_store *s, const char *id)
+{
+	return cubo_path_join(s->root, id);
+}
+
+struct cubo_error *ctr_store_lock_all(const struct ctr_store *s, int *fd)
+{
+	char *path = cubo_path_join(s->root, "locks/containers.lock");
+	struct cubo_error *err = cubo_lock_path(path, true, fd);
+	free(path);
+	return err;
+}
+
+struct cubo_error *ctr_store_lock(const struct ctr_store *s, const char *id, int *fd)
+{
+	char name[CTR_ID_LEN + 32];
+	snprintf(name, sizeof(name), "locks/ctr-%s.lock", id);
+	char *path = cubo_path_join(s->root, name);
+	struct cubo_error *err = cubo_lock_path(path, true, fd);
+	free(path);
+	return err;
+}
+
+struct cubo_error *ctr_new_id(char id[CTR_ID_LEN + 1])
+{
+	unsigned char raw[CTR_ID_LEN / 2];
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return cubo_error_errno("container ID: getrandom");
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+	return NULL;
+}
+
+/* Words of our own choosing; a name is left_right, as docker users expect. */
+static const char *const left_words[] = {
+	"agile", "amber",  "bold",   "brave", "bright", "calm",	 "clever", "cosy",   "eager",
+	"fancy", "gentle", "happy",  "jolly", "keen",	"lucid", "merry",  "nimble", "proud",
+	"quiet", "rapid",  "serene", "sharp", "silent", "swift", "tender", "vivid",  "witty",
+};
+static const char *const right_words[] = {
+	"acorn",   "badger", "beacon", "cedar",	 "comet",   "delta",   "ember",	 "falcon", "fjord",
+	"glacier", "harbor", "heron",  "island", "juniper", "kestrel", "lagoon", "maple",  "meadow",
+	"nebula",  "otter",  "pebble", "quartz", "raven",   "summit",  "tundra", "willow", "zephyr",
+};
+
+struct cubo_error *ctr_store_pick_name(const struct ctr_store *s, char **name)
+{
+	for (int attempt = 0; attempt < 64; attempt++) {
+		unsigned r[3];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			return cubo_error_errno("container name: getrandom");
+		char buf[64];
+		int len =
+			snprintf(buf, sizeof(buf), "%s_%s",
+				 left_words[r[0] % (sizeof(left_words) / sizeof(*left_words))],
+				 right_words[r[1] % (sizeof(right_words) / sizeof(*right_words))]);
+		if (attempt >= 8)
+			snprintf(buf + len, sizeof(buf) - len, "%u", r[2] % 1000);
+		char *link = cubo_path_join(s->names_dir, buf);
+		bool taken = faccessat(AT_FDCWD, link, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+		free(link);
+		if (!taken) {
+			*name = strdup(buf);
+			return *name ? NULL : cubo_error_new_errno(ENOMEM, "container name");
+		}
+	}
+	return cubo_error_new("could not find a free container name");
+}
+
+struct cubo_error *ctr_store_begin(const struct ctr_store *s, const char *id, char **tmp_dir,
+				   int *lock_fd)
+{
+	char name[CTR_ID_LEN + sizeof(TMP_PREFIX)];
+	snprintf(name, sizeof(name), TMP_PREFIX "%s", id);
+	char *dir = cubo_path_join(s->root, name);
+	if (mkdir(dir, 0700) < 0) {
+		struct cubo_error *err = cubo_error_errno("create container directory %s", dir);
+		free(dir);
+		return err;
+	}
+	/* reconciliation removes temp dirs nobody holds: hold this one */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		struct cubo_error *err = cubo_error_errno("lock %s", dir);
+		if (fd >= 0)
+			close(fd);
+		rmdir(dir);
+		free(dir);
+		return err;
+	}
+	*tmp_dir = dir;
+	*lock_fd = fd;
+	return NULL;
+}
+
+static struct cubo_error *name_owner(const struct ctr_store *s, const char *name, char *owner,
+				     size_t size, bool *taken)
+{
+	char *link = cubo_path_join(s->names_dir, name);
+	ssize_t n = readlink(link, owner, size - 1);
+	int e = errno;
+	free(link);
+	*taken = n > 0;
+	if (n < 0 && e != ENOENT)
+		return cubo_error_new_errno(e, "read name link %s", name);
+	owner[n > 0 ? n : 0] = '\0';
+	return NULL;
+}
+
+struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_dir, const char *id,
+				    const char *name)
+{
+	int lock;
+	CUBO_TRY(ctr_store_lock_all(s, &lock));
+	char *link = cubo_path_join(s->names_dir, name);
+	char *dir = ctr_store_dir(s, id);
+	struct cubo_error *err = NULL;
+	if (symlink(id, link) < 0) {
+		if (errno == EEXIST) {
+			char owner[CTR_ID_LEN + 1];
+			bool taken;
+			err = name_owner(s, name, owner, sizeof(owner), &taken);
+			if (!err)
+				err = cubo_error_new(
+					"the container name \"%s\" is already in use by "
+					"container %s: remove or rename that container",
+					name, owner);
+		} else {
+			err = cubo_error_errno("take name %s", name);
+		}
+	} else if (rename(tmp_dir, dir) < 0) {
+		err = cubo_error_errno("move %s into place", tmp_dir);
+		unlink(link);
+	}
+	free(link);
+	free(dir);
+	cubo_unlock(lock);
+	return err;
+}
+
+void ctr_store_abort(const char *tmp_dir, int lock_fd)
+{
+	struct cubo_error *err = cubo_rm_rf(tmp_dir);
+	cubo_error_free(err);
+	cubo_unlock(lock_fd);
+}
+
+static bool is_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
+				     char id[CTR_ID_LEN + 1])
+{
+	if (ctr_id_valid(arg)) {
+		char *dir = ctr_store_dir(s, arg);
+		bool ok = cubo_path_exists(dir);
+		free(dir);
+		if (ok) {
+			memcpy(id, arg, CTR_ID_LEN + 1);
+			return NULL;
+		}
+		return cubo_error_new("no such container: %s", arg);
+	}
+	/* a name wins over an ID prefix, as in docker */
+	struct cubo_error *bad = ctr_name_check(arg);
+	if (!bad) {
+		char owner[CTR_ID_LEN + 8];
+		bool taken;
+		CUBO_TRY(name_owner(s, arg, owner, sizeof(owner), &taken));
+		if (taken && ctr_id_valid(owner)) {
+			char *dir = ctr_store_dir(s, owner);
+			bool ok = cubo_path_exists(dir);
+			free(dir);
+			if (ok) {
+				memcpy(id, owner, CTR_ID_LEN + 1);
+				return NULL;
+			}
+		}
+	}
+	cubo_error_free(bad);
+	size_t len = strlen(arg);
+	if (len == 0 || len > CTR_ID_LEN || !is_hex(arg))
+		return cubo_error_new("no such container: %s", arg);
+	DIR *d = opendir(s->root);
+	if (!d)
+		return cubo_error_errno("read %s", s->root);
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, arg, len) || !ctr_id_valid(e->d_name))
+			continue;
+		if (found++ == 0)
+			memcpy(id, e->d_name, CTR_ID_LEN + 1);
+	}
+	closedir(d);
+	if (found == 1)
+		return NULL;
+	if (found > 1)
+		return cubo_error_new("container ID prefix %s is ambiguous: give more digits", arg);
+	return cubo_error_new("no such container: %s", arg);
+}
+
+void ctr_records_free(struct ctr_record *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_record_free(&v[i]);
+	free(v);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct ctr_record *x = a, *y = b;
+	return strcmp(y->created, x->created);
+}
+
+struct cubo_error *ctr_store_list(const struct ctr_store *s, struct ctr_record **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(s->root);
+	if (!d)
+		return cubo_error_errno("read %s", s->root);
+	size_t cap = 0, count = 0;
+	struct ctr_record *v = NULL;
+	struct dirent *e;
+	struct cubo_error *err = NULL;
+	while (!err && (e = readdir(d))) {
+		if (!ctr_id_valid(e->d_name))
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			struct ctr_record *nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				err = cubo_error_new_errno(ENOMEM, "list containers");
+				break;
+			}
+			v = nv;
+		}
+		char *dir = cubo_path_join(s->root, e->d_name);
+		struct cubo_error *bad = ctr_record_load(dir, &v[count]);
+		free(dir);
+		if (bad) {
+			/* a container being removed, or a damaged record: not a listing's failure
+			 */
+			if (bad->errnum != ENOENT)
+				cubo_error_print(bad, "warning", stderr);
+			cubo_error_free(bad);
+			continue;
+		}
+		count++;
+	}
+	closedir(d);
+	if (err) {
+		ctr_records_free(v, count);
+		return err;
+	}
+	qsort(v, count, sizeof(*v), newest_first);
+	*out = v;
+	*n = count;
+	return NULL;
+}
+
+struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name)
+{
+	int lock;
+	CUBO_TRY(ctr_store_lock_all(s, &lock));
+	char *dir = ctr_store_dir(s, id);
+	char *state = cubo_path_join(dir, "state.json");
+	struct cubo_error *err = NULL;
+	if (unlink(state) < 0 && errno != ENOENT)
+		err = cubo_error_errno("remove %s", state);
+	if (!err && name) {
+		char owner[CTR_ID_LEN + 8];
+		bool taken;
+		err = name_owner(s, name, owner, sizeof(owner), &taken);
+		if (!err && taken && !strcmp(owner, id)) {
+			char *link = cubo_path_join(s->names_dir, name);
+			if (unlink(link) < 0 && errno != ENOENT)
+				err = cubo_error_errno("remove name link %s", link);
+			free(link);
+		}
+	}
+	if (!err)
+		err = cubo_rm_rf(dir);
+	if (!err) {
+		char lockname[CTR_ID_LEN + 32];
+		snprintf(lockname, sizeof(lockname), "locks/ctr-%s.lock", id);
+		char *lp = cubo_path_join(s->root, lockname);
+		unlink(lp);
+		free(lp);
+	}
+	free(state);
+	free(dir);
+	cubo_unlock(lock);
+	return err ? cubo_error_wrap(err, "remove container %.12s", id) : NULL;
+}

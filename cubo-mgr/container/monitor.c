@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The per-container monitor process: see monitor.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/logfile.h"
+#include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/volume.h"
+#include "shared/fdpass.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+#include "shared/procstat.h"
+#include "shared/timeutil.h"
+
+#define MAX_CLIENTS 32
+#define CHUNK 65536
+
+bool monitor_alive(pid_t pid, uint64_t start_time)
+{
+	if (pid <= 0)
+		return false;
+	uint64_t now = cubo_proc_start_time(pid);
+	return now && now == start_time;
+}
+
+/* ---- the monitor's side ---- */
+
+struct client {
+	int fd;
+	uint8_t flags;
+};
+
+struct mon {
+	const struct monitor_start *ms;
+	struct ctr_runtime rt;
+	char *dir;
+	int sync_fd; /* to the starting command; -1 once it is told */
+	int sig_fd;
+	int listen_fd; /* attach.sock */
+	int stdin_fd;  /* our end of the container's stdin (pipe or pty master); -1 */
+	int out_fd[3]; /* [LOG_STDOUT], [LOG_STDERR]: our read ends; pty: out_fd[1] */
+	bool tty;
+	bool created;
+	pid_t pid;
+	int exit_code;
+	bool exited;
+	struct log_writer log;
+	struct client clients[MAX_CLIENTS];
+	size_t n_clients;
+	char *buf;
+};
+
+typedef void (*record_fn)(struct ctr_record *r, void *ctx);
+
+/* Read, change and write the record under the container's lock. */
+static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
+{
+	int lock;
+	CUBO_TRY(ctr_store_lock(m->ms->store, m->ms->id, &lock));
+	struct ctr_record r;
+	struct cubo_error *err = ctr_record_load(m->dir, &r);
+	if (!err) {
+		fn(&r, ctx);
+		err = ctr_record_save(m->dir, &r);
+		ctr_record_free(&r);
+	}
+	cubo_unlock(lock);
+	return err;
+}
+
+/* What the starting command is told: "S pid", "C" (created, attach now), "E code message". */
+static void report(struct mon *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(struct mon *m, const char *fmt, ...)
+{
+	if (m->sync_fd < 0)
+		return;
+	char line[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	for (int i = 0; i < n; i++)
+		if (line[i] == '\n')
+			line[i] = ' ';
+	line[n++] = '\n';
+	(void)!write(m->sync_fd, line, (size_t)n);
+}
+
+/* docker's exit codes for a command that cannot run */
+static int failure_code(const char *msg)
+{
+	if (strstr(msg, "not found") || strstr(msg, "No such file"))
+		return strstr(msg, "executable") || strstr(msg, "exec") ? 127 : 125;
+	if (strstr(msg, "ermission denied") && strstr(msg, "exec"))
+		return 126;
+	return 125;
+}
+
+static void set_error(struct ctr_record *r, void *ctx)
+{
+	free(r->error);
+	r->error = strdup(ctx);
+	r->monitor_pid = 0;
+	r->pid = 0;
+	if (r->status != CTR_CREATED) {
+		r->status = CTR_EXITED;
+		r->exit_code = failure_code(ctx);
+		cubo_time_now_rfc3339(r->finished);
+	}
+}
+
+static void set_monitor(struct ctr_record *r, void *ctx)
+{
+	(void)ctx;
+	r->monitor_pid = getpid();
+	r->monitor_start_time = cubo_proc_start_time(getpid());
+	free(r->error);
+	r->error = NULL;
+}
+
+static void set_running(struct ctr_record *r, void *ctx)
+{
+	struct mon *m = ctx;
+	r->status = CTR_RUNNING;
+	r->pid = m->pid;
+	r->exit_code = 0;
+	r->finished[0] = '\0';
+	cubo_time_now_rfc3339(r->started);
+}
+
+static void set_exited(struct ctr_record *r, void *ctx)
+{
+	struct mon *m = ctx;
+	r->status = CTR_EXITED;
+	r->exit_code = m->exit_code;
+	r->pid = 0;
+	r->monitor_pid = 0;
+	r->monitor_start_time = 0;
+	cubo_time_now_rfc3339(r->finished);
+}
+
+static struct cubo_error *listen_at(const char *name, int *out)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", name);
+	unlink(name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return cubo_error_errno("socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		struct cubo_error *err = cubo_error_errno("listen on %s", name);
+		close(fd);
+		return err;
+	}
+	*out = fd;
+	return NULL;
+}
+
+static struct cubo_error *accept_within(int lfd, int ms, int *out)
+{
+	struct pollfd p = {lfd, POLLIN, 0};
+	int r;
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return r == 0 ? cubo_error_new("nobody connected within %d s", ms / 1000)
+			      : cubo_error_errno("poll");
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return cubo_error_errno("accept");
+	*out = fd;
+	return NULL;
+}
+
+/* The user is looked up in the container's own files, now that they are mounted. */
+static struct cubo_error *resolve_user(const char *user)
+{
+	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return cubo_error_errno("open rootfs");
+	struct ctr_user u;
+	struct cubo_error *err = passwd_resolve_in_root(root, user ? user : "0", &u);
+	close(root);
+	if (err)
+		return err;
+	struct oci_config *cfg;
+	err = oci_config_load("config.json", &cfg);
+	if (!err) {
+		bundle_apply_user(cfg, &u);
+		char *json;
+		size_t len;
+		err = oci_config_to_json(cfg, false, &json, &len);
+		if (!err) {
+			err = cubo_write_file_atomic("config.json", json, len, 0600);
+			free(json);
+		}
+		oci_config_free(cfg);
+	}
+	ctr_user_free(&u);
+	return err;
+}
+
+static void read_available(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (len < cap - 1) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	fcntl(fd, F_SETFL, fl);
+	buf[len] = '\0';
+}
+
+static struct cubo_error *read_pid(const char *path, pid_t *pid)
+{
+	char *text;
+	size_t len;
+	CUBO_TRY(cubo_read_file(path, &text, &len));
+	long v = strtol(text, NULL, 10);
+	free(text);
+	if (v <= 0)
+		return cubo_error_new("%s: no pid", path);
+	*pid = (pid_t)v;
+	return NULL;
+}
+
+/*
+ * Mount, create, (wait for the attach client), start. *code: the exit code
+ * the starting command should give on failure.
+ */
+static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *code)
+{
+	*code = 125;
+	CUBO_TRY(rootfs_private_namespace());
+	CUBO_TRY(rootfs_prepare(m->dir));
+	CUBO_TRY(rootfs_mount(m->ms->layers_dir, rec->layers, m->dir));
+	if (chdir(m->dir) < 0)
+		return cubo_error_errno("chdir %s", m->dir);
+	CUBO_TRY(resolve_user(rec->user));
+	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");
+	int log_fd = open("ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (log_fd < 0)
+		return cubo_error_errno("open %s/ctr.log", m->dir);
+	log_writer_init(&m->log, log_fd);
+
+	int in = -1, out = -1, errw = -1, console = -1;
+	int p[2];
+	char *pidfile = cubo_path_join(m->dir, "pid");
+	unlink(pidfile);
+	struct cubo_error *err = NULL;
+	if (m->tty) {
+		/* the runtime talks on its stderr; the container gets the terminal */
+		err = listen_at("console.sock", &console);
+		if (!err && pipe2(p, O_CLOEXEC) == 0) {
+			m->out_fd[LOG_STDERR] = p[0];
+			errw = p[1];
+		} else if (!err) {
+			err = cubo_error_errno("pipe");
+		}
+	} else {
+		if (rec->interactive) {
+			if (pipe2(p, O_CLOEXEC) < 0)
+				err = cubo_error_errno("pipe");
+			else {
+				in = p[0];
+				m->stdin_fd = p[1];
+			}
+		}
+		if (!err && pipe2(p, O_CLOEXEC) == 0) {
+			m->out_fd[LOG_STDOUT] = p[0];
+			out = p[1];
+		} else if (!err) {
+			err = cubo_error_errno("pipe");
+		}
+		if (!err && pipe2(p, O_CLOEXEC) == 0) {
+			m->out_fd[LOG_STDERR] = p[0];
+			errw = p[1];
+		} else if (!err) {
+			err = cubo_error_errno("pipe");
+		}
+	}
+	int status = 0;
+	if (!err) {
+		char *sock = cubo_path_join(m->dir, "console.sock");
+		const char *args[] = {"create",
+				      "--bundle",
+				      m->dir,
+				      "--pid-file",
+				      pidfile,
+				      m->tty ? "--console-socket" : m->ms->id,
+				      m->tty ? (strlen(sock) < 100 ? sock : "console.sock") : NULL,
+				      m->tty ? m->ms->id : NULL,
+				      NULL};
+		err = runtime_spawn_wait(&m->rt, args, in, out, errw, &status);
+		free(sock);
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (errw >= 0)
+		close(errw);
+	if (!err && status != 0) {
+		char msg[4096];
+		read_available(m->out_fd[LOG_STDERR], msg, sizeof(msg));
+		runtime_tidy_message(msg);
+		*code = failure_code(msg);
+		err = cubo_error_new("%s",
+				     msg[0] ? msg : "the runtime failed to create the container");
+	}
+	m->created = !err;
+	if (!err && m->tty) {
+		int conn;
+		err = accept_within(console, 10000, &conn);
+		if (!err) {
+			char name[256];
+			size_t len;
+			err = fdpass_recv(conn, name, sizeof(name), &len, &m->stdin_fd);
+			close(conn);
+			if (!err && m->stdin_fd < 0)
+				err = cubo_error_new("the runtime sent no terminal");
+			m->out_fd[LOG_STDOUT] = m->stdin_fd;
+		}
+		err = cubo_error_wrap(err, "receive the container's terminal");
+	}
+	if (console >= 0) {
+		close(console);
+		unlink("console.sock");
+	}
+	if (m->tty && m->out_fd[LOG_STDERR] >= 0) { /* only the runtime's messages came there */
+		close(m->out_fd[LOG_STDERR]);
+		m->out_fd[LOG_STDERR] = -1;
+	}
+	if (!err)
+		err = read_pid(pidfile, &m->pid);
+	free(pidfile);
+	if (!err && m->ms->attach) {
+		report(m, "C");
+		int c;
+		err = accept_within(m->listen_fd, 30000, &c);
+		if (!err) {
+			uint8_t type, flags = 0;
+			uint32_t len;
+			bool eof;
+			err = attach_recv(c, &type, &flags, 1, &len, &eof);
+			if (!err && (eof || type != ATTACH_HELLO))
+				err = cubo_error_new("the attaching client said no hello");
+			if (!err)
+				m->clients[m->n_clients++] = (struct client){c, flags};
+			else
+				close(c);
+		}
+		err = cubo_error_wrap(err, "wait for the attaching client");
+	}
+	if (!err)
+		err = runtime_start(&m->rt, m->ms->id);
+	return err;
+}
+
+static void drop_client(struct mon *m, size_t i)
+{
+	close(m->clients[i].fd);
+	m->clients[i] = m->clients[--m->n_clients];
+}
+
+static void broadcast(struct mon *m, uint8_t type, const void *data, uint32_t len)
+{
+	for (size_t i = 0; i < m->n_clients;) {
+		bool wants = type == ATTACH_EXIT || (m->clients[i].flags & ATTACH_WANT_OUTPUT);
+		struct cubo_error *err =
+			wants ? attach_send(m->clients[i].fd, type, data, len) : NULL;
+		if (err) {
+			cubo_error_free(err);
+			drop_client(m, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+static void on_output(struct mon *m, enum log_stream s)
+{
+	ssize_t r = read(m->out_fd[s], m->buf, CHUNK);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (r <= 0) { /* EOF, or EIO from a terminal whose last user left */
+		if (m->out_fd[s] != m->stdin_fd)
+			close(m->out_fd[s]);
+		m->out_fd[s] = -1;
+		return;
+	}
+	struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
+	cubo_error_free(err); /* a full disk must not stop the container */
+	broadcast(m, s == LOG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR, m->buf, (uint32_t)r);
+}
+
+static void on_client(struct mon *m, size_t i)
+{
+	uint8_t type;
+	uint32_t len;
+	bool eof;
+	struct cubo_error *err = attach_recv(m->clients[i].fd, &type, m->buf, CHUNK, &len, &eof);
+	if (err || eof) {
+		cubo_error_free(err);
+		drop_client(m, i);
+		return;
+	}
+	switch (type) {
+	case ATTACH_HELLO:
+		if (len == 1)
+			m->clients[i].flags = (uint8_t)m->buf[0];
+		break;
+	case ATTACH_STDIN:
+		if (m->stdin_fd >= 0 && (m->clients[i].flags & ATTACH_WANT_STDIN)) {
+			size_t off = 0;
+			while (off < len) {
+				ssize_t w = write(m->stdin_fd, m->buf + off, len - off);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					break;
+				off += (size_t)w;
+			}
+		}
+		break;
+	case ATTACH_STDIN_EOF:
+		if (!m->tty && m->stdin_fd >= 0 && (m->clients[i].flags & ATTACH_WANT_STDIN)) {
+			close(m->stdin_fd);
+			m->stdin_fd = -1;
+		}
+		break;
+	case ATTACH_RESIZE:
+		if (m->tty && m->stdin_fd >= 0 && len == 4) {
+			unsigned char *b = (unsigned char *)m->buf;
+			struct winsize ws = {.ws_row = (unsigned short)(b[0] << 8 | b[1]),
+					     .ws_col = (unsigned short)(b[2] << 8 | b[3])};
+			ioctl(m->stdin_fd, TIOCSWINSZ, &ws);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_signal(struct mon *m)
+{
+	struct signalfd_siginfo si;
+	while (read(m->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		;
+	int ws;
+	pid_t p;
+	while ((p = waitpid(-1, &ws, WNOHANG)) > 0)
+		if (p == m->pid) {
+			m->exited = true;
+			m->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Serve until the container exits and its output has been read to the end. */
+static void serve(struct mon *m)
+{
+	int64_t deadline = -1;
+	for (;;) {
+		bool outputs = m->out_fd[LOG_STDOUT] >= 0 || m->out_fd[LOG_STDERR] >= 0;
+		if (m->exited && !outputs)
+			return;
+		/* a process that escaped the pid namespace could hold the pipes forever */
+		if (m->exited && deadline < 0)
+			deadline = now_ms() + 2000;
+		if (deadline >= 0 && now_ms() >= deadline)
+			return;
+		struct pollfd p[4 + MAX_CLIENTS];
+		size_t n = 0;
+		p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
+		p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
+		p[n++] = (struct pollfd){m->out_fd[LOG_STDOUT], POLLIN, 0};
+		p[n++] = (struct pollfd){m->tty ? -1 : m->out_fd[LOG_STDERR], POLLIN, 0};
+		for (size_t i = 0; i < m->n_clients; i++)
+			p[n++] = (struct pollfd){m->clients[i].fd, POLLIN, 0};
+		int timeout = deadline >= 0 ? (int)(deadline - now_ms()) : -1;
+		if (poll(p, n, timeout < 0 && deadline >= 0 ? 0 : timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents)
+			on_signal(m);
+		if (p[2].revents)
+			on_output(m, LOG_STDOUT);
+		if (p[3].revents)
+			on_output(m, LOG_STDERR);
+		if (p[1].revents & POLLIN) {
+			int c = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (c >= 0 && m->n_clients < MAX_CLIENTS)
+				m->clients[m->n_clients++] = (struct client){c, 0};
+			else if (c >= 0)
+				close(c);
+		}
+		/* clients last: on_client may reorder the array */
+		for (size_t i = m->n_clients; i-- > 0;)
+			if (4 + i < n && p[4 + i].revents && p[4 + i].fd == m->clients[i].fd)
+				on_client(m, i);
+	}
+}
+
+static void remove_anonymous_volumes(struct mon *m, char **volumes)
+{
+	for (size_t i = 0; volumes && volumes[i]; i++) {
+		struct ctr_volume v;
+		struct cubo_error *err = volume_get(m->ms->store->root, volumes[i], &v);
+		if (!err && v.anonymous)
+			err = volume_remove(m->ms->store->root, volumes[i]);
+		if (!err)
+			ctr_volume_free(&v);
+		cubo_error_free(err);
+	}
+}
+
+static void finish(struct mon *m)
+{
+	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
+	cubo_error_free(err);
+	err = update_record(m, set_exited, m);
+	/*
+	 * The exit is on record: from now on a new client learns it there.
+	 * One that connected but was never accepted sees the socket reset.
+	 */
+	close(m->listen_fd);
+	m->listen_fd = -1;
+	unlink(ATTACH_SOCKET);
+	struct ctr_record rec;
+	if (!err && !(err = ctr_record_load(m->dir, &rec))) {
+		if (rec.auto_remove) {
+			if (chdir("/") < 0)
+				err = cubo_error_errno("chdir /");
+			if (!err)
+				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+			if (!err)
+				remove_anonymous_volumes(m, rec.volumes);
+		}
+		ctr_record_free(&rec);
+	}
+	cubo_error_free(err);
+	unsigned char code[4] = {(unsigned char)(m->exit_code >> 24),
+				 (unsigned char)(m->exit_code >> 16),
+				 (unsigned char)(m->exit_code >> 8), (unsigned char)m->exit_code};
+	broadcast(m, ATTACH_EXIT, code, 4);
+	for (size_t i = 0; i < m->n_clients; i++)
+		close(m->clients[i].fd);
+}
+
+static void fail(struct mon *m, struct cubo_error *err, int code)
+{
+	char *text = cubo_error_text(err);
+	cubo_error_free(err);
+	if (m->created) {
+		const char *args[] = {"delete", "--force", m->ms->id, NULL};
+		cubo_error_free(runtime_call(&m->rt, args));
+	}
+	cubo_error_free(update_record(m, set_error, text));
+	report(m, "E %d %s", code, text);
+	free(text);
+	unlink(ATTACH_SOCKET);
+}
+
+static void monitor_main(const struct monitor_start *ms, int sync_fd)
+{
+	setsid();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	prctl(PR_SET_NAME, "cubo-monitor");
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	/* the monitor outlives terminals and sessions: these must not end it */
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+
+	struct mon m = {.ms = ms,
+			.dir = ctr_store_dir(ms->store, ms->id),
+			.sync_fd = sync_fd,
+			.listen_fd = -1,
+			.stdin_fd = -1,
+			.out_fd = {-1, -1, -1},
+			.buf = malloc(CHUNK)};
+	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	struct ctr_record rec;
+	struct cubo_error *err = update_record(&m, set_monitor, NULL);
+	if (!err)
+		err = ctr_record_load(m.dir, &rec);
+	if (err) {
+		fail(&m, err, 125);
+		_exit(1);
+	}
+	m.rt = (struct ctr_runtime){.path = rec.runtime ? rec.runtime : runtime_default_path(),
+				    .root = ms->store->runtime_root};
+	m.tty = rec.tty;
+	int code;
+	err = bring_up(&m, &rec, &code);
+	if (err) {
+		fail(&m, err, code);
+		_exit(1);
+	}
+	/* the container may be gone already: its exit is in the signalfd */
+	cubo_error_free(update_record(&m, set_running, &m));
+	report(&m, "S %d", m.pid);
+	close(m.sync_fd);
+	m.sync_fd = -1;
+	for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
+		if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
+			fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
+	serve(&m);
+	finish(&m);
+	log_writer_free(&m.log);
+	_exit(0);
+}
+
+/* ---- the starting command's side ---- */
+
+/* One "X ...\n" message from the monitor; false at EOF. */
+static bool read_line(int fd, char *line, size_t cap)
+{
+	size_t len = 0;
+	while (len < cap - 1) {
+		ssize_t r = read(fd, line + len, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		if (line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = '\0';
+	return true;
+}
+
+struct cubo_error *monitor_start(const struct monitor_start *ms, pid_t *pid, int *attach_fd,
+				 int *exit_code)
+{
+	*exit_code = 125;
+	if (attach_fd)
+		*attach_fd = -1;
+	int sync[2];
+	if (pipe2(sync, O_CLOEXEC) < 0)
+		return cubo_error_errno("pipe");
+	fflush(NULL);
+	pid_t mid = fork();
+	if (mid < 0) {
+		close(sync[0]);
+		close(sync[1]);
+		return cubo_error_errno("fork the monitor");
+	}
+	if (mid == 0) {
+		/* the monitor must not be our child: nobody would reap it while we live */
+		close(sync[0]);
+		pid_t m = fork();
+		if (m != 0)
+			_exit(m < 0 ? 1 : 0);
+		monitor_main(ms, sync[1]);
+		_exit(1);
+	}
+	close(sync[1]);
+	int ws;
+	while (waitpid(mid, &ws, 0) < 0 && errno == EINTR)
+		;
+	char line[4096];
+	struct cubo_error *err = NULL;
+	for (;;) {
+		if (!read_line(sync[0], line, sizeof(line))) {
+			err = cubo_error_new("the container's monitor exited before the container "
+					     "started");
+			break;
+		}
+		if (line[0] == 'C' && ms->attach) {
+			char *dir = ctr_store_dir(ms->store, ms->id);
+			err = attach_connect(dir, ms->attach_flags, attach_fd);
+			free(dir);
+			if (err)
+				break;
+			continue;
+		}
+		if (line[0] == 'S') {
+			*pid = (pid_t)strtol(line + 1, NULL, 10);
+			*exit_code = 0;
+			break;
+		}
+		if (line[0] == 'E') {
+			char *msg;
+			*exit_code = (int)strtol(line + 1, &msg, 10);
+			err = cubo_error_new("%s", *msg == ' ' ? msg + 1 : msg);
+			break;
+		}
+	}
+	close(sync[0]);
+	if (err && attach_fd && *attach_fd >= 0) {
+		close(*attach_fd);
+		*attach_fd = -1;
+	}
+	return err;
+}

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* state.json of a container: see record.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/container/record.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+#include "shared/strv.h"
+
+static const char *const status_names[] = {
+	[CTR_CREATED] = "created", [CTR_RUNNING] = "running",	[CTR_PAUSED] = "paused",
+	[CTR_EXITED] = "exited",   [CTR_REMOVING] = "removing",
+};
+
+const char *ctr_status_name(enum ctr_status s)
+{
+	return (unsigned)s < sizeof(status_names) / sizeof(status_names[0]) ? status_names[s]
+									    : "unknown";
+}
+
+void ctr_record_free(struct ctr_record *r)
+{
+	if (!r)
+		return;
+	free(r->name);
+	free(r->image);
+	free(r->image_id);
+	free(r->command);
+	cubo_strv_free(r->layers);
+	free(r->runtime);
+	cubo_strv_free(r->ports);
+	cubo_strv_free(r->volumes);
+	free(r->user);
+	free(r->stop_signal);
+	free(r->error);
+	memset(r, 0, sizeof(*r));
+}
+
+bool ctr_id_valid(const char *s)
+{
+	if (strlen(s) != CTR_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+static bool name_char(char c, bool first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return !first && (c == '_' || c == '.' || c == '-');
+}
+
+struct cubo_error *ctr_name_check(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0)
+		return cubo_error_new("container name is empty");
+	if (n > 253)
+		return cubo_error_new("container name \"%.20s...\" is longer than 253 bytes", name);
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(name[i], i == 0))
+			return cubo_error_new(
+				"invalid container name \"%s\": only [a-zA-Z0-9][a-zA-Z0-9_.-]"
+				" are allowed",
+				name);
+	return NULL;
+}
+
+/* ---- generating ---- */
+
+static void kstr(struct cubo_json_gen *g, const char *k, const char *v)
+{
+	if (!v || !*v)
+		return;
+	cubo_json_gen_key(g, k);
+	cubo_json_gen_string(g, v);
+}
+
+static void kstrv(struct cubo_json_gen *g, const char *k, char **v)
+{
+	if (!v || !v[0])
+		return;
+	cubo_json_gen_key(g, k);
+	cubo_json_gen_strv(g, v, SIZE_MAX);
+}
+
+struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, char **out,
+				      size_t *len)
+{
+	struct cubo_json_gen *g;
+	CUBO_TRY(cubo_json_gen_new(pretty, &g));
+	cubo_json_gen_map_open(g);
+	kstr(g, "id", r->id);
+	kstr(g, "name", r->name);
+	kstr(g, "status", ctr_status_name(r->status));
+	kstr(g, "image", r->image);
+	kstr(g, "imageId", r->image_id);
+	kstr(g, "command", r->command);
+	kstrv(g, "layers", r->layers);
+	kstr(g, "runtime", r->runtime);
+	kstrv(g, "ports", r->ports);
+	kstrv(g, "volumes", r->volumes);
+	kstr(g, "user", r->user);
+	kstr(g, "stopSignal", r->stop_signal);
+	cubo_json_gen_key(g, "autoRemove");
+	cubo_json_gen_bool(g, r->auto_remove);
+	cubo_json_gen_key(g, "tty");
+	cubo_json_gen_bool(g, r->tty);
+	cubo_json_gen_key(g, "interactive");
+	cubo_json_gen_bool(g, r->interactive);
+	kstr(g, "created", r->created);
+	kstr(g, "started", r->started);
+	kstr(g, "finished", r->finished);
+	cubo_json_gen_key(g, "exitCode");
+	cubo_json_gen_int(g, r->exit_code);
+	cubo_json_gen_key(g, "pid");
+	cubo_json_gen_int(g, r->pid);
+	cubo_json_gen_key(g, "monitorPid");
+	cubo_json_gen_int(g, r->monitor_pid);
+	cubo_json_gen_key(g, "monitorStartTime");
+	cubo_json_gen_uint(g, r->monitor_start_time);
+	cubo_json_gen_key(g, "restartCount");
+	cubo_json_gen_uint(g, r->restart_count);
+	kstr(g, "error", r->error);
+	cubo_json_gen_map_close(g);
+	return cubo_json_gen_finish(g, out, len);
+}
+
+/* ---- parsing ---- */
+
+static struct cubo_error *copy_time(struct cubo_json_ctx *c, yajl_val obj, const char *key,
+				    char out[40])
+{
+	char *s = NULL;
+	CUBO_TRY(cubo_json_field_string(c, obj, key, false, &s));
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	if (n >= 40) {
+		free(s);
+		size_t mark = cubo_json_push_key(c, key);
+		struct cubo_error *err = cubo_json_error(c, "time is too long");
+		cubo_json_pop(c, mark);
+		return err;
+	}
+	memcpy(out, s, n + 1);
+	free(s);
+	return NULL;
+}
+
+static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct ctr_record *r)
+{
+	CUBO_TRY(cubo_json_expect_object(c, t));
+	char *id = NULL, *status = NULL;
+	CUBO_TRY(cubo_json_field_string(c, t, "id", true, &id));
+	bool ok = ctr_id_valid(id);
+	if (ok)
+		memcpy(r->id, id, CTR_ID_LEN + 1);
+	free(id);
+	if (!ok)
+		return cubo_json_error(c, "id: not a 64-digit hex container ID");
+	CUBO_TRY(cubo_json_field_string(c, t, "status", true, &status));
+	size_t i;
+	for (i = 0; i < sizeof(status_names) / sizeof(status_names[0]); i++)
+		if (!strcmp(status, status_names[i]))
+			break;
+	free(status);
+	if (i == sizeof(status_names) / sizeof(status_names[0]))
+		return cubo_json_error(c, "status: unknown value");
+	r->status = (enum ctr_status)i;
+	size_t n;
+	bool present;
+	int32_t i32;
+	uint32_t u32;
+	uint64_t u64;
+	CUBO_TRY(cubo_json_field_string(c, t, "name", false, &r->name));
+	CUBO_TRY(cubo_json_field_string(c, t, "image", false, &r->image));
+	CUBO_TRY(cubo_json_field_string(c, t, "imageId", false, &r->image_id));
+	CUBO_TRY(cubo_json_field_string(c, t, "command", false, &r->command));
+	CUBO_TRY(cubo_json_field_strv(c, t, "layers", false, &r->layers, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "runtime", false, &r->runtime));
+	CUBO_TRY(cubo_json_field_strv(c, t, "ports", false, &r->ports, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "volumes", false, &r->volumes, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "user", false, &r->user));
+	CUBO_TRY(cubo_json_field_string(c, t, "stopSignal", false, &r->stop_signal));
+	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, t, "interactive", &r->interactive, NULL));
+	CUBO_TRY(copy_time(c, t, "created", r->created));
+	CUBO_TRY(copy_time(c, t, "started", r->started));
+	CUBO_TRY(copy_time(c, t, "finished", r->finished));
+	CUBO_TRY(cubo_json_field_int32(c, t, "exitCode", false, &i32, &present));
+	r->exit_code = present ? i32 : 0;
+	CUBO_TRY(cubo_json_field_int32(c, t, "pid", false, &i32, &present));
+	r->pid = present ? i32 : 0;
+	CUBO_TRY(cubo_json_field_int32(c, t, "monitorPid", false, &i32, &present));
+	r->monitor_pid = present ? i32 : 0;
+	CUBO_TRY(cubo_json_field_uint64(c, t, "monitorStartTime", false, &u64, &present));
+	r->monitor_start_time = present ? u64 : 0;
+	CUBO_TRY(cubo_json_field_uint32(c, t, "restartCount", false, &u32, &present));
+	r->restart_count = present ? u32 : 0;
+	CUBO_TRY(cubo_json_field_string(c, t, "error", false, &r->error));
+	return NULL;
+}
+
+struct cubo_error *ctr_record_parse(const char *json, size_t len, const char *source,
+				    struct ctr_record *out)
+{
+	yajl_val t;
+	memset(out, 0, sizeof(*out));
+	CUBO_TRY(cubo_json_parse(json, len, source, &t));
+	struct cubo_json_ctx c;
+	cubo_json_ctx_init(&c, source);
+	struct cubo_error *err = parse_tree(&c, t, out);
+	yajl_tree_free(t);
+	if (err)
+		ctr_record_free(out);
+	return err;
+}
+
+struct cubo_error *ctr_record_load(const char *dir, struct ctr_record *out)
+{
+	char *path = cubo_path_join(dir, "state.json"), *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(path, &text, &len);
+	if (!err)
+		err = ctr_record_parse(text, len, path, out);
+	free(text);
+	free(path);
+	return err;
+}
+
+struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r)
+{
+	char *text, *path;
+	size_t len;
+	CUBO_TRY(ctr_record_to_json(r, false, &text, &len));
+	path = cubo_path_join(dir, "state.json");
+	struct cubo_error *err = cubo_write_file_atomic(path, text, len, 0600);
+	free(path);
+	free(text);
+	return err;
+}

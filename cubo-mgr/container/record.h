@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's record: <root>/<id>/state.json. It holds what `ps` and
+ * `inspect` show without opening config.json, and the monitor's view of the
+ * container's life (times, pids, exit code). The runtime's own state lives
+ * under <root>/runc; this file is the manager's.
+ *
+ * Every write replaces the file atomically; writers that read, change and
+ * write it hold the container's lock (ctr_store_lock).
+ */
+#ifndef CUBO_MGR_CONTAINER_RECORD_H
+#define CUBO_MGR_CONTAINER_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shared/error.h"
+
+#define CTR_ID_LEN 64
+
+enum ctr_status {
+	CTR_CREATED, /* made (create, or run before its monitor started it) */
+	CTR_RUNNING, /* its monitor started it */
+	CTR_PAUSED,
+	CTR_EXITED, /* stopped, with an exit code and a finish time */
+	CTR_REMOVING,
+};
+
+const char *ctr_status_name(enum ctr_status s);
+
+struct ctr_record {
+	char id[CTR_ID_LEN + 1];
+	char *name;
+	char *image;	   /* as the user gave it: "busybox", "127.0.0.1:5000/x:1" */
+	char *image_id;	   /* the image's config digest "sha256:..." */
+	char *command;	   /* entrypoint + cmd, shell-quoted, for ps */
+	char **layers;	   /* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
+	char *runtime;	   /* path of the OCI runtime that runs it */
+	char **ports;	   /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
+	char **volumes;	   /* named volumes it uses; NULL-terminated or NULL */
+	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */
+	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
+	bool auto_remove;  /* --rm */
+	bool tty;
+	bool interactive; /* keep stdin open */
+	enum ctr_status status;
+	char created[40]; /* RFC 3339; "" when not yet */
+	char started[40];
+	char finished[40];
+	int exit_code;		     /* valid when status is CTR_EXITED */
+	pid_t pid;		     /* the container's init on the host; 0 when not running */
+	pid_t monitor_pid;	     /* 0 when no monitor */
+	uint64_t monitor_start_time; /* /proc/PID/stat starttime: tells a reused pid apart */
+	unsigned restart_count;
+	char *error; /* why the last start failed; NULL */
+};
+
+void ctr_record_free(struct ctr_record *r); /* frees members, not r */
+
+/* Parse state.json text; source names it in errors. */
+struct cubo_error *ctr_record_parse(const char *json, size_t len, const char *source,
+				    struct ctr_record *out);
+struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, char **out,
+				      size_t *len);
+
+/* Read and write <dir>/state.json (atomically). */
+struct cubo_error *ctr_record_load(const char *dir, struct ctr_record *out);
+struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r);
+
+/* Whether a valid 64-hex container ID. */
+bool ctr_id_valid(const char *s);
+/* Docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 253 bytes. */
+struct cubo_error *ctr_name_check(const char *name);
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The overlay root filesystem of a container: see rootfs.h. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/rootfs.h"
+#include "shared/fs.h"
+
+struct cubo_error *rootfs_private_namespace(void)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return cubo_error_errno("rootfs: unshare the mount namespace");
+	/* slave: our mounts stay ours, the host's new mounts still reach us */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return cubo_error_errno("rootfs: make / a slave mount");
+	return NULL;
+}
+
+struct cubo_error *rootfs_prepare(const char *ctr_dir)
+{
+	static const char *const dirs[] = {"rootfs", "upper", "work"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		char *p = cubo_path_join(ctr_dir, dirs[i]);
+		int r = mkdir(p, i == 0 ? 0755 : 0700);
+		int e = errno;
+		if (r < 0 && e != EEXIST) {
+			struct cubo_error *err = cubo_error_new_errno(e, "mkdir %s", p);
+			free(p);
+			return err;
+		}
+		free(p);
+	}
+	return NULL;
+}
+
+struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir)
+{
+	size_t n = 0;
+	while (layers && layers[n])
+		n++;
+	if (n == 0)
+		return cubo_error_new("rootfs: the image has no layers");
+	/*
+	 * Name the layers relative to layers_dir: the options of a mount must
+	 * fit in a page, and 64-digit names with full paths would limit an
+	 * image to a few dozen layers.
+	 */
+	char *upper = cubo_path_join(ctr_dir, "upper");
+	char *work = cubo_path_join(ctr_dir, "work");
+	char *target = cubo_path_join(ctr_dir, "rootfs");
+	size_t cap = 64 + strlen(upper) + strlen(work) + n * 66;
+	char *opts = malloc(cap);
+	if (!opts)
+		abort();
+	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
+	for (size_t i = n; i-- > 0;) {
+		const char *hex = strchr(layers[i], ':');
+		hex = hex ? hex + 1 : layers[i];
+		len += (size_t)snprintf(opts + len, cap - len, "%s%s", i == n - 1 ? "" : ":", hex);
+	}
+	snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
+	struct cubo_error *err = NULL;
+	char cwd[4096];
+	if (!getcwd(cwd, sizeof(cwd)))
+		strcpy(cwd, "/");
+	if (chdir(layers_dir) < 0)
+		err = cubo_error_errno("rootfs: chdir %s", layers_dir);
+	else if (mount("overlay", target, "overlay", 0, opts) < 0)
+		err = cubo_error_errno("rootfs: mount overlay on %s", target);
+	if (chdir(cwd) < 0 && !err)
+		err = cubo_error_errno("rootfs: chdir back to %s", cwd);
+	if (err && strlen(opts) > 4000)
+		err = cubo_error_wrap(err, "(%zu layers)", n);
+	free(opts);
+	free(upper);
+	free(work);
+	free(target);
+	return err;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's root filesystem: an overlay of its image's extracted layers
+ * (<root>/layers/<chain-id>, read-only, shared by every container of the
+ * image) with the container's own upper/ and work/ directories, mounted on
+ * <id>/rootfs.
+ *
+ * The monitor mounts it in a mount namespace of its own, so the mount
+ * exists only while the monitor or the container lives: a killed monitor
+ * or a crash never leaves a stray mount on the host.
+ */
+#ifndef CUBO_MGR_CONTAINER_ROOTFS_H
+#define CUBO_MGR_CONTAINER_ROOTFS_H
+
+#include "shared/error.h"
+
+/* Leave the host's mount namespace (mounts of the host still reach us). */
+struct cubo_error *rootfs_private_namespace(void);
+
+/*
+ * Mount the overlay. layers: chain IDs ("sha256:<hex>"), bottom first,
+ * NULL-terminated; layers_dir: <root>/layers.
+ */
+struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir);
+
+/* Make upper/, work/ and rootfs/ in a new container's directory. */
+struct cubo_error *rootfs_prepare(const char *ctr_dir);
+
+#endif

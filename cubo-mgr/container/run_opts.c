@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Flag values of run/create: see run_opts.h. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/container/run_opts.h"
+#include "shared/strv.h"
+#include "spec/features.h"
+
+void ctr_volume_spec_free(struct ctr_volume_spec *v)
+{
+	free(v->source);
+	free(v->dest);
+	memset(v, 0, sizeof(*v));
+}
+
+void ctr_opts_free(struct ctr_opts *o)
+{
+	free(o->name);
+	free(o->workdir);
+	cubo_strv_free(o->env);
+	for (size_t i = 0; i < o->n_volumes; i++)
+		ctr_volume_spec_free(&o->volumes[i]);
+	free(o->volumes);
+	free(o->ports);
+	free(o->user);
+	free(o->hostname);
+	cubo_strv_free(o->entrypoint);
+	cubo_strv_free(o->cmd);
+	cubo_strv_free(o->cap_add);
+	cubo_strv_free(o->cap_drop);
+	free(o->network);
+	memset(o, 0, sizeof(*o));
+}
+
+struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0 || isnan(v))
+		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
+	double mult = 1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'b':
+		end++;
+		goto check_end;
+	case 'k':
+		mult = 1024.0;
+		break;
+	case 'm':
+		mult = 1024.0 * 1024;
+		break;
+	case 'g':
+		mult = 1024.0 * 1024 * 1024;
+		break;
+	case 't':
+		mult = 1024.0 * 1024 * 1024 * 1024;
+		break;
+	default:
+		return cubo_error_new("%s: invalid size \"%s\": unknown unit", flag, s);
+	}
+	if (*end) {
+		end++;
+		if (tolower((unsigned char)*end) == 'b')
+			end++;
+	}
+check_end:
+	if (*end)
+		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
+	double r = v * mult;
+	if (r >= 9.2e18)
+		return cubo_error_new("%s: size \"%s\" is too large", flag, s);
+	*bytes = (int64_t)r;
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || isnan(v))
+		return cubo_error_new("--cpus: invalid number \"%s\"", s);
+	if (v < 0.01 || v > (double)ncpus)
+		return cubo_error_new("--cpus: range of CPUs is from 0.01 to %ld.00, as there are "
+				      "only %ld CPUs available",
+				      ncpus, ncpus);
+	*period = 100000;
+	*quota = (int64_t)llround(v * 100000.0);
+	return NULL;
+}
+
+static bool volume_name_ok(const char *s)
+{
+	if (!isalnum((unsigned char)s[0]))
+		return false;
+	for (const char *p = s + 1; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+			return false;
+	return strlen(s) >= 2;
+}
+
+struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	char **parts = cubo_strv_split(s, ':');
+	size_t n = cubo_strv_len(parts);
+	struct cubo_error *err = NULL;
+	const char *src = NULL, *dest, *mode = NULL;
+	if (n == 0 || n > 3 || strchr(s, '\0')[-1] == ':' || s[0] == ':') {
+		err = cubo_error_new("-v \"%s\": expected HOST-DIR:CONTAINER-DIR[:ro|rw], "
+				     "NAME:CONTAINER-DIR[:ro|rw] or CONTAINER-DIR",
+				     s);
+		goto out;
+	}
+	if (n == 1) {
+		dest = parts[0];
+	} else if (n == 2 && parts[0][0] == '/' &&
+		   (!strcmp(parts[1], "ro") || !strcmp(parts[1], "rw"))) {
+		dest = parts[0];
+		mode = parts[1];
+	} else {
+		src = parts[0];
+		dest = parts[1];
+		mode = n == 3 ? parts[2] : NULL;
+	}
+	if (dest[0] != '/') {
+		err = cubo_error_new("-v \"%s\": container path \"%s\" is not absolute", s, dest);
+		goto out;
+	}
+	if (!strcmp(dest, "/")) {
+		err = cubo_error_new("-v \"%s\": cannot mount over the container's root", s);
+		goto out;
+	}
+	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw")) {
+		err = cubo_error_new("-v \"%s\": unknown mode \"%s\" (expected ro or rw)", s, mode);
+		goto out;
+	}
+	if (src && src[0] != '/' && !volume_name_ok(src)) {
+		err = cubo_error_new("-v \"%s\": \"%s\" is neither an absolute host path nor a "
+				     "volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
+				     s, src);
+		goto out;
+	}
+	out->source = src ? strdup(src) : NULL;
+	out->dest = strdup(dest);
+	out->named = !src || src[0] != '/';
+	out->readonly = mode && !strcmp(mode, "ro");
+out:
+	cubo_strv_free(parts);
+	return err;
+}
+
+static bool parse_port(const char *s, bool zero_ok, uint16_t *out)
+{
+	if (!*s || strlen(s) > 5)
+		return false;
+	unsigned long v = 0;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535 || (v == 0 && !zero_ok))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+struct cubo_error *run_opt_parse_publish(const char *s, struct ctr_port_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	char buf[128];
+	if (strlen(s) >= sizeof(buf))
+		return cubo_error_new("-p \"%.40s...\": too long", s);
+	strcpy(buf, s);
+	char *proto = strchr(buf, '/');
+	strcpy(out->proto, "tcp");
+	if (proto) {
+		*proto++ = '\0';
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+			return cubo_error_new(
+				"-p \"%s\": unknown protocol \"%s\" (tcp, udp or sctp)", s, proto);
+		strcpy(out->proto, proto);
+	}
+	/* the address may be [v6] and hold colons itself */
+	char *ports = buf;
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+		if (!close || close[1] != ':')
+			return cubo_error_new("-p \"%s\": bad [address]", s);
+		*close = '\0';
+		struct in6_addr a6;
+		if (inet_pton(AF_INET6, buf + 1, &a6) != 1)
+			return cubo_error_new("-p \"%s\": \"%s\" is not an IPv6 address", s,
+					      buf + 1);
+		if (strlen(buf + 1) >= sizeof(out->host_ip))
+			return cubo_error_new("-p \"%s\": address too long", s);
+		memcpy(out->host_ip, buf + 1, strlen(buf + 1) + 1);
+		ports = close + 2;
+	} else {
+		char *last = strrchr(buf, ':');
+		char *first = strchr(buf, ':');
+		if (first && first != last) {
+			*first = '\0';
+			struct in_addr a4;
+			if (inet_pton(AF_INET, buf, &a4) != 1 ||
+			    strlen(buf) >= sizeof(out->host_ip))
+				return cubo_error_new("-p \"%s\": \"%s\" is not an IP address", s,
+						      buf);
+			memcpy(out->host_ip, buf, strlen(buf) + 1);
+			ports = first + 1;
+		}
+	}
+	char *colon = strchr(ports, ':');
+	const char *ctr = ports;
+	if (colon) {
+		*colon = '\0';
+		ctr = colon + 1;
+		if (*ports && !parse_port(ports, false, &out->host_port))
+			return cubo_error_new("-p \"%s\": invalid host port \"%s\" (1-65535)", s,
+					      ports);
+	}
+	if (!parse_port(ctr, false, &out->ctr_port))
+		return cubo_error_new("-p \"%s\": invalid container port \"%s\" (1-65535)", s, ctr);
+	return NULL;
+}
+
+void run_opt_format_port(const struct ctr_port_spec *p, char *buf, size_t size)
+{
+	const char *ip = p->host_ip[0] ? p->host_ip : "0.0.0.0";
+	bool v6 = strchr(ip, ':') != NULL;
+	if (p->host_port)
+		snprintf(buf, size, "%s%s%s:%u->%u/%s", v6 ? "[" : "", ip, v6 ? "]" : "",
+			 p->host_port, p->ctr_port, p->proto);
+	else
+		snprintf(buf, size, "%s%s%s:*->%u/%s", v6 ? "[" : "", ip, v6 ? "]" : "",
+			 p->ctr_port, p->proto);
+}
+
+static bool env_key_ok(const char *k, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (isspace((unsigned char)k[i]))
+			return false;
+	return true;
+}
+
+static struct cubo_error *push(char ***env, size_t *n, const char *s)
+{
+	if (!cubo_strv_push(env, n, s))
+		return cubo_error_new_errno(ENOMEM, "environment");
+	return NULL;
+}
+
+struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char ***env, size_t *n)
+{
+	const char *eq = strchr(arg, '=');
+	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (!env_key_ok(arg, klen))
+		return cubo_error_new("-e \"%s\": invalid variable name", arg);
+	if (eq)
+		return push(env, n, arg);
+	const char *v = cubo_strv_env_get(host_env, arg);
+	if (!v)
+		return NULL;
+	char *kv;
+	if (asprintf(&kv, "%s=%s", arg, v) < 0)
+		return cubo_error_new_errno(ENOMEM, "environment");
+	struct cubo_error *err = push(env, n, kv);
+	free(kv);
+	return err;
+}
+
+struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
+					 size_t *n)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return cubo_error_errno("--env-file %s", path);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	struct cubo_error *err = NULL;
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (strlen(line) != (size_t)len) {
+			err = cubo_error_new("%s:%u: NUL byte in line", path, lineno);
+			break;
+		}
+		const char *eq = strchr(p, '=');
+		size_t klen = eq ? (size_t)(eq - p) : strlen(p);
+		if (!env_key_ok(p, klen)) {
+			err = cubo_error_new("%s:%u: invalid variable name \"%.*s\"", path, lineno,
+					     (int)klen, p);
+			break;
+		}
+		err = run_opt_env_arg(p, host_env, env, n);
+	}
+	if (!err && ferror(f))
+		err = cubo_error_errno("--env-file %s: read", path);
+	free(line);
+	fclose(f);
+	return err;
+}
+
+static size_t key_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq ? (size_t)(eq - kv) : strlen(kv);
+}
+
+char **run_opt_env_merge(char *const *base, char *const *overrides)
+{
+	char **out = NULL;
+	size_t n = 0;
+	for (size_t i = 0; base && base[i]; i++)
+		if (!cubo_strv_push(&out, &n, base[i]))
+			abort();
+	for (size_t i = 0; overrides && overrides[i]; i++) {
+		size_t k = key_len(overrides[i]);
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (key_len(out[j]) == k && !strncmp(out[j], overrides[i], k))
+				break;
+		if (j < n) {
+			char *copy = strdup(overrides[i]);
+			if (!copy)
+				abort();
+			free(out[j]);
+			out[j] = copy;
+		} else if (!cubo_strv_push(&out, &n, overrides[i])) {
+			abort();
+		}
+	}
+	if (!out && !(out = calloc(1, sizeof(char *)))) /* never NULL: an empty vector */
+		abort();
+	return out;
+}
+
+struct cubo_error *run_opt_cap_name(const char *s, char **out)
+{
+	char buf[64];
+	size_t n = strlen(s);
+	if (n == 0 || n + 5 > sizeof(buf))
+		return cubo_error_new("unknown capability \"%s\"", s);
+	bool prefixed = strncasecmp(s, "CAP_", 4) == 0;
+	snprintf(buf, sizeof(buf), "%s%s", prefixed ? "" : "CAP_", s);
+	for (char *p = buf; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (!strcmp(buf, "CAP_ALL")) {
+		*out = strdup("ALL");
+		return NULL;
+	}
+	for (size_t i = 0; oci_capability_names[i]; i++)
+		if (!strcmp(buf, oci_capability_names[i])) {
+			*out = strdup(buf);
+			return NULL;
+		}
+	return cubo_error_new("unknown capability \"%s\"", s);
+}
+
+static bool needs_quotes(const char *s)
+{
+	if (!*s)
+		return true;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_./=:,+@%", *s))
+			return true;
+	return false;
+}
+
+char *run_opt_command_line(char *const *argv, size_t max)
+{
+	size_t cap = 64, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		abort();
+	out[0] = '\0';
+	for (size_t i = 0; argv && argv[i]; i++) {
+		const char *a = argv[i];
+		size_t need = 4 * strlen(a) + 4;
+		if (len + need + 1 > cap) {
+			cap = 2 * (len + need + 1);
+			out = realloc(out, cap);
+			if (!out)
+				abort();
+		}
+		if (i)
+			out[len++] = ' ';
+		bool q = needs_quotes(a);
+		if (q)
+			out[len++] = '\'';
+		for (; *a; a++) {
+			if (*a == '\'') {
+				memcpy(out + len, "'\\''", 4);
+				len += 4;
+			} else {
+				out[len++] = *a;
+			}
+		}
+		if (q)
+			out[len++] = '\'';
+		out[len] = '\0';
+	}
+	if (max && len > max)
+		out[max] = '\0';
+	return out;
+}

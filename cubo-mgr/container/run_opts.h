@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The values of `run`/`create` flags, parsed and checked the way docker
+ * checks them: sizes ("512m"), CPU counts ("1.5"), volumes
+ * ("/host:/ctr:ro", "name:/ctr"), published ports ("127.0.0.1:8080:80/udp"),
+ * env files, capability names. Pure functions: no container is touched.
+ */
+#ifndef CUBO_MGR_CONTAINER_RUN_OPTS_H
+#define CUBO_MGR_CONTAINER_RUN_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/error.h"
+
+struct ctr_volume_spec {
+	char *source; /* absolute host path (bind), a volume name, or NULL (anonymous volume) */
+	char *dest;   /* absolute path in the container */
+	bool named;   /* source is a volume name (or anonymous) */
+	bool readonly;
+};
+
+struct ctr_port_spec {
+	char host_ip[48];   /* "" = every address */
+	uint16_t host_port; /* 0 = pick one */
+	uint16_t ctr_port;
+	char proto[5]; /* tcp, udp, sctp */
+};
+
+struct ctr_opts {
+	char *name;
+	char *workdir;
+	char **env; /* -e and --env-file, in order; "KEY=VAL" */
+	struct ctr_volume_spec *volumes;
+	size_t n_volumes;
+	struct ctr_port_spec *ports;
+	size_t n_ports;
+	bool auto_remove, interactive, tty, read_only, no_new_privileges, seccomp_unconfined;
+	char *user;
+	char *hostname;
+	bool has_entrypoint; /* --entrypoint given ("" clears the image's) */
+	char **entrypoint;
+	char **cmd;	   /* the command after IMAGE; NULL: the image's */
+	int64_t memory;	   /* bytes; 0: no limit */
+	int64_t cpu_quota; /* µs per period; 0: no limit */
+	uint64_t cpu_period;
+	int64_t pids_limit;	    /* 0: no limit; -1: unlimited */
+	char **cap_add, **cap_drop; /* "CAP_X" or "ALL" */
+	char *network;		    /* "none", "host", or NULL (none for now) */
+};
+
+void ctr_opts_free(struct ctr_opts *o);
+
+/* Docker's size syntax: 1024, 512k, 512m, 1.5g (b/k/m/g/t, any case, optional "b"). */
+struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes);
+/* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
+struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
+/* -v HOST:CTR[:ro|rw], NAME:CTR[:ro|rw], CTR (an anonymous volume). */
+struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *out);
+void ctr_volume_spec_free(struct ctr_volume_spec *v);
+/* -p [IP:][HOSTPORT:]CTRPORT[/PROTO]. */
+struct cubo_error *run_opt_parse_publish(const char *s, struct ctr_port_spec *out);
+/* "127.0.0.1:8080:80/tcp" (what `port` and `ps` print). */
+void run_opt_format_port(const struct ctr_port_spec *p, char *buf, size_t size);
+/*
+ * --env-file: KEY=VALUE lines; "#" comments and blank lines skipped; a
+ * lone KEY takes the value from host_env (left out when unset there).
+ * Appends to *env. Errors name FILE:LINE.
+ */
+struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
+					 size_t *n);
+/* -e KEY=VAL, or -e KEY taken from host_env (left out when unset). */
+struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char ***env, size_t *n);
+/*
+ * Start from base (the image's env), then apply overrides in order; a key
+ * given twice keeps its last value at its first place. New vector.
+ */
+char **run_opt_env_merge(char *const *base, char *const *overrides);
+/* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
+struct cubo_error *run_opt_cap_name(const char *s, char **out);
+
+/* Shell-style quoting of a command for `ps` ("sh -c 'echo hi'"). */
+char *run_opt_command_line(char *const *argv, size_t max);
+
+#endif

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Running the OCI runtime: see runtime.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/runtime.h"
+
+extern char **environ;
+
+const char *runtime_default_path(void)
+{
+	/* a cubo-runc installed beside cubo-mgr is the one built with it */
+	static const char *const candidates[] = {BINDIR "/cubo-runc", "/usr/local/bin/cubo-runc",
+						 "/usr/bin/cubo-runc"};
+	const char *env = getenv("CUBO_RUNTIME");
+	if (env && *env)
+		return env;
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++)
+		if (access(candidates[i], X_OK) == 0)
+			return candidates[i];
+	return "cubo-runc";
+}
+
+char **runtime_argv(const struct ctr_runtime *rt, const char *const *args)
+{
+	size_t n = 0;
+	while (args[n])
+		n++;
+	char **argv = calloc(n + 4, sizeof(char *));
+	if (!argv)
+		abort();
+	argv[0] = (char *)rt->path;
+	argv[1] = "--root";
+	argv[2] = (char *)rt->root;
+	for (size_t i = 0; i < n; i++)
+		argv[3 + i] = (char *)args[i];
+	return argv;
+}
+
+static const char *verb_of(const char *const *args)
+{
+	return args[0] ? args[0] : "";
+}
+
+struct cubo_error *runtime_spawn_wait(const struct ctr_runtime *rt, const char *const *args, int in,
+				      int out, int err, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	/* the monitor blocks SIGCHLD for its signalfd: the runtime must not inherit that */
+	posix_spawnattr_setsigmask(&attr, &none);
+	sigset_t deflt;
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGCHLD);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	int fds[3] = {in, out, err};
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			posix_spawn_file_actions_addopen(&fa, i, "/dev/null",
+							 i ? O_WRONLY : O_RDONLY, 0);
+		else
+			posix_spawn_file_actions_adddup2(&fa, fds[i], i);
+	}
+	char **argv = runtime_argv(rt, args);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, rt->path, &fa, &attr, argv, environ);
+	free(argv);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc)
+		return cubo_error_new_errno(rc, "run the runtime %s", rt->path);
+	int ws;
+	while (waitpid(pid, &ws, 0) < 0)
+		if (errno != EINTR)
+			return cubo_error_errno("wait for the runtime %s %s", rt->path,
+						verb_of(args));
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return NULL;
+}
+
+void runtime_tidy_message(char *text)
+{
+	/* runc/logrus: time="..." level=error msg="the message" */
+	char *msg = strstr(text, "msg=\"");
+	if (msg) {
+		msg += 5;
+		char *end = strrchr(msg, '"');
+		if (end)
+			*end = '\0';
+		memmove(text, msg, strlen(msg) + 1);
+	}
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	/* keep the last line: earlier ones are warnings */
+	char *nl = strrchr(text, '\n');
+	if (nl)
+		memmove(text, nl + 1, strlen(nl + 1) + 1);
+	/* "cubo-runc: " repeats what the caller says */
+	const char *colon = strstr(text, ": ");
+	if (colon && !strncmp(text, "cubo-runc", (size_t)(colon - text)))
+		memmove(text, colon + 2, strlen(colon + 2) + 1);
+}
+
+struct cubo_error *runtime_call(const struct ctr_runtime *rt, const char *const *args)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cubo_error_errno("pipe");
+	int status;
+	struct cubo_error *err = runtime_spawn_wait(rt, args, -1, -1, p[1], &status);
+	close(p[1]);
+	char buf[4096];
+	size_t len = 0;
+	ssize_t r;
+	while (len < sizeof(buf) - 1 && (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	close(p[0]);
+	if (err)
+		return err;
+	if (status == 0)
+		return NULL;
+	runtime_tidy_message(buf);
+	return cubo_error_new("runtime %s %s: %s", rt->path, verb_of(args),
+			      buf[0] ? buf : "failed without a message");
+}
+
+struct cubo_error *runtime_start(const struct ctr_runtime *rt, const char *id)
+{
+	const char *args[] = {"start", id, NULL};
+	return runtime_call(rt, args);
+}
+
+struct cubo_error *runtime_kill(const struct ctr_runtime *rt, const char *id, const char *signal,
+				bool all)
+{
+	const char *args[] = {"kill", all ? "--all" : id, all ? id : signal, all ? signal : NULL,
+			      NULL};
+	return runtime_call(rt, args);
+}
+
+struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, bool force)
+{
+	const char *args[] = {"delete", force ? "--force" : id, force ? id : NULL, NULL};
+	return runtime_call(rt, args);
+}
+
+struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, bool resume)
+{
+	const char *args[] = {resume ? "resume" : "pause", id, NULL};
+	return runtime_call(rt, args);
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers of the container commands: see ctr_view.h. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/ctr_view.h"
+#include "shared/fs.h"
+
+struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	CUBO_TRY(ctr_store_open(m->root, &c->store));
+	c->layers_dir = cubo_path_join(m->root, "layers");
+	c->rt.path = m->runtime ? m->runtime : runtime_default_path();
+	c->rt.root = c->store.runtime_root;
+	return NULL;
+}
+
+void ctr_ctx_close(struct ctr_ctx *c)
+{
+	free(c->layers_dir);
+	ctr_store_close(&c->store);
+}
+
+struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_record *r)
+{
+	struct ctr_runtime rt = c->rt;
+	if (r->runtime)
+		rt.path = r->runtime;
+	return rt;
+}
+
+struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_record *out)
+{
+	char id[CTR_ID_LEN + 1];
+	CUBO_TRY(ctr_store_resolve(&c->store, arg, id));
+	char *dir = ctr_store_dir(&c->store, id);
+	struct cubo_error *err = ctr_record_load(dir, out);
+	free(dir);
+	if (err && err->errnum == ENOENT) {
+		cubo_error_free(err);
+		return cubo_error_new("no such container: %s", arg);
+	}
+	CUBO_TRY(err);
+	bool removed;
+	err = ctr_reconcile_one(&c->store, out, &removed);
+	if (!err && removed) {
+		ctr_record_free(out);
+		return cubo_error_new("no such container: %s", arg);
+	}
+	if (err)
+		ctr_record_free(out);
+	return err;
+}
+
+time_t ctr_time_parse(const char *s)
+{
+	struct tm tm = {0};
+	if (!s || !*s)
+		return 0;
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	return timegm(&tm);
+}
+
+void ctr_human_duration(time_t d, char *buf, size_t size)
+{
+	if (d < 1)
+		snprintf(buf, size, "Less than a second");
+	else if (d == 1)
+		snprintf(buf, size, "1 second");
+	else if (d < 60)
+		snprintf(buf, size, "%ld seconds", (long)d);
+	else if (d / 60 == 1)
+		snprintf(buf, size, "About a minute");
+	else if (d < 3600)
+		snprintf(buf, size, "%ld minutes", (long)d / 60);
+	else if (d / 3600 == 1)
+		snprintf(buf, size, "About an hour");
+	else if (d < 48 * 3600)
+		snprintf(buf, size, "%ld hours", (long)d / 3600);
+	else if (d < 14 * 86400)
+		snprintf(buf, size, "%ld days", (long)d / 86400);
+	else if (d < 60 * 86400)
+		snprintf(buf, size, "%ld weeks", (long)d / (7 * 86400));
+	else if (d < 730 * 86400)
+		snprintf(buf, size, "%ld months", (long)d / (30 * 86400));
+	else
+		snprintf(buf, size, "%ld years", (long)d / (365 * 86400));
+}
+
+void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size)
+{
+	char d[32];
+	switch (r->status) {
+	case CTR_RUNNING:
+	case CTR_PAUSED:
+		ctr_human_duration(now - ctr_time_parse(r->started), d, sizeof(d));
+		snprintf(buf, size, "Up %s%s", d, r->status == CTR_PAUSED ? " (Paused)" : "");
+		break;
+	case CTR_EXITED:
+		ctr_human_duration(now - ctr_time_parse(r->finished), d, sizeof(d));
+		snprintf(buf, size, "Exited (%d) %s ago", r->exit_code, d);
+		break;
+	case CTR_REMOVING:
+		snprintf(buf, size, "Removal In Progress");
+		break;
+	default:
+		snprintf(buf, size, "Created");
+	}
+}
+
+/* One try: connect and wait for EXIT. *done false: the monitor went away without saying. */
+static struct cubo_error *wait_once(struct ctr_ctx *c, const char *id, int timeout_ms, bool *done,
+				    int *exit_code)
+{
+	*done = false;
+	char *dir = ctr_store_dir(&c->store, id);
+	int fd;
+	struct cubo_error *err = attach_connect(dir, 0, &fd);
+	free(dir);
+	if (err) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	char buf[16];
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int r = poll(&p, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			*done = true;
+			*exit_code = -1;
+			break;
+		}
+		uint8_t type;
+		uint32_t len;
+		bool eof;
+		err = attach_recv(fd, &type, buf, sizeof(buf), &len, &eof);
+		if (err || eof) {
+			cubo_error_free(err);
+			err = NULL;
+			break;
+		}
+		if (type == ATTACH_EXIT && len == 4) {
+			unsigned char *b = (unsigned char *)buf;
+			*exit_code = (int)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+					   (uint32_t)b[2] << 8 | b[3]);
+			*done = true;
+			break;
+		}
+	}
+	close(fd);
+	return err;
+}
+
+struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, int timeout_ms,
+				 int *exit_code)
+{
+	/* a monitor between recording the exit and closing its socket: try again, briefly */
+	for (int attempt = 0; attempt < 500; attempt++) {
+		bool done;
+		CUBO_TRY(wait_once(c, r->id, timeout_ms, &done, exit_code));
+		if (done)
+			return NULL;
+		struct ctr_record now;
+		char *dir = ctr_store_dir(&c->store, r->id);
+		struct cubo_error *err = ctr_record_load(dir, &now);
+		free(dir);
+		if (err && err->errnum == ENOENT) { /* --rm: removed once it exited */
+			cubo_error_free(err);
+			*exit_code = r->exit_code;
+			return NULL;
+		}
+		CUBO_TRY(err);
+		bool removed;
+		err = ctr_reconcile_one(&c->store, &now, &removed);
+		bool finished = now.monitor_pid == 0 || removed;
+		*exit_code = now.status == CTR_EXITED ? now.exit_code : 0;
+		ctr_record_free(&now);
+		CUBO_TRY(err);
+		if (finished)
+			return NULL;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return cubo_error_new("container %.12s: its monitor does not answer", r->id);
+}
+
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout)
+{
+	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
+		return NULL;
+	if (timeout < 0)
+		timeout = 10;
+	struct ctr_runtime rt = ctr_runtime_of(c, r);
+	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
+	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
+	if (r->status == CTR_PAUSED)
+		cubo_error_free(runtime_pause(&rt, r->id, true));
+	int code = -1;
+	if (!err && timeout > 0)
+		err = ctr_wait_exit(c, r, (int)(timeout * 1000), &code);
+	if (err || code == -1) {
+		/* it may have exited meanwhile, making the kill fail: the wait tells */
+		cubo_error_free(err);
+		err = runtime_kill(&rt, r->id, "SIGKILL", true);
+		struct cubo_error *werr = ctr_wait_exit(c, r, 30000, &code);
+		if (!werr && code != -1) {
+			cubo_error_free(err);
+			err = NULL;
+		} else {
+			cubo_error_free(werr);
+			if (!err)
+				err = cubo_error_new("container %.12s did not stop after SIGKILL",
+						     r->id);
+		}
+	}
+	return err;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the container commands share: opening the container store with the
+ * runtime to use, finding a container by what the user typed (its record
+ * repaired first when its monitor died), and docker's wording of times and
+ * states ("Up 5 seconds", "Exited (0) 2 minutes ago").
+ */
+#ifndef CUBO_MGR_CTR_VIEW_H
+#define CUBO_MGR_CTR_VIEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/container/runtime.h"
+#include "cubo-mgr/mgr.h"
+
+struct ctr_ctx {
+	struct ctr_store store;
+	char *layers_dir;
+	struct ctr_runtime rt; /* rt.path: --runtime or the default */
+};
+
+struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c);
+void ctr_ctx_close(struct ctr_ctx *c);
+
+/* The runtime that runs r (the one it was made with). */
+struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_record *r);
+
+/* Full ID, unique prefix or name -> its record (repaired when its monitor died). */
+struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_record *out);
+
+/* "2026-11-24T09:35:00.123Z" -> seconds since the epoch; 0 when unparsable. */
+time_t ctr_time_parse(const char *rfc3339);
+/* docker's "5 seconds", "About a minute", "3 hours", ... */
+void ctr_human_duration(time_t secs, char *buf, size_t size);
+/* "Up 5 seconds", "Exited (1) 3 minutes ago", "Created", "Up 2 hours (Paused)". */
+void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size);
+
+/*
+ * Wait until the container's monitor reports its exit: *exit_code, or -1
+ * when timeout_ms (-1: forever) passed first. A container with no monitor
+ * is done already.
+ */
+struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, int timeout_ms,
+				 int *exit_code);
+
+/* Stop a running container: its stop signal, then SIGKILL after timeout seconds (<0: 10). */
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/bundle.h"
+#include "shared/strv.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static struct oci_image_config *image(const char *json)
+{
+	struct oci_image_config *c;
+	assert_null(oci_image_config_parse(json, strlen(json), "config", &c));
+	return c;
+}
+
+static const char img_json[] =
+	"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	"\"diff_ids\":[]},\"config\":{\"Env\":[\"PATH=/usr/bin:/bin\",\"LANG=C\"],"
+	"\"Entrypoint\":[\"/entry\"],\"Cmd\":[\"serve\",\"--port\",\"80\"],"
+	"\"WorkingDir\":\"/app\",\"User\":\"app\"}}";
+
+static struct oci_config *build(const struct oci_image_config *img, struct ctr_opts *o)
+{
+	char *sources[8] = {NULL};
+	for (size_t i = 0; i < o->n_volumes; i++)
+		sources[i] = o->volumes[i].source ? o->volumes[i].source : "/vol/data";
+	struct bundle_input in = {
+		.id = ID, .image = img, .opts = o, .volume_sources = sources, .etc_dir = "/ctr"};
+	struct oci_config *cfg;
+	assert_null(bundle_build(&in, &cfg));
+	/* whatever it builds, the runtime's parser takes it back */
+	char *json;
+	size_t len;
+	assert_null(oci_config_to_json(cfg, false, &json, &len));
+	struct oci_config *again;
+	assert_null(oci_config_parse(json, len, "config.json", &again));
+	oci_config_free(again);
+	free(json);
+	return cfg;
+}
+
+static const struct oci_mount *find_mount(const struct oci_config *c, const char *dest)
+{
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (!strcmp(c->mounts[i].destination, dest))
+			return &c->mounts[i];
+	return NULL;
+}
+
+static void test_image_defaults(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_opts o = {0};
+	struct oci_config *c = build(img, &o);
+	char **a = c->process->args.v;
+	assert_int_equal(c->process->args.n, 4);
+	assert_string_equal(a[0], "/entry");
+	assert_string_equal(a[3], "80");
+	assert_string_equal(c->process->cwd, "/app");
+	assert_string_equal(c->hostname, "0123456789ab");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "PATH"), "/usr/bin:/bin");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOSTNAME"), "0123456789ab");
+	assert_null(cubo_strv_env_get(c->process->env.v, "TERM"));
+	assert_false(c->process->terminal);
+	assert_false(c->root->readonly);
+	assert_string_equal(c->linux_->cgroups_path, "cubo-" ID);
+	/* docker's 14 default capabilities, docker's masked paths, a seccomp profile */
+	assert_int_equal(c->process->capabilities->bounding.n, 14);
+	assert_true(cubo_strv_contains(c->process->capabilities->bounding.v, "CAP_NET_RAW"));
+	assert_false(cubo_strv_contains(c->process->capabilities->bounding.v, "CAP_SYS_ADMIN"));
+	assert_true(cubo_strv_contains(c->linux_->masked_paths.v, "/proc/kcore"));
+	assert_true(cubo_strv_contains(c->linux_->readonly_paths.v, "/proc/sys"));
+	assert_non_null(c->linux_->seccomp);
+	assert_int_equal(c->linux_->n_namespaces, 6);
+	const struct oci_mount *hosts = find_mount(c, "/etc/hosts");
+	assert_non_null(hosts);
+	assert_string_equal(hosts->source, "/ctr/hosts");
+	assert_null(c->linux_->resources->memory);
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
+static void test_flags(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	char *env[] = {"LANG=fr", "NEW=1", NULL};
+	char *cmd[] = {"sh", "-c", "true", NULL};
+	char *drop[] = {"CAP_NET_RAW", NULL};
+	char *add[] = {"CAP_SYS_ADMIN", NULL};
+	struct ctr_volume_spec vols[] = {{.source = "/srv", .dest = "/data", .readonly = true},
+					 {.source = "named", .dest = "/n", .named = true}};
+	struct ctr_opts o = {.env = env,
+			     .cmd = cmd,
+			     .workdir = "/w",
+			     .tty = true,
+			     .read_only = true,
+			     .memory = 64 << 20,
+			     .cpu_quota = 50000,
+			     .cpu_period = 100000,
+			     .pids_limit = 100,
+			     .cap_drop = drop,
+			     .cap_add = add,
+			     .hostname = "box",
+			     .network = "host",
+			     .volumes = vols,
+			     .n_volumes = 2,
+			     .no_new_privileges = true};
+	struct oci_config *c = build(img, &o);
+	/* the command replaces CMD, the entrypoint stays */
+	assert_int_equal(c->process->args.n, 4);
+	assert_string_equal(c->process->args.v[0], "/entry");
+	assert_string_equal(c->process->args.v[1], "sh");
+	assert_string_equal(c->process->cwd, "/w");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "LANG"), "fr");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "NEW"), "1");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "TERM"), "xterm");
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOSTNAME"), "box");
+	assert_true(c->process->terminal);
+	assert_true(c->process->no_new_privileges);
+	assert_true(c->root->readonly);
+	assert_string_equal(c->hostname, "box");
+	assert_int_equal(c->linux_->resources->memory->limit, 64 << 20);
+	assert_int_equal(c->linux_->resources->cpu->quota, 50000);
+	assert_int_equal(c->linux_->resources->pids->limit, 100);
+	assert_false(cubo_strv_contains(c->process->capabilities->bounding.v, "CAP_NET_RAW"));
+	assert_true(cubo_strv_contains(c->process->capabilities->bounding.v, "CAP_SYS_ADMIN"));
+	/* host network: no network namespace */
+	for (size_t i = 0; i < c->linux_->n_namespaces; i++)
+		assert_string_not_equal(c->linux_->namespaces[i].type, "network");
+	const struct oci_mount *m = find_mount(c, "/data");
+	assert_non_null(m);
+	assert_string_equal(m->source, "/srv");
+	assert_true(cubo_strv_contains(m->options.v, "ro"));
+	m = find_mount(c, "/n");
+	assert_string_equal(m->source, "named");
+	assert_false(cubo_strv_contains(m->options.v, "ro"));
+	oci_config_free(c);
+
+	/* --entrypoint drops the image's CMD too; "" clears it */
+	struct ctr_opts e = {.has_entrypoint = true, .entrypoint = (char *[]){"/bin/echo", NULL}};
+	c = build(img, &e);
+	assert_int_equal(c->process->args.n, 1);
+	assert_string_equal(c->process->args.v[0], "/bin/echo");
+	oci_config_free(c);
+	struct ctr_opts all = {.cap_drop = (char *[]){"ALL", NULL},
+			       .cap_add = (char *[]){"CAP_CHOWN", NULL},
+			       .seccomp_unconfined = true};
+	c = build(img, &all);
+	assert_int_equal(c->process->capabilities->bounding.n, 1);
+	assert_null(c->linux_->seccomp);
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
+static void test_errors(void **state)
+{
+	struct oci_image_config *img = image(
+		"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+		"\"diff_ids\":[]},\"config\":{\"WorkingDir\":\"rel\"}}");
+	struct ctr_opts o = {0};
+	struct bundle_input in = {.id = ID, .image = img, .opts = &o};
+	struct oci_config *c;
+	struct cubo_error *err = bundle_build(&in, &c);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "no command specified"));
+	cubo_error_free(err);
+	o.cmd = (char *[]){"true", NULL};
+	err = bundle_build(&in, &c);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "absolute"));
+	cubo_error_free(err);
+	oci_image_config_free(img);
+}
+
+static void test_apply_user(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_opts o = {0};
+	struct oci_config *c = build(img, &o);
+	uint32_t groups[] = {50, 100};
+	struct ctr_user u = {
+		.uid = 1000, .gid = 1000, .groups = groups, .n_groups = 2, .home = "/home/app"};
+	bundle_apply_user(c, &u);
+	assert_int_equal(c->process->user.uid, 1000);
+	assert_int_equal(c->process->user.n_additional_gids, 2);
+	assert_int_equal(c->process->user.additional_gids[1], 100);
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOME"), "/home/app");
+	/* a HOME given already wins */
+	u.home = "/elsewhere";
+	bundle_apply_user(c, &u);
+	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOME"), "/home/app");
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_image_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_apply_user),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

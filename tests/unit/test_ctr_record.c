@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/container/record.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+#include "shared/strv.h"
+
+#define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void fill(struct ctr_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	strcpy(r->id, ID);
+	r->name = strdup("web");
+	r->image = strdup("busybox");
+	r->image_id = strdup("sha256:aa");
+	r->command = strdup("sh -c 'x'");
+	char *layers[] = {"sha256:l1", "sha256:l2", NULL};
+	r->layers = cubo_strv_dup(layers);
+	char *ports[] = {"0.0.0.0:8080->80/tcp", NULL};
+	r->ports = cubo_strv_dup(ports);
+	r->user = strdup("alice");
+	r->stop_signal = strdup("SIGQUIT");
+	r->auto_remove = true;
+	r->tty = true;
+	r->status = CTR_EXITED;
+	strcpy(r->created, "2026-11-24T09:00:00Z");
+	strcpy(r->finished, "2026-11-24T09:00:05Z");
+	r->exit_code = 137;
+	r->monitor_pid = 42;
+	r->monitor_start_time = 12345678901ull;
+	r->error = strdup("boom");
+}
+
+static void test_round_trip(void **state)
+{
+	struct ctr_record a, b;
+	fill(&a);
+	char *json;
+	size_t len;
+	assert_null(ctr_record_to_json(&a, false, &json, &len));
+	assert_null(ctr_record_parse(json, len, "state.json", &b));
+	assert_string_equal(b.id, ID);
+	assert_string_equal(b.name, "web");
+	assert_string_equal(b.layers[1], "sha256:l2");
+	assert_string_equal(b.ports[0], "0.0.0.0:8080->80/tcp");
+	assert_string_equal(b.user, "alice");
+	assert_string_equal(b.stop_signal, "SIGQUIT");
+	assert_true(b.auto_remove);
+	assert_true(b.tty);
+	assert_false(b.interactive);
+	assert_int_equal(b.status, CTR_EXITED);
+	assert_string_equal(b.finished, "2026-11-24T09:00:05Z");
+	assert_string_equal(b.started, "");
+	assert_int_equal(b.exit_code, 137);
+	assert_int_equal(b.monitor_pid, 42);
+	assert_int_equal(b.monitor_start_time, 12345678901ull);
+	assert_string_equal(b.error, "boom");
+	free(json);
+	ctr_record_free(&a);
+	ctr_record_free(&b);
+}
+
+static void expect_parse_err(const char *json, const char *part)
+{
+	struct ctr_record r;
+	struct cubo_error *err = ctr_record_parse(json, strlen(json), "state.json", &r);
+	assert_non_null(err);
+	if (!strstr(err->msg, part))
+		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+	cubo_error_free(err);
+}
+
+static void test_bad_records(void **state)
+{
+	expect_parse_err("{", "state.json");
+	expect_parse_err("{\"status\":\"running\"}", "id");
+	expect_parse_err("{\"id\":\"xyz\",\"status\":\"running\"}", "64-digit");
+	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"dancing\"}", "status");
+	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"running\",\"pid\":\"x\"}", "pid");
+	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"running\",\"layers\":[1]}", "layers");
+}
+
+static void test_names_and_ids(void **state)
+{
+	assert_true(ctr_id_valid(ID));
+	assert_false(ctr_id_valid("0123"));
+	assert_false(
+		ctr_id_valid("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef"));
+	struct cubo_error *err;
+	assert_null(ctr_name_check("web-1.a_b"));
+	assert_non_null(err = ctr_name_check("-web"));
+	cubo_error_free(err);
+	assert_non_null(err = ctr_name_check("we b"));
+	cubo_error_free(err);
+	assert_non_null(err = ctr_name_check(""));
+	cubo_error_free(err);
+	assert_non_null(err = ctr_name_check("../etc"));
+	cubo_error_free(err);
+}
+
+/* The store: begin, commit under a name, find by name and prefix, refuse a taken name. */
+static void test_store(void **state)
+{
+	char root[] = "/tmp/test-ctr-store-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ctr_store s;
+	assert_null(ctr_store_open(root, &s));
+	char ids[2][CTR_ID_LEN + 1];
+	for (int i = 0; i < 2; i++) {
+		assert_null(ctr_new_id(ids[i]));
+		char *tmp;
+		int lock;
+		assert_null(ctr_store_begin(&s, ids[i], &tmp, &lock));
+		struct ctr_record r;
+		fill(&r);
+		strcpy(r.id, ids[i]);
+		snprintf(r.created, sizeof(r.created), "2026-11-24T09:00:0%dZ", i);
+		assert_null(ctr_record_save(tmp, &r));
+		struct cubo_error *err = ctr_store_commit(&s, tmp, ids[i], "web");
+		if (i == 0) {
+			assert_null(err);
+			cubo_unlock(lock);
+		} else {
+			assert_non_null(err);
+			assert_non_null(strstr(err->msg, "is already in use by container"));
+			cubo_error_free(err);
+			ctr_store_abort(tmp, lock);
+		}
+		ctr_record_free(&r);
+		free(tmp);
+	}
+	char got[CTR_ID_LEN + 1];
+	assert_null(ctr_store_resolve(&s, "web", got));
+	assert_string_equal(got, ids[0]);
+	char prefix[8];
+	snprintf(prefix, sizeof(prefix), "%.6s", ids[0]);
+	assert_null(ctr_store_resolve(&s, prefix, got));
+	assert_string_equal(got, ids[0]);
+	struct cubo_error *err = ctr_store_resolve(&s, ids[1], got);
+	assert_non_null(err); /* the loser's directory is gone */
+	cubo_error_free(err);
+	assert_non_null(err = ctr_store_resolve(&s, "nosuch", got));
+	assert_non_null(strstr(err->msg, "no such container: nosuch"));
+	cubo_error_free(err);
+	struct ctr_record *v;
+	size_t n;
+	assert_null(ctr_store_list(&s, &v, &n));
+	assert_int_equal(n, 1);
+	ctr_records_free(v, n);
+	/* a maker killed before commit leaves a temp dir nobody holds: reconciled away */
+	char *tmp;
+	int lock;
+	char other[CTR_ID_LEN + 1];
+	assert_null(ctr_new_id(other));
+	assert_null(ctr_store_begin(&s, other, &tmp, &lock));
+	assert_null(ctr_reconcile_store(&s));
+	assert_true(cubo_path_exists(tmp)); /* held: a maker at work */
+	cubo_unlock(lock);
+	assert_null(ctr_reconcile_store(&s));
+	assert_false(cubo_path_exists(tmp));
+	free(tmp);
+	assert_null(ctr_store_remove(&s, ids[0], "web"));
+	assert_non_null(err = ctr_store_resolve(&s, "web", got));
+	cubo_error_free(err);
+	char *name;
+	assert_null(ctr_store_pick_name(&s, &name));
+	assert_null(ctr_name_check(name));
+	assert_non_null(strchr(name, '_'));
+	free(name);
+	ctr_store_close(&s);
+	assert_null(cubo_rm_rf(root));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_names_and_ids),
+		cmocka_unit_test(test_store),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/passwd.h"
+#include "shared/fs.h"
+
+static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
+			     "# a comment\n"
+			     "broken line\n"
+			     "alice:x:1000:1000::/home/alice:/bin/sh\n"
+			     "bob:x:1001:100:Bob:/home/bob:/bin/sh";
+static const char group[] = "root:x:0:\n"
+			    "users:x:100:alice\n"
+			    "staff:x:50:alice,bob\n"
+			    "alice:x:1000:\n"
+			    "wheel:x:10:root";
+
+static void test_names_and_ids(void **state)
+{
+	struct ctr_user u;
+	assert_null(passwd_resolve("alice", passwd, group, &u));
+	assert_int_equal(u.uid, 1000);
+	assert_int_equal(u.gid, 1000);
+	assert_string_equal(u.home, "/home/alice");
+	assert_int_equal(u.n_groups, 2); /* users and staff, not her primary group */
+	assert_int_equal(u.groups[0], 100);
+	assert_int_equal(u.groups[1], 50);
+	ctr_user_free(&u);
+
+	/* bob's primary group is users: not listed again */
+	assert_null(passwd_resolve("bob", passwd, group, &u));
+	assert_int_equal(u.gid, 100);
+	assert_int_equal(u.n_groups, 1);
+	assert_int_equal(u.groups[0], 50);
+	ctr_user_free(&u);
+
+	/* a number names its passwd entry when there is one */
+	assert_null(passwd_resolve("0", passwd, group, &u));
+	assert_int_equal(u.uid, 0);
+	assert_string_equal(u.home, "/root");
+	assert_int_equal(u.n_groups, 1); /* wheel lists root */
+	ctr_user_free(&u);
+
+	/* and needs none */
+	assert_null(passwd_resolve("4242:77", passwd, group, &u));
+	assert_int_equal(u.uid, 4242);
+	assert_int_equal(u.gid, 77);
+	assert_string_equal(u.home, "/");
+	assert_int_equal(u.n_groups, 0);
+	ctr_user_free(&u);
+
+	assert_null(passwd_resolve("alice:staff", passwd, group, &u));
+	assert_int_equal(u.gid, 50);
+	ctr_user_free(&u);
+
+	/* no files at all: numbers only */
+	assert_null(passwd_resolve("5", NULL, NULL, &u));
+	assert_int_equal(u.uid, 5);
+	assert_int_equal(u.gid, 0);
+	ctr_user_free(&u);
+}
+
+static void expect_err(struct cubo_error *err, const char *part)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, part))
+		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+	cubo_error_free(err);
+}
+
+static void test_errors(void **state)
+{
+	struct ctr_user u;
+	expect_err(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
+	expect_err(passwd_resolve("alice:nogroup", passwd, group, &u),
+		   "unable to find group nogroup");
+	expect_err(passwd_resolve(":1", passwd, group, &u), "no user");
+	expect_err(passwd_resolve("alice:", passwd, group, &u), "empty group");
+	expect_err(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
+	expect_err(passwd_resolve("broken", passwd, group, &u), "unable to find user");
+}
+
+static void test_in_root(void **state)
+{
+	char dir[] = "/tmp/test-passwd-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *etc = cubo_path_join(dir, "etc");
+	assert_int_equal(mkdir(etc, 0755), 0);
+	char *pw = cubo_path_join(etc, "passwd");
+	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
+	/* a group file that points out of the root resolves inside it (and is missing) */
+	char *gr = cubo_path_join(etc, "group");
+	assert_int_equal(symlink("/../../../etc/group", gr), 0);
+	int fd = open(dir, O_PATH | O_DIRECTORY);
+	struct ctr_user u;
+	assert_null(passwd_resolve_in_root(fd, "alice", &u));
+	assert_int_equal(u.uid, 1000);
+	assert_int_equal(u.n_groups, 0);
+	ctr_user_free(&u);
+	close(fd);
+	assert_null(cubo_rm_rf(dir));
+	free(gr);
+	free(pw);
+	free(etc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names_and_ids),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_in_root),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/run_opts.h"
+#include "shared/strv.h"
+
+static void expect_err(struct cubo_error *err, const char *part)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, part))
+		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+	cubo_error_free(err);
+}
+
+static void test_sizes(void **state)
+{
+	int64_t b;
+	assert_null(run_opt_parse_size("--memory", "1024", &b));
+	assert_int_equal(b, 1024);
+	assert_null(run_opt_parse_size("--memory", "512m", &b));
+	assert_int_equal(b, 512ll << 20);
+	assert_null(run_opt_parse_size("--memory", "512MB", &b));
+	assert_int_equal(b, 512ll << 20);
+	assert_null(run_opt_parse_size("--memory", "1.5g", &b));
+	assert_int_equal(b, 3ll << 29);
+	assert_null(run_opt_parse_size("--memory", "2k", &b));
+	assert_int_equal(b, 2048);
+	assert_null(run_opt_parse_size("--memory", "7b", &b));
+	assert_int_equal(b, 7);
+	expect_err(run_opt_parse_size("--memory", "12q", &b), "unknown unit");
+	expect_err(run_opt_parse_size("--memory", "", &b), "invalid size");
+	expect_err(run_opt_parse_size("--memory", "-5m", &b), "invalid size");
+	expect_err(run_opt_parse_size("--memory", "5mx", &b), "invalid size");
+	expect_err(run_opt_parse_size("--memory", "99999999t", &b), "too large");
+}
+
+static void test_cpus(void **state)
+{
+	int64_t q;
+	uint64_t p;
+	assert_null(run_opt_parse_cpus("1.5", 2, &q, &p));
+	assert_int_equal(q, 150000);
+	assert_int_equal(p, 100000);
+	assert_null(run_opt_parse_cpus("0.01", 2, &q, &p));
+	assert_int_equal(q, 1000);
+	expect_err(run_opt_parse_cpus("3", 2, &q, &p), "0.01 to 2.00");
+	expect_err(run_opt_parse_cpus("0", 2, &q, &p), "range");
+	expect_err(run_opt_parse_cpus("x", 2, &q, &p), "invalid number");
+}
+
+static void test_volumes(void **state)
+{
+	struct ctr_volume_spec v;
+	assert_null(run_opt_parse_volume("/srv/data:/data:ro", &v));
+	assert_string_equal(v.source, "/srv/data");
+	assert_string_equal(v.dest, "/data");
+	assert_true(v.readonly);
+	assert_false(v.named);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume("cache:/var/cache", &v));
+	assert_string_equal(v.source, "cache");
+	assert_true(v.named);
+	assert_false(v.readonly);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume("/anon", &v));
+	assert_null(v.source);
+	assert_true(v.named);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume("/anon:ro", &v));
+	assert_null(v.source);
+	assert_true(v.readonly);
+	ctr_volume_spec_free(&v);
+	expect_err(run_opt_parse_volume("/a:rel", &v), "not absolute");
+	expect_err(run_opt_parse_volume("/a:/b:rx", &v), "unknown mode");
+	expect_err(run_opt_parse_volume("/a:/", &v), "root");
+	expect_err(run_opt_parse_volume("bad name:/b", &v), "neither");
+	expect_err(run_opt_parse_volume("a:b:c:d", &v), "expected");
+	expect_err(run_opt_parse_volume("/a:", &v), "expected");
+}
+
+static void test_publish(void **state)
+{
+	struct ctr_port_spec p;
+	char buf[96];
+	assert_null(run_opt_parse_publish("8080:80", &p));
+	assert_int_equal(p.host_port, 8080);
+	assert_int_equal(p.ctr_port, 80);
+	assert_string_equal(p.proto, "tcp");
+	assert_string_equal(p.host_ip, "");
+	run_opt_format_port(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "0.0.0.0:8080->80/tcp");
+	assert_null(run_opt_parse_publish("127.0.0.1:5353:53/udp", &p));
+	assert_string_equal(p.host_ip, "127.0.0.1");
+	assert_string_equal(p.proto, "udp");
+	run_opt_format_port(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:5353->53/udp");
+	assert_null(run_opt_parse_publish("80", &p));
+	assert_int_equal(p.host_port, 0);
+	assert_null(run_opt_parse_publish("127.0.0.1::80", &p));
+	assert_int_equal(p.host_port, 0);
+	assert_string_equal(p.host_ip, "127.0.0.1");
+	assert_null(run_opt_parse_publish("[::1]:8080:80", &p));
+	assert_string_equal(p.host_ip, "::1");
+	run_opt_format_port(&p, buf, sizeof(buf));
+	assert_string_equal(buf, "[::1]:8080->80/tcp");
+	expect_err(run_opt_parse_publish("70000:80", &p), "invalid host port");
+	expect_err(run_opt_parse_publish("80:0", &p), "invalid container port");
+	expect_err(run_opt_parse_publish("80/icmp", &p), "unknown protocol");
+	expect_err(run_opt_parse_publish("300.1.1.1:80:80", &p), "not an IP address");
+	expect_err(run_opt_parse_publish("[zz]:80:80", &p), "not an IPv6 address");
+	expect_err(run_opt_parse_publish("a:b", &p), "invalid host port");
+}
+
+static void test_env(void **state)
+{
+	char *host[] = {"HOSTVAR=from-host", NULL};
+	char **env = NULL;
+	size_t n = 0;
+	assert_null(run_opt_env_arg("A=1", host, &env, &n));
+	assert_null(run_opt_env_arg("HOSTVAR", host, &env, &n));
+	assert_null(run_opt_env_arg("UNSET", host, &env, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(env[1], "HOSTVAR=from-host");
+	expect_err(run_opt_env_arg("=x", host, &env, &n), "invalid variable name");
+
+	char path[] = "/tmp/test-envfile-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "# comment\n\nB=2\n  C=three words\nHOSTVAR\r\nBAD KEY=1\n";
+	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	close(fd);
+	struct cubo_error *err = run_opt_read_env_file(path, host, &env, &n);
+	/* the bad line is line 6, after the good ones were taken */
+	assert_non_null(err);
+	char want[64];
+	snprintf(want, sizeof(want), "%s:6:", path);
+	assert_non_null(strstr(err->msg, want));
+	cubo_error_free(err);
+	assert_string_equal(env[2], "B=2");
+	assert_string_equal(env[3], "C=three words");
+	assert_string_equal(env[4], "HOSTVAR=from-host");
+	unlink(path);
+	expect_err(run_opt_read_env_file("/nonexistent/env", host, &env, &n), "/nonexistent/env");
+
+	char *base[] = {"PATH=/bin", "A=image", NULL};
+	char *over[] = {"A=flag", "NEW=1", "A=last", NULL};
+	char **merged = run_opt_env_merge(base, over);
+	assert_int_equal(cubo_strv_len(merged), 3);
+	assert_string_equal(merged[0], "PATH=/bin");
+	assert_string_equal(merged[1], "A=last");
+	assert_string_equal(merged[2], "NEW=1");
+	cubo_strv_free(merged);
+	merged = run_opt_env_merge(NULL, NULL);
+	assert_non_null(merged);
+	assert_null(merged[0]);
+	cubo_strv_free(merged);
+	cubo_strv_free(env);
+}
+
+static void test_caps_and_command(void **state)
+{
+	char *c;
+	assert_null(run_opt_cap_name("net_admin", &c));
+	assert_string_equal(c, "CAP_NET_ADMIN");
+	free(c);
+	assert_null(run_opt_cap_name("CAP_SYS_ADMIN", &c));
+	assert_string_equal(c, "CAP_SYS_ADMIN");
+	free(c);
+	assert_null(run_opt_cap_name("all", &c));
+	assert_string_equal(c, "ALL");
+	free(c);
+	expect_err(run_opt_cap_name("NOPE", &c), "unknown capability");
+
+	char *argv[] = {"sh", "-c", "echo 'hi' there", "", NULL};
+	char *line = run_opt_command_line(argv, 0);
+	assert_string_equal(line, "sh -c 'echo '\\''hi'\\'' there' ''");
+	free(line);
+	line = run_opt_command_line(argv, 5);
+	assert_string_equal(line, "sh -c");
+	free(line);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sizes),	cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_volumes), cmocka_unit_test(test_publish),
+		cmocka_unit_test(test_env),	cmocka_unit_test(test_caps_and_command),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

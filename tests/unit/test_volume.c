@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/volume.h"
+#include "shared/fs.h"
+
+static void expect_err(struct cubo_error *err, const char *part)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, part))
+		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+	cubo_error_free(err);
+}
+
+static void test_lifecycle(void **state)
+{
+	char root[] = "/tmp/test-volume-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct ctr_volume v;
+	bool existed;
+	char *labels[] = {"team=db", NULL};
+	assert_null(volume_create(root, "data", labels, &v, &existed));
+	assert_false(existed);
+	assert_string_equal(v.name, "data");
+	assert_string_equal(v.driver, "local");
+	assert_false(v.anonymous);
+	char want[256];
+	snprintf(want, sizeof(want), "%s/volumes/data/_data", root);
+	assert_string_equal(v.mountpoint, want);
+	struct stat st;
+	assert_int_equal(stat(v.mountpoint, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	char *json;
+	size_t len;
+	assert_null(volume_to_json(&v, false, &json, &len));
+	assert_non_null(strstr(json, "\"Labels\":{\"team\":\"db\"}"));
+	assert_non_null(strstr(json, "\"Driver\":\"local\""));
+	free(json);
+	ctr_volume_free(&v);
+	/* a second create of the name returns the volume as it is */
+	assert_null(volume_create(root, "data", NULL, &v, &existed));
+	assert_true(existed);
+	assert_string_equal(v.labels[0], "team=db");
+	ctr_volume_free(&v);
+	assert_null(volume_create(root, NULL, NULL, &v, &existed));
+	assert_true(v.anonymous);
+	assert_int_equal(strlen(v.name), 64);
+	char *anon = strdup(v.name);
+	ctr_volume_free(&v);
+	struct ctr_volume *all;
+	size_t n;
+	assert_null(volume_list(root, &all, &n));
+	assert_int_equal(n, 2);
+	assert_true(strcmp(all[0].name, all[1].name) < 0);
+	ctr_volumes_free(all, n);
+	assert_null(volume_remove(root, anon));
+	expect_err(volume_get(root, anon, &v), "no such volume");
+	expect_err(volume_remove(root, anon), "no such volume");
+	assert_null(volume_get(root, "data", &v));
+	ctr_volume_free(&v);
+	free(anon);
+	assert_null(cubo_rm_rf(root));
+}
+
+static void test_names(void **state)
+{
+	assert_null(volume_name_check("db-data_1.x"));
+	expect_err(volume_name_check("a"), "invalid volume name");
+	expect_err(volume_name_check("-x"), "invalid volume name");
+	expect_err(volume_name_check("../x"), "invalid volume name");
+	expect_err(volume_name_check("a/b"), "invalid volume name");
+	struct ctr_volume v;
+	bool existed;
+	expect_err(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
