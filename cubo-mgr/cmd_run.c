@@ -508,7 +508,7 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		.store = &c.store,
 		.id = made.id,
 		.layers_dir = c.layers_dir,
-		.attach = made.interactive,
+		.attach = made.interactive && !f.detach,
 		.attach_flags = ATTACH_WANT_OUTPUT | ATTACH_WANT_STDIN,
 	};
 	pid_t pid;
@@ -527,7 +527,7 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		}
 		goto out;
 	}
-	if (!made.interactive) {
+	if (!ms.attach) {
 		printf("%s\n", made.id);
 		goto out;
 	}

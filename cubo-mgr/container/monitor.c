@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -567,6 +568,11 @@ static void finish(struct mon *m)
 		if (rec.auto_remove) {
 			if (chdir("/") < 0)
 				err = cubo_error_errno("chdir /");
+			/* the rootfs is mounted in our namespace only: it goes before its directory */
+			char *rootfs = cubo_path_join(m->dir, "rootfs");
+			if (!err && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
+				err = cubo_error_errno("unmount %s", rootfs);
+			free(rootfs);
 			if (!err)
 				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
 			if (!err)

@@ -27,7 +27,8 @@ struct cubo_error *rootfs_prepare(const char *ctr_dir)
 	static const char *const dirs[] = {"rootfs", "upper", "work"};
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
 		char *p = cubo_path_join(ctr_dir, dirs[i]);
-		int r = mkdir(p, i == 0 ? 0755 : 0700);
+		/* the overlay's root takes upper's mode: users in the container must get in */
+		int r = mkdir(p, i < 2 ? 0755 : 0700);
 		int e = errno;
 		if (r < 0 && e != EEXIST) {
 			struct cubo_error *err = cubo_error_new_errno(e, "mkdir %s", p);

@@ -1,0 +1,485 @@
+#!/usr/bin/env bats
+# cubo-mgr's containers: run/create/start/stop/rm/ps/logs/exec/attach/wait,
+# volumes, limits, security defaults, names under concurrency and repair
+# after kills. Images are pulled from a real local registry (Debian's
+# docker-registry on 127.0.0.1); containers run through $RUNTIME (cubo-runc)
+# and, in the tests that say so, through runc. Each test has its own root.
+
+load helpers
+
+MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+
+setup_file() {
+	export RUN_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
+		! command -v umoci >/dev/null; then
+		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-run.XXXXXX")
+	export RUN_DIR
+	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
+	export REG
+	local layout=$RUN_DIR/layout
+	"$FIXTURES_DIR/make-image.sh" "$layout" busybox >/dev/null
+	# "app": what an image's config may ask of a container
+	"$FIXTURES_DIR/make-image.sh" "$layout" app >/dev/null
+	umoci config --image "$layout:app" --config.entrypoint /bin/sh \
+		--config.entrypoint -c --config.cmd 'echo "cmd $0 in $(pwd) as $(id -u) $GREETING"' \
+		--config.env GREETING=hello --config.workingdir /tmp --config.user user \
+		--config.stopsignal SIGUSR1 >/dev/null
+	umoci gc --layout "$layout"
+	local name
+	for name in busybox app; do
+		skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" \
+			"docker://$REG/$name:latest" >/dev/null
+	done
+}
+
+teardown_file() {
+	[ -n "${RUN_DIR:-}" ] || return 0
+	"$FIXTURES_DIR/registry.sh" stop "$RUN_DIR/reg" || true
+	rm -rf --one-file-system "$RUN_DIR"
+}
+
+setup() {
+	[ -z "${RUN_SKIP:-}" ] || skip "$RUN_SKIP"
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	R=$BATS_TEST_TMPDIR/root
+	export CUBO_RUNTIME=$RUNTIME
+	mgr pull -q "$REG/busybox" >/dev/null
+	BB=$REG/busybox
+}
+
+teardown() {
+	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
+	local ids
+	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
+	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
+	# what this root still runs, whatever went wrong: monitors live in the
+	# containers' directories, containers in their cgroups
+	local p d
+	for p in /proc/[0-9]*; do
+		[[ "$(readlink "$p/cwd" 2>/dev/null)" == "$R/"* ]] && kill -9 "${p#/proc/}" 2>/dev/null
+	done
+	while read -r d; do
+		[ -e "$R/${d##*/cubo-}" ] || continue
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+		sleep 0.1
+		rmdir "$d" 2>/dev/null || true
+	done < <(find /sys/fs/cgroup -maxdepth 8 -depth -type d -name 'cubo-*' 2>/dev/null)
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$R"
+}
+
+mgr() {
+	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+}
+
+# A detached run: its ID, once it runs.
+run_detached() {
+	local id
+	id=$(mgr run "$@" </dev/null) || return 1
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
+	echo "$id"
+}
+
+# The container's status word from ps --format json.
+state_of() {
+	mgr ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n or .ID == $n) | .State'
+}
+
+# wait_state NAME STATE: bounded wait.
+wait_state() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "container $1 is $(state_of "$1"), not $2" >&2
+	return 1
+}
+
+# No mount of this root is left on the host.
+assert_no_mounts() {
+	! awk '{print $5}' /proc/self/mountinfo | grep -q "^$R/"
+}
+
+@test "run: detached by default, prints the ID; ps, logs, stop and rm work on it" {
+	id=$(run_detached --name web "$BB" sh -c 'echo started; trap "echo bye; exit 3" TERM; while true; do sleep 0.1; done')
+	run mgr ps
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "CONTAINER ID"*IMAGE*COMMAND*CREATED*STATUS*PORTS*NAMES ]]
+	[[ "${lines[1]}" == "${id:0:12} "*"$BB"*"\"sh -c "*"Up "*web ]]
+	for _ in $(seq 50); do mgr logs web | grep -q started && break; sleep 0.1; done
+	[ "$(mgr logs web)" = started ]
+	run mgr stop -t 5 web
+	[ "$status" -eq 0 ]
+	[ "$output" = web ]
+	run mgr ps
+	[ "${#lines[@]}" -eq 1 ]
+	run mgr ps -a
+	[[ "${lines[1]}" == *"Exited (3) "*" ago"*web ]]
+	[ "$(mgr logs web)" = "$(printf 'started\nbye')" ]
+	run mgr rm web
+	[ "$status" -eq 0 ]
+	run mgr ps -aq
+	[ -z "$output" ]
+	[ ! -e "$R/$id" ]
+	assert_no_mounts
+}
+
+@test "run -i: attaches, passes stdin, keeps stdout and stderr apart, exits with the code" {
+	run --separate-stderr mgr run -i --rm "$BB" sh -c 'read x; echo "got $x"; echo oops >&2; exit 42' <<<"line"
+	[ "$status" -eq 42 ]
+	[ "$output" = "got line" ]
+	[ "$stderr" = oops ]
+	run mgr ps -aq
+	[ -z "$output" ]
+}
+
+@test "run: the image's ENTRYPOINT, CMD, ENV, WORKDIR and USER, and the flags over them" {
+	mgr pull -q "$REG/app" >/dev/null
+	run mgr run -i --rm "$REG/app" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "cmd /bin/sh in /tmp as 1000 hello" ]
+	# a command replaces CMD and keeps the entrypoint
+	run mgr run -i --rm -w /home -u 0 -e GREETING=hi "$REG/app" 'echo $(pwd) $(id -u) $GREETING $HOME' </dev/null
+	[ "$output" = "/home 0 hi /root" ]
+	printf 'A=1\n# comment\nB=two words\n' >"$BATS_TEST_TMPDIR/env"
+	run mgr run -i --rm --entrypoint env --env-file "$BATS_TEST_TMPDIR/env" --hostname box "$REG/app" </dev/null
+	[[ "$output" == *"A=1"* ]]
+	[[ "$output" == *"B=two words"* ]]
+	[[ "$output" == *"HOSTNAME=box"* ]]
+	[[ "$output" == *"HOME=/home/user"* ]]
+	run mgr run -i --rm -u nosuchuser "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user nosuchuser"* ]]
+	run mgr inspect --type container "$(mgr create --name insp "$REG/app")"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].Name' <<<"$output")" = /insp ]
+	[ "$(jq -r '.[0].Config.StopSignal' <<<"$output")" = SIGUSR1 ]
+	[ "$(jq -r '.[0].State.Status' <<<"$output")" = created ]
+}
+
+@test "names: 100 parallel runs of 10 names give exactly 10 containers" {
+	for i in $(seq 0 99); do
+		(mgr create --name "n$((i % 10))" "$BB" true >/dev/null 2>"$BATS_TEST_TMPDIR/err.$i" &&
+			echo ok >"$BATS_TEST_TMPDIR/ok.$i") &
+	done
+	wait
+	[ "$(ls "$BATS_TEST_TMPDIR" | grep -c '^ok\.')" -eq 10 ]
+	[ "$(mgr ps -aq | wc -l)" -eq 10 ]
+	[ "$(mgr ps -a --format json | jq -r .Names | sort -u | wc -l)" -eq 10 ]
+	grep -l "is already in use by container" "$BATS_TEST_TMPDIR"/err.* | wc -l | grep -qx 90
+}
+
+@test "containers by full ID, unique prefix or name; clear errors otherwise" {
+	id=$(mgr create --name byname "$BB" true)
+	[ "$(mgr inspect --type container "$id" | jq -r '.[0].Id')" = "$id" ]
+	[ "$(mgr inspect --type container "${id:0:5}" | jq -r '.[0].Id')" = "$id" ]
+	[ "$(mgr inspect --type container byname | jq -r '.[0].Id')" = "$id" ]
+	run mgr rm nosuch
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such container: nosuch"* ]]
+	run mgr create --name byname "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"\"byname\" is already in use by container $id"* ]]
+	run mgr create --name "bad name" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid container name"* ]]
+	[ "$(mgr ps -aq | wc -l)" -eq 1 ]
+}
+
+@test "bad flags and images: exit 125, a message naming the value, no container made" {
+	run mgr run --memory lots "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--memory: invalid size "lots"'* ]]
+	run mgr run -p 99999:80 "$BB" true
+	[[ "$output" == *'invalid host port "99999"'* ]]
+	run mgr run -v rel/dir:/x "$BB" true
+	[[ "$output" == *"neither an absolute host path nor a volume name"* ]]
+	run mgr run --cpus 1000 "$BB" true
+	[[ "$output" == *"range of CPUs"* ]]
+	run mgr run --cap-add NOPE "$BB" true
+	[[ "$output" == *'unknown capability "NOPE"'* ]]
+	run mgr run --env-file /nonexistent "$BB" true
+	[[ "$output" == *"/nonexistent"* ]]
+	run mgr run --network bridge9 "$BB" true
+	[[ "$output" == *'--network "bridge9"'* ]]
+	run mgr run "127.0.0.1:1/none:latest" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"127.0.0.1:1/none"* ]]
+	run -127 mgr run -i "$BB" /no/such/cmd
+	[ "$status" -eq 127 ]
+	[[ "$output" == *"/no/such/cmd"* ]]
+	[ "$(mgr ps -aq | wc -l)" -eq 1 ] # only the one whose command was missing
+	assert_no_mounts
+}
+
+@test "-v: bind mounts read-write and read-only; named volumes outlive containers" {
+	mkdir -p "$BATS_TEST_TMPDIR/host"
+	echo from-host >"$BATS_TEST_TMPDIR/host/f"
+	run mgr run -i --rm -v "$BATS_TEST_TMPDIR/host:/h" "$BB" sh -c 'cat /h/f; echo new >/h/g'
+	[ "$status" -eq 0 ]
+	[ "$output" = from-host ]
+	[ "$(cat "$BATS_TEST_TMPDIR/host/g")" = new ]
+	run mgr run -i --rm -v "$BATS_TEST_TMPDIR/host:/h:ro" "$BB" sh -c 'cat /h/f && echo x >/h/h'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *from-host*"Read-only file system"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/host/h" ]
+	mgr run -i --rm -v data:/data "$BB" sh -c 'echo kept >/data/file'
+	run mgr run -i --rm -v data:/d:ro "$BB" cat /d/file
+	[ "$output" = kept ]
+	run mgr volume ls
+	[[ "${lines[0]}" == DRIVER*"VOLUME NAME" ]]
+	[[ "${lines[1]}" == local*data ]]
+	[ "$(mgr volume inspect data | jq -r '.[0].Mountpoint')" = "$R/volumes/data/_data" ]
+	mgr create --name user -v data:/data "$BB" true
+	run mgr volume rm data
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"volume data is in use by container user"* ]]
+	mgr rm user
+	mgr volume create spare
+	mgr run -i --rm -v /anon "$BB" true
+	run mgr volume prune -f
+	[ "$status" -eq 0 ]
+	run mgr volume ls -q
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "data spare " ]
+	mgr volume rm data spare
+	[ -z "$(mgr volume ls -q)" ]
+}
+
+@test "limits: --memory, --cpus and --pids-limit land in the container's cgroups" {
+	id=$(run_detached --memory 64m --cpus 0.5 --pids-limit 77 "$BB" sleep 100)
+	cg() {
+		local f
+		f=$(find /sys/fs/cgroup -path "*/cubo-$id/$1" 2>/dev/null | head -n1)
+		[ -n "$f" ] && cat "$f"
+	}
+	if [ -e /sys/fs/cgroup/cgroup.controllers ]; then
+		[ "$(cg memory.max)" = 67108864 ]
+		[ "$(cg cpu.max)" = "50000 100000" ]
+		[ "$(cg pids.max)" = 77 ]
+	else
+		[ "$(cg memory.limit_in_bytes)" = 67108864 ]
+		[ "$(cg cpu.cfs_quota_us)" = 50000 ]
+		[ "$(cg pids.max)" = 77 ]
+	fi
+	# the container sees its own limit through its cgroup namespace
+	run mgr exec "$id" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+	[ "$output" = 67108864 ]
+	mgr rm -f "$id"
+	[ -z "$(find /sys/fs/cgroup -name "cubo-$id" 2>/dev/null)" ]
+}
+
+@test "security: docker's capabilities and seccomp profile, --read-only, --cap-add/--cap-drop, no-new-privileges" {
+	run mgr run -i --rm "$BB" sh -c 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; unshare -m true; echo unshare=$?'
+	[[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"NoNewPrivs:	0"* ]]
+	[[ "$output" == *"unshare=1"* ]]
+	run mgr run -i --rm --cap-add SYS_ADMIN --cap-drop ALL --cap-add chown "$BB" grep CapEff /proc/self/status
+	[ "$output" = "CapEff:	0000000000200001" ]
+	run mgr run -i --rm --security-opt no-new-privileges --security-opt seccomp=unconfined "$BB" grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	0"* ]]
+	run mgr run -i --rm --read-only "$BB" sh -c 'touch /x; touch /tmp/y 2>&1; cat /proc/kcore | head -c1 | wc -c'
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "${lines[-1]}" == 0 ]]
+}
+
+@test "--rm: the container goes when it exits, detached or attached" {
+	id=$(run_detached --rm "$BB" sh -c 'exit 0')
+	for _ in $(seq 100); do [ -e "$R/$id" ] || break; sleep 0.05; done
+	[ ! -e "$R/$id" ]
+	run mgr ps -aq
+	[ -z "$output" ]
+	assert_no_mounts
+}
+
+@test "create, start -a, restart, kill -s, wait, pause and unpause" {
+	mgr create --name c1 "$BB" sh -c 'echo run; exit 7' >/dev/null
+	[ "$(state_of c1)" = created ]
+	run mgr start -a c1
+	[ "$status" -eq 7 ]
+	[ "$output" = run ]
+	run mgr wait c1
+	[ "$output" = 7 ]
+	mgr run -d --name s1 "$BB" sh -c 'trap "exit 9" USR1; while true; do sleep 0.1; done' >/dev/null
+	mgr pause s1
+	[ "$(state_of s1)" = paused ]
+	run mgr ps
+	[[ "$output" == *"(Paused)"* ]]
+	mgr unpause s1
+	[ "$(state_of s1)" = running ]
+	mgr kill -s USR1 s1
+	run mgr wait s1
+	[ "$output" = 9 ]
+	mgr restart s1
+	wait_state s1 running
+	run mgr kill s1
+	run mgr wait s1
+	[ "$output" = 137 ]
+	run mgr kill s1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is not running"* ]]
+	mgr run -d --name s2 "$BB" sleep 100 >/dev/null
+	run mgr rm s2
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"stop it first or use --force"* ]]
+	run mgr stop --force s2
+	[ "$status" -eq 0 ]
+	[[ "$(mgr ps -a --format json | jq -r 'select(.Names=="s2") | .Status')" == "Exited (137)"* ]]
+	run mgr container prune -f
+	[[ "$output" == *"Deleted Containers:"* ]]
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "logs: 100 MB written by a container read back intact; --tail, -t and -f" {
+	mgr run -d --name big "$BB" sh -c 'seq 1 13000000' >/dev/null
+	run mgr wait big
+	[ "$output" = 0 ]
+	want=$(seq 1 13000000 | md5sum)
+	[ "$(mgr logs big | md5sum)" = "$want" ]
+	[ "$(mgr logs big | wc -c)" -gt 100000000 ]
+	[ "$(mgr logs --tail 3 big)" = "$(printf '12999998\n12999999\n13000000')" ]
+	[[ "$(mgr logs -n 1 -t big)" =~ ^20[0-9-]+T[0-9:.]+Z\ 13000000$ ]]
+	# -f prints what comes and ends when the container stops
+	mgr run -d --name live "$BB" sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done; echo err >&2' >/dev/null
+	run --separate-stderr timeout 20 "$MGR" --root-dir "$R" logs -f live
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'line1\nline2\nline3')" ]
+	[ "$stderr" = err ]
+}
+
+@test "exec: environment, directory, user, exit codes and stdin" {
+	mgr run -d --name ex "$BB" sleep 100 >/dev/null
+	run mgr exec -e X=1 -w /tmp -u user ex sh -c 'echo $X $(pwd) $(id -un)'
+	[ "$output" = "1 /tmp user" ]
+	run mgr exec ex sh -c 'exit 5'
+	[ "$status" -eq 5 ]
+	run -127 mgr exec ex /no/such
+	[ "$status" -eq 127 ]
+	run mgr exec -i ex cat <<<"piped"
+	[ "$output" = piped ]
+	run mgr exec ex cat
+	[ "$output" = "" ]
+	mgr stop -t 1 ex
+	run mgr exec ex true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is not running"* ]]
+}
+
+@test "run -it: an interactive terminal session under tmux" {
+	command -v tmux >/dev/null || skip "tmux is needed"
+	sock=$BATS_TEST_TMPDIR/tmux
+	tmux -S "$sock" new-session -d -x 100 -y 30 \
+		"'$MGR' --root-dir '$R' run -it --name tty '$BB' sh; echo exit=\$? >'$BATS_TEST_TMPDIR/done'; sleep 30"
+	for _ in $(seq 100); do [ "$(state_of tty)" = running ] && break; sleep 0.1; done
+	tmux -S "$sock" send-keys 'echo "x$((6*7))y"; tty; stty size' Enter
+	for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q x42y && break; sleep 0.1; done
+	pane=$(tmux -S "$sock" capture-pane -p)
+	tmux -S "$sock" send-keys 'exit 3' Enter
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/done" ] && break; sleep 0.1; done
+	tmux -S "$sock" kill-server || true
+	[[ "$pane" == *x42y* ]]
+	[[ "$pane" == */dev/pts/0* ]]
+	[[ "$pane" == *"30 100"* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/done")" = exit=3 ]
+}
+
+@test "attach: a second client sees the output of a running container" {
+	mgr run -d -i --name att "$BB" sh -c 'while read l; do echo "echo:$l"; done' >/dev/null
+	{
+		echo one
+		sleep 0.5
+		echo two
+	} | timeout 10 "$MGR" --root-dir "$R" attach att >"$BATS_TEST_TMPDIR/out" || true
+	grep -qx echo:one "$BATS_TEST_TMPDIR/out"
+	grep -qx echo:two "$BATS_TEST_TMPDIR/out"
+}
+
+@test "reconciliation: a killed monitor, a half-made container and a dangling name are repaired" {
+	id=$(run_detached --name victim "$BB" sleep 100)
+	mon=$(mgr inspect --type container victim | jq -r '.[0].State.MonitorPid')
+	pid=$(mgr inspect --type container victim | jq -r '.[0].State.Pid')
+	kill -9 "$mon"
+	run mgr ps -a
+	[[ "$output" == *"Exited (137)"*victim* ]]
+	[ "$(mgr inspect --type container victim | jq -r '.[0].State.Error')" = "the container's monitor died" ]
+	[ "$(mgr inspect --type container victim | jq -r '.[0].State.FinishedAt')" != 0001-01-01T00:00:00Z ]
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	assert_no_mounts
+	# what a create killed half way leaves
+	mkdir "$R/.tmp-ctr-$(printf '%064d' 7)"
+	ln -s "$(printf '%064d' 8)" "$R/names/ghost"
+	mgr init >/dev/null
+	[ ! -e "$R/.tmp-ctr-$(printf '%064d' 7)" ]
+	[ ! -L "$R/names/ghost" ]
+	mgr create --name ghost "$BB" true >/dev/null
+	mgr rm victim ghost
+}
+
+@test "kill -9 of the command at any moment of run leaves nothing broken" {
+	for delay in 0.005 0.01 0.02 0.04 0.08; do
+		timeout -s KILL "$delay" "$MGR" --root-dir "$R" run --name "k$delay" "$BB" sleep 100 >/dev/null 2>&1 || true
+	done
+	mgr init >/dev/null
+	# every container that exists is whole: listed, inspectable, removable
+	for id in $(mgr ps -aq --no-trunc); do
+		mgr inspect --type container "$id" >/dev/null
+	done
+	ids=$(mgr ps -aq --no-trunc)
+	[ -z "$ids" ] || mgr rm -f $ids >/dev/null
+	[ -z "$(ls "$R/names")" ]
+	[ -z "$(ls -A "$R" | grep -E '^[0-9a-f]{64}$|^\.tmp-ctr-')" ]
+	assert_no_mounts
+}
+
+@test "--runtime runc: the same container lifecycle through runc" {
+	command -v runc >/dev/null || skip "runc is needed"
+	rc=$(command -v runc)
+	run mgr run -i --rm --runtime "$rc" "$BB" sh -c 'echo via runc; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = "via runc" ]
+	id=$(run_detached --runtime "$rc" --name r1 -v "$BATS_TEST_TMPDIR:/h:ro" "$BB" sleep 100)
+	run mgr exec r1 sh -c 'echo $((1+2))'
+	[ "$output" = 3 ]
+	[ "$(mgr inspect --type container r1 | jq -r '.[0].HostConfig.Runtime')" = "$rc" ]
+	mgr stop -t 1 r1
+	[[ "$(mgr ps -a --format json | jq -r .Status)" == "Exited (137)"* ]]
+	mgr rm r1
+}
+
+@test "-p is recorded and shown by ps and port; --network host and none" {
+	id=$(run_detached --name pub -p 127.0.0.1:18080:80 -p 5353:53/udp "$BB" sleep 100)
+	run mgr ps
+	[[ "$output" == *"127.0.0.1:18080->80/tcp, 0.0.0.0:5353->53/udp"*pub* ]]
+	run mgr port pub
+	[ "${lines[0]}" = "80/tcp -> 127.0.0.1:18080" ]
+	[ "${lines[1]}" = "53/udp -> 0.0.0.0:5353" ]
+	run mgr run -i --rm --network host "$BB" readlink /proc/self/ns/net
+	[ "$output" = "$(readlink /proc/self/ns/net)" ]
+	run mgr run -i --rm --network none "$BB" readlink /proc/self/ns/net
+	[ "$output" != "$(readlink /proc/self/ns/net)" ]
+}
+
+@test "rmi refuses an image a container uses; info and init" {
+	mgr create --name holder "$BB" true >/dev/null
+	run mgr rmi "$BB"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"in use by container holder"* ]]
+	run mgr info --format json
+	[ "$(jq -r .Containers <<<"$output")" = 1 ]
+	[ "$(jq -r .Images <<<"$output")" = 1 ]
+	[ "$(jq -r .RootDir <<<"$output")" = "$R" ]
+	run mgr info
+	[[ "$output" == *"Storage Driver: overlay"* ]]
+	mgr rm holder
+	mgr rmi "$BB"
+}
