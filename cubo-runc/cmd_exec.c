@@ -402,9 +402,13 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 	struct security_host host;
 	security_host_probe(&host);
 	CUBO_TRY(security_check(x->proc, x->cfg->linux_, &host));
-	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
-		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, &x->g->log, &x->seccomp),
-			     "config.json");
+	if (x->cfg->linux_ && x->cfg->linux_->seccomp) {
+		char *cache = cubo_path_join(x->g->root, SECCOMP_CACHE_DIR);
+		err = seccomp_prog_compile_cached(x->cfg->linux_->seccomp, &x->g->log, cache,
+						  &x->seccomp);
+		free(cache);
+		CUBO_TRY_CTX(err, "config.json");
+	}
 	return caps_plan_make(x->proc->capabilities, &x->g->log, &x->caps);
 }
 

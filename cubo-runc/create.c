@@ -94,8 +94,9 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 }
 
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
-				      const struct cubo_log *log)
+				      const struct runc_globals *g)
 {
+	const struct cubo_log *log = &g->log;
 	struct rlimit limits[RLIM_NLIMITS];
 	char *config_path, *rootfs;
 	struct cubo_error *err;
@@ -124,9 +125,13 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	struct security_host host;
 	security_host_probe(&host);
 	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
-	if (x->cfg->linux_ && x->cfg->linux_->seccomp)
-		CUBO_TRY_CTX(seccomp_prog_compile(x->cfg->linux_->seccomp, log, &x->seccomp),
-			     "config.json");
+	if (x->cfg->linux_ && x->cfg->linux_->seccomp) {
+		char *cache = cubo_path_join(g->root, SECCOMP_CACHE_DIR);
+		struct cubo_error *err =
+			seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log, cache, &x->seccomp);
+		free(cache);
+		CUBO_TRY_CTX(err, "config.json");
+	}
 
 	bool terminal = x->cfg->process && x->cfg->process->terminal;
 	if (terminal && !o->console_socket && !o->proxy_terminal)
@@ -407,7 +412,7 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	out->console_master = -1;
 	err = validate_container_id(o->id);
 	if (!err)
-		err = load_config(&x, o, &g->log);
+		err = load_config(&x, o, g);
 	if (!err)
 		err = make_state_dir(&x, g->root, o->id, !o->for_run);
 	if (!err && o->console_socket)

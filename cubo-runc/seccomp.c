@@ -315,6 +315,50 @@ struct cubo_error *seccomp_prog_load_listener(const struct seccomp_prog *p, int 
 	return NULL;
 }
 
+/* "CUBOBPF1", flags (u32), notify (u32), then the instructions. */
+#define EXPORT_MAGIC "CUBOBPF1"
+#define EXPORT_HEADER (8 + 4 + 4)
+
+struct cubo_error *seccomp_prog_export(const struct seccomp_prog *p, void **buf, size_t *len)
+{
+	size_t n = EXPORT_HEADER + p->n_insns * sizeof(struct sock_filter);
+	unsigned char *b = malloc(n);
+	if (!b)
+		abort();
+	uint32_t flags = p->flags, notify = p->notify;
+	memcpy(b, EXPORT_MAGIC, 8);
+	memcpy(b + 8, &flags, 4);
+	memcpy(b + 12, &notify, 4);
+	memcpy(b + EXPORT_HEADER, p->insns, p->n_insns * sizeof(struct sock_filter));
+	*buf = b;
+	*len = n;
+	return NULL;
+}
+
+struct cubo_error *seccomp_prog_import(const void *buf, size_t len, struct seccomp_prog **out)
+{
+	const unsigned char *b = buf;
+	size_t body = len > EXPORT_HEADER ? len - EXPORT_HEADER : 0;
+	if (len <= EXPORT_HEADER || memcmp(b, EXPORT_MAGIC, 8) ||
+	    body % sizeof(struct sock_filter) || body / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return cubo_error_new(SC ": not a compiled filter");
+	struct seccomp_prog *p = calloc(1, sizeof(*p));
+	if (!p)
+		abort();
+	uint32_t flags, notify;
+	memcpy(&flags, b + 8, 4);
+	memcpy(&notify, b + 12, 4);
+	p->flags = flags;
+	p->notify = notify != 0;
+	p->n_insns = body / sizeof(struct sock_filter);
+	p->insns = malloc(body);
+	if (!p->insns)
+		abort();
+	memcpy(p->insns, b + EXPORT_HEADER, body);
+	*out = p;
+	return NULL;
+}
+
 void seccomp_prog_free(struct seccomp_prog *p)
 {
 	if (!p)

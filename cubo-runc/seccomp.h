@@ -35,6 +35,26 @@ struct cubo_error *seccomp_prog_load_listener(const struct seccomp_prog *p, int 
 void seccomp_prog_free(struct seccomp_prog *p);
 
 /*
+ * The compiled filter as bytes (flags, notify, BPF instructions), and back:
+ * what the cache (seccomp_cache.c) keeps. Import checks the layout only.
+ */
+struct cubo_error *seccomp_prog_export(const struct seccomp_prog *p, void **buf, size_t *len);
+struct cubo_error *seccomp_prog_import(const void *buf, size_t len, struct seccomp_prog **out);
+
+/*
+ * seccomp_prog_compile through a cache of compiled filters in cache_dir
+ * (NULL: no cache), keyed by the profile's content and the libseccomp
+ * version: the same profile, as every container of a manager has, is
+ * compiled once instead of at every create and exec.
+ */
+/* The cache's directory under the runtime's --root (a dot name: `list` skips it). */
+#define SECCOMP_CACHE_DIR ".seccomp-cache"
+
+struct cubo_error *seccomp_prog_compile_cached(const struct oci_seccomp *sc,
+					       const struct cubo_log *log, const char *cache_dir,
+					       struct seccomp_prog **out);
+
+/*
  * The containerProcessState message of the runtime spec, sent to a seccomp
  * listener: {"ociVersion", "fds": ["seccompFd"], "pid", "metadata",
  * "state": STATE}, where state_json is the container's state document.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* seccomp: profiles compiled, loaded in a child, and judged by real syscalls. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "cubo-runc/seccomp.h"
+#include "shared/fs.h"
 
 static struct cubo_log quiet_log = {.fd = -1};
 
@@ -328,6 +330,76 @@ static void test_notify_message(void **state)
 	cubo_error_free(err);
 }
 
+/* The cache: a miss compiles and keeps, a hit gives the same filter, nothing else is trusted. */
+static void test_cache(void **state)
+{
+	bool judge = !*state; /* filters run in children only outside valgrind */
+	char dir[] = "/tmp/test-seccomp-cache-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *cache = cubo_path_join(dir, "cache");
+	struct oci_config *cfg = config_with(
+		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+		"\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":28}]}");
+	struct seccomp_prog *a, *b;
+	assert_null(seccomp_prog_compile_cached(cfg->linux_->seccomp, &quiet_log, cache, &a));
+	DIR *d = opendir(cache);
+	assert_non_null(d);
+	struct dirent *e;
+	char name[256] = "";
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			snprintf(name, sizeof(name), "%s", e->d_name);
+	closedir(d);
+	assert_true(name[0]);
+	char *entry = cubo_path_join(cache, name);
+	assert_null(seccomp_prog_compile_cached(cfg->linux_->seccomp, &quiet_log, cache, &b));
+	void *ba, *bb;
+	size_t la, lb;
+	assert_null(seccomp_prog_export(a, &ba, &la));
+	assert_null(seccomp_prog_export(b, &bb, &lb));
+	assert_int_equal(la, lb);
+	assert_memory_equal(ba, bb, la);
+	free(bb);
+	if (judge)
+		assert_int_equal(WEXITSTATUS(in_child(b, probe_mkdir)), 28);
+	seccomp_prog_free(b);
+	/* a damaged entry is compiled again and replaced */
+	assert_null(cubo_write_file_atomic(entry, "junk", 4, 0600));
+	assert_null(seccomp_prog_compile_cached(cfg->linux_->seccomp, &quiet_log, cache, &b));
+	assert_null(seccomp_prog_export(b, &bb, &lb));
+	assert_memory_equal(ba, bb, la);
+	free(bb);
+	seccomp_prog_free(b);
+	/*
+	 * Another profile's filter under this profile's name (a hash collision,
+	 * or a planted file) is not used: the whole profile must match.
+	 */
+	struct oci_config *allow = config_with("{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+	char *other = cubo_path_join(dir, "other");
+	assert_null(seccomp_prog_compile_cached(allow->linux_->seccomp, &quiet_log, other, &b));
+	seccomp_prog_free(b);
+	d = opendir(other);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			char *src = cubo_path_join(other, e->d_name);
+			assert_int_equal(rename(src, entry), 0);
+			free(src);
+		}
+	closedir(d);
+	assert_null(seccomp_prog_compile_cached(cfg->linux_->seccomp, &quiet_log, cache, &b));
+	if (judge)
+		assert_int_equal(WEXITSTATUS(in_child(b, probe_mkdir)), 28);
+	seccomp_prog_free(b);
+	free(ba);
+	seccomp_prog_free(a);
+	oci_config_free(allow);
+	oci_config_free(cfg);
+	free(other);
+	free(entry);
+	free(cache);
+	assert_null(cubo_rm_rf(dir));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_json_path),
 		cmocka_unit_test_setup(test_notify, setup_need_seccomp),
 		cmocka_unit_test(test_notify_message),
+		cmocka_unit_test_setup(test_cache, setup_need_seccomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
