@@ -19,8 +19,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
-#include "cubo-mgr/image/layers.h"
-#include "cubo-mgr/image/pull.h"
+#include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/image/store.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
@@ -163,26 +162,6 @@ static void image_info_free(struct image_info *ii)
 	cubo_strv_free(ii->layers);
 }
 
-static struct cubo_error *pull_missing(struct mgr *m, struct store *s, const char *ref)
-{
-	fprintf(stderr, "Unable to find image '%s' locally\n", ref);
-	struct registry_client *client = NULL;
-	struct registry_opts ropts = {.auth_file = m->auth_file,
-				      .tls_verify = true,
-				      .registries_conf = m->registries_conf};
-	struct pull_opts popts = {
-		.progress = stderr, .progress_tty = isatty(STDERR_FILENO), .log = &m->log};
-	struct pull_result res = {0};
-	struct cubo_error *err = registry_client_new(&ropts, &client);
-	if (!err) {
-		popts.short_name_domain = registry_client_short_name_domain(client);
-		err = image_pull(s, client, ref, &popts, &res);
-	}
-	registry_client_free(client);
-	pull_result_free(&res);
-	return err ? cubo_error_wrap(err, "pull %s", ref) : NULL;
-}
-
 static struct cubo_error *find_image(struct mgr *m, const char *ref, struct image_info *ii)
 {
 	memset(ii, 0, sizeof(*ii));
@@ -192,14 +171,17 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 	struct cubo_error *err = store_image_find(s, ref, NULL, &match);
 	if (err && strstr(err->msg, "no such image")) {
 		cubo_error_free(err);
-		err = pull_missing(m, s, ref);
+		fprintf(stderr, "Unable to find image '%s' locally\n", ref);
+		err = image_fetch_pull(m, s, ref);
 		if (!err)
 			err = store_image_find(s, ref, NULL, &match);
 	}
 	struct oci_manifest *man = NULL;
+	char *manifest_digest = NULL;
 	if (!err) {
 		ii->name = strdup(match.by_name ? match.v[0].name : ref);
 		memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
+		manifest_digest = strdup(match.v[0].manifest.digest);
 		err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
 		store_match_free(&match);
 	}
@@ -216,8 +198,10 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 		free(chain);
 		/* a loaded or imported image may not be extracted yet */
 		if (!err && missing)
-			err = image_layers_extract(s, man, ii->config);
+			err = image_fetch_extract(
+				m, s, &(struct oci_descriptor){.digest = manifest_digest});
 	}
+	free(manifest_digest);
 	if (man)
 		oci_manifest_free(man);
 	store_close(s);

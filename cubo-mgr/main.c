@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/rootdir.h"
 
@@ -17,6 +18,13 @@ struct command {
 };
 
 static int cmd_image(struct mgr *m, int argc, char **argv);
+
+/* Commands that need the registry client or libarchive: see image_fetch.h. */
+#ifdef CUBO_MGR_LEAN
+#define HEAVY(fn) mgr_delegate
+#else
+#define HEAVY(fn) fn
+#endif
 
 static const struct command commands[] = {
 	{"run", cmd_run, "make a container from an image and start it"},
@@ -38,8 +46,8 @@ static const struct command commands[] = {
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"info", cmd_info, "show the setup and counts"},
 	{"init", cmd_init, "prepare the root directory"},
-	{"pull", cmd_pull, "download an image from a registry"},
-	{"push", cmd_push, "upload an image to a registry"},
+	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
+	{"push", HEAVY(cmd_push), "upload an image to a registry"},
 	{"images", cmd_images, "list images"},
 	{"blueprint", cmd_images, NULL},
 	{"rmi", cmd_rmi, "remove images"},
@@ -47,15 +55,16 @@ static const struct command commands[] = {
 	{"tag", cmd_tag, "give an image another name"},
 	{"inspect", cmd_container_inspect, "print details of containers or images as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
-	{"save", cmd_save, "write images to an archive (OCI layout and docker-archive)"},
-	{"load", cmd_load, "read images from an OCI archive or a docker-archive"},
-	{"import", cmd_import, "make an image from a root filesystem tarball"},
-	{"login", cmd_login, "store credentials for a registry"},
-	{"logout", cmd_logout, "remove stored credentials for a registry"},
+	{"save", HEAVY(cmd_save), "write images to an archive (OCI layout and docker-archive)"},
+	{"load", HEAVY(cmd_load), "read images from an OCI archive or a docker-archive"},
+	{"import", HEAVY(cmd_import), "make an image from a root filesystem tarball"},
+	{"login", HEAVY(cmd_login), "store credentials for a registry"},
+	{"logout", HEAVY(cmd_logout), "remove stored credentials for a registry"},
 	{"image", cmd_image,
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
 	{"version", cmd_version, "print version information"},
+	{"__extract-layers", cmd_extract_layers, NULL},
 };
 
 /* `image SUB`: docker's management-command spellings of the same verbs. */
@@ -64,15 +73,15 @@ static const struct command image_commands[] = {
 	{"list", cmd_images, NULL},
 	{"rm", cmd_rmi, "remove images"},
 	{"remove", cmd_rmi, NULL},
-	{"pull", cmd_pull, "download an image from a registry"},
+	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"tag", cmd_tag, "give an image another name"},
 	{"inspect", cmd_inspect, "print an image's details as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
 	{"prune", cmd_image_prune, "remove dangling images and unused data"},
-	{"push", cmd_push, "upload an image to a registry"},
-	{"save", cmd_save, "write images to an archive"},
-	{"load", cmd_load, "read images from an archive"},
-	{"import", cmd_import, "make an image from a root filesystem tarball"},
+	{"push", HEAVY(cmd_push), "upload an image to a registry"},
+	{"save", HEAVY(cmd_save), "write images to an archive"},
+	{"load", HEAVY(cmd_load), "read images from an archive"},
+	{"import", HEAVY(cmd_import), "make an image from a root filesystem tarball"},
 };
 
 /* `container SUB`: docker's management-command spellings. */
@@ -243,7 +252,7 @@ int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
-	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo"};
+	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo", .argv = argv};
 	const char *root_flag = NULL, *level = "warn";
 	bool version = false;
 	const struct cli_opt opts[] = {

@@ -23,6 +23,7 @@ struct mgr {
 	const char *registries_conf; /* --registries-conf; NULL: the default file */
 	const char *auth_file;	     /* --authfile; NULL: the default search */
 	const char *runtime;	     /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
+	char **argv;		     /* the whole command line, for handing it on */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
