@@ -1,0 +1,156 @@
+#!/bin/bash
+# mgr-run.sh [-n RUNS] [-c CONTAINERS]
+#
+# What a container costs through the manager, against podman in the same run:
+#   cubo-mgr run --rm -i IMAGE /bin/true     attached: returns after the exit
+#                                            and the removal, like podman's run
+#   cubo-mgr run --rm IMAGE /bin/true        detached (cubo-mgr's default):
+#                                            returns once the container runs
+#   podman --runtime runc run --rm IMAGE /bin/true   --network none, and on
+#                                            podman's default network
+# Every tool gets a private root with the busybox image pulled from a local
+# registry first. Then `cubo-mgr ps -a` with CONTAINERS (default 200)
+# containers, half of them running, half exited, against `podman ps -a` with
+# the same. Prints mean times (hyperfine, else a loop), the ratios, and the
+# monitor's resident memory. It only measures and prints: it never fails on a
+# timing.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+runs=30
+containers=200
+while getopts n:c: opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	c) containers=$OPTARG ;;
+	*)
+		echo "usage: $0 [-n RUNS] [-c CONTAINERS]" >&2
+		exit 2
+		;;
+	esac
+done
+[ "$(id -u)" = 0 ] || {
+	echo "$0: needs root" >&2
+	exit 1
+}
+mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
+export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-run.XXXXXX")
+R=$work/cubo
+P=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay
+	--runtime runc)
+PFLAGS=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
+cleanup() {
+	local ids
+	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
+	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
+	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
+	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
+reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
+"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || exit 1
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
+	"docker://$reg/busybox:latest" || exit 1
+img=$reg/busybox:latest
+"$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
+have_podman=
+if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
+	have_podman=1
+fi
+
+use_hyperfine=
+[ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null && use_hyperfine=1
+
+# mean_ms NAME CMD...: mean and sd in ms of RUNS runs after 3 warm-ups.
+declare -A mean sd
+mean_ms() {
+	local name=$1
+	shift
+	if ! "$@" >/dev/null 2>&1 </dev/null; then
+		echo "# $name: the command failed, not measured: $*" >&2
+		return
+	fi
+	if [ -n "$use_hyperfine" ]; then
+		local json=$work/$name.json q cmd=""
+		for q in "$@"; do cmd+=" $(printf '%q' "$q")"; done
+		hyperfine --shell=none --warmup 3 --runs "$runs" --style none \
+			--export-json "$json" "$cmd" >/dev/null 2>&1 || return
+		read -r mean[$name] sd[$name] < <(jq -r '.results[0] | "\(.mean * 1000) \(.stddev * 1000)"' "$json")
+	else
+		local i start
+		for i in 1 2 3; do "$@" >/dev/null 2>&1 </dev/null; done
+		start=$(date +%s%N)
+		for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
+		mean[$name]=$(echo "scale=3; ($(date +%s%N) - $start) / 1000000 / $runs" | bc)
+		sd[$name]=
+	fi
+}
+
+echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
+echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
+mean_ms cubo-attached "$mgr" --root-dir "$R" run --rm -i "$img" /bin/true
+mean_ms cubo-detached "$mgr" --root-dir "$R" run --rm "$img" /bin/true
+# the detached runs' --rm removals finish in the background: let them
+sleep 1
+if [ -n "$have_podman" ]; then
+	echo "# $(podman --version), runc $(runc --version | awk 'NR==1 {print $3}')"
+	mean_ms podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true
+	mean_ms podman-default "${P[@]}" run --rm "${PFLAGS[@]}" "$img" /bin/true
+else
+	echo "# podman: not installed or could not pull, not measured"
+fi
+
+# ---- ps over many containers ----
+half=$((containers / 2))
+for ((i = 0; i < containers; i++)); do
+	if ((i < half)); then
+		"$mgr" --root-dir "$R" run -d "$img" sleep 1000 >/dev/null
+	else
+		"$mgr" --root-dir "$R" create "$img" true >/dev/null
+	fi
+done
+n=$("$mgr" --root-dir "$R" ps -aq | wc -l)
+mean_ms cubo-ps "$mgr" --root-dir "$R" ps -a
+mon=$(pgrep -x cubo-monitor | head -n1)
+mon_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$mon/status" 2>/dev/null)
+if [ -n "$have_podman" ]; then
+	for ((i = 0; i < containers; i++)); do
+		if ((i < half)); then
+			"${P[@]}" run -d --network none "${PFLAGS[@]}" "$img" sleep 1000 >/dev/null 2>&1
+		else
+			"${P[@]}" create --network none "${PFLAGS[@]}" "$img" true >/dev/null 2>&1
+		fi
+	done
+	mean_ms podman-ps "${P[@]}" ps -a
+fi
+
+printf '%-16s %10s %8s\n' measure mean_ms sd_ms
+for k in cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps; do
+	m=${mean[$k]:-}
+	[ -n "$m" ] && m=$(printf '%.2f' "$m")
+	s=${sd[$k]:-}
+	[ -n "$s" ] && s=$(printf '%.2f' "$s")
+	printf '%-16s %10s %8s\n' "$k" "${m:--}" "${s:--}"
+done
+ratio() {
+	local a=${mean[$1]:-} b=${mean[$2]:-}
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		printf '%s/%s: %.3f\n' "$1" "$2" "$(echo "scale=6; $a / $b" | bc)"
+	else
+		printf '%s/%s: not measured\n' "$1" "$2"
+	fi
+}
+ratio cubo-attached podman-none
+ratio cubo-attached podman-default
+ratio cubo-detached podman-none
+ratio cubo-ps podman-ps
+echo "ps -a over $n containers ($half running): ${mean[cubo-ps]:-?} ms (target < 20 ms)"
+echo "monitor resident memory: ${mon_rss:-?} KiB"
