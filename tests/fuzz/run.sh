@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference"
+all_targets="config state json mountinfo mount_options signal_opts image reference container"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -50,6 +50,9 @@ spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c s
 image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c"
 reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/image/auth.c
 	cubo-mgr/image/registries_conf.c"
+container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
+	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
+	cubo-mgr/container/passwd.c spec/features.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
 	cubo-runc/rootfs.c"
 
@@ -61,6 +64,7 @@ sources() {
 	signal_opts) echo "shared/error.c cubo-runc/signals.c cubo-runc/opts.c" ;;
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
+	container) echo "$container_src" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The manager's container parsers: state.json records, the CRI-format log
+ * (records, tail, printing), run's flag values (volumes, ports, sizes,
+ * CPUs) and /etc/passwd and /etc/group lookups in a container's files.
+ * Any input parses or fails cleanly; a record that parses generates JSON
+ * that parses to the same JSON; a port that parses formats to text that
+ * names the same port.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cubo-mgr/container/logfile.h"
+#include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/record.h"
+#include "cubo-mgr/container/run_opts.h"
+#include "tests/fuzz/fuzz.h"
+
+static void record(const char *s, size_t n)
+{
+	struct ctr_record r, again;
+	struct cubo_error *err = ctr_record_parse(s, n, "state.json", &r);
+	if (err) {
+		fuzz_drop(err);
+		return;
+	}
+	char *a, *b;
+	size_t la, lb;
+	fuzz_must(ctr_record_to_json(&r, false, &a, &la), "generate a parsed record");
+	fuzz_must(ctr_record_parse(a, la, "again", &again), "parse a generated record");
+	fuzz_must(ctr_record_to_json(&again, false, &b, &lb), "generate it again");
+	if (la != lb || memcmp(a, b, la))
+		FUZZ_FAIL("record round trip differs:\n%s\n%s", a, b);
+	free(a);
+	free(b);
+	ctr_record_free(&r);
+	ctr_record_free(&again);
+}
+
+static void log_text(const char *s, size_t n)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null < 0)
+		return;
+	size_t start = log_tail_offset(s, n, (long)(n % 7));
+	if (start > n)
+		FUZZ_FAIL("tail offset %zu past the end %zu", start, n);
+	struct log_print_opts o = {.timestamps = n & 1, .tail = -1, .out_fd = null, .err_fd = null};
+	struct log_printer pr;
+	log_printer_init(&pr, &o);
+	size_t used;
+	fuzz_must(log_printer_feed(&pr, s + start, n - start, &used), "print log records");
+	if (used > n - start)
+		FUZZ_FAIL("printer used %zu of %zu bytes", used, n - start);
+	close(null);
+}
+
+static void flags(const char *s)
+{
+	struct ctr_volume_spec v;
+	struct cubo_error *err = run_opt_parse_volume(s, &v);
+	if (!err) {
+		if (!v.dest || v.dest[0] != '/' || (!v.named && (!v.source || v.source[0] != '/')))
+			FUZZ_FAIL("volume \"%s\" parsed to a bad spec", s);
+		ctr_volume_spec_free(&v);
+	}
+	fuzz_drop(err);
+	struct ctr_port_spec p, q;
+	err = run_opt_parse_publish(s, &p);
+	if (!err) {
+		char text[128], again[128];
+		run_opt_format_port(&p, text, sizeof(text));
+		/* "ip:host->ctr/proto" back into "ip:host:ctr/proto" form */
+		char *arrow = strstr(text, "->");
+		if (!arrow || p.ctr_port == 0)
+			FUZZ_FAIL("port \"%s\" formatted as \"%s\"", s, text);
+		if (p.host_port) {
+			snprintf(again, sizeof(again), "%.*s:%s", (int)(arrow - text), text,
+				 arrow + 2);
+			fuzz_must(run_opt_parse_publish(again, &q), "parse a formatted port");
+			if (q.host_port != p.host_port || q.ctr_port != p.ctr_port ||
+			    strcmp(q.proto, p.proto))
+				FUZZ_FAIL("port \"%s\" -> \"%s\" -> another port", s, again);
+		}
+	}
+	fuzz_drop(err);
+	int64_t bytes, quota;
+	uint64_t period;
+	fuzz_drop(run_opt_parse_size("--memory", s, &bytes));
+	fuzz_drop(run_opt_parse_cpus(s, 4, &quota, &period));
+	char *c = NULL;
+	err = run_opt_cap_name(s, &c);
+	free(c);
+	fuzz_drop(err);
+}
+
+static void users(const char *s)
+{
+	/* "spec\0passwd\0group" */
+	const char *passwd = s + strlen(s) + 1;
+	struct ctr_user u;
+	struct cubo_error *err = passwd_resolve(s, passwd, passwd, &u);
+	if (!err) {
+		if (!u.home || (u.n_groups && !u.groups))
+			FUZZ_FAIL("user \"%s\" resolved without a home or groups", s);
+		ctr_user_free(&u);
+	}
+	fuzz_drop(err);
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	/* two NULs at the end keep every sub-parser's strings terminated */
+	char *s = malloc(size + 2);
+	if (!s)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = s[size + 1] = 0;
+	record(s, size);
+	log_text(s, size);
+	flags(s);
+	users(s);
+	free(s);
+	return 0;
+}
