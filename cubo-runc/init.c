@@ -252,6 +252,8 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	if (new_userns)
 		CUBO_TRY(set_identity_in_new_userns());
 	CUBO_TRY(ns_child_join(a->ns));
+	if (flag_set(a, CLONE_NEWNET))
+		CUBO_TRY(ns_loopback_up());
 	for (int i = 0; i < a->ns->n_joins; i++) {
 		if (a->ns->joins[i].flag == CLONE_NEWUSER)
 			rctx.in_userns = true;

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "shared/fs.h"
@@ -106,6 +109,25 @@ struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oc
 			CUBO_TRY(write_time_offsets(cfg->linux_->time_offsets));
 	}
 	return NULL;
+}
+
+struct cubo_error *ns_loopback_up(void)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cubo_error_errno("loopback: socket");
+	strcpy(ifr.ifr_name, "lo");
+	struct cubo_error *err = NULL;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		err = cubo_error_errno("loopback: read the flags of lo");
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			err = cubo_error_errno("loopback: bring lo up");
+	}
+	close(fd);
+	return err;
 }
 
 struct cubo_error *ns_child_join(const struct ns_plan *plan)

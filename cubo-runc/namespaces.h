@@ -44,6 +44,12 @@ void ns_plan_close(struct ns_plan *plan);
 /* Parent, before clone: join parent_joins, unshare time and write timeOffsets. */
 struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg);
 /* Child: setns() into every joined namespace (user first). */
+/*
+ * Bring the loopback interface of a new network namespace up, as runc and
+ * crun do: a container without other networking still talks to itself on
+ * 127.0.0.1 (a server and its client in one container).
+ */
+struct cubo_error *ns_loopback_up(void);
 struct cubo_error *ns_child_join(const struct ns_plan *plan);
 /* Parent: write uid_map/gid_map of the child for a new user namespace. */
 struct cubo_error *ns_write_id_maps(pid_t pid, const struct oci_config *cfg);

@@ -468,8 +468,10 @@ assert_no_mounts() {
 	[ "${lines[1]}" = "53/udp -> 0.0.0.0:5353" ]
 	run mgr run -i --rm --network host "$BB" readlink /proc/self/ns/net
 	[ "$output" = "$(readlink /proc/self/ns/net)" ]
-	run mgr run -i --rm --network none "$BB" readlink /proc/self/ns/net
-	[ "$output" != "$(readlink /proc/self/ns/net)" ]
+	run mgr run -i --rm --network none "$BB" sh -c 'readlink /proc/self/ns/net; ls /sys/class/net; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo reached'
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/net)" ]
+	[ "${lines[1]}" = lo ]
+	[ "${lines[2]}" = reached ]
 }
 
 @test "rmi refuses an image a container uses; info and init" {

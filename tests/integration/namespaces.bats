@@ -41,6 +41,16 @@ ns_file() {
 	done
 }
 
+@test "a new network namespace has its loopback interface up, and only that" {
+	update_config '.linux.namespaces += [{type: "network"}] | .linux.namespaces |= unique'
+	run_container sh -c 'ls /sys/class/net; cat /sys/class/net/lo/flags'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[ "${#lines[@]}" -eq 2 ]
+	# IFF_UP is bit 0
+	(( ${lines[1]} & 1 ))
+}
+
 @test "without a network namespace the host's is shared" {
 	update_config '.linux.namespaces |= map(select(.type != "network"))'
 	run_container readlink /proc/self/ns/net
