@@ -261,7 +261,8 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	*code = 125;
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
-	CUBO_TRY(rootfs_mount(m->ms->layers_dir, rec->layers, m->dir));
+	bool copied;
+	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir, &copied));
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	CUBO_TRY(resolve_user(rec->user));

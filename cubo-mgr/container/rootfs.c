@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The overlay root filesystem of a container: see rootfs.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -83,4 +84,43 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 	free(work);
 	free(target);
 	return err;
+}
+
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return true;
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
+				bool *copied)
+{
+	const char *driver = getenv("CUBO_STORAGE_DRIVER");
+	char *mark = cubo_path_join(ctr_dir, ".rootfs-copied");
+	bool was_copied = cubo_path_exists(mark);
+	free(mark);
+	*copied = true;
+	if (was_copied || (driver && !strcmp(driver, "vfs")))
+		return rootfs_copy(layers_dir, layers, ctr_dir);
+	struct cubo_error *err = rootfs_mount(layers_dir, layers, ctr_dir);
+	if (!err) {
+		*copied = false;
+		return NULL;
+	}
+	/* no overlay here: copy, unless the container already has overlay changes to lose */
+	char *upper = cubo_path_join(ctr_dir, "upper");
+	bool fresh = dir_empty(upper);
+	free(upper);
+	if (!fresh || (err->errnum != ENODEV && err->errnum != EINVAL && err->errnum != EPERM &&
+		       err->errnum != EOPNOTSUPP))
+		return err;
+	cubo_error_free(err);
+	return rootfs_copy(layers_dir, layers, ctr_dir);
 }

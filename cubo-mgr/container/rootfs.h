@@ -12,6 +12,8 @@
 #ifndef CUBO_MGR_CONTAINER_ROOTFS_H
 #define CUBO_MGR_CONTAINER_ROOTFS_H
 
+#include <stdbool.h>
+
 #include "shared/error.h"
 
 /* Leave the host's mount namespace (mounts of the host still reach us). */
@@ -22,6 +24,21 @@ struct cubo_error *rootfs_private_namespace(void);
  * NULL-terminated; layers_dir: <root>/layers.
  */
 struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir);
+
+/*
+ * Copy the layers into rootfs/ instead (rootfs_copy.c): for where overlay
+ * cannot be mounted. Done once; later starts find the copy, with the
+ * container's changes in it.
+ */
+struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, const char *ctr_dir);
+
+/*
+ * Mount the overlay, or copy when CUBO_STORAGE_DRIVER=vfs, when the
+ * container was copied before, or when overlay cannot be mounted and the
+ * container has no overlay changes yet. *copied tells which.
+ */
+struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
+				bool *copied);
 
 /* Make upper/, work/ and rootfs/ in a new container's directory. */
 struct cubo_error *rootfs_prepare(const char *ctr_dir);

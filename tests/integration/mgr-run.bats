@@ -29,9 +29,19 @@ setup_file() {
 		--config.entrypoint -c --config.cmd 'echo "cmd $0 in $(pwd) as $(id -u) $GREETING"' \
 		--config.env GREETING=hello --config.workingdir /tmp --config.user user \
 		--config.stopsignal SIGUSR1 >/dev/null
+	# "layered": a second layer that deletes a file and replaces a directory
+	"$FIXTURES_DIR/make-image.sh" "$layout" layered >/dev/null
+	umoci unpack --image "$layout:layered" "$RUN_DIR/unpacked" >/dev/null
+	rm "$RUN_DIR/unpacked/rootfs/bin/vi"
+	rm -rf "$RUN_DIR/unpacked/rootfs/home"
+	mkdir -p "$RUN_DIR/unpacked/rootfs/home/new" "$RUN_DIR/unpacked/rootfs/data"
+	echo layer2 >"$RUN_DIR/unpacked/rootfs/data/file"
+	ln "$RUN_DIR/unpacked/rootfs/data/file" "$RUN_DIR/unpacked/rootfs/data/hardlink"
+	umoci repack --image "$layout:layered" "$RUN_DIR/unpacked" >/dev/null
+	rm -rf "$RUN_DIR/unpacked"
 	umoci gc --layout "$layout"
 	local name
-	for name in busybox app; do
+	for name in busybox app layered; do
 		skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" \
 			"docker://$REG/$name:latest" >/dev/null
 	done
@@ -254,6 +264,11 @@ assert_no_mounts() {
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "data spare " ]
 	mgr volume rm data spare
 	[ -z "$(mgr volume ls -q)" ]
+	run mgr volume create --driver nfs x
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--driver "nfs": only the local driver'* ]]
+	run mgr volume create --driver local yy
+	[ "$output" = yy ]
 }
 
 @test "limits: --memory, --cpus and --pids-limit land in the container's cgroups" {
@@ -371,6 +386,10 @@ assert_no_mounts() {
 	[ "$output" = piped ]
 	run mgr exec ex cat
 	[ "$output" = "" ]
+	# -t: a terminal of its own (script gives this command one to hand on)
+	run script -qec "'$MGR' --root-dir '$R' exec -it ex sh -c 'tty; exit 4'" /dev/null </dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == */dev/pts/* ]]
 	mgr stop -t 1 ex
 	run mgr exec ex true
 	[ "$status" -eq 125 ]
@@ -474,6 +493,30 @@ assert_no_mounts() {
 	[ "${lines[2]}" = reached ]
 }
 
+@test "without overlay (CUBO_STORAGE_DRIVER=vfs) the layers are copied, whiteouts applied" {
+	mgr pull -q "$REG/layered" >/dev/null
+	list='find / -xdev \( -path /proc -o -path /sys -o -path /dev \) -prune -o -print | sort; cat /data/file; stat -c %h /data/hardlink'
+	run mgr run -i --rm "$REG/layered" sh -c "$list"
+	[ "$status" -eq 0 ]
+	overlay=$output
+	[[ "$overlay" != */bin/vi* ]]
+	[[ "$overlay" == */home/new* ]]
+	[[ "$overlay" != */home/user* ]]
+	CUBO_STORAGE_DRIVER=vfs run mgr run -i --name copied "$REG/layered" sh -c "$list; echo kept >/data/mine"
+	[ "$status" -eq 0 ]
+	[ "${output%$'\n'*}" = "${overlay%$'\n'*}" ] # the same tree, and the hard link kept
+	[ "${lines[-1]}" = 2 ]
+	id=$(mgr inspect --type container copied | jq -r '.[0].Id')
+	[ -e "$R/$id/.rootfs-copied" ]
+	assert_no_mounts
+	# the copy keeps the container's changes across starts, with or without the variable
+	run mgr start -a copied
+	[ "$status" -eq 0 ]
+	[ "$(cat "$R/$id/rootfs/data/mine")" = kept ]
+	mgr rm copied
+	[ ! -e "$R/$id" ]
+}
+
 @test "rmi refuses an image a container uses; info and init" {
 	mgr create --name holder "$BB" true >/dev/null
 	run mgr rmi "$BB"
@@ -485,6 +528,8 @@ assert_no_mounts() {
 	[ "$(jq -r .RootDir <<<"$output")" = "$R" ]
 	run mgr info
 	[[ "$output" == *"Storage Driver: overlay"* ]]
+	run mgr version
+	[[ "$output" == "cubo-mgr version "* ]]
 	mgr rm holder
 	mgr rmi "$BB"
 }
