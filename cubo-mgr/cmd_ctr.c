@@ -89,6 +89,18 @@ static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, voi
 	return err;
 }
 
+/* start prints the names it started, as docker does, unless it attaches */
+static bool attach_flag_given(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--attach") || !strcmp(a, "--attach=true") ||
+		    (a[0] == '-' && a[1] != '-' && strchr(a, 'a')))
+			return true;
+	}
+	return false;
+}
+
 int cmd_start(struct mgr *m, int argc, char **argv)
 {
 	struct start_ctx sc = {0};
@@ -99,7 +111,7 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 	};
 	int rc = each_container(m, "start", "start [OPTIONS] CONTAINER [CONTAINER...]",
 				"Start created or stopped containers.", argc, argv, opts,
-				CLI_N(opts), start_one, &sc, false);
+				CLI_N(opts), start_one, &sc, !attach_flag_given(argc, argv));
 	if (sc.attach)
 		return rc ? rc : sc.exit_code;
 	return rc;

@@ -69,7 +69,7 @@ struct mon {
 	char *buf;
 };
 
-typedef void (*record_fn)(struct ctr_record *r, void *ctx);
+typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
 
 /* Read, change and write the record under the container's lock. */
 static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
@@ -79,8 +79,9 @@ static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
 	struct ctr_record r;
 	struct cubo_error *err = ctr_record_load(m->dir, &r);
 	if (!err) {
-		fn(&r, ctx);
-		err = ctr_record_save(m->dir, &r);
+		err = fn(&r, ctx);
+		if (!err)
+			err = ctr_record_save(m->dir, &r);
 		ctr_record_free(&r);
 	}
 	cubo_unlock(lock);
@@ -119,8 +120,10 @@ static int failure_code(const char *msg)
 	return 125;
 }
 
-static void set_error(struct ctr_record *r, void *ctx)
+static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 {
+	if (r->monitor_pid != getpid()) /* another monitor's start: not ours to record */
+		return NULL;
 	free(r->error);
 	r->error = strdup(ctx);
 	r->monitor_pid = 0;
@@ -130,18 +133,23 @@ static void set_error(struct ctr_record *r, void *ctx)
 		r->exit_code = failure_code(ctx);
 		cubo_time_now_rfc3339(r->finished);
 	}
+	return NULL;
 }
 
-static void set_monitor(struct ctr_record *r, void *ctx)
+static struct cubo_error *set_monitor(struct ctr_record *r, void *ctx)
 {
 	(void)ctx;
+	/* two starts at once: the first to get here owns the container */
+	if (r->monitor_pid && monitor_alive(r->monitor_pid, r->monitor_start_time))
+		return cubo_error_new("container %s is already running or starting", r->name);
 	r->monitor_pid = getpid();
 	r->monitor_start_time = cubo_proc_start_time(getpid());
 	free(r->error);
 	r->error = NULL;
+	return NULL;
 }
 
-static void set_running(struct ctr_record *r, void *ctx)
+static struct cubo_error *set_running(struct ctr_record *r, void *ctx)
 {
 	struct mon *m = ctx;
 	r->status = CTR_RUNNING;
@@ -149,9 +157,10 @@ static void set_running(struct ctr_record *r, void *ctx)
 	r->exit_code = 0;
 	r->finished[0] = '\0';
 	cubo_time_now_rfc3339(r->started);
+	return NULL;
 }
 
-static void set_exited(struct ctr_record *r, void *ctx)
+static struct cubo_error *set_exited(struct ctr_record *r, void *ctx)
 {
 	struct mon *m = ctx;
 	r->status = CTR_EXITED;
@@ -160,6 +169,7 @@ static void set_exited(struct ctr_record *r, void *ctx)
 	r->monitor_pid = 0;
 	r->monitor_start_time = 0;
 	cubo_time_now_rfc3339(r->finished);
+	return NULL;
 }
 
 static struct cubo_error *listen_at(const char *name, int *out)
@@ -569,7 +579,8 @@ static void finish(struct mon *m)
 		if (rec.auto_remove) {
 			if (chdir("/") < 0)
 				err = cubo_error_errno("chdir /");
-			/* the rootfs is mounted in our namespace only: it goes before its directory */
+			/* the rootfs is mounted in our namespace only: it goes before its directory
+			 */
 			char *rootfs = cubo_path_join(m->dir, "rootfs");
 			if (!err && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
 				err = cubo_error_errno("unmount %s", rootfs);

@@ -352,6 +352,22 @@ assert_no_mounts() {
 	run mgr stop --force s2
 	[ "$status" -eq 0 ]
 	[[ "$(mgr ps -a --format json | jq -r 'select(.Names=="s2") | .Status')" == "Exited (137)"* ]]
+	# starts at once: one monitor wins, the others say so
+	mgr create --name twice "$BB" sleep 100 >/dev/null
+	local pids=()
+	for i in 1 2 3; do
+		mgr start twice >"$BATS_TEST_TMPDIR/start.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || true
+	# each one either started it, found it running, or was refused while it started
+	ok=$(grep -lx twice "$BATS_TEST_TMPDIR"/start.* | wc -l)
+	busy=$(grep -l "already running or starting" "$BATS_TEST_TMPDIR"/start.* | wc -l)
+	[ "$ok" -ge 1 ]
+	[ $((ok + busy)) -eq 3 ]
+	[ "$(state_of twice)" = running ]
+	[ "$(pgrep -x cubo-monitor | while read -r p; do [[ "$(readlink /proc/$p/cwd)" == "$R/"* ]] && echo "$p"; done | wc -l)" -eq 1 ]
+	mgr rm -f twice >/dev/null
 	run mgr container prune -f
 	[[ "$output" == *"Deleted Containers:"* ]]
 	[ -z "$(mgr ps -aq)" ]
