@@ -17,3 +17,9 @@ RUNTIME=cubo-runc tests/fixtures/make-bundle.sh "$bundle" -- \
 	sh -c 'echo "hello from a cubo container: $(hostname), pid $$, $(id)"; cat /proc/self/status | grep ^NoNewPrivs'
 echo "+ cubo-runc run --bundle $bundle quickstart"
 cubo-runc run --bundle "$bundle" quickstart
+
+# The same root filesystem as an image, run by the manager.
+tar -C "$bundle/rootfs" -c . | cubo import - quickstart/busybox:local >/dev/null
+echo "+ cubo run --rm -i quickstart/busybox:local sh -c '...'"
+cubo run --rm -i quickstart/busybox:local \
+	sh -c 'echo "hello from cubo run: $(hostname), $(id -un), $(grep -c . /proc/self/mountinfo) mounts"' </dev/null
