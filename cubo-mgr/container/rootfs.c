@@ -13,14 +13,57 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
 
+/* "/a\040b" (mountinfo's escapes) -> "/a b", in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * "/" is not a mount point when cubo-mgr runs chrooted: then every mount we
+ * can see becomes a slave, one by one.
+ */
+static struct cubo_error *slave_every_mount(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return cubo_error_errno("rootfs: read /proc/self/mountinfo");
+	char *line = NULL;
+	size_t cap = 0;
+	struct cubo_error *err = NULL;
+	while (!err && getline(&line, &cap, f) > 0) {
+		char mp[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape(mp);
+		if (mount(NULL, mp, NULL, MS_SLAVE, NULL) < 0 && errno != EINVAL && errno != ENOENT)
+			err = cubo_error_errno("rootfs: make %s a slave mount", mp);
+	}
+	free(line);
+	fclose(f);
+	return err;
+}
+
 struct cubo_error *rootfs_private_namespace(void)
 {
 	if (unshare(CLONE_NEWNS) < 0)
 		return cubo_error_errno("rootfs: unshare the mount namespace");
 	/* slave: our mounts stay ours, the host's new mounts still reach us */
-	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0)
+		return NULL;
+	if (errno != EINVAL)
 		return cubo_error_errno("rootfs: make / a slave mount");
-	return NULL;
+	return slave_every_mount();
 }
 
 struct cubo_error *rootfs_prepare(const char *ctr_dir)
