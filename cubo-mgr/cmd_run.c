@@ -254,6 +254,27 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	return err;
 }
 
+/* The image's VOLUMEs that no -v covers get anonymous volumes, as in docker. */
+static struct cubo_error *add_image_volumes(const struct oci_image_config *img, struct ctr_opts *o)
+{
+	const struct oci_strlist *vols = img->config ? &img->config->volumes : NULL;
+	for (size_t i = 0; vols && i < vols->n; i++) {
+		const char *dest = vols->v[i];
+		bool covered = dest[0] != '/';
+		for (size_t j = 0; !covered && j < o->n_volumes; j++)
+			covered = !strcmp(o->volumes[j].dest, dest);
+		if (covered)
+			continue;
+		struct ctr_volume_spec *v = realloc(o->volumes, (o->n_volumes + 2) * sizeof(*v));
+		if (!v)
+			return cubo_error_new_errno(ENOMEM, "volumes");
+		o->volumes = v;
+		o->volumes[o->n_volumes++] =
+			(struct ctr_volume_spec){.dest = strdup(dest), .named = true};
+	}
+	return NULL;
+}
+
 /* Named and anonymous volumes exist before the container refers to them. */
 static struct cubo_error *prepare_volumes(struct mgr *m, struct ctr_opts *o, char ***sources,
 					  char ***names)
@@ -302,6 +323,8 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	struct cubo_error *err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(&c->store, out->id, &tmp, &lock);
+	if (!err)
+		err = add_image_volumes(ii.config, o);
 	if (!err)
 		err = prepare_volumes(m, o, &sources, &vol_names);
 	struct bundle_input in = {.id = out->id,

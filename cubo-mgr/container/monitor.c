@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The per-container monitor process: see monitor.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 #include "shared/fdpass.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/path_in_root.h"
 #include "shared/procstat.h"
 #include "shared/timeutil.h"
 
@@ -207,7 +209,75 @@ static struct cubo_error *accept_within(int lfd, int ms, int *out)
 }
 
 /* The user is looked up in the container's own files, now that they are mounted. */
-static struct cubo_error *resolve_user(const char *user)
+/*
+ * A volume mounted for the first time gets what the image has at its
+ * mount point, as docker does: an empty volume on /var/lib/db would
+ * otherwise hide the image's files there. A ".filled" mark beside the
+ * volume's data says it was done (or that the volume was not empty).
+ */
+static bool dir_is_empty(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const char *volumes_dir)
+{
+	size_t prefix = strlen(volumes_dir);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *mt = &cfg->mounts[i];
+		if (!mt->source || strncmp(mt->source, volumes_dir, prefix) ||
+		    mt->source[prefix] != '/')
+			continue;
+		char *vol = strdup(mt->source);
+		char *slash = strrchr(vol, '/'); /* <volumes>/<name>/_data */
+		if (slash)
+			*slash = '\0';
+		char *mark = cubo_path_join(vol, ".filled");
+		free(vol);
+		struct cubo_error *err = NULL;
+		if (!cubo_path_exists(mark)) {
+			int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC), src = -1;
+			int dst = open(mt->source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (root >= 0) {
+				struct cubo_error *missing = cubo_open_in_root(
+					root, mt->destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+					0, &src);
+				cubo_error_free(
+					missing); /* nothing there in the image: nothing to copy */
+			}
+			if (dst < 0)
+				err = cubo_error_errno("open volume %s", mt->source);
+			else if (src >= 0 && dir_is_empty(dst))
+				err = rootfs_copy_tree(src, dst);
+			if (!err)
+				err = cubo_write_file_atomic(mark, "", 0, 0600);
+			if (root >= 0)
+				close(root);
+			if (src >= 0)
+				close(src);
+			if (dst >= 0)
+				close(dst);
+		}
+		free(mark);
+		if (err)
+			return cubo_error_wrap(err, "fill volume for %s", mt->destination);
+	}
+	return NULL;
+}
+
+static struct cubo_error *resolve_user(const char *user, const char *volumes_dir)
 {
 	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -219,6 +289,8 @@ static struct cubo_error *resolve_user(const char *user)
 		return err;
 	struct oci_config *cfg;
 	err = oci_config_load("config.json", &cfg);
+	if (!err)
+		err = fill_new_volumes(cfg, volumes_dir);
 	if (!err) {
 		bundle_apply_user(cfg, &u);
 		char *json;
@@ -275,7 +347,10 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir, &copied));
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
-	CUBO_TRY(resolve_user(rec->user));
+	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
+	struct cubo_error *uerr = resolve_user(rec->user, volumes_dir);
+	free(volumes_dir);
+	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");
 	int log_fd = open("ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log_fd < 0)

@@ -33,6 +33,12 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, const char *ctr_dir);
 
 /*
+ * Copy the tree under src into dst (both directory fds), overlay whiteouts
+ * applied, never following a symlink of dst: for volumes' first contents.
+ */
+struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd);
+
+/*
  * Mount the overlay, or copy when CUBO_STORAGE_DRIVER=vfs, when the
  * container was copied before, or when overlay cannot be mounted and the
  * container has no overlay changes yet. *copied tells which.

@@ -255,6 +255,14 @@ static void forget_links(struct copy_ctx *c)
 	c->n_links = 0;
 }
 
+struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd)
+{
+	struct copy_ctx c = {0};
+	struct cubo_error *err = copy_dir(&c, src_dirfd, dst_dirfd);
+	forget_links(&c);
+	return err;
+}
+
 struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, const char *ctr_dir)
 {
 	char *target = cubo_path_join(ctr_dir, "rootfs");

@@ -38,6 +38,7 @@ setup_file() {
 	echo layer2 >"$RUN_DIR/unpacked/rootfs/data/file"
 	ln "$RUN_DIR/unpacked/rootfs/data/file" "$RUN_DIR/unpacked/rootfs/data/hardlink"
 	umoci repack --image "$layout:layered" "$RUN_DIR/unpacked" >/dev/null
+	umoci config --image "$layout:layered" --config.volume /data >/dev/null
 	rm -rf "$RUN_DIR/unpacked"
 	umoci gc --layout "$layout"
 	local name
@@ -264,6 +265,22 @@ assert_no_mounts() {
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "data spare " ]
 	mgr volume rm data spare
 	[ -z "$(mgr volume ls -q)" ]
+	# an image's VOLUME gets an anonymous volume holding what the image has there
+	mgr pull -q "$REG/layered" >/dev/null
+	mgr run -i --name withvol "$REG/layered" sh -c 'cat /data/file; stat -c %h /data/hardlink; grep -c " /data " /proc/self/mounts; echo mine >/data/new'
+	run mgr start -a withvol
+	[ "$output" = "$(printf 'layer2\n2\n1')" ]
+	anon=$(mgr volume ls -q)
+	[[ "$anon" =~ ^[0-9a-f]{64}$ ]]
+	[ "$(cat "$R/volumes/$anon/_data/new")" = mine ]
+	mgr rm -v withvol
+	[ -z "$(mgr volume ls -q)" ]
+	# a named volume that is not empty is left as it is
+	mgr volume create kept
+	echo own >"$R/volumes/kept/_data/own"
+	run mgr run -i --rm -v kept:/data "$REG/layered" ls /data
+	[ "$output" = own ]
+	mgr volume rm kept
 	run mgr volume create --driver nfs x
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--driver "nfs": only the local driver'* ]]
@@ -511,14 +528,15 @@ assert_no_mounts() {
 
 @test "without overlay (CUBO_STORAGE_DRIVER=vfs) the layers are copied, whiteouts applied" {
 	mgr pull -q "$REG/layered" >/dev/null
-	list='find / -xdev \( -path /proc -o -path /sys -o -path /dev \) -prune -o -print | sort; cat /data/file; stat -c %h /data/hardlink'
+	# /data is the image's VOLUME: a mount in both cases, listed apart
+	list='find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /data \) -prune -o -print | sort; cat /data/file; stat -c %h /data/hardlink'
 	run mgr run -i --rm "$REG/layered" sh -c "$list"
 	[ "$status" -eq 0 ]
 	overlay=$output
 	[[ "$overlay" != */bin/vi* ]]
 	[[ "$overlay" == */home/new* ]]
 	[[ "$overlay" != */home/user* ]]
-	CUBO_STORAGE_DRIVER=vfs run mgr run -i --name copied "$REG/layered" sh -c "$list; echo kept >/data/mine"
+	CUBO_STORAGE_DRIVER=vfs run mgr run -i --name copied "$REG/layered" sh -c "$list; echo kept >/mine"
 	[ "$status" -eq 0 ]
 	[ "${output%$'\n'*}" = "${overlay%$'\n'*}" ] # the same tree, and the hard link kept
 	[ "${lines[-1]}" = 2 ]
@@ -528,8 +546,8 @@ assert_no_mounts() {
 	# the copy keeps the container's changes across starts, with or without the variable
 	run mgr start -a copied
 	[ "$status" -eq 0 ]
-	[ "$(cat "$R/$id/rootfs/data/mine")" = kept ]
-	mgr rm copied
+	[ "$(cat "$R/$id/rootfs/mine")" = kept ]
+	mgr rm -v copied
 	[ ! -e "$R/$id" ]
 }
 
