@@ -86,6 +86,8 @@ static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, voi
 		return NULL;
 	err = attach_client_run(fd, sc->interactive, r->tty, &sc->exit_code);
 	close(fd);
+	if (!err && sc->exit_code == ATTACH_DETACHED)
+		sc->exit_code = 0;
 	return err;
 }
 

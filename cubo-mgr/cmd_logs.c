@@ -230,6 +230,10 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 		err = attach_client_run(fd, in, r.tty, &code);
 	if (fd >= 0)
 		close(fd);
+	if (!err && code == ATTACH_DETACHED) {
+		fprintf(stderr, "\nread escape sequence\n");
+		code = 0;
+	}
 	if (!err && code < 0) {
 		struct ctr_record now;
 		if (!ctr_find(&c, r.id, &now)) {

@@ -542,6 +542,10 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	int exit_code;
 	err = attach_client_run(attach_fd, true, made.tty, &exit_code);
 	close(attach_fd);
+	if (!err && exit_code == ATTACH_DETACHED) {
+		fprintf(stderr, "\nread escape sequence: %.12s runs on\n", made.id);
+		exit_code = 0;
+	}
 	if (!err && exit_code < 0) {
 		/* the monitor went away: the record tells what became of the container */
 		struct ctr_record r = {0};

@@ -120,6 +120,31 @@ struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *out)
 	return NULL;
 }
 
+#define CTRL_P 0x10
+#define CTRL_Q 0x11
+
+bool attach_detach_scan(struct detach_keys *k, const char *in, size_t n, char *out, size_t *out_len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = in[i];
+		if (k->pending) {
+			k->pending = false;
+			if (c == CTRL_Q) {
+				*out_len = o;
+				return true;
+			}
+			out[o++] = CTRL_P; /* not the sequence: the held ctrl-p goes on */
+		}
+		if (c == CTRL_P)
+			k->pending = true;
+		else
+			out[o++] = c;
+	}
+	*out_len = o;
+	return false;
+}
+
 static void send_size(int sock)
 {
 	struct winsize ws;
@@ -151,6 +176,8 @@ struct cubo_error *attach_client_run(int sock, bool forward_stdin, bool tty, int
 	if (tty && isatty(STDIN_FILENO))
 		send_size(sock);
 	char *buf = malloc(ATTACH_MAX_FRAME);
+	char scan[65536 + 1];
+	struct detach_keys keys = {false};
 	struct cubo_error *err = buf ? NULL : cubo_error_new_errno(ENOMEM, "attach");
 	bool in_open = forward_stdin;
 	while (!err) {
@@ -172,6 +199,22 @@ struct cubo_error *attach_client_run(int sock, bool forward_stdin, bool tty, int
 			ssize_t r = read(STDIN_FILENO, buf, 65536);
 			if (r < 0 && errno == EINTR)
 				continue;
+			bool detach = false;
+			if (r > 0 && tty) {
+				size_t n;
+				detach = attach_detach_scan(&keys, buf, (size_t)r, scan, &n);
+				memcpy(buf, scan, n);
+				r = (ssize_t)n;
+				if (r == 0 && !detach)
+					continue; /* only a held-back ctrl-p */
+			}
+			if (detach) {
+				if (r > 0)
+					cubo_error_free(
+						attach_send(sock, ATTACH_STDIN, buf, (uint32_t)r));
+				*exit_code = ATTACH_DETACHED;
+				break;
+			}
 			if (r <= 0) {
 				in_open = false;
 				err = attach_send(sock, ATTACH_STDIN_EOF, NULL, 0);

@@ -50,11 +50,27 @@ struct cubo_error *attach_recv(int fd, uint8_t *type, void *buf, uint32_t cap, u
 /* Connect to the monitor of the container in ctr_dir and say hello. */
 struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *fd);
 
+/* *exit_code of a client that the user detached (the container runs on). */
+#define ATTACH_DETACHED (-2)
+
+/*
+ * docker's detach keys, ctrl-p ctrl-q, in what a terminal user types:
+ * copy in to out (room for n + 1 bytes), holding back a ctrl-p that ends
+ * the chunk until the next one shows whether ctrl-q follows. True when the
+ * sequence was typed: out then holds what came before it.
+ */
+struct detach_keys {
+	bool pending; /* a ctrl-p is held back */
+};
+bool attach_detach_scan(struct detach_keys *k, const char *in, size_t n, char *out,
+			size_t *out_len);
+
 /*
  * The client's side until the container exits: copy this process's stdin
  * to the container (forward_stdin), its output to stdout/stderr, and the
- * terminal size (tty). *exit_code is the container's, or -1 when the
- * monitor went away without saying.
+ * terminal size (tty). With a terminal, ctrl-p ctrl-q detaches. *exit_code
+ * is the container's, ATTACH_DETACHED, or -1 when the monitor went away
+ * without saying.
  */
 struct cubo_error *attach_client_run(int fd, bool forward_stdin, bool tty, int *exit_code);
 

@@ -454,6 +454,17 @@ assert_no_mounts() {
 	[[ "$pane" == */dev/pts/0* ]]
 	[[ "$pane" == *"30 100"* ]]
 	[ "$(cat "$BATS_TEST_TMPDIR/done")" = exit=3 ]
+	# ctrl-p ctrl-q detaches: the command returns 0, the container runs on
+	rm -f "$BATS_TEST_TMPDIR/done"
+	tmux -S "$sock" new-session -d -x 100 -y 30 \
+		"'$MGR' --root-dir '$R' run -it --name tty2 '$BB' sh; echo exit=\$? >'$BATS_TEST_TMPDIR/done'; sleep 30"
+	for _ in $(seq 100); do [ "$(state_of tty2)" = running ] && break; sleep 0.1; done
+	tmux -S "$sock" send-keys C-p C-q
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/done" ] && break; sleep 0.1; done
+	tmux -S "$sock" kill-server || true
+	[ "$(cat "$BATS_TEST_TMPDIR/done")" = exit=0 ]
+	[ "$(state_of tty2)" = running ]
+	mgr rm -f tty2
 }
 
 @test "attach: a second client sees the output of a running container" {

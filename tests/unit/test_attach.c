@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cubo-mgr/container/attach.h"
+
+static void test_frames(void **state)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_null(attach_send(sv[0], ATTACH_STDOUT, "hello", 5));
+	assert_null(attach_send(sv[0], ATTACH_STDIN_EOF, NULL, 0));
+	unsigned char code[4] = {0, 0, 0, 137};
+	assert_null(attach_send(sv[0], ATTACH_EXIT, code, 4));
+	char buf[16];
+	uint8_t type;
+	uint32_t len;
+	bool eof;
+	assert_null(attach_recv(sv[1], &type, buf, sizeof(buf), &len, &eof));
+	assert_false(eof);
+	assert_int_equal(type, ATTACH_STDOUT);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_null(attach_recv(sv[1], &type, buf, sizeof(buf), &len, &eof));
+	assert_int_equal(type, ATTACH_STDIN_EOF);
+	assert_int_equal(len, 0);
+	assert_null(attach_recv(sv[1], &type, buf, sizeof(buf), &len, &eof));
+	assert_int_equal(type, ATTACH_EXIT);
+	assert_int_equal((unsigned char)buf[3], 137);
+	/* a frame larger than the reader's buffer is an error, not an overflow */
+	char big[64] = {0};
+	assert_null(attach_send(sv[0], ATTACH_STDERR, big, sizeof(big)));
+	struct cubo_error *err = attach_recv(sv[1], &type, buf, sizeof(buf), &len, &eof);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "larger than"));
+	cubo_error_free(err);
+	close(sv[0]);
+	/* the peer's close before a frame is EOF; in the middle of one it is an error */
+	int sp[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(write(sp[0], "\1\0\0", 3), 3);
+	close(sp[0]);
+	err = attach_recv(sp[1], &type, buf, sizeof(buf), &len, &eof);
+	assert_non_null(err);
+	cubo_error_free(err);
+	close(sp[1]);
+	close(sv[1]);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	close(sp[0]);
+	assert_null(attach_recv(sp[1], &type, buf, sizeof(buf), &len, &eof));
+	assert_true(eof);
+	close(sp[1]);
+}
+
+static void test_detach_keys(void **state)
+{
+	struct detach_keys k = {false};
+	char out[16];
+	size_t n;
+	assert_false(attach_detach_scan(&k, "ls\n", 3, out, &n));
+	assert_int_equal(n, 3);
+	/* ctrl-p then ctrl-q in one chunk: detach, keeping what came before */
+	assert_true(attach_detach_scan(&k, "ab\x10\x11zz", 6, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "ab", 2);
+	/* split across reads */
+	k.pending = false;
+	assert_false(attach_detach_scan(&k, "x\x10", 2, out, &n));
+	assert_int_equal(n, 1);
+	assert_true(k.pending);
+	assert_true(attach_detach_scan(&k, "\x11", 1, out, &n));
+	assert_int_equal(n, 0);
+	/* ctrl-p followed by something else is passed on whole */
+	k.pending = false;
+	assert_false(attach_detach_scan(&k, "\x10", 1, out, &n));
+	assert_int_equal(n, 0);
+	assert_false(attach_detach_scan(&k, "a", 1, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out,
+			    "\x10"
+			    "a",
+			    2);
+	/* two ctrl-p: the first goes on, the second waits */
+	k.pending = false;
+	assert_false(attach_detach_scan(&k, "\x10\x10", 2, out, &n));
+	assert_int_equal(n, 1);
+	assert_true(k.pending);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_detach_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
