@@ -10,6 +10,7 @@
 #include "cubo-mgr/ctr_view.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/strv.h"
 #include "spec/config.h"
 
 enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_NAMES, N_COLS };
@@ -124,28 +125,106 @@ static void print_table(char *(*rows)[N_COLS], size_t n)
 	}
 }
 
+/*
+ * docker's ps filters: KEY=VALUE, where KEY is status (created, running,
+ * paused, exited), name (a substring), id (a prefix), ancestor (the image
+ * as given, or its ID prefix) or exited (an exit code). Filters of one key
+ * are ORed, different keys ANDed.
+ */
+static struct cubo_error *filter_check(char **filters)
+{
+	static const char *const keys[] = {"status", "name", "id", "ancestor", "exited"};
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *eq = strchr(filters[i], '=');
+		bool ok = false;
+		for (size_t k = 0; eq && !ok && k < sizeof(keys) / sizeof(*keys); k++)
+			ok = (size_t)(eq - filters[i]) == strlen(keys[k]) &&
+			     !strncmp(filters[i], keys[k], strlen(keys[k]));
+		if (!ok)
+			return cubo_error_new("--filter \"%s\": expected status=, name=, id=, "
+					      "ancestor= or exited=",
+					      filters[i]);
+	}
+	return NULL;
+}
+
+static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
+{
+	if (!strcmp(key, "status"))
+		return !strcmp(ctr_status_name(r->status), v);
+	if (!strcmp(key, "name"))
+		return r->name && strstr(r->name, v);
+	if (!strcmp(key, "id"))
+		return !strncmp(r->id, v, strlen(v));
+	if (!strcmp(key, "ancestor")) {
+		const char *hex = r->image_id ? strchr(r->image_id, ':') : NULL;
+		const char *want = strncmp(v, "sha256:", 7) ? v : v + 7;
+		return (r->image && !strcmp(r->image, v)) ||
+		       (hex && strlen(want) >= 4 && !strncmp(hex + 1, want, strlen(want)));
+	}
+	if (!strcmp(key, "exited"))
+		return r->status == CTR_EXITED && r->exit_code == atoi(v);
+	return false;
+}
+
+static bool filters_match(const struct ctr_record *r, char **filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *eq = strchr(filters[i], '=');
+		size_t klen = (size_t)(eq - filters[i]);
+		char key[16];
+		snprintf(key, sizeof(key), "%.*s", (int)klen, filters[i]);
+		bool any = false;
+		for (size_t j = 0; filters[j] && !any; j++)
+			if (!strncmp(filters[j], filters[i], klen + 1))
+				any = filter_one(r, key, filters[j] + klen + 1);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
 int cmd_ps(struct mgr *m, int argc, char **argv)
 {
-	bool all = false, quiet = false, no_trunc = false;
+	bool all = false, quiet = false, no_trunc = false, latest = false;
 	const char *format = NULL;
+	char **filters = NULL;
+	long last = -1;
 	const struct cli_opt opts[] = {
 		{"all", 'a', CLI_BOOL, &all, NULL, "show every container (default: running ones)"},
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only container IDs"},
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten IDs and commands"},
+		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
+		 "status=, name=, id=, ancestor=, exited= (one key ORs, keys AND)"},
+		{"last", 'n', CLI_INT, &last, "N", "the N newest containers (any state)"},
+		{"latest", 'l', CLI_BOOL, &latest, NULL, "the newest container (any state)"},
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, "ps", "ps [OPTIONS]",
 				"List containers: ID, image, command, creation time, status (with "
 				"the\nexit code of stopped ones), published ports and name.",
 				argc, argv, opts, CLI_N(opts), &args);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cubo_strv_free(filters);
 		return rc;
+	}
 	free(args.v);
 	bool json = format && !strcmp(format, "json");
-	if (format && !json && strcmp(format, "table"))
-		return mgr_usage_error(
-			m, "ps", cubo_error_new("--format \"%s\": expected table or json", format));
+	struct cubo_error *bad = filter_check(filters);
+	if (!bad && format && !json && strcmp(format, "table"))
+		bad = cubo_error_new("--format \"%s\": expected table or json", format);
+	if (bad) {
+		cubo_strv_free(filters);
+		return mgr_usage_error(m, "ps", bad);
+	}
+	if (latest)
+		last = 1;
+	/* -n, -l and a status filter look at stopped containers too, as in docker */
+	for (size_t i = 0; filters && filters[i]; i++)
+		all |= !strncmp(filters[i], "status=", 7) || !strncmp(filters[i], "exited=", 7);
+	all |= last >= 0;
+	size_t shown = 0;
 	struct ctr_ctx c;
 	struct ctr_record *v = NULL;
 	size_t n = 0;
@@ -169,6 +248,11 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 			continue;
 		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED)
 			continue;
+		if (!filters_match(&v[i], filters))
+			continue;
+		if (last >= 0 && shown >= (size_t)last)
+			break;
+		shown++;
 		if (quiet) {
 			printf("%.*s\n", no_trunc ? CTR_ID_LEN : 12, v[i].id);
 		} else if (json) {
@@ -186,6 +270,7 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 	free(rows);
 	ctr_records_free(v, n);
 	ctr_ctx_close(&c);
+	cubo_strv_free(filters);
 	return rc > 0 ? rc : 0;
 }
 

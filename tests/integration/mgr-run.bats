@@ -215,6 +215,19 @@ assert_no_mounts() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid container name"* ]]
 	[ "$(mgr ps -aq | wc -l)" -eq 1 ]
+	# docker's ps filters and -n/-l
+	mgr run -i --name other "$BB" sh -c 'exit 3' || true
+	[ "$(mgr ps -q -f status=created)" = "${id:0:12}" ]
+	[ "$(mgr ps -q -f exited=3 --no-trunc)" = "$(mgr inspect --type container other | jq -r '.[0].Id')" ]
+	[ "$(mgr ps -a -q -f name=byn -f name=oth | wc -l)" -eq 2 ]
+	[ "$(mgr ps -a -q -f name=byn -f status=exited | wc -l)" -eq 0 ]
+	[ "$(mgr ps -a -q -f "ancestor=$BB" | wc -l)" -eq 2 ]
+	[ "$(mgr ps -l --format json | jq -r .Names)" = other ]
+	[ "$(mgr ps -n 5 -q | wc -l)" -eq 2 ]
+	run mgr ps -f size=1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--filter "size=1"'* ]]
+	mgr rm other
 }
 
 @test "bad flags and images: exit 125, a message naming the value, no container made" {
