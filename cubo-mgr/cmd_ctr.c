@@ -134,10 +134,11 @@ static struct cubo_error *stop_one(struct ctr_ctx *c, struct ctr_record *r, void
 
 int cmd_stop(struct mgr *m, int argc, char **argv)
 {
-	struct stop_ctx sc = {.timeout = 10};
+	struct stop_ctx sc = {.timeout = -1};
 	const struct cli_opt opts[] = {
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
-		 "seconds to wait after the stop signal before SIGKILL (default 10)"},
+		 "seconds to wait after the stop signal before SIGKILL (default: the "
+		 "container's --stop-timeout, else 10)"},
 		{"timeout", 0, CLI_INT, &sc.timeout, "SECONDS", NULL},
 		{"force", 'f', CLI_BOOL, &sc.force, NULL, "SIGKILL at once"},
 	};
@@ -160,10 +161,10 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 
 int cmd_restart(struct mgr *m, int argc, char **argv)
 {
-	struct stop_ctx sc = {.timeout = 10};
+	struct stop_ctx sc = {.timeout = -1};
 	const struct cli_opt opts[] = {
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
-		 "seconds to wait for the stop before SIGKILL (default 10)"},
+		 "seconds to wait for the stop before SIGKILL (default: as for stop)"},
 	};
 	return each_container(m, "restart", "restart [OPTIONS] CONTAINER [CONTAINER...]",
 			      "Stop, then start containers.", argc, argv, opts, CLI_N(opts),

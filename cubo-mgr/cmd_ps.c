@@ -133,7 +133,7 @@ static void print_table(char *(*rows)[N_COLS], size_t n)
  */
 static struct cubo_error *filter_check(char **filters)
 {
-	static const char *const keys[] = {"status", "name", "id", "ancestor", "exited"};
+	static const char *const keys[] = {"status", "name", "id", "ancestor", "exited", "label"};
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
 		bool ok = false;
@@ -142,7 +142,7 @@ static struct cubo_error *filter_check(char **filters)
 			     !strncmp(filters[i], keys[k], strlen(keys[k]));
 		if (!ok)
 			return cubo_error_new("--filter \"%s\": expected status=, name=, id=, "
-					      "ancestor= or exited=",
+					      "ancestor=, exited= or label=",
 					      filters[i]);
 	}
 	return NULL;
@@ -161,6 +161,15 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 		const char *want = strncmp(v, "sha256:", 7) ? v : v + 7;
 		return (r->image && !strcmp(r->image, v)) ||
 		       (hex && strlen(want) >= 4 && !strncmp(hex + 1, want, strlen(want)));
+	}
+	if (!strcmp(key, "label")) { /* label=KEY or label=KEY=VALUE */
+		bool with_value = strchr(v, '=') != NULL;
+		size_t n = strlen(v);
+		for (size_t i = 0; r->labels && r->labels[i]; i++)
+			if (with_value ? !strcmp(r->labels[i], v)
+				       : !strncmp(r->labels[i], v, n) && r->labels[i][n] == '=')
+				return true;
+		return false;
 	}
 	if (!strcmp(key, "exited"))
 		return r->status == CTR_EXITED && r->exit_code == atoi(v);
@@ -355,6 +364,18 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_kv(g, "Image", r->image);
 	gen_kv(g, "WorkingDir", p->cwd);
 	gen_kv(g, "StopSignal", r->stop_signal);
+	cubo_json_gen_key(g, "StopTimeout");
+	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : 10);
+	cubo_json_gen_key(g, "Labels");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; r->labels && r->labels[i]; i++) {
+		const char *eq = strchr(r->labels[i], '=');
+		char key[256];
+		snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - r->labels[i] : 255),
+			 r->labels[i]);
+		gen_kv(g, key, eq ? eq + 1 : "");
+	}
+	cubo_json_gen_map_close(g);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "HostConfig");
 	cubo_json_gen_map_open(g);

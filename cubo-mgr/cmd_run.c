@@ -31,8 +31,10 @@ extern char **environ;
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *network,
-		*runtime;
-	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt;
+		*runtime, *stop_signal;
+	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
+		**ulimit, **label;
+	long stop_timeout;
 	bool detach, interactive, tty, rm, read_only, quiet;
 	long pids_limit;
 	bool pids_set;
@@ -47,6 +49,8 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->cap_add);
 	cubo_strv_free(f->cap_drop);
 	cubo_strv_free(f->security_opt);
+	cubo_strv_free(f->ulimit);
+	cubo_strv_free(f->label);
 }
 
 static struct cubo_error *dup_str(const char *s, char **out)
@@ -137,6 +141,29 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 			return cubo_error_new("--security-opt \"%s\": supported are "
 					      "no-new-privileges and seccomp=unconfined",
 					      s);
+	}
+	o->n_ulimits = cubo_strv_len(f->ulimit);
+	o->ulimits = calloc(o->n_ulimits + 1, sizeof(*o->ulimits));
+	for (size_t i = 0; i < o->n_ulimits; i++)
+		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
+	size_t nl = 0;
+	for (size_t i = 0; f->label && f->label[i]; i++) {
+		if (f->label[i][0] == '=' || !f->label[i][0])
+			return cubo_error_new("--label \"%s\": expected KEY[=VALUE]", f->label[i]);
+		char *kv = NULL;
+		if (asprintf(&kv, "%s%s", f->label[i], strchr(f->label[i], '=') ? "" : "=") < 0)
+			abort();
+		cubo_strv_push(&o->labels, &nl, kv);
+		free(kv);
+	}
+	if (f->stop_signal)
+		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
+	o->stop_timeout = -1;
+	if (f->stop_timeout != LONG_MIN) {
+		if (f->stop_timeout < 0 || f->stop_timeout > 86400)
+			return cubo_error_new("--stop-timeout %ld: expected 0 to 86400 seconds",
+					      f->stop_timeout);
+		o->stop_timeout = (int)f->stop_timeout;
 	}
 	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
 		return cubo_error_new("--network \"%s\": only none and host are supported",
@@ -372,7 +399,27 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		rec.volumes = cubo_strv_dup(vol_names);
 		rec.user = o->user ? strdup(o->user)
 				   : (rc && rc->user && rc->user[0] ? strdup(rc->user) : NULL);
-		rec.stop_signal = strdup(rc && rc->stop_signal ? rc->stop_signal : "SIGTERM");
+		rec.stop_signal = strdup(o->stop_signal		 ? o->stop_signal
+					 : rc && rc->stop_signal ? rc->stop_signal
+								 : "SIGTERM");
+		rec.stop_timeout = o->stop_timeout;
+		/* the image's labels, then --label over them */
+		char **img_labels = NULL;
+		size_t nil = 0;
+		for (size_t i = 0; rc && i < rc->labels.n; i++) {
+			char *kv;
+			if (asprintf(&kv, "%s=%s", rc->labels.v[i].key,
+				     rc->labels.v[i].value ? rc->labels.v[i].value : "") < 0)
+				abort();
+			cubo_strv_push(&img_labels, &nil, kv);
+			free(kv);
+		}
+		rec.labels = run_opt_env_merge(img_labels, o->labels);
+		cubo_strv_free(img_labels);
+		if (!rec.labels[0]) {
+			cubo_strv_free(rec.labels);
+			rec.labels = NULL;
+		}
 		rec.auto_remove = o->auto_remove;
 		rec.tty = o->tty;
 		rec.interactive = o->interactive;
@@ -426,7 +473,7 @@ static const char run_description[] =
 
 static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 {
-	struct run_flags f = {.pids_limit = LONG_MIN};
+	struct run_flags f = {.pids_limit = LONG_MIN, .stop_timeout = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
 		{"detach", 'd', CLI_BOOL, &f.detach, NULL, "run in the background (the default)"},
@@ -455,6 +502,13 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"cap-drop", 0, CLI_LIST, &f.cap_drop, "CAP", "drop a capability (or ALL)"},
 		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
 		 "no-new-privileges, seccomp=unconfined"},
+		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",
+		 "a resource limit (nofile, nproc, core, ...; -1: unlimited)"},
+		{"label", 'l', CLI_LIST, &f.label, "KEY=VALUE", "set a label on the container"},
+		{"stop-signal", 0, CLI_STRING, &f.stop_signal, "SIGNAL",
+		 "signal stop sends first (default: the image's, else SIGTERM)"},
+		{"stop-timeout", 0, CLI_INT, &f.stop_timeout, "SECONDS",
+		 "how long stop waits before SIGKILL (default 10)"},
 		{"network", 0, CLI_STRING, &f.network, "MODE", "none (default) or host"},
 		{"net", 0, CLI_STRING, &f.network, "MODE", NULL},
 		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",

@@ -201,7 +201,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return NULL;
 	if (timeout < 0)
-		timeout = 10;
+		timeout = r->stop_timeout >= 0 ? r->stop_timeout : 10;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
 	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;

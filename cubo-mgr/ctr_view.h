@@ -45,7 +45,10 @@ void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t s
 struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, int timeout_ms,
 				 int *exit_code);
 
-/* Stop a running container: its stop signal, then SIGKILL after timeout seconds (<0: 10). */
+/*
+ * Stop a running container: its stop signal, then SIGKILL after timeout
+ * seconds (<0: its --stop-timeout, else 10).
+ */
 struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
 
 #endif

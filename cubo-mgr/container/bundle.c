@@ -220,6 +220,15 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	cubo_strv_free(with_image);
 	p->env.v = all;
 	p->env.n = cubo_strv_len(all);
+	if (o->n_ulimits) {
+		p->rlimits = cubo_json_xcalloc(o->n_ulimits, sizeof(*p->rlimits));
+		p->n_rlimits = o->n_ulimits;
+		for (size_t i = 0; i < o->n_ulimits; i++) {
+			p->rlimits[i].type = cubo_json_xstrdup(o->ulimits[i].type);
+			p->rlimits[i].soft = o->ulimits[i].soft;
+			p->rlimits[i].hard = o->ulimits[i].hard;
+		}
+	}
 	p->capabilities = cubo_json_xcalloc(1, sizeof(*p->capabilities));
 	CUBO_TRY(capabilities(o, &p->capabilities->bounding));
 	strlist_set(&p->capabilities->effective, p->capabilities->bounding.v);

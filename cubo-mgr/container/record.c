@@ -33,6 +33,7 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->volumes);
 	free(r->user);
 	free(r->stop_signal);
+	cubo_strv_free(r->labels);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
 }
@@ -106,6 +107,11 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "volumes", r->volumes);
 	kstr(g, "user", r->user);
 	kstr(g, "stopSignal", r->stop_signal);
+	if (r->stop_timeout >= 0) {
+		cubo_json_gen_key(g, "stopTimeout");
+		cubo_json_gen_int(g, r->stop_timeout);
+	}
+	kstrv(g, "labels", r->labels);
 	cubo_json_gen_key(g, "autoRemove");
 	cubo_json_gen_bool(g, r->auto_remove);
 	cubo_json_gen_key(g, "tty");
@@ -187,6 +193,9 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumes", false, &r->volumes, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "user", false, &r->user));
 	CUBO_TRY(cubo_json_field_string(c, t, "stopSignal", false, &r->stop_signal));
+	CUBO_TRY(cubo_json_field_int32(c, t, "stopTimeout", false, &i32, &present));
+	r->stop_timeout = present ? i32 : -1;
+	CUBO_TRY(cubo_json_field_strv(c, t, "labels", false, &r->labels, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "interactive", &r->interactive, NULL));

@@ -41,6 +41,8 @@ struct ctr_record {
 	char **volumes;	   /* named volumes it uses; NULL-terminated or NULL */
 	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */
 	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
+	int stop_timeout;  /* seconds stop waits by default; -1: 10 */
+	char **labels;	   /* "key=value": the image's, then --label; NULL-terminated or NULL */
 	bool auto_remove;  /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */

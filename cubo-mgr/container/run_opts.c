@@ -2,6 +2,7 @@
 /* Flag values of run/create: see run_opts.h. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <strings.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->cap_add);
 	cubo_strv_free(o->cap_drop);
 	free(o->network);
+	free(o->ulimits);
+	cubo_strv_free(o->labels);
+	free(o->stop_signal);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -424,4 +428,94 @@ char *run_opt_command_line(char *const *argv, size_t max)
 	if (max && len > max)
 		out[max] = '\0';
 	return out;
+}
+
+static const struct {
+	const char *name, *type;
+} ulimit_names[] = {
+	{"as", "RLIMIT_AS"},
+	{"core", "RLIMIT_CORE"},
+	{"cpu", "RLIMIT_CPU"},
+	{"data", "RLIMIT_DATA"},
+	{"fsize", "RLIMIT_FSIZE"},
+	{"locks", "RLIMIT_LOCKS"},
+	{"memlock", "RLIMIT_MEMLOCK"},
+	{"msgqueue", "RLIMIT_MSGQUEUE"},
+	{"nice", "RLIMIT_NICE"},
+	{"nofile", "RLIMIT_NOFILE"},
+	{"nproc", "RLIMIT_NPROC"},
+	{"rss", "RLIMIT_RSS"},
+	{"rtprio", "RLIMIT_RTPRIO"},
+	{"rttime", "RLIMIT_RTTIME"},
+	{"sigpending", "RLIMIT_SIGPENDING"},
+	{"stack", "RLIMIT_STACK"},
+};
+
+static bool parse_limit(const char *s, size_t n, uint64_t *out)
+{
+	if (n == 2 && !strncmp(s, "-1", 2)) {
+		*out = UINT64_MAX;
+		return true;
+	}
+	if (n == 0 || n > 20)
+		return false;
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]) || v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *eq = strchr(s, '=');
+	if (!eq)
+		return cubo_error_new("--ulimit \"%s\": expected NAME=SOFT[:HARD]", s);
+	size_t i, klen = (size_t)(eq - s);
+	for (i = 0; i < sizeof(ulimit_names) / sizeof(*ulimit_names); i++)
+		if (strlen(ulimit_names[i].name) == klen && !strncmp(s, ulimit_names[i].name, klen))
+			break;
+	if (i == sizeof(ulimit_names) / sizeof(*ulimit_names))
+		return cubo_error_new("--ulimit \"%s\": unknown limit \"%.*s\"", s, (int)klen, s);
+	snprintf(out->type, sizeof(out->type), "%s", ulimit_names[i].type);
+	const char *v = eq + 1, *colon = strchr(v, ':');
+	size_t slen = colon ? (size_t)(colon - v) : strlen(v);
+	if (!parse_limit(v, slen, &out->soft) ||
+	    (colon && !parse_limit(colon + 1, strlen(colon + 1), &out->hard)))
+		return cubo_error_new("--ulimit \"%s\": limits are numbers or -1", s);
+	if (!colon)
+		out->hard = out->soft;
+	if (out->soft > out->hard)
+		return cubo_error_new("--ulimit \"%s\": the soft limit is above the hard one", s);
+	return NULL;
+}
+
+static const char *const signal_names[] = {
+	"HUP",	"INT",	"QUIT", "ILL",	  "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1", "SEGV",
+	"USR2", "PIPE", "ALRM", "TERM",	  "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN", "TTOU",
+	"URG",	"XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
+};
+
+struct cubo_error *run_opt_parse_signal(const char *s, char **out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end) {
+		if (n < 1 || n > 64)
+			return cubo_error_new("--stop-signal \"%s\": not a signal number", s);
+		*out = strdup(s);
+		return NULL;
+	}
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+		if (!strcasecmp(name, signal_names[i])) {
+			if (asprintf(out, "SIG%s", signal_names[i]) < 0)
+				abort();
+			return NULL;
+		}
+	return cubo_error_new("--stop-signal \"%s\": unknown signal", s);
 }

@@ -28,6 +28,11 @@ struct ctr_port_spec {
 	char proto[5]; /* tcp, udp, sctp */
 };
 
+struct ctr_ulimit {
+	char type[24]; /* "RLIMIT_NOFILE" */
+	uint64_t soft, hard;
+};
+
 struct ctr_opts {
 	char *name;
 	char *workdir;
@@ -48,6 +53,11 @@ struct ctr_opts {
 	int64_t pids_limit;	    /* 0: no limit; -1: unlimited */
 	char **cap_add, **cap_drop; /* "CAP_X" or "ALL" */
 	char *network;		    /* "none", "host", or NULL (none for now) */
+	struct ctr_ulimit *ulimits;
+	size_t n_ulimits;
+	char **labels;	   /* --label "key=value" */
+	char *stop_signal; /* --stop-signal; NULL: the image's */
+	int stop_timeout;  /* --stop-timeout; -1: not given */
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -77,6 +87,14 @@ struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char 
  * given twice keeps its last value at its first place. New vector.
  */
 char **run_opt_env_merge(char *const *base, char *const *overrides);
+/*
+ * --ulimit NAME=SOFT[:HARD] (docker's names: nofile, nproc, core, ...; -1 is
+ * unlimited; HARD defaults to SOFT, and must not be below it).
+ */
+struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out);
+/* --stop-signal: "TERM", "SIGTERM" or a number -> "SIGTERM" / "15" (validated). */
+struct cubo_error *run_opt_parse_signal(const char *s, char **out);
+
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);
 

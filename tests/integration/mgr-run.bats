@@ -344,6 +344,11 @@ assert_no_mounts() {
 	run mgr run -i --rm --security-opt no-new-privileges --security-opt seccomp=unconfined "$BB" grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status
 	[[ "$output" == *"NoNewPrivs:	1"* ]]
 	[[ "$output" == *"Seccomp:	0"* ]]
+	run mgr run -i --rm --ulimit nofile=512:1024 --ulimit core=-1 "$BB" sh -c 'ulimit -n; ulimit -Hn; ulimit -c'
+	[ "$output" = "$(printf '512\n1024\nunlimited')" ]
+	run mgr run -i --rm --ulimit nofile=2048:1024 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"soft limit is above"* ]]
 	run mgr run -i --rm --read-only "$BB" sh -c 'touch /x; touch /tmp/y 2>&1; cat /proc/kcore | head -c1 | wc -c'
 	[[ "$output" == *"Read-only file system"* ]]
 	[[ "${lines[-1]}" == 0 ]]
@@ -384,6 +389,16 @@ assert_no_mounts() {
 	run mgr kill s1
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"is not running"* ]]
+	# --stop-timeout and --stop-signal: init ignores signals it has no handler for
+	mgr run -d --name s3 --stop-timeout 1 --stop-signal usr2 -l app=web -l tier "$BB" sleep 100 >/dev/null
+	start=$(date +%s%N)
+	mgr stop s3
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ]
+	[ "$(mgr inspect s3 | jq -c '.[0].Config | [.StopSignal, .StopTimeout, .Labels]')" = '["SIGUSR2",1,{"app":"web","tier":""}]' ]
+	[ "$(mgr ps -a -q -f label=app=web)" = "$(mgr ps -a -q -f name=s3)" ]
+	[ "$(mgr ps -a -q -f label=tier -f label=none | wc -l)" -eq 1 ]
+	[ -z "$(mgr ps -a -q -f label=app=db)" ]
+	mgr rm s3 >/dev/null
 	mgr run -d --name s2 "$BB" sleep 100 >/dev/null
 	run mgr rm s2
 	[ "$status" -eq 125 ]

@@ -188,12 +188,48 @@ static void test_caps_and_command(void **state)
 	free(line);
 }
 
+static void test_ulimits_and_signals(void **state)
+{
+	struct ctr_ulimit u;
+	assert_null(run_opt_parse_ulimit("nofile=1024:2048", &u));
+	assert_string_equal(u.type, "RLIMIT_NOFILE");
+	assert_int_equal(u.soft, 1024);
+	assert_int_equal(u.hard, 2048);
+	assert_null(run_opt_parse_ulimit("core=-1", &u));
+	assert_string_equal(u.type, "RLIMIT_CORE");
+	assert_true(u.soft == UINT64_MAX && u.hard == UINT64_MAX);
+	assert_null(run_opt_parse_ulimit("nproc=10", &u));
+	assert_int_equal(u.hard, 10);
+	expect_err(run_opt_parse_ulimit("nofile=2048:1024", &u), "soft limit is above");
+	expect_err(run_opt_parse_ulimit("files=1", &u), "unknown limit \"files\"");
+	expect_err(run_opt_parse_ulimit("nofile", &u), "NAME=SOFT");
+	expect_err(run_opt_parse_ulimit("nofile=x", &u), "numbers or -1");
+	expect_err(run_opt_parse_ulimit("nofile=1:", &u), "numbers or -1");
+	expect_err(run_opt_parse_ulimit("nofile=99999999999999999999999", &u), "numbers");
+	char *sig;
+	assert_null(run_opt_parse_signal("term", &sig));
+	assert_string_equal(sig, "SIGTERM");
+	free(sig);
+	assert_null(run_opt_parse_signal("SIGUSR1", &sig));
+	assert_string_equal(sig, "SIGUSR1");
+	free(sig);
+	assert_null(run_opt_parse_signal("9", &sig));
+	assert_string_equal(sig, "9");
+	free(sig);
+	expect_err(run_opt_parse_signal("0", &sig), "not a signal number");
+	expect_err(run_opt_parse_signal("SIGNOPE", &sig), "unknown signal");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),	cmocka_unit_test(test_cpus),
-		cmocka_unit_test(test_volumes), cmocka_unit_test(test_publish),
-		cmocka_unit_test(test_env),	cmocka_unit_test(test_caps_and_command),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_cpus),
+		cmocka_unit_test(test_volumes),
+		cmocka_unit_test(test_publish),
+		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_caps_and_command),
+		cmocka_unit_test(test_ulimits_and_signals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
