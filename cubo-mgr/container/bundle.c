@@ -307,9 +307,16 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	return NULL;
 }
 
-void bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
+bool bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
 {
 	struct oci_process *p = cfg->process;
+	bool same = p->user.uid == u->uid && p->user.gid == u->gid &&
+		    p->user.n_additional_gids == u->n_groups &&
+		    (!u->n_groups ||
+		     !memcmp(p->user.additional_gids, u->groups, u->n_groups * sizeof(uint32_t))) &&
+		    cubo_strv_env_get(p->env.v, "HOME");
+	if (same)
+		return false;
 	p->user.uid = u->uid;
 	p->user.gid = u->gid;
 	free(p->user.additional_gids);
@@ -320,10 +327,11 @@ void bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
 		memcpy(p->user.additional_gids, u->groups, u->n_groups * sizeof(uint32_t));
 	}
 	if (cubo_strv_env_get(p->env.v, "HOME"))
-		return;
+		return true;
 	char *home;
 	if (asprintf(&home, "HOME=%s", u->home ? u->home : "/") < 0)
 		abort();
 	strlist_add(&p->env, home);
 	free(home);
+	return true;
 }

@@ -33,8 +33,11 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 struct cubo_error *bundle_command(const struct oci_image_config *image, const struct ctr_opts *o,
 				  char ***argv);
 
-/* The user as resolved in the rootfs: uid, gid, groups, and HOME unless set. */
-void bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u);
+/*
+ * The user as resolved in the rootfs: uid, gid, groups, and HOME unless
+ * set. False when the config had them already (nothing to write).
+ */
+bool bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u);
 
 /* Docker's default capabilities. */
 extern const char *const bundle_default_caps[];

@@ -287,12 +287,12 @@ static struct cubo_error *resolve_user(const char *user, const char *volumes_dir
 	close(root);
 	if (err)
 		return err;
-	struct oci_config *cfg;
+	struct oci_config *cfg = NULL;
 	err = oci_config_load("config.json", &cfg);
 	if (!err)
 		err = fill_new_volumes(cfg, volumes_dir);
-	if (!err) {
-		bundle_apply_user(cfg, &u);
+	/* a restart finds the user resolved already: no rewrite then */
+	if (!err && bundle_apply_user(cfg, &u)) {
 		char *json;
 		size_t len;
 		err = oci_config_to_json(cfg, false, &json, &len);
@@ -300,8 +300,9 @@ static struct cubo_error *resolve_user(const char *user, const char *volumes_dir
 			err = cubo_write_file_atomic("config.json", json, len, 0600);
 			free(json);
 		}
-		oci_config_free(cfg);
 	}
+	if (cfg)
+		oci_config_free(cfg);
 	ctr_user_free(&u);
 	return err;
 }

@@ -95,6 +95,15 @@ static void flags(const char *s)
 	err = run_opt_cap_name(s, &c);
 	free(c);
 	fuzz_drop(err);
+	struct ctr_ulimit u;
+	err = run_opt_parse_ulimit(s, &u);
+	if (!err && (u.soft > u.hard || strncmp(u.type, "RLIMIT_", 7)))
+		FUZZ_FAIL("ulimit \"%s\" parsed to a bad limit", s);
+	fuzz_drop(err);
+	c = NULL;
+	err = run_opt_parse_signal(s, &c);
+	free(c);
+	fuzz_drop(err);
 }
 
 static void users(const char *s)

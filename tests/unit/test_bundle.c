@@ -187,15 +187,18 @@ static void test_apply_user(void **state)
 	uint32_t groups[] = {50, 100};
 	struct ctr_user u = {
 		.uid = 1000, .gid = 1000, .groups = groups, .n_groups = 2, .home = "/home/app"};
-	bundle_apply_user(c, &u);
+	assert_true(bundle_apply_user(c, &u));
 	assert_int_equal(c->process->user.uid, 1000);
 	assert_int_equal(c->process->user.n_additional_gids, 2);
 	assert_int_equal(c->process->user.additional_gids[1], 100);
 	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOME"), "/home/app");
 	/* a HOME given already wins */
 	u.home = "/elsewhere";
-	bundle_apply_user(c, &u);
+	assert_false(bundle_apply_user(c, &u)); /* nothing changed: nothing to write */
 	assert_string_equal(cubo_strv_env_get(c->process->env.v, "HOME"), "/home/app");
+	u.gid = 7;
+	assert_true(bundle_apply_user(c, &u));
+	assert_int_equal(c->process->user.gid, 7);
 	oci_config_free(c);
 	oci_image_config_free(img);
 }
