@@ -90,6 +90,11 @@ struct unpack_opts {
 	 * (rootless unpacking, where chown would fail).
 	 */
 	bool ignore_owners;
+	/*
+	 * Resolve paths with the component-by-component walk even where the
+	 * kernel has openat2: what kernels before 5.6 get (for its tests).
+	 */
+	bool component_walk;
 };
 
 struct unpack_result {

@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Layer unpacking, against tar streams built here with libarchive's writer.
- * The source is included so the component walk (the fallback for kernels
- * without openat2) is tested on its own as well.
+ * Layer unpacking, against tar streams built here with libarchive's writer,
+ * also through the component walk (the fallback for kernels without
+ * openat2).
  */
-#include "cubo-mgr/image/unpack.c"
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cubo-mgr/image/unpack_priv.h" /* the ring sizes, to wrap them */
 
 #include <dirent.h>
 #include <linux/capability.h>
@@ -1042,7 +1054,6 @@ static void test_walk_fallback(void **state)
 	struct unpack_opts opts = {.ignore_owners = !fx->root};
 	struct buf tar = {0}, evil = {0};
 	struct archive *a;
-	struct unpacker *u;
 	struct cubo_error *err;
 	int fd;
 	char *text, *want;
@@ -1052,12 +1063,11 @@ static void test_walk_fallback(void **state)
 	want = tree_text(fx->layer);
 	reset_layer(fx);
 
+	opts.component_walk = true;
 	fd = memfd_create("layer", MFD_CLOEXEC);
 	assert_int_equal(write(fd, tar.data, tar.len), (ssize_t)tar.len);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_null(unpacker_new(fx->layer, &opts, fd, &u));
-	u->use_openat2 = false;
-	assert_null(run_fd(u, NULL));
+	assert_null(unpack_fd(fd, fx->layer, &opts, NULL));
 	close(fd);
 	text = tree_text(fx->layer);
 	assert_string_equal(text, want);
@@ -1072,9 +1082,7 @@ static void test_walk_fallback(void **state)
 	fd = memfd_create("layer", MFD_CLOEXEC);
 	assert_int_equal(write(fd, evil.data, evil.len), (ssize_t)evil.len);
 	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_null(unpacker_new(fx->layer, &opts, fd, &u));
-	u->use_openat2 = false;
-	err = run_fd(u, NULL);
+	err = unpack_fd(fd, fx->layer, &opts, NULL);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "\"evil\" is a symlink"));
 	cubo_error_free(err);
