@@ -19,10 +19,14 @@
 
 typedef struct cubo_error *(*ctr_action)(struct ctr_ctx *c, struct ctr_record *r, void *ctx);
 
-/* Parse, open, then act on every container argument; one failure does not stop the rest. */
+/*
+ * Parse, open, then act on every container argument; one failure does not
+ * stop the rest. Each one acted on is printed, unless *silent (read once the
+ * flags are parsed; NULL: never silent).
+ */
 static int each_container(struct mgr *m, const char *cmd, const char *usage, const char *desc,
 			  int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
-			  ctr_action fn, void *ctx, bool print)
+			  ctr_action fn, void *ctx, const bool *silent)
 {
 	struct cli_args args;
 	int rc = mgr_parse_args(m, cmd, usage, desc, argc, argv, opts, n_opts, &args);
@@ -48,7 +52,7 @@ static int each_container(struct mgr *m, const char *cmd, const char *usage, con
 		}
 		if (err)
 			rc = mgr_fail(m, err);
-		else if (print)
+		else if (!silent || !*silent)
 			printf("%s\n", args.v[i]);
 	}
 	ctr_ctx_close(&c);
@@ -91,18 +95,6 @@ static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, voi
 	return err;
 }
 
-/* start prints the names it started, as docker does, unless it attaches */
-static bool attach_flag_given(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--attach") || !strcmp(a, "--attach=true") ||
-		    (a[0] == '-' && a[1] != '-' && strchr(a, 'a')))
-			return true;
-	}
-	return false;
-}
-
 int cmd_start(struct mgr *m, int argc, char **argv)
 {
 	struct start_ctx sc = {0};
@@ -113,7 +105,7 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 	};
 	int rc = each_container(m, "start", "start [OPTIONS] CONTAINER [CONTAINER...]",
 				"Start created or stopped containers.", argc, argv, opts,
-				CLI_N(opts), start_one, &sc, !attach_flag_given(argc, argv));
+				CLI_N(opts), start_one, &sc, &sc.attach); /* as docker */
 	if (sc.attach)
 		return rc ? rc : sc.exit_code;
 	return rc;
@@ -145,7 +137,7 @@ int cmd_stop(struct mgr *m, int argc, char **argv)
 	return each_container(m, "stop", "stop [OPTIONS] CONTAINER [CONTAINER...]",
 			      "Stop running containers: the image's stop signal (SIGTERM unless it "
 			      "says\notherwise), then SIGKILL when they have not exited in time.",
-			      argc, argv, opts, CLI_N(opts), stop_one, &sc, true);
+			      argc, argv, opts, CLI_N(opts), stop_one, &sc, NULL);
 }
 
 static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
@@ -168,7 +160,7 @@ int cmd_restart(struct mgr *m, int argc, char **argv)
 	};
 	return each_container(m, "restart", "restart [OPTIONS] CONTAINER [CONTAINER...]",
 			      "Stop, then start containers.", argc, argv, opts, CLI_N(opts),
-			      restart_one, &sc, true);
+			      restart_one, &sc, NULL);
 }
 
 static struct cubo_error *kill_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
@@ -187,7 +179,7 @@ int cmd_kill(struct mgr *m, int argc, char **argv)
 	};
 	return each_container(m, "kill", "kill [OPTIONS] CONTAINER [CONTAINER...]",
 			      "Send a signal to the main process of running containers.", argc,
-			      argv, opts, CLI_N(opts), kill_one, &sig, true);
+			      argv, opts, CLI_N(opts), kill_one, &sig, NULL);
 }
 
 /* ---- pause, unpause ---- */
@@ -234,14 +226,14 @@ int cmd_pause(struct mgr *m, int argc, char **argv)
 {
 	return each_container(m, "pause", "pause CONTAINER [CONTAINER...]",
 			      "Freeze every process of running containers.", argc, argv, NULL, 0,
-			      pause_one, NULL, true);
+			      pause_one, NULL, NULL);
 }
 
 int cmd_unpause(struct mgr *m, int argc, char **argv)
 {
 	return each_container(m, "unpause", "unpause CONTAINER [CONTAINER...]",
 			      "Thaw paused containers.", argc, argv, NULL, 0, unpause_one, NULL,
-			      true);
+			      NULL);
 }
 
 /* ---- rm, wait, prune ---- */
@@ -296,7 +288,7 @@ int cmd_rm(struct mgr *m, int argc, char **argv)
 	};
 	return each_container(m, "rm", "rm [OPTIONS] CONTAINER [CONTAINER...]",
 			      "Remove containers: their directory, log and changes.", argc, argv,
-			      opts, CLI_N(opts), rm_one, &rc, true);
+			      opts, CLI_N(opts), rm_one, &rc, NULL);
 }
 
 static struct cubo_error *wait_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
@@ -311,9 +303,10 @@ static struct cubo_error *wait_one(struct ctr_ctx *c, struct ctr_record *r, void
 
 int cmd_wait(struct mgr *m, int argc, char **argv)
 {
+	static const bool always_silent = true; /* it prints exit codes instead */
 	return each_container(m, "wait", "wait CONTAINER [CONTAINER...]",
 			      "Wait until containers stop; print each one's exit code.", argc, argv,
-			      NULL, 0, wait_one, NULL, false);
+			      NULL, 0, wait_one, NULL, &always_silent);
 }
 
 int cmd_container_prune(struct mgr *m, int argc, char **argv)

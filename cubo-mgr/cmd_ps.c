@@ -8,6 +8,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/image_view.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
@@ -43,9 +44,7 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
 	else
 		snprintf(buf, sizeof(buf), "\"%s\"", cmd);
 	cells[COL_COMMAND] = strdup(buf);
-	char d[32];
-	ctr_human_duration(now - ctr_time_parse(r->created), d, sizeof(d));
-	snprintf(buf, sizeof(buf), "%s ago", d);
+	image_human_age(r->created, now, buf, sizeof(buf));
 	cells[COL_CREATED] = strdup(buf);
 	ctr_status_text(r, now, buf, sizeof(buf));
 	cells[COL_STATUS] = strdup(buf);
@@ -72,11 +71,7 @@ static struct cubo_error *print_json(const struct ctr_record *r, time_t now)
 	gen_kv(g, "ImageID", r->image_id);
 	gen_kv(g, "Command", r->command);
 	gen_kv(g, "CreatedAt", r->created);
-	char d[32];
-	ctr_human_duration(now - ctr_time_parse(r->created), d, sizeof(d));
-	char ago[48];
-	snprintf(ago, sizeof(ago), "%s ago", d);
-	gen_kv(g, "RunningFor", ago);
+	gen_kv(g, "RunningFor", cells[COL_CREATED]);
 	gen_kv(g, "State", ctr_status_name(r->status));
 	gen_kv(g, "Status", cells[COL_STATUS]);
 	cubo_json_gen_key(g, "ExitCode");

@@ -11,6 +11,7 @@
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/image_view.h"
 #include "shared/fs.h"
 
 struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
@@ -60,54 +61,17 @@ struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_recor
 	return err;
 }
 
-time_t ctr_time_parse(const char *s)
-{
-	struct tm tm = {0};
-	if (!s || !*s)
-		return 0;
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		return 0;
-	return timegm(&tm);
-}
-
-void ctr_human_duration(time_t d, char *buf, size_t size)
-{
-	if (d < 1)
-		snprintf(buf, size, "Less than a second");
-	else if (d == 1)
-		snprintf(buf, size, "1 second");
-	else if (d < 60)
-		snprintf(buf, size, "%ld seconds", (long)d);
-	else if (d / 60 == 1)
-		snprintf(buf, size, "About a minute");
-	else if (d < 3600)
-		snprintf(buf, size, "%ld minutes", (long)d / 60);
-	else if (d / 3600 == 1)
-		snprintf(buf, size, "About an hour");
-	else if (d < 48 * 3600)
-		snprintf(buf, size, "%ld hours", (long)d / 3600);
-	else if (d < 14 * 86400)
-		snprintf(buf, size, "%ld days", (long)d / 86400);
-	else if (d < 60 * 86400)
-		snprintf(buf, size, "%ld weeks", (long)d / (7 * 86400));
-	else if (d < 730 * 86400)
-		snprintf(buf, size, "%ld months", (long)d / (30 * 86400));
-	else
-		snprintf(buf, size, "%ld years", (long)d / (365 * 86400));
-}
-
 void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size)
 {
 	char d[32];
 	switch (r->status) {
 	case CTR_RUNNING:
 	case CTR_PAUSED:
-		ctr_human_duration(now - ctr_time_parse(r->started), d, sizeof(d));
+		human_duration(now - image_parse_time(r->started), d, sizeof(d));
 		snprintf(buf, size, "Up %s%s", d, r->status == CTR_PAUSED ? " (Paused)" : "");
 		break;
 	case CTR_EXITED:
-		ctr_human_duration(now - ctr_time_parse(r->finished), d, sizeof(d));
+		human_duration(now - image_parse_time(r->finished), d, sizeof(d));
 		snprintf(buf, size, "Exited (%d) %s ago", r->exit_code, d);
 		break;
 	case CTR_REMOVING:

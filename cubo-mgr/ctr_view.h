@@ -30,10 +30,6 @@ struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_reco
 /* Full ID, unique prefix or name -> its record (repaired when its monitor died). */
 struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_record *out);
 
-/* "2026-11-24T09:35:00.123Z" -> seconds since the epoch; 0 when unparsable. */
-time_t ctr_time_parse(const char *rfc3339);
-/* docker's "5 seconds", "About a minute", "3 hours", ... */
-void ctr_human_duration(time_t secs, char *buf, size_t size);
 /* "Up 5 seconds", "Exited (1) 3 minutes ago", "Created", "Up 2 hours (Paused)". */
 void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size);
 

@@ -49,6 +49,32 @@ time_t image_parse_time(const char *s)
 	return timegm(&tm) - offset;
 }
 
+void human_duration(time_t d, char *buf, size_t size)
+{
+	if (d < 1)
+		snprintf(buf, size, "Less than a second");
+	else if (d == 1)
+		snprintf(buf, size, "1 second");
+	else if (d < 60)
+		snprintf(buf, size, "%ld seconds", (long)d);
+	else if (d < 120)
+		snprintf(buf, size, "About a minute");
+	else if (d < 3600)
+		snprintf(buf, size, "%ld minutes", (long)d / 60);
+	else if (d < 7200)
+		snprintf(buf, size, "About an hour");
+	else if (d < 48 * 3600)
+		snprintf(buf, size, "%ld hours", (long)d / 3600);
+	else if (d < 14 * 86400)
+		snprintf(buf, size, "%ld days", (long)d / 86400);
+	else if (d < 60 * 86400)
+		snprintf(buf, size, "%ld weeks", (long)d / (7 * 86400));
+	else if (d < 2 * 365 * 86400)
+		snprintf(buf, size, "%ld months", (long)d / (30 * 86400));
+	else
+		snprintf(buf, size, "%ld years", (long)d / (365 * 86400));
+}
+
 void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size)
 {
 	time_t t = image_parse_time(rfc3339);
@@ -56,27 +82,9 @@ void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size)
 		snprintf(buf, size, "N/A");
 		return;
 	}
-	double d = difftime(now, t);
-	if (d < 1)
-		snprintf(buf, size, "Less than a second ago");
-	else if (d < 60)
-		snprintf(buf, size, "%d seconds ago", (int)d);
-	else if (d < 120)
-		snprintf(buf, size, "About a minute ago");
-	else if (d < 3600)
-		snprintf(buf, size, "%d minutes ago", (int)(d / 60));
-	else if (d < 7200)
-		snprintf(buf, size, "About an hour ago");
-	else if (d < 48 * 3600)
-		snprintf(buf, size, "%d hours ago", (int)(d / 3600));
-	else if (d < 14 * 86400)
-		snprintf(buf, size, "%d days ago", (int)(d / 86400));
-	else if (d < 60 * 86400)
-		snprintf(buf, size, "%d weeks ago", (int)(d / (7 * 86400)));
-	else if (d < 2 * 365 * 86400)
-		snprintf(buf, size, "%d months ago", (int)(d / (30 * 86400)));
-	else
-		snprintf(buf, size, "%d years ago", (int)(d / (365 * 86400)));
+	char d[32];
+	human_duration(now - t, d, sizeof(d));
+	snprintf(buf, size, "%s ago", d);
 }
 
 struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n)

@@ -27,6 +27,9 @@ void image_rows_free(struct image_row *v, size_t n);
 /* Split a full name into familiar repository and tag ("<none>" when absent). */
 void image_name_split(const char *full, char **repository, char **tag);
 
+/* docker's wording of a duration: "1 second", "About a minute", "3 hours", "2 weeks". */
+void human_duration(time_t seconds, char *buf, size_t size);
+
 /* "2 days ago", "About an hour ago", "Less than a second ago" (docker's wording). */
 void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size);
 

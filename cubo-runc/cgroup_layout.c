@@ -31,23 +31,6 @@ bool cgroup_key_has(const char *key, const char *controller)
 	return cgroup_list_has(key, ',', controller);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-}
-
 struct cg_mount {
 	char *root, *mount_point, *super_opts;
 	bool v2;
@@ -92,8 +75,8 @@ static struct cubo_error *parse_mounts(const char *text, struct cg_mount **out, 
 		v[cnt].super_opts = strdup(super);
 		if (!v[cnt].root || !v[cnt].mount_point || !v[cnt].super_opts)
 			abort();
-		unescape_octal(v[cnt].root);
-		unescape_octal(v[cnt].mount_point);
+		cubo_unescape_octal(v[cnt].root);
+		cubo_unescape_octal(v[cnt].mount_point);
 		cnt++;
 	}
 	free(copy);

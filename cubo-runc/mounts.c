@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/mounts.h"
+#include "shared/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -238,22 +239,12 @@ void mount_opts_to_attr(const struct mount_opts *o, uint64_t *set, uint64_t *clr
 
 /* ---- /proc/self/mountinfo ---- */
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+/* A field of mountinfo, its escapes undone; NULL on OOM. */
 static char *unescape(const char *s)
 {
-	char *out = malloc(strlen(s) + 1), *p = out;
-	if (!out)
-		return NULL;
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*p++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
-			s += 4;
-		} else {
-			*p++ = *s++;
-		}
-	}
-	*p = '\0';
+	char *out = strdup(s);
+	if (out)
+		cubo_unescape_octal(out);
 	return out;
 }
 

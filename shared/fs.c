@@ -459,3 +459,51 @@ bool cubo_path_exists(const char *path)
 
 	return lstat(path, &st) == 0;
 }
+
+bool cubo_dir_is_empty(int dirfd)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+void cubo_unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+struct cubo_error *cubo_random_hex(char *out, size_t digits)
+{
+	unsigned char raw[64];
+	size_t bytes = (digits + 1) / 2;
+	if (bytes > sizeof(raw))
+		return cubo_error_new("random hex: %zu digits is too many", digits);
+	if (getrandom(raw, bytes, 0) != (ssize_t)bytes)
+		return cubo_error_errno("getrandom");
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < digits; i++)
+		out[i] = hex[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[digits] = '\0';
+	return NULL;
+}

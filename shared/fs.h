@@ -36,5 +36,11 @@ struct cubo_error *cubo_realpath(const char *path, char **out);
 /* Join two path parts with one '/' between them; never fails (aborts on OOM). */
 char *cubo_path_join(const char *a, const char *b);
 bool cubo_path_exists(const char *path);
+/* Whether the directory open at dirfd has no entries (an unreadable one counts as not empty). */
+bool cubo_dir_is_empty(int dirfd);
+/* mountinfo's escapes (space, tab, newline, backslash as \ooo) undone, in place. */
+void cubo_unescape_octal(char *s);
+/* digits random lowercase hex digits and a NUL into out (IDs and names, not secrets). */
+struct cubo_error *cubo_random_hex(char *out, size_t digits);
 
 #endif

@@ -76,12 +76,7 @@ struct cubo_error *ctr_store_lock(const struct ctr_store *s, const char *id, int
 
 struct cubo_error *ctr_new_id(char id[CTR_ID_LEN + 1])
 {
-	unsigned char raw[CTR_ID_LEN / 2];
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return cubo_error_errno("container ID: getrandom");
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
-	return NULL;
+	return cubo_error_wrap(cubo_random_hex(id, CTR_ID_LEN), "container ID");
 }
 
 /* Words of our own choosing; a name is left_right, as docker users expect. */

@@ -215,23 +215,6 @@ static struct cubo_error *accept_within(int lfd, int ms, int *out)
  * otherwise hide the image's files there. A ".filled" mark beside the
  * volume's data says it was done (or that the volume was not empty).
  */
-static bool dir_is_empty(int dirfd)
-{
-	int fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	struct dirent *e;
-	bool empty = true;
-	while (empty && (e = readdir(d)))
-		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-	closedir(d);
-	return empty;
-}
-
 static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const char *volumes_dir)
 {
 	size_t prefix = strlen(volumes_dir);
@@ -259,7 +242,7 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 			}
 			if (dst < 0)
 				err = cubo_error_errno("open volume %s", mt->source);
-			else if (src >= 0 && dir_is_empty(dst))
+			else if (src >= 0 && cubo_dir_is_empty(dst))
 				err = rootfs_copy_tree(src, dst);
 			if (!err)
 				err = cubo_write_file_atomic(mark, "", 0, 0600);

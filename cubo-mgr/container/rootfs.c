@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The overlay root filesystem of a container: see rootfs.h. */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,22 +12,6 @@
 
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
-
-/* "/a\040b" (mountinfo's escapes) -> "/a b", in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-}
 
 /*
  * "/" is not a mount point when cubo-mgr runs chrooted: then every mount we
@@ -45,7 +29,7 @@ static struct cubo_error *slave_every_mount(void)
 		char mp[4096];
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		unescape(mp);
+		cubo_unescape_octal(mp);
 		if (mount(NULL, mp, NULL, MS_SLAVE, NULL) < 0 && errno != EINVAL && errno != ENOENT)
 			err = cubo_error_errno("rootfs: make %s a slave mount", mp);
 	}
@@ -129,19 +113,6 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 	return err;
 }
 
-static bool dir_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d)
-		return true;
-	struct dirent *e;
-	bool empty = true;
-	while (empty && (e = readdir(d)))
-		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-	closedir(d);
-	return empty;
-}
-
 struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
 				bool *copied)
 {
@@ -159,7 +130,10 @@ struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, con
 	}
 	/* no overlay here: copy, unless the container already has overlay changes to lose */
 	char *upper = cubo_path_join(ctr_dir, "upper");
-	bool fresh = dir_empty(upper);
+	int fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool fresh = fd < 0 || cubo_dir_is_empty(fd);
+	if (fd >= 0)
+		close(fd);
 	free(upper);
 	if (!fresh || (err->errnum != ENODEV && err->errnum != EINVAL && err->errnum != EPERM &&
 		       err->errnum != EOPNOTSUPP))

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "cubo-mgr/container/volume.h"
@@ -167,20 +166,14 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 	bool anonymous = !name;
 	*existed = false;
 	if (anonymous) {
-		unsigned char raw[32];
-		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-			return cubo_error_errno("volume name: getrandom");
-		for (size_t i = 0; i < sizeof(raw); i++)
-			snprintf(random_name + 2 * i, 3, "%02x", raw[i]);
+		CUBO_TRY_CTX(cubo_random_hex(random_name, 64), "volume name");
 		name = random_name;
 	}
 	CUBO_TRY(volume_name_check(name));
+	char tmpname[16] = ".tmp-";
+	CUBO_TRY(cubo_random_hex(tmpname + 5, 8));
 	char *vdir = volumes_dir(root);
 	char *dir = cubo_path_join(vdir, name);
-	char tmpname[96];
-	unsigned r = 0;
-	(void)!getrandom(&r, sizeof(r), 0);
-	snprintf(tmpname, sizeof(tmpname), ".tmp-%08x", r);
 	char *tmp = cubo_path_join(vdir, tmpname);
 	char *data = cubo_path_join(tmp, "_data");
 	char created[CUBO_RFC3339_LEN];
@@ -256,12 +249,10 @@ struct cubo_error *volume_list(const char *root, struct ctr_volume **out, size_t
 struct cubo_error *volume_remove(const char *root, const char *name)
 {
 	CUBO_TRY(volume_name_check(name));
+	char gone[16] = ".rm-";
+	CUBO_TRY(cubo_random_hex(gone + 4, 8));
 	char *vdir = volumes_dir(root);
 	char *dir = cubo_path_join(vdir, name);
-	char gone[300];
-	unsigned r = 0;
-	(void)!getrandom(&r, sizeof(r), 0);
-	snprintf(gone, sizeof(gone), ".rm-%08x", r);
 	char *away = cubo_path_join(vdir, gone);
 	struct cubo_error *err = NULL;
 	if (rename(dir, away) < 0)

@@ -630,6 +630,45 @@ static void test_path_exists(void **state)
 
 #define FS_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+static void test_dir_is_empty(void **state)
+{
+	char dir[] = "/tmp/test-fs-empty-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(cubo_dir_is_empty(fd));
+	char *f = cubo_path_join(dir, "x");
+	assert_null(cubo_write_file_atomic(f, "", 0, 0600));
+	assert_false(cubo_dir_is_empty(fd));
+	assert_false(cubo_dir_is_empty(-1));
+	close(fd);
+	free(f);
+	assert_null(cubo_rm_rf(dir));
+}
+
+static void test_unescape_octal(void **state)
+{
+	char s[] = "/a\\040b\\011c\\134d\\12e\\";
+	cubo_unescape_octal(s);
+	assert_string_equal(s, "/a b\tc\\d\\12e\\");
+}
+
+static void test_random_hex(void **state)
+{
+	char a[65], b[65];
+	assert_null(cubo_random_hex(a, 64));
+	assert_null(cubo_random_hex(b, 64));
+	assert_int_equal(strlen(a), 64);
+	assert_int_equal(strspn(a, "0123456789abcdef"), 64);
+	assert_string_not_equal(a, b);
+	char odd[8];
+	assert_null(cubo_random_hex(odd, 7));
+	assert_int_equal(strlen(odd), 7);
+	char big[200];
+	struct cubo_error *err = cubo_random_hex(big, 199);
+	assert_non_null(err);
+	cubo_error_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +696,9 @@ int main(void)
 		FS_TEST(test_rm_rf_stops_at_bind_mount),
 		FS_TEST(test_realpath),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_dir_is_empty),
+		cmocka_unit_test(test_unescape_octal),
+		cmocka_unit_test(test_random_hex),
 		FS_TEST(test_path_exists),
 	};
 
