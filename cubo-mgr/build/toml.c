@@ -1146,7 +1146,7 @@ static struct cubo_error *parse_value(struct parser *p, int depth, struct node *
 static struct cubo_error *parse_keyval(struct parser *p, struct node *t)
 {
 	struct key k = {0};
-	struct node *target, *v;
+	struct node *target = NULL, *v = NULL;
 	char fb[16];
 
 	struct cubo_error *err = parse_key(p, &k);
