@@ -922,18 +922,22 @@ static struct cubo_error *parse_number(struct parser *p, size_t off, const char 
 	if (i < n && t[i] == '.') {
 		i++;
 		is_float = true;
-		if (!scan_digits(t, n, &i, 10))
+		if (i >= n || t[i] < '0' || t[i] > '9')
 			return perr(p, off, "invalid float \"%.*s\": digits must follow the \".\"",
 				    ni, t);
+		if (!scan_digits(t, n, &i, 10))
+			return perr(p, off, "invalid number \"%.*s\"", ni, t);
 	}
 	if (i < n && (t[i] == 'e' || t[i] == 'E')) {
 		i++;
 		is_float = true;
 		if (i < n && (t[i] == '+' || t[i] == '-'))
 			i++;
-		if (!scan_digits(t, n, &i, 10))
+		if (i >= n || t[i] < '0' || t[i] > '9')
 			return perr(p, off, "invalid float \"%.*s\": digits must follow the \"e\"",
 				    ni, t);
+		if (!scan_digits(t, n, &i, 10))
+			return perr(p, off, "invalid number \"%.*s\"", ni, t);
 	}
 	if (i != n)
 		return perr(p, off, "invalid number \"%.*s\"", ni, t);
