@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -42,7 +42,7 @@ fi
 
 cflags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -std=gnu11"
 cflags="$cflags -D_GNU_SOURCE -I. -include config.h"
-libs="-lyajl -lcrypto -lseccomp -lcap"
+libs="-lyajl -lcrypto -lseccomp -lcap -lm"
 
 json_src="shared/error.c shared/json.c"
 spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
@@ -65,6 +65,8 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
+	toml) echo "shared/error.c shared/strv.c cubo-mgr/build/toml.c cubo-mgr/build/instr.c
+		cubo-mgr/build/cubofile_toml.c" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -72,10 +74,11 @@ sources() {
 	esac
 }
 
-# The JSON dictionary helps the parsers of JSON only.
+# A dictionary helps the parsers of its format only.
 dict() {
 	case $1 in
 	config | state | json | image) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
 	esac
 }
 
