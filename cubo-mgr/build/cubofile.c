@@ -137,6 +137,7 @@ struct parser {
 	bool seen_from;
 	int line;	     /* of the instruction being parsed */
 	const char *keyword; /* as written, upper-cased */
+	size_t n_ports;	     /* EXPOSE entries so far, a range counted port by port */
 };
 
 static struct cubo_error *perr(const struct parser *p, const char *fmt, ...)
@@ -789,6 +790,9 @@ static bool parse_port(const char *s, unsigned *lo, unsigned *hi, const char **p
 	return true;
 }
 
+/* every port of every protocol: more can only be the same ports again */
+#define EXPOSE_MAX_PORTS (3 * 65535)
+
 static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, const char *rest,
 				    const struct flags *fl)
 {
@@ -835,6 +839,13 @@ static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, co
 			continue;
 		}
 		/* a range, or an upper-case protocol: one entry per port, as docker stores them */
+		p->n_ports += hi - lo + 1;
+		if (p->n_ports > EXPOSE_MAX_PORTS) {
+			struct cubo_error *err =
+				perr(p, "EXPOSE: more than %d ports in the file", EXPOSE_MAX_PORTS);
+			cubo_strv_free(w);
+			return err;
+		}
 		for (unsigned port = lo; port <= hi; port++) {
 			char one[32];
 			if (proto)

@@ -458,7 +458,7 @@ static bool pattern_may_match_beneath(const struct pattern *pat, const char *dir
 	return may;
 }
 
-/* "./a/b/" as "a/b": what callers may pass for a relative path. */
+/* "./a/b/" as "a/b", "." as "": what callers may pass for a relative path. */
 static char *normalize(const char *path)
 {
 	while (path[0] == '/' || (path[0] == '.' && path[1] == '/'))
@@ -466,6 +466,8 @@ static char *normalize(const char *path)
 	size_t n = strlen(path);
 	while (n > 0 && path[n - 1] == '/')
 		n--;
+	if (n == 1 && path[0] == '.')
+		n = 0; /* the context itself */
 	char *s = strndup(path, n);
 	if (!s)
 		abort();
@@ -479,6 +481,10 @@ bool build_ignore_match(const struct build_ignore *ig, const char *relpath)
 	if (!ig || ig->n == 0)
 		return false;
 	char *path = normalize(relpath);
+	if (!*path) { /* the context itself is never excluded */
+		free(path);
+		return false;
+	}
 	for (size_t i = 0; i < ig->n; i++) {
 		const struct pattern *pat = &ig->v[i];
 		/* only a pattern that would change the answer needs matching */
@@ -498,6 +504,10 @@ bool build_ignore_may_include_beneath(const struct build_ignore *ig, const char 
 	if (!ig || ig->n == 0)
 		return true;
 	char *dir = normalize(reldir);
+	if (!*dir) { /* the context itself is always walked */
+		free(dir);
+		return true;
+	}
 	/*
 	 * Everything beneath dir is matched by the last excluding pattern that
 	 * matches dir (or a parent): only "!" patterns after it can bring

@@ -164,6 +164,15 @@ static void test_empty_and_null(void **state)
 	assert_true(build_ignore_match(ig, "a"));
 	assert_true(build_ignore_match(ig, "b"));
 	build_ignore_free(ig);
+	/* the context itself is never excluded, even by a pattern matching "" */
+	ig = parse_ok("*\n");
+	assert_false(build_ignore_match(ig, ""));
+	assert_false(build_ignore_match(ig, "./"));
+	assert_false(build_ignore_match(ig, "."));
+	assert_true(build_ignore_may_include_beneath(ig, "."));
+	assert_true(build_ignore_may_include_beneath(ig, ""));
+	assert_true(build_ignore_match(ig, "a"));
+	build_ignore_free(ig);
 	assert_false(build_ignore_match(NULL, "a"));
 	assert_true(build_ignore_may_include_beneath(NULL, "a"));
 	build_ignore_free(NULL);

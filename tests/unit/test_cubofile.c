@@ -575,6 +575,8 @@ static void test_expose(void **state)
 		    "Cubofile:2: EXPOSE: bad port \"90-80\" (a port is 1 to 65535)");
 	parse_fails("FROM alpine\nEXPOSE 80/icmp\n",
 		    "Cubofile:2: EXPOSE: bad protocol in \"80/icmp\" (tcp, udp or sctp)");
+	parse_fails("FROM alpine\nEXPOSE 1-65535 1-65535/udp 1-65535/sctp 1-2\n",
+		    "Cubofile:2: EXPOSE: more than 196605 ports in the file");
 	parse_fails("FROM alpine\nEXPOSE 80/\n",
 		    "Cubofile:2: EXPOSE: bad protocol in \"80/\" (tcp, udp or sctp)");
 }
