@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -53,6 +53,8 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/passwd.c spec/features.c"
+cubofile_src="$json_src shared/strv.c cubo-mgr/build/instr.c cubo-mgr/build/cubofile.c
+	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
 	cubo-runc/rootfs.c"
 
@@ -67,6 +69,7 @@ sources() {
 	container) echo "$container_src" ;;
 	toml) echo "shared/error.c shared/strv.c cubo-mgr/build/toml.c cubo-mgr/build/instr.c
 		cubo-mgr/build/cubofile_toml.c" ;;
+	cubofile) echo "$cubofile_src" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -79,6 +82,7 @@ dict() {
 	case $1 in
 	config | state | json | image) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
+	cubofile) echo "-dict=$top/tests/fuzz/cubofile.dict" ;;
 	esac
 }
 
