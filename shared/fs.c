@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,5 +506,48 @@ struct cubo_error *cubo_random_hex(char *out, size_t digits)
 	for (size_t i = 0; i < digits; i++)
 		out[i] = hex[(raw[i / 2] >> (i % 2 ? 0 : 4)) & 15];
 	out[digits] = '\0';
+	return NULL;
+}
+
+struct cubo_error *cubo_copy_fd(int in, int out)
+{
+	bool plain = false; /* copy_file_range cannot do these two files */
+	char buf[65536];
+	for (;;) {
+		ssize_t r;
+		if (!plain) {
+			r = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+			if (r < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
+				      errno == EOPNOTSUPP)) {
+				plain = true;
+				continue;
+			}
+		} else {
+			r = read(in, buf, sizeof(buf));
+			for (ssize_t done = 0; r > 0 && done < r;) {
+				ssize_t w = write(out, buf + done, (size_t)(r - done));
+				if (w < 0 && errno != EINTR)
+					return cubo_error_errno("write");
+				done += w > 0 ? w : 0;
+			}
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cubo_error_errno("copy");
+		if (r == 0)
+			return NULL;
+	}
+}
+
+struct cubo_error *cubo_copy_symlink(int sdir, const char *sname, int ddir, const char *dname)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlinkat(sdir, sname, target, sizeof(target) - 1);
+	if (n < 0)
+		return cubo_error_errno("readlink %s", sname);
+	target[n] = '\0';
+	if (symlinkat(target, ddir, dname) < 0)
+		return cubo_error_errno("symlink %s", dname);
 	return NULL;
 }

@@ -40,6 +40,10 @@ bool cubo_path_exists(const char *path);
 bool cubo_dir_is_empty(int dirfd);
 /* mountinfo's escapes (space, tab, newline, backslash as \ooo) undone, in place. */
 void cubo_unescape_octal(char *s);
+/* The rest of in into out: copy_file_range, else read and write. */
+struct cubo_error *cubo_copy_fd(int in, int out);
+/* Make a symlink dname in ddir with the target of the one sname in sdir. */
+struct cubo_error *cubo_copy_symlink(int sdir, const char *sname, int ddir, const char *dname);
 /* digits random lowercase hex digits and a NUL into out (IDs and names, not secrets). */
 struct cubo_error *cubo_random_hex(char *out, size_t digits);
 

@@ -120,24 +120,7 @@ static struct cubo_error *copy_file(int sdir, int ddir, const char *name, const 
 		close(in);
 		return err;
 	}
-	struct cubo_error *err = NULL;
-	off_t left = st->st_size;
-	while (left > 0) {
-		ssize_t r = copy_file_range(in, NULL, out, NULL, (size_t)left, 0);
-		if (r < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
-			char buf[65536];
-			r = read(in, buf, sizeof(buf));
-			if (r > 0 && write(out, buf, (size_t)r) != r)
-				r = -1;
-		}
-		if (r < 0) {
-			err = cubo_error_errno("copy %s", name);
-			break;
-		}
-		if (r == 0)
-			break;
-		left -= r;
-	}
+	struct cubo_error *err = cubo_error_wrap(cubo_copy_fd(in, out), "copy %s", name);
 	if (!err) {
 		copy_xattrs(in, out);
 		copy_attrs(out, st);
@@ -205,13 +188,7 @@ static struct cubo_error *copy_entry(struct copy_ctx *c, int sdir, int ddir, con
 		return NULL;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(sdir, name, target, sizeof(target) - 1);
-		if (n < 0)
-			return cubo_error_errno("readlink %s", name);
-		target[n] = '\0';
-		if (symlinkat(target, ddir, name) < 0)
-			return cubo_error_errno("symlink %s", name);
+		CUBO_TRY(cubo_copy_symlink(sdir, name, ddir, name));
 		(void)!fchownat(ddir, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
 		return NULL;
 	}
