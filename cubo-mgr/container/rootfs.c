@@ -68,22 +68,23 @@ struct cubo_error *rootfs_prepare(const char *ctr_dir)
 	return NULL;
 }
 
-struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir)
+struct cubo_error *rootfs_mount_dirs(const char *layers_dir, char *const *layers, const char *upper,
+				     const char *work, const char *target, const char *extra)
 {
 	size_t n = 0;
 	while (layers && layers[n])
 		n++;
 	if (n == 0)
 		return cubo_error_new("rootfs: the image has no layers");
+	if (!upper && n == 1)
+		return cubo_error_new("rootfs: a read-only overlay needs two layers");
 	/*
 	 * Name the layers relative to layers_dir: the options of a mount must
 	 * fit in a page, and 64-digit names with full paths would limit an
 	 * image to a few dozen layers.
 	 */
-	char *upper = cubo_path_join(ctr_dir, "upper");
-	char *work = cubo_path_join(ctr_dir, "work");
-	char *target = cubo_path_join(ctr_dir, "rootfs");
-	size_t cap = 64 + strlen(upper) + strlen(work) + n * 66;
+	size_t cap = 64 + (upper ? strlen(upper) + strlen(work) : 0) + (extra ? strlen(extra) : 0) +
+		     n * 66;
 	char *opts = malloc(cap);
 	if (!opts)
 		abort();
@@ -93,20 +94,33 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 		hex = hex ? hex + 1 : layers[i];
 		len += (size_t)snprintf(opts + len, cap - len, "%s%s", i == n - 1 ? "" : ":", hex);
 	}
-	snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper, work);
+	if (upper)
+		len += (size_t)snprintf(opts + len, cap - len, ",upperdir=%s,workdir=%s", upper,
+					work);
+	if (extra)
+		snprintf(opts + len, cap - len, ",%s", extra);
 	struct cubo_error *err = NULL;
 	char cwd[4096];
 	if (!getcwd(cwd, sizeof(cwd)))
 		strcpy(cwd, "/");
 	if (chdir(layers_dir) < 0)
 		err = cubo_error_errno("rootfs: chdir %s", layers_dir);
-	else if (mount("overlay", target, "overlay", 0, opts) < 0)
+	else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts) < 0)
 		err = cubo_error_errno("rootfs: mount overlay on %s", target);
 	if (chdir(cwd) < 0 && !err)
 		err = cubo_error_errno("rootfs: chdir back to %s", cwd);
 	if (err && strlen(opts) > 4000)
 		err = cubo_error_wrap(err, "(%zu layers)", n);
 	free(opts);
+	return err;
+}
+
+struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir)
+{
+	char *upper = cubo_path_join(ctr_dir, "upper");
+	char *work = cubo_path_join(ctr_dir, "work");
+	char *target = cubo_path_join(ctr_dir, "rootfs");
+	struct cubo_error *err = rootfs_mount_dirs(layers_dir, layers, upper, work, target, NULL);
 	free(upper);
 	free(work);
 	free(target);

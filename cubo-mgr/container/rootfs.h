@@ -26,6 +26,14 @@ struct cubo_error *rootfs_private_namespace(void);
 struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, const char *ctr_dir);
 
 /*
+ * The same with the directories named: upper NULL mounts the layers
+ * read-only (two or more); extra: more mount options ("redirect_dir=off"),
+ * or NULL.
+ */
+struct cubo_error *rootfs_mount_dirs(const char *layers_dir, char *const *layers, const char *upper,
+				     const char *work, const char *target, const char *extra);
+
+/*
  * Copy the layers into rootfs/ instead (rootfs_copy.c): for where overlay
  * cannot be mounted. Done once; later starts find the copy, with the
  * container's changes in it.
