@@ -58,6 +58,7 @@ static const struct command commands[] = {
 	{"save", HEAVY(cmd_save), "write images to an archive (OCI layout and docker-archive)"},
 	{"load", HEAVY(cmd_load), "read images from an OCI archive or a docker-archive"},
 	{"import", HEAVY(cmd_import), "make an image from a root filesystem tarball"},
+	{"build", HEAVY(cmd_build), "build an image from a Cubofile or Cubofile.toml"},
 	{"login", HEAVY(cmd_login), "store credentials for a registry"},
 	{"logout", HEAVY(cmd_logout), "remove stored credentials for a registry"},
 	{"image", cmd_image,
@@ -82,6 +83,7 @@ static const struct command image_commands[] = {
 	{"save", HEAVY(cmd_save), "write images to an archive"},
 	{"load", HEAVY(cmd_load), "read images from an archive"},
 	{"import", HEAVY(cmd_import), "make an image from a root filesystem tarball"},
+	{"build", HEAVY(cmd_build), "build an image from a Cubofile or Cubofile.toml"},
 };
 
 /* `container SUB`: docker's management-command spellings. */

@@ -65,6 +65,7 @@ int cmd_save(struct mgr *m, int argc, char **argv);
 int cmd_load(struct mgr *m, int argc, char **argv);
 int cmd_import(struct mgr *m, int argc, char **argv);
 int cmd_push(struct mgr *m, int argc, char **argv);
+int cmd_build(struct mgr *m, int argc, char **argv);
 int cmd_login(struct mgr *m, int argc, char **argv);
 int cmd_logout(struct mgr *m, int argc, char **argv);
 int cmd_version(struct mgr *m, int argc, char **argv);

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr build: a Cubofile or Cubofile.toml into an image (see build/builder.h). */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/build/builder.h"
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/reference.h"
+#include "cubo-mgr/mgr.h"
+#include "shared/fs.h"
+#include "shared/strv.h"
+
+static const char build_description[] =
+	"Build an image from a Cubofile or Cubofile.toml. PATH (default \".\") is the\n"
+	"build context: the files COPY and ADD can take, less those .cuboignore\n"
+	"excludes. The build file is -f FILE, else PATH/Cubofile.toml, else\n"
+	"PATH/Cubofile. The image is named -t NAME[:TAG], else after the context's\n"
+	"directory (<dir>:latest). Steps whose inputs did not change come from the\n"
+	"cache. Prints each step, then the image ID (only the ID with -q).";
+
+static struct cubo_error *normalize_tag(const char *s, char **out)
+{
+	struct image_ref r;
+	CUBO_TRY_CTX(image_ref_parse(s, NULL, &r), "-t %s", s);
+	if (r.digest) {
+		image_ref_free(&r);
+		return cubo_error_new("-t %s: a build cannot be named by a digest", s);
+	}
+	*out = image_ref_string(&r);
+	image_ref_free(&r);
+	return NULL;
+}
+
+/* <dir>:latest, the way docker-compose and podman name a build without -t. */
+static struct cubo_error *default_tag(const char *context, char **out)
+{
+	char *abs;
+	CUBO_TRY(cubo_realpath(context, &abs));
+	const char *base = strrchr(abs, '/');
+	base = base && base[1] ? base + 1 : "image";
+	char name[256];
+	size_t n = 0;
+	for (; *base && n < sizeof(name) - 8; base++)
+		name[n++] = (char)tolower((unsigned char)*base);
+	snprintf(name + n, sizeof(name) - n, ":latest");
+	free(abs);
+	struct cubo_error *err = normalize_tag(name, out);
+	if (err)
+		err = cubo_error_wrap(err,
+				      "the context's directory cannot name the image; give -t");
+	return err;
+}
+
+int cmd_build(struct mgr *m, int argc, char **argv)
+{
+	char **tags = NULL, **build_args = NULL;
+	const char *file = NULL, *target = NULL, *network = "host", *compress = "gzip";
+	bool no_cache = false, quiet = false;
+	const struct cli_opt opts[] = {
+		{"tag", 't', CLI_LIST, &tags, "NAME[:TAG]", "name the image (repeatable)"},
+		{"file", 'f', CLI_STRING, &file, "FILE",
+		 "the build file (default: Cubofile.toml, "
+		 "else Cubofile, in PATH)"},
+		{"no-cache", 0, CLI_BOOL, &no_cache, NULL, "run every step, ignoring the cache"},
+		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only the image ID"},
+		{"build-arg", 0, CLI_LIST, &build_args, "KEY=VALUE", "set an ARG (repeatable)"},
+		{"target", 0, CLI_STRING, &target, "STAGE", "build up to this stage and keep it"},
+		{"network", 0, CLI_STRING, &network, "host|none",
+		 "the network of RUN steps (default host)"},
+		{"compress", 0, CLI_STRING, &compress, "gzip|zstd",
+		 "compression of new layers (default gzip)"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, "build", "build [OPTIONS] [PATH]", build_description, argc, argv,
+				opts, CLI_N(opts), &args);
+	if (rc >= 0)
+		return rc;
+	struct build_opts o = {
+		.context = args.n ? args.v[0] : ".",
+		.file = file,
+		.build_args = build_args,
+		.target = target,
+		.network = network,
+		.no_cache = no_cache,
+		.quiet = quiet,
+		.out = stdout,
+	};
+	struct cubo_error *err = NULL;
+	if (args.n > 1)
+		err = cubo_error_new("expected at most one PATH, got %d arguments", args.n);
+	if (!err && strcmp(network, "host") && strcmp(network, "none"))
+		err = cubo_error_new("--network %s: builds take host or none", network);
+	if (!err)
+		err = layer_compression_parse(compress, &o.compression);
+	for (size_t i = 0; !err && build_args && build_args[i]; i++)
+		if (!strchr(build_args[i], '=') || build_args[i][0] == '=')
+			err = cubo_error_new("--build-arg %s: expected KEY=VALUE", build_args[i]);
+	char **names = NULL;
+	size_t n_names = 0;
+	for (size_t i = 0; !err && tags && tags[i]; i++) {
+		char *t;
+		if (!(err = normalize_tag(tags[i], &t))) {
+			cubo_strv_push(&names, &n_names, t);
+			free(t);
+		}
+	}
+	if (err) {
+		free(args.v);
+		cubo_strv_free(tags);
+		cubo_strv_free(build_args);
+		cubo_strv_free(names);
+		return mgr_usage_error(m, "build", err);
+	}
+	if (!names) {
+		char *t;
+		if (!(err = default_tag(o.context, &t))) {
+			cubo_strv_push(&names, &n_names, t);
+			free(t);
+		}
+	}
+	o.tags = names;
+	char id[CUBO_DIGEST_LEN + 1];
+	if (!err)
+		err = build_image(m, &o, id);
+	if (!err) {
+		for (size_t i = 0; !quiet && names[i]; i++)
+			printf("Successfully tagged %s\n", names[i]);
+		printf("%s\n", id + strlen("sha256:"));
+	}
+	free(args.v);
+	cubo_strv_free(tags);
+	cubo_strv_free(build_args);
+	cubo_strv_free(names);
+	return err ? mgr_fail(m, err) : 0;
+}
