@@ -20,7 +20,7 @@ build_pkgs=(
 test_pkgs=(
 	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc iproute2 jq time procps
 	util-linux bsdutils hyperfine
-	podman containerd docker-registry apache2-utils openssl curl zstd tmux
+	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 )
 
 with_tests=false

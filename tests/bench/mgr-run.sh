@@ -66,44 +66,20 @@ if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker:
 	have_podman=1
 fi
 
-use_hyperfine=
-[ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null && use_hyperfine=1
-
-# mean_ms NAME CMD...: mean and sd in ms of RUNS runs after 3 warm-ups.
-declare -A mean sd
-mean_ms() {
-	local name=$1
-	shift
-	if ! "$@" >/dev/null 2>&1 </dev/null; then
-		echo "# $name: the command failed, not measured: $*" >&2
-		return
-	fi
-	if [ -n "$use_hyperfine" ]; then
-		local json=$work/$name.json q cmd=""
-		for q in "$@"; do cmd+=" $(printf '%q' "$q")"; done
-		hyperfine --shell=none --warmup 3 --runs "$runs" --style none \
-			--export-json "$json" "$cmd" >/dev/null 2>&1 || return
-		read -r mean[$name] sd[$name] < <(jq -r '.results[0] | "\(.mean * 1000) \(.stddev * 1000)"' "$json")
-	else
-		local i start
-		for i in 1 2 3; do "$@" >/dev/null 2>&1 </dev/null; done
-		start=$(date +%s%N)
-		for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
-		mean[$name]=$(echo "scale=3; ($(date +%s%N) - $start) / 1000000 / $runs" | bc)
-		sd[$name]=
-	fi
-}
+warmup=3
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 
 echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
-mean_ms cubo-attached "$mgr" --root-dir "$R" run --rm -i "$img" /bin/true
-mean_ms cubo-detached "$mgr" --root-dir "$R" run --rm "$img" /bin/true
+bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i "$img" /bin/true
+bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm "$img" /bin/true
 # the detached runs' --rm removals finish in the background: let them
 sleep 1
 if [ -n "$have_podman" ]; then
 	echo "# $(podman --version), runc $(runc --version | awk 'NR==1 {print $3}')"
-	mean_ms podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true
-	mean_ms podman-default "${P[@]}" run --rm "${PFLAGS[@]}" "$img" /bin/true
+	bench_mean podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true
+	bench_mean podman-default "${P[@]}" run --rm "${PFLAGS[@]}" "$img" /bin/true
 else
 	echo "# podman: not installed or could not pull, not measured"
 fi
@@ -118,7 +94,7 @@ for ((i = 0; i < containers; i++)); do
 	fi
 done
 n=$("$mgr" --root-dir "$R" ps -aq | wc -l)
-mean_ms cubo-ps "$mgr" --root-dir "$R" ps -a
+bench_mean cubo-ps "$mgr" --root-dir "$R" ps -a
 mon=$(pgrep -x cubo-monitor | head -n1)
 mon_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$mon/status" 2>/dev/null)
 if [ -n "$have_podman" ]; then
@@ -129,28 +105,13 @@ if [ -n "$have_podman" ]; then
 			"${P[@]}" create --network none "${PFLAGS[@]}" "$img" true >/dev/null 2>&1
 		fi
 	done
-	mean_ms podman-ps "${P[@]}" ps -a
+	bench_mean podman-ps "${P[@]}" ps -a
 fi
 
-printf '%-16s %10s %8s\n' measure mean_ms sd_ms
-for k in cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps; do
-	m=${mean[$k]:-}
-	[ -n "$m" ] && m=$(printf '%.2f' "$m")
-	s=${sd[$k]:-}
-	[ -n "$s" ] && s=$(printf '%.2f' "$s")
-	printf '%-16s %10s %8s\n' "$k" "${m:--}" "${s:--}"
-done
-ratio() {
-	local a=${mean[$1]:-} b=${mean[$2]:-}
-	if [ -n "$a" ] && [ -n "$b" ]; then
-		printf '%s/%s: %.3f\n' "$1" "$2" "$(echo "scale=6; $a / $b" | bc)"
-	else
-		printf '%s/%s: not measured\n' "$1" "$2"
-	fi
-}
-ratio cubo-attached podman-none
-ratio cubo-attached podman-default
-ratio cubo-detached podman-none
-ratio cubo-ps podman-ps
+bench_table cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps
+bench_ratio cubo-attached podman-none
+bench_ratio cubo-attached podman-default
+bench_ratio cubo-detached podman-none
+bench_ratio cubo-ps podman-ps
 echo "ps -a over $n containers ($half running): ${mean[cubo-ps]:-?} ms (target < 20 ms)"
 echo "monitor resident memory: ${mon_rss:-?} KiB"

@@ -1,0 +1,95 @@
+#!/bin/bash
+# build.sh [-n RUNS]
+#
+# What an image build costs, against buildah in the same run. The build is
+# the same 6 steps for both (FROM busybox; RUN mkdir + echo; COPY a file;
+# ENV; WORKDIR; RUN ls > file; CMD):
+#   first build     every step runs (--no-cache), the base image is stored
+#   cached rebuild  nothing changed: every step comes from the cache
+# cubo-mgr build, and `buildah bud --runtime runc` (its default isolation
+# and network; --ulimit lowered as this host needs). Both get private
+# roots with busybox pulled from a local registry first. Prints mean times
+# (hyperfine, else a loop) and the ratios against the targets (first build
+# <= 0.3x buildah's, cached rebuild <= 0.25x). It only measures and prints:
+# it never fails on a timing.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+runs=10
+while getopts n: opt; do
+	case $opt in
+	n) runs=$OPTARG ;;
+	*)
+		echo "usage: $0 [-n RUNS]" >&2
+		exit 2
+		;;
+	esac
+done
+[ "$(id -u)" = 0 ] || {
+	echo "$0: needs root" >&2
+	exit 1
+}
+mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
+export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-build.XXXXXX")
+R=$work/cubo
+B=(buildah --root "$work/buildah" --runroot "$work/buildah-run" --storage-driver overlay)
+BFLAGS=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
+cleanup() {
+	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
+	"${B[@]}" rm -a >/dev/null 2>&1
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$work"
+}
+trap cleanup EXIT
+
+"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
+reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
+"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || exit 1
+skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
+	"docker://$reg/busybox:latest" || exit 1
+img=$reg/busybox:latest
+"$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
+
+ctx=$work/ctx
+mkdir -p "$ctx"
+echo "some data" >"$ctx/data.txt"
+cat >"$ctx/Cubofile" <<X
+FROM $img
+RUN mkdir -p /app && echo built > /app/built
+COPY data.txt /app/data.txt
+ENV APP_ENV=bench
+WORKDIR /app
+RUN ls > /app/listing
+CMD ["cat", "/app/listing"]
+X
+have_buildah=
+if command -v buildah >/dev/null &&
+	"${B[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
+	have_buildah=1
+fi
+
+warmup=2
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
+
+echo "# image build: $runs runs each, $(nproc) cpus, $(uname -r)"
+echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
+bench_mean cubo-first "$mgr" --root-dir "$R" build --no-cache -q -t bench "$ctx"
+bench_mean cubo-cached "$mgr" --root-dir "$R" build -q -t bench "$ctx"
+if [ -n "$have_buildah" ]; then
+	echo "# $(buildah --version), runc $(runc --version | awk 'NR==1 {print $3}')"
+	bench_mean buildah-first "${B[@]}" bud --no-cache -q "${BFLAGS[@]}" --tls-verify=false \
+		-f "$ctx/Cubofile" -t bench "$ctx"
+	bench_mean buildah-cached "${B[@]}" bud --layers -q "${BFLAGS[@]}" --tls-verify=false \
+		-f "$ctx/Cubofile" -t bench "$ctx"
+else
+	echo "# buildah: not installed or could not pull, not measured"
+fi
+
+bench_table cubo-first cubo-cached buildah-first buildah-cached
+bench_ratio cubo-first buildah-first 0.3
+bench_ratio cubo-cached buildah-cached 0.25

@@ -1,0 +1,60 @@
+# shellcheck shell=bash
+# What the manager's benchmark scripts share (sourced, not run):
+#   bench_mean NAME CMD...    mean and sd in ms of $runs runs after $warmup
+#                             warm-ups, into mean[NAME] and sd[NAME]
+#                             (hyperfine --shell=none, else a date loop;
+#                             BENCH_NO_HYPERFINE=1 forces the loop)
+#   bench_table NAME...       a table of the means and sds
+#   bench_ratio A B [TARGET]  mean[A] / mean[B], with the target if given
+# The caller sets runs, warmup (default 3) and work (a scratch directory).
+# A command that fails its first run is reported and not measured.
+
+declare -A mean sd
+bench_use_hyperfine=
+[ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null && bench_use_hyperfine=1
+
+bench_mean() {
+	local name=$1
+	shift
+	local w=${warmup:-3}
+	if ! "$@" >"$work/$name.out" 2>&1 </dev/null; then
+		echo "# $name: the command failed, not measured: $*" >&2
+		tail -n 5 "$work/$name.out" >&2
+		return
+	fi
+	if [ -n "$bench_use_hyperfine" ]; then
+		local json=$work/$name.json q cmd=""
+		for q in "$@"; do cmd+=" $(printf '%q' "$q")"; done
+		hyperfine --shell=none --warmup "$w" --runs "$runs" --style none \
+			--export-json "$json" "$cmd" >/dev/null 2>&1 || return
+		read -r mean[$name] sd[$name] < <(jq -r '.results[0] | "\(.mean * 1000) \(.stddev * 1000)"' "$json")
+	else
+		local i start
+		for ((i = 0; i < w; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
+		start=$(date +%s%N)
+		for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
+		mean[$name]=$(echo "scale=3; ($(date +%s%N) - $start) / 1000000 / $runs" | bc)
+		sd[$name]=
+	fi
+}
+
+bench_table() {
+	printf '%-16s %10s %8s\n' measure mean_ms sd_ms
+	local k m s
+	for k in "$@"; do
+		m=${mean[$k]:-}
+		[ -n "$m" ] && m=$(printf '%.2f' "$m")
+		s=${sd[$k]:-}
+		[ -n "$s" ] && s=$(printf '%.2f' "$s")
+		printf '%-16s %10s %8s\n' "$k" "${m:--}" "${s:--}"
+	done
+}
+
+bench_ratio() {
+	local a=${mean[$1]:-} b=${mean[$2]:-} target=${3:+ (target <= $3)}
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		printf '%s/%s: %.3f%s\n' "$1" "$2" "$(echo "scale=6; $a / $b" | bc)" "$target"
+	else
+		printf '%s/%s: not measured\n' "$1" "$2"
+	fi
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env bats
+# cubo-mgr build: both Cubofile dialects and both Cubofile.toml dialects
+# built into images and checked by running them; multi-stage builds, the
+# cache, .cuboignore, ADD of archives, and every error a build file can
+# make. The base is the host's busybox-static, imported into each test's
+# own root (one test pulls it from Debian's docker-registry on 127.0.0.1).
+# RUN steps run through $RUNTIME (cubo-runc).
+
+load helpers
+
+MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+
+setup_file() {
+	BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-build.XXXXXX")
+	export BUILD_DIR
+	"$FIXTURES_DIR/make-bundle.sh" "$BUILD_DIR/bundle" >/dev/null
+	tar -C "$BUILD_DIR/bundle/rootfs" -cf "$BUILD_DIR/busybox.tar" .
+}
+
+teardown_file() {
+	[ -n "${BUILD_DIR:-}" ] || return 0
+	[ -f "$BUILD_DIR/reg/env" ] && "$FIXTURES_DIR/registry.sh" stop "$BUILD_DIR/reg"
+	rm -rf --one-file-system "$BUILD_DIR"
+}
+
+setup() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	R=$BATS_TEST_TMPDIR/root
+	C=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$C"
+	export CUBO_RUNTIME=$RUNTIME
+	mgr import "$BUILD_DIR/busybox.tar" busybox:latest >/dev/null
+}
+
+teardown() {
+	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
+	local ids
+	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
+	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
+	# a RUN container a failed test left: it lives in its cgroup
+	local d
+	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$R"
+}
+
+mgr() {
+	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+}
+
+# The image's config as JSON.
+image_config() {
+	mgr inspect --type image "$1" | jq '.[0].Config // .[0].config'
+}
+
+# The image's layer count.
+layer_count() {
+	skopeo inspect --config "oci:$R/images:$1" | jq '.rootfs.diff_ids | length'
+}
+
+@test "build: the BASE dialect with a shell-form CMD, run" {
+	echo 'print("hi")' >"$C/app.py"
+	cat >"$C/Cubofile" <<-'X'
+		BASE busybox:latest
+		RUN mkdir -p /app && echo made > /app/made
+		COPY app.py /app/
+		ENV APP_ENV=production
+		WORKDIR /app
+		EXPOSE 8080/tcp
+		CMD cat /app/app.py /app/made; echo "$APP_ENV in $(pwd)"
+	X
+	run mgr build -t basedialect "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"STEP 1/7: BASE busybox:latest"* ]]
+	[[ "$output" == *"STEP 7/7: CMD"* ]]
+	run mgr run --rm -i basedialect
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 'print("hi")' ]
+	[ "${lines[1]}" = made ]
+	[ "${lines[2]}" = "production in /app" ]
+	run mgr inspect basedialect
+	[[ "$output" == *'"8080/tcp"'* ]]
+	[[ "$output" == *'"WorkingDir": "/app"'* ]]
+}
+
+@test "build: the FROM dialect with a JSON CMD, ENTRYPOINT, USER, LABEL, ARG" {
+	cat >"$C/Cubofile" <<-'X'
+		# a comment
+		ARG BASE=busybox
+		FROM ${BASE}:latest
+		ARG GREETING=hello
+		ARG WHO
+		ENV GREETING=$GREETING WHO_AT_BUILD=${WHO:-nobody}
+		ENV LEGACY a value with spaces
+		LABEL org.example.team="build team" version=1
+		RUN echo "$GREETING $WHO" > /greeting \
+		    # a comment inside a continuation
+		    && echo "app:x:1234:1234::/:/bin/sh" >> /etc/passwd
+		USER app
+		ENTRYPOINT ["/bin/sh", "-c"]
+		CMD ["echo $GREETING $WHO_AT_BUILD $(id -u) $LEGACY; cat /greeting"]
+	X
+	run mgr build --build-arg WHO=world -t fromdialect "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i fromdialect
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "hello world 1234 a value with spaces" ]
+	[ "${lines[1]}" = "hello world" ]
+	run mgr inspect fromdialect
+	[[ "$output" == *'"org.example.team": "build team"'* ]]
+	# a build arg is not kept in the image's environment
+	[[ "$output" != *'"WHO=world"'* ]]
+}
+
+@test "build: a RUN that deletes a base file leaves a whiteout that hides it" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN rm /bin/vi && rm -rf /home && mkdir -p /home/new
+		CMD ["/bin/sh", "-c", "ls /bin/vi; ls /home"]
+	X
+	run mgr build -q -t deleted "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i deleted
+	[[ "$output" == *"/bin/vi: No such file or directory"* ]]
+	[[ "$output" == *"new"* ]]
+	# umoci reads the layers and applies the whiteouts the same way
+	umoci unpack --image "$R/images:docker.io/library/deleted:latest" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ ! -e "$BATS_TEST_TMPDIR/u/rootfs/bin/vi" ]
+	[ -d "$BATS_TEST_TMPDIR/u/rootfs/home/new" ]
+	[ -e "$BATS_TEST_TMPDIR/u/rootfs/bin/sh" ]
+}
+
+@test "build: ADD copies files and unpacks local archives" {
+	mkdir -p "$C/tree/sub"
+	echo one >"$C/tree/sub/one"
+	tar -C "$C/tree" -czf "$C/tree.tar.gz" .
+	echo plain >"$C/plain.txt"
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		ADD tree.tar.gz /unpacked/
+		ADD --chmod=0600 plain.txt /plain.txt
+		CMD ["/bin/sh", "-c", "cat /unpacked/sub/one /plain.txt; stat -c %a /plain.txt"]
+	X
+	run mgr build -q -t added "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i added
+	[ "$output" = "$(printf 'one\nplain\n600')" ]
+}
+
+@test "build: multi-stage, COPY --from, only the last stage is kept" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox AS builder
+		RUN mkdir /out && echo compiled > /out/artifact && echo junk > /junk
+		FROM busybox
+		COPY --from=builder /out/artifact /usr/local/bin/artifact
+		CMD ["/bin/sh", "-c", "cat /usr/local/bin/artifact; ls /junk 2>&1"]
+	X
+	run mgr build -t multi "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i multi
+	[ "${lines[0]}" = compiled ]
+	[[ "${lines[1]}" == *"No such file"* ]]
+	# the base's layer and the COPY's: the builder stage's RUN is not in it
+	[ "$(layer_count docker.io/library/multi:latest)" = 2 ]
+}
+
+@test "build: Cubofile.toml, the [[run]] dialect" {
+	echo 'print("toml")' >"$C/app.py"
+	cat >"$C/Cubofile.toml" <<-'X'
+		[image]
+		base = "busybox:latest"
+
+		[[run]]
+		command = "mkdir -p /app && echo ran > /app/ran"
+
+		[config]
+		workdir = "/app"
+		cmd = ["/bin/sh", "-c", "cat ran; echo $APP_ENV; pwd"]
+		expose = ["8080/tcp"]
+
+		[config.env]
+		APP_ENV = "production"
+	X
+	run mgr build -t tomla "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i tomla
+	[ "$output" = "$(printf 'ran\nproduction\n/app')" ]
+	run mgr inspect tomla
+	[[ "$output" == *'"8080/tcp"'* ]]
+}
+
+@test "build: Cubofile.toml, the [[config.run]] dialect with copy and [config.cmd]" {
+	echo 'print("b")' >"$C/app.py"
+	cat >"$C/Cubofile.toml" <<-'X'
+		[image]
+		base = "busybox:latest"
+
+		[[config.run]]
+		command = "mkdir -p /app"
+
+		[[config.copy]]
+		source = "app.py"
+		destination = "/app/app.py"
+
+		[config.cmd]
+		command = ["cat", "/app/app.py"]
+	X
+	run mgr build -t tomlb "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i tomlb
+	[ "$output" = 'print("b")' ]
+}
+
+@test "build: an unchanged rebuild is all cache, a changed source is not" {
+	echo v1 >"$C/file"
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN mkdir /data && echo step > /data/step
+		COPY file /data/file
+		ENV A=b
+		WORKDIR /data
+		RUN ls > /data/listing
+		CMD ["cat", "/data/file"]
+	X
+	run mgr build -t cached "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"Using cache"* ]]
+	first=${lines[-1]}
+	run mgr build -t cached "$C"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'Using cache' <<<"$output")" = 6 ]
+	[ "${lines[-1]}" = "$first" ]
+	# a new content of the copied file: the RUN before it stays cached
+	echo v2 >"$C/file"
+	run mgr build -t cached "$C"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'Using cache' <<<"$output")" = 1 ]
+	[ "${lines[-1]}" != "$first" ]
+	run mgr run --rm -i cached
+	[ "$output" = v2 ]
+	# --no-cache runs every step
+	run mgr build --no-cache -t cached "$C"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"Using cache"* ]]
+}
+
+@test "build: .cuboignore keeps files out of the context" {
+	mkdir -p "$C/src" "$C/build"
+	echo keep >"$C/src/keep.c"
+	echo obj >"$C/src/keep.o"
+	echo secret >"$C/secret.env"
+	echo out >"$C/build/out"
+	printf '# not for the image\n*.env\n**/*.o\nbuild\n' >"$C/.cuboignore"
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		COPY . /ctx/
+		CMD ["/bin/sh", "-c", "cd /ctx && find . -type f | sort"]
+	X
+	run mgr build -q -t ignored "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i ignored
+	[ "$output" = "$(printf './.cuboignore\n./Cubofile\n./src/keep.c')" ]
+}
+
+@test "build: -q prints only the ID; without -t the image is named after the directory" {
+	mkdir -p "$BATS_TEST_TMPDIR/MyApp"
+	printf 'FROM busybox\nCMD ["true"]\n' >"$BATS_TEST_TMPDIR/MyApp/Cubofile"
+	run mgr build -q "$BATS_TEST_TMPDIR/MyApp"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	run mgr images --format json
+	[[ "$output" == *myapp* ]]
+}
+
+@test "build: a missing base is pulled from the registry" {
+	command -v docker-registry >/dev/null || skip "docker-registry is needed"
+	"$FIXTURES_DIR/registry.sh" start "$BUILD_DIR/reg" >/dev/null
+	local reg
+	reg=$(sed -n 's/^REGISTRY=//p' "$BUILD_DIR/reg/env")
+	skopeo copy -q --dest-tls-verify=false "oci:$R/images:docker.io/library/busybox:latest" \
+		"docker://$reg/bb:1" >/dev/null
+	printf 'FROM %s/bb:1\nRUN echo pulled > /p\nCMD ["cat", "/p"]\n' "$reg" >"$C/Cubofile"
+	run mgr build -t pulledbase "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i pulledbase
+	[ "$output" = pulled ]
+}
+
+# Every failing build: exit 125, the message, and the store as it was.
+build_fails() {
+	local want=$1
+	shift
+	local before after
+	before=$(mgr images -q --no-trunc | sort)
+	run mgr build "$@"
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$want"* ]]
+	after=$(mgr images -q --no-trunc | sort)
+	[ "$before" = "$after" ]
+	[ -z "$(ls -A "$R/build" 2>/dev/null)" ]
+}
+
+@test "build errors: an unknown instruction, with file and line" {
+	printf 'FROM busybox\n\nRUNN echo\n' >"$C/Cubofile"
+	build_fails 'Cubofile:3: unknown instruction "RUNN"' -t bad "$C"
+}
+
+@test "build errors: a missing base" {
+	printf 'RUN echo\n' >"$C/Cubofile"
+	build_fails 'Cubofile:1:' -t bad "$C"
+	printf '[config]\nworkdir = "/x"\n' >"$C/Cubofile.toml"
+	build_fails 'Cubofile.toml' -t bad "$C"
+	rm "$C/Cubofile.toml"
+	printf 'FROM 127.0.0.1:1/nosuch:1\n' >"$C/Cubofile"
+	build_fails 'Cubofile:1: FROM 127.0.0.1:1/nosuch:1' -t bad "$C"
+}
+
+@test "build errors: a COPY source outside the context" {
+	echo x >"$BATS_TEST_TMPDIR/outside"
+	printf 'FROM busybox\nCOPY ../outside /x\n' >"$C/Cubofile"
+	build_fails 'Cubofile:2: COPY: source "../outside"' -t bad "$C"
+	# a symlink out of the context is resolved inside it
+	ln -s "$BATS_TEST_TMPDIR/outside" "$C/link"
+	printf 'FROM busybox\nCOPY link /x\n' >"$C/Cubofile"
+	build_fails 'source "link": no such file' -t bad "$C"
+	printf 'FROM busybox\nCOPY nothere /x\n' >"$C/Cubofile"
+	build_fails 'Cubofile:2: COPY: source "nothere"' -t bad "$C"
+}
+
+@test "build errors: bad TOML gives line and column" {
+	printf '[image]\nbase = "busybox\n' >"$C/Cubofile.toml"
+	build_fails 'Cubofile.toml:2:' -t bad "$C"
+}
+
+@test "build errors: a failing RUN names the step and its exit code" {
+	printf 'FROM busybox\nRUN echo partial > /p && exit 3\n' >"$C/Cubofile"
+	build_fails 'Cubofile:2: the command /bin/sh -c' -t bad "$C"
+	[[ "$output" == *"non-zero code: 3"* ]]
+}
+
+@test "build: a build killed mid-RUN leaves the store usable and is cleaned up" {
+	printf 'FROM busybox\nRUN sleep 30\n' >"$C/Cubofile"
+	"$MGR" --root-dir "$R" build -t killed "$C" >/dev/null 2>&1 &
+	local pid=$! i
+	for i in $(seq 50); do
+		[ -n "$(ls -A "$R/build" 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -9 "$pid"
+	wait "$pid" || true
+	local d
+	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+	done
+	run mgr images
+	[[ "$output" != *killed* ]]
+	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
+	run mgr build -q -t after "$C"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$R/build")" ]
+}
