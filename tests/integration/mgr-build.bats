@@ -245,6 +245,28 @@ layer_count() {
 	[[ "$output" != *"Using cache"* ]]
 }
 
+@test "build: --compress zstd layers, --target keeps an earlier stage" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox AS first
+		RUN echo first > /stage
+		FROM busybox
+		RUN echo second > /stage
+		CMD ["cat", "/stage"]
+	X
+	run mgr build --compress zstd -t zstd "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i zstd
+	[ "$output" = second ]
+	skopeo inspect --raw "oci:$R/images:docker.io/library/zstd:latest" >"$BATS_TEST_TMPDIR/m.json"
+	[ "$(jq -r '.layers[-1].mediaType' "$BATS_TEST_TMPDIR/m.json")" = \
+		application/vnd.oci.image.layer.v1.tar+zstd ]
+	run mgr image build -q --target first -t first "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i first cat /stage
+	[ "$output" = first ]
+	build_fails '--target nosuch: no stage has that name' --target nosuch -t bad "$C"
+}
+
 @test "build: .cuboignore keeps files out of the context" {
 	mkdir -p "$C/src" "$C/build"
 	echo keep >"$C/src/keep.c"
