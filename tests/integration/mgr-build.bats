@@ -308,6 +308,16 @@ layer_count() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run mgr run --rm -i pulledbase
 	[ "$output" = pulled ]
+	# the built image goes back to the registry, and saves as an archive
+	run mgr push --tls-verify=false pulledbase "$reg/built:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run skopeo inspect --tls-verify=false --config "docker://$reg/built:1"
+	[ "$status" -eq 0 ]
+	echo "$output"; [[ "$output" == *'RUN echo pulled'* ]]
+	run mgr save -o "$BATS_TEST_TMPDIR/built.tar" pulledbase
+	[ "$status" -eq 0 ]
+	run skopeo inspect "oci-archive:$BATS_TEST_TMPDIR/built.tar"
+	[ "$status" -eq 0 ]
 }
 
 # Every failing build: exit 125, the message, and the store as it was.
