@@ -48,6 +48,8 @@ struct builder {
 	char *cache_dir;    /* <root>/build-cache */
 	struct build_stage *stages;
 	size_t n_stages;
+	struct build_stage *images; /* COPY --from=IMAGE sources */
+	size_t n_images;
 	char **used_args;
 	char **global_args; /* "K=V" of the ARGs before the first FROM */
 	size_t step, n_steps;
@@ -115,19 +117,24 @@ static struct cubo_error *load_file(struct builder *b)
 	return err;
 }
 
+/* .cuboignore, else the .dockerignore a docker user's context already has */
 static struct cubo_error *load_ignore(struct builder *b)
 {
-	char *text = NULL;
-	size_t len = 0;
-	struct cubo_error *err = cubo_read_file_at(b->ctx_fd, ".cuboignore", &text, &len);
-	if (err && err->errnum == ENOENT) {
-		cubo_error_free(err);
-		return NULL;
+	static const char *const names[] = {".cuboignore", ".dockerignore"};
+	for (size_t i = 0; i < 2; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		struct cubo_error *err = cubo_read_file_at(b->ctx_fd, names[i], &text, &len);
+		if (err && err->errnum == ENOENT) {
+			cubo_error_free(err);
+			continue;
+		}
+		if (!err)
+			err = build_ignore_parse(text, len, names[i], &b->ig);
+		free(text);
+		return err;
 	}
-	if (!err)
-		err = build_ignore_parse(text, len, ".cuboignore", &b->ig);
-	free(text);
-	return err;
+	return NULL;
 }
 
 /* ---- scratch space ---- */
@@ -692,6 +699,34 @@ static struct build_stage *find_stage(struct builder *b, const char *name)
 	return NULL;
 }
 
+static struct cubo_error *load_base(struct builder *b, const char *ref, struct build_stage *st);
+
+/* An image as a COPY --from source, loaded once per build. */
+static struct cubo_error *from_image(struct builder *b, const char *ref,
+				     const struct build_stage **out)
+{
+	for (size_t i = 0; i < b->n_images; i++) {
+		if (!strcmp(b->images[i].name, ref)) {
+			*out = &b->images[i];
+			return NULL;
+		}
+	}
+	struct build_stage st;
+	memset(&st, 0, sizeof(st));
+	struct cubo_error *err = load_base(b, ref, &st);
+	if (err) {
+		build_stage_free(&st);
+		return err;
+	}
+	st.name = strdup(ref);
+	b->images = realloc(b->images, (b->n_images + 1) * sizeof(*b->images));
+	if (!b->images)
+		abort();
+	b->images[b->n_images] = st;
+	*out = &b->images[b->n_images++];
+	return NULL;
+}
+
 static void copy_ctx_free(struct copy_ctx *c)
 {
 	cubo_strv_free(c->words);
@@ -748,9 +783,9 @@ static struct cubo_error *copy_prepare(struct builder *b, struct build_stage *st
 	if (in->from_stage) {
 		c->from = find_stage(b, in->from_stage);
 		if (!c->from)
-			return cubo_error_new("COPY --from=%s: no earlier stage has that name or "
-					      "number",
-					      in->from_stage);
+			CUBO_TRY_CTX(from_image(b, in->from_stage, &c->from),
+				     "COPY --from=%s (no earlier stage has that name)",
+				     in->from_stage);
 		c->from_name = c->from->name ? c->from->name : in->from_stage;
 		/* what the stage holds is fixed by its key */
 		memcpy(extra, c->from->key, CUBO_DIGEST_LEN + 1);
@@ -1097,6 +1132,9 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 	for (size_t i = 0; i < b.n_stages; i++)
 		build_stage_free(&b.stages[i]);
 	free(b.stages);
+	for (size_t i = 0; i < b.n_images; i++)
+		build_stage_free(&b.images[i]);
+	free(b.images);
 	if (b.work) {
 		cubo_error_free(cubo_rm_rf(b.work));
 		free(b.work);

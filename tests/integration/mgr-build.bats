@@ -163,6 +163,23 @@ layer_count() {
 	[[ "${lines[1]}" == *"No such file"* ]]
 	# the base's layer and the COPY's: the builder stage's RUN is not in it
 	[ "$(layer_count docker.io/library/multi:latest)" = 2 ]
+	# --from an image, and a .dockerignore where there is no .cuboignore
+	echo x >"$C/skipped"
+	echo skipped >"$C/.dockerignore"
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		COPY --from=multi /usr/local/bin/artifact /artifact
+		COPY . /ctx/
+		CMD ["/bin/sh", "-c", "cat /artifact; ls /ctx"]
+	X
+	run mgr build -t fromimage "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i fromimage
+	[ "${lines[0]}" = compiled ]
+	[[ "$output" != *skipped* ]]
+	build_fails 'COPY --from=127.0.0.1:1/nosuch:1 (no earlier stage has that name): FROM 127.0.0.1:1/nosuch:1' \
+		-t bad -f /dev/stdin "$C" <<<'FROM busybox
+COPY --from=127.0.0.1:1/nosuch:1 /x /x'
 }
 
 @test "build: Cubofile.toml, the [[run]] dialect" {
