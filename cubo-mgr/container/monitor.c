@@ -26,11 +26,13 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/net/ctr_net.h"
 #include "shared/fdpass.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/path_in_root.h"
 #include "shared/procstat.h"
+#include "shared/strv.h"
 #include "shared/timeutil.h"
 
 #define MAX_CLIENTS 32
@@ -66,6 +68,7 @@ struct mon {
 	int exit_code;
 	bool exited;
 	struct log_writer log;
+	struct ctr_net net; /* its networks' ports, held while it runs */
 	struct client clients[MAX_CLIENTS];
 	size_t n_clients;
 	char *buf;
@@ -130,6 +133,8 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 	r->error = strdup(ctx);
 	r->monitor_pid = 0;
 	r->pid = 0;
+	cubo_strv_free(r->published);
+	r->published = NULL;
 	if (r->status != CTR_CREATED) {
 		r->status = CTR_EXITED;
 		r->exit_code = failure_code(ctx);
@@ -159,6 +164,8 @@ static struct cubo_error *set_running(struct ctr_record *r, void *ctx)
 	r->exit_code = 0;
 	r->finished[0] = '\0';
 	cubo_time_now_rfc3339(r->started);
+	cubo_strv_free(r->published);
+	r->published = cubo_strv_dup(m->net.published);
 	return NULL;
 }
 
@@ -170,6 +177,8 @@ static struct cubo_error *set_exited(struct ctr_record *r, void *ctx)
 	r->pid = 0;
 	r->monitor_pid = 0;
 	r->monitor_start_time = 0;
+	cubo_strv_free(r->published);
+	r->published = NULL;
 	cubo_time_now_rfc3339(r->finished);
 	return NULL;
 }
@@ -325,6 +334,8 @@ static struct cubo_error *read_pid(const char *path, pid_t *pid)
 static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *code)
 {
 	*code = 125;
+	/* the namespace's mount must be made in the host's mount namespace: first */
+	CUBO_TRY(ctr_net_up(m->ms->store->root, m->dir, rec, &m->net));
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
@@ -625,6 +636,9 @@ static void finish(struct mon *m)
 {
 	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
 	cubo_error_free(err);
+	/* its processes are gone, its namespace not yet: DEL finds all it made */
+	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	ctr_net_free(&m->net);
 	err = update_record(m, set_exited, m);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
@@ -668,6 +682,8 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 		const char *args[] = {"delete", "--force", m->ms->id, NULL};
 		cubo_error_free(runtime_call(&m->rt, args));
 	}
+	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	ctr_net_free(&m->net);
 	cubo_error_free(update_record(m, set_error, text));
 	report(m, "E %d %s", code, text);
 	free(text);
