@@ -15,6 +15,7 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/link.h"
+#include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/store.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -334,42 +335,36 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 }
 
 /*
- * host-local allocations whose container is gone from this root: what a
- * container removed by hand, or a crash before its net.json, left.
+ * host-local allocations of containers that are gone: what a container
+ * removed by hand, or a crash before its net.json, left. An address is in
+ * use exactly while its container's namespace is bound (ctr_net.h), which
+ * holds for every root sharing the default network's allocations too.
  */
-static void prune_allocations(struct mgr *m, const struct net_store *s)
+static void prune_allocations(const char *ipam_dir, const char *network)
 {
-	DIR *nets = opendir(s->ipam_dir);
-	struct dirent *e;
-	while (nets && (e = readdir(nets))) {
-		if (e->d_name[0] == '.')
+	char *nd = cubo_path_join(ipam_dir, network);
+	DIR *d = opendir(nd);
+	struct dirent *f;
+	while (d && (f = readdir(d))) {
+		/* address files only: not "lock", "last_reserved_ip.0" */
+		if (f->d_name[0] == '.' || !strchr(f->d_name, '.') ||
+		    !strncmp(f->d_name, "last_reserved_ip", 16))
 			continue;
-		char *nd = cubo_path_join(s->ipam_dir, e->d_name);
-		DIR *d = opendir(nd);
-		struct dirent *f;
-		while (d && (f = readdir(d))) {
-			/* address files only: not "lock", "last_reserved_ip.0" */
-			if (f->d_name[0] == '.' || !strchr(f->d_name, '.') ||
-			    !strncmp(f->d_name, "last_reserved_ip", 16))
-				continue;
-			char *p = cubo_path_join(nd, f->d_name), *text;
-			size_t len;
-			if (!cubo_read_file(p, &text, &len)) {
-				text[strcspn(text, "\r\n")] = '\0';
-				char *dir = cubo_path_join(m->root, text);
-				if (!ctr_id_valid(text) || !cubo_path_exists(dir))
-					unlink(p);
-				free(dir);
-				free(text);
-			}
-			free(p);
+		char *p = cubo_path_join(nd, f->d_name), *text;
+		size_t len;
+		if (!cubo_read_file(p, &text, &len)) {
+			text[strcspn(text, "\r\n")] = '\0';
+			char *ns = netns_path(text);
+			if (!ctr_id_valid(text) || !cubo_path_exists(ns))
+				unlink(p);
+			free(ns);
+			free(text);
 		}
-		if (d)
-			closedir(d);
-		free(nd);
+		free(p);
 	}
-	if (nets)
-		closedir(nets);
+	if (d)
+		closedir(d);
+	free(nd);
 }
 
 static int network_prune_cmd(struct mgr *m, int argc, char **argv)
@@ -400,6 +395,7 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	/* containers whose monitor died release their networks on the way (reconcile) */
 	printf("Deleted Networks:\n");
 	for (size_t i = 0; i < n; i++) {
+		prune_allocations(net_store_ipam_dir(&s, v[i].name), v[i].name);
 		if (net_is_default(v[i].name))
 			continue;
 		char **users = NULL;
@@ -410,7 +406,6 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 		if (err)
 			rc = mgr_fail(m, err);
 	}
-	prune_allocations(m, &s);
 	net_defs_free(v, n);
 	net_store_close(&s);
 	return rc > 0 ? rc : 0;

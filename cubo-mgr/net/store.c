@@ -57,11 +57,16 @@ static char *conflist_path(const struct net_store *s, const char *name)
 	return p;
 }
 
+const char *net_store_ipam_dir(const struct net_store *s, const char *name)
+{
+	return net_is_default(name) ? NET_SHARED_IPAM_DIR : s->ipam_dir;
+}
+
 static struct cubo_error *write_def(const struct net_store *s, const struct net_def *d)
 {
 	char *json, *path = conflist_path(s, d->name);
 	size_t len;
-	struct cubo_error *err = net_conflist_gen(d, s->ipam_dir, &json, &len);
+	struct cubo_error *err = net_conflist_gen(d, net_store_ipam_dir(s, d->name), &json, &len);
 	if (!err) {
 		err = cubo_write_file_atomic(path, json, len, 0600);
 		free(json);

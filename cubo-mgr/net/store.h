@@ -4,6 +4,10 @@
  *
  *   <name>.conflist        the network (netconf.h), written atomically
  *   ipam/<name>/           host-local's address allocations (one file per address)
+ *                          of user networks; the default network's bridge is
+ *                          the machine's, whatever the root, so its addresses
+ *                          are allocated in one place for all roots:
+ *                          /run/cubo/ipam/cubo/ (gone at reboot, as the bridge)
  *   members/<name>/<id>    "IP NAME ALIAS..." of each running container on a
  *                          user network: what its peers' /etc/hosts list
  *   .lock                  held while networks are made or removed
@@ -17,6 +21,8 @@
 #include <stddef.h>
 
 #include "cubo-mgr/net/netconf.h"
+
+#define NET_SHARED_IPAM_DIR "/run/cubo/ipam"
 
 struct net_store {
 	char *dir;	   /* <root>/networks */
@@ -52,6 +58,8 @@ struct net_create_opts {
  */
 struct cubo_error *net_store_create(const struct net_store *s, const struct net_create_opts *o,
 				    struct net_def *out);
+/* host-local's dataDir for network name. */
+const char *net_store_ipam_dir(const struct net_store *s, const char *name);
 /* Remove the definition and its allocations (callers check no container uses it). */
 struct cubo_error *net_store_remove(const struct net_store *s, const struct net_def *d);
 
