@@ -151,11 +151,11 @@ static int by_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-struct cubo_error *net_store_list(const struct net_store *s, struct net_def **out, size_t *n)
+/* The networks as they are on disk (callers that hold the lock cannot ensure the default). */
+static struct cubo_error *list_defs(const struct net_store *s, struct net_def **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	CUBO_TRY(ensure_default(s));
 	DIR *d = opendir(s->dir);
 	if (!d)
 		return cubo_error_errno("open %s", s->dir);
@@ -189,6 +189,12 @@ struct cubo_error *net_store_list(const struct net_store *s, struct net_def **ou
 	*out = v;
 	*n = count;
 	return err;
+}
+
+struct cubo_error *net_store_list(const struct net_store *s, struct net_def **out, size_t *n)
+{
+	CUBO_TRY(ensure_default(s));
+	return list_defs(s, out, n);
 }
 
 struct cubo_error *net_store_get(const struct net_store *s, const char *arg, struct net_def *d,
@@ -273,6 +279,27 @@ bool net_subnet_conflict(const struct net_cidr *want, const char *bridge,
 	return false;
 }
 
+/* Ranges no bridge can own (the kernel's route table does not list them). */
+static const char *special_range(const struct net_cidr *c)
+{
+	static const struct {
+		uint32_t addr;
+		unsigned prefix;
+		const char *what;
+	} ranges[] = {
+		{0x00000000, 8, "\"this network\" (0.0.0.0/8)"},
+		{0x7f000000, 8, "loopback (127.0.0.0/8)"},
+		{0xa9fe0000, 16, "link-local (169.254.0.0/16)"},
+		{0xe0000000, 3, "multicast and reserved (224.0.0.0/3)"},
+	};
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(*ranges); i++) {
+		struct net_cidr r = {ranges[i].addr, ranges[i].prefix};
+		if (net_cidr_overlap(c, &r))
+			return ranges[i].what;
+	}
+	return NULL;
+}
+
 static bool reserved_name(const char *name)
 {
 	return !strcmp(name, "none") || !strcmp(name, "host") || !strcmp(name, "bridge") ||
@@ -289,7 +316,7 @@ static struct cubo_error *create_locked(const struct net_store *s, const struct 
 		return cubo_error_new("network with name %s already exists", o->name);
 	struct net_def *nets;
 	size_t n;
-	CUBO_TRY(net_store_list(s, &nets, &n));
+	CUBO_TRY(list_defs(s, &nets, &n));
 	char *routes = NULL;
 	size_t rlen;
 	struct cubo_error *err = cubo_read_file("/proc/net/route", &routes, &rlen);
@@ -306,7 +333,10 @@ static struct cubo_error *create_locked(const struct net_store *s, const struct 
 	char *why = NULL;
 	if (!err && o->subnet) {
 		err = net_cidr_parse(o->subnet, &sub);
-		if (!err && net_subnet_conflict(&sub, bridge, nets, n, routes, &why))
+		if (!err && special_range(&sub))
+			err = cubo_error_new("subnet %s overlaps with %s addresses", o->subnet,
+					     special_range(&sub));
+		else if (!err && net_subnet_conflict(&sub, bridge, nets, n, routes, &why))
 			err = cubo_error_new("subnet %s overlaps with %s", o->subnet, why);
 	} else if (!err) {
 		/* docker picks from a pool too; 256 candidates, then give up */
@@ -355,6 +385,8 @@ struct cubo_error *net_store_create(const struct net_store *s, const struct net_
 	CUBO_TRY(net_name_check(o->name));
 	if (reserved_name(o->name))
 		return cubo_error_new("network name %s is reserved", o->name);
+	/* the default network's subnet counts as taken from the start */
+	CUBO_TRY(ensure_default(s));
 	char *lockp = cubo_path_join(s->dir, ".lock");
 	int lock;
 	struct cubo_error *err = cubo_lock_path(lockp, true, &lock);
