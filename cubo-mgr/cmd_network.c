@@ -16,6 +16,7 @@
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/link.h"
 #include "cubo-mgr/net/netns.h"
+#include "cubo-mgr/net/rules.h"
 #include "cubo-mgr/net/store.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -287,6 +288,7 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 		return err;
 	}
 	CUBO_TRY(net_store_remove(s, d));
+	CUBO_TRY(net_rules_remove(d));
 	return net_link_delete(d->bridge);
 }
 

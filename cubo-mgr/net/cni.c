@@ -322,6 +322,9 @@ static struct cubo_error *run_list(const struct cni_call *c, const char *command
 	char *last = NULL;
 	for (size_t k = 0; k < n; k++) {
 		size_t i = del ? n - 1 - k : k;
+		if (!p.ports && has_capability(cubo_json_get(p.list, "plugins")->u.array.values[i],
+					       "portMappings"))
+			continue;
 		char *cfg, *out = NULL;
 		size_t clen;
 		err = cni_plugin_config(p.list, i, p.prev, p.ports, &cfg, &clen);

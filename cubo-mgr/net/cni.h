@@ -32,7 +32,13 @@ struct cni_call {
 /* The plugin directories searched ("DIR:DIR"). */
 const char *cni_path(void);
 
-/* ADD: *result is the last plugin's result (JSON text, caller frees). */
+/*
+ * ADD: *result is the last plugin's result (JSON text, caller frees). A
+ * plugin declaring the portMappings capability is skipped when the call has
+ * no port mappings: portmap would only pass its prevResult on, at the cost
+ * of a process. DEL and CHECK skip it the same way (the mappings are those
+ * ADD had).
+ */
 struct cubo_error *cni_add(const struct cni_call *c, const char *conflist, size_t len,
 			   char **result);
 /* DEL with the result ADD gave (NULL when it never gave one). */

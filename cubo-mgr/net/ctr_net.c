@@ -12,6 +12,7 @@
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
+#include "cubo-mgr/net/rules.h"
 #include "cubo-mgr/net/store.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -446,10 +447,14 @@ static struct cubo_error *add_one(const struct net_store *s, const char *id, con
 {
 	char *conflist;
 	size_t len;
-	CUBO_TRY(net_store_get(s, a->network, NULL, &conflist, &len));
+	struct net_def d;
+	CUBO_TRY(net_store_get(s, a->network, &d, &conflist, &len));
+	struct cubo_error *err = net_rules_ensure(&d);
+	net_def_free(&d);
 	struct cni_call call = {
 		.container_id = id, .netns = netns, .ifname = a->ifname, .port_mappings = a->ports};
-	struct cubo_error *err = cni_add(&call, conflist, len, &a->result);
+	if (!err)
+		err = cni_add(&call, conflist, len, &a->result);
 	free(conflist);
 	return err ? cubo_error_wrap(err, "network %s", a->network) : NULL;
 }

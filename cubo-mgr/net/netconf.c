@@ -68,7 +68,8 @@ struct cubo_error *net_conflist_gen(const struct net_def *d, const char *ipam_di
 	kv(g, "type", "bridge");
 	kv(g, "bridge", d->bridge);
 	kb(g, "isGateway", true);
-	kb(g, "ipMasq", true);
+	/* masquerade is one rule per network (rules.h), not a chain per container */
+	kb(g, "ipMasq", false);
 	/* a container reaches its own published ports through the bridge */
 	kb(g, "hairpinMode", true);
 	cubo_json_gen_key(g, "ipam");
@@ -101,11 +102,6 @@ struct cubo_error *net_conflist_gen(const struct net_def *d, const char *ipam_di
 	cubo_json_gen_map_close(g);
 	/* masquerade host-local traffic: 127.0.0.1:PORT reaches the container */
 	kb(g, "snat", true);
-	cubo_json_gen_map_close(g);
-
-	cubo_json_gen_map_open(g);
-	kv(g, "type", "firewall");
-	kv(g, "backend", "iptables");
 	cubo_json_gen_map_close(g);
 
 	cubo_json_gen_array_close(g);

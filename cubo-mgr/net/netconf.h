@@ -5,10 +5,12 @@
  * run with and the network's definition (its ID and creation time ride in a
  * "cubo" member that CNI ignores), so there is nothing to keep in sync.
  *
- * Every network is a Linux bridge: bridge (gateway, masquerade, hairpin) +
- * host-local addresses (kept under <root>/networks/ipam/<name>/) + portmap
- * (published ports, SNAT of host-local traffic so 127.0.0.1 reaches them) +
- * firewall (accept the container's traffic in FORWARD). Pure.
+ * Every network is a Linux bridge: bridge (gateway, hairpin) + host-local
+ * addresses (store.h says where) + portmap (published ports, SNAT of
+ * host-local traffic so 127.0.0.1 reaches them; run only for containers
+ * that publish ports). Masquerade and FORWARD accepts are the network's own
+ * rules (rules.h) rather than the bridge plugin's ipMasq and the firewall
+ * plugin, which would add and remove them per container. Pure.
  */
 #ifndef CUBO_MGR_NET_NETCONF_H
 #define CUBO_MGR_NET_NETCONF_H

@@ -355,6 +355,7 @@ lo" ]
 	read -r ip veth < <(net_facts "$id")
 	mon=$(mgr inspect --type container c2 | jq -r '.[0].State.MonitorPid')
 	kill -9 "$mon"
+	wait_dead "$mon"
 	run mgr ps -a
 	[[ "$output" == *"Exited (137)"*c2* ]]
 	assert_released "$id" "$ip" "$veth"

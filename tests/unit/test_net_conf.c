@@ -11,6 +11,7 @@
 
 #include "cubo-mgr/net/cni.h"
 #include "cubo-mgr/net/netconf.h"
+#include "cubo-mgr/net/rules.h"
 #include "shared/json.h"
 
 static void expect_err(struct cubo_error *err, const char *part)
@@ -40,7 +41,8 @@ static void test_roundtrip(void **state)
 	assert_non_null(strstr(json, "\"type\": \"bridge\""));
 	assert_non_null(strstr(json, "\"dataDir\": \"/r/networks/ipam\""));
 	assert_non_null(strstr(json, "\"portMappings\": true"));
-	assert_non_null(strstr(json, "\"type\": \"firewall\""));
+	assert_non_null(strstr(json, "\"ipMasq\": false")); /* rules.h does it per network */
+	assert_null(strstr(json, "firewall"));
 	assert_null(net_conflist_parse(json, len, "web.conflist", &back));
 	assert_string_equal(back.name, "web");
 	assert_string_equal(back.id, d.id);
@@ -111,12 +113,42 @@ static void test_plugin_config(void **state)
 	net_def_free(&d);
 }
 
+static void join(const char *table, const char *chain, const char *const *argv, char *out)
+{
+	out += sprintf(out, "-t %s %s", table, chain);
+	for (size_t i = 0; argv[i]; i++)
+		out += sprintf(out, " %s", argv[i]);
+}
+
+/* one set of rules per network, each with its comment, the target last */
+static void test_rules(void **state)
+{
+	struct net_def d = sample();
+	const char *table, *chain, *argv[NET_RULE_MAX_ARGS];
+	char subnet[NET_CIDR_STRLEN], comment[96], line[512];
+	net_rule(&d, 0, &table, &chain, argv, subnet, comment);
+	join(table, chain, argv, line);
+	assert_string_equal(line, "-t nat POSTROUTING -s 10.90.3.0/24 ! -o cubo-0123456789 -m "
+				  "comment --comment cubo network web -j MASQUERADE");
+	net_rule(&d, 1, &table, &chain, argv, subnet, comment);
+	join(table, chain, argv, line);
+	assert_string_equal(line, "-t filter FORWARD -i cubo-0123456789 -m comment --comment cubo "
+				  "network web -j ACCEPT");
+	net_rule(&d, 2, &table, &chain, argv, subnet, comment);
+	join(table, chain, argv, line);
+	assert_string_equal(line, "-t filter FORWARD -o cubo-0123456789 -m conntrack --ctstate "
+				  "RELATED,ESTABLISHED,DNAT -m comment --comment cubo network web "
+				  "-j ACCEPT");
+	net_def_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bad_conflists),
 		cmocka_unit_test(test_plugin_config),
+		cmocka_unit_test(test_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
