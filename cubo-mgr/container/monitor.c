@@ -63,6 +63,7 @@ struct mon {
 	int stdin_fd;  /* our end of the container's stdin (pipe or pty master); -1 */
 	int out_fd[3]; /* [LOG_STDOUT], [LOG_STDERR]: our read ends; pty: out_fd[1] */
 	bool tty;
+	bool owner; /* set_monitor made us the container's monitor */
 	bool created;
 	pid_t pid;
 	int exit_code;
@@ -682,7 +683,9 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 		const char *args[] = {"delete", "--force", m->ms->id, NULL};
 		cubo_error_free(runtime_call(&m->rt, args));
 	}
-	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	/* a monitor that lost the race for the container must not undo the winner's network */
+	if (m->owner)
+		cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
 	cubo_error_free(update_record(m, set_error, text));
 	report(m, "E %d %s", code, text);
@@ -720,6 +723,7 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
+	m.owner = !err;
 	if (!err)
 		err = ctr_record_load(m.dir, &rec);
 	if (err) {
