@@ -9,6 +9,7 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
+#include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
@@ -403,6 +404,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "PortBindings");
 	cubo_json_gen_strv(g, r->ports ? r->ports : (char *[]){NULL}, SIZE_MAX);
 	gen_kv(g, "Runtime", r->runtime);
+	gen_kv(g, "NetworkMode", r->networks ? r->networks[0] : "none");
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "Mounts");
 	cubo_json_gen_array_open(g);
@@ -452,6 +454,7 @@ static struct cubo_error *inspect_one(struct ctr_ctx *c, const char *arg, struct
 		free(log);
 		gen_kv(g, "BundlePath", dir);
 		gen_config(g, &r, cfg);
+		net_inspect_settings(g, dir, &r);
 		cubo_json_gen_map_close(g);
 		oci_config_free(cfg);
 	}

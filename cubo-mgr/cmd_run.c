@@ -289,21 +289,6 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 
 /* ---- the container directory ---- */
 
-static struct cubo_error *copy_host_file(const char *from, const char *to, const char *fallback)
-{
-	char *text = NULL;
-	size_t len = 0;
-	struct cubo_error *err = cubo_read_file(from, &text, &len);
-	if (err) {
-		cubo_error_free(err);
-		err = cubo_write_file_atomic(to, fallback, strlen(fallback), 0644);
-	} else {
-		err = cubo_write_file_atomic(to, text, len, 0644);
-	}
-	free(text);
-	return err;
-}
-
 static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 					  const char *name, const struct ctr_opts *o)
 {
@@ -316,7 +301,13 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	CUBO_TRY(err);
 	p = cubo_path_join(dir, "hosts");
 	if (host_net) {
-		err = copy_host_file("/etc/hosts", p, "127.0.0.1\tlocalhost\n");
+		char *host = NULL, *text;
+		size_t len;
+		cubo_error_free(cubo_read_file("/etc/hosts", &host, &len));
+		text = hosts_append_add_hosts(host ? host : "127.0.0.1\tlocalhost\n", o->add_hosts);
+		err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+		free(text);
+		free(host);
 	} else {
 		/* the monitor adds the address and the peers once it has them */
 		char *const names[] = {(char *)name, NULL};

@@ -68,6 +68,26 @@ static void puts_(struct buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
+/* "IP\tNAME" per --add-host; host-gateway becomes gateway, and is left out without one. */
+static void put_add_hosts(struct buf *b, char *const *add_hosts, const char *gateway)
+{
+	for (size_t i = 0; add_hosts && add_hosts[i]; i++) {
+		size_t n;
+		const char *a = split_add_host(add_hosts[i], &n);
+		if (!a)
+			continue;
+		if (!strcmp(a, "host-gateway")) {
+			if (!gateway || !*gateway)
+				continue;
+			a = gateway;
+		}
+		puts_(b, a);
+		puts_(b, "\t");
+		put(b, add_hosts[i], n);
+		puts_(b, "\n");
+	}
+}
+
 char *hosts_render(const char *ip, const char *hostname, char *const *names,
 		   char *const *add_hosts, const char *gateway, const char *peers)
 {
@@ -87,24 +107,20 @@ char *hosts_render(const char *ip, const char *hostname, char *const *names,
 			puts_(&b, names[i]);
 		}
 	puts_(&b, "\n");
-	for (size_t i = 0; add_hosts && add_hosts[i]; i++) {
-		size_t n;
-		const char *a = split_add_host(add_hosts[i], &n);
-		if (!a)
-			continue;
-		if (!strcmp(a, "host-gateway")) {
-			if (!gateway || !*gateway)
-				continue;
-			a = gateway;
-		}
-		puts_(&b, a);
-		puts_(&b, "\t");
-		put(&b, add_hosts[i], n);
-		puts_(&b, "\n");
-	}
+	put_add_hosts(&b, add_hosts, gateway);
 	puts_(&b, HOSTS_PEERS_MARK);
 	if (peers)
 		puts_(&b, peers);
+	return b.p;
+}
+
+char *hosts_append_add_hosts(const char *text, char *const *add_hosts)
+{
+	struct buf b = {0};
+	puts_(&b, text ? text : "");
+	if (b.len && b.p[b.len - 1] != '\n')
+		puts_(&b, "\n");
+	put_add_hosts(&b, add_hosts, NULL);
 	return b.p;
 }
 

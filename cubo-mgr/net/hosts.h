@@ -30,6 +30,9 @@ struct cubo_error *hosts_check_add_host(const char *s);
 char *hosts_render(const char *ip, const char *hostname, char *const *names,
 		   char *const *add_hosts, const char *gateway, const char *peers);
 
+/* --network host: the host's hosts file with the --add-host lines after it. */
+char *hosts_append_add_hosts(const char *text, char *const *add_hosts);
+
 /* text with everything after the peers mark replaced by peers (mark added when missing). */
 char *hosts_replace_peers(const char *text, const char *peers);
 

@@ -184,8 +184,9 @@ assert_released() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = lo ]
 	[ "${lines[1]}" = reached ]
-	run mgr run -i --rm --network host "$BB" readlink /proc/self/ns/net
-	[ "$output" = "$(readlink /proc/self/ns/net)" ]
+	run mgr run -i --rm --network host --add-host extra.test:192.0.2.7 "$BB" sh -c 'readlink /proc/self/ns/net; tail -n 1 /etc/hosts'
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/net)" ]
+	[ "${lines[1]}" = "192.0.2.7	extra.test" ]
 	run mgr run --network "no-such-net$$" "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"network no-such-net$$ not found"* ]]
@@ -212,6 +213,8 @@ assert_released() {
 	[ "$(fetch "http://127.0.0.1:$p3/")" = hello-from-web ]
 	run mgr ps
 	[[ "$output" == *"127.0.0.1:$p1->80/tcp, 0.0.0.0:$p2->80/tcp, 0.0.0.0:$p3->80/tcp"*web* ]]
+	[ "$(mgr inspect web | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0] | .HostIp + ":" + .HostPort')" = "127.0.0.1:$p1" ]
+	[[ "$(mgr inspect web | jq -r '.[0].NetworkSettings.Networks.cubo.IPAddress')" == 10.87.* ]]
 	[ "$(mgr ps --format json | jq -r .Ports)" = "127.0.0.1:$p1->80/tcp, 0.0.0.0:$p2->80/tcp, 0.0.0.0:$p3->80/tcp" ]
 	# the port is taken: a clear error, the second container made but never wired
 	run mgr run -d --name second -p "$p2:80" "$BB" sleep 100

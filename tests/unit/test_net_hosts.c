@@ -48,6 +48,9 @@ static void test_hosts(void **state)
 	assert_non_null(strstr(t, "\n127.0.1.1\tweb www\n"));
 	assert_null(strstr(t, "\tgw\n"));
 	free(t);
+	u = hosts_append_add_hosts("127.0.0.1 localhost", add);
+	assert_string_equal(u, "127.0.0.1 localhost\n10.1.2.3\tdb.local\nfd00::1\tv6\n");
+	free(u);
 	assert_null(hosts_check_add_host("a:1.2.3.4"));
 	assert_null(hosts_check_add_host("a=host-gateway"));
 	assert_null(hosts_check_add_host("a:::1"));
