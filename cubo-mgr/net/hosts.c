@@ -124,10 +124,19 @@ char *hosts_append_add_hosts(const char *text, char *const *add_hosts)
 	return b.p;
 }
 
+/* The peers mark as a line of its own: the first line that is exactly it. */
+static const char *find_mark(const char *text)
+{
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, HOSTS_PEERS_MARK, strlen(HOSTS_PEERS_MARK)))
+			return p;
+	return NULL;
+}
+
 char *hosts_replace_peers(const char *text, const char *peers)
 {
 	struct buf b = {0};
-	const char *mark = strstr(text, HOSTS_PEERS_MARK);
+	const char *mark = find_mark(text);
 	if (mark) {
 		put(&b, text, (size_t)(mark - text));
 	} else {

@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container"
+all_targets="config state json mountinfo mount_options signal_opts image reference container net"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -53,6 +53,8 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/passwd.c spec/features.c"
+net_src="$json_src shared/strv.c shared/fs.c cubo-mgr/container/run_opts.c spec/features.c
+	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
 	cubo-runc/rootfs.c"
 
@@ -65,6 +67,7 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
+	net) echo "$net_src" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -75,7 +78,7 @@ sources() {
 # The JSON dictionary helps the parsers of JSON only.
 dict() {
 	case $1 in
-	config | state | json | image) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	config | state | json | image | net) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	esac
 }
 

@@ -39,6 +39,11 @@ static void test_hosts(void **state)
 	assert_non_null(strstr(u, HOSTS_PEERS_MARK "10.90.3.4\tcache\n"));
 	assert_null(strstr(u, "\tdb\n"));
 	free(u);
+	/* the mark counts only as a line of its own */
+	u = hosts_replace_peers("1.2.3.4 x" HOSTS_PEERS_MARK "5.6.7.8 y\n", "9.9.9.9\tz\n");
+	assert_string_equal(u, "1.2.3.4 x" HOSTS_PEERS_MARK "5.6.7.8 y\n" HOSTS_PEERS_MARK
+			       "9.9.9.9\tz\n");
+	free(u);
 	u = hosts_replace_peers("1.2.3.4 x", NULL);
 	assert_string_equal(u, "1.2.3.4 x\n" HOSTS_PEERS_MARK);
 	free(u);
