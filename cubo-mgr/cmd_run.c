@@ -397,6 +397,11 @@ static struct cubo_error *check_networks(struct mgr *m, const struct oci_image_c
 					"network mode\n");
 		return NULL;
 	}
+	for (size_t i = 0; i < o->n_ports; i++)
+		if (strchr(o->ports[i].host_ip, ':'))
+			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "
+					      "IPv4 address",
+					      o->ports[i].host_ip);
 	struct net_store s;
 	CUBO_TRY(net_store_open(m->root, &s));
 	struct cubo_error *err = NULL;
