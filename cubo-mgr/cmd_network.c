@@ -79,7 +79,8 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 	struct net_def d;
 	err = net_store_open(m->root, &s);
 	if (!err) {
-		struct net_create_opts o = {.name = args.v[0], .subnet = subnet, .gateway = gateway};
+		struct net_create_opts o = {
+			.name = args.v[0], .subnet = subnet, .gateway = gateway};
 		err = net_store_create(&s, &o, &d);
 		net_store_close(&s);
 	}
@@ -100,8 +101,11 @@ static struct cubo_error *network_json(struct mgr *m, const struct net_def *d, b
 	struct cubo_json_gen *g;
 	CUBO_TRY(cubo_json_gen_new(pretty, &g));
 	cubo_json_gen_map_open(g);
-	const char *kv[][2] = {{"Name", d->name},	{"Id", d->id},	    {"Created", d->created},
-			       {"Scope", "local"},	{"Driver", "bridge"}};
+	const char *kv[][2] = {{"Name", d->name},
+			       {"Id", d->id},
+			       {"Created", d->created},
+			       {"Scope", "local"},
+			       {"Driver", "bridge"}};
 	for (size_t i = 0; i < CLI_N(kv); i++) {
 		cubo_json_gen_key(g, kv[i][0]);
 		cubo_json_gen_string(g, kv[i][1]);
@@ -413,9 +417,13 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	return rc > 0 ? rc : 0;
 }
 
-/* Add or drop network in the record's list, under the container's lock. */
+/*
+ * Add or drop network in the record's list, under the container's lock;
+ * connect's --alias names join the container's aliases, so they hold on
+ * its next starts too.
+ */
 static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, const char *network,
-					  bool add)
+					  bool add, char *const *aliases)
 {
 	int lock;
 	CUBO_TRY(ctr_store_lock(&c->store, id, &lock));
@@ -432,6 +440,10 @@ static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, con
 			cubo_strv_push(&next, &n, network);
 		cubo_strv_free(r.networks);
 		r.networks = next;
+		size_t na = cubo_strv_len(r.net_aliases);
+		for (size_t i = 0; add && aliases && aliases[i]; i++)
+			if (!r.net_aliases || !cubo_strv_contains(r.net_aliases, aliases[i]))
+				cubo_strv_push(&r.net_aliases, &na, aliases[i]);
 		err = ctr_record_save(dir, &r);
 		ctr_record_free(&r);
 	}
@@ -449,8 +461,9 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	const char *cmd = connect ? "network connect" : "network disconnect";
 	struct cli_args args;
 	int rc = mgr_parse_args(
-		m, cmd, connect ? "network connect [OPTIONS] NETWORK CONTAINER"
-				: "network disconnect NETWORK CONTAINER",
+		m, cmd,
+		connect ? "network connect [OPTIONS] NETWORK CONTAINER"
+			: "network disconnect NETWORK CONTAINER",
 		connect ? "Attach a container to one more network (now, if it runs, and "
 			  "on every start)."
 			: "Detach a container from a network.",
@@ -462,7 +475,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	if (args.n != 2) {
 		free(args.v);
 		cubo_strv_free(aliases);
-		return mgr_usage_error(m, cmd, cubo_error_new("expected a network and a container"));
+		return mgr_usage_error(m, cmd,
+				       cubo_error_new("expected a network and a container"));
 	}
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
@@ -472,8 +486,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	bool ctx = !err;
 	if (!err)
 		err = ctr_find(&c, args.v[1], &r);
-	if (!err && (!r.networks || !strcmp(r.networks[0], "none") ||
-		     !strcmp(r.networks[0], "host")))
+	if (!err &&
+	    (!r.networks || !strcmp(r.networks[0], "none") || !strcmp(r.networks[0], "host")))
 		err = cubo_error_new("container %s runs with --network %s: it has no networks to "
 				     "change",
 				     r.name, r.networks ? r.networks[0] : "none");
@@ -481,13 +495,14 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 		err = net_store_get(&s, args.v[0], &d, NULL, NULL);
 		net_store_close(&s);
 	}
+	for (size_t i = 0; !err && aliases && aliases[i]; i++)
+		err = cubo_error_wrap(ctr_name_check(aliases[i]), "--alias");
 	bool on = !err && cubo_strv_contains(r.networks, d.name);
 	if (!err && connect && on)
 		err = cubo_error_new("container %s is already connected to network %s", r.name,
 				     d.name);
 	if (!err && !connect && !on)
-		err = cubo_error_new("container %s is not connected to network %s", r.name,
-				     d.name);
+		err = cubo_error_new("container %s is not connected to network %s", r.name, d.name);
 	if (!err && !connect && r.networks && !r.networks[1])
 		err = cubo_error_new("network %s is container %s's only network: run it with "
 				     "--network none instead",
@@ -499,7 +514,7 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 		free(dir);
 	}
 	if (!err)
-		err = record_networks(&c, r.id, d.name, connect);
+		err = record_networks(&c, r.id, d.name, connect, aliases);
 	net_def_free(&d);
 	ctr_record_free(&r);
 	if (ctx)

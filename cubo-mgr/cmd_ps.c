@@ -313,7 +313,8 @@ int cmd_port(struct mgr *m, int argc, char **argv)
 		for (size_t i = 0; ports && ports[i]; i++) {
 			const char *arrow = strstr(ports[i], "->");
 			if (arrow)
-				printf("%s -> %.*s\n", arrow + 2, (int)(arrow - ports[i]), ports[i]);
+				printf("%s -> %.*s\n", arrow + 2, (int)(arrow - ports[i]),
+				       ports[i]);
 		}
 		ctr_record_free(&r);
 	}

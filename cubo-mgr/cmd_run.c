@@ -289,8 +289,8 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 
 /* ---- the container directory ---- */
 
-static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
-					  const char *name, const struct ctr_opts *o)
+static struct cubo_error *write_etc_files(const char *dir, const char *hostname, const char *name,
+					  const struct ctr_opts *o)
 {
 	bool host_net = !strcmp(o->network, "host");
 	char *p = cubo_path_join(dir, "hostname");
@@ -389,8 +389,8 @@ static struct cubo_error *check_networks(struct mgr *m, const struct oci_image_c
 {
 	*netns = NULL;
 	if (o->publish_all && img->config)
-		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v, img->config->exposed_ports.n,
-					   &o->ports, &o->n_ports));
+		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
+					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
 	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
 		if (o->n_ports && !strcmp(o->network, "host"))
 			fprintf(stderr, "WARNING: published ports are discarded when using host "

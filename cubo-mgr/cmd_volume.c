@@ -240,5 +240,6 @@ static const struct mgr_subcommand subs[] = {
 
 int cmd_volume(struct mgr *m, int argc, char **argv)
 {
-	return mgr_run_subcommand(m, "volume", "Manage named volumes.", subs, CLI_N(subs), argc, argv);
+	return mgr_run_subcommand(m, "volume", "Manage named volumes.", subs, CLI_N(subs), argc,
+				  argv);
 }

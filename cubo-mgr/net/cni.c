@@ -103,8 +103,7 @@ char *cni_error_message(const char *type, const char *text)
 	yajl_val m = cubo_json_get(t, "msg"), d = cubo_json_get(t, "details");
 	if (YAJL_IS_STRING(m)) {
 		const char *ds = YAJL_IS_STRING(d) ? str_of(d) : "";
-		if (asprintf(&msg, "%s: %s%s%s", type, str_of(m), *ds ? ": " : "", ds) <
-		    0)
+		if (asprintf(&msg, "%s: %s%s%s", type, str_of(m), *ds ? ": " : "", ds) < 0)
 			abort();
 	}
 	if (t)

@@ -88,8 +88,8 @@ static void put_add_hosts(struct buf *b, char *const *add_hosts, const char *gat
 	}
 }
 
-char *hosts_render(const char *ip, const char *hostname, char *const *names,
-		   char *const *add_hosts, const char *gateway, const char *peers)
+char *hosts_render(const char *ip, const char *hostname, char *const *names, char *const *add_hosts,
+		   const char *gateway, const char *peers)
 {
 	struct buf b = {0};
 	puts_(&b, "127.0.0.1\tlocalhost\n"
@@ -158,8 +158,7 @@ static bool loopback_nameserver(const char *line)
 	return !strncmp(p, "127.", 4) || !strncmp(p, "::1", 3);
 }
 
-char *resolv_render(const char *host_text, char *const *dns, char *const *search,
-		    bool own_network)
+char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network)
 {
 	struct buf b = {0};
 	puts_(&b, "");

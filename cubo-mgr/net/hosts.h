@@ -27,8 +27,8 @@ struct cubo_error *hosts_check_add_host(const char *s);
  * entries (host-gateway becomes gateway, "" when there is none), then the
  * peers mark with peers (lines "IP NAME...\n", may be NULL) after it.
  */
-char *hosts_render(const char *ip, const char *hostname, char *const *names,
-		   char *const *add_hosts, const char *gateway, const char *peers);
+char *hosts_render(const char *ip, const char *hostname, char *const *names, char *const *add_hosts,
+		   const char *gateway, const char *peers);
 
 /* --network host: the host's hosts file with the --add-host lines after it. */
 char *hosts_append_add_hosts(const char *text, char *const *add_hosts);
@@ -41,8 +41,7 @@ char *hosts_replace_peers(const char *text, const char *peers);
  * those; loopback nameservers dropped when the container has its own
  * network (127.0.0.53 would be the container itself), search added.
  */
-char *resolv_render(const char *host_text, char *const *dns, char *const *search,
-		    bool own_network);
+char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network);
 
 /* --dns IP: an IPv4 or IPv6 address. */
 struct cubo_error *resolv_check_dns(const char *s);

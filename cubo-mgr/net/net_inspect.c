@@ -53,7 +53,8 @@ static void gen_ports(struct cubo_json_gen *g, char *const *ports)
 		cubo_json_gen_key(g, key);
 		cubo_json_gen_array_open(g);
 		for (size_t j = i; j < n; j++) {
-			if (!ok[j] || v[j].ctr_port != v[i].ctr_port || strcmp(v[j].proto, v[i].proto))
+			if (!ok[j] || v[j].ctr_port != v[i].ctr_port ||
+			    strcmp(v[j].proto, v[i].proto))
 				continue;
 			snprintf(port, sizeof(port), "%u", v[j].host_port);
 			cubo_json_gen_map_open(g);
@@ -68,8 +69,7 @@ static void gen_ports(struct cubo_json_gen *g, char *const *ports)
 	free(ok);
 }
 
-void net_inspect_settings(struct cubo_json_gen *g, const char *ctr_dir,
-			  const struct ctr_record *r)
+void net_inspect_settings(struct cubo_json_gen *g, const char *ctr_dir, const struct ctr_record *r)
 {
 	struct ctr_net_attachment *a = NULL;
 	size_t n = 0;

@@ -12,7 +12,6 @@
  * {IPAddress, IPPrefixLen, Gateway, MacAddress, Aliases}}} from its record
  * and <ctr_dir>/net.json (empty while it does not run).
  */
-void net_inspect_settings(struct cubo_json_gen *g, const char *ctr_dir,
-			  const struct ctr_record *r);
+void net_inspect_settings(struct cubo_json_gen *g, const char *ctr_dir, const struct ctr_record *r);
 
 #endif

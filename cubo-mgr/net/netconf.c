@@ -144,8 +144,8 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	yajl_val ipam;
 	CUBO_TRY(cubo_json_field_object(c, bridge, "ipam", true, &ipam));
 	yajl_val ranges = cubo_json_get(ipam, "ranges");
-	yajl_val set = YAJL_IS_ARRAY(ranges) && ranges->u.array.len ? ranges->u.array.values[0]
-								    : NULL;
+	yajl_val set =
+		YAJL_IS_ARRAY(ranges) && ranges->u.array.len ? ranges->u.array.values[0] : NULL;
 	yajl_val range = YAJL_IS_ARRAY(set) && set->u.array.len ? set->u.array.values[0] : NULL;
 	cubo_json_push_key(c, "ipam.ranges[0][0]");
 	if (!YAJL_IS_OBJECT(range))

@@ -19,8 +19,7 @@
 extern char **environ;
 
 void net_rule(const struct net_def *d, unsigned i, const char **table, const char **chain,
-	      const char *argv[NET_RULE_MAX_ARGS], char subnet[NET_CIDR_STRLEN],
-	      char comment[96])
+	      const char *argv[NET_RULE_MAX_ARGS], char subnet[NET_CIDR_STRLEN], char comment[96])
 {
 	net_cidr_format(&d->subnet, subnet);
 	snprintf(comment, 96, "cubo network %s", d->name);

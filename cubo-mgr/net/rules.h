@@ -26,7 +26,6 @@ struct cubo_error *net_rules_remove(const struct net_def *d);
 #define NET_RULES 3
 #define NET_RULE_MAX_ARGS 16
 void net_rule(const struct net_def *d, unsigned i, const char **table, const char **chain,
-	      const char *argv[NET_RULE_MAX_ARGS], char subnet[NET_CIDR_STRLEN],
-	      char comment[96]);
+	      const char *argv[NET_RULE_MAX_ARGS], char subnet[NET_CIDR_STRLEN], char comment[96]);
 
 #endif

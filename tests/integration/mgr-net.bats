@@ -91,6 +91,14 @@ teardown() {
 	for b in $(jq -r '.plugins[0].bridge' "$R"/networks/*.conflist 2>/dev/null); do
 		[ "$b" = cubo0 ] || ip link del "$b" 2>/dev/null || true
 	done
+	# the rules of this test's networks, if prune could not take them
+	local t rule
+	for t in nat filter; do
+		iptables-save -t "$t" | grep -E -- "--comment \"cubo network ($N1|$N2|${N1}x)\"" |
+			sed 's/^-A /-D /' | while read -r rule; do
+			eval "iptables -w 10 -t $t $rule" 2>/dev/null || true
+		done
+	done
 	for p in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
 		umount -l "$p" 2>/dev/null || true
 	done
@@ -313,12 +321,14 @@ pinged" ]
 	run_detached --name b --network "$N2" "$BB" sleep 100 >/dev/null
 	run mgr exec b ping -c 1 -W 1 a
 	[ "$status" -ne 0 ]
-	mgr network connect "$N2" a
+	mgr network connect --alias www "$N2" a
 	run mgr exec a ls /sys/class/net
 	[ "$output" = "eth0
 eth1
 lo" ]
 	mgr exec b ping -c 1 -W 2 a >/dev/null
+	mgr exec b ping -c 1 -W 2 www >/dev/null
+	[ "$(mgr inspect a | jq -r '.[0].NetworkSettings.Networks | keys | join(" ")')" = "$N1 $N2" ]
 	run mgr network connect "$N2" a
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"already connected"* ]]

@@ -39,7 +39,8 @@ static void test_parse(void **state)
 	net_cidr_format(&c, b);
 	assert_string_equal(b, "10.87.0.0/16");
 	assert_int_equal(cidr("0.0.0.0/0").prefix, 0);
-	expect_err(net_cidr_parse("10.87.0.1/16", &c), "host bits are set (the network is 10.87.0.0/16)");
+	expect_err(net_cidr_parse("10.87.0.1/16", &c),
+		   "host bits are set (the network is 10.87.0.0/16)");
 	expect_err(net_cidr_parse("10.87.0.0", &c), "expected ADDRESS/PREFIX");
 	expect_err(net_cidr_parse("10.87.0.0/33", &c), "above 32");
 	expect_err(net_cidr_parse("10.87.0.0/31", &c), "no room");
@@ -56,7 +57,8 @@ static void test_parse(void **state)
 
 static void test_overlap(void **state)
 {
-	struct net_cidr a = cidr("10.87.0.0/16"), b = cidr("10.87.5.0/24"), c = cidr("10.88.0.0/16");
+	struct net_cidr a = cidr("10.87.0.0/16"), b = cidr("10.87.5.0/24"),
+			c = cidr("10.88.0.0/16");
 	assert_true(net_cidr_overlap(&a, &b));
 	assert_true(net_cidr_overlap(&b, &a));
 	assert_false(net_cidr_overlap(&a, &c));

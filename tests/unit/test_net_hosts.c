@@ -23,8 +23,7 @@ static void test_hosts(void **state)
 {
 	char *const names[] = {"web", "www", NULL};
 	char *const add[] = {"db.local:10.1.2.3", "gw=host-gateway", "v6:fd00::1", NULL};
-	char *t = hosts_render("10.90.3.2", "abc123", names, add, "10.90.3.1",
-			       "10.90.3.3\tdb\n");
+	char *t = hosts_render("10.90.3.2", "abc123", names, add, "10.90.3.1", "10.90.3.3\tdb\n");
 	assert_non_null(strstr(t, "127.0.0.1\tlocalhost\n"));
 	assert_non_null(strstr(t, "\n10.90.3.2\tabc123 web www\n"));
 	assert_non_null(strstr(t, "\n10.1.2.3\tdb.local\n"));

@@ -52,9 +52,10 @@ static void test_mappings(void **state)
 	assert_null(run_opt_parse_publish("5353:53/udp", &p[1]));
 	char *json;
 	assert_null(ports_mappings_json(p, 2, &json));
-	assert_string_equal(json, "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\","
-				  "\"hostIP\":\"127.0.0.1\"},{\"hostPort\":5353,\"containerPort\":53,"
-				  "\"protocol\":\"udp\"}]");
+	assert_string_equal(json,
+			    "[{\"hostPort\":8080,\"containerPort\":80,\"protocol\":\"tcp\","
+			    "\"hostIP\":\"127.0.0.1\"},{\"hostPort\":5353,\"containerPort\":53,"
+			    "\"protocol\":\"udp\"}]");
 	free(json);
 	assert_null(ports_mappings_json(p, 0, &json));
 	assert_null(json);
