@@ -491,6 +491,12 @@ struct cubo_error *ctr_net_up(const char *root, const char *ctr_dir, const struc
 	memset(out, 0, sizeof(*out));
 	if (!ctr_net_wanted(r))
 		return NULL;
+	/* what a killed monitor left and nobody released yet goes first */
+	char *left = cubo_path_join(ctr_dir, NET_FILE);
+	bool stale = cubo_path_exists(left);
+	free(left);
+	if (stale)
+		cubo_error_free(ctr_net_down(root, ctr_dir, r->id));
 	struct net_store s;
 	CUBO_TRY(net_store_open(root, &s));
 	struct netfile f = {.netns = netns_path(r->id)};
