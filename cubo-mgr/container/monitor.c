@@ -70,6 +70,8 @@ struct mon {
 	bool exited;
 	struct log_writer log;
 	struct ctr_net net; /* its networks' ports, held while it runs */
+	pid_t net_pid;	    /* the process attaching its networks (CNI ADD), or -1 */
+	int net_fd;	    /* its error message comes here */
 	struct client clients[MAX_CLIENTS];
 	size_t n_clients;
 	char *buf;
@@ -329,6 +331,63 @@ static struct cubo_error *read_pid(const char *path, pid_t *pid)
 }
 
 /*
+ * CNI ADD takes tens of milliseconds of plugin and iptables runs: a child
+ * does it while the monitor mounts the rootfs and the runtime creates the
+ * container, which joins the namespace that exists already. The container
+ * is started only after net_attach_wait.
+ */
+static struct cubo_error *net_attach_start(struct mon *m, const struct ctr_record *rec)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cubo_error_errno("pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cubo_error_errno("fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		struct cubo_error *err = ctr_net_attach(m->ms->store->root, m->dir, rec);
+		if (err) {
+			char *text = cubo_error_text(err);
+			(void)!write(p[1], text, strlen(text));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	m->net_pid = pid;
+	m->net_fd = p[0];
+	return NULL;
+}
+
+static struct cubo_error *net_attach_wait(struct mon *m)
+{
+	if (m->net_pid <= 0)
+		return NULL;
+	char msg[4096];
+	size_t len = 0;
+	ssize_t r;
+	while (len < sizeof(msg) - 1 &&
+	       ((r = read(m->net_fd, msg + len, sizeof(msg) - 1 - len)) > 0 ||
+		(r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	msg[len] = '\0';
+	close(m->net_fd);
+	m->net_fd = -1;
+	int ws = 0;
+	while (waitpid(m->net_pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	m->net_pid = -1;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return NULL;
+	return cubo_error_new("%s", len ? msg : "the container's networks could not be attached");
+}
+
+/*
  * Mount, create, (wait for the attach client), start. *code: the exit code
  * the starting command should give on failure.
  */
@@ -336,7 +395,9 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 {
 	*code = 125;
 	/* the namespace's mount must be made in the host's mount namespace: first */
-	CUBO_TRY(ctr_net_up(m->ms->store->root, m->dir, rec, &m->net));
+	CUBO_TRY(ctr_net_prepare(m->ms->store->root, m->dir, rec, &m->net));
+	if (m->net.netns)
+		CUBO_TRY(net_attach_start(m, rec));
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
@@ -462,6 +523,12 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 		}
 		err = cubo_error_wrap(err, "wait for the attaching client");
 	}
+	/* waited for even after a failure: its DEL must not race its ADD */
+	struct cubo_error *nerr = net_attach_wait(m);
+	if (!err)
+		err = nerr;
+	else
+		cubo_error_free(nerr);
 	if (!err)
 		err = runtime_start(&m->rt, m->ms->id);
 	return err;
@@ -683,6 +750,7 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 		const char *args[] = {"delete", "--force", m->ms->id, NULL};
 		cubo_error_free(runtime_call(&m->rt, args));
 	}
+	cubo_error_free(net_attach_wait(m)); /* a bring-up that failed early */
 	/* a monitor that lost the race for the container must not undo the winner's network */
 	if (m->owner)
 		cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
@@ -718,6 +786,8 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.sync_fd = sync_fd,
 			.listen_fd = -1,
 			.stdin_fd = -1,
+			.net_pid = -1,
+			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
 			.buf = malloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);

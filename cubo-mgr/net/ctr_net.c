@@ -485,8 +485,8 @@ static struct cubo_error *bind_ports(const struct ctr_record *r, struct ctr_net 
 	return err;
 }
 
-struct cubo_error *ctr_net_up(const char *root, const char *ctr_dir, const struct ctr_record *r,
-			      struct ctr_net *out)
+struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
+				   const struct ctr_record *r, struct ctr_net *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!ctr_net_wanted(r))
@@ -519,6 +519,32 @@ struct cubo_error *ctr_net_up(const char *root, const char *ctr_dir, const struc
 		made = true;
 		err = netns_create(f.netns);
 	}
+	if (!err) {
+		out->netns = f.netns;
+		f.netns = NULL;
+	}
+	if (err && made)
+		cubo_error_free(ctr_net_down(root, ctr_dir, r->id));
+	if (err)
+		ctr_net_free(out);
+	free(mappings);
+	netfile_free(&f);
+	net_store_close(&s);
+	return err;
+}
+
+struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir,
+				  const struct ctr_record *r)
+{
+	struct netfile f;
+	bool found;
+	CUBO_TRY(netfile_load(ctr_dir, &f, &found));
+	struct net_store s;
+	struct cubo_error *err = found ? net_store_open(root, &s) : NULL;
+	if (!found || err) {
+		netfile_free(&f);
+		return err;
+	}
 	for (size_t i = 0; !err && i < f.n; i++) {
 		err = add_one(&s, r->id, f.netns, &f.v[i]);
 		/* even a failed ADD may have made things: DEL needs to know */
@@ -538,17 +564,13 @@ struct cubo_error *ctr_net_up(const char *root, const char *ctr_dir, const struc
 		free(gw);
 	}
 	cubo_strv_free(names);
-	if (!err)
-		err = write_hosts(root, &s, ctr_dir, r, &f, false);
 	if (!err) {
-		out->netns = f.netns;
-		f.netns = NULL;
+		/* the runtime may have bound the file already: rewrite it, do not replace it */
+		char *hosts = cubo_path_join(ctr_dir, "hosts");
+		bool there = cubo_path_exists(hosts);
+		free(hosts);
+		err = write_hosts(root, &s, ctr_dir, r, &f, there);
 	}
-	if (err && made)
-		cubo_error_free(ctr_net_down(root, ctr_dir, r->id));
-	if (err)
-		ctr_net_free(out);
-	free(mappings);
 	netfile_free(&f);
 	net_store_close(&s);
 	return err;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A container's networking, brought up by its monitor before the container
- * is created and taken down when it stops:
+ * A container's networking, brought up by its monitor while the container
+ * is created (it starts only once its networks are up), and taken down when
+ * it stops:
  *
  *   up:   bind the published ports (ports.h) -> write <ctr>/net.json naming
  *         the netns and the networks it is about to join -> make the netns
@@ -38,9 +39,18 @@ void ctr_net_free(struct ctr_net *n); /* closes the ports too */
 /* Whether the record asks for CNI networks (not none, host, or an old record). */
 bool ctr_net_wanted(const struct ctr_record *r);
 
-/* ctr_dir: <root>/<id>. Run in the host's mount namespace. */
-struct cubo_error *ctr_net_up(const char *root, const char *ctr_dir, const struct ctr_record *r,
-			      struct ctr_net *out);
+/*
+ * up in two halves, so the second can run in a process of its own while the
+ * runtime creates the container (the process starts only after both):
+ * prepare binds the ports, writes net.json and makes the namespace (in the
+ * host's mount namespace; out->netns NULL: nothing to attach); attach runs
+ * CNI ADD for what net.json lists and writes the hosts files. When attach
+ * fails, the caller runs ctr_net_down. ctr_dir: <root>/<id>.
+ */
+struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
+				   const struct ctr_record *r, struct ctr_net *out);
+struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir,
+				  const struct ctr_record *r);
 /* Best effort, every step tried; the first error is returned. */
 struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const char *id);
 
