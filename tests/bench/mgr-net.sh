@@ -5,10 +5,12 @@
 #   cubo-none      cubo-mgr run --rm -i --network none IMAGE /bin/true
 #   cubo-bridge    cubo-mgr run --rm -i IMAGE /bin/true        (the cubo bridge)
 #   cubo-publish   the same with -p 127.0.0.1::80              (+ portmap rules)
+#   cubo-none-d, cubo-bridge-d   run --rm detached: returns once the container
+#                  runs, so it times the start (ADD) without the exit (DEL)
 #   podman-none    podman --runtime runc run --rm --network none IMAGE /bin/true
 #   podman-bridge  podman --runtime runc run --rm IMAGE /bin/true  (its default network)
 # Every tool gets a private root with the busybox image from a local registry.
-# All five go to one hyperfine run (warm-ups, RUNS runs each); then the mean
+# All go to one hyperfine run (warm-ups, RUNS runs each); then the mean
 # times, what the network adds per container (bridge - none) and the ratios.
 # It only measures and prints: it never fails on a timing.
 set -uo pipefail
@@ -61,11 +63,13 @@ skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
 img=$reg/busybox:latest
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
 
-names=(cubo-none cubo-bridge cubo-publish)
+names=(cubo-none cubo-bridge cubo-publish cubo-none-d cubo-bridge-d)
 cmds=(
 	"$mgr --root-dir $R run --rm -i --network none $img /bin/true"
 	"$mgr --root-dir $R run --rm -i $img /bin/true"
 	"$mgr --root-dir $R run --rm -i -p 127.0.0.1::80 $img /bin/true"
+	"$mgr --root-dir $R run --rm --network none $img /bin/true"
+	"$mgr --root-dir $R run --rm $img /bin/true"
 )
 if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
 	names+=(podman-none podman-bridge)
@@ -106,6 +110,7 @@ ratio() {
 	fi
 }
 ratio cubo-bridge cubo-none
+ratio cubo-bridge-d cubo-none-d
 ratio cubo-publish cubo-bridge
 ratio cubo-bridge podman-bridge
 ratio cubo-none podman-none
