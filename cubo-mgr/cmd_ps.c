@@ -9,6 +9,7 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
+#include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
@@ -18,6 +19,17 @@ enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_N
 
 static const char *const headers[N_COLS] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					    "STATUS",	    "PORTS", "NAMES"};
+
+/*
+ * The ports as bound while it runs (random host ports resolved); before its
+ * first start what was asked; after it stopped, none, as docker shows them.
+ */
+static char *const *ctr_shown_ports(const struct ctr_record *r)
+{
+	if (r->published)
+		return r->published;
+	return r->status == CTR_EXITED ? NULL : r->ports;
+}
 
 static char *joined(char *const *v, const char *sep)
 {
@@ -48,7 +60,7 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
 	cells[COL_CREATED] = strdup(buf);
 	ctr_status_text(r, now, buf, sizeof(buf));
 	cells[COL_STATUS] = strdup(buf);
-	cells[COL_PORTS] = joined(r->ports, ", ");
+	cells[COL_PORTS] = joined(ctr_shown_ports(r), ", ");
 	cells[COL_NAMES] = strdup(r->name ? r->name : "");
 }
 
@@ -297,11 +309,12 @@ int cmd_port(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = ctr_ctx_open(m, &c);
 	if (!err && !(err = ctr_find(&c, args.v[0], &r))) {
 		/* recorded as HOSTIP:HOSTPORT->CTR/PROTO */
-		for (size_t i = 0; r.ports && r.ports[i]; i++) {
-			const char *arrow = strstr(r.ports[i], "->");
+		char *const *ports = ctr_shown_ports(&r);
+		for (size_t i = 0; ports && ports[i]; i++) {
+			const char *arrow = strstr(ports[i], "->");
 			if (arrow)
-				printf("%s -> %.*s\n", arrow + 2, (int)(arrow - r.ports[i]),
-				       r.ports[i]);
+				printf("%s -> %.*s\n", arrow + 2, (int)(arrow - ports[i]),
+				       ports[i]);
 		}
 		ctr_record_free(&r);
 	}
@@ -392,6 +405,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "PortBindings");
 	cubo_json_gen_strv(g, r->ports ? r->ports : (char *[]){NULL}, SIZE_MAX);
 	gen_kv(g, "Runtime", r->runtime);
+	gen_kv(g, "NetworkMode", r->networks ? r->networks[0] : "none");
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "Mounts");
 	cubo_json_gen_array_open(g);
@@ -441,6 +455,7 @@ static struct cubo_error *inspect_one(struct ctr_ctx *c, const char *arg, struct
 		free(log);
 		gen_kv(g, "BundlePath", dir);
 		gen_config(g, &r, cfg);
+		net_inspect_settings(g, dir, &r);
 		cubo_json_gen_map_close(g);
 		oci_config_free(cfg);
 	}

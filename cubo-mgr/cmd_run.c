@@ -21,6 +21,10 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/image/store.h"
+#include "cubo-mgr/net/hosts.h"
+#include "cubo-mgr/net/netns.h"
+#include "cubo-mgr/net/ports.h"
+#include "cubo-mgr/net/store.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
@@ -30,12 +34,12 @@ extern char **environ;
 
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
-	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *network,
-		*runtime, *stop_signal;
+	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
+		*stop_signal;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
-		**ulimit, **label;
+		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host;
 	long stop_timeout;
-	bool detach, interactive, tty, rm, read_only, quiet;
+	bool detach, interactive, tty, rm, read_only, quiet, publish_all;
 	long pids_limit;
 	bool pids_set;
 };
@@ -51,6 +55,11 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->security_opt);
 	cubo_strv_free(f->ulimit);
 	cubo_strv_free(f->label);
+	cubo_strv_free(f->network);
+	cubo_strv_free(f->net_alias);
+	cubo_strv_free(f->dns);
+	cubo_strv_free(f->dns_search);
+	cubo_strv_free(f->add_host);
 }
 
 static struct cubo_error *dup_str(const char *s, char **out)
@@ -58,6 +67,50 @@ static struct cubo_error *dup_str(const char *s, char **out)
 	*out = NULL;
 	if (s && !(*out = strdup(s)))
 		return cubo_error_new_errno(ENOMEM, "flags");
+	return NULL;
+}
+
+/* --network, --network-alias, --dns, --add-host: checked here, networks found in make_container. */
+static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	size_t n = 0;
+	size_t given = cubo_strv_len(f->network);
+	for (size_t i = 0; i < given; i++) {
+		const char *net = f->network[i];
+		bool special = !strcmp(net, "none") || !strcmp(net, "host");
+		if (!strncmp(net, "container:", 10))
+			return cubo_error_new("--network \"%s\": joining another container's "
+					      "network is not supported",
+					      net);
+		if (special && given > 1)
+			return cubo_error_new("--network \"%s\": cannot be combined with other "
+					      "networks",
+					      net);
+		if (!special)
+			CUBO_TRY_CTX(net_name_check(net), "--network \"%s\"", net);
+		if (cubo_strv_contains(o->networks, net_canonical_name(net)))
+			return cubo_error_new("--network \"%s\": given twice", net);
+		cubo_strv_push(&o->networks, &n, net_canonical_name(net));
+	}
+	if (!o->networks)
+		cubo_strv_push(&o->networks, &n, NET_DEFAULT_NAME);
+	CUBO_TRY(dup_str(o->networks[0], &o->network));
+	bool user_net = strcmp(o->network, "none") && strcmp(o->network, "host") &&
+			!net_is_default(o->network);
+	if (f->net_alias && !user_net)
+		return cubo_error_new("--network-alias: network-scoped aliases are supported only "
+				      "for containers on user-defined networks");
+	for (size_t i = 0; f->net_alias && f->net_alias[i]; i++)
+		CUBO_TRY_CTX(ctr_name_check(f->net_alias[i]), "--network-alias");
+	for (size_t i = 0; f->dns && f->dns[i]; i++)
+		CUBO_TRY(resolv_check_dns(f->dns[i]));
+	for (size_t i = 0; f->add_host && f->add_host[i]; i++)
+		CUBO_TRY(hosts_check_add_host(f->add_host[i]));
+	o->net_aliases = f->net_alias ? cubo_strv_dup(f->net_alias) : NULL;
+	o->dns = f->dns ? cubo_strv_dup(f->dns) : NULL;
+	o->dns_search = f->dns_search ? cubo_strv_dup(f->dns_search) : NULL;
+	o->add_hosts = f->add_host ? cubo_strv_dup(f->add_host) : NULL;
+	o->publish_all = f->publish_all;
 	return NULL;
 }
 
@@ -165,10 +218,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 					      f->stop_timeout);
 		o->stop_timeout = (int)f->stop_timeout;
 	}
-	if (f->network && strcmp(f->network, "none") && strcmp(f->network, "host"))
-		return cubo_error_new("--network \"%s\": only none and host are supported",
-				      f->network);
-	CUBO_TRY(dup_str(f->network, &o->network));
+	CUBO_TRY(net_opts(f, o));
 	return NULL;
 }
 
@@ -239,23 +289,10 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 
 /* ---- the container directory ---- */
 
-static struct cubo_error *copy_host_file(const char *from, const char *to, const char *fallback)
+static struct cubo_error *write_etc_files(const char *dir, const char *hostname, const char *name,
+					  const struct ctr_opts *o)
 {
-	char *text = NULL;
-	size_t len = 0;
-	struct cubo_error *err = cubo_read_file(from, &text, &len);
-	if (err) {
-		cubo_error_free(err);
-		err = cubo_write_file_atomic(to, fallback, strlen(fallback), 0644);
-	} else {
-		err = cubo_write_file_atomic(to, text, len, 0644);
-	}
-	free(text);
-	return err;
-}
-
-static struct cubo_error *write_etc_files(const char *dir, const char *hostname, bool host_net)
-{
+	bool host_net = !strcmp(o->network, "host");
 	char *p = cubo_path_join(dir, "hostname");
 	char line[128];
 	int n = snprintf(line, sizeof(line), "%s\n", hostname);
@@ -264,19 +301,30 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	CUBO_TRY(err);
 	p = cubo_path_join(dir, "hosts");
 	if (host_net) {
-		err = copy_host_file("/etc/hosts", p, "127.0.0.1\tlocalhost\n");
+		char *host = NULL, *text;
+		size_t len;
+		cubo_error_free(cubo_read_file("/etc/hosts", &host, &len));
+		text = hosts_append_add_hosts(host ? host : "127.0.0.1\tlocalhost\n", o->add_hosts);
+		err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+		free(text);
+		free(host);
 	} else {
-		char hosts[512];
-		n = snprintf(hosts, sizeof(hosts),
-			     "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-			     "127.0.1.1\t%s\n",
-			     hostname);
-		err = cubo_write_file_atomic(p, hosts, (size_t)n, 0644);
+		/* the monitor adds the address and the peers once it has them */
+		char *const names[] = {(char *)name, NULL};
+		char *hosts = hosts_render(NULL, hostname, names, o->add_hosts, NULL, NULL);
+		err = cubo_write_file_atomic(p, hosts, strlen(hosts), 0644);
+		free(hosts);
 	}
 	free(p);
 	CUBO_TRY(err);
 	p = cubo_path_join(dir, "resolv.conf");
-	err = copy_host_file("/etc/resolv.conf", p, "");
+	char *host = NULL;
+	size_t len;
+	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
+	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
+	err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+	free(text);
+	free(host);
 	free(p);
 	return err;
 }
@@ -332,6 +380,42 @@ static struct cubo_error *prepare_volumes(struct mgr *m, struct ctr_opts *o, cha
 	return NULL;
 }
 
+/*
+ * The networks exist (the default one is made on first use), -P's ports
+ * are added, and a CNI container gets the path of its namespace-to-be.
+ */
+static struct cubo_error *check_networks(struct mgr *m, const struct oci_image_config *img,
+					 struct ctr_opts *o, char **netns, const char *id)
+{
+	*netns = NULL;
+	if (o->publish_all && img->config)
+		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
+					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
+	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
+		if (o->n_ports && !strcmp(o->network, "host"))
+			fprintf(stderr, "WARNING: published ports are discarded when using host "
+					"network mode\n");
+		return NULL;
+	}
+	for (size_t i = 0; i < o->n_ports; i++)
+		if (strchr(o->ports[i].host_ip, ':'))
+			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "
+					      "IPv4 address",
+					      o->ports[i].host_ip);
+	struct net_store s;
+	CUBO_TRY(net_store_open(m->root, &s));
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && o->networks[i]; i++) {
+		err = net_store_get(&s, o->networks[i], NULL, NULL, NULL);
+		if (err)
+			err = cubo_error_wrap(err, "--network \"%s\"", o->networks[i]);
+	}
+	net_store_close(&s);
+	if (!err)
+		*netns = netns_path(id);
+	return err;
+}
+
 struct made {
 	char id[CTR_ID_LEN + 1];
 	char *name;
@@ -354,11 +438,15 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		err = add_image_volumes(ii.config, o);
 	if (!err)
 		err = prepare_volumes(m, o, &sources, &vol_names);
+	char *netns = NULL;
+	if (!err)
+		err = check_networks(m, ii.config, o, &netns, out->id);
 	struct bundle_input in = {.id = out->id,
 				  .image = ii.config,
 				  .opts = o,
 				  .volume_sources = sources,
-				  .etc_dir = NULL};
+				  .etc_dir = NULL,
+				  .netns = netns};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		in.etc_dir = ctr_store_dir(&c->store, out->id);
@@ -374,13 +462,12 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		err = cubo_write_file_atomic(p, json, len, 0600);
 		free(p);
 	}
-	if (!err)
-		err = write_etc_files(tmp, cfg->hostname,
-				      o->network && !strcmp(o->network, "host"));
-	if (!err)
-		err = rootfs_prepare(tmp);
 	if (!err && !o->name)
 		err = ctr_store_pick_name(&c->store, &name);
+	if (!err)
+		err = write_etc_files(tmp, cfg->hostname, o->name ? o->name : name, o);
+	if (!err)
+		err = rootfs_prepare(tmp);
 	if (!err) {
 		const struct oci_image_runconfig *rc = ii.config->config;
 		memcpy(rec.id, out->id, sizeof(rec.id));
@@ -397,6 +484,11 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 			cubo_strv_push(&rec.ports, &np, b);
 		}
 		rec.volumes = cubo_strv_dup(vol_names);
+		rec.networks = cubo_strv_dup(o->networks);
+		rec.net_aliases = cubo_strv_dup(o->net_aliases);
+		rec.dns = cubo_strv_dup(o->dns);
+		rec.dns_search = cubo_strv_dup(o->dns_search);
+		rec.add_hosts = cubo_strv_dup(o->add_hosts);
 		rec.user = o->user ? strdup(o->user)
 				   : (rc && rc->user && rc->user[0] ? strdup(rc->user) : NULL);
 		rec.stop_signal = strdup(o->stop_signal		 ? o->stop_signal
@@ -453,6 +545,7 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	}
 	ctr_record_free(&rec);
 	free(json);
+	free(netns);
 	if (cfg)
 		oci_config_free(cfg);
 	free(tmp);
@@ -486,8 +579,10 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"env-file", 0, CLI_LIST, &f.env_file, "FILE", "read environment variables"},
 		{"volume", 'v', CLI_LIST, &f.volume, "SRC:DEST[:ro]",
 		 "bind a host directory or a named volume"},
-		{"publish", 'p', CLI_LIST, &f.publish, "[IP:]HOST:CTR[/PROTO]",
-		 "publish a port (recorded; forwarding needs networking)"},
+		{"publish", 'p', CLI_LIST, &f.publish, "[IP:][HOST:]CTR[/PROTO]",
+		 "publish a container's port on the host (no HOST: a free one)"},
+		{"publish-all", 'P', CLI_BOOL, &f.publish_all, NULL,
+		 "publish every EXPOSEd port on a free host port"},
 		{"user", 'u', CLI_STRING, &f.user, "USER[:GROUP]", "user (name or ID) to run as"},
 		{"hostname", 'h', CLI_STRING, &f.hostname, "NAME", "the container's host name"},
 		{"entrypoint", 0, CLI_STRING, &f.entrypoint, "CMD",
@@ -509,8 +604,16 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "signal stop sends first (default: the image's, else SIGTERM)"},
 		{"stop-timeout", 0, CLI_INT, &f.stop_timeout, "SECONDS",
 		 "how long stop waits before SIGKILL (default 10)"},
-		{"network", 0, CLI_STRING, &f.network, "MODE", "none (default) or host"},
-		{"net", 0, CLI_STRING, &f.network, "MODE", NULL},
+		{"network", 0, CLI_LIST, &f.network, "NETWORK",
+		 "a network to join (default: cubo), or none, or host"},
+		{"net", 0, CLI_LIST, &f.network, "NETWORK", NULL},
+		{"network-alias", 0, CLI_LIST, &f.net_alias, "NAME",
+		 "another name the container has on its user network"},
+		{"dns", 0, CLI_LIST, &f.dns, "IP", "a DNS server for /etc/resolv.conf"},
+		{"dns-search", 0, CLI_LIST, &f.dns_search, "DOMAIN",
+		 "a search domain for /etc/resolv.conf"},
+		{"add-host", 0, CLI_LIST, &f.add_host, "HOST:IP",
+		 "a line for /etc/hosts (IP may be host-gateway)"},
 		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",
 		 "the OCI runtime to run it (default cubo-runc)"},
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},

@@ -228,13 +228,7 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 	return rc > 0 ? rc : 0;
 }
 
-struct subcommand {
-	const char *name;
-	mgr_cmd_fn fn;
-	const char *summary;
-};
-
-static const struct subcommand subs[] = {
+static const struct mgr_subcommand subs[] = {
 	{"create", volume_create_cmd, "create a volume"},
 	{"ls", volume_ls_cmd, "list volumes"},
 	{"list", volume_ls_cmd, NULL},
@@ -246,17 +240,6 @@ static const struct subcommand subs[] = {
 
 int cmd_volume(struct mgr *m, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s volume COMMAND\n\nManage named volumes.\n\nCommands:\n",
-			m->prog);
-		for (size_t i = 0; i < CLI_N(subs); i++)
-			if (subs[i].summary)
-				fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].summary);
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	for (size_t i = 0; i < CLI_N(subs); i++)
-		if (!strcmp(subs[i].name, argv[1]))
-			return subs[i].fn(m, argc - 1, argv + 1);
-	return mgr_usage_error(m, "volume", cubo_error_new("unknown command \"%s\"", argv[1]));
+	return mgr_run_subcommand(m, "volume", "Manage named volumes.", subs, CLI_N(subs), argc,
+				  argv);
 }

@@ -44,6 +44,7 @@ static const struct command commands[] = {
 	{"port", cmd_port, "list a container's published ports"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
+	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
 	{"info", cmd_info, "show the setup and counts"},
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
@@ -146,6 +147,24 @@ int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char
 		return 0;
 	}
 	return -1;
+}
+
+int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
+		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+		fprintf(out, "Usage: %s %s COMMAND\n\n%s\n\nCommands:\n", m->prog, group,
+			description);
+		for (size_t i = 0; i < n; i++)
+			if (subs[i].summary)
+				fprintf(out, "  %-11s %s\n", subs[i].name, subs[i].summary);
+		return argc < 2 ? MGR_EXIT_FAILURE : 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(subs[i].name, argv[1]))
+			return subs[i].fn(m, argc - 1, argv + 1);
+	return mgr_usage_error(m, group, cubo_error_new("unknown command \"%s\"", argv[1]));
 }
 
 static void list_commands(FILE *out, const struct command *cmds, size_t n)

@@ -43,6 +43,20 @@ int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
  */
 bool mgr_confirm(const char *warning);
 
+/* One verb of a command group ("volume ls"); a NULL summary hides an alias. */
+struct mgr_subcommand {
+	const char *name;
+	mgr_cmd_fn fn;
+	const char *summary;
+};
+
+/*
+ * Run `GROUP VERB ...`: the verb's function with argv from VERB on, or the
+ * group's help (--help, or no verb: then exit 125), or a usage error.
+ */
+int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
+		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv);
+
 struct cli_opt;
 struct cli_args;
 /*
@@ -89,6 +103,7 @@ int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);
 int cmd_container_inspect(struct mgr *m, int argc, char **argv);
 int cmd_volume(struct mgr *m, int argc, char **argv);
+int cmd_network(struct mgr *m, int argc, char **argv);
 int cmd_info(struct mgr *m, int argc, char **argv);
 int cmd_init(struct mgr *m, int argc, char **argv);
 int cmd_container(struct mgr *m, int argc, char **argv);

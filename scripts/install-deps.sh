@@ -16,6 +16,8 @@ build_pkgs=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
 	libssl-dev busybox-static jq
+	# what a container's default network runs: the CNI plugins and the iptables they call
+	containernetworking-plugins iptables
 )
 test_pkgs=(
 	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc iproute2 jq time procps

@@ -22,4 +22,4 @@ cubo-runc run --bundle "$bundle" quickstart
 tar -C "$bundle/rootfs" -c . | cubo import - quickstart/busybox:local >/dev/null
 echo "+ cubo run --rm -i quickstart/busybox:local sh -c '...'"
 cubo run --rm -i quickstart/busybox:local \
-	sh -c 'echo "hello from cubo run: $(hostname), $(id -un), $(grep -c . /proc/self/mountinfo) mounts"' </dev/null
+	sh -c 'echo "hello from cubo run: $(hostname), $(id -un), $(grep -c . /proc/self/mountinfo) mounts, address $(ip -4 -o addr show eth0 | awk "{print \$4}") on the cubo network"' </dev/null

@@ -262,13 +262,16 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 	}
 }
 
-static void namespaces(const struct ctr_opts *o, struct oci_linux *l)
+static void namespaces(const struct bundle_input *in, struct oci_linux *l)
 {
+	const struct ctr_opts *o = in->opts;
 	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
 	l->namespaces = cubo_json_xcalloc(N(types), sizeof(*l->namespaces));
 	for (size_t i = 0; i < N(types); i++) {
 		if (!strcmp(types[i], "network") && o->network && !strcmp(o->network, "host"))
 			continue;
+		if (!strcmp(types[i], "network") && in->netns)
+			l->namespaces[l->n_namespaces].path = cubo_json_xstrdup(in->netns);
 		l->namespaces[l->n_namespaces++].type = cubo_json_xstrdup(types[i]);
 	}
 }
@@ -293,7 +296,7 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	mounts(in, cfg);
 	struct oci_linux *l = cubo_json_xcalloc(1, sizeof(*l));
 	cfg->linux_ = l;
-	namespaces(o, l);
+	namespaces(in, l);
 	resources(o, l);
 	char *cg;
 	if (asprintf(&cg, "cubo-%s", in->id) < 0)

@@ -21,6 +21,8 @@ struct bundle_input {
 	char *const *volume_sources;
 	/* directory holding the hostname, hosts and resolv.conf files to bind over /etc */
 	const char *etc_dir;
+	/* the network namespace to join (made by the monitor); NULL: a new one, or host's */
+	const char *netns;
 };
 
 /*

@@ -26,11 +26,13 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/net/ctr_net.h"
 #include "shared/fdpass.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/path_in_root.h"
 #include "shared/procstat.h"
+#include "shared/strv.h"
 #include "shared/timeutil.h"
 
 #define MAX_CLIENTS 32
@@ -61,11 +63,15 @@ struct mon {
 	int stdin_fd;  /* our end of the container's stdin (pipe or pty master); -1 */
 	int out_fd[3]; /* [LOG_STDOUT], [LOG_STDERR]: our read ends; pty: out_fd[1] */
 	bool tty;
+	bool owner; /* set_monitor made us the container's monitor */
 	bool created;
 	pid_t pid;
 	int exit_code;
 	bool exited;
 	struct log_writer log;
+	struct ctr_net net; /* its networks' ports, held while it runs */
+	pid_t net_pid;	    /* the process attaching its networks (CNI ADD), or -1 */
+	int net_fd;	    /* its error message comes here */
 	struct client clients[MAX_CLIENTS];
 	size_t n_clients;
 	char *buf;
@@ -130,6 +136,8 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 	r->error = strdup(ctx);
 	r->monitor_pid = 0;
 	r->pid = 0;
+	cubo_strv_free(r->published);
+	r->published = NULL;
 	if (r->status != CTR_CREATED) {
 		r->status = CTR_EXITED;
 		r->exit_code = failure_code(ctx);
@@ -159,6 +167,8 @@ static struct cubo_error *set_running(struct ctr_record *r, void *ctx)
 	r->exit_code = 0;
 	r->finished[0] = '\0';
 	cubo_time_now_rfc3339(r->started);
+	cubo_strv_free(r->published);
+	r->published = cubo_strv_dup(m->net.published);
 	return NULL;
 }
 
@@ -170,6 +180,8 @@ static struct cubo_error *set_exited(struct ctr_record *r, void *ctx)
 	r->pid = 0;
 	r->monitor_pid = 0;
 	r->monitor_start_time = 0;
+	cubo_strv_free(r->published);
+	r->published = NULL;
 	cubo_time_now_rfc3339(r->finished);
 	return NULL;
 }
@@ -319,12 +331,73 @@ static struct cubo_error *read_pid(const char *path, pid_t *pid)
 }
 
 /*
+ * CNI ADD takes tens of milliseconds of plugin and iptables runs: a child
+ * does it while the monitor mounts the rootfs and the runtime creates the
+ * container, which joins the namespace that exists already. The container
+ * is started only after net_attach_wait.
+ */
+static struct cubo_error *net_attach_start(struct mon *m, const struct ctr_record *rec)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return cubo_error_errno("pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return cubo_error_errno("fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		struct cubo_error *err = ctr_net_attach(m->ms->store->root, m->dir, rec);
+		if (err) {
+			char *text = cubo_error_text(err);
+			(void)!write(p[1], text, strlen(text));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	m->net_pid = pid;
+	m->net_fd = p[0];
+	return NULL;
+}
+
+static struct cubo_error *net_attach_wait(struct mon *m)
+{
+	if (m->net_pid <= 0)
+		return NULL;
+	char msg[4096];
+	size_t len = 0;
+	ssize_t r;
+	while (len < sizeof(msg) - 1 &&
+	       ((r = read(m->net_fd, msg + len, sizeof(msg) - 1 - len)) > 0 ||
+		(r < 0 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	msg[len] = '\0';
+	close(m->net_fd);
+	m->net_fd = -1;
+	int ws = 0;
+	while (waitpid(m->net_pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	m->net_pid = -1;
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+		return NULL;
+	return cubo_error_new("%s", len ? msg : "the container's networks could not be attached");
+}
+
+/*
  * Mount, create, (wait for the attach client), start. *code: the exit code
  * the starting command should give on failure.
  */
 static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *code)
 {
 	*code = 125;
+	/* the namespace's mount must be made in the host's mount namespace: first */
+	CUBO_TRY(ctr_net_prepare(m->ms->store->root, m->dir, rec, &m->net));
+	if (m->net.netns)
+		CUBO_TRY(net_attach_start(m, rec));
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
@@ -450,6 +523,12 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 		}
 		err = cubo_error_wrap(err, "wait for the attaching client");
 	}
+	/* waited for even after a failure: its DEL must not race its ADD */
+	struct cubo_error *nerr = net_attach_wait(m);
+	if (!err)
+		err = nerr;
+	else
+		cubo_error_free(nerr);
 	if (!err)
 		err = runtime_start(&m->rt, m->ms->id);
 	return err;
@@ -625,6 +704,9 @@ static void finish(struct mon *m)
 {
 	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
 	cubo_error_free(err);
+	/* its processes are gone, its namespace not yet: DEL finds all it made */
+	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	ctr_net_free(&m->net);
 	err = update_record(m, set_exited, m);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
@@ -668,6 +750,11 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 		const char *args[] = {"delete", "--force", m->ms->id, NULL};
 		cubo_error_free(runtime_call(&m->rt, args));
 	}
+	cubo_error_free(net_attach_wait(m)); /* a bring-up that failed early */
+	/* a monitor that lost the race for the container must not undo the winner's network */
+	if (m->owner)
+		cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	ctr_net_free(&m->net);
 	cubo_error_free(update_record(m, set_error, text));
 	report(m, "E %d %s", code, text);
 	free(text);
@@ -699,11 +786,14 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.sync_fd = sync_fd,
 			.listen_fd = -1,
 			.stdin_fd = -1,
+			.net_pid = -1,
+			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
 			.buf = malloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
+	m.owner = !err;
 	if (!err)
 		err = ctr_record_load(m.dir, &rec);
 	if (err) {

@@ -12,8 +12,10 @@
 #include "cubo-mgr/container/ctr_store.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/runtime.h"
+#include "cubo-mgr/net/ctr_net.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/strv.h"
 #include "shared/timeutil.h"
 
 static bool needs_repair(const struct ctr_record *r)
@@ -46,6 +48,14 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 	bool was_alive = fresh.pid > 0 && kill(fresh.pid, 0) == 0;
 	struct cubo_error *gone = runtime_delete(&rt, fresh.id, true);
 	cubo_error_free(gone); /* the runtime may never have created it */
+	/* what its networks held: addresses, firewall and port rules, the namespace */
+	struct cubo_error *net = ctr_net_down(s->root, dir, fresh.id);
+	if (net) {
+		cubo_error_print(net, "warning", stderr);
+		cubo_error_free(net);
+	}
+	cubo_strv_free(fresh.published);
+	fresh.published = NULL;
 	if (fresh.status == CTR_RUNNING || fresh.status == CTR_PAUSED) {
 		fresh.status = CTR_EXITED;
 		fresh.exit_code = was_alive ? 137 : 255;

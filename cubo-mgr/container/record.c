@@ -31,6 +31,12 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->runtime);
 	cubo_strv_free(r->ports);
 	cubo_strv_free(r->volumes);
+	cubo_strv_free(r->networks);
+	cubo_strv_free(r->net_aliases);
+	cubo_strv_free(r->dns);
+	cubo_strv_free(r->dns_search);
+	cubo_strv_free(r->add_hosts);
+	cubo_strv_free(r->published);
 	free(r->user);
 	free(r->stop_signal);
 	cubo_strv_free(r->labels);
@@ -105,6 +111,12 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstr(g, "runtime", r->runtime);
 	kstrv(g, "ports", r->ports);
 	kstrv(g, "volumes", r->volumes);
+	kstrv(g, "networks", r->networks);
+	kstrv(g, "networkAliases", r->net_aliases);
+	kstrv(g, "dns", r->dns);
+	kstrv(g, "dnsSearch", r->dns_search);
+	kstrv(g, "addHosts", r->add_hosts);
+	kstrv(g, "published", r->published);
 	kstr(g, "user", r->user);
 	kstr(g, "stopSignal", r->stop_signal);
 	if (r->stop_timeout >= 0) {
@@ -191,6 +203,12 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "runtime", false, &r->runtime));
 	CUBO_TRY(cubo_json_field_strv(c, t, "ports", false, &r->ports, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumes", false, &r->volumes, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "networks", false, &r->networks, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "networkAliases", false, &r->net_aliases, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "dns", false, &r->dns, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "dnsSearch", false, &r->dns_search, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "addHosts", false, &r->add_hosts, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "published", false, &r->published, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "user", false, &r->user));
 	CUBO_TRY(cubo_json_field_string(c, t, "stopSignal", false, &r->stop_signal));
 	CUBO_TRY(cubo_json_field_int32(c, t, "stopTimeout", false, &i32, &present));

@@ -39,6 +39,15 @@ struct ctr_record {
 	char *runtime;	   /* path of the OCI runtime that runs it */
 	char **ports;	   /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
 	char **volumes;	   /* named volumes it uses; NULL-terminated or NULL */
+	/*
+	 * Networking (all NULL-terminated or NULL). networks: the CNI networks
+	 * it joins, first one first ("cubo" by default), or just "none" or
+	 * "host"; NULL in records made before networking: the config decides.
+	 */
+	char **networks;
+	char **net_aliases; /* --network-alias: more names peers know it by */
+	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
+	char **published; /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
 	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */
 	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
 	int stop_timeout;  /* seconds stop waits by default; -1: 10 */

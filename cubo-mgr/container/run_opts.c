@@ -36,6 +36,11 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->cap_add);
 	cubo_strv_free(o->cap_drop);
 	free(o->network);
+	cubo_strv_free(o->networks);
+	cubo_strv_free(o->net_aliases);
+	cubo_strv_free(o->dns);
+	cubo_strv_free(o->dns_search);
+	cubo_strv_free(o->add_hosts);
 	free(o->ulimits);
 	cubo_strv_free(o->labels);
 	free(o->stop_signal);

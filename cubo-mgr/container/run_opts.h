@@ -52,7 +52,11 @@ struct ctr_opts {
 	uint64_t cpu_period;
 	int64_t pids_limit;	    /* 0: no limit; -1: unlimited */
 	char **cap_add, **cap_drop; /* "CAP_X" or "ALL" */
-	char *network;		    /* "none", "host", or NULL (none for now) */
+	char *network; /* the first of networks: "none", "host", a network name */
+	char **networks;		       /* --network, in order; default: the "cubo" network */
+	char **net_aliases;		       /* --network-alias */
+	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
+	bool publish_all;		       /* -P */
 	struct ctr_ulimit *ulimits;
 	size_t n_ulimits;
 	char **labels;	   /* --label "key=value" */

@@ -1,7 +1,9 @@
 #!/bin/bash
 # mgr-run.sh [-n RUNS] [-c CONTAINERS]
 #
-# What a container costs through the manager, against podman in the same run:
+# What a container costs through the manager, against podman in the same run
+# (cubo-mgr with --network none throughout: tests/bench/mgr-net.sh measures
+# what a network adds):
 #   cubo-mgr run --rm -i IMAGE /bin/true     attached: returns after the exit
 #                                            and the removal, like podman's run
 #   cubo-mgr run --rm IMAGE /bin/true        detached (cubo-mgr's default):
@@ -72,8 +74,8 @@ warmup=3
 
 echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
-bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i "$img" /bin/true
-bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm "$img" /bin/true
+bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i --network none "$img" /bin/true
+bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true
 # the detached runs' --rm removals finish in the background: let them
 sleep 1
 if [ -n "$have_podman" ]; then
@@ -88,9 +90,9 @@ fi
 half=$((containers / 2))
 for ((i = 0; i < containers; i++)); do
 	if ((i < half)); then
-		"$mgr" --root-dir "$R" run -d "$img" sleep 1000 >/dev/null
+		"$mgr" --root-dir "$R" run -d --network none "$img" sleep 1000 >/dev/null
 	else
-		"$mgr" --root-dir "$R" create "$img" true >/dev/null
+		"$mgr" --root-dir "$R" create --network none "$img" true >/dev/null
 	fi
 done
 n=$("$mgr" --root-dir "$R" ps -aq | wc -l)

@@ -28,7 +28,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -55,6 +55,8 @@ container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/passwd.c spec/features.c"
 cubofile_src="$json_src shared/strv.c cubo-mgr/build/instr.c cubo-mgr/build/cubofile.c
 	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
+net_src="$json_src shared/strv.c shared/fs.c cubo-mgr/container/run_opts.c spec/features.c
+	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
 	cubo-runc/rootfs.c"
 
@@ -70,6 +72,7 @@ sources() {
 	toml) echo "shared/error.c shared/strv.c cubo-mgr/build/toml.c cubo-mgr/build/instr.c
 		cubo-mgr/build/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
+	net) echo "$net_src" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -80,7 +83,7 @@ sources() {
 # A dictionary helps the parsers of its format only.
 dict() {
 	case $1 in
-	config | state | json | image) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	config | state | json | image | net) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
 	cubofile) echo "-dict=$top/tests/fuzz/cubofile.dict" ;;
 	esac

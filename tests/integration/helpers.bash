@@ -302,3 +302,14 @@ require_ns() {
 		skip "user namespaces cannot be created here (a chroot?)"
 	fi
 }
+
+# wait_dead PID: SIGKILL is delivered asynchronously; bounded wait until the
+# process is gone or a zombie (nobody may reap it here).
+wait_dead() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ] || [ ! -e "/proc/$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}

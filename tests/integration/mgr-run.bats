@@ -511,6 +511,7 @@ assert_no_mounts() {
 	mon=$(mgr inspect --type container victim | jq -r '.[0].State.MonitorPid')
 	pid=$(mgr inspect --type container victim | jq -r '.[0].State.Pid')
 	kill -9 "$mon"
+	wait_dead "$mon"
 	run mgr ps -a
 	[[ "$output" == *"Exited (137)"*victim* ]]
 	[ "$(mgr inspect --type container victim | jq -r '.[0].State.Error')" = "the container's monitor died" ]

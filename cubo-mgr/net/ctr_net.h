@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's networking, brought up by its monitor while the container
+ * is created (it starts only once its networks are up), and taken down when
+ * it stops:
+ *
+ *   up:   bind the published ports (ports.h) -> write <ctr>/net.json naming
+ *         the netns and the networks it is about to join -> make the netns
+ *         (netns.h) -> CNI ADD per network (eth0, eth1, ...; the ports go
+ *         to the first) -> keep each result in net.json -> write its
+ *         /etc/hosts with its address and its peers, and tell the peers.
+ *   down: for what net.json lists, in reverse: leave the peers' hosts
+ *         files, CNI DEL with the ADD result -> remove the netns -> remove
+ *         net.json.
+ *
+ * net.json is written before anything is made, so whatever kills the
+ * monitor, `down` run later (reconcile.c, rm, network prune) knows what to
+ * release; and down is idempotent. A failure in up undoes what up did.
+ */
+#ifndef CUBO_MGR_NET_CTR_NET_H
+#define CUBO_MGR_NET_CTR_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cubo-mgr/container/record.h"
+#include "shared/error.h"
+
+/* What up leaves for the monitor to hold while the container runs. */
+struct ctr_net {
+	int *port_fds; /* the bound host ports (ports.h); close on exit */
+	size_t n_port_fds;
+	char **published; /* "0.0.0.0:32768->80/tcp" as bound; NULL-terminated or NULL */
+	char *netns;	  /* path for config.json; NULL: the config decides */
+};
+
+void ctr_net_free(struct ctr_net *n); /* closes the ports too */
+
+/* Whether the record asks for CNI networks (not none, host, or an old record). */
+bool ctr_net_wanted(const struct ctr_record *r);
+
+/*
+ * up in two halves, so the second can run in a process of its own while the
+ * runtime creates the container (the process starts only after both):
+ * prepare binds the ports, writes net.json and makes the namespace (in the
+ * host's mount namespace; out->netns NULL: nothing to attach); attach runs
+ * CNI ADD for what net.json lists and writes the hosts files. When attach
+ * fails, the caller runs ctr_net_down. ctr_dir: <root>/<id>.
+ */
+struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
+				   const struct ctr_record *r, struct ctr_net *out);
+struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir,
+				  const struct ctr_record *r);
+/* Best effort, every step tried; the first error is returned. */
+struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const char *id);
+
+/*
+ * Join (connect) or leave (disconnect) one more network while the container
+ * runs: netns is its namespace (/proc/PID/ns/net).
+ */
+struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
+				   const struct ctr_record *r, const char *network,
+				   char *const *aliases);
+struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, const char *id,
+				      const char *network);
+
+/* The networks in <ctr>/net.json with the container's address on each ("" if none yet). */
+struct ctr_net_attachment {
+	char *network, *ifname, *ip, *gateway, *mac; /* ip: "10.87.0.2/16" */
+};
+struct cubo_error *ctr_net_attachments(const char *ctr_dir, struct ctr_net_attachment **out,
+				       size_t *n);
+void ctr_net_attachments_free(struct ctr_net_attachment *v, size_t n);
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* hosts and resolv.conf text: see hosts.h. */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/net/hosts.h"
+
+static bool ip_ok(const char *s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* "name:ip" -> name length, ip; the address may hold colons itself */
+static const char *split_add_host(const char *s, size_t *name_len)
+{
+	const char *sep = strpbrk(s, ":=");
+	if (!sep)
+		return NULL;
+	*name_len = (size_t)(sep - s);
+	return sep + 1;
+}
+
+struct cubo_error *hosts_check_add_host(const char *s)
+{
+	size_t n;
+	const char *ip = split_add_host(s, &n);
+	if (!ip || n == 0)
+		return cubo_error_new("--add-host \"%s\": expected HOST:IP", s);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '#')
+			return cubo_error_new("--add-host \"%s\": invalid host name", s);
+	if (strcmp(ip, "host-gateway") && !ip_ok(ip))
+		return cubo_error_new("--add-host \"%s\": invalid IP address \"%s\"", s, ip);
+	return NULL;
+}
+
+struct cubo_error *resolv_check_dns(const char *s)
+{
+	if (!ip_ok(s))
+		return cubo_error_new("--dns \"%s\": not an IP address", s);
+	return NULL;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = 2 * (b->len + n + 1) + 64;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			abort();
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct buf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* "IP\tNAME" per --add-host; host-gateway becomes gateway, and is left out without one. */
+static void put_add_hosts(struct buf *b, char *const *add_hosts, const char *gateway)
+{
+	for (size_t i = 0; add_hosts && add_hosts[i]; i++) {
+		size_t n;
+		const char *a = split_add_host(add_hosts[i], &n);
+		if (!a)
+			continue;
+		if (!strcmp(a, "host-gateway")) {
+			if (!gateway || !*gateway)
+				continue;
+			a = gateway;
+		}
+		puts_(b, a);
+		puts_(b, "\t");
+		put(b, add_hosts[i], n);
+		puts_(b, "\n");
+	}
+}
+
+char *hosts_render(const char *ip, const char *hostname, char *const *names, char *const *add_hosts,
+		   const char *gateway, const char *peers)
+{
+	struct buf b = {0};
+	puts_(&b, "127.0.0.1\tlocalhost\n"
+		  "::1\tlocalhost ip6-localhost ip6-loopback\n"
+		  "fe00::0\tip6-localnet\n"
+		  "ff00::0\tip6-mcastprefix\n"
+		  "ff02::1\tip6-allnodes\n"
+		  "ff02::2\tip6-allrouters\n");
+	puts_(&b, ip ? ip : "127.0.1.1");
+	puts_(&b, "\t");
+	puts_(&b, hostname);
+	for (size_t i = 0; names && names[i]; i++)
+		if (strcmp(names[i], hostname)) {
+			puts_(&b, " ");
+			puts_(&b, names[i]);
+		}
+	puts_(&b, "\n");
+	put_add_hosts(&b, add_hosts, gateway);
+	puts_(&b, HOSTS_PEERS_MARK);
+	if (peers)
+		puts_(&b, peers);
+	return b.p;
+}
+
+char *hosts_append_add_hosts(const char *text, char *const *add_hosts)
+{
+	struct buf b = {0};
+	puts_(&b, text ? text : "");
+	if (b.len && b.p[b.len - 1] != '\n')
+		puts_(&b, "\n");
+	put_add_hosts(&b, add_hosts, NULL);
+	return b.p;
+}
+
+/* The peers mark as a line of its own: the first line that is exactly it. */
+static const char *find_mark(const char *text)
+{
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, HOSTS_PEERS_MARK, strlen(HOSTS_PEERS_MARK)))
+			return p;
+	return NULL;
+}
+
+char *hosts_replace_peers(const char *text, const char *peers)
+{
+	struct buf b = {0};
+	const char *mark = find_mark(text);
+	if (mark) {
+		put(&b, text, (size_t)(mark - text));
+	} else {
+		puts_(&b, text);
+		if (b.len && b.p[b.len - 1] != '\n')
+			puts_(&b, "\n");
+	}
+	puts_(&b, HOSTS_PEERS_MARK);
+	if (peers)
+		puts_(&b, peers);
+	return b.p;
+}
+
+static bool loopback_nameserver(const char *line)
+{
+	const char *p = line + strlen("nameserver");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return !strncmp(p, "127.", 4) || !strncmp(p, "::1", 3);
+}
+
+char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network)
+{
+	struct buf b = {0};
+	puts_(&b, "");
+	const char *line = host_text ? host_text : "";
+	while (*line) {
+		const char *end = strchr(line, '\n');
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		bool ns = !strncmp(line, "nameserver", 10) && (line[10] == ' ' || line[10] == '\t');
+		bool sr = !strncmp(line, "search", 6) && (line[6] == ' ' || line[6] == '\t');
+		bool drop = (ns && (dns || (own_network && loopback_nameserver(line)))) ||
+			    (sr && search);
+		if (!drop) {
+			put(&b, line, n);
+			puts_(&b, "\n");
+		}
+		line += n + (end ? 1 : 0);
+	}
+	if (search && search[0]) {
+		puts_(&b, "search");
+		for (size_t i = 0; search[i]; i++) {
+			puts_(&b, " ");
+			puts_(&b, search[i]);
+		}
+		puts_(&b, "\n");
+	}
+	for (size_t i = 0; dns && dns[i]; i++) {
+		puts_(&b, "nameserver ");
+		puts_(&b, dns[i]);
+		puts_(&b, "\n");
+	}
+	return b.p;
+}

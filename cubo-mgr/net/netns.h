@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's network namespace, made before the container so CNI can
+ * wire it and the runtime can join it (config.json names its path), the way
+ * `ip netns add` makes one: a new namespace bind-mounted on a file under
+ * /run/netns (cubo-<container id>, so `ip netns exec` reaches it too).
+ *
+ * The file keeps the namespace alive after the container's processes are
+ * gone, and after a killed monitor: CNI DEL needs it to find the addresses
+ * whose masquerade rules it removes. /run/netns is made a shared mount (as
+ * ip does) so the monitors' private mount namespaces, which copy it as
+ * slaves, lose each namespace as soon as it is unmounted here.
+ */
+#ifndef CUBO_MGR_NET_NETNS_H
+#define CUBO_MGR_NET_NETNS_H
+
+#include "shared/error.h"
+
+#define NETNS_DIR "/run/netns"
+
+/* NETNS_DIR/cubo-<id>; caller frees. */
+char *netns_path(const char *id);
+/*
+ * Make a network namespace with lo up and bind it on path (a file made if
+ * missing). Run in the host's mount namespace.
+ */
+struct cubo_error *netns_create(const char *path);
+/* Unmount and remove path; nothing there is no error. */
+struct cubo_error *netns_remove(const char *path);
+
+#endif

@@ -1,0 +1,383 @@
+#!/usr/bin/env bats
+# cubo-mgr's networks: the default bridge through CNI, --network none|host,
+# /etc/hosts and resolv.conf, published TCP and UDP ports reached from the
+# host at 127.0.0.1, user networks whose containers find each other by name,
+# network create/ls/inspect/rm/prune/connect/disconnect, and the cleanup of
+# everything a container had on a network (veth, iptables rules, address,
+# namespace) after rm, stop or a killed monitor.
+#
+# Traffic goes only to 127.0.0.1 or to containers this file started; every
+# wait is bounded. User networks get names and subnets of their own per run,
+# and teardown removes what this file made, even after a failure.
+
+load helpers
+
+MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+
+setup_file() {
+	export NET_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
+		! command -v umoci >/dev/null || ! command -v curl >/dev/null ||
+		! command -v iptables-save >/dev/null; then
+		NET_SKIP="docker-registry, skopeo, umoci, curl and iptables are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	if [ ! -x /usr/lib/cni/bridge ] && [ -z "${CUBO_CNI_PATH:-}" ]; then
+		NET_SKIP="the CNI plugins are needed (containernetworking-plugins)"
+		return 0
+	fi
+	NET_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-net.XXXXXX")
+	export NET_DIR
+	"$FIXTURES_DIR/registry.sh" start "$NET_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$NET_DIR/reg/env")
+	export REG
+	"$FIXTURES_DIR/make-image.sh" "$NET_DIR/layout" busybox >/dev/null
+	# "web": an image that EXPOSEs ports, for -P
+	"$FIXTURES_DIR/make-image.sh" "$NET_DIR/layout" web >/dev/null
+	umoci config --image "$NET_DIR/layout:web" --config.exposedports 80/tcp \
+		--config.exposedports 53/udp >/dev/null
+	local name
+	for name in busybox web; do
+		skopeo copy -q --dest-tls-verify=false "oci:$NET_DIR/layout:$name" \
+			"docker://$REG/$name:latest" >/dev/null
+	done
+	# a /24 of 10.213-10.242 per run, so parallel runs do not meet
+	export NET_BASE="10.$((213 + RANDOM % 30)).$((RANDOM % 250))"
+}
+
+teardown_file() {
+	[ -n "${NET_DIR:-}" ] || return 0
+	"$FIXTURES_DIR/registry.sh" stop "$NET_DIR/reg" || true
+	rm -rf --one-file-system "$NET_DIR"
+}
+
+setup() {
+	[ -z "${NET_SKIP:-}" ] || skip "$NET_SKIP"
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	R=$BATS_TEST_TMPDIR/root
+	export CUBO_RUNTIME=$RUNTIME
+	mgr pull -q "$REG/busybox" >/dev/null
+	BB=$REG/busybox
+	# names of this test's networks
+	N1=t$$a$BATS_TEST_NUMBER
+	N2=t$$b$BATS_TEST_NUMBER
+}
+
+teardown() {
+	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
+	local ids id p d b
+	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
+	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
+	for p in $(monitors); do
+		kill -9 "$p" 2>/dev/null
+	done
+	while read -r d; do
+		[ -e "$R/${d##*/cubo-}" ] || continue
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+		sleep 0.1
+		rmdir "$d" 2>/dev/null || true
+	done < <(find /sys/fs/cgroup -maxdepth 8 -depth -type d -name 'cubo-*' 2>/dev/null)
+	# what the networking of this root's containers may still hold
+	for d in "$R"/*/; do
+		id=$(basename "$d")
+		[[ $id =~ ^[0-9a-f]{64}$ ]] || continue
+		mgr ps -a >/dev/null 2>&1 || true # reconciles: CNI DEL of what is left
+		if [ -e "/run/netns/cubo-$id" ]; then
+			umount -l "/run/netns/cubo-$id" 2>/dev/null || true
+			rm -f "/run/netns/cubo-$id"
+		fi
+	done
+	mgr network prune -f >/dev/null 2>&1 || true
+	for b in $(jq -r '.plugins[0].bridge' "$R"/networks/*.conflist 2>/dev/null); do
+		[ "$b" = cubo0 ] || ip link del "$b" 2>/dev/null || true
+	done
+	# the rules of this test's networks, if prune could not take them
+	local t rule
+	for t in nat filter; do
+		iptables-save -t "$t" | grep -E -- "--comment \"cubo network ($N1|$N2|${N1}x)\"" |
+			sed 's/^-A /-D /' | while read -r rule; do
+			eval "iptables -w 10 -t $t $rule" 2>/dev/null || true
+		done
+	done
+	for p in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
+		umount -l "$p" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$R"
+}
+
+mgr() {
+	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+}
+
+monitors() {
+	local p
+	for p in $(pgrep -x cubo-monitor); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root-dir $R " && echo "$p"
+	done
+	true
+}
+
+run_detached() {
+	local id
+	id=$(mgr run "$@" </dev/null) || return 1
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
+	echo "$id"
+}
+
+# A host port nobody is likely to hold: 20000-44999.
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 25000))
+		! ss -Htuln "sport = :$p" 2>/dev/null | grep -q . && echo "$p" && return 0
+	done
+	return 1
+}
+
+# fetch URL: curl with bounded retries while the server comes up (10 x 0.2 s).
+fetch() {
+	local i
+	for ((i = 0; i < 10; i++)); do
+		curl -fsS -m 2 "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	curl -fsS -m 2 "$1"
+}
+
+# net_facts ID: "IP VETH" of its first network, from what the monitor keeps.
+net_facts() {
+	jq -r '.attachments[0].result | (.ips[0].address | split("/")[0]) + " " +
+		([.interfaces[] | select(.sandbox == null) | .name] | last)' "$R/$1/net.json"
+}
+
+# assert_released ID IP VETH: nothing of the container is left on the host.
+assert_released() {
+	local id=$1 ip=$2 veth=$3
+	! ip link show dev "$veth" >/dev/null 2>&1
+	! iptables-save | grep -qF "$id"
+	! iptables-save | grep -qE -- "(^|[^0-9])${ip//./\\.}(/32)?([^0-9]|$)"
+	! grep -rlsF "$id" "$R/networks/ipam" /run/cubo/ipam >/dev/null
+	[ ! -e "/run/netns/cubo-$id" ]
+	[ ! -e "$R/$id/net.json" ]
+}
+
+@test "default network: an address on cubo0, hosts and resolv.conf, --hostname, --add-host, --dns" {
+	run mgr run -i --rm --name first --hostname h1 --add-host db.test:192.0.2.10 \
+		--dns 192.0.2.53 --dns-search example.test "$BB" \
+		sh -c 'hostname; ip -4 -o addr show eth0; cat /etc/hosts; echo ---; cat /etc/resolv.conf'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = h1 ]
+	[[ "${lines[1]}" =~ inet\ (10\.87\.[0-9]+\.[0-9]+)/16 ]]
+	ip=${BASH_REMATCH[1]}
+	[[ "$output" == *"127.0.0.1	localhost"* ]]
+	[[ "$output" == *"$ip	h1 first"* ]]
+	[[ "$output" == *"192.0.2.10	db.test"* ]]
+	[[ "${output#*---}" == *"nameserver 192.0.2.53"* ]]
+	[[ "${output#*---}" == *"search example.test"* ]]
+	ip -br addr show dev cubo0 | grep -q "10.87.0.1/16"
+	# no --dns: the host's servers, as the host has them
+	run mgr run -i --rm "$BB" cat /etc/resolv.conf
+	[ "$output" = "$(grep -v '^nameserver 127\.' /etc/resolv.conf)" ]
+	run mgr run --add-host nonsense "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--add-host "nonsense": expected HOST:IP'* ]]
+	run mgr run --dns dns.example "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--dns "dns.example": not an IP address'* ]]
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "--network none has only lo, --network host the host's interfaces" {
+	run mgr run -i --rm --network none "$BB" sh -c 'ls /sys/class/net; ping -c 1 -W 2 127.0.0.1 >/dev/null && echo reached'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[ "${lines[1]}" = reached ]
+	run mgr run -i --rm --network host --add-host extra.test:192.0.2.7 "$BB" sh -c 'readlink /proc/self/ns/net; tail -n 1 /etc/hosts'
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/net)" ]
+	[ "${lines[1]}" = "192.0.2.7	extra.test" ]
+	run mgr run --network "no-such-net$$" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"network no-such-net$$ not found"* ]]
+	run mgr run --network none --network host "$BB" true
+	[ "$status" -eq 125 ]
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "-p: httpd published on 127.0.0.1 and on every address, fetched with curl; ps and port" {
+	p1=$(free_port)
+	p2=$(free_port)
+	[ "$p1" != "$p2" ]
+	id=$(run_detached --name web -p "127.0.0.1:$p1:80" -p "$p2:80" -p 80 "$BB" \
+		sh -c 'mkdir /www && echo hello-from-web >/www/index.html && exec httpd -f -p 80 -h /www')
+	[ "$(fetch "http://127.0.0.1:$p1/")" = hello-from-web ]
+	# published on 0.0.0.0: reachable through 127.0.0.1 too (portmap's SNAT, route_localnet)
+	[ "$(fetch "http://127.0.0.1:$p2/")" = hello-from-web ]
+	run mgr port web
+	[ "${lines[0]}" = "80/tcp -> 127.0.0.1:$p1" ]
+	[ "${lines[1]}" = "80/tcp -> 0.0.0.0:$p2" ]
+	[[ "${lines[2]}" =~ ^80/tcp\ -\>\ 0\.0\.0\.0:([0-9]+)$ ]]
+	p3=${BASH_REMATCH[1]}
+	[ "$p3" != 0 ]
+	[ "$(fetch "http://127.0.0.1:$p3/")" = hello-from-web ]
+	run mgr ps
+	[[ "$output" == *"127.0.0.1:$p1->80/tcp, 0.0.0.0:$p2->80/tcp, 0.0.0.0:$p3->80/tcp"*web* ]]
+	[ "$(mgr inspect web | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0] | .HostIp + ":" + .HostPort')" = "127.0.0.1:$p1" ]
+	[[ "$(mgr inspect web | jq -r '.[0].NetworkSettings.Networks.cubo.IPAddress')" == 10.87.* ]]
+	[ "$(mgr ps --format json | jq -r .Ports)" = "127.0.0.1:$p1->80/tcp, 0.0.0.0:$p2->80/tcp, 0.0.0.0:$p3->80/tcp" ]
+	# the port is taken: a clear error, the second container made but never wired
+	run mgr run -d --name second -p "$p2:80" "$BB" sleep 100
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"port 0.0.0.0:$p2/tcp is already in use"* ]]
+	id2=$(mgr ps -aq --no-trunc -f name=second)
+	[ ! -e "$R/$id2/net.json" ] && [ ! -e "/run/netns/cubo-$id2" ]
+	[ "$(fetch "http://127.0.0.1:$p2/")" = hello-from-web ]
+	# -P: the image's EXPOSEd ports on free host ports
+	mgr pull -q "$REG/web" >/dev/null
+	run_detached --name exposed -P "$REG/web" sleep 100 >/dev/null
+	run mgr port exposed
+	[[ "$output" == *"80/tcp -> 0.0.0.0:"* ]]
+	[[ "$output" == *"53/udp -> 0.0.0.0:"* ]]
+	read -r ip veth < <(net_facts "$id")
+	mgr rm -f web second exposed >/dev/null
+	assert_released "$id" "$ip" "$veth"
+	! curl -fsS -m 1 "http://127.0.0.1:$p1/" 2>/dev/null
+	run mgr run -p 99999:80 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'invalid host port "99999"'* ]]
+}
+
+@test "-p/udp: a datagram sent to 127.0.0.1 reaches the container" {
+	p=$(free_port)
+	run_detached --name dns -p "127.0.0.1:$p:5353/udp" "$BB" sleep 100 >/dev/null
+	# nothing listens on 5353 inside: the kernel counts each arrival as Udp NoPorts
+	noports() { mgr exec dns awk '/^Udp:/ && $2 ~ /^[0-9]/ {print $3}' /proc/net/snmp; }
+	before=$(noports)
+	echo probe >"/dev/udp/127.0.0.1/$p"
+	for _ in $(seq 20); do [ "$(noports)" -gt "$before" ] && break; sleep 0.1; done
+	[ "$(noports)" -eq $((before + 1)) ]
+	[ "$(mgr port dns)" = "5353/udp -> 127.0.0.1:$p" ]
+	mgr rm -f dns >/dev/null
+}
+
+@test "a user network: containers reach each other by name and alias; overlaps refused" {
+	id=$(mgr network create --subnet "$NET_BASE.0/24" "$N1")
+	[[ $id =~ ^[0-9a-f]{64}$ ]]
+	run mgr network create --subnet "${NET_BASE%.*}.0.0/16" "$N2"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"overlaps with network $N1 ($NET_BASE.0/24)"* ]]
+	run mgr network create --subnet 127.0.0.0/8 "$N2"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"overlaps with loopback"* ]]
+	run mgr network create --subnet "$NET_BASE.1/24" "$N2"
+	[[ "$output" == *"host bits are set"* ]]
+	run mgr network create "$N1"
+	[[ "$output" == *"network with name $N1 already exists"* ]]
+	run mgr network create --gateway "$NET_BASE.1" "$N2"
+	[ "$status" -eq 125 ]
+	mgr network ls | grep -q "^${id:0:12}  *$N1  *bridge  *local$"
+	[ "$(mgr network ls --format json | jq -r "select(.Name == \"$N1\") | .Driver")" = bridge ]
+
+	srv=$(run_detached --name srv --network "$N1" --network-alias db "$BB" \
+		sh -c 'mkdir -p /w && echo from-srv >/w/index.html && exec httpd -f -p 80 -h /w')
+	cli=$(run_detached --name cli --network "$N1" "$BB" sleep 100)
+	run mgr exec cli sh -c 'timeout 5 wget -q -O - http://srv/; timeout 5 wget -q -O - http://db/; ping -c 1 -W 2 srv >/dev/null && echo pinged'
+	[ "$status" -eq 0 ]
+	[ "$output" = "from-srv
+from-srv
+pinged" ]
+	# the one that was there first learnt of the newcomer too
+	mgr exec srv grep -q "	cli$" /etc/hosts
+	run mgr network inspect "$N1"
+	[ "$(echo "$output" | jq -r '.[0].IPAM.Config[0].Subnet')" = "$NET_BASE.0/24" ]
+	[ "$(echo "$output" | jq -r ".[0].Containers[\"$srv\"].Name")" = srv ]
+	[[ "$(echo "$output" | jq -r ".[0].Containers[\"$srv\"].IPv4Address")" == "$NET_BASE".*/24 ]]
+	run mgr network rm "$N1"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"network $N1 is in use by container"* ]]
+	# the default network resolves no names (as docker's), aliases need a user network
+	run mgr run --network-alias x "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"user-defined networks"* ]]
+	# a stopped peer leaves the others' hosts files
+	mgr stop -t 1 srv >/dev/null
+	! mgr exec cli grep -q "srv" /etc/hosts
+	run mgr exec cli timeout 5 wget -q -O - http://srv/
+	[ "$status" -ne 0 ]
+	mgr start srv >/dev/null
+	for _ in $(seq 20); do mgr exec cli grep -q "	srv db$" /etc/hosts && break; sleep 0.1; done
+	mgr exec cli grep -q "	srv db$" /etc/hosts
+	bridge=$(mgr network inspect "$N1" | jq -r '.[0].Options["com.docker.network.bridge.name"]')
+	ip link show dev "$bridge" >/dev/null
+	mgr rm -f srv cli >/dev/null
+	mgr network rm "$N1"
+	! ip link show dev "$bridge" >/dev/null 2>&1
+	[ ! -e "$R/networks/$N1.conflist" ]
+}
+
+@test "network connect and disconnect a running container; prune" {
+	mgr network create --subnet "$NET_BASE.0/25" "$N1" >/dev/null
+	mgr network create --subnet "$NET_BASE.128/25" "$N2" >/dev/null
+	run_detached --name a --network "$N1" "$BB" sleep 100 >/dev/null
+	run_detached --name b --network "$N2" "$BB" sleep 100 >/dev/null
+	run mgr exec b ping -c 1 -W 1 a
+	[ "$status" -ne 0 ]
+	mgr network connect --alias www "$N2" a
+	run mgr exec a ls /sys/class/net
+	[ "$output" = "eth0
+eth1
+lo" ]
+	mgr exec b ping -c 1 -W 2 a >/dev/null
+	mgr exec b ping -c 1 -W 2 www >/dev/null
+	[ "$(mgr inspect a | jq -r '.[0].NetworkSettings.Networks | keys | join(" ")')" = "$N1 $N2" ]
+	run mgr network connect "$N2" a
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"already connected"* ]]
+	mgr network disconnect "$N2" a
+	[ "$(mgr exec a ls /sys/class/net)" = "eth0
+lo" ]
+	! mgr exec b grep -q "	a$" /etc/hosts
+	run mgr network disconnect "$N1" a
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"only network"* ]]
+	mgr rm -f a b >/dev/null
+	run mgr network create --subnet "$NET_BASE.0/26" "${N1}x"
+	[ "$status" -eq 125 ]
+	run mgr network prune -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$N1"* ]] && [[ "$output" == *"$N2"* ]]
+	[ "$(mgr network ls -q | wc -l)" -eq 1 ] # the default one stays
+}
+
+@test "cleanup: stop, rm and a killed monitor leave no veth, iptables rule, address or namespace" {
+	p=$(free_port)
+	id=$(run_detached --name c1 -p "127.0.0.1:$p:80" "$BB" sleep 100)
+	read -r ip veth < <(net_facts "$id")
+	[ -n "$veth" ] && ip link show dev "$veth" >/dev/null
+	iptables-save | grep -qF "$id"
+	[ -e "/run/netns/cubo-$id" ]
+	mgr stop -t 1 c1 >/dev/null
+	assert_released "$id" "$ip" "$veth"
+	[ -z "$(mgr ps -a --format json | jq -r .Ports)" ]
+	# a new start, the same port, then rm -f
+	mgr start c1 >/dev/null
+	read -r ip veth < <(net_facts "$id")
+	mgr rm -f c1 >/dev/null
+	assert_released "$id" "$ip" "$veth"
+	# kill -9 of the monitor: the next command repairs, the container's networks go
+	id=$(run_detached --name c2 -p "127.0.0.1:$p:80" "$BB" sleep 100)
+	read -r ip veth < <(net_facts "$id")
+	mon=$(mgr inspect --type container c2 | jq -r '.[0].State.MonitorPid')
+	kill -9 "$mon"
+	wait_dead "$mon"
+	run mgr ps -a
+	[[ "$output" == *"Exited (137)"*c2* ]]
+	assert_released "$id" "$ip" "$veth"
+	# and the port is free again
+	run_detached --name c3 -p "127.0.0.1:$p:80" "$BB" true >/dev/null
+	# --rm: gone with everything once it exits
+	id=$(run_detached --rm --name c4 "$BB" sleep 1)
+	read -r ip veth < <(net_facts "$id")
+	for _ in $(seq 50); do [ -d "$R/$id" ] || break; sleep 0.1; done
+	[ ! -d "$R/$id" ]
+	assert_released "$id" "$ip" "$veth"
+}
