@@ -33,48 +33,10 @@
 
 #include "cubo-mgr/build/instr.h"
 #include "shared/json.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 
 /* ---- small helpers (allocation failure aborts, as in the JSON helpers) ---- */
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown)
-			abort();
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-/* Take the string out of b ("" when nothing was added). */
-static char *buf_take(struct buf *b)
-{
-	char *s;
-
-	if (!b->s)
-		buf_add(b, "", 0);
-	s = b->s;
-	memset(b, 0, sizeof(*b));
-	return s;
-}
 
 static char *xstrdup(const char *s)
 {
@@ -223,11 +185,11 @@ static const char *find_eq(const struct parser *p, const char *s, const char *en
 }
 
 /* A literal character in build_expand's input: '$' and '\' are escaped. */
-static void add_literal(struct buf *b, char c)
+static void add_literal(struct cubo_strbuf *b, char c)
 {
 	if (c == '$' || c == '\\')
-		buf_addc(b, '\\');
-	buf_addc(b, c);
+		cubo_strbuf_addc(b, '\\');
+	cubo_strbuf_addc(b, c);
 }
 
 /*
@@ -238,7 +200,7 @@ static void add_literal(struct buf *b, char c)
 static struct cubo_error *unquote(const struct parser *p, const char *s, const char *end,
 				  char **out)
 {
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 	char quote = 0;
 
 	for (; s < end; s++) {
@@ -264,9 +226,9 @@ static struct cubo_error *unquote(const struct parser *p, const char *s, const c
 			} else {
 				/* '$' stays a reference inside double quotes */
 				if (c == '\\')
-					buf_add(&b, "\\\\", 2);
+					cubo_strbuf_add(&b, "\\\\", 2);
 				else
-					buf_addc(&b, c);
+					cubo_strbuf_addc(&b, c);
 			}
 		} else if (c == '\'' || c == '"') {
 			quote = c;
@@ -274,9 +236,9 @@ static struct cubo_error *unquote(const struct parser *p, const char *s, const c
 			if (s + 1 < end)
 				add_literal(&b, *++s);
 		} else if (c == '\\') {
-			buf_add(&b, "\\\\", 2); /* with ` as the escape, \ is plain */
+			cubo_strbuf_add(&b, "\\\\", 2); /* with ` as the escape, \ is plain */
 		} else {
-			buf_addc(&b, c);
+			cubo_strbuf_addc(&b, c);
 		}
 	}
 	if (quote) {
@@ -285,7 +247,7 @@ static struct cubo_error *unquote(const struct parser *p, const char *s, const c
 		return perr(p, "%s: unterminated %s quote", p->keyword,
 			    quote == '"' ? "double" : "single");
 	}
-	*out = buf_take(&b);
+	*out = cubo_strbuf_take(&b);
 	return NULL;
 }
 
@@ -878,14 +840,14 @@ static struct cubo_error *do_volume(struct parser *p, struct build_instr *in, co
 static struct cubo_error *do_maintainer(struct parser *p, struct build_instr *in, const char *rest,
 					const struct flags *fl)
 {
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 
 	CUBO_TRY(no_flags(p, fl));
 	if (!*rest)
 		return perr(p, "MAINTAINER needs a name");
 	for (const char *s = rest; *s; s++)
 		add_literal(&b, *s); /* docker does not expand MAINTAINER */
-	kv_add(&in->kv, &in->n_kv, xstrdup("maintainer"), buf_take(&b), true);
+	kv_add(&in->kv, &in->n_kv, xstrdup("maintainer"), cubo_strbuf_take(&b), true);
 	return NULL;
 }
 
@@ -1166,7 +1128,7 @@ struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path
 {
 	struct parser p = {.path = path ? path : "Cubofile", .esc = '\\'};
 	struct lines l = {.s = text, .end = text + len};
-	struct buf instr = {0};
+	struct cubo_strbuf instr = {0};
 	struct cubo_error *err = NULL;
 	bool directives_done = false;
 	unsigned seen_directives = 0;
@@ -1203,7 +1165,7 @@ struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path
 			continue;
 		int start = l.lineno;
 		instr.len = 0;
-		buf_add(&instr, s, n);
+		cubo_strbuf_add(&instr, s, n);
 		while (more && next_line(&l, &s, &n)) {
 			if (memchr(s, '\0', n)) {
 				p.line = l.lineno;
@@ -1213,7 +1175,7 @@ struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path
 			if (is_comment(s, n) || is_blank(s, n))
 				continue; /* inside a continued instruction, as docker does */
 			more = trim_continuation(&p, s, &n);
-			buf_add(&instr, s, n);
+			cubo_strbuf_add(&instr, s, n);
 		}
 		if (!err)
 			err = instruction(&p, instr.s, start);

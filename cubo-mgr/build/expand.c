@@ -18,33 +18,7 @@
 #include <string.h>
 
 #include "cubo-mgr/build/instr.h"
-
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 32;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown)
-			abort();
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
+#include "shared/strbuf.h"
 
 struct expand {
 	const char *word; /* the whole word, for messages */
@@ -102,10 +76,10 @@ static const char *lookup(const struct expand *x, const char *name, size_t len)
 }
 
 static struct cubo_error *expand_into(struct expand *x, const char **pp, bool in_brace,
-				      struct buf *b);
+				      struct cubo_strbuf *b);
 
 /* p is just past "${". */
-static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct buf *b)
+static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct cubo_strbuf *b)
 {
 	const char *p = *pp;
 	size_t n = name_len(p);
@@ -137,15 +111,15 @@ static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct
 	if (!op) {
 		p++; /* the '}' */
 		if (val)
-			buf_add(b, val, strlen(val));
+			cubo_strbuf_add(b, val, strlen(val));
 		*pp = p;
 		return NULL;
 	}
 
 	if (x->depth >= EXPAND_MAX_DEPTH)
 		return cubo_error_new("substitutions nested too deeply in \"%s\"", x->word);
-	struct buf alt = {0};
-	buf_add(&alt, "", 0);
+	struct cubo_strbuf alt = {0};
+	cubo_strbuf_add(&alt, "", 0);
 	x->depth++;
 	struct cubo_error *err = expand_into(x, &p, true, &alt);
 	x->depth--;
@@ -158,13 +132,13 @@ static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct
 	switch (op) {
 	case '-':
 		if (set)
-			buf_add(b, val, strlen(val));
+			cubo_strbuf_add(b, val, strlen(val));
 		else
-			buf_add(b, alt.s, alt.len);
+			cubo_strbuf_add(b, alt.s, alt.len);
 		break;
 	case '+':
 		if (set)
-			buf_add(b, alt.s, alt.len);
+			cubo_strbuf_add(b, alt.s, alt.len);
 		break;
 	case '?':
 		if (!set) {
@@ -175,7 +149,7 @@ static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct
 			free(alt.s);
 			return err;
 		}
-		buf_add(b, val, strlen(val));
+		cubo_strbuf_add(b, val, strlen(val));
 		break;
 	}
 	free(alt.s);
@@ -185,13 +159,13 @@ static struct cubo_error *expand_brace(struct expand *x, const char **pp, struct
 
 /* Expand up to the end of the string, or in a modifier word up to its '}' (left at *pp). */
 static struct cubo_error *expand_into(struct expand *x, const char **pp, bool in_brace,
-				      struct buf *b)
+				      struct cubo_strbuf *b)
 {
 	const char *p = *pp;
 
 	while (*p) {
 		if (*p == '\\' && (p[1] == '$' || p[1] == '\\' || (in_brace && p[1] == '}'))) {
-			buf_addc(b, p[1]);
+			cubo_strbuf_addc(b, p[1]);
 			p += 2;
 			continue;
 		}
@@ -203,7 +177,7 @@ static struct cubo_error *expand_into(struct expand *x, const char **pp, bool in
 			const char *end = p + 1;
 			while (*end && *end != '$' && *end != '\\' && !(in_brace && *end == '}'))
 				end++;
-			buf_add(b, p, (size_t)(end - p));
+			cubo_strbuf_add(b, p, (size_t)(end - p));
 			p = end;
 			continue;
 		}
@@ -215,12 +189,12 @@ static struct cubo_error *expand_into(struct expand *x, const char **pp, bool in
 		}
 		size_t n = name_len(p);
 		if (n == 0) {
-			buf_addc(b, '$'); /* a lone dollar stays */
+			cubo_strbuf_addc(b, '$'); /* a lone dollar stays */
 			continue;
 		}
 		const char *val = lookup(x, p, n);
 		if (val)
-			buf_add(b, val, strlen(val));
+			cubo_strbuf_add(b, val, strlen(val));
 		p += n;
 	}
 	if (in_brace)
@@ -232,11 +206,11 @@ static struct cubo_error *expand_into(struct expand *x, const char **pp, bool in
 struct cubo_error *build_expand(const char *word, char *const *vars, size_t n_vars, char **out)
 {
 	struct expand x = {.word = word, .vars = vars, .n_vars = vars ? n_vars : 0};
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 	const char *p = word;
 
 	*out = NULL;
-	buf_add(&b, "", 0);
+	cubo_strbuf_add(&b, "", 0);
 	struct cubo_error *err = expand_into(&x, &p, false, &b);
 	if (err) {
 		free(b.s);

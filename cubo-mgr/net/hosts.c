@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cubo-mgr/net/hosts.h"
+#include "shared/strbuf.h"
 
 static bool ip_ok(const char *s)
 {
@@ -45,31 +46,8 @@ struct cubo_error *resolv_check_dns(const char *s)
 	return NULL;
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = 2 * (b->len + n + 1) + 64;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			abort();
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 /* "IP\tNAME" per --add-host; host-gateway becomes gateway, and is left out without one. */
-static void put_add_hosts(struct buf *b, char *const *add_hosts, const char *gateway)
+static void put_add_hosts(struct cubo_strbuf *b, char *const *add_hosts, const char *gateway)
 {
 	for (size_t i = 0; add_hosts && add_hosts[i]; i++) {
 		size_t n;
@@ -81,47 +59,47 @@ static void put_add_hosts(struct buf *b, char *const *add_hosts, const char *gat
 				continue;
 			a = gateway;
 		}
-		puts_(b, a);
-		puts_(b, "\t");
-		put(b, add_hosts[i], n);
-		puts_(b, "\n");
+		cubo_strbuf_adds(b, a);
+		cubo_strbuf_adds(b, "\t");
+		cubo_strbuf_add(b, add_hosts[i], n);
+		cubo_strbuf_adds(b, "\n");
 	}
 }
 
 char *hosts_render(const char *ip, const char *hostname, char *const *names, char *const *add_hosts,
 		   const char *gateway, const char *peers)
 {
-	struct buf b = {0};
-	puts_(&b, "127.0.0.1\tlocalhost\n"
-		  "::1\tlocalhost ip6-localhost ip6-loopback\n"
-		  "fe00::0\tip6-localnet\n"
-		  "ff00::0\tip6-mcastprefix\n"
-		  "ff02::1\tip6-allnodes\n"
-		  "ff02::2\tip6-allrouters\n");
-	puts_(&b, ip ? ip : "127.0.1.1");
-	puts_(&b, "\t");
-	puts_(&b, hostname);
+	struct cubo_strbuf b = {0};
+	cubo_strbuf_adds(&b, "127.0.0.1\tlocalhost\n"
+			     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+			     "fe00::0\tip6-localnet\n"
+			     "ff00::0\tip6-mcastprefix\n"
+			     "ff02::1\tip6-allnodes\n"
+			     "ff02::2\tip6-allrouters\n");
+	cubo_strbuf_adds(&b, ip ? ip : "127.0.1.1");
+	cubo_strbuf_adds(&b, "\t");
+	cubo_strbuf_adds(&b, hostname);
 	for (size_t i = 0; names && names[i]; i++)
 		if (strcmp(names[i], hostname)) {
-			puts_(&b, " ");
-			puts_(&b, names[i]);
+			cubo_strbuf_adds(&b, " ");
+			cubo_strbuf_adds(&b, names[i]);
 		}
-	puts_(&b, "\n");
+	cubo_strbuf_adds(&b, "\n");
 	put_add_hosts(&b, add_hosts, gateway);
-	puts_(&b, HOSTS_PEERS_MARK);
+	cubo_strbuf_adds(&b, HOSTS_PEERS_MARK);
 	if (peers)
-		puts_(&b, peers);
-	return b.p;
+		cubo_strbuf_adds(&b, peers);
+	return b.s;
 }
 
 char *hosts_append_add_hosts(const char *text, char *const *add_hosts)
 {
-	struct buf b = {0};
-	puts_(&b, text ? text : "");
-	if (b.len && b.p[b.len - 1] != '\n')
-		puts_(&b, "\n");
+	struct cubo_strbuf b = {0};
+	cubo_strbuf_adds(&b, text ? text : "");
+	if (b.len && b.s[b.len - 1] != '\n')
+		cubo_strbuf_adds(&b, "\n");
 	put_add_hosts(&b, add_hosts, NULL);
-	return b.p;
+	return b.s;
 }
 
 /* The peers mark as a line of its own: the first line that is exactly it. */
@@ -135,19 +113,19 @@ static const char *find_mark(const char *text)
 
 char *hosts_replace_peers(const char *text, const char *peers)
 {
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 	const char *mark = find_mark(text);
 	if (mark) {
-		put(&b, text, (size_t)(mark - text));
+		cubo_strbuf_add(&b, text, (size_t)(mark - text));
 	} else {
-		puts_(&b, text);
-		if (b.len && b.p[b.len - 1] != '\n')
-			puts_(&b, "\n");
+		cubo_strbuf_adds(&b, text);
+		if (b.len && b.s[b.len - 1] != '\n')
+			cubo_strbuf_adds(&b, "\n");
 	}
-	puts_(&b, HOSTS_PEERS_MARK);
+	cubo_strbuf_adds(&b, HOSTS_PEERS_MARK);
 	if (peers)
-		puts_(&b, peers);
-	return b.p;
+		cubo_strbuf_adds(&b, peers);
+	return b.s;
 }
 
 static bool loopback_nameserver(const char *line)
@@ -160,8 +138,8 @@ static bool loopback_nameserver(const char *line)
 
 char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network)
 {
-	struct buf b = {0};
-	puts_(&b, "");
+	struct cubo_strbuf b = {0};
+	cubo_strbuf_adds(&b, "");
 	const char *line = host_text ? host_text : "";
 	while (*line) {
 		const char *end = strchr(line, '\n');
@@ -171,23 +149,23 @@ char *resolv_render(const char *host_text, char *const *dns, char *const *search
 		bool drop = (ns && (dns || (own_network && loopback_nameserver(line)))) ||
 			    (sr && search);
 		if (!drop) {
-			put(&b, line, n);
-			puts_(&b, "\n");
+			cubo_strbuf_add(&b, line, n);
+			cubo_strbuf_adds(&b, "\n");
 		}
 		line += n + (end ? 1 : 0);
 	}
 	if (search && search[0]) {
-		puts_(&b, "search");
+		cubo_strbuf_adds(&b, "search");
 		for (size_t i = 0; search[i]; i++) {
-			puts_(&b, " ");
-			puts_(&b, search[i]);
+			cubo_strbuf_adds(&b, " ");
+			cubo_strbuf_adds(&b, search[i]);
 		}
-		puts_(&b, "\n");
+		cubo_strbuf_adds(&b, "\n");
 	}
 	for (size_t i = 0; dns && dns[i]; i++) {
-		puts_(&b, "nameserver ");
-		puts_(&b, dns[i]);
-		puts_(&b, "\n");
+		cubo_strbuf_adds(&b, "nameserver ");
+		cubo_strbuf_adds(&b, dns[i]);
+		cubo_strbuf_adds(&b, "\n");
 	}
-	return b.p;
+	return b.s;
 }

@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 
 static void test_len(void **state)
@@ -136,6 +137,29 @@ static void test_free_null(void **state)
 	cubo_strv_free(NULL);
 }
 
+/* The growable string next door (shared/strbuf.h). */
+static void test_strbuf(void **state)
+{
+	struct cubo_strbuf b = {0};
+	char *empty = cubo_strbuf_take(&b);
+	assert_string_equal(empty, "");
+	free(empty);
+	for (int i = 0; i < 100; i++)
+		cubo_strbuf_addc(&b, (char)('a' + i % 26));
+	cubo_strbuf_adds(&b, "-end");
+	cubo_strbuf_add(&b, "xyz", 2);
+	assert_int_equal(b.len, 106);
+	assert_true(b.cap > b.len);
+	assert_int_equal(b.s[106], '\0');
+	char *s = cubo_strbuf_take(&b);
+	assert_null(b.s);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(strlen(s), 106);
+	assert_memory_equal(s + 100, "-endxy", 6);
+	assert_int_equal(s[26], 'a');
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_split_edge_cases),
 		cmocka_unit_test(test_env_get),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_strbuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

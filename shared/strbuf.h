@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A growable NUL-terminated string, for parsers and file renderers that
+ * build text piece by piece. Allocation failure aborts, as in the JSON
+ * helpers. Zero-initialise to start: struct cubo_strbuf b = {0};
+ */
+#ifndef CUBO_SHARED_STRBUF_H
+#define CUBO_SHARED_STRBUF_H
+
+#include <stddef.h>
+
+struct cubo_strbuf {
+	char *s; /* NULL until something is added; always NUL-terminated after */
+	size_t len, cap;
+};
+
+void cubo_strbuf_add(struct cubo_strbuf *b, const char *s, size_t n);
+void cubo_strbuf_addc(struct cubo_strbuf *b, char c);
+void cubo_strbuf_adds(struct cubo_strbuf *b, const char *s);
+/* The string, "" when nothing was added; b is empty again. Caller frees. */
+char *cubo_strbuf_take(struct cubo_strbuf *b);
+
+#endif
