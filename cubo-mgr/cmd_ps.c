@@ -135,12 +135,14 @@ static void print_table(char *(*rows)[N_COLS], size_t n)
 /*
  * docker's ps filters: KEY=VALUE, where KEY is status (created, running,
  * paused, exited), name (a substring), id (a prefix), ancestor (the image
- * as given, or its ID prefix) or exited (an exit code). Filters of one key
+ * as given, or its ID prefix), exited (an exit code), label (KEY or
+ * KEY=VALUE) or network (a network it joins, none or host). Filters of one key
  * are ORed, different keys ANDed.
  */
 static struct cubo_error *filter_check(char **filters)
 {
-	static const char *const keys[] = {"status", "name", "id", "ancestor", "exited", "label"};
+	static const char *const keys[] = {"status", "name",  "id",	"ancestor",
+					   "exited", "label", "network"};
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
 		bool ok = false;
@@ -149,7 +151,7 @@ static struct cubo_error *filter_check(char **filters)
 			     !strncmp(filters[i], keys[k], strlen(keys[k]));
 		if (!ok)
 			return cubo_error_new("--filter \"%s\": expected status=, name=, id=, "
-					      "ancestor=, exited= or label=",
+					      "ancestor=, exited=, label= or network=",
 					      filters[i]);
 	}
 	return NULL;
@@ -180,6 +182,9 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 	}
 	if (!strcmp(key, "exited"))
 		return r->status == CTR_EXITED && r->exit_code == atoi(v);
+	if (!strcmp(key, "network")) /* "bridge" is docker's name of the default network */
+		return cubo_strv_contains(r->networks, v) ||
+		       (!strcmp(v, "bridge") && cubo_strv_contains(r->networks, "cubo"));
 	return false;
 }
 
@@ -212,7 +217,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten IDs and commands"},
 		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
-		 "status=, name=, id=, ancestor=, exited= (one key ORs, keys AND)"},
+		 "status=, name=, id=, ancestor=, exited=, label=, network= (one key ORs, keys "
+		 "AND)"},
 		{"last", 'n', CLI_INT, &last, "N", "the N newest containers (any state)"},
 		{"latest", 'l', CLI_BOOL, &latest, NULL, "the newest container (any state)"},
 	};

@@ -201,6 +201,14 @@ assert_released() {
 	run mgr run --network none --network host "$BB" true
 	[ "$status" -eq 125 ]
 	[ -z "$(mgr ps -aq)" ]
+	# ps -f network=: the networks a container joins
+	local none hosted
+	none=$(mgr create --network none "$BB" true)
+	hosted=$(mgr create --network host "$BB" true)
+	[ "$(mgr ps -aq --no-trunc -f network=none)" = "$none" ]
+	[ "$(mgr ps -aq --no-trunc -f network=host)" = "$hosted" ]
+	[ "$(mgr ps -aq -f network=none -f network=host | wc -l)" = 2 ]
+	[ -z "$(mgr ps -aq -f network=cubo)" ]
 }
 
 @test "-p: httpd published on 127.0.0.1 and on every address, fetched with curl; ps and port" {
