@@ -100,15 +100,16 @@ static bool is_toml(const char *path)
 static struct cubo_error *load_file(struct builder *b)
 {
 	char *path = NULL;
+	bool from_stdin = b->o->file && !strcmp(b->o->file, "-");
 	if (b->o->file)
-		path = strdup(b->o->file);
+		path = strdup(from_stdin ? "/dev/stdin" : b->o->file);
 	else
 		CUBO_TRY(build_find_file(b->o->context, &path));
 	char *text = NULL;
 	size_t len = 0;
 	struct cubo_error *err = cubo_read_file(path, &text, &len);
-	/* errors name the file as users know it: Cubofile:3 */
-	const char *shown = b->o->file ? path : strrchr(path, '/') + 1;
+	/* errors name the file as users know it: Cubofile:3 ("-f -": a text Cubofile) */
+	const char *shown = from_stdin ? "Cubofile" : b->o->file ? path : strrchr(path, '/') + 1;
 	if (!err)
 		err = is_toml(path) ? cubofile_toml_parse(text, len, shown, &b->file)
 				    : cubofile_parse(text, len, shown, &b->file);
@@ -418,8 +419,22 @@ static struct cubo_error *step_dirs_make(struct builder *b, struct step_dirs *d)
 }
 
 /* The stage's layers, read-write over upper, or read-only when upper is NULL. */
+static struct cubo_error *mount_stage_layers(struct builder *b, const struct build_stage *st,
+					     const char *upper, const char *work,
+					     const char *target);
+
 static struct cubo_error *mount_stage(struct builder *b, const struct build_stage *st,
 				      const char *upper, const char *work, const char *target)
+{
+	struct cubo_error *err = mount_stage_layers(b, st, upper, work, target);
+	if (err && err->errnum == ENODEV)
+		err = cubo_error_wrap(err, "builds need overlayfs, which this kernel lacks");
+	return err;
+}
+
+static struct cubo_error *mount_stage_layers(struct builder *b, const struct build_stage *st,
+					     const char *upper, const char *work,
+					     const char *target)
 {
 	if (st->n_layers == 0 || (!upper && st->n_layers == 1)) {
 		/* scratch, or one layer read-only: no overlay needed below */

@@ -311,6 +311,14 @@ COPY --from=127.0.0.1:1/nosuch:1 /x /x'
 	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
 	run mgr images --format json
 	[[ "$output" == *myapp* ]]
+	# -f - reads the Cubofile from stdin
+	printf 'FROM busybox\nCMD ["echo", "from stdin"]\n' | mgr build -q -f - -t fromstdin "$C"
+	run mgr run --rm -i fromstdin
+	[ "$output" = "from stdin" ]
+	printf 'FROM busybox\nBOGUS x\n' >"$BATS_TEST_TMPDIR/bad"
+	run mgr build -f - -t bad "$C" <"$BATS_TEST_TMPDIR/bad"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'Cubofile:2: unknown instruction "BOGUS"'* ]]
 }
 
 @test "build: a missing base is pulled from the registry" {
