@@ -56,8 +56,9 @@ static struct cubo_error *default_tag(const char *context, char **out)
 
 int cmd_build(struct mgr *m, int argc, char **argv)
 {
-	char **tags = NULL, **build_args = NULL;
+	char **tags = NULL, **build_args = NULL, **labels = NULL;
 	const char *file = NULL, *target = NULL, *network = "host", *compress = "gzip";
+	const char *iidfile = NULL;
 	bool no_cache = false, quiet = false;
 	const struct cli_opt opts[] = {
 		{"tag", 't', CLI_LIST, &tags, "NAME[:TAG]", "name the image (repeatable)"},
@@ -68,6 +69,9 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only the image ID"},
 		{"build-arg", 0, CLI_LIST, &build_args, "KEY=VALUE", "set an ARG (repeatable)"},
 		{"target", 0, CLI_STRING, &target, "STAGE", "build up to this stage and keep it"},
+		{"label", 0, CLI_LIST, &labels, "KEY=VALUE",
+		 "add a label to the image (repeatable)"},
+		{"iidfile", 0, CLI_STRING, &iidfile, "FILE", "write the image ID to FILE"},
 		{"network", 0, CLI_STRING, &network, "host|none",
 		 "the network of RUN steps (default host)"},
 		{"compress", 0, CLI_STRING, &compress, "gzip|zstd",
@@ -82,6 +86,7 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		.context = args.n ? args.v[0] : ".",
 		.file = file,
 		.build_args = build_args,
+		.labels = labels,
 		.target = target,
 		.network = network,
 		.no_cache = no_cache,
@@ -95,6 +100,9 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		err = cubo_error_new("--network %s: builds take host or none", network);
 	if (!err)
 		err = layer_compression_parse(compress, &o.compression);
+	for (size_t i = 0; !err && labels && labels[i]; i++)
+		if (!labels[i][0] || labels[i][0] == '=')
+			err = cubo_error_new("--label \"%s\": expected KEY=VALUE", labels[i]);
 	for (size_t i = 0; !err && build_args && build_args[i]; i++)
 		if (!strchr(build_args[i], '=') || build_args[i][0] == '=')
 			err = cubo_error_new("--build-arg %s: expected KEY=VALUE", build_args[i]);
@@ -111,6 +119,7 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		free(args.v);
 		cubo_strv_free(tags);
 		cubo_strv_free(build_args);
+		cubo_strv_free(labels);
 		cubo_strv_free(names);
 		return mgr_usage_error(m, "build", err);
 	}
@@ -125,6 +134,9 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	char id[CUBO_DIGEST_LEN + 1];
 	if (!err)
 		err = build_image(m, &o, id);
+	if (!err && iidfile)
+		err = cubo_error_wrap(cubo_write_file_atomic(iidfile, id, strlen(id), 0644),
+				      "--iidfile");
 	if (!err) {
 		for (size_t i = 0; !quiet && names[i]; i++)
 			printf("Successfully tagged %s\n", names[i]);
@@ -133,6 +145,7 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	free(args.v);
 	cubo_strv_free(tags);
 	cubo_strv_free(build_args);
+	cubo_strv_free(labels);
 	cubo_strv_free(names);
 	return err ? mgr_fail(m, err) : 0;
 }

@@ -51,7 +51,9 @@ struct builder {
 	struct build_stage *images; /* COPY --from=IMAGE sources */
 	size_t n_images;
 	char **used_args;
-	char **global_args; /* "K=V" of the ARGs before the first FROM */
+	char **global_args;   /* "K=V" of the ARGs before the first FROM */
+	char **platform_args; /* TARGETPLATFORM, TARGETARCH, BUILDOS, ...: docker's automatic ARGs
+			       */
 	size_t step, n_steps;
 };
 
@@ -851,6 +853,8 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 		for (size_t i = 0; i < in->n_kv; i++) {
 			arg.kv[i] = in->kv[i];
 			const char *g = cubo_strv_env_get(b->global_args, in->kv[i].key);
+			if (!g)
+				g = cubo_strv_env_get(b->platform_args, in->kv[i].key);
 			if (!in->kv[i].has_value && g) {
 				arg.kv[i].value = (char *)g;
 				arg.kv[i].has_value = true;
@@ -951,7 +955,10 @@ static struct cubo_error *step_from(struct builder *b, const struct build_instr 
 				    struct build_stage *st)
 {
 	char *ref;
-	char **vars = cubo_strv_dup(b->global_args);
+	char **vars = cubo_strv_dup(b->platform_args);
+	size_t nv = cubo_strv_len(vars);
+	for (size_t i = 0; b->global_args && b->global_args[i]; i++)
+		cubo_strv_push(&vars, &nv, b->global_args[i]);
 	if (!vars)
 		vars = calloc(1, sizeof(*vars));
 	struct cubo_error *err = build_expand(in->image, vars, cubo_strv_len(vars), &ref);
@@ -1031,8 +1038,35 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 
 /* ---- the whole build ---- */
 
+/* What docker defines in the global scope of every build: the platform, built on and for. */
+static struct cubo_error *platform_args(struct builder *b)
+{
+	struct oci_platform p;
+	CUBO_TRY(oci_platform_host(&p));
+	char *plat = oci_platform_string(&p);
+	size_t n = 0;
+	static const char *const sides[] = {"TARGET", "BUILD"};
+	for (size_t i = 0; i < 2; i++) {
+		const char *vals[][2] = {{"PLATFORM", plat},
+					 {"OS", p.os},
+					 {"ARCH", p.architecture},
+					 {"VARIANT", p.variant ? p.variant : ""}};
+		for (size_t j = 0; j < 4; j++) {
+			char *e;
+			if (asprintf(&e, "%s%s=%s", sides[i], vals[j][0], vals[j][1]) < 0)
+				abort();
+			cubo_strv_push(&b->platform_args, &n, e);
+			free(e);
+		}
+	}
+	free(plat);
+	oci_platform_free(&p);
+	return NULL;
+}
+
 static struct cubo_error *global_args(struct builder *b)
 {
+	CUBO_TRY(platform_args(b));
 	size_t n = 0;
 	for (size_t i = 0; i < b->file->n_global_args; i++) {
 		const struct build_kv *kv = &b->file->global_args[i];
@@ -1070,6 +1104,24 @@ static struct cubo_error *last_step(struct builder *b, size_t *end)
 		return NULL;
 	}
 	return cubo_error_new("--target %s: no stage has that name", b->o->target);
+}
+
+/* A --label value is literal: its "$" and "\\" are escaped from the expansion LABEL does. */
+static char *escape_dollars(const char *s)
+{
+	size_t n = 0;
+	for (const char *p = s; *p; p++)
+		n += *p == '$' || *p == '\\' ? 2 : 1;
+	char *out = malloc(n + 1), *w = out;
+	if (!out)
+		abort();
+	for (const char *p = s; *p; p++) {
+		if (*p == '$' || *p == '\\')
+			*w++ = '\\';
+		*w++ = *p;
+	}
+	*w = '\0';
+	return out;
 }
 
 static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN + 1])
@@ -1115,6 +1167,20 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 		if (!cubo_strv_contains(b->used_args, k) && report_to(b))
 			fprintf(stderr, "[Warning] the build arg %s was not consumed\n", k);
 		free(k);
+	}
+	for (size_t i = 0; b->o->labels && b->o->labels[i]; i++) {
+		const char *eq = strchr(b->o->labels[i], '=');
+		char *key = strndup(b->o->labels[i],
+				    eq ? (size_t)(eq - b->o->labels[i]) : strlen(b->o->labels[i]));
+		char *value = escape_dollars(eq ? eq + 1 : "");
+		struct build_kv kv = {.key = key, .value = value, .has_value = true};
+		/* as a LABEL, but no history entry: docker adds --label values the same way */
+		struct build_instr label = {
+			.op = BUILD_LABEL, .text = "LABEL", .kv = &kv, .n_kv = 1};
+		struct cubo_error *err = build_stage_apply(st, &label, NULL, NULL);
+		free(value);
+		free(key);
+		CUBO_TRY_CTX(err, "--label %s", b->o->labels[i]);
 	}
 	say(b, "COMMIT%s%s\n", b->o->tags ? " " : "", b->o->tags ? b->o->tags[0] : "");
 	return store_result(b, st, id);
@@ -1163,6 +1229,7 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 	free(b.cache_dir);
 	cubo_strv_free(b.used_args);
 	cubo_strv_free(b.global_args);
+	cubo_strv_free(b.platform_args);
 	if (b.ig)
 		build_ignore_free(b.ig);
 	build_file_free(b.file);

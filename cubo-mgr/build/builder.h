@@ -35,6 +35,7 @@ struct build_opts {
 	const char *file;    /* the build file; NULL: found in the context */
 	char **tags;	     /* full references to name the image; NULL: unnamed */
 	char **build_args;   /* --build-arg "K=V" */
+	char **labels;	     /* --label "K=V": labels of the image */
 	const char *target;  /* --target STAGE; NULL: the last one */
 	const char *network; /* for RUN: "host" or "none" */
 	bool no_cache, quiet;

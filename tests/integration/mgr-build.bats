@@ -284,6 +284,30 @@ COPY --from=127.0.0.1:1/nosuch:1 /x /x'
 	build_fails '--target nosuch: no stage has that name' --target nosuch -t bad "$C"
 }
 
+@test "build: docker's automatic platform ARGs, --label and --iidfile" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		ARG TARGETARCH
+		ARG TARGETPLATFORM
+		RUN echo "$TARGETARCH $TARGETPLATFORM" > /arch
+		CMD ["cat", "/arch"]
+	X
+	run mgr build -q --label 'org.example.note=costs $5' --label bare \
+		--iidfile "$BATS_TEST_TMPDIR/iid" -t plat "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(cat "$BATS_TEST_TMPDIR/iid")" = "sha256:$output" ]
+	run mgr run --rm -i plat
+	local arch
+	arch=$(dpkg --print-architecture)
+	[ "$output" = "$arch linux/$arch" ]
+	run image_config plat
+	[[ "$output" == *'"org.example.note": "costs $5"'* ]]
+	[[ "$output" == *'"bare": ""'* ]]
+	run mgr build --label '=x' -t bad "$C"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--label "=x": expected KEY=VALUE'* ]]
+}
+
 @test "build: .cuboignore keeps files out of the context" {
 	mkdir -p "$C/src" "$C/build"
 	echo keep >"$C/src/keep.c"
