@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <yajl/yajl_tree.h>
 
@@ -97,9 +98,11 @@ struct parser {
 	char esc; /* the escape character: '\\' or '`' */
 	struct build_file *f;
 	bool seen_from;
-	int line;	     /* of the instruction being parsed */
-	const char *keyword; /* as written, upper-cased */
-	size_t n_ports;	     /* EXPOSE entries so far, a range counted port by port */
+	int line;	      /* of the instruction being parsed */
+	const char *keyword;  /* as written, upper-cased */
+	size_t n_ports;	      /* EXPOSE entries so far, a range counted port by port */
+	bool heredoc;	      /* the RUN being parsed has heredocs, already read in */
+	char *heredoc_script; /* RUN <<EOF with no command: the script itself */
 };
 
 static struct cubo_error *perr(const struct parser *p, const char *fmt, ...)
@@ -516,8 +519,15 @@ static struct cubo_error *do_command(struct parser *p, struct build_instr *in, c
 			return perr(p, "RUN --%s is not supported", name);
 		return no_flags(p, fl);
 	}
-	if (in->op == BUILD_RUN && rest[0] == '<' && rest[1] == '<')
-		return perr(p, "heredocs are not supported");
+	if (in->op == BUILD_RUN && p->heredoc) {
+		/* the shell runs the script, or reads the heredocs as it would from a script */
+		in->shell_form = true;
+		in->args = strv_empty();
+		strv_add(&in->args, NULL, p->heredoc_script ? p->heredoc_script : rest);
+		return NULL;
+	}
+	if (rest[0] == '<' && rest[1] == '<')
+		return perr(p, "%s: heredocs are supported in RUN only", p->keyword);
 	CUBO_TRY(parse_json_array(p, rest, &is_json, &in->args, &n));
 	if (is_json) {
 		if (n == 0 && in->op == BUILD_RUN)
@@ -593,7 +603,7 @@ static struct cubo_error *do_copy(struct parser *p, struct build_instr *in, cons
 		*slot = xstrdup(f->value);
 	}
 	if (rest[0] == '<' && rest[1] == '<')
-		return perr(p, "heredocs are not supported");
+		return perr(p, "%s: heredocs are supported in RUN only", p->keyword);
 
 	char **w;
 	size_t n;
@@ -1123,6 +1133,120 @@ static struct cubo_error *directives(struct parser *p, const char *s, size_t len
 	return err;
 }
 
+/* ---- heredocs (RUN <<EOF ... EOF) ---- */
+
+struct heredoc {
+	char word[64];
+	bool strip_tabs; /* <<-WORD */
+};
+
+/*
+ * The heredoc markers of a RUN line: <<WORD, <<-WORD, <<"WORD", <<'WORD',
+ * outside quotes. Returns how many (at most max).
+ */
+static size_t heredoc_markers(const char *line, struct heredoc *v, size_t max)
+{
+	size_t n = 0;
+	char quote = 0;
+	for (const char *c = line; *c; c++) {
+		if (quote) {
+			if (*c == quote)
+				quote = 0;
+			continue;
+		}
+		if (*c == '"' || *c == '\'') {
+			quote = *c;
+			continue;
+		}
+		if (c[0] != '<' || c[1] != '<' || c[2] == '<')
+			continue;
+		const char *w = c + 2;
+		bool strip = *w == '-';
+		w += strip;
+		char q = *w == '"' || *w == '\'' ? *w : 0;
+		w += q != 0;
+		size_t len = strspn(
+			w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+		if (len == 0 || len >= sizeof(v->word) || (q && w[len] != q))
+			continue;
+		if (n < max) {
+			memcpy(v[n].word, w, len);
+			v[n].word[len] = '\0';
+			v[n].strip_tabs = strip;
+		}
+		n++;
+		c = w + len - 1 + (q != 0);
+	}
+	return n;
+}
+
+/* Is instr a RUN (after its flags) whose command starts with "<<"? */
+static bool run_line(const char *instr, bool *script_only)
+{
+	const char *s = skip_ws(instr);
+	if (strncasecmp(s, "RUN", 3) || !is_ws(s[3]))
+		return false;
+	s = skip_ws(s + 3);
+	while (s[0] == '-' && s[1] == '-') { /* flags */
+		while (*s && !is_ws(*s))
+			s++;
+		s = skip_ws(s);
+	}
+	*script_only = s[0] == '<' && s[1] == '<';
+	return true;
+}
+
+/*
+ * Read the bodies of a RUN's heredocs from the lines after it, appending
+ * them and their terminators to instr (the shell reads them from there),
+ * or, for RUN <<EOF alone, keeping the body as the script.
+ */
+static struct cubo_error *read_heredocs(struct parser *p, struct lines *l,
+					struct cubo_strbuf *instr, int start)
+{
+	bool script_only;
+	struct heredoc hd[8];
+	if (!run_line(instr->s, &script_only))
+		return NULL;
+	size_t n = heredoc_markers(instr->s, hd, 8);
+	if (n == 0)
+		return NULL;
+	p->line = start;
+	if (n > 8)
+		return perr(p, "RUN has more than 8 heredocs");
+	if (script_only && n > 1)
+		return perr(p, "RUN <<%s with no command takes one heredoc", hd[0].word);
+	struct cubo_strbuf script = {0};
+	for (size_t i = 0; i < n; i++) {
+		bool done = false;
+		const char *s;
+		size_t len;
+		while (!done && next_line(l, &s, &len)) {
+			const char *t = s;
+			size_t tl = len;
+			while (hd[i].strip_tabs && tl && *t == '\t') {
+				t++;
+				tl--;
+			}
+			done = tl == strlen(hd[i].word) && !memcmp(t, hd[i].word, tl);
+			if (script_only && !done) {
+				cubo_strbuf_add(&script, t, tl);
+				cubo_strbuf_addc(&script, '\n');
+			}
+			cubo_strbuf_addc(instr, '\n');
+			cubo_strbuf_add(instr, s, len);
+		}
+		if (!done) {
+			free(script.s);
+			return perr(p, "heredoc <<%s has no line \"%s\" to end it", hd[i].word,
+				    hd[i].word);
+		}
+	}
+	p->heredoc = true;
+	p->heredoc_script = script_only ? cubo_strbuf_take(&script) : NULL;
+	return NULL;
+}
+
 struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path,
 				  struct build_file **out)
 {
@@ -1178,7 +1302,12 @@ struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path
 			cubo_strbuf_add(&instr, s, n);
 		}
 		if (!err)
+			err = read_heredocs(&p, &l, &instr, start);
+		if (!err)
 			err = instruction(&p, instr.s, start);
+		p.heredoc = false;
+		free(p.heredoc_script);
+		p.heredoc_script = NULL;
 	}
 	free(instr.s);
 	if (!err && !p.seen_from)

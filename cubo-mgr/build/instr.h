@@ -47,8 +47,9 @@ struct build_instr {
 	/*
 	 * The instruction as one line, continuations joined, comments dropped,
 	 * the keyword upper-case ("RUN mkdir /a && echo hi > /a/b"): part of
-	 * the cache key and the history's created_by. TOML steps get the text
-	 * of the equivalent Cubofile instruction.
+	 * the cache key and the history's created_by. A RUN's heredocs follow
+	 * on lines of their own. TOML steps get the text of the equivalent
+	 * Cubofile instruction.
 	 */
 	char *text;
 

@@ -308,6 +308,24 @@ COPY --from=127.0.0.1:1/nosuch:1 /x /x'
 	[[ "$output" == *'--label "=x": expected KEY=VALUE'* ]]
 }
 
+@test "build: RUN heredocs, as a script and as a command's input" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN <<EOF
+		mkdir -p /app
+		echo "script line" > /app/out
+		EOF
+		RUN cat <<'END' >> /app/out
+		literal $HOME
+		END
+		CMD ["cat", "/app/out"]
+	X
+	run mgr build -q -t heredoc "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run mgr run --rm -i heredoc
+	[ "$output" = "$(printf 'script line\nliteral $HOME')" ]
+}
+
 @test "build: .cuboignore keeps files out of the context" {
 	mkdir -p "$C/src" "$C/build"
 	echo keep >"$C/src/keep.c"

@@ -321,8 +321,37 @@ static void test_run(void **state)
 	parse_fails("FROM alpine\nRUN --mount=type=cache,target=/x make\n",
 		    "Cubofile:2: RUN --mount is not supported");
 	parse_fails("FROM alpine\nRUN --foo make\n", "Cubofile:2: unknown RUN flag \"--foo\"");
-	parse_fails("FROM alpine\nRUN <<EOF\necho\nEOF\n",
-		    "Cubofile:2: heredocs are not supported");
+	parse_fails("FROM alpine\nRUN <<EOF\necho\n", "Cubofile:2: heredoc <<EOF has no line "
+						      "\"EOF\" to end it");
+	parse_fails("FROM alpine\nRUN <<A <<B\na\nA\nb\nB\n",
+		    "Cubofile:2: RUN <<A with no command takes one heredoc");
+	parse_fails("FROM alpine\nCMD <<EOF\nx\nEOF\n",
+		    "Cubofile:2: CMD: heredocs are supported in RUN only");
+}
+
+/* RUN <<EOF: the body is the script; RUN cmd <<EOF: the shell reads the heredoc. */
+static void test_run_heredoc(void **state)
+{
+	struct build_file *f = parse_ok("FROM alpine\n"
+					"RUN <<EOF\n"
+					"echo one\n"
+					"echo \"$HOME\" > /x\n"
+					"EOF\n"
+					"RUN cat <<-'END' > /y\n"
+					"\tindented $NOT\n"
+					"\tEND\n"
+					"RUN echo after\n");
+	assert_int_equal(f->n, 4);
+	const struct build_instr *a = &f->v[1], *b = &f->v[2];
+	assert_true(a->shell_form);
+	assert_strv(a->args, STRV("echo one\necho \"$HOME\" > /x\n"));
+	assert_int_equal(a->line, 2);
+	assert_string_equal(a->text, "RUN <<EOF\necho one\necho \"$HOME\" > /x\nEOF");
+	assert_true(b->shell_form);
+	assert_strv(b->args, STRV("cat <<-'END' > /y\n\tindented $NOT\n\tEND"));
+	assert_int_equal(f->v[3].line, 9);
+	assert_strv(f->v[3].args, STRV("echo after"));
+	build_file_free(f);
 }
 
 static void test_cmd_entrypoint(void **state)
@@ -418,7 +447,7 @@ static void test_copy_add(void **state)
 		    "download it in a RUN step");
 	parse_fails("FROM alpine\nCOPY \"a /x\n", "Cubofile:2: COPY: unterminated double quote");
 	parse_fails("FROM alpine\nCOPY <<EOF /x\nhi\nEOF\n",
-		    "Cubofile:2: heredocs are not supported");
+		    "Cubofile:2: COPY: heredocs are supported in RUN only");
 }
 
 static void test_env(void **state)
@@ -742,6 +771,7 @@ int main(void)
 		cmocka_unit_test(test_continuations),
 		cmocka_unit_test(test_escape_directive),
 		cmocka_unit_test(test_run),
+		cmocka_unit_test(test_run_heredoc),
 		cmocka_unit_test(test_cmd_entrypoint),
 		cmocka_unit_test(test_shell),
 		cmocka_unit_test(test_copy_add),
