@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/build/builder.h"
+#include "cubo-mgr/build/cache.h"
 #include "cubo-mgr/build/copy.h"
 #include "cubo-mgr/build/ignore.h"
 #include "cubo-mgr/build/instr.h"
@@ -215,75 +216,20 @@ static struct cubo_error *make_work(struct builder *b)
 
 /* ---- the cache ---- */
 
-struct cache_rec {
-	char created[40];
-	bool has_layer;
-	char media_type[128];
-	char digest[CUBO_DIGEST_LEN + 1];
-	char diff_id[CUBO_DIGEST_LEN + 1];
-	long long size;
-};
-
-static char *cache_path(const struct builder *b, const char *key)
+static bool cache_get(const struct builder *b, const char *key, struct build_cache_rec *r)
 {
-	return cubo_path_join(b->cache_dir, key + strlen("sha256:"));
-}
-
-static bool cache_get(const struct builder *b, const char *key, struct cache_rec *r)
-{
-	if (b->o->no_cache)
-		return false;
-	char *p = cache_path(b, key);
-	char *text = NULL;
-	size_t len = 0;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-	free(p);
-	if (err) {
-		cubo_error_free(err);
-		return false;
-	}
-	memset(r, 0, sizeof(*r));
-	bool ok = sscanf(text, "created %39s", r->created) == 1;
-	char *layer = strstr(text, "\nlayer ");
-	if (ok && layer) {
-		r->has_layer = sscanf(layer, "\nlayer %127s %71s %lld %71s", r->media_type,
-				      r->digest, &r->size, r->diff_id) == 4;
-		ok = r->has_layer && cubo_digest_valid(r->digest) && cubo_digest_valid(r->diff_id);
-	}
-	free(text);
-	return ok;
+	return !b->o->no_cache && build_cache_get(b->cache_dir, key, r);
 }
 
 static struct cubo_error *cache_put(const struct builder *b, const char *key,
-				    const struct cache_rec *r)
+				    const struct build_cache_rec *r)
 {
-	char *text;
-	int n = r->has_layer ? asprintf(&text, "created %s\nlayer %s %s %lld %s\n", r->created,
-					r->media_type, r->digest, r->size, r->diff_id)
-			     : asprintf(&text, "created %s\n", r->created);
-	if (n < 0)
-		abort();
-	char *p = cache_path(b, key);
-	struct cubo_error *err = cubo_write_file_atomic(p, text, (size_t)n, 0600);
-	free(p);
-	free(text);
-	return err;
+	return build_cache_put(b->cache_dir, key, r);
 }
 
-/* key = sha256(key, text, extra) */
 static struct cubo_error *key_next(struct build_stage *st, const char *text, const char *extra)
 {
-	struct cubo_sha256 *h;
-	CUBO_TRY(cubo_sha256_new(&h));
-	struct cubo_error *err = cubo_sha256_update(h, st->key, strlen(st->key) + 1);
-	if (!err)
-		err = cubo_sha256_update(h, text, strlen(text) + 1);
-	if (!err && extra)
-		err = cubo_sha256_update(h, extra, strlen(extra) + 1);
-	if (!err)
-		err = cubo_sha256_final(h, st->key);
-	cubo_sha256_free(h);
-	return err;
+	return build_cache_key_next(st->key, text, extra);
 }
 
 /* ---- layers ---- */
@@ -303,7 +249,7 @@ static struct cubo_error *chain_of(const struct build_stage *st, const char *dif
 	return err;
 }
 
-static void add_layer(struct build_stage *st, const struct cache_rec *r, const char *chain,
+static void add_layer(struct build_stage *st, const struct build_cache_rec *r, const char *chain,
 		      const char *created_by)
 {
 	st->layers = realloc(st->layers, (st->n_layers + 1) * sizeof(*st->layers));
@@ -324,7 +270,7 @@ static void add_layer(struct build_stage *st, const struct cache_rec *r, const c
 
 /* A cached layer is usable when its blob is stored and it is extracted (again, if need be). */
 static bool cached_layer_usable(struct builder *b, const struct build_stage *st,
-				const struct cache_rec *r, char chain[CUBO_DIGEST_LEN + 1])
+				const struct build_cache_rec *r, char chain[CUBO_DIGEST_LEN + 1])
 {
 	if (chain_of(st, r->diff_id, chain) || !store_blob_has(b->s, r->digest))
 		return false;
@@ -567,7 +513,7 @@ typedef struct cubo_error *(*layer_fn)(struct builder *b, struct build_stage *st
 
 static struct cubo_error *commit_layer(struct builder *b, struct build_stage *st,
 				       const struct build_instr *in, struct step_dirs *d,
-				       struct cache_rec *r)
+				       struct build_cache_rec *r)
 {
 	struct layer_blob blob;
 	CUBO_TRY(layer_tar_write(b->s, d->upper, b->o->compression, &blob));
@@ -591,7 +537,7 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 				     void *ctx)
 {
 	CUBO_TRY(key_next(st, in->text, extra));
-	struct cache_rec r;
+	struct build_cache_rec r;
 	char chain[CUBO_DIGEST_LEN + 1];
 	if (cache_get(b, st->key, &r) && r.has_layer && cached_layer_usable(b, st, &r, chain)) {
 		say(b, "--> Using cache %.12s\n", st->key + 7);
@@ -881,7 +827,7 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 		use = &arg;
 	}
 	struct cubo_error *err = key_next(st, in->text, resolved);
-	struct cache_rec r;
+	struct build_cache_rec r;
 	if (!err) {
 		err = build_stage_apply(st, use, b->o->build_args, &b->used_args);
 		err = cubo_error_wrap(err, "%s", in->text);

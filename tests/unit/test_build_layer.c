@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-mgr/build/cache.h"
 #include "cubo-mgr/build/copy.h"
 #include "cubo-mgr/build/layer_tar.h"
 #include "cubo-mgr/image/unpack.h"
@@ -315,10 +316,60 @@ static void test_layer_refuses_redirects(void **state)
 	rmdir_all(root);
 }
 
+/* The cache's keys chain every part; records read back as written; junk is a miss. */
+static void test_cache(void **state)
+{
+	char a[CUBO_DIGEST_LEN + 1] = "sha256:0", b[CUBO_DIGEST_LEN + 1] = "sha256:0";
+	assert_null(build_cache_key_next(a, "RUN x", NULL));
+	assert_null(build_cache_key_next(b, "RUN x", NULL));
+	assert_string_equal(a, b);
+	assert_true(cubo_digest_valid(a));
+	char c[CUBO_DIGEST_LEN + 1], d[CUBO_DIGEST_LEN + 1];
+	memcpy(c, a, sizeof(c));
+	memcpy(d, a, sizeof(d));
+	assert_null(build_cache_key_next(c, "COPY ab", "c"));
+	assert_null(build_cache_key_next(d, "COPY a", "bc"));
+	assert_string_not_equal(c, d);
+	assert_null(build_cache_key_next(b, "RUN x", "extra"));
+	assert_string_not_equal(a, b);
+
+	char *dir = tmpdir();
+	struct build_cache_rec r = {.has_layer = true, .size = 158};
+	snprintf(r.created, sizeof(r.created), "2026-12-04T03:10:16.777987096Z");
+	snprintf(r.media_type, sizeof(r.media_type), "application/vnd.oci.image.layer.v1.tar+gzip");
+	snprintf(r.digest, sizeof(r.digest), "sha256:%064d", 1);
+	snprintf(r.diff_id, sizeof(r.diff_id), "sha256:%064d", 2);
+	struct build_cache_rec got;
+	assert_false(build_cache_get(dir, a, &got));
+	assert_null(build_cache_put(dir, a, &r));
+	assert_true(build_cache_get(dir, a, &got));
+	assert_true(got.has_layer);
+	assert_string_equal(got.created, r.created);
+	assert_string_equal(got.media_type, r.media_type);
+	assert_string_equal(got.digest, r.digest);
+	assert_string_equal(got.diff_id, r.diff_id);
+	assert_int_equal(got.size, 158);
+	struct build_cache_rec plain = {0};
+	snprintf(plain.created, sizeof(plain.created), "2026-12-04T03:10:17Z");
+	assert_null(build_cache_put(dir, b, &plain));
+	assert_true(build_cache_get(dir, b, &got));
+	assert_false(got.has_layer);
+	/* a record whose layer line does not read is a miss, not a half-filled hit */
+	char *p = cubo_path_join(dir, b + 7);
+	const char *junk = "created x\nlayer t sha256:zz 1 sha256:yy\n";
+	assert_null(cubo_write_file_atomic(p, junk, strlen(junk), 0600));
+	assert_false(build_cache_get(dir, b, &got));
+	free(p);
+	expect_err(build_cache_put(dir, "../escape", &plain), "is not a key");
+	assert_false(build_cache_get(dir, "../escape", &got));
+	rmdir_all(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path_clean),
+		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_find_and_hash),
 		cmocka_unit_test(test_copy_semantics),
 		cmocka_unit_test(test_layer_gzip),
