@@ -7,8 +7,7 @@
 # RUN steps run through $RUNTIME (cubo-runc).
 
 load helpers
-
-MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+load mgr-helpers
 
 setup_file() {
 	BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-build.XXXXXX")
@@ -34,19 +33,13 @@ setup() {
 
 teardown() {
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	local ids
-	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
-	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
+	kill_root_leftovers
 	# a RUN container a failed test left: it lives in its cgroup
 	local d
 	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
 		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
 	done
-	rm -rf --one-file-system "$R"
-}
-
-mgr() {
-	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+	remove_root
 }
 
 # The image's config as JSON.

@@ -11,8 +11,7 @@
 # and teardown removes what this file made, even after a failure.
 
 load helpers
-
-MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+load mgr-helpers
 
 setup_file() {
 	export NET_SKIP=
@@ -65,18 +64,8 @@ setup() {
 
 teardown() {
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	local ids id p d b
-	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
-	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
-	for p in $(monitors); do
-		kill -9 "$p" 2>/dev/null
-	done
-	while read -r d; do
-		[ -e "$R/${d##*/cubo-}" ] || continue
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
-		sleep 0.1
-		rmdir "$d" 2>/dev/null || true
-	done < <(find /sys/fs/cgroup -maxdepth 8 -depth -type d -name 'cubo-*' 2>/dev/null)
+	local id d b
+	kill_root_leftovers
 	# what the networking of this root's containers may still hold
 	for d in "$R"/*/; do
 		id=$(basename "$d")
@@ -99,29 +88,7 @@ teardown() {
 			eval "iptables -w 10 -t $t $rule" 2>/dev/null || true
 		done
 	done
-	for p in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
-		umount -l "$p" 2>/dev/null || true
-	done
-	rm -rf --one-file-system "$R"
-}
-
-mgr() {
-	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
-}
-
-monitors() {
-	local p
-	for p in $(pgrep -x cubo-monitor); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root-dir $R " && echo "$p"
-	done
-	true
-}
-
-run_detached() {
-	local id
-	id=$(mgr run "$@" </dev/null) || return 1
-	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
-	echo "$id"
+	remove_root
 }
 
 # A host port nobody is likely to hold: 20000-44999.

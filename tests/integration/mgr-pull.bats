@@ -4,8 +4,7 @@
 # tests/fixtures/make-test-images.sh builds. Each test has its own root dir.
 
 load helpers
-
-MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+load mgr-helpers
 
 setup_file() {
 	export PULL_SKIP=
@@ -47,10 +46,6 @@ teardown_file() {
 setup() {
 	[ -z "${PULL_SKIP:-}" ] || skip "$PULL_SKIP"
 	R=$BATS_TEST_TMPDIR/root
-}
-
-mgr() {
-	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
 }
 
 # The storage file of a blob in the local registry (to damage it).

@@ -6,8 +6,7 @@
 # and, in the tests that say so, through runc. Each test has its own root.
 
 load helpers
-
-MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+load mgr-helpers
 
 setup_file() {
 	export RUN_SKIP=
@@ -65,46 +64,8 @@ setup() {
 
 teardown() {
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	local ids
-	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
-	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
-	# what this root still runs, whatever went wrong: monitors live in the
-	# containers' directories, containers in their cgroups
-	local p d
-	for p in $(monitors); do
-		kill -9 "$p" 2>/dev/null
-	done
-	while read -r d; do
-		[ -e "$R/${d##*/cubo-}" ] || continue
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
-		sleep 0.1
-		rmdir "$d" 2>/dev/null || true
-	done < <(find /sys/fs/cgroup -maxdepth 8 -depth -type d -name 'cubo-*' 2>/dev/null)
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
-		umount -l "$m" 2>/dev/null || true
-	done
-	rm -rf --one-file-system "$R"
-}
-
-mgr() {
-	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
-}
-
-# This test's container monitors: forked from a command given this root.
-monitors() {
-	local p
-	for p in $(pgrep -x cubo-monitor); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root-dir $R " && echo "$p"
-	done
-	true
-}
-
-# A detached run: its ID, once it runs.
-run_detached() {
-	local id
-	id=$(mgr run "$@" </dev/null) || return 1
-	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
-	echo "$id"
+	kill_root_leftovers
+	remove_root
 }
 
 # The container's status word from ps --format json.

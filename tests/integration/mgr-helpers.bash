@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# What the cubo-mgr tests share (load after helpers): every test has a root
+# of its own in $R, and cleans up what that root still runs however it ended.
+
+MGR=${MGR:-$REPO_ROOT/cubo-mgr/cubo-mgr}
+
+mgr() {
+	timeout --kill-after=5 120 "$MGR" --root-dir "$R" "$@" 3>&-
+}
+
+# This test's container monitors: forked from a command given this root.
+monitors() {
+	local p
+	for p in $(pgrep -x cubo-monitor); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "--root-dir $R " && echo "$p"
+	done
+	true
+}
+
+# A detached run: its ID, once it runs.
+run_detached() {
+	local id
+	id=$(mgr run "$@" </dev/null) || return 1
+	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
+	echo "$id"
+}
+
+# What this root still runs, whatever went wrong: its containers are
+# removed, then monitors (in the containers' directories) and container
+# processes (in their cgroups) are killed.
+kill_root_leftovers() {
+	local ids p d
+	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
+	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
+	for p in $(monitors); do
+		kill -9 "$p" 2>/dev/null
+	done
+	while read -r d; do
+		[ -e "$R/${d##*/cubo-}" ] || continue
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+		sleep 0.1
+		rmdir "$d" 2>/dev/null || true
+	done < <(find /sys/fs/cgroup -maxdepth 8 -depth -type d -name 'cubo-*' 2>/dev/null)
+}
+
+# The root goes, and any mount left beneath it first.
+remove_root() {
+	local m
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	rm -rf --one-file-system "$R"
+}
