@@ -228,6 +228,16 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 	return 0;
 }
 
+static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const char *name,
+					      char **json)
+{
+	struct net_def d;
+	CUBO_TRY(net_store_get(ctx, name, &d, NULL, NULL));
+	struct cubo_error *err = network_json(m, &d, true, json);
+	net_def_free(&d);
+	return err;
+}
+
 static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -246,26 +256,7 @@ static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 		free(args.v);
 		return mgr_fail(m, err);
 	}
-	rc = 0;
-	printf("[");
-	bool first = true;
-	for (int i = 0; i < args.n; i++) {
-		struct net_def d;
-		char *out;
-		err = net_store_get(&s, args.v[i], &d, NULL, NULL);
-		if (!err) {
-			err = network_json(m, &d, true, &out);
-			net_def_free(&d);
-		}
-		if (err) {
-			rc = mgr_fail(m, err);
-			continue;
-		}
-		printf("%s%s", first ? "\n" : ",\n", out);
-		first = false;
-		free(out);
-	}
-	printf("%s]\n", first ? "" : "\n");
+	rc = mgr_print_json_array(m, args.v, args.n, network_inspect_one, &s);
 	net_store_close(&s);
 	free(args.v);
 	return rc;

@@ -111,6 +111,16 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 	return rc > 0 ? rc : 0;
 }
 
+static struct cubo_error *volume_json(struct mgr *m, void *ctx, const char *name, char **json)
+{
+	struct ctr_volume v;
+	size_t len;
+	CUBO_TRY(volume_get(m->root, name, &v));
+	struct cubo_error *err = volume_to_json(&v, true, json, &len);
+	ctr_volume_free(&v);
+	return err;
+}
+
 static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -123,27 +133,7 @@ static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 		free(args.v);
 		return mgr_usage_error(m, "volume inspect", cubo_error_new("expected a volume"));
 	}
-	rc = 0;
-	printf("[");
-	bool first = true;
-	for (int i = 0; i < args.n; i++) {
-		struct ctr_volume v;
-		char *out;
-		size_t len;
-		struct cubo_error *err = volume_get(m->root, args.v[i], &v);
-		if (!err) {
-			err = volume_to_json(&v, true, &out, &len);
-			ctr_volume_free(&v);
-		}
-		if (err) {
-			rc = mgr_fail(m, err);
-			continue;
-		}
-		printf("%s%s", first ? "\n" : ",\n", out);
-		first = false;
-		free(out);
-	}
-	printf("%s]\n", first ? "" : "\n");
+	rc = mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
 	free(args.v);
 	return rc;
 }

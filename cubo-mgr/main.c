@@ -125,6 +125,26 @@ bool mgr_confirm(const char *warning)
 	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
+int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx)
+{
+	int rc = 0;
+	bool first = true;
+	printf("[");
+	for (int i = 0; i < n; i++) {
+		char *out = NULL;
+		struct cubo_error *err = fn(m, ctx, names[i], &out);
+		if (err) {
+			rc = mgr_fail(m, err);
+			continue;
+		}
+		printf("%s%s", first ? "\n" : ",\n", out);
+		first = false;
+		free(out);
+	}
+	printf("%s]\n", first ? "" : "\n");
+	return rc;
+}
+
 int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
 {
 	char *text = cubo_error_text(err);

@@ -43,6 +43,14 @@ int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
  */
 bool mgr_confirm(const char *warning);
 
+/*
+ * docker's inspect output: "[\n{...},\n{...}\n]\n" with one JSON object per
+ * name from fn. A name fn fails on is reported and left out; returns 0, or
+ * MGR_EXIT_FAILURE when any failed.
+ */
+typedef struct cubo_error *(*mgr_json_fn)(struct mgr *m, void *ctx, const char *name, char **json);
+int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx);
+
 /* One verb of a command group ("volume ls"); a NULL summary hides an alias. */
 struct mgr_subcommand {
 	const char *name;
