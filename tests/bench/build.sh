@@ -16,6 +16,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 runs=10
 while getopts n: opt; do
 	case $opt in
@@ -37,21 +39,12 @@ R=$work/cubo
 B=(buildah --root "$work/buildah" --runroot "$work/buildah-run" --storage-driver overlay)
 BFLAGS=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
 cleanup() {
-	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
 	"${B[@]}" rm -a >/dev/null 2>&1
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$work"
+	bench_remove_work
 }
 trap cleanup EXIT
 
-"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
-reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
-"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || exit 1
-skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
-	"docker://$reg/busybox:latest" || exit 1
-img=$reg/busybox:latest
+bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
 
 ctx=$work/ctx
@@ -73,8 +66,6 @@ if command -v buildah >/dev/null &&
 fi
 
 warmup=2
-# shellcheck source=tests/bench/lib.sh
-. "$here/lib.sh"
 
 echo "# image build: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"

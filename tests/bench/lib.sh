@@ -6,7 +6,11 @@
 #                             BENCH_NO_HYPERFINE=1 forces the loop)
 #   bench_table NAME...       a table of the means and sds
 #   bench_ratio A B [TARGET]  mean[A] / mean[B], with the target if given
-# The caller sets runs, warmup (default 3) and work (a scratch directory).
+#   bench_serve_busybox       a local registry on 127.0.0.1 (in $work/reg)
+#                             holding busybox:latest; sets reg and img
+#   bench_remove_work         the registry stopped, mounts left under $work
+#                             unmounted, $work removed (for the EXIT trap)
+# The caller sets repo, runs, warmup (default 3) and work (a scratch directory).
 # A command that fails its first run is reported and not measured.
 
 declare -A mean sd
@@ -57,4 +61,22 @@ bench_ratio() {
 	else
 		printf '%s/%s: not measured\n' "$1" "$2"
 	fi
+}
+
+bench_serve_busybox() {
+	"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || return 1
+	reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
+	"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || return 1
+	skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
+		"docker://$reg/busybox:latest" || return 1
+	img=$reg/busybox:latest
+}
+
+bench_remove_work() {
+	local m
+	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
+	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf --one-file-system "$work"
 }

@@ -17,6 +17,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 runs=30
 while getopts n: opt; do
 	case $opt in
@@ -43,24 +45,15 @@ P=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver ov
 	--runtime runc)
 PFLAGS=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
 cleanup() {
-	local ids m
+	local ids
 	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
-	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$work"
+	bench_remove_work
 }
 trap cleanup EXIT
 
-"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
-reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
-"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || exit 1
-skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
-	"docker://$reg/busybox:latest" || exit 1
-img=$reg/busybox:latest
+bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
 
 names=(cubo-none cubo-bridge cubo-publish cubo-none-d cubo-bridge-d)
@@ -102,19 +95,12 @@ printf '%-14s %10s %8s\n' measure mean_ms sd_ms
 for n in "${names[@]}"; do
 	printf '%-14s %10s %8s\n' "$n" "$(printf '%.2f' "${mean[$n]:-0}")" "$(printf '%.2f' "${sd[$n]:-0}")"
 done
-ratio() {
-	if [ -n "${mean[$1]:-}" ] && [ -n "${mean[$2]:-}" ]; then
-		printf '%s/%s: %.3f\n' "$1" "$2" "$(echo "scale=6; ${mean[$1]} / ${mean[$2]}" | bc)"
-	else
-		printf '%s/%s: not measured\n' "$1" "$2"
-	fi
-}
-ratio cubo-bridge cubo-none
-ratio cubo-bridge-d cubo-none-d
-ratio cubo-publish cubo-bridge
-ratio cubo-bridge podman-bridge
-ratio cubo-none podman-none
-ratio podman-bridge podman-none
+bench_ratio cubo-bridge cubo-none
+bench_ratio cubo-bridge-d cubo-none-d
+bench_ratio cubo-publish cubo-bridge
+bench_ratio cubo-bridge podman-bridge
+bench_ratio cubo-none podman-none
+bench_ratio podman-bridge podman-none
 if [ -n "${mean[cubo-bridge]:-}" ] && [ -n "${mean[cubo-none]:-}" ]; then
 	printf 'the cubo bridge adds %.1f ms per container\n' \
 		"$(echo "${mean[cubo-bridge]} - ${mean[cubo-none]}" | bc)"

@@ -20,6 +20,8 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
 runs=30
 containers=200
 while getopts n:c: opt; do
@@ -48,20 +50,11 @@ cleanup() {
 	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
-	"$repo/tests/fixtures/registry.sh" stop "$work/reg" >/dev/null 2>&1
-	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$work/" | sort -r); do
-		umount -l "$m" 2>/dev/null
-	done
-	rm -rf --one-file-system "$work"
+	bench_remove_work
 }
 trap cleanup EXIT
 
-"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
-reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")
-"$repo/tests/fixtures/make-image.sh" "$work/layout" busybox >/dev/null || exit 1
-skopeo copy -q --dest-tls-verify=false "oci:$work/layout:busybox" \
-	"docker://$reg/busybox:latest" || exit 1
-img=$reg/busybox:latest
+bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
 have_podman=
 if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
@@ -69,8 +62,6 @@ if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker:
 fi
 
 warmup=3
-# shellcheck source=tests/bench/lib.sh
-. "$here/lib.sh"
 
 echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
