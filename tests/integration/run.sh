@@ -38,4 +38,5 @@ if [ $# -gt 0 ]; then
 else
 	files=(*.bats)
 fi
-exec prove --exec 'bats --tap' "${files[@]}"
+# --failures --comments: a failing test's diagnostics reach the log (CI keeps only the log)
+exec prove --failures --comments --exec 'bats --tap' "${files[@]}"
