@@ -38,8 +38,10 @@
 #include "cubo-runc/exec.h"
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/hooks.h"
+#include "cubo-runc/procfd.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/security.h"
+#include "cubo-runc/spawn.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -49,8 +51,6 @@
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct exec_ctx {
 	struct runc_globals *g;
@@ -71,6 +71,8 @@ struct exec_ctx {
 	pid_t pid;		      /* the exec'd process, as the host sees it */
 	int pidfd;
 	int master; /* pty master to proxy, -1 without */
+	int procfd; /* the runtime's /proc, proven (procfd.h), in the child until execve */
+	struct spawn_exe exe;
 };
 
 static const struct {
@@ -83,98 +85,6 @@ static const struct {
 };
 
 /* --- the child: from clone to execve --- */
-
-static bool is_executable_file(const char *path, int *err)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0) {
-		*err = errno;
-		return false;
-	}
-	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-		*err = EACCES;
-		return false;
-	}
-	return true;
-}
-
-/*
- * args[0] as execvp would find it, inside the container, with the process's
- * PATH. *code is the shell's exit code for a failure: 127 not found, 126
- * found but not executable.
- */
-static struct cubo_error *resolve_executable(const struct oci_process *proc, char *out,
-					     size_t outlen, int *code)
-{
-	const char *name = proc->args.v[0];
-	const char *path = cubo_strv_env_get(proc->env.v, "PATH");
-	int e = ENOENT;
-
-	*code = 127;
-	if (strchr(name, '/')) {
-		if (is_executable_file(name, &e)) {
-			snprintf(out, outlen, "%s", name);
-			return NULL;
-		}
-		*code = e == ENOENT || e == ENOTDIR ? 127 : 126;
-		return cubo_error_new_errno(e, "exec: \"%s\"", name);
-	}
-	for (const char *p = path ? path : DEFAULT_PATH; *p;) {
-		const char *end = strchrnul(p, ':');
-		int dirlen = (int)(end - p);
-
-		snprintf(out, outlen, "%.*s/%s", dirlen ? dirlen : 1, dirlen ? p : ".", name);
-		if (is_executable_file(out, &e))
-			return NULL;
-		p = *end ? end + 1 : end;
-	}
-	return cubo_error_new("exec: \"%s\": executable file not found in $PATH", name);
-}
-
-/* Close every fd from 3 up except [3, 3+preserve) and those in keep. */
-static void close_all_but(const int *keep_in, size_t n, int preserve)
-{
-	int keep[8];
-	unsigned int lo = 3 + (unsigned int)preserve;
-
-	memcpy(keep, keep_in, n * sizeof(int));
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
-			continue;
-		if ((unsigned int)keep[i] > lo)
-			syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0);
-		lo = (unsigned int)keep[i] + 1;
-	}
-	syscall(SYS_close_range, lo, ~0U, 0);
-}
-
-/*
- * CVE-2024-21626: only stdio and --preserve-fds reach the process. The
- * runtime's own fds in the preserved range (the caller left those numbers
- * free) keep close-on-exec.
- */
-static struct cubo_error *seal_fds(const struct exec_ctx *x)
-{
-	unsigned int first_closed = 3 + (unsigned int)x->f.preserve_fds;
-
-	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return cubo_error_errno("close_range");
-	for (int fd = 3; fd < (int)first_closed; fd++) {
-		if (fd == x->sock[1] || fd == x->g->log.fd)
-			continue;
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
-	return NULL;
-}
 
 static struct cubo_error *enter_root_and_cwd(struct exec_ctx *x)
 {
@@ -215,7 +125,7 @@ static void apply_oom_score_adj(const struct exec_ctx *x)
 	if (!x->proc->has_oom_score_adj)
 		return;
 	len = snprintf(buf, sizeof(buf), "%d", x->proc->oom_score_adj);
-	struct cubo_error *err = cubo_write_existing("/proc/self/oom_score_adj", buf, (size_t)len);
+	struct cubo_error *err = procfd_write(x->procfd, "self/oom_score_adj", buf, (size_t)len);
 	if (err) {
 		/* the init already has it; lowering ours needs CAP_SYS_RESOURCE */
 		cubo_debug(&x->g->log, "exec: oomScoreAdj %d not applied", x->proc->oom_score_adj);
@@ -223,20 +133,42 @@ static void apply_oom_score_adj(const struct exec_ctx *x)
 	}
 }
 
+/*
+ * The container's /etc/passwd, read the way a file from an image must be:
+ * inside the root, not through a magic link, only a regular file (a FIFO
+ * would hang the runtime, a device would be read as root), bounded.
+ */
+#define PASSWD_MAX (4 << 20)
+static char *read_container_passwd(void)
+{
+	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_MAGICLINKS};
+	struct stat st;
+	char *buf = NULL;
+	int fd = (int)syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how, sizeof(how));
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PASSWD_MAX &&
+	    (buf = malloc((size_t)st.st_size + 1))) {
+		ssize_t n = read(fd, buf, (size_t)st.st_size);
+		buf[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return buf;
+}
+
 /* runc: without HOME in the environment, the user's home from the container's /etc/passwd. */
 static struct cubo_error *set_home(struct oci_process *proc)
 {
-	char *passwd = NULL, *home = NULL, *entry;
-	size_t len;
-	struct cubo_error *err;
+	char *passwd, *home = NULL, *entry;
 	bool ok;
 
 	if (cubo_strv_env_get(proc->env.v, "HOME"))
 		return NULL;
-	err = cubo_read_file("/etc/passwd", &passwd, &len);
-	if (!err)
+	passwd = read_container_passwd();
+	if (passwd)
 		home = exec_passwd_home(passwd, proc->user.uid);
-	cubo_error_free(err);
 	free(passwd);
 	if (asprintf(&entry, "HOME=%s", home ? home : "/") < 0)
 		entry = NULL;
@@ -279,8 +211,7 @@ static struct cubo_error *hand_over_listener(struct exec_ctx *x)
 	return err;
 }
 
-static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_t len,
-				      int *exec_code)
+static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 {
 	const struct oci_process *proc = x->proc;
 
@@ -292,13 +223,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 		return cubo_error_errno("join the container's namespaces");
 	close(x->init_pidfd);
 	x->init_pidfd = -1;
-	if (x->join_flags & CLONE_NEWUSER) {
-		/* act as the namespace's root until the final user is set */
-		if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
-			return cubo_error_errno("setresgid(0) in the user namespace");
-		if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
-			return cubo_error_errno("setresuid(0) in the user namespace");
-	}
+	if (x->join_flags & CLONE_NEWUSER)
+		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(enter_root_and_cwd(x));
 	if (setsid() < 0)
 		return cubo_error_errno("setsid");
@@ -309,7 +235,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	if (proc->terminal) {
 		int master = -1;
 		CUBO_TRY(terminal_setup(x->console_socket, proc->console_size, proc->user.uid,
-					proc->user.gid, x->proxy_tty ? &master : NULL));
+					proc->user.gid, false, x->proxy_tty ? &master : NULL));
 		if (master >= 0) {
 			struct cubo_error *err = sync_send_fd(x->sock[1], master);
 			close(master);
@@ -321,13 +247,23 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 		x->console_socket = -1;
 	}
 	CUBO_TRY(set_home(x->proc));
-	CUBO_TRY(resolve_executable(proc, exec_path, len, exec_code));
+	CUBO_TRY(spawn_find_executable(proc, &x->exe, exec_code));
 	*exec_code = 1;
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(security_apply_process(proc, x->cfg->linux_));
-	CUBO_TRY(security_apply_exec(proc));
-	/* before the filter, which need not allow close_range */
-	CUBO_TRY(seal_fds(x));
+	CUBO_TRY(security_apply_exec(proc, x->procfd));
+	close(x->procfd);
+	x->procfd = -1;
+	/*
+	 * Nothing of the runtime's past this point but the sync socket (a
+	 * socket leads nowhere; its close on execve tells the runtime the exec
+	 * worked) and the directory the executable is in. Before the filter,
+	 * which need not allow close_range.
+	 */
+	{
+		int keep[] = {x->sock[1], x->exe.dirfd};
+		spawn_close_fds(&x->g->inherited_fds, x->f.preserve_fds, keep, 2);
+	}
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
 		CUBO_TRY(load_filter(x));
@@ -343,8 +279,6 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 
 __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
 {
-	const int keep[] = {x->sock[1], x->init_pidfd, x->rootfd, x->console_socket, x->g->log.fd};
-	char exec_path[4096];
 	int code = 1;
 	struct cubo_error *err;
 
@@ -361,13 +295,19 @@ __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
 		cubo_error_free(err);
 		_exit(1);
 	}
-	close_all_but(keep, sizeof(keep) / sizeof(keep[0]), x->f.preserve_fds);
-	err = child_setup(x, exec_path, sizeof(exec_path), &code);
+	/* the runtime's /proc, before the container's root is ours (procfd.h) */
+	err = procfd_open(&x->procfd);
 	if (!err) {
-		execve(exec_path, x->proc->args.v,
-		       x->proc->env.v ? x->proc->env.v : (char *[]){NULL});
-		code = errno == ENOENT ? 127 : 126;
-		err = cubo_error_errno("exec %s", exec_path);
+		const int keep[] = {x->sock[1], x->init_pidfd,	   x->rootfd,
+				    x->procfd,	x->console_socket, x->g->log.fd};
+		spawn_close_fds(&x->g->inherited_fds, x->f.preserve_fds, keep,
+				sizeof(keep) / sizeof(keep[0]));
+		err = child_setup(x, &code);
+	}
+	if (!err) {
+		spawn_exec(&x->exe, x->proc->args.v, x->proc->env.v);
+		code = spawn_exec_code(errno);
+		err = cubo_error_errno("exec %s", x->exe.path);
 	}
 	sync_send_error(x->sock[1], err);
 	cubo_error_free(err);
@@ -501,7 +441,7 @@ static struct cubo_error *open_cgroups(struct exec_ctx *x)
 static struct cubo_error *spawn(struct exec_ctx *x)
 {
 	struct clone_args ca = {0};
-	long pid;
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return cubo_error_errno("socketpair");
@@ -514,28 +454,16 @@ static struct cubo_error *spawn(struct exec_ctx *x)
 	if (x->cgroups->n)
 		CUBO_TRY_CTX(cgroup_entry_open(x->cgroups, &x->cg_entry),
 			     "join the container's cgroups");
-	if (x->cg_entry.v2_dirfd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)x->cg_entry.v2_dirfd;
-	}
-	fflush(NULL);
-	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) &&
-	    (errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP || errno == EBUSY)) {
-		CUBO_TRY(cgroup_entry_v2_fallback(&x->cg_entry, x->cgroups));
-		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-		ca.cgroup = 0;
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	}
-	if (pid < 0) {
+	struct cubo_error *err = spawn_clone(&ca, &x->cg_entry, x->cgroups, &pid);
+	if (err) {
 		cgroup_entry_close(&x->cg_entry);
-		return cubo_error_errno("clone the process");
+		return cubo_error_wrap(err, "clone the process");
 	}
 	if (pid == 0) {
 		close(x->sock[0]);
 		child_run(x);
 	}
-	x->pid = (pid_t)pid;
+	x->pid = pid;
 	close(x->sock[1]);
 	x->sock[1] = -1;
 	cgroup_entry_close(&x->cg_entry);
@@ -643,7 +571,9 @@ int cmd_exec(struct runc_globals *g, int argc, char **argv)
 			     .sock = {-1, -1},
 			     .pidfd = -1,
 			     .cg_entry = {.v2_dirfd = -1, .v2_procs = -1},
-			     .master = -1};
+			     .master = -1,
+			     .procfd = -1,
+			     .exe = {.dirfd = -1}};
 	struct fg_proxy px = {0};
 	struct cubo_error *err;
 	bool help;

@@ -29,6 +29,7 @@
 #include "cubo-runc/namespaces.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/security.h"
+#include "cubo-runc/spawn.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
@@ -127,8 +128,8 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
 	if (x->cfg->linux_ && x->cfg->linux_->seccomp) {
 		char *cache = cubo_path_join(g->root, SECCOMP_CACHE_DIR);
-		struct cubo_error *err =
-			seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log, cache, &x->seccomp);
+		struct cubo_error *err = seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log,
+								     cache, &x->seccomp);
 		free(cache);
 		CUBO_TRY_CTX(err, "config.json");
 	}
@@ -234,6 +235,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.send_console_to_parent = o->proxy_terminal && x->cfg->process &&
 					  x->cfg->process->terminal && x->console_socket < 0,
 		.preserve_fds = o->preserve_fds + x->listen_fds,
+		.inherited = &g->inherited_fds,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 		.id = o->id,
@@ -242,47 +244,37 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.seccomp = x->seccomp,
 		.cgroup_entry = &x->cg_entry,
 	};
-	long pid;
+	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return cubo_error_errno("socketpair");
 	ia.sync_fd = x->sock[1];
 	/*
-	 * From here the runtime may sit in the container's cgroup namespace:
-	 * anything that reads our own cgroup (/proc/self/cgroup) must come first.
+	 * Until ns_parent_restore, the runtime sits in the namespaces the
+	 * config joins (the child inherits them): anything that reads our own
+	 * cgroup (/proc/self/cgroup) must come first.
 	 */
 	CUBO_TRY(ns_parent_prepare(&x->ns, x->cfg));
-
 	ca.flags = (unsigned)(x->ns.clone_flags & ~CLONE_NEWCGROUP) | CLONE_PIDFD;
 	ca.pidfd = (uintptr_t)&x->pidfd;
 	ca.exit_signal = SIGCHLD;
-	/* born in its v2 cgroup: nothing to move, no global cgroup lock to take */
-	if (x->cg_entry.v2_dirfd >= 0) {
-		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = (uint64_t)x->cg_entry.v2_dirfd;
-	}
-	fflush(NULL);
-	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0 && (ca.flags & CLONE_INTO_CGROUP) &&
-	    (errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP || errno == EBUSY)) {
-		/* a kernel before 5.7, or a cgroup clone3 may not place into: the init joins it */
-		CUBO_TRY(cgroup_entry_v2_fallback(&x->cg_entry, x->cg));
-		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-		ca.cgroup = 0;
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	}
-	if (pid < 0)
-		return cubo_error_errno("clone the container init");
-	if (pid == 0) {
+	struct cubo_error *err = spawn_clone(&ca, &x->cg_entry, x->cg, &pid);
+	if (!err && pid == 0) {
 		close(x->sock[0]);
 		close(x->lockfd);
 		init_run(&ia);
 	}
-	x->pid = (pid_t)pid;
+	/* hooks and everything after run in the runtime's own namespaces (the spec) */
+	struct cubo_error *restore = ns_parent_restore(&x->ns);
+	if (err) {
+		cubo_error_free(restore);
+		return cubo_error_wrap(err, "clone the container init");
+	}
+	x->pid = pid;
 	close(x->sock[1]);
 	x->sock[1] = -1;
 	cgroup_entry_close(&x->cg_entry);
-	return NULL;
+	return restore;
 }
 
 /* The init's seccomp listener fd goes to the supervisor at linux.seccomp.listenerPath. */
@@ -339,6 +331,27 @@ static struct cubo_error *run_runtime_hooks(struct create_ctx *x, const char *id
 		err = sync_send(x->sock[0], SYNC_HOOKS_DONE, NULL);
 	free(json);
 	return err;
+}
+
+/*
+ * Written by the runtime for the init: the init is not dumpable, so its
+ * own /proc files belong to the host's root, out of its reach in a user
+ * namespace. Children inherit it.
+ */
+static struct cubo_error *apply_oom_score_adj(const struct create_ctx *x)
+{
+	const struct oci_process *proc = x->cfg->process;
+	char path[64], buf[16];
+	int len;
+
+	if (!proc || !proc->has_oom_score_adj)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", x->pid);
+	len = snprintf(buf, sizeof(buf), "%d", proc->oom_score_adj);
+	CUBO_TRY_CTX(cubo_write_existing(path, buf, (size_t)len),
+		     "process.oomScoreAdj %d (lowering it needs CAP_SYS_RESOURCE)",
+		     proc->oom_score_adj);
+	return NULL;
 }
 
 /* start, run and delete read poststart and poststop from this copy: the bundle may move. */
@@ -457,6 +470,8 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 		err = hand_over_listener(&x, o->id);
 	if (!err)
 		err = sync_expect(x.sock[0], SYNC_READY);
+	if (!err)
+		err = apply_oom_score_adj(&x);
 	/* Limits after the init made its device nodes, before it runs the process (as runc). */
 	if (!err && x.cfg->linux_)
 		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");

@@ -19,41 +19,32 @@
 
 #include "cubo-runc/caps.h"
 #include "cubo-runc/hooks.h"
+#include "cubo-runc/procfd.h"
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/security.h"
 #include "cubo-runc/rootfs.h"
 #include "cubo-runc/seccomp.h"
+#include "cubo-runc/spawn.h"
 #include "cubo-runc/sync.h"
 #include "cubo-runc/terminal.h"
 #include "shared/fs.h"
-#include "shared/strv.h"
+#include "shared/path_in_root.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* What the child decided during setup and needs after the start signal. */
 struct init_plan {
 	struct caps_plan caps;
-	char exec_path[4096];
+	struct spawn_exe exe;
+	int procfd; /* the runtime's /proc, proven (procfd.h); -1 once closed */
 	char hook_state[SYNC_MAX_PAYLOAD + 1]; /* for startContainer hooks; sent with SYNC_GO */
 };
 
 static bool flag_set(const struct init_args *a, int flag)
 {
 	return (a->ns->clone_flags & flag) != 0;
-}
-
-static struct cubo_error *set_identity_in_new_userns(void)
-{
-	/* Become the namespace's root so the setup that follows acts as it. */
-	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
-		return cubo_error_errno("setresgid(0) in the user namespace");
-	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
-		return cubo_error_errno("setresuid(0) in the user namespace");
-	return NULL;
 }
 
 static struct cubo_error *set_names(const struct oci_config *cfg)
@@ -65,7 +56,8 @@ static struct cubo_error *set_names(const struct oci_config *cfg)
 	return NULL;
 }
 
-static struct cubo_error *apply_sysctls(const struct oci_config *cfg)
+/* Through the proven procfs: the container's own /proc may be anything by now. */
+static struct cubo_error *apply_sysctls(const struct oci_config *cfg, int procfd)
 {
 	if (!cfg->linux_)
 		return NULL;
@@ -73,64 +65,17 @@ static struct cubo_error *apply_sysctls(const struct oci_config *cfg)
 		const struct oci_kv *kv = &cfg->linux_->sysctl.v[i];
 		char *path, *p;
 
-		if (asprintf(&path, "/proc/sys/%s", kv->key) < 0)
+		if (asprintf(&path, "sys/%s", kv->key) < 0)
 			return cubo_error_new("out of memory");
-		for (p = path + strlen("/proc/sys/"); *p; p++)
+		for (p = path + strlen("sys/"); *p; p++)
 			if (*p == '.')
 				*p = '/';
-		struct cubo_error *err = cubo_write_existing(path, kv->value, strlen(kv->value));
+		struct cubo_error *err = procfd_write(procfd, path, kv->value, strlen(kv->value));
 		free(path);
 		if (err)
 			return cubo_error_wrap(err, "linux.sysctl[\"%s\"]", kv->key);
 	}
 	return NULL;
-}
-
-static struct cubo_error *apply_oom_score_adj(const struct oci_process *proc)
-{
-	char buf[16];
-	int len;
-
-	if (!proc->has_oom_score_adj)
-		return NULL;
-	len = snprintf(buf, sizeof(buf), "%d", proc->oom_score_adj);
-	CUBO_TRY_CTX(cubo_write_existing("/proc/self/oom_score_adj", buf, (size_t)len),
-		     "process.oomScoreAdj %d (lowering it needs CAP_SYS_RESOURCE)",
-		     proc->oom_score_adj);
-	return NULL;
-}
-
-static bool is_executable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
-/* Find args[0] as execvp would, with the container's PATH, inside the container. */
-static struct cubo_error *resolve_executable(const struct oci_process *proc, char *out,
-					     size_t outlen)
-{
-	const char *name = proc->args.v[0];
-	const char *path = cubo_strv_env_get(proc->env.v, "PATH");
-
-	if (strchr(name, '/')) {
-		if (!is_executable_file(name))
-			return cubo_error_errno("process.args[0]: exec %s", name);
-		snprintf(out, outlen, "%s", name);
-		return NULL;
-	}
-	if (!path)
-		path = DEFAULT_PATH;
-	for (const char *p = path; *p;) {
-		const char *end = strchrnul(p, ':');
-		int dirlen = (int)(end - p);
-
-		snprintf(out, outlen, "%.*s/%s", dirlen ? dirlen : 1, dirlen ? p : ".", name);
-		if (is_executable_file(out))
-			return NULL;
-		p = *end ? end + 1 : end;
-	}
-	return cubo_error_new("process.args[0]: executable \"%s\" not found in $PATH", name);
 }
 
 static int open_cwd(const char *cwd)
@@ -140,19 +85,39 @@ static int open_cwd(const char *cwd)
 		/* no /proc/self/fd/N: a magic link could lead out of the root */
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	return (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
 }
 
+/* Called with the container's "/" as root and cwd. */
 static struct cubo_error *enter_cwd(const char *cwd)
 {
 	char buf[PATH_MAX];
 	int fd = open_cwd(cwd);
 
-	/* runc creates a missing working directory; images rely on it */
+	/*
+	 * runc creates a missing working directory; images rely on it. Only
+	 * the in-root walker creates it: a plain mkdir -p would follow
+	 * /proc/self/fd/N/.. out to the host (it reads a magic link's target
+	 * as an ordinary link's, inside the root).
+	 */
 	if (fd < 0 && errno == ENOENT) {
-		CUBO_TRY_CTX(cubo_mkdir_p(cwd, 0755), "process.cwd %s", cwd);
+		int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return cubo_error_errno("process.cwd: open /");
+		struct cubo_error *err = cubo_mkdir_all_in_root(rootfd, cwd, 0755, NULL);
+		close(rootfd);
+		CUBO_TRY_CTX(err, "process.cwd %s", cwd);
 		fd = open_cwd(cwd);
 	}
+	if (fd < 0 && errno == ELOOP)
+		return cubo_error_new("process.cwd %s: leads through a link in /proc, out of the "
+				      "container",
+				      cwd);
 	if (fd < 0)
 		return cubo_error_errno("process.cwd: open %s", cwd);
 	if (fchdir(fd) < 0) {
@@ -168,35 +133,19 @@ static struct cubo_error *enter_cwd(const char *cwd)
 }
 
 /*
- * Close every fd the caller gave us except stdio and --preserve-fds, and
- * the runtime's own; nothing else may be reachable through /proc/self/fd
- * while the container is set up.
+ * First thing in the init: nothing but stdio, the preserved fds the caller
+ * passed, and what setup still needs (each closed before execve) may stay
+ * reachable through /proc/self/fd while the container is set up.
  */
 static void close_foreign_fds(const struct init_args *a, int extra_keep)
 {
 	int keep[5 + 8] = {a->sync_fd, a->state_dirfd, a->console_socket, a->log->fd, extra_keep};
-	unsigned int lo = 3 + (unsigned int)a->preserve_fds;
 	size_t n = 5;
 
 	/* the namespaces still to join */
 	for (int i = 0; i < a->ns->n_joins && i < 8; i++)
 		keep[n++] = a->ns->joins[i].fd;
-
-	/* sort the few fds to keep, then close the gaps between them */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
-	for (size_t i = 0; i < n; i++) {
-		if (keep[i] < 0 || (unsigned int)keep[i] < lo)
-			continue;
-		if ((unsigned int)keep[i] > lo)
-			syscall(SYS_close_range, lo, (unsigned int)keep[i] - 1, 0);
-		lo = (unsigned int)keep[i] + 1;
-	}
-	syscall(SYS_close_range, lo, ~0U, 0);
+	spawn_close_fds(a->inherited, a->preserve_fds, keep, n);
 }
 
 struct create_container_hooks {
@@ -244,13 +193,14 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		.before_pivot_arg = &hook_args,
 	};
 	struct sync_msg go;
+	int code;
 
 	CUBO_TRY(sync_recv(a->sync_fd, &go));
 	if (go.type != SYNC_GO)
 		return cubo_error_new("sync: expected the go-ahead, got message %d", go.type);
 	memcpy(plan->hook_state, go.payload, sizeof(plan->hook_state));
 	if (new_userns)
-		CUBO_TRY(set_identity_in_new_userns());
+		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(ns_child_join(a->ns));
 	if (flag_set(a, CLONE_NEWNET))
 		CUBO_TRY(ns_loopback_up());
@@ -282,7 +232,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	if (proc && proc->terminal) {
 		int master = -1;
 		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid,
-					proc->user.gid,
+					proc->user.gid, true,
 					a->send_console_to_parent ? &master : NULL));
 		if (master >= 0) {
 			struct cubo_error *err = sync_send_fd(a->sync_fd, master);
@@ -292,93 +242,74 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	}
 	if (a->console_socket >= 0)
 		close(a->console_socket);
-	CUBO_TRY(apply_sysctls(cfg));
+	if (cfg->linux_ && cfg->linux_->sysctl.n)
+		CUBO_TRY(apply_sysctls(cfg, plan->procfd));
 	/* before the root turns read-only: a missing cwd is created */
 	CUBO_TRY(enter_cwd(proc ? proc->cwd : "/"));
 	CUBO_TRY(rootfs_finalize(&rctx));
 	if (!proc)
 		return NULL; /* nothing to exec: the init just exits when started */
-	CUBO_TRY(resolve_executable(proc, plan->exec_path, sizeof(plan->exec_path)));
+	/* now, so a missing executable fails create, as with runc */
+	CUBO_TRY_CTX(spawn_find_executable(proc, &plan->exe, &code), "process.args[0]");
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(security_apply_process(proc, cfg->linux_));
-	CUBO_TRY(apply_oom_score_adj(proc));
 	CUBO_TRY(caps_plan_make(proc->capabilities, a->log, &plan->caps));
 	return NULL;
 }
 
-static struct cubo_error *wait_for_start(const struct init_args *a, int fifo_path_fd)
+static struct cubo_error *wait_for_start(const struct init_args *a, int procfd, int fifo_path_fd)
 {
-	char proc_path[64];
-	int fd;
+	struct cubo_error *err = NULL;
+	int fd = -1;
 
 	if (a->wait == INIT_WAIT_SYNC)
 		return sync_expect(a->sync_fd, SYNC_START);
 
 	/*
 	 * Opening a FIFO for writing blocks until `start` opens it for reading.
-	 * Reopen the O_PATH fd taken before our ids changed: in a user namespace
-	 * the state directory is no longer ours to search.
+	 * Reopen the O_PATH fd taken before our ids changed (in a user
+	 * namespace the state directory is no longer ours to search), through
+	 * the proven procfs: the container's /proc could hand us a FIFO of its
+	 * own and let the process run before `start`.
 	 */
-	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", fifo_path_fd);
-	do
-		fd = open(proc_path, O_WRONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0 && errno == ENOENT) {
-		/* no /proc in the container */
+	if (procfd >= 0) {
+		err = procfd_reopen(procfd, fifo_path_fd, O_WRONLY, &fd);
+	} else {
 		do
 			fd = openat(a->state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
 		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			err = cubo_error_errno("open exec.fifo");
 	}
-	if (fd < 0)
-		return cubo_error_errno("open exec.fifo");
-	close(fifo_path_fd);
-	if (write(fd, "0", 1) != 1) {
-		struct cubo_error *err = cubo_error_errno("write exec.fifo");
-		close(fd);
-		return err;
-	}
+	CUBO_TRY(err);
+	if (write(fd, "0", 1) != 1)
+		err = cubo_error_errno("write exec.fifo");
 	close(fd);
-	return NULL;
+	return err;
 }
 
-/* Only stdio and --preserve-fds reach the process; every other fd closes on exec. */
-static struct cubo_error *seal_fds(const struct init_args *a)
-{
-	unsigned int first_closed = 3 + (unsigned int)a->preserve_fds;
-
-	if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return cubo_error_errno("close_range");
-	for (int fd = 3; fd < (int)first_closed; fd++) {
-		if (fd == a->sync_fd || fd == a->state_dirfd || fd == a->log->fd)
-			continue;
-		int flags = fcntl(fd, F_GETFD);
-		if (flags >= 0)
-			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-	}
-	return NULL;
-}
-
-static struct cubo_error *finish(const struct init_args *a, const struct init_plan *plan)
+static struct cubo_error *finish(const struct init_args *a, struct init_plan *plan)
 {
 	const struct oci_process *proc = a->cfg->process;
 
-	/* after start, before the process: in the container, with every privilege */
-	if (a->cfg->hooks)
-		CUBO_TRY(hooks_run(&a->cfg->hooks->start_container, HOOK_START_CONTAINER,
-				   plan->hook_state));
 	/* labels and the final affinity while still privileged, as runc */
-	CUBO_TRY(security_apply_exec(proc));
+	CUBO_TRY(security_apply_exec(proc, plan->procfd));
+	if (plan->procfd >= 0)
+		close(plan->procfd);
+	plan->procfd = -1;
 	/*
-	 * Before the filter: profiles written for runc need not allow
-	 * close_range, which sealing uses.
+	 * From here on the process holds nothing of the runtime: the sync
+	 * socket, the state directory, the log and the rest close now, before
+	 * the filter (profiles written for runc need not allow close_range)
+	 * and before any name is resolved for execve.
 	 */
-	CUBO_TRY(seal_fds(a));
+	spawn_close_fds(a->inherited, a->preserve_fds, &plan->exe.dirfd, 1);
 	/*
 	 * The filter goes on as late as it can: after the start wait, so the
 	 * runtime's own fifo and sync traffic never meets it. Without
 	 * no_new_privs, loading needs CAP_SYS_ADMIN, so it must come before the
 	 * user switch drops capabilities (as runc does); with it, it is the very
-	 * last step before execve.
+	 * last step before the startContainer hooks and execve.
 	 */
 	bool filter = a->seccomp && !seccomp_prog_notifies(a->seccomp); /* else on already */
 	if (filter && !proc->no_new_privileges)
@@ -390,6 +321,14 @@ static struct cubo_error *finish(const struct init_args *a, const struct init_pl
 		return cubo_error_errno("process.noNewPrivileges");
 	if (filter && proc->no_new_privileges)
 		CUBO_TRY_CTX(seccomp_prog_load(a->seccomp), "linux.seccomp");
+	/*
+	 * As runc: the hooks run as the process will, its user, capabilities
+	 * and seccomp filter, so a hook from a config cannot do what the
+	 * container may not.
+	 */
+	if (a->cfg->hooks)
+		CUBO_TRY(hooks_run(&a->cfg->hooks->start_container, HOOK_START_CONTAINER,
+				   plan->hook_state));
 	return NULL;
 }
 
@@ -412,48 +351,53 @@ static struct cubo_error *load_notify_filter(const struct init_args *a)
 	return err;
 }
 
+__attribute__((noreturn)) static void fail_setup(const struct init_args *a, struct cubo_error *err)
+{
+	sync_send_error(a->sync_fd, err);
+	cubo_error_free(err);
+	_exit(1);
+}
+
 void init_run(const struct init_args *a)
 {
-	struct init_plan plan;
+	struct init_plan plan = {.exe = {.dirfd = -1}, .procfd = -1};
 	struct cubo_error *err;
 	int fifo_path_fd = -1;
 
-	/*
-	 * Joining a pid namespace means other processes may already live there:
-	 * they must not open our fds or /proc/self/exe before execve. (A fresh
-	 * pid namespace is empty, and a non-dumpable process could not write its
-	 * own /proc files from a new user namespace.)
-	 */
 	/* Into the container's cgroups before anything else runs, so limits apply throughout. */
 	if (a->cgroup_entry) {
 		int rc = cgroup_entry_join_self(a->cgroup_entry);
-		if (rc < 0) {
-			err = cubo_error_new_errno(-rc, "join the container's cgroups");
-			sync_send_error(a->sync_fd, err);
-			cubo_error_free(err);
-			_exit(1);
-		}
+		if (rc < 0)
+			fail_setup(a, cubo_error_new_errno(-rc, "join the container's cgroups"));
 	}
-	if (!flag_set(a, CLONE_NEWPID))
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/*
+	 * Until execve, nothing else may open our fds or /proc/PID/exe, nor
+	 * ptrace us: not a process of a joined pid namespace, not one `exec`
+	 * puts into the container while it waits for `start`. Our own /proc
+	 * files then belong to the host's root, so what we would write there
+	 * from a user namespace the runtime writes for us (oomScoreAdj, id
+	 * maps, time offsets).
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (a->wait == INIT_WAIT_FIFO)
 		fifo_path_fd = openat(a->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
 	close_foreign_fds(a, fifo_path_fd);
+	/* the runtime's /proc, while it is still the one in view (procfd.h) */
+	err = procfd_open(&plan.procfd);
+	if (err) {
+		/* what needs it (sysctls, labels) fails then, naming /proc */
+		cubo_error_free(err);
+		plan.procfd = -1;
+	}
 
 	err = setup(a, &plan);
-	if (err) {
-		sync_send_error(a->sync_fd, err);
-		cubo_error_free(err);
-		_exit(1);
-	}
-	if (a->seccomp && seccomp_prog_notifies(a->seccomp) && (err = load_notify_filter(a))) {
-		sync_send_error(a->sync_fd, err);
-		cubo_error_free(err);
-		_exit(1);
-	}
+	if (!err && a->seccomp && seccomp_prog_notifies(a->seccomp))
+		err = load_notify_filter(a);
+	if (err)
+		fail_setup(a, err);
 	err = sync_send(a->sync_fd, SYNC_READY, NULL);
 	if (!err)
-		err = wait_for_start(a, fifo_path_fd);
+		err = wait_for_start(a, plan.procfd, fifo_path_fd);
 	if (err) {
 		/* the runtime is gone or the container was deleted before start */
 		cubo_error_free(err);
@@ -463,11 +407,10 @@ void init_run(const struct init_args *a)
 		_exit(0);
 	err = finish(a, &plan);
 	if (!err) {
-		execve(plan.exec_path, a->cfg->process->args.v,
-		       a->cfg->process->env.v ? a->cfg->process->env.v : (char *[]){NULL});
-		err = cubo_error_errno("exec %s", plan.exec_path);
+		spawn_exec(&plan.exe, a->cfg->process->args.v, a->cfg->process->env.v);
+		err = cubo_error_errno("exec %s", plan.exe.path);
 	}
-	int code = (err->errnum == ENOENT) ? 127 : 126;
+	int code = spawn_exec_code(err->errnum);
 	cubo_error_print(err, "cubo-runc", stderr);
 	cubo_error_free(err);
 	_exit(code);

@@ -20,6 +20,7 @@ enum init_wait {
 };
 
 struct cgroup_entry;
+struct spawn_fds;
 
 struct init_args {
 	const struct oci_config *cfg;
@@ -30,7 +31,8 @@ struct init_args {
 	int state_dirfd;	     /* for exec.fifo */
 	int console_socket;	     /* -1 without --console-socket */
 	bool send_console_to_parent; /* run in the foreground: the runtime proxies the pty */
-	int preserve_fds;	     /* fds 3..3+n-1 stay open in the container */
+	int preserve_fds;	     /* of fds 3..3+n-1, those in `inherited` reach the process */
+	const struct spawn_fds *inherited; /* the caller's fds, recorded at the runtime's start */
 	bool no_pivot;
 	bool no_new_keyring;
 	const char *id;

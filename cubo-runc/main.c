@@ -182,6 +182,9 @@ int main(int argc, char **argv, char **envp)
 			}
 		}
 	}
+	/* before the log or anything else is opened: only these may reach a container */
+	if (cmd->enters_container)
+		spawn_fds_record(&g.inherited_fds);
 	err = cubo_log_format_parse(log_format, &fmt);
 	if (!err)
 		err = cubo_log_open(&g.log, "cubo-runc", log_path, fmt,
@@ -189,9 +192,11 @@ int main(int argc, char **argv, char **envp)
 	if (err) {
 		cubo_error_print(err, "cubo-runc", stderr);
 		cubo_error_free(err);
+		spawn_fds_free(&g.inherited_fds);
 		return 1;
 	}
 	rc = cmd->fn(&g, argc - first, argv + first);
 	cubo_log_close(&g.log);
+	spawn_fds_free(&g.inherited_fds);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "cubo-runc/proc_guard.h"
 #include "shared/path_in_root.h"
 
 /* ---- options ---- */
@@ -474,6 +475,31 @@ struct cubo_error *mount_bind_onto(int dirfd, const char *path, bool recursive, 
 	return NULL;
 }
 
+struct cubo_error *mount_empty_tmpfs_onto(int targetfd)
+{
+	struct cubo_error *err = NULL;
+	int fs, mnt = -1;
+
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return cubo_error_errno("fsopen tmpfs");
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		err = cubo_error_errno("create a tmpfs");
+	if (!err) {
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+		if (mnt < 0)
+			err = cubo_error_errno("fsmount tmpfs");
+	}
+	if (!err && move_mount(mnt, "", targetfd, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		err = cubo_error_errno("attach a tmpfs");
+	if (mnt >= 0)
+		close(mnt);
+	close(fs);
+	return err;
+}
+
 /* ---- one config mount ---- */
 
 struct mount_job {
@@ -670,6 +696,8 @@ static struct cubo_error *do_bind(const struct mount_job *j, const char *source,
 		err = cubo_error_errno("%s: open_tree %s", j->what, src);
 		goto out;
 	}
+	if ((err = proc_guard_target(j->rootfd, j->dest, targetfd, tree, false, j->what)))
+		goto out;
 	/* On the detached clone: nothing is visible until it is all set. */
 	if (wants_idmap(j) && (err = apply_idmap(j, tree)))
 		goto out;
@@ -731,10 +759,18 @@ static struct cubo_error *open_fs_target(const struct mount_job *j, int *fd)
 static struct cubo_error *do_new_fs(const struct mount_job *j, const char *type, const char *source,
 				    unsigned long extra_ms)
 {
+	bool is_proc = !strcmp(type, "proc");
 	char p[32];
 	int fd;
 
+	if (is_proc || !strcmp(type, "sysfs"))
+		CUBO_TRY(proc_guard_plain_dir(j->rootfd, j->dest, j->what));
 	CUBO_TRY(open_fs_target(j, &fd));
+	struct cubo_error *guard = proc_guard_target(j->rootfd, j->dest, fd, -1, is_proc, j->what);
+	if (guard) {
+		close(fd);
+		return guard;
+	}
 	fd_path(p, fd);
 	unsigned long flags = (j->o.ms_set | extra_ms) & ~(unsigned long)(MS_BIND | MS_REC);
 	int r = mount(source ? source : type, p, type, flags, j->o.data);

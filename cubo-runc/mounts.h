@@ -96,4 +96,11 @@ struct cubo_error *mounts_apply(const struct rootfs_ctx *ctx, int rootfd);
 struct cubo_error *mount_bind_onto(int dirfd, const char *path, bool recursive, uint64_t attr_set,
 				   int targetfd);
 
+/*
+ * A new, empty, read-only tmpfs attached on targetfd (fsopen/fsmount): no
+ * path is looked up, so it works once the container's /proc is no longer
+ * to be trusted.
+ */
+struct cubo_error *mount_empty_tmpfs_onto(int targetfd);
+
 #endif

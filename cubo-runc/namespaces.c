@@ -18,6 +18,45 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* The name under /proc/self/ns of the runtime's own namespace of this kind. */
+static const char *own_ns_name(int flag)
+{
+	switch (flag) {
+	case CLONE_NEWNET:
+		return "net";
+	case CLONE_NEWIPC:
+		return "ipc";
+	case CLONE_NEWUTS:
+		return "uts";
+	case CLONE_NEWCGROUP:
+		return "cgroup";
+	case CLONE_NEWPID:
+		return "pid"; /* the active one: pid_for_children goes back to it */
+	case CLONE_NEWTIME:
+		return "time";
+	}
+	return NULL;
+}
+
+static struct cubo_error *remember_own(struct ns_plan *plan, int flag, const char *type)
+{
+	char path[64];
+	const char *name = own_ns_name(flag);
+	int fd;
+
+	for (int i = 0; i < plan->n_own; i++)
+		if (plan->own[i].flag == flag)
+			return NULL;
+	if (!name || plan->n_own == 8)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cubo_error_errno("open the runtime's own %s namespace", type);
+	plan->own[plan->n_own++] = (struct ns_join){.flag = flag, .fd = fd, .type = type};
+	return NULL;
+}
+
 struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -36,9 +75,14 @@ struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *ou
 					      i, ns->type);
 		}
 		if (!ns->path || !*ns->path) {
-			if (flag == CLONE_NEWTIME)
+			if (flag == CLONE_NEWTIME) {
+				struct cubo_error *err = remember_own(out, flag, ns->type);
+				if (err) {
+					ns_plan_close(out);
+					return err;
+				}
 				out->unshare_time = true;
-			else
+			} else
 				out->clone_flags |= flag;
 			continue;
 		}
@@ -51,6 +95,14 @@ struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *ou
 			return err;
 		}
 		struct ns_join j = {.flag = flag, .fd = fd, .type = ns->type};
+		if (flag != CLONE_NEWUSER && flag != CLONE_NEWNS) {
+			struct cubo_error *err = remember_own(out, flag, ns->type);
+			if (err) {
+				close(fd);
+				ns_plan_close(out);
+				return err;
+			}
+		}
 		if (flag == CLONE_NEWUSER) {
 			/* the user namespace first: it owns the others' permissions */
 			memmove(&out->joins[1], &out->joins[0],
@@ -72,7 +124,9 @@ void ns_plan_close(struct ns_plan *plan)
 		close(plan->joins[i].fd);
 	for (int i = 0; i < plan->n_parent_joins; i++)
 		close(plan->parent_joins[i].fd);
-	plan->n_joins = plan->n_parent_joins = 0;
+	for (int i = 0; i < plan->n_own; i++)
+		close(plan->own[i].fd);
+	plan->n_joins = plan->n_parent_joins = plan->n_own = 0;
 }
 
 static struct cubo_error *write_time_offsets(const struct oci_time_offsets *off)
@@ -108,6 +162,15 @@ struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oc
 		if (cfg->linux_ && cfg->linux_->time_offsets)
 			CUBO_TRY(write_time_offsets(cfg->linux_->time_offsets));
 	}
+	return NULL;
+}
+
+struct cubo_error *ns_parent_restore(const struct ns_plan *plan)
+{
+	for (int i = 0; i < plan->n_own; i++)
+		if (setns(plan->own[i].fd, plan->own[i].flag) < 0)
+			return cubo_error_errno("return to the runtime's own %s namespace",
+						plan->own[i].type);
 	return NULL;
 }
 

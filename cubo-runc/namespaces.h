@@ -36,6 +36,14 @@ struct ns_plan {
 	 */
 	struct ns_join parent_joins[8];
 	int n_parent_joins;
+	/*
+	 * The runtime's own namespaces of the kinds it joins or unshares for
+	 * its child: it goes back to them right after the clone, so the hooks
+	 * it runs (prestart, createRuntime) and the rest of create run where
+	 * the spec says, in the runtime's namespaces.
+	 */
+	struct ns_join own[8];
+	int n_own;
 };
 
 /* Open every namespace path now, so a bad path fails before anything is made. */
@@ -43,6 +51,8 @@ struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *ou
 void ns_plan_close(struct ns_plan *plan);
 /* Parent, before clone: join parent_joins, unshare time and write timeOffsets. */
 struct cubo_error *ns_parent_prepare(const struct ns_plan *plan, const struct oci_config *cfg);
+/* Parent, after clone: back into the namespaces ns_parent_prepare left. */
+struct cubo_error *ns_parent_restore(const struct ns_plan *plan);
 /* Child: setns() into every joined namespace (user first). */
 /*
  * Bring the loopback interface of a new network namespace up, as runc and

@@ -152,8 +152,53 @@ static bool root_is_mount_point(void)
 	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
-static struct cubo_error *move_root(int rootfd)
+static bool is_beneath(const char *path, const char *dir)
 {
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/*
+ * Without pivot_root the host's mounts stay in the container's mount
+ * namespace, under its root. A full procfs or sysfs among them lets a
+ * process that makes a user namespace mount a fresh, unmasked one (the
+ * kernel allows that when a fully visible instance exists): detach them,
+ * or cover them where they cannot be detached. As runc does.
+ */
+static struct cubo_error *hide_host_pseudo_fs(const char *rootfs)
+{
+	struct mountinfo mi;
+	struct cubo_error *err = NULL;
+
+	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	for (size_t i = mi.n; i-- > 0 && !err;) {
+		const struct mountinfo_entry *e = &mi.v[i];
+		const char *mp = e->mountpoint;
+
+		if ((strcmp(e->fstype, "proc") && strcmp(e->fstype, "sysfs")) ||
+		    strcmp(e->root, "/") || is_beneath(mp, rootfs))
+			continue;
+		/* our unmount must not reach the host's namespace */
+		if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+			if (errno == ENOENT || errno == EINVAL)
+				continue; /* gone with a parent already detached */
+			err = cubo_error_errno("--no-pivot: make %s a slave", mp);
+			break;
+		}
+		if (umount2(mp, MNT_DETACH) == 0)
+			continue;
+		if (errno != EINVAL && errno != EPERM)
+			err = cubo_error_errno("--no-pivot: detach the host's %s", mp);
+		else if (mount("tmpfs", mp, "tmpfs", MS_RDONLY, NULL) < 0)
+			err = cubo_error_errno("--no-pivot: cover the host's %s", mp);
+	}
+	mountinfo_free(&mi);
+	return err;
+}
+
+static struct cubo_error *move_root(const char *rootfs, int rootfd)
+{
+	CUBO_TRY(hide_host_pseudo_fs(rootfs));
 	if (fchdir(rootfd) < 0)
 		return cubo_error_errno("chdir to rootfs");
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
@@ -215,7 +260,8 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 	if (!err && ctx->before_pivot)
 		err = ctx->before_pivot(ctx->before_pivot_arg);
 	if (!err)
-		err = ctx->no_pivot || !root_is_mount_point() ? move_root(rootfd) : pivot(rootfd);
+		err = ctx->no_pivot || !root_is_mount_point() ? move_root(ctx->rootfs, rootfd)
+							      : pivot(rootfd);
 	close(rootfd);
 	return err;
 }
@@ -262,10 +308,8 @@ static struct cubo_error *mask_path(int rootfd, int *nullfd, const char *path)
 	if (fstat(fd, &st) < 0) {
 		err = cubo_error_errno("stat %s", path);
 	} else if (S_ISDIR(st.st_mode)) {
-		char p[32];
-		snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-		if (mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
-			err = cubo_error_errno("mount empty tmpfs");
+		/* on the fd: the container's /proc/self/fd could point anywhere */
+		err = mount_empty_tmpfs_onto(fd);
 	} else {
 		if (*nullfd < 0)
 			err = open_dev_null(rootfd, nullfd);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cubo-runc/spawn.h"
 #include "shared/log.h"
 
 #define RUNC_DEFAULT_ROOT "/run/cubo-runc"
@@ -15,6 +16,7 @@ struct runc_globals {
 	struct cubo_log log; /* --log, --log-format, --debug */
 	bool debug;
 	const char *argv0;
+	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
 };
 
 /* A command: parses its own flags from argv (argv[0] is the verb) and returns the exit code. */

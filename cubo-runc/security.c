@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cubo-runc/security.h"
+
+#include "cubo-runc/procfd.h"
 #include "shared/fs.h"
 
 #define NODE_BITS 1024
@@ -316,25 +318,24 @@ struct cubo_error *security_apply_process(const struct oci_process *proc,
 	return NULL;
 }
 
-/* Write an on-exec label: the kernel applies it at the next execve. */
-static struct cubo_error *write_exec_attr(const char *path, const char *fallback, const char *text,
-					  const char *what)
+/*
+ * Write an on-exec label: the kernel applies it at the next execve. Through
+ * the proven procfs: a fake attr/exec in the container's /proc would leave
+ * the process unconfined (CVE-2019-16884).
+ */
+static struct cubo_error *write_exec_attr(int procfd, const char *rel, const char *fallback,
+					  const char *text, const char *what)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
+	struct cubo_error *err = procfd_write(procfd, rel, text, strlen(text));
 
-	if (fd < 0 && errno == ENOENT && fallback)
-		fd = open(fallback, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return cubo_error_errno("%s: open %s", what, path);
-	n = write(fd, text, strlen(text));
-	close(fd);
-	if (n < 0)
-		return cubo_error_errno("%s: set \"%s\"", what, text);
-	return NULL;
+	if (err && err->errnum == ENOENT && fallback) {
+		cubo_error_free(err);
+		err = procfd_write(procfd, fallback, text, strlen(text));
+	}
+	return cubo_error_wrap(err, "%s: set \"%s\"", what, text);
 }
 
-struct cubo_error *security_apply_exec(const struct oci_process *proc)
+struct cubo_error *security_apply_exec(const struct oci_process *proc, int procfd)
 {
 	if (proc->exec_cpu_affinity && proc->exec_cpu_affinity->final)
 		CUBO_TRY(set_affinity(proc->exec_cpu_affinity->final,
@@ -343,11 +344,11 @@ struct cubo_error *security_apply_exec(const struct oci_process *proc)
 		char buf[4096];
 
 		snprintf(buf, sizeof(buf), "exec %s", proc->apparmor_profile);
-		CUBO_TRY(write_exec_attr("/proc/self/attr/apparmor/exec", "/proc/self/attr/exec",
-					 buf, "process.apparmorProfile"));
+		CUBO_TRY(write_exec_attr(procfd, "thread-self/attr/apparmor/exec",
+					 "thread-self/attr/exec", buf, "process.apparmorProfile"));
 	}
 	if (proc->selinux_label && *proc->selinux_label)
-		CUBO_TRY(write_exec_attr("/proc/self/attr/exec", NULL, proc->selinux_label,
+		CUBO_TRY(write_exec_attr(procfd, "thread-self/attr/exec", NULL, proc->selinux_label,
 					 "process.selinuxLabel"));
 	return NULL;
 }

@@ -37,8 +37,11 @@ struct cubo_error *security_check(const struct oci_process *proc, const struct o
 struct cubo_error *security_apply_process(const struct oci_process *proc,
 					  const struct oci_linux *lx);
 
-/* Last, right before execve: the final CPU affinity and the AppArmor/SELinux exec label. */
-struct cubo_error *security_apply_exec(const struct oci_process *proc);
+/*
+ * Last, right before execve: the final CPU affinity and the AppArmor/SELinux
+ * exec label, written through procfd (procfd.h).
+ */
+struct cubo_error *security_apply_exec(const struct oci_process *proc, int procfd);
 
 /* "0-3,7" -> bits in mask (nbits wide); an error names what is wrong. Exposed for tests. */
 struct cubo_error *security_parse_cpu_list(const char *list, unsigned long *mask, size_t nbits);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/terminal.h"
 
+#include "cubo-runc/mounts.h"
 #include "shared/fdpass.h"
+#include "shared/path_in_root.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -55,17 +59,81 @@ struct cubo_error *terminal_recv_fd(int sock, int *fd_out)
 	return NULL;
 }
 
-struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
-				  uid_t uid, gid_t gid, int *master_out)
+/*
+ * /dev/ptmx is the container's: make sure it opened the pty multiplexer
+ * (char 5:2, the devpts one included), not a device or FIFO an image put
+ * there.
+ */
+static struct cubo_error *open_ptmx(int *out)
+{
+	struct stat st;
+	int fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return cubo_error_errno("open /dev/ptmx in the container (is /dev/pts mounted?)");
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 ||
+	    minor(st.st_rdev) != 2) {
+		close(fd);
+		return cubo_error_new("/dev/ptmx in the container is not the pty multiplexer");
+	}
+	/* blocking reads and writes on the master, as the receiver expects */
+	int flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	*out = fd;
+	return NULL;
+}
+
+/*
+ * The spec: /dev/console is the pty. The target is found from the
+ * container's /dev without following a link (CVE-2025-52565: a symlink or a
+ * swapped name there would take the bind elsewhere) and the slave is bound
+ * onto that fd, so no name is looked up again.
+ */
+static struct cubo_error *mount_console(int slave)
 {
 	struct cubo_error *err = NULL;
-	int master, slave;
+	int rootfd, devfd = -1, target = -1;
+	struct stat st;
+
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cubo_error_errno("/dev/console: open /");
+	err = cubo_mkdir_all_in_root(rootfd, "/dev", 0755, &devfd);
+	close(rootfd);
+	CUBO_TRY_CTX(err, "/dev/console");
+	int fd = openat(devfd, "console", O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
+			0600);
+	if (fd >= 0)
+		close(fd);
+	else if (errno != EEXIST)
+		err = cubo_error_errno("/dev/console: create");
+	if (!err) {
+		target = openat(devfd, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (target < 0 || fstat(target, &st) < 0)
+			err = cubo_error_errno("/dev/console: open");
+		else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+			err = cubo_error_new("/dev/console in the container is %s: refused",
+					     S_ISLNK(st.st_mode) ? "a symlink" : "not a file");
+	}
+	if (!err)
+		err = cubo_error_wrap(mount_bind_onto(slave, "", false, 0, target),
+				      "/dev/console: bind the pty");
+	if (target >= 0)
+		close(target);
+	close(devfd);
+	return err;
+}
+
+struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
+				  uid_t uid, gid_t gid, bool console, int *master_out)
+{
+	struct cubo_error *err = NULL;
+	int master = -1, slave;
 	char name[64] = "";
 	unsigned int ptyno;
 
-	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0)
-		return cubo_error_errno("open /dev/ptmx in the container (is /dev/pts mounted?)");
+	CUBO_TRY(open_ptmx(&master));
 	if (unlockpt(master) < 0) {
 		err = cubo_error_errno("unlock the pty");
 		goto out_master;
@@ -88,6 +156,8 @@ struct cubo_error *terminal_setup(int console_socket, const struct oci_console_s
 			goto out_slave;
 		}
 	}
+	if (console && (err = mount_console(slave)))
+		goto out_slave;
 	for (int fd = 0; fd < 3; fd++) {
 		if (dup2(slave, fd) < 0) {
 			err = cubo_error_errno("dup the pty to fd %d", fd);

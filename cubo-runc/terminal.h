@@ -7,18 +7,21 @@
 #ifndef CUBO_RUNC_TERMINAL_H
 #define CUBO_RUNC_TERMINAL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "shared/error.h"
 #include "spec/config.h"
 
 /*
- * Child, after pivot_root: open a pty from /dev/ptmx, size it, make the slave
- * fds 0/1/2 and the controlling terminal. When console_socket >= 0 the master
- * is sent over it and closed; otherwise *master_out receives it.
+ * Child, after pivot_root: open a pty from /dev/ptmx (checked to be the
+ * pty multiplexer), size it, make the slave fds 0/1/2 and the controlling
+ * terminal. With `console` (the init; the runtime spec), the slave is also
+ * bind-mounted on /dev/console. When console_socket >= 0 the master is sent
+ * over it and closed; otherwise *master_out receives it.
  */
 struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
-				  uid_t uid, gid_t gid, int *master_out);
+				  uid_t uid, gid_t gid, bool console, int *master_out);
 /* Send fd over a unix socket with SCM_RIGHTS; `name` is the message payload. */
 struct cubo_error *terminal_send_fd(int sock, int fd, const char *name);
 /* Receive an fd sent with terminal_send_fd. */

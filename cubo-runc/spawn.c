@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/spawn.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cubo-runc/cgroup.h"
+#include "shared/strv.h"
+
+/* runc's and execvp's default when the environment has no PATH. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* Without /proc, fds up to this number are probed one by one. */
+#define PROBE_FDS 1024
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+static bool fds_push(struct spawn_fds *f, size_t *cap, int fd)
+{
+	if (f->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		int *v = realloc(f->fds, ncap * sizeof(*v));
+		if (!v)
+			return false;
+		f->fds = v;
+		*cap = ncap;
+	}
+	f->fds[f->n++] = fd;
+	return true;
+}
+
+void spawn_fds_record(struct spawn_fds *out)
+{
+	size_t cap = 0;
+	DIR *d;
+
+	out->fds = NULL;
+	out->n = 0;
+	d = opendir("/proc/self/fd");
+	if (d) {
+		int self = dirfd(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (*end || end == e->d_name || fd < 3 || fd == self || fd > INT_MAX)
+				continue;
+			if (!fds_push(out, &cap, (int)fd))
+				break;
+		}
+		closedir(d);
+	} else {
+		for (int fd = 3; fd < PROBE_FDS; fd++)
+			if (fcntl(fd, F_GETFD) >= 0 && !fds_push(out, &cap, fd))
+				break;
+	}
+	qsort(out->fds, out->n, sizeof(*out->fds), cmp_int);
+}
+
+void spawn_fds_free(struct spawn_fds *f)
+{
+	free(f->fds);
+	f->fds = NULL;
+	f->n = 0;
+}
+
+bool spawn_fds_has(const struct spawn_fds *f, int fd)
+{
+	return f && f->n && bsearch(&fd, f->fds, f->n, sizeof(fd), cmp_int);
+}
+
+static void close_span(unsigned int lo, unsigned int hi)
+{
+	if (lo <= hi)
+		syscall(SYS_close_range, lo, hi, 0);
+}
+
+static bool in_list(const int *v, size_t n, int fd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == fd)
+			return true;
+	return false;
+}
+
+void spawn_close_fds(const struct spawn_fds *inherited, int preserve, const int *keep,
+		     size_t n_keep)
+{
+	unsigned int first_free = 3 + (unsigned int)(preserve > 0 ? preserve : 0);
+	int sorted[16];
+	size_t n = 0;
+
+	/* The preserved range, fd by fd: the caller's pass, anything else goes. */
+	for (int fd = 3; fd < (int)first_free; fd++) {
+		if (in_list(keep, n_keep, fd))
+			continue;
+		if (spawn_fds_has(inherited, fd)) {
+			int flags = fcntl(fd, F_GETFD);
+			if (flags >= 0)
+				fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+		} else {
+			close(fd);
+		}
+	}
+	/* Above it, only what we keep: close the gaps between the kept fds. */
+	for (size_t i = 0; i < n_keep && n < sizeof(sorted) / sizeof(sorted[0]); i++)
+		if (keep[i] >= (int)first_free)
+			sorted[n++] = keep[i];
+	qsort(sorted, n, sizeof(sorted[0]), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		close_span(first_free, (unsigned int)sorted[i] - 1);
+		first_free = (unsigned int)sorted[i] + 1;
+	}
+	close_span(first_free, ~0U);
+}
+
+/* ---- the executable ---- */
+
+static int open_no_magic(const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		/*
+		 * The process's root is the container's, so ".." and absolute
+		 * links stay inside; only a magic link (/proc/self/fd/N,
+		 * /proc/PID/root) could lead out, and none is followed.
+		 */
+		.resolve = RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd;
+}
+
+/* Split path into its directory (opened) and last name; 0 or an errno. */
+static int open_candidate(const char *path, struct spawn_exe *out)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	struct stat st;
+	int fd;
+
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	if (!slash[1])
+		return EISDIR;
+	if (strlen(slash + 1) >= sizeof(out->name))
+		return ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	fd = open_no_magic(path, O_PATH);
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+		return EACCES;
+	out->dirfd = open_no_magic(dir, O_PATH | O_DIRECTORY);
+	if (out->dirfd < 0)
+		return errno;
+	snprintf(out->name, sizeof(out->name), "%s", slash + 1);
+	return 0;
+}
+
+struct cubo_error *spawn_find_executable(const struct oci_process *proc, struct spawn_exe *out,
+					 int *code)
+{
+	const char *name = proc->args.v[0];
+	const char *path = cubo_strv_env_get(proc->env.v, "PATH");
+	char buf[4096];
+	int e;
+
+	out->dirfd = -1;
+	out->name[0] = '\0';
+	*code = 127;
+	if (strchr(name, '/')) {
+		/* "./x" and "x/y" are relative to the cwd, as for execve */
+		snprintf(buf, sizeof(buf), "%s%s", name[0] == '/' || name[0] == '.' ? "" : "./",
+			 name);
+		e = open_candidate(buf, out);
+		if (!e)
+			return NULL;
+		*code = e == ENOENT || e == ENOTDIR || e == ELOOP ? 127 : 126;
+		if (e == ELOOP)
+			return cubo_error_new(
+				"exec: \"%s\": not found inside the container (a link "
+				"through /proc leads out of it)",
+				name);
+		return cubo_error_new_errno(e, "exec: \"%s\"", name);
+	}
+	/* execvp: an entry that fails is skipped; EACCES is reported if nothing else is found */
+	bool denied = false;
+	for (const char *p = path ? path : DEFAULT_PATH;;) {
+		const char *end = strchrnul(p, ':');
+		int dirlen = (int)(end - p);
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", dirlen ? dirlen : 1, dirlen ? p : ".", name);
+		e = open_candidate(buf, out);
+		if (!e)
+			return NULL;
+		denied |= e == EACCES;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	if (denied) {
+		*code = 126;
+		return cubo_error_new_errno(EACCES, "exec: \"%s\"", name);
+	}
+	return cubo_error_new("exec: \"%s\": executable file not found in $PATH", name);
+}
+
+void spawn_exe_close(struct spawn_exe *exe)
+{
+	if (exe->dirfd >= 0)
+		close(exe->dirfd);
+	exe->dirfd = -1;
+}
+
+void spawn_exec(const struct spawn_exe *exe, char *const argv[], char *const envp[])
+{
+	static char *const no_env[] = {NULL};
+	char *const *env = envp ? envp : no_env;
+
+	/*
+	 * Relative to the directory found inside the container, so the file
+	 * run is the one the lookup checked; comm is its name, as with execve.
+	 */
+	syscall(SYS_execveat, exe->dirfd, exe->name, argv, env, 0);
+	/*
+	 * A script cannot be run that way: its interpreter would need
+	 * /dev/fd/N/name, and the directory fd closes on exec (the kernel says
+	 * ENOENT). It goes by the name found, as execve would: by now the
+	 * process holds no fd of the runtime, so no name can lead to the host.
+	 */
+	if (errno == ENOENT)
+		execve(exe->path, argv, env);
+}
+
+int spawn_exec_code(int errnum)
+{
+	return errnum == ENOENT || errnum == ENOTDIR || errnum == ELOOP ? 127 : 126;
+}
+
+/* ---- clone and identity ---- */
+
+struct cubo_error *spawn_clone(struct clone_args *ca, struct cgroup_entry *e,
+			       const struct cgroup_set *cg, pid_t *pid)
+{
+	long r;
+
+	if (e->v2_dirfd >= 0) {
+		ca->flags |= CLONE_INTO_CGROUP;
+		ca->cgroup = (uint64_t)e->v2_dirfd;
+	}
+	fflush(NULL);
+	r = syscall(SYS_clone3, ca, sizeof(*ca));
+	/*
+	 * EINVAL/E2BIG: a kernel before 5.7; EOPNOTSUPP/EBUSY: a cgroup clone3
+	 * may not place into (a threaded or domain-invalid one, or one whose
+	 * controllers are in use above). The child then writes cgroup.procs
+	 * itself before anything else runs.
+	 */
+	if (r < 0 && (ca->flags & CLONE_INTO_CGROUP) &&
+	    (errno == EINVAL || errno == E2BIG || errno == EOPNOTSUPP || errno == EBUSY)) {
+		CUBO_TRY(cgroup_entry_v2_fallback(e, cg));
+		ca->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca->cgroup = 0;
+		r = syscall(SYS_clone3, ca, sizeof(*ca));
+	}
+	if (r < 0)
+		return cubo_error_errno("clone3");
+	*pid = (pid_t)r;
+	return NULL;
+}
+
+struct cubo_error *spawn_become_ns_root(void)
+{
+	if (setresgid(0, 0, 0) < 0 && errno != EINVAL)
+		return cubo_error_errno("setresgid(0) in the user namespace");
+	if (setresuid(0, 0, 0) < 0 && errno != EINVAL)
+		return cubo_error_errno("setresuid(0) in the user namespace");
+	return NULL;
+}
