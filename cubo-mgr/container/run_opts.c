@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cubo-mgr/container/run_opts.h"
+#include "shared/size.h"
 #include "shared/strv.h"
 #include "spec/features.h"
 
@@ -49,46 +50,7 @@ void ctr_opts_free(struct ctr_opts *o)
 
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || isnan(v))
-		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
-	double mult = 1;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		goto check_end;
-	case 'k':
-		mult = 1024.0;
-		break;
-	case 'm':
-		mult = 1024.0 * 1024;
-		break;
-	case 'g':
-		mult = 1024.0 * 1024 * 1024;
-		break;
-	case 't':
-		mult = 1024.0 * 1024 * 1024 * 1024;
-		break;
-	default:
-		return cubo_error_new("%s: invalid size \"%s\": unknown unit", flag, s);
-	}
-	if (*end) {
-		end++;
-		if (tolower((unsigned char)*end) == 'b')
-			end++;
-	}
-check_end:
-	if (*end)
-		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
-	double r = v * mult;
-	if (r >= 9.2e18)
-		return cubo_error_new("%s: size \"%s\" is too large", flag, s);
-	*bytes = (int64_t)r;
-	return NULL;
+	return cubo_error_wrap(cubo_parse_size(s, bytes), "%s", flag);
 }
 
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period)
