@@ -104,6 +104,8 @@ static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o
 		CUBO_TRY_CTX(ctr_name_check(f->net_alias[i]), "--network-alias");
 	for (size_t i = 0; f->dns && f->dns[i]; i++)
 		CUBO_TRY(resolv_check_dns(f->dns[i]));
+	for (size_t i = 0; f->dns_search && f->dns_search[i]; i++)
+		CUBO_TRY(run_opt_check_dns_search(f->dns_search[i]));
 	for (size_t i = 0; f->add_host && f->add_host[i]; i++)
 		CUBO_TRY(hosts_check_add_host(f->add_host[i]));
 	o->net_aliases = f->net_alias ? cubo_strv_dup(f->net_alias) : NULL;
@@ -127,8 +129,8 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	o->read_only = f->read_only;
 	if (f->name)
 		CUBO_TRY_CTX(ctr_name_check(f->name), "--name");
-	if (f->hostname && (!*f->hostname || strlen(f->hostname) > 64 || strchr(f->hostname, '/')))
-		return cubo_error_new("--hostname \"%s\": not a valid host name", f->hostname);
+	if (f->hostname)
+		CUBO_TRY(run_opt_check_hostname(f->hostname));
 	CUBO_TRY(dup_str(f->name, &o->name));
 	CUBO_TRY(dup_str(f->workdir, &o->workdir));
 	CUBO_TRY(dup_str(f->user, &o->user));
@@ -201,11 +203,8 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
 	size_t nl = 0;
 	for (size_t i = 0; f->label && f->label[i]; i++) {
-		if (f->label[i][0] == '=' || !f->label[i][0])
-			return cubo_error_new("--label \"%s\": expected KEY[=VALUE]", f->label[i]);
-		char *kv = NULL;
-		if (asprintf(&kv, "%s%s", f->label[i], strchr(f->label[i], '=') ? "" : "=") < 0)
-			abort();
+		char *kv;
+		CUBO_TRY(run_opt_parse_label("--label", f->label[i], &kv));
 		cubo_strv_push(&o->labels, &nl, kv);
 		free(kv);
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/strv.h"
@@ -48,6 +49,8 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 		err = cubo_error_new("--driver \"%s\": only the local driver is supported", driver);
 	else if (args.n > 1)
 		err = cubo_error_new("expected at most one volume name");
+	for (size_t i = 0; !err && labels && labels[i]; i++)
+		err = run_opt_check_line("--label", labels[i]);
 	if (err) {
 		free(args.v);
 		cubo_strv_free(labels);

@@ -294,6 +294,113 @@ struct cubo_error *cubo_open_in_root(int rootfd, const char *path, int flags, mo
 	return NULL;
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symlink";
+	default:
+		return "not a regular file";
+	}
+}
+
+static struct cubo_error *too_large(const char *path, size_t max)
+{
+	return cubo_error_new_errno(EFBIG, "%s in rootfs: larger than %zu bytes", path, max);
+}
+
+/* What fd holds, at most max bytes (EFBIG past that); guess (st_size) sizes the first buffer. */
+static struct cubo_error *read_capped(int fd, const char *path, size_t max, size_t guess,
+				      char **out, size_t *len)
+{
+	/* room for one byte past max, which tells a file that grew, and the NUL */
+	size_t cap = (guess < max ? guess : max) + 2, n = 0;
+	char *buf = malloc(cap);
+	struct cubo_error *err = NULL;
+	while (!err && buf) {
+		if (n + 1 == cap) {
+			if (n > max) {
+				err = too_large(path, max);
+				break;
+			}
+			size_t next = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+			char *bigger = realloc(buf, next);
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap = next;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno != EINTR)
+			err = cubo_error_errno("read %s in rootfs", path);
+		else if (r == 0)
+			break;
+		else if (r > 0)
+			n += (size_t)r;
+	}
+	if (!err && !buf)
+		err = cubo_error_new_errno(ENOMEM, "read %s in rootfs", path);
+	if (!err && n > max)
+		err = too_large(path, max);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return NULL;
+}
+
+struct cubo_error *cubo_read_file_in_root(int rootfd, const char *path, size_t max, char **out,
+					  size_t *len)
+{
+	*out = NULL;
+	int pfd = open_in_root(rootfd, path, O_PATH, 0);
+	if (pfd < 0)
+		return cubo_error_new_errno(-pfd, "open %s in rootfs", path);
+	struct stat st;
+	if (fstat(pfd, &st) < 0) {
+		int e = errno;
+		close(pfd);
+		return cubo_error_new_errno(e, "stat %s in rootfs", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(pfd);
+		return cubo_error_new("%s in rootfs: %s, not a regular file", path,
+				      file_type_name(st.st_mode));
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(pfd);
+		return too_large(path, max);
+	}
+	/* the very inode checked above, through the O_PATH fd: no second lookup to race */
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	int e = errno;
+	close(pfd);
+	if (fd < 0)
+		return cubo_error_new_errno(e, "reopen %s in rootfs", path);
+	struct cubo_error *err = read_capped(fd, path, max, (size_t)st.st_size, out, len);
+	close(fd);
+	return err;
+}
+
 struct cubo_error *cubo_mkdir_all_in_root(int rootfd, const char *path, mode_t mode, int *out_fd)
 {
 	int fd = walk_open(rootfd, path, O_PATH | O_DIRECTORY, mode, WALK_MKDIR);

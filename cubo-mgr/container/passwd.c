@@ -196,42 +196,33 @@ struct cubo_error *passwd_resolve(const char *spec, const char *passwd, const ch
 	return NULL;
 }
 
-static char *read_in_root(int root_fd, const char *path)
+/*
+ * Larger than any real passwd or group file (a directory of 100,000 users is
+ * some 6 MiB), small enough to hold in memory.
+ */
+#define PASSWD_FILE_MAX (16u << 20)
+
+/* The file's text, or NULL when the image has none. */
+static struct cubo_error *read_in_root(int root_fd, const char *path, char **out)
 {
-	int fd;
-	struct cubo_error *err = cubo_open_in_root(root_fd, path, O_RDONLY | O_CLOEXEC, 0, &fd);
-	if (err) {
+	struct cubo_error *err = cubo_read_file_in_root(root_fd, path, PASSWD_FILE_MAX, out, NULL);
+	if (err && (err->errnum == ENOENT || err->errnum == ENOTDIR)) {
 		cubo_error_free(err);
 		return NULL;
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf)
-			abort();
-		if (len + 1 >= cap) {
-			if (cap >= (16u << 20)) /* a passwd file this large is not one */
-				break;
-			buf = realloc(buf, cap *= 2);
-			continue;
-		}
-		ssize_t r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
+	return err;
 }
 
 struct cubo_error *passwd_resolve_in_root(int root_fd, const char *spec, struct ctr_user *out)
 {
-	char *passwd = read_in_root(root_fd, "/etc/passwd");
-	char *group = read_in_root(root_fd, "/etc/group");
-	struct cubo_error *err = passwd_resolve(spec, passwd, group, out);
+	char *passwd = NULL, *group = NULL;
+	struct cubo_error *err = read_in_root(root_fd, "/etc/passwd", &passwd);
+	if (!err)
+		err = read_in_root(root_fd, "/etc/group", &group);
+	if (!err)
+		err = passwd_resolve(spec, passwd, group, out);
+	else
+		err = cubo_error_wrap(err, "look up user \"%s\"", spec);
 	free(passwd);
 	free(group);
 	return err;

@@ -26,7 +26,13 @@ void ctr_user_free(struct ctr_user *u);
 /* passwd and group are the files' text (NULL when the file is missing). */
 struct cubo_error *passwd_resolve(const char *spec, const char *passwd, const char *group,
 				  struct ctr_user *out);
-/* Same, reading etc/passwd and etc/group beneath a root directory fd. */
+/*
+ * Same, reading etc/passwd and etc/group beneath a root directory fd: the
+ * image's or the running container's, so hostile. They are resolved inside
+ * the root, read only when regular files and at most 16 MiB; a FIFO, a
+ * device, a directory or a larger file there is an error naming the file
+ * (a missing one is fine).
+ */
 struct cubo_error *passwd_resolve_in_root(int root_fd, const char *spec, struct ctr_user *out);
 
 #endif

@@ -43,6 +43,9 @@ struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, cons
 /*
  * Copy the tree under src into dst (both directory fds), overlay whiteouts
  * applied, never following a symlink of dst: for volumes' first contents.
+ * dst itself takes src's owner, group and mode, as docker gives a new
+ * volume those of the image's directory (a database's data directory must
+ * stay its user's, often 0700).
  */
 struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd);
 

@@ -234,6 +234,17 @@ static void forget_links(struct copy_ctx *c)
 
 struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd)
 {
+	struct stat st;
+	if (fstat(src_dirfd, &st) < 0)
+		return cubo_error_errno("stat the directory to copy");
+	/*
+	 * The top first: a copy cut short leaves a volume that is not empty,
+	 * which is never filled again, so its owner must be right already.
+	 */
+	if (fchown(dst_dirfd, st.st_uid, st.st_gid) < 0)
+		return cubo_error_errno("chown to %u:%u", (unsigned)st.st_uid, (unsigned)st.st_gid);
+	if (fchmod(dst_dirfd, st.st_mode & 07777) < 0)
+		return cubo_error_errno("chmod to %04o", (unsigned)(st.st_mode & 07777));
 	struct copy_ctx c = {0};
 	struct cubo_error *err = copy_dir(&c, src_dirfd, dst_dirfd);
 	forget_links(&c);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cubo-mgr/container/run_opts.h"
+#include "shared/size.h"
 #include "shared/strv.h"
 #include "spec/features.h"
 
@@ -49,46 +50,7 @@ void ctr_opts_free(struct ctr_opts *o)
 
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || isnan(v))
-		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
-	double mult = 1;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		goto check_end;
-	case 'k':
-		mult = 1024.0;
-		break;
-	case 'm':
-		mult = 1024.0 * 1024;
-		break;
-	case 'g':
-		mult = 1024.0 * 1024 * 1024;
-		break;
-	case 't':
-		mult = 1024.0 * 1024 * 1024 * 1024;
-		break;
-	default:
-		return cubo_error_new("%s: invalid size \"%s\": unknown unit", flag, s);
-	}
-	if (*end) {
-		end++;
-		if (tolower((unsigned char)*end) == 'b')
-			end++;
-	}
-check_end:
-	if (*end)
-		return cubo_error_new("%s: invalid size \"%s\"", flag, s);
-	double r = v * mult;
-	if (r >= 9.2e18)
-		return cubo_error_new("%s: size \"%s\" is too large", flag, s);
-	*bytes = (int64_t)r;
-	return NULL;
+	return cubo_error_wrap(cubo_parse_size(s, bytes), "%s", flag);
 }
 
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period)
@@ -255,9 +217,68 @@ void run_opt_format_port(const struct ctr_port_spec *p, char *buf, size_t size)
 			 p->ctr_port, p->proto);
 }
 
+/* The first control character (newline, CR, ESC, DEL, ...) in the first n bytes of s, or NULL. */
+static const char *find_control(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++)
+		if (iscntrl((unsigned char)s[i]))
+			return s + i;
+	return NULL;
+}
+
+static bool has_control(const char *s, size_t n)
+{
+	return find_control(s, n) != NULL;
+}
+
+struct cubo_error *run_opt_check_line(const char *flag, const char *value)
+{
+	const char *c = find_control(value, strlen(value));
+	/* the value is not echoed past it: an ESC would reach the terminal */
+	if (c)
+		return cubo_error_new("%s \"%.*s\\x%02x...\": a newline or other control "
+				      "character is not allowed",
+				      flag, (int)(c - value), value, (unsigned char)*c);
+	return NULL;
+}
+
+struct cubo_error *run_opt_check_hostname(const char *s)
+{
+	CUBO_TRY(run_opt_check_line("--hostname", s));
+	/* it is a name of /etc/hosts as well: a blank would make it two */
+	if (!*s || strlen(s) > 64 || strpbrk(s, "/ \t"))
+		return cubo_error_new("--hostname \"%s\": not a valid host name (1 to 64 "
+				      "characters, no '/' or blanks)",
+				      s);
+	return NULL;
+}
+
+struct cubo_error *run_opt_check_dns_search(const char *s)
+{
+	CUBO_TRY(run_opt_check_line("--dns-search", s));
+	/* "." asks for no search list, as with docker */
+	bool ok = *s && strlen(s) <= 253;
+	for (const char *p = s; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || *p == '.' || *p == '-' || *p == '_';
+	if (!ok)
+		return cubo_error_new("--dns-search \"%s\": not a domain name", s);
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out)
+{
+	*out = NULL;
+	CUBO_TRY(run_opt_check_line(flag, s));
+	if (s[0] == '=' || !s[0])
+		return cubo_error_new("%s \"%s\": expected KEY[=VALUE]", flag, s);
+	if (asprintf(out, "%s%s", s, strchr(s, '=') ? "" : "=") < 0)
+		return cubo_error_new_errno(ENOMEM, "%s", flag);
+	return NULL;
+}
+
 static bool env_key_ok(const char *k, size_t n)
 {
-	if (n == 0)
+	if (n == 0 || has_control(k, n))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (isspace((unsigned char)k[i]))

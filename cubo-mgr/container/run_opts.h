@@ -52,9 +52,9 @@ struct ctr_opts {
 	uint64_t cpu_period;
 	int64_t pids_limit;	    /* 0: no limit; -1: unlimited */
 	char **cap_add, **cap_drop; /* "CAP_X" or "ALL" */
-	char *network; /* the first of networks: "none", "host", a network name */
-	char **networks;		       /* --network, in order; default: the "cubo" network */
-	char **net_aliases;		       /* --network-alias */
+	char *network;		    /* the first of networks: "none", "host", a network name */
+	char **networks;	    /* --network, in order; default: the "cubo" network */
+	char **net_aliases;	    /* --network-alias */
 	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
 	bool publish_all;		       /* -P */
 	struct ctr_ulimit *ulimits;
@@ -98,6 +98,22 @@ char **run_opt_env_merge(char *const *base, char *const *overrides);
 struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out);
 /* --stop-signal: "TERM", "SIGTERM" or a number -> "SIGTERM" / "15" (validated). */
 struct cubo_error *run_opt_parse_signal(const char *s, char **out);
+
+/*
+ * Values that become lines of files (/etc/hostname, /etc/hosts,
+ * resolv.conf) or entries of records: a newline there would let one flag
+ * write lines of its own (another nameserver, another host), so a control
+ * character (newline, CR, ESC, DEL...) is refused with the flag named. NUL
+ * cannot reach a C string; files that could carry one (--env-file) check it
+ * when they are read.
+ */
+struct cubo_error *run_opt_check_line(const char *flag, const char *value);
+/* --hostname: one line, 1 to 64 bytes, no '/', no blanks. */
+struct cubo_error *run_opt_check_hostname(const char *s);
+/* --dns-search: a domain name ([A-Za-z0-9._-], at most 253 bytes), or ".". */
+struct cubo_error *run_opt_check_dns_search(const char *s);
+/* --label KEY[=VALUE] (flag names it in errors) -> "KEY=VALUE", one line. */
+struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out);
 
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);

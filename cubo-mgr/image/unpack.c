@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "shared/fs.h"
+#include "shared/size.h"
 
 /* Conditions are set up for both rings always (fail() signals them); buffers as needed. */
 static void ring_init(struct ring *r, unsigned nreaders)
@@ -279,13 +280,21 @@ static struct cubo_error *decompress(struct unpacker *u)
 	const void *buf;
 	size_t size;
 	la_int64_t off;
+	uint64_t total = 0;
 	int r;
 
 	CUBO_TRY(open_raw(u));
 	while ((r = archive_read_data_block(u->raw, &buf, &size, &off)) == ARCHIVE_OK ||
-	       r == ARCHIVE_WARN)
+	       r == ARCHIVE_WARN) {
+		/* before the bytes go on: nothing past the limit reaches the disk */
+		total += size;
+		if (total > u->max_size)
+			return cubo_error_new("more than %llu bytes uncompressed, the limit "
+					      "(%s)",
+					      (unsigned long long)u->max_size, UNPACK_MAX_SIZE_ENV);
 		if (!ring_write(u, &u->tar, buf, size))
 			return NULL; /* another stage failed: its error says why */
+	}
 	if (r != ARCHIVE_EOF)
 		return raw_error(u);
 	return NULL;
@@ -447,12 +456,15 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	u->compression = opts->compression;
 	u->ignore_owners = opts->ignore_owners;
 	u->use_openat2 = !opts->component_walk;
+	u->max_size = opts->max_size;
+	if (!u->max_size)
+		err = unpack_max_size_from_env(&u->max_size);
 	u->euid = geteuid();
 	u->egid = getegid();
 	u->umask_known = read_umask(&u->umask);
 	u->layer_name = strdup(opts->layer_name ? opts->layer_name : dest_dir);
 	u->expected_diff_id = opts->expected_diff_id ? strdup(opts->expected_diff_id) : NULL;
-	if (!u->layer_name || (opts->expected_diff_id && !u->expected_diff_id))
+	if (!err && (!u->layer_name || (opts->expected_diff_id && !u->expected_diff_id)))
 		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
 	if (!err && src_fd >= 0 && !(u->fdbuf = malloc(FD_READ_SIZE)))
 		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
@@ -517,6 +529,19 @@ static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *
 		*out = u->res;
 	unpacker_free(u);
 	return err;
+}
+
+struct cubo_error *unpack_max_size_from_env(uint64_t *out)
+{
+	const char *v = getenv(UNPACK_MAX_SIZE_ENV);
+	int64_t bytes;
+
+	*out = UNPACK_DEFAULT_MAX_SIZE;
+	if (!v || !*v)
+		return NULL;
+	CUBO_TRY_CTX(cubo_parse_size(v, &bytes), "%s", UNPACK_MAX_SIZE_ENV);
+	*out = bytes ? (uint64_t)bytes : UINT64_MAX;
+	return NULL;
 }
 
 enum unpack_compression unpack_compression_from_media_type(const char *media_type)

@@ -95,7 +95,24 @@ struct unpack_opts {
 	 * kernel has openat2: what kernels before 5.6 get (for its tests).
 	 */
 	bool component_walk;
+	/*
+	 * Refuse a layer whose uncompressed tar stream passes this many bytes:
+	 * gzip inflates 1000-fold and zstd far more, so a small blob could
+	 * otherwise fill the disk. 0: unpack_max_size_from_env's.
+	 */
+	uint64_t max_size;
 };
+
+/* The setting that bounds every layer unpacked, and its default. */
+#define UNPACK_MAX_SIZE_ENV "CUBO_MAX_LAYER_SIZE"
+#define UNPACK_DEFAULT_MAX_SIZE (256ull << 30) /* 256 GiB: past any real layer */
+
+/*
+ * $CUBO_MAX_LAYER_SIZE in docker's size syntax ("20g", "512m"; "0" for no
+ * limit, UINT64_MAX), or UNPACK_DEFAULT_MAX_SIZE when unset or empty. A bad
+ * value is an error naming the variable.
+ */
+struct cubo_error *unpack_max_size_from_env(uint64_t *out);
 
 struct unpack_result {
 	char diff_id[CUBO_DIGEST_LEN + 1]; /* sha256 of the uncompressed tar stream */

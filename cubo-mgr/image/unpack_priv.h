@@ -65,7 +65,8 @@ struct unpacker {
 	char *expected_diff_id;
 	enum unpack_compression compression;
 	bool ignore_owners;
-	bool use_openat2; /* cleared when the kernel lacks it: the component walk is used */
+	bool use_openat2;  /* cleared when the kernel lacks it: the component walk is used */
+	uint64_t max_size; /* of the tar stream; checked by the decompressor */
 	int rootfd;
 
 	/* Input: the ring (fed by unpack_feed) or src_fd (unpack_fd). */

@@ -2,6 +2,7 @@
 /* A container's networks, up and down: see ctr_net.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
+#include "shared/path_in_root.h"
 #include "shared/strv.h"
 
 /* The text of a JSON string node; "" for anything else. */
@@ -278,14 +280,34 @@ static char *peers_for(const char *root, const struct net_store *s, const char *
 	return out;
 }
 
+/*
+ * The container's hostname and hosts files are bind-mounted read-write into
+ * it: what they hold is the container's to choose, so they are read like an
+ * image's files (regular files only, never blocking, capped). The hostname
+ * file needs one short line; a hosts file may be a long block list.
+ */
+#define HOSTNAME_FILE_MAX 4096
+#define HOSTS_FILE_MAX (16u << 20)
+
+static struct cubo_error *read_ctr_file(const char *ctr_dir, const char *name, size_t max,
+					char **text, size_t *len)
+{
+	int dfd = open(ctr_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return cubo_error_errno("open %s", ctr_dir);
+	struct cubo_error *err = cubo_read_file_in_root(dfd, name, max, text, len);
+	close(dfd);
+	return cubo_error_wrap(err, "container %s", ctr_dir);
+}
+
 /* Rewrite the peers section of a running container's hosts file in place (it is bind-mounted). */
 static void refresh_peer(const char *root, const struct net_store *s, const char *id)
 {
 	char *dir = cubo_path_join(root, id);
 	char *path = cubo_path_join(dir, "hosts"), *text;
 	size_t len;
+	struct cubo_error *err = read_ctr_file(dir, "hosts", HOSTS_FILE_MAX, &text, &len);
 	free(dir);
-	struct cubo_error *err = cubo_read_file(path, &text, &len);
 	if (!err) {
 		char *peers = peers_for(root, s, id);
 		char *next = hosts_replace_peers(text, peers);
@@ -369,10 +391,10 @@ static void leave_members(const char *root, const struct net_store *s, const cha
 
 static char *read_hostname(const char *ctr_dir)
 {
-	char *p = cubo_path_join(ctr_dir, "hostname"), *text = NULL;
+	char *text = NULL;
 	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-	free(p);
+	/* missing, or made something else by the container: its own hosts file says localhost */
+	struct cubo_error *err = read_ctr_file(ctr_dir, "hostname", HOSTNAME_FILE_MAX, &text, &len);
 	if (err) {
 		cubo_error_free(err);
 		return strdup("localhost");
@@ -533,8 +555,7 @@ struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
 	return err;
 }
 
-struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir,
-				  const struct ctr_record *r)
+struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir, const struct ctr_record *r)
 {
 	struct netfile f;
 	bool found;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* hosts and resolv.conf text: see hosts.h. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,9 @@ struct cubo_error *hosts_check_add_host(const char *s)
 	const char *ip = split_add_host(s, &n);
 	if (!ip || n == 0)
 		return cubo_error_new("--add-host \"%s\": expected HOST:IP", s);
+	/* one name on one line of /etc/hosts: no blank, comment or control character */
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '#')
+		if (s[i] == ' ' || s[i] == '#' || iscntrl((unsigned char)s[i]))
 			return cubo_error_new("--add-host \"%s\": invalid host name", s);
 	if (strcmp(ip, "host-gateway") && !ip_ok(ip))
 		return cubo_error_new("--add-host \"%s\": invalid IP address \"%s\"", s, ip);

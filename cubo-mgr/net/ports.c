@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,14 +108,36 @@ struct cubo_error *ports_mappings_json(const struct ctr_port_spec *specs, size_t
 	return cubo_json_gen_finish(g, out, &len);
 }
 
+struct cubo_error *ports_parse_exposed(const char *key, struct ctr_port_spec *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *slash = strchr(key, '/');
+	size_t digits = slash ? (size_t)(slash - key) : strlen(key);
+	const char *proto = slash ? slash + 1 : "tcp";
+	unsigned long port = 0;
+	bool ok = digits >= 1 && digits <= 5;
+	for (size_t i = 0; ok && i < digits; i++) {
+		ok = key[i] >= '0' && key[i] <= '9';
+		port = port * 10 + (unsigned long)(key[i] - '0');
+	}
+	ok = ok && port >= 1 && port <= 65535 &&
+	     (!strcmp(proto, "tcp") || !strcmp(proto, "udp") || !strcmp(proto, "sctp"));
+	if (!ok)
+		return cubo_error_new("the image's ExposedPorts key \"%s\": expected PORT[/PROTO] "
+				      "(1-65535, tcp, udp or sctp); an image cannot choose host "
+				      "addresses or ports",
+				      key);
+	out->ctr_port = (uint16_t)port;
+	strcpy(out->proto, proto);
+	return NULL;
+}
+
 struct cubo_error *ports_add_exposed(char *const *exposed, size_t n_exposed,
 				     struct ctr_port_spec **specs, size_t *n)
 {
 	for (size_t i = 0; i < n_exposed; i++) {
 		struct ctr_port_spec p;
-		struct cubo_error *err = run_opt_parse_publish(exposed[i], &p);
-		if (err)
-			return cubo_error_wrap(err, "the image's EXPOSE");
+		CUBO_TRY_CTX(ports_parse_exposed(exposed[i], &p), "-P");
 		bool have = false;
 		for (size_t j = 0; j < *n && !have; j++)
 			have = (*specs)[j].ctr_port == p.ctr_port &&

@@ -30,8 +30,18 @@ void ports_release(int *fds, size_t n);
 struct cubo_error *ports_mappings_json(const struct ctr_port_spec *specs, size_t n, char **out);
 
 /*
+ * One key of an image's ExposedPorts: PORT[/PROTO] ("80", "53/udp") and
+ * nothing else. The image is untrusted: a key in -p's fuller grammar
+ * ("127.0.0.1:22:80/tcp", "0.0.0.0:2222:22") would let it pick the host
+ * address and port that -P publishes, so it is an error naming the key, as
+ * docker's is. Ranges ("8000-8010") are refused too.
+ */
+struct cubo_error *ports_parse_exposed(const char *key, struct ctr_port_spec *out);
+
+/*
  * -P: the image's EXPOSEd ports ("80/tcp", "53/udp", "8080") not published
- * already become specs with a random host port. Appends to *specs.
+ * already become specs with a random host port on every address. Appends to
+ * *specs. A bad key is an error, and the run that asked fails.
  */
 struct cubo_error *ports_add_exposed(char *const *exposed, size_t n_exposed,
 				     struct ctr_port_spec **specs, size_t *n);

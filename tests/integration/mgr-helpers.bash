@@ -51,3 +51,30 @@ remove_root() {
 	done
 	rm -rf --one-file-system "$R"
 }
+
+# setup() of a file whose tests run containers of $REG/busybox: this test's
+# root in $R, the image pulled into it as $BB, the runtime under test.
+# $1: why the file cannot run here (it is skipped then), or empty.
+mgr_container_setup() {
+	[ -z "${1:-}" ] || skip "$1"
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	R=$BATS_TEST_TMPDIR/root
+	export CUBO_RUNTIME=$RUNTIME
+	mgr pull -q "$REG/busybox" >/dev/null
+	# shellcheck disable=SC2034 # the tests' image
+	BB=$REG/busybox
+}
+
+# teardown() of such a file: whatever the test left running, then its root.
+mgr_container_teardown() {
+	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
+	kill_root_leftovers
+	remove_root
+}
+
+# teardown_file() of a file that started a registry in DIR/reg: it stops, DIR goes.
+mgr_registry_teardown() {
+	[ -n "${1:-}" ] || return 0
+	"$FIXTURES_DIR/registry.sh" stop "$1/reg" || true
+	rm -rf --one-file-system "$1"
+}

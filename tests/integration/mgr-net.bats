@@ -51,12 +51,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -z "${NET_SKIP:-}" ] || skip "$NET_SKIP"
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	R=$BATS_TEST_TMPDIR/root
-	export CUBO_RUNTIME=$RUNTIME
-	mgr pull -q "$REG/busybox" >/dev/null
-	BB=$REG/busybox
+	mgr_container_setup "${NET_SKIP:-}"
 	# names of this test's networks
 	N1=t$$a$BATS_TEST_NUMBER
 	N2=t$$b$BATS_TEST_NUMBER

@@ -48,24 +48,15 @@ setup_file() {
 }
 
 teardown_file() {
-	[ -n "${RUN_DIR:-}" ] || return 0
-	"$FIXTURES_DIR/registry.sh" stop "$RUN_DIR/reg" || true
-	rm -rf --one-file-system "$RUN_DIR"
+	mgr_registry_teardown "${RUN_DIR:-}"
 }
 
 setup() {
-	[ -z "${RUN_SKIP:-}" ] || skip "$RUN_SKIP"
-	[ "$(id -u)" = 0 ] || skip "needs root"
-	R=$BATS_TEST_TMPDIR/root
-	export CUBO_RUNTIME=$RUNTIME
-	mgr pull -q "$REG/busybox" >/dev/null
-	BB=$REG/busybox
+	mgr_container_setup "${RUN_SKIP:-}"
 }
 
 teardown() {
-	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	kill_root_leftovers
-	remove_root
+	mgr_container_teardown
 }
 
 # The container's status word from ps --format json.

@@ -62,6 +62,17 @@ static void test_hosts(void **state)
 	expect_err(hosts_check_add_host(":1.2.3.4"), "expected HOST:IP");
 	expect_err(hosts_check_add_host("a:nope"), "invalid IP address \"nope\"");
 	expect_err(hosts_check_add_host("a b:1.2.3.4"), "invalid host name");
+	/* a newline would add a line of the flag's own to /etc/hosts */
+	const char *injected[] = {"evil\n10.0.0.1 bank:1.2.3.4",
+				  "a\r:1.2.3.4",
+				  "a\t:1.2.3.4",
+				  "a\x1b:1.2.3.4",
+				  "a\x7f:1.2.3.4",
+				  "a#x:1.2.3.4"};
+	for (size_t i = 0; i < sizeof(injected) / sizeof(*injected); i++)
+		expect_err(hosts_check_add_host(injected[i]), "--add-host");
+	expect_err(hosts_check_add_host("a:1.2.3.4\n5.6.7.8 bank"), "invalid IP address");
+	expect_err(hosts_check_add_host("a:host-gateway\n"), "invalid IP address");
 }
 
 static void test_resolv(void **state)
@@ -85,6 +96,7 @@ static void test_resolv(void **state)
 	free(t);
 	assert_null(resolv_check_dns("::1"));
 	expect_err(resolv_check_dns("dns.example"), "not an IP address");
+	expect_err(resolv_check_dns("1.1.1.1\nnameserver 6.6.6.6"), "not an IP address");
 }
 
 int main(void)

@@ -74,7 +74,62 @@ static void test_exposed(void **state)
 	assert_int_equal(v[1].host_port, 0);
 	assert_int_equal(v[2].ctr_port, 443);
 	char *const bad[] = {"http"};
-	expect_err(ports_add_exposed(bad, 1, &v, &n), "EXPOSE");
+	expect_err(ports_add_exposed(bad, 1, &v, &n), "ExposedPorts key \"http\"");
+	free(v);
+}
+
+/* An image names container ports only: -p's host address and port forms are refused. */
+static void test_exposed_hostile_keys(void **state)
+{
+	struct ctr_port_spec p;
+	assert_null(ports_parse_exposed("80", &p));
+	assert_int_equal(p.ctr_port, 80);
+	assert_string_equal(p.proto, "tcp");
+	assert_string_equal(p.host_ip, "");
+	assert_int_equal(p.host_port, 0);
+	assert_null(ports_parse_exposed("65535/sctp", &p));
+	assert_int_equal(p.ctr_port, 65535);
+	assert_string_equal(p.proto, "sctp");
+	const char *bad[] = {
+		"127.0.0.1:22:80/tcp", /* host address and port */
+		"0.0.0.0:2222:22",
+		"2222:22", /* host port */
+		"[::1]:2222:22/tcp",
+		"[::]:22",
+		":22",
+		"127.0.0.1::22",
+		"22:",
+		"0", /* out of range */
+		"65536",
+		"000080", /* six digits */
+		"+80",
+		" 80",
+		"80 ",
+		"-80",
+		"8000-8010", /* ranges */
+		"80/",
+		"80/TCP/",
+		"80/icmp",
+		"80/tcp\n",
+		"",
+		"/tcp",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cubo_error *err = ports_parse_exposed(bad[i], &p);
+		if (!err)
+			fail_msg("ExposedPorts key \"%s\" was taken", bad[i]);
+		char want[80];
+		snprintf(want, sizeof(want), "key \"%s\"", bad[i]);
+		expect_err(err, want);
+	}
+	/* -P as a whole: the run fails, naming -P and the key */
+	struct ctr_port_spec *v = calloc(1, sizeof(*v));
+	size_t n = 0;
+	char *const hostile[] = {"80/tcp", "127.0.0.1:22:80/tcp"};
+	struct cubo_error *err = ports_add_exposed(hostile, 2, &v, &n);
+	assert_non_null(err);
+	assert_true(!strncmp(err->msg, "-P: ", 4));
+	expect_err(err, "\"127.0.0.1:22:80/tcp\"");
 	free(v);
 }
 
@@ -104,9 +159,8 @@ static void test_reserve(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_record_form),
-		cmocka_unit_test(test_mappings),
-		cmocka_unit_test(test_exposed),
+		cmocka_unit_test(test_record_form), cmocka_unit_test(test_mappings),
+		cmocka_unit_test(test_exposed),	    cmocka_unit_test(test_exposed_hostile_keys),
 		cmocka_unit_test(test_reserve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,15 +98,74 @@ static void test_in_root(void **state)
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
 	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
-	/* a group file that points out of the root resolves inside it (and is missing) */
+	/*
+	 * A group file that points out of the root, at a host file that lists
+	 * alice, resolves inside the root (where it is missing): she gets none
+	 * of the host's groups.
+	 */
+	char host_group[] = "/tmp/test-passwd-host-XXXXXX";
+	int hfd = mkstemp(host_group);
+	assert_true(hfd >= 0);
+	const char host_text[] = "hostgroup:x:4242:alice\n";
+	assert_int_equal(write(hfd, host_text, sizeof(host_text) - 1), sizeof(host_text) - 1);
+	close(hfd);
 	char *gr = cubo_path_join(etc, "group");
-	assert_int_equal(symlink("/../../../etc/group", gr), 0);
+	char *target = cubo_path_join("/../../../..", host_group);
+	assert_int_equal(symlink(target, gr), 0);
 	int fd = open(dir, O_PATH | O_DIRECTORY);
 	struct ctr_user u;
 	assert_null(passwd_resolve_in_root(fd, "alice", &u));
 	assert_int_equal(u.uid, 1000);
 	assert_int_equal(u.n_groups, 0);
 	ctr_user_free(&u);
+	close(fd);
+	unlink(host_group);
+	assert_null(cubo_rm_rf(dir));
+	free(target);
+	free(gr);
+	free(pw);
+	free(etc);
+}
+
+/* The image's files that are no regular file, or too large: an error naming the file, at once. */
+static void test_in_root_hostile(void **state)
+{
+	char dir[] = "/tmp/test-passwd-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *etc = cubo_path_join(dir, "etc");
+	assert_int_equal(mkdir(etc, 0755), 0);
+	char *pw = cubo_path_join(etc, "passwd");
+	char *gr = cubo_path_join(etc, "group");
+	int fd = open(dir, O_PATH | O_DIRECTORY);
+	struct ctr_user u;
+
+	/* a FIFO would block open (and the monitor) forever */
+	assert_int_equal(mkfifo(pw, 0644), 0);
+	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
+	/* also for a numeric user, which still reads the file for HOME and groups */
+	expect_err(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
+	assert_int_equal(unlink(pw), 0);
+	/* a directory */
+	assert_int_equal(mkdir(pw, 0755), 0);
+	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a directory");
+	assert_int_equal(rmdir(pw), 0);
+	/* a link to itself */
+	assert_int_equal(symlink("/etc/passwd", pw), 0);
+	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
+	assert_int_equal(unlink(pw), 0);
+	/* 16 MiB and one byte (sparse: the size is what counts) */
+	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
+	int gfd = open(gr, O_WRONLY | O_CREAT, 0644);
+	assert_true(gfd >= 0);
+	assert_int_equal(ftruncate(gfd, (16 << 20) + 1), 0);
+	close(gfd);
+	expect_err(passwd_resolve_in_root(fd, "alice", &u), "/etc/group in rootfs: larger than");
+	/* at the cap it is read */
+	assert_int_equal(truncate(gr, 16 << 20), 0);
+	assert_null(passwd_resolve_in_root(fd, "alice", &u));
+	assert_int_equal(u.uid, 1000);
+	ctr_user_free(&u);
+
 	close(fd);
 	assert_null(cubo_rm_rf(dir));
 	free(gr);
@@ -120,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_ids),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_in_root),
+		cmocka_unit_test(test_in_root_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

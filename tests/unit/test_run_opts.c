@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/strv.h"
 
@@ -165,6 +166,66 @@ static void test_env(void **state)
 	cubo_strv_free(env);
 }
 
+/*
+ * Values that become lines of /etc/hostname, /etc/hosts, resolv.conf or of
+ * records: a newline or another control character is refused, naming the flag.
+ */
+static void test_one_line_values(void **state)
+{
+	static const char *const controls[] = {"\n", "\r", "\x1b", "\x7f", "\x01", "\v"};
+	for (size_t i = 0; i < sizeof(controls) / sizeof(*controls); i++) {
+		char v[64];
+		snprintf(v, sizeof(v), "box%sevil", controls[i]);
+		expect_err(run_opt_check_hostname(v), "--hostname");
+		expect_err(run_opt_check_dns_search(v), "--dns-search");
+		snprintf(v, sizeof(v), "k=v%sx", controls[i]);
+		char *kv = NULL;
+		expect_err(run_opt_parse_label("--label", v, &kv), "--label");
+		assert_null(kv);
+		snprintf(v, sizeof(v), "k%s=v", controls[i]);
+		expect_err(run_opt_parse_label("--label", v, &kv), "control character");
+		char **env = NULL;
+		size_t n = 0;
+		snprintf(v, sizeof(v), "K%sX=1", controls[i]);
+		expect_err(run_opt_env_arg(v, NULL, &env, &n), "-e");
+		assert_null(env);
+		snprintf(v, sizeof(v), "web%s1", controls[i]);
+		expect_err(cubo_error_wrap(ctr_name_check(v), "--network-alias"),
+			   "--network-alias");
+	}
+	/* the forms that inject a line, named in the error */
+	expect_err(run_opt_check_hostname("box\n10.0.0.1 bank"), "--hostname \"box\\x0a...\"");
+	expect_err(run_opt_check_dns_search("a.example\nnameserver 6.6.6.6"),
+		   "newline or other control character");
+	/* what is fine stays fine */
+	assert_null(run_opt_check_hostname("box-1.example"));
+	expect_err(run_opt_check_hostname("a b"), "not a valid host name");
+	expect_err(run_opt_check_hostname("a/b"), "not a valid host name");
+	expect_err(run_opt_check_hostname(""), "not a valid host name");
+	char longname[70];
+	memset(longname, 'h', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	expect_err(run_opt_check_hostname(longname), "not a valid host name");
+	assert_null(run_opt_check_dns_search("corp.example"));
+	assert_null(run_opt_check_dns_search("."));
+	expect_err(run_opt_check_dns_search("a b"), "not a domain name");
+	expect_err(run_opt_check_dns_search(""), "not a domain name");
+	char *kv;
+	assert_null(run_opt_parse_label("--label", "tier=web front", &kv));
+	assert_string_equal(kv, "tier=web front");
+	free(kv);
+	assert_null(run_opt_parse_label("--label", "bare", &kv));
+	assert_string_equal(kv, "bare=");
+	free(kv);
+	expect_err(run_opt_parse_label("--label", "=v", &kv), "expected KEY[=VALUE]");
+	/* env values may hold newlines (docker's do); names may not */
+	char **env = NULL;
+	size_t n = 0;
+	assert_null(run_opt_env_arg("CERT=line1\nline2", NULL, &env, &n));
+	assert_string_equal(env[0], "CERT=line1\nline2");
+	cubo_strv_free(env);
+}
+
 static void test_caps_and_command(void **state)
 {
 	char *c;
@@ -228,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_volumes),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
 	};

@@ -10,6 +10,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/seccomp_default.h"
 #include "shared/strv.h"
+#include "spec/features.h"
 
 /* The first rule naming call, or NULL. */
 static const struct oci_seccomp_syscall *rule_for(const struct oci_seccomp *s, const char *call,
@@ -123,11 +124,47 @@ static void test_capabilities_open_calls(void **state)
 	oci_config_free(cfg);
 }
 
+/* No rule at all may let io_uring through: not by name, not with an argument, not with a cap. */
+static bool io_uring_in_some_rule(const struct oci_seccomp *s)
+{
+	static const char *const calls[] = {"io_uring_setup", "io_uring_enter",
+					    "io_uring_register"};
+	for (size_t c = 0; c < sizeof(calls) / sizeof(*calls); c++)
+		if (rule_for(s, calls[c], 0))
+			return true;
+	return false;
+}
+
+/*
+ * docker's profile dropped io_uring (moby#46762): its operations reach
+ * around seccomp, and it is a large kernel attack surface.
+ */
+static void test_io_uring_refused(void **state)
+{
+	struct oci_seccomp *s = ctr_seccomp_default((char *const *)bundle_default_caps);
+	assert_false(io_uring_in_some_rule(s));
+	/* so the default action answers: EPERM, as docker's */
+	assert_string_equal(s->default_action, "SCMP_ACT_ERRNO");
+	assert_int_equal(s->default_errno_ret, 1);
+	struct oci_config *cfg;
+	assert_null(oci_config_default(false, 0, 0, &cfg));
+	cfg->linux_->seccomp = s;
+	oci_config_free(cfg);
+	/* every capability there is (--cap-add ALL) opens nothing of it either */
+	s = ctr_seccomp_default((char *const *)oci_capability_names);
+	assert_true(allowed(s, "mount")); /* the capabilities did open their calls */
+	assert_false(io_uring_in_some_rule(s));
+	assert_null(oci_config_default(false, 0, 0, &cfg));
+	cfg->linux_->seccomp = s;
+	oci_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_caps),
 		cmocka_unit_test(test_capabilities_open_calls),
+		cmocka_unit_test(test_io_uring_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,11 +213,9 @@ static struct cubo_error *unpack_memfd(const char *dest, const struct buf *in,
 	return err;
 }
 
-/* Expect a refusal whose text contains want. */
-static void assert_refused(struct fixture *fx, const struct buf *tar, const char *want)
+/* An error whose text (with its strerror) contains want. */
+static void expect_text(struct cubo_error *err, const char *want)
 {
-	struct unpack_opts opts = {.layer_name = "sha256:abc", .ignore_owners = !fx->root};
-	struct cubo_error *err = unpack_chunks(fx->layer, tar, 0, &opts, NULL);
 	char *text;
 
 	assert_non_null(err);
@@ -226,6 +224,14 @@ static void assert_refused(struct fixture *fx, const struct buf *tar, const char
 		fail_msg("error \"%s\" does not contain \"%s\"", text, want);
 	free(text);
 	cubo_error_free(err);
+}
+
+/* Expect a refusal whose text contains want. */
+static void assert_refused(struct fixture *fx, const struct buf *tar, const char *want)
+{
+	struct unpack_opts opts = {.layer_name = "sha256:abc", .ignore_owners = !fx->root};
+
+	expect_text(unpack_chunks(fx->layer, tar, 0, &opts, NULL), want);
 }
 
 static void assert_dir_empty(const char *path)
@@ -1289,6 +1295,107 @@ static void test_media_types(void **state)
 	assert_int_equal(unpack_compression_from_media_type(NULL), UNPACK_COMPRESSION_AUTO);
 }
 
+/* A layer of one file of size zero bytes: a few KiB compressed, size uncompressed. */
+static void build_bomb(size_t size, enum unpack_compression c, struct buf *tar, struct buf *out)
+{
+	struct archive *a = tar_new(tar);
+	struct archive_entry *e = entry_new("zeros", AE_IFREG, 0644);
+	unsigned char *zeros = calloc(1, size);
+
+	assert_non_null(zeros);
+	archive_entry_set_size(e, (la_int64_t)size);
+	entry_put(a, e, zeros, size);
+	tar_end(a);
+	free(zeros);
+	compress(tar, c, out);
+}
+
+/* Sizes of the regular files in dir (what a refused layer left there). */
+static uint64_t file_bytes(const char *dir)
+{
+	uint64_t total = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+/*
+ * A small gzip or zstd blob that inflates past the limit is refused, naming
+ * the layer and the limit, before more than the limit reaches the disk.
+ */
+static void test_size_limit(void **state)
+{
+	struct fixture *fx = *state;
+	const size_t limit = 1 << 20;
+	static const enum unpack_compression cs[] = {UNPACK_COMPRESSION_GZIP,
+						     UNPACK_COMPRESSION_ZSTD};
+	struct unpack_opts opts = {
+		.layer_name = "sha256:b0mb", .ignore_owners = !fx->root, .max_size = limit};
+
+	for (size_t i = 0; i < sizeof(cs) / sizeof(*cs); i++) {
+		struct buf tar = {0}, z;
+		build_bomb(8u << 20, cs[i], &tar, &z);
+		assert_true(z.len < 64 * 1024); /* 8 MiB from under 64 KiB */
+		expect_text(unpack_chunks(fx->layer, &z, 4096, &opts, NULL),
+			    "layer sha256:b0mb: more than 1048576 bytes uncompressed, the limit "
+			    "(CUBO_MAX_LAYER_SIZE)");
+		assert_true(file_bytes(fx->layer) <= limit);
+		reset_layer(fx);
+		expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 1048576 bytes");
+		assert_true(file_bytes(fx->layer) <= limit);
+		reset_layer(fx);
+		free(z.data);
+		free(tar.data);
+	}
+
+	/* a stream of exactly the limit is fine */
+	struct buf tar = {0}, z;
+	struct unpack_result res;
+	build_bomb(64 * 1024, UNPACK_COMPRESSION_GZIP, &tar, &z);
+	opts.max_size = tar.len;
+	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, &res));
+	assert_int_equal(res.tar_bytes, tar.len);
+	reset_layer(fx);
+	opts.max_size = tar.len - 1;
+	expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL), "the limit");
+	reset_layer(fx);
+
+	/* no max_size: CUBO_MAX_LAYER_SIZE, else the default */
+	opts.max_size = 0;
+	uint64_t v;
+	assert_int_equal(unsetenv(UNPACK_MAX_SIZE_ENV), 0);
+	assert_null(unpack_max_size_from_env(&v));
+	assert_true(v == UNPACK_DEFAULT_MAX_SIZE);
+	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
+	reset_layer(fx);
+	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "32k", 1), 0);
+	expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 32768 bytes");
+	reset_layer(fx);
+	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "1.5G", 1), 0);
+	assert_null(unpack_max_size_from_env(&v));
+	assert_true(v == 3ull << 29);
+	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "0", 1), 0); /* no limit */
+	assert_null(unpack_max_size_from_env(&v));
+	assert_true(v == UINT64_MAX);
+	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
+	reset_layer(fx);
+	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "lots", 1), 0);
+	expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL),
+		    "CUBO_MAX_LAYER_SIZE: invalid size \"lots\"");
+	assert_int_equal(unsetenv(UNPACK_MAX_SIZE_ENV), 0);
+	free(z.data);
+	free(tar.data);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1316,6 +1423,7 @@ int main(void)
 		T(test_wrong_compression_and_diff_id),
 		T(test_abort_midway),
 		T(test_begin_errors),
+		T(test_size_limit),
 		cmocka_unit_test(test_media_types),
 	};
 #undef T

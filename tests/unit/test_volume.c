@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "shared/fs.h"
 
@@ -82,11 +85,53 @@ static void test_names(void **state)
 	expect_err(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
 }
 
+/*
+ * A volume filled from the image keeps the image directory's owner, group
+ * and mode, as docker's does (postgres refuses a data directory that is not
+ * its own, 0700).
+ */
+static void test_fill_keeps_owner_and_mode(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	char base[] = "/tmp/test-volume-fill-XXXXXX";
+	assert_non_null(mkdtemp(base));
+	char *src = cubo_path_join(base, "image-dir"), *dst = cubo_path_join(base, "_data");
+	char *file = cubo_path_join(src, "PG_VERSION");
+	assert_int_equal(mkdir(src, 0755), 0);
+	assert_int_equal(mkdir(dst, 0755), 0);
+	assert_null(cubo_write_file_atomic(file, "15\n", 3, 0600));
+	assert_int_equal(chown(file, 1234, 5678), 0);
+	assert_int_equal(chown(src, 1234, 5678), 0);
+	assert_int_equal(chmod(src, 01700), 0);
+	int s = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int d = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(s >= 0 && d >= 0);
+	assert_null(rootfs_copy_tree(s, d));
+	struct stat st;
+	assert_int_equal(stat(dst, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 5678);
+	assert_int_equal(st.st_mode & 07777, 01700);
+	char *copied = cubo_path_join(dst, "PG_VERSION");
+	assert_int_equal(stat(copied, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	close(s);
+	close(d);
+	assert_null(cubo_rm_rf(base));
+	free(copied);
+	free(file);
+	free(dst);
+	free(src);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_fill_keeps_owner_and_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
