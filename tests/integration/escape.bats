@@ -279,12 +279,14 @@ listed_fds() {
 
 @test "a /dev/null symlink does not turn a mask into a host file (CVE-2025-31133)" {
 	# No /dev tmpfs: the image's /dev is used, with /dev/null a link to a
-	# kernel setting the mask would then expose read-write.
+	# kernel setting the mask would then expose read-write. The attack
+	# used core_pattern; the test uses a setting of the container's own
+	# UTS namespace, so a runtime that falls for it harms nothing.
 	update_config '.root.readonly = false |
 		.mounts = [.mounts[] | select(.destination != "/dev")] |
 		.linux.maskedPaths = ["/proc/timer_list"]'
 	mkdir -p "$BUNDLE/rootfs/dev/pts" "$BUNDLE/rootfs/dev/shm" "$BUNDLE/rootfs/dev/mqueue"
-	ln -sf /proc/sys/kernel/core_pattern "$BUNDLE/rootfs/dev/null"
+	ln -sf /proc/sys/kernel/domainname "$BUNDLE/rootfs/dev/null"
 	set_args sh -c 'stat -c "%t:%T" /proc/timer_list'
 	run rt run --bundle "$BUNDLE" "$CID"
 	echo "$output"
