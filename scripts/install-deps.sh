@@ -20,7 +20,7 @@ build_pkgs=(
 	containernetworking-plugins iptables
 )
 test_pkgs=(
-	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc iproute2 jq time procps
+	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc crun iproute2 jq time procps
 	util-linux bsdutils hyperfine
 	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 )
