@@ -19,6 +19,8 @@
 # runc figures agree, the wrapper does not skew crun's.
 #
 # Environment: CUBO_RUNC (default: the built cubo-runc), RUNC, CRUN;
+# CUBO_RUNC_BASE, another cubo-runc (an earlier build) measured in the same
+# invocation, with the difference per container printed (what a change costs);
 # BENCH_NO_HYPERFINE=1 times a plain loop even when hyperfine is installed.
 set -uo pipefail
 
@@ -45,6 +47,9 @@ done
 cubo=${CUBO_RUNC:-$repo/cubo-runc/cubo-runc}
 runc=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 crun=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
+base=${CUBO_RUNC_BASE:-}
+names="cubo-runc runc crun runc-in-wrapper"
+[ -z "$base" ] || names="cubo-runc cubo-runc-base runc crun runc-in-wrapper"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cubo-bench.XXXXXX")
 chmod 755 "$work"
@@ -155,14 +160,16 @@ else
 	echo "# timer: a date +%s%N loop (BENCH_NO_HYPERFINE=1 or no hyperfine)"
 fi
 measure cubo-runc "" "$cubo"
+[ -z "$base" ] || measure cubo-runc-base "" "$base"
 measure runc "" "$runc"
 measure crun crun_wrapper "$crun"
 measure runc-in-wrapper crun_wrapper "$runc"
 
 printf '%-18s %10s %8s %14s  %s\n' runtime mean_ms sd_ms peak_rss_kib version
-for name in cubo-runc runc crun runc-in-wrapper; do
+for name in $names; do
 	case $name in
 	cubo-runc) bin=$cubo ;;
+	cubo-runc-base) bin=$base ;;
 	crun) bin=$crun ;;
 	*) bin=$runc ;;
 	esac
@@ -185,12 +192,19 @@ ratio() {
 }
 ratio cubo-runc runc
 ratio cubo-runc crun
+if [ -n "$base" ]; then
+	ratio cubo-runc-base crun
+	if [ -n "${mean[cubo-runc]:-}" ] && [ -n "${mean[cubo-runc-base]:-}" ]; then
+		printf 'cubo-runc - cubo-runc-base: %+.3f ms per container\n' \
+			"$(echo "scale=6; ${mean[cubo-runc]} - ${mean[cubo-runc-base]}" | bc)"
+	fi
+fi
 
 if [ -n "$results" ]; then
 	{
 		echo "{\"runs\": $runs, \"kernel\": \"$(uname -r)\", \"results\": {"
 		sep=
-		for name in cubo-runc runc crun runc-in-wrapper; do
+		for name in $names; do
 			printf '%s"%s": {"mean_ms": %s, "stddev_ms": %s, "peak_rss_kib": %s}' \
 				"$sep" "$name" "${mean[$name]:-null}" "${sd[$name]:-null}" "${rss[$name]:-null}"
 			sep=', '
