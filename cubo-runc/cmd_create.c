@@ -3,6 +3,7 @@
 
 #include "cubo-runc/container.h"
 #include "cubo-runc/opts.h"
+#include "cubo-runc/runc.h"
 
 int cmd_create(struct runc_globals *g, int argc, char **argv)
 {
@@ -28,7 +29,7 @@ int cmd_create(struct runc_globals *g, int argc, char **argv)
 	if (o.preserve_fds < 0)
 		return runc_fail(g, cubo_error_new("--preserve-fds: must not be negative"));
 	o.id = argv[first];
-	err = container_create(g, &o, &created);
+	err = container_create(RUNC_CTX(g), &o, &created);
 	if (err)
 		return runc_fail(g, err);
 	return 0;

@@ -6,6 +6,7 @@
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
 #include "cubo-runc/signals.h"
+#include "cubo-runc/runc.h"
 
 int cmd_kill(struct runc_globals *g, int argc, char **argv)
 {

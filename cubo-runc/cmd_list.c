@@ -8,6 +8,7 @@
 
 #include "cubo-runc/container.h"
 #include "cubo-runc/opts.h"
+#include "cubo-runc/runc.h"
 #include "shared/json.h"
 
 struct list_row {

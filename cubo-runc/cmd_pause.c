@@ -5,6 +5,7 @@
 
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/container.h"
+#include "cubo-runc/runc.h"
 
 static struct cubo_error *set_frozen(struct container *c, bool frozen)
 {

@@ -16,6 +16,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
+#include "cubo-runc/runc.h"
 #include "shared/strv.h"
 
 static bool has_pid(const pid_t *pids, size_t n, long pid)

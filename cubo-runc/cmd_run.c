@@ -5,25 +5,14 @@
  * no console socket, and exits with the process's exit code (128+N for a
  * signal), deleting the container afterwards unless --keep.
  */
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cubo-runc/container.h"
 #include "cubo-runc/exec.h"
-#include "cubo-runc/hooks.h"
+#include "cubo-runc/lifecycle.h"
 #include "cubo-runc/opts.h"
-#include "cubo-runc/sync.h"
-#include "shared/fs.h"
+#include "cubo-runc/runc.h"
 
 int cmd_run(struct runc_globals *g, int argc, char **argv)
 {
@@ -38,9 +27,6 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 		{"keep", 0, OPT_BOOL, &keep, NULL, "keep the container's state after it exits"},
 	};
 	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
-	struct container *c;
-	struct oci_config *saved = NULL;
-	char *dir;
 
 	if (err)
 		return runc_fail(g, err);
@@ -58,44 +44,25 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 	o.id = argv[first];
 	/* a detached terminal has no one to proxy it: the caller must take it */
 	o.proxy_terminal = !detach;
-	err = container_create(g, &o, &cr);
+	err = container_create(RUNC_CTX(g), &o, &cr);
 	if (err)
 		return runc_fail(g, err);
+	/* the terminal is raw and sized before the process runs */
 	fg_proxy_start(&px, cr.console_master);
-	err = sync_send(cr.sync_fd, SYNC_START, NULL);
-	close(cr.sync_fd);
+	err = lifecycle_release(RUNC_CTX(g), o.id, &cr);
 	if (err) {
-		fg_proxy_stop(&px, cr.console_master);
-		close(cr.pidfd);
+		fg_proxy_stop(&px, -1);
 		return runc_fail(g, err);
 	}
-	/* create kept config.json in the state directory only when there are such hooks */
-	dir = cubo_path_join(g->root, o.id);
-	saved = hooks_load_saved(dir, &g->log);
-	free(dir);
-	if (saved) {
-		err = container_load(g->root, o.id, false, &c);
-		if (!err) {
-			hooks_run_warn(saved, HOOK_POSTSTART, c->state, "running", &g->log);
-			container_free(c);
-		}
-		cubo_error_free(err);
-	}
 	if (detach) {
+		fg_proxy_stop(&px, cr.console_master);
 		close(cr.pidfd);
-		oci_config_free(saved);
 		return 0;
 	}
 	code = fg_wait(cr.pidfd, &px);
 	fg_proxy_stop(&px, cr.console_master);
 	close(cr.pidfd);
-	if (!keep && !container_load(g->root, o.id, true, &c)) {
-		err = container_destroy(c);
-		if (!err)
-			hooks_run_warn(saved, HOOK_POSTSTOP, c->state, "stopped", &g->log);
-		cubo_error_free(err);
-		container_free(c);
-	}
-	oci_config_free(saved);
+	if (!keep)
+		lifecycle_run_done(RUNC_CTX(g), o.id);
 	return code;
 }

@@ -5,6 +5,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
+#include "cubo-runc/runc.h"
 
 int cmd_state(struct runc_globals *g, int argc, char **argv)
 {

@@ -15,6 +15,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
+#include "cubo-runc/runc.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 

@@ -12,10 +12,22 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cubo-runc/runc.h"
+#include "cubo-runc/spawn.h"
+#include "shared/log.h"
 #include "shared/error.h"
 #include "shared/procstat.h"
 #include "spec/state.h"
+
+/*
+ * What every operation of the library needs from its caller: where
+ * containers live (`--root`), where messages go, and the fds the caller
+ * handed the runtime (recorded at its start; spawn.h).
+ */
+struct runc_ctx {
+	const char *root;
+	const struct cubo_log *log;
+	const struct spawn_fds *inherited; /* NULL: the caller passed nothing */
+};
 
 struct container {
 	char *id;
@@ -62,18 +74,23 @@ struct create_opts {
 };
 
 /* The flags `create` and `run` share, as runc_opt table entries filling o. */
-#define CREATE_OPTS(o)                                                                             \
-	{"bundle", 'b', OPT_STRING, &(o).bundle, "DIR", "path to the bundle (default: .)"},        \
-		{"console-socket", 0, OPT_STRING, &(o).console_socket, "PATH",                     \
-		 "unix socket that receives the pty master when process.terminal is true"},        \
-		{"pid-file", 0, OPT_STRING, &(o).pid_file, "FILE",                                 \
-		 "write the init's pid to FILE"},                                                  \
-		{"no-pivot", 0, OPT_BOOL, &(o).no_pivot, NULL,                                     \
-		 "chroot instead of pivot_root (for ramdisk roots)"},                              \
-		{"no-new-keyring", 0, OPT_BOOL, &(o).no_new_keyring, NULL,                         \
-		 "keep the caller's session keyring"},                                             \
-		{"preserve-fds", 0, OPT_INT, &(o).preserve_fds, "N",                               \
-		 "pass N more fds (from fd 3) to the container"}
+#define CREATE_OPTS(o)                                                                              \
+	{"bundle", 'b', OPT_STRING, &(o).bundle, "DIR", "path to the bundle (default: .)"},         \
+		{"console-socket",                                                                  \
+		 0,                                                                                 \
+		 OPT_STRING,                                                                        \
+		 &(o).console_socket,                                                               \
+		 "PATH",                                                                            \
+		 "unix socket that receives the pty master when process.terminal is true"},         \
+		{"pid-file", 0, OPT_STRING, &(o).pid_file, "FILE", "write the init's pid to FILE"}, \
+		{"no-pivot",	0,    OPT_BOOL,                                                     \
+		 &(o).no_pivot, NULL, "chroot instead of pivot_root (for ramdisk roots)"},          \
+		{"no-new-keyring",    0,    OPT_BOOL,                                               \
+		 &(o).no_new_keyring, NULL, "keep the caller's session keyring"},                   \
+	{                                                                                           \
+		"preserve-fds", 0, OPT_INT, &(o).preserve_fds, "N",                                 \
+			"pass N more fds (from fd 3) to the container"                              \
+	}
 
 struct created {
 	pid_t pid;
@@ -83,7 +100,7 @@ struct created {
 };
 
 /* Everything `create` does; on failure nothing is left behind. */
-struct cubo_error *container_create(struct runc_globals *g, const struct create_opts *o,
+struct cubo_error *container_create(const struct runc_ctx *ctx, const struct create_opts *o,
 				    struct created *out);
 /* `start`: release a created container's init through its FIFO. */
 struct cubo_error *container_start(struct container *c);

@@ -95,9 +95,9 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 }
 
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
-				      const struct runc_globals *g)
+				      const struct runc_ctx *ctx)
 {
-	const struct cubo_log *log = &g->log;
+	const struct cubo_log *log = ctx->log;
 	struct rlimit limits[RLIM_NLIMITS];
 	char *config_path, *rootfs;
 	struct cubo_error *err;
@@ -127,7 +127,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	security_host_probe(&host);
 	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
 	if (x->cfg->linux_ && x->cfg->linux_->seccomp) {
-		char *cache = cubo_path_join(g->root, SECCOMP_CACHE_DIR);
+		char *cache = cubo_path_join(ctx->root, SECCOMP_CACHE_DIR);
 		struct cubo_error *err = seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log,
 								     cache, &x->seccomp);
 		free(cache);
@@ -221,7 +221,7 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 	free(x->dir);
 }
 
-static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *g,
+static struct cubo_error *spawn_init(struct create_ctx *x, const struct runc_ctx *ctx,
 				     const struct create_opts *o)
 {
 	struct clone_args ca = {0};
@@ -235,12 +235,12 @@ static struct cubo_error *spawn_init(struct create_ctx *x, struct runc_globals *
 		.send_console_to_parent = o->proxy_terminal && x->cfg->process &&
 					  x->cfg->process->terminal && x->console_socket < 0,
 		.preserve_fds = o->preserve_fds + x->listen_fds,
-		.inherited = &g->inherited_fds,
+		.inherited = ctx->inherited,
 		.no_pivot = o->no_pivot,
 		.no_new_keyring = o->no_new_keyring,
 		.id = o->id,
 		.wait = o->for_run ? INIT_WAIT_SYNC : INIT_WAIT_FIFO,
-		.log = &g->log,
+		.log = ctx->log,
 		.seccomp = x->seccomp,
 		.cgroup_entry = &x->cg_entry,
 	};
@@ -411,7 +411,7 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	return NULL;
 }
 
-struct cubo_error *container_create(struct runc_globals *g, const struct create_opts *o,
+struct cubo_error *container_create(const struct runc_ctx *ctx, const struct create_opts *o,
 				    struct created *out)
 {
 	struct create_ctx x = {.lockfd = -1,
@@ -425,9 +425,9 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	out->console_master = -1;
 	err = validate_container_id(o->id);
 	if (!err)
-		err = load_config(&x, o, g);
+		err = load_config(&x, o, ctx);
 	if (!err)
-		err = make_state_dir(&x, g->root, o->id, !o->for_run);
+		err = make_state_dir(&x, ctx->root, o->id, !o->for_run);
 	if (!err && o->console_socket)
 		err = terminal_connect(o->console_socket, &x.console_socket);
 	if (!err)
@@ -442,7 +442,7 @@ struct cubo_error *container_create(struct runc_globals *g, const struct create_
 	if (!err)
 		err = cgroup_entry_open(x.cg, &x.cg_entry);
 	if (!err)
-		err = spawn_init(&x, g, o);
+		err = spawn_init(&x, ctx, o);
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
 	/* createContainer and startContainer run in the init, which cannot know its host pid */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cubo-runc/container.h"
 #include "cubo-runc/spawn.h"
 #include "shared/log.h"
 
@@ -18,6 +19,9 @@ struct runc_globals {
 	const char *argv0;
 	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
 };
+
+/* The library's view of the globals (container.h's runc_ctx). */
+#define RUNC_CTX(g) (&(struct runc_ctx){(g)->root, &(g)->log, &(g)->inherited_fds})
 
 /* A command: parses its own flags from argv (argv[0] is the verb) and returns the exit code. */
 typedef int (*runc_cmd_fn)(struct runc_globals *g, int argc, char **argv);

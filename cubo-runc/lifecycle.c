@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/lifecycle.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cubo-runc/hooks.h"
+#include "cubo-runc/sync.h"
+#include "shared/fs.h"
+
+/* How long delete waits for a killed init to be gone. */
+#define DELETE_WAIT_MS 10000
+
+/* poststart: the saved config's hooks (create kept it only when there are some). */
+static void run_poststart(const struct runc_ctx *ctx, const struct container *c)
+{
+	struct oci_config *saved = hooks_load_saved(c->dir, ctx->log);
+	hooks_run_warn(saved, HOOK_POSTSTART, c->state, "running", ctx->log);
+	oci_config_free(saved);
+}
+
+struct cubo_error *lifecycle_start(const struct runc_ctx *ctx, const char *id)
+{
+	struct container *c;
+
+	CUBO_TRY(container_load(ctx->root, id, true, &c));
+	struct cubo_error *err = container_start(c);
+	if (!err)
+		run_poststart(ctx, c);
+	container_free(c);
+	return err;
+}
+
+/* The state directory goes, then poststop runs from the config read before it went. */
+static struct cubo_error *remove_stopped(const struct runc_ctx *ctx, struct container *c)
+{
+	struct oci_config *saved = hooks_load_saved(c->dir, ctx->log);
+	struct cubo_error *err = container_destroy(c);
+
+	if (!err && c->state)
+		hooks_run_warn(saved, HOOK_POSTSTOP, c->state, "stopped", ctx->log);
+	oci_config_free(saved);
+	return err;
+}
+
+static struct cubo_error *delete_loaded(const struct runc_ctx *ctx, struct container *c, bool force)
+{
+	enum container_status st = container_status(c);
+
+	switch (st) {
+	case STATUS_STOPPED:
+	case STATUS_CREATING:
+		break;
+	/* the spec: deleting a container that is not stopped is an error */
+	case STATUS_CREATED:
+	case STATUS_RUNNING:
+	case STATUS_PAUSED:
+		if (!force)
+			return cubo_error_new("cannot delete container \"%s\" that is not stopped: "
+					      "%s (use --force)",
+					      c->id, container_status_name(st));
+		CUBO_TRY(container_kill(c, SIGKILL, true));
+		CUBO_TRY(container_wait_gone(c, DELETE_WAIT_MS));
+		break;
+	}
+	return remove_stopped(ctx, c);
+}
+
+struct cubo_error *lifecycle_delete(const struct runc_ctx *ctx, const char *id, bool force)
+{
+	struct container *c;
+
+	if (force) {
+		/* runc: deleting a missing container with --force succeeds */
+		char *dir = cubo_path_join(ctx->root, id);
+		bool exists = cubo_path_exists(dir);
+		free(dir);
+		if (!exists)
+			return NULL;
+	}
+	CUBO_TRY(container_load(ctx->root, id, true, &c));
+	struct cubo_error *err = delete_loaded(ctx, c, force);
+	container_free(c);
+	return err;
+}
+
+struct cubo_error *lifecycle_release(const struct runc_ctx *ctx, const char *id, struct created *cr)
+{
+	struct container *c;
+	struct cubo_error *err = sync_send(cr->sync_fd, SYNC_START, NULL);
+
+	close(cr->sync_fd);
+	cr->sync_fd = -1;
+	if (err) {
+		if (cr->console_master >= 0)
+			close(cr->console_master);
+		close(cr->pidfd);
+		return err;
+	}
+	/* most configs have no poststart hooks: then the state is not read again */
+	char *dir = cubo_path_join(ctx->root, id);
+	struct oci_config *saved = hooks_load_saved(dir, ctx->log);
+	free(dir);
+	if (saved && !(err = container_load(ctx->root, id, false, &c))) {
+		hooks_run_warn(saved, HOOK_POSTSTART, c->state, "running", ctx->log);
+		container_free(c);
+	}
+	oci_config_free(saved);
+	/* the process runs: a state that cannot be read only costs the hooks */
+	cubo_error_free(err);
+	return NULL;
+}
+
+void lifecycle_run_done(const struct runc_ctx *ctx, const char *id)
+{
+	struct container *c;
+	struct cubo_error *err = container_load(ctx->root, id, true, &c);
+
+	if (err) {
+		cubo_error_free(err);
+		return;
+	}
+	cubo_error_free(remove_stopped(ctx, c));
+	container_free(c);
+}
