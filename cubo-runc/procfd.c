@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -20,6 +21,17 @@ static bool on_procfs(int fd)
 {
 	struct statfs sfs;
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+static bool has_dotdot(const char *rel)
+{
+	for (const char *p = rel; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p += n + (p[n] == '/');
+	}
+	return false;
 }
 
 struct cubo_error *procfd_open(int *out)
@@ -52,6 +64,16 @@ struct cubo_error *procfd_openat(int procfd, const char *rel, int flags, int *ou
 	do
 		fd = (int)syscall(SYS_openat2, procfd, rel, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/*
+		 * No openat2: the names are the runtime's own and the procfs is
+		 * the runtime's, so refusing ".." and a link as the last name
+		 * keeps the lookup inside it (the check below still applies).
+		 */
+		if (has_dotdot(rel))
+			return cubo_error_new_errno(EXDEV, "open /proc/%s", rel);
+		fd = openat(procfd, rel, flags | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return cubo_error_errno("open /proc/%s", rel);
 	if (!on_procfs(fd)) {

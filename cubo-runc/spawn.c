@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/cgroup.h"
+#include "shared/path_in_root.h"
 #include "shared/strv.h"
 
 /* runc's and execvp's default when the environment has no PATH. */
@@ -161,6 +162,23 @@ static int open_no_magic(const char *path, int flags)
 	do
 		fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN);
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return fd;
+	/*
+	 * No openat2 (a kernel before 5.6, or a seccomp filter around the
+	 * runtime): the in-root walker, which reads a magic link as the plain
+	 * link its text names, resolved inside the root like any other.
+	 */
+	int base = open(path[0] == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return -1;
+	struct cubo_error *err = cubo_open_in_root(base, path, flags, 0, &fd);
+	close(base);
+	if (err) {
+		errno = err->errnum ? err->errnum : ENOENT;
+		cubo_error_free(err);
+		return -1;
+	}
 	return fd;
 }
 
