@@ -13,13 +13,6 @@
 #include "shared/fs.h"
 #include "shared/strv.h"
 
-/*
- * Weak, so the drivers link before the devices program does; without it a
- * devices rule on v2 is refused, never dropped.
- */
-__attribute__((weak)) struct cubo_error *
-cgroup_bpf_devices_apply(const char *cgroup_dir, const struct oci_device_cgroup *rules, size_t n);
-
 #define R "linux.resources."
 
 uint64_t cgroup_shares_to_weight(uint64_t shares)
@@ -393,9 +386,6 @@ struct cubo_error *cgroup_v2_apply(const char *dir, unsigned made_depth,
 		struct oci_device_cgroup *rules;
 		size_t n;
 
-		if (!cgroup_bpf_devices_apply)
-			return cubo_error_new(R "devices: this build has no cgroup v2 device "
-						"program");
 		cgroup_devices_effective(res, &rules, &n);
 		err = cgroup_bpf_devices_apply(dir, rules, n);
 		free(rules);

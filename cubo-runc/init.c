@@ -189,6 +189,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 		.in_userns = new_userns,
 		.new_cgroup_ns = false,
 		.log = a->log,
+		.procfd = plan->procfd,
 		.before_pivot = run_create_container_hooks,
 		.before_pivot_arg = &hook_args,
 	};

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/proc_guard.h"
+#include "cubo-runc/procfd.h"
 #include "shared/path_in_root.h"
 
 /* ---- options ---- */
@@ -304,15 +305,11 @@ static bool parse_line(char *line, struct mountinfo_entry *e)
 	return true;
 }
 
-struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
+static struct cubo_error *mountinfo_parse_file(FILE *f, const char *path, struct mountinfo *out)
 {
-	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0, alloc = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!f)
-		return cubo_error_errno("open %s", path);
 	while (getline(&line, &cap, f) > 0) {
 		struct mountinfo_entry e;
 		if (!parse_line(line, &e))
@@ -323,7 +320,6 @@ struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
 			if (!v) {
 				entry_free(&e);
 				free(line);
-				fclose(f);
 				mountinfo_free(out);
 				return cubo_error_new_errno(ENOMEM, "read %s", path);
 			}
@@ -332,8 +328,30 @@ struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
 		out->v[out->n++] = e;
 	}
 	free(line);
-	fclose(f);
 	return NULL;
+}
+
+struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
+{
+	FILE *f = fopen(path, "re");
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return cubo_error_errno("open %s", path);
+	struct cubo_error *err = mountinfo_parse_file(f, path, out);
+	fclose(f);
+	return err;
+}
+
+struct cubo_error *mountinfo_read_self(int procfd, struct mountinfo *out)
+{
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	CUBO_TRY(procfd_fopen_self(procfd, "mountinfo", &f));
+	struct cubo_error *err = mountinfo_parse_file(f, "/proc/self/mountinfo", out);
+	fclose(f);
+	return err;
 }
 
 void mountinfo_free(struct mountinfo *mi)
@@ -812,14 +830,17 @@ static struct cubo_error *do_remount(const struct mount_job *j, bool bind)
 /* ---- cgroup mounts ---- */
 
 /* This process's cgroup in the hierarchy with these controllers ("" for cgroup2). */
-static char *own_cgroup(const char *controllers)
+static char *own_cgroup(int procfd, const char *controllers)
 {
-	FILE *f = fopen("/proc/self/cgroup", "re");
 	char *line = NULL, *found = NULL;
 	size_t cap = 0;
+	FILE *f;
+	struct cubo_error *err = procfd_fopen_self(procfd, "cgroup", &f);
 
-	if (!f)
+	if (err) {
+		cubo_error_free(err);
 		return NULL;
+	}
 	while (!found && getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		char *c = strchr(line, ':');
@@ -860,9 +881,9 @@ char *mount_cgroup_v1_controllers(const char *super_opts)
 }
 
 /* Host directory to bind for a hierarchy: our own cgroup in it when it exists. */
-static char *hierarchy_source(const struct mountinfo_entry *e, const char *controllers)
+static char *hierarchy_source(int procfd, const struct mountinfo_entry *e, const char *controllers)
 {
-	char *own = own_cgroup(controllers);
+	char *own = own_cgroup(procfd, controllers);
 	char *src = NULL;
 	if (own && path_has_prefix(own, e->root)) {
 		const char *rel = own + (strcmp(e->root, "/") ? strlen(e->root) : 0);
@@ -915,7 +936,7 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 			err = cubo_error_errno("%s: mount %s hierarchy %s", j->what,
 					       v2 ? "cgroup2" : "cgroup", name);
 	} else {
-		char *src = hierarchy_source(e, controllers);
+		char *src = hierarchy_source(j->ctx->procfd, e, controllers);
 		if (!src)
 			err = cubo_error_new_errno(ENOMEM, "%s", j->what);
 		else if ((err = mount_bind_onto(AT_FDCWD, src, false, set, fd)))
@@ -961,7 +982,7 @@ static struct cubo_error *do_cgroup(const struct mount_job *j)
 	bool pure_v2 = false;
 	int dirfd = -1;
 
-	CUBO_TRY_CTX(mountinfo_read("/proc/self/mountinfo", &mi), "%s", j->what);
+	CUBO_TRY_CTX(mountinfo_read_self(j->ctx->procfd, &mi), "%s", j->what);
 	for (size_t i = 0; i < mi.n; i++)
 		pure_v2 |= mount_cgroup_is_unified_root(&mi.v[i]);
 	if (pure_v2) {
@@ -970,7 +991,7 @@ static struct cubo_error *do_cgroup(const struct mount_job *j)
 		if (err && (err->errnum == EPERM || err->errnum == EBUSY) &&
 		    !j->ctx->new_cgroup_ns) {
 			cubo_error_free(err);
-			char *own = own_cgroup("");
+			char *own = own_cgroup(j->ctx->procfd, "");
 			char *src = NULL;
 			if (own && asprintf(&src, "/sys/fs/cgroup%s", own) < 0)
 				src = NULL;

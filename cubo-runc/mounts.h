@@ -61,6 +61,8 @@ struct mountinfo {
 };
 
 struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out);
+/* This process's mountinfo, through the proven procfs (procfd.h; -1: /proc as seen). */
+struct cubo_error *mountinfo_read_self(int procfd, struct mountinfo *out);
 void mountinfo_free(struct mountinfo *mi);
 /* The entry whose mountpoint is the longest prefix of path (path is absolute). */
 const struct mountinfo_entry *mountinfo_find_parent(const struct mountinfo *mi, const char *path);

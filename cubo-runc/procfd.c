@@ -119,3 +119,25 @@ struct cubo_error *procfd_reopen(int procfd, int fd, int flags, int *out)
 	*out = r;
 	return NULL;
 }
+
+struct cubo_error *procfd_fopen_self(int procfd, const char *name, FILE **out)
+{
+	char rel[64];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "self/%s", name);
+	if (procfd < 0) {
+		char path[80];
+		snprintf(path, sizeof(path), "/proc/%s", rel);
+		*out = fopen(path, "re");
+		return *out ? NULL : cubo_error_errno("open %s", path);
+	}
+	CUBO_TRY(procfd_openat(procfd, rel, O_RDONLY, &fd));
+	*out = fdopen(fd, "re");
+	if (!*out) {
+		struct cubo_error *err = cubo_error_errno("open /proc/%s", rel);
+		close(fd);
+		return err;
+	}
+	return NULL;
+}

@@ -13,6 +13,7 @@
 #define CUBO_RUNC_PROCFD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "shared/error.h"
 
@@ -28,6 +29,13 @@ struct cubo_error *procfd_openat(int procfd, const char *rel, int flags, int *ou
 
 /* Write all of buf to rel beneath procfd (one write: /proc files take one value per write). */
 struct cubo_error *procfd_write(int procfd, const char *rel, const char *buf, size_t len);
+
+/*
+ * Open self/NAME (mountinfo, cgroup) for reading through procfd; with
+ * procfd < 0, /proc/self/NAME as this process sees it (the runtime's own
+ * view, before any container's root is entered).
+ */
+struct cubo_error *procfd_fopen_self(int procfd, const char *name, FILE **out);
 
 /* Reopen one of our own fds (an O_PATH one, say) with flags through self/fd/N. */
 struct cubo_error *procfd_reopen(int procfd, int fd, int flags, int *out);

@@ -42,12 +42,12 @@ static struct cubo_error *root_propagation(const struct rootfs_ctx *ctx, unsigne
  * pivot_root fails under a shared parent, and our rootfs bind would
  * propagate to the host's namespace through it: make it private.
  */
-static struct cubo_error *rootfs_parent_private(const char *rootfs)
+static struct cubo_error *rootfs_parent_private(int procfd, const char *rootfs)
 {
 	struct mountinfo mi;
 	struct cubo_error *err = NULL;
 
-	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	CUBO_TRY(mountinfo_read_self(procfd, &mi));
 	const struct mountinfo_entry *parent = mountinfo_find_parent(&mi, rootfs);
 	if (parent && strstr(parent->optional, "shared:") &&
 	    mount(NULL, parent->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
@@ -61,12 +61,12 @@ static struct cubo_error *rootfs_parent_private(const char *rootfs)
  * the propagation of every mount we can see, one by one (the ones above the
  * chroot are out of reach, and out of our mounts' way too).
  */
-static struct cubo_error *propagation_without_root_mount(unsigned long prop)
+static struct cubo_error *propagation_without_root_mount(int procfd, unsigned long prop)
 {
 	struct mountinfo mi;
 	struct cubo_error *err = NULL;
 
-	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	CUBO_TRY(mountinfo_read_self(procfd, &mi));
 	for (size_t i = 0; i < mi.n && !err; i++)
 		if (mount(NULL, mi.v[i].mountpoint, NULL, prop & ~(unsigned long)MS_REC, NULL) <
 			    0 &&
@@ -93,9 +93,9 @@ static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
 	if (mount(NULL, "/", NULL, prop, NULL) < 0) {
 		if (errno != EINVAL)
 			return cubo_error_errno("set propagation of /");
-		CUBO_TRY(propagation_without_root_mount(prop));
+		CUBO_TRY(propagation_without_root_mount(ctx->procfd, prop));
 	}
-	CUBO_TRY(rootfs_parent_private(ctx->rootfs));
+	CUBO_TRY(rootfs_parent_private(ctx->procfd, ctx->rootfs));
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cubo_error_errno("bind rootfs %s onto itself", ctx->rootfs);
@@ -165,12 +165,12 @@ static bool is_beneath(const char *path, const char *dir)
  * kernel allows that when a fully visible instance exists): detach them,
  * or cover them where they cannot be detached. As runc does.
  */
-static struct cubo_error *hide_host_pseudo_fs(const char *rootfs)
+static struct cubo_error *hide_host_pseudo_fs(int procfd, const char *rootfs)
 {
 	struct mountinfo mi;
 	struct cubo_error *err = NULL;
 
-	CUBO_TRY(mountinfo_read("/proc/self/mountinfo", &mi));
+	CUBO_TRY(mountinfo_read_self(procfd, &mi));
 	for (size_t i = mi.n; i-- > 0 && !err;) {
 		const struct mountinfo_entry *e = &mi.v[i];
 		const char *mp = e->mountpoint;
@@ -196,9 +196,9 @@ static struct cubo_error *hide_host_pseudo_fs(const char *rootfs)
 	return err;
 }
 
-static struct cubo_error *move_root(const char *rootfs, int rootfd)
+static struct cubo_error *move_root(const struct rootfs_ctx *ctx, int rootfd)
 {
-	CUBO_TRY(hide_host_pseudo_fs(rootfs));
+	CUBO_TRY(hide_host_pseudo_fs(ctx->procfd, ctx->rootfs));
 	if (fchdir(rootfd) < 0)
 		return cubo_error_errno("chdir to rootfs");
 	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
@@ -260,7 +260,7 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 	if (!err && ctx->before_pivot)
 		err = ctx->before_pivot(ctx->before_pivot_arg);
 	if (!err)
-		err = ctx->no_pivot || !root_is_mount_point() ? move_root(ctx->rootfs, rootfd)
+		err = ctx->no_pivot || !root_is_mount_point() ? move_root(ctx, rootfd)
 							      : pivot(rootfd);
 	close(rootfd);
 	return err;

@@ -22,6 +22,12 @@ struct rootfs_ctx {
 	bool in_userns;	    /* in a new user namespace: devices are bind-mounted, not mknod'ed */
 	bool new_cgroup_ns; /* decides how a "cgroup" mount is made */
 	const struct cubo_log *log;
+	/*
+	 * The runtime's /proc, proven (procfd.h): mountinfo and our cgroups are
+	 * read through it, since a mount namespace joined by path shows its
+	 * own /proc; -1: /proc as seen.
+	 */
+	int procfd;
 	/* called once the mounts and devices exist, right before pivot_root or chroot (hooks) */
 	struct cubo_error *(*before_pivot)(void *arg);
 	void *before_pivot_arg;

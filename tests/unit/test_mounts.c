@@ -967,7 +967,7 @@ static void test_devices_skip_bound_dev(void **state)
 		{.destination = "//dev/", .type = "none", .source = "/dev"},
 	};
 	struct oci_config cfg = {.mounts = mounts, .n_mounts = 2};
-	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent"};
+	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	mounts[1].options = split_options("rbind,nosuid");
 	assert_null(devices_setup(&ctx, -1));
@@ -992,7 +992,7 @@ static void test_rootfs_shared_ns_checks(void **state)
 	struct oci_mount m = {.destination = "/proc", .type = "proc", .source = "proc"};
 	struct oci_root root = {.path = "rootfs", .readonly = true};
 	struct oci_config cfg = {.root = &root, .mounts = &m, .n_mounts = 1};
-	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent"};
+	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	/* a read-only root would need a mount at the rootfs itself */
 	assert_err_contains(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
@@ -1007,11 +1007,12 @@ static void test_rootfs_finalize_without_mount_ns(void **state)
 	struct oci_linux lx = {.namespaces = &ns, .n_namespaces = 1};
 	struct oci_root root = {.path = "rootfs"};
 	struct oci_config cfg = {.root = &root, .linux_ = &lx};
-	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent"};
+	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	/* the propagation of the caller's own mounts is not the container's */
 	lx.rootfs_propagation = "rslave";
-	assert_err_contains(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
+	assert_err_contains(rootfs_finalize(&ctx),
+			    "linux.rootfsPropagation: needs a mount namespace");
 	lx.rootfs_propagation = "";
 	/* nothing to mask or protect: nothing to do */
 	assert_null(rootfs_finalize(&ctx));
@@ -1023,7 +1024,8 @@ static void test_rootfs_bad_propagation(void **state)
 {
 	struct oci_linux lx = {.rootfs_propagation = "bogus"};
 	struct oci_config cfg = {.linux_ = &lx};
-	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .new_mount_ns = true};
+	struct rootfs_ctx ctx = {
+		.cfg = &cfg, .rootfs = "/nonexistent", .new_mount_ns = true, .procfd = -1};
 
 	/* Refused before anything is mounted, with or without a mount namespace. */
 	assert_err_contains(rootfs_finalize(&ctx),
