@@ -58,7 +58,7 @@ static struct cubo_error *init_file(const char *dir, const char *name, const cha
 	return err;
 }
 
-struct cubo_error *store_open(const char *root, struct store **out)
+static struct cubo_error *open_store(const char *root, bool exclusive, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -95,13 +95,24 @@ struct cubo_error *store_open(const char *root, struct store **out)
 		}
 	}
 	if (!err)
-		err = store_lock(s, "gc", NULL, false, &s->gc_lock);
+		err = store_lock(s, "gc", NULL, exclusive, &s->gc_lock);
+	s->exclusive = exclusive;
 	if (err) {
 		store_close(s);
 		return cubo_error_wrap(err, "image store %s", root);
 	}
 	*out = s;
 	return NULL;
+}
+
+struct cubo_error *store_open(const char *root, struct store **out)
+{
+	return open_store(root, false, out);
+}
+
+struct cubo_error *store_open_exclusive(const char *root, struct store **out)
+{
+	return open_store(root, true, out);
 }
 
 void store_close(struct store *s)

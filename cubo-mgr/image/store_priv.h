@@ -12,7 +12,8 @@ struct store {
 	char *layers; /* <root>/layers */
 	char *ingest; /* <root>/ingest */
 	char *locks;  /* <root>/locks */
-	int gc_lock;  /* shared while open; see store_gc */
+	int gc_lock;  /* shared while open, or exclusive; see store.h */
+	bool exclusive;
 };
 
 /* "<dir>/<hex of digest><suffix>"; NULL when digest is not a valid digest. */
