@@ -39,15 +39,6 @@ struct cubo_error *store_lock(struct store *s, const char *prefix, const char *d
 	return err;
 }
 
-void store_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 static struct cubo_error *init_file(const char *dir, const char *name, const char *content)
 {
 	char *path = cubo_path_join(dir, name);
@@ -192,20 +183,26 @@ struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char *
 	return NULL;
 }
 
+/*
+ * The rename is the commit: a layer directory exists only whole and on
+ * disk. Its files reach the disk first (one syncfs for the whole tree),
+ * then the rename, then the directory holding it; a power cut before the
+ * last step leaves the temp dir, which is removed, never used.
+ */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id)
 {
 	char *dst = store_layer_path(s, chain_id);
 	if (!dst)
 		return cubo_error_new("layer \"%s\": not a chain ID", chain_id);
-	struct cubo_error *err = NULL;
-	if (rename(tmpdir, dst) < 0) {
+	struct cubo_error *err = cubo_sync_tree(tmpdir);
+	if (!err && rename(tmpdir, dst) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			err = cubo_rm_rf(tmpdir); /* extracted by someone else meanwhile */
 		else
 			err = cubo_error_errno("rename %s to %s", tmpdir, dst);
-	} else {
-		store_sync_dir(s->layers);
+	} else if (!err) {
+		err = cubo_fsync_dir(s->layers);
 	}
 	free(dst);
-	return err;
+	return err ? cubo_error_wrap(err, "layer %s", chain_id) : NULL;
 }

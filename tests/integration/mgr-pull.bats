@@ -266,6 +266,34 @@ layer_dir() {
 	[ "$status" -eq 0 ]
 }
 
+@test "pull: a layer a crash left half written (its temp dir) is never used: pull and run extract it again" {
+	mgr pull -q "$REG/multi" >/dev/null
+	l=$(layer_dir data/hard)
+	hex=${l##*/}
+	sum=$(sha256sum <"$l/data/file")
+	# a power cut before the commit's rename reached the disk leaves only the
+	# extraction's temp dir: here with a file cut short and a link missing
+	crash() {
+		mv "$l" "$R/layers/.tmp-${hex:0:12}-crash$1"
+		truncate -s 1 "$R/layers/.tmp-${hex:0:12}-crash$1/data/file"
+		rm "$R/layers/.tmp-${hex:0:12}-crash$1/data/link"
+	}
+	crash 1
+	run mgr pull "$REG/multi"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": Extracted"* ]]
+	[ ! -e "$R/layers/.tmp-${hex:0:12}-crash1" ]
+	[ "$(sha256sum <"$l/data/file")" = "$sum" ]
+	[ "$(readlink "$l/data/link")" = file ]
+	# run finds the layer missing too, and extracts it before using it
+	crash 2
+	run env CUBO_RUNTIME="$RUNTIME" "$MGR" --root-dir "$R" run --rm -i "$REG/multi" sha256sum /data/file
+	[ "$status" -eq 0 ]
+	[ "${output%% *}  -" = "$sum" ]
+	[ ! -e "$R/layers/.tmp-${hex:0:12}-crash2" ]
+	[ "$(readlink "$l/data/link")" = file ]
+}
+
 @test "pull: two concurrent pulls of one image both succeed and store it once" {
 	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/a" 2>&1 &
 	a=$!
