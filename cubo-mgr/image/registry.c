@@ -620,12 +620,14 @@ static struct cubo_error *perform_following(struct registry_client *c, struct re
 					      MAX_REDIRECTS);
 		char next[sizeof(r->url)];
 		CUBO_TRY(resolve_location(r->url, r->location, next, sizeof(next)));
-		if (authorization && !cred_may_follow(r->url, next))
+		/* the same place keeps its host's name (docker.io's certs.d, say) */
+		if (!cred_may_follow(r->url, next)) {
 			authorization = NULL;
-		if (!cred_url_authority(next, hop_host, sizeof(hop_host)))
-			return cubo_error_new("redirect from %s to \"%s\": not an http or "
-					      "https URL",
-					      r->url, next);
+			if (!cred_url_authority(next, hop_host, sizeof(hop_host)))
+				return cubo_error_new("redirect from %s to \"%s\": not an http "
+						      "or https URL",
+						      r->url, next);
+		}
 		memcpy(r->url, next, sizeof(next));
 	}
 }
@@ -751,8 +753,11 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 		err = NULL;
 		const char *why = NULL;
 		bool may_auth = cred_may_send(&origin, r->url, CRED_TO_REGISTRY, &why);
+		/* TLS settings: the registry's, or those of the host a Location names */
 		char url_host[300];
-		if (!cred_url_authority(r->url, url_host, sizeof(url_host))) {
+		snprintf(url_host, sizeof(url_host), "%s", host);
+		if (!strncmp(r->path, "http", 4) && !may_auth &&
+		    !cred_url_authority(r->url, url_host, sizeof(url_host))) {
 			err = cubo_error_new("%s %s: not an http or https URL", r->method, r->url);
 			break;
 		}
