@@ -287,11 +287,12 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 		free(args.v);
 		return mgr_usage_error(m, "rmi", cubo_error_new("expected at least one image"));
 	}
+	/* alone in the store before looking at what containers use: see store.h */
 	struct store *s = NULL;
 	struct in_use u;
-	struct cubo_error *err = images_in_use(m, &u);
-	if (!err && (err = store_open(m->root, &s)))
-		in_use_free(&u);
+	struct cubo_error *err = store_open_exclusive(m->root, &s);
+	if (!err && (err = images_in_use(m, &u)))
+		store_close(s);
 	if (err) {
 		free(args.v);
 		return mgr_fail(m, err);
@@ -627,9 +628,10 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 	size_t n = 0;
 	struct store_gc_report rep = {0};
 	struct in_use u = {0};
-	struct cubo_error *err = images_in_use(m, &u);
+	/* alone in the store before looking at what containers use: see store.h */
+	struct cubo_error *err = store_open_exclusive(m->root, &s);
 	if (!err)
-		err = store_open(m->root, &s);
+		err = images_in_use(m, &u);
 	if (!err)
 		err = store_image_list(s, &imgs, &n);
 	for (size_t i = 0; !err && i < n; i++) {

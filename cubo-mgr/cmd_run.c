@@ -28,6 +28,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
+#include "shared/testpoint.h"
 #include "shared/timeutil.h"
 
 extern char **environ;
@@ -238,11 +239,10 @@ static void image_info_free(struct image_info *ii)
 	cubo_strv_free(ii->layers);
 }
 
-static struct cubo_error *find_image(struct mgr *m, const char *ref, struct image_info *ii)
+static struct cubo_error *find_image(struct mgr *m, struct store *s, const char *ref,
+				     struct image_info *ii)
 {
 	memset(ii, 0, sizeof(*ii));
-	struct store *s;
-	CUBO_TRY(store_open(m->root, &s));
 	struct store_match match;
 	struct cubo_error *err = store_image_find(s, ref, NULL, &match);
 	if (err && strstr(err->msg, "no such image")) {
@@ -280,7 +280,6 @@ static struct cubo_error *find_image(struct mgr *m, const char *ref, struct imag
 	free(manifest_digest);
 	if (man)
 		oci_manifest_free(man);
-	store_close(s);
 	if (err)
 		image_info_free(ii);
 	return err;
@@ -424,13 +423,25 @@ struct made {
 static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const char *image_ref,
 					 struct ctr_opts *o, const char *runtime, struct made *out)
 {
+	/*
+	 * The store stays open (its shared lock held) from finding the image
+	 * until the container is recorded: a removal waits, then sees the
+	 * container using the image (the lock discipline in store.h).
+	 */
+	struct store *s;
+	CUBO_TRY(store_open(m->root, &s));
 	struct image_info ii;
-	CUBO_TRY(find_image(m, image_ref, &ii));
+	struct cubo_error *err = find_image(m, s, image_ref, &ii);
+	if (err) {
+		store_close(s);
+		return err;
+	}
+	cubo_test_point("create-after-resolve");
 	char *tmp = NULL, *name = NULL, **sources = NULL, **vol_names = NULL;
 	int lock = -1;
 	struct oci_config *cfg = NULL;
 	struct ctr_record rec = {0};
-	struct cubo_error *err = ctr_new_id(out->id);
+	err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(&c->store, out->id, &tmp, &lock);
 	if (!err)
@@ -520,6 +531,7 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	}
 	if (!err)
 		err = ctr_store_commit(&c->store, tmp, out->id, rec.name);
+	store_close(s); /* the record is in place, or nothing is: removals may go on */
 	if (err && tmp) {
 		ctr_store_abort(tmp, lock);
 		lock = -1;

@@ -551,3 +551,35 @@ struct cubo_error *cubo_copy_symlink(int sdir, const char *sname, int ddir, cons
 		return cubo_error_errno("symlink %s", dname);
 	return NULL;
 }
+
+/* open, one sync call, close: what both durability helpers share */
+static struct cubo_error *sync_open(const char *path, int (*sync_fn)(int), const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cubo_error_errno("%s %s: open", what, path);
+	struct cubo_error *err = NULL;
+	if (sync_fn(fd) < 0)
+		err = cubo_error_errno("%s %s", what, path);
+	close(fd);
+	return err;
+}
+
+struct cubo_error *cubo_sync_tree(const char *path)
+{
+	return sync_open(path, syncfs, "syncfs");
+}
+
+struct cubo_error *cubo_fsync_dir(const char *dir)
+{
+	return sync_open(dir, fsync, "fsync");
+}
+
+/* Below this, the kernel's own batching at syncfs time does better than a call per file. */
+#define WRITEBACK_EARLY_BYTES (256 * 1024)
+
+void cubo_writeback_start(int fd, off_t size)
+{
+	if (size >= WRITEBACK_EARLY_BYTES)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}

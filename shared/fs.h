@@ -19,6 +19,21 @@ struct cubo_error *cubo_write_file_atomic(const char *path, const void *data, si
 /* Same, relative to a directory fd. */
 struct cubo_error *cubo_write_file_atomic_at(int dirfd, const char *name, const void *data,
 					     size_t len, mode_t mode);
+/*
+ * Make a tree written with plain writes durable (an extracted layer, a
+ * copied rootfs) before it is renamed into place or marked done: one
+ * syncfs of the filesystem holding path, far cheaper than an fsync per file
+ * of a tree of thousands.
+ */
+struct cubo_error *cubo_sync_tree(const char *path);
+/*
+ * A file of a tree that cubo_sync_tree will make durable has just been
+ * written: when it is big, start writing it to the disk now, without
+ * waiting, so that the tree's syncfs finds little left to do. Best effort.
+ */
+void cubo_writeback_start(int fd, off_t size);
+/* fsync a directory, so that a rename into it or an entry made in it survives a crash. */
+struct cubo_error *cubo_fsync_dir(const char *dir);
 /* Read a whole file; *out is NUL-terminated (len excludes the NUL). */
 struct cubo_error *cubo_read_file(const char *path, char **out, size_t *len);
 struct cubo_error *cubo_read_file_at(int dirfd, const char *name, char **out, size_t *len);

@@ -122,6 +122,7 @@ static struct cubo_error *copy_file(int sdir, int ddir, const char *name, const 
 	}
 	struct cubo_error *err = cubo_error_wrap(cubo_copy_fd(in, out), "copy %s", name);
 	if (!err) {
+		cubo_writeback_start(out, st->st_size);
 		copy_xattrs(in, out);
 		copy_attrs(out, st);
 	}
@@ -286,6 +287,9 @@ struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, cons
 	}
 	if (dst >= 0)
 		close(dst);
+	/* the mark says the copy is whole: the copy reaches the disk before it does */
+	if (!err)
+		err = cubo_sync_tree(target);
 	if (!err)
 		err = cubo_write_file_atomic(mark, "", 0, 0600);
 out:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/image/auth.h"
+#include "cubo-mgr/image/cred_policy.h"
 #include "cubo-mgr/image/registries_conf.h"
 #include "cubo-mgr/image/registry_priv.h"
 #include "shared/fs.h"
@@ -19,6 +20,7 @@
 
 #define MAX_MANIFEST_BYTES (4u << 20)
 #define MAX_ERROR_BODY 65536
+#define MAX_REDIRECTS 10
 #define DOCKER_HUB_ENDPOINT "registry-1.docker.io"
 #define DEFAULT_CERTS_DIR "/etc/cubo/certs.d"
 #define DOCKER_CERTS_DIR "/etc/docker/certs.d"
@@ -484,10 +486,14 @@ static struct cubo_error *perform(struct registry_client *c, struct registry_req
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->curl_error);
 	curl_easy_setopt(h, CURLOPT_SHARE, c->share);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	/*
+	 * Redirects are followed by perform_following, not by curl: curl sends
+	 * a header set here (our Authorization) wherever it is redirected.
+	 */
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(h, CURLOPT_DISALLOW_USERNAME_IN_URL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	/* a stalled transfer fails instead of hanging: under 1 kB/s for a minute */
@@ -569,11 +575,75 @@ static struct cubo_error *perform(struct registry_client *c, struct registry_req
 	return NULL;
 }
 
-/* Fetch a bearer token for ch's realm with the host's credentials. */
-static struct cubo_error *fetch_token(struct registry_client *c, const struct auth_challenge *ch,
-				      const char *scope, const char *user, const char *pass,
-				      char **token, long *ttl)
+static bool is_redirect(long status)
 {
+	return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* A Location (absolute, or relative to base) as an absolute URL. */
+static struct cubo_error *resolve_location(const char *base, const char *location, char *out,
+					   size_t size)
+{
+	CURLU *u = curl_url();
+	char *full = NULL;
+	struct cubo_error *err = NULL;
+	if (!u || curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK)
+		err = cubo_error_new("redirect from %s to \"%s\": not a URL", base, location);
+	else if ((size_t)snprintf(out, size, "%s", full) >= size)
+		err = cubo_error_new("redirect from %s: the URL is too long", base);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return err;
+}
+
+/*
+ * perform, following a GET's or HEAD's redirects here rather than in curl:
+ * authorization goes along only to the same scheme, host and port
+ * (cred_may_follow), and each hop gets the TLS settings of its own host.
+ * host: the host[:port] of r->url for those settings ("" for curl's).
+ */
+static struct cubo_error *perform_following(struct registry_client *c, struct registry_request *r,
+					    const char *host, const char *authorization,
+					    CURLcode *cc)
+{
+	char hop_host[300];
+	snprintf(hop_host, sizeof(hop_host), "%s", host);
+	bool follow = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+	for (int hops = 0;; hops++) {
+		CUBO_TRY(perform(c, r, hop_host, authorization, cc));
+		if (*cc != CURLE_OK || !follow || !is_redirect(r->status) || !r->location)
+			return NULL;
+		if (hops == MAX_REDIRECTS)
+			return cubo_error_new("%s %s: more than %d redirects", r->method, r->url,
+					      MAX_REDIRECTS);
+		char next[sizeof(r->url)];
+		CUBO_TRY(resolve_location(r->url, r->location, next, sizeof(next)));
+		/* the same place keeps its host's name (docker.io's certs.d, say) */
+		if (!cred_may_follow(r->url, next)) {
+			authorization = NULL;
+			if (!cred_url_authority(next, hop_host, sizeof(hop_host)))
+				return cubo_error_new("redirect from %s to \"%s\": not an http "
+						      "or https URL",
+						      r->url, next);
+		}
+		memcpy(r->url, next, sizeof(next));
+	}
+}
+
+/*
+ * Fetch a bearer token for ch's realm, with the host's credentials when
+ * cred_policy.h lets them go there (*withheld: they did not; why says why).
+ */
+static struct cubo_error *fetch_token(struct registry_client *c, const struct auth_challenge *ch,
+				      const struct cred_origin *origin, const char *scope,
+				      const char *user, const char *pass, char **token, long *ttl,
+				      const char **withheld)
+{
+	*withheld = NULL;
+	if (user && !cred_may_send(origin, ch->realm, CRED_TO_REALM, withheld))
+		user = pass = NULL;
 	CURL *h = curl_easy_init();
 	if (!h)
 		return cubo_error_new("libcurl: no handle");
@@ -598,12 +668,20 @@ static struct cubo_error *fetch_token(struct registry_client *c, const struct au
 			auth = NULL;
 	}
 	CURLcode cc;
-	struct cubo_error *err = perform(c, &r, "", auth, &cc);
+	char realm_host[300];
+	if (!cred_url_authority(ch->realm, realm_host, sizeof(realm_host)))
+		realm_host[0] = '\0';
+	struct cubo_error *err = perform_following(c, &r, realm_host, auth, &cc);
 	free(basic);
 	free(auth);
 	if (!err && cc != CURLE_OK)
 		err = cubo_error_new("GET %s: %s", r.url, curl_easy_strerror(cc));
-	if (!err && r.status == 401)
+	if (!err && r.status == 401 && *withheld)
+		err = cubo_error_new(
+			"token service %s: authentication required; the credentials for %s "
+			"are not sent to it: %s",
+			ch->realm, origin->endpoint, *withheld);
+	else if (!err && r.status == 401)
 		err = cubo_error_new("token service %s: %s", ch->realm,
 				     user ? "wrong username or password"
 					  : "authentication required (run cubo-mgr login)");
@@ -653,6 +731,10 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 	pthread_mutex_unlock(&c->mu);
 	if (err)
 		goto out;
+	/* what the registry's answers name gets credentials only as cred_policy.h says */
+	const struct cred_origin origin = {
+		.endpoint = api_endpoint(host), .insecure = is_insecure(c, host), .conf = &c->conf};
+	const char *withheld = NULL;
 	char key[1024];
 	snprintf(key, sizeof(key), "%s %s", host, r->scope ? r->scope : "");
 	char *token = r->user ? NULL : token_get(c, key);
@@ -668,7 +750,18 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 			snprintf(r->url, sizeof(r->url), "%s", r->path);
 		CURLcode cc;
 		cubo_error_free(err);
-		if ((err = perform(c, r, host, authz, &cc)))
+		err = NULL;
+		const char *why = NULL;
+		bool may_auth = cred_may_send(&origin, r->url, CRED_TO_REGISTRY, &why);
+		/* TLS settings: the registry's, or those of the host a Location names */
+		char url_host[300];
+		snprintf(url_host, sizeof(url_host), "%s", host);
+		if (!strncmp(r->path, "http", 4) && !may_auth &&
+		    !cred_url_authority(r->url, url_host, sizeof(url_host))) {
+			err = cubo_error_new("%s %s: not an http or https URL", r->method, r->url);
+			break;
+		}
+		if ((err = perform_following(c, r, url_host, may_auth ? authz : NULL, &cc)))
 			break;
 		if (cc != CURLE_OK) {
 			if (!use_http && connection_failed(cc) && is_insecure(c, host) &&
@@ -690,8 +783,19 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 						     : "");
 			break;
 		}
+		if (r->status == 401 && !may_auth) {
+			err = cubo_error_new("%s %s: 401 Unauthorized; credentials for %s are not "
+					     "sent there: %s",
+					     r->method, r->url, host, why);
+			break;
+		}
 		if (r->status != 401 || !r->www_auth || attempt == 2 || (authz && attempt > 0)) {
-			if (r->status < 200 || r->status >= 300)
+			if (r->status == 401 && withheld)
+				err = cubo_error_new("%s %s: 401 Unauthorized; the credentials "
+						     "for %s were not sent to its token "
+						     "service: %s",
+						     r->method, r->url, host, withheld);
+			else if (r->status < 200 || r->status >= 300)
 				err = r->status == 401 && user
 					      ? cubo_error_new("%s %s: 401 Unauthorized: wrong "
 							       "username or password",
@@ -708,7 +812,8 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 		if (!strcasecmp(ch.scheme, "Bearer") && ch.realm) {
 			char *tok = NULL;
 			long ttl = 60;
-			err = fetch_token(c, &ch, r->scope, user, pass, &tok, &ttl);
+			err = fetch_token(c, &ch, &origin, r->scope, user, pass, &tok, &ttl,
+					  &withheld);
 			if (!err) {
 				if (!r->user)
 					token_put(c, key, tok, ttl);
@@ -748,7 +853,9 @@ struct cubo_error *registry_do(struct registry_client *c, struct registry_reques
 		return cubo_error_new("libcurl: no handle");
 	/* pulls try the mirrors first; anything else goes to the registry */
 	const struct registry_conf_entry *e = registries_conf_find(&c->conf, r->domain);
-	bool pull = !r->push && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
+	/* login's credentials are the registry's: a mirror never sees them */
+	bool pull =
+		!r->push && !r->user && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
 	for (size_t i = 0; pull && e && i < e->n_mirrors; i++) {
 		err = try_endpoint(c, r, e->mirrors[i]);
 		if (!err || r->sink_failed)

@@ -3,11 +3,13 @@
  * A client of the distribution API v2 (what Docker Hub, ghcr.io and
  * docker-registry speak) over libcurl:
  *  - manifests by tag or digest, OCI and Docker v2s2 types, digest-checked;
- *  - blobs streamed to a callback, redirects followed (without our
- *    Authorization header when they leave the registry's host), a range
- *    request to resume at an offset;
+ *  - blobs streamed to a callback, redirects followed (by us, not curl:
+ *    our Authorization header goes along only to the same scheme, host
+ *    and port), a range request to resume at an offset;
  *  - Bearer token auth (WWW-Authenticate realm/service/scope, tokens cached
- *    per repository scope) and Basic auth, credentials from auth.h's files;
+ *    per repository scope) and Basic auth, credentials from auth.h's files,
+ *    sent only where cred_policy.h allows (never to another host over plain
+ *    HTTP, never across a redirect to another host);
  *  - TLS with the system CAs plus /etc/cubo/certs.d/<host>/ *.crt;
  *    plain HTTP only for insecure registries: loopback ones (as docker does),
  *    those marked in the registries config, or all with tls_verify off. An

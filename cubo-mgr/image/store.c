@@ -39,15 +39,6 @@ struct cubo_error *store_lock(struct store *s, const char *prefix, const char *d
 	return err;
 }
 
-void store_sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 static struct cubo_error *init_file(const char *dir, const char *name, const char *content)
 {
 	char *path = cubo_path_join(dir, name);
@@ -58,7 +49,7 @@ static struct cubo_error *init_file(const char *dir, const char *name, const cha
 	return err;
 }
 
-struct cubo_error *store_open(const char *root, struct store **out)
+static struct cubo_error *open_store(const char *root, bool exclusive, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -95,13 +86,24 @@ struct cubo_error *store_open(const char *root, struct store **out)
 		}
 	}
 	if (!err)
-		err = store_lock(s, "gc", NULL, false, &s->gc_lock);
+		err = store_lock(s, "gc", NULL, exclusive, &s->gc_lock);
+	s->exclusive = exclusive;
 	if (err) {
 		store_close(s);
 		return cubo_error_wrap(err, "image store %s", root);
 	}
 	*out = s;
 	return NULL;
+}
+
+struct cubo_error *store_open(const char *root, struct store **out)
+{
+	return open_store(root, false, out);
+}
+
+struct cubo_error *store_open_exclusive(const char *root, struct store **out)
+{
+	return open_store(root, true, out);
 }
 
 void store_close(struct store *s)
@@ -181,20 +183,26 @@ struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char *
 	return NULL;
 }
 
+/*
+ * The rename is the commit: a layer directory exists only whole and on
+ * disk. Its files reach the disk first (one syncfs for the whole tree),
+ * then the rename, then the directory holding it; a power cut before the
+ * last step leaves the temp dir, which is removed, never used.
+ */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id)
 {
 	char *dst = store_layer_path(s, chain_id);
 	if (!dst)
 		return cubo_error_new("layer \"%s\": not a chain ID", chain_id);
-	struct cubo_error *err = NULL;
-	if (rename(tmpdir, dst) < 0) {
+	struct cubo_error *err = cubo_sync_tree(tmpdir);
+	if (!err && rename(tmpdir, dst) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			err = cubo_rm_rf(tmpdir); /* extracted by someone else meanwhile */
 		else
 			err = cubo_error_errno("rename %s to %s", tmpdir, dst);
-	} else {
-		store_sync_dir(s->layers);
+	} else if (!err) {
+		err = cubo_fsync_dir(s->layers);
 	}
 	free(dst);
-	return err;
+	return err ? cubo_error_wrap(err, "layer %s", chain_id) : NULL;
 }

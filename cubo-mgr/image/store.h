@@ -17,11 +17,29 @@
  *                      (shared by every user of the store, exclusive for a
  *                      collection), blob-<hex>.lock, layer-<hex>.lock
  *
- * Crash safety: blobs and layers are renamed into place complete and
- * verified; index.json is replaced atomically and last. A kill at any point
- * leaves the old or the new index plus, at worst, collectable files.
+ * Crash safety: blobs and layers are renamed into place complete, verified
+ * and on disk (a blob is fsync'd, a layer's filesystem syncfs'd, before the
+ * rename; the directory is fsync'd after it); index.json is replaced
+ * atomically and last. A kill or a power cut at any point leaves the old or
+ * the new index plus, at worst, collectable files: a layers/.tmp-* is never
+ * used, only removed (store_layer_clean_stale, store_gc).
+ *
  * Concurrency: two pulls of one blob or layer serialise on its lock and the
- * second finds it done. A collection waits for every other user to close.
+ * second finds it done.
+ *
+ * The lock discipline between collection and everything else, gc.lock:
+ *  - every user holds it SHARED from store_open to store_close. What a
+ *    shared holder has found in the store stays there until it closes: a
+ *    container being created keeps the store open from finding its image
+ *    until its record is committed, so the image it uses is either gone
+ *    before it looks (it pulls again or fails cleanly) or recorded in use
+ *    before anyone can decide to remove it;
+ *  - whatever deletes (rmi, image prune) opens the store EXCLUSIVE
+ *    (store_open_exclusive) before it reads which images containers use,
+ *    and keeps it until it has untagged, dropped and collected: it sees
+ *    every committed container and no half-made one.
+ * Order: gc.lock before any container, volume or network lock, never the
+ * other way round.
  */
 #ifndef CUBO_MGR_IMAGE_STORE_H
 #define CUBO_MGR_IMAGE_STORE_H
@@ -39,6 +57,11 @@ struct store_blob_writer;
 
 /* Open (creating what is missing, root mode 0700) and join the store's users. */
 struct cubo_error *store_open(const char *root, struct store **out);
+/*
+ * Open the store alone: waits until every other user has closed it, and
+ * keeps them out until store_close. For removals (see the lock discipline).
+ */
+struct cubo_error *store_open_exclusive(const char *root, struct store **out);
 void store_close(struct store *s); /* NULL is fine */
 const char *store_root(const struct store *s);
 
@@ -140,7 +163,8 @@ struct store_gc_report {
 };
 /*
  * Delete blobs, layer directories and partial downloads that no entry of
- * index.json reaches. Waits until no other process uses the store.
+ * index.json reaches. Waits until no other process uses the store (at
+ * once when it was opened exclusive).
  */
 struct cubo_error *store_gc(struct store *s, struct store_gc_report *report);
 

@@ -102,7 +102,7 @@ static struct cubo_error *publish(struct store *s, int fd, const char *src, cons
 	else if (rename(src, dst) < 0)
 		err = cubo_error_errno("rename %s to %s", src, dst);
 	else
-		store_sync_dir(s->blobs);
+		err = cubo_fsync_dir(s->blobs);
 	free(dst);
 	return err;
 }

@@ -3,7 +3,9 @@
  * Collection: mark what index.json reaches (manifests, nested indexes,
  * configs, layer blobs, layer directories by chain ID), sweep the rest.
  * It runs alone: it waits for the exclusive gc lock, which every open store
- * holds shared, so no pull can be between storing a blob and naming it.
+ * holds shared (or holds it already: store_open_exclusive), so no pull can
+ * be between storing a blob and naming it, nor a create between finding an
+ * image and recording its container.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -135,10 +137,13 @@ struct cubo_error *store_gc(struct store *s, struct store_gc_report *report)
 	size_t n = 0;
 	int lock = -1;
 	memset(report, 0, sizeof(*report));
-	/* our own shared lock would block us: give it up for the exclusive one */
-	cubo_unlock(s->gc_lock);
-	s->gc_lock = -1;
-	struct cubo_error *err = store_lock(s, "gc", NULL, true, &lock);
+	struct cubo_error *err = NULL;
+	if (!s->exclusive) {
+		/* our own shared lock would block us: give it up for the exclusive one */
+		cubo_unlock(s->gc_lock);
+		s->gc_lock = -1;
+		err = store_lock(s, "gc", NULL, true, &lock);
+	}
 	if (!err)
 		err = store_image_list(s, &imgs, &n);
 	for (size_t i = 0; !err && i < n; i++)
@@ -154,12 +159,14 @@ struct cubo_error *store_gc(struct store *s, struct store_gc_report *report)
 	store_images_free(imgs, n);
 	cubo_strv_free(m.blobs);
 	cubo_strv_free(m.layers);
-	if (lock >= 0)
-		cubo_unlock(lock);
-	struct cubo_error *e2 = store_lock(s, "gc", NULL, false, &s->gc_lock);
-	if (e2 && !err)
-		err = e2;
-	else
-		cubo_error_free(e2);
+	if (!s->exclusive) {
+		if (lock >= 0)
+			cubo_unlock(lock);
+		struct cubo_error *e2 = store_lock(s, "gc", NULL, false, &s->gc_lock);
+		if (e2 && !err)
+			err = e2;
+		else
+			cubo_error_free(e2);
+	}
 	return err ? cubo_error_wrap(err, "collecting unused image data") : NULL;
 }

@@ -12,7 +12,8 @@ struct store {
 	char *layers; /* <root>/layers */
 	char *ingest; /* <root>/ingest */
 	char *locks;  /* <root>/locks */
-	int gc_lock;  /* shared while open; see store_gc */
+	int gc_lock;  /* shared while open, or exclusive; see store.h */
+	bool exclusive;
 };
 
 /* "<dir>/<hex of digest><suffix>"; NULL when digest is not a valid digest. */
@@ -20,7 +21,5 @@ char *store_hex_path(const char *dir, const char *digest, const char *suffix);
 /* Lock <root>/locks/<prefix><hex of digest>.lock (or <prefix>.lock when digest is NULL). */
 struct cubo_error *store_lock(struct store *s, const char *prefix, const char *digest,
 			      bool exclusive, int *fd);
-/* fsync a directory so a rename in it survives a crash. */
-void store_sync_dir(const char *dir);
 
 #endif

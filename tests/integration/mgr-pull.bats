@@ -17,19 +17,24 @@ setup_file() {
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/reg" >/dev/null
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/basic" --auth basic >/dev/null
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/token" --auth token >/dev/null
+	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/token-https" --auth token-https >/dev/null
 	"$FIXTURES_DIR/registry.sh" start "$PULL_DIR/tls" --tls >/dev/null
 	REG=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/reg/env")
 	TLS=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/tls/env")
 	export TLS
 	BASIC=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/basic/env")
 	TOKEN=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/token/env")
-	export REG BASIC TOKEN
+	TOKEN_HTTPS=$(sed -n 's/^REGISTRY=//p' "$PULL_DIR/token-https/env")
+	export REG BASIC TOKEN TOKEN_HTTPS
 	"$FIXTURES_DIR/make-test-images.sh" "$PULL_DIR/images" "$REG"
 	local creds=cubo:cubo-test-pw layout=$PULL_DIR/images/layout
 	skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
 		"oci:$layout:multi" "docker://$BASIC/multi:latest" >/dev/null
-	skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
-		"oci:$layout:multi" "docker://$TOKEN/multi:latest" >/dev/null
+	local t
+	for t in "$TOKEN" "$TOKEN_HTTPS"; do
+		skopeo copy -q --dest-tls-verify=false --dest-creds "$creds" \
+			"oci:$layout:multi" "docker://$t/multi:latest" >/dev/null
+	done
 	skopeo copy -q --dest-cert-dir "$PULL_DIR/tls/certs/trust" \
 		"oci:$layout:busybox" "docker://$TLS/busybox:latest" >/dev/null
 }
@@ -37,7 +42,7 @@ setup_file() {
 teardown_file() {
 	[ -n "${PULL_DIR:-}" ] || return 0
 	local r
-	for r in reg basic token tls; do
+	for r in reg basic token token-https tls; do
 		"$FIXTURES_DIR/registry.sh" stop "$PULL_DIR/$r" || true
 	done
 	rm -rf --one-file-system "$PULL_DIR"
@@ -46,6 +51,10 @@ teardown_file() {
 setup() {
 	[ -z "${PULL_SKIP:-}" ] || skip "$PULL_SKIP"
 	R=$BATS_TEST_TMPDIR/root
+}
+
+teardown() {
+	stop_redirectors
 }
 
 # The storage file of a blob in the local registry (to damage it).
@@ -266,6 +275,34 @@ layer_dir() {
 	[ "$status" -eq 0 ]
 }
 
+@test "pull: a layer a crash left half written (its temp dir) is never used: pull and run extract it again" {
+	mgr pull -q "$REG/multi" >/dev/null
+	l=$(layer_dir data/hard)
+	hex=${l##*/}
+	sum=$(sha256sum <"$l/data/file")
+	# a power cut before the commit's rename reached the disk leaves only the
+	# extraction's temp dir: here with a file cut short and a link missing
+	crash() {
+		mv "$l" "$R/layers/.tmp-${hex:0:12}-crash$1"
+		truncate -s 1 "$R/layers/.tmp-${hex:0:12}-crash$1/data/file"
+		rm "$R/layers/.tmp-${hex:0:12}-crash$1/data/link"
+	}
+	crash 1
+	run mgr pull "$REG/multi"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": Extracted"* ]]
+	[ ! -e "$R/layers/.tmp-${hex:0:12}-crash1" ]
+	[ "$(sha256sum <"$l/data/file")" = "$sum" ]
+	[ "$(readlink "$l/data/link")" = file ]
+	# run finds the layer missing too, and extracts it before using it
+	crash 2
+	run env CUBO_RUNTIME="$RUNTIME" "$MGR" --root-dir "$R" run --rm -i "$REG/multi" sha256sum /data/file
+	[ "$status" -eq 0 ]
+	[ "${output%% *}  -" = "$sum" ]
+	[ ! -e "$R/layers/.tmp-${hex:0:12}-crash2" ]
+	[ "$(readlink "$l/data/link")" = file ]
+}
+
 @test "pull: two concurrent pulls of one image both succeed and store it once" {
 	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/a" 2>&1 &
 	a=$!
@@ -314,33 +351,50 @@ EOF
 	mgr pull -q "$TLS/busybox"
 }
 
-@test "redirects are followed (as registries send blobs to their storage)" {
-	cat >"$BATS_TEST_TMPDIR/redirect.py" <<'EOF'
-import http.server, sys
-target = sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, fmt, *a):
-        sys.stderr.write(self.command + " " + self.path + "\n")
-    def do_GET(self):
-        self.send_response(307)
-        self.send_header("Location", "http://" + target + self.path)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    do_HEAD = do_GET
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
+# start_redirector NAME ARGS...: tests/fixtures/redirect-server.py on a free
+# port, logging to $BATS_TEST_TMPDIR/NAME.log; sets $port. Stopped by the test.
+start_redirector() {
+	local name=$1 i
+	shift
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	python3 "$BATS_TEST_TMPDIR/redirect.py" "$port" "$REG" 2>"$BATS_TEST_TMPDIR/redirect.log" 3>&- &
-	rpid=$!
+	python3 "$FIXTURES_DIR/redirect-server.py" --port "$port" \
+		--log "$BATS_TEST_TMPDIR/$name.log" "$@" 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/redirectors"
 	for ((i = 0; i < 50; i++)); do
 		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 		sleep 0.1
 	done
+	: >"$BATS_TEST_TMPDIR/$name.log"
+}
+
+stop_redirectors() {
+	[ -f "$BATS_TEST_TMPDIR/redirectors" ] || return 0
+	xargs -r kill <"$BATS_TEST_TMPDIR/redirectors" 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/redirectors"
+}
+
+@test "redirects are followed (as registries send blobs to their storage)" {
+	start_redirector redirect --target "$REG"
 	printf '[registry "registry.invalid"]\nmirror = 127.0.0.1:%s\n' "$port" >"$BATS_TEST_TMPDIR/conf"
 	run mgr --registries-conf "$BATS_TEST_TMPDIR/conf" pull -q registry.invalid/multi
-	kill "$rpid"
 	[ "$status" -eq 0 ]
 	grep -q "GET /v2/multi/blobs/sha256:" "$BATS_TEST_TMPDIR/redirect.log"
+}
+
+@test "credentials do not follow a redirect to another host or port" {
+	# a registry that wants a login (the first redirector), then sends every
+	# request to another port (the second), which sends it on to the registry
+	start_redirector onward --target "$REG"
+	onward=$port
+	start_redirector login --target "127.0.0.1:$onward" --basic cubo:cubo-test-pw
+	printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}' "$port" "$(printf cubo:cubo-test-pw | base64)" \
+		>"$BATS_TEST_TMPDIR/auth.json"
+	run mgr --authfile "$BATS_TEST_TMPDIR/auth.json" pull -q "127.0.0.1:$port/multi"
+	[ "$status" -eq 0 ]
+	# the registry got the credentials; the host it redirected to did not
+	grep -q "GET /v2/multi/manifests/latest auth=Basic" "$BATS_TEST_TMPDIR/login.log"
+	grep -q "GET /v2/multi/blobs/sha256:.* auth=none" "$BATS_TEST_TMPDIR/onward.log"
+	! grep -q "auth=Basic" "$BATS_TEST_TMPDIR/onward.log"
 }
 
 @test "basic auth: refused without credentials, pulled after login" {
@@ -362,15 +416,44 @@ EOF
 }
 
 @test "token auth: a token service issues the bearer token, with the stored credentials" {
-	run mgr pull "$TOKEN/multi"
+	log=$PULL_DIR/token-https/token-requests.log
+	run mgr pull "$TOKEN_HTTPS/multi"
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"token service http://127.0.0.1:"*"/token: authentication required"* ]]
+	[[ "$output" == *"token service https://127.0.0.1:"*"/token: authentication required"* ]]
 	# docker's own file is read too
 	mkdir -p "$BATS_TEST_TMPDIR/home/.docker"
-	printf '{"auths":{"%s":{"auth":"%s"}}}' "$TOKEN" "$(printf cubo:cubo-test-pw | base64)" \
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$TOKEN_HTTPS" "$(printf cubo:cubo-test-pw | base64)" \
 		>"$BATS_TEST_TMPDIR/home/.docker/config.json"
+	before=$(wc -l <"$log")
 	HOME=$BATS_TEST_TMPDIR/home XDG_CONFIG_HOME= REGISTRY_AUTH_FILE= XDG_RUNTIME_DIR= \
-		mgr pull -q "$TOKEN/multi"
+		mgr pull -q "$TOKEN_HTTPS/multi"
+	tail -n +$((before + 1)) "$log" | grep -q "^GET /token?.* auth=Basic$"
+}
+
+@test "token auth: credentials never go to a token service over plain HTTP on another port" {
+	# the registry's challenge names http://127.0.0.1:OTHER-PORT/token
+	log=$PULL_DIR/token/token-requests.log
+	realm=$(sed -n 's/^TOKEN_SERVER=//p' "$PULL_DIR/token/env")
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$TOKEN" "$(printf cubo:cubo-test-pw | base64)" \
+		>"$BATS_TEST_TMPDIR/auth.json"
+	before=$(wc -l <"$log")
+	run mgr --authfile "$BATS_TEST_TMPDIR/auth.json" pull "$TOKEN/multi"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"token service $realm: authentication required; the credentials for $TOKEN are not sent to it: a token service over plain HTTP on another host or port"* ]]
+	# it was asked, anonymously
+	tail -n +$((before + 1)) "$log" | grep -q "^GET /token?.* auth=none$"
+	! tail -n +$((before + 1)) "$log" | grep -q "auth=Basic"
+	# login checks the registry, and sends nothing to that token service either
+	run mgr --authfile "$BATS_TEST_TMPDIR/login.json" login -u cubo -p cubo-test-pw "$TOKEN"
+	[ "$status" -eq 125 ]
+	! tail -n +$((before + 1)) "$log" | grep -q "auth=Basic"
+	# a registries config that marks the token service insecure vouches for it
+	realm_host=${realm#http://}
+	realm_host=${realm_host%%/*}
+	printf '[registry "%s"]\ninsecure = true\n' "$realm_host" >"$BATS_TEST_TMPDIR/conf"
+	mgr --registries-conf "$BATS_TEST_TMPDIR/conf" --authfile "$BATS_TEST_TMPDIR/auth.json" \
+		pull -q "$TOKEN/multi"
+	tail -n +$((before + 1)) "$log" | grep -q "^GET /token?.* auth=Basic$"
 }
 
 @test "tag, rmi and image prune remove what no image uses" {

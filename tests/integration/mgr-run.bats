@@ -570,3 +570,67 @@ assert_no_mounts() {
 	mgr rm holder
 	mgr rmi "$BB"
 }
+
+# Bounded wait until a process waits for the image store's exclusive lock
+# (rmi, image prune): /proc/locks lists such a waiter as "-> FLOCK ... WRITE"
+# on the inode of locks/gc.lock.
+wait_store_lock_waiter() {
+	local ino i
+	ino=$(stat -c %i "$R/locks/gc.lock")
+	for ((i = 0; i < 300; i++)); do
+		grep -qE -- "-> FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks &&
+			return 0
+		sleep 0.1
+	done
+	echo "nothing waits for $R/locks/gc.lock" >&2
+	return 1
+}
+
+# create_paused NAME IMAGE CMD...: a create held (CUBO_TEST_PAUSE_AT) after it
+# found the image and before it records the container; $paused_pid is it.
+create_paused() {
+	local name=$1
+	shift
+	mkdir -p "$BATS_TEST_TMPDIR/pause"
+	CUBO_TEST_PAUSE_AT=create-after-resolve CUBO_TEST_PAUSE_DIR=$BATS_TEST_TMPDIR/pause \
+		mgr create --name "$name" "$@" >"$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
+	paused_pid=$!
+	wait_for_file "$BATS_TEST_TMPDIR/pause/create-after-resolve.paused" 300
+}
+
+@test "rmi -f and image prune -a wait for a create that has found its image; it still runs" {
+	create_paused racer "$BB" echo survived
+	mgr rmi -f "$BB" >"$BATS_TEST_TMPDIR/rmi.out" 2>&1 3>&- &
+	rmi_pid=$!
+	# the removal waits for the store while the create holds it
+	wait_store_lock_waiter
+	kill -0 "$rmi_pid"
+	touch "$BATS_TEST_TMPDIR/pause/create-after-resolve.go"
+	wait "$paused_pid"
+	wait "$rmi_pid"
+	# rmi saw the new container: the name went, the image and its layers stayed
+	grep -q "^Untagged: $BB:latest$" "$BATS_TEST_TMPDIR/rmi.out"
+	! grep -q Deleted "$BATS_TEST_TMPDIR/rmi.out"
+	[[ "$(mgr images)" == *"<none>"*"<none>"* ]]
+	run mgr start -a racer
+	[ "$status" -eq 0 ]
+	[ "$output" = survived ]
+	# the same race with image prune -a, on an image nothing else uses
+	mgr pull -q "$REG/layered" >/dev/null
+	create_paused racer2 "$REG/layered" cat /data/file
+	mgr image prune -a -f >"$BATS_TEST_TMPDIR/prune.out" 2>&1 3>&- &
+	prune_pid=$!
+	wait_store_lock_waiter
+	kill -0 "$prune_pid"
+	touch "$BATS_TEST_TMPDIR/pause/create-after-resolve.go"
+	wait "$paused_pid"
+	wait "$prune_pid"
+	! grep -q "Deleted" "$BATS_TEST_TMPDIR/prune.out"
+	run mgr start -a racer2
+	[ "$status" -eq 0 ]
+	[ "$output" = layer2 ]
+	# once the containers go, the images can go
+	mgr rm racer racer2 >/dev/null
+	mgr image prune -a -f | grep -q "Deleted"
+	[ -z "$(ls "$R/layers")" ]
+}

@@ -669,6 +669,33 @@ static void test_random_hex(void **state)
 	cubo_error_free(err);
 }
 
+/* The durability helpers sync what exists and name what does not. */
+static void test_sync_tree_and_dir(void **state)
+{
+	struct fixture *fx = *state;
+	char *f = at(fx, "big");
+	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	static char buf[512 * 1024];
+	assert_int_equal(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	cubo_writeback_start(fd, sizeof(buf));
+	cubo_writeback_start(fd, 1); /* small: nothing to do, nothing to fail */
+	close(fd);
+	assert_null(cubo_sync_tree(fx->dir));
+	assert_null(cubo_fsync_dir(fx->dir));
+	char *missing = at(fx, "missing");
+	struct cubo_error *err = cubo_sync_tree(missing);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, missing));
+	cubo_error_free(err);
+	err = cubo_fsync_dir(f); /* a file is not a directory */
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, f));
+	cubo_error_free(err);
+	free(missing);
+	free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_unescape_octal),
 		cmocka_unit_test(test_random_hex),
 		FS_TEST(test_path_exists),
+		FS_TEST(test_sync_tree_and_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
