@@ -66,10 +66,10 @@ FDS=$(seq 3 12)
 	local fd
 	for fd in $FDS; do
 		build "ep$fd" "ENTRYPOINT [\"$(through_fd "$fd" "$HOST/sh")\", \"-c\", \"echo ESC''APED\"]"
-		run mgr run --rm -i --network none "ep$fd" </dev/null
+		# not found inside the container: 127, as docker says it
+		run -127 mgr run --rm -i --network none "ep$fd" </dev/null
 		echo "fd $fd: $status $output"
 		[[ $output != *ESCAPED* ]]
-		[ "$status" -ne 0 ]
 	done
 	host_untouched
 }
