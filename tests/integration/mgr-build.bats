@@ -5,6 +5,11 @@
 # make. The base is the host's busybox-static, imported into each test's
 # own root (one test pulls it from Debian's docker-registry on 127.0.0.1).
 # RUN steps run through $RUNTIME (cubo-runc).
+#
+# The network of RUN steps: a namespace of the build's own on the default
+# bridge, isolated from the host's loopback services and interfaces, and
+# released however the build ends; --network none and host. Traffic goes
+# only to 127.0.0.1 (a server this file starts) and every wait is bounded.
 
 load helpers
 load mgr-helpers
@@ -32,6 +37,10 @@ setup() {
 }
 
 teardown() {
+	[ -n "${HTTPD:-}" ] && kill "$HTTPD" 2>/dev/null
+	[ -n "${LINK:-}" ] && ip link del "$LINK" 2>/dev/null
+	[ -n "${BUILD_PID:-}" ] && kill -9 "$BUILD_PID" 2>/dev/null
+	[ -n "${NET:-}" ] && mgr network rm "$NET" >/dev/null 2>&1
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
 	kill_root_leftovers
 	# a RUN container a failed test left: it lives in its cgroup
@@ -454,4 +463,213 @@ build_fails() {
 	run mgr build -q -t after "$C"
 	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$R/build")" ]
+}
+
+# ---- the network of RUN steps ----
+
+need_cni() {
+	[ -x /usr/lib/cni/bridge ] || [ -n "${CUBO_CNI_PATH:-}" ] ||
+		skip "the CNI plugins are needed (containernetworking-plugins)"
+	command -v iptables-save >/dev/null || skip "iptables is needed"
+}
+
+# A file of a built image (read without a network of its own: cheaper).
+image_file() {
+	mgr run --rm -i --network none "$1" cat "$2"
+}
+
+# The nat and filter rules, without counters.
+rules() {
+	{ iptables-save -t nat && iptables-save -t filter; } | grep -v '^[#:]' | sort
+}
+
+# The default network's own rules, ensured as any container on it does,
+# so that what a build adds can be told apart.
+warm_bridge() {
+	run mgr run --rm -i busybox true
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rules >"$BATS_TEST_TMPDIR/rules.before"
+}
+
+# assert_build_released ID IP VETH_INDEX: nothing of the build's network
+# (named ID, "build-<work dir>" or a prefix) is left on the host.
+assert_build_released() {
+	local id=$1 ip=$2 idx=$3
+	[ -z "$(find /run/netns -maxdepth 1 -name "cubo-$id*" 2>/dev/null)" ]
+	[ -z "$(find "$R" -path '*/netns/*' 2>/dev/null)" ]
+	[ -z "$(ls -A "$R/build")" ]
+	if [ -n "$idx" ]; then
+		! ip -o link show | grep -q "^$idx:"
+	fi
+	! grep -rlsF "$id" /run/cubo/ipam "$R/networks/ipam" >/dev/null
+	[ -z "$ip" ] || [ ! -e "/run/cubo/ipam/cubo/$ip" ]
+	rules >"$BATS_TEST_TMPDIR/rules.after"
+	! comm -13 "$BATS_TEST_TMPDIR/rules.before" "$BATS_TEST_TMPDIR/rules.after" |
+		grep -E -- "$id|(^|[^0-9])${ip//./\\.}([^0-9]|$)"
+}
+
+@test "build: RUN steps share one namespace of the build's on the bridge, released at the end" {
+	need_cni
+	warm_bridge
+	local host_ns ns1 ns2 ip idx hn layer
+	host_ns=$(readlink /proc/self/ns/net)
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN readlink /proc/self/ns/net > /ns1 && cat /sys/class/net/eth0/address > /mac1 && \
+		    cat /sys/class/net/eth0/iflink > /iflink && ls /sys/class/net > /ifs && \
+		    ip -4 -o addr show eth0 | awk '{print $4}' > /addr && hostname > /hn && \
+		    touch /etc/hosts /etc/resolv.conf
+		RUN readlink /proc/self/ns/net > /ns2 && cat /sys/class/net/eth0/address > /mac2 && \
+		    cat /etc/hosts > /hosts.seen && cat /etc/resolv.conf > /resolv.seen
+	X
+	run mgr build -q -t bridged "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ns1=$(image_file bridged /ns1)
+	ns2=$(image_file bridged /ns2)
+	# a namespace of its own, the same for both steps (and the same veth)
+	[[ $ns1 == net:\[* ]]
+	[ "$ns1" != "$host_ns" ]
+	[ "$ns1" = "$ns2" ]
+	[ "$(image_file bridged /mac1)" = "$(image_file bridged /mac2)" ]
+	[ "$(image_file bridged /ifs | tr '\n' ' ')" = "eth0 lo " ]
+	ip=$(image_file bridged /addr)
+	[[ $ip == 10.87.* ]]
+	ip=${ip%/*}
+	hn=$(image_file bridged /hn)
+	[[ $hn == build-* ]]
+	idx=$(image_file bridged /iflink)
+	# /etc/hosts names the build's address; resolv.conf is the host's less loopback
+	image_file bridged /hosts.seen | grep -qE "^${ip//./\\.}[[:space:]]+$hn( |$)"
+	image_file bridged /hosts.seen | grep -q '^127.0.0.1[[:space:]]localhost'
+	! image_file bridged /resolv.seen | grep -qE '^nameserver +(127\.|::1)'
+	local ns
+	for ns in $(awk '$1 == "nameserver" && $2 !~ /^(127\.|::1$)/ {print $2}' /etc/resolv.conf); do
+		image_file bridged /resolv.seen | grep -qx "nameserver $ns"
+	done
+	# the files bound over them are not in the layer
+	layer=$(skopeo inspect --raw "oci:$R/images:bridged" | jq -r '.layers[-1].digest')
+	! tar -tzf "$R/images/blobs/sha256/${layer#sha256:}" | grep -q 'etc/'
+	assert_build_released "$hn" "$ip" "$idx"
+}
+
+@test "build: RUN steps reach neither the host's 127.0.0.1 services nor its interfaces, unless --network host" {
+	need_cni
+	local port token i host_ns
+	host_ns=$(readlink /proc/self/ns/net)
+	port=$(free_port)
+	token=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo "$token" >"$BATS_TEST_TMPDIR/www/token"
+	busybox httpd -f -p "127.0.0.1:$port" -h "$BATS_TEST_TMPDIR/www" &
+	HTTPD=$!
+	# an interface only the host has
+	LINK=cbv$$
+	ip link add "$LINK" type veth peer name "${LINK}p"
+	for ((i = 0; i < 20; i++)); do
+		curl -fsS -m 1 "http://127.0.0.1:$port/token" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[ "$(curl -fsS -m 2 "http://127.0.0.1:$port/token")" = "$token" ]
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		ARG PORT
+		RUN (timeout 5 wget -q -O - http://127.0.0.1:$PORT/token || echo unreachable) > /probe; \
+		    ls /sys/class/net > /ifs; readlink /proc/self/ns/net > /ns
+	X
+	run mgr build --no-cache -q --build-arg "PORT=$port" -t isolated "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file isolated /probe)" = unreachable ]
+	! image_file isolated /ifs | grep -qx "$LINK"
+	[ "$(image_file isolated /ns)" != "$host_ns" ]
+	# the same file with the host's network: the probe can succeed
+	run mgr build --no-cache -q --network host --build-arg "PORT=$port" -t hostnet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file hostnet /probe)" = "$token" ]
+	image_file hostnet /ifs | grep -qx "$LINK"
+	[ "$(image_file hostnet /ns)" = "$host_ns" ]
+}
+
+@test "build --network none: every RUN step has a namespace of its own with only lo" {
+	local host_ns
+	host_ns=$(readlink /proc/self/ns/net)
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN ls /sys/class/net > /ifs1 && readlink /proc/self/ns/net > /ns1 && \
+		    (timeout 5 wget -q -O - http://10.87.0.1/ || echo unreachable) > /probe
+		RUN ls /sys/class/net > /ifs2
+	X
+	run mgr build --no-cache -q --network none -t nonet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file nonet /ifs1)" = lo ]
+	[ "$(image_file nonet /ifs2)" = lo ]
+	[ "$(image_file nonet /ns1)" != "$host_ns" ]
+	[ "$(image_file nonet /probe)" = unreachable ]
+}
+
+@test "build --network NAME: RUN steps on a user network; an unknown one is an error naming it" {
+	need_cni
+	local base ip
+	base="10.$((213 + RANDOM % 30)).$((RANDOM % 250))"
+	NET=bn$$
+	run mgr network create --subnet "$base.0/24" "$NET"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN ip -4 -o addr show eth0 | awk "{print \\$4}" > /addr\n' >"$C/Cubofile"
+	run mgr build --no-cache -q --network "$NET" -t usernet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ip=$(image_file usernet /addr)
+	[[ $ip == "$base".* ]]
+	[ -z "$(ls -A "$R/build")" ]
+	! grep -rlsF build- "$R/networks/ipam/$NET" "$R/networks/members/$NET" >/dev/null
+	run mgr build --no-cache -q --network nosuchnet "$C"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network nosuchnet: network nosuchnet not found"* ]]
+	run mgr build --network 'a b' "$C"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network a b:"* ]]
+}
+
+@test "build: a failed, killed or interrupted build leaves no namespace, veth, address or rule" {
+	need_cni
+	warm_bridge
+	# a failing step: its hostname is the prefix of the build's network ID
+	printf 'FROM busybox\nRUN hostname; exit 3\n' >"$C/Cubofile"
+	run mgr build --no-cache "$C"
+	[ "$status" -eq 125 ]
+	local hn
+	hn=$(echo "$output" | grep -m1 '^build-')
+	[ -n "$hn" ]
+	assert_build_released "$hn" "" ""
+	local sig token step work ns idx ip i
+	for sig in TERM INT KILL; do
+		token=4$RANDOM$$
+		printf 'FROM busybox\nRUN sleep %s\n' "$token" >"$C/Cubofile"
+		# SIGINT as a terminal's ^C sends it: not ignored, as in a background job
+		env --default-signal=INT "$MGR" --root-dir "$R" build --no-cache "$C" >/dev/null 2>&1 &
+		BUILD_PID=$!
+		step=
+		for ((i = 0; i < 100; i++)); do
+			step=$(pgrep -fx "sleep $token") && break
+			sleep 0.1
+		done
+		[ -n "$step" ]
+		work=$(ls "$R/build")
+		ns=cubo-build-$work
+		# the step joined the build's namespace, by its path
+		[ "$(stat -L -c %i "/run/netns/$ns")" = "$(stat -L -c %i "/proc/$step/ns/net")" ]
+		idx=$(ip netns exec "$ns" cat /sys/class/net/eth0/iflink)
+		ip=$(ip netns exec "$ns" ip -4 -o addr show eth0 | awk '{print $4}')
+		ip=${ip%/*}
+		[ -n "$idx" ] && [ -n "$ip" ]
+		kill "-$sig" "$BUILD_PID"
+		wait "$BUILD_PID" || true
+		BUILD_PID=
+		# the keeper releases it in the background: a bounded wait
+		for ((i = 0; i < 100; i++)); do
+			[ ! -e "/run/netns/$ns" ] && [ -z "$(ls -A "$R/build")" ] &&
+				! kill -0 "$step" 2>/dev/null && break
+			sleep 0.1
+		done
+		! kill -0 "$step" 2>/dev/null
+		assert_build_released "build-$work" "$ip" "$idx"
+	done
 }
