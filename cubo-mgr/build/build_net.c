@@ -12,9 +12,11 @@
 #include "cubo-mgr/build/build_net.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/hosts.h"
+#include "cubo-mgr/net/link.h"
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/netns.h"
 #include "shared/fs.h"
+#include "shared/strv.h"
 
 #define KEEPER_UP 'U'
 #define KEEPER_FAILED 'F'
@@ -103,7 +105,27 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 	bool abandoned = got != 1;
 	if (abandoned && env->abandoned)
 		env->abandoned(env->arg);
-	err = ctr_net_down(env->root, env->work, env->id);
+	/*
+	 * The namespace goes first: no step runs in it any more, so the kernel
+	 * destroys it, with the veth end in it and its peer on the bridge, once
+	 * it is unmounted. DEL then finds no namespace and only frees the
+	 * address: the bridge plugin deleting the veth itself was most of what
+	 * a build's network cost (bridge DEL ~30-50 ms, ADD ~20-30 ms here).
+	 */
+	char **veths = ctr_net_host_veths(env->root, env->work);
+	char *ns = netns_path(env->id);
+	err = netns_remove(ns);
+	free(ns);
+	if (!err)
+		err = ctr_net_down(env->root, env->work, env->id);
+	/*
+	 * The kernel destroys the namespace in the background; its veths' host
+	 * ends, usually gone by now, go here at the latest: none outlives the
+	 * build.
+	 */
+	for (size_t i = 0; !err && veths && veths[i]; i++)
+		err = net_link_delete(veths[i]);
+	cubo_strv_free(veths);
 	if (abandoned)
 		cubo_error_free(cubo_rm_rf(env->work));
 	if (err)
