@@ -38,6 +38,7 @@ setup() {
 
 teardown() {
 	[ -n "${HTTPD:-}" ] && kill "$HTTPD" 2>/dev/null
+	[ -n "${SOCK_PID:-}" ] && kill "$SOCK_PID" 2>/dev/null
 	[ -n "${LINK:-}" ] && ip link del "$LINK" 2>/dev/null
 	[ -n "${BUILD_PID:-}" ] && kill -9 "$BUILD_PID" 2>/dev/null
 	[ -n "${NET:-}" ] && mgr network rm "$NET" >/dev/null 2>&1
@@ -552,8 +553,9 @@ assert_build_released() {
 	assert_build_released "$hn" "$ip" "$idx"
 }
 
-@test "build: RUN steps reach neither the host's 127.0.0.1 services nor its interfaces, unless --network host" {
+@test "build: RUN steps reach neither the host's 127.0.0.1 services, interfaces nor abstract sockets, unless --network host" {
 	need_cni
+	command -v python3 >/dev/null || skip "python3 is needed (an abstract socket)"
 	local port token i host_ns
 	host_ns=$(readlink /proc/self/ns/net)
 	port=$(free_port)
@@ -565,27 +567,43 @@ assert_build_released() {
 	# an interface only the host has
 	LINK=cbv$$
 	ip link add "$LINK" type veth peer name "${LINK}p"
+	# an abstract unix socket only the host has (they are per network namespace)
+	local sock=cubo-test-$token
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0" + sys.argv[1])
+s.listen(1)
+time.sleep(120)' "$sock" &
+	SOCK_PID=$!
 	for ((i = 0; i < 20; i++)); do
 		curl -fsS -m 1 "http://127.0.0.1:$port/token" >/dev/null 2>&1 && break
 		sleep 0.1
 	done
 	[ "$(curl -fsS -m 2 "http://127.0.0.1:$port/token")" = "$token" ]
+	for ((i = 0; i < 20; i++)); do
+		grep -q "@$sock" /proc/net/unix && break
+		sleep 0.1
+	done
+	grep -q "@$sock" /proc/net/unix
 	cat >"$C/Cubofile" <<-'X'
 		FROM busybox
 		ARG PORT
 		RUN (timeout 5 wget -q -O - http://127.0.0.1:$PORT/token || echo unreachable) > /probe; \
-		    ls /sys/class/net > /ifs; readlink /proc/self/ns/net > /ns
+		    ls /sys/class/net > /ifs; readlink /proc/self/ns/net > /ns; \
+		    grep -o '@cubo-test-.*' /proc/net/unix > /abstract; true
 	X
 	run mgr build --no-cache -q --build-arg "PORT=$port" -t isolated "$C"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(image_file isolated /probe)" = unreachable ]
 	! image_file isolated /ifs | grep -qx "$LINK"
+	! image_file isolated /abstract | grep -qx "@$sock"
 	[ "$(image_file isolated /ns)" != "$host_ns" ]
 	# the same file with the host's network: the probe can succeed
 	run mgr build --no-cache -q --network host --build-arg "PORT=$port" -t hostnet "$C"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(image_file hostnet /probe)" = "$token" ]
 	image_file hostnet /ifs | grep -qx "$LINK"
+	image_file hostnet /abstract | grep -qx "@$sock"
 	[ "$(image_file hostnet /ns)" = "$host_ns" ]
 }
 
@@ -628,6 +646,29 @@ assert_build_released() {
 	[[ "$output" == *"--network a b:"* ]]
 }
 
+# A build whose RUN step sleeps, in the background (BUILD_PID), once the
+# step runs: sets step (its pid), work (the build's directory name), ns
+# (its namespace's name), idx and ip (its veth's host index, its address).
+start_sleeping_build() {
+	local token=4$RANDOM$$ i
+	printf 'FROM busybox\nRUN sleep %s\n' "$token" >"$C/Cubofile"
+	# SIGINT as a terminal's ^C sends it: not ignored, as in a background job
+	env --default-signal=INT "$MGR" --root-dir "$R" build --no-cache "$C" >/dev/null 2>&1 &
+	BUILD_PID=$!
+	step=
+	for ((i = 0; i < 100; i++)); do
+		step=$(pgrep -fx "sleep $token") && break
+		sleep 0.1
+	done
+	[ -n "$step" ]
+	work=$(ls "$R/build")
+	ns=cubo-build-$work
+	idx=$(ip netns exec "$ns" cat /sys/class/net/eth0/iflink)
+	ip=$(ip netns exec "$ns" ip -4 -o addr show eth0 | awk '{print $4}')
+	ip=${ip%/*}
+	[ -n "$idx" ] && [ -n "$ip" ]
+}
+
 @test "build: a failed, killed or interrupted build leaves no namespace, veth, address or rule" {
 	need_cni
 	warm_bridge
@@ -639,27 +680,11 @@ assert_build_released() {
 	hn=$(echo "$output" | grep -m1 '^build-')
 	[ -n "$hn" ]
 	assert_build_released "$hn" "" ""
-	local sig token step work ns idx ip i
+	local sig i
 	for sig in TERM INT KILL; do
-		token=4$RANDOM$$
-		printf 'FROM busybox\nRUN sleep %s\n' "$token" >"$C/Cubofile"
-		# SIGINT as a terminal's ^C sends it: not ignored, as in a background job
-		env --default-signal=INT "$MGR" --root-dir "$R" build --no-cache "$C" >/dev/null 2>&1 &
-		BUILD_PID=$!
-		step=
-		for ((i = 0; i < 100; i++)); do
-			step=$(pgrep -fx "sleep $token") && break
-			sleep 0.1
-		done
-		[ -n "$step" ]
-		work=$(ls "$R/build")
-		ns=cubo-build-$work
+		start_sleeping_build
 		# the step joined the build's namespace, by its path
 		[ "$(stat -L -c %i "/run/netns/$ns")" = "$(stat -L -c %i "/proc/$step/ns/net")" ]
-		idx=$(ip netns exec "$ns" cat /sys/class/net/eth0/iflink)
-		ip=$(ip netns exec "$ns" ip -4 -o addr show eth0 | awk '{print $4}')
-		ip=${ip%/*}
-		[ -n "$idx" ] && [ -n "$ip" ]
 		kill "-$sig" "$BUILD_PID"
 		wait "$BUILD_PID" || true
 		BUILD_PID=
@@ -672,4 +697,26 @@ assert_build_released() {
 		! kill -0 "$step" 2>/dev/null
 		assert_build_released "build-$work" "$ip" "$idx"
 	done
+}
+
+@test "build: what a build and its keeper both killed left on the network, the next build releases" {
+	need_cni
+	warm_bridge
+	local keeper d
+	start_sleeping_build
+	# the keeper: the build's child that leads a session of its own
+	keeper=$(ps -o pid=,sid= --ppid "$BUILD_PID" | awk '$1 == $2 {print $1}')
+	[ -n "$keeper" ]
+	kill -9 "$keeper" "$BUILD_PID"
+	wait "$BUILD_PID" || true
+	BUILD_PID=
+	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+	done
+	# nobody released it
+	[ -e "/run/netns/$ns" ]
+	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
+	run mgr build -q -t after "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	assert_build_released "build-$work" "$ip" "$idx"
 }
