@@ -526,6 +526,42 @@ static struct cubo_error *run_config(struct builder *b, const struct build_stage
 	return err;
 }
 
+/* ---- the network of RUN steps ---- */
+
+/* A killed build's step container, removed by the network's keeper. */
+static void abandon_steps(void *arg)
+{
+	struct builder *b = arg;
+	clean_stale_containers(&b->ctx.rt, b->work);
+}
+
+static struct cubo_error *net_start(struct builder *b)
+{
+	struct build_net_env env = {.root = b->m->root,
+				    .work = b->work,
+				    .id = b->id,
+				    .hostname = b->hostname,
+				    .abandoned = abandon_steps,
+				    .arg = b};
+	return build_net_start(&b->net, &env);
+}
+
+/*
+ * A step missed the cache: every later step of its stage runs, so when a
+ * RUN is among them, the network is attached while this step works.
+ */
+static struct cubo_error *net_ahead(struct builder *b)
+{
+	for (size_t i = b->step - 1; i < b->n_steps; i++) {
+		const struct build_instr *in = &b->file->v[i];
+		if (i >= b->step && in->op == BUILD_FROM)
+			break;
+		if (in->op == BUILD_RUN)
+			return net_start(b);
+	}
+	return NULL;
+}
+
 /* ---- steps that make a layer ---- */
 
 typedef struct cubo_error *(*layer_fn)(struct builder *b, struct build_stage *st,
@@ -565,6 +601,7 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 		add_layer(st, &r, chain, in->text);
 		return NULL;
 	}
+	CUBO_TRY(net_ahead(b));
 	struct step_dirs d = {0};
 	struct cubo_error *err = step_dirs_make(b, &d);
 	if (!err)
@@ -576,24 +613,6 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 	if (!err)
 		say(b, "--> %.12s\n", st->key + 7);
 	return err;
-}
-
-/* A killed build's step container, removed by the network's keeper. */
-static void abandon_steps(void *arg)
-{
-	struct builder *b = arg;
-	clean_stale_containers(&b->ctx.rt, b->work);
-}
-
-static struct cubo_error *net_start(struct builder *b)
-{
-	struct build_net_env env = {.root = b->m->root,
-				    .work = b->work,
-				    .id = b->id,
-				    .hostname = b->hostname,
-				    .abandoned = abandon_steps,
-				    .arg = b};
-	return build_net_start(&b->net, &env);
 }
 
 static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
@@ -883,6 +902,7 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 		snprintf(st->created, sizeof(st->created), "%s", r.created);
 		say(b, "--> Using cache %.12s\n", st->key + 7);
 	} else {
+		CUBO_TRY(net_ahead(b));
 		memset(&r, 0, sizeof(r));
 		cubo_time_now_rfc3339(r.created);
 		snprintf(st->created, sizeof(st->created), "%s", r.created);

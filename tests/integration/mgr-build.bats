@@ -492,6 +492,23 @@ warm_bridge() {
 	rules >"$BATS_TEST_TMPDIR/rules.before"
 }
 
+# CNI plugins that log each call ("PLUGIN COMMAND CONTAINER-ID") to
+# $BATS_TEST_TMPDIR/cni.log, then run the real one.
+cni_logging() {
+	local dir=$BATS_TEST_TMPDIR/cni p real
+	mkdir -p "$dir"
+	for p in bridge host-local portmap; do
+		real=$(find ${CUBO_CNI_PATH//:/ } /usr/lib/cni /opt/cni/bin -maxdepth 1 -name "$p" \
+			2>/dev/null | head -n1)
+		[ -n "$real" ] || continue
+		# shellcheck disable=SC2016 # expanded when the plugin runs
+		printf '#!/bin/sh\necho "%s $CNI_COMMAND $CNI_CONTAINERID" >>"%s"\nexec "%s" "$@"\n' \
+			"$p" "$BATS_TEST_TMPDIR/cni.log" "$real" >"$dir/$p"
+		chmod +x "$dir/$p"
+	done
+	export CUBO_CNI_PATH=$dir
+}
+
 # assert_build_released ID IP VETH_INDEX: nothing of the build's network
 # (named ID, "build-<work dir>" or a prefix) is left on the host.
 assert_build_released() {
@@ -512,6 +529,7 @@ assert_build_released() {
 @test "build: RUN steps share one namespace of the build's on the bridge, released at the end" {
 	need_cni
 	warm_bridge
+	cni_logging
 	local host_ns ns1 ns2 ip idx hn layer
 	host_ns=$(readlink /proc/self/ns/net)
 	cat >"$C/Cubofile" <<-'X'
@@ -525,6 +543,14 @@ assert_build_released() {
 	X
 	run mgr build -q -t bridged "$C"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# set up once for the build, not per step, and released
+	[ "$(grep -c '^bridge ADD build-' "$BATS_TEST_TMPDIR/cni.log")" = 1 ]
+	[ "$(grep -c '^bridge DEL build-' "$BATS_TEST_TMPDIR/cni.log")" = 1 ]
+	# a rebuild taken whole from the cache needs no network
+	: >"$BATS_TEST_TMPDIR/cni.log"
+	run mgr build -q -t bridged "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ ! -s "$BATS_TEST_TMPDIR/cni.log" ]
 	ns1=$(image_file bridged /ns1)
 	ns2=$(image_file bridged /ns2)
 	# a namespace of its own, the same for both steps (and the same veth)
