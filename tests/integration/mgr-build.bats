@@ -44,12 +44,21 @@ teardown() {
 	[ -n "${NET:-}" ] && mgr network rm "$NET" >/dev/null 2>&1
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
 	kill_root_leftovers
-	# a RUN container a failed test left: it lives in its cgroup
-	local d
-	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
-	done
+	kill_build_steps
 	remove_root
+}
+
+# The RUN containers this root's builds left running (a failed test, a
+# killed build): killed in their cgroups, found by the IDs in the builds'
+# step directories. Other roots' builds, other test runs', are left alone.
+kill_build_steps() {
+	local f d
+	for f in "$R"/build/*/step-*/container-id; do
+		[ -f "$f" ] || continue
+		for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name "cubo-$(cat "$f")" 2>/dev/null); do
+			xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+		done
+	done
 }
 
 # The image's config as JSON.
@@ -454,10 +463,7 @@ build_fails() {
 	sleep 0.5
 	kill -9 "$pid"
 	wait "$pid" || true
-	local d
-	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
-	done
+	kill_build_steps
 	run mgr images
 	[[ "$output" != *killed* ]]
 	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
@@ -728,7 +734,7 @@ start_sleeping_build() {
 @test "build: what a build and its keeper both killed left on the network, the next build releases" {
 	need_cni
 	warm_bridge
-	local keeper d
+	local keeper
 	start_sleeping_build
 	# the keeper: the build's child that leads a session of its own
 	keeper=$(ps -o pid=,sid= --ppid "$BUILD_PID" | awk '$1 == $2 {print $1}')
@@ -736,9 +742,7 @@ start_sleeping_build() {
 	kill -9 "$keeper" "$BUILD_PID"
 	wait "$BUILD_PID" || true
 	BUILD_PID=
-	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
-	done
+	kill_build_steps
 	# nobody released it
 	[ -e "/run/netns/$ns" ]
 	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
