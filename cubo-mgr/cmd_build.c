@@ -73,9 +73,9 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		{"label", 0, CLI_LIST, &labels, "KEY=VALUE",
 		 "add a label to the image (repeatable)"},
 		{"iidfile", 0, CLI_STRING, &iidfile, "FILE", "write the image ID to FILE"},
-		{"network", 0, CLI_STRING, &network, "default|none|host|NAME",
-		 "the network of RUN steps: a namespace of the build's on the default bridge "
-		 "(default), on network NAME, only lo (none), or the host's (host)"},
+		{"network", 0, CLI_STRING, &network, "NETWORK",
+		 "RUN steps' network: default (the build's own, on the bridge), a network's "
+		 "NAME, none, or host (trusted files only)"},
 		{"compress", 0, CLI_STRING, &compress, "gzip|zstd",
 		 "compression of new layers (default gzip)"},
 	};
