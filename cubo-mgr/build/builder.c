@@ -19,6 +19,7 @@
 #include "cubo-mgr/build/builder.h"
 #include "cubo-mgr/build/cache.h"
 #include "cubo-mgr/build/copy.h"
+#include "cubo-mgr/build/etc_stubs.h"
 #include "cubo-mgr/build/ignore.h"
 #include "cubo-mgr/build/instr.h"
 #include "cubo-mgr/build/stage.h"
@@ -468,18 +469,14 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 		bundle_apply_user(c->cfg, &u);
 		ctr_user_free(&u);
 	}
-	/*
-	 * The network's name service files (build_net.h), but only over files
-	 * the image has: a mount point made for them would end up in the layer.
-	 */
+	/* the network's name service files (build_net.h); see etc_stubs.h */
 	static const char *const etc[] = {"/etc/resolv.conf", "/etc/hosts"};
 	const char *src[] = {b->net.resolv, b->net.hosts};
-	for (size_t i = 0; !err && i < 2; i++) {
-		struct stat st;
-		if (src[i] && fstatat(root, etc[i] + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode) && cubo_path_exists(src[i]))
+	struct etc_stubs stubs = {0};
+	for (size_t i = 0; !err && i < 2; i++)
+		if (src[i] && cubo_path_exists(src[i]) &&
+		    etc_stub_bindable(root, etc[i] + 1, &stubs))
 			add_bind(c->cfg, src[i], etc[i]);
-	}
 	close(root);
 	char *json = NULL;
 	size_t len = 0;
@@ -499,7 +496,13 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 	int out = STDOUT_FILENO, errfd = STDERR_FILENO;
 	if (b->o->quiet)
 		out = errfd = STDERR_FILENO;
-	return runtime_spawn_wait(&b->ctx.rt, args, -1, out, errfd, code);
+	CUBO_TRY(runtime_spawn_wait(&b->ctx.rt, args, -1, out, errfd, code));
+	if (!stubs.n)
+		return NULL;
+	/* the upper directory is changed only with the overlay gone */
+	if (umount2(c->d->rootfs, 0) < 0)
+		return cubo_error_errno("unmount %s", c->d->rootfs);
+	return etc_stubs_remove(c->d->upper, &stubs);
 }
 
 static struct cubo_error *run_config(struct builder *b, const struct build_stage *st,
