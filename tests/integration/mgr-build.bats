@@ -522,14 +522,17 @@ assert_build_released() {
 	[ -z "$(find /run/netns -maxdepth 1 -name "cubo-$id*" 2>/dev/null)" ]
 	[ -z "$(find "$R" -path '*/netns/*' 2>/dev/null)" ]
 	[ -z "$(ls -A "$R/build")" ]
+	# (no "! cmd": bats does not fail a test on it)
 	if [ -n "$idx" ]; then
-		! ip -o link show | grep -q "^$idx:"
+		[ -z "$(ip -o link show | grep "^$idx:")" ]
 	fi
-	! grep -rlsF "$id" /run/cubo/ipam "$R/networks/ipam" >/dev/null
+	[ -z "$(grep -rlsF "$id" /run/cubo/ipam "$R/networks/ipam")" ]
 	[ -z "$ip" ] || [ ! -e "/run/cubo/ipam/cubo/$ip" ]
 	rules >"$BATS_TEST_TMPDIR/rules.after"
-	! comm -13 "$BATS_TEST_TMPDIR/rules.before" "$BATS_TEST_TMPDIR/rules.after" |
-		grep -E -- "$id|(^|[^0-9])${ip//./\\.}([^0-9]|$)"
+	local pattern="$id"
+	[ -z "$ip" ] || pattern+="|(^|[^0-9])${ip//./\\.}([^0-9]|$)"
+	[ -z "$(comm -13 "$BATS_TEST_TMPDIR/rules.before" "$BATS_TEST_TMPDIR/rules.after" |
+		grep -E -- "$pattern")" ]
 }
 
 @test "build: RUN steps share one namespace of the build's on the bridge, released at the end" {
@@ -543,9 +546,8 @@ assert_build_released() {
 		RUN readlink /proc/self/ns/net > /ns1 && cat /sys/class/net/eth0/address > /mac1 && \
 		    cat /sys/class/net/eth0/iflink > /iflink && ls /sys/class/net > /ifs && \
 		    ip -4 -o addr show eth0 | awk '{print $4}' > /addr && hostname > /hn && \
-		    touch /etc/hosts /etc/resolv.conf
-		RUN readlink /proc/self/ns/net > /ns2 && cat /sys/class/net/eth0/address > /mac2 && \
 		    cat /etc/hosts > /hosts.seen && cat /etc/resolv.conf > /resolv.seen
+		RUN readlink /proc/self/ns/net > /ns2 && cat /sys/class/net/eth0/address > /mac2
 	X
 	run mgr build -q -t bridged "$C"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -571,17 +573,27 @@ assert_build_released() {
 	hn=$(image_file bridged /hn)
 	[[ $hn == build-* ]]
 	idx=$(image_file bridged /iflink)
-	# /etc/hosts names the build's address; resolv.conf is the host's less loopback
+	# the image has neither file: /etc/hosts names the build's address,
+	# resolv.conf is the host's less loopback, as `run` makes them
 	image_file bridged /hosts.seen | grep -qE "^${ip//./\\.}[[:space:]]+$hn( |$)"
 	image_file bridged /hosts.seen | grep -q '^127.0.0.1[[:space:]]localhost'
-	! image_file bridged /resolv.seen | grep -qE '^nameserver +(127\.|::1)'
-	local ns
+	local resolv ns
+	resolv=$(image_file bridged /resolv.seen)
+	[ -z "$(grep -E '^nameserver +(127\.|::1)' <<<"$resolv")" ]
 	for ns in $(awk '$1 == "nameserver" && $2 !~ /^(127\.|::1$)/ {print $2}' /etc/resolv.conf); do
-		image_file bridged /resolv.seen | grep -qx "nameserver $ns"
+		grep -qx "nameserver $ns" <<<"$resolv"
 	done
-	# the files bound over them are not in the layer
-	layer=$(skopeo inspect --raw "oci:$R/images:bridged" | jq -r '.layers[-1].digest')
-	! tar -tzf "$R/images/blobs/sha256/${layer#sha256:}" | grep -q 'etc/'
+	# their mount points are not in the two RUN layers
+	local layers n=0
+	layers=$(skopeo inspect --raw "oci:$R/images:docker.io/library/bridged:latest" |
+		jq -r '.layers[-2:][].digest')
+	for layer in $layers; do
+		tar -tzf "$R/images/blobs/sha256/${layer#sha256:}" >"$BATS_TEST_TMPDIR/files"
+		grep -qx ns1 "$BATS_TEST_TMPDIR/files" || grep -qx ns2 "$BATS_TEST_TMPDIR/files"
+		[ -z "$(grep 'etc/' "$BATS_TEST_TMPDIR/files")" ]
+		n=$((n + 1))
+	done
+	[ "$n" = 2 ]
 	assert_build_released "$hn" "$ip" "$idx"
 }
 
@@ -627,8 +639,12 @@ time.sleep(120)' "$sock" &
 	run mgr build --no-cache -q --build-arg "PORT=$port" -t isolated "$C"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(image_file isolated /probe)" = unreachable ]
-	! image_file isolated /ifs | grep -qx "$LINK"
-	! image_file isolated /abstract | grep -qx "@$sock"
+	local ifs abstract
+	ifs=$(image_file isolated /ifs)
+	abstract=$(image_file isolated /abstract)
+	[ -n "$ifs" ]
+	[ -z "$(grep -x "$LINK" <<<"$ifs")" ]
+	[ -z "$(grep -x "@$sock" <<<"$abstract")" ]
 	[ "$(image_file isolated /ns)" != "$host_ns" ]
 	# the same file with the host's network: the probe can succeed
 	run mgr build --no-cache -q --network host --build-arg "PORT=$port" -t hostnet "$C"
@@ -669,7 +685,7 @@ time.sleep(120)' "$sock" &
 	ip=$(image_file usernet /addr)
 	[[ $ip == "$base".* ]]
 	[ -z "$(ls -A "$R/build")" ]
-	! grep -rlsF build- "$R/networks/ipam/$NET" "$R/networks/members/$NET" >/dev/null
+	[ -z "$(grep -rlsF build- "$R/networks/ipam/$NET" "$R/networks/members/$NET")" ]
 	run mgr build --no-cache -q --network nosuchnet "$C"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--network nosuchnet: network nosuchnet not found"* ]]
@@ -726,7 +742,8 @@ start_sleeping_build() {
 				! kill -0 "$step" 2>/dev/null && break
 			sleep 0.1
 		done
-		! kill -0 "$step" 2>/dev/null
+		run kill -0 "$step"
+		[ "$status" -ne 0 ]
 		assert_build_released "build-$work" "$ip" "$idx"
 	done
 }
