@@ -40,6 +40,13 @@ static bool there(const char *dir, const char *name)
 	return lstat(p, &st) == 0;
 }
 
+/* upper/etc as the overlay copies it up: the image's mode */
+static void copy_up_etc(const char *etc, mode_t mode)
+{
+	assert_int_equal(mkdir(etc, mode), 0);
+	assert_int_equal(chmod(etc, mode), 0);
+}
+
 static void test_bindable(void **state)
 {
 	char root[] = "/tmp/cubo-test-stubs-XXXXXX";
@@ -84,15 +91,13 @@ static void test_remove(void **state)
 	/* nothing copied up: nothing to do */
 	assert_null(etc_stubs_remove(upper, &s));
 	/* the stubs and the copy-up made for them go */
-	assert_int_equal(mkdir(etc, 0755), 0);
-	assert_int_equal(chmod(etc, 0755), 0);
+	copy_up_etc(etc, 0755);
 	put(etc, "hosts", "");
 	put(etc, "resolv.conf", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc"));
 	/* what the step wrote in /etc stays, and so does /etc */
-	assert_int_equal(mkdir(etc, 0755), 0);
-	assert_int_equal(chmod(etc, 0755), 0);
+	copy_up_etc(etc, 0755);
 	put(etc, "hosts", "");
 	put(etc, "app.conf", "x\n");
 	assert_null(etc_stubs_remove(upper, &s));
@@ -100,8 +105,7 @@ static void test_remove(void **state)
 	assert_true(there(upper, "etc/app.conf"));
 	remove_tree(etc);
 	/* a chmod of /etc is a change of the step's: kept */
-	assert_int_equal(mkdir(etc, 0700), 0);
-	assert_int_equal(chmod(etc, 0700), 0);
+	copy_up_etc(etc, 0700);
 	put(etc, "hosts", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc/hosts"));
