@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-mgr/build/build_net.h"
 #include "cubo-mgr/build/builder.h"
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/image/reference.h"
@@ -57,7 +58,7 @@ static struct cubo_error *default_tag(const char *context, char **out)
 int cmd_build(struct mgr *m, int argc, char **argv)
 {
 	char **tags = NULL, **build_args = NULL, **labels = NULL;
-	const char *file = NULL, *target = NULL, *network = "host", *compress = "gzip";
+	const char *file = NULL, *target = NULL, *network = "default", *compress = "gzip";
 	const char *iidfile = NULL;
 	bool no_cache = false, quiet = false;
 	const struct cli_opt opts[] = {
@@ -72,8 +73,9 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		{"label", 0, CLI_LIST, &labels, "KEY=VALUE",
 		 "add a label to the image (repeatable)"},
 		{"iidfile", 0, CLI_STRING, &iidfile, "FILE", "write the image ID to FILE"},
-		{"network", 0, CLI_STRING, &network, "host|none",
-		 "the network of RUN steps (default host)"},
+		{"network", 0, CLI_STRING, &network, "NETWORK",
+		 "RUN steps' network: default (the build's own, on the bridge), a network's "
+		 "NAME, none, or host (trusted files only)"},
 		{"compress", 0, CLI_STRING, &compress, "gzip|zstd",
 		 "compression of new layers (default gzip)"},
 	};
@@ -96,8 +98,11 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = NULL;
 	if (args.n > 1)
 		err = cubo_error_new("expected at most one PATH, got %d arguments", args.n);
-	if (!err && strcmp(network, "host") && strcmp(network, "none"))
-		err = cubo_error_new("--network %s: builds take host or none", network);
+	if (!err) {
+		struct build_net check;
+		err = build_net_init(&check, network);
+		build_net_free(&check);
+	}
 	if (!err)
 		err = layer_compression_parse(compress, &o.compression);
 	for (size_t i = 0; !err && labels && labels[i]; i++)

@@ -15,9 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cubo-mgr/build/build_net.h"
 #include "cubo-mgr/build/builder.h"
 #include "cubo-mgr/build/cache.h"
 #include "cubo-mgr/build/copy.h"
+#include "cubo-mgr/build/etc_stubs.h"
 #include "cubo-mgr/build/ignore.h"
 #include "cubo-mgr/build/instr.h"
 #include "cubo-mgr/build/stage.h"
@@ -42,11 +44,15 @@ struct builder {
 	struct build_file *file;
 	struct build_ignore *ig;
 	struct store *s;
-	struct ctr_ctx ctx; /* the runtime and <root>/layers */
-	int ctx_fd;	    /* the build context */
-	char *work;	    /* <root>/build/<random>: this build's scratch space */
-	int work_fd;	    /* locked while the build runs */
-	char *cache_dir;    /* <root>/build-cache */
+	struct ctr_ctx ctx;   /* the runtime and <root>/layers */
+	int ctx_fd;	      /* the build context */
+	char *work;	      /* <root>/build/<random>: this build's scratch space */
+	int work_fd;	      /* locked while the build runs */
+	char *id;	      /* "build-<random>": its network's container ID and netns name */
+	char hostname[13];    /* of its RUN steps: the ID's first 12 characters, as docker's */
+	struct build_net net; /* what RUN steps join */
+	size_t last_run;      /* the step number of the last RUN to run; 0: none */
+	char *cache_dir;      /* <root>/build-cache */
 	struct build_stage *stages;
 	size_t n_stages;
 	struct build_stage *images; /* COPY --from=IMAGE sources */
@@ -168,8 +174,17 @@ static void clean_stale_containers(const struct ctr_runtime *rt, const char *dir
 	closedir(d);
 }
 
+/* A build's ID from its work directory's name. */
+static char *build_id(const char *work_name)
+{
+	char *id;
+	if (asprintf(&id, "build-%s", work_name) < 0)
+		abort();
+	return id;
+}
+
 /* Remove what killed builds left: their directories are no longer locked. */
-static void clean_stale_work(const struct ctr_runtime *rt, const char *build_dir)
+static void clean_stale_work(const struct ctr_runtime *rt, const char *root, const char *build_dir)
 {
 	DIR *d = opendir(build_dir);
 	if (!d)
@@ -182,6 +197,10 @@ static void clean_stale_work(const struct ctr_runtime *rt, const char *build_dir
 		int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			clean_stale_containers(rt, p);
+			/* its network, if its keeper was killed too */
+			char *id = build_id(de->d_name);
+			cubo_error_free(build_net_reap(root, p, id));
+			free(id);
 			cubo_error_free(cubo_rm_rf(p));
 		}
 		if (fd >= 0)
@@ -196,12 +215,14 @@ static struct cubo_error *make_work(struct builder *b)
 	char *build_dir = cubo_path_join(b->m->root, "build");
 	struct cubo_error *err = cubo_mkdir_p(build_dir, 0700);
 	if (!err)
-		clean_stale_work(&b->ctx.rt, build_dir);
+		clean_stale_work(&b->ctx.rt, b->m->root, build_dir);
 	char hex[17];
 	if (!err)
 		err = cubo_random_hex(hex, 16);
 	if (!err) {
 		b->work = cubo_path_join(build_dir, hex);
+		b->id = build_id(hex);
+		snprintf(b->hostname, sizeof(b->hostname), "%s", b->id);
 		if (mkdir(b->work, 0700) < 0)
 			err = cubo_error_errno("mkdir %s", b->work);
 	}
@@ -448,19 +469,14 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 		bundle_apply_user(c->cfg, &u);
 		ctr_user_free(&u);
 	}
-	/*
-	 * The host's name service files, but only over files the image has:
-	 * a mount point made for them would end up in the layer.
-	 */
-	static const char *const etc[] = {"etc/resolv.conf", "etc/hosts"};
-	for (size_t i = 0; !err && strcmp(b->o->network, "none") && i < 2; i++) {
-		struct stat st;
-		char host[64];
-		snprintf(host, sizeof(host), "/%s", etc[i]);
-		if (fstatat(root, etc[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-		    cubo_path_exists(host))
-			add_bind(c->cfg, host, host);
-	}
+	/* the network's name service files (build_net.h); see etc_stubs.h */
+	static const char *const etc[] = {"/etc/resolv.conf", "/etc/hosts"};
+	const char *src[] = {b->net.resolv, b->net.hosts};
+	struct etc_stubs stubs = {0};
+	for (size_t i = 0; !err && i < 2; i++)
+		if (src[i] && cubo_path_exists(src[i]) &&
+		    etc_stub_bindable(root, etc[i] + 1, &stubs))
+			add_bind(c->cfg, src[i], etc[i]);
 	close(root);
 	char *json = NULL;
 	size_t len = 0;
@@ -480,7 +496,13 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 	int out = STDOUT_FILENO, errfd = STDERR_FILENO;
 	if (b->o->quiet)
 		out = errfd = STDERR_FILENO;
-	return runtime_spawn_wait(&b->ctx.rt, args, -1, out, errfd, code);
+	CUBO_TRY(runtime_spawn_wait(&b->ctx.rt, args, -1, out, errfd, code));
+	if (!stubs.n)
+		return NULL;
+	/* the upper directory is changed only with the overlay gone */
+	if (umount2(c->d->rootfs, 0) < 0)
+		return cubo_error_errno("unmount %s", c->d->rootfs);
+	return etc_stubs_remove(c->d->upper, &stubs);
 }
 
 static struct cubo_error *run_config(struct builder *b, const struct build_stage *st,
@@ -495,14 +517,52 @@ static struct cubo_error *run_config(struct builder *b, const struct build_stage
 		.cmd = argv,
 		.has_entrypoint = true,
 		.network = (char *)b->o->network,
+		.hostname = b->hostname,
 		.pids_limit = 0,
 		.stop_timeout = -1,
 	};
-	struct bundle_input bi = {.id = id, .image = st->config, .opts = &o};
+	/* NULL for none (a namespace per step) and host (none at all) */
+	struct bundle_input bi = {.id = id, .image = st->config, .opts = &o, .netns = b->net.netns};
 	struct cubo_error *err = bundle_build(&bi, cfg);
 	cubo_strv_free(env);
 	cubo_strv_free(argv);
 	return err;
+}
+
+/* ---- the network of RUN steps ---- */
+
+/* A killed build's step container, removed by the network's keeper. */
+static void abandon_steps(void *arg)
+{
+	struct builder *b = arg;
+	clean_stale_containers(&b->ctx.rt, b->work);
+}
+
+static struct cubo_error *net_start(struct builder *b)
+{
+	struct build_net_env env = {.root = b->m->root,
+				    .work = b->work,
+				    .id = b->id,
+				    .hostname = b->hostname,
+				    .abandoned = abandon_steps,
+				    .arg = b};
+	return build_net_start(&b->net, &env);
+}
+
+/*
+ * A step missed the cache: every later step of its stage runs, so when a
+ * RUN is among them, the network is attached while this step works.
+ */
+static struct cubo_error *net_ahead(struct builder *b)
+{
+	for (size_t i = b->step - 1; i < b->n_steps; i++) {
+		const struct build_instr *in = &b->file->v[i];
+		if (i >= b->step && in->op == BUILD_FROM)
+			break;
+		if (in->op == BUILD_RUN)
+			return net_start(b);
+	}
+	return NULL;
 }
 
 /* ---- steps that make a layer ---- */
@@ -544,6 +604,7 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 		add_layer(st, &r, chain, in->text);
 		return NULL;
 	}
+	CUBO_TRY(net_ahead(b));
 	struct step_dirs d = {0};
 	struct cubo_error *err = step_dirs_make(b, &d);
 	if (!err)
@@ -560,6 +621,8 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
 				 const struct build_instr *in, struct step_dirs *d, void *ctx)
 {
+	CUBO_TRY(net_start(b));
+	CUBO_TRY(build_net_wait_up(&b->net));
 	char hex[13], id[32];
 	CUBO_TRY(cubo_random_hex(hex, 12));
 	snprintf(id, sizeof(id), "cubo-build-%s", hex);
@@ -569,6 +632,9 @@ static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
 	int code = 0;
 	struct cubo_error *err = in_child(b, run_child, &c, &code);
 	oci_config_free(cfg);
+	/* no step needs the network any more: its release overlaps the layer's commit */
+	if (b->step == b->last_run)
+		build_net_release(&b->net);
 	CUBO_TRY(err);
 	if (code != 0) {
 		char **argv = in->shell_form ? build_stage_shell_argv(st, in->args[0])
@@ -839,6 +905,7 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 		snprintf(st->created, sizeof(st->created), "%s", r.created);
 		say(b, "--> Using cache %.12s\n", st->key + 7);
 	} else {
+		CUBO_TRY(net_ahead(b));
 		memset(&r, 0, sizeof(r));
 		cubo_time_now_rfc3339(r.created);
 		snprintf(st->created, sizeof(st->created), "%s", r.created);
@@ -1076,6 +1143,12 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 	CUBO_TRY(last_step(b, &end));
 	CUBO_TRY(global_args(b));
 	b->n_steps = end;
+	for (size_t i = 0; i < end; i++)
+		if (b->file->v[i].op == BUILD_RUN)
+			b->last_run = i + 1;
+	/* every RUN will run: the network is attached while the first steps go */
+	if (b->o->no_cache && b->last_run)
+		CUBO_TRY(net_start(b));
 	struct build_stage *st = NULL;
 	for (size_t i = 0; i < end; i++) {
 		const struct build_instr *in = &b->file->v[i];
@@ -1136,8 +1209,10 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 			       char image_id[CUBO_DIGEST_LEN + 1])
 {
 	struct builder b = {.m = m, .o = o, .ctx_fd = -1, .work_fd = -1};
+	struct cubo_error *err = build_net_init(&b.net, o->network);
+	if (err)
+		return err;
 	b.ctx_fd = open(o->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct cubo_error *err = NULL;
 	if (b.ctx_fd < 0)
 		err = cubo_error_errno("build context %s", o->context);
 	if (!err)
@@ -1156,6 +1231,14 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 		err = make_work(&b);
 	if (!err)
 		err = run_steps(&b, image_id);
+	/* before the work directory goes: its net.json says what to release */
+	struct cubo_error *net_err = build_net_finish(&b.net);
+	if (net_err) {
+		cubo_error_print(net_err, "warning", stderr);
+		cubo_error_free(net_err);
+	}
+	build_net_free(&b.net);
+	free(b.id);
 	for (size_t i = 0; i < b.n_stages; i++)
 		build_stage_free(&b.stages[i]);
 	free(b.stages);

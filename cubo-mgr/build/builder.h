@@ -37,7 +37,7 @@ struct build_opts {
 	char **build_args;   /* --build-arg "K=V" */
 	char **labels;	     /* --label "K=V": labels of the image */
 	const char *target;  /* --target STAGE; NULL: the last one */
-	const char *network; /* for RUN: "host" or "none" */
+	const char *network; /* for RUN: build_net.h; "default": the bridge */
 	bool no_cache, quiet;
 	enum layer_compression compression;
 	FILE *out; /* the step-by-step report (NULL with quiet) */

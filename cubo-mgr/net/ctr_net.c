@@ -760,6 +760,48 @@ struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, con
 	return err;
 }
 
+/* ---- what a release checks ---- */
+
+/* The interfaces of one ADD result outside the namespace, less bridge, pushed onto *v. */
+static void push_host_veths(const char *result, const char *bridge, char ***v, size_t *n)
+{
+	yajl_val t;
+	if (!result || cubo_json_parse(result, strlen(result), "CNI result", &t))
+		return;
+	yajl_val ifs = cubo_json_get(t, "interfaces");
+	for (size_t i = 0; YAJL_IS_ARRAY(ifs) && i < ifs->u.array.len; i++) {
+		yajl_val name = cubo_json_get(ifs->u.array.values[i], "name");
+		yajl_val sandbox = cubo_json_get(ifs->u.array.values[i], "sandbox");
+		if (YAJL_IS_STRING(name) && *str_of(name) && !*str_of(sandbox) &&
+		    strcmp(str_of(name), bridge))
+			cubo_strv_push(v, n, str_of(name));
+	}
+	yajl_tree_free(t);
+}
+
+char **ctr_net_host_veths(const char *root, const char *ctr_dir)
+{
+	struct netfile f;
+	bool found;
+	struct net_store s;
+	char **v = NULL;
+	size_t n = 0;
+	struct cubo_error *err = netfile_load(ctr_dir, &f, &found);
+	if (!err && found && !(err = net_store_open(root, &s))) {
+		for (size_t i = 0; i < f.n; i++) {
+			struct net_def d;
+			if (!f.v[i].result || net_store_get(&s, f.v[i].network, &d, NULL, NULL))
+				continue;
+			push_host_veths(f.v[i].result, d.bridge, &v, &n);
+			net_def_free(&d);
+		}
+		net_store_close(&s);
+	}
+	cubo_error_free(err);
+	netfile_free(&f);
+	return v;
+}
+
 /* ---- what inspect shows ---- */
 
 void ctr_net_attachments_free(struct ctr_net_attachment *v, size_t n)

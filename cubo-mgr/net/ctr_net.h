@@ -64,6 +64,13 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, const char *id,
 				      const char *network);
 
+/*
+ * The host ends of the veths CNI made for the container (the ADD results'
+ * interfaces outside its namespace, less the networks' bridges), from
+ * <ctr>/net.json; NULL-terminated, NULL when there are none.
+ */
+char **ctr_net_host_veths(const char *root, const char *ctr_dir);
+
 /* The networks in <ctr>/net.json with the container's address on each ("" if none yet). */
 struct ctr_net_attachment {
 	char *network, *ifname, *ip, *gateway, *mac; /* ip: "10.87.0.2/16" */

@@ -6,8 +6,11 @@
 # ENV; WORKDIR; RUN ls > file; CMD):
 #   first build     every step runs (--no-cache), the base image is stored
 #   cached rebuild  nothing changed: every step comes from the cache
-# cubo-mgr build, and `buildah bud --runtime runc` (its default isolation
-# and network; --ulimit lowered as this host needs). Both get private
+# cubo-mgr build (its default network: a namespace of the build's on the
+# cubo bridge, shared by its RUN steps), and `buildah bud --runtime runc`
+# (its default isolation and network; --ulimit lowered as this host
+# needs). The first build is also timed with --network host and none, so
+# the difference is what the build's network costs. Both get private
 # roots with busybox pulled from a local registry first. Prints mean times
 # (hyperfine, else a loop) and the ratios against the targets (first build
 # <= 0.3x buildah's, cached rebuild <= 0.25x). It only measures and prints:
@@ -70,6 +73,8 @@ warmup=2
 echo "# image build: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
 bench_mean cubo-first "$mgr" --root-dir "$R" build --no-cache -q -t bench "$ctx"
+bench_mean cubo-first-host "$mgr" --root-dir "$R" build --no-cache -q --network host -t bench "$ctx"
+bench_mean cubo-first-none "$mgr" --root-dir "$R" build --no-cache -q --network none -t bench "$ctx"
 bench_mean cubo-cached "$mgr" --root-dir "$R" build -q -t bench "$ctx"
 if [ -n "$have_buildah" ]; then
 	echo "# $(buildah --version), runc $(runc --version | awk 'NR==1 {print $3}')"
@@ -81,6 +86,10 @@ else
 	echo "# buildah: not installed or could not pull, not measured"
 fi
 
-bench_table cubo-first cubo-cached buildah-first buildah-cached
+bench_table cubo-first cubo-first-host cubo-first-none cubo-cached buildah-first buildah-cached
+if [ -n "${mean[cubo-first]:-}" ] && [ -n "${mean[cubo-first-host]:-}" ]; then
+	printf 'the build network (bridge) costs %.2f ms per build\n' \
+		"$(echo "${mean[cubo-first]} - ${mean[cubo-first-host]}" | bc)"
+fi
 bench_ratio cubo-first buildah-first 0.3
 bench_ratio cubo-cached buildah-cached 0.25

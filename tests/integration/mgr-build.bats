@@ -5,6 +5,11 @@
 # make. The base is the host's busybox-static, imported into each test's
 # own root (one test pulls it from Debian's docker-registry on 127.0.0.1).
 # RUN steps run through $RUNTIME (cubo-runc).
+#
+# The network of RUN steps: a namespace of the build's own on the default
+# bridge, isolated from the host's loopback services and interfaces, and
+# released however the build ends; --network none and host. Traffic goes
+# only to 127.0.0.1 (a server this file starts) and every wait is bounded.
 
 load helpers
 load mgr-helpers
@@ -32,14 +37,28 @@ setup() {
 }
 
 teardown() {
+	[ -n "${HTTPD:-}" ] && kill "$HTTPD" 2>/dev/null
+	[ -n "${SOCK_PID:-}" ] && kill "$SOCK_PID" 2>/dev/null
+	[ -n "${LINK:-}" ] && ip link del "$LINK" 2>/dev/null
+	[ -n "${BUILD_PID:-}" ] && kill -9 "$BUILD_PID" 2>/dev/null
+	[ -n "${NET:-}" ] && mgr network rm "$NET" >/dev/null 2>&1
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
 	kill_root_leftovers
-	# a RUN container a failed test left: it lives in its cgroup
-	local d
-	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
-	done
+	kill_build_steps
 	remove_root
+}
+
+# The RUN containers this root's builds left running (a failed test, a
+# killed build): killed in their cgroups, found by the IDs in the builds'
+# step directories. Other roots' builds, other test runs', are left alone.
+kill_build_steps() {
+	local f d
+	for f in "$R"/build/*/step-*/container-id; do
+		[ -f "$f" ] || continue
+		for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name "cubo-$(cat "$f")" 2>/dev/null); do
+			xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
+		done
+	done
 }
 
 # The image's config as JSON.
@@ -444,14 +463,307 @@ build_fails() {
 	sleep 0.5
 	kill -9 "$pid"
 	wait "$pid" || true
-	local d
-	for d in $(find /sys/fs/cgroup -maxdepth 8 -type d -name 'cubo-cubo-build-*' 2>/dev/null); do
-		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
-	done
+	kill_build_steps
 	run mgr images
 	[[ "$output" != *killed* ]]
 	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
 	run mgr build -q -t after "$C"
 	[ "$status" -eq 0 ]
 	[ -z "$(ls -A "$R/build")" ]
+}
+
+# ---- the network of RUN steps ----
+
+need_cni() {
+	[ -x /usr/lib/cni/bridge ] || [ -n "${CUBO_CNI_PATH:-}" ] ||
+		skip "the CNI plugins are needed (containernetworking-plugins)"
+	command -v iptables-save >/dev/null || skip "iptables is needed"
+}
+
+# A file of a built image (read without a network of its own: cheaper).
+image_file() {
+	mgr run --rm -i --network none "$1" cat "$2"
+}
+
+# The nat and filter rules, without counters.
+rules() {
+	{ iptables-save -t nat && iptables-save -t filter; } | grep -v '^[#:]' | sort
+}
+
+# The default network's own rules, ensured as any container on it does,
+# so that what a build adds can be told apart.
+warm_bridge() {
+	run mgr run --rm -i busybox true
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rules >"$BATS_TEST_TMPDIR/rules.before"
+}
+
+# CNI plugins that log each call ("PLUGIN COMMAND CONTAINER-ID") to
+# $BATS_TEST_TMPDIR/cni.log, then run the real one.
+cni_logging() {
+	local dir=$BATS_TEST_TMPDIR/cni p real
+	mkdir -p "$dir"
+	for p in bridge host-local portmap; do
+		real=$(find ${CUBO_CNI_PATH//:/ } /usr/lib/cni /opt/cni/bin -maxdepth 1 -name "$p" \
+			2>/dev/null | head -n1)
+		[ -n "$real" ] || continue
+		# shellcheck disable=SC2016 # expanded when the plugin runs
+		printf '#!/bin/sh\necho "%s $CNI_COMMAND $CNI_CONTAINERID" >>"%s"\nexec "%s" "$@"\n' \
+			"$p" "$BATS_TEST_TMPDIR/cni.log" "$real" >"$dir/$p"
+		chmod +x "$dir/$p"
+	done
+	export CUBO_CNI_PATH=$dir
+}
+
+# assert_build_released ID IP VETH_INDEX: nothing of the build's network
+# (named ID, "build-<work dir>" or a prefix) is left on the host.
+assert_build_released() {
+	local id=$1 ip=$2 idx=$3
+	[ -z "$(find /run/netns -maxdepth 1 -name "cubo-$id*" 2>/dev/null)" ]
+	[ -z "$(find "$R" -path '*/netns/*' 2>/dev/null)" ]
+	[ -z "$(ls -A "$R/build")" ]
+	# (no "! cmd": bats does not fail a test on it)
+	if [ -n "$idx" ]; then
+		[ -z "$(ip -o link show | grep "^$idx:")" ]
+	fi
+	[ -z "$(grep -rlsF "$id" /run/cubo/ipam "$R/networks/ipam")" ]
+	[ -z "$ip" ] || [ ! -e "/run/cubo/ipam/cubo/$ip" ]
+	rules >"$BATS_TEST_TMPDIR/rules.after"
+	local pattern="$id"
+	[ -z "$ip" ] || pattern+="|(^|[^0-9])${ip//./\\.}([^0-9]|$)"
+	[ -z "$(comm -13 "$BATS_TEST_TMPDIR/rules.before" "$BATS_TEST_TMPDIR/rules.after" |
+		grep -E -- "$pattern")" ]
+}
+
+@test "build: RUN steps share one namespace of the build's on the bridge, released at the end" {
+	need_cni
+	warm_bridge
+	cni_logging
+	local host_ns ns1 ns2 ip idx hn layer
+	host_ns=$(readlink /proc/self/ns/net)
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN readlink /proc/self/ns/net > /ns1 && cat /sys/class/net/eth0/address > /mac1 && \
+		    cat /sys/class/net/eth0/iflink > /iflink && ls /sys/class/net > /ifs && \
+		    ip -4 -o addr show eth0 | awk '{print $4}' > /addr && hostname > /hn && \
+		    cat /etc/hosts > /hosts.seen && cat /etc/resolv.conf > /resolv.seen
+		RUN readlink /proc/self/ns/net > /ns2 && cat /sys/class/net/eth0/address > /mac2
+	X
+	run mgr build -q -t bridged "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# set up once for the build, not per step, and released
+	[ "$(grep -c '^bridge ADD build-' "$BATS_TEST_TMPDIR/cni.log")" = 1 ]
+	[ "$(grep -c '^bridge DEL build-' "$BATS_TEST_TMPDIR/cni.log")" = 1 ]
+	# a rebuild taken whole from the cache needs no network
+	: >"$BATS_TEST_TMPDIR/cni.log"
+	run mgr build -q -t bridged "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ ! -s "$BATS_TEST_TMPDIR/cni.log" ]
+	ns1=$(image_file bridged /ns1)
+	ns2=$(image_file bridged /ns2)
+	# a namespace of its own, the same for both steps (and the same veth)
+	[[ $ns1 == net:\[* ]]
+	[ "$ns1" != "$host_ns" ]
+	[ "$ns1" = "$ns2" ]
+	[ "$(image_file bridged /mac1)" = "$(image_file bridged /mac2)" ]
+	[ "$(image_file bridged /ifs | tr '\n' ' ')" = "eth0 lo " ]
+	ip=$(image_file bridged /addr)
+	[[ $ip == 10.87.* ]]
+	ip=${ip%/*}
+	hn=$(image_file bridged /hn)
+	[[ $hn == build-* ]]
+	idx=$(image_file bridged /iflink)
+	# the image has neither file: /etc/hosts names the build's address,
+	# resolv.conf is the host's less loopback, as `run` makes them
+	image_file bridged /hosts.seen | grep -qE "^${ip//./\\.}[[:space:]]+$hn( |$)"
+	image_file bridged /hosts.seen | grep -q '^127.0.0.1[[:space:]]localhost'
+	local resolv ns
+	resolv=$(image_file bridged /resolv.seen)
+	[ -z "$(grep -E '^nameserver +(127\.|::1)' <<<"$resolv")" ]
+	for ns in $(awk '$1 == "nameserver" && $2 !~ /^(127\.|::1$)/ {print $2}' /etc/resolv.conf); do
+		grep -qx "nameserver $ns" <<<"$resolv"
+	done
+	# their mount points are not in the two RUN layers
+	local layers n=0
+	layers=$(skopeo inspect --raw "oci:$R/images:docker.io/library/bridged:latest" |
+		jq -r '.layers[-2:][].digest')
+	for layer in $layers; do
+		tar -tzf "$R/images/blobs/sha256/${layer#sha256:}" >"$BATS_TEST_TMPDIR/files"
+		grep -qx ns1 "$BATS_TEST_TMPDIR/files" || grep -qx ns2 "$BATS_TEST_TMPDIR/files"
+		[ -z "$(grep 'etc/' "$BATS_TEST_TMPDIR/files")" ]
+		n=$((n + 1))
+	done
+	[ "$n" = 2 ]
+	assert_build_released "$hn" "$ip" "$idx"
+}
+
+@test "build: RUN steps reach neither the host's 127.0.0.1 services, interfaces nor abstract sockets, unless --network host" {
+	need_cni
+	command -v python3 >/dev/null || skip "python3 is needed (an abstract socket)"
+	local port token i host_ns
+	host_ns=$(readlink /proc/self/ns/net)
+	port=$(free_port)
+	token=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mkdir -p "$BATS_TEST_TMPDIR/www"
+	echo "$token" >"$BATS_TEST_TMPDIR/www/token"
+	busybox httpd -f -p "127.0.0.1:$port" -h "$BATS_TEST_TMPDIR/www" &
+	HTTPD=$!
+	# an interface only the host has
+	LINK=cbv$$
+	ip link add "$LINK" type veth peer name "${LINK}p"
+	# an abstract unix socket only the host has (they are per network namespace)
+	local sock=cubo-test-$token
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0" + sys.argv[1])
+s.listen(1)
+time.sleep(120)' "$sock" &
+	SOCK_PID=$!
+	for ((i = 0; i < 20; i++)); do
+		curl -fsS -m 1 "http://127.0.0.1:$port/token" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	[ "$(curl -fsS -m 2 "http://127.0.0.1:$port/token")" = "$token" ]
+	for ((i = 0; i < 20; i++)); do
+		grep -q "@$sock" /proc/net/unix && break
+		sleep 0.1
+	done
+	grep -q "@$sock" /proc/net/unix
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		ARG PORT
+		RUN (timeout 5 wget -q -O - http://127.0.0.1:$PORT/token || echo unreachable) > /probe; \
+		    ls /sys/class/net > /ifs; readlink /proc/self/ns/net > /ns; \
+		    grep -o '@cubo-test-.*' /proc/net/unix > /abstract; true
+	X
+	run mgr build --no-cache -q --build-arg "PORT=$port" -t isolated "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file isolated /probe)" = unreachable ]
+	local ifs abstract
+	ifs=$(image_file isolated /ifs)
+	abstract=$(image_file isolated /abstract)
+	[ -n "$ifs" ]
+	[ -z "$(grep -x "$LINK" <<<"$ifs")" ]
+	[ -z "$(grep -x "@$sock" <<<"$abstract")" ]
+	[ "$(image_file isolated /ns)" != "$host_ns" ]
+	# the same file with the host's network: the probe can succeed
+	run mgr build --no-cache -q --network host --build-arg "PORT=$port" -t hostnet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file hostnet /probe)" = "$token" ]
+	image_file hostnet /ifs | grep -qx "$LINK"
+	image_file hostnet /abstract | grep -qx "@$sock"
+	[ "$(image_file hostnet /ns)" = "$host_ns" ]
+}
+
+@test "build --network none: every RUN step has a namespace of its own with only lo" {
+	local host_ns
+	host_ns=$(readlink /proc/self/ns/net)
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		RUN ls /sys/class/net > /ifs1 && readlink /proc/self/ns/net > /ns1 && \
+		    (timeout 5 wget -q -O - http://10.87.0.1/ || echo unreachable) > /probe
+		RUN ls /sys/class/net > /ifs2
+	X
+	run mgr build --no-cache -q --network none -t nonet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_file nonet /ifs1)" = lo ]
+	[ "$(image_file nonet /ifs2)" = lo ]
+	[ "$(image_file nonet /ns1)" != "$host_ns" ]
+	[ "$(image_file nonet /probe)" = unreachable ]
+}
+
+@test "build --network NAME: RUN steps on a user network; an unknown one is an error naming it" {
+	need_cni
+	local base ip
+	base="10.$((213 + RANDOM % 30)).$((RANDOM % 250))"
+	NET=bn$$
+	run mgr network create --subnet "$base.0/24" "$NET"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	printf 'FROM busybox\nRUN ip -4 -o addr show eth0 | awk "{print \\$4}" > /addr\n' >"$C/Cubofile"
+	run mgr build --no-cache -q --network "$NET" -t usernet "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ip=$(image_file usernet /addr)
+	[[ $ip == "$base".* ]]
+	[ -z "$(ls -A "$R/build")" ]
+	[ -z "$(grep -rlsF build- "$R/networks/ipam/$NET" "$R/networks/members/$NET")" ]
+	run mgr build --no-cache -q --network nosuchnet "$C"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network nosuchnet: network nosuchnet not found"* ]]
+	run mgr build --network 'a b' "$C"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network a b:"* ]]
+}
+
+# A build whose RUN step sleeps, in the background (BUILD_PID), once the
+# step runs: sets step (its pid), work (the build's directory name), ns
+# (its namespace's name), idx and ip (its veth's host index, its address).
+start_sleeping_build() {
+	local token=4$RANDOM$$ i
+	printf 'FROM busybox\nRUN sleep %s\n' "$token" >"$C/Cubofile"
+	# SIGINT as a terminal's ^C sends it: not ignored, as in a background job
+	env --default-signal=INT "$MGR" --root-dir "$R" build --no-cache "$C" >/dev/null 2>&1 &
+	BUILD_PID=$!
+	step=
+	for ((i = 0; i < 100; i++)); do
+		step=$(pgrep -fx "sleep $token") && break
+		sleep 0.1
+	done
+	[ -n "$step" ]
+	work=$(ls "$R/build")
+	ns=cubo-build-$work
+	idx=$(ip netns exec "$ns" cat /sys/class/net/eth0/iflink)
+	ip=$(ip netns exec "$ns" ip -4 -o addr show eth0 | awk '{print $4}')
+	ip=${ip%/*}
+	[ -n "$idx" ] && [ -n "$ip" ]
+}
+
+@test "build: a failed, killed or interrupted build leaves no namespace, veth, address or rule" {
+	need_cni
+	warm_bridge
+	# a failing step: its hostname is the prefix of the build's network ID
+	printf 'FROM busybox\nRUN hostname; exit 3\n' >"$C/Cubofile"
+	run mgr build --no-cache "$C"
+	[ "$status" -eq 125 ]
+	local hn
+	hn=$(echo "$output" | grep -m1 '^build-')
+	[ -n "$hn" ]
+	assert_build_released "$hn" "" ""
+	local sig i
+	for sig in TERM INT KILL; do
+		start_sleeping_build
+		# the step joined the build's namespace, by its path
+		[ "$(stat -L -c %i "/run/netns/$ns")" = "$(stat -L -c %i "/proc/$step/ns/net")" ]
+		kill "-$sig" "$BUILD_PID"
+		wait "$BUILD_PID" || true
+		BUILD_PID=
+		# the keeper releases it in the background: a bounded wait
+		for ((i = 0; i < 100; i++)); do
+			[ ! -e "/run/netns/$ns" ] && [ -z "$(ls -A "$R/build")" ] &&
+				! kill -0 "$step" 2>/dev/null && break
+			sleep 0.1
+		done
+		run kill -0 "$step"
+		[ "$status" -ne 0 ]
+		assert_build_released "build-$work" "$ip" "$idx"
+	done
+}
+
+@test "build: what a build and its keeper both killed left on the network, the next build releases" {
+	need_cni
+	warm_bridge
+	local keeper
+	start_sleeping_build
+	# the keeper: the build's child that leads a session of its own
+	keeper=$(ps -o pid=,sid= --ppid "$BUILD_PID" | awk '$1 == $2 {print $1}')
+	[ -n "$keeper" ]
+	kill -9 "$keeper" "$BUILD_PID"
+	wait "$BUILD_PID" || true
+	BUILD_PID=
+	kill_build_steps
+	# nobody released it
+	[ -e "/run/netns/$ns" ]
+	printf 'FROM busybox\nCMD ["true"]\n' >"$C/Cubofile"
+	run mgr build -q -t after "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	assert_build_released "build-$work" "$ip" "$idx"
 }

@@ -78,3 +78,13 @@ mgr_registry_teardown() {
 	"$FIXTURES_DIR/registry.sh" stop "$1/reg" || true
 	rm -rf --one-file-system "$1"
 }
+
+# A host port nobody is likely to hold: 20000-44999.
+free_port() {
+	local p i
+	for ((i = 0; i < 50; i++)); do
+		p=$((20000 + RANDOM % 25000))
+		! ss -Htuln "sport = :$p" 2>/dev/null | grep -q . && echo "$p" && return 0
+	done
+	return 1
+}

@@ -86,16 +86,6 @@ teardown() {
 	remove_root
 }
 
-# A host port nobody is likely to hold: 20000-44999.
-free_port() {
-	local p i
-	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 25000))
-		! ss -Htuln "sport = :$p" 2>/dev/null | grep -q . && echo "$p" && return 0
-	done
-	return 1
-}
-
 # fetch URL: curl with bounded retries while the server comes up (10 x 0.2 s).
 fetch() {
 	local i
