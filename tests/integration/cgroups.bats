@@ -123,9 +123,9 @@ some_block_device() {
 	grep -q "Operation not permitted" "$TEST_TMP/ct.out"
 	grep -qx "null-ok" "$TEST_TMP/ct.out"
 	list=$(cg_dir devices "$(container_pid "$CID")")/devices.list
-	! grep -qx 'a \*:\* rwm' "$list"
+	refute grep -qx 'a \*:\* rwm' "$list"
 	grep -qx 'c 1:3 rwm' "$list"
-	! grep -q 'c 1:11' "$list"
+	refute grep -q 'c 1:11' "$list"
 }
 
 @test "a relative cgroupsPath nests under our own memory cgroup, and delete removes it all" {

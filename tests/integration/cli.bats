@@ -53,7 +53,7 @@ teardown() { teardown_common; }
 		"$TEST_TMP/config.json"
 	jq -e --argjson g "$(id -g)" '.linux.gidMappings[0].hostID == $g' "$TEST_TMP/config.json"
 	# No network namespace: a rootless container has no way to set one up.
-	! jq -e '[.linux.namespaces[].type] | index("network")' "$TEST_TMP/config.json"
+	refute jq -e '[.linux.namespaces[].type] | index("network")' "$TEST_TMP/config.json"
 }
 
 @test "features reports what the runtime supports" {

@@ -250,7 +250,7 @@ listed_fds() {
 		echo "$d: $output"
 		assert_error_mentions "must be mounted on an ordinary directory"
 		[ -z "$(ls -A "$TEST_TMP/elsewhere-$d")" ]
-		! grep -q " $TEST_TMP/elsewhere-$d " /proc/self/mountinfo
+		refute grep -q " $TEST_TMP/elsewhere-$d " /proc/self/mountinfo
 		rm "$BUNDLE/rootfs/$d"
 		mkdir "$BUNDLE/rootfs/$d"
 	done
@@ -329,7 +329,7 @@ listed_fds() {
 	rt_detached create --console-socket "$sock.2" --bundle "$BUNDLE" "$CID-2"
 	assert_error_mentions "/dev/console in the container is a symlink"
 	[ "$(cat "$HOST/console")" = "host console" ]
-	! grep -q " $HOST/console " /proc/self/mountinfo
+	refute grep -q " $HOST/console " /proc/self/mountinfo
 	kill "$receiver" 2>/dev/null || true
 }
 

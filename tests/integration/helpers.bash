@@ -277,6 +277,15 @@ assert_no_leftovers() {
 	done
 }
 
+# refute CMD...: CMD must fail. A bare `! CMD` fails a bats test only as its
+# last command (set -e ignores negated commands), so checks use this.
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
+
 # Marks a test that runc is known to fail: it is skipped for runc, with the
 # reason, and runs for every other runtime.
 runc_gets_wrong() {

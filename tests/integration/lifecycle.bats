@@ -215,6 +215,6 @@ teardown() { teardown_common; }
 			kill -0 "$p" 2>/dev/null || break
 			sleep 0.1
 		done
-		! kill -0 "$p" 2>/dev/null
+		refute kill -0 "$p" 2>/dev/null
 	done
 }

@@ -105,10 +105,10 @@ net_facts() {
 # assert_released ID IP VETH: nothing of the container is left on the host.
 assert_released() {
 	local id=$1 ip=$2 veth=$3
-	! ip link show dev "$veth" >/dev/null 2>&1
-	! iptables-save | grep -qF "$id"
-	! iptables-save | grep -qE -- "(^|[^0-9])${ip//./\\.}(/32)?([^0-9]|$)"
-	! grep -rlsF "$id" "$R/networks/ipam" /run/cubo/ipam >/dev/null
+	refute ip link show dev "$veth" >/dev/null 2>&1
+	refute grep -qF "$id" <(iptables-save)
+	refute grep -qE -- "(^|[^0-9])${ip//./\\.}(/32)?([^0-9]|$)" <(iptables-save)
+	refute grep -rlsF "$id" "$R/networks/ipam" /run/cubo/ipam >/dev/null
 	[ ! -e "/run/netns/cubo-$id" ]
 	[ ! -e "$R/$id/net.json" ]
 }
@@ -200,7 +200,7 @@ assert_released() {
 	read -r ip veth < <(net_facts "$id")
 	mgr rm -f web second exposed >/dev/null
 	assert_released "$id" "$ip" "$veth"
-	! curl -fsS -m 1 "http://127.0.0.1:$p1/" 2>/dev/null
+	refute curl -fsS -m 1 "http://127.0.0.1:$p1/" 2>/dev/null
 	run mgr run -p 99999:80 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'invalid host port "99999"'* ]]
@@ -260,7 +260,7 @@ pinged" ]
 	[[ "$output" == *"user-defined networks"* ]]
 	# a stopped peer leaves the others' hosts files
 	mgr stop -t 1 srv >/dev/null
-	! mgr exec cli grep -q "srv" /etc/hosts
+	refute mgr exec cli grep -q "srv" /etc/hosts
 	run mgr exec cli timeout 5 wget -q -O - http://srv/
 	[ "$status" -ne 0 ]
 	mgr start srv >/dev/null
@@ -270,7 +270,7 @@ pinged" ]
 	ip link show dev "$bridge" >/dev/null
 	mgr rm -f srv cli >/dev/null
 	mgr network rm "$N1"
-	! ip link show dev "$bridge" >/dev/null 2>&1
+	refute ip link show dev "$bridge" >/dev/null 2>&1
 	[ ! -e "$R/networks/$N1.conflist" ]
 }
 
@@ -295,7 +295,7 @@ lo" ]
 	mgr network disconnect "$N2" a
 	[ "$(mgr exec a ls /sys/class/net)" = "eth0
 lo" ]
-	! mgr exec b grep -q "	a$" /etc/hosts
+	refute mgr exec b grep -q "	a$" /etc/hosts
 	run mgr network disconnect "$N1" a
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"only network"* ]]

@@ -394,7 +394,7 @@ stop_redirectors() {
 	# the registry got the credentials; the host it redirected to did not
 	grep -q "GET /v2/multi/manifests/latest auth=Basic" "$BATS_TEST_TMPDIR/login.log"
 	grep -q "GET /v2/multi/blobs/sha256:.* auth=none" "$BATS_TEST_TMPDIR/onward.log"
-	! grep -q "auth=Basic" "$BATS_TEST_TMPDIR/onward.log"
+	refute grep -q "auth=Basic" "$BATS_TEST_TMPDIR/onward.log"
 }
 
 @test "basic auth: refused without credentials, pulled after login" {
@@ -442,11 +442,11 @@ stop_redirectors() {
 	[[ "$output" == *"token service $realm: authentication required; the credentials for $TOKEN are not sent to it: a token service over plain HTTP on another host or port"* ]]
 	# it was asked, anonymously
 	tail -n +$((before + 1)) "$log" | grep -q "^GET /token?.* auth=none$"
-	! tail -n +$((before + 1)) "$log" | grep -q "auth=Basic"
+	refute grep -q "auth=Basic" <(tail -n +$((before + 1)) "$log")
 	# login checks the registry, and sends nothing to that token service either
 	run mgr --authfile "$BATS_TEST_TMPDIR/login.json" login -u cubo -p cubo-test-pw "$TOKEN"
 	[ "$status" -eq 125 ]
-	! tail -n +$((before + 1)) "$log" | grep -q "auth=Basic"
+	refute grep -q "auth=Basic" <(tail -n +$((before + 1)) "$log")
 	# a registries config that marks the token service insecure vouches for it
 	realm_host=${realm#http://}
 	realm_host=${realm_host%%/*}

@@ -77,7 +77,7 @@ wait_state() {
 
 # No mount of this root is left on the host.
 assert_no_mounts() {
-	! awk '{print $5}' /proc/self/mountinfo | grep -q "^$R/"
+	refute grep -q "^$R/" <(awk '{print $5}' /proc/self/mountinfo)
 }
 
 @test "run: detached by default, prints the ID; ps, logs, stop and rm work on it" {
@@ -469,7 +469,7 @@ assert_no_mounts() {
 	[ "$(mgr inspect --type container victim | jq -r '.[0].State.Error')" = "the container's monitor died" ]
 	[ "$(mgr inspect --type container victim | jq -r '.[0].State.FinishedAt')" != 0001-01-01T00:00:00Z ]
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$pid" 2>/dev/null
+	refute kill -0 "$pid" 2>/dev/null
 	assert_no_mounts
 	# what a create killed half way leaves
 	mkdir "$R/.tmp-ctr-$(printf '%064d' 7)"
@@ -610,7 +610,7 @@ create_paused() {
 	wait "$rmi_pid"
 	# rmi saw the new container: the name went, the image and its layers stayed
 	grep -q "^Untagged: $BB:latest$" "$BATS_TEST_TMPDIR/rmi.out"
-	! grep -q Deleted "$BATS_TEST_TMPDIR/rmi.out"
+	refute grep -q Deleted "$BATS_TEST_TMPDIR/rmi.out"
 	[[ "$(mgr images)" == *"<none>"*"<none>"* ]]
 	run mgr start -a racer
 	[ "$status" -eq 0 ]
@@ -625,7 +625,7 @@ create_paused() {
 	touch "$BATS_TEST_TMPDIR/pause/create-after-resolve.go"
 	wait "$paused_pid"
 	wait "$prune_pid"
-	! grep -q "Deleted" "$BATS_TEST_TMPDIR/prune.out"
+	refute grep -q "Deleted" "$BATS_TEST_TMPDIR/prune.out"
 	run mgr start -a racer2
 	[ "$status" -eq 0 ]
 	[ "$output" = layer2 ]

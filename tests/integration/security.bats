@@ -201,7 +201,7 @@ run_overwrite_attack() {
 	cat "$shared/log"
 
 	[ "$(sha256sum <"$copy")" = "$sum_before" ]
-	! grep -q WROTE "$shared/log"
+	refute grep -q WROTE "$shared/log"
 	# Not vacuous: the attacker saw the runtime's process in its namespace.
 	grep -q '^candidate ' "$shared/log"
 }
@@ -244,7 +244,7 @@ run_overwrite_attack() {
 	[ "$(ls -A "$t/host-target")" = marker ]
 	[ "$(ls -A "$t/host-target2")" = marker ]
 	[ "$(cat "$t/host-target/marker")" = untouched ]
-	! grep -q " $t/host-target" /proc/self/mountinfo
+	refute grep -q " $t/host-target" /proc/self/mountinfo
 	[ ! -e "$t/host-target/pwned" ]
 
 	# Inside: the mounts landed where the links resolve within the rootfs.
@@ -270,6 +270,6 @@ run_overwrite_attack() {
 	if [ "$status" -eq 0 ]; then
 		[ "$output" = inside ]
 	fi
-	! grep -q " /tmp/cubo-climb " /proc/self/mountinfo
+	refute grep -q " /tmp/cubo-climb " /proc/self/mountinfo
 	[ ! -e /tmp/cubo-climb ]
 }
