@@ -122,21 +122,33 @@ struct cubo_error *ctr_store_begin(const struct ctr_store *s, const char *id, ch
 	char name[CTR_ID_LEN + sizeof(TMP_PREFIX)];
 	snprintf(name, sizeof(name), TMP_PREFIX "%s", id);
 	char *dir = cubo_path_join(s->root, name);
-	if (mkdir(dir, 0700) < 0) {
-		struct cubo_error *err = cubo_error_errno("create container directory %s", dir);
+	/*
+	 * Reconciliation removes temp dirs nobody holds: this one is made and
+	 * held under the lock it takes, so it never sees it unheld.
+	 */
+	int all;
+	struct cubo_error *err = ctr_store_lock_all(s, &all);
+	if (err) {
 		free(dir);
 		return err;
 	}
-	/* reconciliation removes temp dirs nobody holds: hold this one */
+	if (mkdir(dir, 0700) < 0) {
+		err = cubo_error_errno("create container directory %s", dir);
+		cubo_unlock(all);
+		free(dir);
+		return err;
+	}
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		struct cubo_error *err = cubo_error_errno("lock %s", dir);
+		err = cubo_error_errno("lock %s", dir);
 		if (fd >= 0)
 			close(fd);
 		rmdir(dir);
+		cubo_unlock(all);
 		free(dir);
 		return err;
 	}
+	cubo_unlock(all);
 	*tmp_dir = dir;
 	*lock_fd = fd;
 	return NULL;
