@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
@@ -16,6 +17,7 @@
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/lock.h"
+#include "shared/testpoint.h"
 
 typedef struct cubo_error *(*ctr_action)(struct ctr_ctx *c, struct ctr_record *r, void *ctx);
 
@@ -67,9 +69,30 @@ struct start_ctx {
 	int exit_code;
 };
 
+/*
+ * A monitor that lives but has not reported the container running is a
+ * start under way, perhaps of a command killed meanwhile: its outcome is
+ * waited for (bounded), so a second start neither fails nor races it.
+ */
+static struct cubo_error *wait_other_start(struct ctr_ctx *c, struct ctr_record *r)
+{
+	for (int i = 0;
+	     i < 3000 && r->monitor_pid && r->status != CTR_RUNNING && r->status != CTR_PAUSED;
+	     i++) {
+		struct timespec tick = {0, 10 * 1000 * 1000};
+		nanosleep(&tick, NULL);
+		struct ctr_record now;
+		CUBO_TRY(ctr_find(c, r->id, &now));
+		ctr_record_free(r);
+		*r = now;
+	}
+	return NULL;
+}
+
 static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	struct start_ctx *sc = ctx;
+	CUBO_TRY(wait_other_start(c, r));
 	if (r->status == CTR_RUNNING || r->status == CTR_PAUSED)
 		return NULL;
 	struct monitor_start ms = {
@@ -265,6 +288,7 @@ static struct cubo_error *rm_one(struct ctr_ctx *c, struct ctr_record *r, void *
 					      "or use --force",
 					      r->name, ctr_status_name(r->status));
 		CUBO_TRY(ctr_stop(c, r, 0));
+		cubo_test_point("rm-after-stop");
 		/* a --rm container is gone once its monitor is done */
 		struct ctr_record now;
 		struct cubo_error *err = ctr_find(c, r->id, &now);

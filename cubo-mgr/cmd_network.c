@@ -22,6 +22,7 @@
 #include "shared/json.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
+#include "shared/testpoint.h"
 
 /* Containers whose record names the network; running_only: those attached now. */
 static struct cubo_error *network_users(struct mgr *m, const char *network, bool running_only,
@@ -282,9 +283,15 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 		cubo_strv_free(users);
 		return err;
 	}
-	CUBO_TRY(net_store_remove(s, d));
+	/*
+	 * What the host holds for it goes before its definition: a removal
+	 * killed half way leaves a network that is still listed and that a
+	 * second rm finishes, never a bridge or rules nobody knows of.
+	 */
 	CUBO_TRY(net_rules_remove(d));
-	return net_link_delete(d->bridge);
+	CUBO_TRY(net_link_delete(d->bridge));
+	cubo_test_point("net-rm-before-def");
+	return net_store_remove(s, d);
 }
 
 static int network_rm_cmd(struct mgr *m, int argc, char **argv)
@@ -504,6 +511,7 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 			      : ctr_net_disconnect(m->root, dir, r.id, d.name);
 		free(dir);
 	}
+	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
 	if (!err)
 		err = record_networks(&c, r.id, d.name, connect, aliases);
 	net_def_free(&d);

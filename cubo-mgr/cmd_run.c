@@ -441,13 +441,17 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	int lock = -1;
 	struct oci_config *cfg = NULL;
 	struct ctr_record rec = {0};
-	err = ctr_new_id(out->id);
+	/* what killed creates and removals left goes first: their names are free again */
+	err = ctr_reconcile_store(&c->store);
+	if (!err)
+		err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(&c->store, out->id, &tmp, &lock);
 	if (!err)
 		err = add_image_volumes(ii.config, o);
 	if (!err)
 		err = prepare_volumes(m, o, &sources, &vol_names);
+	cubo_test_point("create-after-volumes");
 	char *netns = NULL;
 	if (!err)
 		err = check_networks(m, ii.config, o, &netns, out->id);
@@ -472,6 +476,7 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		err = cubo_write_file_atomic(p, json, len, 0600);
 		free(p);
 	}
+	cubo_test_point("create-after-bundle");
 	if (!err && !o->name)
 		err = ctr_store_pick_name(&c->store, &name);
 	if (!err)
@@ -529,8 +534,10 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		cubo_time_now_rfc3339(rec.created);
 		err = ctr_record_save(tmp, &rec);
 	}
+	cubo_test_point("create-before-commit");
 	if (!err)
 		err = ctr_store_commit(&c->store, tmp, out->id, rec.name);
+	cubo_test_point("create-after-commit");
 	store_close(s); /* the record is in place, or nothing is: removals may go on */
 	if (err && tmp) {
 		ctr_store_abort(tmp, lock);

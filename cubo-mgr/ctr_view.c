@@ -13,6 +13,7 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
 #include "shared/fs.h"
+#include "shared/testpoint.h"
 
 struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 {
@@ -169,6 +170,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
 	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
+	cubo_test_point("stop-after-signal");
 	if (r->status == CTR_PAUSED)
 		cubo_error_free(runtime_pause(&rt, r->id, true));
 	int code = -1;

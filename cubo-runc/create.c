@@ -36,6 +36,7 @@
 #include "shared/fs.h"
 #include "shared/strv.h"
 #include "shared/timeutil.h"
+#include "shared/testpoint.h"
 
 /* Everything create opened, so one function can undo it on failure. */
 struct create_ctx {
@@ -428,6 +429,7 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 		err = load_config(&x, o, ctx);
 	if (!err)
 		err = make_state_dir(&x, ctx->root, o->id, !o->for_run);
+	cubo_test_point("runc-after-state-dir");
 	if (!err && o->console_socket)
 		err = terminal_connect(o->console_socket, &x.console_socket);
 	if (!err)
@@ -441,8 +443,10 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 	}
 	if (!err)
 		err = cgroup_entry_open(x.cg, &x.cg_entry);
+	cubo_test_point("runc-after-cgroup");
 	if (!err)
 		err = spawn_init(&x, ctx, o);
+	cubo_test_point("runc-after-clone");
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
 	/* createContainer and startContainer run in the init, which cannot know its host pid */
@@ -477,6 +481,7 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");
 	if (!err)
 		err = save_config_for_hooks(&x);
+	cubo_test_point("runc-before-state");
 	if (!err)
 		err = write_state(&x, o);
 	if (err) {

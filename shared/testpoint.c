@@ -2,16 +2,20 @@
 #include "shared/testpoint.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define WAIT_LIMIT_MS (120 * 1000)
 #define POLL_MS 10
 
-void cubo_test_point(const char *point)
+static void pause_at(const char *point)
 {
 	const char *at = getenv("CUBO_TEST_PAUSE_AT");
 	const char *dir = getenv("CUBO_TEST_PAUSE_DIR");
@@ -33,4 +37,79 @@ void cubo_test_point(const char *point)
 		nanosleep(&tick, NULL);
 	unlink(go);
 	unlink(paused);
+}
+
+/*
+ * The kind of process we are: the monitor names itself; cubo-runc runs
+ * from a sealed copy of itself ("/memfd:cubo-runc (deleted)"), or not.
+ */
+static const char *process_kind(void)
+{
+	char comm[17] = "", exe[4096];
+	prctl(PR_GET_NAME, comm);
+	if (!strcmp(comm, "cubo-monitor"))
+		return "monitor";
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	const char *base = strrchr(exe, '/');
+	if (base && !strncmp(base + 1, "cubo-runc", 9))
+		return "runc";
+	if (base && !strncmp(base + 1, "memfd:cubo-runc", 15))
+		return "runc";
+	return "mgr";
+}
+
+/* How many times POINT was reached, this time included, by every process sharing DIR. */
+static long reached(const char *dir, const char *point)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s.count", dir, point);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	long n = write(fd, ".", 1) == 1 && fstat(fd, &st) == 0 ? (long)st.st_size : -1;
+	close(fd);
+	return n;
+}
+
+static void crash_at(const char *point)
+{
+	const char *at = getenv("CUBO_TEST_CRASH_AT");
+	if (!at || !*at)
+		return;
+	const char *colon = strchr(at, ':');
+	if (colon) {
+		const char *kind = process_kind();
+		if ((size_t)(colon - at) != strlen(kind) || strncmp(at, kind, strlen(kind)))
+			return;
+		at = colon + 1;
+	}
+	const char *hash = strchr(at, '#');
+	size_t len = hash ? (size_t)(hash - at) : strlen(at);
+	if (len != strlen(point) || strncmp(at, point, len))
+		return;
+	const char *dir = getenv("CUBO_TEST_CRASH_DIR");
+	bool has_dir = dir && *dir;
+	if (hash && (!has_dir || reached(dir, point) != strtol(hash + 1, NULL, 10)))
+		return;
+	if (has_dir) {
+		/* the test learns that the crash happened, and where */
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s.crashed", dir, point);
+		int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dprintf(fd, "%s %d\n", process_kind(), (int)getpid());
+			close(fd);
+		}
+	}
+	kill(getpid(), SIGKILL);
+	/* not reached: SIGKILL cannot be blocked */
+	_exit(137);
+}
+
+void cubo_test_point(const char *point)
+{
+	pause_at(point);
+	crash_at(point);
 }

@@ -34,6 +34,7 @@
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
 #include "shared/timeutil.h"
+#include "shared/testpoint.h"
 
 /* overlay features that would leave the upper directory unlike a layer */
 #define BUILD_OVERLAY_OPTS "redirect_dir=off,index=off,metacopy=off"
@@ -579,6 +580,7 @@ static struct cubo_error *commit_layer(struct builder *b, struct build_stage *st
 	CUBO_TRY(layer_tar_write(b->s, d->upper, b->o->compression, &blob));
 	char chain[CUBO_DIGEST_LEN + 1];
 	CUBO_TRY(chain_of(st, blob.diff_id, chain));
+	cubo_test_point("build-before-layer-commit");
 	CUBO_TRY(store_layer_commit(b->s, d->upper, chain));
 	r->has_layer = true;
 	snprintf(r->media_type, sizeof(r->media_type), "%s", blob.media_type);
@@ -631,6 +633,9 @@ static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
 	struct run_ctx c = {.st = st, .d = d, .cfg = cfg, .id = id};
 	int code = 0;
 	struct cubo_error *err = in_child(b, run_child, &c, &code);
+	cubo_test_point("build-after-run");
+	if (err || code != 0) /* a runtime killed half way leaves its state and cgroups */
+		cubo_error_free(runtime_delete(&b->ctx.rt, id, true));
 	oci_config_free(cfg);
 	/* no step needs the network any more: its release overlaps the layer's commit */
 	if (b->step == b->last_run)
@@ -1037,6 +1042,7 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 	}
 	if (!err)
 		err = store_blob_put(b->s, mjson, mlen, NULL, md);
+	cubo_test_point("build-before-image-commit");
 	if (!err) {
 		struct oci_descriptor d = {
 			.media_type = OCI_MT_MANIFEST, .digest = md, .size = (int64_t)mlen};

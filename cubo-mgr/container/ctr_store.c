@@ -14,6 +14,7 @@
 #include "cubo-mgr/container/ctr_store.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/testpoint.h"
 
 #define TMP_PREFIX ".tmp-ctr-"
 
@@ -121,21 +122,33 @@ struct cubo_error *ctr_store_begin(const struct ctr_store *s, const char *id, ch
 	char name[CTR_ID_LEN + sizeof(TMP_PREFIX)];
 	snprintf(name, sizeof(name), TMP_PREFIX "%s", id);
 	char *dir = cubo_path_join(s->root, name);
-	if (mkdir(dir, 0700) < 0) {
-		struct cubo_error *err = cubo_error_errno("create container directory %s", dir);
+	/*
+	 * Reconciliation removes temp dirs nobody holds: this one is made and
+	 * held under the lock it takes, so it never sees it unheld.
+	 */
+	int all;
+	struct cubo_error *err = ctr_store_lock_all(s, &all);
+	if (err) {
 		free(dir);
 		return err;
 	}
-	/* reconciliation removes temp dirs nobody holds: hold this one */
+	if (mkdir(dir, 0700) < 0) {
+		err = cubo_error_errno("create container directory %s", dir);
+		cubo_unlock(all);
+		free(dir);
+		return err;
+	}
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		struct cubo_error *err = cubo_error_errno("lock %s", dir);
+		err = cubo_error_errno("lock %s", dir);
 		if (fd >= 0)
 			close(fd);
 		rmdir(dir);
+		cubo_unlock(all);
 		free(dir);
 		return err;
 	}
+	cubo_unlock(all);
 	*tmp_dir = dir;
 	*lock_fd = fd;
 	return NULL;
@@ -155,32 +168,69 @@ static struct cubo_error *name_owner(const struct ctr_store *s, const char *name
 	return NULL;
 }
 
+/*
+ * A name link whose container has no record: what a create killed between
+ * taking the name and moving its directory into place left, or a removal
+ * killed after its record went. Called under the containers' lock.
+ */
+static bool name_dangles(const struct ctr_store *s, const char *owner)
+{
+	if (!ctr_id_valid(owner))
+		return true;
+	char *dir = ctr_store_dir(s, owner);
+	char *state = cubo_path_join(dir, "state.json");
+	bool dangles = !cubo_path_exists(state);
+	free(state);
+	free(dir);
+	return dangles;
+}
+
+static struct cubo_error *take_name(const struct ctr_store *s, const char *id, const char *name)
+{
+	char *link = cubo_path_join(s->names_dir, name);
+	struct cubo_error *err = NULL;
+	if (symlink(id, link) < 0) {
+		char owner[CTR_ID_LEN + 8];
+		bool taken = false;
+		if (errno != EEXIST)
+			err = cubo_error_errno("take name %s", name);
+		else
+			err = name_owner(s, name, owner, sizeof(owner), &taken);
+		if (!err && taken && !name_dangles(s, owner))
+			err = cubo_error_new("the container name \"%s\" is already in use by "
+					     "container %s: remove or rename that container",
+					     name, owner);
+		else if (!err && (unlink(link) < 0 || symlink(id, link) < 0))
+			err = cubo_error_errno("take name %s", name);
+	}
+	free(link);
+	return err;
+}
+
 struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_dir, const char *id,
 				    const char *name)
 {
 	int lock;
 	CUBO_TRY(ctr_store_lock_all(s, &lock));
-	char *link = cubo_path_join(s->names_dir, name);
 	char *dir = ctr_store_dir(s, id);
-	struct cubo_error *err = NULL;
-	if (symlink(id, link) < 0) {
-		if (errno == EEXIST) {
-			char owner[CTR_ID_LEN + 1];
-			bool taken;
-			err = name_owner(s, name, owner, sizeof(owner), &taken);
-			if (!err)
-				err = cubo_error_new(
-					"the container name \"%s\" is already in use by "
-					"container %s: remove or rename that container",
-					name, owner);
-		} else {
-			err = cubo_error_errno("take name %s", name);
-		}
-	} else if (rename(tmp_dir, dir) < 0) {
+	struct cubo_error *err = take_name(s, id, name);
+	bool named = !err;
+	if (!err)
+		err = cubo_fsync_dir(s->names_dir);
+	cubo_test_point("create-after-name");
+	bool placed = false;
+	if (!err && rename(tmp_dir, dir) < 0)
 		err = cubo_error_errno("move %s into place", tmp_dir);
+	else if (!err)
+		placed = true;
+	if (placed) {
+		/* the container exists once its directory's new name is on the disk */
+		err = cubo_fsync_dir(s->root);
+	} else if (named) {
+		char *link = cubo_path_join(s->names_dir, name);
 		unlink(link);
+		free(link);
 	}
-	free(link);
 	free(dir);
 	cubo_unlock(lock);
 	return err;
@@ -322,6 +372,10 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 	struct cubo_error *err = NULL;
 	if (unlink(state) < 0 && errno != ENOENT)
 		err = cubo_error_errno("remove %s", state);
+	/* gone for good before its name is free: a power cut must not bring it back named */
+	if (!err)
+		err = cubo_fsync_dir(dir);
+	cubo_test_point("rm-after-record");
 	if (!err && name) {
 		char owner[CTR_ID_LEN + 8];
 		bool taken;
@@ -333,6 +387,7 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 			free(link);
 		}
 	}
+	cubo_test_point("rm-after-name");
 	if (!err)
 		err = cubo_rm_rf(dir);
 	if (!err) {

@@ -34,6 +34,7 @@
 #include "shared/procstat.h"
 #include "shared/strv.h"
 #include "shared/timeutil.h"
+#include "shared/testpoint.h"
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
@@ -64,7 +65,6 @@ struct mon {
 	int out_fd[3]; /* [LOG_STDOUT], [LOG_STDERR]: our read ends; pty: out_fd[1] */
 	bool tty;
 	bool owner; /* set_monitor made us the container's monitor */
-	bool created;
 	pid_t pid;
 	int exit_code;
 	bool exited;
@@ -396,12 +396,14 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	*code = 125;
 	/* the namespace's mount must be made in the host's mount namespace: first */
 	CUBO_TRY(ctr_net_prepare(m->ms->store->root, m->dir, rec, &m->net));
+	cubo_test_point("monitor-after-netns");
 	if (m->net.netns)
 		CUBO_TRY(net_attach_start(m, rec));
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
 	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir, &copied));
+	cubo_test_point("monitor-after-rootfs");
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
@@ -479,7 +481,6 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 		err = cubo_error_new("%s",
 				     msg[0] ? msg : "the runtime failed to create the container");
 	}
-	m->created = !err;
 	if (!err && m->tty) {
 		int conn;
 		err = accept_within(console, 10000, &conn);
@@ -505,6 +506,8 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	if (!err)
 		err = read_pid(pidfile, &m->pid);
 	free(pidfile);
+	if (!err)
+		cubo_test_point("monitor-after-create");
 	if (!err && m->ms->attach) {
 		report(m, "C");
 		int c;
@@ -530,7 +533,11 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	else
 		cubo_error_free(nerr);
 	if (!err)
+		cubo_test_point("monitor-after-net-attach");
+	if (!err)
 		err = runtime_start(&m->rt, m->ms->id);
+	if (!err)
+		cubo_test_point("monitor-after-start");
 	return err;
 }
 
@@ -702,11 +709,14 @@ static void remove_anonymous_volumes(struct mon *m, char **volumes)
 
 static void finish(struct mon *m)
 {
+	cubo_test_point("monitor-exit-before-delete");
 	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
 	cubo_error_free(err);
+	cubo_test_point("monitor-exit-after-delete");
 	/* its processes are gone, its namespace not yet: DEL finds all it made */
 	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
+	cubo_test_point("monitor-exit-after-net-down");
 	err = update_record(m, set_exited, m);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
@@ -726,6 +736,7 @@ static void finish(struct mon *m)
 			if (!err && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
 				err = cubo_error_errno("unmount %s", rootfs);
 			free(rootfs);
+			cubo_test_point("monitor-rm-after-unmount");
 			if (!err)
 				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
 			if (!err)
@@ -746,7 +757,11 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 {
 	char *text = cubo_error_text(err);
 	cubo_error_free(err);
-	if (m->created) {
+	/*
+	 * Also when the create failed: a runtime killed half way leaves its state
+	 * directory and cgroups, and the next start would find the ID taken.
+	 */
+	if (m->owner) {
 		const char *args[] = {"delete", "--force", m->ms->id, NULL};
 		cubo_error_free(runtime_call(&m->rt, args));
 	}
@@ -795,6 +810,8 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
 	m.owner = !err;
 	if (!err)
+		cubo_test_point("monitor-after-claim");
+	if (!err)
 		err = ctr_record_load(m.dir, &rec);
 	if (err) {
 		fail(&m, err, 125);
@@ -811,6 +828,7 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 	}
 	/* the container may be gone already: its exit is in the signalfd */
 	cubo_error_free(update_record(&m, set_running, &m));
+	cubo_test_point("monitor-after-running");
 	report(&m, "S %d", m.pid);
 	close(m.sync_fd);
 	m.sync_fd = -1;
@@ -872,6 +890,7 @@ struct cubo_error *monitor_start(const struct monitor_start *ms, pid_t *pid, int
 	int ws;
 	while (waitpid(mid, &ws, 0) < 0 && errno == EINTR)
 		;
+	cubo_test_point("start-after-fork");
 	char line[4096];
 	struct cubo_error *err = NULL;
 	for (;;) {

@@ -3,16 +3,20 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cubo-mgr/container/volume.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/timeutil.h"
+#include "shared/testpoint.h"
 
 void ctr_volume_free(struct ctr_volume *v)
 {
@@ -47,6 +51,40 @@ struct cubo_error *volume_name_check(const char *name)
 static char *volumes_dir(const char *root)
 {
 	return cubo_path_join(root, "volumes");
+}
+
+/* A directory held (flock) by the command making or removing it; -1 if it cannot be. */
+static int hold_dir(const char *path, bool wait)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * A create's ".tmp-" directory and a removal's ".rm-" one that nobody holds
+ * any more: their command was killed. Neither is a volume: they go.
+ */
+static void clean_leftovers(const char *vdir)
+{
+	DIR *d = opendir(vdir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, ".tmp-", 5) && strncmp(e->d_name, ".rm-", 4))
+			continue;
+		char *p = cubo_path_join(vdir, e->d_name);
+		int fd = hold_dir(p, false);
+		if (fd >= 0) {
+			cubo_error_free(cubo_rm_rf(p));
+			close(fd);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
 }
 
 struct cubo_error *volume_to_json(const struct ctr_volume *v, bool pretty, char **out, size_t *len)
@@ -179,21 +217,30 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 	char created[CUBO_RFC3339_LEN];
 	cubo_time_now_rfc3339(created);
 	struct cubo_error *err = cubo_mkdir_p(vdir, 0700);
+	if (!err)
+		clean_leftovers(vdir);
 	if (!err && cubo_path_exists(dir)) {
 		*existed = true;
 	} else if (!err) {
-		if (mkdir(tmp, 0700) < 0 || mkdir(data, 0755) < 0)
+		int held = -1;
+		if (mkdir(tmp, 0700) < 0 || (held = hold_dir(tmp, true)) < 0 ||
+		    mkdir(data, 0755) < 0)
 			err = cubo_error_errno("create volume %s", name);
 		if (!err)
 			err = write_meta(tmp, created, anonymous, labels);
+		cubo_test_point("volume-create-before-rename");
 		if (!err && rename(tmp, dir) < 0) {
 			if (errno == EEXIST || errno == ENOTEMPTY)
 				*existed = true; /* made meanwhile by someone else: theirs stands */
 			else
 				err = cubo_error_errno("create volume %s: rename", name);
+		} else if (!err) {
+			err = cubo_fsync_dir(vdir);
 		}
 		if (err || *existed)
 			cubo_error_free(cubo_rm_rf(tmp));
+		if (held >= 0)
+			close(held);
 	}
 	free(data);
 	free(tmp);
@@ -255,11 +302,20 @@ struct cubo_error *volume_remove(const char *root, const char *name)
 	char *dir = cubo_path_join(vdir, name);
 	char *away = cubo_path_join(vdir, gone);
 	struct cubo_error *err = NULL;
-	if (rename(dir, away) < 0)
+	clean_leftovers(vdir);
+	/* held through the rename: a killed removal's ".rm-" is what nobody holds */
+	int held = hold_dir(dir, true);
+	if (rename(dir, away) < 0) {
 		err = errno == ENOENT ? cubo_error_new("no such volume: %s", name)
 				      : cubo_error_errno("remove volume %s", name);
-	else
-		err = cubo_rm_rf(away);
+	} else {
+		cubo_test_point("volume-rm-after-rename");
+		err = cubo_fsync_dir(vdir);
+		if (!err)
+			err = cubo_rm_rf(away);
+	}
+	if (held >= 0)
+		close(held);
 	free(away);
 	free(dir);
 	free(vdir);

@@ -14,6 +14,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "spec/image.h"
+#include "shared/testpoint.h"
 
 #define PULL_DEFAULT_PARALLEL 4
 #define MAX_MANIFEST_BYTES (4u << 20)
@@ -119,6 +120,7 @@ static struct cubo_error *download_layer(struct layer_job *j, bool need_layer)
 		goto fail;
 	}
 	j->writer = NULL;
+	cubo_test_point("pull-blob-fetched");
 	if (j->unpacker) {
 		struct unpacker *u = j->unpacker;
 		j->unpacker = NULL;
@@ -366,8 +368,10 @@ static struct cubo_error *pull_image(struct pull_ctx *c, const struct pull_opts 
 		.size = (int64_t)mdoc->len,
 	};
 	out->name = image_ref_string(c->ref);
+	cubo_test_point("pull-before-index");
 	if ((err = store_image_set(c->store, out->name, &desc)))
 		goto out;
+	cubo_test_point("pull-after-index");
 	memcpy(out->manifest_digest, mdoc->digest, sizeof(out->manifest_digest));
 	memcpy(out->repo_digest, top.digest, sizeof(out->repo_digest));
 	memcpy(out->image_id, man->config.digest, sizeof(out->image_id));

@@ -12,6 +12,7 @@
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/testpoint.h"
 
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":[]}"
@@ -195,6 +196,7 @@ struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const
 	if (!dst)
 		return cubo_error_new("layer \"%s\": not a chain ID", chain_id);
 	struct cubo_error *err = cubo_sync_tree(tmpdir);
+	cubo_test_point("layer-before-rename");
 	if (!err && rename(tmpdir, dst) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			err = cubo_rm_rf(tmpdir); /* extracted by someone else meanwhile */

@@ -20,6 +20,7 @@
 #include "shared/lock.h"
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
+#include "shared/testpoint.h"
 
 /* The text of a JSON string node; "" for anything else. */
 static const char *str_of(yajl_val v)
@@ -681,10 +682,22 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 		err = cubo_error_new("container %s has no network namespace of its own to connect "
 				     "(it runs with --network none or host, or is not running)",
 				     r->name);
-	for (size_t i = 0; !err && i < f.n; i++)
-		if (!strcmp(f.v[i].network, name))
-			err = cubo_error_new("container %s is already connected to network %s",
-					     r->name, name);
+	/*
+	 * The record, checked by the caller, says it is not connected: an
+	 * attachment found here is what a connect killed before it recorded
+	 * left. It is released and made again.
+	 */
+	for (size_t i = 0; !err && i < f.n; i++) {
+		if (strcmp(f.v[i].network, name))
+			continue;
+		cubo_error_free(del_one(root, &s, r->id, f.netns, &f.v[i]));
+		free(f.v[i].network);
+		free(f.v[i].result);
+		free(f.v[i].ports);
+		memmove(&f.v[i], &f.v[i + 1], (f.n - i - 1) * sizeof(*f.v));
+		f.n--;
+		break;
+	}
 	if (!err)
 		err = net_store_get(&s, name, NULL, NULL, NULL);
 	struct att *a = NULL;
@@ -693,6 +706,7 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 		err = netfile_save(ctr_dir, &f);
 	}
 	if (!err) {
+		cubo_test_point("net-connect-before-add");
 		err = add_one(&s, r->id, f.netns, a);
 		struct cubo_error *serr = netfile_save(ctr_dir, &f);
 		if (!err)
@@ -718,8 +732,10 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 		free(ip);
 		free(gw);
 	}
-	if (!err)
+	if (!err) {
+		cubo_test_point("net-connect-before-hosts");
 		err = write_hosts(root, &s, ctr_dir, r, &f, true);
+	}
 	netfile_free(&f);
 	net_store_close(&s);
 	return err;
@@ -737,13 +753,15 @@ struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, con
 		if (!strcmp(f.v[i].network, name))
 			k = i;
 	if (k == SIZE_MAX) {
+		/* released already by a disconnect killed before it recorded: done */
 		netfile_free(&f);
-		return cubo_error_new("container is not connected to network %s", name);
+		return NULL;
 	}
 	struct net_store s;
 	struct cubo_error *err = net_store_open(root, &s);
 	if (!err) {
 		err = del_one(root, &s, id, f.netns, &f.v[k]);
+		cubo_test_point("net-disconnect-after-del");
 		free(f.v[k].network);
 		free(f.v[k].result);
 		free(f.v[k].ports);

@@ -56,7 +56,10 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 
 /*
  * Join (connect) or leave (disconnect) one more network while the container
- * runs: netns is its namespace (/proc/PID/ns/net).
+ * runs: netns is its namespace (/proc/PID/ns/net). The caller records the
+ * change after: both repeat safely what a killed command left unrecorded
+ * (connect releases and remakes an attachment the record lacks; disconnect
+ * of a network already released succeeds).
  */
 struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 				   const struct ctr_record *r, const char *network,

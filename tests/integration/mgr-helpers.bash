@@ -88,3 +88,46 @@ free_port() {
 	done
 	return 1
 }
+
+# The container's status word from ps --format json.
+state_of() {
+	mgr ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n or .ID == $n) | .State'
+}
+
+# wait_state NAME STATE: bounded wait.
+wait_state() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "container $1 is $(state_of "$1"), not $2" >&2
+	return 1
+}
+
+# release_root_networks NAMES_REGEX [ID...]: what the networking of this
+# root's containers (and of the IDs given) may still hold, and the bridges
+# and iptables rules of its networks whose names match, once its containers
+# are gone (kill_root_leftovers).
+release_root_networks() {
+	local names=$1 id b t rule
+	shift
+	mgr ps -a >/dev/null 2>&1 || true # reconciles: CNI DEL of what is left
+	for id in "$@" $(ls "$R" 2>/dev/null | grep -E '^[0-9a-f]{64}$'); do
+		if [ -e "/run/netns/cubo-$id" ]; then
+			umount -l "/run/netns/cubo-$id" 2>/dev/null || true
+			rm -f "/run/netns/cubo-$id"
+		fi
+	done
+	mgr network prune -f >/dev/null 2>&1 || true
+	for b in $(jq -r '.plugins[0].bridge' "$R"/networks/*.conflist 2>/dev/null); do
+		[ "$b" = cubo0 ] || ip link del "$b" 2>/dev/null || true
+	done
+	# the rules of these networks, if prune could not take them
+	for t in nat filter; do
+		iptables-save -t "$t" | grep -E -- "--comment \"cubo network ($names)\"" |
+			sed 's/^-A /-D /' | while read -r rule; do
+			eval "iptables -w 10 -t $t $rule" 2>/dev/null || true
+		done
+	done
+}

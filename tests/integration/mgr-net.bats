@@ -59,30 +59,8 @@ setup() {
 
 teardown() {
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0
-	local id d b
 	kill_root_leftovers
-	# what the networking of this root's containers may still hold
-	for d in "$R"/*/; do
-		id=$(basename "$d")
-		[[ $id =~ ^[0-9a-f]{64}$ ]] || continue
-		mgr ps -a >/dev/null 2>&1 || true # reconciles: CNI DEL of what is left
-		if [ -e "/run/netns/cubo-$id" ]; then
-			umount -l "/run/netns/cubo-$id" 2>/dev/null || true
-			rm -f "/run/netns/cubo-$id"
-		fi
-	done
-	mgr network prune -f >/dev/null 2>&1 || true
-	for b in $(jq -r '.plugins[0].bridge' "$R"/networks/*.conflist 2>/dev/null); do
-		[ "$b" = cubo0 ] || ip link del "$b" 2>/dev/null || true
-	done
-	# the rules of this test's networks, if prune could not take them
-	local t rule
-	for t in nat filter; do
-		iptables-save -t "$t" | grep -E -- "--comment \"cubo network ($N1|$N2|${N1}x)\"" |
-			sed 's/^-A /-D /' | while read -r rule; do
-			eval "iptables -w 10 -t $t $rule" 2>/dev/null || true
-		done
-	done
+	release_root_networks "$N1|$N2|${N1}x"
 	remove_root
 }
 

@@ -59,22 +59,6 @@ teardown() {
 	mgr_container_teardown
 }
 
-# The container's status word from ps --format json.
-state_of() {
-	mgr ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n or .ID == $n) | .State'
-}
-
-# wait_state NAME STATE: bounded wait.
-wait_state() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(state_of "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	echo "container $1 is $(state_of "$1"), not $2" >&2
-	return 1
-}
-
 # No mount of this root is left on the host.
 assert_no_mounts() {
 	refute grep -q "^$R/" <(awk '{print $5}' /proc/self/mountinfo)
