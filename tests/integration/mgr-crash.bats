@@ -415,7 +415,7 @@ two" ]
 	crash mgr:volume-create-before-rename volume create v1
 	assert_crashed mgr:volume-create-before-rename
 	assert_consistent
-	! mgr volume inspect v1 >/dev/null 2>&1
+	refute mgr volume inspect v1 >/dev/null 2>&1
 	mgr volume create v1 >/dev/null
 	[ "$(mgr volume ls -q)" = v1 ]
 	assert_nothing_left
@@ -466,7 +466,7 @@ two" ]
 	assert_crashed mgr:net-rm-before-def
 	assert_consistent
 	mgr network rm "$N2" >/dev/null
-	! ip link show dev "$br2" >/dev/null 2>&1
+	refute ip link show dev "$br2" >/dev/null 2>&1
 	[ -z "$(iptables-save | grep -F "cubo network $N2\"")" ]
 	[ "$(mgr network ls -q | grep -c "^$N2\$")" -eq 0 ]
 }
