@@ -192,12 +192,37 @@ ratio() {
 }
 ratio cubo-runc runc
 ratio cubo-runc crun
+# interleaved_ab: the two cubo-runc builds run in turn (the order flipped
+# every round), so drift in the machine's load falls on both alike: the
+# median of each and their difference. $EPOCHREALTIME, not a fork of date.
+interleaved_ab() {
+	local i t0 t1 a b out=$work/ab
+	: >"$out.new"
+	: >"$out.base"
+	for ((i = 0; i < runs; i++)); do
+		for which in $([ $((i % 2)) -eq 0 ] && echo "new base" || echo "base new"); do
+			if [ "$which" = new ]; then b=$cubo; else b=$base; fi
+			t0=$EPOCHREALTIME
+			"$b" --root "$state/root-ab-$which" run --bundle "$bundle" "ab-$which" \
+				>/dev/null 2>&1 || return 1
+			t1=$EPOCHREALTIME
+			echo "(${t1/./} - ${t0/./}) / 1000" | bc -l >>"$out.$which"
+		done
+	done
+	a=$(sort -n "$out.new" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+	b=$(sort -n "$out.base" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+	printf 'interleaved, %d rounds: median cubo-runc %.3f ms, cubo-runc-base %.3f ms: %+.3f ms per container\n' \
+		"$runs" "$a" "$b" "$(echo "$a - $b" | bc -l)"
+}
+
 if [ -n "$base" ]; then
 	ratio cubo-runc-base crun
 	if [ -n "${mean[cubo-runc]:-}" ] && [ -n "${mean[cubo-runc-base]:-}" ]; then
-		printf 'cubo-runc - cubo-runc-base: %+.3f ms per container\n' \
+		printf 'cubo-runc - cubo-runc-base (one after the other): %+.3f ms per container\n' \
 			"$(echo "scale=6; ${mean[cubo-runc]} - ${mean[cubo-runc-base]}" | bc)"
 	fi
+	mkdir -p "$state/root-ab-new" "$state/root-ab-base"
+	interleaved_ab || echo "interleaved: a run failed, not measured"
 fi
 
 if [ -n "$results" ]; then
