@@ -14,6 +14,7 @@
 #include "cubo-runc/devices.h"
 #include "cubo-runc/mounts.h"
 #include "shared/path_in_root.h"
+#include "shared/sanitizer.h"
 
 static bool has_mount_ns(const struct rootfs_ctx *ctx)
 {
@@ -203,6 +204,8 @@ struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx)
 {
 	struct cubo_error *err;
 
+	/* in a sanitized build, its reports must still reach the host once in the root */
+	sanitizer_keep_report_file();
 	if (!has_mount_ns(ctx))
 		return setup_in_shared_ns(ctx);
 	CUBO_TRY(prepare_root(ctx));

@@ -57,8 +57,8 @@ cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/build/instr.c cub
 	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
-mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
-	cubo-runc/rootfs.c"
+mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c
+	cubo-runc/devices.c cubo-runc/rootfs.c"
 
 sources() {
 	case $1 in
