@@ -44,6 +44,7 @@
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
 #include "shared/fs.h"
+#include "shared/sanitizer.h"
 #include "shared/strv.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -285,6 +286,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, char *exec_path, size_
 	const struct oci_process *proc = x->proc;
 
 	CUBO_TRY(sync_expect(x->sock[1], SYNC_GO));
+	sanitizer_keep_report_file(); /* before the container's mount namespace and root */
 	apply_oom_score_adj(x);
 	/* the pid namespace was joined by the runtime: we were born in it */
 	if ((x->join_flags & ~CLONE_NEWPID) &&
