@@ -310,7 +310,7 @@ assert_no_mounts() {
 	run mgr run -i --rm --ulimit nofile=2048:1024 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"soft limit is above"* ]]
-	run mgr run -i --rm --read-only "$BB" sh -c 'touch /x; touch /tmp/y 2>&1; cat /proc/kcore | head -c1 | wc -c'
+	run mgr run -i --rm --read-only "$BB" sh -c 'exec 2>&1; touch /x; touch /tmp/y; cat /proc/kcore | head -c1 | wc -c'
 	[[ "$output" == *"Read-only file system"* ]]
 	[[ "${lines[-1]}" == 0 ]]
 }
