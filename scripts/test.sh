@@ -8,19 +8,21 @@
 # Ends with one "tests: N passed, N failed" line; logs go to a directory of
 # this run's own (CUBO_TEST_LOGS, default a new /tmp/cubo-test.XXXXXX).
 #
-# Time (CI: a fresh 2-core Debian 12 machine, 60 minutes at most). Measured
-# on such a machine, each phase's time is printed as it ends. What it costs
-# and why each phase stays:
-#   - the normal build and the ASan build (build-asan/): ~2 + ~3 min;
-#   - unit tests: plain ~1 min; valgrind ~2 min, kept because it checks the
-#     -O2 binaries that ship and finds reads of uninitialised memory, which
-#     ASan does not; ASan ~2 min, for what valgrind cannot see (overflows
-#     of stack and global arrays) and undefined behaviour;
-#   - integration: ~5 min, then ~10 min under ASan. The two runs are not
-#     run at once: the tests check that nothing new is mounted on the host
-#     after a failure, and one run's containers would fail the other's check;
-#   - fuzzing: 12 targets of FUZZ_SECONDS, two at a time (they are
-#     independent and each uses one core): ~6 min, plus ~2 min to build.
+# Time (CI: a fresh 2-core Debian 12 machine, 60 minutes at most). Each
+# phase prints its time as it ends. Measured from a clean clone on a 2-core
+# machine that other test runs were also using (so these are upper bounds):
+#   - the normal build ~1 min, the ASan build ~2 min;
+#   - unit tests: plain and under valgrind ~1.5 min; under ASan ~0.5 min.
+#     valgrind stays: it checks the -O2 binaries that ship and finds reads
+#     of uninitialised memory, which ASan does not; ASan finds what valgrind
+#     cannot see (overflows of stack and global arrays) and UBSan undefined
+#     behaviour;
+#   - integration ~5 min, then ~5 min under ASan. The two runs are not run
+#     at once: the tests check that nothing new is mounted on the host after
+#     a failure, and one run's containers would fail the other's check;
+#   - fuzzing: 12 targets of FUZZ_SECONDS, two at a time (they share
+#     nothing and each uses one core): 6 min, plus ~1 min to build.
+# In all about 22 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
