@@ -11,18 +11,18 @@
 # Time (CI: a fresh 2-core Debian 12 machine, 60 minutes at most). Each
 # phase prints its time as it ends. Measured from a clean clone on a 2-core
 # machine that other test runs were also using (so these are upper bounds):
-#   - the normal build ~1 min, the ASan build ~2 min;
-#   - unit tests: plain and under valgrind ~1.5 min; under ASan ~0.5 min.
+#   - the normal build 0.5-1 min, the ASan build 1-2 min;
+#   - unit tests: plain and under valgrind ~1 min; under ASan a few seconds.
 #     valgrind stays: it checks the -O2 binaries that ship and finds reads
 #     of uninitialised memory, which ASan does not; ASan finds what valgrind
 #     cannot see (overflows of stack and global arrays) and UBSan undefined
 #     behaviour;
-#   - integration ~5 min, then ~5 min under ASan. The two runs are not run
-#     at once: the tests check that nothing new is mounted on the host after
-#     a failure, and one run's containers would fail the other's check;
+#   - integration 4-5 min, then 4-5 min under ASan. The two runs are not
+#     run at once: the tests check that nothing new is mounted on the host
+#     after a failure, and one run's containers would fail the other's check;
 #   - fuzzing: 12 targets of FUZZ_SECONDS, two at a time (they share
-#     nothing and each uses one core): 6 min, plus ~1 min to build.
-# In all about 22 minutes.
+#     nothing and each uses one core): 6 min, plus ~0.5 min to build.
+# In all 17 minutes (26 on a machine busy with other runs).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
