@@ -148,8 +148,8 @@ static void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
 {
 	const struct cgroup_dir *v1 = NULL, *v2 = NULL;
 
-	w->fd = -1;
-	w->dir = NULL;
+	/* every member: the v1 notifier sets neither v2 nor seen */
+	*w = (struct oom_watch){.fd = -1};
 	for (size_t i = 0; i < s->n; i++) {
 		const char *k = s->d[i].key;
 

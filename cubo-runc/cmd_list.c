@@ -84,7 +84,9 @@ static struct cubo_error *collect(const char *root, struct list_row **rows, size
 		container_free(c);
 	}
 	closedir(d);
-	qsort(*rows, *n, sizeof(**rows), compare_rows);
+	/* with no container *rows is NULL, which qsort must not be given */
+	if (*n > 1)
+		qsort(*rows, *n, sizeof(**rows), compare_rows);
 	return NULL;
 }
 

@@ -48,6 +48,7 @@
 #include "cubo-runc/terminal.h"
 #include "cubo-runc/validate.h"
 #include "shared/fs.h"
+#include "shared/sanitizer.h"
 #include "shared/strv.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -72,8 +73,9 @@ struct exec_ctx {
 	int sock[2];		      /* [0] runtime, [1] child */
 	pid_t pid;		      /* the exec'd process, as the host sees it */
 	int pidfd;
-	int master; /* pty master to proxy, -1 without */
-	int procfd; /* the runtime's /proc, proven (procfd.h), in the child until execve */
+	int master;	  /* pty master to proxy, -1 without */
+	int procfd;	  /* the runtime's /proc, proven (procfd.h), in the child until execve */
+	int sanitizer_fd; /* a sanitized build's report file on the host (sanitizer.h), or -1 */
 	struct spawn_exe exe;
 };
 
@@ -218,6 +220,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	const struct oci_process *proc = x->proc;
 
 	CUBO_TRY(sync_expect(x->sock[1], SYNC_GO));
+	/* before the container's mount namespace and root */
+	x->sanitizer_fd = sanitizer_keep_report_file();
 	apply_oom_score_adj(x);
 	/* the pid namespace was joined by the runtime: we were born in it */
 	if ((x->join_flags & ~CLONE_NEWPID) &&
@@ -263,8 +267,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	 * which need not allow close_range.
 	 */
 	{
-		int keep[] = {x->sock[1], x->exe.dirfd};
-		spawn_close_fds(x->g->inherited, x->f->preserve_fds, keep, 2);
+		int keep[] = {x->sock[1], x->exe.dirfd, x->sanitizer_fd};
+		spawn_close_fds(x->g->inherited, x->f->preserve_fds, keep, 3);
 	}
 	/* the filter goes on last; without no_new_privs while CAP_SYS_ADMIN is still held */
 	if (x->seccomp && !proc->no_new_privileges)
@@ -576,6 +580,7 @@ struct cubo_error *exec_process_start(const struct runc_ctx *ctx, const struct e
 			     .cg_entry = {.v2_dirfd = -1, .v2_procs = -1},
 			     .master = -1,
 			     .procfd = -1,
+			     .sanitizer_fd = -1,
 			     .exe = {.dirfd = -1}};
 	struct cubo_error *err = prepare(&x);
 

@@ -29,6 +29,7 @@
 #include "cubo-runc/terminal.h"
 #include "shared/fs.h"
 #include "shared/path_in_root.h"
+#include "shared/sanitizer.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -38,7 +39,8 @@
 struct init_plan {
 	struct caps_plan caps;
 	struct spawn_exe exe;
-	int procfd; /* the runtime's /proc, proven (procfd.h); -1 once closed */
+	int procfd;	  /* the runtime's /proc, proven (procfd.h); -1 once closed */
+	int sanitizer_fd; /* a sanitized build's report file on the host (sanitizer.h), or -1 */
 	char hook_state[SYNC_MAX_PAYLOAD + 1]; /* for startContainer hooks; sent with SYNC_GO */
 };
 
@@ -229,6 +231,8 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	    errno != ENOSYS && errno != EPERM && errno != EACCES)
 		return cubo_error_errno("join a new session keyring");
 
+	/* in a sanitized build, its reports must still reach the host once in the root */
+	plan->sanitizer_fd = sanitizer_keep_report_file();
 	CUBO_TRY(rootfs_setup(&rctx));
 	if (proc && proc->terminal) {
 		int master = -1;
@@ -304,7 +308,11 @@ static struct cubo_error *finish(const struct init_args *a, struct init_plan *pl
 	 * the filter (profiles written for runc need not allow close_range)
 	 * and before any name is resolved for execve.
 	 */
-	spawn_close_fds(a->inherited, a->preserve_fds, &plan->exe.dirfd, 1);
+	{
+		/* the report file is close-on-exec: it never reaches the process */
+		int keep[] = {plan->exe.dirfd, plan->sanitizer_fd};
+		spawn_close_fds(a->inherited, a->preserve_fds, keep, 2);
+	}
 	/*
 	 * The filter goes on as late as it can: after the start wait, so the
 	 * runtime's own fifo and sync traffic never meets it. Without
@@ -361,7 +369,7 @@ __attribute__((noreturn)) static void fail_setup(const struct init_args *a, stru
 
 void init_run(const struct init_args *a)
 {
-	struct init_plan plan = {.exe = {.dirfd = -1}, .procfd = -1};
+	struct init_plan plan = {.exe = {.dirfd = -1}, .procfd = -1, .sanitizer_fd = -1};
 	struct cubo_error *err;
 	int fifo_path_fd = -1;
 

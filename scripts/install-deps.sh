@@ -22,6 +22,10 @@ build_pkgs=(
 test_pkgs=(
 	libcmocka-dev bats perl python3 bc valgrind umoci skopeo runc crun iproute2 jq time procps
 	util-linux bsdutils hyperfine
+	# the AddressSanitizer + UBSan build and the fuzz targets: clang and its
+	# runtimes (libFuzzer and the sanitizers are in libclang-rt-14-dev, which
+	# clang only recommends)
+	clang libclang-rt-14-dev
 	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 )
 

@@ -819,7 +819,8 @@ struct cubo_error *cubofile_toml_parse(const char *text, size_t len, const char 
 		build_file_free(f);
 		return err;
 	}
-	qsort(c.v, c.n, sizeof(*c.v), step_cmp);
+	if (c.n > 1) /* qsort must not be given a NULL array, even empty */
+		qsort(c.v, c.n, sizeof(*c.v), step_cmp);
 	for (size_t i = 0; i < c.n; i++)
 		f->v[i] = c.v[i].in;
 	f->n = c.n;

@@ -298,7 +298,8 @@ static struct cubo_error *walk(struct tar_out *t, int dirfd, const char *rel_dir
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))by_name);
+	if (n > 1) /* an empty directory has no array at all */
+		qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))by_name);
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (!err)

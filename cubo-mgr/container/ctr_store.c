@@ -357,7 +357,8 @@ struct cubo_error *ctr_store_list(const struct ctr_store *s, struct ctr_record *
 		ctr_records_free(v, count);
 		return err;
 	}
-	qsort(v, count, sizeof(*v), newest_first);
+	if (count > 1) /* no record: no array, which qsort must not be given */
+		qsort(v, count, sizeof(*v), newest_first);
 	*out = v;
 	*n = count;
 	return NULL;

@@ -287,7 +287,8 @@ struct cubo_error *volume_list(const char *root, struct ctr_volume **out, size_t
 	}
 	closedir(d);
 	free(vdir);
-	qsort(v, count, sizeof(*v), by_name);
+	if (count > 1) /* no volume: no array, which qsort must not be given */
+		qsort(v, count, sizeof(*v), by_name);
 	*out = v;
 	*n = count;
 	return NULL;

@@ -1,32 +1,46 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 #
-# Build every libFuzzer target in tests/fuzz/ and run each for a while.
+# Build every libFuzzer target in tests/fuzz/ and run each for a while, or
+# merge what earlier runs found into the seed corpora.
 #
-#   tests/fuzz/run.sh [BUILD_DIR]        (default BUILD_DIR: /tmp/cubo-fuzz)
+#   tests/fuzz/run.sh [BUILD_DIR]           (default BUILD_DIR: /tmp/cubo-fuzz)
+#   tests/fuzz/run.sh --merge [BUILD_DIR]
 #
 # Needs clang with its fuzzer and sanitizer runtimes. On Debian 12:
 #
-#   apt-get install clang          (pulls in libclang-rt-14-dev, which holds libFuzzer)
+#   apt-get install clang libclang-rt-14-dev     (libFuzzer is in the second)
 #
 # and a configured tree (./autogen.sh && ./configure at the top, for config.h).
-# Not part of `make check`: it needs clang and takes minutes.
+# Not part of `make check`; scripts/test.sh runs it with FUZZ_SECONDS=60.
 #
 # Environment:
 #   FUZZ_SECONDS   how long to run each target (default 30)
 #   FUZZ_TARGETS   space-separated subset, e.g. "config state" (default: all)
+#   FUZZ_JOBS      how many targets build and run at once (default 1); each
+#                  uses one core
 #   CC             the compiler (default clang)
 #
 # The seed corpus in tests/fuzz/corpus/<target>/ is only read; new inputs go
 # to BUILD_DIR/corpus/<target>/ and crashing ones to BUILD_DIR/artifacts/<target>/.
 # Reproduce one with: BUILD_DIR/fuzz_<target> BUILD_DIR/artifacts/<target>/crash-...
-# Exits non-zero when any target crashed, leaked, hit undefined behaviour or
-# broke one of its properties.
+# Exits non-zero when any target crashed, leaked, timed out, hit undefined
+# behaviour or broke one of its properties.
+#
+# --merge runs nothing new: it adds to tests/fuzz/corpus/<target>/ the inputs
+# of BUILD_DIR/corpus/<target>/ that reach code the seeds do not (libFuzzer's
+# -merge=1), to be reviewed and committed.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+merge=false
+if [ "${1:-}" = --merge ]; then
+	merge=true
+	shift
+fi
 build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
+jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
 all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net"
 targets=${FUZZ_TARGETS:-$all_targets}
@@ -57,8 +71,8 @@ cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/build/instr.c cub
 	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
-mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c cubo-runc/mounts.c cubo-runc/devices.c
-	cubo-runc/rootfs.c"
+mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c
+	cubo-runc/devices.c cubo-runc/rootfs.c"
 
 sources() {
 	case $1 in
@@ -89,20 +103,33 @@ dict() {
 	esac
 }
 
-mkdir -p "$build"
-cd "$top"
-for t in $targets; do
-	echo "== build fuzz_$t"
-	# shellcheck disable=SC2046,SC2086 # flag and source lists are split on purpose
-	$cc $cflags -o "$build/fuzz_$t" "tests/fuzz/fuzz_$t.c" $(sources "$t") $libs
-done
+# each_target FUNCTION: FUNCTION TARGET for every target, $jobs at a time.
+# Runs of one target last the same time, so batches waste little.
+each_target() {
+	n=0
+	for t in $targets; do
+		"$1" "$t" &
+		n=$((n + 1))
+		[ $((n % jobs)) -ne 0 ] || wait
+	done
+	wait
+}
 
-failed=""
-summary=""
-for t in $targets; do
-	mkdir -p "$build/corpus/$t" "$build/artifacts/$t"
+build_target() {
+	# shellcheck disable=SC2046,SC2086 # flag and source lists are split on purpose
+	if $cc $cflags -o "$build/fuzz_$1" "tests/fuzz/fuzz_$1.c" $(sources "$1") $libs \
+		>"$build/build_$1.log" 2>&1; then
+		rm -f "$build/build_$1.failed"
+	else
+		touch "$build/build_$1.failed"
+	fi
+}
+
+# Writes "TARGET: ok, ..." or "TARGET: FAILED ..." to BUILD_DIR/fuzz_TARGET.result.
+run_target() {
+	t=$1
 	log="$build/fuzz_$t.log"
-	echo "== run fuzz_$t for ${seconds}s (log: $log)"
+	mkdir -p "$build/corpus/$t" "$build/artifacts/$t"
 	status=0
 	# shellcheck disable=SC2046 # dict() gives zero or one argument
 	"$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
@@ -110,15 +137,59 @@ for t in $targets; do
 		"$build/corpus/$t" "$top/tests/fuzz/corpus/$t" >"$log" 2>&1 || status=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	if [ "$status" -ne 0 ]; then
-		failed="$failed $t"
-		tail -n 40 "$log" >&2
-		summary="$summary$t: FAILED (exit $status) after ${execs:-?} executions\n"
+		echo "$t: FAILED (exit $status) after ${execs:-?} executions (log: $log)"
 	else
-		summary="$summary$t: ok, ${execs:-?} executions in ${seconds}s\n"
+		echo "$t: ok, ${execs:-?} executions in ${seconds}s"
+	fi >"$build/fuzz_$t.result"
+}
+
+merge_target() {
+	mkdir -p "$build/corpus/$1"
+	before=$(find "$top/tests/fuzz/corpus/$1" -type f | wc -l)
+	"$build/fuzz_$1" -merge=1 "$top/tests/fuzz/corpus/$1" "$build/corpus/$1" \
+		>"$build/merge_$1.log" 2>&1 || echo "$1: merge failed (log: $build/merge_$1.log)"
+	after=$(find "$top/tests/fuzz/corpus/$1" -type f | wc -l)
+	echo "$1: $((after - before)) new inputs in tests/fuzz/corpus/$1"
+}
+
+mkdir -p "$build"
+build=$(cd "$build" && pwd) # the targets are built from $top
+cd "$top"
+echo "== build $(echo "$targets" | wc -w) targets in $build, $jobs at a time"
+each_target build_target
+failed=""
+for t in $targets; do
+	if [ -e "$build/build_$t.failed" ]; then
+		cat "$build/build_$t.log" >&2
+		failed="$failed $t"
 	fi
 done
+if [ -n "$failed" ]; then
+	echo "run.sh: could not build:$failed" >&2
+	exit 1
+fi
 
-printf '\n%b' "$summary"
+if $merge; then
+	each_target merge_target
+	exit 0
+fi
+
+echo "== run each target for ${seconds}s, $jobs at a time (logs: $build/fuzz_TARGET.log)"
+rm -f "$build"/fuzz_*.result
+each_target run_target
+failed=""
+echo
+for t in $targets; do
+	if [ ! -s "$build/fuzz_$t.result" ]; then
+		echo "$t: FAILED (no result)"
+	else
+		cat "$build/fuzz_$t.result"
+	fi
+	if ! grep -q ': ok,' "$build/fuzz_$t.result" 2>/dev/null; then
+		failed="$failed $t"
+		tail -n 40 "$build/fuzz_$t.log" >&2
+	fi
+done
 if [ -n "$failed" ]; then
 	echo "run.sh: failing targets:$failed (inputs in $build/artifacts/)" >&2
 	exit 1

@@ -117,17 +117,19 @@ static void test_pure_helpers(void **state)
  * canned response and drops TLS handshakes (so the client falls back to
  * HTTP, as for any loopback registry).
  */
+#define CANNED_MAX 4
 struct canned {
 	int fd;
-	const char *responses[4];
-	char requests[4][2048];
+	const char *responses[CANNED_MAX];
+	char requests[CANNED_MAX][2048];
 	int served;
 };
 
 static void *serve(void *arg)
 {
 	struct canned *k = arg;
-	while (k->responses[k->served]) {
+	/* a full array has no NULL after its last response */
+	while (k->served < CANNED_MAX && k->responses[k->served]) {
 		int c = accept(k->fd, NULL, NULL);
 		if (c < 0)
 			break;
