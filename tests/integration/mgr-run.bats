@@ -285,7 +285,8 @@ assert_no_mounts() {
 	run mgr run -i --rm --ulimit nofile=2048:1024 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"soft limit is above"* ]]
-	run mgr run -i --rm --read-only "$BB" sh -c 'touch /x; touch /tmp/y 2>&1; cat /proc/kcore 2>/dev/null | head -c1 | wc -c'
+	# one stream in the order written: the container's stdout and stderr are two pipes
+	run mgr run -i --rm --read-only "$BB" sh -c 'exec 2>&1; touch /x; touch /tmp/y; cat /proc/kcore 2>/dev/null | head -c1 | wc -c'
 	[[ "$output" == *"Read-only file system"* ]]
 	[[ "${lines[-1]}" == 0 ]]
 }
