@@ -66,13 +66,13 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 	cubo-mgr/image/registries_conf.c"
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
-	cubo-mgr/container/passwd.c spec/features.c"
+	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/build/instr.c cubo-mgr/build/cubofile.c
 	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
-net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c cubo-mgr/container/run_opts.c spec/features.c
+net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c
-	cubo-runc/devices.c cubo-runc/rootfs.c"
+	cubo-runc/devices.c cubo-runc/rootfs.c cubo-runc/proc_guard.c cubo-runc/procfd.c"
 
 sources() {
 	case $1 in

@@ -151,6 +151,7 @@ pm_line() {
 		--network none "$(cgroup_flags)" localhost/cubo-podman-test \
 		"sh -c 'tty; stty size; exit 7'")
 	run timeout 60 script -qec "$cmd" /dev/null </dev/null
+	echo "exit $status: $output"
 	[ "$status" -eq 7 ]
 	[[ "$output" == */dev/pts/* ]]
 }
