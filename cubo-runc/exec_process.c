@@ -92,33 +92,13 @@ static const struct {
 
 static struct cubo_error *enter_root_and_cwd(struct exec_ctx *x)
 {
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		/* no /proc/self/fd/N: a magic link could lead out of the root */
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	const char *cwd = x->proc->cwd;
-	char buf[PATH_MAX];
-	int fd;
-
 	/* the init's root: its pivot_root, or its chroot without a mount namespace */
 	if (fchdir(x->rootfd) < 0 || chroot(".") < 0)
 		return cubo_error_errno("enter the container's root");
 	close(x->rootfd);
 	x->rootfd = -1;
-	fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
-	if (fd < 0)
-		return cubo_error_errno("chdir to cwd \"%s\" in the container", cwd);
-	if (fchdir(fd) < 0) {
-		struct cubo_error *err = cubo_error_errno("chdir to cwd \"%s\"", cwd);
-		close(fd);
-		return err;
-	}
-	close(fd);
-	/* CVE-2024-21626: the cwd must be under the root we just took */
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return cubo_error_new("cwd \"%s\" resolves outside the container", cwd);
-	return NULL;
+	/* runc's exec does not create a missing cwd */
+	return spawn_enter_cwd(x->proc->cwd, false, "cwd");
 }
 
 static void apply_oom_score_adj(const struct exec_ctx *x)

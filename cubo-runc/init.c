@@ -80,60 +80,6 @@ static struct cubo_error *apply_sysctls(const struct oci_config *cfg, int procfd
 	return NULL;
 }
 
-static int open_cwd(const char *cwd)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		/* no /proc/self/fd/N: a magic link could lead out of the root */
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	do
-		fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
-	return fd;
-}
-
-/* Called with the container's "/" as root and cwd. */
-static struct cubo_error *enter_cwd(const char *cwd)
-{
-	char buf[PATH_MAX];
-	int fd = open_cwd(cwd);
-
-	/*
-	 * runc creates a missing working directory; images rely on it. Only
-	 * the in-root walker creates it: a plain mkdir -p would follow
-	 * /proc/self/fd/N/.. out to the host (it reads a magic link's target
-	 * as an ordinary link's, inside the root).
-	 */
-	if (fd < 0 && errno == ENOENT) {
-		int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd < 0)
-			return cubo_error_errno("process.cwd: open /");
-		struct cubo_error *err = cubo_mkdir_all_in_root(rootfd, cwd, 0755, NULL);
-		close(rootfd);
-		CUBO_TRY_CTX(err, "process.cwd %s", cwd);
-		fd = open_cwd(cwd);
-	}
-	if (fd < 0 && errno == ELOOP)
-		return cubo_error_new("process.cwd %s: leads through a link in /proc, out of the "
-				      "container",
-				      cwd);
-	if (fd < 0)
-		return cubo_error_errno("process.cwd: open %s", cwd);
-	if (fchdir(fd) < 0) {
-		struct cubo_error *err = cubo_error_errno("process.cwd: chdir %s", cwd);
-		close(fd);
-		return err;
-	}
-	close(fd);
-	/* CVE-2024-21626: whatever happened, the cwd must be under our root */
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return cubo_error_new("process.cwd: %s resolves outside the container", cwd);
-	return NULL;
-}
-
 /*
  * First thing in the init: nothing but stdio, the preserved fds the caller
  * passed, and what setup still needs (each closed before execve) may stay
@@ -250,7 +196,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	if (cfg->linux_ && cfg->linux_->sysctl.n)
 		CUBO_TRY(apply_sysctls(cfg, plan->procfd));
 	/* before the root turns read-only: a missing cwd is created */
-	CUBO_TRY(enter_cwd(proc ? proc->cwd : "/"));
+	CUBO_TRY(spawn_enter_cwd(proc ? proc->cwd : "/", true, "process.cwd"));
 	CUBO_TRY(rootfs_finalize(&rctx));
 	if (!proc)
 		return NULL; /* nothing to exec: the init just exits when started */

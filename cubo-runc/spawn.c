@@ -294,6 +294,60 @@ int spawn_exec_code(int errnum)
 	return errnum == ENOENT || errnum == ENOTDIR || errnum == ELOOP ? 127 : 126;
 }
 
+/* ---- the working directory ---- */
+
+static int open_cwd(const char *cwd)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd;
+
+	do
+		fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+		return fd;
+	return open_no_magic(cwd, O_PATH | O_DIRECTORY); /* the walker */
+}
+
+struct cubo_error *spawn_enter_cwd(const char *cwd, bool create, const char *what)
+{
+	char buf[PATH_MAX];
+	int fd = open_cwd(cwd);
+
+	/*
+	 * Only the in-root walker creates: a plain mkdir -p would follow
+	 * /proc/self/fd/N/.. out to the host (the walker reads a magic link's
+	 * target as an ordinary link's, inside the root).
+	 */
+	if (fd < 0 && errno == ENOENT && create) {
+		int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0)
+			return cubo_error_errno("%s: open /", what);
+		struct cubo_error *err = cubo_mkdir_all_in_root(rootfd, cwd, 0755, NULL);
+		close(rootfd);
+		CUBO_TRY_CTX(err, "%s %s", what, cwd);
+		fd = open_cwd(cwd);
+	}
+	if (fd < 0 && errno == ELOOP)
+		return cubo_error_new("%s %s: leads through a link in /proc, out of the container",
+				      what, cwd);
+	if (fd < 0)
+		return cubo_error_errno("%s: open %s in the container", what, cwd);
+	if (fchdir(fd) < 0) {
+		struct cubo_error *err = cubo_error_errno("%s: chdir %s", what, cwd);
+		close(fd);
+		return err;
+	}
+	close(fd);
+	/* whatever happened, the cwd must be under our root */
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return cubo_error_new("%s: %s resolves outside the container", what, cwd);
+	return NULL;
+}
+
 /* ---- clone and identity ---- */
 
 struct cubo_error *spawn_clone(struct clone_args *ca, struct cgroup_entry *e,

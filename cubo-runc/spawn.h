@@ -56,6 +56,15 @@ bool spawn_fds_has(const struct spawn_fds *f, int fd);
 void spawn_close_fds(const struct spawn_fds *inherited, int preserve, const int *keep,
 		     size_t n_keep);
 
+/*
+ * chdir to cwd inside the current root (the container's): no magic link is
+ * followed (/proc/self/fd/N/.. leads out), and the result is checked to lie
+ * under the root (CVE-2024-21626). With `create`, a missing cwd is made by
+ * the in-root walker first (runc creates it; images rely on that). `what`
+ * names the field in errors ("process.cwd", "--cwd").
+ */
+struct cubo_error *spawn_enter_cwd(const char *cwd, bool create, const char *what);
+
 /* Where args[0] was found: the directory (an O_PATH fd inside the container) and the name. */
 struct spawn_exe {
 	int dirfd;
