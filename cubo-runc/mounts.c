@@ -363,7 +363,7 @@ void mountinfo_free(struct mountinfo *mi)
 	mi->n = 0;
 }
 
-static bool path_has_prefix(const char *path, const char *prefix)
+bool mount_path_has_prefix(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	if (!strcmp(prefix, "/"))
@@ -377,7 +377,7 @@ const struct mountinfo_entry *mountinfo_find_parent(const struct mountinfo *mi, 
 	/* The last match of the longest prefix: later lines are mounted on top. */
 	for (size_t i = 0; i < mi->n; i++) {
 		const struct mountinfo_entry *e = &mi->v[i];
-		if (path_has_prefix(path, e->mountpoint) &&
+		if (mount_path_has_prefix(path, e->mountpoint) &&
 		    (!best || strlen(e->mountpoint) >= strlen(best->mountpoint)))
 			best = e;
 	}
@@ -885,7 +885,7 @@ static char *hierarchy_source(int procfd, const struct mountinfo_entry *e, const
 {
 	char *own = own_cgroup(procfd, controllers);
 	char *src = NULL;
-	if (own && path_has_prefix(own, e->root)) {
+	if (own && mount_path_has_prefix(own, e->root)) {
 		const char *rel = own + (strcmp(e->root, "/") ? strlen(e->root) : 0);
 		if (asprintf(&src, "%s%s", e->mountpoint, rel) < 0)
 			src = NULL;
@@ -971,7 +971,7 @@ bool mount_cgroup_is_hierarchy(const struct mountinfo_entry *e, bool *v2)
 	bool is_v1 = !strcmp(e->fstype, "cgroup");
 	bool is_v2 = !strcmp(e->fstype, "cgroup2");
 	*v2 = is_v2;
-	return (is_v1 || is_v2) && path_has_prefix(e->mountpoint, "/sys/fs/cgroup") &&
+	return (is_v1 || is_v2) && mount_path_has_prefix(e->mountpoint, "/sys/fs/cgroup") &&
 	       strcmp(e->mountpoint, "/sys/fs/cgroup");
 }
 

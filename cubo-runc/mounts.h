@@ -84,6 +84,9 @@ char *mount_cgroup_v1_controllers(const char *super_opts);
 bool mount_is_bind(const struct oci_mount *m);
 /* A bind's host path: a relative source is taken from the bundle directory. Caller frees. */
 char *mount_bind_source(const char *bundle, const char *src);
+/* Is path prefix itself or beneath it (whole components: /a/b is not beneath /a/bc)? */
+bool mount_path_has_prefix(const char *path, const char *prefix);
+
 /* path with duplicate slashes, "." and trailing slashes removed (lexically). Caller frees. */
 char *mount_clean_path(const char *path);
 

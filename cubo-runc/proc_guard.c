@@ -3,18 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "cubo-runc/mounts.h"
+#include "cubo-runc/procfd.h"
 #include "shared/path_in_root.h"
-
-/* Only the root of a procfs superblock has this inode number. */
-#define PROC_ROOT_INO 1
 
 /* What lxcfs and similar tools mount over, as runc allows them. */
 static const char *const allowed_files[] = {
@@ -65,16 +61,6 @@ struct cubo_error *proc_guard_plain_dir(int rootfd, const char *dest, const char
 	return NULL;
 }
 
-static bool is_procfs(int fd, bool root_only)
-{
-	struct statfs sfs;
-	struct stat st;
-
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return false;
-	return !root_only || (fstat(fd, &st) == 0 && st.st_ino == PROC_ROOT_INO);
-}
-
 /* Is targetfd the rootfs's /proc directory (whatever is mounted on it yet)? */
 static bool is_proc_dir(int rootfd, int targetfd)
 {
@@ -82,7 +68,7 @@ static bool is_proc_dir(int rootfd, int targetfd)
 	int fd;
 	struct cubo_error *err;
 
-	if (is_procfs(targetfd, true))
+	if (procfd_is_procfs(targetfd, true))
 		return true;
 	err = cubo_open_in_root(rootfd, "/proc", O_PATH | O_NOFOLLOW, 0, &fd);
 	if (err) {
@@ -102,14 +88,14 @@ struct cubo_error *proc_guard_target(int rootfd, const char *dest, int targetfd,
 	char *clean;
 
 	if (is_proc_dir(rootfd, targetfd)) {
-		if (fresh_proc || (srcfd >= 0 && is_procfs(srcfd, true)))
+		if (fresh_proc || (srcfd >= 0 && procfd_is_procfs(srcfd, true)))
 			return NULL;
 		return cubo_error_new("%s: only a procfs may be mounted on /proc", what);
 	}
 	clean = mount_clean_path(dest);
 	if (!clean)
 		return cubo_error_new_errno(ENOMEM, "%s", what);
-	if ((is_procfs(targetfd, false) || is_beneath_proc(clean)) &&
+	if ((procfd_is_procfs(targetfd, false) || is_beneath_proc(clean)) &&
 	    !proc_guard_file_allowed(clean))
 		err = cubo_error_new("%s: %s is inside /proc, where only a procfs itself and the "
 				     "files lxcfs provides (/proc/cpuinfo, /proc/meminfo, ...) may "

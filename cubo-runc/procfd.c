@@ -17,10 +17,14 @@
 /* Only the root of a procfs superblock has this inode number (include/linux/proc_ns.h). */
 #define PROC_ROOT_INO 1
 
-static bool on_procfs(int fd)
+bool procfd_is_procfs(int fd, bool root_only)
 {
 	struct statfs sfs;
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+	struct stat st;
+
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return false;
+	return !root_only || (fstat(fd, &st) == 0 && st.st_ino == PROC_ROOT_INO);
 }
 
 static bool has_dotdot(const char *rel)
@@ -36,12 +40,11 @@ static bool has_dotdot(const char *rel)
 
 struct cubo_error *procfd_open(int *out)
 {
-	struct stat st;
 	int fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0)
 		return cubo_error_errno("open the runtime's /proc");
-	if (!on_procfs(fd) || fstat(fd, &st) < 0 || st.st_ino != PROC_ROOT_INO) {
+	if (!procfd_is_procfs(fd, true)) {
 		close(fd);
 		return cubo_error_new("the runtime's /proc is not the root of a procfs");
 	}
@@ -76,7 +79,7 @@ struct cubo_error *procfd_openat(int procfd, const char *rel, int flags, int *ou
 	}
 	if (fd < 0)
 		return cubo_error_errno("open /proc/%s", rel);
-	if (!on_procfs(fd)) {
+	if (!procfd_is_procfs(fd, false)) {
 		close(fd);
 		return cubo_error_new("/proc/%s is not on procfs", rel);
 	}

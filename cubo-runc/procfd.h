@@ -12,10 +12,14 @@
 #ifndef CUBO_RUNC_PROCFD_H
 #define CUBO_RUNC_PROCFD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "shared/error.h"
+
+/* Is fd on a procfs (root_only: the root of one, inode 1, which only that root has)? */
+bool procfd_is_procfs(int fd, bool root_only);
 
 /* Open and check the runtime's /proc (O_PATH, close-on-exec). */
 struct cubo_error *procfd_open(int *out);

@@ -152,12 +152,6 @@ static bool root_is_mount_point(void)
 	return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
 }
 
-static bool is_beneath(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
-}
-
 /*
  * Without pivot_root the host's mounts stay in the container's mount
  * namespace, under its root. A full procfs or sysfs among them lets a
@@ -176,7 +170,7 @@ static struct cubo_error *hide_host_pseudo_fs(int procfd, const char *rootfs)
 		const char *mp = e->mountpoint;
 
 		if ((strcmp(e->fstype, "proc") && strcmp(e->fstype, "sysfs")) ||
-		    strcmp(e->root, "/") || is_beneath(mp, rootfs))
+		    strcmp(e->root, "/") || mount_path_has_prefix(mp, rootfs))
 			continue;
 		/* our unmount must not reach the host's namespace */
 		if (mount(NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0) {

@@ -296,26 +296,10 @@ int spawn_exec_code(int errnum)
 
 /* ---- the working directory ---- */
 
-static int open_cwd(const char *cwd)
-{
-	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	do
-		fd = (int)syscall(SYS_openat2, AT_FDCWD, cwd, &how, sizeof(how));
-	while (fd < 0 && errno == EAGAIN);
-	if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
-		return fd;
-	return open_no_magic(cwd, O_PATH | O_DIRECTORY); /* the walker */
-}
-
 struct cubo_error *spawn_enter_cwd(const char *cwd, bool create, const char *what)
 {
 	char buf[PATH_MAX];
-	int fd = open_cwd(cwd);
+	int fd = open_no_magic(cwd, O_PATH | O_DIRECTORY);
 
 	/*
 	 * Only the in-root walker creates: a plain mkdir -p would follow
@@ -329,7 +313,7 @@ struct cubo_error *spawn_enter_cwd(const char *cwd, bool create, const char *wha
 		struct cubo_error *err = cubo_mkdir_all_in_root(rootfd, cwd, 0755, NULL);
 		close(rootfd);
 		CUBO_TRY_CTX(err, "%s %s", what, cwd);
-		fd = open_cwd(cwd);
+		fd = open_no_magic(cwd, O_PATH | O_DIRECTORY);
 	}
 	if (fd < 0 && errno == ELOOP)
 		return cubo_error_new("%s %s: leads through a link in /proc, out of the container",
