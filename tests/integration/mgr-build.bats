@@ -17,8 +17,7 @@ load mgr-helpers
 setup_file() {
 	BUILD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-build.XXXXXX")
 	export BUILD_DIR
-	"$FIXTURES_DIR/make-bundle.sh" "$BUILD_DIR/bundle" >/dev/null
-	tar -C "$BUILD_DIR/bundle/rootfs" -cf "$BUILD_DIR/busybox.tar" .
+	busybox_tar "$BUILD_DIR"
 }
 
 teardown_file() {

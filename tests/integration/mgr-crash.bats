@@ -375,8 +375,7 @@ assert_rules_unchanged() {
 }
 
 @test "crash matrix: build (mgr at each step, runc in a RUN step)" {
-	"$FIXTURES_DIR/make-bundle.sh" "$BATS_TEST_TMPDIR/bundle" >/dev/null
-	tar -C "$BATS_TEST_TMPDIR/bundle/rootfs" -cf "$BATS_TEST_TMPDIR/busybox.tar" .
+	busybox_tar "$BATS_TEST_TMPDIR"
 	mgr import "$BATS_TEST_TMPDIR/busybox.tar" busybox:latest >/dev/null
 	C=$BATS_TEST_TMPDIR/ctx
 	mkdir -p "$C"

@@ -11,8 +11,7 @@ load mgr-helpers
 setup_file() {
 	ESC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-mgr-escape.XXXXXX")
 	export ESC_DIR
-	"$FIXTURES_DIR/make-bundle.sh" "$ESC_DIR/bundle" >/dev/null
-	tar -C "$ESC_DIR/bundle/rootfs" -cf "$ESC_DIR/busybox.tar" .
+	busybox_tar "$ESC_DIR"
 }
 
 teardown_file() {

@@ -79,6 +79,13 @@ mgr_registry_teardown() {
 	rm -rf --one-file-system "$1"
 }
 
+# busybox_tar DIR: DIR/bundle (make-bundle.sh's busybox rootfs) and
+# DIR/busybox.tar of that rootfs, for `mgr import` without a registry.
+busybox_tar() {
+	"$FIXTURES_DIR/make-bundle.sh" "$1/bundle" >/dev/null
+	tar -C "$1/bundle/rootfs" -cf "$1/busybox.tar" .
+}
+
 # A host port nobody is likely to hold: 20000-44999.
 free_port() {
 	local p i
