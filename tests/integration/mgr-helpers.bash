@@ -86,11 +86,14 @@ busybox_tar() {
 	tar -C "$1/bundle/rootfs" -cf "$1/busybox.tar" .
 }
 
-# A host port nobody is likely to hold: 20000-44999.
+# A host port nobody holds, below the kernel's ephemeral range so that no
+# outgoing connection takes it between this check and its use.
 free_port() {
-	local p i
+	local p i low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 10001 ] || low=32768
 	for ((i = 0; i < 50; i++)); do
-		p=$((20000 + RANDOM % 25000))
+		p=$((10000 + RANDOM % (low - 10000)))
 		! ss -Htuln "sport = :$p" 2>/dev/null | grep -q . && echo "$p" && return 0
 	done
 	return 1

@@ -351,19 +351,20 @@ EOF
 	mgr pull -q "$TLS/busybox"
 }
 
-# start_redirector NAME ARGS...: tests/fixtures/redirect-server.py on a free
-# port, logging to $BATS_TEST_TMPDIR/NAME.log; sets $port. Stopped by the test.
+# start_redirector NAME ARGS...: tests/fixtures/redirect-server.py on a port
+# it picks, logging to $BATS_TEST_TMPDIR/NAME.log; sets $port once it listens.
+# Stopped by the test.
 start_redirector() {
-	local name=$1 i
+	local name=$1 portfile=$BATS_TEST_TMPDIR/$1.port i
 	shift
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	python3 "$FIXTURES_DIR/redirect-server.py" --port "$port" \
+	python3 "$FIXTURES_DIR/redirect-server.py" --port-file "$portfile" \
 		--log "$BATS_TEST_TMPDIR/$name.log" "$@" 3>&- &
 	echo $! >>"$BATS_TEST_TMPDIR/redirectors"
-	for ((i = 0; i < 50; i++)); do
-		curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$portfile" ] && break
 		sleep 0.1
 	done
+	port=$(cat "$portfile")
 	: >"$BATS_TEST_TMPDIR/$name.log"
 }
 
