@@ -21,6 +21,7 @@
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/mounts.h"
 #include "shared/fs.h"
+#include "shared/testpoint.h"
 
 const char *container_status_name(enum container_status s)
 {
@@ -180,6 +181,7 @@ struct cubo_error *container_destroy(struct container *c)
 		err = cgroup_set_remove(cg);
 	cgroup_set_free(cg);
 	CUBO_TRY_CTX(err, "delete container \"%s\"", c->id);
+	cubo_test_point("runc-delete-after-cgroup");
 	if (c->state && c->state->host_mounts && c->state->rootfs)
 		CUBO_TRY_CTX(unmount_below(c->state->rootfs), "delete container \"%s\"", c->id);
 	CUBO_TRY_CTX(cubo_rm_rf(c->dir), "delete container \"%s\"", c->id);
@@ -221,6 +223,7 @@ struct cubo_error *container_start(struct container *c)
 	if (st != STATUS_CREATED)
 		return cubo_error_new("cannot start a container that is %s",
 				      container_status_name(st));
+	cubo_test_point("runc-start-before-go");
 	/*
 	 * O_NONBLOCK: open at once even if the init died meanwhile; the init,
 	 * blocked opening the other end, is released by this open.
@@ -253,6 +256,7 @@ struct cubo_error *container_start(struct container *c)
 		close(pidfd);
 	if (n != 1)
 		return cubo_error_new("container \"%s\" exited before it could start", c->id);
+	cubo_test_point("runc-start-after-go");
 	if (unlinkat(c->lockfd, "exec.fifo", 0) < 0 && errno != ENOENT)
 		return cubo_error_errno("remove %s/exec.fifo", c->dir);
 	return NULL;
@@ -333,6 +337,7 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 	pidfd = container_pidfd(c);
 	if (pidfd < 0)
 		return cubo_error_new("container \"%s\" is not running", c->id);
+	cubo_test_point("runc-kill-before-signal");
 	/* pidfd_send_signal: the signal cannot hit a process that reused the pid */
 	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0) {
 		struct cubo_error *err = cubo_error_errno("kill container \"%s\"", c->id);
@@ -340,6 +345,7 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 		return err;
 	}
 	close(pidfd);
+	cubo_test_point("runc-kill-after-signal");
 	/* A frozen v1 task cannot die: thaw a paused container for SIGKILL, as runc. */
 	if (sig == SIGKILL && st == STATUS_PAUSED) {
 		struct cgroup_set *cg;

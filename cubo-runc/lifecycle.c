@@ -8,6 +8,7 @@
 #include "cubo-runc/hooks.h"
 #include "cubo-runc/sync.h"
 #include "shared/fs.h"
+#include "shared/testpoint.h"
 
 /* How long delete waits for a killed init to be gone. */
 #define DELETE_WAIT_MS 10000
@@ -61,6 +62,7 @@ static struct cubo_error *delete_loaded(const struct runc_ctx *ctx, struct conta
 					      "%s (use --force)",
 					      c->id, container_status_name(st));
 		CUBO_TRY(container_kill(c, SIGKILL, true));
+		cubo_test_point("runc-delete-after-kill");
 		CUBO_TRY(container_wait_gone(c, DELETE_WAIT_MS));
 		break;
 	}

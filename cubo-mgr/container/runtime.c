@@ -162,7 +162,22 @@ struct cubo_error *runtime_kill(const struct ctr_runtime *rt, const char *id, co
 struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, bool force)
 {
 	const char *args[] = {"delete", force ? "--force" : id, force ? id : NULL, NULL};
-	return runtime_call(rt, args);
+	struct cubo_error *err = runtime_call(rt, args);
+	if (!err || !force)
+		return err;
+	/*
+	 * A runtime killed half way through a delete leaves its cgroups or its
+	 * state directory behind, and callers cannot come back later (the
+	 * container's record already says it is gone). delete --force is
+	 * idempotent: once more finishes what the first left.
+	 */
+	struct cubo_error *again = runtime_call(rt, args);
+	if (!again) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	cubo_error_free(again);
+	return err;
 }
 
 struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, bool resume)

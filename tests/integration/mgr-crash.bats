@@ -170,9 +170,10 @@ assert_nothing_left() {
 			return 1
 		}
 	fi
-	# nobody holds a lock of this root
+	# nobody holds a lock of this root for good (the background sync of a
+	# pull or build holds gc.lock until the disk has the layers)
 	while read -r f; do
-		flock -n -x "$f" true || {
+		flock -w 30 -x "$f" true || {
 			echo "lock still held: $f" >&2
 			return 1
 		}
@@ -261,7 +262,7 @@ assert_rules_unchanged() {
 @test "crash matrix: pull (mgr at each step; the index written or not)" {
 	local spec
 	for spec in mgr:pull-blob-fetched mgr:layer-before-rename mgr:pull-before-index \
-		mgr:pull-after-index; do
+		mgr:pull-after-index mgr:layer-sync-before-unmark; do
 		echo "point: $spec" >&2
 		crash "$spec" pull -q "$BB"
 		assert_crashed "$spec"
@@ -300,7 +301,7 @@ assert_rules_unchanged() {
 	local spec
 	for spec in mgr:start-after-fork monitor:monitor-after-claim monitor:monitor-after-rootfs \
 		monitor:monitor-after-create monitor:monitor-after-start runc:runc-after-clone \
-		runc:runc-before-state; do
+		runc:runc-before-state runc:runc-start-before-go runc:runc-start-after-go; do
 		echo "point: $spec" >&2
 		mgr create --name c1 --network "$N1" -p 127.0.0.1::80 -v vol1:/data "$BB" sleep 100 >/dev/null
 		note_ids
@@ -315,14 +316,16 @@ assert_rules_unchanged() {
 	done
 }
 
-@test "crash matrix: stop (mgr; the monitor at each step of its cleanup)" {
+@test "crash matrix: stop (mgr, runc's kill; the monitor and runc's delete at each step of its cleanup)" {
 	baseline
 	local spec
-	for spec in mgr:stop-after-signal monitor:monitor-exit-before-delete \
-		monitor:monitor-exit-after-delete monitor:monitor-exit-after-net-down; do
+	for spec in mgr:stop-after-signal runc:runc-kill-before-signal runc:runc-kill-after-signal \
+		monitor:monitor-exit-before-delete monitor:monitor-exit-after-delete \
+		monitor:monitor-exit-after-net-down runc:runc-delete-after-cgroup#1; do
 		echo "point: $spec" >&2
-		if [ "${spec%%:*}" = monitor ]; then
+		if [[ $spec == monitor:* || $spec == runc:runc-delete-* ]]; then
 			# the monitor is the run's: it carries the crash to the stop
+			# (and to the runtime's delete it runs once the container exited)
 			crash "$spec" "${RUN_ARGS[@]}"
 			wait_state c1 running
 			timeout 60 "$MGR" --root-dir "$R" stop -t 1 c1 >"$CD/out" 2>&1 || true
@@ -372,6 +375,27 @@ assert_rules_unchanged() {
 		remove_c1
 		assert_rules_unchanged
 	done
+}
+
+@test "crash matrix: cubo-runc killed in the delete --force of a reconciliation" {
+	baseline
+	local spec=runc:runc-delete-after-kill#1 p
+	# a running container whose monitor died: the next command that reads
+	# its record kills it through the runtime, which dies after the kill
+	mgr "${RUN_ARGS[@]}" >/dev/null
+	wait_state c1 running
+	note_ids
+	for p in $(monitors); do
+		kill -9 "$p"
+	done
+	crash "$spec" ps -a
+	assert_crashed "$spec"
+	assert_consistent
+	wait_state c1 exited
+	mgr start c1 >/dev/null
+	wait_state c1 running
+	remove_c1
+	assert_rules_unchanged
 }
 
 @test "crash matrix: build (mgr at each step, runc in a RUN step)" {
