@@ -16,6 +16,8 @@
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/image/store.h"
+#include "cubo-mgr/image_fetch.h"
 #include "shared/lock.h"
 #include "shared/testpoint.h"
 
@@ -65,9 +67,36 @@ static int each_container(struct mgr *m, const char *cmd, const char *usage, con
 /* ---- start ---- */
 
 struct start_ctx {
+	struct mgr *m;
 	bool attach, interactive;
 	int exit_code;
 };
+
+/*
+ * After a power cut, a layer the container was made from may be half on
+ * the disk (see image/store.h): it is extracted again from its blob before
+ * the rootfs is mounted over it. Otherwise this costs a failed open per
+ * layer.
+ */
+static struct cubo_error *layers_usable(struct mgr *m, const struct ctr_record *r)
+{
+	bool stale = false;
+	for (size_t i = 0; r->layers && r->layers[i] && !stale; i++)
+		stale = store_layer_stale_at(m->root, r->layers[i]);
+	if (!stale)
+		return NULL;
+	struct store *s;
+	CUBO_TRY(store_open(m->root, &s));
+	struct store_match match;
+	struct cubo_error *err = store_image_find(s, r->image_id, NULL, &match);
+	if (!err) {
+		err = image_fetch_extract(m, s, &match.v[0].manifest);
+		store_match_free(&match);
+	}
+	store_close(s);
+	return cubo_error_wrap(err, "image %s: extract the layers a power cut left unsynced",
+			       r->image);
+}
 
 /*
  * A monitor that lives but has not reported the container running is a
@@ -95,6 +124,7 @@ static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, voi
 	CUBO_TRY(wait_other_start(c, r));
 	if (r->status == CTR_RUNNING || r->status == CTR_PAUSED)
 		return NULL;
+	CUBO_TRY_CTX(layers_usable(sc->m, r), "start %s", r->name);
 	struct monitor_start ms = {
 		.store = &c->store,
 		.id = r->id,
@@ -120,7 +150,7 @@ static struct cubo_error *start_one(struct ctr_ctx *c, struct ctr_record *r, voi
 
 int cmd_start(struct mgr *m, int argc, char **argv)
 {
-	struct start_ctx sc = {0};
+	struct start_ctx sc = {.m = m};
 	const struct cli_opt opts[] = {
 		{"attach", 'a', CLI_BOOL, &sc.attach, NULL,
 		 "attach to the output and exit with the container's code"},
@@ -139,6 +169,7 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 struct stop_ctx {
 	long timeout;
 	bool force;
+	struct mgr *m; /* restart: for start_one */
 };
 
 static struct cubo_error *stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
@@ -168,7 +199,7 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 	CUBO_TRY(stop_one(c, r, ctx));
 	struct ctr_record fresh;
 	CUBO_TRY(ctr_find(c, r->id, &fresh));
-	struct start_ctx sc = {0};
+	struct start_ctx sc = {.m = ((struct stop_ctx *)ctx)->m};
 	struct cubo_error *err = start_one(c, &fresh, &sc);
 	ctr_record_free(&fresh);
 	return err;
@@ -176,7 +207,7 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 
 int cmd_restart(struct mgr *m, int argc, char **argv)
 {
-	struct stop_ctx sc = {.timeout = -1};
+	struct stop_ctx sc = {.timeout = -1, .m = m};
 	const struct cli_opt opts[] = {
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
 		 "seconds to wait for the stop before SIGKILL (default: as for stop)"},

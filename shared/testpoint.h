@@ -57,9 +57,12 @@
  *   pull-blob-fetched     a layer's blob is in the store, its extraction
  *                         not committed
  *   layer-before-rename   a layer (pulled, imported or built) is extracted
- *                         and synced in layers/.tmp-*, not renamed
+ *                         and marked unsynced in layers/.tmp-*, not renamed
  *   pull-before-index     everything is stored; the name is not set
  *   pull-after-index      the name is set in index.json
+ *   layer-sync-before-unmark  the background sync after a pull, load,
+ *                         import or build: syncfs is done, the layers'
+ *                         unsynced marks not removed
  * build (build/builder.c)
  *   build-after-run       a RUN step's container ended
  *   build-before-layer-commit  the step's layer blob is written
@@ -80,6 +83,16 @@
  *   runc-after-cgroup     the cgroups exist, no process
  *   runc-after-clone      the init is cloned into them, waits for its go
  *   runc-before-state     set up and limited; state.json not written
+ * cubo-runc start, kill, delete (cubo-runc/container.c, lifecycle.c)
+ *   runc-start-before-go  start found the container created; the init
+ *                         still waits
+ *   runc-start-after-go   the init is released; exec.fifo not removed
+ *   runc-kill-before-signal  kill found the init; no signal sent
+ *   runc-kill-after-signal   the signal is sent
+ *   runc-delete-after-kill   delete --force killed a live init; not
+ *                            waited for, nothing removed
+ *   runc-delete-after-cgroup the cgroups are gone; the state directory
+ *                            is not
  */
 #ifndef CUBO_SHARED_TESTPOINT_H
 #define CUBO_SHARED_TESTPOINT_H

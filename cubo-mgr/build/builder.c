@@ -30,6 +30,7 @@
 #include "cubo-mgr/image/layers.h"
 #include "cubo-mgr/image_fetch.h"
 #include "shared/fs.h"
+#include "shared/lock.h"
 #include "shared/json.h"
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
@@ -298,8 +299,17 @@ static bool cached_layer_usable(struct builder *b, const struct build_stage *st,
 		return false;
 	if (store_layer_has(b->s, chain))
 		return true;
+	int lock;
+	struct cubo_error *err = store_layer_lock(b->s, chain, &lock);
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	store_layer_clean_stale(b->s, chain);
 	char got[CUBO_DIGEST_LEN + 1];
-	struct cubo_error *err = image_layer_extract(b->s, r->digest, r->diff_id, chain, got);
+	if (!store_layer_has(b->s, chain))
+		err = image_layer_extract(b->s, r->digest, r->diff_id, chain, got);
+	cubo_unlock(lock);
 	cubo_error_free(err);
 	return !err;
 }
@@ -581,7 +591,12 @@ static struct cubo_error *commit_layer(struct builder *b, struct build_stage *st
 	char chain[CUBO_DIGEST_LEN + 1];
 	CUBO_TRY(chain_of(st, blob.diff_id, chain));
 	cubo_test_point("build-before-layer-commit");
-	CUBO_TRY(store_layer_commit(b->s, d->upper, chain));
+	int lock;
+	CUBO_TRY(store_layer_lock(b->s, chain, &lock));
+	store_layer_clean_stale(b->s, chain);
+	struct cubo_error *err = store_layer_commit(b->s, d->upper, chain);
+	cubo_unlock(lock);
+	CUBO_TRY(err);
 	r->has_layer = true;
 	snprintf(r->media_type, sizeof(r->media_type), "%s", blob.media_type);
 	memcpy(r->digest, blob.digest, sizeof(r->digest));

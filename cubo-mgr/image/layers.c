@@ -26,8 +26,17 @@ struct cubo_error *image_layer_extract(struct store *s, const char *blob, const 
 		err = unpack_fd(fd, tmp, &uo, &res);
 	if (fd >= 0)
 		close(fd);
-	if (!err)
-		err = store_layer_commit(s, tmp, chain_id ? chain_id : res.diff_id);
+	if (!err) {
+		const char *chain = chain_id ? chain_id : res.diff_id;
+		int lock = -1;
+		/* import learns the chain ID only now: its lock, for the commit */
+		if (!chain_id && !(err = store_layer_lock(s, chain, &lock)))
+			store_layer_clean_stale(s, chain);
+		if (!err)
+			err = store_layer_commit(s, tmp, chain);
+		if (lock >= 0)
+			cubo_unlock(lock);
+	}
 	if (err)
 		cubo_error_free(cubo_rm_rf(tmp));
 	else if (out_diff_id)

@@ -16,8 +16,8 @@ struct cubo_error *image_layers_extract(struct store *s, const struct oci_manife
 /*
  * Extract one layer blob (already stored) into a new temp dir, returning the
  * tar stream's digest, and commit it as the layer whose chain ID is
- * chain_id; chain_id NULL: commit under the diff_id as a first layer (its
- * chain ID), which is what import makes.
+ * chain_id (whose lock the caller holds); chain_id NULL: commit under the
+ * diff_id as a first layer (its chain ID), which is what import makes.
  */
 struct cubo_error *image_layer_extract(struct store *s, const char *blob, const char *diff_id,
 				       const char *chain_id, char out_diff_id[CUBO_DIGEST_LEN + 1]);

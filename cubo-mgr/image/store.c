@@ -12,6 +12,7 @@
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/strv.h"
 #include "shared/testpoint.h"
 
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -70,9 +71,12 @@ static struct cubo_error *open_store(const char *root, bool exclusive, struct st
 		if (!err && chmod(root, 0700) < 0)
 			err = cubo_error_errno("chmod %s", root);
 	}
-	const char *dirs[] = {s->blobs, s->layers, s->ingest, s->locks};
+	char *unsynced = cubo_path_join(root, STORE_UNSYNCED_DIR);
+	const char *dirs[] = {s->blobs, s->layers, s->ingest, s->locks, unsynced};
 	for (size_t i = 0; !err && i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		err = cubo_mkdir_p(dirs[i], 0700);
+	free(unsynced);
+	store_boot_id_read(s->boot_id);
 	/* The layout itself is readable, as OCI tools expect. */
 	if (!err)
 		err = init_file(s->images, "oci-layout", OCI_LAYOUT);
@@ -111,6 +115,9 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	/* before the lock goes: the syncer takes its own while we hold ours */
+	store_sync_later(s);
+	cubo_strv_free(s->unsynced_layers);
 	if (s->gc_lock >= 0)
 		cubo_unlock(s->gc_lock);
 	free(s->root);
@@ -146,6 +153,14 @@ void store_layer_clean_stale(struct store *s, const char *chain_id)
 	}
 	if (d)
 		closedir(d);
+	if (store_layer_stale(s, chain_id)) {
+		char *p = store_layer_path(s, chain_id);
+		struct cubo_error *err = p ? cubo_rm_rf(p) : NULL;
+		if (!err)
+			store_layer_unmark(s, chain_id);
+		cubo_error_free(err);
+		free(p);
+	}
 }
 
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd)
@@ -164,12 +179,15 @@ bool store_layer_has(struct store *s, const char *chain_id)
 	struct stat st;
 	bool ok = p && lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
 	free(p);
-	return ok;
+	return ok && !store_layer_stale(s, chain_id);
 }
 
 struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char **tmpdir)
 {
 	char name[96];
+	/* marked before its first file is written: the mark's fsync has little to wait for */
+	if (chain_id && cubo_digest_valid(chain_id))
+		CUBO_TRY(store_layer_mark_unsynced(s, chain_id));
 	snprintf(name, sizeof(name), ".tmp-%.12s-XXXXXX",
 		 chain_id && cubo_digest_valid(chain_id) ? chain_id + 7 : "new");
 	char *t = cubo_path_join(s->layers, name);
@@ -185,24 +203,27 @@ struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char *
 }
 
 /*
- * The rename is the commit: a layer directory exists only whole and on
- * disk. Its files reach the disk first (one syncfs for the whole tree),
- * then the rename, then the directory holding it; a power cut before the
- * last step leaves the temp dir, which is removed, never used.
+ * The rename is the commit: a layer directory exists only whole. Either it
+ * is marked unsynced first (durably; its files reach the disk after the
+ * command, see store.h), or, without a boot ID to mark it with, its files
+ * reach the disk first (one syncfs for the whole tree), then the rename,
+ * then the directory holding it. A power cut before the rename leaves the
+ * temp dir, which is removed, never used.
  */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id)
 {
 	char *dst = store_layer_path(s, chain_id);
 	if (!dst)
 		return cubo_error_new("layer \"%s\": not a chain ID", chain_id);
-	struct cubo_error *err = cubo_sync_tree(tmpdir);
+	struct cubo_error *err =
+		s->boot_id[0] ? store_layer_mark_unsynced(s, chain_id) : cubo_sync_tree(tmpdir);
 	cubo_test_point("layer-before-rename");
 	if (!err && rename(tmpdir, dst) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
 			err = cubo_rm_rf(tmpdir); /* extracted by someone else meanwhile */
 		else
 			err = cubo_error_errno("rename %s to %s", tmpdir, dst);
-	} else if (!err) {
+	} else if (!err && !s->boot_id[0]) {
 		err = cubo_fsync_dir(s->layers);
 	}
 	free(dst);

@@ -12,17 +12,32 @@
  *   layers/<hex>/      a layer extracted once, named by its chain ID: an
  *                      overlay lowerdir, nothing else inside
  *   layers/.tmp-*      layers being extracted (junk after a crash)
+ *   unsynced/<hex>     a layer committed in the boot this file names whose
+ *                      files may not be on the disk yet (see below)
  *   ingest/<hex>.partial  a blob being downloaded, kept for resuming
  *   locks/             flock files: index.lock (index.json), gc.lock
  *                      (shared by every user of the store, exclusive for a
  *                      collection), blob-<hex>.lock, layer-<hex>.lock
  *
- * Crash safety: blobs and layers are renamed into place complete, verified
- * and on disk (a blob is fsync'd, a layer's filesystem syncfs'd, before the
- * rename; the directory is fsync'd after it); index.json is replaced
- * atomically and last. A kill or a power cut at any point leaves the old or
- * the new index plus, at worst, collectable files: a layers/.tmp-* is never
- * used, only removed (store_layer_clean_stale, store_gc).
+ * Crash safety: blobs are renamed into place complete, verified and on
+ * disk (fsync'd before the rename, the directory after it); index.json is
+ * replaced atomically and last. A kill or a power cut at any point leaves
+ * the old or the new index plus, at worst, collectable files: a
+ * layers/.tmp-* is never used, only removed (store_layer_clean_stale,
+ * store_gc).
+ *
+ * Durable layers: a layer is renamed into place whole, but the command does
+ * not wait for the disk to have its files (a 1 GB layer would cost a pull
+ * the disk's time, seconds). Before its first file is written it is marked
+ * with the kernel's boot ID, durably (unsynced/<hex>); the command's
+ * store_close starts a background process that syncfs's the store once and
+ * removes the marks. A kill loses nothing the kernel has, and the kernel
+ * keeps it until the disk has it: only a power cut (or a kernel crash)
+ * loses files, and that is a new boot. So a layer whose mark names another
+ * boot may be half written: it counts as missing (store_layer_has) and is
+ * removed and extracted again from its blob, which is durable
+ * (store_layer_clean_stale). Without a readable boot ID, the commit syncs
+ * first, as before.
  *
  * Concurrency: two pulls of one blob or layer serialise on its lock and the
  * second finds it done.
@@ -54,6 +69,8 @@
 
 struct store;
 struct store_blob_writer;
+
+#define STORE_BOOT_ID_LEN 40
 
 /* Open (creating what is missing, root mode 0700) and join the store's users. */
 struct cubo_error *store_open(const char *root, struct store **out);
@@ -96,7 +113,15 @@ void store_blob_writer_abort(struct store_blob_writer *w, bool keep_partial);
 
 /* ---- extracted layers, by chain ID ---- */
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd);
+/* Extracted and usable: not left half on the disk by a power cut (see above). */
 bool store_layer_has(struct store *s, const char *chain_id);
+/*
+ * Without opening the store: whether the layer was committed in another
+ * boot and never synced, so it must be extracted again before use.
+ */
+bool store_layer_stale_at(const char *root, const char *chain_id);
+/* Sync what this process committed now, not in the background (tests). */
+void store_sync_now(struct store *s);
 char *store_layer_path(struct store *s, const char *chain_id); /* caller frees */
 /*
  * A fresh empty directory to extract into, next to the layers, named after
@@ -104,11 +129,15 @@ char *store_layer_path(struct store *s, const char *chain_id); /* caller frees *
  */
 struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char **tmpdir);
 /*
- * Remove what a killed extraction of chain_id left. Call it holding the
+ * Remove what a killed extraction of chain_id left, and the layer itself
+ * when a power cut may have left it half written. Call it holding the
  * layer's lock: nobody else can be extracting that layer then.
  */
 void store_layer_clean_stale(struct store *s, const char *chain_id);
-/* Move tmpdir into place; when the layer appeared meanwhile, drop tmpdir. */
+/*
+ * Move tmpdir into place; when the layer appeared meanwhile, drop tmpdir.
+ * Hold the layer's lock, and call store_layer_clean_stale under it first.
+ */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id);
 
 /* ---- images (index.json) ---- */

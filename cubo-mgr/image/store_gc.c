@@ -156,6 +156,14 @@ struct cubo_error *store_gc(struct store *s, struct store_gc_report *report)
 		err = sweep(s->layers, m.layers ? m.layers : none, &report->layers, &report->bytes);
 	if (!err)
 		err = sweep(s->ingest, NULL, &report->partials, &report->bytes);
+	/* the marks of layers that went (not counted: they are not data) */
+	if (!err) {
+		char *unsynced = cubo_path_join(s->root, STORE_UNSYNCED_DIR);
+		size_t marks = 0;
+		uint64_t bytes = 0;
+		err = sweep(unsynced, m.layers ? m.layers : none, &marks, &bytes);
+		free(unsynced);
+	}
 	store_images_free(imgs, n);
 	cubo_strv_free(m.blobs);
 	cubo_strv_free(m.layers);

@@ -14,6 +14,9 @@ struct store {
 	char *locks;  /* <root>/locks */
 	int gc_lock;  /* shared while open, or exclusive; see store.h */
 	bool exclusive;
+	char boot_id[STORE_BOOT_ID_LEN]; /* "" when unknown: layers are synced at once */
+	char **unsynced_layers;          /* committed by us, marked, not synced yet */
+	size_t n_unsynced_layers;
 };
 
 /* "<dir>/<hex of digest><suffix>"; NULL when digest is not a valid digest. */
@@ -21,5 +24,18 @@ char *store_hex_path(const char *dir, const char *digest, const char *suffix);
 /* Lock <root>/locks/<prefix><hex of digest>.lock (or <prefix>.lock when digest is NULL). */
 struct cubo_error *store_lock(struct store *s, const char *prefix, const char *digest,
 			      bool exclusive, int *fd);
+
+/* <root>/unsynced/<hex>: the boot a layer was committed in, until it is on the disk. */
+#define STORE_UNSYNCED_DIR "unsynced"
+
+/* The running kernel's boot ID (a UUID), or "" when it cannot be read. */
+void store_boot_id_read(char out[STORE_BOOT_ID_LEN]);
+/* Mark chain_id as committed in this boot and not on the disk yet (durably). */
+struct cubo_error *store_layer_mark_unsynced(struct store *s, const char *chain_id);
+void store_layer_unmark(struct store *s, const char *chain_id);
+/* Its mark names another boot: it may have been half on the disk at a power cut. */
+bool store_layer_stale(struct store *s, const char *chain_id);
+/* What store_close does when this process marked layers: sync them in the background. */
+void store_sync_later(struct store *s);
 
 #endif

@@ -390,8 +390,6 @@ static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *n
 	/* Data first: writing clears setuid and file capabilities. */
 	err = write_data(u, fd, e);
 	if (!err)
-		cubo_writeback_start(fd, archive_entry_size(e));
-	if (!err)
 		err = set_owner_mode_fd(u, fd, m, !u->umask_known || (plain & u->umask));
 	if (!err)
 		err = set_xattrs_fd(fd, e);

@@ -303,6 +303,62 @@ layer_dir() {
 	[ "$(readlink "$l/data/link")" = file ]
 }
 
+# wait_synced: the background sync of the last command is done (bounded):
+# it holds the store's gc.lock while it runs, and removes the marks.
+wait_synced() {
+	flock -w 30 -x "$R/locks/gc.lock" true
+	[ -z "$(ls -A "$R/unsynced")" ]
+}
+
+@test "pull: layers reach the disk after the pull; a power cut before that makes pull, run and start extract them again" {
+	mgr pull -q "$REG/multi" >/dev/null
+	l=$(layer_dir data/hard)
+	hex=${l##*/}
+	sum=$(sha256sum <"$l/data/file")
+	# every layer was marked with this boot, then synced in the background
+	wait_synced
+	mgr create --name before-cut --network none "$REG/multi" sha256sum /data/file >/dev/null
+	# a power cut before the sync, then a reboot: the layer's mark names
+	# another boot, and its files are what the disk had
+	cut() {
+		echo 00000000-0000-0000-0000-00000000000$1 >"$R/unsynced/$hex"
+		truncate -s 1 "$l/data/file"
+		rm "$l/data/link"
+	}
+	cut 1
+	run mgr pull "$REG/multi"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *": Extracted"* ]]
+	[ "$(sha256sum <"$l/data/file")" = "$sum" ]
+	[ "$(readlink "$l/data/link")" = file ]
+	wait_synced
+	# run extracts it again before using it
+	cut 2
+	run env CUBO_RUNTIME="$RUNTIME" "$MGR" --root-dir "$R" run --rm -i --network none "$REG/multi" sha256sum /data/file
+	[ "$status" -eq 0 ]
+	[ "${output%% *}  -" = "$sum" ]
+	wait_synced
+	# and so does the start of a container created before the cut
+	cut 3
+	run env CUBO_RUNTIME="$RUNTIME" "$MGR" --root-dir "$R" start -a before-cut
+	[ "$status" -eq 0 ]
+	[ "${output%% *}  -" = "$sum" ]
+	[ "$(readlink "$l/data/link")" = file ]
+	wait_synced
+	mgr rm before-cut >/dev/null
+	# a mark lost empty (its data never reached the disk) counts as another boot's
+	: >"$R/unsynced/$hex"
+	truncate -s 1 "$l/data/file"
+	mgr pull -q "$REG/multi" >/dev/null
+	[ "$(sha256sum <"$l/data/file")" = "$sum" ]
+	wait_synced
+	# rmi collects the marks of the layers it removes
+	cut 4
+	mgr rmi "$REG/multi" >/dev/null
+	[ -z "$(ls -A "$R/unsynced")" ]
+	[ -z "$(ls -A "$R/layers")" ]
+}
+
 @test "pull: two concurrent pulls of one image both succeed and store it once" {
 	mgr pull -q "$REG/multi" >"$BATS_TEST_TMPDIR/a" 2>&1 &
 	a=$!

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -257,6 +258,101 @@ static void test_layers(void **state)
 	close(lock);
 }
 
+static char *mark_of(struct fixture *f, const char *chain)
+{
+	char *p;
+	assert_true(asprintf(&p, "%s/r/unsynced/%s", f->root, chain + 7) > 0);
+	return p;
+}
+
+static void commit_layer_with(struct fixture *f, const char *chain, const char *name)
+{
+	char *tmp;
+	assert_null(store_layer_tmp(f->s, chain, &tmp));
+	char *file = cubo_path_join(tmp, name);
+	assert_int_equal(mkdir(file, 0755), 0);
+	free(file);
+	assert_null(store_layer_commit(f->s, tmp, chain));
+	free(tmp);
+}
+
+/* A layer committed in this boot is marked until synced; another boot's mark makes it stale. */
+static void test_layer_sync_marks(void **state)
+{
+	struct fixture *f = *state;
+	char chain[CUBO_DIGEST_LEN + 1], boot[STORE_BOOT_ID_LEN] = "";
+	digest_of("a synced chain", chain);
+	char *mark = mark_of(f, chain), *root = cubo_path_join(f->root, "r");
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY);
+	if (fd < 0 || read(fd, boot, 36) != 36)
+		skip(); /* no boot ID: commits sync at once, nothing is marked */
+	close(fd);
+	int lock;
+	assert_null(store_layer_lock(f->s, chain, &lock));
+	commit_layer_with(f, chain, "etc");
+	/* marked with this boot, durably, before the rename; usable meanwhile */
+	char *text = NULL;
+	size_t len;
+	assert_null(cubo_read_file(mark, &text, &len));
+	assert_int_equal(len, 36);
+	assert_memory_equal(text, boot, 36);
+	free(text);
+	assert_true(store_layer_has(f->s, chain));
+	assert_false(store_layer_stale_at(root, chain));
+	/* synced: the mark goes */
+	store_sync_now(f->s);
+	assert_false(cubo_path_exists(mark));
+	assert_true(store_layer_has(f->s, chain));
+	/* a power cut before the sync: the mark names another boot, or was lost empty */
+	const char *other_boots[] = {"00000000-0000-0000-0000-000000000000\n", ""};
+	for (size_t i = 0; i < 2; i++) {
+		assert_null(
+			cubo_write_file_atomic(mark, other_boots[i], strlen(other_boots[i]), 0600));
+		assert_false(store_layer_has(f->s, chain));
+		assert_true(store_layer_stale_at(root, chain));
+		/* cleaned under the lock: the layer and its mark go, then it is made again */
+		store_layer_clean_stale(f->s, chain);
+		char *lp = store_layer_path(f->s, chain);
+		assert_false(cubo_path_exists(lp));
+		free(lp);
+		assert_false(cubo_path_exists(mark));
+		commit_layer_with(f, chain, "again");
+		assert_true(store_layer_has(f->s, chain));
+		store_sync_now(f->s);
+	}
+	/* a layer of another chain, never marked, is not stale */
+	char other[CUBO_DIGEST_LEN + 1];
+	digest_of("never marked", other);
+	assert_false(store_layer_stale_at(root, other));
+	close(lock);
+	free(mark);
+	free(root);
+}
+
+/* store_close syncs in the background: the marks go without the command waiting for it. */
+static void test_layer_sync_in_background(void **state)
+{
+	struct fixture *f = *state;
+	char chain[CUBO_DIGEST_LEN + 1];
+	digest_of("a background chain", chain);
+	if (access("/proc/sys/kernel/random/boot_id", R_OK) < 0)
+		skip();
+	char *mark = mark_of(f, chain);
+	int lock;
+	assert_null(store_layer_lock(f->s, chain, &lock));
+	commit_layer_with(f, chain, "etc");
+	close(lock);
+	assert_true(cubo_path_exists(mark));
+	store_close(f->s);
+	f->s = NULL;
+	/* bounded: the syncer holds gc.lock until it is done; wait for that */
+	char *root = cubo_path_join(f->root, "r");
+	assert_null(store_open_exclusive(root, &f->s));
+	assert_false(cubo_path_exists(mark));
+	free(root);
+	free(mark);
+}
+
 static void config_json(const char *tag_text, char *cfg, size_t size)
 {
 	char layer[CUBO_DIGEST_LEN + 1];
@@ -485,6 +581,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_put, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layer_sync_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_layer_sync_in_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambiguous_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
