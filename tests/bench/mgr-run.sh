@@ -16,6 +16,10 @@
 # the same. Prints mean times (hyperfine, else a loop), the ratios, and the
 # monitor's resident memory. It only measures and prints: it never fails on a
 # timing.
+#
+# CUBO_MGR_BASE=PATH (another build's cubo-mgr, with CUBO_RUNC_BASE its
+# cubo-runc) measures that build the same way in a root of its own, and
+# prints new/base: what a change costs the run and ps figures.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,12 +54,24 @@ cleanup() {
 	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
+	if [ -n "${CUBO_MGR_BASE:-}" ]; then
+		ids=$(base ps -aq --no-trunc 2>/dev/null)
+		[ -z "$ids" ] || base rm -f $ids >/dev/null 2>&1
+	fi
 	bench_remove_work
 }
 trap cleanup EXIT
+# the base build, in its own root, with its own runtime (a command, for hyperfine)
+BASE=(env "CUBO_RUNTIME=${CUBO_RUNC_BASE:-$CUBO_RUNTIME}" "${CUBO_MGR_BASE:-}" --root-dir "$work/base")
+base() {
+	"${BASE[@]}" "$@"
+}
 
 bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	base pull -q "$img" >/dev/null || exit 1
+fi
 have_podman=
 if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
 	have_podman=1
@@ -69,6 +85,11 @@ bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i --network none "$img
 bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true
 # the detached runs' --rm removals finish in the background: let them
 sleep 1
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	bench_mean base-attached "${BASE[@]}" run --rm -i --network none "$img" /bin/true
+	bench_mean base-detached "${BASE[@]}" run --rm --network none "$img" /bin/true
+	sleep 1
+fi
 if [ -n "$have_podman" ]; then
 	echo "# $(podman --version), runc $(runc --version | awk 'NR==1 {print $3}')"
 	bench_mean podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true
@@ -88,6 +109,16 @@ for ((i = 0; i < containers; i++)); do
 done
 n=$("$mgr" --root-dir "$R" ps -aq | wc -l)
 bench_mean cubo-ps "$mgr" --root-dir "$R" ps -a
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	for ((i = 0; i < containers; i++)); do
+		if ((i < half)); then
+			base run -d --network none "$img" sleep 1000 >/dev/null
+		else
+			base create --network none "$img" true >/dev/null
+		fi
+	done
+	bench_mean base-ps "${BASE[@]}" ps -a
+fi
 mon=$(pgrep -x cubo-monitor | head -n1)
 mon_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$mon/status" 2>/dev/null)
 if [ -n "$have_podman" ]; then
@@ -101,7 +132,13 @@ if [ -n "$have_podman" ]; then
 	bench_mean podman-ps "${P[@]}" ps -a
 fi
 
-bench_table cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps
+bench_table cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps \
+	${CUBO_MGR_BASE:+base-attached base-detached base-ps}
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	bench_ratio cubo-attached base-attached
+	bench_ratio cubo-detached base-detached
+	bench_ratio cubo-ps base-ps
+fi
 bench_ratio cubo-attached podman-none
 bench_ratio cubo-attached podman-default
 bench_ratio cubo-detached podman-none

@@ -10,6 +10,14 @@
 # the others, and cubo-mgr's peak RSS. It only measures and prints: it never
 # fails on a timing.
 #
+# CUBO_MGR_BASE=PATH (another build's cubo-mgr) adds an A/B of the two builds:
+# their pulls alternate, RUNS each, and the best and median of each are
+# printed with the ratio new/base (how much a change costs).
+#
+# Every pull starts after a `sync`, so none pays for the previous one's dirty
+# pages: cubo-mgr leaves the sync of its layers to a background process, and
+# the next pull must not inherit that work.
+#
 # The layer (built once into $BENCH_CACHE, default ~/.cache/cubo-bench/pull)
 # holds 1000 files of 1 MB from a seeded generator: each 4 kB block is 1300
 # random bytes and 2796 bytes of a repeated phrase, so gzip gets it to about a
@@ -106,6 +114,7 @@ best() {
 	local prep=$1 cmd=$2 b= t s e
 	for ((i = 0; i < runs; i++)); do
 		eval "$prep" >/dev/null 2>&1
+		sync
 		s=$(date +%s.%N)
 		if ! eval "$cmd" >/dev/null 2>"$work/err"; then
 			echo "failed: $cmd: $(tail -n 3 "$work/err")" >&2
@@ -146,6 +155,42 @@ fi
 skopeo_t=$(best "rm -rf $work/oci $work/bundle" \
 	"skopeo copy -q --src-tls-verify=false docker://$reg/big:gzip oci:$work/oci:big && umoci unpack --image $work/oci:big $work/bundle")
 rm -rf "$work/oci" "$work/bundle"
+
+# ab NAME TAG: CUBO_MGR_BASE and this build pull TAG alternately, runs times each
+ab() {
+	local tag=$1 i who bin t s e
+	for ((i = 0; i < runs; i++)); do
+		for who in base new; do
+			bin=$mgr
+			[ "$who" = base ] && bin=$CUBO_MGR_BASE
+			rm -rf "$root"
+			sync
+			s=$(date +%s.%N)
+			"$bin" --root-dir "$root" pull -q "$reg/big:$tag" >/dev/null 2>&1 || {
+				echo "failed: $bin pull $tag" >&2
+				return
+			}
+			e=$(date +%s.%N)
+			echo "$who $(echo "$e - $s" | bc)" >>"$work/ab-$tag"
+		done
+	done
+	for who in base new; do
+		sort -n <(awk -v w="$who" '$1 == w {print $2}' "$work/ab-$tag") >"$work/ab-$tag-$who"
+	done
+	local bb nb bm nm
+	bb=$(head -n1 "$work/ab-$tag-base")
+	nb=$(head -n1 "$work/ab-$tag-new")
+	bm=$(sed -n "$(((runs + 1) / 2))p" "$work/ab-$tag-base")
+	nm=$(sed -n "$(((runs + 1) / 2))p" "$work/ab-$tag-new")
+	printf 'A/B %-5s best:   base %.2f  new %.2f  new/base %s\n' "$tag" "$bb" "$nb" "$(ratio "$nb" "$bb")"
+	printf 'A/B %-5s median: base %.2f  new %.2f  new/base %s\n' "$tag" "$bm" "$nm" "$(ratio "$nm" "$bm")"
+}
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	ab gzip
+	ab zstd
+	rm -rf "$root"
+	echo
+fi
 
 printf '%-34s %8s\n' "pull of the 1 GB layer" "seconds"
 printf '%-34s %8s\n' "cubo-mgr pull (gzip)" "$cubo_gz"
