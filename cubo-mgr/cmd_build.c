@@ -9,6 +9,7 @@
 #include "cubo-mgr/build/build_net.h"
 #include "cubo-mgr/build/builder.h"
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/fs.h"
@@ -105,9 +106,12 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	}
 	if (!err)
 		err = layer_compression_parse(compress, &o.compression);
-	for (size_t i = 0; !err && labels && labels[i]; i++)
-		if (!labels[i][0] || labels[i][0] == '=')
-			err = cubo_error_new("--label \"%s\": expected KEY=VALUE", labels[i]);
+	/* as run's: a label shows in inspect, ps and image listings, where an ESC would reach a terminal */
+	for (size_t i = 0; !err && labels && labels[i]; i++) {
+		char *kv = NULL;
+		err = run_opt_parse_label("--label", labels[i], &kv);
+		free(kv);
+	}
 	for (size_t i = 0; !err && build_args && build_args[i]; i++)
 		if (!strchr(build_args[i], '=') || build_args[i][0] == '=')
 			err = cubo_error_new("--build-arg %s: expected KEY=VALUE", build_args[i]);

@@ -282,6 +282,12 @@ hostile_run() {
 	run mgr volume create -l "a=b${nl}c" vol
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--label "a=b\x0a...'* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/ctx"
+	printf 'FROM %s\n' "$BB" >"$BATS_TEST_TMPDIR/ctx/Cubofile"
+	run mgr build --label "a=b${nl}c" -t labelled "$BATS_TEST_TMPDIR/ctx"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--label "a=b\x0a...'* ]]
+	refute mgr inspect --type image labelled >/dev/null 2>&1
 	[ -z "$(mgr ps -aq)" ]
 	[ -z "$(mgr volume ls -q)" ]
 	# the same values on one line work, and land in the files
