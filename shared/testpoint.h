@@ -68,6 +68,7 @@
  *   build-before-layer-commit  the step's layer blob is written
  *   build-before-image-commit  config and manifest are stored, not named
  * volumes (container/volume.c)
+ *   volume-create-after-mkdir    volumes/.tmp-* is made, not held yet
  *   volume-create-before-rename  volumes/.tmp-* is whole, not renamed
  *   volume-rm-after-rename       the volume is renamed to volumes/.rm-*
  * networks (net/ctr_net.c, cmd_network.c)

@@ -87,6 +87,38 @@ static void clean_leftovers(const char *vdir)
 		closedir(d);
 }
 
+/*
+ * volumes/.tmp-RANDOM with its _data, held. Between the mkdir and the
+ * flock another command's clean_leftovers can take it for a killed
+ * create's and remove it: then it is made again under a new name.
+ */
+static struct cubo_error *make_held_tmp(const char *vdir, const char *name, char **tmp, int *held)
+{
+	for (int attempt = 0; attempt < 5; attempt++) {
+		char tmpname[16] = ".tmp-";
+		CUBO_TRY(cubo_random_hex(tmpname + 5, 8));
+		char *t = cubo_path_join(vdir, tmpname);
+		char *data = cubo_path_join(t, "_data");
+		int fd = -1;
+		bool ok = mkdir(t, 0700) == 0;
+		cubo_test_point("volume-create-after-mkdir");
+		ok = ok && (fd = hold_dir(t, true)) >= 0 && mkdir(data, 0755) == 0;
+		int saved = errno;
+		free(data);
+		if (ok) {
+			*tmp = t;
+			*held = fd;
+			return NULL;
+		}
+		if (fd >= 0)
+			close(fd);
+		free(t);
+		if (saved != ENOENT)
+			return cubo_error_new_errno(saved, "create volume %s", name);
+	}
+	return cubo_error_new("create volume %s: its temporary directory kept vanishing", name);
+}
+
 struct cubo_error *volume_to_json(const struct ctr_volume *v, bool pretty, char **out, size_t *len)
 {
 	struct cubo_json_gen *g;
@@ -208,12 +240,9 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 		name = random_name;
 	}
 	CUBO_TRY(volume_name_check(name));
-	char tmpname[16] = ".tmp-";
-	CUBO_TRY(cubo_random_hex(tmpname + 5, 8));
 	char *vdir = volumes_dir(root);
 	char *dir = cubo_path_join(vdir, name);
-	char *tmp = cubo_path_join(vdir, tmpname);
-	char *data = cubo_path_join(tmp, "_data");
+	char *tmp = NULL;
 	char created[CUBO_RFC3339_LEN];
 	cubo_time_now_rfc3339(created);
 	struct cubo_error *err = cubo_mkdir_p(vdir, 0700);
@@ -223,9 +252,7 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 		*existed = true;
 	} else if (!err) {
 		int held = -1;
-		if (mkdir(tmp, 0700) < 0 || (held = hold_dir(tmp, true)) < 0 ||
-		    mkdir(data, 0755) < 0)
-			err = cubo_error_errno("create volume %s", name);
+		err = make_held_tmp(vdir, name, &tmp, &held);
 		if (!err)
 			err = write_meta(tmp, created, anonymous, labels);
 		cubo_test_point("volume-create-before-rename");
@@ -237,12 +264,11 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 		} else if (!err) {
 			err = cubo_fsync_dir(vdir);
 		}
-		if (err || *existed)
+		if ((err || *existed) && tmp)
 			cubo_error_free(cubo_rm_rf(tmp));
 		if (held >= 0)
 			close(held);
 	}
-	free(data);
 	free(tmp);
 	free(dir);
 	free(vdir);

@@ -583,6 +583,26 @@ create_paused() {
 	wait_for_file "$BATS_TEST_TMPDIR/pause/create-after-resolve.paused" 300
 }
 
+@test "volume create: another create cleaning up its temp directory before it holds it does not fail it" {
+	local pause=$BATS_TEST_TMPDIR/pause pid
+	mkdir -p "$pause"
+	CUBO_TEST_PAUSE_AT=volume-create-after-mkdir CUBO_TEST_PAUSE_DIR=$pause \
+		mgr volume create v1 >"$BATS_TEST_TMPDIR/v1.out" 2>&1 3>&- &
+	pid=$!
+	wait_for_file "$pause/volume-create-after-mkdir.paused" 300
+	# the other create removes every temp directory nobody holds: v1's
+	mgr volume create v2 >/dev/null
+	[ -z "$(ls -A "$R/volumes" | grep '^\.tmp-')" ]
+	touch "$pause/volume-create-after-mkdir.go"
+	# v1 finds its directory gone and makes a new one
+	wait_for_file "$pause/volume-create-after-mkdir.paused" 300
+	touch "$pause/volume-create-after-mkdir.go"
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/v1.out")" = v1 ]
+	[ "$(mgr volume ls -q | sort | tr '\n' ' ')" = "v1 v2 " ]
+	[ -z "$(ls -A "$R/volumes" | grep '^\.')" ]
+}
+
 @test "rmi -f and image prune -a wait for a create that has found its image; it still runs" {
 	create_paused racer "$BB" echo survived
 	mgr rmi -f "$BB" >"$BATS_TEST_TMPDIR/rmi.out" 2>&1 3>&- &
