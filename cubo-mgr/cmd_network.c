@@ -482,8 +482,27 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	struct net_def d = {0};
 	struct cubo_error *err = ctr_ctx_open(m, &c);
 	bool ctx = !err;
+	int change_lock = -1;
 	if (!err)
 		err = ctr_find(&c, args.v[1], &r);
+	/*
+	 * One change of a container's networks at a time: two connects of one
+	 * network would both find it missing and both attach it. The record is
+	 * read again under the lock.
+	 */
+	if (!err) {
+		char *dir = ctr_store_dir(&c.store, r.id);
+		char *path = cubo_path_join(dir, "networks.lock");
+		err = cubo_lock_path(path, true, &change_lock);
+		free(path);
+		free(dir);
+		char id[sizeof(r.id)];
+		memcpy(id, r.id, sizeof(id));
+		ctr_record_free(&r);
+		memset(&r, 0, sizeof(r));
+		if (!err)
+			err = ctr_find(&c, id, &r);
+	}
 	if (!err &&
 	    (!r.networks || !strcmp(r.networks[0], "none") || !strcmp(r.networks[0], "host")))
 		err = cubo_error_new("container %s runs with --network %s: it has no networks to "
@@ -514,6 +533,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
 	if (!err)
 		err = record_networks(&c, r.id, d.name, connect, aliases);
+	if (change_lock >= 0)
+		cubo_unlock(change_lock);
 	net_def_free(&d);
 	ctr_record_free(&r);
 	if (ctx)

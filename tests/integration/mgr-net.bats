@@ -286,6 +286,36 @@ lo" ]
 	[ "$(mgr network ls -q | wc -l)" -eq 1 ] # the default one stays
 }
 
+@test "network connect: two at once of one network attach it once" {
+	local pause=$BATS_TEST_TMPDIR/pause pid second
+	mgr network create --subnet "$NET_BASE.0/25" "$N1" >/dev/null
+	mgr network create --subnet "$NET_BASE.128/25" "$N2" >/dev/null
+	run_detached --name a --network "$N1" "$BB" sleep 100 >/dev/null
+	mkdir -p "$pause"
+	# the first connect is held after it wrote net.json, before the ADD
+	CUBO_TEST_PAUSE_AT=net-connect-before-add CUBO_TEST_PAUSE_DIR=$pause \
+		mgr network connect "$N2" a >"$BATS_TEST_TMPDIR/first.out" 2>&1 3>&- &
+	pid=$!
+	wait_for_file "$pause/net-connect-before-add.paused" 300
+	# the second waits for the first, then finds the network connected
+	mgr network connect "$N2" a >"$BATS_TEST_TMPDIR/second.out" 2>&1 3>&- &
+	second=$!
+	sleep 0.5
+	kill -0 "$second"
+	touch "$pause/net-connect-before-add.go"
+	wait "$pid"
+	local st=0
+	wait "$second" || st=$?
+	[ "$st" -eq 125 ]
+	grep -q "already connected" "$BATS_TEST_TMPDIR/second.out"
+	run mgr exec a ls /sys/class/net
+	[ "$output" = "eth0
+eth1
+lo" ]
+	[ "$(mgr inspect a | jq -r '.[0].NetworkSettings.Networks | keys | join(" ")')" = "$N1 $N2" ]
+	mgr rm -f a >/dev/null
+}
+
 @test "cleanup: stop, rm and a killed monitor leave no veth, iptables rule, address or namespace" {
 	p=$(free_port)
 	id=$(run_detached --name c1 -p "127.0.0.1:$p:80" "$BB" sleep 100)
