@@ -583,3 +583,19 @@ void cubo_writeback_start(int fd, off_t size)
 	if (size >= WRITEBACK_EARLY_BYTES)
 		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
+
+size_t cubo_read_until_eof(int fd, char *buf, size_t cap)
+{
+	size_t len = 0;
+	while (len + 1 < cap) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	if (cap)
+		buf[len] = '\0';
+	return len;
+}

@@ -36,6 +36,11 @@ void cubo_writeback_start(int fd, off_t size);
 struct cubo_error *cubo_fsync_dir(const char *dir);
 /* Read a whole file; *out is NUL-terminated (len excludes the NUL). */
 struct cubo_error *cubo_read_file(const char *path, char **out, size_t *len);
+/*
+ * What a child said on a pipe: read fd until EOF, an error, or cap - 1
+ * bytes, into buf, NUL-terminated. Returns the length.
+ */
+size_t cubo_read_until_eof(int fd, char *buf, size_t cap);
 struct cubo_error *cubo_read_file_at(int dirfd, const char *name, char **out, size_t *len);
 /* Open path O_WRONLY|O_TRUNC (no create) and write data: for /proc and /sys knobs. */
 struct cubo_error *cubo_write_existing(const char *path, const char *data, size_t len);

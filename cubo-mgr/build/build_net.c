@@ -197,13 +197,7 @@ struct cubo_error *build_net_start(struct build_net *n, const struct build_net_e
 static struct cubo_error *keeper_end(struct build_net *n, bool kinds)
 {
 	char msg[4096];
-	size_t len = 0;
-	ssize_t r;
-	while (len < sizeof(msg) - 1 && ((r = read(n->fd, msg + len, sizeof(msg) - 1 - len)) > 0 ||
-					 (r < 0 && errno == EINTR)))
-		if (r > 0)
-			len += (size_t)r;
-	msg[len] = '\0';
+	cubo_read_until_eof(n->fd, msg, sizeof(msg));
 	close(n->fd);
 	n->fd = -1;
 	int ws = 0;

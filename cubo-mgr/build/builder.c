@@ -351,16 +351,7 @@ static struct cubo_error *in_child(struct builder *b, child_fn fn, void *ctx, in
 	}
 	close(p[1]);
 	char msg[4096];
-	size_t len = 0;
-	ssize_t r;
-	while (len < sizeof(msg) - 1 && (r = read(p[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		len += (size_t)r;
-	}
-	msg[len] = '\0';
+	size_t len = cubo_read_until_eof(p[0], msg, sizeof(msg));
 	close(p[0]);
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)

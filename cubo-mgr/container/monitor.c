@@ -368,14 +368,7 @@ static struct cubo_error *net_attach_wait(struct mon *m)
 	if (m->net_pid <= 0)
 		return NULL;
 	char msg[4096];
-	size_t len = 0;
-	ssize_t r;
-	while (len < sizeof(msg) - 1 &&
-	       ((r = read(m->net_fd, msg + len, sizeof(msg) - 1 - len)) > 0 ||
-		(r < 0 && errno == EINTR)))
-		if (r > 0)
-			len += (size_t)r;
-	msg[len] = '\0';
+	size_t len = cubo_read_until_eof(m->net_fd, msg, sizeof(msg));
 	close(m->net_fd);
 	m->net_fd = -1;
 	int ws = 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/runtime.h"
+#include "shared/fs.h"
 
 extern char **environ;
 
@@ -124,17 +125,7 @@ struct cubo_error *runtime_call(const struct ctr_runtime *rt, const char *const 
 	struct cubo_error *err = runtime_spawn_wait(rt, args, -1, -1, p[1], &status);
 	close(p[1]);
 	char buf[4096];
-	size_t len = 0;
-	ssize_t r;
-	while (len < sizeof(buf) - 1 && (r = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
+	cubo_read_until_eof(p[0], buf, sizeof(buf));
 	close(p[0]);
 	if (err)
 		return err;

@@ -670,6 +670,34 @@ static void test_random_hex(void **state)
 }
 
 /* The durability helpers sync what exists and name what does not. */
+/* data written to a pipe and its end closed, then read back with cubo_read_until_eof */
+static size_t read_piped(const char *data, char *buf, size_t cap)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], data, strlen(data)), (ssize_t)strlen(data));
+	close(p[1]);
+	size_t n = cubo_read_until_eof(p[0], buf, cap);
+	close(p[0]);
+	return n;
+}
+
+/* A child's message on a pipe: all of it up to EOF, cut at the buffer, always terminated. */
+static void test_read_until_eof(void **state)
+{
+	(void)state;
+	char buf[8];
+	assert_int_equal(read_piped("abcde", buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "abcde");
+	assert_int_equal(read_piped("0123456789", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "0123456");
+	/* nothing said, or a bad fd: an empty string */
+	assert_int_equal(read_piped("", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(cubo_read_until_eof(-1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+}
+
 static void test_sync_tree_and_dir(void **state)
 {
 	struct fixture *fx = *state;
@@ -726,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_dir_is_empty),
 		cmocka_unit_test(test_unescape_octal),
 		cmocka_unit_test(test_random_hex),
+		cmocka_unit_test(test_read_until_eof),
 		FS_TEST(test_path_exists),
 		FS_TEST(test_sync_tree_and_dir),
 	};
