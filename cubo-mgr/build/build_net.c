@@ -126,10 +126,17 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 	for (size_t i = 0; !err && veths && veths[i]; i++)
 		err = net_link_delete(veths[i]);
 	cubo_strv_free(veths);
-	if (abandoned)
+	/*
+	 * The build does not wait for this (the release is off its path): the
+	 * work directory is ours to remove once the build is done with it, that
+	 * is, once it closed its end (or died). Should the release have failed,
+	 * the directory stays, with net.json, and the lock we hold goes with
+	 * us: the next build's clean-up releases what it lists.
+	 */
+	while (!abandoned && ((got = read(fd, &c, 1)) > 0 || (got < 0 && errno == EINTR)))
+		;
+	if (!err)
 		cubo_error_free(cubo_rm_rf(env->work));
-	if (err)
-		keeper_report(fd, KEEPER_FAILED, err);
 	_exit(err ? 1 : 0);
 }
 
@@ -189,12 +196,8 @@ struct cubo_error *build_net_start(struct build_net *n, const struct build_net_e
 	return NULL;
 }
 
-/*
- * The rest of what the keeper says, until it exits; then reap it. kinds:
- * the kind bytes are still in the stream (an unread KEEPER_UP, then
- * KEEPER_FAILED before an error text).
- */
-static struct cubo_error *keeper_end(struct build_net *n, bool kinds)
+/* The error text a keeper that failed to attach sends after its 'F', then reap it. */
+static struct cubo_error *keeper_end(struct build_net *n)
 {
 	char msg[4096];
 	cubo_read_until_eof(n->fd, msg, sizeof(msg));
@@ -204,13 +207,8 @@ static struct cubo_error *keeper_end(struct build_net *n, bool kinds)
 	while (waitpid(n->keeper, &ws, 0) < 0 && errno == EINTR)
 		;
 	n->keeper = 0;
-	const char *text = msg;
-	if (kinds && !n->up && *text == KEEPER_UP)
-		text++;
-	if (kinds && *text == KEEPER_FAILED)
-		text++;
-	if (*text)
-		return cubo_error_new("%s", text);
+	if (*msg)
+		return cubo_error_new("%s", msg);
 	if (!WIFEXITED(ws) || WEXITSTATUS(ws))
 		return cubo_error_new("the network keeper of the build died");
 	return NULL;
@@ -231,7 +229,7 @@ struct cubo_error *build_net_wait_up(struct build_net *n)
 		return NULL;
 	}
 	build_net_release(n);
-	struct cubo_error *err = keeper_end(n, false);
+	struct cubo_error *err = keeper_end(n);
 	if (!err)
 		err = cubo_error_new("the network keeper of the build died");
 	return cubo_error_wrap(err, "--network %s", n->network);
@@ -243,17 +241,23 @@ void build_net_release(struct build_net *n)
 		return;
 	/* the keeper may have failed and gone: no SIGPIPE */
 	(void)!send(n->fd, "d", 1, MSG_NOSIGNAL);
-	shutdown(n->fd, SHUT_WR);
 	n->released = true;
 }
 
-struct cubo_error *build_net_finish(struct build_net *n)
+bool build_net_finish(struct build_net *n)
 {
 	build_net_release(n);
 	if (!n->keeper)
-		return NULL;
-	struct cubo_error *err = keeper_end(n, true);
-	return err ? cubo_error_wrap(err, "release network %s", n->network) : NULL;
+		return false;
+	/*
+	 * Our end closes: the keeper finishes the release and removes the work
+	 * directory without us. It is our child; a command exits right after
+	 * this, and init reaps it.
+	 */
+	close(n->fd);
+	n->fd = -1;
+	n->keeper = 0;
+	return true;
 }
 
 struct cubo_error *build_net_reap(const char *root, const char *work, const char *id)

@@ -16,9 +16,10 @@
  * A keeper process makes and releases the namespace: forked from the build,
  * it leaves the build's session (a ^C to the build does not reach it),
  * attaches the network while the build goes on, and releases it when the
- * build says so, or as soon as the build is gone however it died (its end
- * of a pipe closes); then it also removes the dead build's step container
- * and work directory. It holds the work directory's lock meanwhile, so no
+ * build says so (after its last RUN step), or as soon as the build is gone
+ * however it died (its end of a pipe closes; it then also removes the dead
+ * build's step container). The build does not wait for the release: the
+ * keeper removes the work directory once both are done. It holds the work directory's lock meanwhile, so no
  * other build's clean-up touches it. Should the keeper itself be killed,
  * the next build's clean-up of dead work directories calls build_net_reap,
  * which releases what the directory's net.json lists.
@@ -51,9 +52,9 @@ struct build_net {
 	char *hosts, *resolv; /* files for /etc/hosts and /etc/resolv.conf; NULL: none */
 	pid_t keeper;	      /* 0: none running */
 	/*
-	 * Our end of a socket pair with the keeper: to it, a byte then EOF
-	 * ends the network (EOF alone: the build died); from it, 'U' once up,
-	 * then 'F' and an error text if something failed.
+	 * Our end of a socket pair with the keeper: to it, a byte ends the
+	 * network, then EOF hands it the work directory (EOF alone: the build
+	 * died); from it, 'U' once up, or 'F' and an error text.
 	 */
 	int fd;
 	bool released, up;
@@ -78,8 +79,13 @@ struct cubo_error *build_net_wait_up(struct build_net *n);
 /* Tell the keeper to release the network now (no wait). */
 void build_net_release(struct build_net *n);
 
-/* Release (if not yet) and wait until the keeper is done; its error, if any. */
-struct cubo_error *build_net_finish(struct build_net *n);
+/*
+ * The build is done with its work directory: release the network (if not
+ * yet) without waiting. True when a keeper runs: it then removes the work
+ * directory once the network is released (the build must not), or leaves
+ * it to the next build's clean-up when the release failed.
+ */
+bool build_net_finish(struct build_net *n);
 
 /* What a dead build's work directory still holds on a network, released. */
 struct cubo_error *build_net_reap(const char *root, const char *work, const char *id);

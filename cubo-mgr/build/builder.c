@@ -1243,12 +1243,8 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 		err = make_work(&b);
 	if (!err)
 		err = run_steps(&b, image_id);
-	/* before the work directory goes: its net.json says what to release */
-	struct cubo_error *net_err = build_net_finish(&b.net);
-	if (net_err) {
-		cubo_error_print(net_err, "warning", stderr);
-		cubo_error_free(net_err);
-	}
+	/* the keeper, if any, removes the work directory once the network is released */
+	bool keeper_owns_work = build_net_finish(&b.net);
 	build_net_free(&b.net);
 	free(b.id);
 	for (size_t i = 0; i < b.n_stages; i++)
@@ -1258,7 +1254,8 @@ struct cubo_error *build_image(struct mgr *m, const struct build_opts *o,
 		build_stage_free(&b.images[i]);
 	free(b.images);
 	if (b.work) {
-		cubo_error_free(cubo_rm_rf(b.work));
+		if (!keeper_owns_work)
+			cubo_error_free(cubo_rm_rf(b.work));
 		free(b.work);
 	}
 	if (b.work_fd >= 0)

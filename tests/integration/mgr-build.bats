@@ -410,7 +410,7 @@ build_fails() {
 	[[ "$output" == *"$want"* ]]
 	after=$(mgr images -q --no-trunc | sort)
 	[ "$before" = "$after" ]
-	[ -z "$(ls -A "$R/build" 2>/dev/null)" ]
+	builds_settled
 }
 
 @test "build errors: an unknown instruction, with file and line" {
@@ -470,11 +470,7 @@ build_fails() {
 	[ "$status" -eq 0 ]
 	# the killed build's keeper removes its directory once it released its
 	# network, in the background (the next build skips it while it is held)
-	for ((i = 0; i < 100; i++)); do
-		[ -z "$(ls -A "$R/build")" ] && break
-		sleep 0.1
-	done
-	[ -z "$(ls -A "$R/build")" ]
+	builds_settled
 }
 
 # ---- the network of RUN steps ----
@@ -524,9 +520,10 @@ cni_logging() {
 # (named ID, "build-<work dir>" or a prefix) is left on the host.
 assert_build_released() {
 	local id=$1 ip=$2 idx=$3
+	# the keeper releases the network after the build returned
+	builds_settled
 	[ -z "$(find /run/netns -maxdepth 1 -name "cubo-$id*" 2>/dev/null)" ]
 	[ -z "$(find "$R" -path '*/netns/*' 2>/dev/null)" ]
-	[ -z "$(ls -A "$R/build")" ]
 	# (no "! cmd": bats does not fail a test on it)
 	if [ -n "$idx" ]; then
 		[ -z "$(ip -o link show | grep "^$idx:")" ]
@@ -689,7 +686,7 @@ time.sleep(120)' "$sock" &
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	ip=$(image_file usernet /addr)
 	[[ $ip == "$base".* ]]
-	[ -z "$(ls -A "$R/build")" ]
+	builds_settled
 	[ -z "$(grep -rlsF build- "$R/networks/ipam/$NET" "$R/networks/members/$NET")" ]
 	run mgr build --no-cache -q --network nosuchnet "$C"
 	[ "$status" -eq 125 ]

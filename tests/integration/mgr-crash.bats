@@ -427,7 +427,7 @@ two" ]
 		run mgr run --rm -i --network none built
 		[ "$status" -eq 0 ] && [ "$output" = "one
 two" ]
-		[ -z "$(ls -A "$R/build" 2>/dev/null)" ]
+		builds_settled
 		[ -z "$(ls "$R/runc" 2>/dev/null)" ]
 		assert_nothing_left
 		mgr rmi built >/dev/null

@@ -46,6 +46,8 @@ kill_root_leftovers() {
 # The root goes, and any mount left beneath it first.
 remove_root() {
 	local m
+	# a finished build's keeper may still be releasing its network
+	builds_settled >/dev/null 2>&1 || true
 	for m in $(awk '{print $5}' /proc/self/mountinfo | grep "^$R/" | sort -r); do
 		umount -l "$m" 2>/dev/null || true
 	done
@@ -96,6 +98,18 @@ free_port() {
 		p=$((10000 + RANDOM % (low - 10000)))
 		! ss -Htuln "sport = :$p" 2>/dev/null | grep -q . && echo "$p" && return 0
 	done
+	return 1
+}
+
+# builds_settled: the keepers of finished builds have released their
+# networks and removed the builds' directories (in the background; bounded).
+builds_settled() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(ls -A "$R/build" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	echo "build directories left: $(ls -A "$R/build")" >&2
 	return 1
 }
 
