@@ -15,6 +15,10 @@
 # (hyperfine, else a loop) and the ratios against the targets (first build
 # <= 0.3x buildah's, cached rebuild <= 0.25x). It only measures and prints:
 # it never fails on a timing.
+#
+# CUBO_MGR_BASE=PATH (another build's cubo-mgr, with CUBO_RUNC_BASE its
+# cubo-runc) builds the same file in a root of its own, and prints new/base
+# for the first and the cached build: what a change costs.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +53,11 @@ trap cleanup EXIT
 
 bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
+# the base build, in its own root, with its own runtime (a command, for hyperfine)
+BASE=(env "CUBO_RUNTIME=${CUBO_RUNC_BASE:-$CUBO_RUNTIME}" "${CUBO_MGR_BASE:-}" --root-dir "$work/base")
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	"${BASE[@]}" pull -q "$img" >/dev/null || exit 1
+fi
 
 ctx=$work/ctx
 mkdir -p "$ctx"
@@ -76,6 +85,10 @@ bench_mean cubo-first "$mgr" --root-dir "$R" build --no-cache -q -t bench "$ctx"
 bench_mean cubo-first-host "$mgr" --root-dir "$R" build --no-cache -q --network host -t bench "$ctx"
 bench_mean cubo-first-none "$mgr" --root-dir "$R" build --no-cache -q --network none -t bench "$ctx"
 bench_mean cubo-cached "$mgr" --root-dir "$R" build -q -t bench "$ctx"
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	bench_mean base-first "${BASE[@]}" build --no-cache -q -t bench "$ctx"
+	bench_mean base-cached "${BASE[@]}" build -q -t bench "$ctx"
+fi
 if [ -n "$have_buildah" ]; then
 	echo "# $(buildah --version), runc $(runc --version | awk 'NR==1 {print $3}')"
 	bench_mean buildah-first "${B[@]}" bud --no-cache -q "${BFLAGS[@]}" --tls-verify=false \
@@ -86,7 +99,12 @@ else
 	echo "# buildah: not installed or could not pull, not measured"
 fi
 
-bench_table cubo-first cubo-first-host cubo-first-none cubo-cached buildah-first buildah-cached
+bench_table cubo-first cubo-first-host cubo-first-none cubo-cached buildah-first buildah-cached \
+	${CUBO_MGR_BASE:+base-first base-cached}
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	bench_ratio cubo-first base-first
+	bench_ratio cubo-cached base-cached
+fi
 if [ -n "${mean[cubo-first]:-}" ] && [ -n "${mean[cubo-first-host]:-}" ]; then
 	printf 'the build network (bridge) costs %.2f ms per build\n' \
 		"$(echo "${mean[cubo-first]} - ${mean[cubo-first-host]}" | bc)"
