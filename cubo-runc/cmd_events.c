@@ -12,19 +12,18 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/container.h"
+#include "cubo-runc/lifecycle.h"
+#include "cubo-runc/oom_watch.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
 #include "cubo-runc/runc.h"
@@ -113,119 +112,6 @@ static struct cubo_error *print_event(const char *type, const char *id,
 	return NULL;
 }
 
-/* How the kernel tells us about OOM kills in the container's memory cgroup. */
-struct oom_watch {
-	int fd; /* v1: eventfd; v2: inotify on memory.events; -1: none */
-	bool v2;
-	char *dir;     /* the memory cgroup directory */
-	uint64_t seen; /* v2: the "oom" count already reported */
-};
-
-static uint64_t v2_oom_count(const char *dir)
-{
-	char *f = cubo_path_join(dir, "memory.events"), *text = NULL;
-	size_t len;
-	uint64_t n = 0;
-	struct cubo_error *err = cubo_read_file(f, &text, &len);
-
-	if (!err) {
-		const char *p = strstr(text, "oom ");
-
-		/* "oom " at a line start, not "oom_kill " or "oom_group_kill " */
-		while (p && p != text && p[-1] != '\n')
-			p = strstr(p + 1, "oom ");
-		if (p)
-			n = strtoull(p + 4, NULL, 10);
-	}
-	cubo_error_free(err);
-	free(text);
-	free(f);
-	return n;
-}
-
-/* Best effort: without a notifier, events still prints stats. */
-static void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
-{
-	const struct cgroup_dir *v1 = NULL, *v2 = NULL;
-
-	/* every member: the v1 notifier sets neither v2 nor seen */
-	*w = (struct oom_watch){.fd = -1};
-	for (size_t i = 0; i < s->n; i++) {
-		const char *k = s->d[i].key;
-
-		if (s->d[i].v2)
-			v2 = &s->d[i];
-		else if (!strcmp(k, "memory") || strstr(k, "memory,") || strstr(k, ",memory"))
-			v1 = &s->d[i];
-	}
-	if (v1) {
-		char *ctl = cubo_path_join(v1->path, "memory.oom_control");
-		char *evc = cubo_path_join(v1->path, "cgroup.event_control");
-		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		int ofd = open(ctl, O_RDONLY | O_CLOEXEC);
-		char buf[32];
-
-		if (efd >= 0 && ofd >= 0) {
-			snprintf(buf, sizeof(buf), "%d %d", efd, ofd);
-			if (!cubo_write_existing(evc, buf, strlen(buf))) {
-				w->fd = efd;
-				efd = -1;
-				w->dir = strdup(v1->path);
-			}
-		}
-		/* the registration keeps its own reference to oom_control */
-		if (ofd >= 0)
-			close(ofd);
-		if (efd >= 0)
-			close(efd);
-		free(ctl);
-		free(evc);
-		return;
-	}
-	if (v2) {
-		char *ev = cubo_path_join(v2->path, "memory.events");
-		int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-
-		if (fd >= 0 && inotify_add_watch(fd, ev, IN_MODIFY) >= 0) {
-			w->fd = fd;
-			w->v2 = true;
-			w->dir = strdup(v2->path);
-			w->seen = v2_oom_count(v2->path);
-		} else if (fd >= 0) {
-			close(fd);
-		}
-		free(ev);
-	}
-}
-
-/* Returns how many OOM events to report now; *gone when the cgroup went away. */
-static unsigned oom_watch_read(struct oom_watch *w, bool *gone)
-{
-	char buf[4096];
-	uint64_t n;
-
-	*gone = false;
-	if (!w->v2) {
-		char *evc;
-
-		if (read(w->fd, &n, sizeof(n)) != sizeof(n))
-			return 0;
-		/* the eventfd also fires when the cgroup is removed */
-		evc = cubo_path_join(w->dir, "cgroup.event_control");
-		*gone = !cubo_path_exists(evc);
-		free(evc);
-		return *gone ? 0 : (unsigned)(n > 1000 ? 1000 : n);
-	}
-	while (read(w->fd, buf, sizeof(buf)) > 0)
-		;
-	n = v2_oom_count(w->dir);
-	if (n <= w->seen)
-		return 0;
-	uint64_t d = n - w->seen;
-	w->seen = n;
-	return (unsigned)(d > 1000 ? 1000 : d);
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -294,9 +180,7 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 		if (stopped)
 			break;
 	}
-	if (w.fd >= 0)
-		close(w.fd);
-	free(w.dir);
+	oom_watch_stop(&w);
 	if (pidfd >= 0)
 		close(pidfd);
 	return err;
@@ -305,18 +189,10 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 static struct cubo_error *events(struct runc_globals *g, const char *id, bool once,
 				 int64_t interval_ms)
 {
-	struct container *c = NULL;
-	struct cgroup_set *set = NULL;
-	struct cubo_error *err = container_load(g->root, id, false, &c);
+	struct container *c;
+	struct cgroup_set *set;
+	struct cubo_error *err = lifecycle_live_cgroups(RUNC_CTX(g), id, &c, &set);
 
-	if (!err && !c->state)
-		err = cubo_error_new("container is still being created");
-	if (!err && container_status(c) == STATUS_STOPPED)
-		err = cubo_error_new("container is not running");
-	if (!err && !c->state->cgroup_paths.n)
-		err = cubo_error_new("the state file records no cgroup for this container");
-	if (!err)
-		err = cgroup_set_from_strlist(&c->state->cgroup_paths, &set);
 	if (!err)
 		err = once ? print_event("stats", id, set) : watch(g, c, set, interval_ms);
 	cgroup_set_free(set);

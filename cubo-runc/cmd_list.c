@@ -1,96 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <dirent.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "cubo-runc/container.h"
+#include "cubo-runc/container_list.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/runc.h"
 #include "shared/json.h"
 
-struct list_row {
-	char *id;
-	int pid;
-	const char *status;
-	char *bundle;
-	char *created;
-	char owner[64];
-};
-
-static void owner_name(const char *dir, char out[64])
-{
-	struct stat st;
-	struct passwd *pw;
-
-	if (stat(dir, &st) < 0) {
-		snprintf(out, 64, "?");
-		return;
-	}
-	pw = getpwuid(st.st_uid);
-	if (pw)
-		snprintf(out, 64, "%s", pw->pw_name);
-	else
-		snprintf(out, 64, "#%u", st.st_uid);
-}
-
-static int compare_rows(const void *a, const void *b)
-{
-	return strcmp(((const struct list_row *)a)->id, ((const struct list_row *)b)->id);
-}
-
-static struct cubo_error *collect(const char *root, struct list_row **rows, size_t *n)
-{
-	DIR *d = opendir(root);
-	struct dirent *de;
-	size_t cap = 0;
-
-	*rows = NULL;
-	*n = 0;
-	if (!d)
-		return NULL; /* no root yet: no containers */
-	while ((de = readdir(d))) {
-		struct container *c;
-		struct list_row *r;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (container_load(root, de->d_name, false, &c)) {
-			continue; /* vanished or unreadable: list shows what it can */
-		}
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct list_row *nr = realloc(*rows, cap * sizeof(**rows));
-			if (!nr) {
-				container_free(c);
-				closedir(d);
-				return cubo_error_new("out of memory");
-			}
-			*rows = nr;
-		}
-		r = &(*rows)[(*n)++];
-		memset(r, 0, sizeof(*r));
-		enum container_status st = container_status(c);
-		r->id = strdup(c->id);
-		r->status = container_status_name(st);
-		if (c->state) {
-			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
-			r->bundle = c->state->bundle ? strdup(c->state->bundle) : NULL;
-			r->created = c->state->created ? strdup(c->state->created) : NULL;
-		}
-		owner_name(c->dir, r->owner);
-		container_free(c);
-	}
-	closedir(d);
-	/* with no container *rows is NULL, which qsort must not be given */
-	if (*n > 1)
-		qsort(*rows, *n, sizeof(**rows), compare_rows);
-	return NULL;
-}
-
-static struct cubo_error *print_json(const struct list_row *rows, size_t n)
+static struct cubo_error *print_json(const struct container_summary *rows, size_t n)
 {
 	struct cubo_json_gen *gen;
 	char *out;
@@ -122,7 +40,7 @@ static struct cubo_error *print_json(const struct list_row *rows, size_t n)
 	return NULL;
 }
 
-static void print_table(const struct list_row *rows, size_t n, bool quiet)
+static void print_table(const struct container_summary *rows, size_t n, bool quiet)
 {
 	int w_id = 2, w_bundle = 6, w_created = 7;
 
@@ -151,7 +69,7 @@ int cmd_list(struct runc_globals *g, int argc, char **argv)
 {
 	const char *format = "table";
 	bool help, quiet = false;
-	struct list_row *rows;
+	struct container_summary *rows;
 	size_t n;
 	int first;
 	const struct runc_opt opts[] = {
@@ -170,18 +88,13 @@ int cmd_list(struct runc_globals *g, int argc, char **argv)
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)
 		return runc_fail(g, cubo_error_new("--format: invalid value \"%s\" (table or json)",
 						   format));
-	err = collect(g->root, &rows, &n);
+	err = container_list(g->root, &rows, &n);
 	if (err)
 		return runc_fail(g, err);
 	if (strcmp(format, "json") == 0)
 		err = print_json(rows, n);
 	else
 		print_table(rows, n, quiet);
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].id);
-		free(rows[i].bundle);
-		free(rows[i].created);
-	}
-	free(rows);
+	container_summaries_free(rows, n);
 	return err ? runc_fail(g, err) : 0;
 }

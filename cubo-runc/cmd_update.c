@@ -13,6 +13,7 @@
 
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/container.h"
+#include "cubo-runc/lifecycle.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/validate.h"
 #include "cubo-runc/runc.h"
@@ -218,60 +219,10 @@ static struct cubo_error *resources_from_file(const char *path, struct oci_resou
 	return err;
 }
 
-/* true when a v1 hierarchy key ("cpu,cpuacct") holds the cpu controller */
-static bool key_has_cpu(const char *key)
-{
-	for (const char *p = key; *p;) {
-		size_t n = strcspn(p, ",");
-
-		if (n == 3 && !strncmp(p, "cpu", 3))
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
-/*
- * cgroup v2 keeps quota and period in one file, cpu.max, and a period alone
- * is written with an unlimited quota. runc's update keeps the quota when
- * only the period changes, so read it back first.
- */
-static void keep_v2_quota(const struct cgroup_set *s, struct oci_cpu *c)
-{
-	const char *v2 = NULL;
-	char *f, *text = NULL;
-	size_t len;
-	struct cubo_error *err;
-
-	if (!c || !c->has_period || c->has_quota)
-		return;
-	for (size_t i = 0; i < s->n; i++) {
-		if (!s->d[i].v2 && key_has_cpu(s->d[i].key))
-			return; /* v1 keeps them in separate files */
-		if (s->d[i].v2)
-			v2 = s->d[i].path;
-	}
-	if (!v2)
-		return;
-	f = cubo_path_join(v2, "cpu.max");
-	err = cubo_read_file(f, &text, &len);
-	if (!err && isdigit((unsigned char)text[0])) {
-		c->has_quota = true;
-		c->quota = strtoll(text, NULL, 10);
-	}
-	cubo_error_free(err);
-	free(text);
-	free(f);
-}
-
 static struct cubo_error *update(struct runc_globals *g, const char *id,
 				 const struct update_flags *f)
 {
-	struct oci_resources *res = NULL, apply;
-	struct container *c = NULL;
-	struct cgroup_set *set = NULL;
+	struct oci_resources *res = NULL;
 	struct cubo_error *err;
 
 	if (f->l3_cache_schema || f->mem_bw_schema)
@@ -289,31 +240,13 @@ static struct cubo_error *update(struct runc_globals *g, const char *id,
 		cubo_log_write(&g->log, CUBO_LOG_WARN,
 			       "--kernel-memory and --kernel-memory-tcp are ignored: the "
 			       "kernel no longer supports them");
-	if (!err)
-		err = container_load(g->root, id, false, &c);
-	if (!err && !c->state)
-		err = cubo_error_new("container is still being created");
-	if (!err && container_status(c) == STATUS_STOPPED)
-		err = cubo_error_new("container is not running");
-	if (!err && !c->state->cgroup_paths.n)
-		err = cubo_error_new("the state file records no cgroup for this container");
-	if (!err)
-		err = cgroup_set_from_strlist(&c->state->cgroup_paths, &set);
-	if (!err) {
-		apply = *res;
-		/* Device rules stay as created: runc's update leaves them alone too. */
-		apply.n_devices = 0;
-		if (apply.memory) {
-			apply.memory->has_kernel = false;
-			apply.memory->has_kernel_tcp = false;
-		}
-		keep_v2_quota(set, apply.cpu);
-		err = cgroup_set_apply(set, &apply);
+	if (err) {
+		oci_resources_free(res);
+		return cubo_error_wrap(err, "update %s", id);
 	}
-	cgroup_set_free(set);
-	container_free(c);
+	err = lifecycle_update(RUNC_CTX(g), id, res);
 	oci_resources_free(res);
-	return cubo_error_wrap(err, "update %s", id);
+	return err;
 }
 
 int cmd_update(struct runc_globals *g, int argc, char **argv)

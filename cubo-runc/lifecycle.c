@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/lifecycle.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cubo-runc/cgroup.h"
 #include "cubo-runc/hooks.h"
 #include "cubo-runc/sync.h"
 #include "shared/fs.h"
@@ -125,4 +128,101 @@ void lifecycle_run_done(const struct runc_ctx *ctx, const char *id)
 	}
 	cubo_error_free(remove_stopped(ctx, c));
 	container_free(c);
+}
+
+struct cubo_error *lifecycle_live_cgroups(const struct runc_ctx *ctx, const char *id,
+					  struct container **c, struct cgroup_set **set)
+{
+	*set = NULL;
+	CUBO_TRY(container_load(ctx->root, id, false, c));
+	struct cubo_error *err = NULL;
+	if (!(*c)->state)
+		err = cubo_error_new("container is still being created");
+	else if (container_status(*c) == STATUS_STOPPED)
+		err = cubo_error_new("container is not running");
+	else if (!(*c)->state->cgroup_paths.n)
+		err = cubo_error_new("the state file records no cgroup for this container");
+	else
+		err = cgroup_set_from_strlist(&(*c)->state->cgroup_paths, set);
+	if (err) {
+		container_free(*c);
+		*c = NULL;
+	}
+	return err;
+}
+
+/* true when a v1 hierarchy key ("cpu,cpuacct") holds the cpu controller */
+static bool key_has_cpu(const char *key)
+{
+	for (const char *p = key; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && !strncmp(p, "cpu", 3))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/*
+ * cgroup v2 keeps quota and period in one file, cpu.max, and a period alone
+ * is written with an unlimited quota. runc's update keeps the quota when
+ * only the period changes, so read it back first.
+ */
+static void keep_v2_quota(const struct cgroup_set *s, struct oci_cpu *c)
+{
+	const char *v2 = NULL;
+	char *f, *text = NULL;
+	size_t len;
+	struct cubo_error *err;
+
+	if (!c || !c->has_period || c->has_quota)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->d[i].v2 && key_has_cpu(s->d[i].key))
+			return; /* v1 keeps them in separate files */
+		if (s->d[i].v2)
+			v2 = s->d[i].path;
+	}
+	if (!v2)
+		return;
+	f = cubo_path_join(v2, "cpu.max");
+	err = cubo_read_file(f, &text, &len);
+	if (!err && isdigit((unsigned char)text[0])) {
+		c->has_quota = true;
+		c->quota = strtoll(text, NULL, 10);
+	}
+	cubo_error_free(err);
+	free(text);
+	free(f);
+}
+
+struct cubo_error *lifecycle_update(const struct runc_ctx *ctx, const char *id,
+				    const struct oci_resources *res)
+{
+	struct container *c;
+	struct cgroup_set *set;
+	CUBO_TRY_CTX(lifecycle_live_cgroups(ctx, id, &c, &set), "update %s", id);
+	struct oci_resources apply = *res;
+	struct oci_memory memory;
+	struct oci_cpu cpu;
+	/* Device rules stay as created: runc's update leaves them alone too. */
+	apply.n_devices = 0;
+	if (apply.memory) {
+		memory = *apply.memory;
+		memory.has_kernel = false;
+		memory.has_kernel_tcp = false;
+		apply.memory = &memory;
+	}
+	if (apply.cpu) {
+		cpu = *apply.cpu;
+		keep_v2_quota(set, &cpu);
+		apply.cpu = &cpu;
+	}
+	struct cubo_error *err = cgroup_set_apply(set, &apply);
+	cgroup_set_free(set);
+	container_free(c);
+	return cubo_error_wrap(err, "update %s", id);
 }

@@ -34,4 +34,23 @@ struct cubo_error *lifecycle_release(const struct runc_ctx *ctx, const char *id,
 /* `run` in the foreground, once the process exited: remove the container, then poststop. */
 void lifecycle_run_done(const struct runc_ctx *ctx, const char *id);
 
+struct cgroup_set;
+
+/*
+ * A container that runs (or is created or paused) and its cgroups, for the
+ * commands that read or change them (`events`, `update`). A container still
+ * being created, a stopped one, or one whose state records no cgroup is an
+ * error. The caller frees both.
+ */
+struct cubo_error *lifecycle_live_cgroups(const struct runc_ctx *ctx, const char *id,
+					  struct container **c, struct cgroup_set **set);
+
+/*
+ * `update`: write the limits res gives (only those) to the container's
+ * cgroups. Device rules stay as created and kernel memory limits are
+ * dropped, as runc's update does; a v2 period alone keeps the quota.
+ */
+struct cubo_error *lifecycle_update(const struct runc_ctx *ctx, const char *id,
+				    const struct oci_resources *res);
+
 #endif

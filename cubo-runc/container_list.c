@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/container_list.h"
+
+#include <dirent.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cubo-runc/container.h"
+
+static void owner_name(const char *dir, char out[64])
+{
+	struct stat st;
+	struct passwd *pw;
+
+	if (stat(dir, &st) < 0) {
+		snprintf(out, 64, "?");
+		return;
+	}
+	pw = getpwuid(st.st_uid);
+	if (pw)
+		snprintf(out, 64, "%s", pw->pw_name);
+	else
+		snprintf(out, 64, "#%u", st.st_uid);
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+	return strcmp(((const struct container_summary *)a)->id,
+		      ((const struct container_summary *)b)->id);
+}
+
+struct cubo_error *container_list(const char *root, struct container_summary **rows, size_t *n)
+{
+	DIR *d = opendir(root);
+	struct dirent *de;
+	size_t cap = 0;
+
+	*rows = NULL;
+	*n = 0;
+	if (!d)
+		return NULL; /* no root yet: no containers */
+	while ((de = readdir(d))) {
+		struct container *c;
+		struct container_summary *r;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (container_load(root, de->d_name, false, &c)) {
+			continue; /* vanished or unreadable: list shows what it can */
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct container_summary *nr = realloc(*rows, cap * sizeof(**rows));
+			if (!nr) {
+				container_free(c);
+				closedir(d);
+				return cubo_error_new("out of memory");
+			}
+			*rows = nr;
+		}
+		r = &(*rows)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		enum container_status st = container_status(c);
+		r->id = strdup(c->id);
+		r->status = container_status_name(st);
+		if (c->state) {
+			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
+			r->bundle = c->state->bundle ? strdup(c->state->bundle) : NULL;
+			r->created = c->state->created ? strdup(c->state->created) : NULL;
+		}
+		owner_name(c->dir, r->owner);
+		container_free(c);
+	}
+	closedir(d);
+	/* with no container *rows is NULL, which qsort must not be given */
+	if (*n > 1)
+		qsort(*rows, *n, sizeof(**rows), compare_rows);
+	return NULL;
+}
+
+void container_summaries_free(struct container_summary *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].id);
+		free(rows[i].bundle);
+		free(rows[i].created);
+	}
+	free(rows);
+}
