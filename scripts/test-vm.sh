@@ -14,13 +14,14 @@
 #   5. boots it with a busybox initramfs (scripts/vm/init) and
 #      cgroup_no_v1=all, under a hard timeout;
 #   6. reads the logs back out of the image with debugfs and ends with one
-#      "tests: N passed, N failed" line. A VM that leaves no results fails.
+#      "tests: N passed, N failed" line. A VM that leaves no results fails;
+#      one cut short by the timeout fails, with the results it had.
 # Needs root. Logs: CUBO_TEST_LOGS (default a new /tmp/cubo-test-vm.XXXXXX).
 # Environment:
 #   CUBO_VM_CACHE     kernel and root tarballs (default /var/cache/cubo-vm)
-#   CUBO_VM_TIMEOUT   seconds the VM may run in all (default 1500)
+#   CUBO_VM_TIMEOUT   seconds the VM may run in all (default 1600)
 #   CUBO_VM_UNIT      unit test programs to run (default "all")
-#   CUBO_VM_INTEG     .bats files to run (default: the runtime's, below)
+#   CUBO_VM_INTEG     .bats files to run (default: the runtime's files that meet cgroups)
 #   CUBO_VM_KEEP=1    keep the disk image (and its results) in the logs dir
 #   CUBO_VM_MIRROR    Debian mirror (default http://deb.debian.org)
 #
@@ -34,16 +35,18 @@
 set -uo pipefail
 
 cache=${CUBO_VM_CACHE:-/var/cache/cubo-vm}
-vm_timeout=${CUBO_VM_TIMEOUT:-1500}
+vm_timeout=${CUBO_VM_TIMEOUT:-1600}
 mirror=${CUBO_VM_MIRROR:-http://deb.debian.org}
 unit_tests=${CUBO_VM_UNIT:-all}
-# The runtime's files, the cgroup ones first (what a timeout cuts is the
-# least related to the VM). Left out: the manager's (mgr-*.bats), podman.bats
-# and containerd.bats (later increments of the VM suite), fixtures.bats
-# (umoci; nothing cgroup-specific).
+# The runtime's files that meet cgroups (limits, update, events, pause,
+# exec into the cgroup, the devices program, cgroup namespaces, cpu
+# affinity), cgroup files first. A bats test takes 10-15 s under emulation,
+# so the runtime's other files (process, security, seccomp, hooks,
+# bad-config, escape, cli: 89 tests, ~18 min more) would break the 30-minute
+# budget; they run with CUBO_VM_INTEG. Left out for later increments: the
+# manager's files, podman.bats and containerd.bats.
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats lifecycle.bats exec.bats mounts.bats
-namespaces.bats process.bats process-attrs.bats security.bats seccomp.bats hooks.bats
-bad-config.bats escape.bats cli.bats}
+namespaces.bats process-attrs.bats}
 
 # The root: minbase Debian 12, what systemd needs to boot, and what the tests
 # and the built programs use (the runtime libraries cubo links, the unit
@@ -205,6 +208,13 @@ boot() {
 report() {
 	local res=$1 pass=0 fail=0 f log secs
 	cat "$res/env.log"
+	# A run cut short (the timeout, a crash) left only results.tmp: what it
+	# finished still counts, and the rest fails.
+	if [ ! -f "$res/results" ]; then
+		echo "FAIL: vm: the test unit did not finish (qemu exit status $vm_rc); what it finished:"
+		fail=$((fail + 1))
+		mv "$res/results.tmp" "$res/results"
+	fi
 	# Where it ran is itself checked: a run on anything but pure v2 under
 	# systemd proves nothing.
 	if grep -qx 'pid1=systemd' "$res/results" && grep -qx 'cgroupfs=cgroup2fs' "$res/results"; then
@@ -247,6 +257,7 @@ main() {
 	cd "$(dirname "$0")/.." || exit 1
 	top=$PWD
 	# count_unit, count_integ
+	# shellcheck source=scripts/lib/test-count.sh
 	. scripts/lib/test-count.sh
 	if [ "$(id -u)" != 0 ]; then
 		echo "$0: needs root (mmdebstrap, and an image whose files root owns)" >&2
@@ -271,10 +282,13 @@ main() {
 
 	local res=$logs/results
 	rm -rf "$res" "$logs/cubo-vm"
+	# A VM cut short left its file system unclean: what the test unit synced
+	# (after each file) may sit in the journal, which debugfs does not read.
+	[ "$vm_rc" -eq 0 ] || e2fsck -fy "$img" >"$logs/e2fsck.log" 2>&1
 	debugfs -R "rdump /var/log/cubo-vm $logs" "$img" >"$logs/debugfs.log" 2>&1
 	[ -d "$logs/cubo-vm" ] && mv "$logs/cubo-vm" "$res"
 	[ "${CUBO_VM_KEEP:-0}" = 1 ] || rm -f "$img"
-	if [ ! -f "$res/results" ]; then
+	if [ ! -f "$res/results" ] && [ ! -f "$res/results.tmp" ]; then
 		tail -n 40 "$logs/console.log"
 		die "the VM produced no results (qemu exit status $vm_rc; console: $logs/console.log)"
 	fi
