@@ -9,26 +9,6 @@ setup() {
 }
 teardown() { teardown_common; }
 
-# cg_dir CONTROLLER PID: the directory of PID's cgroup for a v1 CONTROLLER
-# ("" for the cgroup2 hierarchy), from /proc/PID/cgroup as we see it.
-cg_dir() {
-	local ctl=$1 pid=$2 line path mnt
-	if [ -z "$ctl" ]; then
-		line=$(grep '^0::' "/proc/$pid/cgroup")
-		mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
-	else
-		line=$(grep -E "^[0-9]+:([^:]*,)?$ctl(,[^:]*)?:" "/proc/$pid/cgroup")
-		mnt=$(awk -v c="$ctl" '$9 == "cgroup" && $0 ~ "[ ,]" c "([ ,]|$)" {print $5; exit}' \
-			/proc/self/mountinfo)
-	fi
-	path=${line#*:*:}
-	[ -n "$mnt" ] && [ -n "$line" ] || {
-		echo "no $ctl cgroup for $pid" >&2
-		return 1
-	}
-	echo "$mnt$path"
-}
-
 # cg_file CONTROLLER FILE: the container's FILE of CONTROLLER, read.
 cg_file() {
 	cat "$(cg_dir "$1" "$(container_pid "$CID")")/$2"
