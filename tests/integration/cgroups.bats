@@ -47,31 +47,51 @@ some_block_device() {
 
 @test "memory, pids, cpu and blkio limits reach the cgroup files, seen from both sides" {
 	dev=$(some_block_device) || skip "no block device"
-	update_config --argjson maj "${dev%:*}" --argjson min "${dev#*:}" '
+	# swappiness is v1's alone
+	local swappiness=null
+	is_cgroup_v1 memory && swappiness=10
+	update_config --argjson maj "${dev%:*}" --argjson min "${dev#*:}" --argjson sw "$swappiness" '
 		.linux.namespaces |= map(select(.type != "cgroup")) | .linux.resources = {
-		memory: {limit: 67108864, reservation: 33554432, swap: 134217728, swappiness: 10},
+		memory: ({limit: 67108864, reservation: 33554432, swap: 134217728, swappiness: $sw}
+			| with_entries(select(.value != null))),
 		pids: {limit: 50},
 		cpu: {shares: 512, quota: 50000, period: 100000},
 		blockIO: {throttleReadBpsDevice: [{major: $maj, minor: $min, rate: 1048576}]}}'
-	start_script 'grep memory /proc/self/cgroup; m=/sys/fs/cgroup/memory
-		echo "inside-limit $(cat $m/memory.limit_in_bytes)"
-		echo "inside-pids $(cat /sys/fs/cgroup/pids/pids.max)"; echo ready; exec sleep 1000'
+	if is_cgroup_v1 memory; then
+		start_script 'grep memory /proc/self/cgroup; m=/sys/fs/cgroup/memory
+			echo "inside-limit $(cat $m/memory.limit_in_bytes)"
+			echo "inside-pids $(cat /sys/fs/cgroup/pids/pids.max)"; echo ready; exec sleep 1000'
+	else
+		start_script 'grep ^0:: /proc/self/cgroup
+			echo "inside-limit $(cat /sys/fs/cgroup/memory.max)"
+			echo "inside-pids $(cat /sys/fs/cgroup/pids.max)"; echo ready; exec sleep 1000'
+	fi
 	wait_for_output ready
 	pid=$(container_pid "$CID")
 	mem=$(cg_dir memory "$pid")
-	[ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
-	[ "$(cat "$mem/memory.soft_limit_in_bytes")" = 33554432 ]
-	[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 134217728 ]
-	[ "$(cat "$mem/memory.swappiness")" = 10 ]
-	[ "$(cat "$(cg_dir pids "$pid")/pids.max")" = 50 ]
 	cpu=$(cg_dir cpu "$pid")
-	[ "$(cat "$cpu/cpu.shares")" = 512 ]
-	[ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
-	[ "$(cat "$cpu/cpu.cfs_period_us")" = 100000 ]
-	grep -qx "$dev 1048576" "$(cg_dir blkio "$pid")/blkio.throttle.read_bps_device"
+	[ "$(cat "$(cg_dir pids "$pid")/pids.max")" = 50 ]
+	if is_cgroup_v1 memory; then
+		[ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+		[ "$(cat "$mem/memory.soft_limit_in_bytes")" = 33554432 ]
+		[ "$(cat "$mem/memory.memsw.limit_in_bytes")" = 134217728 ]
+		[ "$(cat "$mem/memory.swappiness")" = 10 ]
+		[ "$(cat "$cpu/cpu.shares")" = 512 ]
+		[ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
+		[ "$(cat "$cpu/cpu.cfs_period_us")" = 100000 ]
+		grep -qx "$dev 1048576" "$(cg_dir blkio "$pid")/blkio.throttle.read_bps_device"
+	else
+		[ "$(cat "$mem/memory.max")" = 67108864 ]
+		[ "$(cat "$mem/memory.low")" = 33554432 ]
+		# the spec's swap counts memory too, v2's swap alone
+		[ "$(cat "$mem/memory.swap.max")" = $((134217728 - 67108864)) ]
+		[ "$(cat "$cpu/cpu.weight")" = 20 ] # 1 + (512 - 2) * 9999 / 262142
+		[ "$(cat "$cpu/cpu.max")" = "50000 100000" ]
+		grep -q "^$dev rbps=1048576 " "$(cg_dir io "$pid")/io.max"
+	fi
 	# Inside (no cgroup namespace): the full path ends in the container's id,
 	# and the mounted hierarchy shows the container's own cgroup.
-	grep -Eq "^[0-9]+:memory:/.*/$CID\$" "$TEST_TMP/ct.out"
+	grep -Eq "^[0-9]+:(memory)?:(/.*)?/$CID\$" "$TEST_TMP/ct.out"
 	grep -qx "inside-limit 67108864" "$TEST_TMP/ct.out"
 	grep -qx "inside-pids 50" "$TEST_TMP/ct.out"
 }
@@ -79,9 +99,13 @@ some_block_device() {
 @test "in a cgroup namespace the container sees its cgroup as /" {
 	update_config '.linux.namespaces |= map(select(.type != "cgroup")) + [{type: "cgroup"}] |
 		.linux.resources.memory = {limit: 33554432}'
-	run_container sh -c 'grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+	if is_cgroup_v1 memory; then
+		run_container sh -c 'grep memory /proc/self/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+	else
+		run_container sh -c 'grep ^0:: /proc/self/cgroup; cat /sys/fs/cgroup/memory.max'
+	fi
 	[ "$status" -eq 0 ]
-	[[ ${lines[0]} =~ ^[0-9]+:memory:/$ ]]
+	[[ ${lines[0]} =~ ^[0-9]+:(memory)?:/$ ]]
 	[ "${lines[1]}" = 33554432 ]
 }
 
