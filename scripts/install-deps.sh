@@ -6,8 +6,9 @@ set -euo pipefail
 
 usage() {
 	cat <<'USAGE'
-usage: scripts/install-deps.sh [--test] [--dry-run]
+usage: scripts/install-deps.sh [--test] [--vm] [--dry-run]
   --test      also install what the test suites and benchmarks use
+  --vm        also install what scripts/test-vm.sh uses to build and boot its VM
   --dry-run   only list the packages that are missing
 USAGE
 }
@@ -28,12 +29,19 @@ test_pkgs=(
 	clang libclang-rt-14-dev
 	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 )
+# scripts/test-vm.sh: qemu boots the VM, mmdebstrap makes its Debian root,
+# mke2fs/debugfs (e2fsprogs) pack the image and read the results back,
+# busybox-static and cpio make its initramfs, libcmocka-dev builds the unit
+# tests it runs; the kernel is only downloaded (never installed here)
+vm_pkgs=(qemu-system-x86 mmdebstrap e2fsprogs busybox-static cpio libcmocka-dev)
 
 with_tests=false
+with_vm=false
 dry_run=false
 for arg in "$@"; do
 	case "$arg" in
 	--test) with_tests=true ;;
+	--vm) with_vm=true ;;
 	--dry-run) dry_run=true ;;
 	-h | --help)
 		usage
@@ -50,6 +58,9 @@ done
 wanted=("${build_pkgs[@]}")
 if $with_tests; then
 	wanted+=("${test_pkgs[@]}")
+fi
+if $with_vm; then
+	wanted+=("${vm_pkgs[@]}")
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

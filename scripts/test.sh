@@ -26,6 +26,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
+# count_unit, count_integ
+. scripts/lib/test-count.sh
 
 logs=${CUBO_TEST_LOGS:-$(mktemp -d /tmp/cubo-test.XXXXXX)}
 mkdir -p "$logs"
@@ -91,23 +93,6 @@ san_reports() {
 	echo "$n"
 }
 
-# count_unit LOG LABEL RC TREE: print each test program's result and the
-# output of the failed ones (TREE/tests/unit/*.log); set unit_p and unit_f.
-count_unit() {
-	local log=$1 label=$2 rc=$3 tree=$4 t
-	sed -n "s/^\(PASS\|FAIL\|ERROR\|XPASS\):/$label&/p" "$log"
-	unit_p=$(grep -c '^PASS:' "$log")
-	unit_f=$(grep -cE '^(FAIL|ERROR|XPASS):' "$log")
-	if [ "$rc" -ne 0 ] && [ "$unit_f" -eq 0 ]; then
-		cat "$log"
-		unit_f=1
-	fi
-	for t in "$tree"/tests/unit/*.log; do
-		case $t in *test-suite.log) continue ;; esac
-		grep -q -E '^\[  (FAILED|ERROR) ' "$t" 2>/dev/null && cat "$t"
-	done
-}
-
 make -j"$(nproc)" check >"$logs/unit.log" 2>&1
 count_unit "$logs/unit.log" "" $? "$top"
 unit_pass=$unit_p unit_fail=$unit_f
@@ -124,19 +109,6 @@ count_unit "$logs/unit-asan.log" "asan " $? "$asan"
 unit_pass=$((unit_pass + unit_p)) unit_fail=$((unit_fail + unit_f))
 san_unit=$(san_reports)
 phase_done "unit tests, ASan"
-
-# count_integ LOG: prove's summary ("Files=8, Tests=96, ..." and "Failed
-# 2/18 subtests" per file) into integ_p and integ_f.
-count_integ() {
-	local total
-	total=$(grep -oE '^Files=[0-9]+, Tests=[0-9]+' "$1" | tail -n 1 | sed 's/.*Tests=//')
-	integ_f=$(grep -oE 'Failed [0-9]+/[0-9]+ subtests' "$1" |
-		awk '{split($2, a, "/"); s += a[1]} END {print s + 0}')
-	integ_p=$((${total:-0} - integ_f))
-	if ! grep -q '^Result: PASS' "$1"; then
-		[ "$integ_f" -gt 0 ] || integ_f=1
-	fi
-}
 
 RUNTIME=$top/cubo-runc/cubo-runc MGR=$top/cubo-mgr/cubo-mgr tests/integration/run.sh 2>&1 |
 	tee "$logs/integration.log"

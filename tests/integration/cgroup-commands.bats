@@ -9,29 +9,21 @@ setup() {
 }
 teardown() { teardown_common; }
 
-# cg_dir CONTROLLER PID: the directory of PID's cgroup for a v1 CONTROLLER
-# ("" for the cgroup2 hierarchy), from /proc/PID/cgroup as we see it.
-cg_dir() {
-	local ctl=$1 pid=$2 line path mnt
-	if [ -z "$ctl" ]; then
-		line=$(grep '^0::' "/proc/$pid/cgroup")
-		mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
-	else
-		line=$(grep -E "^[0-9]+:([^:]*,)?$ctl(,[^:]*)?:" "/proc/$pid/cgroup")
-		mnt=$(awk -v c="$ctl" '$9 == "cgroup" && $0 ~ "[ ,]" c "([ ,]|$)" {print $5; exit}' \
-			/proc/self/mountinfo)
-	fi
-	path=${line#*:*:}
-	[ -n "$mnt" ] && [ -n "$line" ] || {
-		echo "no $ctl cgroup for $pid" >&2
-		return 1
-	}
-	echo "$mnt$path"
-}
-
 # cg_file CONTROLLER FILE: the container's FILE of CONTROLLER, read.
 cg_file() {
 	cat "$(cg_dir "$1" "$(container_pid "$CID")")/$2"
+}
+
+# cg_memory_limit: the container's memory limit in bytes, "max" for none
+# (v1 shows none as a huge number).
+cg_memory_limit() {
+	local v
+	if is_cgroup_v1 memory; then
+		v=$(cg_file memory memory.limit_in_bytes)
+		if [ "$v" -gt $((1 << 62)) ]; then echo max; else echo "$v"; fi
+	else
+		cg_file memory memory.max
+	fi
 }
 
 start_running() {
@@ -44,22 +36,29 @@ start_running() {
 	run rt update --memory 64m --memory-reservation 32m --pids-limit 20 \
 		--cpu-quota 50000 --cpu-period 100000 --cpu-share 512 "$CID"
 	[ "$status" -eq 0 ]
-	[ "$(cg_file memory memory.limit_in_bytes)" = $((64 << 20)) ]
-	[ "$(cg_file memory memory.soft_limit_in_bytes)" = $((32 << 20)) ]
+	[ "$(cg_memory_limit)" = $((64 << 20)) ]
 	[ "$(cg_file pids pids.max)" = 20 ]
-	[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
-	[ "$(cg_file cpu cpu.cfs_period_us)" = 100000 ]
-	[ "$(cg_file cpu cpu.shares)" = 512 ]
+	if is_cgroup_v1 memory; then
+		[ "$(cg_file memory memory.soft_limit_in_bytes)" = $((32 << 20)) ]
+		[ "$(cg_file cpu cpu.cfs_quota_us)" = 50000 ]
+		[ "$(cg_file cpu cpu.cfs_period_us)" = 100000 ]
+		[ "$(cg_file cpu cpu.shares)" = 512 ]
+	else
+		[ "$(cg_file memory memory.low)" = $((32 << 20)) ]
+		[ "$(cg_file cpu cpu.max)" = "50000 100000" ]
+		# runc's mapping of shares onto weights: 1 + (512 - 2) * 9999 / 262142
+		[ "$(cg_file cpu cpu.weight)" = 20 ]
+	fi
 
 	# -1 lifts the limit again; plain bytes work too
 	run rt update --memory -1 --pids-limit -1 "$CID"
 	[ "$status" -eq 0 ]
-	[ "$(cg_file memory memory.limit_in_bytes)" -gt $((1 << 40)) ]
+	[ "$(cg_memory_limit)" = max ]
 	[ "$(cg_file pids pids.max)" = max ]
 	run rt update --memory 100000000 "$CID"
 	[ "$status" -eq 0 ]
 	# the kernel rounds down to whole pages
-	[ "$(cg_file memory memory.limit_in_bytes)" = $((100000000 / 4096 * 4096)) ]
+	[ "$(cg_memory_limit)" = $((100000000 / 4096 * 4096)) ]
 }
 
 @test "update -r FILE and -r - read a linux.resources object" {
@@ -70,17 +69,26 @@ start_running() {
 	EOF
 	run rt update -r "$TEST_TMP/res.json" "$CID"
 	[ "$status" -eq 0 ]
-	[ "$(cg_file memory memory.limit_in_bytes)" = $((48000000 / 4096 * 4096)) ]
+	[ "$(cg_memory_limit)" = $((48000000 / 4096 * 4096)) ]
 	[ "$(cg_file pids pids.max)" = 11 ]
-	[ "$(cg_file cpu cpu.shares)" = 300 ]
-	[ "$(cg_file cpu cpu.cfs_quota_us)" = 20000 ]
+	if is_cgroup_v1 cpu; then
+		[ "$(cg_file cpu cpu.shares)" = 300 ]
+		[ "$(cg_file cpu cpu.cfs_quota_us)" = 20000 ]
+	else
+		[ "$(cg_file cpu cpu.weight)" = 12 ] # 1 + (300 - 2) * 9999 / 262142
+		[ "$(cg_file cpu cpu.max)" = "20000 100000" ]
+	fi
 
 	# with -r, the other flags are ignored, as in runc
 	run rt update -r - --pids-limit 99 "$CID" <<<'{"pids": {"limit": 12}}'
 	[ "$status" -eq 0 ]
 	[ "$(cg_file pids pids.max)" = 12 ]
 	# and what the file leaves out stays as it was
-	[ "$(cg_file cpu cpu.shares)" = 300 ]
+	if is_cgroup_v1 cpu; then
+		[ "$(cg_file cpu cpu.shares)" = 300 ]
+	else
+		[ "$(cg_file cpu cpu.weight)" = 12 ]
+	fi
 }
 
 @test "update with a bad JSON file names the file and the JSON path" {

@@ -294,6 +294,35 @@ runc_gets_wrong() {
 	fi
 }
 
+# cg_dir CONTROLLER PID: the directory of PID's cgroup in the hierarchy that
+# holds CONTROLLER, from /proc/PID/cgroup as we see it: its v1 hierarchy on a
+# hybrid host, the cgroup2 one for a controller with no v1 hierarchy (every
+# controller on a pure cgroup v2 host). CONTROLLER "" is the cgroup2 one.
+cg_dir() {
+	local ctl=$1 pid=$2 line="" path mnt=""
+	if [ -n "$ctl" ]; then
+		line=$(grep -E "^[0-9]+:([^:]*,)?$ctl(,[^:]*)?:" "/proc/$pid/cgroup")
+		mnt=$(awk -v c="$ctl" '$9 == "cgroup" && $0 ~ "[ ,]" c "([ ,]|$)" {print $5; exit}' \
+			/proc/self/mountinfo)
+	fi
+	if [ -z "$line" ] || [ -z "$mnt" ]; then
+		line=$(grep '^0::' "/proc/$pid/cgroup")
+		mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	fi
+	[ -n "$mnt" ] && [ -n "$line" ] || {
+		echo "no $ctl cgroup for $pid" >&2
+		return 1
+	}
+	path=${line#*:*:}
+	echo "${mnt}${path%/}"
+}
+
+# is_cgroup_v1 CONTROLLER: CONTROLLER has a v1 hierarchy here.
+is_cgroup_v1() {
+	awk -v c="$1" '$9 == "cgroup" && $0 ~ "[ ,]" c "([ ,]|$)" {f = 1} END {exit !f}' \
+		/proc/self/mountinfo
+}
+
 # Marks a test of cgroup resources: cubo-runc applies linux.resources only
 # from its cgroup milestone on, so until then the test is skipped for it.
 needs_cubo_cgroups() {
