@@ -117,7 +117,6 @@ void store_close(struct store *s)
 		return;
 	/* before the lock goes: the syncer takes its own while we hold ours */
 	store_sync_later(s);
-	cubo_strv_free(s->unsynced_layers);
 	if (s->gc_lock >= 0)
 		cubo_unlock(s->gc_lock);
 	free(s->root);

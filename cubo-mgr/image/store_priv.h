@@ -3,6 +3,8 @@
 #ifndef CUBO_MGR_IMAGE_STORE_PRIV_H
 #define CUBO_MGR_IMAGE_STORE_PRIV_H
 
+#include <stdatomic.h>
+
 #include "cubo-mgr/image/store.h"
 
 struct store {
@@ -15,8 +17,8 @@ struct store {
 	int gc_lock;  /* shared while open, or exclusive; see store.h */
 	bool exclusive;
 	char boot_id[STORE_BOOT_ID_LEN]; /* "" when unknown: layers are synced at once */
-	char **unsynced_layers;          /* committed by us, marked, not synced yet */
-	size_t n_unsynced_layers;
+	/* we marked a layer (from any of a pull's threads): sync in store_close */
+	atomic_bool marked_unsynced;
 };
 
 /* "<dir>/<hex of digest><suffix>"; NULL when digest is not a valid digest. */

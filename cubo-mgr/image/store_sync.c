@@ -109,8 +109,8 @@ struct cubo_error *store_layer_mark_unsynced(struct store *s, const char *chain_
 	if (mark_read(p, s->boot_id) != MARK_THIS_BOOT)
 		err = cubo_write_file_atomic(p, s->boot_id, strlen(s->boot_id), 0600);
 	free(p);
-	if (!err && !cubo_strv_contains(s->unsynced_layers, chain_id))
-		cubo_strv_push(&s->unsynced_layers, &s->n_unsynced_layers, chain_id);
+	if (!err)
+		atomic_store(&s->marked_unsynced, true);
 	return err ? cubo_error_wrap(err, "layer %s", chain_id) : NULL;
 }
 
@@ -203,7 +203,7 @@ static _Noreturn void syncer_main(struct store *s, int ready)
 
 void store_sync_later(struct store *s)
 {
-	if (!s->n_unsynced_layers)
+	if (!atomic_load(&s->marked_unsynced))
 		return;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -228,7 +228,5 @@ void store_sync_later(struct store *s)
 void store_sync_now(struct store *s)
 {
 	sync_and_unmark(s);
-	cubo_strv_free(s->unsynced_layers);
-	s->unsynced_layers = NULL;
-	s->n_unsynced_layers = 0;
+	atomic_store(&s->marked_unsynced, false);
 }

@@ -584,7 +584,7 @@ create_paused() {
 }
 
 @test "volume create: another create cleaning up its temp directory before it holds it does not fail it" {
-	local pause=$BATS_TEST_TMPDIR/pause pid
+	local pause=$BATS_TEST_TMPDIR/pause pid i
 	mkdir -p "$pause"
 	CUBO_TEST_PAUSE_AT=volume-create-after-mkdir CUBO_TEST_PAUSE_DIR=$pause \
 		mgr volume create v1 >"$BATS_TEST_TMPDIR/v1.out" 2>&1 3>&- &
@@ -594,7 +594,12 @@ create_paused() {
 	mgr volume create v2 >/dev/null
 	[ -z "$(ls -A "$R/volumes" | grep '^\.tmp-')" ]
 	touch "$pause/volume-create-after-mkdir.go"
-	# v1 finds its directory gone and makes a new one
+	# v1 takes the go (removing it and its .paused), finds its directory
+	# gone and makes a new one: it stops there again
+	for ((i = 0; i < 300; i++)); do
+		[ -e "$pause/volume-create-after-mkdir.go" ] || break
+		sleep 0.1
+	done
 	wait_for_file "$pause/volume-create-after-mkdir.paused" 300
 	touch "$pause/volume-create-after-mkdir.go"
 	wait "$pid"
