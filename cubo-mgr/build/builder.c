@@ -305,7 +305,6 @@ static bool cached_layer_usable(struct builder *b, const struct build_stage *st,
 		cubo_error_free(err);
 		return false;
 	}
-	store_layer_clean_stale(b->s, chain);
 	char got[CUBO_DIGEST_LEN + 1];
 	if (!store_layer_has(b->s, chain))
 		err = image_layer_extract(b->s, r->digest, r->diff_id, chain, got);
@@ -584,7 +583,6 @@ static struct cubo_error *commit_layer(struct builder *b, struct build_stage *st
 	cubo_test_point("build-before-layer-commit");
 	int lock;
 	CUBO_TRY(store_layer_lock(b->s, chain, &lock));
-	store_layer_clean_stale(b->s, chain);
 	struct cubo_error *err = store_layer_commit(b->s, d->upper, chain);
 	cubo_unlock(lock);
 	CUBO_TRY(err);

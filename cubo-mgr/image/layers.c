@@ -30,8 +30,8 @@ struct cubo_error *image_layer_extract(struct store *s, const char *blob, const 
 		const char *chain = chain_id ? chain_id : res.diff_id;
 		int lock = -1;
 		/* import learns the chain ID only now: its lock, for the commit */
-		if (!chain_id && !(err = store_layer_lock(s, chain, &lock)))
-			store_layer_clean_stale(s, chain);
+		if (!chain_id)
+			err = store_layer_lock(s, chain, &lock);
 		if (!err)
 			err = store_layer_commit(s, tmp, chain);
 		if (lock >= 0)
@@ -58,7 +58,6 @@ struct cubo_error *image_layers_extract(struct store *s, const struct oci_manife
 		int lock;
 		if ((err = store_layer_lock(s, chain[i], &lock)))
 			break;
-		store_layer_clean_stale(s, chain[i]);
 		if (!store_layer_has(s, chain[i]))
 			err = image_layer_extract(s, m->layers[i].digest, c->diff_ids.v[i],
 						  chain[i], NULL);

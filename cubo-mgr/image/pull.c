@@ -149,7 +149,6 @@ static struct cubo_error *pull_layer(struct layer_job *j)
 	struct pull_ctx *c = j->ctx;
 	int lock = -1;
 	CUBO_TRY(store_layer_lock(c->store, j->chain_id, &lock));
-	store_layer_clean_stale(c->store, j->chain_id);
 	bool have_layer = store_layer_has(c->store, j->chain_id);
 	bool have_blob = store_blob_has(c->store, j->desc->digest);
 	struct cubo_error *err = NULL;

@@ -12,7 +12,6 @@
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
-#include "shared/strv.h"
 #include "shared/testpoint.h"
 
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -164,7 +163,10 @@ void store_layer_clean_stale(struct store *s, const char *chain_id)
 
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd)
 {
-	return store_lock(s, "layer-", chain_id, true, fd);
+	CUBO_TRY(store_lock(s, "layer-", chain_id, true, fd));
+	/* whoever extracts or commits the layer next starts from what is whole */
+	store_layer_clean_stale(s, chain_id);
+	return NULL;
 }
 
 char *store_layer_path(struct store *s, const char *chain_id)

@@ -112,6 +112,11 @@ struct cubo_error *store_blob_writer_commit(struct store_blob_writer *w);
 void store_blob_writer_abort(struct store_blob_writer *w, bool keep_partial);
 
 /* ---- extracted layers, by chain ID ---- */
+/*
+ * Take the layer's lock (held across extracting and committing it), then
+ * remove what a killed extraction or a power cut left of it
+ * (store_layer_clean_stale).
+ */
 struct cubo_error *store_layer_lock(struct store *s, const char *chain_id, int *fd);
 /* Extracted and usable: not left half on the disk by a power cut (see above). */
 bool store_layer_has(struct store *s, const char *chain_id);
@@ -130,13 +135,14 @@ char *store_layer_path(struct store *s, const char *chain_id); /* caller frees *
 struct cubo_error *store_layer_tmp(struct store *s, const char *chain_id, char **tmpdir);
 /*
  * Remove what a killed extraction of chain_id left, and the layer itself
- * when a power cut may have left it half written. Call it holding the
- * layer's lock: nobody else can be extracting that layer then.
+ * when a power cut may have left it half written. Only with the layer's
+ * lock held (store_layer_lock calls it): nobody else can be extracting
+ * that layer then.
  */
 void store_layer_clean_stale(struct store *s, const char *chain_id);
 /*
- * Move tmpdir into place; when the layer appeared meanwhile, drop tmpdir.
- * Hold the layer's lock, and call store_layer_clean_stale under it first.
+ * Move tmpdir into place, holding the layer's lock; when the layer
+ * appeared meanwhile, drop tmpdir.
  */
 struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const char *chain_id);
 

@@ -10,14 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
-#include "shared/lock.h"
 #include "shared/strv.h"
 #include "shared/testpoint.h"
 
@@ -68,25 +66,27 @@ static enum mark mark_read(const char *path, const char *boot_id)
 	return strcmp(buf, boot_id) ? MARK_OTHER_BOOT : MARK_THIS_BOOT;
 }
 
-bool store_layer_stale_at(const char *root, const char *chain_id)
+/* Without a boot ID (boot ""), every layer was synced before its commit. */
+static bool stale_in(const char *root, const char *boot_id, const char *chain_id)
 {
-	char boot[STORE_BOOT_ID_LEN];
-	store_boot_id_read(boot);
+	if (!boot_id[0])
+		return false;
 	char *p = mark_path(root, chain_id);
-	/* without a boot ID every layer was synced before its commit */
-	bool stale = p && boot[0] && mark_read(p, boot) == MARK_OTHER_BOOT;
+	bool stale = p && mark_read(p, boot_id) == MARK_OTHER_BOOT;
 	free(p);
 	return stale;
 }
 
+bool store_layer_stale_at(const char *root, const char *chain_id)
+{
+	char boot[STORE_BOOT_ID_LEN];
+	store_boot_id_read(boot);
+	return stale_in(root, boot, chain_id);
+}
+
 bool store_layer_stale(struct store *s, const char *chain_id)
 {
-	if (!s->boot_id[0])
-		return false;
-	char *p = mark_path(s->root, chain_id);
-	bool stale = p && mark_read(p, s->boot_id) == MARK_OTHER_BOOT;
-	free(p);
-	return stale;
+	return stale_in(s->root, s->boot_id, chain_id);
 }
 
 void store_layer_unmark(struct store *s, const char *chain_id)
