@@ -57,6 +57,9 @@ struct cubo_error *container_list(const char *root, struct container_summary **r
 			if (!nr) {
 				container_free(c);
 				closedir(d);
+				container_summaries_free(*rows, *n);
+				*rows = NULL;
+				*n = 0;
 				return cubo_error_new("out of memory");
 			}
 			*rows = nr;

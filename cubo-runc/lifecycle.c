@@ -4,10 +4,10 @@
 #include <ctype.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "cubo-runc/cgroup.h"
+#include "cubo-runc/cgroup_priv.h"
 #include "cubo-runc/hooks.h"
 #include "cubo-runc/sync.h"
 #include "shared/fs.h"
@@ -151,21 +151,6 @@ struct cubo_error *lifecycle_live_cgroups(const struct runc_ctx *ctx, const char
 	return err;
 }
 
-/* true when a v1 hierarchy key ("cpu,cpuacct") holds the cpu controller */
-static bool key_has_cpu(const char *key)
-{
-	for (const char *p = key; *p;) {
-		size_t n = strcspn(p, ",");
-
-		if (n == 3 && !strncmp(p, "cpu", 3))
-			return true;
-		p += n;
-		if (*p)
-			p++;
-	}
-	return false;
-}
-
 /*
  * cgroup v2 keeps quota and period in one file, cpu.max, and a period alone
  * is written with an unlimited quota. runc's update keeps the quota when
@@ -181,7 +166,7 @@ static void keep_v2_quota(const struct cgroup_set *s, struct oci_cpu *c)
 	if (!c || !c->has_period || c->has_quota)
 		return;
 	for (size_t i = 0; i < s->n; i++) {
-		if (!s->d[i].v2 && key_has_cpu(s->d[i].key))
+		if (!s->d[i].v2 && cgroup_key_has(s->d[i].key, "cpu"))
 			return; /* v1 keeps them in separate files */
 		if (s->d[i].v2)
 			v2 = s->d[i].path;

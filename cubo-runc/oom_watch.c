@@ -9,6 +9,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 
 static uint64_t v2_oom_count(const char *dir)
@@ -40,11 +41,9 @@ void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
 	/* every member: the v1 notifier sets neither v2 nor seen */
 	*w = (struct oom_watch){.fd = -1};
 	for (size_t i = 0; i < s->n; i++) {
-		const char *k = s->d[i].key;
-
 		if (s->d[i].v2)
 			v2 = &s->d[i];
-		else if (!strcmp(k, "memory") || strstr(k, "memory,") || strstr(k, ",memory"))
+		else if (cgroup_key_has(s->d[i].key, "memory"))
 			v1 = &s->d[i];
 	}
 	if (v1) {

@@ -68,7 +68,7 @@ static struct cubo_error *unit_name_check(const char *unit)
 }
 
 static struct cubo_error *parse_parts(const char *cgroups_path, const char *id, bool rootless,
-				      struct systemd_unit *u, char **parent)
+				      struct systemd_unit *u)
 {
 	char *parts[3] = {NULL, NULL, NULL};
 	struct cubo_error *err = NULL;
@@ -107,7 +107,6 @@ static struct cubo_error *parse_parts(const char *cgroups_path, const char *id, 
 	if (!err) {
 		u->slice = parts[0];
 		parts[0] = NULL;
-		*parent = strdup(u->slice);
 	}
 	for (int i = 0; i < 3; i++)
 		free(parts[i]);
@@ -118,12 +117,12 @@ struct cubo_error *systemd_unit_parse(const char *cgroups_path, const char *id, 
 				      struct systemd_unit *out)
 {
 	memset(out, 0, sizeof(*out));
-	char *parent = NULL, *parent_path = NULL;
-	struct cubo_error *err = parse_parts(cgroups_path, id, rootless, out, &parent);
+	char *parent_path = NULL;
+	struct cubo_error *err = parse_parts(cgroups_path, id, rootless, out);
 	if (!err)
 		err = unit_name_check(out->unit);
 	if (!err)
-		err = systemd_slice_expand(parent, &parent_path);
+		err = systemd_slice_expand(out->slice, &parent_path);
 	if (!err && ends_with(out->unit, ".slice")) {
 		/* a slice's place is in its name: x-y.slice is below x.slice */
 		err = systemd_slice_expand(out->unit, &out->path);
@@ -131,12 +130,11 @@ struct cubo_error *systemd_unit_parse(const char *cgroups_path, const char *id, 
 		if (!err && (strncmp(out->path, parent_path, n) || out->path[n] != '/'))
 			err = cubo_error_new("slice %s is not below %s: name it with %s's name and "
 					     "a dash first",
-					     out->unit, parent, parent);
+					     out->unit, out->slice, out->slice);
 	} else if (!err && asprintf(&out->path, "%s/%s", parent_path, out->unit) < 0) {
 		out->path = NULL;
 		err = cubo_error_new_errno(ENOMEM, "cgroupsPath");
 	}
-	free(parent);
 	free(parent_path);
 	if (err) {
 		systemd_unit_free(out);
