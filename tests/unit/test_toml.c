@@ -633,6 +633,22 @@ static void test_depth(void **state)
 	s[strlen(s) - 2] = 0;
 	assert_null(toml_parse(s, strlen(s), "test.toml", &r));
 	toml_free(r);
+
+	/* in the deepest table a scalar may still sit, an array may not */
+	char *doc = malloc(n + 16);
+	sprintf(doc, "%s\nx = 1\n", s);
+	assert_null(toml_parse(doc, strlen(doc), "test.toml", &r));
+	const struct toml_value *t = r;
+	for (int i = 0; i < TOML_MAX_DEPTH; i++)
+		t = toml_table_get(t, "a");
+	assert_int_equal(toml_table_get(t, "x")->integer, 1);
+	toml_free(r);
+	sprintf(doc, "%s\nx = [1]\n", s);
+	err = toml_parse(doc, strlen(doc), "test.toml", &r);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "nest more than 128 levels"));
+	cubo_error_free(err);
+	free(doc);
 	free(s);
 }
 
