@@ -759,7 +759,7 @@ static struct cubo_error *record(const struct cgroup_set *s, int dirfd)
 		fprintf(f, "%s\n", l.v[i]);
 	fclose(f);
 	cubo_strv_free(l.v);
-	err = cubo_write_file_atomic_at(dirfd, CGROUP_RECORD_FILE, text, len, 0600);
+	err = cubo_write_file_replace_at(dirfd, CGROUP_RECORD_FILE, text, len, 0600);
 	free(text);
 	return cubo_error_wrap(err, "record cgroups");
 }
@@ -877,6 +877,17 @@ struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strli
 	err = cgroup_set_from_strlist(&l, out);
 	cubo_strv_free(l.v);
 	return err;
+}
+
+struct cubo_error *cgroup_set_kill_made(const struct cgroup_set *s)
+{
+	struct cgroup_dir made[CGROUP_MAX_HIERARCHIES];
+	struct cgroup_set view = {.d = made};
+
+	for (size_t i = 0; s && i < s->n && view.n < CGROUP_MAX_HIERARCHIES; i++)
+		if (s->d[i].made)
+			made[view.n++] = s->d[i];
+	return cgroup_set_kill_all(&view, SIGKILL);
 }
 
 struct cubo_error *cgroup_set_remove(const struct cgroup_set *s)

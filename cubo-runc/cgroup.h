@@ -151,6 +151,11 @@ struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strli
 				   struct cgroup_set **out);
 /* delete: SIGKILL what is left in cgroups we made, then remove them. */
 struct cubo_error *cgroup_set_remove(const struct cgroup_set *s);
+/*
+ * SIGKILL what is in the directories the set made (never in one it joined),
+ * until they are empty: the leftovers of a create that did not finish.
+ */
+struct cubo_error *cgroup_set_kill_made(const struct cgroup_set *s);
 /* state: true when the recorded cgroups are frozen. */
 bool cgroup_paths_frozen(const struct oci_strlist *paths);
 

@@ -40,6 +40,21 @@ const char *container_status_name(enum container_status s)
 	return "unknown";
 }
 
+/*
+ * state.json is replaced without an fsync (create.c says why), so after a
+ * power cut on a disk-backed --root it may be empty, or hold zeros where the
+ * data never reached the disk. That container is treated as one whose
+ * create never finished: delete --force then removes it through the cgroup
+ * record, rather than every command failing on it.
+ */
+static bool state_lost(const char *json, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (json[i])
+			return false;
+	return true;
+}
+
 struct cubo_error *container_load(const char *root, const char *id, bool lock,
 				  struct container **out)
 {
@@ -90,6 +105,11 @@ struct cubo_error *container_load(const char *root, const char *id, bool lock,
 		}
 		container_free(c);
 		return err;
+	}
+	if (state_lost(json, len)) {
+		free(json);
+		*out = c;
+		return NULL;
 	}
 	err = oci_state_parse(json, len, "state.json", &c->state);
 	free(json);
@@ -168,6 +188,17 @@ struct cubo_error *unmount_below(const char *dir)
 	}
 	mountinfo_free(&mi);
 	return NULL;
+}
+
+struct cubo_error *container_kill_leftovers(const struct container *c)
+{
+	struct cgroup_set *cg;
+	struct cubo_error *err = cgroup_set_load(c->dir, NULL, &cg);
+
+	if (!err)
+		err = cgroup_set_kill_made(cg);
+	cgroup_set_free(cg);
+	return cubo_error_wrap(err, "kill what the create of container \"%s\" left", c->id);
 }
 
 struct cubo_error *container_destroy(struct container *c)

@@ -58,6 +58,8 @@ enum container_status container_status(const struct container *c);
 struct cubo_error *unmount_below(const char *dir);
 /* Remove the state directory (the container must be stopped or forced). */
 struct cubo_error *container_destroy(struct container *c);
+/* A container without a state (its create crashed): SIGKILL what its recorded cgroups hold. */
+struct cubo_error *container_kill_leftovers(const struct container *c);
 /* Open a pidfd for the container's init when it is still the same process; -1 if gone. */
 int container_pidfd(const struct container *c);
 

@@ -368,7 +368,7 @@ static struct cubo_error *save_config_for_hooks(struct create_ctx *x)
 	err = cubo_read_file(path, &text, &len);
 	free(path);
 	if (!err)
-		err = cubo_write_file_atomic_at(x->lockfd, HOOKS_SAVED_CONFIG, text, len, 0600);
+		err = cubo_write_file_replace_at(x->lockfd, HOOKS_SAVED_CONFIG, text, len, 0600);
 	free(text);
 	return cubo_error_wrap(err, "keep config.json for the poststart and poststop hooks");
 }
@@ -400,13 +400,18 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	err = oci_state_to_json(&st, true, false, &json, &len);
 	cubo_strv_free(st.cgroup_paths.v);
 	CUBO_TRY(err);
-	err = cubo_write_file_atomic_at(x->lockfd, "state.json", json, len, 0600);
+	/*
+	 * Atomic but not fsync'd, like every file under --root: the container
+	 * it describes cannot outlive a reboot (and delete copes with a state
+	 * file a power cut emptied), so a disk flush would buy nothing.
+	 */
+	err = cubo_write_file_replace_at(x->lockfd, "state.json", json, len, 0600);
 	free(json);
 	CUBO_TRY(err);
 	if (o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
-		CUBO_TRY_CTX(cubo_write_file_atomic(o->pid_file, buf, (size_t)n, 0644),
+		CUBO_TRY_CTX(cubo_write_file_replace(o->pid_file, buf, (size_t)n, 0644),
 			     "--pid-file");
 	}
 	return NULL;

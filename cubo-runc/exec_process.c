@@ -486,7 +486,7 @@ static struct cubo_error *start(struct exec_ctx *x)
 	if (x->f->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
-		CUBO_TRY_CTX(cubo_write_file_atomic(x->f->pid_file, buf, (size_t)n, 0644),
+		CUBO_TRY_CTX(cubo_write_file_replace(x->f->pid_file, buf, (size_t)n, 0644),
 			     "--pid-file");
 	}
 	return NULL;

@@ -54,7 +54,15 @@ static struct cubo_error *delete_loaded(const struct runc_ctx *ctx, struct conta
 
 	switch (st) {
 	case STATUS_STOPPED:
+		break;
 	case STATUS_CREATING:
+		/*
+		 * We hold the lock a live create holds: this one crashed, or a
+		 * power cut emptied its state. Its init may still wait in the
+		 * cgroups it made.
+		 */
+		if (force)
+			CUBO_TRY(container_kill_leftovers(c));
 		break;
 	/* the spec: deleting a container that is not stopped is an error */
 	case STATUS_CREATED:

@@ -151,6 +151,31 @@ teardown() { teardown_common; }
 	assert_no_leftovers
 }
 
+# state.json is replaced without an fsync: after a power cut on a disk-backed
+# --root it may be empty or zeros. The container is then one whose create
+# never finished: state says so, delete --force kills what its cgroups hold.
+@test "a state file a power cut emptied: delete --force still removes the container" {
+	for damage in empty zeros; do
+		set_args sleep 1000
+		rt create --bundle "$BUNDLE" "$CID"
+		pid=$(container_pid "$CID")
+		if [ "$damage" = empty ]; then
+			: >"$ROOT/$CID/state.json"
+		else
+			head -c 300 /dev/zero >"$ROOT/$CID/state.json"
+		fi
+		run rt state "$CID"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"still being created"* ]]
+		run rt delete --force "$CID"
+		[ "$status" -eq 0 ]
+		[ ! -e "$ROOT/$CID" ]
+		sleep 0.1
+		! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+		assert_no_leftovers
+	done
+}
+
 @test "delete of an unknown container fails, --force does not" {
 	run rt delete nosuch
 	[ "$status" -ne 0 ]

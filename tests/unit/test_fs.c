@@ -128,6 +128,62 @@ static void test_atomic_write_creates_and_replaces(void **state)
 	free(path);
 }
 
+/* The non-durable variant: the same atomic replacement, mode and errors. */
+static void test_replace_write(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "pid");
+	struct stat st;
+	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	assert_null(cubo_write_file_replace(path, "42\n", 3, 0644));
+	assert_content(path, "42\n");
+	assert_null(cubo_write_file_replace_at(dfd, "pid", "7", 1, 0600));
+	assert_content(path, "7");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_no_temp_files(fx->dir);
+	char *missing = at(fx, "nodir/pid");
+	struct cubo_error *err = cubo_write_file_replace(missing, "x", 1, 0644);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(err->msg, "nodir/pid"));
+	cubo_error_free(err);
+	err = cubo_write_file_replace_at(dfd, "..", "x", 1, 0644);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, EISDIR);
+	cubo_error_free(err);
+	close(dfd);
+	free(missing);
+	free(path);
+}
+
+static void test_fsync_dir_files(void **state)
+{
+	struct fixture *fx = *state;
+	char *sub = at(fx, "ctr"), *f = at(fx, "ctr/config.json"), *d = at(fx, "ctr/rootfs");
+
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_null(cubo_write_file_replace(f, "{}", 2, 0600));
+	assert_int_equal(mkdir(d, 0700), 0);
+	char *link = at(fx, "ctr/link"); /* not a regular file: skipped */
+	assert_int_equal(symlink("/nonexistent", link), 0);
+	free(link);
+	assert_null(cubo_fsync_dir_files(sub));
+	assert_content(f, "{}");
+	char *missing = at(fx, "nope");
+	struct cubo_error *err = cubo_fsync_dir_files(missing);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, ENOENT);
+	assert_non_null(strstr(err->msg, "nope"));
+	cubo_error_free(err);
+	free(missing);
+	free(sub);
+	free(f);
+	free(d);
+}
+
 static void test_atomic_write_large(void **state)
 {
 	struct fixture *fx = *state;
@@ -728,6 +784,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FS_TEST(test_atomic_write_creates_and_replaces),
+		FS_TEST(test_replace_write),
+		FS_TEST(test_fsync_dir_files),
 		FS_TEST(test_atomic_write_large),
 		FS_TEST(test_atomic_write_at),
 		FS_TEST(test_atomic_write_long_name),
