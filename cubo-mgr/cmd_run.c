@@ -294,7 +294,7 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	char *p = cubo_path_join(dir, "hostname");
 	char line[128];
 	int n = snprintf(line, sizeof(line), "%s\n", hostname);
-	struct cubo_error *err = cubo_write_file_atomic(p, line, (size_t)n, 0644);
+	struct cubo_error *err = cubo_write_file_replace(p, line, (size_t)n, 0644);
 	free(p);
 	CUBO_TRY(err);
 	p = cubo_path_join(dir, "hosts");
@@ -303,14 +303,14 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 		size_t len;
 		cubo_error_free(cubo_read_file("/etc/hosts", &host, &len));
 		text = hosts_append_add_hosts(host ? host : "127.0.0.1\tlocalhost\n", o->add_hosts);
-		err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+		err = cubo_write_file_replace(p, text, strlen(text), 0644);
 		free(text);
 		free(host);
 	} else {
 		/* the monitor adds the address and the peers once it has them */
 		char *const names[] = {(char *)name, NULL};
 		char *hosts = hosts_render(NULL, hostname, names, o->add_hosts, NULL, NULL);
-		err = cubo_write_file_atomic(p, hosts, strlen(hosts), 0644);
+		err = cubo_write_file_replace(p, hosts, strlen(hosts), 0644);
 		free(hosts);
 	}
 	free(p);
@@ -320,7 +320,7 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	size_t len;
 	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
 	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
-	err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+	err = cubo_write_file_replace(p, text, strlen(text), 0644);
 	free(text);
 	free(host);
 	free(p);
@@ -472,8 +472,9 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	if (!err)
 		err = oci_config_to_json(cfg, true, &json, &len);
 	if (!err) {
+		/* plain writes: the commit makes the directory durable in one go */
 		char *p = cubo_path_join(tmp, "config.json");
-		err = cubo_write_file_atomic(p, json, len, 0600);
+		err = cubo_write_file_replace(p, json, len, 0600);
 		free(p);
 	}
 	cubo_test_point("create-after-bundle");
@@ -532,11 +533,11 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		rec.interactive = o->interactive;
 		rec.status = CTR_CREATED;
 		cubo_time_now_rfc3339(rec.created);
-		err = ctr_record_save(tmp, &rec);
+		err = ctr_record_write(tmp, &rec, false);
 	}
 	cubo_test_point("create-before-commit");
 	if (!err)
-		err = ctr_store_commit(&c->store, tmp, out->id, rec.name);
+		err = ctr_store_commit(&c->store, tmp, out->id, rec.name, !o->auto_remove);
 	cubo_test_point("create-after-commit");
 	store_close(s); /* the record is in place, or nothing is: removals may go on */
 	if (err && tmp) {

@@ -207,15 +207,27 @@ static struct cubo_error *take_name(const struct ctr_store *s, const char *id, c
 	return err;
 }
 
-struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_dir, const char *id,
-				    const char *name)
+static struct cubo_error *mark_volatile(const char *tmp_dir)
 {
+	char *p = cubo_path_join(tmp_dir, CTR_VOLATILE_MARK);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct cubo_error *err = fd < 0 ? cubo_error_errno("create %s", p) : NULL;
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return err;
+}
+
+struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_dir, const char *id,
+				    const char *name, bool durable)
+{
+	CUBO_TRY(durable ? cubo_fsync_dir_files(tmp_dir) : mark_volatile(tmp_dir));
 	int lock;
 	CUBO_TRY(ctr_store_lock_all(s, &lock));
 	char *dir = ctr_store_dir(s, id);
 	struct cubo_error *err = take_name(s, id, name);
 	bool named = !err;
-	if (!err)
+	if (!err && durable)
 		err = cubo_fsync_dir(s->names_dir);
 	cubo_test_point("create-after-name");
 	bool placed = false;
@@ -225,7 +237,8 @@ struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_d
 		placed = true;
 	if (placed) {
 		/* the container exists once its directory's new name is on the disk */
-		err = cubo_fsync_dir(s->root);
+		if (durable)
+			err = cubo_fsync_dir(s->root);
 	} else if (named) {
 		char *link = cubo_path_join(s->names_dir, name);
 		unlink(link);
@@ -373,9 +386,15 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 	struct cubo_error *err = NULL;
 	if (unlink(state) < 0 && errno != ENOENT)
 		err = cubo_error_errno("remove %s", state);
-	/* gone for good before its name is free: a power cut must not bring it back named */
-	if (!err)
+	/*
+	 * Gone for good before its name is free: a power cut must not bring it
+	 * back named. A volatile (--rm) one that came back would be removed by
+	 * the reconciliation anyway.
+	 */
+	char *mark = cubo_path_join(dir, CTR_VOLATILE_MARK);
+	if (!err && !cubo_path_exists(mark))
 		err = cubo_fsync_dir(dir);
+	free(mark);
 	cubo_test_point("rm-after-record");
 	if (!err && name) {
 		char owner[CTR_ID_LEN + 8];

@@ -60,9 +60,18 @@ struct cubo_error *ctr_store_begin(const struct ctr_store *s, const char *id, ch
  * Take the name and move the temp directory into place. Fails with "the
  * container name "/x" is already in use by container ID" when it is taken,
  * leaving the temp dir for ctr_store_abort. Closes nothing.
+ *
+ * The caller fills the temp directory with plain (cubo_write_file_replace)
+ * writes. durable: the files, the directory, the name and the move are
+ * fsync'd before this returns. Not durable (a --rm container): nothing is,
+ * and CTR_VOLATILE_MARK goes into the directory, so that what a power cut
+ * left of it (an empty or torn state.json) is removed by
+ * ctr_reconcile_store rather than kept as a damaged record holding its
+ * name.
  */
+#define CTR_VOLATILE_MARK "volatile"
 struct cubo_error *ctr_store_commit(const struct ctr_store *s, const char *tmp_dir, const char *id,
-				    const char *name);
+				    const char *name, bool durable);
 void ctr_store_abort(const char *tmp_dir, int lock_fd);
 
 /*

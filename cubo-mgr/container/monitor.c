@@ -272,7 +272,7 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 	return NULL;
 }
 
-static struct cubo_error *resolve_user(const char *user, const char *volumes_dir)
+static struct cubo_error *resolve_user(const char *user, const char *volumes_dir, bool durable)
 {
 	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -292,7 +292,8 @@ static struct cubo_error *resolve_user(const char *user, const char *volumes_dir
 		size_t len;
 		err = oci_config_to_json(cfg, false, &json, &len);
 		if (!err) {
-			err = cubo_write_file_atomic("config.json", json, len, 0600);
+			err = durable ? cubo_write_file_atomic("config.json", json, len, 0600)
+				      : cubo_write_file_replace("config.json", json, len, 0600);
 			free(json);
 		}
 	}
@@ -400,7 +401,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
-	struct cubo_error *uerr = resolve_user(rec->user, volumes_dir);
+	struct cubo_error *uerr = resolve_user(rec->user, volumes_dir, !rec->auto_remove);
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");

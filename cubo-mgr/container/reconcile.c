@@ -78,6 +78,42 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 	return err;
 }
 
+/*
+ * A --rm container's record is written without fsyncs (ctr_store.h): after
+ * a power cut it may be empty or torn. It would have been removed at its
+ * exit; it is now, with what its networks held, rather than kept as a
+ * damaged record that holds its name.
+ */
+static bool lost_volatile(const char *dir)
+{
+	char *mark = cubo_path_join(dir, CTR_VOLATILE_MARK);
+	bool marked = cubo_path_exists(mark);
+	free(mark);
+	if (!marked)
+		return false;
+	struct ctr_record r;
+	struct cubo_error *err = ctr_record_load(dir, &r);
+	if (!err) {
+		ctr_record_free(&r);
+		return false;
+	}
+	bool lost = err->errnum != ENOENT;
+	cubo_error_free(err);
+	return lost;
+}
+
+static void remove_lost(const struct ctr_store *s, const char *dir, const char *id)
+{
+	struct ctr_runtime rt = {.path = runtime_default_path(), .root = s->runtime_root};
+	cubo_error_free(runtime_delete(&rt, id, true));
+	struct cubo_error *net = ctr_net_down(s->root, dir, id);
+	if (net) {
+		cubo_error_print(net, "warning", stderr);
+		cubo_error_free(net);
+	}
+	cubo_error_free(cubo_rm_rf(dir));
+}
+
 static void clean_temp_dirs(const struct ctr_store *s)
 {
 	DIR *d = opendir(s->root);
@@ -91,6 +127,8 @@ static void clean_temp_dirs(const struct ctr_store *s)
 			char *state = cubo_path_join(p, "state.json");
 			if (!cubo_path_exists(state))
 				cubo_error_free(cubo_rm_rf(p));
+			else if (lost_volatile(p))
+				remove_lost(s, p, e->d_name);
 			free(state);
 			free(p);
 			continue;

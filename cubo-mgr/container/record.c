@@ -261,14 +261,20 @@ struct cubo_error *ctr_record_load(const char *dir, struct ctr_record *out)
 	return err;
 }
 
-struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r)
+struct cubo_error *ctr_record_write(const char *dir, const struct ctr_record *r, bool durable)
 {
 	char *text, *path;
 	size_t len;
 	CUBO_TRY(ctr_record_to_json(r, false, &text, &len));
 	path = cubo_path_join(dir, "state.json");
-	struct cubo_error *err = cubo_write_file_atomic(path, text, len, 0600);
+	struct cubo_error *err = durable ? cubo_write_file_atomic(path, text, len, 0600)
+					 : cubo_write_file_replace(path, text, len, 0600);
 	free(path);
 	free(text);
 	return err;
+}
+
+struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r)
+{
+	return ctr_record_write(dir, r, !r->auto_remove);
 }

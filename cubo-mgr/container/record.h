@@ -32,22 +32,22 @@ const char *ctr_status_name(enum ctr_status s);
 struct ctr_record {
 	char id[CTR_ID_LEN + 1];
 	char *name;
-	char *image;	   /* as the user gave it: "busybox", "127.0.0.1:5000/x:1" */
-	char *image_id;	   /* the image's config digest "sha256:..." */
-	char *command;	   /* entrypoint + cmd, shell-quoted, for ps */
-	char **layers;	   /* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
-	char *runtime;	   /* path of the OCI runtime that runs it */
-	char **ports;	   /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
-	char **volumes;	   /* named volumes it uses; NULL-terminated or NULL */
+	char *image;	/* as the user gave it: "busybox", "127.0.0.1:5000/x:1" */
+	char *image_id; /* the image's config digest "sha256:..." */
+	char *command;	/* entrypoint + cmd, shell-quoted, for ps */
+	char **layers;	/* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
+	char *runtime;	/* path of the OCI runtime that runs it */
+	char **ports;	/* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
+	char **volumes; /* named volumes it uses; NULL-terminated or NULL */
 	/*
 	 * Networking (all NULL-terminated or NULL). networks: the CNI networks
 	 * it joins, first one first ("cubo" by default), or just "none" or
 	 * "host"; NULL in records made before networking: the config decides.
 	 */
 	char **networks;
-	char **net_aliases; /* --network-alias: more names peers know it by */
+	char **net_aliases;		       /* --network-alias: more names peers know it by */
 	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
-	char **published; /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
+	char **published;  /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
 	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */
 	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
 	int stop_timeout;  /* seconds stop waits by default; -1: 10 */
@@ -75,9 +75,15 @@ struct cubo_error *ctr_record_parse(const char *json, size_t len, const char *so
 struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, char **out,
 				      size_t *len);
 
-/* Read and write <dir>/state.json (atomically). */
+/*
+ * Read and write <dir>/state.json, atomically. Saving is durable (fsync'd)
+ * unless the container is --rm: a power cut removes such a container
+ * anyway (ctr_store.h, CTR_VOLATILE_MARK), so its record is not worth a disk
+ * flush at each change of state. ctr_record_write chooses.
+ */
 struct cubo_error *ctr_record_load(const char *dir, struct ctr_record *out);
 struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r);
+struct cubo_error *ctr_record_write(const char *dir, const struct ctr_record *r, bool durable);
 
 /* Whether a valid 64-hex container ID. */
 bool ctr_id_valid(const char *s);

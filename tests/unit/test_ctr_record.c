@@ -127,7 +127,7 @@ static void test_store(void **state)
 		strcpy(r.id, ids[i]);
 		snprintf(r.created, sizeof(r.created), "2026-11-24T09:00:0%dZ", i);
 		assert_null(ctr_record_save(tmp, &r));
-		struct cubo_error *err = ctr_store_commit(&s, tmp, ids[i], "web");
+		struct cubo_error *err = ctr_store_commit(&s, tmp, ids[i], "web", true);
 		if (i == 0) {
 			assert_null(err);
 			cubo_unlock(lock);
@@ -170,6 +170,48 @@ static void test_store(void **state)
 	assert_null(ctr_reconcile_store(&s));
 	assert_false(cubo_path_exists(tmp));
 	free(tmp);
+
+	/* a --rm container: no fsyncs, a mark; what a power cut emptied goes */
+	char vol[CTR_ID_LEN + 1];
+	assert_null(ctr_new_id(vol));
+	assert_null(ctr_store_begin(&s, vol, &tmp, &lock));
+	struct ctr_record r;
+	fill(&r);
+	strcpy(r.id, vol);
+	r.auto_remove = true;
+	assert_null(ctr_record_write(tmp, &r, false));
+	assert_null(ctr_store_commit(&s, tmp, vol, "once", false));
+	cubo_unlock(lock);
+	free(tmp);
+	ctr_record_free(&r);
+	char *vdir = ctr_store_dir(&s, vol);
+	char *mark = cubo_path_join(vdir, CTR_VOLATILE_MARK);
+	char *vstate = cubo_path_join(vdir, "state.json");
+	assert_true(cubo_path_exists(mark));
+	assert_null(ctr_reconcile_store(&s)); /* intact: kept */
+	assert_null(ctr_store_resolve(&s, "once", got));
+	assert_string_equal(got, vol);
+	assert_int_equal(truncate(vstate, 0), 0);
+	assert_null(ctr_reconcile_store(&s));
+	assert_false(cubo_path_exists(vdir));
+	assert_non_null(err = ctr_store_resolve(&s, "once", got));
+	cubo_error_free(err);
+	/* a durable record is never dropped for damage: it is reported */
+	char *wdir = ctr_store_dir(&s, ids[0]);
+	char *wstate = cubo_path_join(wdir, "state.json");
+	char *saved;
+	size_t saved_len;
+	assert_null(cubo_read_file(wstate, &saved, &saved_len));
+	assert_int_equal(truncate(wstate, 0), 0);
+	assert_null(ctr_reconcile_store(&s));
+	assert_true(cubo_path_exists(wstate));
+	assert_null(cubo_write_file_atomic(wstate, saved, saved_len, 0600));
+	free(saved);
+	free(wstate);
+	free(wdir);
+	free(vstate);
+	free(mark);
+	free(vdir);
 	assert_null(ctr_store_remove(&s, ids[0], "web"));
 	assert_non_null(err = ctr_store_resolve(&s, "web", got));
 	cubo_error_free(err);
