@@ -1,5 +1,5 @@
 #!/bin/bash
-# mgr-run.sh [-n RUNS] [-c CONTAINERS]
+# mgr-run.sh [-n RUNS] [-c CONTAINERS] [-i IMAGES]
 #
 # What a container costs through the manager, against podman in the same run
 # (cubo-mgr with --network none throughout: tests/bench/mgr-net.sh measures
@@ -13,7 +13,9 @@
 # Every tool gets a private root with the busybox image pulled from a local
 # registry first. Then `cubo-mgr ps -a` with CONTAINERS (default 200)
 # containers, half of them running, half exited, against `podman ps -a` with
-# the same. Prints mean times (hyperfine, else a loop), the ratios, and the
+# the same; and `cubo-mgr images` with IMAGES (default 200) images, each
+# imported from a one-file tar, against `podman images` with the same.
+# Prints mean times (hyperfine, else a loop), the ratios, and the
 # monitor's resident memory. It only measures and prints: it never fails on a
 # timing.
 #
@@ -28,12 +30,14 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 runs=30
 containers=200
-while getopts n:c: opt; do
+images=200
+while getopts n:c:i: opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	c) containers=$OPTARG ;;
+	i) images=$OPTARG ;;
 	*)
-		echo "usage: $0 [-n RUNS] [-c CONTAINERS]" >&2
+		echo "usage: $0 [-n RUNS] [-c CONTAINERS] [-i IMAGES]" >&2
 		exit 2
 		;;
 	esac
@@ -132,8 +136,21 @@ if [ -n "$have_podman" ]; then
 	bench_mean podman-ps "${P[@]}" ps -a
 fi
 
+# ---- images over many images ----
+# each a one-file tar of its own content, so every import is an image of its own
+mkdir -p "$work/imgsrc"
+for ((i = 0; i < images; i++)); do
+	echo "$i" >"$work/imgsrc/id"
+	tar -C "$work/imgsrc" -cf "$work/img.tar" id
+	"$mgr" --root-dir "$R" import "$work/img.tar" "bench/img$i:latest" >/dev/null
+	[ -z "$have_podman" ] || "${P[@]}" import -q "$work/img.tar" "bench/img$i:latest" >/dev/null 2>&1
+done
+n_images=$("$mgr" --root-dir "$R" images -q | wc -l)
+bench_mean cubo-images "$mgr" --root-dir "$R" images
+[ -z "$have_podman" ] || bench_mean podman-images "${P[@]}" images
+
 bench_table cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps \
-	${CUBO_MGR_BASE:+base-attached base-detached base-ps}
+	cubo-images podman-images ${CUBO_MGR_BASE:+base-attached base-detached base-ps}
 if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_ratio cubo-attached base-attached
 	bench_ratio cubo-detached base-detached
@@ -143,5 +160,7 @@ bench_ratio cubo-attached podman-none
 bench_ratio cubo-attached podman-default
 bench_ratio cubo-detached podman-none
 bench_ratio cubo-ps podman-ps
+bench_ratio cubo-images podman-images
 echo "ps -a over $n containers ($half running): ${mean[cubo-ps]:-?} ms (target < 20 ms)"
+echo "images over $n_images images: ${mean[cubo-images]:-?} ms (target < 10 ms)"
 echo "monitor resident memory: ${mon_rss:-?} KiB"
