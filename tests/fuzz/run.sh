@@ -42,7 +42,7 @@ build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -87,6 +87,7 @@ sources() {
 		cubo-mgr/build/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
+	dbus) echo "shared/error.c cubo-runc/dbus_msg.c" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
