@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <link.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -46,6 +48,30 @@ static int seal(int fd)
 	}
 }
 
+/*
+ * How much of the binary exec needs: up to the end of its last loaded
+ * segment. The debug information and symbol tables after it (half of the
+ * file) are never mapped, so they are not copied either. The whole file
+ * when the headers do not read as this machine's ELF.
+ */
+static off_t loaded_size(int fd, off_t file_size)
+{
+	ElfW(Ehdr) eh;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(ElfW(Phdr)) ||
+	    eh.e_phnum == 0 || eh.e_phnum > 64)
+		return file_size;
+	ElfW(Phdr) ph[64];
+	size_t n = eh.e_phnum * sizeof(ph[0]);
+	if (pread(fd, ph, n, (off_t)eh.e_phoff) != (ssize_t)n)
+		return file_size;
+	off_t end = (off_t)(eh.e_phoff + n);
+	for (size_t i = 0; i < eh.e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && (off_t)(ph[i].p_offset + ph[i].p_filesz) > end)
+			end = (off_t)(ph[i].p_offset + ph[i].p_filesz);
+	return end <= file_size ? end : file_size;
+}
+
 struct cubo_error *cloned_binary_ensure(char **argv, char **envp)
 {
 	struct cubo_error *err = NULL;
@@ -71,8 +97,10 @@ struct cubo_error *cloned_binary_ensure(char **argv, char **envp)
 	}
 	/* read and write: no page of ours stays spliced into the copy */
 	char buf[1 << 16];
-	while (off < st.st_size) {
-		ssize_t n = pread(self, buf, sizeof(buf), off);
+	off_t size = loaded_size(self, st.st_size);
+	while (off < size) {
+		size_t want = size - off < (off_t)sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		ssize_t n = pread(self, buf, want, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || write(copy, buf, (size_t)n) != n) {

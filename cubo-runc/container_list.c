@@ -10,20 +10,29 @@
 
 #include "cubo-runc/container.h"
 
+/*
+ * The state directory's owner, named from /etc/passwd itself rather than
+ * through NSS, which a static runtime cannot load (runc reads the file too).
+ */
 static void owner_name(const char *dir, char out[64])
 {
 	struct stat st;
-	struct passwd *pw;
 
 	if (stat(dir, &st) < 0) {
 		snprintf(out, 64, "?");
 		return;
 	}
-	pw = getpwuid(st.st_uid);
-	if (pw)
-		snprintf(out, 64, "%s", pw->pw_name);
-	else
-		snprintf(out, 64, "#%u", st.st_uid);
+	snprintf(out, 64, "#%u", st.st_uid);
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return;
+	struct passwd *pw;
+	while ((pw = fgetpwent(f)))
+		if (pw->pw_uid == st.st_uid) {
+			snprintf(out, 64, "%s", pw->pw_name);
+			break;
+		}
+	fclose(f);
 }
 
 static int compare_rows(const void *a, const void *b)
