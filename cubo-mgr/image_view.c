@@ -96,6 +96,15 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 	struct cubo_error *err = rows ? NULL : cubo_error_new_errno(ENOMEM, "images");
 	size_t k = 0;
 	for (size_t i = 0; !err && i < count; i++) {
+		if (imgs[i].summarized) {
+			struct image_row *r = &rows[k++];
+			image_name_split(imgs[i].name, &r->repository, &r->tag);
+			memcpy(r->id, imgs[i].id, sizeof(r->id));
+			memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
+			r->created = imgs[i].created ? strdup(imgs[i].created) : NULL;
+			r->size = imgs[i].size;
+			continue;
+		}
 		struct oci_manifest *m;
 		struct oci_image_config *c;
 		if ((err = store_image_load(s, &imgs[i].manifest, &m, &c)))

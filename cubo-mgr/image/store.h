@@ -150,6 +150,14 @@ struct cubo_error *store_layer_commit(struct store *s, const char *tmpdir, const
 struct store_image {
 	char *name; /* full reference; NULL for a dangling image */
 	struct oci_descriptor manifest;
+	/*
+	 * What `images` shows, from the entry itself when it carries it
+	 * (entries named since the summary was kept do): no blob read.
+	 */
+	bool summarized;
+	char id[CUBO_DIGEST_LEN + 1]; /* the config digest */
+	char *created;		      /* the config's, or NULL */
+	uint64_t size;		      /* config and layers, compressed */
 };
 
 struct cubo_error *store_image_list(struct store *s, struct store_image **out, size_t *n);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* index.json: which manifests are images, and under which names. */
 #include <ctype.h>
-#include <stdint.h>
 #include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,14 +63,15 @@ static void index_remove(struct oci_index *idx, size_t i)
 	idx->n_manifests--;
 }
 
-static void set_ref_name(struct oci_descriptor *d, const char *name)
+/* Set (value NULL: remove) the annotation key of d. */
+static void set_annotation(struct oci_descriptor *d, const char *key, const char *value)
 {
 	for (size_t i = 0; i < d->annotations.n; i++) {
-		if (strcmp(d->annotations.v[i].key, OCI_ANNOTATION_REF_NAME))
+		if (strcmp(d->annotations.v[i].key, key))
 			continue;
 		free(d->annotations.v[i].value);
-		if (name) {
-			d->annotations.v[i].value = cubo_json_xstrdup(name);
+		if (value) {
+			d->annotations.v[i].value = cubo_json_xstrdup(value);
 		} else {
 			free(d->annotations.v[i].key);
 			memmove(&d->annotations.v[i], &d->annotations.v[i + 1],
@@ -77,15 +80,94 @@ static void set_ref_name(struct oci_descriptor *d, const char *name)
 		}
 		return;
 	}
-	if (!name)
+	if (!value)
 		return;
 	struct oci_kv *v = realloc(d->annotations.v, (d->annotations.n + 1) * sizeof(*v));
 	if (!v)
 		abort();
-	v[d->annotations.n].key = cubo_json_xstrdup(OCI_ANNOTATION_REF_NAME);
-	v[d->annotations.n].value = cubo_json_xstrdup(name);
+	v[d->annotations.n].key = cubo_json_xstrdup(key);
+	v[d->annotations.n].value = cubo_json_xstrdup(value);
 	d->annotations.v = v;
 	d->annotations.n++;
+}
+
+static const char *annotation(const struct oci_descriptor *d, const char *key)
+{
+	for (size_t i = 0; i < d->annotations.n; i++)
+		if (!strcmp(d->annotations.v[i].key, key))
+			return d->annotations.v[i].value;
+	return NULL;
+}
+
+static void set_ref_name(struct oci_descriptor *d, const char *name)
+{
+	set_annotation(d, OCI_ANNOTATION_REF_NAME, name);
+}
+
+/*
+ * What `images` shows of an image, kept in its index.json entry when it is
+ * named, so that listing 200 images reads one file rather than 400 blobs.
+ * An image's manifest and config never change (they are named by their
+ * digests), so neither does this.
+ */
+#define ANNOTATION_ID "io.cubo.image.id"
+#define ANNOTATION_CREATED "io.cubo.image.created"
+#define ANNOTATION_SIZE "io.cubo.image.size"
+#define MAX_CREATED_LEN 64
+
+struct summary {
+	char id[CUBO_DIGEST_LEN + 1];
+	char created[MAX_CREATED_LEN + 1];
+	char size[24];
+};
+
+static bool summarize(struct store *s, const struct oci_descriptor *manifest, struct summary *out)
+{
+	struct oci_manifest *m;
+	struct oci_image_config *c;
+	struct cubo_error *err = store_image_load(s, manifest, &m, &c);
+	if (err) {
+		cubo_error_free(err); /* listed the slow way, as before */
+		return false;
+	}
+	uint64_t size = (uint64_t)m->config.size;
+	for (size_t l = 0; l < m->n_layers; l++)
+		size += (uint64_t)m->layers[l].size;
+	snprintf(out->id, sizeof(out->id), "%s", m->config.digest);
+	snprintf(out->created, sizeof(out->created), "%s",
+		 c->created && strlen(c->created) <= MAX_CREATED_LEN ? c->created : "");
+	snprintf(out->size, sizeof(out->size), "%" PRIu64, size);
+	oci_manifest_free(m);
+	oci_image_config_free(c);
+	return true;
+}
+
+static void set_summary(struct oci_descriptor *d, const struct summary *sum)
+{
+	if (!sum)
+		return;
+	set_annotation(d, ANNOTATION_ID, sum->id);
+	set_annotation(d, ANNOTATION_CREATED, sum->created);
+	set_annotation(d, ANNOTATION_SIZE, sum->size);
+}
+
+/* The summary of an entry, when it has a whole and well-formed one. */
+static void read_summary(const struct oci_descriptor *d, struct store_image *out)
+{
+	const char *id = annotation(d, ANNOTATION_ID), *created = annotation(d, ANNOTATION_CREATED),
+		   *size = annotation(d, ANNOTATION_SIZE);
+	if (!id || !created || !size || !cubo_digest_valid(id) ||
+	    strlen(created) > MAX_CREATED_LEN || !isdigit((unsigned char)size[0]))
+		return;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(size, &end, 10);
+	if (*end || errno)
+		return;
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	out->created = created[0] ? cubo_json_xstrdup(created) : NULL;
+	out->size = n;
+	out->summarized = true;
 }
 
 static size_t count_digest(const struct oci_index *idx, const char *digest, size_t skip)
@@ -117,6 +199,7 @@ static struct cubo_error *index_edit(struct store *s, index_edit_fn fn, const vo
 struct set_arg {
 	const char *name;
 	const struct oci_descriptor *manifest;
+	const struct summary *summary; /* NULL: none could be made */
 };
 
 static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
@@ -145,6 +228,7 @@ static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
 		if (!ref_name(&idx->manifests[i]) &&
 		    !strcmp(idx->manifests[i].digest, a->manifest->digest)) {
 			set_ref_name(&idx->manifests[i], a->name);
+			set_summary(&idx->manifests[i], a->summary);
 			return NULL;
 		}
 	}
@@ -157,13 +241,15 @@ append:;
 	struct oci_descriptor *d = &idx->manifests[idx->n_manifests++];
 	oci_descriptor_copy(a->manifest, d);
 	set_ref_name(d, a->name);
+	set_summary(d, a->summary);
 	return NULL;
 }
 
 struct cubo_error *store_image_set(struct store *s, const char *name,
 				   const struct oci_descriptor *manifest)
 {
-	struct set_arg a = {name, manifest};
+	struct summary sum;
+	struct set_arg a = {name, manifest, summarize(s, manifest, &sum) ? &sum : NULL};
 	return cubo_error_wrap(index_edit(s, do_set, &a), "naming %s",
 			       name ? name : manifest->digest);
 }
@@ -218,6 +304,7 @@ struct cubo_error *store_image_list(struct store *s, struct store_image **out, s
 		const char *name = ref_name(&idx->manifests[i]);
 		v[i].name = name ? cubo_json_xstrdup(name) : NULL;
 		oci_descriptor_copy(&idx->manifests[i], &v[i].manifest);
+		read_summary(&idx->manifests[i], &v[i]);
 	}
 	*n = idx->n_manifests;
 	*out = v;
@@ -229,6 +316,7 @@ void store_images_free(struct store_image *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
 		free(v[i].name);
+		free(v[i].created);
 		oci_descriptor_clear(&v[i].manifest);
 	}
 	free(v);

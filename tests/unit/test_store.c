@@ -462,6 +462,63 @@ static void test_images(void **state)
 	oci_descriptor_clear(&b);
 }
 
+/* A named entry carries what `images` shows; a damaged one is read from its blobs instead. */
+static void test_image_summary(void **state)
+{
+	struct fixture *f = *state;
+	struct oci_descriptor a;
+	make_image(f->s, "image s", &a);
+	assert_null(store_image_set(f->s, "docker.io/library/s:1", &a));
+	struct store_image *v;
+	size_t n;
+	assert_null(store_image_list(f->s, &v, &n));
+	assert_int_equal(n, 1);
+	assert_true(v[0].summarized);
+	struct oci_manifest *m;
+	struct oci_image_config *c;
+	assert_null(store_image_load(f->s, &v[0].manifest, &m, &c));
+	assert_string_equal(v[0].id, m->config.digest);
+	assert_int_equal(v[0].size, (uint64_t)m->config.size + (uint64_t)m->layers[0].size);
+	assert_null(v[0].created); /* this config has none */
+	oci_manifest_free(m);
+	oci_image_config_free(c);
+	store_images_free(v, n);
+
+	/* a size that is no number, an ID that is no digest: not trusted */
+	const char *bad[][2] = {{"io.cubo.image.size", "12x"},
+				{"io.cubo.image.size", "-1"},
+				{"io.cubo.image.id", "sha256:zz"}};
+	for (size_t i = 0; i < 3; i++) {
+		char *path = cubo_path_join(f->root, "r/images/index.json"), *json;
+		size_t len;
+		assert_null(cubo_read_file(path, &json, &len));
+		struct oci_index *idx;
+		assert_null(oci_index_parse(json, len, path, &idx));
+		free(json);
+		struct oci_map *ann = &idx->manifests[0].annotations;
+		for (size_t k = 0; k < ann->n; k++)
+			if (!strcmp(ann->v[k].key, bad[i][0])) {
+				free(ann->v[k].value);
+				ann->v[k].value = strdup(bad[i][1]);
+			}
+		char *out;
+		assert_null(oci_index_to_json(idx, false, &out, &len));
+		char *saved = NULL;
+		size_t saved_len;
+		assert_null(cubo_read_file(path, &saved, &saved_len));
+		assert_null(cubo_write_file_atomic(path, out, len, 0644));
+		assert_null(store_image_list(f->s, &v, &n));
+		assert_false(v[0].summarized);
+		store_images_free(v, n);
+		assert_null(cubo_write_file_atomic(path, saved, saved_len, 0644));
+		free(saved);
+		free(out);
+		oci_index_free(idx);
+		free(path);
+	}
+	oci_descriptor_clear(&a);
+}
+
 static void test_ambiguous_prefix(void **state)
 {
 	struct fixture *f = *state;
@@ -584,6 +641,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layer_sync_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layer_sync_in_background, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambiguous_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_skopeo_reads_the_layout, setup, teardown),
