@@ -42,6 +42,8 @@ static void reserve(struct dbus_writer *w, size_t more)
 
 static void put(struct dbus_writer *w, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	reserve(w, n);
 	memcpy(w->buf + w->len, p, n);
 	w->len += n;
@@ -50,6 +52,8 @@ static void put(struct dbus_writer *w, const void *p, size_t n)
 static void pad(struct dbus_writer *w, size_t a)
 {
 	size_t n = align_up(w->len, a) - w->len;
+	if (!n)
+		return;
 	reserve(w, n);
 	memset(w->buf + w->len, 0, n);
 	w->len += n;
