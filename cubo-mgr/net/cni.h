@@ -44,6 +44,15 @@ struct cubo_error *cni_add(const struct cni_call *c, const char *conflist, size_
 /* DEL with the result ADD gave (NULL when it never gave one). */
 struct cubo_error *cni_del(const struct cni_call *c, const char *conflist, size_t len,
 			   const char *prev_result);
+/*
+ * The same from plugin `from` of the list on, the first ones' work having
+ * been done in process (bridge_attach.h): ADD starts from prev_result (and
+ * gives it back when no plugin runs), DEL ends before plugin `from`.
+ */
+struct cubo_error *cni_add_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result, char **result);
+struct cubo_error *cni_del_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result);
 struct cubo_error *cni_check(const struct cni_call *c, const char *conflist, size_t len,
 			     const char *prev_result);
 

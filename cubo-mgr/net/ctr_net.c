@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cubo-mgr/net/bridge_attach.h"
 #include "cubo-mgr/net/cni.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/hosts.h"
@@ -465,6 +466,18 @@ bool ctr_net_wanted(const struct ctr_record *r)
 	       strcmp(r->networks[0], "host");
 }
 
+/*
+ * How a network is attached: in process when the conflist is one cubo
+ * serves there (bridge_attach.h; *ours), else by the CNI plugins.
+ */
+static struct cubo_error *attach_mode(const char *conflist, size_t len, struct bridge_conf *bc,
+				      bool *ours)
+{
+	*ours = false;
+	memset(bc, 0, sizeof(*bc));
+	return bridge_attach_enabled() ? bridge_conf_parse(conflist, len, bc, ours) : NULL;
+}
+
 static struct cubo_error *add_one(const struct net_store *s, const char *id, const char *netns,
 				  struct att *a)
 {
@@ -476,8 +489,25 @@ static struct cubo_error *add_one(const struct net_store *s, const char *id, con
 	net_def_free(&d);
 	struct cni_call call = {
 		.container_id = id, .netns = netns, .ifname = a->ifname, .port_mappings = a->ports};
+	struct bridge_conf bc;
+	bool ours = false;
 	if (!err)
+		err = attach_mode(conflist, len, &bc, &ours);
+	if (!err && ours) {
+		char *res = NULL;
+		err = bridge_add(&bc, id, netns, a->ifname, &res);
+		/* published ports: portmap after the bridge, given its result */
+		char *full = NULL;
+		if (!err && a->ports)
+			err = cni_add_after(&call, conflist, len, 1, res, &full);
+		/* even a failed portmap leaves the bridge's result for DEL to release */
+		a->result = full ? full : res;
+		if (full)
+			free(res);
+		bridge_conf_free(&bc);
+	} else if (!err) {
 		err = cni_add(&call, conflist, len, &a->result);
+	}
 	free(conflist);
 	return err ? cubo_error_wrap(err, "network %s", a->network) : NULL;
 }
@@ -611,7 +641,21 @@ static struct cubo_error *del_one(const char *root, const struct net_store *s, c
 	const char *ns = netns && cubo_path_exists(netns) ? netns : "";
 	struct cni_call call = {
 		.container_id = id, .netns = ns, .ifname = a->ifname, .port_mappings = a->ports};
-	err = cni_del(&call, conflist, len, a->result);
+	struct bridge_conf bc;
+	bool ours;
+	err = attach_mode(conflist, len, &bc, &ours);
+	if (!err && ours) {
+		/* whichever attached it: the result names the veth, the address file the id */
+		err = a->ports ? cni_del_after(&call, conflist, len, 1, a->result) : NULL;
+		struct cubo_error *berr = bridge_del(&bc, id, a->ifname, a->result);
+		if (!err)
+			err = berr;
+		else
+			cubo_error_free(berr);
+		bridge_conf_free(&bc);
+	} else if (!err) {
+		err = cni_del(&call, conflist, len, a->result);
+	}
 	free(conflist);
 	return err ? cubo_error_wrap(err, "release network %s", a->network) : NULL;
 }
