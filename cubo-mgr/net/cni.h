@@ -9,6 +9,10 @@
  * capability. ADD runs the list in order, DEL in reverse (every plugin,
  * even after one failed: DEL must release what it can), CHECK in order.
  *
+ * cubo's own networks are attached in process (bridge_attach.h); this
+ * runs portmap for them, and every plugin for any other conflist or when
+ * CUBO_NET_CNI=1.
+ *
  * The plugins are looked up in $CUBO_CNI_PATH, else /usr/lib/cni (Debian's
  * containernetworking-plugins) and /opt/cni/bin. A plugin that runs longer
  * than a minute is killed.
