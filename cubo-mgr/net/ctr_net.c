@@ -683,13 +683,13 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 		free(ns);
 		return first;
 	}
-	for (size_t i = f.n; found && i-- > 0;) {
-		err = del_one(root, &s, id, f.netns, &f.v[i]);
-		if (err && !first)
-			first = err;
-		else
-			cubo_error_free(err);
-	}
+	/*
+	 * The namespace goes first: nothing runs in it any more, so the kernel
+	 * destroys it and the veths in it in the background, while deleting a
+	 * veth here would wait for it (~20 ms of synchronize_net under load).
+	 * DEL then frees the addresses and deletes a host end only if it is
+	 * still there.
+	 */
 	char *ns = f.netns ? strdup(f.netns) : netns_path(id);
 	err = netns_remove(ns);
 	free(ns);
@@ -697,6 +697,13 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 		first = err;
 	else
 		cubo_error_free(err);
+	for (size_t i = f.n; found && i-- > 0;) {
+		err = del_one(root, &s, id, f.netns, &f.v[i]);
+		if (err && !first)
+			first = err;
+		else
+			cubo_error_free(err);
+	}
 	if (found && !first) {
 		char *path = cubo_path_join(ctr_dir, NET_FILE);
 		if (unlink(path) < 0 && errno != ENOENT)

@@ -9,8 +9,10 @@
  *         (netns.h) -> ADD per network (eth0, eth1, ...; the ports go
  *         to the first) -> keep each result in net.json -> write its
  *         /etc/hosts with its address and its peers, and tell the peers.
- *   down: for what net.json lists, in reverse: leave the peers' hosts
- *         files, DEL with the ADD result -> remove the netns -> remove
+ *   down: remove the netns (the kernel destroys it and its veths in the
+ *         background) -> for what net.json lists, in reverse: leave the
+ *         peers' hosts files, DEL with the ADD result (the address; the
+ *         host end of a veth the kernel has not destroyed yet) -> remove
  *         net.json.
  *
  * ADD and DEL of cubo's own networks are done in process (bridge_attach.h:
