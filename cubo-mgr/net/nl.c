@@ -10,8 +10,13 @@
 
 struct cubo_error *nl_open(struct nl_sock *s)
 {
+	return nl_open_proto(s, NETLINK_ROUTE);
+}
+
+struct cubo_error *nl_open_proto(struct nl_sock *s, int protocol)
+{
 	s->seq = 0;
-	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
 	if (s->fd < 0)
 		return cubo_error_errno("netlink socket");
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};

@@ -19,13 +19,14 @@
 
 #define NL_MSG_MAX 1024
 
-/* One rtnetlink socket, opened O_CLOEXEC in the caller's network namespace. */
+/* One netlink socket, opened O_CLOEXEC in the caller's (thread's) network namespace. */
 struct nl_sock {
 	int fd;
 	uint32_t seq;
 };
 
-struct cubo_error *nl_open(struct nl_sock *s);
+struct cubo_error *nl_open(struct nl_sock *s); /* NETLINK_ROUTE */
+struct cubo_error *nl_open_proto(struct nl_sock *s, int protocol);
 void nl_close(struct nl_sock *s);
 
 struct nl_msg {

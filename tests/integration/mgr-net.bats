@@ -433,3 +433,34 @@ calls() {
 	assert_released "$a" "$ipa" "$vetha"
 	assert_released "$b" "$ipb" "$vethb"
 }
+
+@test "a network's rules: a deleted rule comes back at the next start; unchanged, no iptables run" {
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	br=$(jq -r '.plugins[0].bridge' "$R/networks/$N1.conflist")
+	rule=(-s "$NET_BASE.0/24" ! -o "$br" -m comment --comment "cubo network $N1" -j MASQUERADE)
+	mgr run --rm -i --network "$N1" "$BB" true
+	iptables -w 10 -t nat -C POSTROUTING "${rule[@]}"
+	# deleted behind cubo's back: the next start puts it back
+	iptables -w 10 -t nat -D POSTROUTING "${rule[@]}"
+	mgr run --rm -i --network "$N1" "$BB" true
+	iptables -w 10 -t nat -C POSTROUTING "${rule[@]}"
+	# with nf_tables' iptables, a start after a check that changed nothing
+	# runs none (other tests on the machine may change a table meanwhile:
+	# a few tries)
+	if command -v strace >/dev/null &&
+		[ "$(basename "$(readlink -f "$(command -v iptables)")")" = xtables-nft-multi ]; then
+		local i none=
+		for ((i = 0; i < 5; i++)); do
+			strace -f -qq -e trace=execve -o "$BATS_TEST_TMPDIR/exec.log" \
+				"$MGR" --root-dir "$R" run --rm -i --network "$N1" "$BB" true
+			if ! grep -q 'iptables' "$BATS_TEST_TMPDIR/exec.log"; then
+				none=1
+				break
+			fi
+		done
+		[ -n "$none" ]
+	fi
+	mgr network rm "$N1" >/dev/null
+	[ ! -e "/run/cubo/rules-checked/$br" ]
+	refute iptables -w 10 -t nat -C POSTROUTING "${rule[@]}" 2>/dev/null
+}
