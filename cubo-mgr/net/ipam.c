@@ -108,7 +108,7 @@ static struct cubo_error *each_match(int dfd, const char *match, bool del,
 				     const struct ipam_range *r, uint32_t *found, bool *any)
 {
 	*any = false;
-	int d2 = dup(dfd);
+	int d2 = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
 	if (!d) {
 		if (d2 >= 0)
