@@ -89,7 +89,7 @@ static int create_temp(int dirfd, const char *name, char tmp[NAME_MAX + 1])
  * the caller gave it, so every error reads "write <path>: <step>: <reason>".
  */
 static struct cubo_error *write_atomic_in(int dfd, const char *base, const char *shown,
-					  const void *data, size_t len, mode_t mode)
+					  const void *data, size_t len, mode_t mode, bool durable)
 {
 	char tmp[NAME_MAX + 1];
 	struct cubo_error *err = NULL;
@@ -107,7 +107,7 @@ static struct cubo_error *write_atomic_in(int dfd, const char *base, const char 
 		err = cubo_error_errno("write %s: chmod", shown);
 		goto fail;
 	}
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		err = cubo_error_errno("write %s: fsync", shown);
 		goto fail;
 	}
@@ -122,7 +122,7 @@ static struct cubo_error *write_atomic_in(int dfd, const char *base, const char 
 		goto fail;
 	}
 	/* The rename is durable only once the directory entry is on disk too. */
-	if (fsync(dfd) < 0)
+	if (durable && fsync(dfd) < 0)
 		return cubo_error_errno("write %s: fsync directory", shown);
 	return NULL;
 fail:
@@ -134,7 +134,7 @@ fail:
 
 /* Split name into the directory to open and the last component. */
 static struct cubo_error *write_atomic(int dirfd, const char *name, const void *data, size_t len,
-				       mode_t mode)
+				       mode_t mode, bool durable)
 {
 	const char *slash = strrchr(name, '/');
 	const char *base = slash ? slash + 1 : name;
@@ -159,7 +159,7 @@ static struct cubo_error *write_atomic(int dirfd, const char *name, const void *
 		return err;
 	}
 	free(dir);
-	err = write_atomic_in(dfd, base, name, data, len, mode);
+	err = write_atomic_in(dfd, base, name, data, len, mode, durable);
 	close(dfd);
 	return err;
 }
@@ -167,13 +167,18 @@ static struct cubo_error *write_atomic(int dirfd, const char *name, const void *
 struct cubo_error *cubo_write_file_atomic(const char *path, const void *data, size_t len,
 					  mode_t mode)
 {
-	return write_atomic(AT_FDCWD, path, data, len, mode);
+	return write_atomic(AT_FDCWD, path, data, len, mode, true);
 }
 
 struct cubo_error *cubo_write_file_atomic_at(int dirfd, const char *name, const void *data,
 					     size_t len, mode_t mode)
 {
-	return write_atomic(dirfd, name, data, len, mode);
+	return write_atomic(dirfd, name, data, len, mode, true);
+}
+
+struct cubo_error *cubo_replace_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	return write_atomic(AT_FDCWD, path, data, len, mode, false);
 }
 
 /*

@@ -145,8 +145,9 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 
 static struct cubo_error *write_in(const char *dir, const char *name, const char *text, char **path)
 {
+	/* the work directory does not outlive the build: no fsync */
 	char *p = cubo_path_join(dir, name);
-	struct cubo_error *err = cubo_write_file_atomic(p, text, strlen(text), 0644);
+	struct cubo_error *err = cubo_replace_file(p, text, strlen(text), 0644);
 	if (err || !path)
 		free(p);
 	else

@@ -122,8 +122,13 @@ static struct cubo_error *netfile_save(const char *ctr_dir, const struct netfile
 	char *json;
 	size_t len;
 	CUBO_TRY(cubo_json_gen_finish(g, &json, &len));
+	/*
+	 * Atomic, not durable: after a power cut there is no namespace, veth or
+	 * default-network address left to release (all under /run), and
+	 * host-local's own files for user networks are not fsync'ed either.
+	 */
 	char *path = cubo_path_join(ctr_dir, NET_FILE);
-	err = cubo_write_file_atomic(path, json, len, 0600);
+	err = cubo_replace_file(path, json, len, 0600);
 	free(path);
 	free(json);
 	return err;
@@ -437,8 +442,9 @@ static struct cubo_error *write_hosts(const char *root, const struct net_store *
 	char *peers = peers_for(root, s, r->id);
 	char *text = hosts_render(ip, hostname, names, r->add_hosts, gw, peers);
 	char *path = cubo_path_join(ctr_dir, "hosts");
+	/* rewritten at every start: nothing to make durable */
 	struct cubo_error *err = in_place ? cubo_write_existing(path, text, strlen(text))
-					  : cubo_write_file_atomic(path, text, strlen(text), 0644);
+					  : cubo_replace_file(path, text, strlen(text), 0644);
 	free(path);
 	free(text);
 	free(peers);

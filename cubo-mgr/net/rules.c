@@ -151,7 +151,7 @@ static void remember_check(const struct net_def *d, uint32_t before)
 	char *path, *text = checked_stamp(d, before, &path);
 	struct cubo_error *err = cubo_mkdir_p(RULES_CHECKED, 0755);
 	if (!err) /* /run: gone at reboot with the rules; no fsync needed */
-		err = cubo_write_file_atomic(path, text, strlen(text), 0644);
+		err = cubo_replace_file(path, text, strlen(text), 0644);
 	cubo_error_free(err); /* only a cache: the next start checks again */
 	free(text);
 	free(path);

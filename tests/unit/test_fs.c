@@ -128,6 +128,27 @@ static void test_atomic_write_creates_and_replaces(void **state)
 	free(path);
 }
 
+/* The same replacement without fsync: mode, content, no temp file left. */
+static void test_replace_file(void **state)
+{
+	struct fixture *fx = *state;
+	char *path = at(fx, "net.json");
+	struct stat st;
+
+	assert_null(cubo_replace_file(path, "one", 3, 0600));
+	assert_content(path, "one");
+	assert_null(cubo_replace_file(path, "two!", 4, 0644));
+	assert_content(path, "two!");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_no_temp_files(fx->dir);
+	/* a directory in the way is an error, and no temp file stays */
+	struct cubo_error *err = cubo_replace_file(fx->dir, "x", 1, 0644);
+	assert_non_null(err);
+	cubo_error_free(err);
+	free(path);
+}
+
 static void test_atomic_write_large(void **state)
 {
 	struct fixture *fx = *state;
@@ -728,6 +749,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FS_TEST(test_atomic_write_creates_and_replaces),
+		FS_TEST(test_replace_file),
 		FS_TEST(test_atomic_write_large),
 		FS_TEST(test_atomic_write_at),
 		FS_TEST(test_atomic_write_long_name),
