@@ -306,7 +306,7 @@ static const char *plugin_type(yajl_val list, size_t i)
 
 /* Run command over the plugins (forward, or backward for DEL), chaining results for ADD. */
 static struct cubo_error *run_list(const struct cni_call *c, const char *command,
-				   const char *conflist, size_t len, const char *prev,
+				   const char *conflist, size_t len, size_t from, const char *prev,
 				   char **result)
 {
 	struct parsed p;
@@ -321,6 +321,8 @@ static struct cubo_error *run_list(const struct cni_call *c, const char *command
 	char *last = NULL;
 	for (size_t k = 0; k < n; k++) {
 		size_t i = del ? n - 1 - k : k;
+		if (i < from)
+			continue;
 		if (!p.ports && has_capability(cubo_json_get(p.list, "plugins")->u.array.values[i],
 					       "portMappings"))
 			continue;
@@ -367,17 +369,34 @@ struct cubo_error *cni_add(const struct cni_call *c, const char *conflist, size_
 			   char **result)
 {
 	*result = NULL;
-	return run_list(c, "ADD", conflist, len, NULL, result);
+	return run_list(c, "ADD", conflist, len, 0, NULL, result);
+}
+
+struct cubo_error *cni_add_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result, char **result)
+{
+	*result = NULL;
+	char *last = NULL;
+	CUBO_TRY(run_list(c, "ADD", conflist, len, from, prev_result, &last));
+	/* no plugin ran (no ports to map): the result is the one given */
+	*result = last ? last : strdup(prev_result);
+	return NULL;
+}
+
+struct cubo_error *cni_del_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result)
+{
+	return run_list(c, "DEL", conflist, len, from, prev_result, NULL);
 }
 
 struct cubo_error *cni_del(const struct cni_call *c, const char *conflist, size_t len,
 			   const char *prev_result)
 {
-	return run_list(c, "DEL", conflist, len, prev_result, NULL);
+	return run_list(c, "DEL", conflist, len, 0, prev_result, NULL);
 }
 
 struct cubo_error *cni_check(const struct cni_call *c, const char *conflist, size_t len,
 			     const char *prev_result)
 {
-	return run_list(c, "CHECK", conflist, len, prev_result, NULL);
+	return run_list(c, "CHECK", conflist, len, 0, prev_result, NULL);
 }

@@ -9,6 +9,10 @@
  * capability. ADD runs the list in order, DEL in reverse (every plugin,
  * even after one failed: DEL must release what it can), CHECK in order.
  *
+ * cubo's own networks are attached in process (bridge_attach.h); this
+ * runs portmap for them, and every plugin for any other conflist or when
+ * CUBO_NET_CNI=1.
+ *
  * The plugins are looked up in $CUBO_CNI_PATH, else /usr/lib/cni (Debian's
  * containernetworking-plugins) and /opt/cni/bin. A plugin that runs longer
  * than a minute is killed.
@@ -44,6 +48,15 @@ struct cubo_error *cni_add(const struct cni_call *c, const char *conflist, size_
 /* DEL with the result ADD gave (NULL when it never gave one). */
 struct cubo_error *cni_del(const struct cni_call *c, const char *conflist, size_t len,
 			   const char *prev_result);
+/*
+ * The same from plugin `from` of the list on, the first ones' work having
+ * been done in process (bridge_attach.h): ADD starts from prev_result (and
+ * gives it back when no plugin runs), DEL ends before plugin `from`.
+ */
+struct cubo_error *cni_add_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result, char **result);
+struct cubo_error *cni_del_after(const struct cni_call *c, const char *conflist, size_t len,
+				 size_t from, const char *prev_result);
 struct cubo_error *cni_check(const struct cni_call *c, const char *conflist, size_t len,
 			     const char *prev_result);
 

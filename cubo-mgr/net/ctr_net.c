@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cubo-mgr/net/bridge_attach.h"
 #include "cubo-mgr/net/cni.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/hosts.h"
@@ -121,8 +122,13 @@ static struct cubo_error *netfile_save(const char *ctr_dir, const struct netfile
 	char *json;
 	size_t len;
 	CUBO_TRY(cubo_json_gen_finish(g, &json, &len));
+	/*
+	 * Atomic, not durable: after a power cut there is no namespace, veth or
+	 * default-network address left to release (all under /run), and
+	 * host-local's own files for user networks are not fsync'ed either.
+	 */
 	char *path = cubo_path_join(ctr_dir, NET_FILE);
-	err = cubo_write_file_atomic(path, json, len, 0600);
+	err = cubo_write_file_replace(path, json, len, 0600);
 	free(path);
 	free(json);
 	return err;
@@ -436,8 +442,9 @@ static struct cubo_error *write_hosts(const char *root, const struct net_store *
 	char *peers = peers_for(root, s, r->id);
 	char *text = hosts_render(ip, hostname, names, r->add_hosts, gw, peers);
 	char *path = cubo_path_join(ctr_dir, "hosts");
+	/* rewritten at every start: nothing to make durable */
 	struct cubo_error *err = in_place ? cubo_write_existing(path, text, strlen(text))
-					  : cubo_write_file_atomic(path, text, strlen(text), 0644);
+					  : cubo_write_file_replace(path, text, strlen(text), 0644);
 	free(path);
 	free(text);
 	free(peers);
@@ -465,6 +472,18 @@ bool ctr_net_wanted(const struct ctr_record *r)
 	       strcmp(r->networks[0], "host");
 }
 
+/*
+ * How a network is attached: in process when the conflist is one cubo
+ * serves there (bridge_attach.h; *ours), else by the CNI plugins.
+ */
+static struct cubo_error *attach_mode(const char *conflist, size_t len, struct bridge_conf *bc,
+				      bool *ours)
+{
+	*ours = false;
+	memset(bc, 0, sizeof(*bc));
+	return bridge_attach_enabled() ? bridge_conf_parse(conflist, len, bc, ours) : NULL;
+}
+
 static struct cubo_error *add_one(const struct net_store *s, const char *id, const char *netns,
 				  struct att *a)
 {
@@ -476,8 +495,25 @@ static struct cubo_error *add_one(const struct net_store *s, const char *id, con
 	net_def_free(&d);
 	struct cni_call call = {
 		.container_id = id, .netns = netns, .ifname = a->ifname, .port_mappings = a->ports};
+	struct bridge_conf bc;
+	bool ours = false;
 	if (!err)
+		err = attach_mode(conflist, len, &bc, &ours);
+	if (!err && ours) {
+		char *res = NULL;
+		err = bridge_add(&bc, id, netns, a->ifname, &res);
+		/* published ports: portmap after the bridge, given its result */
+		char *full = NULL;
+		if (!err && a->ports)
+			err = cni_add_after(&call, conflist, len, 1, res, &full);
+		/* even a failed portmap leaves the bridge's result for DEL to release */
+		a->result = full ? full : res;
+		if (full)
+			free(res);
+		bridge_conf_free(&bc);
+	} else if (!err) {
 		err = cni_add(&call, conflist, len, &a->result);
+	}
 	free(conflist);
 	return err ? cubo_error_wrap(err, "network %s", a->network) : NULL;
 }
@@ -611,7 +647,21 @@ static struct cubo_error *del_one(const char *root, const struct net_store *s, c
 	const char *ns = netns && cubo_path_exists(netns) ? netns : "";
 	struct cni_call call = {
 		.container_id = id, .netns = ns, .ifname = a->ifname, .port_mappings = a->ports};
-	err = cni_del(&call, conflist, len, a->result);
+	struct bridge_conf bc;
+	bool ours;
+	err = attach_mode(conflist, len, &bc, &ours);
+	if (!err && ours) {
+		/* whichever attached it: the result names the veth, the address file the id */
+		err = a->ports ? cni_del_after(&call, conflist, len, 1, a->result) : NULL;
+		struct cubo_error *berr = bridge_del(&bc, id, a->ifname, a->result);
+		if (!err)
+			err = berr;
+		else
+			cubo_error_free(berr);
+		bridge_conf_free(&bc);
+	} else if (!err) {
+		err = cni_del(&call, conflist, len, a->result);
+	}
 	free(conflist);
 	return err ? cubo_error_wrap(err, "release network %s", a->network) : NULL;
 }
@@ -639,13 +689,13 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 		free(ns);
 		return first;
 	}
-	for (size_t i = f.n; found && i-- > 0;) {
-		err = del_one(root, &s, id, f.netns, &f.v[i]);
-		if (err && !first)
-			first = err;
-		else
-			cubo_error_free(err);
-	}
+	/*
+	 * The namespace goes first: nothing runs in it any more, so the kernel
+	 * destroys it and the veths in it in the background, while deleting a
+	 * veth here would wait for it (~20 ms of synchronize_net under load).
+	 * DEL then frees the addresses and deletes a host end only if it is
+	 * still there.
+	 */
 	char *ns = f.netns ? strdup(f.netns) : netns_path(id);
 	err = netns_remove(ns);
 	free(ns);
@@ -653,6 +703,13 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 		first = err;
 	else
 		cubo_error_free(err);
+	for (size_t i = f.n; found && i-- > 0;) {
+		err = del_one(root, &s, id, f.netns, &f.v[i]);
+		if (err && !first)
+			first = err;
+		else
+			cubo_error_free(err);
+	}
 	if (found && !first) {
 		char *path = cubo_path_join(ctr_dir, NET_FILE);
 		if (unlink(path) < 0 && errno != ENOENT)

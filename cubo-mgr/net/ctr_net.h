@@ -6,12 +6,20 @@
  *
  *   up:   bind the published ports (ports.h) -> write <ctr>/net.json naming
  *         the netns and the networks it is about to join -> make the netns
- *         (netns.h) -> CNI ADD per network (eth0, eth1, ...; the ports go
+ *         (netns.h) -> ADD per network (eth0, eth1, ...; the ports go
  *         to the first) -> keep each result in net.json -> write its
  *         /etc/hosts with its address and its peers, and tell the peers.
- *   down: for what net.json lists, in reverse: leave the peers' hosts
- *         files, CNI DEL with the ADD result -> remove the netns -> remove
+ *   down: remove the netns (the kernel destroys it and its veths in the
+ *         background) -> for what net.json lists, in reverse: leave the
+ *         peers' hosts files, DEL with the ADD result (the address; the
+ *         host end of a veth the kernel has not destroyed yet) -> remove
  *         net.json.
+ *
+ * ADD and DEL of cubo's own networks are done in process (bridge_attach.h:
+ * no plugin process, portmap aside when ports are published); any other
+ * conflist, or CUBO_NET_CNI=1, runs the CNI plugins (cni.h). Both write
+ * the same CNI result and host-local's allocation files, so either
+ * releases what the other attached.
  *
  * net.json is written before anything is made, so whatever kills the
  * monitor, `down` run later (reconcile.c, rm, network prune) knows what to
@@ -44,7 +52,7 @@ bool ctr_net_wanted(const struct ctr_record *r);
  * runtime creates the container (the process starts only after both):
  * prepare binds the ports, writes net.json and makes the namespace (in the
  * host's mount namespace; out->netns NULL: nothing to attach); attach runs
- * CNI ADD for what net.json lists and writes the hosts files. When attach
+ * ADD for what net.json lists and writes the hosts files. When attach
  * fails, the caller runs ctr_net_down. ctr_dir: <root>/<id>.
  */
 struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
@@ -68,7 +76,7 @@ struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, con
 				      const char *network);
 
 /*
- * The host ends of the veths CNI made for the container (the ADD results'
+ * The host ends of the veths made for the container (the ADD results'
  * interfaces outside its namespace, less the networks' bridges), from
  * <ctr>/net.json; NULL-terminated, NULL when there are none.
  */

@@ -2,7 +2,8 @@
 /*
  * A network as cubo-mgr keeps it: one CNI configuration list per network,
  * <root>/networks/<name>.conflist. The file is both what the plugins are
- * run with and the network's definition (its ID and creation time ride in a
+ * run with (bridge_attach.h does the bridge's and host-local's part in
+ * process for exactly this shape) and the network's definition (its ID and creation time ride in a
  * "cubo" member that CNI ignores), so there is nothing to keep in sync.
  *
  * Every network is a Linux bridge: bridge (gateway, hairpin) + host-local

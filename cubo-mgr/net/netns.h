@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A container's network namespace, made before the container so CNI can
- * wire it and the runtime can join it (config.json names its path), the way
+ * A container's network namespace, made before the container so its
+ * networks can be wired in it and the runtime can join it (config.json names its path), the way
  * `ip netns add` makes one: a new namespace bind-mounted on a file under
  * /run/netns (cubo-<container id>, so `ip netns exec` reaches it too).
  *
  * The file keeps the namespace alive after the container's processes are
- * gone, and after a killed monitor: CNI DEL needs it to find the addresses
- * whose masquerade rules it removes. /run/netns is made a shared mount (as
- * ip does) so the monitors' private mount namespaces, which copy it as
- * slaves, lose each namespace as soon as it is unmounted here.
+ * gone, and after a killed monitor, until its networks are released. /run/netns is made a shared
+ * mount (as ip does) so the monitors' private mount namespaces, which copy it as slaves, lose each
+ * namespace as soon as it is unmounted here.
  */
 #ifndef CUBO_MGR_NET_NETNS_H
 #define CUBO_MGR_NET_NETNS_H

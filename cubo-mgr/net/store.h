@@ -3,7 +3,8 @@
  * The networks under <root>/networks/:
  *
  *   <name>.conflist        the network (netconf.h), written atomically
- *   ipam/<name>/           host-local's address allocations (one file per address)
+ *   ipam/<name>/           host-local's address allocations (one file per address;
+ *                          ipam.h writes the same in process)
  *                          of user networks; the default network's bridge is
  *                          the machine's, whatever the root, so its addresses
  *                          are allocated in one place for all roots:

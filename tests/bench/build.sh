@@ -11,7 +11,10 @@
 # (its default isolation and network; --ulimit lowered as this host
 # needs). The first build is also timed with --network host and none, so
 # the difference is what the build's network costs. Both get private
-# roots with busybox pulled from a local registry first. Prints mean times
+# roots with busybox pulled from a local registry first. Then the first
+# build on the default network and with --network host (and the base
+# build's two, with CUBO_MGR_BASE) run in turn, RUNS rounds: their
+# medians, and what the network costs each. Prints mean times
 # (hyperfine, else a loop) and the ratios against the targets (first build
 # <= 0.3x buildah's, cached rebuild <= 0.25x). It only measures and prints:
 # it never fails on a timing.
@@ -98,6 +101,17 @@ if [ -n "$have_buildah" ]; then
 else
 	echo "# buildah: not installed or could not pull, not measured"
 fi
+
+NEW_FIRST=("$mgr" --root-dir "$R" build --no-cache -q -t bench "$ctx")
+NEW_HOST=("$mgr" --root-dir "$R" build --no-cache -q --network host -t bench "$ctx")
+BASE_FIRST=("${BASE[@]}" build --no-cache -q -t bench "$ctx")
+BASE_HOST=("${BASE[@]}" build --no-cache -q --network host -t bench "$ctx")
+bench_interleaved cubo-first=NEW_FIRST cubo-first-host=NEW_HOST \
+	${CUBO_MGR_BASE:+base-first=BASE_FIRST base-first-host=BASE_HOST}
+printf 'median: the build network (bridge) costs %.2f ms per build%s\n' \
+	"$(echo "${med[cubo-first]} - ${med[cubo-first-host]}" | bc -l)" \
+	"${CUBO_MGR_BASE:+ (base: $(printf %.2f "$(echo "${med[base-first]} - ${med[base-first-host]}" | bc -l)") ms)}"
+[ -z "${CUBO_MGR_BASE:-}" ] || bench_med_ratio cubo-first base-first
 
 bench_table cubo-first cubo-first-host cubo-first-none cubo-cached buildah-first buildah-cached \
 	${CUBO_MGR_BASE:+base-first base-cached}

@@ -4,6 +4,11 @@
 #                             warm-ups, into mean[NAME] and sd[NAME]
 #                             (hyperfine --shell=none, else a date loop;
 #                             BENCH_NO_HYPERFINE=1 forces the loop)
+#   bench_interleaved NAME=ARRAY...
+#                             each ARRAY (a command) run in turn, $runs
+#                             rounds after one warm-up, the order rotated
+#                             every round, so drift in the machine's load
+#                             falls on all alike: medians (ms) into med[NAME]
 #   bench_table NAME...       a table of the means and sds
 #   bench_ratio A B [TARGET]  mean[A] / mean[B], with the target if given
 #   bench_serve_busybox       a local registry on 127.0.0.1 (in $work/reg)
@@ -13,7 +18,7 @@
 # The caller sets repo, runs, warmup (default 3) and work (a scratch directory).
 # A command that fails its first run is reported and not measured.
 
-declare -A mean sd
+declare -A mean sd med
 bench_use_hyperfine=
 [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null && bench_use_hyperfine=1
 
@@ -39,6 +44,41 @@ bench_mean() {
 		for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1 </dev/null; done
 		mean[$name]=$(echo "scale=3; ($(date +%s%N) - $start) / 1000000 / $runs" | bc)
 		sd[$name]=
+	fi
+}
+
+bench_interleaved() {
+	local specs=("$@") n=$# i k name t0 t1 cmd=()
+	for ((k = 0; k < n; k++)); do
+		name=${specs[k]%%=*}
+		: >"$work/il.$name"
+		eval "cmd=(\"\${${specs[k]#*=}[@]}\")"
+		"${cmd[@]}" >/dev/null 2>&1 </dev/null
+	done
+	for ((i = 0; i < runs; i++)); do
+		for ((k = 0; k < n; k++)); do
+			name=${specs[(i + k) % n]%%=*}
+			eval "cmd=(\"\${${specs[(i + k) % n]#*=}[@]}\")"
+			t0=$EPOCHREALTIME
+			if ! "${cmd[@]}" >"$work/il.out" 2>&1 </dev/null; then
+				echo "# $name: a run failed: $(tail -n 2 "$work/il.out")" >&2
+			fi
+			t1=$EPOCHREALTIME
+			echo "(${t1/./} - ${t0/./}) / 1000" | bc -l >>"$work/il.$name"
+		done
+	done
+	for ((k = 0; k < n; k++)); do
+		name=${specs[k]%%=*}
+		med[$name]=$(sort -n "$work/il.$name" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
+		printf 'interleaved, %d rounds: median %-16s %8.2f ms\n' "$runs" "$name" "${med[$name]}"
+	done
+}
+
+# bench_med_ratio A B: med[A] / med[B]
+bench_med_ratio() {
+	local a=${med[$1]:-} b=${med[$2]:-}
+	if [ -n "$a" ] && [ -n "$b" ]; then
+		printf 'median %s/%s: %.3f\n' "$1" "$2" "$(echo "scale=6; $a / $b" | bc)"
 	fi
 }
 

@@ -2,14 +2,17 @@
 # mgr-run.sh [-n RUNS] [-c CONTAINERS] [-i IMAGES]
 #
 # What a container costs through the manager, against podman in the same run
-# (cubo-mgr with --network none throughout: tests/bench/mgr-net.sh measures
-# what a network adds):
+# (cubo-mgr with --network none, but for the interleaved runs below;
+# tests/bench/mgr-net.sh measures what a network adds, ports included):
 #   cubo-mgr run --rm -i IMAGE /bin/true     attached: returns after the exit
 #                                            and the removal, like podman's run
 #   cubo-mgr run --rm IMAGE /bin/true        detached (cubo-mgr's default):
 #                                            returns once the container runs
 #   podman --runtime runc run --rm IMAGE /bin/true   --network none, and on
 #                                            podman's default network
+#   interleaved: `cubo-mgr run --rm -i` with --network none and on the
+#                default bridge (and the base build's, with CUBO_MGR_BASE),
+#                in turn, RUNS rounds: the medians and what the bridge adds
 # Every tool gets a private root with the busybox image pulled from a local
 # registry first. Then `cubo-mgr ps -a` with CONTAINERS (default 200)
 # containers, half of them running, half exited, against `podman ps -a` with
@@ -94,6 +97,17 @@ if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_mean base-detached "${BASE[@]}" run --rm --network none "$img" /bin/true
 	sleep 1
 fi
+# the default bridge against none, new against base, in turn: medians
+NEW_NONE=("$mgr" --root-dir "$R" run --rm -i --network none "$img" /bin/true)
+NEW_BRIDGE=("$mgr" --root-dir "$R" run --rm -i "$img" /bin/true)
+BASE_NONE=("${BASE[@]}" run --rm -i --network none "$img" /bin/true)
+BASE_BRIDGE=("${BASE[@]}" run --rm -i "$img" /bin/true)
+bench_interleaved cubo-none=NEW_NONE cubo-bridge=NEW_BRIDGE \
+	${CUBO_MGR_BASE:+base-none=BASE_NONE base-bridge=BASE_BRIDGE}
+printf 'median: the bridge adds %.2f ms to run --rm -i%s\n' \
+	"$(echo "${med[cubo-bridge]} - ${med[cubo-none]}" | bc -l)" \
+	"${CUBO_MGR_BASE:+ (base: $(printf %.2f "$(echo "${med[base-bridge]} - ${med[base-none]}" | bc -l)") ms)}"
+[ -z "${CUBO_MGR_BASE:-}" ] || bench_med_ratio cubo-bridge base-bridge
 if [ -n "$have_podman" ]; then
 	echo "# $(podman --version), runc $(runc --version | awk 'NR==1 {print $3}')"
 	bench_mean podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true

@@ -155,3 +155,21 @@ release_root_networks() {
 		done
 	done
 }
+
+# CNI plugins that log each call ("PLUGIN COMMAND CONTAINER-ID") to
+# $BATS_TEST_TMPDIR/cni.log, then run the real one.
+cni_logging() {
+	local dir=$BATS_TEST_TMPDIR/cni p real
+	mkdir -p "$dir"
+	for p in bridge host-local portmap; do
+		real=$(find ${CUBO_CNI_PATH//:/ } /usr/lib/cni /opt/cni/bin -maxdepth 1 -name "$p" \
+			2>/dev/null | head -n1)
+		[ -n "$real" ] || continue
+		# shellcheck disable=SC2016 # expanded when the plugin runs
+		printf '#!/bin/sh\necho "%s $CNI_COMMAND $CNI_CONTAINERID" >>"%s"\nexec "%s" "$@"\n' \
+			"$p" "$BATS_TEST_TMPDIR/cni.log" "$real" >"$dir/$p"
+		chmod +x "$dir/$p"
+	done
+	: >"$BATS_TEST_TMPDIR/cni.log"
+	export CUBO_CNI_PATH=$dir
+}

@@ -349,3 +349,118 @@ lo" ]
 	[ ! -d "$R/$id" ]
 	assert_released "$id" "$ip" "$veth"
 }
+
+# calls PATTERN: how many logged plugin calls match.
+calls() {
+	grep -cE -- "$1" "$BATS_TEST_TMPDIR/cni.log" || true
+}
+
+@test "the bridge in process: no plugin on run or rm, the plugin's settings, portmap only with ports" {
+	cni_logging
+	id=$(run_detached --name c1 "$BB" sleep 100)
+	read -r ip veth < <(net_facts "$id")
+	[ "$(calls .)" = 0 ]
+	# the result in the plugin's shape: bridge, host end, container end (in its namespace)
+	jq -e --arg ns "/run/netns/cubo-$id" '.attachments[0].result |
+		.cniVersion == "1.0.0" and (.interfaces | length) == 3 and
+		.interfaces[0].name == "cubo0" and .interfaces[2].name == "eth0" and
+		.interfaces[2].sandbox == $ns and .ips[0].interface == 2 and
+		.ips[0].gateway == "10.87.0.1" and .routes[0].dst == "0.0.0.0/0"' "$R/$id/net.json"
+	# the host end: a port of cubo0, up, hairpin, the bridge's MTU
+	ip -o link show dev "$veth" | grep -q "master cubo0 .*state UP"
+	[ "$(cat "/sys/class/net/$veth/brport/hairpin_mode")" = 1 ]
+	[ "$(cat "/sys/class/net/$veth/mtu")" = "$(cat /sys/class/net/cubo0/mtu)" ]
+	# host-local's format, in host-local's directory
+	[ "$(cat "/run/cubo/ipam/cubo/$ip")" = "$id"$'\r\neth0' ]
+	[ "$(cat /run/cubo/ipam/cubo/last_reserved_ip.0)" = "$ip" ] || true # another run may follow
+	# inside: the address, the default route, the gateway answers
+	run mgr exec c1 sh -c 'ip -4 -o addr show eth0; ip route; ping -c1 -W2 10.87.0.1 >/dev/null && echo pong'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet $ip/16"* ]]
+	[[ "$output" == *"default via 10.87.0.1 dev eth0"* ]]
+	[[ "$output" == *pong* ]]
+	mgr rm -f c1 >/dev/null
+	assert_released "$id" "$ip" "$veth"
+	[ "$(calls .)" = 0 ]
+	# published ports: portmap runs (ADD and DEL), the bridge and host-local do not
+	p=$(free_port)
+	id=$(run_detached --name c2 -p "127.0.0.1:$p:80" "$BB" httpd -f -p 80 -h /etc)
+	read -r ip veth < <(net_facts "$id")
+	fetch "http://127.0.0.1:$p/hostname" >/dev/null
+	mgr rm -f c2 >/dev/null
+	assert_released "$id" "$ip" "$veth"
+	[ "$(calls "^portmap ADD $id")" = 1 ]
+	[ "$(calls "^portmap DEL $id")" = 1 ]
+	[ "$(calls '^(bridge|host-local)')" = 0 ]
+}
+
+@test "the bridge in process and the CNI plugins release each other's attachments" {
+	cni_logging
+	# in-process ADD; the monitor is killed; a CNI DEL (CUBO_NET_CNI=1) repairs
+	id=$(run_detached --name c1 "$BB" sleep 100)
+	read -r ip veth < <(net_facts "$id")
+	mon=$(mgr inspect --type container c1 | jq -r '.[0].State.MonitorPid')
+	kill -9 "$mon"
+	wait_dead "$mon"
+	CUBO_NET_CNI=1 mgr ps -a >/dev/null
+	[ "$(calls "^bridge DEL $id")" = 1 ]
+	[ "$(calls "^host-local DEL $id")" = 1 ]
+	assert_released "$id" "$ip" "$veth"
+	mgr rm c1 >/dev/null
+	# CNI ADD (the monitor inherits CUBO_NET_CNI=1); killed; an in-process DEL repairs
+	: >"$BATS_TEST_TMPDIR/cni.log"
+	id=$(CUBO_NET_CNI=1 run_detached --name c2 "$BB" sleep 100)
+	read -r ip veth < <(net_facts "$id")
+	[ "$(calls "^bridge ADD $id")" = 1 ]
+	[ "$(cat "/run/cubo/ipam/cubo/$ip")" = "$id"$'\r\neth0' ]
+	mon=$(mgr inspect --type container c2 | jq -r '.[0].State.MonitorPid')
+	kill -9 "$mon"
+	wait_dead "$mon"
+	mgr ps -a >/dev/null
+	[ "$(calls "DEL $id")" = 0 ]
+	assert_released "$id" "$ip" "$veth"
+	mgr rm c2 >/dev/null
+	# both kinds at once on one network: each gets its own address, rm releases both
+	a=$(run_detached --name c3 "$BB" sleep 100)
+	b=$(CUBO_NET_CNI=1 run_detached --name c4 "$BB" sleep 100)
+	read -r ipa vetha < <(net_facts "$a")
+	read -r ipb vethb < <(net_facts "$b")
+	[ "$ipa" != "$ipb" ]
+	run mgr exec c3 ping -c1 -W2 "$ipb"
+	[ "$status" -eq 0 ]
+	CUBO_NET_CNI=1 mgr rm -f c3 >/dev/null
+	mgr rm -f c4 >/dev/null
+	assert_released "$a" "$ipa" "$vetha"
+	assert_released "$b" "$ipb" "$vethb"
+}
+
+@test "a network's rules: a deleted rule comes back at the next start; unchanged, no iptables run" {
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	br=$(jq -r '.plugins[0].bridge' "$R/networks/$N1.conflist")
+	rule=(-s "$NET_BASE.0/24" ! -o "$br" -m comment --comment "cubo network $N1" -j MASQUERADE)
+	mgr run --rm -i --network "$N1" "$BB" true
+	iptables -w 10 -t nat -C POSTROUTING "${rule[@]}"
+	# deleted behind cubo's back: the next start puts it back
+	iptables -w 10 -t nat -D POSTROUTING "${rule[@]}"
+	mgr run --rm -i --network "$N1" "$BB" true
+	iptables -w 10 -t nat -C POSTROUTING "${rule[@]}"
+	# with nf_tables' iptables, a start after a check that changed nothing
+	# runs none (other tests on the machine may change a table meanwhile:
+	# a few tries)
+	if command -v strace >/dev/null &&
+		[ "$(basename "$(readlink -f "$(command -v iptables)")")" = xtables-nft-multi ]; then
+		local i none=
+		for ((i = 0; i < 5; i++)); do
+			strace -f -qq -e trace=execve -o "$BATS_TEST_TMPDIR/exec.log" \
+				"$MGR" --root-dir "$R" run --rm -i --network "$N1" "$BB" true
+			if ! grep -q 'iptables' "$BATS_TEST_TMPDIR/exec.log"; then
+				none=1
+				break
+			fi
+		done
+		[ -n "$none" ]
+	fi
+	mgr network rm "$N1" >/dev/null
+	[ ! -e "/run/cubo/rules-checked/$br" ]
+	refute iptables -w 10 -t nat -C POSTROUTING "${rule[@]}" 2>/dev/null
+}

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Addresses on host-local's on-disk format: see ipam.h. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cubo-mgr/net/ipam.h"
+#include "cubo-mgr/net/link.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+
+#define LAST_RESERVED "last_reserved_ip.0"
+#define LOCK_FILE "lock"
+/* An allocation file holds an id (at most 128 bytes here) and an ifname: more is not one. */
+#define ALLOC_FILE_MAX 512
+
+void ipam_range_default(const struct net_cidr *subnet, uint32_t gateway, struct ipam_range *r)
+{
+	r->subnet = *subnet;
+	uint32_t bcast = subnet->addr | ~net_cidr_mask(subnet->prefix);
+	r->start = subnet->addr + 1;
+	r->end = bcast - 1;
+	r->gateway = gateway;
+}
+
+bool ipam_range_contains(const struct ipam_range *r, uint32_t ip)
+{
+	return net_cidr_contains(&r->subnet, ip) && ip >= r->start && ip <= r->end;
+}
+
+bool ipam_search(const struct ipam_range *r, const uint32_t *last, ipam_try_fn try_reserve,
+		 void *arg, uint32_t *out, struct cubo_error **err)
+{
+	*err = NULL;
+	if (r->start > r->end)
+		return false;
+	uint32_t first = r->start;
+	if (last && ipam_range_contains(r, *last))
+		first = *last == r->end ? r->start : *last + 1;
+	uint32_t ip = first;
+	do {
+		if (ip != r->gateway) {
+			int got = try_reserve(ip, arg, err);
+			if (*err)
+				return false;
+			if (got) {
+				*out = ip;
+				return true;
+			}
+		}
+		ip = ip == r->end ? r->start : ip + 1;
+	} while (ip != first);
+	return false;
+}
+
+struct cubo_error *ipam_id_check(const char *id)
+{
+	size_t n = strlen(id);
+	bool ok = n > 0 && n <= 128 && id[0] != '.';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)id[i]) || strchr("_.-", id[i]);
+	if (!ok)
+		return cubo_error_new("invalid container ID \"%s\" for an address allocation", id);
+	return NULL;
+}
+
+static struct cubo_error *check_args(const char *id, const char *ifname)
+{
+	CUBO_TRY(ipam_id_check(id));
+	return net_ifname_check(ifname);
+}
+
+/* Read an allocation file: its text trimmed as host-local trims it; NULL when not one. */
+static char *read_alloc(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	char *text = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= ALLOC_FILE_MAX) {
+		char buf[ALLOC_FILE_MAX + 1];
+		ssize_t n = read(fd, buf, ALLOC_FILE_MAX);
+		if (n >= 0) {
+			size_t a = 0, b = (size_t)n;
+			while (a < b && isspace((unsigned char)buf[a]))
+				a++;
+			while (b > a && isspace((unsigned char)buf[b - 1]))
+				b--;
+			text = strndup(buf + a, b - a);
+		}
+	}
+	close(fd);
+	return text;
+}
+
+/*
+ * Every file of dir whose text is `match`: unlinked when del, else the
+ * first one's address in *found (0 when none in r).
+ */
+static struct cubo_error *each_match(int dfd, const char *match, bool del,
+				     const struct ipam_range *r, uint32_t *found, bool *any)
+{
+	*any = false;
+	int d2 = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = d2 >= 0 ? fdopendir(d2) : NULL;
+	if (!d) {
+		if (d2 >= 0)
+			close(d2);
+		return cubo_error_errno("read the allocations");
+	}
+	rewinddir(d); /* the dup shares the offset an earlier walk left at the end */
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, LOCK_FILE) ||
+		    !strncmp(e->d_name, "last_reserved_ip.", 17))
+			continue;
+		char *text = read_alloc(dfd, e->d_name);
+		bool hit = text && !strcmp(text, match);
+		free(text);
+		if (!hit)
+			continue;
+		if (del) {
+			if (unlinkat(dfd, e->d_name, 0) == 0)
+				*any = true;
+			continue;
+		}
+		uint32_t ip;
+		struct cubo_error *perr = net_ip_parse(e->d_name, &ip);
+		if (perr) {
+			cubo_error_free(perr);
+			continue;
+		}
+		if (!r || ipam_range_contains(r, ip)) {
+			*found = ip;
+			*any = true;
+			break;
+		}
+	}
+	closedir(d);
+	return NULL;
+}
+
+struct reserve_ctx {
+	int dfd;
+	const char *text;
+};
+
+static int try_reserve(uint32_t ip, void *arg, struct cubo_error **err)
+{
+	struct reserve_ctx *c = arg;
+	char name[NET_IP_STRLEN];
+	net_ip_format(ip, name);
+	int fd = openat(c->dfd, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0) {
+		*err = cubo_error_errno("reserve %s", name);
+		return 0;
+	}
+	size_t len = strlen(c->text);
+	ssize_t w = write(fd, c->text, len);
+	if (w != (ssize_t)len || close(fd) < 0) {
+		*err = cubo_error_errno("write allocation %s", name);
+		unlinkat(c->dfd, name, 0);
+		return 0;
+	}
+	return 1;
+}
+
+static bool read_last(int dfd, uint32_t *last)
+{
+	char *text = read_alloc(dfd, LAST_RESERVED);
+	struct cubo_error *err = text ? net_ip_parse(text, last) : NULL;
+	bool ok = text && !err;
+	cubo_error_free(err);
+	free(text);
+	return ok;
+}
+
+/* Replaced by rename (the plugin writes it in place): a reader never sees half an address. */
+static struct cubo_error *write_last(int dfd, uint32_t ip)
+{
+	char text[NET_IP_STRLEN], tmp[48];
+	net_ip_format(ip, text);
+	snprintf(tmp, sizeof(tmp), ".%s.%d", LAST_RESERVED, (int)getpid());
+	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cubo_error_errno("write %s", LAST_RESERVED);
+	ssize_t w = write(fd, text, strlen(text));
+	bool ok = w == (ssize_t)strlen(text);
+	if (close(fd) < 0)
+		ok = false;
+	if (!ok || renameat(dfd, tmp, dfd, LAST_RESERVED) < 0) {
+		struct cubo_error *err = cubo_error_errno("write %s", LAST_RESERVED);
+		unlinkat(dfd, tmp, 0);
+		return err;
+	}
+	return NULL;
+}
+
+static struct cubo_error *open_locked(const char *dir, int *dfd, int *lock)
+{
+	CUBO_TRY(cubo_mkdir_p(dir, 0755));
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return cubo_error_errno("open %s", dir);
+	struct cubo_error *err = cubo_lock_at(*dfd, LOCK_FILE, true, lock);
+	if (err) {
+		close(*dfd);
+		return cubo_error_wrap(err, "lock %s", dir);
+	}
+	return NULL;
+}
+
+struct cubo_error *ipam_allocate(const char *dir, const char *network, const struct ipam_range *r,
+				 const char *id, const char *ifname, uint32_t *out)
+{
+	CUBO_TRY(check_args(id, ifname));
+	char *text, *old = strdup(id);
+	if (asprintf(&text, "%s\r\n%s", id, ifname) < 0 || !old)
+		abort();
+	int dfd, lock;
+	struct cubo_error *err = open_locked(dir, &dfd, &lock);
+	if (err) {
+		free(text);
+		free(old);
+		return err;
+	}
+	/* one address per container and interface, as CNI has it */
+	uint32_t held = 0;
+	bool any = false;
+	err = each_match(dfd, text, false, r, &held, &any);
+	if (!err && !any)
+		err = each_match(dfd, old, false, r, &held, &any);
+	if (!err && any) {
+		char b[NET_IP_STRLEN];
+		net_ip_format(held, b);
+		err = cubo_error_new("network %s: %s is already allocated to container %s (%s)",
+				     network, b, id, ifname);
+	}
+	uint32_t last;
+	bool have_last = !err && read_last(dfd, &last);
+	struct reserve_ctx c = {.dfd = dfd, .text = text};
+	if (!err && !ipam_search(r, have_last ? &last : NULL, try_reserve, &c, out, &err) && !err) {
+		char s[NET_CIDR_STRLEN];
+		net_cidr_format(&r->subnet, s);
+		err = cubo_error_new_errno(ENOSPC, "network %s: no free address left in %s",
+					   network, s);
+	}
+	if (!err) {
+		err = write_last(dfd, *out);
+		if (err) { /* the plugin fails the same way; the address goes back */
+			char b[NET_IP_STRLEN];
+			net_ip_format(*out, b);
+			unlinkat(dfd, b, 0);
+		}
+	}
+	cubo_unlock(lock);
+	close(dfd);
+	free(text);
+	free(old);
+	return err;
+}
+
+struct cubo_error *ipam_release(const char *dir, const char *id, const char *ifname)
+{
+	CUBO_TRY(check_args(id, ifname));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return NULL; /* never allocated anything */
+	if (dfd < 0)
+		return cubo_error_errno("open %s", dir);
+	int lock;
+	struct cubo_error *err = cubo_lock_at(dfd, LOCK_FILE, true, &lock);
+	if (err) {
+		close(dfd);
+		return cubo_error_wrap(err, "lock %s", dir);
+	}
+	char *text;
+	if (asprintf(&text, "%s\r\n%s", id, ifname) < 0)
+		abort();
+	bool any = false;
+	err = each_match(dfd, text, true, NULL, NULL, &any);
+	if (!err && !any) /* the plugin's older format: the id alone */
+		err = each_match(dfd, id, true, NULL, NULL, &any);
+	free(text);
+	cubo_unlock(lock);
+	close(dfd);
+	return err;
+}
