@@ -3,7 +3,8 @@
  * A container's cgroups on a v1, v2 or hybrid host. The layout is read once
  * per call from /proc/self/mountinfo and /proc/self/cgroup. A container gets
  * one directory per hierarchy it uses; a relative cgroupsPath (and the
- * default, "<id>") nests under the caller's own cgroup in each hierarchy, an
+ * default, "<id>") nests under the caller's own cgroup in each v1 hierarchy
+ * and under its parent on v2 (runc's fs2 rule: see cgroup_container_dir), an
  * absolute one starts at the hierarchy's root as seen in the caller's cgroup
  * namespace (runc's rule).
  *
