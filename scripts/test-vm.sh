@@ -45,14 +45,14 @@ vm_timeout=${CUBO_VM_TIMEOUT:-1600}
 mirror=${CUBO_VM_MIRROR:-http://deb.debian.org}
 unit_tests=${CUBO_VM_UNIT:-all}
 # The runtime's files that meet cgroups (limits, update, events, pause,
-# exec into the cgroup, the devices program, cgroup namespaces, cpu
+# the systemd driver, exec into the cgroup, the devices program, cgroup namespaces, cpu
 # affinity), cgroup files first. A bats test takes 7-12 s under emulation,
 # so the runtime's other files (process, security, seccomp, hooks,
 # bad-config, escape, cli: 89 tests, 11-20 minutes more) would break the
 # 30-minute budget on a busy machine; they run with CUBO_VM_INTEG. Left out
 # for later increments: the manager's files, podman.bats and containerd.bats.
-integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats lifecycle.bats exec.bats mounts.bats
-namespaces.bats process-attrs.bats}
+integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats lifecycle.bats
+exec.bats mounts.bats namespaces.bats process-attrs.bats}
 
 # The root: minbase Debian 12, what systemd needs to boot, and what the tests
 # and the built programs use (the runtime libraries cubo links, the unit

@@ -12,6 +12,7 @@
 
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
+#include "shared/strv.h"
 
 /* The hybrid layout of the project's machines. */
 static const char *hybrid_mountinfo =
@@ -215,6 +216,28 @@ static void test_container_dir_v2(void **state)
 	assert_non_null(strstr(err->msg, "names the caller's own cgroup"));
 	assert_null(p);
 	cubo_error_free(err);
+}
+
+/* --systemd-cgroup: a unit's directory keeps its mark through state.json. */
+static void test_strlist_unit(void **state)
+{
+	struct cgroup_set *s = cgroup_set_new_unit("/sys/fs/cgroup/system.slice/cubo-c1.scope"),
+			  *back;
+	struct oci_strlist l;
+
+	(void)state;
+	assert_null(cgroup_set_to_strlist(s, &l));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "=/sys/fs/cgroup/system.slice/cubo-c1.scope=unit");
+	assert_null(cgroup_set_from_strlist(&l, &back));
+	assert_int_equal(back->n, 1);
+	assert_true(back->d[0].unit);
+	assert_true(back->d[0].v2);
+	assert_false(back->d[0].made);
+	assert_string_equal(back->d[0].path, "/sys/fs/cgroup/system.slice/cubo-c1.scope");
+	cubo_strv_free(l.v);
+	cgroup_set_free(back);
+	cgroup_set_free(s);
 }
 
 static void test_strlist_round_trip(void **state)
@@ -770,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_container_dir),
 		cmocka_unit_test(test_container_dir_v2),
 		cmocka_unit_test(test_strlist_round_trip),
+		cmocka_unit_test(test_strlist_unit),
 		cmocka_unit_test(test_strlist_errors),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
