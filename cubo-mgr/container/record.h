@@ -32,22 +32,23 @@ const char *ctr_status_name(enum ctr_status s);
 struct ctr_record {
 	char id[CTR_ID_LEN + 1];
 	char *name;
-	char *image;	   /* as the user gave it: "busybox", "127.0.0.1:5000/x:1" */
-	char *image_id;	   /* the image's config digest "sha256:..." */
-	char *command;	   /* entrypoint + cmd, shell-quoted, for ps */
-	char **layers;	   /* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
-	char *runtime;	   /* path of the OCI runtime that runs it */
-	char **ports;	   /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
-	char **volumes;	   /* named volumes it uses; NULL-terminated or NULL */
+	char *image;	/* as the user gave it: "busybox", "127.0.0.1:5000/x:1" */
+	char *image_id; /* the image's config digest "sha256:..." */
+	char *command;	/* entrypoint + cmd, shell-quoted, for ps */
+	char **layers;	/* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
+	char *runtime;	/* path of the OCI runtime that runs it */
+	char *cgroup_manager; /* "systemd" (the runtime gets --systemd-cgroup); NULL: cgroupfs */
+	char **ports;	      /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
+	char **volumes;	      /* named volumes it uses; NULL-terminated or NULL */
 	/*
 	 * Networking (all NULL-terminated or NULL). networks: the CNI networks
 	 * it joins, first one first ("cubo" by default), or just "none" or
 	 * "host"; NULL in records made before networking: the config decides.
 	 */
 	char **networks;
-	char **net_aliases; /* --network-alias: more names peers know it by */
+	char **net_aliases;		       /* --network-alias: more names peers know it by */
 	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
-	char **published; /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
+	char **published;  /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
 	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */
 	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
 	int stop_timeout;  /* seconds stop waits by default; -1: 10 */
@@ -66,6 +67,9 @@ struct ctr_record {
 	unsigned restart_count;
 	char *error; /* why the last start failed; NULL */
 };
+
+/* The record says the runtime runs the container with --systemd-cgroup. */
+bool ctr_record_systemd(const struct ctr_record *r);
 
 void ctr_record_free(struct ctr_record *r); /* frees members, not r */
 
