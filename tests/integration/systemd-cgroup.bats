@@ -42,9 +42,14 @@ unit_prop() {
 }
 
 # The unit is gone: systemd has not loaded it, its cgroup does not exist.
+# systemd unloads a stopped unit on its next round: polled, bounded (5 s).
 assert_unit_gone() {
-	local state
-	state=$(unit_prop "$1" LoadState)
+	local state i
+	for i in $(seq 50); do
+		state=$(unit_prop "$1" LoadState)
+		[ "$state" = not-found ] && break
+		sleep 0.1
+	done
 	[ "$state" = not-found ] || {
 		echo "unit $1 still loaded: $state ($(unit_prop "$1" ActiveState))" >&2
 		return 1
