@@ -87,7 +87,7 @@ sd_sleeper() {
 
 @test "create puts the init in a transient scope with the limits as unit properties and files" {
 	needs_systemd
-	dev=$(cat /sys/block/*/dev | head -n 1)
+	dev=$(cat /sys/block/vda/dev 2>/dev/null || cat /sys/block/*/dev 2>/dev/null | head -n 1)
 	update_config --argjson maj "${dev%:*}" --argjson min "${dev#*:}" '.linux.resources = {
 		memory: {limit: 67108864, swappiness: 10}, pids: {limit: 50},
 		cpu: {shares: 512, quota: 50000, period: 100000},
@@ -108,14 +108,15 @@ sd_sleeper() {
 	# no property for a device throttle: written below the scope, as runc does
 	grep -q "^$dev rbps=1048576 " "$SCOPE_DIR/io.max"
 	# the state file records the driver and the scope's cgroup
-	jq -e '.systemdCgroup == true' "$ROOT/$CID/state.json"
-	jq -e --arg l "=$SCOPE_DIR=unit" '.cgroupPaths == [$l]' "$ROOT/$CID/state.json"
+	jq -e '.cubo.systemdCgroup == true' "$ROOT/$CID/state.json"
+	jq -e --arg l "=$SCOPE_DIR=unit" '.cubo.cgroupPaths == [$l]' "$ROOT/$CID/state.json"
 }
 
 @test "exec, ps, pause and resume act in the scope" {
 	needs_systemd
 	sd_sleeper
 	run rt exec "$CID" cat /proc/self/cgroup
+	echo "exec: $output" >&2
 	[ "$status" -eq 0 ]
 	[[ $output == *"0::/$SLICE/$UNIT"* ]]
 	run rt ps "$CID"
