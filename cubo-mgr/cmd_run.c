@@ -460,7 +460,8 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 				  .opts = o,
 				  .volume_sources = sources,
 				  .etc_dir = NULL,
-				  .netns = netns};
+				  .netns = netns,
+				  .systemd_cgroup = c->rt.systemd_cgroup};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		in.etc_dir = ctr_store_dir(&c->store, out->id);
@@ -493,6 +494,8 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 		rec.command = run_opt_command_line(cfg->process->args.v, 0);
 		rec.layers = cubo_strv_dup(ii.layers);
 		rec.runtime = runtime ? strdup(runtime) : NULL;
+		rec.cgroup_manager =
+			strdup(c->rt.systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS);
 		size_t np = 0;
 		for (size_t i = 0; i < o->n_ports; i++) {
 			char b[96];

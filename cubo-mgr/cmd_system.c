@@ -105,6 +105,8 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 		sysinfo(&si);
 		unsigned long long mem = (unsigned long long)si.totalram * si.mem_unit;
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		/* what new containers get (--cgroup-manager, else the host decides) */
+		const char *driver = c.rt.systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS;
 		if (json) {
 			struct cubo_json_gen *g;
 			if (!(err = cubo_json_gen_new(false, &g))) {
@@ -120,7 +122,7 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 				KS("ServerVersion", PACKAGE_VERSION);
 				KS("Driver", "overlay");
 				KS("LoggingDriver", "k8s-file");
-				KS("CgroupDriver", "cgroupfs");
+				KS("CgroupDriver", driver);
 				KS("CgroupVersion", cgroup_version());
 				KS("DefaultRuntime", c.rt.path);
 				KS("KernelVersion", u.release);
@@ -142,12 +144,12 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 			printf("Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\n"
 			       "Images: %zu\nVolumes: %zu\nServer Version: %s\n"
 			       "Storage Driver: overlay\nLogging Driver: k8s-file\n"
-			       "Cgroup Driver: cgroupfs\nCgroup Version: %s\n"
+			       "Cgroup Driver: %s\nCgroup Version: %s\n"
 			       "Default Runtime: %s\nKernel Version: %s\nArchitecture: %s\n"
 			       "CPUs: %ld\nTotal Memory: %.1fGiB\nRoot Dir: %s\n",
 			       k.containers, k.running, k.paused, k.stopped, k.images, k.volumes,
-			       PACKAGE_VERSION, cgroup_version(), c.rt.path, u.release, u.machine,
-			       cpus, (double)mem / (1024.0 * 1024 * 1024), m->root);
+			       PACKAGE_VERSION, driver, cgroup_version(), c.rt.path, u.release,
+			       u.machine, cpus, (double)mem / (1024.0 * 1024 * 1024), m->root);
 		}
 	}
 	ctr_ctx_close(&c);

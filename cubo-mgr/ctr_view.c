@@ -18,6 +18,9 @@
 struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
+	/* for new containers; an existing one runs as its record says */
+	CUBO_TRY(runtime_cgroup_manager(m->cgroup_manager, runtime_systemd_host(),
+					&c->rt.systemd_cgroup));
 	CUBO_TRY(ctr_store_open(m->root, &c->store));
 	c->layers_dir = cubo_path_join(m->root, "layers");
 	c->rt.path = m->runtime ? m->runtime : runtime_default_path();
@@ -36,6 +39,7 @@ struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_reco
 	struct ctr_runtime rt = c->rt;
 	if (r->runtime)
 		rt.path = r->runtime;
+	rt.systemd_cgroup = ctr_record_systemd(r);
 	return rt;
 }
 

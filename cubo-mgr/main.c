@@ -306,6 +306,9 @@ int main(int argc, char **argv)
 		 "credentials file (default: see cubo-mgr login --help)"},
 		{"runtime", 0, CLI_STRING, &m.runtime, "PATH",
 		 "OCI runtime for new containers (default $CUBO_RUNTIME, else cubo-runc)"},
+		{"cgroup-manager", 0, CLI_STRING, &m.cgroup_manager, "MANAGER",
+		 "cgroupfs or systemd, for new containers (default: systemd when PID 1 is "
+		 "systemd on cgroup v2)"},
 		{"version", 'v', CLI_BOOL, &version, NULL, NULL},
 	};
 	struct cli_args args;

@@ -23,6 +23,7 @@ struct mgr {
 	const char *registries_conf; /* --registries-conf; NULL: the default file */
 	const char *auth_file;	     /* --authfile; NULL: the default search */
 	const char *runtime;	     /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
+	const char *cgroup_manager;  /* --cgroup-manager; NULL: systemd on a systemd v2 host */
 	char **argv;		     /* the whole command line, for handing it on */
 };
 

@@ -46,6 +46,18 @@ static void set_add(struct cgroup_set *s, const char *key, const char *path, boo
 	d->v2 = v2;
 	d->made = made_depth > 0;
 	d->made_depth = made_depth;
+	d->unit = false;
+}
+
+struct cgroup_set *cgroup_set_new_unit(const char *dir)
+{
+	struct cgroup_set *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		abort();
+	set_add(s, "", dir, true, 0);
+	s->d[0].unit = true;
+	return s;
 }
 
 void cgroup_set_free(struct cgroup_set *s)
@@ -265,7 +277,9 @@ struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_
 		char *line;
 		int r;
 
-		if (d->made_depth > 1)
+		if (d->unit)
+			r = asprintf(&line, "%s=%s=unit", d->key, d->path);
+		else if (d->made_depth > 1)
 			r = asprintf(&line, "%s=%s=made=%u", d->key, d->path, d->made_depth);
 		else
 			r = asprintf(&line, "%s=%s%s", d->key, d->path, d->made ? "=made" : "");
@@ -295,6 +309,8 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
 		const char *sep = strstr(line, "=/");
 		char *key, *path, *m;
 		unsigned depth = 0;
+		bool unit = false;
+		size_t plen;
 
 		if (!sep || memchr(line, '/', (size_t)(sep - line))) {
 			cgroup_set_free(s);
@@ -304,7 +320,12 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
 		path = strdup(sep + 1);
 		if (!key || !path)
 			abort();
-		m = strstr(path, "=made");
+		plen = strlen(path);
+		if (plen > 5 && !strcmp(path + plen - 5, "=unit")) {
+			path[plen - 5] = '\0';
+			unit = true;
+		}
+		m = unit ? NULL : strstr(path, "=made");
 		if (m && (!m[5] || m[5] == '=')) {
 			char *end = NULL;
 
@@ -324,6 +345,7 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
 			*m = '\0';
 		}
 		set_add(s, key, path, !*key, depth);
+		s->d[s->n - 1].unit = unit;
 		free(key);
 		free(path);
 	}
@@ -741,7 +763,7 @@ struct cubo_error *cgroup_plan_run(const struct cgroup_plan *p, const char *dir)
 
 /* ---- what create, delete and state use ---- */
 
-static struct cubo_error *record(const struct cgroup_set *s, int dirfd)
+struct cubo_error *cgroup_set_record(const struct cgroup_set *s, int dirfd)
 {
 	struct oci_strlist l;
 	char *text = NULL;
@@ -779,7 +801,7 @@ struct cubo_error *cgroup_container_prepare(const struct cgroup_layout *l, const
 	}
 	*out = NULL;
 	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, &early, out), "cgroups");
-	return record(*out, state_dirfd);
+	return cgroup_set_record(*out, state_dirfd);
 }
 
 static struct cubo_error *open_in(const char *dir, const char *name, int flags, int *fd)
@@ -896,7 +918,7 @@ struct cubo_error *cgroup_set_remove(const struct cgroup_set *s)
 
 	/* Never signal a cgroup shared with others (one we joined, not made). */
 	for (size_t i = 0; ours && i < s->n; i++)
-		ours = s->d[i].made;
+		ours = s->d[i].made || s->d[i].unit;
 	if (ours) {
 		pid_t *pids;
 		size_t n;

@@ -3,7 +3,8 @@
  * A container's cgroups on a v1, v2 or hybrid host. The layout is read once
  * per call from /proc/self/mountinfo and /proc/self/cgroup. A container gets
  * one directory per hierarchy it uses; a relative cgroupsPath (and the
- * default, "<id>") nests under the caller's own cgroup in each hierarchy, an
+ * default, "<id>") nests under the caller's own cgroup in each v1 hierarchy
+ * and under its parent on v2 (runc's fs2 rule: see cgroup_container_dir), an
  * absolute one starts at the hierarchy's root as seen in the caller's cgroup
  * namespace (runc's rule).
  *
@@ -61,6 +62,7 @@ struct cgroup_dir {
 	char *path; /* absolute directory */
 	bool v2;
 	bool made;	     /* created by us (delete removes it) */
+	bool unit;	     /* a systemd unit's (--systemd-cgroup): ours, delete stops the unit */
 	unsigned made_depth; /* how many levels (leaf and parents) we created */
 };
 
@@ -94,7 +96,7 @@ void cgroup_set_free(struct cgroup_set *s);
 
 /*
  * state.json round trip ("key=path" lines; "made" is kept with a trailing
- * "=made", or "=made=N" when N levels were created).
+ * "=made", or "=made=N" when N levels were created; a unit's with "=unit").
  */
 struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_strlist *out);
 struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out);
@@ -149,7 +151,11 @@ void cgroup_entry_close(struct cgroup_entry *e);
 /* The recorded set: paths from state.json, else the record file in state_dir; may be empty. */
 struct cubo_error *cgroup_set_load(const char *state_dir, const struct oci_strlist *paths,
 				   struct cgroup_set **out);
-/* delete: SIGKILL what is left in cgroups we made, then remove them. */
+/* --systemd-cgroup: the set of one v2 directory, a systemd unit's cgroup. */
+struct cgroup_set *cgroup_set_new_unit(const char *dir);
+/* Write the set to CGROUP_RECORD_FILE in state_dirfd (atomically). */
+struct cubo_error *cgroup_set_record(const struct cgroup_set *s, int state_dirfd);
+/* delete: SIGKILL what is left in cgroups we (or systemd for us) made, then remove ours. */
 struct cubo_error *cgroup_set_remove(const struct cgroup_set *s);
 /*
  * SIGKILL what is in the directories the set made (never in one it joined),

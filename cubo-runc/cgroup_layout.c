@@ -283,6 +283,29 @@ static bool has_dotdot(const char *p)
 	return false;
 }
 
+/*
+ * Where a relative cgroupsPath starts. v1: the caller's own cgroup. v2: its
+ * parent, as runc's fs2 driver does: the caller's own cgroup holds the
+ * caller, and the kernel's "no internal processes" rule then forbids it to
+ * pass controllers down (a systemd service such as the one running us there
+ * can never enable memory for a child). The root is exempt from that rule,
+ * so a caller at the root keeps it.
+ */
+static char *relative_base(const struct cgroup_hierarchy *h)
+{
+	const char *slash = strrchr(h->own_dir, '/');
+	size_t len = strlen(h->own_dir);
+	char *base;
+
+	if (h->v2 && strcmp(h->own_dir, h->mount_point) && slash &&
+	    (size_t)(slash - h->own_dir) >= strlen(h->mount_point))
+		len = (size_t)(slash - h->own_dir);
+	base = strndup(h->own_dir, len);
+	if (!base)
+		abort();
+	return base;
+}
+
 struct cubo_error *cgroup_container_dir(const struct cgroup_hierarchy *h, const char *cgroups_path,
 					const char *id, char **out)
 {
@@ -295,7 +318,10 @@ struct cubo_error *cgroup_container_dir(const struct cgroup_hierarchy *h, const 
 	if (has_dotdot(p))
 		return cubo_error_new("linux.cgroupsPath %s: \"..\" is not allowed", p);
 	if (p[0] != '/') {
-		*out = cubo_path_join(h->own_dir, p);
+		char *base = relative_base(h);
+
+		*out = cubo_path_join(base, p);
+		free(base);
 	} else {
 		/* The path is in the hierarchy; the mount shows it below its own root. */
 		rl = strlen(h->mount_root);

@@ -24,7 +24,8 @@ bool cgroup_key_has(const char *key, const char *controller);
 
 /*
  * The container's directory in hierarchy h: a relative cgroups_path (or id,
- * when cgroups_path is NULL or empty) under h->own_dir, an absolute one under
+ * when cgroups_path is NULL or empty) under h->own_dir (v1) or its parent
+ * (v2, unless h->own_dir is the root), an absolute one under
  * h->mount_point (minus the mount's root). ".." components are refused.
  */
 struct cubo_error *cgroup_container_dir(const struct cgroup_hierarchy *h, const char *cgroups_path,

@@ -84,8 +84,15 @@ static struct cubo_error *plan_memory(const struct oci_memory *m, struct cgroup_
 {
 	char swap[32], v[32];
 
+	/*
+	 * v2 has no per-cgroup swappiness. runc's v2 driver ignores the value;
+	 * so do we (configs written for v1 carry it), but say so.
+	 */
 	if (m->has_swappiness)
-		return cubo_error_new(R "memory.swappiness: not supported on cgroup v2");
+		fprintf(stderr,
+			"cubo-runc: warning: " R "memory.swappiness (%" PRIu64 "): cgroup v2 "
+			"has no memory.swappiness; ignored\n",
+			m->swappiness);
 	if (m->has_disable_oom_killer && m->disable_oom_killer)
 		return cubo_error_new(R "memory.disableOOMKiller: not supported on cgroup v2");
 	CUBO_TRY(cgroup_v2_swap_value(m, swap, sizeof(swap)));
@@ -321,10 +328,11 @@ static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const
 		}
 		if (level > made_depth) {
 			if (word_in_file(p, "cgroup.controllers", ctrl, &exists))
-				err = cubo_error_new("the %s controller is not enabled in "
-						     "%s/cgroup.subtree_control, a cgroup the runtime "
-						     "did not create (enable it there first)",
-						     ctrl, p);
+				err = cubo_error_new(
+					"the %s controller is not enabled in "
+					"%s/cgroup.subtree_control, a cgroup the runtime "
+					"did not create (enable it there first)",
+					ctrl, p);
 			else
 				err = cubo_error_new("the %s controller is not available in %s",
 						     ctrl, p);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/cgroup.h"
+#include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/mounts.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
@@ -210,6 +211,8 @@ struct cubo_error *container_destroy(struct container *c)
 	err = cgroup_set_load(c->dir, c->state ? &c->state->cgroup_paths : NULL, &cg);
 	if (!err)
 		err = cgroup_set_remove(cg);
+	if (!err)
+		err = systemd_cgroup_remove(cg);
 	cgroup_set_free(cg);
 	CUBO_TRY_CTX(err, "delete container \"%s\"", c->id);
 	cubo_test_point("runc-delete-after-cgroup");

@@ -27,6 +27,7 @@ struct runc_ctx {
 	const char *root;
 	const struct cubo_log *log;
 	const struct spawn_fds *inherited; /* NULL: the caller passed nothing */
+	bool systemd_cgroup;		   /* --systemd-cgroup: create asks systemd for a scope */
 };
 
 struct container {

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/cgroup.h"
+#include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/container.h"
 #include "cubo-runc/hooks.h"
 #include "cubo-runc/init.h"
@@ -57,6 +58,7 @@ struct create_ctx {
 	struct cgroup_layout cgl; /* read before the init may move us to its cgroup namespace */
 	struct cgroup_set *cg;
 	struct cgroup_entry cg_entry; /* how the init joins cg at birth */
+	bool systemd; /* --systemd-cgroup: cg is a scope made once the init exists */
 };
 
 static bool have_cap(int cap)
@@ -203,8 +205,10 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 	if (x->child_dirfd >= 0)
 		close(x->child_dirfd);
 	cgroup_entry_close(&x->cg_entry);
-	if (failed && x->cg)
+	if (failed && x->cg) {
 		cubo_error_free(cgroup_set_remove(x->cg));
+		cubo_error_free(systemd_cgroup_remove(x->cg));
+	}
 	cgroup_set_free(x->cg);
 	cgroup_layout_free(&x->cgl);
 	if (failed && x->ns_made && x->rootfs && host_mounts(x))
@@ -394,6 +398,7 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	st.owner = (char *)"";
 	st.own_pid_ns = (x->ns.clone_flags & CLONE_NEWPID) != 0;
 	st.host_mounts = host_mounts(x);
+	st.systemd_cgroup = x->systemd;
 	if (!st.pid_start_time)
 		return cubo_error_new("the container init exited during create");
 	CUBO_TRY(cgroup_set_to_strlist(x->cg, &st.cgroup_paths));
@@ -439,8 +444,20 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 		err = terminal_connect(o->console_socket, &x.console_socket);
 	if (!err)
 		err = cgroup_layout_detect(&x.cgl);
-	/* The cgroups exist before the init: it is born in them (cgroup_entry). */
-	if (!err) {
+	/*
+	 * The cgroups exist before the init: it is born in them (cgroup_entry).
+	 * systemd's scope needs a pid: it is made once the init exists and
+	 * waits for the go-ahead; until then the init has no set to join.
+	 */
+	x.systemd = ctx->systemd_cgroup;
+	if (!err && x.systemd) {
+		const struct oci_linux *lx = x.cfg->linux_;
+
+		err = systemd_cgroup_check(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
+					   lx ? lx->resources : NULL);
+		if (!err)
+			err = cgroup_set_from_strlist(NULL, &x.cg);
+	} else if (!err) {
 		const struct oci_linux *lx = x.cfg->linux_;
 
 		err = cgroup_container_prepare(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
@@ -454,6 +471,14 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 	cubo_test_point("runc-after-clone");
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
+	if (!err && x.systemd) {
+		const struct oci_linux *lx = x.cfg->linux_;
+
+		cgroup_set_free(x.cg);
+		x.cg = NULL;
+		err = systemd_cgroup_create(&x.cgl, lx ? lx->cgroups_path : NULL, o->id,
+					    lx ? lx->resources : NULL, x.pid, x.lockfd, &x.cg);
+	}
 	/* createContainer and startContainer run in the init, which cannot know its host pid */
 	if (!err &&
 	    (has_hooks(x.cfg, HOOK_CREATE_CONTAINER) || has_hooks(x.cfg, HOOK_START_CONTAINER))) {

@@ -9,6 +9,7 @@
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/cgroup_priv.h"
 #include "cubo-runc/hooks.h"
+#include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/sync.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
@@ -214,7 +215,10 @@ struct cubo_error *lifecycle_update(const struct runc_ctx *ctx, const char *id,
 		keep_v2_quota(set, &cpu);
 		apply.cpu = &cpu;
 	}
-	struct cubo_error *err = cgroup_set_apply(set, &apply);
+	/* systemd's properties first, so it does not later undo what the files say */
+	struct cubo_error *err = systemd_cgroup_update(set, &apply);
+	if (!err)
+		err = cgroup_set_apply(set, &apply);
 	cgroup_set_free(set);
 	container_free(c);
 	return cubo_error_wrap(err, "update %s", id);

@@ -127,7 +127,7 @@ int main(int argc, char **argv, char **envp)
 		{"log-format", 0, OPT_STRING, &log_format, "FORMAT", "log format: text or json"},
 		{"debug", 0, OPT_BOOL, &g.debug, NULL, "log debug messages"},
 		{"systemd-cgroup", 0, OPT_BOOL, &systemd_cgroup, NULL,
-		 "use the systemd cgroup driver (not supported)"},
+		 "create puts containers in systemd scopes (cgroupsPath slice:prefix:name)"},
 		{"criu", 0, OPT_STRING, &criu, "PATH", "accepted for compatibility; unused"},
 		{"rootless", 0, OPT_STRING, &rootless, "true|false|auto",
 		 "accepted for compatibility; unused"},
@@ -162,11 +162,7 @@ int main(int argc, char **argv, char **envp)
 			argv[first]);
 		return 1;
 	}
-	if (systemd_cgroup) {
-		fprintf(stderr, "cubo-runc: --systemd-cgroup: the systemd cgroup driver is not "
-				"supported; use the default cgroupfs driver\n");
-		return 1;
-	}
+	g.systemd_cgroup = systemd_cgroup;
 	/* before anything is opened: the re-exec would only redo it */
 	if (cmd->enters_container) {
 		bool cmd_help = false;

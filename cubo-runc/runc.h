@@ -18,10 +18,12 @@ struct runc_globals {
 	bool debug;
 	const char *argv0;
 	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
+	bool systemd_cgroup;		/* --systemd-cgroup */
 };
 
 /* The library's view of the globals (container.h's runc_ctx). */
-#define RUNC_CTX(g) (&(struct runc_ctx){(g)->root, &(g)->log, &(g)->inherited_fds})
+#define RUNC_CTX(g)                                                                                \
+	(&(struct runc_ctx){(g)->root, &(g)->log, &(g)->inherited_fds, (g)->systemd_cgroup})
 
 /* A command: parses its own flags from argv (argv[0] is the verb) and returns the exit code. */
 typedef int (*runc_cmd_fn)(struct runc_globals *g, int argc, char **argv);

@@ -45,24 +45,27 @@ vm_timeout=${CUBO_VM_TIMEOUT:-1600}
 mirror=${CUBO_VM_MIRROR:-http://deb.debian.org}
 unit_tests=${CUBO_VM_UNIT:-all}
 # The runtime's files that meet cgroups (limits, update, events, pause,
-# exec into the cgroup, the devices program, cgroup namespaces, cpu
+# the systemd driver, exec into the cgroup, the devices program, cgroup namespaces, cpu
 # affinity), cgroup files first. A bats test takes 7-12 s under emulation,
 # so the runtime's other files (process, security, seccomp, hooks,
 # bad-config, escape, cli: 89 tests, 11-20 minutes more) would break the
 # 30-minute budget on a busy machine; they run with CUBO_VM_INTEG. Left out
-# for later increments: the manager's files, podman.bats and containerd.bats.
-integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats lifecycle.bats exec.bats mounts.bats
-namespaces.bats process-attrs.bats}
+# for later increments: the manager's files and podman.bats. containerd.bats
+# runs the runtime under containerd's runc shim, with and without SystemdCgroup.
+integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
+lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats}
 
 # The root: minbase Debian 12, what systemd needs to boot, and what the tests
 # and the built programs use (the runtime libraries cubo links, the unit
 # tests' libcmocka0; perl for prove, python3 for the console-socket and
-# seccomp-listener helpers, strace for one cgroup test).
+# seccomp-listener helpers, strace for one cgroup test; containerd, with
+# umoci and skopeo for its test image, for containerd.bats).
 suite=bookworm
 root_pkgs=(
 	systemd-sysv udev kmod iproute2 util-linux procps
 	bats perl jq busybox-static python3 strace
-	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libcmocka0
+	containerd umoci skopeo
+	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libsystemd0 libcmocka0
 )
 sources=(
 	"deb $mirror/debian $suite main"

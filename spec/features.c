@@ -181,12 +181,12 @@ static void linux_features(struct cubo_json_gen *g)
 	klist(g, "namespaces", namespaces, N(namespaces));
 	klist(g, "capabilities", oci_capability_names, N(oci_capability_names) - 1);
 
-	/* only what the runtime really applies: cgroupfs v1/v2 yes, systemd no */
+	/* only what the runtime really applies: cgroupfs v1/v2, systemd (as root, pure v2) */
 	cubo_json_gen_key(g, "cgroup");
 	cubo_json_gen_map_open(g);
 	kbool(g, "v1", true);
 	kbool(g, "v2", true);
-	kbool(g, "systemd", false);
+	kbool(g, "systemd", true);
 	kbool(g, "systemdUser", false);
 	cubo_json_gen_map_close(g);
 

@@ -523,7 +523,11 @@ static struct cubo_error *run_config(struct builder *b, const struct build_stage
 		.stop_timeout = -1,
 	};
 	/* NULL for none (a namespace per step) and host (none at all) */
-	struct bundle_input bi = {.id = id, .image = st->config, .opts = &o, .netns = b->net.netns};
+	struct bundle_input bi = {.id = id,
+				  .image = st->config,
+				  .opts = &o,
+				  .netns = b->net.netns,
+				  .systemd_cgroup = b->ctx.rt.systemd_cgroup};
 	struct cubo_error *err = bundle_build(&bi, cfg);
 	cubo_strv_free(env);
 	cubo_strv_free(argv);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/seccomp_default.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -298,10 +299,7 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	cfg->linux_ = l;
 	namespaces(in, l);
 	resources(o, l);
-	char *cg;
-	if (asprintf(&cg, "cubo-%s", in->id) < 0)
-		abort();
-	l->cgroups_path = cg;
+	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, in->id);
 	strlist_set(&l->masked_paths, (char *const *)masked_paths);
 	strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
 	if (!o->seccomp_unconfined)

@@ -23,6 +23,7 @@ struct bundle_input {
 	const char *etc_dir;
 	/* the network namespace to join (made by the monitor); NULL: a new one, or host's */
 	const char *netns;
+	bool systemd_cgroup; /* the runtime runs with --systemd-cgroup: a slice:prefix:name path */
 };
 
 /*

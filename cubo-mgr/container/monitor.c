@@ -812,7 +812,8 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 		_exit(1);
 	}
 	m.rt = (struct ctr_runtime){.path = rec.runtime ? rec.runtime : runtime_default_path(),
-				    .root = ms->store->runtime_root};
+				    .root = ms->store->runtime_root,
+				    .systemd_cgroup = ctr_record_systemd(&rec)};
 	m.tty = rec.tty;
 	int code;
 	err = bring_up(&m, &rec, &code);

@@ -44,7 +44,8 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 		return err && err->errnum == ENOENT ? (cubo_error_free(err), NULL) : err;
 	}
 	struct ctr_runtime rt = {.path = fresh.runtime ? fresh.runtime : runtime_default_path(),
-				 .root = s->runtime_root};
+				 .root = s->runtime_root,
+				 .systemd_cgroup = ctr_record_systemd(&fresh)};
 	bool was_alive = fresh.pid > 0 && kill(fresh.pid, 0) == 0;
 	struct cubo_error *gone = runtime_delete(&rt, fresh.id, true);
 	cubo_error_free(gone); /* the runtime may never have created it */

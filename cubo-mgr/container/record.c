@@ -29,6 +29,7 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->command);
 	cubo_strv_free(r->layers);
 	free(r->runtime);
+	free(r->cgroup_manager);
 	cubo_strv_free(r->ports);
 	cubo_strv_free(r->volumes);
 	cubo_strv_free(r->networks);
@@ -109,6 +110,7 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstr(g, "command", r->command);
 	kstrv(g, "layers", r->layers);
 	kstr(g, "runtime", r->runtime);
+	kstr(g, "cgroupManager", r->cgroup_manager);
 	kstrv(g, "ports", r->ports);
 	kstrv(g, "volumes", r->volumes);
 	kstrv(g, "networks", r->networks);
@@ -201,6 +203,11 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "command", false, &r->command));
 	CUBO_TRY(cubo_json_field_strv(c, t, "layers", false, &r->layers, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "runtime", false, &r->runtime));
+	CUBO_TRY(cubo_json_field_string(c, t, "cgroupManager", false, &r->cgroup_manager));
+	if (r->cgroup_manager && strcmp(r->cgroup_manager, "cgroupfs") &&
+	    strcmp(r->cgroup_manager, "systemd"))
+		return cubo_error_new("cgroupManager: \"%s\" is neither cgroupfs nor systemd",
+				      r->cgroup_manager);
 	CUBO_TRY(cubo_json_field_strv(c, t, "ports", false, &r->ports, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumes", false, &r->volumes, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "networks", false, &r->networks, &n));
@@ -277,4 +284,9 @@ struct cubo_error *ctr_record_write(const char *dir, const struct ctr_record *r,
 struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r)
 {
 	return ctr_record_write(dir, r, !r->auto_remove);
+}
+
+bool ctr_record_systemd(const struct ctr_record *r)
+{
+	return r->cgroup_manager && !strcmp(r->cgroup_manager, "systemd");
 }

@@ -37,8 +37,9 @@ struct ctr_record {
 	char *command;	/* entrypoint + cmd, shell-quoted, for ps */
 	char **layers;	/* the image's layer chain IDs, bottom first: the overlay's lowerdirs */
 	char *runtime;	/* path of the OCI runtime that runs it */
-	char **ports;	/* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
-	char **volumes; /* named volumes it uses; NULL-terminated or NULL */
+	char *cgroup_manager; /* "systemd" (the runtime gets --systemd-cgroup); NULL: cgroupfs */
+	char **ports;	      /* "127.0.0.1:8080:80/tcp" as parsed; NULL-terminated or NULL */
+	char **volumes;	      /* named volumes it uses; NULL-terminated or NULL */
 	/*
 	 * Networking (all NULL-terminated or NULL). networks: the CNI networks
 	 * it joins, first one first ("cubo" by default), or just "none" or
@@ -66,6 +67,9 @@ struct ctr_record {
 	unsigned restart_count;
 	char *error; /* why the last start failed; NULL */
 };
+
+/* The record says the runtime runs the container with --systemd-cgroup. */
+bool ctr_record_systemd(const struct ctr_record *r);
 
 void ctr_record_free(struct ctr_record *r); /* frees members, not r */
 

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "cubo-mgr/container/runtime.h"
 #include "shared/fs.h"
@@ -29,19 +32,52 @@ const char *runtime_default_path(void)
 	return "cubo-runc";
 }
 
+struct cubo_error *runtime_cgroup_manager(const char *flag, bool systemd_host, bool *systemd)
+{
+	if (!flag) {
+		*systemd = systemd_host;
+		return NULL;
+	}
+	if (strcmp(flag, RUNTIME_CGROUPFS) && strcmp(flag, RUNTIME_SYSTEMD))
+		return cubo_error_new("--cgroup-manager %s: expected cgroupfs or systemd", flag);
+	*systemd = !strcmp(flag, RUNTIME_SYSTEMD);
+	return NULL;
+}
+
+bool runtime_systemd_host(void)
+{
+	struct statfs fs;
+
+	return access("/run/systemd/system", F_OK) == 0 && statfs("/sys/fs/cgroup", &fs) == 0 &&
+	       fs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+char *runtime_cgroups_path(bool systemd, const char *id)
+{
+	char *p;
+
+	/* machine.slice holds containers and VMs (podman puts its scopes there too) */
+	if (asprintf(&p, systemd ? "machine.slice:cubo:%s" : "cubo-%s", id) < 0)
+		abort();
+	return p;
+}
+
 char **runtime_argv(const struct ctr_runtime *rt, const char *const *args)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	while (args[n])
 		n++;
-	char **argv = calloc(n + 4, sizeof(char *));
+	char **argv = calloc(n + 5, sizeof(char *));
 	if (!argv)
 		abort();
-	argv[0] = (char *)rt->path;
-	argv[1] = "--root";
-	argv[2] = (char *)rt->root;
+	argv[k++] = (char *)rt->path;
+	argv[k++] = "--root";
+	argv[k++] = (char *)rt->root;
+	/* runc wants it on every command, not only create */
+	if (rt->systemd_cgroup)
+		argv[k++] = "--systemd-cgroup";
 	for (size_t i = 0; i < n; i++)
-		argv[3 + i] = (char *)args[i];
+		argv[k++] = (char *)args[i];
 	return argv;
 }
 

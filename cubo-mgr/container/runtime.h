@@ -12,9 +12,24 @@
 #include "shared/error.h"
 
 struct ctr_runtime {
-	const char *path; /* the runtime binary */
-	const char *root; /* its --root: <root>/runc */
+	const char *path;    /* the runtime binary */
+	const char *root;    /* its --root: <root>/runc */
+	bool systemd_cgroup; /* --systemd-cgroup: the container's cgroup is a systemd scope */
 };
+
+#define RUNTIME_CGROUPFS "cgroupfs"
+#define RUNTIME_SYSTEMD "systemd"
+
+/*
+ * The cgroup manager for new containers (--cgroup-manager): "cgroupfs" or
+ * "systemd"; NULL picks systemd when systemd_host (see runtime_systemd_host),
+ * as podman does, else cgroupfs. Anything else is an error naming the flag.
+ */
+struct cubo_error *runtime_cgroup_manager(const char *flag, bool systemd_host, bool *systemd);
+/* PID 1 is systemd (/run/systemd/system) and /sys/fs/cgroup is cgroup v2 only. */
+bool runtime_systemd_host(void);
+/* The cgroupsPath a container's config gets: "machine.slice:cubo:ID" or "cubo-ID". */
+char *runtime_cgroups_path(bool systemd, const char *id);
 
 /* The runtime used when none is given: cubo-runc next to this binary, else on $PATH. */
 const char *runtime_default_path(void);

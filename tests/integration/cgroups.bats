@@ -2,7 +2,8 @@
 # cgroups made by create: limits in the files (seen from the host and from
 # inside), enforcement, nesting under our own cgroup, cleanup after crashes,
 # pause/resume and ps.  Every cgroupsPath here is relative: containers nest
-# under the test's own cgroup, as the machine's rules ask.
+# under the test's own cgroup (v1), as the machine's rules ask, or beside it
+# (cgroup2: see relative_base).
 
 load helpers
 
@@ -11,6 +12,21 @@ setup() {
 	needs_cubo_cgroups
 }
 teardown() { teardown_common; }
+
+# relative_base CONTROLLER: where a relative cgroupsPath lands in the
+# hierarchy of CONTROLLER ("" for cgroup2): under our own cgroup on v1;
+# beside it, under its parent, on cgroup2, where our own cgroup holds us and
+# so may pass no controller down (runc's rule), unless ours is the root.
+relative_base() {
+	local own mnt
+	own=$(cg_dir "$1" $$)
+	if [ -n "$1" ] && is_cgroup_v1 "$1"; then
+		echo "$own"
+		return
+	fi
+	mnt=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+	if [ "$own" = "$mnt" ]; then echo "$own"; else echo "${own%/*}"; fi
+}
 
 # Every directory named after this test's container, in any hierarchy.
 cg_leftovers() {
@@ -62,9 +78,11 @@ some_block_device() {
 			echo "inside-limit $(cat $m/memory.limit_in_bytes)"
 			echo "inside-pids $(cat /sys/fs/cgroup/pids/pids.max)"; echo ready; exec sleep 1000'
 	else
-		start_script 'grep ^0:: /proc/self/cgroup
-			echo "inside-limit $(cat /sys/fs/cgroup/memory.max)"
-			echo "inside-pids $(cat /sys/fs/cgroup/pids.max)"; echo ready; exec sleep 1000'
+		# without a cgroup namespace the cgroup2 mount shows the whole tree
+		# (runc's too): the container's own directory is its path in it
+		start_script 'grep ^0:: /proc/self/cgroup; c=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)
+			echo "inside-limit $(cat $c/memory.max)"
+			echo "inside-pids $(cat $c/pids.max)"; echo ready; exec sleep 1000'
 	fi
 	wait_for_output ready
 	pid=$(container_pid "$CID")
@@ -138,7 +156,7 @@ some_block_device() {
 @test "a relative cgroupsPath nests under our own memory cgroup, and delete removes it all" {
 	update_config --arg p "$CID-grp/$CID" '.linux.cgroupsPath = $p'
 	start_sleeper
-	own=$(cg_dir memory $$)
+	own=$(relative_base memory)
 	[ "$(cg_dir memory "$(container_pid "$CID")")" = "$own/$CID-grp/$CID" ]
 	[ -d "$own/$CID-grp/$CID" ]
 	[ -d "/sys/fs/cgroup/pids/$CID-grp/$CID" ] || [ "$(cg_dir pids $$)" != /sys/fs/cgroup/pids ]
@@ -208,7 +226,7 @@ some_block_device() {
 @test "hugetlb limits go to the hierarchy that holds the controller" {
 	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages"
 	unified=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
-	own=$(cg_dir "" $$)
+	own=$(relative_base "")
 	update_config '.linux.resources.hugepageLimits = [{pageSize: "2MB", limit: 4194304}]'
 	if [ ! -e /sys/fs/cgroup/hugetlb ] && ! grep -qw hugetlb "$own/cgroup.subtree_control"; then
 		# The runtime never writes a cgroup it did not create, such as
@@ -313,7 +331,7 @@ rt2() {
 	grep -qw cgroup2 /proc/filesystems || skip "no cgroup2 in this kernel"
 	v2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 	[ -n "$v2" ] || skip "no cgroup2 mount to compare with"
-	own=$(cg_dir "" $$)
+	own=$(relative_base "")
 	set_args sh -c 'sleep 999 & exec sleep 1000'
 	rt2 create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
 	rt2 start "$CID"
@@ -338,7 +356,7 @@ rt2() {
 
 @test "on a pure cgroup v2 host, a controller the hierarchy lacks is an error" {
 	grep -qw cgroup2 /proc/filesystems || skip "no cgroup2 in this kernel"
-	own=$(cg_dir "" $$)
+	own=$(relative_base "")
 	grep -qw memory "$own/cgroup.controllers" && skip "cgroup2 has the memory controller here"
 	update_config '.linux.resources.memory = {limit: 67108864}'
 	run rt2 create --bundle "$BUNDLE" "$CID" </dev/null

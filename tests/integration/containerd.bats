@@ -131,3 +131,35 @@ IMAGE=docker.io/library/cubo-test:latest
 	[ "$status" -eq 5 ]
 	[[ "$output" == */dev/pts/* ]]
 }
+
+# The shim with SystemdCgroup (ctr's --runc-systemd-cgroup; Kubernetes
+# nodes set it) calls the runtime with --systemd-cgroup on every command.
+@test "containerd: SystemdCgroup: the task runs in a systemd scope, limited, exec, deleted" {
+	[ -d /run/systemd/system ] || skip "systemd is not PID 1 here (the VM runs this: make test-vm)"
+	[ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || skip "not a pure cgroup v2 host"
+	local unit=ctd-$NAME.scope i
+	c run -d --runc-systemd-cgroup --cgroup "system.slice:ctd:$NAME" --memory-limit 67108864 \
+		--runc-binary "$RUNTIME" "$IMAGE" "$NAME" sleep 1000
+	[ "$(systemctl show -p ActiveState --value "$unit")" = active ]
+	[ "$(systemctl show -p MemoryMax --value "$unit")" = 67108864 ]
+	[ "$(cat "/sys/fs/cgroup/system.slice/$unit/memory.max")" = 67108864 ]
+	run c task exec --exec-id e1 "$NAME" sh -c 'echo from-exec; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = from-exec ]
+	run c task metrics "$NAME"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"limit"*67108864* ]]
+	c task kill -s SIGKILL "$NAME"
+	for ((i = 0; i < 50; i++)); do
+		c task ls | grep -q "$NAME.*STOPPED" && break
+		sleep 0.1
+	done
+	c task delete "$NAME"
+	c container delete "$NAME"
+	for ((i = 0; i < 50; i++)); do
+		[ "$(systemctl show -p LoadState --value "$unit")" = not-found ] && break
+		sleep 0.1
+	done
+	[ "$(systemctl show -p LoadState --value "$unit")" = not-found ]
+	[ ! -e "/sys/fs/cgroup/system.slice/$unit" ]
+}

@@ -12,6 +12,7 @@
 
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
+#include "shared/strv.h"
 
 /* The hybrid layout of the project's machines. */
 static const char *hybrid_mountinfo =
@@ -172,6 +173,71 @@ static void test_container_dir(void **state)
 	/* "a..b" is a name, not a parent reference. */
 	assert_null(cgroup_container_dir(&h, "a..b", "c1", &p));
 	free(p);
+}
+
+/*
+ * v2: the caller's own cgroup holds the caller, so it cannot pass controllers
+ * down: a relative path goes beside it, under its parent (runc's fs2 rule);
+ * at the root (exempt from that rule) it stays there.
+ */
+static void test_container_dir_v2(void **state)
+{
+	struct cgroup_hierarchy svc = {.key = "",
+				       .mount_point = "/sys/fs/cgroup",
+				       .own_dir = "/sys/fs/cgroup/system.slice/tests.service",
+				       .mount_root = "/",
+				       .v2 = true};
+	struct cgroup_hierarchy slice = svc, root = svc;
+	struct cubo_error *err;
+	char *p;
+
+	(void)state;
+	slice.own_dir = "/sys/fs/cgroup/system.slice";
+	root.own_dir = "/sys/fs/cgroup";
+	assert_null(cgroup_container_dir(&svc, NULL, "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/system.slice/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&svc, "grp/c1", "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/system.slice/grp/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&slice, NULL, "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/c1");
+	free(p);
+	assert_null(cgroup_container_dir(&root, NULL, "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/c1");
+	free(p);
+	/* absolute paths are unchanged */
+	assert_null(cgroup_container_dir(&svc, "/abs/c1", "c1", &p));
+	assert_string_equal(p, "/sys/fs/cgroup/abs/c1");
+	free(p);
+	/* the caller's own cgroup, named from beside it, is still refused */
+	err = cgroup_container_dir(&svc, "tests.service", "c1", &p);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "names the caller's own cgroup"));
+	assert_null(p);
+	cubo_error_free(err);
+}
+
+/* --systemd-cgroup: a unit's directory keeps its mark through state.json. */
+static void test_strlist_unit(void **state)
+{
+	struct cgroup_set *s = cgroup_set_new_unit("/sys/fs/cgroup/system.slice/cubo-c1.scope"),
+			  *back;
+	struct oci_strlist l;
+
+	(void)state;
+	assert_null(cgroup_set_to_strlist(s, &l));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "=/sys/fs/cgroup/system.slice/cubo-c1.scope=unit");
+	assert_null(cgroup_set_from_strlist(&l, &back));
+	assert_int_equal(back->n, 1);
+	assert_true(back->d[0].unit);
+	assert_true(back->d[0].v2);
+	assert_false(back->d[0].made);
+	assert_string_equal(back->d[0].path, "/sys/fs/cgroup/system.slice/cubo-c1.scope");
+	cubo_strv_free(l.v);
+	cgroup_set_free(back);
+	cgroup_set_free(s);
 }
 
 static void test_strlist_round_trip(void **state)
@@ -557,10 +623,16 @@ static void test_v2_refusals(void **state)
 	err = cgroup_v2_apply(fx->dir, 1, &r2);
 	assert_non_null(err);
 	cubo_error_free(err);
-	err = cgroup_v2_apply(fx->dir, 1, &r3);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "swappiness: not supported on cgroup v2"));
-	cubo_error_free(err);
+	/* v2 has no swappiness: ignored (runc's rule), nothing written, no controller needed */
+	{
+		struct cgroup_plan p = {0};
+		char **enable = NULL;
+
+		assert_null(cgroup_v2_plan(fx->dir, &r3, &p, &enable));
+		assert_int_equal(p.n, 0);
+		assert_null(enable);
+		cgroup_plan_free(&p);
+	}
 	/* A controller no ancestor offers. */
 	put(fx->dir, "cgroup.controllers", "cpu");
 	put(fx->dir, "cgroup.subtree_control", "");
@@ -719,7 +791,9 @@ int main(void)
 		cmocka_unit_test(test_layout_errors),
 		cmocka_unit_test(test_layout_detect_here),
 		cmocka_unit_test(test_container_dir),
+		cmocka_unit_test(test_container_dir_v2),
 		cmocka_unit_test(test_strlist_round_trip),
+		cmocka_unit_test(test_strlist_unit),
 		cmocka_unit_test(test_strlist_errors),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),

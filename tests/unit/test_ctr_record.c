@@ -11,6 +11,7 @@
 
 #include "cubo-mgr/container/ctr_store.h"
 #include "cubo-mgr/container/record.h"
+#include "cubo-mgr/container/runtime.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
@@ -40,6 +41,7 @@ static void fill(struct ctr_record *r)
 	r->monitor_pid = 42;
 	r->monitor_start_time = 12345678901ull;
 	r->error = strdup("boom");
+	r->cgroup_manager = strdup("systemd");
 }
 
 static void test_round_trip(void **state)
@@ -66,6 +68,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.monitor_pid, 42);
 	assert_int_equal(b.monitor_start_time, 12345678901ull);
 	assert_string_equal(b.error, "boom");
+	assert_string_equal(b.cgroup_manager, "systemd");
+	assert_true(ctr_record_systemd(&b));
 	free(json);
 	ctr_record_free(&a);
 	ctr_record_free(&b);
@@ -89,6 +93,49 @@ static void test_bad_records(void **state)
 	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"dancing\"}", "status");
 	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"running\",\"pid\":\"x\"}", "pid");
 	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"running\",\"layers\":[1]}", "layers");
+	expect_parse_err("{\"id\":\"" ID "\",\"status\":\"running\",\"cgroupManager\":\"x\"}",
+			 "cgroupManager");
+}
+
+/* --cgroup-manager: the choice, the cgroupsPath it gives, the runtime's flag. */
+static void test_cgroup_manager(void **state)
+{
+	bool sd = true;
+	struct cubo_error *err;
+
+	(void)state;
+	assert_null(runtime_cgroup_manager(NULL, false, &sd));
+	assert_false(sd);
+	assert_null(runtime_cgroup_manager(NULL, true, &sd));
+	assert_true(sd);
+	assert_null(runtime_cgroup_manager("cgroupfs", true, &sd));
+	assert_false(sd);
+	assert_null(runtime_cgroup_manager("systemd", false, &sd));
+	assert_true(sd);
+	err = runtime_cgroup_manager("Systemd", true, &sd);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "--cgroup-manager Systemd"));
+	cubo_error_free(err);
+
+	char *p = runtime_cgroups_path(true, ID);
+	assert_string_equal(p, "machine.slice:cubo:" ID);
+	free(p);
+	p = runtime_cgroups_path(false, ID);
+	assert_string_equal(p, "cubo-" ID);
+	free(p);
+
+	const char *args[] = {"delete", "--force", "x", NULL};
+	struct ctr_runtime rt = {.path = "/bin/cubo-runc", .root = "/r", .systemd_cgroup = true};
+	char **argv = runtime_argv(&rt, args);
+	assert_string_equal(argv[3], "--systemd-cgroup");
+	assert_string_equal(argv[4], "delete");
+	assert_null(argv[7]);
+	free(argv);
+	rt.systemd_cgroup = false;
+	argv = runtime_argv(&rt, args);
+	assert_string_equal(argv[3], "delete");
+	assert_null(argv[6]);
+	free(argv);
 }
 
 static void test_names_and_ids(void **state)
@@ -227,9 +274,8 @@ static void test_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_bad_records),
-		cmocka_unit_test(test_names_and_ids),
+		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_cgroup_manager), cmocka_unit_test(test_names_and_ids),
 		cmocka_unit_test(test_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

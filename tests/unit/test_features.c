@@ -90,7 +90,7 @@ static void test_linux(void **state)
 
 	assert_true(YAJL_IS_TRUE(get("linux", "cgroup", "v1", yajl_t_any)));
 	assert_true(YAJL_IS_TRUE(get("linux", "cgroup", "v2", yajl_t_any)));
-	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "systemd", yajl_t_any)));
+	assert_true(YAJL_IS_TRUE(get("linux", "cgroup", "systemd", yajl_t_any)));
 	assert_true(YAJL_IS_FALSE(get("linux", "cgroup", "systemdUser", yajl_t_any)));
 	assert_true(YAJL_IS_TRUE(get("linux", "seccomp", "enabled", yajl_t_any)));
 	assert_true(contains(get("linux", "seccomp", "actions", yajl_t_array), "SCMP_ACT_NOTIFY"));

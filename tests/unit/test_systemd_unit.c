@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/systemd_unit.h"
 
 static void expect_error(struct cubo_error *err, const char *fragment)
@@ -210,12 +211,40 @@ static void test_props_refused(void **state)
 	expect_error(systemd_props_from_resources(&res, &p), "realtimeRuntime");
 }
 
+/* A state file's directory names the unit delete and update send to systemd: checked. */
+static void test_unit_of_dir(void **state)
+{
+	static const char *const bad[] = {
+		"/sys/fs/cgroup/system.slice",	      /* a slice, no scope */
+		"/sys/fs/cgroup/x/.scope",	      /* no name */
+		"/sys/fs/cgroup/x/a b.scope",	      /* a space */
+		"/sys/fs/cgroup/x/a\nb.scope",	      /* a newline */
+		"/sys/fs/cgroup/x/cubo-c1.scope/sub", /* below a scope */
+		"/sys/fs/cgroup/x/ssh.service",	      /* another kind of unit */
+	};
+	char *unit;
+
+	(void)state;
+	assert_null(systemd_cgroup_unit_of("/sys/fs/cgroup/system.slice/cubo-c1.scope", &unit));
+	assert_string_equal(unit, "cubo-c1.scope");
+	free(unit);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct cubo_error *err = systemd_cgroup_unit_of(bad[i], &unit);
+
+		assert_non_null(err);
+		assert_null(unit);
+		assert_non_null(strstr(err->msg, "not a systemd scope"));
+		cubo_error_free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unit_names),   cmocka_unit_test(test_unit_names_refused),
 		cmocka_unit_test(test_slice_expand), cmocka_unit_test(test_props),
 		cmocka_unit_test(test_props_limits), cmocka_unit_test(test_props_refused),
+		cmocka_unit_test(test_unit_of_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
