@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The systemd cgroup driver's D-Bus half (--systemd-cgroup): asking systemd,
- * through sd-bus, for the container's transient scope, changing its
+ * through our own D-Bus client (systemd_manager.h), for the container's transient scope, changing its
  * properties, stopping it. What is sent comes from systemd_unit.h, whose
  * parser checked every name taken from the config.
  *

@@ -24,15 +24,25 @@ struct cubo_error *systemd_manager_connect(const char *root_dir, struct dbus_con
 		return cubo_error_new("systemd is not running as PID 1 (no %s): use the cgroupfs "
 				      "driver (no --systemd-cgroup)",
 				      booted);
-	if (geteuid() == 0 && cubo_path_exists(priv))
-		return dbus_conn_open(priv, false, SYSTEMD_TIMEOUT_MS, out);
+	struct cubo_error *private_err = NULL;
+	if (geteuid() == 0 && cubo_path_exists(priv)) {
+		private_err = dbus_conn_open(priv, false, SYSTEMD_TIMEOUT_MS, out);
+		if (!private_err)
+			return NULL;
+	}
 	const char *addr = getenv("DBUS_SYSTEM_BUS_ADDRESS");
 	char bus[256];
 	if (addr && !strncmp(addr, "unix:path=", 10) && !strchr(addr + 10, ','))
 		snprintf(bus, sizeof(bus), "%s", addr + 10);
 	else
 		snprintf(bus, sizeof(bus), "%s%s", root_dir, SYSTEM_BUS_SOCKET);
-	return dbus_conn_open(bus, true, SYSTEMD_TIMEOUT_MS, out);
+	struct cubo_error *err = dbus_conn_open(bus, true, SYSTEMD_TIMEOUT_MS, out);
+	if (err && private_err)
+		err = cubo_error_wrap(err, "cannot reach systemd (%s)", private_err->msg);
+	else if (err)
+		err = cubo_error_wrap(err, "cannot reach systemd");
+	cubo_error_free(private_err);
+	return err;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -76,9 +86,12 @@ static void string_prop(struct dbus_writer *w, const char *name, const char *val
 }
 
 /* the entries of an a(sv), without the array around them */
-static void props_entries(const struct systemd_props *props, struct dbus_writer *w)
+static void props_entries(const struct systemd_props *props, bool skip_delegate,
+			  struct dbus_writer *w)
 {
 	for (size_t i = 0; props && i < props->n; i++) {
+		if (skip_delegate && !strcmp(props->v[i].name, "Delegate"))
+			continue;
 		dbus_w_struct_begin(w);
 		dbus_w_string(w, props->v[i].name);
 		prop_value(w, &props->v[i]);
@@ -88,7 +101,8 @@ static void props_entries(const struct systemd_props *props, struct dbus_writer 
 void systemd_manager_props_args(const struct systemd_props *props, struct dbus_writer *w)
 {
 	size_t a = dbus_w_array_begin(w, 8);
-	props_entries(props, w);
+	/* systemd refuses to change Delegate on a running unit */
+	props_entries(props, true, w);
 	dbus_w_array_end(w, a, 8);
 }
 
@@ -96,12 +110,21 @@ void systemd_manager_start_args(const struct systemd_unit *u, const struct syste
 				pid_t pid, const char *description, struct dbus_writer *w)
 {
 	dbus_w_string(w, u->unit);
-	dbus_w_string(w, "fail");
+	dbus_w_string(w, "replace");
 	size_t a = dbus_w_array_begin(w, 8);
 	if (description)
 		string_prop(w, "Description", description);
 	if (u->slice && u->slice[0])
 		string_prop(w, "Slice", u->slice);
+	/* as runc asks: no implicit ordering, and the accounting the limits and stats read */
+	static const char *const flags[] = {"DefaultDependencies", "MemoryAccounting",
+					    "CPUAccounting", "IOAccounting", "TasksAccounting"};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		dbus_w_struct_begin(w);
+		dbus_w_string(w, flags[i]);
+		dbus_w_variant(w, "b");
+		dbus_w_bool(w, i != 0);
+	}
 	if (pid > 0 && ends_with(u->unit, ".scope")) {
 		dbus_w_struct_begin(w);
 		dbus_w_string(w, "PIDs");
@@ -110,7 +133,7 @@ void systemd_manager_start_args(const struct systemd_unit *u, const struct syste
 		dbus_w_u32(w, (uint32_t)pid);
 		dbus_w_array_end(w, pids, 4);
 	}
-	props_entries(props, w);
+	props_entries(props, false, w);
 	dbus_w_array_end(w, a, 8);
 	/* no auxiliary units */
 	size_t aux = dbus_w_array_begin(w, 8);
@@ -156,8 +179,18 @@ static struct cubo_error *subscribe(struct dbus_conn *c, bool bus, char **owner)
 		dbus_w_free(&rule);
 		CUBO_TRY(err);
 	}
-	return dbus_conn_call(c, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", NULL, &none,
-			      SYSTEMD_TIMEOUT_MS, NULL);
+	struct cubo_error *err = dbus_conn_call(c, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", NULL,
+						&none, SYSTEMD_TIMEOUT_MS, NULL);
+	/* on a bus, another client may have subscribed this connection's peer already */
+	if (err && strstr(err->msg, "org.freedesktop.systemd1.AlreadySubscribed")) {
+		cubo_error_free(err);
+		err = NULL;
+	}
+	if (err) {
+		free(*owner);
+		*owner = NULL;
+	}
+	return err;
 }
 
 /* The job object path a StartUnit-like call returned. */
@@ -245,8 +278,12 @@ struct cubo_error *systemd_manager_start(struct dbus_conn *c, const struct syste
 		err = job_of(&r, "StartTransientUnit", &job);
 		dbus_reply_free(&r);
 	}
-	if (!err)
+	if (!err) {
 		err = wait_job(c, job, owner, u->unit);
+		/* systemd made the unit and its start failed: it must not stay */
+		if (err)
+			cubo_error_free(systemd_manager_stop(c, u->unit));
+	}
 	free(job);
 	free(owner);
 	return cubo_error_wrap(err, "start unit %s", u->unit);
@@ -291,5 +328,13 @@ struct cubo_error *systemd_manager_stop(struct dbus_conn *c, const char *unit)
 		err = wait_job(c, job, owner, unit);
 	free(job);
 	free(owner);
+	if (!err) {
+		/* a unit that failed stays loaded until reset */
+		struct dbus_writer name = {0};
+		dbus_w_string(&name, unit);
+		cubo_error_free(dbus_conn_call(c, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit",
+					       "s", &name, SYSTEMD_TIMEOUT_MS, NULL));
+		dbus_w_free(&name);
+	}
 	return cubo_error_wrap(err, "stop unit %s", unit);
 }

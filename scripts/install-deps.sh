@@ -16,7 +16,7 @@ USAGE
 build_pkgs=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
-	libssl-dev libsystemd-dev busybox-static jq
+	libssl-dev busybox-static jq
 	# what a container's default network runs: the CNI plugins and the iptables they call
 	containernetworking-plugins iptables
 )

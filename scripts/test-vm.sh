@@ -65,7 +65,7 @@ root_pkgs=(
 	systemd-sysv udev kmod iproute2 util-linux procps
 	bats perl jq busybox-static python3 strace
 	containerd umoci skopeo
-	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libsystemd0 libcmocka0
+	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libcmocka0
 )
 sources=(
 	"deb $mirror/debian $suite main"

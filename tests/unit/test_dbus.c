@@ -106,12 +106,14 @@ static void test_start_args_round_trip(void **state)
 	assert_null(dbus_r_string(&r, &s));
 	assert_string_equal(s, "cubo-c1.scope");
 	assert_null(dbus_r_string(&r, &s));
-	assert_string_equal(s, "fail");
+	assert_string_equal(s, "replace");
 	size_t end;
 	assert_null(dbus_r_array(&r, 8, &end));
-	const char *names[] = {"Description", "Slice",	  "PIDs",
-			       "MemoryMax",   "Delegate", "AllowedCPUs"};
-	for (size_t i = 0; i < 6; i++) {
+	const char *names[] = {"Description",	   "Slice",	    "DefaultDependencies",
+			       "MemoryAccounting", "CPUAccounting", "IOAccounting",
+			       "TasksAccounting",  "PIDs",	    "MemoryMax",
+			       "Delegate",	   "AllowedCPUs"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		assert_true(r.pos < end);
 		assert_null(dbus_r_struct(&r));
 		assert_null(dbus_r_string(&r, &s));
@@ -130,11 +132,11 @@ static void test_start_args_round_trip(void **state)
 			assert_string_equal(sig, "t");
 			assert_null(dbus_r_u64(&r, &v));
 			assert_int_equal(v, 268435456);
-		} else if (!strcmp(s, "Delegate")) {
+		} else if (!strcmp(sig, "b")) {
 			bool b;
-			assert_string_equal(sig, "b");
 			assert_null(dbus_r_bool(&r, &b));
-			assert_true(b);
+			/* all on, but the implicit dependencies */
+			assert_int_equal(b, strcmp(s, "DefaultDependencies") != 0);
 		} else if (!strcmp(s, "AllowedCPUs")) {
 			assert_string_equal(sig, "ay");
 			size_t bend;
@@ -160,6 +162,31 @@ static void test_start_args_round_trip(void **state)
 	assert_int_equal(r.pos, r.len);
 	dbus_w_free(&body);
 	dbus_w_free(&out);
+}
+
+/* SetUnitProperties leaves Delegate out: systemd refuses to change it on a running unit. */
+static void test_set_args(void **state)
+{
+	struct systemd_prop pv[] = {
+		{.name = "Delegate", .type = SYSTEMD_PROP_BOOL, .b = true},
+		{.name = "TasksMax", .type = SYSTEMD_PROP_U64, .u64 = 100},
+	};
+	struct systemd_props props = {.v = pv, .n = 2};
+	struct dbus_writer w = {0};
+	systemd_manager_props_args(&props, &w);
+	struct dbus_reader r = {.p = w.buf, .len = w.len};
+	size_t end;
+	const char *s, *sig;
+	uint64_t v;
+	assert_null(dbus_r_array(&r, 8, &end));
+	assert_null(dbus_r_struct(&r));
+	assert_null(dbus_r_string(&r, &s));
+	assert_string_equal(s, "TasksMax");
+	assert_null(dbus_r_signature(&r, &sig));
+	assert_null(dbus_r_u64(&r, &v));
+	assert_int_equal(v, 100);
+	assert_int_equal(r.pos, end);
+	dbus_w_free(&w);
 }
 
 /* A big-endian message (as s390x sends) reads the same. */
@@ -473,6 +500,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_start_args_round_trip),
+		cmocka_unit_test(test_set_args),
 		cmocka_unit_test(test_big_endian),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_signatures),
