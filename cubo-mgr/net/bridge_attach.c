@@ -163,6 +163,15 @@ static struct cubo_error *make_veth(struct nl_sock *s, const struct bridge_conf 
 		CUBO_TRY(net_veth_add(s, host, ifname, nsfd, br->mtu, br->index, &kerr));
 		if (!kerr)
 			return NULL;
+		/* EEXIST: our random name is taken, or ifname is in the namespace already */
+		struct net_link l;
+		bool taken;
+		CUBO_TRY(net_link_get(s, host, &l, &taken));
+		if (!taken)
+			return cubo_error_new_errno(EEXIST,
+						    "the container's namespace has an interface "
+						    "%s already",
+						    ifname);
 	}
 	return cubo_error_new("no free veth name for bridge %s", c->bridge);
 }
