@@ -4,7 +4,9 @@
 #      built with AddressSanitizer + UBSan;
 #   2. the integration tests that run real containers (bats through prove;
 #      needs root): against the normal build, then against the ASan build;
-#   3. every libFuzzer target for FUZZ_SECONDS (default 60) each.
+#   3. every libFuzzer target for FUZZ_SECONDS (default 60) each;
+#   4. the runtime's cgroup tests on pure cgroup v2 with systemd as PID 1, in
+#      a VM the script boots (scripts/test-vm.sh; CUBO_TEST_VM=0 skips it).
 # Ends with one "tests: N passed, N failed" line; logs go to a directory of
 # this run's own (CUBO_TEST_LOGS, default a new /tmp/cubo-test.XXXXXX).
 #
@@ -22,7 +24,9 @@
 #     after a failure, and one run's containers would fail the other's check;
 #   - fuzzing: 13 targets of FUZZ_SECONDS, two at a time (they share
 #     nothing and each uses one core): 6 min, plus ~0.5 min to build.
-# In all 17 minutes (26 on a machine busy with other runs).
+#   - the VM: 12-15 minutes (the first run also builds its Debian root,
+#     about 1 minute; 22-25 on a busy machine).
+# In all 30 minutes (about 50 on a machine busy with other runs).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
@@ -140,12 +144,30 @@ if [ "$fuzz_rc" -ne 0 ] && [ "$fuzz_fail" -eq 0 ]; then
 fi
 phase_done fuzzing
 
+# Pure cgroup v2 and systemd, the hosts most users run, in a VM of their own.
+vm_pass=0 vm_fail=0
+if [ "${CUBO_TEST_VM:-1}" != 0 ]; then
+	CUBO_TEST_LOGS=$logs/vm scripts/test-vm.sh >"$logs/vm.log" 2>&1
+	vm_rc=$?
+	grep -E '^(unit|integration|tests):|^[a-z-]+\.bats ' "$logs/vm.log" | tail -n 20
+	read -r vm_pass vm_fail < <(sed -n 's/^tests: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' \
+		"$logs/vm.log" | tail -n 1)
+	vm_pass=${vm_pass:-0} vm_fail=${vm_fail:-0}
+	# a VM that said nothing, or failed without saying what, is one failure
+	if [ "$vm_rc" -ne 0 ] && [ "$vm_fail" -eq 0 ]; then
+		tail -n 30 "$logs/vm.log"
+		vm_fail=1
+	fi
+	phase_done "VM: pure cgroup v2 with systemd"
+fi
+
 echo "unit test programs (plain, valgrind, ASan): $unit_pass passed, $unit_fail failed"
 echo "integration tests: $integ_pass passed, $integ_fail failed"
 echo "integration tests under ASan: $asan_pass passed, $asan_fail failed"
 echo "sanitizer reports: $san_unit in unit tests, $san_integ in integration tests"
 echo "fuzz targets: $fuzz_pass passed, $fuzz_fail failed"
-pass=$((unit_pass + integ_pass + asan_pass + fuzz_pass))
-fail=$((unit_fail + integ_fail + asan_fail + san_unit + san_integ + fuzz_fail))
+echo "VM (pure cgroup v2, systemd): $vm_pass passed, $vm_fail failed"
+pass=$((unit_pass + integ_pass + asan_pass + fuzz_pass + vm_pass))
+fail=$((unit_fail + integ_fail + asan_fail + san_unit + san_integ + fuzz_fail + vm_fail))
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
