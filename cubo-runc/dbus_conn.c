@@ -91,6 +91,17 @@ static struct cubo_error *fill(struct dbus_conn *c, long long deadline, const ch
 	}
 }
 
+/* CUBO_DBUS_TRACE=1: every message in and out, one line each, on stderr. */
+static void trace(const char *dir, const struct dbus_header *h)
+{
+	if (!getenv("CUBO_DBUS_TRACE"))
+		return;
+	fprintf(stderr, "dbus %s type %u serial %u reply_serial %u %s.%s %s sig %s\n", dir, h->type,
+		h->serial, h->reply_serial, h->interface ? h->interface : "-",
+		h->member ? h->member : "-", h->path ? h->path : "-",
+		h->signature ? h->signature : "-");
+}
+
 /* The next whole message. */
 static struct cubo_error *next_msg(struct dbus_conn *c, long long deadline, const char *waiting,
 				   struct dbus_reply *out)
@@ -116,6 +127,7 @@ static struct cubo_error *next_msg(struct dbus_conn *c, long long deadline, cons
 		return err;
 	}
 	out->raw = raw;
+	trace("<-", &out->m.h);
 	return NULL;
 }
 
@@ -176,14 +188,18 @@ static struct cubo_error *authenticate(struct dbus_conn *c, long long deadline)
 	snprintf(uid, sizeof(uid), "%u", (unsigned)geteuid());
 	for (size_t i = 0; uid[i]; i++)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)uid[i]);
-	int n = snprintf(msg, sizeof(msg), "AUTH EXTERNAL %s\r\n", hex);
-	/* the first byte: a NUL, with which the kernel passes our credentials along */
-	CUBO_TRY(send_all(c->fd, "", 1));
+	/*
+	 * A NUL first (the credentials byte), then AUTH and BEGIN in one
+	 * write, as libsystemd's clients send them: systemd's server (sd-bus)
+	 * was seen, now and then, to leave a call unanswered when BEGIN came
+	 * alone and the call right after it.
+	 */
+	int n = snprintf(msg, sizeof(msg), "%cAUTH EXTERNAL %s\r\nBEGIN\r\n", '\0', hex);
 	CUBO_TRY(send_all(c->fd, msg, (size_t)n));
 	CUBO_TRY(auth_line(c, deadline, line, sizeof(line)));
 	if (strncmp(line, "OK ", 3))
 		return cubo_error_new("D-Bus: authentication as uid %s refused: %.80s", uid, line);
-	return send_all(c->fd, "BEGIN\r\n", 7);
+	return NULL;
 }
 
 struct cubo_error *dbus_conn_open(const char *path, bool bus, int timeout_ms,
@@ -271,6 +287,7 @@ struct cubo_error *dbus_conn_call(struct dbus_conn *c, const char *dest, const c
 				.signature = sig};
 	struct dbus_writer msg = {0};
 	dbus_msg_encode(&h, args, &msg);
+	trace("->", &h);
 	struct cubo_error *err = send_all(c->fd, msg.buf, msg.len);
 	dbus_w_free(&msg);
 	CUBO_TRY_CTX(err, "%s", member);
