@@ -272,8 +272,11 @@ struct cubo_error *systemd_manager_start(struct dbus_conn *c, const struct syste
 	dbus_w_free(&args);
 	if (err && strstr(err->msg, "org.freedesktop.systemd1.UnitExists")) {
 		cubo_error_free(err);
-		err = cubo_error_new_errno(EEXIST, "a unit of that name exists already (another "
-						   "container's?): choose another cgroupsPath");
+		err = cubo_error_new_errno(
+			EEXIST,
+			"the unit %s already exists (another container's, or a "
+			"leftover: see systemctl status %s); it is not taken over",
+			u->unit, u->unit);
 	} else if (!err) {
 		err = job_of(&r, "StartTransientUnit", &job);
 		dbus_reply_free(&r);
