@@ -81,8 +81,14 @@ net_facts() {
 }
 
 # assert_released ID IP VETH: nothing of the container is left on the host.
+# The kernel destroys a removed namespace's veth in the background: its host
+# end may outlive the command by a moment (polled, bounded: 3 s).
 assert_released() {
-	local id=$1 ip=$2 veth=$3
+	local id=$1 ip=$2 veth=$3 i
+	for ((i = 0; i < 30; i++)); do
+		ip link show dev "$veth" >/dev/null 2>&1 || break
+		sleep 0.1
+	done
 	refute ip link show dev "$veth" >/dev/null 2>&1
 	refute grep -qF "$id" <(iptables-save)
 	refute grep -qE -- "(^|[^0-9])${ip//./\\.}(/32)?([^0-9]|$)" <(iptables-save)
