@@ -45,12 +45,6 @@ struct cubo_error *systemd_manager_connect(const char *root_dir, struct dbus_con
 	return err;
 }
 
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t n = strlen(s), t = strlen(tail);
-	return n >= t && !strcmp(s + n - t, tail);
-}
-
 static void prop_value(struct dbus_writer *w, const struct systemd_prop *p)
 {
 	switch (p->type) {
@@ -125,7 +119,7 @@ void systemd_manager_start_args(const struct systemd_unit *u, const struct syste
 		dbus_w_variant(w, "b");
 		dbus_w_bool(w, i != 0);
 	}
-	if (pid > 0 && ends_with(u->unit, ".scope")) {
+	if (pid > 0 && systemd_unit_is_scope(u)) {
 		dbus_w_struct_begin(w);
 		dbus_w_string(w, "PIDs");
 		dbus_w_variant(w, "au");

@@ -23,6 +23,11 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
+bool systemd_unit_is_scope(const struct systemd_unit *u)
+{
+	return ends_with(u->unit, ".scope");
+}
+
 struct cubo_error *systemd_slice_expand(const char *slice, char **path)
 {
 	*path = NULL;

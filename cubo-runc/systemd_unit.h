@@ -40,6 +40,8 @@ struct systemd_unit {
 struct cubo_error *systemd_unit_parse(const char *cgroups_path, const char *id, bool rootless,
 				      struct systemd_unit *out);
 void systemd_unit_free(struct systemd_unit *u);
+/* A scope (holds the init's pid), not a slice unit. */
+bool systemd_unit_is_scope(const struct systemd_unit *u);
 
 /*
  * "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice"; "-.slice" -> "" (the
