@@ -483,14 +483,15 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 	size_t len = 0;
 	if (!err)
 		err = oci_config_to_json(c->cfg, false, &json, &len);
+	/* the step's bundle goes with the work directory: no fsync */
 	char *cfg_path = cubo_path_join(c->d->dir, "config.json");
 	if (!err)
-		err = cubo_write_file_atomic(cfg_path, json, len, 0600);
+		err = cubo_write_file_replace(cfg_path, json, len, 0600);
 	free(cfg_path);
 	free(json);
 	CUBO_TRY(err);
 	char *idf = cubo_path_join(c->d->dir, "container-id");
-	err = cubo_write_file_atomic(idf, c->id, strlen(c->id), 0600);
+	err = cubo_write_file_replace(idf, c->id, strlen(c->id), 0600);
 	free(idf);
 	CUBO_TRY(err);
 	const char *args[] = {"run", "--bundle", c->d->dir, c->id, NULL};

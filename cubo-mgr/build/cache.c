@@ -67,8 +67,15 @@ struct cubo_error *build_cache_put(const char *dir, const char *key,
 			     : asprintf(&text, "created %s\n", r->created);
 	if (n < 0)
 		abort();
+	/*
+	 * A cache, not data: after a power cut a record may be missing or
+	 * empty, which build_cache_get reads as a miss (the step runs again).
+	 * One that survived names a layer whose blob was made durable before
+	 * the record was written. So no fsync, which cost two disk flushes a
+	 * step.
+	 */
 	char *p = record_path(dir, key);
-	struct cubo_error *err = cubo_write_file_atomic(p, text, (size_t)n, 0600);
+	struct cubo_error *err = cubo_write_file_replace(p, text, (size_t)n, 0600);
 	free(p);
 	free(text);
 	return err;

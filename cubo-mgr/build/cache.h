@@ -35,7 +35,7 @@ struct cubo_error *build_cache_key_next(char key[CUBO_DIGEST_LEN + 1], const cha
 /* The record of key in dir; false when there is none or it does not read as one. */
 bool build_cache_get(const char *dir, const char *key, struct build_cache_rec *r);
 
-/* Write the record of key (atomically). */
+/* Write the record of key (atomically, not durably: see build_cache_put). */
 struct cubo_error *build_cache_put(const char *dir, const char *key,
 				   const struct build_cache_rec *r);
 
