@@ -237,6 +237,20 @@ struct cubo_error *build_net_wait_up(struct build_net *n)
 	return cubo_error_wrap(err, "--network %s", n->network);
 }
 
+struct cubo_error *build_net_wait_ready(const struct build_net *n)
+{
+	if (n->mode != BUILD_NET_CNI || n->up)
+		return NULL;
+	char c = 0;
+	ssize_t r = -1;
+	/* a peek: the answer stays for the build's own read */
+	while (n->fd >= 0 && (r = recv(n->fd, &c, 1, MSG_PEEK)) < 0 && errno == EINTR)
+		;
+	if (r == 1 && c == KEEPER_UP)
+		return NULL;
+	return cubo_error_new("--network %s: the network could not be attached", n->network);
+}
+
 void build_net_release(struct build_net *n)
 {
 	if (n->fd < 0 || n->released)

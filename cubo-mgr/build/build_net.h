@@ -76,6 +76,15 @@ struct cubo_error *build_net_start(struct build_net *n, const struct build_net_e
 /* Wait until the namespace is attached; the keeper's error when it could not be. */
 struct cubo_error *build_net_wait_up(struct build_net *n);
 
+/*
+ * The same wait, from a RUN step's child just before it needs the network
+ * (it started while the keeper was still attaching: what it does first
+ * overlaps the attach). It leaves the keeper's answer for
+ * build_net_wait_up in the build, which then returns at once, or with the
+ * keeper's error when this one fails.
+ */
+struct cubo_error *build_net_wait_ready(const struct build_net *n);
+
 /* Tell the keeper to release the network now (no wait). */
 void build_net_release(struct build_net *n);
 

@@ -470,6 +470,9 @@ static struct cubo_error *run_child(struct builder *b, void *p, int *code)
 		bundle_apply_user(c->cfg, &u);
 		ctr_user_free(&u);
 	}
+	/* the keeper writes the hosts file before it says the network is up */
+	if (!err)
+		err = build_net_wait_ready(&b->net);
 	/* the network's name service files (build_net.h); see etc_stubs.h */
 	static const char *const etc[] = {"/etc/resolv.conf", "/etc/hosts"};
 	const char *src[] = {b->net.resolv, b->net.hosts};
@@ -632,8 +635,8 @@ static struct cubo_error *layer_step(struct builder *b, struct build_stage *st,
 static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
 				 const struct build_instr *in, struct step_dirs *d, void *ctx)
 {
+	/* the step's child waits for the network (build_net_wait_ready), this after it */
 	CUBO_TRY(net_start(b));
-	CUBO_TRY(build_net_wait_up(&b->net));
 	char hex[13], id[32];
 	CUBO_TRY(cubo_random_hex(hex, 12));
 	snprintf(id, sizeof(id), "cubo-build-%s", hex);
@@ -642,6 +645,11 @@ static struct cubo_error *do_run(struct builder *b, struct build_stage *st,
 	struct run_ctx c = {.st = st, .d = d, .cfg = cfg, .id = id};
 	int code = 0;
 	struct cubo_error *err = in_child(b, run_child, &c, &code);
+	struct cubo_error *net_err = build_net_wait_up(&b->net);
+	if (net_err) { /* the keeper's own error says more than the step's */
+		cubo_error_free(err);
+		err = net_err;
+	}
 	cubo_test_point("build-after-run");
 	if (err || code != 0) /* a runtime killed half way leaves its state and cgroups */
 		cubo_error_free(runtime_delete(&b->ctx.rt, id, true));
