@@ -14,6 +14,7 @@
 #include "cubo-mgr/net/link.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/strv.h"
 
 #define LAST_RESERVED "last_reserved_ip.0"
 #define LOCK_FILE "lock"
@@ -101,10 +102,12 @@ static char *read_alloc(int dfd, const char *name)
 }
 
 /*
- * Every file of dir whose text is `match`: unlinked when del, else the
- * first one's address in *found (0 when none in r).
+ * Every file of dir whose text is `match` or, when no file is, `alt` (the
+ * plugin's older format, the ID alone; may be NULL), in one walk of the
+ * directory: unlinked when del, else the first one's address in *found
+ * (0 when none in r). A walk reads every allocation, so there is one.
  */
-static struct cubo_error *each_match(int dfd, const char *match, bool del,
+static struct cubo_error *each_match(int dfd, const char *match, const char *alt, bool del,
 				     const struct ipam_range *r, uint32_t *found, bool *any)
 {
 	*any = false;
@@ -115,7 +118,9 @@ static struct cubo_error *each_match(int dfd, const char *match, bool del,
 			close(d2);
 		return cubo_error_errno("read the allocations");
 	}
-	rewinddir(d); /* the dup shares the offset an earlier walk left at the end */
+	rewinddir(d);	    /* the dup shares the offset an earlier walk left at the end */
+	char **alts = NULL; /* names holding alt, for when nothing holds match */
+	size_t n_alts = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, LOCK_FILE) ||
@@ -123,8 +128,11 @@ static struct cubo_error *each_match(int dfd, const char *match, bool del,
 			continue;
 		char *text = read_alloc(dfd, e->d_name);
 		bool hit = text && !strcmp(text, match);
+		bool alt_hit = !hit && text && alt && !strcmp(text, alt);
 		free(text);
-		if (!hit)
+		if (alt_hit && del && !cubo_strv_push(&alts, &n_alts, e->d_name))
+			abort();
+		if (!hit && !(alt_hit && !del))
 			continue;
 		if (del) {
 			if (unlinkat(dfd, e->d_name, 0) == 0)
@@ -144,6 +152,10 @@ static struct cubo_error *each_match(int dfd, const char *match, bool del,
 		}
 	}
 	closedir(d);
+	for (size_t i = 0; !*any && i < n_alts; i++)
+		if (unlinkat(dfd, alts[i], 0) == 0)
+			*any = true;
+	cubo_strv_free(alts);
 	return NULL;
 }
 
@@ -236,9 +248,7 @@ struct cubo_error *ipam_allocate(const char *dir, const char *network, const str
 	/* one address per container and interface, as CNI has it */
 	uint32_t held = 0;
 	bool any = false;
-	err = each_match(dfd, text, false, r, &held, &any);
-	if (!err && !any)
-		err = each_match(dfd, old, false, r, &held, &any);
+	err = each_match(dfd, text, old, false, r, &held, &any);
 	if (!err && any) {
 		char b[NET_IP_STRLEN];
 		net_ip_format(held, b);
@@ -287,9 +297,7 @@ struct cubo_error *ipam_release(const char *dir, const char *id, const char *ifn
 	if (asprintf(&text, "%s\r\n%s", id, ifname) < 0)
 		abort();
 	bool any = false;
-	err = each_match(dfd, text, true, NULL, NULL, &any);
-	if (!err && !any) /* the plugin's older format: the id alone */
-		err = each_match(dfd, id, true, NULL, NULL, &any);
+	err = each_match(dfd, text, id, true, NULL, NULL, &any);
 	free(text);
 	cubo_unlock(lock);
 	close(dfd);

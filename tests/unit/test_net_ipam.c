@@ -222,6 +222,16 @@ static void test_allocate_on_disk(void **state)
 	assert_null(ipam_release(dir, "nobody", "eth0"));
 	expect_err(ipam_release(dir, "../x", "eth0"), "invalid container ID");
 	expect_err(ipam_allocate(dir, "net1", &r, "g", "../eth0", &a), "invalid interface name");
+	/* f holds .3 for eth0 and, in the older format, .9: a release takes the first only */
+	char *older = cubo_path_join(dir, "10.90.1.9");
+	assert_null(cubo_write_file_atomic(older, "f", 1, 0644));
+	assert_null(ipam_release(dir, "f", "eth0"));
+	t = file_text(dir, "10.90.1.3");
+	assert_null(t);
+	assert_true(cubo_path_exists(older));
+	assert_null(ipam_release(dir, "f", "eth0"));
+	assert_false(cubo_path_exists(older));
+	free(older);
 	free(old);
 	free(dir);
 	assert_null(cubo_rm_rf(base));
