@@ -6,6 +6,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "cubo-mgr/net/nft_gen.h"
@@ -73,7 +74,8 @@ bool nft_iptables_is_nft(void)
 		char cand[PATH_MAX], real[PATH_MAX];
 		if ((size_t)snprintf(cand, sizeof(cand), "%s/iptables", d) >= sizeof(cand))
 			continue;
-		if (!realpath(cand, real))
+		/* one syscall for each directory without it, not realpath's walk */
+		if (access(cand, X_OK) != 0 || !realpath(cand, real))
 			continue;
 		/* the first found is the one posix_spawnp runs */
 		const char *base = strrchr(real, '/');
