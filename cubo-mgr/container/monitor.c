@@ -381,9 +381,34 @@ static struct cubo_error *net_attach_wait(struct mon *m)
 	return cubo_error_new("%s", len ? msg : "the container's networks could not be attached");
 }
 
+/* A client (run -i, start -a) that attaches before the container starts. */
+static struct cubo_error *take_attach_client(struct mon *m)
+{
+	if (!m->ms->attach)
+		return NULL;
+	report(m, "C");
+	int c;
+	struct cubo_error *err = accept_within(m->listen_fd, 30000, &c);
+	if (!err) {
+		uint8_t type, flags = 0;
+		uint32_t len;
+		bool eof;
+		err = attach_recv(c, &type, &flags, 1, &len, &eof);
+		if (!err && (eof || type != ATTACH_HELLO))
+			err = cubo_error_new("the attaching client said no hello");
+		if (!err)
+			m->clients[m->n_clients++] = (struct client){c, flags};
+		else
+			close(c);
+	}
+	return cubo_error_wrap(err, "wait for the attaching client");
+}
+
 /*
- * Mount, create, (wait for the attach client), start. *code: the exit code
- * the starting command should give on failure.
+ * Mount, create, (wait for the attach client and the networks), start; or,
+ * with no network to wait for, the client first and then create and start
+ * in one `run --detach`. *code: the exit code the starting command should
+ * give on failure.
  */
 static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *code)
 {
@@ -446,18 +471,33 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 			err = cubo_error_errno("pipe");
 		}
 	}
+	/*
+	 * With no network to attach between create and start, one `run
+	 * --detach` does both: a runtime process fewer on the path of every
+	 * such container. The attach client is then taken first, so that it
+	 * still sees all the output.
+	 */
+	bool one_step = m->net_pid <= 0;
+	if (!err && one_step)
+		err = take_attach_client(m);
 	int status = 0;
 	if (!err) {
 		char *sock = cubo_path_join(m->dir, "console.sock");
-		const char *args[] = {"create",
-				      "--bundle",
-				      m->dir,
-				      "--pid-file",
-				      pidfile,
-				      m->tty ? "--console-socket" : m->ms->id,
-				      m->tty ? (strlen(sock) < 100 ? sock : "console.sock") : NULL,
-				      m->tty ? m->ms->id : NULL,
-				      NULL};
+		const char *args[12];
+		size_t n = 0;
+		args[n++] = one_step ? "run" : "create";
+		if (one_step)
+			args[n++] = "--detach";
+		args[n++] = "--bundle";
+		args[n++] = m->dir;
+		args[n++] = "--pid-file";
+		args[n++] = pidfile;
+		if (m->tty) {
+			args[n++] = "--console-socket";
+			args[n++] = strlen(sock) < 100 ? sock : "console.sock";
+		}
+		args[n++] = m->ms->id;
+		args[n] = NULL;
 		err = runtime_spawn_wait(&m->rt, args, in, out, errw, &status);
 		free(sock);
 	}
@@ -502,24 +542,8 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	free(pidfile);
 	if (!err)
 		cubo_test_point("monitor-after-create");
-	if (!err && m->ms->attach) {
-		report(m, "C");
-		int c;
-		err = accept_within(m->listen_fd, 30000, &c);
-		if (!err) {
-			uint8_t type, flags = 0;
-			uint32_t len;
-			bool eof;
-			err = attach_recv(c, &type, &flags, 1, &len, &eof);
-			if (!err && (eof || type != ATTACH_HELLO))
-				err = cubo_error_new("the attaching client said no hello");
-			if (!err)
-				m->clients[m->n_clients++] = (struct client){c, flags};
-			else
-				close(c);
-		}
-		err = cubo_error_wrap(err, "wait for the attaching client");
-	}
+	if (!err && !one_step)
+		err = take_attach_client(m);
 	/* waited for even after a failure: its DEL must not race its ADD */
 	struct cubo_error *nerr = net_attach_wait(m);
 	if (!err)
@@ -528,7 +552,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 		cubo_error_free(nerr);
 	if (!err)
 		cubo_test_point("monitor-after-net-attach");
-	if (!err)
+	if (!err && !one_step)
 		err = runtime_start(&m->rt, m->ms->id);
 	if (!err)
 		cubo_test_point("monitor-after-start");

@@ -2,7 +2,8 @@
 /*
  * The monitor: one small process per running container, the container's
  * parent for its whole life (a child subreaper, in a session of its own).
- * It mounts the rootfs, runs `RUNTIME create` and `start`, owns the
+ * It mounts the rootfs, runs `RUNTIME create` and `start` (one `run
+ * --detach` when no network must be attached in between), owns the
  * container's stdio (pipes or the terminal's master), writes the log,
  * serves attach clients, reaps the container, records the exit code and
  * finish time, runs `RUNTIME delete`, and removes a --rm container.

@@ -276,16 +276,10 @@ assert_rules_unchanged() {
 	done
 }
 
-@test "crash matrix: run (mgr, monitor and runc at each step)" {
-	baseline
+# run_matrix SPEC...: RUN_ARGS crashed at each point, checked, repaired.
+run_matrix() {
 	local spec
-	for spec in mgr:create-after-volumes mgr:create-after-bundle mgr:create-before-commit \
-		mgr:create-after-name mgr:create-after-commit mgr:start-after-fork \
-		monitor:monitor-after-claim monitor:monitor-after-netns monitor:monitor-after-rootfs \
-		monitor:monitor-after-create monitor:monitor-after-net-attach \
-		monitor:monitor-after-start monitor:monitor-after-running \
-		runc:runc-after-state-dir runc:runc-after-cgroup runc:runc-after-clone \
-		runc:runc-before-state; do
+	for spec in "$@"; do
 		echo "point: $spec" >&2
 		crash "$spec" "${RUN_ARGS[@]}"
 		assert_crashed "$spec"
@@ -294,6 +288,34 @@ assert_rules_unchanged() {
 		assert_nothing_left "$BR"
 		assert_rules_unchanged
 	done
+}
+
+@test "crash matrix: run (mgr, monitor and runc at each step)" {
+	baseline
+	run_matrix mgr:create-after-volumes mgr:create-after-bundle mgr:create-before-commit \
+		mgr:create-after-name mgr:create-after-commit mgr:start-after-fork \
+		monitor:monitor-after-claim monitor:monitor-after-netns monitor:monitor-after-rootfs \
+		monitor:monitor-after-create monitor:monitor-after-net-attach \
+		monitor:monitor-after-start monitor:monitor-after-running \
+		runc:runc-after-state-dir runc:runc-after-cgroup runc:runc-after-clone \
+		runc:runc-before-state
+}
+
+# With no network to attach, the monitor creates and starts in one `run
+# --detach` of the runtime, the attach client taken before it.
+@test "crash matrix: run with no network, one runtime process (monitor and runc at each step)" {
+	baseline
+	RUN_ARGS=(run -d --name c1 --network none -v vol1:/data "$BB" sleep 100)
+	run_matrix monitor:monitor-after-claim monitor:monitor-after-netns \
+		monitor:monitor-after-rootfs monitor:monitor-after-create \
+		monitor:monitor-after-start monitor:monitor-after-running \
+		runc:runc-after-state-dir runc:runc-after-cgroup runc:runc-after-clone \
+		runc:runc-before-state
+	# attached: the client sees all the output of a process that starts at once
+	run mgr run --rm -i --network none "$BB" sh -c 'echo first; echo second >&2; exit 3'
+	[ "$status" -eq 3 ]
+	[ "${lines[0]}" = first ] && [ "${lines[1]}" = second ]
+	assert_nothing_left
 }
 
 @test "crash matrix: start of a created container (mgr, monitor and runc)" {
