@@ -27,7 +27,8 @@
 #                     FILE's tests whose names match REGEX (bats --filter; no
 #                     spaces in REGEX: write . for one)
 #   CUBO_VM_EXTRA     directories of this machine copied into the image at the
-#                     same paths (a suite built outside the tree, for CUBO_VM_BYHAND)
+#                     same paths (a suite built outside the tree, for CUBO_VM_BYHAND;
+#                     not beneath /tmp, which the guest empties at boot)
 #   CUBO_VM_BYHAND    a bash command run in the guest after the tests, from the
 #                     tree (/opt/cubo), with $CUBO_VM_OUT the results directory:
 #                     its output is results/byhand.log, its exit status and time
@@ -200,6 +201,8 @@ make_image() {
 		"${integ_files//$'\n'/ }" "$byhand" >"$root/etc/cubo-vm-tests.conf"
 	for d in $extra_dirs; do
 		case $d in /*) ;; *) die "CUBO_VM_EXTRA: $d is not an absolute path" ;; esac
+		# systemd-tmpfiles empties the guest's /tmp at boot
+		case $d in /tmp | /tmp/*) die "CUBO_VM_EXTRA: $d: the guest empties /tmp at boot" ;; esac
 		[ -d "$d" ] || die "CUBO_VM_EXTRA: $d is not a directory"
 		mkdir -p "$root$(dirname "$d")" && cp -a "$d" "$root$(dirname "$d")/" ||
 			die "cannot copy $d into the image"
