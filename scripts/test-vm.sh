@@ -20,7 +20,7 @@
 # Environment:
 #   CUBO_VM_CACHE     kernel and root tarballs (default /var/cache/cubo-vm)
 #   CUBO_VM_TIMEOUT   seconds the VM may run in all (default 1800: the
-#                     30-minute budget; the default set takes about 1100 s)
+#                     30-minute budget; the default set takes 1000-1100 s)
 #   CUBO_VM_UNIT      unit test programs to run (default "all"; "none": no unit tests)
 #   CUBO_VM_INTEG     .bats files to run (default: the files that meet cgroups,
 #                     below; "none": no .bats file). An entry FILE=REGEX runs only
@@ -50,14 +50,15 @@
 #     25.5 minutes on a lightly used machine, 41 busy: past the 30-minute
 #     budget, so they are left out of the default set.
 #   - today's default set (2026-12-07, nothing but this VM on the
-#     machine): 55 unit test programs 28 s; 11 .bats
-#     entries, 176 tests, 1061 s in the guest (podman.bats 105 s, the
-#     manager's 4 tests 61 s, the registry fixture included); boot 24 s;
-#     the VM phase 1088 s; in all 18.3 minutes with a warm cache (the
-#     bigger root, with podman, the registry, runc and crun, takes 50-65 s
-#     to make the first time). podman.bats and the manager's tests added
-#     about 3 minutes to the runtime's 14-15. On a machine as busy as in
-#     the "busy" figures above it would come near 30 minutes.
+#     machine; two runs): 55 unit test programs 26-28 s; 11 .bats
+#     entries, 121 tests, 953-1061 s in the guest (podman.bats 76-105 s,
+#     the manager's 4 tests 57-61 s, the registry fixture included); boot
+#     22-24 s; the VM phase 976-1088 s; in all 16.4-18.3 minutes with a
+#     warm cache (the bigger root, with podman, the registry, runc and
+#     crun, takes 50-65 s to make the first time). podman.bats and the
+#     manager's tests added about 3 minutes. On a machine as busy as in
+#     the "busy" figures above (about twice as slow) it would pass 30
+#     minutes, and the timeout would cut it short.
 set -uo pipefail
 
 cache=${CUBO_VM_CACHE:-/var/cache/cubo-vm}

@@ -24,7 +24,7 @@
 #     after a failure, and one run's containers would fail the other's check;
 #   - fuzzing: 13 targets of FUZZ_SECONDS, two at a time (they share
 #     nothing and each uses one core): 6 min, plus ~0.5 min to build.
-#   - the VM: about 18 minutes since podman.bats and the manager's cgroup
+#   - the VM: 16-18 minutes since podman.bats and the manager's cgroup
 #     tests joined it (the first run also builds its Debian root, about
 #     1 minute; about twice as long on a busy machine).
 # In all about 39 minutes (about 60 on a machine busy with other runs).
