@@ -380,8 +380,10 @@ static struct cubo_error *read_pids(const char *dir, pid_t **pids, size_t *n)
 	free(f);
 	*pids = NULL;
 	*n = 0;
-	/* A cgroup already removed holds nobody. */
-	if (err && err->errnum == ENOENT) {
+	/* A cgroup already removed holds nobody: ENOENT once it is gone, ENODEV when
+	 * it goes between the open and the read (systemd removes a scope's cgroup as
+	 * soon as its last process has died, while delete --force waits for them). */
+	if (err && (err->errnum == ENOENT || err->errnum == ENODEV)) {
 		cubo_error_free(err);
 		return NULL;
 	}

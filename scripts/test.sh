@@ -24,9 +24,10 @@
 #     after a failure, and one run's containers would fail the other's check;
 #   - fuzzing: 13 targets of FUZZ_SECONDS, two at a time (they share
 #     nothing and each uses one core): 6 min, plus ~0.5 min to build.
-#   - the VM: 12-15 minutes (the first run also builds its Debian root,
-#     about 1 minute; 22-25 on a busy machine).
-# In all 30 minutes (about 50 on a machine busy with other runs).
+#   - the VM: 16-18 minutes since podman.bats and the manager's cgroup
+#     tests joined it (the first run also builds its Debian root, about
+#     1 minute; about twice as long on a busy machine).
+# In all about 39 minutes (about 60 on a machine busy with other runs).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD

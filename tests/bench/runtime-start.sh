@@ -1,5 +1,5 @@
 #!/bin/bash
-# runtime-start.sh [-n N] [-o RESULTS.json]
+# runtime-start.sh [-n N] [-o RESULTS.json] [-s]
 #
 # Start-up cost of an OCI runtime: N sequential foreground `run`s (create,
 # start, wait, delete) of busybox `true` from one bundle (runc's default
@@ -11,12 +11,18 @@
 # others, and the peak RSS of one `run`.  It only measures and prints: it
 # never fails on a timing.
 #
+# -s: the systemd cgroup driver (needs systemd as PID 1): every runtime gets
+# --systemd-cgroup and the cgroupsPath "system.slice:cubo-bench:NAME", so
+# each container is a transient scope that systemd creates and stops (what
+# containerd with SystemdCgroup and podman on a systemd host ask for).
+#
 # crun refuses a hybrid cgroup host ("cgroups in hybrid mode not
-# supported"), so its loop runs inside one private mount and cgroup
+# supported"), so there its loop runs inside one private mount and cgroup
 # namespace where the cgroup2 mount is hidden (see crun_wrapper).  The whole loop runs inside that one wrapper, so
 # the wrapper's own cost is paid once and not counted per container.  runc
 # is measured a second time inside the same wrapper as a control: if the two
-# runc figures agree, the wrapper does not skew crun's.
+# runc figures agree, the wrapper does not skew crun's.  On a pure cgroup v2
+# host (and with -s) no wrapper is needed: crun runs as the others do.
 #
 # Environment: CUBO_RUNC (default: the built cubo-runc), RUNC, CRUN;
 # CUBO_RUNC_BASE, another cubo-runc (an earlier build) measured in the same
@@ -28,12 +34,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 runs=100
 results=
-while getopts n:o: opt; do
+systemd=
+while getopts n:o:s opt; do
 	case $opt in
 	n) runs=$OPTARG ;;
 	o) results=$OPTARG ;;
+	s) systemd=--systemd-cgroup ;;
 	*)
-		echo "usage: $0 [-n N] [-o RESULTS.json]" >&2
+		echo "usage: $0 [-n N] [-o RESULTS.json] [-s]" >&2
 		exit 2
 		;;
 	esac
@@ -48,8 +56,13 @@ cubo=${CUBO_RUNC:-$repo/cubo-runc/cubo-runc}
 runc=${RUNC:-$(command -v runc || echo /usr/sbin/runc)}
 crun=${CRUN:-$(command -v crun || echo /usr/bin/crun)}
 base=${CUBO_RUNC_BASE:-}
-names="cubo-runc runc crun runc-in-wrapper"
-[ -z "$base" ] || names="cubo-runc cubo-runc-base runc crun runc-in-wrapper"
+# crun needs its wrapper (and runc its control run) on a hybrid host only
+crun_wrap=crun_wrapper control=runc-in-wrapper
+if [ -n "$systemd" ] || [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	crun_wrap='' control=''
+fi
+names="cubo-runc runc crun $control"
+[ -z "$base" ] || names="cubo-runc cubo-runc-base runc crun $control"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cubo-bench.XXXXXX")
 chmod 755 "$work"
@@ -67,7 +80,7 @@ cleanup() {
 	for r in "$state"/root-*; do
 		[ -d "$r" ] || continue
 		for id in $(ls -A "$r" 2>/dev/null); do
-			"$runc" --root "$r" delete --force "$id" >/dev/null 2>&1
+			"$runc" --root "$r" $systemd delete --force "$id" >/dev/null 2>&1
 		done
 	done
 	mountpoint -q "$state" && umount "$state"
@@ -79,7 +92,10 @@ trap cleanup EXIT
 RUNTIME= "$repo/tests/fixtures/make-bundle.sh" "$work/bundle" -- true >/dev/null
 bundle=$work/bundle
 if [ -z "${BENCH_NO_CGROUP:-}" ]; then
-	jq '.linux.cgroupsPath = "cubo-bench" |
+	cgpath=cubo-bench
+	# slice:prefix:name: the scope is cubo-bench-bench.scope
+	[ -z "$systemd" ] || cgpath=system.slice:cubo-bench:bench
+	jq --arg p "$cgpath" '.linux.cgroupsPath = $p |
 	    .linux.resources.memory.limit = 268435456 | .linux.resources.pids.limit = 512' \
 		"$bundle/config.json" >"$bundle/config.json.new" &&
 		mv "$bundle/config.json.new" "$bundle/config.json"
@@ -106,10 +122,10 @@ crun_wrapper() {
 # deviation (hyperfine only), in ms, on stdout.
 mean_ms() {
 	local name=$1 wrap=$2 bin=$3 root=$state/root-$1 json=$work/$1.json
-	local cmd="$bin --root $root run --bundle $bundle bench-$name"
+	local cmd="$bin --root $root $systemd run --bundle $bundle bench-$name"
 	mkdir -p "$root"
 	# A run that fails is not a start-up time.
-	if ! $wrap $bin --root "$root" run --bundle "$bundle" "bench-$name" >/dev/null 2>&1; then
+	if ! $wrap $bin --root "$root" $systemd run --bundle "$bundle" "bench-$name" >/dev/null 2>&1; then
 		echo "$name: run failed, not measured" >&2
 		return 1
 	fi
@@ -135,7 +151,7 @@ mean_ms() {
 peak_rss_kb() {
 	local name=$1 wrap=$2 bin=$3 root=$state/root-$1
 	[ -x /usr/bin/time ] || return 1
-	$wrap /usr/bin/time -v "$bin" --root "$root" run --bundle "$bundle" "rss-$name" \
+	$wrap /usr/bin/time -v "$bin" --root "$root" $systemd run --bundle "$bundle" "rss-$name" \
 		2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ {print $2}'
 }
 
@@ -154,6 +170,7 @@ measure() {
 
 echo "# runtime start-up: $runs sequential 'run' of busybox true, $(nproc) cpus, $(uname -r)"
 echo "# cgroup limits: $(jq -c '.linux.resources // "none"' "$bundle/config.json")"
+echo "# cgroup driver: $([ -n "$systemd" ] && echo "systemd (--systemd-cgroup)" || echo cgroupfs), cgroupsPath $(jq -r ".linux.cgroupsPath // \"none\"" "$bundle/config.json")"
 if [ -z "${BENCH_NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
 	echo "# timer: $(hyperfine --version), 3 warm-up runs"
 else
@@ -162,8 +179,8 @@ fi
 measure cubo-runc "" "$cubo"
 [ -z "$base" ] || measure cubo-runc-base "" "$base"
 measure runc "" "$runc"
-measure crun crun_wrapper "$crun"
-measure runc-in-wrapper crun_wrapper "$runc"
+measure crun "$crun_wrap" "$crun"
+[ -z "$control" ] || measure runc-in-wrapper crun_wrapper "$runc"
 
 printf '%-18s %10s %8s %14s  %s\n' runtime mean_ms sd_ms peak_rss_kib version
 for name in $names; do
@@ -203,7 +220,7 @@ interleaved_ab() {
 		for which in $([ $((i % 2)) -eq 0 ] && echo "new base" || echo "base new"); do
 			if [ "$which" = new ]; then b=$cubo; else b=$base; fi
 			t0=$EPOCHREALTIME
-			"$b" --root "$state/root-ab-$which" run --bundle "$bundle" "ab-$which" \
+			"$b" --root "$state/root-ab-$which" $systemd run --bundle "$bundle" "ab-$which" \
 				>/dev/null 2>&1 || return 1
 			t1=$EPOCHREALTIME
 			echo "(${t1/./} - ${t0/./}) / 1000" | bc -l >>"$out.$which"

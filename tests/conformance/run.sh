@@ -29,6 +29,8 @@ options:
   --no-cgroupns   do not re-root the cgroup mounts at the caller's cgroup
                   (absolute cgroupsPath tests then create cgroups at the
                   top of each hierarchy)
+  -g FLAG         one more global option for every runtime command, after
+                  --root (e.g. -g --systemd-cgroup); may be repeated
   -h              this help
 EOF
 }
@@ -42,12 +44,18 @@ timeout_s=60
 logdir=
 hide_cgroup2=0
 cgroupns=1
+global_flags=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-t) [ $# -ge 2 ] || die "-t needs a value"; timeout_s=$2; shift 2 ;;
 	-o) [ $# -ge 2 ] || die "-o needs a value"; logdir=$2; shift 2 ;;
 	--hide-cgroup2) hide_cgroup2=1; shift ;;
 	--no-cgroupns) cgroupns=0; shift ;;
+	-g)
+		[ $# -ge 2 ] || die "-g needs a value"
+		case "$2" in -*) ;; *) die "-g $2: expected an option such as --systemd-cgroup" ;; esac
+		case "$2" in *[!A-Za-z0-9=_./:-]*) die "-g $2: unexpected characters" ;; esac
+		global_flags="$global_flags $2"; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; break ;;
 	-*) usage >&2; exit 2 ;;
@@ -105,6 +113,7 @@ if [ -z "${CONFORMANCE_IN_NS:-}" ] && { [ $cgroupns = 1 ] || [ $hide_cgroup2 = 1
 	CONFORMANCE_IN_NS=1 RUNTIME_TOOLS_DIR=$suite RUNTIME=$runtime \
 		exec unshare $nsflags --propagation unchanged \
 		"$0" -t "$timeout_s" ${logdir:+-o "$logdir"} \
+		$(for f in $global_flags; do printf -- '-g %s ' "$f"; done) \
 		$([ $hide_cgroup2 = 1 ] && echo --hide-cgroup2) \
 		$([ $cgroupns = 0 ] && echo --no-cgroupns) -- "$suite" "$@"
 fi
@@ -140,9 +149,10 @@ fi
 cleanup_test() {
 	dir=$1
 	if [ -d "$dir/state" ]; then
-		for id in $("$runtime" --root "$dir/state" list -q 2>/dev/null); do
-			"$runtime" --root "$dir/state" kill "$id" KILL >/dev/null 2>&1
-			"$runtime" --root "$dir/state" delete -f "$id" >/dev/null 2>&1
+		# shellcheck disable=SC2086 # the global flags are split on purpose
+		for id in $("$runtime" --root "$dir/state" $global_flags list -q 2>/dev/null); do
+			"$runtime" --root "$dir/state" $global_flags kill "$id" KILL >/dev/null 2>&1
+			"$runtime" --root "$dir/state" $global_flags delete -f "$id" >/dev/null 2>&1
 		done
 	fi
 	findmnt -rn -o TARGET | grep "^$dir/" | sort -r |
@@ -223,7 +233,7 @@ for name in $tests; do
 	ln -s "$rootfs" "$dir/cwd/$(basename "$rootfs")"
 	cat >"$dir/runtime" <<EOF
 #!/bin/sh
-exec "$runtime" --root "$dir/state" "\$@"
+exec "$runtime" --root "$dir/state"$global_flags "\$@"
 EOF
 	chmod 755 "$dir/runtime"
 

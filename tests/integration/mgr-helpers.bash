@@ -29,14 +29,16 @@ run_detached() {
 # removed, then monitors (in the containers' directories) and container
 # processes (in their cgroups) are killed.
 kill_root_leftovers() {
-	local ids p d
+	local ids p d id
 	ids=$(mgr ps -aq --no-trunc 2>/dev/null || true)
 	[ -z "$ids" ] || mgr rm -f $ids >/dev/null 2>&1 || true
 	for p in $(monitors); do
 		kill -9 "$p" 2>/dev/null
 	done
 	while read -r d; do
-		[ -e "$R/${d##*/cubo-}" ] || continue
+		# cubo-ID (cgroupfs driver) or cubo-ID.scope (systemd driver)
+		id=${d##*/cubo-}
+		[ -e "$R/${id%.scope}" ] || continue
 		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
 		sleep 0.1
 		rmdir "$d" 2>/dev/null || true
@@ -111,6 +113,13 @@ builds_settled() {
 	done
 	echo "build directories left: $(ls -A "$R/build")" >&2
 	return 1
+}
+
+# ctr_cgroup_dirs ID: the container's cgroup directories, wherever the
+# driver put them: cubo-ID beneath the caller's cgroup (cgroupfs) or the
+# transient scope cubo-ID.scope in machine.slice (systemd, on a systemd host).
+ctr_cgroup_dirs() {
+	find /sys/fs/cgroup -type d \( -name "cubo-$1" -o -name "cubo-$1.scope" \) 2>/dev/null
 }
 
 # The container's status word from ps --format json.

@@ -56,12 +56,22 @@ teardown() {
 	teardown_common
 }
 
-# Where podman puts container cgroups: beneath our own cgroup when every
-# hierarchy agrees on it, so the containers stay inside it; else nowhere.
+# podman's own choice of cgroup manager: systemd where systemd runs on pure
+# cgroup v2 (it then calls the runtime with --systemd-cgroup and puts each
+# container in a scope in machine.slice), cgroupfs elsewhere.
+if [ -d /run/systemd/system ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	PM_CGROUP_MANAGER=systemd
+else
+	PM_CGROUP_MANAGER=cgroupfs
+fi
+
+# Where podman puts container cgroups: with systemd, in its scopes; with
+# cgroupfs, beneath our own cgroup when every hierarchy agrees on it, so the
+# containers stay inside it; else nowhere.
 cgroup_flags() {
 	local own
 	own=$(awk -F: '$3 != "/" {print $3}' /proc/self/cgroup | sort -u)
-	if [ -z "$own" ]; then
+	if [ "$PM_CGROUP_MANAGER" = systemd ] || [ -z "$own" ]; then
 		:
 	elif [ "$(echo "$own" | wc -l)" = 1 ]; then
 		echo "--cgroup-parent $own"
@@ -70,7 +80,7 @@ cgroup_flags() {
 	fi
 }
 
-PM_GLOBAL='--events-backend file --cgroup-manager cgroupfs'
+PM_GLOBAL="--events-backend file --cgroup-manager $PM_CGROUP_MANAGER"
 
 # podman with the private storage and the runtime under test.
 pm() {
@@ -126,6 +136,14 @@ pm_line() {
 	run pm exec -e FOO=bar -w /tmp "$CID" sh -c 'echo $FOO $(pwd)'
 	[ "$status" -eq 0 ]
 	[ "$output" = "bar /tmp" ]
+	if [ "$PM_CGROUP_MANAGER" = systemd ]; then
+		# the runtime's systemd driver put the init in podman's scope
+		local pid id
+		pid=$(pm inspect --format '{{.State.Pid}}' "$CID")
+		id=$(pm inspect --format '{{.Id}}' "$CID")
+		echo "init's cgroup: $(cat "/proc/$pid/cgroup")"
+		grep -qx "0::/machine.slice/libpod-$id.scope" "/proc/$pid/cgroup"
+	fi
 	pm rm -f -t 0 "$CID" >/dev/null
 }
 

@@ -7,7 +7,8 @@
 #   tests/integration/run.sh lifecycle.bats  # only some files
 #
 # Needs root.  RT_TIMEOUT bounds one runtime command (default 30 s) and
-# BATS_TEST_TIMEOUT one test (default 120 s).
+# BATS_TEST_TIMEOUT one test (default 120 s).  BATS_FILTER=REGEX runs only
+# the tests whose names match REGEX (bats --filter; no spaces in REGEX).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,5 +39,16 @@ if [ $# -gt 0 ]; then
 else
 	files=(*.bats)
 fi
+bats_cmd='bats --tap'
+if [ -n "${BATS_FILTER:-}" ]; then
+	# prove splits --exec on white space
+	case $BATS_FILTER in *[[:space:]]*)
+		echo "$0: BATS_FILTER may not hold spaces (write . for one)" >&2
+		exit 1
+		;;
+	esac
+	bats_cmd="$bats_cmd --filter $BATS_FILTER"
+	echo "# only the tests matching: $BATS_FILTER"
+fi
 # --failures --comments: a failing test's diagnostics reach the log (CI keeps only the log)
-exec prove --failures --comments --exec 'bats --tap' "${files[@]}"
+exec prove --failures --comments --exec "$bats_cmd" "${files[@]}"
