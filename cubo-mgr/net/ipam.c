@@ -130,9 +130,12 @@ static struct cubo_error *each_match(int dfd, const char *match, const char *alt
 		bool hit = text && !strcmp(text, match);
 		bool alt_hit = !hit && text && alt && !strcmp(text, alt);
 		free(text);
-		if (alt_hit && del && !cubo_strv_push(&alts, &n_alts, e->d_name))
-			abort();
-		if (!hit && !(alt_hit && !del))
+		if (alt_hit && del) { /* unlinked only if nothing holds match */
+			if (!cubo_strv_push(&alts, &n_alts, e->d_name))
+				abort();
+			continue;
+		}
+		if (!hit && !alt_hit)
 			continue;
 		if (del) {
 			if (unlinkat(dfd, e->d_name, 0) == 0)

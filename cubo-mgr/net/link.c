@@ -129,11 +129,16 @@ static struct cubo_error *pin_mac(struct nl_sock *s, const struct net_link *l)
 	return kerr ? cubo_error_new_errno(kerr, "set the MAC of link %d", l->index) : NULL;
 }
 
-void net_if_sysctl(const char *family, const char *ifname, const char *key, const char *value)
+int net_if_sysctl_open(const char *family, const char *ifname, const char *key)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", family, ifname, key);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	return open(path, O_WRONLY | O_CLOEXEC);
+}
+
+void net_if_sysctl(const char *family, const char *ifname, const char *key, const char *value)
+{
+	int fd = net_if_sysctl_open(family, ifname, key);
 	if (fd >= 0) {
 		if (write(fd, value, strlen(value)) < 0) {
 			/* best effort, as in the CNI plugins */

@@ -57,7 +57,10 @@ struct cubo_error *net_link_up(struct nl_sock *s, int index);
 /*
  * Write /proc/sys/net/FAMILY/conf/IFNAME/KEY in the caller's (thread's)
  * namespace, best effort: a host without IPv6 has no such file.
+ * net_if_sysctl_open opens it for writing (-1 on failure): the namespace is
+ * the opener's, so it can be written later from another one.
  */
+int net_if_sysctl_open(const char *family, const char *ifname, const char *key);
 void net_if_sysctl(const char *family, const char *ifname, const char *key, const char *value);
 
 /* Delete the link; one that does not exist is no error. */

@@ -30,11 +30,8 @@ static struct cubo_error *open_inside(struct ns_conf *c, struct nl_sock *s, int 
 		return err;
 	}
 	struct cubo_error *err = nl_open(s);
-	char path[128];
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_notify", c->ifname);
-	if (!err)
-		*arp_notify =
-			open(path, O_WRONLY | O_CLOEXEC); /* best effort, as in the CNI plugins */
+	if (!err) /* best effort, as in the CNI plugins */
+		*arp_notify = net_if_sysctl_open("ipv4", c->ifname, "arp_notify");
 	if (setns(self, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "cubo-mgr: cannot return to our network namespace: %s\n",
 			strerror(errno));
