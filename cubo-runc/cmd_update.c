@@ -19,6 +19,7 @@
 #include "cubo-runc/runc.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 struct update_flags {
 	const char *resources;
@@ -107,22 +108,13 @@ static struct cubo_error *parse_i64(const char *flag, const char *s, int64_t *ou
 	return NULL;
 }
 
-static void *xcalloc(size_t size)
-{
-	void *p = calloc(1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
-
 /* The resources the flags ask for (members only for what was given). */
 static struct cubo_error *resources_from_flags(const struct update_flags *f,
 					       struct oci_resources **out)
 {
-	struct oci_resources *r = xcalloc(sizeof(*r));
-	struct oci_memory *m = xcalloc(sizeof(*m));
-	struct oci_cpu *c = xcalloc(sizeof(*c));
+	struct oci_resources *r = xcalloc(1, sizeof(*r));
+	struct oci_memory *m = xcalloc(1, sizeof(*m));
+	struct oci_cpu *c = xcalloc(1, sizeof(*c));
 	struct cubo_error *err = NULL;
 	const char *shares = f->cpu_share ? f->cpu_share : f->cpu_shares;
 	const char *shares_flag = f->cpu_share ? "cpu-share" : "cpu-shares";
@@ -160,11 +152,11 @@ static struct cubo_error *resources_from_flags(const struct update_flags *f,
 #undef I64
 #undef MEM
 	if (f->cpuset_cpus && *f->cpuset_cpus) {
-		c->cpus = cubo_json_xstrdup(f->cpuset_cpus);
+		c->cpus = xstrdup(f->cpuset_cpus);
 		any_cpu = true;
 	}
 	if (f->cpuset_mems && *f->cpuset_mems) {
-		c->mems = cubo_json_xstrdup(f->cpuset_mems);
+		c->mems = xstrdup(f->cpuset_mems);
 		any_cpu = true;
 	}
 	if (!err && f->blkio_weight) {
@@ -176,13 +168,13 @@ static struct cubo_error *resources_from_flags(const struct update_flags *f,
 				"--blkio-weight: %" PRIu64 " is out of range (10-1000)", w);
 		/* 0 means "not given", as in runc */
 		if (!err && w) {
-			r->block_io = xcalloc(sizeof(*r->block_io));
+			r->block_io = xcalloc(1, sizeof(*r->block_io));
 			r->block_io->has_weight = true;
 			r->block_io->weight = (uint16_t)w;
 		}
 	}
 	if (!err && f->pids_limit) {
-		r->pids = xcalloc(sizeof(*r->pids));
+		r->pids = xcalloc(1, sizeof(*r->pids));
 		err = parse_i64("pids-limit", f->pids_limit, &r->pids->limit);
 	}
 	if (err) {

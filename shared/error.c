@@ -1,26 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "error.h"
 
+#include "shared/xalloc.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * When even the error cannot be allocated we hand out this constant; free()
- * recognises and skips it, so callers need no special case.
- */
-static struct cubo_error out_of_memory = {.errnum = ENOMEM, .msg = (char *)"out of memory"};
-
 static struct cubo_error *error_vnew(int errnum, const char *fmt, va_list ap)
 {
-	struct cubo_error *err = malloc(sizeof(*err));
-	if (!err)
-		return &out_of_memory;
+	struct cubo_error *err = xmalloc(sizeof(*err));
+
 	err->errnum = errnum;
-	if (vasprintf(&err->msg, fmt, ap) < 0) {
-		free(err);
-		return &out_of_memory;
-	}
+	err->msg = xvasprintf(fmt, ap);
 	return err;
 }
 
@@ -44,17 +36,15 @@ struct cubo_error *cubo_error_new_errno(int errnum, const char *fmt, ...)
 
 struct cubo_error *cubo_error_vwrap(struct cubo_error *err, const char *fmt, va_list ap)
 {
-	char *ctx = NULL, *joined = NULL;
+	char *ctx, *joined;
 
-	if (!err || err == &out_of_memory)
+	if (!err)
 		return err;
-	if (vasprintf(&ctx, fmt, ap) < 0)
-		return err;
-	if (asprintf(&joined, "%s: %s", ctx, err->msg) >= 0) {
-		free(err->msg);
-		err->msg = joined;
-	}
+	ctx = xvasprintf(fmt, ap);
+	joined = xasprintf("%s: %s", ctx, err->msg);
 	free(ctx);
+	free(err->msg);
+	err->msg = joined;
 	return err;
 }
 
@@ -69,30 +59,23 @@ struct cubo_error *cubo_error_wrap(struct cubo_error *err, const char *fmt, ...)
 
 char *cubo_error_text(const struct cubo_error *err)
 {
-	char *text = NULL;
-	int r;
-
 	if (!err)
-		return strdup("success");
+		return xstrdup("success");
 	if (err->errnum)
-		r = asprintf(&text, "%s: %s", err->msg, strerror(err->errnum));
-	else
-		r = asprintf(&text, "%s", err->msg);
-	if (r < 0)
-		return NULL;
-	return text;
+		return xasprintf("%s: %s", err->msg, strerror(err->errnum));
+	return xstrdup(err->msg);
 }
 
 void cubo_error_print(const struct cubo_error *err, const char *prog, FILE *stream)
 {
 	char *text = cubo_error_text(err);
-	fprintf(stream, "%s: %s\n", prog, text ? text : "out of memory");
+	fprintf(stream, "%s: %s\n", prog, text);
 	free(text);
 }
 
 void cubo_error_free(struct cubo_error *err)
 {
-	if (!err || err == &out_of_memory)
+	if (!err)
 		return;
 	free(err->msg);
 	free(err);

@@ -30,7 +30,8 @@ struct cubo_error *cubo_error_wrap(struct cubo_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 struct cubo_error *cubo_error_vwrap(struct cubo_error *err, const char *fmt, va_list ap);
 
-/* Full one-line text: "msg: strerror". Caller frees. Never NULL. */
+/* Full one-line text: "msg: strerror" ("success" for NULL). Caller frees; never NULL
+ * (allocation aborts, shared/xalloc.h). */
 char *cubo_error_text(const struct cubo_error *err);
 /* Print "prog: text\n" to stream. */
 void cubo_error_print(const struct cubo_error *err, const char *prog, FILE *stream);

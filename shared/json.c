@@ -11,29 +11,6 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
-/* ---- allocation ---- */
-
-void *cubo_json_xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-char *cubo_json_xstrdup(const char *s)
-{
-	char *p;
-
-	if (!s)
-		return NULL;
-	p = strdup(s);
-	if (!p)
-		abort();
-	return p;
-}
-
 /* ---- generating ---- */
 
 struct cubo_json_gen {
@@ -43,7 +20,7 @@ struct cubo_json_gen {
 
 struct cubo_error *cubo_json_gen_new(bool pretty, struct cubo_json_gen **out)
 {
-	struct cubo_json_gen *g = cubo_json_xcalloc(1, sizeof(*g));
+	struct cubo_json_gen *g = xcalloc(1, sizeof(*g));
 
 	g->gen = yajl_gen_alloc(NULL);
 	if (!g->gen) {
@@ -478,7 +455,7 @@ struct cubo_error *cubo_json_as_string(const struct cubo_json_ctx *c, yajl_val v
 {
 	if (!YAJL_IS_STRING(v))
 		return type_error(c, "string", v);
-	*out = cubo_json_xstrdup(v->u.string);
+	*out = xstrdup(v->u.string);
 	return NULL;
 }
 
@@ -618,7 +595,7 @@ struct cubo_error *cubo_json_as_strv(const struct cubo_json_ctx *c, yajl_val v, 
 	if (!YAJL_IS_ARRAY(v))
 		return type_error(c, "array of strings", v);
 	len = v->u.array.len;
-	vec = cubo_json_xcalloc(len + 1, sizeof(*vec));
+	vec = xcalloc(len + 1, sizeof(*vec));
 	for (size_t i = 0; i < len; i++) {
 		yajl_val e = v->u.array.values[i];
 		if (!YAJL_IS_STRING(e)) {
@@ -629,7 +606,7 @@ struct cubo_error *cubo_json_as_strv(const struct cubo_json_ctx *c, yajl_val v, 
 			strv_free(vec);
 			return err;
 		}
-		vec[i] = cubo_json_xstrdup(e->u.string);
+		vec[i] = xstrdup(e->u.string);
 	}
 	*out = vec;
 	if (n)

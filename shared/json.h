@@ -27,11 +27,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "shared/error.h"
-
-/* ---- allocation (abort on OOM: there is no sane way on from there) ---- */
-
-void *cubo_json_xcalloc(size_t n, size_t size);
-char *cubo_json_xstrdup(const char *s); /* NULL stays NULL */
+#include "shared/xalloc.h"
 
 /* ---- generating ---- */
 

@@ -14,9 +14,9 @@
 
 static void set_strlist(struct oci_strlist *l, const char *const *v, size_t n)
 {
-	l->v = cubo_json_xcalloc(n + 1, sizeof(char *));
+	l->v = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		l->v[i] = cubo_json_xstrdup(v[i]);
+		l->v[i] = xstrdup(v[i]);
 	l->n = n;
 }
 
@@ -73,34 +73,34 @@ static void set_mount(struct oci_mount *m, const struct mount_def *d, bool rootl
 {
 	size_t n = 0;
 
-	m->destination = cubo_json_xstrdup(d->destination);
-	m->type = cubo_json_xstrdup(d->type);
-	m->source = cubo_json_xstrdup(d->source);
+	m->destination = xstrdup(d->destination);
+	m->type = xstrdup(d->type);
+	m->source = xstrdup(d->source);
 	if (!d->options[0])
 		return;
-	m->options.v = cubo_json_xcalloc(N(d->options) + 1, sizeof(char *));
+	m->options.v = xcalloc(N(d->options) + 1, sizeof(char *));
 	for (size_t i = 0; i < N(d->options) && d->options[i]; i++)
 		if (!rootless || !is_id_option(d->options[i]))
-			m->options.v[n++] = cubo_json_xstrdup(d->options[i]);
+			m->options.v[n++] = xstrdup(d->options[i]);
 	m->options.n = n;
 }
 
 static struct oci_process *default_process(void)
 {
-	struct oci_process *p = cubo_json_xcalloc(1, sizeof(*p));
+	struct oci_process *p = xcalloc(1, sizeof(*p));
 	static const char *const args[] = {"sh"};
 
 	p->terminal = true;
 	SET_STRLIST(&p->args, args);
 	SET_STRLIST(&p->env, default_env);
-	p->cwd = cubo_json_xstrdup("/");
-	p->capabilities = cubo_json_xcalloc(1, sizeof(*p->capabilities));
+	p->cwd = xstrdup("/");
+	p->capabilities = xcalloc(1, sizeof(*p->capabilities));
 	SET_STRLIST(&p->capabilities->bounding, default_caps);
 	SET_STRLIST(&p->capabilities->effective, default_caps);
 	SET_STRLIST(&p->capabilities->permitted, default_caps);
-	p->rlimits = cubo_json_xcalloc(1, sizeof(*p->rlimits));
+	p->rlimits = xcalloc(1, sizeof(*p->rlimits));
 	p->n_rlimits = 1;
-	p->rlimits[0].type = cubo_json_xstrdup("RLIMIT_NOFILE");
+	p->rlimits[0].type = xstrdup("RLIMIT_NOFILE");
 	p->rlimits[0].soft = 1024;
 	p->rlimits[0].hard = 1024;
 	p->no_new_privileges = true;
@@ -109,34 +109,34 @@ static struct oci_process *default_process(void)
 
 static void add_namespace(struct oci_linux *l, const char *type)
 {
-	l->namespaces[l->n_namespaces++].type = cubo_json_xstrdup(type);
+	l->namespaces[l->n_namespaces++].type = xstrdup(type);
 }
 
 static struct oci_linux *default_linux(bool rootless, uint32_t uid, uint32_t gid)
 {
-	struct oci_linux *l = cubo_json_xcalloc(1, sizeof(*l));
+	struct oci_linux *l = xcalloc(1, sizeof(*l));
 
 	SET_STRLIST(&l->masked_paths, default_masked);
 	SET_STRLIST(&l->readonly_paths, default_readonly);
-	l->namespaces = cubo_json_xcalloc(N(default_namespaces) + 1, sizeof(*l->namespaces));
+	l->namespaces = xcalloc(N(default_namespaces) + 1, sizeof(*l->namespaces));
 	for (size_t i = 0; i < N(default_namespaces); i++)
 		/* rootless: no network namespace, nothing could set up its interfaces */
 		if (!rootless || strcmp(default_namespaces[i], "network") != 0)
 			add_namespace(l, default_namespaces[i]);
 	if (!rootless) {
 		/* deny every device; the runtime allows the default ones it creates */
-		l->resources = cubo_json_xcalloc(1, sizeof(*l->resources));
-		l->resources->devices = cubo_json_xcalloc(1, sizeof(*l->resources->devices));
+		l->resources = xcalloc(1, sizeof(*l->resources));
+		l->resources->devices = xcalloc(1, sizeof(*l->resources->devices));
 		l->resources->n_devices = 1;
 		l->resources->devices[0].allow = false;
-		l->resources->devices[0].access = cubo_json_xstrdup("rwm");
+		l->resources->devices[0].access = xstrdup("rwm");
 		return l;
 	}
 	add_namespace(l, "user");
-	l->uid_mappings = cubo_json_xcalloc(1, sizeof(*l->uid_mappings));
+	l->uid_mappings = xcalloc(1, sizeof(*l->uid_mappings));
 	l->uid_mappings[0] = (struct oci_id_mapping){.container_id = 0, .host_id = uid, .size = 1};
 	l->n_uid_mappings = 1;
-	l->gid_mappings = cubo_json_xcalloc(1, sizeof(*l->gid_mappings));
+	l->gid_mappings = xcalloc(1, sizeof(*l->gid_mappings));
 	l->gid_mappings[0] = (struct oci_id_mapping){.container_id = 0, .host_id = gid, .size = 1};
 	l->n_gid_mappings = 1;
 	return l;
@@ -145,15 +145,15 @@ static struct oci_linux *default_linux(bool rootless, uint32_t uid, uint32_t gid
 struct cubo_error *oci_config_default(bool rootless, uint32_t uid, uint32_t gid,
 				      struct oci_config **out)
 {
-	struct oci_config *cfg = cubo_json_xcalloc(1, sizeof(*cfg));
+	struct oci_config *cfg = xcalloc(1, sizeof(*cfg));
 
-	cfg->oci_version = cubo_json_xstrdup("1.2.0");
-	cfg->root = cubo_json_xcalloc(1, sizeof(*cfg->root));
-	cfg->root->path = cubo_json_xstrdup("rootfs");
+	cfg->oci_version = xstrdup("1.2.0");
+	cfg->root = xcalloc(1, sizeof(*cfg->root));
+	cfg->root->path = xstrdup("rootfs");
 	cfg->root->readonly = true;
 	cfg->process = default_process();
-	cfg->hostname = cubo_json_xstrdup("cubo");
-	cfg->mounts = cubo_json_xcalloc(N(default_mounts), sizeof(*cfg->mounts));
+	cfg->hostname = xstrdup("cubo");
+	cfg->mounts = xcalloc(N(default_mounts), sizeof(*cfg->mounts));
 	cfg->n_mounts = N(default_mounts);
 	for (size_t i = 0; i < N(default_mounts); i++) {
 		const struct mount_def *d = &default_mounts[i];

@@ -52,7 +52,7 @@ static struct cubo_error *root(ctx_t *c, yajl_val obj, struct oci_config *cfg)
 	CUBO_TRY(cubo_json_field_object(c, obj, "root", false, &v));
 	if (!v)
 		return NULL;
-	cfg->root = cubo_json_xcalloc(1, sizeof(*cfg->root));
+	cfg->root = xcalloc(1, sizeof(*cfg->root));
 	size_t mark = cubo_json_push_key(c, "root");
 	struct cubo_error *err = cubo_json_field_string(c, v, "path", true, &cfg->root->path);
 	if (!err)
@@ -88,7 +88,7 @@ static struct cubo_error *user(ctx_t *c, yajl_val v, struct oci_user *u)
 	CUBO_TRY(cubo_json_field_array(c, v, "additionalGids", false, &a));
 	if (!a)
 		return NULL;
-	u->additional_gids = cubo_json_xcalloc(a->u.array.len, sizeof(uint32_t));
+	u->additional_gids = xcalloc(a->u.array.len, sizeof(uint32_t));
 	u->n_additional_gids = a->u.array.len;
 	size_t mark = cubo_json_push_key(c, "additionalGids");
 	for (size_t i = 0; i < a->u.array.len; i++) {
@@ -183,7 +183,7 @@ static struct cubo_error *cpu_affinity(ctx_t *c, yajl_val v, struct oci_cpu_affi
 		yajl_val _v;                                                                       \
 		CUBO_TRY(cubo_json_field_object(c, obj, key, false, &_v));                         \
 		if (_v) {                                                                          \
-			*(out) = cubo_json_xcalloc(1, sizeof(**(out)));                            \
+			*(out) = xcalloc(1, sizeof(**(out)));                            \
 			WITH_KEY(c, key, fn(c, _v, *(out)));                                       \
 		}                                                                                  \
 	} while (0)
@@ -483,11 +483,11 @@ static struct cubo_error *rdma(ctx_t *c, yajl_val v, struct oci_resources *res)
 	CUBO_TRY(cubo_json_field_object(c, v, "rdma", false, &m));
 	if (!m)
 		return NULL;
-	res->rdma = cubo_json_xcalloc(m->u.object.len, sizeof(*res->rdma));
+	res->rdma = xcalloc(m->u.object.len, sizeof(*res->rdma));
 	size_t mark = cubo_json_push_key(c, "rdma");
 	for (size_t i = 0; i < m->u.object.len; i++) {
 		struct oci_rdma *r = &res->rdma[res->n_rdma++];
-		r->device = cubo_json_xstrdup(m->u.object.keys[i]);
+		r->device = xstrdup(m->u.object.keys[i]);
 		size_t m2 = cubo_json_push_key(c, r->device);
 		struct cubo_error *err = rdma_entry(c, m->u.object.values[i], r);
 		cubo_json_pop(c, m2);
@@ -587,11 +587,11 @@ static struct cubo_error *net_devices(ctx_t *c, yajl_val v, struct oci_linux *l)
 	CUBO_TRY(cubo_json_field_object(c, v, "netDevices", false, &m));
 	if (!m)
 		return NULL;
-	l->net_devices = cubo_json_xcalloc(m->u.object.len, sizeof(*l->net_devices));
+	l->net_devices = xcalloc(m->u.object.len, sizeof(*l->net_devices));
 	size_t mark = cubo_json_push_key(c, "netDevices");
 	for (size_t i = 0; i < m->u.object.len && !err; i++) {
 		struct oci_net_device *d = &l->net_devices[l->n_net_devices++];
-		d->host_name = cubo_json_xstrdup(m->u.object.keys[i]);
+		d->host_name = xstrdup(m->u.object.keys[i]);
 		size_t m2 = cubo_json_push_key(c, d->host_name);
 		err = cubo_json_expect_object(c, m->u.object.values[i]);
 		if (!err)
@@ -659,7 +659,7 @@ struct cubo_error *oci_config_parse(const char *json, size_t len, const char *so
 	*out = NULL;
 	CUBO_TRY(cubo_json_parse(json, len, source, &top));
 	cubo_json_ctx_init(&c, source);
-	cfg = cubo_json_xcalloc(1, sizeof(*cfg));
+	cfg = xcalloc(1, sizeof(*cfg));
 	err = config_body(&c, top, cfg);
 	yajl_tree_free(top);
 	if (err) {
@@ -685,7 +685,7 @@ struct cubo_error *oci_config_parse(const char *json, size_t len, const char *so
 		*out = NULL;                                                                       \
 		CUBO_TRY(cubo_json_parse(json, len, source, &top));                                \
 		cubo_json_ctx_init(&c, source);                                                    \
-		obj = cubo_json_xcalloc(1, sizeof(*obj));                                          \
+		obj = xcalloc(1, sizeof(*obj));                                          \
 		err = cubo_json_expect_object(&c, top);                                            \
 		if (!err)                                                                          \
 			err = body(&c, top, obj);                                                  \

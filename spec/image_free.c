@@ -37,37 +37,37 @@ static void strlist_copy(const struct oci_strlist *src, struct oci_strlist *dst)
 	dst->v = NULL;
 	if (!src->v)
 		return;
-	dst->v = cubo_json_xcalloc(src->n + 1, sizeof(char *));
+	dst->v = xcalloc(src->n + 1, sizeof(char *));
 	for (size_t i = 0; i < src->n; i++)
-		dst->v[i] = cubo_json_xstrdup(src->v[i]);
+		dst->v[i] = xstrdup(src->v[i]);
 }
 
 void oci_descriptor_copy(const struct oci_descriptor *src, struct oci_descriptor *dst)
 {
 	memset(dst, 0, sizeof(*dst));
-	dst->media_type = cubo_json_xstrdup(src->media_type);
-	dst->digest = cubo_json_xstrdup(src->digest);
+	dst->media_type = xstrdup(src->media_type);
+	dst->digest = xstrdup(src->digest);
 	dst->size = src->size;
 	strlist_copy(&src->urls, &dst->urls);
 	if (src->annotations.v) {
-		dst->annotations.v = cubo_json_xcalloc(src->annotations.n ? src->annotations.n : 1,
+		dst->annotations.v = xcalloc(src->annotations.n ? src->annotations.n : 1,
 						       sizeof(struct oci_kv));
 		for (size_t i = 0; i < src->annotations.n; i++) {
-			dst->annotations.v[i].key = cubo_json_xstrdup(src->annotations.v[i].key);
+			dst->annotations.v[i].key = xstrdup(src->annotations.v[i].key);
 			dst->annotations.v[i].value =
-				cubo_json_xstrdup(src->annotations.v[i].value);
+				xstrdup(src->annotations.v[i].value);
 		}
 		dst->annotations.n = src->annotations.n;
 	}
 	if (src->platform) {
-		struct oci_platform *p = dst->platform = cubo_json_xcalloc(1, sizeof(*p));
-		p->architecture = cubo_json_xstrdup(src->platform->architecture);
-		p->os = cubo_json_xstrdup(src->platform->os);
-		p->os_version = cubo_json_xstrdup(src->platform->os_version);
+		struct oci_platform *p = dst->platform = xcalloc(1, sizeof(*p));
+		p->architecture = xstrdup(src->platform->architecture);
+		p->os = xstrdup(src->platform->os);
+		p->os_version = xstrdup(src->platform->os_version);
 		strlist_copy(&src->platform->os_features, &p->os_features);
-		p->variant = cubo_json_xstrdup(src->platform->variant);
+		p->variant = xstrdup(src->platform->variant);
 	}
-	dst->artifact_type = cubo_json_xstrdup(src->artifact_type);
+	dst->artifact_type = xstrdup(src->artifact_type);
 }
 
 static void descriptors_free(struct oci_descriptor *d, size_t n)

@@ -21,7 +21,7 @@ static struct cubo_error *platform(ctx_t *c, yajl_val obj, struct oci_platform *
 	CUBO_TRY(cubo_json_field_object(c, obj, "platform", false, &v));
 	if (!v)
 		return NULL;
-	struct oci_platform *p = *out = cubo_json_xcalloc(1, sizeof(*p));
+	struct oci_platform *p = *out = xcalloc(1, sizeof(*p));
 	size_t mark = cubo_json_push_key(c, "platform");
 	struct cubo_error *err;
 	if (!(err = cubo_json_expect_object(c, v)) &&
@@ -96,7 +96,7 @@ struct cubo_error *oci_index_parse(const char *json, size_t len, const char *sou
 	ctx_t c;
 	yajl_val root;
 	CUBO_TRY(root_object(json, len, source, &c, &root));
-	struct oci_index *idx = cubo_json_xcalloc(1, sizeof(*idx));
+	struct oci_index *idx = xcalloc(1, sizeof(*idx));
 	struct cubo_error *err;
 	if (!(err = schema_version(&c, root, &idx->schema_version)) &&
 	    !(err = cubo_json_field_string(&c, root, "mediaType", false, &idx->media_type)) &&
@@ -118,7 +118,7 @@ struct cubo_error *oci_manifest_parse(const char *json, size_t len, const char *
 	ctx_t c;
 	yajl_val root, cfg;
 	CUBO_TRY(root_object(json, len, source, &c, &root));
-	struct oci_manifest *m = cubo_json_xcalloc(1, sizeof(*m));
+	struct oci_manifest *m = xcalloc(1, sizeof(*m));
 	struct cubo_error *err;
 	if (!(err = schema_version(&c, root, &m->schema_version)) &&
 	    !(err = cubo_json_field_string(&c, root, "mediaType", false, &m->media_type)) &&
@@ -158,9 +158,9 @@ static struct cubo_error *key_set(ctx_t *c, yajl_val obj, const char *key, struc
 	cubo_json_pop(c, mark);
 	if (err)
 		return err;
-	out->v = cubo_json_xcalloc(v->u.object.len + 1, sizeof(char *));
+	out->v = xcalloc(v->u.object.len + 1, sizeof(char *));
 	for (size_t i = 0; i < v->u.object.len; i++)
-		out->v[out->n++] = cubo_json_xstrdup(v->u.object.keys[i]);
+		out->v[out->n++] = xstrdup(v->u.object.keys[i]);
 	return NULL;
 }
 
@@ -199,7 +199,7 @@ static struct cubo_error *image_config(ctx_t *c, yajl_val root, struct oci_image
 	CUBO_TRY(cubo_json_field_string(c, root, "variant", false, &ic->variant));
 	CUBO_TRY(cubo_json_field_object(c, root, "config", false, &v));
 	if (v) {
-		ic->config = cubo_json_xcalloc(1, sizeof(*ic->config));
+		ic->config = xcalloc(1, sizeof(*ic->config));
 		WITH_KEY(c, "config", cubo_json_expect_object(c, v));
 		WITH_KEY(c, "config", runconfig(c, v, ic->config));
 	}
@@ -236,7 +236,7 @@ struct cubo_error *oci_image_config_parse(const char *json, size_t len, const ch
 	ctx_t c;
 	yajl_val root;
 	CUBO_TRY(root_object(json, len, source, &c, &root));
-	struct oci_image_config *ic = cubo_json_xcalloc(1, sizeof(*ic));
+	struct oci_image_config *ic = xcalloc(1, sizeof(*ic));
 	struct cubo_error *err = image_config(&c, root, ic);
 	yajl_tree_free(root);
 	if (err) {

@@ -22,9 +22,9 @@ static void normalize(struct oci_platform *p)
 		if (strcmp(p->architecture, arches[i].from))
 			continue;
 		free(p->architecture);
-		p->architecture = cubo_json_xstrdup(arches[i].arch);
+		p->architecture = xstrdup(arches[i].arch);
 		if (arches[i].variant && !p->variant)
-			p->variant = cubo_json_xstrdup(arches[i].variant);
+			p->variant = xstrdup(arches[i].variant);
 	}
 	/* arm64 has one variant in practice: v8 is the same as none */
 	if (!strcmp(p->architecture, "arm64") && p->variant && !strcmp(p->variant, "v8")) {
@@ -32,7 +32,7 @@ static void normalize(struct oci_platform *p)
 		p->variant = NULL;
 	}
 	if (!strcmp(p->architecture, "arm") && !p->variant)
-		p->variant = cubo_json_xstrdup("v7");
+		p->variant = xstrdup("v7");
 }
 
 struct cubo_error *oci_platform_parse(const char *s, struct oci_platform *out)
@@ -75,9 +75,9 @@ struct cubo_error *oci_platform_host(struct oci_platform *out)
 #else
 	return cubo_error_new("this machine's architecture has no OCI name: use --platform");
 #endif
-	out->os = cubo_json_xstrdup("linux");
-	out->architecture = cubo_json_xstrdup(arch);
-	out->variant = cubo_json_xstrdup(variant);
+	out->os = xstrdup("linux");
+	out->architecture = xstrdup(arch);
+	out->variant = xstrdup(variant);
 	return NULL;
 }
 
@@ -98,9 +98,9 @@ char *oci_platform_string(const struct oci_platform *p)
 static int match_score(const struct oci_platform *entry, const struct oci_platform *want)
 {
 	struct oci_platform e = {
-		.os = cubo_json_xstrdup(entry->os),
-		.architecture = cubo_json_xstrdup(entry->architecture),
-		.variant = cubo_json_xstrdup(entry->variant),
+		.os = xstrdup(entry->os),
+		.architecture = xstrdup(entry->architecture),
+		.variant = xstrdup(entry->variant),
 	};
 	int score = 0;
 	if (!e.os || !e.architecture)

@@ -18,7 +18,7 @@ struct cubo_error *spec_object_array(struct cubo_json_ctx *c, yajl_val obj, cons
 	CUBO_TRY(cubo_json_field_array(c, obj, key, required, &a));
 	if (!a)
 		return NULL;
-	*arr = cubo_json_xcalloc(a->u.array.len, size);
+	*arr = xcalloc(a->u.array.len, size);
 	*n = a->u.array.len;
 	size_t mark = cubo_json_push_key(c, key);
 	for (size_t i = 0; i < a->u.array.len; i++) {
@@ -46,7 +46,7 @@ struct cubo_error *spec_string_map(struct cubo_json_ctx *c, yajl_val obj, const 
 	CUBO_TRY(cubo_json_field_object(c, obj, key, false, &m));
 	if (!m)
 		return NULL;
-	out->v = cubo_json_xcalloc(m->u.object.len, sizeof(*out->v));
+	out->v = xcalloc(m->u.object.len, sizeof(*out->v));
 	mark = cubo_json_push_key(c, key);
 	for (size_t i = 0; i < m->u.object.len; i++) {
 		size_t m2 = cubo_json_push_key(c, m->u.object.keys[i]);
@@ -57,7 +57,7 @@ struct cubo_error *spec_string_map(struct cubo_json_ctx *c, yajl_val obj, const 
 			cubo_json_pop(c, mark);
 			return err;
 		}
-		out->v[out->n++].key = cubo_json_xstrdup(m->u.object.keys[i]);
+		out->v[out->n++].key = xstrdup(m->u.object.keys[i]);
 	}
 	cubo_json_pop(c, mark);
 	return NULL;

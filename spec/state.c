@@ -127,14 +127,14 @@ static struct cubo_error *string_map(struct cubo_json_ctx *c, yajl_val obj, cons
 	CUBO_TRY(cubo_json_field_object(c, obj, key, false, &m));
 	if (!m)
 		return NULL;
-	out->v = cubo_json_xcalloc(m->u.object.len, sizeof(*out->v));
+	out->v = xcalloc(m->u.object.len, sizeof(*out->v));
 	size_t mark = cubo_json_push_key(c, key);
 	for (size_t i = 0; i < m->u.object.len && !err; i++) {
 		size_t m2 = cubo_json_push_key(c, m->u.object.keys[i]);
 		err = cubo_json_as_string(c, m->u.object.values[i], &out->v[out->n].value);
 		cubo_json_pop(c, m2);
 		if (!err)
-			out->v[out->n++].key = cubo_json_xstrdup(m->u.object.keys[i]);
+			out->v[out->n++].key = xstrdup(m->u.object.keys[i]);
 	}
 	cubo_json_pop(c, mark);
 	return err;
@@ -206,7 +206,7 @@ struct cubo_error *oci_state_parse(const char *json, size_t len, const char *sou
 	*out = NULL;
 	CUBO_TRY(cubo_json_parse(json, len, source, &top));
 	cubo_json_ctx_init(&c, source);
-	st = cubo_json_xcalloc(1, sizeof(*st));
+	st = xcalloc(1, sizeof(*st));
 	err = state_body(&c, top, st);
 	yajl_tree_free(top);
 	if (err) {

@@ -280,8 +280,8 @@ static void add_layer(struct build_stage *st, const struct build_cache_rec *r, c
 		abort();
 	struct oci_descriptor *d = &st->layers[st->n_layers++];
 	memset(d, 0, sizeof(*d));
-	d->media_type = cubo_json_xstrdup(r->media_type);
-	d->digest = cubo_json_xstrdup(r->digest);
+	d->media_type = xstrdup(r->media_type);
+	d->digest = xstrdup(r->digest);
 	d->size = r->size;
 	size_t n = cubo_strv_len(st->chain);
 	cubo_strv_push(&st->chain, &n, chain);
@@ -447,9 +447,9 @@ static void add_bind(struct oci_config *cfg, const char *src, const char *dest)
 		abort();
 	struct oci_mount *mt = &cfg->mounts[cfg->n_mounts++];
 	memset(mt, 0, sizeof(*mt));
-	mt->destination = cubo_json_xstrdup(dest);
-	mt->type = cubo_json_xstrdup("bind");
-	mt->source = cubo_json_xstrdup(src);
+	mt->destination = xstrdup(dest);
+	mt->type = xstrdup("bind");
+	mt->source = xstrdup(src);
 	char *const opts[] = {"rbind", "ro", "rprivate", NULL};
 	mt->options.v = cubo_strv_dup(opts);
 	mt->options.n = 3;
@@ -961,7 +961,7 @@ static struct cubo_error *load_base(struct builder *b, const char *ref, struct b
 				     cfg->diff_ids.n);
 	if (!err) {
 		build_stage_init(st, cfg);
-		st->layers = cubo_json_xcalloc(man->n_layers + 1, sizeof(*st->layers));
+		st->layers = xcalloc(man->n_layers + 1, sizeof(*st->layers));
 		for (size_t i = 0; i < man->n_layers; i++)
 			oci_descriptor_copy(&man->layers[i], &st->layers[i]);
 		st->n_layers = man->n_layers;
@@ -1025,7 +1025,7 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 	struct oci_platform host;
 	CUBO_TRY(oci_platform_host(&host));
 	free(c->created);
-	c->created = cubo_json_xstrdup(st->created[0] ? st->created : NULL);
+	c->created = xstrdup(st->created[0] ? st->created : NULL);
 	if (!c->architecture) {
 		c->architecture = host.architecture;
 		host.architecture = NULL;

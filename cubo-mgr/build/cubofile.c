@@ -36,32 +36,9 @@
 #include "shared/json.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
-/* ---- small helpers (allocation failure aborts, as in the JSON helpers) ---- */
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = strndup(s, n);
-	if (!d)
-		abort();
-	return d;
-}
-
-static void *xreallocarray(void *p, size_t n, size_t size)
-{
-	void *q = reallocarray(p, n ? n : 1, size);
-	if (!q)
-		abort();
-	return q;
-}
+/* ---- small helpers ---- */
 
 static void strv_add(char ***v, size_t *n, const char *s)
 {

@@ -21,11 +21,11 @@ static struct oci_image_config *config_copy(const struct oci_image_config *c)
 		if (err) /* it was parsed from the same kind of JSON: cannot happen */
 			abort();
 	} else {
-		out = cubo_json_xcalloc(1, sizeof(*out));
-		out->rootfs_type = cubo_json_xstrdup("layers");
+		out = xcalloc(1, sizeof(*out));
+		out->rootfs_type = xstrdup("layers");
 	}
 	if (!out->config)
-		out->config = cubo_json_xcalloc(1, sizeof(*out->config));
+		out->config = xcalloc(1, sizeof(*out->config));
 	return out;
 }
 
@@ -40,7 +40,7 @@ void build_stage_init(struct build_stage *st, const struct oci_image_config *bas
 void build_stage_copy(const struct build_stage *src, struct build_stage *dst)
 {
 	build_stage_init(dst, src->config);
-	dst->layers = cubo_json_xcalloc(src->n_layers + 1, sizeof(*dst->layers));
+	dst->layers = xcalloc(src->n_layers + 1, sizeof(*dst->layers));
 	for (size_t i = 0; i < src->n_layers; i++)
 		oci_descriptor_copy(&src->layers[i], &dst->layers[i]);
 	dst->n_layers = src->n_layers;
@@ -165,7 +165,7 @@ static void strlist_put(struct oci_strlist *l, const char *s, bool by_key)
 		if ((by_key && key_len(l->v[i]) == kl && !strncmp(l->v[i], s, kl)) ||
 		    (!by_key && !strcmp(l->v[i], s))) {
 			free(l->v[i]);
-			l->v[i] = cubo_json_xstrdup(s);
+			l->v[i] = xstrdup(s);
 			return;
 		}
 	}
@@ -177,22 +177,22 @@ static void map_put(struct oci_map *m, const char *key, const char *value)
 	for (size_t i = 0; i < m->n; i++) {
 		if (!strcmp(m->v[i].key, key)) {
 			free(m->v[i].value);
-			m->v[i].value = cubo_json_xstrdup(value);
+			m->v[i].value = xstrdup(value);
 			return;
 		}
 	}
 	m->v = realloc(m->v, (m->n + 1) * sizeof(*m->v));
 	if (!m->v)
 		abort();
-	m->v[m->n].key = cubo_json_xstrdup(key);
-	m->v[m->n].value = cubo_json_xstrdup(value);
+	m->v[m->n].key = xstrdup(key);
+	m->v[m->n].value = xstrdup(value);
 	m->n++;
 }
 
 static void set_str(char **dst, const char *s)
 {
 	free(*dst);
-	*dst = cubo_json_xstrdup(s);
+	*dst = xstrdup(s);
 }
 
 void build_stage_history(struct build_stage *st, const char *created_by, bool empty_layer)
@@ -203,8 +203,8 @@ void build_stage_history(struct build_stage *st, const char *created_by, bool em
 		abort();
 	struct oci_history *h = &c->history[c->n_history++];
 	memset(h, 0, sizeof(*h));
-	h->created = cubo_json_xstrdup(st->created[0] ? st->created : NULL);
-	h->created_by = cubo_json_xstrdup(created_by);
+	h->created = xstrdup(st->created[0] ? st->created : NULL);
+	h->created_by = xstrdup(created_by);
 	h->empty_layer = empty_layer;
 }
 

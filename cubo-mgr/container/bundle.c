@@ -72,9 +72,9 @@ static const struct mount_def base_mounts[] = {
 static void strlist_set(struct oci_strlist *l, char *const *v)
 {
 	l->n = cubo_strv_len(v);
-	l->v = cubo_json_xcalloc(l->n + 1, sizeof(char *));
+	l->v = xcalloc(l->n + 1, sizeof(char *));
 	for (size_t i = 0; i < l->n; i++)
-		l->v[i] = cubo_json_xstrdup(v[i]);
+		l->v[i] = xstrdup(v[i]);
 }
 
 static void strlist_add(struct oci_strlist *l, const char *s)
@@ -83,7 +83,7 @@ static void strlist_add(struct oci_strlist *l, const char *s)
 	if (!v)
 		abort();
 	l->v = v;
-	l->v[l->n++] = cubo_json_xstrdup(s);
+	l->v[l->n++] = xstrdup(s);
 	l->v[l->n] = NULL;
 }
 
@@ -155,9 +155,9 @@ static void add_mount(struct oci_config *cfg, const char *dest, const char *type
 	cfg->mounts = m;
 	m = &cfg->mounts[cfg->n_mounts++];
 	memset(m, 0, sizeof(*m));
-	m->destination = cubo_json_xstrdup(dest);
-	m->type = cubo_json_xstrdup(type);
-	m->source = cubo_json_xstrdup(source);
+	m->destination = xstrdup(dest);
+	m->type = xstrdup(type);
+	m->source = xstrdup(source);
 	if (options)
 		strlist_set(&m->options, options);
 }
@@ -200,7 +200,7 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 		return cubo_error_new("the working directory \"%s\" is invalid: it needs to be an "
 				      "absolute path",
 				      cwd);
-	p->cwd = cubo_json_xstrdup(cwd);
+	p->cwd = xstrdup(cwd);
 	p->terminal = o->tty;
 	p->no_new_privileges = o->no_new_privileges;
 	char **env = NULL;
@@ -222,15 +222,15 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	p->env.v = all;
 	p->env.n = cubo_strv_len(all);
 	if (o->n_ulimits) {
-		p->rlimits = cubo_json_xcalloc(o->n_ulimits, sizeof(*p->rlimits));
+		p->rlimits = xcalloc(o->n_ulimits, sizeof(*p->rlimits));
 		p->n_rlimits = o->n_ulimits;
 		for (size_t i = 0; i < o->n_ulimits; i++) {
-			p->rlimits[i].type = cubo_json_xstrdup(o->ulimits[i].type);
+			p->rlimits[i].type = xstrdup(o->ulimits[i].type);
 			p->rlimits[i].soft = o->ulimits[i].soft;
 			p->rlimits[i].hard = o->ulimits[i].hard;
 		}
 	}
-	p->capabilities = cubo_json_xcalloc(1, sizeof(*p->capabilities));
+	p->capabilities = xcalloc(1, sizeof(*p->capabilities));
 	CUBO_TRY(capabilities(o, &p->capabilities->bounding));
 	strlist_set(&p->capabilities->effective, p->capabilities->bounding.v);
 	strlist_set(&p->capabilities->permitted, p->capabilities->bounding.v);
@@ -239,26 +239,26 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 
 static void resources(const struct ctr_opts *o, struct oci_linux *l)
 {
-	struct oci_resources *r = cubo_json_xcalloc(1, sizeof(*r));
+	struct oci_resources *r = xcalloc(1, sizeof(*r));
 	l->resources = r;
 	/* deny every device; the runtime allows the ones it creates */
-	r->devices = cubo_json_xcalloc(1, sizeof(*r->devices));
+	r->devices = xcalloc(1, sizeof(*r->devices));
 	r->n_devices = 1;
-	r->devices[0].access = cubo_json_xstrdup("rwm");
+	r->devices[0].access = xstrdup("rwm");
 	if (o->memory > 0) {
-		r->memory = cubo_json_xcalloc(1, sizeof(*r->memory));
+		r->memory = xcalloc(1, sizeof(*r->memory));
 		r->memory->has_limit = true;
 		r->memory->limit = o->memory;
 	}
 	if (o->cpu_quota > 0) {
-		r->cpu = cubo_json_xcalloc(1, sizeof(*r->cpu));
+		r->cpu = xcalloc(1, sizeof(*r->cpu));
 		r->cpu->has_quota = true;
 		r->cpu->quota = o->cpu_quota;
 		r->cpu->has_period = true;
 		r->cpu->period = o->cpu_period;
 	}
 	if (o->pids_limit) {
-		r->pids = cubo_json_xcalloc(1, sizeof(*r->pids));
+		r->pids = xcalloc(1, sizeof(*r->pids));
 		r->pids->limit = o->pids_limit;
 	}
 }
@@ -267,35 +267,35 @@ static void namespaces(const struct bundle_input *in, struct oci_linux *l)
 {
 	const struct ctr_opts *o = in->opts;
 	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
-	l->namespaces = cubo_json_xcalloc(N(types), sizeof(*l->namespaces));
+	l->namespaces = xcalloc(N(types), sizeof(*l->namespaces));
 	for (size_t i = 0; i < N(types); i++) {
 		if (!strcmp(types[i], "network") && o->network && !strcmp(o->network, "host"))
 			continue;
 		if (!strcmp(types[i], "network") && in->netns)
-			l->namespaces[l->n_namespaces].path = cubo_json_xstrdup(in->netns);
-		l->namespaces[l->n_namespaces++].type = cubo_json_xstrdup(types[i]);
+			l->namespaces[l->n_namespaces].path = xstrdup(in->netns);
+		l->namespaces[l->n_namespaces++].type = xstrdup(types[i]);
 	}
 }
 
 struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config **out)
 {
 	const struct ctr_opts *o = in->opts;
-	struct oci_config *cfg = cubo_json_xcalloc(1, sizeof(*cfg));
-	cfg->oci_version = cubo_json_xstrdup("1.2.0");
-	cfg->root = cubo_json_xcalloc(1, sizeof(*cfg->root));
-	cfg->root->path = cubo_json_xstrdup("rootfs");
+	struct oci_config *cfg = xcalloc(1, sizeof(*cfg));
+	cfg->oci_version = xstrdup("1.2.0");
+	cfg->root = xcalloc(1, sizeof(*cfg->root));
+	cfg->root->path = xstrdup("rootfs");
 	cfg->root->readonly = o->read_only;
 	char short_id[13];
 	snprintf(short_id, sizeof(short_id), "%.12s", in->id);
-	cfg->hostname = cubo_json_xstrdup(o->hostname ? o->hostname : short_id);
-	cfg->process = cubo_json_xcalloc(1, sizeof(*cfg->process));
+	cfg->hostname = xstrdup(o->hostname ? o->hostname : short_id);
+	cfg->process = xcalloc(1, sizeof(*cfg->process));
 	struct cubo_error *err = process(in, cfg->process, cfg->hostname);
 	if (err) {
 		oci_config_free(cfg);
 		return err;
 	}
 	mounts(in, cfg);
-	struct oci_linux *l = cubo_json_xcalloc(1, sizeof(*l));
+	struct oci_linux *l = xcalloc(1, sizeof(*l));
 	cfg->linux_ = l;
 	namespaces(in, l);
 	resources(o, l);
@@ -324,7 +324,7 @@ bool bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
 	p->user.additional_gids = NULL;
 	p->user.n_additional_gids = u->n_groups;
 	if (u->n_groups) {
-		p->user.additional_gids = cubo_json_xcalloc(u->n_groups, sizeof(uint32_t));
+		p->user.additional_gids = xcalloc(u->n_groups, sizeof(uint32_t));
 		memcpy(p->user.additional_gids, u->groups, u->n_groups * sizeof(uint32_t));
 	}
 	if (cubo_strv_env_get(p->env.v, "HOME"))

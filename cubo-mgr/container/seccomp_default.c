@@ -126,7 +126,7 @@ static struct oci_seccomp_syscall *add_rule(struct oci_seccomp *s, const char *a
 	s->syscalls = v;
 	struct oci_seccomp_syscall *r = &s->syscalls[s->n_syscalls++];
 	memset(r, 0, sizeof(*r));
-	r->action = cubo_json_xstrdup(action);
+	r->action = xstrdup(action);
 	return r;
 }
 
@@ -141,11 +141,11 @@ static void set_names(struct oci_seccomp_syscall *r, const char *spaced)
 
 static void add_arg(struct oci_seccomp_syscall *r, uint32_t index, uint64_t value, const char *op)
 {
-	r->args = cubo_json_xcalloc(1, sizeof(*r->args));
+	r->args = xcalloc(1, sizeof(*r->args));
 	r->n_args = 1;
 	r->args[0].index = index;
 	r->args[0].value = value;
-	r->args[0].op = cubo_json_xstrdup(op);
+	r->args[0].op = xstrdup(op);
 }
 
 static bool has_cap(char *const *caps, const char *cap)
@@ -155,8 +155,8 @@ static bool has_cap(char *const *caps, const char *cap)
 
 struct oci_seccomp *ctr_seccomp_default(char *const *caps)
 {
-	struct oci_seccomp *s = cubo_json_xcalloc(1, sizeof(*s));
-	s->default_action = cubo_json_xstrdup("SCMP_ACT_ERRNO");
+	struct oci_seccomp *s = xcalloc(1, sizeof(*s));
+	s->default_action = xstrdup("SCMP_ACT_ERRNO");
 	s->has_default_errno_ret = true;
 	s->default_errno_ret = 1; /* EPERM */
 	s->architectures.n = cubo_strv_len((char *const *)arches);

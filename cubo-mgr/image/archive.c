@@ -146,12 +146,12 @@ static struct cubo_error *write_images(struct archive *a, struct store *s,
 		cubo_json_gen_map_close(g);
 		/* the OCI view: the manifest, named */
 		struct oci_descriptor *d = &idx.manifests[idx.n_manifests++];
-		d->media_type = cubo_json_xstrdup(images[i].manifest->media_type);
-		d->digest = cubo_json_xstrdup(images[i].manifest->digest);
+		d->media_type = xstrdup(images[i].manifest->media_type);
+		d->digest = xstrdup(images[i].manifest->digest);
 		d->size = images[i].manifest->size;
-		d->annotations.v = cubo_json_xcalloc(1, sizeof(struct oci_kv));
-		d->annotations.v[0].key = cubo_json_xstrdup(OCI_ANNOTATION_REF_NAME);
-		d->annotations.v[0].value = cubo_json_xstrdup(images[i].name);
+		d->annotations.v = xcalloc(1, sizeof(struct oci_kv));
+		d->annotations.v[0].key = xstrdup(OCI_ANNOTATION_REF_NAME);
+		d->annotations.v[0].value = xstrdup(images[i].name);
 		d->annotations.n = 1;
 		oci_manifest_free(m);
 	}
@@ -423,14 +423,14 @@ static struct cubo_error *load_docker_entry(struct store *s, const char *dir, ya
 	char cfg[CUBO_DIGEST_LEN + 1];
 	if (!err)
 		err = import_file(s, dir, config, cfg);
-	m.layers = cubo_json_xcalloc(n_layers + 1, sizeof(*m.layers));
+	m.layers = xcalloc(n_layers + 1, sizeof(*m.layers));
 	for (size_t l = 0; !err && l < n_layers; l++) {
 		char d[CUBO_DIGEST_LEN + 1];
 		struct stat st;
 		char *p = cubo_path_join(dir, layers[l]);
 		if (!(err = import_file(s, dir, layers[l], d))) {
-			m.layers[l].digest = cubo_json_xstrdup(d);
-			m.layers[l].media_type = cubo_json_xstrdup(layer_media_type(s, d));
+			m.layers[l].digest = xstrdup(d);
+			m.layers[l].media_type = xstrdup(layer_media_type(s, d));
 			m.layers[l].size = stat(p, &st) == 0 ? st.st_size : 0;
 			m.n_layers++;
 		}
@@ -441,11 +441,11 @@ static struct cubo_error *load_docker_entry(struct store *s, const char *dir, ya
 	if (!err) {
 		struct stat st;
 		char *p = cubo_path_join(dir, config);
-		m.config.media_type = cubo_json_xstrdup(OCI_MT_CONFIG);
-		m.config.digest = cubo_json_xstrdup(cfg);
+		m.config.media_type = xstrdup(OCI_MT_CONFIG);
+		m.config.digest = xstrdup(cfg);
 		m.config.size = stat(p, &st) == 0 ? st.st_size : 0;
 		free(p);
-		m.media_type = cubo_json_xstrdup(OCI_MT_MANIFEST);
+		m.media_type = xstrdup(OCI_MT_MANIFEST);
 		err = oci_manifest_to_json(&m, false, &json, &len);
 		free(m.media_type);
 	}

@@ -71,7 +71,7 @@ static void set_annotation(struct oci_descriptor *d, const char *key, const char
 			continue;
 		free(d->annotations.v[i].value);
 		if (value) {
-			d->annotations.v[i].value = cubo_json_xstrdup(value);
+			d->annotations.v[i].value = xstrdup(value);
 		} else {
 			free(d->annotations.v[i].key);
 			memmove(&d->annotations.v[i], &d->annotations.v[i + 1],
@@ -85,8 +85,8 @@ static void set_annotation(struct oci_descriptor *d, const char *key, const char
 	struct oci_kv *v = realloc(d->annotations.v, (d->annotations.n + 1) * sizeof(*v));
 	if (!v)
 		abort();
-	v[d->annotations.n].key = cubo_json_xstrdup(key);
-	v[d->annotations.n].value = cubo_json_xstrdup(value);
+	v[d->annotations.n].key = xstrdup(key);
+	v[d->annotations.n].value = xstrdup(value);
 	d->annotations.v = v;
 	d->annotations.n++;
 }
@@ -165,7 +165,7 @@ static void read_summary(const struct oci_descriptor *d, struct store_image *out
 	if (*end || errno)
 		return;
 	snprintf(out->id, sizeof(out->id), "%s", id);
-	out->created = created[0] ? cubo_json_xstrdup(created) : NULL;
+	out->created = created[0] ? xstrdup(created) : NULL;
 	out->size = n;
 	out->summarized = true;
 }
@@ -302,7 +302,7 @@ struct cubo_error *store_image_list(struct store *s, struct store_image **out, s
 	}
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		const char *name = ref_name(&idx->manifests[i]);
-		v[i].name = name ? cubo_json_xstrdup(name) : NULL;
+		v[i].name = name ? xstrdup(name) : NULL;
 		oci_descriptor_copy(&idx->manifests[i], &v[i].manifest);
 		read_summary(&idx->manifests[i], &v[i]);
 	}
@@ -375,7 +375,7 @@ static const char *id_prefix(const char *arg)
 
 static void match_add(struct store_match *m, const struct store_image *img)
 {
-	m->v[m->n].name = img->name ? cubo_json_xstrdup(img->name) : NULL;
+	m->v[m->n].name = img->name ? xstrdup(img->name) : NULL;
 	oci_descriptor_copy(&img->manifest, &m->v[m->n].manifest);
 	m->n++;
 }
