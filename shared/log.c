@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 /* The names logrus prints, which log readers (containerd, conmon) expect. */
 static const char *const level_names[] = {
@@ -75,25 +76,16 @@ void cubo_log_close(struct cubo_log *log)
 struct line {
 	char *buf;
 	size_t len, cap;
-	bool oom;
 };
 
 static void line_put(struct line *l, const char *s, size_t n)
 {
-	if (l->oom)
-		return;
 	if (l->len + n + 1 > l->cap) {
 		size_t cap = l->cap ? l->cap : 256;
-		char *grown;
 
 		while (cap < l->len + n + 1)
 			cap *= 2;
-		grown = realloc(l->buf, cap);
-		if (!grown) {
-			l->oom = true;
-			return;
-		}
-		l->buf = grown;
+		l->buf = xrealloc(l->buf, cap);
 		l->cap = cap;
 	}
 	memcpy(l->buf + l->len, s, n);
@@ -283,10 +275,9 @@ static void log_vwrite(const struct cubo_log *log, enum cubo_log_level level, co
 
 	if (!log || log->fd < 0 || level > log->level || level < CUBO_LOG_ERROR)
 		return;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	format_line(log, level, msg ? msg : "(out of memory formatting a log message)", &l);
-	if (!l.oom && l.buf)
+	msg = xvasprintf(fmt, ap);
+	format_line(log, level, msg, &l);
+	if (l.buf)
 		write_line(log->fd, l.buf, l.len);
 	free(l.buf);
 	free(msg);
@@ -307,6 +298,6 @@ void cubo_log_error(const struct cubo_log *log, const struct cubo_error *err)
 {
 	char *text = cubo_error_text(err);
 
-	cubo_log_write(log, CUBO_LOG_ERROR, "%s", text ? text : "out of memory");
+	cubo_log_write(log, CUBO_LOG_ERROR, "%s", text);
 	free(text);
 }
