@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cubo-runc/container.h"
+#include "shared/xalloc.h"
 
 /*
  * The state directory's owner, named from /etc/passwd itself rather than
@@ -62,26 +63,18 @@ struct cubo_error *container_list(const char *root, struct container_summary **r
 		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct container_summary *nr = realloc(*rows, cap * sizeof(**rows));
-			if (!nr) {
-				container_free(c);
-				closedir(d);
-				container_summaries_free(*rows, *n);
-				*rows = NULL;
-				*n = 0;
-				return cubo_error_new("out of memory");
-			}
+			struct container_summary *nr = xrealloc(*rows, cap * sizeof(**rows));
 			*rows = nr;
 		}
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		enum container_status st = container_status(c);
-		r->id = strdup(c->id);
+		r->id = xstrdup(c->id);
 		r->status = container_status_name(st);
 		if (c->state) {
 			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
-			r->bundle = c->state->bundle ? strdup(c->state->bundle) : NULL;
-			r->created = c->state->created ? strdup(c->state->created) : NULL;
+			r->bundle = c->state->bundle ? xstrdup(c->state->bundle) : NULL;
+			r->created = c->state->created ? xstrdup(c->state->created) : NULL;
 		}
 		owner_name(c->dir, r->owner);
 		container_free(c);

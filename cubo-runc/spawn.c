@@ -18,6 +18,7 @@
 #include "cubo-runc/cgroup.h"
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* runc's and execvp's default when the environment has no PATH. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -34,9 +35,7 @@ static bool fds_push(struct spawn_fds *f, size_t *cap, int fd)
 {
 	if (f->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
-		int *v = realloc(f->fds, ncap * sizeof(*v));
-		if (!v)
-			return false;
+		int *v = xrealloc(f->fds, ncap * sizeof(*v));
 		f->fds = v;
 		*cap = ncap;
 	}
