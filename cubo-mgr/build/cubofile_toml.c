@@ -55,6 +55,7 @@
 
 #include "cubo-mgr/build/toml.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* Instructions sort by rank first: FROM, then ARGs, then the rest. */
 enum { RANK_FROM, RANK_ARG, RANK_STEP };
@@ -83,18 +84,11 @@ static struct cubo_error *err_at(struct ctx *c, int line, int col, const char *f
 	va_list ap;
 
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return cubo_error_new_errno(ENOMEM, "%s:%d:%d", c->path, line, col);
 	struct cubo_error *err = cubo_error_new("%s:%d:%d: %s", c->path, line, col, msg);
 	free(msg);
 	return err;
-}
-
-static struct cubo_error *oom(struct ctx *c)
-{
-	return cubo_error_new_errno(ENOMEM, "%s", c->path);
 }
 
 /* "where: expected want, got integer", at v. */
@@ -121,23 +115,15 @@ static bool is(const struct toml_entry *e, const char *key)
 struct sb {
 	char *s;
 	size_t len, cap;
-	bool failed;
 };
 
 static void sb_add(struct sb *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->failed = true;
-			return;
-		}
-		b->s = ns;
+		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, s, n);
@@ -204,15 +190,6 @@ static void sb_json_array(struct sb *b, char *const *v)
 		sb_json(b, v[i]);
 	}
 	sb_str(b, "]");
-}
-
-static char *sb_done(struct sb *b)
-{
-	if (b->failed) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
 }
 
 /* The Cubofile line of in, which has everything but its text. */
@@ -309,7 +286,7 @@ static char *instr_text(const struct build_instr *in)
 		break;
 	}
 	}
-	return sb_done(&b);
+	return b.s;
 }
 
 /* Take in (and clear it on failure): it sorts by rank, then by line:col. */
@@ -317,18 +294,9 @@ static struct cubo_error *push(struct ctx *c, struct build_instr *in, int rank, 
 {
 	in->line = line;
 	in->text = instr_text(in);
-	if (!in->text) {
-		build_instr_clear(in);
-		return oom(c);
-	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct step *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv) {
-			build_instr_clear(in);
-			return oom(c);
-		}
-		c->v = nv;
+		c->v = xreallocarray(c->v, cap, sizeof(*c->v));
 		c->cap = cap;
 	}
 	c->v[c->n] = (struct step){.in = *in, .rank = rank, .col = col, .seq = c->n};
@@ -362,8 +330,8 @@ static struct cubo_error *text_of(struct ctx *c, const struct toml_value *v, con
 	} else {
 		return type_error(c, v, where, scalars ? "string, integer or boolean" : "string");
 	}
-	*out = strdup(s);
-	return *out ? NULL : oom(c);
+	*out = xstrdup(s);
+	return NULL;
 }
 
 /* A string, or a non-empty array of strings. */
@@ -377,11 +345,7 @@ static struct cubo_error *strings_of(struct ctx *c, const struct toml_value *v, 
 		*single = v->type == TOML_STRING;
 	if (v->type == TOML_STRING) {
 		CUBO_TRY(text_of(c, v, where, false, false, &s));
-		*out = calloc(2, sizeof(char *));
-		if (!*out) {
-			free(s);
-			return oom(c);
-		}
+		*out = xcalloc(2, sizeof(char *));
 		(*out)[0] = s;
 		return NULL;
 	}
@@ -389,9 +353,7 @@ static struct cubo_error *strings_of(struct ctx *c, const struct toml_value *v, 
 		return type_error(c, v, where, "string or array of strings");
 	if (v->array.n == 0)
 		return err_at(c, v->line, v->col, "%s: must not be empty", where);
-	*out = calloc(v->array.n + 1, sizeof(char *));
-	if (!*out)
-		return oom(c);
+	*out = xcalloc(v->array.n + 1, sizeof(char *));
 	for (size_t i = 0; i < v->array.n; i++) {
 		struct cubo_error *err = text_of(c, v->array.v[i], where, false, true, &(*out)[i]);
 		if (err) {
@@ -548,9 +510,7 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 	}
 	if (n == 0)
 		return err_at(c, v->line, v->col, "%s: must not be empty", where);
-	struct build_instr in = {.op = op, .list = calloc(n + 1, sizeof(char *))};
-	if (!in.list)
-		return oom(c);
+	struct build_instr in = {.op = op, .list = xcalloc(n + 1, sizeof(char *))};
 	for (size_t i = 0; i < n; i++) {
 		const struct toml_value *it = items[i];
 		struct cubo_error *err = NULL;
@@ -559,8 +519,8 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 				err = err_at(c, it->line, it->col,
 					     "%s: port %" PRId64 " is out of range (1 to 65535)",
 					     where, it->integer);
-			else if (asprintf(&in.list[i], "%" PRId64, it->integer) < 0)
-				in.list[i] = NULL, err = oom(c);
+			else
+				in.list[i] = xasprintf("%" PRId64, it->integer);
 		} else if (op == BUILD_EXPOSE && it->type != TOML_STRING) {
 			err = type_error(c, it, where, "string or integer");
 		} else {
@@ -574,20 +534,12 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 	return push(c, &in, RANK_STEP, e->line, e->col);
 }
 
-static bool kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
+/* Takes value. */
+static void kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
 {
-	struct build_kv *nv = realloc(in->kv, (in->n_kv + 1) * sizeof(*nv));
-	char *k = strndup(key, klen);
-	if (!nv || !k) {
-		if (nv)
-			in->kv = nv;
-		free(k);
-		free(value);
-		return false;
-	}
-	in->kv = nv;
-	in->kv[in->n_kv++] = (struct build_kv){.key = k, .value = value, .has_value = true};
-	return true;
+	in->kv = xreallocarray(in->kv, in->n_kv + 1, sizeof(*in->kv));
+	in->kv[in->n_kv++] =
+		(struct build_kv){.key = xstrndup(key, klen), .value = value, .has_value = true};
 }
 
 /* The labels of table t, nested tables' keys joined to prefix with ".". */
@@ -597,8 +549,7 @@ static struct cubo_error *labels_into(struct ctx *c, const struct toml_value *t,
 	for (size_t i = 0; i < t->table.n; i++) {
 		const struct toml_entry *e = &t->table.v[i];
 		char *key = NULL, *val = NULL, where[256];
-		if (asprintf(&key, "%s%s%s", prefix, *prefix ? "." : "", e->key) < 0)
-			return oom(c);
+		key = xasprintf("%s%s%s", prefix, *prefix ? "." : "", e->key);
 		struct cubo_error *err = NULL;
 		snprintf(where, sizeof(where), "[config.labels] %s", key);
 		if (strlen(e->key) != e->key_len || !*e->key)
@@ -606,9 +557,8 @@ static struct cubo_error *labels_into(struct ctx *c, const struct toml_value *t,
 				     where);
 		else if (e->value->type == TOML_TABLE)
 			err = labels_into(c, e->value, key, in);
-		else if (!(err = text_of(c, e->value, where, true, true, &val)) &&
-			 !kv_add(in, key, strlen(key), val))
-			err = oom(c);
+		else if (!(err = text_of(c, e->value, where, true, true, &val)))
+			kv_add(in, key, strlen(key), val);
 		free(key);
 		CUBO_TRY(err);
 	}
@@ -637,9 +587,8 @@ static struct cubo_error *kv_step(struct ctx *c, const struct toml_entry *e, enu
 				err = err_at(c, v->line, v->col,
 					     "%s: not a variable name (no \"=\", spaces or NULs)",
 					     where);
-			else if (!(err = text_of(c, v->value, where, true, true, &val)) &&
-				 !kv_add(&in, v->key, v->key_len, val))
-				err = oom(c);
+			else if (!(err = text_of(c, v->value, where, true, true, &val)))
+				kv_add(&in, v->key, v->key_len, val);
 		}
 	}
 	if (err) {
@@ -735,21 +684,9 @@ static struct cubo_error *args(struct ctx *c, const struct toml_value *t)
 			return err_at(c, e->line, e->col,
 				      "%s: an ARG name is letters, digits and \"_\"", where);
 		CUBO_TRY(text_of(c, e->value, where, true, true, &val));
-		char *gkey = strdup(e->key), *gval = strdup(val);
-		struct build_kv *g = realloc(c->globals, (c->n_globals + 1) * sizeof(*g));
-		if (g)
-			c->globals = g;
-		if (!gkey || !gval || !g) {
-			free(gkey);
-			free(gval);
-			free(val);
-			return oom(c);
-		}
-		c->globals[c->n_globals++] = (struct build_kv){gkey, gval, true};
-		if (!kv_add(&in, e->key, e->key_len, val)) {
-			build_instr_clear(&in);
-			return oom(c);
-		}
+		c->globals = xreallocarray(c->globals, c->n_globals + 1, sizeof(*c->globals));
+		c->globals[c->n_globals++] = (struct build_kv){xstrdup(e->key), xstrdup(val), true};
+		kv_add(&in, e->key, e->key_len, val);
 		CUBO_TRY(push(c, &in, RANK_ARG, e->line, e->col));
 	}
 	return NULL;
@@ -801,12 +738,6 @@ struct cubo_error *cubofile_toml_parse(const char *text, size_t len, const char 
 	if (!err)
 		err = walk(&c, root);
 	toml_free(root);
-	if (!err && !(f = calloc(1, sizeof(*f))))
-		err = oom(&c);
-	if (!err && !(f->path = strdup(c.path)))
-		err = oom(&c);
-	if (!err && c.n && !(f->v = calloc(c.n, sizeof(*f->v))))
-		err = oom(&c);
 	if (err) {
 		for (size_t i = 0; i < c.n; i++)
 			build_instr_clear(&c.v[i].in);
@@ -816,9 +747,12 @@ struct cubo_error *cubofile_toml_parse(const char *text, size_t len, const char 
 			free(c.globals[i].value);
 		}
 		free(c.globals);
-		build_file_free(f);
 		return err;
 	}
+	f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(c.path);
+	if (c.n)
+		f->v = xcalloc(c.n, sizeof(*f->v));
 	if (c.n > 1) /* qsort must not be given a NULL array, even empty */
 		qsort(c.v, c.n, sizeof(*c.v), step_cmp);
 	for (size_t i = 0; i < c.n; i++)
