@@ -30,7 +30,8 @@ void cubo_strv_push(char ***v, size_t *n, const char *s)
 	size_t len = n ? *n : cubo_strv_len(*v);
 
 	*v = xreallocarray(*v, len + 2, sizeof(**v));
-	(*v)[len] = xstrdup(s);
+	/* not xstrdup, which keeps NULL: a NULL entry would cut the vector short */
+	(*v)[len] = xmemdup(s, strlen(s) + 1);
 	(*v)[len + 1] = NULL;
 	if (n)
 		*n = len + 1;
