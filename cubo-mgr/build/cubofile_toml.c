@@ -266,8 +266,8 @@ static char *instr_text(const struct build_instr *in)
 	return cubo_strbuf_take(&b);
 }
 
-/* Take in (and clear it on failure): it sorts by rank, then by line:col. */
-static struct cubo_error *push(struct ctx *c, struct build_instr *in, int rank, int line, int col)
+/* Take in: it sorts by rank, then by line:col. */
+static void push(struct ctx *c, struct build_instr *in, int rank, int line, int col)
 {
 	in->line = line;
 	in->text = instr_text(in);
@@ -278,7 +278,6 @@ static struct cubo_error *push(struct ctx *c, struct build_instr *in, int rank, 
 	}
 	c->v[c->n] = (struct step){.in = *in, .rank = rank, .col = col, .seq = c->n};
 	c->n++;
-	return NULL;
 }
 
 /* ------------------------------------------------------------ the values */
@@ -373,7 +372,8 @@ static struct cubo_error *run_step(struct ctx *c, const struct toml_value *el, c
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, el->line, el->col);
+	push(c, &in, RANK_STEP, el->line, el->col);
+	return NULL;
 }
 
 /* [[copy]] or [[config.copy]]: one entry. */
@@ -409,7 +409,8 @@ static struct cubo_error *copy_step(struct ctx *c, const struct toml_value *el, 
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, el->line, el->col);
+	push(c, &in, RANK_STEP, el->line, el->col);
+	return NULL;
 }
 
 /* run = [...] / copy = [...]: arrays of tables (or of inline tables). */
@@ -437,7 +438,8 @@ static struct cubo_error *value_step(struct ctx *c, const struct toml_entry *e, 
 	CUBO_TRY(text_of(c, e->value, where,
 			 op == BUILD_STOPSIGNAL && e->value->type == TOML_INTEGER, false,
 			 &in.value));
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 /* cmd / entrypoint: a string, an array, or a table holding command. */
@@ -469,7 +471,8 @@ static struct cubo_error *cmd_step(struct ctx *c, const struct toml_entry *e, en
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 /* expose / volumes: an array (or one value) into in.list. */
@@ -508,7 +511,8 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 			return err;
 		}
 	}
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 /* Takes value. */
@@ -574,7 +578,8 @@ static struct cubo_error *kv_step(struct ctx *c, const struct toml_entry *e, enu
 	}
 	if (in.n_kv == 0)
 		return NULL; /* an empty table sets nothing */
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 static struct cubo_error *config(struct ctx *c, const struct toml_value *t)
@@ -622,7 +627,7 @@ static struct cubo_error *image(struct ctx *c, const struct toml_value *t)
 		if (is(e, "base")) {
 			struct build_instr in = {.op = BUILD_FROM};
 			CUBO_TRY(text_of(c, e->value, "[image] base", false, false, &in.image));
-			CUBO_TRY(push(c, &in, RANK_FROM, e->line, e->col));
+			push(c, &in, RANK_FROM, e->line, e->col);
 			c->have_base = true;
 		} else if (is(e, "name")) {
 			/* the image's name is given to cubo build -t */
@@ -664,7 +669,7 @@ static struct cubo_error *args(struct ctx *c, const struct toml_value *t)
 		c->globals = xreallocarray(c->globals, c->n_globals + 1, sizeof(*c->globals));
 		c->globals[c->n_globals++] = (struct build_kv){xstrdup(e->key), xstrdup(val), true};
 		kv_add(&in, e->key, e->key_len, val);
-		CUBO_TRY(push(c, &in, RANK_ARG, e->line, e->col));
+		push(c, &in, RANK_ARG, e->line, e->col);
 	}
 	return NULL;
 }

@@ -282,8 +282,7 @@ const char *toml_type_name(enum toml_type t)
 }
 
 /* Add key kp = v to table t (the key is known to be new there). Takes v. */
-static struct cubo_error *insert(struct parser *p, struct node *t, const struct keypart *kp,
-				 struct node *v)
+static void insert(struct node *t, const struct keypart *kp, struct node *v)
 {
 	/* memcpy, not strndup: a key may hold an escaped NUL (key_len counts it) */
 	char *k = xmalloc(kp->len + 1);
@@ -293,7 +292,6 @@ static struct cubo_error *insert(struct parser *p, struct node *t, const struct 
 	grow((void **)&t->v.table.v, t->v.table.n, sizeof(struct toml_entry));
 	t->v.table.v[t->v.table.n++] = (struct toml_entry){
 		.key = k, .key_len = kp->len, .line = kp->line, .col = kp->col, .value = &v->v};
-	return NULL;
 }
 
 static struct cubo_error *too_deep(struct parser *p, size_t off)
@@ -313,7 +311,7 @@ static struct cubo_error *add_table(struct parser *p, struct node *t, const stru
 	n->v.col = kp->col;
 	n->depth = t->depth + 1;
 	n->flags = flags;
-	CUBO_TRY(insert(p, t, kp, n));
+	insert(t, kp, n);
 	*out = n;
 	return NULL;
 }
@@ -1104,7 +1102,7 @@ static struct cubo_error *parse_keyval(struct parser *p, struct node *t)
 	if (!err)
 		err = parse_value(p, target->depth + 1, &v);
 	if (!err)
-		err = insert(p, target, &k.v[k.n - 1], v);
+		insert(target, &k.v[k.n - 1], v);
 	key_free(&k);
 	return err;
 }
@@ -1172,7 +1170,7 @@ static struct cubo_error *open_table(struct parser *p, const struct key *k, bool
 		n->v.col = col;
 		n->depth = t->depth + 1;
 		n->flags = F_AOT;
-		CUBO_TRY(insert(p, t, last, n));
+		insert(t, last, n);
 	} else if (n->v.type == TOML_ARRAY && !(n->flags & F_AOT)) {
 		return conflict(p, k, k->n - 1, e, "cannot append to static array \"%s\"");
 	} else if (n->v.type == TOML_TABLE) {

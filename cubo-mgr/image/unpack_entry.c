@@ -401,19 +401,16 @@ static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *n
 	return err;
 }
 
-static struct cubo_error *record_dir_time(struct unpacker *u, const char *path,
-					  const struct meta *m)
+static void record_dir_time(struct unpacker *u, const char *path, const struct meta *m)
 {
 	if (u->ndirs == u->dirs_cap) {
 		size_t cap = u->dirs_cap ? u->dirs_cap * 2 : 64;
-		struct dir_time *d = xrealloc(u->dirs, cap * sizeof(*d));
-		u->dirs = d;
+		u->dirs = xreallocarray(u->dirs, cap, sizeof(*u->dirs));
 		u->dirs_cap = cap;
 	}
 	u->dirs[u->ndirs].path = xstrdup(path);
 	memcpy(u->dirs[u->ndirs].times, m->times, sizeof(m->times));
 	u->ndirs++;
-	return NULL;
 }
 
 static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *name,
@@ -450,7 +447,9 @@ static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *na
 		close(fd);
 	}
 	/* Times last: creating the directory's entries would change them. */
-	return err ? err : record_dir_time(u, path, m);
+	if (!err)
+		record_dir_time(u, path, m);
+	return err;
 }
 
 static struct cubo_error *make_symlink(struct unpacker *u, int dirfd, const char *name,
