@@ -102,7 +102,7 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 			image_name_split(imgs[i].name, &r->repository, &r->tag);
 			memcpy(r->id, imgs[i].id, sizeof(r->id));
 			memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
-			r->created = imgs[i].created ? xstrdup(imgs[i].created) : NULL;
+			r->created = xstrdup(imgs[i].created);
 			r->size = imgs[i].size;
 			continue;
 		}
@@ -114,7 +114,7 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 		image_name_split(imgs[i].name, &r->repository, &r->tag);
 		memcpy(r->id, m->config.digest, sizeof(r->id));
 		memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
-		r->created = c->created ? xstrdup(c->created) : NULL;
+		r->created = xstrdup(c->created);
 		r->size = (uint64_t)m->config.size;
 		for (size_t l = 0; l < m->n_layers; l++)
 			r->size += (uint64_t)m->layers[l].size;

@@ -75,8 +75,8 @@ void container_list(const char *root, struct container_summary **rows, size_t *n
 		r->status = container_status_name(st);
 		if (c->state) {
 			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
-			r->bundle = c->state->bundle ? xstrdup(c->state->bundle) : NULL;
-			r->created = c->state->created ? xstrdup(c->state->created) : NULL;
+			r->bundle = xstrdup(c->state->bundle);
+			r->created = xstrdup(c->state->created);
 		}
 		owner_name(c->dir, r->owner);
 		container_free(c);

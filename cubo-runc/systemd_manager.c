@@ -159,7 +159,7 @@ static struct cubo_error *subscribe(struct dbus_conn *c, bool bus, char **owner)
 			struct dbus_reader rd = dbus_msg_body(&r.m);
 			cubo_error_free(dbus_r_string(&rd, &unique));
 		}
-		*owner = unique ? xstrdup(unique) : NULL;
+		*owner = xstrdup(unique);
 		dbus_reply_free(&r);
 		if (!*owner)
 			return cubo_error_new("GetNameOwner: no owner of %s", SD_DEST);

@@ -122,7 +122,7 @@ struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *o
 				     s, src);
 		goto out;
 	}
-	out->source = src ? xstrdup(src) : NULL;
+	out->source = xstrdup(src);
 	out->dest = xstrdup(dest);
 	out->named = !src || src[0] != '/';
 	out->readonly = mode && !strcmp(mode, "ro");

@@ -213,10 +213,10 @@ char *image_ref_familiar(const struct image_ref *r)
 
 void image_ref_copy(const struct image_ref *src, struct image_ref *dst)
 {
-	dst->domain = src->domain ? xstrdup(src->domain) : NULL;
-	dst->path = src->path ? xstrdup(src->path) : NULL;
-	dst->tag = src->tag ? xstrdup(src->tag) : NULL;
-	dst->digest = src->digest ? xstrdup(src->digest) : NULL;
+	dst->domain = xstrdup(src->domain);
+	dst->path = xstrdup(src->path);
+	dst->tag = xstrdup(src->tag);
+	dst->digest = xstrdup(src->digest);
 }
 
 void image_ref_free(struct image_ref *r)

@@ -74,9 +74,9 @@ struct cubo_error *registry_client_new(const struct registry_opts *o, struct reg
 		return cubo_error_new("libcurl failed to initialise");
 	struct registry_client *c = xcalloc(1, sizeof(*c));
 	c->tls_verify = o->tls_verify;
-	c->auth_file = o->auth_file ? xstrdup(o->auth_file) : NULL;
+	c->auth_file = xstrdup(o->auth_file);
 	c->certs_dir = xstrdup(DEFAULT_CERTS_DIR);
-	c->cert_dir_flag = o->certs_dir ? xstrdup(o->certs_dir) : NULL;
+	c->cert_dir_flag = xstrdup(o->certs_dir);
 	if (o->user_agent)
 		c->user_agent = xstrdup(o->user_agent);
 	else
@@ -419,7 +419,7 @@ static void reset_response(struct registry_request *r)
  */
 static char *ca_pem(struct registry_client *c, const char *host, size_t *len)
 {
-	char *dir = c->cert_dir_flag ? xstrdup(c->cert_dir_flag) : NULL;
+	char *dir = xstrdup(c->cert_dir_flag);
 	const char *roots[] = {c->certs_dir, DOCKER_CERTS_DIR};
 	for (size_t i = 0; !dir && i < 2; i++) {
 		char *p = cubo_path_join(roots[i], host);
@@ -719,7 +719,7 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 	pthread_mutex_lock(&c->mu);
 	struct host_creds *hc = host_get(c, host, &err);
 	int use_http = hc ? hc->use_http : 0;
-	char *user = r->user ? xstrdup(r->user) : hc && hc->user ? xstrdup(hc->user) : NULL;
+	char *user = r->user ? xstrdup(r->user) : hc ? xstrdup(hc->user) : NULL;
 	char *pass = r->user	      ? xstrdup(r->pass ? r->pass : "")
 		     : hc && hc->pass ? xstrdup(hc->pass)
 				      : NULL;

@@ -294,7 +294,7 @@ struct cubo_error *store_image_list(struct store *s, struct store_image **out, s
 	struct store_image *v = xcalloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(*v));
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		const char *name = ref_name(&idx->manifests[i]);
-		v[i].name = name ? xstrdup(name) : NULL;
+		v[i].name = xstrdup(name);
 		oci_descriptor_copy(&idx->manifests[i], &v[i].manifest);
 		read_summary(&idx->manifests[i], &v[i]);
 	}
@@ -367,7 +367,7 @@ static const char *id_prefix(const char *arg)
 
 static void match_add(struct store_match *m, const struct store_image *img)
 {
-	m->v[m->n].name = img->name ? xstrdup(img->name) : NULL;
+	m->v[m->n].name = xstrdup(img->name);
 	oci_descriptor_copy(&img->manifest, &m->v[m->n].manifest);
 	m->n++;
 }
