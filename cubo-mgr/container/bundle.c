@@ -115,7 +115,7 @@ struct cubo_error *bundle_command(const struct oci_image_config *image, const st
 	return NULL;
 }
 
-static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
+static void capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
 {
 	char **set = cubo_strv_dup((char *const *)bundle_default_caps);
 	size_t n = cubo_strv_len(set);
@@ -141,7 +141,6 @@ static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strl
 			cubo_strv_push(&set, &n, add[i]);
 	strlist_set(caps, set);
 	cubo_strv_free(set);
-	return NULL;
 }
 
 static void add_mount(struct oci_config *cfg, const char *dest, const char *type,
@@ -225,7 +224,7 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 		}
 	}
 	p->capabilities = xcalloc(1, sizeof(*p->capabilities));
-	CUBO_TRY(capabilities(o, &p->capabilities->bounding));
+	capabilities(o, &p->capabilities->bounding);
 	strlist_set(&p->capabilities->effective, p->capabilities->bounding.v);
 	strlist_set(&p->capabilities->permitted, p->capabilities->bounding.v);
 	return NULL;
