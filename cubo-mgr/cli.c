@@ -59,8 +59,7 @@ static struct cubo_error *assign(const struct cli_opt *o, const char *flag, cons
 	case CLI_LIST: {
 		char ***list = o->target;
 		size_t n = cubo_strv_len(*list);
-		if (!cubo_strv_push(list, &n, value))
-			return cubo_error_new_errno(ENOMEM, "flag \"%s\"", flag);
+		cubo_strv_push(list, &n, value);
 		return NULL;
 	}
 	}

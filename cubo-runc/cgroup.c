@@ -19,6 +19,7 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* How long kill/freeze/rmdir wait for the kernel to catch up. */
 #define CGROUP_WAIT_MS 10000
@@ -35,14 +36,10 @@ static void set_add(struct cgroup_set *s, const char *key, const char *path, boo
 {
 	struct cgroup_dir *d;
 
-	s->d = realloc(s->d, (s->n + 1) * sizeof(*s->d));
-	if (!s->d)
-		abort();
+	s->d = xrealloc(s->d, (s->n + 1) * sizeof(*s->d));
 	d = &s->d[s->n++];
-	d->key = strdup(key);
-	d->path = strdup(path);
-	if (!d->key || !d->path)
-		abort();
+	d->key = xstrdup(key);
+	d->path = xstrdup(path);
 	d->v2 = v2;
 	d->made = made_depth > 0;
 	d->made_depth = made_depth;
@@ -51,10 +48,8 @@ static void set_add(struct cgroup_set *s, const char *key, const char *path, boo
 
 struct cgroup_set *cgroup_set_new_unit(const char *dir)
 {
-	struct cgroup_set *s = calloc(1, sizeof(*s));
+	struct cgroup_set *s = xcalloc(1, sizeof(*s));
 
-	if (!s)
-		abort();
 	set_add(s, "", dir, true, 0);
 	s->d[0].unit = true;
 	return s;
@@ -85,9 +80,7 @@ static struct cubo_error *cpuset_copy_parent(const char *dir)
 
 		err = cubo_read_file(mine, &cur, &len);
 		if (!err && strspn(cur, " \n") == len) {
-			parent = strdup(dir);
-			if (!parent)
-				abort();
+			parent = xstrdup(dir);
 			*strrchr(parent, '/') = '\0';
 			up = cubo_path_join(parent, files[i]);
 			free(parent);
@@ -157,9 +150,7 @@ struct cubo_error *cgroup_set_destroy(const struct cgroup_set *s)
 			continue;
 		}
 		/* Parents we made go too, unless another container still uses them. */
-		p = strdup(d->path);
-		if (!p)
-			abort();
+		p = xstrdup(d->path);
 		for (unsigned lvl = 1; lvl < d->made_depth; lvl++) {
 			char *slash = strrchr(p, '/');
 
@@ -177,12 +168,10 @@ struct cubo_error *cgroup_set_destroy(const struct cgroup_set *s)
 /* mkdir -p dir, counting the levels that did not exist. */
 static struct cubo_error *make_dir(const char *dir, unsigned *made)
 {
-	char *p = strdup(dir);
+	char *p = xstrdup(dir);
 	size_t n = 0;
 	char *slash;
 
-	if (!p)
-		abort();
 	*made = 0;
 	/* Walk up to the first existing ancestor, then create downwards. */
 	while (access(p, F_OK) < 0) {
@@ -198,9 +187,7 @@ static struct cubo_error *make_dir(const char *dir, unsigned *made)
 	}
 	free(p);
 	for (size_t k = n; k > 0; k--) {
-		p = strdup(dir);
-		if (!p)
-			abort();
+		p = xstrdup(dir);
 		for (size_t j = 1; j < k; j++)
 			*strrchr(p, '/') = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
@@ -219,11 +206,9 @@ struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *
 				     const char *id, const struct oci_resources *res,
 				     struct cgroup_set **out)
 {
-	struct cgroup_set *s = calloc(1, sizeof(*s));
+	struct cgroup_set *s = xcalloc(1, sizeof(*s));
 	struct cubo_error *err = NULL;
 
-	if (!s)
-		return cubo_error_new("out of memory");
 	*out = NULL;
 	for (size_t i = 0; i < l->n && !err; i++) {
 		const struct cgroup_hierarchy *h = &l->h[i];
@@ -237,15 +222,11 @@ struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *
 			set_add(s, h->key, dir, h->v2, made);
 		if (!err && !h->v2 && cgroup_key_has(h->key, "cpuset")) {
 			/* Every level we made needs cpus and mems, top first. */
-			char *p = strdup(dir);
+			char *p = xstrdup(dir);
 
-			if (!p)
-				abort();
 			for (unsigned k = made; k > 0 && !err; k--) {
-				char *lvl = strdup(dir);
+				char *lvl = xstrdup(dir);
 
-				if (!lvl)
-					abort();
 				for (unsigned j = 1; j < k; j++)
 					*strrchr(lvl, '/') = '\0';
 				err = cpuset_copy_parent(lvl);
@@ -275,22 +256,14 @@ struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_
 	for (size_t i = 0; s && i < s->n; i++) {
 		const struct cgroup_dir *d = &s->d[i];
 		char *line;
-		int r;
 
 		if (d->unit)
-			r = asprintf(&line, "%s=%s=unit", d->key, d->path);
+			line = xasprintf("%s=%s=unit", d->key, d->path);
 		else if (d->made_depth > 1)
-			r = asprintf(&line, "%s=%s=made=%u", d->key, d->path, d->made_depth);
+			line = xasprintf("%s=%s=made=%u", d->key, d->path, d->made_depth);
 		else
-			r = asprintf(&line, "%s=%s%s", d->key, d->path, d->made ? "=made" : "");
-		if (r < 0 || !cubo_strv_push(&out->v, &out->n, line)) {
-			if (r >= 0)
-				free(line);
-			cubo_strv_free(out->v);
-			out->v = NULL;
-			out->n = 0;
-			return cubo_error_new("out of memory");
-		}
+			line = xasprintf("%s=%s%s", d->key, d->path, d->made ? "=made" : "");
+		cubo_strv_push(&out->v, &out->n, line);
 		free(line);
 	}
 	return NULL;
@@ -298,10 +271,8 @@ struct cubo_error *cgroup_set_to_strlist(const struct cgroup_set *s, struct oci_
 
 struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct cgroup_set **out)
 {
-	struct cgroup_set *s = calloc(1, sizeof(*s));
+	struct cgroup_set *s = xcalloc(1, sizeof(*s));
 
-	if (!s)
-		return cubo_error_new("out of memory");
 	*out = NULL;
 	for (size_t i = 0; in && i < in->n; i++) {
 		const char *line = in->v[i];
@@ -316,10 +287,8 @@ struct cubo_error *cgroup_set_from_strlist(const struct oci_strlist *in, struct 
 			cgroup_set_free(s);
 			return cubo_error_new("cgroupPaths[%zu] %s: expected key=/path", i, line);
 		}
-		key = strndup(line, (size_t)(sep - line));
-		path = strdup(sep + 1);
-		if (!key || !path)
-			abort();
+		key = xstrndup(line, (size_t)(sep - line));
+		path = xstrdup(sep + 1);
 		plen = strlen(path);
 		if (plen > 5 && !strcmp(path + plen - 5, "=unit")) {
 			path[plen - 5] = '\0';
@@ -389,9 +358,7 @@ static struct cubo_error *read_pids(const char *dir, pid_t **pids, size_t *n)
 	}
 	CUBO_TRY(err);
 	for (char *t = strtok_r(text, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
-		*pids = realloc(*pids, (*n + 1) * sizeof(**pids));
-		if (!*pids)
-			abort();
+		*pids = xreallocarray(*pids, *n + 1, sizeof(**pids));
 		(*pids)[(*n)++] = (pid_t)atoi(t);
 	}
 	free(text);
@@ -422,9 +389,7 @@ static struct cubo_error *read_pids_tree(const char *dir, pid_t **pids, size_t *
 		free(sub);
 		if (err)
 			break;
-		*pids = realloc(*pids, (*n + nm + 1) * sizeof(**pids));
-		if (!*pids)
-			abort();
+		*pids = xreallocarray(*pids, *n + nm + 1, sizeof(**pids));
 		memcpy(*pids + *n, more, nm * sizeof(*more));
 		*n += nm;
 		free(more);
@@ -705,21 +670,16 @@ void cgroup_plan_add(struct cgroup_plan *p, const char *what, const char *file, 
 {
 	struct cgroup_write *w;
 	va_list ap;
-	int r;
 
-	p->w = realloc(p->w, (p->n + 1) * sizeof(*p->w));
-	if (!p->w)
-		abort();
+	p->w = xrealloc(p->w, (p->n + 1) * sizeof(*p->w));
 	w = &p->w[p->n++];
-	w->what = strdup(what);
-	w->file = strdup(file);
+	w->what = xstrdup(what);
+	w->file = xstrdup(file);
 	w->why = why;
 	w->optional = optional;
 	va_start(ap, fmt);
-	r = vasprintf(&w->value, fmt, ap);
+	w->value = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0 || !w->what || !w->file)
-		abort();
 }
 
 void cgroup_plan_free(struct cgroup_plan *p)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/cgroup_bpf.h"
+#include "shared/xalloc.h"
 
 #define ACC_ALL (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
 
@@ -33,9 +34,7 @@ static void emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t
 {
 	if (p->n == p->cap) {
 		p->cap = p->cap ? 2 * p->cap : 64;
-		p->v = realloc(p->v, p->cap * sizeof(*p->v));
-		if (!p->v)
-			abort();
+		p->v = xrealloc(p->v, p->cap * sizeof(*p->v));
 	}
 	p->v[p->n++] = (struct bpf_insn){
 		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
@@ -151,13 +150,11 @@ struct cubo_error *cgroup_bpf_devices_program(const struct oci_device_cgroup *ru
 					      struct bpf_insn **out, size_t *n_out)
 {
 	struct prog p = {0};
-	struct rule *checked = calloc(n + 1, sizeof(*checked));
+	struct rule *checked = xcalloc(n + 1, sizeof(*checked));
 	bool decided = false;
 
 	*out = NULL;
 	*n_out = 0;
-	if (!checked)
-		abort();
 	for (size_t i = 0; i < n; i++) {
 		struct cubo_error *err = rule_check(i, &rules[i], &checked[i]);
 
@@ -235,9 +232,7 @@ static struct cubo_error *query(int cgfd, uint32_t **ids, uint32_t *n, uint32_t 
 	for (;;) {
 		union bpf_attr a;
 
-		*ids = realloc(*ids, cap * sizeof(**ids));
-		if (!*ids)
-			abort();
+		*ids = xreallocarray(*ids, cap, sizeof(**ids));
 		memset(&a, 0, sizeof(a));
 		a.query.target_fd = (uint32_t)cgfd;
 		a.query.attach_type = BPF_CGROUP_DEVICE;

@@ -10,6 +10,7 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 bool cgroup_list_has(const char *list, char sep, const char *word)
 {
@@ -39,12 +40,10 @@ struct cg_mount {
 /* The cgroup and cgroup2 entries of a mountinfo text, in order. */
 static struct cubo_error *parse_mounts(const char *text, struct cg_mount **out, size_t *n)
 {
-	char *copy = strdup(text), *save = NULL;
+	char *copy = xstrdup(text), *save = NULL;
 	struct cg_mount *v = NULL;
 	size_t cnt = 0, lineno = 0;
 
-	if (!copy)
-		return cubo_error_new("out of memory");
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[6], *sep, *fstype, *source, *super, *s2 = NULL;
 		int i;
@@ -66,15 +65,11 @@ static struct cubo_error *parse_mounts(const char *text, struct cg_mount **out, 
 			goto bad;
 		if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2"))
 			continue;
-		v = realloc(v, (cnt + 1) * sizeof(*v));
-		if (!v)
-			abort();
+		v = xrealloc(v, (cnt + 1) * sizeof(*v));
 		v[cnt].v2 = !strcmp(fstype, "cgroup2");
-		v[cnt].root = strdup(f[3]);
-		v[cnt].mount_point = strdup(f[4]);
-		v[cnt].super_opts = strdup(super);
-		if (!v[cnt].root || !v[cnt].mount_point || !v[cnt].super_opts)
-			abort();
+		v[cnt].root = xstrdup(f[3]);
+		v[cnt].mount_point = xstrdup(f[4]);
+		v[cnt].super_opts = xstrdup(super);
 		cubo_unescape_octal(v[cnt].root);
 		cubo_unescape_octal(v[cnt].mount_point);
 		cnt++;
@@ -132,18 +127,14 @@ static void add_hierarchy(struct cgroup_layout *l, const char *key, const struct
 {
 	struct cgroup_hierarchy *h;
 
-	l->h = realloc(l->h, (l->n + 1) * sizeof(*l->h));
-	if (!l->h)
-		abort();
+	l->h = xrealloc(l->h, (l->n + 1) * sizeof(*l->h));
 	h = &l->h[l->n++];
 	memset(h, 0, sizeof(*h));
-	h->key = strdup(key);
-	h->mount_point = strdup(m->mount_point);
-	h->mount_root = strdup(m->root);
+	h->key = xstrdup(key);
+	h->mount_point = xstrdup(m->mount_point);
+	h->mount_root = xstrdup(m->root);
 	h->own_dir = own;
 	h->v2 = m->v2;
-	if (!h->key || !h->mount_point || !h->mount_root)
-		abort();
 	trim_slash(h->own_dir);
 }
 
@@ -158,9 +149,7 @@ struct cubo_error *cgroup_layout_parse(const char *mountinfo, const char *proc_c
 
 	memset(out, 0, sizeof(*out));
 	CUBO_TRY(parse_mounts(mountinfo, &m, &nm));
-	copy = strdup(proc_cgroup);
-	if (!copy)
-		abort();
+	copy = xstrdup(proc_cgroup);
 	for (char *line = strtok_r(copy, "\n", &save); line && !err;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -240,7 +229,7 @@ struct cubo_error *cgroup_layout_detect(struct cgroup_layout *out)
 			h->v2_controllers = text;
 		} else {
 			/* Our own cgroup may be hidden (another namespace): no controllers. */
-			h->v2_controllers = strdup("");
+			h->v2_controllers = xstrdup("");
 		}
 		free(f);
 	}
@@ -300,9 +289,7 @@ static char *relative_base(const struct cgroup_hierarchy *h)
 	if (h->v2 && strcmp(h->own_dir, h->mount_point) && slash &&
 	    (size_t)(slash - h->own_dir) >= strlen(h->mount_point))
 		len = (size_t)(slash - h->own_dir);
-	base = strndup(h->own_dir, len);
-	if (!base)
-		abort();
+	base = xstrndup(h->own_dir, len);
 	return base;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cubo-runc/cgroup_stat_parse.h"
+#include "shared/xalloc.h"
 
 /*
  * One value as runc reads it: "max" is UINT64_MAX, a negative number is 0
@@ -103,12 +104,8 @@ static struct cubo_error *kv_line(const char *line, size_t len, size_t lineno, c
 				      lineno, (int)len, line);
 	CUBO_TRY_CTX(stat_parse_u64(sp + 1, len - (size_t)(sp - line) - 1, file, &v),
 		     "%s: line %zu", file, lineno);
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v)
-		abort();
-	l->v[l->n].key = strndup(line, (size_t)(sp - line));
-	if (!l->v[l->n].key)
-		abort();
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].key = xstrndup(line, (size_t)(sp - line));
 	l->v[l->n++].value = v;
 	return NULL;
 }
@@ -140,9 +137,7 @@ struct cubo_error *stat_parse_u64_list(const char *text, const char *file, uint6
 		if (!*text)
 			return NULL;
 		len = strcspn(text, " \t\n");
-		*out = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!*out)
-			abort();
+		*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 		struct cubo_error *err = stat_parse_u64(text, len, file, &(*out)[*n]);
 		if (err) {
 			free(*out);
@@ -183,10 +178,8 @@ struct cubo_error *stat_parse_usage_all(const char *text, const char *file, uint
 			return cubo_error_new("%s: line %zu: expected \"cpu user system\"", file,
 					      lineno + 1);
 		}
-		*kernel = realloc(*kernel, (*n + 1) * sizeof(**kernel));
-		*user = realloc(*user, (*n + 1) * sizeof(**user));
-		if (!*kernel || !*user)
-			abort();
+		*kernel = xrealloc(*kernel, (*n + 1) * sizeof(**kernel));
+		*user = xrealloc(*user, (*n + 1) * sizeof(**user));
 		(*kernel)[*n] = s;
 		(*user)[*n] = u;
 		(*n)++;
@@ -201,9 +194,7 @@ static void blkio_add(struct blkio_list *l, uint64_t major, uint64_t minor, cons
 {
 	struct blkio_entry *e;
 
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v)
-		abort();
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	e = &l->v[l->n++];
 	e->major = major;
 	e->minor = minor;
@@ -364,9 +355,7 @@ struct cubo_error *stat_parse_cpu_list(const char *text, const char *file, uint1
 		if (errno || hi > UINT16_MAX || lo > hi)
 			goto bad;
 		for (unsigned long i = lo; i <= hi; i++) {
-			*out = realloc(*out, (*n + 1) * sizeof(**out));
-			if (!*out)
-				abort();
+			*out = xrealloc(*out, (*n + 1) * sizeof(**out));
 			(*out)[(*n)++] = (uint16_t)i;
 		}
 		p = end;

@@ -20,6 +20,7 @@
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/cgroup_stat_parse.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 /* ---- reading the files ---- */
 
@@ -450,9 +451,7 @@ static struct cubo_error *hugetlb_stats(const struct cgroup_dir *d, struct stats
 			if (!err)
 				err = read_u64(d->path, f, &e.failcnt, NULL);
 		}
-		st->hugetlb = realloc(st->hugetlb, (st->n_hugetlb + 1) * sizeof(*st->hugetlb));
-		if (!st->hugetlb)
-			abort();
+		st->hugetlb = xrealloc(st->hugetlb, (st->n_hugetlb + 1) * sizeof(*st->hugetlb));
 		st->hugetlb[st->n_hugetlb++] = e;
 	}
 	closedir(dh);

@@ -10,6 +10,7 @@
 
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define R "linux.resources."
 
@@ -366,9 +367,7 @@ void cgroup_devices_effective(const struct oci_resources *res, struct oci_device
 	size_t nu = res ? res->n_devices : 0;
 
 	*n = 0;
-	*out = calloc(nu + nd + 1, sizeof(**out));
-	if (!*out)
-		abort();
+	*out = xcalloc(nu + nd + 1, sizeof(**out));
 	if (!nu)
 		return;
 	memcpy(*out, res->devices, nu * sizeof(**out));

@@ -12,6 +12,7 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define R "linux.resources."
 
@@ -67,8 +68,8 @@ static void need(char ***enable, const char *ctrl)
 {
 	size_t n = cubo_strv_len(*enable);
 
-	if (!cubo_strv_contains(*enable, ctrl) && !cubo_strv_push(enable, &n, ctrl))
-		abort();
+	if (!cubo_strv_contains(*enable, ctrl))
+		cubo_strv_push(enable, &n, ctrl);
 }
 
 static void limit_or_max(char *buf, size_t len, int64_t v)
@@ -294,14 +295,12 @@ static bool word_in_file(const char *dir, const char *name, const char *word, bo
 
 static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const char *ctrl)
 {
-	char *p = strdup(dir), **chain = NULL;
+	char *p = xstrdup(dir), **chain = NULL;
 	size_t n = 0;
 	unsigned level = 1; /* dir itself */
 	struct cubo_error *err = NULL;
 	bool exists;
 
-	if (!p)
-		abort();
 	/*
 	 * Walk up from the parent: every ancestor below the nearest one that
 	 * already has ctrl in subtree_control must enable it for the next
@@ -338,8 +337,7 @@ static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const
 						     ctrl, p);
 			break;
 		}
-		if (!cubo_strv_push(&chain, &n, p))
-			abort();
+		cubo_strv_push(&chain, &n, p);
 	}
 	free(p);
 	/* Enable top-down: a child can only enable what its parent enabled. */

@@ -18,6 +18,7 @@
 #include "cubo-runc/validate.h"
 #include "cubo-runc/runc.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static bool has_pid(const pid_t *pids, size_t n, long pid)
 {
@@ -30,11 +31,9 @@ static bool has_pid(const pid_t *pids, size_t n, long pid)
 /* Index of the PID column in ps's header line, or -1. */
 static int pid_column(const char *header)
 {
-	char *copy = strdup(header), *save = NULL;
+	char *copy = xstrdup(header), *save = NULL;
 	int i = 0, col = -1;
 
-	if (!copy)
-		abort();
 	for (char *t = strtok_r(copy, " \t", &save); t; t = strtok_r(NULL, " \t", &save), i++)
 		if (!strcmp(t, "PID")) {
 			col = i;
@@ -66,15 +65,13 @@ static long field_at(const char *line, int col)
 /* Run ps with args and print its header and the lines of the given pids. */
 static struct cubo_error *print_table(char **ps_args, size_t n_args, const pid_t *pids, size_t n)
 {
-	char **argv = calloc(n_args + 2, sizeof(*argv)), *line = NULL;
+	char **argv = xcalloc(n_args + 2, sizeof(*argv)), *line = NULL;
 	size_t cap = 0;
 	int fds[2], status, col = -1;
 	bool header = true;
 	pid_t child;
 	FILE *f;
 
-	if (!argv)
-		return cubo_error_new("out of memory");
 	argv[0] = "ps";
 	for (size_t i = 0; i < n_args; i++)
 		argv[i + 1] = ps_args[i];

@@ -23,6 +23,7 @@
 #include "cubo-runc/mounts.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 const char *container_status_name(enum container_status s)
 {
@@ -59,21 +60,15 @@ static bool state_lost(const char *json, size_t len)
 struct cubo_error *container_load(const char *root, const char *id, bool lock,
 				  struct container **out)
 {
-	struct container *c = calloc(1, sizeof(*c));
+	struct container *c = xcalloc(1, sizeof(*c));
 	struct cubo_error *err = NULL;
 	char *json = NULL;
 	size_t len;
 	int dirfd;
 
-	if (!c)
-		return cubo_error_new("out of memory");
 	c->lockfd = -1;
-	c->id = strdup(id);
+	c->id = xstrdup(id);
 	c->dir = cubo_path_join(root, id);
-	if (!c->id) {
-		container_free(c);
-		return cubo_error_new("out of memory");
-	}
 	dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		err = errno == ENOENT ? cubo_error_new("container \"%s\" does not exist", id)

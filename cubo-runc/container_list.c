@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cubo-runc/container.h"
+#include "shared/xalloc.h"
 
 /*
  * The state directory's owner, named from /etc/passwd itself rather than
@@ -41,7 +42,7 @@ static int compare_rows(const void *a, const void *b)
 		      ((const struct container_summary *)b)->id);
 }
 
-struct cubo_error *container_list(const char *root, struct container_summary **rows, size_t *n)
+void container_list(const char *root, struct container_summary **rows, size_t *n)
 {
 	DIR *d = opendir(root);
 	struct dirent *de;
@@ -50,38 +51,32 @@ struct cubo_error *container_list(const char *root, struct container_summary **r
 	*rows = NULL;
 	*n = 0;
 	if (!d)
-		return NULL; /* no root yet: no containers */
+		return; /* no root yet: no containers */
 	while ((de = readdir(d))) {
 		struct container *c;
 		struct container_summary *r;
+		struct cubo_error *err;
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (container_load(root, de->d_name, false, &c)) {
-			continue; /* vanished or unreadable: list shows what it can */
+		err = container_load(root, de->d_name, false, &c);
+		if (err) { /* vanished or unreadable: list shows what it can */
+			cubo_error_free(err);
+			continue;
 		}
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct container_summary *nr = realloc(*rows, cap * sizeof(**rows));
-			if (!nr) {
-				container_free(c);
-				closedir(d);
-				container_summaries_free(*rows, *n);
-				*rows = NULL;
-				*n = 0;
-				return cubo_error_new("out of memory");
-			}
-			*rows = nr;
+			*rows = xreallocarray(*rows, cap, sizeof(**rows));
 		}
 		r = &(*rows)[(*n)++];
 		memset(r, 0, sizeof(*r));
 		enum container_status st = container_status(c);
-		r->id = strdup(c->id);
+		r->id = xstrdup(c->id);
 		r->status = container_status_name(st);
 		if (c->state) {
 			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
-			r->bundle = c->state->bundle ? strdup(c->state->bundle) : NULL;
-			r->created = c->state->created ? strdup(c->state->created) : NULL;
+			r->bundle = xstrdup(c->state->bundle);
+			r->created = xstrdup(c->state->created);
 		}
 		owner_name(c->dir, r->owner);
 		container_free(c);
@@ -90,7 +85,6 @@ struct cubo_error *container_list(const char *root, struct container_summary **r
 	/* with no container *rows is NULL, which qsort must not be given */
 	if (*n > 1)
 		qsort(*rows, *n, sizeof(**rows), compare_rows);
-	return NULL;
 }
 
 void container_summaries_free(struct container_summary *rows, size_t n)

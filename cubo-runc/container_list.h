@@ -20,7 +20,7 @@ struct container_summary {
  * Every container under root, sorted by ID; one that vanishes or cannot be
  * read while listed is left out. No root yet: none.
  */
-struct cubo_error *container_list(const char *root, struct container_summary **rows, size_t *n);
+void container_list(const char *root, struct container_summary **rows, size_t *n);
 void container_summaries_free(struct container_summary *rows, size_t n);
 
 #endif

@@ -38,6 +38,7 @@
 #include "shared/strv.h"
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 /* Everything create opened, so one function can undo it on failure. */
 struct create_ctx {
@@ -76,7 +77,7 @@ static bool have_cap(int cap)
  * us (LISTEN_PID is our pid), those fds go to the container first and its
  * environment says LISTEN_FDS=n, LISTEN_PID=1.
  */
-static struct cubo_error *pass_listen_fds(struct create_ctx *x)
+static void pass_listen_fds(struct create_ctx *x)
 {
 	const char *fds = getenv("LISTEN_FDS"), *pid = getenv("LISTEN_PID");
 	struct oci_strlist *env;
@@ -84,17 +85,15 @@ static struct cubo_error *pass_listen_fds(struct create_ctx *x)
 	long n;
 
 	if (!x->cfg->process || !fds || !pid || strtol(pid, &end, 10) != getpid() || *end)
-		return NULL;
+		return;
 	n = strtol(fds, &end, 10);
 	if (*end || n <= 0 || n > 1024)
-		return NULL;
+		return;
 	x->listen_fds = (int)n;
 	env = &x->cfg->process->env;
 	snprintf(buf, sizeof(buf), "LISTEN_FDS=%ld", n);
-	if (!cubo_strv_push(&env->v, &env->n, buf) ||
-	    !cubo_strv_push(&env->v, &env->n, "LISTEN_PID=1"))
-		return cubo_error_new("out of memory");
-	return NULL;
+	cubo_strv_push(&env->v, &env->n, buf);
+	cubo_strv_push(&env->v, &env->n, "LISTEN_PID=1");
 }
 
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
@@ -113,7 +112,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	if (!x->cfg->root || !x->cfg->root->path)
 		return cubo_error_new("config.json: root.path: required");
 
-	rootfs = x->cfg->root->path[0] == '/' ? strdup(x->cfg->root->path)
+	rootfs = x->cfg->root->path[0] == '/' ? xstrdup(x->cfg->root->path)
 					      : cubo_path_join(x->bundle, x->cfg->root->path);
 	err = cubo_realpath(rootfs, &x->rootfs);
 	if (err) {
@@ -145,7 +144,8 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
 	x->ns_made = true;
-	return pass_listen_fds(x);
+	pass_listen_fds(x);
+	return NULL;
 }
 
 static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root, const char *id,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/dbus_conn.h"
+#include "shared/xalloc.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -58,9 +59,7 @@ static struct cubo_error *fill(struct dbus_conn *c, long long deadline, const ch
 {
 	if (c->rcap - c->rlen < 4096) {
 		size_t cap = c->rcap ? c->rcap * 2 : 8192;
-		uint8_t *nb = realloc(c->rbuf, cap);
-		if (!nb)
-			return cubo_error_new_errno(ENOMEM, "D-Bus: read");
+		uint8_t *nb = xrealloc(c->rbuf, cap);
 		c->rbuf = nb;
 		c->rcap = cap;
 	}
@@ -115,9 +114,7 @@ static struct cubo_error *next_msg(struct dbus_conn *c, long long deadline, cons
 		}
 		CUBO_TRY(fill(c, deadline, waiting));
 	}
-	uint8_t *raw = malloc(total);
-	if (!raw)
-		return cubo_error_new_errno(ENOMEM, "D-Bus: read");
+	uint8_t *raw = xmalloc(total);
 	memcpy(raw, c->rbuf, total);
 	memmove(c->rbuf, c->rbuf + total, c->rlen - total);
 	c->rlen -= total;
@@ -150,11 +147,7 @@ static void enqueue(struct dbus_conn *c, struct dbus_reply *r)
 		free(old);
 		c->n_queued--;
 	}
-	struct queued *q = calloc(1, sizeof(*q));
-	if (!q) {
-		dbus_reply_free(r);
-		return;
-	}
+	struct queued *q = xcalloc(1, sizeof(*q));
 	q->r = *r;
 	*c->tail = q;
 	c->tail = &q->next;
@@ -209,9 +202,7 @@ struct cubo_error *dbus_conn_open(const char *path, bool bus, int timeout_ms,
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return cubo_error_new("D-Bus: socket path %s is too long", path);
 	strcpy(sa.sun_path, path);
-	struct dbus_conn *c = calloc(1, sizeof(*c));
-	if (!c)
-		return cubo_error_new_errno(ENOMEM, "D-Bus: connect");
+	struct dbus_conn *c = xcalloc(1, sizeof(*c));
 	c->tail = &c->head;
 	c->bus = bus;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

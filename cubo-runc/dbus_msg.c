@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/dbus_msg.h"
+#include "shared/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,7 @@ static void reserve(struct dbus_writer *w, size_t more)
 	size_t cap = w->cap ? w->cap : 256;
 	while (cap < w->len + more)
 		cap *= 2;
-	uint8_t *nb = realloc(w->buf, cap);
-	if (!nb)
-		abort();
+	uint8_t *nb = xrealloc(w->buf, cap);
 	w->buf = nb;
 	w->cap = cap;
 }

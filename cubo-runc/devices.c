@@ -11,6 +11,7 @@
 
 #include "cubo-runc/mounts.h"
 #include "shared/path_in_root.h"
+#include "shared/xalloc.h"
 
 /* config-linux.md "Default devices" (/dev/console and /dev/ptmx are made elsewhere). */
 static const struct dev_spec default_devices[] = {
@@ -44,13 +45,12 @@ static struct cubo_error *open_parent(int rootfd, const char *path, int *dirfd, 
 		free(clean);
 		return cubo_error_new("device %s: not a file path", path);
 	}
-	*name = strdup(slash + 1);
+	*name = xstrdup(slash + 1);
 	if (slash == clean)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	struct cubo_error *err = *name ? cubo_mkdir_all_in_root(rootfd, clean, 0755, dirfd)
-				       : cubo_error_new_errno(ENOMEM, "device %s", path);
+	struct cubo_error *err = cubo_mkdir_all_in_root(rootfd, clean, 0755, dirfd);
 	free(clean);
 	if (err) {
 		free(*name);

@@ -17,6 +17,7 @@
 
 #include "cubo-runc/opts.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* The flag table; `f` is where the values go. */
 #define EXEC_OPTS(f)                                                                               \
@@ -111,8 +112,7 @@ static struct cubo_error *walk_flags(int argc, char **argv, const struct runc_op
 		if (is_repeatable(o, f)) {
 			struct oci_strlist *l = o->target;
 			value = eq ? eq + 1 : argv[++i];
-			if (!cubo_strv_push(&l->v, &l->n, value))
-				return cubo_error_new("out of memory");
+			cubo_strv_push(&l->v, &l->n, value);
 			continue;
 		}
 		char *one[3] = {argv[0], argv[i], NULL};
@@ -232,23 +232,19 @@ static struct cubo_error *check_env(const struct oci_strlist *env, const char *w
 }
 
 /* KEY=VALUE replaces KEY's entry where it is, or is appended. */
-static struct cubo_error *env_set(struct oci_strlist *env, const char *kv)
+static void env_set(struct oci_strlist *env, const char *kv)
 {
 	size_t klen = (size_t)(strchr(kv, '=') - kv) + 1;
 
 	for (size_t i = 0; i < env->n; i++) {
 		if (strncmp(env->v[i], kv, klen) == 0) {
-			char *copy = strdup(kv);
-			if (!copy)
-				return cubo_error_new("out of memory");
+			char *copy = xstrdup(kv);
 			free(env->v[i]);
 			env->v[i] = copy;
-			return NULL;
+			return;
 		}
 	}
-	if (!cubo_strv_push(&env->v, &env->n, kv))
-		return cubo_error_new("out of memory");
-	return NULL;
+	cubo_strv_push(&env->v, &env->n, kv);
 }
 
 static bool cap_known(const char *name)
@@ -263,13 +259,10 @@ static bool cap_known(const char *name)
 	return strncmp(lower, "cap_", 4) == 0 && cap_from_name(lower, &cap) == 0;
 }
 
-static struct cubo_error *add_unique(struct oci_strlist *l, const char *s)
+static void add_unique(struct oci_strlist *l, const char *s)
 {
-	if (l->v && cubo_strv_contains(l->v, s))
-		return NULL;
-	if (!cubo_strv_push(&l->v, &l->n, s))
-		return cubo_error_new("out of memory");
-	return NULL;
+	if (!cubo_strv_contains(l->v, s))
+		cubo_strv_push(&l->v, &l->n, s);
 }
 
 /* runc: --cap goes to bounding, effective and permitted; to ambient only with inheritable. */
@@ -277,11 +270,8 @@ static struct cubo_error *add_caps(struct oci_process *p, const struct oci_strli
 {
 	if (!caps->n)
 		return NULL;
-	if (!p->capabilities) {
-		p->capabilities = calloc(1, sizeof(*p->capabilities));
-		if (!p->capabilities)
-			return cubo_error_new("out of memory");
-	}
+	if (!p->capabilities)
+		p->capabilities = xcalloc(1, sizeof(*p->capabilities));
 	for (size_t i = 0; i < caps->n; i++) {
 		struct oci_capabilities *c = p->capabilities;
 		const char *name = caps->v[i];
@@ -289,11 +279,11 @@ static struct cubo_error *add_caps(struct oci_process *p, const struct oci_strli
 			return cubo_error_new("--cap \"%s\": unknown capability (use names such as "
 					      "CAP_NET_ADMIN)",
 					      name);
-		CUBO_TRY(add_unique(&c->bounding, name));
-		CUBO_TRY(add_unique(&c->effective, name));
-		CUBO_TRY(add_unique(&c->permitted, name));
+		add_unique(&c->bounding, name);
+		add_unique(&c->effective, name);
+		add_unique(&c->permitted, name);
 		if (c->inheritable.v)
-			CUBO_TRY(add_unique(&c->ambient, name));
+			add_unique(&c->ambient, name);
 	}
 	return NULL;
 }
@@ -304,9 +294,7 @@ static struct cubo_error *add_gids(struct oci_user *u, const struct oci_strlist 
 
 	if (!gids->n)
 		return NULL;
-	v = realloc(u->additional_gids, (u->n_additional_gids + gids->n) * sizeof(*v));
-	if (!v)
-		return cubo_error_new("out of memory");
+	v = xrealloc(u->additional_gids, (u->n_additional_gids + gids->n) * sizeof(*v));
 	u->additional_gids = v;
 	for (size_t i = 0; i < gids->n; i++) {
 		if (!parse_id(gids->v[i], strlen(gids->v[i]), &v[u->n_additional_gids]))
@@ -318,15 +306,12 @@ static struct cubo_error *add_gids(struct oci_user *u, const struct oci_strlist 
 	return NULL;
 }
 
-static struct cubo_error *set_string(char **field, const char *value)
+static void set_string(char **field, const char *value)
 {
-	char *copy = strdup(value);
+	char *copy = xstrdup(value);
 
-	if (!copy)
-		return cubo_error_new("out of memory");
 	free(*field);
 	*field = copy;
-	return NULL;
 }
 
 /* What a --process object leaves out comes from the container's process. */
@@ -359,35 +344,27 @@ static void inherit_from_config(struct oci_process *p, struct oci_process *cfg)
 	}
 }
 
-static struct cubo_error *set_args(struct oci_process *p, char *const *args, size_t n)
+static void set_args(struct oci_process *p, char *const *args, size_t n)
 {
-	char **v = calloc(n + 1, sizeof(*v));
+	char **v = xcalloc(n + 1, sizeof(*v));
 
-	if (!v)
-		return cubo_error_new("out of memory");
-	for (size_t i = 0; i < n; i++) {
-		v[i] = strdup(args[i]);
-		if (!v[i]) {
-			cubo_strv_free(v);
-			return cubo_error_new("out of memory");
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = xstrdup(args[i]);
 	cubo_strv_free(p->args.v);
 	p->args.v = v;
 	p->args.n = n;
-	return NULL;
 }
 
 static struct cubo_error *apply_flags(const struct exec_flags *f, struct oci_process *p)
 {
 	if (f->cwd)
-		CUBO_TRY(set_string(&p->cwd, f->cwd));
+		set_string(&p->cwd, f->cwd);
 	if (!p->cwd || p->cwd[0] != '/')
 		return cubo_error_new("--cwd \"%s\": must be an absolute path",
 				      p->cwd ? p->cwd : "");
 	CUBO_TRY(check_env(&f->env, "--env"));
 	for (size_t i = 0; i < f->env.n; i++)
-		CUBO_TRY(env_set(&p->env, f->env.v[i]));
+		env_set(&p->env, f->env.v[i]);
 	if (f->tty_set)
 		p->terminal = f->tty;
 	if (f->no_new_privs_set)
@@ -403,9 +380,9 @@ static struct cubo_error *apply_flags(const struct exec_flags *f, struct oci_pro
 	CUBO_TRY(add_gids(&p->user, &f->gids));
 	CUBO_TRY(add_caps(p, &f->caps));
 	if (f->apparmor)
-		CUBO_TRY(set_string(&p->apparmor_profile, f->apparmor));
+		set_string(&p->apparmor_profile, f->apparmor);
 	if (f->process_label)
-		CUBO_TRY(set_string(&p->selinux_label, f->process_label));
+		set_string(&p->selinux_label, f->process_label);
 	if (!p->args.n || !p->args.v[0][0])
 		return cubo_error_new("process args cannot be empty");
 	return check_env(&p->env, "process.env");
@@ -424,16 +401,13 @@ struct cubo_error *exec_process_build(const struct exec_flags *f, struct oci_pro
 		oci_process_free(cfg_proc);
 	} else {
 		p = cfg_proc;
-		if (!p) {
-			p = calloc(1, sizeof(*p));
-			if (!p)
-				return cubo_error_new("out of memory");
-		}
+		if (!p)
+			p = xcalloc(1, sizeof(*p));
 		/* runc: a terminal only with --tty, whatever config.json says */
 		p->terminal = false;
-		err = set_args(p, f->args, f->n_args);
-		if (!err && !p->cwd)
-			err = set_string(&p->cwd, "/");
+		set_args(p, f->args, f->n_args);
+		if (!p->cwd)
+			set_string(&p->cwd, "/");
 	}
 	if (!err)
 		err = apply_flags(f, p);
@@ -487,15 +461,11 @@ static struct cubo_error *push_sub(struct exec_cgroup_sub **subs, size_t *n, con
 		if (same)
 			return cubo_error_new("--cgroup: more than one path for all controllers");
 	}
-	v = realloc(*subs, (*n + 1) * sizeof(*v));
-	if (!v)
-		return cubo_error_new("out of memory");
+	v = xrealloc(*subs, (*n + 1) * sizeof(*v));
 	*subs = v;
-	v[*n].controller = ctrl ? strndup(ctrl, ctrl_len) : NULL;
-	v[*n].path = strdup(path);
+	v[*n].controller = ctrl ? xstrndup(ctrl, ctrl_len) : NULL;
+	v[*n].path = xstrdup(path);
 	(*n)++;
-	if ((ctrl && !v[*n - 1].controller) || !v[*n - 1].path)
-		return cubo_error_new("out of memory");
 	return NULL;
 }
 
@@ -582,7 +552,7 @@ char *exec_passwd_home(const char *passwd, uint32_t uid)
 		if (n >= 6 && parse_id(field[2], idlen, &id) && id == uid) {
 			const char *home = field[5];
 			size_t len = n >= 7 ? (size_t)(field[6] - home - 1) : (size_t)(end - home);
-			return len ? strndup(home, len) : NULL;
+			return len ? xstrndup(home, len) : NULL;
 		}
 		line = *end ? end + 1 : end;
 	}

@@ -50,6 +50,7 @@
 #include "shared/fs.h"
 #include "shared/sanitizer.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -134,7 +135,7 @@ static char *read_container_passwd(void)
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < PASSWD_MAX &&
-	    (buf = malloc((size_t)st.st_size + 1))) {
+	    (buf = xmalloc((size_t)st.st_size + 1))) {
 		ssize_t n = read(fd, buf, (size_t)st.st_size);
 		buf[n > 0 ? n : 0] = '\0';
 	}
@@ -143,23 +144,20 @@ static char *read_container_passwd(void)
 }
 
 /* runc: without HOME in the environment, the user's home from the container's /etc/passwd. */
-static struct cubo_error *set_home(struct oci_process *proc)
+static void set_home(struct oci_process *proc)
 {
 	char *passwd, *home = NULL, *entry;
-	bool ok;
 
 	if (cubo_strv_env_get(proc->env.v, "HOME"))
-		return NULL;
+		return;
 	passwd = read_container_passwd();
 	if (passwd)
 		home = exec_passwd_home(passwd, proc->user.uid);
 	free(passwd);
-	if (asprintf(&entry, "HOME=%s", home ? home : "/") < 0)
-		entry = NULL;
+	entry = xasprintf("HOME=%s", home ? home : "/");
 	free(home);
-	ok = entry && cubo_strv_push(&proc->env.v, &proc->env.n, entry);
+	cubo_strv_push(&proc->env.v, &proc->env.n, entry);
 	free(entry);
-	return ok ? NULL : cubo_error_new("out of memory");
 }
 
 /* Everything from joining the namespaces up to the last step before execve. */
@@ -232,7 +230,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 		close(x->console_socket);
 		x->console_socket = -1;
 	}
-	CUBO_TRY(set_home(x->proc));
+	set_home(x->proc);
 	CUBO_TRY(spawn_find_executable(proc, &x->exe, exec_code));
 	*exec_code = 1;
 	CUBO_TRY(rlimits_apply(proc));

@@ -30,6 +30,7 @@
 #include "shared/fs.h"
 #include "shared/path_in_root.h"
 #include "shared/sanitizer.h"
+#include "shared/xalloc.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
 #define KEYCTL_JOIN_SESSION_KEYRING 1
@@ -67,8 +68,7 @@ static struct cubo_error *apply_sysctls(const struct oci_config *cfg, int procfd
 		const struct oci_kv *kv = &cfg->linux_->sysctl.v[i];
 		char *path, *p;
 
-		if (asprintf(&path, "sys/%s", kv->key) < 0)
-			return cubo_error_new("out of memory");
+		path = xasprintf("sys/%s", kv->key);
 		for (p = path + strlen("sys/"); *p; p++)
 			if (*p == '.')
 				*p = '/';

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -209,9 +210,7 @@ static struct cubo_error *write_map(pid_t pid, const char *file, const struct oc
 	size_t cap = n * 40 + 1, len = 0;
 	struct cubo_error *err;
 
-	buf = malloc(cap);
-	if (!buf)
-		return cubo_error_new("out of memory");
+	buf = xmalloc(cap);
 	for (size_t i = 0; i < n; i++)
 		len += snprintf(buf + len, cap - len, "%u %u %u\n", maps[i].container_id,
 				maps[i].host_id, maps[i].size);

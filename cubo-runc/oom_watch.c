@@ -11,6 +11,7 @@
 
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 static uint64_t v2_oom_count(const char *dir)
 {
@@ -58,7 +59,7 @@ void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
 			if (!cubo_write_existing(evc, buf, strlen(buf))) {
 				w->fd = efd;
 				efd = -1;
-				w->dir = strdup(v1->path);
+				w->dir = xstrdup(v1->path);
 			}
 		}
 		/* the registration keeps its own reference to oom_control */
@@ -77,7 +78,7 @@ void oom_watch_start(const struct cgroup_set *s, struct oom_watch *w)
 		if (fd >= 0 && inotify_add_watch(fd, ev, IN_MODIFY) >= 0) {
 			w->fd = fd;
 			w->v2 = true;
-			w->dir = strdup(v2->path);
+			w->dir = xstrdup(v2->path);
 			w->seen = v2_oom_count(v2->path);
 		} else if (fd >= 0) {
 			close(fd);

@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "cubo-runc/seccomp.h"
+#include "shared/xalloc.h"
 
 /*
  * The filter is turned into BPF when it is compiled, in the runtime: the
@@ -218,9 +219,7 @@ static struct cubo_error *export_bpf(struct seccomp_prog *p)
 	else if (size <= 0 || size % sizeof(struct sock_filter) || size > 65536 * 8)
 		err = cubo_error_new(SC ": the exported filter has %lld bytes", (long long)size);
 	if (!err) {
-		p->insns = malloc((size_t)size);
-		if (!p->insns)
-			abort();
+		p->insns = xmalloc((size_t)size);
 		if (pread(fd, p->insns, (size_t)size, 0) != size)
 			err = cubo_error_errno(SC ": read the exported filter");
 		p->n_insns = (size_t)size / sizeof(struct sock_filter);
@@ -262,12 +261,10 @@ static bool uses_notify(const struct oci_seccomp *sc)
 struct cubo_error *seccomp_prog_compile(const struct oci_seccomp *sc, const struct cubo_log *log,
 					struct seccomp_prog **out)
 {
-	struct seccomp_prog *p = calloc(1, sizeof(*p));
+	struct seccomp_prog *p = xcalloc(1, sizeof(*p));
 	struct cubo_error *err;
 
 	*out = NULL;
-	if (!p)
-		return cubo_error_new("out of memory");
 	/* the spec: notifications need somewhere to go, and the default cannot notify */
 	p->notify = uses_notify(sc);
 	if (sc->default_action && !strcmp(sc->default_action, "SCMP_ACT_NOTIFY"))
@@ -322,9 +319,7 @@ struct cubo_error *seccomp_prog_load_listener(const struct seccomp_prog *p, int 
 struct cubo_error *seccomp_prog_export(const struct seccomp_prog *p, void **buf, size_t *len)
 {
 	size_t n = EXPORT_HEADER + p->n_insns * sizeof(struct sock_filter);
-	unsigned char *b = malloc(n);
-	if (!b)
-		abort();
+	unsigned char *b = xmalloc(n);
 	uint32_t flags = p->flags, notify = p->notify;
 	memcpy(b, EXPORT_MAGIC, 8);
 	memcpy(b + 8, &flags, 4);
@@ -342,18 +337,14 @@ struct cubo_error *seccomp_prog_import(const void *buf, size_t len, struct secco
 	if (len <= EXPORT_HEADER || memcmp(b, EXPORT_MAGIC, 8) ||
 	    body % sizeof(struct sock_filter) || body / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return cubo_error_new(SC ": not a compiled filter");
-	struct seccomp_prog *p = calloc(1, sizeof(*p));
-	if (!p)
-		abort();
+	struct seccomp_prog *p = xcalloc(1, sizeof(*p));
 	uint32_t flags, notify;
 	memcpy(&flags, b + 8, 4);
 	memcpy(&notify, b + 12, 4);
 	p->flags = flags;
 	p->notify = notify != 0;
 	p->n_insns = body / sizeof(struct sock_filter);
-	p->insns = malloc(body);
-	if (!p->insns)
-		abort();
+	p->insns = xmalloc(body);
 	memcpy(p->insns, b + EXPORT_HEADER, body);
 	*out = p;
 	return NULL;

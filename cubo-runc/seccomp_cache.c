@@ -21,6 +21,7 @@
 
 #include "cubo-runc/seccomp.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 struct key {
 	unsigned char *buf;
@@ -31,9 +32,7 @@ static void put(struct key *k, const void *p, size_t n)
 {
 	if (k->len + n > k->cap) {
 		k->cap = 2 * (k->len + n) + 256;
-		k->buf = realloc(k->buf, k->cap);
-		if (!k->buf)
-			abort();
+		k->buf = xrealloc(k->buf, k->cap);
 	}
 	memcpy(k->buf + k->len, p, n);
 	k->len += n;

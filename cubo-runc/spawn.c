@@ -18,6 +18,7 @@
 #include "cubo-runc/cgroup.h"
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* runc's and execvp's default when the environment has no PATH. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -30,18 +31,13 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static bool fds_push(struct spawn_fds *f, size_t *cap, int fd)
+static void fds_push(struct spawn_fds *f, size_t *cap, int fd)
 {
 	if (f->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		int *v = realloc(f->fds, ncap * sizeof(*v));
-		if (!v)
-			return false;
-		f->fds = v;
-		*cap = ncap;
+		*cap = *cap ? *cap * 2 : 8;
+		f->fds = xreallocarray(f->fds, *cap, sizeof(*f->fds));
 	}
 	f->fds[f->n++] = fd;
-	return true;
 }
 
 /* getdents64's record; glibc declares no type for it. */
@@ -73,15 +69,14 @@ void spawn_fds_record(struct spawn_fds *out)
 				off += e->reclen;
 				if (*end || end == e->name || fd < 3 || fd == dir || fd > INT_MAX)
 					continue;
-				if (!fds_push(out, &cap, (int)fd))
-					break;
+				fds_push(out, &cap, (int)fd);
 			}
 		}
 		close(dir);
 	} else {
 		for (int fd = 3; fd < PROBE_FDS; fd++)
-			if (fcntl(fd, F_GETFD) >= 0 && !fds_push(out, &cap, fd))
-				break;
+			if (fcntl(fd, F_GETFD) >= 0)
+				fds_push(out, &cap, fd);
 	}
 	if (out->n > 1)
 		qsort(out->fds, out->n, sizeof(*out->fds), cmp_int);

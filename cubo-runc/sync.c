@@ -31,7 +31,7 @@ struct cubo_error *sync_send(int fd, enum sync_type type, const char *payload)
 void sync_send_error(int fd, const struct cubo_error *err)
 {
 	char *text = cubo_error_text(err);
-	cubo_error_free(sync_send(fd, SYNC_ERROR, text ? text : "out of memory"));
+	cubo_error_free(sync_send(fd, SYNC_ERROR, text));
 	free(text);
 }
 

@@ -9,6 +9,7 @@
 #include "cubo-runc/systemd_bus.h"
 #include "cubo-runc/systemd_unit.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 static const struct cgroup_hierarchy *v2_of(const struct cgroup_layout *l)
 {
@@ -135,9 +136,7 @@ struct cubo_error *systemd_cgroup_unit_of(const char *dir, char **unit)
 	    strspn(base, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\") !=
 		    n)
 		return cubo_error_new("cgroup %s: not a systemd scope's cgroup", dir);
-	*unit = strdup(base);
-	if (!*unit)
-		abort();
+	*unit = xstrdup(base);
 	return NULL;
 }
 

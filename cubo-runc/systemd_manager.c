@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
@@ -158,7 +159,7 @@ static struct cubo_error *subscribe(struct dbus_conn *c, bool bus, char **owner)
 			struct dbus_reader rd = dbus_msg_body(&r.m);
 			cubo_error_free(dbus_r_string(&rd, &unique));
 		}
-		*owner = unique ? strdup(unique) : NULL;
+		*owner = xstrdup(unique);
 		dbus_reply_free(&r);
 		if (!*owner)
 			return cubo_error_new("GetNameOwner: no owner of %s", SD_DEST);
@@ -198,8 +199,8 @@ static struct cubo_error *job_of(struct dbus_reply *r, const char *member, char 
 	}
 	if (!path || !dbus_valid_path(path))
 		return cubo_error_new("%s: the reply holds no job", member);
-	*job = strdup(path);
-	return *job ? NULL : cubo_error_new_errno(ENOMEM, "%s", member);
+	*job = xstrdup(path);
+	return NULL;
 }
 
 struct job_wait {

@@ -9,6 +9,7 @@
 
 #include "cubo-runc/cgroup_priv.h"
 #include "cubo-runc/cgroup_stat_parse.h"
+#include "shared/xalloc.h"
 
 #define R "linux.resources."
 #define DEFAULT_PREFIX "cubo"
@@ -32,8 +33,8 @@ struct cubo_error *systemd_slice_expand(const char *slice, char **path)
 {
 	*path = NULL;
 	if (!strcmp(slice, "-.slice")) {
-		*path = strdup("");
-		return *path ? NULL : cubo_error_new_errno(ENOMEM, "slice");
+		*path = xstrdup("");
+		return NULL;
 	}
 	size_t stem = strlen(slice) - (ends_with(slice, ".slice") ? strlen(".slice") : 0);
 	if (!ends_with(slice, ".slice") || stem == 0 || strchr(slice, '/'))
@@ -47,9 +48,7 @@ struct cubo_error *systemd_slice_expand(const char *slice, char **path)
 	for (size_t i = 0; i <= stem; i++)
 		if (i == stem || slice[i] == '-')
 			cap += 1 + i + strlen(".slice");
-	char *p = malloc(cap);
-	if (!p)
-		return cubo_error_new_errno(ENOMEM, "slice");
+	char *p = xmalloc(cap);
 	size_t len = 0;
 	for (size_t i = 0; i <= stem; i++)
 		if (i == stem || slice[i] == '-')
@@ -78,37 +77,32 @@ static struct cubo_error *parse_parts(const char *cgroups_path, const char *id, 
 	char *parts[3] = {NULL, NULL, NULL};
 	struct cubo_error *err = NULL;
 	if (!cgroups_path || !*cgroups_path) {
-		parts[1] = strdup(DEFAULT_PREFIX);
-		parts[2] = strdup(id);
+		parts[1] = xstrdup(DEFAULT_PREFIX);
+		parts[2] = xstrdup(id);
 	} else {
 		const char *a = strchr(cgroups_path, ':');
 		const char *b = a ? strchr(a + 1, ':') : NULL;
 		if (!b || strchr(b + 1, ':'))
 			return cubo_error_new(
 				"expected \"slice:prefix:name\" for the systemd driver");
-		parts[0] = strndup(cgroups_path, (size_t)(a - cgroups_path));
-		parts[1] = strndup(a + 1, (size_t)(b - a - 1));
-		parts[2] = strdup(b + 1);
+		parts[0] = xstrndup(cgroups_path, (size_t)(a - cgroups_path));
+		parts[1] = xstrndup(a + 1, (size_t)(b - a - 1));
+		parts[2] = xstrdup(b + 1);
 	}
-	if (!parts[1] || !parts[2] || (cgroups_path && *cgroups_path && !parts[0]))
-		err = cubo_error_new_errno(ENOMEM, "cgroupsPath");
-	else if (!*parts[2])
+	if (!*parts[2])
 		err = cubo_error_new("the name (after the second ':') is empty");
 	if (!err && (!parts[0] || !*parts[0])) {
 		free(parts[0]);
-		parts[0] = strdup(rootless ? "user.slice" : "system.slice");
+		parts[0] = xstrdup(rootless ? "user.slice" : "system.slice");
 	}
 	if (!err && ends_with(parts[2], ".slice")) {
 		if (*parts[1])
 			err = cubo_error_new("a slice (\"%s\") takes no prefix", parts[2]);
 		else
-			u->unit = strdup(parts[2]);
-	} else if (!err && asprintf(&u->unit, "%s%s%s.scope", parts[1], *parts[1] ? "-" : "",
-				    parts[2]) < 0) {
-		u->unit = NULL;
+			u->unit = xstrdup(parts[2]);
+	} else if (!err) {
+		u->unit = xasprintf("%s%s%s.scope", parts[1], *parts[1] ? "-" : "", parts[2]);
 	}
-	if (!err && !u->unit)
-		err = cubo_error_new_errno(ENOMEM, "cgroupsPath");
 	if (!err) {
 		u->slice = parts[0];
 		parts[0] = NULL;
@@ -136,9 +130,8 @@ struct cubo_error *systemd_unit_parse(const char *cgroups_path, const char *id, 
 			err = cubo_error_new("slice %s is not below %s: name it with %s's name and "
 					     "a dash first",
 					     out->unit, out->slice, out->slice);
-	} else if (!err && asprintf(&out->path, "%s/%s", parent_path, out->unit) < 0) {
-		out->path = NULL;
-		err = cubo_error_new_errno(ENOMEM, "cgroupsPath");
+	} else if (!err) {
+		out->path = xasprintf("%s/%s", parent_path, out->unit);
 	}
 	free(parent_path);
 	if (err) {
@@ -162,9 +155,8 @@ void systemd_unit_free(struct systemd_unit *u)
 static struct systemd_prop *prop_add(struct systemd_props *p, const char *name,
 				     enum systemd_prop_type type)
 {
-	struct systemd_prop *v = realloc(p->v, (p->n + 1) * sizeof(*v));
-	if (!v)
-		abort(); /* a handful of small entries */
+	struct systemd_prop *v = xrealloc(p->v, (p->n + 1) * sizeof(*v));
+	/* a handful of small entries */
 	p->v = v;
 	v = &p->v[p->n++];
 	memset(v, 0, sizeof(*v));
@@ -211,11 +203,7 @@ struct cubo_error *systemd_cpuset_mask(const char *list, const char *what, uint8
 	for (size_t i = 0; i < count; i++)
 		if ((size_t)ids[i] / 8 + 1 > bytes)
 			bytes = (size_t)ids[i] / 8 + 1;
-	uint8_t *m = calloc(bytes ? bytes : 1, 1);
-	if (!m) {
-		free(ids);
-		return cubo_error_new_errno(ENOMEM, "%s", what);
-	}
+	uint8_t *m = xcalloc(bytes ? bytes : 1, 1);
 	for (size_t i = 0; i < count; i++)
 		m[ids[i] / 8] |= (uint8_t)(1u << (ids[i] % 8));
 	free(ids);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "shared/digest.h"
+#include "shared/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +34,7 @@ struct cubo_error *cubo_sha256_new(struct cubo_sha256 **out)
 	struct cubo_sha256 *h;
 
 	*out = NULL;
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return cubo_error_new_errno(ENOMEM, "sha256: allocate");
+	h = xcalloc(1, sizeof(*h));
 	h->ctx = EVP_MD_CTX_new();
 	if (!h->ctx) {
 		free(h);
@@ -106,11 +105,7 @@ struct cubo_error *cubo_sha256_file(const char *path, char out[CUBO_DIGEST_LEN +
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return cubo_error_errno("sha256 %s: open", path);
-	buf = malloc(FILE_CHUNK);
-	if (!buf) {
-		err = cubo_error_new_errno(ENOMEM, "sha256 %s: allocate", path);
-		goto out;
-	}
+	buf = xmalloc(FILE_CHUNK);
 	err = cubo_error_wrap(cubo_sha256_new(&h), "%s", path);
 	if (err)
 		goto out;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -145,13 +146,11 @@ static struct cubo_error *write_atomic(int dirfd, const char *name, const void *
 	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
 		return cubo_error_new_errno(EISDIR, "write %s", name);
 	if (!slash)
-		dir = strdup(".");
+		dir = xstrdup(".");
 	else if (slash == name)
-		dir = strdup("/");
+		dir = xstrdup("/");
 	else
-		dir = strndup(name, (size_t)(slash - name));
-	if (!dir)
-		return cubo_error_new_errno(ENOMEM, "write %s", name);
+		dir = xstrndup(name, (size_t)(slash - name));
 	dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		err = cubo_error_errno("write %s: open directory %s", name, dir);
@@ -202,9 +201,7 @@ static struct cubo_error *read_fd(int fd, const char *shown, char **out, size_t 
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (uintmax_t)st.st_size < SIZE_MAX - 2)
 		cap = (size_t)st.st_size + 2;
-	buf = malloc(cap);
-	if (!buf)
-		return cubo_error_new_errno(ENOMEM, "read %s", shown);
+	buf = xmalloc(cap);
 	for (;;) {
 		ssize_t n;
 
@@ -215,11 +212,7 @@ static struct cubo_error *read_fd(int fd, const char *shown, char **out, size_t 
 				free(buf);
 				return cubo_error_new_errno(EFBIG, "read %s", shown);
 			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				free(buf);
-				return cubo_error_new_errno(ENOMEM, "read %s", shown);
-			}
+			grown = xrealloc(buf, cap * 2);
 			buf = grown;
 			cap *= 2;
 		}
@@ -309,9 +302,7 @@ struct cubo_error *cubo_mkdir_p(const char *path, mode_t mode)
 			return NULL;
 		return cubo_error_new_errno(ENOTDIR, "mkdir %s", path);
 	}
-	copy = strdup(path);
-	if (!copy)
-		return cubo_error_new_errno(ENOMEM, "mkdir %s", path);
+	copy = xstrdup(path);
 	for (char *p = copy + 1; *p && !err; p++) {
 		if (*p != '/' || p[-1] == '/')
 			continue;
@@ -458,11 +449,9 @@ char *cubo_path_join(const char *a, const char *b)
 		b++;
 	/* "" + "x" is "x"; "/" + "x" is "/x" (a was all slashes). */
 	if (alen == 0 && *a == '\0')
-		joined = strdup(b);
-	else if (asprintf(&joined, "%.*s/%s", (int)alen, a, b) < 0)
-		joined = NULL;
-	if (!joined)
-		abort();
+		joined = xstrdup(b);
+	else
+		joined = xasprintf("%.*s/%s", (int)alen, a, b);
 	return joined;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -183,9 +184,7 @@ struct cubo_error *cubo_json_gen_finish(struct cubo_json_gen *g, char **out, siz
 		/* beautify leaves a trailing newline after the last close; drop it */
 		while (n && buf[n - 1] == '\n')
 			n--;
-		*out = malloc(n + 1);
-		if (!*out)
-			abort();
+		*out = xmalloc(n + 1);
 		memcpy(*out, buf, n);
 		(*out)[n] = '\0';
 		if (len)
@@ -254,7 +253,7 @@ static struct cubo_error *syntax_error(const char *text, size_t len, const char 
 	struct cubo_error *err;
 
 	if (!h)
-		abort();
+		xalloc_die();
 	st = yajl_parse(h, (const unsigned char *)text, len);
 	/* yajl has consumed the offending character: point at it */
 	off = yajl_get_bytes_consumed(h);
@@ -310,9 +309,7 @@ struct cubo_error *cubo_json_parse(const char *text, size_t len, const char *sou
 				      "not supported",
 				      source, nul_at);
 	/* yajl_tree_parse wants a NUL-terminated string; text need not be one */
-	copy = malloc(len + 1);
-	if (!copy)
-		abort();
+	copy = xmalloc(len + 1);
 	memcpy(copy, text, len);
 	copy[len] = '\0';
 	*out = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
@@ -391,8 +388,7 @@ struct cubo_error *cubo_json_error(const struct cubo_json_ctx *c, const char *fm
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		abort();
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (c->len)
 		err = cubo_error_new("%s: %s: %s", c->source, c->path, msg);

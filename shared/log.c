@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shared/strbuf.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 /* The names logrus prints, which log readers (containerd, conmon) expect. */
 static const char *const level_names[] = {
@@ -71,41 +73,6 @@ void cubo_log_close(struct cubo_log *log)
 	log->own_fd = false;
 }
 
-/* A growable line: the whole line is built first so it goes out in one write(2). */
-struct line {
-	char *buf;
-	size_t len, cap;
-	bool oom;
-};
-
-static void line_put(struct line *l, const char *s, size_t n)
-{
-	if (l->oom)
-		return;
-	if (l->len + n + 1 > l->cap) {
-		size_t cap = l->cap ? l->cap : 256;
-		char *grown;
-
-		while (cap < l->len + n + 1)
-			cap *= 2;
-		grown = realloc(l->buf, cap);
-		if (!grown) {
-			l->oom = true;
-			return;
-		}
-		l->buf = grown;
-		l->cap = cap;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
-	l->buf[l->len] = '\0';
-}
-
-static void line_puts(struct line *l, const char *s)
-{
-	line_put(l, s, strlen(s));
-}
-
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -162,7 +129,7 @@ static const char *short_escape(unsigned char c)
  * A JSON string body. Invalid UTF-8 becomes U+FFFD, as Go's encoder does, so
  * strict readers never reject a line because of a stray byte in a path.
  */
-static void put_json_escaped(struct line *l, const char *s)
+static void put_json_escaped(struct cubo_strbuf *l, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
@@ -173,14 +140,14 @@ static void put_json_escaped(struct line *l, const char *s)
 
 		const char *e = short_escape(*p);
 		if (e) {
-			line_puts(l, e);
+			cubo_strbuf_adds(l, e);
 		} else if (*p < 0x20) {
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			line_puts(l, esc);
+			cubo_strbuf_adds(l, esc);
 		} else if ((seq = utf8_seq_len(p, n)) == 0) {
-			line_puts(l, "\\ufffd");
+			cubo_strbuf_adds(l, "\\ufffd");
 		} else {
-			line_put(l, (const char *)p, seq);
+			cubo_strbuf_add(l, (const char *)p, seq);
 			p += seq;
 			n -= seq;
 			continue;
@@ -191,23 +158,23 @@ static void put_json_escaped(struct line *l, const char *s)
 }
 
 /* A double-quoted logfmt value, escaped the way Go's %q does for ASCII. */
-static void put_text_quoted(struct line *l, const char *s)
+static void put_text_quoted(struct cubo_strbuf *l, const char *s)
 {
-	line_puts(l, "\"");
+	cubo_strbuf_adds(l, "\"");
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
 
 		const char *e = short_escape(*p);
 		if (e) {
-			line_puts(l, e);
+			cubo_strbuf_adds(l, e);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\x%02x", *p);
-			line_puts(l, esc);
+			cubo_strbuf_adds(l, esc);
 		} else {
-			line_put(l, (const char *)p, 1);
+			cubo_strbuf_add(l, (const char *)p, 1);
 		}
 	}
-	line_puts(l, "\"");
+	cubo_strbuf_adds(l, "\"");
 }
 
 /* logrus' text formatter stamps whole seconds: RFC 3339 without the fraction. */
@@ -222,36 +189,36 @@ static void time_rfc3339_seconds(char buf[CUBO_RFC3339_LEN])
 }
 
 static void format_line(const struct cubo_log *log, enum cubo_log_level level, const char *msg,
-			struct line *l)
+			struct cubo_strbuf *l)
 {
 	char ts[CUBO_RFC3339_LEN];
 
 	if (log->format == CUBO_LOG_JSON) {
 		cubo_time_now_rfc3339(ts);
-		line_puts(l, "{\"level\":\"");
-		line_puts(l, level_names[level]);
-		line_puts(l, "\",\"msg\":\"");
+		cubo_strbuf_adds(l, "{\"level\":\"");
+		cubo_strbuf_adds(l, level_names[level]);
+		cubo_strbuf_adds(l, "\",\"msg\":\"");
 		put_json_escaped(l, msg);
-		line_puts(l, "\",\"time\":\"");
-		line_puts(l, ts);
-		line_puts(l, "\"}\n");
+		cubo_strbuf_adds(l, "\",\"time\":\"");
+		cubo_strbuf_adds(l, ts);
+		cubo_strbuf_adds(l, "\"}\n");
 	} else if (log->fd == STDERR_FILENO) {
 		/* A person reads stderr: the same one line cubo_error_print gives. */
 		if (log->prog && *log->prog) {
-			line_puts(l, log->prog);
-			line_puts(l, ": ");
+			cubo_strbuf_adds(l, log->prog);
+			cubo_strbuf_adds(l, ": ");
 		}
-		line_puts(l, msg);
-		line_puts(l, "\n");
+		cubo_strbuf_adds(l, msg);
+		cubo_strbuf_adds(l, "\n");
 	} else {
 		time_rfc3339_seconds(ts);
-		line_puts(l, "time=\"");
-		line_puts(l, ts);
-		line_puts(l, "\" level=");
-		line_puts(l, level_names[level]);
-		line_puts(l, " msg=");
+		cubo_strbuf_adds(l, "time=\"");
+		cubo_strbuf_adds(l, ts);
+		cubo_strbuf_adds(l, "\" level=");
+		cubo_strbuf_adds(l, level_names[level]);
+		cubo_strbuf_adds(l, " msg=");
 		put_text_quoted(l, msg);
-		line_puts(l, "\n");
+		cubo_strbuf_adds(l, "\n");
 	}
 }
 
@@ -277,18 +244,17 @@ static void write_line(int fd, const char *buf, size_t len)
 static void log_vwrite(const struct cubo_log *log, enum cubo_log_level level, const char *fmt,
 		       va_list ap)
 {
-	struct line l = {0};
+	struct cubo_strbuf l = {0};
 	char *msg = NULL;
 	int saved_errno = errno;
 
 	if (!log || log->fd < 0 || level > log->level || level < CUBO_LOG_ERROR)
 		return;
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	format_line(log, level, msg ? msg : "(out of memory formatting a log message)", &l);
-	if (!l.oom && l.buf)
-		write_line(log->fd, l.buf, l.len);
-	free(l.buf);
+	msg = xvasprintf(fmt, ap);
+	format_line(log, level, msg, &l);
+	/* built whole first, so that it goes out in one write(2) */
+	write_line(log->fd, l.s, l.len);
+	free(l.s);
 	free(msg);
 	/* Logging must not disturb the caller's errno (it may log, then report it). */
 	errno = saved_errno;
@@ -307,6 +273,6 @@ void cubo_log_error(const struct cubo_log *log, const struct cubo_error *err)
 {
 	char *text = cubo_error_text(err);
 
-	cubo_log_write(log, CUBO_LOG_ERROR, "%s", text ? text : "out of memory");
+	cubo_log_write(log, CUBO_LOG_ERROR, "%s", text);
 	free(text);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "shared/path_in_root.h"
+#include "shared/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,18 +68,13 @@ static int walk_cur(const struct walk *w)
 	return w->stack[w->depth - 1];
 }
 
-static int walk_push(struct walk *w, int fd)
+static void walk_push(struct walk *w, int fd)
 {
 	if (w->depth == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		int *s = realloc(w->stack, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		w->stack = s;
-		w->cap = cap;
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->stack = xreallocarray(w->stack, w->cap, sizeof(*w->stack));
 	}
 	w->stack[w->depth++] = fd;
-	return 0;
 }
 
 static void walk_pop_to(struct walk *w, size_t depth)
@@ -95,15 +91,13 @@ static void walk_free(struct walk *w)
 }
 
 /* Replace w->rest with "<prefix>/<rest>". */
-static int walk_prepend(struct walk *w, const char *prefix, const char *rest)
+static void walk_prepend(struct walk *w, const char *prefix, const char *rest)
 {
-	char *joined;
 	/* An empty rest must stay empty: a '/' would turn the end into a directory. */
-	if (asprintf(&joined, "%s%s%s", prefix, *rest ? "/" : "", rest) < 0)
-		return -ENOMEM;
+	char *joined = xasprintf("%s%s%s", prefix, *rest ? "/" : "", rest);
+
 	free(w->rest);
 	w->rest = joined;
-	return 0;
 }
 
 /* Cut the next non-empty component off w->rest into name (NUL-terminated). */
@@ -147,16 +141,13 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, enum 
 	const char *after;
 	int ret;
 
-	w.rest = strdup(path);
-	if (!w.rest)
-		return -ENOMEM;
+	w.rest = xstrdup(path);
 	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0 || walk_push(&w, fd) < 0) {
-		ret = fd < 0 ? -errno : -ENOMEM;
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0) {
+		ret = -errno;
 		goto out;
 	}
+	walk_push(&w, fd);
 
 	for (;;) {
 		if (!walk_next(&w, name, sizeof(name), &after)) {
@@ -167,11 +158,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, enum 
 		}
 		bool last = only_slashes(after);
 		bool trailing_slash = last && *after == '/';
-		char *tail = strdup(after);
-		if (!tail) {
-			ret = -ENOMEM;
-			goto out;
-		}
+		char *tail = xstrdup(after);
 		free(w.rest);
 		w.rest = tail;
 
@@ -240,10 +227,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, enum 
 			}
 			if (target[0] == '/')
 				walk_pop_to(&w, 1);
-			if (walk_prepend(&w, target, w.rest) < 0) {
-				ret = -ENOMEM;
-				goto out;
-			}
+			walk_prepend(&w, target, w.rest);
 			continue;
 		}
 
@@ -265,11 +249,7 @@ static int walk_open(int rootfd, const char *path, int flags, mode_t mode, enum 
 			ret = -errno;
 			goto out;
 		}
-		if (walk_push(&w, fd) < 0) {
-			close(fd);
-			ret = -ENOMEM;
-			goto out;
-		}
+		walk_push(&w, fd);
 	}
 out:
 	walk_free(&w);
@@ -325,22 +305,16 @@ static struct cubo_error *read_capped(int fd, const char *path, size_t max, size
 {
 	/* room for one byte past max, which tells a file that grew, and the NUL */
 	size_t cap = (guess < max ? guess : max) + 2, n = 0;
-	char *buf = malloc(cap);
+	char *buf = xmalloc(cap);
 	struct cubo_error *err = NULL;
-	while (!err && buf) {
+	while (!err) {
 		if (n + 1 == cap) {
 			if (n > max) {
 				err = too_large(path, max);
 				break;
 			}
 			size_t next = cap > (max + 2) / 2 ? max + 2 : cap * 2;
-			char *bigger = realloc(buf, next);
-			if (!bigger) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
+			buf = xrealloc(buf, next);
 			cap = next;
 		}
 		ssize_t r = read(fd, buf + n, cap - 1 - n);
@@ -351,8 +325,6 @@ static struct cubo_error *read_capped(int fd, const char *path, size_t max, size
 		else if (r > 0)
 			n += (size_t)r;
 	}
-	if (!err && !buf)
-		err = cubo_error_new_errno(ENOMEM, "read %s in rootfs", path);
 	if (!err && n > max)
 		err = too_large(path, max);
 	if (err) {

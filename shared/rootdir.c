@@ -8,6 +8,7 @@
 
 #include "shared/rootdir.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static const char *env_nonempty(char *const *env, const char *key)
 {
@@ -18,32 +19,28 @@ static const char *env_nonempty(char *const *env, const char *key)
 struct cubo_error *cubo_rootdir_resolve(const char *flag, char *const *env, char **out)
 {
 	const char *v;
-	char *path = NULL;
-	int rc;
+	char *path;
+
 	if (flag && *flag)
-		rc = asprintf(&path, "%s", flag);
+		path = xstrdup(flag);
 	else if ((v = env_nonempty(env, "CUBO_ROOT")))
-		rc = asprintf(&path, "%s", v);
+		path = xstrdup(v);
 	else if ((v = env_nonempty(env, "XDG_STATE_HOME")))
-		rc = asprintf(&path, "%s/cubo", v);
+		path = xasprintf("%s/cubo", v);
 	else if ((v = env_nonempty(env, "XDG_DATA_HOME")))
-		rc = asprintf(&path, "%s/cubo", v);
+		path = xasprintf("%s/cubo", v);
 	else if ((v = env_nonempty(env, "HOME")))
-		rc = asprintf(&path, "%s/.local/state/cubo", v);
+		path = xasprintf("%s/.local/state/cubo", v);
 	else
-		rc = asprintf(&path, "/tmp/cubo");
-	if (rc < 0)
-		return cubo_error_new_errno(ENOMEM, "root directory");
+		path = xstrdup("/tmp/cubo");
 	if (path[0] != '/') {
 		char cwd[PATH_MAX], *abs;
 		if (!getcwd(cwd, sizeof(cwd))) {
 			free(path);
 			return cubo_error_errno("root directory: current directory");
 		}
-		rc = asprintf(&abs, "%s/%s", cwd, path);
+		abs = xasprintf("%s/%s", cwd, path);
 		free(path);
-		if (rc < 0)
-			return cubo_error_new_errno(ENOMEM, "root directory");
 		path = abs;
 	}
 	/* "dir/" and "dir" are the same root */

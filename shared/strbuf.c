@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shared/strbuf.h"
+#include "shared/xalloc.h"
 
 void cubo_strbuf_add(struct cubo_strbuf *b, const char *s, size_t n)
 {
@@ -11,9 +12,7 @@ void cubo_strbuf_add(struct cubo_strbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *grown = realloc(b->s, cap);
-		if (!grown)
-			abort();
+		char *grown = xrealloc(b->s, cap);
 		b->s = grown;
 		b->cap = cap;
 	}

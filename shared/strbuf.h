@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A growable NUL-terminated string, for parsers and file renderers that
- * build text piece by piece. Allocation failure aborts, as in the JSON
- * helpers. Zero-initialise to start: struct cubo_strbuf b = {0};
+ * build text piece by piece. Allocation does not fail (shared/xalloc.h).
+ * Zero-initialise to start: struct cubo_strbuf b = {0};
  */
 #ifndef CUBO_SHARED_STRBUF_H
 #define CUBO_SHARED_STRBUF_H

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,25 +25,16 @@ void cubo_strv_free(char **v)
 	free(v);
 }
 
-bool cubo_strv_push(char ***v, size_t *n, const char *s)
+void cubo_strv_push(char ***v, size_t *n, const char *s)
 {
 	size_t len = n ? *n : cubo_strv_len(*v);
-	char *copy = strdup(s);
-	char **grown;
 
-	if (!copy)
-		return false;
-	grown = realloc(*v, (len + 2) * sizeof(*grown));
-	if (!grown) {
-		free(copy);
-		return false;
-	}
-	grown[len] = copy;
-	grown[len + 1] = NULL;
-	*v = grown;
+	*v = xreallocarray(*v, len + 2, sizeof(**v));
+	/* not xstrdup, which keeps NULL: a NULL entry would cut the vector short */
+	(*v)[len] = xmemdup(s, strlen(s) + 1);
+	(*v)[len + 1] = NULL;
 	if (n)
 		*n = len + 1;
-	return true;
 }
 
 char **cubo_strv_dup(char *const *v)
@@ -52,16 +44,9 @@ char **cubo_strv_dup(char *const *v)
 
 	if (!v)
 		return NULL;
-	copy = calloc(n + 1, sizeof(*copy));
-	if (!copy)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		copy[i] = strdup(v[i]);
-		if (!copy[i]) {
-			cubo_strv_free(copy);
-			return NULL;
-		}
-	}
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(v[i]);
 	return copy;
 }
 
@@ -77,24 +62,20 @@ bool cubo_strv_contains(char *const *v, const char *s)
 
 char **cubo_strv_split(const char *s, char sep)
 {
-	char **v = calloc(1, sizeof(*v));
+	char **v = xcalloc(1, sizeof(*v));
 	size_t n = 0;
 
-	if (!v || !s)
+	if (!s)
 		return v;
 	while (*s) {
 		const char *end = strchr(s, sep);
 		size_t len = end ? (size_t)(end - s) : strlen(s);
 
 		if (len > 0) {
-			char *field = strndup(s, len);
-			bool ok = field && cubo_strv_push(&v, &n, field);
+			char *field = xstrndup(s, len);
 
+			cubo_strv_push(&v, &n, field);
 			free(field);
-			if (!ok) {
-				cubo_strv_free(v);
-				return NULL;
-			}
 		}
 		if (!end)
 			break;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/config.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

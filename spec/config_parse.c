@@ -14,6 +14,7 @@
 
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/config.h"
 
 #ifndef CLONE_NEWTIME
@@ -183,7 +184,7 @@ static struct cubo_error *cpu_affinity(ctx_t *c, yajl_val v, struct oci_cpu_affi
 		yajl_val _v;                                                                       \
 		CUBO_TRY(cubo_json_field_object(c, obj, key, false, &_v));                         \
 		if (_v) {                                                                          \
-			*(out) = xcalloc(1, sizeof(**(out)));                            \
+			*(out) = xcalloc(1, sizeof(**(out)));                                      \
 			WITH_KEY(c, key, fn(c, _v, *(out)));                                       \
 		}                                                                                  \
 	} while (0)
@@ -685,7 +686,7 @@ struct cubo_error *oci_config_parse(const char *json, size_t len, const char *so
 		*out = NULL;                                                                       \
 		CUBO_TRY(cubo_json_parse(json, len, source, &top));                                \
 		cubo_json_ctx_init(&c, source);                                                    \
-		obj = xcalloc(1, sizeof(*obj));                                          \
+		obj = xcalloc(1, sizeof(*obj));                                                    \
 		err = cubo_json_expect_object(&c, top);                                            \
 		if (!err)                                                                          \
 			err = body(&c, top, obj);                                                  \

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/image.h"
 #include "spec/spec_json.h"
 
@@ -50,12 +51,11 @@ void oci_descriptor_copy(const struct oci_descriptor *src, struct oci_descriptor
 	dst->size = src->size;
 	strlist_copy(&src->urls, &dst->urls);
 	if (src->annotations.v) {
-		dst->annotations.v = xcalloc(src->annotations.n ? src->annotations.n : 1,
-						       sizeof(struct oci_kv));
+		dst->annotations.v =
+			xcalloc(src->annotations.n ? src->annotations.n : 1, sizeof(struct oci_kv));
 		for (size_t i = 0; i < src->annotations.n; i++) {
 			dst->annotations.v[i].key = xstrdup(src->annotations.v[i].key);
-			dst->annotations.v[i].value =
-				xstrdup(src->annotations.v[i].value);
+			dst->annotations.v[i].value = xstrdup(src->annotations.v[i].value);
 		}
 		dst->annotations.n = src->annotations.n;
 	}

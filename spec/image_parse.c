@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/xalloc.h"
 #include "spec/image.h"
 #include "spec/spec_json.h"
 

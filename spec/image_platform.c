@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/image.h"
 
 /* Docker's normalisation: kernel and distribution spellings -> GOARCH names. */
@@ -42,13 +43,9 @@ struct cubo_error *oci_platform_parse(const char *s, struct oci_platform *out)
 	const char *v = a ? strchr(a + 1, '/') : NULL;
 	if (!a || a == s || !a[1] || a[1] == '/' || (v && (!v[1] || strchr(v + 1, '/'))))
 		return cubo_error_new("platform \"%s\": expected OS/ARCH[/VARIANT]", s);
-	out->os = strndup(s, (size_t)(a - s));
-	out->architecture = v ? strndup(a + 1, (size_t)(v - a - 1)) : strdup(a + 1);
-	out->variant = v ? strdup(v + 1) : NULL;
-	if (!out->os || !out->architecture || (v && !out->variant)) {
-		oci_platform_free(out);
-		return cubo_error_new_errno(ENOMEM, "platform \"%s\"", s);
-	}
+	out->os = xstrndup(s, (size_t)(a - s));
+	out->architecture = v ? xstrndup(a + 1, (size_t)(v - a - 1)) : xstrdup(a + 1);
+	out->variant = v ? xstrdup(v + 1) : NULL;
 	normalize(out);
 	return NULL;
 }
@@ -83,12 +80,10 @@ struct cubo_error *oci_platform_host(struct oci_platform *out)
 
 char *oci_platform_string(const struct oci_platform *p)
 {
-	char *s = NULL;
-	int rc = p->variant ? asprintf(&s, "%s/%s/%s", p->os ? p->os : "?",
-				       p->architecture ? p->architecture : "?", p->variant)
-			    : asprintf(&s, "%s/%s", p->os ? p->os : "?",
-				       p->architecture ? p->architecture : "?");
-	return rc < 0 ? NULL : s;
+	const char *os = p->os ? p->os : "?", *arch = p->architecture ? p->architecture : "?";
+
+	return p->variant ? xasprintf("%s/%s/%s", os, arch, p->variant)
+			  : xasprintf("%s/%s", os, arch);
 }
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdlib.h>
 
+#include "shared/xalloc.h"
 #include "spec/spec_json.h"
 
 struct cubo_error *spec_strlist(struct cubo_json_ctx *c, yajl_val obj, const char *key,

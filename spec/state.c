@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/state.h"
 
 static void map_free(struct oci_map *m)

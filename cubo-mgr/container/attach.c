@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/attach.h"
+#include "shared/xalloc.h"
 
 static struct cubo_error *write_full(int fd, const void *p, size_t n)
 {
@@ -175,10 +176,10 @@ struct cubo_error *attach_client_run(int sock, bool forward_stdin, bool tty, int
 	int sfd = tty ? signalfd(-1, &mask, SFD_CLOEXEC) : -1;
 	if (tty && isatty(STDIN_FILENO))
 		send_size(sock);
-	char *buf = malloc(ATTACH_MAX_FRAME);
+	char *buf = xmalloc(ATTACH_MAX_FRAME);
 	char scan[65536 + 1];
 	struct detach_keys keys = {false};
-	struct cubo_error *err = buf ? NULL : cubo_error_new_errno(ENOMEM, "attach");
+	struct cubo_error *err = NULL;
 	bool in_open = forward_stdin;
 	while (!err) {
 		struct pollfd p[3] = {{sock, POLLIN, 0},

@@ -10,6 +10,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 #include "spec/features.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -79,9 +80,7 @@ static void strlist_set(struct oci_strlist *l, char *const *v)
 
 static void strlist_add(struct oci_strlist *l, const char *s)
 {
-	char **v = realloc(l->v, (l->n + 2) * sizeof(char *));
-	if (!v)
-		abort();
+	char **v = xrealloc(l->v, (l->n + 2) * sizeof(char *));
 	l->v = v;
 	l->v[l->n++] = xstrdup(s);
 	l->v[l->n] = NULL;
@@ -103,11 +102,10 @@ struct cubo_error *bundle_command(const struct oci_image_config *image, const st
 	/* docker: a new entrypoint drops the image's CMD too */
 	char *const *cmd = o->cmd && o->cmd[0] ? o->cmd : (o->has_entrypoint ? NULL : rc->cmd.v);
 	for (size_t i = 0; ep && ep[i]; i++)
-		if (!(i == 0 && !ep[i][0] && !ep[1]) && !cubo_strv_push(&out, &n, ep[i]))
-			abort();
+		if (!(i == 0 && !ep[i][0] && !ep[1]))
+			cubo_strv_push(&out, &n, ep[i]);
 	for (size_t i = 0; cmd && cmd[i]; i++)
-		if (!cubo_strv_push(&out, &n, cmd[i]))
-			abort();
+		cubo_strv_push(&out, &n, cmd[i]);
 	if (n == 0) {
 		cubo_strv_free(out);
 		return cubo_error_new("no command specified: the image has no ENTRYPOINT or CMD; "
@@ -117,7 +115,7 @@ struct cubo_error *bundle_command(const struct oci_image_config *image, const st
 	return NULL;
 }
 
-static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
+static void capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
 {
 	char **set = cubo_strv_dup((char *const *)bundle_default_caps);
 	size_t n = cubo_strv_len(set);
@@ -125,7 +123,7 @@ static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strl
 	bool add_all = o->cap_add && cubo_strv_contains(o->cap_add, "ALL");
 	if (drop_all) {
 		cubo_strv_free(set);
-		set = calloc(1, sizeof(char *));
+		set = xcalloc(1, sizeof(char *));
 		n = 0;
 	}
 	for (size_t i = 0; !drop_all && o->cap_drop && o->cap_drop[i]; i++) {
@@ -139,19 +137,16 @@ static struct cubo_error *capabilities(const struct ctr_opts *o, struct oci_strl
 	}
 	char *const *add = add_all ? (char *const *)oci_capability_names : o->cap_add;
 	for (size_t i = 0; add && add[i]; i++)
-		if (!cubo_strv_contains(set, add[i]) && !cubo_strv_push(&set, &n, add[i]))
-			abort();
+		if (!cubo_strv_contains(set, add[i]))
+			cubo_strv_push(&set, &n, add[i]);
 	strlist_set(caps, set);
 	cubo_strv_free(set);
-	return NULL;
 }
 
 static void add_mount(struct oci_config *cfg, const char *dest, const char *type,
 		      const char *source, char *const *options)
 {
-	struct oci_mount *m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
-	if (!m)
-		abort();
+	struct oci_mount *m = xrealloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m));
 	cfg->mounts = m;
 	m = &cfg->mounts[cfg->n_mounts++];
 	memset(m, 0, sizeof(*m));
@@ -208,9 +203,7 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	if (!cubo_strv_env_get(rc->env.v, "PATH"))
 		cubo_strv_push(&env, &n,
 			       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-	char *h;
-	if (asprintf(&h, "HOSTNAME=%s", hostname) < 0)
-		abort();
+	char *h = xasprintf("HOSTNAME=%s", hostname);
 	cubo_strv_push(&env, &n, h);
 	free(h);
 	if (o->tty)
@@ -231,7 +224,7 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 		}
 	}
 	p->capabilities = xcalloc(1, sizeof(*p->capabilities));
-	CUBO_TRY(capabilities(o, &p->capabilities->bounding));
+	capabilities(o, &p->capabilities->bounding);
 	strlist_set(&p->capabilities->effective, p->capabilities->bounding.v);
 	strlist_set(&p->capabilities->permitted, p->capabilities->bounding.v);
 	return NULL;
@@ -329,9 +322,7 @@ bool bundle_apply_user(struct oci_config *cfg, const struct ctr_user *u)
 	}
 	if (cubo_strv_env_get(p->env.v, "HOME"))
 		return true;
-	char *home;
-	if (asprintf(&home, "HOME=%s", u->home ? u->home : "/") < 0)
-		abort();
+	char *home = xasprintf("HOME=%s", u->home ? u->home : "/");
 	strlist_add(&p->env, home);
 	free(home);
 	return true;

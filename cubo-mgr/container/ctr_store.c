@@ -15,21 +15,18 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 #define TMP_PREFIX ".tmp-ctr-"
 
 struct cubo_error *ctr_store_open(const char *root, struct ctr_store *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->root = strdup(root);
+	out->root = xstrdup(root);
 	out->names_dir = cubo_path_join(root, "names");
 	out->runtime_root = cubo_path_join(root, "runc");
 	char *locks = cubo_path_join(root, "locks");
-	struct cubo_error *err = NULL;
-	if (!out->root)
-		err = cubo_error_new_errno(ENOMEM, "container store");
-	if (!err)
-		err = cubo_mkdir_p(root, 0700);
+	struct cubo_error *err = cubo_mkdir_p(root, 0700);
 	if (!err)
 		err = cubo_mkdir_p(out->names_dir, 0700);
 	if (!err)
@@ -109,8 +106,8 @@ struct cubo_error *ctr_store_pick_name(const struct ctr_store *s, char **name)
 		bool taken = faccessat(AT_FDCWD, link, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		free(link);
 		if (!taken) {
-			*name = strdup(buf);
-			return *name ? NULL : cubo_error_new_errno(ENOMEM, "container name");
+			*name = xstrdup(buf);
+			return NULL;
 		}
 	}
 	return cubo_error_new("could not find a free container name");
@@ -345,11 +342,7 @@ struct cubo_error *ctr_store_list(const struct ctr_store *s, struct ctr_record *
 			continue;
 		if (count == cap) {
 			cap = cap ? 2 * cap : 16;
-			struct ctr_record *nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = cubo_error_new_errno(ENOMEM, "list containers");
-				break;
-			}
+			struct ctr_record *nv = xrealloc(v, cap * sizeof(*v));
 			v = nv;
 		}
 		char *dir = cubo_path_join(s->root, e->d_name);

@@ -7,6 +7,7 @@
 
 #include "cubo-mgr/container/logfile.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 static const char *const stream_names[] = {[LOG_STDOUT] = "stdout", [LOG_STDERR] = "stderr"};
 
@@ -54,9 +55,7 @@ struct cubo_error *log_writer_write(struct log_writer *w, enum log_stream s, con
 		lines++;
 	size_t need = len + lines * (ts_len + 12);
 	if (need > w->cap) {
-		char *nb = realloc(w->buf, need);
-		if (!nb)
-			return cubo_error_new_errno(ENOMEM, "container log buffer");
+		char *nb = xrealloc(w->buf, need);
 		w->buf = nb;
 		w->cap = need;
 	}

@@ -10,6 +10,7 @@
 
 #include "cubo-mgr/container/passwd.h"
 #include "shared/path_in_root.h"
+#include "shared/xalloc.h"
 
 void ctr_user_free(struct ctr_user *u)
 {
@@ -61,9 +62,7 @@ static void each_line(const char *text, size_t max_fields, line_fn fn, void *ctx
 	while (*p) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = strndup(p, len);
-		if (!line)
-			abort();
+		char *line = xstrndup(p, len);
 		char *f[8];
 		bool stop = false;
 		if (line[0] && line[0] != '#')
@@ -97,8 +96,8 @@ static bool pw_match(char **f, size_t n, void *ctx)
 	q->found = true;
 	q->found_uid = uid;
 	q->gid = gid;
-	q->user_name = strdup(f[0]);
-	q->home = strdup(f[5]);
+	q->user_name = xstrdup(f[0]);
+	q->home = xstrdup(f[5]);
 	return true;
 }
 
@@ -130,9 +129,7 @@ static bool gr_match(char **f, size_t n, void *ctx)
 	for (char *m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save)) {
 		if (strcmp(m, q->member) || gid == q->primary)
 			continue;
-		uint32_t *g = realloc(q->groups, (q->n_groups + 1) * sizeof(*g));
-		if (!g)
-			abort();
+		uint32_t *g = xrealloc(q->groups, (q->n_groups + 1) * sizeof(*g));
 		q->groups = g;
 		q->groups[q->n_groups++] = gid;
 		break;
@@ -159,7 +156,7 @@ struct cubo_error *passwd_resolve(const char *spec, const char *passwd, const ch
 			spec);
 	out->uid = numeric ? pw.uid : pw.found_uid;
 	out->gid = pw.found ? pw.gid : 0;
-	out->home = strdup(pw.found && pw.home[0] ? pw.home : "/");
+	out->home = xstrdup(pw.found && pw.home[0] ? pw.home : "/");
 	if (colon) {
 		const char *g = colon + 1;
 		size_t glen = strlen(g);

@@ -17,6 +17,7 @@
 #include "shared/lock.h"
 #include "shared/strv.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 static bool needs_repair(const struct ctr_record *r)
 {
@@ -63,7 +64,7 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 		cubo_time_now_rfc3339(fresh.finished);
 	}
 	free(fresh.error);
-	fresh.error = strdup("the container's monitor died");
+	fresh.error = xstrdup("the container's monitor died");
 	fresh.pid = 0;
 	fresh.monitor_pid = 0;
 	fresh.monitor_start_time = 0;

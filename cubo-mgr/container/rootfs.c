@@ -12,6 +12,7 @@
 
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 /*
  * "/" is not a mount point when cubo-mgr runs chrooted: then every mount we
@@ -85,9 +86,7 @@ struct cubo_error *rootfs_mount_dirs(const char *layers_dir, char *const *layers
 	 */
 	size_t cap = 64 + (upper ? strlen(upper) + strlen(work) : 0) + (extra ? strlen(extra) : 0) +
 		     n * 66;
-	char *opts = malloc(cap);
-	if (!opts)
-		abort();
+	char *opts = xmalloc(cap);
 	size_t len = (size_t)snprintf(opts, cap, "lowerdir=");
 	for (size_t i = n; i-- > 0;) {
 		const char *hex = strchr(layers[i], ':');

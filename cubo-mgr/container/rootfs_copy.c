@@ -23,6 +23,7 @@
 
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 #define DONE_MARK ".rootfs-copied"
@@ -179,12 +180,10 @@ static struct cubo_error *copy_entry(struct copy_ctx *c, int sdir, int ddir, con
 		CUBO_TRY(copy_file(sdir, ddir, name, &st));
 		if (st.st_nlink > 1) {
 			/* the directory fd stays open while this layer is copied: dup it */
-			struct link_seen *v = realloc(c->links, (c->n_links + 1) * sizeof(*v));
-			if (!v)
-				abort();
+			struct link_seen *v = xrealloc(c->links, (c->n_links + 1) * sizeof(*v));
 			c->links = v;
 			c->links[c->n_links++] = (struct link_seen){st.st_dev, st.st_ino, -1,
-								    strdup(name), dup(ddir)};
+								    xstrdup(name), dup(ddir)};
 		}
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/size.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 #include "spec/features.h"
 
 void ctr_volume_spec_free(struct ctr_volume_spec *v)
@@ -121,8 +122,8 @@ struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *o
 				     s, src);
 		goto out;
 	}
-	out->source = src ? strdup(src) : NULL;
-	out->dest = strdup(dest);
+	out->source = xstrdup(src);
+	out->dest = xstrdup(dest);
 	out->named = !src || src[0] != '/';
 	out->readonly = mode && !strcmp(mode, "ro");
 out:
@@ -271,8 +272,7 @@ struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **o
 	CUBO_TRY(run_opt_check_line(flag, s));
 	if (s[0] == '=' || !s[0])
 		return cubo_error_new("%s \"%s\": expected KEY[=VALUE]", flag, s);
-	if (asprintf(out, "%s%s", s, strchr(s, '=') ? "" : "=") < 0)
-		return cubo_error_new_errno(ENOMEM, "%s", flag);
+	*out = xasprintf("%s%s", s, strchr(s, '=') ? "" : "=");
 	return NULL;
 }
 
@@ -286,30 +286,23 @@ static bool env_key_ok(const char *k, size_t n)
 	return true;
 }
 
-static struct cubo_error *push(char ***env, size_t *n, const char *s)
-{
-	if (!cubo_strv_push(env, n, s))
-		return cubo_error_new_errno(ENOMEM, "environment");
-	return NULL;
-}
-
 struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char ***env, size_t *n)
 {
 	const char *eq = strchr(arg, '=');
 	size_t klen = eq ? (size_t)(eq - arg) : strlen(arg);
 	if (!env_key_ok(arg, klen))
 		return cubo_error_new("-e \"%s\": invalid variable name", arg);
-	if (eq)
-		return push(env, n, arg);
+	if (eq) {
+		cubo_strv_push(env, n, arg);
+		return NULL;
+	}
 	const char *v = cubo_strv_env_get(host_env, arg);
 	if (!v)
 		return NULL;
-	char *kv;
-	if (asprintf(&kv, "%s=%s", arg, v) < 0)
-		return cubo_error_new_errno(ENOMEM, "environment");
-	struct cubo_error *err = push(env, n, kv);
+	char *kv = xasprintf("%s=%s", arg, v);
+	cubo_strv_push(env, n, kv);
 	free(kv);
-	return err;
+	return NULL;
 }
 
 struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
@@ -363,8 +356,7 @@ char **run_opt_env_merge(char *const *base, char *const *overrides)
 	char **out = NULL;
 	size_t n = 0;
 	for (size_t i = 0; base && base[i]; i++)
-		if (!cubo_strv_push(&out, &n, base[i]))
-			abort();
+		cubo_strv_push(&out, &n, base[i]);
 	for (size_t i = 0; overrides && overrides[i]; i++) {
 		size_t k = key_len(overrides[i]);
 		size_t j;
@@ -372,17 +364,15 @@ char **run_opt_env_merge(char *const *base, char *const *overrides)
 			if (key_len(out[j]) == k && !strncmp(out[j], overrides[i], k))
 				break;
 		if (j < n) {
-			char *copy = strdup(overrides[i]);
-			if (!copy)
-				abort();
+			char *copy = xstrdup(overrides[i]);
 			free(out[j]);
 			out[j] = copy;
-		} else if (!cubo_strv_push(&out, &n, overrides[i])) {
-			abort();
+		} else {
+			cubo_strv_push(&out, &n, overrides[i]);
 		}
 	}
-	if (!out && !(out = calloc(1, sizeof(char *)))) /* never NULL: an empty vector */
-		abort();
+	if (!out) /* never NULL: an empty vector */
+		out = xcalloc(1, sizeof(char *));
 	return out;
 }
 
@@ -397,12 +387,12 @@ struct cubo_error *run_opt_cap_name(const char *s, char **out)
 	for (char *p = buf; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	if (!strcmp(buf, "CAP_ALL")) {
-		*out = strdup("ALL");
+		*out = xstrdup("ALL");
 		return NULL;
 	}
 	for (size_t i = 0; oci_capability_names[i]; i++)
 		if (!strcmp(buf, oci_capability_names[i])) {
-			*out = strdup(buf);
+			*out = xstrdup(buf);
 			return NULL;
 		}
 	return cubo_error_new("unknown capability \"%s\"", s);
@@ -421,18 +411,14 @@ static bool needs_quotes(const char *s)
 char *run_opt_command_line(char *const *argv, size_t max)
 {
 	size_t cap = 64, len = 0;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
+	char *out = xmalloc(cap);
 	out[0] = '\0';
 	for (size_t i = 0; argv && argv[i]; i++) {
 		const char *a = argv[i];
 		size_t need = 4 * strlen(a) + 4;
 		if (len + need + 1 > cap) {
 			cap = 2 * (len + need + 1);
-			out = realloc(out, cap);
-			if (!out)
-				abort();
+			out = xrealloc(out, cap);
 		}
 		if (i)
 			out[len++] = ' ';
@@ -533,14 +519,13 @@ struct cubo_error *run_opt_parse_signal(const char *s, char **out)
 	if (*s && !*end) {
 		if (n < 1 || n > 64)
 			return cubo_error_new("--stop-signal \"%s\": not a signal number", s);
-		*out = strdup(s);
+		*out = xstrdup(s);
 		return NULL;
 	}
 	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
 	for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
 		if (!strcasecmp(name, signal_names[i])) {
-			if (asprintf(out, "SIG%s", signal_names[i]) < 0)
-				abort();
+			*out = xasprintf("SIG%s", signal_names[i]);
 			return NULL;
 		}
 	return cubo_error_new("--stop-signal \"%s\": unknown signal", s);

@@ -15,6 +15,7 @@
 
 #include "cubo-mgr/container/runtime.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
@@ -57,8 +58,7 @@ char *runtime_cgroups_path(bool systemd, const char *id)
 	char *p;
 
 	/* machine.slice holds containers and VMs (podman puts its scopes there too) */
-	if (asprintf(&p, systemd ? "machine.slice:cubo:%s" : "cubo-%s", id) < 0)
-		abort();
+	p = xasprintf(systemd ? "machine.slice:cubo:%s" : "cubo-%s", id);
 	return p;
 }
 
@@ -67,9 +67,7 @@ char **runtime_argv(const struct ctr_runtime *rt, const char *const *args)
 	size_t n = 0, k = 0;
 	while (args[n])
 		n++;
-	char **argv = calloc(n + 5, sizeof(char *));
-	if (!argv)
-		abort();
+	char **argv = xcalloc(n + 5, sizeof(char *));
 	argv[k++] = (char *)rt->path;
 	argv[k++] = "--root";
 	argv[k++] = (char *)rt->root;

@@ -18,6 +18,7 @@
 #include "cubo-mgr/container/seccomp_default.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* Allowed for everyone. Space-separated to keep the table compact. */
 static const char always[] =
@@ -119,11 +120,7 @@ static const uint64_t personalities[] = {0, 8, 131072, 131080, 4294967295ull};
 
 static struct oci_seccomp_syscall *add_rule(struct oci_seccomp *s, const char *action)
 {
-	struct oci_seccomp_syscall *v =
-		realloc(s->syscalls, (s->n_syscalls + 1) * sizeof(*s->syscalls));
-	if (!v)
-		abort();
-	s->syscalls = v;
+	s->syscalls = xreallocarray(s->syscalls, s->n_syscalls + 1, sizeof(*s->syscalls));
 	struct oci_seccomp_syscall *r = &s->syscalls[s->n_syscalls++];
 	memset(r, 0, sizeof(*r));
 	r->action = xstrdup(action);
@@ -133,8 +130,7 @@ static struct oci_seccomp_syscall *add_rule(struct oci_seccomp *s, const char *a
 static void set_names(struct oci_seccomp_syscall *r, const char *spaced)
 {
 	char **v = cubo_strv_split(spaced, ' ');
-	if (!v)
-		abort();
+
 	r->names.v = v;
 	r->names.n = cubo_strv_len(v);
 }
@@ -161,8 +157,6 @@ struct oci_seccomp *ctr_seccomp_default(char *const *caps)
 	s->default_errno_ret = 1; /* EPERM */
 	s->architectures.n = cubo_strv_len((char *const *)arches);
 	s->architectures.v = cubo_strv_dup((char *const *)arches);
-	if (!s->architectures.v)
-		abort();
 
 	set_names(add_rule(s, "SCMP_ACT_ALLOW"), always);
 	if (arch_calls[0])

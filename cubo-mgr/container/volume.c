@@ -17,6 +17,7 @@
 #include "shared/strv.h"
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 void ctr_volume_free(struct ctr_volume *v)
 {
@@ -137,7 +138,7 @@ struct cubo_error *volume_to_json(const struct ctr_volume *v, bool pretty, char 
 	for (size_t i = 0; v->labels && v->labels[i]; i++) {
 		const char *eq = strchr(v->labels[i], '=');
 		size_t kl = eq ? (size_t)(eq - v->labels[i]) : strlen(v->labels[i]);
-		char *k = strndup(v->labels[i], kl);
+		char *k = xstrndup(v->labels[i], kl);
 		cubo_json_gen_key(g, k);
 		cubo_json_gen_string(g, eq ? eq + 1 : "");
 		free(k);
@@ -178,12 +179,12 @@ static struct cubo_error *load(const char *root, const char *name, struct ctr_vo
 			err = cubo_json_field_strv(&c, t, "labels", false, &out->labels, &n);
 	}
 	if (!err) {
-		out->name = strdup(name);
+		out->name = xstrdup(name);
 		out->mountpoint = cubo_path_join(dir, "_data");
 		if (!out->driver)
-			out->driver = strdup("local");
+			out->driver = xstrdup("local");
 		if (!out->created)
-			out->created = strdup("");
+			out->created = xstrdup("");
 	} else {
 		ctr_volume_free(out);
 	}
@@ -305,9 +306,7 @@ struct cubo_error *volume_list(const char *root, struct ctr_volume **out, size_t
 			cubo_error_free(err);
 			continue;
 		}
-		struct ctr_volume *nv = realloc(v, (count + 1) * sizeof(*v));
-		if (!nv)
-			abort();
+		struct ctr_volume *nv = xrealloc(v, (count + 1) * sizeof(*v));
 		v = nv;
 		v[count++] = one;
 	}

@@ -14,6 +14,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define MAX_DOC (8u << 20)
 
@@ -81,8 +82,8 @@ static struct cubo_error *add_blob(struct archive *a, struct store *s, const cha
 			break;
 		}
 	}
-	if (!err && !cubo_strv_push(done, n_done, digest))
-		err = cubo_error_new_errno(ENOMEM, "save");
+	if (!err)
+		cubo_strv_push(done, n_done, digest);
 out:
 	archive_entry_free(e);
 	close(fd);
@@ -95,7 +96,7 @@ static char *familiar(const char *full)
 	struct cubo_error *err = image_ref_parse(full, NULL, &r);
 	if (err) {
 		cubo_error_free(err);
-		return strdup(full);
+		return xstrdup(full);
 	}
 	char *f = image_ref_familiar(&r);
 	image_ref_free(&r);
@@ -112,7 +113,7 @@ static struct cubo_error *write_images(struct archive *a, struct store *s,
 	struct cubo_error *err = cubo_json_gen_new(false, &g);
 	if (err)
 		return err;
-	idx.manifests = calloc(n ? n : 1, sizeof(*idx.manifests));
+	idx.manifests = xcalloc(n ? n : 1, sizeof(*idx.manifests));
 	CUBO_TRY(add_bytes(a, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}", 30));
 	cubo_json_gen_array_open(g);
 	for (size_t i = 0; !err && i < n; i++) {
@@ -186,9 +187,8 @@ struct cubo_error *image_archive_save(struct store *s, const struct archive_imag
 			err = ar_error(a, "stdout");
 	} else {
 		/* a finished archive or none: written aside, renamed into place */
-		if (asprintf(&tmp, "%s.tmp-%d", path, (int)getpid()) < 0)
-			tmp = NULL;
-		if (!tmp || archive_write_open_filename(a, tmp) != ARCHIVE_OK)
+		tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+		if (archive_write_open_filename(a, tmp) != ARCHIVE_OK)
 			err = ar_error(a, path);
 	}
 	if (!err)

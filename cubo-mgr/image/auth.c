@@ -10,6 +10,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define DOCKER_HUB_KEY "https://index.docker.io/v1/"
 
@@ -26,9 +27,7 @@ static const char *skip_ws(const char *p)
 static char *value(const char **p)
 {
 	const char *s = *p;
-	char *out = malloc(strlen(s) + 1), *o = out;
-	if (!out)
-		return NULL;
+	char *out = xmalloc(strlen(s) + 1), *o = out;
 	if (*s == '"') {
 		for (s++; *s && *s != '"'; s++) {
 			if (*s == '\\' && s[1])
@@ -56,7 +55,7 @@ struct cubo_error *auth_challenge_parse(const char *header, struct auth_challeng
 	size_t n = strcspn(p, " \t");
 	if (n == 0)
 		return cubo_error_new("WWW-Authenticate \"%s\": no scheme", header);
-	out->scheme = strndup(p, n);
+	out->scheme = xstrndup(p, n);
 	p += n;
 	for (;;) {
 		p = skip_ws(p);
@@ -68,10 +67,10 @@ struct cubo_error *auth_challenge_parse(const char *header, struct auth_challeng
 			return cubo_error_new("WWW-Authenticate \"%s\": expected name=value",
 					      header);
 		}
-		char *name = strndup(p, k);
+		char *name = xstrndup(p, k);
 		p += k + 1;
 		char *v = value(&p);
-		if (!v || !name) {
+		if (!v) {
 			free(name);
 			free(v);
 			auth_challenge_free(out);
@@ -109,9 +108,7 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 char *auth_base64_encode(const void *data, size_t len)
 {
 	const unsigned char *d = data;
-	char *out = malloc(4 * ((len + 2) / 3) + 1), *o = out;
-	if (!out)
-		return NULL;
+	char *out = xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
 	for (size_t i = 0; i < len; i += 3) {
 		uint32_t v = (uint32_t)d[i] << 16;
 		if (i + 1 < len)
@@ -132,10 +129,8 @@ char *auth_base64_decode(const char *s, size_t *len)
 	size_t n = strlen(s);
 	if (n % 4)
 		return NULL;
-	char *out = malloc(n / 4 * 3 + 1);
+	char *out = xmalloc(n / 4 * 3 + 1);
 	size_t o = 0;
-	if (!out)
-		return NULL;
 	for (size_t i = 0; i < n; i += 4) {
 		uint32_t v = 0;
 		int pad = 0;
@@ -170,24 +165,18 @@ static char *env_path(char *const *env, const char *var, const char *fallback_ho
 		      const char *suffix)
 {
 	const char *v = cubo_strv_env_get(env, var);
-	char *p = NULL;
-	if (v && *v) {
-		if (asprintf(&p, "%s/%s", v, suffix) < 0)
-			p = NULL;
-		return p;
-	}
+	if (v && *v)
+		return xasprintf("%s/%s", v, suffix);
 	const char *home = cubo_strv_env_get(env, "HOME");
 	if (!fallback_home_rel || !home || !*home)
 		return NULL;
-	if (asprintf(&p, "%s/%s/%s", home, fallback_home_rel, suffix) < 0)
-		p = NULL;
-	return p;
+	return xasprintf("%s/%s/%s", home, fallback_home_rel, suffix);
 }
 
 char *auth_default_file(char *const *env)
 {
 	char *p = env_path(env, "XDG_CONFIG_HOME", ".config", "cubo/auth.json");
-	return p ? p : strdup("/root/.config/cubo/auth.json");
+	return p ? p : xstrdup("/root/.config/cubo/auth.json");
 }
 
 /* "user:password" from an entry's "auth", or its "username"/"password". */
@@ -205,15 +194,15 @@ static struct cubo_error *entry_credentials(yajl_val entry, const char *file, co
 					      file, host);
 		}
 		*colon = 0;
-		*user = strdup(dec);
-		*pass = strdup(colon + 1);
+		*user = xstrdup(dec);
+		*pass = xstrdup(colon + 1);
 		free(dec);
 		return NULL;
 	}
 	yajl_val u = cubo_json_get(entry, "username"), p = cubo_json_get(entry, "password");
 	if (YAJL_IS_STRING(u) && YAJL_IS_STRING(p)) {
-		*user = strdup(u->u.string);
-		*pass = strdup(p->u.string);
+		*user = xstrdup(u->u.string);
+		*pass = xstrdup(p->u.string);
 	}
 	return NULL;
 }
@@ -256,7 +245,7 @@ struct cubo_error *auth_lookup(const char *explicit_file, char *const *env, cons
 		return lookup_file(explicit_file, host, user, pass);
 	char *files[4] = {NULL};
 	const char *v = cubo_strv_env_get(env, "REGISTRY_AUTH_FILE");
-	files[0] = v && *v ? strdup(v) : NULL;
+	files[0] = v && *v ? xstrdup(v) : NULL;
 	files[1] = auth_default_file(env);
 	files[2] = env_path(env, "XDG_RUNTIME_DIR", NULL, "containers/auth.json");
 	files[3] = env_path(env, "DOCKER_CONFIG", ".docker", "config.json");
@@ -315,13 +304,12 @@ static struct cubo_error *rewrite(const char *path, const char *host, const char
 		cubo_json_gen_value(g, auths->u.object.values[i]);
 	}
 	if (user) {
-		char *plain = NULL, *enc = NULL;
-		if (asprintf(&plain, "%s:%s", user, pass) >= 0)
-			enc = auth_base64_encode(plain, strlen(plain));
+		char *plain = xasprintf("%s:%s", user, pass);
+		char *enc = auth_base64_encode(plain, strlen(plain));
 		cubo_json_gen_key(g, host);
 		cubo_json_gen_map_open(g);
 		cubo_json_gen_key(g, "auth");
-		cubo_json_gen_string(g, enc ? enc : "");
+		cubo_json_gen_string(g, enc);
 		cubo_json_gen_map_close(g);
 		free(plain);
 		free(enc);
@@ -332,7 +320,7 @@ static struct cubo_error *rewrite(const char *path, const char *host, const char
 	char *out;
 	size_t len;
 	CUBO_TRY(cubo_json_gen_finish(g, &out, &len));
-	char *dir = strdup(path), *slash = strrchr(dir, '/');
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = 0;
 		err = cubo_mkdir_p(dir, 0700);

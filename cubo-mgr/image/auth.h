@@ -49,7 +49,7 @@ struct cubo_error *auth_file_store(const char *path, const char *host, const cha
 /* Remove host's entry; *found tells whether there was one. */
 struct cubo_error *auth_file_remove(const char *path, const char *host, bool *found);
 
-/* base64 (RFC 4648, with padding). Caller frees; decode returns NULL on bad input. */
+/* base64 (RFC 4648, with padding). Caller frees; only decode returns NULL (on bad input). */
 char *auth_base64_encode(const void *data, size_t len);
 char *auth_base64_decode(const char *s, size_t *len);
 

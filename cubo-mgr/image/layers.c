@@ -7,6 +7,7 @@
 #include "cubo-mgr/image/layers.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/xalloc.h"
 
 struct cubo_error *image_layer_extract(struct store *s, const char *blob, const char *diff_id,
 				       const char *chain_id, char out_diff_id[CUBO_DIGEST_LEN + 1])
@@ -50,9 +51,7 @@ struct cubo_error *image_layers_extract(struct store *s, const struct oci_manife
 {
 	if (c->diff_ids.n != m->n_layers)
 		return cubo_error_new("%zu layers but %zu diff_ids", m->n_layers, c->diff_ids.n);
-	char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(m->n_layers + 1, sizeof(*chain));
-	if (!chain)
-		return cubo_error_new_errno(ENOMEM, "layers");
+	char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(m->n_layers + 1, sizeof(*chain));
 	struct cubo_error *err = oci_chain_ids(c->diff_ids.v, c->diff_ids.n, chain);
 	for (size_t i = 0; !err && i < m->n_layers; i++) {
 		int lock;

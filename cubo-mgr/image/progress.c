@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cubo-mgr/image/progress.h"
+#include "shared/xalloc.h"
 
 #define REDRAW_NS 200000000L
 
@@ -150,11 +151,9 @@ static void *draw_loop(void *arg)
 
 struct cubo_error *progress_new(FILE *out, bool tty, size_t n, struct progress **res)
 {
-	struct progress *p = calloc(1, sizeof(*p));
-	if (!p || !(p->items = calloc(n ? n : 1, sizeof(*p->items)))) {
-		free(p);
-		return cubo_error_new_errno(ENOMEM, "progress");
-	}
+	struct progress *p = xcalloc(1, sizeof(*p));
+
+	p->items = xcalloc(n, sizeof(*p->items));
 	p->out = out;
 	p->tty = tty && out;
 	p->n = n;

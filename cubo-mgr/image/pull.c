@@ -13,6 +13,7 @@
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/xalloc.h"
 #include "spec/image.h"
 #include "shared/testpoint.h"
 
@@ -191,9 +192,7 @@ static void *layer_worker(void *arg)
 static struct cubo_error *pull_layers(struct pull_ctx *c, unsigned parallel)
 {
 	size_t n_threads = parallel < c->n_jobs ? parallel : c->n_jobs;
-	pthread_t *threads = calloc(n_threads ? n_threads : 1, sizeof(*threads));
-	if (!threads)
-		return cubo_error_new_errno(ENOMEM, "layers");
+	pthread_t *threads = xcalloc(n_threads ? n_threads : 1, sizeof(*threads));
 	size_t started = 0;
 	struct cubo_error *err = NULL;
 	for (; started < n_threads; started++) {
@@ -240,9 +239,7 @@ static struct cubo_error *buf_sink(void *arg, const void *data, size_t len)
 		size_t cap = b->cap ? b->cap * 2 : 16384;
 		while (cap < b->len + len)
 			cap *= 2;
-		char *p = realloc(b->data, cap);
-		if (!p)
-			return cubo_error_new_errno(ENOMEM, "reading a blob");
+		char *p = xrealloc(b->data, cap);
 		b->data = p;
 		b->cap = cap;
 	}
@@ -335,12 +332,8 @@ static struct cubo_error *pull_image(struct pull_ctx *c, const struct pull_opts 
 			mdoc->digest, man->n_layers, man->config.digest, cfg->diff_ids.n);
 		goto out;
 	}
-	chain = calloc(man->n_layers ? man->n_layers : 1, sizeof(*chain));
-	c->jobs = calloc(man->n_layers ? man->n_layers : 1, sizeof(*c->jobs));
-	if (!chain || !c->jobs) {
-		err = cubo_error_new_errno(ENOMEM, "layers");
-		goto out;
-	}
+	chain = xcalloc(man->n_layers, sizeof(*chain));
+	c->jobs = xcalloc(man->n_layers, sizeof(*c->jobs));
 	if ((err = oci_chain_ids(cfg->diff_ids.v, cfg->diff_ids.n, chain)))
 		goto out;
 	c->n_jobs = man->n_layers;

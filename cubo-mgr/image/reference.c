@@ -7,6 +7,7 @@
 
 #include "cubo-mgr/image/reference.h"
 #include "shared/digest.h"
+#include "shared/xalloc.h"
 
 #define MAX_NAME 255
 #define MAX_TAG 128
@@ -100,16 +101,14 @@ static struct cubo_error *parse(const char *s, const char *default_domain, struc
 		if (!cubo_digest_valid(at + 1))
 			return invalid(
 				s, "digest must be sha256: followed by 64 lowercase hex digits");
-		out->digest = strdup(at + 1);
+		out->digest = xstrdup(at + 1);
 	}
 	/* A ':' after the last '/' starts the tag (before it, it is a port). */
 	const char *slash = memrchr(s, '/', name_len);
 	const char *colon =
 		memrchr(slash ? slash : s, ':', name_len - (size_t)(slash ? slash - s : 0));
 	if (colon) {
-		out->tag = strndup(colon + 1, name_len - (size_t)(colon + 1 - s));
-		if (!out->tag)
-			return cubo_error_new_errno(ENOMEM, "reference");
+		out->tag = xstrndup(colon + 1, name_len - (size_t)(colon + 1 - s));
 		if (!tag_valid(out->tag))
 			return invalid(s, "tag must be up to 128 of [A-Za-z0-9_.-], not starting "
 					  "with '.' or '-'");
@@ -126,18 +125,16 @@ static struct cubo_error *parse(const char *s, const char *default_domain, struc
 		    (dl == 9 && !strncmp(s, "localhost", 9))) {
 			if (!domain_valid(s, dl))
 				return invalid(s, "bad registry host");
-			out->domain = strndup(s, dl);
+			out->domain = xstrndup(s, dl);
 			path = first_slash + 1;
 		}
 	}
 	if (!out->domain)
-		out->domain = strdup(default_domain ? default_domain : IMAGE_REF_DEFAULT_DOMAIN);
-	if (!out->domain)
-		return cubo_error_new_errno(ENOMEM, "reference");
+		out->domain = xstrdup(default_domain ? default_domain : IMAGE_REF_DEFAULT_DOMAIN);
 	if (!strcmp(out->domain, "index.docker.io") ||
 	    !strcmp(out->domain, "registry-1.docker.io")) {
 		free(out->domain);
-		out->domain = strdup(IMAGE_REF_DEFAULT_DOMAIN);
+		out->domain = xstrdup(IMAGE_REF_DEFAULT_DOMAIN);
 	}
 	size_t path_len = name_len - (size_t)(path - s);
 	if (path_len == 0) /* "docker.io/" */
@@ -159,14 +156,11 @@ static struct cubo_error *parse(const char *s, const char *default_domain, struc
 	}
 	bool library =
 		!strcmp(out->domain, IMAGE_REF_DEFAULT_DOMAIN) && !memchr(path, '/', path_len);
-	if (asprintf(&out->path, "%s%.*s", library ? "library/" : "", (int)path_len, path) < 0) {
-		out->path = NULL;
-		return cubo_error_new_errno(ENOMEM, "reference");
-	}
+	out->path = xasprintf("%s%.*s", library ? "library/" : "", (int)path_len, path);
 	if (strlen(out->domain) + 1 + strlen(out->path) > MAX_NAME)
 		return invalid(s, "repository name longer than 255 characters");
-	if (!out->tag && !out->digest && !(out->tag = strdup(IMAGE_REF_DEFAULT_TAG)))
-		return cubo_error_new_errno(ENOMEM, "reference");
+	if (!out->tag && !out->digest)
+		out->tag = xstrdup(IMAGE_REF_DEFAULT_TAG);
 	return NULL;
 }
 
@@ -190,23 +184,19 @@ bool image_ref_valid(const char *s)
 
 char *image_ref_name(const struct image_ref *r)
 {
-	char *s;
-	return asprintf(&s, "%s/%s", r->domain, r->path) < 0 ? NULL : s;
+	return xasprintf("%s/%s", r->domain, r->path);
 }
 
 static char *with_suffixes(const char *name, const struct image_ref *r)
 {
-	char *s;
-	if (asprintf(&s, "%s%s%s%s%s", name, r->tag ? ":" : "", r->tag ? r->tag : "",
-		     r->digest ? "@" : "", r->digest ? r->digest : "") < 0)
-		return NULL;
-	return s;
+	return xasprintf("%s%s%s%s%s", name, r->tag ? ":" : "", r->tag ? r->tag : "",
+			 r->digest ? "@" : "", r->digest ? r->digest : "");
 }
 
 char *image_ref_string(const struct image_ref *r)
 {
 	char *name = image_ref_name(r);
-	char *s = name ? with_suffixes(name, r) : NULL;
+	char *s = with_suffixes(name, r);
 	free(name);
 	return s;
 }
@@ -223,10 +213,10 @@ char *image_ref_familiar(const struct image_ref *r)
 
 void image_ref_copy(const struct image_ref *src, struct image_ref *dst)
 {
-	dst->domain = src->domain ? strdup(src->domain) : NULL;
-	dst->path = src->path ? strdup(src->path) : NULL;
-	dst->tag = src->tag ? strdup(src->tag) : NULL;
-	dst->digest = src->digest ? strdup(src->digest) : NULL;
+	dst->domain = xstrdup(src->domain);
+	dst->path = xstrdup(src->path);
+	dst->tag = xstrdup(src->tag);
+	dst->digest = xstrdup(src->digest);
 }
 
 void image_ref_free(struct image_ref *r)

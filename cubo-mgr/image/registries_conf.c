@@ -7,6 +7,7 @@
 #include "cubo-mgr/image/registries_conf.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static char *trim(char *s)
 {
@@ -65,13 +66,11 @@ static struct cubo_error *parse_line(char *line, const char *source, size_t line
 					      lineno);
 		memcpy(host, s + hl, n - hl - 2);
 		host[n - hl - 2] = 0;
-		struct registry_conf_entry *v = realloc(c->v, (c->n + 1) * sizeof(*v));
-		if (!v)
-			return cubo_error_new_errno(ENOMEM, "%s", source);
+		struct registry_conf_entry *v = xrealloc(c->v, (c->n + 1) * sizeof(*v));
 		c->v = v;
 		*cur = &c->v[c->n++];
 		memset(*cur, 0, sizeof(**cur));
-		(*cur)->host = strdup(host);
+		(*cur)->host = xstrdup(host);
 		return NULL;
 	}
 	char *eq = strchr(s, '=');
@@ -87,7 +86,7 @@ static struct cubo_error *parse_line(char *line, const char *source, size_t line
 		if (!*val)
 			return cubo_error_new("%s:%zu: short-name-domain is empty", source, lineno);
 		free(c->short_name_domain);
-		c->short_name_domain = strdup(val);
+		c->short_name_domain = xstrdup(val);
 		return NULL;
 	}
 	if (!strcmp(key, "insecure")) {
@@ -98,8 +97,7 @@ static struct cubo_error *parse_line(char *line, const char *source, size_t line
 	} else if (!strcmp(key, "mirror")) {
 		if (!*val)
 			return cubo_error_new("%s:%zu: mirror is empty", source, lineno);
-		if (!cubo_strv_push(&(*cur)->mirrors, &(*cur)->n_mirrors, val))
-			return cubo_error_new_errno(ENOMEM, "%s", source);
+		cubo_strv_push(&(*cur)->mirrors, &(*cur)->n_mirrors, val);
 	} else {
 		return cubo_error_new("%s:%zu: unknown key \"%s\" in [registry \"%s\"]", source,
 				      lineno, key, (*cur)->host);
@@ -111,9 +109,7 @@ struct cubo_error *registries_conf_parse(const char *text, const char *source,
 					 struct registries_conf *out)
 {
 	memset(out, 0, sizeof(*out));
-	char *copy = strdup(text);
-	if (!copy)
-		return cubo_error_new_errno(ENOMEM, "%s", source);
+	char *copy = xstrdup(text);
 	struct registry_conf_entry *cur = NULL;
 	struct cubo_error *err = NULL;
 	size_t lineno = 0;

@@ -16,6 +16,7 @@
 #include "cubo-mgr/image/registry_priv.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/image.h"
 
 #define MAX_MANIFEST_BYTES (4u << 20)
@@ -71,17 +72,15 @@ struct cubo_error *registry_client_new(const struct registry_opts *o, struct reg
 	/* not thread-safe, and the first client is made before any thread starts */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return cubo_error_new("libcurl failed to initialise");
-	struct registry_client *c = calloc(1, sizeof(*c));
-	if (!c)
-		return cubo_error_new_errno(ENOMEM, "registry client");
+	struct registry_client *c = xcalloc(1, sizeof(*c));
 	c->tls_verify = o->tls_verify;
-	c->auth_file = o->auth_file ? strdup(o->auth_file) : NULL;
-	c->certs_dir = strdup(DEFAULT_CERTS_DIR);
-	c->cert_dir_flag = o->certs_dir ? strdup(o->certs_dir) : NULL;
+	c->auth_file = xstrdup(o->auth_file);
+	c->certs_dir = xstrdup(DEFAULT_CERTS_DIR);
+	c->cert_dir_flag = xstrdup(o->certs_dir);
 	if (o->user_agent)
-		c->user_agent = strdup(o->user_agent);
-	else if (asprintf(&c->user_agent, "cubo-mgr/%s", PACKAGE_VERSION) < 0)
-		c->user_agent = NULL;
+		c->user_agent = xstrdup(o->user_agent);
+	else
+		c->user_agent = xasprintf("cubo-mgr/%s", PACKAGE_VERSION);
 	pthread_mutex_init(&c->mu, NULL);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&c->share_mu[i], NULL);
@@ -186,15 +185,11 @@ static struct host_creds *host_get(struct registry_client *c, const char *host,
 	for (size_t i = 0; i < c->n_hosts; i++)
 		if (!strcmp(c->hosts[i].host, host))
 			return &c->hosts[i];
-	struct host_creds *v = realloc(c->hosts, (c->n_hosts + 1) * sizeof(*v));
-	if (!v) {
-		*err = cubo_error_new_errno(ENOMEM, "registry client");
-		return NULL;
-	}
+	struct host_creds *v = xrealloc(c->hosts, (c->n_hosts + 1) * sizeof(*v));
 	c->hosts = v;
 	struct host_creds *h = &c->hosts[c->n_hosts++];
 	memset(h, 0, sizeof(*h));
-	h->host = strdup(host);
+	h->host = xstrdup(host);
 	*err = auth_lookup(c->auth_file, environ, host, &h->user, &h->pass);
 	return h;
 }
@@ -213,7 +208,7 @@ static char *token_get(struct registry_client *c, const char *key)
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < c->n_tokens; i++)
 		if (!strcmp(c->tokens[i].key, key) && c->tokens[i].expires > now)
-			v = strdup(c->tokens[i].value);
+			v = xstrdup(c->tokens[i].value);
 	pthread_mutex_unlock(&c->mu);
 	return v;
 }
@@ -226,17 +221,17 @@ static void token_put(struct registry_client *c, const char *key, const char *va
 		if (!strcmp(c->tokens[i].key, key))
 			t = &c->tokens[i];
 	if (!t) {
-		struct token *v = realloc(c->tokens, (c->n_tokens + 1) * sizeof(*v));
+		struct token *v = xrealloc(c->tokens, (c->n_tokens + 1) * sizeof(*v));
 		if (v) {
 			c->tokens = v;
 			t = &c->tokens[c->n_tokens++];
-			t->key = strdup(key);
+			t->key = xstrdup(key);
 			t->value = NULL;
 		}
 	}
 	if (t) {
 		free(t->value);
-		t->value = strdup(value);
+		t->value = xstrdup(value);
 		/* a little early, so a token never expires mid-request */
 		t->expires = time(NULL) + (ttl > 30 ? ttl - 10 : ttl);
 	}
@@ -249,9 +244,7 @@ static void append(char **buf, size_t *len, const char *data, size_t n, size_t m
 {
 	if (*len + n > max)
 		n = max > *len ? max - *len : 0;
-	char *p = realloc(*buf, *len + n + 1);
-	if (!p)
-		return;
+	char *p = xrealloc(*buf, *len + n + 1);
 	memcpy(p + *len, data, n);
 	*len += n;
 	p[*len] = 0;
@@ -307,7 +300,7 @@ static void set_header(char **slot, const char *value, size_t n)
 		n--;
 	}
 	free(*slot);
-	*slot = strndup(value, n);
+	*slot = xstrndup(value, n);
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
@@ -426,7 +419,7 @@ static void reset_response(struct registry_request *r)
  */
 static char *ca_pem(struct registry_client *c, const char *host, size_t *len)
 {
-	char *dir = c->cert_dir_flag ? strdup(c->cert_dir_flag) : NULL;
+	char *dir = xstrdup(c->cert_dir_flag);
 	const char *roots[] = {c->certs_dir, DOCKER_CERTS_DIR};
 	for (size_t i = 0; !dir && i < 2; i++) {
 		char *p = cubo_path_join(roots[i], host);
@@ -636,6 +629,18 @@ static struct cubo_error *perform_following(struct registry_client *c, struct re
  * Fetch a bearer token for ch's realm, with the host's credentials when
  * cred_policy.h lets them go there (*withheld: they did not; why says why).
  */
+/* The Authorization header value for HTTP Basic authentication. */
+static char *basic_authorization(const char *user, const char *pass)
+{
+	char *plain = xasprintf("%s:%s", user, pass ? pass : "");
+	char *b64 = auth_base64_encode(plain, strlen(plain));
+	char *value = xasprintf("Basic %s", b64);
+
+	free(plain);
+	free(b64);
+	return value;
+}
+
 static struct cubo_error *fetch_token(struct registry_client *c, const struct auth_challenge *ch,
 				      const struct cred_origin *origin, const char *scope,
 				      const char *user, const char *pass, char **token, long *ttl,
@@ -657,22 +662,12 @@ static struct cubo_error *fetch_token(struct registry_client *c, const struct au
 		 sc ? (svc ? "&scope=" : "scope=") : "", sc ? sc : "");
 	curl_free(svc);
 	curl_free(sc);
-	char *basic = NULL, *auth = NULL;
-	if (user) {
-		char *plain;
-		if (asprintf(&plain, "%s:%s", user, pass ? pass : "") >= 0) {
-			basic = auth_base64_encode(plain, strlen(plain));
-			free(plain);
-		}
-		if (basic && asprintf(&auth, "Basic %s", basic) < 0)
-			auth = NULL;
-	}
+	char *auth = user ? basic_authorization(user, pass) : NULL;
 	CURLcode cc;
 	char realm_host[300];
 	if (!cred_url_authority(ch->realm, realm_host, sizeof(realm_host)))
 		realm_host[0] = '\0';
 	struct cubo_error *err = perform_following(c, &r, realm_host, auth, &cc);
-	free(basic);
 	free(auth);
 	if (!err && cc != CURLE_OK)
 		err = cubo_error_new("GET %s: %s", r.url, curl_easy_strerror(cc));
@@ -699,7 +694,7 @@ static struct cubo_error *fetch_token(struct registry_client *c, const struct au
 		*ttl = YAJL_IS_INTEGER(e) && YAJL_GET_INTEGER(e) > 0 ? (long)YAJL_GET_INTEGER(e)
 								     : 60;
 		if (YAJL_IS_STRING(t) && *t->u.string)
-			*token = strdup(t->u.string);
+			*token = xstrdup(t->u.string);
 		else
 			err = cubo_error_new("token service %s: no token in the reply", ch->realm);
 		yajl_tree_free(root);
@@ -724,9 +719,9 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 	pthread_mutex_lock(&c->mu);
 	struct host_creds *hc = host_get(c, host, &err);
 	int use_http = hc ? hc->use_http : 0;
-	char *user = r->user ? strdup(r->user) : hc && hc->user ? strdup(hc->user) : NULL;
-	char *pass = r->user	      ? strdup(r->pass ? r->pass : "")
-		     : hc && hc->pass ? strdup(hc->pass)
+	char *user = r->user ? xstrdup(r->user) : hc ? xstrdup(hc->user) : NULL;
+	char *pass = r->user	      ? xstrdup(r->pass ? r->pass : "")
+		     : hc && hc->pass ? xstrdup(hc->pass)
 				      : NULL;
 	pthread_mutex_unlock(&c->mu);
 	if (err)
@@ -738,9 +733,7 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 	char key[1024];
 	snprintf(key, sizeof(key), "%s %s", host, r->scope ? r->scope : "");
 	char *token = r->user ? NULL : token_get(c, key);
-	char *authz = NULL;
-	if (token && asprintf(&authz, "Bearer %s", token) < 0)
-		authz = NULL;
+	char *authz = token ? xasprintf("Bearer %s", token) : NULL;
 	free(token);
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (strncmp(r->path, "http", 4))
@@ -817,19 +810,11 @@ static struct cubo_error *try_endpoint(struct registry_client *c, struct registr
 			if (!err) {
 				if (!r->user)
 					token_put(c, key, tok, ttl);
-				if (asprintf(&authz, "Bearer %s", tok) < 0)
-					authz = NULL;
+				authz = xasprintf("Bearer %s", tok);
 			}
 			free(tok);
 		} else if (!strcasecmp(ch.scheme, "Basic") && user) {
-			char *plain, *b = NULL;
-			if (asprintf(&plain, "%s:%s", user, pass ? pass : "") >= 0) {
-				b = auth_base64_encode(plain, strlen(plain));
-				free(plain);
-			}
-			if (b && asprintf(&authz, "Basic %s", b) < 0)
-				authz = NULL;
-			free(b);
+			authz = basic_authorization(user, pass);
 		} else {
 			err = cubo_error_new(
 				"%s %s: authentication required (run cubo-mgr login %s)", r->method,
@@ -876,9 +861,7 @@ void registry_request_clear(struct registry_request *r)
 
 char *registry_repo_scope(const struct image_ref *ref, bool push)
 {
-	char *s;
-	return asprintf(&s, "repository:%s:%s", ref->path, push ? "pull,push" : "pull") < 0 ? NULL
-											    : s;
+	return xasprintf("repository:%s:%s", ref->path, push ? "pull,push" : "pull");
 }
 
 struct cubo_error *registry_get_manifest(struct registry_client *c, const struct image_ref *ref,
@@ -906,7 +889,7 @@ struct cubo_error *registry_get_manifest(struct registry_client *c, const struct
 		err = cubo_error_new("manifest %s: the registry says %s but the content is %s",
 				     reference, r.docker_digest, out->digest);
 	if (!err) {
-		out->body = r.body_out ? r.body_out : strdup("");
+		out->body = r.body_out ? r.body_out : xstrdup("");
 		out->len = r.body_out_len;
 		out->content_type = r.content_type_out;
 		r.body_out = NULL;

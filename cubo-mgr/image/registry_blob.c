@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/image/registry_priv.h"
+#include "shared/xalloc.h"
 
 #define MAX_SMALL_BODY 65536
 
@@ -89,9 +90,8 @@ struct cubo_error *registry_put_blob(struct registry_client *c, const struct ima
 			snprintf(base, sizeof(base), "%.*s", slash ? (int)(slash - r.url) : 0,
 				 r.url);
 		}
-		if (asprintf(&put_url, "%s%s%sdigest=%s", base, r.location,
-			     strchr(r.location, '?') ? "&" : "?", digest) < 0)
-			put_url = NULL;
+		put_url = xasprintf("%s%s%sdigest=%s", base, r.location,
+				    strchr(r.location, '?') ? "&" : "?", digest);
 	}
 	registry_request_clear(&r);
 	curl_easy_cleanup(r.curl);

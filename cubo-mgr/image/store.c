@@ -13,6 +13,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MT_INDEX "\",\"manifests\":[]}"
@@ -22,8 +23,7 @@ char *store_hex_path(const char *dir, const char *digest, const char *suffix)
 	char *p;
 	if (!digest || !cubo_digest_valid(digest))
 		return NULL;
-	if (asprintf(&p, "%s/%s%s", dir, digest + 7, suffix ? suffix : "") < 0)
-		return NULL;
+	p = xasprintf("%s/%s%s", dir, digest + 7, suffix ? suffix : "");
 	return p;
 }
 
@@ -52,20 +52,16 @@ static struct cubo_error *init_file(const char *dir, const char *name, const cha
 
 static struct cubo_error *open_store(const char *root, bool exclusive, struct store **out)
 {
-	struct store *s = calloc(1, sizeof(*s));
-	if (!s)
-		return cubo_error_new_errno(ENOMEM, "store");
+	struct store *s = xcalloc(1, sizeof(*s));
 	s->gc_lock = -1;
-	s->root = strdup(root);
+	s->root = xstrdup(root);
 	s->images = cubo_path_join(root, "images");
 	s->blobs = cubo_path_join(s->images, "blobs/sha256");
 	s->layers = cubo_path_join(root, "layers");
 	s->ingest = cubo_path_join(root, "ingest");
 	s->locks = cubo_path_join(root, "locks");
 	struct cubo_error *err = NULL;
-	if (!s->root)
-		err = cubo_error_new_errno(ENOMEM, "store");
-	if (!err && !cubo_path_exists(root)) {
+	if (!cubo_path_exists(root)) {
 		err = cubo_mkdir_p(root, 0700);
 		if (!err && chmod(root, 0700) < 0)
 			err = cubo_error_errno("chmod %s", root);

@@ -11,6 +11,7 @@
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/xalloc.h"
 
 struct store_blob_writer {
 	struct store *s;
@@ -214,9 +215,7 @@ struct cubo_error *store_blob_writer_begin(struct store *s, const char *digest, 
 	*present = false;
 	if (!cubo_digest_valid(digest))
 		return cubo_error_new("\"%s\" is not a sha256 digest", digest);
-	struct store_blob_writer *w = calloc(1, sizeof(*w));
-	if (!w)
-		return cubo_error_new_errno(ENOMEM, "blob %s", digest);
+	struct store_blob_writer *w = xcalloc(1, sizeof(*w));
 	w->s = s;
 	w->fd = -1;
 	w->size = size;

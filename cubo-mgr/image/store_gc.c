@@ -20,6 +20,7 @@
 #include "shared/json.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define MAX_DOC_BYTES (8u << 20)
 #define MAX_DEPTH 4 /* nested indexes */
@@ -31,8 +32,8 @@ struct marks {
 
 static void mark(char ***v, size_t *n, const char *digest)
 {
-	if (!cubo_strv_contains(*v, digest + 7) && !cubo_strv_push(v, n, digest + 7))
-		abort();
+	if (!cubo_strv_contains(*v, digest + 7))
+		cubo_strv_push(v, n, digest + 7);
 }
 
 static struct cubo_error *mark_manifest(struct store *s, struct marks *m,
@@ -73,10 +74,8 @@ static struct cubo_error *mark_manifest(struct store *s, struct marks *m,
 	mark(&m->blobs, &m->n_blobs, man->config.digest);
 	for (size_t i = 0; i < man->n_layers; i++)
 		mark(&m->blobs, &m->n_blobs, man->layers[i].digest);
-	char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-	if (!chain)
-		err = cubo_error_new_errno(ENOMEM, "gc");
-	else if (!(err = oci_chain_ids(cfg->diff_ids.v, cfg->diff_ids.n, chain)))
+	char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
+	if (!(err = oci_chain_ids(cfg->diff_ids.v, cfg->diff_ids.n, chain)))
 		for (size_t i = 0; i < cfg->diff_ids.n; i++)
 			mark(&m->layers, &m->n_layers, chain[i]);
 	free(chain);

@@ -13,6 +13,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
+#include "shared/xalloc.h"
 
 #define MAX_INDEX_BYTES (64u << 20)
 #define MAX_MANIFEST_BYTES (4u << 20)
@@ -82,9 +83,7 @@ static void set_annotation(struct oci_descriptor *d, const char *key, const char
 	}
 	if (!value)
 		return;
-	struct oci_kv *v = realloc(d->annotations.v, (d->annotations.n + 1) * sizeof(*v));
-	if (!v)
-		abort();
+	struct oci_kv *v = xrealloc(d->annotations.v, (d->annotations.n + 1) * sizeof(*v));
 	v[d->annotations.n].key = xstrdup(key);
 	v[d->annotations.n].value = xstrdup(value);
 	d->annotations.v = v;
@@ -233,11 +232,8 @@ static struct cubo_error *do_set(struct oci_index *idx, const void *arg)
 		}
 	}
 append:;
-	struct oci_descriptor *v =
-		realloc(idx->manifests, (idx->n_manifests + 1) * sizeof(*idx->manifests));
-	if (!v)
-		return cubo_error_new_errno(ENOMEM, "index.json");
-	idx->manifests = v;
+	idx->manifests =
+		xreallocarray(idx->manifests, idx->n_manifests + 1, sizeof(*idx->manifests));
 	struct oci_descriptor *d = &idx->manifests[idx->n_manifests++];
 	oci_descriptor_copy(a->manifest, d);
 	set_ref_name(d, a->name);
@@ -295,14 +291,10 @@ struct cubo_error *store_image_list(struct store *s, struct store_image **out, s
 	cubo_unlock(lock);
 	if (err)
 		return err;
-	struct store_image *v = calloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(*v));
-	if (!v) {
-		oci_index_free(idx);
-		return cubo_error_new_errno(ENOMEM, "index.json");
-	}
+	struct store_image *v = xcalloc(idx->n_manifests ? idx->n_manifests : 1, sizeof(*v));
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		const char *name = ref_name(&idx->manifests[i]);
-		v[i].name = name ? xstrdup(name) : NULL;
+		v[i].name = xstrdup(name);
 		oci_descriptor_copy(&idx->manifests[i], &v[i].manifest);
 		read_summary(&idx->manifests[i], &v[i]);
 	}
@@ -375,7 +367,7 @@ static const char *id_prefix(const char *arg)
 
 static void match_add(struct store_match *m, const struct store_image *img)
 {
-	m->v[m->n].name = img->name ? xstrdup(img->name) : NULL;
+	m->v[m->n].name = xstrdup(img->name);
 	oci_descriptor_copy(&img->manifest, &m->v[m->n].manifest);
 	m->n++;
 }
@@ -387,20 +379,16 @@ struct cubo_error *store_image_find(struct store *s, const char *arg, const char
 	size_t n = 0;
 	memset(out, 0, sizeof(*out));
 	CUBO_TRY(store_image_list(s, &all, &n));
-	out->v = calloc(n ? n : 1, sizeof(*out->v));
+	out->v = xcalloc(n, sizeof(*out->v));
 	struct cubo_error *err = NULL;
-	char(*cfg)[CUBO_DIGEST_LEN + 1] = calloc(n ? n : 1, sizeof(*cfg));
-	if (!out->v || !cfg) {
-		err = cubo_error_new_errno(ENOMEM, "images");
-		goto out;
-	}
+	char(*cfg)[CUBO_DIGEST_LEN + 1] = xcalloc(n, sizeof(*cfg));
 	/* a name first, as docker does: "abcd" may be an image called abcd */
 	struct image_ref ref;
 	struct cubo_error *perr = image_ref_parse(arg, default_domain, &ref);
 	if (!perr) {
 		char *full = image_ref_string(&ref);
 		image_ref_free(&ref);
-		for (size_t i = 0; full && i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			if (all[i].name && !strcmp(all[i].name, full)) {
 				match_add(out, &all[i]);
 				out->by_name = true;

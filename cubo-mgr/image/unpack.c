@@ -26,6 +26,7 @@
 
 #include "shared/fs.h"
 #include "shared/size.h"
+#include "shared/xalloc.h"
 
 /* Conditions are set up for both rings always (fail() signals them); buffers as needed. */
 static void ring_init(struct ring *r, unsigned nreaders)
@@ -35,13 +36,10 @@ static void ring_init(struct ring *r, unsigned nreaders)
 	pthread_cond_init(&r->writable, NULL);
 }
 
-static struct cubo_error *ring_alloc(struct ring *r, size_t size)
+static void ring_alloc(struct ring *r, size_t size)
 {
 	r->size = size;
-	r->buf = malloc(size);
-	if (!r->buf)
-		return cubo_error_new_errno(ENOMEM, "allocate %zu bytes", size);
-	return NULL;
+	r->buf = xmalloc(size);
 }
 
 static void ring_destroy(struct ring *r)
@@ -444,9 +442,7 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 
 	if (!opts)
 		opts = &defaults;
-	u = calloc(1, sizeof(*u));
-	if (!u)
-		return cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	u = xcalloc(1, sizeof(*u));
 	pthread_mutex_init(&u->lock, NULL);
 	ring_init(&u->in, 1);
 	ring_init(&u->tar, MAX_READERS);
@@ -462,18 +458,16 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	u->euid = geteuid();
 	u->egid = getegid();
 	u->umask_known = read_umask(&u->umask);
-	u->layer_name = strdup(opts->layer_name ? opts->layer_name : dest_dir);
-	u->expected_diff_id = opts->expected_diff_id ? strdup(opts->expected_diff_id) : NULL;
-	if (!err && (!u->layer_name || (opts->expected_diff_id && !u->expected_diff_id)))
-		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
-	if (!err && src_fd >= 0 && !(u->fdbuf = malloc(FD_READ_SIZE)))
-		err = cubo_error_new_errno(ENOMEM, "unpack %s", dest_dir);
+	u->layer_name = xstrdup(opts->layer_name ? opts->layer_name : dest_dir);
+	u->expected_diff_id = xstrdup(opts->expected_diff_id);
+	if (!err && src_fd >= 0)
+		u->fdbuf = xmalloc(FD_READ_SIZE);
 	if (!err && src_fd < 0)
-		err = ring_alloc(&u->in, INPUT_RING_SIZE);
-	if (!err)
-		err = ring_alloc(&u->tar, TAR_RING_SIZE);
-	if (!err)
+		ring_alloc(&u->in, INPUT_RING_SIZE);
+	if (!err) {
+		ring_alloc(&u->tar, TAR_RING_SIZE);
 		err = cubo_sha256_new(&u->hash);
+	}
 	if (!err) {
 		struct stat st;
 		u->rootfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -20,6 +20,7 @@
 
 #include "cubo-mgr/image/unpack_priv.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 static struct cubo_error *clean_path(const char *in, char *out)
 {
@@ -210,9 +211,9 @@ static struct cubo_error *parent_dir(struct unpacker *u, const char *parent, int
 	}
 	cache_drop(u);
 	CUBO_TRY(open_dir(u, parent, true, &fd));
-	u->cache_path = strdup(parent);
-	if (!u->cache_path || fstat(fd, &st) < 0) {
-		int e = u->cache_path ? errno : ENOMEM;
+	u->cache_path = xstrdup(parent);
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
 		close(fd);
 		return cubo_error_new_errno(e, "directory \"%s\"", parent);
 	}
@@ -400,23 +401,16 @@ static struct cubo_error *make_file(struct unpacker *u, int dirfd, const char *n
 	return err;
 }
 
-static struct cubo_error *record_dir_time(struct unpacker *u, const char *path,
-					  const struct meta *m)
+static void record_dir_time(struct unpacker *u, const char *path, const struct meta *m)
 {
 	if (u->ndirs == u->dirs_cap) {
 		size_t cap = u->dirs_cap ? u->dirs_cap * 2 : 64;
-		struct dir_time *d = realloc(u->dirs, cap * sizeof(*d));
-		if (!d)
-			return cubo_error_new_errno(ENOMEM, "remember directory times");
-		u->dirs = d;
+		u->dirs = xreallocarray(u->dirs, cap, sizeof(*u->dirs));
 		u->dirs_cap = cap;
 	}
-	u->dirs[u->ndirs].path = strdup(path);
-	if (!u->dirs[u->ndirs].path)
-		return cubo_error_new_errno(ENOMEM, "remember directory times");
+	u->dirs[u->ndirs].path = xstrdup(path);
 	memcpy(u->dirs[u->ndirs].times, m->times, sizeof(m->times));
 	u->ndirs++;
-	return NULL;
 }
 
 static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *name,
@@ -453,7 +447,9 @@ static struct cubo_error *make_dir(struct unpacker *u, int dirfd, const char *na
 		close(fd);
 	}
 	/* Times last: creating the directory's entries would change them. */
-	return err ? err : record_dir_time(u, path, m);
+	if (!err)
+		record_dir_time(u, path, m);
+	return err;
 }
 
 static struct cubo_error *make_symlink(struct unpacker *u, int dirfd, const char *name,
@@ -504,9 +500,7 @@ static struct cubo_error *make_hardlink(struct unpacker *u, int dirfd, const cha
 	struct cubo_error *err;
 	int tdir = -1;
 
-	clean = malloc(strlen(target) + 1);
-	if (!clean)
-		return cubo_error_new_errno(ENOMEM, "hardlink");
+	clean = xmalloc(strlen(target) + 1);
 	err = clean_path(target, clean);
 	if (!err && !*clean)
 		err = cubo_error_new("hardlink to the layer root");
@@ -589,10 +583,8 @@ static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_en
 	whiteout = strncmp(base ? base + 1 : path, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0;
 	/* Directory times are recorded by full path, before it is split. */
 	if (type == AE_IFDIR && !hardlink && !whiteout) {
-		char *full = strdup(path);
+		char *full = xstrdup(path);
 		struct cubo_error *err;
-		if (!full)
-			return cubo_error_new_errno(ENOMEM, "entry path");
 		split_path(path, &base);
 		err = parent_dir(u, base == path ? "" : parent, &dirfd);
 		if (!err)
@@ -630,9 +622,7 @@ struct cubo_error *apply_entry(struct unpacker *u, struct archive_entry *e)
 		raw = archive_entry_pathname_utf8(e);
 	if (!raw || !*raw)
 		return cubo_error_new("entry without a path");
-	path = malloc(strlen(raw) + 1);
-	if (!path)
-		return cubo_error_new_errno(ENOMEM, "entry path");
+	path = xmalloc(strlen(raw) + 1);
 	err = apply_entry_path(u, e, raw, path);
 	free(path);
 	u->res.entries++;
@@ -651,11 +641,9 @@ struct cubo_error *apply_dir_times(struct unpacker *u)
 		int fd = -1;
 
 		if (*d->path) {
-			char *parent = strdup(d->path), *base;
+			char *parent = xstrdup(d->path), *base;
 			int pfd;
 			struct cubo_error *err;
-			if (!parent)
-				return cubo_error_new_errno(ENOMEM, "directory times");
 			split_path(parent, &base);
 			err = open_dir(u, base == parent ? "" : parent, false, &pfd);
 			if (err) {

@@ -14,6 +14,7 @@
 #include "cubo-mgr/net/ns_conf.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 static const char *str_of(yajl_val v)
 {
@@ -120,7 +121,7 @@ struct cubo_error *bridge_conf_parse(const char *conflist, size_t len, struct br
 	bool ok = !nerr && YAJL_IS_ARRAY(plugins) && plugins->u.array.len >= 1;
 	cubo_error_free(nerr);
 	if (ok)
-		out->network = strdup(name);
+		out->network = xstrdup(name);
 	ok = ok && parse_bridge(plugins->u.array.values[0], out);
 	/* after the bridge: portmap only (run as a plugin, given this ADD's result) */
 	for (size_t i = 1; ok && i < plugins->u.array.len; i++)

@@ -13,6 +13,7 @@
 
 #include "cubo-mgr/net/cni.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 /* The text of a JSON string node; "" for anything else. */
 static const char *str_of(yajl_val v)
@@ -34,12 +35,10 @@ static char *find_plugin(const char *type)
 {
 	if (!*type || strchr(type, '/'))
 		return NULL;
-	char *dirs = strdup(cni_path()), *save = NULL;
+	char *dirs = xstrdup(cni_path()), *save = NULL;
 	char *found = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p;
-		if (asprintf(&p, "%s/%s", d, type) < 0)
-			abort();
+		char *p = xasprintf("%s/%s", d, type);
 		if (access(p, X_OK) == 0)
 			found = p;
 		else
@@ -103,8 +102,7 @@ char *cni_error_message(const char *type, const char *text)
 	yajl_val m = cubo_json_get(t, "msg"), d = cubo_json_get(t, "details");
 	if (YAJL_IS_STRING(m)) {
 		const char *ds = YAJL_IS_STRING(d) ? str_of(d) : "";
-		if (asprintf(&msg, "%s: %s%s%s", type, str_of(m), *ds ? ": " : "", ds) < 0)
-			abort();
+		msg = xasprintf("%s: %s%s%s", type, str_of(m), *ds ? ": " : "", ds);
 	}
 	if (t)
 		yajl_tree_free(t);
@@ -122,9 +120,7 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 {
 	if (*len + n > MAX_OUTPUT)
 		n = MAX_OUTPUT - *len;
-	char *b = realloc(*buf, *len + n + 1);
-	if (!b)
-		abort();
+	char *b = xrealloc(*buf, *len + n + 1);
 	memcpy(b + *len, data, n);
 	*len += n;
 	b[*len] = '\0';
@@ -144,15 +140,14 @@ static struct cubo_error *exec_plugin(const struct cni_call *c, const char *comm
 				      type, cni_path());
 	char *env[8];
 	const char *host_path = getenv("PATH");
-	if (asprintf(&env[0], "CNI_COMMAND=%s", command) < 0 ||
-	    asprintf(&env[1], "CNI_CONTAINERID=%s", c->container_id) < 0 ||
-	    asprintf(&env[2], "CNI_NETNS=%s", c->netns ? c->netns : "") < 0 ||
-	    asprintf(&env[3], "CNI_IFNAME=%s", c->ifname) < 0 ||
-	    asprintf(&env[4], "CNI_PATH=%s", cni_path()) < 0 ||
-	    /* the plugins run iptables and friends from $PATH */
-	    asprintf(&env[5], "PATH=%s",
-		     host_path && *host_path ? host_path : "/usr/sbin:/usr/bin:/sbin:/bin") < 0)
-		abort();
+	env[0] = xasprintf("CNI_COMMAND=%s", command);
+	env[1] = xasprintf("CNI_CONTAINERID=%s", c->container_id);
+	env[2] = xasprintf("CNI_NETNS=%s", c->netns ? c->netns : "");
+	env[3] = xasprintf("CNI_IFNAME=%s", c->ifname);
+	env[4] = xasprintf("CNI_PATH=%s", cni_path());
+	/* the plugins run iptables and friends from $PATH */
+	env[5] = xasprintf("PATH=%s",
+			   host_path && *host_path ? host_path : "/usr/sbin:/usr/bin:/sbin:/bin");
 	env[6] = NULL;
 	int in[2] = {-1, -1}, o[2] = {-1, -1}, e[2] = {-1, -1};
 	struct cubo_error *err = NULL;
@@ -379,7 +374,7 @@ struct cubo_error *cni_add_after(const struct cni_call *c, const char *conflist,
 	char *last = NULL;
 	CUBO_TRY(run_list(c, "ADD", conflist, len, from, prev_result, &last));
 	/* no plugin ran (no ports to map): the result is the one given */
-	*result = last ? last : strdup(prev_result);
+	*result = last ? last : xstrdup(prev_result);
 	return NULL;
 }
 

@@ -22,6 +22,7 @@
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 /* The text of a JSON string node; "" for anything else. */
 static const char *str_of(yajl_val v)
@@ -61,13 +62,11 @@ static void netfile_free(struct netfile *f)
 
 static struct att *netfile_add(struct netfile *f, const char *network)
 {
-	struct att *v = realloc(f->v, (f->n + 1) * sizeof(*v));
-	if (!v)
-		abort();
+	struct att *v = xrealloc(f->v, (f->n + 1) * sizeof(*v));
 	f->v = v;
 	struct att *a = &v[f->n];
 	memset(a, 0, sizeof(*a));
-	a->network = strdup(network);
+	a->network = xstrdup(network);
 	/* the lowest free ethN: disconnect may have left a gap */
 	for (unsigned k = 0; k < 64; k++) {
 		snprintf(a->ifname, sizeof(a->ifname), "eth%u", k);
@@ -175,7 +174,7 @@ static struct cubo_error *netfile_load(const char *ctr_dir, struct netfile *f, b
 	CUBO_TRY(err);
 	*found = true;
 	yajl_val ns = cubo_json_get(t, "netns"), atts = cubo_json_get(t, "attachments");
-	f->netns = YAJL_IS_STRING(ns) ? strdup(str_of(ns)) : NULL;
+	f->netns = YAJL_IS_STRING(ns) ? xstrdup(str_of(ns)) : NULL;
 	for (size_t i = 0; YAJL_IS_ARRAY(atts) && i < atts->u.array.len; i++) {
 		yajl_val a = atts->u.array.values[i];
 		yajl_val name = cubo_json_get(a, "network"), ifn = cubo_json_get(a, "ifname");
@@ -203,15 +202,15 @@ static void result_ip(const char *result, char **ip, char **gw, char **mac)
 	yajl_val first = YAJL_IS_ARRAY(ips) && ips->u.array.len ? ips->u.array.values[0] : NULL;
 	yajl_val a = cubo_json_get(first, "address"), g = cubo_json_get(first, "gateway");
 	if (YAJL_IS_STRING(a))
-		*ip = strdup(str_of(a));
+		*ip = xstrdup(str_of(a));
 	if (YAJL_IS_STRING(g))
-		*gw = strdup(str_of(g));
+		*gw = xstrdup(str_of(g));
 	yajl_val ifx = cubo_json_get(first, "interface"), ifs = cubo_json_get(t, "interfaces");
 	if (mac && YAJL_IS_INTEGER(ifx) && YAJL_IS_ARRAY(ifs) && YAJL_GET_INTEGER(ifx) >= 0 &&
 	    (size_t)YAJL_GET_INTEGER(ifx) < ifs->u.array.len) {
 		yajl_val m = cubo_json_get(ifs->u.array.values[YAJL_GET_INTEGER(ifx)], "mac");
 		if (YAJL_IS_STRING(m))
-			*mac = strdup(str_of(m));
+			*mac = xstrdup(str_of(m));
 	}
 	yajl_tree_free(t);
 }
@@ -233,9 +232,7 @@ static char *member_dir(const struct net_store *s, const char *network)
 static struct cubo_error *lock_members(const struct net_store *s, const char *network, int *fd)
 {
 	CUBO_TRY(cubo_mkdir_p(s->members_dir, 0700));
-	char *p;
-	if (asprintf(&p, "%s/%s.lock", s->members_dir, network) < 0)
-		abort();
+	char *p = xasprintf("%s/%s.lock", s->members_dir, network);
 	struct cubo_error *err = cubo_lock_path(p, true, fd);
 	free(p);
 	return err;
@@ -250,7 +247,7 @@ static char *peers_for(const char *root, const struct net_store *s, const char *
 	struct cubo_error *err = netfile_load(dir, &f, &found);
 	free(dir);
 	cubo_error_free(err);
-	char *out = strdup("");
+	char *out = xstrdup("");
 	size_t len = 0;
 	for (size_t i = 0; !err && found && i < f.n; i++) {
 		if (net_is_default(f.v[i].network))
@@ -271,9 +268,7 @@ static char *peers_for(const char *root, const struct net_store *s, const char *
 				continue;
 			}
 			if (!strstr(out, text)) { /* one line per peer, even on two networks */
-				out = realloc(out, len + n + 1);
-				if (!out)
-					abort();
+				out = xrealloc(out, len + n + 1);
 				memcpy(out + len, text, n + 1);
 				len += n;
 			}
@@ -358,7 +353,7 @@ static struct cubo_error *join_members(const char *root, const struct net_store 
 		size_t cap = strlen(ip) + 4;
 		for (size_t i = 0; names && names[i]; i++)
 			cap += strlen(names[i]) + 1;
-		char *line = malloc(cap), *p = line;
+		char *line = xmalloc(cap), *p = line;
 		p += sprintf(p, "%s\t", ip);
 		for (size_t i = 0; names && names[i]; i++)
 			p += sprintf(p, "%s%s", i ? " " : "", names[i]);
@@ -404,7 +399,7 @@ static char *read_hostname(const char *ctr_dir)
 	struct cubo_error *err = read_ctr_file(ctr_dir, "hostname", HOSTNAME_FILE_MAX, &text, &len);
 	if (err) {
 		cubo_error_free(err);
-		return strdup("localhost");
+		return xstrdup("localhost");
 	}
 	text[strcspn(text, "\n")] = '\0';
 	return text;
@@ -523,8 +518,8 @@ static struct cubo_error *bind_ports(const struct ctr_record *r, struct ctr_net 
 				     char **mappings)
 {
 	size_t n = cubo_strv_len(r->ports);
-	struct ctr_port_spec *specs = calloc(n + 1, sizeof(*specs));
-	out->port_fds = calloc(n + 1, sizeof(int));
+	struct ctr_port_spec *specs = xcalloc(n + 1, sizeof(*specs));
+	out->port_fds = xcalloc(n + 1, sizeof(int));
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; i < n && !err; i++)
 		err = ports_parse_record(r->ports[i], &specs[i]);
@@ -569,7 +564,7 @@ struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
 	for (size_t i = 0; !err && r->networks[i]; i++) {
 		struct att *a = netfile_add(&f, net_canonical_name(r->networks[i]));
 		if (i == 0 && mappings)
-			a->ports = strdup(mappings);
+			a->ports = xstrdup(mappings);
 	}
 	bool made = false;
 	if (!err)
@@ -696,7 +691,7 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 	 * DEL then frees the addresses and deletes a host end only if it is
 	 * still there.
 	 */
-	char *ns = f.netns ? strdup(f.netns) : netns_path(id);
+	char *ns = f.netns ? xstrdup(f.netns) : netns_path(id);
 	err = netns_remove(ns);
 	free(ns);
 	if (err && !first)
@@ -900,11 +895,11 @@ struct cubo_error *ctr_net_attachments(const char *ctr_dir, struct ctr_net_attac
 	bool found;
 	CUBO_TRY(netfile_load(ctr_dir, &f, &found));
 	if (f.n)
-		*out = calloc(f.n, sizeof(**out));
+		*out = xcalloc(f.n, sizeof(**out));
 	for (size_t i = 0; i < f.n; i++) {
 		struct ctr_net_attachment *a = &(*out)[i];
-		a->network = strdup(f.v[i].network);
-		a->ifname = strdup(f.v[i].ifname);
+		a->network = xstrdup(f.v[i].network);
+		a->ifname = xstrdup(f.v[i].ifname);
 		result_ip(f.v[i].result, &a->ip, &a->gateway, &a->mac);
 	}
 	*n = f.n;

@@ -15,6 +15,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define LAST_RESERVED "last_reserved_ip.0"
 #define LOCK_FILE "lock"
@@ -94,7 +95,7 @@ static char *read_alloc(int dfd, const char *name)
 				a++;
 			while (b > a && isspace((unsigned char)buf[b - 1]))
 				b--;
-			text = strndup(buf + a, b - a);
+			text = xstrndup(buf + a, b - a);
 		}
 	}
 	close(fd);
@@ -131,8 +132,7 @@ static struct cubo_error *each_match(int dfd, const char *match, const char *alt
 		bool alt_hit = !hit && text && alt && !strcmp(text, alt);
 		free(text);
 		if (alt_hit && del) { /* unlinked only if nothing holds match */
-			if (!cubo_strv_push(&alts, &n_alts, e->d_name))
-				abort();
+			cubo_strv_push(&alts, &n_alts, e->d_name);
 			continue;
 		}
 		if (!hit && !alt_hit)
@@ -238,9 +238,7 @@ struct cubo_error *ipam_allocate(const char *dir, const char *network, const str
 				 const char *id, const char *ifname, uint32_t *out)
 {
 	CUBO_TRY(check_args(id, ifname));
-	char *text, *old = strdup(id);
-	if (asprintf(&text, "%s\r\n%s", id, ifname) < 0 || !old)
-		abort();
+	char *text = xasprintf("%s\r\n%s", id, ifname), *old = xstrdup(id);
 	int dfd, lock;
 	struct cubo_error *err = open_locked(dir, &dfd, &lock);
 	if (err) {
@@ -296,9 +294,7 @@ struct cubo_error *ipam_release(const char *dir, const char *id, const char *ifn
 		close(dfd);
 		return cubo_error_wrap(err, "lock %s", dir);
 	}
-	char *text;
-	if (asprintf(&text, "%s\r\n%s", id, ifname) < 0)
-		abort();
+	char *text = xasprintf("%s\r\n%s", id, ifname);
 	bool any = false;
 	err = each_match(dfd, text, id, true, NULL, NULL, &any);
 	free(text);

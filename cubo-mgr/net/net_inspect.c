@@ -7,6 +7,7 @@
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "cubo-mgr/net/ports.h"
+#include "shared/xalloc.h"
 
 static void kv(struct cubo_json_gen *g, const char *k, const char *v)
 {
@@ -32,8 +33,8 @@ static void gen_ports(struct cubo_json_gen *g, char *const *ports)
 	size_t n = 0;
 	while (ports && ports[n])
 		n++;
-	struct ctr_port_spec *v = calloc(n + 1, sizeof(*v));
-	bool *ok = calloc(n + 1, sizeof(*ok));
+	struct ctr_port_spec *v = xcalloc(n + 1, sizeof(*v));
+	bool *ok = xcalloc(n + 1, sizeof(*ok));
 	for (size_t i = 0; i < n; i++) {
 		struct cubo_error *err = ports_parse_record(ports[i], &v[i]);
 		ok[i] = !err;

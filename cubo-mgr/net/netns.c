@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/net/netns.h"
+#include "shared/xalloc.h"
 
 /*
  * lo up with one ioctl in the namespace we are in: cheaper than running the
@@ -38,9 +39,7 @@ static struct cubo_error *loopback_up(void)
 
 char *netns_path(const char *id)
 {
-	char *p;
-	if (asprintf(&p, "%s/cubo-%s", NETNS_DIR, id) < 0)
-		abort();
+	char *p = xasprintf("%s/cubo-%s", NETNS_DIR, id);
 	return p;
 }
 

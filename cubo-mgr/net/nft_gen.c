@@ -11,6 +11,7 @@
 
 #include "cubo-mgr/net/nft_gen.h"
 #include "cubo-mgr/net/nl.h"
+#include "shared/xalloc.h"
 
 struct gen_answer {
 	uint32_t gen;
@@ -66,9 +67,7 @@ bool nft_iptables_is_nft(void)
 	const char *path = getenv("PATH");
 	if (!path || !*path)
 		path = "/usr/sbin:/usr/bin:/sbin:/bin";
-	char *dirs = strdup(path), *save = NULL;
-	if (!dirs)
-		abort();
+	char *dirs = xstrdup(path), *save = NULL;
 	bool nft = false;
 	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		char cand[PATH_MAX], real[PATH_MAX];

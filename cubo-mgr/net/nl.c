@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/net/nl.h"
+#include "shared/xalloc.h"
 
 struct cubo_error *nl_open(struct nl_sock *s)
 {
@@ -126,9 +127,7 @@ static struct cubo_error *wait_answer(struct nl_sock *s,
 {
 	/* a link's full description is a few KiB; 32 KiB leaves room and MSG_TRUNC says if not */
 	static const size_t cap = 32768;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
+	char *buf = xmalloc(cap);
 	struct cubo_error *err = NULL;
 	for (;;) {
 		ssize_t n = recv(s->fd, buf, cap, MSG_TRUNC);

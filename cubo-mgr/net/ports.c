@@ -12,6 +12,7 @@
 
 #include "cubo-mgr/net/ports.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 void ports_release(int *fds, size_t n)
 {
@@ -144,9 +145,7 @@ struct cubo_error *ports_add_exposed(char *const *exposed, size_t n_exposed,
 			       !strcmp((*specs)[j].proto, p.proto);
 		if (have)
 			continue;
-		struct ctr_port_spec *v = realloc(*specs, (*n + 2) * sizeof(*v));
-		if (!v)
-			return cubo_error_new_errno(ENOMEM, "ports");
+		struct ctr_port_spec *v = xrealloc(*specs, (*n + 2) * sizeof(*v));
 		*specs = v;
 		v[(*n)++] = p;
 		memset(&v[*n], 0, sizeof(v[*n]));

@@ -15,6 +15,7 @@
 #include "cubo-mgr/net/rules.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/xalloc.h"
 
 #define RULES_LOCK "/run/cubo/rules.lock"
 #define RULES_CHECKED "/run/cubo/rules-checked"
@@ -114,12 +115,10 @@ static struct cubo_error *iptables(const char *table, const char *op, const char
  */
 static char *checked_stamp(const struct net_def *d, uint32_t gen, char **path)
 {
-	char subnet[NET_CIDR_STRLEN], *text;
+	char subnet[NET_CIDR_STRLEN];
 	net_cidr_format(&d->subnet, subnet);
-	if (asprintf(path, "%s/%s", RULES_CHECKED, d->bridge) < 0 ||
-	    asprintf(&text, "%u %s %s\n", gen, subnet, d->name) < 0)
-		abort();
-	return text;
+	*path = xasprintf("%s/%s", RULES_CHECKED, d->bridge);
+	return xasprintf("%u %s %s\n", gen, subnet, d->name);
 }
 
 /* Whether the last check of d's rules found them all and nothing changed since. */

@@ -11,6 +11,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 struct cubo_error *net_store_open(const char *root, struct net_store *out)
 {
@@ -51,9 +52,7 @@ bool net_is_default(const char *name)
 
 static char *conflist_path(const struct net_store *s, const char *name)
 {
-	char *p;
-	if (asprintf(&p, "%s/%s.conflist", s->dir, name) < 0)
-		abort();
+	char *p = xasprintf("%s/%s.conflist", s->dir, name);
 	return p;
 }
 
@@ -100,7 +99,7 @@ static struct cubo_error *new_def(const char *name, const char *bridge, const st
 {
 	memset(d, 0, sizeof(*d));
 	CUBO_TRY(cubo_random_hex(d->id, NET_ID_LEN));
-	d->name = strdup(name);
+	d->name = xstrdup(name);
 	if (bridge)
 		snprintf(d->bridge, sizeof(d->bridge), "%s", bridge);
 	else
@@ -167,7 +166,7 @@ static struct cubo_error *list_defs(const struct net_store *s, struct net_def **
 		size_t len = strlen(e->d_name);
 		if (e->d_name[0] == '.' || len <= 9 || strcmp(e->d_name + len - 9, ".conflist"))
 			continue;
-		char *name = strndup(e->d_name, len - 9);
+		char *name = xstrndup(e->d_name, len - 9);
 		struct net_def def;
 		struct cubo_error *one = read_def(s, name, &def, NULL, NULL);
 		free(name);
@@ -177,9 +176,7 @@ static struct cubo_error *list_defs(const struct net_store *s, struct net_def **
 			cubo_error_free(one);
 			continue;
 		}
-		struct net_def *nv = realloc(v, (count + 1) * sizeof(*v));
-		if (!nv)
-			abort();
+		struct net_def *nv = xrealloc(v, (count + 1) * sizeof(*v));
 		v = nv;
 		v[count++] = def;
 	}
@@ -251,8 +248,7 @@ bool net_subnet_conflict(const struct net_cidr *want, const char *bridge,
 	for (size_t i = 0; i < n; i++)
 		if (net_cidr_overlap(want, &nets[i].subnet)) {
 			net_cidr_format(&nets[i].subnet, b);
-			if (asprintf(why, "network %s (%s)", nets[i].name, b) < 0)
-				abort();
+			*why = xasprintf("network %s (%s)", nets[i].name, b);
 			return true;
 		}
 	const char *line = proc_route ? strchr(proc_route, '\n') : NULL; /* skip the header */
@@ -269,8 +265,7 @@ bool net_subnet_conflict(const struct net_cidr *want, const char *bridge,
 			struct net_cidr route = {d & net_cidr_mask(prefix), prefix};
 			if (net_cidr_overlap(want, &route)) {
 				net_cidr_format(&route, b);
-				if (asprintf(why, "the host's route to %s on %s", b, dev) < 0)
-					abort();
+				*why = xasprintf("the host's route to %s on %s", b, dev);
 				return true;
 			}
 		}
