@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/cache.c, cubo-mgr/build/copy.c, cubo-mgr/build/layer_tar.c */
 /*
  * COPY's sources, hashing and copying (cubo-mgr/build/copy.c), and a layer
  * directory written as a blob (cubo-mgr/build/layer_tar.c), read back with

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/stage.c */
 /* The config-only build instructions applied to a stage (cubo-mgr/build/stage.c). */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/{cgroup,cgroup_layout,cgroup_v1,cgroup_v2}.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/cgroup_bpf.c, cubo-runc/cgroup_stat_parse.c, cubo-runc/cgroup_stats.c */
 /*
  * The cgroup v2 device program (instructions for concrete rule lists, their
  * verdicts through a small interpreter, the kernel running it for a real

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/config_default.c, spec/config_gen.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/config_parse.c, spec/config_free.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

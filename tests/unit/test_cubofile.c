@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/cubofile.c, cubo-mgr/build/expand.c, cubo-mgr/build/instr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/dbus_msg.c, cubo-runc/dbus_conn.c, cubo-runc/systemd_manager.c */
 /*
  * The D-Bus client: the wire format both ways (pure), hostile messages
  * refused, and the connection against a real dbus-daemon started for the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/etc_stubs.c */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/exec.c */
 /*
  * `exec` without a container: its command line and how the flags change the
  * container's process (or a --process object) into the one that is run.

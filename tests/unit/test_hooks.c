@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/hooks.c */
 /* hooks: real /bin/sh hooks get the state on stdin, exactly their env and args, a timeout. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/image_parse.c, spec/image_gen.c, spec/image_platform.c, spec/image_free.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

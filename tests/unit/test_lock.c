@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/lock.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/log.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>

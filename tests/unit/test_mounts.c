@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/mounts.c, cubo-runc/devices.c, cubo-runc/rootfs.c */
 /*
  * The pure parts of the container filesystem setup: OCI mount options sorted
  * into mount(2) flags, mount_setattr(2) attributes, propagation and data;

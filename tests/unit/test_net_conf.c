@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/netconf.c, cubo-mgr/net/cni.c, cubo-mgr/net/rules.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/{ipam,bridge_attach,link,nl}.c */
 /* Addresses on host-local's format, the in-process bridge's conflist check, netlink attributes. */
 #include <setjmp.h>
 #include <stdarg.h>

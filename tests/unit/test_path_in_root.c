@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/path_in_root.c */
 /*
  * The source is included so the component walker (the fallback for kernels
  * without openat2) is tested on its own, not only through openat2.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/{registry,registry_blob,registries_conf}.c */
 /*
  * The registries config, and the client against a canned HTTP server on
  * loopback (a real registry is in tests/integration/mgr-pull.bats).

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/opts.c, cubo-runc/signals.c, cubo-runc/validate.c */
 /*
  * The parts of cubo-runc that touch no kernel state: container id and config
  * validation, signal names and the runc-compatible flag parser. Configs are

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/seccomp.c, cubo-runc/seccomp_cache.c, cubo-runc/seccomp_notify.c */
 /* seccomp: profiles compiled, loaded in a child, and judged by real syscalls. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/security.c */
 /* security: CPU/node lists and the create-time checks of process attributes. */
 #include <setjmp.h>
 #include <stdarg.h>

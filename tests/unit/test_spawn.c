@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/spawn.c, cubo-runc/caps.c, cubo-runc/proc_guard.c, cubo-runc/procfd.c */
 /*
  * The spawn path's rules, without a container: which fds survive, how
  * args[0] is found (and that a magic link is never followed), what /proc is

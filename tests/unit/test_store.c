@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/{store,store_blob,store_gc,store_index,store_sync}.c */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/systemd_unit.c, cubo-runc/systemd_cgroup.c */
 /* The systemd cgroup driver's names, slices and unit properties. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/unpack.c */
 /*
  * Layer unpacking, against tar streams built here with libarchive's writer,
  * also through the component walk (the fallback for kernels without
