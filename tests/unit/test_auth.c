@@ -12,14 +12,7 @@
 
 #include "cubo-mgr/image/auth.h"
 #include "shared/fs.h"
-
-static void expect(struct cubo_error *err, const char *fragment)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_challenges(void **state)
 {
@@ -44,9 +37,9 @@ static void test_challenges(void **state)
 	assert_null(auth_challenge_parse("Bearer", &c));
 	assert_null(c.realm);
 	auth_challenge_free(&c);
-	expect(auth_challenge_parse("", &c), "no scheme");
-	expect(auth_challenge_parse("Bearer realm", &c), "expected name=value");
-	expect(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
+	test_expect_msg(auth_challenge_parse("", &c), "no scheme");
+	test_expect_msg(auth_challenge_parse("Bearer realm", &c), "expected name=value");
+	test_expect_msg(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
 }
 
 static void test_base64(void **state)
@@ -126,10 +119,11 @@ static void test_files(void **state)
 	assert_null(u);
 	/* a broken file is named */
 	assert_null(cubo_write_file_atomic(ours, "{", 1, 0600));
-	expect(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
+	test_expect_msg(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
 	const char *bad = "{\"auths\":{\"h\":{\"auth\":\"bm9jb2xvbg==\"}}}";
 	assert_null(cubo_write_file_atomic(ours, bad, strlen(bad), 0600));
-	expect(auth_lookup(NULL, env, "h", &u, &p), "auths.h.auth: not base64 of user:password");
+	test_expect_msg(auth_lookup(NULL, env, "h", &u, &p),
+			"auths.h.auth: not base64 of user:password");
 
 	free(ours);
 	free(docker);

@@ -28,14 +28,7 @@
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void put(const char *dir, const char *name, const char *text)
 {
@@ -83,8 +76,8 @@ static void test_path_clean(void **state)
 		free(out);
 	}
 	char *out;
-	expect_err(build_path_clean("../x", &out), "outside the build context");
-	expect_err(build_path_clean("a/../../x", &out), "outside the build context");
+	test_expect_msg(build_path_clean("../x", &out), "outside the build context");
+	test_expect_msg(build_path_clean("a/../../x", &out), "outside the build context");
 }
 
 static void test_find_and_hash(void **state)
@@ -100,18 +93,19 @@ static void test_find_and_hash(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(rels[0], "a.txt");
 	assert_string_equal(rels[1], "b.txt");
-	expect_err(build_sources_find(fd, "nope", NULL, "the build context", &rels, &n),
-		   "source \"nope\": no such file or directory in the build context");
-	expect_err(build_sources_find(fd, "*.none", NULL, "the build context", &rels, &n),
-		   "no files match");
-	expect_err(build_sources_find(fd, "../etc/passwd", NULL, "the build context", &rels, &n),
-		   "outside the build context");
+	test_expect_msg(build_sources_find(fd, "nope", NULL, "the build context", &rels, &n),
+			"source \"nope\": no such file or directory in the build context");
+	test_expect_msg(build_sources_find(fd, "*.none", NULL, "the build context", &rels, &n),
+			"no files match");
+	test_expect_msg(
+		build_sources_find(fd, "../etc/passwd", NULL, "the build context", &rels, &n),
+		"outside the build context");
 	/* a symlink that leaves the context is resolved inside it: nothing there */
 	char *link = cubo_path_join(ctx, "out");
 	assert_int_equal(symlink("/etc/passwd", link), 0);
 	free(link);
-	expect_err(build_sources_find(fd, "out", NULL, "the build context", &rels, &n),
-		   "no such file");
+	test_expect_msg(build_sources_find(fd, "out", NULL, "the build context", &rels, &n),
+			"no such file");
 	/* the hash changes with a file's content, not with its mtime */
 	char h1[CUBO_DIGEST_LEN + 1], h2[CUBO_DIGEST_LEN + 1], h3[CUBO_DIGEST_LEN + 1];
 	struct cubo_sha256 *h;
@@ -307,9 +301,9 @@ static void test_layer_refuses_redirects(void **state)
 	assert_int_equal(setxattr(d, "trusted.overlay.redirect", "/x", 2, 0), 0);
 	free(d);
 	struct layer_blob b;
-	expect_err(layer_tar_write(s, dir, LAYER_GZIP, &b), "redirect_dir or metacopy");
+	test_expect_msg(layer_tar_write(s, dir, LAYER_GZIP, &b), "redirect_dir or metacopy");
 	enum layer_compression c;
-	expect_err(layer_compression_parse("lz4", &c), "expected gzip or zstd");
+	test_expect_msg(layer_compression_parse("lz4", &c), "expected gzip or zstd");
 	assert_null(layer_compression_parse("zstd", &c));
 	assert_int_equal(c, LAYER_ZSTD);
 	store_close(s);
@@ -367,7 +361,7 @@ static void test_cache(void **state)
 	assert_null(cubo_write_file_atomic(p, zeros, sizeof(zeros), 0600));
 	assert_false(build_cache_get(dir, b, &got));
 	free(p);
-	expect_err(build_cache_put(dir, "../escape", &plain), "is not a key");
+	test_expect_msg(build_cache_put(dir, "../escape", &plain), "is not a key");
 	assert_false(build_cache_get(dir, "../escape", &got));
 	rmdir_all(dir);
 }

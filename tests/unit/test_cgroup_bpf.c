@@ -26,6 +26,7 @@
 #include "shared/fs.h"
 
 #include "cubo-runc/cgroup_stat_parse.h"
+#include "tests/unit/helpers.h"
 
 /* ---- device program: instructions ---- */
 
@@ -148,14 +149,10 @@ static void expect_rule_error(const struct oci_device_cgroup *r, size_t n, const
 {
 	struct bpf_insn *v = (void *)1;
 	size_t nv = 99;
-	struct cubo_error *err = cgroup_bpf_devices_program(r, n, &v, &nv);
 
-	assert_non_null(err);
-	if (!strstr(err->msg, text))
-		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
+	test_expect_msg(cgroup_bpf_devices_program(r, n, &v, &nv), text);
 	assert_null(v);
 	assert_int_equal(nv, 0);
-	cubo_error_free(err);
 }
 
 static void test_bpf_invalid_rules(void **state)
@@ -452,14 +449,6 @@ static void test_bpf_apply_missing_dir(void **state)
 
 /* ---- statistics: file parsers ---- */
 
-static void expect_error_mentions(struct cubo_error *err, const char *text)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, text))
-		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
-	cubo_error_free(err);
-}
-
 static void test_stats_parse_u64(void **state)
 {
 	uint64_t v = 7;
@@ -473,11 +462,11 @@ static void test_stats_parse_u64(void **state)
 	assert_int_equal(v, 0);
 	assert_null(stat_parse_u64("18446744073709551615", 20, "f", &v));
 	assert_true(v == UINT64_MAX);
-	expect_error_mentions(stat_parse_u64("12a", 3, "memory.current", &v),
-			      "memory.current: \"12a\" is not a number");
-	expect_error_mentions(stat_parse_u64("", 0, "pids.max", &v), "pids.max");
-	expect_error_mentions(stat_parse_u64("18446744073709551616", 20, "f", &v), "not a number");
-	expect_error_mentions(stat_parse_u64("-", 1, "f", &v), "not a number");
+	test_expect_msg(stat_parse_u64("12a", 3, "memory.current", &v),
+			"memory.current: \"12a\" is not a number");
+	test_expect_msg(stat_parse_u64("", 0, "pids.max", &v), "pids.max");
+	test_expect_msg(stat_parse_u64("18446744073709551616", 20, "f", &v), "not a number");
+	test_expect_msg(stat_parse_u64("-", 1, "f", &v), "not a number");
 }
 
 static void test_stats_parse_flat_keyed(void **state)
@@ -493,12 +482,12 @@ static void test_stats_parse_flat_keyed(void **state)
 	assert_null(stat_kv_get(&l, "missing"));
 	stat_kv_list_free(&l);
 
-	expect_error_mentions(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
-			      "cpu.stat: line 2: expected \"key value\"");
+	test_expect_msg(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
+			"cpu.stat: line 2: expected \"key value\"");
 	assert_null(l.v);
-	expect_error_mentions(stat_parse_flat_keyed("a 1\nb x\n", "memory.stat", &l),
-			      "memory.stat: line 2");
-	expect_error_mentions(stat_parse_flat_keyed("a 1 2\n", "memory.stat", &l), "line 1");
+	test_expect_msg(stat_parse_flat_keyed("a 1\nb x\n", "memory.stat", &l),
+			"memory.stat: line 2");
+	test_expect_msg(stat_parse_flat_keyed("a 1 2\n", "memory.stat", &l), "line 1");
 	assert_null(stat_parse_flat_keyed("", "memory.stat", &l));
 	assert_int_equal(l.n, 0);
 }
@@ -513,8 +502,8 @@ static void test_stats_parse_percpu(void **state)
 	assert_int_equal(v[0], 3068858);
 	assert_int_equal(v[1], 11272995);
 	free(v);
-	expect_error_mentions(stat_parse_u64_list("1 x 3\n", "cpuacct.usage_percpu", &v, &n),
-			      "cpuacct.usage_percpu: \"x\"");
+	test_expect_msg(stat_parse_u64_list("1 x 3\n", "cpuacct.usage_percpu", &v, &n),
+			"cpuacct.usage_percpu: \"x\"");
 	assert_null(v);
 
 	assert_null(stat_parse_usage_all("cpu user system\n0 100 200\n1 300 400\n",
@@ -526,7 +515,7 @@ static void test_stats_parse_percpu(void **state)
 	assert_int_equal(k[1], 400);
 	free(k);
 	free(u);
-	expect_error_mentions(
+	test_expect_msg(
 		stat_parse_usage_all("cpu user system\n0 100\n", "cpuacct.usage_all", &k, &u, &n),
 		"cpuacct.usage_all: line 2");
 	assert_null(k);
@@ -553,8 +542,8 @@ static void test_stats_parse_blkio_v1(void **state)
 	assert_int_equal(l.v[0].value, 77);
 	free(l.v);
 
-	expect_error_mentions(stat_parse_blkio("8:0 Read\n", "blkio.x", &l),
-			      "blkio.x: line 1: expected \"major:minor [op] value\"");
+	test_expect_msg(stat_parse_blkio("8:0 Read\n", "blkio.x", &l),
+			"blkio.x: line 1: expected \"major:minor [op] value\"");
 	assert_null(l.v);
 }
 
@@ -578,10 +567,10 @@ static void test_stats_parse_io_stat(void **state)
 	free(bytes.v);
 	free(ios.v);
 
-	expect_error_mentions(stat_parse_io_stat("8:0 rbytes=x\n", "io.stat", &bytes, &ios),
-			      "io.stat: line 1");
-	expect_error_mentions(stat_parse_io_stat("sda rbytes=1\n", "io.stat", &bytes, &ios),
-			      "expected \"major:minor key=value...\"");
+	test_expect_msg(stat_parse_io_stat("8:0 rbytes=x\n", "io.stat", &bytes, &ios),
+			"io.stat: line 1");
+	test_expect_msg(stat_parse_io_stat("sda rbytes=1\n", "io.stat", &bytes, &ios),
+			"expected \"major:minor key=value...\"");
 	assert_null(bytes.v);
 }
 
@@ -599,10 +588,9 @@ static void test_stats_parse_cpu_list(void **state)
 	free(v);
 	assert_null(stat_parse_cpu_list("\n", "cpuset.mems", &v, &n));
 	assert_int_equal(n, 0);
-	expect_error_mentions(stat_parse_cpu_list("3-1\n", "cpuset.cpus", &v, &n),
-			      "cpuset.cpus: \"3-1\" is not a cpu list");
-	expect_error_mentions(stat_parse_cpu_list("1,a\n", "cpuset.cpus", &v, &n),
-			      "not a cpu list");
+	test_expect_msg(stat_parse_cpu_list("3-1\n", "cpuset.cpus", &v, &n),
+			"cpuset.cpus: \"3-1\" is not a cpu list");
+	test_expect_msg(stat_parse_cpu_list("1,a\n", "cpuset.cpus", &v, &n), "not a cpu list");
 	assert_null(v);
 }
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 struct fixture {
 	char dir[64];
@@ -76,18 +77,6 @@ static void assert_content(const char *path, const char *want)
 	assert_int_equal(len, strlen(want));
 	assert_string_equal(got, want);
 	free(got);
-}
-
-static void assert_error_text(struct cubo_error *err, int errnum, const char *want)
-{
-	char *text;
-
-	assert_non_null(err);
-	assert_int_equal(err->errnum, errnum);
-	text = cubo_error_text(err);
-	assert_string_equal(text, want);
-	free(text);
-	cubo_error_free(err);
 }
 
 /* No ".tmp-*" file may be left behind in dir, whatever happened. */
@@ -248,7 +237,7 @@ static void test_atomic_write_missing_dir(void **state)
 	assert_true(asprintf(&want,
 			     "write %s: open directory %s/missing: No such file or directory", path,
 			     fx->dir) > 0);
-	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), ENOENT, want);
+	test_expect_error(cubo_write_file_atomic(path, "x", 1, 0644), ENOENT, want);
 	free(want);
 	free(path);
 }
@@ -262,7 +251,7 @@ static void test_atomic_write_over_directory_cleans_up(void **state)
 	assert_int_equal(mkdir(path, 0755), 0);
 	put_file(inner, "k");
 	assert_true(asprintf(&want, "write %s: rename: Is a directory", path) > 0);
-	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), EISDIR, want);
+	test_expect_error(cubo_write_file_atomic(path, "x", 1, 0644), EISDIR, want);
 	assert_no_temp_files(fx->dir);
 	assert_content(inner, "k");
 	free(want);
@@ -331,7 +320,7 @@ static void test_read_file_at(void **state)
 	assert_string_equal(out, "at");
 	assert_int_equal(len, 2);
 	free(out);
-	assert_error_text(cubo_read_file_at(dfd, "nope", &out, &len), ENOENT,
+	test_expect_error(cubo_read_file_at(dfd, "nope", &out, &len), ENOENT,
 			  "read nope: open: No such file or directory");
 	assert_null(out);
 	close(dfd);
@@ -345,11 +334,11 @@ static void test_read_file_errors(void **state)
 	size_t len = 99;
 
 	assert_true(asprintf(&want, "read %s: open: No such file or directory", missing) > 0);
-	assert_error_text(cubo_read_file(missing, &out, &len), ENOENT, want);
+	test_expect_error(cubo_read_file(missing, &out, &len), ENOENT, want);
 	assert_null(out);
 	free(want);
 	assert_true(asprintf(&want, "read %s: read: Is a directory", fx->dir) > 0);
-	assert_error_text(cubo_read_file(fx->dir, &out, &len), EISDIR, want);
+	test_expect_error(cubo_read_file(fx->dir, &out, &len), EISDIR, want);
 	free(want);
 	free(missing);
 }
@@ -363,7 +352,7 @@ static void test_write_existing(void **state)
 	assert_null(cubo_write_existing(path, "max", 3));
 	assert_content(path, "max");
 	assert_true(asprintf(&want, "write %s: open: No such file or directory", missing) > 0);
-	assert_error_text(cubo_write_existing(missing, "1", 1), ENOENT, want);
+	test_expect_error(cubo_write_existing(missing, "1", 1), ENOENT, want);
 	assert_false(cubo_path_exists(missing));
 	free(want);
 	free(missing);
@@ -445,15 +434,15 @@ static void test_mkdir_p_over_file(void **state)
 
 	put_file(file, "x");
 	assert_true(asprintf(&want, "mkdir %s: Not a directory", file) > 0);
-	assert_error_text(cubo_mkdir_p(file, 0755), ENOTDIR, want);
+	test_expect_error(cubo_mkdir_p(file, 0755), ENOTDIR, want);
 	free(want);
 	/* The component that is in the way is named. */
 	assert_true(asprintf(&want, "mkdir %s: %s: Not a directory", below, file) > 0);
-	assert_error_text(cubo_mkdir_p(below, 0755), ENOTDIR, want);
+	test_expect_error(cubo_mkdir_p(below, 0755), ENOTDIR, want);
 	free(want);
 	assert_content(file, "x");
 
-	assert_error_text(cubo_mkdir_p("", 0755), ENOENT, "mkdir \"\": No such file or directory");
+	test_expect_error(cubo_mkdir_p("", 0755), ENOENT, "mkdir \"\": No such file or directory");
 	free(below);
 	free(file);
 }
@@ -638,7 +627,7 @@ static void test_realpath(void **state)
 	assert_string_equal(out, expect);
 	free(out);
 	assert_true(asprintf(&want, "realpath %s: No such file or directory", missing) > 0);
-	assert_error_text(cubo_realpath(missing, &out), ENOENT, want);
+	test_expect_error(cubo_realpath(missing, &out), ENOENT, want);
 	assert_null(out);
 	free(want);
 	free(expect);

@@ -26,6 +26,7 @@
 #include "cubo-runc/rootfs.h"
 #include "shared/error.h"
 #include "spec/config.h"
+#include "tests/unit/helpers.h"
 
 /* ---- helpers ---- */
 
@@ -60,16 +61,6 @@ static void parse_ok(const char *csv, struct mount_opts *o)
 	if (err)
 		fail_msg("mount_opts_parse(\"%s\"): %s", csv, err->msg);
 	strlist_free(&l);
-}
-
-static void assert_err_contains(struct cubo_error *err, const char *want)
-{
-	assert_non_null(err);
-	char *text = cubo_error_text(err);
-	if (!strstr(text, want))
-		fail_msg("error \"%s\" does not contain \"%s\"", text, want);
-	free(text);
-	cubo_error_free(err);
 }
 
 /* Write text to a new temporary file; path receives its name. */
@@ -350,7 +341,7 @@ static void test_opts_too_many_propagation(void **state)
 	struct cubo_error *err = mount_opts_parse(&l, &o);
 	strlist_free(&l);
 	assert_null(o.data);
-	assert_err_contains(err, "more than 8 propagation options");
+	test_expect_text(err, "more than 8 propagation options");
 }
 
 static void test_propagation_flag(void **state)
@@ -679,7 +670,7 @@ static void test_mountinfo_missing_file(void **state)
 	assert_int_equal(err->errnum, ENOENT);
 	assert_int_equal(mi.n, 0);
 	assert_null(mi.v);
-	assert_err_contains(err, "open /nonexistent/cubo/mountinfo");
+	test_expect_text(err, "open /nonexistent/cubo/mountinfo");
 }
 
 /* The real file: "/" is always there, and our own mountinfo parses whole. */
@@ -934,30 +925,30 @@ static void test_device_spec_errors(void **state)
 	};
 	struct dev_spec d;
 
-	assert_err_contains(device_spec_from_config(&od, 2, &d),
-			    "linux.devices[2].path: must be an absolute path");
+	test_expect_text(device_spec_from_config(&od, 2, &d),
+			 "linux.devices[2].path: must be an absolute path");
 	od.path = NULL;
-	assert_err_contains(device_spec_from_config(&od, 2, &d),
-			    "linux.devices[2].path: must be an absolute path");
+	test_expect_text(device_spec_from_config(&od, 2, &d),
+			 "linux.devices[2].path: must be an absolute path");
 	od.path = "/dev/null";
 
 	od.type = "x";
-	assert_err_contains(device_spec_from_config(&od, 1, &d),
-			    "linux.devices[1].type: \"x\" is not c, b, u or p");
+	test_expect_text(device_spec_from_config(&od, 1, &d),
+			 "linux.devices[1].type: \"x\" is not c, b, u or p");
 	od.type = "cc";
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
+	test_expect_text(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
 	od.type = "";
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	test_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 	od.type = NULL;
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	test_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 
 	od.type = "c";
 	od.has_minor = false;
-	assert_err_contains(device_spec_from_config(&od, 4, &d),
-			    "linux.devices[4]: major and minor are required for /dev/null");
+	test_expect_text(device_spec_from_config(&od, 4, &d),
+			 "linux.devices[4]: major and minor are required for /dev/null");
 	od.has_minor = true;
 	od.has_major = false;
-	assert_err_contains(device_spec_from_config(&od, 4, &d), "major and minor are required");
+	test_expect_text(device_spec_from_config(&od, 4, &d), "major and minor are required");
 }
 
 /* With /dev bound from the host nothing is made: the rootfs fd is never used. */
@@ -983,7 +974,7 @@ static void test_devices_skip_bound_dev(void **state)
 	struct cubo_error *err = devices_setup(&ctx, -1);
 	assert_non_null(err);
 	assert_int_equal(err->errnum, EBADF);
-	assert_err_contains(err, "device /dev/null");
+	test_expect_text(err, "device /dev/null");
 }
 
 /* ---- rootfs: what is refused before any mount ---- */
@@ -996,10 +987,10 @@ static void test_rootfs_shared_ns_checks(void **state)
 	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	/* a read-only root would need a mount at the rootfs itself */
-	assert_err_contains(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
+	test_expect_text(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
 	/* otherwise the mounts go under the rootfs, which must exist */
 	root.readonly = false;
-	assert_err_contains(rootfs_setup(&ctx), "open rootfs /nonexistent");
+	test_expect_text(rootfs_setup(&ctx), "open rootfs /nonexistent");
 }
 
 static void test_rootfs_finalize_without_mount_ns(void **state)
@@ -1012,8 +1003,7 @@ static void test_rootfs_finalize_without_mount_ns(void **state)
 
 	/* the propagation of the caller's own mounts is not the container's */
 	lx.rootfs_propagation = "rslave";
-	assert_err_contains(rootfs_finalize(&ctx),
-			    "linux.rootfsPropagation: needs a mount namespace");
+	test_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
 	lx.rootfs_propagation = "";
 	/* nothing to mask or protect: nothing to do */
 	assert_null(rootfs_finalize(&ctx));
@@ -1029,13 +1019,12 @@ static void test_rootfs_bad_propagation(void **state)
 		.cfg = &cfg, .rootfs = "/nonexistent", .new_mount_ns = true, .procfd = -1};
 
 	/* Refused before anything is mounted, with or without a mount namespace. */
-	assert_err_contains(rootfs_finalize(&ctx),
-			    "linux.rootfsPropagation: unknown value \"bogus\"");
-	assert_err_contains(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	test_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	test_expect_text(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
 	lx.rootfs_propagation = "bind";
-	assert_err_contains(rootfs_setup(&ctx), "unknown value \"bind\"");
+	test_expect_text(rootfs_setup(&ctx), "unknown value \"bind\"");
 	ctx.new_mount_ns = false;
-	assert_err_contains(rootfs_finalize(&ctx), "unknown value \"bind\"");
+	test_expect_text(rootfs_finalize(&ctx), "unknown value \"bind\"");
 }
 
 int main(void)

@@ -18,14 +18,13 @@
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/nl.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static void expect_err_at(struct cubo_error *err, const char *part, int line)
 {
 	if (!err)
 		fail_msg("line %d: no error, expected one about \"%s\"", line, part);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
+	test_expect_msg(err, part);
 }
 
 #define expect_err(e, part) expect_err_at((e), (part), __LINE__)

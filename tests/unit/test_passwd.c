@@ -14,6 +14,7 @@
 
 #include "cubo-mgr/container/passwd.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 			     "# a comment\n"
@@ -71,24 +72,16 @@ static void test_names_and_ids(void **state)
 	ctr_user_free(&u);
 }
 
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
-
 static void test_errors(void **state)
 {
 	struct ctr_user u;
-	expect_err(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
-	expect_err(passwd_resolve("alice:nogroup", passwd, group, &u),
-		   "unable to find group nogroup");
-	expect_err(passwd_resolve(":1", passwd, group, &u), "no user");
-	expect_err(passwd_resolve("alice:", passwd, group, &u), "empty group");
-	expect_err(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
-	expect_err(passwd_resolve("broken", passwd, group, &u), "unable to find user");
+	test_expect_msg(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
+	test_expect_msg(passwd_resolve("alice:nogroup", passwd, group, &u),
+			"unable to find group nogroup");
+	test_expect_msg(passwd_resolve(":1", passwd, group, &u), "no user");
+	test_expect_msg(passwd_resolve("alice:", passwd, group, &u), "empty group");
+	test_expect_msg(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
+	test_expect_msg(passwd_resolve("broken", passwd, group, &u), "unable to find user");
 }
 
 static void test_in_root(void **state)
@@ -142,17 +135,18 @@ static void test_in_root_hostile(void **state)
 
 	/* a FIFO would block open (and the monitor) forever */
 	assert_int_equal(mkfifo(pw, 0644), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
+	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
 	/* also for a numeric user, which still reads the file for HOME and groups */
-	expect_err(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
+	test_expect_msg(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
 	assert_int_equal(unlink(pw), 0);
 	/* a directory */
 	assert_int_equal(mkdir(pw, 0755), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a directory");
+	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u),
+			"/etc/passwd in rootfs: a directory");
 	assert_int_equal(rmdir(pw), 0);
 	/* a link to itself */
 	assert_int_equal(symlink("/etc/passwd", pw), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
+	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
 	assert_int_equal(unlink(pw), 0);
 	/* 16 MiB and one byte (sparse: the size is what counts) */
 	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
@@ -160,7 +154,8 @@ static void test_in_root_hostile(void **state)
 	assert_true(gfd >= 0);
 	assert_int_equal(ftruncate(gfd, (16 << 20) + 1), 0);
 	close(gfd);
-	expect_err(passwd_resolve_in_root(fd, "alice", &u), "/etc/group in rootfs: larger than");
+	test_expect_msg(passwd_resolve_in_root(fd, "alice", &u),
+			"/etc/group in rootfs: larger than");
 	/* at the cap it is read */
 	assert_int_equal(truncate(gr, 16 << 20), 0);
 	assert_null(passwd_resolve_in_root(fd, "alice", &u));

@@ -21,6 +21,7 @@
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registries_conf.h"
 #include "cubo-mgr/image/registry_priv.h"
+#include "tests/unit/helpers.h"
 
 static void test_parse(void **state)
 {
@@ -54,11 +55,8 @@ static void test_parse(void **state)
 static void expect(const char *text, const char *fragment)
 {
 	struct registries_conf c;
-	struct cubo_error *err = registries_conf_parse(text, "r.conf", &c);
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
+
+	test_expect_msg(registries_conf_parse(text, "r.conf", &c), fragment);
 	assert_null(c.v);
 }
 

@@ -23,33 +23,7 @@
 #include "cubo-runc/opts.h"
 #include "cubo-runc/signals.h"
 #include "cubo-runc/validate.h"
-
-/* Assert err is an error whose one-line text contains every given fragment. */
-static void assert_error_contains(struct cubo_error *err, const char *const *fragments)
-{
-	char *text;
-
-	assert_non_null(err);
-	text = cubo_error_text(err);
-	for (; *fragments; fragments++) {
-		if (!strstr(text, *fragments))
-			fail_msg("error \"%s\" does not contain \"%s\"", text, *fragments);
-	}
-	free(text);
-	cubo_error_free(err);
-}
-
-#define assert_error(err, ...)                                                                     \
-	assert_error_contains((err), (const char *const[]){__VA_ARGS__, NULL})
-
-static void assert_ok(struct cubo_error *err)
-{
-	if (err) {
-		char *text = cubo_error_text(err);
-		cubo_error_free(err);
-		fail_msg("unexpected error: %s", text);
-	}
-}
+#include "tests/unit/helpers.h"
 
 /* --- validate_container_id --- */
 
@@ -58,14 +32,14 @@ static void test_id_accepts(void **state)
 	char max[CONTAINER_ID_MAX + 1];
 
 	(void)state;
-	assert_ok(validate_container_id("abc"));
-	assert_ok(validate_container_id("a.b-c_d+e"));
-	assert_ok(validate_container_id("ABC123"));
-	assert_ok(validate_container_id("..."));
-	assert_ok(validate_container_id(".hidden"));
+	test_assert_ok(validate_container_id("abc"));
+	test_assert_ok(validate_container_id("a.b-c_d+e"));
+	test_assert_ok(validate_container_id("ABC123"));
+	test_assert_ok(validate_container_id("..."));
+	test_assert_ok(validate_container_id(".hidden"));
 	memset(max, 'x', CONTAINER_ID_MAX);
 	max[CONTAINER_ID_MAX] = '\0';
-	assert_ok(validate_container_id(max));
+	test_assert_ok(validate_container_id(max));
 }
 
 static void test_id_rejects(void **state)
@@ -73,19 +47,19 @@ static void test_id_rejects(void **state)
 	char *long_id = malloc(CONTAINER_ID_MAX + 2);
 
 	(void)state;
-	assert_error(validate_container_id(""), "empty");
-	assert_error(validate_container_id(NULL), "empty");
-	assert_error(validate_container_id("."), "\".\"");
-	assert_error(validate_container_id(".."), "\"..\"");
-	assert_error(validate_container_id("a/b"), "\"a/b\"", "'/'");
-	assert_error(validate_container_id("a b"), "\"a b\"", "' '");
-	assert_error(validate_container_id("../etc"), "\"../etc\"", "'/'");
-	assert_error(validate_container_id("a:b"), "\"a:b\"", "':'");
-	assert_error(validate_container_id("a\xc3\xa9"), "invalid container id");
+	test_expect_text(validate_container_id(""), "empty");
+	test_expect_text(validate_container_id(NULL), "empty");
+	test_expect_text(validate_container_id("."), "\".\"");
+	test_expect_text(validate_container_id(".."), "\"..\"");
+	test_expect_text(validate_container_id("a/b"), "\"a/b\"", "'/'");
+	test_expect_text(validate_container_id("a b"), "\"a b\"", "' '");
+	test_expect_text(validate_container_id("../etc"), "\"../etc\"", "'/'");
+	test_expect_text(validate_container_id("a:b"), "\"a:b\"", "':'");
+	test_expect_text(validate_container_id("a\xc3\xa9"), "invalid container id");
 
 	memset(long_id, 'x', CONTAINER_ID_MAX + 1);
 	long_id[CONTAINER_ID_MAX + 1] = '\0';
-	assert_error(validate_container_id(long_id), "invalid container id", "1024");
+	test_expect_text(validate_container_id(long_id), "invalid container id", "1024");
 	free(long_id);
 }
 
@@ -199,11 +173,11 @@ static void test_config_minimal_ok(void **state)
 {
 	struct cfg_fixture *fx = *state;
 
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	/* Empty linux section and an empty hostname need no namespaces. */
 	fx->cfg.linux_ = &fx->lnx;
 	fx->cfg.hostname = "";
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 static void test_config_root(void **state)
@@ -213,20 +187,20 @@ static void test_config_root(void **state)
 	char missing[128];
 
 	fx->cfg.root = NULL;
-	assert_error(validate(fx, false), "root.path: required");
+	test_expect_text(validate(fx, false), "root.path: required");
 	fx->cfg.root = &fx->root;
 	fx->root.path = NULL;
-	assert_error(validate(fx, false), "root.path: required");
+	test_expect_text(validate(fx, false), "root.path: required");
 	fx->root.path = "rootfs";
 
 	snprintf(missing, sizeof(missing), "%s/missing", fx->base);
 	err = validate_config(&fx->cfg, missing, fx->current, false);
 	assert_non_null(err);
 	assert_int_equal(err->errnum, ENOENT);
-	assert_error(err, "root.path", missing, "No such file or directory");
+	test_expect_text(err, "root.path", missing, "No such file or directory");
 
-	assert_error(validate_config(&fx->cfg, fx->file, fx->current, false), "root.path", fx->file,
-		     "not a directory");
+	test_expect_text(validate_config(&fx->cfg, fx->file, fx->current, false), "root.path",
+			 fx->file, "not a directory");
 }
 
 static void test_config_process(void **state)
@@ -235,23 +209,23 @@ static void test_config_process(void **state)
 
 	/* process is optional: a container without one is set up and exits on start */
 	fx->cfg.process = NULL;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	fx->cfg.process = &fx->proc;
 
 	fx->proc.args.n = 0;
 	fx->args[0] = NULL;
-	assert_error(validate(fx, false), "process.args");
+	test_expect_text(validate(fx, false), "process.args");
 	fx->args[0] = "sh";
 	fx->proc.args.n = 1;
 
 	fx->proc.cwd = "tmp";
-	assert_error(validate(fx, false), "process.cwd", "absolute");
+	test_expect_text(validate(fx, false), "process.cwd", "absolute");
 	fx->proc.cwd = "";
-	assert_error(validate(fx, false), "process.cwd");
+	test_expect_text(validate(fx, false), "process.cwd");
 	fx->proc.cwd = NULL;
-	assert_error(validate(fx, false), "process.cwd");
+	test_expect_text(validate(fx, false), "process.cwd");
 	fx->proc.cwd = "/tmp";
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 static void test_config_rlimit_unknown(void **state)
@@ -260,7 +234,7 @@ static void test_config_rlimit_unknown(void **state)
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 10, 10);
 	set_rlimit(fx, 1, "RLIMIT_BOGUS", 1, 1);
-	assert_error(validate(fx, false), "process.rlimits[1].type", "RLIMIT_BOGUS");
+	test_expect_text(validate(fx, false), "process.rlimits[1].type", "RLIMIT_BOGUS");
 }
 
 static void test_config_rlimit_soft_above_hard(void **state)
@@ -268,10 +242,10 @@ static void test_config_rlimit_soft_above_hard(void **state)
 	struct cfg_fixture *fx = *state;
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 2048, 1024);
-	assert_error(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "soft limit 2048",
-		     "hard limit 1024");
+	test_expect_text(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE",
+			 "soft limit 2048", "hard limit 1024");
 	/* Even a process that may raise hard limits cannot have soft > hard. */
-	assert_error(validate(fx, true), "process.rlimits[0]", "soft limit 2048");
+	test_expect_text(validate(fx, true), "process.rlimits[0]", "soft limit 2048");
 }
 
 static void test_config_rlimit_above_current_hard(void **state)
@@ -279,25 +253,25 @@ static void test_config_rlimit_above_current_hard(void **state)
 	struct cfg_fixture *fx = *state;
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 1024, 1048576);
-	assert_error(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "1048576", "20000",
-		     "CAP_SYS_RESOURCE");
+	test_expect_text(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "1048576",
+			 "20000", "CAP_SYS_RESOURCE");
 	/* With CAP_SYS_RESOURCE the kernel will allow it. */
-	assert_ok(validate(fx, true));
+	test_assert_ok(validate(fx, true));
 
 	/* Equal to the current hard limit, or lowering it, needs nothing. */
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 20000, 20000);
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 100, 200);
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 
 	/* An unlimited current hard limit allows anything, including unlimited. */
 	set_rlimit(fx, 0, "RLIMIT_CORE", RLIM_INFINITY, RLIM_INFINITY);
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 
 	/* Asking for unlimited where the current limit is finite fails. */
 	set_rlimit(fx, 0, "RLIMIT_NPROC", 10, 10);
 	set_rlimit(fx, 1, "RLIMIT_NOFILE", 10, RLIM_INFINITY);
-	assert_error(validate(fx, false), "process.rlimits[1]", "RLIMIT_NOFILE");
+	test_expect_text(validate(fx, false), "process.rlimits[1]", "RLIMIT_NOFILE");
 }
 
 static void test_config_user_namespace(void **state)
@@ -305,15 +279,15 @@ static void test_config_user_namespace(void **state)
 	struct cfg_fixture *fx = *state;
 
 	add_namespace(fx, "user", NULL);
-	assert_error(validate(fx, false), "linux.uidMappings/gidMappings", "user namespace");
+	test_expect_text(validate(fx, false), "linux.uidMappings/gidMappings", "user namespace");
 
 	fx->lnx.uid_mappings = &fx->mapping;
 	fx->lnx.n_uid_mappings = 1;
-	assert_error(validate(fx, false), "gidMappings");
+	test_expect_text(validate(fx, false), "gidMappings");
 
 	fx->lnx.gid_mappings = &fx->mapping;
 	fx->lnx.n_gid_mappings = 1;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 static void test_config_user_namespace_joined(void **state)
@@ -322,7 +296,7 @@ static void test_config_user_namespace_joined(void **state)
 
 	/* Joining an existing user namespace: its mappings are already set. */
 	add_namespace(fx, "user", "/proc/1/ns/user");
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 static void test_config_mappings_without_user_namespace(void **state)
@@ -332,7 +306,7 @@ static void test_config_mappings_without_user_namespace(void **state)
 	add_namespace(fx, "mount", NULL);
 	fx->lnx.uid_mappings = &fx->mapping;
 	fx->lnx.n_uid_mappings = 1;
-	assert_error(validate(fx, false), "linux.uidMappings", "without a user namespace");
+	test_expect_text(validate(fx, false), "linux.uidMappings", "without a user namespace");
 }
 
 static void test_config_time_offsets(void **state)
@@ -343,13 +317,13 @@ static void test_config_time_offsets(void **state)
 	fx->offsets.has_monotonic = true;
 	fx->offsets.monotonic.secs = 100;
 	fx->lnx.time_offsets = &fx->offsets;
-	assert_error(validate(fx, false), "linux.timeOffsets", "without a time namespace");
+	test_expect_text(validate(fx, false), "linux.timeOffsets", "without a time namespace");
 
 	add_namespace(fx, "time", NULL);
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 
 	fx->namespaces[0].path = "/proc/1/ns/time";
-	assert_error(validate(fx, false), "linux.timeOffsets", "existing time namespace");
+	test_expect_text(validate(fx, false), "linux.timeOffsets", "existing time namespace");
 }
 
 static void test_config_hostname(void **state)
@@ -357,11 +331,11 @@ static void test_config_hostname(void **state)
 	struct cfg_fixture *fx = *state;
 
 	fx->cfg.hostname = "box";
-	assert_error(validate(fx, false), "hostname", "uts namespace");
+	test_expect_text(validate(fx, false), "hostname", "uts namespace");
 	add_namespace(fx, "pid", NULL);
-	assert_error(validate(fx, false), "hostname", "uts namespace");
+	test_expect_text(validate(fx, false), "hostname", "uts namespace");
 	add_namespace(fx, "uts", NULL);
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 static void test_config_sysctl(void **state)
@@ -373,25 +347,25 @@ static void test_config_sysctl(void **state)
 	fx->lnx.sysctl.n = 1;
 	fx->sysctl = (struct oci_kv){.key = "net.ipv4.ip_forward", .value = "1"};
 	/* a network sysctl needs the container's own network namespace */
-	assert_error(validate(fx, false), "linux.sysctl", "net.ipv4.ip_forward", "network");
+	test_expect_text(validate(fx, false), "linux.sysctl", "net.ipv4.ip_forward", "network");
 	fx->lnx.namespaces = fx->namespaces;
 	fx->lnx.n_namespaces = 1;
 	fx->namespaces[0] = (struct oci_namespace){.type = "network"};
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	/* ipc sysctls need an ipc namespace, others are refused outright */
 	fx->sysctl.key = "kernel.shmmax";
-	assert_error(validate(fx, false), "linux.sysctl", "kernel.shmmax", "ipc");
+	test_expect_text(validate(fx, false), "linux.sysctl", "kernel.shmmax", "ipc");
 	fx->namespaces[1] = (struct oci_namespace){.type = "ipc"};
 	fx->lnx.n_namespaces = 2;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	fx->sysctl.key = "fs.mqueue.msg_max";
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	fx->sysctl.key = "vm.swappiness";
-	assert_error(validate(fx, false), "linux.sysctl", "vm.swappiness", "not namespaced");
+	test_expect_text(validate(fx, false), "linux.sysctl", "vm.swappiness", "not namespaced");
 	fx->sysctl.key = "net/../../kernel/x";
-	assert_error(validate(fx, false), "linux.sysctl", "net/../../kernel/x");
+	test_expect_text(validate(fx, false), "linux.sysctl", "net/../../kernel/x");
 	fx->sysctl.key = "/proc/sys/kernel/x";
-	assert_error(validate(fx, false), "linux.sysctl", "/proc/sys/kernel/x");
+	test_expect_text(validate(fx, false), "linux.sysctl", "/proc/sys/kernel/x");
 }
 
 static void test_config_oom_score_adj(void **state)
@@ -400,16 +374,16 @@ static void test_config_oom_score_adj(void **state)
 
 	fx->proc.has_oom_score_adj = true;
 	fx->proc.oom_score_adj = 1000;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	fx->proc.oom_score_adj = -1000;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 	fx->proc.oom_score_adj = 1001;
-	assert_error(validate(fx, false), "process.oomScoreAdj", "1001");
+	test_expect_text(validate(fx, false), "process.oomScoreAdj", "1001");
 	fx->proc.oom_score_adj = -1001;
-	assert_error(validate(fx, false), "process.oomScoreAdj", "-1001");
+	test_expect_text(validate(fx, false), "process.oomScoreAdj", "-1001");
 	/* Without has_oom_score_adj the value is not looked at. */
 	fx->proc.has_oom_score_adj = false;
-	assert_ok(validate(fx, false));
+	test_assert_ok(validate(fx, false));
 }
 
 /* --- signals --- */
@@ -417,7 +391,7 @@ static void test_config_oom_score_adj(void **state)
 static int parse_signal_ok(const char *s)
 {
 	int sig = -1;
-	assert_ok(signal_parse(s, &sig));
+	test_assert_ok(signal_parse(s, &sig));
 	return sig;
 }
 
@@ -462,26 +436,26 @@ static void test_signal_parse_errors(void **state)
 	int sig = 12345;
 
 	(void)state;
-	assert_error(signal_parse("", &sig), "empty signal");
-	assert_error(signal_parse(NULL, &sig), "empty signal");
-	assert_error(signal_parse("FOO", &sig), "unknown signal", "\"FOO\"");
-	assert_error(signal_parse("SIGFOO", &sig), "unknown signal", "\"SIGFOO\"");
-	assert_error(signal_parse("SIG", &sig), "unknown signal");
-	assert_error(signal_parse("0", &sig), "invalid signal number 0");
-	assert_error(signal_parse("65", &sig), "invalid signal number 65");
-	assert_error(signal_parse("99999", &sig), "99999");
-	assert_error(signal_parse("-9", &sig), "\"-9\"");
-	assert_error(signal_parse("9x", &sig), "\"9x\"");
-	assert_error(signal_parse(" 9", &sig), "\" 9\"");
+	test_expect_text(signal_parse("", &sig), "empty signal");
+	test_expect_text(signal_parse(NULL, &sig), "empty signal");
+	test_expect_text(signal_parse("FOO", &sig), "unknown signal", "\"FOO\"");
+	test_expect_text(signal_parse("SIGFOO", &sig), "unknown signal", "\"SIGFOO\"");
+	test_expect_text(signal_parse("SIG", &sig), "unknown signal");
+	test_expect_text(signal_parse("0", &sig), "invalid signal number 0");
+	test_expect_text(signal_parse("65", &sig), "invalid signal number 65");
+	test_expect_text(signal_parse("99999", &sig), "99999");
+	test_expect_text(signal_parse("-9", &sig), "\"-9\"");
+	test_expect_text(signal_parse("9x", &sig), "\"9x\"");
+	test_expect_text(signal_parse(" 9", &sig), "\" 9\"");
 	/* A failed parse leaves the output alone. */
 	assert_int_equal(sig, 12345);
 	/* Realtime offsets must stay within SIGRTMIN..SIGRTMAX. */
-	assert_error(signal_parse("RTMIN+", &sig), "\"RTMIN+\"");
-	assert_error(signal_parse("RTMIN-1", &sig), "\"RTMIN-1\"");
-	assert_error(signal_parse("RTMAX+1", &sig), "\"RTMAX+1\"");
-	assert_error(signal_parse("RTMIN+100", &sig), "\"RTMIN+100\"");
-	assert_error(signal_parse("RTMAX-100", &sig), "\"RTMAX-100\"");
-	assert_error(signal_parse("RTMINX", &sig), "\"RTMINX\"");
+	test_expect_text(signal_parse("RTMIN+", &sig), "\"RTMIN+\"");
+	test_expect_text(signal_parse("RTMIN-1", &sig), "\"RTMIN-1\"");
+	test_expect_text(signal_parse("RTMAX+1", &sig), "\"RTMAX+1\"");
+	test_expect_text(signal_parse("RTMIN+100", &sig), "\"RTMIN+100\"");
+	test_expect_text(signal_parse("RTMAX-100", &sig), "\"RTMAX-100\"");
+	test_expect_text(signal_parse("RTMINX", &sig), "\"RTMINX\"");
 	/* ... and a realtime parse that failed its range check too */
 	assert_int_equal(sig, 12345);
 }
@@ -546,45 +520,45 @@ static void test_opts_string_forms(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--name", "value", "id"));
+	test_assert_ok(PARSE(&t, "--name", "value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name=value", "id"));
+	test_assert_ok(PARSE(&t, "--name=value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-name", "value"));
+	test_assert_ok(PARSE(&t, "-name", "value"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-n", "value", "id"));
+	test_assert_ok(PARSE(&t, "-n", "value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-n=v2"));
+	test_assert_ok(PARSE(&t, "-n=v2"));
 	assert_string_equal(t.name, "v2");
 
 	/* "=" keeps the rest verbatim, including further '=' and empty values. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name=a=b", "--bundle="));
+	test_assert_ok(PARSE(&t, "--name=a=b", "--bundle="));
 	assert_string_equal(t.name, "a=b");
 	assert_string_equal(t.bundle, "");
 
 	/* A separate value is taken even when it looks like a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name", "--detach"));
+	test_assert_ok(PARSE(&t, "--name", "--detach"));
 	assert_string_equal(t.name, "--detach");
 	assert_false(t.detach);
 	assert_int_equal(t.first, 3);
 
 	/* The last occurrence wins. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-b", "/one", "--bundle", "/two"));
+	test_assert_ok(PARSE(&t, "-b", "/one", "--bundle", "/two"));
 	assert_string_equal(t.bundle, "/two");
 }
 
@@ -593,30 +567,30 @@ static void test_opts_bool(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--detach", "id"));
+	test_assert_ok(PARSE(&t, "--detach", "id"));
 	assert_true(t.detach);
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d"));
+	test_assert_ok(PARSE(&t, "-d"));
 	assert_true(t.detach);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-detach", "--no-pivot"));
+	test_assert_ok(PARSE(&t, "-detach", "--no-pivot"));
 	assert_true(t.detach);
 	assert_true(t.no_pivot);
 
 	t = (struct opt_targets){.detach = true};
-	assert_ok(PARSE(&t, "--detach=false"));
+	test_assert_ok(PARSE(&t, "--detach=false"));
 	assert_false(t.detach);
 	t = (struct opt_targets){.detach = true};
-	assert_ok(PARSE(&t, "--detach=0"));
+	test_assert_ok(PARSE(&t, "--detach=0"));
 	assert_false(t.detach);
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach=true"));
+	test_assert_ok(PARSE(&t, "--detach=true"));
 	assert_true(t.detach);
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d=1"));
+	test_assert_ok(PARSE(&t, "-d=1"));
 	assert_true(t.detach);
 
 	/* every spelling Go's ParseBool (and so runc) takes */
@@ -626,17 +600,17 @@ static void test_opts_bool(void **state)
 		char arg[32];
 		t = (struct opt_targets){0};
 		snprintf(arg, sizeof(arg), "--detach=%s", yes[i]);
-		assert_ok(PARSE(&t, arg));
+		test_assert_ok(PARSE(&t, arg));
 		assert_true(t.detach);
 		t = (struct opt_targets){.detach = true};
 		snprintf(arg, sizeof(arg), "--detach=%s", no[i]);
-		assert_ok(PARSE(&t, arg));
+		test_assert_ok(PARSE(&t, arg));
 		assert_false(t.detach);
 	}
 
 	/* A boolean never consumes the next argument: "false" is the first argument. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach", "false"));
+	test_assert_ok(PARSE(&t, "--detach", "false"));
 	assert_true(t.detach);
 	assert_int_equal(t.first, 2);
 }
@@ -646,8 +620,8 @@ static void test_opts_bool_invalid(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_error(PARSE(&t, "--detach=yes"), "--detach: invalid boolean \"yes\"");
-	assert_error(PARSE(&t, "-d="), "--detach: invalid boolean \"\"");
+	test_expect_text(PARSE(&t, "--detach=yes"), "--detach: invalid boolean \"yes\"");
+	test_expect_text(PARSE(&t, "-d="), "--detach: invalid boolean \"\"");
 }
 
 static void test_opts_unknown_flag(void **state)
@@ -664,12 +638,13 @@ static void test_opts_unknown_flag(void **state)
 	free(text);
 	cubo_error_free(err);
 
-	assert_error(PARSE(&t, "-x"), "flag provided but not defined: -x");
-	assert_error(PARSE(&t, "--detach", "--nam", "v"), "flag provided but not defined: --nam");
+	test_expect_text(PARSE(&t, "-x"), "flag provided but not defined: -x");
+	test_expect_text(PARSE(&t, "--detach", "--nam", "v"),
+			 "flag provided but not defined: --nam");
 	/* Long names are not abbreviations of each other, and short ones need one dash-letter. */
-	assert_error(PARSE(&t, "--det"), "flag provided but not defined: --det");
-	assert_error(PARSE(&t, "-dn"), "flag provided but not defined: -dn");
-	assert_error(PARSE(&t, "---detach"), "flag provided but not defined: ---detach");
+	test_expect_text(PARSE(&t, "--det"), "flag provided but not defined: --det");
+	test_expect_text(PARSE(&t, "-dn"), "flag provided but not defined: -dn");
+	test_expect_text(PARSE(&t, "---detach"), "flag provided but not defined: ---detach");
 }
 
 static void test_opts_missing_argument(void **state)
@@ -677,9 +652,9 @@ static void test_opts_missing_argument(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_error(PARSE(&t, "--name"), "flag needs an argument: --name");
-	assert_error(PARSE(&t, "-d", "-b"), "flag needs an argument: -b");
-	assert_error(PARSE(&t, "--preserve-fds"), "flag needs an argument: --preserve-fds");
+	test_expect_text(PARSE(&t, "--name"), "flag needs an argument: --name");
+	test_expect_text(PARSE(&t, "-d", "-b"), "flag needs an argument: -b");
+	test_expect_text(PARSE(&t, "--preserve-fds"), "flag needs an argument: --preserve-fds");
 }
 
 static void test_opts_help(void **state)
@@ -687,19 +662,19 @@ static void test_opts_help(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "-h"));
+	test_assert_ok(PARSE(&t, "-h"));
 	assert_true(t.help);
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach", "--help", "id"));
+	test_assert_ok(PARSE(&t, "--detach", "--help", "id"));
 	assert_true(t.help);
 	assert_true(t.detach);
 	assert_int_equal(t.first, 3);
 
 	/* help is reset on every call. */
 	t = (struct opt_targets){.help = true};
-	assert_ok(PARSE(&t, "id"));
+	test_assert_ok(PARSE(&t, "id"));
 	assert_false(t.help);
 }
 
@@ -708,26 +683,26 @@ static void test_opts_terminator_and_first_arg(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--detach", "--", "--name", "x"));
+	test_assert_ok(PARSE(&t, "--detach", "--", "--name", "x"));
 	assert_true(t.detach);
 	assert_null(t.name);
 	assert_int_equal(t.first, 3);
 
 	/* Parsing stops at the first argument that is not a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "id", "--detach"));
+	test_assert_ok(PARSE(&t, "id", "--detach"));
 	assert_false(t.detach);
 	assert_int_equal(t.first, 1);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d", "id", "--name", "x"));
+	test_assert_ok(PARSE(&t, "-d", "id", "--name", "x"));
 	assert_true(t.detach);
 	assert_null(t.name);
 	assert_int_equal(t.first, 2);
 
 	/* A lone "-" is an argument (stdin by convention), not a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-", "-d"));
+	test_assert_ok(PARSE(&t, "-", "-d"));
 	assert_false(t.detach);
 	assert_int_equal(t.first, 1);
 
@@ -735,12 +710,12 @@ static void test_opts_terminator_and_first_arg(void **state)
 	t = (struct opt_targets){0};
 	{
 		char *argv[] = {"prog", NULL};
-		assert_ok(parse(&t, 1, argv));
+		test_assert_ok(parse(&t, 1, argv));
 	}
 	assert_int_equal(t.first, 1);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d", "--"));
+	test_assert_ok(PARSE(&t, "-d", "--"));
 	assert_int_equal(t.first, 3);
 }
 
@@ -749,21 +724,22 @@ static void test_opts_int(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--preserve-fds", "3"));
+	test_assert_ok(PARSE(&t, "--preserve-fds", "3"));
 	assert_int_equal(t.fds, 3);
-	assert_ok(PARSE(&t, "--preserve-fds=0"));
+	test_assert_ok(PARSE(&t, "--preserve-fds=0"));
 	assert_int_equal(t.fds, 0);
-	assert_ok(PARSE(&t, "-preserve-fds", "-2"));
+	test_assert_ok(PARSE(&t, "-preserve-fds", "-2"));
 	assert_int_equal(t.fds, -2);
-	assert_ok(PARSE(&t, "--preserve-fds=2147483647"));
+	test_assert_ok(PARSE(&t, "--preserve-fds=2147483647"));
 	assert_int_equal(t.fds, INT_MAX);
 
 	t.fds = 7;
-	assert_error(PARSE(&t, "--preserve-fds", "abc"), "--preserve-fds: invalid number \"abc\"");
-	assert_error(PARSE(&t, "--preserve-fds="), "--preserve-fds: invalid number \"\"");
-	assert_error(PARSE(&t, "--preserve-fds=3x"), "--preserve-fds: invalid number \"3x\"");
-	assert_error(PARSE(&t, "--preserve-fds=2147483648"), "invalid number \"2147483648\"");
-	assert_error(PARSE(&t, "--preserve-fds=99999999999999999999"), "invalid number");
+	test_expect_text(PARSE(&t, "--preserve-fds", "abc"),
+			 "--preserve-fds: invalid number \"abc\"");
+	test_expect_text(PARSE(&t, "--preserve-fds="), "--preserve-fds: invalid number \"\"");
+	test_expect_text(PARSE(&t, "--preserve-fds=3x"), "--preserve-fds: invalid number \"3x\"");
+	test_expect_text(PARSE(&t, "--preserve-fds=2147483648"), "invalid number \"2147483648\"");
+	test_expect_text(PARSE(&t, "--preserve-fds=99999999999999999999"), "invalid number");
 	assert_int_equal(t.fds, 7);
 }
 

@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 #define MTIME 1700000000
 #define DIR_MTIME 1600000000
@@ -214,25 +215,12 @@ static struct cubo_error *unpack_memfd(const char *dest, const struct buf *in,
 	return err;
 }
 
-/* An error whose text (with its strerror) contains want. */
-static void expect_text(struct cubo_error *err, const char *want)
-{
-	char *text;
-
-	assert_non_null(err);
-	text = cubo_error_text(err);
-	if (!strstr(text, want))
-		fail_msg("error \"%s\" does not contain \"%s\"", text, want);
-	free(text);
-	cubo_error_free(err);
-}
-
 /* Expect a refusal whose text contains want. */
 static void assert_refused(struct fixture *fx, const struct buf *tar, const char *want)
 {
 	struct unpack_opts opts = {.layer_name = "sha256:abc", .ignore_owners = !fx->root};
 
-	expect_text(unpack_chunks(fx->layer, tar, 0, &opts, NULL), want);
+	test_expect_text(unpack_chunks(fx->layer, tar, 0, &opts, NULL), want);
 }
 
 static void assert_dir_empty(const char *path)
@@ -1346,12 +1334,14 @@ static void test_size_limit(void **state)
 		struct buf tar = {0}, z;
 		build_bomb(8u << 20, cs[i], &tar, &z);
 		assert_true(z.len < 64 * 1024); /* 8 MiB from under 64 KiB */
-		expect_text(unpack_chunks(fx->layer, &z, 4096, &opts, NULL),
-			    "layer sha256:b0mb: more than 1048576 bytes uncompressed, the limit "
-			    "(CUBO_MAX_LAYER_SIZE)");
+		test_expect_text(
+			unpack_chunks(fx->layer, &z, 4096, &opts, NULL),
+			"layer sha256:b0mb: more than 1048576 bytes uncompressed, the limit "
+			"(CUBO_MAX_LAYER_SIZE)");
 		assert_true(file_bytes(fx->layer) <= limit);
 		reset_layer(fx);
-		expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 1048576 bytes");
+		test_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL),
+				 "more than 1048576 bytes");
 		assert_true(file_bytes(fx->layer) <= limit);
 		reset_layer(fx);
 		free(z.data);
@@ -1367,7 +1357,7 @@ static void test_size_limit(void **state)
 	assert_int_equal(res.tar_bytes, tar.len);
 	reset_layer(fx);
 	opts.max_size = tar.len - 1;
-	expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL), "the limit");
+	test_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL), "the limit");
 	reset_layer(fx);
 
 	/* no max_size: CUBO_MAX_LAYER_SIZE, else the default */
@@ -1379,7 +1369,7 @@ static void test_size_limit(void **state)
 	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "32k", 1), 0);
-	expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 32768 bytes");
+	test_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 32768 bytes");
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "1.5G", 1), 0);
 	assert_null(unpack_max_size_from_env(&v));
@@ -1390,8 +1380,8 @@ static void test_size_limit(void **state)
 	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "lots", 1), 0);
-	expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL),
-		    "CUBO_MAX_LAYER_SIZE: invalid size \"lots\"");
+	test_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL),
+			 "CUBO_MAX_LAYER_SIZE: invalid size \"lots\"");
 	assert_int_equal(unsetenv(UNPACK_MAX_SIZE_ENV), 0);
 	free(z.data);
 	free(tar.data);

@@ -15,14 +15,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "shared/fs.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_lifecycle(void **state)
 {
@@ -66,8 +59,8 @@ static void test_lifecycle(void **state)
 	assert_true(strcmp(all[0].name, all[1].name) < 0);
 	ctr_volumes_free(all, n);
 	assert_null(volume_remove(root, anon));
-	expect_err(volume_get(root, anon, &v), "no such volume");
-	expect_err(volume_remove(root, anon), "no such volume");
+	test_expect_msg(volume_get(root, anon, &v), "no such volume");
+	test_expect_msg(volume_remove(root, anon), "no such volume");
 	assert_null(volume_get(root, "data", &v));
 	ctr_volume_free(&v);
 	free(anon);
@@ -77,13 +70,14 @@ static void test_lifecycle(void **state)
 static void test_names(void **state)
 {
 	assert_null(volume_name_check("db-data_1.x"));
-	expect_err(volume_name_check("a"), "invalid volume name");
-	expect_err(volume_name_check("-x"), "invalid volume name");
-	expect_err(volume_name_check("../x"), "invalid volume name");
-	expect_err(volume_name_check("a/b"), "invalid volume name");
+	test_expect_msg(volume_name_check("a"), "invalid volume name");
+	test_expect_msg(volume_name_check("-x"), "invalid volume name");
+	test_expect_msg(volume_name_check("../x"), "invalid volume name");
+	test_expect_msg(volume_name_check("a/b"), "invalid volume name");
 	struct ctr_volume v;
 	bool existed;
-	expect_err(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
+	test_expect_msg(volume_create("/tmp", "bad/name", NULL, &v, &existed),
+			"invalid volume name");
 }
 
 /*

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * What the unit tests share: temporary directories, fixture files, and checks
+ * of a struct cubo_error. Header-only, so that a test includes it and links
+ * nothing more; every function is static and marked unused, so a test pays
+ * only for what it calls.
+ *
+ * Fixtures are made and removed with the C library alone: cleanup must not
+ * depend on the code under test (cubo_rm_rf is itself tested in test_fs.c).
+ * Every helper fails the current test (cmocka's fail_msg) rather than return
+ * an error, so a test reads as the steps it takes.
+ */
+#ifndef CUBO_TESTS_UNIT_HELPERS_H
+#define CUBO_TESTS_UNIT_HELPERS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "shared/error.h"
+#include "shared/xalloc.h"
+
+#define TEST_HELPER static __attribute__((unused))
+
+/* A new empty directory /tmp/cubo-test-NAME-XXXXXX; the caller frees the path. */
+TEST_HELPER char *test_tmpdir(const char *name)
+{
+	char *dir = xasprintf("/tmp/cubo-test-%s-XXXXXX", name);
+
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp %s: %s", dir, strerror(errno));
+	return dir;
+}
+
+TEST_HELPER int test_remove_entry(const char *path, const struct stat *st, int type,
+				  struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	if (remove(path) < 0 && errno != ENOENT) {
+		fprintf(stderr, "remove %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Remove path and all below it, never following a link nor crossing into
+ * another mount; a path that is not there is already removed.
+ */
+TEST_HELPER void test_rm_tree(const char *path)
+{
+	if (nftw(path, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
+	    errno != ENOENT)
+		fail_msg("cleanup of %s failed", path);
+}
+
+/* test_rm_tree, then free the path (for what test_tmpdir returned). */
+TEST_HELPER void test_tmpdir_free(char *dir)
+{
+	test_rm_tree(dir);
+	free(dir);
+}
+
+/* DIR/NAME, to free. */
+TEST_HELPER char *test_path(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+/* Create or truncate path (mode 0644) to hold exactly text. */
+TEST_HELPER void test_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	if (write(fd, text, len) != (ssize_t)len)
+		fail_msg("write %s: %s", path, strerror(errno));
+	if (close(fd) < 0)
+		fail_msg("close %s: %s", path, strerror(errno));
+}
+
+/* test_write_file of DIR/NAME. */
+TEST_HELPER void test_put(const char *dir, const char *name, const char *text)
+{
+	char *path = test_path(dir, name);
+
+	test_write_file(path, text);
+	free(path);
+}
+
+/* What is left to read from fd, NUL-terminated, to free; *len (if not NULL) its length. */
+TEST_HELPER char *test_read_fd(int fd, const char *shown, size_t *len)
+{
+	size_t used = 0, cap = 4096;
+	char *buf = xmalloc(cap);
+	ssize_t n;
+
+	for (;;) {
+		if (cap - used < 4096 + 1) {
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail_msg("read %s: %s", shown, strerror(errno));
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	return buf;
+}
+
+/* The whole file at path, NUL-terminated, to free; *len (if not NULL) its length. */
+TEST_HELPER char *test_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text;
+
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	text = test_read_fd(fd, path, len);
+	close(fd);
+	return text;
+}
+
+/* The file DIR/NAME as test_read_file, or NULL when it is not there. */
+TEST_HELPER char *test_read_if_there(const char *dir, const char *name)
+{
+	char *path = test_path(dir, name), *text = NULL;
+
+	if (access(path, F_OK) == 0)
+		text = test_read_file(path, NULL);
+	free(path);
+	return text;
+}
+
+/*
+ * The path of tests/unit/fixtures/NAME, to free: under $srcdir when make check
+ * sets it (a build outside the source tree), else beside the test program.
+ */
+TEST_HELPER char *test_fixture_path(const char *name)
+{
+	char exe[4096], *path;
+	const char *srcdir = getenv("srcdir");
+	ssize_t n;
+
+	if (srcdir) {
+		path = xasprintf("%s/tests/unit/fixtures/%s", srcdir, name);
+		if (access(path, R_OK) == 0)
+			return path;
+		free(path);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		fail_msg("readlink /proc/self/exe: %s", strerror(errno));
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	return xasprintf("%s/fixtures/%s", exe, name);
+}
+
+/* err is NULL; else the test fails with its whole text. */
+TEST_HELPER void test_assert_ok(struct cubo_error *err)
+{
+	if (err) {
+		char *text = cubo_error_text(err);
+
+		cubo_error_free(err);
+		fail_msg("unexpected error: %s", text);
+	}
+}
+
+/* err is an error whose own message (not its context) mentions part; frees err. */
+TEST_HELPER void test_expect_msg(struct cubo_error *err, const char *part)
+{
+	if (!err)
+		fail_msg("no error, expected one about \"%s\"", part);
+	if (!strstr(err->msg, part))
+		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+	cubo_error_free(err);
+}
+
+/*
+ * err is an error whose whole text (context chain included) mentions every
+ * one of parts (NULL-terminated); frees err. test_expect_text(err, "a", "b").
+ */
+TEST_HELPER void test_expect_text_parts(struct cubo_error *err, const char *const *parts)
+{
+	char *text;
+
+	if (!err)
+		fail_msg("no error, expected one about \"%s\"", parts[0]);
+	text = cubo_error_text(err);
+	for (; *parts; parts++) {
+		if (!strstr(text, *parts))
+			fail_msg("\"%s\" does not mention \"%s\"", text, *parts);
+	}
+	free(text);
+	cubo_error_free(err);
+}
+
+#define test_expect_text(err, ...)                                                                 \
+	test_expect_text_parts((err), (const char *const[]){__VA_ARGS__, NULL})
+
+/* err is an error with errno errnum and exactly the whole text want; frees err. */
+TEST_HELPER void test_expect_error(struct cubo_error *err, int errnum, const char *want)
+{
+	char *text;
+
+	if (!err)
+		fail_msg("no error, expected \"%s\"", want);
+	assert_int_equal(err->errnum, errnum);
+	text = cubo_error_text(err);
+	assert_string_equal(text, want);
+	free(text);
+	cubo_error_free(err);
+}
+
+#endif
