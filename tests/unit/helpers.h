@@ -73,10 +73,49 @@ TEST_HELPER void test_tmpdir_free(char *dir)
 	free(dir);
 }
 
+/*
+ * The usual fixture of a test that works in files: its own temporary
+ * directory, and the path of one file in it (not created; NULL without a
+ * name). As cmocka state: *state = test_dir_new("log", "log") in setup,
+ * test_dir_free(*state) in teardown.
+ */
+struct test_dir {
+	char *dir;
+	char *path;
+};
+
 /* DIR/NAME, to free. */
 TEST_HELPER char *test_path(const char *dir, const char *name)
 {
 	return xasprintf("%s/%s", dir, name);
+}
+
+TEST_HELPER struct test_dir *test_dir_new(const char *name, const char *file)
+{
+	struct test_dir *d = xcalloc(1, sizeof(*d));
+
+	d->dir = test_tmpdir(name);
+	if (file)
+		d->path = test_path(d->dir, file);
+	return d;
+}
+
+/* Remove the directory with all it holds; NULL is allowed. */
+TEST_HELPER void test_dir_free(struct test_dir *d)
+{
+	if (!d)
+		return;
+	test_rm_tree(d->dir);
+	free(d->dir);
+	free(d->path);
+	free(d);
+}
+
+/* A cmocka teardown for a test_dir fixture. */
+TEST_HELPER int test_dir_teardown(void **state)
+{
+	test_dir_free(*state);
+	return 0;
 }
 
 /* Create or truncate path (mode 0644) to hold exactly text. */
@@ -129,6 +168,24 @@ TEST_HELPER char *test_read_fd(int fd, const char *shown, size_t *len)
 	return buf;
 }
 
+/*
+ * A new file /tmp/cubo-test-NAME-XXXXXX holding the len bytes at data; the
+ * caller unlinks it and frees the path.
+ */
+TEST_HELPER char *test_tmpfile(const char *name, const void *data, size_t len)
+{
+	char *path = xasprintf("/tmp/cubo-test-%s-XXXXXX", name);
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		fail_msg("mkstemp %s: %s", path, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len)
+		fail_msg("write %s: %s", path, strerror(errno));
+	if (close(fd) < 0)
+		fail_msg("close %s: %s", path, strerror(errno));
+	return path;
+}
+
 /* The whole file at path, NUL-terminated, to free; *len (if not NULL) its length. */
 TEST_HELPER char *test_read_file(const char *path, size_t *len)
 {
@@ -139,6 +196,15 @@ TEST_HELPER char *test_read_file(const char *path, size_t *len)
 		fail_msg("open %s: %s", path, strerror(errno));
 	text = test_read_fd(fd, path, len);
 	close(fd);
+	return text;
+}
+
+/* The file DIR/NAME as test_read_file. */
+TEST_HELPER char *test_read_at(const char *dir, const char *name)
+{
+	char *path = test_path(dir, name), *text = test_read_file(path, NULL);
+
+	free(path);
 	return text;
 }
 

@@ -64,8 +64,7 @@ static void test_base64(void **state)
 
 static void test_files(void **state)
 {
-	char dir[] = "/tmp/cubo-test-auth.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = test_tmpdir("auth");
 	char *ours = cubo_path_join(dir, "cfg/cubo/auth.json");
 	char *docker = cubo_path_join(dir, "home/.docker/config.json");
 	char *docker_dir = cubo_path_join(dir, "home/.docker");
@@ -128,7 +127,7 @@ static void test_files(void **state)
 	free(ours);
 	free(docker);
 	free(docker_dir);
-	cubo_error_free(cubo_rm_rf(dir));
+	test_tmpdir_free(dir);
 }
 
 int main(void)

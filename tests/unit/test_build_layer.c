@@ -30,39 +30,6 @@
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = cubo_path_join(dir, name);
-	assert_null(cubo_write_file_atomic(p, text, strlen(text), 0644));
-	free(p);
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-	char *p = cubo_path_join(dir, name), *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-	free(p);
-	if (err) {
-		cubo_error_free(err);
-		return NULL;
-	}
-	return text;
-}
-
-static char *tmpdir(void)
-{
-	char t[] = "/tmp/test-build-layer-XXXXXX";
-	assert_non_null(mkdtemp(t));
-	return strdup(t);
-}
-
-static void rmdir_all(char *d)
-{
-	cubo_error_free(cubo_rm_rf(d));
-	free(d);
-}
-
 static void test_path_clean(void **state)
 {
 	static const char *const good[][2] = {
@@ -82,10 +49,10 @@ static void test_path_clean(void **state)
 
 static void test_find_and_hash(void **state)
 {
-	char *ctx = tmpdir();
-	put(ctx, "a.txt", "a");
-	put(ctx, "b.txt", "b");
-	put(ctx, "c.md", "c");
+	char *ctx = test_tmpdir("build-layer");
+	test_put(ctx, "a.txt", "a");
+	test_put(ctx, "b.txt", "b");
+	test_put(ctx, "c.md", "c");
 	int fd = open(ctx, O_PATH | O_DIRECTORY);
 	char **rels = NULL;
 	size_t n = 0;
@@ -113,13 +80,13 @@ static void test_find_and_hash(void **state)
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h1));
 	cubo_sha256_free(h);
-	put(ctx, "a.txt", "a");
+	test_put(ctx, "a.txt", "a");
 	assert_null(cubo_sha256_new(&h));
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h2));
 	cubo_sha256_free(h);
 	assert_string_equal(h1, h2);
-	put(ctx, "a.txt", "A");
+	test_put(ctx, "a.txt", "A");
 	assert_null(cubo_sha256_new(&h));
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h3));
@@ -127,18 +94,18 @@ static void test_find_and_hash(void **state)
 	assert_string_not_equal(h1, h3);
 	cubo_strv_free(rels);
 	close(fd);
-	rmdir_all(ctx);
+	test_tmpdir_free(ctx);
 }
 
 static void test_copy_semantics(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char *ctx = tmpdir(), *root = tmpdir();
-	put(ctx, "f", "file");
+	char *ctx = test_tmpdir("build-layer"), *root = test_tmpdir("build-layer");
+	test_put(ctx, "f", "file");
 	char *sub = cubo_path_join(ctx, "dir");
 	assert_int_equal(mkdir(sub, 0750), 0);
-	put(sub, "inner", "in");
+	test_put(sub, "inner", "in");
 	free(sub);
 	/* the image has /bin -> usr/bin: a copy into /bin lands in /usr/bin, inside the root */
 	char *usr = cubo_path_join(root, "usr/bin");
@@ -149,12 +116,12 @@ static void test_copy_semantics(void **state)
 	char *one[] = {"f", NULL}, *dir[] = {"dir", NULL}, *both[] = {"f", "dir", NULL};
 	struct build_copy_opts o = {.uid = 12, .gid = 34, .mode = -1};
 	assert_null(build_copy(src, one, dst, "/bin/", &o));
-	char *got = slurp(usr, "f");
+	char *got = test_read_at(usr, "f");
 	assert_string_equal(got, "file");
 	free(got);
 	/* a file to a name that is not a directory: that name */
 	assert_null(build_copy(src, one, dst, "/etc/renamed", &o));
-	got = slurp(root, "etc/renamed");
+	got = test_read_at(root, "etc/renamed");
 	assert_string_equal(got, "file");
 	free(got);
 	struct stat st;
@@ -166,7 +133,7 @@ static void test_copy_semantics(void **state)
 	/* a directory: its contents */
 	o.mode = 0700;
 	assert_null(build_copy(src, dir, dst, "/opt/d", &o));
-	got = slurp(root, "opt/d/inner");
+	got = test_read_at(root, "opt/d/inner");
 	assert_string_equal(got, "in");
 	free(got);
 	p = cubo_path_join(root, "opt/d/inner");
@@ -176,18 +143,18 @@ static void test_copy_semantics(void **state)
 	/* several sources: into the directory */
 	o.mode = -1;
 	assert_null(build_copy(src, both, dst, "/many", &o));
-	got = slurp(root, "many/f");
+	got = test_read_at(root, "many/f");
 	assert_string_equal(got, "file");
 	free(got);
-	got = slurp(root, "many/inner");
+	got = test_read_at(root, "many/inner");
 	assert_string_equal(got, "in");
 	free(got);
 	close(src);
 	close(dst);
 	free(usr);
 	free(bin);
-	rmdir_all(ctx);
-	rmdir_all(root);
+	test_tmpdir_free(ctx);
+	test_tmpdir_free(root);
 }
 
 /* Every entry name in the blob, in order, with ".wh." ones as they are. */
@@ -213,16 +180,16 @@ static char *list_blob(const char *path)
 
 static void check_layer(enum layer_compression c, const char *media_type)
 {
-	char *root = tmpdir(), *dir = tmpdir();
+	char *root = test_tmpdir("build-layer"), *dir = test_tmpdir("build-layer");
 	struct store *s;
 	assert_null(store_open(root, &s));
 	char *d = cubo_path_join(dir, "opaque");
 	assert_int_equal(mkdir(d, 0755), 0);
 	assert_int_equal(setxattr(d, "trusted.overlay.opaque", "y", 1, 0), 0);
 	assert_int_equal(setxattr(d, "trusted.overlay.origin", "x", 1, 0), 0);
-	put(d, "kept", "k");
+	test_put(d, "kept", "k");
 	free(d);
-	put(dir, "a", "data");
+	test_put(dir, "a", "data");
 	char *a = cubo_path_join(dir, "a"), *hl = cubo_path_join(dir, "b-link");
 	assert_int_equal(link(a, hl), 0);
 	assert_int_equal(setxattr(a, "user.note", "hi", 2, 0), 0);
@@ -246,7 +213,7 @@ static void check_layer(enum layer_compression c, const char *media_type)
 	assert_int_equal(getxattr(od, "trusted.overlay.opaque", v, sizeof(v)), 1);
 	free(od);
 	/* the store's unpacker agrees on the diff_id and makes the same tree */
-	char *back = tmpdir();
+	char *back = test_tmpdir("build-layer");
 	int fd = open(blob, O_RDONLY);
 	struct unpack_opts uo = {.expected_diff_id = b.diff_id};
 	struct unpack_result r;
@@ -270,9 +237,9 @@ static void check_layer(enum layer_compression c, const char *media_type)
 	free(wh);
 	free(sl);
 	store_close(s);
-	rmdir_all(back);
-	rmdir_all(dir);
-	rmdir_all(root);
+	test_tmpdir_free(back);
+	test_tmpdir_free(dir);
+	test_tmpdir_free(root);
 }
 
 static void test_layer_gzip(void **state)
@@ -293,7 +260,7 @@ static void test_layer_refuses_redirects(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char *root = tmpdir(), *dir = tmpdir();
+	char *root = test_tmpdir("build-layer"), *dir = test_tmpdir("build-layer");
 	struct store *s;
 	assert_null(store_open(root, &s));
 	char *d = cubo_path_join(dir, "moved");
@@ -307,8 +274,8 @@ static void test_layer_refuses_redirects(void **state)
 	assert_null(layer_compression_parse("zstd", &c));
 	assert_int_equal(c, LAYER_ZSTD);
 	store_close(s);
-	rmdir_all(dir);
-	rmdir_all(root);
+	test_tmpdir_free(dir);
+	test_tmpdir_free(root);
 }
 
 /* The cache's keys chain every part; records read back as written; junk is a miss. */
@@ -328,7 +295,7 @@ static void test_cache(void **state)
 	assert_null(build_cache_key_next(b, "RUN x", "extra"));
 	assert_string_not_equal(a, b);
 
-	char *dir = tmpdir();
+	char *dir = test_tmpdir("build-layer");
 	struct build_cache_rec r = {.has_layer = true, .size = 158};
 	snprintf(r.created, sizeof(r.created), "2026-12-04T03:10:16.777987096Z");
 	snprintf(r.media_type, sizeof(r.media_type), "application/vnd.oci.image.layer.v1.tar+gzip");
@@ -363,7 +330,7 @@ static void test_cache(void **state)
 	free(p);
 	test_expect_msg(build_cache_put(dir, "../escape", &plain), "is not a key");
 	assert_false(build_cache_get(dir, "../escape", &got));
-	rmdir_all(dir);
+	test_tmpdir_free(dir);
 }
 
 int main(void)

@@ -14,6 +14,7 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 /* The hybrid layout of the project's machines. */
 static const char *hybrid_mountinfo =
@@ -365,58 +366,15 @@ static void test_device_rules(void **state)
 
 /* ---- fake cgroup trees in a temporary directory ---- */
 
-struct fixture {
-	char dir[64];
-};
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-test-cgroup-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	*state = fx;
+	*state = test_dir_new("cgroup", NULL);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
-	free(fx);
-	return 0;
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = cubo_path_join(dir, name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
-static char *get(const char *dir, const char *name)
-{
-	char *p = cubo_path_join(dir, name), *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-
-	free(p);
-	assert_null(err);
-	return text;
 }
 
 static void assert_file(const char *dir, const char *name, const char *want)
 {
-	char *got = get(dir, name);
+	char *got = test_read_at(dir, name);
 
 	assert_string_equal(got, want);
 	free(got);
@@ -424,7 +382,7 @@ static void assert_file(const char *dir, const char *name, const char *want)
 
 static void test_v1_memory_order_and_missing_file(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	struct oci_memory m = {.has_limit = true,
 			       .limit = 1LL << 30,
 			       .has_swap = true,
@@ -439,9 +397,9 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	struct cgroup_plan p = {0};
 	struct cubo_error *err;
 
-	put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(fx->dir, "memory.soft_limit_in_bytes", "0");
-	put(fx->dir, "memory.swappiness", "60");
+	test_put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	test_put(fx->dir, "memory.soft_limit_in_bytes", "0");
+	test_put(fx->dir, "memory.swappiness", "60");
 	/* Raising both from unlimited: swap is written first. */
 	assert_null(cgroup_v1_plan("memory", fx->dir, &res, &p));
 	assert_true(p.n >= 2);
@@ -458,8 +416,8 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	assert_file(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
 	cgroup_plan_free(&p);
 
-	put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
-	put(fx->dir, "memory.limit_in_bytes", "100\n");
+	test_put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	test_put(fx->dir, "memory.limit_in_bytes", "100\n");
 	assert_null(cgroup_v1_apply("memory", fx->dir, &res));
 	assert_file(fx->dir, "memory.memsw.limit_in_bytes", "2147483648");
 	assert_file(fx->dir, "memory.limit_in_bytes", "1073741824");
@@ -478,7 +436,7 @@ static void test_v1_memory_order_and_missing_file(void **state)
 		struct oci_memory uh = {.has_use_hierarchy = true, .use_hierarchy = true};
 		struct oci_resources ru = {.memory = &uh};
 
-		put(fx->dir, "memory.use_hierarchy", "1\n");
+		test_put(fx->dir, "memory.use_hierarchy", "1\n");
 		assert_null(cgroup_v1_apply("memory", fx->dir, &ru));
 		assert_file(fx->dir, "memory.use_hierarchy", "1\n");
 		uh.use_hierarchy = false;
@@ -495,7 +453,7 @@ static void test_v1_memory_order_and_missing_file(void **state)
 
 static void test_v1_other_controllers(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	struct oci_cpu c = {.has_shares = true,
 			    .shares = 512,
 			    .has_quota = true,
@@ -516,15 +474,15 @@ static void test_v1_other_controllers(void **state)
 				    .n_hugepage_limits = 1};
 	struct cubo_error *err;
 
-	put(fx->dir, "cpu.shares", "");
-	put(fx->dir, "cpu.cfs_quota_us", "");
-	put(fx->dir, "cpu.cfs_period_us", "");
-	put(fx->dir, "cpuset.cpus", "");
-	put(fx->dir, "cpuset.mems", "");
-	put(fx->dir, "pids.max", "");
-	put(fx->dir, "blkio.bfq.weight", "");
-	put(fx->dir, "blkio.throttle.read_bps_device", "");
-	put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
+	test_put(fx->dir, "cpu.shares", "");
+	test_put(fx->dir, "cpu.cfs_quota_us", "");
+	test_put(fx->dir, "cpu.cfs_period_us", "");
+	test_put(fx->dir, "cpuset.cpus", "");
+	test_put(fx->dir, "cpuset.mems", "");
+	test_put(fx->dir, "pids.max", "");
+	test_put(fx->dir, "blkio.bfq.weight", "");
+	test_put(fx->dir, "blkio.throttle.read_bps_device", "");
+	test_put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
 	assert_null(cgroup_v1_apply("cpu", fx->dir, &res));
 	assert_file(fx->dir, "cpu.shares", "512");
 	assert_file(fx->dir, "cpu.cfs_quota_us", "50000");
@@ -553,7 +511,7 @@ static void test_v1_other_controllers(void **state)
 
 static void test_v2_plan_and_enable(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char *a = cubo_path_join(fx->dir, "a"), *leaf = cubo_path_join(fx->dir, "a/b");
 	struct oci_cpu c = {.has_shares = true, .shares = 1024, .has_quota = true, .quota = 20000};
 	struct oci_hugepage_limit hl = {.page_size = "2MB", .limit = 2097152};
@@ -562,19 +520,19 @@ static void test_v2_plan_and_enable(void **state)
 		.cpu = &c, .hugepage_limits = &hl, .n_hugepage_limits = 1, .unified = {kv, 1}};
 
 	(void)state;
-	put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
+	test_put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
 	/* the top is not ours: it already passes every controller down */
-	put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
+	test_put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_int_equal(mkdir(a, 0755), 0);
 	assert_int_equal(mkdir(leaf, 0755), 0);
-	put(a, "cgroup.controllers", "memory cpu hugetlb");
-	put(a, "cgroup.subtree_control", "memory");
-	put(leaf, "cgroup.controllers", "memory");
-	put(leaf, "cgroup.subtree_control", "");
-	put(leaf, "cpu.weight", "");
-	put(leaf, "cpu.max", "");
-	put(leaf, "hugetlb.2MB.max", "");
-	put(leaf, "cgroup.max.depth", "");
+	test_put(a, "cgroup.controllers", "memory cpu hugetlb");
+	test_put(a, "cgroup.subtree_control", "memory");
+	test_put(leaf, "cgroup.controllers", "memory");
+	test_put(leaf, "cgroup.subtree_control", "");
+	test_put(leaf, "cpu.weight", "");
+	test_put(leaf, "cpu.max", "");
+	test_put(leaf, "hugetlb.2MB.max", "");
+	test_put(leaf, "cgroup.max.depth", "");
 	assert_null(cgroup_v2_apply(leaf, 2, &res));
 	assert_file(leaf, "cpu.weight", "39");
 	assert_file(leaf, "cpu.max", "20000");
@@ -584,8 +542,8 @@ static void test_v2_plan_and_enable(void **state)
 	assert_file(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_file(a, "cgroup.subtree_control", "+hugetlb");
 	/* Only a, created by us, may be written: the top must pass hugetlb down itself. */
-	put(fx->dir, "cgroup.subtree_control", "memory cpu");
-	put(a, "cgroup.subtree_control", "memory");
+	test_put(fx->dir, "cgroup.subtree_control", "memory cpu");
+	test_put(a, "cgroup.subtree_control", "memory");
 	{
 		struct oci_resources only_huge = {.hugepage_limits = &hl, .n_hugepage_limits = 1};
 		struct cubo_error *err = cgroup_v2_apply(leaf, 1, &only_huge);
@@ -595,7 +553,7 @@ static void test_v2_plan_and_enable(void **state)
 		assert_file(a, "cgroup.subtree_control", "memory");
 		cubo_error_free(err);
 		/* a is ours too, but its parent does not pass hugetlb down: the parent is named */
-		put(a, "cgroup.controllers", "memory cpu");
+		test_put(a, "cgroup.controllers", "memory cpu");
 		err = cgroup_v2_apply(leaf, 2, &only_huge);
 		assert_non_null(err);
 		assert_non_null(strstr(err->msg, "did not create"));
@@ -609,7 +567,7 @@ static void test_v2_plan_and_enable(void **state)
 
 static void test_v2_refusals(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	struct oci_kv bad[] = {{"../cgroup.procs", "1"}}, slash[] = {{"x/memory.max", "1"}};
 	struct oci_kv unknown[] = {{"foo.bar", "1"}};
 	struct oci_memory m = {.has_swappiness = true, .swappiness = 1};
@@ -635,8 +593,8 @@ static void test_v2_refusals(void **state)
 		cgroup_plan_free(&p);
 	}
 	/* A controller no ancestor offers. */
-	put(fx->dir, "cgroup.controllers", "cpu");
-	put(fx->dir, "cgroup.subtree_control", "");
+	test_put(fx->dir, "cgroup.controllers", "cpu");
+	test_put(fx->dir, "cgroup.subtree_control", "");
 	{
 		char *leaf = cubo_path_join(fx->dir, "c");
 
@@ -650,7 +608,7 @@ static void test_v2_refusals(void **state)
 }
 
 /* A fake single-hierarchy layout rooted in the fixture directory. */
-static void fake_layout(struct fixture *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
+static void fake_layout(struct test_dir *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
 			char *own)
 {
 	h->key = "pids";
@@ -665,7 +623,7 @@ static void fake_layout(struct fixture *fx, struct cgroup_layout *l, struct cgro
 
 static void test_set_create_destroy(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char *own = cubo_path_join(fx->dir, "own");
 	struct cgroup_hierarchy h = {0};
 	struct cgroup_layout l;
@@ -718,7 +676,7 @@ static void test_set_create_destroy(void **state)
 
 static void test_set_freeze_pids_load(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char *fr = cubo_path_join(fx->dir, "freezer"), *pd = cubo_path_join(fx->dir, "pids");
 	char *sub = cubo_path_join(pd, "sub"), *line1, *line2, *rec;
 	char *lines[3];
@@ -730,9 +688,9 @@ static void test_set_freeze_pids_load(void **state)
 	assert_int_equal(mkdir(fr, 0755), 0);
 	assert_int_equal(mkdir(pd, 0755), 0);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	put(fr, "freezer.state", "THAWED\n");
-	put(pd, "cgroup.procs", "10\n11\n");
-	put(sub, "cgroup.procs", "12\n");
+	test_put(fr, "freezer.state", "THAWED\n");
+	test_put(pd, "cgroup.procs", "10\n11\n");
+	test_put(sub, "cgroup.procs", "12\n");
 	assert_true(asprintf(&line1, "freezer=%s=made", fr) > 0);
 	assert_true(asprintf(&line2, "pids=%s=made", pd) > 0);
 	lines[0] = line1;
@@ -758,7 +716,7 @@ static void test_set_freeze_pids_load(void **state)
 
 	/* Without paths in state.json, the record file of the state directory is read. */
 	rec = cubo_path_join(fx->dir, CGROUP_RECORD_FILE);
-	put(fx->dir, CGROUP_RECORD_FILE, "");
+	test_put(fx->dir, CGROUP_RECORD_FILE, "");
 	{
 		FILE *f = fopen(rec, "w");
 
@@ -799,12 +757,14 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
 		cmocka_unit_test_setup_teardown(test_v1_memory_order_and_missing_file, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, teardown),
+						test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup,
+						test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup,
+						test_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

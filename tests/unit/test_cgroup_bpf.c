@@ -610,14 +610,6 @@ static void test_stats_hugepage_names(void **state)
 
 /* ---- statistics: the JSON of a set, from directories standing in for cgroups ---- */
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *f = cubo_path_join(dir, name);
-
-	assert_null(cubo_write_file_atomic(f, text, strlen(text), 0644));
-	free(f);
-}
-
 static char *stats_json_of(struct cgroup_set *s)
 {
 	struct cubo_json_gen *g;
@@ -638,13 +630,11 @@ static void assert_contains(const char *json, const char *part)
 
 static void test_stats_json_v1(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
-	char *root = mkdtemp(tmpl), *mem, *acct, *cpu, *pids, *blkio;
+	char *root = test_tmpdir("stats"), *mem, *acct, *cpu, *pids, *blkio;
 	struct cgroup_dir d[5];
 	struct cgroup_set s = {d, 5};
 	char *json;
 
-	assert_non_null(root);
 	mem = cubo_path_join(root, "memory");
 	acct = cubo_path_join(root, "cpuacct");
 	cpu = cubo_path_join(root, "cpu");
@@ -657,20 +647,20 @@ static void test_stats_json_v1(void **state)
 	d[4] = (struct cgroup_dir){.key = "blkio", .path = blkio};
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(mkdir(d[i].path, 0755), 0);
-	put(mem, "memory.stat", "rss 53248\ncache 4096\ntotal_rss 53248\n");
-	put(mem, "memory.usage_in_bytes", "995328\n");
-	put(mem, "memory.max_usage_in_bytes", "2838528\n");
-	put(mem, "memory.failcnt", "0\n");
-	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(acct, "cpuacct.usage", "14341853\n");
-	put(acct, "cpuacct.usage_percpu", "3068858 11272995 \n");
-	put(acct, "cpuacct.stat", "user 2\nsystem 1\n");
-	put(acct, "cpuacct.usage_all", "cpu user system\n0 0 3068858\n1 4000000 8000000\n");
-	put(cpu, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 500\n");
-	put(pids, "pids.current", "3\n");
-	put(pids, "pids.max", "max\n");
-	put(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\nTotal 4096\n");
-	put(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
+	test_put(mem, "memory.stat", "rss 53248\ncache 4096\ntotal_rss 53248\n");
+	test_put(mem, "memory.usage_in_bytes", "995328\n");
+	test_put(mem, "memory.max_usage_in_bytes", "2838528\n");
+	test_put(mem, "memory.failcnt", "0\n");
+	test_put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	test_put(acct, "cpuacct.usage", "14341853\n");
+	test_put(acct, "cpuacct.usage_percpu", "3068858 11272995 \n");
+	test_put(acct, "cpuacct.stat", "user 2\nsystem 1\n");
+	test_put(acct, "cpuacct.usage_all", "cpu user system\n0 0 3068858\n1 4000000 8000000\n");
+	test_put(cpu, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 500\n");
+	test_put(pids, "pids.current", "3\n");
+	test_put(pids, "pids.max", "max\n");
+	test_put(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\nTotal 4096\n");
+	test_put(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
 
 	json = stats_json_of(&s);
 	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":14341853,\"percpu\":[3068858,"
@@ -691,7 +681,7 @@ static void test_stats_json_v1(void **state)
 	free(json);
 
 	/* a malformed file is an error naming it */
-	put(mem, "memory.failcnt", "lots\n");
+	test_put(mem, "memory.failcnt", "lots\n");
 	struct cubo_json_gen *g;
 	assert_null(cubo_json_gen_new(false, &g));
 	struct cubo_error *err = cgroup_set_stats_json(&s, g);
@@ -700,7 +690,7 @@ static void test_stats_json_v1(void **state)
 	assert_non_null(strstr(err->msg, "memory/memory.failcnt"));
 	cubo_error_free(err);
 
-	assert_null(cubo_rm_rf(root));
+	test_tmpdir_free(root);
 	free(mem);
 	free(acct);
 	free(cpu);
@@ -710,27 +700,25 @@ static void test_stats_json_v1(void **state)
 
 static void test_stats_json_v2(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
-	char *root = mkdtemp(tmpl);
+	char *root = test_tmpdir("stats");
 	struct cgroup_dir d = {.key = "", .path = root, .v2 = true};
 	struct cgroup_set s = {&d, 1};
 	char *json;
 
-	assert_non_null(root);
-	put(root, "cpu.stat",
-	    "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 0\n"
-	    "nr_throttled 0\nthrottled_usec 0\n");
-	put(root, "memory.current", "1000\n");
-	put(root, "memory.max", "max\n");
-	put(root, "memory.stat", "anon 600\nfile 400\n");
-	put(root, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-	put(root, "memory.swap.current", "10\n");
-	put(root, "memory.swap.max", "max\n");
-	put(root, "pids.current", "2\n");
-	put(root, "pids.max", "50\n");
-	put(root, "io.stat", "8:0 rbytes=512 wbytes=0 rios=1 wios=0\n");
-	put(root, "cpuset.cpus.effective", "0-1\n");
-	put(root, "cpuset.mems.effective", "0\n");
+	test_put(root, "cpu.stat",
+		 "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 0\n"
+		 "nr_throttled 0\nthrottled_usec 0\n");
+	test_put(root, "memory.current", "1000\n");
+	test_put(root, "memory.max", "max\n");
+	test_put(root, "memory.stat", "anon 600\nfile 400\n");
+	test_put(root, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	test_put(root, "memory.swap.current", "10\n");
+	test_put(root, "memory.swap.max", "max\n");
+	test_put(root, "pids.current", "2\n");
+	test_put(root, "pids.max", "50\n");
+	test_put(root, "io.stat", "8:0 rbytes=512 wbytes=0 rios=1 wios=0\n");
+	test_put(root, "cpuset.cpus.effective", "0-1\n");
+	test_put(root, "cpuset.mems.effective", "0\n");
 
 	json = stats_json_of(&s);
 	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":100000,\"kernel\":40000,\"user\":"
@@ -751,17 +739,16 @@ static void test_stats_json_v2(void **state)
 	f = cubo_path_join(root, "memory.current");
 	assert_int_equal(unlink(f), 0);
 	free(f);
-	put(root, "cgroup.procs", "10\n11\n12\n");
+	test_put(root, "cgroup.procs", "10\n11\n12\n");
 	json = stats_json_of(&s);
 	assert_contains(json, "\"pids\":{\"current\":3}");
 	assert_contains(json, "\"memory\":{\"usage\":{\"limit\":0,\"failcnt\":0}");
 	free(json);
-	assert_null(cubo_rm_rf(root));
+	test_tmpdir_free(root);
 }
 
 static void test_stats_json_hugetlb_v1(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
 	char *root;
 	struct cgroup_dir d = {.key = "hugetlb"};
 	struct cgroup_set s = {&d, 1};
@@ -770,18 +757,17 @@ static void test_stats_json_hugetlb_v1(void **state)
 	/* the page sizes come from the running kernel */
 	if (!cubo_path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
 		skip();
-	root = mkdtemp(tmpl);
-	assert_non_null(root);
+	root = test_tmpdir("stats");
 	d.path = root;
-	put(root, "hugetlb.2MB.usage_in_bytes", "4194304\n");
-	put(root, "hugetlb.2MB.max_usage_in_bytes", "6291456\n");
-	put(root, "hugetlb.2MB.failcnt", "2\n");
+	test_put(root, "hugetlb.2MB.usage_in_bytes", "4194304\n");
+	test_put(root, "hugetlb.2MB.max_usage_in_bytes", "6291456\n");
+	test_put(root, "hugetlb.2MB.failcnt", "2\n");
 	json = stats_json_of(&s);
 	/* sizes without files (another page size) are left out */
 	assert_contains(json, "\"hugetlb\":{\"2MB\":{\"usage\":4194304,\"max\":6291456,"
 			      "\"failcnt\":2}}");
 	free(json);
-	assert_null(cubo_rm_rf(root));
+	test_tmpdir_free(root);
 }
 
 int main(void)

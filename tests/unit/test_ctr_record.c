@@ -158,8 +158,7 @@ static void test_names_and_ids(void **state)
 /* The store: begin, commit under a name, find by name and prefix, refuse a taken name. */
 static void test_store(void **state)
 {
-	char root[] = "/tmp/test-ctr-store-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = test_tmpdir("ctr-store");
 	struct ctr_store s;
 	assert_null(ctr_store_open(root, &s));
 	char ids[2][CTR_ID_LEN + 1];
@@ -267,7 +266,7 @@ static void test_store(void **state)
 	assert_non_null(strchr(name, '_'));
 	free(name);
 	ctr_store_close(&s);
-	assert_null(cubo_rm_rf(root));
+	test_tmpdir_free(root);
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "cubo-runc/systemd_manager.h"
 #include "cubo-runc/systemd_unit.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static void encode_call(const char *sig, const struct dbus_writer *body, struct dbus_writer *out)
 {
@@ -342,7 +343,7 @@ static void test_variant_bomb(void **state)
 
 struct bus {
 	pid_t pid;
-	char dir[64], sock[128];
+	char *dir, sock[128];
 };
 
 static int bus_start(void **state)
@@ -351,9 +352,7 @@ static int bus_start(void **state)
 	*state = b;
 	if (access("/usr/bin/dbus-daemon", X_OK))
 		return 0; /* the live tests skip */
-	strcpy(b->dir, "/tmp/test-dbus-XXXXXX");
-	if (!mkdtemp(b->dir))
-		return -1;
+	b->dir = test_tmpdir("dbus");
 	snprintf(b->sock, sizeof(b->sock), "%s/bus", b->dir);
 	char addr[160];
 	snprintf(addr, sizeof(addr), "--address=unix:path=%s", b->sock);
@@ -374,8 +373,7 @@ static int bus_stop(void **state)
 	if (b->pid > 0) {
 		kill(b->pid, SIGTERM);
 		waitpid(b->pid, NULL, 0);
-		unlink(b->sock);
-		rmdir(b->dir);
+		test_tmpdir_free(b->dir);
 	}
 	free(b);
 	return 0;
@@ -485,15 +483,14 @@ static void test_live_signal(void **state)
 /* No systemd as PID 1: the error says so and what to do. */
 static void test_no_systemd(void **state)
 {
-	char root[] = "/tmp/test-nosystemd-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = test_tmpdir("nosystemd");
 	struct dbus_conn *c;
 	struct cubo_error *err = systemd_manager_connect(root, &c);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "systemd is not running as PID 1"));
 	assert_non_null(strstr(err->msg, "cgroupfs"));
 	cubo_error_free(err);
-	rmdir(root);
+	test_tmpdir_free(root);
 }
 
 int main(void)

@@ -14,41 +14,12 @@
 
 #include "cubo-runc/hooks.h"
 #include "shared/fs.h"
-
-struct fixture {
-	char dir[64];
-	char out[96];
-};
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-hooks-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	snprintf(fx->out, sizeof(fx->out), "%s/out", fx->dir);
-	*state = fx;
+	*state = test_dir_new("hooks", "out");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	cubo_error_free(cubo_rm_rf(fx->dir));
-	free(fx);
-	return 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(path, &text, &len);
-
-	assert_null(err);
-	return text;
 }
 
 /* One /bin/sh hook running script, with env as given. */
@@ -71,13 +42,13 @@ static struct cubo_error *run_sh(const char *script, char **env, int timeout)
 
 static void test_stdin_env_args(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char script[256], *env[] = {"ONLY=this", NULL}, *text;
 
 	snprintf(script, sizeof(script),
-		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->out);
+		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->path);
 	assert_null(run_sh(script, env, 0));
-	text = slurp(fx->out);
+	text = test_read_file(fx->path, NULL);
 	assert_string_equal(text,
 			    "{\"id\":\"c1\",\"status\":\"created\"}\nONLY=this\nsh-named-hook\n");
 	free(text);
@@ -112,7 +83,7 @@ static void test_timeout_kills_the_hook(void **state)
 
 static void test_missing_path_and_no_fd_leak(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	struct oci_hook hk = {.path = "/nonexistent/hook"};
 	struct oci_hook_list list = {&hk, 1};
 	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
@@ -123,9 +94,9 @@ static void test_missing_path_and_no_fd_leak(void **state)
 		strstr(err->msg, "poststop hook 0 (/nonexistent/hook): exited with status 127"));
 	cubo_error_free(err);
 	/* only stdin, stdout and stderr reach a hook */
-	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->out);
+	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->path);
 	assert_null(run_sh(script, NULL, 0));
-	text = slurp(fx->out);
+	text = test_read_file(fx->path, NULL);
 	/* 0 1 2, and 3: the fd ls itself opened for the directory */
 	assert_string_equal(text, "0\n1\n2\n3\n");
 	free(text);
@@ -133,7 +104,7 @@ static void test_missing_path_and_no_fd_leak(void **state)
 
 static void test_lists_stop_at_first_failure(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char ok[200], *args_ok[] = {"sh", "-c", ok, NULL},
 		      *args_bad[] = {"sh", "-c", "exit 1", NULL};
 	struct oci_hook hks[3] = {{.path = "/bin/sh", .args = {args_ok, 3}},
@@ -143,12 +114,12 @@ static void test_lists_stop_at_first_failure(void **state)
 	struct cubo_error *err;
 	char *text;
 
-	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->out);
+	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->path);
 	err = hooks_run(&list, HOOK_PRESTART, "{}");
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "prestart hook 1 (/bin/sh)"));
 	cubo_error_free(err);
-	text = slurp(fx->out);
+	text = test_read_file(fx->path, NULL);
 	assert_string_equal(text, "ran\n");
 	free(text);
 }
@@ -156,11 +127,13 @@ static void test_lists_stop_at_first_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, test_dir_teardown),
 		cmocka_unit_test(test_failure_names_hook_and_status),
 		cmocka_unit_test(test_timeout_kills_the_hook),
-		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup,
+						test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup,
+						test_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

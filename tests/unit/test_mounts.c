@@ -63,24 +63,13 @@ static void parse_ok(const char *csv, struct mount_opts *o)
 	strlist_free(&l);
 }
 
-/* Write text to a new temporary file; path receives its name. */
-static void write_temp(const char *text, char path[64])
-{
-	strcpy(path, "/tmp/cubo-test-mountinfo-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t len = strlen(text);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
 static void read_mountinfo_text(const char *text, struct mountinfo *mi)
 {
-	char path[64];
-
-	write_temp(text, path);
+	char *path = test_tmpfile("mountinfo", text, strlen(text));
 	struct cubo_error *err = mountinfo_read(path, mi);
+
 	unlink(path);
+	free(path);
 	if (err)
 		fail_msg("mountinfo_read: %s", err->msg);
 }

@@ -86,8 +86,7 @@ static void test_errors(void **state)
 
 static void test_in_root(void **state)
 {
-	char dir[] = "/tmp/test-passwd-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = test_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -97,12 +96,8 @@ static void test_in_root(void **state)
 	 * alice, resolves inside the root (where it is missing): she gets none
 	 * of the host's groups.
 	 */
-	char host_group[] = "/tmp/test-passwd-host-XXXXXX";
-	int hfd = mkstemp(host_group);
-	assert_true(hfd >= 0);
 	const char host_text[] = "hostgroup:x:4242:alice\n";
-	assert_int_equal(write(hfd, host_text, sizeof(host_text) - 1), sizeof(host_text) - 1);
-	close(hfd);
+	char *host_group = test_tmpfile("passwd-host", host_text, sizeof(host_text) - 1);
 	char *gr = cubo_path_join(etc, "group");
 	char *target = cubo_path_join("/../../../..", host_group);
 	assert_int_equal(symlink(target, gr), 0);
@@ -114,7 +109,8 @@ static void test_in_root(void **state)
 	ctr_user_free(&u);
 	close(fd);
 	unlink(host_group);
-	assert_null(cubo_rm_rf(dir));
+	free(host_group);
+	test_tmpdir_free(dir);
 	free(target);
 	free(gr);
 	free(pw);
@@ -124,8 +120,7 @@ static void test_in_root(void **state)
 /* The image's files that are no regular file, or too large: an error naming the file, at once. */
 static void test_in_root_hostile(void **state)
 {
-	char dir[] = "/tmp/test-passwd-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = test_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -163,7 +158,7 @@ static void test_in_root_hostile(void **state)
 	ctr_user_free(&u);
 
 	close(fd);
-	assert_null(cubo_rm_rf(dir));
+	test_tmpdir_free(dir);
 	free(gr);
 	free(pw);
 	free(etc);

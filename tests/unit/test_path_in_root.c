@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 struct fixture {
-	char base[64];	   /* temp dir holding both of the below */
+	char *base;	   /* temp dir holding both of the below */
 	char root[128];	   /* the "rootfs" */
 	char outside[128]; /* must never be touched */
 	int rootfd;
@@ -27,14 +27,6 @@ struct fixture {
 static void mkdir_or_fail(const char *path)
 {
 	assert_int_equal(mkdir(path, 0755), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static void symlink_at(struct fixture *fx, const char *target, const char *name)
@@ -58,8 +50,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char path[512];
 
-	strcpy(fx->base, "/tmp/cubo-pir-XXXXXX");
-	assert_non_null(mkdtemp(fx->base));
+	fx->base = test_tmpdir("pir");
 	snprintf(fx->root, sizeof(fx->root), "%s/root", fx->base);
 	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
 	mkdir_or_fail(fx->root);
@@ -67,9 +58,9 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/etc", fx->root);
 	mkdir_or_fail(path);
 	snprintf(path, sizeof(path), "%s/etc/passwd", fx->root);
-	write_file(path, "inside\n");
+	test_write_file(path, "inside\n");
 	snprintf(path, sizeof(path), "%s/passwd", fx->outside);
-	write_file(path, "outside\n");
+	test_write_file(path, "outside\n");
 	fx->rootfd = open(fx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fx->rootfd >= 0);
 	*state = fx;
@@ -79,10 +70,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[256];
 	close(fx->rootfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->base);
-	assert_int_equal(system(cmd), 0);
+	test_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }

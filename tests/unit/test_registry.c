@@ -318,14 +318,11 @@ static void test_mirror_resume(void **state)
 		}};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char conf[] = "/tmp/test_registry.XXXXXX", domain[64], text[256];
-	int fd = mkstemp(conf);
-	assert_true(fd >= 0);
+	char domain[64], text[256];
 	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
 	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
 			 port_m);
-	assert_int_equal(write(fd, text, n), n);
-	close(fd);
+	char *conf = test_tmpfile("registries-conf", text, n);
 	struct registry_opts o = {
 		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
 	struct registry_client *c = NULL;
@@ -340,6 +337,7 @@ static void test_mirror_resume(void **state)
 	assert_non_null(strstr(reg.requests[0], "Range: bytes=5-"));
 	registry_client_free(c);
 	unlink(conf);
+	free(conf);
 	canned_stop(&mirror, th_m);
 	canned_stop(&reg, th_r);
 }
@@ -409,8 +407,7 @@ static void test_redirect_drops_authorization(void **state)
 			redirect,
 		}};
 	int port_r = canned_start(&reg, &th_r);
-	char dir[] = "/tmp/test_registry.XXXXXX", domain[64], auth[64];
-	assert_non_null(mkdtemp(dir));
+	char *dir = test_tmpdir("registry"), domain[64], auth[64];
 	snprintf(auth, sizeof(auth), "%s/auth.json", dir);
 	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
 	assert_null(auth_file_store(auth, domain, "alice", "secret"));
@@ -429,8 +426,7 @@ static void test_redirect_drops_authorization(void **state)
 	assert_non_null(strstr(storage.requests[0], "GET /b "));
 	assert_null(strstr(storage.requests[0], "Authorization"));
 	registry_client_free(c);
-	unlink(auth);
-	rmdir(dir);
+	test_tmpdir_free(dir);
 	canned_stop(&reg, th_r);
 	canned_stop(&storage, th_s);
 }
@@ -448,14 +444,11 @@ static void test_push_skips_mirrors(void **state)
 			     }};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char conf[] = "/tmp/test_registry.XXXXXX", domain[64], text[256];
-	int fd = mkstemp(conf);
-	assert_true(fd >= 0);
+	char domain[64], text[256];
 	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
 	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
 			 port_m);
-	assert_int_equal(write(fd, text, n), n);
-	close(fd);
+	char *conf = test_tmpfile("registries-conf", text, n);
 	struct registry_opts o = {
 		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
 	struct registry_client *c = NULL;
@@ -470,6 +463,7 @@ static void test_push_skips_mirrors(void **state)
 	assert_int_equal(mirror.served, 0);
 	registry_client_free(c);
 	unlink(conf);
+	free(conf);
 	canned_stop(&mirror, th_m);
 	canned_stop(&reg, th_r);
 }

@@ -126,12 +126,8 @@ static void test_env(void **state)
 	assert_string_equal(env[1], "HOSTVAR=from-host");
 	test_expect_msg(run_opt_env_arg("=x", host, &env, &n), "invalid variable name");
 
-	char path[] = "/tmp/test-envfile-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
 	const char text[] = "# comment\n\nB=2\n  C=three words\nHOSTVAR\r\nBAD KEY=1\n";
-	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
-	close(fd);
+	char *path = test_tmpfile("envfile", text, sizeof(text) - 1);
 	struct cubo_error *err = run_opt_read_env_file(path, host, &env, &n);
 	/* the bad line is line 6, after the good ones were taken */
 	assert_non_null(err);
@@ -143,6 +139,7 @@ static void test_env(void **state)
 	assert_string_equal(env[3], "C=three words");
 	assert_string_equal(env[4], "HOSTVAR=from-host");
 	unlink(path);
+	free(path);
 	test_expect_msg(run_opt_read_env_file("/nonexistent/env", host, &env, &n),
 			"/nonexistent/env");
 

@@ -85,7 +85,7 @@ static void test_rlimit_resource(void **state)
 /* --- validate_config --- */
 
 struct cfg_fixture {
-	char base[64];	 /* temp dir */
+	char *base;	 /* temp dir */
 	char rootfs[96]; /* base/rootfs, a directory */
 	char file[96];	 /* base/file, a regular file */
 	char *args[2];
@@ -107,8 +107,7 @@ static int cfg_setup(void **state)
 	FILE *f;
 
 	assert_non_null(fx);
-	strcpy(fx->base, "/tmp/cubo-validate-XXXXXX");
-	assert_non_null(mkdtemp(fx->base));
+	fx->base = test_tmpdir("validate");
 	snprintf(fx->rootfs, sizeof(fx->rootfs), "%s/rootfs", fx->base);
 	snprintf(fx->file, sizeof(fx->file), "%s/file", fx->base);
 	assert_int_equal(mkdir(fx->rootfs, 0755), 0);
@@ -140,9 +139,7 @@ static int cfg_teardown(void **state)
 {
 	struct cfg_fixture *fx = *state;
 
-	unlink(fx->file);
-	rmdir(fx->rootfs);
-	rmdir(fx->base);
+	test_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }

@@ -339,8 +339,7 @@ static void test_notify_message(void **state)
 static void test_cache(void **state)
 {
 	bool judge = !*state; /* filters run in children only outside valgrind */
-	char dir[] = "/tmp/test-seccomp-cache-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = test_tmpdir("seccomp-cache");
 	char *cache = cubo_path_join(dir, "cache");
 	struct oci_config *cfg = config_with(
 		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
@@ -402,7 +401,7 @@ static void test_cache(void **state)
 	free(other);
 	free(entry);
 	free(cache);
-	assert_null(cubo_rm_rf(dir));
+	test_tmpdir_free(dir);
 }
 
 int main(void)

@@ -27,18 +27,13 @@
 #include "cubo-runc/proc_guard.h"
 #include "cubo-runc/procfd.h"
 #include "cubo-runc/spawn.h"
-
-struct fixture {
-	char dir[64];
-};
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct test_dir *fx = test_dir_new("spawn", NULL);
 	char path[256];
 
-	strcpy(fx->dir, "/tmp/cubo-spawn-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
 	snprintf(path, sizeof(path), "%s/bin", fx->dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/bin/tool", fx->dir);
@@ -50,17 +45,6 @@ static int setup(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
-	free(fx);
 	return 0;
 }
 
@@ -101,7 +85,7 @@ static void find(const char *arg0, const char *path_env, int want_errcode, const
 
 static void test_find_executable(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char path[256], bin[128];
 
 	snprintf(bin, sizeof(bin), "%s/bin", fx->dir);
@@ -144,7 +128,7 @@ static bool under_valgrind(void)
  */
 static void test_find_refuses_magic_links(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char path[256];
 
 	if (!have_openat2())
@@ -280,7 +264,7 @@ static void test_proc_files_allowed(void **state)
 /* A rootfs with /proc a directory and /evil a link to it; no mount needed. */
 static void test_proc_guard_target(void **state)
 {
-	struct fixture *fx = *state;
+	struct test_dir *fx = *state;
 	char path[256];
 	struct cubo_error *err;
 	int rootfd, target;
@@ -340,14 +324,15 @@ static void test_proc_guard_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_find_executable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_refuses_magic_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_executable, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_find_refuses_magic_links, setup,
+						test_dir_teardown),
 		cmocka_unit_test(test_fds_record),
 		cmocka_unit_test(test_close_fds),
 		cmocka_unit_test(test_procfd),
 		cmocka_unit_test(test_caps_last_cap),
 		cmocka_unit_test(test_proc_files_allowed),
-		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, test_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,16 +18,14 @@
 #include "tests/unit/helpers.h"
 
 struct fixture {
-	char root[64];
+	char *root;
 	struct store *s;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	strcpy(f->root, "/tmp/cubo-test-store.XXXXXX");
-	if (!mkdtemp(f->root))
-		return -1;
+	f->root = test_tmpdir("store");
 	char *root = cubo_path_join(f->root, "r");
 	struct cubo_error *err = store_open(root, &f->s);
 	free(root);
@@ -41,7 +39,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	store_close(f->s);
-	cubo_error_free(cubo_rm_rf(f->root));
+	test_tmpdir_free(f->root);
 	free(f);
 	return 0;
 }

@@ -37,7 +37,7 @@
 #define DIR_MTIME 1600000000
 
 struct fixture {
-	char base[64];	   /* temp dir holding both of the below */
+	char *base;	   /* temp dir holding both of the below */
 	char layer[128];   /* dest_dir */
 	char outside[128]; /* a sibling that must never be written */
 	bool root;
@@ -52,8 +52,7 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	strcpy(fx->base, "/tmp/cubo-unpack-XXXXXX");
-	assert_non_null(mkdtemp(fx->base));
+	fx->base = test_tmpdir("unpack");
 	snprintf(fx->layer, sizeof(fx->layer), "%s/layer", fx->base);
 	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
 	assert_int_equal(mkdir(fx->layer, 0755), 0);
@@ -66,7 +65,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	cubo_error_free(cubo_rm_rf(fx->base));
+	test_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }
@@ -74,7 +73,7 @@ static int teardown(void **state)
 /* A fresh empty dest_dir, for tests that unpack several times. */
 static void reset_layer(struct fixture *fx)
 {
-	assert_null(cubo_rm_rf(fx->layer));
+	test_rm_tree(fx->layer);
 	assert_int_equal(mkdir(fx->layer, 0755), 0);
 }
 

@@ -19,8 +19,7 @@
 
 static void test_lifecycle(void **state)
 {
-	char root[] = "/tmp/test-volume-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = test_tmpdir("volume");
 	struct ctr_volume v;
 	bool existed;
 	char *labels[] = {"team=db", NULL};
@@ -64,7 +63,7 @@ static void test_lifecycle(void **state)
 	assert_null(volume_get(root, "data", &v));
 	ctr_volume_free(&v);
 	free(anon);
-	assert_null(cubo_rm_rf(root));
+	test_tmpdir_free(root);
 }
 
 static void test_names(void **state)
@@ -89,8 +88,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char base[] = "/tmp/test-volume-fill-XXXXXX";
-	assert_non_null(mkdtemp(base));
+	char *base = test_tmpdir("volume");
 	char *src = cubo_path_join(base, "image-dir"), *dst = cubo_path_join(base, "_data");
 	char *file = cubo_path_join(src, "PG_VERSION");
 	assert_int_equal(mkdir(src, 0755), 0);
@@ -114,7 +112,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	close(s);
 	close(d);
-	assert_null(cubo_rm_rf(base));
+	test_tmpdir_free(base);
 	free(copied);
 	free(file);
 	free(dst);
