@@ -254,15 +254,23 @@ TEST_HELPER void test_assert_ok(struct cubo_error *err)
 	}
 }
 
-/* err is an error whose own message (not its context) mentions part; frees err. */
-TEST_HELPER void test_expect_msg(struct cubo_error *err, const char *part)
+/*
+ * err is an error whose own message (not its context) mentions every one of
+ * parts (NULL-terminated); frees err. test_expect_msg(err, "a", "b").
+ */
+TEST_HELPER void test_expect_msg_parts(struct cubo_error *err, const char *const *parts)
 {
 	if (!err)
-		fail_msg("no error, expected one about \"%s\"", part);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
+		fail_msg("no error, expected one about \"%s\"", parts[0]);
+	for (; *parts; parts++) {
+		if (!strstr(err->msg, *parts))
+			fail_msg("\"%s\" does not mention \"%s\"", err->msg, *parts);
+	}
 	cubo_error_free(err);
 }
+
+#define test_expect_msg(err, ...)                                                                  \
+	test_expect_msg_parts((err), (const char *const[]){__VA_ARGS__, NULL})
 
 /*
  * err is an error whose whole text (context chain included) mentions every

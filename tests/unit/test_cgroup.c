@@ -117,21 +117,14 @@ static void test_layout_detect_here(void **state)
 static void test_layout_errors(void **state)
 {
 	struct cgroup_layout l;
-	struct cubo_error *err;
 
 	(void)state;
-	err = cgroup_layout_parse("garbage line\n", "0::/\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "mountinfo line 1"));
-	cubo_error_free(err);
-	err = cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "/proc/self/cgroup line 1"));
-	cubo_error_free(err);
-	err = cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "no cgroup hierarchy"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_layout_parse("garbage line\n", "0::/\n", &l), "mountinfo line 1");
+	test_expect_msg(cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l),
+			"/proc/self/cgroup line 1");
+	test_expect_msg(
+		cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l),
+		"no cgroup hierarchy");
 }
 
 static void test_container_dir(void **state)
@@ -160,10 +153,8 @@ static void test_container_dir(void **state)
 	assert_null(cgroup_container_dir(&hc, "/docker/c1/x", "c1", &p));
 	assert_string_equal(p, "/sys/fs/cgroup/memory/x");
 	free(p);
-	err = cgroup_container_dir(&hc, "/other/x", "c1", &p);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "outside of the memory mount"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_container_dir(&hc, "/other/x", "c1", &p),
+			"outside of the memory mount");
 	err = cgroup_container_dir(&h, "a/../../b", "c1", &p);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "\"..\""));
@@ -279,10 +270,7 @@ static void test_strlist_errors(void **state)
 	struct cubo_error *err;
 
 	(void)state;
-	err = cgroup_set_from_strlist(&in1, &s);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "cgroupPaths[0] memory:/x"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_set_from_strlist(&in1, &s), "cgroupPaths[0] memory:/x");
 	err = cgroup_set_from_strlist(&in2, &s);
 	assert_non_null(err);
 	cubo_error_free(err);
@@ -321,10 +309,7 @@ static void test_conversions(void **state)
 	m.has_swap = true;
 	m.swap = 50;
 	m.limit = 100;
-	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "less than the memory limit"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_v2_swap_value(&m, buf, sizeof(buf)), "less than the memory limit");
 	m.has_limit = false;
 	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
 	assert_non_null(err);
@@ -395,7 +380,6 @@ static void test_v1_memory_order_and_missing_file(void **state)
 			       .swappiness = 10};
 	struct oci_resources res = {.memory = &m};
 	struct cgroup_plan p = {0};
-	struct cubo_error *err;
 
 	test_put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
 	test_put(fx->dir, "memory.soft_limit_in_bytes", "0");
@@ -407,12 +391,9 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	assert_string_equal(p.w[1].file, "memory.memsw.limit_in_bytes");
 
 	/* No memsw file: an error naming resource and file, and nothing written. */
-	err = cgroup_plan_run(&p, fx->dir);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "linux.resources.memory.swap: "));
-	assert_non_null(strstr(err->msg, "/memory.memsw.limit_in_bytes does not exist (swap "
-					 "accounting disabled)"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_plan_run(&p, fx->dir), "linux.resources.memory.swap: ",
+			"/memory.memsw.limit_in_bytes does not exist (swap "
+			"accounting disabled)");
 	assert_file(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
 	cgroup_plan_free(&p);
 
@@ -445,10 +426,7 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	}
 
 	m.swappiness = 101;
-	err = cgroup_v1_apply("memory", fx->dir, &res);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "swappiness"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_v1_apply("memory", fx->dir, &res), "swappiness");
 }
 
 static void test_v1_other_controllers(void **state)
@@ -472,7 +450,6 @@ static void test_v1_other_controllers(void **state)
 				    .block_io = &b,
 				    .hugepage_limits = &hl,
 				    .n_hugepage_limits = 1};
-	struct cubo_error *err;
 
 	test_put(fx->dir, "cpu.shares", "");
 	test_put(fx->dir, "cpu.cfs_quota_us", "");
@@ -503,10 +480,8 @@ static void test_v1_other_controllers(void **state)
 	assert_null(cgroup_v1_apply("hugetlb", fx->dir, &res));
 	assert_file(fx->dir, "hugetlb.2MB.limit_in_bytes", "4194304");
 	hl.page_size = "1GB";
-	err = cgroup_v1_apply("hugetlb", fx->dir, &res);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "hugetlb.1GB.limit_in_bytes does not exist"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_v1_apply("hugetlb", fx->dir, &res),
+			"hugetlb.1GB.limit_in_bytes does not exist");
 }
 
 static void test_v2_plan_and_enable(void **state)
@@ -575,10 +550,7 @@ static void test_v2_refusals(void **state)
 			     r3 = {.memory = &m}, r4 = {.unified = {unknown, 1}};
 	struct cubo_error *err;
 
-	err = cgroup_v2_apply(fx->dir, 1, &r1);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "is not a cgroup file name"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_v2_apply(fx->dir, 1, &r1), "is not a cgroup file name");
 	err = cgroup_v2_apply(fx->dir, 1, &r2);
 	assert_non_null(err);
 	cubo_error_free(err);
@@ -599,10 +571,7 @@ static void test_v2_refusals(void **state)
 		char *leaf = cubo_path_join(fx->dir, "c");
 
 		assert_int_equal(mkdir(leaf, 0755), 0);
-		err = cgroup_v2_apply(leaf, 1, &r4);
-		assert_non_null(err);
-		assert_non_null(strstr(err->msg, "foo controller is not available"));
-		cubo_error_free(err);
+		test_expect_msg(cgroup_v2_apply(leaf, 1, &r4), "foo controller is not available");
 		free(leaf);
 	}
 }
@@ -630,7 +599,6 @@ static void test_set_create_destroy(void **state)
 	struct cgroup_set *s;
 	struct oci_pids pids = {.limit = 5};
 	struct oci_resources res = {.pids = &pids};
-	struct cubo_error *err;
 	char *made;
 
 	assert_int_equal(mkdir(own, 0755), 0);
@@ -652,11 +620,8 @@ static void test_set_create_destroy(void **state)
 	cgroup_set_free(s);
 
 	/* A resource whose file is missing: the error names it and nothing stays behind. */
-	err = cgroup_set_create(&l, NULL, "c2", &res, &s);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "linux.resources.pids.limit: "));
-	assert_non_null(strstr(err->msg, "pids.max does not exist"));
-	cubo_error_free(err);
+	test_expect_msg(cgroup_set_create(&l, NULL, "c2", &res, &s),
+			"linux.resources.pids.limit: ", "pids.max does not exist");
 	made = cubo_path_join(own, "c2");
 	assert_false(cubo_path_exists(made));
 	free(made);
@@ -666,10 +631,8 @@ static void test_set_create_destroy(void **state)
 		struct oci_network net = {.has_class_id = true, .class_id = 1};
 		struct oci_resources rn = {.network = &net};
 
-		err = cgroup_set_create(&l, NULL, "c3", &rn, &s);
-		assert_non_null(err);
-		assert_non_null(strstr(err->msg, "net_cls controller is not mounted"));
-		cubo_error_free(err);
+		test_expect_msg(cgroup_set_create(&l, NULL, "c3", &rn, &s),
+				"net_cls controller is not mounted");
 	}
 	free(own);
 }

@@ -10,6 +10,7 @@
 
 #include "cubo-mgr/build/instr.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 static struct build_file *parse_ok(const char *text)
 {
@@ -755,10 +756,7 @@ static void test_expand(void **state)
 	for (int i = 0; i < 40; i++)
 		strcat(deep, "}");
 	char *out = NULL;
-	struct cubo_error *err = build_expand(deep, NULL, 0, &out);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "nested too deeply"));
-	cubo_error_free(err);
+	test_expect_msg(build_expand(deep, NULL, 0, &out), "nested too deeply");
 }
 
 int main(void)

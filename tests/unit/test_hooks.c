@@ -63,10 +63,7 @@ static void test_failure_names_hook_and_status(void **state)
 	assert_string_equal(
 		err->msg, "createRuntime hook 0 (/bin/sh): exited with status 3: something broke");
 	cubo_error_free(err);
-	err = run_sh("kill -TERM $$", NULL, 0);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "killed by signal 15"));
-	cubo_error_free(err);
+	test_expect_msg(run_sh("kill -TERM $$", NULL, 0), "killed by signal 15");
 }
 
 static void test_timeout_kills_the_hook(void **state)
@@ -111,14 +108,10 @@ static void test_lists_stop_at_first_failure(void **state)
 				  {.path = "/bin/sh", .args = {args_bad, 3}},
 				  {.path = "/bin/sh", .args = {args_ok, 3}}};
 	struct oci_hook_list list = {hks, 3};
-	struct cubo_error *err;
 	char *text;
 
 	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->path);
-	err = hooks_run(&list, HOOK_PRESTART, "{}");
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "prestart hook 1 (/bin/sh)"));
-	cubo_error_free(err);
+	test_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}"), "prestart hook 1 (/bin/sh)");
 	text = test_read_file(fx->path, NULL);
 	assert_string_equal(text, "ran\n");
 	free(text);
