@@ -233,6 +233,15 @@ static void assert_dir_empty(const char *path)
 	closedir(d);
 }
 
+/* End the tar a writes to tar, expect it refused with want, nothing written outside. */
+static void finish_refused(struct fixture *fx, struct archive *a, struct buf *tar, const char *want)
+{
+	tar_end(a);
+	assert_refused(fx, tar, want);
+	assert_dir_empty(fx->outside);
+	free(tar->data);
+}
+
 static void lstat_at(const struct fixture *fx, const char *rel, struct stat *st)
 {
 	char path[512];
@@ -321,6 +330,18 @@ static char *tree_text(const char *root)
 	}
 	free(lines);
 	return text;
+}
+
+/* The layer's tree is the one *first holds; with *first NULL, it becomes that one. */
+static void assert_tree_as_first(const struct fixture *fx, char **first)
+{
+	char *text = tree_text(fx->layer);
+
+	if (*first)
+		assert_string_equal(text, *first);
+	else
+		*first = strdup(text);
+	free(text);
 }
 
 /* ---- layers ---- */
@@ -532,7 +553,6 @@ static void test_compressions_agree(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		struct unpack_result res;
 		struct buf in;
-		char *text;
 
 		compress(&tar, kinds[i], &in);
 		if (kinds[i] != UNPACK_COMPRESSION_NONE)
@@ -544,12 +564,7 @@ static void test_compressions_agree(void **state)
 		assert_string_equal(res.diff_id, digest);
 		assert_int_equal(res.compressed_bytes, in.len);
 		assert_int_equal(res.tar_bytes, tar.len);
-		text = tree_text(fx->layer);
-		if (first)
-			assert_string_equal(text, first);
-		else
-			first = strdup(text);
-		free(text);
+		assert_tree_as_first(fx, &first);
 
 		reset_layer(fx);
 		opts.compression = kinds[i];
@@ -557,13 +572,22 @@ static void test_compressions_agree(void **state)
 		assert_null(unpack_memfd(fx->layer, &in, &opts, &res));
 		assert_string_equal(res.diff_id, digest);
 		opts.expected_diff_id = NULL;
-		text = tree_text(fx->layer);
-		assert_string_equal(text, first);
-		free(text);
+		assert_tree_as_first(fx, &first);
 		free(in.data);
 	}
 	free(first);
 	free(tar.data);
+}
+
+/* The same n pseudo-random (so incompressible) bytes every time. */
+static void fill_incompressible(unsigned char *data, size_t n)
+{
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (unsigned char)(x >> 24);
+	}
 }
 
 /* A file bigger than the ring, so the buffer wraps, fed in many chunk sizes. */
@@ -577,14 +601,10 @@ static void test_chunk_sizes_agree(void **state)
 	struct archive_entry *e;
 	size_t big = TAR_RING_SIZE + INPUT_RING_SIZE / 3;
 	unsigned char *data = malloc(big);
-	uint32_t x = 12345;
 	char digest[CUBO_DIGEST_LEN + 1], *first = NULL;
 
 	/* Incompressible, so the gzip stream is big too. */
-	for (size_t i = 0; i < big; i++) {
-		x = x * 1103515245u + 12345u;
-		data[i] = (unsigned char)(x >> 24);
-	}
+	fill_incompressible(data, big);
 	add_dir(a, "data", 0755);
 	e = entry_new("data/blob", AE_IFREG, 0644);
 	archive_entry_set_size(e, (la_int64_t)big);
@@ -598,7 +618,6 @@ static void test_chunk_sizes_agree(void **state)
 		struct unpack_result res;
 		const struct buf *in = &gz;
 		struct buf small = {0};
-		char *text;
 
 		/* One byte at a time is slow under valgrind: only the small tail. */
 		if (chunks[i] == 1) {
@@ -616,21 +635,12 @@ static void test_chunk_sizes_agree(void **state)
 		assert_null(unpack_chunks(fx->layer, in, chunks[i], &opts, &res));
 		assert_string_equal(res.diff_id, digest);
 		assert_int_equal(res.file_bytes, big + 5);
-		text = tree_text(fx->layer);
-		if (first)
-			assert_string_equal(text, first);
-		else
-			first = strdup(text);
-		free(text);
+		assert_tree_as_first(fx, &first);
 	}
 	/* The data itself came through intact. */
 	{
 		char path[512], got[CUBO_DIGEST_LEN + 1], want[CUBO_DIGEST_LEN + 1];
-		x = 12345;
-		for (size_t i = 0; i < big; i++) {
-			x = x * 1103515245u + 12345u;
-			data[i] = (unsigned char)(x >> 24);
-		}
+		fill_incompressible(data, big);
 		snprintf(path, sizeof(path), "%s/data/blob", fx->layer);
 		assert_null(cubo_sha256_file(path, got));
 		assert_null(cubo_sha256_buffer(data, big, want));
@@ -812,20 +822,15 @@ static void test_refuse_dotdot(void **state)
 	struct buf tar = {0};
 	struct archive *a = tar_new(&tar);
 	add_file(a, "../outside/x", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "layer sha256:abc: entry \"../outside/x\": path leaves the layer");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar,
+		       "layer sha256:abc: entry \"../outside/x\": path leaves the layer");
 
 	reset_layer(fx);
 	tar = (struct buf){0};
 	a = tar_new(&tar);
 	add_dir(a, "a", 0755);
 	add_file(a, "a/../../outside/x", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "entry \"a/../../outside/x\": path leaves the layer");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "entry \"a/../../outside/x\": path leaves the layer");
 }
 
 static void test_refuse_absolute(void **state)
@@ -837,10 +842,7 @@ static void test_refuse_absolute(void **state)
 
 	snprintf(abs, sizeof(abs), "%s/x", fx->outside);
 	add_file(a, abs, 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "absolute path refused");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "absolute path refused");
 }
 
 static void test_refuse_through_symlink(void **state)
@@ -851,11 +853,8 @@ static void test_refuse_through_symlink(void **state)
 
 	add_symlink(a, "evil", fx->outside);
 	add_file(a, "evil/file", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar,
+	finish_refused(fx, a, &tar,
 		       "entry \"evil/file\": \"evil\" is a symlink: refusing to write through it");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
 
 	/* The same with a directory on the way, and as a directory entry. */
 	reset_layer(fx);
@@ -864,10 +863,7 @@ static void test_refuse_through_symlink(void **state)
 	add_dir(a, "a", 0755);
 	add_symlink(a, "a/evil", fx->outside);
 	add_dir(a, "a/evil/sub", 0755);
-	tar_end(a);
-	assert_refused(fx, &tar, "\"a/evil\" is a symlink");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "\"a/evil\" is a symlink");
 }
 
 static void test_refuse_symlink_dotdot_chain(void **state)
@@ -880,20 +876,14 @@ static void test_refuse_symlink_dotdot_chain(void **state)
 	add_symlink(a, "l1", "l2");
 	add_symlink(a, "l2", "up/outside");
 	add_file(a, "l1/x", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "\"l1\" is a symlink");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "\"l1\" is a symlink");
 
 	reset_layer(fx);
 	tar = (struct buf){0};
 	a = tar_new(&tar);
 	add_symlink(a, "up", "..");
 	add_file(a, "up/outside/x", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "\"up\" is a symlink");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "\"up\" is a symlink");
 
 	/* Even a symlink that stays inside is not written through. */
 	reset_layer(fx);
@@ -968,10 +958,7 @@ static void test_refuse_whiteout_escapes(void **state)
 
 	add_symlink(a, "evil", fx->outside);
 	add_file(a, "evil/.wh.x", 0000, "");
-	tar_end(a);
-	assert_refused(fx, &tar, "\"evil\" is a symlink");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "\"evil\" is a symlink");
 
 	reset_layer(fx);
 	tar = (struct buf){0};
@@ -1035,10 +1022,7 @@ static void test_replaced_parent_not_reused(void **state)
 	add_file(a, "a/.wh..wh.plnk", 0000, ""); /* makes "a", puts nothing in it */
 	add_symlink(a, "a", fx->outside);
 	add_file(a, "a/evil", 0644, "escaped");
-	tar_end(a);
-	assert_refused(fx, &tar, "entry \"a/evil\": \"a\" is a symlink");
-	assert_dir_empty(fx->outside);
-	free(tar.data);
+	finish_refused(fx, a, &tar, "entry \"a/evil\": \"a\" is a symlink");
 }
 
 /* The component walk (kernels without openat2) refuses the same things. */
@@ -1048,24 +1032,16 @@ static void test_walk_fallback(void **state)
 	struct unpack_opts opts = {.ignore_owners = !fx->root};
 	struct buf tar = {0}, evil = {0};
 	struct archive *a;
-	struct cubo_error *err;
-	int fd;
-	char *text, *want;
+	char *want = NULL;
 
 	build_plain_layer(&tar, fx->root);
 	assert_null(unpack_chunks(fx->layer, &tar, 0, &opts, NULL));
-	want = tree_text(fx->layer);
+	assert_tree_as_first(fx, &want);
 	reset_layer(fx);
 
 	opts.component_walk = true;
-	fd = memfd_create("layer", MFD_CLOEXEC);
-	assert_int_equal(write(fd, tar.data, tar.len), (ssize_t)tar.len);
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	assert_null(unpack_fd(fd, fx->layer, &opts, NULL));
-	close(fd);
-	text = tree_text(fx->layer);
-	assert_string_equal(text, want);
-	free(text);
+	assert_null(unpack_memfd(fx->layer, &tar, &opts, NULL));
+	assert_tree_as_first(fx, &want);
 	free(want);
 
 	reset_layer(fx);
@@ -1073,14 +1049,7 @@ static void test_walk_fallback(void **state)
 	add_symlink(a, "evil", fx->outside);
 	add_file(a, "evil/x", 0644, "escaped");
 	tar_end(a);
-	fd = memfd_create("layer", MFD_CLOEXEC);
-	assert_int_equal(write(fd, evil.data, evil.len), (ssize_t)evil.len);
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	err = unpack_fd(fd, fx->layer, &opts, NULL);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "\"evil\" is a symlink"));
-	cubo_error_free(err);
-	close(fd);
+	test_expect_msg(unpack_memfd(fx->layer, &evil, &opts, NULL), "\"evil\" is a symlink");
 	assert_dir_empty(fx->outside);
 	free(evil.data);
 	free(tar.data);
