@@ -180,6 +180,29 @@ static struct registry_client *client(void)
 	return c;
 }
 
+/*
+ * A client whose registries.conf (the temporary file *conf, to unlink and
+ * free) names the canned server at port_m as the mirror of the one at
+ * port_r; domain gets the latter's name.
+ */
+static struct registry_client *client_with_mirror(int port_r, int port_m, char domain[64],
+						  char **conf)
+{
+	char text[256];
+	int n;
+
+	snprintf(domain, 64, "127.0.0.1:%d", port_r);
+	n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
+		     port_m);
+	*conf = test_tmpfile("registries-conf", text, n);
+	struct registry_opts o = {.tls_verify = true,
+				  .registries_conf = *conf,
+				  .auth_file = "/nonexistent/auth.json"};
+	struct registry_client *c = NULL;
+	assert_null(registry_client_new(&o, &c));
+	return c;
+}
+
 static void test_manifest_errors(void **state)
 {
 	struct canned k = {
@@ -318,15 +341,8 @@ static void test_mirror_resume(void **state)
 		}};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char domain[64], text[256];
-	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
-	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
-			 port_m);
-	char *conf = test_tmpfile("registries-conf", text, n);
-	struct registry_opts o = {
-		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
-	struct registry_client *c = NULL;
-	assert_null(registry_client_new(&o, &c));
+	char domain[64], *conf;
+	struct registry_client *c = client_with_mirror(port_r, port_m, domain, &conf);
 	struct image_ref ref = {.domain = domain, .path = "x"};
 	const char *d = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 	struct collected b = {0};
@@ -444,15 +460,8 @@ static void test_push_skips_mirrors(void **state)
 			     }};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char domain[64], text[256];
-	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
-	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
-			 port_m);
-	char *conf = test_tmpfile("registries-conf", text, n);
-	struct registry_opts o = {
-		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
-	struct registry_client *c = NULL;
-	assert_null(registry_client_new(&o, &c));
+	char domain[64], *conf;
+	struct registry_client *c = client_with_mirror(port_r, port_m, domain, &conf);
 	struct image_ref ref = {.domain = domain, .path = "x"};
 	bool exists = true;
 	assert_null(registry_blob_exists(
