@@ -135,18 +135,22 @@ TEST_HELPER int test_dir_teardown(void **state)
 	return 0;
 }
 
-/* Create or truncate path (mode 0644) to hold exactly text. */
-TEST_HELPER void test_write_file(const char *path, const char *text)
+/* Write the len bytes at data to fd (opened as path) and close it. */
+TEST_HELPER void test_write_and_close(int fd, const char *path, const void *data, size_t len)
 {
-	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
 	if (fd < 0)
 		fail_msg("open %s: %s", path, strerror(errno));
-	if (write(fd, text, len) != (ssize_t)len)
+	if (write(fd, data, len) != (ssize_t)len)
 		fail_msg("write %s: %s", path, strerror(errno));
 	if (close(fd) < 0)
 		fail_msg("close %s: %s", path, strerror(errno));
+}
+
+/* Create or truncate path (mode 0644) to hold exactly text. */
+TEST_HELPER void test_write_file(const char *path, const char *text)
+{
+	test_write_and_close(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path, text,
+			     strlen(text));
 }
 
 /* test_write_file of DIR/NAME. */
@@ -192,14 +196,8 @@ TEST_HELPER char *test_read_fd(int fd, const char *shown, size_t *len)
 TEST_HELPER char *test_tmpfile(const char *name, const void *data, size_t len)
 {
 	char *path = xasprintf("/tmp/cubo-test-%s-XXXXXX", name);
-	int fd = mkstemp(path);
 
-	if (fd < 0)
-		fail_msg("mkstemp %s: %s", path, strerror(errno));
-	if (write(fd, data, len) != (ssize_t)len)
-		fail_msg("write %s: %s", path, strerror(errno));
-	if (close(fd) < 0)
-		fail_msg("close %s: %s", path, strerror(errno));
+	test_write_and_close(mkstemp(path), path, data, len);
 	return path;
 }
 
