@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -343,6 +345,20 @@ struct bus {
 	char *dir, sock[128];
 };
 
+/* The bus accepts connections (its socket file appears at bind, before listen). */
+static bool bus_listening(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
 static int bus_start(void **state)
 {
 	struct bus *b = calloc(1, sizeof(*b));
@@ -359,9 +375,9 @@ static int bus_start(void **state)
 		      addr, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500 && access(b->sock, F_OK); i++)
+	for (int i = 0; i < 500 && !bus_listening(b->sock); i++)
 		usleep(10000);
-	return access(b->sock, F_OK) ? -1 : 0;
+	return bus_listening(b->sock) ? 0 : -1;
 }
 
 static int bus_stop(void **state)
