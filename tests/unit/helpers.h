@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,35 @@ TEST_HELPER char *test_fixture_path(const char *name)
 	exe[n] = '\0';
 	*strrchr(exe, '/') = '\0';
 	return xasprintf("%s/fixtures/%s", exe, name);
+}
+
+/*
+ * v (NULL-terminated) holds exactly the strings of want (NULL-terminated),
+ * in order. test_assert_strv(v, "a", "b").
+ */
+TEST_HELPER void test_assert_strv_parts(char *const *v, const char *const *want)
+{
+	size_t n = 0;
+
+	assert_non_null(v);
+	for (; want[n]; n++) {
+		if (!v[n])
+			fail_msg("element %zu missing, expected \"%s\"", n, want[n]);
+		assert_string_equal(v[n], want[n]);
+	}
+	if (v[n])
+		fail_msg("extra element %zu: \"%s\"", n, v[n]);
+}
+
+#define test_assert_strv(v, ...)                                                                   \
+	test_assert_strv_parts((v), (const char *const[]){__VA_ARGS__, NULL})
+
+/* Running under valgrind (it preloads its vgpreload library): for what it cannot judge. */
+TEST_HELPER bool test_under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "vgpreload");
 }
 
 /* err is NULL; else the test fails with its whole text. */

@@ -93,20 +93,12 @@ static int in_child(const struct seccomp_prog *p, int (*probe)(void))
 }
 
 /*
- * Skip where filters cannot be judged: under valgrind (which preloads its
- * vgpreload library) the child's filter would also judge valgrind's own
- * syscalls.
+ * Skip where filters cannot be judged: under valgrind the child's filter
+ * would also judge valgrind's own syscalls.
  */
-static bool under_valgrind(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-	return preload && strstr(preload, "vgpreload");
-}
-
 static int setup_need_seccomp(void **state)
 {
-	*state = under_valgrind() ? (void *)1 : NULL;
+	*state = test_under_valgrind() ? (void *)1 : NULL;
 	return 0;
 }
 
