@@ -8,7 +8,8 @@
  * Fixtures are made and removed with the C library alone: cleanup must not
  * depend on the code under test (cubo_rm_rf is itself tested in test_fs.c).
  * Every helper fails the current test (cmocka's fail_msg) rather than return
- * an error, so a test reads as the steps it takes.
+ * an error, so a test reads as the steps it takes. Names start with th_
+ * ("test helper") so that they never meet a test's own test_* functions.
  */
 #ifndef CUBO_TESTS_UNIT_HELPERS_H
 #define CUBO_TESTS_UNIT_HELPERS_H
@@ -31,13 +32,13 @@
 #include "shared/error.h"
 #include "shared/xalloc.h"
 
-#define TEST_HELPER static __attribute__((unused))
+#define TH_HELPER static __attribute__((unused))
 
 /*
  * The cgroup mounts of a hybrid host (v1 controllers, the cgroup2 "unified"
  * beside them), as /proc/self/mountinfo lists them on the project's machines.
  */
-#define TEST_MOUNTINFO_HYBRID_CGROUPS                                                              \
+#define TH_MOUNTINFO_HYBRID_CGROUPS                                                                \
 	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"                      \
 	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"                     \
 	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"             \
@@ -51,7 +52,7 @@
 	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
 
 /* A new empty directory /tmp/cubo-test-NAME-XXXXXX; the caller frees the path. */
-TEST_HELPER char *test_tmpdir(const char *name)
+TH_HELPER char *th_tmpdir(const char *name)
 {
 	char *dir = xasprintf("/tmp/cubo-test-%s-XXXXXX", name);
 
@@ -60,8 +61,7 @@ TEST_HELPER char *test_tmpdir(const char *name)
 	return dir;
 }
 
-TEST_HELPER int test_remove_entry(const char *path, const struct stat *st, int type,
-				  struct FTW *ftw)
+TH_HELPER int th_remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
 	(void)type;
@@ -77,67 +77,67 @@ TEST_HELPER int test_remove_entry(const char *path, const struct stat *st, int t
  * Remove path and all below it, never following a link nor crossing into
  * another mount; a path that is not there is already removed.
  */
-TEST_HELPER void test_rm_tree(const char *path)
+TH_HELPER void th_rm_tree(const char *path)
 {
-	if (nftw(path, test_remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
+	if (nftw(path, th_remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 &&
 	    errno != ENOENT)
 		fail_msg("cleanup of %s failed", path);
 }
 
-/* test_rm_tree, then free the path (for what test_tmpdir returned). */
-TEST_HELPER void test_tmpdir_free(char *dir)
+/* th_rm_tree, then free the path (for what th_tmpdir returned). */
+TH_HELPER void th_tmpdir_free(char *dir)
 {
-	test_rm_tree(dir);
+	th_rm_tree(dir);
 	free(dir);
 }
 
 /*
  * The usual fixture of a test that works in files: its own temporary
  * directory, and the path of one file in it (not created; NULL without a
- * name). As cmocka state: *state = test_dir_new("log", "log") in setup,
- * test_dir_free(*state) in teardown.
+ * name). As cmocka state: *state = th_dir_new("log", "log") in setup,
+ * th_dir_free(*state) in teardown.
  */
-struct test_dir {
+struct th_dir {
 	char *dir;
 	char *path;
 };
 
 /* DIR/NAME, to free. */
-TEST_HELPER char *test_path(const char *dir, const char *name)
+TH_HELPER char *th_path(const char *dir, const char *name)
 {
 	return xasprintf("%s/%s", dir, name);
 }
 
-TEST_HELPER struct test_dir *test_dir_new(const char *name, const char *file)
+TH_HELPER struct th_dir *th_dir_new(const char *name, const char *file)
 {
-	struct test_dir *d = xcalloc(1, sizeof(*d));
+	struct th_dir *d = xcalloc(1, sizeof(*d));
 
-	d->dir = test_tmpdir(name);
+	d->dir = th_tmpdir(name);
 	if (file)
-		d->path = test_path(d->dir, file);
+		d->path = th_path(d->dir, file);
 	return d;
 }
 
 /* Remove the directory with all it holds; NULL is allowed. */
-TEST_HELPER void test_dir_free(struct test_dir *d)
+TH_HELPER void th_dir_free(struct th_dir *d)
 {
 	if (!d)
 		return;
-	test_rm_tree(d->dir);
+	th_rm_tree(d->dir);
 	free(d->dir);
 	free(d->path);
 	free(d);
 }
 
-/* A cmocka teardown for a test_dir fixture. */
-TEST_HELPER int test_dir_teardown(void **state)
+/* A cmocka teardown for a th_dir fixture. */
+TH_HELPER int th_dir_teardown(void **state)
 {
-	test_dir_free(*state);
+	th_dir_free(*state);
 	return 0;
 }
 
 /* Write the len bytes at data to fd (opened as path) and close it. */
-TEST_HELPER void test_write_and_close(int fd, const char *path, const void *data, size_t len)
+TH_HELPER void th_write_and_close(int fd, const char *path, const void *data, size_t len)
 {
 	if (fd < 0)
 		fail_msg("open %s: %s", path, strerror(errno));
@@ -148,23 +148,23 @@ TEST_HELPER void test_write_and_close(int fd, const char *path, const void *data
 }
 
 /* Create or truncate path (mode 0644) to hold exactly text. */
-TEST_HELPER void test_write_file(const char *path, const char *text)
+TH_HELPER void th_write_file(const char *path, const char *text)
 {
-	test_write_and_close(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path, text,
-			     strlen(text));
+	th_write_and_close(open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), path, text,
+			   strlen(text));
 }
 
-/* test_write_file of DIR/NAME. */
-TEST_HELPER void test_put(const char *dir, const char *name, const char *text)
+/* th_write_file of DIR/NAME. */
+TH_HELPER void th_put(const char *dir, const char *name, const char *text)
 {
-	char *path = test_path(dir, name);
+	char *path = th_path(dir, name);
 
-	test_write_file(path, text);
+	th_write_file(path, text);
 	free(path);
 }
 
 /* What is left to read from fd, NUL-terminated, to free; *len (if not NULL) its length. */
-TEST_HELPER char *test_read_fd(int fd, const char *shown, size_t *len)
+TH_HELPER char *th_read_fd(int fd, const char *shown, size_t *len)
 {
 	size_t used = 0, cap = 4096;
 	char *buf = xmalloc(cap);
@@ -194,43 +194,43 @@ TEST_HELPER char *test_read_fd(int fd, const char *shown, size_t *len)
  * A new file /tmp/cubo-test-NAME-XXXXXX holding the len bytes at data; the
  * caller unlinks it and frees the path.
  */
-TEST_HELPER char *test_tmpfile(const char *name, const void *data, size_t len)
+TH_HELPER char *th_tmpfile(const char *name, const void *data, size_t len)
 {
 	char *path = xasprintf("/tmp/cubo-test-%s-XXXXXX", name);
 
-	test_write_and_close(mkstemp(path), path, data, len);
+	th_write_and_close(mkstemp(path), path, data, len);
 	return path;
 }
 
 /* The whole file at path, NUL-terminated, to free; *len (if not NULL) its length. */
-TEST_HELPER char *test_read_file(const char *path, size_t *len)
+TH_HELPER char *th_read_file(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *text;
 
 	if (fd < 0)
 		fail_msg("open %s: %s", path, strerror(errno));
-	text = test_read_fd(fd, path, len);
+	text = th_read_fd(fd, path, len);
 	close(fd);
 	return text;
 }
 
-/* The file DIR/NAME as test_read_file. */
-TEST_HELPER char *test_read_at(const char *dir, const char *name)
+/* The file DIR/NAME as th_read_file. */
+TH_HELPER char *th_read_at(const char *dir, const char *name)
 {
-	char *path = test_path(dir, name), *text = test_read_file(path, NULL);
+	char *path = th_path(dir, name), *text = th_read_file(path, NULL);
 
 	free(path);
 	return text;
 }
 
-/* The file DIR/NAME as test_read_file, or NULL when it is not there. */
-TEST_HELPER char *test_read_if_there(const char *dir, const char *name)
+/* The file DIR/NAME as th_read_file, or NULL when it is not there. */
+TH_HELPER char *th_read_if_there(const char *dir, const char *name)
 {
-	char *path = test_path(dir, name), *text = NULL;
+	char *path = th_path(dir, name), *text = NULL;
 
 	if (access(path, F_OK) == 0)
-		text = test_read_file(path, NULL);
+		text = th_read_file(path, NULL);
 	free(path);
 	return text;
 }
@@ -239,7 +239,7 @@ TEST_HELPER char *test_read_if_there(const char *dir, const char *name)
  * The path of tests/unit/fixtures/NAME, to free: under $srcdir when make check
  * sets it (a build outside the source tree), else beside the test program.
  */
-TEST_HELPER char *test_fixture_path(const char *name)
+TH_HELPER char *th_fixture_path(const char *name)
 {
 	char exe[4096], *path;
 	const char *srcdir = getenv("srcdir");
@@ -261,9 +261,9 @@ TEST_HELPER char *test_fixture_path(const char *name)
 
 /*
  * v (NULL-terminated) holds exactly the strings of want (NULL-terminated),
- * in order. test_assert_strv(v, "a", "b").
+ * in order. th_assert_strv(v, "a", "b").
  */
-TEST_HELPER void test_assert_strv_parts(char *const *v, const char *const *want)
+TH_HELPER void th_assert_strv_parts(char *const *v, const char *const *want)
 {
 	size_t n = 0;
 
@@ -277,11 +277,10 @@ TEST_HELPER void test_assert_strv_parts(char *const *v, const char *const *want)
 		fail_msg("extra element %zu: \"%s\"", n, v[n]);
 }
 
-#define test_assert_strv(v, ...)                                                                   \
-	test_assert_strv_parts((v), (const char *const[]){__VA_ARGS__, NULL})
+#define th_assert_strv(v, ...) th_assert_strv_parts((v), (const char *const[]){__VA_ARGS__, NULL})
 
 /* Running under valgrind (it preloads its vgpreload library): for what it cannot judge. */
-TEST_HELPER bool test_under_valgrind(void)
+TH_HELPER bool th_under_valgrind(void)
 {
 	const char *preload = getenv("LD_PRELOAD");
 
@@ -289,7 +288,7 @@ TEST_HELPER bool test_under_valgrind(void)
 }
 
 /* err is NULL; else the test fails with its whole text. */
-TEST_HELPER void test_assert_ok(struct cubo_error *err)
+TH_HELPER void th_assert_ok(struct cubo_error *err)
 {
 	if (err) {
 		char *text = cubo_error_text(err);
@@ -301,9 +300,9 @@ TEST_HELPER void test_assert_ok(struct cubo_error *err)
 
 /*
  * err is an error whose own message (not its context) mentions every one of
- * parts (NULL-terminated); frees err. test_expect_msg(err, "a", "b").
+ * parts (NULL-terminated); frees err. th_expect_msg(err, "a", "b").
  */
-TEST_HELPER void test_expect_msg_parts(struct cubo_error *err, const char *const *parts)
+TH_HELPER void th_expect_msg_parts(struct cubo_error *err, const char *const *parts)
 {
 	if (!err)
 		fail_msg("no error, expected one about \"%s\"", parts[0]);
@@ -314,14 +313,13 @@ TEST_HELPER void test_expect_msg_parts(struct cubo_error *err, const char *const
 	cubo_error_free(err);
 }
 
-#define test_expect_msg(err, ...)                                                                  \
-	test_expect_msg_parts((err), (const char *const[]){__VA_ARGS__, NULL})
+#define th_expect_msg(err, ...) th_expect_msg_parts((err), (const char *const[]){__VA_ARGS__, NULL})
 
 /*
  * err is an error whose whole text (context chain included) mentions every
- * one of parts (NULL-terminated); frees err. test_expect_text(err, "a", "b").
+ * one of parts (NULL-terminated); frees err. th_expect_text(err, "a", "b").
  */
-TEST_HELPER void test_expect_text_parts(struct cubo_error *err, const char *const *parts)
+TH_HELPER void th_expect_text_parts(struct cubo_error *err, const char *const *parts)
 {
 	char *text;
 
@@ -336,11 +334,11 @@ TEST_HELPER void test_expect_text_parts(struct cubo_error *err, const char *cons
 	cubo_error_free(err);
 }
 
-#define test_expect_text(err, ...)                                                                 \
-	test_expect_text_parts((err), (const char *const[]){__VA_ARGS__, NULL})
+#define th_expect_text(err, ...)                                                                   \
+	th_expect_text_parts((err), (const char *const[]){__VA_ARGS__, NULL})
 
 /* err is an error with errno errnum and exactly the whole text want; frees err. */
-TEST_HELPER void test_expect_error(struct cubo_error *err, int errnum, const char *want)
+TH_HELPER void th_expect_error(struct cubo_error *err, int errnum, const char *want)
 {
 	char *text;
 

@@ -37,9 +37,9 @@ static void test_challenges(void **state)
 	assert_null(auth_challenge_parse("Bearer", &c));
 	assert_null(c.realm);
 	auth_challenge_free(&c);
-	test_expect_msg(auth_challenge_parse("", &c), "no scheme");
-	test_expect_msg(auth_challenge_parse("Bearer realm", &c), "expected name=value");
-	test_expect_msg(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
+	th_expect_msg(auth_challenge_parse("", &c), "no scheme");
+	th_expect_msg(auth_challenge_parse("Bearer realm", &c), "expected name=value");
+	th_expect_msg(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
 }
 
 static void test_base64(void **state)
@@ -64,7 +64,7 @@ static void test_base64(void **state)
 
 static void test_files(void **state)
 {
-	char *dir = test_tmpdir("auth");
+	char *dir = th_tmpdir("auth");
 	char *ours = cubo_path_join(dir, "cfg/cubo/auth.json");
 	char *docker = cubo_path_join(dir, "home/.docker/config.json");
 	char *docker_dir = cubo_path_join(dir, "home/.docker");
@@ -118,16 +118,16 @@ static void test_files(void **state)
 	assert_null(u);
 	/* a broken file is named */
 	assert_null(cubo_write_file_atomic(ours, "{", 1, 0600));
-	test_expect_msg(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
+	th_expect_msg(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
 	const char *bad = "{\"auths\":{\"h\":{\"auth\":\"bm9jb2xvbg==\"}}}";
 	assert_null(cubo_write_file_atomic(ours, bad, strlen(bad), 0600));
-	test_expect_msg(auth_lookup(NULL, env, "h", &u, &p),
-			"auths.h.auth: not base64 of user:password");
+	th_expect_msg(auth_lookup(NULL, env, "h", &u, &p),
+		      "auths.h.auth: not base64 of user:password");
 
 	free(ours);
 	free(docker);
 	free(docker_dir);
-	test_tmpdir_free(dir);
+	th_tmpdir_free(dir);
 }
 
 int main(void)

@@ -155,12 +155,12 @@ static void test_errors_and_copy(void **state)
 	struct build_instr bad = {.op = BUILD_EXPOSE, .text = "EXPOSE 99999"};
 	char *ports[] = {"99999", NULL};
 	bad.list = ports;
-	test_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "EXPOSE 99999");
+	th_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "EXPOSE 99999");
 	char *proto[] = {"80/icmp", NULL};
 	bad.list = proto;
-	test_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "tcp|udp|sctp");
+	th_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "tcp|udp|sctp");
 	struct build_instr run = {.op = BUILD_RUN, .text = "RUN x"};
-	test_expect_msg(build_stage_apply(&st, &run, NULL, NULL), "not a config instruction");
+	th_expect_msg(build_stage_apply(&st, &run, NULL, NULL), "not a config instruction");
 	assert_false(build_op_is_config(BUILD_COPY));
 	assert_true(build_op_is_config(BUILD_SHELL));
 	apply_all(&st, "FROM scratch\nENV A=1\n", NULL, NULL);

@@ -174,7 +174,7 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err->msg, "no command specified"));
 	cubo_error_free(err);
 	o.cmd = (char *[]){"true", NULL};
-	test_expect_msg(bundle_build(&in, &c), "absolute");
+	th_expect_msg(bundle_build(&in, &c), "absolute");
 	oci_image_config_free(img);
 }
 

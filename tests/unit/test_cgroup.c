@@ -18,7 +18,7 @@
 
 /* The hybrid layout of the project's machines. */
 static const char *hybrid_mountinfo =
-	TEST_MOUNTINFO_HYBRID_CGROUPS "50 1 8:1 / /home rw shared:3 - ext4 /dev/sda1 rw\n";
+	TH_MOUNTINFO_HYBRID_CGROUPS "50 1 8:1 / /home rw shared:3 - ext4 /dev/sda1 rw\n";
 static const char *hybrid_cgroup = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n"
 				   "5:devices:/\n4:memory:/process_api/abc\n3:cpuset:/\n"
 				   "2:cpuacct:/\n1:cpu:/\n0::/\n";
@@ -108,10 +108,10 @@ static void test_layout_errors(void **state)
 	struct cgroup_layout l;
 
 	(void)state;
-	test_expect_msg(cgroup_layout_parse("garbage line\n", "0::/\n", &l), "mountinfo line 1");
-	test_expect_msg(cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l),
-			"/proc/self/cgroup line 1");
-	test_expect_msg(
+	th_expect_msg(cgroup_layout_parse("garbage line\n", "0::/\n", &l), "mountinfo line 1");
+	th_expect_msg(cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l),
+		      "/proc/self/cgroup line 1");
+	th_expect_msg(
 		cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l),
 		"no cgroup hierarchy");
 }
@@ -142,8 +142,8 @@ static void test_container_dir(void **state)
 	assert_null(cgroup_container_dir(&hc, "/docker/c1/x", "c1", &p));
 	assert_string_equal(p, "/sys/fs/cgroup/memory/x");
 	free(p);
-	test_expect_msg(cgroup_container_dir(&hc, "/other/x", "c1", &p),
-			"outside of the memory mount");
+	th_expect_msg(cgroup_container_dir(&hc, "/other/x", "c1", &p),
+		      "outside of the memory mount");
 	err = cgroup_container_dir(&h, "a/../../b", "c1", &p);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "\"..\""));
@@ -259,7 +259,7 @@ static void test_strlist_errors(void **state)
 	struct cubo_error *err;
 
 	(void)state;
-	test_expect_msg(cgroup_set_from_strlist(&in1, &s), "cgroupPaths[0] memory:/x");
+	th_expect_msg(cgroup_set_from_strlist(&in1, &s), "cgroupPaths[0] memory:/x");
 	err = cgroup_set_from_strlist(&in2, &s);
 	assert_non_null(err);
 	cubo_error_free(err);
@@ -298,7 +298,7 @@ static void test_conversions(void **state)
 	m.has_swap = true;
 	m.swap = 50;
 	m.limit = 100;
-	test_expect_msg(cgroup_v2_swap_value(&m, buf, sizeof(buf)), "less than the memory limit");
+	th_expect_msg(cgroup_v2_swap_value(&m, buf, sizeof(buf)), "less than the memory limit");
 	m.has_limit = false;
 	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
 	assert_non_null(err);
@@ -342,13 +342,13 @@ static void test_device_rules(void **state)
 
 static int setup(void **state)
 {
-	*state = test_dir_new("cgroup", NULL);
+	*state = th_dir_new("cgroup", NULL);
 	return 0;
 }
 
 static void assert_file(const char *dir, const char *name, const char *want)
 {
-	char *got = test_read_at(dir, name);
+	char *got = th_read_at(dir, name);
 
 	assert_string_equal(got, want);
 	free(got);
@@ -356,7 +356,7 @@ static void assert_file(const char *dir, const char *name, const char *want)
 
 static void test_v1_memory_order_and_missing_file(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_memory m = {.has_limit = true,
 			       .limit = 1LL << 30,
 			       .has_swap = true,
@@ -370,9 +370,9 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	struct oci_resources res = {.memory = &m};
 	struct cgroup_plan p = {0};
 
-	test_put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
-	test_put(fx->dir, "memory.soft_limit_in_bytes", "0");
-	test_put(fx->dir, "memory.swappiness", "60");
+	th_put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	th_put(fx->dir, "memory.soft_limit_in_bytes", "0");
+	th_put(fx->dir, "memory.swappiness", "60");
 	/* Raising both from unlimited: swap is written first. */
 	assert_null(cgroup_v1_plan("memory", fx->dir, &res, &p));
 	assert_true(p.n >= 2);
@@ -380,14 +380,14 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	assert_string_equal(p.w[1].file, "memory.memsw.limit_in_bytes");
 
 	/* No memsw file: an error naming resource and file, and nothing written. */
-	test_expect_msg(cgroup_plan_run(&p, fx->dir), "linux.resources.memory.swap: ",
-			"/memory.memsw.limit_in_bytes does not exist (swap "
-			"accounting disabled)");
+	th_expect_msg(cgroup_plan_run(&p, fx->dir), "linux.resources.memory.swap: ",
+		      "/memory.memsw.limit_in_bytes does not exist (swap "
+		      "accounting disabled)");
 	assert_file(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
 	cgroup_plan_free(&p);
 
-	test_put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
-	test_put(fx->dir, "memory.limit_in_bytes", "100\n");
+	th_put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	th_put(fx->dir, "memory.limit_in_bytes", "100\n");
 	assert_null(cgroup_v1_apply("memory", fx->dir, &res));
 	assert_file(fx->dir, "memory.memsw.limit_in_bytes", "2147483648");
 	assert_file(fx->dir, "memory.limit_in_bytes", "1073741824");
@@ -406,7 +406,7 @@ static void test_v1_memory_order_and_missing_file(void **state)
 		struct oci_memory uh = {.has_use_hierarchy = true, .use_hierarchy = true};
 		struct oci_resources ru = {.memory = &uh};
 
-		test_put(fx->dir, "memory.use_hierarchy", "1\n");
+		th_put(fx->dir, "memory.use_hierarchy", "1\n");
 		assert_null(cgroup_v1_apply("memory", fx->dir, &ru));
 		assert_file(fx->dir, "memory.use_hierarchy", "1\n");
 		uh.use_hierarchy = false;
@@ -415,12 +415,12 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	}
 
 	m.swappiness = 101;
-	test_expect_msg(cgroup_v1_apply("memory", fx->dir, &res), "swappiness");
+	th_expect_msg(cgroup_v1_apply("memory", fx->dir, &res), "swappiness");
 }
 
 static void test_v1_other_controllers(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_cpu c = {.has_shares = true,
 			    .shares = 512,
 			    .has_quota = true,
@@ -440,15 +440,15 @@ static void test_v1_other_controllers(void **state)
 				    .hugepage_limits = &hl,
 				    .n_hugepage_limits = 1};
 
-	test_put(fx->dir, "cpu.shares", "");
-	test_put(fx->dir, "cpu.cfs_quota_us", "");
-	test_put(fx->dir, "cpu.cfs_period_us", "");
-	test_put(fx->dir, "cpuset.cpus", "");
-	test_put(fx->dir, "cpuset.mems", "");
-	test_put(fx->dir, "pids.max", "");
-	test_put(fx->dir, "blkio.bfq.weight", "");
-	test_put(fx->dir, "blkio.throttle.read_bps_device", "");
-	test_put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
+	th_put(fx->dir, "cpu.shares", "");
+	th_put(fx->dir, "cpu.cfs_quota_us", "");
+	th_put(fx->dir, "cpu.cfs_period_us", "");
+	th_put(fx->dir, "cpuset.cpus", "");
+	th_put(fx->dir, "cpuset.mems", "");
+	th_put(fx->dir, "pids.max", "");
+	th_put(fx->dir, "blkio.bfq.weight", "");
+	th_put(fx->dir, "blkio.throttle.read_bps_device", "");
+	th_put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
 	assert_null(cgroup_v1_apply("cpu", fx->dir, &res));
 	assert_file(fx->dir, "cpu.shares", "512");
 	assert_file(fx->dir, "cpu.cfs_quota_us", "50000");
@@ -469,13 +469,13 @@ static void test_v1_other_controllers(void **state)
 	assert_null(cgroup_v1_apply("hugetlb", fx->dir, &res));
 	assert_file(fx->dir, "hugetlb.2MB.limit_in_bytes", "4194304");
 	hl.page_size = "1GB";
-	test_expect_msg(cgroup_v1_apply("hugetlb", fx->dir, &res),
-			"hugetlb.1GB.limit_in_bytes does not exist");
+	th_expect_msg(cgroup_v1_apply("hugetlb", fx->dir, &res),
+		      "hugetlb.1GB.limit_in_bytes does not exist");
 }
 
 static void test_v2_plan_and_enable(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char *a = cubo_path_join(fx->dir, "a"), *leaf = cubo_path_join(fx->dir, "a/b");
 	struct oci_cpu c = {.has_shares = true, .shares = 1024, .has_quota = true, .quota = 20000};
 	struct oci_hugepage_limit hl = {.page_size = "2MB", .limit = 2097152};
@@ -484,19 +484,19 @@ static void test_v2_plan_and_enable(void **state)
 		.cpu = &c, .hugepage_limits = &hl, .n_hugepage_limits = 1, .unified = {kv, 1}};
 
 	(void)state;
-	test_put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
+	th_put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
 	/* the top is not ours: it already passes every controller down */
-	test_put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
+	th_put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_int_equal(mkdir(a, 0755), 0);
 	assert_int_equal(mkdir(leaf, 0755), 0);
-	test_put(a, "cgroup.controllers", "memory cpu hugetlb");
-	test_put(a, "cgroup.subtree_control", "memory");
-	test_put(leaf, "cgroup.controllers", "memory");
-	test_put(leaf, "cgroup.subtree_control", "");
-	test_put(leaf, "cpu.weight", "");
-	test_put(leaf, "cpu.max", "");
-	test_put(leaf, "hugetlb.2MB.max", "");
-	test_put(leaf, "cgroup.max.depth", "");
+	th_put(a, "cgroup.controllers", "memory cpu hugetlb");
+	th_put(a, "cgroup.subtree_control", "memory");
+	th_put(leaf, "cgroup.controllers", "memory");
+	th_put(leaf, "cgroup.subtree_control", "");
+	th_put(leaf, "cpu.weight", "");
+	th_put(leaf, "cpu.max", "");
+	th_put(leaf, "hugetlb.2MB.max", "");
+	th_put(leaf, "cgroup.max.depth", "");
 	assert_null(cgroup_v2_apply(leaf, 2, &res));
 	assert_file(leaf, "cpu.weight", "39");
 	assert_file(leaf, "cpu.max", "20000");
@@ -506,8 +506,8 @@ static void test_v2_plan_and_enable(void **state)
 	assert_file(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_file(a, "cgroup.subtree_control", "+hugetlb");
 	/* Only a, created by us, may be written: the top must pass hugetlb down itself. */
-	test_put(fx->dir, "cgroup.subtree_control", "memory cpu");
-	test_put(a, "cgroup.subtree_control", "memory");
+	th_put(fx->dir, "cgroup.subtree_control", "memory cpu");
+	th_put(a, "cgroup.subtree_control", "memory");
 	{
 		struct oci_resources only_huge = {.hugepage_limits = &hl, .n_hugepage_limits = 1};
 		struct cubo_error *err = cgroup_v2_apply(leaf, 1, &only_huge);
@@ -517,7 +517,7 @@ static void test_v2_plan_and_enable(void **state)
 		assert_file(a, "cgroup.subtree_control", "memory");
 		cubo_error_free(err);
 		/* a is ours too, but its parent does not pass hugetlb down: the parent is named */
-		test_put(a, "cgroup.controllers", "memory cpu");
+		th_put(a, "cgroup.controllers", "memory cpu");
 		err = cgroup_v2_apply(leaf, 2, &only_huge);
 		assert_non_null(err);
 		assert_non_null(strstr(err->msg, "did not create"));
@@ -531,7 +531,7 @@ static void test_v2_plan_and_enable(void **state)
 
 static void test_v2_refusals(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_kv bad[] = {{"../cgroup.procs", "1"}}, slash[] = {{"x/memory.max", "1"}};
 	struct oci_kv unknown[] = {{"foo.bar", "1"}};
 	struct oci_memory m = {.has_swappiness = true, .swappiness = 1};
@@ -539,7 +539,7 @@ static void test_v2_refusals(void **state)
 			     r3 = {.memory = &m}, r4 = {.unified = {unknown, 1}};
 	struct cubo_error *err;
 
-	test_expect_msg(cgroup_v2_apply(fx->dir, 1, &r1), "is not a cgroup file name");
+	th_expect_msg(cgroup_v2_apply(fx->dir, 1, &r1), "is not a cgroup file name");
 	err = cgroup_v2_apply(fx->dir, 1, &r2);
 	assert_non_null(err);
 	cubo_error_free(err);
@@ -554,19 +554,19 @@ static void test_v2_refusals(void **state)
 		cgroup_plan_free(&p);
 	}
 	/* A controller no ancestor offers. */
-	test_put(fx->dir, "cgroup.controllers", "cpu");
-	test_put(fx->dir, "cgroup.subtree_control", "");
+	th_put(fx->dir, "cgroup.controllers", "cpu");
+	th_put(fx->dir, "cgroup.subtree_control", "");
 	{
 		char *leaf = cubo_path_join(fx->dir, "c");
 
 		assert_int_equal(mkdir(leaf, 0755), 0);
-		test_expect_msg(cgroup_v2_apply(leaf, 1, &r4), "foo controller is not available");
+		th_expect_msg(cgroup_v2_apply(leaf, 1, &r4), "foo controller is not available");
 		free(leaf);
 	}
 }
 
 /* A fake single-hierarchy layout rooted in the fixture directory. */
-static void fake_layout(struct test_dir *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
+static void fake_layout(struct th_dir *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
 			char *own)
 {
 	h->key = "pids";
@@ -581,7 +581,7 @@ static void fake_layout(struct test_dir *fx, struct cgroup_layout *l, struct cgr
 
 static void test_set_create_destroy(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char *own = cubo_path_join(fx->dir, "own");
 	struct cgroup_hierarchy h = {0};
 	struct cgroup_layout l;
@@ -609,8 +609,8 @@ static void test_set_create_destroy(void **state)
 	cgroup_set_free(s);
 
 	/* A resource whose file is missing: the error names it and nothing stays behind. */
-	test_expect_msg(cgroup_set_create(&l, NULL, "c2", &res, &s),
-			"linux.resources.pids.limit: ", "pids.max does not exist");
+	th_expect_msg(cgroup_set_create(&l, NULL, "c2", &res, &s),
+		      "linux.resources.pids.limit: ", "pids.max does not exist");
 	made = cubo_path_join(own, "c2");
 	assert_false(cubo_path_exists(made));
 	free(made);
@@ -620,15 +620,15 @@ static void test_set_create_destroy(void **state)
 		struct oci_network net = {.has_class_id = true, .class_id = 1};
 		struct oci_resources rn = {.network = &net};
 
-		test_expect_msg(cgroup_set_create(&l, NULL, "c3", &rn, &s),
-				"net_cls controller is not mounted");
+		th_expect_msg(cgroup_set_create(&l, NULL, "c3", &rn, &s),
+			      "net_cls controller is not mounted");
 	}
 	free(own);
 }
 
 static void test_set_freeze_pids_load(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char *fr = cubo_path_join(fx->dir, "freezer"), *pd = cubo_path_join(fx->dir, "pids");
 	char *sub = cubo_path_join(pd, "sub"), *line1, *line2, *rec;
 	char *lines[3];
@@ -640,9 +640,9 @@ static void test_set_freeze_pids_load(void **state)
 	assert_int_equal(mkdir(fr, 0755), 0);
 	assert_int_equal(mkdir(pd, 0755), 0);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	test_put(fr, "freezer.state", "THAWED\n");
-	test_put(pd, "cgroup.procs", "10\n11\n");
-	test_put(sub, "cgroup.procs", "12\n");
+	th_put(fr, "freezer.state", "THAWED\n");
+	th_put(pd, "cgroup.procs", "10\n11\n");
+	th_put(sub, "cgroup.procs", "12\n");
 	assert_true(asprintf(&line1, "freezer=%s=made", fr) > 0);
 	assert_true(asprintf(&line2, "pids=%s=made", pd) > 0);
 	lines[0] = line1;
@@ -668,7 +668,7 @@ static void test_set_freeze_pids_load(void **state)
 
 	/* Without paths in state.json, the record file of the state directory is read. */
 	rec = cubo_path_join(fx->dir, CGROUP_RECORD_FILE);
-	test_put(fx->dir, CGROUP_RECORD_FILE, "");
+	th_put(fx->dir, CGROUP_RECORD_FILE, "");
 	{
 		FILE *f = fopen(rec, "w");
 
@@ -709,14 +709,12 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
 		cmocka_unit_test_setup_teardown(test_v1_memory_order_and_missing_file, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup,
-						test_dir_teardown),
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, th_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@
 
 static char *read_fixture(const char *name, size_t *len)
 {
-	char *path = test_fixture_path(name), *text = test_read_file(path, len);
+	char *path = th_fixture_path(name), *text = th_read_file(path, len);
 
 	free(path);
 	return text;

@@ -22,7 +22,7 @@
 static struct oci_config *load_fixture(const char *name)
 {
 	struct oci_config *cfg = NULL;
-	char *path = test_fixture_path(name);
+	char *path = th_fixture_path(name);
 	struct cubo_error *err = oci_config_load(path, &cfg);
 
 	if (err)
@@ -509,7 +509,7 @@ static void test_load_missing_file(void **state)
 static void test_load_names_file_in_errors(void **state)
 {
 	const char *json = "{\"ociVersion\": \"1\", \"hostname\": 7}";
-	char *path = test_tmpfile("config", json, strlen(json));
+	char *path = th_tmpfile("config", json, strlen(json));
 	struct oci_config *cfg;
 	struct cubo_error *err;
 	char *want;
@@ -573,7 +573,7 @@ static void test_process_and_resources_alone(void **state)
 	assert_int_equal(r->pids->limit, 9);
 	oci_resources_free(r);
 	static const char bad[] = "{\"pids\":{\"limit\":\"x\"}}";
-	test_expect_msg(oci_resources_parse(bad, sizeof(bad) - 1, "update.json", &r), "pids.limit");
+	th_expect_msg(oci_resources_parse(bad, sizeof(bad) - 1, "update.json", &r), "pids.limit");
 }
 
 int main(void)

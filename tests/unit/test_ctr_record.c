@@ -81,7 +81,7 @@ static void expect_parse_err(const char *json, const char *part)
 {
 	struct ctr_record r;
 
-	test_expect_msg(ctr_record_parse(json, strlen(json), "state.json", &r), part);
+	th_expect_msg(ctr_record_parse(json, strlen(json), "state.json", &r), part);
 }
 
 static void test_bad_records(void **state)
@@ -110,7 +110,7 @@ static void test_cgroup_manager(void **state)
 	assert_false(sd);
 	assert_null(runtime_cgroup_manager("systemd", false, &sd));
 	assert_true(sd);
-	test_expect_msg(runtime_cgroup_manager("Systemd", true, &sd), "--cgroup-manager Systemd");
+	th_expect_msg(runtime_cgroup_manager("Systemd", true, &sd), "--cgroup-manager Systemd");
 
 	char *p = runtime_cgroups_path(true, ID);
 	assert_string_equal(p, "machine.slice:cubo:" ID);
@@ -154,7 +154,7 @@ static void test_names_and_ids(void **state)
 /* The store: begin, commit under a name, find by name and prefix, refuse a taken name. */
 static void test_store(void **state)
 {
-	char *root = test_tmpdir("ctr-store");
+	char *root = th_tmpdir("ctr-store");
 	struct ctr_store s;
 	assert_null(ctr_store_open(root, &s));
 	char ids[2][CTR_ID_LEN + 1];
@@ -262,7 +262,7 @@ static void test_store(void **state)
 	assert_non_null(strchr(name, '_'));
 	free(name);
 	ctr_store_close(&s);
-	test_tmpdir_free(root);
+	th_tmpdir_free(root);
 }
 
 int main(void)

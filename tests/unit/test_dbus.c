@@ -231,7 +231,7 @@ static void test_hostile(void **state)
 	memcpy(b, out.buf, out.len);
 	b[7] = 0x7f;
 	size_t total;
-	test_expect_msg(dbus_msg_size(b, out.len, &total), "more than");
+	th_expect_msg(dbus_msg_size(b, out.len, &total), "more than");
 	/* not D-Bus at all */
 	memcpy(b, out.buf, out.len);
 	b[0] = 'x';
@@ -365,7 +365,7 @@ static int bus_start(void **state)
 	*state = b;
 	if (access("/usr/bin/dbus-daemon", X_OK))
 		return 0; /* the live tests skip */
-	b->dir = test_tmpdir("dbus");
+	b->dir = th_tmpdir("dbus");
 	snprintf(b->sock, sizeof(b->sock), "%s/bus", b->dir);
 	char addr[160];
 	snprintf(addr, sizeof(addr), "--address=unix:path=%s", b->sock);
@@ -386,7 +386,7 @@ static int bus_stop(void **state)
 	if (b->pid > 0) {
 		kill(b->pid, SIGTERM);
 		waitpid(b->pid, NULL, 0);
-		test_tmpdir_free(b->dir);
+		th_tmpdir_free(b->dir);
 	}
 	free(b);
 	return 0;
@@ -496,11 +496,11 @@ static void test_live_signal(void **state)
 /* No systemd as PID 1: the error says so and what to do. */
 static void test_no_systemd(void **state)
 {
-	char *root = test_tmpdir("nosystemd");
+	char *root = th_tmpdir("nosystemd");
 	struct dbus_conn *c;
-	test_expect_msg(systemd_manager_connect(root, &c), "systemd is not running as PID 1",
-			"cgroupfs");
-	test_tmpdir_free(root);
+	th_expect_msg(systemd_manager_connect(root, &c), "systemd is not running as PID 1",
+		      "cgroupfs");
+	th_tmpdir_free(root);
 }
 
 int main(void)

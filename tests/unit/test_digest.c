@@ -68,7 +68,7 @@ static void test_file_spanning_chunks(void **state)
 	assert_non_null(buf);
 	/* 1,000,000 bytes: more than 15 of the 64 KiB reads, ending mid-chunk. */
 	memset(buf, 'a', 1000000);
-	path = test_tmpfile("digest", buf, 1000000);
+	path = th_tmpfile("digest", buf, 1000000);
 	assert_null(cubo_sha256_file(path, out));
 	assert_string_equal(out, SHA_MILLION_A);
 	unlink(path);
@@ -79,7 +79,7 @@ static void test_file_spanning_chunks(void **state)
 static void test_empty_file(void **state)
 {
 	char out[CUBO_DIGEST_LEN + 1];
-	char *path = test_tmpfile("digest", "", 0);
+	char *path = th_tmpfile("digest", "", 0);
 
 	assert_null(cubo_sha256_file(path, out));
 	assert_string_equal(out, SHA_EMPTY);

@@ -32,7 +32,7 @@ static void copy_up_etc(const char *etc, mode_t mode)
 
 static void test_bindable(void **state)
 {
-	char *root = test_tmpdir("stubs");
+	char *root = th_tmpdir("stubs");
 	int fd = open(root, O_PATH | O_DIRECTORY);
 	struct etc_stubs s = {0};
 	/* no /etc: nothing to bind over, nothing noted */
@@ -42,7 +42,7 @@ static void test_bindable(void **state)
 	snprintf(etc, sizeof(etc), "%s/etc", root);
 	assert_int_equal(mkdir(etc, 0751), 0);
 	/* a regular file: bound over as it is */
-	test_put(etc, "hosts", "127.0.0.1 localhost\n");
+	th_put(etc, "hosts", "127.0.0.1 localhost\n");
 	assert_true(etc_stub_bindable(fd, "etc/hosts", &s));
 	assert_int_equal(s.n, 0);
 	/* missing from /etc: a stub, with /etc's mode noted */
@@ -57,12 +57,12 @@ static void test_bindable(void **state)
 	assert_false(etc_stub_bindable(fd, "etc/hostname", &s));
 	assert_int_equal(s.n, 1);
 	close(fd);
-	test_tmpdir_free(root);
+	th_tmpdir_free(root);
 }
 
 static void test_remove(void **state)
 {
-	char *upper = test_tmpdir("stubs");
+	char *upper = th_tmpdir("stubs");
 	char etc[300];
 	snprintf(etc, sizeof(etc), "%s/etc", upper);
 	struct etc_stubs s = {
@@ -73,29 +73,29 @@ static void test_remove(void **state)
 	assert_null(etc_stubs_remove(upper, &s));
 	/* the stubs and the copy-up made for them go */
 	copy_up_etc(etc, 0755);
-	test_put(etc, "hosts", "");
-	test_put(etc, "resolv.conf", "");
+	th_put(etc, "hosts", "");
+	th_put(etc, "resolv.conf", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc"));
 	/* what the step wrote in /etc stays, and so does /etc */
 	copy_up_etc(etc, 0755);
-	test_put(etc, "hosts", "");
-	test_put(etc, "app.conf", "x\n");
+	th_put(etc, "hosts", "");
+	th_put(etc, "app.conf", "x\n");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc/hosts"));
 	assert_true(there(upper, "etc/app.conf"));
-	test_rm_tree(etc);
+	th_rm_tree(etc);
 	/* a chmod of /etc is a change of the step's: kept */
 	copy_up_etc(etc, 0700);
-	test_put(etc, "hosts", "");
+	th_put(etc, "hosts", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc/hosts"));
 	assert_true(there(upper, "etc"));
 	/* a file with content is no stub */
-	test_put(etc, "resolv.conf", "nameserver 192.0.2.1\n");
+	th_put(etc, "resolv.conf", "nameserver 192.0.2.1\n");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_true(there(upper, "etc/resolv.conf"));
-	test_tmpdir_free(upper);
+	th_tmpdir_free(upper);
 }
 
 int main(void)

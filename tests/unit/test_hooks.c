@@ -18,7 +18,7 @@
 
 static int setup(void **state)
 {
-	*state = test_dir_new("hooks", "out");
+	*state = th_dir_new("hooks", "out");
 	return 0;
 }
 
@@ -42,13 +42,13 @@ static struct cubo_error *run_sh(const char *script, char **env, int timeout)
 
 static void test_stdin_env_args(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char script[256], *env[] = {"ONLY=this", NULL}, *text;
 
 	snprintf(script, sizeof(script),
 		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->path);
 	assert_null(run_sh(script, env, 0));
-	text = test_read_file(fx->path, NULL);
+	text = th_read_file(fx->path, NULL);
 	assert_string_equal(text,
 			    "{\"id\":\"c1\",\"status\":\"created\"}\nONLY=this\nsh-named-hook\n");
 	free(text);
@@ -63,7 +63,7 @@ static void test_failure_names_hook_and_status(void **state)
 	assert_string_equal(
 		err->msg, "createRuntime hook 0 (/bin/sh): exited with status 3: something broke");
 	cubo_error_free(err);
-	test_expect_msg(run_sh("kill -TERM $$", NULL, 0), "killed by signal 15");
+	th_expect_msg(run_sh("kill -TERM $$", NULL, 0), "killed by signal 15");
 }
 
 static void test_timeout_kills_the_hook(void **state)
@@ -80,7 +80,7 @@ static void test_timeout_kills_the_hook(void **state)
 
 static void test_missing_path_and_no_fd_leak(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_hook hk = {.path = "/nonexistent/hook"};
 	struct oci_hook_list list = {&hk, 1};
 	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
@@ -93,7 +93,7 @@ static void test_missing_path_and_no_fd_leak(void **state)
 	/* only stdin, stdout and stderr reach a hook */
 	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->path);
 	assert_null(run_sh(script, NULL, 0));
-	text = test_read_file(fx->path, NULL);
+	text = th_read_file(fx->path, NULL);
 	/* 0 1 2, and 3: the fd ls itself opened for the directory */
 	assert_string_equal(text, "0\n1\n2\n3\n");
 	free(text);
@@ -101,7 +101,7 @@ static void test_missing_path_and_no_fd_leak(void **state)
 
 static void test_lists_stop_at_first_failure(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char ok[200], *args_ok[] = {"sh", "-c", ok, NULL},
 		      *args_bad[] = {"sh", "-c", "exit 1", NULL};
 	struct oci_hook hks[3] = {{.path = "/bin/sh", .args = {args_ok, 3}},
@@ -111,8 +111,8 @@ static void test_lists_stop_at_first_failure(void **state)
 	char *text;
 
 	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->path);
-	test_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}"), "prestart hook 1 (/bin/sh)");
-	text = test_read_file(fx->path, NULL);
+	th_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}"), "prestart hook 1 (/bin/sh)");
+	text = th_read_file(fx->path, NULL);
 	assert_string_equal(text, "ran\n");
 	free(text);
 }
@@ -120,13 +120,13 @@ static void test_lists_stop_at_first_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, th_dir_teardown),
 		cmocka_unit_test(test_failure_names_hook_and_status),
 		cmocka_unit_test(test_timeout_kills_the_hook),
 		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup,
-						test_dir_teardown),
+						th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup,
-						test_dir_teardown),
+						th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

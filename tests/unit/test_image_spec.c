@@ -139,33 +139,33 @@ static void test_errors(void **state)
 	struct oci_image_config *c = NULL;
 	const char *bad_digest = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				 "\"sha256:abc\",\"size\":1},\"layers\":[]}";
-	test_expect_msg(oci_manifest_parse(bad_digest, strlen(bad_digest), "m.json", &m),
-			"m.json: config.digest: \"sha256:abc\" is not a sha256 digest");
+	th_expect_msg(oci_manifest_parse(bad_digest, strlen(bad_digest), "m.json", &m),
+		      "m.json: config.digest: \"sha256:abc\" is not a sha256 digest");
 	const char *bad_size = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 			       "\"" D1 "\",\"size\":-1},\"layers\":[]}";
-	test_expect_msg(oci_manifest_parse(bad_size, strlen(bad_size), "m", &m),
-			"config.size: must not be negative");
+	th_expect_msg(oci_manifest_parse(bad_size, strlen(bad_size), "m", &m),
+		      "config.size: must not be negative");
 	const char *layer_type = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				 "\"" D1 "\",\"size\":1},\"layers\":[{\"mediaType\":\"x\","
 				 "\"digest\":5,\"size\":1}]}";
-	test_expect_msg(oci_manifest_parse(layer_type, strlen(layer_type), "m", &m),
-			"layers[0].digest");
+	th_expect_msg(oci_manifest_parse(layer_type, strlen(layer_type), "m", &m),
+		      "layers[0].digest");
 	const char *no_layers = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				"\"" D1 "\",\"size\":1}}";
-	test_expect_msg(oci_manifest_parse(no_layers, strlen(no_layers), "m", &m), "layers");
+	th_expect_msg(oci_manifest_parse(no_layers, strlen(no_layers), "m", &m), "layers");
 	const char *schema1 = "{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[]}";
-	test_expect_msg(oci_manifest_parse(schema1, strlen(schema1), "m", &m),
-			"manifest schema 1 is not supported");
-	test_expect_msg(oci_manifest_parse(index_json, strlen(index_json), "m", &m), "is an index");
-	test_expect_msg(oci_index_parse("[]", 2, "i", &idx), "i");
-	test_expect_msg(oci_index_parse("{\"schemaVersion\":2}", 19, "i", &idx), "manifests");
+	th_expect_msg(oci_manifest_parse(schema1, strlen(schema1), "m", &m),
+		      "manifest schema 1 is not supported");
+	th_expect_msg(oci_manifest_parse(index_json, strlen(index_json), "m", &m), "is an index");
+	th_expect_msg(oci_index_parse("[]", 2, "i", &idx), "i");
+	th_expect_msg(oci_index_parse("{\"schemaVersion\":2}", 19, "i", &idx), "manifests");
 	const char *rootfs = "{\"rootfs\":{\"type\":\"other\",\"diff_ids\":[]}}";
-	test_expect_msg(oci_image_config_parse(rootfs, strlen(rootfs), "c", &c),
-			"rootfs.type: expected \"layers\", got \"other\"");
+	th_expect_msg(oci_image_config_parse(rootfs, strlen(rootfs), "c", &c),
+		      "rootfs.type: expected \"layers\", got \"other\"");
 	const char *diff = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"x\"]}}";
-	test_expect_msg(oci_image_config_parse(diff, strlen(diff), "c", &c),
-			"rootfs.diff_ids[1]: \"x\" is not a sha256 digest");
-	test_expect_msg(oci_image_config_parse("{", 1, "c", &c), "c: invalid JSON");
+	th_expect_msg(oci_image_config_parse(diff, strlen(diff), "c", &c),
+		      "rootfs.diff_ids[1]: \"x\" is not a sha256 digest");
+	th_expect_msg(oci_image_config_parse("{", 1, "c", &c), "c: invalid JSON");
 	assert_null(m);
 	assert_null(idx);
 	assert_null(c);
@@ -209,10 +209,10 @@ static void test_platforms(void **state)
 	check_platform("linux/armhf", "linux/arm/v7");
 	check_platform("linux/arm/v6", "linux/arm/v6");
 	struct oci_platform p;
-	test_expect_msg(oci_platform_parse("linux", &p), "expected OS/ARCH[/VARIANT]");
-	test_expect_msg(oci_platform_parse("linux/", &p), "expected OS/ARCH");
-	test_expect_msg(oci_platform_parse("/amd64", &p), "expected OS/ARCH");
-	test_expect_msg(oci_platform_parse("linux/arm/v7/x", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("linux", &p), "expected OS/ARCH[/VARIANT]");
+	th_expect_msg(oci_platform_parse("linux/", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("/amd64", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("linux/arm/v7/x", &p), "expected OS/ARCH");
 	assert_null(oci_platform_host(&p));
 	assert_string_equal(p.os, "linux");
 	assert_non_null(p.architecture);
@@ -239,12 +239,12 @@ static void test_select(void **state)
 	struct oci_platform p;
 	size_t i;
 	assert_null(oci_platform_parse("linux/arm/v7", &p));
-	test_expect_msg(
+	th_expect_msg(
 		oci_index_select(idx, &p, &i),
 		"no image for linux/arm/v7 (available: linux/amd64, linux/arm64/v8, linux/arm/v6)");
 	oci_platform_free(&p);
 	assert_null(oci_platform_parse("linux/s390x", &p));
-	test_expect_msg(oci_index_select(idx, &p, &i), "no image for linux/s390x");
+	th_expect_msg(oci_index_select(idx, &p, &i), "no image for linux/s390x");
 	oci_platform_free(&p);
 	oci_index_free(idx);
 }
@@ -259,7 +259,7 @@ static void test_chain_ids(void **state)
 	assert_string_equal(out[1], "sha256:e0213565073dd272477933ef550455db21856966e444074f1492aef"
 				    "0939305ac");
 	char *bad[] = {D1, "sha256:xyz"};
-	test_expect_msg(oci_chain_ids(bad, 2, out), "diff_id \"sha256:xyz\"");
+	th_expect_msg(oci_chain_ids(bad, 2, out), "diff_id \"sha256:xyz\"");
 }
 
 int main(void)

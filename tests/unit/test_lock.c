@@ -20,7 +20,7 @@
 
 static int setup(void **state)
 {
-	*state = test_dir_new("lock", "lock");
+	*state = th_dir_new("lock", "lock");
 	return 0;
 }
 
@@ -40,7 +40,7 @@ static bool can_lock(const char *path, int op)
 
 static void test_exclusive_blocks_others(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct stat st;
 	int fd = -1;
 
@@ -57,7 +57,7 @@ static void test_exclusive_blocks_others(void **state)
 
 static void test_shared_allows_shared(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	int a = -1, b = -1;
 
 	assert_null(cubo_lock_path(fx->path, false, &a));
@@ -77,7 +77,7 @@ static void test_shared_allows_shared(void **state)
  */
 static void test_waits_for_holder(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	int fd = -1, status, pipefd[2];
 	char byte;
 	pid_t pid;
@@ -117,7 +117,7 @@ static void test_waits_for_holder(void **state)
 
 static void test_lock_at(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
 	int fd = -1;
 
@@ -152,11 +152,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_exclusive_blocks_others, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_shared_allows_shared, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_waits_for_holder, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_lock_at, setup, test_dir_teardown),
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_shared_allows_shared, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_waits_for_holder, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_at, setup, th_dir_teardown),
 		cmocka_unit_test(test_missing_directory),
 		cmocka_unit_test(test_unlock_negative_fd),
 	};

@@ -23,7 +23,7 @@
 
 static int setup(void **state)
 {
-	*state = test_dir_new("log", "log");
+	*state = th_dir_new("log", "log");
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static void test_format_parse(void **state)
 
 static void test_log_file_never_takes_stdio(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	/* -1 when the runner already closed stdin (as CI does) */
 	int saved = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -83,7 +83,7 @@ static void test_log_file_never_takes_stdio(void **state)
 
 static void test_text_file_line(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	struct stat st;
 	char *out;
@@ -101,7 +101,7 @@ static void test_text_file_line(void **state)
 
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640 & ~022);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^time=\"" STAMP_SECONDS "\" level=error "
 			    "msg=\"container c1: \\\\\"quoted\\\\\" back\\\\\\\\slash\\\\nnext\"\n"
 			    "time=\"" STAMP_SECONDS "\" level=warning msg=\"careful\"\n"
@@ -111,7 +111,7 @@ static void test_text_file_line(void **state)
 
 static void test_text_control_characters(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -120,14 +120,14 @@ static void test_text_control_characters(void **state)
 		       "a\tb\rc\001d\x7f"
 		       "e");
 	cubo_log_close(&log);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(out, " msg=\"a\\tb\\rc\\x01d\\x7fe\"\n"));
 	free(out);
 }
 
 static void test_json_line(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -135,7 +135,7 @@ static void test_json_line(void **state)
 	cubo_log_write(&log, CUBO_LOG_ERROR, "a\"b\\c\nd\te\001f/g");
 	cubo_debug(&log, "dbg %d", 7);
 	cubo_log_close(&log);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"a\\\\\"b\\\\\\\\c\\\\nd\\\\te"
 			    "\\\\u0001f/g\",\"time\":\"" STAMP_NANOS "\"\\}\n"
 			    "\\{\"level\":\"debug\",\"msg\":\"dbg 7\",\"time\":\"" STAMP_NANOS
@@ -145,7 +145,7 @@ static void test_json_line(void **state)
 
 static void test_json_utf8(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -154,7 +154,7 @@ static void test_json_utf8(void **state)
 	cubo_log_write(&log, CUBO_LOG_ERROR, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3");
 	cubo_log_write(&log, CUBO_LOG_ERROR, "bad\xff byte \xc0\xaf end\xe2\x82");
 	cubo_log_close(&log);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(out, "\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3\""));
 	assert_non_null(
 		strstr(out, "\"msg\":\"bad\\ufffd byte \\ufffd\\ufffd end\\ufffd\\ufffd\""));
@@ -163,7 +163,7 @@ static void test_json_utf8(void **state)
 
 static void test_level_filter(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -173,7 +173,7 @@ static void test_level_filter(void **state)
 	cubo_warn(&log, "shown warning");
 	cubo_log_write(&log, CUBO_LOG_ERROR, "shown error");
 	cubo_log_close(&log);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_null(strstr(out, "hidden"));
 	assert_non_null(strstr(out, "\"level\":\"warning\",\"msg\":\"shown warning\""));
 	assert_non_null(strstr(out, "\"level\":\"error\",\"msg\":\"shown error\""));
@@ -182,7 +182,7 @@ static void test_level_filter(void **state)
 
 static void test_appends_to_existing(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	FILE *f = fopen(fx->path, "w");
 	char *out;
@@ -193,14 +193,14 @@ static void test_appends_to_existing(void **state)
 	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_ERROR));
 	cubo_log_write(&log, CUBO_LOG_ERROR, "later");
 	cubo_log_close(&log);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_ptr_equal(strstr(out, "earlier line\n{\"level\":\"error\",\"msg\":\"later\""), out);
 	free(out);
 }
 
 static void test_log_error_full_text(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	struct cubo_error *err =
 		cubo_error_wrap(cubo_error_new_errno(ENOENT, "open config.json"), "create c1");
@@ -210,7 +210,7 @@ static void test_log_error_full_text(void **state)
 	cubo_log_error(&log, err);
 	cubo_log_close(&log);
 	cubo_error_free(err);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(
 		out, "{\"level\":\"error\",\"msg\":\"create c1: open config.json: No such file or "
 		     "directory\",\"time\":\""));
@@ -256,11 +256,11 @@ static void log_to_stderr_json(void)
 
 static void test_stderr_text_is_plain(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char *out;
 
 	with_stderr_to(fx->path, log_to_stderr_text);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_string_equal(out, "cubo-runc: container \"c1\" does not exist\n"
 				 "cubo-runc: heads up\n");
 	free(out);
@@ -268,11 +268,11 @@ static void test_stderr_text_is_plain(void **state)
 
 static void test_stderr_json(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char *out;
 
 	with_stderr_to(fx->path, log_to_stderr_json);
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"boom\",\"time\":\"" STAMP_NANOS
 			    "\"\\}\n$");
 	free(out);
@@ -304,7 +304,7 @@ static void test_open_failure_names_path(void **state)
 
 static void test_errno_preserved(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 
 	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_DEBUG));
@@ -320,7 +320,7 @@ static void test_errno_preserved(void **state)
 /* Lines from several processes sharing one log file must never interleave. */
 static void test_concurrent_writers_do_not_interleave(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char filler[700];
 	pid_t pids[WRITERS];
 	int counts[WRITERS] = {0}, total = 0;
@@ -349,7 +349,7 @@ static void test_concurrent_writers_do_not_interleave(void **state)
 		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	out = test_read_file(fx->path, NULL);
+	out = th_read_file(fx->path, NULL);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int w = -1;
 
@@ -374,23 +374,22 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test_setup_teardown(test_log_file_never_takes_stdio, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_text_file_line, setup, test_dir_teardown),
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_text_file_line, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_text_control_characters, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_json_line, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_json_utf8, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_level_filter, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup,
-						test_dir_teardown),
-		cmocka_unit_test_setup_teardown(test_stderr_json, setup, test_dir_teardown),
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_json_line, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_json_utf8, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_level_filter, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_json, setup, th_dir_teardown),
 		cmocka_unit_test(test_disabled_logger),
 		cmocka_unit_test(test_open_failure_names_path),
-		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_do_not_interleave, setup,
-						test_dir_teardown),
+						th_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -65,7 +65,7 @@ static void parse_ok(const char *csv, struct mount_opts *o)
 
 static void read_mountinfo_text(const char *text, struct mountinfo *mi)
 {
-	char *path = test_tmpfile("mountinfo", text, strlen(text));
+	char *path = th_tmpfile("mountinfo", text, strlen(text));
 	struct cubo_error *err = mountinfo_read(path, mi);
 
 	unlink(path);
@@ -330,7 +330,7 @@ static void test_opts_too_many_propagation(void **state)
 	struct cubo_error *err = mount_opts_parse(&l, &o);
 	strlist_free(&l);
 	assert_null(o.data);
-	test_expect_text(err, "more than 8 propagation options");
+	th_expect_text(err, "more than 8 propagation options");
 }
 
 static void test_propagation_flag(void **state)
@@ -659,7 +659,7 @@ static void test_mountinfo_missing_file(void **state)
 	assert_int_equal(err->errnum, ENOENT);
 	assert_int_equal(mi.n, 0);
 	assert_null(mi.v);
-	test_expect_text(err, "open /nonexistent/cubo/mountinfo");
+	th_expect_text(err, "open /nonexistent/cubo/mountinfo");
 }
 
 /* The real file: "/" is always there, and our own mountinfo parses whole. */
@@ -734,7 +734,7 @@ static const char hybrid_mountinfo[] =
 	"24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw,size=12334460k,nr_inodes=3083615,"
 	"mode=755\n"
 	"27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,"
-	"resgid=65534\n" TEST_MOUNTINFO_HYBRID_CGROUPS;
+	"resgid=65534\n" TH_MOUNTINFO_HYBRID_CGROUPS;
 
 static void test_cgroup_hybrid_layout(void **state)
 {
@@ -903,30 +903,30 @@ static void test_device_spec_errors(void **state)
 	};
 	struct dev_spec d;
 
-	test_expect_text(device_spec_from_config(&od, 2, &d),
-			 "linux.devices[2].path: must be an absolute path");
+	th_expect_text(device_spec_from_config(&od, 2, &d),
+		       "linux.devices[2].path: must be an absolute path");
 	od.path = NULL;
-	test_expect_text(device_spec_from_config(&od, 2, &d),
-			 "linux.devices[2].path: must be an absolute path");
+	th_expect_text(device_spec_from_config(&od, 2, &d),
+		       "linux.devices[2].path: must be an absolute path");
 	od.path = "/dev/null";
 
 	od.type = "x";
-	test_expect_text(device_spec_from_config(&od, 1, &d),
-			 "linux.devices[1].type: \"x\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d),
+		       "linux.devices[1].type: \"x\" is not c, b, u or p");
 	od.type = "cc";
-	test_expect_text(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
 	od.type = "";
-	test_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 	od.type = NULL;
-	test_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 
 	od.type = "c";
 	od.has_minor = false;
-	test_expect_text(device_spec_from_config(&od, 4, &d),
-			 "linux.devices[4]: major and minor are required for /dev/null");
+	th_expect_text(device_spec_from_config(&od, 4, &d),
+		       "linux.devices[4]: major and minor are required for /dev/null");
 	od.has_minor = true;
 	od.has_major = false;
-	test_expect_text(device_spec_from_config(&od, 4, &d), "major and minor are required");
+	th_expect_text(device_spec_from_config(&od, 4, &d), "major and minor are required");
 }
 
 /* With /dev bound from the host nothing is made: the rootfs fd is never used. */
@@ -952,7 +952,7 @@ static void test_devices_skip_bound_dev(void **state)
 	struct cubo_error *err = devices_setup(&ctx, -1);
 	assert_non_null(err);
 	assert_int_equal(err->errnum, EBADF);
-	test_expect_text(err, "device /dev/null");
+	th_expect_text(err, "device /dev/null");
 }
 
 /* ---- rootfs: what is refused before any mount ---- */
@@ -965,10 +965,10 @@ static void test_rootfs_shared_ns_checks(void **state)
 	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	/* a read-only root would need a mount at the rootfs itself */
-	test_expect_text(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
+	th_expect_text(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
 	/* otherwise the mounts go under the rootfs, which must exist */
 	root.readonly = false;
-	test_expect_text(rootfs_setup(&ctx), "open rootfs /nonexistent");
+	th_expect_text(rootfs_setup(&ctx), "open rootfs /nonexistent");
 }
 
 static void test_rootfs_finalize_without_mount_ns(void **state)
@@ -981,7 +981,7 @@ static void test_rootfs_finalize_without_mount_ns(void **state)
 
 	/* the propagation of the caller's own mounts is not the container's */
 	lx.rootfs_propagation = "rslave";
-	test_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
+	th_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
 	lx.rootfs_propagation = "";
 	/* nothing to mask or protect: nothing to do */
 	assert_null(rootfs_finalize(&ctx));
@@ -997,12 +997,12 @@ static void test_rootfs_bad_propagation(void **state)
 		.cfg = &cfg, .rootfs = "/nonexistent", .new_mount_ns = true, .procfd = -1};
 
 	/* Refused before anything is mounted, with or without a mount namespace. */
-	test_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
-	test_expect_text(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	th_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	th_expect_text(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
 	lx.rootfs_propagation = "bind";
-	test_expect_text(rootfs_setup(&ctx), "unknown value \"bind\"");
+	th_expect_text(rootfs_setup(&ctx), "unknown value \"bind\"");
 	ctx.new_mount_ns = false;
-	test_expect_text(rootfs_finalize(&ctx), "unknown value \"bind\"");
+	th_expect_text(rootfs_finalize(&ctx), "unknown value \"bind\"");
 }
 
 int main(void)

@@ -33,20 +33,20 @@ static void test_parse(void **state)
 	net_cidr_format(&c, b);
 	assert_string_equal(b, "10.87.0.0/16");
 	assert_int_equal(cidr("0.0.0.0/0").prefix, 0);
-	test_expect_msg(net_cidr_parse("10.87.0.1/16", &c),
-			"host bits are set (the network is 10.87.0.0/16)");
-	test_expect_msg(net_cidr_parse("10.87.0.0", &c), "expected ADDRESS/PREFIX");
-	test_expect_msg(net_cidr_parse("10.87.0.0/33", &c), "above 32");
-	test_expect_msg(net_cidr_parse("10.87.0.0/31", &c), "no room");
-	test_expect_msg(net_cidr_parse("10.87.0.0/1x", &c), "bad prefix");
-	test_expect_msg(net_cidr_parse("10.87.0/16", &c), "not an IPv4 address");
-	test_expect_msg(net_cidr_parse("/16", &c), "not an IPv4 address");
+	th_expect_msg(net_cidr_parse("10.87.0.1/16", &c),
+		      "host bits are set (the network is 10.87.0.0/16)");
+	th_expect_msg(net_cidr_parse("10.87.0.0", &c), "expected ADDRESS/PREFIX");
+	th_expect_msg(net_cidr_parse("10.87.0.0/33", &c), "above 32");
+	th_expect_msg(net_cidr_parse("10.87.0.0/31", &c), "no room");
+	th_expect_msg(net_cidr_parse("10.87.0.0/1x", &c), "bad prefix");
+	th_expect_msg(net_cidr_parse("10.87.0/16", &c), "not an IPv4 address");
+	th_expect_msg(net_cidr_parse("/16", &c), "not an IPv4 address");
 	uint32_t ip;
 	assert_null(net_ip_parse("192.0.2.1", &ip));
 	char s[NET_IP_STRLEN];
 	net_ip_format(ip, s);
 	assert_string_equal(s, "192.0.2.1");
-	test_expect_msg(net_ip_parse("300.1.1.1", &ip), "not an IPv4 address");
+	th_expect_msg(net_ip_parse("300.1.1.1", &ip), "not an IPv4 address");
 }
 
 static void test_overlap(void **state)

@@ -52,10 +52,10 @@ static void test_hosts(void **state)
 	assert_null(hosts_check_add_host("a:1.2.3.4"));
 	assert_null(hosts_check_add_host("a=host-gateway"));
 	assert_null(hosts_check_add_host("a:::1"));
-	test_expect_msg(hosts_check_add_host("a"), "expected HOST:IP");
-	test_expect_msg(hosts_check_add_host(":1.2.3.4"), "expected HOST:IP");
-	test_expect_msg(hosts_check_add_host("a:nope"), "invalid IP address \"nope\"");
-	test_expect_msg(hosts_check_add_host("a b:1.2.3.4"), "invalid host name");
+	th_expect_msg(hosts_check_add_host("a"), "expected HOST:IP");
+	th_expect_msg(hosts_check_add_host(":1.2.3.4"), "expected HOST:IP");
+	th_expect_msg(hosts_check_add_host("a:nope"), "invalid IP address \"nope\"");
+	th_expect_msg(hosts_check_add_host("a b:1.2.3.4"), "invalid host name");
 	/* a newline would add a line of the flag's own to /etc/hosts */
 	const char *injected[] = {"evil\n10.0.0.1 bank:1.2.3.4",
 				  "a\r:1.2.3.4",
@@ -64,9 +64,9 @@ static void test_hosts(void **state)
 				  "a\x7f:1.2.3.4",
 				  "a#x:1.2.3.4"};
 	for (size_t i = 0; i < sizeof(injected) / sizeof(*injected); i++)
-		test_expect_msg(hosts_check_add_host(injected[i]), "--add-host");
-	test_expect_msg(hosts_check_add_host("a:1.2.3.4\n5.6.7.8 bank"), "invalid IP address");
-	test_expect_msg(hosts_check_add_host("a:host-gateway\n"), "invalid IP address");
+		th_expect_msg(hosts_check_add_host(injected[i]), "--add-host");
+	th_expect_msg(hosts_check_add_host("a:1.2.3.4\n5.6.7.8 bank"), "invalid IP address");
+	th_expect_msg(hosts_check_add_host("a:host-gateway\n"), "invalid IP address");
 }
 
 static void test_resolv(void **state)
@@ -89,8 +89,8 @@ static void test_resolv(void **state)
 	assert_string_equal(t, "nameserver 192.0.2.53\n");
 	free(t);
 	assert_null(resolv_check_dns("::1"));
-	test_expect_msg(resolv_check_dns("dns.example"), "not an IP address");
-	test_expect_msg(resolv_check_dns("1.1.1.1\nnameserver 6.6.6.6"), "not an IP address");
+	th_expect_msg(resolv_check_dns("dns.example"), "not an IP address");
+	th_expect_msg(resolv_check_dns("1.1.1.1\nnameserver 6.6.6.6"), "not an IP address");
 }
 
 int main(void)

@@ -24,7 +24,7 @@ static void expect_err_at(struct cubo_error *err, const char *part, int line)
 {
 	if (!err)
 		fail_msg("line %d: no error, expected one about \"%s\"", line, part);
-	test_expect_msg(err, part);
+	th_expect_msg(err, part);
 }
 
 #define expect_err(e, part) expect_err_at((e), (part), __LINE__)
@@ -163,15 +163,15 @@ static void test_names(void **state)
 
 static void test_allocate_on_disk(void **state)
 {
-	char *base = test_tmpdir("ipam"), *dir = cubo_path_join(base, "net1");
+	char *base = th_tmpdir("ipam"), *dir = cubo_path_join(base, "net1");
 	struct ipam_range r = range_of("10.90.1.0/29", "10.90.1.1");
 	uint32_t a;
 	assert_null(ipam_allocate(dir, "net1", &r, "c1", "eth0", &a));
 	assert_int_equal(a, ip("10.90.1.2"));
-	char *t = test_read_if_there(dir, "10.90.1.2");
+	char *t = th_read_if_there(dir, "10.90.1.2");
 	assert_string_equal(t, "c1\r\neth0");
 	free(t);
-	t = test_read_if_there(dir, "last_reserved_ip.0");
+	t = th_read_if_there(dir, "last_reserved_ip.0");
 	assert_string_equal(t, "10.90.1.2");
 	free(t);
 	/* the same container and interface again: refused, as host-local refuses it */
@@ -190,7 +190,7 @@ static void test_allocate_on_disk(void **state)
 	expect_err(ipam_allocate(dir, "net1", &r, "e", "eth0", &a), "network net1");
 	/* release: the file goes, the next search starts after the last reserved (.5) */
 	assert_null(ipam_release(dir, "d0", "eth0"));
-	t = test_read_if_there(dir, "10.90.1.3");
+	t = th_read_if_there(dir, "10.90.1.3");
 	assert_null(t);
 	assert_null(ipam_release(dir, "c0", "eth0")); /* older format */
 	assert_null(cubo_path_exists(old) ? cubo_error_new("%s left", old) : NULL);
@@ -206,7 +206,7 @@ static void test_allocate_on_disk(void **state)
 	char *older = cubo_path_join(dir, "10.90.1.9");
 	assert_null(cubo_write_file_atomic(older, "f", 1, 0644));
 	assert_null(ipam_release(dir, "f", "eth0"));
-	t = test_read_if_there(dir, "10.90.1.3");
+	t = th_read_if_there(dir, "10.90.1.3");
 	assert_null(t);
 	assert_true(cubo_path_exists(older));
 	assert_null(ipam_release(dir, "f", "eth0"));
@@ -214,7 +214,7 @@ static void test_allocate_on_disk(void **state)
 	free(older);
 	free(old);
 	free(dir);
-	test_tmpdir_free(base);
+	th_tmpdir_free(base);
 }
 
 static char *gen_conflist(void)

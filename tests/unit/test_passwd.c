@@ -75,18 +75,18 @@ static void test_names_and_ids(void **state)
 static void test_errors(void **state)
 {
 	struct ctr_user u;
-	test_expect_msg(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
-	test_expect_msg(passwd_resolve("alice:nogroup", passwd, group, &u),
-			"unable to find group nogroup");
-	test_expect_msg(passwd_resolve(":1", passwd, group, &u), "no user");
-	test_expect_msg(passwd_resolve("alice:", passwd, group, &u), "empty group");
-	test_expect_msg(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
-	test_expect_msg(passwd_resolve("broken", passwd, group, &u), "unable to find user");
+	th_expect_msg(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
+	th_expect_msg(passwd_resolve("alice:nogroup", passwd, group, &u),
+		      "unable to find group nogroup");
+	th_expect_msg(passwd_resolve(":1", passwd, group, &u), "no user");
+	th_expect_msg(passwd_resolve("alice:", passwd, group, &u), "empty group");
+	th_expect_msg(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
+	th_expect_msg(passwd_resolve("broken", passwd, group, &u), "unable to find user");
 }
 
 static void test_in_root(void **state)
 {
-	char *dir = test_tmpdir("passwd");
+	char *dir = th_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -97,7 +97,7 @@ static void test_in_root(void **state)
 	 * of the host's groups.
 	 */
 	const char host_text[] = "hostgroup:x:4242:alice\n";
-	char *host_group = test_tmpfile("passwd-host", host_text, sizeof(host_text) - 1);
+	char *host_group = th_tmpfile("passwd-host", host_text, sizeof(host_text) - 1);
 	char *gr = cubo_path_join(etc, "group");
 	char *target = cubo_path_join("/../../../..", host_group);
 	assert_int_equal(symlink(target, gr), 0);
@@ -110,7 +110,7 @@ static void test_in_root(void **state)
 	close(fd);
 	unlink(host_group);
 	free(host_group);
-	test_tmpdir_free(dir);
+	th_tmpdir_free(dir);
 	free(target);
 	free(gr);
 	free(pw);
@@ -120,7 +120,7 @@ static void test_in_root(void **state)
 /* The image's files that are no regular file, or too large: an error naming the file, at once. */
 static void test_in_root_hostile(void **state)
 {
-	char *dir = test_tmpdir("passwd");
+	char *dir = th_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -130,18 +130,18 @@ static void test_in_root_hostile(void **state)
 
 	/* a FIFO would block open (and the monitor) forever */
 	assert_int_equal(mkfifo(pw, 0644), 0);
-	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
 	/* also for a numeric user, which still reads the file for HOME and groups */
-	test_expect_msg(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
+	th_expect_msg(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
 	assert_int_equal(unlink(pw), 0);
 	/* a directory */
 	assert_int_equal(mkdir(pw, 0755), 0);
-	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u),
-			"/etc/passwd in rootfs: a directory");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u),
+		      "/etc/passwd in rootfs: a directory");
 	assert_int_equal(rmdir(pw), 0);
 	/* a link to itself */
 	assert_int_equal(symlink("/etc/passwd", pw), 0);
-	test_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
 	assert_int_equal(unlink(pw), 0);
 	/* 16 MiB and one byte (sparse: the size is what counts) */
 	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
@@ -149,8 +149,7 @@ static void test_in_root_hostile(void **state)
 	assert_true(gfd >= 0);
 	assert_int_equal(ftruncate(gfd, (16 << 20) + 1), 0);
 	close(gfd);
-	test_expect_msg(passwd_resolve_in_root(fd, "alice", &u),
-			"/etc/group in rootfs: larger than");
+	th_expect_msg(passwd_resolve_in_root(fd, "alice", &u), "/etc/group in rootfs: larger than");
 	/* at the cap it is read */
 	assert_int_equal(truncate(gr, 16 << 20), 0);
 	assert_null(passwd_resolve_in_root(fd, "alice", &u));
@@ -158,7 +157,7 @@ static void test_in_root_hostile(void **state)
 	ctr_user_free(&u);
 
 	close(fd);
-	test_tmpdir_free(dir);
+	th_tmpdir_free(dir);
 	free(gr);
 	free(pw);
 	free(etc);

@@ -50,7 +50,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char path[512];
 
-	fx->base = test_tmpdir("pir");
+	fx->base = th_tmpdir("pir");
 	snprintf(fx->root, sizeof(fx->root), "%s/root", fx->base);
 	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
 	mkdir_or_fail(fx->root);
@@ -58,9 +58,9 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/etc", fx->root);
 	mkdir_or_fail(path);
 	snprintf(path, sizeof(path), "%s/etc/passwd", fx->root);
-	test_write_file(path, "inside\n");
+	th_write_file(path, "inside\n");
 	snprintf(path, sizeof(path), "%s/passwd", fx->outside);
-	test_write_file(path, "outside\n");
+	th_write_file(path, "outside\n");
 	fx->rootfd = open(fx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fx->rootfd >= 0);
 	*state = fx;
@@ -71,7 +71,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	close(fx->rootfd);
-	test_tmpdir_free(fx->base);
+	th_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }
@@ -284,22 +284,22 @@ static void test_read_file_in_root(void **state)
 
 	snprintf(path, sizeof(path), "%s/etc/fifo", fx->root);
 	assert_int_equal(mkfifo(path, 0644), 0);
-	test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/fifo", 64, &text, NULL),
-			 "/etc/fifo in rootfs: a FIFO, not a regular file");
-	test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc", 64, &text, NULL),
-			 "/etc in rootfs: a directory");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/fifo", 64, &text, NULL),
+		       "/etc/fifo in rootfs: a FIFO, not a regular file");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc", 64, &text, NULL),
+		       "/etc in rootfs: a directory");
 	snprintf(path, sizeof(path), "%s/etc/null", fx->root);
 	if (mknod(path, S_IFCHR | 0644, makedev(1, 3)) == 0)
-		test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/null", 64, &text, NULL),
-				 "/etc/null in rootfs: a character device");
+		th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/null", 64, &text, NULL),
+			       "/etc/null in rootfs: a character device");
 	int sock = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(path, sizeof(path), "%s/etc/sock", fx->root);
 	assert_true(strlen(path) < sizeof(sa.sun_path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	assert_int_equal(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/sock", 64, &text, NULL),
-			 "a socket");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/sock", 64, &text, NULL),
+		       "a socket");
 	close(sock);
 
 	/* the size cap: at most max bytes, also for a sparse giant */
@@ -310,18 +310,18 @@ static void test_read_file_in_root(void **state)
 	assert_null(cubo_read_file_in_root(fx->rootfd, "/etc/big", 100, &text, &len));
 	assert_int_equal(len, 100);
 	free(text);
-	test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 99, &text, NULL),
-			 "/etc/big in rootfs: larger than 99 bytes");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 99, &text, NULL),
+		       "/etc/big in rootfs: larger than 99 bytes");
 	assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);
-	test_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 1 << 20, &text, NULL),
-			 "larger than 1048576 bytes");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 1 << 20, &text, NULL),
+		       "larger than 1048576 bytes");
 	close(fd);
 	assert_null(text);
 	/* a file whose size says nothing (procfs-like) is still bounded while read */
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(root >= 0);
-	test_expect_text(cubo_read_file_in_root(root, "/proc/self/mountinfo", 8, &text, NULL),
-			 "larger than 8 bytes");
+	th_expect_text(cubo_read_file_in_root(root, "/proc/self/mountinfo", 8, &text, NULL),
+		       "larger than 8 bytes");
 	close(root);
 }
 

@@ -56,7 +56,7 @@ static void expect(const char *text, const char *fragment)
 {
 	struct registries_conf c;
 
-	test_expect_msg(registries_conf_parse(text, "r.conf", &c), fragment);
+	th_expect_msg(registries_conf_parse(text, "r.conf", &c), fragment);
 	assert_null(c.v);
 }
 
@@ -194,7 +194,7 @@ static struct registry_client *client_with_mirror(int port_r, int port_m, char d
 	snprintf(domain, 64, "127.0.0.1:%d", port_r);
 	n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
 		     port_m);
-	*conf = test_tmpfile("registries-conf", text, n);
+	*conf = th_tmpfile("registries-conf", text, n);
 	struct registry_opts o = {.tls_verify = true,
 				  .registries_conf = *conf,
 				  .auth_file = "/nonexistent/auth.json"};
@@ -423,7 +423,7 @@ static void test_redirect_drops_authorization(void **state)
 			redirect,
 		}};
 	int port_r = canned_start(&reg, &th_r);
-	char *dir = test_tmpdir("registry"), domain[64], auth[64];
+	char *dir = th_tmpdir("registry"), domain[64], auth[64];
 	snprintf(auth, sizeof(auth), "%s/auth.json", dir);
 	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
 	assert_null(auth_file_store(auth, domain, "alice", "secret"));
@@ -442,7 +442,7 @@ static void test_redirect_drops_authorization(void **state)
 	assert_non_null(strstr(storage.requests[0], "GET /b "));
 	assert_null(strstr(storage.requests[0], "Authorization"));
 	registry_client_free(c);
-	test_tmpdir_free(dir);
+	th_tmpdir_free(dir);
 	canned_stop(&reg, th_r);
 	canned_stop(&storage, th_s);
 }

@@ -59,7 +59,7 @@ static void compile_fails(const char *seccomp_json, const char *want)
 	struct cubo_error *err = seccomp_prog_compile(cfg->linux_->seccomp, &quiet_log, &p);
 
 	assert_null(p);
-	test_expect_msg(err, want);
+	th_expect_msg(err, want);
 	oci_config_free(cfg);
 }
 
@@ -98,7 +98,7 @@ static int in_child(const struct seccomp_prog *p, int (*probe)(void))
  */
 static int setup_need_seccomp(void **state)
 {
-	*state = test_under_valgrind() ? (void *)1 : NULL;
+	*state = th_under_valgrind() ? (void *)1 : NULL;
 	return 0;
 }
 
@@ -321,15 +321,15 @@ static void test_notify_message(void **state)
 	struct cubo_error *err = seccomp_notify_message("1.2.0", 1, NULL, "{", &msg, &len);
 	assert_non_null(err);
 	cubo_error_free(err);
-	test_expect_msg(seccomp_notify_send("/nonexistent/listener.sock", "{}", 2, 0),
-			"connect to /nonexistent/listener.sock");
+	th_expect_msg(seccomp_notify_send("/nonexistent/listener.sock", "{}", 2, 0),
+		      "connect to /nonexistent/listener.sock");
 }
 
 /* The cache: a miss compiles and keeps, a hit gives the same filter, nothing else is trusted. */
 static void test_cache(void **state)
 {
 	bool judge = !*state; /* filters run in children only outside valgrind */
-	char *dir = test_tmpdir("seccomp-cache");
+	char *dir = th_tmpdir("seccomp-cache");
 	char *cache = cubo_path_join(dir, "cache");
 	struct oci_config *cfg = config_with(
 		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
@@ -391,7 +391,7 @@ static void test_cache(void **state)
 	free(other);
 	free(entry);
 	free(cache);
-	test_tmpdir_free(dir);
+	th_tmpdir_free(dir);
 }
 
 int main(void)

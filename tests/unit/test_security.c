@@ -35,7 +35,7 @@ static void test_cpu_lists(void **state)
 static void expect_refused(const struct oci_process *p, const struct oci_linux *lx,
 			   const struct security_host *host, const char *want)
 {
-	test_expect_msg(security_check(p, lx, host), want);
+	th_expect_msg(security_check(p, lx, host), want);
 }
 
 static void test_checks(void **state)

@@ -31,7 +31,7 @@
 
 static int setup(void **state)
 {
-	struct test_dir *fx = test_dir_new("spawn", NULL);
+	struct th_dir *fx = th_dir_new("spawn", NULL);
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/bin", fx->dir);
@@ -85,7 +85,7 @@ static void find(const char *arg0, const char *path_env, int want_errcode, const
 
 static void test_find_executable(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256], bin[128];
 
 	snprintf(bin, sizeof(bin), "%s/bin", fx->dir);
@@ -121,7 +121,7 @@ static bool have_openat2(void)
  */
 static void test_find_refuses_magic_links(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256];
 
 	if (!have_openat2())
@@ -164,7 +164,7 @@ static void test_close_fds(void **state)
 {
 	(void)state;
 	/* valgrind runs the test's children too, and counts their close_range as errors */
-	if (test_under_valgrind())
+	if (th_under_valgrind())
 		skip();
 	pid_t pid = fork();
 
@@ -223,7 +223,7 @@ static void test_procfd(void **state)
 	close(fd);
 	close(path_fd);
 	/* without a procfs: an error naming the file, never a crash */
-	test_expect_msg(procfd_openat(-1, "self/status", O_RDONLY, &fd), "self/status");
+	th_expect_msg(procfd_openat(-1, "self/status", O_RDONLY, &fd), "self/status");
 	close(proc);
 }
 
@@ -255,7 +255,7 @@ static void test_proc_files_allowed(void **state)
 /* A rootfs with /proc a directory and /evil a link to it; no mount needed. */
 static void test_proc_guard_target(void **state)
 {
-	struct test_dir *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256];
 	struct cubo_error *err;
 	int rootfd, target;
@@ -291,8 +291,8 @@ static void test_proc_guard_target(void **state)
 	/* beneath /proc: only lxcfs' files */
 	snprintf(path, sizeof(path), "%s/bin", fx->dir);
 	target = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	test_expect_msg(proc_guard_target(rootfd, "/proc/sys", target, -1, false, "m"),
-			"inside /proc");
+	th_expect_msg(proc_guard_target(rootfd, "/proc/sys", target, -1, false, "m"),
+		      "inside /proc");
 	assert_null(proc_guard_target(rootfd, "/proc/cpuinfo", target, -1, false, "m"));
 	assert_null(proc_guard_target(rootfd, "/bin", target, -1, false, "m"));
 	close(target);
@@ -300,7 +300,7 @@ static void test_proc_guard_target(void **state)
 	/* proc and sysfs on ordinary directories only */
 	assert_null(proc_guard_plain_dir(rootfd, "/proc", "m"));
 	assert_null(proc_guard_plain_dir(rootfd, "/missing", "m"));
-	test_expect_msg(proc_guard_plain_dir(rootfd, "/sys", "m"), "symlink");
+	th_expect_msg(proc_guard_plain_dir(rootfd, "/sys", "m"), "symlink");
 	err = proc_guard_plain_dir(rootfd, "/bin/tool", "m");
 	assert_non_null(err);
 	cubo_error_free(err);
@@ -310,15 +310,15 @@ static void test_proc_guard_target(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_find_executable, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_find_executable, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_find_refuses_magic_links, setup,
-						test_dir_teardown),
+						th_dir_teardown),
 		cmocka_unit_test(test_fds_record),
 		cmocka_unit_test(test_close_fds),
 		cmocka_unit_test(test_procfd),
 		cmocka_unit_test(test_caps_last_cap),
 		cmocka_unit_test(test_proc_files_allowed),
-		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, test_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

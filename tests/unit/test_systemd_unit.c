@@ -53,33 +53,32 @@ static void test_unit_names_refused(void **state)
 {
 	(void)state;
 	struct systemd_unit u;
-	test_expect_text(systemd_unit_parse("/sys/fs/cgroup/x", "abc", false, &u),
-			 "linux.cgroupsPath \"/sys/fs/cgroup/x\": expected \"slice:prefix:name\"");
-	test_expect_text(systemd_unit_parse("a.slice:b", "abc", false, &u), "slice:prefix:name");
-	test_expect_text(systemd_unit_parse("a.slice:b:c:d", "abc", false, &u),
-			 "slice:prefix:name");
-	test_expect_text(systemd_unit_parse("a.slice:b:", "abc", false, &u), "the name");
-	test_expect_text(systemd_unit_parse("notaslice:b:c", "abc", false, &u),
-			 "\"notaslice\" is not a slice");
-	test_expect_text(systemd_unit_parse("a--b.slice:b:c", "abc", false, &u),
-			 "an empty part between dashes");
-	test_expect_text(systemd_unit_parse("-a.slice:b:c", "abc", false, &u), "empty part");
-	test_expect_text(systemd_unit_parse("a-.slice:b:c", "abc", false, &u), "empty part");
-	test_expect_text(systemd_unit_parse("a/b.slice:b:c", "abc", false, &u), "holds no '/'");
-	test_expect_text(systemd_unit_parse("a.slice:p:c d", "abc", false, &u),
-			 "systemd does not take ' ' in a unit name");
-	test_expect_text(systemd_unit_parse("a.slice:p:c/../d", "abc", false, &u),
-			 "does not take '/'");
-	test_expect_text(systemd_unit_parse("a.slice:p:x.slice", "abc", false, &u),
-			 "takes no prefix");
-	test_expect_text(systemd_unit_parse("machine.slice::other.slice", "abc", false, &u),
-			 "slice other.slice is not below machine.slice");
+	th_expect_text(systemd_unit_parse("/sys/fs/cgroup/x", "abc", false, &u),
+		       "linux.cgroupsPath \"/sys/fs/cgroup/x\": expected \"slice:prefix:name\"");
+	th_expect_text(systemd_unit_parse("a.slice:b", "abc", false, &u), "slice:prefix:name");
+	th_expect_text(systemd_unit_parse("a.slice:b:c:d", "abc", false, &u), "slice:prefix:name");
+	th_expect_text(systemd_unit_parse("a.slice:b:", "abc", false, &u), "the name");
+	th_expect_text(systemd_unit_parse("notaslice:b:c", "abc", false, &u),
+		       "\"notaslice\" is not a slice");
+	th_expect_text(systemd_unit_parse("a--b.slice:b:c", "abc", false, &u),
+		       "an empty part between dashes");
+	th_expect_text(systemd_unit_parse("-a.slice:b:c", "abc", false, &u), "empty part");
+	th_expect_text(systemd_unit_parse("a-.slice:b:c", "abc", false, &u), "empty part");
+	th_expect_text(systemd_unit_parse("a/b.slice:b:c", "abc", false, &u), "holds no '/'");
+	th_expect_text(systemd_unit_parse("a.slice:p:c d", "abc", false, &u),
+		       "systemd does not take ' ' in a unit name");
+	th_expect_text(systemd_unit_parse("a.slice:p:c/../d", "abc", false, &u),
+		       "does not take '/'");
+	th_expect_text(systemd_unit_parse("a.slice:p:x.slice", "abc", false, &u),
+		       "takes no prefix");
+	th_expect_text(systemd_unit_parse("machine.slice::other.slice", "abc", false, &u),
+		       "slice other.slice is not below machine.slice");
 	char long_name[300];
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
 	char path[400];
 	snprintf(path, sizeof(path), "a.slice:p:%s", long_name);
-	test_expect_text(systemd_unit_parse(path, "abc", false, &u), "longer than 255");
+	th_expect_text(systemd_unit_parse(path, "abc", false, &u), "longer than 255");
 }
 
 static void test_slice_expand(void **state)
@@ -95,8 +94,8 @@ static void test_slice_expand(void **state)
 	assert_null(systemd_slice_expand("-.slice", &p));
 	assert_string_equal(p, "");
 	free(p);
-	test_expect_text(systemd_slice_expand(".slice", &p), "not a slice");
-	test_expect_text(systemd_slice_expand("a.scope", &p), "not a slice");
+	th_expect_text(systemd_slice_expand(".slice", &p), "not a slice");
+	th_expect_text(systemd_slice_expand("a.scope", &p), "not a slice");
 	assert_null(p);
 }
 
@@ -196,14 +195,14 @@ static void test_props_refused(void **state)
 	struct oci_memory mem = {
 		.has_limit = true, .limit = 512 << 20, .has_swap = true, .swap = 256 << 20};
 	struct oci_resources res = {.memory = &mem};
-	test_expect_text(systemd_props_from_resources(&res, &p),
-			 "linux.resources.memory.swap: 268435456 is less than the memory limit");
+	th_expect_text(systemd_props_from_resources(&res, &p),
+		       "linux.resources.memory.swap: 268435456 is less than the memory limit");
 	struct oci_cpu cpu = {.cpus = "0-x"};
 	res = (struct oci_resources){.cpu = &cpu};
-	test_expect_text(systemd_props_from_resources(&res, &p), "linux.resources.cpu.cpus");
+	th_expect_text(systemd_props_from_resources(&res, &p), "linux.resources.cpu.cpus");
 	struct oci_cpu rt = {.has_realtime_runtime = true, .realtime_runtime = 1000};
 	res = (struct oci_resources){.cpu = &rt};
-	test_expect_text(systemd_props_from_resources(&res, &p), "realtimeRuntime");
+	th_expect_text(systemd_props_from_resources(&res, &p), "realtimeRuntime");
 }
 
 /* A state file's directory names the unit delete and update send to systemd: checked. */

@@ -614,7 +614,7 @@ static void test_depth(void **state)
 	cubo_error_free(err);
 	free(s);
 	s = nested("{b=", "}", 10000);
-	test_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
+	th_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
 	free(s);
 
 	/* dotted keys and headers nest tables too */
@@ -624,7 +624,7 @@ static void test_depth(void **state)
 	for (int i = 1; i < TOML_MAX_DEPTH + 1; i++)
 		p += sprintf(p, ".a");
 	sprintf(p, "]");
-	test_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
+	th_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
 	s[strlen(s) - 3] = ']';
 	s[strlen(s) - 2] = 0;
 	assert_null(toml_parse(s, strlen(s), "test.toml", &r));
@@ -640,7 +640,7 @@ static void test_depth(void **state)
 	assert_int_equal(toml_table_get(t, "x")->integer, 1);
 	toml_free(r);
 	sprintf(doc, "%s\nx = [1]\n", s);
-	test_expect_msg(toml_parse(doc, strlen(doc), "test.toml", &r), "nest more than 128 levels");
+	th_expect_msg(toml_parse(doc, strlen(doc), "test.toml", &r), "nest more than 128 levels");
 	free(doc);
 	free(s);
 }

@@ -52,7 +52,7 @@ static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	fx->base = test_tmpdir("unpack");
+	fx->base = th_tmpdir("unpack");
 	snprintf(fx->layer, sizeof(fx->layer), "%s/layer", fx->base);
 	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
 	assert_int_equal(mkdir(fx->layer, 0755), 0);
@@ -65,7 +65,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	test_tmpdir_free(fx->base);
+	th_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }
@@ -73,7 +73,7 @@ static int teardown(void **state)
 /* A fresh empty dest_dir, for tests that unpack several times. */
 static void reset_layer(struct fixture *fx)
 {
-	test_rm_tree(fx->layer);
+	th_rm_tree(fx->layer);
 	assert_int_equal(mkdir(fx->layer, 0755), 0);
 }
 
@@ -219,7 +219,7 @@ static void assert_refused(struct fixture *fx, const struct buf *tar, const char
 {
 	struct unpack_opts opts = {.layer_name = "sha256:abc", .ignore_owners = !fx->root};
 
-	test_expect_text(unpack_chunks(fx->layer, tar, 0, &opts, NULL), want);
+	th_expect_text(unpack_chunks(fx->layer, tar, 0, &opts, NULL), want);
 }
 
 static void assert_dir_empty(const char *path)
@@ -1049,7 +1049,7 @@ static void test_walk_fallback(void **state)
 	add_symlink(a, "evil", fx->outside);
 	add_file(a, "evil/x", 0644, "escaped");
 	tar_end(a);
-	test_expect_msg(unpack_memfd(fx->layer, &evil, &opts, NULL), "\"evil\" is a symlink");
+	th_expect_msg(unpack_memfd(fx->layer, &evil, &opts, NULL), "\"evil\" is a symlink");
 	assert_dir_empty(fx->outside);
 	free(evil.data);
 	free(tar.data);
@@ -1067,7 +1067,7 @@ static void test_truncated_gzip(void **state)
 	build_plain_layer(&tar, fx->root);
 	compress(&tar, UNPACK_COMPRESSION_GZIP, &gz);
 	gz.len -= 20; /* inside the deflate data or its trailer */
-	test_expect_msg(unpack_chunks(fx->layer, &gz, 100, &opts, NULL), "layer ");
+	th_expect_msg(unpack_chunks(fx->layer, &gz, 100, &opts, NULL), "layer ");
 	reset_layer(fx);
 	err = unpack_memfd(fx->layer, &gz, &opts, NULL);
 	assert_non_null(err);
@@ -1106,7 +1106,7 @@ static void test_garbage(void **state)
 	assert_non_null(err);
 	cubo_error_free(err);
 
-	test_expect_msg(unpack_chunks(fx->layer, &empty, 0, NULL, NULL), "empty layer stream");
+	th_expect_msg(unpack_chunks(fx->layer, &empty, 0, NULL, NULL), "empty layer stream");
 	assert_dir_empty(fx->layer);
 }
 
@@ -1157,13 +1157,13 @@ static void test_wrong_compression_and_diff_id(void **state)
 	build_plain_layer(&tar, fx->root);
 	compress(&tar, UNPACK_COMPRESSION_ZSTD, &zst);
 	opts.compression = UNPACK_COMPRESSION_GZIP;
-	test_expect_msg(unpack_chunks(fx->layer, &zst, 0, &opts, NULL),
-			"expected a gzip layer, the stream is zstd");
+	th_expect_msg(unpack_chunks(fx->layer, &zst, 0, &opts, NULL),
+		      "expected a gzip layer, the stream is zstd");
 
 	opts.compression = UNPACK_COMPRESSION_AUTO;
 	opts.expected_diff_id =
 		"sha256:0000000000000000000000000000000000000000000000000000000000000000";
-	test_expect_msg(unpack_chunks(fx->layer, &zst, 0, &opts, NULL), "diff_id mismatch");
+	th_expect_msg(unpack_chunks(fx->layer, &zst, 0, &opts, NULL), "diff_id mismatch");
 	free(zst.data);
 	free(tar.data);
 }
@@ -1290,14 +1290,12 @@ static void test_size_limit(void **state)
 		struct buf tar = {0}, z;
 		build_bomb(8u << 20, cs[i], &tar, &z);
 		assert_true(z.len < 64 * 1024); /* 8 MiB from under 64 KiB */
-		test_expect_text(
-			unpack_chunks(fx->layer, &z, 4096, &opts, NULL),
-			"layer sha256:b0mb: more than 1048576 bytes uncompressed, the limit "
-			"(CUBO_MAX_LAYER_SIZE)");
+		th_expect_text(unpack_chunks(fx->layer, &z, 4096, &opts, NULL),
+			       "layer sha256:b0mb: more than 1048576 bytes uncompressed, the limit "
+			       "(CUBO_MAX_LAYER_SIZE)");
 		assert_true(file_bytes(fx->layer) <= limit);
 		reset_layer(fx);
-		test_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL),
-				 "more than 1048576 bytes");
+		th_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 1048576 bytes");
 		assert_true(file_bytes(fx->layer) <= limit);
 		reset_layer(fx);
 		free(z.data);
@@ -1313,7 +1311,7 @@ static void test_size_limit(void **state)
 	assert_int_equal(res.tar_bytes, tar.len);
 	reset_layer(fx);
 	opts.max_size = tar.len - 1;
-	test_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL), "the limit");
+	th_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL), "the limit");
 	reset_layer(fx);
 
 	/* no max_size: CUBO_MAX_LAYER_SIZE, else the default */
@@ -1325,7 +1323,7 @@ static void test_size_limit(void **state)
 	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "32k", 1), 0);
-	test_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 32768 bytes");
+	th_expect_text(unpack_memfd(fx->layer, &z, &opts, NULL), "more than 32768 bytes");
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "1.5G", 1), 0);
 	assert_null(unpack_max_size_from_env(&v));
@@ -1336,8 +1334,8 @@ static void test_size_limit(void **state)
 	assert_null(unpack_chunks(fx->layer, &z, 0, &opts, NULL));
 	reset_layer(fx);
 	assert_int_equal(setenv(UNPACK_MAX_SIZE_ENV, "lots", 1), 0);
-	test_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL),
-			 "CUBO_MAX_LAYER_SIZE: invalid size \"lots\"");
+	th_expect_text(unpack_chunks(fx->layer, &z, 0, &opts, NULL),
+		       "CUBO_MAX_LAYER_SIZE: invalid size \"lots\"");
 	assert_int_equal(unsetenv(UNPACK_MAX_SIZE_ENV), 0);
 	free(z.data);
 	free(tar.data);

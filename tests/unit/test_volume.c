@@ -19,7 +19,7 @@
 
 static void test_lifecycle(void **state)
 {
-	char *root = test_tmpdir("volume");
+	char *root = th_tmpdir("volume");
 	struct ctr_volume v;
 	bool existed;
 	char *labels[] = {"team=db", NULL};
@@ -58,25 +58,24 @@ static void test_lifecycle(void **state)
 	assert_true(strcmp(all[0].name, all[1].name) < 0);
 	ctr_volumes_free(all, n);
 	assert_null(volume_remove(root, anon));
-	test_expect_msg(volume_get(root, anon, &v), "no such volume");
-	test_expect_msg(volume_remove(root, anon), "no such volume");
+	th_expect_msg(volume_get(root, anon, &v), "no such volume");
+	th_expect_msg(volume_remove(root, anon), "no such volume");
 	assert_null(volume_get(root, "data", &v));
 	ctr_volume_free(&v);
 	free(anon);
-	test_tmpdir_free(root);
+	th_tmpdir_free(root);
 }
 
 static void test_names(void **state)
 {
 	assert_null(volume_name_check("db-data_1.x"));
-	test_expect_msg(volume_name_check("a"), "invalid volume name");
-	test_expect_msg(volume_name_check("-x"), "invalid volume name");
-	test_expect_msg(volume_name_check("../x"), "invalid volume name");
-	test_expect_msg(volume_name_check("a/b"), "invalid volume name");
+	th_expect_msg(volume_name_check("a"), "invalid volume name");
+	th_expect_msg(volume_name_check("-x"), "invalid volume name");
+	th_expect_msg(volume_name_check("../x"), "invalid volume name");
+	th_expect_msg(volume_name_check("a/b"), "invalid volume name");
 	struct ctr_volume v;
 	bool existed;
-	test_expect_msg(volume_create("/tmp", "bad/name", NULL, &v, &existed),
-			"invalid volume name");
+	th_expect_msg(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
 }
 
 /*
@@ -88,7 +87,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char *base = test_tmpdir("volume");
+	char *base = th_tmpdir("volume");
 	char *src = cubo_path_join(base, "image-dir"), *dst = cubo_path_join(base, "_data");
 	char *file = cubo_path_join(src, "PG_VERSION");
 	assert_int_equal(mkdir(src, 0755), 0);
@@ -112,7 +111,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	close(s);
 	close(d);
-	test_tmpdir_free(base);
+	th_tmpdir_free(base);
 	free(copied);
 	free(file);
 	free(dst);
