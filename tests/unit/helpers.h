@@ -298,6 +298,13 @@ TH_HELPER void th_assert_ok(struct cubo_error *err)
 	}
 }
 
+/* err is an error, whatever it says; frees err. */
+TH_HELPER void th_expect_failure(struct cubo_error *err)
+{
+	assert_non_null(err);
+	cubo_error_free(err);
+}
+
 /*
  * err is an error whose own message (not its context) mentions every one of
  * parts (NULL-terminated); frees err. th_expect_msg(err, "a", "b").

@@ -223,9 +223,7 @@ static void test_hostile(void **state)
 	for (size_t n = 0; n < out.len; n++) {
 		struct dbus_msg m;
 		memcpy(b, out.buf, n);
-		struct cubo_error *err = dbus_msg_parse(b, n, &m);
-		assert_non_null(err);
-		cubo_error_free(err);
+		th_expect_failure(dbus_msg_parse(b, n, &m));
 	}
 	/* a size claim past the cap */
 	memcpy(b, out.buf, out.len);
@@ -332,9 +330,7 @@ static void test_variant_bomb(void **state)
 	dbus_w_u32(&w, 1);
 	struct dbus_reader r = {.p = w.buf, .len = w.len};
 	const char *sig = "v";
-	struct cubo_error *err = dbus_r_skip(&r, &sig);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(dbus_r_skip(&r, &sig));
 	dbus_w_free(&w);
 }
 
