@@ -12,7 +12,6 @@
 #include <cmocka.h>
 #include <yajl/yajl_tree.h>
 
-#include "shared/fs.h"
 #include "spec/config.h"
 #include "tests/unit/helpers.h"
 

@@ -26,7 +26,6 @@
 #include "cubo-runc/dbus_msg.h"
 #include "cubo-runc/systemd_manager.h"
 #include "cubo-runc/systemd_unit.h"
-#include "shared/fs.h"
 #include "tests/unit/helpers.h"
 
 static void encode_call(const char *sig, const struct dbus_writer *body, struct dbus_writer *out)

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "cubo-runc/hooks.h"
-#include "shared/fs.h"
 #include "tests/unit/helpers.h"
 
 static int setup(void **state)

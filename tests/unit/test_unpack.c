@@ -30,7 +30,6 @@
 
 #include <cmocka.h>
 
-#include "shared/fs.h"
 #include "tests/unit/helpers.h"
 
 #define MTIME 1700000000
