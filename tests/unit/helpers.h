@@ -91,6 +91,12 @@ TH_HELPER void th_tmpdir_free(char *dir)
 	free(dir);
 }
 
+/* DIR/NAME, to free. */
+TH_HELPER char *th_path(const char *dir, const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
 /*
  * The usual fixture of a test that works in files: its own temporary
  * directory, and the path of one file in it (not created; NULL without a
@@ -101,12 +107,6 @@ struct th_dir {
 	char *dir;
 	char *path;
 };
-
-/* DIR/NAME, to free. */
-TH_HELPER char *th_path(const char *dir, const char *name)
-{
-	return xasprintf("%s/%s", dir, name);
-}
 
 TH_HELPER struct th_dir *th_dir_new(const char *name, const char *file)
 {
