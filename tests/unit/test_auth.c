@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/auth.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,14 +12,7 @@
 
 #include "cubo-mgr/image/auth.h"
 #include "shared/fs.h"
-
-static void expect(struct cubo_error *err, const char *fragment)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_challenges(void **state)
 {
@@ -43,9 +37,9 @@ static void test_challenges(void **state)
 	assert_null(auth_challenge_parse("Bearer", &c));
 	assert_null(c.realm);
 	auth_challenge_free(&c);
-	expect(auth_challenge_parse("", &c), "no scheme");
-	expect(auth_challenge_parse("Bearer realm", &c), "expected name=value");
-	expect(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
+	th_expect_msg(auth_challenge_parse("", &c), "no scheme");
+	th_expect_msg(auth_challenge_parse("Bearer realm", &c), "expected name=value");
+	th_expect_msg(auth_challenge_parse("Bearer realm=\"open", &c), "unterminated");
 }
 
 static void test_base64(void **state)
@@ -70,8 +64,7 @@ static void test_base64(void **state)
 
 static void test_files(void **state)
 {
-	char dir[] = "/tmp/cubo-test-auth.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = th_tmpdir("auth");
 	char *ours = cubo_path_join(dir, "cfg/cubo/auth.json");
 	char *docker = cubo_path_join(dir, "home/.docker/config.json");
 	char *docker_dir = cubo_path_join(dir, "home/.docker");
@@ -125,15 +118,16 @@ static void test_files(void **state)
 	assert_null(u);
 	/* a broken file is named */
 	assert_null(cubo_write_file_atomic(ours, "{", 1, 0600));
-	expect(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
+	th_expect_msg(auth_lookup(NULL, env, "ghcr.io", &u, &p), "auth.json");
 	const char *bad = "{\"auths\":{\"h\":{\"auth\":\"bm9jb2xvbg==\"}}}";
 	assert_null(cubo_write_file_atomic(ours, bad, strlen(bad), 0600));
-	expect(auth_lookup(NULL, env, "h", &u, &p), "auths.h.auth: not base64 of user:password");
+	th_expect_msg(auth_lookup(NULL, env, "h", &u, &p),
+		      "auths.h.auth: not base64 of user:password");
 
 	free(ours);
 	free(docker);
 	free(docker_dir);
-	cubo_error_free(cubo_rm_rf(dir));
+	th_tmpdir_free(dir);
 }
 
 int main(void)

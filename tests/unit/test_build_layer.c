@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/cache.c, cubo-mgr/build/copy.c, cubo-mgr/build/layer_tar.c */
 /*
  * COPY's sources, hashing and copying (cubo-mgr/build/copy.c), and a layer
  * directory written as a blob (cubo-mgr/build/layer_tar.c), read back with
@@ -27,47 +28,7 @@
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = cubo_path_join(dir, name);
-	assert_null(cubo_write_file_atomic(p, text, strlen(text), 0644));
-	free(p);
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-	char *p = cubo_path_join(dir, name), *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-	free(p);
-	if (err) {
-		cubo_error_free(err);
-		return NULL;
-	}
-	return text;
-}
-
-static char *tmpdir(void)
-{
-	char t[] = "/tmp/test-build-layer-XXXXXX";
-	assert_non_null(mkdtemp(t));
-	return strdup(t);
-}
-
-static void rmdir_all(char *d)
-{
-	cubo_error_free(cubo_rm_rf(d));
-	free(d);
-}
+#include "tests/unit/helpers.h"
 
 static void test_path_clean(void **state)
 {
@@ -82,16 +43,16 @@ static void test_path_clean(void **state)
 		free(out);
 	}
 	char *out;
-	expect_err(build_path_clean("../x", &out), "outside the build context");
-	expect_err(build_path_clean("a/../../x", &out), "outside the build context");
+	th_expect_msg(build_path_clean("../x", &out), "outside the build context");
+	th_expect_msg(build_path_clean("a/../../x", &out), "outside the build context");
 }
 
 static void test_find_and_hash(void **state)
 {
-	char *ctx = tmpdir();
-	put(ctx, "a.txt", "a");
-	put(ctx, "b.txt", "b");
-	put(ctx, "c.md", "c");
+	char *ctx = th_tmpdir("build-layer");
+	th_put(ctx, "a.txt", "a");
+	th_put(ctx, "b.txt", "b");
+	th_put(ctx, "c.md", "c");
 	int fd = open(ctx, O_PATH | O_DIRECTORY);
 	char **rels = NULL;
 	size_t n = 0;
@@ -99,18 +60,18 @@ static void test_find_and_hash(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(rels[0], "a.txt");
 	assert_string_equal(rels[1], "b.txt");
-	expect_err(build_sources_find(fd, "nope", NULL, "the build context", &rels, &n),
-		   "source \"nope\": no such file or directory in the build context");
-	expect_err(build_sources_find(fd, "*.none", NULL, "the build context", &rels, &n),
-		   "no files match");
-	expect_err(build_sources_find(fd, "../etc/passwd", NULL, "the build context", &rels, &n),
-		   "outside the build context");
+	th_expect_msg(build_sources_find(fd, "nope", NULL, "the build context", &rels, &n),
+		      "source \"nope\": no such file or directory in the build context");
+	th_expect_msg(build_sources_find(fd, "*.none", NULL, "the build context", &rels, &n),
+		      "no files match");
+	th_expect_msg(build_sources_find(fd, "../etc/passwd", NULL, "the build context", &rels, &n),
+		      "outside the build context");
 	/* a symlink that leaves the context is resolved inside it: nothing there */
 	char *link = cubo_path_join(ctx, "out");
 	assert_int_equal(symlink("/etc/passwd", link), 0);
 	free(link);
-	expect_err(build_sources_find(fd, "out", NULL, "the build context", &rels, &n),
-		   "no such file");
+	th_expect_msg(build_sources_find(fd, "out", NULL, "the build context", &rels, &n),
+		      "no such file");
 	/* the hash changes with a file's content, not with its mtime */
 	char h1[CUBO_DIGEST_LEN + 1], h2[CUBO_DIGEST_LEN + 1], h3[CUBO_DIGEST_LEN + 1];
 	struct cubo_sha256 *h;
@@ -118,13 +79,13 @@ static void test_find_and_hash(void **state)
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h1));
 	cubo_sha256_free(h);
-	put(ctx, "a.txt", "a");
+	th_put(ctx, "a.txt", "a");
 	assert_null(cubo_sha256_new(&h));
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h2));
 	cubo_sha256_free(h);
 	assert_string_equal(h1, h2);
-	put(ctx, "a.txt", "A");
+	th_put(ctx, "a.txt", "A");
 	assert_null(cubo_sha256_new(&h));
 	assert_null(build_sources_hash(fd, rels, NULL, h));
 	assert_null(cubo_sha256_final(h, h3));
@@ -132,18 +93,18 @@ static void test_find_and_hash(void **state)
 	assert_string_not_equal(h1, h3);
 	cubo_strv_free(rels);
 	close(fd);
-	rmdir_all(ctx);
+	th_tmpdir_free(ctx);
 }
 
 static void test_copy_semantics(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char *ctx = tmpdir(), *root = tmpdir();
-	put(ctx, "f", "file");
+	char *ctx = th_tmpdir("build-layer"), *root = th_tmpdir("build-layer");
+	th_put(ctx, "f", "file");
 	char *sub = cubo_path_join(ctx, "dir");
 	assert_int_equal(mkdir(sub, 0750), 0);
-	put(sub, "inner", "in");
+	th_put(sub, "inner", "in");
 	free(sub);
 	/* the image has /bin -> usr/bin: a copy into /bin lands in /usr/bin, inside the root */
 	char *usr = cubo_path_join(root, "usr/bin");
@@ -154,12 +115,12 @@ static void test_copy_semantics(void **state)
 	char *one[] = {"f", NULL}, *dir[] = {"dir", NULL}, *both[] = {"f", "dir", NULL};
 	struct build_copy_opts o = {.uid = 12, .gid = 34, .mode = -1};
 	assert_null(build_copy(src, one, dst, "/bin/", &o));
-	char *got = slurp(usr, "f");
+	char *got = th_read_at(usr, "f");
 	assert_string_equal(got, "file");
 	free(got);
 	/* a file to a name that is not a directory: that name */
 	assert_null(build_copy(src, one, dst, "/etc/renamed", &o));
-	got = slurp(root, "etc/renamed");
+	got = th_read_at(root, "etc/renamed");
 	assert_string_equal(got, "file");
 	free(got);
 	struct stat st;
@@ -171,7 +132,7 @@ static void test_copy_semantics(void **state)
 	/* a directory: its contents */
 	o.mode = 0700;
 	assert_null(build_copy(src, dir, dst, "/opt/d", &o));
-	got = slurp(root, "opt/d/inner");
+	got = th_read_at(root, "opt/d/inner");
 	assert_string_equal(got, "in");
 	free(got);
 	p = cubo_path_join(root, "opt/d/inner");
@@ -181,18 +142,18 @@ static void test_copy_semantics(void **state)
 	/* several sources: into the directory */
 	o.mode = -1;
 	assert_null(build_copy(src, both, dst, "/many", &o));
-	got = slurp(root, "many/f");
+	got = th_read_at(root, "many/f");
 	assert_string_equal(got, "file");
 	free(got);
-	got = slurp(root, "many/inner");
+	got = th_read_at(root, "many/inner");
 	assert_string_equal(got, "in");
 	free(got);
 	close(src);
 	close(dst);
 	free(usr);
 	free(bin);
-	rmdir_all(ctx);
-	rmdir_all(root);
+	th_tmpdir_free(ctx);
+	th_tmpdir_free(root);
 }
 
 /* Every entry name in the blob, in order, with ".wh." ones as they are. */
@@ -218,16 +179,16 @@ static char *list_blob(const char *path)
 
 static void check_layer(enum layer_compression c, const char *media_type)
 {
-	char *root = tmpdir(), *dir = tmpdir();
+	char *root = th_tmpdir("build-layer"), *dir = th_tmpdir("build-layer");
 	struct store *s;
 	assert_null(store_open(root, &s));
 	char *d = cubo_path_join(dir, "opaque");
 	assert_int_equal(mkdir(d, 0755), 0);
 	assert_int_equal(setxattr(d, "trusted.overlay.opaque", "y", 1, 0), 0);
 	assert_int_equal(setxattr(d, "trusted.overlay.origin", "x", 1, 0), 0);
-	put(d, "kept", "k");
+	th_put(d, "kept", "k");
 	free(d);
-	put(dir, "a", "data");
+	th_put(dir, "a", "data");
 	char *a = cubo_path_join(dir, "a"), *hl = cubo_path_join(dir, "b-link");
 	assert_int_equal(link(a, hl), 0);
 	assert_int_equal(setxattr(a, "user.note", "hi", 2, 0), 0);
@@ -251,7 +212,7 @@ static void check_layer(enum layer_compression c, const char *media_type)
 	assert_int_equal(getxattr(od, "trusted.overlay.opaque", v, sizeof(v)), 1);
 	free(od);
 	/* the store's unpacker agrees on the diff_id and makes the same tree */
-	char *back = tmpdir();
+	char *back = th_tmpdir("build-layer");
 	int fd = open(blob, O_RDONLY);
 	struct unpack_opts uo = {.expected_diff_id = b.diff_id};
 	struct unpack_result r;
@@ -275,9 +236,9 @@ static void check_layer(enum layer_compression c, const char *media_type)
 	free(wh);
 	free(sl);
 	store_close(s);
-	rmdir_all(back);
-	rmdir_all(dir);
-	rmdir_all(root);
+	th_tmpdir_free(back);
+	th_tmpdir_free(dir);
+	th_tmpdir_free(root);
 }
 
 static void test_layer_gzip(void **state)
@@ -298,7 +259,7 @@ static void test_layer_refuses_redirects(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char *root = tmpdir(), *dir = tmpdir();
+	char *root = th_tmpdir("build-layer"), *dir = th_tmpdir("build-layer");
 	struct store *s;
 	assert_null(store_open(root, &s));
 	char *d = cubo_path_join(dir, "moved");
@@ -306,14 +267,14 @@ static void test_layer_refuses_redirects(void **state)
 	assert_int_equal(setxattr(d, "trusted.overlay.redirect", "/x", 2, 0), 0);
 	free(d);
 	struct layer_blob b;
-	expect_err(layer_tar_write(s, dir, LAYER_GZIP, &b), "redirect_dir or metacopy");
+	th_expect_msg(layer_tar_write(s, dir, LAYER_GZIP, &b), "redirect_dir or metacopy");
 	enum layer_compression c;
-	expect_err(layer_compression_parse("lz4", &c), "expected gzip or zstd");
+	th_expect_msg(layer_compression_parse("lz4", &c), "expected gzip or zstd");
 	assert_null(layer_compression_parse("zstd", &c));
 	assert_int_equal(c, LAYER_ZSTD);
 	store_close(s);
-	rmdir_all(dir);
-	rmdir_all(root);
+	th_tmpdir_free(dir);
+	th_tmpdir_free(root);
 }
 
 /* The cache's keys chain every part; records read back as written; junk is a miss. */
@@ -333,7 +294,7 @@ static void test_cache(void **state)
 	assert_null(build_cache_key_next(b, "RUN x", "extra"));
 	assert_string_not_equal(a, b);
 
-	char *dir = tmpdir();
+	char *dir = th_tmpdir("build-layer");
 	struct build_cache_rec r = {.has_layer = true, .size = 158};
 	snprintf(r.created, sizeof(r.created), "2026-12-04T03:10:16.777987096Z");
 	snprintf(r.media_type, sizeof(r.media_type), "application/vnd.oci.image.layer.v1.tar+gzip");
@@ -366,9 +327,9 @@ static void test_cache(void **state)
 	assert_null(cubo_write_file_atomic(p, zeros, sizeof(zeros), 0600));
 	assert_false(build_cache_get(dir, b, &got));
 	free(p);
-	expect_err(build_cache_put(dir, "../escape", &plain), "is not a key");
+	th_expect_msg(build_cache_put(dir, "../escape", &plain), "is not a key");
 	assert_false(build_cache_get(dir, "../escape", &got));
-	rmdir_all(dir);
+	th_tmpdir_free(dir);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/stage.c */
 /* The config-only build instructions applied to a stage (cubo-mgr/build/stage.c). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,14 +12,7 @@
 
 #include "cubo-mgr/build/stage.h"
 #include "shared/strv.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 /* An instruction from a Cubofile line, through the real parser. */
 static struct build_file *parse(const char *text)
@@ -161,12 +155,12 @@ static void test_errors_and_copy(void **state)
 	struct build_instr bad = {.op = BUILD_EXPOSE, .text = "EXPOSE 99999"};
 	char *ports[] = {"99999", NULL};
 	bad.list = ports;
-	expect_err(build_stage_apply(&st, &bad, NULL, NULL), "EXPOSE 99999");
+	th_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "EXPOSE 99999");
 	char *proto[] = {"80/icmp", NULL};
 	bad.list = proto;
-	expect_err(build_stage_apply(&st, &bad, NULL, NULL), "tcp|udp|sctp");
+	th_expect_msg(build_stage_apply(&st, &bad, NULL, NULL), "tcp|udp|sctp");
 	struct build_instr run = {.op = BUILD_RUN, .text = "RUN x"};
-	expect_err(build_stage_apply(&st, &run, NULL, NULL), "not a config instruction");
+	th_expect_msg(build_stage_apply(&st, &run, NULL, NULL), "not a config instruction");
 	assert_false(build_op_is_config(BUILD_COPY));
 	assert_true(build_op_is_config(BUILD_SHELL));
 	apply_all(&st, "FROM scratch\nENV A=1\n", NULL, NULL);

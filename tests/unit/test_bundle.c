@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/bundle.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include "cubo-mgr/container/bundle.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -172,10 +174,7 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err->msg, "no command specified"));
 	cubo_error_free(err);
 	o.cmd = (char *[]){"true", NULL};
-	err = bundle_build(&in, &c);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "absolute"));
-	cubo_error_free(err);
+	th_expect_msg(bundle_build(&in, &c), "absolute");
 	oci_image_config_free(img);
 }
 

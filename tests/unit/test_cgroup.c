@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/{cgroup,cgroup_layout,cgroup_v1,cgroup_v2}.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,21 +14,11 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 /* The hybrid layout of the project's machines. */
 static const char *hybrid_mountinfo =
-	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
-	"34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
-	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
-	"37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
-	"38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
-	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
-	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
-	"50 1 8:1 / /home rw shared:3 - ext4 /dev/sda1 rw\n";
+	TH_MOUNTINFO_HYBRID_CGROUPS "50 1 8:1 / /home rw shared:3 - ext4 /dev/sda1 rw\n";
 static const char *hybrid_cgroup = "9:name=systemd:/\n8:pids:/\n7:blkio:/\n6:freezer:/\n"
 				   "5:devices:/\n4:memory:/process_api/abc\n3:cpuset:/\n"
 				   "2:cpuacct:/\n1:cpu:/\n0::/\n";
@@ -115,21 +106,14 @@ static void test_layout_detect_here(void **state)
 static void test_layout_errors(void **state)
 {
 	struct cgroup_layout l;
-	struct cubo_error *err;
 
 	(void)state;
-	err = cgroup_layout_parse("garbage line\n", "0::/\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "mountinfo line 1"));
-	cubo_error_free(err);
-	err = cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "/proc/self/cgroup line 1"));
-	cubo_error_free(err);
-	err = cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "no cgroup hierarchy"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_layout_parse("garbage line\n", "0::/\n", &l), "mountinfo line 1");
+	th_expect_msg(cgroup_layout_parse(hybrid_mountinfo, "4:memory\n", &l),
+		      "/proc/self/cgroup line 1");
+	th_expect_msg(
+		cgroup_layout_parse("50 1 8:1 / /home rw - ext4 /dev/sda1 rw\n", "0::/\n", &l),
+		"no cgroup hierarchy");
 }
 
 static void test_container_dir(void **state)
@@ -158,10 +142,8 @@ static void test_container_dir(void **state)
 	assert_null(cgroup_container_dir(&hc, "/docker/c1/x", "c1", &p));
 	assert_string_equal(p, "/sys/fs/cgroup/memory/x");
 	free(p);
-	err = cgroup_container_dir(&hc, "/other/x", "c1", &p);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "outside of the memory mount"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_container_dir(&hc, "/other/x", "c1", &p),
+		      "outside of the memory mount");
 	err = cgroup_container_dir(&h, "a/../../b", "c1", &p);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "\"..\""));
@@ -274,22 +256,15 @@ static void test_strlist_errors(void **state)
 	char *bad1[] = {"memory:/x", NULL}, *bad2[] = {"memory=/x=made=zero", NULL};
 	struct oci_strlist in1 = {bad1, 1}, in2 = {bad2, 1};
 	struct cgroup_set *s;
-	struct cubo_error *err;
 
 	(void)state;
-	err = cgroup_set_from_strlist(&in1, &s);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "cgroupPaths[0] memory:/x"));
-	cubo_error_free(err);
-	err = cgroup_set_from_strlist(&in2, &s);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_msg(cgroup_set_from_strlist(&in1, &s), "cgroupPaths[0] memory:/x");
+	th_expect_failure(cgroup_set_from_strlist(&in2, &s));
 }
 
 static void test_conversions(void **state)
 {
 	struct oci_memory m = {0};
-	struct cubo_error *err;
 	char buf[32];
 
 	(void)state;
@@ -319,14 +294,9 @@ static void test_conversions(void **state)
 	m.has_swap = true;
 	m.swap = 50;
 	m.limit = 100;
-	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "less than the memory limit"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_v2_swap_value(&m, buf, sizeof(buf)), "less than the memory limit");
 	m.has_limit = false;
-	err = cgroup_v2_swap_value(&m, buf, sizeof(buf));
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(cgroup_v2_swap_value(&m, buf, sizeof(buf)));
 }
 
 static void test_device_rules(void **state)
@@ -364,58 +334,15 @@ static void test_device_rules(void **state)
 
 /* ---- fake cgroup trees in a temporary directory ---- */
 
-struct fixture {
-	char dir[64];
-};
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-test-cgroup-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	*state = fx;
+	*state = th_dir_new("cgroup", NULL);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", fx->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", fx->dir);
-	free(fx);
-	return 0;
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = cubo_path_join(dir, name);
-	FILE *f = fopen(p, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(p);
-}
-
-static char *get(const char *dir, const char *name)
-{
-	char *p = cubo_path_join(dir, name), *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-
-	free(p);
-	assert_null(err);
-	return text;
 }
 
 static void assert_file(const char *dir, const char *name, const char *want)
 {
-	char *got = get(dir, name);
+	char *got = th_read_at(dir, name);
 
 	assert_string_equal(got, want);
 	free(got);
@@ -423,7 +350,7 @@ static void assert_file(const char *dir, const char *name, const char *want)
 
 static void test_v1_memory_order_and_missing_file(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_memory m = {.has_limit = true,
 			       .limit = 1LL << 30,
 			       .has_swap = true,
@@ -436,11 +363,10 @@ static void test_v1_memory_order_and_missing_file(void **state)
 			       .swappiness = 10};
 	struct oci_resources res = {.memory = &m};
 	struct cgroup_plan p = {0};
-	struct cubo_error *err;
 
-	put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(fx->dir, "memory.soft_limit_in_bytes", "0");
-	put(fx->dir, "memory.swappiness", "60");
+	th_put(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
+	th_put(fx->dir, "memory.soft_limit_in_bytes", "0");
+	th_put(fx->dir, "memory.swappiness", "60");
 	/* Raising both from unlimited: swap is written first. */
 	assert_null(cgroup_v1_plan("memory", fx->dir, &res, &p));
 	assert_true(p.n >= 2);
@@ -448,17 +374,14 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	assert_string_equal(p.w[1].file, "memory.memsw.limit_in_bytes");
 
 	/* No memsw file: an error naming resource and file, and nothing written. */
-	err = cgroup_plan_run(&p, fx->dir);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "linux.resources.memory.swap: "));
-	assert_non_null(strstr(err->msg, "/memory.memsw.limit_in_bytes does not exist (swap "
-					 "accounting disabled)"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_plan_run(&p, fx->dir), "linux.resources.memory.swap: ",
+		      "/memory.memsw.limit_in_bytes does not exist (swap "
+		      "accounting disabled)");
 	assert_file(fx->dir, "memory.limit_in_bytes", "9223372036854771712\n");
 	cgroup_plan_free(&p);
 
-	put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
-	put(fx->dir, "memory.limit_in_bytes", "100\n");
+	th_put(fx->dir, "memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	th_put(fx->dir, "memory.limit_in_bytes", "100\n");
 	assert_null(cgroup_v1_apply("memory", fx->dir, &res));
 	assert_file(fx->dir, "memory.memsw.limit_in_bytes", "2147483648");
 	assert_file(fx->dir, "memory.limit_in_bytes", "1073741824");
@@ -477,7 +400,7 @@ static void test_v1_memory_order_and_missing_file(void **state)
 		struct oci_memory uh = {.has_use_hierarchy = true, .use_hierarchy = true};
 		struct oci_resources ru = {.memory = &uh};
 
-		put(fx->dir, "memory.use_hierarchy", "1\n");
+		th_put(fx->dir, "memory.use_hierarchy", "1\n");
 		assert_null(cgroup_v1_apply("memory", fx->dir, &ru));
 		assert_file(fx->dir, "memory.use_hierarchy", "1\n");
 		uh.use_hierarchy = false;
@@ -486,15 +409,12 @@ static void test_v1_memory_order_and_missing_file(void **state)
 	}
 
 	m.swappiness = 101;
-	err = cgroup_v1_apply("memory", fx->dir, &res);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "swappiness"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_v1_apply("memory", fx->dir, &res), "swappiness");
 }
 
 static void test_v1_other_controllers(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_cpu c = {.has_shares = true,
 			    .shares = 512,
 			    .has_quota = true,
@@ -513,17 +433,16 @@ static void test_v1_other_controllers(void **state)
 				    .block_io = &b,
 				    .hugepage_limits = &hl,
 				    .n_hugepage_limits = 1};
-	struct cubo_error *err;
 
-	put(fx->dir, "cpu.shares", "");
-	put(fx->dir, "cpu.cfs_quota_us", "");
-	put(fx->dir, "cpu.cfs_period_us", "");
-	put(fx->dir, "cpuset.cpus", "");
-	put(fx->dir, "cpuset.mems", "");
-	put(fx->dir, "pids.max", "");
-	put(fx->dir, "blkio.bfq.weight", "");
-	put(fx->dir, "blkio.throttle.read_bps_device", "");
-	put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
+	th_put(fx->dir, "cpu.shares", "");
+	th_put(fx->dir, "cpu.cfs_quota_us", "");
+	th_put(fx->dir, "cpu.cfs_period_us", "");
+	th_put(fx->dir, "cpuset.cpus", "");
+	th_put(fx->dir, "cpuset.mems", "");
+	th_put(fx->dir, "pids.max", "");
+	th_put(fx->dir, "blkio.bfq.weight", "");
+	th_put(fx->dir, "blkio.throttle.read_bps_device", "");
+	th_put(fx->dir, "hugetlb.2MB.limit_in_bytes", "");
 	assert_null(cgroup_v1_apply("cpu", fx->dir, &res));
 	assert_file(fx->dir, "cpu.shares", "512");
 	assert_file(fx->dir, "cpu.cfs_quota_us", "50000");
@@ -544,15 +463,13 @@ static void test_v1_other_controllers(void **state)
 	assert_null(cgroup_v1_apply("hugetlb", fx->dir, &res));
 	assert_file(fx->dir, "hugetlb.2MB.limit_in_bytes", "4194304");
 	hl.page_size = "1GB";
-	err = cgroup_v1_apply("hugetlb", fx->dir, &res);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "hugetlb.1GB.limit_in_bytes does not exist"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_v1_apply("hugetlb", fx->dir, &res),
+		      "hugetlb.1GB.limit_in_bytes does not exist");
 }
 
 static void test_v2_plan_and_enable(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *a = cubo_path_join(fx->dir, "a"), *leaf = cubo_path_join(fx->dir, "a/b");
 	struct oci_cpu c = {.has_shares = true, .shares = 1024, .has_quota = true, .quota = 20000};
 	struct oci_hugepage_limit hl = {.page_size = "2MB", .limit = 2097152};
@@ -561,19 +478,19 @@ static void test_v2_plan_and_enable(void **state)
 		.cpu = &c, .hugepage_limits = &hl, .n_hugepage_limits = 1, .unified = {kv, 1}};
 
 	(void)state;
-	put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
+	th_put(fx->dir, "cgroup.controllers", "cpu memory hugetlb");
 	/* the top is not ours: it already passes every controller down */
-	put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
+	th_put(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_int_equal(mkdir(a, 0755), 0);
 	assert_int_equal(mkdir(leaf, 0755), 0);
-	put(a, "cgroup.controllers", "memory cpu hugetlb");
-	put(a, "cgroup.subtree_control", "memory");
-	put(leaf, "cgroup.controllers", "memory");
-	put(leaf, "cgroup.subtree_control", "");
-	put(leaf, "cpu.weight", "");
-	put(leaf, "cpu.max", "");
-	put(leaf, "hugetlb.2MB.max", "");
-	put(leaf, "cgroup.max.depth", "");
+	th_put(a, "cgroup.controllers", "memory cpu hugetlb");
+	th_put(a, "cgroup.subtree_control", "memory");
+	th_put(leaf, "cgroup.controllers", "memory");
+	th_put(leaf, "cgroup.subtree_control", "");
+	th_put(leaf, "cpu.weight", "");
+	th_put(leaf, "cpu.max", "");
+	th_put(leaf, "hugetlb.2MB.max", "");
+	th_put(leaf, "cgroup.max.depth", "");
 	assert_null(cgroup_v2_apply(leaf, 2, &res));
 	assert_file(leaf, "cpu.weight", "39");
 	assert_file(leaf, "cpu.max", "20000");
@@ -583,8 +500,8 @@ static void test_v2_plan_and_enable(void **state)
 	assert_file(fx->dir, "cgroup.subtree_control", "memory cpu hugetlb");
 	assert_file(a, "cgroup.subtree_control", "+hugetlb");
 	/* Only a, created by us, may be written: the top must pass hugetlb down itself. */
-	put(fx->dir, "cgroup.subtree_control", "memory cpu");
-	put(a, "cgroup.subtree_control", "memory");
+	th_put(fx->dir, "cgroup.subtree_control", "memory cpu");
+	th_put(a, "cgroup.subtree_control", "memory");
 	{
 		struct oci_resources only_huge = {.hugepage_limits = &hl, .n_hugepage_limits = 1};
 		struct cubo_error *err = cgroup_v2_apply(leaf, 1, &only_huge);
@@ -594,7 +511,7 @@ static void test_v2_plan_and_enable(void **state)
 		assert_file(a, "cgroup.subtree_control", "memory");
 		cubo_error_free(err);
 		/* a is ours too, but its parent does not pass hugetlb down: the parent is named */
-		put(a, "cgroup.controllers", "memory cpu");
+		th_put(a, "cgroup.controllers", "memory cpu");
 		err = cgroup_v2_apply(leaf, 2, &only_huge);
 		assert_non_null(err);
 		assert_non_null(strstr(err->msg, "did not create"));
@@ -608,21 +525,15 @@ static void test_v2_plan_and_enable(void **state)
 
 static void test_v2_refusals(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_kv bad[] = {{"../cgroup.procs", "1"}}, slash[] = {{"x/memory.max", "1"}};
 	struct oci_kv unknown[] = {{"foo.bar", "1"}};
 	struct oci_memory m = {.has_swappiness = true, .swappiness = 1};
 	struct oci_resources r1 = {.unified = {bad, 1}}, r2 = {.unified = {slash, 1}},
 			     r3 = {.memory = &m}, r4 = {.unified = {unknown, 1}};
-	struct cubo_error *err;
 
-	err = cgroup_v2_apply(fx->dir, 1, &r1);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "is not a cgroup file name"));
-	cubo_error_free(err);
-	err = cgroup_v2_apply(fx->dir, 1, &r2);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_msg(cgroup_v2_apply(fx->dir, 1, &r1), "is not a cgroup file name");
+	th_expect_failure(cgroup_v2_apply(fx->dir, 1, &r2));
 	/* v2 has no swappiness: ignored (runc's rule), nothing written, no controller needed */
 	{
 		struct cgroup_plan p = {0};
@@ -634,22 +545,19 @@ static void test_v2_refusals(void **state)
 		cgroup_plan_free(&p);
 	}
 	/* A controller no ancestor offers. */
-	put(fx->dir, "cgroup.controllers", "cpu");
-	put(fx->dir, "cgroup.subtree_control", "");
+	th_put(fx->dir, "cgroup.controllers", "cpu");
+	th_put(fx->dir, "cgroup.subtree_control", "");
 	{
 		char *leaf = cubo_path_join(fx->dir, "c");
 
 		assert_int_equal(mkdir(leaf, 0755), 0);
-		err = cgroup_v2_apply(leaf, 1, &r4);
-		assert_non_null(err);
-		assert_non_null(strstr(err->msg, "foo controller is not available"));
-		cubo_error_free(err);
+		th_expect_msg(cgroup_v2_apply(leaf, 1, &r4), "foo controller is not available");
 		free(leaf);
 	}
 }
 
 /* A fake single-hierarchy layout rooted in the fixture directory. */
-static void fake_layout(struct fixture *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
+static void fake_layout(struct th_dir *fx, struct cgroup_layout *l, struct cgroup_hierarchy *h,
 			char *own)
 {
 	h->key = "pids";
@@ -664,14 +572,13 @@ static void fake_layout(struct fixture *fx, struct cgroup_layout *l, struct cgro
 
 static void test_set_create_destroy(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *own = cubo_path_join(fx->dir, "own");
 	struct cgroup_hierarchy h = {0};
 	struct cgroup_layout l;
 	struct cgroup_set *s;
 	struct oci_pids pids = {.limit = 5};
 	struct oci_resources res = {.pids = &pids};
-	struct cubo_error *err;
 	char *made;
 
 	assert_int_equal(mkdir(own, 0755), 0);
@@ -693,11 +600,8 @@ static void test_set_create_destroy(void **state)
 	cgroup_set_free(s);
 
 	/* A resource whose file is missing: the error names it and nothing stays behind. */
-	err = cgroup_set_create(&l, NULL, "c2", &res, &s);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "linux.resources.pids.limit: "));
-	assert_non_null(strstr(err->msg, "pids.max does not exist"));
-	cubo_error_free(err);
+	th_expect_msg(cgroup_set_create(&l, NULL, "c2", &res, &s),
+		      "linux.resources.pids.limit: ", "pids.max does not exist");
 	made = cubo_path_join(own, "c2");
 	assert_false(cubo_path_exists(made));
 	free(made);
@@ -707,17 +611,15 @@ static void test_set_create_destroy(void **state)
 		struct oci_network net = {.has_class_id = true, .class_id = 1};
 		struct oci_resources rn = {.network = &net};
 
-		err = cgroup_set_create(&l, NULL, "c3", &rn, &s);
-		assert_non_null(err);
-		assert_non_null(strstr(err->msg, "net_cls controller is not mounted"));
-		cubo_error_free(err);
+		th_expect_msg(cgroup_set_create(&l, NULL, "c3", &rn, &s),
+			      "net_cls controller is not mounted");
 	}
 	free(own);
 }
 
 static void test_set_freeze_pids_load(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *fr = cubo_path_join(fx->dir, "freezer"), *pd = cubo_path_join(fx->dir, "pids");
 	char *sub = cubo_path_join(pd, "sub"), *line1, *line2, *rec;
 	char *lines[3];
@@ -729,9 +631,9 @@ static void test_set_freeze_pids_load(void **state)
 	assert_int_equal(mkdir(fr, 0755), 0);
 	assert_int_equal(mkdir(pd, 0755), 0);
 	assert_int_equal(mkdir(sub, 0755), 0);
-	put(fr, "freezer.state", "THAWED\n");
-	put(pd, "cgroup.procs", "10\n11\n");
-	put(sub, "cgroup.procs", "12\n");
+	th_put(fr, "freezer.state", "THAWED\n");
+	th_put(pd, "cgroup.procs", "10\n11\n");
+	th_put(sub, "cgroup.procs", "12\n");
 	assert_true(asprintf(&line1, "freezer=%s=made", fr) > 0);
 	assert_true(asprintf(&line2, "pids=%s=made", pd) > 0);
 	lines[0] = line1;
@@ -757,7 +659,7 @@ static void test_set_freeze_pids_load(void **state)
 
 	/* Without paths in state.json, the record file of the state directory is read. */
 	rec = cubo_path_join(fx->dir, CGROUP_RECORD_FILE);
-	put(fx->dir, CGROUP_RECORD_FILE, "");
+	th_put(fx->dir, CGROUP_RECORD_FILE, "");
 	{
 		FILE *f = fopen(rec, "w");
 
@@ -798,12 +700,12 @@ int main(void)
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
 		cmocka_unit_test_setup_teardown(test_v1_memory_order_and_missing_file, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, teardown),
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_plan_and_enable, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, th_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/cgroup_bpf.c, cubo-runc/cgroup_stat_parse.c, cubo-runc/cgroup_stats.c */
 /*
  * The cgroup v2 device program (instructions for concrete rule lists, their
  * verdicts through a small interpreter, the kernel running it for a real
@@ -25,6 +26,7 @@
 #include "shared/fs.h"
 
 #include "cubo-runc/cgroup_stat_parse.h"
+#include "tests/unit/helpers.h"
 
 /* ---- device program: instructions ---- */
 
@@ -147,14 +149,10 @@ static void expect_rule_error(const struct oci_device_cgroup *r, size_t n, const
 {
 	struct bpf_insn *v = (void *)1;
 	size_t nv = 99;
-	struct cubo_error *err = cgroup_bpf_devices_program(r, n, &v, &nv);
 
-	assert_non_null(err);
-	if (!strstr(err->msg, text))
-		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
+	th_expect_msg(cgroup_bpf_devices_program(r, n, &v, &nv), text);
 	assert_null(v);
 	assert_int_equal(nv, 0);
-	cubo_error_free(err);
 }
 
 static void test_bpf_invalid_rules(void **state)
@@ -412,9 +410,7 @@ static void test_bpf_kernel_enforces_and_reapply_replaces(void **state)
 
 	/* a bad list leaves the old program in place */
 	const struct oci_device_cgroup bad[] = {RULE(true, "q", 1, 3, "r")};
-	err = cgroup_bpf_devices_apply(dir, bad, 1);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(cgroup_bpf_devices_apply(dir, bad, 1));
 	assert_int_equal(attached_count(dir), 1);
 	assert_int_equal(open_in_cgroup(dir, "/dev/zero", EPERM), 0);
 }
@@ -451,14 +447,6 @@ static void test_bpf_apply_missing_dir(void **state)
 
 /* ---- statistics: file parsers ---- */
 
-static void expect_error_mentions(struct cubo_error *err, const char *text)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, text))
-		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, text);
-	cubo_error_free(err);
-}
-
 static void test_stats_parse_u64(void **state)
 {
 	uint64_t v = 7;
@@ -472,11 +460,11 @@ static void test_stats_parse_u64(void **state)
 	assert_int_equal(v, 0);
 	assert_null(stat_parse_u64("18446744073709551615", 20, "f", &v));
 	assert_true(v == UINT64_MAX);
-	expect_error_mentions(stat_parse_u64("12a", 3, "memory.current", &v),
-			      "memory.current: \"12a\" is not a number");
-	expect_error_mentions(stat_parse_u64("", 0, "pids.max", &v), "pids.max");
-	expect_error_mentions(stat_parse_u64("18446744073709551616", 20, "f", &v), "not a number");
-	expect_error_mentions(stat_parse_u64("-", 1, "f", &v), "not a number");
+	th_expect_msg(stat_parse_u64("12a", 3, "memory.current", &v),
+		      "memory.current: \"12a\" is not a number");
+	th_expect_msg(stat_parse_u64("", 0, "pids.max", &v), "pids.max");
+	th_expect_msg(stat_parse_u64("18446744073709551616", 20, "f", &v), "not a number");
+	th_expect_msg(stat_parse_u64("-", 1, "f", &v), "not a number");
 }
 
 static void test_stats_parse_flat_keyed(void **state)
@@ -492,12 +480,12 @@ static void test_stats_parse_flat_keyed(void **state)
 	assert_null(stat_kv_get(&l, "missing"));
 	stat_kv_list_free(&l);
 
-	expect_error_mentions(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
-			      "cpu.stat: line 2: expected \"key value\"");
+	th_expect_msg(stat_parse_flat_keyed("usage_usec 10\nbroken\n", "cpu.stat", &l),
+		      "cpu.stat: line 2: expected \"key value\"");
 	assert_null(l.v);
-	expect_error_mentions(stat_parse_flat_keyed("a 1\nb x\n", "memory.stat", &l),
-			      "memory.stat: line 2");
-	expect_error_mentions(stat_parse_flat_keyed("a 1 2\n", "memory.stat", &l), "line 1");
+	th_expect_msg(stat_parse_flat_keyed("a 1\nb x\n", "memory.stat", &l),
+		      "memory.stat: line 2");
+	th_expect_msg(stat_parse_flat_keyed("a 1 2\n", "memory.stat", &l), "line 1");
 	assert_null(stat_parse_flat_keyed("", "memory.stat", &l));
 	assert_int_equal(l.n, 0);
 }
@@ -512,8 +500,8 @@ static void test_stats_parse_percpu(void **state)
 	assert_int_equal(v[0], 3068858);
 	assert_int_equal(v[1], 11272995);
 	free(v);
-	expect_error_mentions(stat_parse_u64_list("1 x 3\n", "cpuacct.usage_percpu", &v, &n),
-			      "cpuacct.usage_percpu: \"x\"");
+	th_expect_msg(stat_parse_u64_list("1 x 3\n", "cpuacct.usage_percpu", &v, &n),
+		      "cpuacct.usage_percpu: \"x\"");
 	assert_null(v);
 
 	assert_null(stat_parse_usage_all("cpu user system\n0 100 200\n1 300 400\n",
@@ -525,7 +513,7 @@ static void test_stats_parse_percpu(void **state)
 	assert_int_equal(k[1], 400);
 	free(k);
 	free(u);
-	expect_error_mentions(
+	th_expect_msg(
 		stat_parse_usage_all("cpu user system\n0 100\n", "cpuacct.usage_all", &k, &u, &n),
 		"cpuacct.usage_all: line 2");
 	assert_null(k);
@@ -552,8 +540,8 @@ static void test_stats_parse_blkio_v1(void **state)
 	assert_int_equal(l.v[0].value, 77);
 	free(l.v);
 
-	expect_error_mentions(stat_parse_blkio("8:0 Read\n", "blkio.x", &l),
-			      "blkio.x: line 1: expected \"major:minor [op] value\"");
+	th_expect_msg(stat_parse_blkio("8:0 Read\n", "blkio.x", &l),
+		      "blkio.x: line 1: expected \"major:minor [op] value\"");
 	assert_null(l.v);
 }
 
@@ -577,10 +565,10 @@ static void test_stats_parse_io_stat(void **state)
 	free(bytes.v);
 	free(ios.v);
 
-	expect_error_mentions(stat_parse_io_stat("8:0 rbytes=x\n", "io.stat", &bytes, &ios),
-			      "io.stat: line 1");
-	expect_error_mentions(stat_parse_io_stat("sda rbytes=1\n", "io.stat", &bytes, &ios),
-			      "expected \"major:minor key=value...\"");
+	th_expect_msg(stat_parse_io_stat("8:0 rbytes=x\n", "io.stat", &bytes, &ios),
+		      "io.stat: line 1");
+	th_expect_msg(stat_parse_io_stat("sda rbytes=1\n", "io.stat", &bytes, &ios),
+		      "expected \"major:minor key=value...\"");
 	assert_null(bytes.v);
 }
 
@@ -598,10 +586,9 @@ static void test_stats_parse_cpu_list(void **state)
 	free(v);
 	assert_null(stat_parse_cpu_list("\n", "cpuset.mems", &v, &n));
 	assert_int_equal(n, 0);
-	expect_error_mentions(stat_parse_cpu_list("3-1\n", "cpuset.cpus", &v, &n),
-			      "cpuset.cpus: \"3-1\" is not a cpu list");
-	expect_error_mentions(stat_parse_cpu_list("1,a\n", "cpuset.cpus", &v, &n),
-			      "not a cpu list");
+	th_expect_msg(stat_parse_cpu_list("3-1\n", "cpuset.cpus", &v, &n),
+		      "cpuset.cpus: \"3-1\" is not a cpu list");
+	th_expect_msg(stat_parse_cpu_list("1,a\n", "cpuset.cpus", &v, &n), "not a cpu list");
 	assert_null(v);
 }
 
@@ -620,14 +607,6 @@ static void test_stats_hugepage_names(void **state)
 }
 
 /* ---- statistics: the JSON of a set, from directories standing in for cgroups ---- */
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *f = cubo_path_join(dir, name);
-
-	assert_null(cubo_write_file_atomic(f, text, strlen(text), 0644));
-	free(f);
-}
 
 static char *stats_json_of(struct cgroup_set *s)
 {
@@ -649,13 +628,11 @@ static void assert_contains(const char *json, const char *part)
 
 static void test_stats_json_v1(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
-	char *root = mkdtemp(tmpl), *mem, *acct, *cpu, *pids, *blkio;
+	char *root = th_tmpdir("stats"), *mem, *acct, *cpu, *pids, *blkio;
 	struct cgroup_dir d[5];
 	struct cgroup_set s = {d, 5};
 	char *json;
 
-	assert_non_null(root);
 	mem = cubo_path_join(root, "memory");
 	acct = cubo_path_join(root, "cpuacct");
 	cpu = cubo_path_join(root, "cpu");
@@ -668,20 +645,20 @@ static void test_stats_json_v1(void **state)
 	d[4] = (struct cgroup_dir){.key = "blkio", .path = blkio};
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(mkdir(d[i].path, 0755), 0);
-	put(mem, "memory.stat", "rss 53248\ncache 4096\ntotal_rss 53248\n");
-	put(mem, "memory.usage_in_bytes", "995328\n");
-	put(mem, "memory.max_usage_in_bytes", "2838528\n");
-	put(mem, "memory.failcnt", "0\n");
-	put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
-	put(acct, "cpuacct.usage", "14341853\n");
-	put(acct, "cpuacct.usage_percpu", "3068858 11272995 \n");
-	put(acct, "cpuacct.stat", "user 2\nsystem 1\n");
-	put(acct, "cpuacct.usage_all", "cpu user system\n0 0 3068858\n1 4000000 8000000\n");
-	put(cpu, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 500\n");
-	put(pids, "pids.current", "3\n");
-	put(pids, "pids.max", "max\n");
-	put(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\nTotal 4096\n");
-	put(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
+	th_put(mem, "memory.stat", "rss 53248\ncache 4096\ntotal_rss 53248\n");
+	th_put(mem, "memory.usage_in_bytes", "995328\n");
+	th_put(mem, "memory.max_usage_in_bytes", "2838528\n");
+	th_put(mem, "memory.failcnt", "0\n");
+	th_put(mem, "memory.limit_in_bytes", "9223372036854771712\n");
+	th_put(acct, "cpuacct.usage", "14341853\n");
+	th_put(acct, "cpuacct.usage_percpu", "3068858 11272995 \n");
+	th_put(acct, "cpuacct.stat", "user 2\nsystem 1\n");
+	th_put(acct, "cpuacct.usage_all", "cpu user system\n0 0 3068858\n1 4000000 8000000\n");
+	th_put(cpu, "cpu.stat", "nr_periods 10\nnr_throttled 2\nthrottled_time 500\n");
+	th_put(pids, "pids.current", "3\n");
+	th_put(pids, "pids.max", "max\n");
+	th_put(blkio, "blkio.throttle.io_service_bytes_recursive", "8:0 Read 4096\nTotal 4096\n");
+	th_put(blkio, "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
 
 	json = stats_json_of(&s);
 	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":14341853,\"percpu\":[3068858,"
@@ -702,7 +679,7 @@ static void test_stats_json_v1(void **state)
 	free(json);
 
 	/* a malformed file is an error naming it */
-	put(mem, "memory.failcnt", "lots\n");
+	th_put(mem, "memory.failcnt", "lots\n");
 	struct cubo_json_gen *g;
 	assert_null(cubo_json_gen_new(false, &g));
 	struct cubo_error *err = cgroup_set_stats_json(&s, g);
@@ -711,7 +688,7 @@ static void test_stats_json_v1(void **state)
 	assert_non_null(strstr(err->msg, "memory/memory.failcnt"));
 	cubo_error_free(err);
 
-	assert_null(cubo_rm_rf(root));
+	th_tmpdir_free(root);
 	free(mem);
 	free(acct);
 	free(cpu);
@@ -721,27 +698,25 @@ static void test_stats_json_v1(void **state)
 
 static void test_stats_json_v2(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
-	char *root = mkdtemp(tmpl);
+	char *root = th_tmpdir("stats");
 	struct cgroup_dir d = {.key = "", .path = root, .v2 = true};
 	struct cgroup_set s = {&d, 1};
 	char *json;
 
-	assert_non_null(root);
-	put(root, "cpu.stat",
-	    "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 0\n"
-	    "nr_throttled 0\nthrottled_usec 0\n");
-	put(root, "memory.current", "1000\n");
-	put(root, "memory.max", "max\n");
-	put(root, "memory.stat", "anon 600\nfile 400\n");
-	put(root, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
-	put(root, "memory.swap.current", "10\n");
-	put(root, "memory.swap.max", "max\n");
-	put(root, "pids.current", "2\n");
-	put(root, "pids.max", "50\n");
-	put(root, "io.stat", "8:0 rbytes=512 wbytes=0 rios=1 wios=0\n");
-	put(root, "cpuset.cpus.effective", "0-1\n");
-	put(root, "cpuset.mems.effective", "0\n");
+	th_put(root, "cpu.stat",
+	       "usage_usec 100\nuser_usec 60\nsystem_usec 40\nnr_periods 0\n"
+	       "nr_throttled 0\nthrottled_usec 0\n");
+	th_put(root, "memory.current", "1000\n");
+	th_put(root, "memory.max", "max\n");
+	th_put(root, "memory.stat", "anon 600\nfile 400\n");
+	th_put(root, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	th_put(root, "memory.swap.current", "10\n");
+	th_put(root, "memory.swap.max", "max\n");
+	th_put(root, "pids.current", "2\n");
+	th_put(root, "pids.max", "50\n");
+	th_put(root, "io.stat", "8:0 rbytes=512 wbytes=0 rios=1 wios=0\n");
+	th_put(root, "cpuset.cpus.effective", "0-1\n");
+	th_put(root, "cpuset.mems.effective", "0\n");
 
 	json = stats_json_of(&s);
 	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":100000,\"kernel\":40000,\"user\":"
@@ -762,17 +737,16 @@ static void test_stats_json_v2(void **state)
 	f = cubo_path_join(root, "memory.current");
 	assert_int_equal(unlink(f), 0);
 	free(f);
-	put(root, "cgroup.procs", "10\n11\n12\n");
+	th_put(root, "cgroup.procs", "10\n11\n12\n");
 	json = stats_json_of(&s);
 	assert_contains(json, "\"pids\":{\"current\":3}");
 	assert_contains(json, "\"memory\":{\"usage\":{\"limit\":0,\"failcnt\":0}");
 	free(json);
-	assert_null(cubo_rm_rf(root));
+	th_tmpdir_free(root);
 }
 
 static void test_stats_json_hugetlb_v1(void **state)
 {
-	char tmpl[] = "/tmp/cubo-stats-XXXXXX";
 	char *root;
 	struct cgroup_dir d = {.key = "hugetlb"};
 	struct cgroup_set s = {&d, 1};
@@ -781,18 +755,17 @@ static void test_stats_json_hugetlb_v1(void **state)
 	/* the page sizes come from the running kernel */
 	if (!cubo_path_exists("/sys/kernel/mm/hugepages/hugepages-2048kB"))
 		skip();
-	root = mkdtemp(tmpl);
-	assert_non_null(root);
+	root = th_tmpdir("stats");
 	d.path = root;
-	put(root, "hugetlb.2MB.usage_in_bytes", "4194304\n");
-	put(root, "hugetlb.2MB.max_usage_in_bytes", "6291456\n");
-	put(root, "hugetlb.2MB.failcnt", "2\n");
+	th_put(root, "hugetlb.2MB.usage_in_bytes", "4194304\n");
+	th_put(root, "hugetlb.2MB.max_usage_in_bytes", "6291456\n");
+	th_put(root, "hugetlb.2MB.failcnt", "2\n");
 	json = stats_json_of(&s);
 	/* sizes without files (another page size) are left out */
 	assert_contains(json, "\"hugetlb\":{\"2MB\":{\"usage\":4194304,\"max\":6291456,"
 			      "\"failcnt\":2}}");
 	free(json);
-	assert_null(cubo_rm_rf(root));
+	th_tmpdir_free(root);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/config_default.c, spec/config_gen.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,34 +12,13 @@
 #include <cmocka.h>
 #include <yajl/yajl_tree.h>
 
-#include "shared/fs.h"
 #include "spec/config.h"
-
-static char *fixture_path(const char *name)
-{
-	char exe[4096], *path = NULL;
-	const char *srcdir = getenv("srcdir");
-	ssize_t n;
-
-	if (srcdir && asprintf(&path, "%s/tests/unit/fixtures/%s", srcdir, name) > 0 &&
-	    access(path, R_OK) == 0)
-		return path;
-	free(path);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	assert_true(asprintf(&path, "%s/fixtures/%s", exe, name) > 0);
-	return path;
-}
+#include "tests/unit/helpers.h"
 
 static char *read_fixture(const char *name, size_t *len)
 {
-	char *path = fixture_path(name), *text;
-	struct cubo_error *err = cubo_read_file(path, &text, len);
+	char *path = th_fixture_path(name), *text = th_read_file(path, len);
 
-	if (err)
-		fail_msg("%s", err->msg);
 	free(path);
 	return text;
 }

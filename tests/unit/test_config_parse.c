@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/config_parse.c, spec/config_free.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,34 +13,16 @@
 #include <cmocka.h>
 
 #include "spec/config.h"
+#include "tests/unit/helpers.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-/* tests/unit/fixtures/NAME, found from $srcdir (make check) or next to the binary. */
-static char *fixture_path(const char *name)
-{
-	char exe[4096], *path = NULL;
-	const char *srcdir = getenv("srcdir");
-	ssize_t n;
-
-	if (srcdir && asprintf(&path, "%s/tests/unit/fixtures/%s", srcdir, name) > 0 &&
-	    access(path, R_OK) == 0)
-		return path;
-	free(path);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	assert_true(n > 0);
-	exe[n] = '\0';
-	*strrchr(exe, '/') = '\0';
-	assert_true(asprintf(&path, "%s/fixtures/%s", exe, name) > 0);
-	return path;
-}
-
 static struct oci_config *load_fixture(const char *name)
 {
 	struct oci_config *cfg = NULL;
-	char *path = fixture_path(name);
+	char *path = th_fixture_path(name);
 	struct cubo_error *err = oci_config_load(path, &cfg);
 
 	if (err)
@@ -525,22 +508,19 @@ static void test_load_missing_file(void **state)
 
 static void test_load_names_file_in_errors(void **state)
 {
-	char path[] = "/tmp/cubo-test-config-XXXXXX";
-	int fd = mkstemp(path);
 	const char *json = "{\"ociVersion\": \"1\", \"hostname\": 7}";
+	char *path = th_tmpfile("config", json, strlen(json));
 	struct oci_config *cfg;
 	struct cubo_error *err;
 	char *want;
 
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, json, strlen(json)), (ssize_t)strlen(json));
-	close(fd);
 	err = oci_config_load(path, &cfg);
 	unlink(path);
 	assert_non_null(err);
 	assert_true(asprintf(&want, "%s: hostname: expected string, got number", path) > 0);
 	assert_string_equal(err->msg, want);
 	free(want);
+	free(path);
 	cubo_error_free(err);
 }
 
@@ -583,9 +563,7 @@ static void test_process_and_resources_alone(void **state)
 	assert_non_null(strstr(err->msg, "process.json"));
 	assert_non_null(strstr(err->msg, "cwd"));
 	cubo_error_free(err);
-	err = oci_process_parse("[1]", 3, "process.json", &p);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(oci_process_parse("[1]", 3, "process.json", &p));
 
 	assert_null(oci_resources_parse(res, sizeof(res) - 1, "update.json", &r));
 	assert_true(r->memory && r->memory->has_limit);
@@ -593,10 +571,7 @@ static void test_process_and_resources_alone(void **state)
 	assert_int_equal(r->pids->limit, 9);
 	oci_resources_free(r);
 	static const char bad[] = "{\"pids\":{\"limit\":\"x\"}}";
-	err = oci_resources_parse(bad, sizeof(bad) - 1, "update.json", &r);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "pids.limit"));
-	cubo_error_free(err);
+	th_expect_msg(oci_resources_parse(bad, sizeof(bad) - 1, "update.json", &r), "pids.limit");
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/cred_policy.c, cubo-mgr/image/registries_conf.c */
 /* Which URLs a registry's credentials may go to (cred_policy.h): each way a registry's answer
  * could send them elsewhere. */
 #include <setjmp.h>

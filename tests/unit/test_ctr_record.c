@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/{record,ctr_store,reconcile,runtime}.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -78,11 +80,8 @@ static void test_round_trip(void **state)
 static void expect_parse_err(const char *json, const char *part)
 {
 	struct ctr_record r;
-	struct cubo_error *err = ctr_record_parse(json, strlen(json), "state.json", &r);
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
+
+	th_expect_msg(ctr_record_parse(json, strlen(json), "state.json", &r), part);
 }
 
 static void test_bad_records(void **state)
@@ -101,7 +100,6 @@ static void test_bad_records(void **state)
 static void test_cgroup_manager(void **state)
 {
 	bool sd = true;
-	struct cubo_error *err;
 
 	(void)state;
 	assert_null(runtime_cgroup_manager(NULL, false, &sd));
@@ -112,10 +110,7 @@ static void test_cgroup_manager(void **state)
 	assert_false(sd);
 	assert_null(runtime_cgroup_manager("systemd", false, &sd));
 	assert_true(sd);
-	err = runtime_cgroup_manager("Systemd", true, &sd);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "--cgroup-manager Systemd"));
-	cubo_error_free(err);
+	th_expect_msg(runtime_cgroup_manager("Systemd", true, &sd), "--cgroup-manager Systemd");
 
 	char *p = runtime_cgroups_path(true, ID);
 	assert_string_equal(p, "machine.slice:cubo:" ID);
@@ -159,8 +154,7 @@ static void test_names_and_ids(void **state)
 /* The store: begin, commit under a name, find by name and prefix, refuse a taken name. */
 static void test_store(void **state)
 {
-	char root[] = "/tmp/test-ctr-store-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = th_tmpdir("ctr-store");
 	struct ctr_store s;
 	assert_null(ctr_store_open(root, &s));
 	char ids[2][CTR_ID_LEN + 1];
@@ -268,7 +262,7 @@ static void test_store(void **state)
 	assert_non_null(strchr(name, '_'));
 	free(name);
 	ctr_store_close(&s);
-	assert_null(cubo_rm_rf(root));
+	th_tmpdir_free(root);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/cubofile.c, cubo-mgr/build/expand.c, cubo-mgr/build/instr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include "cubo-mgr/build/instr.h"
 #include "shared/strv.h"
+#include "tests/unit/helpers.h"
 
 static struct build_file *parse_ok(const char *text)
 {
@@ -31,22 +33,6 @@ static void parse_fails(const char *text, const char *msg)
 		fail_msg("got      \"%s\"\nexpected \"%s\"\n---\n%s", err->msg, msg, text);
 	cubo_error_free(err);
 }
-
-static void assert_strv(char *const *v, const char *const *want)
-{
-	size_t n = 0;
-
-	assert_non_null(v);
-	for (; want[n]; n++) {
-		if (!v[n])
-			fail_msg("element %zu missing, expected \"%s\"", n, want[n]);
-		assert_string_equal(v[n], want[n]);
-	}
-	if (v[n])
-		fail_msg("extra element %zu: \"%s\"", n, v[n]);
-}
-
-#define STRV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void assert_kv(const struct build_instr *in, size_t i, const char *key, const char *value,
 		      bool has_value)
@@ -79,11 +65,11 @@ static void test_base_dialect(void **state)
 	assert_int_equal(f->v[1].op, BUILD_RUN);
 	assert_int_equal(f->v[1].line, 2);
 	assert_true(f->v[1].shell_form);
-	assert_strv(f->v[1].args, STRV("apk add python3"));
+	th_assert_strv(f->v[1].args, "apk add python3");
 	assert_string_equal(f->v[1].text, "RUN apk add python3");
 
 	assert_int_equal(f->v[2].op, BUILD_COPY);
-	assert_strv(f->v[2].sources, STRV("app.py"));
+	th_assert_strv(f->v[2].sources, "app.py");
 	assert_string_equal(f->v[2].dest, "/app/");
 	assert_null(f->v[2].from_stage);
 	assert_null(f->v[2].chown);
@@ -97,12 +83,12 @@ static void test_base_dialect(void **state)
 	assert_string_equal(f->v[4].value, "/app");
 
 	assert_int_equal(f->v[5].op, BUILD_EXPOSE);
-	assert_strv(f->v[5].list, STRV("8080/tcp"));
+	th_assert_strv(f->v[5].list, "8080/tcp");
 
 	assert_int_equal(f->v[6].op, BUILD_CMD);
 	assert_int_equal(f->v[6].line, 7);
 	assert_true(f->v[6].shell_form);
-	assert_strv(f->v[6].args, STRV("python3 app.py"));
+	th_assert_strv(f->v[6].args, "python3 app.py");
 	assert_string_equal(f->v[6].text, "CMD python3 app.py");
 	build_file_free(f);
 }
@@ -122,7 +108,7 @@ static void test_from_dialect(void **state)
 	assert_string_equal(f->v[0].image, "alpine:latest");
 	assert_int_equal(f->v[6].op, BUILD_CMD);
 	assert_false(f->v[6].shell_form);
-	assert_strv(f->v[6].args, STRV("python3", "app.py"));
+	th_assert_strv(f->v[6].args, "python3", "app.py");
 	assert_string_equal(f->v[6].text, "CMD [\"python3\", \"app.py\"]");
 	build_file_free(f);
 }
@@ -139,7 +125,7 @@ static void test_keywords_case(void **state)
 	assert_int_equal(f->v[1].op, BUILD_RUN);
 	/* the arguments as written, the blanks around the line dropped */
 	assert_string_equal(f->v[1].text, "RUN echo  hi");
-	assert_strv(f->v[1].args, STRV("echo  hi"));
+	th_assert_strv(f->v[1].args, "echo  hi");
 	assert_int_equal(f->v[2].op, BUILD_FROM);
 	assert_string_equal(f->v[2].text, "BASE busybox As Second");
 	assert_string_equal(f->v[2].stage_name, "second");
@@ -166,7 +152,7 @@ static void test_multistage(void **state)
 	assert_string_equal(f->v[0].image, "golang:1.22");
 	assert_string_equal(f->v[0].stage_name, "build");
 	assert_string_equal(f->v[0].text, "FROM golang:1.22 AS Build");
-	assert_strv(f->v[2].sources, STRV("."));
+	th_assert_strv(f->v[2].sources, ".");
 	assert_string_equal(f->v[2].dest, ".");
 	assert_int_equal(f->v[4].op, BUILD_FROM);
 	assert_int_equal(f->v[4].line, 6);
@@ -175,14 +161,14 @@ static void test_multistage(void **state)
 	assert_string_equal(f->v[5].from_stage, "build");
 	assert_string_equal(f->v[5].chown, "app:app");
 	assert_string_equal(f->v[5].chmod, "0755");
-	assert_strv(f->v[5].sources, STRV("/out/app"));
+	th_assert_strv(f->v[5].sources, "/out/app");
 	assert_string_equal(f->v[5].dest, "/app");
 	assert_string_equal(f->v[5].text,
 			    "COPY --from=build --chown=app:app --chmod=0755 /out/app /app");
 	assert_string_equal(f->v[6].from_stage, "0");
 	assert_int_equal(f->v[7].op, BUILD_ENTRYPOINT);
 	assert_false(f->v[7].shell_form);
-	assert_strv(f->v[7].args, STRV("/app"));
+	th_assert_strv(f->v[7].args, "/app");
 	build_file_free(f);
 
 	/* a stage used by a later stage as its base */
@@ -233,22 +219,22 @@ static void test_continuations(void **state)
 	assert_int_equal(f->n, 5);
 	assert_int_equal(f->v[1].line, 2);
 	assert_string_equal(f->v[1].text, "RUN mkdir /a && echo hi > /a/b");
-	assert_strv(f->v[1].args, STRV("mkdir /a && echo hi > /a/b"));
+	th_assert_strv(f->v[1].args, "mkdir /a && echo hi > /a/b");
 	assert_int_equal(f->v[2].line, 7);
-	assert_strv(f->v[2].args, STRV("apk add       curl       git"));
+	th_assert_strv(f->v[2].args, "apk add       curl       git");
 	assert_int_equal(f->v[3].line, 10);
 	assert_int_equal(f->v[3].n_kv, 2);
 	assert_kv(&f->v[3], 1, "b", "2", true);
 	/* a continuation at the end of the file ends the instruction */
 	assert_int_equal(f->v[4].line, 12);
-	assert_strv(f->v[4].args, STRV("echo"));
+	th_assert_strv(f->v[4].args, "echo");
 	build_file_free(f);
 
 	/* a comment line ending in \ does not continue; CRLF and a BOM are fine */
 	f = parse_ok("\xef\xbb\xbf# comment \\\r\nFROM alpine\r\nRUN a \\\r\n b\r\n");
 	assert_int_equal(f->n, 2);
 	assert_int_equal(f->v[0].line, 2);
-	assert_strv(f->v[1].args, STRV("a  b"));
+	th_assert_strv(f->v[1].args, "a  b");
 	build_file_free(f);
 
 	/* the error line is where the instruction starts */
@@ -267,10 +253,10 @@ static void test_escape_directive(void **state)
 					"    && echo done\n"
 					"ENV A=`$HOME B=c:\\dir\n");
 	assert_int_equal(f->n, 4);
-	assert_strv(f->v[1].sources, STRV("testfile.txt"));
+	th_assert_strv(f->v[1].sources, "testfile.txt");
 	assert_string_equal(f->v[1].dest, "c:\\\\");
 	assert_int_equal(f->v[2].line, 6);
-	assert_strv(f->v[2].args, STRV("dir c:\\     && echo done"));
+	th_assert_strv(f->v[2].args, "dir c:\\     && echo done");
 	assert_string_equal(f->v[2].text, "RUN dir c:\\     && echo done");
 	assert_kv(&f->v[3], 0, "A", "\\$HOME", true);
 	assert_kv(&f->v[3], 1, "B", "c:\\\\dir", true);
@@ -278,15 +264,15 @@ static void test_escape_directive(void **state)
 
 	/* directives only count at the very top: here it is a comment */
 	f = parse_ok("FROM alpine\n# escape=`\nRUN a \\\n b\n");
-	assert_strv(f->v[1].args, STRV("a  b"));
+	th_assert_strv(f->v[1].args, "a  b");
 	build_file_free(f);
 	/* an unknown directive ends them */
 	f = parse_ok("# foo=bar\n# escape=`\nFROM alpine\nRUN a \\\n b\n");
-	assert_strv(f->v[1].args, STRV("a  b"));
+	th_assert_strv(f->v[1].args, "a  b");
 	build_file_free(f);
 	/* upper-case and spaced */
 	f = parse_ok("#  ESCAPE = `  \nFROM alpine\nRUN a `\n b\n");
-	assert_strv(f->v[1].args, STRV("a  b"));
+	th_assert_strv(f->v[1].args, "a  b");
 	build_file_free(f);
 
 	parse_fails("# escape=x\nFROM alpine\n",
@@ -304,13 +290,13 @@ static void test_run(void **state)
 					"RUN echo 'single' \"double\" $VAR \\$x\n"
 					"RUN [\"sh\"] && true\n");
 	assert_false(f->v[1].shell_form);
-	assert_strv(f->v[1].args, STRV("echo", "a b", "$HOME"));
+	th_assert_strv(f->v[1].args, "echo", "a b", "$HOME");
 	assert_true(f->v[2].shell_form);
-	assert_strv(f->v[2].args, STRV("[not json"));
+	th_assert_strv(f->v[2].args, "[not json");
 	assert_true(f->v[3].shell_form);
-	assert_strv(f->v[3].args, STRV("[ -f /etc/passwd ] && echo yes"));
+	th_assert_strv(f->v[3].args, "[ -f /etc/passwd ] && echo yes");
 	assert_string_equal(f->v[3].text, "RUN [ -f /etc/passwd ] && echo yes");
-	assert_strv(f->v[4].args, STRV("echo 'single' \"double\" $VAR \\$x"));
+	th_assert_strv(f->v[4].args, "echo 'single' \"double\" $VAR \\$x");
 	assert_true(f->v[5].shell_form);
 	build_file_free(f);
 
@@ -344,13 +330,13 @@ static void test_run_heredoc(void **state)
 	assert_int_equal(f->n, 4);
 	const struct build_instr *a = &f->v[1], *b = &f->v[2];
 	assert_true(a->shell_form);
-	assert_strv(a->args, STRV("echo one\necho \"$HOME\" > /x\n"));
+	th_assert_strv(a->args, "echo one\necho \"$HOME\" > /x\n");
 	assert_int_equal(a->line, 2);
 	assert_string_equal(a->text, "RUN <<EOF\necho one\necho \"$HOME\" > /x\nEOF");
 	assert_true(b->shell_form);
-	assert_strv(b->args, STRV("cat <<-'END' > /y\n\tindented $NOT\n\tEND"));
+	th_assert_strv(b->args, "cat <<-'END' > /y\n\tindented $NOT\n\tEND");
 	assert_int_equal(f->v[3].line, 9);
-	assert_strv(f->v[3].args, STRV("echo after"));
+	th_assert_strv(f->v[3].args, "echo after");
 	build_file_free(f);
 }
 
@@ -366,13 +352,13 @@ static void test_cmd_entrypoint(void **state)
 	assert_non_null(f->v[1].args);
 	assert_null(f->v[1].args[0]);
 	assert_int_equal(f->v[2].op, BUILD_ENTRYPOINT);
-	assert_strv(f->v[2].args, STRV("/bin/sh", "-c"));
+	th_assert_strv(f->v[2].args, "/bin/sh", "-c");
 	assert_true(f->v[3].shell_form);
-	assert_strv(f->v[3].args, STRV("exec /app --flag"));
+	th_assert_strv(f->v[3].args, "exec /app --flag");
 	assert_true(f->v[4].shell_form);
-	assert_strv(f->v[4].args, STRV("[\"unterminated\""));
+	th_assert_strv(f->v[4].args, "[\"unterminated\"");
 	assert_false(f->v[5].shell_form);
-	assert_strv(f->v[5].args, STRV("spaced", "json"));
+	th_assert_strv(f->v[5].args, "spaced", "json");
 	build_file_free(f);
 	parse_fails("FROM alpine\nCMD\n", "Cubofile:2: CMD needs a command");
 	parse_fails("FROM alpine\nENTRYPOINT   \n", "Cubofile:2: ENTRYPOINT needs a command");
@@ -386,7 +372,7 @@ static void test_shell(void **state)
 					"\"-c\"]\n");
 	assert_int_equal(f->v[1].op, BUILD_SHELL);
 	assert_false(f->v[1].shell_form);
-	assert_strv(f->v[1].args, STRV("/bin/bash", "-eo", "pipefail", "-c"));
+	th_assert_strv(f->v[1].args, "/bin/bash", "-eo", "pipefail", "-c");
 	build_file_free(f);
 	const char *want = "Cubofile:2: SHELL needs the JSON form: SHELL [\"executable\", "
 			   "\"parameters\"]";
@@ -406,22 +392,22 @@ static void test_copy_add(void **state)
 					"COPY \"with space\" 'and quote' my\\ file $DEST\n"
 					"ADD --chown=app --chmod=644 rootfs.tar.gz /\n"
 					"COPY -- --odd /x\n");
-	assert_strv(f->v[1].sources, STRV("a", "b", "c"));
+	th_assert_strv(f->v[1].sources, "a", "b", "c");
 	assert_string_equal(f->v[1].dest, "/dst/");
-	assert_strv(f->v[2].sources, STRV("a b"));
+	th_assert_strv(f->v[2].sources, "a b");
 	assert_string_equal(f->v[2].dest, "/dst dir/");
 	assert_string_equal(f->v[3].chown, "1000:1000");
-	assert_strv(f->v[3].sources, STRV("x"));
+	th_assert_strv(f->v[3].sources, "x");
 	assert_string_equal(f->v[3].dest, "y");
-	assert_strv(f->v[4].sources, STRV("with space", "and quote", "my file"));
+	th_assert_strv(f->v[4].sources, "with space", "and quote", "my file");
 	assert_string_equal(f->v[4].dest, "$DEST");
 	assert_int_equal(f->v[5].op, BUILD_ADD);
 	assert_string_equal(f->v[5].chown, "app");
 	assert_string_equal(f->v[5].chmod, "644");
-	assert_strv(f->v[5].sources, STRV("rootfs.tar.gz"));
+	th_assert_strv(f->v[5].sources, "rootfs.tar.gz");
 	assert_string_equal(f->v[5].dest, "/");
 	assert_null(f->v[5].from_stage);
-	assert_strv(f->v[6].sources, STRV("--odd"));
+	th_assert_strv(f->v[6].sources, "--odd");
 	build_file_free(f);
 
 	parse_fails("FROM alpine\nRUN true\nRUN true\nCOPY onlyone\n",
@@ -589,9 +575,9 @@ static void test_expose(void **state)
 	struct build_file *f = parse_ok("FROM alpine\n"
 					"EXPOSE 80 8080/tcp 53/udp 9/sctp 65535\n"
 					"EXPOSE 7000-7002/UDP 443/TCP $PORT ${P2}/udp\n");
-	assert_strv(f->v[1].list, STRV("80", "8080/tcp", "53/udp", "9/sctp", "65535"));
-	assert_strv(f->v[2].list,
-		    STRV("7000/udp", "7001/udp", "7002/udp", "443/tcp", "$PORT", "${P2}/udp"));
+	th_assert_strv(f->v[1].list, "80", "8080/tcp", "53/udp", "9/sctp", "65535");
+	th_assert_strv(f->v[2].list, "7000/udp", "7001/udp", "7002/udp", "443/tcp", "$PORT",
+		       "${P2}/udp");
 	build_file_free(f);
 	parse_fails("FROM alpine\nEXPOSE\n", "Cubofile:2: EXPOSE needs a port");
 	parse_fails("FROM alpine\nEXPOSE 0\n",
@@ -617,9 +603,9 @@ static void test_volume(void **state)
 					"VOLUME [\"/var/lib/db\", \"/my vol\"]\n"
 					"VOLUME [/not/json\n");
 	assert_int_equal(f->v[1].op, BUILD_VOLUME);
-	assert_strv(f->v[1].list, STRV("/data", "/logs"));
-	assert_strv(f->v[2].list, STRV("/var/lib/db", "/my vol"));
-	assert_strv(f->v[3].list, STRV("[/not/json"));
+	th_assert_strv(f->v[1].list, "/data", "/logs");
+	th_assert_strv(f->v[2].list, "/var/lib/db", "/my vol");
+	th_assert_strv(f->v[3].list, "[/not/json");
 	build_file_free(f);
 	parse_fails("FROM alpine\nVOLUME\n", "Cubofile:2: VOLUME needs a path");
 	parse_fails("FROM alpine\nVOLUME []\n", "Cubofile:2: VOLUME needs a path");
@@ -754,10 +740,7 @@ static void test_expand(void **state)
 	for (int i = 0; i < 40; i++)
 		strcat(deep, "}");
 	char *out = NULL;
-	struct cubo_error *err = build_expand(deep, NULL, 0, &out);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "nested too deeply"));
-	cubo_error_free(err);
+	th_expect_msg(build_expand(deep, NULL, 0, &out), "nested too deeply");
 }
 
 int main(void)

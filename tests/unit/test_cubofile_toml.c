@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/cubofile_toml.c, cubo-mgr/build/instr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/build/instr.h"
+#include "tests/unit/helpers.h"
 
 static struct build_file *parse(const char *doc)
 {
@@ -45,16 +47,6 @@ static void expect(const struct build_file *f, const struct want *want, size_t n
 		expect(f, _w, sizeof(_w) / sizeof(_w[0]));                                         \
 	} while (0)
 
-static void assert_strv(char *const *v, const char *const *want, size_t n)
-{
-	assert_non_null(v);
-	for (size_t i = 0; i < n; i++) {
-		assert_non_null(v[i]);
-		assert_string_equal(v[i], want[i]);
-	}
-	assert_null(v[n]);
-}
-
 static void test_dialect_a(void **state)
 {
 	struct build_file *f = parse("[image]\n"
@@ -73,11 +65,11 @@ static void test_dialect_a(void **state)
 	assert_string_equal(f->v[0].image, "alpine:latest");
 	assert_null(f->v[0].stage_name);
 	assert_true(f->v[1].shell_form);
-	assert_strv(f->v[1].args, (const char *[]){"apk add python3"}, 1);
+	th_assert_strv(f->v[1].args, "apk add python3");
 	assert_string_equal(f->v[2].value, "/app");
 	assert_false(f->v[3].shell_form);
-	assert_strv(f->v[3].args, (const char *[]){"python3", "app.py"}, 2);
-	assert_strv(f->v[4].list, (const char *[]){"8080/tcp"}, 1);
+	th_assert_strv(f->v[3].args, "python3", "app.py");
+	th_assert_strv(f->v[4].list, "8080/tcp");
 	assert_int_equal(f->v[5].n_kv, 1);
 	assert_string_equal(f->v[5].kv[0].key, "APP_ENV");
 	assert_string_equal(f->v[5].kv[0].value, "production");
@@ -100,12 +92,12 @@ static void test_dialect_b(void **state)
 	EXPECT(f, {BUILD_FROM, 2, "FROM alpine:latest"}, {BUILD_RUN, 3, "RUN mkdir -p /app"},
 	       {BUILD_COPY, 5, "COPY app.py /app/app.py"},
 	       {BUILD_CMD, 8, "CMD [\"python3\",\"app.py\"]"});
-	assert_strv(f->v[2].sources, (const char *[]){"app.py"}, 1);
+	th_assert_strv(f->v[2].sources, "app.py");
 	assert_string_equal(f->v[2].dest, "/app/app.py");
 	assert_null(f->v[2].from_stage);
 	assert_null(f->v[2].chown);
 	assert_null(f->v[2].chmod);
-	assert_strv(f->v[3].args, (const char *[]){"python3", "app.py"}, 2);
+	th_assert_strv(f->v[3].args, "python3", "app.py");
 	assert_false(f->v[3].shell_form);
 	build_file_free(f);
 }
@@ -180,12 +172,12 @@ static void test_copy(void **state)
 	       {BUILD_COPY, 3,
 		"COPY --from=builder --chown=1000:1000 --chmod=0644 a.txt b.txt /srv/"},
 	       {BUILD_COPY, 9, "COPY [\"my file\",\"/x\"]"});
-	assert_strv(f->v[1].sources, (const char *[]){"a.txt", "b.txt"}, 2);
+	th_assert_strv(f->v[1].sources, "a.txt", "b.txt");
 	assert_string_equal(f->v[1].dest, "/srv/");
 	assert_string_equal(f->v[1].from_stage, "builder");
 	assert_string_equal(f->v[1].chown, "1000:1000");
 	assert_string_equal(f->v[1].chmod, "0644");
-	assert_strv(f->v[2].sources, (const char *[]){"my file"}, 1);
+	th_assert_strv(f->v[2].sources, "my file");
 	build_file_free(f);
 }
 
@@ -214,10 +206,10 @@ static void test_config_keys(void **state)
 	       {BUILD_ENV, 11,
 		"ENV PATH=/app/bin:$PATH GREETING=\"hello world\" QUOTE=\"say \\\"hi\\\"\""});
 	assert_true(f->v[1].shell_form);
-	assert_strv(f->v[1].args, (const char *[]){"/init --verbose"}, 1);
+	th_assert_strv(f->v[1].args, "/init --verbose");
 	assert_string_equal(f->v[2].value, "app:app");
-	assert_strv(f->v[3].list, (const char *[]){"/data", "/var/log"}, 2);
-	assert_strv(f->v[5].list, (const char *[]){"80", "53/udp"}, 2);
+	th_assert_strv(f->v[3].list, "/data", "/var/log");
+	th_assert_strv(f->v[5].list, "80", "53/udp");
 	assert_int_equal(f->v[6].n_kv, 2);
 	assert_string_equal(f->v[6].kv[1].key, "version");
 	assert_string_equal(f->v[6].kv[1].value, "2");

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/dbus_msg.c, cubo-runc/dbus_conn.c, cubo-runc/systemd_manager.c */
 /*
  * The D-Bus client: the wire format both ways (pure), hostile messages
  * refused, and the connection against a real dbus-daemon started for the
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,7 +26,7 @@
 #include "cubo-runc/dbus_msg.h"
 #include "cubo-runc/systemd_manager.h"
 #include "cubo-runc/systemd_unit.h"
-#include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static void encode_call(const char *sig, const struct dbus_writer *body, struct dbus_writer *out)
 {
@@ -219,18 +222,13 @@ static void test_hostile(void **state)
 	for (size_t n = 0; n < out.len; n++) {
 		struct dbus_msg m;
 		memcpy(b, out.buf, n);
-		struct cubo_error *err = dbus_msg_parse(b, n, &m);
-		assert_non_null(err);
-		cubo_error_free(err);
+		th_expect_failure(dbus_msg_parse(b, n, &m));
 	}
 	/* a size claim past the cap */
 	memcpy(b, out.buf, out.len);
 	b[7] = 0x7f;
 	size_t total;
-	struct cubo_error *err = dbus_msg_size(b, out.len, &total);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "more than"));
-	cubo_error_free(err);
+	th_expect_msg(dbus_msg_size(b, out.len, &total), "more than");
 	/* not D-Bus at all */
 	memcpy(b, out.buf, out.len);
 	b[0] = 'x';
@@ -331,9 +329,7 @@ static void test_variant_bomb(void **state)
 	dbus_w_u32(&w, 1);
 	struct dbus_reader r = {.p = w.buf, .len = w.len};
 	const char *sig = "v";
-	struct cubo_error *err = dbus_r_skip(&r, &sig);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(dbus_r_skip(&r, &sig));
 	dbus_w_free(&w);
 }
 
@@ -341,8 +337,22 @@ static void test_variant_bomb(void **state)
 
 struct bus {
 	pid_t pid;
-	char dir[64], sock[128];
+	char *dir, sock[128];
 };
+
+/* The bus accepts connections (its socket file appears at bind, before listen). */
+static bool bus_listening(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
 
 static int bus_start(void **state)
 {
@@ -350,9 +360,7 @@ static int bus_start(void **state)
 	*state = b;
 	if (access("/usr/bin/dbus-daemon", X_OK))
 		return 0; /* the live tests skip */
-	strcpy(b->dir, "/tmp/test-dbus-XXXXXX");
-	if (!mkdtemp(b->dir))
-		return -1;
+	b->dir = th_tmpdir("dbus");
 	snprintf(b->sock, sizeof(b->sock), "%s/bus", b->dir);
 	char addr[160];
 	snprintf(addr, sizeof(addr), "--address=unix:path=%s", b->sock);
@@ -362,9 +370,9 @@ static int bus_start(void **state)
 		      addr, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500 && access(b->sock, F_OK); i++)
+	for (int i = 0; i < 500 && !bus_listening(b->sock); i++)
 		usleep(10000);
-	return access(b->sock, F_OK) ? -1 : 0;
+	return bus_listening(b->sock) ? 0 : -1;
 }
 
 static int bus_stop(void **state)
@@ -373,8 +381,7 @@ static int bus_stop(void **state)
 	if (b->pid > 0) {
 		kill(b->pid, SIGTERM);
 		waitpid(b->pid, NULL, 0);
-		unlink(b->sock);
-		rmdir(b->dir);
+		th_tmpdir_free(b->dir);
 	}
 	free(b);
 	return 0;
@@ -484,15 +491,11 @@ static void test_live_signal(void **state)
 /* No systemd as PID 1: the error says so and what to do. */
 static void test_no_systemd(void **state)
 {
-	char root[] = "/tmp/test-nosystemd-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = th_tmpdir("nosystemd");
 	struct dbus_conn *c;
-	struct cubo_error *err = systemd_manager_connect(root, &c);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "systemd is not running as PID 1"));
-	assert_non_null(strstr(err->msg, "cgroupfs"));
-	cubo_error_free(err);
-	rmdir(root);
+	th_expect_msg(systemd_manager_connect(root, &c), "systemd is not running as PID 1",
+		      "cgroupfs");
+	th_tmpdir_free(root);
 }
 
 int main(void)

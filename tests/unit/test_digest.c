@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/digest.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "shared/digest.h"
+#include "tests/unit/helpers.h"
 
 #define SHA_ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define SHA_EMPTY "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -60,34 +62,29 @@ static void test_split_updates(void **state)
 
 static void test_file_spanning_chunks(void **state)
 {
-	char path[] = "/tmp/cubo-test-digest-XXXXXX";
 	char out[CUBO_DIGEST_LEN + 1];
-	char *buf = malloc(1000000);
-	int fd = mkstemp(path);
+	char *buf = malloc(1000000), *path;
 
-	assert_true(fd >= 0);
 	assert_non_null(buf);
 	/* 1,000,000 bytes: more than 15 of the 64 KiB reads, ending mid-chunk. */
 	memset(buf, 'a', 1000000);
-	assert_int_equal(write(fd, buf, 1000000), 1000000);
-	close(fd);
+	path = th_tmpfile("digest", buf, 1000000);
 	assert_null(cubo_sha256_file(path, out));
 	assert_string_equal(out, SHA_MILLION_A);
 	unlink(path);
+	free(path);
 	free(buf);
 }
 
 static void test_empty_file(void **state)
 {
-	char path[] = "/tmp/cubo-test-digest-XXXXXX";
 	char out[CUBO_DIGEST_LEN + 1];
-	int fd = mkstemp(path);
+	char *path = th_tmpfile("digest", "", 0);
 
-	assert_true(fd >= 0);
-	close(fd);
 	assert_null(cubo_sha256_file(path, out));
 	assert_string_equal(out, SHA_EMPTY);
 	unlink(path);
+	free(path);
 }
 
 static void test_missing_file(void **state)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/error.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

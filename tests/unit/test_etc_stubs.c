@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/etc_stubs.c */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,25 +13,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/build/etc_stubs.h"
-
-/* Test cleanup must not depend on the code under test. */
-static void remove_tree(const char *path)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", path);
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char p[256];
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-}
+#include "tests/unit/helpers.h"
 
 static bool there(const char *dir, const char *name)
 {
@@ -49,8 +32,7 @@ static void copy_up_etc(const char *etc, mode_t mode)
 
 static void test_bindable(void **state)
 {
-	char root[] = "/tmp/cubo-test-stubs-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = th_tmpdir("stubs");
 	int fd = open(root, O_PATH | O_DIRECTORY);
 	struct etc_stubs s = {0};
 	/* no /etc: nothing to bind over, nothing noted */
@@ -60,7 +42,7 @@ static void test_bindable(void **state)
 	snprintf(etc, sizeof(etc), "%s/etc", root);
 	assert_int_equal(mkdir(etc, 0751), 0);
 	/* a regular file: bound over as it is */
-	put(etc, "hosts", "127.0.0.1 localhost\n");
+	th_put(etc, "hosts", "127.0.0.1 localhost\n");
 	assert_true(etc_stub_bindable(fd, "etc/hosts", &s));
 	assert_int_equal(s.n, 0);
 	/* missing from /etc: a stub, with /etc's mode noted */
@@ -75,13 +57,12 @@ static void test_bindable(void **state)
 	assert_false(etc_stub_bindable(fd, "etc/hostname", &s));
 	assert_int_equal(s.n, 1);
 	close(fd);
-	remove_tree(root);
+	th_tmpdir_free(root);
 }
 
 static void test_remove(void **state)
 {
-	char upper[] = "/tmp/cubo-test-stubs-XXXXXX";
-	assert_non_null(mkdtemp(upper));
+	char *upper = th_tmpdir("stubs");
 	char etc[300];
 	snprintf(etc, sizeof(etc), "%s/etc", upper);
 	struct etc_stubs s = {
@@ -92,29 +73,29 @@ static void test_remove(void **state)
 	assert_null(etc_stubs_remove(upper, &s));
 	/* the stubs and the copy-up made for them go */
 	copy_up_etc(etc, 0755);
-	put(etc, "hosts", "");
-	put(etc, "resolv.conf", "");
+	th_put(etc, "hosts", "");
+	th_put(etc, "resolv.conf", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc"));
 	/* what the step wrote in /etc stays, and so does /etc */
 	copy_up_etc(etc, 0755);
-	put(etc, "hosts", "");
-	put(etc, "app.conf", "x\n");
+	th_put(etc, "hosts", "");
+	th_put(etc, "app.conf", "x\n");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc/hosts"));
 	assert_true(there(upper, "etc/app.conf"));
-	remove_tree(etc);
+	th_rm_tree(etc);
 	/* a chmod of /etc is a change of the step's: kept */
 	copy_up_etc(etc, 0700);
-	put(etc, "hosts", "");
+	th_put(etc, "hosts", "");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_false(there(upper, "etc/hosts"));
 	assert_true(there(upper, "etc"));
 	/* a file with content is no stub */
-	put(etc, "resolv.conf", "nameserver 192.0.2.1\n");
+	th_put(etc, "resolv.conf", "nameserver 192.0.2.1\n");
 	assert_null(etc_stubs_remove(upper, &s));
 	assert_true(there(upper, "etc/resolv.conf"));
-	remove_tree(upper);
+	th_tmpdir_free(upper);
 }
 
 int main(void)

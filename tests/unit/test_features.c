@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/features.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/fs.c */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,53 +18,17 @@
 #include <cmocka.h>
 
 #include "shared/fs.h"
-
-struct fixture {
-	char dir[64];
-};
-
-/* Test cleanup must not depend on the code under test. */
-static void remove_tree(const char *path)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", path);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", path);
-}
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-test-fs-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	*state = fx;
+	*state = th_dir_new("fs", NULL);
 	return 0;
 }
 
-static int teardown(void **state)
+static char *at(struct th_dir *fx, const char *name)
 {
-	struct fixture *fx = *state;
-
-	remove_tree(fx->dir);
-	free(fx);
-	return 0;
-}
-
-static char *at(struct fixture *fx, const char *name)
-{
-	return cubo_path_join(fx->dir, name);
-}
-
-static void put_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
+	return th_path(fx->dir, name);
 }
 
 static void assert_content(const char *path, const char *want)
@@ -75,18 +40,6 @@ static void assert_content(const char *path, const char *want)
 	assert_int_equal(len, strlen(want));
 	assert_string_equal(got, want);
 	free(got);
-}
-
-static void assert_error_text(struct cubo_error *err, int errnum, const char *want)
-{
-	char *text;
-
-	assert_non_null(err);
-	assert_int_equal(err->errnum, errnum);
-	text = cubo_error_text(err);
-	assert_string_equal(text, want);
-	free(text);
-	cubo_error_free(err);
 }
 
 /* No ".tmp-*" file may be left behind in dir, whatever happened. */
@@ -104,7 +57,7 @@ static void assert_no_temp_files(const char *dir)
 
 static void test_atomic_write_creates_and_replaces(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "state.json");
 	struct stat st;
 
@@ -131,7 +84,7 @@ static void test_atomic_write_creates_and_replaces(void **state)
 /* The non-durable variant: the same atomic replacement, mode and errors. */
 static void test_replace_write(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "pid");
 	struct stat st;
 	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
@@ -161,7 +114,7 @@ static void test_replace_write(void **state)
 
 static void test_fsync_dir_files(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *sub = at(fx, "ctr"), *f = at(fx, "ctr/config.json"), *d = at(fx, "ctr/rootfs");
 
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -186,7 +139,7 @@ static void test_fsync_dir_files(void **state)
 
 static void test_atomic_write_large(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "big");
 	size_t len = 3 * 1024 * 1024 + 17;
 	char *data = malloc(len + 1), *back = NULL;
@@ -207,7 +160,7 @@ static void test_atomic_write_large(void **state)
 
 static void test_atomic_write_at(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
 	char *sub = at(fx, "sub"), *path = at(fx, "sub/config.json");
 
@@ -225,7 +178,7 @@ static void test_atomic_write_at(void **state)
 
 static void test_atomic_write_long_name(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char name[256];
 	char *path;
 
@@ -240,28 +193,28 @@ static void test_atomic_write_long_name(void **state)
 
 static void test_atomic_write_missing_dir(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "missing/state.json");
 	char *want;
 
 	assert_true(asprintf(&want,
 			     "write %s: open directory %s/missing: No such file or directory", path,
 			     fx->dir) > 0);
-	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), ENOENT, want);
+	th_expect_error(cubo_write_file_atomic(path, "x", 1, 0644), ENOENT, want);
 	free(want);
 	free(path);
 }
 
 static void test_atomic_write_over_directory_cleans_up(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "adir"), *inner = at(fx, "adir/keep");
 	char *want;
 
 	assert_int_equal(mkdir(path, 0755), 0);
-	put_file(inner, "k");
+	th_write_file(inner, "k");
 	assert_true(asprintf(&want, "write %s: rename: Is a directory", path) > 0);
-	assert_error_text(cubo_write_file_atomic(path, "x", 1, 0644), EISDIR, want);
+	th_expect_error(cubo_write_file_atomic(path, "x", 1, 0644), EISDIR, want);
 	assert_no_temp_files(fx->dir);
 	assert_content(inner, "k");
 	free(want);
@@ -271,7 +224,7 @@ static void test_atomic_write_over_directory_cleans_up(void **state)
 
 static void test_atomic_write_needs_a_name(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "dir/");
 	struct cubo_error *err = cubo_write_file_atomic(path, "x", 1, 0644);
 
@@ -283,16 +236,16 @@ static void test_atomic_write_needs_a_name(void **state)
 
 static void test_read_file_small_and_empty(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "f"), *out = NULL;
 
-	put_file(path, "hello\n");
+	th_write_file(path, "hello\n");
 	assert_content(path, "hello\n");
 	/* len may be omitted. */
 	assert_null(cubo_read_file(path, &out, NULL));
 	assert_string_equal(out, "hello\n");
 	free(out);
-	put_file(path, "");
+	th_write_file(path, "");
 	assert_content(path, "");
 	free(path);
 }
@@ -320,18 +273,18 @@ static void test_read_file_from_proc(void **state)
 
 static void test_read_file_at(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "g"), *out = NULL;
 	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
 	size_t len = 0;
 
-	put_file(path, "at");
+	th_write_file(path, "at");
 	assert_null(cubo_read_file_at(dfd, "g", &out, &len));
 	assert_string_equal(out, "at");
 	assert_int_equal(len, 2);
 	free(out);
-	assert_error_text(cubo_read_file_at(dfd, "nope", &out, &len), ENOENT,
-			  "read nope: open: No such file or directory");
+	th_expect_error(cubo_read_file_at(dfd, "nope", &out, &len), ENOENT,
+			"read nope: open: No such file or directory");
 	assert_null(out);
 	close(dfd);
 	free(path);
@@ -339,30 +292,30 @@ static void test_read_file_at(void **state)
 
 static void test_read_file_errors(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *missing = at(fx, "missing"), *out = (char *)"untouched", *want;
 	size_t len = 99;
 
 	assert_true(asprintf(&want, "read %s: open: No such file or directory", missing) > 0);
-	assert_error_text(cubo_read_file(missing, &out, &len), ENOENT, want);
+	th_expect_error(cubo_read_file(missing, &out, &len), ENOENT, want);
 	assert_null(out);
 	free(want);
 	assert_true(asprintf(&want, "read %s: read: Is a directory", fx->dir) > 0);
-	assert_error_text(cubo_read_file(fx->dir, &out, &len), EISDIR, want);
+	th_expect_error(cubo_read_file(fx->dir, &out, &len), EISDIR, want);
 	free(want);
 	free(missing);
 }
 
 static void test_write_existing(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "knob"), *missing = at(fx, "no-knob"), *want;
 
-	put_file(path, "a much longer old value\n");
+	th_write_file(path, "a much longer old value\n");
 	assert_null(cubo_write_existing(path, "max", 3));
 	assert_content(path, "max");
 	assert_true(asprintf(&want, "write %s: open: No such file or directory", missing) > 0);
-	assert_error_text(cubo_write_existing(missing, "1", 1), ENOENT, want);
+	th_expect_error(cubo_write_existing(missing, "1", 1), ENOENT, want);
 	assert_false(cubo_path_exists(missing));
 	free(want);
 	free(missing);
@@ -391,7 +344,7 @@ static void assert_is_dir(const char *path)
 
 static void test_mkdir_p(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *deep = at(fx, "a/b/c/d"), *odd, *rel;
 	char cwd[4096];
 
@@ -423,7 +376,7 @@ static void test_mkdir_p(void **state)
 
 static void test_mkdir_p_through_symlink_to_dir(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *real = at(fx, "real"), *link = at(fx, "link"), *path = at(fx, "link/sub/dir");
 	char *through = at(fx, "real/sub/dir");
 
@@ -439,39 +392,39 @@ static void test_mkdir_p_through_symlink_to_dir(void **state)
 
 static void test_mkdir_p_over_file(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *file = at(fx, "file"), *below = at(fx, "file/sub/dir"), *want;
 
-	put_file(file, "x");
+	th_write_file(file, "x");
 	assert_true(asprintf(&want, "mkdir %s: Not a directory", file) > 0);
-	assert_error_text(cubo_mkdir_p(file, 0755), ENOTDIR, want);
+	th_expect_error(cubo_mkdir_p(file, 0755), ENOTDIR, want);
 	free(want);
 	/* The component that is in the way is named. */
 	assert_true(asprintf(&want, "mkdir %s: %s: Not a directory", below, file) > 0);
-	assert_error_text(cubo_mkdir_p(below, 0755), ENOTDIR, want);
+	th_expect_error(cubo_mkdir_p(below, 0755), ENOTDIR, want);
 	free(want);
 	assert_content(file, "x");
 
-	assert_error_text(cubo_mkdir_p("", 0755), ENOENT, "mkdir \"\": No such file or directory");
+	th_expect_error(cubo_mkdir_p("", 0755), ENOENT, "mkdir \"\": No such file or directory");
 	free(below);
 	free(file);
 }
 
 static void test_rm_rf_tree_keeps_symlink_targets(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *tree = at(fx, "tree"), *outside = at(fx, "outside");
 	char *outside_file = at(fx, "outside/precious"), *outside_top = at(fx, "outside-file");
 	char *p;
 
 	assert_int_equal(mkdir(outside, 0755), 0);
-	put_file(outside_file, "keep me");
-	put_file(outside_top, "me too");
+	th_write_file(outside_file, "keep me");
+	th_write_file(outside_top, "me too");
 	assert_null(cubo_mkdir_p(p = at(fx, "tree/a/b/c"), 0755));
 	free(p);
-	put_file(p = at(fx, "tree/a/b/c/file"), "1");
+	th_write_file(p = at(fx, "tree/a/b/c/file"), "1");
 	free(p);
-	put_file(p = at(fx, "tree/a/.hidden"), "2");
+	th_write_file(p = at(fx, "tree/a/.hidden"), "2");
 	free(p);
 	assert_int_equal(symlink(outside, p = at(fx, "tree/a/dirlink")), 0);
 	free(p);
@@ -497,11 +450,11 @@ static void test_rm_rf_tree_keeps_symlink_targets(void **state)
 
 static void test_rm_rf_symlink_at_top(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *target = at(fx, "target"), *inner = at(fx, "target/f"), *link = at(fx, "link");
 
 	assert_int_equal(mkdir(target, 0755), 0);
-	put_file(inner, "stay");
+	th_write_file(inner, "stay");
 	assert_int_equal(symlink(target, link), 0);
 	assert_null(cubo_rm_rf(link));
 	assert_false(cubo_path_exists(link));
@@ -513,10 +466,10 @@ static void test_rm_rf_symlink_at_top(void **state)
 
 static void test_rm_rf_file_and_missing(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *file = at(fx, "f"), *missing = at(fx, "missing/deeper");
 
-	put_file(file, "x");
+	th_write_file(file, "x");
 	assert_null(cubo_rm_rf(file));
 	assert_false(cubo_path_exists(file));
 	assert_null(cubo_rm_rf(missing));
@@ -527,7 +480,7 @@ static void test_rm_rf_file_and_missing(void **state)
 
 static void test_rm_rf_deep_tree(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *path = at(fx, "deep"), *top = at(fx, "deep");
 
 	for (int i = 0; i < 200; i++) {
@@ -568,7 +521,7 @@ static int mount_child(const char *dir, bool bind)
 		return 77;
 	}
 	snprintf(inside, sizeof(inside), "%s/keep", mnt);
-	put_file(inside, "mounted");
+	th_write_file(inside, "mounted");
 
 	err = cubo_rm_rf(tree);
 	if (!err)
@@ -598,7 +551,7 @@ static int mount_child(const char *dir, bool bind)
 	return 0;
 }
 
-static void run_mount_child(struct fixture *fx, bool bind)
+static void run_mount_child(struct th_dir *fx, bool bind)
 {
 	int status;
 	pid_t pid = fork();
@@ -625,7 +578,7 @@ static void test_rm_rf_stops_at_bind_mount(void **state)
 
 static void test_realpath(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *sub = at(fx, "sub"), *link = at(fx, "link"), *via = at(fx, "link/../sub/.");
 	char *out = NULL, *missing = at(fx, "missing"), *want, *real_sub = realpath(fx->dir, NULL);
 	char *expect;
@@ -637,7 +590,7 @@ static void test_realpath(void **state)
 	assert_string_equal(out, expect);
 	free(out);
 	assert_true(asprintf(&want, "realpath %s: No such file or directory", missing) > 0);
-	assert_error_text(cubo_realpath(missing, &out), ENOENT, want);
+	th_expect_error(cubo_realpath(missing, &out), ENOENT, want);
 	assert_null(out);
 	free(want);
 	free(expect);
@@ -670,10 +623,10 @@ static void test_path_join(void **state)
 
 static void test_path_exists(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *file = at(fx, "f"), *dangling = at(fx, "dangling"), *missing = at(fx, "m");
 
-	put_file(file, "");
+	th_write_file(file, "");
 	assert_int_equal(symlink("/nonexistent/target", dangling), 0);
 	assert_true(cubo_path_exists(file));
 	assert_true(cubo_path_exists(fx->dir));
@@ -684,7 +637,7 @@ static void test_path_exists(void **state)
 	free(missing);
 }
 
-#define FS_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define FS_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, th_dir_teardown)
 
 static void test_dir_is_empty(void **state)
 {
@@ -720,9 +673,7 @@ static void test_random_hex(void **state)
 	assert_null(cubo_random_hex(odd, 7));
 	assert_int_equal(strlen(odd), 7);
 	char big[200];
-	struct cubo_error *err = cubo_random_hex(big, 199);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(cubo_random_hex(big, 199));
 }
 
 /* The durability helpers sync what exists and name what does not. */
@@ -756,7 +707,7 @@ static void test_read_until_eof(void **state)
 
 static void test_sync_tree_and_dir(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *f = at(fx, "big");
 	int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);

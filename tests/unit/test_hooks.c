@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/hooks.c */
 /* hooks: real /bin/sh hooks get the state on stdin, exactly their env and args, a timeout. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,42 +13,12 @@
 #include <cmocka.h>
 
 #include "cubo-runc/hooks.h"
-#include "shared/fs.h"
-
-struct fixture {
-	char dir[64];
-	char out[96];
-};
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-hooks-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	snprintf(fx->out, sizeof(fx->out), "%s/out", fx->dir);
-	*state = fx;
+	*state = th_dir_new("hooks", "out");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	cubo_error_free(cubo_rm_rf(fx->dir));
-	free(fx);
-	return 0;
-}
-
-static char *slurp(const char *path)
-{
-	char *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(path, &text, &len);
-
-	assert_null(err);
-	return text;
 }
 
 /* One /bin/sh hook running script, with env as given. */
@@ -70,13 +41,13 @@ static struct cubo_error *run_sh(const char *script, char **env, int timeout)
 
 static void test_stdin_env_args(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char script[256], *env[] = {"ONLY=this", NULL}, *text;
 
 	snprintf(script, sizeof(script),
-		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->out);
+		 "{ cat; echo; env | grep -v '^PWD=\\|^SHLVL=\\|^_='; echo $0; } > %s", fx->path);
 	assert_null(run_sh(script, env, 0));
-	text = slurp(fx->out);
+	text = th_read_file(fx->path, NULL);
 	assert_string_equal(text,
 			    "{\"id\":\"c1\",\"status\":\"created\"}\nONLY=this\nsh-named-hook\n");
 	free(text);
@@ -91,10 +62,7 @@ static void test_failure_names_hook_and_status(void **state)
 	assert_string_equal(
 		err->msg, "createRuntime hook 0 (/bin/sh): exited with status 3: something broke");
 	cubo_error_free(err);
-	err = run_sh("kill -TERM $$", NULL, 0);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "killed by signal 15"));
-	cubo_error_free(err);
+	th_expect_msg(run_sh("kill -TERM $$", NULL, 0), "killed by signal 15");
 }
 
 static void test_timeout_kills_the_hook(void **state)
@@ -111,7 +79,7 @@ static void test_timeout_kills_the_hook(void **state)
 
 static void test_missing_path_and_no_fd_leak(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct oci_hook hk = {.path = "/nonexistent/hook"};
 	struct oci_hook_list list = {&hk, 1};
 	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
@@ -122,9 +90,9 @@ static void test_missing_path_and_no_fd_leak(void **state)
 		strstr(err->msg, "poststop hook 0 (/nonexistent/hook): exited with status 127"));
 	cubo_error_free(err);
 	/* only stdin, stdout and stderr reach a hook */
-	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->out);
+	snprintf(script, sizeof(script), "ls /proc/self/fd > %s", fx->path);
 	assert_null(run_sh(script, NULL, 0));
-	text = slurp(fx->out);
+	text = th_read_file(fx->path, NULL);
 	/* 0 1 2, and 3: the fd ls itself opened for the directory */
 	assert_string_equal(text, "0\n1\n2\n3\n");
 	free(text);
@@ -132,22 +100,18 @@ static void test_missing_path_and_no_fd_leak(void **state)
 
 static void test_lists_stop_at_first_failure(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char ok[200], *args_ok[] = {"sh", "-c", ok, NULL},
 		      *args_bad[] = {"sh", "-c", "exit 1", NULL};
 	struct oci_hook hks[3] = {{.path = "/bin/sh", .args = {args_ok, 3}},
 				  {.path = "/bin/sh", .args = {args_bad, 3}},
 				  {.path = "/bin/sh", .args = {args_ok, 3}}};
 	struct oci_hook_list list = {hks, 3};
-	struct cubo_error *err;
 	char *text;
 
-	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->out);
-	err = hooks_run(&list, HOOK_PRESTART, "{}");
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "prestart hook 1 (/bin/sh)"));
-	cubo_error_free(err);
-	text = slurp(fx->out);
+	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->path);
+	th_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}"), "prestart hook 1 (/bin/sh)");
+	text = th_read_file(fx->path, NULL);
 	assert_string_equal(text, "ran\n");
 	free(text);
 }
@@ -155,11 +119,13 @@ static void test_lists_stop_at_first_failure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_env_args, setup, th_dir_teardown),
 		cmocka_unit_test(test_failure_names_hook_and_status),
 		cmocka_unit_test(test_timeout_kills_the_hook),
-		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup,
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup,
+						th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

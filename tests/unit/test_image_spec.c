@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: spec/image_parse.c, spec/image_gen.c, spec/image_platform.c, spec/image_free.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <cmocka.h>
 
 #include "spec/image.h"
+#include "tests/unit/helpers.h"
 
 #define D1 "sha256:0000000000000000000000000000000000000000000000000000000000000001"
 #define D2 "sha256:0000000000000000000000000000000000000000000000000000000000000002"
@@ -130,14 +132,6 @@ static void test_config(void **state)
 	oci_image_config_free(c);
 }
 
-static void expect(struct cubo_error *err, const char *fragment)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
-}
-
 static void test_errors(void **state)
 {
 	struct oci_manifest *m = NULL;
@@ -145,32 +139,33 @@ static void test_errors(void **state)
 	struct oci_image_config *c = NULL;
 	const char *bad_digest = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				 "\"sha256:abc\",\"size\":1},\"layers\":[]}";
-	expect(oci_manifest_parse(bad_digest, strlen(bad_digest), "m.json", &m),
-	       "m.json: config.digest: \"sha256:abc\" is not a sha256 digest");
+	th_expect_msg(oci_manifest_parse(bad_digest, strlen(bad_digest), "m.json", &m),
+		      "m.json: config.digest: \"sha256:abc\" is not a sha256 digest");
 	const char *bad_size = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 			       "\"" D1 "\",\"size\":-1},\"layers\":[]}";
-	expect(oci_manifest_parse(bad_size, strlen(bad_size), "m", &m),
-	       "config.size: must not be negative");
+	th_expect_msg(oci_manifest_parse(bad_size, strlen(bad_size), "m", &m),
+		      "config.size: must not be negative");
 	const char *layer_type = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				 "\"" D1 "\",\"size\":1},\"layers\":[{\"mediaType\":\"x\","
 				 "\"digest\":5,\"size\":1}]}";
-	expect(oci_manifest_parse(layer_type, strlen(layer_type), "m", &m), "layers[0].digest");
+	th_expect_msg(oci_manifest_parse(layer_type, strlen(layer_type), "m", &m),
+		      "layers[0].digest");
 	const char *no_layers = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":"
 				"\"" D1 "\",\"size\":1}}";
-	expect(oci_manifest_parse(no_layers, strlen(no_layers), "m", &m), "layers");
+	th_expect_msg(oci_manifest_parse(no_layers, strlen(no_layers), "m", &m), "layers");
 	const char *schema1 = "{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[]}";
-	expect(oci_manifest_parse(schema1, strlen(schema1), "m", &m),
-	       "manifest schema 1 is not supported");
-	expect(oci_manifest_parse(index_json, strlen(index_json), "m", &m), "is an index");
-	expect(oci_index_parse("[]", 2, "i", &idx), "i");
-	expect(oci_index_parse("{\"schemaVersion\":2}", 19, "i", &idx), "manifests");
+	th_expect_msg(oci_manifest_parse(schema1, strlen(schema1), "m", &m),
+		      "manifest schema 1 is not supported");
+	th_expect_msg(oci_manifest_parse(index_json, strlen(index_json), "m", &m), "is an index");
+	th_expect_msg(oci_index_parse("[]", 2, "i", &idx), "i");
+	th_expect_msg(oci_index_parse("{\"schemaVersion\":2}", 19, "i", &idx), "manifests");
 	const char *rootfs = "{\"rootfs\":{\"type\":\"other\",\"diff_ids\":[]}}";
-	expect(oci_image_config_parse(rootfs, strlen(rootfs), "c", &c),
-	       "rootfs.type: expected \"layers\", got \"other\"");
+	th_expect_msg(oci_image_config_parse(rootfs, strlen(rootfs), "c", &c),
+		      "rootfs.type: expected \"layers\", got \"other\"");
 	const char *diff = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D1 "\",\"x\"]}}";
-	expect(oci_image_config_parse(diff, strlen(diff), "c", &c),
-	       "rootfs.diff_ids[1]: \"x\" is not a sha256 digest");
-	expect(oci_image_config_parse("{", 1, "c", &c), "c: invalid JSON");
+	th_expect_msg(oci_image_config_parse(diff, strlen(diff), "c", &c),
+		      "rootfs.diff_ids[1]: \"x\" is not a sha256 digest");
+	th_expect_msg(oci_image_config_parse("{", 1, "c", &c), "c: invalid JSON");
 	assert_null(m);
 	assert_null(idx);
 	assert_null(c);
@@ -214,10 +209,10 @@ static void test_platforms(void **state)
 	check_platform("linux/armhf", "linux/arm/v7");
 	check_platform("linux/arm/v6", "linux/arm/v6");
 	struct oci_platform p;
-	expect(oci_platform_parse("linux", &p), "expected OS/ARCH[/VARIANT]");
-	expect(oci_platform_parse("linux/", &p), "expected OS/ARCH");
-	expect(oci_platform_parse("/amd64", &p), "expected OS/ARCH");
-	expect(oci_platform_parse("linux/arm/v7/x", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("linux", &p), "expected OS/ARCH[/VARIANT]");
+	th_expect_msg(oci_platform_parse("linux/", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("/amd64", &p), "expected OS/ARCH");
+	th_expect_msg(oci_platform_parse("linux/arm/v7/x", &p), "expected OS/ARCH");
 	assert_null(oci_platform_host(&p));
 	assert_string_equal(p.os, "linux");
 	assert_non_null(p.architecture);
@@ -244,11 +239,12 @@ static void test_select(void **state)
 	struct oci_platform p;
 	size_t i;
 	assert_null(oci_platform_parse("linux/arm/v7", &p));
-	expect(oci_index_select(idx, &p, &i),
-	       "no image for linux/arm/v7 (available: linux/amd64, linux/arm64/v8, linux/arm/v6)");
+	th_expect_msg(
+		oci_index_select(idx, &p, &i),
+		"no image for linux/arm/v7 (available: linux/amd64, linux/arm64/v8, linux/arm/v6)");
 	oci_platform_free(&p);
 	assert_null(oci_platform_parse("linux/s390x", &p));
-	expect(oci_index_select(idx, &p, &i), "no image for linux/s390x");
+	th_expect_msg(oci_index_select(idx, &p, &i), "no image for linux/s390x");
 	oci_platform_free(&p);
 	oci_index_free(idx);
 }
@@ -263,7 +259,7 @@ static void test_chain_ids(void **state)
 	assert_string_equal(out[1], "sha256:e0213565073dd272477933ef550455db21856966e444074f1492aef"
 				    "0939305ac");
 	char *bad[] = {D1, "sha256:xyz"};
-	expect(oci_chain_ids(bad, 2, out), "diff_id \"sha256:xyz\"");
+	th_expect_msg(oci_chain_ids(bad, 2, out), "diff_id \"sha256:xyz\"");
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/lock.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,31 +16,11 @@
 #include <cmocka.h>
 
 #include "shared/lock.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-};
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-test-lock-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/lock", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	unlink(fx->path);
-	rmdir(fx->dir);
-	free(fx);
+	*state = th_dir_new("lock", "lock");
 	return 0;
 }
 
@@ -59,7 +40,7 @@ static bool can_lock(const char *path, int op)
 
 static void test_exclusive_blocks_others(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct stat st;
 	int fd = -1;
 
@@ -76,7 +57,7 @@ static void test_exclusive_blocks_others(void **state)
 
 static void test_shared_allows_shared(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	int a = -1, b = -1;
 
 	assert_null(cubo_lock_path(fx->path, false, &a));
@@ -96,7 +77,7 @@ static void test_shared_allows_shared(void **state)
  */
 static void test_waits_for_holder(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	int fd = -1, status, pipefd[2];
 	char byte;
 	pid_t pid;
@@ -136,7 +117,7 @@ static void test_waits_for_holder(void **state)
 
 static void test_lock_at(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	int dfd = open(fx->dir, O_RDONLY | O_DIRECTORY);
 	int fd = -1;
 
@@ -170,10 +151,11 @@ static void test_unlock_negative_fd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_exclusive_blocks_others, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_shared_allows_shared, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_waits_for_holder, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lock_at, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exclusive_blocks_others, setup,
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_shared_allows_shared, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_waits_for_holder, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_lock_at, setup, th_dir_teardown),
 		cmocka_unit_test(test_missing_directory),
 		cmocka_unit_test(test_unlock_negative_fd),
 	};

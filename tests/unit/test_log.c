@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/log.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -15,58 +16,15 @@
 #include <cmocka.h>
 
 #include "shared/log.h"
+#include "tests/unit/helpers.h"
 
 #define STAMP_SECONDS "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
 #define STAMP_NANOS "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z"
 
-struct fixture {
-	char dir[64];
-	char path[128];
-};
-
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	strcpy(fx->dir, "/tmp/cubo-test-log-XXXXXX");
-	if (!mkdtemp(fx->dir))
-		return -1;
-	snprintf(fx->path, sizeof(fx->path), "%s/log", fx->dir);
-	*state = fx;
+	*state = th_dir_new("log", "log");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	unlink(fx->path);
-	rmdir(fx->dir);
-	free(fx);
-	return 0;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-
-	assert_non_null(f);
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t n = fread(buf + len, 1, 4096, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static void assert_matches(const char *text, const char *pattern)
@@ -95,14 +53,12 @@ static void test_format_parse(void **state)
 	assert_string_equal(text, "invalid log format \"xml\": expected text or json");
 	free(text);
 	cubo_error_free(err);
-	err = cubo_log_format_parse("", &f);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(cubo_log_format_parse("", &f));
 }
 
 static void test_log_file_never_takes_stdio(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	/* -1 when the runner already closed stdin (as CI does) */
 	int saved = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -125,7 +81,7 @@ static void test_log_file_never_takes_stdio(void **state)
 
 static void test_text_file_line(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	struct stat st;
 	char *out;
@@ -143,7 +99,7 @@ static void test_text_file_line(void **state)
 
 	assert_int_equal(stat(fx->path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0640 & ~022);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^time=\"" STAMP_SECONDS "\" level=error "
 			    "msg=\"container c1: \\\\\"quoted\\\\\" back\\\\\\\\slash\\\\nnext\"\n"
 			    "time=\"" STAMP_SECONDS "\" level=warning msg=\"careful\"\n"
@@ -153,7 +109,7 @@ static void test_text_file_line(void **state)
 
 static void test_text_control_characters(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -162,14 +118,14 @@ static void test_text_control_characters(void **state)
 		       "a\tb\rc\001d\x7f"
 		       "e");
 	cubo_log_close(&log);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(out, " msg=\"a\\tb\\rc\\x01d\\x7fe\"\n"));
 	free(out);
 }
 
 static void test_json_line(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -177,7 +133,7 @@ static void test_json_line(void **state)
 	cubo_log_write(&log, CUBO_LOG_ERROR, "a\"b\\c\nd\te\001f/g");
 	cubo_debug(&log, "dbg %d", 7);
 	cubo_log_close(&log);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"a\\\\\"b\\\\\\\\c\\\\nd\\\\te"
 			    "\\\\u0001f/g\",\"time\":\"" STAMP_NANOS "\"\\}\n"
 			    "\\{\"level\":\"debug\",\"msg\":\"dbg 7\",\"time\":\"" STAMP_NANOS
@@ -187,7 +143,7 @@ static void test_json_line(void **state)
 
 static void test_json_utf8(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -196,7 +152,7 @@ static void test_json_utf8(void **state)
 	cubo_log_write(&log, CUBO_LOG_ERROR, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3");
 	cubo_log_write(&log, CUBO_LOG_ERROR, "bad\xff byte \xc0\xaf end\xe2\x82");
 	cubo_log_close(&log);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(out, "\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xb3\""));
 	assert_non_null(
 		strstr(out, "\"msg\":\"bad\\ufffd byte \\ufffd\\ufffd end\\ufffd\\ufffd\""));
@@ -205,7 +161,7 @@ static void test_json_utf8(void **state)
 
 static void test_level_filter(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	char *out;
 
@@ -215,7 +171,7 @@ static void test_level_filter(void **state)
 	cubo_warn(&log, "shown warning");
 	cubo_log_write(&log, CUBO_LOG_ERROR, "shown error");
 	cubo_log_close(&log);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_null(strstr(out, "hidden"));
 	assert_non_null(strstr(out, "\"level\":\"warning\",\"msg\":\"shown warning\""));
 	assert_non_null(strstr(out, "\"level\":\"error\",\"msg\":\"shown error\""));
@@ -224,7 +180,7 @@ static void test_level_filter(void **state)
 
 static void test_appends_to_existing(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	FILE *f = fopen(fx->path, "w");
 	char *out;
@@ -235,14 +191,14 @@ static void test_appends_to_existing(void **state)
 	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_JSON, CUBO_LOG_ERROR));
 	cubo_log_write(&log, CUBO_LOG_ERROR, "later");
 	cubo_log_close(&log);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_ptr_equal(strstr(out, "earlier line\n{\"level\":\"error\",\"msg\":\"later\""), out);
 	free(out);
 }
 
 static void test_log_error_full_text(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 	struct cubo_error *err =
 		cubo_error_wrap(cubo_error_new_errno(ENOENT, "open config.json"), "create c1");
@@ -252,7 +208,7 @@ static void test_log_error_full_text(void **state)
 	cubo_log_error(&log, err);
 	cubo_log_close(&log);
 	cubo_error_free(err);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_non_null(strstr(
 		out, "{\"level\":\"error\",\"msg\":\"create c1: open config.json: No such file or "
 		     "directory\",\"time\":\""));
@@ -298,11 +254,11 @@ static void log_to_stderr_json(void)
 
 static void test_stderr_text_is_plain(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *out;
 
 	with_stderr_to(fx->path, log_to_stderr_text);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_string_equal(out, "cubo-runc: container \"c1\" does not exist\n"
 				 "cubo-runc: heads up\n");
 	free(out);
@@ -310,11 +266,11 @@ static void test_stderr_text_is_plain(void **state)
 
 static void test_stderr_json(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char *out;
 
 	with_stderr_to(fx->path, log_to_stderr_json);
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	assert_matches(out, "^\\{\"level\":\"error\",\"msg\":\"boom\",\"time\":\"" STAMP_NANOS
 			    "\"\\}\n$");
 	free(out);
@@ -346,7 +302,7 @@ static void test_open_failure_names_path(void **state)
 
 static void test_errno_preserved(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	struct cubo_log log;
 
 	assert_null(cubo_log_open(&log, "cubo-runc", fx->path, CUBO_LOG_TEXT, CUBO_LOG_DEBUG));
@@ -362,7 +318,7 @@ static void test_errno_preserved(void **state)
 /* Lines from several processes sharing one log file must never interleave. */
 static void test_concurrent_writers_do_not_interleave(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char filler[700];
 	pid_t pids[WRITERS];
 	int counts[WRITERS] = {0}, total = 0;
@@ -391,7 +347,7 @@ static void test_concurrent_writers_do_not_interleave(void **state)
 		assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	out = slurp(fx->path);
+	out = th_read_file(fx->path, NULL);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int w = -1;
 
@@ -415,21 +371,23 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
-		cmocka_unit_test_setup_teardown(test_log_file_never_takes_stdio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_file_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_control_characters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json_utf8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_level_filter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stderr_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_file_never_takes_stdio, setup,
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_text_file_line, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_text_control_characters, setup,
+						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_json_line, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_json_utf8, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_level_filter, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_json, setup, th_dir_teardown),
 		cmocka_unit_test(test_disabled_logger),
 		cmocka_unit_test(test_open_failure_names_path),
-		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errno_preserved, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_do_not_interleave, setup,
-						teardown),
+						th_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

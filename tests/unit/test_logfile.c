@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/logfile.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

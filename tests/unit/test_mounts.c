@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/mounts.c, cubo-runc/devices.c, cubo-runc/rootfs.c */
 /*
  * The pure parts of the container filesystem setup: OCI mount options sorted
  * into mount(2) flags, mount_setattr(2) attributes, propagation and data;
@@ -25,6 +26,7 @@
 #include "cubo-runc/rootfs.h"
 #include "shared/error.h"
 #include "spec/config.h"
+#include "tests/unit/helpers.h"
 
 /* ---- helpers ---- */
 
@@ -61,34 +63,13 @@ static void parse_ok(const char *csv, struct mount_opts *o)
 	strlist_free(&l);
 }
 
-static void assert_err_contains(struct cubo_error *err, const char *want)
-{
-	assert_non_null(err);
-	char *text = cubo_error_text(err);
-	if (!strstr(text, want))
-		fail_msg("error \"%s\" does not contain \"%s\"", text, want);
-	free(text);
-	cubo_error_free(err);
-}
-
-/* Write text to a new temporary file; path receives its name. */
-static void write_temp(const char *text, char path[64])
-{
-	strcpy(path, "/tmp/cubo-test-mountinfo-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t len = strlen(text);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
 static void read_mountinfo_text(const char *text, struct mountinfo *mi)
 {
-	char path[64];
-
-	write_temp(text, path);
+	char *path = th_tmpfile("mountinfo", text, strlen(text));
 	struct cubo_error *err = mountinfo_read(path, mi);
+
 	unlink(path);
+	free(path);
 	if (err)
 		fail_msg("mountinfo_read: %s", err->msg);
 }
@@ -349,7 +330,7 @@ static void test_opts_too_many_propagation(void **state)
 	struct cubo_error *err = mount_opts_parse(&l, &o);
 	strlist_free(&l);
 	assert_null(o.data);
-	assert_err_contains(err, "more than 8 propagation options");
+	th_expect_text(err, "more than 8 propagation options");
 }
 
 static void test_propagation_flag(void **state)
@@ -678,7 +659,7 @@ static void test_mountinfo_missing_file(void **state)
 	assert_int_equal(err->errnum, ENOENT);
 	assert_int_equal(mi.n, 0);
 	assert_null(mi.v);
-	assert_err_contains(err, "open /nonexistent/cubo/mountinfo");
+	th_expect_text(err, "open /nonexistent/cubo/mountinfo");
 }
 
 /* The real file: "/" is always there, and our own mountinfo parses whole. */
@@ -753,18 +734,7 @@ static const char hybrid_mountinfo[] =
 	"24 27 0:6 / /dev rw,relatime - devtmpfs devtmpfs rw,size=12334460k,nr_inodes=3083615,"
 	"mode=755\n"
 	"27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard,resv_strict,resuid=65534,"
-	"resgid=65534\n"
-	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
-	"34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
-	"35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"36 31 0:33 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
-	"37 31 0:34 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
-	"38 31 0:35 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
-	"39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
-	"40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+	"resgid=65534\n" TH_MOUNTINFO_HYBRID_CGROUPS;
 
 static void test_cgroup_hybrid_layout(void **state)
 {
@@ -933,30 +903,30 @@ static void test_device_spec_errors(void **state)
 	};
 	struct dev_spec d;
 
-	assert_err_contains(device_spec_from_config(&od, 2, &d),
-			    "linux.devices[2].path: must be an absolute path");
+	th_expect_text(device_spec_from_config(&od, 2, &d),
+		       "linux.devices[2].path: must be an absolute path");
 	od.path = NULL;
-	assert_err_contains(device_spec_from_config(&od, 2, &d),
-			    "linux.devices[2].path: must be an absolute path");
+	th_expect_text(device_spec_from_config(&od, 2, &d),
+		       "linux.devices[2].path: must be an absolute path");
 	od.path = "/dev/null";
 
 	od.type = "x";
-	assert_err_contains(device_spec_from_config(&od, 1, &d),
-			    "linux.devices[1].type: \"x\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d),
+		       "linux.devices[1].type: \"x\" is not c, b, u or p");
 	od.type = "cc";
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"cc\" is not c, b, u or p");
 	od.type = "";
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 	od.type = NULL;
-	assert_err_contains(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
+	th_expect_text(device_spec_from_config(&od, 1, &d), "\"\" is not c, b, u or p");
 
 	od.type = "c";
 	od.has_minor = false;
-	assert_err_contains(device_spec_from_config(&od, 4, &d),
-			    "linux.devices[4]: major and minor are required for /dev/null");
+	th_expect_text(device_spec_from_config(&od, 4, &d),
+		       "linux.devices[4]: major and minor are required for /dev/null");
 	od.has_minor = true;
 	od.has_major = false;
-	assert_err_contains(device_spec_from_config(&od, 4, &d), "major and minor are required");
+	th_expect_text(device_spec_from_config(&od, 4, &d), "major and minor are required");
 }
 
 /* With /dev bound from the host nothing is made: the rootfs fd is never used. */
@@ -982,7 +952,7 @@ static void test_devices_skip_bound_dev(void **state)
 	struct cubo_error *err = devices_setup(&ctx, -1);
 	assert_non_null(err);
 	assert_int_equal(err->errnum, EBADF);
-	assert_err_contains(err, "device /dev/null");
+	th_expect_text(err, "device /dev/null");
 }
 
 /* ---- rootfs: what is refused before any mount ---- */
@@ -995,10 +965,10 @@ static void test_rootfs_shared_ns_checks(void **state)
 	struct rootfs_ctx ctx = {.cfg = &cfg, .rootfs = "/nonexistent", .procfd = -1};
 
 	/* a read-only root would need a mount at the rootfs itself */
-	assert_err_contains(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
+	th_expect_text(rootfs_setup(&ctx), "root.readonly: needs a mount namespace");
 	/* otherwise the mounts go under the rootfs, which must exist */
 	root.readonly = false;
-	assert_err_contains(rootfs_setup(&ctx), "open rootfs /nonexistent");
+	th_expect_text(rootfs_setup(&ctx), "open rootfs /nonexistent");
 }
 
 static void test_rootfs_finalize_without_mount_ns(void **state)
@@ -1011,8 +981,7 @@ static void test_rootfs_finalize_without_mount_ns(void **state)
 
 	/* the propagation of the caller's own mounts is not the container's */
 	lx.rootfs_propagation = "rslave";
-	assert_err_contains(rootfs_finalize(&ctx),
-			    "linux.rootfsPropagation: needs a mount namespace");
+	th_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: needs a mount namespace");
 	lx.rootfs_propagation = "";
 	/* nothing to mask or protect: nothing to do */
 	assert_null(rootfs_finalize(&ctx));
@@ -1028,13 +997,12 @@ static void test_rootfs_bad_propagation(void **state)
 		.cfg = &cfg, .rootfs = "/nonexistent", .new_mount_ns = true, .procfd = -1};
 
 	/* Refused before anything is mounted, with or without a mount namespace. */
-	assert_err_contains(rootfs_finalize(&ctx),
-			    "linux.rootfsPropagation: unknown value \"bogus\"");
-	assert_err_contains(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	th_expect_text(rootfs_finalize(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
+	th_expect_text(rootfs_setup(&ctx), "linux.rootfsPropagation: unknown value \"bogus\"");
 	lx.rootfs_propagation = "bind";
-	assert_err_contains(rootfs_setup(&ctx), "unknown value \"bind\"");
+	th_expect_text(rootfs_setup(&ctx), "unknown value \"bind\"");
 	ctx.new_mount_ns = false;
-	assert_err_contains(rootfs_finalize(&ctx), "unknown value \"bind\"");
+	th_expect_text(rootfs_finalize(&ctx), "unknown value \"bind\"");
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/cidr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,14 +13,7 @@
 #include "cubo-mgr/net/cidr.h"
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/store.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static struct net_cidr cidr(const char *s)
 {
@@ -39,20 +33,20 @@ static void test_parse(void **state)
 	net_cidr_format(&c, b);
 	assert_string_equal(b, "10.87.0.0/16");
 	assert_int_equal(cidr("0.0.0.0/0").prefix, 0);
-	expect_err(net_cidr_parse("10.87.0.1/16", &c),
-		   "host bits are set (the network is 10.87.0.0/16)");
-	expect_err(net_cidr_parse("10.87.0.0", &c), "expected ADDRESS/PREFIX");
-	expect_err(net_cidr_parse("10.87.0.0/33", &c), "above 32");
-	expect_err(net_cidr_parse("10.87.0.0/31", &c), "no room");
-	expect_err(net_cidr_parse("10.87.0.0/1x", &c), "bad prefix");
-	expect_err(net_cidr_parse("10.87.0/16", &c), "not an IPv4 address");
-	expect_err(net_cidr_parse("/16", &c), "not an IPv4 address");
+	th_expect_msg(net_cidr_parse("10.87.0.1/16", &c),
+		      "host bits are set (the network is 10.87.0.0/16)");
+	th_expect_msg(net_cidr_parse("10.87.0.0", &c), "expected ADDRESS/PREFIX");
+	th_expect_msg(net_cidr_parse("10.87.0.0/33", &c), "above 32");
+	th_expect_msg(net_cidr_parse("10.87.0.0/31", &c), "no room");
+	th_expect_msg(net_cidr_parse("10.87.0.0/1x", &c), "bad prefix");
+	th_expect_msg(net_cidr_parse("10.87.0/16", &c), "not an IPv4 address");
+	th_expect_msg(net_cidr_parse("/16", &c), "not an IPv4 address");
 	uint32_t ip;
 	assert_null(net_ip_parse("192.0.2.1", &ip));
 	char s[NET_IP_STRLEN];
 	net_ip_format(ip, s);
 	assert_string_equal(s, "192.0.2.1");
-	expect_err(net_ip_parse("300.1.1.1", &ip), "not an IPv4 address");
+	th_expect_msg(net_ip_parse("300.1.1.1", &ip), "not an IPv4 address");
 }
 
 static void test_overlap(void **state)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/netconf.c, cubo-mgr/net/cni.c, cubo-mgr/net/rules.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,14 +14,7 @@
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/rules.h"
 #include "shared/json.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static struct net_def sample(void)
 {
@@ -60,19 +54,19 @@ static void test_bad_conflists(void **state)
 {
 	struct net_def d;
 	const char *no_meta = "{\"name\":\"x\",\"plugins\":[]}";
-	expect_err(net_conflist_parse(no_meta, strlen(no_meta), "x.conflist", &d), "cubo");
+	th_expect_msg(net_conflist_parse(no_meta, strlen(no_meta), "x.conflist", &d), "cubo");
 	const char *not_bridge = "{\"name\":\"x\",\"cubo\":{\"id\":\"a\",\"created\":\"t\"},"
 				 "\"plugins\":[{\"type\":\"macvlan\"}]}";
-	expect_err(net_conflist_parse(not_bridge, strlen(not_bridge), "x.conflist", &d),
-		   "not a bridge");
+	th_expect_msg(net_conflist_parse(not_bridge, strlen(not_bridge), "x.conflist", &d),
+		      "not a bridge");
 	const char *bad_subnet =
 		"{\"name\":\"x\",\"cubo\":{\"id\":\"a\",\"created\":\"t\"},\"plugins\":[{\"type\":"
 		"\"bridge\",\"bridge\":\"b\",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.0.0.1/8\","
 		"\"gateway\":\"10.0.0.1\"}]]}}]}";
-	expect_err(net_conflist_parse(bad_subnet, strlen(bad_subnet), "x.conflist", &d),
-		   "host bits");
-	expect_err(net_name_check("-x"), "invalid network name");
-	expect_err(net_name_check(""), "invalid network name");
+	th_expect_msg(net_conflist_parse(bad_subnet, strlen(bad_subnet), "x.conflist", &d),
+		      "host bits");
+	th_expect_msg(net_name_check("-x"), "invalid network name");
+	th_expect_msg(net_name_check(""), "invalid network name");
 	assert_null(net_name_check("my_net.1-a"));
 }
 
@@ -100,7 +94,7 @@ static void test_plugin_config(void **state)
 	assert_non_null(strstr(cfg, "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":8080"));
 	assert_non_null(strstr(cfg, "\"prevResult\":{\"cniVersion\":\"1.0.0\",\"ips\""));
 	free(cfg);
-	expect_err(cni_plugin_config(list, 3, NULL, NULL, &cfg, &clen), "no plugin 3");
+	th_expect_msg(cni_plugin_config(list, 3, NULL, NULL, &cfg, &clen), "no plugin 3");
 	char *msg = cni_error_message("bridge", "{\"code\":11,\"msg\":\"failed to allocate\","
 						"\"details\":\"no IP addresses available\"}");
 	assert_string_equal(msg, "bridge: failed to allocate: no IP addresses available");

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/hosts.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,14 +11,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/net/hosts.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_hosts(void **state)
 {
@@ -58,10 +52,10 @@ static void test_hosts(void **state)
 	assert_null(hosts_check_add_host("a:1.2.3.4"));
 	assert_null(hosts_check_add_host("a=host-gateway"));
 	assert_null(hosts_check_add_host("a:::1"));
-	expect_err(hosts_check_add_host("a"), "expected HOST:IP");
-	expect_err(hosts_check_add_host(":1.2.3.4"), "expected HOST:IP");
-	expect_err(hosts_check_add_host("a:nope"), "invalid IP address \"nope\"");
-	expect_err(hosts_check_add_host("a b:1.2.3.4"), "invalid host name");
+	th_expect_msg(hosts_check_add_host("a"), "expected HOST:IP");
+	th_expect_msg(hosts_check_add_host(":1.2.3.4"), "expected HOST:IP");
+	th_expect_msg(hosts_check_add_host("a:nope"), "invalid IP address \"nope\"");
+	th_expect_msg(hosts_check_add_host("a b:1.2.3.4"), "invalid host name");
 	/* a newline would add a line of the flag's own to /etc/hosts */
 	const char *injected[] = {"evil\n10.0.0.1 bank:1.2.3.4",
 				  "a\r:1.2.3.4",
@@ -70,9 +64,9 @@ static void test_hosts(void **state)
 				  "a\x7f:1.2.3.4",
 				  "a#x:1.2.3.4"};
 	for (size_t i = 0; i < sizeof(injected) / sizeof(*injected); i++)
-		expect_err(hosts_check_add_host(injected[i]), "--add-host");
-	expect_err(hosts_check_add_host("a:1.2.3.4\n5.6.7.8 bank"), "invalid IP address");
-	expect_err(hosts_check_add_host("a:host-gateway\n"), "invalid IP address");
+		th_expect_msg(hosts_check_add_host(injected[i]), "--add-host");
+	th_expect_msg(hosts_check_add_host("a:1.2.3.4\n5.6.7.8 bank"), "invalid IP address");
+	th_expect_msg(hosts_check_add_host("a:host-gateway\n"), "invalid IP address");
 }
 
 static void test_resolv(void **state)
@@ -95,8 +89,8 @@ static void test_resolv(void **state)
 	assert_string_equal(t, "nameserver 192.0.2.53\n");
 	free(t);
 	assert_null(resolv_check_dns("::1"));
-	expect_err(resolv_check_dns("dns.example"), "not an IP address");
-	expect_err(resolv_check_dns("1.1.1.1\nnameserver 6.6.6.6"), "not an IP address");
+	th_expect_msg(resolv_check_dns("dns.example"), "not an IP address");
+	th_expect_msg(resolv_check_dns("1.1.1.1\nnameserver 6.6.6.6"), "not an IP address");
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/{ipam,bridge_attach,link,nl}.c */
 /* Addresses on host-local's format, the in-process bridge's conflist check, netlink attributes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,14 +18,13 @@
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/nl.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static void expect_err_at(struct cubo_error *err, const char *part, int line)
 {
 	if (!err)
 		fail_msg("line %d: no error, expected one about \"%s\"", line, part);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
+	th_expect_msg(err, part);
 }
 
 #define expect_err(e, part) expect_err_at((e), (part), __LINE__)
@@ -161,37 +161,17 @@ static void test_names(void **state)
 	expect_err(ipam_id_check(""), "invalid container ID");
 }
 
-static char *tmpdir(void)
-{
-	char tmpl[] = "/tmp/cubo-ipam-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	return strdup(tmpl);
-}
-
-static char *file_text(const char *dir, const char *name)
-{
-	char *p = cubo_path_join(dir, name), *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file(p, &text, &len);
-	free(p);
-	if (err) {
-		cubo_error_free(err);
-		return NULL;
-	}
-	return text;
-}
-
 static void test_allocate_on_disk(void **state)
 {
-	char *base = tmpdir(), *dir = cubo_path_join(base, "net1");
+	char *base = th_tmpdir("ipam"), *dir = cubo_path_join(base, "net1");
 	struct ipam_range r = range_of("10.90.1.0/29", "10.90.1.1");
 	uint32_t a;
 	assert_null(ipam_allocate(dir, "net1", &r, "c1", "eth0", &a));
 	assert_int_equal(a, ip("10.90.1.2"));
-	char *t = file_text(dir, "10.90.1.2");
+	char *t = th_read_if_there(dir, "10.90.1.2");
 	assert_string_equal(t, "c1\r\neth0");
 	free(t);
-	t = file_text(dir, "last_reserved_ip.0");
+	t = th_read_if_there(dir, "last_reserved_ip.0");
 	assert_string_equal(t, "10.90.1.2");
 	free(t);
 	/* the same container and interface again: refused, as host-local refuses it */
@@ -210,7 +190,7 @@ static void test_allocate_on_disk(void **state)
 	expect_err(ipam_allocate(dir, "net1", &r, "e", "eth0", &a), "network net1");
 	/* release: the file goes, the next search starts after the last reserved (.5) */
 	assert_null(ipam_release(dir, "d0", "eth0"));
-	t = file_text(dir, "10.90.1.3");
+	t = th_read_if_there(dir, "10.90.1.3");
 	assert_null(t);
 	assert_null(ipam_release(dir, "c0", "eth0")); /* older format */
 	assert_null(cubo_path_exists(old) ? cubo_error_new("%s left", old) : NULL);
@@ -226,7 +206,7 @@ static void test_allocate_on_disk(void **state)
 	char *older = cubo_path_join(dir, "10.90.1.9");
 	assert_null(cubo_write_file_atomic(older, "f", 1, 0644));
 	assert_null(ipam_release(dir, "f", "eth0"));
-	t = file_text(dir, "10.90.1.3");
+	t = th_read_if_there(dir, "10.90.1.3");
 	assert_null(t);
 	assert_true(cubo_path_exists(older));
 	assert_null(ipam_release(dir, "f", "eth0"));
@@ -234,8 +214,7 @@ static void test_allocate_on_disk(void **state)
 	free(older);
 	free(old);
 	free(dir);
-	assert_null(cubo_rm_rf(base));
-	free(base);
+	th_tmpdir_free(base);
 }
 
 static char *gen_conflist(void)

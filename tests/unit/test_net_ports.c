@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/net/ports.c, cubo-mgr/container/run_opts.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,14 +11,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/net/ports.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_record_form(void **state)
 {
@@ -35,7 +29,7 @@ static void test_record_form(void **state)
 	assert_null(ports_parse_record("[::1]:9000->90/tcp", &p));
 	assert_string_equal(p.host_ip, "::1");
 	assert_int_equal(p.host_port, 9000);
-	expect_err(ports_parse_record("8080:80", &p), "not IP:PORT->PORT/PROTO");
+	th_expect_msg(ports_parse_record("8080:80", &p), "not IP:PORT->PORT/PROTO");
 	/* what run writes, read back */
 	char buf[96];
 	assert_null(run_opt_parse_publish("80", &p));
@@ -74,7 +68,7 @@ static void test_exposed(void **state)
 	assert_int_equal(v[1].host_port, 0);
 	assert_int_equal(v[2].ctr_port, 443);
 	char *const bad[] = {"http"};
-	expect_err(ports_add_exposed(bad, 1, &v, &n), "ExposedPorts key \"http\"");
+	th_expect_msg(ports_add_exposed(bad, 1, &v, &n), "ExposedPorts key \"http\"");
 	free(v);
 }
 
@@ -120,7 +114,7 @@ static void test_exposed_hostile_keys(void **state)
 			fail_msg("ExposedPorts key \"%s\" was taken", bad[i]);
 		char want[80];
 		snprintf(want, sizeof(want), "key \"%s\"", bad[i]);
-		expect_err(err, want);
+		th_expect_msg(err, want);
 	}
 	/* -P as a whole: the run fails, naming -P and the key */
 	struct ctr_port_spec *v = calloc(1, sizeof(*v));
@@ -129,7 +123,7 @@ static void test_exposed_hostile_keys(void **state)
 	struct cubo_error *err = ports_add_exposed(hostile, 2, &v, &n);
 	assert_non_null(err);
 	assert_true(!strncmp(err->msg, "-P: ", 4));
-	expect_err(err, "\"127.0.0.1:22:80/tcp\"");
+	th_expect_msg(err, "\"127.0.0.1:22:80/tcp\"");
 	free(v);
 }
 
@@ -148,7 +142,7 @@ static void test_reserve(void **state)
 	assert_null(run_opt_parse_publish("127.0.0.1::83/udp", &again[0]));
 	assert_null(run_opt_parse_publish(spec, &again[1]));
 	int fds2[2] = {-1, -1};
-	expect_err(ports_reserve(again, 2, fds2), "is already in use");
+	th_expect_msg(ports_reserve(again, 2, fds2), "is already in use");
 	assert_int_equal(fds2[0], -1); /* the udp one was let go again */
 	ports_release(fds, 1);
 	assert_int_equal(fds[0], -1);

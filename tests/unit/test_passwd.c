@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/passwd.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "cubo-mgr/container/passwd.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n"
 			     "# a comment\n"
@@ -70,30 +72,21 @@ static void test_names_and_ids(void **state)
 	ctr_user_free(&u);
 }
 
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
-
 static void test_errors(void **state)
 {
 	struct ctr_user u;
-	expect_err(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
-	expect_err(passwd_resolve("alice:nogroup", passwd, group, &u),
-		   "unable to find group nogroup");
-	expect_err(passwd_resolve(":1", passwd, group, &u), "no user");
-	expect_err(passwd_resolve("alice:", passwd, group, &u), "empty group");
-	expect_err(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
-	expect_err(passwd_resolve("broken", passwd, group, &u), "unable to find user");
+	th_expect_msg(passwd_resolve("carol", passwd, group, &u), "unable to find user carol");
+	th_expect_msg(passwd_resolve("alice:nogroup", passwd, group, &u),
+		      "unable to find group nogroup");
+	th_expect_msg(passwd_resolve(":1", passwd, group, &u), "no user");
+	th_expect_msg(passwd_resolve("alice:", passwd, group, &u), "empty group");
+	th_expect_msg(passwd_resolve("99999999999", passwd, group, &u), "unable to find user");
+	th_expect_msg(passwd_resolve("broken", passwd, group, &u), "unable to find user");
 }
 
 static void test_in_root(void **state)
 {
-	char dir[] = "/tmp/test-passwd-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = th_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -103,12 +96,8 @@ static void test_in_root(void **state)
 	 * alice, resolves inside the root (where it is missing): she gets none
 	 * of the host's groups.
 	 */
-	char host_group[] = "/tmp/test-passwd-host-XXXXXX";
-	int hfd = mkstemp(host_group);
-	assert_true(hfd >= 0);
 	const char host_text[] = "hostgroup:x:4242:alice\n";
-	assert_int_equal(write(hfd, host_text, sizeof(host_text) - 1), sizeof(host_text) - 1);
-	close(hfd);
+	char *host_group = th_tmpfile("passwd-host", host_text, sizeof(host_text) - 1);
 	char *gr = cubo_path_join(etc, "group");
 	char *target = cubo_path_join("/../../../..", host_group);
 	assert_int_equal(symlink(target, gr), 0);
@@ -120,7 +109,8 @@ static void test_in_root(void **state)
 	ctr_user_free(&u);
 	close(fd);
 	unlink(host_group);
-	assert_null(cubo_rm_rf(dir));
+	free(host_group);
+	th_tmpdir_free(dir);
 	free(target);
 	free(gr);
 	free(pw);
@@ -130,8 +120,7 @@ static void test_in_root(void **state)
 /* The image's files that are no regular file, or too large: an error naming the file, at once. */
 static void test_in_root_hostile(void **state)
 {
-	char dir[] = "/tmp/test-passwd-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = th_tmpdir("passwd");
 	char *etc = cubo_path_join(dir, "etc");
 	assert_int_equal(mkdir(etc, 0755), 0);
 	char *pw = cubo_path_join(etc, "passwd");
@@ -141,17 +130,18 @@ static void test_in_root_hostile(void **state)
 
 	/* a FIFO would block open (and the monitor) forever */
 	assert_int_equal(mkfifo(pw, 0644), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a FIFO");
 	/* also for a numeric user, which still reads the file for HOME and groups */
-	expect_err(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
+	th_expect_msg(passwd_resolve_in_root(fd, "0", &u), "look up user \"0\"");
 	assert_int_equal(unlink(pw), 0);
 	/* a directory */
 	assert_int_equal(mkdir(pw, 0755), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd in rootfs: a directory");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u),
+		      "/etc/passwd in rootfs: a directory");
 	assert_int_equal(rmdir(pw), 0);
 	/* a link to itself */
 	assert_int_equal(symlink("/etc/passwd", pw), 0);
-	expect_err(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
+	th_expect_msg(passwd_resolve_in_root(fd, "nobody", &u), "/etc/passwd");
 	assert_int_equal(unlink(pw), 0);
 	/* 16 MiB and one byte (sparse: the size is what counts) */
 	assert_null(cubo_write_file_atomic(pw, passwd, strlen(passwd), 0644));
@@ -159,7 +149,7 @@ static void test_in_root_hostile(void **state)
 	assert_true(gfd >= 0);
 	assert_int_equal(ftruncate(gfd, (16 << 20) + 1), 0);
 	close(gfd);
-	expect_err(passwd_resolve_in_root(fd, "alice", &u), "/etc/group in rootfs: larger than");
+	th_expect_msg(passwd_resolve_in_root(fd, "alice", &u), "/etc/group in rootfs: larger than");
 	/* at the cap it is read */
 	assert_int_equal(truncate(gr, 16 << 20), 0);
 	assert_null(passwd_resolve_in_root(fd, "alice", &u));
@@ -167,7 +157,7 @@ static void test_in_root_hostile(void **state)
 	ctr_user_free(&u);
 
 	close(fd);
-	assert_null(cubo_rm_rf(dir));
+	th_tmpdir_free(dir);
 	free(gr);
 	free(pw);
 	free(etc);

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: shared/path_in_root.c */
 /*
  * The source is included so the component walker (the fallback for kernels
  * without openat2) is tested on its own, not only through openat2.
  */
 #include "shared/path_in_root.c"
+#include "tests/unit/helpers.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +18,7 @@
 #include <cmocka.h>
 
 struct fixture {
-	char base[64];	   /* temp dir holding both of the below */
+	char *base;	   /* temp dir holding both of the below */
 	char root[128];	   /* the "rootfs" */
 	char outside[128]; /* must never be touched */
 	int rootfd;
@@ -25,14 +27,6 @@ struct fixture {
 static void mkdir_or_fail(const char *path)
 {
 	assert_int_equal(mkdir(path, 0755), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static void symlink_at(struct fixture *fx, const char *target, const char *name)
@@ -56,8 +50,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	char path[512];
 
-	strcpy(fx->base, "/tmp/cubo-pir-XXXXXX");
-	assert_non_null(mkdtemp(fx->base));
+	fx->base = th_tmpdir("pir");
 	snprintf(fx->root, sizeof(fx->root), "%s/root", fx->base);
 	snprintf(fx->outside, sizeof(fx->outside), "%s/outside", fx->base);
 	mkdir_or_fail(fx->root);
@@ -65,9 +58,9 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/etc", fx->root);
 	mkdir_or_fail(path);
 	snprintf(path, sizeof(path), "%s/etc/passwd", fx->root);
-	write_file(path, "inside\n");
+	th_write_file(path, "inside\n");
 	snprintf(path, sizeof(path), "%s/passwd", fx->outside);
-	write_file(path, "outside\n");
+	th_write_file(path, "outside\n");
 	fx->rootfd = open(fx->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fx->rootfd >= 0);
 	*state = fx;
@@ -77,10 +70,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char cmd[256];
 	close(fx->rootfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->base);
-	assert_int_equal(system(cmd), 0);
+	th_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }
@@ -258,17 +249,6 @@ static void test_walker_creates_under_real_parent(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 }
 
-/* The error's text (message and strerror) holds part. */
-static void expect_err_text(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	char *text = cubo_error_text(err);
-	if (!strstr(text, part))
-		fail_msg("\"%s\" does not mention \"%s\"", text, part);
-	free(text);
-	cubo_error_free(err);
-}
-
 /*
  * An image's /etc/passwd as anything but a regular file, or huge, or a link
  * leading out: an error naming the file, at once (a FIFO must not block).
@@ -304,22 +284,22 @@ static void test_read_file_in_root(void **state)
 
 	snprintf(path, sizeof(path), "%s/etc/fifo", fx->root);
 	assert_int_equal(mkfifo(path, 0644), 0);
-	expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc/fifo", 64, &text, NULL),
-			"/etc/fifo in rootfs: a FIFO, not a regular file");
-	expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc", 64, &text, NULL),
-			"/etc in rootfs: a directory");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/fifo", 64, &text, NULL),
+		       "/etc/fifo in rootfs: a FIFO, not a regular file");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc", 64, &text, NULL),
+		       "/etc in rootfs: a directory");
 	snprintf(path, sizeof(path), "%s/etc/null", fx->root);
 	if (mknod(path, S_IFCHR | 0644, makedev(1, 3)) == 0)
-		expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc/null", 64, &text, NULL),
-				"/etc/null in rootfs: a character device");
+		th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/null", 64, &text, NULL),
+			       "/etc/null in rootfs: a character device");
 	int sock = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(path, sizeof(path), "%s/etc/sock", fx->root);
 	assert_true(strlen(path) < sizeof(sa.sun_path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	assert_int_equal(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc/sock", 64, &text, NULL),
-			"a socket");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/sock", 64, &text, NULL),
+		       "a socket");
 	close(sock);
 
 	/* the size cap: at most max bytes, also for a sparse giant */
@@ -330,18 +310,18 @@ static void test_read_file_in_root(void **state)
 	assert_null(cubo_read_file_in_root(fx->rootfd, "/etc/big", 100, &text, &len));
 	assert_int_equal(len, 100);
 	free(text);
-	expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 99, &text, NULL),
-			"/etc/big in rootfs: larger than 99 bytes");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 99, &text, NULL),
+		       "/etc/big in rootfs: larger than 99 bytes");
 	assert_int_equal(ftruncate(fd, (off_t)1 << 40), 0);
-	expect_err_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 1 << 20, &text, NULL),
-			"larger than 1048576 bytes");
+	th_expect_text(cubo_read_file_in_root(fx->rootfd, "/etc/big", 1 << 20, &text, NULL),
+		       "larger than 1048576 bytes");
 	close(fd);
 	assert_null(text);
 	/* a file whose size says nothing (procfs-like) is still bounded while read */
 	int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(root >= 0);
-	expect_err_text(cubo_read_file_in_root(root, "/proc/self/mountinfo", 8, &text, NULL),
-			"larger than 8 bytes");
+	th_expect_text(cubo_read_file_in_root(root, "/proc/self/mountinfo", 8, &text, NULL),
+		       "larger than 8 bytes");
 	close(root);
 }
 

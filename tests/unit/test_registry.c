@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/{registry,registry_blob,registries_conf}.c */
 /*
  * The registries config, and the client against a canned HTTP server on
  * loopback (a real registry is in tests/integration/mgr-pull.bats).
@@ -20,6 +21,7 @@
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registries_conf.h"
 #include "cubo-mgr/image/registry_priv.h"
+#include "tests/unit/helpers.h"
 
 static void test_parse(void **state)
 {
@@ -53,11 +55,8 @@ static void test_parse(void **state)
 static void expect(const char *text, const char *fragment)
 {
 	struct registries_conf c;
-	struct cubo_error *err = registries_conf_parse(text, "r.conf", &c);
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
+
+	th_expect_msg(registries_conf_parse(text, "r.conf", &c), fragment);
 	assert_null(c.v);
 }
 
@@ -82,9 +81,7 @@ static void test_missing_file(void **state)
 	struct registries_conf c;
 	assert_null(registries_conf_load("/nonexistent/registries.conf", false, &c));
 	assert_int_equal(c.n, 0);
-	struct cubo_error *err = registries_conf_load("/nonexistent/registries.conf", true, &c);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(registries_conf_load("/nonexistent/registries.conf", true, &c));
 }
 
 static void test_pure_helpers(void **state)
@@ -175,6 +172,29 @@ static struct registry_client *client(void)
 {
 	struct registry_opts o = {.tls_verify = true,
 				  .registries_conf = "/dev/null",
+				  .auth_file = "/nonexistent/auth.json"};
+	struct registry_client *c = NULL;
+	assert_null(registry_client_new(&o, &c));
+	return c;
+}
+
+/*
+ * A client whose registries.conf (the temporary file *conf, to unlink and
+ * free) names the canned server at port_m as the mirror of the one at
+ * port_r; domain gets the latter's name.
+ */
+static struct registry_client *client_with_mirror(int port_r, int port_m, char domain[64],
+						  char **conf)
+{
+	char text[256];
+	int n;
+
+	snprintf(domain, 64, "127.0.0.1:%d", port_r);
+	n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
+		     port_m);
+	*conf = th_tmpfile("registries-conf", text, n);
+	struct registry_opts o = {.tls_verify = true,
+				  .registries_conf = *conf,
 				  .auth_file = "/nonexistent/auth.json"};
 	struct registry_client *c = NULL;
 	assert_null(registry_client_new(&o, &c));
@@ -319,18 +339,8 @@ static void test_mirror_resume(void **state)
 		}};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char conf[] = "/tmp/test_registry.XXXXXX", domain[64], text[256];
-	int fd = mkstemp(conf);
-	assert_true(fd >= 0);
-	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
-	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
-			 port_m);
-	assert_int_equal(write(fd, text, n), n);
-	close(fd);
-	struct registry_opts o = {
-		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
-	struct registry_client *c = NULL;
-	assert_null(registry_client_new(&o, &c));
+	char domain[64], *conf;
+	struct registry_client *c = client_with_mirror(port_r, port_m, domain, &conf);
 	struct image_ref ref = {.domain = domain, .path = "x"};
 	const char *d = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 	struct collected b = {0};
@@ -341,6 +351,7 @@ static void test_mirror_resume(void **state)
 	assert_non_null(strstr(reg.requests[0], "Range: bytes=5-"));
 	registry_client_free(c);
 	unlink(conf);
+	free(conf);
 	canned_stop(&mirror, th_m);
 	canned_stop(&reg, th_r);
 }
@@ -410,8 +421,7 @@ static void test_redirect_drops_authorization(void **state)
 			redirect,
 		}};
 	int port_r = canned_start(&reg, &th_r);
-	char dir[] = "/tmp/test_registry.XXXXXX", domain[64], auth[64];
-	assert_non_null(mkdtemp(dir));
+	char *dir = th_tmpdir("registry"), domain[64], auth[64];
 	snprintf(auth, sizeof(auth), "%s/auth.json", dir);
 	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
 	assert_null(auth_file_store(auth, domain, "alice", "secret"));
@@ -430,8 +440,7 @@ static void test_redirect_drops_authorization(void **state)
 	assert_non_null(strstr(storage.requests[0], "GET /b "));
 	assert_null(strstr(storage.requests[0], "Authorization"));
 	registry_client_free(c);
-	unlink(auth);
-	rmdir(dir);
+	th_tmpdir_free(dir);
 	canned_stop(&reg, th_r);
 	canned_stop(&storage, th_s);
 }
@@ -449,18 +458,8 @@ static void test_push_skips_mirrors(void **state)
 			     }};
 	pthread_t th_m, th_r;
 	int port_m = canned_start(&mirror, &th_m), port_r = canned_start(&reg, &th_r);
-	char conf[] = "/tmp/test_registry.XXXXXX", domain[64], text[256];
-	int fd = mkstemp(conf);
-	assert_true(fd >= 0);
-	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port_r);
-	int n = snprintf(text, sizeof(text), "[registry \"%s\"]\nmirror = 127.0.0.1:%d\n", domain,
-			 port_m);
-	assert_int_equal(write(fd, text, n), n);
-	close(fd);
-	struct registry_opts o = {
-		.tls_verify = true, .registries_conf = conf, .auth_file = "/nonexistent/auth.json"};
-	struct registry_client *c = NULL;
-	assert_null(registry_client_new(&o, &c));
+	char domain[64], *conf;
+	struct registry_client *c = client_with_mirror(port_r, port_m, domain, &conf);
 	struct image_ref ref = {.domain = domain, .path = "x"};
 	bool exists = true;
 	assert_null(registry_blob_exists(
@@ -471,6 +470,7 @@ static void test_push_skips_mirrors(void **state)
 	assert_int_equal(mirror.served, 0);
 	registry_client_free(c);
 	unlink(conf);
+	free(conf);
 	canned_stop(&mirror, th_m);
 	canned_stop(&reg, th_r);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,14 +13,7 @@
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/strv.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_sizes(void **state)
 {
@@ -36,11 +30,11 @@ static void test_sizes(void **state)
 	assert_int_equal(b, 2048);
 	assert_null(run_opt_parse_size("--memory", "7b", &b));
 	assert_int_equal(b, 7);
-	expect_err(run_opt_parse_size("--memory", "12q", &b), "unknown unit");
-	expect_err(run_opt_parse_size("--memory", "", &b), "invalid size");
-	expect_err(run_opt_parse_size("--memory", "-5m", &b), "invalid size");
-	expect_err(run_opt_parse_size("--memory", "5mx", &b), "invalid size");
-	expect_err(run_opt_parse_size("--memory", "99999999t", &b), "too large");
+	th_expect_msg(run_opt_parse_size("--memory", "12q", &b), "unknown unit");
+	th_expect_msg(run_opt_parse_size("--memory", "", &b), "invalid size");
+	th_expect_msg(run_opt_parse_size("--memory", "-5m", &b), "invalid size");
+	th_expect_msg(run_opt_parse_size("--memory", "5mx", &b), "invalid size");
+	th_expect_msg(run_opt_parse_size("--memory", "99999999t", &b), "too large");
 }
 
 static void test_cpus(void **state)
@@ -52,9 +46,9 @@ static void test_cpus(void **state)
 	assert_int_equal(p, 100000);
 	assert_null(run_opt_parse_cpus("0.01", 2, &q, &p));
 	assert_int_equal(q, 1000);
-	expect_err(run_opt_parse_cpus("3", 2, &q, &p), "0.01 to 2.00");
-	expect_err(run_opt_parse_cpus("0", 2, &q, &p), "range");
-	expect_err(run_opt_parse_cpus("x", 2, &q, &p), "invalid number");
+	th_expect_msg(run_opt_parse_cpus("3", 2, &q, &p), "0.01 to 2.00");
+	th_expect_msg(run_opt_parse_cpus("0", 2, &q, &p), "range");
+	th_expect_msg(run_opt_parse_cpus("x", 2, &q, &p), "invalid number");
 }
 
 static void test_volumes(void **state)
@@ -79,12 +73,12 @@ static void test_volumes(void **state)
 	assert_null(v.source);
 	assert_true(v.readonly);
 	ctr_volume_spec_free(&v);
-	expect_err(run_opt_parse_volume("/a:rel", &v), "not absolute");
-	expect_err(run_opt_parse_volume("/a:/b:rx", &v), "unknown mode");
-	expect_err(run_opt_parse_volume("/a:/", &v), "root");
-	expect_err(run_opt_parse_volume("bad name:/b", &v), "neither");
-	expect_err(run_opt_parse_volume("a:b:c:d", &v), "expected");
-	expect_err(run_opt_parse_volume("/a:", &v), "expected");
+	th_expect_msg(run_opt_parse_volume("/a:rel", &v), "not absolute");
+	th_expect_msg(run_opt_parse_volume("/a:/b:rx", &v), "unknown mode");
+	th_expect_msg(run_opt_parse_volume("/a:/", &v), "root");
+	th_expect_msg(run_opt_parse_volume("bad name:/b", &v), "neither");
+	th_expect_msg(run_opt_parse_volume("a:b:c:d", &v), "expected");
+	th_expect_msg(run_opt_parse_volume("/a:", &v), "expected");
 }
 
 static void test_publish(void **state)
@@ -112,12 +106,12 @@ static void test_publish(void **state)
 	assert_string_equal(p.host_ip, "::1");
 	run_opt_format_port(&p, buf, sizeof(buf));
 	assert_string_equal(buf, "[::1]:8080->80/tcp");
-	expect_err(run_opt_parse_publish("70000:80", &p), "invalid host port");
-	expect_err(run_opt_parse_publish("80:0", &p), "invalid container port");
-	expect_err(run_opt_parse_publish("80/icmp", &p), "unknown protocol");
-	expect_err(run_opt_parse_publish("300.1.1.1:80:80", &p), "not an IP address");
-	expect_err(run_opt_parse_publish("[zz]:80:80", &p), "not an IPv6 address");
-	expect_err(run_opt_parse_publish("a:b", &p), "invalid host port");
+	th_expect_msg(run_opt_parse_publish("70000:80", &p), "invalid host port");
+	th_expect_msg(run_opt_parse_publish("80:0", &p), "invalid container port");
+	th_expect_msg(run_opt_parse_publish("80/icmp", &p), "unknown protocol");
+	th_expect_msg(run_opt_parse_publish("300.1.1.1:80:80", &p), "not an IP address");
+	th_expect_msg(run_opt_parse_publish("[zz]:80:80", &p), "not an IPv6 address");
+	th_expect_msg(run_opt_parse_publish("a:b", &p), "invalid host port");
 }
 
 static void test_env(void **state)
@@ -130,14 +124,10 @@ static void test_env(void **state)
 	assert_null(run_opt_env_arg("UNSET", host, &env, &n));
 	assert_int_equal(n, 2);
 	assert_string_equal(env[1], "HOSTVAR=from-host");
-	expect_err(run_opt_env_arg("=x", host, &env, &n), "invalid variable name");
+	th_expect_msg(run_opt_env_arg("=x", host, &env, &n), "invalid variable name");
 
-	char path[] = "/tmp/test-envfile-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
 	const char text[] = "# comment\n\nB=2\n  C=three words\nHOSTVAR\r\nBAD KEY=1\n";
-	assert_int_equal(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
-	close(fd);
+	char *path = th_tmpfile("envfile", text, sizeof(text) - 1);
 	struct cubo_error *err = run_opt_read_env_file(path, host, &env, &n);
 	/* the bad line is line 6, after the good ones were taken */
 	assert_non_null(err);
@@ -149,7 +139,9 @@ static void test_env(void **state)
 	assert_string_equal(env[3], "C=three words");
 	assert_string_equal(env[4], "HOSTVAR=from-host");
 	unlink(path);
-	expect_err(run_opt_read_env_file("/nonexistent/env", host, &env, &n), "/nonexistent/env");
+	free(path);
+	th_expect_msg(run_opt_read_env_file("/nonexistent/env", host, &env, &n),
+		      "/nonexistent/env");
 
 	char *base[] = {"PATH=/bin", "A=image", NULL};
 	char *over[] = {"A=flag", "NEW=1", "A=last", NULL};
@@ -176,40 +168,40 @@ static void test_one_line_values(void **state)
 	for (size_t i = 0; i < sizeof(controls) / sizeof(*controls); i++) {
 		char v[64];
 		snprintf(v, sizeof(v), "box%sevil", controls[i]);
-		expect_err(run_opt_check_hostname(v), "--hostname");
-		expect_err(run_opt_check_dns_search(v), "--dns-search");
+		th_expect_msg(run_opt_check_hostname(v), "--hostname");
+		th_expect_msg(run_opt_check_dns_search(v), "--dns-search");
 		snprintf(v, sizeof(v), "k=v%sx", controls[i]);
 		char *kv = NULL;
-		expect_err(run_opt_parse_label("--label", v, &kv), "--label");
+		th_expect_msg(run_opt_parse_label("--label", v, &kv), "--label");
 		assert_null(kv);
 		snprintf(v, sizeof(v), "k%s=v", controls[i]);
-		expect_err(run_opt_parse_label("--label", v, &kv), "control character");
+		th_expect_msg(run_opt_parse_label("--label", v, &kv), "control character");
 		char **env = NULL;
 		size_t n = 0;
 		snprintf(v, sizeof(v), "K%sX=1", controls[i]);
-		expect_err(run_opt_env_arg(v, NULL, &env, &n), "-e");
+		th_expect_msg(run_opt_env_arg(v, NULL, &env, &n), "-e");
 		assert_null(env);
 		snprintf(v, sizeof(v), "web%s1", controls[i]);
-		expect_err(cubo_error_wrap(ctr_name_check(v), "--network-alias"),
-			   "--network-alias");
+		th_expect_msg(cubo_error_wrap(ctr_name_check(v), "--network-alias"),
+			      "--network-alias");
 	}
 	/* the forms that inject a line, named in the error */
-	expect_err(run_opt_check_hostname("box\n10.0.0.1 bank"), "--hostname \"box\\x0a...\"");
-	expect_err(run_opt_check_dns_search("a.example\nnameserver 6.6.6.6"),
-		   "newline or other control character");
+	th_expect_msg(run_opt_check_hostname("box\n10.0.0.1 bank"), "--hostname \"box\\x0a...\"");
+	th_expect_msg(run_opt_check_dns_search("a.example\nnameserver 6.6.6.6"),
+		      "newline or other control character");
 	/* what is fine stays fine */
 	assert_null(run_opt_check_hostname("box-1.example"));
-	expect_err(run_opt_check_hostname("a b"), "not a valid host name");
-	expect_err(run_opt_check_hostname("a/b"), "not a valid host name");
-	expect_err(run_opt_check_hostname(""), "not a valid host name");
+	th_expect_msg(run_opt_check_hostname("a b"), "not a valid host name");
+	th_expect_msg(run_opt_check_hostname("a/b"), "not a valid host name");
+	th_expect_msg(run_opt_check_hostname(""), "not a valid host name");
 	char longname[70];
 	memset(longname, 'h', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	expect_err(run_opt_check_hostname(longname), "not a valid host name");
+	th_expect_msg(run_opt_check_hostname(longname), "not a valid host name");
 	assert_null(run_opt_check_dns_search("corp.example"));
 	assert_null(run_opt_check_dns_search("."));
-	expect_err(run_opt_check_dns_search("a b"), "not a domain name");
-	expect_err(run_opt_check_dns_search(""), "not a domain name");
+	th_expect_msg(run_opt_check_dns_search("a b"), "not a domain name");
+	th_expect_msg(run_opt_check_dns_search(""), "not a domain name");
 	char *kv;
 	assert_null(run_opt_parse_label("--label", "tier=web front", &kv));
 	assert_string_equal(kv, "tier=web front");
@@ -217,7 +209,7 @@ static void test_one_line_values(void **state)
 	assert_null(run_opt_parse_label("--label", "bare", &kv));
 	assert_string_equal(kv, "bare=");
 	free(kv);
-	expect_err(run_opt_parse_label("--label", "=v", &kv), "expected KEY[=VALUE]");
+	th_expect_msg(run_opt_parse_label("--label", "=v", &kv), "expected KEY[=VALUE]");
 	/* env values may hold newlines (docker's do); names may not */
 	char **env = NULL;
 	size_t n = 0;
@@ -238,7 +230,7 @@ static void test_caps_and_command(void **state)
 	assert_null(run_opt_cap_name("all", &c));
 	assert_string_equal(c, "ALL");
 	free(c);
-	expect_err(run_opt_cap_name("NOPE", &c), "unknown capability");
+	th_expect_msg(run_opt_cap_name("NOPE", &c), "unknown capability");
 
 	char *argv[] = {"sh", "-c", "echo 'hi' there", "", NULL};
 	char *line = run_opt_command_line(argv, 0);
@@ -261,12 +253,12 @@ static void test_ulimits_and_signals(void **state)
 	assert_true(u.soft == UINT64_MAX && u.hard == UINT64_MAX);
 	assert_null(run_opt_parse_ulimit("nproc=10", &u));
 	assert_int_equal(u.hard, 10);
-	expect_err(run_opt_parse_ulimit("nofile=2048:1024", &u), "soft limit is above");
-	expect_err(run_opt_parse_ulimit("files=1", &u), "unknown limit \"files\"");
-	expect_err(run_opt_parse_ulimit("nofile", &u), "NAME=SOFT");
-	expect_err(run_opt_parse_ulimit("nofile=x", &u), "numbers or -1");
-	expect_err(run_opt_parse_ulimit("nofile=1:", &u), "numbers or -1");
-	expect_err(run_opt_parse_ulimit("nofile=99999999999999999999999", &u), "numbers");
+	th_expect_msg(run_opt_parse_ulimit("nofile=2048:1024", &u), "soft limit is above");
+	th_expect_msg(run_opt_parse_ulimit("files=1", &u), "unknown limit \"files\"");
+	th_expect_msg(run_opt_parse_ulimit("nofile", &u), "NAME=SOFT");
+	th_expect_msg(run_opt_parse_ulimit("nofile=x", &u), "numbers or -1");
+	th_expect_msg(run_opt_parse_ulimit("nofile=1:", &u), "numbers or -1");
+	th_expect_msg(run_opt_parse_ulimit("nofile=99999999999999999999999", &u), "numbers");
 	char *sig;
 	assert_null(run_opt_parse_signal("term", &sig));
 	assert_string_equal(sig, "SIGTERM");
@@ -277,8 +269,8 @@ static void test_ulimits_and_signals(void **state)
 	assert_null(run_opt_parse_signal("9", &sig));
 	assert_string_equal(sig, "9");
 	free(sig);
-	expect_err(run_opt_parse_signal("0", &sig), "not a signal number");
-	expect_err(run_opt_parse_signal("SIGNOPE", &sig), "unknown signal");
+	th_expect_msg(run_opt_parse_signal("0", &sig), "not a signal number");
+	th_expect_msg(run_opt_parse_signal("SIGNOPE", &sig), "unknown signal");
 }
 
 int main(void)

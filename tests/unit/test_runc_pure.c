@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/opts.c, cubo-runc/signals.c, cubo-runc/validate.c */
 /*
  * The parts of cubo-runc that touch no kernel state: container id and config
  * validation, signal names and the runc-compatible flag parser. Configs are
@@ -22,33 +23,7 @@
 #include "cubo-runc/opts.h"
 #include "cubo-runc/signals.h"
 #include "cubo-runc/validate.h"
-
-/* Assert err is an error whose one-line text contains every given fragment. */
-static void assert_error_contains(struct cubo_error *err, const char *const *fragments)
-{
-	char *text;
-
-	assert_non_null(err);
-	text = cubo_error_text(err);
-	for (; *fragments; fragments++) {
-		if (!strstr(text, *fragments))
-			fail_msg("error \"%s\" does not contain \"%s\"", text, *fragments);
-	}
-	free(text);
-	cubo_error_free(err);
-}
-
-#define assert_error(err, ...)                                                                     \
-	assert_error_contains((err), (const char *const[]){__VA_ARGS__, NULL})
-
-static void assert_ok(struct cubo_error *err)
-{
-	if (err) {
-		char *text = cubo_error_text(err);
-		cubo_error_free(err);
-		fail_msg("unexpected error: %s", text);
-	}
-}
+#include "tests/unit/helpers.h"
 
 /* --- validate_container_id --- */
 
@@ -57,14 +32,14 @@ static void test_id_accepts(void **state)
 	char max[CONTAINER_ID_MAX + 1];
 
 	(void)state;
-	assert_ok(validate_container_id("abc"));
-	assert_ok(validate_container_id("a.b-c_d+e"));
-	assert_ok(validate_container_id("ABC123"));
-	assert_ok(validate_container_id("..."));
-	assert_ok(validate_container_id(".hidden"));
+	th_assert_ok(validate_container_id("abc"));
+	th_assert_ok(validate_container_id("a.b-c_d+e"));
+	th_assert_ok(validate_container_id("ABC123"));
+	th_assert_ok(validate_container_id("..."));
+	th_assert_ok(validate_container_id(".hidden"));
 	memset(max, 'x', CONTAINER_ID_MAX);
 	max[CONTAINER_ID_MAX] = '\0';
-	assert_ok(validate_container_id(max));
+	th_assert_ok(validate_container_id(max));
 }
 
 static void test_id_rejects(void **state)
@@ -72,19 +47,19 @@ static void test_id_rejects(void **state)
 	char *long_id = malloc(CONTAINER_ID_MAX + 2);
 
 	(void)state;
-	assert_error(validate_container_id(""), "empty");
-	assert_error(validate_container_id(NULL), "empty");
-	assert_error(validate_container_id("."), "\".\"");
-	assert_error(validate_container_id(".."), "\"..\"");
-	assert_error(validate_container_id("a/b"), "\"a/b\"", "'/'");
-	assert_error(validate_container_id("a b"), "\"a b\"", "' '");
-	assert_error(validate_container_id("../etc"), "\"../etc\"", "'/'");
-	assert_error(validate_container_id("a:b"), "\"a:b\"", "':'");
-	assert_error(validate_container_id("a\xc3\xa9"), "invalid container id");
+	th_expect_text(validate_container_id(""), "empty");
+	th_expect_text(validate_container_id(NULL), "empty");
+	th_expect_text(validate_container_id("."), "\".\"");
+	th_expect_text(validate_container_id(".."), "\"..\"");
+	th_expect_text(validate_container_id("a/b"), "\"a/b\"", "'/'");
+	th_expect_text(validate_container_id("a b"), "\"a b\"", "' '");
+	th_expect_text(validate_container_id("../etc"), "\"../etc\"", "'/'");
+	th_expect_text(validate_container_id("a:b"), "\"a:b\"", "':'");
+	th_expect_text(validate_container_id("a\xc3\xa9"), "invalid container id");
 
 	memset(long_id, 'x', CONTAINER_ID_MAX + 1);
 	long_id[CONTAINER_ID_MAX + 1] = '\0';
-	assert_error(validate_container_id(long_id), "invalid container id", "1024");
+	th_expect_text(validate_container_id(long_id), "invalid container id", "1024");
 	free(long_id);
 }
 
@@ -110,7 +85,7 @@ static void test_rlimit_resource(void **state)
 /* --- validate_config --- */
 
 struct cfg_fixture {
-	char base[64];	 /* temp dir */
+	char *base;	 /* temp dir */
 	char rootfs[96]; /* base/rootfs, a directory */
 	char file[96];	 /* base/file, a regular file */
 	char *args[2];
@@ -132,8 +107,7 @@ static int cfg_setup(void **state)
 	FILE *f;
 
 	assert_non_null(fx);
-	strcpy(fx->base, "/tmp/cubo-validate-XXXXXX");
-	assert_non_null(mkdtemp(fx->base));
+	fx->base = th_tmpdir("validate");
 	snprintf(fx->rootfs, sizeof(fx->rootfs), "%s/rootfs", fx->base);
 	snprintf(fx->file, sizeof(fx->file), "%s/file", fx->base);
 	assert_int_equal(mkdir(fx->rootfs, 0755), 0);
@@ -165,9 +139,7 @@ static int cfg_teardown(void **state)
 {
 	struct cfg_fixture *fx = *state;
 
-	unlink(fx->file);
-	rmdir(fx->rootfs);
-	rmdir(fx->base);
+	th_tmpdir_free(fx->base);
 	free(fx);
 	return 0;
 }
@@ -198,11 +170,11 @@ static void test_config_minimal_ok(void **state)
 {
 	struct cfg_fixture *fx = *state;
 
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	/* Empty linux section and an empty hostname need no namespaces. */
 	fx->cfg.linux_ = &fx->lnx;
 	fx->cfg.hostname = "";
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 static void test_config_root(void **state)
@@ -212,20 +184,20 @@ static void test_config_root(void **state)
 	char missing[128];
 
 	fx->cfg.root = NULL;
-	assert_error(validate(fx, false), "root.path: required");
+	th_expect_text(validate(fx, false), "root.path: required");
 	fx->cfg.root = &fx->root;
 	fx->root.path = NULL;
-	assert_error(validate(fx, false), "root.path: required");
+	th_expect_text(validate(fx, false), "root.path: required");
 	fx->root.path = "rootfs";
 
 	snprintf(missing, sizeof(missing), "%s/missing", fx->base);
 	err = validate_config(&fx->cfg, missing, fx->current, false);
 	assert_non_null(err);
 	assert_int_equal(err->errnum, ENOENT);
-	assert_error(err, "root.path", missing, "No such file or directory");
+	th_expect_text(err, "root.path", missing, "No such file or directory");
 
-	assert_error(validate_config(&fx->cfg, fx->file, fx->current, false), "root.path", fx->file,
-		     "not a directory");
+	th_expect_text(validate_config(&fx->cfg, fx->file, fx->current, false), "root.path",
+		       fx->file, "not a directory");
 }
 
 static void test_config_process(void **state)
@@ -234,23 +206,23 @@ static void test_config_process(void **state)
 
 	/* process is optional: a container without one is set up and exits on start */
 	fx->cfg.process = NULL;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	fx->cfg.process = &fx->proc;
 
 	fx->proc.args.n = 0;
 	fx->args[0] = NULL;
-	assert_error(validate(fx, false), "process.args");
+	th_expect_text(validate(fx, false), "process.args");
 	fx->args[0] = "sh";
 	fx->proc.args.n = 1;
 
 	fx->proc.cwd = "tmp";
-	assert_error(validate(fx, false), "process.cwd", "absolute");
+	th_expect_text(validate(fx, false), "process.cwd", "absolute");
 	fx->proc.cwd = "";
-	assert_error(validate(fx, false), "process.cwd");
+	th_expect_text(validate(fx, false), "process.cwd");
 	fx->proc.cwd = NULL;
-	assert_error(validate(fx, false), "process.cwd");
+	th_expect_text(validate(fx, false), "process.cwd");
 	fx->proc.cwd = "/tmp";
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 static void test_config_rlimit_unknown(void **state)
@@ -259,7 +231,7 @@ static void test_config_rlimit_unknown(void **state)
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 10, 10);
 	set_rlimit(fx, 1, "RLIMIT_BOGUS", 1, 1);
-	assert_error(validate(fx, false), "process.rlimits[1].type", "RLIMIT_BOGUS");
+	th_expect_text(validate(fx, false), "process.rlimits[1].type", "RLIMIT_BOGUS");
 }
 
 static void test_config_rlimit_soft_above_hard(void **state)
@@ -267,10 +239,10 @@ static void test_config_rlimit_soft_above_hard(void **state)
 	struct cfg_fixture *fx = *state;
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 2048, 1024);
-	assert_error(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "soft limit 2048",
-		     "hard limit 1024");
+	th_expect_text(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE",
+		       "soft limit 2048", "hard limit 1024");
 	/* Even a process that may raise hard limits cannot have soft > hard. */
-	assert_error(validate(fx, true), "process.rlimits[0]", "soft limit 2048");
+	th_expect_text(validate(fx, true), "process.rlimits[0]", "soft limit 2048");
 }
 
 static void test_config_rlimit_above_current_hard(void **state)
@@ -278,25 +250,25 @@ static void test_config_rlimit_above_current_hard(void **state)
 	struct cfg_fixture *fx = *state;
 
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 1024, 1048576);
-	assert_error(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "1048576", "20000",
-		     "CAP_SYS_RESOURCE");
+	th_expect_text(validate(fx, false), "process.rlimits[0]", "RLIMIT_NOFILE", "1048576",
+		       "20000", "CAP_SYS_RESOURCE");
 	/* With CAP_SYS_RESOURCE the kernel will allow it. */
-	assert_ok(validate(fx, true));
+	th_assert_ok(validate(fx, true));
 
 	/* Equal to the current hard limit, or lowering it, needs nothing. */
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 20000, 20000);
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	set_rlimit(fx, 0, "RLIMIT_NOFILE", 100, 200);
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 
 	/* An unlimited current hard limit allows anything, including unlimited. */
 	set_rlimit(fx, 0, "RLIMIT_CORE", RLIM_INFINITY, RLIM_INFINITY);
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 
 	/* Asking for unlimited where the current limit is finite fails. */
 	set_rlimit(fx, 0, "RLIMIT_NPROC", 10, 10);
 	set_rlimit(fx, 1, "RLIMIT_NOFILE", 10, RLIM_INFINITY);
-	assert_error(validate(fx, false), "process.rlimits[1]", "RLIMIT_NOFILE");
+	th_expect_text(validate(fx, false), "process.rlimits[1]", "RLIMIT_NOFILE");
 }
 
 static void test_config_user_namespace(void **state)
@@ -304,15 +276,15 @@ static void test_config_user_namespace(void **state)
 	struct cfg_fixture *fx = *state;
 
 	add_namespace(fx, "user", NULL);
-	assert_error(validate(fx, false), "linux.uidMappings/gidMappings", "user namespace");
+	th_expect_text(validate(fx, false), "linux.uidMappings/gidMappings", "user namespace");
 
 	fx->lnx.uid_mappings = &fx->mapping;
 	fx->lnx.n_uid_mappings = 1;
-	assert_error(validate(fx, false), "gidMappings");
+	th_expect_text(validate(fx, false), "gidMappings");
 
 	fx->lnx.gid_mappings = &fx->mapping;
 	fx->lnx.n_gid_mappings = 1;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 static void test_config_user_namespace_joined(void **state)
@@ -321,7 +293,7 @@ static void test_config_user_namespace_joined(void **state)
 
 	/* Joining an existing user namespace: its mappings are already set. */
 	add_namespace(fx, "user", "/proc/1/ns/user");
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 static void test_config_mappings_without_user_namespace(void **state)
@@ -331,7 +303,7 @@ static void test_config_mappings_without_user_namespace(void **state)
 	add_namespace(fx, "mount", NULL);
 	fx->lnx.uid_mappings = &fx->mapping;
 	fx->lnx.n_uid_mappings = 1;
-	assert_error(validate(fx, false), "linux.uidMappings", "without a user namespace");
+	th_expect_text(validate(fx, false), "linux.uidMappings", "without a user namespace");
 }
 
 static void test_config_time_offsets(void **state)
@@ -342,13 +314,13 @@ static void test_config_time_offsets(void **state)
 	fx->offsets.has_monotonic = true;
 	fx->offsets.monotonic.secs = 100;
 	fx->lnx.time_offsets = &fx->offsets;
-	assert_error(validate(fx, false), "linux.timeOffsets", "without a time namespace");
+	th_expect_text(validate(fx, false), "linux.timeOffsets", "without a time namespace");
 
 	add_namespace(fx, "time", NULL);
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 
 	fx->namespaces[0].path = "/proc/1/ns/time";
-	assert_error(validate(fx, false), "linux.timeOffsets", "existing time namespace");
+	th_expect_text(validate(fx, false), "linux.timeOffsets", "existing time namespace");
 }
 
 static void test_config_hostname(void **state)
@@ -356,11 +328,11 @@ static void test_config_hostname(void **state)
 	struct cfg_fixture *fx = *state;
 
 	fx->cfg.hostname = "box";
-	assert_error(validate(fx, false), "hostname", "uts namespace");
+	th_expect_text(validate(fx, false), "hostname", "uts namespace");
 	add_namespace(fx, "pid", NULL);
-	assert_error(validate(fx, false), "hostname", "uts namespace");
+	th_expect_text(validate(fx, false), "hostname", "uts namespace");
 	add_namespace(fx, "uts", NULL);
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 static void test_config_sysctl(void **state)
@@ -372,25 +344,25 @@ static void test_config_sysctl(void **state)
 	fx->lnx.sysctl.n = 1;
 	fx->sysctl = (struct oci_kv){.key = "net.ipv4.ip_forward", .value = "1"};
 	/* a network sysctl needs the container's own network namespace */
-	assert_error(validate(fx, false), "linux.sysctl", "net.ipv4.ip_forward", "network");
+	th_expect_text(validate(fx, false), "linux.sysctl", "net.ipv4.ip_forward", "network");
 	fx->lnx.namespaces = fx->namespaces;
 	fx->lnx.n_namespaces = 1;
 	fx->namespaces[0] = (struct oci_namespace){.type = "network"};
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	/* ipc sysctls need an ipc namespace, others are refused outright */
 	fx->sysctl.key = "kernel.shmmax";
-	assert_error(validate(fx, false), "linux.sysctl", "kernel.shmmax", "ipc");
+	th_expect_text(validate(fx, false), "linux.sysctl", "kernel.shmmax", "ipc");
 	fx->namespaces[1] = (struct oci_namespace){.type = "ipc"};
 	fx->lnx.n_namespaces = 2;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	fx->sysctl.key = "fs.mqueue.msg_max";
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	fx->sysctl.key = "vm.swappiness";
-	assert_error(validate(fx, false), "linux.sysctl", "vm.swappiness", "not namespaced");
+	th_expect_text(validate(fx, false), "linux.sysctl", "vm.swappiness", "not namespaced");
 	fx->sysctl.key = "net/../../kernel/x";
-	assert_error(validate(fx, false), "linux.sysctl", "net/../../kernel/x");
+	th_expect_text(validate(fx, false), "linux.sysctl", "net/../../kernel/x");
 	fx->sysctl.key = "/proc/sys/kernel/x";
-	assert_error(validate(fx, false), "linux.sysctl", "/proc/sys/kernel/x");
+	th_expect_text(validate(fx, false), "linux.sysctl", "/proc/sys/kernel/x");
 }
 
 static void test_config_oom_score_adj(void **state)
@@ -399,16 +371,16 @@ static void test_config_oom_score_adj(void **state)
 
 	fx->proc.has_oom_score_adj = true;
 	fx->proc.oom_score_adj = 1000;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	fx->proc.oom_score_adj = -1000;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 	fx->proc.oom_score_adj = 1001;
-	assert_error(validate(fx, false), "process.oomScoreAdj", "1001");
+	th_expect_text(validate(fx, false), "process.oomScoreAdj", "1001");
 	fx->proc.oom_score_adj = -1001;
-	assert_error(validate(fx, false), "process.oomScoreAdj", "-1001");
+	th_expect_text(validate(fx, false), "process.oomScoreAdj", "-1001");
 	/* Without has_oom_score_adj the value is not looked at. */
 	fx->proc.has_oom_score_adj = false;
-	assert_ok(validate(fx, false));
+	th_assert_ok(validate(fx, false));
 }
 
 /* --- signals --- */
@@ -416,7 +388,7 @@ static void test_config_oom_score_adj(void **state)
 static int parse_signal_ok(const char *s)
 {
 	int sig = -1;
-	assert_ok(signal_parse(s, &sig));
+	th_assert_ok(signal_parse(s, &sig));
 	return sig;
 }
 
@@ -461,26 +433,26 @@ static void test_signal_parse_errors(void **state)
 	int sig = 12345;
 
 	(void)state;
-	assert_error(signal_parse("", &sig), "empty signal");
-	assert_error(signal_parse(NULL, &sig), "empty signal");
-	assert_error(signal_parse("FOO", &sig), "unknown signal", "\"FOO\"");
-	assert_error(signal_parse("SIGFOO", &sig), "unknown signal", "\"SIGFOO\"");
-	assert_error(signal_parse("SIG", &sig), "unknown signal");
-	assert_error(signal_parse("0", &sig), "invalid signal number 0");
-	assert_error(signal_parse("65", &sig), "invalid signal number 65");
-	assert_error(signal_parse("99999", &sig), "99999");
-	assert_error(signal_parse("-9", &sig), "\"-9\"");
-	assert_error(signal_parse("9x", &sig), "\"9x\"");
-	assert_error(signal_parse(" 9", &sig), "\" 9\"");
+	th_expect_text(signal_parse("", &sig), "empty signal");
+	th_expect_text(signal_parse(NULL, &sig), "empty signal");
+	th_expect_text(signal_parse("FOO", &sig), "unknown signal", "\"FOO\"");
+	th_expect_text(signal_parse("SIGFOO", &sig), "unknown signal", "\"SIGFOO\"");
+	th_expect_text(signal_parse("SIG", &sig), "unknown signal");
+	th_expect_text(signal_parse("0", &sig), "invalid signal number 0");
+	th_expect_text(signal_parse("65", &sig), "invalid signal number 65");
+	th_expect_text(signal_parse("99999", &sig), "99999");
+	th_expect_text(signal_parse("-9", &sig), "\"-9\"");
+	th_expect_text(signal_parse("9x", &sig), "\"9x\"");
+	th_expect_text(signal_parse(" 9", &sig), "\" 9\"");
 	/* A failed parse leaves the output alone. */
 	assert_int_equal(sig, 12345);
 	/* Realtime offsets must stay within SIGRTMIN..SIGRTMAX. */
-	assert_error(signal_parse("RTMIN+", &sig), "\"RTMIN+\"");
-	assert_error(signal_parse("RTMIN-1", &sig), "\"RTMIN-1\"");
-	assert_error(signal_parse("RTMAX+1", &sig), "\"RTMAX+1\"");
-	assert_error(signal_parse("RTMIN+100", &sig), "\"RTMIN+100\"");
-	assert_error(signal_parse("RTMAX-100", &sig), "\"RTMAX-100\"");
-	assert_error(signal_parse("RTMINX", &sig), "\"RTMINX\"");
+	th_expect_text(signal_parse("RTMIN+", &sig), "\"RTMIN+\"");
+	th_expect_text(signal_parse("RTMIN-1", &sig), "\"RTMIN-1\"");
+	th_expect_text(signal_parse("RTMAX+1", &sig), "\"RTMAX+1\"");
+	th_expect_text(signal_parse("RTMIN+100", &sig), "\"RTMIN+100\"");
+	th_expect_text(signal_parse("RTMAX-100", &sig), "\"RTMAX-100\"");
+	th_expect_text(signal_parse("RTMINX", &sig), "\"RTMINX\"");
 	/* ... and a realtime parse that failed its range check too */
 	assert_int_equal(sig, 12345);
 }
@@ -545,45 +517,45 @@ static void test_opts_string_forms(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--name", "value", "id"));
+	th_assert_ok(PARSE(&t, "--name", "value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name=value", "id"));
+	th_assert_ok(PARSE(&t, "--name=value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-name", "value"));
+	th_assert_ok(PARSE(&t, "-name", "value"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-n", "value", "id"));
+	th_assert_ok(PARSE(&t, "-n", "value", "id"));
 	assert_string_equal(t.name, "value");
 	assert_int_equal(t.first, 3);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-n=v2"));
+	th_assert_ok(PARSE(&t, "-n=v2"));
 	assert_string_equal(t.name, "v2");
 
 	/* "=" keeps the rest verbatim, including further '=' and empty values. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name=a=b", "--bundle="));
+	th_assert_ok(PARSE(&t, "--name=a=b", "--bundle="));
 	assert_string_equal(t.name, "a=b");
 	assert_string_equal(t.bundle, "");
 
 	/* A separate value is taken even when it looks like a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--name", "--detach"));
+	th_assert_ok(PARSE(&t, "--name", "--detach"));
 	assert_string_equal(t.name, "--detach");
 	assert_false(t.detach);
 	assert_int_equal(t.first, 3);
 
 	/* The last occurrence wins. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-b", "/one", "--bundle", "/two"));
+	th_assert_ok(PARSE(&t, "-b", "/one", "--bundle", "/two"));
 	assert_string_equal(t.bundle, "/two");
 }
 
@@ -592,30 +564,30 @@ static void test_opts_bool(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--detach", "id"));
+	th_assert_ok(PARSE(&t, "--detach", "id"));
 	assert_true(t.detach);
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d"));
+	th_assert_ok(PARSE(&t, "-d"));
 	assert_true(t.detach);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-detach", "--no-pivot"));
+	th_assert_ok(PARSE(&t, "-detach", "--no-pivot"));
 	assert_true(t.detach);
 	assert_true(t.no_pivot);
 
 	t = (struct opt_targets){.detach = true};
-	assert_ok(PARSE(&t, "--detach=false"));
+	th_assert_ok(PARSE(&t, "--detach=false"));
 	assert_false(t.detach);
 	t = (struct opt_targets){.detach = true};
-	assert_ok(PARSE(&t, "--detach=0"));
+	th_assert_ok(PARSE(&t, "--detach=0"));
 	assert_false(t.detach);
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach=true"));
+	th_assert_ok(PARSE(&t, "--detach=true"));
 	assert_true(t.detach);
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d=1"));
+	th_assert_ok(PARSE(&t, "-d=1"));
 	assert_true(t.detach);
 
 	/* every spelling Go's ParseBool (and so runc) takes */
@@ -625,17 +597,17 @@ static void test_opts_bool(void **state)
 		char arg[32];
 		t = (struct opt_targets){0};
 		snprintf(arg, sizeof(arg), "--detach=%s", yes[i]);
-		assert_ok(PARSE(&t, arg));
+		th_assert_ok(PARSE(&t, arg));
 		assert_true(t.detach);
 		t = (struct opt_targets){.detach = true};
 		snprintf(arg, sizeof(arg), "--detach=%s", no[i]);
-		assert_ok(PARSE(&t, arg));
+		th_assert_ok(PARSE(&t, arg));
 		assert_false(t.detach);
 	}
 
 	/* A boolean never consumes the next argument: "false" is the first argument. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach", "false"));
+	th_assert_ok(PARSE(&t, "--detach", "false"));
 	assert_true(t.detach);
 	assert_int_equal(t.first, 2);
 }
@@ -645,8 +617,8 @@ static void test_opts_bool_invalid(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_error(PARSE(&t, "--detach=yes"), "--detach: invalid boolean \"yes\"");
-	assert_error(PARSE(&t, "-d="), "--detach: invalid boolean \"\"");
+	th_expect_text(PARSE(&t, "--detach=yes"), "--detach: invalid boolean \"yes\"");
+	th_expect_text(PARSE(&t, "-d="), "--detach: invalid boolean \"\"");
 }
 
 static void test_opts_unknown_flag(void **state)
@@ -663,12 +635,12 @@ static void test_opts_unknown_flag(void **state)
 	free(text);
 	cubo_error_free(err);
 
-	assert_error(PARSE(&t, "-x"), "flag provided but not defined: -x");
-	assert_error(PARSE(&t, "--detach", "--nam", "v"), "flag provided but not defined: --nam");
+	th_expect_text(PARSE(&t, "-x"), "flag provided but not defined: -x");
+	th_expect_text(PARSE(&t, "--detach", "--nam", "v"), "flag provided but not defined: --nam");
 	/* Long names are not abbreviations of each other, and short ones need one dash-letter. */
-	assert_error(PARSE(&t, "--det"), "flag provided but not defined: --det");
-	assert_error(PARSE(&t, "-dn"), "flag provided but not defined: -dn");
-	assert_error(PARSE(&t, "---detach"), "flag provided but not defined: ---detach");
+	th_expect_text(PARSE(&t, "--det"), "flag provided but not defined: --det");
+	th_expect_text(PARSE(&t, "-dn"), "flag provided but not defined: -dn");
+	th_expect_text(PARSE(&t, "---detach"), "flag provided but not defined: ---detach");
 }
 
 static void test_opts_missing_argument(void **state)
@@ -676,9 +648,9 @@ static void test_opts_missing_argument(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_error(PARSE(&t, "--name"), "flag needs an argument: --name");
-	assert_error(PARSE(&t, "-d", "-b"), "flag needs an argument: -b");
-	assert_error(PARSE(&t, "--preserve-fds"), "flag needs an argument: --preserve-fds");
+	th_expect_text(PARSE(&t, "--name"), "flag needs an argument: --name");
+	th_expect_text(PARSE(&t, "-d", "-b"), "flag needs an argument: -b");
+	th_expect_text(PARSE(&t, "--preserve-fds"), "flag needs an argument: --preserve-fds");
 }
 
 static void test_opts_help(void **state)
@@ -686,19 +658,19 @@ static void test_opts_help(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "-h"));
+	th_assert_ok(PARSE(&t, "-h"));
 	assert_true(t.help);
 	assert_int_equal(t.first, 2);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "--detach", "--help", "id"));
+	th_assert_ok(PARSE(&t, "--detach", "--help", "id"));
 	assert_true(t.help);
 	assert_true(t.detach);
 	assert_int_equal(t.first, 3);
 
 	/* help is reset on every call. */
 	t = (struct opt_targets){.help = true};
-	assert_ok(PARSE(&t, "id"));
+	th_assert_ok(PARSE(&t, "id"));
 	assert_false(t.help);
 }
 
@@ -707,26 +679,26 @@ static void test_opts_terminator_and_first_arg(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--detach", "--", "--name", "x"));
+	th_assert_ok(PARSE(&t, "--detach", "--", "--name", "x"));
 	assert_true(t.detach);
 	assert_null(t.name);
 	assert_int_equal(t.first, 3);
 
 	/* Parsing stops at the first argument that is not a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "id", "--detach"));
+	th_assert_ok(PARSE(&t, "id", "--detach"));
 	assert_false(t.detach);
 	assert_int_equal(t.first, 1);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d", "id", "--name", "x"));
+	th_assert_ok(PARSE(&t, "-d", "id", "--name", "x"));
 	assert_true(t.detach);
 	assert_null(t.name);
 	assert_int_equal(t.first, 2);
 
 	/* A lone "-" is an argument (stdin by convention), not a flag. */
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-", "-d"));
+	th_assert_ok(PARSE(&t, "-", "-d"));
 	assert_false(t.detach);
 	assert_int_equal(t.first, 1);
 
@@ -734,12 +706,12 @@ static void test_opts_terminator_and_first_arg(void **state)
 	t = (struct opt_targets){0};
 	{
 		char *argv[] = {"prog", NULL};
-		assert_ok(parse(&t, 1, argv));
+		th_assert_ok(parse(&t, 1, argv));
 	}
 	assert_int_equal(t.first, 1);
 
 	t = (struct opt_targets){0};
-	assert_ok(PARSE(&t, "-d", "--"));
+	th_assert_ok(PARSE(&t, "-d", "--"));
 	assert_int_equal(t.first, 3);
 }
 
@@ -748,21 +720,22 @@ static void test_opts_int(void **state)
 	struct opt_targets t = {0};
 
 	(void)state;
-	assert_ok(PARSE(&t, "--preserve-fds", "3"));
+	th_assert_ok(PARSE(&t, "--preserve-fds", "3"));
 	assert_int_equal(t.fds, 3);
-	assert_ok(PARSE(&t, "--preserve-fds=0"));
+	th_assert_ok(PARSE(&t, "--preserve-fds=0"));
 	assert_int_equal(t.fds, 0);
-	assert_ok(PARSE(&t, "-preserve-fds", "-2"));
+	th_assert_ok(PARSE(&t, "-preserve-fds", "-2"));
 	assert_int_equal(t.fds, -2);
-	assert_ok(PARSE(&t, "--preserve-fds=2147483647"));
+	th_assert_ok(PARSE(&t, "--preserve-fds=2147483647"));
 	assert_int_equal(t.fds, INT_MAX);
 
 	t.fds = 7;
-	assert_error(PARSE(&t, "--preserve-fds", "abc"), "--preserve-fds: invalid number \"abc\"");
-	assert_error(PARSE(&t, "--preserve-fds="), "--preserve-fds: invalid number \"\"");
-	assert_error(PARSE(&t, "--preserve-fds=3x"), "--preserve-fds: invalid number \"3x\"");
-	assert_error(PARSE(&t, "--preserve-fds=2147483648"), "invalid number \"2147483648\"");
-	assert_error(PARSE(&t, "--preserve-fds=99999999999999999999"), "invalid number");
+	th_expect_text(PARSE(&t, "--preserve-fds", "abc"),
+		       "--preserve-fds: invalid number \"abc\"");
+	th_expect_text(PARSE(&t, "--preserve-fds="), "--preserve-fds: invalid number \"\"");
+	th_expect_text(PARSE(&t, "--preserve-fds=3x"), "--preserve-fds: invalid number \"3x\"");
+	th_expect_text(PARSE(&t, "--preserve-fds=2147483648"), "invalid number \"2147483648\"");
+	th_expect_text(PARSE(&t, "--preserve-fds=99999999999999999999"), "invalid number");
 	assert_int_equal(t.fds, 7);
 }
 

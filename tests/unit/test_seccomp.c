@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/seccomp.c, cubo-runc/seccomp_cache.c, cubo-runc/seccomp_notify.c */
 /* seccomp: profiles compiled, loaded in a child, and judged by real syscalls. */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 
 #include "cubo-runc/seccomp.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 static struct cubo_log quiet_log = {.fd = -1};
 
@@ -56,11 +58,8 @@ static void compile_fails(const char *seccomp_json, const char *want)
 	struct seccomp_prog *p = (void *)1;
 	struct cubo_error *err = seccomp_prog_compile(cfg->linux_->seccomp, &quiet_log, &p);
 
-	assert_non_null(err);
 	assert_null(p);
-	if (!strstr(err->msg, want))
-		fail_msg("error \"%s\" does not mention \"%s\"", err->msg, want);
-	cubo_error_free(err);
+	th_expect_msg(err, want);
 	oci_config_free(cfg);
 }
 
@@ -94,20 +93,12 @@ static int in_child(const struct seccomp_prog *p, int (*probe)(void))
 }
 
 /*
- * Skip where filters cannot be judged: under valgrind (which preloads its
- * vgpreload library) the child's filter would also judge valgrind's own
- * syscalls.
+ * Skip where filters cannot be judged: under valgrind the child's filter
+ * would also judge valgrind's own syscalls.
  */
-static bool under_valgrind(void)
-{
-	const char *preload = getenv("LD_PRELOAD");
-
-	return preload && strstr(preload, "vgpreload");
-}
-
 static int setup_need_seccomp(void **state)
 {
-	*state = under_valgrind() ? (void *)1 : NULL;
+	*state = th_under_valgrind() ? (void *)1 : NULL;
 	return 0;
 }
 
@@ -327,21 +318,16 @@ static void test_notify_message(void **state)
 	assert_null(seccomp_notify_message("1.2.0", 1, NULL, "{}", &msg, &len));
 	assert_null(strstr(msg, "metadata"));
 	free(msg);
-	struct cubo_error *err = seccomp_notify_message("1.2.0", 1, NULL, "{", &msg, &len);
-	assert_non_null(err);
-	cubo_error_free(err);
-	err = seccomp_notify_send("/nonexistent/listener.sock", "{}", 2, 0);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "connect to /nonexistent/listener.sock"));
-	cubo_error_free(err);
+	th_expect_failure(seccomp_notify_message("1.2.0", 1, NULL, "{", &msg, &len));
+	th_expect_msg(seccomp_notify_send("/nonexistent/listener.sock", "{}", 2, 0),
+		      "connect to /nonexistent/listener.sock");
 }
 
 /* The cache: a miss compiles and keeps, a hit gives the same filter, nothing else is trusted. */
 static void test_cache(void **state)
 {
 	bool judge = !*state; /* filters run in children only outside valgrind */
-	char dir[] = "/tmp/test-seccomp-cache-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char *dir = th_tmpdir("seccomp-cache");
 	char *cache = cubo_path_join(dir, "cache");
 	struct oci_config *cfg = config_with(
 		"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
@@ -403,7 +389,7 @@ static void test_cache(void **state)
 	free(other);
 	free(entry);
 	free(cache);
-	assert_null(cubo_rm_rf(dir));
+	th_tmpdir_free(dir);
 }
 
 int main(void)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/security.c */
 /* security: CPU/node lists and the create-time checks of process attributes. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <cmocka.h>
 
 #include "cubo-runc/security.h"
+#include "tests/unit/helpers.h"
 
 static void test_cpu_lists(void **state)
 {
@@ -33,12 +35,7 @@ static void test_cpu_lists(void **state)
 static void expect_refused(const struct oci_process *p, const struct oci_linux *lx,
 			   const struct security_host *host, const char *want)
 {
-	struct cubo_error *err = security_check(p, lx, host);
-
-	assert_non_null(err);
-	if (!strstr(err->msg, want))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, want);
-	cubo_error_free(err);
+	th_expect_msg(security_check(p, lx, host), want);
 }
 
 static void test_checks(void **state)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/spawn.c, cubo-runc/caps.c, cubo-runc/proc_guard.c, cubo-runc/procfd.c */
 /*
  * The spawn path's rules, without a container: which fds survive, how
  * args[0] is found (and that a magic link is never followed), what /proc is
@@ -26,18 +27,13 @@
 #include "cubo-runc/proc_guard.h"
 #include "cubo-runc/procfd.h"
 #include "cubo-runc/spawn.h"
-
-struct fixture {
-	char dir[64];
-};
+#include "tests/unit/helpers.h"
 
 static int setup(void **state)
 {
-	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct th_dir *fx = th_dir_new("spawn", NULL);
 	char path[256];
 
-	strcpy(fx->dir, "/tmp/cubo-spawn-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
 	snprintf(path, sizeof(path), "%s/bin", fx->dir);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/bin/tool", fx->dir);
@@ -49,17 +45,6 @@ static int setup(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
-	assert_int_equal(system(cmd), 0);
-	free(fx);
 	return 0;
 }
 
@@ -100,7 +85,7 @@ static void find(const char *arg0, const char *path_env, int want_errcode, const
 
 static void test_find_executable(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256], bin[128];
 
 	snprintf(bin, sizeof(bin), "%s/bin", fx->dir);
@@ -129,13 +114,6 @@ static bool have_openat2(void)
 	return true;
 }
 
-/* Under valgrind: it runs the test's children too, and counts their close_range as errors. */
-static bool under_valgrind(void)
-{
-	const char *p = getenv("LD_PRELOAD");
-	return p && strstr(p, "vgpreload");
-}
-
 /*
  * The attack: args[0] or a PATH entry through one of our own fds. (Without
  * openat2 the walker reads the link's text as a path inside the root,
@@ -143,7 +121,7 @@ static bool under_valgrind(void)
  */
 static void test_find_refuses_magic_links(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256];
 
 	if (!have_openat2())
@@ -185,7 +163,8 @@ static void test_fds_record(void **state)
 static void test_close_fds(void **state)
 {
 	(void)state;
-	if (under_valgrind())
+	/* valgrind runs the test's children too, and counts their close_range as errors */
+	if (th_under_valgrind())
 		skip();
 	pid_t pid = fork();
 
@@ -219,7 +198,6 @@ static void test_close_fds(void **state)
 static void test_procfd(void **state)
 {
 	(void)state;
-	struct cubo_error *err;
 	int proc, fd;
 
 	assert_null(procfd_open(&proc));
@@ -228,15 +206,9 @@ static void test_procfd(void **state)
 	assert_null(procfd_openat(proc, "sys/kernel/ostype", O_RDONLY, &fd));
 	close(fd);
 	/* not out of it, not through a magic link */
-	err = procfd_openat(proc, "../etc/passwd", O_RDONLY, &fd);
-	assert_non_null(err);
-	cubo_error_free(err);
-	err = procfd_openat(proc, "self/root/etc/passwd", O_RDONLY, &fd);
-	assert_non_null(err);
-	cubo_error_free(err);
-	err = procfd_openat(proc, "self/cwd", O_RDONLY, &fd);
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(procfd_openat(proc, "../etc/passwd", O_RDONLY, &fd));
+	th_expect_failure(procfd_openat(proc, "self/root/etc/passwd", O_RDONLY, &fd));
+	th_expect_failure(procfd_openat(proc, "self/cwd", O_RDONLY, &fd));
 	/* our own fd, reopened */
 	int path_fd = open("/dev/null", O_PATH | O_CLOEXEC);
 	assert_null(procfd_reopen(proc, path_fd, O_WRONLY, &fd));
@@ -244,10 +216,7 @@ static void test_procfd(void **state)
 	close(fd);
 	close(path_fd);
 	/* without a procfs: an error naming the file, never a crash */
-	err = procfd_openat(-1, "self/status", O_RDONLY, &fd);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "self/status"));
-	cubo_error_free(err);
+	th_expect_msg(procfd_openat(-1, "self/status", O_RDONLY, &fd), "self/status");
 	close(proc);
 }
 
@@ -279,9 +248,8 @@ static void test_proc_files_allowed(void **state)
 /* A rootfs with /proc a directory and /evil a link to it; no mount needed. */
 static void test_proc_guard_target(void **state)
 {
-	struct fixture *fx = *state;
+	struct th_dir *fx = *state;
 	char path[256];
-	struct cubo_error *err;
 	int rootfd, target;
 
 	snprintf(path, sizeof(path), "%s/proc", fx->dir);
@@ -297,28 +265,20 @@ static void test_proc_guard_target(void **state)
 
 	/* on /proc: a fresh procfs only, whatever name led there */
 	assert_null(proc_guard_target(rootfd, "/proc", target, -1, true, "m"));
-	err = proc_guard_target(rootfd, "/proc", target, -1, false, "m");
-	assert_non_null(err);
-	cubo_error_free(err);
-	err = proc_guard_target(rootfd, "/evil", target, -1, false, "m");
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(proc_guard_target(rootfd, "/proc", target, -1, false, "m"));
+	th_expect_failure(proc_guard_target(rootfd, "/evil", target, -1, false, "m"));
 	/* a bind of a real procfs root is fine; of anything else not */
 	int procroot = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_null(proc_guard_target(rootfd, "/proc", target, procroot, false, "m"));
-	err = proc_guard_target(rootfd, "/proc", target, rootfd, false, "m");
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_failure(proc_guard_target(rootfd, "/proc", target, rootfd, false, "m"));
 	close(procroot);
 	close(target);
 
 	/* beneath /proc: only lxcfs' files */
 	snprintf(path, sizeof(path), "%s/bin", fx->dir);
 	target = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	err = proc_guard_target(rootfd, "/proc/sys", target, -1, false, "m");
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "inside /proc"));
-	cubo_error_free(err);
+	th_expect_msg(proc_guard_target(rootfd, "/proc/sys", target, -1, false, "m"),
+		      "inside /proc");
 	assert_null(proc_guard_target(rootfd, "/proc/cpuinfo", target, -1, false, "m"));
 	assert_null(proc_guard_target(rootfd, "/bin", target, -1, false, "m"));
 	close(target);
@@ -326,27 +286,23 @@ static void test_proc_guard_target(void **state)
 	/* proc and sysfs on ordinary directories only */
 	assert_null(proc_guard_plain_dir(rootfd, "/proc", "m"));
 	assert_null(proc_guard_plain_dir(rootfd, "/missing", "m"));
-	err = proc_guard_plain_dir(rootfd, "/sys", "m");
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "symlink"));
-	cubo_error_free(err);
-	err = proc_guard_plain_dir(rootfd, "/bin/tool", "m");
-	assert_non_null(err);
-	cubo_error_free(err);
+	th_expect_msg(proc_guard_plain_dir(rootfd, "/sys", "m"), "symlink");
+	th_expect_failure(proc_guard_plain_dir(rootfd, "/bin/tool", "m"));
 	close(rootfd);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_find_executable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_refuses_magic_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_executable, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_find_refuses_magic_links, setup,
+						th_dir_teardown),
 		cmocka_unit_test(test_fds_record),
 		cmocka_unit_test(test_close_fds),
 		cmocka_unit_test(test_procfd),
 		cmocka_unit_test(test_caps_last_cap),
 		cmocka_unit_test(test_proc_files_allowed),
-		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_guard_target, setup, th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/image/{store,store_blob,store_gc,store_index,store_sync}.c */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,18 +15,17 @@
 
 #include "cubo-mgr/image/store.h"
 #include "shared/fs.h"
+#include "tests/unit/helpers.h"
 
 struct fixture {
-	char root[64];
+	char *root;
 	struct store *s;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	strcpy(f->root, "/tmp/cubo-test-store.XXXXXX");
-	if (!mkdtemp(f->root))
-		return -1;
+	f->root = th_tmpdir("store");
 	char *root = cubo_path_join(f->root, "r");
 	struct cubo_error *err = store_open(root, &f->s);
 	free(root);
@@ -39,7 +39,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	store_close(f->s);
-	cubo_error_free(cubo_rm_rf(f->root));
+	th_tmpdir_free(f->root);
 	free(f);
 	return 0;
 }
@@ -47,14 +47,6 @@ static int teardown(void **state)
 static void digest_of(const char *data, char out[CUBO_DIGEST_LEN + 1])
 {
 	assert_null(cubo_sha256_buffer(data, strlen(data), out));
-}
-
-static void expect(struct cubo_error *err, const char *fragment)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", err->msg, fragment);
-	cubo_error_free(err);
 }
 
 static void test_layout(void **state)
@@ -98,7 +90,7 @@ static void test_writer(void **state)
 	assert_int_equal(len, strlen(blob));
 	assert_memory_equal(data, blob, len);
 	free(data);
-	expect(store_blob_read(f->s, d, 3, &data, &len), "more than the 3 allowed");
+	th_expect_msg(store_blob_read(f->s, d, 3, &data, &len), "more than the 3 allowed");
 	/* present now: no writer */
 	assert_null(store_blob_writer_begin(f->s, d, strlen(blob), &w, &off, &present));
 	assert_true(present);
@@ -115,14 +107,15 @@ static void test_writer_mismatch_and_size(void **state)
 	bool present;
 	assert_null(store_blob_writer_begin(f->s, d, 16, &w, &off, &present));
 	assert_null(store_blob_writer_write(w, "the fake content", 16));
-	expect(store_blob_writer_commit(w), "digest mismatch (got sha256:");
+	th_expect_msg(store_blob_writer_commit(w), "digest mismatch (got sha256:");
 	assert_false(store_blob_has(f->s, d));
 	/* the bad bytes are gone: a new attempt starts at 0 */
 	assert_null(store_blob_writer_begin(f->s, d, 16, &w, &off, &present));
 	assert_int_equal(off, 0);
-	expect(store_blob_writer_write(w, "the real content!", 17), "more than its 16 bytes");
+	th_expect_msg(store_blob_writer_write(w, "the real content!", 17),
+		      "more than its 16 bytes");
 	assert_null(store_blob_writer_write(w, "the real", 8));
-	expect(store_blob_writer_commit(w), "8 of 16 bytes (truncated)");
+	th_expect_msg(store_blob_writer_commit(w), "8 of 16 bytes (truncated)");
 	assert_false(store_blob_has(f->s, d));
 }
 
@@ -204,14 +197,14 @@ static void test_blob_put(void **state)
 	assert_string_equal(got, d);
 	assert_true(store_blob_has(f->s, d));
 	assert_null(store_blob_put(f->s, "{\"a\":1}", 7, NULL, NULL)); /* again: fine */
-	expect(store_blob_put(f->s, "{\"a\":2}", 7, d, NULL), "digest mismatch");
+	th_expect_msg(store_blob_put(f->s, "{\"a\":2}", 7, d, NULL), "digest mismatch");
 	/* a damaged store is noticed */
 	char *p = store_blob_path(f->s, d);
 	assert_null(cubo_write_file_atomic(p, "{\"a\":3}", 7, 0644));
 	free(p);
 	char *data = NULL;
 	size_t len;
-	expect(store_blob_read(f->s, d, 100, &data, &len), "the store is damaged");
+	th_expect_msg(store_blob_read(f->s, d, 100, &data, &len), "the store is damaged");
 	assert_null(data);
 }
 
@@ -429,8 +422,8 @@ static void test_images(void **state)
 	assert_null(store_image_find(f->s, a.digest, NULL, &m));
 	assert_string_equal(m.config_digest, id);
 	store_match_free(&m);
-	expect(store_image_find(f->s, "nothere", NULL, &m), "no such image: nothere");
-	expect(store_image_find(f->s, "x:2", NULL, &m), "no such image");
+	th_expect_msg(store_image_find(f->s, "nothere", NULL, &m), "no such image: nothere");
+	th_expect_msg(store_image_find(f->s, "x:2", NULL, &m), "no such image");
 
 	/* moving x:1 to b: a keeps its other name, so no dangling entry */
 	assert_null(store_image_set(f->s, "docker.io/library/x:1", &b));
@@ -453,7 +446,7 @@ static void test_images(void **state)
 	store_images_free(v, n);
 
 	assert_null(store_image_untag(f->s, "docker.io/library/z:1"));
-	expect(store_image_untag(f->s, "docker.io/library/z:1"), "no such image");
+	th_expect_msg(store_image_untag(f->s, "docker.io/library/z:1"), "no such image");
 	assert_null(store_image_drop(f->s, b.digest));
 	assert_null(store_image_list(f->s, &v, &n));
 	assert_int_equal(n, 0);
@@ -547,10 +540,10 @@ static void test_ambiguous_prefix(void **state)
 	assert_null(store_image_set(f->s, "docker.io/library/a:1", &da));
 	assert_null(store_image_set(f->s, "docker.io/library/b:1", &db));
 	struct store_match m;
-	expect(store_image_find(f->s, seen[a], NULL, &m), "is ambiguous");
+	th_expect_msg(store_image_find(f->s, seen[a], NULL, &m), "is ambiguous");
 	/* three digits are not an ID at all */
 	seen[a][3] = 0;
-	expect(store_image_find(f->s, seen[a], NULL, &m), "no such image");
+	th_expect_msg(store_image_find(f->s, seen[a], NULL, &m), "no such image");
 	oci_descriptor_clear(&da);
 	oci_descriptor_clear(&db);
 }

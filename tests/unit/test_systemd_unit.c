@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/systemd_unit.c, cubo-runc/systemd_cgroup.c */
 /* The systemd cgroup driver's names, slices and unit properties. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,16 +12,7 @@
 
 #include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/systemd_unit.h"
-
-static void expect_error(struct cubo_error *err, const char *fragment)
-{
-	assert_non_null(err);
-	char *text = cubo_error_text(err);
-	if (!strstr(text, fragment))
-		fail_msg("\"%s\" lacks \"%s\"", text, fragment);
-	free(text);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void expect_unit(const char *cgroups_path, bool rootless, const char *slice,
 			const char *unit, const char *path)
@@ -61,30 +53,32 @@ static void test_unit_names_refused(void **state)
 {
 	(void)state;
 	struct systemd_unit u;
-	expect_error(systemd_unit_parse("/sys/fs/cgroup/x", "abc", false, &u),
-		     "linux.cgroupsPath \"/sys/fs/cgroup/x\": expected \"slice:prefix:name\"");
-	expect_error(systemd_unit_parse("a.slice:b", "abc", false, &u), "slice:prefix:name");
-	expect_error(systemd_unit_parse("a.slice:b:c:d", "abc", false, &u), "slice:prefix:name");
-	expect_error(systemd_unit_parse("a.slice:b:", "abc", false, &u), "the name");
-	expect_error(systemd_unit_parse("notaslice:b:c", "abc", false, &u),
-		     "\"notaslice\" is not a slice");
-	expect_error(systemd_unit_parse("a--b.slice:b:c", "abc", false, &u),
-		     "an empty part between dashes");
-	expect_error(systemd_unit_parse("-a.slice:b:c", "abc", false, &u), "empty part");
-	expect_error(systemd_unit_parse("a-.slice:b:c", "abc", false, &u), "empty part");
-	expect_error(systemd_unit_parse("a/b.slice:b:c", "abc", false, &u), "holds no '/'");
-	expect_error(systemd_unit_parse("a.slice:p:c d", "abc", false, &u),
-		     "systemd does not take ' ' in a unit name");
-	expect_error(systemd_unit_parse("a.slice:p:c/../d", "abc", false, &u), "does not take '/'");
-	expect_error(systemd_unit_parse("a.slice:p:x.slice", "abc", false, &u), "takes no prefix");
-	expect_error(systemd_unit_parse("machine.slice::other.slice", "abc", false, &u),
-		     "slice other.slice is not below machine.slice");
+	th_expect_text(systemd_unit_parse("/sys/fs/cgroup/x", "abc", false, &u),
+		       "linux.cgroupsPath \"/sys/fs/cgroup/x\": expected \"slice:prefix:name\"");
+	th_expect_text(systemd_unit_parse("a.slice:b", "abc", false, &u), "slice:prefix:name");
+	th_expect_text(systemd_unit_parse("a.slice:b:c:d", "abc", false, &u), "slice:prefix:name");
+	th_expect_text(systemd_unit_parse("a.slice:b:", "abc", false, &u), "the name");
+	th_expect_text(systemd_unit_parse("notaslice:b:c", "abc", false, &u),
+		       "\"notaslice\" is not a slice");
+	th_expect_text(systemd_unit_parse("a--b.slice:b:c", "abc", false, &u),
+		       "an empty part between dashes");
+	th_expect_text(systemd_unit_parse("-a.slice:b:c", "abc", false, &u), "empty part");
+	th_expect_text(systemd_unit_parse("a-.slice:b:c", "abc", false, &u), "empty part");
+	th_expect_text(systemd_unit_parse("a/b.slice:b:c", "abc", false, &u), "holds no '/'");
+	th_expect_text(systemd_unit_parse("a.slice:p:c d", "abc", false, &u),
+		       "systemd does not take ' ' in a unit name");
+	th_expect_text(systemd_unit_parse("a.slice:p:c/../d", "abc", false, &u),
+		       "does not take '/'");
+	th_expect_text(systemd_unit_parse("a.slice:p:x.slice", "abc", false, &u),
+		       "takes no prefix");
+	th_expect_text(systemd_unit_parse("machine.slice::other.slice", "abc", false, &u),
+		       "slice other.slice is not below machine.slice");
 	char long_name[300];
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = '\0';
 	char path[400];
 	snprintf(path, sizeof(path), "a.slice:p:%s", long_name);
-	expect_error(systemd_unit_parse(path, "abc", false, &u), "longer than 255");
+	th_expect_text(systemd_unit_parse(path, "abc", false, &u), "longer than 255");
 }
 
 static void test_slice_expand(void **state)
@@ -100,8 +94,8 @@ static void test_slice_expand(void **state)
 	assert_null(systemd_slice_expand("-.slice", &p));
 	assert_string_equal(p, "");
 	free(p);
-	expect_error(systemd_slice_expand(".slice", &p), "not a slice");
-	expect_error(systemd_slice_expand("a.scope", &p), "not a slice");
+	th_expect_text(systemd_slice_expand(".slice", &p), "not a slice");
+	th_expect_text(systemd_slice_expand("a.scope", &p), "not a slice");
 	assert_null(p);
 }
 
@@ -201,14 +195,14 @@ static void test_props_refused(void **state)
 	struct oci_memory mem = {
 		.has_limit = true, .limit = 512 << 20, .has_swap = true, .swap = 256 << 20};
 	struct oci_resources res = {.memory = &mem};
-	expect_error(systemd_props_from_resources(&res, &p),
-		     "linux.resources.memory.swap: 268435456 is less than the memory limit");
+	th_expect_text(systemd_props_from_resources(&res, &p),
+		       "linux.resources.memory.swap: 268435456 is less than the memory limit");
 	struct oci_cpu cpu = {.cpus = "0-x"};
 	res = (struct oci_resources){.cpu = &cpu};
-	expect_error(systemd_props_from_resources(&res, &p), "linux.resources.cpu.cpus");
+	th_expect_text(systemd_props_from_resources(&res, &p), "linux.resources.cpu.cpus");
 	struct oci_cpu rt = {.has_realtime_runtime = true, .realtime_runtime = 1000};
 	res = (struct oci_resources){.cpu = &rt};
-	expect_error(systemd_props_from_resources(&res, &p), "realtimeRuntime");
+	th_expect_text(systemd_props_from_resources(&res, &p), "realtimeRuntime");
 }
 
 /* A state file's directory names the unit delete and update send to systemd: checked. */

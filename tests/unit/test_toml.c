@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/build/toml.c */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/build/toml.h"
+#include "tests/unit/helpers.h"
 
 static struct toml_value *parse(const char *doc)
 {
@@ -612,10 +614,7 @@ static void test_depth(void **state)
 	cubo_error_free(err);
 	free(s);
 	s = nested("{b=", "}", 10000);
-	err = toml_parse(s, strlen(s), "test.toml", &r);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "nest more than 128 levels"));
-	cubo_error_free(err);
+	th_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
 	free(s);
 
 	/* dotted keys and headers nest tables too */
@@ -625,10 +624,7 @@ static void test_depth(void **state)
 	for (int i = 1; i < TOML_MAX_DEPTH + 1; i++)
 		p += sprintf(p, ".a");
 	sprintf(p, "]");
-	err = toml_parse(s, strlen(s), "test.toml", &r);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "nest more than 128 levels"));
-	cubo_error_free(err);
+	th_expect_msg(toml_parse(s, strlen(s), "test.toml", &r), "nest more than 128 levels");
 	s[strlen(s) - 3] = ']';
 	s[strlen(s) - 2] = 0;
 	assert_null(toml_parse(s, strlen(s), "test.toml", &r));
@@ -644,10 +640,7 @@ static void test_depth(void **state)
 	assert_int_equal(toml_table_get(t, "x")->integer, 1);
 	toml_free(r);
 	sprintf(doc, "%s\nx = [1]\n", s);
-	err = toml_parse(doc, strlen(doc), "test.toml", &r);
-	assert_non_null(err);
-	assert_non_null(strstr(err->msg, "nest more than 128 levels"));
-	cubo_error_free(err);
+	th_expect_msg(toml_parse(doc, strlen(doc), "test.toml", &r), "nest more than 128 levels");
 	free(doc);
 	free(s);
 }

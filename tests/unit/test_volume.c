@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-mgr/container/volume.c, cubo-mgr/container/rootfs_copy.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,19 +15,11 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "shared/fs.h"
-
-static void expect_err(struct cubo_error *err, const char *part)
-{
-	assert_non_null(err);
-	if (!strstr(err->msg, part))
-		fail_msg("\"%s\" does not mention \"%s\"", err->msg, part);
-	cubo_error_free(err);
-}
+#include "tests/unit/helpers.h"
 
 static void test_lifecycle(void **state)
 {
-	char root[] = "/tmp/test-volume-XXXXXX";
-	assert_non_null(mkdtemp(root));
+	char *root = th_tmpdir("volume");
 	struct ctr_volume v;
 	bool existed;
 	char *labels[] = {"team=db", NULL};
@@ -65,24 +58,24 @@ static void test_lifecycle(void **state)
 	assert_true(strcmp(all[0].name, all[1].name) < 0);
 	ctr_volumes_free(all, n);
 	assert_null(volume_remove(root, anon));
-	expect_err(volume_get(root, anon, &v), "no such volume");
-	expect_err(volume_remove(root, anon), "no such volume");
+	th_expect_msg(volume_get(root, anon, &v), "no such volume");
+	th_expect_msg(volume_remove(root, anon), "no such volume");
 	assert_null(volume_get(root, "data", &v));
 	ctr_volume_free(&v);
 	free(anon);
-	assert_null(cubo_rm_rf(root));
+	th_tmpdir_free(root);
 }
 
 static void test_names(void **state)
 {
 	assert_null(volume_name_check("db-data_1.x"));
-	expect_err(volume_name_check("a"), "invalid volume name");
-	expect_err(volume_name_check("-x"), "invalid volume name");
-	expect_err(volume_name_check("../x"), "invalid volume name");
-	expect_err(volume_name_check("a/b"), "invalid volume name");
+	th_expect_msg(volume_name_check("a"), "invalid volume name");
+	th_expect_msg(volume_name_check("-x"), "invalid volume name");
+	th_expect_msg(volume_name_check("../x"), "invalid volume name");
+	th_expect_msg(volume_name_check("a/b"), "invalid volume name");
 	struct ctr_volume v;
 	bool existed;
-	expect_err(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
+	th_expect_msg(volume_create("/tmp", "bad/name", NULL, &v, &existed), "invalid volume name");
 }
 
 /*
@@ -94,8 +87,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 {
 	if (geteuid() != 0)
 		skip();
-	char base[] = "/tmp/test-volume-fill-XXXXXX";
-	assert_non_null(mkdtemp(base));
+	char *base = th_tmpdir("volume");
 	char *src = cubo_path_join(base, "image-dir"), *dst = cubo_path_join(base, "_data");
 	char *file = cubo_path_join(src, "PG_VERSION");
 	assert_int_equal(mkdir(src, 0755), 0);
@@ -119,7 +111,7 @@ static void test_fill_keeps_owner_and_mode(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 	close(s);
 	close(d);
-	assert_null(cubo_rm_rf(base));
+	th_tmpdir_free(base);
 	free(copied);
 	free(file);
 	free(dst);
