@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/build_net.h"
-#include "cubo-mgr/build/builder.h"
+#include "cubo-mgr/builder/build_net.h"
+#include "cubo-mgr/builder/builder.h"
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/image/reference.h"

@@ -67,8 +67,8 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
-cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/build/instr.c cubo-mgr/build/cubofile.c
-	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
+cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
+	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c
@@ -83,8 +83,8 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "shared/error.c shared/strv.c cubo-mgr/build/toml.c cubo-mgr/build/instr.c
-		cubo-mgr/build/cubofile_toml.c" ;;
+	toml) echo "shared/error.c shared/strv.c cubo-mgr/builder/toml.c cubo-mgr/builder/instr.c
+		cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c cubo-runc/dbus_msg.c" ;;

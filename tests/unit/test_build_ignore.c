@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/ignore.h"
+#include "cubo-mgr/builder/ignore.h"
 
 static struct build_ignore *parse_ok(const char *text)
 {

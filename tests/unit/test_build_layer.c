@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/cache.h"
-#include "cubo-mgr/build/copy.h"
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/cache.h"
+#include "cubo-mgr/builder/copy.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/strv.h"

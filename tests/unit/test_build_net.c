@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/build_net.h"
+#include "cubo-mgr/builder/build_net.h"
 
 static void test_modes(void **state)
 {

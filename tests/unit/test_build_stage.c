@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/stage.h"
 #include "shared/strv.h"
 
 static void expect_err(struct cubo_error *err, const char *part)

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/strv.h"
 
 static struct build_file *parse_ok(const char *text)

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 
 static struct build_file *parse(const char *doc)
 {

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/etc_stubs.h"
+#include "cubo-mgr/builder/etc_stubs.h"
 
 /* Test cleanup must not depend on the code under test. */
 static void remove_tree(const char *path)

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/toml.h"
+#include "cubo-mgr/builder/toml.h"
 
 static struct toml_value *parse(const char *doc)
 {

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/build_net.h"
+#include "cubo-mgr/builder/build_net.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/link.h"

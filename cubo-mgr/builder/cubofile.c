@@ -32,7 +32,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/json.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/cache.h"
+#include "cubo-mgr/builder/cache.h"
 #include "shared/fs.h"
 
 struct cubo_error *build_cache_key_next(char key[CUBO_DIGEST_LEN + 1], const char *text,

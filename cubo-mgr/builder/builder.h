@@ -27,7 +27,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "cubo-mgr/mgr.h"
 
 struct build_opts {

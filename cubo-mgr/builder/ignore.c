@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/ignore.h"
+#include "cubo-mgr/builder/ignore.h"
 
 enum tok_kind {
 	T_LIT,	 /* one character */

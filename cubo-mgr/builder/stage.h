@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/digest.h"
 #include "spec/image.h"
 

@@ -13,7 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "shared/fs.h"
 
 #define OVERLAY_XATTR "trusted.overlay."

@@ -44,7 +44,7 @@
  * Any other key is an error, and so is a value of the wrong type: the
  * messages point at the key or the value by line and column.
  */
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/toml.h"
+#include "cubo-mgr/builder/toml.h"
 #include "shared/strv.h"
 
 /* Instructions sort by rank first: FROM, then ARGs, then the rest. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/stage.h"
 #include "shared/json.h"
 #include "shared/strv.h"
 

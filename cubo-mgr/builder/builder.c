@@ -15,14 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/build_net.h"
-#include "cubo-mgr/build/builder.h"
-#include "cubo-mgr/build/cache.h"
-#include "cubo-mgr/build/copy.h"
-#include "cubo-mgr/build/etc_stubs.h"
-#include "cubo-mgr/build/ignore.h"
-#include "cubo-mgr/build/instr.h"
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/build_net.h"
+#include "cubo-mgr/builder/builder.h"
+#include "cubo-mgr/builder/cache.h"
+#include "cubo-mgr/builder/copy.h"
+#include "cubo-mgr/builder/etc_stubs.h"
+#include "cubo-mgr/builder/ignore.h"
+#include "cubo-mgr/builder/instr.h"
+#include "cubo-mgr/builder/stage.h"
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/rootfs.h"
