@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/builder/toml.h"
+#include "shared/toml.h"
 #include "shared/strv.h"
 
 /* Instructions sort by rank first: FROM, then ARGs, then the rest. */

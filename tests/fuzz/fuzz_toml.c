@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cubo-mgr/builder/instr.h"
-#include "cubo-mgr/builder/toml.h"
+#include "shared/toml.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check(const struct toml_value *v, int depth)

@@ -83,7 +83,7 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "shared/error.c shared/strv.c cubo-mgr/builder/toml.c cubo-mgr/builder/instr.c
+	toml) echo "shared/error.c shared/strv.c shared/toml.c cubo-mgr/builder/instr.c
 		cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;

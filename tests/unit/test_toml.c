@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/builder/toml.h"
+#include "shared/toml.h"
 
 static struct toml_value *parse(const char *doc)
 {

@@ -22,7 +22,7 @@
  * locate(), which counts forward from where it last stopped: the parser asks
  * for positions in increasing order, so all of it costs one pass.
  */
-#include "cubo-mgr/builder/toml.h"
+#include "shared/toml.h"
 
 #include <errno.h>
 #include <math.h>
