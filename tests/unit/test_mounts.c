@@ -21,6 +21,9 @@
 #include <cmocka.h>
 
 #include "cubo-runc/devices.h"
+#include "cubo-runc/mount_cgroup.h"
+#include "cubo-runc/mount_opts.h"
+#include "cubo-runc/mountinfo.h"
 #include "cubo-runc/mounts.h"
 #include "cubo-runc/rootfs.h"
 #include "shared/error.h"
