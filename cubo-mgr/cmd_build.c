@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cubo-mgr build: a Cubofile or Cubofile.toml into an image (see build/builder.h). */
+/* cubo-mgr build: a Cubofile or Cubofile.toml into an image (see builder/builder.h). */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>

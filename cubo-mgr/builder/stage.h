@@ -6,8 +6,8 @@
  * without touching any file: ENV, ARG, LABEL, WORKDIR, USER, STOPSIGNAL,
  * EXPOSE, VOLUME, CMD, ENTRYPOINT, SHELL.
  */
-#ifndef CUBO_MGR_BUILD_STAGE_H
-#define CUBO_MGR_BUILD_STAGE_H
+#ifndef CUBO_MGR_BUILDER_STAGE_H
+#define CUBO_MGR_BUILDER_STAGE_H
 
 #include <stdbool.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * COPY's sources, hashing and copying (cubo-mgr/build/copy.c), and a layer
- * directory written as a blob (cubo-mgr/build/layer_tar.c), read back with
+ * COPY's sources, hashing and copying (cubo-mgr/builder/copy.c), and a layer
+ * directory written as a blob (cubo-mgr/builder/layer_tar.c), read back with
  * libarchive and with the store's own unpacker. Runs as root (whiteouts,
  * trusted.* xattrs, chown) and skips what needs it otherwise.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The config-only build instructions applied to a stage (cubo-mgr/build/stage.c). */
+/* The config-only build instructions applied to a stage (cubo-mgr/builder/stage.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
