@@ -15,6 +15,7 @@
 #include "cubo-runc/mounts_priv.h"
 #include "cubo-runc/procfd.h"
 #include "shared/path_in_root.h"
+#include "shared/xalloc.h"
 
 /* This process's cgroup in the hierarchy with these controllers ("" for cgroup2). */
 static char *own_cgroup(int procfd, const char *controllers)
@@ -36,7 +37,7 @@ static char *own_cgroup(int procfd, const char *controllers)
 			continue;
 		*path++ = '\0';
 		if (!strcmp(c + 1, controllers))
-			found = strdup(path);
+			found = xstrdup(path);
 	}
 	free(line);
 	fclose(f);
@@ -45,13 +46,8 @@ static char *own_cgroup(int procfd, const char *controllers)
 
 char *mount_cgroup_v1_controllers(const char *super_opts)
 {
-	char *out = calloc(1, strlen(super_opts) + 1);
-	char *copy = strdup(super_opts), *save = NULL;
-	if (!out || !copy) {
-		free(out);
-		free(copy);
-		return NULL;
-	}
+	char *out = xcalloc(1, strlen(super_opts) + 1);
+	char *copy = xstrdup(super_opts), *save = NULL;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		/* What the kernel's cgroup1 show_options prints besides controller names. */
 		if (!strcmp(t, "rw") || !strcmp(t, "ro") || !strcmp(t, "xattr") ||
@@ -74,16 +70,15 @@ static char *hierarchy_source(int procfd, const struct mountinfo_entry *e, const
 	char *src = NULL;
 	if (own && mount_path_has_prefix(own, e->root)) {
 		const char *rel = own + (strcmp(e->root, "/") ? strlen(e->root) : 0);
-		if (asprintf(&src, "%s%s", e->mountpoint, rel) < 0)
-			src = NULL;
+		src = xasprintf("%s%s", e->mountpoint, rel);
 		struct stat st;
-		if (src && stat(src, &st) < 0) {
+		if (stat(src, &st) < 0) {
 			free(src);
 			src = NULL;
 		}
 	}
 	free(own);
-	return src ? src : strdup(e->mountpoint);
+	return src ? src : xstrdup(e->mountpoint);
 }
 
 static const char *base_name(const char *path)
@@ -101,9 +96,7 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 	char p[32];
 	uint64_t set, clr;
 
-	char *controllers = v2 ? strdup("") : mount_cgroup_v1_controllers(e->super_opts);
-	if (!controllers)
-		return cubo_error_new_errno(ENOMEM, "%s", j->what);
+	char *controllers = v2 ? xstrdup("") : mount_cgroup_v1_controllers(e->super_opts);
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
 		err = cubo_error_errno("%s: mkdir %s", j->what, name);
 		goto out;
@@ -124,18 +117,15 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 					       v2 ? "cgroup2" : "cgroup", name);
 	} else {
 		char *src = hierarchy_source(j->ctx->procfd, e, controllers);
-		if (!src)
-			err = cubo_error_new_errno(ENOMEM, "%s", j->what);
-		else if ((err = mount_bind_onto(AT_FDCWD, src, false, set, fd)))
+		if ((err = mount_bind_onto(AT_FDCWD, src, false, set, fd)))
 			err = cubo_error_wrap(err, "%s: bind %s", j->what, src);
 		free(src);
 	}
 	close(fd);
 	/* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host. */
 	if (!err && strchr(name, ',')) {
-		char *copy = strdup(name), *save = NULL;
-		for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t;
-		     t = strtok_r(NULL, ",", &save)) {
+		char *copy = xstrdup(name), *save = NULL;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			if (symlinkat(name, dirfd, t) < 0 && errno != EEXIST) {
 				err = cubo_error_errno("%s: symlink %s -> %s", j->what, t, name);
 				break;
@@ -179,9 +169,7 @@ struct cubo_error *mount_job_cgroup(const struct mount_job *j)
 		    !j->ctx->new_cgroup_ns) {
 			cubo_error_free(err);
 			char *own = own_cgroup(j->ctx->procfd, "");
-			char *src = NULL;
-			if (own && asprintf(&src, "/sys/fs/cgroup%s", own) < 0)
-				src = NULL;
+			char *src = own ? xasprintf("/sys/fs/cgroup%s", own) : NULL;
 			err = mount_job_bind(j, src ? src : "/sys/fs/cgroup", true);
 			free(src);
 			free(own);

@@ -21,7 +21,7 @@ bool mount_cgroup_is_unified_root(const struct mountinfo_entry *e);
 bool mount_cgroup_is_hierarchy(const struct mountinfo_entry *e, bool *v2);
 /*
  * A v1 hierarchy's controllers from its super options: "rw,cpu,cpuacct" ->
- * "cpu,cpuacct" (malloc'd; NULL when out of memory).
+ * "cpu,cpuacct" (caller frees).
  */
 char *mount_cgroup_v1_controllers(const char *super_opts);
 

@@ -2,11 +2,11 @@
 /* A mount's options sorted for mount(2) and mount_setattr(2): see mount_opts.h. */
 #include "cubo-runc/mount_opts.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+
+#include "shared/xalloc.h"
 
 enum opt_kind {
 	OPT_MS_SET,    /* ro, nosuid, ...: an MS_* flag on */
@@ -112,14 +112,11 @@ unsigned long mount_propagation_flag(const char *name)
 	return d && d->kind == OPT_PROPAGATION ? d->ms : 0;
 }
 
-static bool data_append(char **data, const char *opt)
+static void data_append(char **data, const char *opt)
 {
-	char *joined;
-	if (asprintf(&joined, "%s%s%s", *data ? *data : "", *data ? "," : "", opt) < 0)
-		return false;
+	char *joined = xasprintf("%s%s%s", *data ? *data : "", *data ? "," : "", opt);
 	free(*data);
 	*data = joined;
-	return true;
 }
 
 struct cubo_error *mount_opts_parse(const struct oci_strlist *options, struct mount_opts *out)
@@ -130,10 +127,7 @@ struct cubo_error *mount_opts_parse(const struct oci_strlist *options, struct mo
 		const struct opt_def *d = opt_lookup(name);
 
 		if (!d) {
-			if (!data_append(&out->data, name)) {
-				mount_opts_free(out);
-				return cubo_error_new_errno(ENOMEM, "mount options");
-			}
+			data_append(&out->data, name);
 			continue;
 		}
 		switch (d->kind) {

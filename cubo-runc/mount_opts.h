@@ -32,7 +32,7 @@ struct mount_opts {
 	char *data; /* everything else, comma-joined, for the filesystem; NULL when empty */
 };
 
-/* Sort options; unknown ones go to data. Only fails on OOM or too many propagation options. */
+/* Sort options; unknown ones go to data. Only fails on too many propagation options. */
 struct cubo_error *mount_opts_parse(const struct oci_strlist *options, struct mount_opts *out);
 void mount_opts_free(struct mount_opts *o);
 /* "shared", "rslave"... -> MS_* (|MS_REC); 0 when not a propagation name. */

@@ -9,13 +9,13 @@
 
 #include "cubo-runc/procfd.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
-/* A field of mountinfo, its escapes undone; NULL on OOM. */
+/* A field of mountinfo, its escapes undone. */
 static char *unescape(const char *s)
 {
-	char *out = strdup(s);
-	if (out)
-		cubo_unescape_octal(out);
+	char *out = xstrdup(s);
+	cubo_unescape_octal(out);
 	return out;
 }
 
@@ -57,24 +57,19 @@ static bool parse_line(char *line, struct mountinfo_entry *e)
 	size_t len = 1;
 	for (size_t i = 6; i < sep; i++)
 		len += strlen(f[i]) + 1;
-	e->optional = calloc(1, len);
-	for (size_t i = 6; e->optional && i < sep; i++) {
+	e->optional = xcalloc(1, len);
+	for (size_t i = 6; i < sep; i++) {
 		if (i > 6)
 			strcat(e->optional, " ");
 		strcat(e->optional, f[i]);
 	}
-	e->fstype = strdup(f[sep + 1]);
+	e->fstype = xstrdup(f[sep + 1]);
 	e->source = unescape(f[sep + 2]);
-	e->super_opts = strdup(sep + 3 < n ? f[sep + 3] : "");
-	if (!e->root || !e->mountpoint || !e->optional || !e->fstype || !e->source ||
-	    !e->super_opts) {
-		entry_free(e);
-		return false;
-	}
+	e->super_opts = xstrdup(sep + 3 < n ? f[sep + 3] : "");
 	return true;
 }
 
-static struct cubo_error *mountinfo_parse_file(FILE *f, const char *path, struct mountinfo *out)
+static void mountinfo_parse_file(FILE *f, struct mountinfo *out)
 {
 	char *line = NULL;
 	size_t cap = 0, alloc = 0;
@@ -85,19 +80,11 @@ static struct cubo_error *mountinfo_parse_file(FILE *f, const char *path, struct
 			continue;
 		if (out->n == alloc) {
 			alloc = alloc ? alloc * 2 : 64;
-			struct mountinfo_entry *v = realloc(out->v, alloc * sizeof(*v));
-			if (!v) {
-				entry_free(&e);
-				free(line);
-				mountinfo_free(out);
-				return cubo_error_new_errno(ENOMEM, "read %s", path);
-			}
-			out->v = v;
+			out->v = xreallocarray(out->v, alloc, sizeof(*out->v));
 		}
 		out->v[out->n++] = e;
 	}
 	free(line);
-	return NULL;
 }
 
 struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
@@ -107,9 +94,9 @@ struct cubo_error *mountinfo_read(const char *path, struct mountinfo *out)
 	memset(out, 0, sizeof(*out));
 	if (!f)
 		return cubo_error_errno("open %s", path);
-	struct cubo_error *err = mountinfo_parse_file(f, path, out);
+	mountinfo_parse_file(f, out);
 	fclose(f);
-	return err;
+	return NULL;
 }
 
 struct cubo_error *mountinfo_read_self(int procfd, struct mountinfo *out)
@@ -118,9 +105,9 @@ struct cubo_error *mountinfo_read_self(int procfd, struct mountinfo *out)
 
 	memset(out, 0, sizeof(*out));
 	CUBO_TRY(procfd_fopen_self(procfd, "mountinfo", &f));
-	struct cubo_error *err = mountinfo_parse_file(f, "/proc/self/mountinfo", out);
+	mountinfo_parse_file(f, out);
 	fclose(f);
-	return err;
+	return NULL;
 }
 
 void mountinfo_free(struct mountinfo *mi)

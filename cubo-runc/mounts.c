@@ -19,6 +19,7 @@
 
 #include "cubo-runc/proc_guard.h"
 #include "shared/path_in_root.h"
+#include "shared/xalloc.h"
 
 /* ---- helpers ---- */
 
@@ -34,9 +35,7 @@ bool mount_is_bind(const struct oci_mount *m)
 
 char *mount_clean_path(const char *path)
 {
-	char *out = malloc(strlen(path) + 2), *p = out;
-	if (!out)
-		return NULL;
+	char *out = xmalloc(strlen(path) + 2), *p = out;
 	const char *s = path;
 	if (*s == '/')
 		*p++ = '/';
@@ -296,13 +295,9 @@ static struct cubo_error *reopen_and_finish(const struct mount_job *j)
 char *mount_bind_source(const char *bundle, const char *src)
 {
 	/* Relative bind sources are relative to the bundle (config.md "Mounts"). */
-	if (src[0] != '/' && bundle) {
-		char *joined;
-		if (asprintf(&joined, "%s/%s", bundle, src) < 0)
-			return NULL;
-		return joined;
-	}
-	return strdup(src);
+	if (src[0] != '/' && bundle)
+		return xasprintf("%s/%s", bundle, src);
+	return xstrdup(src);
 }
 
 /* The target: a directory, or a file when what goes there is not one. */
@@ -325,8 +320,6 @@ struct cubo_error *mount_job_bind(const struct mount_job *j, const char *source,
 	if (!source)
 		return cubo_error_new("%s: a bind mount needs a source", j->what);
 	char *src = mount_bind_source(j->ctx->bundle, source);
-	if (!src)
-		return cubo_error_new_errno(ENOMEM, "%s", j->what);
 	if (stat(src, &st) < 0) {
 		err = cubo_error_errno("%s: source %s", j->what, src);
 		goto out;

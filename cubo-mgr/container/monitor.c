@@ -42,6 +42,7 @@
 #include "shared/strv.h"
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
@@ -130,7 +131,7 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 	if (r->monitor_pid != getpid()) /* another monitor's start: not ours to record */
 		return NULL;
 	free(r->error);
-	r->error = strdup(ctx);
+	r->error = xstrdup(ctx);
 	r->monitor_pid = 0;
 	r->pid = 0;
 	cubo_strv_free(r->published);
@@ -232,7 +233,7 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 		if (!mt->source || strncmp(mt->source, volumes_dir, prefix) ||
 		    mt->source[prefix] != '/')
 			continue;
-		char *vol = strdup(mt->source);
+		char *vol = xstrdup(mt->source);
 		char *slash = strrchr(vol, '/'); /* <volumes>/<name>/_data */
 		if (slash)
 			*slash = '\0';
@@ -819,7 +820,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.net_pid = -1,
 			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
-			.buf = malloc(CHUNK)};
+			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
