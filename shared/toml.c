@@ -23,6 +23,7 @@
  * for positions in increasing order, so all of it costs one pass.
  */
 #include "shared/toml.h"
+#include "shared/xalloc.h"
 
 #include <errno.h>
 #include <math.h>
@@ -74,45 +75,38 @@ struct buf {
 	size_t len, cap;
 };
 
-static bool buf_put(struct buf *b, const char *s, size_t n)
+static void buf_put(struct buf *b, const char *s, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 32;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns)
-			return false;
-		b->s = ns;
+		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = 0;
-	return true;
 }
 
-static bool buf_putc(struct buf *b, char c)
+static void buf_putc(struct buf *b, char c)
 {
-	return buf_put(b, &c, 1);
+	buf_put(b, &c, 1);
 }
 
 /* Make sure b->s is an allocated, NUL-terminated string (also when empty). */
-static bool buf_finish(struct buf *b)
+static void buf_finish(struct buf *b)
 {
-	return b->s || buf_put(b, "", 0);
+	if (!b->s)
+		buf_put(b, "", 0);
 }
 
 /* Room for one more element in an array of n that grows by doubling. */
-static bool grow(void **v, size_t n, size_t size)
+static void grow(void **v, size_t n, size_t size)
 {
 	if (n != 0 && (n < 4 || (n & (n - 1))))
-		return true;
-	void *nv = realloc(*v, (n ? n * 2 : 4) * size);
-	if (!nv)
-		return false;
-	*v = nv;
-	return true;
+		return;
+	*v = xreallocarray(*v, n ? n * 2 : 4, size);
 }
 
 /* ---------------------------------------------------------------- positions */
@@ -151,18 +145,11 @@ static struct cubo_error *perr(struct parser *p, size_t off, const char *fmt, ..
 
 	locate(p, off, &line, &col);
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return cubo_error_new_errno(ENOMEM, "%s:%d:%d", p->source, line, col);
 	struct cubo_error *err = cubo_error_new("%s:%d:%d: %s", p->source, line, col, msg);
 	free(msg);
 	return err;
-}
-
-static struct cubo_error *oom(struct parser *p)
-{
-	return cubo_error_new_errno(ENOMEM, "%s", p->source);
 }
 
 static int at(const struct parser *p, size_t k)
@@ -211,45 +198,41 @@ static bool is_bare(int c)
 static const char *keytext(struct parser *p, const struct keypart *v, size_t n)
 {
 	struct buf b = {0};
-	bool ok = true;
 
-	for (size_t i = 0; i < n && ok; i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool bare = v[i].len > 0;
 		for (size_t j = 0; j < v[i].len; j++)
 			bare = bare && is_bare((unsigned char)v[i].s[j]);
 		if (i)
-			ok = buf_putc(&b, '.');
+			buf_putc(&b, '.');
 		if (bare) {
-			ok = ok && buf_put(&b, v[i].s, v[i].len);
+			buf_put(&b, v[i].s, v[i].len);
 			continue;
 		}
-		ok = ok && buf_putc(&b, '\'');
-		for (size_t j = 0; j < v[i].len && ok; j++) {
+		buf_putc(&b, '\'');
+		for (size_t j = 0; j < v[i].len; j++) {
 			unsigned char c = (unsigned char)v[i].s[j];
 			char esc[8];
 			if (is_ctrl(c) || c == '\t') {
 				snprintf(esc, sizeof(esc), "\\x%02x", c);
-				ok = buf_put(&b, esc, strlen(esc));
+				buf_put(&b, esc, strlen(esc));
 			} else {
-				ok = buf_putc(&b, (char)c);
+				buf_putc(&b, (char)c);
 			}
 		}
-		ok = ok && buf_putc(&b, '\'');
+		buf_putc(&b, '\'');
 	}
+	buf_finish(&b);
 	free(p->msgkey);
-	p->msgkey = ok && buf_finish(&b) ? b.s : NULL;
-	if (!p->msgkey)
-		free(b.s);
-	return p->msgkey ? p->msgkey : "?";
+	p->msgkey = b.s;
+	return p->msgkey;
 }
 
 /* ------------------------------------------------------------------- values */
 
 static struct node *new_node(struct parser *p, enum toml_type type, size_t off, int depth)
 {
-	struct node *n = calloc(1, sizeof(*n));
-	if (!n)
-		return NULL;
+	struct node *n = xcalloc(1, sizeof(*n));
 	n->v.type = type;
 	n->depth = depth;
 	locate(p, off, &n->v.line, &n->v.col);
@@ -322,20 +305,15 @@ const char *toml_type_name(enum toml_type t)
 }
 
 /* Add key kp = v to table t (the key is known to be new there). Takes v. */
-static struct cubo_error *insert(struct parser *p, struct node *t, const struct keypart *kp,
-				 struct node *v)
+static void insert(struct node *t, const struct keypart *kp, struct node *v)
 {
-	char *k = malloc(kp->len + 1);
-	if (!k || !grow((void **)&t->v.table.v, t->v.table.n, sizeof(struct toml_entry))) {
-		free(k);
-		toml_free(&v->v);
-		return oom(p);
-	}
+	/* not xstrndup: a quoted key may hold "\u0000" */
+	char *k = xmalloc(kp->len + 1);
+	grow((void **)&t->v.table.v, t->v.table.n, sizeof(struct toml_entry));
 	memcpy(k, kp->s, kp->len);
 	k[kp->len] = 0;
 	t->v.table.v[t->v.table.n++] = (struct toml_entry){
 		.key = k, .key_len = kp->len, .line = kp->line, .col = kp->col, .value = &v->v};
-	return NULL;
 }
 
 static struct cubo_error *too_deep(struct parser *p, size_t off)
@@ -349,15 +327,13 @@ static struct cubo_error *add_table(struct parser *p, struct node *t, const stru
 {
 	if (t->depth >= TOML_MAX_DEPTH)
 		return too_deep(p, kp->off);
-	struct node *n = calloc(1, sizeof(*n));
-	if (!n)
-		return oom(p);
+	struct node *n = xcalloc(1, sizeof(*n));
 	n->v.type = TOML_TABLE;
 	n->v.line = kp->line;
 	n->v.col = kp->col;
 	n->depth = t->depth + 1;
 	n->flags = flags;
-	CUBO_TRY(insert(p, t, kp, n));
+	insert(t, kp, n);
 	*out = n;
 	return NULL;
 }
@@ -434,7 +410,7 @@ static int hexval(int c)
 	return -1;
 }
 
-static bool put_utf8(struct buf *b, uint32_t cp)
+static void put_utf8(struct buf *b, uint32_t cp)
 {
 	char u[4];
 	size_t n;
@@ -458,7 +434,7 @@ static bool put_utf8(struct buf *b, uint32_t cp)
 		u[3] = (char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	return buf_put(b, u, n);
+	buf_put(b, u, n);
 }
 
 /*
@@ -507,8 +483,7 @@ static struct cubo_error *escape(struct parser *p, struct buf *b, bool multiline
 		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 			return perr(p, off, "\\%c%.*s is not a Unicode scalar value", c, digits,
 				    p->s + off + 2);
-		if (!put_utf8(b, cp))
-			return oom(p);
+		put_utf8(b, cp);
 		p->pos += 2 + (size_t)digits;
 		return NULL;
 	}
@@ -539,8 +514,7 @@ static struct cubo_error *escape(struct parser *p, struct buf *b, bool multiline
 			    "invalid escape sequence: a backslash must be followed by one "
 			    "of b t n f r \" \\ u U");
 	}
-	if (!buf_putc(b, e))
-		return oom(p);
+	buf_putc(b, e);
 	p->pos += 2;
 	return NULL;
 }
@@ -557,7 +531,8 @@ static struct cubo_error *parse_string_line(struct parser *p, struct buf *b)
 			return perr(p, start, "unterminated string");
 		if (c == q) {
 			p->pos++;
-			return buf_finish(b) ? NULL : oom(p);
+			buf_finish(b);
+			return NULL;
 		}
 		if (c == '\\' && q == '"') {
 			CUBO_TRY(escape(p, b, false, start));
@@ -565,8 +540,7 @@ static struct cubo_error *parse_string_line(struct parser *p, struct buf *b)
 		}
 		if (is_ctrl(c))
 			return perr(p, p->pos, "control character U+%04X in string (escape it)", c);
-		if (!buf_putc(b, (char)c))
-			return oom(p);
+		buf_putc(b, (char)c);
 		p->pos++;
 	}
 }
@@ -592,8 +566,7 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 				n++;
 			if (n < 3) {
 				for (size_t i = 0; i < n; i++)
-					if (!buf_putc(b, q))
-						return oom(p);
+					buf_putc(b, q);
 				p->pos += n;
 				continue;
 			}
@@ -603,10 +576,10 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 					    "closing %c%c%c",
 					    q, q, q);
 			for (size_t i = 3; i < n; i++)
-				if (!buf_putc(b, q))
-					return oom(p);
+				buf_putc(b, q);
 			p->pos += n;
-			return buf_finish(b) ? NULL : oom(p);
+			buf_finish(b);
+			return NULL;
 		}
 		if (c == '\\' && q == '"') {
 			CUBO_TRY(escape(p, b, true, start));
@@ -619,8 +592,7 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 		}
 		if (is_ctrl(c) && c != '\n')
 			return perr(p, p->pos, "control character U+%04X in string (escape it)", c);
-		if (!buf_putc(b, (char)c))
-			return oom(p);
+		buf_putc(b, (char)c);
 		p->pos++;
 	}
 }
@@ -664,19 +636,14 @@ static struct cubo_error *parse_key(struct parser *p, struct key *k)
 			size_t e = p->pos;
 			while (e < p->len && is_bare((unsigned char)p->s[e]))
 				e++;
-			bool ok = buf_put(&b, p->s + p->pos, e - p->pos);
+			buf_put(&b, p->s + p->pos, e - p->pos);
 			p->pos = e;
-			if (!ok)
-				return oom(p);
 		} else {
 			return perr(p, p->pos, "expected a key, found %s", found(p, p->pos, fb));
 		}
 		kp.s = b.s;
 		kp.len = b.len;
-		if (!grow((void **)&k->v, k->n, sizeof(*k->v))) {
-			free(b.s);
-			return oom(p);
-		}
+		grow((void **)&k->v, k->n, sizeof(*k->v));
 		k->v[k->n++] = kp;
 		skip_ws(p);
 		if (at(p, 0) != '.')
@@ -693,13 +660,10 @@ static struct cubo_error *parse_key(struct parser *p, struct key *k)
 static struct cubo_error *conflict(struct parser *p, const struct key *k, size_t i,
 				   const struct toml_entry *e, const char *what)
 {
-	char *msg = NULL;
 	_Pragma("GCC diagnostic push");
 	_Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"");
-	int r = asprintf(&msg, what, keytext(p, k->v, i + 1));
+	char *msg = xasprintf(what, keytext(p, k->v, i + 1));
 	_Pragma("GCC diagnostic pop");
-	if (r < 0)
-		return oom(p);
 	struct cubo_error *err =
 		perr(p, k->v[i].off, "%s (first defined at line %d)", msg, e->line);
 	free(msg);
@@ -943,10 +907,8 @@ static struct cubo_error *parse_number(struct parser *p, size_t off, const char 
 		return perr(p, off, "invalid number \"%.*s\"", ni, t);
 
 	if (is_float) {
-		char *clean = malloc(n + 1), *end;
+		char *clean = xmalloc(n + 1), *end;
 		size_t m = 0;
-		if (!clean)
-			return oom(p);
 		for (i = 0; i < n; i++)
 			if (t[i] != '_')
 				clean[m++] = t[i];
@@ -1040,10 +1002,7 @@ static struct cubo_error *parse_array(struct parser *p, struct node *a)
 		}
 		struct node *v;
 		CUBO_TRY(parse_value(p, a->depth + 1, &v));
-		if (!grow((void **)&a->v.array.v, a->v.array.n, sizeof(*a->v.array.v))) {
-			toml_free(&v->v);
-			return oom(p);
-		}
+		grow((void **)&a->v.array.v, a->v.array.n, sizeof(*a->v.array.v));
 		a->v.array.v[a->v.array.n++] = &v->v;
 		CUBO_TRY(skip_ws_nl(p));
 		if (at(p, 0) == ',') {
@@ -1117,8 +1076,6 @@ static struct cubo_error *parse_value(struct parser *p, int depth, struct node *
 	if ((c == '[' || c == '{') && depth > TOML_MAX_DEPTH)
 		return too_deep(p, off);
 	struct node *v = new_node(p, TOML_STRING, off, depth);
-	if (!v)
-		return oom(p);
 	switch (c) {
 	case '"':
 	case '\'':
@@ -1165,7 +1122,7 @@ static struct cubo_error *parse_keyval(struct parser *p, struct node *t)
 	if (!err)
 		err = parse_value(p, target->depth + 1, &v);
 	if (!err)
-		err = insert(p, target, &k.v[k.n - 1], v);
+		insert(target, &k.v[k.n - 1], v);
 	key_free(&k);
 	return err;
 }
@@ -1227,15 +1184,13 @@ static struct cubo_error *open_table(struct parser *p, const struct key *k, bool
 	if (!e) {
 		if (t->depth >= TOML_MAX_DEPTH)
 			return too_deep(p, last->off);
-		n = calloc(1, sizeof(*n));
-		if (!n)
-			return oom(p);
+		n = xcalloc(1, sizeof(*n));
 		n->v.type = TOML_ARRAY;
 		n->v.line = line;
 		n->v.col = col;
 		n->depth = t->depth + 1;
 		n->flags = F_AOT;
-		CUBO_TRY(insert(p, t, last, n));
+		insert(t, last, n);
 	} else if (n->v.type == TOML_ARRAY && !(n->flags & F_AOT)) {
 		return conflict(p, k, k->n - 1, e, "cannot append to static array \"%s\"");
 	} else if (n->v.type == TOML_TABLE) {
@@ -1245,11 +1200,8 @@ static struct cubo_error *open_table(struct parser *p, const struct key *k, bool
 	}
 	if (n->depth >= TOML_MAX_DEPTH)
 		return too_deep(p, last->off);
-	struct node *el = calloc(1, sizeof(*el));
-	if (!el || !grow((void **)&n->v.array.v, n->v.array.n, sizeof(*n->v.array.v))) {
-		free(el);
-		return oom(p);
-	}
+	struct node *el = xcalloc(1, sizeof(*el));
+	grow((void **)&n->v.array.v, n->v.array.n, sizeof(*n->v.array.v));
 	el->v.type = TOML_TABLE;
 	el->v.line = line;
 	el->v.col = col;
@@ -1355,8 +1307,6 @@ struct cubo_error *toml_parse(const char *text, size_t len, const char *source,
 
 	*root = NULL;
 	p.root = new_node(&p, TOML_TABLE, 0, 0);
-	if (!p.root)
-		return oom(&p);
 	p.root->flags = F_DEFINED;
 	p.cur = p.root;
 	struct cubo_error *err = check_utf8(&p);
