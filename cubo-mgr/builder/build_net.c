@@ -17,6 +17,7 @@
 #include "cubo-mgr/net/netns.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 #define KEEPER_UP 'U'
 #define KEEPER_FAILED 'F'
@@ -27,8 +28,8 @@ struct cubo_error *build_net_init(struct build_net *n, const char *network)
 	n->fd = -1;
 	if (!strcmp(network, "host")) {
 		n->mode = BUILD_NET_HOST;
-		n->hosts = strdup("/etc/hosts");
-		n->resolv = strdup("/etc/resolv.conf");
+		n->hosts = xstrdup("/etc/hosts");
+		n->resolv = xstrdup("/etc/resolv.conf");
 		return NULL;
 	}
 	if (!strcmp(network, "none")) {
@@ -37,12 +38,12 @@ struct cubo_error *build_net_init(struct build_net *n, const char *network)
 	}
 	n->mode = BUILD_NET_CNI;
 	if (!strcmp(network, "default") || !strcmp(network, "bridge")) {
-		n->network = strdup("bridge");
+		n->network = xstrdup("bridge");
 		return NULL;
 	}
 	CUBO_TRY_CTX(net_name_check(network),
 		     "--network %s: expected host, none, default or a network's name", network);
-	n->network = strdup(network);
+	n->network = xstrdup(network);
 	return NULL;
 }
 

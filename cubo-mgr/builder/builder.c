@@ -36,6 +36,7 @@
 #include "shared/strv.h"
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 /* overlay features that would leave the upper directory unlike a layer */
 #define BUILD_OVERLAY_OPTS "redirect_dir=off,index=off,metacopy=off"
@@ -113,7 +114,7 @@ static struct cubo_error *load_file(struct builder *b)
 	char *path = NULL;
 	bool from_stdin = b->o->file && !strcmp(b->o->file, "-");
 	if (b->o->file)
-		path = strdup(from_stdin ? "/dev/stdin" : b->o->file);
+		path = xstrdup(from_stdin ? "/dev/stdin" : b->o->file);
 	else
 		CUBO_TRY(build_find_file(b->o->context, &path));
 	char *text = NULL;
@@ -179,10 +180,7 @@ static void clean_stale_containers(const struct ctr_runtime *rt, const char *dir
 /* A build's ID from its work directory's name. */
 static char *build_id(const char *work_name)
 {
-	char *id;
-	if (asprintf(&id, "build-%s", work_name) < 0)
-		abort();
-	return id;
+	return xasprintf("build-%s", work_name);
 }
 
 /* Remove what killed builds left: their directories are no longer locked. */
@@ -264,9 +262,7 @@ static struct cubo_error *chain_of(const struct build_stage *st, const char *dif
 		memcpy(out, diff_id, CUBO_DIGEST_LEN + 1);
 		return NULL;
 	}
-	char *text;
-	if (asprintf(&text, "%s %s", st->chain[st->n_layers - 1], diff_id) < 0)
-		abort();
+	char *text = xasprintf("%s %s", st->chain[st->n_layers - 1], diff_id);
 	struct cubo_error *err = cubo_sha256_buffer(text, strlen(text), out);
 	free(text);
 	return err;
@@ -275,9 +271,7 @@ static struct cubo_error *chain_of(const struct build_stage *st, const char *dif
 static void add_layer(struct build_stage *st, const struct build_cache_rec *r, const char *chain,
 		      const char *created_by)
 {
-	st->layers = realloc(st->layers, (st->n_layers + 1) * sizeof(*st->layers));
-	if (!st->layers)
-		abort();
+	st->layers = xreallocarray(st->layers, st->n_layers + 1, sizeof(*st->layers));
 	struct oci_descriptor *d = &st->layers[st->n_layers++];
 	memset(d, 0, sizeof(*d));
 	d->media_type = xstrdup(r->media_type);
@@ -410,7 +404,7 @@ static struct cubo_error *mount_stage_layers(struct builder *b, const struct bui
 		/* scratch, or one layer read-only: no overlay needed below */
 		char *empty = cubo_path_join(b->work, "empty");
 		char *src = st->n_layers ? cubo_path_join(b->ctx.layers_dir, st->chain[0] + 7)
-					 : strdup(empty);
+					 : xstrdup(empty);
 		struct cubo_error *err = NULL;
 		if (!st->n_layers && mkdir(empty, 0755) < 0 && errno != EEXIST)
 			err = cubo_error_errno("mkdir %s", empty);
@@ -442,9 +436,7 @@ struct run_ctx {
 
 static void add_bind(struct oci_config *cfg, const char *src, const char *dest)
 {
-	cfg->mounts = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*cfg->mounts));
-	if (!cfg->mounts)
-		abort();
+	cfg->mounts = xreallocarray(cfg->mounts, cfg->n_mounts + 1, sizeof(*cfg->mounts));
 	struct oci_mount *mt = &cfg->mounts[cfg->n_mounts++];
 	memset(mt, 0, sizeof(*mt));
 	mt->destination = xstrdup(dest);
@@ -769,10 +761,8 @@ static struct cubo_error *from_image(struct builder *b, const char *ref,
 		build_stage_free(&st);
 		return err;
 	}
-	st.name = strdup(ref);
-	b->images = realloc(b->images, (b->n_images + 1) * sizeof(*b->images));
-	if (!b->images)
-		abort();
+	st.name = xstrdup(ref);
+	b->images = xreallocarray(b->images, b->n_images + 1, sizeof(*b->images));
 	b->images[b->n_images] = st;
 	*out = &b->images[b->n_images++];
 	return NULL;
@@ -811,9 +801,8 @@ static struct cubo_error *copy_prepare(struct builder *b, struct build_stage *st
 	if (dest[0] != '/') {
 		const char *wd = st->config->config->working_dir;
 		wd = wd && wd[0] ? wd : "/";
-		if (asprintf(&c->dest, "%s%s%s", wd, wd[strlen(wd) - 1] == '/' ? "" : "/",
-			     strcmp(dest, ".") ? dest : "") < 0)
-			abort();
+		c->dest = xasprintf("%s%s%s", wd, wd[strlen(wd) - 1] == '/' ? "" : "/",
+				    strcmp(dest, ".") ? dest : "");
 		free(dest);
 	} else {
 		c->dest = dest;
@@ -879,9 +868,7 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 	if (in->op == BUILD_ARG) {
 		/* a bare ARG takes the value of a global one; the key gets the value used */
 		arg = *in;
-		arg.kv = calloc(in->n_kv ? in->n_kv : 1, sizeof(*arg.kv));
-		if (!arg.kv)
-			abort();
+		arg.kv = xcalloc(in->n_kv, sizeof(*arg.kv));
 		char **vals = NULL;
 		size_t nv = 0;
 		for (size_t i = 0; i < in->n_kv; i++) {
@@ -894,19 +881,15 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 				arg.kv[i].has_value = true;
 			}
 			const char *v = cubo_strv_env_get(b->o->build_args, in->kv[i].key);
-			char *kv;
-			if (asprintf(&kv, "%s=%s", in->kv[i].key,
-				     v ? v : (arg.kv[i].has_value ? arg.kv[i].value : "")) < 0)
-				abort();
+			char *kv = xasprintf("%s=%s", in->kv[i].key,
+					     v ? v : (arg.kv[i].has_value ? arg.kv[i].value : ""));
 			cubo_strv_push(&vals, &nv, kv);
 			free(kv);
 		}
 		size_t len = 1;
 		for (size_t i = 0; i < nv; i++)
 			len += strlen(vals[i]) + 1;
-		resolved = calloc(1, len);
-		if (!resolved)
-			abort();
+		resolved = xcalloc(1, len);
 		for (size_t i = 0; i < nv; i++) {
 			strcat(resolved, vals[i]);
 			strcat(resolved, "\n");
@@ -965,9 +948,7 @@ static struct cubo_error *load_base(struct builder *b, const char *ref, struct b
 		for (size_t i = 0; i < man->n_layers; i++)
 			oci_descriptor_copy(&man->layers[i], &st->layers[i]);
 		st->n_layers = man->n_layers;
-		char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(cfg->diff_ids.n + 1, sizeof(*chain));
-		if (!chain)
-			abort();
+		char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(cfg->diff_ids.n + 1, sizeof(*chain));
 		err = oci_chain_ids(cfg->diff_ids.v, cfg->diff_ids.n, chain);
 		size_t n = 0;
 		for (size_t i = 0; !err && i < cfg->diff_ids.n; i++)
@@ -995,7 +976,7 @@ static struct cubo_error *step_from(struct builder *b, const struct build_instr 
 	for (size_t i = 0; b->global_args && b->global_args[i]; i++)
 		cubo_strv_push(&vars, &nv, b->global_args[i]);
 	if (!vars)
-		vars = calloc(1, sizeof(*vars));
+		vars = xcalloc(1, sizeof(*vars));
 	struct cubo_error *err = build_expand(in->image, vars, cubo_strv_len(vars), &ref);
 	cubo_strv_free(vars);
 	CUBO_TRY(err);
@@ -1010,7 +991,7 @@ static struct cubo_error *step_from(struct builder *b, const struct build_instr 
 	}
 	free(ref);
 	if (!err && in->stage_name)
-		st->name = strdup(in->stage_name);
+		st->name = xstrdup(in->stage_name);
 	if (!err)
 		say(b, "--> %.12s\n", st->key + 7);
 	return err;
@@ -1038,7 +1019,7 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 	if (!c->created) {
 		char now[CUBO_RFC3339_LEN];
 		cubo_time_now_rfc3339(now);
-		c->created = strdup(now);
+		c->created = xstrdup(now);
 	}
 	char *cjson = NULL, *mjson = NULL, md[CUBO_DIGEST_LEN + 1];
 	size_t clen = 0, mlen = 0;
@@ -1088,9 +1069,7 @@ static struct cubo_error *platform_args(struct builder *b)
 					 {"ARCH", p.architecture},
 					 {"VARIANT", p.variant ? p.variant : ""}};
 		for (size_t j = 0; j < 4; j++) {
-			char *e;
-			if (asprintf(&e, "%s%s=%s", sides[i], vals[j][0], vals[j][1]) < 0)
-				abort();
+			char *e = xasprintf("%s%s=%s", sides[i], vals[j][0], vals[j][1]);
 			cubo_strv_push(&b->platform_args, &n, e);
 			free(e);
 		}
@@ -1113,9 +1092,7 @@ static struct cubo_error *global_args(struct builder *b)
 		}
 		if (!given && !kv->has_value)
 			continue;
-		char *e;
-		if (asprintf(&e, "%s=%s", kv->key, given ? given : kv->value) < 0)
-			abort();
+		char *e = xasprintf("%s=%s", kv->key, given ? given : kv->value);
 		cubo_strv_push(&b->global_args, &n, e);
 		free(e);
 	}
@@ -1148,9 +1125,7 @@ static char *escape_dollars(const char *s)
 	size_t n = 0;
 	for (const char *p = s; *p; p++)
 		n += *p == '$' || *p == '\\' ? 2 : 1;
-	char *out = malloc(n + 1), *w = out;
-	if (!out)
-		abort();
+	char *out = xmalloc(n + 1), *w = out;
 	for (const char *p = s; *p; p++) {
 		if (*p == '$' || *p == '\\')
 			*w++ = '\\';
@@ -1183,10 +1158,8 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 			memset(&next, 0, sizeof(next));
 			err = step_from(b, in, &next);
 			if (!err) {
-				b->stages =
-					realloc(b->stages, (b->n_stages + 1) * sizeof(*b->stages));
-				if (!b->stages)
-					abort();
+				b->stages = xreallocarray(b->stages, b->n_stages + 1,
+							  sizeof(*b->stages));
 				b->stages[b->n_stages++] = next;
 				st = &b->stages[b->n_stages - 1];
 			} else {
@@ -1205,15 +1178,15 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 	if (!st)
 		return cubo_error_new("%s: no FROM instruction", b->file->path);
 	for (size_t i = 0; b->o->build_args && b->o->build_args[i]; i++) {
-		char *k = strndup(b->o->build_args[i], strcspn(b->o->build_args[i], "="));
+		char *k = xstrndup(b->o->build_args[i], strcspn(b->o->build_args[i], "="));
 		if (!cubo_strv_contains(b->used_args, k) && report_to(b))
 			fprintf(stderr, "[Warning] the build arg %s was not consumed\n", k);
 		free(k);
 	}
 	for (size_t i = 0; b->o->labels && b->o->labels[i]; i++) {
 		const char *eq = strchr(b->o->labels[i], '=');
-		char *key = strndup(b->o->labels[i],
-				    eq ? (size_t)(eq - b->o->labels[i]) : strlen(b->o->labels[i]));
+		char *key = xstrndup(b->o->labels[i],
+				     eq ? (size_t)(eq - b->o->labels[i]) : strlen(b->o->labels[i]));
 		char *value = escape_dollars(eq ? eq + 1 : "");
 		struct build_kv kv = {.key = key, .value = value, .has_value = true};
 		/* as a LABEL, but no history entry: docker adds --label values the same way */

@@ -6,6 +6,7 @@
 
 #include "cubo-mgr/builder/cache.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 struct cubo_error *build_cache_key_next(char key[CUBO_DIGEST_LEN + 1], const char *text,
 					const char *extra)
@@ -61,12 +62,9 @@ struct cubo_error *build_cache_put(const char *dir, const char *key,
 {
 	if (!cubo_digest_valid(key))
 		return cubo_error_new("build cache: \"%s\" is not a key", key);
-	char *text;
-	int n = r->has_layer ? asprintf(&text, "created %s\nlayer %s %s %lld %s\n", r->created,
-					r->media_type, r->digest, r->size, r->diff_id)
-			     : asprintf(&text, "created %s\n", r->created);
-	if (n < 0)
-		abort();
+	char *text = r->has_layer ? xasprintf("created %s\nlayer %s %s %lld %s\n", r->created,
+					      r->media_type, r->digest, r->size, r->diff_id)
+				  : xasprintf("created %s\n", r->created);
 	/*
 	 * A cache, not data: after a power cut a record may be missing or
 	 * empty, which build_cache_get reads as a miss (the step runs again).
@@ -75,7 +73,7 @@ struct cubo_error *build_cache_put(const char *dir, const char *key,
 	 * step.
 	 */
 	char *p = record_path(dir, key);
-	struct cubo_error *err = cubo_write_file_replace(p, text, (size_t)n, 0600);
+	struct cubo_error *err = cubo_write_file_replace(p, text, strlen(text), 0600);
 	free(p);
 	free(text);
 	return err;

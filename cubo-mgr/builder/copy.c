@@ -16,6 +16,7 @@
 #include "shared/fs.h"
 #include "shared/path_in_root.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 struct cubo_error *build_path_clean(const char *path, char **out)
 {
@@ -45,9 +46,7 @@ struct cubo_error *build_path_clean(const char *path, char **out)
 	size_t len = 1;
 	for (size_t i = 0; i < n; i++)
 		len += strlen(kept[i]) + 1;
-	char *s = calloc(1, len);
-	if (!s)
-		abort();
+	char *s = xcalloc(1, len);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(s, "/");
@@ -60,10 +59,7 @@ struct cubo_error *build_path_clean(const char *path, char **out)
 
 static char *join_rel(const char *dir, const char *name)
 {
-	char *p;
-	if (asprintf(&p, "%s%s%s", dir, dir[0] ? "/" : "", name) < 0)
-		abort();
-	return p;
+	return xasprintf("%s%s%s", dir, dir[0] ? "/" : "", name);
 }
 
 static bool ignored(const struct build_ignore *ig, const char *rel)
@@ -130,7 +126,7 @@ struct cubo_error *build_sources_find(int rootfd, const char *word, const struct
 		free(rel);
 		return err;
 	}
-	char *dir = slash ? strndup(rel, (size_t)(slash - rel)) : strdup("");
+	char *dir = slash ? xstrndup(rel, (size_t)(slash - rel)) : xstrdup("");
 	int dfd;
 	err = cubo_open_in_root(rootfd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0,
 				&dfd);
@@ -438,10 +434,10 @@ struct cubo_error *build_copy(int src_root, char *const *rels, int dst_root, con
 	char *dir = NULL;
 	const char *file_name = NULL;
 	if (into) {
-		dir = strdup(dest);
+		dir = xstrdup(dest);
 	} else {
 		const char *slash = strrchr(dest, '/');
-		dir = strndup(dest, (size_t)(slash - dest));
+		dir = xstrndup(dest, (size_t)(slash - dest));
 		file_name = slash + 1;
 	}
 	int dfd;

@@ -40,19 +40,10 @@
 
 /* ---- small helpers ---- */
 
-static void strv_add(char ***v, size_t *n, const char *s)
-{
-	if (!cubo_strv_push(v, n, s))
-		abort();
-}
-
 /* An empty, NULL-terminated vector. */
 static char **strv_empty(void)
 {
-	char **v = calloc(1, sizeof(*v));
-	if (!v)
-		abort();
-	return v;
+	return xcalloc(1, sizeof(char *));
 }
 
 /* Whitespace as docker's reWhitespace: [\t\v\f\r ] (a newline cannot occur here). */
@@ -91,11 +82,9 @@ static struct cubo_error *perr(const struct parser *p, const char *fmt, ...)
 	char *msg = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	struct cubo_error *err =
-		cubo_error_new("%s:%d: %s", p->path, p->line, msg ? msg : "out of memory");
+	struct cubo_error *err = cubo_error_new("%s:%d: %s", p->path, p->line, msg);
 	free(msg);
 	return err;
 }
@@ -254,7 +243,7 @@ static struct cubo_error *split_words(const struct parser *p, const char *s, cha
 			cubo_strv_free(v);
 			return err;
 		}
-		strv_add(&v, &len, w);
+		cubo_strv_push(&v, &len, w);
 		free(w);
 		s = end;
 	}
@@ -297,7 +286,7 @@ static struct cubo_error *parse_json_array(const struct parser *p, const char *r
 			yajl_tree_free(v);
 			return perr(p, "%s: the JSON form must be an array of strings", p->keyword);
 		}
-		strv_add(&vec, &len, e->u.string);
+		cubo_strv_push(&vec, &len, e->u.string);
 	}
 	yajl_tree_free(v);
 	*out = vec;
@@ -500,7 +489,7 @@ static struct cubo_error *do_command(struct parser *p, struct build_instr *in, c
 		/* the shell runs the script, or reads the heredocs as it would from a script */
 		in->shell_form = true;
 		in->args = strv_empty();
-		strv_add(&in->args, NULL, p->heredoc_script ? p->heredoc_script : rest);
+		cubo_strv_push(&in->args, NULL, p->heredoc_script ? p->heredoc_script : rest);
 		return NULL;
 	}
 	if (rest[0] == '<' && rest[1] == '<')
@@ -515,7 +504,7 @@ static struct cubo_error *do_command(struct parser *p, struct build_instr *in, c
 		return perr(p, "%s needs a command", p->keyword);
 	in->shell_form = true;
 	in->args = strv_empty();
-	strv_add(&in->args, NULL, rest);
+	cubo_strv_push(&in->args, NULL, rest);
 	return NULL;
 }
 
@@ -760,7 +749,7 @@ static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, co
 		const char *proto;
 		char lower[8];
 		if (strchr(w[i], '$')) { /* checked by the executor once expanded */
-			strv_add(&in->list, &len, w[i]);
+			cubo_strv_push(&in->list, &len, w[i]);
 			continue;
 		}
 		if (!parse_port(w[i], &lo, &hi, &proto)) {
@@ -784,7 +773,7 @@ static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, co
 			}
 		}
 		if (lo == hi && (!proto || !strcmp(proto, lower))) {
-			strv_add(&in->list, &len, w[i]);
+			cubo_strv_push(&in->list, &len, w[i]);
 			continue;
 		}
 		/* a range, or an upper-case protocol: one entry per port, as docker stores them */
@@ -800,19 +789,14 @@ static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, co
 		 * vector each time, and where realloc moves it (valgrind, ASan, a
 		 * fragmented heap) 196605 ports copy it quadratically.
 		 */
-		char **grown = realloc(in->list, (len + (hi - lo + 1) + 1) * sizeof(*grown));
-		if (!grown)
-			abort();
-		in->list = grown;
+		in->list = xreallocarray(in->list, len + (hi - lo + 1) + 1, sizeof(*in->list));
 		for (unsigned port = lo; port <= hi; port++) {
 			char one[32];
 			if (proto)
 				snprintf(one, sizeof(one), "%u/%s", port, lower);
 			else
 				snprintf(one, sizeof(one), "%u", port);
-			in->list[len] = strdup(one);
-			if (!in->list[len])
-				abort();
+			in->list[len] = xstrdup(one);
 			in->list[++len] = NULL;
 		}
 	}
@@ -974,8 +958,7 @@ static struct cubo_error *instruction(struct parser *p, const char *line, int li
 	} else if (!p->seen_from && kw->op != BUILD_FROM && kw->op != BUILD_ARG) {
 		err = perr(p, "the first instruction must be FROM (or BASE), got \"%s\"", upper);
 	} else {
-		if (asprintf(&text, "%s%s%s", upper, *rest ? " " : "", rest) < 0)
-			abort();
+		text = xasprintf("%s%s%s", upper, *rest ? " " : "", rest);
 		const char *args = rest;
 		err = parse_flags(p, &args, &fl);
 		if (!err)
@@ -1249,9 +1232,7 @@ struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path
 	size_t n;
 
 	*out = NULL;
-	p.f = calloc(1, sizeof(*p.f));
-	if (!p.f)
-		abort();
+	p.f = xcalloc(1, sizeof(*p.f));
 	p.f->path = xstrdup(p.path);
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		l.s += 3; /* a UTF-8 byte-order mark */

@@ -55,6 +55,7 @@
 
 #include "shared/toml.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* Instructions sort by rank first: FROM, then ARGs, then the rest. */
 enum { RANK_FROM, RANK_ARG, RANK_STEP };
@@ -83,18 +84,11 @@ static struct cubo_error *err_at(struct ctx *c, int line, int col, const char *f
 	va_list ap;
 
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return cubo_error_new_errno(ENOMEM, "%s:%d:%d", c->path, line, col);
 	struct cubo_error *err = cubo_error_new("%s:%d:%d: %s", c->path, line, col, msg);
 	free(msg);
 	return err;
-}
-
-static struct cubo_error *oom(struct ctx *c)
-{
-	return cubo_error_new_errno(ENOMEM, "%s", c->path);
 }
 
 /* "where: expected want, got integer", at v. */
@@ -121,23 +115,15 @@ static bool is(const struct toml_entry *e, const char *key)
 struct sb {
 	char *s;
 	size_t len, cap;
-	bool failed;
 };
 
 static void sb_add(struct sb *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *ns = realloc(b->s, cap);
-		if (!ns) {
-			b->failed = true;
-			return;
-		}
-		b->s = ns;
+		b->s = xrealloc(b->s, cap);
 		b->cap = cap;
 	}
 	memcpy(b->s + b->len, s, n);
@@ -204,15 +190,6 @@ static void sb_json_array(struct sb *b, char *const *v)
 		sb_json(b, v[i]);
 	}
 	sb_str(b, "]");
-}
-
-static char *sb_done(struct sb *b)
-{
-	if (b->failed) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
 }
 
 /* The Cubofile line of in, which has everything but its text. */
@@ -309,31 +286,21 @@ static char *instr_text(const struct build_instr *in)
 		break;
 	}
 	}
-	return sb_done(&b);
+	return b.s;
 }
 
-/* Take in (and clear it on failure): it sorts by rank, then by line:col. */
-static struct cubo_error *push(struct ctx *c, struct build_instr *in, int rank, int line, int col)
+/* Take in: it sorts by rank, then by line:col. */
+static void push(struct ctx *c, struct build_instr *in, int rank, int line, int col)
 {
 	in->line = line;
 	in->text = instr_text(in);
-	if (!in->text) {
-		build_instr_clear(in);
-		return oom(c);
-	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct step *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv) {
-			build_instr_clear(in);
-			return oom(c);
-		}
-		c->v = nv;
+		c->v = xreallocarray(c->v, cap, sizeof(*c->v));
 		c->cap = cap;
 	}
 	c->v[c->n] = (struct step){.in = *in, .rank = rank, .col = col, .seq = c->n};
 	c->n++;
-	return NULL;
 }
 
 /* ------------------------------------------------------------ the values */
@@ -362,8 +329,8 @@ static struct cubo_error *text_of(struct ctx *c, const struct toml_value *v, con
 	} else {
 		return type_error(c, v, where, scalars ? "string, integer or boolean" : "string");
 	}
-	*out = strdup(s);
-	return *out ? NULL : oom(c);
+	*out = xstrdup(s);
+	return NULL;
 }
 
 /* A string, or a non-empty array of strings. */
@@ -377,11 +344,7 @@ static struct cubo_error *strings_of(struct ctx *c, const struct toml_value *v, 
 		*single = v->type == TOML_STRING;
 	if (v->type == TOML_STRING) {
 		CUBO_TRY(text_of(c, v, where, false, false, &s));
-		*out = calloc(2, sizeof(char *));
-		if (!*out) {
-			free(s);
-			return oom(c);
-		}
+		*out = xcalloc(2, sizeof(char *));
 		(*out)[0] = s;
 		return NULL;
 	}
@@ -389,9 +352,7 @@ static struct cubo_error *strings_of(struct ctx *c, const struct toml_value *v, 
 		return type_error(c, v, where, "string or array of strings");
 	if (v->array.n == 0)
 		return err_at(c, v->line, v->col, "%s: must not be empty", where);
-	*out = calloc(v->array.n + 1, sizeof(char *));
-	if (!*out)
-		return oom(c);
+	*out = xcalloc(v->array.n + 1, sizeof(char *));
 	for (size_t i = 0; i < v->array.n; i++) {
 		struct cubo_error *err = text_of(c, v->array.v[i], where, false, true, &(*out)[i]);
 		if (err) {
@@ -434,7 +395,8 @@ static struct cubo_error *run_step(struct ctx *c, const struct toml_value *el, c
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, el->line, el->col);
+	push(c, &in, RANK_STEP, el->line, el->col);
+	return NULL;
 }
 
 /* [[copy]] or [[config.copy]]: one entry. */
@@ -470,7 +432,8 @@ static struct cubo_error *copy_step(struct ctx *c, const struct toml_value *el, 
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, el->line, el->col);
+	push(c, &in, RANK_STEP, el->line, el->col);
+	return NULL;
 }
 
 /* run = [...] / copy = [...]: arrays of tables (or of inline tables). */
@@ -498,7 +461,8 @@ static struct cubo_error *value_step(struct ctx *c, const struct toml_entry *e, 
 	CUBO_TRY(text_of(c, e->value, where,
 			 op == BUILD_STOPSIGNAL && e->value->type == TOML_INTEGER, false,
 			 &in.value));
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 /* cmd / entrypoint: a string, an array, or a table holding command. */
@@ -530,7 +494,8 @@ static struct cubo_error *cmd_step(struct ctx *c, const struct toml_entry *e, en
 		build_instr_clear(&in);
 		return err;
 	}
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 /* expose / volumes: an array (or one value) into in.list. */
@@ -548,9 +513,7 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 	}
 	if (n == 0)
 		return err_at(c, v->line, v->col, "%s: must not be empty", where);
-	struct build_instr in = {.op = op, .list = calloc(n + 1, sizeof(char *))};
-	if (!in.list)
-		return oom(c);
+	struct build_instr in = {.op = op, .list = xcalloc(n + 1, sizeof(char *))};
 	for (size_t i = 0; i < n; i++) {
 		const struct toml_value *it = items[i];
 		struct cubo_error *err = NULL;
@@ -559,8 +522,8 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 				err = err_at(c, it->line, it->col,
 					     "%s: port %" PRId64 " is out of range (1 to 65535)",
 					     where, it->integer);
-			else if (asprintf(&in.list[i], "%" PRId64, it->integer) < 0)
-				in.list[i] = NULL, err = oom(c);
+			else
+				in.list[i] = xasprintf("%" PRId64, it->integer);
 		} else if (op == BUILD_EXPOSE && it->type != TOML_STRING) {
 			err = type_error(c, it, where, "string or integer");
 		} else {
@@ -571,23 +534,15 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 			return err;
 		}
 	}
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
-static bool kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
+static void kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
 {
-	struct build_kv *nv = realloc(in->kv, (in->n_kv + 1) * sizeof(*nv));
-	char *k = strndup(key, klen);
-	if (!nv || !k) {
-		if (nv)
-			in->kv = nv;
-		free(k);
-		free(value);
-		return false;
-	}
-	in->kv = nv;
-	in->kv[in->n_kv++] = (struct build_kv){.key = k, .value = value, .has_value = true};
-	return true;
+	in->kv = xreallocarray(in->kv, in->n_kv + 1, sizeof(*in->kv));
+	in->kv[in->n_kv++] =
+		(struct build_kv){.key = xstrndup(key, klen), .value = value, .has_value = true};
 }
 
 /* The labels of table t, nested tables' keys joined to prefix with ".". */
@@ -596,9 +551,8 @@ static struct cubo_error *labels_into(struct ctx *c, const struct toml_value *t,
 {
 	for (size_t i = 0; i < t->table.n; i++) {
 		const struct toml_entry *e = &t->table.v[i];
-		char *key = NULL, *val = NULL, where[256];
-		if (asprintf(&key, "%s%s%s", prefix, *prefix ? "." : "", e->key) < 0)
-			return oom(c);
+		char *key = xasprintf("%s%s%s", prefix, *prefix ? "." : "", e->key), *val = NULL,
+		     where[256];
 		struct cubo_error *err = NULL;
 		snprintf(where, sizeof(where), "[config.labels] %s", key);
 		if (strlen(e->key) != e->key_len || !*e->key)
@@ -606,9 +560,8 @@ static struct cubo_error *labels_into(struct ctx *c, const struct toml_value *t,
 				     where);
 		else if (e->value->type == TOML_TABLE)
 			err = labels_into(c, e->value, key, in);
-		else if (!(err = text_of(c, e->value, where, true, true, &val)) &&
-			 !kv_add(in, key, strlen(key), val))
-			err = oom(c);
+		else if (!(err = text_of(c, e->value, where, true, true, &val)))
+			kv_add(in, key, strlen(key), val);
 		free(key);
 		CUBO_TRY(err);
 	}
@@ -637,9 +590,8 @@ static struct cubo_error *kv_step(struct ctx *c, const struct toml_entry *e, enu
 				err = err_at(c, v->line, v->col,
 					     "%s: not a variable name (no \"=\", spaces or NULs)",
 					     where);
-			else if (!(err = text_of(c, v->value, where, true, true, &val)) &&
-				 !kv_add(&in, v->key, v->key_len, val))
-				err = oom(c);
+			else if (!(err = text_of(c, v->value, where, true, true, &val)))
+				kv_add(&in, v->key, v->key_len, val);
 		}
 	}
 	if (err) {
@@ -648,7 +600,8 @@ static struct cubo_error *kv_step(struct ctx *c, const struct toml_entry *e, enu
 	}
 	if (in.n_kv == 0)
 		return NULL; /* an empty table sets nothing */
-	return push(c, &in, RANK_STEP, e->line, e->col);
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
 }
 
 static struct cubo_error *config(struct ctx *c, const struct toml_value *t)
@@ -696,7 +649,7 @@ static struct cubo_error *image(struct ctx *c, const struct toml_value *t)
 		if (is(e, "base")) {
 			struct build_instr in = {.op = BUILD_FROM};
 			CUBO_TRY(text_of(c, e->value, "[image] base", false, false, &in.image));
-			CUBO_TRY(push(c, &in, RANK_FROM, e->line, e->col));
+			push(c, &in, RANK_FROM, e->line, e->col);
 			c->have_base = true;
 		} else if (is(e, "name")) {
 			/* the image's name is given to cubo build -t */
@@ -735,22 +688,10 @@ static struct cubo_error *args(struct ctx *c, const struct toml_value *t)
 			return err_at(c, e->line, e->col,
 				      "%s: an ARG name is letters, digits and \"_\"", where);
 		CUBO_TRY(text_of(c, e->value, where, true, true, &val));
-		char *gkey = strdup(e->key), *gval = strdup(val);
-		struct build_kv *g = realloc(c->globals, (c->n_globals + 1) * sizeof(*g));
-		if (g)
-			c->globals = g;
-		if (!gkey || !gval || !g) {
-			free(gkey);
-			free(gval);
-			free(val);
-			return oom(c);
-		}
-		c->globals[c->n_globals++] = (struct build_kv){gkey, gval, true};
-		if (!kv_add(&in, e->key, e->key_len, val)) {
-			build_instr_clear(&in);
-			return oom(c);
-		}
-		CUBO_TRY(push(c, &in, RANK_ARG, e->line, e->col));
+		c->globals = xreallocarray(c->globals, c->n_globals + 1, sizeof(*c->globals));
+		c->globals[c->n_globals++] = (struct build_kv){xstrdup(e->key), xstrdup(val), true};
+		kv_add(&in, e->key, e->key_len, val);
+		push(c, &in, RANK_ARG, e->line, e->col);
 	}
 	return NULL;
 }
@@ -801,12 +742,6 @@ struct cubo_error *cubofile_toml_parse(const char *text, size_t len, const char 
 	if (!err)
 		err = walk(&c, root);
 	toml_free(root);
-	if (!err && !(f = calloc(1, sizeof(*f))))
-		err = oom(&c);
-	if (!err && !(f->path = strdup(c.path)))
-		err = oom(&c);
-	if (!err && c.n && !(f->v = calloc(c.n, sizeof(*f->v))))
-		err = oom(&c);
 	if (err) {
 		for (size_t i = 0; i < c.n; i++)
 			build_instr_clear(&c.v[i].in);
@@ -816,9 +751,12 @@ struct cubo_error *cubofile_toml_parse(const char *text, size_t len, const char 
 			free(c.globals[i].value);
 		}
 		free(c.globals);
-		build_file_free(f);
 		return err;
 	}
+	f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(c.path);
+	if (c.n)
+		f->v = xcalloc(c.n, sizeof(*f->v));
 	if (c.n > 1) /* qsort must not be given a NULL array, even empty */
 		qsort(c.v, c.n, sizeof(*c.v), step_cmp);
 	for (size_t i = 0; i < c.n; i++)

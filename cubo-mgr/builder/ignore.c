@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cubo-mgr/builder/ignore.h"
+#include "shared/xalloc.h"
 
 enum tok_kind {
 	T_LIT,	 /* one character */
@@ -49,14 +50,6 @@ struct build_ignore {
 	struct pattern *v;
 	size_t n;
 };
-
-static void *xreallocarray(void *p, size_t n, size_t size)
-{
-	void *q = reallocarray(p, n ? n : 1, size);
-	if (!q)
-		abort();
-	return q;
-}
 
 /*
  * One UTF-8 character at *s (s < end), advancing *s. A byte that does not
@@ -244,12 +237,10 @@ static bool is_space(char c)
 struct cubo_error *build_ignore_parse(const char *text, size_t len, const char *path,
 				      struct build_ignore **out)
 {
-	struct build_ignore *ig = calloc(1, sizeof(*ig));
+	struct build_ignore *ig = xcalloc(1, sizeof(*ig));
 	const char *s = text, *end = text + len;
 	int lineno = 0;
 
-	if (!ig)
-		abort();
 	*out = NULL;
 	if (!path)
 		path = ".cuboignore";
@@ -279,9 +270,7 @@ struct cubo_error *build_ignore_parse(const char *text, size_t len, const char *
 			for (a++; a < b && is_space(*a); a++)
 				;
 		}
-		char *cleaned = malloc((size_t)(b - a) + 2);
-		if (!cleaned)
-			abort();
+		char *cleaned = xmalloc((size_t)(b - a) + 2);
 		clean(a, (size_t)(b - a), cleaned);
 		bool ok = a < b && compile(cleaned, cleaned + strlen(cleaned), &pat);
 		free(cleaned);
@@ -311,9 +300,7 @@ static void sim_init(struct sim *m, const struct pattern *pat)
 {
 	m->pat = pat;
 	m->n_states = 2 * (pat->n + 1);
-	m->cur = calloc(2, m->n_states);
-	if (!m->cur)
-		abort();
+	m->cur = xcalloc(2, m->n_states);
 	m->next = m->cur + m->n_states;
 	m->cur[0] = 1;
 }
@@ -468,10 +455,7 @@ static char *normalize(const char *path)
 		n--;
 	if (n == 1 && path[0] == '.')
 		n = 0; /* the context itself */
-	char *s = strndup(path, n);
-	if (!s)
-		abort();
-	return s;
+	return xstrndup(path, n);
 }
 
 bool build_ignore_match(const struct build_ignore *ig, const char *relpath)

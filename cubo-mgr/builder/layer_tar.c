@@ -15,6 +15,7 @@
 
 #include "cubo-mgr/builder/layer_tar.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define OVERLAY_XATTR "trusted.overlay."
 #define OPAQUE_XATTR "trusted.overlay.opaque"
@@ -147,9 +148,7 @@ static struct cubo_error *put_header(struct tar_out *t, struct archive_entry *e,
 static struct cubo_error *put_whiteout(struct tar_out *t, const char *rel_dir, const char *name,
 				       const struct stat *st)
 {
-	char *p;
-	if (asprintf(&p, "%s%s.wh.%s", rel_dir, rel_dir[0] ? "/" : "", name) < 0)
-		abort();
+	char *p = xasprintf("%s%s.wh.%s", rel_dir, rel_dir[0] ? "/" : "", name);
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_set_pathname(e, p);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -205,9 +204,7 @@ static struct cubo_error *put_entry(struct tar_out *t, int dirfd, const char *re
 		return cubo_error_errno("stat %s/%s", rel_dir, name);
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
 		return put_whiteout(t, rel_dir, name, &st);
-	char *rel;
-	if (asprintf(&rel, "%s%s%s", rel_dir, rel_dir[0] ? "/" : "", name) < 0)
-		abort();
+	char *rel = xasprintf("%s%s%s", rel_dir, rel_dir[0] ? "/" : "", name);
 	struct archive_entry *e = archive_entry_new();
 	archive_entry_copy_stat(e, &st);
 	archive_entry_set_pathname(e, rel);
@@ -241,11 +238,9 @@ static struct cubo_error *put_entry(struct tar_out *t, int dirfd, const char *re
 			}
 		}
 		if (data) {
-			t->links = realloc(t->links, (t->n_links + 1) * sizeof(*t->links));
-			if (!t->links)
-				abort();
+			t->links = xreallocarray(t->links, t->n_links + 1, sizeof(*t->links));
 			t->links[t->n_links++] =
-				(struct hardlink){st.st_dev, st.st_ino, strdup(rel)};
+				(struct hardlink){st.st_dev, st.st_ino, xstrdup(rel)};
 		}
 	}
 	if (!err)
@@ -286,14 +281,10 @@ static struct cubo_error *walk(struct tar_out *t, int dirfd, const char *rel_dir
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			names = realloc(names, cap * sizeof(*names));
-			if (!names)
-				abort();
+			names = xreallocarray(names, cap, sizeof(*names));
 		}
 		size_t sz = offsetof(struct dirent, d_name) + strlen(de->d_name) + 1;
-		names[n] = malloc(sz > sizeof(*de) ? sz : sizeof(*de));
-		if (!names[n])
-			abort();
+		names[n] = xmalloc(sz > sizeof(*de) ? sz : sizeof(*de));
 		memcpy(names[n], de, sz);
 		n++;
 	}
@@ -314,8 +305,8 @@ static struct cubo_error *open_archives(struct tar_out *t, enum layer_compressio
 {
 	t->zip = archive_write_new();
 	t->tar = archive_write_new();
-	if (!t->zip || !t->tar)
-		abort();
+	if (!t->zip || !t->tar) /* libarchive's only reason to return NULL */
+		xalloc_die();
 	int r = archive_write_set_format_raw(t->zip);
 	if (r == ARCHIVE_OK)
 		r = c == LAYER_ZSTD ? archive_write_add_filter_zstd(t->zip)

@@ -7,6 +7,7 @@
 #include "cubo-mgr/builder/stage.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static struct oci_image_config *config_copy(const struct oci_image_config *c)
 {
@@ -90,7 +91,7 @@ char **build_stage_vars(const struct build_stage *st)
 	for (size_t i = 0; i < env->n; i++)
 		cubo_strv_push(&v, &n, env->v[i]);
 	if (!v)
-		v = calloc(1, sizeof(*v));
+		v = xcalloc(1, sizeof(*v));
 	return v;
 }
 
@@ -137,7 +138,7 @@ char **build_stage_run_env(const struct build_stage *st)
 			cubo_strv_push(&v, &n, st->args[i]);
 	}
 	if (!v)
-		v = calloc(1, sizeof(*v));
+		v = xcalloc(1, sizeof(*v));
 	return v;
 }
 
@@ -181,9 +182,7 @@ static void map_put(struct oci_map *m, const char *key, const char *value)
 			return;
 		}
 	}
-	m->v = realloc(m->v, (m->n + 1) * sizeof(*m->v));
-	if (!m->v)
-		abort();
+	m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
 	m->v[m->n].key = xstrdup(key);
 	m->v[m->n].value = xstrdup(value);
 	m->n++;
@@ -198,9 +197,7 @@ static void set_str(char **dst, const char *s)
 void build_stage_history(struct build_stage *st, const char *created_by, bool empty_layer)
 {
 	struct oci_image_config *c = st->config;
-	c->history = realloc(c->history, (c->n_history + 1) * sizeof(*c->history));
-	if (!c->history)
-		abort();
+	c->history = xreallocarray(c->history, c->n_history + 1, sizeof(*c->history));
 	struct oci_history *h = &c->history[c->n_history++];
 	memset(h, 0, sizeof(*h));
 	h->created = xstrdup(st->created[0] ? st->created : NULL);
@@ -222,8 +219,7 @@ static struct cubo_error *port_spec(const char *s, char **out)
 	if (end == s || port < 1 || port > 65535 ||
 	    (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp")))
 		return cubo_error_new("EXPOSE %s: expected PORT or PORT/tcp|udp|sctp", s);
-	if (asprintf(out, "%ld/%s", port, proto) < 0)
-		abort();
+	*out = xasprintf("%ld/%s", port, proto);
 	return NULL;
 }
 
@@ -243,9 +239,7 @@ static struct cubo_error *apply_arg(struct build_stage *st, const struct build_k
 	}
 	if (!value)
 		return NULL;
-	char *entry;
-	if (asprintf(&entry, "%s=%s", kv->key, expanded ? expanded : value) < 0)
-		abort();
+	char *entry = xasprintf("%s=%s", kv->key, expanded ? expanded : value);
 	free(expanded);
 	struct oci_strlist l = {.v = st->args, .n = cubo_strv_len(st->args)};
 	strlist_put(&l, entry, true);
@@ -258,9 +252,7 @@ static struct cubo_error *apply_kv(struct build_stage *st, const struct build_in
 {
 	struct oci_image_runconfig *rc = st->config->config;
 	/* every value sees the variables as they were before the instruction, as in docker */
-	char **vals = calloc(in->n_kv + 1, sizeof(char *));
-	if (!vals)
-		abort();
+	char **vals = xcalloc(in->n_kv + 1, sizeof(char *));
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; !err && i < in->n_kv; i++)
 		err = build_stage_expand(st, in->kv[i].value ? in->kv[i].value : "", &vals[i]);
@@ -269,9 +261,7 @@ static struct cubo_error *apply_kv(struct build_stage *st, const struct build_in
 			map_put(&rc->labels, in->kv[i].key, vals[i]);
 			continue;
 		}
-		char *entry;
-		if (asprintf(&entry, "%s=%s", in->kv[i].key, vals[i]) < 0)
-			abort();
+		char *entry = xasprintf("%s=%s", in->kv[i].key, vals[i]);
 		strlist_put(&rc->env, entry, true);
 		free(entry);
 	}
@@ -303,12 +293,10 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 	case BUILD_WORKDIR:
 		CUBO_TRY(build_stage_expand(st, in->value, &v));
 		if (v[0] != '/') { /* relative: to the previous WORKDIR, as in docker */
-			char *abs;
 			const char *cur =
 				rc->working_dir && rc->working_dir[0] ? rc->working_dir : "/";
-			if (asprintf(&abs, "%s%s%s", cur, cur[strlen(cur) - 1] == '/' ? "" : "/",
-				     v) < 0)
-				abort();
+			char *abs =
+				xasprintf("%s%s%s", cur, cur[strlen(cur) - 1] == '/' ? "" : "/", v);
 			free(v);
 			v = abs;
 		}
