@@ -23,6 +23,7 @@
  * for positions in increasing order, so all of it costs one pass.
  */
 #include "shared/toml.h"
+#include "shared/strbuf.h"
 #include "shared/xalloc.h"
 
 #include <errno.h>
@@ -70,35 +71,10 @@ struct parser {
 	char *msgkey; /* the key text of the error being made */
 };
 
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void buf_put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 32;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->s = xrealloc(b->s, cap);
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void buf_putc(struct buf *b, char c)
-{
-	buf_put(b, &c, 1);
-}
-
 /* Make sure b->s is an allocated, NUL-terminated string (also when empty). */
-static void buf_finish(struct buf *b)
+static void buf_finish(struct cubo_strbuf *b)
 {
-	if (!b->s)
-		buf_put(b, "", 0);
+	cubo_strbuf_add(b, "", 0);
 }
 
 /* Room for one more element in an array of n that grows by doubling. */
@@ -197,30 +173,30 @@ static bool is_bare(int c)
 /* The first n parts of k as written, for messages; valid until the next call. */
 static const char *keytext(struct parser *p, const struct keypart *v, size_t n)
 {
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 
 	for (size_t i = 0; i < n; i++) {
 		bool bare = v[i].len > 0;
 		for (size_t j = 0; j < v[i].len; j++)
 			bare = bare && is_bare((unsigned char)v[i].s[j]);
 		if (i)
-			buf_putc(&b, '.');
+			cubo_strbuf_addc(&b, '.');
 		if (bare) {
-			buf_put(&b, v[i].s, v[i].len);
+			cubo_strbuf_add(&b, v[i].s, v[i].len);
 			continue;
 		}
-		buf_putc(&b, '\'');
+		cubo_strbuf_addc(&b, '\'');
 		for (size_t j = 0; j < v[i].len; j++) {
 			unsigned char c = (unsigned char)v[i].s[j];
 			char esc[8];
 			if (is_ctrl(c) || c == '\t') {
 				snprintf(esc, sizeof(esc), "\\x%02x", c);
-				buf_put(&b, esc, strlen(esc));
+				cubo_strbuf_add(&b, esc, strlen(esc));
 			} else {
-				buf_putc(&b, (char)c);
+				cubo_strbuf_addc(&b, (char)c);
 			}
 		}
-		buf_putc(&b, '\'');
+		cubo_strbuf_addc(&b, '\'');
 	}
 	buf_finish(&b);
 	free(p->msgkey);
@@ -410,7 +386,7 @@ static int hexval(int c)
 	return -1;
 }
 
-static void put_utf8(struct buf *b, uint32_t cp)
+static void put_utf8(struct cubo_strbuf *b, uint32_t cp)
 {
 	char u[4];
 	size_t n;
@@ -434,7 +410,7 @@ static void put_utf8(struct buf *b, uint32_t cp)
 		u[3] = (char)(0x80 | (cp & 0x3F));
 		n = 4;
 	}
-	buf_put(b, u, n);
+	cubo_strbuf_add(b, u, n);
 }
 
 /*
@@ -442,7 +418,8 @@ static void put_utf8(struct buf *b, uint32_t cp)
  * one, a backslash that ends its line (trailing whitespace allowed) drops
  * all whitespace and newlines up to the next other character.
  */
-static struct cubo_error *escape(struct parser *p, struct buf *b, bool multiline, size_t start)
+static struct cubo_error *escape(struct parser *p, struct cubo_strbuf *b, bool multiline,
+				 size_t start)
 {
 	size_t off = p->pos;
 	int c = at(p, 1);
@@ -514,13 +491,13 @@ static struct cubo_error *escape(struct parser *p, struct buf *b, bool multiline
 			    "invalid escape sequence: a backslash must be followed by one "
 			    "of b t n f r \" \\ u U");
 	}
-	buf_putc(b, e);
+	cubo_strbuf_addc(b, e);
 	p->pos += 2;
 	return NULL;
 }
 
 /* At the quote that opens a "basic" or 'literal' one-line string. */
-static struct cubo_error *parse_string_line(struct parser *p, struct buf *b)
+static struct cubo_error *parse_string_line(struct parser *p, struct cubo_strbuf *b)
 {
 	size_t start = p->pos;
 	char q = p->s[p->pos++];
@@ -540,13 +517,13 @@ static struct cubo_error *parse_string_line(struct parser *p, struct buf *b)
 		}
 		if (is_ctrl(c))
 			return perr(p, p->pos, "control character U+%04X in string (escape it)", c);
-		buf_putc(b, (char)c);
+		cubo_strbuf_addc(b, (char)c);
 		p->pos++;
 	}
 }
 
 /* At the """ or ''' that opens a multi-line string. */
-static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
+static struct cubo_error *parse_string_multi(struct parser *p, struct cubo_strbuf *b)
 {
 	size_t start = p->pos;
 	char q = p->s[p->pos];
@@ -566,7 +543,7 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 				n++;
 			if (n < 3) {
 				for (size_t i = 0; i < n; i++)
-					buf_putc(b, q);
+					cubo_strbuf_addc(b, q);
 				p->pos += n;
 				continue;
 			}
@@ -576,7 +553,7 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 					    "closing %c%c%c",
 					    q, q, q);
 			for (size_t i = 3; i < n; i++)
-				buf_putc(b, q);
+				cubo_strbuf_addc(b, q);
 			p->pos += n;
 			buf_finish(b);
 			return NULL;
@@ -592,7 +569,7 @@ static struct cubo_error *parse_string_multi(struct parser *p, struct buf *b)
 		}
 		if (is_ctrl(c) && c != '\n')
 			return perr(p, p->pos, "control character U+%04X in string (escape it)", c);
-		buf_putc(b, (char)c);
+		cubo_strbuf_addc(b, (char)c);
 		p->pos++;
 	}
 }
@@ -620,7 +597,7 @@ static struct cubo_error *parse_key(struct parser *p, struct key *k)
 
 	for (;;) {
 		struct keypart kp = {.off = p->pos};
-		struct buf b = {0};
+		struct cubo_strbuf b = {0};
 		int c = at(p, 0);
 
 		locate(p, kp.off, &kp.line, &kp.col);
@@ -636,7 +613,7 @@ static struct cubo_error *parse_key(struct parser *p, struct key *k)
 			size_t e = p->pos;
 			while (e < p->len && is_bare((unsigned char)p->s[e]))
 				e++;
-			buf_put(&b, p->s + p->pos, e - p->pos);
+			cubo_strbuf_add(&b, p->s + p->pos, e - p->pos);
 			p->pos = e;
 		} else {
 			return perr(p, p->pos, "expected a key, found %s", found(p, p->pos, fb));
@@ -1068,7 +1045,7 @@ static struct cubo_error *parse_value(struct parser *p, int depth, struct node *
 	size_t off = p->pos;
 	int c = at(p, 0);
 	struct cubo_error *err;
-	struct buf b = {0};
+	struct cubo_strbuf b = {0};
 	char fb[16];
 
 	if (c < 0 || at_newline(p) || c == '#')

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "shared/toml.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
@@ -112,52 +113,28 @@ static bool is(const struct toml_entry *e, const char *key)
 
 /* ------------------------------------------------------------- the text */
 
-struct sb {
-	char *s;
-	size_t len, cap;
-};
-
-static void sb_add(struct sb *b, const char *s, size_t n)
+static void sb_json(struct cubo_strbuf *b, const char *s)
 {
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->s = xrealloc(b->s, cap);
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = 0;
-}
-
-static void sb_str(struct sb *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_json(struct sb *b, const char *s)
-{
-	sb_str(b, "\"");
+	cubo_strbuf_adds(b, "\"");
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		char esc[8];
 		if (ch == '"' || ch == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)ch;
-			sb_add(b, esc, 2);
+			cubo_strbuf_add(b, esc, 2);
 		} else if (ch == '\n') {
-			sb_str(b, "\\n");
+			cubo_strbuf_adds(b, "\\n");
 		} else if (ch == '\t') {
-			sb_str(b, "\\t");
+			cubo_strbuf_adds(b, "\\t");
 		} else if (ch < 0x20 || ch == 0x7F) {
 			snprintf(esc, sizeof(esc), "\\u%04x", ch);
-			sb_str(b, esc);
+			cubo_strbuf_adds(b, esc);
 		} else {
-			sb_add(b, s, 1);
+			cubo_strbuf_add(b, s, 1);
 		}
 	}
-	sb_str(b, "\"");
+	cubo_strbuf_adds(b, "\"");
 }
 
 static bool plain_word(const char *s)
@@ -166,30 +143,30 @@ static bool plain_word(const char *s)
 }
 
 /* A value in ENV, ARG and LABEL text: as it is, or in double quotes. */
-static void sb_word(struct sb *b, const char *s)
+static void sb_word(struct cubo_strbuf *b, const char *s)
 {
 	if (plain_word(s)) {
-		sb_str(b, s);
+		cubo_strbuf_adds(b, s);
 		return;
 	}
-	sb_str(b, "\"");
+	cubo_strbuf_adds(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			sb_str(b, "\\");
-		sb_add(b, s, 1);
+			cubo_strbuf_adds(b, "\\");
+		cubo_strbuf_add(b, s, 1);
 	}
-	sb_str(b, "\"");
+	cubo_strbuf_adds(b, "\"");
 }
 
-static void sb_json_array(struct sb *b, char *const *v)
+static void sb_json_array(struct cubo_strbuf *b, char *const *v)
 {
-	sb_str(b, "[");
+	cubo_strbuf_adds(b, "[");
 	for (size_t i = 0; v[i]; i++) {
 		if (i)
-			sb_str(b, ",");
+			cubo_strbuf_adds(b, ",");
 		sb_json(b, v[i]);
 	}
-	sb_str(b, "]");
+	cubo_strbuf_adds(b, "]");
 }
 
 /* The Cubofile line of in, which has everything but its text. */
@@ -205,20 +182,20 @@ static char *instr_text(const struct build_instr *in)
 		[BUILD_CMD] = "CMD",	   [BUILD_ENTRYPOINT] = "ENTRYPOINT",
 		[BUILD_SHELL] = "SHELL",
 	};
-	struct sb b = {0};
+	struct cubo_strbuf b = {0};
 
-	sb_str(&b, kw[in->op]);
-	sb_str(&b, " ");
+	cubo_strbuf_adds(&b, kw[in->op]);
+	cubo_strbuf_adds(&b, " ");
 	switch (in->op) {
 	case BUILD_FROM:
-		sb_str(&b, in->image);
+		cubo_strbuf_adds(&b, in->image);
 		break;
 	case BUILD_RUN:
 	case BUILD_CMD:
 	case BUILD_ENTRYPOINT:
 	case BUILD_SHELL:
 		if (in->shell_form)
-			sb_str(&b, in->args[0]);
+			cubo_strbuf_adds(&b, in->args[0]);
 		else
 			sb_json_array(&b, in->args);
 		break;
@@ -229,28 +206,28 @@ static char *instr_text(const struct build_instr *in)
 		bool plain = plain_word(in->dest);
 		for (size_t i = 0; i < 3; i++) {
 			if (val[i]) {
-				sb_str(&b, flag[i]);
+				cubo_strbuf_adds(&b, flag[i]);
 				sb_word(&b, val[i]);
-				sb_str(&b, " ");
+				cubo_strbuf_adds(&b, " ");
 			}
 		}
 		for (size_t i = 0; in->sources[i]; i++)
 			plain = plain && plain_word(in->sources[i]);
 		if (!plain) {
-			sb_str(&b, "[");
+			cubo_strbuf_adds(&b, "[");
 			for (size_t i = 0; in->sources[i]; i++) {
 				sb_json(&b, in->sources[i]);
-				sb_str(&b, ",");
+				cubo_strbuf_adds(&b, ",");
 			}
 			sb_json(&b, in->dest);
-			sb_str(&b, "]");
+			cubo_strbuf_adds(&b, "]");
 			break;
 		}
 		for (size_t i = 0; in->sources[i]; i++) {
-			sb_str(&b, in->sources[i]);
-			sb_str(&b, " ");
+			cubo_strbuf_adds(&b, in->sources[i]);
+			cubo_strbuf_adds(&b, " ");
 		}
-		sb_str(&b, in->dest);
+		cubo_strbuf_adds(&b, in->dest);
 		break;
 	}
 	case BUILD_ENV:
@@ -258,16 +235,16 @@ static char *instr_text(const struct build_instr *in)
 	case BUILD_LABEL:
 		for (size_t i = 0; i < in->n_kv; i++) {
 			if (i)
-				sb_str(&b, " ");
-			sb_str(&b, in->kv[i].key);
-			sb_str(&b, "=");
+				cubo_strbuf_adds(&b, " ");
+			cubo_strbuf_adds(&b, in->kv[i].key);
+			cubo_strbuf_adds(&b, "=");
 			sb_word(&b, in->kv[i].value);
 		}
 		break;
 	case BUILD_WORKDIR:
 	case BUILD_USER:
 	case BUILD_STOPSIGNAL:
-		sb_str(&b, in->value);
+		cubo_strbuf_adds(&b, in->value);
 		break;
 	case BUILD_EXPOSE:
 	case BUILD_VOLUME: {
@@ -280,8 +257,8 @@ static char *instr_text(const struct build_instr *in)
 		}
 		for (size_t i = 0; in->list[i]; i++) {
 			if (i)
-				sb_str(&b, " ");
-			sb_str(&b, in->list[i]);
+				cubo_strbuf_adds(&b, " ");
+			cubo_strbuf_adds(&b, in->list[i]);
 		}
 		break;
 	}
