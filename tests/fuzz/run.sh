@@ -58,7 +58,7 @@ cflags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -
 cflags="$cflags -D_GNU_SOURCE -I. -include config.h"
 libs="-lyajl -lcrypto -lseccomp -lcap -lm"
 
-json_src="shared/error.c shared/json.c"
+json_src="shared/error.c shared/xalloc.c shared/json.c"
 spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
 	spec/config_gen.c spec/config_free.c spec/config_default.c spec/state.c"
 image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c"
@@ -84,7 +84,7 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "shared/error.c shared/strv.c shared/toml.c cubo-mgr/builder/instr.c
+	toml) echo "shared/error.c shared/xalloc.c shared/strv.c shared/strbuf.c shared/toml.c cubo-mgr/builder/instr.c
 		cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
