@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cubo-mgr build: a Cubofile or Cubofile.toml into an image (see build/builder.h). */
+/* cubo-mgr build: a Cubofile or Cubofile.toml into an image (see builder/builder.h). */
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/build_net.h"
-#include "cubo-mgr/build/builder.h"
+#include "cubo-mgr/builder/build_net.h"
+#include "cubo-mgr/builder/builder.h"
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/image/reference.h"

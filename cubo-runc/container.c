@@ -20,7 +20,7 @@
 
 #include "cubo-runc/cgroup.h"
 #include "cubo-runc/systemd_cgroup.h"
-#include "cubo-runc/mounts.h"
+#include "cubo-runc/mountinfo.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
 #include "shared/xalloc.h"

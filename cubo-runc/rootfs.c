@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cubo-runc/devices.h"
+#include "cubo-runc/mount_opts.h"
+#include "cubo-runc/mountinfo.h"
 #include "cubo-runc/mounts.h"
 #include "shared/path_in_root.h"
 

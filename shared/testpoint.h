@@ -63,7 +63,7 @@
  *   layer-sync-before-unmark  the background sync after a pull, load,
  *                         import or build: syncfs is done, the layers'
  *                         unsynced marks not removed
- * build (build/builder.c)
+ * build (builder/builder.c)
  *   build-after-run       a RUN step's container ended
  *   build-before-layer-commit  the step's layer blob is written
  *   build-before-image-commit  config and manifest are stored, not named

@@ -1,5 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The per-container monitor process: see monitor.h. */
+/*
+ * Run by the monitor process itself (forked by monitor_start.c): the
+ * container's parent for its whole life. It brings the container up, tells
+ * the starting command how that went over the sync pipe, then serves the
+ * container's stdio, log and attach clients until it exits, and records the
+ * exit. See monitor.h.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +29,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/monitor_priv.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
@@ -35,19 +42,10 @@
 #include "shared/strv.h"
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
-
-bool monitor_alive(pid_t pid, uint64_t start_time)
-{
-	if (pid <= 0)
-		return false;
-	uint64_t now = cubo_proc_start_time(pid);
-	return now && now == start_time;
-}
-
-/* ---- the monitor's side ---- */
 
 struct client {
 	int fd;
@@ -133,7 +131,7 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 	if (r->monitor_pid != getpid()) /* another monitor's start: not ours to record */
 		return NULL;
 	free(r->error);
-	r->error = strdup(ctx);
+	r->error = xstrdup(ctx);
 	r->monitor_pid = 0;
 	r->pid = 0;
 	cubo_strv_free(r->published);
@@ -235,7 +233,7 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 		if (!mt->source || strncmp(mt->source, volumes_dir, prefix) ||
 		    mt->source[prefix] != '/')
 			continue;
-		char *vol = strdup(mt->source);
+		char *vol = xstrdup(mt->source);
 		char *slash = strrchr(vol, '/'); /* <volumes>/<name>/_data */
 		if (slash)
 			*slash = '\0';
@@ -794,7 +792,7 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 	unlink(ATTACH_SOCKET);
 }
 
-static void monitor_main(const struct monitor_start *ms, int sync_fd)
+void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -822,7 +820,7 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.net_pid = -1,
 			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
-			.buf = malloc(CHUNK)};
+			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
@@ -858,90 +856,4 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 	finish(&m);
 	log_writer_free(&m.log);
 	_exit(0);
-}
-
-/* ---- the starting command's side ---- */
-
-/* One "X ...\n" message from the monitor; false at EOF. */
-static bool read_line(int fd, char *line, size_t cap)
-{
-	size_t len = 0;
-	while (len < cap - 1) {
-		ssize_t r = read(fd, line + len, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		if (line[len] == '\n')
-			break;
-		len++;
-	}
-	line[len] = '\0';
-	return true;
-}
-
-struct cubo_error *monitor_start(const struct monitor_start *ms, pid_t *pid, int *attach_fd,
-				 int *exit_code)
-{
-	*exit_code = 125;
-	if (attach_fd)
-		*attach_fd = -1;
-	int sync[2];
-	if (pipe2(sync, O_CLOEXEC) < 0)
-		return cubo_error_errno("pipe");
-	fflush(NULL);
-	pid_t mid = fork();
-	if (mid < 0) {
-		close(sync[0]);
-		close(sync[1]);
-		return cubo_error_errno("fork the monitor");
-	}
-	if (mid == 0) {
-		/* the monitor must not be our child: nobody would reap it while we live */
-		close(sync[0]);
-		pid_t m = fork();
-		if (m != 0)
-			_exit(m < 0 ? 1 : 0);
-		monitor_main(ms, sync[1]);
-		_exit(1);
-	}
-	close(sync[1]);
-	int ws;
-	while (waitpid(mid, &ws, 0) < 0 && errno == EINTR)
-		;
-	cubo_test_point("start-after-fork");
-	char line[4096];
-	struct cubo_error *err = NULL;
-	for (;;) {
-		if (!read_line(sync[0], line, sizeof(line))) {
-			err = cubo_error_new("the container's monitor exited before the container "
-					     "started");
-			break;
-		}
-		if (line[0] == 'C' && ms->attach) {
-			char *dir = ctr_store_dir(ms->store, ms->id);
-			err = attach_connect(dir, ms->attach_flags, attach_fd);
-			free(dir);
-			if (err)
-				break;
-			continue;
-		}
-		if (line[0] == 'S') {
-			*pid = (pid_t)strtol(line + 1, NULL, 10);
-			*exit_code = 0;
-			break;
-		}
-		if (line[0] == 'E') {
-			char *msg;
-			*exit_code = (int)strtol(line + 1, &msg, 10);
-			err = cubo_error_new("%s", *msg == ' ' ? msg + 1 : msg);
-			break;
-		}
-	}
-	close(sync[0]);
-	if (err && attach_fd && *attach_fd >= 0) {
-		close(*attach_fd);
-		*attach_fd = -1;
-	}
-	return err;
 }

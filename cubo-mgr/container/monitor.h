@@ -10,6 +10,8 @@
  *
  * The command that starts it (run, start, restart) returns as soon as the
  * container runs, or with the reason it could not start.
+ *
+ * monitor_start.c is the starting command's side, monitor.c the monitor's.
  */
 #ifndef CUBO_MGR_CONTAINER_MONITOR_H
 #define CUBO_MGR_CONTAINER_MONITOR_H

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/ignore.h"
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/ignore.h"
+#include "cubo-mgr/builder/instr.h"
 #include "tests/fuzz/fuzz.h"
 
 static char *const fuzz_vars[] = {"A=1", "EMPTY=", "HOME=/root", "A=2", "X=$A"};

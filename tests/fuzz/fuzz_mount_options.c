@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-runc/mount_cgroup.h"
+#include "cubo-runc/mount_opts.h"
 #include "cubo-runc/mounts.h"
 #include "tests/fuzz/fuzz.h"
 

@@ -12,7 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cubo-runc/mounts.h"
+#include "cubo-runc/mount_cgroup.h"
+#include "cubo-runc/mountinfo.h"
 #include "tests/fuzz/fuzz.h"
 
 /* One memfd for the whole run, rewritten per input. */

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/instr.h"
-#include "cubo-mgr/build/toml.h"
+#include "cubo-mgr/builder/instr.h"
+#include "shared/toml.h"
 #include "tests/fuzz/fuzz.h"
 
 static void check(const struct toml_value *v, int depth)

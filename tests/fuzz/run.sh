@@ -58,7 +58,7 @@ cflags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -
 cflags="$cflags -D_GNU_SOURCE -I. -include config.h"
 libs="-lyajl -lcrypto -lseccomp -lcap -lm"
 
-json_src="shared/error.c shared/json.c"
+json_src="shared/error.c shared/xalloc.c shared/json.c"
 spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
 	spec/config_gen.c spec/config_free.c spec/config_default.c spec/state.c"
 image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c"
@@ -67,11 +67,12 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
-cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/build/instr.c cubo-mgr/build/cubofile.c
-	cubo-mgr/build/expand.c cubo-mgr/build/ignore.c"
+cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
+	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
-mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c
+mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
+	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c
 	cubo-runc/devices.c cubo-runc/rootfs.c cubo-runc/proc_guard.c cubo-runc/procfd.c"
 
 sources() {
@@ -83,8 +84,8 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "shared/error.c shared/strv.c cubo-mgr/build/toml.c cubo-mgr/build/instr.c
-		cubo-mgr/build/cubofile_toml.c" ;;
+	toml) echo "shared/error.c shared/xalloc.c shared/strv.c shared/strbuf.c shared/toml.c cubo-mgr/builder/instr.c
+		cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c cubo-runc/dbus_msg.c" ;;

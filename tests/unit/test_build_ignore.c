@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/ignore.c */
+/* Covers: cubo-mgr/builder/ignore.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/ignore.h"
+#include "cubo-mgr/builder/ignore.h"
 
 static struct build_ignore *parse_ok(const char *text)
 {

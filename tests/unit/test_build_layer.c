@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/cache.c, cubo-mgr/build/copy.c, cubo-mgr/build/layer_tar.c */
+/* Covers: cubo-mgr/builder/cache.c, cubo-mgr/builder/copy.c, cubo-mgr/builder/layer_tar.c */
 /*
- * COPY's sources, hashing and copying (cubo-mgr/build/copy.c), and a layer
- * directory written as a blob (cubo-mgr/build/layer_tar.c), read back with
+ * COPY's sources, hashing and copying (cubo-mgr/builder/copy.c), and a layer
+ * directory written as a blob (cubo-mgr/builder/layer_tar.c), read back with
  * libarchive and with the store's own unpacker. Runs as root (whiteouts,
  * trusted.* xattrs, chown) and skips what needs it otherwise.
  */
@@ -22,9 +22,9 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/cache.h"
-#include "cubo-mgr/build/copy.h"
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/cache.h"
+#include "cubo-mgr/builder/copy.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/strv.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/build_net.c */
+/* Covers: cubo-mgr/builder/build_net.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/build_net.h"
+#include "cubo-mgr/builder/build_net.h"
 
 static void test_modes(void **state)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/stage.c */
-/* The config-only build instructions applied to a stage (cubo-mgr/build/stage.c). */
+/* Covers: cubo-mgr/builder/stage.c */
+/* The config-only build instructions applied to a stage (cubo-mgr/builder/stage.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/stage.h"
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 

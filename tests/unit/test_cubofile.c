@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/cubofile.c, cubo-mgr/build/expand.c, cubo-mgr/build/instr.c */
+/* Covers: cubo-mgr/builder/cubofile.c, cubo-mgr/builder/expand.c, cubo-mgr/builder/instr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/cubofile_toml.c, cubo-mgr/build/instr.c */
+/* Covers: cubo-mgr/builder/cubofile_toml.c, cubo-mgr/builder/instr.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "tests/unit/helpers.h"
 
 static struct build_file *parse(const char *doc)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/etc_stubs.c */
+/* Covers: cubo-mgr/builder/etc_stubs.c */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/etc_stubs.h"
+#include "cubo-mgr/builder/etc_stubs.h"
 #include "tests/unit/helpers.h"
 
 static bool there(const char *dir, const char *name)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-runc/mounts.c, cubo-runc/devices.c, cubo-runc/rootfs.c */
+/* Covers: cubo-runc/{mounts,mount_opts,mountinfo,mount_cgroup,devices,rootfs}.c */
 /*
  * The pure parts of the container filesystem setup: OCI mount options sorted
  * into mount(2) flags, mount_setattr(2) attributes, propagation and data;
@@ -22,6 +22,9 @@
 #include <cmocka.h>
 
 #include "cubo-runc/devices.h"
+#include "cubo-runc/mount_cgroup.h"
+#include "cubo-runc/mount_opts.h"
+#include "cubo-runc/mountinfo.h"
 #include "cubo-runc/mounts.h"
 #include "cubo-runc/rootfs.h"
 #include "shared/error.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/build/toml.c */
+/* Covers: shared/toml.c */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cubo-mgr/build/toml.h"
+#include "shared/toml.h"
 #include "tests/unit/helpers.h"
 
 static struct toml_value *parse(const char *doc)

@@ -14,8 +14,8 @@
  *    pattern that matches a path decides
  *  - a pattern that matches a directory matches everything beneath it
  */
-#ifndef CUBO_MGR_BUILD_IGNORE_H
-#define CUBO_MGR_BUILD_IGNORE_H
+#ifndef CUBO_MGR_BUILDER_IGNORE_H
+#define CUBO_MGR_BUILDER_IGNORE_H
 
 #include <stdbool.h>
 #include <stddef.h>

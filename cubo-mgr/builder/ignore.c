@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/ignore.h"
+#include "cubo-mgr/builder/ignore.h"
 #include "shared/xalloc.h"
 
 enum tok_kind {
@@ -455,8 +455,7 @@ static char *normalize(const char *path)
 		n--;
 	if (n == 1 && path[0] == '.')
 		n = 0; /* the context itself */
-	char *s = xstrndup(path, n);
-	return s;
+	return xstrndup(path, n);
 }
 
 bool build_ignore_match(const struct build_ignore *ig, const char *relpath)

@@ -6,12 +6,12 @@
  * without touching any file: ENV, ARG, LABEL, WORKDIR, USER, STOPSIGNAL,
  * EXPOSE, VOLUME, CMD, ENTRYPOINT, SHELL.
  */
-#ifndef CUBO_MGR_BUILD_STAGE_H
-#define CUBO_MGR_BUILD_STAGE_H
+#ifndef CUBO_MGR_BUILDER_STAGE_H
+#define CUBO_MGR_BUILDER_STAGE_H
 
 #include <stdbool.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/digest.h"
 #include "spec/image.h"
 

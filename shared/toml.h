@@ -10,8 +10,8 @@
  * so neither the parser nor a reader recursing over the tree can run out of
  * stack.
  */
-#ifndef CUBO_MGR_BUILD_TOML_H
-#define CUBO_MGR_BUILD_TOML_H
+#ifndef CUBO_SHARED_TOML_H
+#define CUBO_SHARED_TOML_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/copy.h"
-#include "cubo-mgr/build/ignore.h"
+#include "cubo-mgr/builder/copy.h"
+#include "cubo-mgr/builder/ignore.h"
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/path_in_root.h"

@@ -44,7 +44,7 @@
  * Any other key is an error, and so is a value of the wrong type: the
  * messages point at the key or the value by line and column.
  */
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/toml.h"
+#include "shared/toml.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
@@ -263,7 +263,7 @@ static char *instr_text(const struct build_instr *in)
 		break;
 	}
 	}
-	return cubo_strbuf_take(&b);
+	return b.s;
 }
 
 /* Take in: it sorts by rank, then by line:col. */
@@ -515,7 +515,6 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 	return NULL;
 }
 
-/* Takes value. */
 static void kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
 {
 	in->kv = xreallocarray(in->kv, in->n_kv + 1, sizeof(*in->kv));
@@ -529,8 +528,8 @@ static struct cubo_error *labels_into(struct ctx *c, const struct toml_value *t,
 {
 	for (size_t i = 0; i < t->table.n; i++) {
 		const struct toml_entry *e = &t->table.v[i];
-		char *key = NULL, *val = NULL, where[256];
-		key = xasprintf("%s%s%s", prefix, *prefix ? "." : "", e->key);
+		char *key = xasprintf("%s%s%s", prefix, *prefix ? "." : "", e->key), *val = NULL,
+		     where[256];
 		struct cubo_error *err = NULL;
 		snprintf(where, sizeof(where), "[config.labels] %s", key);
 		if (strlen(e->key) != e->key_len || !*e->key)

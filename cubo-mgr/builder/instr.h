@@ -9,8 +9,8 @@
  * executor (build_expand), because their values depend on the ARGs and ENVs
  * before them and on --build-arg.
  */
-#ifndef CUBO_MGR_BUILD_INSTR_H
-#define CUBO_MGR_BUILD_INSTR_H
+#ifndef CUBO_MGR_BUILDER_INSTR_H
+#define CUBO_MGR_BUILDER_INSTR_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -24,8 +24,8 @@
  * the next build's clean-up of dead work directories calls build_net_reap,
  * which releases what the directory's net.json lists.
  */
-#ifndef CUBO_MGR_BUILD_BUILD_NET_H
-#define CUBO_MGR_BUILD_BUILD_NET_H
+#ifndef CUBO_MGR_BUILDER_BUILD_NET_H
+#define CUBO_MGR_BUILDER_BUILD_NET_H
 
 #include <stdbool.h>
 #include <sys/types.h>

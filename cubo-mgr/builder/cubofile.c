@@ -32,7 +32,7 @@
 
 #include <yajl/yajl_tree.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/json.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
@@ -789,8 +789,7 @@ static struct cubo_error *do_expose(struct parser *p, struct build_instr *in, co
 		 * vector each time, and where realloc moves it (valgrind, ASan, a
 		 * fragmented heap) 196605 ports copy it quadratically.
 		 */
-		char **grown = xrealloc(in->list, (len + (hi - lo + 1) + 1) * sizeof(*grown));
-		in->list = grown;
+		in->list = xreallocarray(in->list, len + (hi - lo + 1) + 1, sizeof(*in->list));
 		for (unsigned port = lo; port <= hi; port++) {
 			char one[32];
 			if (proto)

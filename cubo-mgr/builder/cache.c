@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/cache.h"
+#include "cubo-mgr/builder/cache.h"
 #include "shared/fs.h"
 #include "shared/xalloc.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Freeing what the build-file parsers make. */
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "shared/fs.h"
 #include "shared/xalloc.h"
 
@@ -238,7 +238,7 @@ static struct cubo_error *put_entry(struct tar_out *t, int dirfd, const char *re
 			}
 		}
 		if (data) {
-			t->links = xrealloc(t->links, (t->n_links + 1) * sizeof(*t->links));
+			t->links = xreallocarray(t->links, t->n_links + 1, sizeof(*t->links));
 			t->links[t->n_links++] =
 				(struct hardlink){st.st_dev, st.st_ino, xstrdup(rel)};
 		}
@@ -281,7 +281,7 @@ static struct cubo_error *walk(struct tar_out *t, int dirfd, const char *rel_dir
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			names = xrealloc(names, cap * sizeof(*names));
+			names = xreallocarray(names, cap, sizeof(*names));
 		}
 		size_t sz = offsetof(struct dirent, d_name) + strlen(de->d_name) + 1;
 		names[n] = xmalloc(sz > sizeof(*de) ? sz : sizeof(*de));
@@ -305,7 +305,7 @@ static struct cubo_error *open_archives(struct tar_out *t, enum layer_compressio
 {
 	t->zip = archive_write_new();
 	t->tar = archive_write_new();
-	if (!t->zip || !t->tar)
+	if (!t->zip || !t->tar) /* libarchive's only reason to return NULL */
 		xalloc_die();
 	int r = archive_write_set_format_raw(t->zip);
 	if (r == ARCHIVE_OK)

@@ -7,7 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/etc_stubs.h"
+#include "cubo-mgr/builder/etc_stubs.h"
 
 bool etc_stub_bindable(int root_fd, const char *name, struct etc_stubs *s)
 {

@@ -7,8 +7,8 @@
  * inside it. The destination is resolved inside the image's root the same
  * way, so a symlink in the image cannot send files onto the host.
  */
-#ifndef CUBO_MGR_BUILD_COPY_H
-#define CUBO_MGR_BUILD_COPY_H
+#ifndef CUBO_MGR_BUILDER_COPY_H
+#define CUBO_MGR_BUILDER_COPY_H
 
 #include <stdbool.h>
 #include <sys/types.h>

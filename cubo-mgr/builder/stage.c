@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/stage.h"
 #include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
@@ -182,7 +182,7 @@ static void map_put(struct oci_map *m, const char *key, const char *value)
 			return;
 		}
 	}
-	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+	m->v = xreallocarray(m->v, m->n + 1, sizeof(*m->v));
 	m->v[m->n].key = xstrdup(key);
 	m->v[m->n].value = xstrdup(value);
 	m->n++;
@@ -197,7 +197,7 @@ static void set_str(char **dst, const char *s)
 void build_stage_history(struct build_stage *st, const char *created_by, bool empty_layer)
 {
 	struct oci_image_config *c = st->config;
-	c->history = xrealloc(c->history, (c->n_history + 1) * sizeof(*c->history));
+	c->history = xreallocarray(c->history, c->n_history + 1, sizeof(*c->history));
 	struct oci_history *h = &c->history[c->n_history++];
 	memset(h, 0, sizeof(*h));
 	h->created = xstrdup(st->created[0] ? st->created : NULL);
@@ -293,10 +293,10 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 	case BUILD_WORKDIR:
 		CUBO_TRY(build_stage_expand(st, in->value, &v));
 		if (v[0] != '/') { /* relative: to the previous WORKDIR, as in docker */
-			char *abs;
 			const char *cur =
 				rc->working_dir && rc->working_dir[0] ? rc->working_dir : "/";
-			abs = xasprintf("%s%s%s", cur, cur[strlen(cur) - 1] == '/' ? "" : "/", v);
+			char *abs =
+				xasprintf("%s%s%s", cur, cur[strlen(cur) - 1] == '/' ? "" : "/", v);
 			free(v);
 			v = abs;
 		}

@@ -21,13 +21,13 @@
  * (image prune collects them) and a scratch directory under <root>/build
  * that the next build removes.
  */
-#ifndef CUBO_MGR_BUILD_BUILDER_H
-#define CUBO_MGR_BUILD_BUILDER_H
+#ifndef CUBO_MGR_BUILDER_BUILDER_H
+#define CUBO_MGR_BUILDER_BUILDER_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cubo-mgr/build/layer_tar.h"
+#include "cubo-mgr/builder/layer_tar.h"
 #include "cubo-mgr/mgr.h"
 
 struct build_opts {

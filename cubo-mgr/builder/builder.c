@@ -15,14 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/build_net.h"
-#include "cubo-mgr/build/builder.h"
-#include "cubo-mgr/build/cache.h"
-#include "cubo-mgr/build/copy.h"
-#include "cubo-mgr/build/etc_stubs.h"
-#include "cubo-mgr/build/ignore.h"
-#include "cubo-mgr/build/instr.h"
-#include "cubo-mgr/build/stage.h"
+#include "cubo-mgr/builder/build_net.h"
+#include "cubo-mgr/builder/builder.h"
+#include "cubo-mgr/builder/cache.h"
+#include "cubo-mgr/builder/copy.h"
+#include "cubo-mgr/builder/etc_stubs.h"
+#include "cubo-mgr/builder/ignore.h"
+#include "cubo-mgr/builder/instr.h"
+#include "cubo-mgr/builder/stage.h"
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/rootfs.h"
@@ -271,7 +271,7 @@ static struct cubo_error *chain_of(const struct build_stage *st, const char *dif
 static void add_layer(struct build_stage *st, const struct build_cache_rec *r, const char *chain,
 		      const char *created_by)
 {
-	st->layers = xrealloc(st->layers, (st->n_layers + 1) * sizeof(*st->layers));
+	st->layers = xreallocarray(st->layers, st->n_layers + 1, sizeof(*st->layers));
 	struct oci_descriptor *d = &st->layers[st->n_layers++];
 	memset(d, 0, sizeof(*d));
 	d->media_type = xstrdup(r->media_type);
@@ -436,7 +436,7 @@ struct run_ctx {
 
 static void add_bind(struct oci_config *cfg, const char *src, const char *dest)
 {
-	cfg->mounts = xrealloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*cfg->mounts));
+	cfg->mounts = xreallocarray(cfg->mounts, cfg->n_mounts + 1, sizeof(*cfg->mounts));
 	struct oci_mount *mt = &cfg->mounts[cfg->n_mounts++];
 	memset(mt, 0, sizeof(*mt));
 	mt->destination = xstrdup(dest);
@@ -762,7 +762,7 @@ static struct cubo_error *from_image(struct builder *b, const char *ref,
 		return err;
 	}
 	st.name = xstrdup(ref);
-	b->images = xrealloc(b->images, (b->n_images + 1) * sizeof(*b->images));
+	b->images = xreallocarray(b->images, b->n_images + 1, sizeof(*b->images));
 	b->images[b->n_images] = st;
 	*out = &b->images[b->n_images++];
 	return NULL;
@@ -868,7 +868,7 @@ static struct cubo_error *step_config(struct builder *b, struct build_stage *st,
 	if (in->op == BUILD_ARG) {
 		/* a bare ARG takes the value of a global one; the key gets the value used */
 		arg = *in;
-		arg.kv = xcalloc(in->n_kv ? in->n_kv : 1, sizeof(*arg.kv));
+		arg.kv = xcalloc(in->n_kv, sizeof(*arg.kv));
 		char **vals = NULL;
 		size_t nv = 0;
 		for (size_t i = 0; i < in->n_kv; i++) {
@@ -1158,8 +1158,8 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 			memset(&next, 0, sizeof(next));
 			err = step_from(b, in, &next);
 			if (!err) {
-				b->stages =
-					xrealloc(b->stages, (b->n_stages + 1) * sizeof(*b->stages));
+				b->stages = xreallocarray(b->stages, b->n_stages + 1,
+							  sizeof(*b->stages));
 				b->stages[b->n_stages++] = next;
 				st = &b->stages[b->n_stages - 1];
 			} else {

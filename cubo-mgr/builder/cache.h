@@ -11,8 +11,8 @@
  *   created 2026-12-04T03:10:16.777987096Z
  *   layer application/vnd.oci.image.layer.v1.tar+gzip sha256:<blob> 158 sha256:<diff_id>
  */
-#ifndef CUBO_MGR_BUILD_CACHE_H
-#define CUBO_MGR_BUILD_CACHE_H
+#ifndef CUBO_MGR_BUILDER_CACHE_H
+#define CUBO_MGR_BUILDER_CACHE_H
 
 #include <stdbool.h>
 

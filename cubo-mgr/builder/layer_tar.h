@@ -13,8 +13,8 @@
  * entries (overlay mounted with redirect_dir or metacopy on) is refused:
  * its files do not hold what the layer holds.
  */
-#ifndef CUBO_MGR_BUILD_LAYER_TAR_H
-#define CUBO_MGR_BUILD_LAYER_TAR_H
+#ifndef CUBO_MGR_BUILDER_LAYER_TAR_H
+#define CUBO_MGR_BUILDER_LAYER_TAR_H
 
 #include <stdint.h>
 

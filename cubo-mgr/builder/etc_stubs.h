@@ -8,8 +8,8 @@
  * upper directory again (what BuildKit does too). A step cannot write
  * through a read-only bind, so an empty file there is a stub.
  */
-#ifndef CUBO_MGR_BUILD_ETC_STUBS_H
-#define CUBO_MGR_BUILD_ETC_STUBS_H
+#ifndef CUBO_MGR_BUILDER_ETC_STUBS_H
+#define CUBO_MGR_BUILDER_ETC_STUBS_H
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -22,7 +22,7 @@
  * locate(), which counts forward from where it last stopped: the parser asks
  * for positions in increasing order, so all of it costs one pass.
  */
-#include "cubo-mgr/build/toml.h"
+#include "shared/toml.h"
 #include "shared/strbuf.h"
 #include "shared/xalloc.h"
 
@@ -74,8 +74,7 @@ struct parser {
 /* Make sure b->s is an allocated, NUL-terminated string (also when empty). */
 static void buf_finish(struct cubo_strbuf *b)
 {
-	if (!b->s)
-		cubo_strbuf_add(b, "", 0);
+	cubo_strbuf_add(b, "", 0);
 }
 
 /* Room for one more element in an array of n that grows by doubling. */
@@ -199,8 +198,8 @@ static const char *keytext(struct parser *p, const struct keypart *v, size_t n)
 		}
 		cubo_strbuf_addc(&b, '\'');
 	}
-	free(p->msgkey);
 	buf_finish(&b);
+	free(p->msgkey);
 	p->msgkey = b.s;
 	return p->msgkey;
 }
@@ -284,12 +283,11 @@ const char *toml_type_name(enum toml_type t)
 /* Add key kp = v to table t (the key is known to be new there). Takes v. */
 static void insert(struct node *t, const struct keypart *kp, struct node *v)
 {
-	/* memcpy, not strndup: a key may hold an escaped NUL (key_len counts it) */
+	/* not xstrndup: a quoted key may hold "\u0000" */
 	char *k = xmalloc(kp->len + 1);
-
+	grow((void **)&t->v.table.v, t->v.table.n, sizeof(struct toml_entry));
 	memcpy(k, kp->s, kp->len);
 	k[kp->len] = 0;
-	grow((void **)&t->v.table.v, t->v.table.n, sizeof(struct toml_entry));
 	t->v.table.v[t->v.table.n++] = (struct toml_entry){
 		.key = k, .key_len = kp->len, .line = kp->line, .col = kp->col, .value = &v->v};
 }
@@ -639,10 +637,9 @@ static struct cubo_error *parse_key(struct parser *p, struct key *k)
 static struct cubo_error *conflict(struct parser *p, const struct key *k, size_t i,
 				   const struct toml_entry *e, const char *what)
 {
-	char *msg = NULL;
 	_Pragma("GCC diagnostic push");
 	_Pragma("GCC diagnostic ignored \"-Wformat-nonliteral\"");
-	msg = xasprintf(what, keytext(p, k->v, i + 1));
+	char *msg = xasprintf(what, keytext(p, k->v, i + 1));
 	_Pragma("GCC diagnostic pop");
 	struct cubo_error *err =
 		perr(p, k->v[i].off, "%s (first defined at line %d)", msg, e->line);
@@ -1181,7 +1178,6 @@ static struct cubo_error *open_table(struct parser *p, const struct key *k, bool
 	if (n->depth >= TOML_MAX_DEPTH)
 		return too_deep(p, last->off);
 	struct node *el = xcalloc(1, sizeof(*el));
-
 	grow((void **)&n->v.array.v, n->v.array.n, sizeof(*n->v.array.v));
 	el->v.type = TOML_TABLE;
 	el->v.line = line;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cubo-mgr/build/instr.h"
+#include "cubo-mgr/builder/instr.h"
 #include "shared/strbuf.h"
 
 struct expand {

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cubo-mgr/build/build_net.h"
+#include "cubo-mgr/builder/build_net.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/link.h"
@@ -79,8 +79,8 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 	/* out of the build's session and terminal: their signals are the build's */
 	setsid();
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int fd = 0; null >= 0 && fd < 3; fd++)
-		dup2(null, fd);
+	for (int std = 0; null >= 0 && std < 3; std++)
+		dup2(null, std);
 	struct ctr_record r;
 	memset(&r, 0, sizeof(r));
 	snprintf(r.id, sizeof(r.id), "%s", env->id);
