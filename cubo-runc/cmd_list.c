@@ -76,7 +76,7 @@ int cmd_list(struct runc_globals *g, int argc, char **argv)
 		{"format", 'f', OPT_STRING, &format, "FORMAT", "table (default) or json"},
 		{"quiet", 'q', OPT_BOOL, &quiet, NULL, "print only the container ids"},
 	};
-	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

@@ -22,7 +22,7 @@ int cmd_spec(struct runc_globals *g, int argc, char **argv)
 		{"rootless", 0, OPT_BOOL, &rootless, NULL,
 		 "a config for a container started by an unprivileged user"},
 	};
-	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

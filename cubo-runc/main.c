@@ -80,7 +80,7 @@ bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *ver
 	char usage[64];
 	bool help;
 	int first;
-	struct cubo_error *err = opts_parse(argc, argv, NULL, 0, &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, NULL, 0, &help, &first);
 
 	snprintf(usage, sizeof(usage), "cubo-runc %s CONTAINER_ID", verb);
 	if (!err && help) {
