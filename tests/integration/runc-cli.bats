@@ -1,0 +1,88 @@
+#!/usr/bin/env bats
+# The command line as orchestrators and scripts drive runc: flag order, the
+# liveness probe, ps across a container's exit. Every test runs against both
+# runtimes (RUNTIME=/usr/sbin/runc for runc); docs/conformance.md records both
+# results.
+
+load helpers
+
+setup() { setup_common; }
+teardown() { teardown_common; }
+
+@test "flags may follow the container id (update, kill, delete, state)" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt update "$CID" --pids-limit 77
+	[ "$status" -eq 0 ]
+	if [ -r "$(cg_dir pids "$(container_pid "$CID")")/pids.max" ]; then
+		[ "$(cat "$(cg_dir pids "$(container_pid "$CID")")/pids.max")" = 77 ]
+	fi
+	run rt kill "$CID" KILL --all
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" stopped
+	run rt delete "$CID" --force
+	[ "$status" -eq 0 ]
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	# An unknown flag after the id is still an error, not an argument.
+	start_sleeper "$CID-2"
+	run rt kill "$CID-2" KILL --no-such-flag
+	[ "$status" -ne 0 ]
+	[ "$(container_status "$CID-2")" = running ]
+}
+
+@test "create and run take their flags after the id" {
+	set_args sleep 1000
+	rt_detached create "$CID" --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$TEST_TMP/pid")" = "$(container_pid "$CID")" ]
+	[ "$(container_status "$CID")" = created ]
+	rt_detached run "$CID-r" --bundle "$BUNDLE" --detach
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$CID-r")" = running ]
+}
+
+@test "exec keeps everything after the id for the process" {
+	start_sleeper
+	run rt exec "$CID" echo -t --env X=1
+	[ "$status" -eq 0 ]
+	[ "$output" = "-t --env X=1" ]
+}
+
+@test "kill with signal 0 probes the init, also with --all" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt kill "$CID" 0
+	[ "$status" -eq 0 ]
+	run rt kill --all "$CID" 0
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$CID")" = running ]
+	rt kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run rt kill "$CID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+	run rt kill no-such-container 0
+	[ "$status" -ne 0 ]
+}
+
+@test "ps on a stopped container prints an empty list" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -ge 1 ]
+	rt kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run --separate-stderr rt ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	# runc prints null, cubo-runc []: both an empty list to a JSON reader
+	[ "$(jq 'length' <<<"$output")" = 0 ]
+	run --separate-stderr rt ps "$CID"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *PID* ]]
+	# ps(1)'s own flags after the id still go to ps(1)
+	run rt ps "$CID" -f json
+	[ "$status" -ne 0 ] || [[ "$output" != "[]" ]]
+}
