@@ -19,7 +19,7 @@ static struct cubo_error *print_json(const struct container_summary *rows, size_
 	for (size_t i = 0; i < n; i++) {
 		cubo_json_gen_map_open(gen);
 		cubo_json_gen_key(gen, "ociVersion");
-		cubo_json_gen_string(gen, "1.2.0");
+		cubo_json_gen_string(gen, rows[i].oci_version ? rows[i].oci_version : "");
 		cubo_json_gen_key(gen, "id");
 		cubo_json_gen_string(gen, rows[i].id);
 		cubo_json_gen_key(gen, "pid");
@@ -28,6 +28,8 @@ static struct cubo_error *print_json(const struct container_summary *rows, size_
 		cubo_json_gen_string(gen, rows[i].status);
 		cubo_json_gen_key(gen, "bundle");
 		cubo_json_gen_string(gen, rows[i].bundle ? rows[i].bundle : "");
+		cubo_json_gen_key(gen, "rootfs");
+		cubo_json_gen_string(gen, rows[i].rootfs ? rows[i].rootfs : "");
 		cubo_json_gen_key(gen, "created");
 		cubo_json_gen_string(gen, rows[i].created ? rows[i].created : "");
 		cubo_json_gen_key(gen, "owner");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cubo-runc/container.h"
+#include "shared/xalloc.h"
 
 /*
  * The state directory's owner, named from /etc/passwd itself rather than
@@ -80,7 +81,9 @@ struct cubo_error *container_list(const char *root, struct container_summary **r
 		r->status = container_status_name(st);
 		if (c->state) {
 			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
+			r->oci_version = xstrdup(c->state->oci_version);
 			r->bundle = c->state->bundle ? strdup(c->state->bundle) : NULL;
+			r->rootfs = xstrdup(c->state->rootfs);
 			r->created = c->state->created ? strdup(c->state->created) : NULL;
 		}
 		owner_name(c->dir, r->owner);
@@ -97,7 +100,9 @@ void container_summaries_free(struct container_summary *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].id);
+		free(rows[i].oci_version);
 		free(rows[i].bundle);
+		free(rows[i].rootfs);
 		free(rows[i].created);
 	}
 	free(rows);

@@ -86,3 +86,30 @@ teardown() { teardown_common; }
 	run rt ps "$CID" -f json
 	[ "$status" -ne 0 ] || [[ "$output" != "[]" ]]
 }
+
+@test "state and list carry runc's rootfs, created and owner" {
+	start_sleeper
+	run rt state "$CID"
+	[ "$status" -eq 0 ]
+	local rootfs created
+	rootfs=$(jq -r .rootfs <<<"$output")
+	created=$(jq -r .created <<<"$output")
+	[ "$rootfs" = "$(cd "$BUNDLE" && pwd -P)/rootfs" ] || [ "$rootfs" = "$BUNDLE/rootfs" ]
+	[[ "$created" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$ ]]
+	[ "$(jq -r 'has("owner")' <<<"$output")" = true ]
+	run rt list --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].rootfs' <<<"$output")" = "$rootfs" ]
+	[ "$(jq -r '.[0].created' <<<"$output")" = "$created" ]
+	[ "$(jq -r '.[0].owner' <<<"$output")" = root ]
+	# list's ociVersion is the container's, as state's is
+	[ "$(jq -r '.[0].ociVersion' <<<"$output")" = "$(rt state "$CID" | jq -r .ociVersion)" ]
+}
+
+@test "--version prints runc's version, commit and spec lines" {
+	run rt --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *" version "* ]]
+	grep -q '^commit: .' <<<"$output"
+	grep -qE '^spec: [0-9]+\.[0-9]+\.[0-9]+' <<<"$output"
+}
