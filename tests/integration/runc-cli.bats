@@ -113,3 +113,16 @@ teardown() { teardown_common; }
 	grep -q '^commit: .' <<<"$output"
 	grep -qE '^spec: [0-9]+\.[0-9]+\.[0-9]+' <<<"$output"
 }
+
+@test "spec chooses the namespaces runc chooses for this host" {
+	mkdir "$TEST_TMP/s"
+	run rt spec --bundle "$TEST_TMP/s"
+	[ "$status" -eq 0 ]
+	types=$(jq -r '[.linux.namespaces[].type] | sort | join(",")' "$TEST_TMP/s/config.json")
+	# a cgroup namespace only where /sys/fs/cgroup is cgroup2 (pure v2)
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$types" = cgroup,ipc,mount,network,pid,uts ]
+	else
+		[ "$types" = ipc,mount,network,pid,uts ]
+	fi
+}
