@@ -182,8 +182,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	CUBO_TRY(rootfs_setup(&rctx));
 	if (proc && proc->terminal) {
 		int master = -1;
-		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid,
-					proc->user.gid, true,
+		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid, true,
 					a->send_console_to_parent ? &master : NULL));
 		if (master >= 0) {
 			struct cubo_error *err = sync_send_fd(a->sync_fd, master);

@@ -126,3 +126,39 @@ teardown() { teardown_common; }
 		[ "$types" = ipc,mount,network,pid,uts ]
 	fi
 }
+
+# console_run OUT COMMAND ARG...: runs the runtime's COMMAND ARG... with a
+# console socket whose receiver writes what the pty shows to OUT; waits for
+# the receiver.
+console_run() {
+	local out=$1 cmd=$2 sock=$TEST_TMP/console-$RANDOM.sock receiver i
+	shift 2
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock" "$out" 3>&- &
+	receiver=$!
+	wait_for_file "$sock"
+	rt "$cmd" --console-socket "$sock" "$@" </dev/null >/dev/null
+	for i in $(seq 100); do
+		kill -0 "$receiver" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$receiver"
+}
+
+@test "the pty belongs to the user and to devpts' tty group" {
+	command -v python3 >/dev/null || skip "needs python3"
+	update_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_args sh -c 'stat -c "pty:%u:%g" $(tty); sleep 1000'
+	sock=$TEST_TMP/console.sock
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock" "$TEST_TMP/init.out" 3>&- &
+	wait_for_file "$sock"
+	rt create --console-socket "$sock" --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	wait_for_file "$TEST_TMP/init.out.ready"
+	rt start "$CID"
+	for i in $(seq 50); do
+		grep -qa 'pty:' "$TEST_TMP/init.out" && break
+		sleep 0.1
+	done
+	grep -a 'pty:' "$TEST_TMP/init.out" | tr -d '\r' | grep -qx 'pty:1000:5'
+	console_run "$TEST_TMP/exec.out" exec --detach --tty --user 1000:1000 "$CID" sh -c 'stat -c "pty:%u:%g" $(tty)'
+	grep -a 'pty:' "$TEST_TMP/exec.out" | tr -d '\r' | grep -qx 'pty:1000:5'
+}
