@@ -65,7 +65,8 @@ static struct cubo_error *run_sh(const char *script, char **env, int timeout)
 			      .timeout = timeout};
 	struct oci_hook_list list = {&hk, 1};
 
-	return hooks_run(&list, HOOK_CREATE_RUNTIME, "{\"id\":\"c1\",\"status\":\"created\"}");
+	return hooks_run(&list, HOOK_CREATE_RUNTIME, "{\"id\":\"c1\",\"status\":\"created\"}",
+			 NULL);
 }
 
 static void test_stdin_env_args(void **state)
@@ -114,7 +115,7 @@ static void test_missing_path_and_no_fd_leak(void **state)
 	struct fixture *fx = *state;
 	struct oci_hook hk = {.path = "/nonexistent/hook"};
 	struct oci_hook_list list = {&hk, 1};
-	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
+	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}", NULL);
 	char script[200], *text;
 
 	assert_non_null(err);
@@ -130,6 +131,30 @@ static void test_missing_path_and_no_fd_leak(void **state)
 	free(text);
 }
 
+static void test_runs_in_cwd(void **state)
+{
+	struct fixture *fx = *state;
+	char *args[] = {"sh", "-c", "pwd > out", NULL}, missing[128], *text;
+	struct oci_hook hk = {.path = "/bin/sh", .args = {args, 3}};
+	struct oci_hook_list list = {&hk, 1};
+	struct cubo_error *err;
+
+	/* "out" is relative: it lands in the directory the hook runs in */
+	assert_null(hooks_run(&list, HOOK_CREATE_CONTAINER, "{}", fx->dir));
+	text = slurp(fx->out);
+	assert_int_equal(strlen(text), strlen(fx->dir) + 1);
+	assert_memory_equal(text, fx->dir, strlen(fx->dir));
+	assert_int_equal(text[strlen(fx->dir)], '\n');
+	free(text);
+	/* a directory that is not there fails the hook, naming it */
+	snprintf(missing, sizeof(missing), "%s/gone", fx->dir);
+	err = hooks_run(&list, HOOK_CREATE_CONTAINER, "{}", missing);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "exited with status 126: chdir "));
+	assert_non_null(strstr(err->msg, "/gone"));
+	cubo_error_free(err);
+}
+
 static void test_lists_stop_at_first_failure(void **state)
 {
 	struct fixture *fx = *state;
@@ -143,7 +168,7 @@ static void test_lists_stop_at_first_failure(void **state)
 	char *text;
 
 	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->out);
-	err = hooks_run(&list, HOOK_PRESTART, "{}");
+	err = hooks_run(&list, HOOK_PRESTART, "{}", NULL);
 	assert_non_null(err);
 	assert_non_null(strstr(err->msg, "prestart hook 1 (/bin/sh)"));
 	cubo_error_free(err);
@@ -160,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_kills_the_hook),
 		cmocka_unit_test_setup_teardown(test_missing_path_and_no_fd_leak, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs_in_cwd, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
