@@ -512,6 +512,30 @@ bool cgroup_set_is_frozen(const struct cgroup_set *s)
 	return file_is(d->path, "cgroup.freeze", "1");
 }
 
+bool cgroup_set_frozen_in_effect(const struct cgroup_set *s)
+{
+	const struct cgroup_dir *d = freezer_dir(s);
+	char *f, *text = NULL;
+	size_t len;
+	struct cubo_error *err;
+	bool frozen;
+
+	if (!d)
+		return false;
+	if (!d->v2)
+		return !file_is(d->path, "freezer.state", "THAWED");
+	f = cubo_path_join(d->path, "cgroup.events");
+	err = cubo_read_file(f, &text, &len);
+	free(f);
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	frozen = strncmp(text, "frozen 1\n", 9) == 0 || strstr(text, "\nfrozen 1\n");
+	free(text);
+	return frozen;
+}
+
 static struct cubo_error *signal_all(const struct cgroup_set *s, int sig)
 {
 	pid_t *pids;
@@ -748,6 +772,22 @@ struct cubo_error *cgroup_set_record(const struct cgroup_set *s, int dirfd)
 	return cubo_error_wrap(err, "record cgroups");
 }
 
+/* runc's warning: processes already in the cgroup share the container's limits and fate. */
+static void warn_if_populated(const struct cgroup_set *s)
+{
+	pid_t *pids = NULL;
+	size_t n = 0;
+	struct cubo_error *err = cgroup_set_pids(s, &pids, &n);
+
+	if (!err && n)
+		fprintf(stderr,
+			"cubo-runc: warning: container's cgroup is not empty: %zu process(es) "
+			"found\n",
+			n);
+	cubo_error_free(err);
+	free(pids);
+}
+
 struct cubo_error *cgroup_container_prepare(const struct cgroup_layout *l, const char *cgroups_path,
 					    const char *id, const struct oci_resources *res,
 					    int state_dirfd, struct cgroup_set **out)
@@ -763,6 +803,17 @@ struct cubo_error *cgroup_container_prepare(const struct cgroup_layout *l, const
 	}
 	*out = NULL;
 	CUBO_TRY_CTX(cgroup_set_create(l, cgroups_path, id, &early, out), "cgroups");
+	/*
+	 * An init joining a frozen cgroup stops before it can report, and create
+	 * would wait for it forever: refuse, as runc does, with runc's words.
+	 */
+	if (cgroup_set_frozen_in_effect(*out)) {
+		cubo_error_free(cgroup_set_destroy(*out));
+		cgroup_set_free(*out);
+		*out = NULL;
+		return cubo_error_new("container's cgroup unexpectedly frozen");
+	}
+	warn_if_populated(*out);
 	return cgroup_set_record(*out, state_dirfd);
 }
 

@@ -90,6 +90,11 @@ struct cubo_error *cgroup_set_kill_all(const struct cgroup_set *s, int sig);
 struct cubo_error *cgroup_set_freeze(const struct cgroup_set *s, bool frozen);
 /* true when frozen (for `state` to say "paused"). */
 bool cgroup_set_is_frozen(const struct cgroup_set *s);
+/*
+ * Frozen in effect: by its own freezer or an ancestor's (v1 freezer.state not
+ * THAWED, v2 cgroup.events "frozen 1"). A process put there stops at once.
+ */
+bool cgroup_set_frozen_in_effect(const struct cgroup_set *s);
 /* rmdir the directories we made, deepest first; an already missing one is fine. */
 struct cubo_error *cgroup_set_destroy(const struct cgroup_set *s);
 void cgroup_set_free(struct cgroup_set *s);

@@ -14,7 +14,7 @@ int cmd_create(struct runc_globals *g, int argc, char **argv)
 	const struct runc_opt opts[] = {
 		CREATE_OPTS(o),
 	};
-	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

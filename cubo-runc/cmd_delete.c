@@ -16,7 +16,7 @@ int cmd_delete(struct runc_globals *g, int argc, char **argv)
 		{"force", 'f', OPT_BOOL, &force, NULL, "kill the container first if it runs"},
 	};
 
-	err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 	if (err)
 		return runc_fail(g, err);
 	if (help) {

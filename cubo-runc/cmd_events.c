@@ -213,7 +213,7 @@ int cmd_events(struct runc_globals *g, int argc, char **argv)
 	int64_t ms = 0;
 	int first;
 
-	err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 	if (err)
 		return runc_fail(g, err);
 	if (help) {

@@ -12,7 +12,7 @@ int cmd_features(struct runc_globals *g, int argc, char **argv)
 	char *json;
 	size_t len;
 	int first;
-	struct cubo_error *err = opts_parse(argc, argv, NULL, 0, &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, NULL, 0, &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

@@ -19,7 +19,7 @@ static struct cubo_error *print_json(const struct container_summary *rows, size_
 	for (size_t i = 0; i < n; i++) {
 		cubo_json_gen_map_open(gen);
 		cubo_json_gen_key(gen, "ociVersion");
-		cubo_json_gen_string(gen, "1.2.0");
+		cubo_json_gen_string(gen, rows[i].oci_version ? rows[i].oci_version : "");
 		cubo_json_gen_key(gen, "id");
 		cubo_json_gen_string(gen, rows[i].id);
 		cubo_json_gen_key(gen, "pid");
@@ -28,6 +28,8 @@ static struct cubo_error *print_json(const struct container_summary *rows, size_
 		cubo_json_gen_string(gen, rows[i].status);
 		cubo_json_gen_key(gen, "bundle");
 		cubo_json_gen_string(gen, rows[i].bundle ? rows[i].bundle : "");
+		cubo_json_gen_key(gen, "rootfs");
+		cubo_json_gen_string(gen, rows[i].rootfs ? rows[i].rootfs : "");
 		cubo_json_gen_key(gen, "created");
 		cubo_json_gen_string(gen, rows[i].created ? rows[i].created : "");
 		cubo_json_gen_key(gen, "owner");
@@ -76,7 +78,7 @@ int cmd_list(struct runc_globals *g, int argc, char **argv)
 		{"format", 'f', OPT_STRING, &format, "FORMAT", "table (default) or json"},
 		{"quiet", 'q', OPT_BOOL, &quiet, NULL, "print only the container ids"},
 	};
-	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

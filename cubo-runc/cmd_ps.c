@@ -164,12 +164,13 @@ int cmd_ps(struct runc_globals *g, int argc, char **argv)
 	err = validate_container_id(argv[first]);
 	if (!err)
 		err = container_load(g->root, argv[first], false, &c);
-	if (!err && (!c->state || container_status(c) == STATUS_STOPPED))
-		err = cubo_error_new("container \"%s\" is not running", argv[first]);
-	if (!err)
+	/* A stopped container has no processes: an empty list, as runc prints,
+	 * so a caller polling ps across the container's exit sees no error. */
+	if (!err && c->state && container_status(c) != STATUS_STOPPED) {
 		err = cgroup_set_from_strlist(&c->state->cgroup_paths, &cg);
-	if (!err)
-		err = cgroup_set_pids(cg, &pids, &n);
+		if (!err)
+			err = cgroup_set_pids(cg, &pids, &n);
+	}
 	if (!err && !strcmp(format, "json"))
 		print_json(pids, n);
 	else if (!err && argc - first > 1)

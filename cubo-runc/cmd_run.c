@@ -26,7 +26,7 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 		{"detach", 'd', OPT_BOOL, &detach, NULL, "return once the process has started"},
 		{"keep", 0, OPT_BOOL, &keep, NULL, "keep the container's state after it exits"},
 	};
-	struct cubo_error *err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 
 	if (err)
 		return runc_fail(g, err);

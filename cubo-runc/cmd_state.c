@@ -31,7 +31,7 @@ int cmd_state(struct runc_globals *g, int argc, char **argv)
 	c->state->status = (char *)container_status_name(st);
 	if (st == STATUS_STOPPED)
 		c->state->pid = 0;
-	err = oci_state_to_json(c->state, false, true, &json, &len);
+	err = oci_state_to_runc_json(c->state, true, &json, &len);
 	c->state->status = NULL; /* points at a constant */
 	container_free(c);
 	if (err)

@@ -285,7 +285,7 @@ int cmd_update(struct runc_globals *g, int argc, char **argv)
 	bool help;
 	int first;
 
-	err = opts_parse(argc, argv, opts, OPTS_N(opts), &help, &first);
+	err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 	if (err)
 		return runc_fail(g, err);
 	if (help) {

@@ -346,6 +346,10 @@ struct cubo_error *container_kill(struct container *c, int sig, bool all)
 
 	if (st != STATUS_CREATED && st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return cubo_error_new("container \"%s\" is not running", c->id);
+	/* Signal 0 probes the init alone: with --all too, freezing the cgroup
+	 * to reach every process would be a cost with nothing to deliver. */
+	if (sig == 0)
+		all = false;
 	/* The cgroup knows every process, also those that left the namespaces. */
 	if (all && c->state->cgroup_paths.n) {
 		struct cgroup_set *cg;

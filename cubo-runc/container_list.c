@@ -75,7 +75,9 @@ void container_list(const char *root, struct container_summary **rows, size_t *n
 		r->status = container_status_name(st);
 		if (c->state) {
 			r->pid = st == STATUS_STOPPED ? 0 : c->state->pid;
+			r->oci_version = xstrdup(c->state->oci_version);
 			r->bundle = xstrdup(c->state->bundle);
+			r->rootfs = xstrdup(c->state->rootfs);
 			r->created = xstrdup(c->state->created);
 		}
 		owner_name(c->dir, r->owner);
@@ -91,7 +93,9 @@ void container_summaries_free(struct container_summary *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].id);
+		free(rows[i].oci_version);
 		free(rows[i].bundle);
+		free(rows[i].rootfs);
 		free(rows[i].created);
 	}
 	free(rows);

@@ -8,10 +8,12 @@
 #include "shared/error.h"
 
 struct container_summary {
+	char *oci_version;
 	char *id;
 	int pid;
 	const char *status;
 	char *bundle;
+	char *rootfs;
 	char *created;
 	char owner[64];
 };

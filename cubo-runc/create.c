@@ -329,9 +329,10 @@ static struct cubo_error *run_runtime_hooks(struct create_ctx *x, const char *id
 	if (!err)
 		err = hook_state(x, id, &json);
 	if (!err)
-		err = hooks_run(&x->cfg->hooks->prestart, HOOK_PRESTART, json);
+		err = hooks_run(&x->cfg->hooks->prestart, HOOK_PRESTART, json, x->bundle);
 	if (!err)
-		err = hooks_run(&x->cfg->hooks->create_runtime, HOOK_CREATE_RUNTIME, json);
+		err = hooks_run(&x->cfg->hooks->create_runtime, HOOK_CREATE_RUNTIME, json,
+				x->bundle);
 	if (!err)
 		err = sync_send(x->sock[0], SYNC_HOOKS_DONE, NULL);
 	free(json);

@@ -219,7 +219,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	if (proc->terminal) {
 		int master = -1;
 		CUBO_TRY(terminal_setup(x->console_socket, proc->console_size, proc->user.uid,
-					proc->user.gid, false, x->proxy_tty ? &master : NULL));
+					false, x->proxy_tty ? &master : NULL));
 		if (master >= 0) {
 			struct cubo_error *err = sync_send_fd(x->sock[1], master);
 			close(master);

@@ -47,13 +47,18 @@ const struct oci_hook_list *hooks_list(const struct oci_hooks *h, enum hook_kind
 	return NULL;
 }
 
-__attribute__((noreturn)) static void hook_child(const struct oci_hook *hk, int in, int out)
+__attribute__((noreturn)) static void hook_child(const struct oci_hook *hk, int in, int out,
+						 const char *cwd)
 {
 	char *const empty[] = {NULL};
 	char *const self[] = {hk->path, NULL};
 
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(126);
+	if (cwd && chdir(cwd) < 0) {
+		fprintf(stderr, "chdir %s: %s\n", cwd, strerror(errno));
+		_exit(126);
+	}
 	/* nothing of the runtime's reaches the hook */
 	syscall(SYS_close_range, 3, ~0U, 0);
 	execve(hk->path, hk->args.v ? hk->args.v : self, hk->env.v ? hk->env.v : empty);
@@ -133,7 +138,7 @@ static bool wait_hook(pid_t pid, int out, int timeout_s, char *tail, size_t *tai
 }
 
 static struct cubo_error *run_one(const struct oci_hook *hk, enum hook_kind kind, size_t i,
-				  const char *state_json)
+				  const char *state_json, const char *cwd)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, status = 0;
 	char tail[OUTPUT_TAIL + 1];
@@ -155,7 +160,7 @@ static struct cubo_error *run_one(const struct oci_hook *hk, enum hook_kind kind
 		goto done;
 	}
 	if (pid == 0)
-		hook_child(hk, in[1], out[1]);
+		hook_child(hk, in[1], out[1], cwd);
 	close(in[1]);
 	close(out[1]);
 	in[1] = out[1] = -1;
@@ -194,10 +199,10 @@ done:
 }
 
 struct cubo_error *hooks_run(const struct oci_hook_list *list, enum hook_kind kind,
-			     const char *state_json)
+			     const char *state_json, const char *cwd)
 {
 	for (size_t i = 0; list && i < list->n; i++)
-		CUBO_TRY(run_one(&list->v[i], kind, i, state_json));
+		CUBO_TRY(run_one(&list->v[i], kind, i, state_json, cwd));
 	return NULL;
 }
 
@@ -248,7 +253,7 @@ void hooks_run_warn(const struct oci_config *cfg, enum hook_kind kind, const str
 		return;
 	err = hooks_state_json(st, status, &json);
 	if (!err)
-		err = hooks_run(list, kind, json);
+		err = hooks_run(list, kind, json, st->bundle);
 	/* the spec: these failures are warnings; the lifecycle goes on */
 	warn(log, err);
 	free(json);

@@ -45,9 +45,11 @@ const struct oci_hook_list *hooks_list(const struct oci_hooks *h, enum hook_kind
 /*
  * Run every hook of the list in order; the first failure stops the list
  * and is returned ("createRuntime hook 1 (/bin/x): exited with status 3").
+ * Each runs in cwd (NULL: the caller's), as runc runs them: the bundle for
+ * the runtime's hooks, the root filesystem for createContainer.
  */
 struct cubo_error *hooks_run(const struct oci_hook_list *list, enum hook_kind kind,
-			     const char *state_json);
+			     const char *state_json, const char *cwd);
 
 /* The state a hook reads on stdin (only the OCI fields). */
 struct cubo_error *hooks_state_json(const struct oci_state *st, const char *status, char **out);

@@ -99,6 +99,7 @@ static void close_foreign_fds(const struct init_args *a, int extra_keep)
 struct create_container_hooks {
 	const struct oci_config *cfg;
 	const char *state;
+	const char *rootfs;
 	int sync_fd;
 };
 
@@ -119,7 +120,8 @@ static struct cubo_error *run_create_container_hooks(void *arg)
 		CUBO_TRY(sync_send(h->sync_fd, SYNC_HOOKS, NULL));
 		CUBO_TRY(sync_expect(h->sync_fd, SYNC_HOOKS_DONE));
 	}
-	return hooks_run(&hk->create_container, HOOK_CREATE_CONTAINER, h->state);
+	/* in the root filesystem, as runc runs them: a hook may touch ./lib/... */
+	return hooks_run(&hk->create_container, HOOK_CREATE_CONTAINER, h->state, h->rootfs);
 }
 
 static struct cubo_error *setup(const struct init_args *a, struct init_plan *plan)
@@ -127,7 +129,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	const struct oci_config *cfg = a->cfg;
 	const struct oci_process *proc = cfg->process;
 	bool new_userns = flag_set(a, CLONE_NEWUSER);
-	struct create_container_hooks hook_args = {a->cfg, plan->hook_state, a->sync_fd};
+	struct create_container_hooks hook_args = {a->cfg, plan->hook_state, a->rootfs, a->sync_fd};
 	struct rootfs_ctx rctx = {
 		.cfg = cfg,
 		.rootfs = a->rootfs,
@@ -182,8 +184,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	CUBO_TRY(rootfs_setup(&rctx));
 	if (proc && proc->terminal) {
 		int master = -1;
-		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid,
-					proc->user.gid, true,
+		CUBO_TRY(terminal_setup(a->console_socket, proc->console_size, proc->user.uid, true,
 					a->send_console_to_parent ? &master : NULL));
 		if (master >= 0) {
 			struct cubo_error *err = sync_send_fd(a->sync_fd, master);
@@ -283,7 +284,7 @@ static struct cubo_error *finish(const struct init_args *a, struct init_plan *pl
 	 */
 	if (a->cfg->hooks)
 		CUBO_TRY(hooks_run(&a->cfg->hooks->start_container, HOOK_START_CONTAINER,
-				   plan->hook_state));
+				   plan->hook_state, NULL));
 	return NULL;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <seccomp.h>
 #include <unistd.h>
 
 #include "cubo-runc/cloned_binary.h"
@@ -80,7 +81,7 @@ bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *ver
 	char usage[64];
 	bool help;
 	int first;
-	struct cubo_error *err = opts_parse(argc, argv, NULL, 0, &help, &first);
+	struct cubo_error *err = opts_parse_anywhere(argc, argv, NULL, 0, &help, &first);
 
 	snprintf(usage, sizeof(usage), "cubo-runc %s CONTAINER_ID", verb);
 	if (!err && help) {
@@ -98,6 +99,16 @@ bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *ver
 	}
 	*id = argv[first];
 	return true;
+}
+
+/* runc's lines, in runc's order: callers parse "spec:" and "commit:". */
+static void print_version(void)
+{
+	const struct scmp_version *sv = seccomp_version();
+
+	printf("cubo-runc version %s\ncommit: %s\nspec: 1.2.0\n", PACKAGE_VERSION, CUBO_COMMIT);
+	if (sv)
+		printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
 
 /* Keep 0, 1 and 2 open, so no file the runtime opens can land on them. */
@@ -147,7 +158,7 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	}
 	if (version) {
-		printf("cubo-runc version %s\nspec: 1.2.0\n", PACKAGE_VERSION);
+		print_version();
 		return 0;
 	}
 	if (first >= argc || help) {

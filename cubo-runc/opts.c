@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/xalloc.h"
+
 static const struct runc_opt *find_long(const struct runc_opt *opts, size_t n, const char *name,
 					size_t len)
 {
@@ -107,6 +109,58 @@ struct cubo_error *opts_parse(int argc, char **argv, const struct runc_opt *opts
 	}
 	*first_arg = i;
 	return NULL;
+}
+
+/* The option a word names ("--x", "-x", "--x=v"), or NULL; help counts as an option. */
+static bool word_is_flag(const char *a, const struct runc_opt *opts, size_t n_opts,
+			 const struct runc_opt **opt)
+{
+	const char *name;
+	size_t len;
+
+	*opt = NULL;
+	if (a[0] != '-' || a[1] == '\0' || strcmp(a, "--") == 0)
+		return false;
+	name = a + 1 + (a[1] == '-');
+	len = strcspn(name, "=");
+	if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp(name, "help", 4) == 0))
+		return true;
+	*opt = find_long(opts, n_opts, name, len);
+	if (!*opt && len == 1)
+		*opt = find_short(opts, n_opts, name[0]);
+	return *opt != NULL;
+}
+
+void opts_reorder(int argc, char **argv, const struct runc_opt *opts, size_t n_opts)
+{
+	char **args = xcalloc(argc > 0 ? (size_t)argc : 1, sizeof(*args));
+	int n_flags = 0, n_args = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		const struct runc_opt *o;
+
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (!word_is_flag(argv[i], opts, n_opts, &o)) {
+			args[n_args++] = argv[i];
+			continue;
+		}
+		argv[1 + n_flags++] = argv[i];
+		if (o && o->kind != OPT_BOOL && !strchr(argv[i], '=') && i + 1 < argc)
+			argv[1 + n_flags++] = argv[++i];
+	}
+	/* Every word before i was a flag, a flag's value or an argument, so
+	 * the arguments fill exactly the gap up to "--" and what follows it. */
+	if (n_args)
+		memcpy(argv + 1 + n_flags, args, (size_t)n_args * sizeof(*argv));
+	free(args);
+}
+
+struct cubo_error *opts_parse_anywhere(int argc, char **argv, const struct runc_opt *opts,
+				       size_t n_opts, bool *help, int *first_arg)
+{
+	opts_reorder(argc, argv, opts, n_opts);
+	return opts_parse(argc, argv, opts, n_opts, help, first_arg);
 }
 
 void opts_print_help(FILE *out, const char *usage, const char *description,

@@ -3,6 +3,9 @@
  * Flags the way runc (urfave/cli) takes them, so orchestrators' command
  * lines work unchanged: --name value, --name=value, -name value, -n value,
  * booleans as --flag or --flag=false; parsing stops at the first argument.
+ * Commands whose arguments are not a command line of their own first call
+ * opts_reorder, so flags may also follow the arguments (`update ID --pids-limit
+ * 5`), as runc's command-line library allows.
  */
 #ifndef CUBO_RUNC_OPTS_H
 #define CUBO_RUNC_OPTS_H
@@ -29,6 +32,17 @@ struct runc_opt {
  */
 struct cubo_error *opts_parse(int argc, char **argv, const struct runc_opt *opts, size_t n_opts,
 			      bool *help, int *first_arg);
+/*
+ * Move the flags of argv[1..] (and the value after each known flag that takes
+ * one and has no "=") before the other arguments, keeping the order within
+ * each group; nothing after "--" moves. Unknown "-x" words stay arguments,
+ * so a command's own checks report them. Not for exec and ps, whose trailing
+ * arguments belong to the process or to ps(1).
+ */
+void opts_reorder(int argc, char **argv, const struct runc_opt *opts, size_t n_opts);
+/* opts_reorder, then opts_parse: what every command but exec and ps uses. */
+struct cubo_error *opts_parse_anywhere(int argc, char **argv, const struct runc_opt *opts,
+				       size_t n_opts, bool *help, int *first_arg);
 void opts_print_help(FILE *out, const char *usage, const char *description,
 		     const struct runc_opt *opts, size_t n_opts);
 

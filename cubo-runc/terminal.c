@@ -126,7 +126,7 @@ static struct cubo_error *mount_console(int slave)
 }
 
 struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
-				  uid_t uid, gid_t gid, bool console, int *master_out)
+				  uid_t uid, bool console, int *master_out)
 {
 	struct cubo_error *err = NULL;
 	int master = -1, slave;
@@ -145,7 +145,7 @@ struct cubo_error *terminal_setup(int console_socket, const struct oci_console_s
 	}
 	if (ioctl(master, TIOCGPTN, &ptyno) == 0)
 		snprintf(name, sizeof(name), "/dev/pts/%u", ptyno);
-	if (fchown(slave, uid, gid) < 0 && errno != EINVAL && errno != EPERM) {
+	if (fchown(slave, uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM) {
 		err = cubo_error_errno("chown the pty %s", name);
 		goto out_slave;
 	}

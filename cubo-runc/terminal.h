@@ -18,10 +18,13 @@
  * pty multiplexer), size it, make the slave fds 0/1/2 and the controlling
  * terminal. With `console` (the init; the runtime spec), the slave is also
  * bind-mounted on /dev/console. When console_socket >= 0 the master is sent
- * over it and closed; otherwise *master_out receives it.
+ * over it and closed; otherwise *master_out receives it. The slave is given
+ * to uid and keeps the group devpts gave it (its gid= option, the tty group
+ * 5 in the default config), as runc leaves it: programs such as write(1) and
+ * mesg(1) rely on the tty group.
  */
 struct cubo_error *terminal_setup(int console_socket, const struct oci_console_size *size,
-				  uid_t uid, gid_t gid, bool console, int *master_out);
+				  uid_t uid, bool console, int *master_out);
 /* Send fd over a unix socket with SCM_RIGHTS; `name` is the message payload. */
 struct cubo_error *terminal_send_fd(int sock, int fd, const char *name);
 /* Receive an fd sent with terminal_send_fd. */

@@ -80,7 +80,7 @@ byhand=${CUBO_VM_BYHAND:-}
 # budget on a busy machine; they run with CUBO_VM_INTEG.
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
-lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats}
+lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats}
 [ "$integ_files" != none ] || integ_files=
 
 # The root: minbase Debian 12, what systemd needs to boot, and what the tests

@@ -95,13 +95,8 @@ static void private_fields(struct cubo_json_gen *g, const struct oci_state *st)
 	cubo_json_gen_map_close(g);
 }
 
-struct cubo_error *oci_state_to_json(const struct oci_state *st, bool internal, bool pretty,
-				     char **out, size_t *out_len)
+static void oci_fields(struct cubo_json_gen *g, const struct oci_state *st)
 {
-	struct cubo_json_gen *g;
-
-	CUBO_TRY(cubo_json_gen_new(pretty, &g));
-	cubo_json_gen_map_open(g);
 	kstr(g, "ociVersion", st->oci_version);
 	kstr(g, "id", st->id);
 	kstr(g, "status", st->status);
@@ -109,8 +104,33 @@ struct cubo_error *oci_state_to_json(const struct oci_state *st, bool internal, 
 	cubo_json_gen_int(g, st->pid);
 	kstr(g, "bundle", st->bundle);
 	kmap(g, "annotations", &st->annotations);
+}
+
+struct cubo_error *oci_state_to_json(const struct oci_state *st, bool internal, bool pretty,
+				     char **out, size_t *out_len)
+{
+	struct cubo_json_gen *g;
+
+	CUBO_TRY(cubo_json_gen_new(pretty, &g));
+	cubo_json_gen_map_open(g);
+	oci_fields(g, st);
 	if (internal)
 		private_fields(g, st);
+	cubo_json_gen_map_close(g);
+	return cubo_json_gen_finish(g, out, out_len);
+}
+
+struct cubo_error *oci_state_to_runc_json(const struct oci_state *st, bool pretty, char **out,
+					  size_t *out_len)
+{
+	struct cubo_json_gen *g;
+
+	CUBO_TRY(cubo_json_gen_new(pretty, &g));
+	cubo_json_gen_map_open(g);
+	oci_fields(g, st);
+	kstr(g, "rootfs", st->rootfs ? st->rootfs : "");
+	kstr(g, "created", st->created ? st->created : "");
+	kstr(g, "owner", "");
 	cubo_json_gen_map_close(g);
 	return cubo_json_gen_finish(g, out, out_len);
 }

@@ -44,6 +44,13 @@ struct cubo_error *oci_state_parse(const char *json, size_t len, const char *sou
 /* internal=false prints only the OCI fields, as `state` must. */
 struct cubo_error *oci_state_to_json(const struct oci_state *st, bool internal, bool pretty,
 				     char **out, size_t *out_len);
+/*
+ * What `runc state` prints: the OCI fields, then rootfs, created and owner
+ * (callers such as containerd's shim read them). The owner is "" as in runc's
+ * state; `list` names it.
+ */
+struct cubo_error *oci_state_to_runc_json(const struct oci_state *st, bool pretty, char **out,
+					  size_t *out_len);
 void oci_state_free(struct oci_state *st);
 
 #endif

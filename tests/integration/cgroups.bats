@@ -11,7 +11,39 @@ setup() {
 	setup_common
 	needs_cubo_cgroups
 }
-teardown() { teardown_common; }
+teardown() {
+	thaw_frozen
+	teardown_common
+}
+
+# freeze_cgroup DIR: makes DIR (in the freezer's hierarchy) and freezes it;
+# thaw_frozen thaws and removes it again, also when the test failed.
+freeze_cgroup() {
+	mkdir -p "$1"
+	echo "$1" >>"$TEST_TMP/frozen"
+	if [ -e "$1/freezer.state" ]; then
+		echo FROZEN >"$1/freezer.state"
+	else
+		echo 1 >"$1/cgroup.freeze"
+	fi
+}
+
+thaw_frozen() {
+	local d
+	[ -f "${TEST_TMP:-/nonexistent}/frozen" ] || return 0
+	while read -r d; do
+		if [ -e "$d/freezer.state" ]; then
+			echo THAWED >"$d/freezer.state"
+		else
+			echo 0 >"$d/cgroup.freeze" 2>/dev/null || true
+		fi
+	done <"$TEST_TMP/frozen"
+}
+
+# The directory a relative cgroupsPath lands in, in the freezer's hierarchy.
+freezer_base() {
+	if is_cgroup_v1 freezer; then relative_base freezer; else relative_base ""; fi
+}
 
 # relative_base CONTROLLER: where a relative cgroupsPath lands in the
 # hierarchy of CONTROLLER ("" for cgroup2): under our own cgroup on v1;
@@ -412,4 +444,42 @@ in_own_cgroupns() {
 	wait_for_status "$CID" stopped
 	rt delete "$CID"
 	[ -z "$(cg_leftovers)" ]
+}
+
+@test "create into a frozen cgroup is refused, not a hang" {
+	base=$(freezer_base)
+	freeze_cgroup "$base/$CID-frz"
+	update_config --arg p "$CID-frz" '.linux.cgroupsPath = $p'
+	set_args true
+	rt_detached run --detach --bundle "$BUNDLE" "$CID"
+	# 124 would be the helpers' timeout: the runtime hung
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[[ "$output" == *"frozen"* ]]
+	rt delete --force "$CID" 2>/dev/null || true
+	if is_cubo; then
+		# frozen by its parent: the new cgroup below is frozen from birth
+		freeze_cgroup "$base/$CID-frzp"
+		update_config --arg p "$CID-frzp/$CID" '.linux.cgroupsPath = $p'
+		rt_detached create --bundle "$BUNDLE" "$CID"
+		[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+		[[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+		# what create made below the frozen parent is gone again
+		[ ! -e "$base/$CID-frzp/$CID" ]
+	fi
+	thaw_frozen
+}
+
+@test "create warns when the container's cgroup already has processes" {
+	runc_gets_wrong "runc 1.1.5 does not look (runc 1.2 warns the same way)"
+	base=$(relative_base pids)
+	mkdir -p "$base/$CID-busy"
+	sleep 1000 &
+	busy=$!
+	echo "$busy" >"$base/$CID-busy/cgroup.procs"
+	update_config --arg p "$CID-busy" '.linux.cgroupsPath = $p'
+	set_args true
+	rt_detached create --bundle "$BUNDLE" "$CID"
+	kill "$busy"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
 }

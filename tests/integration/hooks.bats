@@ -104,3 +104,21 @@ hook_json() {
 	run cat "$LOG"
 	[[ "$output" == "poststop stopped "* ]]
 }
+
+@test "hooks: the runtime's run in the bundle, createContainer in the root filesystem" {
+	local k kinds=(prestart createRuntime createContainer poststart poststop)
+	for k in "${kinds[@]}"; do
+		update_config --arg k "$k" --arg log "$LOG" \
+			'.hooks[$k] = [{path: "/bin/sh", args: ["sh", "-c", "echo \($k) $(pwd) >> \($log)"]}]'
+	done
+	bundle=$(cd "$BUNDLE" && pwd -P)
+	# from elsewhere: the hooks must not inherit the caller's directory
+	(cd / && rt run --bundle "$BUNDLE" "$CID") >/dev/null
+	cat "$LOG"
+	grep -qx "prestart $bundle" "$LOG"
+	grep -qx "createRuntime $bundle" "$LOG"
+	# runc runs it in the root filesystem, where a hook may touch ./lib/...
+	grep -qx "createContainer $bundle/rootfs" "$LOG"
+	grep -qx "poststart $bundle" "$LOG"
+	grep -qx "poststop $bundle" "$LOG"
+}

@@ -36,7 +36,8 @@ static struct cubo_error *run_sh(const char *script, char **env, int timeout)
 			      .timeout = timeout};
 	struct oci_hook_list list = {&hk, 1};
 
-	return hooks_run(&list, HOOK_CREATE_RUNTIME, "{\"id\":\"c1\",\"status\":\"created\"}");
+	return hooks_run(&list, HOOK_CREATE_RUNTIME, "{\"id\":\"c1\",\"status\":\"created\"}",
+			 NULL);
 }
 
 static void test_stdin_env_args(void **state)
@@ -82,7 +83,7 @@ static void test_missing_path_and_no_fd_leak(void **state)
 	struct th_dir *fx = *state;
 	struct oci_hook hk = {.path = "/nonexistent/hook"};
 	struct oci_hook_list list = {&hk, 1};
-	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}");
+	struct cubo_error *err = hooks_run(&list, HOOK_POSTSTOP, "{}", NULL);
 	char script[200], *text;
 
 	assert_non_null(err);
@@ -98,6 +99,27 @@ static void test_missing_path_and_no_fd_leak(void **state)
 	free(text);
 }
 
+static void test_runs_in_cwd(void **state)
+{
+	struct th_dir *fx = *state;
+	char *args[] = {"sh", "-c", "pwd > out", NULL}, missing[128], *text;
+	struct oci_hook hk = {.path = "/bin/sh", .args = {args, 3}};
+	struct oci_hook_list list = {&hk, 1};
+	struct cubo_error *err;
+
+	/* "out" is relative: it lands in the directory the hook runs in */
+	assert_null(hooks_run(&list, HOOK_CREATE_CONTAINER, "{}", fx->dir));
+	text = th_read_file(fx->path, NULL);
+	assert_int_equal(strlen(text), strlen(fx->dir) + 1);
+	assert_memory_equal(text, fx->dir, strlen(fx->dir));
+	assert_int_equal(text[strlen(fx->dir)], '\n');
+	free(text);
+	/* a directory that is not there fails the hook, naming it */
+	snprintf(missing, sizeof(missing), "%s/gone", fx->dir);
+	th_expect_msg(hooks_run(&list, HOOK_CREATE_CONTAINER, "{}", missing),
+		      "exited with status 126: chdir ", "/gone");
+}
+
 static void test_lists_stop_at_first_failure(void **state)
 {
 	struct th_dir *fx = *state;
@@ -110,7 +132,7 @@ static void test_lists_stop_at_first_failure(void **state)
 	char *text;
 
 	snprintf(ok, sizeof(ok), "echo ran >> %s", fx->path);
-	th_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}"), "prestart hook 1 (/bin/sh)");
+	th_expect_msg(hooks_run(&list, HOOK_PRESTART, "{}", NULL), "prestart hook 1 (/bin/sh)");
 	text = th_read_file(fx->path, NULL);
 	assert_string_equal(text, "ran\n");
 	free(text);
@@ -126,6 +148,7 @@ int main(void)
 						th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_lists_stop_at_first_failure, setup,
 						th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_runs_in_cwd, setup, th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -715,6 +715,58 @@ static void test_opts_terminator_and_first_arg(void **state)
 	assert_int_equal(t.first, 3);
 }
 
+/* Reorder argv the way every command but exec and ps does; returns the words joined by spaces. */
+static char *reordered(char out[static 256], struct opt_targets *t, int argc, char **argv)
+{
+	OPT_TABLE(t);
+
+	opts_reorder(argc, argv, table, OPTS_N(table));
+	out[0] = '\0';
+	for (int i = 1; i < argc; i++) {
+		strcat(out, argv[i]);
+		if (i + 1 < argc)
+			strcat(out, " ");
+	}
+	return out;
+}
+
+#define REORDER(t, ...) reordered(buf, (t), ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
+
+static void test_opts_reorder(void **state)
+{
+	struct opt_targets t = {0};
+	char buf[256];
+
+	(void)state;
+	/* Flags after the arguments move in front, values with them, order kept. */
+	assert_string_equal(REORDER(&t, "id", "--name", "x", "-d", "SIG"), "--name x -d id SIG");
+	assert_string_equal(REORDER(&t, "id", "--name=x", "y"), "--name=x id y");
+	/* A boolean takes no value: the word after it stays an argument. */
+	assert_string_equal(REORDER(&t, "-d", "id", "--no-pivot", "b"), "-d --no-pivot id b");
+	/* Help counts as a flag, wherever it is. */
+	assert_string_equal(REORDER(&t, "id", "--help"), "--help id");
+	/* Unknown words stay arguments in place: the command reports them. */
+	assert_string_equal(REORDER(&t, "id", "-9", "--bogus"), "id -9 --bogus");
+	/* Nothing after "--" moves, nor "--" itself. */
+	assert_string_equal(REORDER(&t, "id", "--", "-d", "x"), "id -- -d x");
+	assert_string_equal(REORDER(&t, "id", "-b", "B", "--", "-d"), "-b B id -- -d");
+	/* A value-taking flag at the very end keeps its error for opts_parse. */
+	assert_string_equal(REORDER(&t, "id", "--name"), "--name id");
+	assert_string_equal(REORDER(&t, "-"), "-");
+
+	/* And parsing the result sees every flag. */
+	{
+		char **argv = ARGV("c1", "--preserve-fds", "2", "--detach");
+		OPT_TABLE(&t);
+		t.first = -1;
+		th_assert_ok(opts_parse_anywhere(5, argv, table, OPTS_N(table), &t.help, &t.first));
+		assert_true(t.detach);
+		assert_int_equal(t.fds, 2);
+		assert_int_equal(t.first, 4);
+		assert_string_equal(argv[t.first], "c1");
+	}
+}
+
 static void test_opts_int(void **state)
 {
 	struct opt_targets t = {0};
@@ -797,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_opts_missing_argument),
 		cmocka_unit_test(test_opts_help),
 		cmocka_unit_test(test_opts_terminator_and_first_arg),
+		cmocka_unit_test(test_opts_reorder),
 		cmocka_unit_test(test_opts_int),
 		cmocka_unit_test(test_opts_print_help),
 	};

@@ -70,6 +70,30 @@ static void test_public_output(void **state)
 	free(out);
 }
 
+static void test_runc_output(void **state)
+{
+	struct oci_state st = sample();
+	char *out = NULL;
+	size_t len;
+
+	(void)state;
+	assert_null(oci_state_to_runc_json(&st, false, &out, &len));
+	/* the OCI fields, then runc's three; nothing private */
+	assert_string_equal(
+		out, "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"created\","
+		     "\"pid\":4242,\"bundle\":\"/srv/bundle\",\"annotations\":"
+		     "{\"org.example.a\":\"1\",\"b\":\"two\"},\"rootfs\":"
+		     "\"/srv/bundle/"
+		     "rootfs\",\"created\":\"2026-11-23T21:00:00.123456789Z\",\"owner\":\"\"}");
+	free(out);
+	/* a state written before created/rootfs were recorded: empty strings */
+	st.created = NULL;
+	st.rootfs = NULL;
+	assert_null(oci_state_to_runc_json(&st, false, &out, &len));
+	assert_non_null(strstr(out, "\"rootfs\":\"\",\"created\":\"\",\"owner\":\"\"}"));
+	free(out);
+}
+
 static void test_public_pid_zero_and_no_annotations(void **state)
 {
 	struct oci_state st = sample();
@@ -183,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_public_output),
+		cmocka_unit_test(test_runc_output),
 		cmocka_unit_test(test_public_pid_zero_and_no_annotations),
 		cmocka_unit_test(test_internal_round_trip),
 		cmocka_unit_test(test_public_output_parses_without_private_fields),

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# The command line as orchestrators and scripts drive runc: flag order, the
+# liveness probe, ps across a container's exit. Every test runs against both
+# runtimes (RUNTIME=/usr/sbin/runc for runc); docs/conformance.md records both
+# results.
+
+load helpers
+
+setup() { setup_common; }
+teardown() { teardown_common; }
+
+@test "flags may follow the container id (update, kill, delete, state)" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt update "$CID" --pids-limit 77
+	[ "$status" -eq 0 ]
+	if [ -r "$(cg_dir pids "$(container_pid "$CID")")/pids.max" ]; then
+		[ "$(cat "$(cg_dir pids "$(container_pid "$CID")")/pids.max")" = 77 ]
+	fi
+	run rt kill "$CID" KILL --all
+	[ "$status" -eq 0 ]
+	wait_for_status "$CID" stopped
+	run rt delete "$CID" --force
+	[ "$status" -eq 0 ]
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	# An unknown flag after the id is still an error, not an argument.
+	start_sleeper "$CID-2"
+	run rt kill "$CID-2" KILL --no-such-flag
+	[ "$status" -ne 0 ]
+	[ "$(container_status "$CID-2")" = running ]
+}
+
+@test "create and run take their flags after the id" {
+	set_args sleep 1000
+	rt_detached create "$CID" --bundle "$BUNDLE" --pid-file "$TEST_TMP/pid"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$TEST_TMP/pid")" = "$(container_pid "$CID")" ]
+	[ "$(container_status "$CID")" = created ]
+	rt_detached run "$CID-r" --bundle "$BUNDLE" --detach
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$CID-r")" = running ]
+}
+
+@test "exec keeps everything after the id for the process" {
+	start_sleeper
+	run rt exec "$CID" echo -t --env X=1
+	[ "$status" -eq 0 ]
+	[ "$output" = "-t --env X=1" ]
+}
+
+@test "kill with signal 0 probes the init, also with --all" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt kill "$CID" 0
+	[ "$status" -eq 0 ]
+	run rt kill --all "$CID" 0
+	[ "$status" -eq 0 ]
+	[ "$(container_status "$CID")" = running ]
+	rt kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run rt kill "$CID" 0
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not running"* ]]
+	run rt kill no-such-container 0
+	[ "$status" -ne 0 ]
+}
+
+@test "ps on a stopped container prints an empty list" {
+	start_sleeper
+	wait_for_status "$CID" running
+	run rt ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -ge 1 ]
+	rt kill "$CID" KILL
+	wait_for_status "$CID" stopped
+	run --separate-stderr rt ps --format json "$CID"
+	[ "$status" -eq 0 ]
+	# runc prints null, cubo-runc []: both an empty list to a JSON reader
+	[ "$(jq 'length' <<<"$output")" = 0 ]
+	run --separate-stderr rt ps "$CID"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *PID* ]]
+	# ps(1)'s own flags after the id still go to ps(1)
+	run rt ps "$CID" -f json
+	[ "$status" -ne 0 ] || [[ "$output" != "[]" ]]
+}
+
+@test "state and list carry runc's rootfs, created and owner" {
+	start_sleeper
+	run rt state "$CID"
+	[ "$status" -eq 0 ]
+	local rootfs created
+	rootfs=$(jq -r .rootfs <<<"$output")
+	created=$(jq -r .created <<<"$output")
+	[ "$rootfs" = "$(cd "$BUNDLE" && pwd -P)/rootfs" ] || [ "$rootfs" = "$BUNDLE/rootfs" ]
+	[[ "$created" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$ ]]
+	[ "$(jq -r 'has("owner")' <<<"$output")" = true ]
+	run rt list --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].rootfs' <<<"$output")" = "$rootfs" ]
+	[ "$(jq -r '.[0].created' <<<"$output")" = "$created" ]
+	[ "$(jq -r '.[0].owner' <<<"$output")" = root ]
+	# list's ociVersion is the container's, as state's is
+	[ "$(jq -r '.[0].ociVersion' <<<"$output")" = "$(rt state "$CID" | jq -r .ociVersion)" ]
+}
+
+@test "--version prints runc's version, commit and spec lines" {
+	run rt --version
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *" version "* ]]
+	grep -q '^commit: .' <<<"$output"
+	grep -qE '^spec: [0-9]+\.[0-9]+\.[0-9]+' <<<"$output"
+}
+
+@test "spec chooses the namespaces runc chooses for this host" {
+	mkdir "$TEST_TMP/s"
+	run rt spec --bundle "$TEST_TMP/s"
+	[ "$status" -eq 0 ]
+	types=$(jq -r '[.linux.namespaces[].type] | sort | join(",")' "$TEST_TMP/s/config.json")
+	# a cgroup namespace only where /sys/fs/cgroup is cgroup2 (pure v2)
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$types" = cgroup,ipc,mount,network,pid,uts ]
+	else
+		[ "$types" = ipc,mount,network,pid,uts ]
+	fi
+}
+
+# console_run OUT COMMAND ARG...: runs the runtime's COMMAND ARG... with a
+# console socket whose receiver writes what the pty shows to OUT; waits for
+# the receiver.
+console_run() {
+	local out=$1 cmd=$2 sock=$TEST_TMP/console-$RANDOM.sock receiver i
+	shift 2
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock" "$out" 3>&- &
+	receiver=$!
+	wait_for_file "$sock"
+	rt "$cmd" --console-socket "$sock" "$@" </dev/null >/dev/null
+	for i in $(seq 100); do
+		kill -0 "$receiver" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$receiver"
+}
+
+@test "the pty belongs to the user and to devpts' tty group" {
+	command -v python3 >/dev/null || skip "needs python3"
+	update_config '.process.terminal = true | .process.user = {"uid": 1000, "gid": 1000}'
+	set_args sh -c 'stat -c "pty:%u:%g" $(tty); sleep 1000'
+	sock=$TEST_TMP/console.sock
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock" "$TEST_TMP/init.out" 3>&- &
+	wait_for_file "$sock"
+	rt create --console-socket "$sock" --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	wait_for_file "$TEST_TMP/init.out.ready"
+	rt start "$CID"
+	for i in $(seq 50); do
+		grep -qa 'pty:' "$TEST_TMP/init.out" && break
+		sleep 0.1
+	done
+	grep -a 'pty:' "$TEST_TMP/init.out" | tr -d '\r' | grep -qx 'pty:1000:5'
+	console_run "$TEST_TMP/exec.out" exec --detach --tty --user 1000:1000 "$CID" sh -c 'stat -c "pty:%u:%g" $(tty)'
+	grep -a 'pty:' "$TEST_TMP/exec.out" | tr -d '\r' | grep -qx 'pty:1000:5'
+}
