@@ -130,8 +130,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	CUBO_TRY_CTX(security_check(x->cfg->process, x->cfg->linux_, &host), "config.json");
 	if (x->cfg->linux_ && x->cfg->linux_->seccomp) {
 		char *cache = cubo_path_join(ctx->root, SECCOMP_CACHE_DIR);
-		struct cubo_error *err = seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log,
-								     cache, &x->seccomp);
+		err = seccomp_prog_compile_cached(x->cfg->linux_->seccomp, log, cache, &x->seccomp);
 		free(cache);
 		CUBO_TRY_CTX(err, "config.json");
 	}
