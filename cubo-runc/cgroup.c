@@ -23,6 +23,8 @@
 
 /* How long kill/freeze/rmdir wait for the kernel to catch up. */
 #define CGROUP_WAIT_MS 10000
+/* How often a cgroup about to empty or change state is looked at again. */
+#define CGROUP_POLL_MS 10
 
 static void sleep_ms(long ms)
 {
@@ -118,12 +120,12 @@ static struct cubo_error *rmdir_tree(const char *path)
 	closedir(dir);
 	CUBO_TRY(err);
 	/* Processes just killed may take a moment to leave the cgroup. */
-	for (int ms = 0; rmdir(path) < 0; ms += 10) {
+	for (int ms = 0; rmdir(path) < 0; ms += CGROUP_POLL_MS) {
 		if (errno == ENOENT)
 			return NULL;
 		if (errno != EBUSY || ms >= CGROUP_WAIT_MS)
 			return cubo_error_errno("remove cgroup %s", path);
-		sleep_ms(10);
+		sleep_ms(CGROUP_POLL_MS);
 	}
 	return NULL;
 }

@@ -16,6 +16,9 @@
 #endif
 
 #define BASE_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW)
+/* F_SEAL_WRITE fails with EBUSY while a mapping is still being torn down: retry briefly. */
+#define SEAL_TRIES 20
+#define SEAL_RETRY_US 1000
 
 /* Sealed against growing, shrinking, new seals, and any write from now on. */
 static bool is_sealed_copy(int fd)
@@ -42,9 +45,9 @@ static int seal(int fd)
 	for (int tries = 0;; tries++) {
 		if (fcntl(fd, F_ADD_SEALS, BASE_SEALS | F_SEAL_WRITE) == 0)
 			return 0;
-		if (errno != EBUSY || tries == 20)
+		if (errno != EBUSY || tries == SEAL_TRIES)
 			return -1;
-		usleep(1000);
+		usleep(SEAL_RETRY_US);
 	}
 }
 

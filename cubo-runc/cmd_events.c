@@ -30,6 +30,13 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 
+/*
+ * Between stats, a pidfd wakes us when the init exits, so a long sleep is
+ * fine; without one (old kernels, valgrind) we must look for its exit.
+ */
+#define PIDFD_WAKE_MS 60000
+#define NO_PIDFD_LOOK_MS 250
+
 /* A Go duration ("5s", "250ms", "1m30s", "1.5h") in milliseconds; must be > 0. */
 static struct cubo_error *parse_interval(const char *s, int64_t *ms)
 {
@@ -141,7 +148,7 @@ static struct cubo_error *watch(struct runc_globals *g, const struct container *
 		/* poll skips an entry whose fd is -1 */
 		struct pollfd p[2] = {{.fd = pidfd, .events = POLLIN},
 				      {.fd = w.fd, .events = POLLIN}};
-		int64_t wait = next - now_ms(), cap = pidfd >= 0 ? 60000 : 250;
+		int64_t wait = next - now_ms(), cap = pidfd >= 0 ? PIDFD_WAKE_MS : NO_PIDFD_LOOK_MS;
 		bool stopped;
 		int r;
 

@@ -25,6 +25,11 @@
 #include "shared/testpoint.h"
 #include "shared/xalloc.h"
 
+/* An exited init may stay a zombie a moment: look each ms, this long at most. */
+#define ZOMBIE_WAIT_MS 1000
+/* How long start waits for the init to take the go-ahead from exec.fifo. */
+#define START_WAIT_MS 10000
+
 const char *container_status_name(enum container_status s)
 {
 	switch (s) {
@@ -236,7 +241,7 @@ struct cubo_error *container_wait_gone(const struct container *c, int timeout_ms
 	if (r == 0)
 		return cubo_error_new("container \"%s\" did not exit in time", c->id);
 	/* a pidfd is readable once the process exited, but it may still be a zombie */
-	for (int i = 0; i < 1000 && init_alive(c); i++)
+	for (int i = 0; i < ZOMBIE_WAIT_MS && init_alive(c); i++)
 		usleep(1000);
 	return NULL;
 }
@@ -264,7 +269,7 @@ struct cubo_error *container_start(struct container *c)
 	pfd[0] = (struct pollfd){.fd = fifo, .events = POLLIN};
 	pfd[1] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 	for (;;) {
-		r = poll(pfd, pidfd >= 0 ? 2 : 1, 10000);
+		r = poll(pfd, pidfd >= 0 ? 2 : 1, START_WAIT_MS);
 		if (r < 0 && errno == EINTR)
 			continue;
 		break;

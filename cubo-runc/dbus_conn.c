@@ -16,6 +16,8 @@
 #define MAX_QUEUED 4096
 /* an authentication line from the server */
 #define MAX_AUTH_LINE 512
+/* Longest single poll: a long deadline is waited for in slices this long. */
+#define POLL_SLICE_MS 60000
 
 struct queued {
 	struct dbus_reply r;
@@ -68,7 +70,7 @@ static struct cubo_error *fill(struct dbus_conn *c, long long deadline, const ch
 		if (left <= 0)
 			return cubo_error_new_errno(ETIMEDOUT, "D-Bus: no %s", waiting);
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-		int r = poll(&pfd, 1, (int)(left > 60000 ? 60000 : left));
+		int r = poll(&pfd, 1, (int)(left > POLL_SLICE_MS ? POLL_SLICE_MS : left));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)

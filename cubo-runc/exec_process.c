@@ -124,6 +124,8 @@ static void apply_oom_score_adj(const struct exec_ctx *x)
  * would hang the runtime, a device would be read as root), bounded.
  */
 #define PASSWD_MAX (4 << 20)
+/* After a failed exec, how long the child has to exit on its own before SIGKILL. */
+#define REAP_WAIT_MS 2000
 static char *read_container_passwd(void)
 {
 	struct open_how how = {.flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
@@ -523,7 +525,7 @@ static int reap(struct exec_ctx *x)
 
 	close(x->sock[0]);
 	x->sock[0] = -1;
-	if (poll(&p, 1, 2000) <= 0)
+	if (poll(&p, 1, REAP_WAIT_MS) <= 0)
 		kill(x->pid, SIGKILL);
 	while (waitid(P_PIDFD, (id_t)x->pidfd, &info, WEXITED) < 0 && errno == EINTR)
 		;

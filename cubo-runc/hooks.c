@@ -18,6 +18,8 @@
 #include "shared/fs.h"
 
 #define OUTPUT_TAIL 512
+/* Without a pidfd, how often a running hook is looked at. */
+#define NO_PIDFD_LOOK_MS 10
 
 const char *hook_kind_name(enum hook_kind kind)
 {
@@ -110,9 +112,9 @@ static bool wait_hook(pid_t pid, int out, int timeout_s, char *tail, size_t *tai
 
 		if (deadline >= 0 && wait_ms <= 0)
 			break;
-		/* without a pidfd (old kernels, valgrind), look every 10 ms */
-		if (pidfd < 0 && (wait_ms < 0 || wait_ms > 10))
-			wait_ms = 10;
+		/* without a pidfd (old kernels, valgrind), look every few ms */
+		if (pidfd < 0 && (wait_ms < 0 || wait_ms > NO_PIDFD_LOOK_MS))
+			wait_ms = NO_PIDFD_LOOK_MS;
 		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
 			break;
 		if (pfd[1].revents) {

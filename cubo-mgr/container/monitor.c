@@ -46,6 +46,11 @@
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
+/*
+ * Once the container exited, how long its output pipes may stay open: a
+ * process that escaped the pid namespace could hold them forever.
+ */
+#define ESCAPED_OUTPUT_MS 2000
 
 struct client {
 	int fd;
@@ -673,7 +678,7 @@ static void serve(struct mon *m)
 			return;
 		/* a process that escaped the pid namespace could hold the pipes forever */
 		if (m->exited && deadline < 0)
-			deadline = now_ms() + 2000;
+			deadline = now_ms() + ESCAPED_OUTPUT_MS;
 		if (deadline >= 0 && now_ms() >= deadline)
 			return;
 		struct pollfd p[4 + MAX_CLIENTS];
