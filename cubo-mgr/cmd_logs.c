@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cubo-mgr logs and attach: a container's output, recorded or live. */
+/* cubo-mgr logs: a container's recorded output, or followed as it grows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -193,56 +193,4 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 	ctr_ctx_close(&c);
 	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
-}
-
-int cmd_attach(struct mgr *m, int argc, char **argv)
-{
-	bool no_stdin = false;
-	const struct cli_opt opts[] = {
-		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
-	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "attach", "attach [OPTIONS] CONTAINER",
-				"Connect this terminal to a running container's stdio; exit with "
-				"its exit code.",
-				argc, argv, opts, CLI_N(opts), &args);
-	if (rc >= 0)
-		return rc;
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "attach", cubo_error_new("expected one container"));
-	}
-	struct ctr_ctx c;
-	struct ctr_record r = {0};
-	int fd = -1, code = 0;
-	struct cubo_error *err = ctr_ctx_open(m, &c);
-	if (!err)
-		err = ctr_find(&c, args.v[0], &r);
-	if (!err && r.status != CTR_RUNNING && r.status != CTR_PAUSED)
-		err = cubo_error_new("you cannot attach to a stopped container, start it first");
-	bool in = !err && r.interactive && !no_stdin;
-	if (!err) {
-		char *dir = ctr_store_dir(&c.store, r.id);
-		err = attach_connect(dir, ATTACH_WANT_OUTPUT | (in ? ATTACH_WANT_STDIN : 0), &fd);
-		free(dir);
-	}
-	if (!err)
-		err = attach_client_run(fd, in, r.tty, &code);
-	if (fd >= 0)
-		close(fd);
-	if (!err && code == ATTACH_DETACHED) {
-		fprintf(stderr, "\nread escape sequence\n");
-		code = 0;
-	}
-	if (!err && code < 0) {
-		struct ctr_record now;
-		if (!ctr_find(&c, r.id, &now)) {
-			code = now.exit_code;
-			ctr_record_free(&now);
-		}
-	}
-	ctr_record_free(&r);
-	ctr_ctx_close(&c);
-	free(args.v);
-	return err ? mgr_fail(m, err) : code;
 }

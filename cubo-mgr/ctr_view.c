@@ -197,3 +197,14 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	}
 	return err;
 }
+
+/*
+ * The ports as bound while it runs (random host ports resolved); before its
+ * first start what was asked; after it stopped, none, as docker shows them.
+ */
+char *const *ctr_shown_ports(const struct ctr_record *r)
+{
+	if (r->published)
+		return r->published;
+	return r->status == CTR_EXITED ? NULL : r->ports;
+}

@@ -47,4 +47,10 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
  */
 struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
 
+/*
+ * The ports as bound while it runs (random host ports resolved); before its
+ * first start what was asked; after it stopped, none, as docker shows them.
+ */
+char *const *ctr_shown_ports(const struct ctr_record *r);
+
 #endif

@@ -52,6 +52,13 @@ bool mgr_confirm(const char *warning);
 typedef struct cubo_error *(*mgr_json_fn)(struct mgr *m, void *ctx, const char *name, char **json);
 int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx);
 
+struct cubo_json_gen;
+/* A string member; NULL is written as "". */
+void mgr_json_kv(struct cubo_json_gen *g, const char *key, const char *value);
+
+/* Finish g and print it on one line (nothing when it cannot be finished). */
+void mgr_print_json_line(struct cubo_json_gen *g);
+
 /* One verb of a command group ("volume ls"); a NULL summary hides an alias. */
 struct mgr_subcommand {
 	const char *name;
@@ -81,7 +88,7 @@ int cmd_pull(struct mgr *m, int argc, char **argv);
 int cmd_images(struct mgr *m, int argc, char **argv);
 int cmd_rmi(struct mgr *m, int argc, char **argv);
 int cmd_tag(struct mgr *m, int argc, char **argv);
-int cmd_inspect(struct mgr *m, int argc, char **argv);
+int cmd_image_inspect(struct mgr *m, int argc, char **argv);
 int cmd_history(struct mgr *m, int argc, char **argv);
 int cmd_image_prune(struct mgr *m, int argc, char **argv);
 int cmd_save(struct mgr *m, int argc, char **argv);
@@ -110,7 +117,7 @@ int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);
-int cmd_container_inspect(struct mgr *m, int argc, char **argv);
+int cmd_inspect(struct mgr *m, int argc, char **argv);
 int cmd_volume(struct mgr *m, int argc, char **argv);
 int cmd_network(struct mgr *m, int argc, char **argv);
 int cmd_info(struct mgr *m, int argc, char **argv);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr save: write images to an OCI and docker archive. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/archive.h"
+#include "cubo-mgr/image/store.h"
+#include "cubo-mgr/mgr.h"
+
+int cmd_save(struct mgr *m, int argc, char **argv)
+{
+	const char *output = NULL;
+	const struct cli_opt opts[] = {
+		{"output", 'o', CLI_STRING, &output, "FILE", "write to FILE instead of stdout"},
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(
+		m, "save", "save [OPTIONS] IMAGE [IMAGE...]",
+		"Write images to a tar archive that is both an OCI image layout and a\n"
+		"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
+		argc, argv, opts, CLI_N(opts), &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err = NULL;
+	if (args.n == 0)
+		err = cubo_error_new("expected at least one image");
+	else if (!output && isatty(STDOUT_FILENO))
+		err = cubo_error_new("refusing to write an archive to a terminal: use -o FILE");
+	if (err) {
+		free(args.v);
+		return mgr_usage_error(m, "save", err);
+	}
+	struct store *s = NULL;
+	struct store_match *matches = calloc((size_t)args.n, sizeof(*matches));
+	struct archive_image *images = calloc((size_t)args.n, sizeof(*images));
+	int found = 0;
+	if (!matches || !images)
+		err = cubo_error_new_errno(ENOMEM, "save");
+	if (!err)
+		err = store_open(m->root, &s);
+	for (; !err && found < args.n; found++) {
+		if ((err = store_image_find(s, args.v[found], NULL, &matches[found])))
+			break;
+		/* by ID: the image under its first name */
+		size_t k = 0;
+		while (k + 1 < matches[found].n && !matches[found].v[k].name)
+			k++;
+		images[found].name =
+			matches[found].v[k].name ? matches[found].v[k].name : args.v[found];
+		images[found].manifest = &matches[found].v[k].manifest;
+	}
+	if (!err)
+		err = image_archive_save(s, images, (size_t)args.n, output ? output : "-");
+	for (int i = 0; i < found; i++)
+		store_match_free(&matches[i]);
+	free(matches);
+	free(images);
+	store_close(s);
+	free(args.v);
+	return err ? mgr_fail(m, err) : 0;
+}

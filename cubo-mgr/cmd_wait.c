@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr wait: wait for containers to stop; print their exit codes. */
+#include <stdio.h>
+
+#include "cubo-mgr/ctr_action.h"
+
+static struct cubo_error *wait_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
+{
+	(void)ctx;
+	int code = r->exit_code;
+	if (r->monitor_pid)
+		CUBO_TRY(ctr_wait_exit(c, r, -1, &code));
+	printf("%d\n", code);
+	return NULL;
+}
+
+int cmd_wait(struct mgr *m, int argc, char **argv)
+{
+	static const bool always_silent = true; /* it prints exit codes instead */
+	return each_container(m, "wait", "wait CONTAINER [CONTAINER...]",
+			      "Wait until containers stop; print each one's exit code.", argc, argv,
+			      NULL, 0, wait_one, NULL, &always_silent);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What every command shares: its preamble, its errors, its JSON output. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/mgr.h"
+#include "shared/json.h"
+
+int mgr_fail(struct mgr *m, struct cubo_error *err)
+{
+	cubo_error_print(err, m->prog, stderr);
+	cubo_error_free(err);
+	return MGR_EXIT_FAILURE;
+}
+
+bool mgr_confirm(const char *warning)
+{
+	fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+	char line[16] = "";
+	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx)
+{
+	int rc = 0;
+	bool first = true;
+	printf("[");
+	for (int i = 0; i < n; i++) {
+		char *out = NULL;
+		struct cubo_error *err = fn(m, ctx, names[i], &out);
+		if (err) {
+			rc = mgr_fail(m, err);
+			continue;
+		}
+		printf("%s%s", first ? "\n" : ",\n", out);
+		first = false;
+		free(out);
+	}
+	printf("%s]\n", first ? "" : "\n");
+	return rc;
+}
+
+int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
+{
+	char *text = cubo_error_text(err);
+	fprintf(stderr, "%s %s: %s\nSee '%s %s --help'.\n", m->prog, cmd, text, m->prog, cmd);
+	free(text);
+	cubo_error_free(err);
+	return MGR_EXIT_FAILURE;
+}
+
+int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
+		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+		   struct cli_args *args)
+{
+	struct cubo_error *err = cli_parse(argc, argv, opts, n_opts, false, args);
+	if (err)
+		return mgr_usage_error(m, cmd, err);
+	if (args->help) {
+		cli_print_help(stdout, m->prog, usage, description, opts, n_opts);
+		free(args->v);
+		return 0;
+	}
+	return -1;
+}
+
+int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
+		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		FILE *out = argc < 2 ? stderr : stdout;
+		fprintf(out, "Usage: %s %s COMMAND\n\n%s\n\nCommands:\n", m->prog, group,
+			description);
+		for (size_t i = 0; i < n; i++)
+			if (subs[i].summary)
+				fprintf(out, "  %-11s %s\n", subs[i].name, subs[i].summary);
+		return argc < 2 ? MGR_EXIT_FAILURE : 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(subs[i].name, argv[1]))
+			return subs[i].fn(m, argc - 1, argv + 1);
+	return mgr_usage_error(m, group, cubo_error_new("unknown command \"%s\"", argv[1]));
+}
+
+void mgr_json_kv(struct cubo_json_gen *g, const char *key, const char *value)
+{
+	cubo_json_gen_key(g, key);
+	cubo_json_gen_string(g, value ? value : "");
+}
+
+void mgr_print_json_line(struct cubo_json_gen *g)
+{
+	char *out;
+	size_t len;
+	struct cubo_error *err = cubo_json_gen_finish(g, &out, &len);
+	if (err) {
+		cubo_error_free(err);
+		return;
+	}
+	printf("%s\n", out);
+	free(out);
+}
