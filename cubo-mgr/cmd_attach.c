@@ -14,17 +14,20 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "attach",
+		.usage = "attach [OPTIONS] CONTAINER",
+		.description = "Connect this terminal to a running container's stdio; exit with "
+			       "its exit code.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected one container",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "attach", "attach [OPTIONS] CONTAINER",
-				"Connect this terminal to a running container's stdio; exit with "
-				"its exit code.",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "attach", cubo_error_new("expected one container"));
-	}
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
 	int fd = -1, code = 0;
@@ -56,6 +59,5 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 	}
 	ctr_record_free(&r);
 	ctr_ctx_close(&c);
-	free(args.v);
 	return err ? mgr_fail(m, err) : code;
 }

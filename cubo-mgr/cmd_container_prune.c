@@ -12,13 +12,16 @@ int cmd_container_prune(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "container prune",
+		.usage = "container prune [OPTIONS]",
+		.description = "Remove every stopped container.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "container prune", "container prune [OPTIONS]",
-				"Remove every stopped container.", argc, argv, opts, CLI_N(opts),
-				&args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm("This will remove all stopped containers."))
 		return 0;
 	struct ctr_ctx c;

@@ -46,29 +46,31 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		{"workdir", 'w', CLI_STRING, &workdir, "DIR", "working directory"},
 		{"user", 'u', CLI_STRING, &user, "USER[:GROUP]", "user (name or ID) to run as"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "exec",
+		.usage = "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+		.description = "Run a command in a running container. Exits with the command's "
+			       "code:\n126 when it cannot be run, 127 when it is not found.",
+		MGR_OPTS(opts),
+		.stop_at_arg = true,
+		.min_args = 2,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected a container and a command",
+	};
 	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
-	if (err)
-		return mgr_usage_error(m, "exec", err);
-	int rc = MGR_EXIT_FAILURE;
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0) {
+		cubo_strv_free(env);
+		cubo_strv_free(env_file);
+		return rc;
+	}
+	struct cubo_error *err = NULL;
+	rc = MGR_EXIT_FAILURE;
 	char **extra = NULL;
 	size_t n_extra = 0;
 	struct ctr_ctx c = {0};
 	struct ctr_record r = {0};
 	bool ctx_open = false;
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-			       "Run a command in a running container. Exits with the command's "
-			       "code:\n126 when it cannot be run, 127 when it is not found.",
-			       opts, CLI_N(opts));
-		rc = 0;
-		goto out;
-	}
-	if (args.n < 2) {
-		rc = mgr_usage_error(m, "exec",
-				     cubo_error_new("expected a container and a command"));
-		goto out;
-	}
 	for (size_t i = 0; !err && env_file && env_file[i]; i++)
 		err = run_opt_read_env_file(env_file[i], environ, &extra, &n_extra);
 	for (size_t i = 0; !err && env && env[i]; i++)
@@ -156,6 +158,5 @@ out:
 	cubo_strv_free(extra);
 	cubo_strv_free(env);
 	cubo_strv_free(env_file);
-	free(args.v);
 	return rc;
 }

@@ -21,23 +21,26 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten the output"},
 		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per step"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "history",
+		.usage = "history [OPTIONS] IMAGE",
+		.description =
+			"Show the steps that made an image, newest first, with the size of the\n"
+			"layer each step added.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected exactly one image",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "history", "history [OPTIONS] IMAGE",
-		"Show the steps that made an image, newest first, with the size of the\n"
-		"layer each step added.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
 		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	else if (args.n != 1)
-		err = cubo_error_new("expected exactly one image");
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "history", err);
-	}
 	struct store *s = NULL;
 	struct store_match match = {0};
 	struct oci_manifest *man = NULL;
@@ -47,7 +50,6 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	    (err = store_image_load(s, &match.v[0].manifest, &man, &cfg))) {
 		store_close(s);
 		store_match_free(&match);
-		free(args.v);
 		return mgr_fail(m, err);
 	}
 	/* history entries that made a layer take the layers in order */
@@ -102,6 +104,5 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	oci_image_config_free(cfg);
 	store_match_free(&match);
 	store_close(s);
-	free(args.v);
 	return 0;
 }

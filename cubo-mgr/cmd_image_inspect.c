@@ -120,27 +120,29 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 		{"type", 0, CLI_STRING, &type, "image",
 		 NULL}, /* `inspect --type image` lands here */
 	};
-	int rc = mgr_parse_args(
-		m, "inspect", "inspect IMAGE [IMAGE...]",
-		"Print a JSON array with each image's ID, names, digests, config, layers\n"
-		"and history.",
-		argc, argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "inspect",
+		.usage = "inspect IMAGE [IMAGE...]",
+		.description =
+			"Print a JSON array with each image's ID, names, digests, config, layers\n"
+			"and history.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected at least one image",
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
 		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	else if (args.n == 0)
-		err = cubo_error_new("expected at least one image");
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "inspect", err);
-	}
 	struct store *s = NULL;
 	struct cubo_json_gen *g = NULL;
 	if ((err = store_open(m->root, &s)) || (err = cubo_json_gen_new(true, &g))) {
 		store_close(s);
-		free(args.v);
 		return mgr_fail(m, err);
 	}
 	cubo_json_gen_array_open(g);
@@ -151,6 +153,5 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 	cubo_json_gen_array_close(g);
 	mgr_print_json_line(g);
 	store_close(s);
-	free(args.v);
 	return rc;
 }

@@ -16,15 +16,18 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 		{"all", 'a', CLI_BOOL, &all, NULL, "remove every image, not only dangling ones"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "image prune",
+		.usage = "image prune [OPTIONS]",
+		.description =
+			"Remove dangling (unnamed) images, then every blob, extracted layer and\n"
+			"partial download that no image uses.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "image prune", "image prune [OPTIONS]",
-		"Remove dangling (unnamed) images, then every blob, extracted layer and\n"
-		"partial download that no image uses.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm(all ? "This will remove all images."
 				       : "This will remove all dangling images."))
 		return 0;

@@ -30,28 +30,28 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "show full image IDs"},
 		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per image"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "images",
+		.usage = "images [OPTIONS] [REPOSITORY[:TAG]]",
+		.description = "List the images in the store (alias: blueprint).",
+		MGR_OPTS(opts),
+		.max_args = 1,
+		.count_error = "expected at most one REPOSITORY[:TAG] filter",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "images", "images [OPTIONS] [REPOSITORY[:TAG]]",
-				"List the images in the store (alias: blueprint).", argc, argv,
-				opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
 		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	if (!err && args.n > 1)
-		err = cubo_error_new("expected at most one REPOSITORY[:TAG] filter");
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "images", err);
-	}
 	char *want_repo = NULL, *want_tag = NULL;
 	if (args.n == 1) {
 		struct image_ref r;
-		if ((err = image_ref_parse(args.v[0], NULL, &r))) {
-			free(args.v);
+		if ((err = image_ref_parse(args.v[0], NULL, &r)))
 			return mgr_fail(m, err);
-		}
 		char *full = image_ref_string(&r);
 		image_name_split(full, &want_repo, &want_tag);
 		/* "images alpine" lists every tag; "images alpine:3" one */
@@ -62,7 +62,6 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		free(full);
 		image_ref_free(&r);
 	}
-	free(args.v);
 	struct store *s = NULL;
 	struct image_row *rows = NULL;
 	size_t n = 0;

@@ -100,29 +100,32 @@ int cmd_import(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"message", 'm', CLI_STRING, &message, "TEXT", "the history entry of the layer"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "import",
+		.usage = "import [OPTIONS] TARBALL|- [NAME[:TAG]]",
+		.description =
+			"Make a one-layer image from a root filesystem tarball (plain, gzip\n"
+			"or zstd; \"-\" reads stdin). Prints the image ID.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 2,
+		.count_error = "expected TARBALL and an optional NAME[:TAG]",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "import", "import [OPTIONS] TARBALL|- [NAME[:TAG]]",
-		"Make a one-layer image from a root filesystem tarball (plain, gzip\n"
-		"or zstd; \"-\" reads stdin). Prints the image ID.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
-	if (args.n < 1 || args.n > 2)
-		err = cubo_error_new("expected TARBALL and an optional NAME[:TAG]");
 	char *name = NULL;
-	if (!err && args.n == 2) {
+	if (args.n == 2) {
 		struct image_ref r;
 		if (!(err = image_ref_parse(args.v[1], NULL, &r))) {
 			name = image_ref_string(&r);
 			image_ref_free(&r);
 		}
 	}
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "import", err);
-	}
 	struct store *s = NULL;
 	int fd = -1;
 	char id[CUBO_DIGEST_LEN + 1];
@@ -157,12 +160,8 @@ int cmd_import(struct mgr *m, int argc, char **argv)
 		close(fd);
 	store_close(s);
 	free(name);
-	if (err) {
-		err = cubo_error_wrap(err, "import %s", args.v[0]);
-		free(args.v);
-		return mgr_fail(m, err);
-	}
-	free(args.v);
+	if (err)
+		return mgr_fail(m, cubo_error_wrap(err, "import %s", args.v[0]));
 	printf("%s\n", id);
 	return 0;
 }

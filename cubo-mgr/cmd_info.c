@@ -83,14 +83,17 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"format", 'f', CLI_STRING, &format, "FORMAT", "text (default) or json"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "info",
+		.usage = "info [OPTIONS]",
+		.description = "Show the root directory, the runtime, counts of containers, "
+			       "images\nand volumes, and facts about the host.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "info", "info [OPTIONS]",
-				"Show the root directory, the runtime, counts of containers, "
-				"images\nand volumes, and facts about the host.",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "text"))
 		return mgr_usage_error(m, "info",

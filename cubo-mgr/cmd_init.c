@@ -10,14 +10,16 @@
 
 int cmd_init(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "init",
+		.usage = "init",
+		.description = "Prepare the root directory: the image store, the container and "
+			       "volume\ndirectories; repair what killed commands left.",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "init", "init",
-				"Prepare the root directory: the image store, the container and "
-				"volume\ndirectories; repair what killed commands left.",
-				argc, argv, NULL, 0, &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	struct store *s = NULL;
 	struct ctr_ctx c;
 	struct cubo_error *err = store_open(m->root, &s);

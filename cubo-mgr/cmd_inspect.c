@@ -159,31 +159,28 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
 		{"type", 0, CLI_STRING, &type, "TYPE", "container or image (default: either)"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "inspect",
+		.usage = "inspect [OPTIONS] CONTAINER|IMAGE [...]",
+		.description = "Print a JSON array describing containers, or images.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected at least one container or image",
+	};
 	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), false, &args);
-	if (err)
-		return mgr_usage_error(m, "inspect", err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "inspect [OPTIONS] CONTAINER|IMAGE [...]",
-			       "Print a JSON array describing containers, or images.", opts,
-			       CLI_N(opts));
-		free(args.v);
-		return 0;
-	}
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
 	if ((type && strcmp(type, "container") && strcmp(type, "image")) ||
-	    (format && strcmp(format, "json")) || args.n == 0) {
-		free(args.v);
+	    (format && strcmp(format, "json")))
 		return mgr_usage_error(
 			m, "inspect",
-			cubo_error_new(args.n == 0 ? "expected at least one container or image"
-						   : "--type takes container or image; --format "
-						     "json"));
-	}
+			cubo_error_new("--type takes container or image; --format json"));
 	struct ctr_ctx c;
-	if ((err = ctr_ctx_open(m, &c))) {
-		free(args.v);
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	/* a name that is a container's is the container, as docker decides */
 	char id[CTR_ID_LEN + 1];
 	struct cubo_error *probe = type && !strcmp(type, "image")
@@ -192,15 +189,12 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	if (probe && !(type && !strcmp(type, "container"))) {
 		cubo_error_free(probe);
 		ctr_ctx_close(&c);
-		free(args.v);
 		return cmd_image_inspect(m, argc, argv);
 	}
 	cubo_error_free(probe);
 	struct cubo_json_gen *g;
-	int rc = 0;
 	if ((err = cubo_json_gen_new(true, &g))) {
 		ctr_ctx_close(&c);
-		free(args.v);
 		return mgr_fail(m, err);
 	}
 	cubo_json_gen_array_open(g);
@@ -217,6 +211,5 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 		free(out);
 	}
 	ctr_ctx_close(&c);
-	free(args.v);
 	return rc;
 }

@@ -17,7 +17,11 @@ int cmd_kill(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"signal", 's', CLI_STRING, &sig, "SIGNAL", "signal to send (default SIGKILL)"},
 	};
-	return each_container(m, "kill", "kill [OPTIONS] CONTAINER [CONTAINER...]",
-			      "Send a signal to the main process of running containers.", argc,
-			      argv, opts, CLI_N(opts), kill_one, &sig, NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "kill",
+		.usage = "kill [OPTIONS] CONTAINER [CONTAINER...]",
+		.description = "Send a signal to the main process of running containers.",
+		MGR_OPTS(opts),
+	};
+	return each_container(m, &spec, argc, argv, kill_one, &sig, NULL);
 }

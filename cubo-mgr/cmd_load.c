@@ -17,19 +17,20 @@ int cmd_load(struct mgr *m, int argc, char **argv)
 		{"input", 'i', CLI_STRING, &input, "FILE", "read from FILE instead of stdin"},
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print nothing"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "load",
+		.usage = "load [OPTIONS]",
+		.description =
+			"Load images from an OCI archive or a docker-archive (plain, gzip or\n"
+			"zstd), checking every blob's digest and every layer's diff_id.",
+		MGR_OPTS(opts),
+		.max_args = 0,
+		.count_error = "unexpected argument: use -i FILE",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "load", "load [OPTIONS]",
-		"Load images from an OCI archive or a docker-archive (plain, gzip or\n"
-		"zstd), checking every blob's digest and every layer's diff_id.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	int n = args.n;
-	free(args.v);
-	if (n)
-		return mgr_usage_error(m, "load",
-				       cubo_error_new("unexpected argument: use -i FILE"));
 	if (!input && isatty(STDIN_FILENO))
 		return mgr_usage_error(
 			m, "load", cubo_error_new("no archive on stdin: use -i FILE or a pipe"));

@@ -72,31 +72,28 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 		{"tls-verify", 0, CLI_BOOL, &tls_verify, NULL, "verify the registry's certificate"},
 		{"cert-dir", 0, CLI_STRING, &cert_dir, "DIR", "CA certificates for the registry"},
 	};
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), false, &args);
-	if (err)
-		return mgr_usage_error(m, "login", err);
-	if (args.help) {
-		cli_print_help(
-			stdout, m->prog, "login [OPTIONS] [SERVER]",
+	const struct mgr_cmd_spec spec = {
+		.name = "login",
+		.usage = "login [OPTIONS] [SERVER]",
+		.description =
 			"Check a user name and password with a registry (Docker Hub when no\n"
 			"SERVER is given) and store them in the auth file: --authfile, else\n"
 			"$REGISTRY_AUTH_FILE, else $XDG_CONFIG_HOME/cubo/auth.json. Pulls also\n"
 			"read podman's and docker's files.",
-			opts, CLI_N(opts));
-		free(args.v);
-		return 0;
-	}
-	if (args.n > 1 || (pass && pass_stdin)) {
-		free(args.v);
-		return mgr_usage_error(m, "login",
-				       cubo_error_new(args.n > 1
-							      ? "expected at most one SERVER"
-							      : "--password and --password-stdin "
-								"exclude each other"));
-	}
+		MGR_OPTS(opts),
+		.max_args = 1,
+		.count_error = "expected at most one SERVER",
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	if (pass && pass_stdin)
+		return mgr_usage_error(
+			m, "login",
+			cubo_error_new("--password and --password-stdin exclude each other"));
+	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	free(args.v);
 	char *u = user ? strdup(user) : read_line("Username: ", false);
 	char *p = pass ? strdup(pass) : read_line(pass_stdin ? NULL : "Password: ", !pass_stdin);
 	if (!u || !*u || !p) {
@@ -133,24 +130,20 @@ out:
 
 int cmd_logout(struct mgr *m, int argc, char **argv)
 {
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, NULL, 0, false, &args);
-	if (err)
-		return mgr_usage_error(m, "logout", err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "logout [SERVER]",
-			       "Remove the credentials stored for a registry (Docker Hub when no\n"
+	const struct mgr_cmd_spec spec = {
+		.name = "logout",
+		.usage = "logout [SERVER]",
+		.description = "Remove the credentials stored for a registry (Docker Hub when no\n"
 			       "SERVER is given) from the auth file login writes.",
-			       NULL, 0);
-		free(args.v);
-		return 0;
-	}
-	if (args.n > 1) {
-		free(args.v);
-		return mgr_usage_error(m, "logout", cubo_error_new("expected at most one SERVER"));
-	}
+		.max_args = 1,
+		.count_error = "expected at most one SERVER",
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	free(args.v);
 	const char *v = getenv("REGISTRY_AUTH_FILE");
 	char *file = m->auth_file ? strdup(m->auth_file)
 		     : v && *v	  ? strdup(v)

@@ -135,21 +135,24 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 		 "print only the last N lines (default all)"},
 		{"timestamps", 't', CLI_BOOL, &timestamps, NULL, "prefix each line with its time"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "logs",
+		.usage = "logs [OPTIONS] CONTAINER",
+		.description = "Print a container's output: its stdout to stdout, its stderr to "
+			       "stderr.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected one container",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "logs", "logs [OPTIONS] CONTAINER",
-				"Print a container's output: its stdout to stdout, its stderr to "
-				"stderr.",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	long tail;
-	if (args.n != 1 || !parse_tail(tail_s, &tail)) {
-		free(args.v);
-		return mgr_usage_error(
-			m, "logs",
-			cubo_error_new(args.n != 1 ? "expected one container"
-						   : "--tail: expected a number or all"));
-	}
+	if (!parse_tail(tail_s, &tail))
+		return mgr_usage_error(m, "logs",
+				       cubo_error_new("--tail: expected a number or all"));
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
 	struct cubo_error *err = ctr_ctx_open(m, &c);
@@ -191,6 +194,5 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 	free(dir);
 	ctr_record_free(&r);
 	ctr_ctx_close(&c);
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }

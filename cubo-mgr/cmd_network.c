@@ -58,24 +58,27 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		{"gateway", 0, CLI_STRING, &gateway, "IP",
 		 "the bridge's address (default: the subnet's first)"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "network create",
+		.usage = "network create [OPTIONS] NETWORK",
+		.description = "Create a bridge network; print its ID.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected one network name",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network create", "network create [OPTIONS] NETWORK",
-				"Create a bridge network; print its ID.", argc, argv, opts,
-				CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
 	if (strcmp(driver, "bridge"))
 		err = cubo_error_new("--driver \"%s\": only the bridge driver is supported",
 				     driver);
-	else if (args.n != 1)
-		err = cubo_error_new("expected one network name");
 	else if (gateway && !subnet)
 		err = cubo_error_new("--gateway needs --subnet");
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "network create", err);
-	}
 	struct net_store s;
 	struct net_def d;
 	err = net_store_open(m->root, &s);
@@ -89,7 +92,6 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		printf("%s\n", d.id);
 		net_def_free(&d);
 	}
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }
 
@@ -190,12 +192,16 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "print whole IDs"},
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "network ls",
+		.usage = "network ls [OPTIONS]",
+		.description = "List networks.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network ls", "network ls [OPTIONS]", "List networks.", argc,
-				argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "table"))
 		return mgr_usage_error(
@@ -241,25 +247,24 @@ static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const ch
 
 static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "network inspect",
+		.usage = "network inspect NETWORK [NETWORK...]",
+		.description = "Print a JSON array describing networks.",
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected a network",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network inspect", "network inspect NETWORK [NETWORK...]",
-				"Print a JSON array describing networks.", argc, argv, NULL, 0,
-				&args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "network inspect", cubo_error_new("expected a network"));
-	}
 	struct net_store s;
 	struct cubo_error *err = net_store_open(m->root, &s);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = mgr_print_json_array(m, args.v, args.n, network_inspect_one, &s);
 	net_store_close(&s);
-	free(args.v);
 	return rc;
 }
 
@@ -300,22 +305,23 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing network"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "network rm",
+		.usage = "network rm [OPTIONS] NETWORK [NETWORK...]",
+		.description = "Remove networks no running container is attached to.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected a network",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network rm", "network rm [OPTIONS] NETWORK [NETWORK...]",
-				"Remove networks no running container is attached to.", argc, argv,
-				opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "network rm", cubo_error_new("expected a network"));
-	}
 	struct net_store s;
 	struct cubo_error *err = net_store_open(m->root, &s);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = 0;
 	for (int i = 0; i < args.n; i++) {
 		struct net_def d;
@@ -334,7 +340,6 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 			printf("%s\n", args.v[i]);
 	}
 	net_store_close(&s);
-	free(args.v);
 	return rc;
 }
 
@@ -377,14 +382,17 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "network prune",
+		.usage = "network prune [OPTIONS]",
+		.description = "Remove user networks no container uses, and what stopped or "
+			       "crashed containers left on networks.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network prune", "network prune [OPTIONS]",
-				"Remove user networks no container uses, and what stopped or "
-				"crashed containers left on networks.",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm("This will remove all custom networks not used by at least "
 				   "one container."))
 		return 0;
@@ -457,24 +465,25 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 		{"alias", 0, CLI_LIST, &aliases, "NAME", "another name on this network"},
 	};
 	const char *cmd = connect ? "network connect" : "network disconnect";
+	const struct mgr_cmd_spec spec = {
+		.name = cmd,
+		.usage = connect ? "network connect [OPTIONS] NETWORK CONTAINER"
+				 : "network disconnect NETWORK CONTAINER",
+		.description =
+			connect ? "Attach a container to one more network (now, if it runs, and "
+				  "on every start)."
+				: "Detach a container from a network.",
+		.opts = opts,
+		.n_opts = connect ? CLI_N(opts) : 0,
+		.min_args = 2,
+		.max_args = 2,
+		.count_error = "expected a network and a container",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, cmd,
-		connect ? "network connect [OPTIONS] NETWORK CONTAINER"
-			: "network disconnect NETWORK CONTAINER",
-		connect ? "Attach a container to one more network (now, if it runs, and "
-			  "on every start)."
-			: "Detach a container from a network.",
-		argc, argv, opts, connect ? CLI_N(opts) : 0, &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(aliases);
 		return rc;
-	}
-	if (args.n != 2) {
-		free(args.v);
-		cubo_strv_free(aliases);
-		return mgr_usage_error(m, cmd,
-				       cubo_error_new("expected a network and a container"));
 	}
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
@@ -539,7 +548,6 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	ctr_record_free(&r);
 	if (ctx)
 		ctr_ctx_close(&c);
-	free(args.v);
 	cubo_strv_free(aliases);
 	return err ? mgr_fail(m, err) : 0;
 }

@@ -45,14 +45,20 @@ static struct cubo_error *unpause_one(struct ctr_ctx *c, struct ctr_record *r, v
 
 int cmd_pause(struct mgr *m, int argc, char **argv)
 {
-	return each_container(m, "pause", "pause CONTAINER [CONTAINER...]",
-			      "Freeze every process of running containers.", argc, argv, NULL, 0,
-			      pause_one, NULL, NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "pause",
+		.usage = "pause CONTAINER [CONTAINER...]",
+		.description = "Freeze every process of running containers.",
+	};
+	return each_container(m, &spec, argc, argv, pause_one, NULL, NULL);
 }
 
 int cmd_unpause(struct mgr *m, int argc, char **argv)
 {
-	return each_container(m, "unpause", "unpause CONTAINER [CONTAINER...]",
-			      "Thaw paused containers.", argc, argv, NULL, 0, unpause_one, NULL,
-			      NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "unpause",
+		.usage = "unpause CONTAINER [CONTAINER...]",
+		.description = "Thaw paused containers.",
+	};
+	return each_container(m, &spec, argc, argv, unpause_one, NULL, NULL);
 }

@@ -9,16 +9,18 @@
 
 int cmd_port(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "port",
+		.usage = "port CONTAINER",
+		.description = "List the container's published ports: CTR/PROTO -> HOSTIP:PORT.",
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected one container",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "port", "port CONTAINER",
-				"List the container's published ports: CTR/PROTO -> HOSTIP:PORT.",
-				argc, argv, NULL, 0, &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "port", cubo_error_new("expected one container"));
-	}
 	struct ctr_ctx c;
 	struct ctr_record r;
 	struct cubo_error *err = ctr_ctx_open(m, &c);
@@ -34,6 +36,5 @@ int cmd_port(struct mgr *m, int argc, char **argv)
 		ctr_record_free(&r);
 	}
 	ctr_ctx_close(&c);
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }

@@ -205,16 +205,19 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		{"last", 'n', CLI_INT, &last, "N", "the N newest containers (any state)"},
 		{"latest", 'l', CLI_BOOL, &latest, NULL, "the newest container (any state)"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "ps",
+		.usage = "ps [OPTIONS]",
+		.description = "List containers: ID, image, command, creation time, status (with "
+			       "the\nexit code of stopped ones), published ports and name.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "ps", "ps [OPTIONS]",
-				"List containers: ID, image, command, creation time, status (with "
-				"the\nexit code of stopped ones), published ports and name.",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(filters);
 		return rc;
 	}
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	struct cubo_error *bad = filter_check(filters);
 	if (!bad && format && !json && strcmp(format, "table"))

@@ -25,30 +25,25 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 		{"parallel", 0, CLI_INT, &parallel, "N",
 		 "download up to N layers at once (default 4)"},
 	};
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), false, &args);
-	if (err)
-		return mgr_usage_error(m, "pull", err);
-	if (args.help) {
-		cli_print_help(
-			stdout, m->prog, "pull [OPTIONS] NAME[:TAG|@DIGEST]",
+	const struct mgr_cmd_spec spec = {
+		.name = "pull",
+		.usage = "pull [OPTIONS] NAME[:TAG|@DIGEST]",
+		.description =
 			"Download an image and its layers from a registry into the store,\n"
 			"extracting each layer while it downloads. The last line printed is\n"
 			"the image ID.",
-			opts, CLI_N(opts));
-		free(args.v);
-		return 0;
-	}
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "pull",
-				       cubo_error_new("expected exactly one image reference"));
-	}
-	if (parallel < 0 || parallel > 64) {
-		free(args.v);
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 1,
+		.count_error = "expected exactly one image reference",
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	if (parallel < 0 || parallel > 64)
 		return mgr_usage_error(
 			m, "pull", cubo_error_new("--parallel %ld: expected 1 to 64", parallel));
-	}
 
 	struct store *store = NULL;
 	struct registry_client *client = NULL;
@@ -67,20 +62,18 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 		.parallel = (unsigned)parallel,
 		.log = &m->log,
 	};
-	if (!(err = store_open(m->root, &store)) && !(err = registry_client_new(&ropts, &client))) {
+	struct cubo_error *err = store_open(m->root, &store);
+	if (!err && !(err = registry_client_new(&ropts, &client))) {
 		popts.short_name_domain = registry_client_short_name_domain(client);
 		err = image_pull(store, client, ref, &popts, &res);
 	}
 	registry_client_free(client);
 	store_close(store);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, cubo_error_wrap(err, "pull %s", ref));
-	}
 	if (!quiet)
 		printf("Digest: %s\nStored: %s\n", res.repo_digest, res.name);
 	printf("%s\n", res.image_id);
 	pull_result_free(&res);
-	free(args.v);
 	return 0;
 }

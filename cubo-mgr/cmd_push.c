@@ -36,19 +36,21 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 		{"tls-verify", 0, CLI_BOOL, &tls_verify, NULL, "verify the registry's certificate"},
 		{"cert-dir", 0, CLI_STRING, &cert_dir, "DIR", "CA certificates for the registry"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "push",
+		.usage = "push [OPTIONS] IMAGE [DESTINATION]",
+		.description =
+			"Upload an image to a registry: to its own name, or to DESTINATION.\n"
+			"Blobs the registry has are not sent again.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = 2,
+		.count_error = "expected IMAGE and an optional DESTINATION",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "push", "push [OPTIONS] IMAGE [DESTINATION]",
-		"Upload an image to a registry: to its own name, or to DESTINATION.\n"
-		"Blobs the registry has are not sent again.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n < 1 || args.n > 2) {
-		free(args.v);
-		return mgr_usage_error(
-			m, "push", cubo_error_new("expected IMAGE and an optional DESTINATION"));
-	}
 	struct store *s = NULL;
 	struct registry_client *c = NULL;
 	struct store_match match = {0};
@@ -92,11 +94,7 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 	store_match_free(&match);
 	registry_client_free(c);
 	store_close(s);
-	if (err) {
-		err = cubo_error_wrap(err, "push %s", args.v[0]);
-		free(args.v);
-		return mgr_fail(m, err);
-	}
-	free(args.v);
+	if (err)
+		return mgr_fail(m, cubo_error_wrap(err, "push %s", args.v[0]));
 	return 0;
 }

@@ -21,7 +21,11 @@ int cmd_restart(struct mgr *m, int argc, char **argv)
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
 		 "seconds to wait for the stop before SIGKILL (default: as for stop)"},
 	};
-	return each_container(m, "restart", "restart [OPTIONS] CONTAINER [CONTAINER...]",
-			      "Stop, then start containers.", argc, argv, opts, CLI_N(opts),
-			      restart_one, &sc, NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "restart",
+		.usage = "restart [OPTIONS] CONTAINER [CONTAINER...]",
+		.description = "Stop, then start containers.",
+		MGR_OPTS(opts),
+	};
+	return each_container(m, &spec, argc, argv, restart_one, &sc, NULL);
 }

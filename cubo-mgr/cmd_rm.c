@@ -39,7 +39,11 @@ int cmd_rm(struct mgr *m, int argc, char **argv)
 		{"volumes", 'v', CLI_BOOL, &rc.volumes, NULL,
 		 "remove the anonymous volumes of the containers too"},
 	};
-	return each_container(m, "rm", "rm [OPTIONS] CONTAINER [CONTAINER...]",
-			      "Remove containers: their directory, log and changes.", argc, argv,
-			      opts, CLI_N(opts), rm_one, &rc, NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "rm",
+		.usage = "rm [OPTIONS] CONTAINER [CONTAINER...]",
+		.description = "Remove containers: their directory, log and changes.",
+		MGR_OPTS(opts),
+	};
+	return each_container(m, &spec, argc, argv, rm_one, &rc, NULL);
 }

@@ -86,28 +86,29 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "remove an image that has several names"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "rmi",
+		.usage = "rmi [OPTIONS] IMAGE [IMAGE...]",
+		.description =
+			"Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
+			"layers no other image uses.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected at least one image",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "rmi", "rmi [OPTIONS] IMAGE [IMAGE...]",
-		"Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
-		"layers no other image uses.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "rmi", cubo_error_new("expected at least one image"));
-	}
 	/* alone in the store before looking at what containers use: see store.h */
 	struct store *s = NULL;
 	struct image_users u;
 	struct cubo_error *err = store_open_exclusive(m->root, &s);
 	if (!err && (err = image_users_list(m->root, &u)))
 		store_close(s);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = 0;
 	bool deleted = false;
 	for (int i = 0; i < args.n; i++) {
@@ -122,6 +123,5 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 	}
 	store_close(s);
 	image_users_free(&u);
-	free(args.v);
 	return rc;
 }

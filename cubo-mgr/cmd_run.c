@@ -364,42 +364,38 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
 	};
 	const char *cmd = start ? "run" : "create";
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
-	if (err)
-		return mgr_usage_error(m, cmd, err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog,
-			       start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
-				     : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
-			       start ? run_description
+	const struct mgr_cmd_spec spec = {
+		.name = cmd,
+		.usage = start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
+			       : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
+		.description = start ? run_description
 				     : "Make a container from an image without starting it; print "
 				       "its ID.",
-			       opts, CLI_N(opts));
-		free(args.v);
+		MGR_OPTS(opts),
+		.stop_at_arg = true,
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected an image",
+	};
+	struct cli_args args;
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0) {
 		run_flags_free(&f);
-		return 0;
+		return rc;
 	}
 	/* a value the flag cannot take tells "not given" from 0 */
 	f.pids_set = f.pids_limit != LONG_MIN;
-	if (args.n < 1) {
-		free(args.v);
-		run_flags_free(&f);
-		return mgr_usage_error(m, cmd, cubo_error_new("expected an image"));
-	}
 	struct ctr_opts o;
 	struct ctr_ctx c;
-	int rc = 0;
-	err = make_opts(&f, args.v + 1, &o);
+	rc = 0;
+	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
 	if (err) {
 		ctr_opts_free(&o);
-		free(args.v);
 		run_flags_free(&f);
 		return mgr_usage_error(m, cmd, err);
 	}
 	if ((err = ctr_ctx_open(m, &c))) {
 		ctr_opts_free(&o);
-		free(args.v);
 		run_flags_free(&f);
 		return mgr_fail(m, err);
 	}
@@ -464,7 +460,6 @@ out:
 	free(made.name);
 	ctr_ctx_close(&c);
 	ctr_opts_free(&o);
-	free(args.v);
 	run_flags_free(&f);
 	return rc;
 }

@@ -15,23 +15,26 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"output", 'o', CLI_STRING, &output, "FILE", "write to FILE instead of stdout"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "save",
+		.usage = "save [OPTIONS] IMAGE [IMAGE...]",
+		.description =
+			"Write images to a tar archive that is both an OCI image layout and a\n"
+			"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected at least one image",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, "save", "save [OPTIONS] IMAGE [IMAGE...]",
-		"Write images to a tar archive that is both an OCI image layout and a\n"
-		"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
-		argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
+	if (!output && isatty(STDOUT_FILENO))
+		return mgr_usage_error(
+			m, "save",
+			cubo_error_new("refusing to write an archive to a terminal: use -o FILE"));
 	struct cubo_error *err = NULL;
-	if (args.n == 0)
-		err = cubo_error_new("expected at least one image");
-	else if (!output && isatty(STDOUT_FILENO))
-		err = cubo_error_new("refusing to write an archive to a terminal: use -o FILE");
-	if (err) {
-		free(args.v);
-		return mgr_usage_error(m, "save", err);
-	}
 	struct store *s = NULL;
 	struct store_match *matches = calloc((size_t)args.n, sizeof(*matches));
 	struct archive_image *images = calloc((size_t)args.n, sizeof(*images));
@@ -58,6 +61,5 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 	free(matches);
 	free(images);
 	store_close(s);
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }

@@ -11,9 +11,14 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 		 "attach to the output and exit with the container's code"},
 		{"interactive", 'i', CLI_BOOL, &sc.interactive, NULL, "attach stdin too"},
 	};
-	int rc = each_container(m, "start", "start [OPTIONS] CONTAINER [CONTAINER...]",
-				"Start created or stopped containers.", argc, argv, opts,
-				CLI_N(opts), ctr_start_one, &sc, &sc.attach); /* as docker */
+	const struct mgr_cmd_spec spec = {
+		.name = "start",
+		.usage = "start [OPTIONS] CONTAINER [CONTAINER...]",
+		.description = "Start created or stopped containers.",
+		MGR_OPTS(opts),
+	};
+	/* attached, it prints no names, as docker */
+	int rc = each_container(m, &spec, argc, argv, ctr_start_one, &sc, &sc.attach);
 	if (sc.attach)
 		return rc ? rc : sc.exit_code;
 	return rc;

@@ -13,8 +13,13 @@ int cmd_stop(struct mgr *m, int argc, char **argv)
 		{"timeout", 0, CLI_INT, &sc.timeout, "SECONDS", NULL},
 		{"force", 'f', CLI_BOOL, &sc.force, NULL, "SIGKILL at once"},
 	};
-	return each_container(m, "stop", "stop [OPTIONS] CONTAINER [CONTAINER...]",
-			      "Stop running containers: the image's stop signal (SIGTERM unless it "
-			      "says\notherwise), then SIGKILL when they have not exited in time.",
-			      argc, argv, opts, CLI_N(opts), ctr_stop_one, &sc, NULL);
+	const struct mgr_cmd_spec spec = {
+		.name = "stop",
+		.usage = "stop [OPTIONS] CONTAINER [CONTAINER...]",
+		.description =
+			"Stop running containers: the image's stop signal (SIGTERM unless it "
+			"says\notherwise), then SIGKILL when they have not exited in time.",
+		MGR_OPTS(opts),
+	};
+	return each_container(m, &spec, argc, argv, ctr_stop_one, &sc, NULL);
 }

@@ -9,26 +9,26 @@
 
 int cmd_tag(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "tag",
+		.usage = "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
+		.description = "Give an image in the store another name.",
+		.min_args = 2,
+		.max_args = 2,
+		.count_error = "expected SOURCE and TARGET",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "tag", "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
-				"Give an image in the store another name.", argc, argv, NULL, 0,
-				&args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n != 2) {
-		free(args.v);
-		return mgr_usage_error(m, "tag", cubo_error_new("expected SOURCE and TARGET"));
-	}
 	struct image_ref target;
 	struct cubo_error *err = image_ref_parse(args.v[1], NULL, &target);
 	if (!err && target.digest) {
 		err = cubo_error_new("target \"%s\": a tag cannot contain a digest", args.v[1]);
 		image_ref_free(&target);
 	}
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	char *name = image_ref_string(&target);
 	image_ref_free(&target);
 	struct store *s = NULL;
@@ -39,6 +39,5 @@ int cmd_tag(struct mgr *m, int argc, char **argv)
 	store_match_free(&match);
 	store_close(s);
 	free(name);
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }

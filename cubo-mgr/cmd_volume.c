@@ -36,10 +36,16 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 		{"driver", 'd', CLI_STRING, &driver, "NAME", "volume driver (only local)"},
 		{"label", 'l', CLI_LIST, &labels, "KEY=VALUE", "set a label"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "volume create",
+		.usage = "volume create [OPTIONS] [NAME]",
+		.description = "Create a named volume (a random name when none is given).",
+		MGR_OPTS(opts),
+		.max_args = 1,
+		.count_error = "expected at most one volume name",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume create", "volume create [OPTIONS] [NAME]",
-				"Create a named volume (a random name when none is given).", argc,
-				argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(labels);
 		return rc;
@@ -47,12 +53,9 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = NULL;
 	if (strcmp(driver, "local"))
 		err = cubo_error_new("--driver \"%s\": only the local driver is supported", driver);
-	else if (args.n > 1)
-		err = cubo_error_new("expected at most one volume name");
 	for (size_t i = 0; !err && labels && labels[i]; i++)
 		err = run_opt_check_line("--label", labels[i]);
 	if (err) {
-		free(args.v);
 		cubo_strv_free(labels);
 		return mgr_usage_error(m, "volume create", err);
 	}
@@ -63,7 +66,6 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 		printf("%s\n", v.name);
 		ctr_volume_free(&v);
 	}
-	free(args.v);
 	cubo_strv_free(labels);
 	return err ? mgr_fail(m, err) : 0;
 }
@@ -76,12 +78,16 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only names"},
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "volume ls",
+		.usage = "volume ls [OPTIONS]",
+		.description = "List volumes.",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume ls", "volume ls [OPTIONS]", "List volumes.", argc, argv,
-				opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "table"))
 		return mgr_usage_error(
@@ -126,19 +132,19 @@ static struct cubo_error *volume_json(struct mgr *m, void *ctx, const char *name
 
 static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "volume inspect",
+		.usage = "volume inspect VOLUME [VOLUME...]",
+		.description = "Print a JSON array describing volumes.",
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected a volume",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume inspect", "volume inspect VOLUME [VOLUME...]",
-				"Print a JSON array describing volumes.", argc, argv, NULL, 0,
-				&args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "volume inspect", cubo_error_new("expected a volume"));
-	}
-	rc = mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
-	free(args.v);
-	return rc;
+	return mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
 }
 
 static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
@@ -147,16 +153,19 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing volume"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "volume rm",
+		.usage = "volume rm [OPTIONS] VOLUME [VOLUME...]",
+		.description = "Remove volumes that no container uses.",
+		MGR_OPTS(opts),
+		.min_args = 1,
+		.max_args = MGR_ARGS_ANY,
+		.count_error = "expected a volume",
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume rm", "volume rm [OPTIONS] VOLUME [VOLUME...]",
-				"Remove volumes that no container uses.", argc, argv, opts,
-				CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "volume rm", cubo_error_new("expected a volume"));
-	}
 	rc = 0;
 	for (int i = 0; i < args.n; i++) {
 		char *user = NULL;
@@ -177,7 +186,6 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 		else
 			printf("%s\n", args.v[i]);
 	}
-	free(args.v);
 	return rc;
 }
 
@@ -188,14 +196,17 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 		{"all", 'a', CLI_BOOL, &all, NULL, "named volumes too, not only anonymous ones"},
 	};
+	const struct mgr_cmd_spec spec = {
+		.name = "volume prune",
+		.usage = "volume prune [OPTIONS]",
+		.description = "Remove anonymous volumes no container uses (-a: every unused "
+			       "volume).",
+		MGR_OPTS(opts),
+	};
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume prune", "volume prune [OPTIONS]",
-				"Remove anonymous volumes no container uses (-a: every unused "
-				"volume).",
-				argc, argv, opts, CLI_N(opts), &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm(all ? "This will remove all volumes not used by a container."
 				       : "This will remove anonymous volumes not used by a "
 					 "container."))

@@ -17,7 +17,10 @@ static struct cubo_error *wait_one(struct ctr_ctx *c, struct ctr_record *r, void
 int cmd_wait(struct mgr *m, int argc, char **argv)
 {
 	static const bool always_silent = true; /* it prints exit codes instead */
-	return each_container(m, "wait", "wait CONTAINER [CONTAINER...]",
-			      "Wait until containers stop; print each one's exit code.", argc, argv,
-			      NULL, 0, wait_one, NULL, &always_silent);
+	const struct mgr_cmd_spec spec = {
+		.name = "wait",
+		.usage = "wait CONTAINER [CONTAINER...]",
+		.description = "Wait until containers stop; print each one's exit code.",
+	};
+	return each_container(m, &spec, argc, argv, wait_one, NULL, &always_silent);
 }

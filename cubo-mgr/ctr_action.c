@@ -13,24 +13,21 @@
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
 
-int each_container(struct mgr *m, const char *cmd, const char *usage, const char *desc, int argc,
-		   char **argv, const struct cli_opt *opts, size_t n_opts, ctr_action fn, void *ctx,
-		   const bool *silent)
+int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+		   ctr_action fn, void *ctx, const bool *silent)
 {
+	struct mgr_cmd_spec spec = *cmd;
+	spec.min_args = 1;
+	spec.max_args = MGR_ARGS_ANY;
+	spec.count_error = "expected at least one container";
 	struct cli_args args;
-	int rc = mgr_parse_args(m, cmd, usage, desc, argc, argv, opts, n_opts, &args);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, cmd, cubo_error_new("expected at least one container"));
-	}
 	struct ctr_ctx c;
 	struct cubo_error *err = ctr_ctx_open(m, &c);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = 0;
 	for (int i = 0; i < args.n; i++) {
 		struct ctr_record r;
@@ -45,7 +42,6 @@ int each_container(struct mgr *m, const char *cmd, const char *usage, const char
 			printf("%s\n", args.v[i]);
 	}
 	ctr_ctx_close(&c);
-	free(args.v);
 	return rc;
 }
 

@@ -13,18 +13,16 @@
 
 #include "cubo-mgr/ctr_view.h"
 
-struct cli_opt;
-
 typedef struct cubo_error *(*ctr_action)(struct ctr_ctx *c, struct ctr_record *r, void *ctx);
 
 /*
- * Parse, open, then act on every container argument; one failure does not
- * stop the rest. Each one acted on is printed, unless *silent (read once the
- * flags are parsed; NULL: never silent).
+ * Parse (cmd's count fields are set here: one container or more), open,
+ * then act on every container argument; one failure does not stop the
+ * rest. Each one acted on is printed, unless *silent (read once the flags
+ * are parsed; NULL: never silent).
  */
-int each_container(struct mgr *m, const char *cmd, const char *usage, const char *desc, int argc,
-		   char **argv, const struct cli_opt *opts, size_t n_opts, ctr_action fn, void *ctx,
-		   const bool *silent);
+int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+		   ctr_action fn, void *ctx, const bool *silent);
 
 struct start_ctx {
 	struct mgr *m;

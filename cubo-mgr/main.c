@@ -199,16 +199,15 @@ static struct cubo_error *parse_level(const char *s, enum cubo_log_level *out)
 
 int cmd_version(struct mgr *m, int argc, char **argv)
 {
+	const struct mgr_cmd_spec spec = {
+		.name = "version",
+		.usage = "version",
+		.description = "Print version information.",
+	};
 	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, NULL, 0, false, &args);
-	if (err)
-		return mgr_usage_error(m, "version", err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "version", "Print version information.", NULL, 0);
-		free(args.v);
-		return 0;
-	}
-	free(args.v);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
 	printf("cubo-mgr version %s\n", PACKAGE_VERSION);
 	return 0;
 }
@@ -274,7 +273,6 @@ int main(int argc, char **argv)
 	rc = c->fn(&m, args.n, args.v);
 out:
 	free(m.root);
-	free(args.v);
 	cubo_log_close(&m.log);
 	return rc;
 }

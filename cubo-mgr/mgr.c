@@ -51,18 +51,26 @@ int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
 	return MGR_EXIT_FAILURE;
 }
 
-int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
-		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, char **argv,
 		   struct cli_args *args)
 {
-	struct cubo_error *err = cli_parse(argc, argv, opts, n_opts, false, args);
+	struct cubo_error *err =
+		cli_parse(argc, argv, spec->opts, spec->n_opts, spec->stop_at_arg, args);
 	if (err)
-		return mgr_usage_error(m, cmd, err);
+		return mgr_usage_error(m, spec->name, err);
 	if (args->help) {
-		cli_print_help(stdout, m->prog, usage, description, opts, n_opts);
-		free(args->v);
+		cli_print_help(stdout, m->prog, spec->usage, spec->description, spec->opts,
+			       spec->n_opts);
 		return 0;
 	}
+	bool too_few = args->n < spec->min_args;
+	bool too_many = spec->max_args != MGR_ARGS_ANY && args->n > spec->max_args;
+	if (spec->count_error && (too_few || too_many))
+		return mgr_usage_error(
+			m, spec->name,
+			spec->count_error_says_n
+				? cubo_error_new("%s, got %d arguments", spec->count_error, args->n)
+				: cubo_error_new("%s", spec->count_error));
 	return -1;
 }
 

@@ -75,13 +75,33 @@ int mgr_run_subcommand(struct mgr *m, const char *group, const char *description
 
 struct cli_opt;
 struct cli_args;
+
+/* max_args for "any number" */
+#define MGR_ARGS_ANY (-1)
+
+/* A command's preamble: its flags, its help and how many arguments it takes. */
+struct mgr_cmd_spec {
+	const char *name;	 /* as usage errors name it: "rm", "network create" */
+	const char *usage;	 /* the help's first line after the program's name */
+	const char *description; /* the help's paragraph */
+	const struct cli_opt *opts;
+	size_t n_opts;
+	bool stop_at_arg;	 /* the first argument ends the flags: `run IMAGE CMD -x` */
+	int min_args, max_args;	 /* max_args MGR_ARGS_ANY: no upper bound */
+	const char *count_error; /* the usage error for another count; NULL: any count */
+	bool count_error_says_n; /* ", got N arguments" follows count_error */
+};
+
+/* .opts and .n_opts of a struct mgr_cmd_spec from an array of flags */
+#define MGR_OPTS(a) .opts = (a), .n_opts = CLI_N(a)
+
 /*
- * Parse a command's flags. Returns -1 to go on with *args filled (free
- * args->v), or the exit status: 0 after printing --help, 125 after a flag
- * error.
+ * Parse a command's flags and check its argument count, as crun's
+ * crun_assert_n_args. Returns -1 to go on with *args filled (args->v points
+ * into argv: nothing to free), or the exit status: 0 after printing
+ * --help, 125 after a flag error or a wrong count.
  */
-int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
-		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, char **argv,
 		   struct cli_args *args);
 
 int cmd_pull(struct mgr *m, int argc, char **argv);
