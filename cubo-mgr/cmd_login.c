@@ -110,10 +110,9 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 		err = registry_ping(c, host, u, p);
 	registry_client_free(c);
 	if (!err) {
-		const char *v = getenv("REGISTRY_AUTH_FILE");
-		char *file = m->auth_file ? strdup(m->auth_file)
-			     : v && *v	  ? strdup(v)
-					  : auth_default_file(environ);
+		char *file = m->auth_file	     ? strdup(m->auth_file)
+			     : m->settings.auth_file ? strdup(m->settings.auth_file)
+						     : auth_default_file(environ);
 		err = auth_file_store(file, host, u, p);
 		free(file);
 	}
@@ -144,10 +143,9 @@ int cmd_logout(struct mgr *m, int argc, char **argv)
 		return rc;
 	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	const char *v = getenv("REGISTRY_AUTH_FILE");
-	char *file = m->auth_file ? strdup(m->auth_file)
-		     : v && *v	  ? strdup(v)
-				  : auth_default_file(environ);
+	char *file = m->auth_file	     ? strdup(m->auth_file)
+		     : m->settings.auth_file ? strdup(m->settings.auth_file)
+					     : auth_default_file(environ);
 	bool found = false;
 	err = auth_file_remove(file, host, &found);
 	if (!err && !found)

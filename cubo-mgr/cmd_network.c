@@ -535,8 +535,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 				     d.name, r.name);
 	if (!err && r.monitor_pid) {
 		char *dir = ctr_store_dir(&c.store, r.id);
-		err = connect ? ctr_net_connect(m->root, dir, &r, d.name, aliases)
-			      : ctr_net_disconnect(m->root, dir, r.id, d.name);
+		err = connect ? ctr_net_connect(m->root, &m->settings, dir, &r, d.name, aliases)
+			      : ctr_net_disconnect(m->root, &m->settings, dir, r.id, d.name);
 		free(dir);
 	}
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");

@@ -266,6 +266,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	extern char **environ;
+	mgr_settings_read(environ, &m.settings);
 	if ((err = cubo_rootdir_resolve(root_flag, environ, &m.root))) {
 		rc = mgr_fail(&m, err);
 		goto out;

@@ -11,20 +11,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cubo-mgr/settings.h"
 #include "shared/error.h"
 #include "shared/log.h"
 
 #define MGR_EXIT_FAILURE 125
 
 struct mgr {
-	const char *prog;	     /* "cubo-mgr", or "cubo" when called through the link */
-	char *root;		     /* absolute root directory (see shared/rootdir.h) */
-	struct cubo_log log;	     /* --log-level, to stderr */
-	const char *registries_conf; /* --registries-conf; NULL: the default file */
-	const char *auth_file;	     /* --authfile; NULL: the default search */
-	const char *runtime;	     /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
-	const char *cgroup_manager;  /* --cgroup-manager; NULL: systemd on a systemd v2 host */
-	char **argv;		     /* the whole command line, for handing it on */
+	const char *prog;	      /* "cubo-mgr", or "cubo" when called through the link */
+	char *root;		      /* absolute root directory (see shared/rootdir.h) */
+	struct cubo_log log;	      /* --log-level, to stderr */
+	const char *registries_conf;  /* --registries-conf; NULL: the default file */
+	const char *auth_file;	      /* --authfile; NULL: the default search */
+	const char *runtime;	      /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
+	const char *cgroup_manager;   /* --cgroup-manager; NULL: systemd on a systemd v2 host */
+	char **argv;		      /* the whole command line, for handing it on */
+	struct mgr_settings settings; /* from the environment, read once */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);

@@ -31,8 +31,11 @@ bool runtime_systemd_host(void);
 /* The cgroupsPath a container's config gets: "machine.slice:cubo:ID" or "cubo-ID". */
 char *runtime_cgroups_path(bool systemd, const char *id);
 
-/* The runtime used when none is given: cubo-runc next to this binary, else on $PATH. */
-const char *runtime_default_path(void);
+/*
+ * The runtime used when none is given: configured ($CUBO_RUNTIME, see
+ * settings.h) when not NULL, else cubo-runc next to this binary, else on $PATH.
+ */
+const char *runtime_default_path(const char *configured);
 
 /*
  * Run `runtime --root R args...` with the given stdio (-1: /dev/null) and
