@@ -11,6 +11,7 @@
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 int cmd_history(struct mgr *m, int argc, char **argv)
 {
@@ -54,15 +55,15 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	}
 	/* history entries that made a layer take the layers in order */
 	size_t n = cfg->n_history, layer = 0;
-	int64_t *sizes = calloc(n + 1, sizeof(*sizes));
-	for (size_t i = 0; sizes && i < n; i++)
+	int64_t *sizes = xcalloc(n + 1, sizeof(*sizes));
+	for (size_t i = 0; i < n; i++)
 		if (!cfg->history[i].empty_layer && layer < man->n_layers)
 			sizes[i] = man->layers[layer++].size;
 	time_t now = time(NULL);
 	if (!quiet && !format)
 		printf("%-12s %-20s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
 		       "COMMENT");
-	for (size_t k = n; sizes && k-- > 0;) {
+	for (size_t k = n; k-- > 0;) {
 		const struct oci_history *h = &cfg->history[k];
 		const char *id = k == n - 1 ? (no_trunc ? match.config_digest
 							: image_short_id(match.config_digest))

@@ -15,6 +15,7 @@
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 /* ---- images ---- */
 
@@ -77,7 +78,7 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		printf(digests ? "%-40s %-20s %-71s %-12s %-20s %s\n"
 			       : "%-40s %-20s%.0s %-12s %-20s %s\n",
 		       "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE");
-	char **seen = calloc(n + 1, sizeof(char *));
+	char **seen = xcalloc(n + 1, sizeof(char *));
 	size_t n_seen = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct image_row *r = &rows[i];
@@ -92,7 +93,7 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 			bool dup = false;
 			for (size_t k = 0; k < n_seen && !dup; k++)
 				dup = !strcmp(seen[k], r->id);
-			if (!dup && seen) {
+			if (!dup) {
 				seen[n_seen++] = r->id;
 				printf("%s\n", id);
 			}

@@ -11,6 +11,7 @@
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registry.h"
 #include "cubo-mgr/mgr.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
@@ -18,14 +19,14 @@ extern char **environ;
 static char *server_host(const char *arg)
 {
 	if (!arg)
-		return strdup("docker.io");
+		return xstrdup("docker.io");
 	const char *p = strstr(arg, "://");
 	p = p ? p + 3 : arg;
 	size_t n = strcspn(p, "/");
-	char *h = strndup(p, n);
-	if (h && (!strcmp(h, "index.docker.io") || !strcmp(h, "registry-1.docker.io"))) {
+	char *h = xstrndup(p, n);
+	if (!strcmp(h, "index.docker.io") || !strcmp(h, "registry-1.docker.io")) {
 		free(h);
-		h = strdup("docker.io");
+		h = xstrdup("docker.io");
 	}
 	return h;
 }
@@ -94,8 +95,8 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 			cubo_error_new("--password and --password-stdin exclude each other"));
 	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	char *u = user ? strdup(user) : read_line("Username: ", false);
-	char *p = pass ? strdup(pass) : read_line(pass_stdin ? NULL : "Password: ", !pass_stdin);
+	char *u = user ? xstrdup(user) : read_line("Username: ", false);
+	char *p = pass ? xstrdup(pass) : read_line(pass_stdin ? NULL : "Password: ", !pass_stdin);
 	if (!u || !*u || !p) {
 		err = cubo_error_new("login to %s: %s", host,
 				     !u || !*u ? "no user name given" : "no password given");
@@ -110,8 +111,8 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 		err = registry_ping(c, host, u, p);
 	registry_client_free(c);
 	if (!err) {
-		char *file = m->auth_file	     ? strdup(m->auth_file)
-			     : m->settings.auth_file ? strdup(m->settings.auth_file)
+		char *file = m->auth_file	     ? xstrdup(m->auth_file)
+			     : m->settings.auth_file ? xstrdup(m->settings.auth_file)
 						     : auth_default_file(environ);
 		err = auth_file_store(file, host, u, p);
 		free(file);
@@ -143,8 +144,8 @@ int cmd_logout(struct mgr *m, int argc, char **argv)
 		return rc;
 	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	char *file = m->auth_file	     ? strdup(m->auth_file)
-		     : m->settings.auth_file ? strdup(m->settings.auth_file)
+	char *file = m->auth_file	     ? xstrdup(m->auth_file)
+		     : m->settings.auth_file ? xstrdup(m->settings.auth_file)
 					     : auth_default_file(environ);
 	bool found = false;
 	err = auth_file_remove(file, host, &found);

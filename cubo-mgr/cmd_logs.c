@@ -16,6 +16,7 @@
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define READ_CHUNK (1u << 20)
 
@@ -177,9 +178,8 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 					    .out_fd = STDOUT_FILENO,
 					    .err_fd = STDERR_FILENO};
 		log_printer_init(&f.pr, &po);
-		f.buf = malloc(READ_CHUNK);
-		err = f.buf ? start_offset(f.fd, tail, &f.pos)
-			    : cubo_error_new_errno(ENOMEM, "logs");
+		f.buf = xmalloc(READ_CHUNK);
+		err = start_offset(f.fd, tail, &f.pos);
 		if (!err)
 			err = follow_flag ? follow(&c, r.id, dir, &f) : drain(&f);
 	}

@@ -23,6 +23,7 @@
 #include "shared/lock.h"
 #include "shared/strv.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 /* Containers whose record names the network; running_only: those attached now. */
 static struct cubo_error *network_users(struct mgr *m, const char *network, bool running_only,
@@ -279,7 +280,7 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 		size_t len = 0;
 		for (size_t i = 0; users[i]; i++)
 			len += strlen(users[i]) + 2;
-		char *list = calloc(1, len + 1);
+		char *list = xcalloc(1, len + 1);
 		for (size_t i = 0; users[i]; i++)
 			strcat(strcat(list, i ? ", " : ""), users[i]);
 		err = cubo_error_new("network %s is in use by container%s %s", d->name,

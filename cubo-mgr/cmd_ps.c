@@ -14,6 +14,7 @@
 #include "shared/json.h"
 #include "shared/strv.h"
 #include "spec/config.h"
+#include "shared/xalloc.h"
 
 enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_NAMES, N_COLS };
 
@@ -25,7 +26,7 @@ static char *joined(char *const *v, const char *sep)
 	size_t len = 1;
 	for (size_t i = 0; v && v[i]; i++)
 		len += strlen(v[i]) + strlen(sep);
-	char *out = calloc(1, len);
+	char *out = xcalloc(1, len);
 	for (size_t i = 0; v && v[i]; i++) {
 		if (i)
 			strcat(out, sep);
@@ -37,20 +38,20 @@ static char *joined(char *const *v, const char *sep)
 static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, char *cells[N_COLS])
 {
 	char buf[256];
-	cells[COL_ID] = no_trunc ? strdup(r->id) : strndup(r->id, 12);
-	cells[COL_IMAGE] = strdup(r->image ? r->image : "");
+	cells[COL_ID] = no_trunc ? xstrdup(r->id) : xstrndup(r->id, 12);
+	cells[COL_IMAGE] = xstrdup(r->image ? r->image : "");
 	const char *cmd = r->command ? r->command : "";
 	if (!no_trunc && strlen(cmd) > 20)
 		snprintf(buf, sizeof(buf), "\"%.19s…\"", cmd);
 	else
 		snprintf(buf, sizeof(buf), "\"%s\"", cmd);
-	cells[COL_COMMAND] = strdup(buf);
+	cells[COL_COMMAND] = xstrdup(buf);
 	image_human_age(r->created, now, buf, sizeof(buf));
-	cells[COL_CREATED] = strdup(buf);
+	cells[COL_CREATED] = xstrdup(buf);
 	ctr_status_text(r, now, buf, sizeof(buf));
-	cells[COL_STATUS] = strdup(buf);
+	cells[COL_STATUS] = xstrdup(buf);
 	cells[COL_PORTS] = joined(ctr_shown_ports(r), ", ");
-	cells[COL_NAMES] = strdup(r->name ? r->name : "");
+	cells[COL_NAMES] = xstrdup(r->name ? r->name : "");
 }
 
 static struct cubo_error *print_json(const struct ctr_record *r, time_t now)
@@ -244,7 +245,7 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		return mgr_fail(m, err);
 	}
 	time_t now = time(NULL);
-	char *(*rows)[N_COLS] = calloc(n + 1, sizeof(*rows));
+	char *(*rows)[N_COLS] = xcalloc(n + 1, sizeof(*rows));
 	size_t nrows = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool removed;

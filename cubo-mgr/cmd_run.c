@@ -4,7 +4,6 @@
  * (an OCI bundle with its record), named atomically; run then starts its
  * monitor and, with -i, attaches to it.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include "shared/strv.h"
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
@@ -63,14 +63,6 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->add_host);
 }
 
-static struct cubo_error *dup_str(const char *s, char **out)
-{
-	*out = NULL;
-	if (s && !(*out = strdup(s)))
-		return cubo_error_new_errno(ENOMEM, "flags");
-	return NULL;
-}
-
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
 static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o)
 {
@@ -95,7 +87,7 @@ static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o
 	}
 	if (!o->networks)
 		cubo_strv_push(&o->networks, &n, NET_DEFAULT_NAME);
-	CUBO_TRY(dup_str(o->networks[0], &o->network));
+	o->network = xstrdup(o->networks[0]);
 	bool user_net = strcmp(o->network, "none") && strcmp(o->network, "host") &&
 			!net_is_default(o->network);
 	if (f->net_alias && !user_net)
@@ -132,18 +124,18 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY_CTX(ctr_name_check(f->name), "--name");
 	if (f->hostname)
 		CUBO_TRY(run_opt_check_hostname(f->hostname));
-	CUBO_TRY(dup_str(f->name, &o->name));
-	CUBO_TRY(dup_str(f->workdir, &o->workdir));
-	CUBO_TRY(dup_str(f->user, &o->user));
-	CUBO_TRY(dup_str(f->hostname, &o->hostname));
+	o->name = xstrdup(f->name);
+	o->workdir = xstrdup(f->workdir);
+	o->user = xstrdup(f->user);
+	o->hostname = xstrdup(f->hostname);
 	if (f->workdir && f->workdir[0] != '/')
 		return cubo_error_new("-w \"%s\": the working directory must be an absolute path",
 				      f->workdir);
 	if (f->entrypoint) {
 		o->has_entrypoint = true;
-		o->entrypoint = calloc(2, sizeof(char *));
+		o->entrypoint = xcalloc(2, sizeof(char *));
 		if (*f->entrypoint)
-			o->entrypoint[0] = strdup(f->entrypoint);
+			o->entrypoint[0] = xstrdup(f->entrypoint);
 	}
 	o->cmd = cmd && cmd[0] ? cubo_strv_dup(cmd) : NULL;
 	size_t n = 0;
@@ -166,11 +158,11 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
 				      f->pids_limit);
 	o->n_volumes = cubo_strv_len(f->volume);
-	o->volumes = calloc(o->n_volumes + 1, sizeof(*o->volumes));
+	o->volumes = xcalloc(o->n_volumes + 1, sizeof(*o->volumes));
 	for (size_t i = 0; i < o->n_volumes; i++)
 		CUBO_TRY(run_opt_parse_volume(f->volume[i], &o->volumes[i]));
 	o->n_ports = cubo_strv_len(f->publish);
-	o->ports = calloc(o->n_ports + 1, sizeof(*o->ports));
+	o->ports = xcalloc(o->n_ports + 1, sizeof(*o->ports));
 	for (size_t i = 0; i < o->n_ports; i++)
 		CUBO_TRY(run_opt_parse_publish(f->publish[i], &o->ports[i]));
 	size_t na = 0, nd = 0;
@@ -199,7 +191,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 					      s);
 	}
 	o->n_ulimits = cubo_strv_len(f->ulimit);
-	o->ulimits = calloc(o->n_ulimits + 1, sizeof(*o->ulimits));
+	o->ulimits = xcalloc(o->n_ulimits + 1, sizeof(*o->ulimits));
 	for (size_t i = 0; i < o->n_ulimits; i++)
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
 	size_t nl = 0;
@@ -240,15 +232,15 @@ static struct cubo_error *find_image(struct mgr *m, struct store *s, const char 
 	struct oci_manifest *man = NULL;
 	char *manifest_digest = NULL;
 	if (!err) {
-		ii->name = strdup(match.by_name ? match.v[0].name : ref);
+		ii->name = xstrdup(match.by_name ? match.v[0].name : ref);
 		memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
-		manifest_digest = strdup(match.v[0].manifest.digest);
+		manifest_digest = xstrdup(match.v[0].manifest.digest);
 		err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
 		store_match_free(&match);
 	}
 	if (!err) {
 		size_t n = ii->config->diff_ids.n;
-		char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(n + 1, sizeof(*chain));
+		char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(n + 1, sizeof(*chain));
 		err = oci_chain_ids(ii->config->diff_ids.v, n, chain);
 		bool missing = false;
 		size_t count = 0;

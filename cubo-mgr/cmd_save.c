@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cubo-mgr save: write images to an OCI and docker archive. */
-#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,6 +7,7 @@
 #include "cubo-mgr/image/archive.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/mgr.h"
+#include "shared/xalloc.h"
 
 int cmd_save(struct mgr *m, int argc, char **argv)
 {
@@ -34,15 +34,11 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 		return mgr_usage_error(
 			m, "save",
 			cubo_error_new("refusing to write an archive to a terminal: use -o FILE"));
-	struct cubo_error *err = NULL;
 	struct store *s = NULL;
-	struct store_match *matches = calloc((size_t)args.n, sizeof(*matches));
-	struct archive_image *images = calloc((size_t)args.n, sizeof(*images));
+	struct store_match *matches = xcalloc((size_t)args.n, sizeof(*matches));
+	struct archive_image *images = xcalloc((size_t)args.n, sizeof(*images));
 	int found = 0;
-	if (!matches || !images)
-		err = cubo_error_new_errno(ENOMEM, "save");
-	if (!err)
-		err = store_open(m->root, &s);
+	struct cubo_error *err = store_open(m->root, &s);
 	for (; !err && found < args.n; found++) {
 		if ((err = store_image_find(s, args.v[found], NULL, &matches[found])))
 			break;

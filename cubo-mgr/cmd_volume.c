@@ -9,6 +9,7 @@
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* The container using a volume, or NULL (caller frees). */
 static struct cubo_error *volume_user(struct mgr *m, const char *name, char **user)
@@ -21,7 +22,7 @@ static struct cubo_error *volume_user(struct mgr *m, const char *name, char **us
 	struct cubo_error *err = ctr_store_list(&c.store, &v, &n);
 	for (size_t i = 0; !err && i < n && !*user; i++)
 		if (v[i].volumes && cubo_strv_contains(v[i].volumes, name))
-			*user = strdup(v[i].name ? v[i].name : v[i].id);
+			*user = xstrdup(v[i].name ? v[i].name : v[i].id);
 	if (!err)
 		ctr_records_free(v, n);
 	ctr_ctx_close(&c);

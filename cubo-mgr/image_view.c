@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "cubo-mgr/image_view.h"
 #include "shared/strv.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 
 void image_name_split(const char *full, char **repository, char **tag)
 {
@@ -17,14 +17,14 @@ void image_name_split(const char *full, char **repository, char **tag)
 	struct cubo_error *err = full ? image_ref_parse(full, NULL, &r) : NULL;
 	if (!full || err) {
 		cubo_error_free(err);
-		*repository = strdup(full ? full : "<none>");
-		*tag = strdup("<none>");
+		*repository = xstrdup(full ? full : "<none>");
+		*tag = xstrdup("<none>");
 		return;
 	}
 	char *saved_tag = r.tag, *saved_digest = r.digest;
 	r.tag = r.digest = NULL;
 	*repository = image_ref_familiar(&r);
-	*tag = strdup(saved_tag ? saved_tag : "<none>");
+	*tag = xstrdup(saved_tag ? saved_tag : "<none>");
 	r.tag = saved_tag;
 	r.digest = saved_digest;
 	image_ref_free(&r);
@@ -94,8 +94,8 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 	struct store_image *imgs;
 	size_t count;
 	CUBO_TRY(store_image_list(s, &imgs, &count));
-	struct image_row *rows = calloc(count ? count : 1, sizeof(*rows));
-	struct cubo_error *err = rows ? NULL : cubo_error_new_errno(ENOMEM, "images");
+	struct image_row *rows = xcalloc(count ? count : 1, sizeof(*rows));
+	struct cubo_error *err = NULL;
 	size_t k = 0;
 	for (size_t i = 0; !err && i < count; i++) {
 		if (imgs[i].summarized) {
@@ -103,7 +103,7 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 			image_name_split(imgs[i].name, &r->repository, &r->tag);
 			memcpy(r->id, imgs[i].id, sizeof(r->id));
 			memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
-			r->created = imgs[i].created ? strdup(imgs[i].created) : NULL;
+			r->created = xstrdup(imgs[i].created);
 			r->size = imgs[i].size;
 			continue;
 		}
@@ -115,7 +115,7 @@ struct cubo_error *image_rows(struct store *s, struct image_row **out, size_t *n
 		image_name_split(imgs[i].name, &r->repository, &r->tag);
 		memcpy(r->id, m->config.digest, sizeof(r->id));
 		memcpy(r->manifest, imgs[i].manifest.digest, sizeof(r->manifest));
-		r->created = c->created ? strdup(c->created) : NULL;
+		r->created = xstrdup(c->created);
 		r->size = (uint64_t)m->config.size;
 		for (size_t l = 0; l < m->n_layers; l++)
 			r->size += (uint64_t)m->layers[l].size;

@@ -24,6 +24,7 @@
 #include "shared/strv.h"
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 void ctr_image_free(struct ctr_image *ii)
 {
@@ -84,12 +85,9 @@ static struct cubo_error *add_image_volumes(const struct oci_image_config *img, 
 			covered = !strcmp(o->volumes[j].dest, dest);
 		if (covered)
 			continue;
-		struct ctr_volume_spec *v = realloc(o->volumes, (o->n_volumes + 2) * sizeof(*v));
-		if (!v)
-			return cubo_error_new_errno(ENOMEM, "volumes");
-		o->volumes = v;
+		o->volumes = xreallocarray(o->volumes, o->n_volumes + 2, sizeof(*o->volumes));
 		o->volumes[o->n_volumes++] =
-			(struct ctr_volume_spec){.dest = strdup(dest), .named = true};
+			(struct ctr_volume_spec){.dest = xstrdup(dest), .named = true};
 	}
 	return NULL;
 }
@@ -120,7 +118,7 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		ctr_volume_free(&vol);
 	}
 	if (!*sources)
-		*sources = calloc(1, sizeof(char *));
+		*sources = xcalloc(1, sizeof(char *));
 	return NULL;
 }
 
@@ -215,14 +213,14 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 	if (!err) {
 		const struct oci_image_runconfig *rc = ii->config->config;
 		memcpy(rec.id, out->id, sizeof(rec.id));
-		rec.name = strdup(o->name ? o->name : name);
-		rec.image = strdup(in->image_ref);
-		rec.image_id = strdup(ii->image_id);
+		rec.name = xstrdup(o->name ? o->name : name);
+		rec.image = xstrdup(in->image_ref);
+		rec.image_id = xstrdup(ii->image_id);
 		rec.command = run_opt_command_line(cfg->process->args.v, 0);
 		rec.layers = cubo_strv_dup(ii->layers);
-		rec.runtime = in->runtime ? strdup(in->runtime) : NULL;
+		rec.runtime = xstrdup(in->runtime);
 		rec.cgroup_manager =
-			strdup(in->systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS);
+			xstrdup(in->systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS);
 		size_t np = 0;
 		for (size_t i = 0; i < o->n_ports; i++) {
 			char b[96];
@@ -235,20 +233,18 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.dns = cubo_strv_dup(o->dns);
 		rec.dns_search = cubo_strv_dup(o->dns_search);
 		rec.add_hosts = cubo_strv_dup(o->add_hosts);
-		rec.user = o->user ? strdup(o->user)
-				   : (rc && rc->user && rc->user[0] ? strdup(rc->user) : NULL);
-		rec.stop_signal = strdup(o->stop_signal		 ? o->stop_signal
-					 : rc && rc->stop_signal ? rc->stop_signal
-								 : "SIGTERM");
+		rec.user = o->user ? xstrdup(o->user)
+				   : (rc && rc->user && rc->user[0] ? xstrdup(rc->user) : NULL);
+		rec.stop_signal = xstrdup(o->stop_signal	  ? o->stop_signal
+					  : rc && rc->stop_signal ? rc->stop_signal
+								  : "SIGTERM");
 		rec.stop_timeout = o->stop_timeout;
 		/* the image's labels, then --label over them */
 		char **img_labels = NULL;
 		size_t nil = 0;
 		for (size_t i = 0; rc && i < rc->labels.n; i++) {
-			char *kv;
-			if (asprintf(&kv, "%s=%s", rc->labels.v[i].key,
-				     rc->labels.v[i].value ? rc->labels.v[i].value : "") < 0)
-				abort();
+			char *kv = xasprintf("%s=%s", rc->labels.v[i].key,
+					     rc->labels.v[i].value ? rc->labels.v[i].value : "");
 			cubo_strv_push(&img_labels, &nil, kv);
 			free(kv);
 		}
