@@ -20,9 +20,7 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 		.description = "Connect this terminal to a running container's stdio; exit with "
 			       "its exit code.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected one container",
+		MGR_ARGS(1, 1, "expected one container"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

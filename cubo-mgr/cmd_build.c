@@ -85,8 +85,7 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		.usage = "build [OPTIONS] [PATH]",
 		.description = build_description,
 		MGR_OPTS(opts),
-		.max_args = 1,
-		.count_error = "expected at most one PATH",
+		MGR_ARGS(0, 1, "expected at most one PATH"),
 		.count_error_says_n = true,
 	};
 	struct cli_args args;

@@ -53,9 +53,7 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 			       "code:\n126 when it cannot be run, 127 when it is not found.",
 		MGR_OPTS(opts),
 		.stop_at_arg = true,
-		.min_args = 2,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected a container and a command",
+		MGR_ARGS(2, MGR_ARGS_ANY, "expected a container and a command"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

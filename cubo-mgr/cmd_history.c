@@ -29,19 +29,17 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 			"Show the steps that made an image, newest first, with the size of the\n"
 			"layer each step added.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected exactly one image",
+		MGR_ARGS(1, 1, "expected exactly one image"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
-		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	if (err)
-		return mgr_usage_error(m, "history", err);
+		return mgr_usage_error(
+			m, "history",
+			cubo_error_new("--format \"%s\": only json is supported", format));
+	struct cubo_error *err = NULL;
 	struct store *s = NULL;
 	struct store_match match = {0};
 	struct oci_manifest *man = NULL;

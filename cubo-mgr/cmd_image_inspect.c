@@ -127,18 +127,16 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 			"Print a JSON array with each image's ID, names, digests, config, layers\n"
 			"and history.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected at least one image",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
-		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	if (err)
-		return mgr_usage_error(m, "inspect", err);
+		return mgr_usage_error(
+			m, "inspect",
+			cubo_error_new("--format \"%s\": only json is supported", format));
+	struct cubo_error *err = NULL;
 	struct store *s = NULL;
 	struct cubo_json_gen *g = NULL;
 	if ((err = store_open(m->root, &s)) || (err = cubo_json_gen_new(true, &g))) {

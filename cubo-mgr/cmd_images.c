@@ -36,18 +36,17 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		.usage = "images [OPTIONS] [REPOSITORY[:TAG]]",
 		.description = "List the images in the store (alias: blueprint).",
 		MGR_OPTS(opts),
-		.max_args = 1,
-		.count_error = "expected at most one REPOSITORY[:TAG] filter",
+		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	struct cubo_error *err = NULL;
 	if (format && strcmp(format, "json"))
-		err = cubo_error_new("--format \"%s\": only json is supported", format);
-	if (err)
-		return mgr_usage_error(m, "images", err);
+		return mgr_usage_error(
+			m, "images",
+			cubo_error_new("--format \"%s\": only json is supported", format));
+	struct cubo_error *err = NULL;
 	char *want_repo = NULL, *want_tag = NULL;
 	if (args.n == 1) {
 		struct image_ref r;

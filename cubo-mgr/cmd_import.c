@@ -107,9 +107,7 @@ int cmd_import(struct mgr *m, int argc, char **argv)
 			"Make a one-layer image from a root filesystem tarball (plain, gzip\n"
 			"or zstd; \"-\" reads stdin). Prints the image ID.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 2,
-		.count_error = "expected TARBALL and an optional NAME[:TAG]",
+		MGR_ARGS(1, 2, "expected TARBALL and an optional NAME[:TAG]"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

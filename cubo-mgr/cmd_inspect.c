@@ -164,9 +164,7 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 		.usage = "inspect [OPTIONS] CONTAINER|IMAGE [...]",
 		.description = "Print a JSON array describing containers, or images.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected at least one container or image",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one container or image"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

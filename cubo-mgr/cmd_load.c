@@ -24,8 +24,7 @@ int cmd_load(struct mgr *m, int argc, char **argv)
 			"Load images from an OCI archive or a docker-archive (plain, gzip or\n"
 			"zstd), checking every blob's digest and every layer's diff_id.",
 		MGR_OPTS(opts),
-		.max_args = 0,
-		.count_error = "unexpected argument: use -i FILE",
+		MGR_ARGS(0, 0, "unexpected argument: use -i FILE"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

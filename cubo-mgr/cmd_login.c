@@ -82,8 +82,7 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 			"$REGISTRY_AUTH_FILE, else $XDG_CONFIG_HOME/cubo/auth.json. Pulls also\n"
 			"read podman's and docker's files.",
 		MGR_OPTS(opts),
-		.max_args = 1,
-		.count_error = "expected at most one SERVER",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -135,8 +134,7 @@ int cmd_logout(struct mgr *m, int argc, char **argv)
 		.usage = "logout [SERVER]",
 		.description = "Remove the credentials stored for a registry (Docker Hub when no\n"
 			       "SERVER is given) from the auth file login writes.",
-		.max_args = 1,
-		.count_error = "expected at most one SERVER",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -142,9 +142,7 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 		.description = "Print a container's output: its stdout to stdout, its stderr to "
 			       "stderr.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected one container",
+		MGR_ARGS(1, 1, "expected one container"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

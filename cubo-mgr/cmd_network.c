@@ -64,9 +64,7 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		.usage = "network create [OPTIONS] NETWORK",
 		.description = "Create a bridge network; print its ID.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected one network name",
+		MGR_ARGS(1, 1, "expected one network name"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -252,9 +250,7 @@ static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 		.name = "network inspect",
 		.usage = "network inspect NETWORK [NETWORK...]",
 		.description = "Print a JSON array describing networks.",
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected a network",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -311,9 +307,7 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 		.usage = "network rm [OPTIONS] NETWORK [NETWORK...]",
 		.description = "Remove networks no running container is attached to.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected a network",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -476,9 +470,7 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 				: "Detach a container from a network.",
 		.opts = opts,
 		.n_opts = connect ? CLI_N(opts) : 0,
-		.min_args = 2,
-		.max_args = 2,
-		.count_error = "expected a network and a container",
+		MGR_ARGS(2, 2, "expected a network and a container"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -13,9 +13,7 @@ int cmd_port(struct mgr *m, int argc, char **argv)
 		.name = "port",
 		.usage = "port CONTAINER",
 		.description = "List the container's published ports: CTR/PROTO -> HOSTIP:PORT.",
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected one container",
+		MGR_ARGS(1, 1, "expected one container"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -33,9 +33,7 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 			"extracting each layer while it downloads. The last line printed is\n"
 			"the image ID.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 1,
-		.count_error = "expected exactly one image reference",
+		MGR_ARGS(1, 1, "expected exactly one image reference"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -43,9 +43,7 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 			"Upload an image to a registry: to its own name, or to DESTINATION.\n"
 			"Blobs the registry has are not sent again.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = 2,
-		.count_error = "expected IMAGE and an optional DESTINATION",
+		MGR_ARGS(1, 2, "expected IMAGE and an optional DESTINATION"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -93,9 +93,7 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 			"Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
 			"layers no other image uses.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected at least one image",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

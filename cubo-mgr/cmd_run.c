@@ -365,9 +365,7 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 				       "its ID.",
 		MGR_OPTS(opts),
 		.stop_at_arg = true,
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected an image",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected an image"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -22,9 +22,7 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 			"Write images to a tar archive that is both an OCI image layout and a\n"
 			"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected at least one image",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -13,9 +13,7 @@ int cmd_tag(struct mgr *m, int argc, char **argv)
 		.name = "tag",
 		.usage = "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
 		.description = "Give an image in the store another name.",
-		.min_args = 2,
-		.max_args = 2,
-		.count_error = "expected SOURCE and TARGET",
+		MGR_ARGS(2, 2, "expected SOURCE and TARGET"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

@@ -42,8 +42,7 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 		.usage = "volume create [OPTIONS] [NAME]",
 		.description = "Create a named volume (a random name when none is given).",
 		MGR_OPTS(opts),
-		.max_args = 1,
-		.count_error = "expected at most one volume name",
+		MGR_ARGS(0, 1, "expected at most one volume name"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -137,9 +136,7 @@ static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 		.name = "volume inspect",
 		.usage = "volume inspect VOLUME [VOLUME...]",
 		.description = "Print a JSON array describing volumes.",
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected a volume",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
@@ -159,9 +156,7 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 		.usage = "volume rm [OPTIONS] VOLUME [VOLUME...]",
 		.description = "Remove volumes that no container uses.",
 		MGR_OPTS(opts),
-		.min_args = 1,
-		.max_args = MGR_ARGS_ANY,
-		.count_error = "expected a volume",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
 	};
 	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

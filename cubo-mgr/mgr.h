@@ -96,6 +96,8 @@ struct mgr_cmd_spec {
 
 /* .opts and .n_opts of a struct mgr_cmd_spec from an array of flags */
 #define MGR_OPTS(a) .opts = (a), .n_opts = CLI_N(a)
+/* the argument count of a struct mgr_cmd_spec: min, max (or MGR_ARGS_ANY), the usage error */
+#define MGR_ARGS(min, max, error) .min_args = (min), .max_args = (max), .count_error = (error)
 
 /*
  * Parse a command's flags and check its argument count, as crun's
