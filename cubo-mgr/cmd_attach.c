@@ -10,6 +10,7 @@
 
 int cmd_attach(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool no_stdin = false;
 	const struct cli_opt opts[] = {
 		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
@@ -17,12 +18,11 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "attach",
 		.usage = "attach [OPTIONS] CONTAINER",
+		MGR_ARGS(1, 1, "expected one container"),
 		.description = "Connect this terminal to a running container's stdio; exit with "
 			       "its exit code.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 1, "expected one container"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -58,6 +58,7 @@ static struct cubo_error *default_tag(const char *context, char **out)
 
 int cmd_build(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	char **tags = NULL, **build_args = NULL, **labels = NULL;
 	const char *file = NULL, *target = NULL, *network = "default", *compress = "gzip";
 	const char *iidfile = NULL;
@@ -83,12 +84,11 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "build",
 		.usage = "build [OPTIONS] [PATH]",
+		MGR_ARGS(0, 1, "expected at most one PATH"),
 		.description = build_description,
 		MGR_OPTS(opts),
-		MGR_ARGS(0, 1, "expected at most one PATH"),
 		.count_error_says_n = true,
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(tags);

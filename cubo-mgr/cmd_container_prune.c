@@ -8,6 +8,7 @@
 
 int cmd_container_prune(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
@@ -18,7 +19,6 @@ int cmd_container_prune(struct mgr *m, int argc, char **argv)
 		.description = "Remove every stopped container.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -34,6 +34,7 @@ static struct cubo_error *resolve_user(pid_t pid, const char *spec, struct ctr_u
 
 int cmd_exec(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool interactive = false, tty = false, detach = false;
 	const char *workdir = NULL, *user = NULL;
 	char **env = NULL, **env_file = NULL;
@@ -49,13 +50,12 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "exec",
 		.usage = "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+		MGR_ARGS(2, MGR_ARGS_ANY, "expected a container and a command"),
 		.description = "Run a command in a running container. Exits with the command's "
 			       "code:\n126 when it cannot be run, 127 when it is not found.",
 		MGR_OPTS(opts),
 		.stop_at_arg = true,
-		MGR_ARGS(2, MGR_ARGS_ANY, "expected a container and a command"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(env);

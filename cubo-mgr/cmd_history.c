@@ -15,6 +15,7 @@
 
 int cmd_history(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, no_trunc = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
@@ -25,13 +26,12 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "history",
 		.usage = "history [OPTIONS] IMAGE",
+		MGR_ARGS(1, 1, "expected exactly one image"),
 		.description =
 			"Show the steps that made an image, newest first, with the size of the\n"
 			"layer each step added.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 1, "expected exactly one image"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -123,11 +123,11 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "inspect",
 		.usage = "inspect IMAGE [IMAGE...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 		.description =
 			"Print a JSON array with each image's ID, names, digests, config, layers\n"
 			"and history.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)

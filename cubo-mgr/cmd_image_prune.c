@@ -11,6 +11,7 @@
 
 int cmd_image_prune(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false, all = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
@@ -24,7 +25,6 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 			"partial download that no image uses.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

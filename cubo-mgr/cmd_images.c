@@ -21,6 +21,7 @@
 
 int cmd_images(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, digests = false, all = false, no_trunc = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
@@ -34,11 +35,10 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "images",
 		.usage = "images [OPTIONS] [REPOSITORY[:TAG]]",
+		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
 		.description = "List the images in the store (alias: blueprint).",
 		MGR_OPTS(opts),
-		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

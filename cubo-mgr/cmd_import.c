@@ -96,6 +96,7 @@ static struct cubo_error *import_rootfs(struct store *s, int fd, const char *nam
 
 int cmd_import(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *message = NULL;
 	const struct cli_opt opts[] = {
 		{"message", 'm', CLI_STRING, &message, "TEXT", "the history entry of the layer"},
@@ -103,13 +104,12 @@ int cmd_import(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "import",
 		.usage = "import [OPTIONS] TARBALL|- [NAME[:TAG]]",
+		MGR_ARGS(1, 2, "expected TARBALL and an optional NAME[:TAG]"),
 		.description =
 			"Make a one-layer image from a root filesystem tarball (plain, gzip\n"
 			"or zstd; \"-\" reads stdin). Prints the image ID.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 2, "expected TARBALL and an optional NAME[:TAG]"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -79,6 +79,7 @@ static struct cubo_error *count(struct mgr *m, struct ctr_ctx *c, struct counts 
 
 int cmd_info(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
 		{"format", 'f', CLI_STRING, &format, "FORMAT", "text (default) or json"},
@@ -90,7 +91,6 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 			       "images\nand volumes, and facts about the host.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -10,13 +10,13 @@
 
 int cmd_init(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "init",
 		.usage = "init",
 		.description = "Prepare the root directory: the image store, the container and "
 			       "volume\ndirectories; repair what killed commands left.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

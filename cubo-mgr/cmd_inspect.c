@@ -153,6 +153,7 @@ static struct cubo_error *inspect_one(struct ctr_ctx *c, const char *arg, struct
 
 int cmd_inspect(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *format = NULL;
 	const char *type = NULL;
 	const struct cli_opt opts[] = {
@@ -162,11 +163,10 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "inspect",
 		.usage = "inspect [OPTIONS] CONTAINER|IMAGE [...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one container or image"),
 		.description = "Print a JSON array describing containers, or images.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one container or image"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -191,6 +191,7 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	}
 	cubo_error_free(probe);
 	struct cubo_json_gen *g;
+	rc = 0;
 	if ((err = cubo_json_gen_new(true, &g))) {
 		ctr_ctx_close(&c);
 		return mgr_fail(m, err);

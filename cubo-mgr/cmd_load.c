@@ -11,6 +11,7 @@
 
 int cmd_load(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *input = NULL;
 	bool quiet = false;
 	const struct cli_opt opts[] = {
@@ -20,13 +21,12 @@ int cmd_load(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "load",
 		.usage = "load [OPTIONS]",
+		MGR_ARGS(0, 0, "unexpected argument: use -i FILE"),
 		.description =
 			"Load images from an OCI archive or a docker-archive (plain, gzip or\n"
 			"zstd), checking every blob's digest and every layer's diff_id.",
 		MGR_OPTS(opts),
-		MGR_ARGS(0, 0, "unexpected argument: use -i FILE"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

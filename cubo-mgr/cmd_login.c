@@ -63,6 +63,7 @@ static char *read_line(const char *prompt, bool secret)
 
 int cmd_login(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *user = NULL, *pass = NULL, *cert_dir = NULL;
 	bool pass_stdin = false, tls_verify = true;
 	const struct cli_opt opts[] = {
@@ -76,15 +77,14 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "login",
 		.usage = "login [OPTIONS] [SERVER]",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
 		.description =
 			"Check a user name and password with a registry (Docker Hub when no\n"
 			"SERVER is given) and store them in the auth file: --authfile, else\n"
 			"$REGISTRY_AUTH_FILE, else $XDG_CONFIG_HOME/cubo/auth.json. Pulls also\n"
 			"read podman's and docker's files.",
 		MGR_OPTS(opts),
-		MGR_ARGS(0, 1, "expected at most one SERVER"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -129,14 +129,14 @@ out:
 
 int cmd_logout(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "logout",
 		.usage = "logout [SERVER]",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
 		.description = "Remove the credentials stored for a registry (Docker Hub when no\n"
 			       "SERVER is given) from the auth file login writes.",
-		MGR_ARGS(0, 1, "expected at most one SERVER"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -127,6 +127,7 @@ static bool parse_tail(const char *s, long *out)
 
 int cmd_logs(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool follow_flag = false, timestamps = false;
 	const char *tail_s = NULL;
 	const struct cli_opt opts[] = {
@@ -139,12 +140,11 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "logs",
 		.usage = "logs [OPTIONS] CONTAINER",
+		MGR_ARGS(1, 1, "expected one container"),
 		.description = "Print a container's output: its stdout to stdout, its stderr to "
 			       "stderr.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 1, "expected one container"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

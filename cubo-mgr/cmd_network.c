@@ -51,6 +51,7 @@ static struct cubo_error *network_users(struct mgr *m, const char *network, bool
 
 static int network_create_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *driver = "bridge", *subnet = NULL, *gateway = NULL;
 	const struct cli_opt opts[] = {
 		{"driver", 'd', CLI_STRING, &driver, "NAME", "network driver (only bridge)"},
@@ -62,11 +63,10 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "network create",
 		.usage = "network create [OPTIONS] NETWORK",
+		MGR_ARGS(1, 1, "expected one network name"),
 		.description = "Create a bridge network; print its ID.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 1, "expected one network name"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -184,6 +184,7 @@ static struct cubo_error *network_json(struct mgr *m, const struct net_def *d, b
 
 static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, no_trunc = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
@@ -197,7 +198,6 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 		.description = "List networks.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -246,13 +246,13 @@ static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const ch
 
 static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "network inspect",
 		.usage = "network inspect NETWORK [NETWORK...]",
-		.description = "Print a JSON array describing networks.",
 		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
+		.description = "Print a JSON array describing networks.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -298,6 +298,7 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 
 static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing network"},
@@ -305,11 +306,10 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "network rm",
 		.usage = "network rm [OPTIONS] NETWORK [NETWORK...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
 		.description = "Remove networks no running container is attached to.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -373,6 +373,7 @@ static void prune_allocations(const char *ipam_dir, const char *network)
 
 static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
@@ -384,7 +385,6 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 			       "crashed containers left on networks.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -455,6 +455,7 @@ static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, con
 
 static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connect)
 {
+	struct cli_args args;
 	char **aliases = NULL;
 	const struct cli_opt opts[] = {
 		{"alias", 0, CLI_LIST, &aliases, "NAME", "another name on this network"},
@@ -464,15 +465,14 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 		.name = cmd,
 		.usage = connect ? "network connect [OPTIONS] NETWORK CONTAINER"
 				 : "network disconnect NETWORK CONTAINER",
+		MGR_ARGS(2, 2, "expected a network and a container"),
 		.description =
 			connect ? "Attach a container to one more network (now, if it runs, and "
 				  "on every start)."
 				: "Detach a container from a network.",
 		.opts = opts,
 		.n_opts = connect ? CLI_N(opts) : 0,
-		MGR_ARGS(2, 2, "expected a network and a container"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(aliases);

@@ -9,13 +9,13 @@
 
 int cmd_port(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "port",
 		.usage = "port CONTAINER",
-		.description = "List the container's published ports: CTR/PROTO -> HOSTIP:PORT.",
 		MGR_ARGS(1, 1, "expected one container"),
+		.description = "List the container's published ports: CTR/PROTO -> HOSTIP:PORT.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -191,6 +191,7 @@ static bool filters_match(const struct ctr_record *r, char **filters)
 
 int cmd_ps(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool all = false, quiet = false, no_trunc = false, latest = false;
 	const char *format = NULL;
 	char **filters = NULL;
@@ -213,7 +214,6 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 			       "the\nexit code of stopped ones), published ports and name.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(filters);

@@ -10,6 +10,7 @@
 
 int cmd_pull(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, tls_verify = true;
 	const char *platform = NULL, *cert_dir = NULL;
 	long parallel = 0;
@@ -28,14 +29,13 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "pull",
 		.usage = "pull [OPTIONS] NAME[:TAG|@DIGEST]",
+		MGR_ARGS(1, 1, "expected exactly one image reference"),
 		.description =
 			"Download an image and its layers from a registry into the store,\n"
 			"extracting each layer while it downloads. The last line printed is\n"
 			"the image ID.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 1, "expected exactly one image reference"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

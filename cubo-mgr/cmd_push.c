@@ -29,6 +29,7 @@ static struct cubo_error *push_blob(struct store *s, struct registry_client *c,
 
 int cmd_push(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, tls_verify = true;
 	const char *cert_dir = NULL;
 	const struct cli_opt opts[] = {
@@ -39,13 +40,12 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "push",
 		.usage = "push [OPTIONS] IMAGE [DESTINATION]",
+		MGR_ARGS(1, 2, "expected IMAGE and an optional DESTINATION"),
 		.description =
 			"Upload an image to a registry: to its own name, or to DESTINATION.\n"
 			"Blobs the registry has are not sent again.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, 2, "expected IMAGE and an optional DESTINATION"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -82,6 +82,7 @@ static struct cubo_error *remove_one(struct store *s, const char *arg, bool forc
 
 int cmd_rmi(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "remove an image that has several names"},
@@ -89,13 +90,12 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "rmi",
 		.usage = "rmi [OPTIONS] IMAGE [IMAGE...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 		.description =
 			"Remove images by name or ID (alias: rmb), and the blobs and extracted\n"
 			"layers no other image uses.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -303,6 +303,7 @@ static const char run_description[] =
 
 static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 {
+	struct cli_args args;
 	struct run_flags f = {.pids_limit = LONG_MIN, .stop_timeout = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
@@ -360,14 +361,13 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		.name = cmd,
 		.usage = start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
 			       : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected an image"),
 		.description = start ? run_description
 				     : "Make a container from an image without starting it; print "
 				       "its ID.",
 		MGR_OPTS(opts),
 		.stop_at_arg = true,
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected an image"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		run_flags_free(&f);

@@ -11,6 +11,7 @@
 
 int cmd_save(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *output = NULL;
 	const struct cli_opt opts[] = {
 		{"output", 'o', CLI_STRING, &output, "FILE", "write to FILE instead of stdout"},
@@ -18,13 +19,12 @@ int cmd_save(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "save",
 		.usage = "save [OPTIONS] IMAGE [IMAGE...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 		.description =
 			"Write images to a tar archive that is both an OCI image layout and a\n"
 			"docker-archive, so cubo-mgr, podman, docker and skopeo all load it.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one image"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -9,13 +9,13 @@
 
 int cmd_tag(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "tag",
 		.usage = "tag SOURCE_IMAGE TARGET_IMAGE[:TAG]",
-		.description = "Give an image in the store another name.",
 		MGR_ARGS(2, 2, "expected SOURCE and TARGET"),
+		.description = "Give an image in the store another name.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -31,6 +31,7 @@ static struct cubo_error *volume_user(struct mgr *m, const char *name, char **us
 
 static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *driver = "local";
 	char **labels = NULL;
 	const struct cli_opt opts[] = {
@@ -40,11 +41,10 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "volume create",
 		.usage = "volume create [OPTIONS] [NAME]",
+		MGR_ARGS(0, 1, "expected at most one volume name"),
 		.description = "Create a named volume (a random name when none is given).",
 		MGR_OPTS(opts),
-		MGR_ARGS(0, 1, "expected at most one volume name"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(labels);
@@ -72,6 +72,7 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 
 static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
@@ -84,7 +85,6 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 		.description = "List volumes.",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -132,13 +132,13 @@ static struct cubo_error *volume_json(struct mgr *m, void *ctx, const char *name
 
 static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "volume inspect",
 		.usage = "volume inspect VOLUME [VOLUME...]",
-		.description = "Print a JSON array describing volumes.",
 		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
+		.description = "Print a JSON array describing volumes.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -147,6 +147,7 @@ static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 
 static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing volume"},
@@ -154,11 +155,10 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 	const struct mgr_cmd_spec spec = {
 		.name = "volume rm",
 		.usage = "volume rm [OPTIONS] VOLUME [VOLUME...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
 		.description = "Remove volumes that no container uses.",
 		MGR_OPTS(opts),
-		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
@@ -187,6 +187,7 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 
 static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false, all = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
@@ -199,7 +200,6 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 			       "volume).",
 		MGR_OPTS(opts),
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;

@@ -199,12 +199,12 @@ static struct cubo_error *parse_level(const char *s, enum cubo_log_level *out)
 
 int cmd_version(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const struct mgr_cmd_spec spec = {
 		.name = "version",
 		.usage = "version",
 		.description = "Print version information.",
 	};
-	struct cli_args args;
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
