@@ -11,11 +11,8 @@
 #include "cubo-mgr/mgr.h"
 #include "shared/rootdir.h"
 
-struct command {
-	const char *name;
-	mgr_cmd_fn fn;
-	const char *summary; /* NULL: an alias, left out of the help */
-};
+/* The width of the commands' names in the help. */
+#define COLUMN 10
 
 static int cmd_image(struct mgr *m, int argc, char **argv);
 
@@ -26,7 +23,8 @@ static int cmd_image(struct mgr *m, int argc, char **argv);
 #define HEAVY(fn) fn
 #endif
 
-static const struct command commands[] = {
+/* A NULL summary: an alias, left out of the help. */
+static const struct mgr_subcommand commands[] = {
 	{"run", cmd_run, "make a container from an image and start it"},
 	{"create", cmd_create, "make a container without starting it"},
 	{"start", cmd_start, "start containers"},
@@ -70,7 +68,7 @@ static const struct command commands[] = {
 };
 
 /* `image SUB`: docker's management-command spellings of the same verbs. */
-static const struct command image_commands[] = {
+static const struct mgr_subcommand image_commands[] = {
 	{"ls", cmd_images, "list images"},
 	{"list", cmd_images, NULL},
 	{"rm", cmd_rmi, "remove images"},
@@ -88,7 +86,7 @@ static const struct command image_commands[] = {
 };
 
 /* `container SUB`: docker's management-command spellings. */
-static const struct command container_commands[] = {
+static const struct mgr_subcommand container_commands[] = {
 	{"ls", cmd_ps, "list containers"},
 	{"list", cmd_ps, NULL},
 	{"ps", cmd_ps, NULL},
@@ -111,51 +109,16 @@ static const struct command container_commands[] = {
 	{"prune", cmd_container_prune, "remove stopped containers"},
 };
 
-static void list_commands(FILE *out, const struct command *cmds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cmds[i].summary)
-			fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
-}
-
-static const struct command *find_command(const struct command *cmds, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-	return NULL;
-}
-
 static int cmd_image(struct mgr *m, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s image COMMAND\n\nManage images.\n\nCommands:\n", m->prog);
-		list_commands(out, image_commands, CLI_N(image_commands));
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	const struct command *c = find_command(image_commands, CLI_N(image_commands), argv[1]);
-	if (!c)
-		return mgr_usage_error(m, "image",
-				       cubo_error_new("unknown command \"%s\"", argv[1]));
-	return c->fn(m, argc - 1, argv + 1);
+	return mgr_run_group(m, "image", "Manage images.", image_commands, CLI_N(image_commands),
+			     COLUMN, argc, argv);
 }
 
 int cmd_container(struct mgr *m, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s container COMMAND\n\nManage containers.\n\nCommands:\n",
-			m->prog);
-		list_commands(out, container_commands, CLI_N(container_commands));
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	const struct command *c =
-		find_command(container_commands, CLI_N(container_commands), argv[1]);
-	if (!c)
-		return mgr_usage_error(m, "container",
-				       cubo_error_new("unknown command \"%s\"", argv[1]));
-	return c->fn(m, argc - 1, argv + 1);
+	return mgr_run_group(m, "container", "Manage containers.", container_commands,
+			     CLI_N(container_commands), COLUMN, argc, argv);
 }
 
 static void usage(FILE *out, const char *prog, const struct cli_opt *opts, size_t n)
@@ -165,7 +128,7 @@ static void usage(FILE *out, const char *prog, const struct cli_opt *opts, size_
 		"cubo-mgr pulls, stores and manages container images and runs containers\n"
 		"through the cubo-runc OCI runtime, with docker's command line.\n\nCommands:\n",
 		prog);
-	list_commands(out, commands, CLI_N(commands));
+	mgr_list_subcommands(out, commands, CLI_N(commands), COLUMN);
 	fprintf(out, "\nGlobal options:\n");
 	for (size_t i = 0; i < n; i++) {
 		char left[64];
@@ -258,7 +221,7 @@ int main(int argc, char **argv)
 		rc = mgr_fail(&m, err);
 		goto out;
 	}
-	const struct command *c = find_command(commands, CLI_N(commands), args.v[0]);
+	const struct mgr_subcommand *c = mgr_find_subcommand(commands, CLI_N(commands), args.v[0]);
 	if (!c) {
 		fprintf(stderr, "%s: \"%s\" is not a %s command.\nSee '%s --help'.\n", m.prog,
 			args.v[0], m.prog, m.prog);

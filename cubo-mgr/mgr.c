@@ -74,22 +74,42 @@ int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, cha
 	return -1;
 }
 
-int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
-		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv)
+void mgr_list_subcommands(FILE *out, const struct mgr_subcommand *subs, size_t n, int width)
+{
+	for (size_t i = 0; i < n; i++)
+		if (subs[i].summary)
+			fprintf(out, "  %-*s %s\n", width, subs[i].name, subs[i].summary);
+}
+
+const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *subs, size_t n,
+						 const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(subs[i].name, name))
+			return &subs[i];
+	return NULL;
+}
+
+int mgr_run_group(struct mgr *m, const char *group, const char *description,
+		  const struct mgr_subcommand *subs, size_t n, int width, int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		FILE *out = argc < 2 ? stderr : stdout;
 		fprintf(out, "Usage: %s %s COMMAND\n\n%s\n\nCommands:\n", m->prog, group,
 			description);
-		for (size_t i = 0; i < n; i++)
-			if (subs[i].summary)
-				fprintf(out, "  %-11s %s\n", subs[i].name, subs[i].summary);
+		mgr_list_subcommands(out, subs, n, width);
 		return argc < 2 ? MGR_EXIT_FAILURE : 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(subs[i].name, argv[1]))
-			return subs[i].fn(m, argc - 1, argv + 1);
-	return mgr_usage_error(m, group, cubo_error_new("unknown command \"%s\"", argv[1]));
+	const struct mgr_subcommand *c = mgr_find_subcommand(subs, n, argv[1]);
+	if (!c)
+		return mgr_usage_error(m, group, cubo_error_new("unknown command \"%s\"", argv[1]));
+	return c->fn(m, argc - 1, argv + 1);
+}
+
+int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
+		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv)
+{
+	return mgr_run_group(m, group, description, subs, n, 11, argc, argv);
 }
 
 void mgr_json_kv(struct cubo_json_gen *g, const char *key, const char *value)

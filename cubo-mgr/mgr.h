@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cubo-mgr/settings.h"
 #include "shared/error.h"
@@ -74,6 +75,17 @@ struct mgr_subcommand {
  */
 int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
 		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv);
+
+/* The same, the verbs' names in a column of width characters in the help. */
+int mgr_run_group(struct mgr *m, const char *group, const char *description,
+		  const struct mgr_subcommand *subs, size_t n, int width, int argc, char **argv);
+
+/* "  NAME  summary" lines, aliases left out. */
+void mgr_list_subcommands(FILE *out, const struct mgr_subcommand *subs, size_t n, int width);
+
+/* The verb called name, or NULL. */
+const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *subs, size_t n,
+						 const char *name);
 
 struct cli_opt;
 struct cli_args;
