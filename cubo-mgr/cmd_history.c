@@ -31,14 +31,11 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 			"Show the steps that made an image, newest first, with the size of the\n"
 			"layer each step added.",
 		MGR_OPTS(opts),
+		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (format && strcmp(format, "json"))
-		return mgr_usage_error(
-			m, "history",
-			cubo_error_new("--format \"%s\": only json is supported", format));
 	struct cubo_error *err = NULL;
 	struct store *s = NULL;
 	struct store_match match = {0};

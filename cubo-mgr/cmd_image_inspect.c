@@ -128,14 +128,11 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 			"Print a JSON array with each image's ID, names, digests, config, layers\n"
 			"and history.",
 		MGR_OPTS(opts),
+		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (format && strcmp(format, "json"))
-		return mgr_usage_error(
-			m, "inspect",
-			cubo_error_new("--format \"%s\": only json is supported", format));
 	struct cubo_error *err = NULL;
 	struct store *s = NULL;
 	struct cubo_json_gen *g = NULL;

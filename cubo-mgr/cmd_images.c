@@ -38,14 +38,11 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
 		.description = "List the images in the store (alias: blueprint).",
 		MGR_OPTS(opts),
+		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (format && strcmp(format, "json"))
-		return mgr_usage_error(
-			m, "images",
-			cubo_error_new("--format \"%s\": only json is supported", format));
 	struct cubo_error *err = NULL;
 	char *want_repo = NULL, *want_tag = NULL;
 	if (args.n == 1) {
