@@ -59,7 +59,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	mgr_json_kv(g, "WorkingDir", p->cwd);
 	mgr_json_kv(g, "StopSignal", r->stop_signal);
 	cubo_json_gen_key(g, "StopTimeout");
-	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : 10);
+	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT);
 	cubo_json_gen_key(g, "Labels");
 	cubo_json_gen_map_open(g);
 	for (size_t i = 0; r->labels && r->labels[i]; i++) {

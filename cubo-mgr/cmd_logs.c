@@ -19,6 +19,8 @@
 #include "shared/xalloc.h"
 
 #define READ_CHUNK (1u << 20)
+/* how often logs -f looks whether the monitor still lives, when the log is quiet */
+#define FOLLOW_RECHECK_MS 1000
 
 /* Print what the log holds from offset on, keeping a torn last record for later. */
 struct follower {
@@ -98,7 +100,7 @@ static struct cubo_error *follow(struct ctr_ctx *c, const char *id, const char *
 			break;
 		struct pollfd p = {in, POLLIN, 0};
 		/* the timeout notices a monitor killed without a word */
-		if (poll(&p, 1, 1000) > 0) {
+		if (poll(&p, 1, FOLLOW_RECHECK_MS) > 0) {
 			char ev[4096];
 			while (read(in, ev, sizeof(ev)) > 0)
 				;

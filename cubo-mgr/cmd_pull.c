@@ -8,6 +8,9 @@
 #include "cubo-mgr/image/pull.h"
 #include "cubo-mgr/mgr.h"
 
+/* the most layers --parallel downloads at once */
+#define MAX_PARALLEL 64
+
 int cmd_pull(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -39,7 +42,7 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (parallel < 0 || parallel > 64)
+	if (parallel < 0 || parallel > MAX_PARALLEL)
 		return mgr_usage_error(
 			m, "pull", cubo_error_new("--parallel %ld: expected 1 to 64", parallel));
 

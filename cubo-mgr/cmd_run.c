@@ -33,6 +33,11 @@
 
 extern char **environ;
 
+/* docker's smallest --memory */
+#define MIN_MEMORY (6 * 1024 * 1024)
+/* the longest --stop-timeout, in seconds: a day */
+#define MAX_STOP_TIMEOUT 86400
+
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
@@ -145,7 +150,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_env_arg(f->env[i], environ, &o->env, &n));
 	if (f->memory) {
 		CUBO_TRY(run_opt_parse_size("--memory", f->memory, &o->memory));
-		if (o->memory > 0 && o->memory < 6 * 1024 * 1024)
+		if (o->memory > 0 && o->memory < MIN_MEMORY)
 			return cubo_error_new("--memory %s: the minimum memory limit is 6MB",
 					      f->memory);
 	}
@@ -205,7 +210,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
 	if (f->stop_timeout != LONG_MIN) {
-		if (f->stop_timeout < 0 || f->stop_timeout > 86400)
+		if (f->stop_timeout < 0 || f->stop_timeout > MAX_STOP_TIMEOUT)
 			return cubo_error_new("--stop-timeout %ld: expected 0 to 86400 seconds",
 					      f->stop_timeout);
 		o->stop_timeout = (int)f->stop_timeout;

@@ -73,6 +73,9 @@ static struct cubo_error *layers_usable(struct mgr *m, const struct ctr_record *
 			       r->image);
 }
 
+/* how long start waits for another command's start of the same container */
+#define OTHER_START_WAIT_MS 30000
+
 /*
  * A monitor that lives but has not reported the container running is a
  * start under way, perhaps of a command killed meanwhile: its outcome is
@@ -80,11 +83,10 @@ static struct cubo_error *layers_usable(struct mgr *m, const struct ctr_record *
  */
 static struct cubo_error *wait_other_start(struct ctr_ctx *c, struct ctr_record *r)
 {
-	for (int i = 0;
-	     i < 3000 && r->monitor_pid && r->status != CTR_RUNNING && r->status != CTR_PAUSED;
-	     i++) {
-		struct timespec tick = {0, 10 * 1000 * 1000};
-		nanosleep(&tick, NULL);
+	for (int ms = 0; ms < OTHER_START_WAIT_MS && r->monitor_pid && r->status != CTR_RUNNING &&
+			 r->status != CTR_PAUSED;
+	     ms += CTR_POLL_MS) {
+		ctr_poll_sleep();
 		struct ctr_record now;
 		CUBO_TRY(ctr_find(c, r->id, &now));
 		ctr_record_free(r);

@@ -15,6 +15,15 @@
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/mgr.h"
 
+/* stop's wait before SIGKILL when neither --time nor the container's --stop-timeout says (docker's)
+ */
+#define CTR_STOP_TIMEOUT_DEFAULT 10
+/* how often a wait on a container's record looks again */
+#define CTR_POLL_MS 10
+
+/* Sleep CTR_POLL_MS. */
+void ctr_poll_sleep(void);
+
 struct ctr_ctx {
 	struct ctr_store store;
 	char *layers_dir;
