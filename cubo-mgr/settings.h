@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The settings cubo-mgr takes from its environment, read once by main
- * (mgr_settings_read) and handed down: leaf code never calls getenv. The
+ * (mgr_settings_read) and handed down: leaf code does not getenv them. The
  * processes cubo-mgr starts -- a container's monitor (forked), the
  * cubo-mgr-image helper (executed with the same environment) -- end up with
  * the same values.
