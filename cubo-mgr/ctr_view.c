@@ -35,7 +35,7 @@ struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 	CUBO_TRY(ctr_store_open(m->root, &c->store));
 	c->store.settings = &m->settings;
 	c->layers_dir = cubo_path_join(m->root, "layers");
-	c->rt.path = m->runtime ? m->runtime : runtime_default_path(m->settings.runtime);
+	c->rt.path = m->runtime ? m->runtime : runtime_default_path(&m->settings);
 	c->rt.root = c->store.runtime_root;
 	return NULL;
 }

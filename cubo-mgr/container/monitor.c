@@ -840,11 +840,10 @@ static void monitor_main(const struct monitor_start *ms, int sync_fd)
 		fail(&m, err, 125);
 		_exit(1);
 	}
-	const struct mgr_settings *set = ms->store->settings;
-	m.rt = (struct ctr_runtime){
-		.path = rec.runtime ? rec.runtime : runtime_default_path(set ? set->runtime : NULL),
-		.root = ms->store->runtime_root,
-		.systemd_cgroup = ctr_record_systemd(&rec)};
+	m.rt = (struct ctr_runtime){.path = rec.runtime ? rec.runtime
+							: runtime_default_path(ms->store->settings),
+				    .root = ms->store->runtime_root,
+				    .systemd_cgroup = ctr_record_systemd(&rec)};
 	m.tty = rec.tty;
 	int code;
 	err = bring_up(&m, &rec, &code);

@@ -43,12 +43,10 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 		free(dir);
 		return err && err->errnum == ENOENT ? (cubo_error_free(err), NULL) : err;
 	}
-	struct ctr_runtime rt = {
-		.path = fresh.runtime
-				? fresh.runtime
-				: runtime_default_path(s->settings ? s->settings->runtime : NULL),
-		.root = s->runtime_root,
-		.systemd_cgroup = ctr_record_systemd(&fresh)};
+	struct ctr_runtime rt = {.path = fresh.runtime ? fresh.runtime
+						       : runtime_default_path(s->settings),
+				 .root = s->runtime_root,
+				 .systemd_cgroup = ctr_record_systemd(&fresh)};
 	bool was_alive = fresh.pid > 0 && kill(fresh.pid, 0) == 0;
 	struct cubo_error *gone = runtime_delete(&rt, fresh.id, true);
 	cubo_error_free(gone); /* the runtime may never have created it */
@@ -108,9 +106,8 @@ static bool lost_volatile(const char *dir)
 
 static void remove_lost(const struct ctr_store *s, const char *dir, const char *id)
 {
-	struct ctr_runtime rt = {
-		.path = runtime_default_path(s->settings ? s->settings->runtime : NULL),
-		.root = s->runtime_root};
+	struct ctr_runtime rt = {.path = runtime_default_path(s->settings),
+				 .root = s->runtime_root};
 	cubo_error_free(runtime_delete(&rt, id, true));
 	struct cubo_error *net = ctr_net_down(s->root, s->settings, dir, id);
 	if (net) {

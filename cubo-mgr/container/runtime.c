@@ -18,13 +18,13 @@
 
 extern char **environ;
 
-const char *runtime_default_path(const char *configured)
+const char *runtime_default_path(const struct mgr_settings *set)
 {
 	/* a cubo-runc installed beside cubo-mgr is the one built with it */
 	static const char *const candidates[] = {BINDIR "/cubo-runc", "/usr/local/bin/cubo-runc",
 						 "/usr/bin/cubo-runc"};
-	if (configured && *configured)
-		return configured;
+	if (set && set->runtime && *set->runtime)
+		return set->runtime;
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++)
 		if (access(candidates[i], X_OK) == 0)
 			return candidates[i];

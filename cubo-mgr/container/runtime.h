@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "cubo-mgr/settings.h"
 #include "shared/error.h"
 
 struct ctr_runtime {
@@ -32,10 +33,10 @@ bool runtime_systemd_host(void);
 char *runtime_cgroups_path(bool systemd, const char *id);
 
 /*
- * The runtime used when none is given: configured ($CUBO_RUNTIME, see
- * settings.h) when not NULL, else cubo-runc next to this binary, else on $PATH.
+ * The runtime used when none is given: the settings' ($CUBO_RUNTIME) when
+ * set, else cubo-runc next to this binary, else on $PATH.
  */
-const char *runtime_default_path(const char *configured);
+const char *runtime_default_path(const struct mgr_settings *set);
 
 /*
  * Run `runtime --root R args...` with the given stdio (-1: /dev/null) and
