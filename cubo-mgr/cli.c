@@ -6,6 +6,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static const struct cli_opt *find_long(const struct cli_opt *opts, size_t n, const char *name,
 				       size_t len)
@@ -125,19 +126,34 @@ static struct cubo_error *parse_short(int argc, char **argv, int *i, const struc
 	return NULL;
 }
 
+/*
+ * Flags (with their values, and "--") first, then the arguments, each in
+ * the order given: the arguments end up at argv's end, NULL-terminated.
+ */
+static void move_args_last(int argc, char **argv, const bool *is_arg)
+{
+	char **sorted = xreallocarray(NULL, (size_t)argc, sizeof(char *));
+	int k = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 1; i < argc; i++)
+			if (is_arg[i] == (pass == 1))
+				sorted[k++] = argv[i];
+	memcpy(argv + 1, sorted, (size_t)k * sizeof(char *));
+	free(sorted);
+}
+
 struct cubo_error *cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
 			     bool stop_at_arg, struct cli_args *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->v = calloc(argc > 0 ? (size_t)argc : 1, sizeof(char *));
-	if (!out->v)
-		return cubo_error_new_errno(ENOMEM, "parsing flags");
+	bool *is_arg = xcalloc(argc > 0 ? (size_t)argc : 1, sizeof(bool));
 	bool flags_done = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		struct cubo_error *err = NULL;
 		if (flags_done || a[0] != '-' || !a[1]) {
-			out->v[out->n++] = argv[i];
+			is_arg[i] = true;
+			out->n++;
 			if (stop_at_arg)
 				flags_done = true;
 			continue;
@@ -151,12 +167,15 @@ struct cubo_error *cli_parse(int argc, char **argv, const struct cli_opt *opts, 
 		else
 			err = parse_short(argc, argv, &i, opts, n_opts, &out->help);
 		if (err) {
-			free(out->v);
-			out->v = NULL;
+			free(is_arg);
 			out->n = 0;
+			out->help = false;
 			return err;
 		}
 	}
+	move_args_last(argc, argv, is_arg);
+	free(is_arg);
+	out->v = argv + (argc > 0 ? argc : 0) - out->n;
 	return NULL;
 }
 

@@ -34,17 +34,22 @@ struct cli_opt {
 };
 
 struct cli_args {
-	char **v; /* the non-flag arguments, pointing into argv; NULL-terminated */
+	char **v; /* the non-flag arguments: the tail of argv, NULL-terminated */
 	int n;
 	bool help; /* -h/--help was given */
 };
 
 /*
- * Parse argv[1..argc-1] (argv[0] is the command name). stop_at_arg: the
- * first non-flag argument ends the flags and it and everything after it are
- * arguments. Errors name the flag: `unknown flag "--x"`, `flag "--tail"
- * needs a value`, `flag "-n": "x" is not an integer`.
- * On success free out->v with free() (not the strings).
+ * Parse argv[1..argc-1] (argv[0] is the command name; argv[argc] is NULL,
+ * as main's is). stop_at_arg: the first non-flag argument ends the flags
+ * and it and everything after it are arguments. Errors name the flag:
+ * `unknown flag "--x"`, `flag "--tail" needs a value`, `flag "-n": "x" is
+ * not an integer`; out->v is NULL then.
+ *
+ * On success argv is reordered in place, as GNU getopt does: the flags
+ * (with their values) first, then the arguments, so out->v points into
+ * argv and nothing needs freeing. Parsing the reordered argv again gives
+ * the same result.
  */
 struct cubo_error *cli_parse(int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
 			     bool stop_at_arg, struct cli_args *out);

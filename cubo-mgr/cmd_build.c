@@ -58,6 +58,7 @@ static struct cubo_error *default_tag(const char *context, char **out)
 
 int cmd_build(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	char **tags = NULL, **build_args = NULL, **labels = NULL;
 	const char *file = NULL, *target = NULL, *network = "default", *compress = "gzip";
 	const char *iidfile = NULL;
@@ -80,11 +81,21 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		{"compress", 0, CLI_STRING, &compress, "gzip|zstd",
 		 "compression of new layers (default gzip)"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "build", "build [OPTIONS] [PATH]", build_description, argc, argv,
-				opts, CLI_N(opts), &args);
-	if (rc >= 0)
+	const struct mgr_cmd_spec spec = {
+		.name = "build",
+		.usage = "build [OPTIONS] [PATH]",
+		MGR_ARGS(0, 1, "expected at most one PATH"),
+		.description = build_description,
+		MGR_OPTS(opts),
+		.count_error_says_n = true,
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0) {
+		cubo_strv_free(tags);
+		cubo_strv_free(build_args);
+		cubo_strv_free(labels);
 		return rc;
+	}
 	struct build_opts o = {
 		.context = args.n ? args.v[0] : ".",
 		.file = file,
@@ -96,17 +107,13 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		.quiet = quiet,
 		.out = stdout,
 	};
-	struct cubo_error *err = NULL;
-	if (args.n > 1)
-		err = cubo_error_new("expected at most one PATH, got %d arguments", args.n);
-	if (!err) {
-		struct build_net check;
-		err = build_net_init(&check, network);
-		build_net_free(&check);
-	}
+	struct build_net check;
+	struct cubo_error *err = build_net_init(&check, network);
+	build_net_free(&check);
 	if (!err)
 		err = layer_compression_parse(compress, &o.compression);
-	/* as run's: a label shows in inspect, ps and image listings, where an ESC would reach a terminal */
+	/* as run's: a label shows in inspect, ps and image listings, where an ESC would reach a
+	 * terminal */
 	for (size_t i = 0; !err && labels && labels[i]; i++) {
 		char *kv = NULL;
 		err = run_opt_parse_label("--label", labels[i], &kv);
@@ -125,7 +132,6 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		}
 	}
 	if (err) {
-		free(args.v);
 		cubo_strv_free(tags);
 		cubo_strv_free(build_args);
 		cubo_strv_free(labels);
@@ -151,7 +157,6 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 			printf("Successfully tagged %s\n", names[i]);
 		printf("%s\n", id + strlen("sha256:"));
 	}
-	free(args.v);
 	cubo_strv_free(tags);
 	cubo_strv_free(build_args);
 	cubo_strv_free(labels);

@@ -34,6 +34,7 @@ static struct cubo_error *resolve_user(pid_t pid, const char *spec, struct ctr_u
 
 int cmd_exec(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool interactive = false, tty = false, detach = false;
 	const char *workdir = NULL, *user = NULL;
 	char **env = NULL, **env_file = NULL;
@@ -46,29 +47,28 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		{"workdir", 'w', CLI_STRING, &workdir, "DIR", "working directory"},
 		{"user", 'u', CLI_STRING, &user, "USER[:GROUP]", "user (name or ID) to run as"},
 	};
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
-	if (err)
-		return mgr_usage_error(m, "exec", err);
-	int rc = MGR_EXIT_FAILURE;
+	const struct mgr_cmd_spec spec = {
+		.name = "exec",
+		.usage = "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+		MGR_ARGS(2, MGR_ARGS_ANY, "expected a container and a command"),
+		.description = "Run a command in a running container. Exits with the command's "
+			       "code:\n126 when it cannot be run, 127 when it is not found.",
+		MGR_OPTS(opts),
+		.stop_at_arg = true,
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0) {
+		cubo_strv_free(env);
+		cubo_strv_free(env_file);
+		return rc;
+	}
+	struct cubo_error *err = NULL;
+	rc = MGR_EXIT_FAILURE;
 	char **extra = NULL;
 	size_t n_extra = 0;
 	struct ctr_ctx c = {0};
 	struct ctr_record r = {0};
 	bool ctx_open = false;
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "exec [OPTIONS] CONTAINER COMMAND [ARG...]",
-			       "Run a command in a running container. Exits with the command's "
-			       "code:\n126 when it cannot be run, 127 when it is not found.",
-			       opts, CLI_N(opts));
-		rc = 0;
-		goto out;
-	}
-	if (args.n < 2) {
-		rc = mgr_usage_error(m, "exec",
-				     cubo_error_new("expected a container and a command"));
-		goto out;
-	}
 	for (size_t i = 0; !err && env_file && env_file[i]; i++)
 		err = run_opt_read_env_file(env_file[i], environ, &extra, &n_extra);
 	for (size_t i = 0; !err && env && env[i]; i++)
@@ -156,6 +156,5 @@ out:
 	cubo_strv_free(extra);
 	cubo_strv_free(env);
 	cubo_strv_free(env_file);
-	free(args.v);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registry.h"
 #include "cubo-mgr/mgr.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
@@ -18,14 +19,14 @@ extern char **environ;
 static char *server_host(const char *arg)
 {
 	if (!arg)
-		return strdup("docker.io");
+		return xstrdup("docker.io");
 	const char *p = strstr(arg, "://");
 	p = p ? p + 3 : arg;
 	size_t n = strcspn(p, "/");
-	char *h = strndup(p, n);
-	if (h && (!strcmp(h, "index.docker.io") || !strcmp(h, "registry-1.docker.io"))) {
+	char *h = xstrndup(p, n);
+	if (!strcmp(h, "index.docker.io") || !strcmp(h, "registry-1.docker.io")) {
 		free(h);
-		h = strdup("docker.io");
+		h = xstrdup("docker.io");
 	}
 	return h;
 }
@@ -62,6 +63,7 @@ static char *read_line(const char *prompt, bool secret)
 
 int cmd_login(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *user = NULL, *pass = NULL, *cert_dir = NULL;
 	bool pass_stdin = false, tls_verify = true;
 	const struct cli_opt opts[] = {
@@ -72,33 +74,28 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 		{"tls-verify", 0, CLI_BOOL, &tls_verify, NULL, "verify the registry's certificate"},
 		{"cert-dir", 0, CLI_STRING, &cert_dir, "DIR", "CA certificates for the registry"},
 	};
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), false, &args);
-	if (err)
-		return mgr_usage_error(m, "login", err);
-	if (args.help) {
-		cli_print_help(
-			stdout, m->prog, "login [OPTIONS] [SERVER]",
+	const struct mgr_cmd_spec spec = {
+		.name = "login",
+		.usage = "login [OPTIONS] [SERVER]",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
+		.description =
 			"Check a user name and password with a registry (Docker Hub when no\n"
 			"SERVER is given) and store them in the auth file: --authfile, else\n"
 			"$REGISTRY_AUTH_FILE, else $XDG_CONFIG_HOME/cubo/auth.json. Pulls also\n"
 			"read podman's and docker's files.",
-			opts, CLI_N(opts));
-		free(args.v);
-		return 0;
-	}
-	if (args.n > 1 || (pass && pass_stdin)) {
-		free(args.v);
-		return mgr_usage_error(m, "login",
-				       cubo_error_new(args.n > 1
-							      ? "expected at most one SERVER"
-							      : "--password and --password-stdin "
-								"exclude each other"));
-	}
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	if (pass && pass_stdin)
+		return mgr_usage_error(
+			m, "login",
+			cubo_error_new("--password and --password-stdin exclude each other"));
+	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	free(args.v);
-	char *u = user ? strdup(user) : read_line("Username: ", false);
-	char *p = pass ? strdup(pass) : read_line(pass_stdin ? NULL : "Password: ", !pass_stdin);
+	char *u = user ? xstrdup(user) : read_line("Username: ", false);
+	char *p = pass ? xstrdup(pass) : read_line(pass_stdin ? NULL : "Password: ", !pass_stdin);
 	if (!u || !*u || !p) {
 		err = cubo_error_new("login to %s: %s", host,
 				     !u || !*u ? "no user name given" : "no password given");
@@ -113,10 +110,9 @@ int cmd_login(struct mgr *m, int argc, char **argv)
 		err = registry_ping(c, host, u, p);
 	registry_client_free(c);
 	if (!err) {
-		const char *v = getenv("REGISTRY_AUTH_FILE");
-		char *file = m->auth_file ? strdup(m->auth_file)
-			     : v && *v	  ? strdup(v)
-					  : auth_default_file(environ);
+		char *file = m->auth_file	     ? xstrdup(m->auth_file)
+			     : m->settings.auth_file ? xstrdup(m->settings.auth_file)
+						     : auth_default_file(environ);
 		err = auth_file_store(file, host, u, p);
 		free(file);
 	}
@@ -134,27 +130,21 @@ out:
 int cmd_logout(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, NULL, 0, false, &args);
-	if (err)
-		return mgr_usage_error(m, "logout", err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "logout [SERVER]",
-			       "Remove the credentials stored for a registry (Docker Hub when no\n"
+	const struct mgr_cmd_spec spec = {
+		.name = "logout",
+		.usage = "logout [SERVER]",
+		MGR_ARGS(0, 1, "expected at most one SERVER"),
+		.description = "Remove the credentials stored for a registry (Docker Hub when no\n"
 			       "SERVER is given) from the auth file login writes.",
-			       NULL, 0);
-		free(args.v);
-		return 0;
-	}
-	if (args.n > 1) {
-		free(args.v);
-		return mgr_usage_error(m, "logout", cubo_error_new("expected at most one SERVER"));
-	}
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err = NULL;
 	char *host = server_host(args.n ? args.v[0] : NULL);
-	free(args.v);
-	const char *v = getenv("REGISTRY_AUTH_FILE");
-	char *file = m->auth_file ? strdup(m->auth_file)
-		     : v && *v	  ? strdup(v)
-				  : auth_default_file(environ);
+	char *file = m->auth_file	     ? xstrdup(m->auth_file)
+		     : m->settings.auth_file ? xstrdup(m->settings.auth_file)
+					     : auth_default_file(environ);
 	bool found = false;
 	err = auth_file_remove(file, host, &found);
 	if (!err && !found)

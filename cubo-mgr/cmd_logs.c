@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cubo-mgr logs and attach: a container's output, recorded or live. */
+/* cubo-mgr logs: a container's recorded output, or followed as it grows. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,8 +16,11 @@
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/fs.h"
+#include "shared/xalloc.h"
 
 #define READ_CHUNK (1u << 20)
+/* how often logs -f looks whether the monitor still lives, when the log is quiet */
+#define FOLLOW_RECHECK_MS 1000
 
 /* Print what the log holds from offset on, keeping a torn last record for later. */
 struct follower {
@@ -97,7 +100,7 @@ static struct cubo_error *follow(struct ctr_ctx *c, const char *id, const char *
 			break;
 		struct pollfd p = {in, POLLIN, 0};
 		/* the timeout notices a monitor killed without a word */
-		if (poll(&p, 1, 1000) > 0) {
+		if (poll(&p, 1, FOLLOW_RECHECK_MS) > 0) {
 			char ev[4096];
 			while (read(in, ev, sizeof(ev)) > 0)
 				;
@@ -126,6 +129,7 @@ static bool parse_tail(const char *s, long *out)
 
 int cmd_logs(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool follow_flag = false, timestamps = false;
 	const char *tail_s = NULL;
 	const struct cli_opt opts[] = {
@@ -135,21 +139,21 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 		 "print only the last N lines (default all)"},
 		{"timestamps", 't', CLI_BOOL, &timestamps, NULL, "prefix each line with its time"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "logs", "logs [OPTIONS] CONTAINER",
-				"Print a container's output: its stdout to stdout, its stderr to "
-				"stderr.",
-				argc, argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "logs",
+		.usage = "logs [OPTIONS] CONTAINER",
+		MGR_ARGS(1, 1, "expected one container"),
+		.description = "Print a container's output: its stdout to stdout, its stderr to "
+			       "stderr.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	long tail;
-	if (args.n != 1 || !parse_tail(tail_s, &tail)) {
-		free(args.v);
-		return mgr_usage_error(
-			m, "logs",
-			cubo_error_new(args.n != 1 ? "expected one container"
-						   : "--tail: expected a number or all"));
-	}
+	if (!parse_tail(tail_s, &tail))
+		return mgr_usage_error(m, "logs",
+				       cubo_error_new("--tail: expected a number or all"));
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
 	struct cubo_error *err = ctr_ctx_open(m, &c);
@@ -174,9 +178,8 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 					    .out_fd = STDOUT_FILENO,
 					    .err_fd = STDERR_FILENO};
 		log_printer_init(&f.pr, &po);
-		f.buf = malloc(READ_CHUNK);
-		err = f.buf ? start_offset(f.fd, tail, &f.pos)
-			    : cubo_error_new_errno(ENOMEM, "logs");
+		f.buf = xmalloc(READ_CHUNK);
+		err = start_offset(f.fd, tail, &f.pos);
 		if (!err)
 			err = follow_flag ? follow(&c, r.id, dir, &f) : drain(&f);
 	}
@@ -191,58 +194,5 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 	free(dir);
 	ctr_record_free(&r);
 	ctr_ctx_close(&c);
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
-}
-
-int cmd_attach(struct mgr *m, int argc, char **argv)
-{
-	bool no_stdin = false;
-	const struct cli_opt opts[] = {
-		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
-	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "attach", "attach [OPTIONS] CONTAINER",
-				"Connect this terminal to a running container's stdio; exit with "
-				"its exit code.",
-				argc, argv, opts, CLI_N(opts), &args);
-	if (rc >= 0)
-		return rc;
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "attach", cubo_error_new("expected one container"));
-	}
-	struct ctr_ctx c;
-	struct ctr_record r = {0};
-	int fd = -1, code = 0;
-	struct cubo_error *err = ctr_ctx_open(m, &c);
-	if (!err)
-		err = ctr_find(&c, args.v[0], &r);
-	if (!err && r.status != CTR_RUNNING && r.status != CTR_PAUSED)
-		err = cubo_error_new("you cannot attach to a stopped container, start it first");
-	bool in = !err && r.interactive && !no_stdin;
-	if (!err) {
-		char *dir = ctr_store_dir(&c.store, r.id);
-		err = attach_connect(dir, ATTACH_WANT_OUTPUT | (in ? ATTACH_WANT_STDIN : 0), &fd);
-		free(dir);
-	}
-	if (!err)
-		err = attach_client_run(fd, in, r.tty, &code);
-	if (fd >= 0)
-		close(fd);
-	if (!err && code == ATTACH_DETACHED) {
-		fprintf(stderr, "\nread escape sequence\n");
-		code = 0;
-	}
-	if (!err && code < 0) {
-		struct ctr_record now;
-		if (!ctr_find(&c, r.id, &now)) {
-			code = now.exit_code;
-			ctr_record_free(&now);
-		}
-	}
-	ctr_record_free(&r);
-	ctr_ctx_close(&c);
-	free(args.v);
-	return err ? mgr_fail(m, err) : code;
 }

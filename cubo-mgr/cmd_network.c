@@ -23,6 +23,7 @@
 #include "shared/lock.h"
 #include "shared/strv.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
 
 /* Containers whose record names the network; running_only: those attached now. */
 static struct cubo_error *network_users(struct mgr *m, const char *network, bool running_only,
@@ -50,6 +51,7 @@ static struct cubo_error *network_users(struct mgr *m, const char *network, bool
 
 static int network_create_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *driver = "bridge", *subnet = NULL, *gateway = NULL;
 	const struct cli_opt opts[] = {
 		{"driver", 'd', CLI_STRING, &driver, "NAME", "network driver (only bridge)"},
@@ -58,24 +60,24 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		{"gateway", 0, CLI_STRING, &gateway, "IP",
 		 "the bridge's address (default: the subnet's first)"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "network create", "network create [OPTIONS] NETWORK",
-				"Create a bridge network; print its ID.", argc, argv, opts,
-				CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "network create",
+		.usage = "network create [OPTIONS] NETWORK",
+		MGR_ARGS(1, 1, "expected one network name"),
+		.description = "Create a bridge network; print its ID.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	struct cubo_error *err = NULL;
 	if (strcmp(driver, "bridge"))
 		err = cubo_error_new("--driver \"%s\": only the bridge driver is supported",
 				     driver);
-	else if (args.n != 1)
-		err = cubo_error_new("expected one network name");
 	else if (gateway && !subnet)
 		err = cubo_error_new("--gateway needs --subnet");
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_usage_error(m, "network create", err);
-	}
 	struct net_store s;
 	struct net_def d;
 	err = net_store_open(m->root, &s);
@@ -89,7 +91,6 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		printf("%s\n", d.id);
 		net_def_free(&d);
 	}
-	free(args.v);
 	return err ? mgr_fail(m, err) : 0;
 }
 
@@ -183,6 +184,7 @@ static struct cubo_error *network_json(struct mgr *m, const struct net_def *d, b
 
 static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, no_trunc = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
@@ -190,12 +192,15 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "print whole IDs"},
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "network ls", "network ls [OPTIONS]", "List networks.", argc,
-				argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "network ls",
+		.usage = "network ls [OPTIONS]",
+		.description = "List networks.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "table"))
 		return mgr_usage_error(
@@ -242,24 +247,21 @@ static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const ch
 static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "network inspect", "network inspect NETWORK [NETWORK...]",
-				"Print a JSON array describing networks.", argc, argv, NULL, 0,
-				&args);
+	const struct mgr_cmd_spec spec = {
+		.name = "network inspect",
+		.usage = "network inspect NETWORK [NETWORK...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
+		.description = "Print a JSON array describing networks.",
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "network inspect", cubo_error_new("expected a network"));
-	}
 	struct net_store s;
 	struct cubo_error *err = net_store_open(m->root, &s);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = mgr_print_json_array(m, args.v, args.n, network_inspect_one, &s);
 	net_store_close(&s);
-	free(args.v);
 	return rc;
 }
 
@@ -274,7 +276,7 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 		size_t len = 0;
 		for (size_t i = 0; users[i]; i++)
 			len += strlen(users[i]) + 2;
-		char *list = calloc(1, len + 1);
+		char *list = xcalloc(1, len + 1);
 		for (size_t i = 0; users[i]; i++)
 			strcat(strcat(list, i ? ", " : ""), users[i]);
 		err = cubo_error_new("network %s is in use by container%s %s", d->name,
@@ -296,26 +298,25 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 
 static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing network"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "network rm", "network rm [OPTIONS] NETWORK [NETWORK...]",
-				"Remove networks no running container is attached to.", argc, argv,
-				opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "network rm",
+		.usage = "network rm [OPTIONS] NETWORK [NETWORK...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
+		.description = "Remove networks no running container is attached to.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "network rm", cubo_error_new("expected a network"));
-	}
 	struct net_store s;
 	struct cubo_error *err = net_store_open(m->root, &s);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, err);
-	}
 	rc = 0;
 	for (int i = 0; i < args.n; i++) {
 		struct net_def d;
@@ -334,7 +335,6 @@ static int network_rm_cmd(struct mgr *m, int argc, char **argv)
 			printf("%s\n", args.v[i]);
 	}
 	net_store_close(&s);
-	free(args.v);
 	return rc;
 }
 
@@ -373,18 +373,21 @@ static void prune_allocations(const char *ipam_dir, const char *network)
 
 static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "network prune", "network prune [OPTIONS]",
-				"Remove user networks no container uses, and what stopped or "
-				"crashed containers left on networks.",
-				argc, argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "network prune",
+		.usage = "network prune [OPTIONS]",
+		.description = "Remove user networks no container uses, and what stopped or "
+			       "crashed containers left on networks.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm("This will remove all custom networks not used by at least "
 				   "one container."))
 		return 0;
@@ -452,29 +455,28 @@ static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, con
 
 static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connect)
 {
+	struct cli_args args;
 	char **aliases = NULL;
 	const struct cli_opt opts[] = {
 		{"alias", 0, CLI_LIST, &aliases, "NAME", "another name on this network"},
 	};
 	const char *cmd = connect ? "network connect" : "network disconnect";
-	struct cli_args args;
-	int rc = mgr_parse_args(
-		m, cmd,
-		connect ? "network connect [OPTIONS] NETWORK CONTAINER"
-			: "network disconnect NETWORK CONTAINER",
-		connect ? "Attach a container to one more network (now, if it runs, and "
-			  "on every start)."
-			: "Detach a container from a network.",
-		argc, argv, opts, connect ? CLI_N(opts) : 0, &args);
+	const struct mgr_cmd_spec spec = {
+		.name = cmd,
+		.usage = connect ? "network connect [OPTIONS] NETWORK CONTAINER"
+				 : "network disconnect NETWORK CONTAINER",
+		MGR_ARGS(2, 2, "expected a network and a container"),
+		.description =
+			connect ? "Attach a container to one more network (now, if it runs, and "
+				  "on every start)."
+				: "Detach a container from a network.",
+		.opts = opts,
+		.n_opts = connect ? CLI_N(opts) : 0,
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(aliases);
 		return rc;
-	}
-	if (args.n != 2) {
-		free(args.v);
-		cubo_strv_free(aliases);
-		return mgr_usage_error(m, cmd,
-				       cubo_error_new("expected a network and a container"));
 	}
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
@@ -526,8 +528,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 				     d.name, r.name);
 	if (!err && r.monitor_pid) {
 		char *dir = ctr_store_dir(&c.store, r.id);
-		err = connect ? ctr_net_connect(m->root, dir, &r, d.name, aliases)
-			      : ctr_net_disconnect(m->root, dir, r.id, d.name);
+		err = connect ? ctr_net_connect(m->root, &m->settings, dir, &r, d.name, aliases)
+			      : ctr_net_disconnect(m->root, &m->settings, dir, r.id, d.name);
 		free(dir);
 	}
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
@@ -539,7 +541,6 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	ctr_record_free(&r);
 	if (ctx)
 		ctr_ctx_close(&c);
-	free(args.v);
 	cubo_strv_free(aliases);
 	return err ? mgr_fail(m, err) : 0;
 }

@@ -8,8 +8,12 @@
 #include "cubo-mgr/image/pull.h"
 #include "cubo-mgr/mgr.h"
 
+/* the most layers --parallel downloads at once */
+#define MAX_PARALLEL 64
+
 int cmd_pull(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false, tls_verify = true;
 	const char *platform = NULL, *cert_dir = NULL;
 	long parallel = 0;
@@ -25,30 +29,22 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 		{"parallel", 0, CLI_INT, &parallel, "N",
 		 "download up to N layers at once (default 4)"},
 	};
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), false, &args);
-	if (err)
-		return mgr_usage_error(m, "pull", err);
-	if (args.help) {
-		cli_print_help(
-			stdout, m->prog, "pull [OPTIONS] NAME[:TAG|@DIGEST]",
+	const struct mgr_cmd_spec spec = {
+		.name = "pull",
+		.usage = "pull [OPTIONS] NAME[:TAG|@DIGEST]",
+		MGR_ARGS(1, 1, "expected exactly one image reference"),
+		.description =
 			"Download an image and its layers from a registry into the store,\n"
 			"extracting each layer while it downloads. The last line printed is\n"
 			"the image ID.",
-			opts, CLI_N(opts));
-		free(args.v);
-		return 0;
-	}
-	if (args.n != 1) {
-		free(args.v);
-		return mgr_usage_error(m, "pull",
-				       cubo_error_new("expected exactly one image reference"));
-	}
-	if (parallel < 0 || parallel > 64) {
-		free(args.v);
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	if (parallel < 0 || parallel > MAX_PARALLEL)
 		return mgr_usage_error(
 			m, "pull", cubo_error_new("--parallel %ld: expected 1 to 64", parallel));
-	}
 
 	struct store *store = NULL;
 	struct registry_client *client = NULL;
@@ -67,20 +63,18 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 		.parallel = (unsigned)parallel,
 		.log = &m->log,
 	};
-	if (!(err = store_open(m->root, &store)) && !(err = registry_client_new(&ropts, &client))) {
+	struct cubo_error *err = store_open(m->root, &store);
+	if (!err && !(err = registry_client_new(&ropts, &client))) {
 		popts.short_name_domain = registry_client_short_name_domain(client);
 		err = image_pull(store, client, ref, &popts, &res);
 	}
 	registry_client_free(client);
 	store_close(store);
-	if (err) {
-		free(args.v);
+	if (err)
 		return mgr_fail(m, cubo_error_wrap(err, "pull %s", ref));
-	}
 	if (!quiet)
 		printf("Digest: %s\nStored: %s\n", res.repo_digest, res.name);
 	printf("%s\n", res.image_id);
 	pull_result_free(&res);
-	free(args.v);
 	return 0;
 }

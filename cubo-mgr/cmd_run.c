@@ -4,7 +4,6 @@
  * (an OCI bundle with its record), named atomically; run then starts its
  * monitor and, with -i, attaches to it.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
-#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
@@ -30,8 +29,14 @@
 #include "shared/strv.h"
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
+
+/* docker's smallest --memory */
+#define MIN_MEMORY (6 * 1024 * 1024)
+/* the longest --stop-timeout, in seconds: a day */
+#define MAX_STOP_TIMEOUT 86400
 
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
@@ -63,15 +68,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->add_host);
 }
 
-static struct cubo_error *dup_str(const char *s, char **out)
-{
-	*out = NULL;
-	if (s && !(*out = strdup(s)))
-		return cubo_error_new_errno(ENOMEM, "flags");
-	return NULL;
-}
-
-/* --network, --network-alias, --dns, --add-host: checked here, networks found in make_container. */
+/* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
 static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o)
 {
 	size_t n = 0;
@@ -95,7 +92,7 @@ static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o
 	}
 	if (!o->networks)
 		cubo_strv_push(&o->networks, &n, NET_DEFAULT_NAME);
-	CUBO_TRY(dup_str(o->networks[0], &o->network));
+	o->network = xstrdup(o->networks[0]);
 	bool user_net = strcmp(o->network, "none") && strcmp(o->network, "host") &&
 			!net_is_default(o->network);
 	if (f->net_alias && !user_net)
@@ -132,18 +129,18 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY_CTX(ctr_name_check(f->name), "--name");
 	if (f->hostname)
 		CUBO_TRY(run_opt_check_hostname(f->hostname));
-	CUBO_TRY(dup_str(f->name, &o->name));
-	CUBO_TRY(dup_str(f->workdir, &o->workdir));
-	CUBO_TRY(dup_str(f->user, &o->user));
-	CUBO_TRY(dup_str(f->hostname, &o->hostname));
+	o->name = xstrdup(f->name);
+	o->workdir = xstrdup(f->workdir);
+	o->user = xstrdup(f->user);
+	o->hostname = xstrdup(f->hostname);
 	if (f->workdir && f->workdir[0] != '/')
 		return cubo_error_new("-w \"%s\": the working directory must be an absolute path",
 				      f->workdir);
 	if (f->entrypoint) {
 		o->has_entrypoint = true;
-		o->entrypoint = calloc(2, sizeof(char *));
+		o->entrypoint = xcalloc(2, sizeof(char *));
 		if (*f->entrypoint)
-			o->entrypoint[0] = strdup(f->entrypoint);
+			o->entrypoint[0] = xstrdup(f->entrypoint);
 	}
 	o->cmd = cmd && cmd[0] ? cubo_strv_dup(cmd) : NULL;
 	size_t n = 0;
@@ -153,7 +150,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_env_arg(f->env[i], environ, &o->env, &n));
 	if (f->memory) {
 		CUBO_TRY(run_opt_parse_size("--memory", f->memory, &o->memory));
-		if (o->memory > 0 && o->memory < 6 * 1024 * 1024)
+		if (o->memory > 0 && o->memory < MIN_MEMORY)
 			return cubo_error_new("--memory %s: the minimum memory limit is 6MB",
 					      f->memory);
 	}
@@ -166,11 +163,11 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
 				      f->pids_limit);
 	o->n_volumes = cubo_strv_len(f->volume);
-	o->volumes = calloc(o->n_volumes + 1, sizeof(*o->volumes));
+	o->volumes = xcalloc(o->n_volumes + 1, sizeof(*o->volumes));
 	for (size_t i = 0; i < o->n_volumes; i++)
 		CUBO_TRY(run_opt_parse_volume(f->volume[i], &o->volumes[i]));
 	o->n_ports = cubo_strv_len(f->publish);
-	o->ports = calloc(o->n_ports + 1, sizeof(*o->ports));
+	o->ports = xcalloc(o->n_ports + 1, sizeof(*o->ports));
 	for (size_t i = 0; i < o->n_ports; i++)
 		CUBO_TRY(run_opt_parse_publish(f->publish[i], &o->ports[i]));
 	size_t na = 0, nd = 0;
@@ -199,7 +196,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 					      s);
 	}
 	o->n_ulimits = cubo_strv_len(f->ulimit);
-	o->ulimits = calloc(o->n_ulimits + 1, sizeof(*o->ulimits));
+	o->ulimits = xcalloc(o->n_ulimits + 1, sizeof(*o->ulimits));
 	for (size_t i = 0; i < o->n_ulimits; i++)
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
 	size_t nl = 0;
@@ -213,7 +210,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
 	if (f->stop_timeout != LONG_MIN) {
-		if (f->stop_timeout < 0 || f->stop_timeout > 86400)
+		if (f->stop_timeout < 0 || f->stop_timeout > MAX_STOP_TIMEOUT)
 			return cubo_error_new("--stop-timeout %ld: expected 0 to 86400 seconds",
 					      f->stop_timeout);
 		o->stop_timeout = (int)f->stop_timeout;
@@ -224,23 +221,8 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 
 /* ---- the image ---- */
 
-struct image_info {
-	char *name; /* as found */
-	char image_id[CUBO_DIGEST_LEN + 1];
-	struct oci_image_config *config;
-	char **layers; /* chain IDs, bottom first */
-};
-
-static void image_info_free(struct image_info *ii)
-{
-	free(ii->name);
-	if (ii->config)
-		oci_image_config_free(ii->config);
-	cubo_strv_free(ii->layers);
-}
-
 static struct cubo_error *find_image(struct mgr *m, struct store *s, const char *ref,
-				     struct image_info *ii)
+				     struct ctr_image *ii)
 {
 	memset(ii, 0, sizeof(*ii));
 	struct store_match match;
@@ -255,15 +237,15 @@ static struct cubo_error *find_image(struct mgr *m, struct store *s, const char 
 	struct oci_manifest *man = NULL;
 	char *manifest_digest = NULL;
 	if (!err) {
-		ii->name = strdup(match.by_name ? match.v[0].name : ref);
+		ii->name = xstrdup(match.by_name ? match.v[0].name : ref);
 		memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
-		manifest_digest = strdup(match.v[0].manifest.digest);
+		manifest_digest = xstrdup(match.v[0].manifest.digest);
 		err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
 		store_match_free(&match);
 	}
 	if (!err) {
 		size_t n = ii->config->diff_ids.n;
-		char(*chain)[CUBO_DIGEST_LEN + 1] = calloc(n + 1, sizeof(*chain));
+		char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(n + 1, sizeof(*chain));
 		err = oci_chain_ids(ii->config->diff_ids.v, n, chain);
 		bool missing = false;
 		size_t count = 0;
@@ -281,300 +263,38 @@ static struct cubo_error *find_image(struct mgr *m, struct store *s, const char 
 	if (man)
 		oci_manifest_free(man);
 	if (err)
-		image_info_free(ii);
+		ctr_image_free(ii);
 	return err;
-}
-
-/* ---- the container directory ---- */
-
-static struct cubo_error *write_etc_files(const char *dir, const char *hostname, const char *name,
-					  const struct ctr_opts *o)
-{
-	bool host_net = !strcmp(o->network, "host");
-	char *p = cubo_path_join(dir, "hostname");
-	char line[128];
-	int n = snprintf(line, sizeof(line), "%s\n", hostname);
-	struct cubo_error *err = cubo_write_file_replace(p, line, (size_t)n, 0644);
-	free(p);
-	CUBO_TRY(err);
-	p = cubo_path_join(dir, "hosts");
-	if (host_net) {
-		char *host = NULL, *text;
-		size_t len;
-		cubo_error_free(cubo_read_file("/etc/hosts", &host, &len));
-		text = hosts_append_add_hosts(host ? host : "127.0.0.1\tlocalhost\n", o->add_hosts);
-		err = cubo_write_file_replace(p, text, strlen(text), 0644);
-		free(text);
-		free(host);
-	} else {
-		/* the monitor adds the address and the peers once it has them */
-		char *const names[] = {(char *)name, NULL};
-		char *hosts = hosts_render(NULL, hostname, names, o->add_hosts, NULL, NULL);
-		err = cubo_write_file_replace(p, hosts, strlen(hosts), 0644);
-		free(hosts);
-	}
-	free(p);
-	CUBO_TRY(err);
-	p = cubo_path_join(dir, "resolv.conf");
-	char *host = NULL;
-	size_t len;
-	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
-	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
-	err = cubo_write_file_replace(p, text, strlen(text), 0644);
-	free(text);
-	free(host);
-	free(p);
-	return err;
-}
-
-/* The image's VOLUMEs that no -v covers get anonymous volumes, as in docker. */
-static struct cubo_error *add_image_volumes(const struct oci_image_config *img, struct ctr_opts *o)
-{
-	const struct oci_strlist *vols = img->config ? &img->config->volumes : NULL;
-	for (size_t i = 0; vols && i < vols->n; i++) {
-		const char *dest = vols->v[i];
-		bool covered = dest[0] != '/';
-		for (size_t j = 0; !covered && j < o->n_volumes; j++)
-			covered = !strcmp(o->volumes[j].dest, dest);
-		if (covered)
-			continue;
-		struct ctr_volume_spec *v = realloc(o->volumes, (o->n_volumes + 2) * sizeof(*v));
-		if (!v)
-			return cubo_error_new_errno(ENOMEM, "volumes");
-		o->volumes = v;
-		o->volumes[o->n_volumes++] =
-			(struct ctr_volume_spec){.dest = strdup(dest), .named = true};
-	}
-	return NULL;
-}
-
-/* Named and anonymous volumes exist before the container refers to them. */
-static struct cubo_error *prepare_volumes(struct mgr *m, struct ctr_opts *o, char ***sources,
-					  char ***names)
-{
-	size_t ns = 0, nn = 0;
-	for (size_t i = 0; i < o->n_volumes; i++) {
-		struct ctr_volume_spec *v = &o->volumes[i];
-		if (!v->named) {
-			struct stat st;
-			if (stat(v->source, &st) < 0) {
-				if (errno != ENOENT)
-					return cubo_error_errno("-v %s", v->source);
-				/* docker makes a missing host directory */
-				CUBO_TRY_CTX(cubo_mkdir_p(v->source, 0755), "-v %s", v->source);
-			}
-			cubo_strv_push(sources, &ns, v->source);
-			continue;
-		}
-		struct ctr_volume vol;
-		bool existed;
-		CUBO_TRY(volume_create(m->root, v->source, NULL, &vol, &existed));
-		cubo_strv_push(sources, &ns, vol.mountpoint);
-		cubo_strv_push(names, &nn, vol.name);
-		ctr_volume_free(&vol);
-	}
-	if (!*sources)
-		*sources = calloc(1, sizeof(char *));
-	return NULL;
 }
 
 /*
- * The networks exist (the default one is made on first use), -P's ports
- * are added, and a CNI container gets the path of its namespace-to-be.
+ * The store stays open (its shared lock held) from finding the image until
+ * the container is recorded: a removal waits, then sees the container using
+ * the image (the lock discipline in store.h).
  */
-static struct cubo_error *check_networks(struct mgr *m, const struct oci_image_config *img,
-					 struct ctr_opts *o, char **netns, const char *id)
-{
-	*netns = NULL;
-	if (o->publish_all && img->config)
-		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
-					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
-	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
-		if (o->n_ports && !strcmp(o->network, "host"))
-			fprintf(stderr, "WARNING: published ports are discarded when using host "
-					"network mode\n");
-		return NULL;
-	}
-	for (size_t i = 0; i < o->n_ports; i++)
-		if (strchr(o->ports[i].host_ip, ':'))
-			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "
-					      "IPv4 address",
-					      o->ports[i].host_ip);
-	struct net_store s;
-	CUBO_TRY(net_store_open(m->root, &s));
-	struct cubo_error *err = NULL;
-	for (size_t i = 0; !err && o->networks[i]; i++) {
-		err = net_store_get(&s, o->networks[i], NULL, NULL, NULL);
-		if (err)
-			err = cubo_error_wrap(err, "--network \"%s\"", o->networks[i]);
-	}
-	net_store_close(&s);
-	if (!err)
-		*netns = netns_path(id);
-	return err;
-}
-
-struct made {
-	char id[CTR_ID_LEN + 1];
-	char *name;
-	bool tty, interactive, auto_remove;
-};
-
 static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const char *image_ref,
-					 struct ctr_opts *o, const char *runtime, struct made *out)
+					 struct ctr_opts *o, const char *runtime,
+					 struct ctr_created *out)
 {
-	/*
-	 * The store stays open (its shared lock held) from finding the image
-	 * until the container is recorded: a removal waits, then sees the
-	 * container using the image (the lock discipline in store.h).
-	 */
 	struct store *s;
 	CUBO_TRY(store_open(m->root, &s));
-	struct image_info ii;
+	struct ctr_image ii;
 	struct cubo_error *err = find_image(m, s, image_ref, &ii);
 	if (err) {
 		store_close(s);
 		return err;
 	}
 	cubo_test_point("create-after-resolve");
-	char *tmp = NULL, *name = NULL, **sources = NULL, **vol_names = NULL;
-	int lock = -1;
-	struct oci_config *cfg = NULL;
-	struct ctr_record rec = {0};
-	/* what killed creates and removals left goes first: their names are free again */
-	err = ctr_reconcile_store(&c->store);
-	if (!err)
-		err = ctr_new_id(out->id);
-	if (!err)
-		err = ctr_store_begin(&c->store, out->id, &tmp, &lock);
-	if (!err)
-		err = add_image_volumes(ii.config, o);
-	if (!err)
-		err = prepare_volumes(m, o, &sources, &vol_names);
-	cubo_test_point("create-after-volumes");
-	char *netns = NULL;
-	if (!err)
-		err = check_networks(m, ii.config, o, &netns, out->id);
-	struct bundle_input in = {.id = out->id,
-				  .image = ii.config,
-				  .opts = o,
-				  .volume_sources = sources,
-				  .etc_dir = NULL,
-				  .netns = netns,
-				  .systemd_cgroup = c->rt.systemd_cgroup};
-	if (!err) {
-		/* the files are bound from the container's final directory */
-		in.etc_dir = ctr_store_dir(&c->store, out->id);
-		err = bundle_build(&in, &cfg);
-		free((char *)in.etc_dir);
-	}
-	char *json = NULL;
-	size_t len;
-	if (!err)
-		err = oci_config_to_json(cfg, true, &json, &len);
-	if (!err) {
-		/* plain writes: the commit makes the directory durable in one go */
-		char *p = cubo_path_join(tmp, "config.json");
-		err = cubo_write_file_replace(p, json, len, 0600);
-		free(p);
-	}
-	cubo_test_point("create-after-bundle");
-	if (!err && !o->name)
-		err = ctr_store_pick_name(&c->store, &name);
-	if (!err)
-		err = write_etc_files(tmp, cfg->hostname, o->name ? o->name : name, o);
-	if (!err)
-		err = rootfs_prepare(tmp);
-	if (!err) {
-		const struct oci_image_runconfig *rc = ii.config->config;
-		memcpy(rec.id, out->id, sizeof(rec.id));
-		rec.name = strdup(o->name ? o->name : name);
-		rec.image = strdup(image_ref);
-		rec.image_id = strdup(ii.image_id);
-		rec.command = run_opt_command_line(cfg->process->args.v, 0);
-		rec.layers = cubo_strv_dup(ii.layers);
-		rec.runtime = runtime ? strdup(runtime) : NULL;
-		rec.cgroup_manager =
-			strdup(c->rt.systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS);
-		size_t np = 0;
-		for (size_t i = 0; i < o->n_ports; i++) {
-			char b[96];
-			run_opt_format_port(&o->ports[i], b, sizeof(b));
-			cubo_strv_push(&rec.ports, &np, b);
-		}
-		rec.volumes = cubo_strv_dup(vol_names);
-		rec.networks = cubo_strv_dup(o->networks);
-		rec.net_aliases = cubo_strv_dup(o->net_aliases);
-		rec.dns = cubo_strv_dup(o->dns);
-		rec.dns_search = cubo_strv_dup(o->dns_search);
-		rec.add_hosts = cubo_strv_dup(o->add_hosts);
-		rec.user = o->user ? strdup(o->user)
-				   : (rc && rc->user && rc->user[0] ? strdup(rc->user) : NULL);
-		rec.stop_signal = strdup(o->stop_signal		 ? o->stop_signal
-					 : rc && rc->stop_signal ? rc->stop_signal
-								 : "SIGTERM");
-		rec.stop_timeout = o->stop_timeout;
-		/* the image's labels, then --label over them */
-		char **img_labels = NULL;
-		size_t nil = 0;
-		for (size_t i = 0; rc && i < rc->labels.n; i++) {
-			char *kv;
-			if (asprintf(&kv, "%s=%s", rc->labels.v[i].key,
-				     rc->labels.v[i].value ? rc->labels.v[i].value : "") < 0)
-				abort();
-			cubo_strv_push(&img_labels, &nil, kv);
-			free(kv);
-		}
-		rec.labels = run_opt_env_merge(img_labels, o->labels);
-		cubo_strv_free(img_labels);
-		if (!rec.labels[0]) {
-			cubo_strv_free(rec.labels);
-			rec.labels = NULL;
-		}
-		rec.auto_remove = o->auto_remove;
-		rec.tty = o->tty;
-		rec.interactive = o->interactive;
-		rec.status = CTR_CREATED;
-		cubo_time_now_rfc3339(rec.created);
-		err = ctr_record_write(tmp, &rec, false);
-	}
-	cubo_test_point("create-before-commit");
-	if (!err)
-		err = ctr_store_commit(&c->store, tmp, out->id, rec.name, !o->auto_remove);
-	cubo_test_point("create-after-commit");
-	store_close(s); /* the record is in place, or nothing is: removals may go on */
-	if (err && tmp) {
-		ctr_store_abort(tmp, lock);
-		lock = -1;
-		/* anonymous volumes made for it go with it */
-		for (size_t i = 0; vol_names && vol_names[i]; i++) {
-			struct ctr_volume v;
-			if (!volume_get(m->root, vol_names[i], &v)) {
-				if (v.anonymous)
-					cubo_error_free(volume_remove(m->root, vol_names[i]));
-				ctr_volume_free(&v);
-			}
-		}
-	}
-	if (lock >= 0)
-		cubo_unlock(lock);
-	if (!err) {
-		out->name = rec.name;
-		rec.name = NULL;
-		out->tty = o->tty;
-		out->interactive = o->interactive;
-		out->auto_remove = o->auto_remove;
-	}
-	ctr_record_free(&rec);
-	free(json);
-	free(netns);
-	if (cfg)
-		oci_config_free(cfg);
-	free(tmp);
-	free(name);
-	cubo_strv_free(sources);
-	cubo_strv_free(vol_names);
-	image_info_free(&ii);
+	struct ctr_create_input in = {.root = m->root,
+				      .store = &c->store,
+				      .image = &ii,
+				      .image_ref = image_ref,
+				      .opts = o,
+				      .runtime = runtime,
+				      .systemd_cgroup = c->rt.systemd_cgroup};
+	err = ctr_create(&in, out);
+	store_close(s);
+	ctr_image_free(&ii);
 	return err;
 }
 
@@ -588,6 +308,7 @@ static const char run_description[] =
 
 static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 {
+	struct cli_args args;
 	struct run_flags f = {.pids_limit = LONG_MIN, .stop_timeout = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
@@ -641,46 +362,39 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
 	};
 	const char *cmd = start ? "run" : "create";
-	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, opts, CLI_N(opts), true, &args);
-	if (err)
-		return mgr_usage_error(m, cmd, err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog,
-			       start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
-				     : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
-			       start ? run_description
+	const struct mgr_cmd_spec spec = {
+		.name = cmd,
+		.usage = start ? "run [OPTIONS] IMAGE [COMMAND [ARG...]]"
+			       : "create [OPTIONS] IMAGE [COMMAND [ARG...]]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected an image"),
+		.description = start ? run_description
 				     : "Make a container from an image without starting it; print "
 				       "its ID.",
-			       opts, CLI_N(opts));
-		free(args.v);
+		MGR_OPTS(opts),
+		.stop_at_arg = true,
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0) {
 		run_flags_free(&f);
-		return 0;
+		return rc;
 	}
 	/* a value the flag cannot take tells "not given" from 0 */
 	f.pids_set = f.pids_limit != LONG_MIN;
-	if (args.n < 1) {
-		free(args.v);
-		run_flags_free(&f);
-		return mgr_usage_error(m, cmd, cubo_error_new("expected an image"));
-	}
 	struct ctr_opts o;
 	struct ctr_ctx c;
-	int rc = 0;
-	err = make_opts(&f, args.v + 1, &o);
+	rc = 0;
+	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
 	if (err) {
 		ctr_opts_free(&o);
-		free(args.v);
 		run_flags_free(&f);
 		return mgr_usage_error(m, cmd, err);
 	}
 	if ((err = ctr_ctx_open(m, &c))) {
 		ctr_opts_free(&o);
-		free(args.v);
 		run_flags_free(&f);
 		return mgr_fail(m, err);
 	}
-	struct made made = {0};
+	struct ctr_created made = {0};
 	err = make_container(m, &c, args.v[0], &o, f.runtime ? f.runtime : m->runtime, &made);
 	if (err) {
 		rc = mgr_fail(m, err);
@@ -741,7 +455,6 @@ out:
 	free(made.name);
 	ctr_ctx_close(&c);
 	ctr_opts_free(&o);
-	free(args.v);
 	run_flags_free(&f);
 	return rc;
 }

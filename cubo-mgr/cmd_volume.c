@@ -9,6 +9,7 @@
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 /* The container using a volume, or NULL (caller frees). */
 static struct cubo_error *volume_user(struct mgr *m, const char *name, char **user)
@@ -21,7 +22,7 @@ static struct cubo_error *volume_user(struct mgr *m, const char *name, char **us
 	struct cubo_error *err = ctr_store_list(&c.store, &v, &n);
 	for (size_t i = 0; !err && i < n && !*user; i++)
 		if (v[i].volumes && cubo_strv_contains(v[i].volumes, name))
-			*user = strdup(v[i].name ? v[i].name : v[i].id);
+			*user = xstrdup(v[i].name ? v[i].name : v[i].id);
 	if (!err)
 		ctr_records_free(v, n);
 	ctr_ctx_close(&c);
@@ -30,16 +31,21 @@ static struct cubo_error *volume_user(struct mgr *m, const char *name, char **us
 
 static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *driver = "local";
 	char **labels = NULL;
 	const struct cli_opt opts[] = {
 		{"driver", 'd', CLI_STRING, &driver, "NAME", "volume driver (only local)"},
 		{"label", 'l', CLI_LIST, &labels, "KEY=VALUE", "set a label"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume create", "volume create [OPTIONS] [NAME]",
-				"Create a named volume (a random name when none is given).", argc,
-				argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "volume create",
+		.usage = "volume create [OPTIONS] [NAME]",
+		MGR_ARGS(0, 1, "expected at most one volume name"),
+		.description = "Create a named volume (a random name when none is given).",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(labels);
 		return rc;
@@ -47,12 +53,9 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = NULL;
 	if (strcmp(driver, "local"))
 		err = cubo_error_new("--driver \"%s\": only the local driver is supported", driver);
-	else if (args.n > 1)
-		err = cubo_error_new("expected at most one volume name");
 	for (size_t i = 0; !err && labels && labels[i]; i++)
 		err = run_opt_check_line("--label", labels[i]);
 	if (err) {
-		free(args.v);
 		cubo_strv_free(labels);
 		return mgr_usage_error(m, "volume create", err);
 	}
@@ -63,25 +66,28 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 		printf("%s\n", v.name);
 		ctr_volume_free(&v);
 	}
-	free(args.v);
 	cubo_strv_free(labels);
 	return err ? mgr_fail(m, err) : 0;
 }
 
 static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool quiet = false;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only names"},
 		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume ls", "volume ls [OPTIONS]", "List volumes.", argc, argv,
-				opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "volume ls",
+		.usage = "volume ls [OPTIONS]",
+		.description = "List volumes.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "table"))
 		return mgr_usage_error(
@@ -127,36 +133,35 @@ static struct cubo_error *volume_json(struct mgr *m, void *ctx, const char *name
 static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume inspect", "volume inspect VOLUME [VOLUME...]",
-				"Print a JSON array describing volumes.", argc, argv, NULL, 0,
-				&args);
+	const struct mgr_cmd_spec spec = {
+		.name = "volume inspect",
+		.usage = "volume inspect VOLUME [VOLUME...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
+		.description = "Print a JSON array describing volumes.",
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "volume inspect", cubo_error_new("expected a volume"));
-	}
-	rc = mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
-	free(args.v);
-	return rc;
+	return mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
 }
 
 static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "no error for a missing volume"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume rm", "volume rm [OPTIONS] VOLUME [VOLUME...]",
-				"Remove volumes that no container uses.", argc, argv, opts,
-				CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "volume rm",
+		.usage = "volume rm [OPTIONS] VOLUME [VOLUME...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
+		.description = "Remove volumes that no container uses.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if (args.n == 0) {
-		free(args.v);
-		return mgr_usage_error(m, "volume rm", cubo_error_new("expected a volume"));
-	}
 	rc = 0;
 	for (int i = 0; i < args.n; i++) {
 		char *user = NULL;
@@ -177,25 +182,27 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 		else
 			printf("%s\n", args.v[i]);
 	}
-	free(args.v);
 	return rc;
 }
 
 static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	bool force = false, all = false;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 		{"all", 'a', CLI_BOOL, &all, NULL, "named volumes too, not only anonymous ones"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "volume prune", "volume prune [OPTIONS]",
-				"Remove anonymous volumes no container uses (-a: every unused "
-				"volume).",
-				argc, argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "volume prune",
+		.usage = "volume prune [OPTIONS]",
+		.description = "Remove anonymous volumes no container uses (-a: every unused "
+			       "volume).",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	if (!force && !mgr_confirm(all ? "This will remove all volumes not used by a container."
 				       : "This will remove anonymous volumes not used by a "
 					 "container."))

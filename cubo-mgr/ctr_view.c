@@ -15,6 +15,17 @@
 #include "shared/fs.h"
 #include "shared/testpoint.h"
 
+/* how long a container may take to go after SIGKILL before stop reports it did not */
+#define KILL_WAIT_MS 30000
+/* how long a wait retries a monitor that recorded the exit but still holds its socket */
+#define MONITOR_SETTLE_MS 5000
+
+void ctr_poll_sleep(void)
+{
+	struct timespec ts = {0, CTR_POLL_MS * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
 struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -22,8 +33,9 @@ struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 	CUBO_TRY(runtime_cgroup_manager(m->cgroup_manager, runtime_systemd_host(),
 					&c->rt.systemd_cgroup));
 	CUBO_TRY(ctr_store_open(m->root, &c->store));
+	c->store.settings = &m->settings;
 	c->layers_dir = cubo_path_join(m->root, "layers");
-	c->rt.path = m->runtime ? m->runtime : runtime_default_path();
+	c->rt.path = m->runtime ? m->runtime : runtime_default_path(&m->settings);
 	c->rt.root = c->store.runtime_root;
 	return NULL;
 }
@@ -136,7 +148,7 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 				 int *exit_code)
 {
 	/* a monitor between recording the exit and closing its socket: try again, briefly */
-	for (int attempt = 0; attempt < 500; attempt++) {
+	for (int ms = 0; ms < MONITOR_SETTLE_MS; ms += CTR_POLL_MS) {
 		bool done;
 		CUBO_TRY(wait_once(c, r->id, timeout_ms, &done, exit_code));
 		if (done)
@@ -159,8 +171,7 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 		CUBO_TRY(err);
 		if (finished)
 			return NULL;
-		struct timespec ts = {0, 10 * 1000 * 1000};
-		nanosleep(&ts, NULL);
+		ctr_poll_sleep();
 	}
 	return cubo_error_new("container %.12s: its monitor does not answer", r->id);
 }
@@ -170,7 +181,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return NULL;
 	if (timeout < 0)
-		timeout = r->stop_timeout >= 0 ? r->stop_timeout : 10;
+		timeout = r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
 	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
@@ -184,7 +195,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		/* it may have exited meanwhile, making the kill fail: the wait tells */
 		cubo_error_free(err);
 		err = runtime_kill(&rt, r->id, "SIGKILL", true);
-		struct cubo_error *werr = ctr_wait_exit(c, r, 30000, &code);
+		struct cubo_error *werr = ctr_wait_exit(c, r, KILL_WAIT_MS, &code);
 		if (!werr && code != -1) {
 			cubo_error_free(err);
 			err = NULL;
@@ -196,4 +207,15 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		}
 	}
 	return err;
+}
+
+/*
+ * The ports as bound while it runs (random host ports resolved); before its
+ * first start what was asked; after it stopped, none, as docker shows them.
+ */
+char *const *ctr_shown_ports(const struct ctr_record *r)
+{
+	if (r->published)
+		return r->published;
+	return r->status == CTR_EXITED ? NULL : r->ports;
 }

@@ -15,6 +15,15 @@
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/mgr.h"
 
+/* stop's wait before SIGKILL when neither --time nor the container's --stop-timeout says (docker's)
+ */
+#define CTR_STOP_TIMEOUT_DEFAULT 10
+/* how often a wait on a container's record looks again */
+#define CTR_POLL_MS 10
+
+/* Sleep CTR_POLL_MS. */
+void ctr_poll_sleep(void);
+
 struct ctr_ctx {
 	struct ctr_store store;
 	char *layers_dir;
@@ -46,5 +55,11 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
  * seconds (<0: its --stop-timeout, else 10).
  */
 struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
+
+/*
+ * The ports as bound while it runs (random host ports resolved); before its
+ * first start what was asked; after it stopped, none, as docker shows them.
+ */
+char *const *ctr_shown_ports(const struct ctr_record *r);
 
 #endif

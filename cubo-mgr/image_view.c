@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cubo-mgr/image/reference.h"
+#include "cubo-mgr/container/ctr_store.h"
 #include "cubo-mgr/image_view.h"
+#include "shared/strv.h"
 #include "shared/json.h"
 #include "shared/xalloc.h"
 
@@ -139,4 +140,46 @@ void image_rows_free(struct image_row *v, size_t n)
 		free(v[i].created);
 	}
 	free(v);
+}
+
+struct cubo_error *image_users_list(const char *root, struct image_users *u)
+{
+	memset(u, 0, sizeof(*u));
+	struct ctr_store cs;
+	CUBO_TRY(ctr_store_open(root, &cs));
+	struct ctr_record *v;
+	size_t n, ni = 0, nc = 0;
+	struct cubo_error *err = ctr_store_list(&cs, &v, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		if (!v[i].image_id || cubo_strv_contains(u->image_ids, v[i].image_id))
+			continue;
+		cubo_strv_push(&u->image_ids, &ni, v[i].image_id);
+		cubo_strv_push(&u->containers, &nc, v[i].name ? v[i].name : v[i].id);
+	}
+	if (!err)
+		ctr_records_free(v, n);
+	ctr_store_close(&cs);
+	return err;
+}
+
+void image_users_free(struct image_users *u)
+{
+	cubo_strv_free(u->image_ids);
+	cubo_strv_free(u->containers);
+}
+
+/* The container using an image, or NULL. */
+const char *image_user_of(const struct image_users *u, const char *image_id)
+{
+	for (size_t i = 0; u->image_ids && u->image_ids[i]; i++)
+		if (!strcmp(u->image_ids[i], image_id))
+			return u->containers[i];
+	return NULL;
+}
+
+const char *image_short_id(const char *digest)
+{
+	static _Thread_local char buf[13];
+	snprintf(buf, sizeof(buf), "%.12s", strchr(digest, ':') ? strchr(digest, ':') + 1 : digest);
+	return buf;
 }

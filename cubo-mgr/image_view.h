@@ -36,4 +36,19 @@ void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size);
 /* Parse an RFC 3339 time ("2026-01-02T03:04:05.123Z", "+02:00" offsets); -1 when bad. */
 time_t image_parse_time(const char *rfc3339);
 
+/* The short image ID: 12 hex digits of a digest (in a buffer of the calling thread). */
+const char *image_short_id(const char *digest);
+
+/* The containers' images: each image ID with the name of one container using it. */
+struct image_users {
+	char **image_ids;
+	char **containers;
+};
+
+struct cubo_error *image_users_list(const char *root, struct image_users *u);
+void image_users_free(struct image_users *u);
+
+/* The container using an image, or NULL. */
+const char *image_user_of(const struct image_users *u, const char *image_id);
+
 #endif

@@ -11,11 +11,8 @@
 #include "cubo-mgr/mgr.h"
 #include "shared/rootdir.h"
 
-struct command {
-	const char *name;
-	mgr_cmd_fn fn;
-	const char *summary; /* NULL: an alias, left out of the help */
-};
+/* The width of the commands' names in the help. */
+#define COLUMN 10
 
 static int cmd_image(struct mgr *m, int argc, char **argv);
 
@@ -26,7 +23,8 @@ static int cmd_image(struct mgr *m, int argc, char **argv);
 #define HEAVY(fn) fn
 #endif
 
-static const struct command commands[] = {
+/* A NULL summary: an alias, left out of the help. */
+static const struct mgr_subcommand commands[] = {
 	{"run", cmd_run, "make a container from an image and start it"},
 	{"create", cmd_create, "make a container without starting it"},
 	{"start", cmd_start, "start containers"},
@@ -54,7 +52,7 @@ static const struct command commands[] = {
 	{"rmi", cmd_rmi, "remove images"},
 	{"rmb", cmd_rmi, NULL},
 	{"tag", cmd_tag, "give an image another name"},
-	{"inspect", cmd_container_inspect, "print details of containers or images as JSON"},
+	{"inspect", cmd_inspect, "print details of containers or images as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
 	{"save", HEAVY(cmd_save), "write images to an archive (OCI layout and docker-archive)"},
 	{"load", HEAVY(cmd_load), "read images from an OCI archive or a docker-archive"},
@@ -70,14 +68,14 @@ static const struct command commands[] = {
 };
 
 /* `image SUB`: docker's management-command spellings of the same verbs. */
-static const struct command image_commands[] = {
+static const struct mgr_subcommand image_commands[] = {
 	{"ls", cmd_images, "list images"},
 	{"list", cmd_images, NULL},
 	{"rm", cmd_rmi, "remove images"},
 	{"remove", cmd_rmi, NULL},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"tag", cmd_tag, "give an image another name"},
-	{"inspect", cmd_inspect, "print an image's details as JSON"},
+	{"inspect", cmd_image_inspect, "print an image's details as JSON"},
 	{"history", cmd_history, "show how an image's layers were made"},
 	{"prune", cmd_image_prune, "remove dangling images and unused data"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
@@ -88,7 +86,7 @@ static const struct command image_commands[] = {
 };
 
 /* `container SUB`: docker's management-command spellings. */
-static const struct command container_commands[] = {
+static const struct mgr_subcommand container_commands[] = {
 	{"ls", cmd_ps, "list containers"},
 	{"list", cmd_ps, NULL},
 	{"ps", cmd_ps, NULL},
@@ -107,131 +105,20 @@ static const struct command container_commands[] = {
 	{"pause", cmd_pause, "freeze containers"},
 	{"unpause", cmd_unpause, "thaw containers"},
 	{"port", cmd_port, "list published ports"},
-	{"inspect", cmd_container_inspect, "print containers as JSON"},
+	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
 };
 
-int mgr_fail(struct mgr *m, struct cubo_error *err)
-{
-	cubo_error_print(err, m->prog, stderr);
-	cubo_error_free(err);
-	return MGR_EXIT_FAILURE;
-}
-
-bool mgr_confirm(const char *warning)
-{
-	fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
-	char line[16] = "";
-	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
-}
-
-int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx)
-{
-	int rc = 0;
-	bool first = true;
-	printf("[");
-	for (int i = 0; i < n; i++) {
-		char *out = NULL;
-		struct cubo_error *err = fn(m, ctx, names[i], &out);
-		if (err) {
-			rc = mgr_fail(m, err);
-			continue;
-		}
-		printf("%s%s", first ? "\n" : ",\n", out);
-		first = false;
-		free(out);
-	}
-	printf("%s]\n", first ? "" : "\n");
-	return rc;
-}
-
-int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err)
-{
-	char *text = cubo_error_text(err);
-	fprintf(stderr, "%s %s: %s\nSee '%s %s --help'.\n", m->prog, cmd, text, m->prog, cmd);
-	free(text);
-	cubo_error_free(err);
-	return MGR_EXIT_FAILURE;
-}
-
-int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
-		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
-		   struct cli_args *args)
-{
-	struct cubo_error *err = cli_parse(argc, argv, opts, n_opts, false, args);
-	if (err)
-		return mgr_usage_error(m, cmd, err);
-	if (args->help) {
-		cli_print_help(stdout, m->prog, usage, description, opts, n_opts);
-		free(args->v);
-		return 0;
-	}
-	return -1;
-}
-
-int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
-		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv)
-{
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s %s COMMAND\n\n%s\n\nCommands:\n", m->prog, group,
-			description);
-		for (size_t i = 0; i < n; i++)
-			if (subs[i].summary)
-				fprintf(out, "  %-11s %s\n", subs[i].name, subs[i].summary);
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(subs[i].name, argv[1]))
-			return subs[i].fn(m, argc - 1, argv + 1);
-	return mgr_usage_error(m, group, cubo_error_new("unknown command \"%s\"", argv[1]));
-}
-
-static void list_commands(FILE *out, const struct command *cmds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cmds[i].summary)
-			fprintf(out, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
-}
-
-static const struct command *find_command(const struct command *cmds, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(cmds[i].name, name))
-			return &cmds[i];
-	return NULL;
-}
-
 static int cmd_image(struct mgr *m, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s image COMMAND\n\nManage images.\n\nCommands:\n", m->prog);
-		list_commands(out, image_commands, CLI_N(image_commands));
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	const struct command *c = find_command(image_commands, CLI_N(image_commands), argv[1]);
-	if (!c)
-		return mgr_usage_error(m, "image",
-				       cubo_error_new("unknown command \"%s\"", argv[1]));
-	return c->fn(m, argc - 1, argv + 1);
+	return mgr_run_group(m, "image", "Manage images.", image_commands, CLI_N(image_commands),
+			     COLUMN, argc, argv);
 }
 
 int cmd_container(struct mgr *m, int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		FILE *out = argc < 2 ? stderr : stdout;
-		fprintf(out, "Usage: %s container COMMAND\n\nManage containers.\n\nCommands:\n",
-			m->prog);
-		list_commands(out, container_commands, CLI_N(container_commands));
-		return argc < 2 ? MGR_EXIT_FAILURE : 0;
-	}
-	const struct command *c =
-		find_command(container_commands, CLI_N(container_commands), argv[1]);
-	if (!c)
-		return mgr_usage_error(m, "container",
-				       cubo_error_new("unknown command \"%s\"", argv[1]));
-	return c->fn(m, argc - 1, argv + 1);
+	return mgr_run_group(m, "container", "Manage containers.", container_commands,
+			     CLI_N(container_commands), COLUMN, argc, argv);
 }
 
 static void usage(FILE *out, const char *prog, const struct cli_opt *opts, size_t n)
@@ -241,7 +128,7 @@ static void usage(FILE *out, const char *prog, const struct cli_opt *opts, size_
 		"cubo-mgr pulls, stores and manages container images and runs containers\n"
 		"through the cubo-runc OCI runtime, with docker's command line.\n\nCommands:\n",
 		prog);
-	list_commands(out, commands, CLI_N(commands));
+	mgr_list_subcommands(out, commands, CLI_N(commands), COLUMN);
 	fprintf(out, "\nGlobal options:\n");
 	for (size_t i = 0; i < n; i++) {
 		char left[64];
@@ -276,15 +163,14 @@ static struct cubo_error *parse_level(const char *s, enum cubo_log_level *out)
 int cmd_version(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	struct cubo_error *err = cli_parse(argc, argv, NULL, 0, false, &args);
-	if (err)
-		return mgr_usage_error(m, "version", err);
-	if (args.help) {
-		cli_print_help(stdout, m->prog, "version", "Print version information.", NULL, 0);
-		free(args.v);
-		return 0;
-	}
-	free(args.v);
+	const struct mgr_cmd_spec spec = {
+		.name = "version",
+		.usage = "version",
+		.description = "Print version information.",
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
 	printf("cubo-mgr version %s\n", PACKAGE_VERSION);
 	return 0;
 }
@@ -335,7 +221,7 @@ int main(int argc, char **argv)
 		rc = mgr_fail(&m, err);
 		goto out;
 	}
-	const struct command *c = find_command(commands, CLI_N(commands), args.v[0]);
+	const struct mgr_subcommand *c = mgr_find_subcommand(commands, CLI_N(commands), args.v[0]);
 	if (!c) {
 		fprintf(stderr, "%s: \"%s\" is not a %s command.\nSee '%s --help'.\n", m.prog,
 			args.v[0], m.prog, m.prog);
@@ -343,6 +229,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	extern char **environ;
+	mgr_settings_read(environ, &m.settings);
 	if ((err = cubo_rootdir_resolve(root_flag, environ, &m.root))) {
 		rc = mgr_fail(&m, err);
 		goto out;
@@ -350,7 +237,6 @@ int main(int argc, char **argv)
 	rc = c->fn(&m, args.n, args.v);
 out:
 	free(m.root);
-	free(args.v);
 	cubo_log_close(&m.log);
 	return rc;
 }

@@ -10,21 +10,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
+#include "cubo-mgr/settings.h"
 #include "shared/error.h"
 #include "shared/log.h"
 
 #define MGR_EXIT_FAILURE 125
 
 struct mgr {
-	const char *prog;	     /* "cubo-mgr", or "cubo" when called through the link */
-	char *root;		     /* absolute root directory (see shared/rootdir.h) */
-	struct cubo_log log;	     /* --log-level, to stderr */
-	const char *registries_conf; /* --registries-conf; NULL: the default file */
-	const char *auth_file;	     /* --authfile; NULL: the default search */
-	const char *runtime;	     /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
-	const char *cgroup_manager;  /* --cgroup-manager; NULL: systemd on a systemd v2 host */
-	char **argv;		     /* the whole command line, for handing it on */
+	const char *prog;	      /* "cubo-mgr", or "cubo" when called through the link */
+	char *root;		      /* absolute root directory (see shared/rootdir.h) */
+	struct cubo_log log;	      /* --log-level, to stderr */
+	const char *registries_conf;  /* --registries-conf; NULL: the default file */
+	const char *auth_file;	      /* --authfile; NULL: the default search */
+	const char *runtime;	      /* --runtime; NULL: $CUBO_RUNTIME, then cubo-runc */
+	const char *cgroup_manager;   /* --cgroup-manager; NULL: systemd on a systemd v2 host */
+	char **argv;		      /* the whole command line, for handing it on */
+	struct mgr_settings settings; /* from the environment, read once */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
@@ -52,6 +55,13 @@ bool mgr_confirm(const char *warning);
 typedef struct cubo_error *(*mgr_json_fn)(struct mgr *m, void *ctx, const char *name, char **json);
 int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx);
 
+struct cubo_json_gen;
+/* A string member; NULL is written as "". */
+void mgr_json_kv(struct cubo_json_gen *g, const char *key, const char *value);
+
+/* Finish g and print it on one line (nothing when it cannot be finished). */
+void mgr_print_json_line(struct cubo_json_gen *g);
+
 /* One verb of a command group ("volume ls"); a NULL summary hides an alias. */
 struct mgr_subcommand {
 	const char *name;
@@ -66,22 +76,57 @@ struct mgr_subcommand {
 int mgr_run_subcommand(struct mgr *m, const char *group, const char *description,
 		       const struct mgr_subcommand *subs, size_t n, int argc, char **argv);
 
+/* The same, the verbs' names in a column of width characters in the help. */
+int mgr_run_group(struct mgr *m, const char *group, const char *description,
+		  const struct mgr_subcommand *subs, size_t n, int width, int argc, char **argv);
+
+/* "  NAME  summary" lines, aliases left out. */
+void mgr_list_subcommands(FILE *out, const struct mgr_subcommand *subs, size_t n, int width);
+
+/* The verb called name, or NULL. */
+const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *subs, size_t n,
+						 const char *name);
+
 struct cli_opt;
 struct cli_args;
+
+/* max_args for "any number" */
+#define MGR_ARGS_ANY (-1)
+
+/* A command's preamble: its flags, its help and how many arguments it takes. */
+struct mgr_cmd_spec {
+	const char *name;	 /* as usage errors name it: "rm", "network create" */
+	const char *usage;	 /* the help's first line after the program's name */
+	const char *description; /* the help's paragraph */
+	const struct cli_opt *opts;
+	size_t n_opts;
+	bool stop_at_arg;	 /* the first argument ends the flags: `run IMAGE CMD -x` */
+	int min_args, max_args;	 /* max_args MGR_ARGS_ANY: no upper bound */
+	const char *count_error; /* the usage error for another count; NULL: any count */
+	bool count_error_says_n; /* ", got N arguments" follows count_error */
+	/* the target of a --format flag that takes only json (checked after the count) */
+	const char *const *json_only_format;
+};
+
+/* .opts and .n_opts of a struct mgr_cmd_spec from an array of flags */
+#define MGR_OPTS(a) .opts = (a), .n_opts = CLI_N(a)
+/* the argument count of a struct mgr_cmd_spec: min, max (or MGR_ARGS_ANY), the usage error */
+#define MGR_ARGS(min, max, error) .min_args = (min), .max_args = (max), .count_error = (error)
+
 /*
- * Parse a command's flags. Returns -1 to go on with *args filled (free
- * args->v), or the exit status: 0 after printing --help, 125 after a flag
- * error.
+ * Parse a command's flags and check its argument count, as crun's
+ * crun_assert_n_args. Returns -1 to go on with *args filled (args->v points
+ * into argv: nothing to free), or the exit status: 0 after printing
+ * --help, 125 after a flag error or a wrong count.
  */
-int mgr_parse_args(struct mgr *m, const char *cmd, const char *usage, const char *description,
-		   int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, char **argv,
 		   struct cli_args *args);
 
 int cmd_pull(struct mgr *m, int argc, char **argv);
 int cmd_images(struct mgr *m, int argc, char **argv);
 int cmd_rmi(struct mgr *m, int argc, char **argv);
 int cmd_tag(struct mgr *m, int argc, char **argv);
-int cmd_inspect(struct mgr *m, int argc, char **argv);
+int cmd_image_inspect(struct mgr *m, int argc, char **argv);
 int cmd_history(struct mgr *m, int argc, char **argv);
 int cmd_image_prune(struct mgr *m, int argc, char **argv);
 int cmd_save(struct mgr *m, int argc, char **argv);
@@ -110,7 +155,7 @@ int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);
-int cmd_container_inspect(struct mgr *m, int argc, char **argv);
+int cmd_inspect(struct mgr *m, int argc, char **argv);
 int cmd_volume(struct mgr *m, int argc, char **argv);
 int cmd_network(struct mgr *m, int argc, char **argv);
 int cmd_info(struct mgr *m, int argc, char **argv);

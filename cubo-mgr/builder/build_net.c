@@ -88,13 +88,13 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 	char *networks[] = {(char *)network, NULL};
 	r.networks = networks;
 	struct ctr_net held;
-	struct cubo_error *err = ctr_net_prepare(env->root, env->work, &r, &held);
+	struct cubo_error *err = ctr_net_prepare(env->root, env->settings, env->work, &r, &held);
 	if (!err) {
-		err = ctr_net_attach(env->root, env->work, &r);
+		err = ctr_net_attach(env->root, env->settings, env->work, &r);
 		ctr_net_free(&held);
 	}
 	if (err) {
-		cubo_error_free(ctr_net_down(env->root, env->work, env->id));
+		cubo_error_free(ctr_net_down(env->root, env->settings, env->work, env->id));
 		keeper_report(fd, KEEPER_FAILED, err);
 		_exit(1);
 	}
@@ -119,7 +119,7 @@ static _Noreturn void keeper_main(const struct build_net_env *env, const char *n
 	err = netns_remove(ns);
 	free(ns);
 	if (!err)
-		err = ctr_net_down(env->root, env->work, env->id);
+		err = ctr_net_down(env->root, env->settings, env->work, env->id);
 	/*
 	 * The kernel destroys the namespace in the background; its veths' host
 	 * ends, usually gone by now, go here at the latest: none outlives the
@@ -277,7 +277,8 @@ bool build_net_finish(struct build_net *n)
 	return true;
 }
 
-struct cubo_error *build_net_reap(const char *root, const char *work, const char *id)
+struct cubo_error *build_net_reap(const char *root, const struct mgr_settings *set,
+				  const char *work, const char *id)
 {
-	return ctr_net_down(root, work, id);
+	return ctr_net_down(root, set, work, id);
 }

@@ -19,10 +19,10 @@
  * build says so (after its last RUN step), or as soon as the build is gone
  * however it died (its end of a pipe closes; it then also removes the dead
  * build's step container). The build does not wait for the release: the
- * keeper removes the work directory once both are done. It holds the work directory's lock meanwhile, so no
- * other build's clean-up touches it. Should the keeper itself be killed,
- * the next build's clean-up of dead work directories calls build_net_reap,
- * which releases what the directory's net.json lists.
+ * keeper removes the work directory once both are done. It holds the work directory's lock
+ * meanwhile, so no other build's clean-up touches it. Should the keeper itself be killed, the next
+ * build's clean-up of dead work directories calls build_net_reap, which releases what the
+ * directory's net.json lists.
  */
 #ifndef CUBO_MGR_BUILDER_BUILD_NET_H
 #define CUBO_MGR_BUILDER_BUILD_NET_H
@@ -36,7 +36,8 @@ enum build_net_mode { BUILD_NET_CNI, BUILD_NET_NONE, BUILD_NET_HOST };
 
 /* What the keeper needs (it is a fork: nothing need outlive build_net_start). */
 struct build_net_env {
-	const char *root;     /* the manager's root */
+	const char *root; /* the manager's root */
+	const struct mgr_settings *settings;
 	const char *work;     /* the build's work directory: net.json, hosts, resolv.conf */
 	const char *id;	      /* the CNI container ID, also the namespace's name */
 	const char *hostname; /* of the RUN steps */
@@ -97,6 +98,7 @@ void build_net_release(struct build_net *n);
 bool build_net_finish(struct build_net *n);
 
 /* What a dead build's work directory still holds on a network, released. */
-struct cubo_error *build_net_reap(const char *root, const char *work, const char *id);
+struct cubo_error *build_net_reap(const char *root, const struct mgr_settings *set,
+				  const char *work, const char *id);
 
 #endif

@@ -184,7 +184,8 @@ static char *build_id(const char *work_name)
 }
 
 /* Remove what killed builds left: their directories are no longer locked. */
-static void clean_stale_work(const struct ctr_runtime *rt, const char *root, const char *build_dir)
+static void clean_stale_work(const struct ctr_runtime *rt, const char *root,
+			     const struct mgr_settings *set, const char *build_dir)
 {
 	DIR *d = opendir(build_dir);
 	if (!d)
@@ -199,7 +200,7 @@ static void clean_stale_work(const struct ctr_runtime *rt, const char *root, con
 			clean_stale_containers(rt, p);
 			/* its network, if its keeper was killed too */
 			char *id = build_id(de->d_name);
-			cubo_error_free(build_net_reap(root, p, id));
+			cubo_error_free(build_net_reap(root, set, p, id));
 			free(id);
 			cubo_error_free(cubo_rm_rf(p));
 		}
@@ -215,7 +216,7 @@ static struct cubo_error *make_work(struct builder *b)
 	char *build_dir = cubo_path_join(b->m->root, "build");
 	struct cubo_error *err = cubo_mkdir_p(build_dir, 0700);
 	if (!err)
-		clean_stale_work(&b->ctx.rt, b->m->root, build_dir);
+		clean_stale_work(&b->ctx.rt, b->m->root, &b->m->settings, build_dir);
 	char hex[17];
 	if (!err)
 		err = cubo_random_hex(hex, 16);
@@ -542,6 +543,7 @@ static void abandon_steps(void *arg)
 static struct cubo_error *net_start(struct builder *b)
 {
 	struct build_net_env env = {.root = b->m->root,
+				    .settings = &b->m->settings,
 				    .work = b->work,
 				    .id = b->id,
 				    .hostname = b->hostname,

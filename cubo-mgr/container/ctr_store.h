@@ -25,12 +25,15 @@
 #include <stddef.h>
 
 #include "cubo-mgr/container/record.h"
+#include "cubo-mgr/settings.h"
 #include "shared/error.h"
 
 struct ctr_store {
 	char *root;	    /* the manager's root directory */
 	char *names_dir;    /* <root>/names */
 	char *runtime_root; /* <root>/runc */
+	/* what its containers are made and run with; NULL: the defaults (set by the opener) */
+	const struct mgr_settings *settings;
 };
 
 struct cubo_error *ctr_store_open(const char *root, struct ctr_store *out);

@@ -353,7 +353,8 @@ static struct cubo_error *net_attach_start(struct mon *m, const struct ctr_recor
 	}
 	if (pid == 0) {
 		close(p[0]);
-		struct cubo_error *err = ctr_net_attach(m->ms->store->root, m->dir, rec);
+		struct cubo_error *err =
+			ctr_net_attach(m->ms->store->root, m->ms->store->settings, m->dir, rec);
 		if (err) {
 			char *text = cubo_error_text(err);
 			(void)!write(p[1], text, strlen(text));
@@ -417,14 +418,16 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 {
 	*code = 125;
 	/* the namespace's mount must be made in the host's mount namespace: first */
-	CUBO_TRY(ctr_net_prepare(m->ms->store->root, m->dir, rec, &m->net));
+	CUBO_TRY(ctr_net_prepare(m->ms->store->root, m->ms->store->settings, m->dir, rec, &m->net));
 	cubo_test_point("monitor-after-netns");
 	if (m->net.netns)
 		CUBO_TRY(net_attach_start(m, rec));
 	CUBO_TRY(rootfs_private_namespace());
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
-	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir, &copied));
+	const struct mgr_settings *set = m->ms->store->settings;
+	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir,
+			      set ? set->storage_driver : NULL, &copied));
 	cubo_test_point("monitor-after-rootfs");
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
@@ -735,7 +738,8 @@ static void finish(struct mon *m)
 	cubo_error_free(err);
 	cubo_test_point("monitor-exit-after-delete");
 	/* its processes are gone, its namespace not yet: DEL finds all it made */
-	cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+	cubo_error_free(
+		ctr_net_down(m->ms->store->root, m->ms->store->settings, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
 	cubo_test_point("monitor-exit-after-net-down");
 	err = update_record(m, set_exited, m);
@@ -789,7 +793,8 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 	cubo_error_free(net_attach_wait(m)); /* a bring-up that failed early */
 	/* a monitor that lost the race for the container must not undo the winner's network */
 	if (m->owner)
-		cubo_error_free(ctr_net_down(m->ms->store->root, m->dir, m->ms->id));
+		cubo_error_free(ctr_net_down(m->ms->store->root, m->ms->store->settings, m->dir,
+					     m->ms->id));
 	ctr_net_free(&m->net);
 	cubo_error_free(update_record(m, set_error, text));
 	report(m, "E %d %s", code, text);
@@ -838,7 +843,8 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		fail(&m, err, 125);
 		_exit(1);
 	}
-	m.rt = (struct ctr_runtime){.path = rec.runtime ? rec.runtime : runtime_default_path(),
+	m.rt = (struct ctr_runtime){.path = rec.runtime ? rec.runtime
+							: runtime_default_path(ms->store->settings),
 				    .root = ms->store->runtime_root,
 				    .systemd_cgroup = ctr_record_systemd(&rec)};
 	m.tty = rec.tty;

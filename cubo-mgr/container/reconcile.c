@@ -44,14 +44,15 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 		free(dir);
 		return err && err->errnum == ENOENT ? (cubo_error_free(err), NULL) : err;
 	}
-	struct ctr_runtime rt = {.path = fresh.runtime ? fresh.runtime : runtime_default_path(),
+	struct ctr_runtime rt = {.path = fresh.runtime ? fresh.runtime
+						       : runtime_default_path(s->settings),
 				 .root = s->runtime_root,
 				 .systemd_cgroup = ctr_record_systemd(&fresh)};
 	bool was_alive = fresh.pid > 0 && kill(fresh.pid, 0) == 0;
 	struct cubo_error *gone = runtime_delete(&rt, fresh.id, true);
 	cubo_error_free(gone); /* the runtime may never have created it */
 	/* what its networks held: addresses, firewall and port rules, the namespace */
-	struct cubo_error *net = ctr_net_down(s->root, dir, fresh.id);
+	struct cubo_error *net = ctr_net_down(s->root, s->settings, dir, fresh.id);
 	if (net) {
 		cubo_error_print(net, "warning", stderr);
 		cubo_error_free(net);
@@ -106,9 +107,10 @@ static bool lost_volatile(const char *dir)
 
 static void remove_lost(const struct ctr_store *s, const char *dir, const char *id)
 {
-	struct ctr_runtime rt = {.path = runtime_default_path(), .root = s->runtime_root};
+	struct ctr_runtime rt = {.path = runtime_default_path(s->settings),
+				 .root = s->runtime_root};
 	cubo_error_free(runtime_delete(&rt, id, true));
-	struct cubo_error *net = ctr_net_down(s->root, dir, id);
+	struct cubo_error *net = ctr_net_down(s->root, s->settings, dir, id);
 	if (net) {
 		cubo_error_print(net, "warning", stderr);
 		cubo_error_free(net);

@@ -127,9 +127,8 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 }
 
 struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
-				bool *copied)
+				const char *driver, bool *copied)
 {
-	const char *driver = getenv("CUBO_STORAGE_DRIVER");
 	char *mark = cubo_path_join(ctr_dir, ".rootfs-copied");
 	bool was_copied = cubo_path_exists(mark);
 	free(mark);

@@ -50,12 +50,13 @@ struct cubo_error *rootfs_copy(const char *layers_dir, char *const *layers, cons
 struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd);
 
 /*
- * Mount the overlay, or copy when CUBO_STORAGE_DRIVER=vfs, when the
- * container was copied before, or when overlay cannot be mounted and the
- * container has no overlay changes yet. *copied tells which.
+ * Mount the overlay, or copy when driver is "vfs" ($CUBO_STORAGE_DRIVER;
+ * NULL: overlay), when the container was copied before, or when overlay
+ * cannot be mounted and the container has no overlay changes yet. *copied
+ * tells which.
  */
 struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
-				bool *copied);
+				const char *driver, bool *copied);
 
 /* Make upper/, work/ and rootfs/ in a new container's directory. */
 struct cubo_error *rootfs_prepare(const char *ctr_dir);

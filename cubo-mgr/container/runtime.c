@@ -19,14 +19,13 @@
 
 extern char **environ;
 
-const char *runtime_default_path(void)
+const char *runtime_default_path(const struct mgr_settings *set)
 {
 	/* a cubo-runc installed beside cubo-mgr is the one built with it */
 	static const char *const candidates[] = {BINDIR "/cubo-runc", "/usr/local/bin/cubo-runc",
 						 "/usr/bin/cubo-runc"};
-	const char *env = getenv("CUBO_RUNTIME");
-	if (env && *env)
-		return env;
+	if (set && set->runtime && *set->runtime)
+		return set->runtime;
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++)
 		if (access(candidates[i], X_OK) == 0)
 			return candidates[i];

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "cubo-mgr/settings.h"
 #include "shared/error.h"
 
 struct ctr_runtime {
@@ -31,8 +32,11 @@ bool runtime_systemd_host(void);
 /* The cgroupsPath a container's config gets: "machine.slice:cubo:ID" or "cubo-ID". */
 char *runtime_cgroups_path(bool systemd, const char *id);
 
-/* The runtime used when none is given: cubo-runc next to this binary, else on $PATH. */
-const char *runtime_default_path(void);
+/*
+ * The runtime used when none is given: the settings' ($CUBO_RUNTIME) when
+ * set, else cubo-runc next to this binary, else on $PATH.
+ */
+const char *runtime_default_path(const struct mgr_settings *set);
 
 /*
  * Run `runtime --root R args...` with the given stdio (-1: /dev/null) and

@@ -29,10 +29,9 @@ void bridge_conf_free(struct bridge_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-bool bridge_attach_enabled(void)
+bool bridge_attach_enabled(const struct mgr_settings *set)
 {
-	const char *v = getenv("CUBO_NET_CNI");
-	return !v || strcmp(v, "1");
+	return !set || !set->cni_for_bridge;
 }
 
 /* Whether obj (a map) has no member but those named. */

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cubo-mgr/settings.h"
 #include "cubo-mgr/net/ipam.h"
 #include "shared/error.h"
 
@@ -41,8 +42,8 @@ struct bridge_conf {
 
 void bridge_conf_free(struct bridge_conf *c);
 
-/* Whether the environment lets cubo attach in process (CUBO_NET_CNI=1 says no). */
-bool bridge_attach_enabled(void);
+/* Whether cubo attaches in process: unless the settings say CUBO_NET_CNI=1. */
+bool bridge_attach_enabled(const struct mgr_settings *set);
 
 /*
  * *ours true (and out filled) when the conflist is one cubo serves in

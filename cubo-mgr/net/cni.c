@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/net/cni.h"
+#include "cubo-mgr/settings.h"
 #include "shared/json.h"
 #include "shared/xalloc.h"
 
@@ -25,17 +26,16 @@ static const char *str_of(yajl_val v)
 #define PLUGIN_TIMEOUT_MS 60000
 #define MAX_OUTPUT (1 << 20)
 
-const char *cni_path(void)
+const char *cni_path(const char *configured)
 {
-	const char *p = getenv("CUBO_CNI_PATH");
-	return p && *p ? p : "/usr/lib/cni:/opt/cni/bin";
+	return configured && *configured ? configured : MGR_CNI_PATH_DEFAULT;
 }
 
-static char *find_plugin(const char *type)
+static char *find_plugin(const char *type, const char *path)
 {
 	if (!*type || strchr(type, '/'))
 		return NULL;
-	char *dirs = xstrdup(cni_path()), *save = NULL;
+	char *dirs = xstrdup(path), *save = NULL;
 	char *found = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
 		char *p = xasprintf("%s/%s", d, type);
@@ -133,18 +133,18 @@ static struct cubo_error *exec_plugin(const struct cni_call *c, const char *comm
 				      char **out)
 {
 	*out = NULL;
-	char *path = find_plugin(type);
+	char *path = find_plugin(type, cni_path(c->cni_path));
 	if (!path)
 		return cubo_error_new("CNI plugin \"%s\" not found in %s (Debian package "
 				      "containernetworking-plugins)",
-				      type, cni_path());
+				      type, cni_path(c->cni_path));
 	char *env[8];
 	const char *host_path = getenv("PATH");
 	env[0] = xasprintf("CNI_COMMAND=%s", command);
 	env[1] = xasprintf("CNI_CONTAINERID=%s", c->container_id);
 	env[2] = xasprintf("CNI_NETNS=%s", c->netns ? c->netns : "");
 	env[3] = xasprintf("CNI_IFNAME=%s", c->ifname);
-	env[4] = xasprintf("CNI_PATH=%s", cni_path());
+	env[4] = xasprintf("CNI_PATH=%s", cni_path(c->cni_path));
 	/* the plugins run iptables and friends from $PATH */
 	env[5] = xasprintf("PATH=%s",
 			   host_path && *host_path ? host_path : "/usr/sbin:/usr/bin:/sbin:/bin");

@@ -31,10 +31,11 @@ struct cni_call {
 	const char *ifname; /* "eth0" */
 	/* JSON array of {"hostPort","containerPort","protocol"[,"hostIP"]}, or NULL */
 	const char *port_mappings;
+	const char *cni_path; /* $CUBO_CNI_PATH (settings.h); NULL: the default */
 };
 
-/* The plugin directories searched ("DIR:DIR"). */
-const char *cni_path(void);
+/* The plugin directories searched ("DIR:DIR"): configured, else the default. */
+const char *cni_path(const char *configured);
 
 /*
  * ADD: *result is the last plugin's result (JSON text, caller frees). A

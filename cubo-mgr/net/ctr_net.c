@@ -471,16 +471,16 @@ bool ctr_net_wanted(const struct ctr_record *r)
  * How a network is attached: in process when the conflist is one cubo
  * serves there (bridge_attach.h; *ours), else by the CNI plugins.
  */
-static struct cubo_error *attach_mode(const char *conflist, size_t len, struct bridge_conf *bc,
-				      bool *ours)
+static struct cubo_error *attach_mode(const struct mgr_settings *set, const char *conflist,
+				      size_t len, struct bridge_conf *bc, bool *ours)
 {
 	*ours = false;
 	memset(bc, 0, sizeof(*bc));
-	return bridge_attach_enabled() ? bridge_conf_parse(conflist, len, bc, ours) : NULL;
+	return bridge_attach_enabled(set) ? bridge_conf_parse(conflist, len, bc, ours) : NULL;
 }
 
-static struct cubo_error *add_one(const struct net_store *s, const char *id, const char *netns,
-				  struct att *a)
+static struct cubo_error *add_one(const struct mgr_settings *set, const struct net_store *s,
+				  const char *id, const char *netns, struct att *a)
 {
 	char *conflist;
 	size_t len;
@@ -488,12 +488,15 @@ static struct cubo_error *add_one(const struct net_store *s, const char *id, con
 	CUBO_TRY(net_store_get(s, a->network, &d, &conflist, &len));
 	struct cubo_error *err = net_rules_ensure(&d);
 	net_def_free(&d);
-	struct cni_call call = {
-		.container_id = id, .netns = netns, .ifname = a->ifname, .port_mappings = a->ports};
+	struct cni_call call = {.container_id = id,
+				.netns = netns,
+				.ifname = a->ifname,
+				.port_mappings = a->ports,
+				.cni_path = set ? set->cni_path : NULL};
 	struct bridge_conf bc;
 	bool ours = false;
 	if (!err)
-		err = attach_mode(conflist, len, &bc, &ours);
+		err = attach_mode(set, conflist, len, &bc, &ours);
 	if (!err && ours) {
 		char *res = NULL;
 		err = bridge_add(&bc, id, netns, a->ifname, &res);
@@ -539,8 +542,9 @@ static struct cubo_error *bind_ports(const struct ctr_record *r, struct ctr_net 
 	return err;
 }
 
-struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
-				   const struct ctr_record *r, struct ctr_net *out)
+struct cubo_error *ctr_net_prepare(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const struct ctr_record *r,
+				   struct ctr_net *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!ctr_net_wanted(r))
@@ -550,7 +554,7 @@ struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
 	bool stale = cubo_path_exists(left);
 	free(left);
 	if (stale)
-		cubo_error_free(ctr_net_down(root, ctr_dir, r->id));
+		cubo_error_free(ctr_net_down(root, set, ctr_dir, r->id));
 	struct net_store s;
 	CUBO_TRY(net_store_open(root, &s));
 	struct netfile f = {.netns = netns_path(r->id)};
@@ -578,7 +582,7 @@ struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
 		f.netns = NULL;
 	}
 	if (err && made)
-		cubo_error_free(ctr_net_down(root, ctr_dir, r->id));
+		cubo_error_free(ctr_net_down(root, set, ctr_dir, r->id));
 	if (err)
 		ctr_net_free(out);
 	free(mappings);
@@ -587,7 +591,8 @@ struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
 	return err;
 }
 
-struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir, const struct ctr_record *r)
+struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *set,
+				  const char *ctr_dir, const struct ctr_record *r)
 {
 	struct netfile f;
 	bool found;
@@ -599,7 +604,7 @@ struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir, const s
 		return err;
 	}
 	for (size_t i = 0; !err && i < f.n; i++) {
-		err = add_one(&s, r->id, f.netns, &f.v[i]);
+		err = add_one(set, &s, r->id, f.netns, &f.v[i]);
 		/* even a failed ADD may have made things: DEL needs to know */
 		struct cubo_error *serr = netfile_save(ctr_dir, &f);
 		if (!err)
@@ -629,8 +634,9 @@ struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir, const s
 	return err;
 }
 
-static struct cubo_error *del_one(const char *root, const struct net_store *s, const char *id,
-				  const char *netns, const struct att *a)
+static struct cubo_error *del_one(const char *root, const struct mgr_settings *set,
+				  const struct net_store *s, const char *id, const char *netns,
+				  const struct att *a)
 {
 	leave_members(root, s, a->network, id);
 	char *conflist;
@@ -640,11 +646,14 @@ static struct cubo_error *del_one(const char *root, const struct net_store *s, c
 		return cubo_error_wrap(err, "release network %s", a->network);
 	/* a namespace that is gone cannot be entered: DEL then frees what is outside it */
 	const char *ns = netns && cubo_path_exists(netns) ? netns : "";
-	struct cni_call call = {
-		.container_id = id, .netns = ns, .ifname = a->ifname, .port_mappings = a->ports};
+	struct cni_call call = {.container_id = id,
+				.netns = ns,
+				.ifname = a->ifname,
+				.port_mappings = a->ports,
+				.cni_path = set ? set->cni_path : NULL};
 	struct bridge_conf bc;
 	bool ours;
-	err = attach_mode(conflist, len, &bc, &ours);
+	err = attach_mode(set, conflist, len, &bc, &ours);
 	if (!err && ours) {
 		/* whichever attached it: the result names the veth, the address file the id */
 		err = a->ports ? cni_del_after(&call, conflist, len, 1, a->result) : NULL;
@@ -661,7 +670,8 @@ static struct cubo_error *del_one(const char *root, const struct net_store *s, c
 	return err ? cubo_error_wrap(err, "release network %s", a->network) : NULL;
 }
 
-struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const char *id)
+struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set,
+				const char *ctr_dir, const char *id)
 {
 	struct netfile f;
 	bool found;
@@ -699,7 +709,7 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 	else
 		cubo_error_free(err);
 	for (size_t i = f.n; found && i-- > 0;) {
-		err = del_one(root, &s, id, f.netns, &f.v[i]);
+		err = del_one(root, set, &s, id, f.netns, &f.v[i]);
 		if (err && !first)
 			first = err;
 		else
@@ -716,9 +726,9 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
 	return first;
 }
 
-struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
-				   const struct ctr_record *r, const char *network,
-				   char *const *aliases)
+struct cubo_error *ctr_net_connect(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const struct ctr_record *r,
+				   const char *network, char *const *aliases)
 {
 	struct netfile f;
 	bool found;
@@ -742,7 +752,7 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 	for (size_t i = 0; !err && i < f.n; i++) {
 		if (strcmp(f.v[i].network, name))
 			continue;
-		cubo_error_free(del_one(root, &s, r->id, f.netns, &f.v[i]));
+		cubo_error_free(del_one(root, set, &s, r->id, f.netns, &f.v[i]));
 		free(f.v[i].network);
 		free(f.v[i].result);
 		free(f.v[i].ports);
@@ -759,14 +769,14 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 	}
 	if (!err) {
 		cubo_test_point("net-connect-before-add");
-		err = add_one(&s, r->id, f.netns, a);
+		err = add_one(set, &s, r->id, f.netns, a);
 		struct cubo_error *serr = netfile_save(ctr_dir, &f);
 		if (!err)
 			err = serr;
 		else
 			cubo_error_free(serr);
 		if (err) { /* undo: DEL what the failed ADD may have made */
-			cubo_error_free(del_one(root, &s, r->id, f.netns, a));
+			cubo_error_free(del_one(root, set, &s, r->id, f.netns, a));
 			f.n--;
 			free(a->network);
 			free(a->result);
@@ -793,8 +803,8 @@ struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
 	return err;
 }
 
-struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, const char *id,
-				      const char *network)
+struct cubo_error *ctr_net_disconnect(const char *root, const struct mgr_settings *set,
+				      const char *ctr_dir, const char *id, const char *network)
 {
 	struct netfile f;
 	bool found;
@@ -812,7 +822,7 @@ struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, con
 	struct net_store s;
 	struct cubo_error *err = net_store_open(root, &s);
 	if (!err) {
-		err = del_one(root, &s, id, f.netns, &f.v[k]);
+		err = del_one(root, set, &s, id, f.netns, &f.v[k]);
 		cubo_test_point("net-disconnect-after-del");
 		free(f.v[k].network);
 		free(f.v[k].result);

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cubo-mgr/settings.h"
 #include "cubo-mgr/container/record.h"
 #include "shared/error.h"
 
@@ -55,12 +56,14 @@ bool ctr_net_wanted(const struct ctr_record *r);
  * ADD for what net.json lists and writes the hosts files. When attach
  * fails, the caller runs ctr_net_down. ctr_dir: <root>/<id>.
  */
-struct cubo_error *ctr_net_prepare(const char *root, const char *ctr_dir,
-				   const struct ctr_record *r, struct ctr_net *out);
-struct cubo_error *ctr_net_attach(const char *root, const char *ctr_dir,
-				  const struct ctr_record *r);
+struct cubo_error *ctr_net_prepare(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const struct ctr_record *r,
+				   struct ctr_net *out);
+struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *set,
+				  const char *ctr_dir, const struct ctr_record *r);
 /* Best effort, every step tried; the first error is returned. */
-struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const char *id);
+struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set,
+				const char *ctr_dir, const char *id);
 
 /*
  * Join (connect) or leave (disconnect) one more network while the container
@@ -69,11 +72,11 @@ struct cubo_error *ctr_net_down(const char *root, const char *ctr_dir, const cha
  * (connect releases and remakes an attachment the record lacks; disconnect
  * of a network already released succeeds).
  */
-struct cubo_error *ctr_net_connect(const char *root, const char *ctr_dir,
-				   const struct ctr_record *r, const char *network,
-				   char *const *aliases);
-struct cubo_error *ctr_net_disconnect(const char *root, const char *ctr_dir, const char *id,
-				      const char *network);
+struct cubo_error *ctr_net_connect(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const struct ctr_record *r,
+				   const char *network, char *const *aliases);
+struct cubo_error *ctr_net_disconnect(const char *root, const struct mgr_settings *set,
+				      const char *ctr_dir, const char *id, const char *network);
 
 /*
  * The host ends of the veths made for the container (the ADD results'

@@ -63,7 +63,6 @@ static void test_long_and_short_forms(void **state)
 	assert_string_equal(a.v[1], "y");
 	assert_null(a.v[2]);
 	assert_false(a.help);
-	free(a.v);
 	cubo_strv_free(f.env);
 }
 
@@ -79,7 +78,6 @@ static void test_stop_at_first_argument(void **state)
 	assert_int_equal(a.n, 4);
 	assert_string_equal(a.v[2], "-l");
 	assert_string_equal(a.v[3], "--all");
-	free(a.v);
 }
 
 static void test_double_dash_and_dash(void **state)
@@ -92,7 +90,33 @@ static void test_double_dash_and_dash(void **state)
 	assert_int_equal(a.n, 2);
 	assert_string_equal(a.v[0], "-");
 	assert_string_equal(a.v[1], "-q");
-	free(a.v);
+}
+
+static void test_arguments_move_last(void **state)
+{
+	struct flags f = {0};
+	char *argv[] = {"rmi", "a", "--name", "x", "b", "-q", "--", "-c", NULL};
+	struct cli_args a;
+	assert_null(run(&f, false, &a, 8, argv));
+	assert_int_equal(a.n, 3);
+	assert_ptr_equal(a.v, argv + 5);
+	assert_string_equal(a.v[0], "a");
+	assert_string_equal(a.v[1], "b");
+	assert_string_equal(a.v[2], "-c");
+	assert_null(a.v[3]);
+	assert_string_equal(argv[1], "--name");
+	assert_string_equal(argv[2], "x");
+	assert_string_equal(argv[3], "-q");
+	assert_string_equal(argv[4], "--");
+	/* the reordered command line means what the original meant */
+	struct flags g = {0};
+	struct cli_args b;
+	assert_null(run(&g, false, &b, 8, argv));
+	assert_int_equal(b.n, 3);
+	assert_string_equal(b.v[0], "a");
+	assert_string_equal(b.v[2], "-c");
+	assert_string_equal(g.name, "x");
+	assert_true(g.quiet);
 }
 
 static void test_help(void **state)
@@ -103,11 +127,9 @@ static void test_help(void **state)
 	struct cli_args a;
 	assert_null(run(&f, false, &a, 2, argv1));
 	assert_true(a.help);
-	free(a.v);
 	assert_null(run(&f, false, &a, 2, argv2));
 	assert_true(a.help);
 	assert_true(f.quiet);
-	free(a.v);
 }
 
 static void expect_error(char **argv, int argc, const char *fragment)
@@ -162,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_long_and_short_forms),
 		cmocka_unit_test(test_stop_at_first_argument),
 		cmocka_unit_test(test_double_dash_and_dash),
+		cmocka_unit_test(test_arguments_move_last),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_help_text_lists_flags),

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cubo-mgr info and init: the root directory and what lives in it. */
+/* cubo-mgr info: the setup, and counts of what the root directory holds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,18 +79,21 @@ static struct cubo_error *count(struct mgr *m, struct ctr_ctx *c, struct counts 
 
 int cmd_info(struct mgr *m, int argc, char **argv)
 {
+	struct cli_args args;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
 		{"format", 'f', CLI_STRING, &format, "FORMAT", "text (default) or json"},
 	};
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "info", "info [OPTIONS]",
-				"Show the root directory, the runtime, counts of containers, "
-				"images\nand volumes, and facts about the host.",
-				argc, argv, opts, CLI_N(opts), &args);
+	const struct mgr_cmd_spec spec = {
+		.name = "info",
+		.usage = "info [OPTIONS]",
+		.description = "Show the root directory, the runtime, counts of containers, "
+			       "images\nand volumes, and facts about the host.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	free(args.v);
 	bool json = format && !strcmp(format, "json");
 	if (format && !json && strcmp(format, "text"))
 		return mgr_usage_error(m, "info",
@@ -154,32 +157,4 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 	}
 	ctr_ctx_close(&c);
 	return err ? mgr_fail(m, err) : 0;
-}
-
-int cmd_init(struct mgr *m, int argc, char **argv)
-{
-	struct cli_args args;
-	int rc = mgr_parse_args(m, "init", "init",
-				"Prepare the root directory: the image store, the container and "
-				"volume\ndirectories; repair what killed commands left.",
-				argc, argv, NULL, 0, &args);
-	if (rc >= 0)
-		return rc;
-	free(args.v);
-	struct store *s = NULL;
-	struct ctr_ctx c;
-	struct cubo_error *err = store_open(m->root, &s);
-	store_close(s);
-	if (!err && !(err = ctr_ctx_open(m, &c))) {
-		err = ctr_reconcile_store(&c.store);
-		char *vols = cubo_path_join(m->root, "volumes");
-		if (!err)
-			err = cubo_mkdir_p(vols, 0700);
-		free(vols);
-		ctr_ctx_close(&c);
-	}
-	if (err)
-		return mgr_fail(m, err);
-	printf("Initialized %s\n", m->root);
-	return 0;
 }

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr history: the steps that made an image. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/progress.h"
+#include "cubo-mgr/image/store.h"
+#include "cubo-mgr/image_view.h"
+#include "cubo-mgr/mgr.h"
+#include "shared/json.h"
+#include "shared/xalloc.h"
+
+int cmd_history(struct mgr *m, int argc, char **argv)
+{
+	struct cli_args args;
+	bool quiet = false, no_trunc = false;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only the image ID"},
+		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten the output"},
+		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per step"},
+	};
+	const struct mgr_cmd_spec spec = {
+		.name = "history",
+		.usage = "history [OPTIONS] IMAGE",
+		MGR_ARGS(1, 1, "expected exactly one image"),
+		.description =
+			"Show the steps that made an image, newest first, with the size of the\n"
+			"layer each step added.",
+		MGR_OPTS(opts),
+		.json_only_format = &format,
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err = NULL;
+	struct store *s = NULL;
+	struct store_match match = {0};
+	struct oci_manifest *man = NULL;
+	struct oci_image_config *cfg = NULL;
+	if ((err = store_open(m->root, &s)) ||
+	    (err = store_image_find(s, args.v[0], NULL, &match)) ||
+	    (err = store_image_load(s, &match.v[0].manifest, &man, &cfg))) {
+		store_close(s);
+		store_match_free(&match);
+		return mgr_fail(m, err);
+	}
+	/* history entries that made a layer take the layers in order */
+	size_t n = cfg->n_history, layer = 0;
+	int64_t *sizes = xcalloc(n + 1, sizeof(*sizes));
+	for (size_t i = 0; i < n; i++)
+		if (!cfg->history[i].empty_layer && layer < man->n_layers)
+			sizes[i] = man->layers[layer++].size;
+	time_t now = time(NULL);
+	if (!quiet && !format)
+		printf("%-12s %-20s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
+		       "COMMENT");
+	for (size_t k = n; k-- > 0;) {
+		const struct oci_history *h = &cfg->history[k];
+		const char *id = k == n - 1 ? (no_trunc ? match.config_digest
+							: image_short_id(match.config_digest))
+					    : "<missing>";
+		if (quiet) {
+			printf("%s\n", id);
+			continue;
+		}
+		char age[64], size[16], by[48];
+		image_human_age(h->created, now, age, sizeof(age));
+		progress_format_bytes((uint64_t)sizes[k], size);
+		const char *cb = h->created_by ? h->created_by : "";
+		if (format) {
+			struct cubo_json_gen *g;
+			if (cubo_json_gen_new(false, &g))
+				continue;
+			cubo_json_gen_map_open(g);
+			mgr_json_kv(g, "ID", id);
+			mgr_json_kv(g, "CreatedAt", h->created);
+			mgr_json_kv(g, "CreatedSince", age);
+			mgr_json_kv(g, "CreatedBy", cb);
+			mgr_json_kv(g, "Size", size);
+			cubo_json_gen_key(g, "SizeBytes");
+			cubo_json_gen_int(g, sizes[k]);
+			mgr_json_kv(g, "Comment", h->comment);
+			cubo_json_gen_map_close(g);
+			mgr_print_json_line(g);
+			continue;
+		}
+		if (!no_trunc && strlen(cb) > 44)
+			snprintf(by, sizeof(by), "%.41s...", cb);
+		else
+			snprintf(by, sizeof(by), "%s", cb);
+		printf("%-12s %-20s %-45s %-10s %s\n", id, age, no_trunc ? cb : by, size,
+		       h->comment ? h->comment : "");
+	}
+	free(sizes);
+	oci_manifest_free(man);
+	oci_image_config_free(cfg);
+	store_match_free(&match);
+	store_close(s);
+	return 0;
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cubo-mgr inspect (and container inspect): containers as JSON, else images. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/cli.h"
+#include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/net/net_inspect.h"
+#include "shared/fs.h"
+#include "shared/json.h"
+#include "spec/config.h"
+
+static void gen_strlist(struct cubo_json_gen *g, const char *key, const struct oci_strlist *l)
+{
+	cubo_json_gen_key(g, key);
+	if (l->v)
+		cubo_json_gen_strv(g, l->v, l->n);
+	else
+		cubo_json_gen_null(g);
+}
+
+static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
+{
+	cubo_json_gen_key(g, "State");
+	cubo_json_gen_map_open(g);
+	mgr_json_kv(g, "Status", ctr_status_name(r->status));
+	cubo_json_gen_key(g, "Running");
+	cubo_json_gen_bool(g, r->status == CTR_RUNNING || r->status == CTR_PAUSED);
+	cubo_json_gen_key(g, "Paused");
+	cubo_json_gen_bool(g, r->status == CTR_PAUSED);
+	cubo_json_gen_key(g, "Pid");
+	cubo_json_gen_int(g, r->pid);
+	cubo_json_gen_key(g, "MonitorPid");
+	cubo_json_gen_int(g, r->monitor_pid);
+	cubo_json_gen_key(g, "ExitCode");
+	cubo_json_gen_int(g, r->exit_code);
+	mgr_json_kv(g, "Error", r->error);
+	mgr_json_kv(g, "StartedAt", r->started[0] ? r->started : "0001-01-01T00:00:00Z");
+	mgr_json_kv(g, "FinishedAt", r->finished[0] ? r->finished : "0001-01-01T00:00:00Z");
+	cubo_json_gen_map_close(g);
+}
+
+static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
+		       const struct oci_config *cfg)
+{
+	const struct oci_process *p = cfg->process;
+	cubo_json_gen_key(g, "Config");
+	cubo_json_gen_map_open(g);
+	mgr_json_kv(g, "Hostname", cfg->hostname);
+	mgr_json_kv(g, "User", r->user);
+	cubo_json_gen_key(g, "Tty");
+	cubo_json_gen_bool(g, r->tty);
+	cubo_json_gen_key(g, "OpenStdin");
+	cubo_json_gen_bool(g, r->interactive);
+	gen_strlist(g, "Env", &p->env);
+	gen_strlist(g, "Cmd", &p->args);
+	mgr_json_kv(g, "Image", r->image);
+	mgr_json_kv(g, "WorkingDir", p->cwd);
+	mgr_json_kv(g, "StopSignal", r->stop_signal);
+	cubo_json_gen_key(g, "StopTimeout");
+	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT);
+	cubo_json_gen_key(g, "Labels");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; r->labels && r->labels[i]; i++) {
+		const char *eq = strchr(r->labels[i], '=');
+		char key[256];
+		snprintf(key, sizeof(key), "%.*s", (int)(eq ? eq - r->labels[i] : 255),
+			 r->labels[i]);
+		mgr_json_kv(g, key, eq ? eq + 1 : "");
+	}
+	cubo_json_gen_map_close(g);
+	cubo_json_gen_map_close(g);
+	cubo_json_gen_key(g, "HostConfig");
+	cubo_json_gen_map_open(g);
+	const struct oci_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
+	cubo_json_gen_key(g, "Memory");
+	cubo_json_gen_int(g, res && res->memory && res->memory->has_limit ? res->memory->limit : 0);
+	cubo_json_gen_key(g, "NanoCpus");
+	cubo_json_gen_int(g, res && res->cpu && res->cpu->has_quota && res->cpu->period
+				     ? res->cpu->quota * 1000000000 / (int64_t)res->cpu->period
+				     : 0);
+	cubo_json_gen_key(g, "PidsLimit");
+	cubo_json_gen_int(g, res && res->pids ? res->pids->limit : 0);
+	cubo_json_gen_key(g, "ReadonlyRootfs");
+	cubo_json_gen_bool(g, cfg->root && cfg->root->readonly);
+	cubo_json_gen_key(g, "AutoRemove");
+	cubo_json_gen_bool(g, r->auto_remove);
+	gen_strlist(g, "CapAdd",
+		    p->capabilities ? &p->capabilities->bounding : &(struct oci_strlist){0});
+	cubo_json_gen_key(g, "PortBindings");
+	cubo_json_gen_strv(g, r->ports ? r->ports : (char *[]){NULL}, SIZE_MAX);
+	mgr_json_kv(g, "Runtime", r->runtime);
+	mgr_json_kv(g, "NetworkMode", r->networks ? r->networks[0] : "none");
+	cubo_json_gen_map_close(g);
+	cubo_json_gen_key(g, "Mounts");
+	cubo_json_gen_array_open(g);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *mt = &cfg->mounts[i];
+		if (!mt->type || strcmp(mt->type, "bind") || !strncmp(mt->destination, "/etc/", 5))
+			continue;
+		bool ro = false;
+		for (size_t j = 0; j < mt->options.n; j++)
+			ro |= !strcmp(mt->options.v[j], "ro");
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Source", mt->source);
+		mgr_json_kv(g, "Destination", mt->destination);
+		cubo_json_gen_key(g, "RW");
+		cubo_json_gen_bool(g, !ro);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+}
+
+static struct cubo_error *inspect_one(struct ctr_ctx *c, const char *arg, struct cubo_json_gen *g)
+{
+	struct ctr_record r;
+	CUBO_TRY(ctr_find(c, arg, &r));
+	char *dir = ctr_store_dir(&c->store, r.id);
+	char *path = cubo_path_join(dir, "config.json");
+	struct oci_config *cfg = NULL;
+	struct cubo_error *err = oci_config_load(path, &cfg);
+	if (!err) {
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Id", r.id);
+		mgr_json_kv(g, "Created", r.created);
+		mgr_json_kv(g, "Path", cfg->process->args.n ? cfg->process->args.v[0] : "");
+		cubo_json_gen_key(g, "Args");
+		cubo_json_gen_strv(
+			g, cfg->process->args.n ? cfg->process->args.v + 1 : (char *[]){NULL},
+			SIZE_MAX);
+		gen_state(g, &r);
+		mgr_json_kv(g, "Image", r.image_id);
+		char name[300];
+		snprintf(name, sizeof(name), "/%s", r.name ? r.name : "");
+		mgr_json_kv(g, "Name", name);
+		cubo_json_gen_key(g, "RestartCount");
+		cubo_json_gen_uint(g, r.restart_count);
+		char *log = cubo_path_join(dir, "ctr.log");
+		mgr_json_kv(g, "LogPath", log);
+		free(log);
+		mgr_json_kv(g, "BundlePath", dir);
+		gen_config(g, &r, cfg);
+		net_inspect_settings(g, dir, &r);
+		cubo_json_gen_map_close(g);
+		oci_config_free(cfg);
+	}
+	free(path);
+	free(dir);
+	ctr_record_free(&r);
+	return err;
+}
+
+int cmd_inspect(struct mgr *m, int argc, char **argv)
+{
+	struct cli_args args;
+	const char *format = NULL;
+	const char *type = NULL;
+	const struct cli_opt opts[] = {
+		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
+		{"type", 0, CLI_STRING, &type, "TYPE", "container or image (default: either)"},
+	};
+	const struct mgr_cmd_spec spec = {
+		.name = "inspect",
+		.usage = "inspect [OPTIONS] CONTAINER|IMAGE [...]",
+		MGR_ARGS(1, MGR_ARGS_ANY, "expected at least one container or image"),
+		.description = "Print a JSON array describing containers, or images.",
+		MGR_OPTS(opts),
+	};
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	if ((type && strcmp(type, "container") && strcmp(type, "image")) ||
+	    (format && strcmp(format, "json")))
+		return mgr_usage_error(
+			m, "inspect",
+			cubo_error_new("--type takes container or image; --format json"));
+	struct ctr_ctx c;
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	if (err)
+		return mgr_fail(m, err);
+	/* a name that is a container's is the container, as docker decides */
+	char id[CTR_ID_LEN + 1];
+	struct cubo_error *probe = type && !strcmp(type, "image")
+					   ? cubo_error_new("image wanted")
+					   : ctr_store_resolve(&c.store, args.v[0], id);
+	if (probe && !(type && !strcmp(type, "container"))) {
+		cubo_error_free(probe);
+		ctr_ctx_close(&c);
+		return cmd_image_inspect(m, argc, argv);
+	}
+	cubo_error_free(probe);
+	struct cubo_json_gen *g;
+	rc = 0;
+	if ((err = cubo_json_gen_new(true, &g))) {
+		ctr_ctx_close(&c);
+		return mgr_fail(m, err);
+	}
+	cubo_json_gen_array_open(g);
+	for (int i = 0; i < args.n; i++)
+		if ((err = inspect_one(&c, args.v[i], g)))
+			rc = mgr_fail(m, err);
+	cubo_json_gen_array_close(g);
+	char *out;
+	size_t len;
+	if ((err = cubo_json_gen_finish(g, &out, &len))) {
+		rc = mgr_fail(m, err);
+	} else {
+		printf("%s\n", out);
+		free(out);
+	}
+	ctr_ctx_close(&c);
+	return rc;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Making a container: an image and checked options become a container
+ * directory (the OCI bundle, its /etc files, the rootfs mount point and
+ * the record), named atomically; what run and create share.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/runtime.h"
+#include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/net/hosts.h"
+#include "cubo-mgr/net/netns.h"
+#include "cubo-mgr/net/ports.h"
+#include "cubo-mgr/net/store.h"
+#include "shared/fs.h"
+#include "shared/lock.h"
+#include "shared/strv.h"
+#include "shared/testpoint.h"
+#include "shared/timeutil.h"
+#include "shared/xalloc.h"
+
+void ctr_image_free(struct ctr_image *ii)
+{
+	free(ii->name);
+	if (ii->config)
+		oci_image_config_free(ii->config);
+	cubo_strv_free(ii->layers);
+}
+
+static struct cubo_error *write_etc_files(const char *dir, const char *hostname, const char *name,
+					  const struct ctr_opts *o)
+{
+	bool host_net = !strcmp(o->network, "host");
+	char *p = cubo_path_join(dir, "hostname");
+	char line[128];
+	int n = snprintf(line, sizeof(line), "%s\n", hostname);
+	struct cubo_error *err = cubo_write_file_replace(p, line, (size_t)n, 0644);
+	free(p);
+	CUBO_TRY(err);
+	p = cubo_path_join(dir, "hosts");
+	if (host_net) {
+		char *host = NULL, *text;
+		size_t len;
+		cubo_error_free(cubo_read_file("/etc/hosts", &host, &len));
+		text = hosts_append_add_hosts(host ? host : "127.0.0.1\tlocalhost\n", o->add_hosts);
+		err = cubo_write_file_replace(p, text, strlen(text), 0644);
+		free(text);
+		free(host);
+	} else {
+		/* the monitor adds the address and the peers once it has them */
+		char *const names[] = {(char *)name, NULL};
+		char *hosts = hosts_render(NULL, hostname, names, o->add_hosts, NULL, NULL);
+		err = cubo_write_file_replace(p, hosts, strlen(hosts), 0644);
+		free(hosts);
+	}
+	free(p);
+	CUBO_TRY(err);
+	p = cubo_path_join(dir, "resolv.conf");
+	char *host = NULL;
+	size_t len;
+	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
+	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
+	err = cubo_write_file_replace(p, text, strlen(text), 0644);
+	free(text);
+	free(host);
+	free(p);
+	return err;
+}
+
+/* The image's VOLUMEs that no -v covers get anonymous volumes, as in docker. */
+static struct cubo_error *add_image_volumes(const struct oci_image_config *img, struct ctr_opts *o)
+{
+	const struct oci_strlist *vols = img->config ? &img->config->volumes : NULL;
+	for (size_t i = 0; vols && i < vols->n; i++) {
+		const char *dest = vols->v[i];
+		bool covered = dest[0] != '/';
+		for (size_t j = 0; !covered && j < o->n_volumes; j++)
+			covered = !strcmp(o->volumes[j].dest, dest);
+		if (covered)
+			continue;
+		o->volumes = xreallocarray(o->volumes, o->n_volumes + 2, sizeof(*o->volumes));
+		o->volumes[o->n_volumes++] =
+			(struct ctr_volume_spec){.dest = xstrdup(dest), .named = true};
+	}
+	return NULL;
+}
+
+/* Named and anonymous volumes exist before the container refers to them. */
+static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, char ***sources,
+					  char ***names)
+{
+	size_t ns = 0, nn = 0;
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		struct ctr_volume_spec *v = &o->volumes[i];
+		if (!v->named) {
+			struct stat st;
+			if (stat(v->source, &st) < 0) {
+				if (errno != ENOENT)
+					return cubo_error_errno("-v %s", v->source);
+				/* docker makes a missing host directory */
+				CUBO_TRY_CTX(cubo_mkdir_p(v->source, 0755), "-v %s", v->source);
+			}
+			cubo_strv_push(sources, &ns, v->source);
+			continue;
+		}
+		struct ctr_volume vol;
+		bool existed;
+		CUBO_TRY(volume_create(root, v->source, NULL, &vol, &existed));
+		cubo_strv_push(sources, &ns, vol.mountpoint);
+		cubo_strv_push(names, &nn, vol.name);
+		ctr_volume_free(&vol);
+	}
+	if (!*sources)
+		*sources = xcalloc(1, sizeof(char *));
+	return NULL;
+}
+
+/*
+ * The networks exist (the default one is made on first use), -P's ports
+ * are added, and a CNI container gets the path of its namespace-to-be.
+ */
+static struct cubo_error *check_networks(const char *root, const struct oci_image_config *img,
+					 struct ctr_opts *o, char **netns, const char *id)
+{
+	*netns = NULL;
+	if (o->publish_all && img->config)
+		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
+					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
+	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
+		if (o->n_ports && !strcmp(o->network, "host"))
+			fprintf(stderr, "WARNING: published ports are discarded when using host "
+					"network mode\n");
+		return NULL;
+	}
+	for (size_t i = 0; i < o->n_ports; i++)
+		if (strchr(o->ports[i].host_ip, ':'))
+			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "
+					      "IPv4 address",
+					      o->ports[i].host_ip);
+	struct net_store s;
+	CUBO_TRY(net_store_open(root, &s));
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && o->networks[i]; i++) {
+		err = net_store_get(&s, o->networks[i], NULL, NULL, NULL);
+		if (err)
+			err = cubo_error_wrap(err, "--network \"%s\"", o->networks[i]);
+	}
+	net_store_close(&s);
+	if (!err)
+		*netns = netns_path(id);
+	return err;
+}
+
+struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_created *out)
+{
+	struct ctr_opts *o = in->opts;
+	const struct ctr_image *ii = in->image;
+	char *tmp = NULL, *name = NULL, **sources = NULL, **vol_names = NULL;
+	int lock = -1;
+	struct oci_config *cfg = NULL;
+	struct ctr_record rec = {0};
+	/* what killed creates and removals left goes first: their names are free again */
+	struct cubo_error *err = ctr_reconcile_store(in->store);
+	if (!err)
+		err = ctr_new_id(out->id);
+	if (!err)
+		err = ctr_store_begin(in->store, out->id, &tmp, &lock);
+	if (!err)
+		err = add_image_volumes(ii->config, o);
+	if (!err)
+		err = prepare_volumes(in->root, o, &sources, &vol_names);
+	cubo_test_point("create-after-volumes");
+	char *netns = NULL;
+	if (!err)
+		err = check_networks(in->root, ii->config, o, &netns, out->id);
+	struct bundle_input bi = {.id = out->id,
+				  .image = ii->config,
+				  .opts = o,
+				  .volume_sources = sources,
+				  .etc_dir = NULL,
+				  .netns = netns,
+				  .systemd_cgroup = in->systemd_cgroup};
+	if (!err) {
+		/* the files are bound from the container's final directory */
+		bi.etc_dir = ctr_store_dir(in->store, out->id);
+		err = bundle_build(&bi, &cfg);
+		free((char *)bi.etc_dir);
+	}
+	char *json = NULL;
+	size_t len;
+	if (!err)
+		err = oci_config_to_json(cfg, true, &json, &len);
+	if (!err) {
+		/* plain writes: the commit makes the directory durable in one go */
+		char *p = cubo_path_join(tmp, "config.json");
+		err = cubo_write_file_replace(p, json, len, 0600);
+		free(p);
+	}
+	cubo_test_point("create-after-bundle");
+	if (!err && !o->name)
+		err = ctr_store_pick_name(in->store, &name);
+	if (!err)
+		err = write_etc_files(tmp, cfg->hostname, o->name ? o->name : name, o);
+	if (!err)
+		err = rootfs_prepare(tmp);
+	if (!err) {
+		const struct oci_image_runconfig *rc = ii->config->config;
+		memcpy(rec.id, out->id, sizeof(rec.id));
+		rec.name = xstrdup(o->name ? o->name : name);
+		rec.image = xstrdup(in->image_ref);
+		rec.image_id = xstrdup(ii->image_id);
+		rec.command = run_opt_command_line(cfg->process->args.v, 0);
+		rec.layers = cubo_strv_dup(ii->layers);
+		rec.runtime = xstrdup(in->runtime);
+		rec.cgroup_manager =
+			xstrdup(in->systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS);
+		size_t np = 0;
+		for (size_t i = 0; i < o->n_ports; i++) {
+			char b[96];
+			run_opt_format_port(&o->ports[i], b, sizeof(b));
+			cubo_strv_push(&rec.ports, &np, b);
+		}
+		rec.volumes = cubo_strv_dup(vol_names);
+		rec.networks = cubo_strv_dup(o->networks);
+		rec.net_aliases = cubo_strv_dup(o->net_aliases);
+		rec.dns = cubo_strv_dup(o->dns);
+		rec.dns_search = cubo_strv_dup(o->dns_search);
+		rec.add_hosts = cubo_strv_dup(o->add_hosts);
+		rec.user = o->user ? xstrdup(o->user)
+				   : (rc && rc->user && rc->user[0] ? xstrdup(rc->user) : NULL);
+		rec.stop_signal = xstrdup(o->stop_signal	  ? o->stop_signal
+					  : rc && rc->stop_signal ? rc->stop_signal
+								  : "SIGTERM");
+		rec.stop_timeout = o->stop_timeout;
+		/* the image's labels, then --label over them */
+		char **img_labels = NULL;
+		size_t nil = 0;
+		for (size_t i = 0; rc && i < rc->labels.n; i++) {
+			char *kv = xasprintf("%s=%s", rc->labels.v[i].key,
+					     rc->labels.v[i].value ? rc->labels.v[i].value : "");
+			cubo_strv_push(&img_labels, &nil, kv);
+			free(kv);
+		}
+		rec.labels = run_opt_env_merge(img_labels, o->labels);
+		cubo_strv_free(img_labels);
+		if (!rec.labels[0]) {
+			cubo_strv_free(rec.labels);
+			rec.labels = NULL;
+		}
+		rec.auto_remove = o->auto_remove;
+		rec.tty = o->tty;
+		rec.interactive = o->interactive;
+		rec.status = CTR_CREATED;
+		cubo_time_now_rfc3339(rec.created);
+		err = ctr_record_write(tmp, &rec, false);
+	}
+	cubo_test_point("create-before-commit");
+	if (!err)
+		err = ctr_store_commit(in->store, tmp, out->id, rec.name, !o->auto_remove);
+	cubo_test_point("create-after-commit");
+	if (err && tmp) {
+		ctr_store_abort(tmp, lock);
+		lock = -1;
+		/* anonymous volumes made for it go with it */
+		for (size_t i = 0; vol_names && vol_names[i]; i++) {
+			struct ctr_volume v;
+			if (!volume_get(in->root, vol_names[i], &v)) {
+				if (v.anonymous)
+					cubo_error_free(volume_remove(in->root, vol_names[i]));
+				ctr_volume_free(&v);
+			}
+		}
+	}
+	if (lock >= 0)
+		cubo_unlock(lock);
+	if (!err) {
+		out->name = rec.name;
+		rec.name = NULL;
+		out->tty = o->tty;
+		out->interactive = o->interactive;
+		out->auto_remove = o->auto_remove;
+	}
+	ctr_record_free(&rec);
+	free(json);
+	free(netns);
+	if (cfg)
+		oci_config_free(cfg);
+	free(tmp);
+	free(name);
+	cubo_strv_free(sources);
+	cubo_strv_free(vol_names);
+	return err;
+}
