@@ -38,8 +38,6 @@ static mode_t type_bits(char type)
 static struct cubo_error *open_parent(int rootfd, const char *path, int *dirfd, char **name)
 {
 	char *clean = mount_clean_path(path);
-	if (!clean)
-		return cubo_error_new_errno(ENOMEM, "device %s", path);
 	char *slash = strrchr(clean, '/');
 	if (!slash || !slash[1]) {
 		free(clean);

@@ -93,8 +93,6 @@ struct cubo_error *proc_guard_target(int rootfd, const char *dest, int targetfd,
 		return cubo_error_new("%s: only a procfs may be mounted on /proc", what);
 	}
 	clean = mount_clean_path(dest);
-	if (!clean)
-		return cubo_error_new_errno(ENOMEM, "%s", what);
 	if ((procfd_is_procfs(targetfd, false) || is_beneath_proc(clean)) &&
 	    !proc_guard_file_allowed(clean))
 		err = cubo_error_new("%s: %s is inside /proc, where only a procfs itself and the "
