@@ -64,66 +64,31 @@ static bool is_repeatable(const struct runc_opt *o, const struct exec_flags *f)
 	       o->target == &f->cgroups;
 }
 
-static const struct runc_opt *find_opt(const struct runc_opt *opts, size_t n, const char *name,
-				       size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
-			return &opts[i];
-	for (size_t i = 0; len == 1 && i < n; i++)
-		if (opts[i].short_name == name[0])
-			return &opts[i];
-	return NULL;
-}
-
 /*
  * runc's grammar (see opts.h), plus flags that may be repeated. Repeated
- * ones are collected here; every other flag goes through opts_parse one at
- * a time, so values are checked exactly as for the other commands.
+ * ones are collected here; every other flag is stored by opts_set, so values
+ * are checked exactly as for the other commands.
  */
 static struct cubo_error *walk_flags(int argc, char **argv, const struct runc_opt *opts, size_t n,
 				     struct exec_flags *f, bool *help, int *first)
 {
-	int i;
+	struct opt_word w;
+	int i = 1;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *name, *eq, *value;
-		const struct runc_opt *o;
-		size_t len;
+	for (;;) {
+		CUBO_TRY(opts_next(argc, argv, &i, opts, n, help, &w));
+		if (!w.opt)
+			break;
+		if (is_repeatable(w.opt, f)) {
+			struct oci_strlist *l = w.opt->target;
 
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-' || a[1] == '\0')
-			break;
-		name = a + 1 + (a[1] == '-');
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp(name, "help", 4) == 0)) {
-			*help = true;
+			cubo_strv_push(&l->v, &l->n, w.value);
 			continue;
 		}
-		o = find_opt(opts, n, name, len);
-		if (!o)
-			return cubo_error_new("flag provided but not defined: %s", a);
-		if (o->kind != OPT_BOOL && !eq && i + 1 >= argc)
-			return cubo_error_new("flag needs an argument: %s", a);
-		if (is_repeatable(o, f)) {
-			struct oci_strlist *l = o->target;
-			value = eq ? eq + 1 : argv[++i];
-			cubo_strv_push(&l->v, &l->n, value);
-			continue;
-		}
-		char *one[3] = {argv[0], argv[i], NULL};
-		int one_n = 2, one_first;
-		bool one_help;
-		if (o->kind != OPT_BOOL && !eq)
-			one[one_n++] = argv[++i];
-		CUBO_TRY(opts_parse(one_n, one, o, 1, &one_help, &one_first));
-		if (o->target == &f->tty)
+		CUBO_TRY(opts_set(w.opt, w.value));
+		if (w.opt->target == &f->tty)
 			f->tty_set = true;
-		if (o->target == &f->no_new_privs)
+		if (w.opt->target == &f->no_new_privs)
 			f->no_new_privs_set = true;
 	}
 	*first = i;

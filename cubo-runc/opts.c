@@ -69,44 +69,75 @@ static struct cubo_error *set_value(const struct runc_opt *o, const char *value)
 	return NULL;
 }
 
-struct cubo_error *opts_parse(int argc, char **argv, const struct runc_opt *opts, size_t n_opts,
-			      bool *help, int *first_arg)
+/* The option "--name", "-name" or "-n" names (len: the name's length), or NULL. */
+static const struct runc_opt *find_opt(const struct runc_opt *opts, size_t n, const char *name,
+				       size_t len)
 {
-	int i;
+	const struct runc_opt *o = find_long(opts, n, name, len);
 
-	*help = false;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *name, *eq, *value = NULL;
-		const struct runc_opt *o;
+	return !o && len == 1 ? find_short(opts, n, name[0]) : o;
+}
+
+static bool is_help(const char *name, size_t len)
+{
+	return (len == 1 && name[0] == 'h') || (len == 4 && strncmp(name, "help", 4) == 0);
+}
+
+struct cubo_error *opts_next(int argc, char **argv, int *i, const struct runc_opt *opts,
+			     size_t n_opts, bool *help, struct opt_word *w)
+{
+	w->opt = NULL;
+	w->value = NULL;
+	for (; *i < argc; ++*i) {
+		const char *a = argv[*i], *name, *eq;
 		size_t len;
 
 		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
+			++*i;
+			return NULL;
 		}
 		if (a[0] != '-' || a[1] == '\0')
-			break;
+			return NULL;
 		name = a + 1 + (a[1] == '-');
 		eq = strchr(name, '=');
 		len = eq ? (size_t)(eq - name) : strlen(name);
-		if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp(name, "help", 4) == 0)) {
+		if (is_help(name, len)) {
 			*help = true;
 			continue;
 		}
-		o = find_long(opts, n_opts, name, len);
-		if (!o && len == 1)
-			o = find_short(opts, n_opts, name[0]);
-		if (!o)
+		w->opt = find_opt(opts, n_opts, name, len);
+		if (!w->opt)
 			return cubo_error_new("flag provided but not defined: %s", a);
-		if (eq)
-			value = eq + 1;
-		else if (o->kind != OPT_BOOL) {
-			if (i + 1 >= argc)
+		if (eq) {
+			w->value = eq + 1;
+		} else if (w->opt->kind != OPT_BOOL) {
+			if (*i + 1 >= argc)
 				return cubo_error_new("flag needs an argument: %s", a);
-			value = argv[++i];
+			w->value = argv[++*i];
 		}
-		CUBO_TRY(set_value(o, value));
+		++*i;
+		return NULL;
 	}
+	return NULL;
+}
+
+struct cubo_error *opts_set(const struct runc_opt *o, const char *value)
+{
+	return set_value(o, value);
+}
+
+struct cubo_error *opts_parse(int argc, char **argv, const struct runc_opt *opts, size_t n_opts,
+			      bool *help, int *first_arg)
+{
+	struct opt_word w;
+	int i = 1;
+
+	*help = false;
+	do {
+		CUBO_TRY(opts_next(argc, argv, &i, opts, n_opts, help, &w));
+		if (w.opt)
+			CUBO_TRY(set_value(w.opt, w.value));
+	} while (w.opt);
 	*first_arg = i;
 	return NULL;
 }
@@ -123,11 +154,9 @@ static bool word_is_flag(const char *a, const struct runc_opt *opts, size_t n_op
 		return false;
 	name = a + 1 + (a[1] == '-');
 	len = strcspn(name, "=");
-	if ((len == 1 && name[0] == 'h') || (len == 4 && strncmp(name, "help", 4) == 0))
+	if (is_help(name, len))
 		return true;
-	*opt = find_long(opts, n_opts, name, len);
-	if (!*opt && len == 1)
-		*opt = find_short(opts, n_opts, name[0]);
+	*opt = find_opt(opts, n_opts, name, len);
 	return *opt != NULL;
 }
 

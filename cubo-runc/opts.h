@@ -32,6 +32,22 @@ struct runc_opt {
  */
 struct cubo_error *opts_parse(int argc, char **argv, const struct runc_opt *opts, size_t n_opts,
 			      bool *help, int *first_arg);
+
+/* One flag of argv, as opts_next reads it. */
+struct opt_word {
+	const struct runc_opt *opt; /* NULL: no more flags */
+	const char *value;	    /* NULL for a boolean given without "=" */
+};
+
+/*
+ * The flag at argv[*i] (help flags set *help and are skipped), with its
+ * value; *i moves past both. At the first argument, or past "--", w->opt is
+ * NULL and *i indexes the first argument. For parsers with flags of their own
+ * kind (exec's repeatable ones); opts_set stores a value as opts_parse would.
+ */
+struct cubo_error *opts_next(int argc, char **argv, int *i, const struct runc_opt *opts,
+			     size_t n_opts, bool *help, struct opt_word *w);
+struct cubo_error *opts_set(const struct runc_opt *o, const char *value);
 /*
  * Move the flags of argv[1..] (and the value after each known flag that takes
  * one and has no "=") before the other arguments, keeping the order within
