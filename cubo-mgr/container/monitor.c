@@ -426,7 +426,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	CUBO_TRY(rootfs_prepare(m->dir));
 	bool copied;
 	const struct mgr_settings *set = m->ms->store->settings;
-	CUBO_TRY(rootfs_setup(m->ms->layers_dir, rec->layers, m->dir,
+	CUBO_TRY(rootfs_mount_or_copy(m->ms->layers_dir, rec->layers, m->dir,
 			      set ? set->storage_driver : NULL, &copied));
 	cubo_test_point("monitor-after-rootfs");
 	if (chdir(m->dir) < 0)

@@ -126,7 +126,7 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 	return err;
 }
 
-struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
+struct cubo_error *rootfs_mount_or_copy(const char *layers_dir, char *const *layers, const char *ctr_dir,
 				const char *driver, bool *copied)
 {
 	char *mark = cubo_path_join(ctr_dir, ".rootfs-copied");

@@ -55,7 +55,7 @@ struct cubo_error *rootfs_copy_tree(int src_dirfd, int dst_dirfd);
  * cannot be mounted and the container has no overlay changes yet. *copied
  * tells which.
  */
-struct cubo_error *rootfs_setup(const char *layers_dir, char *const *layers, const char *ctr_dir,
+struct cubo_error *rootfs_mount_or_copy(const char *layers_dir, char *const *layers, const char *ctr_dir,
 				const char *driver, bool *copied);
 
 /* Make upper/, work/ and rootfs/ in a new container's directory. */
