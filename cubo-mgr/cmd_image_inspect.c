@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/mgr.h"
@@ -20,7 +21,7 @@ static struct cubo_error *inspect_one(struct store *s, const char *arg, struct c
 	yajl_val cfg = NULL;
 	struct cubo_error *err = store_image_load(s, &match.v[0].manifest, &man, NULL);
 	if (!err)
-		err = store_blob_read(s, man->config.digest, 8u << 20, &cfg_text, &cfg_len);
+		err = store_blob_read(s, man->config.digest, MAX_CONFIG_BYTES, &cfg_text, &cfg_len);
 	if (!err)
 		err = cubo_json_parse(cfg_text, cfg_len, man->config.digest, &cfg);
 	if (err)

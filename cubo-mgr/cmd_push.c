@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/registry.h"
 #include "cubo-mgr/image/store.h"
@@ -80,7 +81,8 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = push_blob(s, c, &dest, man->config.digest, man->config.size, true);
 	if (!err)
-		err = store_blob_read(s, match.v[0].manifest.digest, 4u << 20, &body, &len);
+		err = store_blob_read(s, match.v[0].manifest.digest, MAX_MANIFEST_BYTES, &body,
+				      &len);
 	if (!err)
 		err = registry_put_manifest(c, &dest, dest.tag ? dest.tag : dest.digest,
 					    match.v[0].manifest.media_type, body, len);

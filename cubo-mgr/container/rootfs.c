@@ -14,6 +14,9 @@
 #include "shared/fs.h"
 #include "shared/xalloc.h"
 
+/* Mount options past this length come near the page the kernel takes them in. */
+#define OVERLAY_OPTS_NEAR_PAGE 4000
+
 /*
  * "/" is not a mount point when cubo-mgr runs chrooted: then every mount we
  * can see becomes a slave, one by one.
@@ -108,7 +111,7 @@ struct cubo_error *rootfs_mount_dirs(const char *layers_dir, char *const *layers
 		err = cubo_error_errno("rootfs: mount overlay on %s", target);
 	if (chdir(cwd) < 0 && !err)
 		err = cubo_error_errno("rootfs: chdir back to %s", cwd);
-	if (err && strlen(opts) > 4000)
+	if (err && strlen(opts) > OVERLAY_OPTS_NEAR_PAGE)
 		err = cubo_error_wrap(err, "(%zu layers)", n);
 	free(opts);
 	return err;

@@ -9,14 +9,13 @@
 #include <unistd.h>
 
 #include "cubo-mgr/image/archive.h"
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/layers.h"
 #include "cubo-mgr/image/reference.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
-
-#define MAX_DOC (8u << 20)
 
 /* ---- save ---- */
 
@@ -352,7 +351,7 @@ static struct cubo_error *load_oci(struct store *s, const char *dir, FILE *out)
 		char *doc = NULL;
 		size_t dl;
 		if (!(err = import_digest(s, dir, d.digest)) &&
-		    !(err = store_blob_read(s, d.digest, MAX_DOC, &doc, &dl)) &&
+		    !(err = store_blob_read(s, d.digest, MAX_DOC_BYTES, &doc, &dl)) &&
 		    oci_doc_kind_detect(d.media_type, doc, dl) == OCI_DOC_INDEX) {
 			/* a multi-platform image: this host's manifest */
 			struct oci_index *sub = NULL;

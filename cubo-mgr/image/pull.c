@@ -7,19 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/image/pull.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/unpack.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/testpoint.h"
 #include "shared/xalloc.h"
 #include "spec/image.h"
-#include "shared/testpoint.h"
 
 #define PULL_DEFAULT_PARALLEL 4
-#define MAX_MANIFEST_BYTES (4u << 20)
-#define MAX_CONFIG_BYTES (8u << 20)
 
 struct pull_ctx {
 	struct store *store;

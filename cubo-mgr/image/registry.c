@@ -12,6 +12,7 @@
 
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/cred_policy.h"
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/registries_conf.h"
 #include "cubo-mgr/image/registry_priv.h"
 #include "shared/fs.h"
@@ -19,7 +20,6 @@
 #include "shared/xalloc.h"
 #include "spec/image.h"
 
-#define MAX_MANIFEST_BYTES (4u << 20)
 #define MAX_ERROR_BODY 65536
 #define MAX_REDIRECTS 10
 #define DOCKER_HUB_ENDPOINT "registry-1.docker.io"

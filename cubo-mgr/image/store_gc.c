@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -22,7 +23,6 @@
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
-#define MAX_DOC_BYTES (8u << 20)
 #define MAX_DEPTH 4 /* nested indexes */
 
 struct marks {

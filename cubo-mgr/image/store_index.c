@@ -8,16 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/store_priv.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
 #include "shared/xalloc.h"
-
-#define MAX_INDEX_BYTES (64u << 20)
-#define MAX_MANIFEST_BYTES (4u << 20)
-#define MAX_CONFIG_BYTES (8u << 20)
 
 static const char *ref_name(const struct oci_descriptor *d)
 {
