@@ -105,7 +105,6 @@ static void test_runs_in_cwd(void **state)
 	char *args[] = {"sh", "-c", "pwd > out", NULL}, missing[128], *text;
 	struct oci_hook hk = {.path = "/bin/sh", .args = {args, 3}};
 	struct oci_hook_list list = {&hk, 1};
-	struct cubo_error *err;
 
 	/* "out" is relative: it lands in the directory the hook runs in */
 	assert_null(hooks_run(&list, HOOK_CREATE_CONTAINER, "{}", fx->dir));

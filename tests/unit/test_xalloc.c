@@ -129,8 +129,25 @@ static void assert_dies_out_of_memory(enum request r)
 	assert_string_equal(got, expected);
 }
 
+/*
+ * AddressSanitizer's allocator refuses an impossible size itself, with a
+ * report of its own (which the test run counts as a failure), before our
+ * allocator could see NULL: the check is for builds without it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 static void test_impossible_requests_abort_with_a_message(void **state)
 {
+	(void)state;
+#ifdef UNDER_ASAN
+	skip();
+#endif
 	assert_dies_out_of_memory(MALLOC_MAX);
 	assert_dies_out_of_memory(CALLOC_OVERFLOW);
 	assert_dies_out_of_memory(REALLOCARRAY_OVERFLOW);
