@@ -4,8 +4,9 @@
  * runtime-spec config-linux.md "Seccomp" and runc's behaviour where the
  * spec is silent: unknown syscall names are skipped (profiles list syscalls
  * of newer kernels), a rule with the default action is dropped (libseccomp
- * refuses it), and conditions on the same argument index become separate
- * rules, ORed, since one rule can only AND them.
+ * refuses it), conditions on the same argument index become separate
+ * rules, ORed, since one rule can only AND them, and syscalls newer than
+ * any the profile names get ENOSYS (seccomp_enosys.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <strings.h>
 
 #include "cubo-runc/seccomp.h"
+#include "cubo-runc/seccomp_enosys.h"
 #include "shared/xalloc.h"
 
 /*
@@ -117,7 +119,23 @@ static struct cubo_error *set_flags(scmp_filter_ctx ctx, const struct oci_strlis
 	return NULL;
 }
 
-static struct cubo_error *add_arches(scmp_filter_ctx ctx, const struct oci_strlist *arches)
+/* The filter's architectures: the native one, then the config's. */
+struct arch_set {
+	uint32_t v[33];
+	size_t n;
+};
+
+static void arch_set_add(struct arch_set *set, uint32_t arch)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i] == arch)
+			return;
+	if (set->n < sizeof(set->v) / sizeof(set->v[0]))
+		set->v[set->n++] = arch;
+}
+
+static struct cubo_error *add_arches(scmp_filter_ctx ctx, const struct oci_strlist *arches,
+				     struct arch_set *set)
 {
 	for (size_t i = 0; i < arches->n; i++) {
 		const char *name = arches->v[i];
@@ -139,8 +157,38 @@ static struct cubo_error *add_arches(scmp_filter_ctx ctx, const struct oci_strli
 		rc = seccomp_arch_add(ctx, arch);
 		if (rc < 0 && rc != -EEXIST)
 			return cubo_error_new_errno(-rc, SC ".architectures[%zu]: add %s", i, name);
+		arch_set_add(set, arch);
 	}
 	return NULL;
+}
+
+/*
+ * The ENOSYS stub's view of the filter: per architecture, the highest
+ * syscall number the profile names there. x32 calls reach the filter as
+ * x86_64 ones (number bit 30), which the stub leaves alone.
+ */
+static size_t enosys_arches(const struct oci_seccomp *sc, const struct arch_set *set,
+			    struct enosys_arch *out)
+{
+	size_t n = 0;
+
+	for (size_t a = 0; a < set->n; a++) {
+		int max = -1;
+
+		if (set->v[a] == SCMP_ARCH_X32)
+			continue;
+		for (size_t i = 0; i < sc->n_syscalls; i++)
+			for (size_t k = 0; k < sc->syscalls[i].names.n; k++) {
+				int nr = seccomp_syscall_resolve_name_arch(
+					set->v[a], sc->syscalls[i].names.v[k]);
+
+				if (nr > max)
+					max = nr;
+			}
+		if (max >= 0)
+			out[n++] = (struct enosys_arch){set->v[a], (uint32_t)max};
+	}
+	return n;
 }
 
 /* True when two of the rule's conditions test the same argument. */
@@ -231,6 +279,7 @@ static struct cubo_error *export_bpf(struct seccomp_prog *p)
 static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp *sc,
 				const struct cubo_log *log)
 {
+	struct arch_set arches = {.n = 0};
 	uint32_t def;
 	int rc;
 
@@ -244,10 +293,19 @@ static struct cubo_error *build(struct seccomp_prog *p, const struct oci_seccomp
 	if (rc < 0)
 		return cubo_error_new_errno(-rc, SC ": clear the no_new_privs attribute");
 	CUBO_TRY(set_flags(p->ctx, &sc->flags, &p->flags));
-	CUBO_TRY(add_arches(p->ctx, &sc->architectures));
+	arch_set_add(&arches, seccomp_arch_native());
+	CUBO_TRY(add_arches(p->ctx, &sc->architectures, &arches));
 	for (size_t i = 0; i < sc->n_syscalls; i++)
 		CUBO_TRY(add_syscall(p->ctx, def, &sc->syscalls[i], i, log));
-	return export_bpf(p);
+	CUBO_TRY(export_bpf(p));
+	/* An allow-by-default profile lets new syscalls through anyway. */
+	if (def != SCMP_ACT_ALLOW && def != SCMP_ACT_ERRNO(ENOSYS)) {
+		struct enosys_arch stub[33];
+		size_t n = enosys_arches(sc, &arches, stub);
+
+		seccomp_enosys_prepend(&p->insns, &p->n_insns, stub, n);
+	}
+	return NULL;
 }
 
 static bool uses_notify(const struct oci_seccomp *sc)

@@ -65,7 +65,7 @@ static void put_list(struct key *k, const struct oci_strlist *l)
 static void profile_key(const struct oci_seccomp *sc, struct key *k)
 {
 	const struct scmp_version *v = seccomp_version();
-	put_str(k, "cubo-seccomp-cache 1");
+	put_str(k, "cubo-seccomp-cache 2"); /* 2: with the ENOSYS stub */
 	put_u64(k, v ? (uint64_t)v->major << 32 | v->minor << 16 | v->micro : 0);
 	put_str(k, sc->default_action);
 	put_u64(k, sc->has_default_errno_ret ? sc->default_errno_ret + 1ull : 0);

@@ -149,3 +149,45 @@ notify_mkdir() {
 	! is_cubo || [[ "$output" == *"connect to $TEST_TMP/nobody.sock"* ]]
 	[ ! -e "$ROOT/$CID" ]
 }
+
+@test "seccomp: syscalls newer than any the profile names get ENOSYS, older ones the default" {
+	runc_gets_wrong "runc 1.1.5 answers clone3 and syscall 999 with the default EPERM here"
+	command -v gcc >/dev/null || skip "gcc is needed to build the probe"
+	cat >"$TEST_TMP/newer.c" <<-'EOF'
+		#define _GNU_SOURCE
+		#include <errno.h>
+		#include <stdio.h>
+		#include <unistd.h>
+		#include <sys/syscall.h>
+		static const char *e(long nr)
+		{
+			if (syscall(nr, 0L, 0L, 0L) >= 0)
+				return "ok";
+			return errno == ENOSYS ? "ENOSYS" : errno == EPERM ? "EPERM" : "other";
+		}
+		int main(void)
+		{
+			/* getppid: allowed; getuid: older than rseq (the newest named),
+			 * not named; clone3 and 999: newer than every syscall named */
+			printf("getppid=%s getuid=%s clone3=%s 999=%s\n", e(SYS_getppid),
+			       e(SYS_getuid), e(435), e(999));
+			return 0;
+		}
+	EOF
+	gcc -static -O2 -Wall -Werror -o "$BUNDLE/rootfs/newer" "$TEST_TMP/newer.c"
+	# what the probe, a static glibc program, and either runtime's last steps need;
+	# the newest of them is rseq
+	allow=$(jq -cn '$ARGS.positional' --args \
+		execve execveat brk mmap munmap mprotect madvise arch_prctl set_tid_address \
+		set_robust_list rseq prlimit64 uname getrandom readlink readlinkat newfstatat \
+		fstat ioctl read write writev openat close fcntl dup3 exit exit_group \
+		rt_sigaction rt_sigprocmask rt_sigreturn sigaltstack futex sched_yield nanosleep \
+		clock_nanosleep clock_gettime gettid tgkill getpid getppid epoll_pwait epoll_ctl \
+		pipe2 capget capset prctl setuid setgid setgroups setresuid setresgid chdir fchdir \
+		fstatfs statfs getdents64)
+	update_config --argjson a "$allow" '.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO",
+		syscalls: [{names: $a, action: "SCMP_ACT_ALLOW"}]}'
+	run_container /newer
+	[ "$status" -eq 0 ]
+	[ "$output" = "getppid=ok getuid=EPERM clone3=ENOSYS 999=ENOSYS" ]
+}
