@@ -446,6 +446,39 @@ static struct cubo_error *do_remount(const struct mount_job *j, bool bind)
 	return err;
 }
 
+static bool readonly_later(const struct oci_mount *m, const struct mount_opts *o, bool bind)
+{
+	char *clean;
+	bool dev;
+
+	if (bind || o->remount || !(o->ms_set & MS_RDONLY) || !m->destination)
+		return false;
+	clean = mount_clean_path(m->destination);
+	dev = strcmp(clean, "/dev") == 0;
+	free(clean);
+	return dev;
+}
+
+static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
+{
+	return o->bind || o->rbind || (m->type && !strcmp(m->type, "bind"));
+}
+
+bool mount_readonly_later(const struct oci_mount *m)
+{
+	struct mount_opts o;
+	struct cubo_error *err = mount_opts_parse(&m->options, &o);
+	bool later;
+
+	if (err) {
+		cubo_error_free(err);
+		return false;
+	}
+	later = readonly_later(m, &o, is_bind(m, &o));
+	mount_opts_free(&o);
+	return later;
+}
+
 static struct cubo_error *mount_one(const struct rootfs_ctx *ctx, int rootfd,
 				    const struct oci_mount *m, size_t index)
 {
@@ -455,8 +488,10 @@ static struct cubo_error *mount_one(const struct rootfs_ctx *ctx, int rootfd,
 	if (!m->destination || !*m->destination)
 		return cubo_error_new("mounts[%zu]: destination is empty", index);
 	CUBO_TRY_CTX(mount_opts_parse(&m->options, &j.o), "mounts[%zu]", index);
-	bool bind = j.o.bind || j.o.rbind || (m->type && !strcmp(m->type, "bind"));
+	bool bind = is_bind(m, &j.o);
 	j.type = bind ? "bind" : (m->type ? m->type : "none");
+	if (readonly_later(m, &j.o, bind))
+		j.o.ms_set &= ~(unsigned long)MS_RDONLY;
 	snprintf(j.what, sizeof(j.what), "mount %s on %s (mounts[%zu])", j.type, j.dest, index);
 
 	if (wants_idmap(&j) && !bind)

@@ -24,6 +24,13 @@ char *mount_clean_path(const char *path);
 
 /* Make every config mount, in order, beneath rootfd (the rootfs). */
 struct cubo_error *mounts_apply(const struct rootfs_ctx *ctx, int rootfd);
+/*
+ * A filesystem mounted on /dev with "ro" (not a bind, not a remount): as runc
+ * does, mounts_apply mounts it writable, so that /dev/pts, /dev/shm and the
+ * device nodes can still be made in it, and rootfs_finalize makes it
+ * read-only at the end.
+ */
+bool mount_readonly_later(const struct oci_mount *m);
 
 /*
  * Clone the tree at source (opened with dirfd/path as open_tree(2) takes it)

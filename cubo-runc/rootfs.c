@@ -351,6 +351,26 @@ static struct cubo_error *finalize_paths(const struct rootfs_ctx *ctx, int rootf
 	return err;
 }
 
+/* The read-only /dev mounts_apply left writable (mount_readonly_later). */
+static struct cubo_error *readonly_dev_now(const struct rootfs_ctx *ctx, int rootfd)
+{
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct cubo_error *err = NULL;
+	int fd;
+
+	for (size_t i = 0; i < ctx->cfg->n_mounts && !err; i++) {
+		if (!mount_readonly_later(&ctx->cfg->mounts[i]))
+			continue;
+		CUBO_TRY_CTX(cubo_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 0, &fd),
+			     "mounts[%zu]: make /dev read-only", i);
+		/* /dev alone, as runc: /dev/pts and /dev/shm keep their own flags */
+		if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+			err = cubo_error_errno("mounts[%zu]: make /dev read-only", i);
+		close(fd);
+	}
+	return err;
+}
+
 struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx)
 {
 	struct cubo_error *err = NULL;
@@ -364,6 +384,8 @@ struct cubo_error *rootfs_finalize(const struct rootfs_ctx *ctx)
 	if (rootfd < 0)
 		return cubo_error_errno("open /");
 	err = finalize_paths(ctx, rootfd);
+	if (!err)
+		err = readonly_dev_now(ctx, rootfd);
 	if (!err && ctx->cfg->root && ctx->cfg->root->readonly) {
 		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
 		/* Setting a flag never touches locked ones, unlike a remount. */

@@ -157,3 +157,18 @@ add_mount() {
 	run grep -c " $rootfs/" /proc/self/mountinfo
 	[ "$output" = 0 ]
 }
+
+@test "a read-only /dev still gets /dev/pts, /dev/shm and its device nodes" {
+	# runc mounts it writable and makes it read-only once everything is in it
+	update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+	run_container sh -c 'touch /dev/x 2>&1; echo rc=$?; touch /dev/shm/y && echo shm-ok;
+		[ -c /dev/null ] && [ -c /dev/tty ] && echo nodes-ok; grep " /dev/pts " /proc/self/mounts >/dev/null && echo pts-ok;
+		awk "\$2 == \"/dev\" {print \$4}" /proc/self/mounts'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	[[ "$output" == *"rc=1"* ]]
+	[[ "$output" == *shm-ok* ]]
+	[[ "$output" == *nodes-ok* ]]
+	[[ "$output" == *pts-ok* ]]
+	[[ "${lines[-1]}" == ro,* ]]
+}
