@@ -71,7 +71,7 @@ cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
-mounts_src="$spec_src shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
+mounts_src="$spec_src shared/strbuf.c shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
 	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c
 	cubo-runc/devices.c cubo-runc/rootfs.c cubo-runc/proc_guard.c cubo-runc/procfd.c"
 
@@ -80,7 +80,7 @@ sources() {
 	config | state) echo "$spec_src" ;;
 	json) echo "$json_src" ;;
 	mountinfo | mount_options) echo "$mounts_src" ;;
-	signal_opts) echo "shared/error.c cubo-runc/signals.c cubo-runc/opts.c" ;;
+	signal_opts) echo "shared/error.c shared/xalloc.c cubo-runc/signals.c cubo-runc/opts.c" ;;
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
@@ -88,7 +88,7 @@ sources() {
 		cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
-	dbus) echo "shared/error.c cubo-runc/dbus_msg.c" ;;
+	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
