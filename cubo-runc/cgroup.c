@@ -779,7 +779,15 @@ static void warn_if_populated(const struct cgroup_set *s)
 {
 	pid_t *pids = NULL;
 	size_t n = 0;
-	struct cubo_error *err = cgroup_set_pids(s, &pids, &n);
+	bool all_new = true;
+	struct cubo_error *err;
+
+	/* A cgroup made just now holds nothing: the usual case costs no read. */
+	for (size_t i = 0; i < s->n && all_new; i++)
+		all_new = s->d[i].made > 0;
+	if (all_new)
+		return;
+	err = cgroup_set_pids(s, &pids, &n);
 
 	if (!err && n)
 		fprintf(stderr,
