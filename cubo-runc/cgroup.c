@@ -69,7 +69,7 @@ void cgroup_set_free(struct cgroup_set *s)
 	free(s);
 }
 
-/* A new v1 cpuset is empty and takes no process: give it its parent's cpus and mems. */
+/* An empty v1 cpuset takes no process: give it its parent's cpus and mems. */
 static struct cubo_error *cpuset_copy_parent(const char *dir)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
@@ -97,6 +97,44 @@ static struct cubo_error *cpuset_copy_parent(const char *dir)
 		CUBO_TRY_CTX(err, "cpuset of %s", dir);
 	}
 	return NULL;
+}
+
+static bool cpuset_empty(const char *dir)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	bool empty = false;
+
+	for (size_t i = 0; i < 2 && !empty; i++) {
+		char *f = cubo_path_join(dir, files[i]), *text = NULL;
+		size_t len;
+		struct cubo_error *err = cubo_read_file(f, &text, &len);
+
+		empty = !err && strspn(text, " \n") == len;
+		cubo_error_free(err);
+		free(text);
+		free(f);
+	}
+	return empty;
+}
+
+/*
+ * dir's cpus and mems from the nearest ancestor below root (the hierarchy's
+ * mount point) that has them, filled top down. Every empty level gets them,
+ * also one that was there before us, as runc does: an empty v1 cpuset takes
+ * no process, so a container below it could never start (ENOSPC).
+ */
+static struct cubo_error *cpuset_fill(const char *dir, const char *root)
+{
+	struct cubo_error *err;
+	char *parent;
+
+	if (strcmp(dir, root) == 0 || strlen(dir) <= strlen(root) || !cpuset_empty(dir))
+		return NULL;
+	parent = xstrdup(dir);
+	*strrchr(parent, '/') = '\0';
+	err = cpuset_fill(parent, root);
+	free(parent);
+	return err ? err : cpuset_copy_parent(dir);
 }
 
 /* rmdir path and the cgroups inside it (a container may make its own), deepest first. */
@@ -223,18 +261,7 @@ struct cubo_error *cgroup_set_create(const struct cgroup_layout *l, const char *
 		if (!err || made)
 			set_add(s, h->key, dir, h->v2, made);
 		if (!err && !h->v2 && cgroup_key_has(h->key, "cpuset")) {
-			/* Every level we made needs cpus and mems, top first. */
-			char *p = xstrdup(dir);
-
-			for (unsigned k = made; k > 0 && !err; k--) {
-				char *lvl = xstrdup(dir);
-
-				for (unsigned j = 1; j < k; j++)
-					*strrchr(lvl, '/') = '\0';
-				err = cpuset_copy_parent(lvl);
-				free(lvl);
-			}
-			free(p);
+			err = cpuset_fill(dir, h->mount_point);
 		}
 		free(dir);
 	}

@@ -483,3 +483,17 @@ in_own_cgroupns() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"container's cgroup is not empty: 1 process(es) found"* ]]
 }
+
+@test "v1: an empty cpuset parent made by someone else is filled before the container joins" {
+	is_cgroup_v1 cpuset || skip "no v1 cpuset hierarchy"
+	base=$(relative_base cpuset)
+	# mkdir in a v1 cpuset gives an empty cpus/mems: nothing may join it
+	mkdir "$base/$CID-cpz"
+	[ -z "$(tr -d '\n' <"$base/$CID-cpz/cpuset.cpus")" ]
+	update_config --arg p "$CID-cpz/$CID" '.linux.cgroupsPath = $p'
+	run_container cat /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$(cat "$base/$CID-cpz/cpuset.cpus")" = "$(cat "$base/cpuset.cpus")" ]
+	rt delete --force "$CID" 2>/dev/null || true
+	rmdir "$base/$CID-cpz"
+}

@@ -570,6 +570,43 @@ static void fake_layout(struct th_dir *fx, struct cgroup_layout *l, struct cgrou
 	l->n = 1;
 }
 
+/* An empty cpuset above the container, made by someone else, is filled from the nearest full one.
+ */
+static void test_empty_cpuset_parents_filled(void **state)
+{
+	struct th_dir *fx = *state;
+	struct cgroup_hierarchy h = {0};
+	struct cgroup_layout l;
+	struct cgroup_set *s;
+	char *own = cubo_path_join(fx->dir, "own"), *grp = cubo_path_join(own, "grp");
+	char *ctr = cubo_path_join(grp, "c1");
+
+	/* real cgroupfs makes the files with each directory: here the test does */
+	th_put(fx->dir, "cpuset.cpus", "0-1\n");
+	th_put(fx->dir, "cpuset.mems", "0\n");
+	assert_int_equal(mkdir(own, 0755), 0);
+	th_put(own, "cpuset.cpus", "1\n");
+	th_put(own, "cpuset.mems", "0\n");
+	assert_int_equal(mkdir(grp, 0755), 0);
+	th_put(grp, "cpuset.cpus", "\n");
+	th_put(grp, "cpuset.mems", "\n");
+	assert_int_equal(mkdir(ctr, 0755), 0);
+	th_put(ctr, "cpuset.cpus", "");
+	th_put(ctr, "cpuset.mems", "");
+	fake_layout(fx, &l, &h, own);
+	h.key = "cpuset";
+	assert_null(cgroup_set_create(&l, "grp/c1", "c1", NULL, &s));
+	/* from the nearest ancestor with values (own), not from the root */
+	assert_file(grp, "cpuset.cpus", "1\n");
+	assert_file(grp, "cpuset.mems", "0\n");
+	assert_file(ctr, "cpuset.cpus", "1\n");
+	assert_file(own, "cpuset.cpus", "1\n");
+	cgroup_set_free(s);
+	free(ctr);
+	free(grp);
+	free(own);
+}
+
 static void test_set_create_destroy(void **state)
 {
 	struct th_dir *fx = *state;
@@ -706,6 +743,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_v2_refusals, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_set_create_destroy, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_set_freeze_pids_load, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_cpuset_parents_filled, setup,
+						th_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
