@@ -46,6 +46,7 @@ static void usage(FILE *out, const struct runc_opt *opts, size_t n)
 		     "line.\n\nCommands:\n");
 	for (size_t i = 0; i < OPTS_N(commands); i++)
 		fprintf(out, "   %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "   %-10s %s\n", "help", "this list, or help COMMAND: a command's options");
 	fprintf(out, "\nGlobal options:\n");
 	for (size_t i = 0; i < n; i++) {
 		char left[64];
@@ -148,6 +149,8 @@ int main(int argc, char **argv, char **envp)
 	struct cubo_error *err;
 	const struct command *cmd = NULL;
 	int first, rc;
+	char *help_argv[3] = {NULL, (char *)"--help", NULL};
+	bool help_topic = false;
 
 	(void)rootless_flag;
 	ensure_stdio();
@@ -165,9 +168,26 @@ int main(int argc, char **argv, char **envp)
 		usage(help ? stdout : stderr, global_opts, OPTS_N(global_opts));
 		return help ? 0 : 1;
 	}
+	/* runc's `help [COMMAND]`: the list, or COMMAND --help */
+	if (strcmp(argv[first], "help") == 0) {
+		if (first + 1 >= argc) {
+			usage(stdout, global_opts, OPTS_N(global_opts));
+			return 0;
+		}
+		help_argv[0] = argv[first + 1];
+		argv = help_argv;
+		argc = 2;
+		first = 0;
+		help_topic = true;
+	}
 	for (size_t i = 0; i < OPTS_N(commands); i++)
 		if (strcmp(argv[first], commands[i].name) == 0)
 			cmd = &commands[i];
+	if (!cmd && help_topic) {
+		/* runc's words and exit status, which callers test for */
+		fprintf(stderr, "cubo-runc: No help topic for '%s'\n", argv[first]);
+		return 3;
+	}
 	if (!cmd) {
 		fprintf(stderr, "cubo-runc: unknown command \"%s\" (see cubo-runc --help)\n",
 			argv[first]);

@@ -162,3 +162,15 @@ console_run() {
 	console_run "$TEST_TMP/exec.out" exec --detach --tty --user 1000:1000 "$CID" sh -c 'stat -c "pty:%u:%g" $(tty)'
 	grep -a 'pty:' "$TEST_TMP/exec.out" | tr -d '\r' | grep -qx 'pty:1000:5'
 }
+
+@test "help lists the commands, help COMMAND is COMMAND --help, an unknown topic is status 3" {
+	run rt help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *kill* ]] && [[ "$output" == *delete* ]]
+	run rt help kill
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(rt kill --help)" ]
+	run rt help no-such-command
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"No help topic for 'no-such-command'"* ]]
+}
