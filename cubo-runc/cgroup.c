@@ -69,72 +69,51 @@ void cgroup_set_free(struct cgroup_set *s)
 	free(s);
 }
 
-/* An empty v1 cpuset takes no process: give it its parent's cpus and mems. */
-static struct cubo_error *cpuset_copy_parent(const char *dir)
+/*
+ * The value of dir's cpuset FILE (cpuset.cpus or cpuset.mems). An empty one
+ * is first filled from its parent's, found the same way, so every empty
+ * level up to the nearest full ancestor below root (the hierarchy's mount
+ * point) is filled top down. Each file is read once a level.
+ */
+static struct cubo_error *cpuset_value(const char *dir, const char *root, const char *file,
+				       char **val, size_t *len)
+{
+	char *path = cubo_path_join(dir, file), *parent;
+	struct cubo_error *err = cubo_read_file(path, val, len);
+
+	if (!err && strspn(*val, " \n") == *len && strlen(dir) > strlen(root)) {
+		free(*val);
+		*val = NULL;
+		parent = xstrdup(dir);
+		*strrchr(parent, '/') = '\0';
+		err = cpuset_value(parent, root, file, val, len);
+		free(parent);
+		if (!err)
+			err = cubo_write_existing(path, *val, *len);
+	}
+	free(path);
+	return err;
+}
+
+/*
+ * An empty v1 cpuset takes no process, so a container below one could never
+ * start (ENOSPC): dir and every empty level above it get the cpus and mems of
+ * the nearest ancestor that has them, also a level that was there before us,
+ * as runc does.
+ */
+static struct cubo_error *cpuset_fill(const char *dir, const char *root)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 
 	for (size_t i = 0; i < 2; i++) {
-		char *mine = cubo_path_join(dir, files[i]), *up = NULL, *parent, *val = NULL;
-		char *cur = NULL;
+		char *val = NULL;
 		size_t len;
-		struct cubo_error *err;
+		struct cubo_error *err = cpuset_value(dir, root, files[i], &val, &len);
 
-		err = cubo_read_file(mine, &cur, &len);
-		if (!err && strspn(cur, " \n") == len) {
-			parent = xstrdup(dir);
-			*strrchr(parent, '/') = '\0';
-			up = cubo_path_join(parent, files[i]);
-			free(parent);
-			err = cubo_read_file(up, &val, &len);
-			if (!err)
-				err = cubo_write_existing(mine, val, len);
-		}
-		free(cur);
 		free(val);
-		free(up);
-		free(mine);
 		CUBO_TRY_CTX(err, "cpuset of %s", dir);
 	}
 	return NULL;
-}
-
-static bool cpuset_empty(const char *dir)
-{
-	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-	bool empty = false;
-
-	for (size_t i = 0; i < 2 && !empty; i++) {
-		char *f = cubo_path_join(dir, files[i]), *text = NULL;
-		size_t len;
-		struct cubo_error *err = cubo_read_file(f, &text, &len);
-
-		empty = !err && strspn(text, " \n") == len;
-		cubo_error_free(err);
-		free(text);
-		free(f);
-	}
-	return empty;
-}
-
-/*
- * dir's cpus and mems from the nearest ancestor below root (the hierarchy's
- * mount point) that has them, filled top down. Every empty level gets them,
- * also one that was there before us, as runc does: an empty v1 cpuset takes
- * no process, so a container below it could never start (ENOSPC).
- */
-static struct cubo_error *cpuset_fill(const char *dir, const char *root)
-{
-	struct cubo_error *err;
-	char *parent;
-
-	if (strcmp(dir, root) == 0 || strlen(dir) <= strlen(root) || !cpuset_empty(dir))
-		return NULL;
-	parent = xstrdup(dir);
-	*strrchr(parent, '/') = '\0';
-	err = cpuset_fill(parent, root);
-	free(parent);
-	return err ? err : cpuset_copy_parent(dir);
 }
 
 /* rmdir path and the cgroups inside it (a container may make its own), deepest first. */
