@@ -446,17 +446,22 @@ static struct cubo_error *do_remount(const struct mount_job *j, bool bind)
 	return err;
 }
 
-static bool readonly_later(const struct oci_mount *m, const struct mount_opts *o, bool bind)
+static bool is_dev(const struct oci_mount *m)
 {
 	char *clean;
 	bool dev;
 
-	if (bind || o->remount || !(o->ms_set & MS_RDONLY) || !m->destination)
+	if (!m->destination)
 		return false;
 	clean = mount_clean_path(m->destination);
 	dev = strcmp(clean, "/dev") == 0;
 	free(clean);
 	return dev;
+}
+
+static bool readonly_later(const struct oci_mount *m, const struct mount_opts *o, bool bind)
+{
+	return !bind && !o->remount && (o->ms_set & MS_RDONLY) && is_dev(m);
 }
 
 static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
@@ -467,9 +472,13 @@ static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
 bool mount_readonly_later(const struct oci_mount *m)
 {
 	struct mount_opts o;
-	struct cubo_error *err = mount_opts_parse(&m->options, &o);
+	struct cubo_error *err;
 	bool later;
 
+	/* finalize asks this of every mount: only /dev needs its options parsed */
+	if (!is_dev(m))
+		return false;
+	err = mount_opts_parse(&m->options, &o);
 	if (err) {
 		cubo_error_free(err);
 		return false;
