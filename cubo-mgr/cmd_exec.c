@@ -2,7 +2,8 @@
 /*
  * cubo-mgr exec: run a command in a running container. The runtime's own
  * exec does the work (`RUNTIME exec`, the container's process as template);
- * this process becomes it, so its stdio and exit code are the command's.
+ * it shares our stdio, and its exit code is the command's (runtime_exec.c
+ * turns the runtime's own failure into docker's 126/127).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,14 +142,11 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		}
 	}
 	struct ctr_runtime rt = ctr_runtime_of(&c, &r);
-	char **full = runtime_argv(&rt, (const char *const *)rargs);
-	fflush(NULL);
-	execvp(rt.path, full);
-	err = cubo_error_errno("run the runtime %s", rt.path);
-	free(full);
+	int code = 0;
+	err = runtime_exec_fg(&rt, rargs, &code);
 	cubo_strv_free(rargs);
 	cubo_strv_free(gids);
-	rc = mgr_fail(m, err);
+	rc = err ? mgr_fail(m, err) : code;
 out:
 	ctr_record_free(&r);
 	if (ctx_open)

@@ -7,26 +7,34 @@
 #include "cubo-runc/exec_process.h"
 #include "cubo-runc/runc.h"
 
+/* runc's code for an exec the runtime could not carry out */
+#define EXEC_RUNTIME_FAILED 255
+
 int cmd_exec(struct runc_globals *g, int argc, char **argv)
 {
 	struct exec_flags f;
 	struct exec_started st;
 	struct fg_proxy px = {0};
 	bool help;
-	int code = 1;
+	int code;
 	struct cubo_error *err = exec_flags_parse(argc, argv, &f, &help);
 
-	if (!err && help) {
+	if (err) {
+		/* a bad command line is 1, as runc's usage errors */
+		runc_fail(g, err);
+		exec_flags_free(&f);
+		return 1;
+	}
+	if (help) {
 		exec_print_help(stdout);
 		exec_flags_free(&f);
 		return 0;
 	}
-	if (!err)
-		err = exec_process_start(RUNC_CTX(g), &f, &st, &code);
+	err = exec_process_start(RUNC_CTX(g), &f, &st);
 	if (err) {
 		runc_fail(g, err);
 		exec_flags_free(&f);
-		return code;
+		return EXEC_RUNTIME_FAILED;
 	}
 	if (f.detach) {
 		if (st.master >= 0)

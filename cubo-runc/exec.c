@@ -445,9 +445,11 @@ struct cubo_error *exec_cgroup_subs_parse(const struct oci_strlist *values,
 		const char *val = values->v[i], *colon = strchr(val, ':');
 		const char *path = colon ? colon + 1 : val;
 
+		/* "/" (or "memory:/") is the container's own cgroup, as in runc */
+		bool root = *path == '/';
 		while (*path == '/')
 			path++;
-		if (!*path || path_escapes(path)) {
+		if ((!*path && !root) || path_escapes(path)) {
 			err = cubo_error_new("--cgroup \"%s\": expected [CONTROLLER:]PATH with a "
 					     "PATH inside the container's cgroup",
 					     val);

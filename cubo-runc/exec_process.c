@@ -412,7 +412,7 @@ static struct cubo_error *open_cgroups(struct exec_ctx *x)
 	for (size_t j = 0; j < x->cgroups->n && !err; j++) {
 		struct cgroup_dir *d = &x->cgroups->d[j];
 		const char *sub = exec_cgroup_sub_for(subs, n, d->key);
-		if (sub) {
+		if (sub && *sub) {
 			char *path = cubo_path_join(d->path, sub);
 			if (!cubo_path_exists(path))
 				err = cubo_error_new("--cgroup: %s does not exist", path);
@@ -514,14 +514,12 @@ static struct cubo_error *prepare(struct exec_ctx *x)
 
 /*
  * After a failure: the child exits by itself once it has reported an error
- * or sees the runtime's end close (126/127 when execve failed); one that
- * does not is killed.
+ * or sees the runtime's end close; one that does not is killed.
  */
-static int reap(struct exec_ctx *x)
+static void reap(struct exec_ctx *x)
 {
 	struct pollfd p = {.fd = x->pidfd, .events = POLLIN};
 	siginfo_t info = {0};
-	int code;
 
 	close(x->sock[0]);
 	x->sock[0] = -1;
@@ -529,8 +527,6 @@ static int reap(struct exec_ctx *x)
 		kill(x->pid, SIGKILL);
 	while (waitid(P_PIDFD, (id_t)x->pidfd, &info, WEXITED) < 0 && errno == EINTR)
 		;
-	code = exec_exit_code(info.si_code, info.si_status);
-	return code == 126 || code == 127 ? code : 1;
 }
 
 static void ctx_free(struct exec_ctx *x)
@@ -548,7 +544,7 @@ static void ctx_free(struct exec_ctx *x)
 }
 
 struct cubo_error *exec_process_start(const struct runc_ctx *ctx, const struct exec_flags *f,
-				      struct exec_started *out, int *fail_code)
+				      struct exec_started *out)
 {
 	struct exec_ctx x = {.g = ctx,
 			     .f = f,
@@ -568,7 +564,8 @@ struct cubo_error *exec_process_start(const struct runc_ctx *ctx, const struct e
 	if (!err)
 		err = start(&x);
 	if (err) {
-		*fail_code = x.pid > 0 ? reap(&x) : 1;
+		if (x.pid > 0)
+			reap(&x);
 		if (x.master >= 0)
 			close(x.master);
 		ctx_free(&x);

@@ -15,10 +15,12 @@ struct exec_started {
 };
 
 /*
- * Run the process f describes in container f->id. On failure *fail_code is
- * the exit code to return: 127 (not found), 126 (not runnable) or 1.
+ * Run the process f describes in container f->id. A failure is the
+ * runtime's: `exec` exits 255 for it, as runc, whatever the cause (not
+ * found, not runnable, a paused container), so that callers tell it from
+ * the process's own exit code.
  */
 struct cubo_error *exec_process_start(const struct runc_ctx *ctx, const struct exec_flags *f,
-				      struct exec_started *out, int *fail_code);
+				      struct exec_started *out);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/spawn.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -209,6 +210,19 @@ static int open_candidate(const char *path, struct spawn_exe *out)
 	return 0;
 }
 
+/*
+ * "exec: \"x\": permission denied", in lower case as runc words it: callers
+ * (podman, scripts) match these words in the runtime's message.
+ */
+static struct cubo_error *exec_failed(const char *name, int errnum)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%s", strerror(errnum));
+	text[0] = (char)tolower((unsigned char)text[0]);
+	return cubo_error_new("exec: \"%s\": %s", name, text);
+}
+
 struct cubo_error *spawn_find_executable(const struct oci_process *proc, struct spawn_exe *out,
 					 int *code)
 {
@@ -233,7 +247,7 @@ struct cubo_error *spawn_find_executable(const struct oci_process *proc, struct 
 				"exec: \"%s\": not found inside the container (a link "
 				"through /proc leads out of it)",
 				name);
-		return cubo_error_new_errno(e, "exec: \"%s\"", name);
+		return exec_failed(name, e);
 	}
 	/* execvp: an entry that fails is skipped; EACCES is reported if nothing else is found */
 	bool denied = false;
@@ -252,7 +266,7 @@ struct cubo_error *spawn_find_executable(const struct oci_process *proc, struct 
 	}
 	if (denied) {
 		*code = 126;
-		return cubo_error_new_errno(EACCES, "exec: \"%s\"", name);
+		return exec_failed(name, EACCES);
 	}
 	return cubo_error_new("exec: \"%s\": executable file not found in $PATH", name);
 }

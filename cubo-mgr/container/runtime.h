@@ -64,6 +64,17 @@ struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, b
  */
 char **runtime_argv(const struct ctr_runtime *rt, const char *const *args);
 
+/*
+ * Run `runtime --root R args...` (args: "exec" ...) in the foreground and
+ * wait; *code is what cubo-mgr exec exits with: the command's status, or
+ * 127 / 126 for a command the runtime could not find / start (its 255 and
+ * the error it logged), 128+N if the runtime died of signal N.
+ * runtime_exec.c.
+ */
+struct cubo_error *runtime_exec_fg(const struct ctr_runtime *rt, char **args, int *code);
+/* The mapping alone: status as the runtime exited, log its JSON log lines. */
+int runtime_exec_code(int status, const char *log);
+
 /* Clean up the text a runtime prints on failure into one line (no trailing newline,
  * runc's "level=error msg=..." reduced to the message). In place. */
 void runtime_tidy_message(char *text);

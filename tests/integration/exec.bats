@@ -145,30 +145,33 @@ ns_links() {
 	kill -9 "$pid"
 }
 
-@test "exec of a missing binary fails like a shell: 127" {
+@test "exec: a process that cannot start exits 255, runc's code; its own code passes" {
 	start_sleeper
 	rt_status exec "$CID" /no/such/binary
-	[ "$status" -ne 0 ]
-	if is_cubo; then
-		[ "$status" -eq 127 ]
-		assert_error_mentions "/no/such/binary"
-	fi
+	[ "$status" -eq 255 ]
+	assert_error_mentions "/no/such/binary"
 	rt_status exec "$CID" no-such-command
-	[ "$status" -ne 0 ]
-	if is_cubo; then
-		[ "$status" -eq 127 ]
-		assert_error_mentions "executable file not found"
-	fi
+	[ "$status" -eq 255 ]
+	assert_error_mentions "executable file not found"
 	rt_detached exec -d --pid-file "$TEST_TMP/p" "$CID" no-such-command
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[ ! -e "$TEST_TMP/p" ]
-	if is_cubo; then
-		[ "$status" -eq 127 ]
-	fi
 	# not executable
-	run rt exec "$CID" /etc/passwd
-	[ "$status" -ne 0 ]
-	! is_cubo || [ "$status" -eq 126 ]
+	rt_status exec "$CID" /etc/passwd
+	[ "$status" -eq 255 ]
+	assert_error_mentions "permission denied"
+	rt_status exec --cwd /no/such/dir "$CID" true
+	[ "$status" -eq 255 ]
+	rt_status exec no-such-container true
+	[ "$status" -eq 255 ]
+	# the process's own codes, 126 and 127 among them, are not the runtime's
+	for code in 0 1 126 127 255; do
+		rt_status exec "$CID" sh -c "exit $code"
+		[ "$status" -eq "$code" ]
+	done
+	# a usage error is not a runtime failure: 1, as runc
+	rt_status exec --bogus "$CID" true
+	[ "$status" -eq 1 ]
 }
 
 @test "exec into a stopped container fails clearly" {
@@ -280,7 +283,8 @@ ns_links() {
 	needs_cubo_cgroups
 	start_sleeper
 	rt pause "$CID"
-	run rt exec "$CID" true
+	rt_status exec "$CID" true
+	[ "$status" -eq 255 ]
 	assert_error_mentions "paused"
 	rt resume "$CID"
 	run rt exec "$CID" echo back
@@ -309,5 +313,11 @@ ns_links() {
 	assert_error_mentions "missing"
 	run rt exec --cgroup ../escape "$CID" true
 	[ "$status" -ne 0 ]
+	# "/" is the container's own cgroup, in every hierarchy or in one
+	for spec in / pids:/; do
+		run rt exec --cgroup "$spec" "$CID" cat /proc/self/cgroup
+		[ "$status" -eq 0 ]
+		[ "$(grep ':pids:' <<<"$output")" = "$(rt exec "$CID" cat /proc/1/cgroup | grep ':pids:')" ]
+	done
 	for _ in $(seq 50); do rmdir "$dir/sub" 2>/dev/null && break; sleep 0.1; done
 }

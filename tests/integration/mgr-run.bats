@@ -391,8 +391,27 @@ assert_no_mounts() {
 	[ "$output" = "1 /tmp user" ]
 	run mgr exec ex sh -c 'exit 5'
 	[ "$status" -eq 5 ]
+	# the runtime exits 255 when it cannot start the command; docker's codes
+	# are 127 (not found) and 126 (cannot be run); the command's own pass
 	run -127 mgr exec ex /no/such
 	[ "$status" -eq 127 ]
+	run -127 mgr exec ex no-such-command
+	[ "$status" -eq 127 ]
+	run -126 mgr exec ex /etc/passwd
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"permission denied"* ]]
+	for code in 126 127 255; do
+		run mgr exec ex sh -c "exit $code"
+		[ "$status" -eq "$code" ]
+	done
+	# a signal sent to cubo-mgr exec reaches the command (through the runtime)
+	"$MGR" --root-dir "$R" exec ex sh -c 'trap "echo got-term >/tmp/term; exit 9" TERM; echo >/tmp/ready; while :; do sleep 0.1; done' &
+	local bg=$!
+	for _ in $(seq 100); do mgr exec ex test -e /tmp/ready && break; sleep 0.1; done
+	kill -TERM "$bg"
+	wait "$bg" || status=$?
+	[ "$status" -eq 9 ]
+	[ "$(mgr exec ex cat /tmp/term)" = got-term ]
 	run mgr exec -i ex cat <<<"piped"
 	[ "$output" = piped ]
 	run mgr exec ex cat
@@ -500,6 +519,11 @@ assert_no_mounts() {
 	id=$(run_detached --runtime "$rc" --name r1 -v "$BATS_TEST_TMPDIR:/h:ro" "$BB" sleep 100)
 	run mgr exec r1 sh -c 'echo $((1+2))'
 	[ "$output" = 3 ]
+	# runc's 255 for a command it cannot start becomes docker's code too
+	run -127 mgr exec r1 no-such-command
+	[ "$status" -eq 127 ]
+	run -126 mgr exec r1 /etc/passwd
+	[ "$status" -eq 126 ]
 	[ "$(mgr inspect --type container r1 | jq -r '.[0].HostConfig.Runtime')" = "$rc" ]
 	mgr stop -t 1 r1
 	[[ "$(mgr ps -a --format json | jq -r .Status)" == "Exited (137)"* ]]

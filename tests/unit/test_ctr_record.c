@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/container/{record,ctr_store,reconcile,runtime}.c */
+/* Covers: cubo-mgr/container/{record,ctr_store,reconcile,runtime,runtime_exec}.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,6 +131,36 @@ static void test_cgroup_manager(void **state)
 	assert_string_equal(argv[3], "delete");
 	assert_null(argv[6]);
 	free(argv);
+}
+
+/* cubo-mgr exec's code from the runtime's status and its JSON log. */
+static void test_exec_code(void **state)
+{
+	const char *notfound = "{\"level\":\"debug\",\"msg\":\"x\"}\n"
+			       "{\"level\":\"error\",\"msg\":\"exec failed: exec: \\\"nosuch\\\": "
+			       "executable file not found in $PATH\",\"time\":\"t\"}\n";
+	const char *nofile = "{\"level\":\"error\",\"msg\":\"exec x: exec: \\\"/a\\\": No such "
+			     "file or directory\"}\n";
+	const char *denied = "{\"level\":\"error\",\"msg\":\"exec: \\\"/etc\\\": permission "
+			     "denied\"}\n";
+	const char *paused = "{\"level\":\"error\",\"msg\":\"cannot exec in a paused container\"}";
+
+	(void)state;
+	assert_int_equal(runtime_exec_code(255, notfound), 127);
+	assert_int_equal(runtime_exec_code(255, nofile), 127);
+	assert_int_equal(runtime_exec_code(255, denied), 126);
+	assert_int_equal(runtime_exec_code(255, paused), 126);
+	/* the command's own codes pass, 255 among them when nothing failed */
+	assert_int_equal(runtime_exec_code(255, NULL), 255);
+	assert_int_equal(runtime_exec_code(255, "{\"level\":\"warning\",\"msg\":\"not found\"}"),
+			 255);
+	assert_int_equal(runtime_exec_code(127, notfound), 127);
+	assert_int_equal(runtime_exec_code(3, denied), 3);
+	assert_int_equal(runtime_exec_code(0, NULL), 0);
+	/* the last error decides */
+	char *both = xasprintf("%s%s", notfound, denied);
+	assert_int_equal(runtime_exec_code(255, both), 126);
+	free(both);
 }
 
 static void test_names_and_ids(void **state)
@@ -270,7 +300,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_cgroup_manager), cmocka_unit_test(test_names_and_ids),
-		cmocka_unit_test(test_store),
+		cmocka_unit_test(test_store),	       cmocka_unit_test(test_exec_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -408,6 +408,16 @@ static void test_cgroup_subs(void **state)
 	assert_string_equal(exec_cgroup_sub_for(subs, n, "pids"), "p");
 	exec_cgroup_subs_free(subs, n);
 	cubo_strv_free(values.v);
+
+	/* "/" is the container's own cgroup (an empty sub-path), as in runc */
+	values = (struct oci_strlist){0};
+	cubo_strv_push(&values.v, &values.n, "/");
+	cubo_strv_push(&values.v, &values.n, "memory:/");
+	th_assert_ok(exec_cgroup_subs_parse(&values, &subs, &n));
+	assert_string_equal(exec_cgroup_sub_for(subs, n, "memory"), "");
+	assert_string_equal(exec_cgroup_sub_for(subs, n, "pids"), "");
+	exec_cgroup_subs_free(subs, n);
+	cubo_strv_free(values.v);
 }
 
 static void test_cgroup_subs_errors(void **state)
