@@ -209,6 +209,8 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 		return cubo_error_errno("join the container's namespaces");
 	close(x->init_pidfd);
 	x->init_pidfd = -1;
+	cubo_debug(x->g->log, "nsexec[%d]: <= nsexec container setup", getpid());
+	cubo_debug(x->g->log, "child process in init()");
 	if (x->join_flags & CLONE_NEWUSER)
 		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(enter_root_and_cwd(x));
@@ -240,6 +242,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	CUBO_TRY(security_apply_exec(proc, x->procfd));
 	close(x->procfd);
 	x->procfd = -1;
+	cubo_debug(x->g->log, "setns_init: about to exec");
 	/*
 	 * Nothing of the runtime's past this point but the sync socket (a
 	 * socket leads nowhere; its close on execve tells the runtime the exec
@@ -273,6 +276,8 @@ __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
 	 * our fds or /proc/self/exe before execve.
 	 */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* runc's words for these steps: callers grep --debug output for them */
+	cubo_debug(x->g->log, "nsexec[%d]: => nsexec container setup", getpid());
 	/* into the container's cgroups first, as the init does (see cgroup_entry) */
 	int rc = cgroup_entry_join_self(&x->cg_entry);
 	if (rc < 0) {

@@ -320,12 +320,16 @@ void init_run(const struct init_args *a)
 	struct cubo_error *err;
 	int fifo_path_fd = -1;
 
+	/* runc's words for these steps: callers grep --debug output for them */
+	cubo_debug(a->log, "nsexec[%d]: => nsexec container setup", getpid());
 	/* Into the container's cgroups before anything else runs, so limits apply throughout. */
 	if (a->cgroup_entry) {
 		int rc = cgroup_entry_join_self(a->cgroup_entry);
 		if (rc < 0)
 			fail_setup(a, cubo_error_new_errno(-rc, "join the container's cgroups"));
 	}
+	cubo_debug(a->log, "nsexec[%d]: <= nsexec container setup", getpid());
+	cubo_debug(a->log, "child process in init()");
 	/*
 	 * Until execve, nothing else may open our fds or /proc/PID/exe, nor
 	 * ptrace us: not a process of a joined pid namespace, not one `exec`
@@ -351,6 +355,7 @@ void init_run(const struct init_args *a)
 		err = load_notify_filter(a);
 	if (err)
 		fail_setup(a, err);
+	cubo_debug(a->log, "init: closing the pipe to signal completion");
 	err = sync_send(a->sync_fd, SYNC_READY, NULL);
 	if (!err)
 		err = wait_for_start(a, plan.procfd, fifo_path_fd);

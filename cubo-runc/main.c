@@ -69,8 +69,12 @@ void runc_print_json(char *json, size_t len)
 
 int runc_fail(struct runc_globals *g, struct cubo_error *err)
 {
-	cubo_error_print(err, "cubo-runc", stderr);
-	if (g->log.fd >= 0 && g->log.fd != STDERR_FILENO)
+	/* debugging to stderr: the error is one more logrus line there, as runc's */
+	bool logged_on_stderr = g->log.fd == STDERR_FILENO && g->log.level == CUBO_LOG_DEBUG;
+
+	if (!logged_on_stderr)
+		cubo_error_print(err, "cubo-runc", stderr);
+	if (g->log.fd >= 0 && (g->log.fd != STDERR_FILENO || logged_on_stderr))
 		cubo_log_error(&g->log, err);
 	cubo_error_free(err);
 	return 1;
@@ -222,6 +226,7 @@ int main(int argc, char **argv, char **envp)
 		spawn_fds_free(&g.inherited_fds);
 		return 1;
 	}
+	g.log.logrus_stderr = true;
 	rc = cmd->fn(&g, argc - first, argv + first);
 	cubo_log_close(&g.log);
 	spawn_fds_free(&g.inherited_fds);

@@ -202,7 +202,9 @@ static void format_line(const struct cubo_log *log, enum cubo_log_level level, c
 		cubo_strbuf_adds(l, "\",\"time\":\"");
 		cubo_strbuf_adds(l, ts);
 		cubo_strbuf_adds(l, "\"}\n");
-	} else if (log->fd == STDERR_FILENO) {
+	} else if (log->fd == STDERR_FILENO &&
+		   (!log->logrus_stderr ||
+		    (level == CUBO_LOG_ERROR && log->level < CUBO_LOG_DEBUG))) {
 		/* A person reads stderr: the same one line cubo_error_print gives. */
 		if (log->prog && *log->prog) {
 			cubo_strbuf_adds(l, log->prog);

@@ -21,6 +21,12 @@ struct cubo_log {
 	enum cubo_log_format format;
 	enum cubo_log_level level; /* messages above this level are dropped */
 	const char *prog;          /* "cubo-runc": prefix for text lines */
+	/*
+	 * Text on stderr in logrus' shape, as runc writes it (callers grep
+	 * `level=debug` and its messages); only an error stays one plain line
+	 * for a person, unless debugging. Else every stderr line is plain.
+	 */
+	bool logrus_stderr;
 };
 
 /* Parse "text"/"json"; error names the bad value. */

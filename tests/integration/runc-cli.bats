@@ -174,3 +174,38 @@ console_run() {
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"No help topic for 'no-such-command'"* ]]
 }
+
+@test "--debug writes runc's logrus lines and step messages; --log takes them off stderr" {
+	set_args sleep 1000
+	# create: on stderr, logrus' text shape, with the steps callers grep
+	rt_detached --debug create "$CID" --bundle "$BUNDLE"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'level=debug msg="nsexec'*"nsexec container setup"* ]]
+	[[ "$output" == *"child process in init()"* ]]
+	rt start "$CID"
+	# exec logs like create, and says when it is about to exec
+	run rt --debug exec "$CID" true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *level=debug*"nsexec container setup"* ]]
+	[[ "$output" == *"child process in init()"* ]]
+	[[ "$output" == *"setns_init: about to exec"* ]]
+	# a failure under --debug is a logrus error line too
+	run rt --debug exec "$CID" no-such-command
+	[ "$status" -eq 255 ]
+	[[ "$output" == *"level=error msg="*"executable file not found"* ]]
+	# with --log, stderr keeps no debug line; the file has them, text or JSON
+	run rt --debug --log "$TEST_TMP/text.log" exec "$CID" true
+	[ "$status" -eq 0 ]
+	[[ "$output" != *level=debug* ]]
+	grep -q 'level=debug msg="child process in init()"' "$TEST_TMP/text.log"
+	run rt --debug --log "$TEST_TMP/json.log" --log-format json exec "$CID" true
+	[ "$status" -eq 0 ]
+	[[ "$output" != *'"level":"debug"'* ]]
+	jq -se 'map(select(.level == "debug" and (.msg | test("nsexec container setup")))) | length > 0' \
+		"$TEST_TMP/json.log"
+	# without --debug: no debug line, and an error is one line for a person
+	run rt exec "$CID" no-such-command
+	[ "$status" -eq 255 ]
+	[[ "$output" != *level=debug* ]]
+	[[ "$output" == *"executable file not found"* ]]
+}

@@ -264,6 +264,37 @@ static void test_stderr_text_is_plain(void **state)
 	free(out);
 }
 
+static void log_to_stderr_logrus(void)
+{
+	struct cubo_log log;
+
+	assert_null(cubo_log_open(&log, "cubo-runc", NULL, CUBO_LOG_TEXT, CUBO_LOG_WARN));
+	log.logrus_stderr = true;
+	cubo_log_write(&log, CUBO_LOG_ERROR, "container \"c1\" does not exist");
+	cubo_warn(&log, "heads up");
+	cubo_debug(&log, "dropped");
+	log.level = CUBO_LOG_DEBUG;
+	cubo_debug(&log, "nsexec[1]: => nsexec container setup");
+	cubo_log_write(&log, CUBO_LOG_ERROR, "boom");
+	cubo_log_close(&log);
+}
+
+/* runc's shape on stderr: logrus lines, but a plain error for a person unless debugging. */
+static void test_stderr_logrus(void **state)
+{
+	struct th_dir *fx = *state;
+	char *out;
+
+	with_stderr_to(fx->path, log_to_stderr_logrus);
+	out = th_read_file(fx->path, NULL);
+	assert_matches(out, "^cubo-runc: container \"c1\" does not exist\n"
+			    "time=\"" STAMP_SECONDS "\" level=warning msg=\"heads up\"\n"
+			    "time=\"" STAMP_SECONDS "\" level=debug "
+			    "msg=\"nsexec\\[1\\]: => nsexec container setup\"\n"
+			    "time=\"" STAMP_SECONDS "\" level=error msg=\"boom\"\n$");
+	free(out);
+}
+
 static void test_stderr_json(void **state)
 {
 	struct th_dir *fx = *state;
@@ -382,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_appends_to_existing, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_log_error_full_text, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_text_is_plain, setup, th_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stderr_logrus, setup, th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_stderr_json, setup, th_dir_teardown),
 		cmocka_unit_test(test_disabled_logger),
 		cmocka_unit_test(test_open_failure_names_path),
