@@ -26,7 +26,7 @@ int cmd_exec(struct runc_globals *g, int argc, char **argv)
 		return 1;
 	}
 	if (help) {
-		exec_print_help(stdout);
+		exec_print_help(stdout, g->summary);
 		exec_flags_free(&f);
 		return 0;
 	}

@@ -57,8 +57,8 @@ int cmd_spec(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help(
-			stdout, "cubo-runc spec [options]",
+		opts_print_help_summary(
+			stdout, g->summary, "cubo-runc spec [options]",
 			"Write a default config.json (running sh in ./rootfs) to the bundle.", opts,
 			OPTS_N(opts));
 		return 0;

@@ -49,7 +49,7 @@ struct exec_flags {
  */
 struct cubo_error *exec_flags_parse(int argc, char **argv, struct exec_flags *f, bool *help);
 void exec_flags_free(struct exec_flags *f);
-void exec_print_help(FILE *out);
+void exec_print_help(FILE *out, const char *summary);
 
 /* "UID[:GID]" as --user takes it: decimal ids only. */
 struct cubo_error *exec_parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid);

@@ -13,6 +13,9 @@
 #include "cubo-runc/runc.h"
 #include "cubo-runc/validate.h"
 
+/* the runtime spec version we implement, as --version and help print it */
+#define RUNC_SPEC_VERSION "1.2.0"
+
 struct command {
 	const char *name;
 	runc_cmd_fn fn;
@@ -38,26 +41,30 @@ static const struct command commands[] = {
 	{"ps", cmd_ps, false, "list the processes running in a container"},
 };
 
+/* runc's layout: NAME:, USAGE:, VERSION:, COMMANDS:, GLOBAL OPTIONS:. */
 static void usage(FILE *out, const struct runc_opt *opts, size_t n)
 {
-	fprintf(out, "Usage: cubo-runc [global options] COMMAND [options] [arguments]\n\n"
+	fprintf(out, "NAME:\n   cubo-runc - Open Container Initiative runtime\n\n"
 		     "cubo-runc runs containers from OCI bundles (a config.json and a root\n"
 		     "filesystem) following the OCI runtime specification, with runc's command\n"
-		     "line.\n\nCommands:\n");
+		     "line.\n\nUSAGE:\n   cubo-runc [global options] command [command options] "
+		     "[arguments...]\n\nVERSION:\n   " PACKAGE_VERSION "\ncommit: " CUBO_COMMIT
+		     "\nspec: " RUNC_SPEC_VERSION "\n\nCOMMANDS:\n");
 	for (size_t i = 0; i < OPTS_N(commands); i++)
-		fprintf(out, "   %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "   %-10s %s\n", "help", "this list, or help COMMAND: a command's options");
-	fprintf(out, "\nGlobal options:\n");
+		fprintf(out, "   %-10s  %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "   %-10s  %s\n", "help, h",
+		"Shows a list of commands or help for one command");
+	fprintf(out, "\nGLOBAL OPTIONS:\n");
 	for (size_t i = 0; i < n; i++) {
 		char left[64];
-		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-			 opts[i].arg ? opts[i].arg : "");
+		if (opts[i].short_name)
+			snprintf(left, sizeof(left), "--%s, -%c", opts[i].name, opts[i].short_name);
+		else
+			snprintf(left, sizeof(left), "--%s%s%s", opts[i].name,
+				 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
 		fprintf(out, "   %-28s %s\n", left, opts[i].help);
 	}
-	fprintf(out,
-		"   %-28s %s\n   %-28s %s\n\nRun 'cubo-runc COMMAND --help' for a command's "
-		"options.\n",
-		"--version, -v", "print the version", "--help, -h", "show this help");
+	fprintf(out, "   %-28s %s\n", "--help, -h", "show help");
 }
 
 void runc_print_json(char *json, size_t len)
@@ -90,7 +97,7 @@ bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *ver
 
 	snprintf(usage, sizeof(usage), "cubo-runc %s CONTAINER_ID", verb);
 	if (!err && help) {
-		opts_print_help(stdout, usage, description, NULL, 0);
+		opts_print_help_summary(stdout, g->summary, usage, description, NULL, 0);
 		*rc = 0;
 		return false;
 	}
@@ -111,7 +118,8 @@ static void print_version(void)
 {
 	const struct scmp_version *sv = seccomp_version();
 
-	printf("cubo-runc version %s\ncommit: %s\nspec: 1.2.0\n", PACKAGE_VERSION, CUBO_COMMIT);
+	printf("cubo-runc version %s\ncommit: %s\nspec: %s\n", PACKAGE_VERSION, CUBO_COMMIT,
+	       RUNC_SPEC_VERSION);
 	if (sv)
 		printf("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
 }
@@ -173,7 +181,7 @@ int main(int argc, char **argv, char **envp)
 		return help ? 0 : 1;
 	}
 	/* runc's `help [COMMAND]`: the list, or COMMAND --help */
-	if (strcmp(argv[first], "help") == 0) {
+	if (strcmp(argv[first], "help") == 0 || strcmp(argv[first], "h") == 0) {
 		if (first + 1 >= argc) {
 			usage(stdout, global_opts, OPTS_N(global_opts));
 			return 0;
@@ -198,6 +206,7 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	}
 	g.systemd_cgroup = systemd_cgroup;
+	g.summary = cmd->summary;
 	/* before anything is opened: the re-exec would only redo it */
 	if (cmd->enters_container) {
 		bool cmd_help = false;

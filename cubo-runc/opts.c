@@ -192,12 +192,41 @@ struct cubo_error *opts_parse_anywhere(int argc, char **argv, const struct runc_
 	return opts_parse(argc, argv, opts, n_opts, help, first_arg);
 }
 
-void opts_print_help(FILE *out, const char *usage, const char *description,
-		     const struct runc_opt *opts, size_t n_opts)
+/* The usage with runc's "[command options]" for our "[options]". */
+static void put_usage(FILE *out, const char *usage)
 {
-	fprintf(out, "Usage: %s\n\n%s\n", usage, description);
-	if (n_opts)
-		fprintf(out, "\nOptions:\n");
+	for (const char *p = usage; *p;) {
+		const char *o = strstr(p, "[options]");
+		if (!o) {
+			fputs(p, out);
+			break;
+		}
+		fprintf(out, "%.*s[command options]", (int)(o - p), p);
+		p = o + strlen("[options]");
+	}
+}
+
+/*
+ * runc's layout (NAME:, USAGE:, OPTIONS:), which callers and people who
+ * know runc look for. NAME is the usage's words before its first argument.
+ */
+void opts_print_help_summary(FILE *out, const char *summary, const char *usage,
+			     const char *description, const struct runc_opt *opts, size_t n_opts)
+{
+	size_t name_len = 0;
+
+	/* the leading words, up to the first argument: "[...]", "<...>" or UPPER */
+	for (const char *w = usage; *w && *w != '\n';) {
+		if (*w == '[' || *w == '<' || (*w >= 'A' && *w <= 'Z'))
+			break;
+		w += strcspn(w, " \n");
+		name_len = (size_t)(w - usage);
+		w += strspn(w, " ");
+	}
+	fprintf(out, "NAME:\n   %.*s%s%s\n\nUSAGE:\n   ", (int)name_len, usage,
+		summary ? " - " : "", summary ? summary : "");
+	put_usage(out, usage);
+	fprintf(out, "\n\n%s\n\nOPTIONS:\n", description);
 	for (size_t i = 0; i < n_opts; i++) {
 		char left[64];
 		if (opts[i].short_name)
@@ -209,5 +238,11 @@ void opts_print_help(FILE *out, const char *usage, const char *description,
 				 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
 		fprintf(out, "   %-28s %s\n", left, opts[i].help);
 	}
-	fprintf(out, "   %-28s %s\n", "--help, -h", "show this help");
+	fprintf(out, "   %-28s %s\n", "--help, -h", "show help");
+}
+
+void opts_print_help(FILE *out, const char *usage, const char *description,
+		     const struct runc_opt *opts, size_t n_opts)
+{
+	opts_print_help_summary(out, NULL, usage, description, opts, n_opts);
 }

@@ -59,6 +59,14 @@ void opts_reorder(int argc, char **argv, const struct runc_opt *opts, size_t n_o
 /* opts_reorder, then opts_parse: what every command but exec and ps uses. */
 struct cubo_error *opts_parse_anywhere(int argc, char **argv, const struct runc_opt *opts,
 				       size_t n_opts, bool *help, int *first_arg);
+/*
+ * A command's --help in runc's layout: NAME: (the usage's leading words and
+ * the summary, if any), USAGE: ("[options]" printed as runc's "[command
+ * options]"), the description, OPTIONS:.
+ */
+void opts_print_help_summary(FILE *out, const char *summary, const char *usage,
+			     const char *description, const struct runc_opt *opts, size_t n_opts);
+/* The same without a summary. */
 void opts_print_help(FILE *out, const char *usage, const char *description,
 		     const struct runc_opt *opts, size_t n_opts);
 

@@ -19,6 +19,7 @@ struct runc_globals {
 	const char *argv0;
 	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
 	bool systemd_cgroup;		/* --systemd-cgroup */
+	const char *summary;		/* the command's line in the list: its --help's NAME */
 };
 
 /* The library's view of the globals (container.h's runc_ctx). */

@@ -175,6 +175,32 @@ console_run() {
 	[[ "$output" == *"No help topic for 'no-such-command'"* ]]
 }
 
+@test "--help and COMMAND --help in runc's layout: NAME:, USAGE:, OPTIONS:" {
+	local prog
+	prog=$(basename "$RUNTIME")
+	run rt --help
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "NAME:" ]
+	[[ "${lines[1]}" == "   $prog - "* ]]
+	for head in "USAGE:" "VERSION:" "COMMANDS:" "GLOBAL OPTIONS:"; do
+		grep -qx "$head" <<<"$output"
+	done
+	grep -q "^   $prog \[global options\] command \[command options\]" <<<"$output"
+	grep -qE '^   help, h +' <<<"$output"
+	[ "$(rt h)" = "$output" ]
+	for cmd in kill exec delete state; do
+		run rt "$cmd" --help
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "NAME:" ]
+		[[ "${lines[1]}" == "   $prog $cmd - "* ]]
+		grep -qx "USAGE:" <<<"$output"
+		grep -q "^   $prog $cmd " <<<"$output"
+		[ "$cmd" = state ] && continue
+		grep -q "^   $prog $cmd \\[command options\\]" <<<"$output"
+		grep -qx "OPTIONS:" <<<"$output"
+	done
+}
+
 @test "--debug writes runc's logrus lines and step messages; --log takes them off stderr" {
 	set_args sleep 1000
 	# create: on stderr, logrus' text shape, with the steps callers grep

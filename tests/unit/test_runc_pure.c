@@ -801,10 +801,13 @@ static void test_opts_print_help(void **state)
 
 	(void)state;
 	assert_non_null(out);
-	opts_print_help(out, "prog run [options] <id>", "Run a container.", table, OPTS_N(table));
+	opts_print_help_summary(out, "create and run a container", "prog run [options] <id>",
+				"Run a container.", table, OPTS_N(table));
 	fclose(out);
-	assert_non_null(strstr(buf, "Usage: prog run [options] <id>\n"));
-	assert_non_null(strstr(buf, "Run a container."));
+	/* runc's layout, with its "[command options]" */
+	assert_non_null(strstr(buf, "NAME:\n   prog run - create and run a container\n\n"
+				    "USAGE:\n   prog run [command options] <id>\n\n"
+				    "Run a container.\n\nOPTIONS:\n"));
 	assert_non_null(strstr(buf, "--name, -n NAME"));
 	assert_non_null(strstr(buf, "--detach, -d"));
 	assert_non_null(strstr(buf, "--preserve-fds N"));
