@@ -67,10 +67,12 @@ struct cubo_error *cgroup_v2_plan(const char *dir, const struct oci_resources *r
 				  struct cgroup_plan *out, char ***enable);
 /*
  * Make sure every controller in enable is in the cgroup.subtree_control of
- * each directory from the highest one that lacks it down to dir's parent.
+ * each directory from the highest one that lacks it down to dir's parent,
+ * writing only the lowest made_depth levels (ours). A failure names the
+ * field of res that needs the controller.
  */
-/* Enable controllers down to dir, writing only the lowest made_depth levels (ours). */
-struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth, char *const *enable);
+struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth,
+				    const struct oci_resources *res, char *const *enable);
 /* Apply res to a v2 directory (plan + enable + run, and the devices program). */
 struct cubo_error *cgroup_v2_apply(const char *dir, unsigned made_depth,
 				   const struct oci_resources *res);

@@ -353,25 +353,58 @@ static struct cubo_error *enable_one(const char *dir, unsigned made_depth, const
 	return err;
 }
 
-/* The part of the config that needs a controller, for error messages. */
-static const char *needed_by(const char *ctrl)
+static bool cpu_needs_cpu(const struct oci_cpu *c)
 {
-	static const char *const map[][2] = {
-		{"memory", R "memory"}, {"cpu", R "cpu"},    {"cpuset", R "cpu.cpus/mems"},
-		{"pids", R "pids"},	{"io", R "blockIO"}, {"hugetlb", R "hugepageLimits"},
-		{"rdma", R "rdma"},
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i][0], ctrl))
-			return map[i][1];
-	return R "unified";
+	return c && (c->has_shares || c->has_quota || c->has_period || c->has_burst ||
+		     c->has_realtime_runtime || c->has_realtime_period || c->has_idle);
 }
 
-struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth, char *const *enable)
+/*
+ * The part of the config that needs a controller, for error messages: the
+ * field that asked for it (the structured one first, as they are planned
+ * first), else the unified key, e.g. linux.resources.unified."memory.max".
+ */
+static void needed_by(const char *ctrl, const struct oci_resources *res, char *buf, size_t size)
 {
-	for (size_t i = 0; enable && enable[i]; i++)
-		CUBO_TRY_CTX(enable_one(dir, made_depth, enable[i]), "%s", needed_by(enable[i]));
+	const struct {
+		const char *ctrl, *field;
+		bool set;
+	} map[] = {
+		{"memory", R "memory", res->memory != NULL},
+		{"cpu", R "cpu", cpu_needs_cpu(res->cpu)},
+		{"cpuset", R "cpu.cpus/mems", res->cpu && (res->cpu->cpus || res->cpu->mems)},
+		{"pids", R "pids", res->pids && res->pids->limit},
+		{"io", R "blockIO", res->block_io != NULL},
+		{"hugetlb", R "hugepageLimits", res->n_hugepage_limits > 0},
+		{"rdma", R "rdma", res->n_rdma > 0},
+	};
+	size_t len = strlen(ctrl);
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		if (map[i].set && !strcmp(map[i].ctrl, ctrl)) {
+			snprintf(buf, size, "%s", map[i].field);
+			return;
+		}
+	}
+	for (size_t i = 0; i < res->unified.n; i++) {
+		const char *k = res->unified.v[i].key;
+		if (!strncmp(k, ctrl, len) && k[len] == '.') {
+			snprintf(buf, size, R "unified.\"%s\"", k);
+			return;
+		}
+	}
+	snprintf(buf, size, R "unified");
+}
+
+struct cubo_error *cgroup_v2_enable(const char *dir, unsigned made_depth,
+				    const struct oci_resources *res, char *const *enable)
+{
+	for (size_t i = 0; enable && enable[i]; i++) {
+		char field[192];
+
+		needed_by(enable[i], res, field, sizeof(field));
+		CUBO_TRY_CTX(enable_one(dir, made_depth, enable[i]), "%s", field);
+	}
 	return NULL;
 }
 
@@ -383,7 +416,7 @@ struct cubo_error *cgroup_v2_apply(const char *dir, unsigned made_depth,
 	struct cubo_error *err = cgroup_v2_plan(dir, res, &p, &enable);
 
 	if (!err)
-		err = cgroup_v2_enable(dir, made_depth, enable);
+		err = cgroup_v2_enable(dir, made_depth, res, enable);
 	if (!err)
 		err = cgroup_plan_run(&p, dir);
 	cgroup_plan_free(&p);

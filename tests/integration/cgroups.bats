@@ -395,6 +395,12 @@ rt2() {
 	assert_error_mentions "linux.resources.memory: the memory controller is not available"
 	[ ! -e "$ROOT/$CID" ]
 	[ ! -e "$own/$CID" ]
+	# the same controller asked for by a unified key: the error names the key
+	update_config 'del(.linux.resources.memory) | .linux.resources.unified = {"memory.max": "67108864"}'
+	run rt2 create --bundle "$BUNDLE" "$CID" </dev/null
+	assert_error_mentions 'linux.resources.unified."memory.max": the memory controller is not available'
+	[ ! -e "$ROOT/$CID" ]
+	[ ! -e "$own/$CID" ]
 }
 
 # in_own_cgroupns CMD...: CMD in a new cgroup namespace, rooted at our own
