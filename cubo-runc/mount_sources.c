@@ -20,12 +20,13 @@
 
 bool mount_sources_needed(const struct ns_plan *ns)
 {
-	if (ns->clone_flags & CLONE_NEWUSER)
-		return true;
-	for (int i = 0; i < ns->n_joins; i++)
-		if (ns->joins[i].flag == CLONE_NEWUSER)
-			return true;
-	return false;
+	/*
+	 * Only in a mount namespace the clone made, a copy of the runtime's
+	 * own: one joined by path may be arranged by whoever else runs in it,
+	 * and the host's root must not resolve paths there for the container.
+	 */
+	int both = CLONE_NEWUSER | CLONE_NEWNS;
+	return (ns->clone_flags & both) == both;
 }
 
 /*
@@ -50,30 +51,11 @@ static bool from_host(const struct oci_mount *m, struct mount_opts *o)
 	return false;
 }
 
-static int join_fd(const struct ns_plan *ns, int flag)
-{
-	for (int i = 0; i < ns->n_joins; i++)
-		if (ns->joins[i].flag == flag)
-			return ns->joins[i].fd;
-	return -1;
-}
-
-/* The container's namespace of this kind (ns/<name> of pid when the clone made it), or -1. */
-static struct cubo_error *open_init_ns(const struct ns_plan *ns, pid_t pid, int flag,
-				       const char *name, int *fd)
+/* ns/<name> of the init, which the clone gave its own namespace of this kind. */
+static struct cubo_error *open_init_ns(pid_t pid, const char *name, int *fd)
 {
 	char path[64];
-	int joined = join_fd(ns, flag);
 
-	*fd = -1;
-	if (joined >= 0) {
-		*fd = dup(joined);
-		if (*fd < 0)
-			return cubo_error_errno("duplicate the joined %s namespace", name);
-		return NULL;
-	}
-	if (!(ns->clone_flags & flag))
-		return NULL;
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0)
@@ -108,16 +90,16 @@ static struct cubo_error *send_one(const struct oci_mount *m, const struct mount
 }
 
 /* The helper's work, in a copy of the runtime (its own fd table and memory). */
-static struct cubo_error *helper_send(const struct oci_config *cfg, const char *bundle,
-				      const struct ns_plan *ns, pid_t pid, int sock)
+static struct cubo_error *helper_send(const struct oci_config *cfg, const char *bundle, pid_t pid,
+				      int sock)
 {
 	struct cubo_error *err;
-	int mntns, userns;
+	int mntns = -1, userns;
 
-	CUBO_TRY(open_init_ns(ns, pid, CLONE_NEWUSER, "user", &userns));
-	err = open_init_ns(ns, pid, CLONE_NEWNS, "mnt", &mntns);
+	CUBO_TRY(open_init_ns(pid, "user", &userns));
+	err = open_init_ns(pid, "mnt", &mntns);
 	/* the host's root, seeing the mounts as the init does before it changes any */
-	if (!err && mntns >= 0 && setns(mntns, CLONE_NEWNS) < 0)
+	if (!err && setns(mntns, CLONE_NEWNS) < 0)
 		err = cubo_error_errno("join the container's mount namespace");
 	for (size_t i = 0; !err && i < cfg->n_mounts; i++) {
 		struct mount_opts o;
@@ -128,8 +110,7 @@ static struct cubo_error *helper_send(const struct oci_config *cfg, const char *
 	}
 	if (mntns >= 0)
 		close(mntns);
-	if (userns >= 0)
-		close(userns);
+	close(userns);
 	return err;
 }
 
@@ -165,7 +146,7 @@ struct cubo_error *mount_sources_send(const struct oci_config *cfg, const char *
 	pid_t helper = fork();
 	if (helper == 0) {
 		close(report[0]);
-		struct cubo_error *err = helper_send(cfg, bundle, ns, pid, sock);
+		struct cubo_error *err = helper_send(cfg, bundle, pid, sock);
 		if (err) {
 			char *msg = cubo_error_text(err);
 			(void)!write(report[1], msg, strlen(msg));

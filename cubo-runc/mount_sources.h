@@ -19,7 +19,9 @@
  *    nothing from the hostile rootfs is.
  *
  * Without a user namespace nothing of this runs: the init, the host's root
- * in its own mount namespace, opens the sources itself.
+ * in its own mount namespace, opens the sources itself. Nor with a mount
+ * namespace joined by path: others may have arranged its paths, and the
+ * host's root must not resolve them on the container's behalf.
  */
 #ifndef CUBO_RUNC_MOUNT_SOURCES_H
 #define CUBO_RUNC_MOUNT_SOURCES_H
@@ -38,14 +40,16 @@ struct mount_sources {
 	size_t n;
 };
 
-/* Does the container get a user namespace (made or joined), so binds come from the host side? */
+/*
+ * Does the clone make both a user and a mount namespace, so binds come from
+ * the host side? (A mount namespace joined by path is left to the init.)
+ */
 bool mount_sources_needed(const struct ns_plan *ns);
 
 /*
  * Runtime, once the init exists and its id maps are written: clone every
- * bind source in the init's mount namespace (pid's, or the one it joins),
- * and send each tree on sock, in config order. Errors name the mount and
- * its source.
+ * bind source in the init's (pid's) mount namespace and send each tree on
+ * sock, in config order. Errors name the mount and its source.
  */
 struct cubo_error *mount_sources_send(const struct oci_config *cfg, const char *bundle,
 				      const struct ns_plan *ns, pid_t pid, int sock);

@@ -133,7 +133,7 @@ static struct oci_config *four_mounts(void)
 	return cfg;
 }
 
-static void test_needed_only_with_a_user_namespace(void **state)
+static void test_needed_only_with_new_user_and_mount_namespaces(void **state)
 {
 	(void)state;
 	struct ns_plan ns = {.clone_flags = CLONE_NEWNS | CLONE_NEWPID};
@@ -141,9 +141,14 @@ static void test_needed_only_with_a_user_namespace(void **state)
 	assert_false(mount_sources_needed(&ns));
 	ns.clone_flags |= CLONE_NEWUSER;
 	assert_true(mount_sources_needed(&ns));
+	/* a mount namespace joined by path is the init's business */
+	ns.clone_flags = CLONE_NEWUSER;
+	ns.joins[ns.n_joins++] = (struct ns_join){.flag = CLONE_NEWNS, .fd = -1, .type = "mount"};
+	assert_false(mount_sources_needed(&ns));
+	/* so is a user namespace joined by path */
 	ns.clone_flags = CLONE_NEWNS;
-	ns.joins[ns.n_joins++] = (struct ns_join){.flag = CLONE_NEWUSER, .fd = -1, .type = "user"};
-	assert_true(mount_sources_needed(&ns));
+	ns.joins[0] = (struct ns_join){.flag = CLONE_NEWUSER, .fd = -1, .type = "user"};
+	assert_false(mount_sources_needed(&ns));
 }
 
 static void test_without_user_namespace_nothing_is_sent(void **state)
@@ -228,7 +233,7 @@ int main(void)
 		cmocka_unit_test(test_fd_of_another_type_is_refused_and_closed),
 		cmocka_unit_test(test_error_text_comes_through),
 		cmocka_unit_test(test_console_wrappers),
-		cmocka_unit_test(test_needed_only_with_a_user_namespace),
+		cmocka_unit_test(test_needed_only_with_new_user_and_mount_namespaces),
 		cmocka_unit_test(test_without_user_namespace_nothing_is_sent),
 		cmocka_unit_test(test_init_takes_one_tree_per_bind),
 		cmocka_unit_test(test_a_tree_for_the_wrong_mount_is_refused),
