@@ -63,6 +63,19 @@ static struct cubo_error *open_init_ns(pid_t pid, const char *name, int *fd)
 	return NULL;
 }
 
+/*
+ * A plain bind refused where an rbind is not: in the container's
+ * namespace the mounts beneath the source are locked to it.
+ */
+static bool whole_tree_clones(const char *src)
+{
+	int fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static struct cubo_error *send_one(const struct oci_mount *m, const struct mount_opts *o,
 				   size_t index, const char *bundle, int userns, int sock)
 {
@@ -74,8 +87,14 @@ static struct cubo_error *send_one(const struct oci_mount *m, const struct mount
 	mount_describe(what, sizeof(what), "bind", m->destination, index);
 	tree = open_tree(AT_FDCWD, src,
 			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0));
-	if (tree < 0) {
+	if (tree < 0 && errno == EINVAL && !o->rbind && whole_tree_clones(src))
+		err = cubo_error_new_errno(EINVAL,
+					   "%s: source %s has mounts beneath it, which a user "
+					   "namespace takes along only with rbind",
+					   what, src);
+	else if (tree < 0)
 		err = cubo_error_errno("%s: source %s", what, src);
+	if (tree < 0) {
 		free(src);
 		return err;
 	}

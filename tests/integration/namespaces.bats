@@ -275,6 +275,20 @@ bind_unreachable() {
 	[[ $output == *"hidden=1"* ]]
 }
 
+@test "user namespace: a plain bind of a tree with mounts beneath it is refused, naming rbind" {
+	userns_secret
+	mkdir "$TEST_TMP/secret/dir/sub"
+	mount -t tmpfs -o size=1m tmpfs "$TEST_TMP/secret/dir/sub"
+	# without its submount the container would see what it covers
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["bind"]'
+	run_container true
+	echo "$output"
+	assert_error_mentions rbind
+	assert_error_mentions "$TEST_TMP/secret/dir"
+	umount "$TEST_TMP/secret/dir/sub"
+	assert_no_leftovers
+}
+
 @test "user namespace: an idmapped bind shows the owner through the mount's mapping" {
 	runc_gets_wrong "runc 1.1.5 ignores idmap and ridmap: the files show as 65534"
 	userns_secret
