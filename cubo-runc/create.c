@@ -27,6 +27,7 @@
 #include "cubo-runc/container.h"
 #include "cubo-runc/hooks.h"
 #include "cubo-runc/init.h"
+#include "cubo-runc/mount_sources.h"
 #include "cubo-runc/namespaces.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/security.h"
@@ -471,6 +472,9 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 	cubo_test_point("runc-after-clone");
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
 		err = ns_write_id_maps(x.pid, x.cfg);
+	/* after the maps: an idmap without mappings of its own takes the container's */
+	if (!err)
+		err = mount_sources_send(x.cfg, x.bundle, &x.ns, x.pid, x.sock[0]);
 	if (!err && x.systemd) {
 		const struct oci_linux *lx = x.cfg->linux_;
 

@@ -19,6 +19,7 @@
 
 #include "cubo-runc/caps.h"
 #include "cubo-runc/hooks.h"
+#include "cubo-runc/mount_sources.h"
 #include "cubo-runc/procfd.h"
 #include "cubo-runc/rlimits.h"
 #include "cubo-runc/security.h"
@@ -43,6 +44,7 @@ struct init_plan {
 	int procfd;	  /* the runtime's /proc, proven (procfd.h); -1 once closed */
 	int sanitizer_fd; /* a sanitized build's report file on the host (sanitizer.h), or -1 */
 	char hook_state[SYNC_MAX_PAYLOAD + 1]; /* for startContainer hooks; sent with SYNC_GO */
+	struct mount_sources srcs;	       /* bind trees the runtime cloned (user namespace) */
 };
 
 static bool flag_set(const struct init_args *a, int flag)
@@ -146,6 +148,9 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	struct sync_msg go;
 	int code;
 
+	CUBO_TRY(mount_sources_recv(cfg, a->ns, a->sync_fd, &plan->srcs));
+	rctx.host_trees = plan->srcs.trees;
+	rctx.n_host_trees = plan->srcs.n;
 	CUBO_TRY(sync_recv(a->sync_fd, &go));
 	if (go.type != SYNC_GO)
 		return cubo_error_new("sync: expected the go-ahead, got message %d", go.type);
@@ -351,6 +356,7 @@ void init_run(const struct init_args *a)
 	}
 
 	err = setup(a, &plan);
+	mount_sources_close(&plan.srcs);
 	if (!err && a->seccomp && seccomp_prog_notifies(a->seccomp))
 		err = load_notify_filter(a);
 	if (err)

@@ -155,6 +155,11 @@ struct cubo_error *mount_empty_tmpfs_onto(int targetfd)
 
 /* ---- one config mount ---- */
 
+void mount_describe(char *buf, size_t len, const char *type, const char *dest, size_t index)
+{
+	snprintf(buf, len, "mount %s on %s (mounts[%zu])", type, dest, index);
+}
+
 struct cubo_error *mount_job_error(const struct mount_job *j, int errnum, const char *step)
 {
 	if (step)
@@ -200,19 +205,17 @@ static struct cubo_error *write_map(int procfd, const char *file, const struct o
  * The child shares our fd table and opens its own /proc/self for us: /proc
  * may belong to another pid namespace than ours, so its pid is no use.
  */
-static struct cubo_error *idmap_userns(const struct mount_job *j, int *out)
+static struct cubo_error *idmap_userns(const struct oci_mount *m, const char *what, int *out)
 {
-	const struct oci_mount *m = j->m;
 	struct cubo_error *err = NULL;
 	int ready[2], done[2];
 
 	if (!m->n_uid_mappings || !m->n_gid_mappings)
-		return cubo_error_new("%s: an idmap mount needs uidMappings and gidMappings",
-				      j->what);
+		return cubo_error_new("%s: an idmap mount needs uidMappings and gidMappings", what);
 	if (pipe2(ready, O_CLOEXEC) < 0)
-		return cubo_error_errno("%s: pipe", j->what);
+		return cubo_error_errno("%s: pipe", what);
 	if (pipe2(done, O_CLOEXEC) < 0) {
-		err = cubo_error_errno("%s: pipe", j->what);
+		err = cubo_error_errno("%s: pipe", what);
 		close(ready[0]);
 		close(ready[1]);
 		return err;
@@ -228,7 +231,7 @@ static struct cubo_error *idmap_userns(const struct mount_job *j, int *out)
 		_exit(0);
 	}
 	if (pid < 0) {
-		err = cubo_error_errno("%s: create user namespace", j->what);
+		err = cubo_error_errno("%s: create user namespace", what);
 	} else {
 		int procfd = -1;
 		if (read(ready[0], &procfd, sizeof(procfd)) != sizeof(procfd) || procfd < 0)
@@ -251,24 +254,30 @@ static struct cubo_error *idmap_userns(const struct mount_job *j, int *out)
 	close(ready[1]);
 	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	return cubo_error_wrap(err, "%s: idmap", j->what);
+	return cubo_error_wrap(err, "%s: idmap", what);
 }
 
-static struct cubo_error *apply_idmap(const struct mount_job *j, int tree)
+struct cubo_error *mount_idmap_tree(const struct oci_mount *m, bool recursive, const char *what,
+				    int tree, int userns_fd)
 {
-	int usernsfd = -1;
-	CUBO_TRY(idmap_userns(j, &usernsfd));
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)usernsfd};
-	int r = mount_setattr(tree, "", AT_EMPTY_PATH | (j->o.ridmap ? AT_RECURSIVE : 0), &attr,
+	int own = -1;
+
+	if (m->n_uid_mappings || m->n_gid_mappings || userns_fd < 0) {
+		CUBO_TRY(idmap_userns(m, what, &own));
+		userns_fd = own;
+	}
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+	int r = mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
 			      sizeof(attr));
 	int e = errno;
-	close(usernsfd);
-	return r < 0 ? mount_job_error(j, e, "set idmap") : NULL;
+	if (own >= 0)
+		close(own);
+	return r < 0 ? cubo_error_new_errno(e, "%s: set idmap", what) : NULL;
 }
 
-static bool wants_idmap(const struct mount_job *j)
+bool mount_wants_idmap(const struct oci_mount *m, const struct mount_opts *o)
 {
-	return j->o.idmap || j->o.ridmap || j->m->n_uid_mappings || j->m->n_gid_mappings;
+	return o->idmap || o->ridmap || m->n_uid_mappings || m->n_gid_mappings;
 }
 
 /* Recursive attributes and propagation, on a mount already in place. */
@@ -310,12 +319,42 @@ static struct cubo_error *open_target(const struct mount_job *j, bool is_dir, in
 	return NULL;
 }
 
+/*
+ * The clone is set up while detached, so nothing is visible until it is all
+ * set, then attached on targetfd. host_tree: the runtime made the clone (and
+ * any idmap) in the container's mount namespace before the init took over,
+ * ahead of the propagation the init then gave every other mount.
+ */
+static struct cubo_error *attach_clone(const struct mount_job *j, int tree, int targetfd,
+				       bool host_tree)
+{
+	uint64_t set, clr;
+
+	CUBO_TRY(proc_guard_target(j->rootfd, j->dest, targetfd, tree, false, j->what));
+	if (!host_tree && mount_wants_idmap(j->m, &j->o))
+		CUBO_TRY(mount_idmap_tree(j->m, j->o.ridmap, j->what, tree, -1));
+	if ((j->o.rattr_set || j->o.rattr_clr) &&
+	    setattr_keep_locked(tree, true, j->o.rattr_set, j->o.rattr_clr) < 0)
+		return mount_job_error(j, errno, "set recursive attributes");
+	mount_opts_to_attr(&j->o, &set, &clr);
+	if (setattr_keep_locked(tree, false, set, clr) < 0)
+		return mount_job_error(j, errno, "set attributes");
+	if (move_mount(tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
+		return mount_job_error(j, errno, NULL);
+	if (host_tree) {
+		unsigned long p = rootfs_clone_propagation(j->ctx);
+		if (mount_fd_setattr(tree, p & MS_REC, 0, 0, p & ~(unsigned long)MS_REC) < 0)
+			return mount_job_error(j, errno, "set propagation");
+	}
+	return apply_propagation(j, tree);
+}
+
 struct cubo_error *mount_job_bind(const struct mount_job *j, const char *source, bool recursive)
 {
 	struct stat st;
 	struct cubo_error *err = NULL;
 	int targetfd = -1, tree = -1;
-	uint64_t set, clr;
 
 	if (!source)
 		return cubo_error_new("%s: a bind mount needs a source", j->what);
@@ -333,33 +372,27 @@ struct cubo_error *mount_job_bind(const struct mount_job *j, const char *source,
 		err = cubo_error_errno("%s: open_tree %s", j->what, src);
 		goto out;
 	}
-	if ((err = proc_guard_target(j->rootfd, j->dest, targetfd, tree, false, j->what)))
-		goto out;
-	/* On the detached clone: nothing is visible until it is all set. */
-	if (wants_idmap(j) && (err = apply_idmap(j, tree)))
-		goto out;
-	if ((j->o.rattr_set || j->o.rattr_clr) &&
-	    setattr_keep_locked(tree, true, j->o.rattr_set, j->o.rattr_clr) < 0) {
-		err = mount_job_error(j, errno, "set recursive attributes");
-		goto out;
-	}
-	mount_opts_to_attr(&j->o, &set, &clr);
-	if (setattr_keep_locked(tree, false, set, clr) < 0) {
-		err = mount_job_error(j, errno, "set attributes");
-		goto out;
-	}
-	if (move_mount(tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-	    0) {
-		err = mount_job_error(j, errno, NULL);
-		goto out;
-	}
-	err = apply_propagation(j, tree);
+	err = attach_clone(j, tree, targetfd, false);
 out:
 	if (tree >= 0)
 		close(tree);
 	if (targetfd >= 0)
 		close(targetfd);
 	free(src);
+	return err;
+}
+
+/* A bind whose source the runtime cloned on the host side (mount_sources.h). */
+static struct cubo_error *mount_job_bind_host_tree(const struct mount_job *j, int tree)
+{
+	struct stat st;
+	int targetfd;
+
+	if (fstat(tree, &st) < 0)
+		return mount_job_error(j, errno, "stat the source");
+	CUBO_TRY(open_target(j, S_ISDIR(st.st_mode), &targetfd));
+	struct cubo_error *err = attach_clone(j, tree, targetfd, true);
+	close(targetfd);
 	return err;
 }
 
@@ -464,7 +497,7 @@ static bool readonly_later(const struct oci_mount *m, const struct mount_opts *o
 	return !bind && !o->remount && (o->ms_set & MS_RDONLY) && is_dev(m);
 }
 
-static bool is_bind(const struct oci_mount *m, const struct mount_opts *o)
+bool mount_is_bind_opts(const struct oci_mount *m, const struct mount_opts *o)
 {
 	return o->bind || o->rbind || (m->type && !strcmp(m->type, "bind"));
 }
@@ -483,13 +516,13 @@ bool mount_readonly_later(const struct oci_mount *m)
 		cubo_error_free(err);
 		return false;
 	}
-	later = readonly_later(m, &o, is_bind(m, &o));
+	later = readonly_later(m, &o, mount_is_bind_opts(m, &o));
 	mount_opts_free(&o);
 	return later;
 }
 
 static struct cubo_error *mount_one(const struct rootfs_ctx *ctx, int rootfd,
-				    const struct oci_mount *m, size_t index)
+				    const struct oci_mount *m, size_t index, int host_tree)
 {
 	struct mount_job j = {.ctx = ctx, .rootfd = rootfd, .m = m, .dest = m->destination};
 	struct cubo_error *err;
@@ -497,16 +530,18 @@ static struct cubo_error *mount_one(const struct rootfs_ctx *ctx, int rootfd,
 	if (!m->destination || !*m->destination)
 		return cubo_error_new("mounts[%zu]: destination is empty", index);
 	CUBO_TRY_CTX(mount_opts_parse(&m->options, &j.o), "mounts[%zu]", index);
-	bool bind = is_bind(m, &j.o);
+	bool bind = mount_is_bind_opts(m, &j.o);
 	j.type = bind ? "bind" : (m->type ? m->type : "none");
 	if (readonly_later(m, &j.o, bind))
 		j.o.ms_set &= ~(unsigned long)MS_RDONLY;
-	snprintf(j.what, sizeof(j.what), "mount %s on %s (mounts[%zu])", j.type, j.dest, index);
+	mount_describe(j.what, sizeof(j.what), j.type, j.dest, index);
 
-	if (wants_idmap(&j) && !bind)
+	if (mount_wants_idmap(m, &j.o) && !bind)
 		err = cubo_error_new("%s: idmap is only supported for bind mounts", j.what);
 	else if (j.o.remount)
 		err = do_remount(&j, bind);
+	else if (bind && host_tree >= 0)
+		err = mount_job_bind_host_tree(&j, host_tree);
 	else if (bind)
 		err = mount_job_bind(&j, m->source, j.o.rbind);
 	else if (!m->type)
@@ -524,7 +559,15 @@ struct cubo_error *mounts_apply(const struct rootfs_ctx *ctx, int rootfd)
 	for (size_t i = 0; i < ctx->cfg->n_mounts; i++) {
 		if (ctx->log)
 			cubo_debug(ctx->log, "mount %s", ctx->cfg->mounts[i].destination);
-		CUBO_TRY(mount_one(ctx, rootfd, &ctx->cfg->mounts[i], i));
+		int *tree = i < ctx->n_host_trees ? &ctx->host_trees[i] : NULL;
+		struct cubo_error *err =
+			mount_one(ctx, rootfd, &ctx->cfg->mounts[i], i, tree ? *tree : -1);
+		/* attached or not, the init holds it no longer than its mount */
+		if (tree && *tree >= 0) {
+			close(*tree);
+			*tree = -1;
+		}
+		CUBO_TRY(err);
 	}
 	return NULL;
 }

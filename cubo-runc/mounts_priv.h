@@ -25,6 +25,8 @@ struct mount_job {
 	char what[512]; /* "mount tmpfs on /dev (mounts[1])" */
 };
 
+/* "mount <type> on <dest> (mounts[<index>])", what errors about a config mount start with. */
+void mount_describe(char *buf, size_t len, const char *type, const char *dest, size_t index);
 /* "<what>: <step>: <strerror(errnum)>" (no step: "<what>: ..."). */
 struct cubo_error *mount_job_error(const struct mount_job *j, int errnum, const char *step);
 /* buf = "/proc/self/fd/<fd>", for the calls that take a path. */
@@ -36,6 +38,17 @@ struct cubo_error *mount_job_bind(const struct mount_job *j, const char *source,
 /* A new filesystem of this type on the job's target, with extra_ms beside its own flags. */
 struct cubo_error *mount_job_new_fs(const struct mount_job *j, const char *type, const char *source,
 				    unsigned long extra_ms);
+/* Type "bind", or a bind/rbind option. */
+bool mount_is_bind_opts(const struct oci_mount *m, const struct mount_opts *o);
+/* idmap, ridmap or id mappings among the mount's settings. */
+bool mount_wants_idmap(const struct oci_mount *m, const struct mount_opts *o);
+/*
+ * Make the detached tree idmapped (recursively with `recursive`): with the
+ * mount's own uidMappings/gidMappings when it has them, else with the user
+ * namespace userns_fd (the container's); -1 and no mappings is an error.
+ */
+struct cubo_error *mount_idmap_tree(const struct oci_mount *m, bool recursive, const char *what,
+				    int tree, int userns_fd);
 /* Recursive attributes and propagation, on a mount already in place. */
 struct cubo_error *mount_job_finish(const struct mount_job *j, int mntfd);
 /* A "cgroup" or "cgroup2" config mount (mount_cgroup.c). */

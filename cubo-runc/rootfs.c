@@ -78,20 +78,39 @@ static struct cubo_error *propagation_without_root_mount(int procfd, unsigned lo
 	return err;
 }
 
-static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
+static unsigned long clone_propagation(unsigned long prop)
 {
-	unsigned long prop;
-
-	CUBO_TRY(root_propagation(ctx, &prop));
 	/* Nothing we mount may reach the host: slave by default, as runc. */
 	if (!prop)
-		prop = MS_SLAVE | MS_REC;
+		return MS_SLAVE | MS_REC;
 	/*
 	 * An unbindable "/" would refuse the rootfs bind below; it becomes
 	 * unbindable in rootfs_finalize, once the binds are done.
 	 */
 	if (prop & MS_UNBINDABLE)
-		prop = MS_PRIVATE | MS_REC;
+		return MS_PRIVATE | MS_REC;
+	return prop;
+}
+
+unsigned long rootfs_clone_propagation(const struct rootfs_ctx *ctx)
+{
+	unsigned long prop;
+	struct cubo_error *err = root_propagation(ctx, &prop);
+
+	if (err) {
+		/* rootfs_setup refused an unknown one already */
+		cubo_error_free(err);
+		prop = 0;
+	}
+	return clone_propagation(prop);
+}
+
+static struct cubo_error *prepare_root(const struct rootfs_ctx *ctx)
+{
+	unsigned long prop;
+
+	CUBO_TRY(root_propagation(ctx, &prop));
+	prop = clone_propagation(prop);
 	if (mount(NULL, "/", NULL, prop, NULL) < 0) {
 		if (errno != EINVAL)
 			return cubo_error_errno("set propagation of /");

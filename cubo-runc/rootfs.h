@@ -28,6 +28,12 @@ struct rootfs_ctx {
 	 * own /proc; -1: /proc as seen.
 	 */
 	int procfd;
+	/*
+	 * Bind sources the runtime cloned on the host side (mount_sources.h):
+	 * host_trees[i] for mounts[i], or -1. mounts_apply closes each once used.
+	 */
+	int *host_trees;
+	size_t n_host_trees;
 	/* called once the mounts and devices exist, right before pivot_root or chroot (hooks) */
 	struct cubo_error *(*before_pivot)(void *arg);
 	void *before_pivot_arg;
@@ -39,6 +45,13 @@ struct rootfs_ctx {
  * the chroot happens.
  */
 struct cubo_error *rootfs_setup(const struct rootfs_ctx *ctx);
+
+/*
+ * The propagation rootfs_setup gives the mounts of a new mount namespace
+ * (MS_SLAVE|MS_REC unless linux.rootfsPropagation says otherwise): a tree
+ * cloned before then gets it too.
+ */
+unsigned long rootfs_clone_propagation(const struct rootfs_ctx *ctx);
 
 /*
  * After setup (and after the console is made): maskedPaths, readonlyPaths,

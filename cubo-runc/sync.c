@@ -69,31 +69,53 @@ struct cubo_error *sync_expect(int fd, enum sync_type type)
 	return NULL;
 }
 
-struct cubo_error *sync_send_fd(int fd, int payload_fd)
+struct cubo_error *sync_send_fd_as(int fd, enum sync_type type, int payload_fd, const char *payload)
 {
-	uint32_t t = SYNC_CONSOLE;
-	return fdpass_send(fd, payload_fd, &t, sizeof(t));
+	char buf[sizeof(uint32_t) + SYNC_MAX_PAYLOAD];
+	uint32_t t = type;
+	size_t plen = payload ? strnlen(payload, SYNC_MAX_PAYLOAD) : 0;
+
+	memcpy(buf, &t, sizeof(t));
+	if (plen)
+		memcpy(buf + sizeof(t), payload, plen);
+	return fdpass_send(fd, payload_fd, buf, sizeof(t) + plen);
 }
 
-struct cubo_error *sync_recv_fd(int fd, int *out_fd)
+struct cubo_error *sync_recv_fd_as(int fd, enum sync_type type, int *out_fd, struct sync_msg *msg)
 {
 	char buf[sizeof(uint32_t) + SYNC_MAX_PAYLOAD + 1];
 	size_t n;
 	uint32_t t;
 
+	*out_fd = -1;
 	CUBO_TRY(fdpass_recv(fd, buf, sizeof(buf) - 1, &n, out_fd));
 	if (n < sizeof(t)) {
 		if (*out_fd >= 0)
 			close(*out_fd);
+		*out_fd = -1;
 		return cubo_error_new("sync: short message");
 	}
 	memcpy(&t, buf, sizeof(t));
-	if (t == SYNC_CONSOLE && *out_fd >= 0)
+	msg->type = t;
+	memcpy(msg->payload, buf + sizeof(t), n - sizeof(t));
+	msg->payload[n - sizeof(t)] = '\0';
+	if (t == type && *out_fd >= 0)
 		return NULL;
 	if (*out_fd >= 0)
 		close(*out_fd);
-	buf[n] = '\0';
+	*out_fd = -1;
 	if (t == SYNC_ERROR)
-		return cubo_error_new("%s", buf + sizeof(t));
-	return cubo_error_new("sync: expected the console, got message %u", t);
+		return cubo_error_new("%s", msg->payload);
+	return cubo_error_new("sync: expected message %d with an fd, got %u", type, t);
+}
+
+struct cubo_error *sync_send_fd(int fd, int payload_fd)
+{
+	return sync_send_fd_as(fd, SYNC_CONSOLE, payload_fd, NULL);
+}
+
+struct cubo_error *sync_recv_fd(int fd, int *out_fd)
+{
+	struct sync_msg msg;
+	return sync_recv_fd_as(fd, SYNC_CONSOLE, out_fd, &msg);
 }

@@ -198,3 +198,155 @@ ns_file() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(readlink /proc/$target/ns/net)" ]
 }
+
+# --- bind mounts in a user namespace -----------------------------------------
+# The container's root is host uid/gid 100000 here: a bind source only the
+# host's root may enter must be opened by the runtime on the host side.
+
+# userns_secret: a user namespace mapping container root to host 100000, and
+# $TEST_TMP/secret (0700, the host's root) holding dir/f and file. The
+# rootfs belongs to the host's root, so the container's root cannot create
+# mount targets in it (with either runtime): bind_unreachable makes them.
+userns_secret() {
+	require_ns user
+	update_config '.linux.namespaces += [{type: "user"}] |
+		.linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	mkdir -p "$TEST_TMP/secret/dir"
+	echo secret-data >"$TEST_TMP/secret/dir/f"
+	echo secret-file >"$TEST_TMP/secret/file"
+	chmod 700 "$TEST_TMP/secret"
+	# the premise: the container's host uid cannot even look inside
+	refute setpriv --reuid=100000 --regid=100000 --clear-groups \
+		test -e "$TEST_TMP/secret/dir/f"
+}
+
+# bind_unreachable DEST SOURCE OPTIONS_JSON [EXTRA_JSON]: a bind mount of
+# SOURCE on DEST, with EXTRA_JSON merged into the entry; DEST is made in the
+# rootfs first (a file when SOURCE is one).
+bind_unreachable() {
+	if [ -d "$2" ]; then
+		mkdir -p "$BUNDLE/rootfs$1"
+	else
+		mkdir -p "$(dirname "$BUNDLE/rootfs$1")"
+		touch "$BUNDLE/rootfs$1"
+	fi
+	update_config --arg d "$1" --arg s "$2" --argjson o "$3" --argjson x "${4:-{\}}" \
+		'.mounts += [{destination: $d, type: "bind", source: $s, options: $o} + $x]'
+}
+
+@test "user namespace: a bind of a directory only the host's root may enter" {
+	userns_secret
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["bind", "ro"]'
+	run_container sh -c 'cat /data/f; id -u'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = secret-data ]
+	[ "${lines[1]}" = 0 ]
+}
+
+@test "user namespace: a bind of a file only the host's root may reach" {
+	userns_secret
+	bind_unreachable /etc/secret-file "$TEST_TMP/secret/file" '["bind"]'
+	run_container sh -c 'cat /etc/secret-file; test -f /etc/secret-file && echo regular'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = secret-file ]
+	[ "${lines[1]}" = regular ]
+}
+
+@test "user namespace: rbind of an unreachable tree brings its submounts, still locked" {
+	userns_secret
+	# what the submount covers must stay covered, even for the container's root
+	mkdir "$TEST_TMP/secret/dir/sub"
+	echo covered >"$TEST_TMP/secret/dir/sub/hidden"
+	mount -t tmpfs -o size=1m tmpfs "$TEST_TMP/secret/dir/sub"
+	echo in-submount >"$TEST_TMP/secret/dir/sub/g"
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["rbind"]'
+	update_config '.process.capabilities[] += ["CAP_SYS_ADMIN"]'
+	run_container sh -c 'cat /data/f /data/sub/g; umount /data/sub 2>/dev/null; echo umount=$?;
+		cat /data/sub/hidden 2>/dev/null; echo hidden=$?'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = secret-data ]
+	[ "${lines[1]}" = in-submount ]
+	[[ $output != *"umount=0"* ]]
+	[[ $output != *covered* ]]
+	[[ $output == *"hidden=1"* ]]
+}
+
+@test "user namespace: a plain bind of a tree with mounts beneath it is refused, naming rbind" {
+	userns_secret
+	mkdir "$TEST_TMP/secret/dir/sub"
+	mount -t tmpfs -o size=1m tmpfs "$TEST_TMP/secret/dir/sub"
+	# without its submount the container would see what it covers
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["bind"]'
+	run_container true
+	echo "$output"
+	assert_error_mentions rbind
+	assert_error_mentions "$TEST_TMP/secret/dir"
+	umount "$TEST_TMP/secret/dir/sub"
+	assert_no_leftovers
+}
+
+@test "user namespace: an idmapped bind shows the owner through the mount's mapping" {
+	runc_gets_wrong "runc 1.1.5 ignores idmap and ridmap: the files show as 65534"
+	userns_secret
+	chown 0:0 "$TEST_TMP/secret/dir/f"
+	echo mine >"$TEST_TMP/secret/dir/owned"
+	chown 1000:1000 "$TEST_TMP/secret/dir/owned"
+	# the mount's own mapping: on-disk 0 is host 101000, container 1000
+	bind_unreachable /own "$TEST_TMP/secret/dir" '["bind", "idmap"]' \
+		'{"uidMappings": [{"containerID": 0, "hostID": 101000, "size": 65536}],
+		  "gidMappings": [{"containerID": 0, "hostID": 102000, "size": 65536}]}'
+	# no mapping of its own: the container's, so on-disk 0 is its root
+	bind_unreachable /ctr "$TEST_TMP/secret/dir" '["rbind", "ridmap"]'
+	# no idmap: the host's root is no one in the container
+	bind_unreachable /plain "$TEST_TMP/secret/dir" '["bind"]'
+	run_container sh -c 'stat -c %u:%g /own/f /own/owned /ctr/f /ctr/owned /plain/f'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1000:2000 ]
+	[ "${lines[1]}" = 2000:3000 ]
+	[ "${lines[2]}" = 0:0 ]
+	[ "${lines[3]}" = 1000:1000 ]
+	[ "${lines[4]}" = 65534:65534 ]
+}
+
+@test "user namespace: a missing bind source fails naming it" {
+	userns_secret
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["bind"]'
+	update_config --arg s "$TEST_TMP/secret/nosuch" '.mounts[-1].source = $s'
+	run_container true
+	[ "$status" -ne 0 ]
+	assert_error_mentions "$TEST_TMP/secret/nosuch"
+	assert_no_leftovers
+}
+
+@test "user namespace: no bind tree reaches the container's fds" {
+	userns_secret
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["rbind"]'
+	bind_unreachable /etc/secret-file "$TEST_TMP/secret/file" '["bind"]'
+	bind_unreachable /own "$TEST_TMP/secret/dir" '["bind", "idmap"]'
+	# ls in a child: the listing is the shell's own fds
+	run_container sh -c 'ls -l /proc/$$/fd; true'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(awk '$(NF-1) == "->" { print $(NF-2) }' <<<"$output" | sort -n | tr '\n' ' ')" = "0 1 2 " ]
+}
+
+@test "user namespace: a bind target that is a symlink stays inside the rootfs" {
+	userns_secret
+	mkdir "$TEST_TMP/outside"
+	bind_unreachable /data "$TEST_TMP/secret/dir" '["bind"]'
+	# the image's /data points at a host path: it resolves inside the rootfs
+	rmdir "$BUNDLE/rootfs/data"
+	ln -s "$TEST_TMP/outside" "$BUNDLE/rootfs/data"
+	mkdir -p "$BUNDLE/rootfs$TEST_TMP/outside"
+	run_container cat /data/f
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = secret-data ]
+	[ -z "$(ls -A "$TEST_TMP/outside")" ]
+	refute grep -q " $TEST_TMP/outside " /proc/self/mountinfo
+}
