@@ -27,6 +27,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
@@ -408,6 +409,24 @@ static struct cubo_error *take_attach_client(struct mon *m)
 	return cubo_error_wrap(err, "wait for the attaching client");
 }
 
+/* The log driver's sink: a rotated file, or nothing (none). */
+static struct cubo_error *open_log(struct mon *m, const struct ctr_record *rec)
+{
+	struct log_config lc;
+	CUBO_TRY(log_config_parse(rec->log_driver, rec->log_opts, &lc));
+	struct cubo_error *err = NULL;
+	if (log_driver_is_file(lc.driver)) {
+		char *path = cubo_path_join(m->dir, LOG_FILE_NAME);
+		err = log_writer_open(&m->log, path,
+				      lc.driver == LOG_DRIVER_JSON_FILE ? LOG_FORMAT_JSON
+									: LOG_FORMAT_K8S,
+				      lc.max_size, lc.max_file);
+		free(path);
+	}
+	log_config_free(&lc);
+	return err;
+}
+
 /*
  * Mount, create, (wait for the attach client and the networks), start; or,
  * with no network to wait for, the client first and then create and start
@@ -427,7 +446,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	bool copied;
 	const struct mgr_settings *set = m->ms->store->settings;
 	CUBO_TRY(rootfs_mount_or_copy(m->ms->layers_dir, rec->layers, m->dir,
-			      set ? set->storage_driver : NULL, &copied));
+				      set ? set->storage_driver : NULL, &copied));
 	cubo_test_point("monitor-after-rootfs");
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
@@ -436,10 +455,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");
-	int log_fd = open("ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0)
-		return cubo_error_errno("open %s/ctr.log", m->dir);
-	log_writer_init(&m->log, log_fd);
+	CUBO_TRY(open_log(m, rec));
 
 	int in = -1, out = -1, errw = -1, console = -1;
 	int p[2];
@@ -597,8 +613,10 @@ static void on_output(struct mon *m, enum log_stream s)
 		m->out_fd[s] = -1;
 		return;
 	}
-	struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
-	cubo_error_free(err); /* a full disk must not stop the container */
+	if (m->log.fd >= 0) {
+		struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
+		cubo_error_free(err); /* a full disk must not stop the container */
+	}
 	broadcast(m, s == LOG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR, m->buf, (uint32_t)r);
 }
 
@@ -830,6 +848,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.net_pid = -1,
 			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
+			.log = {.fd = -1},
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
@@ -865,6 +884,6 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
 	serve(&m);
 	finish(&m);
-	log_writer_free(&m.log);
+	log_writer_close(&m.log);
 	_exit(0);
 }

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# cubo-mgr's container services: log drivers (k8s-file, json-file, journald,
+# none) with rotation and logs --since/--until/-f across rotated files; --init
+# (zombies reaped, signals forwarded, the exit status handed on); top.
+# Images come from a real local registry; containers run through $RUNTIME.
+
+load helpers
+load mgr-helpers
+
+setup_file() {
+	export RUN_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
+		! command -v umoci >/dev/null; then
+		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-svc.XXXXXX")
+	export RUN_DIR
+	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
+	export REG
+	"$FIXTURES_DIR/make-image.sh" "$RUN_DIR/layout" busybox >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$RUN_DIR/layout:busybox" \
+		"docker://$REG/busybox:latest" >/dev/null
+}
+
+teardown_file() {
+	mgr_registry_teardown "${RUN_DIR:-}"
+}
+
+setup() {
+	mgr_container_setup "${RUN_SKIP:-}"
+}
+
+teardown() {
+	mgr_container_teardown
+}
+
+ctr_dir() {
+	echo "$R/$(mgr inspect "$1" | jq -r '.[0].Id')"
+}
+
+log_type() {
+	mgr inspect "$1" | jq -r '.[0].HostConfig.LogConfig.Type'
+}
+
+@test "log-driver: json-file is docker's format, escaped, and logs reads it" {
+	mgr run -d --name j --log-driver json-file "$BB" \
+		sh -c 'printf "a \"quoted\" \\\\ tab\there\n"; sleep 0.2; printf "err\n" >&2; sleep 0.2
+			printf "no end"' >/dev/null
+	run mgr wait j
+	[ "$output" = 0 ]
+	d=$(ctr_dir j)
+	run jq -r '.stream' "$d/ctr.log"
+	[ "${lines[*]}" = "stdout stderr stdout" ]
+	run jq -r '.log' "$d/ctr.log"
+	[ "${lines[0]}" = 'a "quoted" \ tab	here' ]
+	# every line is one JSON object with docker's three fields, time in RFC 3339
+	[ "$(jq -c 'keys' "$d/ctr.log" | sort -u)" = '["log","stream","time"]' ]
+	[ "$(jq -r '.time' "$d/ctr.log" | grep -cE '^20[0-9-]+T[0-9:]+\.[0-9]+Z$')" = 3 ]
+	# the piece without its newline ends in no "\n", as docker writes it
+	[ "$(jq -c '.log' "$d/ctr.log" | tail -1)" = '"no end"' ]
+	run --separate-stderr mgr logs j
+	[ "$output" = "$(printf 'a "quoted" \\ tab\there\nno end')" ]
+	[ "$stderr" = err ]
+	[ "$(log_type j)" = json-file ]
+}
+
+@test "log-opt: rotation keeps at most max-file files and logs reads across them intact" {
+	for drv in k8s-file json-file; do
+		mgr run -d --name "rot-$drv" --log-driver "$drv" --log-opt max-size=10k \
+			--log-opt max-file=3 "$BB" sh -c 'seq 1 2000' >/dev/null
+		run mgr wait "rot-$drv"
+		[ "$output" = 0 ]
+		d=$(ctr_dir "rot-$drv")
+		[ -f "$d/ctr.log" ]
+		[ -f "$d/ctr.log.1" ]
+		[ -f "$d/ctr.log.2" ]
+		[ ! -e "$d/ctr.log.3" ]
+		for f in "$d"/ctr.log "$d"/ctr.log.[0-9]*; do
+			[ "$(stat -c %s "$f")" -le 10240 ]
+		done
+		# what is kept: the newest lines, whole and in order, up to the last
+		run mgr logs "rot-$drv"
+		[ "${lines[-1]}" = 2000 ]
+		first=${lines[0]}
+		[ "$output" = "$(seq "$first" 2000)" ]
+		[ "$first" -gt 1 ]
+		[ "$(mgr logs --tail 5 "rot-$drv")" = "$(seq 1996 2000)" ]
+		# --tail reaching back into the rotated files
+		n=$(( 2000 - first + 1 ))
+		[ "$(mgr logs --tail "$n" "rot-$drv")" = "$output" ]
+	done
+	# with room for everything, nothing is lost across the rotations
+	mgr run -d --name all --log-opt max-size=4k --log-opt max-file=100 "$BB" \
+		sh -c 'seq 1 5000' >/dev/null
+	mgr wait all >/dev/null
+	[ "$(mgr logs all)" = "$(seq 1 5000)" ]
+	[ -f "$(ctr_dir all)/ctr.log.5" ]
+}
+
+@test "log-opt: logs -f follows across rotations without losing or repeating a line" {
+	mgr run -d --name fol --log-opt max-size=2k --log-opt max-file=1000 "$BB" \
+		sh -c 'sleep 0.5; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i; [ $((i % 300)) = 0 ] && sleep 0.1; done' >/dev/null
+	run timeout 60 "$MGR" --root-dir "$R" logs -f fol
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(seq 1 3000)" ]
+	[ -f "$(ctr_dir fol)/ctr.log.10" ]
+}
+
+@test "log-opt: the default cap, and bad options named with their value" {
+	mgr create --name capped "$BB" true >/dev/null
+	[ "$(log_type capped)" = k8s-file ]
+	mgr create --name opts --log-driver json-file --log-opt max-size=1m "$BB" true >/dev/null
+	[ "$(mgr inspect opts | jq -c '.[0].HostConfig.LogConfig')" = \
+		'{"Type":"json-file","Config":{"max-size":"1m"}}' ]
+	run mgr run --log-opt max-size=abc "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *max-size* && "$output" == *abc* ]]
+	run mgr run --log-opt max-file=0 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *max-file* ]]
+	run mgr run --log-opt nope=1 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nope* ]]
+	run mgr run --log-driver syslog "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *syslog* ]]
+	run mgr run --log-driver none --log-opt max-size=1m "$BB" true
+	[ "$status" -eq 125 ]
+	# nothing was made by the refused runs
+	[ "$(mgr ps -aq | wc -l)" = 2 ]
+}
+
+@test "log-driver none: nothing kept, and logs refuses as docker does" {
+	mgr run -d --name quiet --log-driver none "$BB" sh -c 'echo hidden' >/dev/null
+	mgr wait quiet >/dev/null
+	[ ! -s "$(ctr_dir quiet)/ctr.log" ]
+	run mgr logs quiet
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"configured logging driver does not support reading"* ]]
+	# attached, the output still comes through
+	run mgr run -i --rm --log-driver none "$BB" echo seen
+	[ "$output" = seen ]
+}
+
+@test "logs --since and --until: timestamps, unix seconds and durations" {
+	mgr run -d --name t "$BB" sh -c 'echo early; sleep 2; echo late' >/dev/null
+	mgr wait t >/dev/null
+	late=$(mgr logs -t t | awk '/late/ {print $1}')
+	[ "$(mgr logs --since "$late" t)" = late ]
+	[ "$(mgr logs --until "$late" t)" = "$(printf 'early\nlate')" ]
+	early=$(mgr logs -t t | awk '/early/ {print $1}')
+	[ "$(mgr logs --until "$early" t)" = early ]
+	[ "$(mgr logs --since 1m t)" = "$(printf 'early\nlate')" ]
+	[ -z "$(mgr logs --until 1m t)" ]
+	now=$(date +%s)
+	[ "$(mgr logs --since $((now - 60)) t)" = "$(printf 'early\nlate')" ]
+	[ -z "$(mgr logs --since $((now + 60)) t)" ]
+	run mgr logs --since yesterday t
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--since* && "$output" == *yesterday* ]]
+}
