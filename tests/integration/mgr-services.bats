@@ -161,3 +161,85 @@ log_type() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *--since* && "$output" == *yesterday* ]]
 }
+
+# How many zombies the container has, counted from inside.
+zombies() {
+	mgr exec "$1" sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
+}
+
+@test "--init: 100 orphaned zombies are reaped; without it they stay" {
+	# each (sleep &) leaves an orphan that PID 1 inherits; exec sleep never waits
+	script='for i in $(seq 100); do (sleep 0.2 &); done; exec sleep 100'
+	mgr run -d --name bare "$BB" sh -c "$script" >/dev/null
+	mgr run -d --name inited --init "$BB" sh -c "$script" >/dev/null
+	sleep 2
+	[ "$(zombies bare)" -ge 50 ]
+	[ "$(zombies inited)" = 0 ]
+	# PID 1 is the init, read-only, bound from the host; the command runs under it
+	run mgr exec inited sh -c 'tr "\0" " " </proc/1/cmdline'
+	[ "$output" = "/run/cubo-init -- sh -c $script " ]
+	run mgr exec inited sh -c 'echo x > /run/cubo-init'
+	[ "$status" -ne 0 ]
+	# ps and inspect show the command, and that --init was asked
+	[[ "$(mgr ps --no-trunc -f name=inited)" != *cubo-init* ]]
+	[ "$(mgr inspect inited | jq -r '.[0].HostConfig.Init')" = true ]
+	[ "$(mgr inspect bare | jq -r '.[0].HostConfig.Init')" = false ]
+}
+
+@test "--init: signals reach the command, and its status comes back" {
+	mgr run -d --name trap --init "$BB" \
+		sh -c 'trap "echo got TERM; exit 3" TERM; while :; do sleep 0.1; done' >/dev/null
+	sleep 0.5
+	mgr kill -s TERM trap >/dev/null
+	run mgr wait trap
+	[ "$output" = 3 ]
+	[ "$(mgr logs trap)" = "got TERM" ]
+	# killed by a signal: 128 + its number, as a shell reports it
+	mgr run -d --name usr1 --init "$BB" sleep 100 >/dev/null
+	sleep 0.3
+	mgr kill -s USR1 usr1 >/dev/null
+	run mgr wait usr1
+	[ "$output" = 138 ]
+	# a command that cannot run: 127, said by the init
+	run -127 mgr run -i --rm --init "$BB" /no/such
+	[ "$status" -eq 127 ]
+	run mgr run -i --rm --init "$BB" sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "--init-path: a given init is used; a missing one is refused" {
+	run mgr run --init-path /no/such/init "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--init-path* && "$output" == */no/such/init* ]]
+	cp "$(dirname "$MGR")/../cubo-init/cubo-init" "$BATS_TEST_TMPDIR/my-init"
+	run mgr run -i --rm --init-path "$BATS_TEST_TMPDIR/my-init" "$BB" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ]
+	[[ "$output" == "/run/cubo-init -- sh -c"* ]]
+}
+
+@test "top: the container's processes through the host's ps, with its options" {
+	# the shell stays (a command follows), with its two children
+	mgr run -d --name busy "$BB" sh -c 'sleep 101 & sleep 102; echo' >/dev/null
+	sleep 0.3
+	pid=$(mgr inspect busy | jq -r '.[0].State.Pid')
+	run mgr top busy
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == UID*PID*PPID*CMD* ]]
+	[ "${#lines[@]}" = 4 ]
+	[[ "$output" == *"sleep 101"* && "$output" == *"sleep 102"* ]]
+	[[ "$output" == *" $pid "* ]]
+	# ps options pass through
+	run mgr top busy -o pid,comm
+	[[ "${lines[0]}" == *PID\ COMMAND ]]
+	[ "${#lines[@]}" = 4 ]
+	[[ "$output" == *sleep* ]]
+	# no PID column: said so
+	run mgr top busy -o comm
+	[ "$status" -ne 0 ]
+	[[ "$output" == *PID* ]]
+	mgr rm -f busy >/dev/null
+	mgr create --name idle "$BB" true >/dev/null
+	run mgr top idle
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is not running"* ]]
+}
