@@ -8,22 +8,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/logset.h"
 #include "cubo-mgr/ctr_view.h"
 #include "shared/fs.h"
 #include "shared/xalloc.h"
+
+extern char **environ;
 
 #define READ_CHUNK (1u << 20)
 /* how often logs -f looks whether the monitor still lives, when the log is quiet */
@@ -274,6 +279,104 @@ static struct cubo_error *print_files(struct ctr_ctx *c, const struct ctr_record
 	return err;
 }
 
+/*
+ * journald: cubo-journal reads the container's entries (CONTAINER_ID_FULL)
+ * and prints them as k8s-file records, printed here as a file's are. With
+ * -f it follows the journal until its stdin closes: when the container
+ * stopped, then it prints what is left and ends.
+ */
+static struct cubo_error *print_journal(struct ctr_ctx *c, const struct ctr_record *r,
+					const struct log_print_opts *po, bool follow_flag)
+{
+	char *helper = libexec_find("cubo-journal");
+	if (!helper)
+		return cubo_error_new("log driver journald: the cubo-journal helper is not "
+				      "installed");
+	int out[2], in[2];
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		free(helper);
+		return cubo_error_errno("pipe");
+	}
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		free(helper);
+		return cubo_error_errno("pipe");
+	}
+	char tail[24];
+	snprintf(tail, sizeof(tail), "%ld", po->tail);
+	char *argv[8] = {helper, "read", (char *)r->id};
+	size_t n = 3;
+	if (po->tail >= 0) {
+		argv[n++] = "-n";
+		argv[n++] = tail;
+	}
+	if (follow_flag)
+		argv[n++] = "-f";
+	argv[n] = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	pid_t pid;
+	int rc = posix_spawn(&pid, helper, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	free(helper);
+	if (rc != 0) {
+		close(in[1]);
+		close(out[0]);
+		errno = rc;
+		return cubo_error_errno("run cubo-journal");
+	}
+	struct log_printer pr;
+	log_printer_init(&pr, po);
+	char *buf = xmalloc(READ_CHUNK);
+	size_t len = 0;
+	struct cubo_error *err = NULL;
+	for (;;) {
+		struct pollfd p = {out[0], POLLIN, 0};
+		int pr_rc = poll(&p, 1, FOLLOW_RECHECK_MS);
+		if (pr_rc == 0) {
+			/* the container stopped: the helper prints the rest, then ends */
+			if (in[1] >= 0 && !still_running(c, r->id)) {
+				close(in[1]);
+				in[1] = -1;
+			}
+			continue;
+		}
+		ssize_t got = read(out[0], buf + len, READ_CHUNK - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = cubo_error_errno("read from cubo-journal");
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+		size_t used;
+		if ((err = log_printer_feed(&pr, buf, len, &used)))
+			break;
+		if (used == 0 && len == READ_CHUNK)
+			used = len;
+		memmove(buf, buf + used, len - used);
+		len -= used;
+	}
+	if (in[1] >= 0)
+		close(in[1]);
+	close(out[0]);
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (!err && (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0))
+		err = cubo_error_new("cubo-journal could not read the journal");
+	free(buf);
+	log_printer_free(&pr);
+	return err;
+}
+
 int cmd_logs(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -320,9 +423,10 @@ int cmd_logs(struct mgr *m, int argc, char **argv)
 		err = log_config_parse(r.log_driver, r.log_opts, &lc);
 	if (!err && lc.driver == LOG_DRIVER_NONE)
 		err = cubo_error_new("configured logging driver does not support reading");
-	if (!err && lc.driver == LOG_DRIVER_JOURNALD)
-		err = cubo_error_new("journald: reading the journal is not supported yet");
-	if (!err) {
+	if (!err && lc.driver == LOG_DRIVER_JOURNALD) {
+		po.fmt = LOG_FORMAT_K8S;
+		err = print_journal(&c, &r, &po, follow_flag);
+	} else if (!err) {
 		po.fmt = lc.driver == LOG_DRIVER_JSON_FILE ? LOG_FORMAT_JSON : LOG_FORMAT_K8S;
 		err = print_files(&c, &r, &po, follow_flag);
 	}

@@ -13,6 +13,7 @@
 
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
@@ -159,45 +160,24 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 	return err;
 }
 
-static bool executable_file(const char *path)
-{
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
 struct cubo_error *ctr_init_path(const char *given, char **out)
 {
 	if (given) {
 		if (given[0] != '/')
 			return cubo_error_new("--init-path \"%s\": expected an absolute path",
 					      given);
-		if (!executable_file(given))
+		if (!libexec_is_executable(given))
 			return cubo_error_new("--init-path \"%s\": not an executable file", given);
 		*out = xstrdup(given);
 		return NULL;
 	}
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			/* uninstalled: cubo-mgr/cubo-mgr beside cubo-init/cubo-init */
-			char *p = xasprintf("%s/../cubo-init/cubo-init", self);
-			if (executable_file(p)) {
-				*out = p;
-				return NULL;
-			}
-			free(p);
-		}
-	}
-	static const char *const candidates[] = {PKGLIBEXECDIR "/cubo-init", "/usr/bin/catatonit",
-						 "/usr/libexec/podman/catatonit",
-						 "/usr/bin/tini-static"};
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(*candidates); i++)
-		if (executable_file(candidates[i])) {
-			*out = xstrdup(candidates[i]);
+	if ((*out = libexec_find("cubo-init")))
+		return NULL;
+	static const char *const others[] = {"/usr/bin/catatonit", "/usr/libexec/podman/catatonit",
+					     "/usr/bin/tini-static"};
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		if (libexec_is_executable(others[i])) {
+			*out = xstrdup(others[i]);
 			return NULL;
 		}
 	return cubo_error_new("--init: no init binary found (looked for %s/cubo-init, catatonit "

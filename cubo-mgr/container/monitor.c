@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +29,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
@@ -44,6 +47,8 @@
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
 #include "shared/xalloc.h"
+
+extern char **environ;
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
@@ -73,6 +78,8 @@ struct mon {
 	int exit_code;
 	bool exited;
 	struct log_writer log;
+	int journal_fd;	   /* journald: frames to cubo-journal write (cubo-journal/journal.c); -1 */
+	pid_t journal_pid; /* that helper, or -1 */
 	struct ctr_net net; /* its networks' ports, held while it runs */
 	pid_t net_pid;	    /* the process attaching its networks (CNI ADD), or -1 */
 	int net_fd;	    /* its error message comes here */
@@ -409,12 +416,100 @@ static struct cubo_error *take_attach_client(struct mon *m)
 	return cubo_error_wrap(err, "wait for the attaching client");
 }
 
-/* The log driver's sink: a rotated file, or nothing (none). */
+/* journald: cubo-journal sends what comes on its stdin to the journal. */
+static struct cubo_error *start_journal(struct mon *m, const struct ctr_record *rec,
+					const char *tag)
+{
+	char *helper = libexec_find("cubo-journal");
+	if (!helper)
+		return cubo_error_new("log driver journald: the cubo-journal helper is not "
+				      "installed (%s)",
+				      PKGLIBEXECDIR);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		free(helper);
+		return cubo_error_errno("pipe");
+	}
+	char short_id[13];
+	snprintf(short_id, sizeof(short_id), "%.12s", rec->id);
+	char *const argv[] = {helper,
+			      "write",
+			      (char *)rec->id,
+			      rec->name ? rec->name : short_id,
+			      (char *)(tag ? tag : short_id),
+			      NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+	/* the monitor blocks its signals for its signalfd: the helper gets its own */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	int rc = posix_spawn(&m->journal_pid, helper, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	free(helper);
+	if (rc != 0) {
+		close(p[1]);
+		m->journal_pid = -1;
+		errno = rc;
+		return cubo_error_errno("run cubo-journal");
+	}
+	m->journal_fd = p[1];
+	return NULL;
+}
+
+static void journal_send(struct mon *m, enum log_stream s, const char *data, uint32_t len)
+{
+	unsigned char hdr[5] = {(unsigned char)s, (unsigned char)(len >> 24),
+				(unsigned char)(len >> 16), (unsigned char)(len >> 8),
+				(unsigned char)len};
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+	size_t want = sizeof(hdr) + len;
+	/* a pipe write of up to PIPE_BUF... is not atomic past it: finish a partial one */
+	ssize_t w;
+	do
+		w = writev(m->journal_fd, iov, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 || (size_t)w == want)
+		return;
+	size_t done = (size_t)w;
+	while (done < want) {
+		const char *p =
+			done < sizeof(hdr) ? (const char *)hdr + done : data + (done - sizeof(hdr));
+		size_t n = done < sizeof(hdr) ? sizeof(hdr) - done : want - done;
+		w = write(m->journal_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		done += (size_t)w;
+	}
+}
+
+static void stop_journal(struct mon *m)
+{
+	if (m->journal_fd >= 0)
+		close(m->journal_fd);
+	m->journal_fd = -1;
+	/* it sends what it has and exits at the end of its input */
+	while (m->journal_pid > 0 && waitpid(m->journal_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	m->journal_pid = -1;
+}
+
+/* The log driver's sink: a rotated file, the journal, or nothing (none). */
 static struct cubo_error *open_log(struct mon *m, const struct ctr_record *rec)
 {
 	struct log_config lc;
 	CUBO_TRY(log_config_parse(rec->log_driver, rec->log_opts, &lc));
 	struct cubo_error *err = NULL;
+	if (lc.driver == LOG_DRIVER_JOURNALD)
+		err = start_journal(m, rec, lc.tag);
 	if (log_driver_is_file(lc.driver)) {
 		char *path = cubo_path_join(m->dir, LOG_FILE_NAME);
 		err = log_writer_open(&m->log, path,
@@ -617,6 +712,8 @@ static void on_output(struct mon *m, enum log_stream s)
 		struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
 		cubo_error_free(err); /* a full disk must not stop the container */
 	}
+	if (m->journal_fd >= 0)
+		journal_send(m, s, m->buf, (uint32_t)r);
 	broadcast(m, s == LOG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR, m->buf, (uint32_t)r);
 }
 
@@ -679,6 +776,10 @@ static void on_signal(struct mon *m)
 		if (p == m->pid) {
 			m->exited = true;
 			m->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		} else if (p == m->journal_pid) { /* gone early: the output is not kept */
+			m->journal_pid = -1;
+			close(m->journal_fd);
+			m->journal_fd = -1;
 		}
 }
 
@@ -849,6 +950,8 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
 			.log = {.fd = -1},
+			.journal_fd = -1,
+			.journal_pid = -1,
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
@@ -883,6 +986,8 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
 			fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
 	serve(&m);
+	/* its entries are in the journal before the exit is on record */
+	stop_journal(&m);
 	finish(&m);
 	log_writer_close(&m.log);
 	_exit(0);

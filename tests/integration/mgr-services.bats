@@ -130,6 +130,9 @@ log_type() {
 	[ "$status" -eq 125 ]
 	# nothing was made by the refused runs
 	[ "$(mgr ps -aq | wc -l)" = 2 ]
+	# info lists every driver, as docker's Plugins: Log
+	mgr info | grep -qx ' Log: k8s-file json-file journald none'
+	[ "$(mgr info -f json | jq -c .Plugins.Log)" = '["k8s-file","json-file","journald","none"]' ]
 }
 
 @test "log-driver none: nothing kept, and logs refuses as docker does" {
@@ -242,4 +245,45 @@ zombies() {
 	run mgr top idle
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"is not running"* ]]
+}
+
+@test "log-driver journald: entries with docker's fields, read back by logs; refused without a journal" {
+	if [ ! -S /run/systemd/journal/socket ]; then
+		# no journal here: refused before anything is made, saying why
+		run mgr run --name j --log-driver journald "$BB" echo hi
+		[ "$status" -eq 125 ]
+		[[ "$output" == *journald* && "$output" == */run/systemd/journal/socket* ]]
+		[ -z "$(mgr ps -aq)" ]
+		return 0
+	fi
+	command -v journalctl >/dev/null || skip "journalctl is needed"
+	name=jd-$$-$RANDOM
+	id=$(mgr run -d --name "$name" --log-driver journald "$BB" \
+		sh -c 'echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three')
+	run mgr wait "$name"
+	[ "$output" = 0 ]
+	# docker's fields: the short and full ID, the name, the tag (the short ID), priorities
+	run journalctl -o json "CONTAINER_ID_FULL=$id"
+	[ "$(jq -r .MESSAGE <<<"$output" | tr '\n' ' ')" = "one two three " ]
+	[ "$(jq -r .CONTAINER_NAME <<<"$output" | sort -u)" = "$name" ]
+	[ "$(jq -r .CONTAINER_ID <<<"$output" | sort -u)" = "${id:0:12}" ]
+	[ "$(jq -r .SYSLOG_IDENTIFIER <<<"$output" | sort -u)" = "${id:0:12}" ]
+	[ "$(jq -r .PRIORITY <<<"$output" | tr '\n' ' ')" = "6 3 6 " ]
+	# logs reads them back: streams apart, --tail, -t, --since
+	run --separate-stderr mgr logs "$name"
+	[ "$output" = "$(printf 'one\nthree')" ]
+	[ "$stderr" = two ]
+	[ "$(mgr logs --tail 1 "$name")" = three ]
+	[[ "$(mgr logs -t --tail 1 "$name")" =~ ^20[0-9-]+T[0-9:.]+Z\ three$ ]]
+	three=$(mgr logs -t --tail 1 "$name" | cut -d' ' -f1)
+	[ "$(mgr logs --since "$three" "$name")" = three ]
+	# -f ends when the container stops, with every line
+	mgr run -d --name "$name-f" --log-driver journald --log-opt tag=web "$BB" \
+		sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done' >/dev/null
+	run timeout 30 "$MGR" --root-dir "$R" logs -f "$name-f"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'line1\nline2\nline3')" ]
+	run journalctl -o json SYSLOG_IDENTIFIER=web "CONTAINER_NAME=$name-f"
+	[ "$(jq -r .CONTAINER_TAG <<<"$output" | sort -u)" = web ]
+	[ "$(mgr inspect "$name" | jq -r '.[0].HostConfig.LogConfig.Type')" = journald ]
 }
