@@ -15,6 +15,9 @@
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
 
+/* the seconds a time may have so that it still fits in int64 nanoseconds */
+#define NS_SECONDS_MAX 9000000000LL
+
 static const char *const stream_names[] = {[LOG_STDOUT] = "stdout", [LOG_STDERR] = "stderr"};
 
 /* ---- writing ---- */
@@ -517,8 +520,11 @@ bool log_time_parse_rfc3339(const char *s, size_t len, int64_t *ns)
 	} else {
 		return false;
 	}
-	time_t t = timegm(&tm);
-	*ns = ((int64_t)t - off) * 1000000000 + frac;
+	int64_t t = (int64_t)timegm(&tm) - off;
+	/* nanoseconds since 1970 in 64 bits reach the year 2262 */
+	if (t < -NS_SECONDS_MAX || t > NS_SECONDS_MAX)
+		return false;
+	*ns = t * 1000000000 + frac;
 	return true;
 }
 
@@ -648,7 +654,7 @@ static bool parse_local_time(const char *s, int64_t *ns)
 	if ((len != 10 && len != 19) || !parse_civil(s, len, len == 19, &tm))
 		return false;
 	time_t t = mktime(&tm);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || t < -NS_SECONDS_MAX || t > NS_SECONDS_MAX)
 		return false;
 	*ns = (int64_t)t * 1000000000;
 	return true;
@@ -659,9 +665,9 @@ static bool parse_unix(const char *s, int64_t *ns)
 	int64_t secs = 0, frac;
 	size_t i = 0, n;
 	for (; s[i] >= '0' && s[i] <= '9'; i++) {
-		if (secs > 9000000000LL)
-			return false;
 		secs = secs * 10 + (s[i] - '0');
+		if (secs > NS_SECONDS_MAX)
+			return false;
 	}
 	if (i == 0 || !parse_fraction(s + i, strlen(s + i), &n, &frac) || s[i + n])
 		return false;

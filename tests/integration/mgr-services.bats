@@ -287,3 +287,33 @@ zombies() {
 	[ "$(jq -r .CONTAINER_TAG <<<"$output" | sort -u)" = web ]
 	[ "$(mgr inspect "$name" | jq -r '.[0].HostConfig.LogConfig.Type')" = journald ]
 }
+
+@test "cubo-init -g: a signal goes to the command's whole process group" {
+	init=$(dirname "$MGR")/../cubo-init/cubo-init
+	for g in -g ""; do
+		rm -f "$BATS_TEST_TMPDIR/pid"
+		# shellcheck disable=SC2086 # "" is no option
+		"$init" $g -- sh -c "sleep 100 & echo \$! >$BATS_TEST_TMPDIR/pid; wait" \
+			</dev/null >/dev/null 2>&1 3>&- &
+		pid=$!
+		for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/pid" ] && break; sleep 0.1; done
+		child=$(cat "$BATS_TEST_TMPDIR/pid")
+		kill -TERM "$pid"
+		run timeout 10 tail --pid="$pid" -f /dev/null
+		[ "$status" -eq 0 ]
+		# the shell's status: killed by TERM
+		wait "$pid" && st=0 || st=$?
+		[ "$st" = 143 ]
+		# -g: the background child went with it; without, it lives on
+		if [ -n "$g" ]; then
+			sleep 0.2
+			! kill -0 "$child" 2>/dev/null
+		else
+			kill -0 "$child"
+			kill -9 "$child"
+		fi
+	done
+	run "$init"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *usage* ]]
+}

@@ -264,6 +264,9 @@ static void test_times(void **state)
 	assert_false(log_time_parse_rfc3339("2026-13-24T09:35:00Z", 20, &ns));
 	assert_false(log_time_parse_rfc3339("2026-11-24T09:35:00", 19, &ns));
 	assert_false(log_time_parse_rfc3339("2026-11-24T09:35:00.Z", 21, &ns));
+	/* past what int64 nanoseconds hold */
+	assert_false(log_time_parse_rfc3339("8948-11-24T09:35:00Z", 20, &ns));
+	assert_false(log_time_arg("99999999999", 0, &ns));
 
 	const int64_t now = 1000000LL * 1000000000;
 	assert_true(log_time_arg("10m", now, &ns));
