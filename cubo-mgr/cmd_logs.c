@@ -338,6 +338,12 @@ static struct cubo_error *print_journal(struct ctr_ctx *c, const struct ctr_reco
 	for (;;) {
 		struct pollfd p = {out[0], POLLIN, 0};
 		int pr_rc = poll(&p, 1, FOLLOW_RECHECK_MS);
+		if (pr_rc < 0 && errno == EINTR)
+			continue;
+		if (pr_rc < 0) {
+			err = cubo_error_errno("poll");
+			break;
+		}
 		if (pr_rc == 0) {
 			/* the container stopped: the helper prints the rest, then ends */
 			if (in[1] >= 0 && !still_running(c, r->id)) {
