@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image/store.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/strv.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -124,7 +126,15 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 				KU("Volumes", k.volumes);
 				KS("ServerVersion", PACKAGE_VERSION);
 				KS("Driver", "overlay");
-				KS("LoggingDriver", "k8s-file");
+				KS("LoggingDriver", log_driver_name(LOG_DRIVER_K8S_FILE));
+				/* docker's Plugins.Log: every driver there is */
+				cubo_json_gen_key(g, "Plugins");
+				cubo_json_gen_map_open(g);
+				cubo_json_gen_key(g, "Log");
+				char **drivers = cubo_strv_split(LOG_DRIVER_NAMES, ' ');
+				cubo_json_gen_strv(g, drivers, SIZE_MAX);
+				cubo_strv_free(drivers);
+				cubo_json_gen_map_close(g);
 				KS("CgroupDriver", driver);
 				KS("CgroupVersion", cgroup_version());
 				KS("DefaultRuntime", c.rt.path);
@@ -146,12 +156,13 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 		} else {
 			printf("Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\n"
 			       "Images: %zu\nVolumes: %zu\nServer Version: %s\n"
-			       "Storage Driver: overlay\nLogging Driver: k8s-file\n"
+			       "Storage Driver: overlay\nLogging Driver: %s\nPlugins:\n Log: %s\n"
 			       "Cgroup Driver: %s\nCgroup Version: %s\n"
 			       "Default Runtime: %s\nKernel Version: %s\nArchitecture: %s\n"
 			       "CPUs: %ld\nTotal Memory: %.1fGiB\nRoot Dir: %s\n",
 			       k.containers, k.running, k.paused, k.stopped, k.images, k.volumes,
-			       PACKAGE_VERSION, driver, cgroup_version(), c.rt.path, u.release,
+			       PACKAGE_VERSION, log_driver_name(LOG_DRIVER_K8S_FILE),
+			       LOG_DRIVER_NAMES, driver, cgroup_version(), c.rt.path, u.release,
 			       u.machine, cpus, (double)mem / (1024.0 * 1024 * 1024), m->root);
 		}
 	}

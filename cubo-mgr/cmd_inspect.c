@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
@@ -92,12 +94,17 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_strv(g, r->ports ? r->ports : (char *[]){NULL}, SIZE_MAX);
 	mgr_json_kv(g, "Runtime", r->runtime);
 	mgr_json_kv(g, "NetworkMode", r->networks ? r->networks[0] : "none");
+	log_config_gen_json(g, "LogConfig", r->log_driver, r->log_opts);
+	cubo_json_gen_key(g, "Init");
+	cubo_json_gen_bool(g, r->init);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "Mounts");
 	cubo_json_gen_array_open(g);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		const struct oci_mount *mt = &cfg->mounts[i];
-		if (!mt->type || strcmp(mt->type, "bind") || !strncmp(mt->destination, "/etc/", 5))
+		if (!mt->type || strcmp(mt->type, "bind") ||
+		    !strncmp(mt->destination, "/etc/", 5) ||
+		    !strcmp(mt->destination, BUNDLE_INIT_DEST))
 			continue;
 		bool ro = false;
 		for (size_t j = 0; j < mt->options.n; j++)

@@ -14,6 +14,7 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
@@ -41,11 +42,12 @@ extern char **environ;
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
-		*stop_signal;
+		*stop_signal, *log_driver, *init_path;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
-		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host;
+		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
+		**log_opt;
 	long stop_timeout;
-	bool detach, interactive, tty, rm, read_only, quiet, publish_all;
+	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
 	long pids_limit;
 	bool pids_set;
 };
@@ -66,6 +68,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->dns);
 	cubo_strv_free(f->dns_search);
 	cubo_strv_free(f->add_host);
+	cubo_strv_free(f->log_opt);
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -111,6 +114,23 @@ static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o
 	o->dns_search = f->dns_search ? cubo_strv_dup(f->dns_search) : NULL;
 	o->add_hosts = f->add_host ? cubo_strv_dup(f->add_host) : NULL;
 	o->publish_all = f->publish_all;
+	return NULL;
+}
+
+/* --log-driver, --log-opt: checked now, applied by the monitor (logconf.h). */
+static struct cubo_error *log_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	struct log_config lc;
+	CUBO_TRY(log_config_parse(f->log_driver, f->log_opt, &lc));
+	enum log_driver d = lc.driver;
+	log_config_free(&lc);
+	/* a journal that is not there would lose every line: refused before the start */
+	if (d == LOG_DRIVER_JOURNALD && access(LOG_JOURNAL_SOCKET, W_OK) < 0)
+		return cubo_error_new("--log-driver journald: no systemd journal is running here "
+				      "(%s is missing)",
+				      LOG_JOURNAL_SOCKET);
+	o->log_driver = f->log_driver ? xstrdup(log_driver_name(d)) : NULL;
+	o->log_opts = f->log_opt ? cubo_strv_dup(f->log_opt) : NULL;
 	return NULL;
 }
 
@@ -216,6 +236,9 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		o->stop_timeout = (int)f->stop_timeout;
 	}
 	CUBO_TRY(net_opts(f, o));
+	CUBO_TRY(log_opts(f, o));
+	if (f->init || f->init_path)
+		CUBO_TRY(ctr_init_path(f->init_path, &o->init_path));
 	return NULL;
 }
 
@@ -359,6 +382,14 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "a line for /etc/hosts (IP may be host-gateway)"},
 		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",
 		 "the OCI runtime to run it (default cubo-runc)"},
+		{"log-driver", 0, CLI_STRING, &f.log_driver, "DRIVER",
+		 "k8s-file (default), json-file, journald or none"},
+		{"log-opt", 0, CLI_LIST, &f.log_opt, "KEY=VALUE",
+		 "max-size=SIZE (default 20m; -1: none), max-file=N (default 5); journald: tag"},
+		{"init", 0, CLI_BOOL, &f.init, NULL,
+		 "run an init as PID 1 that reaps zombies and forwards signals"},
+		{"init-path", 0, CLI_STRING, &f.init_path, "PATH",
+		 "the init binary for --init (default: cubo-init)"},
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
 	};
 	const char *cmd = start ? "run" : "create";

@@ -73,13 +73,16 @@ byhand=${CUBO_VM_BYHAND:-}
 # shim, with and without SystemdCgroup); podman.bats (podman and conmon
 # driving the runtime); and the manager's tests that touch cgroups (limits,
 # pause and unpause, info's cgroup driver, the same through runc), which
-# run through the systemd driver here as on any systemd host. A bats test
+# run through the systemd driver here as on any systemd host; and the
+# journald log driver's test (mgr-services.bats), which needs a running
+# journal: elsewhere it only checks the refusal. A bats test
 # takes 7-12 s under emulation, so the runtime's other files (process,
 # security, seccomp, hooks, bad-config, escape, cli: 89 tests, 11-20
 # minutes more) and the manager's other tests would break the 30-minute
 # budget on a busy machine; they run with CUBO_VM_INTEG.
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
+mgr-services.bats=journald
 lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats}
 [ "$integ_files" != none ] || integ_files=
 

@@ -177,6 +177,10 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 		add_mount(cfg, o->volumes[i].dest, "bind", in->volume_sources[i],
 			  o->volumes[i].readonly ? ro : bind_opts);
 	}
+	if (o->init_path) {
+		char *const init_opts[] = {"bind", "rprivate", "ro", "nosuid", "nodev", NULL};
+		add_mount(cfg, BUNDLE_INIT_DEST, "bind", o->init_path, init_opts);
+	}
 }
 
 static struct cubo_error *process(const struct bundle_input *in, struct oci_process *p,
@@ -186,6 +190,16 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	const struct oci_image_runconfig *rc = runconfig(in->image);
 	char **argv;
 	CUBO_TRY(bundle_command(in->image, o, &argv));
+	if (o->init_path) {
+		/* the init is PID 1; the command runs as its child */
+		size_t n = cubo_strv_len(argv);
+		char **with = xcalloc(n + 3, sizeof(char *));
+		with[0] = xstrdup(BUNDLE_INIT_DEST);
+		with[1] = xstrdup("--");
+		memcpy(with + 2, argv, n * sizeof(char *));
+		free(argv);
+		argv = with;
+	}
 	p->args.v = argv;
 	p->args.n = cubo_strv_len(argv);
 	const char *cwd = o->workdir ? o->workdir : rc->working_dir;

@@ -13,6 +13,12 @@
 #include "spec/config.h"
 #include "spec/image.h"
 
+/*
+ * Where --init's binary is bound (read-only) in the container, and run as
+ * PID 1 with the command after "--" (podman uses /run/podman-init).
+ */
+#define BUNDLE_INIT_DEST "/run/cubo-init"
+
 struct bundle_input {
 	const char *id;
 	const struct oci_image_config *image; /* its "config" may be NULL */

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
@@ -158,6 +160,31 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 	return err;
 }
 
+struct cubo_error *ctr_init_path(const char *given, char **out)
+{
+	if (given) {
+		if (given[0] != '/')
+			return cubo_error_new("--init-path \"%s\": expected an absolute path",
+					      given);
+		if (!libexec_is_executable(given))
+			return cubo_error_new("--init-path \"%s\": not an executable file", given);
+		*out = xstrdup(given);
+		return NULL;
+	}
+	if ((*out = libexec_find("cubo-init")))
+		return NULL;
+	static const char *const others[] = {"/usr/bin/catatonit", "/usr/libexec/podman/catatonit",
+					     "/usr/bin/tini-static"};
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++)
+		if (libexec_is_executable(others[i])) {
+			*out = xstrdup(others[i]);
+			return NULL;
+		}
+	return cubo_error_new("--init: no init binary found (looked for %s/cubo-init, catatonit "
+			      "and tini-static); give one with --init-path",
+			      PKGLIBEXECDIR);
+}
+
 struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_created *out)
 {
 	struct ctr_opts *o = in->opts;
@@ -216,7 +243,9 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.name = xstrdup(o->name ? o->name : name);
 		rec.image = xstrdup(in->image_ref);
 		rec.image_id = xstrdup(ii->image_id);
-		rec.command = run_opt_command_line(cfg->process->args.v, 0);
+		/* ps shows the command, not the init before it */
+		rec.command =
+			run_opt_command_line(cfg->process->args.v + (o->init_path ? 2 : 0), 0);
 		rec.layers = cubo_strv_dup(ii->layers);
 		rec.runtime = xstrdup(in->runtime);
 		rec.cgroup_manager =
@@ -239,6 +268,9 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 					  : rc && rc->stop_signal ? rc->stop_signal
 								  : "SIGTERM");
 		rec.stop_timeout = o->stop_timeout;
+		rec.log_driver = xstrdup(o->log_driver);
+		rec.log_opts = cubo_strv_dup(o->log_opts);
+		rec.init = o->init_path != NULL;
 		/* the image's labels, then --label over them */
 		char **img_labels = NULL;
 		size_t nil = 0;

@@ -50,6 +50,14 @@ struct ctr_created {
 	bool tty, interactive, auto_remove;
 };
 
+/*
+ * --init-path (NULL: the default) -> the init binary to bind: ours, beside
+ * cubo-mgr in the build tree or in PKGLIBEXECDIR when installed, else
+ * catatonit or tini-static when the host has them. A given path must be an
+ * executable regular file.
+ */
+struct cubo_error *ctr_init_path(const char *given, char **out);
+
 struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_created *out);
 
 #endif

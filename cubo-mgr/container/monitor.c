@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +29,8 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/libexec.h"
+#include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
@@ -43,6 +47,8 @@
 #include "shared/timeutil.h"
 #include "shared/testpoint.h"
 #include "shared/xalloc.h"
+
+extern char **environ;
 
 #define MAX_CLIENTS 32
 #define CHUNK 65536
@@ -72,6 +78,8 @@ struct mon {
 	int exit_code;
 	bool exited;
 	struct log_writer log;
+	int journal_fd;	   /* journald: frames to cubo-journal write (cubo-journal/journal.c); -1 */
+	pid_t journal_pid; /* that helper, or -1 */
 	struct ctr_net net; /* its networks' ports, held while it runs */
 	pid_t net_pid;	    /* the process attaching its networks (CNI ADD), or -1 */
 	int net_fd;	    /* its error message comes here */
@@ -408,6 +416,112 @@ static struct cubo_error *take_attach_client(struct mon *m)
 	return cubo_error_wrap(err, "wait for the attaching client");
 }
 
+/* journald: cubo-journal sends what comes on its stdin to the journal. */
+static struct cubo_error *start_journal(struct mon *m, const struct ctr_record *rec,
+					const char *tag)
+{
+	char *helper = libexec_find("cubo-journal");
+	if (!helper)
+		return cubo_error_new("log driver journald: the cubo-journal helper is not "
+				      "installed (%s)",
+				      PKGLIBEXECDIR);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		free(helper);
+		return cubo_error_errno("pipe");
+	}
+	char short_id[13];
+	snprintf(short_id, sizeof(short_id), "%.12s", rec->id);
+	char *const argv[] = {helper,
+			      "write",
+			      (char *)rec->id,
+			      rec->name ? rec->name : short_id,
+			      (char *)(tag ? tag : short_id),
+			      NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[0], STDIN_FILENO);
+	/* the monitor blocks its signals for its signalfd: the helper gets its own */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	int rc = posix_spawn(&m->journal_pid, helper, &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(p[0]);
+	free(helper);
+	if (rc != 0) {
+		close(p[1]);
+		m->journal_pid = -1;
+		errno = rc;
+		return cubo_error_errno("run cubo-journal");
+	}
+	m->journal_fd = p[1];
+	return NULL;
+}
+
+static void journal_send(struct mon *m, enum log_stream s, const char *data, uint32_t len)
+{
+	unsigned char hdr[5] = {(unsigned char)s, (unsigned char)(len >> 24),
+				(unsigned char)(len >> 16), (unsigned char)(len >> 8),
+				(unsigned char)len};
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)data, len}};
+	size_t want = sizeof(hdr) + len;
+	/* a pipe write of up to PIPE_BUF... is not atomic past it: finish a partial one */
+	ssize_t w;
+	do
+		w = writev(m->journal_fd, iov, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 || (size_t)w == want)
+		return;
+	size_t done = (size_t)w;
+	while (done < want) {
+		const char *p =
+			done < sizeof(hdr) ? (const char *)hdr + done : data + (done - sizeof(hdr));
+		size_t n = done < sizeof(hdr) ? sizeof(hdr) - done : want - done;
+		w = write(m->journal_fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		done += (size_t)w;
+	}
+}
+
+static void stop_journal(struct mon *m)
+{
+	if (m->journal_fd >= 0)
+		close(m->journal_fd);
+	m->journal_fd = -1;
+	/* it sends what it has and exits at the end of its input */
+	while (m->journal_pid > 0 && waitpid(m->journal_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	m->journal_pid = -1;
+}
+
+/* The log driver's sink: a rotated file, the journal, or nothing (none). */
+static struct cubo_error *open_log(struct mon *m, const struct ctr_record *rec)
+{
+	struct log_config lc;
+	CUBO_TRY(log_config_parse(rec->log_driver, rec->log_opts, &lc));
+	struct cubo_error *err = NULL;
+	if (lc.driver == LOG_DRIVER_JOURNALD)
+		err = start_journal(m, rec, lc.tag);
+	if (log_driver_is_file(lc.driver)) {
+		char *path = cubo_path_join(m->dir, LOG_FILE_NAME);
+		err = log_writer_open(&m->log, path,
+				      lc.driver == LOG_DRIVER_JSON_FILE ? LOG_FORMAT_JSON
+									: LOG_FORMAT_K8S,
+				      lc.max_size, lc.max_file);
+		free(path);
+	}
+	log_config_free(&lc);
+	return err;
+}
+
 /*
  * Mount, create, (wait for the attach client and the networks), start; or,
  * with no network to wait for, the client first and then create and start
@@ -427,7 +541,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	bool copied;
 	const struct mgr_settings *set = m->ms->store->settings;
 	CUBO_TRY(rootfs_mount_or_copy(m->ms->layers_dir, rec->layers, m->dir,
-			      set ? set->storage_driver : NULL, &copied));
+				      set ? set->storage_driver : NULL, &copied));
 	cubo_test_point("monitor-after-rootfs");
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
@@ -436,10 +550,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");
-	int log_fd = open("ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd < 0)
-		return cubo_error_errno("open %s/ctr.log", m->dir);
-	log_writer_init(&m->log, log_fd);
+	CUBO_TRY(open_log(m, rec));
 
 	int in = -1, out = -1, errw = -1, console = -1;
 	int p[2];
@@ -597,8 +708,12 @@ static void on_output(struct mon *m, enum log_stream s)
 		m->out_fd[s] = -1;
 		return;
 	}
-	struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
-	cubo_error_free(err); /* a full disk must not stop the container */
+	if (m->log.fd >= 0) {
+		struct cubo_error *err = log_writer_write(&m->log, s, m->buf, (size_t)r);
+		cubo_error_free(err); /* a full disk must not stop the container */
+	}
+	if (m->journal_fd >= 0)
+		journal_send(m, s, m->buf, (uint32_t)r);
 	broadcast(m, s == LOG_STDOUT ? ATTACH_STDOUT : ATTACH_STDERR, m->buf, (uint32_t)r);
 }
 
@@ -661,6 +776,10 @@ static void on_signal(struct mon *m)
 		if (p == m->pid) {
 			m->exited = true;
 			m->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		} else if (p == m->journal_pid) { /* gone early: the output is not kept */
+			m->journal_pid = -1;
+			close(m->journal_fd);
+			m->journal_fd = -1;
 		}
 }
 
@@ -830,6 +949,9 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.net_pid = -1,
 			.net_fd = -1,
 			.out_fd = {-1, -1, -1},
+			.log = {.fd = -1},
+			.journal_fd = -1,
+			.journal_pid = -1,
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
@@ -864,7 +986,9 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
 			fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
 	serve(&m);
+	/* its entries are in the journal before the exit is on record */
+	stop_journal(&m);
 	finish(&m);
-	log_writer_free(&m.log);
+	log_writer_close(&m.log);
 	_exit(0);
 }

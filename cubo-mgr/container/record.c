@@ -41,6 +41,8 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->user);
 	free(r->stop_signal);
 	cubo_strv_free(r->labels);
+	free(r->log_driver);
+	cubo_strv_free(r->log_opts);
 	free(r->error);
 	memset(r, 0, sizeof(*r));
 }
@@ -126,6 +128,12 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 		cubo_json_gen_int(g, r->stop_timeout);
 	}
 	kstrv(g, "labels", r->labels);
+	kstr(g, "logDriver", r->log_driver);
+	kstrv(g, "logOpts", r->log_opts);
+	if (r->init) {
+		cubo_json_gen_key(g, "init");
+		cubo_json_gen_bool(g, true);
+	}
 	cubo_json_gen_key(g, "autoRemove");
 	cubo_json_gen_bool(g, r->auto_remove);
 	cubo_json_gen_key(g, "tty");
@@ -221,6 +229,9 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_int32(c, t, "stopTimeout", false, &i32, &present));
 	r->stop_timeout = present ? i32 : -1;
 	CUBO_TRY(cubo_json_field_strv(c, t, "labels", false, &r->labels, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "logDriver", false, &r->log_driver));
+	CUBO_TRY(cubo_json_field_strv(c, t, "logOpts", false, &r->log_opts, &n));
+	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "interactive", &r->interactive, NULL));

@@ -53,6 +53,9 @@ struct ctr_record {
 	char *stop_signal; /* "SIGTERM" unless the image says otherwise */
 	int stop_timeout;  /* seconds stop waits by default; -1: 10 */
 	char **labels;	   /* "key=value": the image's, then --label; NULL-terminated or NULL */
+	char *log_driver;  /* --log-driver (logconf.h); NULL: k8s-file */
+	char **log_opts;   /* --log-opt "key=value"; NULL-terminated or NULL */
+	bool init;	   /* --init: an init runs as PID 1, the command under it */
 	bool auto_remove;  /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */

@@ -46,6 +46,9 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->ulimits);
 	cubo_strv_free(o->labels);
 	free(o->stop_signal);
+	free(o->log_driver);
+	cubo_strv_free(o->log_opts);
+	free(o->init_path);
 	memset(o, 0, sizeof(*o));
 }
 

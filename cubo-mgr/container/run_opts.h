@@ -62,6 +62,9 @@ struct ctr_opts {
 	char **labels;	   /* --label "key=value" */
 	char *stop_signal; /* --stop-signal; NULL: the image's */
 	int stop_timeout;  /* --stop-timeout; -1: not given */
+	char *log_driver;  /* --log-driver, checked (logconf.h); NULL: the default */
+	char **log_opts;   /* --log-opt "key=value", checked */
+	char *init_path;   /* --init: the init binary bound into the container; NULL: none */
 };
 
 void ctr_opts_free(struct ctr_opts *o);

@@ -45,16 +45,31 @@ static void log_text(const char *s, size_t n)
 	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null < 0)
 		return;
-	size_t start = log_tail_offset(s, n, (long)(n % 7));
+	/* both formats, with a time window now and then */
+	enum log_format fmt = n & 2 ? LOG_FORMAT_JSON : LOG_FORMAT_K8S;
+	struct log_parser ps;
+	log_parser_init(&ps, fmt);
+	long found;
+	size_t start = log_tail_offset(&ps, s, n, (long)(n % 7), &found);
+	log_parser_free(&ps);
 	if (start > n)
 		FUZZ_FAIL("tail offset %zu past the end %zu", start, n);
-	struct log_print_opts o = {.timestamps = n & 1, .tail = -1, .out_fd = null, .err_fd = null};
+	struct log_print_opts o = {.fmt = fmt,
+				   .timestamps = n & 1,
+				   .tail = -1,
+				   .since = n & 4 ? 1 : 0,
+				   .until = n & 8 ? 1800000000000000000 : 0,
+				   .out_fd = null,
+				   .err_fd = null};
 	struct log_printer pr;
 	log_printer_init(&pr, &o);
 	size_t used;
 	fuzz_must(log_printer_feed(&pr, s + start, n - start, &used), "print log records");
 	if (used > n - start)
 		FUZZ_FAIL("printer used %zu of %zu bytes", used, n - start);
+	log_printer_free(&pr);
+	int64_t ns;
+	(void)log_time_arg(s, 0, &ns);
 	close(null);
 }
 

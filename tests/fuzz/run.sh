@@ -65,7 +65,8 @@ image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/
 reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/image/auth.c
 	cubo-mgr/image/registries_conf.c"
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
-	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/run_opts.c
+	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/logset.c
+	cubo-mgr/container/logconf.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"

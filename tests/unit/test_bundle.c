@@ -161,6 +161,32 @@ static void test_flags(void **state)
 	oci_image_config_free(img);
 }
 
+/* --init: the init first, bound read-only from the host, the command after "--" */
+static void test_init(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_opts o = {.init_path = "/usr/libexec/cubo/cubo-init"};
+	struct oci_config *c = build(img, &o);
+	assert_int_equal(c->process->args.n, 6);
+	assert_string_equal(c->process->args.v[0], BUNDLE_INIT_DEST);
+	assert_string_equal(c->process->args.v[1], "--");
+	assert_string_equal(c->process->args.v[2], "/entry");
+	assert_string_equal(c->process->args.v[5], "80");
+	const struct oci_mount *m = find_mount(c, BUNDLE_INIT_DEST);
+	assert_non_null(m);
+	assert_string_equal(m->source, "/usr/libexec/cubo/cubo-init");
+	assert_string_equal(m->type, "bind");
+	assert_true(cubo_strv_contains(m->options.v, "ro"));
+	oci_config_free(c);
+	/* without it: neither */
+	struct ctr_opts none = {0};
+	c = build(img, &none);
+	assert_string_equal(c->process->args.v[0], "/entry");
+	assert_null(find_mount(c, BUNDLE_INIT_DEST));
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
 static void test_errors(void **state)
 {
 	struct oci_image_config *img = image(
@@ -205,9 +231,8 @@ static void test_apply_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image_defaults),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_image_defaults), cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_init),	       cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_apply_user),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

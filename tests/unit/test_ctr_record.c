@@ -44,6 +44,10 @@ static void fill(struct ctr_record *r)
 	r->monitor_start_time = 12345678901ull;
 	r->error = strdup("boom");
 	r->cgroup_manager = strdup("systemd");
+	r->log_driver = strdup("json-file");
+	char *log_opts[] = {"max-size=1m", "max-file=2", NULL};
+	r->log_opts = cubo_strv_dup(log_opts);
+	r->init = true;
 }
 
 static void test_round_trip(void **state)
@@ -72,7 +76,19 @@ static void test_round_trip(void **state)
 	assert_string_equal(b.error, "boom");
 	assert_string_equal(b.cgroup_manager, "systemd");
 	assert_true(ctr_record_systemd(&b));
+	assert_string_equal(b.log_driver, "json-file");
+	assert_string_equal(b.log_opts[1], "max-file=2");
+	assert_null(b.log_opts[2]);
+	assert_true(b.init);
 	free(json);
+	/* a record of before log drivers: the default driver, no init */
+	struct ctr_record c;
+	const char old[] = "{\"id\":\"" ID "\",\"status\":\"created\"}";
+	assert_null(ctr_record_parse(old, sizeof(old) - 1, "state.json", &c));
+	assert_null(c.log_driver);
+	assert_null(c.log_opts);
+	assert_false(c.init);
+	ctr_record_free(&c);
 	ctr_record_free(&a);
 	ctr_record_free(&b);
 }

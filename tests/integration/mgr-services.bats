@@ -1,0 +1,319 @@
+#!/usr/bin/env bats
+# cubo-mgr's container services: log drivers (k8s-file, json-file, journald,
+# none) with rotation and logs --since/--until/-f across rotated files; --init
+# (zombies reaped, signals forwarded, the exit status handed on); top.
+# Images come from a real local registry; containers run through $RUNTIME.
+
+load helpers
+load mgr-helpers
+
+setup_file() {
+	export RUN_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
+		! command -v umoci >/dev/null; then
+		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-svc.XXXXXX")
+	export RUN_DIR
+	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
+	export REG
+	"$FIXTURES_DIR/make-image.sh" "$RUN_DIR/layout" busybox >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$RUN_DIR/layout:busybox" \
+		"docker://$REG/busybox:latest" >/dev/null
+}
+
+teardown_file() {
+	mgr_registry_teardown "${RUN_DIR:-}"
+}
+
+setup() {
+	mgr_container_setup "${RUN_SKIP:-}"
+}
+
+teardown() {
+	mgr_container_teardown
+}
+
+ctr_dir() {
+	echo "$R/$(mgr inspect "$1" | jq -r '.[0].Id')"
+}
+
+log_type() {
+	mgr inspect "$1" | jq -r '.[0].HostConfig.LogConfig.Type'
+}
+
+@test "log-driver: json-file is docker's format, escaped, and logs reads it" {
+	mgr run -d --name j --log-driver json-file "$BB" \
+		sh -c 'printf "a \"quoted\" \\\\ tab\there\n"; sleep 0.2; printf "err\n" >&2; sleep 0.2
+			printf "no end"' >/dev/null
+	run mgr wait j
+	[ "$output" = 0 ]
+	d=$(ctr_dir j)
+	run jq -r '.stream' "$d/ctr.log"
+	[ "${lines[*]}" = "stdout stderr stdout" ]
+	run jq -r '.log' "$d/ctr.log"
+	[ "${lines[0]}" = 'a "quoted" \ tab	here' ]
+	# every line is one JSON object with docker's three fields, time in RFC 3339
+	[ "$(jq -c 'keys' "$d/ctr.log" | sort -u)" = '["log","stream","time"]' ]
+	[ "$(jq -r '.time' "$d/ctr.log" | grep -cE '^20[0-9-]+T[0-9:]+\.[0-9]+Z$')" = 3 ]
+	# the piece without its newline ends in no "\n", as docker writes it
+	[ "$(jq -c '.log' "$d/ctr.log" | tail -1)" = '"no end"' ]
+	run --separate-stderr mgr logs j
+	[ "$output" = "$(printf 'a "quoted" \\ tab\there\nno end')" ]
+	[ "$stderr" = err ]
+	[ "$(log_type j)" = json-file ]
+}
+
+@test "log-opt: rotation keeps at most max-file files and logs reads across them intact" {
+	for drv in k8s-file json-file; do
+		mgr run -d --name "rot-$drv" --log-driver "$drv" --log-opt max-size=10k \
+			--log-opt max-file=3 "$BB" sh -c 'seq 1 2000' >/dev/null
+		run mgr wait "rot-$drv"
+		[ "$output" = 0 ]
+		d=$(ctr_dir "rot-$drv")
+		[ -f "$d/ctr.log" ]
+		[ -f "$d/ctr.log.1" ]
+		[ -f "$d/ctr.log.2" ]
+		[ ! -e "$d/ctr.log.3" ]
+		for f in "$d"/ctr.log "$d"/ctr.log.[0-9]*; do
+			[ "$(stat -c %s "$f")" -le 10240 ]
+		done
+		# what is kept: the newest lines, whole and in order, up to the last
+		run mgr logs "rot-$drv"
+		[ "${lines[-1]}" = 2000 ]
+		first=${lines[0]}
+		[ "$output" = "$(seq "$first" 2000)" ]
+		[ "$first" -gt 1 ]
+		[ "$(mgr logs --tail 5 "rot-$drv")" = "$(seq 1996 2000)" ]
+		# --tail reaching back into the rotated files
+		n=$(( 2000 - first + 1 ))
+		[ "$(mgr logs --tail "$n" "rot-$drv")" = "$output" ]
+	done
+	# with room for everything, nothing is lost across the rotations
+	mgr run -d --name all --log-opt max-size=4k --log-opt max-file=100 "$BB" \
+		sh -c 'seq 1 5000' >/dev/null
+	mgr wait all >/dev/null
+	[ "$(mgr logs all)" = "$(seq 1 5000)" ]
+	[ -f "$(ctr_dir all)/ctr.log.5" ]
+}
+
+@test "log-opt: logs -f follows across rotations without losing or repeating a line" {
+	mgr run -d --name fol --log-opt max-size=2k --log-opt max-file=1000 "$BB" \
+		sh -c 'sleep 0.5; i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo $i; [ $((i % 300)) = 0 ] && sleep 0.1; done' >/dev/null
+	run timeout 60 "$MGR" --root-dir "$R" logs -f fol
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(seq 1 3000)" ]
+	[ -f "$(ctr_dir fol)/ctr.log.10" ]
+}
+
+@test "log-opt: the default cap, and bad options named with their value" {
+	mgr create --name capped "$BB" true >/dev/null
+	[ "$(log_type capped)" = k8s-file ]
+	mgr create --name opts --log-driver json-file --log-opt max-size=1m "$BB" true >/dev/null
+	[ "$(mgr inspect opts | jq -c '.[0].HostConfig.LogConfig')" = \
+		'{"Type":"json-file","Config":{"max-size":"1m"}}' ]
+	run mgr run --log-opt max-size=abc "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *max-size* && "$output" == *abc* ]]
+	run mgr run --log-opt max-file=0 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *max-file* ]]
+	run mgr run --log-opt nope=1 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nope* ]]
+	run mgr run --log-driver syslog "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *syslog* ]]
+	run mgr run --log-driver none --log-opt max-size=1m "$BB" true
+	[ "$status" -eq 125 ]
+	# nothing was made by the refused runs
+	[ "$(mgr ps -aq | wc -l)" = 2 ]
+	# info lists every driver, as docker's Plugins: Log
+	mgr info | grep -qx ' Log: k8s-file json-file journald none'
+	[ "$(mgr info -f json | jq -c .Plugins.Log)" = '["k8s-file","json-file","journald","none"]' ]
+}
+
+@test "log-driver none: nothing kept, and logs refuses as docker does" {
+	mgr run -d --name quiet --log-driver none "$BB" sh -c 'echo hidden' >/dev/null
+	mgr wait quiet >/dev/null
+	[ ! -s "$(ctr_dir quiet)/ctr.log" ]
+	run mgr logs quiet
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"configured logging driver does not support reading"* ]]
+	# attached, the output still comes through
+	run mgr run -i --rm --log-driver none "$BB" echo seen
+	[ "$output" = seen ]
+}
+
+@test "logs --since and --until: timestamps, unix seconds and durations" {
+	mgr run -d --name t "$BB" sh -c 'echo early; sleep 2; echo late' >/dev/null
+	mgr wait t >/dev/null
+	late=$(mgr logs -t t | awk '/late/ {print $1}')
+	[ "$(mgr logs --since "$late" t)" = late ]
+	[ "$(mgr logs --until "$late" t)" = "$(printf 'early\nlate')" ]
+	early=$(mgr logs -t t | awk '/early/ {print $1}')
+	[ "$(mgr logs --until "$early" t)" = early ]
+	[ "$(mgr logs --since 1m t)" = "$(printf 'early\nlate')" ]
+	[ -z "$(mgr logs --until 1m t)" ]
+	now=$(date +%s)
+	[ "$(mgr logs --since $((now - 60)) t)" = "$(printf 'early\nlate')" ]
+	[ -z "$(mgr logs --since $((now + 60)) t)" ]
+	run mgr logs --since yesterday t
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--since* && "$output" == *yesterday* ]]
+}
+
+# How many zombies the container has, counted from inside.
+zombies() {
+	mgr exec "$1" sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l'
+}
+
+@test "--init: 100 orphaned zombies are reaped; without it they stay" {
+	# each (sleep &) leaves an orphan that PID 1 inherits; exec sleep never waits
+	script='for i in $(seq 100); do (sleep 0.2 &); done; exec sleep 100'
+	mgr run -d --name bare "$BB" sh -c "$script" >/dev/null
+	mgr run -d --name inited --init "$BB" sh -c "$script" >/dev/null
+	sleep 2
+	[ "$(zombies bare)" -ge 50 ]
+	[ "$(zombies inited)" = 0 ]
+	# PID 1 is the init, read-only, bound from the host; the command runs under it
+	run mgr exec inited sh -c 'tr "\0" " " </proc/1/cmdline'
+	[ "$output" = "/run/cubo-init -- sh -c $script " ]
+	run mgr exec inited sh -c 'echo x > /run/cubo-init'
+	[ "$status" -ne 0 ]
+	# ps and inspect show the command, and that --init was asked
+	[[ "$(mgr ps --no-trunc -f name=inited)" != *cubo-init* ]]
+	[ "$(mgr inspect inited | jq -r '.[0].HostConfig.Init')" = true ]
+	[ "$(mgr inspect bare | jq -r '.[0].HostConfig.Init')" = false ]
+}
+
+@test "--init: signals reach the command, and its status comes back" {
+	mgr run -d --name trap --init "$BB" \
+		sh -c 'trap "echo got TERM; exit 3" TERM; while :; do sleep 0.1; done' >/dev/null
+	sleep 0.5
+	mgr kill -s TERM trap >/dev/null
+	run mgr wait trap
+	[ "$output" = 3 ]
+	[ "$(mgr logs trap)" = "got TERM" ]
+	# killed by a signal: 128 + its number, as a shell reports it
+	mgr run -d --name usr1 --init "$BB" sleep 100 >/dev/null
+	sleep 0.3
+	mgr kill -s USR1 usr1 >/dev/null
+	run mgr wait usr1
+	[ "$output" = 138 ]
+	# a command that cannot run: 127, said by the init
+	run -127 mgr run -i --rm --init "$BB" /no/such
+	[ "$status" -eq 127 ]
+	run mgr run -i --rm --init "$BB" sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "--init-path: a given init is used; a missing one is refused" {
+	run mgr run --init-path /no/such/init "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--init-path* && "$output" == */no/such/init* ]]
+	cp "$(dirname "$MGR")/../cubo-init/cubo-init" "$BATS_TEST_TMPDIR/my-init"
+	run mgr run -i --rm --init-path "$BATS_TEST_TMPDIR/my-init" "$BB" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ]
+	[[ "$output" == "/run/cubo-init -- sh -c"* ]]
+}
+
+@test "top: the container's processes through the host's ps, with its options" {
+	# the shell stays (a command follows), with its two children
+	mgr run -d --name busy "$BB" sh -c 'sleep 101 & sleep 102; echo' >/dev/null
+	sleep 0.3
+	pid=$(mgr inspect busy | jq -r '.[0].State.Pid')
+	run mgr top busy
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == UID*PID*PPID*CMD* ]]
+	[ "${#lines[@]}" = 4 ]
+	[[ "$output" == *"sleep 101"* && "$output" == *"sleep 102"* ]]
+	[[ "$output" == *" $pid "* ]]
+	# ps options pass through
+	run mgr top busy -o pid,comm
+	[[ "${lines[0]}" == *PID\ COMMAND ]]
+	[ "${#lines[@]}" = 4 ]
+	[[ "$output" == *sleep* ]]
+	# no PID column: said so
+	run mgr top busy -o comm
+	[ "$status" -ne 0 ]
+	[[ "$output" == *PID* ]]
+	mgr rm -f busy >/dev/null
+	mgr create --name idle "$BB" true >/dev/null
+	run mgr top idle
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is not running"* ]]
+}
+
+@test "log-driver journald: entries with docker's fields, read back by logs; refused without a journal" {
+	if [ ! -S /run/systemd/journal/socket ]; then
+		# no journal here: refused before anything is made, saying why
+		run mgr run --name j --log-driver journald "$BB" echo hi
+		[ "$status" -eq 125 ]
+		[[ "$output" == *journald* && "$output" == */run/systemd/journal/socket* ]]
+		[ -z "$(mgr ps -aq)" ]
+		return 0
+	fi
+	command -v journalctl >/dev/null || skip "journalctl is needed"
+	name=jd-$$-$RANDOM
+	id=$(mgr run -d --name "$name" --log-driver journald "$BB" \
+		sh -c 'echo one; sleep 0.3; echo two >&2; sleep 0.3; echo three')
+	run mgr wait "$name"
+	[ "$output" = 0 ]
+	# docker's fields: the short and full ID, the name, the tag (the short ID), priorities
+	run journalctl -o json "CONTAINER_ID_FULL=$id"
+	[ "$(jq -r .MESSAGE <<<"$output" | tr '\n' ' ')" = "one two three " ]
+	[ "$(jq -r .CONTAINER_NAME <<<"$output" | sort -u)" = "$name" ]
+	[ "$(jq -r .CONTAINER_ID <<<"$output" | sort -u)" = "${id:0:12}" ]
+	[ "$(jq -r .SYSLOG_IDENTIFIER <<<"$output" | sort -u)" = "${id:0:12}" ]
+	[ "$(jq -r .PRIORITY <<<"$output" | tr '\n' ' ')" = "6 3 6 " ]
+	# logs reads them back: streams apart, --tail, -t, --since
+	run --separate-stderr mgr logs "$name"
+	[ "$output" = "$(printf 'one\nthree')" ]
+	[ "$stderr" = two ]
+	[ "$(mgr logs --tail 1 "$name")" = three ]
+	[[ "$(mgr logs -t --tail 1 "$name")" =~ ^20[0-9-]+T[0-9:.]+Z\ three$ ]]
+	three=$(mgr logs -t --tail 1 "$name" | cut -d' ' -f1)
+	[ "$(mgr logs --since "$three" "$name")" = three ]
+	# -f ends when the container stops, with every line
+	mgr run -d --name "$name-f" --log-driver journald --log-opt tag=web "$BB" \
+		sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done' >/dev/null
+	run timeout 30 "$MGR" --root-dir "$R" logs -f "$name-f"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'line1\nline2\nline3')" ]
+	run journalctl -o json SYSLOG_IDENTIFIER=web "CONTAINER_NAME=$name-f"
+	[ "$(jq -r .CONTAINER_TAG <<<"$output" | sort -u)" = web ]
+	[ "$(mgr inspect "$name" | jq -r '.[0].HostConfig.LogConfig.Type')" = journald ]
+}
+
+@test "cubo-init -g: a signal goes to the command's whole process group" {
+	init=$(dirname "$MGR")/../cubo-init/cubo-init
+	for g in -g ""; do
+		rm -f "$BATS_TEST_TMPDIR/pid"
+		# shellcheck disable=SC2086 # "" is no option
+		"$init" $g -- sh -c "sleep 100 & echo \$! >$BATS_TEST_TMPDIR/pid; wait" \
+			</dev/null >/dev/null 2>&1 3>&- &
+		pid=$!
+		for _ in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/pid" ] && break; sleep 0.1; done
+		child=$(cat "$BATS_TEST_TMPDIR/pid")
+		kill -TERM "$pid"
+		run timeout 10 tail --pid="$pid" -f /dev/null
+		[ "$status" -eq 0 ]
+		# the shell's status: killed by TERM
+		wait "$pid" && st=0 || st=$?
+		[ "$st" = 143 ]
+		# -g: the background child went with it; without, it lives on
+		if [ -n "$g" ]; then
+			sleep 0.2
+			! kill -0 "$child" 2>/dev/null
+		else
+			kill -0 "$child"
+			kill -9 "$child"
+		fi
+	done
+	run "$init"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *usage* ]]
+}
