@@ -36,11 +36,8 @@ struct cubo_error *cubo_log_format_parse(const char *s, enum cubo_log_format *ou
 struct cubo_error *cubo_log_open(struct cubo_log *log, const char *prog, const char *path,
 				 enum cubo_log_format format, enum cubo_log_level level)
 {
-	log->fd = -1;
-	log->own_fd = false;
-	log->format = format;
-	log->level = level;
-	log->prog = prog;
+	*log = (struct cubo_log){
+		.fd = -1, .own_fd = false, .format = format, .level = level, .prog = prog};
 	if (!path || !*path) {
 		log->fd = STDERR_FILENO;
 		return NULL;
