@@ -173,8 +173,10 @@ FUNC(fn_slice)
 		return gt_fail(e, c->pos, c->end, "invalid slice index: %lld > %lld",
 			       (long long)idx[0], (long long)idx[1]);
 	size_t from = (size_t)idx[0], to = (size_t)idx[1];
-	if (v->k == GV_STR)
-		return set_str(e, c, out, xstrndup(v->s + from, to - from), to - from);
+	if (v->k == GV_STR) {
+		struct gv part = gv_str(v->s + from, to - from);
+		return set_str(e, c, out, part.s, part.len);
+	}
 	struct gv l = {
 		.k = GV_LIST, .list = xcalloc(to - from + 1, sizeof(char *)), .n = to - from};
 	for (size_t i = from; i < to; i++) {

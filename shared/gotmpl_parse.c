@@ -389,8 +389,9 @@ static bool parse_literal(struct parser *p, struct tok t, struct gt_arg *a)
 		return parse_number(p, t, a);
 	case T_RAW:
 		a->kind = GA_STRING;
-		a->s = xstrndup(p->s + t.pos + 1, t.len - 2);
-		a->slen = t.len - 2;
+		cubo_strbuf_add(&b, p->s + t.pos + 1, t.len - 2); /* NUL bytes and all */
+		a->slen = b.len;
+		a->s = cubo_strbuf_take(&b);
 		return true;
 	case T_STRING:
 		if (!unquote(p->s + t.pos + 1, t.len - 2, &b)) {

@@ -34,7 +34,11 @@ struct gv gv_float(double f)
 
 struct gv gv_str(const char *s, size_t len)
 {
-	return (struct gv){.k = GV_STR, .s = xstrndup(s, len), .len = len};
+	/* not xstrndup: a string may hold NUL bytes ("\u0000") */
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return (struct gv){.k = GV_STR, .s = copy, .len = len};
 }
 
 struct gv gv_str_take(char *s, size_t len)

@@ -502,6 +502,15 @@ static void test_garbage_never_crashes(void **state)
 	th_assert_ok(gotmpl_exec(t, data, &b));
 	assert_int_equal(b.len, sizeof(bin) - 1 - 8 + 2);
 	free(b.s);
+	gotmpl_free(t);
+	/* a NUL inside a string keeps the rest of it */
+	const char nul_in_string[] = "{{printf \"%s|\" \"a\\u0000b\"}}{{len `x\0y`}}";
+	th_assert_ok(gotmpl_parse(nul_in_string, sizeof(nul_in_string) - 1, &t));
+	b = (struct cubo_strbuf){0};
+	th_assert_ok(gotmpl_exec(t, data, &b));
+	assert_int_equal(b.len, 5);
+	assert_memory_equal(b.s, "a\0b|3", 5);
+	free(b.s);
 	yajl_tree_free(data);
 	gotmpl_free(t);
 }
