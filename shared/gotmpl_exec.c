@@ -89,8 +89,10 @@ static bool get_field(struct gt_exec *e, const struct gt_arg *a, const struct gv
 		*out = gv_nil(); /* a missing key of a map */
 		return true;
 	}
-	if (recv->k == GV_NIL)
-		return gt_fail(e, a->pos, a->end, "nil pointer evaluating interface {}.%s", name);
+	if (recv->k == GV_NIL) { /* as Go does on a missing map key: no value, no error */
+		*out = gv_nil();
+		return true;
+	}
 	return gt_fail(e, a->pos, a->end, "can't evaluate field %s in type %s", name,
 		       gv_type_name(recv));
 }
@@ -283,6 +285,9 @@ static bool eval_cmd(struct gt_exec *e, const struct gt_cmd *c, const struct gv 
 	bool has_args = c->n > 1 || final;
 	if (has_args && a->n_fields && !strcmp(a->fields[a->n_fields - 1], "Label"))
 		return call_label(e, c, dot, final, out);
+	if (has_args && a->n_fields)
+		return gt_fail(e, a->pos, a->end, "%s is not a method but has arguments",
+			       a->fields[a->n_fields - 1]);
 	if (has_args)
 		return gt_fail(e, a->pos, a->end, "can't give argument to non-function %.*s",
 			       (int)(a->end - a->pos > 60 ? 60 : a->end - a->pos),
@@ -387,7 +392,9 @@ static enum flow exec_range(struct gt_exec *e, const struct gt_node *n, const st
 	} else if (v->k != GV_NIL) {
 		struct cubo_strbuf b = {0};
 		gv_print(&b, v, false);
-		gt_fail(e, n->pos, n->pos, "range can't iterate over %.60s", b.s);
+		const struct gt_pipe *pp = n->pipe;
+		gt_fail(e, pp->cmds[0].pos, pp->cmds[pp->n_cmds - 1].end,
+			"range can't iterate over %.60s", b.s);
 		free(b.s);
 		return F_ERR;
 	}

@@ -254,9 +254,14 @@ static bool compare(struct gt_exec *e, const struct gt_cmd *c, const struct gv *
 		*r = 2;
 		return true;
 	}
-	if (!basic(a) || !basic(b))
-		return gt_fail(e, c->pos, c->end, "non-comparable type %s",
-			       gv_type_name(basic(a) ? b : a));
+	if (!basic(a) || !basic(b)) {
+		const struct gv *bad = basic(a) ? b : a;
+		struct cubo_strbuf t = {0};
+		gv_print(&t, bad, false);
+		gt_fail(e, c->pos, c->end, "non-comparable type %.60s: %s", t.s, gv_type_name(bad));
+		free(t.s);
+		return false;
+	}
 	bool num_a = a->k == GV_INT || a->k == GV_FLOAT, num_b = b->k == GV_INT || b->k == GV_FLOAT;
 	if (num_a && num_b) {
 		if (a->k == GV_INT && b->k == GV_INT)

@@ -78,16 +78,14 @@ static bool perr(struct parser *p, size_t pos, const char *fmt, ...)
 
 void gt_position(const char *src, size_t len, size_t pos, char *buf, size_t size)
 {
-	size_t line = 1, col = 1;
-	for (size_t i = 0; i < pos && i < len; i++) {
+	/* as Go counts: lines from 1, the column in bytes from 0 */
+	size_t line = 1, line_start = 0;
+	for (size_t i = 0; i < pos && i < len; i++)
 		if (src[i] == '\n') {
 			line++;
-			col = 1;
-		} else if (((unsigned char)src[i] & 0xc0) != 0x80) {
-			col++;
+			line_start = i + 1;
 		}
-	}
-	snprintf(buf, size, "%zu:%zu", line, col);
+	snprintf(buf, size, "%zu:%zu", line, pos - line_start);
 }
 
 static bool is_space(char c)
@@ -556,6 +554,8 @@ static bool parse_decl(struct parser *p, struct gt_pipe *pp, bool range)
 		goto none;
 	if (op.type == T_COMMA && range) {
 		struct tok v2 = next_tok(p), op2 = next_tok(p);
+		if (v2.type == T_VAR && op2.type == T_COMMA)
+			return perr(p, op2.pos, "too many declarations in range");
 		if (v2.type != T_VAR || op2.type != T_DECLARE)
 			goto none;
 		pp->decl[0] = xstrndup(p->s + v1.pos, v1.len);
@@ -601,6 +601,10 @@ static struct gt_pipe *parse_pipe(struct parser *p, const char *context, bool in
 			}
 			c = NULL;
 			continue;
+		}
+		if (in_parens && (t.type == T_EOF || t.type == T_RDELIM)) {
+			perr(p, t.pos, "unclosed left paren");
+			goto fail;
 		}
 		if (t.type == T_EOF || t.type == T_RDELIM || t.type == T_RPAREN ||
 		    t.type == T_DECLARE || t.type == T_ASSIGN || t.type == T_COMMA) {

@@ -12,6 +12,8 @@
 #include "shared/gotmpl_int.h"
 #include "shared/xalloc.h"
 
+/* data nested deeper is not formatted element by element */
+#define FORMAT_MAX_DEPTH 512
 /* Go's fmt: widths and precisions above this are refused */
 #define MAX_WIDTH 1000000
 
@@ -260,7 +262,49 @@ static void format_float(struct cubo_strbuf *b, const struct spec *sp, const str
 	}
 }
 
-static void format_one(struct cubo_strbuf *b, const struct spec *sp, const struct gv *v)
+static void format_one(struct cubo_strbuf *b, const struct spec *sp, const struct gv *v, int depth);
+
+/* Go formats a list or map element by element, each with the verb. */
+static void format_composite(struct cubo_strbuf *b, const struct spec *sp, const struct gv *v,
+			     int depth)
+{
+	if (depth > FORMAT_MAX_DEPTH) {
+		cubo_strbuf_adds(b, "...");
+		return;
+	}
+	if (v->k == GV_LIST || YAJL_IS_ARRAY(v->j)) {
+		size_t n = v->k == GV_LIST ? v->n : v->j->u.array.len;
+		cubo_strbuf_addc(b, '[');
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				cubo_strbuf_addc(b, ' ');
+			struct gv el = v->k == GV_LIST ? gv_str(v->list[i], strlen(v->list[i]))
+						       : gv_from_json(v->j->u.array.values[i]);
+			format_one(b, sp, &el, depth + 1);
+			gv_free(&el);
+		}
+		cubo_strbuf_addc(b, ']');
+		return;
+	}
+	size_t *order = gv_sorted_keys(v->j);
+	cubo_strbuf_adds(b, "map[");
+	for (size_t i = 0; i < v->j->u.object.len; i++) {
+		if (i)
+			cubo_strbuf_addc(b, ' ');
+		const char *k = v->j->u.object.keys[order[i]];
+		struct gv key = gv_str(k, strlen(k));
+		struct gv el = gv_from_json(v->j->u.object.values[order[i]]);
+		format_one(b, sp, &key, depth + 1);
+		cubo_strbuf_addc(b, ':');
+		format_one(b, sp, &el, depth + 1);
+		gv_free(&key);
+		gv_free(&el);
+	}
+	cubo_strbuf_addc(b, ']');
+	free(order);
+}
+
+static void format_one(struct cubo_strbuf *b, const struct spec *sp, const struct gv *v, int depth)
 {
 	struct cubo_strbuf t = {0};
 	switch (v->k) {
@@ -305,9 +349,9 @@ static void format_one(struct cubo_strbuf *b, const struct spec *sp, const struc
 		}
 		cubo_strbuf_adds(&t, "<nil>");
 		break;
-	default: /* composites: each element printed with %v */
-		gv_print(&t, v, false);
-		break;
+	default:
+		format_composite(b, sp, v, depth);
+		return;
 	}
 	pad(b, sp, t.s ? t.s : "", t.len, false);
 	free(t.s);
@@ -395,7 +439,7 @@ bool gt_sprintf(struct gt_exec *e, const struct gt_cmd *c, const char *f, size_t
 			cubo_strbuf_adds(b, "(MISSING)");
 			continue;
 		}
-		format_one(b, &sp, &args[argi++]);
+		format_one(b, &sp, &args[argi++], 0);
 	}
 	if (argi < n) {
 		cubo_strbuf_adds(b, "%!(EXTRA ");

@@ -84,7 +84,7 @@ teardown() {
 	# a template mistake names its position; a run-time one the action
 	run mgr inspect -f '{{.State.Status}' web
 	[ "$status" -eq 125 ]
-	[[ "$output" == *'--format: template: :1:16: unexpected "}" in operand'* ]]
+	[[ "$output" == *'--format: template: :1:15: unexpected "}" in operand'* ]]
 	run mgr inspect -f '{{index .Config.Cmd 9}}' web
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'executing "" at <index .Config.Cmd 9>: error calling index: index out of range: 9'* ]]

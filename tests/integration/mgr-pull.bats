@@ -562,7 +562,7 @@ stop_redirectors() {
 	[ "$status" -eq 125 ]
 	run mgr images --format '{{.ID}'
 	[ "$status" -eq 125 ]
-	[[ "$output" == *'--format: template: :1:6: unexpected "}" in operand'* ]]
+	[[ "$output" == *'--format: template: :1:5: unexpected "}" in operand'* ]]
 }
 
 @test "save and load: a round trip, and archives skopeo and docker write" {

@@ -7,7 +7,10 @@
  * The corpus: the examples of docker's "Format command and log output" page
  * and of the --format sections of ps, images, inspect, volume, network and
  * history, over data shaped as docker's; then Go text/template's rules and
- * the limits that keep a hostile template harmless.
+ * the limits that keep a hostile template harmless. The expected outputs and
+ * error texts were checked against Go's text/template (Go 1.19, the data
+ * decoded into interface{} values), save for what cubo-mgr words its own
+ * way: parse errors with a column, int and float compared as numbers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -272,6 +275,11 @@ static void test_control(void **state)
 	assert_render("{{range .o}}{{range $.a}}{{.}}{{end}}{{.}}{{end}}",
 		      "{\"o\":[\"x\",\"y\"],\"a\":[1,2]}", "12x12y");
 	assert_render("{{range 3}}{{.}}{{end}}", "{}", "012");
+	assert_render("{{range $i, $e := .}}{{if $i}}, {{end}}{{$e}}{{end}}", "[\"a\",\"b\",\"c\"]",
+		      "a, b, c");
+	assert_render("{{- range .}}\n  - {{.}}\n{{- end}}", "[1,2]", "\n  - 1\n  - 2");
+	assert_render("{{$n := len .}}{{if gt $n 1}}many{{else if eq $n 1}}one{{else}}zero{{end}}",
+		      "[1]", "one");
 	assert_render("{{range split \"a,b\" \",\"}}[{{.}}]{{end}}", "{}", "[a][b]");
 }
 
@@ -319,6 +327,13 @@ static void test_printf(void **state)
 	assert_render("{{printf \"%s\" \"a\" 2}}", "{}", "a%!(EXTRA int=2)");
 	assert_render("{{printf \"%v %v\" .Args .Config.Labels}}", inspect_json,
 		      "[-g daemon off;] map[com.example.a:1 com.example.b:2]");
+	/* lists and maps: the verb applies to each element, as in Go */
+	assert_render(
+		"{{printf \"%q|%d|%-4v|\" .Args .Args .Args}}", inspect_json,
+		"[\"-g\" \"daemon off;\"]|[%!d(string=-g) %!d(string=daemon off;)]|[-g   daemon "
+		"off;]|");
+	assert_render("{{printf \"%q\" .Config.Labels}}", inspect_json,
+		      "map[\"com.example.a\":\"1\" \"com.example.b\":\"2\"]");
 	assert_render("{{printf \"100%%\"}} {{printf \"%*d\" 4 7}}", "{}", "100%    7");
 	assert_render("{{printf \"%9999999s\" \"x\"}}", "{}", "%!(BADWIDTH)x");
 	assert_render("{{printf \"%v\" .none}} {{printf \"%\"}}", "{}", "<nil> %!(NOVERB)");
@@ -329,32 +344,34 @@ static void test_printf(void **state)
 static void test_parse_errors(void **state)
 {
 	(void)state;
-	assert_error("{{.Foo}", "{}", "template: :1:7: unexpected \"}\" in operand");
-	assert_error("ab\n{{.Foo", "{}", "template: :2:7: unclosed action");
-	assert_error("{{if .x}}a", "{}", "template: :1:11: unexpected EOF");
-	assert_error("{{end}}", "{}", "template: :1:8: unexpected {{end}}");
-	assert_error("{{else}}", "{}", "template: :1:7: unexpected {{else}}");
-	assert_error("{{nosuch .x}}", "{}", "template: :1:3: function \"nosuch\" not defined");
-	assert_error("{{$x}}", "{}", "template: :1:3: undefined variable \"$x\"");
-	assert_error("{{$x = 1}}", "{}", "template: :1:3: undefined variable \"$x\"");
+	assert_error("{{.Foo}", "{}", "template: :1:6: unexpected \"}\" in operand");
+	assert_error("ab\n{{.Foo", "{}", "template: :2:6: unclosed action");
+	assert_error("{{if .x}}a", "{}", "template: :1:10: unexpected EOF");
+	assert_error("{{end}}", "{}", "template: :1:7: unexpected {{end}}");
+	assert_error("{{else}}", "{}", "template: :1:6: unexpected {{else}}");
+	assert_error("{{nosuch .x}}", "{}", "template: :1:2: function \"nosuch\" not defined");
+	assert_error("{{$x}}", "{}", "template: :1:2: undefined variable \"$x\"");
+	assert_error("{{$x = 1}}", "{}", "template: :1:2: undefined variable \"$x\"");
 	assert_error("{{if true}}{{$x := 1}}{{end}}{{$x}}", "{}",
-		     "template: :1:32: undefined variable \"$x\"");
-	assert_error("{{}}", "{}", "template: :1:3: missing value for command");
-	assert_error("{{if}}{{end}}", "{}", "template: :1:5: missing value for if");
-	assert_error("{{.x | }}", "{}", "template: :1:8: missing value for command");
-	assert_error("{{\"abc}}", "{}", "template: :1:3: unterminated quoted string");
-	assert_error("{{break}}", "{}", "template: :1:3: {{break}} outside {{range}}");
-	assert_error("{{/* open", "{}", "template: :1:1: unclosed comment");
+		     "template: :1:31: undefined variable \"$x\"");
+	assert_error("{{}}", "{}", "template: :1:2: missing value for command");
+	assert_error("{{if}}{{end}}", "{}", "template: :1:4: missing value for if");
+	assert_error("{{.x | }}", "{}", "template: :1:7: missing value for command");
+	assert_error("{{\"abc}}", "{}", "template: :1:2: unterminated quoted string");
+	assert_error("{{break}}", "{}", "template: :1:2: {{break}} outside {{range}}");
+	assert_error("{{/* open", "{}", "template: :1:0: unclosed comment");
 	assert_error("{{/* x */ .y}}", "{}",
-		     "template: :1:1: comment ends before closing delimiter");
+		     "template: :1:0: comment ends before closing delimiter");
 	assert_error("{{define \"x\"}}{{end}}", "{}",
-		     "template: :1:3: {{define}} is not supported");
+		     "template: :1:2: {{define}} is not supported");
 	assert_error("{{1 | 2}}", "{}",
-		     "template: :1:7: non executable command in pipeline stage 2");
-	assert_error("{{nil}}", "{}", "template: :1:3: nil is not a command");
-	assert_error("{{(1}}", "{}", "template: :1:5: unexpected \"}}\" in parenthesized pipeline");
-	assert_error("{{.x.}}", "{}", "template: :1:5: unexpected \".\" in operand");
-	assert_error("{{1x}}", "{}", "template: :1:3: bad number syntax: \"1x\"");
+		     "template: :1:6: non executable command in pipeline stage 2");
+	assert_error("{{nil}}", "{}", "template: :1:2: nil is not a command");
+	assert_error("{{(1}}", "{}", "template: :1:4: unclosed left paren");
+	assert_error("{{.x.}}", "{}", "template: :1:4: unexpected \".\" in operand");
+	assert_error("{{1x}}", "{}", "template: :1:2: bad number syntax: \"1x\"");
+	assert_error("{{range $i, $v, $w := .}}{{end}}", "{}",
+		     "template: :1:14: too many declarations in range");
 }
 
 static void test_exec_errors(void **state)
@@ -362,30 +379,33 @@ static void test_exec_errors(void **state)
 	(void)state;
 	assert_error(
 		"{{index .Args 5}}", inspect_json,
-		"template: :1:3: executing \"\" at <index .Args 5>: error calling index: index "
+		"template: :1:2: executing \"\" at <index .Args 5>: error calling index: index "
 		"out of range: 5");
 	assert_error(
 		"{{.Name.First}}", inspect_json,
-		"template: :1:3: executing \"\" at <.Name.First>: can't evaluate field First in "
+		"template: :1:2: executing \"\" at <.Name.First>: can't evaluate field First in "
 		"type string");
-	assert_error("{{.Missing.Field}}", "{}",
-		     "template: :1:3: executing \"\" at <.Missing.Field>: nil pointer evaluating "
-		     "interface {}.Field");
+	/* as Go on a missing map key: nothing, no error */
+	assert_render("{{.Missing.Field}} {{.Nothing.x.y}}", inspect_json, "<no value> <no value>");
 	assert_error("{{.Name 1}}", inspect_json,
-		     "template: :1:3: executing \"\" at <.Name>: can't give argument to "
-		     "non-function .Name");
+		     "template: :1:2: executing \"\" at <.Name>: Name is not a method but has "
+		     "arguments");
+	assert_error(
+		"{{$ 1}}", "{}",
+		"template: :1:2: executing \"\" at <$>: can't give argument to non-function $");
 	assert_error(
 		"x\n {{len 3}}", "{}",
-		"template: :2:4: executing \"\" at <len 3>: error calling len: len of type int");
+		"template: :2:3: executing \"\" at <len 3>: error calling len: len of type int");
 	assert_error("{{lt true false}}", "{}",
-		     "template: :1:3: executing \"\" at <lt true false>: error calling lt: invalid "
+		     "template: :1:2: executing \"\" at <lt true false>: error calling lt: invalid "
 		     "type for comparison");
 	assert_error(
 		"{{eq \"a\" 1}}", "{}",
-		"template: :1:3: executing \"\" at <eq \"a\" 1>: error calling eq: incompatible "
+		"template: :1:2: executing \"\" at <eq \"a\" 1>: error calling eq: incompatible "
 		"types for comparison");
 	assert_error("{{range .Name}}{{end}}", inspect_json,
-		     "template: :1:3: executing \"\": range can't iterate over /web");
+		     "template: :1:8: executing \"\" at <.Name>: range can't "
+		     "iterate over /web");
 }
 
 /* ---- hostile templates ---- */
