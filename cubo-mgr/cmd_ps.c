@@ -42,11 +42,14 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
 }
 
 /*
- * One container as docker's ps --format sees it. full: IDs and commands
- * unshortened (--no-trunc, and always for --format json).
+ * One container as docker's ps --format sees it: the ID and the quoted
+ * command shortened unless no_trunc. --format json (json) has always shown
+ * them whole, the command unquoted.
  */
-static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bool full)
+static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bool no_trunc,
+				      bool json)
 {
+	bool full = no_trunc || json;
 	struct cubo_json_gen *g = mgr_format_object();
 	if (!g)
 		return NULL;
@@ -56,7 +59,7 @@ static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bo
 	mgr_json_kv(g, "Names", r->name);
 	mgr_json_kv(g, "Image", r->image);
 	mgr_json_kv(g, "ImageID", r->image_id);
-	mgr_json_kv(g, "Command", full ? r->command : cells[COL_COMMAND]);
+	mgr_json_kv(g, "Command", json ? r->command : cells[COL_COMMAND]);
 	image_docker_time(r->created, when, sizeof(when));
 	mgr_json_kv(g, "CreatedAt", when);
 	mgr_json_kv(g, "RunningFor", cells[COL_CREATED]);
@@ -285,7 +288,7 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		if (quiet) {
 			printf("%.*s\n", no_trunc ? CTR_ID_LEN : 12, v[i].id);
 		} else if (custom) {
-			struct cubo_json_gen *g = row_json(&v[i], now, json || no_trunc);
+			struct cubo_json_gen *g = row_json(&v[i], now, no_trunc, json);
 			if ((err = mgr_format_add(&fmt, g))) {
 				rc = mgr_fail(m, err);
 				break;

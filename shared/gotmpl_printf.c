@@ -113,11 +113,15 @@ static void bad_verb(struct cubo_strbuf *b, const struct spec *sp, const struct 
 	cubo_strbuf_addc(b, ')');
 }
 
-/* A C conversion of one number with the spec's flags, width and precision. */
+/*
+ * A C conversion of one number with the spec's flags and precision (the
+ * width is pad()'s). magnitude: an integer's absolute value, unsigned, for
+ * Go's -ff of a negative number (no overflow at INT64_MIN).
+ */
 static void c_number(struct cubo_strbuf *b, const struct spec *sp, const char *length, char conv,
-		     const struct gv *v)
+		     const struct gv *v, bool magnitude)
 {
-	char f[32], out[128];
+	char f[40];
 	int k = 0;
 	f[k++] = '%';
 	if (sp->minus)
@@ -131,29 +135,33 @@ static void c_number(struct cubo_strbuf *b, const struct spec *sp, const char *l
 	if (sp->space)
 		f[k++] = ' ';
 	f[k] = '\0';
-	/* the width is applied by pad(): a wide number is not truncated by out[] */
 	if (sp->prec >= 0)
-		snprintf(f + k, sizeof(f) - (size_t)k, ".%d%s%c", sp->prec > 60 ? 60 : sp->prec,
-			 length, conv);
+		snprintf(f + k, sizeof(f) - (size_t)k, ".%d%s%c", sp->prec, length, conv);
 	else
 		snprintf(f + k, sizeof(f) - (size_t)k, "%s%c", length, conv);
+	unsigned long long mag = (unsigned long long)((uint64_t)0 - (uint64_t)v->i);
+	char *out;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	if (v->k == GV_INT)
-		snprintf(out, sizeof(out), f, (long long)v->i);
+	if (v->k == GV_INT && magnitude)
+		out = xasprintf(f, mag);
+	else if (v->k == GV_INT)
+		out = xasprintf(f, (long long)v->i);
 	else
-		snprintf(out, sizeof(out), f, v->f);
+		out = xasprintf(f, v->f);
 #pragma GCC diagnostic pop
-	if (sp->zero && !sp->minus && sp->width > 0 && strlen(out) < (size_t)sp->width) {
+	size_t len = strlen(out);
+	if (sp->zero && !sp->minus && sp->width > 0 && len < (size_t)sp->width) {
 		/* zero padding goes after the sign */
 		size_t sign = out[0] == '-' || out[0] == '+' || out[0] == ' ';
 		cubo_strbuf_add(b, out, sign);
-		for (size_t i = strlen(out); i < (size_t)sp->width; i++)
+		for (size_t i = len; i < (size_t)sp->width; i++)
 			cubo_strbuf_addc(b, '0');
 		cubo_strbuf_adds(b, out + sign);
-		return;
+	} else {
+		pad(b, sp, out, len, true);
 	}
-	pad(b, sp, out, strlen(out), true);
+	free(out);
 }
 
 static void format_int(struct cubo_strbuf *b, const struct spec *sp, const struct gv *v)
@@ -163,23 +171,22 @@ static void format_int(struct cubo_strbuf *b, const struct spec *sp, const struc
 	switch (sp->verb) {
 	case 'v':
 	case 'd':
-		c_number(b, sp, "ll", 'd', v);
+		c_number(b, sp, "ll", 'd', v, false);
 		return;
 	case 'x':
 	case 'X':
 	case 'o':
 		if (v->i < 0) { /* Go writes -ff, not the two's complement */
-			struct gv pos = gv_int(-v->i);
 			struct spec s2 = *sp;
 			s2.width = -1;
-			c_number(&t, &s2, "ll", sp->verb, &pos);
+			c_number(&t, &s2, "ll", sp->verb, v, true);
 			char *neg = xasprintf("-%s", t.s);
 			pad(b, sp, neg, strlen(neg), true);
 			free(neg);
 			free(t.s);
 			return;
 		}
-		c_number(b, sp, "ll", sp->verb, v);
+		c_number(b, sp, "ll", sp->verb, v, false);
 		return;
 	case 'b': {
 		uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
@@ -245,7 +252,7 @@ static void format_float(struct cubo_strbuf *b, const struct spec *sp, const str
 			free(t.s);
 			return;
 		}
-		c_number(b, sp, "", sp->verb == 'v' ? 'g' : sp->verb, v);
+		c_number(b, sp, "", sp->verb == 'v' ? 'g' : sp->verb, v, false);
 		return;
 	case 'e':
 	case 'E':
@@ -254,7 +261,7 @@ static void format_float(struct cubo_strbuf *b, const struct spec *sp, const str
 		struct spec s2 = *sp;
 		if (s2.prec < 0)
 			s2.prec = 6;
-		c_number(b, &s2, "", sp->verb == 'F' ? 'f' : sp->verb, v);
+		c_number(b, &s2, "", sp->verb == 'F' ? 'f' : sp->verb, v, false);
 		return;
 	}
 	default:

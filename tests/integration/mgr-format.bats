@@ -46,6 +46,9 @@ teardown() {
 	[ "$(mgr ps --format '{{.Label "tier"}}|{{.Label "none"}}')" = "web|" ]
 	[ "$(mgr ps --format '{{.Labels}}')" = "tier=web,team=a" ]
 	[[ "$(mgr ps --format '{{.Status}}')" == "Up "* ]]
+	# the command quoted as docker shows it, shortened unless --no-trunc
+	[ "$(mgr ps --format '{{.Command}}')" = '"sleep 100"' ]
+	[ "$(mgr ps --no-trunc --format '{{.Command}}')" = '"sleep 100"' ]
 	mgr ps --format '{{json .}}' | jq -e '.Names == "fmt1" and .State == "running"'
 	# -a, ordered as ps lists them, through a range over split
 	run mgr ps -a --format '{{.Names}}:{{range split .Labels ","}}[{{.}}]{{end}}'

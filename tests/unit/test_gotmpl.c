@@ -337,6 +337,10 @@ static void test_printf(void **state)
 	assert_render("{{printf \"100%%\"}} {{printf \"%*d\" 4 7}}", "{}", "100%    7");
 	assert_render("{{printf \"%9999999s\" \"x\"}}", "{}", "%!(BADWIDTH)x");
 	assert_render("{{printf \"%v\" .none}} {{printf \"%\"}}", "{}", "<nil> %!(NOVERB)");
+	assert_render("{{printf \"%x|%d\" -9223372036854775808 -9223372036854775808}}", "{}",
+		      "-8000000000000000|-9223372036854775808");
+	/* a long conversion is not cut short */
+	assert_render("{{len (printf \"%.200f\" 1e300)}}", "{}", "502");
 }
 
 /* ---- errors name the position ---- */
