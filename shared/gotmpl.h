@@ -17,8 +17,8 @@
  * size; running bounds the work done and the bytes produced, so no template
  * runs for long or grows memory without limit. Errors read as Go's:
  *
- *   template: :1:10: unexpected "}" in operand
- *   template: :1:3: executing "" at <index .Names 5>: index out of range: 5
+ *   template: :1:9: unexpected "}" in operand  (columns from 0, as Go counts)
+ *   template: :1:2: executing "" at <index .Names 5>: error calling index: index out of range: 5
  */
 #ifndef CUBO_SHARED_GOTMPL_H
 #define CUBO_SHARED_GOTMPL_H

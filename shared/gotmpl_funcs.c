@@ -387,6 +387,8 @@ FUNC(fn_join)
 	const struct gv *v = &args[0];
 	if (args[1].k != GV_STR)
 		return gt_fail(e, c->pos, c->end, "join: the separator must be a string");
+	if (v->k == GV_NIL) /* a nil list, as strings.Join(nil, sep) */
+		return set_str(e, c, out, xstrdup(""), 0);
 	struct cubo_strbuf b = {0};
 	size_t count = v->k == GV_LIST				? v->n
 		       : v->k == GV_JSON && YAJL_IS_ARRAY(v->j) ? v->j->u.array.len

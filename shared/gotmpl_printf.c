@@ -204,13 +204,25 @@ static void format_int(struct cubo_strbuf *b, const struct spec *sp, const struc
 	case 'c':
 		gv_put_utf8(&t, v->i);
 		break;
-	case 'q':
+	case 'q': { /* strconv.QuoteRune */
+		const char *named =
+			v->i > 0 && v->i < 0x80 ? strchr("\a\b\f\n\r\t\v", (int)v->i) : NULL;
 		cubo_strbuf_addc(&t, '\'');
-		if (v->i == '\'' || v->i == '\\')
+		if (v->i == '\'' || v->i == '\\') {
 			cubo_strbuf_addc(&t, '\\');
-		gv_put_utf8(&t, v->i);
+			cubo_strbuf_addc(&t, (char)v->i);
+		} else if (named) {
+			cubo_strbuf_addc(&t, '\\');
+			cubo_strbuf_addc(&t, "abfnrtv"[named - "\a\b\f\n\r\t\v"]);
+		} else if (v->i >= 0 && (v->i < 0x20 || v->i == 0x7f)) {
+			snprintf(buf, sizeof(buf), "\\x%02x", (unsigned)v->i);
+			cubo_strbuf_adds(&t, buf);
+		} else {
+			gv_put_utf8(&t, v->i);
+		}
 		cubo_strbuf_addc(&t, '\'');
 		break;
+	}
 	case 'U':
 		snprintf(buf, sizeof(buf), "U+%04llX", (unsigned long long)v->i);
 		cubo_strbuf_adds(&t, buf);
@@ -350,7 +362,7 @@ static void format_one(struct cubo_strbuf *b, const struct spec *sp, const struc
 		cubo_strbuf_adds(&t, v->b ? "true" : "false");
 		break;
 	case GV_NIL:
-		if (sp->verb != 'v') {
+		if (sp->verb != 'v' && !depth) { /* inside a list or map, Go prints <nil> */
 			bad_verb(b, sp, v);
 			return;
 		}
@@ -446,6 +458,8 @@ bool gt_sprintf(struct gt_exec *e, const struct gt_cmd *c, const char *f, size_t
 			cubo_strbuf_adds(b, "(MISSING)");
 			continue;
 		}
+		if (sp.verb == 'v') /* %+v and %#v mean field names and Go syntax, not flags */
+			sp.plus = sp.sharp = false;
 		format_one(b, &sp, &args[argi++], 0);
 	}
 	if (argi < n) {

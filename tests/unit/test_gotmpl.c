@@ -304,6 +304,7 @@ static void test_functions(void **state)
 	assert_render("[{{pad .n 2 3}}] [{{pad \"\" 2 2}}]", "{\"n\":\"x\"}", "[  x   ] []");
 	assert_render("{{.Name | upper | printf \"%s!\"}}", inspect_json, "/WEB!");
 	assert_render("{{join .Config.Env \",\"}}", inspect_json, "PATH=/usr/bin,A=1");
+	assert_render("[{{join .Missing \",\"}}]", inspect_json, "[]");
 	assert_render("{{json .Ratio}} {{json .Zero}} {{json .Nothing}} {{json \"q\\\"\"}}",
 		      inspect_json, "1.5 0 null \"q\\\"\"");
 	assert_render("{{split \"a\" \"\"}} {{split \"\" \",\"}} {{len (split \"a,,b\" \",\")}}",
@@ -339,6 +340,9 @@ static void test_printf(void **state)
 	assert_render("{{printf \"%v\" .none}} {{printf \"%\"}}", "{}", "<nil> %!(NOVERB)");
 	assert_render("{{printf \"%x|%d\" -9223372036854775808 -9223372036854775808}}", "{}",
 		      "-8000000000000000|-9223372036854775808");
+	assert_render("{{printf \"%q %q %q %q\" 39 0 10 233}}", "{}", "'\\'' '\\x00' '\\n' 'é'");
+	/* %+v is Go's field-name flag, not a sign; nil inside a list is <nil> for any verb */
+	assert_render("{{printf \"%+v|%s\" 1 .}}", "[null]", "1|[<nil>]");
 	/* a long conversion is not cut short */
 	assert_render("{{len (printf \"%.200f\" 1e300)}}", "{}", "502");
 }
