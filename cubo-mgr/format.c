@@ -127,6 +127,7 @@ int mgr_format_inspect(struct mgr *m, const char *cmd, const char *format, char 
 	struct cubo_error *err = cubo_error_wrap(gotmpl_format_init(&tf, format), "--format");
 	if (err)
 		return mgr_usage_error(m, cmd, err);
+	tf.table = false; /* inspect prints no header row */
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		char *text = NULL;
