@@ -6,12 +6,24 @@
 #include <time.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
 #include "shared/xalloc.h"
+
+/* docker's column titles of history --format "table ..." */
+static const struct mgr_title titles[] = {
+	{"ID", "IMAGE"},
+	{"CreatedSince", "CREATED"},
+	{"CreatedAt", "CREATED AT"},
+	{"CreatedBy", "CREATED BY"},
+	{"Size", "SIZE"},
+	{"SizeBytes", "SIZE BYTES"},
+	{"Comment", "COMMENT"},
+};
 
 int cmd_history(struct mgr *m, int argc, char **argv)
 {
@@ -21,7 +33,8 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only the image ID"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten the output"},
-		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per step"},
+		{"format", 0, CLI_STRING, &format, "FORMAT",
+		 "table (default), json (one object a step), or a Go template"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "history",
@@ -31,12 +44,15 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 			"Show the steps that made an image, newest first, with the size of the\n"
 			"layer each step added.",
 		MGR_OPTS(opts),
-		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	struct cubo_error *err = NULL;
+	struct mgr_format fmt;
+	struct cubo_error *err = mgr_format_open(format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "history", err);
+	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct store *s = NULL;
 	struct store_match match = {0};
 	struct oci_manifest *man = NULL;
@@ -46,6 +62,7 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 	    (err = store_image_load(s, &match.v[0].manifest, &man, &cfg))) {
 		store_close(s);
 		store_match_free(&match);
+		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
 	}
 	/* history entries that made a layer take the layers in order */
@@ -55,7 +72,7 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 		if (!cfg->history[i].empty_layer && layer < man->n_layers)
 			sizes[i] = man->layers[layer++].size;
 	time_t now = time(NULL);
-	if (!quiet && !format)
+	if (!quiet && !custom)
 		printf("%-12s %-20s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE",
 		       "COMMENT");
 	for (size_t k = n; k-- > 0;) {
@@ -71,34 +88,41 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 		image_human_age(h->created, now, age, sizeof(age));
 		progress_format_bytes((uint64_t)sizes[k], size);
 		const char *cb = h->created_by ? h->created_by : "";
-		if (format) {
+		if (!no_trunc && strlen(cb) > 44)
+			snprintf(by, sizeof(by), "%.41s...", cb);
+		else
+			snprintf(by, sizeof(by), "%s", cb);
+		if (custom) {
 			struct cubo_json_gen *g;
-			if (cubo_json_gen_new(false, &g))
-				continue;
+			char when[64];
+			if ((err = cubo_json_gen_new(false, &g)))
+				break;
+			image_docker_time(h->created, when, sizeof(when));
 			cubo_json_gen_map_open(g);
 			mgr_json_kv(g, "ID", id);
-			mgr_json_kv(g, "CreatedAt", h->created);
+			mgr_json_kv(g, "CreatedAt", when);
 			mgr_json_kv(g, "CreatedSince", age);
-			mgr_json_kv(g, "CreatedBy", cb);
+			mgr_json_kv(g, "CreatedBy",
+				    no_trunc || fmt.kind == MGR_FORMAT_JSON ? cb : by);
 			mgr_json_kv(g, "Size", size);
 			cubo_json_gen_key(g, "SizeBytes");
 			cubo_json_gen_int(g, sizes[k]);
 			mgr_json_kv(g, "Comment", h->comment);
 			cubo_json_gen_map_close(g);
-			mgr_print_json_line(g);
+			if ((err = mgr_format_add(&fmt, g)))
+				break;
 			continue;
 		}
-		if (!no_trunc && strlen(cb) > 44)
-			snprintf(by, sizeof(by), "%.41s...", cb);
-		else
-			snprintf(by, sizeof(by), "%s", cb);
 		printf("%-12s %-20s %-45s %-10s %s\n", id, age, no_trunc ? cb : by, size,
 		       h->comment ? h->comment : "");
 	}
+	if (!err && !quiet)
+		mgr_format_flush(&fmt, titles, CLI_N(titles));
+	mgr_format_close(&fmt);
 	free(sizes);
 	oci_manifest_free(man);
 	oci_image_config_free(cfg);
 	store_match_free(&match);
 	store_close(s);
-	return 0;
+	return err ? mgr_fail(m, err) : 0;
 }

@@ -5,14 +5,17 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
 
-static struct cubo_error *inspect_one(struct store *s, const char *arg, struct cubo_json_gen *g)
+/* One object of the inspect array (ctx: the image store). */
+static struct cubo_error *inspect_one(void *ctx, const char *arg, struct cubo_json_gen *g)
 {
+	struct store *s = ctx;
 	struct store_match match;
 	CUBO_TRY(store_image_find(s, arg, NULL, &match));
 	struct oci_manifest *man = NULL;
@@ -117,7 +120,8 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 	struct cli_args args;
 	const char *format = NULL, *type = NULL;
 	const struct cli_opt opts[] = {
-		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "json (the default) or a Go template run for each image (\"{{.Id}}\")"},
 		{"type", 0, CLI_STRING, &type, "image",
 		 NULL}, /* `inspect --type image` lands here */
 	};
@@ -129,7 +133,6 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 			"Print a JSON array with each image's ID, names, digests, config, layers\n"
 			"and history.",
 		MGR_OPTS(opts),
-		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
@@ -137,6 +140,14 @@ int cmd_image_inspect(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = NULL;
 	struct store *s = NULL;
 	struct cubo_json_gen *g = NULL;
+	if (format && strcmp(format, "json")) {
+		if ((err = store_open(m->root, &s)))
+			return mgr_fail(m, err);
+		rc = mgr_format_inspect(m, "inspect", format, args.v, args.n, mgr_gen_text,
+					&(struct mgr_gen_ctx){inspect_one, s});
+		store_close(s);
+		return rc;
+	}
 	if ((err = store_open(m->root, &s)) || (err = cubo_json_gen_new(true, &g))) {
 		store_close(s);
 		return mgr_fail(m, err);

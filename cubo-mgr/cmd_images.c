@@ -8,6 +8,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/format.h"
 #include "shared/strv.h"
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/image/reference.h"
@@ -17,7 +18,17 @@
 #include "shared/json.h"
 #include "shared/xalloc.h"
 
-/* ---- images ---- */
+/* docker's column titles of images --format "table ..." */
+static const struct mgr_title titles[] = {
+	{"Repository", "REPOSITORY"},
+	{"Tag", "TAG"},
+	{"Digest", "DIGEST"},
+	{"ID", "IMAGE ID"},
+	{"CreatedAt", "CREATED AT"},
+	{"CreatedSince", "CREATED"},
+	{"Size", "SIZE"},
+	{"SizeBytes", "SIZE BYTES"},
+};
 
 int cmd_images(struct mgr *m, int argc, char **argv)
 {
@@ -30,7 +41,8 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		{"all", 'a', CLI_BOOL, &all, NULL,
 		 "show all images (the store keeps no intermediate ones)"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "show full image IDs"},
-		{"format", 0, CLI_STRING, &format, "json", "print one JSON object per image"},
+		{"format", 0, CLI_STRING, &format, "FORMAT",
+		 "table (default), json (one object a line), or a Go template"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "images",
@@ -38,17 +50,22 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
 		.description = "List the images in the store (alias: blueprint).",
 		MGR_OPTS(opts),
-		.json_only_format = &format,
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	struct cubo_error *err = NULL;
+	struct mgr_format fmt;
+	struct cubo_error *err = mgr_format_open(format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "images", err);
+	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	char *want_repo = NULL, *want_tag = NULL;
 	if (args.n == 1) {
 		struct image_ref r;
-		if ((err = image_ref_parse(args.v[0], NULL, &r)))
+		if ((err = image_ref_parse(args.v[0], NULL, &r))) {
+			mgr_format_close(&fmt);
 			return mgr_fail(m, err);
+		}
 		char *full = image_ref_string(&r);
 		image_name_split(full, &want_repo, &want_tag);
 		/* "images alpine" lists every tag; "images alpine:3" one */
@@ -66,11 +83,12 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		store_close(s);
 		free(want_repo);
 		free(want_tag);
+		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
 	}
 	store_close(s);
 	time_t now = time(NULL);
-	if (!quiet && !format)
+	if (!quiet && !custom)
 		printf(digests ? "%-40s %-20s %-71s %-12s %-20s %s\n"
 			       : "%-40s %-20s%.0s %-12s %-20s %s\n",
 		       "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE");
@@ -93,10 +111,11 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 				seen[n_seen++] = r->id;
 				printf("%s\n", id);
 			}
-		} else if (format) {
+		} else if (custom) {
 			struct cubo_json_gen *g;
-			if (cubo_json_gen_new(false, &g))
-				continue;
+			char when[64];
+			if ((err = cubo_json_gen_new(false, &g)))
+				break;
 			cubo_json_gen_map_open(g);
 			cubo_json_gen_key(g, "Repository");
 			cubo_json_gen_string(g, r->repository);
@@ -106,8 +125,9 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 			cubo_json_gen_string(g, r->manifest);
 			cubo_json_gen_key(g, "ID");
 			cubo_json_gen_string(g, id);
+			image_docker_time(r->created, when, sizeof(when));
 			cubo_json_gen_key(g, "CreatedAt");
-			cubo_json_gen_string(g, r->created ? r->created : "");
+			cubo_json_gen_string(g, when);
 			cubo_json_gen_key(g, "CreatedSince");
 			cubo_json_gen_string(g, age);
 			cubo_json_gen_key(g, "Size");
@@ -115,7 +135,8 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 			cubo_json_gen_key(g, "SizeBytes");
 			cubo_json_gen_uint(g, r->size);
 			cubo_json_gen_map_close(g);
-			mgr_print_json_line(g);
+			if ((err = mgr_format_add(&fmt, g)))
+				break;
 		} else if (digests) {
 			printf("%-40s %-20s %-71s %-12s %-20s %s\n", r->repository, r->tag,
 			       r->manifest, id, age, size);
@@ -124,9 +145,12 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 			       size);
 		}
 	}
+	if (!err && !quiet)
+		mgr_format_flush(&fmt, titles, CLI_N(titles));
+	mgr_format_close(&fmt);
 	free(seen);
 	image_rows_free(rows, n);
 	free(want_repo);
 	free(want_tag);
-	return 0;
+	return err ? mgr_fail(m, err) : 0;
 }

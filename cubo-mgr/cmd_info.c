@@ -12,6 +12,7 @@
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/image/store.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -84,7 +85,8 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 	struct cli_args args;
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
-		{"format", 'f', CLI_STRING, &format, "FORMAT", "text (default) or json"},
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "text (default), json, or a Go template (\"{{.ServerVersion}}\")"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "info",
@@ -96,13 +98,14 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	bool json = format && !strcmp(format, "json");
-	if (format && !json && strcmp(format, "text"))
-		return mgr_usage_error(m, "info",
-				       cubo_error_new("--format: expected text or json"));
+	struct mgr_format fmt;
+	struct cubo_error *err =
+		mgr_format_open(format && !strcmp(format, "text") ? NULL : format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "info", err);
 	struct ctr_ctx c;
 	struct counts k;
-	struct cubo_error *err = ctr_ctx_open(m, &c);
+	err = ctr_ctx_open(m, &c);
 	if (!err && !(err = count(m, &c, &k))) {
 		struct utsname u;
 		uname(&u);
@@ -112,7 +115,7 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		/* what new containers get (--cgroup-manager, else the host decides) */
 		const char *driver = c.rt.systemd_cgroup ? RUNTIME_SYSTEMD : RUNTIME_CGROUPFS;
-		if (json) {
+		if (fmt.kind != MGR_FORMAT_DEFAULT) {
 			struct cubo_json_gen *g;
 			if (!(err = cubo_json_gen_new(false, &g))) {
 				cubo_json_gen_map_open(g);
@@ -146,12 +149,8 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 #undef KU
 #undef KS
 				cubo_json_gen_map_close(g);
-				char *out;
-				size_t len;
-				if (!(err = cubo_json_gen_finish(g, &out, &len))) {
-					printf("%s\n", out);
-					free(out);
-				}
+				if (!(err = mgr_format_add(&fmt, g)))
+					mgr_format_flush(&fmt, NULL, 0);
 			}
 		} else {
 			printf("Containers: %zu\n Running: %zu\n Paused: %zu\n Stopped: %zu\n"
@@ -167,5 +166,6 @@ int cmd_info(struct mgr *m, int argc, char **argv)
 		}
 	}
 	ctr_ctx_close(&c);
+	mgr_format_close(&fmt);
 	return err ? mgr_fail(m, err) : 0;
 }

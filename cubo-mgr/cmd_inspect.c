@@ -8,6 +8,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
@@ -119,8 +120,10 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_array_close(g);
 }
 
-static struct cubo_error *inspect_one(struct ctr_ctx *c, const char *arg, struct cubo_json_gen *g)
+/* One object of the inspect array (ctx: the containers). */
+static struct cubo_error *inspect_one(void *ctx, const char *arg, struct cubo_json_gen *g)
 {
+	struct ctr_ctx *c = ctx;
 	struct ctr_record r;
 	CUBO_TRY(ctr_find(c, arg, &r));
 	char *dir = ctr_store_dir(&c->store, r.id);
@@ -164,7 +167,8 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	const char *format = NULL;
 	const char *type = NULL;
 	const struct cli_opt opts[] = {
-		{"format", 'f', CLI_STRING, &format, "json", "output format (json, the default)"},
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "json (the default) or a Go template run for each object (\"{{.State.Status}}\")"},
 		{"type", 0, CLI_STRING, &type, "TYPE", "container or image (default: either)"},
 	};
 	const struct mgr_cmd_spec spec = {
@@ -177,11 +181,10 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	if ((type && strcmp(type, "container") && strcmp(type, "image")) ||
-	    (format && strcmp(format, "json")))
+	if (type && strcmp(type, "container") && strcmp(type, "image"))
 		return mgr_usage_error(
 			m, "inspect",
-			cubo_error_new("--type takes container or image; --format json"));
+			cubo_error_new("--type \"%s\": expected container or image", type));
 	struct ctr_ctx c;
 	struct cubo_error *err = ctr_ctx_open(m, &c);
 	if (err)
@@ -197,6 +200,12 @@ int cmd_inspect(struct mgr *m, int argc, char **argv)
 		return cmd_image_inspect(m, argc, argv);
 	}
 	cubo_error_free(probe);
+	if (format && strcmp(format, "json")) {
+		rc = mgr_format_inspect(m, "inspect", format, args.v, args.n, mgr_gen_text,
+					&(struct mgr_gen_ctx){inspect_one, &c});
+		ctr_ctx_close(&c);
+		return rc;
+	}
 	struct cubo_json_gen *g;
 	rc = 0;
 	if ((err = cubo_json_gen_new(true, &g))) {

@@ -13,6 +13,8 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/format.h"
+#include "cubo-mgr/image_view.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "cubo-mgr/net/link.h"
 #include "cubo-mgr/net/netns.h"
@@ -182,6 +184,37 @@ static struct cubo_error *network_json(struct mgr *m, const struct net_def *d, b
 	return cubo_json_gen_finish(g, out, &len);
 }
 
+/* A network as docker's network ls --format sees it (ID shortened to id_len). */
+static struct cubo_json_gen *ls_row(const struct net_def *d, int id_len)
+{
+	struct cubo_json_gen *g = mgr_format_object();
+	if (!g)
+		return NULL;
+	char when[64];
+	image_docker_time(d->created, when, sizeof(when));
+	cubo_json_gen_key(g, "ID");
+	cubo_json_gen_string_len(g, d->id, strnlen(d->id, (size_t)id_len));
+	mgr_json_kv(g, "Name", d->name);
+	mgr_json_kv(g, "Driver", "bridge");
+	mgr_json_kv(g, "Scope", "local");
+	cubo_json_gen_key(g, "IPv6");
+	cubo_json_gen_bool(g, false);
+	cubo_json_gen_key(g, "Internal");
+	cubo_json_gen_bool(g, false);
+	mgr_json_kv(g, "Labels", "");
+	mgr_json_kv(g, "CreatedAt", when);
+	cubo_json_gen_map_close(g);
+	return g;
+}
+
+/* docker's column titles of network ls --format "table ..." */
+static const struct mgr_title ls_titles[] = {
+	{"ID", "NETWORK ID"}, {"Name", "NAME"},
+	{"Driver", "DRIVER"}, {"Scope", "SCOPE"},
+	{"IPv6", "IPV6"},     {"Internal", "INTERNAL"},
+	{"Labels", "LABELS"}, {"CreatedAt", "CREATED AT"},
+};
+
 static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -190,7 +223,8 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only IDs"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "print whole IDs"},
-		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
+		{"format", 0, CLI_STRING, &format, "FORMAT",
+		 "table (default), json (one object a line), or a Go template"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "network ls",
@@ -201,37 +235,40 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	bool json = format && !strcmp(format, "json");
-	if (format && !json && strcmp(format, "table"))
-		return mgr_usage_error(
-			m, "network ls",
-			cubo_error_new("--format \"%s\": expected table or json", format));
+	struct mgr_format fmt;
+	struct cubo_error *err = mgr_format_open(format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "network ls", err);
+	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct net_store s;
 	struct net_def *v = NULL;
 	size_t n = 0;
-	struct cubo_error *err = net_store_open(m->root, &s);
-	if (!err) {
+	if (!(err = net_store_open(m->root, &s))) {
 		err = net_store_list(&s, &v, &n);
 		net_store_close(&s);
 	}
-	if (err)
+	if (err) {
+		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
-	if (!quiet && !json)
+	}
+	if (!quiet && !custom)
 		printf("%-14s%-20s%-10s%s\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
 	for (size_t i = 0; i < n; i++) {
 		int w = no_trunc ? NET_ID_LEN : 12;
 		if (quiet) {
 			printf("%.*s\n", w, v[i].id);
-		} else if (json) {
-			printf("{\"ID\":\"%.*s\",\"Name\":\"%s\",\"Driver\":\"bridge\","
-			       "\"Scope\":\"local\"}\n",
-			       w, v[i].id, v[i].name);
+		} else if (custom) {
+			if ((err = mgr_format_add(&fmt, ls_row(&v[i], w))))
+				break;
 		} else {
 			printf("%-14.*s%-20s%-10s%s\n", w, v[i].id, v[i].name, "bridge", "local");
 		}
 	}
+	if (!err && !quiet)
+		mgr_format_flush(&fmt, ls_titles, CLI_N(ls_titles));
+	mgr_format_close(&fmt);
 	net_defs_free(v, n);
-	return 0;
+	return err ? mgr_fail(m, err) : 0;
 }
 
 static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const char *name,
@@ -247,11 +284,17 @@ static struct cubo_error *network_inspect_one(struct mgr *m, void *ctx, const ch
 static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "json (the default) or a Go template run for each network"},
+	};
 	const struct mgr_cmd_spec spec = {
 		.name = "network inspect",
-		.usage = "network inspect NETWORK [NETWORK...]",
+		.usage = "network inspect [OPTIONS] NETWORK [NETWORK...]",
 		MGR_ARGS(1, MGR_ARGS_ANY, "expected a network"),
 		.description = "Print a JSON array describing networks.",
+		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
@@ -260,7 +303,8 @@ static int network_inspect_cmd(struct mgr *m, int argc, char **argv)
 	struct cubo_error *err = net_store_open(m->root, &s);
 	if (err)
 		return mgr_fail(m, err);
-	rc = mgr_print_json_array(m, args.v, args.n, network_inspect_one, &s);
+	rc = mgr_format_inspect(m, "network inspect", format, args.v, args.n, network_inspect_one,
+				&s);
 	net_store_close(&s);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
@@ -20,20 +21,6 @@ enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_N
 
 static const char *const headers[N_COLS] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					    "STATUS",	    "PORTS", "NAMES"};
-
-static char *joined(char *const *v, const char *sep)
-{
-	size_t len = 1;
-	for (size_t i = 0; v && v[i]; i++)
-		len += strlen(v[i]) + strlen(sep);
-	char *out = xcalloc(1, len);
-	for (size_t i = 0; v && v[i]; i++) {
-		if (i)
-			strcat(out, sep);
-		strcat(out, v[i]);
-	}
-	return out;
-}
 
 static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, char *cells[N_COLS])
 {
@@ -50,23 +37,31 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
 	cells[COL_CREATED] = xstrdup(buf);
 	ctr_status_text(r, now, buf, sizeof(buf));
 	cells[COL_STATUS] = xstrdup(buf);
-	cells[COL_PORTS] = joined(ctr_shown_ports(r), ", ");
+	cells[COL_PORTS] = mgr_format_join(ctr_shown_ports(r), ", ");
 	cells[COL_NAMES] = xstrdup(r->name ? r->name : "");
 }
 
-static struct cubo_error *print_json(const struct ctr_record *r, time_t now)
+/*
+ * One container as docker's ps --format sees it: the ID and the quoted
+ * command shortened unless no_trunc. --format json (json) has always shown
+ * them whole, the command unquoted.
+ */
+static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bool no_trunc,
+				      bool json)
 {
-	struct cubo_json_gen *g;
-	CUBO_TRY(cubo_json_gen_new(false, &g));
-	char *cells[N_COLS];
-	row_cells(r, now, true, cells);
-	cubo_json_gen_map_open(g);
-	mgr_json_kv(g, "ID", r->id);
+	bool full = no_trunc || json;
+	struct cubo_json_gen *g = mgr_format_object();
+	if (!g)
+		return NULL;
+	char *cells[N_COLS], when[64], count[24];
+	row_cells(r, now, full, cells);
+	mgr_json_kv(g, "ID", cells[COL_ID]);
 	mgr_json_kv(g, "Names", r->name);
 	mgr_json_kv(g, "Image", r->image);
 	mgr_json_kv(g, "ImageID", r->image_id);
-	mgr_json_kv(g, "Command", r->command);
-	mgr_json_kv(g, "CreatedAt", r->created);
+	mgr_json_kv(g, "Command", json ? r->command : cells[COL_COMMAND]);
+	image_docker_time(r->created, when, sizeof(when));
+	mgr_json_kv(g, "CreatedAt", when);
 	mgr_json_kv(g, "RunningFor", cells[COL_CREATED]);
 	mgr_json_kv(g, "State", ctr_status_name(r->status));
 	mgr_json_kv(g, "Status", cells[COL_STATUS]);
@@ -75,16 +70,41 @@ static struct cubo_error *print_json(const struct ctr_record *r, time_t now)
 	cubo_json_gen_key(g, "Pid");
 	cubo_json_gen_int(g, r->pid);
 	mgr_json_kv(g, "Ports", cells[COL_PORTS]);
+	char *labels = mgr_format_join(r->labels, ","), *mounts = mgr_format_join(r->volumes, ","),
+	     *networks = mgr_format_join(r->networks, ",");
+	mgr_json_kv(g, "Labels", labels);
+	mgr_json_kv(g, "Mounts", mounts);
+	mgr_json_kv(g, "Networks", networks);
+	snprintf(count, sizeof(count), "%zu", cubo_strv_len(r->volumes));
+	mgr_json_kv(g, "LocalVolumes", count);
 	cubo_json_gen_map_close(g);
+	free(labels);
+	free(mounts);
+	free(networks);
 	for (int i = 0; i < N_COLS; i++)
 		free(cells[i]);
-	char *out;
-	size_t len;
-	CUBO_TRY(cubo_json_gen_finish(g, &out, &len));
-	printf("%s\n", out);
-	free(out);
-	return NULL;
+	return g;
 }
+
+/* docker's column titles of ps --format "table ..." */
+static const struct mgr_title titles[] = {
+	{"ID", "CONTAINER ID"},
+	{"Names", "NAMES"},
+	{"Image", "IMAGE"},
+	{"ImageID", "IMAGE ID"},
+	{"Command", "COMMAND"},
+	{"CreatedAt", "CREATED AT"},
+	{"RunningFor", "CREATED"},
+	{"State", "STATE"},
+	{"Status", "STATUS"},
+	{"ExitCode", "EXIT CODE"},
+	{"Pid", "PID"},
+	{"Ports", "PORTS"},
+	{"Labels", "LABELS"},
+	{"Mounts", "MOUNTS"},
+	{"Networks", "NETWORKS"},
+	{"LocalVolumes", "LOCAL VOLUMES"},
+};
 
 /* Display width of UTF-8 text (the ellipsis counts one). */
 static size_t width(const char *s)
@@ -199,7 +219,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{"all", 'a', CLI_BOOL, &all, NULL, "show every container (default: running ones)"},
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only container IDs"},
-		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
+		{"format", 0, CLI_STRING, &format, "FORMAT",
+		 "table (default), json, or a Go template (\"table {{.ID}}\\t{{.Names}}\")"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten IDs and commands"},
 		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
 		 "status=, name=, id=, ancestor=, exited=, label=, network= (one key ORs, keys "
@@ -219,14 +240,15 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		cubo_strv_free(filters);
 		return rc;
 	}
-	bool json = format && !strcmp(format, "json");
+	struct mgr_format fmt;
 	struct cubo_error *bad = filter_check(filters);
-	if (!bad && format && !json && strcmp(format, "table"))
-		bad = cubo_error_new("--format \"%s\": expected table or json", format);
+	if (!bad)
+		bad = mgr_format_open(format, &fmt);
 	if (bad) {
 		cubo_strv_free(filters);
 		return mgr_usage_error(m, "ps", bad);
 	}
+	bool json = fmt.kind == MGR_FORMAT_JSON, custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	if (latest)
 		last = 1;
 	/* -n, -l and a status filter look at stopped containers too, as in docker */
@@ -242,6 +264,7 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		err = ctr_store_list(&c.store, &v, &n);
 	if (err) {
 		ctr_ctx_close(&c);
+		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
 	}
 	time_t now = time(NULL);
@@ -264,15 +287,21 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		shown++;
 		if (quiet) {
 			printf("%.*s\n", no_trunc ? CTR_ID_LEN : 12, v[i].id);
-		} else if (json) {
-			if ((err = print_json(&v[i], now)))
+		} else if (custom) {
+			struct cubo_json_gen *g = row_json(&v[i], now, no_trunc, json);
+			if ((err = mgr_format_add(&fmt, g))) {
 				rc = mgr_fail(m, err);
+				break;
+			}
 		} else {
 			row_cells(&v[i], now, no_trunc, rows[nrows++]);
 		}
 	}
-	if (!quiet && !json)
+	if (!quiet && custom && rc <= 0)
+		mgr_format_flush(&fmt, titles, CLI_N(titles));
+	else if (!quiet && !custom)
 		print_table(rows, nrows);
+	mgr_format_close(&fmt);
 	for (size_t i = 0; i < nrows; i++)
 		for (int col = 0; col < N_COLS; col++)
 			free(rows[i][col]);

@@ -8,6 +8,9 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/format.h"
+#include "cubo-mgr/image_view.h"
+#include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
@@ -70,6 +73,35 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	return err ? mgr_fail(m, err) : 0;
 }
 
+/* A volume as docker's volume ls --format sees it: labels as "k=v,k2=v2". */
+static struct cubo_json_gen *ls_row(const struct ctr_volume *v)
+{
+	struct cubo_json_gen *g = mgr_format_object();
+	if (!g)
+		return NULL;
+	char when[64];
+	image_docker_time(v->created, when, sizeof(when));
+	char *labels = mgr_format_join(v->labels, ",");
+	mgr_json_kv(g, "Name", v->name);
+	mgr_json_kv(g, "Driver", v->driver);
+	mgr_json_kv(g, "Scope", "local");
+	mgr_json_kv(g, "Mountpoint", v->mountpoint);
+	mgr_json_kv(g, "CreatedAt", when);
+	mgr_json_kv(g, "Labels", labels);
+	cubo_json_gen_key(g, "Anonymous");
+	cubo_json_gen_bool(g, v->anonymous);
+	cubo_json_gen_map_close(g);
+	free(labels);
+	return g;
+}
+
+/* docker's column titles of volume ls --format "table ..." */
+static const struct mgr_title ls_titles[] = {
+	{"Name", "VOLUME NAME"},      {"Driver", "DRIVER"},	   {"Scope", "SCOPE"},
+	{"Mountpoint", "MOUNTPOINT"}, {"CreatedAt", "CREATED AT"}, {"Labels", "LABELS"},
+	{"Anonymous", "ANONYMOUS"},
+};
+
 static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -77,7 +109,8 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 	const char *format = NULL;
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only names"},
-		{"format", 0, CLI_STRING, &format, "FORMAT", "table (default) or json"},
+		{"format", 0, CLI_STRING, &format, "FORMAT",
+		 "table (default), json (one object a line), or a Go template"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "volume ls",
@@ -88,17 +121,18 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	bool json = format && !strcmp(format, "json");
-	if (format && !json && strcmp(format, "table"))
-		return mgr_usage_error(
-			m, "volume ls",
-			cubo_error_new("--format \"%s\": expected table or json", format));
+	struct mgr_format fmt;
+	struct cubo_error *err = mgr_format_open(format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "volume ls", err);
+	bool json = fmt.kind == MGR_FORMAT_JSON, custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct ctr_volume *v;
 	size_t n;
-	struct cubo_error *err = volume_list(m->root, &v, &n);
-	if (err)
+	if ((err = volume_list(m->root, &v, &n))) {
+		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
-	if (!quiet && !json)
+	}
+	if (!quiet && !custom)
 		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; i < n; i++) {
 		if (quiet) {
@@ -112,10 +146,18 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 			} else {
 				rc = mgr_fail(m, err);
 			}
+		} else if (custom) {
+			if ((err = mgr_format_add(&fmt, ls_row(&v[i])))) {
+				rc = mgr_fail(m, err);
+				break;
+			}
 		} else {
 			printf("%-10s%s\n", v[i].driver, v[i].name);
 		}
 	}
+	if (!quiet && rc <= 0)
+		mgr_format_flush(&fmt, ls_titles, CLI_N(ls_titles));
+	mgr_format_close(&fmt);
 	ctr_volumes_free(v, n);
 	return rc > 0 ? rc : 0;
 }
@@ -133,16 +175,22 @@ static struct cubo_error *volume_json(struct mgr *m, void *ctx, const char *name
 static int volume_inspect_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "json (the default) or a Go template run for each volume"},
+	};
 	const struct mgr_cmd_spec spec = {
 		.name = "volume inspect",
-		.usage = "volume inspect VOLUME [VOLUME...]",
+		.usage = "volume inspect [OPTIONS] VOLUME [VOLUME...]",
 		MGR_ARGS(1, MGR_ARGS_ANY, "expected a volume"),
 		.description = "Print a JSON array describing volumes.",
+		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	return mgr_print_json_array(m, args.v, args.n, volume_json, NULL);
+	return mgr_format_inspect(m, "volume inspect", format, args.v, args.n, volume_json, NULL);
 }
 
 static int volume_rm_cmd(struct mgr *m, int argc, char **argv)

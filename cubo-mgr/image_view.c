@@ -77,6 +77,14 @@ void human_duration(time_t d, char *buf, size_t size)
 		snprintf(buf, size, "%ld years", (long)d / (365 * 86400));
 }
 
+void image_docker_time(const char *rfc3339, char *buf, size_t size)
+{
+	time_t t = image_parse_time(rfc3339);
+	struct tm tm;
+	if (t < 0 || !localtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S %z %Z", &tm))
+		snprintf(buf, size, "%s", rfc3339 ? rfc3339 : "");
+}
+
 void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size)
 {
 	time_t t = image_parse_time(rfc3339);

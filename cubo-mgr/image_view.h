@@ -33,6 +33,9 @@ void human_duration(time_t seconds, char *buf, size_t size);
 /* "2 days ago", "About an hour ago", "Less than a second ago" (docker's wording). */
 void image_human_age(const char *rfc3339, time_t now, char *buf, size_t size);
 
+/* docker's CreatedAt: "2026-01-02 03:04:05 +0000 UTC" (local time); the text itself when bad. */
+void image_docker_time(const char *rfc3339, char *buf, size_t size);
+
 /* Parse an RFC 3339 time ("2026-01-02T03:04:05.123Z", "+02:00" offsets); -1 when bad. */
 time_t image_parse_time(const char *rfc3339);
 

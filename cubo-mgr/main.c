@@ -4,11 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/format.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/mgr.h"
+#include "shared/json.h"
 #include "shared/rootdir.h"
 
 /* The width of the commands' names in the help. */
@@ -162,19 +165,55 @@ static struct cubo_error *parse_level(const char *s, enum cubo_log_level *out)
 	return cubo_error_new("--log-level: \"%s\" is not one of error, warn, info, debug", s);
 }
 
+/* version as docker's version --format sees it: {"Client": {...}, "Server": {...}} */
+static struct cubo_json_gen *version_json(void)
+{
+	struct cubo_json_gen *g = mgr_format_object();
+	if (!g)
+		return NULL;
+	struct utsname u;
+	uname(&u);
+	/* one program is both ends */
+	for (int end = 0; end < 2; end++) {
+		cubo_json_gen_key(g, end ? "Server" : "Client");
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Version", PACKAGE_VERSION);
+		mgr_json_kv(g, "Os", "linux");
+		mgr_json_kv(g, "Arch", u.machine);
+		mgr_json_kv(g, "KernelVersion", u.release);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_map_close(g);
+	return g;
+}
+
 int cmd_version(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+		{"format", 'f', CLI_STRING, &format, "FORMAT",
+		 "json, or a Go template (\"{{.Server.Version}}\")"},
+	};
 	const struct mgr_cmd_spec spec = {
 		.name = "version",
-		.usage = "version",
+		.usage = "version [OPTIONS]",
 		.description = "Print version information.",
+		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
-	printf("cubo-mgr version %s\n", PACKAGE_VERSION);
-	return 0;
+	struct mgr_format fmt;
+	struct cubo_error *err = mgr_format_open(format, &fmt);
+	if (err)
+		return mgr_usage_error(m, "version", err);
+	if (fmt.kind == MGR_FORMAT_DEFAULT)
+		printf("cubo-mgr version %s\n", PACKAGE_VERSION);
+	else if (!(err = mgr_format_add(&fmt, version_json())))
+		mgr_format_flush(&fmt, NULL, 0);
+	mgr_format_close(&fmt);
+	return err ? mgr_fail(m, err) : 0;
 }
 
 int main(int argc, char **argv)

@@ -42,7 +42,7 @@ build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -90,6 +90,8 @@ sources() {
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;
+	gotmpl) echo "$json_src shared/strbuf.c shared/gotmpl_parse.c shared/gotmpl_exec.c shared/gotmpl_value.c
+		shared/gotmpl_funcs.c shared/gotmpl_printf.c shared/gotmpl_format.c shared/tabwriter.c" ;;
 	*)
 		echo "run.sh: unknown target $1 (targets: $all_targets)" >&2
 		exit 2
@@ -103,6 +105,7 @@ dict() {
 	config | state | json | image | net) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
 	cubofile) echo "-dict=$top/tests/fuzz/cubofile.dict" ;;
+	gotmpl) echo "-dict=$top/tests/fuzz/gotmpl.dict" ;;
 	esac
 }
 
