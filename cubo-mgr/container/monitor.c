@@ -129,12 +129,15 @@ static void report(struct mon *m, const char *fmt, ...)
 	(void)!write(m->sync_fd, line, (size_t)n);
 }
 
-/* docker's exit codes for a command that cannot run */
+/*
+ * docker's exit codes for a command that cannot run, from the runtime's
+ * words in any case (runc's and ours are lower case, strerror's are not).
+ */
 static int failure_code(const char *msg)
 {
-	if (strstr(msg, "not found") || strstr(msg, "No such file"))
+	if (strcasestr(msg, "not found") || strcasestr(msg, "no such file"))
 		return strstr(msg, "executable") || strstr(msg, "exec") ? 127 : 125;
-	if (strstr(msg, "ermission denied") && strstr(msg, "exec"))
+	if (strcasestr(msg, "permission denied") && strstr(msg, "exec"))
 		return 126;
 	return 125;
 }
