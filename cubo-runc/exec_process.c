@@ -278,6 +278,7 @@ __attribute__((noreturn)) static void child_run(struct exec_ctx *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* runc's words for these steps: callers grep --debug output for them */
 	cubo_debug(x->g->log, "nsexec[%d]: => nsexec container setup", getpid());
+	spawn_reset_signals();
 	/* into the container's cgroups first, as the init does (see cgroup_entry) */
 	int rc = cgroup_entry_join_self(&x->cg_entry);
 	if (rc < 0) {

@@ -327,6 +327,7 @@ void init_run(const struct init_args *a)
 
 	/* runc's words for these steps: callers grep --debug output for them */
 	cubo_debug(a->log, "nsexec[%d]: => nsexec container setup", getpid());
+	spawn_reset_signals();
 	/* Into the container's cgroups before anything else runs, so limits apply throughout. */
 	if (a->cgroup_entry) {
 		int rc = cgroup_entry_join_self(a->cgroup_entry);

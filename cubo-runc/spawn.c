@@ -298,6 +298,23 @@ void spawn_exec(const struct spawn_exe *exe, char *const argv[], char *const env
 		execve(exe->path, argv, env);
 }
 
+void spawn_reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < _NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* glibc's own realtime signals answer EINVAL: left alone */
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			signal(sig, SIG_DFL);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int spawn_exec_code(int errnum)
 {
 	return errnum == ENOENT || errnum == ENOTDIR || errnum == ELOOP ? 127 : 126;

@@ -83,6 +83,13 @@ void spawn_exe_close(struct spawn_exe *exe);
 
 /* execve of what spawn_find_executable found; returns only on failure, with errno set. */
 void spawn_exec(const struct spawn_exe *exe, char *const argv[], char *const envp[]);
+/*
+ * The signal state the process starts with, as runc's: no signal blocked,
+ * and every signal the caller ignored back at its default (a service
+ * manager ignores SIGPIPE for its services, nohup SIGHUP; the container's
+ * process inherits neither). Handlers need nothing: execve resets them.
+ */
+void spawn_reset_signals(void);
 
 /* The exit code for a failed execve with this errno. */
 int spawn_exec_code(int errnum);

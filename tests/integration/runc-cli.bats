@@ -235,3 +235,27 @@ console_run() {
 	[[ "$output" != *level=debug* ]]
 	[[ "$output" == *"executable file not found"* ]]
 }
+
+@test "the process starts with SIGPIPE at its default and nothing blocked, whatever the caller ignored" {
+	# a service manager runs the runtime with SIGPIPE ignored; nohup ignores SIGHUP
+	set_args sh -c 'grep -E "^Sig(Ign|Blk)" /proc/self/status'
+	run bash -c 'trap "" PIPE USR1 HUP; exec "$0" --root "$1" run --bundle "$2" "$3"' \
+		"$RUNTIME" "$ROOT" "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	local ign blk
+	ign=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	blk=$(awk '$1 == "SigBlk:" { print $2 }' <<<"$output")
+	# SIGPIPE (13), SIGUSR1 (10) and SIGHUP (1) at their default, as runc's
+	[ $(((0x$ign >> 12) & 1)) -eq 0 ]
+	[ $(((0x$ign >> 9) & 1)) -eq 0 ]
+	[ $((0x$ign & 1)) -eq 0 ]
+	[ "$((0x$blk))" -eq 0 ]
+	# exec too
+	start_sleeper
+	run bash -c 'trap "" PIPE USR1; exec "$0" --root "$1" exec "$2" grep -E "^Sig(Ign|Blk)" /proc/self/status' \
+		"$RUNTIME" "$ROOT" "$CID"
+	[ "$status" -eq 0 ]
+	ign=$(awk '$1 == "SigIgn:" { print $2 }' <<<"$output")
+	[ $(((0x$ign >> 12) & 1)) -eq 0 ]
+	[ $(((0x$ign >> 9) & 1)) -eq 0 ]
+}
