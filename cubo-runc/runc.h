@@ -19,6 +19,7 @@ struct runc_globals {
 	const char *argv0;
 	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
 	bool systemd_cgroup;		/* --systemd-cgroup */
+	const char *criu;		/* --criu: the criu binary; NULL: criu on PATH */
 };
 
 /* The library's view of the globals (container.h's runc_ctx). */
@@ -43,6 +44,8 @@ int cmd_events(struct runc_globals *g, int argc, char **argv);
 int cmd_pause(struct runc_globals *g, int argc, char **argv);
 int cmd_resume(struct runc_globals *g, int argc, char **argv);
 int cmd_ps(struct runc_globals *g, int argc, char **argv);
+int cmd_checkpoint(struct runc_globals *g, int argc, char **argv);
+int cmd_restore(struct runc_globals *g, int argc, char **argv);
 
 /*
  * For commands that take only a container id: handles --help and checks

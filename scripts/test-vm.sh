@@ -80,7 +80,8 @@ byhand=${CUBO_VM_BYHAND:-}
 # budget on a busy machine; they run with CUBO_VM_INTEG.
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
-lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats}
+lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats
+checkpoint.bats}
 [ "$integ_files" != none ] || integ_files=
 
 # The root: minbase Debian 12, what systemd needs to boot, and what the tests
@@ -94,7 +95,8 @@ lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli
 # system bus, which podman's systemd cgroup manager and crun's systemd
 # driver use, as on any Debian host; runc and crun, the peers measured by
 # hand with CUBO_VM_BYHAND, with hyperfine, time and bc for the start-up
-# benchmark).
+# benchmark); criu for checkpoint.bats, which this machine's kernel cannot
+# run).
 suite=bookworm
 root_pkgs=(
 	systemd-sysv udev kmod iproute2 util-linux procps
@@ -102,7 +104,7 @@ root_pkgs=(
 	containerd umoci skopeo
 	podman conmon netavark golang-github-containers-common
 	docker-registry curl containernetworking-plugins iptables nftables
-	runc crun hyperfine time bc dbus
+	runc crun hyperfine time bc dbus criu
 	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libcmocka0
 )
 sources=(
