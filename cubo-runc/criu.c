@@ -50,7 +50,7 @@ struct cubo_error *criu_locate(const char *path, char **out)
 	return NULL;
 }
 
-char *criu_log_last_error(const char *path)
+char *criu_log_first_error(const char *path)
 {
 	char *line = NULL, *found = NULL;
 	size_t cap = 0;
@@ -59,11 +59,10 @@ char *criu_log_last_error(const char *path)
 
 	if (!f)
 		return NULL;
-	while ((n = getline(&line, &cap, f)) > 0) {
+	while (!found && (n = getline(&line, &cap, f)) > 0) {
 		if (!strstr(line, "Error (") && !strstr(line, "Error:"))
 			continue;
 		line[strcspn(line, "\n")] = '\0';
-		free(found);
 		found = xstrdup(line);
 	}
 	free(line);
@@ -119,7 +118,7 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return NULL;
 
-	char *path = cubo_path_join(work_dir, log), *last = criu_log_last_error(path);
+	char *path = cubo_path_join(work_dir, log), *last = criu_log_first_error(path);
 	struct cubo_error *err;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		err = cubo_error_new("criu %s: cannot execute %s", argv[1], argv[0]);

@@ -3,14 +3,16 @@
  * Checkpoint and restore through CRIU's command line (`criu dump`,
  * `criu pre-dump`, `criu restore`), as Debian ships criu without libcriu:
  * one criu process per operation, its log in the work directory, its
- * failure reported with the log's path and last error line.
+ * failure reported with the log's path and first error line.
  *
  * What the images depend on, as runc arranges it: bind mounts from the
  * host are external mounts keyed by their destination (restore binds
  * them again from the bundle's config), a network namespace the config
  * joins by path is external ("extRootNetNS", restored into the one the
  * new config names), and the init's stdio is recorded in
- * descriptors.json so restore hands its own pipes on in their place.
+ * descriptors.json so restore hands its own pipes on in their place (and
+ * its own streams for host files the init had open there, dumped as
+ * external files).
  */
 #ifndef CUBO_RUNC_CRIU_H
 #define CUBO_RUNC_CRIU_H
@@ -88,7 +90,7 @@ struct cubo_error *criu_locate(const char *path, char **out);
  * at their numbers (every other fd above 2 closed); in the cgroups of entry
  * when it is not NULL; holder (when > 0), the process that kept those
  * cgroups alive until then, is killed once criu is in them. On failure the
- * error names the log (work_dir/log) and quotes its last error line.
+ * error names the log (work_dir/log) and quotes its first error line.
  */
 struct cgroup_entry;
 struct cgroup_set;
@@ -96,8 +98,11 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
 			    const char *log);
 
-/* The last line of a criu log that reports an error; NULL when none (or no log). */
-char *criu_log_last_error(const char *path);
+/*
+ * The first line of a criu log that reports an error (the cause: the later
+ * ones say what failed because of it); NULL when none (or no log).
+ */
+char *criu_log_first_error(const char *path);
 
 /* Append the shared flags (mode, tcp, unix sockets, shell job, locks, dedup, empty ns). */
 struct cubo_error *criu_common_args(const struct criu_opts *o, char ***argv, size_t *n);
@@ -119,6 +124,8 @@ struct cubo_error *criu_restore(const struct runc_ctx *ctx, const struct restore
 
 /* The names descriptors.json is kept under in the image directory. */
 #define CRIU_DESCRIPTORS "descriptors.json"
+/* Per standard stream, the key criu dumped a host file under ("" for none). */
+#define CRIU_STDIO_EXTERNAL "stdio-external.json"
 /* The key of an external network namespace, in the images and on restore (runc's). */
 #define CRIU_NETNS_KEY "extRootNetNS"
 

@@ -81,13 +81,80 @@ static void push_freeze_cgroup(const struct container *c, char ***argv, size_t *
 	cgroup_set_free(cg);
 }
 
-/* Where the init's stdio pointed: restore hands its own pipes on in their place (runc's file). */
-static struct cubo_error *save_descriptors(pid_t pid, const char *image)
+/* Whether mount id mnt is one of the container's (in the init's mount namespace). */
+static bool mount_in_container(pid_t pid, long mnt)
 {
-	char *fds[3] = {0}, *json = NULL;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true; /* cannot tell: leave it to criu */
+	while (!found && getline(&line, &cap, f) > 0)
+		found = strtol(line, NULL, 10) == mnt;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/*
+ * A standard stream open on a file of the host (conmon's /dev/null, a log
+ * file) cannot be found in the container's mounts: it is dumped as an
+ * external file ("file[MNT:INODE]", hex) and restore passes its own stream
+ * in its place. "" for the others.
+ */
+static char *external_stdio_key(pid_t pid, int fd)
+{
+	char path[64], *line = NULL, *key = NULL;
+	size_t cap = 0;
+	long mnt = -1;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	if (stat(path, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+		return xstrdup("");
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0)
+		if (!strncmp(line, "mnt_id:", 7))
+			mnt = strtol(line + 7, NULL, 10);
+	if (f)
+		fclose(f);
+	free(line);
+	if (mnt >= 0 && !mount_in_container(pid, mnt))
+		key = xasprintf("file[%lx:%llx]", mnt, (unsigned long long)st.st_ino);
+	return key ? key : xstrdup("");
+}
+
+static struct cubo_error *write_strv_json(const char *image, const char *name, char **v, size_t n)
+{
 	struct cubo_json_gen *g;
 	struct cubo_error *err;
+	char *json = NULL, *path;
 	size_t len;
+
+	CUBO_TRY(cubo_json_gen_new(false, &g));
+	cubo_json_gen_strv(g, v, n);
+	CUBO_TRY(cubo_json_gen_finish(g, &json, &len));
+	path = cubo_path_join(image, name);
+	err = cubo_write_file_atomic(path, json, len, 0600);
+	free(path);
+	free(json);
+	return err;
+}
+
+/*
+ * Where the init's stdio pointed (runc's descriptors.json: restore hands its
+ * own pipes on in their place), and the external files among them.
+ */
+static struct cubo_error *save_descriptors(pid_t pid, const char *image, char ***argv, size_t *n)
+{
+	char *fds[3] = {0}, *ext[3] = {0};
+	struct cubo_error *err;
 
 	for (int fd = 0; fd < 3; fd++) {
 		char link[64], target[PATH_MAX];
@@ -95,20 +162,19 @@ static struct cubo_error *save_descriptors(pid_t pid, const char *image)
 		snprintf(link, sizeof(link), "/proc/%d/fd/%d", pid, fd);
 		r = readlink(link, target, sizeof(target) - 1);
 		fds[fd] = xstrndup(r > 0 ? target : "", r > 0 ? (size_t)r : 0);
+		ext[fd] = external_stdio_key(pid, fd);
+		if (*ext[fd]) {
+			cubo_strv_push(argv, n, "--external");
+			cubo_strv_push(argv, n, ext[fd]);
+		}
 	}
-	err = cubo_json_gen_new(false, &g);
-	if (!err) {
-		cubo_json_gen_strv(g, fds, 3);
-		err = cubo_json_gen_finish(g, &json, &len);
-	}
-	for (int fd = 0; fd < 3; fd++)
+	err = write_strv_json(image, CRIU_DESCRIPTORS, fds, 3);
+	if (!err)
+		err = write_strv_json(image, CRIU_STDIO_EXTERNAL, ext, 3);
+	for (int fd = 0; fd < 3; fd++) {
 		free(fds[fd]);
-	if (!err) {
-		char *path = cubo_path_join(image, CRIU_DESCRIPTORS);
-		err = cubo_write_file_atomic(path, json, len, 0600);
-		free(path);
+		free(ext[fd]);
 	}
-	free(json);
 	return cubo_error_wrap(err, "record the container's stdio");
 }
 
@@ -188,7 +254,7 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 	if (!err)
 		err = dump_args(c, cfg, o, image, work, &argv, &n);
 	if (!err)
-		err = save_descriptors(c->state->pid, image);
+		err = save_descriptors(c->state->pid, image, &argv, &n);
 	if (!err)
 		err = criu_run(argv, NULL, 0, NULL, NULL, 0, work,
 			       o->pre_dump ? "pre-dump.log" : "dump.log");

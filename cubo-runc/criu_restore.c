@@ -139,6 +139,15 @@ static void push_external_mounts(struct restore_ctx *x)
 	}
 }
 
+/* criu takes our fd in place of what the images name key. */
+static void push_inherit(struct restore_ctx *x, size_t fd, const char *key)
+{
+	char *arg = xasprintf("fd[%zu]:%s", fd, key);
+	cubo_strv_push(&x->argv, &x->n, "--inherit-fd");
+	cubo_strv_push(&x->argv, &x->n, arg);
+	free(arg);
+}
+
 /* The network namespace the new config joins replaces the one the images refer to. */
 static struct cubo_error *push_netns(struct restore_ctx *x)
 {
@@ -151,49 +160,59 @@ static struct cubo_error *push_netns(struct restore_ctx *x)
 		x->netns_fd = open(ns->path, O_RDONLY | O_CLOEXEC);
 		if (x->netns_fd < 0)
 			return cubo_error_errno("linux.namespaces[%zu].path %s", i, ns->path);
-		char *arg = xasprintf("fd[%d]:%s", x->netns_fd, CRIU_NETNS_KEY);
-		cubo_strv_push(&x->argv, &x->n, "--inherit-fd");
-		cubo_strv_push(&x->argv, &x->n, arg);
-		free(arg);
+		push_inherit(x, (size_t)x->netns_fd, CRIU_NETNS_KEY);
 		break;
 	}
 	return NULL;
 }
 
-/* The dumped init's stdio pipes are replaced by ours (the caller's, e.g. conmon's). */
-static struct cubo_error *push_stdio(struct restore_ctx *x)
+/* A JSON array of strings kept in the image directory; NULL when the file is not there. */
+static struct cubo_error *read_image_strv(const char *image, const char *name, char ***v, size_t *n)
 {
-	char *path = cubo_path_join(x->image, CRIU_DESCRIPTORS), *text = NULL, **fds = NULL;
+	char *path = cubo_path_join(image, name), *text = NULL;
 	struct cubo_json_ctx jc;
 	struct cubo_error *err;
-	yajl_val v = NULL;
-	size_t len, n = 0;
+	yajl_val val = NULL;
+	size_t len;
 
+	*v = NULL;
+	*n = 0;
 	err = cubo_read_file(path, &text, &len);
 	if (err && err->errnum == ENOENT) {
-		/* images of another tool: criu then recreates the pipes itself */
+		/* images of another tool */
 		cubo_error_free(err);
-		free(path);
-		return NULL;
+		err = NULL;
+	} else if (!err) {
+		err = cubo_json_parse(text, len, path, &val);
+		cubo_json_ctx_init(&jc, path);
+		if (!err)
+			err = cubo_json_as_strv(&jc, val, v, n);
 	}
-	if (!err)
-		err = cubo_json_parse(text, len, path, &v);
-	cubo_json_ctx_init(&jc, path);
-	if (!err)
-		err = cubo_json_as_strv(&jc, v, &fds, &n);
-	for (size_t fd = 0; !err && fd < n && fd < 3; fd++) {
-		if (strncmp(fds[fd], "pipe:", 5))
-			continue;
-		char *arg = xasprintf("fd[%zu]:%s", fd, fds[fd]);
-		cubo_strv_push(&x->argv, &x->n, "--inherit-fd");
-		cubo_strv_push(&x->argv, &x->n, arg);
-		free(arg);
-	}
-	cubo_strv_free(fds);
-	if (v)
-		yajl_tree_free(v);
+	if (val)
+		yajl_tree_free(val);
 	free(text);
 	free(path);
+	return err;
+}
+
+/* The dumped init's stdio pipes and host files are replaced by ours (the caller's, e.g. conmon's).
+ */
+static struct cubo_error *push_stdio(struct restore_ctx *x)
+{
+	char **fds = NULL, **ext = NULL;
+	size_t n_fds, n_ext;
+	struct cubo_error *err = read_image_strv(x->image, CRIU_DESCRIPTORS, &fds, &n_fds);
+
+	if (!err)
+		err = read_image_strv(x->image, CRIU_STDIO_EXTERNAL, &ext, &n_ext);
+	for (size_t fd = 0; !err && fd < 3; fd++) {
+		if (fd < n_ext && *ext[fd])
+			push_inherit(x, fd, ext[fd]);
+		else if (fd < n_fds && !strncmp(fds[fd], "pipe:", 5))
+			push_inherit(x, fd, fds[fd]);
+	}
+	cubo_strv_free(fds);
+	cubo_strv_free(ext);
 	return err;
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # checkpoint and restore through criu, with runc's flags: a counter that
 # goes on where it stopped (not from 1), --leave-running, a new id,
-# pre-dump + dump with --parent-path, a paused container, an open TCP
-# connection, the errors; and podman's container checkpoint/restore driving
-# the runtime.  criu must work on the kernel: where `criu check` fails (criu
-# 3.17 on kernel 6.18: "vdso: Failed to fill self vdso symtable") the tests
+# pre-dump + dump with --parent-path, a paused container, the dump of an
+# open TCP connection, restore in the foreground, the errors; and podman's
+# container checkpoint/restore driving the runtime.  criu must work on the
+# kernel: where `criu check` fails (criu 3.17 on kernel 6.18: "vdso:
+# Unexpected rt vDSO area bounds") the tests
 # that need it skip, saying so; they run in the VM (scripts/test-vm.sh).
 
 load helpers
@@ -55,10 +56,10 @@ lines_in_log() {
 	[ -f "$DATA/log" ] && wc -l <"$DATA/log" || echo 0
 }
 
-# wait_for_lines N: bounded (10 s) until the log has at least N lines.
+# wait_for_lines N [TENTHS]: bounded (default 10 s) until the log has at least N lines.
 wait_for_lines() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq "${2:-100}"); do
 		[ "$(lines_in_log)" -ge "$1" ] && return 0
 		sleep 0.1
 	done
@@ -75,6 +76,11 @@ checkpoint() {
 	rt checkpoint --image-path "$IMG" --work-path "$WORK" "$@"
 }
 
+# show_log FILE: criu's first errors with their context, else its end.
+show_log() {
+	grep -m3 -B8 'Error' "$1" || tail -20 "$1"
+}
+
 restore() {
 	rt_detached restore -d --bundle "$BUNDLE" --image-path "$IMG" --work-path "$WORK" "$@"
 }
@@ -83,7 +89,7 @@ restore() {
 	need_criu
 	start_counter
 	run checkpoint "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; cat "$WORK/dump.log" | tail -20; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	# as runc: the dumped container is gone
 	run rt state "$CID"
 	[ "$status" -ne 0 ]
@@ -92,7 +98,7 @@ restore() {
 	sleep 0.5
 	[ "$(lines_in_log)" -eq "$stopped_at" ]
 	restore "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/restore.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
 	[ "$(container_status "$CID")" = running ]
 	wait_for_lines $((stopped_at + 5))
 	assert_counting_on
@@ -106,7 +112,7 @@ restore() {
 	need_criu
 	start_counter
 	run checkpoint --leave-running "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	[ "$(container_status "$CID")" = running ]
 	local at
 	at=$(lines_in_log)
@@ -116,7 +122,7 @@ restore() {
 	dumped_at=$at
 	stopped_at=$(lines_in_log)
 	restore "$CID-new"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/restore.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
 	[ "$(container_status "$CID-new")" = running ]
 	[ "$(rt state "$CID-new" | jq -r .id)" = "$CID-new" ]
 	wait_for_lines $((stopped_at + 3))
@@ -132,16 +138,16 @@ restore() {
 	need_criu
 	start_counter
 	run rt checkpoint --pre-dump --image-path "$TEST_TMP/parent" --work-path "$WORK" "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/pre-dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/pre-dump.log"; false; }
 	[ "$(container_status "$CID")" = running ]
 	run checkpoint --parent-path ../parent "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	# the dump refers to the pre-dump's pages
 	[ "$(readlink "$IMG/parent")" = ../parent ]
 	local stopped_at
 	stopped_at=$(lines_in_log)
 	restore "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/restore.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
 	wait_for_lines $((stopped_at + 5))
 	assert_counting_on
 }
@@ -152,11 +158,11 @@ restore() {
 	rt pause "$CID"
 	[ "$(container_status "$CID")" = paused ]
 	run checkpoint "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	local stopped_at
 	stopped_at=$(lines_in_log)
 	restore "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/restore.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
 	local st
 	st=$(container_status "$CID")
 	echo "restored a paused container: $st" >&3
@@ -166,16 +172,21 @@ restore() {
 	assert_counting_on
 }
 
-@test "an open TCP connection needs --tcp-established, then survives the restore" {
+# The restore of an established connection is not tested: criu 3.17 fails
+# it in the VM for runc too ("Can't connect inet socket back: Network is
+# unreachable", soccr), see docs/conformance.md.
+@test "an open TCP connection needs --tcp-established to be dumped" {
 	need_criu
-	# a server and its client over the container's own loopback
+	# a server and its client over the container's own loopback (the
+	# server's stdin never ends, so it never shuts its side; the client
+	# tries again until the server listens)
 	set_args sh -c 'exec </dev/null >/dev/null 2>&1
-		nc -l -p 5123 >>/data/log &
-		sleep 0.5; i=0
-		while :; do i=$((i + 1)); echo $i; sleep 0.1; done | nc 127.0.0.1 5123'
+		sleep 100000 | nc -l -p 5123 >>/data/log &
+		until (i=0; while :; do i=$((i + 1)); echo $i; sleep 0.1; done |
+			nc 127.0.0.1 5123); do sleep 0.2; done'
 	rt_detached run -d --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ]
-	wait_for_lines 3
+	wait_for_lines 3 300
 	run checkpoint "$CID"
 	assert_error_mentions "tcp-established"
 	if is_cubo; then
@@ -184,11 +195,26 @@ restore() {
 	fi
 	[ "$(container_status "$CID")" = running ]
 	run checkpoint --tcp-established "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
+	grep -q 'TCP connection' "$WORK/dump.log"
+}
+
+@test "restore runs prestart before the restored process goes on, with its pid" {
+	need_criu
+	# each run of the hook appends the state it read
+	update_config --arg log "$TEST_TMP/prestart.log" \
+		'.hooks.prestart = [{"path": "/bin/sh", "args": ["sh", "-c", "cat >>" + $log + "; echo >>" + $log]}]'
+	start_counter
+	[ "$(grep -c . "$TEST_TMP/prestart.log")" -eq 1 ]
+	run checkpoint "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	local stopped_at
 	stopped_at=$(lines_in_log)
-	restore --tcp-established "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/restore.log"; false; }
+	restore "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
+	[ "$(grep -c . "$TEST_TMP/prestart.log")" -eq 2 ]
+	# the second run saw the restored init
+	[ "$(tail -n 1 "$TEST_TMP/prestart.log" | jq -r .pid)" = "$(container_pid "$CID")" ]
 	wait_for_lines $((stopped_at + 5))
 	assert_counting_on
 }
@@ -201,7 +227,7 @@ restore() {
 	[ "$status" -eq 0 ]
 	wait_for_lines 3
 	run checkpoint "$CID"
-	[ "$status" -eq 0 ] || { echo "$output"; tail -20 "$WORK/dump.log"; false; }
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	run rt restore --bundle "$BUNDLE" --image-path "$IMG" --work-path "$WORK" "$CID"
 	[ "$status" -eq 7 ]
 	[ "$(lines_in_log)" -eq 30 ]
@@ -273,12 +299,20 @@ pm() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	wait_for_lines 3
 	run pm container checkpoint ckpt
-	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		find "$TEST_TMP/pm" -name dump.log -exec grep -B5 -A5 -m3 Error {} \;
+		false
+	}
 	[ "$(pm inspect -f '{{.State.Status}}' ckpt)" = exited ]
 	local stopped_at
 	stopped_at=$(lines_in_log)
 	run pm container restore ckpt
-	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		find "$TEST_TMP/pm" -name restore.log -exec grep -B5 -A5 -m3 Error {} \;
+		false
+	}
 	[ "$(pm inspect -f '{{.State.Status}}' ckpt)" = running ]
 	wait_for_lines $((stopped_at + 5))
 	assert_counting_on
