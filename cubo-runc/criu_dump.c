@@ -273,9 +273,6 @@ struct cubo_error *criu_checkpoint(const struct runc_ctx *ctx, const char *id,
 	char *criu = NULL;
 	bool gone;
 
-	if (o->pre_dump && o->leave_running)
-		return cubo_error_new("--pre-dump always leaves the container running: "
-				      "--leave-running is not needed with it");
 	CUBO_TRY(criu_locate(o->criu.criu, &criu));
 	err = container_load(ctx->root, id, true, &c);
 	if (!err && !c->state)

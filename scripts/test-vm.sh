@@ -78,8 +78,8 @@ byhand=${CUBO_VM_BYHAND:-}
 # security, seccomp, hooks, bad-config, escape, cli: 89 tests, 11-20
 # minutes more) and the manager's other tests would break the 30-minute
 # budget on a busy machine; they run with CUBO_VM_INTEG. checkpoint.bats
-# is here because criu 3.17 cannot run on this machine's kernel (its 12
-# tests took 175 s in the guest on 2026-12-07, podman's checkpoint and
+# is here because criu 3.17 cannot run on this machine's kernel (its 13
+# tests took 175-252 s in the guest on 2026-12-07, podman's checkpoint and
 # restore included).
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:

@@ -137,7 +137,9 @@ restore() {
 @test "checkpoint --pre-dump, then a dump with --parent-path" {
 	need_criu
 	start_counter
-	run rt checkpoint --pre-dump --image-path "$TEST_TMP/parent" --work-path "$WORK" "$CID"
+	# --leave-running too, as podman passes it with a pre-dump
+	run rt checkpoint --pre-dump --leave-running --image-path "$TEST_TMP/parent" \
+		--work-path "$WORK" "$CID"
 	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/pre-dump.log"; false; }
 	[ "$(container_status "$CID")" = running ]
 	run checkpoint --parent-path ../parent "$CID"
@@ -286,8 +288,8 @@ pm() {
 		--tmpdir "$TEST_TMP/pm/tmp" --events-backend file --runtime "$RUNTIME" "$@" 3>&-
 }
 
-@test "podman container checkpoint and restore with the runtime" {
-	need_criu
+# pm_counter: podman runs the counter as container "ckpt" (skips without podman).
+pm_counter() {
 	command -v podman >/dev/null || skip "podman is not installed"
 	mountpoint -q / || skip "podman needs / to be a mount point"
 	mkdir -p "$TEST_TMP/pm"
@@ -298,6 +300,11 @@ pm() {
 		sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/data/log; sleep 0.1; done'
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	wait_for_lines 3
+}
+
+@test "podman container checkpoint and restore with the runtime" {
+	need_criu
+	pm_counter
 	run pm container checkpoint ckpt
 	[ "$status" -eq 0 ] || {
 		echo "$output"
@@ -314,6 +321,30 @@ pm() {
 		false
 	}
 	[ "$(pm inspect -f '{{.State.Status}}' ckpt)" = running ]
+	wait_for_lines $((stopped_at + 5))
+	assert_counting_on
+}
+
+@test "podman container checkpoint --pre-checkpoint, then --with-previous" {
+	need_criu
+	pm_counter
+	run pm container checkpoint --pre-checkpoint ckpt
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		find "$TEST_TMP/pm" -name '*dump.log' -exec grep -B5 -A5 -m3 Error {} \;
+		false
+	}
+	[ "$(pm inspect -f '{{.State.Status}}' ckpt)" = running ]
+	run pm container checkpoint --with-previous ckpt
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		find "$TEST_TMP/pm" -name dump.log -exec grep -B5 -A5 -m3 Error {} \;
+		false
+	}
+	local stopped_at
+	stopped_at=$(lines_in_log)
+	run pm container restore ckpt
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	wait_for_lines $((stopped_at + 5))
 	assert_counting_on
 }
