@@ -102,6 +102,24 @@ struct created {
 	int console_master; /* run in the foreground with a terminal: the pty master */
 };
 
+/*
+ * Make <root>/<id> and lock it (create, restore); "already exists" when it
+ * does. *dir is set once the directory is ours to remove on a later failure.
+ */
+struct cubo_error *container_dir_make(const char *root, const char *id, char **dir, int *lockfd);
+/* Keep the bundle's config.json in the state directory when it has poststart/poststop hooks. */
+struct oci_config;
+struct cubo_error *container_keep_config(const struct oci_config *cfg, const char *bundle,
+					 int state_dirfd);
+/*
+ * The bundle (default "."), its config.json and root filesystem as absolute
+ * paths (rootfs unresolved when it does not exist: validate_config names it).
+ */
+struct cubo_error *container_bundle_load(const char *arg, char **bundle, struct oci_config **cfg,
+					 char **rootfs);
+/* --pid-file: the init's pid, written atomically. */
+struct cubo_error *container_write_pid_file(const char *path, pid_t pid);
+
 /* Everything `create` does; on failure nothing is left behind. */
 struct cubo_error *container_create(const struct runc_ctx *ctx, const struct create_opts *o,
 				    struct created *out);

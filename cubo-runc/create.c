@@ -97,31 +97,40 @@ static void pass_listen_fds(struct create_ctx *x)
 	cubo_strv_push(&env->v, &env->n, "LISTEN_PID=1");
 }
 
+struct cubo_error *container_bundle_load(const char *arg, char **bundle, struct oci_config **cfg,
+					 char **rootfs)
+{
+	char *config_path, *path;
+	struct cubo_error *err;
+
+	CUBO_TRY_CTX(cubo_realpath(arg ? arg : ".", bundle), "bundle");
+	config_path = cubo_path_join(*bundle, "config.json");
+	err = oci_config_load(config_path, cfg);
+	free(config_path);
+	CUBO_TRY(err);
+	if (!(*cfg)->root || !(*cfg)->root->path)
+		return cubo_error_new("config.json: root.path: required");
+
+	path = (*cfg)->root->path[0] == '/' ? xstrdup((*cfg)->root->path)
+					    : cubo_path_join(*bundle, (*cfg)->root->path);
+	err = cubo_realpath(path, rootfs);
+	if (err) {
+		cubo_error_free(err);
+		*rootfs = path; /* validate_config names it */
+	} else {
+		free(path);
+	}
+	return NULL;
+}
+
 static struct cubo_error *load_config(struct create_ctx *x, const struct create_opts *o,
 				      const struct runc_ctx *ctx)
 {
 	const struct cubo_log *log = ctx->log;
 	struct rlimit limits[RLIM_NLIMITS];
-	char *config_path, *rootfs;
 	struct cubo_error *err;
 
-	CUBO_TRY_CTX(cubo_realpath(o->bundle ? o->bundle : ".", &x->bundle), "bundle");
-	config_path = cubo_path_join(x->bundle, "config.json");
-	err = oci_config_load(config_path, &x->cfg);
-	free(config_path);
-	CUBO_TRY(err);
-	if (!x->cfg->root || !x->cfg->root->path)
-		return cubo_error_new("config.json: root.path: required");
-
-	rootfs = x->cfg->root->path[0] == '/' ? xstrdup(x->cfg->root->path)
-					      : cubo_path_join(x->bundle, x->cfg->root->path);
-	err = cubo_realpath(rootfs, &x->rootfs);
-	if (err) {
-		cubo_error_free(err);
-		x->rootfs = rootfs; /* validate_config names it */
-	} else {
-		free(rootfs);
-	}
+	CUBO_TRY(container_bundle_load(o->bundle, &x->bundle, &x->cfg, &x->rootfs));
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit(r, &limits[r]);
 	CUBO_TRY_CTX(validate_config(x->cfg, x->rootfs, limits, have_cap(CAP_SYS_RESOURCE)),
@@ -148,22 +157,29 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	return NULL;
 }
 
+struct cubo_error *container_dir_make(const char *root, const char *id, char **dir, int *lockfd)
+{
+	*dir = NULL;
+	CUBO_TRY_CTX(cubo_mkdir_p(root, 0700), "state root");
+	*dir = cubo_path_join(root, id);
+	if (mkdir(*dir, 0700) < 0) {
+		struct cubo_error *err =
+			errno == EEXIST ? cubo_error_new("container \"%s\" already exists", id)
+					: cubo_error_errno("mkdir %s", *dir);
+		free(*dir);
+		*dir = NULL; /* not ours to remove */
+		return err;
+	}
+	*lockfd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*lockfd < 0 || flock(*lockfd, LOCK_EX) < 0)
+		return cubo_error_errno("lock %s", *dir);
+	return NULL;
+}
+
 static struct cubo_error *make_state_dir(struct create_ctx *x, const char *root, const char *id,
 					 bool with_fifo)
 {
-	CUBO_TRY_CTX(cubo_mkdir_p(root, 0700), "state root");
-	x->dir = cubo_path_join(root, id);
-	if (mkdir(x->dir, 0700) < 0) {
-		struct cubo_error *err =
-			errno == EEXIST ? cubo_error_new("container \"%s\" already exists", id)
-					: cubo_error_errno("mkdir %s", x->dir);
-		free(x->dir);
-		x->dir = NULL; /* not ours to remove */
-		return err;
-	}
-	x->lockfd = open(x->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->lockfd < 0 || flock(x->lockfd, LOCK_EX) < 0)
-		return cubo_error_errno("lock %s", x->dir);
+	CUBO_TRY(container_dir_make(root, id, &x->dir, &x->lockfd));
 	/* O_PATH: the init's copy carries no lock and cannot read anything */
 	x->child_dirfd = open(x->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (x->child_dirfd < 0)
@@ -361,21 +377,31 @@ static struct cubo_error *apply_oom_score_adj(const struct create_ctx *x)
 }
 
 /* start, run and delete read poststart and poststop from this copy: the bundle may move. */
-static struct cubo_error *save_config_for_hooks(struct create_ctx *x)
+struct cubo_error *container_keep_config(const struct oci_config *cfg, const char *bundle,
+					 int state_dirfd)
 {
 	char *text = NULL, *path;
 	struct cubo_error *err;
 	size_t len;
 
-	if (!has_hooks(x->cfg, HOOK_POSTSTART) && !has_hooks(x->cfg, HOOK_POSTSTOP))
+	if (!has_hooks(cfg, HOOK_POSTSTART) && !has_hooks(cfg, HOOK_POSTSTOP))
 		return NULL;
-	path = cubo_path_join(x->bundle, "config.json");
+	path = cubo_path_join(bundle, "config.json");
 	err = cubo_read_file(path, &text, &len);
 	free(path);
 	if (!err)
-		err = cubo_write_file_replace_at(x->lockfd, HOOKS_SAVED_CONFIG, text, len, 0600);
+		err = cubo_write_file_replace_at(state_dirfd, HOOKS_SAVED_CONFIG, text, len, 0600);
 	free(text);
 	return cubo_error_wrap(err, "keep config.json for the poststart and poststop hooks");
+}
+
+struct cubo_error *container_write_pid_file(const char *path, pid_t pid)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+	CUBO_TRY_CTX(cubo_write_file_replace(path, buf, (size_t)n, 0644), "--pid-file");
+	return NULL;
 }
 
 static struct cubo_error *write_state(struct create_ctx *x, const struct create_opts *o)
@@ -414,13 +440,7 @@ static struct cubo_error *write_state(struct create_ctx *x, const struct create_
 	err = cubo_write_file_replace_at(x->lockfd, "state.json", json, len, 0600);
 	free(json);
 	CUBO_TRY(err);
-	if (o->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%d", x->pid);
-		CUBO_TRY_CTX(cubo_write_file_replace(o->pid_file, buf, (size_t)n, 0644),
-			     "--pid-file");
-	}
-	return NULL;
+	return o->pid_file ? container_write_pid_file(o->pid_file, x->pid) : NULL;
 }
 
 struct cubo_error *container_create(const struct runc_ctx *ctx, const struct create_opts *o,
@@ -514,7 +534,7 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 	if (!err && x.cfg->linux_)
 		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");
 	if (!err)
-		err = save_config_for_hooks(&x);
+		err = container_keep_config(x.cfg, x.bundle, x.lockfd);
 	cubo_test_point("runc-before-state");
 	if (!err)
 		err = write_state(&x, o);

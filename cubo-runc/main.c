@@ -39,6 +39,8 @@ static const struct command commands[] = {
 	{"pause", cmd_pause, false, "suspend every process of a container"},
 	{"resume", cmd_resume, false, "resume a paused container"},
 	{"ps", cmd_ps, false, "list the processes running in a container"},
+	{"checkpoint", cmd_checkpoint, false, "checkpoint a running container with criu"},
+	{"restore", cmd_restore, false, "restore a container from a criu checkpoint"},
 };
 
 /* runc's layout: NAME:, USAGE:, VERSION:, COMMANDS:, GLOBAL OPTIONS:. */
@@ -143,7 +145,7 @@ int main(int argc, char **argv, char **envp)
 	struct runc_globals g = {.root = RUNC_DEFAULT_ROOT, .argv0 = argv[0]};
 	const char *log_path = NULL, *log_format = "text";
 	bool systemd_cgroup = false, version = false, help = false, rootless_flag = false;
-	const char *criu = NULL, *rootless = NULL;
+	const char *rootless = NULL;
 	const struct runc_opt global_opts[] = {
 		{"root", 0, OPT_STRING, &g.root, "DIR",
 		 "directory for container state (default " RUNC_DEFAULT_ROOT ")"},
@@ -152,7 +154,8 @@ int main(int argc, char **argv, char **envp)
 		{"debug", 0, OPT_BOOL, &g.debug, NULL, "log debug messages"},
 		{"systemd-cgroup", 0, OPT_BOOL, &systemd_cgroup, NULL,
 		 "create puts containers in systemd scopes (cgroupsPath slice:prefix:name)"},
-		{"criu", 0, OPT_STRING, &criu, "PATH", "accepted for compatibility; unused"},
+		{"criu", 0, OPT_STRING, &g.criu, "PATH",
+		 "criu binary for checkpoint and restore (default: criu on PATH)"},
 		{"rootless", 0, OPT_STRING, &rootless, "true|false|auto",
 		 "accepted for compatibility; unused"},
 		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},

@@ -20,6 +20,7 @@ struct runc_globals {
 	struct spawn_fds inherited_fds; /* the caller's fds, recorded before we open any */
 	bool systemd_cgroup;		/* --systemd-cgroup */
 	const char *summary;		/* the command's line in the list: its --help's NAME */
+	const char *criu;		/* --criu: the criu binary; NULL: criu on PATH */
 };
 
 /* The library's view of the globals (container.h's runc_ctx). */
@@ -44,6 +45,8 @@ int cmd_events(struct runc_globals *g, int argc, char **argv);
 int cmd_pause(struct runc_globals *g, int argc, char **argv);
 int cmd_resume(struct runc_globals *g, int argc, char **argv);
 int cmd_ps(struct runc_globals *g, int argc, char **argv);
+int cmd_checkpoint(struct runc_globals *g, int argc, char **argv);
+int cmd_restore(struct runc_globals *g, int argc, char **argv);
 
 /*
  * For commands that take only a container id: handles --help and checks

@@ -229,7 +229,7 @@ struct cubo_error *oci_features_to_json(char **out, size_t *len)
 	cubo_json_gen_key(g, "io.github.cubo.version");
 	cubo_json_gen_string(g, PACKAGE_VERSION);
 	cubo_json_gen_key(g, "org.opencontainers.runc.checkpoint.enabled");
-	cubo_json_gen_string(g, "false");
+	cubo_json_gen_string(g, "true");
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_map_close(g);
 	return cubo_json_gen_finish(g, out, len);

@@ -113,7 +113,7 @@ static void test_annotations(void **state)
 	assert_string_equal(get("annotations", "org.opencontainers.runc.checkpoint.enabled", NULL,
 				yajl_t_string)
 				    ->u.string,
-			    "false");
+			    "true");
 	assert_string_equal(
 		get("annotations", "io.github.cubo.version", NULL, yajl_t_string)->u.string,
 		PACKAGE_VERSION);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Covers: cubo-runc/criu.c (the flags criu gets, its log, finding it; not running it) */
+#include "helpers.h"
+
+#include "cubo-runc/criu.h"
+#include "shared/strv.h"
+
+static char *joined(char **v)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; v && v[i]; i++)
+		len += strlen(v[i]) + 1;
+	out = xcalloc(1, len);
+	for (size_t i = 0; v && v[i]; i++) {
+		if (i)
+			strcat(out, " ");
+		strcat(out, v[i]);
+	}
+	return out;
+}
+
+static char *common_args(const struct criu_opts *o)
+{
+	char **argv = NULL, *s;
+	size_t n = 0;
+
+	th_assert_ok(criu_common_args(o, &argv, &n));
+	s = joined(argv);
+	cubo_strv_free(argv);
+	return s;
+}
+
+static void test_common_args_default_mode_is_soft(void **state)
+{
+	struct criu_opts o = {0};
+	char *s = common_args(&o);
+
+	(void)state;
+	assert_string_equal(s, "--manage-cgroups=soft");
+	free(s);
+}
+
+static void test_common_args_every_flag(void **state)
+{
+	struct criu_opts o = {.manage_cgroups_mode = "full",
+			      .empty_ns = "network",
+			      .tcp_established = true,
+			      .ext_unix_sk = true,
+			      .shell_job = true,
+			      .file_locks = true,
+			      .auto_dedup = true};
+	char *s = common_args(&o);
+
+	(void)state;
+	assert_string_equal(s, "--manage-cgroups=full --empty-ns net --tcp-established "
+			       "--ext-unix-sk --shell-job --file-locks --auto-dedup");
+	free(s);
+}
+
+static void test_common_args_refusals(void **state)
+{
+	struct criu_opts bad_mode = {.manage_cgroups_mode = "soft --leave-running"};
+	struct criu_opts bad_ns = {.empty_ns = "pid"};
+	struct criu_opts lazy = {.lazy_pages = true};
+	char **argv = NULL;
+	size_t n = 0;
+
+	(void)state;
+	/* a mode is one of criu's words: nothing else reaches its command line */
+	th_expect_msg(criu_common_args(&bad_mode, &argv, &n), "--manage-cgroups-mode",
+		      "soft --leave-running");
+	th_expect_msg(criu_common_args(&bad_ns, &argv, &n), "--empty-ns pid");
+	th_expect_msg(criu_common_args(&lazy, &argv, &n), "--lazy-pages");
+	cubo_strv_free(argv);
+}
+
+static void test_log_first_error(void **state)
+{
+	struct th_dir *d = th_dir_new("criu", "dump.log");
+	char *line;
+
+	(void)state;
+	th_write_file(d->path, "(00.1) Dumping processes\n"
+			       "(00.2) Error (criu/files-reg.c:1710): Can't lookup mount=23\n"
+			       "(00.3) Error (criu/cr-dump.c:2053): Dumping FAILED.\n");
+	line = criu_log_first_error(d->path);
+	assert_string_equal(line, "(00.2) Error (criu/files-reg.c:1710): Can't lookup mount=23");
+	free(line);
+	th_write_file(d->path, "(00.1) Dumping finished successfully\n");
+	assert_null(criu_log_first_error(d->path));
+	unlink(d->path);
+	assert_null(criu_log_first_error(d->path));
+	th_dir_free(d);
+}
+
+static void test_locate(void **state)
+{
+	struct th_dir *d = th_dir_new("criu", "criu");
+	char *old = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL, *found = NULL;
+
+	(void)state;
+	th_expect_msg(criu_locate("/nonexistent/criu", &found), "/nonexistent/criu", "--criu");
+	setenv("PATH", "/nonexistent", 1);
+	th_expect_msg(criu_locate(NULL, &found), "criu not found", "install criu");
+	th_write_file(d->path, "#!/bin/sh\n");
+	chmod(d->path, 0755);
+	setenv("PATH", d->dir, 1);
+	th_assert_ok(criu_locate(NULL, &found));
+	assert_string_equal(found, d->path);
+	free(found);
+	th_assert_ok(criu_locate(d->path, &found));
+	assert_string_equal(found, d->path);
+	free(found);
+	if (old)
+		setenv("PATH", old, 1);
+	free(old);
+	th_dir_free(d);
+}
+
+static void test_dirs_defaults(void **state)
+{
+	struct th_dir *d = th_dir_new("criu", NULL);
+	struct criu_opts o = {0};
+	char *image, *work, *want;
+
+	(void)state;
+	assert_int_equal(chdir(d->dir), 0);
+	th_assert_ok(criu_dirs(&o, true, &image, &work));
+	want = th_path(d->dir, "checkpoint");
+	assert_string_equal(image, want);
+	assert_string_equal(work, want);
+	free(image);
+	free(work);
+	free(want);
+	/* restore: the images must be there */
+	o.image_path = "none";
+	o.work_path = "w";
+	th_expect_msg(criu_dirs(&o, false, &image, &work), "--image-path", "none");
+	free(image);
+	free(work);
+	assert_int_equal(chdir("/"), 0);
+	th_dir_free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_common_args_default_mode_is_soft),
+		cmocka_unit_test(test_common_args_every_flag),
+		cmocka_unit_test(test_common_args_refusals),
+		cmocka_unit_test(test_log_first_error),
+		cmocka_unit_test(test_locate),
+		cmocka_unit_test(test_dirs_defaults),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
