@@ -21,24 +21,13 @@ load mgr-helpers
 
 setup_file() {
 	export CRASH_SKIP=
-	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
-		! command -v umoci >/dev/null || ! command -v iptables-save >/dev/null ||
-		! command -v flock >/dev/null; then
-		CRASH_SKIP="docker-registry, skopeo, umoci, iptables and flock are needed (scripts/install-deps.sh --test)"
-		return 0
-	fi
 	if [ ! -x /usr/lib/cni/bridge ] && [ -z "${CUBO_CNI_PATH:-}" ]; then
 		CRASH_SKIP="the CNI plugins are needed (containernetworking-plugins)"
 		return 0
 	fi
-	CRASH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-crash.XXXXXX")
-	export CRASH_DIR
-	"$FIXTURES_DIR/registry.sh" start "$CRASH_DIR/reg" >/dev/null
-	REG=$(sed -n 's/^REGISTRY=//p' "$CRASH_DIR/reg/env")
-	export REG
-	"$FIXTURES_DIR/make-image.sh" "$CRASH_DIR/layout" busybox >/dev/null
-	skopeo copy -q --dest-tls-verify=false "oci:$CRASH_DIR/layout:busybox" \
-		"docker://$REG/busybox:latest" >/dev/null
+	mgr_registry_start crash iptables-save flock || { CRASH_SKIP=$MGR_FILE_SKIP; return 0; }
+	export CRASH_DIR=$MGR_FILE_DIR
+	mgr_push_images busybox
 	# a /24 of 10.213-10.242 per run, so parallel runs do not meet
 	export NET_BASE="10.$((213 + RANDOM % 30)).$((RANDOM % 250))"
 }

@@ -76,6 +76,38 @@ mgr_container_teardown() {
 	remove_root
 }
 
+# setup_file() of a file whose tests pull from a registry: the tools it needs
+# (docker-registry, skopeo, umoci and the commands given after NAME), a
+# registry started in a new temp dir cubo-NAME.XXXXXX, exported as
+# MGR_FILE_DIR, its address as REG, and MGR_FILE_DIR/layout holding busybox
+# (pushed with mgr_push_images). Without a tool it returns 1 with
+# MGR_FILE_SKIP saying what is missing.
+mgr_registry_start() {
+	local name=$1 c
+	shift
+	export MGR_FILE_SKIP=
+	for c in docker-registry skopeo umoci "$@"; do
+		command -v "$c" >/dev/null && continue
+		MGR_FILE_SKIP="docker-registry, skopeo, umoci${*:+, $*} are needed (scripts/install-deps.sh --test)"
+		return 1
+	done
+	MGR_FILE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-$name.XXXXXX")
+	export MGR_FILE_DIR
+	"$FIXTURES_DIR/registry.sh" start "$MGR_FILE_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$MGR_FILE_DIR/reg/env")
+	export REG
+	"$FIXTURES_DIR/make-image.sh" "$MGR_FILE_DIR/layout" busybox >/dev/null
+}
+
+# mgr_push_images NAME...: each image of MGR_FILE_DIR/layout to $REG/NAME:latest.
+mgr_push_images() {
+	local name
+	for name in "$@"; do
+		skopeo copy -q --dest-tls-verify=false "oci:$MGR_FILE_DIR/layout:$name" \
+			"docker://$REG/$name:latest" >/dev/null
+	done
+}
+
 # teardown_file() of a file that started a registry in DIR/reg: it stops, DIR goes.
 mgr_registry_teardown() {
 	[ -n "${1:-}" ] || return 0

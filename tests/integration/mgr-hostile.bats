@@ -11,18 +11,9 @@ load mgr-helpers
 
 setup_file() {
 	export HOSTILE_SKIP=
-	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
-		! command -v umoci >/dev/null; then
-		HOSTILE_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
-		return 0
-	fi
-	HOSTILE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-hostile.XXXXXX")
-	export HOSTILE_DIR
-	"$FIXTURES_DIR/registry.sh" start "$HOSTILE_DIR/reg" >/dev/null
-	REG=$(sed -n 's/^REGISTRY=//p' "$HOSTILE_DIR/reg/env")
-	export REG
+	mgr_registry_start hostile || { HOSTILE_SKIP=$MGR_FILE_SKIP; return 0; }
+	export HOSTILE_DIR=$MGR_FILE_DIR
 	local layout=$HOSTILE_DIR/layout
-	"$FIXTURES_DIR/make-image.sh" "$layout" busybox >/dev/null
 
 	# A host file that names a user: an image's link to it must not reach it.
 	echo "hostuser:x:4242:4242::/:/bin/sh" >"$HOSTILE_DIR/host-passwd"
@@ -45,12 +36,8 @@ setup_file() {
 	# 64 MiB of zeros: some 64 KiB of gzip
 	derive bomb 'dd if=/dev/zero of=zeros bs=1M count=64 status=none'
 	umoci gc --layout "$layout"
-	local name
-	for name in busybox fifo-passwd dev-passwd link-passwd big-passwd voldir exposed-addr \
-		exposed-hostport exposed-ok bomb; do
-		skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" \
-			"docker://$REG/$name:latest" >/dev/null
-	done
+	mgr_push_images busybox fifo-passwd dev-passwd link-passwd big-passwd voldir exposed-addr \
+		exposed-hostport exposed-ok bomb
 }
 
 # derive NAME SCRIPT: busybox with SCRIPT run in its rootfs, as a layer on top.

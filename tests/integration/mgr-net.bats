@@ -15,31 +15,17 @@ load mgr-helpers
 
 setup_file() {
 	export NET_SKIP=
-	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
-		! command -v umoci >/dev/null || ! command -v curl >/dev/null ||
-		! command -v iptables-save >/dev/null; then
-		NET_SKIP="docker-registry, skopeo, umoci, curl and iptables are needed (scripts/install-deps.sh --test)"
-		return 0
-	fi
 	if [ ! -x /usr/lib/cni/bridge ] && [ -z "${CUBO_CNI_PATH:-}" ]; then
 		NET_SKIP="the CNI plugins are needed (containernetworking-plugins)"
 		return 0
 	fi
-	NET_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-net.XXXXXX")
-	export NET_DIR
-	"$FIXTURES_DIR/registry.sh" start "$NET_DIR/reg" >/dev/null
-	REG=$(sed -n 's/^REGISTRY=//p' "$NET_DIR/reg/env")
-	export REG
-	"$FIXTURES_DIR/make-image.sh" "$NET_DIR/layout" busybox >/dev/null
+	mgr_registry_start net curl iptables-save || { NET_SKIP=$MGR_FILE_SKIP; return 0; }
+	export NET_DIR=$MGR_FILE_DIR
 	# "web": an image that EXPOSEs ports, for -P
 	"$FIXTURES_DIR/make-image.sh" "$NET_DIR/layout" web >/dev/null
 	umoci config --image "$NET_DIR/layout:web" --config.exposedports 80/tcp \
 		--config.exposedports 53/udp >/dev/null
-	local name
-	for name in busybox web; do
-		skopeo copy -q --dest-tls-verify=false "oci:$NET_DIR/layout:$name" \
-			"docker://$REG/$name:latest" >/dev/null
-	done
+	mgr_push_images busybox web
 	# a /24 of 10.213-10.242 per run, so parallel runs do not meet
 	export NET_BASE="10.$((213 + RANDOM % 30)).$((RANDOM % 250))"
 }

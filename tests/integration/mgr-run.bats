@@ -10,18 +10,9 @@ load mgr-helpers
 
 setup_file() {
 	export RUN_SKIP=
-	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
-		! command -v umoci >/dev/null; then
-		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
-		return 0
-	fi
-	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-run.XXXXXX")
-	export RUN_DIR
-	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
-	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
-	export REG
+	mgr_registry_start run || { RUN_SKIP=$MGR_FILE_SKIP; return 0; }
+	export RUN_DIR=$MGR_FILE_DIR
 	local layout=$RUN_DIR/layout
-	"$FIXTURES_DIR/make-image.sh" "$layout" busybox >/dev/null
 	# "app": what an image's config may ask of a container
 	"$FIXTURES_DIR/make-image.sh" "$layout" app >/dev/null
 	umoci config --image "$layout:app" --config.entrypoint /bin/sh \
@@ -40,11 +31,7 @@ setup_file() {
 	umoci config --image "$layout:layered" --config.volume /data >/dev/null
 	rm -rf "$RUN_DIR/unpacked"
 	umoci gc --layout "$layout"
-	local name
-	for name in busybox app layered; do
-		skopeo copy -q --dest-tls-verify=false "oci:$layout:$name" \
-			"docker://$REG/$name:latest" >/dev/null
-	done
+	mgr_push_images busybox app layered
 }
 
 teardown_file() {
@@ -402,8 +389,7 @@ assert_no_mounts() {
 	[ "$status" -eq 126 ]
 	[[ "$output" == *"permission denied"* ]]
 	for code in 126 127 255; do
-		run mgr exec ex sh -c "exit $code"
-		[ "$status" -eq "$code" ]
+		run "-$code" mgr exec ex sh -c "exit $code"
 	done
 	# a signal sent to cubo-mgr exec reaches the command (through the runtime)
 	"$MGR" --root-dir "$R" exec ex sh -c 'trap "echo got-term >/tmp/term; exit 9" TERM; echo >/tmp/ready; while :; do sleep 0.1; done' &
