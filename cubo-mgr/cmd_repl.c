@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <histedit.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@
 #define HISTORY_LINES 1000
 /* what one capture of a command's output (help text, names) may bring back */
 #define CAPTURE_MAX (1 << 20)
+/* and how long it may take (ms) */
+#define CAPTURE_MS 3000
 
 struct repl {
 	struct mgr *m;
@@ -54,10 +57,10 @@ static bool runs_in_process(char *const *w, int n)
 	static const char *const quick[] = {"ps",      "images",  "blueprint", "inspect", "info",
 					    "version", "port",	  "top",       "tag",	  "rmi",
 					    "rmb",     "history", "volume",    "network", "kill",
-					    "pause",   "unpause", "create",    "init",	  NULL};
-	static const char *const container_quick[] = {"ls",	 "list",   "ps",    "inspect",
-						      "port",	 "top",	   "kill",  "pause",
-						      "unpause", "create", "prune", NULL};
+					    "pause",   "unpause", "init",      NULL};
+	static const char *const container_quick[] = {"ls",	 "list",  "ps",	  "inspect",
+						      "port",	 "top",	  "kill", "pause",
+						      "unpause", "prune", NULL};
 	static const char *const image_quick[] = {"ls",	     "list",	"rm",	 "remove", "tag",
 						  "inspect", "history", "prune", NULL};
 	const char *const *list = quick;
@@ -149,6 +152,38 @@ static int run_forked(struct repl *r, char *const *w)
 	return WEXITSTATUS(status);
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Read fd to EOF into buf (at most cap bytes) within CAPTURE_MS; false when it took longer. */
+static bool read_bounded(int fd, char *buf, size_t cap, size_t *len)
+{
+	long deadline = now_ms() + CAPTURE_MS;
+	for (;;) {
+		long left = deadline - now_ms();
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (left <= 0)
+			return false;
+		int k = poll(&pfd, 1, (int)left);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		ssize_t got = read(fd, buf + *len, cap - *len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return true; /* EOF, or an error: what came is what there is */
+		*len += (size_t)got;
+		if (*len == cap)
+			return true;
+	}
+}
+
 /*
  * The stdout of w, run in a child with stdin and stderr on /dev/null; NULL
  * when it failed. At most CAPTURE_MAX bytes.
@@ -175,14 +210,17 @@ static char *capture(struct repl *r, char *const *w)
 	}
 	close(p[1]);
 	char *buf = xmalloc(CAPTURE_MAX + 1);
-	size_t len = cubo_read_until_eof(p[0], buf, CAPTURE_MAX);
+	size_t len = 0;
+	bool whole = read_bounded(p[0], buf, CAPTURE_MAX, &len);
 	buf[len] = '\0';
 	close(p[0]);
+	if (!whole)
+		kill(pid, SIGKILL); /* a Tab must not hang the prompt (a lock held elsewhere) */
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	/* --help exits 0; a group without a verb prints its help and 125 */
-	if (!WIFEXITED(status) || len == 0) {
+	if (!whole || !WIFEXITED(status) || len == 0) {
 		free(buf);
 		return NULL;
 	}
@@ -425,8 +463,14 @@ static int run_line(struct repl *r, char **w, int n, bool *leave)
 	if (n == 0)
 		return 0;
 	if (!strcmp(w[0], "exit") || !strcmp(w[0], "quit")) {
+		char *end = NULL;
+		long code = n > 1 ? strtol(w[1], &end, 10) : r->last_rc;
+		if (n > 2 || (end && (end == w[1] || *end)))
+			return mgr_fail(
+				r->m,
+				cubo_error_new("%s: takes one number, the exit status", w[0]));
 		*leave = true;
-		return n > 1 ? atoi(w[1]) & 0xff : r->last_rc;
+		return (int)(code & 0xff);
 	}
 	if (!strcmp(w[0], "help")) {
 		print_help(r);

@@ -249,10 +249,11 @@ repl_done() {
 
 @test "repl: lines from a pipe; hostile input is refused, not fatal" {
 	# no terminal: no prompt, no editing, the same commands
-	run bash -c "printf 'version\nrm nosuch\nexit 3\n' | HOME='$HOMEDIR' '$MGR' --root-dir '$R' repl"
+	run bash -c "printf 'version\nrm nosuch\nexit abc\nexit 3\n' | HOME='$HOMEDIR' '$MGR' --root-dir '$R' repl"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"cubo-mgr version"* ]]
 	[[ "$output" == *"no such container: nosuch"* ]]
+	[[ "$output" == *"exit: takes one number"* ]]
 	# a NUL, a line past 64 KiB, 5000 words, an open quote, then a good line
 	run bash -c "{ printf 'ps\0-a\n'; head -c 70000 /dev/zero | tr '\0' a; echo; \
 		yes x | head -n 5000 | tr '\n' ' '; echo; echo \"'open\"; echo version; } |
