@@ -47,7 +47,8 @@ struct repl {
 	History *hist;
 	char *hist_path; /* NULL: no history file */
 	int last_rc;
-	bool cancelled; /* Ctrl-C on the line being edited */
+	bool cancelled;	     /* Ctrl-C on the line being edited */
+	bool history_failed; /* said once: not after every line */
 	char prompt[64];
 };
 
@@ -418,11 +419,12 @@ static void history_save(struct repl *r)
 	}
 	if (f)
 		fclose(f);
-	if (err) {
-		err = cubo_error_wrap(err, "history %s", r->hist_path);
+	if (err && !r->history_failed) {
+		err = cubo_error_wrap(err, "history %s (not saved)", r->hist_path);
 		cubo_error_print(err, r->m->prog, stderr);
-		cubo_error_free(err);
 	}
+	r->history_failed = err != NULL;
+	cubo_error_free(err);
 }
 
 static void print_help(struct repl *r)
