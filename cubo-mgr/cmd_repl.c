@@ -321,9 +321,10 @@ static unsigned char on_tab(EditLine *el, int ch)
 	(void)ch;
 	struct repl *r = repl_of(el);
 	const LineInfo *li = el_line(el);
-	char **words, *partial;
+	char **words, *partial, quote;
 	int n;
-	repl_split_partial(li->buffer, (size_t)(li->cursor - li->buffer), &words, &n, &partial);
+	repl_split_partial(li->buffer, (size_t)(li->cursor - li->buffer), &words, &n, &partial,
+			   &quote);
 	char *help = command_help(r, words, n);
 	char **flags = NULL, **values = NULL;
 	if (help)
@@ -335,7 +336,9 @@ static unsigned char on_tab(EditLine *el, int ch)
 	unsigned char rc = CC_REFRESH_BEEP;
 	size_t plen = strlen(prefix), common = repl_common_prefix(match);
 	if (match[0] && !match[1]) {
-		char *ins = xasprintf("%s ", match[0] + plen);
+		/* one match: the word is done, its open quote closed */
+		char *ins = quote ? xasprintf("%s%c ", match[0] + plen, quote)
+				  : xasprintf("%s ", match[0] + plen);
 		el_insertstr(el, ins);
 		free(ins);
 		rc = CC_REFRESH;
@@ -526,9 +529,10 @@ static struct cubo_error *repl_open(struct repl *r)
 	el_set(r->el, EL_SIGNAL, 1);
 	/* Ctrl-C is a key while editing, so that it cancels the line, not the program */
 	el_set(r->el, EL_SETTY, "-d", "-isig", NULL);
-	el_set(r->el, EL_ADDFN, "cubo-complete", "complete a cubo word", on_tab);
+	/* the wide call keeps the names as given; el_set's copies of them are never freed */
+	el_wset(r->el, EL_ADDFN, L"cubo-complete", L"complete a cubo word", on_tab);
 	el_set(r->el, EL_BIND, "^I", "cubo-complete", NULL);
-	el_set(r->el, EL_ADDFN, "cubo-cancel", "drop the line", on_cancel);
+	el_wset(r->el, EL_ADDFN, L"cubo-cancel", L"drop the line", on_cancel);
 	el_set(r->el, EL_BIND, "^C", "cubo-cancel", NULL);
 	el_source(r->el, NULL); /* ~/.editrc, as other libedit programs */
 	return NULL;

@@ -111,11 +111,13 @@ struct cubo_error *repl_split(const char *line, size_t len, char ***words, int *
 	return NULL;
 }
 
-void repl_split_partial(const char *line, size_t len, char ***words, int *n, char **partial)
+void repl_split_partial(const char *line, size_t len, char ***words, int *n, char **partial,
+			char *quote)
 {
 	struct splitter s = {.st = SP_BLANK};
 	const char *why = split_run(&s, line, len);
 	*partial = NULL;
+	*quote = 0;
 	/* a backslash at the cursor escapes nothing yet: the word so far stands */
 	bool open = s.st != SP_BLANK && (!why || !strcmp(why, "a backslash ends the line") ||
 					 !strncmp(why, "unterminated", 12));
@@ -126,6 +128,7 @@ void repl_split_partial(const char *line, size_t len, char ***words, int *n, cha
 	} else if (open && s.word) {
 		s.word[s.len] = '\0';
 		*partial = xstrdup(s.word);
+		*quote = s.st == SP_SINGLE ? '\'' : s.st == SP_DOUBLE ? '"' : 0;
 	}
 	free(s.word);
 	*words = s.v ? s.v : xcalloc(1, sizeof(char *));

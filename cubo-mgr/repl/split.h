@@ -29,9 +29,11 @@ struct cubo_error *repl_split(const char *line, size_t len, char ***words, int *
  * For completion: the words of a line cut at the cursor, where the last
  * word may be open (an unterminated quote is fine). *partial is that last
  * word unquoted when the line ends inside a word, else NULL (the cursor
- * stands after a blank: a new, empty word). Never fails; a line past the
- * limits gives no words.
+ * stands after a blank: a new, empty word); *quote the quote it is open in
+ * ('\'' or '"'), else 0, so that a completion can close it. Never fails; a
+ * line past the limits gives no words.
  */
-void repl_split_partial(const char *line, size_t len, char ***words, int *n, char **partial);
+void repl_split_partial(const char *line, size_t len, char ***words, int *n, char **partial,
+			char *quote);
 
 #endif

@@ -77,8 +77,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		cubo_strv_free(w);
 	}
 
-	char *partial;
-	repl_split_partial(line, size, &w, &n, &partial);
+	char *partial, quote;
+	repl_split_partial(line, size, &w, &n, &partial, &quote);
+	if (quote && !partial)
+		FUZZ_FAIL("partial: a quote without a word");
 	if ((size_t)n != cubo_strv_len(w))
 		FUZZ_FAIL("partial: %d words (vector of %zu)", n, cubo_strv_len(w));
 

@@ -189,6 +189,12 @@ repl_done() {
 	for _ in $(seq 50); do [ -z "$(mgr ps -aq --filter name=zebra-two)" ] && break; sleep 0.1; done
 	[ -z "$(mgr ps -aq --filter name=zebra-two)" ]
 	[ -n "$(mgr ps -aq --filter name=zebra-one)" ]
+	# inside an open quote: the completion closes it
+	keys 'rm "zebra-o' Tab
+	screen_has 'cubo-mgr> rm "zebra-one" '
+	keys Enter
+	for _ in $(seq 50); do [ -z "$(mgr ps -aq)" ] && break; sleep 0.1; done
+	[ -z "$(mgr ps -aq)" ]
 	# a volume name after volume rm
 	keys 'volume rm vol-t' Tab Enter
 	for _ in $(seq 50); do [ -z "$(mgr volume ls -q)" ] && break; sleep 0.1; done

@@ -98,12 +98,13 @@ static void test_hostile_lines_are_bounded(void **state)
 	free(line);
 }
 
-static void partial_of(const char *line, int want_n, const char *want_partial)
+static void partial_of(const char *line, int want_n, const char *want_partial, char want_quote)
 {
-	char **w, *partial;
+	char **w, *partial, quote;
 	int n;
-	repl_split_partial(line, strlen(line), &w, &n, &partial);
+	repl_split_partial(line, strlen(line), &w, &n, &partial, &quote);
 	assert_int_equal(n, want_n);
+	assert_int_equal(quote, want_quote);
 	assert_int_equal((size_t)n, cubo_strv_len(w));
 	if (want_partial) {
 		assert_non_null(partial);
@@ -117,20 +118,21 @@ static void partial_of(const char *line, int want_n, const char *want_partial)
 static void test_partial_for_completion(void **state)
 {
 	(void)state;
-	partial_of("", 0, NULL);
-	partial_of("ru", 0, "ru");
-	partial_of("run ", 1, NULL);
-	partial_of("rm al", 1, "al");
-	/* an open quote is the word being typed */
-	partial_of("run 'my im", 1, "my im");
-	partial_of("run \"x", 1, "x");
+	partial_of("", 0, NULL, 0);
+	partial_of("ru", 0, "ru", 0);
+	partial_of("run ", 1, NULL, 0);
+	partial_of("rm al", 1, "al", 0);
+	/* an open quote is the word being typed; completion closes it */
+	partial_of("run 'my im", 1, "my im", '\'');
+	partial_of("run \"x", 1, "x", '"');
+	partial_of("run 'a'b", 1, "ab", 0);
 	/* a backslash at the cursor escapes nothing yet */
-	partial_of("rm a\\", 1, "a");
+	partial_of("rm a\\", 1, "a", 0);
 	/* past the limits: nothing to complete */
 	char nul[] = "rm a\0b";
-	char **w, *partial;
+	char **w, *partial, quote;
 	int n;
-	repl_split_partial(nul, sizeof(nul) - 1, &w, &n, &partial);
+	repl_split_partial(nul, sizeof(nul) - 1, &w, &n, &partial, &quote);
 	assert_int_equal(n, 0);
 	assert_null(partial);
 	cubo_strv_free(w);
