@@ -64,5 +64,5 @@ bench_mean program "$mgr" --root-dir "$root" ps -a
 echo "ps -a over $containers containers"
 printf '  %-34s median %s ms, p90 %s ms, max %s ms (%d runs)\n' "at the repl prompt (in-process)" \
 	"$median" "$p90" "$max" "$n"
-printf '  %-34s mean %s ms\n' "cubo-mgr ps -a (a program)" "${mean[program]:-?}"
+printf '  %-34s mean %.2f ms\n' "cubo-mgr ps -a (a program)" "${mean[program]:-0}"
 echo "  target: under 5 ms at the prompt"
