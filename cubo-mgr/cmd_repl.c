@@ -52,26 +52,37 @@ struct repl {
 	char prompt[64];
 };
 
-/* The quick commands run in-process; anything else forks (see the top). */
+/*
+ * The quick commands run in-process; anything else forks (see the top). Of
+ * the network verbs only the listings: the others run CNI plugins and
+ * iptables, and connect enters the container's network namespace.
+ */
 static bool runs_in_process(char *const *w, int n)
 {
 	static const char *const quick[] = {"ps",      "images",  "blueprint", "inspect", "info",
 					    "version", "port",	  "top",       "tag",	  "rmi",
-					    "rmb",     "history", "volume",    "network", "kill",
-					    "pause",   "unpause", "init",      NULL};
+					    "rmb",     "history", "volume",    "kill",	  "pause",
+					    "unpause", "init",	  NULL};
 	static const char *const container_quick[] = {"ls",	 "list",  "ps",	  "inspect",
 						      "port",	 "top",	  "kill", "pause",
 						      "unpause", "prune", NULL};
 	static const char *const image_quick[] = {"ls",	     "list",	"rm",	 "remove", "tag",
 						  "inspect", "history", "prune", NULL};
+	static const char *const network_quick[] = {"ls", "list", "inspect", NULL};
+	static const struct {
+		const char *group;
+		const char *const *verbs;
+	} groups[] = {
+		{"container", container_quick}, {"image", image_quick}, {"network", network_quick}};
 	const char *const *list = quick;
 	const char *cmd = w[0];
-	if (!strcmp(w[0], "container") || !strcmp(w[0], "image")) {
-		if (n < 2)
-			return true; /* the group's help */
-		list = w[0][0] == 'c' ? container_quick : image_quick;
-		cmd = w[1];
-	}
+	for (size_t i = 0; i < CLI_N(groups); i++)
+		if (!strcmp(w[0], groups[i].group)) {
+			if (n < 2)
+				return true; /* the group's help */
+			list = groups[i].verbs;
+			cmd = w[1];
+		}
 	for (; *list; list++)
 		if (!strcmp(*list, cmd))
 			return true;
