@@ -332,6 +332,8 @@ static unsigned char on_tab(EditLine *el, int ch)
 	(void)ch;
 	struct repl *r = repl_of(el);
 	const LineInfo *li = el_line(el);
+	if (li->cursor - li->buffer > REPL_LINE_MAX)
+		return CC_REFRESH_BEEP; /* a line that cannot run: nothing to complete */
 	char **words, *partial, quote;
 	int n;
 	repl_split_partial(li->buffer, (size_t)(li->cursor - li->buffer), &words, &n, &partial,
@@ -566,10 +568,12 @@ int cmd_repl(struct mgr *m, int argc, char **argv)
 		.usage = "repl",
 		.description =
 			"An interactive prompt: each line is a cubo command, typed as in a shell\n"
-			"(quotes and backslashes; no globbing or variables), run by this one\n"
-			"process. Line editing, Tab completion of commands, flags and names,\n"
-			"history in $XDG_STATE_HOME/cubo/history or ~/.cubo_history. Type help\n"
-			"for the built-ins; exit, quit or Ctrl-D leaves.",
+			"(quotes and backslashes; no globbing or variables), run in this process\n"
+			"(one that may wait on a container, the terminal or the network runs in\n"
+			"a fork of it, which Ctrl-C stops). Line editing, Tab completion of\n"
+			"commands, flags and names, history in $XDG_STATE_HOME/cubo/history or\n"
+			"~/.cubo_history. Type help for the built-ins; exit, quit or Ctrl-D "
+			"leaves.",
 		MGR_ARGS(0, 0, "\"repl\" accepts no arguments"),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);

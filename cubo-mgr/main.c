@@ -68,7 +68,7 @@ static const struct mgr_subcommand commands[] = {
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
 	{"version", cmd_version, "print version information"},
-	{"repl", cmd_repl, "an interactive prompt that runs commands in one process"},
+	{"repl", cmd_repl, "an interactive prompt for cubo commands"},
 	{"__extract-layers", cmd_extract_layers, NULL},
 };
 
