@@ -68,7 +68,9 @@ static const struct mgr_subcommand commands[] = {
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
 	{"version", cmd_version, "print version information"},
+#ifdef CUBO_MGR_LEAN /* cubo-mgr-image is never the prompt: it has no line editor */
 	{"repl", cmd_repl, "an interactive prompt for cubo commands"},
+#endif
 	{"__extract-layers", cmd_extract_layers, NULL},
 };
 
