@@ -579,6 +579,12 @@ int cmd_repl(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
+	/*
+	 * libedit reads its lines with read(2); a command that reads stdin
+	 * through stdio (prune's confirmation) must not buffer the lines after
+	 * its own away from it
+	 */
+	setvbuf(stdin, NULL, _IONBF, 0);
 	struct repl r = {.m = m};
 	struct cubo_error *err = repl_open(&r);
 	if (err) {

@@ -260,6 +260,13 @@ repl_done() {
 	[[ "$output" == *"cubo-mgr version"* ]]
 	[[ "$output" == *"no such container: nosuch"* ]]
 	[[ "$output" == *"exit: takes one number"* ]]
+	# a command that asks on stdin takes its one line, and the lines after it still run
+	run bash -c "printf 'volume create vq\nvolume prune -a\ny\nversion\n' |
+		HOME='$HOMEDIR' '$MGR' --root-dir '$R' repl"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted Volumes:"* ]]
+	[[ "$output" == *"cubo-mgr version"* ]]
+	[ -z "$(mgr volume ls -q)" ]
 	# a NUL, a line past 64 KiB, 5000 words, an open quote, then a good line
 	run bash -c "{ printf 'ps\0-a\n'; head -c 70000 /dev/zero | tr '\0' a; echo; \
 		yes x | head -n 5000 | tr '\n' ' '; echo; echo \"'open\"; echo version; } |
