@@ -68,6 +68,9 @@ static const struct mgr_subcommand commands[] = {
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
 	{"version", cmd_version, "print version information"},
+#ifdef CUBO_MGR_LEAN /* cubo-mgr-image is never the prompt: it has no line editor */
+	{"repl", cmd_repl, "an interactive prompt for cubo commands"},
+#endif
 	{"__extract-layers", cmd_extract_layers, NULL},
 };
 
@@ -220,7 +223,10 @@ int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
-	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo", .argv = argv};
+	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo",
+			.argv = argv,
+			.commands = commands,
+			.n_commands = CLI_N(commands)};
 	const char *root_flag = NULL, *level = "warn";
 	bool version = false;
 	const struct cli_opt opts[] = {
@@ -262,11 +268,8 @@ int main(int argc, char **argv)
 		rc = mgr_fail(&m, err);
 		goto out;
 	}
-	const struct mgr_subcommand *c = mgr_find_subcommand(commands, CLI_N(commands), args.v[0]);
-	if (!c) {
-		fprintf(stderr, "%s: \"%s\" is not a %s command.\nSee '%s --help'.\n", m.prog,
-			args.v[0], m.prog, m.prog);
-		rc = MGR_EXIT_FAILURE;
+	if (!mgr_find_subcommand(commands, CLI_N(commands), args.v[0])) {
+		rc = mgr_dispatch(&m, args.n, args.v); /* the unknown-command error */
 		goto out;
 	}
 	extern char **environ;
@@ -275,7 +278,7 @@ int main(int argc, char **argv)
 		rc = mgr_fail(&m, err);
 		goto out;
 	}
-	rc = c->fn(&m, args.n, args.v);
+	rc = mgr_dispatch(&m, args.n, args.v);
 out:
 	free(m.root);
 	cubo_log_close(&m.log);

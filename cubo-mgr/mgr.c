@@ -95,6 +95,17 @@ const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *su
 	return NULL;
 }
 
+int mgr_dispatch(struct mgr *m, int argc, char **argv)
+{
+	const struct mgr_subcommand *c = mgr_find_subcommand(m->commands, m->n_commands, argv[0]);
+	if (!c) {
+		fprintf(stderr, "%s: \"%s\" is not a %s command.\nSee '%s --help'.\n", m->prog,
+			argv[0], m->prog, m->prog);
+		return MGR_EXIT_FAILURE;
+	}
+	return c->fn(m, argc, argv);
+}
+
 int mgr_run_group(struct mgr *m, const char *group, const char *description,
 		  const struct mgr_subcommand *subs, size_t n, int width, int argc, char **argv)
 {

@@ -28,6 +28,9 @@ struct mgr {
 	const char *cgroup_manager;   /* --cgroup-manager; NULL: systemd on a systemd v2 host */
 	char **argv;		      /* the whole command line, for handing it on */
 	struct mgr_settings settings; /* from the environment, read once */
+	/* the top-level commands (main's table), for mgr_dispatch and the REPL */
+	const struct mgr_subcommand *commands;
+	size_t n_commands;
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
@@ -82,6 +85,13 @@ int mgr_run_group(struct mgr *m, const char *group, const char *description,
 
 /* "  NAME  summary" lines, aliases left out. */
 void mgr_list_subcommands(FILE *out, const struct mgr_subcommand *subs, size_t n, int width);
+
+/*
+ * Run the top-level command argv[0] from m->commands with argv[0..argc)
+ * (NULL-terminated), or report an unknown one (125). main and the REPL's
+ * lines go through here.
+ */
+int mgr_dispatch(struct mgr *m, int argc, char **argv);
 
 /* The verb called name, or NULL. */
 const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *subs, size_t n,
@@ -162,5 +172,6 @@ int cmd_network(struct mgr *m, int argc, char **argv);
 int cmd_info(struct mgr *m, int argc, char **argv);
 int cmd_init(struct mgr *m, int argc, char **argv);
 int cmd_container(struct mgr *m, int argc, char **argv);
+int cmd_repl(struct mgr *m, int argc, char **argv);
 
 #endif

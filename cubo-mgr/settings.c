@@ -23,5 +23,7 @@ void mgr_settings_read(char *const *envp, struct mgr_settings *out)
 		.cni_path = lookup(envp, "CUBO_CNI_PATH"),
 		.cni_for_bridge = net_cni && !strcmp(net_cni, "1"),
 		.auth_file = lookup(envp, "REGISTRY_AUTH_FILE"),
+		.home = lookup(envp, "HOME"),
+		.xdg_state_home = lookup(envp, "XDG_STATE_HOME"),
 	};
 }

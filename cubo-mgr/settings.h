@@ -22,6 +22,8 @@ struct mgr_settings {
 	const char *cni_path;	    /* $CUBO_CNI_PATH: "DIR:DIR" of CNI plugins */
 	bool cni_for_bridge;	    /* $CUBO_NET_CNI=1: the bridge through its plugins too */
 	const char *auth_file;	    /* $REGISTRY_AUTH_FILE: where login stores credentials */
+	const char *home;	    /* $HOME: the REPL's ~/.cubo_history */
+	const char *xdg_state_home; /* $XDG_STATE_HOME: the REPL's history is under it when set */
 };
 
 /* Fill *out from envp (NULL-terminated "KEY=VALUE"); the strings point into envp. */

@@ -17,6 +17,8 @@ build_pkgs=(
 	build-essential autoconf automake pkg-config
 	libyajl-dev libseccomp-dev libcap-dev libcurl4-openssl-dev libarchive-dev libzstd-dev
 	libssl-dev busybox-static jq
+	# the line editor of `cubo repl` (its static library, with libtinfo, libbsd, libmd)
+	libedit-dev
 	# the journald log driver (cubo-journal): libsystemd's journal API
 	libsystemd-dev
 	# what a container's default network runs: the CNI plugins and the iptables they call
