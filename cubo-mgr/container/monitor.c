@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,6 +36,7 @@
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
 #include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/net/ctr_net.h"
@@ -86,6 +88,9 @@ struct mon {
 	struct client clients[MAX_CLIENTS];
 	size_t n_clients;
 	char *buf;
+	int host_mnt_fd;    /* the mount namespace it started in: a restart starts from there */
+	int64_t started_ms; /* when the container started (monotonic) */
+	bool restart;	    /* its policy restarts it: set with the exit on record */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -145,6 +150,7 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 		return NULL;
 	free(r->error);
 	r->error = xstrdup(ctx);
+	r->restarting = false;
 	r->monitor_pid = 0;
 	r->pid = 0;
 	cubo_strv_free(r->published);
@@ -159,10 +165,17 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 
 static struct cubo_error *set_monitor(struct ctr_record *r, void *ctx)
 {
-	(void)ctx;
+	const struct monitor_start *ms = ctx;
 	/* two starts at once: the first to get here owns the container */
 	if (r->monitor_pid && monitor_alive(r->monitor_pid, r->monitor_start_time))
 		return cubo_error_new("container %s is already running or starting", r->name);
+	if (ms->restart && (!r->restarting || r->stopped_by_user))
+		return cubo_error_new("container %s: the restart was cancelled", r->name);
+	if (!ms->restart) { /* the user's start: the policy applies again, counted afresh */
+		r->stopped_by_user = false;
+		r->restart_count = 0;
+		r->restarting = false;
+	}
 	r->monitor_pid = getpid();
 	r->monitor_start_time = cubo_proc_start_time(getpid());
 	free(r->error);
@@ -174,6 +187,7 @@ static struct cubo_error *set_running(struct ctr_record *r, void *ctx)
 {
 	struct mon *m = ctx;
 	r->status = CTR_RUNNING;
+	r->restarting = false;
 	r->pid = m->pid;
 	r->exit_code = 0;
 	r->finished[0] = '\0';
@@ -189,11 +203,21 @@ static struct cubo_error *set_exited(struct ctr_record *r, void *ctx)
 	r->status = CTR_EXITED;
 	r->exit_code = m->exit_code;
 	r->pid = 0;
-	r->monitor_pid = 0;
-	r->monitor_start_time = 0;
 	cubo_strv_free(r->published);
 	r->published = NULL;
 	cubo_time_now_rfc3339(r->finished);
+	struct restart_policy p = restart_policy_of(r);
+	/* decided with the exit on record, so a stop after this point cancels the wait */
+	m->restart = !r->auto_remove && r->monitor_pid == getpid() &&
+		     restart_wanted(&p, m->exit_code, r->restart_count, r->stopped_by_user);
+	if (m->restart) {
+		/* docker counts the restart when it decides it; the monitor stays on record */
+		r->restarting = true;
+		r->restart_count++;
+		return NULL;
+	}
+	r->monitor_pid = 0;
+	r->monitor_start_time = 0;
 	return NULL;
 }
 
@@ -921,6 +945,103 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 	unlink(ATTACH_SOCKET);
 }
 
+/* Whether the waiting monitor still owns the container's restart. */
+static struct cubo_error *restart_still_ours(struct ctr_record *r, void *ctx)
+{
+	bool *go = ctx;
+	struct restart_policy p = restart_policy_of(r); /* update --restart no meanwhile */
+	*go = r->restarting && !r->stopped_by_user && r->monitor_pid == getpid() &&
+	      p.kind != RESTART_NO;
+	if (*go) {
+		/* the next monitor claims it; until then `restarting` says what happens */
+		r->monitor_pid = 0;
+		r->monitor_start_time = 0;
+	}
+	return NULL;
+}
+
+static struct cubo_error *restart_cancelled(struct ctr_record *r, void *ctx)
+{
+	(void)ctx;
+	if (r->restarting && (r->monitor_pid == getpid() || r->monitor_pid == 0)) {
+		r->restarting = false;
+		r->monitor_pid = 0;
+		r->monitor_start_time = 0;
+	}
+	return NULL;
+}
+
+/* Sleep until deadline_ms unless a signal says to look at the record: false if no longer ours. */
+static bool backoff_wait(struct mon *m, int64_t deadline_ms)
+{
+	for (int64_t left; (left = deadline_ms - now_ms()) > 0;) {
+		struct pollfd p = {m->sig_fd, POLLIN, 0};
+		int r = poll(&p, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return false;
+		if (r <= 0)
+			continue;
+		struct signalfd_siginfo si;
+		while (read(m->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		/* restart_hold took the record from us and woke us */
+		struct ctr_record rec;
+		if (ctr_record_load(m->dir, &rec))
+			return false;
+		bool ours = rec.restarting && !rec.stopped_by_user && rec.monitor_pid == getpid();
+		ctr_record_free(&rec);
+		if (!ours)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The policy restarts the container: wait docker's backoff, then hand it to
+ * a fresh monitor started as the user's start would start it, from the
+ * host's mount namespace (ours holds the old rootfs mount). A stop, kill or
+ * rm meanwhile takes the record from us, and we just go.
+ */
+static void restart_after_backoff(struct mon *m)
+{
+	unsigned delay = restart_next_delay_ms(m->ms->restart_delay_ms, now_ms() - m->started_ms);
+	bool go = m->host_mnt_fd >= 0 && chdir("/") == 0 && setns(m->host_mnt_fd, CLONE_NEWNS) == 0;
+	if (go)
+		go = backoff_wait(m, now_ms() + (int64_t)delay);
+	if (go) {
+		struct cubo_error *err = update_record(m, restart_still_ours, &go);
+		if (err) /* removed meanwhile */
+			go = false;
+		cubo_error_free(err);
+	}
+	if (!go) {
+		cubo_error_free(update_record(m, restart_cancelled, NULL));
+		return;
+	}
+	cubo_test_point("monitor-before-restart");
+	/* the next monitor must not inherit what is ours, nor be our child once we go */
+	close(m->sig_fd);
+	close(m->host_mnt_fd);
+	for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
+		if (m->out_fd[s] >= 0)
+			close(m->out_fd[s]);
+	if (m->stdin_fd >= 0 && m->stdin_fd != m->out_fd[LOG_STDOUT])
+		close(m->stdin_fd);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	struct monitor_start next = *m->ms;
+	next.attach = false;
+	next.restart = true;
+	next.restart_delay_ms = delay;
+	pid_t pid;
+	int code;
+	struct cubo_error *err = monitor_start(&next, &pid, NULL, &code);
+	if (err) /* the new monitor recorded why, unless it never got to: then we do */
+		cubo_error_free(update_record(m, restart_cancelled, NULL));
+	cubo_error_free(err);
+}
+
 void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
@@ -955,7 +1076,8 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
-	struct cubo_error *err = update_record(&m, set_monitor, NULL);
+	m.host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	struct cubo_error *err = update_record(&m, set_monitor, (void *)ms);
 	m.owner = !err;
 	if (!err)
 		cubo_test_point("monitor-after-claim");
@@ -976,6 +1098,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		fail(&m, err, code);
 		_exit(1);
 	}
+	m.started_ms = now_ms();
 	/* the container may be gone already: its exit is in the signalfd */
 	cubo_error_free(update_record(&m, set_running, &m));
 	cubo_test_point("monitor-after-running");
@@ -990,5 +1113,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 	stop_journal(&m);
 	finish(&m);
 	log_writer_close(&m.log);
+	if (m.restart)
+		restart_after_backoff(&m);
 	_exit(0);
 }

@@ -33,6 +33,13 @@ struct monitor_start {
 	 */
 	bool attach;
 	uint8_t attach_flags; /* ATTACH_WANT_* */
+	/*
+	 * Started by the previous monitor for the restart policy, not by the
+	 * user: it gives up if the user stopped the container meanwhile, and
+	 * keeps the restart count. restart_delay_ms: the backoff waited before.
+	 */
+	bool restart;
+	unsigned restart_delay_ms;
 };
 
 /*
