@@ -499,3 +499,36 @@ until_count() {
 	for i in $(seq 50); do [ "$(state al)" = running ] && break; sleep 0.1; done
 	[ "$(state al)" = running ]
 }
+
+@test "restart: make install puts a valid cubo-restart.service that runs the restore" {
+	[ -f "$REPO_ROOT/Makefile" ] || skip "needs a configured build tree"
+	d=$BATS_TEST_TMPDIR/inst
+	make -s -C "$REPO_ROOT" install-systemdsystemunitDATA DESTDIR="$d" >/dev/null
+	unit=$(find "$d" -name cubo-restart.service)
+	[[ "$unit" == "$d"*/lib/systemd/system/cubo-restart.service ]]
+	grep -qx 'Type=oneshot' "$unit"
+	grep -qx 'WantedBy=default.target' "$unit"
+	exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+	read -r bin rest <<<"$exec_start"
+	[ "$(basename "$bin")" = cubo ]
+	[ "$rest" = "start --all --filter restart-policy=always --filter restart-policy=unless-stopped" ]
+	# systemd's own check, with the command where it would be installed
+	if command -v systemd-analyze >/dev/null; then
+		mkdir -p "$d/bin"
+		ln -s "$MGR" "$d/bin/cubo"
+		sed "s|^ExecStart=$bin|ExecStart=$d/bin/cubo|" "$unit" >"$d/cubo-restart.service"
+		run systemd-analyze verify --man=no "$d/cubo-restart.service"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	fi
+	# what it runs restores a container whose monitor and process were killed
+	mgr run -d --name boot --restart always "$BB" sleep 1000 >/dev/null
+	pid=$(mgr inspect boot | jq -r '.[0].State.Pid')
+	kill -9 $(monitors)
+	kill -9 "$pid"
+	sleep 0.3
+	# shellcheck disable=SC2086 # the unit's arguments, split as systemd splits them
+	timeout 60 "$MGR" --root-dir "$R" $rest
+	[ "$(state boot)" = running ]
+	[ "$(mgr inspect boot | jq -r '.[0].State.Pid')" != "$pid" ]
+}
