@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # cubo-mgr's container services: log drivers (k8s-file, json-file, journald,
 # none) with rotation and logs --since/--until/-f across rotated files; --init
-# (zombies reaped, signals forwarded, the exit status handed on); top.
+# (zombies reaped, signals forwarded, the exit status handed on); top;
+# restart policies (counts and backoff intervals from the log's times, stop
+# and kill holding, rm -f while restarting, update --restart, the restore
+# after every monitor and container was killed, cubo-restart.service).
 # Images come from a real local registry; containers run through $RUNTIME.
 
 load helpers
