@@ -29,8 +29,8 @@ static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
 	cubo_json_gen_key(g, "State");
 	cubo_json_gen_map_open(g);
 	mgr_json_kv(g, "Status", ctr_record_state(r));
-	cubo_json_gen_key(g, "Running");
-	cubo_json_gen_bool(g, r->status == CTR_RUNNING || r->status == CTR_PAUSED);
+	cubo_json_gen_key(g, "Running"); /* docker: a restarting container counts as running */
+	cubo_json_gen_bool(g, r->status == CTR_RUNNING || r->status == CTR_PAUSED || r->restarting);
 	cubo_json_gen_key(g, "Paused");
 	cubo_json_gen_bool(g, r->status == CTR_PAUSED);
 	cubo_json_gen_key(g, "Restarting");

@@ -281,7 +281,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		}
 		if (removed)
 			continue;
-		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED)
+		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED &&
+		    !v[i].restarting)
 			continue;
 		if (!filters_match(&v[i], filters))
 			continue;

@@ -182,6 +182,11 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 {
 	/* first: the monitor must see the stop before it decides on a restart */
 	CUBO_TRY(restart_hold(&c->store, r->id));
+	if (r->restarting) {
+		/* its monitor goes now, or kills what it was bringing up again */
+		int code;
+		return ctr_wait_exit(c, r, KILL_WAIT_MS, &code);
+	}
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return NULL;
 	if (timeout < 0)

@@ -6,7 +6,9 @@
  * --detach` when no network must be attached in between), owns the
  * container's stdio (pipes or the terminal's master), writes the log,
  * serves attach clients, reaps the container, records the exit code and
- * finish time, runs `RUNTIME delete`, and removes a --rm container.
+ * finish time, runs `RUNTIME delete`, and removes a --rm container. When
+ * the container's restart policy says so (restart.h), it waits the backoff
+ * and brings the container up again, the same process for every run.
  *
  * The command that starts it (run, start, restart) returns as soon as the
  * container runs, or with the reason it could not start.
@@ -33,13 +35,6 @@ struct monitor_start {
 	 */
 	bool attach;
 	uint8_t attach_flags; /* ATTACH_WANT_* */
-	/*
-	 * Started by the previous monitor for the restart policy, not by the
-	 * user: it gives up if the user stopped the container meanwhile, and
-	 * keeps the restart count. restart_delay_ms: the backoff waited before.
-	 */
-	bool restart;
-	unsigned restart_delay_ms;
 };
 
 /*

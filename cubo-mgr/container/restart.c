@@ -116,15 +116,10 @@ struct cubo_error *restart_hold(const struct ctr_store *s, const char *id)
 	struct cubo_error *err = ctr_record_load(dir, &r);
 	if (!err) {
 		r.stopped_by_user = true;
-		if (r.restarting) {
-			/* the monitor waiting out the backoff: it gives up once the record is not
-			 * its own */
-			if (r.monitor_pid && monitor_alive(r.monitor_pid, r.monitor_start_time))
-				waiting = r.monitor_pid;
-			r.restarting = false;
-			r.monitor_pid = 0;
-			r.monitor_start_time = 0;
-		}
+		/* the monitor waiting out the backoff: woken, it sees the hold and goes */
+		if (r.restarting && r.monitor_pid &&
+		    monitor_alive(r.monitor_pid, r.monitor_start_time))
+			waiting = r.monitor_pid;
 		err = ctr_record_save(dir, &r);
 		ctr_record_free(&r);
 	}

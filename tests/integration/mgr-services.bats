@@ -386,7 +386,13 @@ until_count() {
 @test "restart always: exit 0 restarts; stop holds it until start; ps shows Restarting" {
 	mgr run -d --name a --restart always --log-driver json-file "$BB" \
 		sh -c 'echo run; sleep 0.5' >/dev/null
-	until_count a 2
+	until_count a 1
+	# one monitor for every run, holding no more descriptors run after run
+	mon=$(mgr inspect a | jq -r '.[0].State.MonitorPid')
+	fds=$(ls /proc/"$mon"/fd | wc -l)
+	until_count a 3
+	[ "$(mgr inspect a | jq -r '.[0].State.MonitorPid')" = "$mon" ]
+	[ "$(ls /proc/"$mon"/fd | wc -l)" -le "$fds" ]
 	[ "$(mgr inspect a | jq -r '.[0].HostConfig.RestartPolicy.Name')" = always ]
 	mgr stop -t 1 a
 	[ "$(state a)" = exited ]
@@ -410,7 +416,8 @@ until_count() {
 	done
 	[ "$(state r)" = restarting ]
 	[ "$(mgr inspect r | jq -r '.[0].State.Restarting')" = true ]
-	[[ "$(mgr ps -a --filter name=r --format '{{.Status}}')" == "Restarting (1) "*" ago" ]]
+	[[ "$(mgr ps --filter name=r --format '{{.Status}}')" == "Restarting (1) "*" ago" ]]
+	[ "$(mgr inspect r | jq -r '.[0].State.Running')" = true ]
 	[ "$(mgr ps -a --filter status=restarting --format '{{.Names}}')" = r ]
 	# rm -f of a restarting container: gone, and its monitor with it
 	mgr rm -f r
@@ -420,6 +427,7 @@ until_count() {
 	run mgr inspect r
 	[ "$status" -ne 0 ]
 	[ "$(mgr ps -aq | wc -l)" = 1 ]
+	[ -z "$(monitors)" ]
 }
 
 @test "update --restart: a new policy applies from the next exit" {
