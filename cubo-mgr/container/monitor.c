@@ -138,7 +138,8 @@ static void report(struct mon *m, const char *fmt, ...)
 /* docker's exit codes for a command that cannot run */
 static int failure_code(const char *msg)
 {
-	if (strstr(msg, "not found") || strstr(msg, "No such file"))
+	/* runc words it "no such file", strerror "No such file" */
+	if (strstr(msg, "not found") || strcasestr(msg, "no such file"))
 		return strstr(msg, "executable") || strstr(msg, "exec") ? 127 : 125;
 	if (strstr(msg, "ermission denied") && strstr(msg, "exec"))
 		return 126;
