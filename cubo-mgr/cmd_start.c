@@ -96,9 +96,9 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 		{"interactive", 'i', CLI_BOOL, &sc.interactive, NULL, "attach stdin too"},
 		{"all", 0, CLI_BOOL, &all, NULL,
 		 "start every container that does not run (or those --filter picks)"},
-		{"filter", 'f', CLI_LIST, &filters, "restart-policy=POLICY",
-		 "with --all: containers whose restart policy would bring them back; "
-		 "repeat to OR"},
+		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
+		 "with --all, restart-policy=POLICY: those the policy would bring back "
+		 "(repeat: any)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "start",
