@@ -543,3 +543,38 @@ until_count() {
 	[ "$(state boot)" = running ]
 	[ "$(mgr inspect boot | jq -r '.[0].State.Pid')" != "$pid" ]
 }
+
+@test "restart: a stop while the monitor brings the container up again holds it" {
+	d=$BATS_TEST_TMPDIR/tp
+	mkdir -p "$d"
+	CUBO_TEST_PAUSE_AT=monitor-before-restart CUBO_TEST_PAUSE_DIR=$d \
+		mgr run -d --name s --restart always "$BB" \
+		sh -c '[ -e /once ] && exec sleep 1000; touch /once' >/dev/null
+	for i in $(seq 100); do
+		[ -e "$d/monitor-before-restart.paused" ] && break
+		sleep 0.1
+	done
+	[ -e "$d/monitor-before-restart.paused" ]
+	[ "$(state s)" = restarting ]
+	(
+		mgr stop s >"$d/stop.out" 2>&1
+		echo $? >"$d/stop.rc"
+	) &
+	sleep 0.5
+	touch "$d/monitor-before-restart.go"
+	for i in $(seq 100); do
+		[ -e "$d/stop.rc" ] && break
+		sleep 0.1
+	done
+	cat "$d/stop.out"
+	[ "$(cat "$d/stop.rc")" = 0 ]
+	# what the monitor brought up (a sleep, this time) was killed, and it stays down
+	settle s
+	[ "$(mgr inspect s | jq -r '.[0].State.ExitCode')" = 137 ]
+	sleep 1
+	[ "$(state s)" = exited ]
+	[ "$(mgr inspect s | jq -r '.[0].RestartCount')" = 1 ]
+	[ -z "$(monitors)" ]
+	mgr start s
+	[ "$(state s)" = running ]
+}
