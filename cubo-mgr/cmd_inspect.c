@@ -7,6 +7,7 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/logconf.h"
+#include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/net/net_inspect.h"
@@ -27,11 +28,13 @@ static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
 {
 	cubo_json_gen_key(g, "State");
 	cubo_json_gen_map_open(g);
-	mgr_json_kv(g, "Status", ctr_status_name(r->status));
-	cubo_json_gen_key(g, "Running");
-	cubo_json_gen_bool(g, r->status == CTR_RUNNING || r->status == CTR_PAUSED);
+	mgr_json_kv(g, "Status", ctr_record_state(r));
+	cubo_json_gen_key(g, "Running"); /* docker: a restarting container counts as running */
+	cubo_json_gen_bool(g, r->status == CTR_RUNNING || r->status == CTR_PAUSED || r->restarting);
 	cubo_json_gen_key(g, "Paused");
 	cubo_json_gen_bool(g, r->status == CTR_PAUSED);
+	cubo_json_gen_key(g, "Restarting");
+	cubo_json_gen_bool(g, r->restarting);
 	cubo_json_gen_key(g, "Pid");
 	cubo_json_gen_int(g, r->pid);
 	cubo_json_gen_key(g, "MonitorPid");
@@ -98,6 +101,13 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	log_config_gen_json(g, "LogConfig", r->log_driver, r->log_opts);
 	cubo_json_gen_key(g, "Init");
 	cubo_json_gen_bool(g, r->init);
+	struct restart_policy rp = restart_policy_of(r);
+	cubo_json_gen_key(g, "RestartPolicy");
+	cubo_json_gen_map_open(g);
+	mgr_json_kv(g, "Name", restart_kind_name(rp.kind));
+	cubo_json_gen_key(g, "MaximumRetryCount");
+	cubo_json_gen_uint(g, rp.max);
+	cubo_json_gen_map_close(g);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "Mounts");
 	cubo_json_gen_array_open(g);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* cubo-mgr kill: send a signal to containers. */
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_action.h"
 
 static struct cubo_error *kill_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return cubo_error_new("container %s is not running", r->name);
+	/* docker: a container the user killed stays down until started */
+	CUBO_TRY(restart_hold(&c->store, r->id));
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
 	return runtime_kill(&rt, r->id, *(const char **)ctx, false);
 }

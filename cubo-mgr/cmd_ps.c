@@ -63,12 +63,14 @@ static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bo
 	image_docker_time(r->created, when, sizeof(when));
 	mgr_json_kv(g, "CreatedAt", when);
 	mgr_json_kv(g, "RunningFor", cells[COL_CREATED]);
-	mgr_json_kv(g, "State", ctr_status_name(r->status));
+	mgr_json_kv(g, "State", ctr_record_state(r));
 	mgr_json_kv(g, "Status", cells[COL_STATUS]);
 	cubo_json_gen_key(g, "ExitCode");
 	cubo_json_gen_int(g, r->exit_code);
 	cubo_json_gen_key(g, "Pid");
 	cubo_json_gen_int(g, r->pid);
+	cubo_json_gen_key(g, "RestartCount");
+	cubo_json_gen_uint(g, r->restart_count);
 	mgr_json_kv(g, "Ports", cells[COL_PORTS]);
 	char *labels = mgr_format_join(r->labels, ","), *mounts = mgr_format_join(r->volumes, ","),
 	     *networks = mgr_format_join(r->networks, ",");
@@ -99,6 +101,7 @@ static const struct mgr_title titles[] = {
 	{"Status", "STATUS"},
 	{"ExitCode", "EXIT CODE"},
 	{"Pid", "PID"},
+	{"RestartCount", "RESTARTS"},
 	{"Ports", "PORTS"},
 	{"Labels", "LABELS"},
 	{"Mounts", "MOUNTS"},
@@ -164,7 +167,7 @@ static struct cubo_error *filter_check(char **filters)
 static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
 {
 	if (!strcmp(key, "status"))
-		return !strcmp(ctr_status_name(r->status), v);
+		return !strcmp(ctr_record_state(r), v);
 	if (!strcmp(key, "name"))
 		return r->name && strstr(r->name, v);
 	if (!strcmp(key, "id"))
@@ -278,7 +281,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		}
 		if (removed)
 			continue;
-		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED)
+		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED &&
+		    !v[i].restarting)
 			continue;
 		if (!filters_match(&v[i], filters))
 			continue;

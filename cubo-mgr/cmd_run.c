@@ -42,7 +42,7 @@ extern char **environ;
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
-		*stop_signal, *log_driver, *init_path;
+		*stop_signal, *log_driver, *init_path, *restart;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
 		**log_opt;
@@ -235,6 +235,13 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 					      f->stop_timeout);
 		o->stop_timeout = (int)f->stop_timeout;
 	}
+	if (f->restart) {
+		CUBO_TRY_CTX(restart_policy_parse(f->restart, &o->restart), "--restart");
+		/* docker's rule: a removed container has nothing to restart */
+		if (o->restart.kind != RESTART_NO && f->rm)
+			return cubo_error_new("conflicting options: --restart %s and --rm",
+					      f->restart);
+	}
 	CUBO_TRY(net_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
 	if (f->init || f->init_path)
@@ -370,6 +377,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "signal stop sends first (default: the image's, else SIGTERM)"},
 		{"stop-timeout", 0, CLI_INT, &f.stop_timeout, "SECONDS",
 		 "how long stop waits before SIGKILL (default 10)"},
+		{"restart", 0, CLI_STRING, &f.restart, "POLICY",
+		 "no (default), on-failure[:N], always or unless-stopped"},
 		{"network", 0, CLI_LIST, &f.network, "NETWORK",
 		 "a network to join (default: cubo), or none, or host"},
 		{"net", 0, CLI_LIST, &f.network, "NETWORK", NULL},

@@ -24,14 +24,20 @@ int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
+	return each_container_of(m, &args, fn, ctx, silent);
+}
+
+int each_container_of(struct mgr *m, const struct cli_args *args, ctr_action fn, void *ctx,
+		      const bool *silent)
+{
 	struct ctr_ctx c;
 	struct cubo_error *err = ctr_ctx_open(m, &c);
 	if (err)
 		return mgr_fail(m, err);
-	rc = 0;
-	for (int i = 0; i < args.n; i++) {
+	int rc = 0;
+	for (int i = 0; i < args->n; i++) {
 		struct ctr_record r;
-		err = ctr_find(&c, args.v[i], &r);
+		err = ctr_find(&c, args->v[i], &r);
 		if (!err) {
 			err = fn(&c, &r, ctx);
 			ctr_record_free(&r);
@@ -39,7 +45,7 @@ int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char
 		if (err)
 			rc = mgr_fail(m, err);
 		else if (!silent || !*silent)
-			printf("%s\n", args.v[i]);
+			printf("%s\n", args->v[i]);
 	}
 	ctr_ctx_close(&c);
 	return rc;

@@ -24,6 +24,10 @@ typedef struct cubo_error *(*ctr_action)(struct ctr_ctx *c, struct ctr_record *r
 int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
 		   ctr_action fn, void *ctx, const bool *silent);
 
+/* The loop of each_container, over arguments the caller parsed (and checked). */
+int each_container_of(struct mgr *m, const struct cli_args *args, ctr_action fn, void *ctx,
+		      const bool *silent);
+
 struct start_ctx {
 	struct mgr *m;
 	bool attach, interactive;

@@ -10,6 +10,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
 #include "shared/fs.h"
@@ -89,7 +90,8 @@ void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t s
 		break;
 	case CTR_EXITED:
 		human_duration(now - image_parse_time(r->finished), d, sizeof(d));
-		snprintf(buf, size, "Exited (%d) %s ago", r->exit_code, d);
+		snprintf(buf, size, "%s (%d) %s ago", r->restarting ? "Restarting" : "Exited",
+			 r->exit_code, d);
 		break;
 	case CTR_REMOVING:
 		snprintf(buf, size, "Removal In Progress");
@@ -178,6 +180,13 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 
 struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout)
 {
+	/* first: the monitor must see the stop before it decides on a restart */
+	CUBO_TRY(restart_hold(&c->store, r->id));
+	if (r->restarting) {
+		/* its monitor goes now, or kills what it was bringing up again */
+		int code;
+		return ctr_wait_exit(c, r, KILL_WAIT_MS, &code);
+	}
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return NULL;
 	if (timeout < 0)

@@ -155,6 +155,7 @@ int cmd_start(struct mgr *m, int argc, char **argv);
 int cmd_stop(struct mgr *m, int argc, char **argv);
 int cmd_restart(struct mgr *m, int argc, char **argv);
 int cmd_kill(struct mgr *m, int argc, char **argv);
+int cmd_update(struct mgr *m, int argc, char **argv);
 int cmd_rm(struct mgr *m, int argc, char **argv);
 int cmd_wait(struct mgr *m, int argc, char **argv);
 int cmd_pause(struct mgr *m, int argc, char **argv);

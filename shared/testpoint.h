@@ -48,6 +48,8 @@
  *   monitor-exit-after-delete   the runtime deleted it
  *   monitor-exit-after-net-down its networks are released; the record
  *                               still says running
+ *   monitor-before-restart      its restart policy brings it up again: the
+ *                               backoff is over, the record says restarting
  * rm, and --rm (cmd_ctr.c, container/ctr_store.c, monitor.c)
  *   rm-after-stop         rm -f stopped it; the record is there
  *   monitor-rm-after-unmount  --rm: the rootfs is unmounted

@@ -268,6 +268,7 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 					  : rc && rc->stop_signal ? rc->stop_signal
 								  : "SIGTERM");
 		rec.stop_timeout = o->stop_timeout;
+		restart_policy_set(&rec, &o->restart);
 		rec.log_driver = xstrdup(o->log_driver);
 		rec.log_opts = cubo_strv_dup(o->log_opts);
 		rec.init = o->init_path != NULL;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
 #include "cubo-mgr/container/passwd.h"
+#include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/net/ctr_net.h"
@@ -86,6 +88,10 @@ struct mon {
 	struct client clients[MAX_CLIENTS];
 	size_t n_clients;
 	char *buf;
+	int host_mnt_fd;    /* the mount namespace it started in: a restart starts from there */
+	int64_t started_ms; /* when the container started (monotonic) */
+	bool restart;	    /* its policy restarts it: set with the exit on record */
+	bool held;	    /* the user stopped it while it was being started */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -148,6 +154,7 @@ static struct cubo_error *set_error(struct ctr_record *r, void *ctx)
 		return NULL;
 	free(r->error);
 	r->error = xstrdup(ctx);
+	r->restarting = false;
 	r->monitor_pid = 0;
 	r->pid = 0;
 	cubo_strv_free(r->published);
@@ -166,6 +173,10 @@ static struct cubo_error *set_monitor(struct ctr_record *r, void *ctx)
 	/* two starts at once: the first to get here owns the container */
 	if (r->monitor_pid && monitor_alive(r->monitor_pid, r->monitor_start_time))
 		return cubo_error_new("container %s is already running or starting", r->name);
+	/* the user's start: the policy applies again, counted afresh */
+	r->stopped_by_user = false;
+	r->restart_count = 0;
+	r->restarting = false;
 	r->monitor_pid = getpid();
 	r->monitor_start_time = cubo_proc_start_time(getpid());
 	free(r->error);
@@ -177,6 +188,8 @@ static struct cubo_error *set_running(struct ctr_record *r, void *ctx)
 {
 	struct mon *m = ctx;
 	r->status = CTR_RUNNING;
+	r->restarting = false;
+	m->held = r->stopped_by_user;
 	r->pid = m->pid;
 	r->exit_code = 0;
 	r->finished[0] = '\0';
@@ -192,11 +205,21 @@ static struct cubo_error *set_exited(struct ctr_record *r, void *ctx)
 	r->status = CTR_EXITED;
 	r->exit_code = m->exit_code;
 	r->pid = 0;
-	r->monitor_pid = 0;
-	r->monitor_start_time = 0;
 	cubo_strv_free(r->published);
 	r->published = NULL;
 	cubo_time_now_rfc3339(r->finished);
+	struct restart_policy p = restart_policy_of(r);
+	/* decided with the exit on record, so a stop after this point cancels the wait */
+	m->restart = !r->auto_remove && r->monitor_pid == getpid() &&
+		     restart_wanted(&p, m->exit_code, r->restart_count, r->stopped_by_user);
+	if (m->restart) {
+		/* docker counts the restart when it decides it; the monitor stays on record */
+		r->restarting = true;
+		r->restart_count++;
+		return NULL;
+	}
+	r->monitor_pid = 0;
+	r->monitor_start_time = 0;
 	return NULL;
 }
 
@@ -924,6 +947,87 @@ static void fail(struct mon *m, struct cubo_error *err, int code)
 	unlink(ATTACH_SOCKET);
 }
 
+/*
+ * After the backoff: whether the restart still stands. A stop, kill or
+ * update --restart no meanwhile says no; rm -f removed the record.
+ */
+static struct cubo_error *restart_still_wanted(struct ctr_record *r, void *ctx)
+{
+	bool *go = ctx;
+	struct restart_policy p = restart_policy_of(r);
+	*go = r->restarting && !r->stopped_by_user && r->monitor_pid == getpid() &&
+	      p.kind != RESTART_NO;
+	if (!*go && r->monitor_pid == getpid()) {
+		r->restarting = false;
+		r->monitor_pid = 0;
+		r->monitor_start_time = 0;
+	}
+	return NULL;
+}
+
+/* Sleep until deadline_ms; a signal (restart_hold's SIGTERM) cuts it short. */
+static void backoff_wait(struct mon *m, int64_t deadline_ms)
+{
+	for (int64_t left; (left = deadline_ms - now_ms()) > 0;) {
+		struct pollfd p = {m->sig_fd, POLLIN, 0};
+		int r = poll(&p, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return;
+		if (r <= 0)
+			continue;
+		struct signalfd_siginfo si;
+		bool term = false;
+		while (read(m->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			term |= si.ssi_signo == SIGTERM;
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (term)
+			return;
+	}
+}
+
+/*
+ * The policy restarts the container: back in the mount namespace the
+ * monitor started in (the next bring-up makes a fresh private one there),
+ * wait docker's backoff, and say whether to go on.
+ */
+static bool restart_wait(struct mon *m, unsigned delay_ms)
+{
+	bool go = m->host_mnt_fd >= 0 && chdir("/") == 0 && setns(m->host_mnt_fd, CLONE_NEWNS) == 0;
+	if (go)
+		backoff_wait(m, now_ms() + (int64_t)delay_ms);
+	struct cubo_error *err = update_record(m, restart_still_wanted, &go);
+	if (err) /* removed meanwhile */
+		go = false;
+	cubo_error_free(err);
+	return go;
+}
+
+/* What the last run left in m, cleared for the next bring-up; rec is read again. */
+static struct cubo_error *reset_for_restart(struct mon *m, struct ctr_record *rec)
+{
+	for (int s = LOG_STDOUT; s <= LOG_STDERR; s++) {
+		if (m->out_fd[s] >= 0 && m->out_fd[s] != m->stdin_fd)
+			close(m->out_fd[s]);
+		m->out_fd[s] = -1;
+	}
+	if (m->stdin_fd >= 0)
+		close(m->stdin_fd);
+	m->stdin_fd = -1;
+	m->n_clients = 0; /* finish closed them */
+	m->log = (struct log_writer){.fd = -1};
+	m->net = (struct ctr_net){0};
+	m->pid = 0;
+	m->exit_code = 0;
+	m->exited = false;
+	m->restart = false;
+	ctr_record_free(rec);
+	CUBO_TRY(ctr_record_load(m->dir, rec));
+	m->rt.path = rec->runtime ? rec->runtime : runtime_default_path(m->ms->store->settings);
+	m->rt.systemd_cgroup = ctr_record_systemd(rec);
+	return NULL;
+}
+
 void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
@@ -958,6 +1062,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
+	m.host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
 	m.owner = !err;
 	if (!err)
@@ -973,25 +1078,48 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 				    .root = ms->store->runtime_root,
 				    .systemd_cgroup = ctr_record_systemd(&rec)};
 	m.tty = rec.tty;
-	int code;
-	err = bring_up(&m, &rec, &code);
-	if (err) {
-		fail(&m, err, code);
-		_exit(1);
+	/* the attaching client of the first run only: a restart is nobody's command */
+	struct monitor_start run = *ms;
+	m.ms = &run;
+	unsigned delay = 0;
+	for (;;) {
+		int code;
+		err = bring_up(&m, &rec, &code);
+		if (err) {
+			fail(&m, err, code);
+			_exit(1);
+		}
+		m.started_ms = now_ms();
+		/* the container may be gone already: its exit is in the signalfd */
+		cubo_error_free(update_record(&m, set_running, &m));
+		cubo_test_point("monitor-after-running");
+		/* a stop that came while a restart brought it up */
+		if (m.held)
+			cubo_error_free(runtime_kill(&m.rt, ms->id, "SIGKILL", true));
+		report(&m, "S %d", m.pid);
+		if (m.sync_fd >= 0)
+			close(m.sync_fd);
+		m.sync_fd = -1;
+		for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
+			if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
+				fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
+		serve(&m);
+		/* its entries are in the journal before the exit is on record */
+		stop_journal(&m);
+		finish(&m);
+		log_writer_close(&m.log);
+		if (!m.restart)
+			break;
+		delay = restart_next_delay_ms(delay, now_ms() - m.started_ms);
+		if (!restart_wait(&m, delay))
+			break;
+		cubo_test_point("monitor-before-restart");
+		run.attach = false;
+		err = reset_for_restart(&m, &rec);
+		if (err) {
+			fail(&m, err, 125);
+			_exit(1);
+		}
 	}
-	/* the container may be gone already: its exit is in the signalfd */
-	cubo_error_free(update_record(&m, set_running, &m));
-	cubo_test_point("monitor-after-running");
-	report(&m, "S %d", m.pid);
-	close(m.sync_fd);
-	m.sync_fd = -1;
-	for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
-		if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
-			fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
-	serve(&m);
-	/* its entries are in the journal before the exit is on record */
-	stop_journal(&m);
-	finish(&m);
-	log_writer_close(&m.log);
 	_exit(0);
 }

@@ -6,7 +6,9 @@
  * --detach` when no network must be attached in between), owns the
  * container's stdio (pipes or the terminal's master), writes the log,
  * serves attach clients, reaps the container, records the exit code and
- * finish time, runs `RUNTIME delete`, and removes a --rm container.
+ * finish time, runs `RUNTIME delete`, and removes a --rm container. When
+ * the container's restart policy says so (restart.h), it waits the backoff
+ * and brings the container up again, the same process for every run.
  *
  * The command that starts it (run, start, restart) returns as soon as the
  * container runs, or with the reason it could not start.

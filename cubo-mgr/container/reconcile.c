@@ -67,6 +67,7 @@ struct cubo_error *ctr_reconcile_one(const struct ctr_store *s, struct ctr_recor
 	free(fresh.error);
 	fresh.error = xstrdup("the container's monitor died");
 	fresh.pid = 0;
+	fresh.restarting = false; /* a monitor killed while waiting to restart it */
 	fresh.monitor_pid = 0;
 	fresh.monitor_start_time = 0;
 	err = ctr_record_save(dir, &fresh);

@@ -44,6 +44,7 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->log_driver);
 	cubo_strv_free(r->log_opts);
 	free(r->error);
+	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -153,6 +154,19 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	cubo_json_gen_uint(g, r->monitor_start_time);
 	cubo_json_gen_key(g, "restartCount");
 	cubo_json_gen_uint(g, r->restart_count);
+	kstr(g, "restartPolicy", r->restart_policy);
+	if (r->restart_max) {
+		cubo_json_gen_key(g, "restartMax");
+		cubo_json_gen_uint(g, r->restart_max);
+	}
+	if (r->restarting) {
+		cubo_json_gen_key(g, "restarting");
+		cubo_json_gen_bool(g, true);
+	}
+	if (r->stopped_by_user) {
+		cubo_json_gen_key(g, "stoppedByUser");
+		cubo_json_gen_bool(g, true);
+	}
 	kstr(g, "error", r->error);
 	cubo_json_gen_map_close(g);
 	return cubo_json_gen_finish(g, out, len);
@@ -248,6 +262,11 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	r->monitor_start_time = present ? u64 : 0;
 	CUBO_TRY(cubo_json_field_uint32(c, t, "restartCount", false, &u32, &present));
 	r->restart_count = present ? u32 : 0;
+	CUBO_TRY(cubo_json_field_string(c, t, "restartPolicy", false, &r->restart_policy));
+	CUBO_TRY(cubo_json_field_uint32(c, t, "restartMax", false, &u32, &present));
+	r->restart_max = present ? u32 : 0;
+	CUBO_TRY(cubo_json_field_bool(c, t, "restarting", &r->restarting, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, t, "stoppedByUser", &r->stopped_by_user, NULL));
 	CUBO_TRY(cubo_json_field_string(c, t, "error", false, &r->error));
 	return NULL;
 }
@@ -295,6 +314,11 @@ struct cubo_error *ctr_record_write(const char *dir, const struct ctr_record *r,
 struct cubo_error *ctr_record_save(const char *dir, const struct ctr_record *r)
 {
 	return ctr_record_write(dir, r, !r->auto_remove);
+}
+
+const char *ctr_record_state(const struct ctr_record *r)
+{
+	return r->restarting && r->status == CTR_EXITED ? "restarting" : ctr_status_name(r->status);
 }
 
 bool ctr_record_systemd(const struct ctr_record *r)

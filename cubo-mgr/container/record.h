@@ -67,9 +67,16 @@ struct ctr_record {
 	pid_t pid;		     /* the container's init on the host; 0 when not running */
 	pid_t monitor_pid;	     /* 0 when no monitor */
 	uint64_t monitor_start_time; /* /proc/PID/stat starttime: tells a reused pid apart */
-	unsigned restart_count;
-	char *error; /* why the last start failed; NULL */
+	unsigned restart_count;	     /* restarts by its policy since the user last started it */
+	char *restart_policy;	     /* --restart: restart.h's names; NULL: "no" */
+	unsigned restart_max;	     /* on-failure:N; 0: no limit */
+	bool restarting;	     /* exited; its monitor waits the backoff to restart it */
+	bool stopped_by_user;	     /* stop or kill: no restart until the next start */
+	char *error;		     /* why the last start failed; NULL */
 };
+
+/* Docker's State.Status: the status, or "restarting" while a restart waits. */
+const char *ctr_record_state(const struct ctr_record *r);
 
 /* The record says the runtime runs the container with --systemd-cgroup. */
 bool ctr_record_systemd(const struct ctr_record *r);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
 
 struct ctr_volume_spec {
@@ -65,6 +66,7 @@ struct ctr_opts {
 	char *log_driver;  /* --log-driver, checked (logconf.h); NULL: the default */
 	char **log_opts;   /* --log-opt "key=value", checked */
 	char *init_path;   /* --init: the init binary bound into the container; NULL: none */
+	struct restart_policy restart; /* --restart; zeroed: "no" */
 };
 
 void ctr_opts_free(struct ctr_opts *o);

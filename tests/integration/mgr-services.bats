@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # cubo-mgr's container services: log drivers (k8s-file, json-file, journald,
 # none) with rotation and logs --since/--until/-f across rotated files; --init
-# (zombies reaped, signals forwarded, the exit status handed on); top.
+# (zombies reaped, signals forwarded, the exit status handed on); top;
+# restart policies (counts and backoff intervals from the log's times, stop
+# and kill holding, rm -f while restarting, update --restart, the restore
+# after every monitor and container was killed, cubo-restart.service).
 # Images come from a real local registry; containers run through $RUNTIME.
 
 load helpers
@@ -306,4 +309,262 @@ zombies() {
 	run "$init"
 	[ "$status" -eq 125 ]
 	[[ "$output" == *usage* ]]
+}
+
+# ---- restart policies ----
+
+# state NAME: docker's State.Status (running, exited, restarting, ...)
+state() {
+	mgr inspect "$1" | jq -r '.[0].State.Status'
+}
+
+# settle NAME: wait (at most 20 s) until the restarts are over and it is exited.
+settle() {
+	local i
+	for i in $(seq 200); do
+		[ "$(state "$1")" = exited ] &&
+			[ "$(mgr inspect "$1" | jq -r '.[0].State.MonitorPid')" = 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# starts_ms NAME: when each run printed its line (json-file log times), in ms.
+starts_ms() {
+	local t
+	for t in $(jq -r '.time' "$(ctr_dir "$1")/ctr.log"); do
+		date -d "$t" +%s%3N
+	done
+}
+
+# until_count NAME N: wait (at most 20 s) for RestartCount >= N.
+until_count() {
+	local i
+	for i in $(seq 200); do
+		[ "$(mgr inspect "$1" | jq -r '.[0].RestartCount')" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "restart on-failure:3: exactly 3 restarts, the backoff doubling from 100 ms" {
+	mgr run -d --name f --restart on-failure:3 --log-driver json-file "$BB" \
+		sh -c 'echo run; exit 1' >/dev/null
+	settle f
+	[ "$(mgr inspect f | jq -r '.[0].RestartCount')" = 3 ]
+	[ "$(mgr inspect f | jq -r '.[0].State.ExitCode')" = 1 ]
+	[ "$(mgr inspect f | jq -c '.[0].HostConfig.RestartPolicy')" = \
+		'{"Name":"on-failure","MaximumRetryCount":3}' ]
+	[ "$(mgr ps -a --filter name=f --format '{{.RestartCount}}')" = 3 ]
+	# no fourth restart comes later (the next wait would be 800 ms)
+	sleep 1.2
+	mapfile -t t < <(starts_ms f)
+	[ "${#t[@]}" = 4 ]
+	[ "$(mgr inspect f | jq -r '.[0].RestartCount')" = 3 ]
+	# each run started at least the backoff after the one before: 100, 200, 400 ms
+	echo "intervals: $((t[1] - t[0])) $((t[2] - t[1])) $((t[3] - t[2])) ms"
+	[ $((t[1] - t[0])) -ge 100 ]
+	[ $((t[2] - t[1])) -ge 200 ]
+	[ $((t[3] - t[2])) -ge 400 ]
+	# a success is not restarted by on-failure
+	mgr run -d --name ok --restart on-failure "$BB" true >/dev/null
+	settle ok
+	sleep 0.5
+	[ "$(mgr inspect ok | jq -r '.[0].RestartCount')" = 0 ]
+}
+
+@test "restart always: exit 0 restarts; stop holds it until start; ps shows Restarting" {
+	mgr run -d --name a --restart always --log-driver json-file "$BB" \
+		sh -c 'echo run; sleep 0.5' >/dev/null
+	until_count a 1
+	# one monitor for every run, holding no more descriptors run after run
+	mon=$(mgr inspect a | jq -r '.[0].State.MonitorPid')
+	fds=$(ls /proc/"$mon"/fd | wc -l)
+	until_count a 3
+	[ "$(mgr inspect a | jq -r '.[0].State.MonitorPid')" = "$mon" ]
+	[ "$(ls /proc/"$mon"/fd | wc -l)" -le "$fds" ]
+	[ "$(mgr inspect a | jq -r '.[0].HostConfig.RestartPolicy.Name')" = always ]
+	mgr stop -t 1 a
+	[ "$(state a)" = exited ]
+	n=$(jq -r .log "$(ctr_dir a)/ctr.log" | grep -c run)
+	sleep 2
+	[ "$(state a)" = exited ]
+	[ "$(jq -r .log "$(ctr_dir a)/ctr.log" | grep -c run)" = "$n" ]
+	# the user's start lets the policy act again, counted afresh
+	mgr start a
+	[ "$(mgr inspect a | jq -r '.[0].RestartCount')" = 0 ]
+	until_count a 1
+	for i in $(seq 50); do [ "$(state a)" = running ] && break; sleep 0.1; done
+	mgr kill a
+	sleep 1.5
+	[ "$(state a)" = exited ]
+	# a failing command: the backoff grows until it is seen restarting
+	mgr run -d --name r --restart always "$BB" false >/dev/null
+	for i in $(seq 100); do
+		[ "$(state r)" = restarting ] && [ "$(mgr inspect r | jq -r '.[0].RestartCount')" -ge 5 ] && break
+		sleep 0.1
+	done
+	[ "$(state r)" = restarting ]
+	[ "$(mgr inspect r | jq -r '.[0].State.Restarting')" = true ]
+	[[ "$(mgr ps --filter name=r --format '{{.Status}}')" == "Restarting (1) "*" ago" ]]
+	[ "$(mgr inspect r | jq -r '.[0].State.Running')" = true ]
+	[ "$(mgr ps -a --filter status=restarting --format '{{.Names}}')" = r ]
+	# rm -f of a restarting container: gone, and its monitor with it
+	mgr rm -f r
+	run mgr inspect r
+	[ "$status" -ne 0 ]
+	sleep 4
+	run mgr inspect r
+	[ "$status" -ne 0 ]
+	[ "$(mgr ps -aq | wc -l)" = 1 ]
+	[ -z "$(monitors)" ]
+}
+
+@test "update --restart: a new policy applies from the next exit" {
+	mgr run -d --name u "$BB" sh -c 'sleep 1; exit 3' >/dev/null
+	mgr update --restart on-failure:1 u
+	[ "$(mgr inspect u | jq -c '.[0].HostConfig.RestartPolicy')" = \
+		'{"Name":"on-failure","MaximumRetryCount":1}' ]
+	until_count u 1
+	settle u
+	[ "$(mgr inspect u | jq -r '.[0].RestartCount')" = 1 ]
+	mgr update --restart no u
+	[ "$(mgr inspect u | jq -r '.[0].HostConfig.RestartPolicy.Name')" = no ]
+	run mgr update u
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--restart* ]]
+	mgr run -d --name rm1 --rm "$BB" sleep 100 >/dev/null
+	run mgr update --restart always rm1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *--rm* ]]
+}
+
+@test "restart: bad --restart values are refused with exit 125, naming the value" {
+	for bad in bogus on-failure:x on-failure:-1 always:3 unless-stopped:1 on-failure: "" \
+		on-failure:99999999999 Always; do
+		run mgr run -d --restart "$bad" "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"restart policy \"$bad\""* ]]
+		run mgr create --restart "$bad" "$BB" true
+		[ "$status" -eq 125 ]
+		run mgr update --restart "$bad" x
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"$bad"* ]]
+	done
+	run mgr run -d --restart always --rm "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *--rm* ]]
+	run mgr start --all --filter restart-policy=sometimes
+	[ "$status" -eq 125 ]
+	[[ "$output" == *sometimes* ]]
+	run mgr start --all --filter status=exited
+	[ "$status" -eq 125 ]
+	# nothing was made
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "restart: after every monitor and container is killed, the restore brings back always and unless-stopped" {
+	mgr run -d --name al --restart always "$BB" sleep 1000 >/dev/null
+	mgr run -d --name us --restart unless-stopped "$BB" sleep 1000 >/dev/null
+	mgr run -d --name held --restart unless-stopped "$BB" sleep 1000 >/dev/null
+	mgr run -d --name alheld --restart always "$BB" sleep 1000 >/dev/null
+	mgr run -d --name plain "$BB" sleep 1000 >/dev/null
+	mgr stop -t 0 held alheld >/dev/null
+	old=$(mgr inspect al | jq -r '.[0].State.Pid')
+	# the reboot: no monitor and no container process survives
+	pids=$(for c in al us plain; do mgr inspect $c | jq -r '.[0].State.Pid'; done)
+	mons=$(monitors)
+	[ -n "$mons" ]
+	kill -9 $mons
+	kill -9 $pids
+	sleep 0.5
+	[ -z "$(monitors)" ]
+	run mgr start --all --filter restart-policy=always --filter restart-policy=unless-stopped
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "al alheld us " ]
+	[ "$(state al)" = running ]
+	[ "$(state us)" = running ]
+	[ "$(state alheld)" = running ]
+	[ "$(state held)" = exited ]
+	[ "$(state plain)" = exited ]
+	new=$(mgr inspect al | jq -r '.[0].State.Pid')
+	[ "$new" != "$old" ]
+	kill -0 "$new"
+	# run again: nothing more to do
+	run mgr start --all --filter restart-policy=always --filter restart-policy=unless-stopped
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# and the restored one is restarted by its monitor again
+	kill -9 "$new"
+	until_count al 1
+	for i in $(seq 50); do [ "$(state al)" = running ] && break; sleep 0.1; done
+	[ "$(state al)" = running ]
+}
+
+@test "restart: make install puts a valid cubo-restart.service that runs the restore" {
+	[ -f "$REPO_ROOT/Makefile" ] || skip "needs a configured build tree"
+	d=$BATS_TEST_TMPDIR/inst
+	make -s -C "$REPO_ROOT" install-systemdsystemunitDATA DESTDIR="$d" >/dev/null
+	unit=$(find "$d" -name cubo-restart.service)
+	[[ "$unit" == "$d"*/lib/systemd/system/cubo-restart.service ]]
+	grep -qx 'Type=oneshot' "$unit"
+	grep -qx 'WantedBy=default.target' "$unit"
+	exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
+	read -r bin rest <<<"$exec_start"
+	[ "$(basename "$bin")" = cubo ]
+	[ "$rest" = "start --all --filter restart-policy=always --filter restart-policy=unless-stopped" ]
+	# systemd's own check, with the command where it would be installed
+	if command -v systemd-analyze >/dev/null; then
+		mkdir -p "$d/bin"
+		ln -s "$MGR" "$d/bin/cubo"
+		sed "s|^ExecStart=$bin|ExecStart=$d/bin/cubo|" "$unit" >"$d/cubo-restart.service"
+		run systemd-analyze verify --man=no "$d/cubo-restart.service"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	fi
+	# what it runs restores a container whose monitor and process were killed
+	mgr run -d --name boot --restart always "$BB" sleep 1000 >/dev/null
+	pid=$(mgr inspect boot | jq -r '.[0].State.Pid')
+	kill -9 $(monitors)
+	kill -9 "$pid"
+	sleep 0.3
+	# shellcheck disable=SC2086 # the unit's arguments, split as systemd splits them
+	timeout 60 "$MGR" --root-dir "$R" $rest
+	[ "$(state boot)" = running ]
+	[ "$(mgr inspect boot | jq -r '.[0].State.Pid')" != "$pid" ]
+}
+
+@test "restart: a stop while the monitor brings the container up again holds it" {
+	d=$BATS_TEST_TMPDIR/tp
+	mkdir -p "$d"
+	CUBO_TEST_PAUSE_AT=monitor-before-restart CUBO_TEST_PAUSE_DIR=$d \
+		mgr run -d --name s --restart always "$BB" \
+		sh -c '[ -e /once ] && exec sleep 1000; touch /once' >/dev/null
+	for i in $(seq 100); do
+		[ -e "$d/monitor-before-restart.paused" ] && break
+		sleep 0.1
+	done
+	[ -e "$d/monitor-before-restart.paused" ]
+	[ "$(state s)" = restarting ]
+	(
+		mgr stop s >"$d/stop.out" 2>&1
+		echo $? >"$d/stop.rc"
+	) &
+	sleep 0.5
+	touch "$d/monitor-before-restart.go"
+	for i in $(seq 100); do
+		[ -e "$d/stop.rc" ] && break
+		sleep 0.1
+	done
+	cat "$d/stop.out"
+	[ "$(cat "$d/stop.rc")" = 0 ]
+	# what the monitor brought up (a sleep, this time) was killed, and it stays down
+	settle s
+	[ "$(mgr inspect s | jq -r '.[0].State.ExitCode')" = 137 ]
+	sleep 1
+	[ "$(state s)" = exited ]
+	[ "$(mgr inspect s | jq -r '.[0].RestartCount')" = 1 ]
+	[ -z "$(monitors)" ]
+	mgr start s
+	[ "$(state s)" = running ]
 }

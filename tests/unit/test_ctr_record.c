@@ -48,6 +48,11 @@ static void fill(struct ctr_record *r)
 	char *log_opts[] = {"max-size=1m", "max-file=2", NULL};
 	r->log_opts = cubo_strv_dup(log_opts);
 	r->init = true;
+	r->restart_policy = strdup("on-failure");
+	r->restart_max = 3;
+	r->restart_count = 2;
+	r->restarting = true;
+	r->stopped_by_user = true;
 }
 
 static void test_round_trip(void **state)
@@ -80,6 +85,14 @@ static void test_round_trip(void **state)
 	assert_string_equal(b.log_opts[1], "max-file=2");
 	assert_null(b.log_opts[2]);
 	assert_true(b.init);
+	assert_string_equal(b.restart_policy, "on-failure");
+	assert_int_equal(b.restart_max, 3);
+	assert_int_equal(b.restart_count, 2);
+	assert_true(b.restarting);
+	assert_true(b.stopped_by_user);
+	assert_string_equal(ctr_record_state(&b), "restarting");
+	b.restarting = false;
+	assert_string_equal(ctr_record_state(&b), "exited");
 	free(json);
 	/* a record of before log drivers: the default driver, no init */
 	struct ctr_record c;
@@ -88,6 +101,10 @@ static void test_round_trip(void **state)
 	assert_null(c.log_driver);
 	assert_null(c.log_opts);
 	assert_false(c.init);
+	/* and of before restart policies: none, nothing held */
+	assert_null(c.restart_policy);
+	assert_false(c.restarting);
+	assert_false(c.stopped_by_user);
 	ctr_record_free(&c);
 	ctr_record_free(&a);
 	ctr_record_free(&b);
