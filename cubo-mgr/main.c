@@ -44,6 +44,7 @@ static const struct mgr_subcommand commands[] = {
 	{"unpause", cmd_unpause, "thaw containers"},
 	{"port", cmd_port, "list a container's published ports"},
 	{"top", cmd_top, "show a running container's processes"},
+	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
@@ -110,6 +111,7 @@ static const struct mgr_subcommand container_commands[] = {
 	{"unpause", cmd_unpause, "thaw containers"},
 	{"port", cmd_port, "list published ports"},
 	{"top", cmd_top, "show a container's processes"},
+	{"stats", cmd_stats, "show containers' resource use"},
 	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
 };

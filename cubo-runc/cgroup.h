@@ -51,6 +51,14 @@ struct cgroup_layout {
 
 /* Read the layout of the calling process. */
 struct cubo_error *cgroup_layout_detect(struct cgroup_layout *out);
+/*
+ * Build a layout from the text of /proc/self/mountinfo and a /proc/PID/cgroup
+ * (own_dir: that process's directories; the manager reads a container
+ * init's). v2_controllers is left NULL (cgroup_layout_detect reads it from
+ * the tree).
+ */
+struct cubo_error *cgroup_layout_parse(const char *mountinfo, const char *proc_cgroup,
+				       struct cgroup_layout *out);
 void cgroup_layout_free(struct cgroup_layout *l);
 /* The hierarchy that holds controller (v1 name such as "memory", or v2 name); NULL if none. */
 const struct cgroup_hierarchy *cgroup_layout_find(const struct cgroup_layout *l,
