@@ -123,7 +123,7 @@ static bool running(const struct ctr_record *r)
 	return (r->status == CTR_RUNNING || r->status == CTR_PAUSED) && r->pid > 0;
 }
 
-static void frame_read(struct frame *f)
+static void frame_read(struct frame *f, bool cpu_only)
 {
 	if (!f->targets) {
 		f->targets = xcalloc(f->n + 1, sizeof(*f->targets));
@@ -137,7 +137,7 @@ static void frame_read(struct frame *f)
 	}
 	for (size_t i = 0; i < f->n; i++)
 		cubo_error_free(f->errs[i]);
-	ctr_stats_read(f->targets, f->n, f->samples, f->errs);
+	ctr_stats_read(f->targets, f->n, cpu_only, f->samples, f->errs);
 }
 
 /* The sample of id in the frame before, for the CPU time since; NULL if none. */
@@ -256,7 +256,7 @@ int cmd_stats(struct mgr *m, int argc, char **argv)
 	err = frame_select(&c, m->prog, args.v, all, &prev, &unknown);
 	if (!err && !unknown) {
 		int64_t first = cubo_monotonic_ns();
-		frame_read(&prev);
+		frame_read(&prev, true);
 		/*
 		 * CPU time advances by scheduler ticks: over a few ms one tick
 		 * is most of the figure. The second sample comes MIN_WINDOW_NS
@@ -267,7 +267,7 @@ int cmd_stats(struct mgr *m, int argc, char **argv)
 	for (int64_t next = cubo_monotonic_ns(); !err && !unknown;) {
 		if ((err = frame_select(&c, m->prog, args.v, all, &cur, &unknown)) || unknown)
 			break;
-		frame_read(&cur);
+		frame_read(&cur, false);
 		warn_unread(&cur);
 		if ((err = frame_print(&cur, &prev, format, no_trunc, clear)) || no_stream)
 			break;

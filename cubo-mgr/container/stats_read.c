@@ -68,13 +68,17 @@ static void set_clear(struct cgroup_set *set)
 }
 
 /* The runtime's statistics of the set, as events --stats prints them, into s. */
-static struct cubo_error *read_set(const struct cgroup_set *set, struct ctr_stats_sample *s)
+static struct cubo_error *read_set(const struct cgroup_set *set, bool cpu_only,
+				   struct ctr_stats_sample *s)
 {
 	struct cubo_json_gen *g;
 	CUBO_TRY(cubo_json_gen_new(false, &g));
 	cubo_json_gen_map_open(g);
 	cubo_json_gen_key(g, "data");
-	struct cubo_error *err = cgroup_set_stats_json(set, g);
+	unsigned parts = CGROUP_STATS_CPU;
+	if (!cpu_only)
+		parts |= CGROUP_STATS_MEMORY | CGROUP_STATS_PIDS | CGROUP_STATS_BLKIO;
+	struct cubo_error *err = cgroup_set_stats_json_parts(set, parts, g);
 	if (err) {
 		cubo_json_gen_free(g);
 		return err;
@@ -89,15 +93,16 @@ static struct cubo_error *read_set(const struct cgroup_set *set, struct ctr_stat
 }
 
 static struct cubo_error *read_one(const char *mountinfo, const struct ctr_stats_target *t,
-				   struct ctr_stats_sample *s)
+				   bool cpu_only, struct ctr_stats_sample *s)
 {
 	struct cgroup_set set = {0};
 	struct cubo_error *err = container_set(mountinfo, t, &set);
 	s->when_ns = cubo_monotonic_ns();
 	if (!err)
-		err = read_set(&set, s);
+		err = read_set(&set, cpu_only, s);
 	set_clear(&set);
-	CUBO_TRY(err);
+	if (err || cpu_only)
+		return err;
 	char path[64], *text;
 	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)t->pid);
@@ -107,8 +112,8 @@ static struct cubo_error *read_one(const char *mountinfo, const struct ctr_stats
 	return err;
 }
 
-void ctr_stats_read(const struct ctr_stats_target *t, size_t n, struct ctr_stats_sample *out,
-		    struct cubo_error **errs)
+void ctr_stats_read(const struct ctr_stats_target *t, size_t n, bool cpu_only,
+		    struct ctr_stats_sample *out, struct cubo_error **errs)
 {
 	memset(out, 0, n * sizeof(*out));
 	memset(errs, 0, n * sizeof(*errs));
@@ -120,7 +125,7 @@ void ctr_stats_read(const struct ctr_stats_target *t, size_t n, struct ctr_stats
 			continue;
 		struct cubo_error *err =
 			mi_err ? cubo_error_new_errno(mi_err->errnum, "read /proc/self/mountinfo")
-			       : read_one(mountinfo, &t[i], &out[i]);
+			       : read_one(mountinfo, &t[i], cpu_only, &out[i]);
 		/* the init may have exited since: the container stopped meanwhile */
 		errs[i] = err ? cubo_error_wrap(err, "container %.12s", t[i].id) : NULL;
 	}

@@ -10,6 +10,7 @@
 #ifndef CUBO_MGR_CONTAINER_STATS_READ_H
 #define CUBO_MGR_CONTAINER_STATS_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -21,11 +22,12 @@ struct ctr_stats_target {
 };
 
 /*
- * out[i] for t[i]; errs[i] (NULL: read) says why one could not be read,
+ * out[i] for t[i] (cpu_only: the CPU time alone, for the sample a first
+ * CPU % starts from); errs[i] (NULL: read) says why one could not be read,
  * e.g. the container stopped meanwhile (the caller frees them).
  */
-void ctr_stats_read(const struct ctr_stats_target *t, size_t n, struct ctr_stats_sample *out,
-		    struct cubo_error **errs);
+void ctr_stats_read(const struct ctr_stats_target *t, size_t n, bool cpu_only,
+		    struct ctr_stats_sample *out, struct cubo_error **errs);
 
 /*
  * The container's own directory in a hierarchy, from the directory its init
