@@ -4,7 +4,8 @@
 # limit as the LIMIT, PIDS counting background sleeps, CPU % of a busy loop,
 # NET I/O growing with traffic between two containers on a network of the
 # test's own, --format json keys and templates, stopped containers with -a,
-# an unknown container, and the refresh without --no-stream. Images come from
+# an unknown container, a container of --runtime runc, and the refresh
+# without --no-stream. Images come from
 # a real local registry (Debian's docker-registry on 127.0.0.1). Each test has
 # its own root.
 
@@ -240,6 +241,16 @@ wait_log() {
 	[ "$(field mover PIDs)" = 3 ]
 	mgr rm -f mover >/dev/null
 	for d in "${moved[@]}"; do rmdir "$d" 2>/dev/null || true; done
+}
+
+@test "stats: a --runtime runc container reads the same" {
+	rc=$(command -v runc || true)
+	[ -n "$rc" ] || skip "runc is not installed"
+	mountpoint -q / || skip "runc cannot run containers where / is not a mount point"
+	run_detached --name viarunc --runtime "$rc" --memory 128m "$BB" sh -c 'sleep 1000 & exec sleep 1000' >/dev/null
+	mem=$(field viarunc MemUsage)
+	[ "${mem#* / }" = "128MiB" ]
+	[ "$(field viarunc PIDs)" = 2 ]
 }
 
 @test "stats: without --no-stream a block per second until interrupted" {
