@@ -4,9 +4,9 @@
 # limit as the LIMIT, PIDS counting background sleeps, CPU % of a busy loop,
 # NET I/O growing with traffic between two containers on a network of the
 # test's own, --format json keys and templates, stopped containers with -a,
-# an unknown container, a container of --runtime runc, and the refresh
-# without --no-stream. Images come from
-# a real local registry (Debian's docker-registry on 127.0.0.1). Each test has
+# an unknown container, an init hiding in a child cgroup, a container of
+# --runtime runc, and the refresh without --no-stream. Images come from a
+# real local registry (Debian's docker-registry on 127.0.0.1). Each test has
 # its own root.
 
 load helpers
