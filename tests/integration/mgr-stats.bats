@@ -102,12 +102,15 @@ wait_log() {
 	run_detached --name busy "$BB" sh -c 'while :; do :; done' >/dev/null
 	run_detached --name idle "$BB" sleep 1000 >/dev/null
 	sleep 0.5
-	# a loop takes up to one cpu (less on a loaded host): well above idle's
+	# a loop takes up to one cpu (less on a loaded host): well above idle's.
+	# Over --no-stream's 40 ms the CPU time moves by scheduler ticks (4 ms
+	# at 250 Hz, slower still in an emulated VM): 107% was seen there, so
+	# the bound catches a wrong unit or a sum over cpus, not that noise
 	cpu=$(field busy CPUPerc)
 	echo "busy: $cpu"
 	[[ $cpu =~ ^[0-9]+\.[0-9][0-9]%$ ]]
 	[ "${cpu%%.*}" -ge 5 ]
-	[ "${cpu%%.*}" -le 105 ]
+	[ "${cpu%%.*}" -le 150 ]
 	[ "$(field idle CPUPerc)" = "0.00%" ]
 }
 
