@@ -76,6 +76,26 @@ mgr_container_teardown() {
 	remove_root
 }
 
+# setup_file() of a file whose tests run $REG/busybox: a local registry
+# holding it, in a new directory (RUN_DIR, named after $1; for
+# mgr_registry_teardown), or RUN_SKIP saying what the host lacks.
+mgr_registry_busybox_setup() {
+	export RUN_SKIP=
+	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
+		! command -v umoci >/dev/null; then
+		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
+		return 0
+	fi
+	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-$1.XXXXXX")
+	export RUN_DIR
+	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
+	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
+	export REG
+	"$FIXTURES_DIR/make-image.sh" "$RUN_DIR/layout" busybox >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$RUN_DIR/layout:busybox" \
+		"docker://$REG/busybox:latest" >/dev/null
+}
+
 # teardown_file() of a file that started a registry in DIR/reg: it stops, DIR goes.
 mgr_registry_teardown() {
 	[ -n "${1:-}" ] || return 0

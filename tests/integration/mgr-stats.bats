@@ -13,20 +13,7 @@ load helpers
 load mgr-helpers
 
 setup_file() {
-	export RUN_SKIP=
-	if ! command -v docker-registry >/dev/null || ! command -v skopeo >/dev/null ||
-		! command -v umoci >/dev/null; then
-		RUN_SKIP="docker-registry, skopeo and umoci are needed (scripts/install-deps.sh --test)"
-		return 0
-	fi
-	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cubo-stats.XXXXXX")
-	export RUN_DIR
-	"$FIXTURES_DIR/registry.sh" start "$RUN_DIR/reg" >/dev/null
-	REG=$(sed -n 's/^REGISTRY=//p' "$RUN_DIR/reg/env")
-	export REG
-	"$FIXTURES_DIR/make-image.sh" "$RUN_DIR/layout" busybox >/dev/null
-	skopeo copy -q --dest-tls-verify=false "oci:$RUN_DIR/layout:busybox" \
-		"docker://$REG/busybox:latest" >/dev/null
+	mgr_registry_busybox_setup stats
 }
 
 teardown_file() {
