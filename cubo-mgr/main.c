@@ -45,6 +45,7 @@ static const struct mgr_subcommand commands[] = {
 	{"port", cmd_port, "list a container's published ports"},
 	{"top", cmd_top, "show a running container's processes"},
 	{"update", cmd_update, "change containers' settings (restart policy)"},
+	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
@@ -115,6 +116,7 @@ static const struct mgr_subcommand container_commands[] = {
 	{"port", cmd_port, "list published ports"},
 	{"top", cmd_top, "show a container's processes"},
 	{"update", cmd_update, "change containers' settings"},
+	{"stats", cmd_stats, "show containers' resource use"},
 	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
 };

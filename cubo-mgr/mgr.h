@@ -164,6 +164,7 @@ int cmd_container_prune(struct mgr *m, int argc, char **argv);
 int cmd_ps(struct mgr *m, int argc, char **argv);
 int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_top(struct mgr *m, int argc, char **argv);
+int cmd_stats(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);

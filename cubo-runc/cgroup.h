@@ -51,6 +51,14 @@ struct cgroup_layout {
 
 /* Read the layout of the calling process. */
 struct cubo_error *cgroup_layout_detect(struct cgroup_layout *out);
+/*
+ * Build a layout from the text of /proc/self/mountinfo and a /proc/PID/cgroup
+ * (own_dir: that process's directories; the manager reads a container
+ * init's). v2_controllers is left NULL (cgroup_layout_detect reads it from
+ * the tree).
+ */
+struct cubo_error *cgroup_layout_parse(const char *mountinfo, const char *proc_cgroup,
+				       struct cgroup_layout *out);
 void cgroup_layout_free(struct cgroup_layout *l);
 /* The hierarchy that holds controller (v1 name such as "memory", or v2 name); NULL if none. */
 const struct cgroup_hierarchy *cgroup_layout_find(const struct cgroup_layout *l,
@@ -172,5 +180,20 @@ bool cgroup_paths_frozen(const struct oci_strlist *paths);
 
 /* `events --stats`: the "data" object runc prints (cpu, memory, pids, blkio, hugetlb). */
 struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, struct cubo_json_gen *g);
+/*
+ * The same with only some controllers' files read (the others' fields zero):
+ * a reader that wants a few figures of many containers reads a few files.
+ */
+enum cgroup_stats_part {
+	CGROUP_STATS_CPU = 1 << 0,
+	CGROUP_STATS_CPUSET = 1 << 1,
+	CGROUP_STATS_MEMORY = 1 << 2,
+	CGROUP_STATS_PIDS = 1 << 3,
+	CGROUP_STATS_BLKIO = 1 << 4,
+	CGROUP_STATS_HUGETLB = 1 << 5,
+	CGROUP_STATS_ALL = (1 << 6) - 1,
+};
+struct cubo_error *cgroup_set_stats_json_parts(const struct cgroup_set *s, unsigned parts,
+					       struct cubo_json_gen *g);
 
 #endif

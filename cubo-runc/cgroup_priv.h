@@ -10,13 +10,6 @@
 
 #include "cubo-runc/cgroup.h"
 
-/*
- * Build a layout from the text of /proc/self/mountinfo and /proc/self/cgroup.
- * v2_controllers is left NULL (cgroup_layout_detect reads it from the tree).
- */
-struct cubo_error *cgroup_layout_parse(const char *mountinfo, const char *proc_cgroup,
-				       struct cgroup_layout *out);
-
 /* true when word is one of the sep-separated items of list. */
 bool cgroup_list_has(const char *list, char sep, const char *word);
 /* true when the comma-separated key ("cpu,cpuacct") names controller. */

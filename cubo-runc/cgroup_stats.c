@@ -458,23 +458,25 @@ static struct cubo_error *hugetlb_stats(const struct cgroup_dir *d, struct stats
 	return err;
 }
 
-static struct cubo_error *stats_read(const struct cgroup_set *s, struct stats *st)
+static struct cubo_error *stats_read(const struct cgroup_set *s, unsigned parts, struct stats *st)
 {
 	const struct cgroup_dir *acct = stat_dir(s, "cpuacct"), *cpu = stat_dir(s, "cpu"), *d;
 
-	if (acct && !acct->v2)
+	if (!(parts & CGROUP_STATS_CPU))
+		;
+	else if (acct && !acct->v2)
 		CUBO_TRY(cpu_v1(acct->path, cpu && !cpu->v2 ? cpu->path : NULL, st));
 	else if (acct)
 		CUBO_TRY(cpu_v2(acct->path, st));
-	if ((d = stat_dir(s, "cpuset")))
+	if ((parts & CGROUP_STATS_CPUSET) && (d = stat_dir(s, "cpuset")))
 		CUBO_TRY(cpuset_stats(d, st));
-	if ((d = stat_dir(s, "memory")))
+	if ((parts & CGROUP_STATS_MEMORY) && (d = stat_dir(s, "memory")))
 		CUBO_TRY(d->v2 ? memory_v2(d->path, st) : memory_v1(d->path, st));
-	if ((d = stat_dir(s, "pids")))
+	if ((parts & CGROUP_STATS_PIDS) && (d = stat_dir(s, "pids")))
 		CUBO_TRY(pids_stats(d, st));
-	if ((d = stat_dir(s, "blkio")))
+	if ((parts & CGROUP_STATS_BLKIO) && (d = stat_dir(s, "blkio")))
 		CUBO_TRY(d->v2 ? blkio_v2(d->path, st) : blkio_v1(d->path, st));
-	if ((d = stat_dir(s, "hugetlb")))
+	if ((parts & CGROUP_STATS_HUGETLB) && (d = stat_dir(s, "hugetlb")))
 		CUBO_TRY(hugetlb_stats(d, st));
 	return NULL;
 }
@@ -642,8 +644,14 @@ static void gen_hugetlb(struct cubo_json_gen *g, struct stats *st)
 
 struct cubo_error *cgroup_set_stats_json(const struct cgroup_set *s, struct cubo_json_gen *g)
 {
+	return cgroup_set_stats_json_parts(s, CGROUP_STATS_ALL, g);
+}
+
+struct cubo_error *cgroup_set_stats_json_parts(const struct cgroup_set *s, unsigned parts,
+					       struct cubo_json_gen *g)
+{
 	struct stats st = {0};
-	struct cubo_error *err = stats_read(s, &st);
+	struct cubo_error *err = stats_read(s, parts, &st);
 
 	if (err) {
 		stats_free(&st);

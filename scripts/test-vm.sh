@@ -86,6 +86,7 @@ byhand=${CUBO_VM_BYHAND:-}
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
 mgr-services.bats=journald
+mgr-stats.bats=64.MiB|LIMIT|BLOCK|CPU|moves|runc
 lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats
 checkpoint.bats}
 [ "$integ_files" != none ] || integ_files=

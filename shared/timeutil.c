@@ -58,3 +58,10 @@ void cubo_time_now_rfc3339(char buf[CUBO_RFC3339_LEN])
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cubo_time_rfc3339(&ts, buf);
 }
+
+int64_t cubo_monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

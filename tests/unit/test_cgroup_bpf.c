@@ -745,6 +745,39 @@ static void test_stats_json_v2(void **state)
 	th_tmpdir_free(root);
 }
 
+/* some controllers only: the others' files are not read (a broken one is no error) */
+static void test_stats_json_parts(void **state)
+{
+	char *root = th_tmpdir("stats");
+	struct cgroup_dir d = {.key = "", .path = root, .v2 = true};
+	struct cgroup_set s = {&d, 1};
+	struct cubo_json_gen *g;
+	char *json;
+	size_t len;
+
+	(void)state;
+	th_put(root, "cpu.stat", "usage_usec 7\n");
+	th_put(root, "memory.current", "not a number\n");
+	th_put(root, "pids.current", "4\n");
+	th_put(root, "io.stat", "8:0 rbytes=5 wbytes=6\n");
+	assert_null(cubo_json_gen_new(false, &g));
+	assert_null(cgroup_set_stats_json_parts(&s, CGROUP_STATS_CPU | CGROUP_STATS_PIDS, g));
+	assert_null(cubo_json_gen_finish(g, &json, &len));
+	assert_contains(json, "\"cpu\":{\"usage\":{\"total\":7000,");
+	assert_contains(json, "\"pids\":{\"current\":4}");
+	assert_contains(json, "\"memory\":{\"usage\":{\"limit\":0,\"failcnt\":0}");
+	assert_contains(json, "\"blkio\":{}");
+	free(json);
+	/* all of them: the broken file is read, and named */
+	assert_null(cubo_json_gen_new(false, &g));
+	struct cubo_error *err = cgroup_set_stats_json(&s, g);
+	cubo_json_gen_free(g);
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "memory.current"));
+	cubo_error_free(err);
+	th_tmpdir_free(root);
+}
+
 static void test_stats_json_hugetlb_v1(void **state)
 {
 	char *root;
@@ -790,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_stats_hugepage_names),
 		cmocka_unit_test(test_stats_json_v1),
 		cmocka_unit_test(test_stats_json_v2),
+		cmocka_unit_test(test_stats_json_parts),
 		cmocka_unit_test(test_stats_json_hugetlb_v1),
 	};
 

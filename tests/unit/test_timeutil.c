@@ -69,10 +69,23 @@ static void test_now_is_well_formed(void **state)
 	assert_true(parsed >= before && parsed <= time(NULL));
 }
 
+/* a monotonic clock: never goes back, and a 2 ms sleep shows as at least 2 ms */
+static void test_monotonic_ns(void **state)
+{
+	(void)state;
+	int64_t a = cubo_monotonic_ns();
+	struct timespec two_ms = {.tv_nsec = 2000000};
+	nanosleep(&two_ms, NULL);
+	int64_t b = cubo_monotonic_ns();
+	assert_true(a > 0);
+	assert_true(b - a >= 2000000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_epoch),
+		cmocka_unit_test(test_monotonic_ns),
 		cmocka_unit_test(test_known_instant),
 		cmocka_unit_test(test_nanoseconds_are_zero_padded),
 		cmocka_unit_test(test_leap_day),
