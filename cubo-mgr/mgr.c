@@ -71,11 +71,6 @@ int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, cha
 			spec->count_error_says_n
 				? cubo_error_new("%s, got %d arguments", spec->count_error, args->n)
 				: cubo_error_new("%s", spec->count_error));
-	const char *format = spec->json_only_format ? *spec->json_only_format : NULL;
-	if (format && strcmp(format, "json"))
-		return mgr_usage_error(
-			m, spec->name,
-			cubo_error_new("--format \"%s\": only json is supported", format));
 	return -1;
 }
 

@@ -114,8 +114,6 @@ struct mgr_cmd_spec {
 	int min_args, max_args;	 /* max_args MGR_ARGS_ANY: no upper bound */
 	const char *count_error; /* the usage error for another count; NULL: any count */
 	bool count_error_says_n; /* ", got N arguments" follows count_error */
-	/* the target of a --format flag that takes only json (checked after the count) */
-	const char *const *json_only_format;
 };
 
 /* .opts and .n_opts of a struct mgr_cmd_spec from an array of flags */
