@@ -228,12 +228,53 @@ static void test_apply_user(void **state)
 	oci_image_config_free(img);
 }
 
+/*
+ * Without the newer flags (--tmpfs, --shm-size, --sysctl, --cpuset-*, -c,
+ * --memory-swap, --memory-reservation, --oom-score-adj) config.json stays
+ * byte for byte what it was before they came: the fixture pins it.
+ */
+static void pin_json(const struct oci_image_config *img, struct ctr_opts *o, const char *fixture)
+{
+	struct oci_config *c = build(img, o);
+	char *json;
+	size_t len;
+	assert_null(oci_config_to_json(c, true, &json, &len));
+	char *path = th_fixture_path(fixture);
+	size_t want_len;
+	char *want = th_read_file(path, &want_len);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(json, want, len);
+	free(want);
+	free(path);
+	free(json);
+	oci_config_free(c);
+}
+
+static void test_pinned_json(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_opts none = {0};
+	pin_json(img, &none, "bundle-default.json");
+	char *cmd[] = {"sh", "-c", "true", NULL};
+	struct ctr_ulimit ul[] = {{.type = "RLIMIT_NOFILE", .soft = 100, .hard = 200}};
+	struct ctr_opts some = {.cmd = cmd,
+				.memory = 64 << 20,
+				.cpu_quota = 50000,
+				.cpu_period = 100000,
+				.pids_limit = 100,
+				.network = "none",
+				.ulimits = ul,
+				.n_ulimits = 1};
+	pin_json(img, &some, "bundle-flags.json");
+	oci_image_config_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_image_defaults), cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_init),	       cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_apply_user),
+		cmocka_unit_test(test_apply_user),     cmocka_unit_test(test_pinned_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
