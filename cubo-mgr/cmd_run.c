@@ -38,15 +38,18 @@ extern char **environ;
 #define MIN_MEMORY (6 * 1024 * 1024)
 /* the longest --stop-timeout, in seconds: a day */
 #define MAX_STOP_TIMEOUT 86400
+/* the kernel's largest cpu.shares */
+#define MAX_CPU_SHARES 262144
 
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
-		*stop_signal, *log_driver, *init_path, *restart;
+		*stop_signal, *log_driver, *init_path, *restart, *shm_size, *cpuset_cpus,
+		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt;
-	long stop_timeout;
+		**log_opt, **tmpfs, **sysctl;
+	long stop_timeout, cpu_shares, oom_score_adj;
 	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
 	long pids_limit;
 	bool pids_set;
@@ -69,6 +72,8 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->dns_search);
 	cubo_strv_free(f->add_host);
 	cubo_strv_free(f->log_opt);
+	cubo_strv_free(f->tmpfs);
+	cubo_strv_free(f->sysctl);
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -131,6 +136,65 @@ static struct cubo_error *log_opts(const struct run_flags *f, struct ctr_opts *o
 				      LOG_JOURNAL_SOCKET);
 	o->log_driver = f->log_driver ? xstrdup(log_driver_name(d)) : NULL;
 	o->log_opts = f->log_opt ? cubo_strv_dup(f->log_opt) : NULL;
+	return NULL;
+}
+
+/*
+ * --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
+ * --memory-reservation, --oom-score-adj, with docker's checks (after --memory).
+ */
+static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	o->n_tmpfs = cubo_strv_len(f->tmpfs);
+	o->tmpfs = xcalloc(o->n_tmpfs + 1, sizeof(*o->tmpfs));
+	for (size_t i = 0; i < o->n_tmpfs; i++)
+		CUBO_TRY(run_opt_parse_tmpfs(f->tmpfs[i], &o->tmpfs[i]));
+	if (f->shm_size) {
+		CUBO_TRY(run_opt_parse_size("--shm-size", f->shm_size, &o->shm_size));
+		if (o->shm_size < 0)
+			return cubo_error_new("--shm-size %s: must be positive", f->shm_size);
+	}
+	size_t n = 0;
+	for (size_t i = 0; f->sysctl && f->sysctl[i]; i++) {
+		char *kv;
+		CUBO_TRY(run_opt_parse_sysctl(f->sysctl[i], &kv));
+		cubo_strv_push(&o->sysctls, &n, kv);
+		free(kv);
+	}
+	if (f->cpuset_cpus)
+		CUBO_TRY(run_opt_check_cpuset("--cpuset-cpus", f->cpuset_cpus));
+	if (f->cpuset_mems)
+		CUBO_TRY(run_opt_check_cpuset("--cpuset-mems", f->cpuset_mems));
+	o->cpuset_cpus = xstrdup(f->cpuset_cpus);
+	o->cpuset_mems = xstrdup(f->cpuset_mems);
+	if (f->cpu_shares != LONG_MIN) {
+		if (f->cpu_shares < 0 || f->cpu_shares > MAX_CPU_SHARES)
+			return cubo_error_new("--cpu-shares %ld: expected 0 to 262144",
+					      f->cpu_shares);
+		o->cpu_shares = (uint64_t)f->cpu_shares;
+	}
+	if (f->memory_swap)
+		CUBO_TRY(run_opt_parse_memory_swap(f->memory_swap, o->memory, &o->memory_swap));
+	if (f->memory_reservation) {
+		CUBO_TRY(run_opt_parse_size("--memory-reservation", f->memory_reservation,
+					    &o->memory_reservation));
+		if (o->memory_reservation > 0 && o->memory_reservation < MIN_MEMORY)
+			return cubo_error_new("--memory-reservation %s: the minimum memory "
+					      "reservation is 6MB",
+					      f->memory_reservation);
+		if (o->memory > 0 && o->memory_reservation > o->memory)
+			return cubo_error_new("--memory-reservation %s: the memory limit "
+					      "(--memory) cannot be less than the reservation",
+					      f->memory_reservation);
+	}
+	if (f->oom_score_adj != LONG_MIN) {
+		if (f->oom_score_adj < -1000 || f->oom_score_adj > 1000)
+			return cubo_error_new("--oom-score-adj %ld: invalid value, the range is "
+					      "[-1000, 1000]",
+					      f->oom_score_adj);
+		o->has_oom_score_adj = true;
+		o->oom_score_adj = (int)f->oom_score_adj;
+	}
 	return NULL;
 }
 
@@ -242,6 +306,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 			return cubo_error_new("conflicting options: --restart %s and --rm",
 					      f->restart);
 	}
+	CUBO_TRY(resource_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
 	if (f->init || f->init_path)
@@ -339,7 +404,10 @@ static const char run_description[] =
 static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 {
 	struct cli_args args;
-	struct run_flags f = {.pids_limit = LONG_MIN, .stop_timeout = LONG_MIN};
+	struct run_flags f = {.pids_limit = LONG_MIN,
+			      .stop_timeout = LONG_MIN,
+			      .cpu_shares = LONG_MIN,
+			      .oom_score_adj = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
 		{"detach", 'd', CLI_BOOL, &f.detach, NULL, "run in the background (the default)"},
@@ -362,6 +430,22 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "replace the image's ENTRYPOINT"},
 		{"memory", 'm', CLI_STRING, &f.memory, "SIZE", "memory limit (e.g. 512m)"},
 		{"cpus", 0, CLI_STRING, &f.cpus, "N", "CPU limit (e.g. 1.5)"},
+		{"memory-swap", 0, CLI_STRING, &f.memory_swap, "SIZE",
+		 "memory plus swap limit (at least --memory; -1: unlimited swap)"},
+		{"memory-reservation", 0, CLI_STRING, &f.memory_reservation, "SIZE",
+		 "memory soft limit"},
+		{"cpu-shares", 'c', CLI_INT, &f.cpu_shares, "N", "CPU shares (relative weight)"},
+		{"cpuset-cpus", 0, CLI_STRING, &f.cpuset_cpus, "LIST",
+		 "CPUs the container may use (0-3, 0,1)"},
+		{"cpuset-mems", 0, CLI_STRING, &f.cpuset_mems, "LIST",
+		 "memory nodes the container may use (0-3, 0,1)"},
+		{"oom-score-adj", 0, CLI_INT, &f.oom_score_adj, "N",
+		 "the container's OOM score adjustment (-1000 to 1000)"},
+		{"shm-size", 0, CLI_STRING, &f.shm_size, "SIZE", "size of /dev/shm (default 64m)"},
+		{"tmpfs", 0, CLI_LIST, &f.tmpfs, "DEST[:OPTS]",
+		 "mount a tmpfs (default options rw,noexec,nosuid,nodev)"},
+		{"sysctl", 0, CLI_LIST, &f.sysctl, "KEY=VALUE",
+		 "a namespaced kernel parameter (net.*, kernel.shm*, fs.mqueue.*, ...)"},
 		{"pids-limit", 0, CLI_INT, &f.pids_limit, "N",
 		 "limit on processes (-1: unlimited)"},
 		{"read-only", 0, CLI_BOOL, &f.read_only, NULL,

@@ -157,11 +157,25 @@ static void add_mount(struct oci_config *cfg, const char *dest, const char *type
 		strlist_set(&m->options, options);
 }
 
+/* --shm-size: the size= option of /dev/shm's mount, in bytes. */
+static void shm_size(struct oci_mount *m, int64_t bytes)
+{
+	for (size_t i = 0; i < m->options.n; i++)
+		if (!strncmp(m->options.v[i], "size=", 5)) {
+			free(m->options.v[i]);
+			m->options.v[i] = xasprintf("size=%lld", (long long)bytes);
+		}
+}
+
 static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 {
-	for (size_t i = 0; i < N(base_mounts); i++)
-		add_mount(cfg, base_mounts[i].dest, base_mounts[i].type, base_mounts[i].source,
-			  (char *const *)base_mounts[i].options);
+	const struct ctr_opts *o = in->opts;
+	for (size_t i = 0; i < N(base_mounts); i++) {
+		const struct mount_def *d = &base_mounts[i];
+		add_mount(cfg, d->dest, d->type, d->source, (char *const *)d->options);
+		if (o->shm_size > 0 && !strcmp(d->dest, "/dev/shm"))
+			shm_size(&cfg->mounts[cfg->n_mounts - 1], o->shm_size);
+	}
 	static const char *const etc_files[] = {"hostname", "hosts", "resolv.conf"};
 	char *const bind_opts[] = {"rbind", "rprivate", NULL};
 	for (size_t i = 0; in->etc_dir && i < N(etc_files); i++) {
@@ -171,12 +185,13 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 		add_mount(cfg, dest, "bind", src, bind_opts);
 		free(src);
 	}
-	const struct ctr_opts *o = in->opts;
 	for (size_t i = 0; i < o->n_volumes; i++) {
 		char *const ro[] = {"rbind", "rprivate", "ro", NULL};
 		add_mount(cfg, o->volumes[i].dest, "bind", in->volume_sources[i],
 			  o->volumes[i].readonly ? ro : bind_opts);
 	}
+	for (size_t i = 0; i < o->n_tmpfs; i++)
+		add_mount(cfg, o->tmpfs[i].dest, "tmpfs", "tmpfs", o->tmpfs[i].options);
 	if (o->init_path) {
 		char *const init_opts[] = {"bind", "rprivate", "ro", "nosuid", "nodev", NULL};
 		add_mount(cfg, BUNDLE_INIT_DEST, "bind", o->init_path, init_opts);
@@ -264,10 +279,40 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->cpu->has_period = true;
 		r->cpu->period = o->cpu_period;
 	}
+	if (o->memory_swap || o->memory_reservation) {
+		if (!r->memory)
+			r->memory = xcalloc(1, sizeof(*r->memory));
+		r->memory->has_swap = o->memory_swap != 0;
+		r->memory->swap = o->memory_swap;
+		r->memory->has_reservation = o->memory_reservation > 0;
+		r->memory->reservation = o->memory_reservation;
+	}
+	if (o->cpu_shares || o->cpuset_cpus || o->cpuset_mems) {
+		if (!r->cpu)
+			r->cpu = xcalloc(1, sizeof(*r->cpu));
+		r->cpu->has_shares = o->cpu_shares > 0;
+		r->cpu->shares = o->cpu_shares;
+		r->cpu->cpus = xstrdup(o->cpuset_cpus);
+		r->cpu->mems = xstrdup(o->cpuset_mems);
+	}
 	if (o->pids_limit) {
 		r->pids = xcalloc(1, sizeof(*r->pids));
 		r->pids->limit = o->pids_limit;
 	}
+}
+
+/* --sysctl "key=value" -> linux.sysctl; a key given twice keeps its last value. */
+static void sysctls(const struct ctr_opts *o, struct oci_map *map)
+{
+	char **merged = run_opt_env_merge(NULL, o->sysctls);
+	map->n = cubo_strv_len(merged);
+	map->v = map->n ? xcalloc(map->n, sizeof(*map->v)) : NULL;
+	for (size_t i = 0; i < map->n; i++) {
+		const char *eq = strchr(merged[i], '=');
+		map->v[i].key = xstrndup(merged[i], (size_t)(eq - merged[i]));
+		map->v[i].value = xstrdup(eq + 1);
+	}
+	cubo_strv_free(merged);
 }
 
 static void namespaces(const struct bundle_input *in, struct oci_linux *l)
@@ -307,6 +352,11 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	namespaces(in, l);
 	resources(o, l);
 	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, in->id);
+	sysctls(o, &l->sysctl);
+	if (o->has_oom_score_adj) {
+		cfg->process->has_oom_score_adj = true;
+		cfg->process->oom_score_adj = o->oom_score_adj;
+	}
 	strlist_set(&l->masked_paths, (char *const *)masked_paths);
 	strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
 	if (!o->seccomp_unconfined)

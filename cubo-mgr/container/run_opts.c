@@ -49,6 +49,12 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->log_driver);
 	cubo_strv_free(o->log_opts);
 	free(o->init_path);
+	for (size_t i = 0; i < o->n_tmpfs; i++)
+		ctr_tmpfs_free(&o->tmpfs[i]);
+	free(o->tmpfs);
+	cubo_strv_free(o->sysctls);
+	free(o->cpuset_cpus);
+	free(o->cpuset_mems);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -532,4 +538,206 @@ struct cubo_error *run_opt_parse_signal(const char *s, char **out)
 			return NULL;
 		}
 	return cubo_error_new("--stop-signal \"%s\": unknown signal", s);
+}
+
+#define N_TMPFS_PAIRS (sizeof(tmpfs_flag_pairs) / sizeof(*tmpfs_flag_pairs))
+
+void ctr_tmpfs_free(struct ctr_tmpfs *t)
+{
+	free(t->dest);
+	cubo_strv_free(t->options);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Mount flags that come in pairs; the first of each is docker's default for --tmpfs. */
+static const char *const tmpfs_flag_pairs[][2] = {
+	{"rw", "ro"},
+	{"noexec", "exec"},
+	{"nosuid", "suid"},
+	{"nodev", "dev"},
+};
+
+static const char *const tmpfs_flags[] = {
+	"atime",	 "noatime",  "relatime",   "norelatime", "strictatime",
+	"nostrictatime", "diratime", "nodiratime", "sync",	 "async",
+	"dirsync",	 "mand",     "nomand",	   NULL,
+};
+
+static bool all_digits(const char *s, int base)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (base == 8 ? (*s < '0' || *s > '7') : !isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* A tmpfs data option ("size=64m", "mode=1777", ...) -> its text for the kernel, or NULL. */
+static char *tmpfs_data_option(const char *opt)
+{
+	const char *eq = strchr(opt, '=');
+	if (!eq)
+		return NULL;
+	size_t k = (size_t)(eq - opt);
+	const char *v = eq + 1;
+	if (k == 4 && !strncmp(opt, "size", 4)) {
+		int64_t bytes;
+		struct cubo_error *err = cubo_parse_size(v, &bytes);
+		if (err || bytes <= 0) {
+			cubo_error_free(err);
+			return NULL;
+		}
+		return xasprintf("size=%lld", (long long)bytes);
+	}
+	if (k == 4 && !strncmp(opt, "mode", 4))
+		return all_digits(v, 8) && strlen(v) <= 4 ? xstrdup(opt) : NULL;
+	if ((k == 3 && (!strncmp(opt, "uid", 3) || !strncmp(opt, "gid", 3))) ||
+	    (k == 9 && !strncmp(opt, "nr_inodes", 9)) || (k == 9 && !strncmp(opt, "nr_blocks", 9)))
+		return all_digits(v, 10) && strlen(v) <= 19 ? xstrdup(opt) : NULL;
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_tmpfs(const char *s, struct ctr_tmpfs *out)
+{
+	memset(out, 0, sizeof(*out));
+	CUBO_TRY(run_opt_check_line("--tmpfs", s));
+	const char *colon = strchr(s, ':');
+	size_t dlen = colon ? (size_t)(colon - s) : strlen(s);
+	if (dlen == 0 || s[0] != '/')
+		return cubo_error_new("--tmpfs \"%s\": the container path must be absolute", s);
+	if (dlen == 1)
+		return cubo_error_new("--tmpfs \"%s\": cannot mount over the container's root", s);
+	const char *pair[N_TMPFS_PAIRS];
+	for (size_t i = 0; i < N_TMPFS_PAIRS; i++)
+		pair[i] = tmpfs_flag_pairs[i][0];
+	char **opts = colon ? cubo_strv_split(colon + 1, ',') : NULL;
+	char **extra = NULL;
+	size_t n_extra = 0;
+	struct cubo_error *err = NULL;
+	if (colon && !colon[1])
+		err = cubo_error_new("--tmpfs \"%s\": empty options after ':'", s);
+	else if (colon && (colon[1] == ',' || strstr(colon, ",,") || strchr(s, '\0')[-1] == ','))
+		err = cubo_error_new("--tmpfs \"%s\": invalid option \"\" (an empty one)", s);
+	for (size_t i = 0; !err && opts && opts[i]; i++) {
+		const char *o = opts[i];
+		bool known = false;
+		for (size_t j = 0; j < N_TMPFS_PAIRS && !known; j++)
+			for (size_t k = 0; k < 2 && !known; k++)
+				if (!strcmp(o, tmpfs_flag_pairs[j][k])) {
+					pair[j] = tmpfs_flag_pairs[j][k];
+					known = true;
+				}
+		if (!known && cubo_strv_contains((char *const *)tmpfs_flags, o)) {
+			cubo_strv_push(&extra, &n_extra, o);
+			known = true;
+		}
+		char *data = known ? NULL : tmpfs_data_option(o);
+		if (data) {
+			cubo_strv_push(&extra, &n_extra, data);
+			free(data);
+			known = true;
+		}
+		if (!known)
+			err = cubo_error_new("--tmpfs \"%s\": invalid option \"%s\"", s, o);
+	}
+	cubo_strv_free(opts);
+	if (err) {
+		cubo_strv_free(extra);
+		return err;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < N_TMPFS_PAIRS; i++)
+		cubo_strv_push(&out->options, &n, pair[i]);
+	for (size_t i = 0; i < n_extra; i++)
+		cubo_strv_push(&out->options, &n, extra[i]);
+	cubo_strv_free(extra);
+	out->dest = xstrndup(s, dlen);
+	return NULL;
+}
+
+/* Docker's list: sysctls that belong to the container's own IPC or network namespace. */
+static bool sysctl_allowed(const char *key)
+{
+	static const char *const ipc[] = {
+		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+		"kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+	};
+	for (size_t i = 0; i < sizeof(ipc) / sizeof(*ipc); i++)
+		if (!strcmp(key, ipc[i]))
+			return true;
+	return !strncmp(key, "fs.mqueue.", 10) || !strncmp(key, "net.", 4);
+}
+
+struct cubo_error *run_opt_parse_sysctl(const char *s, char **out)
+{
+	*out = NULL;
+	CUBO_TRY(run_opt_check_line("--sysctl", s));
+	const char *eq = strchr(s, '=');
+	if (!eq || eq == s)
+		return cubo_error_new("--sysctl \"%s\": expected KEY=VALUE", s);
+	char *key = xstrndup(s, (size_t)(eq - s));
+	/* a key is a path under /proc/sys: nothing that could climb out of it */
+	bool ok = key[0] != '.' && !strstr(key, "..") && strchr(key, '\0')[-1] != '.';
+	for (const char *p = key; ok && *p; p++)
+		ok = isalnum((unsigned char)*p) || strchr("._-/", *p);
+	struct cubo_error *err = NULL;
+	if (!ok)
+		err = cubo_error_new("--sysctl \"%s\": invalid key \"%s\"", s, key);
+	else if (!sysctl_allowed(key))
+		err = cubo_error_new("--sysctl \"%s\": sysctl '%s' is not whitelisted", s, key);
+	if (!err)
+		*out = xstrdup(s);
+	free(key);
+	return err;
+}
+
+struct cubo_error *run_opt_check_cpuset(const char *flag, const char *s)
+{
+	/* docker's syntax: N or N-M, comma-separated, each range ascending */
+	const char *p = s;
+	bool ok = *s != '\0';
+	while (ok && *p) {
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			break;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+		p = end;
+		if (*p == '-') {
+			if (!isdigit((unsigned char)p[1]))
+				break;
+			b = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		if (a > b || b > 65535)
+			ok = false;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			break;
+	}
+	ok = ok && !*p;
+	if (!ok)
+		return cubo_error_new("%s \"%s\": invalid value (expected a list such as 0-3,5)",
+				      flag, s);
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int64_t *out)
+{
+	if (!strcmp(s, "-1"))
+		*out = -1;
+	else
+		CUBO_TRY(run_opt_parse_size("--memory-swap", s, out));
+	if (*out == 0)
+		return NULL;
+	if (memory <= 0)
+		return cubo_error_new("--memory-swap %s: you should always set the memory limit "
+				      "(--memory) when using the memory+swap limit",
+				      s);
+	if (*out > 0 && *out < memory)
+		return cubo_error_new("--memory-swap %s: the minimum memory+swap limit should be "
+				      "larger than the memory limit",
+				      s);
+	return NULL;
 }

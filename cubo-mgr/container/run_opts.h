@@ -34,6 +34,12 @@ struct ctr_ulimit {
 	uint64_t soft, hard;
 };
 
+/* --tmpfs DEST[:OPTS]: the mount options, docker's defaults merged with OPTS. */
+struct ctr_tmpfs {
+	char *dest;
+	char **options; /* "rw", "noexec", "nosuid", "nodev", then OPTS' others */
+};
+
 struct ctr_opts {
 	char *name;
 	char *workdir;
@@ -67,6 +73,16 @@ struct ctr_opts {
 	char **log_opts;   /* --log-opt "key=value", checked */
 	char *init_path;   /* --init: the init binary bound into the container; NULL: none */
 	struct restart_policy restart; /* --restart; zeroed: "no" */
+	struct ctr_tmpfs *tmpfs;       /* --tmpfs */
+	size_t n_tmpfs;
+	int64_t shm_size;		 /* --shm-size in bytes; 0: the default (64m) */
+	char **sysctls;			 /* --sysctl "key=value" */
+	char *cpuset_cpus, *cpuset_mems; /* --cpuset-cpus, --cpuset-mems; NULL: all */
+	uint64_t cpu_shares;		 /* -c; 0: not given */
+	int64_t memory_swap;		 /* memory+swap bytes; 0: not given; -1: unlimited */
+	int64_t memory_reservation;	 /* bytes; 0: none */
+	bool has_oom_score_adj;
+	int oom_score_adj;
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -119,6 +135,24 @@ struct cubo_error *run_opt_check_hostname(const char *s);
 struct cubo_error *run_opt_check_dns_search(const char *s);
 /* --label KEY[=VALUE] (flag names it in errors) -> "KEY=VALUE", one line. */
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out);
+
+/*
+ * --tmpfs DEST[:OPTS]: DEST absolute (not "/"); OPTS comma-separated tmpfs
+ * and mount flags (size=64m, mode=1777, uid=, gid=, nr_inodes=, ro/rw,
+ * exec/noexec, suid/nosuid, dev/nodev, atime flags). Docker's defaults
+ * rw,noexec,nosuid,nodev apply unless OPTS says otherwise.
+ */
+struct cubo_error *run_opt_parse_tmpfs(const char *s, struct ctr_tmpfs *out);
+void ctr_tmpfs_free(struct ctr_tmpfs *t);
+/*
+ * --sysctl KEY=VALUE -> "key=value": the namespaced sysctls docker allows
+ * (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*).
+ */
+struct cubo_error *run_opt_parse_sysctl(const char *s, char **out);
+/* --cpuset-cpus / --cpuset-mems (flag names it): "0-3,5", ascending ranges. */
+struct cubo_error *run_opt_check_cpuset(const char *flag, const char *s);
+/* --memory-swap: a size or -1 (unlimited); with memory (0: none) as docker checks it. */
+struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int64_t *out);
 
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);

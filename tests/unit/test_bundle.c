@@ -269,12 +269,75 @@ static void test_pinned_json(void **state)
 	oci_image_config_free(img);
 }
 
+/* --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, --memory-swap/-reservation, --oom-score-adj */
+static void test_resource_flags(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_tmpfs tmpfs[] = {
+		{.dest = "/run", .options = (char *[]){"rw", "noexec", "size=1024", NULL}}};
+	char *sysctls[] = {"net.core.somaxconn=100", "kernel.shmmni=10", "net.core.somaxconn=200",
+			   NULL};
+	struct ctr_opts o = {.tmpfs = tmpfs,
+			     .n_tmpfs = 1,
+			     .shm_size = 1 << 20,
+			     .sysctls = sysctls,
+			     .cpuset_cpus = "0-1",
+			     .cpuset_mems = "0",
+			     .cpu_shares = 512,
+			     .memory = 64 << 20,
+			     .memory_swap = -1,
+			     .memory_reservation = 32 << 20,
+			     .has_oom_score_adj = true,
+			     .oom_score_adj = -500};
+	struct oci_config *c = build(img, &o);
+	const struct oci_mount *m = find_mount(c, "/run");
+	assert_non_null(m);
+	assert_string_equal(m->type, "tmpfs");
+	th_assert_strv(m->options.v, "rw", "noexec", "size=1024");
+	m = find_mount(c, "/dev/shm");
+	th_assert_strv(m->options.v, "nosuid", "noexec", "nodev", "mode=1777", "size=1048576");
+	/* the last value of a key wins, at its first place */
+	const struct oci_map *sc = &c->linux_->sysctl;
+	assert_int_equal(sc->n, 2);
+	assert_string_equal(sc->v[0].key, "net.core.somaxconn");
+	assert_string_equal(sc->v[0].value, "200");
+	assert_string_equal(sc->v[1].key, "kernel.shmmni");
+	assert_string_equal(sc->v[1].value, "10");
+	const struct oci_resources *r = c->linux_->resources;
+	assert_string_equal(r->cpu->cpus, "0-1");
+	assert_string_equal(r->cpu->mems, "0");
+	assert_true(r->cpu->has_shares);
+	assert_int_equal(r->cpu->shares, 512);
+	assert_false(r->cpu->has_quota);
+	assert_int_equal(r->memory->limit, 64 << 20);
+	assert_true(r->memory->has_swap);
+	assert_int_equal(r->memory->swap, -1);
+	assert_true(r->memory->has_reservation);
+	assert_int_equal(r->memory->reservation, 32 << 20);
+	assert_true(c->process->has_oom_score_adj);
+	assert_int_equal(c->process->oom_score_adj, -500);
+	oci_config_free(c);
+
+	/* a reservation alone, an oom_score_adj of 0: both still written */
+	struct ctr_opts lone = {.memory_reservation = 8 << 20, .has_oom_score_adj = true};
+	c = build(img, &lone);
+	assert_false(c->linux_->resources->memory->has_limit);
+	assert_false(c->linux_->resources->memory->has_swap);
+	assert_int_equal(c->linux_->resources->memory->reservation, 8 << 20);
+	assert_null(c->linux_->resources->cpu);
+	assert_true(c->process->has_oom_score_adj);
+	assert_int_equal(c->process->oom_score_adj, 0);
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_image_defaults), cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_init),	       cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_apply_user),     cmocka_unit_test(test_pinned_json),
+		cmocka_unit_test(test_resource_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

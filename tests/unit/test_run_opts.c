@@ -273,6 +273,84 @@ static void test_ulimits_and_signals(void **state)
 	th_expect_msg(run_opt_parse_signal("SIGNOPE", &sig), "unknown signal");
 }
 
+static void test_tmpfs(void **state)
+{
+	struct ctr_tmpfs t;
+	assert_null(run_opt_parse_tmpfs("/run", &t));
+	assert_string_equal(t.dest, "/run");
+	th_assert_strv(t.options, "rw", "noexec", "nosuid", "nodev");
+	ctr_tmpfs_free(&t);
+	/* a flag of OPTS replaces docker's default of its pair; data options follow */
+	assert_null(run_opt_parse_tmpfs("/t:size=64m,mode=1770,exec,ro,noatime,uid=5", &t));
+	assert_string_equal(t.dest, "/t");
+	th_assert_strv(t.options, "ro", "exec", "nosuid", "nodev", "size=67108864", "mode=1770",
+		       "noatime", "uid=5");
+	ctr_tmpfs_free(&t);
+	th_expect_msg(run_opt_parse_tmpfs("rel", &t), "must be absolute");
+	th_expect_msg(run_opt_parse_tmpfs(":size=1m", &t), "must be absolute");
+	th_expect_msg(run_opt_parse_tmpfs("/", &t), "root");
+	th_expect_msg(run_opt_parse_tmpfs("/:size=1m", &t), "root");
+	th_expect_msg(run_opt_parse_tmpfs("/t:", &t), "empty options");
+	th_expect_msg(run_opt_parse_tmpfs("/t:size=lots", &t), "invalid option \"size=lots\"");
+	th_expect_msg(run_opt_parse_tmpfs("/t:size=0", &t), "invalid option");
+	th_expect_msg(run_opt_parse_tmpfs("/t:mode=999", &t), "invalid option \"mode=999\"");
+	th_expect_msg(run_opt_parse_tmpfs("/t:uid=-1", &t), "invalid option");
+	th_expect_msg(run_opt_parse_tmpfs("/t:bind", &t), "invalid option \"bind\"");
+	/* options are the kernel's data: no other mount option rides along */
+	th_expect_msg(run_opt_parse_tmpfs("/t:size=1m,,", &t), "invalid option");
+	th_expect_msg(run_opt_parse_tmpfs("/t:x-foo=1", &t), "invalid option");
+	th_expect_msg(run_opt_parse_tmpfs("/t\n:size=1m", &t), "control character");
+	assert_null(t.dest);
+}
+
+static void test_sysctl(void **state)
+{
+	char *kv;
+	assert_null(run_opt_parse_sysctl("net.ipv4.ip_forward=1", &kv));
+	assert_string_equal(kv, "net.ipv4.ip_forward=1");
+	free(kv);
+	assert_null(run_opt_parse_sysctl("kernel.shmmax=1000000", &kv));
+	free(kv);
+	assert_null(run_opt_parse_sysctl("fs.mqueue.msg_max=20", &kv));
+	free(kv);
+	assert_null(run_opt_parse_sysctl("net.core.somaxconn=", &kv));
+	free(kv);
+	th_expect_msg(run_opt_parse_sysctl("kernel.hostname=x", &kv), "not whitelisted");
+	th_expect_msg(run_opt_parse_sysctl("vm.swappiness=1", &kv), "not whitelisted");
+	th_expect_msg(run_opt_parse_sysctl("net.ipv4", &kv), "expected KEY=VALUE");
+	th_expect_msg(run_opt_parse_sysctl("=1", &kv), "expected KEY=VALUE");
+	th_expect_msg(run_opt_parse_sysctl("net/../../kernel/core_pattern=x", &kv), "invalid key");
+	th_expect_msg(run_opt_parse_sysctl("net..x=1", &kv), "invalid key");
+	th_expect_msg(run_opt_parse_sysctl("net.x y=1", &kv), "invalid key");
+	th_expect_msg(run_opt_parse_sysctl("net.x.=1", &kv), "invalid key");
+	th_expect_msg(run_opt_parse_sysctl("net.x=1\n", &kv), "control character");
+	assert_null(kv);
+}
+
+static void test_cpuset_and_swap(void **state)
+{
+	const char *good[] = {"0", "0-1", "0,1", "0-3,5,7-8", "12"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		assert_null(run_opt_check_cpuset("--cpuset-cpus", good[i]));
+	const char *bad[] = {"",   "a",	   "1-",    "-1",  "3-1",  "0,",
+			     ",0", "0,,1", "0-1-2", "0 1", "99999"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		th_expect_msg(run_opt_check_cpuset("--cpuset-mems", bad[i]), "--cpuset-mems");
+
+	int64_t swap;
+	assert_null(run_opt_parse_memory_swap("-1", 64 << 20, &swap));
+	assert_int_equal(swap, -1);
+	assert_null(run_opt_parse_memory_swap("128m", 64 << 20, &swap));
+	assert_int_equal(swap, 128 << 20);
+	/* equal: no swap at all, which docker takes */
+	assert_null(run_opt_parse_memory_swap("64m", 64 << 20, &swap));
+	th_expect_msg(run_opt_parse_memory_swap("32m", 64 << 20, &swap), "larger than the memory");
+	th_expect_msg(run_opt_parse_memory_swap("128m", 0, &swap), "set the memory limit");
+	th_expect_msg(run_opt_parse_memory_swap("-1", 0, &swap), "set the memory limit");
+	th_expect_msg(run_opt_parse_memory_swap("lots", 64 << 20, &swap), "--memory-swap");
+	th_expect_msg(run_opt_parse_memory_swap("-2", 64 << 20, &swap), "--memory-swap");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +362,9 @@ int main(void)
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
+		cmocka_unit_test(test_tmpfs),
+		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_cpuset_and_swap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
