@@ -13,6 +13,7 @@
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/xalloc.h"
 #include "spec/config.h"
 
 static void gen_strlist(struct cubo_json_gen *g, const char *key, const struct oci_strlist *l)
@@ -20,6 +21,50 @@ static void gen_strlist(struct cubo_json_gen *g, const char *key, const struct o
 	cubo_json_gen_key(g, key);
 	if (l->v)
 		cubo_json_gen_strv(g, l->v, l->n);
+	else
+		cubo_json_gen_null(g);
+}
+
+static void gen_int(struct cubo_json_gen *g, const char *key, bool has, int64_t v)
+{
+	cubo_json_gen_key(g, key);
+	cubo_json_gen_int(g, has ? v : 0);
+}
+
+/* Docker's HostConfig fields of --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, ... */
+static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
+			  const struct oci_config *cfg)
+{
+	const struct oci_linux *l = cfg->linux_;
+	const struct oci_resources *res = l ? l->resources : NULL;
+	const struct oci_cpu *cpu = res ? res->cpu : NULL;
+	const struct oci_memory *mem = res ? res->memory : NULL;
+	cubo_json_gen_key(g, "Tmpfs");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; r->tmpfs && r->tmpfs[i]; i++) {
+		char *dest = xstrdup(r->tmpfs[i]), *colon = strchr(dest, ':');
+		if (colon)
+			*colon = '\0';
+		mgr_json_kv(g, dest, colon ? colon + 1 : "");
+		free(dest);
+	}
+	cubo_json_gen_map_close(g);
+	gen_int(g, "ShmSize", true, r->shm_size > 0 ? r->shm_size : 64 << 20);
+	cubo_json_gen_key(g, "Sysctls");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; l && i < l->sysctl.n; i++)
+		mgr_json_kv(g, l->sysctl.v[i].key, l->sysctl.v[i].value);
+	cubo_json_gen_map_close(g);
+	mgr_json_kv(g, "CpusetCpus", cpu && cpu->cpus ? cpu->cpus : "");
+	mgr_json_kv(g, "CpusetMems", cpu && cpu->mems ? cpu->mems : "");
+	gen_int(g, "CpuShares", cpu && cpu->has_shares, cpu ? (int64_t)cpu->shares : 0);
+	gen_int(g, "MemorySwap", mem && mem->has_swap, mem ? mem->swap : 0);
+	gen_int(g, "MemoryReservation", mem && mem->has_reservation, mem ? mem->reservation : 0);
+	gen_int(g, "OomScoreAdj", cfg->process && cfg->process->has_oom_score_adj,
+		cfg->process ? cfg->process->oom_score_adj : 0);
+	cubo_json_gen_key(g, "GroupAdd");
+	if (r->group_add)
+		cubo_json_gen_strv(g, r->group_add, SIZE_MAX);
 	else
 		cubo_json_gen_null(g);
 }
@@ -88,6 +133,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 				     : 0);
 	cubo_json_gen_key(g, "PidsLimit");
 	cubo_json_gen_int(g, res && res->pids ? res->pids->limit : 0);
+	gen_run_flags(g, r, cfg);
 	cubo_json_gen_key(g, "ReadonlyRootfs");
 	cubo_json_gen_bool(g, cfg->root && cfg->root->readonly);
 	cubo_json_gen_key(g, "AutoRemove");

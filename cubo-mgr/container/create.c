@@ -272,6 +272,15 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.log_driver = xstrdup(o->log_driver);
 		rec.log_opts = cubo_strv_dup(o->log_opts);
 		rec.init = o->init_path != NULL;
+		size_t nt = 0;
+		for (size_t i = 0; i < o->n_tmpfs; i++) {
+			const struct ctr_tmpfs *t = &o->tmpfs[i];
+			char *kv = xasprintf("%s%s%s", t->dest, t->given[0] ? ":" : "", t->given);
+			cubo_strv_push(&rec.tmpfs, &nt, kv);
+			free(kv);
+		}
+		rec.shm_size = o->shm_size;
+		rec.group_add = cubo_strv_dup(o->group_add);
 		/* the image's labels, then --label over them */
 		char **img_labels = NULL;
 		size_t nil = 0;

@@ -43,6 +43,8 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->labels);
 	free(r->log_driver);
 	cubo_strv_free(r->log_opts);
+	cubo_strv_free(r->tmpfs);
+	cubo_strv_free(r->group_add);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
@@ -131,6 +133,12 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "labels", r->labels);
 	kstr(g, "logDriver", r->log_driver);
 	kstrv(g, "logOpts", r->log_opts);
+	kstrv(g, "tmpfs", r->tmpfs);
+	if (r->shm_size > 0) {
+		cubo_json_gen_key(g, "shmSize");
+		cubo_json_gen_int(g, r->shm_size);
+	}
+	kstrv(g, "groupAdd", r->group_add);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -245,6 +253,9 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "labels", false, &r->labels, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "logDriver", false, &r->log_driver));
 	CUBO_TRY(cubo_json_field_strv(c, t, "logOpts", false, &r->log_opts, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "tmpfs", false, &r->tmpfs, &n));
+	CUBO_TRY(cubo_json_field_int64(c, t, "shmSize", false, &r->shm_size, NULL));
+	CUBO_TRY(cubo_json_field_strv(c, t, "groupAdd", false, &r->group_add, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));

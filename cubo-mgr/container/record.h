@@ -55,6 +55,9 @@ struct ctr_record {
 	char **labels;	   /* "key=value": the image's, then --label; NULL-terminated or NULL */
 	char *log_driver;  /* --log-driver (logconf.h); NULL: k8s-file */
 	char **log_opts;   /* --log-opt "key=value"; NULL-terminated or NULL */
+	char **tmpfs;	   /* --tmpfs as given ("DEST" or "DEST:OPTS"); NULL-terminated or NULL */
+	int64_t shm_size;  /* --shm-size in bytes; 0: 64m */
+	char **group_add;  /* --group-add: names (resolved in the rootfs at start) or gids */
 	bool init;	   /* --init: an init runs as PID 1, the command under it */
 	bool auto_remove;  /* --rm */
 	bool tty;

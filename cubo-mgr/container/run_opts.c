@@ -55,6 +55,7 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->sysctls);
 	free(o->cpuset_cpus);
 	free(o->cpuset_mems);
+	cubo_strv_free(o->group_add);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -546,6 +547,7 @@ void ctr_tmpfs_free(struct ctr_tmpfs *t)
 {
 	free(t->dest);
 	cubo_strv_free(t->options);
+	free(t->given);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -653,6 +655,7 @@ struct cubo_error *run_opt_parse_tmpfs(const char *s, struct ctr_tmpfs *out)
 		cubo_strv_push(&out->options, &n, extra[i]);
 	cubo_strv_free(extra);
 	out->dest = xstrndup(s, dlen);
+	out->given = xstrdup(colon ? colon + 1 : "");
 	return NULL;
 }
 

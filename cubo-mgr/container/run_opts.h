@@ -38,6 +38,7 @@ struct ctr_ulimit {
 struct ctr_tmpfs {
 	char *dest;
 	char **options; /* "rw", "noexec", "nosuid", "nodev", then OPTS' others */
+	char *given;	/* OPTS as given ("" without), for inspect */
 };
 
 struct ctr_opts {
@@ -83,6 +84,7 @@ struct ctr_opts {
 	int64_t memory_reservation;	 /* bytes; 0: none */
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	char **group_add; /* --group-add: group names or gids, checked */
 };
 
 void ctr_opts_free(struct ctr_opts *o);

@@ -48,6 +48,11 @@ static void fill(struct ctr_record *r)
 	char *log_opts[] = {"max-size=1m", "max-file=2", NULL};
 	r->log_opts = cubo_strv_dup(log_opts);
 	r->init = true;
+	char *tmpfs[] = {"/run", "/scratch:size=1m,exec", NULL};
+	r->tmpfs = cubo_strv_dup(tmpfs);
+	r->shm_size = 1 << 30;
+	char *groups[] = {"audio", "1234", NULL};
+	r->group_add = cubo_strv_dup(groups);
 	r->restart_policy = strdup("on-failure");
 	r->restart_max = 3;
 	r->restart_count = 2;
@@ -85,6 +90,9 @@ static void test_round_trip(void **state)
 	assert_string_equal(b.log_opts[1], "max-file=2");
 	assert_null(b.log_opts[2]);
 	assert_true(b.init);
+	th_assert_strv(b.tmpfs, "/run", "/scratch:size=1m,exec");
+	assert_int_equal(b.shm_size, 1 << 30);
+	th_assert_strv(b.group_add, "audio", "1234");
 	assert_string_equal(b.restart_policy, "on-failure");
 	assert_int_equal(b.restart_max, 3);
 	assert_int_equal(b.restart_count, 2);
@@ -101,6 +109,10 @@ static void test_round_trip(void **state)
 	assert_null(c.log_driver);
 	assert_null(c.log_opts);
 	assert_false(c.init);
+	/* and of before --tmpfs, --shm-size, --group-add: none, the default */
+	assert_null(c.tmpfs);
+	assert_int_equal(c.shm_size, 0);
+	assert_null(c.group_add);
 	/* and of before restart policies: none, nothing held */
 	assert_null(c.restart_policy);
 	assert_false(c.restarting);
