@@ -48,7 +48,7 @@ struct run_flags {
 		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt, **tmpfs, **sysctl;
+		**log_opt, **tmpfs, **sysctl, **group_add;
 	long stop_timeout, cpu_shares, oom_score_adj;
 	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
 	long pids_limit;
@@ -74,6 +74,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->log_opt);
 	cubo_strv_free(f->tmpfs);
 	cubo_strv_free(f->sysctl);
+	cubo_strv_free(f->group_add);
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -141,7 +142,8 @@ static struct cubo_error *log_opts(const struct run_flags *f, struct ctr_opts *o
 
 /*
  * --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
- * --memory-reservation, --oom-score-adj, with docker's checks (after --memory).
+ * --memory-reservation, --oom-score-adj, --group-add, with docker's checks
+ * (after --memory).
  */
 static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_opts *o)
 {
@@ -187,6 +189,9 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 					      "(--memory) cannot be less than the reservation",
 					      f->memory_reservation);
 	}
+	for (size_t i = 0; f->group_add && f->group_add[i]; i++)
+		CUBO_TRY(run_opt_check_group(f->group_add[i]));
+	o->group_add = cubo_strv_dup(f->group_add);
 	if (f->oom_score_adj != LONG_MIN) {
 		if (f->oom_score_adj < -1000 || f->oom_score_adj > 1000)
 			return cubo_error_new("--oom-score-adj %ld: invalid value, the range is "
@@ -446,6 +451,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "mount a tmpfs (default options rw,noexec,nosuid,nodev)"},
 		{"sysctl", 0, CLI_LIST, &f.sysctl, "KEY=VALUE",
 		 "a namespaced kernel parameter (net.*, kernel.shm*, fs.mqueue.*, ...)"},
+		{"group-add", 0, CLI_LIST, &f.group_add, "GROUP",
+		 "another group to run as (a name in the image's /etc/group, or a GID)"},
 		{"pids-limit", 0, CLI_INT, &f.pids_limit, "N",
 		 "limit on processes (-1: unlimited)"},
 		{"read-only", 0, CLI_BOOL, &f.read_only, NULL,

@@ -309,13 +309,19 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 	return NULL;
 }
 
-static struct cubo_error *resolve_user(const char *user, const char *volumes_dir, bool durable)
+static struct cubo_error *resolve_user(const struct ctr_record *rec, const char *volumes_dir)
 {
 	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return cubo_error_errno("open rootfs");
 	struct ctr_user u;
-	struct cubo_error *err = passwd_resolve_in_root(root, user ? user : "0", &u);
+	bool durable = !rec->auto_remove;
+	struct cubo_error *err = passwd_resolve_in_root(root, rec->user ? rec->user : "0", &u);
+	if (!err) {
+		err = passwd_add_groups_in_root(root, rec->group_add, &u);
+		if (err)
+			ctr_user_free(&u);
+	}
 	close(root);
 	if (err)
 		return err;
@@ -572,7 +578,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
-	struct cubo_error *uerr = resolve_user(rec->user, volumes_dir, !rec->auto_remove);
+	struct cubo_error *uerr = resolve_user(rec, volumes_dir);
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");

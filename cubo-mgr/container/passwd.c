@@ -224,3 +224,40 @@ struct cubo_error *passwd_resolve_in_root(int root_fd, const char *spec, struct 
 	free(group);
 	return err;
 }
+
+struct cubo_error *passwd_add_groups(const char *group, char *const *names, struct ctr_user *out)
+{
+	for (size_t i = 0; names && names[i]; i++) {
+		const char *g = names[i];
+		uint32_t gid;
+		if (!parse_id(g, strlen(g), &gid)) {
+			struct gr_find gq = {.name = g, .name_len = strlen(g)};
+			each_line(group, 4, gr_match, &gq);
+			if (!gq.found)
+				return cubo_error_new("--group-add: unable to find group %s: no "
+						      "matching entries in group file",
+						      g);
+			gid = gq.gid;
+		}
+		bool have = false;
+		for (size_t j = 0; j < out->n_groups && !have; j++)
+			have = out->groups[j] == gid;
+		if (have)
+			continue;
+		out->groups = xrealloc(out->groups, (out->n_groups + 1) * sizeof(*out->groups));
+		out->groups[out->n_groups++] = gid;
+	}
+	return NULL;
+}
+
+struct cubo_error *passwd_add_groups_in_root(int root_fd, char *const *names, struct ctr_user *out)
+{
+	if (!names || !names[0])
+		return NULL;
+	char *group = NULL;
+	struct cubo_error *err = read_in_root(root_fd, "/etc/group", &group);
+	if (!err)
+		err = passwd_add_groups(group, names, out);
+	free(group);
+	return err;
+}

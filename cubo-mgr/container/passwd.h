@@ -35,4 +35,12 @@ struct cubo_error *passwd_resolve(const char *spec, const char *passwd, const ch
  */
 struct cubo_error *passwd_resolve_in_root(int root_fd, const char *spec, struct ctr_user *out);
 
+/*
+ * --group-add: each of names (a group name in the group file's text, or a
+ * GID) joins out's supplementary groups once; an unknown name is an error.
+ */
+struct cubo_error *passwd_add_groups(const char *group, char *const *names, struct ctr_user *out);
+/* Same, reading etc/group beneath a root directory fd, as passwd_resolve_in_root. */
+struct cubo_error *passwd_add_groups_in_root(int root_fd, char *const *names, struct ctr_user *out);
+
 #endif

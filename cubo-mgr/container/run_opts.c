@@ -744,3 +744,14 @@ struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int6
 				      s);
 	return NULL;
 }
+
+struct cubo_error *run_opt_check_group(const char *s)
+{
+	CUBO_TRY(run_opt_check_line("--group-add", s));
+	/* a name is a field of /etc/group: no separator of that file in it */
+	if (!*s || strpbrk(s, ":, \t"))
+		return cubo_error_new("--group-add \"%s\": not a group name or ID", s);
+	if (all_digits(s, 10) && (strlen(s) > 10 || strtoull(s, NULL, 10) >= UINT32_MAX))
+		return cubo_error_new("--group-add \"%s\": a group ID is at most 4294967294", s);
+	return NULL;
+}

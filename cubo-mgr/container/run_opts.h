@@ -156,6 +156,9 @@ struct cubo_error *run_opt_check_cpuset(const char *flag, const char *s);
 /* --memory-swap: a size or -1 (unlimited); with memory (0: none) as docker checks it. */
 struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int64_t *out);
 
+/* --group-add: a GID (0 to 4294967294) or a group name (looked up at start). */
+struct cubo_error *run_opt_check_group(const char *s);
+
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);
 

@@ -192,3 +192,21 @@ cg() {
 	[ "$(jq -r .CpuShares <<<"$hc")" = 0 ]
 	[ "$(jq -r .OomScoreAdj <<<"$hc")" = 0 ]
 }
+
+@test "--group-add: names from the image's /etc/group and numbers, also with -u" {
+	run in_ctr --group-add tty --group-add 4242 --group-add nogroup -- 'id -G'
+	[ "$status" -eq 0 ]
+	[ "$output" = "0 5 4242 65534" ]
+	run in_ctr -u user --group-add tty -- 'id -G'
+	[ "$output" = "1000 5" ]
+	# the host's groups are not the image's
+	grep -q '^adm:' /etc/group
+	run mgr run -i --rm --network none --group-add adm "$BB" true </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unable to find group adm"* ]]
+	run mgr run --network none --group-add 'a:b' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--group-add "a:b"'* ]]
+	id=$(mgr create --network none --group-add tty "$BB" true)
+	[ "$(mgr inspect "$id" | jq -c .[0].HostConfig.GroupAdd)" = '["tty"]' ]
+}

@@ -163,13 +163,55 @@ static void test_in_root_hostile(void **state)
 	free(etc);
 }
 
+/* --group-add: names from the group file, numbers as they are, each once */
+static void test_add_groups(void **state)
+{
+	struct ctr_user u;
+	assert_null(passwd_resolve("alice", passwd, group, &u));
+	assert_int_equal(u.n_groups, 2); /* users, staff */
+	char *add[] = {"wheel", "4242", "staff", "10", "100", NULL};
+	assert_null(passwd_add_groups(group, add, &u));
+	assert_int_equal(u.n_groups, 4);
+	assert_int_equal(u.groups[0], 100);
+	assert_int_equal(u.groups[1], 50);
+	assert_int_equal(u.groups[2], 10);
+	assert_int_equal(u.groups[3], 4242);
+	th_expect_msg(passwd_add_groups(group, (char *[]){"nosuch", NULL}, &u),
+		      "unable to find group nosuch");
+	/* the comment and the broken line of passwd are no groups either */
+	th_expect_msg(passwd_add_groups(passwd, (char *[]){"broken line", NULL}, &u),
+		      "unable to find group");
+	/* no group file: numbers only */
+	assert_null(passwd_add_groups(NULL, (char *[]){"7", NULL}, &u));
+	assert_int_equal(u.groups[4], 7);
+	th_expect_msg(passwd_add_groups(NULL, (char *[]){"wheel", NULL}, &u), "wheel");
+	ctr_user_free(&u);
+
+	/* in a root: its own /etc/group, as for -u */
+	char *dir = th_tmpdir("passwd");
+	char *etc = cubo_path_join(dir, "etc");
+	assert_int_equal(mkdir(etc, 0755), 0);
+	th_put(etc, "group", group);
+	int fd = open(dir, O_PATH | O_DIRECTORY);
+	memset(&u, 0, sizeof(u));
+	assert_null(passwd_add_groups_in_root(fd, (char *[]){"staff", NULL}, &u));
+	assert_int_equal(u.n_groups, 1);
+	assert_int_equal(u.groups[0], 50);
+	assert_null(passwd_add_groups_in_root(fd, NULL, &u));
+	assert_int_equal(u.n_groups, 1);
+	th_expect_msg(passwd_add_groups_in_root(fd, (char *[]){"hostonly", NULL}, &u), "hostonly");
+	ctr_user_free(&u);
+	close(fd);
+	th_tmpdir_free(dir);
+	free(etc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_and_ids),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_in_root),
-		cmocka_unit_test(test_in_root_hostile),
+		cmocka_unit_test(test_names_and_ids), cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_in_root),	      cmocka_unit_test(test_in_root_hostile),
+		cmocka_unit_test(test_add_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -351,6 +351,19 @@ static void test_cpuset_and_swap(void **state)
 	th_expect_msg(run_opt_parse_memory_swap("-2", 64 << 20, &swap), "--memory-swap");
 }
 
+static void test_group_add(void **state)
+{
+	assert_null(run_opt_check_group("audio"));
+	assert_null(run_opt_check_group("0"));
+	assert_null(run_opt_check_group("4294967294"));
+	th_expect_msg(run_opt_check_group("4294967295"), "at most 4294967294");
+	th_expect_msg(run_opt_check_group("99999999999"), "at most");
+	const char *bad[] = {"", "a:b", "a,b", "a b"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		th_expect_msg(run_opt_check_group(bad[i]), "not a group name or ID");
+	th_expect_msg(run_opt_check_group("a\nroot"), "control character");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_tmpfs),
 		cmocka_unit_test(test_sysctl),
 		cmocka_unit_test(test_cpuset_and_swap),
+		cmocka_unit_test(test_group_add),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
