@@ -4,6 +4,8 @@
  * (an OCI bundle with its record), named atomically; run then starts its
  * monitor and, with -i, attaches to it.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,13 +323,36 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 
 /* ---- the image ---- */
 
+/* --pull: when the image is pulled. */
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
+
+static struct cubo_error *parse_pull(const char *s, enum pull_policy *out)
+{
+	static const char *const names[] = {"missing", "always", "never"};
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum pull_policy)i;
+			return NULL;
+		}
+	*out = PULL_MISSING;
+	if (!s)
+		return NULL;
+	return cubo_error_new("--pull \"%s\": invalid pull option: must be one of "
+			      "\"always\", \"missing\" or \"never\"",
+			      s);
+}
+
 static struct cubo_error *find_image(struct mgr *m, struct store *s, const char *ref,
-				     struct ctr_image *ii)
+				     enum pull_policy pull, struct ctr_image *ii)
 {
 	memset(ii, 0, sizeof(*ii));
 	struct store_match match;
-	struct cubo_error *err = store_image_find(s, ref, NULL, &match);
-	if (err && strstr(err->msg, "no such image")) {
+	struct cubo_error *err = pull == PULL_ALWAYS ? image_fetch_pull(m, s, ref) : NULL;
+	if (!err)
+		err = store_image_find(s, ref, NULL, &match);
+	if (err && pull == PULL_NEVER && strstr(err->msg, "no such image"))
+		err = cubo_error_wrap(err, "--pull never");
+	else if (err && pull == PULL_MISSING && strstr(err->msg, "no such image")) {
 		cubo_error_free(err);
 		fprintf(stderr, "Unable to find image '%s' locally\n", ref);
 		err = image_fetch_pull(m, s, ref);
@@ -373,13 +398,13 @@ static struct cubo_error *find_image(struct mgr *m, struct store *s, const char 
  * the image (the lock discipline in store.h).
  */
 static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const char *image_ref,
-					 struct ctr_opts *o, const char *runtime,
-					 struct ctr_created *out)
+					 enum pull_policy pull, struct ctr_opts *o,
+					 const char *runtime, struct ctr_created *out)
 {
 	struct store *s;
 	CUBO_TRY(store_open(m->root, &s));
 	struct ctr_image ii;
-	struct cubo_error *err = find_image(m, s, image_ref, &ii);
+	struct cubo_error *err = find_image(m, s, image_ref, pull, &ii);
 	if (err) {
 		store_close(s);
 		return err;
@@ -396,6 +421,53 @@ static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const
 	store_close(s);
 	ctr_image_free(&ii);
 	return err;
+}
+
+/* ---- --cidfile ---- */
+
+/* Made before the container, as docker does: an existing file is refused then. */
+static struct cubo_error *cidfile_open(const char *path, int *fd)
+{
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (*fd >= 0)
+		return NULL;
+	if (errno == EEXIST)
+		return cubo_error_new("--cidfile %s: container ID file found, make sure the "
+				      "other container isn't running or delete %s",
+				      path, path);
+	return cubo_error_errno("--cidfile %s: create", path);
+}
+
+/* The container's ID, without a newline (docker's); closes fd. */
+static struct cubo_error *cidfile_write(const char *path, int fd, const char *id)
+{
+	struct cubo_error *err = NULL;
+	size_t len = strlen(id), done = 0;
+	while (!err && done < len) {
+		ssize_t n = write(fd, id + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			err = cubo_error_errno("--cidfile %s: write", path);
+		else
+			done += (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
+		err = cubo_error_errno("--cidfile %s: fsync", path);
+	if (close(fd) < 0 && !err)
+		err = cubo_error_errno("--cidfile %s: close", path);
+	return err;
+}
+
+/* No container was made: the file goes. */
+static void cidfile_abandon(const char *path, int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(path);
 }
 
 /* ---- the commands ---- */
@@ -491,6 +563,10 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"init-path", 0, CLI_STRING, &f.init_path, "PATH",
 		 "the init binary for --init (default: cubo-init)"},
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
+		{"pull", 0, CLI_STRING, &f.pull, "POLICY",
+		 "pull the image: missing (default: when not here), always or never"},
+		{"cidfile", 0, CLI_STRING, &f.cidfile, "FILE",
+		 "write the container's ID to FILE (which must not exist)"},
 	};
 	const char *cmd = start ? "run" : "create";
 	const struct mgr_cmd_spec spec = {
@@ -514,19 +590,30 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	struct ctr_opts o;
 	struct ctr_ctx c;
 	rc = 0;
+	enum pull_policy pull;
 	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
+	if (!err)
+		err = parse_pull(f.pull, &pull);
+	int cidfd = -1;
+	if (!err && f.cidfile)
+		err = cidfile_open(f.cidfile, &cidfd);
 	if (err) {
 		ctr_opts_free(&o);
 		run_flags_free(&f);
 		return mgr_usage_error(m, cmd, err);
 	}
 	if ((err = ctr_ctx_open(m, &c))) {
+		cidfile_abandon(f.cidfile, cidfd);
 		ctr_opts_free(&o);
 		run_flags_free(&f);
 		return mgr_fail(m, err);
 	}
 	struct ctr_created made = {0};
-	err = make_container(m, &c, args.v[0], &o, f.runtime ? f.runtime : m->runtime, &made);
+	err = make_container(m, &c, args.v[0], pull, &o, f.runtime ? f.runtime : m->runtime, &made);
+	if (err)
+		cidfile_abandon(f.cidfile, cidfd);
+	else if (cidfd >= 0 && (err = cidfile_write(f.cidfile, cidfd, made.id)))
+		unlink(f.cidfile);
 	if (err) {
 		rc = mgr_fail(m, err);
 		goto out;

@@ -210,3 +210,54 @@ cg() {
 	id=$(mgr create --network none --group-add tty "$BB" true)
 	[ "$(mgr inspect "$id" | jq -c .[0].HostConfig.GroupAdd)" = '["tty"]' ]
 }
+
+@test "--cidfile: the container's ID; an existing file is refused before anything is made" {
+	cid=$BATS_TEST_TMPDIR/cid
+	id=$(run_detached --network none --cidfile "$cid" "$BB" sleep 100)
+	[ "$(cat "$cid")" = "$id" ]
+	run mgr create --network none --cidfile "$cid" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--cidfile $cid: container ID file found"* ]]
+	[ "$(cat "$cid")" = "$id" ]
+	[ "$(mgr ps -aq | wc -l)" = 1 ]
+	# create writes it too; a container that cannot be made leaves none
+	id2=$(mgr create --network none --cidfile "$cid.2" "$BB" true)
+	[ "$(cat "$cid.2")" = "$id2" ]
+	run mgr create --network none --cidfile "$cid.3" "$REG/no-such-image" true
+	[ "$status" -eq 125 ]
+	[ ! -e "$cid.3" ]
+	# a link is not followed to overwrite what it points at
+	echo keep >"$BATS_TEST_TMPDIR/target"
+	ln -s "$BATS_TEST_TMPDIR/target" "$cid.4"
+	run mgr create --network none --cidfile "$cid.4" "$BB" true
+	[ "$status" -eq 125 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/target")" = keep ]
+}
+
+@test "--pull: never fails on an image that is not here, always pulls a newer one" {
+	local layout=$FLAGS_DIR/layout img=$REG/pulled
+	skopeo copy -q --dest-tls-verify=false "oci:$layout:busybox" "docker://$img:latest" >/dev/null
+	run mgr run --network none --pull never "$img" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--pull never: no such image: $img"* ]]
+	[[ "$output" != *"Unable to find image"* ]]
+	run mgr images -q "$img"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run mgr run --network none --pull sometimes "$img" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--pull "sometimes": invalid pull option'* ]]
+	mgr pull -q "$img" >/dev/null
+	run mgr run -i --rm --network none --pull never "$img" sh -c 'echo "[$MARK]"' </dev/null
+	[ "$output" = "[]" ]
+	# a newer image under the same name: missing keeps the one here, always takes it
+	umoci config --image "$layout:busybox" --tag marked --config.env MARK=new >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$layout:marked" "docker://$img:latest" >/dev/null
+	run mgr run -i --rm --network none --pull missing "$img" sh -c 'echo "[$MARK]"' </dev/null
+	[ "$output" = "[]" ]
+	run mgr run -i --rm --network none --pull always "$img" sh -c 'echo "[$MARK]"' </dev/null
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "[new]" ]
+	run mgr run -i --rm --network none "$img" sh -c 'echo "[$MARK]"' </dev/null
+	[ "$output" = "[new]" ]
+}
