@@ -125,6 +125,15 @@ static void test_env(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(env[1], "HOSTVAR=from-host");
 	th_expect_msg(run_opt_env_arg("=x", host, &env, &n), "invalid variable name");
+	/* -e NAME, docker's way: set but empty passes "NAME="; unset passes nothing */
+	char *host2[] = {"EMPTY=", "A=from-host", NULL};
+	char **env2 = NULL;
+	size_t n2 = 0;
+	assert_null(run_opt_env_arg("EMPTY", host2, &env2, &n2));
+	assert_null(run_opt_env_arg("GONE", host2, &env2, &n2));
+	assert_null(run_opt_env_arg("A", NULL, &env2, &n2));
+	th_assert_strv(env2, "EMPTY=");
+	cubo_strv_free(env2);
 
 	const char text[] = "# comment\n\nB=2\n  C=three words\nHOSTVAR\r\nBAD KEY=1\n";
 	char *path = th_tmpfile("envfile", text, sizeof(text) - 1);
