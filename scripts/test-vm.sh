@@ -87,6 +87,7 @@ integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.ba
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
 mgr-services.bats=journald
 mgr-stats.bats=64.MiB|LIMIT|BLOCK|CPU|moves|runc
+mgr-runflags.bats=cgroups|unlimited
 lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats
 checkpoint.bats}
 [ "$integ_files" != none ] || integ_files=
