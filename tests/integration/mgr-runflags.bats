@@ -130,6 +130,10 @@ cg() {
 	run mgr run --network none --cpuset-cpus 3-1 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--cpuset-cpus "3-1": invalid value'* ]]
+	# a CPU the host lacks: the runtime's error, naming the file it could not write
+	run mgr run -i --rm --network none --cpuset-cpus 4000 "$BB" true </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *cpuset* ]]
 	run mgr run --network none -c -5 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--cpu-shares -5"* ]]
