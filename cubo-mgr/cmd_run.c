@@ -151,13 +151,22 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 {
 	o->n_tmpfs = cubo_strv_len(f->tmpfs);
 	o->tmpfs = xcalloc(o->n_tmpfs + 1, sizeof(*o->tmpfs));
-	for (size_t i = 0; i < o->n_tmpfs; i++)
+	for (size_t i = 0; i < o->n_tmpfs; i++) {
 		CUBO_TRY(run_opt_parse_tmpfs(f->tmpfs[i], &o->tmpfs[i]));
-	if (f->shm_size) {
-		CUBO_TRY(run_opt_parse_size("--shm-size", f->shm_size, &o->shm_size));
-		if (o->shm_size < 0)
-			return cubo_error_new("--shm-size %s: must be positive", f->shm_size);
+		/* docker's rule: one mount a destination (-v came first) */
+		const char *dest = o->tmpfs[i].dest;
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = !strcmp(o->tmpfs[j].dest, dest);
+		for (size_t j = 0; j < o->n_volumes && !dup; j++)
+			dup = !strcmp(o->volumes[j].dest, dest);
+		if (dup)
+			return cubo_error_new("--tmpfs \"%s\": duplicate mount point: %s",
+					      f->tmpfs[i], dest);
 	}
+	/* 0, as with docker: the default size */
+	if (f->shm_size)
+		CUBO_TRY(run_opt_parse_size("--shm-size", f->shm_size, &o->shm_size));
 	size_t n = 0;
 	for (size_t i = 0; f->sysctl && f->sysctl[i]; i++) {
 		char *kv;

@@ -59,6 +59,12 @@ cg() {
 	run mgr run --network none --tmpfs /t:size=lots "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--tmpfs "/t:size=lots": invalid option "size=lots"'* ]]
+	run mgr run --network none --tmpfs /t --tmpfs /t:size=1m "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--tmpfs "/t:size=1m": duplicate mount point: /t'* ]]
+	run mgr run --network none -v /data --tmpfs /data "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"duplicate mount point: /data"* ]]
 	run mgr run --network none --tmpfs relative "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--tmpfs "relative"'*absolute* ]]
