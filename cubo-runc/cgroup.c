@@ -397,9 +397,11 @@ static struct cubo_error *read_pids_tree(const char *dir, pid_t **pids, size_t *
 		free(sub);
 		if (err)
 			break;
-		*pids = xreallocarray(*pids, *n + nm + 1, sizeof(**pids));
-		memcpy(*pids + *n, more, nm * sizeof(*more));
-		*n += nm;
+		if (nm) { /* an empty sub-cgroup gives no array at all */
+			*pids = xreallocarray(*pids, *n + nm + 1, sizeof(**pids));
+			memcpy(*pids + *n, more, nm * sizeof(*more));
+			*n += nm;
+		}
 		free(more);
 	}
 	closedir(d);
