@@ -244,17 +244,6 @@ static bool unexpected(struct parser *p, struct tok t, const char *context)
 
 /* ---- literals ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Go's unquoting of "..." and '...' bodies: false on a bad escape. */
 static bool unquote(const char *s, size_t n, struct cubo_strbuf *b)
 {
@@ -274,9 +263,11 @@ static bool unquote(const char *s, size_t n, struct cubo_strbuf *b)
 		if (digits) {
 			unsigned long cp = 0;
 			for (int k = 0; k < digits; k++) {
-				if (i + 1 + k >= n || hexval(s[i + 1 + k]) < 0)
+				if (i + 1 + k >= n ||
+				    cubo_hex_value((unsigned char)s[i + 1 + k]) < 0)
 					return false;
-				cp = cp * 16 + (unsigned long)hexval(s[i + 1 + k]);
+				cp = cp * 16 +
+				     (unsigned long)cubo_hex_value((unsigned char)s[i + 1 + k]);
 			}
 			i += (size_t)digits;
 			if (digits == 2)

@@ -131,27 +131,10 @@ const char *gv_type_name(const struct gv *v)
 
 void gv_put_utf8(struct cubo_strbuf *b, int64_t cp)
 {
-	char u[4];
+	/* Go prints what is no scalar value as U+FFFD */
 	if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
-	if (cp < 0x80) {
-		cubo_strbuf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		cubo_strbuf_add(b, u, 2);
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		cubo_strbuf_add(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		cubo_strbuf_add(b, u, 4);
-	}
+	cubo_strbuf_add_utf8(b, (uint32_t)cp);
 }
 
 void gv_print_float(struct cubo_strbuf *b, double f)

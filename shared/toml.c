@@ -375,44 +375,6 @@ static struct cubo_error *end_line(struct parser *p, const char *after)
 
 /* ------------------------------------------------------------------ strings */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static void put_utf8(struct cubo_strbuf *b, uint32_t cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	cubo_strbuf_add(b, u, n);
-}
-
 /*
  * At a backslash in a basic string that started at start. In a multi-line
  * one, a backslash that ends its line (trailing whitespace allowed) drops
@@ -452,7 +414,7 @@ static struct cubo_error *escape(struct parser *p, struct cubo_strbuf *b, bool m
 		int digits = c == 'u' ? 4 : 8;
 		uint32_t cp = 0;
 		for (int i = 0; i < digits; i++) {
-			int h = hexval(at(p, 2 + (size_t)i));
+			int h = cubo_hex_value(at(p, 2 + (size_t)i));
 			if (h < 0)
 				return perr(p, off, "\\%c needs %d hexadecimal digits", c, digits);
 			cp = cp << 4 | (uint32_t)h;
@@ -460,7 +422,7 @@ static struct cubo_error *escape(struct parser *p, struct cubo_strbuf *b, bool m
 		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 			return perr(p, off, "\\%c%.*s is not a Unicode scalar value", c, digits,
 				    p->s + off + 2);
-		put_utf8(b, cp);
+		cubo_strbuf_add_utf8(b, cp);
 		p->pos += 2 + (size_t)digits;
 		return NULL;
 	}
@@ -788,7 +750,7 @@ static struct cubo_error *parse_datetime(struct parser *p, struct toml_datetime 
 
 static int digit_in(int c, int base)
 {
-	int d = hexval(c);
+	int d = cubo_hex_value(c);
 	return d >= 0 && d < base ? d : -1;
 }
 
