@@ -9,10 +9,7 @@ load helpers
 load mgr-helpers
 
 setup_file() {
-	export RUN_SKIP=
-	mgr_registry_start format || { RUN_SKIP=$MGR_FILE_SKIP; return 0; }
-	export RUN_DIR=$MGR_FILE_DIR
-	mgr_push_images busybox
+	mgr_busybox_registry format
 }
 
 teardown_file() {

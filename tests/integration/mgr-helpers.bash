@@ -99,6 +99,15 @@ mgr_registry_start() {
 	"$FIXTURES_DIR/make-image.sh" "$MGR_FILE_DIR/layout" busybox >/dev/null
 }
 
+# setup_file() of a file whose tests need only $REG/busybox: RUN_DIR and REG
+# as mgr_registry_start makes them, or RUN_SKIP saying what the host lacks.
+mgr_busybox_registry() {
+	export RUN_SKIP=
+	mgr_registry_start "$1" || { RUN_SKIP=$MGR_FILE_SKIP; return 0; }
+	export RUN_DIR=$MGR_FILE_DIR
+	mgr_push_images busybox
+}
+
 # mgr_push_images NAME...: each image of MGR_FILE_DIR/layout to $REG/NAME:latest.
 mgr_push_images() {
 	local name

@@ -15,9 +15,7 @@ setup_file() {
 		RUN_SKIP="tmux is needed (scripts/install-deps.sh --test)"
 		return 0
 	fi
-	mgr_registry_start repl || { RUN_SKIP=$MGR_FILE_SKIP; return 0; }
-	export RUN_DIR=$MGR_FILE_DIR
-	mgr_push_images busybox
+	mgr_busybox_registry repl
 }
 
 teardown_file() {

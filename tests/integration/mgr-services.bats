@@ -11,10 +11,7 @@ load helpers
 load mgr-helpers
 
 setup_file() {
-	export RUN_SKIP=
-	mgr_registry_start svc || { RUN_SKIP=$MGR_FILE_SKIP; return 0; }
-	export RUN_DIR=$MGR_FILE_DIR
-	mgr_push_images busybox
+	mgr_busybox_registry svc
 }
 
 teardown_file() {
