@@ -103,6 +103,14 @@ bench_ratio() {
 	fi
 }
 
+# Exit with a message unless root: the benchmarks make mounts, cgroups and namespaces.
+bench_need_root() {
+	[ "$(id -u)" = 0 ] || {
+		echo "$0: needs root" >&2
+		exit 1
+	}
+}
+
 bench_serve_busybox() {
 	"$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || return 1
 	reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")

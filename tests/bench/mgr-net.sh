@@ -29,10 +29,7 @@ while getopts n: opt; do
 		;;
 	esac
 done
-[ "$(id -u)" = 0 ] || {
-	echo "$0: needs root" >&2
-	exit 1
-}
+bench_need_root
 command -v hyperfine >/dev/null || {
 	echo "$0: hyperfine is needed (scripts/install-deps.sh --test)" >&2
 	exit 1

@@ -45,10 +45,7 @@ while getopts n:c:i: opt; do
 		;;
 	esac
 done
-[ "$(id -u)" = 0 ] || {
-	echo "$0: needs root" >&2
-	exit 1
-}
+bench_need_root
 mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
 export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-run.XXXXXX")
