@@ -28,12 +28,11 @@ int cmd_checkpoint(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc checkpoint [options] CONTAINER_ID",
-			"Checkpoint a running or paused container with criu. Without "
-			"--leave-running or --pre-dump the container is stopped and "
-			"removed; restore brings it back.",
-			opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc checkpoint [options] CONTAINER_ID",
+				"Checkpoint a running or paused container with criu. Without "
+				"--leave-running or --pre-dump the container is stopped and "
+				"removed; restore brings it back.",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -19,10 +19,9 @@ int cmd_create(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc create [options] CONTAINER_ID",
-			"Create a container from the bundle; `start` runs its process.", opts,
-			OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc create [options] CONTAINER_ID",
+				"Create a container from the bundle; `start` runs its process.",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

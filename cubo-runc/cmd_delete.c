@@ -20,9 +20,9 @@ int cmd_delete(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc delete [options] CONTAINER_ID",
-			"Delete a stopped (or, with --force, any) container.", opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc delete [options] CONTAINER_ID",
+				"Delete a stopped (or, with --force, any) container.", opts,
+				OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -224,12 +224,11 @@ int cmd_events(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc events [options] CONTAINER_ID",
-			"Print JSON lines about a container: its cgroup statistics every "
-			"--interval, and OOM kills as they happen, until the container "
-			"stops.",
-			opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc events [options] CONTAINER_ID",
+				"Print JSON lines about a container: its cgroup statistics every "
+				"--interval, and OOM kills as they happen, until the container "
+				"stops.",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -17,9 +17,8 @@ int cmd_features(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(stdout, g->summary, "cubo-runc features",
-					"Print the features this runtime supports as JSON.", NULL,
-					0);
+		opts_print_help(stdout, g->summary, "cubo-runc features",
+				"Print the features this runtime supports as JSON.", NULL, 0);
 		return 0;
 	}
 	err = oci_features_to_json(&json, &len);

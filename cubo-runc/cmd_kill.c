@@ -23,7 +23,7 @@ int cmd_kill(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
+		opts_print_help(
 			stdout, g->summary, "cubo-runc kill [options] CONTAINER_ID [SIGNAL]",
 			"Send SIGNAL (default SIGTERM; a name with or without SIG, or a "
 			"number; 0 only checks that the init is alive) to the container's init.",

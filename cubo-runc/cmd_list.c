@@ -83,8 +83,8 @@ int cmd_list(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(stdout, g->summary, "cubo-runc list [options]",
-					"List the containers under --root.", opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc list [options]",
+				"List the containers under --root.", opts, OPTS_N(opts));
 		return 0;
 	}
 	if (strcmp(format, "table") != 0 && strcmp(format, "json") != 0)

@@ -150,11 +150,11 @@ int cmd_ps(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc ps [options] CONTAINER_ID [ps options]",
-			"List the processes in a container's cgroup; the table comes from "
-			"ps(1) with the given options (default -ef).",
-			opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary,
+				"cubo-runc ps [options] CONTAINER_ID [ps options]",
+				"List the processes in a container's cgroup; the table comes from "
+				"ps(1) with the given options (default -ef).",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first < 1)

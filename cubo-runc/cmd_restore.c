@@ -28,12 +28,11 @@ int cmd_restore(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc restore [options] CONTAINER_ID",
-			"Restore a container from criu's images into CONTAINER_ID (a new "
-			"id works), with the bundle's config. Without --detach, wait for "
-			"its process and exit with its status.",
-			opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc restore [options] CONTAINER_ID",
+				"Restore a container from criu's images into CONTAINER_ID (a new "
+				"id works), with the bundle's config. Without --detach, wait for "
+				"its process and exit with its status.",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -31,11 +31,10 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
-			stdout, g->summary, "cubo-runc run [options] CONTAINER_ID",
-			"Create and start a container; in the foreground, exit with its "
-			"process's exit code.",
-			opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc run [options] CONTAINER_ID",
+				"Create and start a container; in the foreground, exit with its "
+				"process's exit code.",
+				opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -57,7 +57,7 @@ int cmd_spec(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(
+		opts_print_help(
 			stdout, g->summary, "cubo-runc spec [options]",
 			"Write a default config.json (running sh in ./rootfs) to the bundle.", opts,
 			OPTS_N(opts));

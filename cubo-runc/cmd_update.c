@@ -289,9 +289,8 @@ int cmd_update(struct runc_globals *g, int argc, char **argv)
 	if (err)
 		return runc_fail(g, err);
 	if (help) {
-		opts_print_help_summary(stdout, g->summary,
-					"cubo-runc update [options] CONTAINER_ID", resources_help,
-					opts, OPTS_N(opts));
+		opts_print_help(stdout, g->summary, "cubo-runc update [options] CONTAINER_ID",
+				resources_help, opts, OPTS_N(opts));
 		return 0;
 	}
 	if (argc - first != 1)

@@ -136,15 +136,14 @@ void exec_print_help(FILE *out, const char *summary)
 	struct exec_flags f;
 	const struct runc_opt opts[] = {EXEC_OPTS(&f)};
 
-	opts_print_help_summary(
-		out, summary,
-		"cubo-runc exec [options] CONTAINER_ID COMMAND [ARG...]\n"
-		"       cubo-runc exec [options] --process FILE CONTAINER_ID",
-		"Run a new process inside a created or running container: it joins the "
-		"init's\nnamespaces and cgroups and gets the config's process settings, "
-		"changed by the\noptions. In the foreground, exit with its exit code "
-		"(128+N for signal N).",
-		opts, OPTS_N(opts));
+	opts_print_help(out, summary,
+			"cubo-runc exec [options] CONTAINER_ID COMMAND [ARG...]\n"
+			"       cubo-runc exec [options] --process FILE CONTAINER_ID",
+			"Run a new process inside a created or running container: it joins the "
+			"init's\nnamespaces and cgroups and gets the config's process settings, "
+			"changed by the\noptions. In the foreground, exit with its exit code "
+			"(128+N for signal N).",
+			opts, OPTS_N(opts));
 }
 
 /* A decimal id as runc's --user and --additional-gids take it. */

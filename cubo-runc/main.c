@@ -99,7 +99,7 @@ bool runc_take_id(struct runc_globals *g, int argc, char **argv, const char *ver
 
 	snprintf(usage, sizeof(usage), "cubo-runc %s CONTAINER_ID", verb);
 	if (!err && help) {
-		opts_print_help_summary(stdout, g->summary, usage, description, NULL, 0);
+		opts_print_help(stdout, g->summary, usage, description, NULL, 0);
 		*rc = 0;
 		return false;
 	}

@@ -210,8 +210,8 @@ static void put_usage(FILE *out, const char *usage)
  * runc's layout (NAME:, USAGE:, OPTIONS:), which callers and people who
  * know runc look for. NAME is the usage's words before its first argument.
  */
-void opts_print_help_summary(FILE *out, const char *summary, const char *usage,
-			     const char *description, const struct runc_opt *opts, size_t n_opts)
+void opts_print_help(FILE *out, const char *summary, const char *usage, const char *description,
+		     const struct runc_opt *opts, size_t n_opts)
 {
 	size_t name_len = 0;
 
@@ -239,10 +239,4 @@ void opts_print_help_summary(FILE *out, const char *summary, const char *usage,
 		fprintf(out, "   %-28s %s\n", left, opts[i].help);
 	}
 	fprintf(out, "   %-28s %s\n", "--help, -h", "show help");
-}
-
-void opts_print_help(FILE *out, const char *usage, const char *description,
-		     const struct runc_opt *opts, size_t n_opts)
-{
-	opts_print_help_summary(out, NULL, usage, description, opts, n_opts);
 }

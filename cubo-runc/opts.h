@@ -64,10 +64,7 @@ struct cubo_error *opts_parse_anywhere(int argc, char **argv, const struct runc_
  * the summary, if any), USAGE: ("[options]" printed as runc's "[command
  * options]"), the description, OPTIONS:.
  */
-void opts_print_help_summary(FILE *out, const char *summary, const char *usage,
-			     const char *description, const struct runc_opt *opts, size_t n_opts);
-/* The same without a summary. */
-void opts_print_help(FILE *out, const char *usage, const char *description,
+void opts_print_help(FILE *out, const char *summary, const char *usage, const char *description,
 		     const struct runc_opt *opts, size_t n_opts);
 
 #define OPTS_N(a) (sizeof(a) / sizeof((a)[0]))

@@ -801,8 +801,8 @@ static void test_opts_print_help(void **state)
 
 	(void)state;
 	assert_non_null(out);
-	opts_print_help_summary(out, "create and run a container", "prog run [options] <id>",
-				"Run a container.", table, OPTS_N(table));
+	opts_print_help(out, "create and run a container", "prog run [options] <id>",
+			"Run a container.", table, OPTS_N(table));
 	fclose(out);
 	/* runc's layout, with its "[command options]" */
 	assert_non_null(strstr(buf, "NAME:\n   prog run - create and run a container\n\n"
