@@ -13,7 +13,6 @@
  * kill(2) is passed on to it, so `kill` of this process still reaches the
  * command through the runtime's own forwarding.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -50,12 +49,9 @@ int runtime_exec_code(int status, const char *log)
 		line = p;
 	if (!line)
 		return status;
-	size_t len = strcspn(line, "\n");
-	char *lower = xstrndup(line, len);
-	for (char *c = lower; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
-	int code = strstr(lower, "not found") || strstr(lower, "no such file") ? 127 : 126;
-	free(lower);
+	char *text = xstrndup(line, strcspn(line, "\n"));
+	int code = strcasestr(text, "not found") || strcasestr(text, "no such file") ? 127 : 126;
+	free(text);
 	return code;
 }
 
