@@ -171,8 +171,16 @@ zombies() {
 	# PID 1 is the init, read-only, bound from the host; the command runs under it
 	run mgr exec inited sh -c 'tr "\0" " " </proc/1/cmdline'
 	[ "$output" = "/run/cubo-init -- sh -c $script " ]
+	# the host's init binary cannot be written from inside, by its name or
+	# through PID 1's /proc/1/exe (CVE-2019-5736's way)
+	local pid sum
+	pid=$(mgr inspect inited | jq -r '.[0].State.Pid')
+	sum=$(sha256sum <"/proc/$pid/exe")
 	run mgr exec inited sh -c 'echo x > /run/cubo-init'
 	[ "$status" -ne 0 ]
+	run mgr exec inited sh -c 'echo x > /proc/1/exe'
+	[ "$status" -ne 0 ]
+	[ "$(sha256sum <"/proc/$pid/exe")" = "$sum" ]
 	# ps and inspect show the command, and that --init was asked
 	[[ "$(mgr ps --no-trunc -f name=inited)" != *cubo-init* ]]
 	[ "$(mgr inspect inited | jq -r '.[0].HostConfig.Init')" = true ]
