@@ -11,9 +11,12 @@
 int cmd_attach(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	bool no_stdin = false;
+	bool no_stdin = false, sig_proxy = true;
 	const struct cli_opt opts[] = {
 		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
+		{"sig-proxy", 0, CLI_BOOL, &sig_proxy, NULL,
+		 "forward the signals this command gets to the container (default true; not "
+		 "with a terminal)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "attach",
@@ -40,8 +43,10 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 		err = attach_connect(dir, ATTACH_WANT_OUTPUT | (in ? ATTACH_WANT_STDIN : 0), &fd);
 		free(dir);
 	}
+	struct attach_client ac = {
+		.forward_stdin = in, .tty = !err && r.tty, .sig_proxy = sig_proxy && !r.tty};
 	if (!err)
-		err = attach_client_run(fd, in, r.tty, &code);
+		err = attach_client_run(fd, &ac, &code);
 	if (fd >= 0)
 		close(fd);
 	if (!err && code == ATTACH_DETACHED) {

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Covers: cubo-mgr/container/attach.c */
+#include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -94,11 +97,82 @@ static void test_detach_keys(void **state)
 	assert_true(k.pending);
 }
 
+/* --sig-proxy: what a user sends on to the container, and what stays ours */
+static void test_signal_proxied(void **state)
+{
+	(void)state;
+	const int passed[] = {SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT,  SIGUSR1, SIGUSR2,
+			      SIGALRM, SIGTSTP, SIGCONT, SIGRTMIN, SIGRTMAX};
+	const int kept[] = {0,	      SIGKILL, SIGSTOP, SIGCHLD, SIGPIPE, SIGURG,
+			    SIGWINCH, SIGTTIN, SIGTTOU, SIGSEGV, SIGBUS,  SIGFPE,
+			    SIGILL,   SIGABRT, 32,	33,	 -1,	  SIGRTMAX + 1};
+	for (size_t i = 0; i < sizeof(passed) / sizeof(*passed); i++)
+		assert_true(attach_signal_proxied(passed[i]));
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++)
+		assert_false(attach_signal_proxied(kept[i]));
+}
+
+/* A frame larger than the socket's buffer arrives whole while the peer reads. */
+static void test_big_frame(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	int small = 4096;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	size_t n = 512 * 1024;
+	char *big = malloc(n), *got = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		big[i] = (char)(i * 7);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[1]);
+		struct cubo_error *err = attach_send(sv[0], ATTACH_STDOUT, big, (uint32_t)n);
+		int rc = err ? 1 : 0;
+		cubo_error_free(err);
+		free(big);
+		free(got);
+		_exit(rc);
+	}
+	close(sv[0]);
+	uint8_t type;
+	uint32_t len;
+	bool eof;
+	assert_null(attach_recv(sv[1], &type, got, (uint32_t)n, &len, &eof));
+	assert_int_equal(len, n);
+	assert_memory_equal(got, big, n);
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	close(sv[1]);
+	free(big);
+	free(got);
+}
+
+/* A peer that is gone is an EPIPE error, not a SIGPIPE that ends the sender. */
+static void test_send_to_closed_peer(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	signal(SIGPIPE, SIG_DFL);
+	struct cubo_error *err = attach_send(sv[0], ATTACH_STDIN, "x", 1);
+	assert_non_null(err);
+	assert_int_equal(err->errnum, EPIPE);
+	cubo_error_free(err);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_detach_keys),
+		cmocka_unit_test(test_signal_proxied),
+		cmocka_unit_test(test_big_frame),
+		cmocka_unit_test(test_send_to_closed_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
