@@ -6,7 +6,7 @@
 # tests/bench/mgr-net.sh measures what a network adds, ports included):
 #   cubo-mgr run --rm -i IMAGE /bin/true     attached: returns after the exit
 #                                            and the removal, like podman's run
-#   cubo-mgr run --rm IMAGE /bin/true        detached (cubo-mgr's default):
+#   cubo-mgr run -d --rm IMAGE /bin/true     detached:
 #                                            returns once the container runs
 #   podman --runtime runc run --rm IMAGE /bin/true   --network none, and on
 #                                            podman's default network
@@ -86,12 +86,12 @@ warmup=3
 echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
 bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i --network none "$img" /bin/true
-bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true
+bench_mean cubo-detached "$mgr" --root-dir "$R" run -d --rm --network none "$img" /bin/true
 # the detached runs' --rm removals finish in the background: let them
 sleep 1
 if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_mean base-attached "${BASE[@]}" run --rm -i --network none "$img" /bin/true
-	bench_mean base-detached "${BASE[@]}" run --rm --network none "$img" /bin/true
+	bench_mean base-detached "${BASE[@]}" run -d --rm --network none "$img" /bin/true
 	sleep 1
 fi
 # the default bridge against none, new against base, in turn: medians
