@@ -12,7 +12,10 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
 	bool no_stdin = false, sig_proxy = true;
+	const char *detach_keys = NULL;
 	const struct cli_opt opts[] = {
+		{"detach-keys", 0, CLI_STRING, &detach_keys, "KEYS",
+		 "the keys that detach a terminal (default ctrl-p,ctrl-q)"},
 		{"no-stdin", 0, CLI_BOOL, &no_stdin, NULL, "do not send stdin to the container"},
 		{"sig-proxy", 0, CLI_BOOL, &sig_proxy, NULL,
 		 "forward the signals this command gets to the container (default true; not "
@@ -29,10 +32,14 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
+	struct detach_keys keys;
+	struct cubo_error *err = attach_detach_keys_parse(detach_keys, &keys);
+	if (err)
+		return mgr_usage_error(m, "attach", err);
 	struct ctr_ctx c;
 	struct ctr_record r = {0};
 	int fd = -1, code = 0;
-	struct cubo_error *err = ctr_ctx_open(m, &c);
+	err = ctr_ctx_open(m, &c);
 	if (!err)
 		err = ctr_find(&c, args.v[0], &r);
 	if (!err && r.status != CTR_RUNNING && r.status != CTR_PAUSED)
@@ -44,7 +51,11 @@ int cmd_attach(struct mgr *m, int argc, char **argv)
 		free(dir);
 	}
 	struct attach_client ac = {
-		.forward_stdin = in, .tty = !err && r.tty, .sig_proxy = sig_proxy && !r.tty};
+		.forward_stdin = in,
+		.tty = !err && r.tty,
+		.sig_proxy = sig_proxy && !r.tty,
+		.keys = &keys,
+	};
 	if (!err)
 		err = attach_client_run(fd, &ac, &code);
 	if (fd >= 0)

@@ -47,7 +47,7 @@ extern char **environ;
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
 		*stop_signal, *log_driver, *init_path, *restart, *shm_size, *cpuset_cpus,
-		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
+		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull, *detach_keys;
 	char **env, **env_file, **attach, **volume, **publish, **cap_add, **cap_drop,
 		**security_opt, **ulimit, **label, **network, **net_alias, **dns, **dns_search,
 		**add_host, **log_opt, **tmpfs, **sysctl, **group_add;
@@ -532,6 +532,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "run in the background and print the container ID"},
 		{"attach", 'a', CLI_LIST, &f.attach, "STREAM",
 		 "attach to stdin, stdout or stderr (default: stdout and stderr)"},
+		{"detach-keys", 0, CLI_STRING, &f.detach_keys, "KEYS",
+		 "the keys that detach a terminal (default ctrl-p,ctrl-q)"},
 		{"sig-proxy", 0, CLI_BOOL, &f.sig_proxy, NULL,
 		 "forward the signals this command gets to the container (default true; "
 		 "not with -t)"},
@@ -640,11 +642,14 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	rc = 0;
 	enum pull_policy pull;
 	uint8_t streams;
+	struct detach_keys keys;
 	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
 	if (!err)
 		err = parse_pull(f.pull, &pull);
 	if (!err)
 		err = attach_streams(&f, &streams);
+	if (!err)
+		err = attach_detach_keys_parse(f.detach_keys, &keys);
 	int cidfd = -1;
 	if (!err && f.cidfile)
 		err = cidfile_open(f.cidfile, &cidfd);
@@ -705,7 +710,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	struct attach_client ac = {.forward_stdin =
 					   made.interactive && (streams & ATTACH_WANT_STDIN),
 				   .tty = made.tty,
-				   .sig_proxy = f.sig_proxy && !made.tty};
+				   .sig_proxy = f.sig_proxy && !made.tty,
+				   .keys = &keys};
 	err = attach_client_run(attach_fd, &ac, &exit_code);
 	close(attach_fd);
 	if (!err && exit_code == ATTACH_DETACHED) {

@@ -126,7 +126,11 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 		return NULL;
 	/* docker's start -a proxies signals too (no tty: a terminal sends its own ^C) */
 	struct attach_client ac = {
-		.forward_stdin = sc->interactive, .tty = r->tty, .sig_proxy = !r->tty};
+		.forward_stdin = sc->interactive,
+		.tty = r->tty,
+		.sig_proxy = !r->tty,
+		.keys = sc->keys,
+	};
 	err = attach_client_run(fd, &ac, &sc->exit_code);
 	close(fd);
 	if (!err && sc->exit_code == ATTACH_DETACHED)

@@ -138,26 +138,55 @@ struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *out)
 	return NULL;
 }
 
-#define CTRL_P 0x10
-#define CTRL_Q 0x11
+struct cubo_error *attach_detach_keys_parse(const char *spec, struct detach_keys *out)
+{
+	static const char ctrl_names[] = "@abcdefghijklmnopqrstuvwxyz[\\]^_";
+	*out = (struct detach_keys){.seq = {0x10, 0x11}, .len = 2};
+	if (!spec || !*spec)
+		return NULL;
+	out->len = 0;
+	const char *key = spec;
+	for (;;) {
+		size_t n = strcspn(key, ",");
+		const char *c = NULL;
+		if (n == 1)
+			c = key;
+		else if (n == 6 && !strncmp(key, "ctrl-", 5) && key[5])
+			c = strchr(ctrl_names, key[5]);
+		if (!c)
+			return cubo_error_new(
+				"--detach-keys \"%s\": unknown key \"%.*s\" (a single "
+				"character, or ctrl- and one of @, a-z, [, \\, ], ^, _)",
+				spec, (int)n, key);
+		if (out->len == ATTACH_DETACH_KEYS_MAX)
+			return cubo_error_new("--detach-keys \"%s\": more than %d keys", spec,
+					      ATTACH_DETACH_KEYS_MAX);
+		out->seq[out->len++] = n == 1 ? *c : (char)(c - ctrl_names);
+		if (!key[n])
+			return NULL;
+		key += n + 1;
+	}
+}
 
 bool attach_detach_scan(struct detach_keys *k, const char *in, size_t n, char *out, size_t *out_len)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = in[i];
-		if (k->pending) {
-			k->pending = false;
-			if (c == CTRL_Q) {
-				*out_len = o;
-				return true;
-			}
-			out[o++] = CTRL_P; /* not the sequence: the held ctrl-p goes on */
+		if (k->len && c != k->seq[k->held]) {
+			/* not the sequence: what was held goes on, and c may begin it anew */
+			memcpy(out + o, k->seq, k->held);
+			o += k->held;
+			k->held = 0;
 		}
-		if (c == CTRL_P)
-			k->pending = true;
-		else
-			out[o++] = c;
+		if (k->len && c == k->seq[k->held]) {
+			if (++k->held < k->len)
+				continue;
+			k->held = 0;
+			*out_len = o;
+			return true;
+		}
+		out[o++] = c;
 	}
 	*out_len = o;
 	return false;
@@ -253,8 +282,13 @@ struct cubo_error *attach_client_run(int sock, const struct attach_client *o, in
 	if (tty && isatty(STDIN_FILENO))
 		send_size(sock);
 	char *buf = xmalloc(ATTACH_MAX_FRAME);
-	char scan[65536 + 1];
-	struct detach_keys keys = {false};
+	char scan[65536 + ATTACH_DETACH_KEYS_MAX];
+	struct detach_keys keys;
+	if (o->keys)
+		keys = *o->keys;
+	else
+		cubo_error_free(attach_detach_keys_parse(NULL, &keys));
+	keys.held = 0;
 	struct cubo_error *err = NULL;
 	bool in_open = o->forward_stdin;
 	while (!err) {

@@ -58,15 +58,31 @@ struct cubo_error *attach_connect(const char *ctr_dir, uint8_t flags, int *fd);
 /* *exit_code of a client that the user detached (the container runs on). */
 #define ATTACH_DETACHED (-2)
 
+/* The longest --detach-keys sequence. */
+#define ATTACH_DETACH_KEYS_MAX 16
+
 /*
- * docker's detach keys, ctrl-p ctrl-q, in what a terminal user types:
- * copy in to out (room for n + 1 bytes), holding back a ctrl-p that ends
- * the chunk until the next one shows whether ctrl-q follows. True when the
- * sequence was typed: out then holds what came before it.
+ * Detach keys (docker's default ctrl-p ctrl-q) in what a terminal user
+ * types. A prefix of the sequence that ends a chunk is held back until the
+ * next chunk shows whether the rest follows.
  */
 struct detach_keys {
-	bool pending; /* a ctrl-p is held back */
+	char seq[ATTACH_DETACH_KEYS_MAX];
+	size_t len;  /* 0: nothing detaches */
+	size_t held; /* how many bytes of seq are held back */
 };
+
+/*
+ * docker's --detach-keys: keys separated by commas, each one character or
+ * ctrl-@, ctrl-a .. ctrl-z, ctrl-[, ctrl-\, ctrl-], ctrl-^, ctrl-_. NULL or
+ * "": ctrl-p,ctrl-q.
+ */
+struct cubo_error *attach_detach_keys_parse(const char *spec, struct detach_keys *out);
+
+/*
+ * Copy in to out (room for n + ATTACH_DETACH_KEYS_MAX bytes), leaving out
+ * the sequence. True when it was typed: out then holds what came before it.
+ */
 bool attach_detach_scan(struct detach_keys *k, const char *in, size_t n, char *out,
 			size_t *out_len);
 
@@ -79,6 +95,7 @@ struct attach_client {
 	 * whose ^C reaches the container as a byte.
 	 */
 	bool sig_proxy;
+	const struct detach_keys *keys; /* with tty; NULL: ctrl-p ctrl-q */
 };
 
 /* Whether the client forwards sig under sig_proxy (not SIGCHLD, SIGPIPE, faults, ...). */

@@ -223,3 +223,28 @@ wait_output() {
 	[ -z "$(monitors)" ]
 	refute grep -q "^$R/" <(awk '{print $5}' /proc/self/mountinfo)
 }
+
+@test "--detach-keys: run -it detaches on the keys given, not on ctrl-p ctrl-q; bad keys refused" {
+	command -v tmux >/dev/null || skip "tmux is needed"
+	local sock=$BATS_TEST_TMPDIR/tmux done=$BATS_TEST_TMPDIR/done
+	tmux -S "$sock" new-session -d -x 100 -y 30 \
+		"'$MGR' --root-dir '$R' run -it --detach-keys ctrl-a,d --name keys --network none '$BB' sh; echo exit=\$? >'$done'; sleep 30"
+	for _ in $(seq 100); do [ "$(state_of keys)" = running ] && break; sleep 0.1; done
+	# the default keys reach the shell; the session goes on
+	tmux -S "$sock" send-keys C-p C-q
+	tmux -S "$sock" send-keys 'echo "still-$((40+2))"' Enter
+	for _ in $(seq 50); do tmux -S "$sock" capture-pane -p | grep -q still-42 && break; sleep 0.1; done
+	pane=$(tmux -S "$sock" capture-pane -p)
+	tmux -S "$sock" send-keys C-a d
+	for _ in $(seq 100); do [ -e "$done" ] && break; sleep 0.1; done
+	tmux -S "$sock" kill-server || true
+	[[ "$pane" == *still-42* ]]
+	[ "$(cat "$done")" = exit=0 ]
+	[ "$(state_of keys)" = running ]
+	run mgr run --rm --detach-keys ctrl-1 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--detach-keys "ctrl-1": unknown key "ctrl-1"'* ]]
+	run mgr attach --detach-keys a,,b keys
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--detach-keys "a,,b"'* ]]
+}

@@ -62,39 +62,68 @@ static void test_frames(void **state)
 	close(sp[1]);
 }
 
+/* Scan in (n bytes) with k: whether it detached, and what went on (want_n bytes). */
+static void expect_scan(struct detach_keys *k, const char *in, size_t n, bool detach,
+			const char *want, size_t want_n)
+{
+	char out[16 + ATTACH_DETACH_KEYS_MAX];
+	size_t got;
+	assert_true(n <= 16);
+	assert_int_equal(attach_detach_scan(k, in, n, out, &got), detach);
+	assert_int_equal(got, want_n);
+	assert_memory_equal(out, want, want_n);
+}
+
 static void test_detach_keys(void **state)
 {
-	struct detach_keys k = {false};
-	char out[16];
-	size_t n;
-	assert_false(attach_detach_scan(&k, "ls\n", 3, out, &n));
-	assert_int_equal(n, 3);
+	(void)state;
+	struct detach_keys k;
+	assert_null(attach_detach_keys_parse(NULL, &k));
+	expect_scan(&k, "ls\n", 3, false, "ls\n", 3);
 	/* ctrl-p then ctrl-q in one chunk: detach, keeping what came before */
-	assert_true(attach_detach_scan(&k, "ab\x10\x11zz", 6, out, &n));
-	assert_int_equal(n, 2);
-	assert_memory_equal(out, "ab", 2);
+	expect_scan(&k, "ab\x10\x11zz", 6, true, "ab", 2);
 	/* split across reads */
-	k.pending = false;
-	assert_false(attach_detach_scan(&k, "x\x10", 2, out, &n));
-	assert_int_equal(n, 1);
-	assert_true(k.pending);
-	assert_true(attach_detach_scan(&k, "\x11", 1, out, &n));
-	assert_int_equal(n, 0);
+	expect_scan(&k, "x\x10", 2, false, "x", 1);
+	assert_int_equal(k.held, 1);
+	expect_scan(&k, "\x11", 1, true, "", 0);
 	/* ctrl-p followed by something else is passed on whole */
-	k.pending = false;
-	assert_false(attach_detach_scan(&k, "\x10", 1, out, &n));
-	assert_int_equal(n, 0);
-	assert_false(attach_detach_scan(&k, "a", 1, out, &n));
-	assert_int_equal(n, 2);
-	assert_memory_equal(out,
-			    "\x10"
-			    "a",
-			    2);
+	expect_scan(&k, "\x10", 1, false, "", 0);
+	expect_scan(&k, "a", 1, false,
+		    "\x10"
+		    "a",
+		    2);
 	/* two ctrl-p: the first goes on, the second waits */
-	k.pending = false;
-	assert_false(attach_detach_scan(&k, "\x10\x10", 2, out, &n));
-	assert_int_equal(n, 1);
-	assert_true(k.pending);
+	expect_scan(&k, "\x10\x10", 2, false, "\x10", 1);
+	assert_int_equal(k.held, 1);
+}
+
+/* --detach-keys as docker spells them, and what it refuses */
+static void test_detach_keys_parse(void **state)
+{
+	(void)state;
+	struct detach_keys k;
+	assert_null(attach_detach_keys_parse("", &k));
+	assert_int_equal(k.len, 2);
+	assert_memory_equal(k.seq, "\x10\x11", 2);
+	assert_null(attach_detach_keys_parse("ctrl-a,x,ctrl-@,ctrl-_,ctrl-\\", &k));
+	assert_int_equal(k.len, 5);
+	assert_memory_equal(k.seq, "\x01x\x00\x1f\x1c", 5);
+	/* one key: detach at once; held bytes of a longer one come back on a mismatch */
+	assert_null(attach_detach_keys_parse("ctrl-x", &k));
+	expect_scan(&k, "ab\x18", 3, true, "ab", 2);
+	assert_null(attach_detach_keys_parse("a,b,c", &k));
+	expect_scan(&k, "xab", 3, false, "x", 1);
+	expect_scan(&k, "ad", 2, false, "abad", 4);
+	expect_scan(&k, "aabc", 4, true, "a", 1);
+	const char *bad[] = {"ctrl-", "ctrl-1",	 "ctrl-A",
+			     "ctrlp", "a,,b",	 ",",
+			     "a,",    "ctrl-pp", "a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cubo_error *err = attach_detach_keys_parse(bad[i], &k);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "--detach-keys"));
+		cubo_error_free(err);
+	}
 }
 
 /* --sig-proxy: what a user sends on to the container, and what stays ours */
@@ -170,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_detach_keys),
+		cmocka_unit_test(test_detach_keys_parse),
 		cmocka_unit_test(test_signal_proxied),
 		cmocka_unit_test(test_big_frame),
 		cmocka_unit_test(test_send_to_closed_peer),
