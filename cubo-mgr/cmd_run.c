@@ -47,12 +47,12 @@ extern char **environ;
 struct run_flags {
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *runtime,
 		*stop_signal, *log_driver, *init_path, *restart, *shm_size, *cpuset_cpus,
-		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
-	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
-		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt, **tmpfs, **sysctl, **group_add;
+		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull, *detach_keys;
+	char **env, **env_file, **attach, **volume, **publish, **cap_add, **cap_drop,
+		**security_opt, **ulimit, **label, **network, **net_alias, **dns, **dns_search,
+		**add_host, **log_opt, **tmpfs, **sysctl, **group_add;
 	long stop_timeout, cpu_shares, oom_score_adj;
-	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
+	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init, sig_proxy;
 	long pids_limit;
 	bool pids_set;
 };
@@ -61,6 +61,7 @@ static void run_flags_free(struct run_flags *f)
 {
 	cubo_strv_free(f->env);
 	cubo_strv_free(f->env_file);
+	cubo_strv_free(f->attach);
 	cubo_strv_free(f->volume);
 	cubo_strv_free(f->publish);
 	cubo_strv_free(f->cap_add);
@@ -482,22 +483,62 @@ static void cidfile_abandon(const char *path, int fd)
 /* ---- the commands ---- */
 
 static const char run_description[] =
-	"Make a container from an image and start it. Detached by default: the\n"
-	"container ID is printed and the command returns while the container runs.\n"
-	"With -i the command attaches (stdin, stdout, stderr; -t gives a terminal)\n"
-	"and exits with the container's exit code. A missing image is pulled.";
+	"Make a container from an image and start it, attached to its stdout and\n"
+	"stderr (-a chooses the streams; -i adds stdin, -t gives a terminal): the\n"
+	"output comes as it is written, the signals this command gets go to the\n"
+	"container (--sig-proxy), and it exits with the container's exit code.\n"
+	"With -d the container ID is printed and the command returns while the\n"
+	"container runs. A missing image is pulled.";
+
+/* -a/--attach: docker's stream names, any case; no -a: stdout and stderr. */
+static struct cubo_error *attach_streams(const struct run_flags *f, uint8_t *out)
+{
+	static const struct {
+		const char *name;
+		uint8_t flag;
+	} streams[] = {{"stdin", ATTACH_WANT_STDIN},
+		       {"stdout", ATTACH_WANT_STDOUT},
+		       {"stderr", ATTACH_WANT_STDERR}};
+	*out = f->attach ? 0 : ATTACH_WANT_OUTPUT;
+	for (size_t i = 0; f->attach && f->attach[i]; i++) {
+		size_t j = 0;
+		while (j < CLI_N(streams) && strcasecmp(f->attach[i], streams[j].name))
+			j++;
+		if (j == CLI_N(streams))
+			return cubo_error_new("--attach \"%s\": valid streams are STDIN, STDOUT "
+					      "and STDERR",
+					      f->attach[i]);
+		*out |= streams[j].flag;
+	}
+	if (f->attach && f->detach)
+		return cubo_error_new("conflicting options: -a and -d");
+	/* docker's rule: -i attaches stdin whatever -a says */
+	if (f->interactive)
+		*out |= ATTACH_WANT_STDIN;
+	return NULL;
+}
 
 static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 {
 	struct cli_args args;
-	struct run_flags f = {.pids_limit = LONG_MIN,
+	struct run_flags f = {.sig_proxy = true,
+			      .pids_limit = LONG_MIN,
 			      .stop_timeout = LONG_MIN,
 			      .cpu_shares = LONG_MIN,
 			      .oom_score_adj = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
-		{"detach", 'd', CLI_BOOL, &f.detach, NULL, "run in the background (the default)"},
-		{"interactive", 'i', CLI_BOOL, &f.interactive, NULL, "attach and keep stdin open"},
+		{"detach", 'd', CLI_BOOL, &f.detach, NULL,
+		 "run in the background and print the container ID"},
+		{"attach", 'a', CLI_LIST, &f.attach, "STREAM",
+		 "attach to stdin, stdout or stderr (default: stdout and stderr)"},
+		{"detach-keys", 0, CLI_STRING, &f.detach_keys, "KEYS",
+		 "the keys that detach a terminal (default ctrl-p,ctrl-q)"},
+		{"sig-proxy", 0, CLI_BOOL, &f.sig_proxy, NULL,
+		 "forward the signals this command gets to the container (default true; "
+		 "not with -t)"},
+		{"interactive", 'i', CLI_BOOL, &f.interactive, NULL,
+		 "keep stdin open and attach it"},
 		{"tty", 't', CLI_BOOL, &f.tty, NULL, "give the container a terminal"},
 		{"rm", 0, CLI_BOOL, &f.rm, NULL, "remove the container when it exits"},
 		{"workdir", 'w', CLI_STRING, &f.workdir, "DIR",
@@ -600,9 +641,15 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	struct ctr_ctx c;
 	rc = 0;
 	enum pull_policy pull;
+	uint8_t streams;
+	struct detach_keys keys;
 	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
 	if (!err)
 		err = parse_pull(f.pull, &pull);
+	if (!err)
+		err = attach_streams(&f, &streams);
+	if (!err)
+		err = attach_detach_keys_parse(f.detach_keys, &keys);
 	int cidfd = -1;
 	if (!err && f.cidfile)
 		err = cidfile_open(f.cidfile, &cidfd);
@@ -635,8 +682,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		.store = &c.store,
 		.id = made.id,
 		.layers_dir = c.layers_dir,
-		.attach = made.interactive && !f.detach,
-		.attach_flags = ATTACH_WANT_OUTPUT | ATTACH_WANT_STDIN,
+		.attach = !f.detach,
+		.attach_flags = streams,
 	};
 	pid_t pid;
 	int attach_fd = -1, code;
@@ -660,7 +707,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	}
 	fflush(stdout);
 	int exit_code;
-	err = attach_client_run(attach_fd, true, made.tty, &exit_code);
+	struct attach_client ac = {.forward_stdin =
+					   made.interactive && (streams & ATTACH_WANT_STDIN),
+				   .tty = made.tty,
+				   .sig_proxy = f.sig_proxy && !made.tty,
+				   .keys = &keys};
+	err = attach_client_run(attach_fd, &ac, &exit_code);
 	close(attach_fd);
 	if (!err && exit_code == ATTACH_DETACHED) {
 		fprintf(stderr, "\nread escape sequence: %.12s runs on\n", made.id);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_action.h"
 #include "shared/strv.h"
@@ -90,9 +91,12 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 	struct start_ctx sc = {.m = m};
 	bool all = false;
 	char **filters = NULL;
+	const char *detach_keys = NULL;
 	const struct cli_opt opts[] = {
 		{"attach", 'a', CLI_BOOL, &sc.attach, NULL,
 		 "attach to the output and exit with the container's code"},
+		{"detach-keys", 0, CLI_STRING, &detach_keys, "KEYS",
+		 "the keys that detach a terminal (default ctrl-p,ctrl-q)"},
 		{"interactive", 'i', CLI_BOOL, &sc.interactive, NULL, "attach stdin too"},
 		{"all", 0, CLI_BOOL, &all, NULL,
 		 "start every container that does not run (or those --filter picks)"},
@@ -125,6 +129,10 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 		err = cubo_error_new("--attach cannot go with --all");
 	if (!err)
 		err = check_filters(filters);
+	struct detach_keys keys;
+	if (!err)
+		err = attach_detach_keys_parse(detach_keys, &keys);
+	sc.keys = &keys;
 	if (err) {
 		cubo_strv_free(filters);
 		return mgr_usage_error(m, "start", err);

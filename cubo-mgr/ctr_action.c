@@ -124,7 +124,14 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 	}
 	if (!sc->attach)
 		return NULL;
-	err = attach_client_run(fd, sc->interactive, r->tty, &sc->exit_code);
+	/* docker's start -a proxies signals too (no tty: a terminal sends its own ^C) */
+	struct attach_client ac = {
+		.forward_stdin = sc->interactive,
+		.tty = r->tty,
+		.sig_proxy = !r->tty,
+		.keys = sc->keys,
+	};
+	err = attach_client_run(fd, &ac, &sc->exit_code);
 	close(fd);
 	if (!err && sc->exit_code == ATTACH_DETACHED)
 		sc->exit_code = 0;

@@ -28,9 +28,12 @@ int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char
 int each_container_of(struct mgr *m, const struct cli_args *args, ctr_action fn, void *ctx,
 		      const bool *silent);
 
+struct detach_keys;
+
 struct start_ctx {
 	struct mgr *m;
 	bool attach, interactive;
+	const struct detach_keys *keys; /* start -a --detach-keys; NULL: the default */
 	int exit_code;
 };
 

@@ -717,7 +717,10 @@ static void drop_client(struct mon *m, size_t i)
 static void broadcast(struct mon *m, uint8_t type, const void *data, uint32_t len)
 {
 	for (size_t i = 0; i < m->n_clients;) {
-		bool wants = type == ATTACH_EXIT || (m->clients[i].flags & ATTACH_WANT_OUTPUT);
+		uint8_t f = m->clients[i].flags;
+		bool wants = type == ATTACH_EXIT ||
+			     (type == ATTACH_STDOUT && (f & ATTACH_WANT_STDOUT)) ||
+			     (type == ATTACH_STDERR && (f & ATTACH_WANT_STDERR));
 		struct cubo_error *err =
 			wants ? attach_send(m->clients[i].fd, type, data, len) : NULL;
 		if (err) {
@@ -790,6 +793,17 @@ static void on_client(struct mon *m, size_t i)
 			struct winsize ws = {.ws_row = (unsigned short)(b[0] << 8 | b[1]),
 					     .ws_col = (unsigned short)(b[2] << 8 | b[3])};
 			ioctl(m->stdin_fd, TIOCSWINSZ, &ws);
+		}
+		break;
+	case ATTACH_SIGNAL:
+		/*
+		 * The init is our child until we reap it: its pid cannot have been
+		 * reused, so a plain kill reaches the container and nothing else.
+		 */
+		if (len == 1 && !m->exited && m->pid > 0) {
+			int sig = (uint8_t)m->buf[0];
+			if (sig > 0 && sig <= SIGRTMAX)
+				kill(m->pid, sig);
 		}
 		break;
 	default:

@@ -5,7 +5,7 @@
 #   cubo-none      cubo-mgr run --rm -i --network none IMAGE /bin/true
 #   cubo-bridge    cubo-mgr run --rm -i IMAGE /bin/true        (the cubo bridge)
 #   cubo-publish   the same with -p 127.0.0.1::80              (+ portmap rules)
-#   cubo-none-d, cubo-bridge-d   run --rm detached: returns once the container
+#   cubo-none-d, cubo-bridge-d   run -d --rm: returns once the container
 #                  runs, so it times the start (ADD) without the exit (DEL)
 #   podman-none    podman --runtime runc run --rm --network none IMAGE /bin/true
 #   podman-bridge  podman --runtime runc run --rm IMAGE /bin/true  (its default network)
@@ -58,8 +58,8 @@ cmds=(
 	"$mgr --root-dir $R run --rm -i --network none $img /bin/true"
 	"$mgr --root-dir $R run --rm -i $img /bin/true"
 	"$mgr --root-dir $R run --rm -i -p 127.0.0.1::80 $img /bin/true"
-	"$mgr --root-dir $R run --rm --network none $img /bin/true"
-	"$mgr --root-dir $R run --rm $img /bin/true"
+	"$mgr --root-dir $R run -d --rm --network none $img /bin/true"
+	"$mgr --root-dir $R run -d --rm $img /bin/true"
 )
 if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
 	names+=(podman-none podman-bridge)

@@ -6,7 +6,9 @@
 # tests/bench/mgr-net.sh measures what a network adds, ports included):
 #   cubo-mgr run --rm -i IMAGE /bin/true     attached: returns after the exit
 #                                            and the removal, like podman's run
-#   cubo-mgr run --rm IMAGE /bin/true        detached (cubo-mgr's default):
+#   cubo-mgr run --rm IMAGE /bin/true        attached to the output only (the
+#                                            default): should cost what -i does
+#   cubo-mgr run -d --rm IMAGE /bin/true     detached:
 #                                            returns once the container runs
 #   podman --runtime runc run --rm IMAGE /bin/true   --network none, and on
 #                                            podman's default network
@@ -86,25 +88,29 @@ warmup=3
 echo "# container run: $runs runs each, $(nproc) cpus, $(uname -r)"
 echo "# cubo-mgr $("$mgr" --version | awk '{print $3}') with $("$CUBO_RUNTIME" --version | head -n1)"
 bench_mean cubo-attached "$mgr" --root-dir "$R" run --rm -i --network none "$img" /bin/true
-bench_mean cubo-detached "$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true
+bench_mean cubo-output "$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true
+bench_mean cubo-detached "$mgr" --root-dir "$R" run -d --rm --network none "$img" /bin/true
 # the detached runs' --rm removals finish in the background: let them
 sleep 1
 if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_mean base-attached "${BASE[@]}" run --rm -i --network none "$img" /bin/true
-	bench_mean base-detached "${BASE[@]}" run --rm --network none "$img" /bin/true
+	bench_mean base-detached "${BASE[@]}" run -d --rm --network none "$img" /bin/true
 	sleep 1
 fi
 # the default bridge against none, new against base, in turn: medians
 NEW_NONE=("$mgr" --root-dir "$R" run --rm -i --network none "$img" /bin/true)
 NEW_BRIDGE=("$mgr" --root-dir "$R" run --rm -i "$img" /bin/true)
+NEW_OUTPUT=("$mgr" --root-dir "$R" run --rm --network none "$img" /bin/true)
 BASE_NONE=("${BASE[@]}" run --rm -i --network none "$img" /bin/true)
 BASE_BRIDGE=("${BASE[@]}" run --rm -i "$img" /bin/true)
-bench_interleaved cubo-none=NEW_NONE cubo-bridge=NEW_BRIDGE \
+bench_interleaved cubo-none=NEW_NONE cubo-bridge=NEW_BRIDGE cubo-output=NEW_OUTPUT \
 	${CUBO_MGR_BASE:+base-none=BASE_NONE base-bridge=BASE_BRIDGE}
 printf 'median: the bridge adds %.2f ms to run --rm -i%s\n' \
 	"$(echo "${med[cubo-bridge]} - ${med[cubo-none]}" | bc -l)" \
 	"${CUBO_MGR_BASE:+ (base: $(printf %.2f "$(echo "${med[base-bridge]} - ${med[base-none]}" | bc -l)") ms)}"
 [ -z "${CUBO_MGR_BASE:-}" ] || bench_med_ratio cubo-bridge base-bridge
+# attached without -i against with it (no network): near 1
+bench_med_ratio cubo-output cubo-none
 if [ -n "$have_podman" ]; then
 	echo "# $(podman --version), runc $(runc --version | awk 'NR==1 {print $3}')"
 	bench_mean podman-none "${P[@]}" run --rm --network none "${PFLAGS[@]}" "$img" /bin/true
@@ -160,13 +166,14 @@ n_images=$("$mgr" --root-dir "$R" images -q | wc -l)
 bench_mean cubo-images "$mgr" --root-dir "$R" images
 [ -z "$have_podman" ] || bench_mean podman-images "${P[@]}" images
 
-bench_table cubo-attached cubo-detached podman-none podman-default cubo-ps podman-ps \
+bench_table cubo-attached cubo-output cubo-detached podman-none podman-default cubo-ps podman-ps \
 	cubo-images podman-images ${CUBO_MGR_BASE:+base-attached base-detached base-ps}
 if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_ratio cubo-attached base-attached
 	bench_ratio cubo-detached base-detached
 	bench_ratio cubo-ps base-ps
 fi
+bench_ratio cubo-output cubo-attached
 bench_ratio cubo-attached podman-none
 bench_ratio cubo-attached podman-default
 bench_ratio cubo-detached podman-none

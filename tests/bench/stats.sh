@@ -52,7 +52,7 @@ trap cleanup EXIT
 bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
 for ((i = 0; i < containers; i++)); do
-	"$mgr" --root-dir "$R" run --network none "$img" sleep 100000 >/dev/null || {
+	"$mgr" --root-dir "$R" run -d --network none "$img" sleep 100000 >/dev/null || {
 		echo "$0: cubo-mgr run failed" >&2
 		exit 1
 	}

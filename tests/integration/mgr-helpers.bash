@@ -20,7 +20,7 @@ monitors() {
 # A detached run: its ID, once it runs.
 run_detached() {
 	local id
-	id=$(mgr run "$@" </dev/null) || return 1
+	id=$(mgr run -d "$@" </dev/null) || return 1
 	[[ $id =~ ^[0-9a-f]{64}$ ]] || return 1
 	echo "$id"
 }

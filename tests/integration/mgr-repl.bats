@@ -110,6 +110,10 @@ repl_done() {
 	keys "run -i --rm $BB echo hi-from-repl" Enter
 	screen_has 'hi-from-repl'
 	idle
+	# without -i too, as docker: the output, then the prompt with its exit code
+	keys "run --rm $BB sh -c 'echo attached-\$((40+2)); exit 3'" Enter
+	screen_has 'attached-42'
+	screen_has 'cubo-mgr [3]> '
 	# an unknown container and an unknown command: the error, then the prompt with the status
 	keys 'rm nosuch' Enter
 	screen_has 'no such container: nosuch'

@@ -51,7 +51,7 @@ assert_no_mounts() {
 	refute grep -q "^$R/" <(awk '{print $5}' /proc/self/mountinfo)
 }
 
-@test "run: detached by default, prints the ID; ps, logs, stop and rm work on it" {
+@test "run -d: prints the ID; ps, logs, stop and rm work on it" {
 	id=$(run_detached --name web "$BB" sh -c 'echo started; trap "echo bye; exit 3" TERM; while true; do sleep 0.1; done')
 	run mgr ps
 	[ "$status" -eq 0 ]

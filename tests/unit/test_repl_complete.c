@@ -11,7 +11,7 @@ static const char run_help[] =
 	"Make a container from an image and start it.\n\n"
 	"Options:\n"
 	"      --name NAME              name the container\n"
-	"  -d, --detach                 run in the background (the default)\n"
+	"  -d, --detach                 run in the background and print the container ID\n"
 	"  -e, --env KEY=VALUE          set an environment variable\n"
 	"  -v, --volume SRC:DEST[:ro]   bind a host directory or a named volume\n"
 	"  -p, --publish [IP:][HOST:]CTR[/PROTO] publish a container's port on the host\n"
