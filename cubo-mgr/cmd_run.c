@@ -19,6 +19,7 @@
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
@@ -50,7 +51,7 @@ struct run_flags {
 		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt, **tmpfs, **sysctl, **group_add;
+		**log_opt, **tmpfs, **sysctl, **group_add, **mount;
 	long stop_timeout, cpu_shares, oom_score_adj;
 	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
 	long pids_limit;
@@ -77,6 +78,65 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->tmpfs);
 	cubo_strv_free(f->sysctl);
 	cubo_strv_free(f->group_add);
+	cubo_strv_free(f->mount);
+}
+
+/* docker's rule: one mount a destination, whichever flag gives it. */
+static struct cubo_error *check_dest(const struct ctr_opts *o, const char *flag, const char *arg,
+				     const char *dest)
+{
+	bool dup = false;
+	for (size_t i = 0; i < o->n_volumes && !dup; i++)
+		dup = !strcmp(o->volumes[i].dest, dest);
+	for (size_t i = 0; i < o->n_tmpfs && !dup; i++)
+		dup = !strcmp(o->tmpfs[i].dest, dest);
+	if (dup)
+		return cubo_error_new("%s \"%s\": duplicate mount point: %s", flag, arg, dest);
+	return NULL;
+}
+
+/* -v, --mount, --tmpfs, in that order; relative host paths are the caller's. */
+static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	char *cwd = getcwd(NULL, 0);
+	size_t nv = cubo_strv_len(f->volume) + cubo_strv_len(f->mount);
+	size_t nt = cubo_strv_len(f->tmpfs) + cubo_strv_len(f->mount);
+	o->volumes = xcalloc(nv + 1, sizeof(*o->volumes));
+	o->tmpfs = xcalloc(nt + 1, sizeof(*o->tmpfs));
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && f->volume && f->volume[i]; i++) {
+		struct ctr_volume_spec v;
+		err = run_opt_parse_volume(f->volume[i], cwd, &v);
+		if (!err && (err = check_dest(o, "-v", f->volume[i], v.dest)))
+			ctr_volume_spec_free(&v);
+		if (!err)
+			o->volumes[o->n_volumes++] = v;
+	}
+	for (size_t i = 0; !err && f->mount && f->mount[i]; i++) {
+		struct ctr_mount_arg m;
+		err = run_opt_parse_mount(f->mount[i], cwd, &m);
+		if (!err)
+			err = check_dest(o, "--mount", f->mount[i],
+					 m.is_tmpfs ? m.tmpfs.dest : m.vol.dest);
+		if (!err && m.is_tmpfs) {
+			o->tmpfs[o->n_tmpfs++] = m.tmpfs;
+			m.tmpfs = (struct ctr_tmpfs){0};
+		} else if (!err) {
+			o->volumes[o->n_volumes++] = m.vol;
+			m.vol = (struct ctr_volume_spec){0};
+		}
+		ctr_mount_arg_free(&m);
+	}
+	for (size_t i = 0; !err && f->tmpfs && f->tmpfs[i]; i++) {
+		struct ctr_tmpfs t;
+		err = run_opt_parse_tmpfs(f->tmpfs[i], &t);
+		if (!err && (err = check_dest(o, "--tmpfs", f->tmpfs[i], t.dest)))
+			ctr_tmpfs_free(&t);
+		if (!err)
+			o->tmpfs[o->n_tmpfs++] = t;
+	}
+	free(cwd);
+	return err;
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -143,27 +203,12 @@ static struct cubo_error *log_opts(const struct run_flags *f, struct ctr_opts *o
 }
 
 /*
- * --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
+ * --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
  * --memory-reservation, --oom-score-adj, --group-add, with docker's checks
  * (after --memory).
  */
 static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_opts *o)
 {
-	o->n_tmpfs = cubo_strv_len(f->tmpfs);
-	o->tmpfs = xcalloc(o->n_tmpfs + 1, sizeof(*o->tmpfs));
-	for (size_t i = 0; i < o->n_tmpfs; i++) {
-		CUBO_TRY(run_opt_parse_tmpfs(f->tmpfs[i], &o->tmpfs[i]));
-		/* docker's rule: one mount a destination (-v came first) */
-		const char *dest = o->tmpfs[i].dest;
-		bool dup = false;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = !strcmp(o->tmpfs[j].dest, dest);
-		for (size_t j = 0; j < o->n_volumes && !dup; j++)
-			dup = !strcmp(o->volumes[j].dest, dest);
-		if (dup)
-			return cubo_error_new("--tmpfs \"%s\": duplicate mount point: %s",
-					      f->tmpfs[i], dest);
-	}
 	/* 0, as with docker: the default size */
 	if (f->shm_size)
 		CUBO_TRY(run_opt_parse_size("--shm-size", f->shm_size, &o->shm_size));
@@ -262,10 +307,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	if (f->pids_set && f->pids_limit < -1)
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
 				      f->pids_limit);
-	o->n_volumes = cubo_strv_len(f->volume);
-	o->volumes = xcalloc(o->n_volumes + 1, sizeof(*o->volumes));
-	for (size_t i = 0; i < o->n_volumes; i++)
-		CUBO_TRY(run_opt_parse_volume(f->volume[i], &o->volumes[i]));
+	CUBO_TRY(mount_opts(f, o));
 	o->n_ports = cubo_strv_len(f->publish);
 	o->ports = xcalloc(o->n_ports + 1, sizeof(*o->ports));
 	for (size_t i = 0; i < o->n_ports; i++)
@@ -504,8 +546,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "working directory in the container"},
 		{"env", 'e', CLI_LIST, &f.env, "KEY=VALUE", "set an environment variable"},
 		{"env-file", 0, CLI_LIST, &f.env_file, "FILE", "read environment variables"},
-		{"volume", 'v', CLI_LIST, &f.volume, "SRC:DEST[:ro]",
-		 "bind a host directory or a named volume"},
+		{"volume", 'v', CLI_LIST, &f.volume, "[SRC:]DEST[:OPTS]",
+		 "bind a host path (/abs, ./rel) or a volume; OPTS: ro, rw, z, Z, nocopy, "
+		 "[r]shared, [r]slave, [r]private"},
+		{"mount", 0, CLI_LIST, &f.mount, "type=TYPE,...",
+		 "a bind, volume or tmpfs mount (docker's keys: source, target, readonly, "
+		 "bind-propagation, volume-nocopy, tmpfs-size, ...)"},
 		{"publish", 'p', CLI_LIST, &f.publish, "[IP:][HOST:]CTR[/PROTO]",
 		 "publish a container's port on the host (no HOST: a free one)"},
 		{"publish-all", 'P', CLI_BOOL, &f.publish_all, NULL,

@@ -186,9 +186,11 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 		free(src);
 	}
 	for (size_t i = 0; i < o->n_volumes; i++) {
-		char *const ro[] = {"rbind", "rprivate", "ro", NULL};
-		add_mount(cfg, o->volumes[i].dest, "bind", in->volume_sources[i],
-			  o->volumes[i].readonly ? ro : bind_opts);
+		const struct ctr_volume_spec *v = &o->volumes[i];
+		char *const opts[] = {v->nonrecursive ? "bind" : "rbind",
+				      v->propagation[0] ? (char *)v->propagation : "rprivate",
+				      v->readonly ? "ro" : NULL, NULL};
+		add_mount(cfg, v->dest, "bind", in->volume_sources[i], opts);
 	}
 	for (size_t i = 0; i < o->n_tmpfs; i++)
 		add_mount(cfg, o->tmpfs[i].dest, "tmpfs", "tmpfs", o->tmpfs[i].options);

@@ -85,6 +85,8 @@ static struct cubo_error *add_image_volumes(const struct oci_image_config *img, 
 		bool covered = dest[0] != '/';
 		for (size_t j = 0; !covered && j < o->n_volumes; j++)
 			covered = !strcmp(o->volumes[j].dest, dest);
+		for (size_t j = 0; !covered && j < o->n_tmpfs; j++)
+			covered = !strcmp(o->tmpfs[j].dest, dest);
 		if (covered)
 			continue;
 		o->volumes = xreallocarray(o->volumes, o->n_volumes + 2, sizeof(*o->volumes));
@@ -106,7 +108,12 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 			if (stat(v->source, &st) < 0) {
 				if (errno != ENOENT)
 					return cubo_error_errno("-v %s", v->source);
-				/* docker makes a missing host directory */
+				/* docker makes a missing host directory for -v, not --mount */
+				if (v->must_exist)
+					return cubo_error_new("--mount: invalid mount config for "
+							      "type \"bind\": bind source path "
+							      "does not exist: %s",
+							      v->source);
 				CUBO_TRY_CTX(cubo_mkdir_p(v->source, 0755), "-v %s", v->source);
 			}
 			cubo_strv_push(sources, &ns, v->source);
@@ -114,7 +121,9 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		}
 		struct ctr_volume vol;
 		bool existed;
-		CUBO_TRY(volume_create(root, v->source, NULL, &vol, &existed));
+		CUBO_TRY(volume_create(root, v->source, v->labels, &vol, &existed));
+		if (v->nocopy)
+			CUBO_TRY(volume_skip_fill(&vol));
 		cubo_strv_push(sources, &ns, vol.mountpoint);
 		cubo_strv_push(names, &nn, vol.name);
 		ctr_volume_free(&vol);

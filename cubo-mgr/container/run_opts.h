@@ -20,6 +20,11 @@ struct ctr_volume_spec {
 	char *dest;   /* absolute path in the container */
 	bool named;   /* source is a volume name (or anonymous) */
 	bool readonly;
+	bool must_exist;     /* --mount bind: a missing source is refused, not made */
+	bool nonrecursive;   /* a bind without the mounts below its source */
+	bool nocopy;	     /* a new volume is not filled from the image */
+	char propagation[9]; /* "rprivate" (the default), "rshared", "slave", ... */
+	char **labels;	     /* --mount volume-label "k=v": a new volume's labels */
 };
 
 struct ctr_port_spec {
@@ -93,8 +98,7 @@ void ctr_opts_free(struct ctr_opts *o);
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes);
 /* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
-/* -v HOST:CTR[:ro|rw], NAME:CTR[:ro|rw], CTR (an anonymous volume). */
-struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *out);
+/* -v and --mount are parsed in mount_opt.h. */
 void ctr_volume_spec_free(struct ctr_volume_spec *v);
 /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO]. */
 struct cubo_error *run_opt_parse_publish(const char *s, struct ctr_port_spec *out);

@@ -16,6 +16,7 @@
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/record.h"
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -76,11 +77,20 @@ static void log_text(const char *s, size_t n)
 static void flags(const char *s)
 {
 	struct ctr_volume_spec v;
-	struct cubo_error *err = run_opt_parse_volume(s, &v);
+	struct cubo_error *err = run_opt_parse_volume(s, "/cwd", &v);
 	if (!err) {
 		if (!v.dest || v.dest[0] != '/' || (!v.named && (!v.source || v.source[0] != '/')))
 			FUZZ_FAIL("volume \"%s\" parsed to a bad spec", s);
 		ctr_volume_spec_free(&v);
+	}
+	fuzz_drop(err);
+	struct ctr_mount_arg m;
+	err = run_opt_parse_mount(s, "/cwd", &m);
+	if (!err) {
+		const char *d = m.is_tmpfs ? m.tmpfs.dest : m.vol.dest;
+		if (!d || d[0] != '/' || (!m.is_tmpfs && !m.vol.named && m.vol.source[0] != '/'))
+			FUZZ_FAIL("mount \"%s\" parsed to a bad spec", s);
+		ctr_mount_arg_free(&m);
 	}
 	fuzz_drop(err);
 	struct ctr_port_spec p, q;
