@@ -147,6 +147,8 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	log_config_gen_json(g, "LogConfig", r->log_driver, r->log_opts);
 	cubo_json_gen_key(g, "Init");
 	cubo_json_gen_bool(g, r->init);
+	cubo_json_gen_key(g, "Privileged");
+	cubo_json_gen_bool(g, r->privileged);
 	struct restart_policy rp = restart_policy_of(r);
 	cubo_json_gen_key(g, "RestartPolicy");
 	cubo_json_gen_map_open(g);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
@@ -34,6 +35,7 @@
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
+#include "spec/features.h"
 
 extern char **environ;
 
@@ -51,9 +53,9 @@ struct run_flags {
 		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt, **tmpfs, **sysctl, **group_add, **mount;
+		**log_opt, **tmpfs, **sysctl, **group_add, **mount, **device, **device_cgroup_rule;
 	long stop_timeout, cpu_shares, oom_score_adj;
-	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init;
+	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init, privileged;
 	long pids_limit;
 	bool pids_set;
 };
@@ -79,6 +81,8 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->sysctl);
 	cubo_strv_free(f->group_add);
 	cubo_strv_free(f->mount);
+	cubo_strv_free(f->device);
+	cubo_strv_free(f->device_cgroup_rule);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -137,6 +141,33 @@ static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts 
 	}
 	free(cwd);
 	return err;
+}
+
+/* --privileged, --device, --device-cgroup-rule: the nodes are read on the host now. */
+static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	o->privileged = f->privileged;
+	size_t nc = 0;
+	/* every capability the runtime can grant: the ones this process may still hold */
+	for (int i = 0; f->privileged && oci_capability_names[i]; i++)
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+			cubo_strv_push(&o->privileged_caps, &nc, oci_capability_names[i]);
+	if (f->privileged)
+		CUBO_TRY(device_gather_host(&o->devices));
+	for (size_t i = 0; f->device && f->device[i]; i++) {
+		char *host, *ctr, perms[4];
+		CUBO_TRY(run_opt_parse_device(f->device[i], &host, &ctr, perms));
+		struct cubo_error *err = device_gather("--device", host, ctr, perms, &o->devices);
+		free(host);
+		free(ctr);
+		CUBO_TRY(err);
+	}
+	size_t n = cubo_strv_len(f->device_cgroup_rule);
+	o->cgroup_rules = xcalloc(n + 1, sizeof(*o->cgroup_rules));
+	for (; o->n_cgroup_rules < n; o->n_cgroup_rules++)
+		CUBO_TRY(run_opt_parse_cgroup_rule(f->device_cgroup_rule[o->n_cgroup_rules],
+						   &o->cgroup_rules[o->n_cgroup_rules]));
+	return NULL;
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -308,6 +339,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
 				      f->pids_limit);
 	CUBO_TRY(mount_opts(f, o));
+	CUBO_TRY(device_opts(f, o));
 	o->n_ports = cubo_strv_len(f->publish);
 	o->ports = xcalloc(o->n_ports + 1, sizeof(*o->ports));
 	for (size_t i = 0; i < o->n_ports; i++)
@@ -586,6 +618,13 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "mount the root filesystem read-only"},
 		{"cap-add", 0, CLI_LIST, &f.cap_add, "CAP", "add a capability (or ALL)"},
 		{"cap-drop", 0, CLI_LIST, &f.cap_drop, "CAP", "drop a capability (or ALL)"},
+		{"privileged", 0, CLI_BOOL, &f.privileged, NULL,
+		 "every capability and host device, no seccomp, no masked paths, /sys writable"},
+		{"device", 0, CLI_LIST, &f.device, "HOST[:CTR][:PERMS]",
+		 "a host device (or a directory of them; PERMS of rwm), or a CDI device "
+		 "vendor.com/class=name"},
+		{"device-cgroup-rule", 0, CLI_LIST, &f.device_cgroup_rule, "RULE",
+		 "allow devices in the cgroup (\"c 1:3 rwm\", \"b 8:* r\")"},
 		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
 		 "no-new-privileges, seccomp=unconfined"},
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",

@@ -143,6 +143,10 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
 	}
+	if (r->privileged) {
+		cubo_json_gen_key(g, "privileged");
+		cubo_json_gen_bool(g, true);
+	}
 	cubo_json_gen_key(g, "autoRemove");
 	cubo_json_gen_bool(g, r->auto_remove);
 	cubo_json_gen_key(g, "tty");
@@ -257,6 +261,7 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_int64(c, t, "shmSize", false, &r->shm_size, NULL));
 	CUBO_TRY(cubo_json_field_strv(c, t, "groupAdd", false, &r->group_add, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "interactive", &r->interactive, NULL));

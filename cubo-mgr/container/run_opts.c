@@ -58,6 +58,13 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->cpuset_cpus);
 	free(o->cpuset_mems);
 	cubo_strv_free(o->group_add);
+	ctr_devices_free(&o->devices);
+	cubo_strv_free(o->privileged_caps);
+	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
+		free(o->cgroup_rules[i].type);
+		free(o->cgroup_rules[i].access);
+	}
+	free(o->cgroup_rules);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
 
@@ -89,7 +90,12 @@ struct ctr_opts {
 	int64_t memory_reservation;	 /* bytes; 0: none */
 	bool has_oom_score_adj;
 	int oom_score_adj;
-	char **group_add; /* --group-add: group names or gids, checked */
+	char **group_add;	    /* --group-add: group names or gids, checked */
+	bool privileged;	    /* every capability and host device, no seccomp, rw /sys */
+	char **privileged_caps;	    /* --privileged: the caps of the manager's bounding set */
+	struct ctr_devices devices; /* --privileged's, then --device's, read on the host */
+	struct oci_device_cgroup *cgroup_rules; /* --device-cgroup-rule */
+	size_t n_cgroup_rules;
 };
 
 void ctr_opts_free(struct ctr_opts *o);

@@ -123,3 +123,79 @@ mountinfo_of() {
 	run mgr ps -aq
 	[ -z "$output" ]
 }
+
+@test "--device: a host node at another path, its permissions in the device cgroup" {
+	# loop-control (10:237) is not among the devices every container may use
+	run in_ctr --device /dev/null:/dev/mynull --device /dev/loop-control:/dev/lc:r -- \
+		'stat -c "%t,%T %F" /dev/mynull; echo x >/dev/mynull && echo WROTE; (exec 3</dev/lc) && echo READ; (exec 3>/dev/lc) 2>/dev/null || echo DENIED'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1,3 character special file" ]
+	[ "${lines[1]}" = WROTE ]
+	[ "${lines[2]}" = READ ]
+	[ "${lines[3]}" = DENIED ]
+	run in_ctr --device /dev/loop-control:/dev/lc:rw -- '(exec 3>/dev/lc) && echo OPENED'
+	[ "$output" = OPENED ]
+	# a symlink on the host is followed; HOST:PERMS keeps the host's path
+	ln -s /dev/null "$W/link"
+	run in_ctr --device "$W/link:/dev/viadlink" --device /dev/zero:rw -- \
+		'stat -c "%t,%T" /dev/viadlink /dev/zero'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1,3 ]
+	[ "${lines[1]}" = 1,5 ]
+	# a directory: each node beneath it
+	mkdir "$W/devs"
+	mknod "$W/devs/n" c 1 3
+	mkdir "$W/devs/sub"
+	mknod "$W/devs/sub/z" c 1 5
+	run in_ctr --device "$W/devs:/dev/mine" -- 'stat -c "%n %t,%T" /dev/mine/n /dev/mine/sub/z'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "/dev/mine/n 1,3" ]
+	[ "${lines[1]}" = "/dev/mine/sub/z 1,5" ]
+	run mgr run --network none --device /dev/null:/dev/n:rwx "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bad mode specified: rwx"* ]]
+	run mgr run --network none --device /dev/null:relative "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bad format for path: relative"* ]]
+	run mgr run --network none --device "$W/link2" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"error gathering device information"* ]]
+	run mgr run --network none --device /etc/passwd "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"/etc/passwd": not a device node'* ]]
+}
+
+@test "--device-cgroup-rule: a node made in the container can be used only with a rule" {
+	run in_ctr -- 'mknod /tmp/lc c 10 237 && (exec 3</tmp/lc) && echo OPENED'
+	[[ "$output" != *OPENED* ]]
+	run in_ctr --device-cgroup-rule 'c 10:* rwm' -- \
+		'mknod /tmp/lc c 10 237 && (exec 3</tmp/lc) && echo OPENED'
+	[ "$status" -eq 0 ]
+	[ "$output" = OPENED ]
+	run mgr run --network none --device-cgroup-rule 'c 1:x rwm' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid device cgroup rule"* ]]
+}
+
+@test "--privileged: every capability, no seccomp, /sys and cgroups writable, host devices" {
+	local caps dev
+	caps=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+	dev=$(find /dev -maxdepth 1 -type c \( -name kmsg -o -name mem -o -name loop-control \) | head -1)
+	run in_ctr --privileged -- "grep -E '^(CapEff|Seccomp):' /proc/self/status; grep -E ' /sys(/fs/cgroup)? ' /proc/mounts | cut -d' ' -f2,4 | cut -d, -f1; grep -c /proc/kcore /proc/mounts; ls $dev"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CapEff:	$caps" ]
+	[ "${lines[1]}" = "Seccomp:	0" ]
+	[ "${lines[2]}" = "/sys rw" ]
+	[ "${lines[3]}" = "/sys/fs/cgroup rw" ]
+	[ "${lines[4]}" = 0 ]
+	[ "${lines[5]}" = "$dev" ]
+	# and without it: docker's defaults
+	run in_ctr -- "grep -E '^Seccomp:' /proc/self/status; grep ' /sys ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; ls $dev 2>&1 >/dev/null | wc -l"
+	[ "${lines[0]}" = "Seccomp:	2" ]
+	[ "${lines[1]}" = ro ]
+	[ "${lines[2]}" = 1 ]
+	run mgr create --privileged --network none "$BB" true
+	[ "$status" -eq 0 ]
+	run mgr inspect --format '{{.HostConfig.Privileged}}' "$output"
+	[ "$output" = true ]
+}

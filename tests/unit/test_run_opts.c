@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/mount_opt.c,
+ * cubo-mgr/container/device_opt.c,
  * cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -492,6 +493,73 @@ static void test_group_add(void **state)
 	th_expect_msg(run_opt_check_group("a\nroot"), "control character");
 }
 
+static void test_device(void **state)
+{
+	char *h, *c, perms[4];
+	assert_null(run_opt_parse_device("/dev/null", &h, &c, perms));
+	assert_string_equal(h, "/dev/null");
+	assert_string_equal(c, "/dev/null");
+	assert_string_equal(perms, "rwm");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/null:/dev/mynull", &h, &c, perms));
+	assert_string_equal(c, "/dev/mynull");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/null:rw", &h, &c, perms));
+	assert_string_equal(c, "/dev/null");
+	assert_string_equal(perms, "rw");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/sda:/dev/xvda:mr", &h, &c, perms));
+	assert_string_equal(c, "/dev/xvda");
+	assert_string_equal(perms, "mr");
+	free(h);
+	free(c);
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:rwx", &h, &c, perms), "bad mode");
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:rr", &h, &c, perms), "bad mode");
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:", &h, &c, perms), "invalid device");
+	th_expect_msg(run_opt_parse_device("/dev/a:rel", &h, &c, perms), "bad format for path");
+	th_expect_msg(run_opt_parse_device("dev/a", &h, &c, perms), "not absolute");
+	th_expect_msg(run_opt_parse_device("/a:/b:r:w", &h, &c, perms), "invalid device");
+	assert_null(h);
+
+	struct oci_device_cgroup r;
+	assert_null(run_opt_parse_cgroup_rule("c 1:3 rwm", &r));
+	assert_string_equal(r.type, "c");
+	assert_true(r.has_major && r.has_minor && r.allow);
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 3);
+	assert_string_equal(r.access, "rwm");
+	free(r.type);
+	free(r.access);
+	assert_null(run_opt_parse_cgroup_rule("b *:* r", &r));
+	assert_false(r.has_major || r.has_minor);
+	free(r.type);
+	free(r.access);
+	th_expect_msg(run_opt_parse_cgroup_rule("x 1:3 rwm", &r), "invalid device cgroup rule");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3 rwq", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 13 rwm", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3 rwm extra", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3", &r), "invalid");
+}
+
+static void test_device_gather(void **state)
+{
+	struct ctr_devices d = {0};
+	assert_null(device_gather("--device", "/dev/null", "/dev/n", "r", &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].type, 'c');
+	assert_int_equal(d.v[0].major, 1);
+	assert_int_equal(d.v[0].minor, 3);
+	assert_string_equal(d.v[0].access, "r");
+	th_expect_msg(device_gather("--device", "/etc/hostname", "/x", "r", &d),
+		      "not a device node");
+	th_expect_msg(device_gather("--device", "/nonexistent/dev", "/x", "r", &d), "no such file");
+	assert_int_equal(d.n, 1);
+	ctr_devices_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_path_abs),
 		cmocka_unit_test(test_volume_options),
 		cmocka_unit_test(test_mount),
+		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_device_gather),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_one_line_values),
