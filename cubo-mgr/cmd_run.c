@@ -16,6 +16,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/monitor.h"
@@ -53,7 +54,8 @@ struct run_flags {
 		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull;
 	char **env, **env_file, **volume, **publish, **cap_add, **cap_drop, **security_opt,
 		**ulimit, **label, **network, **net_alias, **dns, **dns_search, **add_host,
-		**log_opt, **tmpfs, **sysctl, **group_add, **mount, **device, **device_cgroup_rule;
+		**log_opt, **tmpfs, **sysctl, **group_add, **mount, **device, **device_cgroup_rule,
+		**cdi_spec_dir;
 	long stop_timeout, cpu_shares, oom_score_adj;
 	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init, privileged;
 	long pids_limit;
@@ -83,6 +85,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->mount);
 	cubo_strv_free(f->device);
 	cubo_strv_free(f->device_cgroup_rule);
+	cubo_strv_free(f->cdi_spec_dir);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -154,7 +157,12 @@ static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts
 			cubo_strv_push(&o->privileged_caps, &nc, oci_capability_names[i]);
 	if (f->privileged)
 		CUBO_TRY(device_gather_host(&o->devices));
+	size_t ncdi = 0;
 	for (size_t i = 0; f->device && f->device[i]; i++) {
+		if (cdi_is_device(f->device[i])) { /* found in the spec files at create */
+			cubo_strv_push(&o->cdi_devices, &ncdi, f->device[i]);
+			continue;
+		}
 		char *host, *ctr, perms[4];
 		CUBO_TRY(run_opt_parse_device(f->device[i], &host, &ctr, perms));
 		struct cubo_error *err = device_gather("--device", host, ctr, perms, &o->devices);
@@ -162,6 +170,11 @@ static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts
 		free(ctr);
 		CUBO_TRY(err);
 	}
+	for (size_t i = 0; f->cdi_spec_dir && f->cdi_spec_dir[i]; i++)
+		if (f->cdi_spec_dir[i][0] != '/')
+			return cubo_error_new("--cdi-spec-dir \"%s\": expected an absolute path",
+					      f->cdi_spec_dir[i]);
+	o->cdi_spec_dirs = cubo_strv_dup(f->cdi_spec_dir);
 	size_t n = cubo_strv_len(f->device_cgroup_rule);
 	o->cgroup_rules = xcalloc(n + 1, sizeof(*o->cgroup_rules));
 	for (; o->n_cgroup_rules < n; o->n_cgroup_rules++)
@@ -625,6 +638,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "vendor.com/class=name"},
 		{"device-cgroup-rule", 0, CLI_LIST, &f.device_cgroup_rule, "RULE",
 		 "allow devices in the cgroup (\"c 1:3 rwm\", \"b 8:* r\")"},
+		{"cdi-spec-dir", 0, CLI_LIST, &f.cdi_spec_dir, "DIR",
+		 "where CDI spec files are (default /etc/cdi, then /var/run/cdi)"},
 		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
 		 "no-new-privileges, seccomp=unconfined"},
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",

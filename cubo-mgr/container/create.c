@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
@@ -229,6 +230,9 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		err = bundle_build(&bi, &cfg);
 		free((char *)bi.etc_dir);
 	}
+	char **cdi_gids = NULL;
+	if (!err && o->cdi_devices)
+		err = cdi_apply(o->cdi_spec_dirs, o->cdi_devices, cfg, &cdi_gids);
 	char *json = NULL;
 	size_t len;
 	if (!err)
@@ -290,7 +294,12 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 			free(kv);
 		}
 		rec.shm_size = o->shm_size;
-		rec.group_add = cubo_strv_dup(o->group_add);
+		/* the user's groups are found again at start: CDI's go with --group-add's */
+		rec.group_add = run_opt_env_merge(o->group_add, cdi_gids);
+		if (!rec.group_add[0]) {
+			cubo_strv_free(rec.group_add);
+			rec.group_add = NULL;
+		}
 		/* the image's labels, then --label over them */
 		char **img_labels = NULL;
 		size_t nil = 0;
@@ -348,5 +357,6 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 	free(name);
 	cubo_strv_free(sources);
 	cubo_strv_free(vol_names);
+	cubo_strv_free(cdi_gids);
 	return err;
 }

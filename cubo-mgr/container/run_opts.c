@@ -60,6 +60,8 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->group_add);
 	ctr_devices_free(&o->devices);
 	cubo_strv_free(o->privileged_caps);
+	cubo_strv_free(o->cdi_devices);
+	cubo_strv_free(o->cdi_spec_dirs);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);

@@ -96,6 +96,8 @@ struct ctr_opts {
 	struct ctr_devices devices; /* --privileged's, then --device's, read on the host */
 	struct oci_device_cgroup *cgroup_rules; /* --device-cgroup-rule */
 	size_t n_cgroup_rules;
+	char **cdi_devices;   /* --device vendor.com/class=name (cdi.h) */
+	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
 };
 
 void ctr_opts_free(struct ctr_opts *o);

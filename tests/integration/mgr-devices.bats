@@ -199,3 +199,85 @@ mountinfo_of() {
 	run mgr inspect --format '{{.HostConfig.Privileged}}' "$output"
 	[ "$output" = true ]
 }
+
+# cdi_specs: a JSON and a YAML spec in $W/cdi, and a broken file beside them.
+cdi_specs() {
+	mkdir -p "$W/cdi" "$W/share"
+	echo from-host >"$W/share/lib.txt"
+	cat >"$W/cdi/test.json" <<JSON
+{"cdiVersion": "0.6.0", "kind": "example.com/dev",
+ "devices": [
+  {"name": "null", "containerEdits": {
+    "env": ["CDI_DEV=null"],
+    "deviceNodes": [{"path": "/dev/cdi-null", "hostPath": "/dev/null"}]}},
+  {"name": "zero", "containerEdits": {
+    "deviceNodes": [{"path": "/dev/cdi-zero", "type": "c", "major": 1, "minor": 5,
+                     "permissions": "r"}]}}],
+ "containerEdits": {
+   "env": ["CDI_VENDOR=example"],
+   "mounts": [{"hostPath": "$W/share", "containerPath": "/opt/share", "options": ["ro", "rbind"]}],
+   "hooks": [{"hookName": "prestart", "path": "/bin/sh", "args": ["sh", "-c", "touch $W/hooked"]}],
+   "additionalGids": [4242]}}
+JSON
+	cat >"$W/cdi/more.yaml" <<YAML
+cdiVersion: 0.8.0
+kind: example.com/yml
+devices:
+  - name: one
+    containerEdits:
+      env: [YAML_DEV=one]
+      deviceNodes:
+        - path: /dev/yml-null
+          hostPath: /dev/null
+          fileMode: 0600
+YAML
+	echo '{ broken' >"$W/cdi/broken.json"
+}
+
+@test "CDI: --device vendor/class=name applies the spec's edits (JSON and YAML)" {
+	cdi_specs
+	run in_ctr --cdi-spec-dir "$W/cdi" --device example.com/dev=null --device example.com/yml=one -- \
+		'echo $CDI_DEV $CDI_VENDOR $YAML_DEV; echo x >/dev/cdi-null && echo WROTE; stat -c "%t,%T %a" /dev/yml-null; cat /opt/share/lib.txt; touch /opt/share/x 2>/dev/null || echo RO; grep -w 4242 /proc/self/status | cut -f1'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "null example one" ]
+	[ "${lines[1]}" = WROTE ]
+	[ "${lines[2]}" = "1,3 600" ]
+	[ "${lines[3]}" = from-host ]
+	[ "${lines[4]}" = RO ]
+	[ "${lines[5]}" = "Groups:" ]
+	[ -e "$W/hooked" ]
+	# =all: every device of the class
+	run in_ctr --cdi-spec-dir "$W/cdi" --device example.com/dev=all -- \
+		'ls /dev/cdi-null /dev/cdi-zero; head -c 1 /dev/cdi-zero | wc -c'
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = 1 ]
+}
+
+@test "CDI: a later spec directory wins; a missing device or a needed broken file is refused" {
+	cdi_specs
+	mkdir "$W/cdi2"
+	cat >"$W/cdi2/override.yml" <<YAML
+cdiVersion: 0.5.0
+kind: example.com/dev
+devices:
+  - name: "null"
+    containerEdits: {env: [CDI_DEV=overridden]}
+YAML
+	run in_ctr --cdi-spec-dir "$W/cdi" --cdi-spec-dir "$W/cdi2" --device example.com/dev=null -- \
+		'echo $CDI_DEV; ls /dev/cdi-null 2>/dev/null || echo NONODE'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = overridden ]
+	[ "${lines[1]}" = NONODE ]
+	run mgr run --network none --cdi-spec-dir "$W/cdi" --device example.com/dev=nope "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"example.com/dev=nope: unresolvable CDI device"*"$W/cdi/broken.json"* ]]
+	head -c 1048577 /dev/zero | tr '\0' ' ' >"$W/cdi/huge.json"
+	run mgr run --network none --cdi-spec-dir "$W/cdi" --device example.com/huge=x "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$W/cdi/huge.json: larger than"* ]]
+	run mgr run --network none --cdi-spec-dir relative --device example.com/dev=null "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--cdi-spec-dir "relative"'* ]]
+	run mgr ps -aq
+	[ -z "$output" ]
+}
