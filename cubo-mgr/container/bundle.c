@@ -205,9 +205,12 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 	}
 	for (size_t i = 0; i < o->n_volumes; i++) {
 		const struct ctr_volume_spec *v = &o->volumes[i];
+		/* docker 25: the mounts below a read-only bind are read-only too where it can */
+		bool rro = v->readonly && !v->nonrecursive && !v->ro_top_only &&
+			   (v->ro_recursive || in->recursive_ro);
 		char *const opts[] = {v->nonrecursive ? "bind" : "rbind",
 				      v->propagation[0] ? (char *)v->propagation : "rprivate",
-				      v->readonly ? "ro" : NULL, NULL};
+				      v->readonly ? "ro" : NULL, rro ? "rro" : NULL, NULL};
 		add_mount(cfg, v->dest, "bind", in->volume_sources[i], opts);
 	}
 	for (size_t i = 0; i < o->n_tmpfs; i++)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cubo-mgr/container/bundle.h"
@@ -195,6 +196,16 @@ struct cubo_error *ctr_init_path(const char *given, char **out)
 			      PKGLIBEXECDIR);
 }
 
+/* The running kernel's version is MAJOR.MINOR or later. */
+static bool kernel_at_least(unsigned major, unsigned minor)
+{
+	struct utsname u;
+	unsigned a = 0, b = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return false;
+	return a > major || (a == major && b >= minor);
+}
+
 struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_created *out)
 {
 	struct ctr_opts *o = in->opts;
@@ -223,7 +234,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 				  .volume_sources = sources,
 				  .etc_dir = NULL,
 				  .netns = netns,
-				  .systemd_cgroup = in->systemd_cgroup};
+				  .systemd_cgroup = in->systemd_cgroup,
+				  .recursive_ro = kernel_at_least(5, 12)};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		bi.etc_dir = ctr_store_dir(in->store, out->id);

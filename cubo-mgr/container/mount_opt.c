@@ -234,7 +234,7 @@ static bool parse_bool(const char *s, bool *out)
 /* The fields seen, for docker's "cannot mix" checks and what each type needs. */
 struct mount_fields {
 	char *type, *source, *target;
-	bool readonly, nonrecursive, nocopy;
+	bool readonly, nonrecursive, nocopy, ro_top_only, ro_recursive;
 	char propagation[9];
 	char **labels;
 	size_t n_labels;
@@ -293,6 +293,17 @@ static struct cubo_error *mount_field(const char *s, const char *field, struct m
 					     s, val);
 		else
 			snprintf(m->propagation, sizeof(m->propagation), "%s", val);
+	} else if (!strcmp(key, "bind-recursive")) {
+		/* docker 25's: enabled (the default), disabled, writable, readonly */
+		static const char *const modes[] = {"enabled", "disabled", "writable", "readonly",
+						    NULL};
+		if (!cubo_strv_contains((char *const *)modes, val))
+			err = cubo_error_new("--mount \"%s\": invalid value for bind-recursive: "
+					     "%s (enabled, disabled, writable, readonly)",
+					     s, val);
+		m->nonrecursive = !strcmp(val, "disabled");
+		m->ro_top_only = !strcmp(val, "writable");
+		m->ro_recursive = !strcmp(val, "readonly");
 	} else if (!strcmp(key, "volume-label")) {
 		if (!strchr(val, '=') || val[0] == '=')
 			err = cubo_error_new("--mount \"%s\": volume-label \"%s\": expected "
@@ -377,6 +388,9 @@ struct cubo_error *run_opt_parse_mount(const char *s, const char *cwd, struct ct
 		err = cubo_error_new("--mount \"%s\": cannot mix '%s' options with mount type "
 				     "'%s'",
 				     s, mixed, type);
+	if (!err && (m.ro_top_only || m.ro_recursive) && !m.readonly)
+		err = cubo_error_new("--mount \"%s\": bind-recursive=%s needs readonly", s,
+				     m.ro_top_only ? "writable" : "readonly");
 	if (!err && !m.target)
 		err = cubo_error_new("--mount \"%s\": target is required", s);
 	if (!err && tmpfs) {
@@ -388,6 +402,8 @@ struct cubo_error *run_opt_parse_mount(const char *s, const char *cwd, struct ct
 		v->readonly = m.readonly;
 		v->nonrecursive = m.nonrecursive;
 		v->nocopy = m.nocopy;
+		v->ro_top_only = m.ro_top_only;
+		v->ro_recursive = m.ro_recursive;
 		memcpy(v->propagation, m.propagation, sizeof(v->propagation));
 		v->labels = m.labels;
 		m.labels = NULL;

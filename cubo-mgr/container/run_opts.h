@@ -23,6 +23,8 @@ struct ctr_volume_spec {
 	bool readonly;
 	bool must_exist;     /* --mount bind: a missing source is refused, not made */
 	bool nonrecursive;   /* a bind without the mounts below its source */
+	bool ro_top_only;    /* bind-recursive=writable: the mounts below stay writable */
+	bool ro_recursive;   /* bind-recursive=readonly: read-only below too, or an error */
 	bool nocopy;	     /* a new volume is not filled from the image */
 	char propagation[9]; /* "rprivate" (the default), "rshared", "slave", ... */
 	char **labels;	     /* --mount volume-label "k=v": a new volume's labels */

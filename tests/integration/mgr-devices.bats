@@ -67,18 +67,21 @@ mountinfo_of() {
 	# a shared mount on the host, so that the rslave bind has a master
 	mount --bind "$W/tm" "$W/tm"
 	mount --make-shared "$W/tm"
+	# readonly is read-only below too (docker 25); bind-recursive=writable keeps it to the top
 	run in_ctr --mount "type=bind,source=$W/src,target=/b,readonly" \
 		--mount "type=bind,src=$W/src,dst=/nr,bind-nonrecursive" \
+		--mount "type=bind,src=$W/src,dst=/w,readonly,bind-recursive=writable" \
 		--mount "type=bind,src=$W/tm,dst=/sl,bind-propagation=rslave" -- \
-		"cat /b/f /b/sub/g; ls /nr/sub | wc -l; touch /b/x 2>/dev/null && echo WROTE; $(mountinfo_of /b); $(mountinfo_of /sl)"
+		"cat /b/f /b/sub/g; ls /nr/sub | wc -l; touch /b/x 2>/dev/null && echo WROTE; touch /b/sub/x 2>/dev/null || echo SUBDENIED; touch /w/sub/y && echo SUBWRITABLE; $(mountinfo_of /b); $(mountinfo_of /sl)"
 	umount "$W/src/sub" "$W/tm"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = in-src ]
 	[ "${lines[1]}" = on-sub ]
 	[ "${lines[2]}" = 0 ]
-	[[ "$output" != *WROTE* ]]
-	[[ "${lines[3]}" == *" /b ro,"* ]]
-	[[ "${lines[4]}" == *master:* ]]
+	[ "${lines[3]}" = SUBDENIED ]
+	[ "${lines[4]}" = SUBWRITABLE ]
+	[[ "${lines[5]}" == *" /b ro,"* ]]
+	[[ "${lines[6]}" == *master:* ]]
 	run mgr run --network none --mount "type=bind,src=$W/nothing,dst=/x" "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"bind source path does not exist: $W/nothing"* ]]

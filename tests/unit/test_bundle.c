@@ -348,6 +348,17 @@ static void test_mount_options(void **state)
 	assert_true(has_opt(a, "bind") && has_opt(a, "rshared") && !has_opt(a, "rbind"));
 	assert_false(has_opt(a, "ro") || has_opt(a, "rprivate"));
 	assert_true(has_opt(b, "rbind") && has_opt(b, "rprivate") && has_opt(b, "ro"));
+	assert_false(has_opt(b, "rro"));
+	oci_config_free(c);
+	/* bind-recursive=readonly asks for it whatever the kernel; writable never */
+	vols[1].ro_recursive = true;
+	c = build(img, &o);
+	assert_true(has_opt(find_mount(c, "/b"), "rro"));
+	oci_config_free(c);
+	vols[1].ro_recursive = false;
+	vols[1].ro_top_only = true;
+	c = build(img, &o);
+	assert_false(has_opt(find_mount(c, "/b"), "rro"));
 	oci_config_free(c);
 	oci_image_config_free(img);
 }

@@ -141,6 +141,23 @@ static void test_mount(void **state)
 	assert_null(run_opt_parse_mount("type=bind,\"src=/a,b\",dst=/x", "/w", &m));
 	assert_string_equal(m.vol.source, "/a,b");
 	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=bind,src=/a,dst=/b,ro,bind-recursive=readonly", "/w",
+					&m));
+	assert_true(m.vol.ro_recursive);
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=bind,src=/a,dst=/b,ro,bind-recursive=writable", "/w",
+					&m));
+	assert_true(m.vol.ro_top_only);
+	ctr_mount_arg_free(&m);
+	assert_null(
+		run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=disabled", "/w", &m));
+	assert_true(m.vol.nonrecursive);
+	ctr_mount_arg_free(&m);
+	th_expect_msg(
+		run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=readonly", "/w", &m),
+		"needs readonly");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=x", "/w", &m),
+		      "invalid value for bind-recursive");
 	th_expect_msg(run_opt_parse_mount("type=bind,src=/a", "/w", &m), "target is required");
 	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,foo=1", "/w", &m),
 		      "unexpected key 'foo' in 'foo=1'");
