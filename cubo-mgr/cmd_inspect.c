@@ -6,6 +6,8 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/cdi.h"
+#include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
@@ -13,6 +15,7 @@
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/strv.h"
 #include "shared/xalloc.h"
 #include "spec/config.h"
 
@@ -67,6 +70,49 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 		cubo_json_gen_strv(g, r->group_add, SIZE_MAX);
 	else
 		cubo_json_gen_null(g);
+}
+
+/* Devices (docker's DeviceMappings), DeviceRequests (CDI names), DeviceCgroupRules. */
+static void gen_devices(struct cubo_json_gen *g, const struct ctr_record *r)
+{
+	cubo_json_gen_key(g, "Devices");
+	cubo_json_gen_array_open(g);
+	char **cdi = NULL;
+	size_t n_cdi = 0;
+	for (size_t i = 0; r->devices && r->devices[i]; i++) {
+		char *host, *ctr, perms[4];
+		if (cdi_is_device(r->devices[i])) {
+			cubo_strv_push(&cdi, &n_cdi, r->devices[i]);
+			continue;
+		}
+		struct cubo_error *err = run_opt_parse_device(r->devices[i], &host, &ctr, perms);
+		if (err) { /* checked at create: a record edited since */
+			cubo_error_free(err);
+			continue;
+		}
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "PathOnHost", host);
+		mgr_json_kv(g, "PathInContainer", ctr);
+		mgr_json_kv(g, "CgroupPermissions", perms);
+		cubo_json_gen_map_close(g);
+		free(host);
+		free(ctr);
+	}
+	cubo_json_gen_array_close(g);
+	cubo_json_gen_key(g, "DeviceRequests");
+	cubo_json_gen_array_open(g);
+	if (cdi) {
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Driver", "cdi");
+		cubo_json_gen_key(g, "DeviceIDs");
+		cubo_json_gen_strv(g, cdi, SIZE_MAX);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+	cubo_strv_free(cdi);
+	cubo_json_gen_key(g, "DeviceCgroupRules");
+	cubo_json_gen_strv(g, r->device_cgroup_rules ? r->device_cgroup_rules : (char *[]){NULL},
+			   SIZE_MAX);
 }
 
 static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
@@ -149,6 +195,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_bool(g, r->init);
 	cubo_json_gen_key(g, "Privileged");
 	cubo_json_gen_bool(g, r->privileged);
+	gen_devices(g, r);
 	struct restart_policy rp = restart_policy_of(r);
 	cubo_json_gen_key(g, "RestartPolicy");
 	cubo_json_gen_map_open(g);

@@ -175,6 +175,8 @@ static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts
 			return cubo_error_new("--cdi-spec-dir \"%s\": expected an absolute path",
 					      f->cdi_spec_dir[i]);
 	o->cdi_spec_dirs = cubo_strv_dup(f->cdi_spec_dir);
+	o->device_args = cubo_strv_dup(f->device);
+	o->cgroup_rule_args = cubo_strv_dup(f->device_cgroup_rule);
 	size_t n = cubo_strv_len(f->device_cgroup_rule);
 	o->cgroup_rules = xcalloc(n + 1, sizeof(*o->cgroup_rules));
 	for (; o->n_cgroup_rules < n; o->n_cgroup_rules++)

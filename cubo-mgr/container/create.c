@@ -298,6 +298,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.log_opts = cubo_strv_dup(o->log_opts);
 		rec.init = o->init_path != NULL;
 		rec.privileged = o->privileged;
+		rec.devices = cubo_strv_dup(o->device_args);
+		rec.device_cgroup_rules = cubo_strv_dup(o->cgroup_rule_args);
 		size_t nt = 0;
 		for (size_t i = 0; i < o->n_tmpfs; i++) {
 			const struct ctr_tmpfs *t = &o->tmpfs[i];

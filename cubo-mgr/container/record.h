@@ -60,7 +60,9 @@ struct ctr_record {
 	char **group_add;  /* --group-add: names (resolved in the rootfs at start) or gids */
 	bool init;	   /* --init: an init runs as PID 1, the command under it */
 	bool privileged;   /* --privileged (config.json has what it means) */
-	bool auto_remove;  /* --rm */
+	/* --device ("HOST:CTR:PERMS" or a CDI name), --device-cgroup-rule: as given */
+	char **devices, **device_cgroup_rules;
+	bool auto_remove; /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */
 	enum ctr_status status;

@@ -62,6 +62,8 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->privileged_caps);
 	cubo_strv_free(o->cdi_devices);
 	cubo_strv_free(o->cdi_spec_dirs);
+	cubo_strv_free(o->device_args);
+	cubo_strv_free(o->cgroup_rule_args);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);

@@ -100,6 +100,8 @@ struct ctr_opts {
 	size_t n_cgroup_rules;
 	char **cdi_devices;   /* --device vendor.com/class=name (cdi.h) */
 	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
+	/* --device, --device-cgroup-rule as given (for inspect) */
+	char **device_args, **cgroup_rule_args;
 };
 
 void ctr_opts_free(struct ctr_opts *o);

@@ -197,10 +197,14 @@ mountinfo_of() {
 	[ "${lines[0]}" = "Seccomp:	2" ]
 	[ "${lines[1]}" = ro ]
 	[ "${lines[2]}" = 1 ]
-	run mgr create --privileged --network none "$BB" true
+	run mgr create --privileged --network none --device /dev/null:/dev/n:r \
+		--device example.com/dev=x --cdi-spec-dir "$W" --device-cgroup-rule 'c 10:* rwm' "$BB" true
+	[ "$status" -eq 125 ] # no spec for the CDI device
+	run mgr create --privileged --network none --device /dev/null:/dev/n:r \
+		--device-cgroup-rule 'c 10:* rwm' "$BB" true
 	[ "$status" -eq 0 ]
-	run mgr inspect --format '{{.HostConfig.Privileged}}' "$output"
-	[ "$output" = true ]
+	run mgr inspect --format '{{.HostConfig.Privileged}} {{json .HostConfig.Devices}} {{json .HostConfig.DeviceCgroupRules}}' "$output"
+	[ "$output" = 'true [{"PathOnHost":"/dev/null","PathInContainer":"/dev/n","CgroupPermissions":"r"}] ["c 10:* rwm"]' ]
 }
 
 # cdi_specs: a JSON and a YAML spec in $W/cdi, and a broken file beside them.
@@ -254,6 +258,15 @@ YAML
 		'ls /dev/cdi-null /dev/cdi-zero; head -c 1 /dev/cdi-zero | wc -c'
 	[ "$status" -eq 0 ]
 	[ "${lines[2]}" = 1 ]
+	# what create made runs on start, and inspect names the CDI device
+	run mgr create --network none --cdi-spec-dir "$W/cdi" --device example.com/dev=null "$BB" \
+		sh -c 'echo $CDI_DEV'
+	[ "$status" -eq 0 ]
+	local id=$output
+	run mgr inspect --format '{{json .HostConfig.DeviceRequests}}' "$id"
+	[ "$output" = '[{"Driver":"cdi","DeviceIDs":["example.com/dev=null"]}]' ]
+	run mgr start -a "$id"
+	[ "$output" = null ]
 }
 
 @test "CDI: a later spec directory wins; a missing device or a needed broken file is refused" {
