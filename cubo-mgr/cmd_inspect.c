@@ -72,6 +72,58 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 		cubo_json_gen_null(g);
 }
 
+/* A named or anonymous volume's data directory: <root>/volumes/NAME/_data. */
+static const char *volume_of(const struct ctr_record *r, const char *source)
+{
+	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
+		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
+		size_t n = strlen(source), t = strlen(tail);
+		bool is = n > t && !strcmp(source + n - t, tail);
+		free(tail);
+		if (is)
+			return r->volumes[i];
+	}
+	return NULL;
+}
+
+/* docker's Mounts: the binds and volumes (not the /etc files, nor --init's binary). */
+static void gen_mounts(struct cubo_json_gen *g, const struct ctr_record *r,
+		       const struct oci_config *cfg)
+{
+	static const char *const own[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+					  BUNDLE_INIT_DEST, NULL};
+	static const char *const propagations[] = {"shared", "slave",	 "private", "rshared",
+						   "rslave", "rprivate", NULL};
+	cubo_json_gen_key(g, "Mounts");
+	cubo_json_gen_array_open(g);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *mt = &cfg->mounts[i];
+		if (!mt->type || strcmp(mt->type, "bind") ||
+		    cubo_strv_contains((char *const *)own, mt->destination))
+			continue;
+		bool ro = cubo_strv_contains(mt->options.v, "ro");
+		const char *prop = "";
+		for (size_t j = 0; j < mt->options.n; j++)
+			if (cubo_strv_contains((char *const *)propagations, mt->options.v[j]))
+				prop = mt->options.v[j];
+		const char *vol = volume_of(r, mt->source);
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Type", vol ? "volume" : "bind");
+		if (vol) {
+			mgr_json_kv(g, "Name", vol);
+			mgr_json_kv(g, "Driver", "local");
+		}
+		mgr_json_kv(g, "Source", mt->source);
+		mgr_json_kv(g, "Destination", mt->destination);
+		mgr_json_kv(g, "Mode", ro ? "ro" : "");
+		cubo_json_gen_key(g, "RW");
+		cubo_json_gen_bool(g, !ro);
+		mgr_json_kv(g, "Propagation", vol ? "" : prop);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+}
+
 /* Devices (docker's DeviceMappings), DeviceRequests (CDI names), DeviceCgroupRules. */
 static void gen_devices(struct cubo_json_gen *g, const struct ctr_record *r)
 {
@@ -204,25 +256,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_uint(g, rp.max);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_map_close(g);
-	cubo_json_gen_key(g, "Mounts");
-	cubo_json_gen_array_open(g);
-	for (size_t i = 0; i < cfg->n_mounts; i++) {
-		const struct oci_mount *mt = &cfg->mounts[i];
-		if (!mt->type || strcmp(mt->type, "bind") ||
-		    !strncmp(mt->destination, "/etc/", 5) ||
-		    !strcmp(mt->destination, BUNDLE_INIT_DEST))
-			continue;
-		bool ro = false;
-		for (size_t j = 0; j < mt->options.n; j++)
-			ro |= !strcmp(mt->options.v[j], "ro");
-		cubo_json_gen_map_open(g);
-		mgr_json_kv(g, "Source", mt->source);
-		mgr_json_kv(g, "Destination", mt->destination);
-		cubo_json_gen_key(g, "RW");
-		cubo_json_gen_bool(g, !ro);
-		cubo_json_gen_map_close(g);
-	}
-	cubo_json_gen_array_close(g);
+	gen_mounts(g, r, cfg);
 }
 
 /* One object of the inspect array (ctx: the containers). */

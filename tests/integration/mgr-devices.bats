@@ -57,6 +57,14 @@ mountinfo_of() {
 	run in_ctr -v ./new/dir:/n -- 'ls -d /n'
 	[ "$status" -eq 0 ]
 	[ -d "$W/proj/new/dir" ]
+	# inspect's Mounts: docker's Type, Name, Mode, RW, Propagation
+	run mgr create --network none -v ./data:/etc/d:ro,rshared -v named1:/v "$BB" true
+	[ "$status" -eq 0 ]
+	run mgr inspect --format '{{json .Mounts}}' "$output"
+	[ "$(jq -c '.[0] | [.Type, .Source, .Destination, .Mode, .RW, .Propagation]' <<<"$output")" = \
+		"[\"bind\",\"$W/proj/data\",\"/etc/d\",\"ro\",false,\"rshared\"]" ]
+	[ "$(jq -c '.[1] | [.Type, .Name, .Destination, .RW]' <<<"$output")" = '["volume","named1","/v",true]' ]
+	[ "$(jq length <<<"$output")" = 2 ]
 }
 
 @test "--mount type=bind: readonly, propagation, non-recursive; a missing source refused" {
