@@ -134,6 +134,10 @@ static struct cubo_error *parse_mount(struct cubo_json_ctx *c, yajl_val v, struc
 	CUBO_TRY(cubo_json_field_strv(c, v, "options", false, &m->options.v, &m->options.n));
 	if (m->destination[0] != '/')
 		return cubo_json_error(c, "containerPath \"%s\" is not absolute", m->destination);
+	/* relative, it would name a file of whatever directory the runtime runs in */
+	bool bind = !m->type || !strcmp(m->type, "bind");
+	if (bind && m->source[0] != '/')
+		return cubo_json_error(c, "hostPath \"%s\" is not absolute", m->source);
 	return NULL;
 }
 

@@ -118,6 +118,10 @@ static void test_parse_errors(void **state)
 	expect_bad("{\"cdiVersion\":\"0.6.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"a\","
 		   "\"containerEdits\":{\"intelRdt\":{}}}]}",
 		   false, "intelRdt is not supported");
+	expect_bad("{\"cdiVersion\":\"0.6.0\",\"kind\":\"v.com/c\",\"devices\":[{\"name\":\"a\","
+		   "\"containerEdits\":{\"mounts\":[{\"hostPath\":\"lib\",\"containerPath\":\"/"
+		   "l\"}]}}]}",
+		   false, "hostPath \"lib\" is not absolute");
 	expect_bad("a: &x [1]\nb: *x\n", true, "aliases");
 	expect_bad("a: [\n", true, "invalid YAML at line");
 	expect_bad("a: 1\n---\nb: 2\n", true, "more than one");
