@@ -6,6 +6,8 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/cdi.h"
+#include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
@@ -13,6 +15,7 @@
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/strv.h"
 #include "shared/xalloc.h"
 #include "spec/config.h"
 
@@ -67,6 +70,101 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 		cubo_json_gen_strv(g, r->group_add, SIZE_MAX);
 	else
 		cubo_json_gen_null(g);
+}
+
+/* A named or anonymous volume's data directory: <root>/volumes/NAME/_data. */
+static const char *volume_of(const struct ctr_record *r, const char *source)
+{
+	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
+		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
+		size_t n = strlen(source), t = strlen(tail);
+		bool is = n > t && !strcmp(source + n - t, tail);
+		free(tail);
+		if (is)
+			return r->volumes[i];
+	}
+	return NULL;
+}
+
+/* docker's Mounts: the binds and volumes (not the /etc files, nor --init's binary). */
+static void gen_mounts(struct cubo_json_gen *g, const struct ctr_record *r,
+		       const struct oci_config *cfg)
+{
+	static const char *const own[] = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+					  BUNDLE_INIT_DEST, NULL};
+	static const char *const propagations[] = {"shared", "slave",	 "private", "rshared",
+						   "rslave", "rprivate", NULL};
+	cubo_json_gen_key(g, "Mounts");
+	cubo_json_gen_array_open(g);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *mt = &cfg->mounts[i];
+		if (!mt->type || strcmp(mt->type, "bind") ||
+		    cubo_strv_contains((char *const *)own, mt->destination))
+			continue;
+		bool ro = cubo_strv_contains(mt->options.v, "ro");
+		const char *prop = "";
+		for (size_t j = 0; j < mt->options.n; j++)
+			if (cubo_strv_contains((char *const *)propagations, mt->options.v[j]))
+				prop = mt->options.v[j];
+		const char *vol = volume_of(r, mt->source);
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Type", vol ? "volume" : "bind");
+		if (vol) {
+			mgr_json_kv(g, "Name", vol);
+			mgr_json_kv(g, "Driver", "local");
+		}
+		mgr_json_kv(g, "Source", mt->source);
+		mgr_json_kv(g, "Destination", mt->destination);
+		mgr_json_kv(g, "Mode", ro ? "ro" : "");
+		cubo_json_gen_key(g, "RW");
+		cubo_json_gen_bool(g, !ro);
+		mgr_json_kv(g, "Propagation", vol ? "" : prop);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+}
+
+/* Devices (docker's DeviceMappings), DeviceRequests (CDI names), DeviceCgroupRules. */
+static void gen_devices(struct cubo_json_gen *g, const struct ctr_record *r)
+{
+	cubo_json_gen_key(g, "Devices");
+	cubo_json_gen_array_open(g);
+	char **cdi = NULL;
+	size_t n_cdi = 0;
+	for (size_t i = 0; r->devices && r->devices[i]; i++) {
+		char *host, *ctr, perms[4];
+		if (cdi_is_device(r->devices[i])) {
+			cubo_strv_push(&cdi, &n_cdi, r->devices[i]);
+			continue;
+		}
+		struct cubo_error *err = run_opt_parse_device(r->devices[i], &host, &ctr, perms);
+		if (err) { /* checked at create: a record edited since */
+			cubo_error_free(err);
+			continue;
+		}
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "PathOnHost", host);
+		mgr_json_kv(g, "PathInContainer", ctr);
+		mgr_json_kv(g, "CgroupPermissions", perms);
+		cubo_json_gen_map_close(g);
+		free(host);
+		free(ctr);
+	}
+	cubo_json_gen_array_close(g);
+	cubo_json_gen_key(g, "DeviceRequests");
+	cubo_json_gen_array_open(g);
+	if (cdi) {
+		cubo_json_gen_map_open(g);
+		mgr_json_kv(g, "Driver", "cdi");
+		cubo_json_gen_key(g, "DeviceIDs");
+		cubo_json_gen_strv(g, cdi, SIZE_MAX);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+	cubo_strv_free(cdi);
+	cubo_json_gen_key(g, "DeviceCgroupRules");
+	cubo_json_gen_strv(g, r->device_cgroup_rules ? r->device_cgroup_rules : (char *[]){NULL},
+			   SIZE_MAX);
 }
 
 static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
@@ -147,6 +245,9 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	log_config_gen_json(g, "LogConfig", r->log_driver, r->log_opts);
 	cubo_json_gen_key(g, "Init");
 	cubo_json_gen_bool(g, r->init);
+	cubo_json_gen_key(g, "Privileged");
+	cubo_json_gen_bool(g, r->privileged);
+	gen_devices(g, r);
 	struct restart_policy rp = restart_policy_of(r);
 	cubo_json_gen_key(g, "RestartPolicy");
 	cubo_json_gen_map_open(g);
@@ -155,25 +256,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_uint(g, rp.max);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_map_close(g);
-	cubo_json_gen_key(g, "Mounts");
-	cubo_json_gen_array_open(g);
-	for (size_t i = 0; i < cfg->n_mounts; i++) {
-		const struct oci_mount *mt = &cfg->mounts[i];
-		if (!mt->type || strcmp(mt->type, "bind") ||
-		    !strncmp(mt->destination, "/etc/", 5) ||
-		    !strcmp(mt->destination, BUNDLE_INIT_DEST))
-			continue;
-		bool ro = false;
-		for (size_t j = 0; j < mt->options.n; j++)
-			ro |= !strcmp(mt->options.v[j], "ro");
-		cubo_json_gen_map_open(g);
-		mgr_json_kv(g, "Source", mt->source);
-		mgr_json_kv(g, "Destination", mt->destination);
-		cubo_json_gen_key(g, "RW");
-		cubo_json_gen_bool(g, !ro);
-		cubo_json_gen_map_close(g);
-	}
-	cubo_json_gen_array_close(g);
+	gen_mounts(g, r, cfg);
 }
 
 /* One object of the inspect array (ctx: the containers). */

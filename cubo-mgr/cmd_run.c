@@ -11,14 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
@@ -33,6 +36,7 @@
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
+#include "spec/features.h"
 
 extern char **environ;
 
@@ -50,9 +54,11 @@ struct run_flags {
 		*cpuset_mems, *memory_swap, *memory_reservation, *cidfile, *pull, *detach_keys;
 	char **env, **env_file, **attach, **volume, **publish, **cap_add, **cap_drop,
 		**security_opt, **ulimit, **label, **network, **net_alias, **dns, **dns_search,
-		**add_host, **log_opt, **tmpfs, **sysctl, **group_add;
+		**add_host, **log_opt, **tmpfs, **sysctl, **group_add, **mount, **device,
+		**device_cgroup_rule, **cdi_spec_dir;
 	long stop_timeout, cpu_shares, oom_score_adj;
-	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init, sig_proxy;
+	bool detach, interactive, tty, rm, read_only, quiet, publish_all, init, sig_proxy,
+		privileged;
 	long pids_limit;
 	bool pids_set;
 };
@@ -78,6 +84,107 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->tmpfs);
 	cubo_strv_free(f->sysctl);
 	cubo_strv_free(f->group_add);
+	cubo_strv_free(f->mount);
+	cubo_strv_free(f->device);
+	cubo_strv_free(f->device_cgroup_rule);
+	cubo_strv_free(f->cdi_spec_dir);
+}
+
+/* docker's rule: one mount a destination, whichever flag gives it. */
+static struct cubo_error *check_dest(const struct ctr_opts *o, const char *flag, const char *arg,
+				     const char *dest)
+{
+	bool dup = false;
+	for (size_t i = 0; i < o->n_volumes && !dup; i++)
+		dup = !strcmp(o->volumes[i].dest, dest);
+	for (size_t i = 0; i < o->n_tmpfs && !dup; i++)
+		dup = !strcmp(o->tmpfs[i].dest, dest);
+	if (dup)
+		return cubo_error_new("%s \"%s\": duplicate mount point: %s", flag, arg, dest);
+	return NULL;
+}
+
+/* -v, --mount, --tmpfs, in that order; relative host paths are the caller's. */
+static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	char *cwd = getcwd(NULL, 0);
+	size_t nv = cubo_strv_len(f->volume) + cubo_strv_len(f->mount);
+	size_t nt = cubo_strv_len(f->tmpfs) + cubo_strv_len(f->mount);
+	o->volumes = xcalloc(nv + 1, sizeof(*o->volumes));
+	o->tmpfs = xcalloc(nt + 1, sizeof(*o->tmpfs));
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && f->volume && f->volume[i]; i++) {
+		struct ctr_volume_spec v;
+		err = run_opt_parse_volume(f->volume[i], cwd, &v);
+		if (!err && (err = check_dest(o, "-v", f->volume[i], v.dest)))
+			ctr_volume_spec_free(&v);
+		if (!err)
+			o->volumes[o->n_volumes++] = v;
+	}
+	for (size_t i = 0; !err && f->mount && f->mount[i]; i++) {
+		struct ctr_mount_arg m;
+		err = run_opt_parse_mount(f->mount[i], cwd, &m);
+		if (!err)
+			err = check_dest(o, "--mount", f->mount[i],
+					 m.is_tmpfs ? m.tmpfs.dest : m.vol.dest);
+		if (!err && m.is_tmpfs) {
+			o->tmpfs[o->n_tmpfs++] = m.tmpfs;
+			m.tmpfs = (struct ctr_tmpfs){0};
+		} else if (!err) {
+			o->volumes[o->n_volumes++] = m.vol;
+			m.vol = (struct ctr_volume_spec){0};
+		}
+		ctr_mount_arg_free(&m);
+	}
+	for (size_t i = 0; !err && f->tmpfs && f->tmpfs[i]; i++) {
+		struct ctr_tmpfs t;
+		err = run_opt_parse_tmpfs(f->tmpfs[i], &t);
+		if (!err && (err = check_dest(o, "--tmpfs", f->tmpfs[i], t.dest)))
+			ctr_tmpfs_free(&t);
+		if (!err)
+			o->tmpfs[o->n_tmpfs++] = t;
+	}
+	free(cwd);
+	return err;
+}
+
+/* --privileged, --device, --device-cgroup-rule: the nodes are read on the host now. */
+static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	o->privileged = f->privileged;
+	size_t nc = 0;
+	/* every capability the runtime can grant: the ones this process may still hold */
+	for (int i = 0; f->privileged && oci_capability_names[i]; i++)
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+			cubo_strv_push(&o->privileged_caps, &nc, oci_capability_names[i]);
+	if (f->privileged)
+		CUBO_TRY(device_gather_host(&o->devices));
+	size_t ncdi = 0;
+	for (size_t i = 0; f->device && f->device[i]; i++) {
+		if (cdi_is_device(f->device[i])) { /* found in the spec files at create */
+			cubo_strv_push(&o->cdi_devices, &ncdi, f->device[i]);
+			continue;
+		}
+		char *host, *ctr, perms[4];
+		CUBO_TRY(run_opt_parse_device(f->device[i], &host, &ctr, perms));
+		struct cubo_error *err = device_gather("--device", host, ctr, perms, &o->devices);
+		free(host);
+		free(ctr);
+		CUBO_TRY(err);
+	}
+	for (size_t i = 0; f->cdi_spec_dir && f->cdi_spec_dir[i]; i++)
+		if (f->cdi_spec_dir[i][0] != '/')
+			return cubo_error_new("--cdi-spec-dir \"%s\": expected an absolute path",
+					      f->cdi_spec_dir[i]);
+	o->cdi_spec_dirs = cubo_strv_dup(f->cdi_spec_dir);
+	o->device_args = cubo_strv_dup(f->device);
+	o->cgroup_rule_args = cubo_strv_dup(f->device_cgroup_rule);
+	size_t n = cubo_strv_len(f->device_cgroup_rule);
+	o->cgroup_rules = xcalloc(n + 1, sizeof(*o->cgroup_rules));
+	for (; o->n_cgroup_rules < n; o->n_cgroup_rules++)
+		CUBO_TRY(run_opt_parse_cgroup_rule(f->device_cgroup_rule[o->n_cgroup_rules],
+						   &o->cgroup_rules[o->n_cgroup_rules]));
+	return NULL;
 }
 
 /* --network, --network-alias, --dns, --add-host: checked here, networks found in ctr_create. */
@@ -144,27 +251,12 @@ static struct cubo_error *log_opts(const struct run_flags *f, struct ctr_opts *o
 }
 
 /*
- * --tmpfs, --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
+ * --shm-size, --sysctl, --cpuset-*, -c, --memory-swap,
  * --memory-reservation, --oom-score-adj, --group-add, with docker's checks
  * (after --memory).
  */
 static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_opts *o)
 {
-	o->n_tmpfs = cubo_strv_len(f->tmpfs);
-	o->tmpfs = xcalloc(o->n_tmpfs + 1, sizeof(*o->tmpfs));
-	for (size_t i = 0; i < o->n_tmpfs; i++) {
-		CUBO_TRY(run_opt_parse_tmpfs(f->tmpfs[i], &o->tmpfs[i]));
-		/* docker's rule: one mount a destination (-v came first) */
-		const char *dest = o->tmpfs[i].dest;
-		bool dup = false;
-		for (size_t j = 0; j < i && !dup; j++)
-			dup = !strcmp(o->tmpfs[j].dest, dest);
-		for (size_t j = 0; j < o->n_volumes && !dup; j++)
-			dup = !strcmp(o->volumes[j].dest, dest);
-		if (dup)
-			return cubo_error_new("--tmpfs \"%s\": duplicate mount point: %s",
-					      f->tmpfs[i], dest);
-	}
 	/* 0, as with docker: the default size */
 	if (f->shm_size)
 		CUBO_TRY(run_opt_parse_size("--shm-size", f->shm_size, &o->shm_size));
@@ -263,10 +355,8 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	if (f->pids_set && f->pids_limit < -1)
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
 				      f->pids_limit);
-	o->n_volumes = cubo_strv_len(f->volume);
-	o->volumes = xcalloc(o->n_volumes + 1, sizeof(*o->volumes));
-	for (size_t i = 0; i < o->n_volumes; i++)
-		CUBO_TRY(run_opt_parse_volume(f->volume[i], &o->volumes[i]));
+	CUBO_TRY(mount_opts(f, o));
+	CUBO_TRY(device_opts(f, o));
 	o->n_ports = cubo_strv_len(f->publish);
 	o->ports = xcalloc(o->n_ports + 1, sizeof(*o->ports));
 	for (size_t i = 0; i < o->n_ports; i++)
@@ -545,8 +635,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "working directory in the container"},
 		{"env", 'e', CLI_LIST, &f.env, "KEY=VALUE", "set an environment variable"},
 		{"env-file", 0, CLI_LIST, &f.env_file, "FILE", "read environment variables"},
-		{"volume", 'v', CLI_LIST, &f.volume, "SRC:DEST[:ro]",
-		 "bind a host directory or a named volume"},
+		{"volume", 'v', CLI_LIST, &f.volume, "[SRC:]DEST[:OPTS]",
+		 "bind a host path (/abs, ./rel) or a volume; OPTS: ro, rw, z, Z, nocopy, "
+		 "[r]shared, [r]slave, [r]private"},
+		{"mount", 0, CLI_LIST, &f.mount, "type=TYPE,...",
+		 "a bind, volume or tmpfs mount (docker's keys: source, target, readonly, "
+		 "bind-propagation, volume-nocopy, tmpfs-size, ...)"},
 		{"publish", 'p', CLI_LIST, &f.publish, "[IP:][HOST:]CTR[/PROTO]",
 		 "publish a container's port on the host (no HOST: a free one)"},
 		{"publish-all", 'P', CLI_BOOL, &f.publish_all, NULL,
@@ -581,6 +675,15 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "mount the root filesystem read-only"},
 		{"cap-add", 0, CLI_LIST, &f.cap_add, "CAP", "add a capability (or ALL)"},
 		{"cap-drop", 0, CLI_LIST, &f.cap_drop, "CAP", "drop a capability (or ALL)"},
+		{"privileged", 0, CLI_BOOL, &f.privileged, NULL,
+		 "every capability and host device, no seccomp, no masked paths, /sys writable"},
+		{"device", 0, CLI_LIST, &f.device, "HOST[:CTR][:PERMS]",
+		 "a host device (or a directory of them; PERMS of rwm), or a CDI device "
+		 "vendor.com/class=name"},
+		{"device-cgroup-rule", 0, CLI_LIST, &f.device_cgroup_rule, "RULE",
+		 "allow devices in the cgroup (\"c 1:3 rwm\", \"b 8:* r\")"},
+		{"cdi-spec-dir", 0, CLI_LIST, &f.cdi_spec_dir, "DIR",
+		 "where CDI spec files are (default /etc/cdi, then /var/run/cdi)"},
 		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
 		 "no-new-privileges, seccomp=unconfined"},
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",

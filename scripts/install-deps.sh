@@ -19,6 +19,8 @@ build_pkgs=(
 	libssl-dev busybox-static jq
 	# the line editor of `cubo repl` (its static library, with libtinfo, libbsd, libmd)
 	libedit-dev
+	# CDI device spec files in YAML (run --device vendor.com/class=name)
+	libyaml-dev
 	# the journald log driver (cubo-journal): libsystemd's journal API
 	libsystemd-dev
 	# what a container's default network runs: the CNI plugins and the iptables they call

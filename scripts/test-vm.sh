@@ -113,7 +113,7 @@ root_pkgs=(
 	podman conmon netavark golang-github-containers-common
 	docker-registry curl containernetworking-plugins iptables nftables
 	runc crun hyperfine time bc dbus criu
-	libyajl2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libcmocka0
+	libyajl2 libyaml-0-2 libseccomp2 libcap2 libcurl4 libarchive13 libzstd1 libssl3 libcmocka0
 )
 sources=(
 	"deb $mirror/debian $suite main"

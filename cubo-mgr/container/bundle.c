@@ -117,6 +117,10 @@ struct cubo_error *bundle_command(const struct oci_image_config *image, const st
 
 static void capabilities(const struct ctr_opts *o, struct oci_strlist *caps)
 {
+	if (o->privileged) { /* docker: every capability, --cap-add/--cap-drop aside */
+		strlist_set(caps, o->privileged_caps);
+		return;
+	}
 	char **set = cubo_strv_dup((char *const *)bundle_default_caps);
 	size_t n = cubo_strv_len(set);
 	bool drop_all = o->cap_drop && cubo_strv_contains(o->cap_drop, "ALL");
@@ -157,6 +161,18 @@ static void add_mount(struct oci_config *cfg, const char *dest, const char *type
 		strlist_set(&m->options, options);
 }
 
+static void drop_option(struct oci_mount *m, const char *opt)
+{
+	for (size_t i = 0; i < m->options.n; i++)
+		if (!strcmp(m->options.v[i], opt)) {
+			free(m->options.v[i]);
+			memmove(&m->options.v[i], &m->options.v[i + 1],
+				(m->options.n - i) * sizeof(char *));
+			m->options.n--;
+			return;
+		}
+}
+
 /* --shm-size: the size= option of /dev/shm's mount, in bytes. */
 static void shm_size(struct oci_mount *m, int64_t bytes)
 {
@@ -173,6 +189,8 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 	for (size_t i = 0; i < N(base_mounts); i++) {
 		const struct mount_def *d = &base_mounts[i];
 		add_mount(cfg, d->dest, d->type, d->source, (char *const *)d->options);
+		if (o->privileged && !strncmp(d->dest, "/sys", 4))
+			drop_option(&cfg->mounts[cfg->n_mounts - 1], "ro");
 		if (o->shm_size > 0 && !strcmp(d->dest, "/dev/shm"))
 			shm_size(&cfg->mounts[cfg->n_mounts - 1], o->shm_size);
 	}
@@ -186,9 +204,14 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 		free(src);
 	}
 	for (size_t i = 0; i < o->n_volumes; i++) {
-		char *const ro[] = {"rbind", "rprivate", "ro", NULL};
-		add_mount(cfg, o->volumes[i].dest, "bind", in->volume_sources[i],
-			  o->volumes[i].readonly ? ro : bind_opts);
+		const struct ctr_volume_spec *v = &o->volumes[i];
+		/* docker 25: the mounts below a read-only bind are read-only too where it can */
+		bool rro = v->readonly && !v->nonrecursive && !v->ro_top_only &&
+			   (v->ro_recursive || in->recursive_ro);
+		char *const opts[] = {v->nonrecursive ? "bind" : "rbind",
+				      v->propagation[0] ? (char *)v->propagation : "rprivate",
+				      v->readonly ? "ro" : NULL, rro ? "rro" : NULL, NULL};
+		add_mount(cfg, v->dest, "bind", in->volume_sources[i], opts);
 	}
 	for (size_t i = 0; i < o->n_tmpfs; i++)
 		add_mount(cfg, o->tmpfs[i].dest, "tmpfs", "tmpfs", o->tmpfs[i].options);
@@ -267,6 +290,11 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 	r->devices = xcalloc(1, sizeof(*r->devices));
 	r->n_devices = 1;
 	r->devices[0].access = xstrdup("rwm");
+	if (o->privileged) { /* then allow every one */
+		r->devices = xreallocarray(r->devices, 2, sizeof(*r->devices));
+		r->devices[1] = (struct oci_device_cgroup){.allow = true, .access = xstrdup("rwm")};
+		r->n_devices = 2;
+	}
 	if (o->memory > 0) {
 		r->memory = xcalloc(1, sizeof(*r->memory));
 		r->memory->has_limit = true;
@@ -298,6 +326,32 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 	if (o->pids_limit) {
 		r->pids = xcalloc(1, sizeof(*r->pids));
 		r->pids->limit = o->pids_limit;
+	}
+}
+
+/*
+ * --privileged's and --device's nodes (a path given twice: the last one),
+ * each allowed in the device cgroup, then --device-cgroup-rule's rules.
+ */
+static void devices(const struct ctr_opts *o, struct oci_linux *l)
+{
+	struct oci_resources *r = l->resources;
+	size_t nd = o->devices.n, nr = o->n_cgroup_rules;
+	l->devices = nd ? xcalloc(nd, sizeof(*l->devices)) : NULL;
+	r->devices = xreallocarray(r->devices, r->n_devices + nd + nr, sizeof(*r->devices));
+	for (size_t i = 0; i < nd; i++) {
+		const struct ctr_device *d = &o->devices.v[i];
+		bool later = false;
+		for (size_t j = i + 1; j < nd && !later; j++)
+			later = !strcmp(o->devices.v[j].path, d->path);
+		if (!later)
+			device_to_oci(d, &l->devices[l->n_devices++], &r->devices[r->n_devices++]);
+	}
+	for (size_t i = 0; i < nr; i++) {
+		struct oci_device_cgroup *c = &r->devices[r->n_devices++];
+		*c = o->cgroup_rules[i];
+		c->type = xstrdup(c->type);
+		c->access = xstrdup(c->access);
 	}
 }
 
@@ -357,9 +411,12 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 		cfg->process->has_oom_score_adj = true;
 		cfg->process->oom_score_adj = o->oom_score_adj;
 	}
-	strlist_set(&l->masked_paths, (char *const *)masked_paths);
-	strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
-	if (!o->seccomp_unconfined)
+	devices(o, l);
+	if (!o->privileged) {
+		strlist_set(&l->masked_paths, (char *const *)masked_paths);
+		strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
+	}
+	if (!o->seccomp_unconfined && !o->privileged)
 		l->seccomp = ctr_seccomp_default(cfg->process->capabilities->bounding.v);
 	*out = cfg;
 	return NULL;

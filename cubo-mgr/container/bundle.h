@@ -30,6 +30,8 @@ struct bundle_input {
 	/* the network namespace to join (made by the monitor); NULL: a new one, or host's */
 	const char *netns;
 	bool systemd_cgroup; /* the runtime runs with --systemd-cgroup: a slice:prefix:name path */
+	/* the kernel has mount_setattr (5.12): a read-only bind is read-only all the way down */
+	bool recursive_ro;
 };
 
 /*

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
@@ -85,6 +87,8 @@ static struct cubo_error *add_image_volumes(const struct oci_image_config *img, 
 		bool covered = dest[0] != '/';
 		for (size_t j = 0; !covered && j < o->n_volumes; j++)
 			covered = !strcmp(o->volumes[j].dest, dest);
+		for (size_t j = 0; !covered && j < o->n_tmpfs; j++)
+			covered = !strcmp(o->tmpfs[j].dest, dest);
 		if (covered)
 			continue;
 		o->volumes = xreallocarray(o->volumes, o->n_volumes + 2, sizeof(*o->volumes));
@@ -106,7 +110,12 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 			if (stat(v->source, &st) < 0) {
 				if (errno != ENOENT)
 					return cubo_error_errno("-v %s", v->source);
-				/* docker makes a missing host directory */
+				/* docker makes a missing host directory for -v, not --mount */
+				if (v->must_exist)
+					return cubo_error_new("--mount: invalid mount config for "
+							      "type \"bind\": bind source path "
+							      "does not exist: %s",
+							      v->source);
 				CUBO_TRY_CTX(cubo_mkdir_p(v->source, 0755), "-v %s", v->source);
 			}
 			cubo_strv_push(sources, &ns, v->source);
@@ -114,7 +123,9 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		}
 		struct ctr_volume vol;
 		bool existed;
-		CUBO_TRY(volume_create(root, v->source, NULL, &vol, &existed));
+		CUBO_TRY(volume_create(root, v->source, v->labels, &vol, &existed));
+		if (v->nocopy)
+			CUBO_TRY(volume_skip_fill(&vol));
 		cubo_strv_push(sources, &ns, vol.mountpoint);
 		cubo_strv_push(names, &nn, vol.name);
 		ctr_volume_free(&vol);
@@ -185,6 +196,16 @@ struct cubo_error *ctr_init_path(const char *given, char **out)
 			      PKGLIBEXECDIR);
 }
 
+/* The running kernel's version is MAJOR.MINOR or later. */
+static bool kernel_at_least(unsigned major, unsigned minor)
+{
+	struct utsname u;
+	unsigned a = 0, b = 0;
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &a, &b) != 2)
+		return false;
+	return a > major || (a == major && b >= minor);
+}
+
 struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_created *out)
 {
 	struct ctr_opts *o = in->opts;
@@ -213,13 +234,17 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 				  .volume_sources = sources,
 				  .etc_dir = NULL,
 				  .netns = netns,
-				  .systemd_cgroup = in->systemd_cgroup};
+				  .systemd_cgroup = in->systemd_cgroup,
+				  .recursive_ro = kernel_at_least(5, 12)};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		bi.etc_dir = ctr_store_dir(in->store, out->id);
 		err = bundle_build(&bi, &cfg);
 		free((char *)bi.etc_dir);
 	}
+	char **cdi_gids = NULL;
+	if (!err && o->cdi_devices)
+		err = cdi_apply(o->cdi_spec_dirs, o->cdi_devices, cfg, &cdi_gids);
 	char *json = NULL;
 	size_t len;
 	if (!err)
@@ -272,6 +297,9 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.log_driver = xstrdup(o->log_driver);
 		rec.log_opts = cubo_strv_dup(o->log_opts);
 		rec.init = o->init_path != NULL;
+		rec.privileged = o->privileged;
+		rec.devices = cubo_strv_dup(o->device_args);
+		rec.device_cgroup_rules = cubo_strv_dup(o->cgroup_rule_args);
 		size_t nt = 0;
 		for (size_t i = 0; i < o->n_tmpfs; i++) {
 			const struct ctr_tmpfs *t = &o->tmpfs[i];
@@ -280,7 +308,12 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 			free(kv);
 		}
 		rec.shm_size = o->shm_size;
-		rec.group_add = cubo_strv_dup(o->group_add);
+		/* the user's groups are found again at start: CDI's go with --group-add's */
+		rec.group_add = run_opt_env_merge(o->group_add, cdi_gids);
+		if (!rec.group_add[0]) {
+			cubo_strv_free(rec.group_add);
+			rec.group_add = NULL;
+		}
 		/* the image's labels, then --label over them */
 		char **img_labels = NULL;
 		size_t nil = 0;
@@ -338,5 +371,6 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 	free(name);
 	cubo_strv_free(sources);
 	cubo_strv_free(vol_names);
+	cubo_strv_free(cdi_gids);
 	return err;
 }

@@ -276,7 +276,7 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 		char *slash = strrchr(vol, '/'); /* <volumes>/<name>/_data */
 		if (slash)
 			*slash = '\0';
-		char *mark = cubo_path_join(vol, ".filled");
+		char *mark = cubo_path_join(vol, VOLUME_FILLED_MARK);
 		free(vol);
 		struct cubo_error *err = NULL;
 		if (!cubo_path_exists(mark)) {

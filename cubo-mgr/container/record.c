@@ -45,6 +45,8 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->log_opts);
 	cubo_strv_free(r->tmpfs);
 	cubo_strv_free(r->group_add);
+	cubo_strv_free(r->devices);
+	cubo_strv_free(r->device_cgroup_rules);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
@@ -139,8 +141,14 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 		cubo_json_gen_int(g, r->shm_size);
 	}
 	kstrv(g, "groupAdd", r->group_add);
+	kstrv(g, "devices", r->devices);
+	kstrv(g, "deviceCgroupRules", r->device_cgroup_rules);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
+		cubo_json_gen_bool(g, true);
+	}
+	if (r->privileged) {
+		cubo_json_gen_key(g, "privileged");
 		cubo_json_gen_bool(g, true);
 	}
 	cubo_json_gen_key(g, "autoRemove");
@@ -256,7 +264,11 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "tmpfs", false, &r->tmpfs, &n));
 	CUBO_TRY(cubo_json_field_int64(c, t, "shmSize", false, &r->shm_size, NULL));
 	CUBO_TRY(cubo_json_field_strv(c, t, "groupAdd", false, &r->group_add, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "devices", false, &r->devices, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "deviceCgroupRules", false, &r->device_cgroup_rules,
+				      &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
+	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "tty", &r->tty, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "interactive", &r->interactive, NULL));

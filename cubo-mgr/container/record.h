@@ -59,7 +59,10 @@ struct ctr_record {
 	int64_t shm_size;  /* --shm-size in bytes; 0: 64m */
 	char **group_add;  /* --group-add: names (resolved in the rootfs at start) or gids */
 	bool init;	   /* --init: an init runs as PID 1, the command under it */
-	bool auto_remove;  /* --rm */
+	bool privileged;   /* --privileged (config.json has what it means) */
+	/* --device ("HOST:CTR:PERMS" or a CDI name), --device-cgroup-rule: as given */
+	char **devices, **device_cgroup_rules;
+	bool auto_remove; /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */
 	enum ctr_status status;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/size.h"
 #include "shared/strv.h"
@@ -19,6 +20,7 @@ void ctr_volume_spec_free(struct ctr_volume_spec *v)
 {
 	free(v->source);
 	free(v->dest);
+	cubo_strv_free(v->labels);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -56,6 +58,17 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->cpuset_cpus);
 	free(o->cpuset_mems);
 	cubo_strv_free(o->group_add);
+	ctr_devices_free(&o->devices);
+	cubo_strv_free(o->privileged_caps);
+	cubo_strv_free(o->cdi_devices);
+	cubo_strv_free(o->cdi_spec_dirs);
+	cubo_strv_free(o->device_args);
+	cubo_strv_free(o->cgroup_rule_args);
+	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
+		free(o->cgroup_rules[i].type);
+		free(o->cgroup_rules[i].access);
+	}
+	free(o->cgroup_rules);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -78,67 +91,6 @@ struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota,
 	*period = 100000;
 	*quota = (int64_t)llround(v * 100000.0);
 	return NULL;
-}
-
-static bool volume_name_ok(const char *s)
-{
-	if (!isalnum((unsigned char)s[0]))
-		return false;
-	for (const char *p = s + 1; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
-			return false;
-	return strlen(s) >= 2;
-}
-
-struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *out)
-{
-	memset(out, 0, sizeof(*out));
-	char **parts = cubo_strv_split(s, ':');
-	size_t n = cubo_strv_len(parts);
-	struct cubo_error *err = NULL;
-	const char *src = NULL, *dest, *mode = NULL;
-	if (n == 0 || n > 3 || strchr(s, '\0')[-1] == ':' || s[0] == ':') {
-		err = cubo_error_new("-v \"%s\": expected HOST-DIR:CONTAINER-DIR[:ro|rw], "
-				     "NAME:CONTAINER-DIR[:ro|rw] or CONTAINER-DIR",
-				     s);
-		goto out;
-	}
-	if (n == 1) {
-		dest = parts[0];
-	} else if (n == 2 && parts[0][0] == '/' &&
-		   (!strcmp(parts[1], "ro") || !strcmp(parts[1], "rw"))) {
-		dest = parts[0];
-		mode = parts[1];
-	} else {
-		src = parts[0];
-		dest = parts[1];
-		mode = n == 3 ? parts[2] : NULL;
-	}
-	if (dest[0] != '/') {
-		err = cubo_error_new("-v \"%s\": container path \"%s\" is not absolute", s, dest);
-		goto out;
-	}
-	if (!strcmp(dest, "/")) {
-		err = cubo_error_new("-v \"%s\": cannot mount over the container's root", s);
-		goto out;
-	}
-	if (mode && strcmp(mode, "ro") && strcmp(mode, "rw")) {
-		err = cubo_error_new("-v \"%s\": unknown mode \"%s\" (expected ro or rw)", s, mode);
-		goto out;
-	}
-	if (src && src[0] != '/' && !volume_name_ok(src)) {
-		err = cubo_error_new("-v \"%s\": \"%s\" is neither an absolute host path nor a "
-				     "volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)",
-				     s, src);
-		goto out;
-	}
-	out->source = xstrdup(src);
-	out->dest = xstrdup(dest);
-	out->named = !src || src[0] != '/';
-	out->readonly = mode && !strcmp(mode, "ro");
-out:
-	cubo_strv_free(parts);
-	return err;
 }
 
 static bool parse_port(const char *s, bool zero_ok, uint16_t *out)
@@ -654,8 +606,14 @@ struct cubo_error *run_opt_parse_tmpfs(const char *s, struct ctr_tmpfs *out)
 	for (size_t i = 0; i < n_extra; i++)
 		cubo_strv_push(&out->options, &n, extra[i]);
 	cubo_strv_free(extra);
-	out->dest = xstrndup(s, dlen);
+	char *dest = xstrndup(s, dlen);
+	out->dest = run_opt_path_abs(NULL, dest); /* "/x/" is "/x", a duplicate of it */
+	free(dest);
 	out->given = xstrdup(colon ? colon + 1 : "");
+	if (!strcmp(out->dest, "/")) {
+		ctr_tmpfs_free(out);
+		return cubo_error_new("--tmpfs \"%s\": cannot mount over the container's root", s);
+	}
 	return NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
 
@@ -20,6 +21,13 @@ struct ctr_volume_spec {
 	char *dest;   /* absolute path in the container */
 	bool named;   /* source is a volume name (or anonymous) */
 	bool readonly;
+	bool must_exist;     /* --mount bind: a missing source is refused, not made */
+	bool nonrecursive;   /* a bind without the mounts below its source */
+	bool ro_top_only;    /* bind-recursive=writable: the mounts below stay writable */
+	bool ro_recursive;   /* bind-recursive=readonly: read-only below too, or an error */
+	bool nocopy;	     /* a new volume is not filled from the image */
+	char propagation[9]; /* "rprivate" (the default), "rshared", "slave", ... */
+	char **labels;	     /* --mount volume-label "k=v": a new volume's labels */
 };
 
 struct ctr_port_spec {
@@ -84,7 +92,16 @@ struct ctr_opts {
 	int64_t memory_reservation;	 /* bytes; 0: none */
 	bool has_oom_score_adj;
 	int oom_score_adj;
-	char **group_add; /* --group-add: group names or gids, checked */
+	char **group_add;	    /* --group-add: group names or gids, checked */
+	bool privileged;	    /* every capability and host device, no seccomp, rw /sys */
+	char **privileged_caps;	    /* --privileged: the caps of the manager's bounding set */
+	struct ctr_devices devices; /* --privileged's, then --device's, read on the host */
+	struct oci_device_cgroup *cgroup_rules; /* --device-cgroup-rule */
+	size_t n_cgroup_rules;
+	char **cdi_devices;   /* --device vendor.com/class=name (cdi.h) */
+	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
+	/* --device, --device-cgroup-rule as given (for inspect) */
+	char **device_args, **cgroup_rule_args;
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -93,8 +110,7 @@ void ctr_opts_free(struct ctr_opts *o);
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes);
 /* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
-/* -v HOST:CTR[:ro|rw], NAME:CTR[:ro|rw], CTR (an anonymous volume). */
-struct cubo_error *run_opt_parse_volume(const char *s, struct ctr_volume_spec *out);
+/* -v and --mount are parsed in mount_opt.h. */
 void ctr_volume_spec_free(struct ctr_volume_spec *v);
 /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO]. */
 struct cubo_error *run_opt_parse_publish(const char *s, struct ctr_port_spec *out);

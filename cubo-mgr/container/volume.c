@@ -278,6 +278,20 @@ struct cubo_error *volume_create(const char *root, const char *name, char *const
 	return load(root, name, out);
 }
 
+struct cubo_error *volume_skip_fill(const struct ctr_volume *v)
+{
+	char *dir = xstrdup(v->mountpoint);
+	char *slash = strrchr(dir, '/'); /* <volumes>/<name>/_data */
+	if (slash)
+		*slash = '\0';
+	char *mark = cubo_path_join(dir, VOLUME_FILLED_MARK);
+	struct cubo_error *err =
+		cubo_path_exists(mark) ? NULL : cubo_write_file_atomic(mark, "", 0, 0600);
+	free(mark);
+	free(dir);
+	return err;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct ctr_volume *)a)->name, ((const struct ctr_volume *)b)->name);

@@ -43,6 +43,13 @@ struct cubo_error *volume_get(const char *root, const char *name, struct ctr_vol
 /* Sorted by name. */
 struct cubo_error *volume_list(const char *root, struct ctr_volume **out, size_t *n);
 struct cubo_error *volume_remove(const char *root, const char *name);
+/*
+ * Beside a volume's _data: the image's files were copied in on its first
+ * mount, or are not to be (nocopy; a volume that was not empty).
+ */
+#define VOLUME_FILLED_MARK ".filled"
+/* -v ...:nocopy, --mount volume-nocopy: the first mount leaves the volume as it is. */
+struct cubo_error *volume_skip_fill(const struct ctr_volume *v);
 /* JSON as `volume inspect` prints one (docker's field names). */
 struct cubo_error *volume_to_json(const struct ctr_volume *v, bool pretty, char **out, size_t *len);
 

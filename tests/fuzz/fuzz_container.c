@@ -2,7 +2,8 @@
 /*
  * The manager's container parsers: state.json records, the CRI-format log
  * (records, tail, printing), run's flag values (volumes, ports, sizes,
- * CPUs) and /etc/passwd and /etc/group lookups in a container's files.
+ * CPUs, mounts, devices), CDI spec files (JSON and YAML) and /etc/passwd
+ * and /etc/group lookups in a container's files.
  * Any input parses or fails cleanly; a record that parses generates JSON
  * that parses to the same JSON; a port that parses formats to text that
  * names the same port.
@@ -13,9 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/record.h"
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -76,11 +79,20 @@ static void log_text(const char *s, size_t n)
 static void flags(const char *s)
 {
 	struct ctr_volume_spec v;
-	struct cubo_error *err = run_opt_parse_volume(s, &v);
+	struct cubo_error *err = run_opt_parse_volume(s, "/cwd", &v);
 	if (!err) {
 		if (!v.dest || v.dest[0] != '/' || (!v.named && (!v.source || v.source[0] != '/')))
 			FUZZ_FAIL("volume \"%s\" parsed to a bad spec", s);
 		ctr_volume_spec_free(&v);
+	}
+	fuzz_drop(err);
+	struct ctr_mount_arg m;
+	err = run_opt_parse_mount(s, "/cwd", &m);
+	if (!err) {
+		const char *d = m.is_tmpfs ? m.tmpfs.dest : m.vol.dest;
+		if (!d || d[0] != '/' || (!m.is_tmpfs && !m.vol.named && m.vol.source[0] != '/'))
+			FUZZ_FAIL("mount \"%s\" parsed to a bad spec", s);
+		ctr_mount_arg_free(&m);
 	}
 	fuzz_drop(err);
 	struct ctr_port_spec p, q;
@@ -119,6 +131,43 @@ static void flags(const char *s)
 	err = run_opt_parse_signal(s, &c);
 	free(c);
 	fuzz_drop(err);
+	char *host, *ctr, perms[4];
+	err = run_opt_parse_device(s, &host, &ctr, perms);
+	if (!err && (host[0] != '/' || ctr[0] != '/' || !perms[0]))
+		FUZZ_FAIL("device \"%s\" parsed to a bad spec", s);
+	if (!err) {
+		free(host);
+		free(ctr);
+	}
+	fuzz_drop(err);
+	struct oci_device_cgroup rule;
+	err = run_opt_parse_cgroup_rule(s, &rule);
+	if (!err) {
+		free(rule.type);
+		free(rule.access);
+	}
+	fuzz_drop(err);
+}
+
+static void cdi(const char *s, size_t n)
+{
+	for (int yaml = 0; yaml < 2; yaml++) {
+		struct cdi_spec spec;
+		struct cubo_error *err = cdi_spec_parse(s, n, yaml, "spec", &spec);
+		if (!err) {
+			if (!spec.kind || !spec.version || (spec.n_devices && !spec.devices))
+				FUZZ_FAIL("CDI spec parsed without its kind or devices");
+			cdi_spec_free(&spec);
+		}
+		fuzz_drop(err);
+	}
+	char *kind, *name;
+	struct cubo_error *err = cdi_parse_name(s, &kind, &name);
+	if (!err) {
+		free(kind);
+		free(name);
+	}
+	fuzz_drop(err);
 }
 
 static void users(const char *s)
@@ -146,6 +195,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	record(s, size);
 	log_text(s, size);
 	flags(s);
+	cdi(s, size);
 	users(s);
 	free(s);
 	return 0;

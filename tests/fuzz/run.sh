@@ -56,7 +56,7 @@ fi
 
 cflags="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -g -O1 -std=gnu11"
 cflags="$cflags -D_GNU_SOURCE -I. -include config.h"
-libs="-lyajl -lcrypto -lseccomp -lcap -lm"
+libs="-lyajl -lyaml -lcrypto -lseccomp -lcap -lm"
 
 json_src="shared/error.c shared/xalloc.c shared/json.c"
 spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
@@ -67,10 +67,13 @@ reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/i
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/logset.c
 	cubo-mgr/container/logconf.c cubo-mgr/container/run_opts.c
+	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cdi.c
+	cubo-mgr/container/cdi_spec.c cubo-mgr/container/cdi_yaml.c shared/strbuf.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
+	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/strbuf.c shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
 	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c

@@ -69,6 +69,16 @@ mgr_container_setup() {
 	BB=$REG/busybox
 }
 
+# in_ctr FLAGS... -- SCRIPT: SCRIPT's output in a new container of $BB (no network).
+in_ctr() {
+	local flags=()
+	while [ "$1" != -- ]; do
+		flags+=("$1")
+		shift
+	done
+	mgr run -i --rm --network none "${flags[@]}" "$BB" sh -c "$2" </dev/null
+}
+
 # teardown() of such a file: whatever the test left running, then its root.
 mgr_container_teardown() {
 	[ -n "${R:-}" ] && [ -d "$R" ] || return 0

@@ -160,7 +160,7 @@ assert_no_mounts() {
 	run mgr run -p 99999:80 "$BB" true
 	[[ "$output" == *'invalid host port "99999"'* ]]
 	run mgr run -v rel/dir:/x "$BB" true
-	[[ "$output" == *"neither an absolute host path nor a volume name"* ]]
+	[[ "$output" == *"neither a host path (/abs, ./rel) nor a volume name"* ]]
 	run mgr run --cpus 1000 "$BB" true
 	[[ "$output" == *"range of CPUs"* ]]
 	run mgr run --cap-add NOPE "$BB" true

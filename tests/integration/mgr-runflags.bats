@@ -26,16 +26,6 @@ teardown() {
 	mgr_container_teardown
 }
 
-# in_ctr FLAGS... -- SCRIPT: SCRIPT's output in a new container (no network).
-in_ctr() {
-	local flags=()
-	while [ "$1" != -- ]; do
-		flags+=("$1")
-		shift
-	done
-	mgr run -i --rm --network none "${flags[@]}" "$BB" sh -c "$2" </dev/null
-}
-
 # cg ID FILE: FILE of whichever of the container's cgroups has it.
 cg() {
 	local d

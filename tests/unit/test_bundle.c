@@ -331,13 +331,113 @@ static void test_resource_flags(void **state)
 	oci_image_config_free(img);
 }
 
+static bool has_opt(const struct oci_mount *m, const char *opt)
+{
+	return cubo_strv_contains(m->options.v, opt);
+}
+
+static void test_mount_options(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_volume_spec vols[] = {
+		{.source = "/srv", .dest = "/a", .nonrecursive = true, .propagation = "rshared"},
+		{.source = "/srv", .dest = "/b", .readonly = true}};
+	struct ctr_opts o = {.volumes = vols, .n_volumes = 2};
+	struct oci_config *c = build(img, &o);
+	const struct oci_mount *a = find_mount(c, "/a"), *b = find_mount(c, "/b");
+	assert_true(has_opt(a, "bind") && has_opt(a, "rshared") && !has_opt(a, "rbind"));
+	assert_false(has_opt(a, "ro") || has_opt(a, "rprivate"));
+	assert_true(has_opt(b, "rbind") && has_opt(b, "rprivate") && has_opt(b, "ro"));
+	assert_false(has_opt(b, "rro"));
+	oci_config_free(c);
+	/* bind-recursive=readonly asks for it whatever the kernel; writable never */
+	vols[1].ro_recursive = true;
+	c = build(img, &o);
+	assert_true(has_opt(find_mount(c, "/b"), "rro"));
+	oci_config_free(c);
+	vols[1].ro_recursive = false;
+	vols[1].ro_top_only = true;
+	c = build(img, &o);
+	assert_false(has_opt(find_mount(c, "/b"), "rro"));
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
+static void test_privileged_devices(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_device devs[] = {{.path = "/dev/x",
+				     .type = 'c',
+				     .major = 1,
+				     .minor = 3,
+				     .mode = 0666,
+				     .access = "r"},
+				    {.path = "/dev/y",
+				     .type = 'b',
+				     .major = 8,
+				     .minor = 0,
+				     .mode = 0660,
+				     .access = "rw"},
+				    {.path = "/dev/x",
+				     .type = 'c',
+				     .major = 1,
+				     .minor = 5,
+				     .mode = 0600,
+				     .access = "rwm"}};
+	struct oci_device_cgroup rule = {.allow = true, .type = "c", .major = 10, .access = "m"};
+	char *caps[] = {"CAP_CHOWN", "CAP_SYS_ADMIN", NULL};
+	struct ctr_opts o = {.devices = {devs, 3}, .cgroup_rules = &rule, .n_cgroup_rules = 1};
+	struct oci_config *c = build(img, &o);
+	struct oci_linux *l = c->linux_;
+	/* the later /dev/x wins */
+	assert_int_equal(l->n_devices, 2);
+	assert_string_equal(l->devices[0].path, "/dev/y");
+	assert_string_equal(l->devices[1].path, "/dev/x");
+	assert_int_equal(l->devices[1].minor, 5);
+	assert_int_equal(l->devices[1].file_mode, 0600);
+	struct oci_resources *r = l->resources;
+	assert_int_equal(r->n_devices, 4); /* deny all, two nodes, the rule */
+	assert_false(r->devices[0].allow);
+	assert_string_equal(r->devices[1].access, "rw");
+	assert_string_equal(r->devices[1].type, "b");
+	assert_string_equal(r->devices[3].access, "m");
+	assert_false(r->devices[3].has_major);
+	assert_non_null(l->seccomp);
+	assert_true(l->masked_paths.n > 0);
+	assert_true(has_opt(find_mount(c, "/sys"), "ro"));
+	oci_config_free(c);
+	/* --privileged: the caps given, no seccomp, no masked paths, /sys rw, every device */
+	o = (struct ctr_opts){.privileged = true, .privileged_caps = caps};
+	o.cap_drop = (char *[]){"CAP_CHOWN", NULL};
+	c = build(img, &o);
+	l = c->linux_;
+	assert_null(l->seccomp);
+	assert_int_equal(l->masked_paths.n, 0);
+	assert_int_equal(l->readonly_paths.n, 0);
+	assert_false(has_opt(find_mount(c, "/sys"), "ro"));
+	assert_false(has_opt(find_mount(c, "/sys/fs/cgroup"), "ro"));
+	assert_int_equal(c->process->capabilities->effective.n, 2);
+	assert_string_equal(c->process->capabilities->bounding.v[1], "CAP_SYS_ADMIN");
+	assert_int_equal(l->resources->n_devices, 2);
+	assert_true(l->resources->devices[1].allow);
+	assert_null(l->resources->devices[1].type);
+	assert_false(c->process->no_new_privileges);
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image_defaults), cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_init),	       cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_apply_user),     cmocka_unit_test(test_pinned_json),
+		cmocka_unit_test(test_image_defaults),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_apply_user),
+		cmocka_unit_test(test_pinned_json),
 		cmocka_unit_test(test_resource_flags),
+		cmocka_unit_test(test_mount_options),
+		cmocka_unit_test(test_privileged_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,11 @@ static void fill(struct ctr_record *r)
 	r->shm_size = 1 << 30;
 	char *groups[] = {"audio", "1234", NULL};
 	r->group_add = cubo_strv_dup(groups);
+	r->privileged = true;
+	char *devices[] = {"/dev/null:/dev/n:r", "vendor.com/gpu=all", NULL};
+	r->devices = cubo_strv_dup(devices);
+	char *rules[] = {"c 10:* rwm", NULL};
+	r->device_cgroup_rules = cubo_strv_dup(rules);
 	r->restart_policy = strdup("on-failure");
 	r->restart_max = 3;
 	r->restart_count = 2;
@@ -93,6 +98,9 @@ static void test_round_trip(void **state)
 	th_assert_strv(b.tmpfs, "/run", "/scratch:size=1m,exec");
 	assert_int_equal(b.shm_size, 1 << 30);
 	th_assert_strv(b.group_add, "audio", "1234");
+	assert_true(b.privileged);
+	th_assert_strv(b.devices, "/dev/null:/dev/n:r", "vendor.com/gpu=all");
+	th_assert_strv(b.device_cgroup_rules, "c 10:* rwm");
 	assert_string_equal(b.restart_policy, "on-failure");
 	assert_int_equal(b.restart_max, 3);
 	assert_int_equal(b.restart_count, 2);
@@ -113,6 +121,9 @@ static void test_round_trip(void **state)
 	assert_null(c.tmpfs);
 	assert_int_equal(c.shm_size, 0);
 	assert_null(c.group_add);
+	/* and of before --privileged and --device */
+	assert_false(c.privileged);
+	assert_null(c.devices);
 	/* and of before restart policies: none, nothing held */
 	assert_null(c.restart_policy);
 	assert_false(c.restarting);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/record.c */
+/* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/mount_opt.c,
+ * cubo-mgr/container/device_opt.c,
+ * cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/strv.h"
@@ -51,34 +54,168 @@ static void test_cpus(void **state)
 	th_expect_msg(run_opt_parse_cpus("x", 2, &q, &p), "invalid number");
 }
 
+#define run_opt_parse_volume_t(s, v) run_opt_parse_volume(s, "/home/u/proj", v)
+
+static void test_path_abs(void **state)
+{
+	char *p;
+	assert_string_equal(p = run_opt_path_abs("/w", "./d"), "/w/d");
+	free(p);
+	assert_string_equal(p = run_opt_path_abs("/w/x", "../d/./e//"), "/w/d/e");
+	free(p);
+	assert_string_equal(p = run_opt_path_abs("/w", "."), "/w");
+	free(p);
+	assert_string_equal(p = run_opt_path_abs("/", "../../.."), "/");
+	free(p);
+	assert_string_equal(p = run_opt_path_abs(NULL, "/a/../b"), "/b");
+	free(p);
+	assert_null(run_opt_path_abs(NULL, "rel"));
+}
+
+static void test_volume_options(void **state)
+{
+	struct ctr_volume_spec v;
+	assert_null(run_opt_parse_volume_t("./data:/data:ro,Z", &v));
+	assert_string_equal(v.source, "/home/u/proj/data");
+	assert_false(v.named);
+	assert_true(v.readonly);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume_t("..:/up/:rshared,z", &v));
+	assert_string_equal(v.source, "/home/u");
+	assert_string_equal(v.dest, "/up");
+	assert_string_equal(v.propagation, "rshared");
+	assert_false(v.readonly);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume_t(".:/here", &v));
+	assert_string_equal(v.source, "/home/u/proj");
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume_t("cache:/c:nocopy,rw", &v));
+	assert_true(v.nocopy);
+	assert_true(v.named);
+	ctr_volume_spec_free(&v);
+	assert_null(run_opt_parse_volume_t("/anon:nocopy", &v));
+	assert_true(v.nocopy);
+	ctr_volume_spec_free(&v);
+	th_expect_msg(run_opt_parse_volume_t("/a:/b:ro,rw", &v), "conflicting options");
+	th_expect_msg(run_opt_parse_volume_t("/a:/b:shared,slave", &v), "more than one");
+	th_expect_msg(run_opt_parse_volume_t("/a:/b:nocopy", &v), "nocopy is for volumes");
+	th_expect_msg(run_opt_parse_volume_t("vol:/b:shared", &v), "for bind mounts");
+	th_expect_msg(run_opt_parse_volume_t("/a:/b:ro,", &v), "invalid mode \"\"");
+	th_expect_msg(run_opt_parse_volume("./a:/b", NULL, &v), "current directory");
+}
+
+static void test_mount(void **state)
+{
+	struct ctr_mount_arg m;
+	assert_null(run_opt_parse_mount("type=bind,source=./src,target=/dst,readonly,"
+					"bind-propagation=rslave,bind-nonrecursive=true",
+					"/w", &m));
+	assert_false(m.is_tmpfs);
+	assert_string_equal(m.vol.source, "/w/src");
+	assert_string_equal(m.vol.dest, "/dst");
+	assert_true(m.vol.readonly);
+	assert_true(m.vol.must_exist);
+	assert_true(m.vol.nonrecursive);
+	assert_false(m.vol.named);
+	assert_string_equal(m.vol.propagation, "rslave");
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("src=data,dst=/d,ro=false,volume-nocopy,"
+					"volume-label=a=b,volume-driver=local",
+					"/w", &m));
+	assert_true(m.vol.named);
+	assert_string_equal(m.vol.source, "data");
+	assert_false(m.vol.readonly);
+	assert_true(m.vol.nocopy);
+	assert_string_equal(m.vol.labels[0], "a=b");
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=volume,destination=/anon", "/w", &m));
+	assert_null(m.vol.source);
+	ctr_mount_arg_free(&m);
+	assert_null(
+		run_opt_parse_mount("type=tmpfs,dst=/t,tmpfs-size=1m,tmpfs-mode=1770", "/w", &m));
+	assert_true(m.is_tmpfs);
+	assert_string_equal(m.tmpfs.dest, "/t");
+	assert_true(cubo_strv_contains(m.tmpfs.options, "size=1048576"));
+	assert_true(cubo_strv_contains(m.tmpfs.options, "mode=1770"));
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=bind,\"src=/a,b\",dst=/x", "/w", &m));
+	assert_string_equal(m.vol.source, "/a,b");
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=bind,src=/a,dst=/b,ro,bind-recursive=readonly", "/w",
+					&m));
+	assert_true(m.vol.ro_recursive);
+	ctr_mount_arg_free(&m);
+	assert_null(run_opt_parse_mount("type=bind,src=/a,dst=/b,ro,bind-recursive=writable", "/w",
+					&m));
+	assert_true(m.vol.ro_top_only);
+	ctr_mount_arg_free(&m);
+	assert_null(
+		run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=disabled", "/w", &m));
+	assert_true(m.vol.nonrecursive);
+	ctr_mount_arg_free(&m);
+	th_expect_msg(
+		run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=readonly", "/w", &m),
+		"needs readonly");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-recursive=x", "/w", &m),
+		      "invalid value for bind-recursive");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a", "/w", &m), "target is required");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,foo=1", "/w", &m),
+		      "unexpected key 'foo' in 'foo=1'");
+	th_expect_msg(run_opt_parse_mount("type=bind,dst=/b", "/w", &m),
+		      "field Source must not be empty");
+	th_expect_msg(run_opt_parse_mount("type=tmpfs,src=x,dst=/b", "/w", &m),
+		      "must not be specified");
+	th_expect_msg(run_opt_parse_mount("type=volume,dst=/b,bind-propagation=shared", "/w", &m),
+		      "cannot mix 'bind-*' options with mount type 'volume'");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,tmpfs-size=1m", "/w", &m),
+		      "cannot mix 'tmpfs-*'");
+	th_expect_msg(run_opt_parse_mount("dst=/b,volume-opt=type=nfs", "/w", &m),
+		      "volume-opt is not supported");
+	th_expect_msg(run_opt_parse_mount("dst=/b,volume-driver=nfs", "/w", &m), "not supported");
+	th_expect_msg(run_opt_parse_mount("dst=/b,readonly=maybe", "/w", &m),
+		      "invalid value for readonly: maybe");
+	th_expect_msg(run_opt_parse_mount("type=npipe,dst=/b", "/w", &m), "not supported");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=rel", "/w", &m), "not absolute");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/", "/w", &m), "root");
+	th_expect_msg(run_opt_parse_mount("type=bind,src=/a,dst=/b,bind-propagation=x", "/w", &m),
+		      "invalid value for bind-propagation");
+	th_expect_msg(run_opt_parse_mount("type=tmpfs,dst=/b,tmpfs-mode=99", "/w", &m),
+		      "tmpfs-mode");
+	th_expect_msg(run_opt_parse_mount("src=bad name,dst=/b", "/w", &m), "invalid volume name");
+	th_expect_msg(run_opt_parse_mount("type=bind,\"src=/a,dst=/b", "/w", &m), "not closed");
+	th_expect_msg(run_opt_parse_mount("dst", "/w", &m), "key=value pair");
+	th_expect_msg(run_opt_parse_mount("dst=/a\nb", "/w", &m), "--mount");
+}
+
 static void test_volumes(void **state)
 {
 	struct ctr_volume_spec v;
-	assert_null(run_opt_parse_volume("/srv/data:/data:ro", &v));
+	assert_null(run_opt_parse_volume_t("/srv/data:/data:ro", &v));
 	assert_string_equal(v.source, "/srv/data");
 	assert_string_equal(v.dest, "/data");
 	assert_true(v.readonly);
 	assert_false(v.named);
 	ctr_volume_spec_free(&v);
-	assert_null(run_opt_parse_volume("cache:/var/cache", &v));
+	assert_null(run_opt_parse_volume_t("cache:/var/cache", &v));
 	assert_string_equal(v.source, "cache");
 	assert_true(v.named);
 	assert_false(v.readonly);
 	ctr_volume_spec_free(&v);
-	assert_null(run_opt_parse_volume("/anon", &v));
+	assert_null(run_opt_parse_volume_t("/anon", &v));
 	assert_null(v.source);
 	assert_true(v.named);
 	ctr_volume_spec_free(&v);
-	assert_null(run_opt_parse_volume("/anon:ro", &v));
+	assert_null(run_opt_parse_volume_t("/anon:ro", &v));
 	assert_null(v.source);
 	assert_true(v.readonly);
 	ctr_volume_spec_free(&v);
-	th_expect_msg(run_opt_parse_volume("/a:rel", &v), "not absolute");
-	th_expect_msg(run_opt_parse_volume("/a:/b:rx", &v), "unknown mode");
-	th_expect_msg(run_opt_parse_volume("/a:/", &v), "root");
-	th_expect_msg(run_opt_parse_volume("bad name:/b", &v), "neither");
-	th_expect_msg(run_opt_parse_volume("a:b:c:d", &v), "expected");
-	th_expect_msg(run_opt_parse_volume("/a:", &v), "expected");
+	th_expect_msg(run_opt_parse_volume_t("/a:rel", &v), "invalid mode \"rel\"");
+	th_expect_msg(run_opt_parse_volume_t("/a:b:ro", &v), "not absolute");
+	th_expect_msg(run_opt_parse_volume_t("/a:/b:rx", &v), "invalid mode");
+	th_expect_msg(run_opt_parse_volume_t("/a:/", &v), "root");
+	th_expect_msg(run_opt_parse_volume_t("bad name:/b", &v), "neither");
+	th_expect_msg(run_opt_parse_volume_t("a:b:c:d", &v), "expected");
+	th_expect_msg(run_opt_parse_volume_t("/a:", &v), "expected");
 }
 
 static void test_publish(void **state)
@@ -373,12 +510,84 @@ static void test_group_add(void **state)
 	th_expect_msg(run_opt_check_group("a\nroot"), "control character");
 }
 
+static void test_device(void **state)
+{
+	char *h, *c, perms[4];
+	assert_null(run_opt_parse_device("/dev/null", &h, &c, perms));
+	assert_string_equal(h, "/dev/null");
+	assert_string_equal(c, "/dev/null");
+	assert_string_equal(perms, "rwm");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/null:/dev/mynull", &h, &c, perms));
+	assert_string_equal(c, "/dev/mynull");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/null:rw", &h, &c, perms));
+	assert_string_equal(c, "/dev/null");
+	assert_string_equal(perms, "rw");
+	free(h);
+	free(c);
+	assert_null(run_opt_parse_device("/dev/sda:/dev/xvda:mr", &h, &c, perms));
+	assert_string_equal(c, "/dev/xvda");
+	assert_string_equal(perms, "mr");
+	free(h);
+	free(c);
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:rwx", &h, &c, perms), "bad mode");
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:rr", &h, &c, perms), "bad mode");
+	th_expect_msg(run_opt_parse_device("/dev/a:/dev/b:", &h, &c, perms), "invalid device");
+	th_expect_msg(run_opt_parse_device("/dev/a:rel", &h, &c, perms), "bad format for path");
+	th_expect_msg(run_opt_parse_device("dev/a", &h, &c, perms), "not absolute");
+	th_expect_msg(run_opt_parse_device("/a:/b:r:w", &h, &c, perms), "invalid device");
+	assert_null(h);
+
+	struct oci_device_cgroup r;
+	assert_null(run_opt_parse_cgroup_rule("c 1:3 rwm", &r));
+	assert_string_equal(r.type, "c");
+	assert_true(r.has_major && r.has_minor && r.allow);
+	assert_int_equal(r.major, 1);
+	assert_int_equal(r.minor, 3);
+	assert_string_equal(r.access, "rwm");
+	free(r.type);
+	free(r.access);
+	assert_null(run_opt_parse_cgroup_rule("b *:* r", &r));
+	assert_false(r.has_major || r.has_minor);
+	free(r.type);
+	free(r.access);
+	th_expect_msg(run_opt_parse_cgroup_rule("x 1:3 rwm", &r), "invalid device cgroup rule");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3 rwq", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 13 rwm", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3 rwm extra", &r), "invalid");
+	th_expect_msg(run_opt_parse_cgroup_rule("c 1:3", &r), "invalid");
+}
+
+static void test_device_gather(void **state)
+{
+	struct ctr_devices d = {0};
+	assert_null(device_gather("--device", "/dev/null", "/dev/n", "r", &d));
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].type, 'c');
+	assert_int_equal(d.v[0].major, 1);
+	assert_int_equal(d.v[0].minor, 3);
+	assert_string_equal(d.v[0].access, "r");
+	th_expect_msg(device_gather("--device", "/etc/hostname", "/x", "r", &d),
+		      "not a device node");
+	th_expect_msg(device_gather("--device", "/nonexistent/dev", "/x", "r", &d), "no such file");
+	assert_int_equal(d.n, 1);
+	ctr_devices_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_volumes),
+		cmocka_unit_test(test_path_abs),
+		cmocka_unit_test(test_volume_options),
+		cmocka_unit_test(test_mount),
+		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_device_gather),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_one_line_values),
