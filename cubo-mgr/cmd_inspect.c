@@ -65,6 +65,11 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_int(g, "MemoryReservation", mem && mem->has_reservation, mem ? mem->reservation : 0);
 	gen_int(g, "OomScoreAdj", cfg->process && cfg->process->has_oom_score_adj,
 		cfg->process ? cfg->process->oom_score_adj : 0);
+	cubo_json_gen_key(g, "Annotations");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; i < cfg->annotations.n; i++)
+		mgr_json_kv(g, cfg->annotations.v[i].key, cfg->annotations.v[i].value);
+	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "GroupAdd");
 	if (r->group_add)
 		cubo_json_gen_strv(g, r->group_add, SIZE_MAX);
@@ -197,6 +202,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "Config");
 	cubo_json_gen_map_open(g);
 	mgr_json_kv(g, "Hostname", cfg->hostname);
+	mgr_json_kv(g, "Domainname", cfg->domainname ? cfg->domainname : "");
 	mgr_json_kv(g, "User", r->user);
 	cubo_json_gen_key(g, "Tty");
 	cubo_json_gen_bool(g, r->tty);
@@ -206,6 +212,14 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_strlist(g, "Cmd", &p->args);
 	mgr_json_kv(g, "Image", r->image);
 	mgr_json_kv(g, "WorkingDir", p->cwd);
+	cubo_json_gen_key(g, "ExposedPorts");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; r->exposed && r->exposed[i]; i++) {
+		cubo_json_gen_key(g, r->exposed[i]);
+		cubo_json_gen_map_open(g);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_map_close(g);
 	mgr_json_kv(g, "StopSignal", r->stop_signal);
 	cubo_json_gen_key(g, "StopTimeout");
 	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT);

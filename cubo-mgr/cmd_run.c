@@ -61,6 +61,9 @@ struct run_flags {
 		privileged;
 	long pids_limit;
 	bool pids_set;
+	/* --annotation, --label-file, --domainname, --expose */
+	char **annotation, **label_file, **expose;
+	const char *domainname;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -88,6 +91,9 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->device);
 	cubo_strv_free(f->device_cgroup_rule);
 	cubo_strv_free(f->cdi_spec_dir);
+	cubo_strv_free(f->annotation);
+	cubo_strv_free(f->label_file);
+	cubo_strv_free(f->expose);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -307,6 +313,35 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 	return NULL;
 }
 
+/* Each KEY[=VALUE] of given, checked as a label is, appended to *out as "KEY=VALUE". */
+static struct cubo_error *kv_opts(const char *flag, char *const *given, char ***out, size_t *n)
+{
+	for (size_t i = 0; given && given[i]; i++) {
+		char *kv;
+		CUBO_TRY(run_opt_parse_label(flag, given[i], &kv));
+		cubo_strv_push(out, n, kv);
+		free(kv);
+	}
+	return NULL;
+}
+
+/* --label-file then --label (docker's order: a --label wins), --annotation, --domainname, --expose.
+ */
+static struct cubo_error *meta_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	size_t nl = 0, na = 0, ne = 0;
+	for (size_t i = 0; f->label_file && f->label_file[i]; i++)
+		CUBO_TRY(run_opt_read_label_file(f->label_file[i], &o->labels, &nl));
+	CUBO_TRY(kv_opts("--label", f->label, &o->labels, &nl));
+	CUBO_TRY(kv_opts("--annotation", f->annotation, &o->annotations, &na));
+	if (f->domainname)
+		CUBO_TRY(run_opt_check_domainname(f->domainname));
+	o->domainname = xstrdup(f->domainname);
+	for (size_t i = 0; f->expose && f->expose[i]; i++)
+		CUBO_TRY(run_opt_parse_expose(f->expose[i], &o->expose, &ne));
+	return NULL;
+}
+
 /* Check every flag value and turn them into options, as docker does before doing anything. */
 static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struct ctr_opts *o)
 {
@@ -390,13 +425,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	o->ulimits = xcalloc(o->n_ulimits + 1, sizeof(*o->ulimits));
 	for (size_t i = 0; i < o->n_ulimits; i++)
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
-	size_t nl = 0;
-	for (size_t i = 0; f->label && f->label[i]; i++) {
-		char *kv;
-		CUBO_TRY(run_opt_parse_label("--label", f->label[i], &kv));
-		cubo_strv_push(&o->labels, &nl, kv);
-		free(kv);
-	}
+	CUBO_TRY(meta_opts(f, o));
 	if (f->stop_signal)
 		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
@@ -689,6 +718,14 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",
 		 "a resource limit (nofile, nproc, core, ...; -1: unlimited)"},
 		{"label", 'l', CLI_LIST, &f.label, "KEY=VALUE", "set a label on the container"},
+		{"label-file", 0, CLI_LIST, &f.label_file, "FILE",
+		 "read labels, one KEY=VALUE a line (\"#\" comments)"},
+		{"annotation", 0, CLI_LIST, &f.annotation, "KEY=VALUE",
+		 "an OCI annotation for the runtime (config.json)"},
+		{"domainname", 0, CLI_STRING, &f.domainname, "NAME",
+		 "the container's NIS domain name"},
+		{"expose", 0, CLI_LIST, &f.expose, "PORT[/PROTO]",
+		 "expose a port or a range (8000-8010/udp); -P publishes it"},
 		{"stop-signal", 0, CLI_STRING, &f.stop_signal, "SIGNAL",
 		 "signal stop sends first (default: the image's, else SIGTERM)"},
 		{"stop-timeout", 0, CLI_INT, &f.stop_timeout, "SECONDS",

@@ -355,10 +355,10 @@ static void devices(const struct ctr_opts *o, struct oci_linux *l)
 	}
 }
 
-/* --sysctl "key=value" -> linux.sysctl; a key given twice keeps its last value. */
-static void sysctls(const struct ctr_opts *o, struct oci_map *map)
+/* "key=value" (--sysctl, --annotation) -> a map; a key given twice keeps its last value. */
+static void kv_map(char *const *kv, struct oci_map *map)
 {
-	char **merged = run_opt_env_merge(NULL, o->sysctls);
+	char **merged = run_opt_env_merge(NULL, kv);
 	map->n = cubo_strv_len(merged);
 	map->v = map->n ? xcalloc(map->n, sizeof(*map->v)) : NULL;
 	for (size_t i = 0; i < map->n; i++) {
@@ -394,6 +394,8 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	char short_id[13];
 	snprintf(short_id, sizeof(short_id), "%.12s", in->id);
 	cfg->hostname = xstrdup(o->hostname ? o->hostname : short_id);
+	cfg->domainname = xstrdup(o->domainname);
+	kv_map(o->annotations, &cfg->annotations);
 	cfg->process = xcalloc(1, sizeof(*cfg->process));
 	struct cubo_error *err = process(in, cfg->process, cfg->hostname);
 	if (err) {
@@ -406,7 +408,7 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	namespaces(in, l);
 	resources(o, l);
 	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, in->id);
-	sysctls(o, &l->sysctl);
+	kv_map(o->sysctls, &l->sysctl);
 	if (o->has_oom_score_adj) {
 		cfg->process->has_oom_score_adj = true;
 		cfg->process->oom_score_adj = o->oom_score_adj;

@@ -146,6 +146,9 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 	if (o->publish_all && img->config)
 		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
 					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
+	if (o->publish_all) /* docker's -P: --expose's ports as well */
+		CUBO_TRY(ports_add_exposed(o->expose, cubo_strv_len(o->expose), &o->ports,
+					   &o->n_ports));
 	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
 		if (o->n_ports && !strcmp(o->network, "host"))
 			fprintf(stderr, "WARNING: published ports are discarded when using host "
@@ -300,6 +303,12 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.privileged = o->privileged;
 		rec.devices = cubo_strv_dup(o->device_args);
 		rec.device_cgroup_rules = cubo_strv_dup(o->cgroup_rule_args);
+		rec.exposed = rc ? run_opt_env_merge(rc->exposed_ports.v, o->expose)
+				 : cubo_strv_dup(o->expose);
+		if (rec.exposed && !rec.exposed[0]) {
+			cubo_strv_free(rec.exposed);
+			rec.exposed = NULL;
+		}
 		size_t nt = 0;
 		for (size_t i = 0; i < o->n_tmpfs; i++) {
 			const struct ctr_tmpfs *t = &o->tmpfs[i];

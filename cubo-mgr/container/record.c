@@ -47,6 +47,7 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->group_add);
 	cubo_strv_free(r->devices);
 	cubo_strv_free(r->device_cgroup_rules);
+	cubo_strv_free(r->exposed);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
@@ -143,6 +144,7 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "groupAdd", r->group_add);
 	kstrv(g, "devices", r->devices);
 	kstrv(g, "deviceCgroupRules", r->device_cgroup_rules);
+	kstrv(g, "exposedPorts", r->exposed);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -267,6 +269,7 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "devices", false, &r->devices, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "deviceCgroupRules", false, &r->device_cgroup_rules,
 				      &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "exposedPorts", false, &r->exposed, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));

@@ -62,6 +62,7 @@ struct ctr_record {
 	bool privileged;   /* --privileged (config.json has what it means) */
 	/* --device ("HOST:CTR:PERMS" or a CDI name), --device-cgroup-rule: as given */
 	char **devices, **device_cgroup_rules;
+	char **exposed; /* "80/tcp": the image's EXPOSE, then --expose's; NULL-terminated or NULL */
 	bool auto_remove; /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */

@@ -64,6 +64,9 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->cdi_spec_dirs);
 	cubo_strv_free(o->device_args);
 	cubo_strv_free(o->cgroup_rule_args);
+	cubo_strv_free(o->annotations);
+	free(o->domainname);
+	cubo_strv_free(o->expose);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);
@@ -205,15 +208,25 @@ struct cubo_error *run_opt_check_line(const char *flag, const char *value)
 	return NULL;
 }
 
-struct cubo_error *run_opt_check_hostname(const char *s)
+static struct cubo_error *check_host_name(const char *flag, const char *s)
 {
-	CUBO_TRY(run_opt_check_line("--hostname", s));
+	CUBO_TRY(run_opt_check_line(flag, s));
 	/* it is a name of /etc/hosts as well: a blank would make it two */
 	if (!*s || strlen(s) > 64 || strpbrk(s, "/ \t"))
-		return cubo_error_new("--hostname \"%s\": not a valid host name (1 to 64 "
+		return cubo_error_new("%s \"%s\": not a valid host name (1 to 64 "
 				      "characters, no '/' or blanks)",
-				      s);
+				      flag, s);
 	return NULL;
+}
+
+struct cubo_error *run_opt_check_hostname(const char *s)
+{
+	return check_host_name("--hostname", s);
+}
+
+struct cubo_error *run_opt_check_domainname(const char *s)
+{
+	return check_host_name("--domainname", s);
 }
 
 struct cubo_error *run_opt_check_dns_search(const char *s)
@@ -267,12 +280,18 @@ struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char 
 	return NULL;
 }
 
-struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
-					 size_t *n)
+/*
+ * A KEY[=VALUE] file of docker's (--env-file, --label-file): each line
+ * that is neither blank nor a "#" comment goes to add (ctx), which checks
+ * it; flag names the file in errors.
+ */
+static struct cubo_error *read_kv_file(const char *flag, const char *path,
+				       struct cubo_error *(*add)(void *ctx, const char *kv),
+				       void *ctx)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return cubo_error_errno("--env-file %s", path);
+		return cubo_error_errno("%s %s", flag, path);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -298,13 +317,100 @@ struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env
 					     (int)klen, p);
 			break;
 		}
-		err = run_opt_env_arg(p, host_env, env, n);
+		if ((err = add(ctx, p)))
+			err = cubo_error_wrap(err, "%s:%u", path, lineno);
 	}
 	if (!err && ferror(f))
-		err = cubo_error_errno("--env-file %s: read", path);
+		err = cubo_error_errno("%s %s: read", flag, path);
 	free(line);
 	fclose(f);
 	return err;
+}
+
+struct env_file_ctx {
+	char *const *host_env;
+	char ***env;
+	size_t *n;
+};
+
+static struct cubo_error *env_file_add(void *ctx, const char *kv)
+{
+	struct env_file_ctx *c = ctx;
+	return run_opt_env_arg(kv, c->host_env, c->env, c->n);
+}
+
+struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
+					 size_t *n)
+{
+	struct env_file_ctx c = {host_env, env, n};
+	return read_kv_file("--env-file", path, env_file_add, &c);
+}
+
+struct label_file_ctx {
+	char ***labels;
+	size_t *n;
+};
+
+static struct cubo_error *label_file_add(void *ctx, const char *kv)
+{
+	struct label_file_ctx *c = ctx;
+	char *label;
+	CUBO_TRY(run_opt_parse_label("--label-file", kv, &label));
+	cubo_strv_push(c->labels, c->n, label);
+	free(label);
+	return NULL;
+}
+
+struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, size_t *n)
+{
+	struct label_file_ctx c = {labels, n};
+	return read_kv_file("--label-file", path, label_file_add, &c);
+}
+
+struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n)
+{
+	char buf[32];
+	if (strlen(s) >= sizeof(buf))
+		return cubo_error_new("--expose \"%.40s...\": too long", s);
+	strcpy(buf, s);
+	char *proto = strchr(buf, '/');
+	if (proto)
+		*proto++ = '\0';
+	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+		return cubo_error_new("--expose \"%s\": unknown protocol \"%s\" (tcp, udp or "
+				      "sctp)",
+				      s, proto);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = '\0';
+	uint16_t first, last;
+	if (!parse_port(buf, false, &first) || (dash && !parse_port(dash, false, &last)))
+		return cubo_error_new("--expose \"%s\": invalid port (1-65535, or a range "
+				      "FIRST-LAST)",
+				      s);
+	if (!dash)
+		last = first;
+	if (last < first)
+		return cubo_error_new("--expose \"%s\": invalid range: %u is below %u", s, last,
+				      first);
+	proto = proto ? proto : "tcp";
+	/* a set of the ports there already: a range given twice stays linear */
+	uint8_t *have = xcalloc(65536 / 8, 1);
+	for (size_t i = 0; *out && (*out)[i]; i++) {
+		char *slash;
+		unsigned long p = strtoul((*out)[i], &slash, 10);
+		if (p < 65536 && *slash == '/' && !strcmp(slash + 1, proto))
+			have[p / 8] |= (uint8_t)(1u << (p % 8));
+	}
+	for (unsigned p = first; p <= last; p++) {
+		if (have[p / 8] & (1u << (p % 8)))
+			continue;
+		char key[16];
+		snprintf(key, sizeof(key), "%u/%s", p, proto);
+		cubo_strv_push(out, n, key);
+	}
+	free(have);
+	return NULL;
 }
 
 static size_t key_len(const char *kv)

@@ -102,6 +102,10 @@ struct ctr_opts {
 	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
 	/* --device, --device-cgroup-rule as given (for inspect) */
 	char **device_args, **cgroup_rule_args;
+	/* --annotation, --label-file (into labels), --domainname, --expose */
+	char **annotations; /* "key=value", for config.json's annotations */
+	char *domainname;
+	char **expose; /* "80/tcp", one a port (ranges expanded), no duplicates */
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -149,10 +153,23 @@ struct cubo_error *run_opt_parse_signal(const char *s, char **out);
 struct cubo_error *run_opt_check_line(const char *flag, const char *value);
 /* --hostname: one line, 1 to 64 bytes, no '/', no blanks. */
 struct cubo_error *run_opt_check_hostname(const char *s);
+/* --domainname: as --hostname (the kernel's limit is the same 64 bytes). */
+struct cubo_error *run_opt_check_domainname(const char *s);
 /* --dns-search: a domain name ([A-Za-z0-9._-], at most 253 bytes), or ".". */
 struct cubo_error *run_opt_check_dns_search(const char *s);
 /* --label KEY[=VALUE] (flag names it in errors) -> "KEY=VALUE", one line. */
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out);
+/*
+ * --label-file: docker's format, one KEY[=VALUE] a line, "#" comments and
+ * blank lines skipped; each becomes "KEY=VALUE" appended to *labels.
+ * Errors name FILE:LINE.
+ */
+struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, size_t *n);
+/*
+ * --expose PORT[/PROTO] or FIRST-LAST[/PROTO] (tcp, udp, sctp; default
+ * tcp): each port's "80/tcp" appended to *out unless there already.
+ */
+struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n);
 
 /*
  * --tmpfs DEST[:OPTS]: DEST absolute (not "/"); OPTS comma-separated tmpfs

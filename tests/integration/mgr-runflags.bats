@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # run/create flags for a container's resources and setup: --tmpfs,
 # --shm-size, --sysctl, --cpuset-cpus/-mems, -c, --memory-swap,
-# --memory-reservation, --oom-score-adj; each checked from inside the
+# --memory-reservation, --oom-score-adj, --domainname, --annotation,
+# --label-file, --expose; each checked from inside the
 # container or in its cgroups. Images come from a real local registry.
 
 load helpers
@@ -268,4 +269,66 @@ cg() {
 	[ "${lines[-1]}" = "[new]" ]
 	run mgr run -i --rm --network none "$img" sh -c 'echo "[$MARK]"' </dev/null
 	[ "$output" = "[new]" ]
+}
+
+@test "--domainname, --annotation, --label-file: in the container, config.json and inspect" {
+	run in_ctr --domainname example.org -h box -- 'cat /proc/sys/kernel/domainname; hostname'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = example.org ]
+	[ "${lines[1]}" = box ]
+	printf '# labels\n\nfrom.file=1\n  spaced=two words\r\nlone\nboth=file\n' >"$BATS_TEST_TMPDIR/labels"
+	id=$(mgr create --network none --domainname example.org --annotation org.cubo.a=1 \
+		--annotation org.cubo.b=x=y --label-file "$BATS_TEST_TMPDIR/labels" \
+		--label both=flag "$BB" true)
+	bundle=$(mgr inspect -f '{{.BundlePath}}' "$id")
+	[ "$(jq -r .domainname "$bundle/config.json")" = example.org ]
+	[ "$(jq -c .annotations "$bundle/config.json")" = '{"org.cubo.a":"1","org.cubo.b":"x=y"}' ]
+	c=$(mgr inspect "$id" | jq -c .[0])
+	[ "$(jq -r .Config.Domainname <<<"$c")" = example.org ]
+	[ "$(jq -c .HostConfig.Annotations <<<"$c")" = '{"org.cubo.a":"1","org.cubo.b":"x=y"}' ]
+	[ "$(jq -c .Config.Labels <<<"$c")" = '{"from.file":"1","spaced":"two words","lone":"","both":"flag"}' ]
+	[ "$(mgr ps -a --filter label=spaced='two words' -q)" = "${id:0:12}" ]
+	# without them, docker's empty values
+	id=$(mgr create --network none "$BB" true)
+	c=$(mgr inspect "$id" | jq -c .[0])
+	[ "$(jq -r .Config.Domainname <<<"$c")" = "" ]
+	[ "$(jq -c .HostConfig.Annotations <<<"$c")" = '{}' ]
+	# bad values: the flag (and the file's line) named, nothing made
+	run mgr create --network none --domainname 'a b' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--domainname "a b": not a valid host name'* ]]
+	printf 'ok=1\nbad key=2\n' >"$BATS_TEST_TMPDIR/bad"
+	run mgr create --network none --label-file "$BATS_TEST_TMPDIR/bad" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/bad:2: invalid variable name \"bad key\""* ]]
+	run mgr create --network none --label-file "$BATS_TEST_TMPDIR/none" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--label-file $BATS_TEST_TMPDIR/none"* ]]
+	run mgr create --network none --annotation $'k=a\nb' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--annotation "k=a\x0a...": a newline'* ]]
+	[ "$(mgr ps -aq | wc -l)" = 2 ]
+}
+
+@test "--expose: ports and ranges in Config.ExposedPorts, with the image's; -P publishes them" {
+	local layout=$FLAGS_DIR/layout img=$REG/exposing
+	umoci config --image "$layout:busybox" --tag exposing --config.exposedports 80/tcp >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$layout:exposing" "docker://$img:latest" >/dev/null
+	id=$(mgr create -q --network none --expose 8080 --expose 9000-9002/udp --expose 80 "$img" true)
+	[ "$(mgr inspect "$id" | jq -c '.[0].Config.ExposedPorts | keys_unsorted')" = \
+		'["80/tcp","8080/tcp","9000/udp","9001/udp","9002/udp"]' ]
+	# not published without -P
+	[ "$(mgr inspect "$id" | jq -c .[0].HostConfig.PortBindings)" = '[]' ]
+	id=$(mgr create -q --network none -P --expose 8080 --expose 9000-9001/udp "$img" true)
+	run mgr inspect -f '{{json .HostConfig.PortBindings}}' "$id"
+	[[ "$output" == *'->80/tcp"'* ]]
+	[[ "$output" == *'->8080/tcp"'* ]]
+	[[ "$output" == *'->9000/udp"'* ]]
+	[[ "$output" == *'->9001/udp"'* ]]
+	run mgr create --network none --expose 90-80 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--expose "90-80": invalid range'* ]]
+	run mgr create --network none --expose 80/icmp "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--expose "80/icmp": unknown protocol'* ]]
 }

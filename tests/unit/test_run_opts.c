@@ -577,6 +577,77 @@ static void test_device_gather(void **state)
 	ctr_devices_free(&d);
 }
 
+/* --label-file, --expose, --domainname, --annotation's KEY=VALUE. */
+static void test_run_meta(void **state)
+{
+	const char text[] = "# labels\n\ncom.x.a=1\n  b=two words\r\nlone\nc=x=y\n";
+	char *path = th_tmpfile("labels", text, sizeof(text) - 1);
+	char **labels = NULL;
+	size_t n = 0;
+	assert_null(run_opt_read_label_file(path, &labels, &n));
+	th_assert_strv(labels, "com.x.a=1", "b=two words", "lone=", "c=x=y");
+	unlink(path);
+	free(path);
+	/* a key with a blank, or an escape in a value: FILE:LINE named */
+	const char bad[] = "ok=1\nbad key=1\n";
+	path = th_tmpfile("labels", bad, sizeof(bad) - 1);
+	char want[80];
+	snprintf(want, sizeof(want), "%s:2:", path);
+	th_expect_msg(run_opt_read_label_file(path, &labels, &n), want, "invalid");
+	unlink(path);
+	free(path);
+	const char esc[] = "k=a\033[2Jb\n";
+	path = th_tmpfile("labels", esc, sizeof(esc) - 1);
+	snprintf(want, sizeof(want), "%s:1:", path);
+	th_expect_msg(run_opt_read_label_file(path, &labels, &n), want, "control character");
+	unlink(path);
+	free(path);
+	th_expect_msg(run_opt_read_label_file("/nonexistent/l", &labels, &n), "--label-file",
+		      "/nonexistent/l");
+	cubo_strv_free(labels);
+
+	char **ex = NULL;
+	size_t ne = 0;
+	assert_null(run_opt_parse_expose("80", &ex, &ne));
+	assert_null(run_opt_parse_expose("53/udp", &ex, &ne));
+	assert_null(run_opt_parse_expose("8000-8002/tcp", &ex, &ne));
+	assert_null(run_opt_parse_expose("80/tcp", &ex, &ne)); /* there already */
+	assert_null(run_opt_parse_expose("79-81/sctp", &ex, &ne));
+	th_assert_strv(ex, "80/tcp", "53/udp", "8000/tcp", "8001/tcp", "8002/tcp", "79/sctp",
+		       "80/sctp", "81/sctp");
+	th_expect_msg(run_opt_parse_expose("0", &ex, &ne), "--expose \"0\"", "invalid port");
+	th_expect_msg(run_opt_parse_expose("65536", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("80/icmp", &ex, &ne), "unknown protocol");
+	th_expect_msg(run_opt_parse_expose("90-80", &ex, &ne), "invalid range");
+	th_expect_msg(run_opt_parse_expose("1:80", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("80-", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("", &ex, &ne), "invalid port");
+	assert_int_equal(ne, 8);
+	cubo_strv_free(ex);
+	/* the whole range, twice: every port once */
+	ex = NULL;
+	ne = 0;
+	assert_null(run_opt_parse_expose("1-65535/udp", &ex, &ne));
+	assert_null(run_opt_parse_expose("1-65535/udp", &ex, &ne));
+	assert_int_equal(ne, 65535);
+	assert_string_equal(ex[65534], "65535/udp");
+	cubo_strv_free(ex);
+
+	assert_null(run_opt_check_domainname("example.com"));
+	th_expect_msg(run_opt_check_domainname("a b"), "--domainname \"a b\"");
+	th_expect_msg(run_opt_check_domainname("a\nb"), "--domainname", "control character");
+	char longname[80];
+	memset(longname, 'x', 65);
+	longname[65] = '\0';
+	th_expect_msg(run_opt_check_domainname(longname), "--domainname");
+
+	char *kv;
+	assert_null(run_opt_parse_label("--annotation", "org.x/key=v", &kv));
+	assert_string_equal(kv, "org.x/key=v");
+	free(kv);
+	th_expect_msg(run_opt_parse_label("--annotation", "=v", &kv), "--annotation \"=v\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_device_gather),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_run_meta),
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
