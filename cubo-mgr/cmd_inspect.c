@@ -65,6 +65,16 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_int(g, "MemoryReservation", mem && mem->has_reservation, mem ? mem->reservation : 0);
 	gen_int(g, "OomScoreAdj", cfg->process && cfg->process->has_oom_score_adj,
 		cfg->process ? cfg->process->oom_score_adj : 0);
+	mgr_json_kv(g, "PidMode", r->pid_mode);
+	mgr_json_kv(g, "IpcMode", r->ipc_mode ? r->ipc_mode : "private");
+	mgr_json_kv(g, "UTSMode", r->uts_mode);
+	mgr_json_kv(g, "CgroupnsMode", r->cgroupns_mode ? r->cgroupns_mode : "private");
+	cubo_json_gen_key(g, "Dns");
+	cubo_json_gen_strv(g, r->dns ? r->dns : (char *[]){NULL}, SIZE_MAX);
+	cubo_json_gen_key(g, "DnsSearch");
+	cubo_json_gen_strv(g, r->dns_search ? r->dns_search : (char *[]){NULL}, SIZE_MAX);
+	cubo_json_gen_key(g, "DnsOptions");
+	cubo_json_gen_strv(g, r->dns_options ? r->dns_options : (char *[]){NULL}, SIZE_MAX);
 	cubo_json_gen_key(g, "Annotations");
 	cubo_json_gen_map_open(g);
 	for (size_t i = 0; i < cfg->annotations.n; i++)

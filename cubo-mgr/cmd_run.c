@@ -63,7 +63,9 @@ struct run_flags {
 	bool pids_set;
 	/* --annotation, --label-file, --domainname, --expose */
 	char **annotation, **label_file, **expose;
-	const char *domainname;
+	const char *domainname; /* --dns-option and the namespace modes */
+	char **dns_option;
+	const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -94,6 +96,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->annotation);
 	cubo_strv_free(f->label_file);
 	cubo_strv_free(f->expose);
+	cubo_strv_free(f->dns_option);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -342,6 +345,56 @@ static struct cubo_error *meta_opts(const struct run_flags *f, struct ctr_opts *
 	return NULL;
 }
 
+/*
+ * --dns-option, --pid, --ipc, --uts, --cgroupns, with docker's conflicts
+ * (after --hostname, --domainname, --shm-size and the networks).
+ */
+static struct cubo_error *ns_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	static const char *const pid[] = {"host", "container:", NULL};
+	static const char *const ipc[] = {"private", "shareable",  "none",
+					  "host",    "container:", NULL};
+	static const char *const uts[] = {"host", NULL};
+	static const char *const cgroupns[] = {"private", "host", NULL};
+	size_t n = 0;
+	for (size_t i = 0; f->dns_option && f->dns_option[i]; i++) {
+		CUBO_TRY(run_opt_check_dns_option(f->dns_option[i]));
+		cubo_strv_push(&o->dns_options, &n, f->dns_option[i]);
+	}
+	const char *join;
+	if (f->pid_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--pid", f->pid_mode, pid, &join));
+	if (f->ipc_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--ipc", f->ipc_mode, ipc, &join));
+	if (f->uts_mode && *f->uts_mode) /* docker takes "" for the default */
+		CUBO_TRY(run_opt_parse_ns_mode("--uts", f->uts_mode, uts, &join));
+	if (f->cgroupns_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--cgroupns", f->cgroupns_mode, cgroupns, &join));
+	o->pid_mode = xstrdup(f->pid_mode);
+	o->ipc_mode = xstrdup(f->ipc_mode);
+	o->uts_mode = f->uts_mode && *f->uts_mode ? xstrdup(f->uts_mode) : NULL;
+	o->cgroupns_mode = xstrdup(f->cgroupns_mode);
+	if (o->uts_mode && (f->hostname || f->domainname))
+		return cubo_error_new("conflicting options: %s and --uts host (the host's names "
+				      "are not the container's to change)",
+				      f->hostname ? "--hostname" : "--domainname");
+	if (o->uts_mode) { /* /etc/hostname and $HOSTNAME say the host's name */
+		char name[256] = "";
+		if (gethostname(name, sizeof(name) - 1) < 0 || !name[0])
+			return cubo_error_errno("--uts host: gethostname");
+		CUBO_TRY_CTX(run_opt_check_hostname(name), "--uts host: the host's name");
+		o->hostname = xstrdup(name);
+	}
+	bool host_ipc =
+		o->ipc_mode && (!strcmp(o->ipc_mode, "host") || !strcmp(o->ipc_mode, "none") ||
+				!strncmp(o->ipc_mode, "container:", 10));
+	if (host_ipc && o->shm_size)
+		return cubo_error_new("conflicting options: --shm-size and --ipc %s (only a "
+				      "private /dev/shm has a size to set)",
+				      o->ipc_mode);
+	return NULL;
+}
+
 /* Check every flag value and turn them into options, as docker does before doing anything. */
 static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struct ctr_opts *o)
 {
@@ -444,6 +497,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	}
 	CUBO_TRY(resource_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
+	CUBO_TRY(ns_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
 	if (f->init || f->init_path)
 		CUBO_TRY(ctr_init_path(f->init_path, &o->init_path));
@@ -742,6 +796,17 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "a search domain for /etc/resolv.conf"},
 		{"add-host", 0, CLI_LIST, &f.add_host, "HOST:IP",
 		 "a line for /etc/hosts (IP may be host-gateway)"},
+		{"dns-option", 0, CLI_LIST, &f.dns_option, "OPT",
+		 "an option for /etc/resolv.conf (ndots:2, edns0, ...)"},
+		{"pid", 0, CLI_STRING, &f.pid_mode, "MODE",
+		 "the PID namespace: host, or container:NAME (default: its own)"},
+		{"ipc", 0, CLI_STRING, &f.ipc_mode, "MODE",
+		 "the IPC namespace: private (default), shareable, none, host or "
+		 "container:NAME"},
+		{"uts", 0, CLI_STRING, &f.uts_mode, "MODE",
+		 "host: the host's UTS namespace (host and domain names)"},
+		{"cgroupns", 0, CLI_STRING, &f.cgroupns_mode, "MODE",
+		 "the cgroup namespace: private (default) or host"},
 		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",
 		 "the OCI runtime to run it (default cubo-runc)"},
 		{"log-driver", 0, CLI_STRING, &f.log_driver, "DRIVER",

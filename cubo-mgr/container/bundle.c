@@ -186,8 +186,17 @@ static void shm_size(struct oci_mount *m, int64_t bytes)
 static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 {
 	const struct ctr_opts *o = in->opts;
+	const char *ipc = o->ipc_mode ? o->ipc_mode : "";
 	for (size_t i = 0; i < N(base_mounts); i++) {
 		const struct mount_def *d = &base_mounts[i];
+		bool shm = !strcmp(d->dest, "/dev/shm");
+		if (shm && !strcmp(ipc, "none")) /* docker's: no /dev/shm at all */
+			continue;
+		if (shm && !strcmp(ipc, "host")) { /* the host's, with its IPC namespace */
+			char *const host_shm[] = {"rbind", "rprivate", "nosuid", "nodev", NULL};
+			add_mount(cfg, d->dest, "bind", "/dev/shm", host_shm);
+			continue;
+		}
 		add_mount(cfg, d->dest, d->type, d->source, (char *const *)d->options);
 		if (o->privileged && !strncmp(d->dest, "/sys", 4))
 			drop_option(&cfg->mounts[cfg->n_mounts - 1], "ro");
@@ -369,13 +378,33 @@ static void kv_map(char *const *kv, struct oci_map *map)
 	cubo_strv_free(merged);
 }
 
+/* The namespace mode of a type: "host", "container:ID", ... or NULL (its own). */
+static const char *ns_mode(const struct ctr_opts *o, const char *type)
+{
+	if (!strcmp(type, "network"))
+		return o->network;
+	if (!strcmp(type, "pid"))
+		return o->pid_mode;
+	if (!strcmp(type, "ipc"))
+		return o->ipc_mode;
+	if (!strcmp(type, "uts"))
+		return o->uts_mode;
+	if (!strcmp(type, "cgroup"))
+		return o->cgroupns_mode;
+	return NULL;
+}
+
+/*
+ * Every namespace but those the host's flags share; one of another
+ * container's gets its path when the container starts (monitor.c).
+ */
 static void namespaces(const struct bundle_input *in, struct oci_linux *l)
 {
-	const struct ctr_opts *o = in->opts;
 	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
 	l->namespaces = xcalloc(N(types), sizeof(*l->namespaces));
 	for (size_t i = 0; i < N(types); i++) {
-		if (!strcmp(types[i], "network") && o->network && !strcmp(o->network, "host"))
+		const char *mode = ns_mode(in->opts, types[i]);
+		if (mode && !strcmp(mode, "host"))
 			continue;
 		if (!strcmp(types[i], "network") && in->netns)
 			l->namespaces[l->n_namespaces].path = xstrdup(in->netns);
@@ -393,11 +422,14 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	cfg->root->readonly = o->read_only;
 	char short_id[13];
 	snprintf(short_id, sizeof(short_id), "%.12s", in->id);
-	cfg->hostname = xstrdup(o->hostname ? o->hostname : short_id);
+	const char *hostname = o->hostname ? o->hostname : short_id;
+	/* the host's UTS namespace keeps its names: the runtime must not set them */
+	if (!o->uts_mode)
+		cfg->hostname = xstrdup(hostname);
 	cfg->domainname = xstrdup(o->domainname);
 	kv_map(o->annotations, &cfg->annotations);
 	cfg->process = xcalloc(1, sizeof(*cfg->process));
-	struct cubo_error *err = process(in, cfg->process, cfg->hostname);
+	struct cubo_error *err = process(in, cfg->process, hostname);
 	if (err) {
 		oci_config_free(cfg);
 		return err;

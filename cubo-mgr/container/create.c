@@ -70,7 +70,7 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	char *host = NULL;
 	size_t len;
 	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
-	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
+	char *text = resolv_render(host, o->dns, o->dns_search, o->dns_options, !host_net);
 	err = cubo_write_file_replace(p, text, strlen(text), 0644);
 	free(text);
 	free(host);
@@ -199,6 +199,19 @@ struct cubo_error *ctr_init_path(const char *given, char **out)
 			      PKGLIBEXECDIR);
 }
 
+/* --pid/--ipc container:NAME -> container:ID: the container must exist now, and run at start. */
+static struct cubo_error *resolve_ns_join(const struct ctr_store *store, const char *flag,
+					  char **mode)
+{
+	if (!*mode || strncmp(*mode, "container:", 10))
+		return NULL;
+	char id[CTR_ID_LEN + 1];
+	CUBO_TRY_CTX(ctr_store_resolve(store, *mode + 10, id), "%s %s", flag, *mode);
+	free(*mode);
+	*mode = xasprintf("container:%s", id);
+	return NULL;
+}
+
 /* The running kernel's version is MAJOR.MINOR or later. */
 static bool kernel_at_least(unsigned major, unsigned minor)
 {
@@ -223,6 +236,10 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(in->store, out->id, &tmp, &lock);
+	if (!err)
+		err = resolve_ns_join(in->store, "--pid", &o->pid_mode);
+	if (!err)
+		err = resolve_ns_join(in->store, "--ipc", &o->ipc_mode);
 	if (!err)
 		err = add_image_volumes(ii->config, o);
 	if (!err)
@@ -262,7 +279,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 	if (!err && !o->name)
 		err = ctr_store_pick_name(in->store, &name);
 	if (!err)
-		err = write_etc_files(tmp, cfg->hostname, o->name ? o->name : name, o);
+		err = write_etc_files(tmp, cfg->hostname ? cfg->hostname : o->hostname,
+				      o->name ? o->name : name, o);
 	if (!err)
 		err = rootfs_prepare(tmp);
 	if (!err) {
@@ -303,6 +321,11 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.privileged = o->privileged;
 		rec.devices = cubo_strv_dup(o->device_args);
 		rec.device_cgroup_rules = cubo_strv_dup(o->cgroup_rule_args);
+		rec.dns_options = cubo_strv_dup(o->dns_options);
+		rec.pid_mode = xstrdup(o->pid_mode);
+		rec.ipc_mode = xstrdup(o->ipc_mode);
+		rec.uts_mode = xstrdup(o->uts_mode);
+		rec.cgroupns_mode = xstrdup(o->cgroupns_mode);
 		rec.exposed = rc ? run_opt_env_merge(rc->exposed_ports.v, o->expose)
 				 : cubo_strv_dup(o->expose);
 		if (rec.exposed && !rec.exposed[0]) {

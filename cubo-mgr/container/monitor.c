@@ -35,6 +35,7 @@
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
+#include "cubo-mgr/container/ns_join.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
@@ -309,7 +310,8 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 	return NULL;
 }
 
-static struct cubo_error *resolve_user(const struct ctr_record *rec, const char *volumes_dir)
+static struct cubo_error *resolve_user(const struct ctr_store *store, const struct ctr_record *rec,
+				       const char *volumes_dir)
 {
 	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -329,8 +331,12 @@ static struct cubo_error *resolve_user(const struct ctr_record *rec, const char 
 	err = oci_config_load("config.json", &cfg);
 	if (!err)
 		err = fill_new_volumes(cfg, volumes_dir);
+	bool joined = false;
+	if (!err)
+		err = ctr_ns_join(store, rec, cfg, &joined);
 	/* a restart finds the user resolved already: no rewrite then */
-	if (!err && bundle_apply_user(cfg, &u)) {
+	bool user_set = !err && bundle_apply_user(cfg, &u);
+	if (!err && (user_set || joined)) {
 		char *json;
 		size_t len;
 		err = oci_config_to_json(cfg, false, &json, &len);
@@ -578,7 +584,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
-	struct cubo_error *uerr = resolve_user(rec, volumes_dir);
+	struct cubo_error *uerr = resolve_user(m->ms->store, rec, volumes_dir);
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");

@@ -48,6 +48,11 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->devices);
 	cubo_strv_free(r->device_cgroup_rules);
 	cubo_strv_free(r->exposed);
+	cubo_strv_free(r->dns_options);
+	free(r->pid_mode);
+	free(r->ipc_mode);
+	free(r->uts_mode);
+	free(r->cgroupns_mode);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
@@ -145,6 +150,11 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "devices", r->devices);
 	kstrv(g, "deviceCgroupRules", r->device_cgroup_rules);
 	kstrv(g, "exposedPorts", r->exposed);
+	kstrv(g, "dnsOptions", r->dns_options);
+	kstr(g, "pidMode", r->pid_mode);
+	kstr(g, "ipcMode", r->ipc_mode);
+	kstr(g, "utsMode", r->uts_mode);
+	kstr(g, "cgroupnsMode", r->cgroupns_mode);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -270,6 +280,11 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "deviceCgroupRules", false, &r->device_cgroup_rules,
 				      &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "exposedPorts", false, &r->exposed, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "dnsOptions", false, &r->dns_options, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "pidMode", false, &r->pid_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "ipcMode", false, &r->ipc_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "utsMode", false, &r->uts_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "cgroupnsMode", false, &r->cgroupns_mode));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));

@@ -63,6 +63,9 @@ struct ctr_record {
 	/* --device ("HOST:CTR:PERMS" or a CDI name), --device-cgroup-rule: as given */
 	char **devices, **device_cgroup_rules;
 	char **exposed; /* "80/tcp": the image's EXPOSE, then --expose's; NULL-terminated or NULL */
+	char **dns_options; /* --dns-option; NULL-terminated or NULL */
+	/* --pid, --ipc, --uts, --cgroupns: "host", "container:ID", ...; NULL: private */
+	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
 	bool auto_remove; /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */

@@ -12,6 +12,7 @@
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/size.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 #include "spec/features.h"
@@ -67,6 +68,11 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->annotations);
 	free(o->domainname);
 	cubo_strv_free(o->expose);
+	cubo_strv_free(o->dns_options);
+	free(o->pid_mode);
+	free(o->ipc_mode);
+	free(o->uts_mode);
+	free(o->cgroupns_mode);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);
@@ -239,6 +245,44 @@ struct cubo_error *run_opt_check_dns_search(const char *s)
 	if (!ok)
 		return cubo_error_new("--dns-search \"%s\": not a domain name", s);
 	return NULL;
+}
+
+struct cubo_error *run_opt_check_dns_option(const char *s)
+{
+	CUBO_TRY(run_opt_check_line("--dns-option", s));
+	/* one word of the options line: a blank would make it two */
+	if (!*s || strlen(s) > 255 || strpbrk(s, " \t"))
+		return cubo_error_new("--dns-option \"%s\": expected one option without blanks "
+				      "(ndots:2, edns0, ...)",
+				      s);
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_ns_mode(const char *flag, const char *s, const char *const *modes,
+					 const char **join)
+{
+	*join = NULL;
+	CUBO_TRY(run_opt_check_line(flag, s));
+	bool can_join = false;
+	for (size_t i = 0; modes[i]; i++) {
+		if (!strcmp(modes[i], "container:"))
+			can_join = true;
+		else if (!strcmp(s, modes[i]))
+			return NULL;
+	}
+	if (can_join && !strncmp(s, "container:", 10) && s[10]) {
+		*join = s + 10;
+		return NULL;
+	}
+	struct cubo_strbuf list = {0};
+	for (size_t i = 0; modes[i]; i++) {
+		cubo_strbuf_adds(&list, i ? ", " : "");
+		cubo_strbuf_adds(&list, modes[i]);
+	}
+	struct cubo_error *err = cubo_error_new("%s \"%s\": invalid mode (expected %s%s)", flag, s,
+						list.s, can_join ? "NAME" : "");
+	free(list.s);
+	return err;
 }
 
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out)

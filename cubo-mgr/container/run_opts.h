@@ -106,6 +106,14 @@ struct ctr_opts {
 	char **annotations; /* "key=value", for config.json's annotations */
 	char *domainname;
 	char **expose; /* "80/tcp", one a port (ranges expanded), no duplicates */
+	/*
+	 * --dns-option, and the namespace modes (NULL: docker's default, a
+	 * private one): --pid host|container:ID, --ipc
+	 * host|private|shareable|none|container:ID, --uts host, --cgroupns
+	 * host|private; container:NAME is resolved to the ID at create.
+	 */
+	char **dns_options;
+	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -157,6 +165,15 @@ struct cubo_error *run_opt_check_hostname(const char *s);
 struct cubo_error *run_opt_check_domainname(const char *s);
 /* --dns-search: a domain name ([A-Za-z0-9._-], at most 253 bytes), or ".". */
 struct cubo_error *run_opt_check_dns_search(const char *s);
+/* --dns-option: one resolv.conf option ("ndots:2", "edns0"), no blanks. */
+struct cubo_error *run_opt_check_dns_option(const char *s);
+/*
+ * --pid, --ipc, --uts, --cgroupns (flag names it): s must be one of the
+ * NULL-terminated modes; "container:NAME" too when the list has
+ * "container:". *join: the NAME, or NULL.
+ */
+struct cubo_error *run_opt_parse_ns_mode(const char *flag, const char *s, const char *const *modes,
+					 const char **join);
 /* --label KEY[=VALUE] (flag names it in errors) -> "KEY=VALUE", one line. */
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out);
 /*

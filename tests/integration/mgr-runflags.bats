@@ -332,3 +332,104 @@ cg() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--expose "80/icmp": unknown protocol'* ]]
 }
+
+@test "--dns-option: one options line in resolv.conf, in place of the host's" {
+	run in_ctr --dns-option ndots:2 --dns-option edns0 -- 'grep -c ^options /etc/resolv.conf; grep ^options /etc/resolv.conf'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 1 ]
+	[ "${lines[1]}" = "options ndots:2 edns0" ]
+	id=$(mgr create --network none --dns-option ndots:3 --dns 192.0.2.53 --dns-search example.test "$BB" true)
+	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
+	[ "$(jq -c .DnsOptions <<<"$hc")" = '["ndots:3"]' ]
+	[ "$(jq -c .Dns <<<"$hc")" = '["192.0.2.53"]' ]
+	[ "$(jq -c .DnsSearch <<<"$hc")" = '["example.test"]' ]
+	# an option is one word of one line
+	run mgr create --network none --dns-option 'ndots:1 rotate' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--dns-option "ndots:1 rotate": expected one option'* ]]
+	run mgr create --network none --dns-option $'ndots:1\nnameserver 6.6.6.6' "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--dns-option"*"control character"* ]]
+}
+
+@test "--uts host, --cgroupns host|private: the host's namespaces, or the container's own" {
+	run in_ctr --uts host --cgroupns host -- 'readlink /proc/self/ns/uts; readlink /proc/self/ns/cgroup; hostname; cat /etc/hostname'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/uts)" ]
+	[ "${lines[1]}" = "$(readlink /proc/self/ns/cgroup)" ]
+	[ "${lines[2]}" = "$(hostname)" ]
+	[ "${lines[3]}" = "$(hostname)" ]
+	run in_ctr --cgroupns private -- 'readlink /proc/self/ns/uts; readlink /proc/self/ns/cgroup'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/uts)" ]
+	[ "${lines[1]}" != "$(readlink /proc/self/ns/cgroup)" ]
+	id=$(mgr create --network none --uts host --cgroupns host "$BB" true)
+	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
+	[ "$(jq -r .UTSMode <<<"$hc")" = host ]
+	[ "$(jq -r .CgroupnsMode <<<"$hc")" = host ]
+	bundle=$(mgr inspect -f '{{.BundlePath}}' "$id")
+	[ "$(jq -r .hostname "$bundle/config.json")" = null ]
+	# the host's names are not the container's to change
+	run mgr create --network none --uts host -h box "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"conflicting options: --hostname and --uts host"* ]]
+	run mgr create --network none --uts private "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--uts "private": invalid mode'* ]]
+	run mgr create --network none --cgroupns container:x "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--cgroupns "container:x": invalid mode'* ]]
+}
+
+@test "--ipc host|none|private|shareable|container:NAME" {
+	run in_ctr --ipc host -- 'readlink /proc/self/ns/ipc; grep " /dev/shm " /proc/mounts | cut -d" " -f3'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/ipc)" ]
+	[ "${lines[1]}" = "$(grep " /dev/shm " /proc/mounts | cut -d" " -f3 | head -1)" ]
+	run in_ctr --ipc none -- 'readlink /proc/self/ns/ipc; grep -c " /dev/shm " /proc/mounts'
+	[ "${lines[0]}" != "$(readlink /proc/self/ns/ipc)" ]
+	[ "${lines[1]}" = 0 ]
+	run in_ctr --ipc private -- 'readlink /proc/self/ns/ipc'
+	[ "$status" -eq 0 ]
+	[ "$output" != "$(readlink /proc/self/ns/ipc)" ]
+	src=$(run_detached --network none --name ipcsrc --ipc shareable "$BB" sleep 100)
+	want=$(mgr exec ipcsrc readlink /proc/self/ns/ipc)
+	[ "$want" != "$(readlink /proc/self/ns/ipc)" ]
+	run in_ctr --ipc container:ipcsrc -- 'readlink /proc/self/ns/ipc'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	id=$(mgr create --network none --ipc container:ipcsrc "$BB" true)
+	[ "$(mgr inspect -f '{{.HostConfig.IpcMode}}' "$id")" = "container:$src" ]
+	[ "$(mgr inspect -f '{{.HostConfig.IpcMode}}' ipcsrc)" = shareable ]
+	# docker's rule: the other container runs when this one starts
+	mgr stop -t 0 ipcsrc >/dev/null
+	run mgr start -a "$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"--ipc container:$src: container ipcsrc"*"is not running"* ]]
+	run mgr create --network none --ipc container:no-such "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--ipc container:no-such"*"no such container"* ]]
+	run mgr create --network none --ipc host --shm-size 1g "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"conflicting options: --shm-size and --ipc host"* ]]
+	run mgr create --network none --ipc bogus "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--ipc "bogus": invalid mode'* ]]
+}
+
+@test "--pid host|container:NAME: the host's or another container's processes" {
+	run in_ctr --pid host -- 'readlink /proc/self/ns/pid; test -d /proc/1 && cat /proc/1/comm'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(readlink /proc/self/ns/pid)" ]
+	[ "${lines[1]}" = "$(cat /proc/1/comm)" ]
+	run_detached --network none --name pidsrc "$BB" sleep 101 >/dev/null
+	run in_ctr --pid container:pidsrc -- 'readlink /proc/self/ns/pid; cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(mgr exec pidsrc readlink /proc/self/ns/pid)" ]
+	[ "${lines[1]}" = "sleep 101 " ]
+	id=$(mgr create --network none --pid host "$BB" true)
+	[ "$(mgr inspect -f '{{.HostConfig.PidMode}}' "$id")" = host ]
+	run mgr create --network none --pid private "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--pid "private": invalid mode (expected host, container:NAME)'* ]]
+}

@@ -648,6 +648,34 @@ static void test_run_meta(void **state)
 	th_expect_msg(run_opt_parse_label("--annotation", "=v", &kv), "--annotation \"=v\"");
 }
 
+/* --dns-option, and the namespace modes of --pid, --ipc, --uts, --cgroupns. */
+static void test_ns_modes(void **state)
+{
+	assert_null(run_opt_check_dns_option("ndots:2"));
+	assert_null(run_opt_check_dns_option("edns0"));
+	th_expect_msg(run_opt_check_dns_option(""), "--dns-option \"\"");
+	th_expect_msg(run_opt_check_dns_option("a b"), "expected one option");
+	th_expect_msg(run_opt_check_dns_option("a\tb"), "--dns-option");
+	th_expect_msg(run_opt_check_dns_option("a\nnameserver 1.2.3.4"), "control character");
+
+	static const char *const ipc[] = {"private", "shareable",  "none",
+					  "host",    "container:", NULL};
+	static const char *const uts[] = {"host", NULL};
+	const char *join = "x";
+	assert_null(run_opt_parse_ns_mode("--ipc", "host", ipc, &join));
+	assert_null(join);
+	assert_null(run_opt_parse_ns_mode("--ipc", "shareable", ipc, &join));
+	assert_null(run_opt_parse_ns_mode("--ipc", "container:db", ipc, &join));
+	assert_string_equal(join, "db");
+	th_expect_msg(run_opt_parse_ns_mode("--ipc", "container:", ipc, &join),
+		      "--ipc \"container:\": invalid mode (expected private, shareable, none, "
+		      "host, container:NAME)");
+	th_expect_msg(run_opt_parse_ns_mode("--ipc", "Host", ipc, &join), "invalid mode");
+	th_expect_msg(run_opt_parse_ns_mode("--uts", "container:x", uts, &join),
+		      "--uts \"container:x\": invalid mode (expected host)");
+	th_expect_msg(run_opt_parse_ns_mode("--uts", "host\n", uts, &join), "control character");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_run_meta),
+		cmocka_unit_test(test_ns_modes),
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
