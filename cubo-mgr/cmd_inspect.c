@@ -87,6 +87,58 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 		cubo_json_gen_null(g);
 }
 
+/* One of the blkio device lists: [{"Path": ..., KEY: N}] from the record's "FLAG=PATH:N". */
+static void gen_blkio_list(struct cubo_json_gen *g, const struct ctr_record *r, const char *name,
+			   const char *flag, const char *key)
+{
+	cubo_json_gen_key(g, name);
+	cubo_json_gen_array_open(g);
+	size_t fl = strlen(flag);
+	for (size_t i = 0; r->blkio_devices && r->blkio_devices[i]; i++) {
+		const char *e = r->blkio_devices[i], *colon = strrchr(e, ':');
+		if (strncmp(e, flag, fl) || e[fl] != '=' || !colon || colon < e + fl)
+			continue;
+		cubo_json_gen_map_open(g);
+		char *path = xstrndup(e + fl + 1, (size_t)(colon - e - fl - 1));
+		mgr_json_kv(g, "Path", path);
+		free(path);
+		cubo_json_gen_key(g, key);
+		cubo_json_gen_uint(g, strtoull(colon + 1, NULL, 10));
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_array_close(g);
+}
+
+/* Docker's HostConfig fields of the cgroup flags beyond gen_run_flags'. */
+static void gen_cgroup_flags(struct cubo_json_gen *g, const struct ctr_record *r,
+			     const struct oci_config *cfg)
+{
+	const struct oci_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
+	const struct oci_cpu *cpu = res ? res->cpu : NULL;
+	const struct oci_memory *mem = res ? res->memory : NULL;
+	const struct oci_block_io *b = res ? res->block_io : NULL;
+	gen_int(g, "CpuPeriod", cpu && cpu->has_period, cpu ? (int64_t)cpu->period : 0);
+	gen_int(g, "CpuQuota", cpu && cpu->has_quota, cpu ? cpu->quota : 0);
+	gen_int(g, "CpuRealtimePeriod", cpu && cpu->has_realtime_period,
+		cpu ? (int64_t)cpu->realtime_period : 0);
+	gen_int(g, "CpuRealtimeRuntime", cpu && cpu->has_realtime_runtime,
+		cpu ? cpu->realtime_runtime : 0);
+	gen_int(g, "BlkioWeight", b && b->has_weight, b ? b->weight : 0);
+	gen_blkio_list(g, r, "BlkioWeightDevice", "blkio-weight-device", "Weight");
+	gen_blkio_list(g, r, "BlkioDeviceReadBps", "device-read-bps", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceWriteBps", "device-write-bps", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceReadIOps", "device-read-iops", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceWriteIOps", "device-write-iops", "Rate");
+	cubo_json_gen_key(g, "MemorySwappiness");
+	if (mem && mem->has_swappiness)
+		cubo_json_gen_int(g, (int64_t)mem->swappiness);
+	else
+		cubo_json_gen_null(g);
+	cubo_json_gen_key(g, "OomKillDisable");
+	cubo_json_gen_bool(g, mem && mem->has_disable_oom_killer && mem->disable_oom_killer);
+	mgr_json_kv(g, "CgroupParent", r->cgroup_parent);
+}
+
 /* A named or anonymous volume's data directory: <root>/volumes/NAME/_data. */
 static const char *volume_of(const struct ctr_record *r, const char *source)
 {
@@ -250,12 +302,13 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "Memory");
 	cubo_json_gen_int(g, res && res->memory && res->memory->has_limit ? res->memory->limit : 0);
 	cubo_json_gen_key(g, "NanoCpus");
-	cubo_json_gen_int(g, res && res->cpu && res->cpu->has_quota && res->cpu->period
+	cubo_json_gen_int(g, res && res->cpu && res->cpu->quota > 0 && res->cpu->period
 				     ? res->cpu->quota * 1000000000 / (int64_t)res->cpu->period
 				     : 0);
 	cubo_json_gen_key(g, "PidsLimit");
 	cubo_json_gen_int(g, res && res->pids ? res->pids->limit : 0);
 	gen_run_flags(g, r, cfg);
+	gen_cgroup_flags(g, r, cfg);
 	cubo_json_gen_key(g, "ReadonlyRootfs");
 	cubo_json_gen_bool(g, cfg->root && cfg->root->readonly);
 	cubo_json_gen_key(g, "AutoRemove");

@@ -63,9 +63,15 @@ struct run_flags {
 	bool pids_set;
 	/* --annotation, --label-file, --domainname, --expose */
 	char **annotation, **label_file, **expose;
-	const char *domainname; /* --dns-option and the namespace modes */
+	const char *domainname;
+	/* --dns-option and the namespace modes */
 	char **dns_option;
 	const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/* the cgroup flags (the per-device ones in blkio_dev_kind's order) */
+	long cpu_period, cpu_quota, cpu_rt_period, cpu_rt_runtime, blkio_weight, memory_swappiness;
+	char **blkio_dev[N_BLKIO_DEV_KINDS];
+	bool oom_kill_disable;
+	const char *cgroup_parent;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -97,6 +103,8 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->label_file);
 	cubo_strv_free(f->expose);
 	cubo_strv_free(f->dns_option);
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+		cubo_strv_free(f->blkio_dev[k]);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -395,6 +403,127 @@ static struct cubo_error *ns_opts(const struct run_flags *f, struct ctr_opts *o)
 	return NULL;
 }
 
+/* A CLI_INT that was not given keeps LONG_MIN. */
+#define GIVEN(v) ((v) != LONG_MIN)
+
+/* --cpu-period, --cpu-quota, --cpu-rt-*, with docker's checks (after --cpus). */
+static struct cubo_error *cpu_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	if (f->cpus && (GIVEN(f->cpu_period) || GIVEN(f->cpu_quota)))
+		return cubo_error_new("conflicting options: --cpus and --cpu-%s (--cpus sets "
+				      "both period and quota)",
+				      GIVEN(f->cpu_period) ? "period" : "quota");
+	if (GIVEN(f->cpu_period)) {
+		if (f->cpu_period != 0 && (f->cpu_period < 1000 || f->cpu_period > 1000000))
+			return cubo_error_new("--cpu-period %ld: CPU cfs period can not be less "
+					      "than 1ms (i.e. 1000) or larger than 1 second (i.e. "
+					      "1000000)",
+					      f->cpu_period);
+		o->cpu_period = (uint64_t)f->cpu_period;
+	}
+	if (GIVEN(f->cpu_quota)) {
+		if (f->cpu_quota < -1 || (f->cpu_quota > 0 && f->cpu_quota < 1000))
+			return cubo_error_new("--cpu-quota %ld: CPU cfs quota can not be less than "
+					      "1ms (i.e. 1000), or -1 (no limit)",
+					      f->cpu_quota);
+		o->cpu_quota = f->cpu_quota;
+	}
+	bool rt = GIVEN(f->cpu_rt_period) || GIVEN(f->cpu_rt_runtime);
+	if (rt && !cgroup_host_has_rt("/sys/fs/cgroup"))
+		return cubo_error_new("--cpu-rt-%s: this host's cgroups cannot limit real-time "
+				      "tasks (no cpu.rt_runtime_us: cgroup v2, or a kernel without "
+				      "CONFIG_RT_GROUP_SCHED)",
+				      GIVEN(f->cpu_rt_period) ? "period" : "runtime");
+	if (GIVEN(f->cpu_rt_period)) {
+		if (f->cpu_rt_period < 1 || f->cpu_rt_period > 1000000)
+			return cubo_error_new("--cpu-rt-period %ld: expected 1 to 1000000 µs",
+					      f->cpu_rt_period);
+		o->cpu_rt_period = (uint64_t)f->cpu_rt_period;
+	}
+	if (GIVEN(f->cpu_rt_runtime)) {
+		long period = GIVEN(f->cpu_rt_period) ? f->cpu_rt_period : 1000000;
+		if (f->cpu_rt_runtime < 1 || f->cpu_rt_runtime > period)
+			return cubo_error_new("--cpu-rt-runtime %ld: expected 1 µs up to the "
+					      "period (%ld)",
+					      f->cpu_rt_runtime, period);
+		o->cpu_rt_runtime = f->cpu_rt_runtime;
+	}
+	return NULL;
+}
+
+/* --blkio-weight and the per-device flags: each device a block device of the host. */
+static struct cubo_error *blkio_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	if (GIVEN(f->blkio_weight)) {
+		if (f->blkio_weight != 0 && (f->blkio_weight < 10 || f->blkio_weight > 1000))
+			return cubo_error_new(
+				"--blkio-weight %ld: range of blkio weight is from 10 "
+				"to 1000",
+				f->blkio_weight);
+		o->blkio_weight = (uint16_t)f->blkio_weight;
+	}
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++) {
+		size_t n = cubo_strv_len(f->blkio_dev[k]);
+		o->blkio_devs[k] = xcalloc(n + 1, sizeof(*o->blkio_devs[k]));
+		for (size_t i = 0; i < n; i++) {
+			struct blkio_dev d;
+			CUBO_TRY(blkio_dev_parse(k, f->blkio_dev[k][i], &d));
+			struct cubo_error *err = blkio_dev_resolve(k, &d);
+			if (err) {
+				blkio_dev_free(&d);
+				return err;
+			}
+			o->blkio_devs[k][o->n_blkio_devs[k]++] = d;
+		}
+	}
+	bool weights = o->blkio_weight || o->n_blkio_devs[BLKIO_WEIGHT_DEVICE];
+	if (weights && cgroup_host_lacks_blkio_weight("/sys/fs/cgroup")) {
+		fprintf(stderr, "WARNING: Your kernel does not support Block I/O weight or the "
+				"cgroup is not mounted. Weight discarded.\n");
+		o->blkio_weight = 0;
+		for (size_t i = 0; i < o->n_blkio_devs[BLKIO_WEIGHT_DEVICE]; i++)
+			blkio_dev_free(&o->blkio_devs[BLKIO_WEIGHT_DEVICE][i]);
+		o->n_blkio_devs[BLKIO_WEIGHT_DEVICE] = 0;
+	}
+	return NULL;
+}
+
+/*
+ * The cgroup flags of docker's beyond resource_opts': the CPU and blkio
+ * ones, --memory-swappiness, --oom-kill-disable, --cgroup-parent
+ * (checked against the driver at create).
+ */
+static struct cubo_error *cgroup_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	CUBO_TRY(cpu_opts(f, o));
+	CUBO_TRY(blkio_opts(f, o));
+	o->memory_swappiness = -1;
+	if (GIVEN(f->memory_swappiness) && f->memory_swappiness != -1) {
+		if (f->memory_swappiness < 0 || f->memory_swappiness > 100)
+			return cubo_error_new(
+				"--memory-swappiness %ld: invalid value, valid memory "
+				"swappiness range is 0-100",
+				f->memory_swappiness);
+		o->memory_swappiness = (int)f->memory_swappiness;
+	}
+	/* only a v1 memory controller has these: docker warns and drops them elsewhere */
+	bool v1_memory = access("/sys/fs/cgroup/memory/memory.oom_control", F_OK) == 0;
+	if (o->memory_swappiness >= 0 && !v1_memory) {
+		fprintf(stderr, "WARNING: --memory-swappiness: cgroup v2 has no per-container "
+				"swappiness; discarded\n");
+		o->memory_swappiness = -1;
+	}
+	o->oom_kill_disable = f->oom_kill_disable && v1_memory;
+	if (f->oom_kill_disable && !v1_memory)
+		fprintf(stderr, "WARNING: --oom-kill-disable: cgroup v2 cannot disable the OOM "
+				"killer; discarded\n");
+	else if (f->oom_kill_disable && o->memory <= 0)
+		fprintf(stderr, "WARNING: Disabling the OOM killer on containers without setting "
+				"a '-m/--memory' limit may be dangerous.\n");
+	o->cgroup_parent = xstrdup(f->cgroup_parent);
+	return NULL;
+}
+
 /* Check every flag value and turn them into options, as docker does before doing anything. */
 static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struct ctr_opts *o)
 {
@@ -496,6 +625,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 					      f->restart);
 	}
 	CUBO_TRY(resource_opts(f, o));
+	CUBO_TRY(cgroup_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
 	CUBO_TRY(ns_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
@@ -698,6 +828,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 			      .pids_limit = LONG_MIN,
 			      .stop_timeout = LONG_MIN,
 			      .cpu_shares = LONG_MIN,
+			      .cpu_period = LONG_MIN,
+			      .cpu_quota = LONG_MIN,
+			      .cpu_rt_period = LONG_MIN,
+			      .cpu_rt_runtime = LONG_MIN,
+			      .blkio_weight = LONG_MIN,
+			      .memory_swappiness = LONG_MIN,
 			      .oom_score_adj = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
@@ -745,6 +881,31 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "memory nodes the container may use (0-3, 0,1)"},
 		{"oom-score-adj", 0, CLI_INT, &f.oom_score_adj, "N",
 		 "the container's OOM score adjustment (-1000 to 1000)"},
+		{"cpu-period", 0, CLI_INT, &f.cpu_period, "US",
+		 "CPU CFS period in µs (1000 to 1000000; not with --cpus)"},
+		{"cpu-quota", 0, CLI_INT, &f.cpu_quota, "US",
+		 "CPU CFS quota in µs a period (at least 1000; -1: none; not with --cpus)"},
+		{"cpu-rt-period", 0, CLI_INT, &f.cpu_rt_period, "US",
+		 "real-time period in µs (cgroup v1 with real-time group scheduling)"},
+		{"cpu-rt-runtime", 0, CLI_INT, &f.cpu_rt_runtime, "US",
+		 "real-time runtime in µs a period"},
+		{"blkio-weight", 0, CLI_INT, &f.blkio_weight, "N", "block IO weight (10 to 1000)"},
+		{"blkio-weight-device", 0, CLI_LIST, &f.blkio_dev[BLKIO_WEIGHT_DEVICE],
+		 "DEVICE:WEIGHT", "block IO weight on one device"},
+		{"device-read-bps", 0, CLI_LIST, &f.blkio_dev[BLKIO_READ_BPS], "DEVICE:RATE",
+		 "read rate limit on a device (1mb, ...)"},
+		{"device-write-bps", 0, CLI_LIST, &f.blkio_dev[BLKIO_WRITE_BPS], "DEVICE:RATE",
+		 "write rate limit on a device"},
+		{"device-read-iops", 0, CLI_LIST, &f.blkio_dev[BLKIO_READ_IOPS], "DEVICE:N",
+		 "read IOs a second on a device"},
+		{"device-write-iops", 0, CLI_LIST, &f.blkio_dev[BLKIO_WRITE_IOPS], "DEVICE:N",
+		 "write IOs a second on a device"},
+		{"memory-swappiness", 0, CLI_INT, &f.memory_swappiness, "N",
+		 "how readily the container's memory is swapped (0 to 100; cgroup v1)"},
+		{"oom-kill-disable", 0, CLI_BOOL, &f.oom_kill_disable, NULL,
+		 "do not OOM-kill the container's processes (cgroup v1)"},
+		{"cgroup-parent", 0, CLI_STRING, &f.cgroup_parent, "PATH",
+		 "the cgroup to make the container's in (a slice with systemd)"},
 		{"shm-size", 0, CLI_STRING, &f.shm_size, "SIZE", "size of /dev/shm (default 64m)"},
 		{"tmpfs", 0, CLI_LIST, &f.tmpfs, "DEST[:OPTS]",
 		 "mount a tmpfs (default options rw,noexec,nosuid,nodev)"},

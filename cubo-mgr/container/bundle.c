@@ -291,6 +291,44 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	return NULL;
 }
 
+static void throttle(const struct ctr_opts *o, enum blkio_dev_kind k, struct oci_throttle_list *l)
+{
+	l->n = o->n_blkio_devs[k];
+	l->v = l->n ? xcalloc(l->n, sizeof(*l->v)) : NULL;
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = (struct oci_throttle_device){.major = o->blkio_devs[k][i].major,
+						       .minor = o->blkio_devs[k][i].minor,
+						       .rate = o->blkio_devs[k][i].value};
+}
+
+/* --blkio-weight, --blkio-weight-device, --device-{read,write}-{bps,iops}. */
+static void block_io(const struct ctr_opts *o, struct oci_resources *r)
+{
+	bool any = o->blkio_weight;
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+		any |= o->n_blkio_devs[k] > 0;
+	if (!any)
+		return;
+	struct oci_block_io *b = xcalloc(1, sizeof(*b));
+	r->block_io = b;
+	b->has_weight = o->blkio_weight != 0;
+	b->weight = o->blkio_weight;
+	size_t nw = o->n_blkio_devs[BLKIO_WEIGHT_DEVICE];
+	b->weight_device = nw ? xcalloc(nw, sizeof(*b->weight_device)) : NULL;
+	b->n_weight_device = nw;
+	for (size_t i = 0; i < nw; i++) {
+		const struct blkio_dev *d = &o->blkio_devs[BLKIO_WEIGHT_DEVICE][i];
+		b->weight_device[i] = (struct oci_weight_device){.major = d->major,
+								 .minor = d->minor,
+								 .has_weight = true,
+								 .weight = (uint16_t)d->value};
+	}
+	throttle(o, BLKIO_READ_BPS, &b->throttle_read_bps);
+	throttle(o, BLKIO_WRITE_BPS, &b->throttle_write_bps);
+	throttle(o, BLKIO_READ_IOPS, &b->throttle_read_iops);
+	throttle(o, BLKIO_WRITE_IOPS, &b->throttle_write_iops);
+}
+
 static void resources(const struct ctr_opts *o, struct oci_linux *l)
 {
 	struct oci_resources *r = xcalloc(1, sizeof(*r));
@@ -309,12 +347,16 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->memory->has_limit = true;
 		r->memory->limit = o->memory;
 	}
-	if (o->cpu_quota > 0) {
+	if (o->cpu_quota || o->cpu_period || o->cpu_rt_period || o->cpu_rt_runtime) {
 		r->cpu = xcalloc(1, sizeof(*r->cpu));
-		r->cpu->has_quota = true;
+		r->cpu->has_quota = o->cpu_quota != 0;
 		r->cpu->quota = o->cpu_quota;
-		r->cpu->has_period = true;
+		r->cpu->has_period = o->cpu_period != 0;
 		r->cpu->period = o->cpu_period;
+		r->cpu->has_realtime_period = o->cpu_rt_period != 0;
+		r->cpu->realtime_period = o->cpu_rt_period;
+		r->cpu->has_realtime_runtime = o->cpu_rt_runtime != 0;
+		r->cpu->realtime_runtime = o->cpu_rt_runtime;
 	}
 	if (o->memory_swap || o->memory_reservation) {
 		if (!r->memory)
@@ -332,6 +374,16 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->cpu->cpus = xstrdup(o->cpuset_cpus);
 		r->cpu->mems = xstrdup(o->cpuset_mems);
 	}
+	if (o->memory_swappiness >= 0 || o->oom_kill_disable) {
+		if (!r->memory)
+			r->memory = xcalloc(1, sizeof(*r->memory));
+		r->memory->has_swappiness = o->memory_swappiness >= 0;
+		r->memory->swappiness =
+			(uint64_t)(o->memory_swappiness >= 0 ? o->memory_swappiness : 0);
+		r->memory->has_disable_oom_killer = o->oom_kill_disable;
+		r->memory->disable_oom_killer = o->oom_kill_disable;
+	}
+	block_io(o, r);
 	if (o->pids_limit) {
 		r->pids = xcalloc(1, sizeof(*r->pids));
 		r->pids->limit = o->pids_limit;
@@ -439,7 +491,7 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	cfg->linux_ = l;
 	namespaces(in, l);
 	resources(o, l);
-	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, in->id);
+	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, o->cgroup_parent, in->id);
 	kv_map(o->sysctls, &l->sysctl);
 	if (o->has_oom_score_adj) {
 		cfg->process->has_oom_score_adj = true;

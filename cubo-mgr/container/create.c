@@ -236,6 +236,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(in->store, out->id, &tmp, &lock);
+	if (!err && o->cgroup_parent)
+		err = cgroup_parent_check(o->cgroup_parent, in->systemd_cgroup);
 	if (!err)
 		err = resolve_ns_join(in->store, "--pid", &o->pid_mode);
 	if (!err)
@@ -326,6 +328,16 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.ipc_mode = xstrdup(o->ipc_mode);
 		rec.uts_mode = xstrdup(o->uts_mode);
 		rec.cgroupns_mode = xstrdup(o->cgroupns_mode);
+		rec.cgroup_parent = xstrdup(o->cgroup_parent);
+		size_t nb = 0;
+		for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+			for (size_t i = 0; i < o->n_blkio_devs[k]; i++) {
+				char *e = xasprintf("%s=%s:%llu", blkio_dev_flag(k) + 2,
+						    o->blkio_devs[k][i].path,
+						    (unsigned long long)o->blkio_devs[k][i].value);
+				cubo_strv_push(&rec.blkio_devices, &nb, e);
+				free(e);
+			}
 		rec.exposed = rc ? run_opt_env_merge(rc->exposed_ports.v, o->expose)
 				 : cubo_strv_dup(o->expose);
 		if (rec.exposed && !rec.exposed[0]) {

@@ -53,6 +53,8 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->ipc_mode);
 	free(r->uts_mode);
 	free(r->cgroupns_mode);
+	cubo_strv_free(r->blkio_devices);
+	free(r->cgroup_parent);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
@@ -155,6 +157,8 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstr(g, "ipcMode", r->ipc_mode);
 	kstr(g, "utsMode", r->uts_mode);
 	kstr(g, "cgroupnsMode", r->cgroupns_mode);
+	kstrv(g, "blkioDevices", r->blkio_devices);
+	kstr(g, "cgroupParent", r->cgroup_parent);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -285,6 +289,8 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "ipcMode", false, &r->ipc_mode));
 	CUBO_TRY(cubo_json_field_string(c, t, "utsMode", false, &r->uts_mode));
 	CUBO_TRY(cubo_json_field_string(c, t, "cgroupnsMode", false, &r->cgroupns_mode));
+	CUBO_TRY(cubo_json_field_strv(c, t, "blkioDevices", false, &r->blkio_devices, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "cgroupParent", false, &r->cgroup_parent));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));

@@ -66,7 +66,10 @@ struct ctr_record {
 	char **dns_options; /* --dns-option; NULL-terminated or NULL */
 	/* --pid, --ipc, --uts, --cgroupns: "host", "container:ID", ...; NULL: private */
 	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
-	bool auto_remove; /* --rm */
+	/* the per-device blkio flags, "FLAG=PATH:VALUE" (no "--"); NULL-terminated or NULL */
+	char **blkio_devices;
+	char *cgroup_parent; /* --cgroup-parent; NULL: none */
+	bool auto_remove;    /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */
 	enum ctr_status status;

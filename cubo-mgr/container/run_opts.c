@@ -73,6 +73,12 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->ipc_mode);
 	free(o->uts_mode);
 	free(o->cgroupns_mode);
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++) {
+		for (size_t i = 0; i < o->n_blkio_devs[k]; i++)
+			blkio_dev_free(&o->blkio_devs[k][i]);
+		free(o->blkio_devs[k]);
+	}
+	free(o->cgroup_parent);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cubo-mgr/container/cgroup_opt.h"
 #include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
@@ -114,6 +115,20 @@ struct ctr_opts {
 	 */
 	char **dns_options;
 	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/*
+	 * --cpu-period/--cpu-quota (into cpu_period/cpu_quota; a quota of
+	 * -1: none), --cpu-rt-*, --blkio-weight, the per-device blkio flags
+	 * (blkio_dev_kind's order), --memory-swappiness, --oom-kill-disable,
+	 * --cgroup-parent.
+	 */
+	uint64_t cpu_rt_period; /* µs; 0: not given */
+	int64_t cpu_rt_runtime; /* µs; 0: not given */
+	uint16_t blkio_weight;	/* 10 to 1000; 0: not given */
+	struct blkio_dev *blkio_devs[N_BLKIO_DEV_KINDS];
+	size_t n_blkio_devs[N_BLKIO_DEV_KINDS];
+	int memory_swappiness; /* 0 to 100; -1: not given */
+	bool oom_kill_disable;
+	char *cgroup_parent;
 };
 
 void ctr_opts_free(struct ctr_opts *o);

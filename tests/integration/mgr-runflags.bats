@@ -25,6 +25,8 @@ setup() {
 
 teardown() {
 	mgr_container_teardown
+	# --cgroup-parent's cgroup (cgroupfs), once its containers are gone
+	rmdir /sys/fs/cgroup/*/cubo-runflags-parent /sys/fs/cgroup/cubo-runflags-parent 2>/dev/null || true
 }
 
 # cg ID FILE: FILE of whichever of the container's cgroups has it.
@@ -432,4 +434,124 @@ cg() {
 	run mgr create --network none --pid private "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--pid "private": invalid mode (expected host, container:NAME)'* ]]
+}
+
+# v2: whether the cgroup files are v2 ones (pure v2, or the container's memory there).
+cg_v2() {
+	[ -e /sys/fs/cgroup/cgroup.controllers ]
+}
+
+@test "--cpu-period, --cpu-quota, --cpu-rt-*: in the cgroups; not with --cpus" {
+	id=$(run_detached --network none --cpu-period 50000 --cpu-quota 25000 "$BB" sleep 100)
+	if cg_v2; then
+		[ "$(cg "$id" cpu.max)" = "25000 50000" ]
+	else
+		[ "$(cg "$id" cpu.cfs_period_us)" = 50000 ]
+		[ "$(cg "$id" cpu.cfs_quota_us)" = 25000 ]
+	fi
+	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
+	[ "$(jq -r .CpuPeriod <<<"$hc")" = 50000 ]
+	[ "$(jq -r .CpuQuota <<<"$hc")" = 25000 ]
+	run mgr create --network none --cpus 1 --cpu-quota 50000 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"conflicting options: --cpus and --cpu-quota"* ]]
+	run mgr create --network none --cpu-period 999 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--cpu-period 999: CPU cfs period can not be less than 1ms"* ]]
+	run mgr create --network none --cpu-quota 10 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--cpu-quota 10"* ]]
+	# real-time time: only where the cpu controller has cpu.rt_runtime_us
+	if ls /sys/fs/cgroup/cpu*/cpu.rt_runtime_us >/dev/null 2>&1; then
+		run mgr run -i --rm --network none --cpu-rt-period 1000000 --cpu-rt-runtime 1000 \
+			"$BB" sh -c 'cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us' </dev/null
+		# the host's own real-time budget decides whether it fits: the value, or the file named
+		[[ "$output" == 1000 || "$output" == *rt_runtime_us* ]]
+	else
+		run mgr create --network none --cpu-rt-runtime 1000 "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"--cpu-rt-runtime: this host's cgroups cannot limit real-time tasks"* ]]
+	fi
+	run mgr create --network none --cpu-rt-period 1000 --cpu-rt-runtime 2000 "$BB" true
+	[ "$status" -eq 125 ]
+	[ "$(mgr ps -aq | wc -l)" = 1 ]
+}
+
+@test "--blkio-weight, --device-read-bps and the other blkio flags: in the cgroups" {
+	dev=$(lsblk -dno PATH,TYPE | awk '$2 == "disk" && $1 !~ /zram/ {print $1; exit}')
+	[ -b "$dev" ]
+	mm=$(printf '%d:%d' "0x$(stat -Lc %t "$dev")" "0x$(stat -Lc %T "$dev")")
+	id=$(run_detached --network none --device-read-bps "$dev:1mb" --device-write-bps "$dev:2mb" \
+		--device-read-iops "$dev:100" --device-write-iops "$dev:200" "$BB" sleep 100)
+	if [ -d /sys/fs/cgroup/blkio ]; then
+		[ "$(cg "$id" blkio.throttle.read_bps_device)" = "$mm 1048576" ]
+		[ "$(cg "$id" blkio.throttle.write_bps_device)" = "$mm 2097152" ]
+		[ "$(cg "$id" blkio.throttle.read_iops_device)" = "$mm 100" ]
+		[ "$(cg "$id" blkio.throttle.write_iops_device)" = "$mm 200" ]
+	else
+		[ "$(cg "$id" io.max | grep "^$mm ")" = "$mm rbps=1048576 wbps=2097152 riops=100 wiops=200" ]
+	fi
+	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
+	[ "$(jq -c .BlkioDeviceReadBps <<<"$hc")" = "[{\"Path\":\"$dev\",\"Rate\":1048576}]" ]
+	[ "$(jq -c .BlkioDeviceWriteIOps <<<"$hc")" = "[{\"Path\":\"$dev\",\"Rate\":200}]" ]
+	# a weight: where a v1 blkio hierarchy has no weight file, docker's warning and no weight
+	if [ -d /sys/fs/cgroup/blkio ]; then
+		run mgr run -i --rm --network none --blkio-weight 300 --blkio-weight-device "$dev:400" \
+			"$BB" true </dev/null
+		[ "$status" -eq 0 ]
+		if ls /sys/fs/cgroup/blkio/blkio.weight /sys/fs/cgroup/blkio/blkio.bfq.weight >/dev/null 2>&1; then
+			id=$(run_detached --network none --blkio-weight 300 "$BB" sleep 100)
+			[ "$(cg "$id" blkio.weight 2>/dev/null || cg "$id" blkio.bfq.weight)" = 300 ]
+		else
+			[[ "$output" == *"does not support Block I/O weight"*"Weight discarded"* ]]
+		fi
+	fi
+	run mgr create --network none --blkio-weight 5 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--blkio-weight 5: range of blkio weight is from 10 to 1000"* ]]
+	run mgr create --network none --device-read-bps /dev/null:1mb "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--device-read-bps /dev/null: not a block device"* ]]
+	run mgr create --network none --device-read-iops "$dev:lots" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--device-read-iops \"$dev:lots\""* ]]
+	run mgr create --network none --device-write-bps "$dev" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"expected /DEVICE:VALUE"* ]]
+}
+
+@test "--memory-swappiness, --oom-kill-disable, --cgroup-parent: in the cgroups" {
+	# the driver decides what a parent is: a slice (systemd) or a cgroup path
+	probe=$(mgr create --network none "$BB" true)
+	if [[ "$(jq -r .linux.cgroupsPath "$(mgr inspect -f '{{.BundlePath}}' "$probe")/config.json")" == *:* ]]; then
+		parent=cubo-runflags-parent.slice
+	else
+		parent=/cubo-runflags-parent
+	fi
+	run mgr run -d --network none --memory 64m --memory-swappiness 10 --oom-kill-disable \
+		--cgroup-parent "$parent" "$BB" sleep 100 </dev/null
+	[ "$status" -eq 0 ]
+	id=${lines[-1]}
+	ctr_cgroup_dirs "$id" | grep -q "cubo-runflags-parent"
+	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
+	[ "$(jq -r .CgroupParent <<<"$hc")" = "$parent" ]
+	if [ -e /sys/fs/cgroup/memory/memory.oom_control ]; then
+		[ "$(cg "$id" memory.swappiness)" = 10 ]
+		[[ "$(cg "$id" memory.oom_control)" == *"oom_kill_disable 1"* ]]
+		[ "$(jq -r .MemorySwappiness <<<"$hc")" = 10 ]
+		[ "$(jq -r .OomKillDisable <<<"$hc")" = true ]
+	else
+		# cgroup v2 has neither: docker's warnings, and nothing set
+		[[ "$output" == *"--memory-swappiness"*discarded* ]]
+		[[ "$output" == *"--oom-kill-disable"*discarded* ]]
+		[ "$(jq -r .MemorySwappiness <<<"$hc")" = null ]
+		[ "$(jq -r .OomKillDisable <<<"$hc")" = false ]
+	fi
+	mgr rm -f "$id" >/dev/null
+	run mgr create --network none --cgroup-parent ../escape "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--cgroup-parent "../escape"'* ]]
+	run mgr create --network none --memory-swappiness 101 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--memory-swappiness 101"* ]]
 }

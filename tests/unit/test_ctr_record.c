@@ -168,11 +168,18 @@ static void test_cgroup_manager(void **state)
 	assert_true(sd);
 	th_expect_msg(runtime_cgroup_manager("Systemd", true, &sd), "--cgroup-manager Systemd");
 
-	char *p = runtime_cgroups_path(true, ID);
+	char *p = runtime_cgroups_path(true, NULL, ID);
 	assert_string_equal(p, "machine.slice:cubo:" ID);
 	free(p);
-	p = runtime_cgroups_path(false, ID);
+	p = runtime_cgroups_path(false, NULL, ID);
 	assert_string_equal(p, "cubo-" ID);
+	free(p);
+	/* --cgroup-parent */
+	p = runtime_cgroups_path(true, "my.slice", ID);
+	assert_string_equal(p, "my.slice:cubo:" ID);
+	free(p);
+	p = runtime_cgroups_path(false, "/mine/sub", ID);
+	assert_string_equal(p, "/mine/sub/cubo-" ID);
 	free(p);
 
 	const char *args[] = {"delete", "--force", "x", NULL};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/mount_opt.c,
- * cubo-mgr/container/device_opt.c,
+ * cubo-mgr/container/device_opt.c, cubo-mgr/container/cgroup_opt.c,
  * cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -676,6 +677,73 @@ static void test_ns_modes(void **state)
 	th_expect_msg(run_opt_parse_ns_mode("--uts", "host\n", uts, &join), "control character");
 }
 
+/* The per-device blkio flags, --cgroup-parent, and the host checks of the cgroup flags. */
+static void test_cgroup_opts(void **state)
+{
+	struct blkio_dev d;
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:1mb", &d));
+	assert_string_equal(d.path, "/dev/sda");
+	assert_int_equal(d.value, 1 << 20);
+	blkio_dev_free(&d);
+	/* the last colon splits: a path may hold one */
+	assert_null(blkio_dev_parse(BLKIO_WRITE_IOPS, "/dev/disk/by-path/pci:0:1:200", &d));
+	assert_string_equal(d.path, "/dev/disk/by-path/pci:0:1");
+	assert_int_equal(d.value, 200);
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:10", &d));
+	assert_int_equal(d.value, 10);
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:0", &d));
+	blkio_dev_free(&d);
+	th_expect_msg(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:9", &d),
+		      "--blkio-weight-device \"/dev/sda:9\": a weight is 10 to 1000");
+	th_expect_msg(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:1001", &d), "10 to 1000");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:0", &d), "above 0");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:fast", &d),
+		      "--device-read-bps \"/dev/sda:fast\"");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_IOPS, "/dev/sda:-1", &d), "--device-read-iops");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_IOPS, "/dev/sda:99999999999999999999999", &d),
+		      "--device-write-iops");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "sda:1mb", &d), "expected /DEVICE:VALUE");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "/dev/sda", &d), "expected /DEVICE:VALUE");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "/dev/x\n:1", &d), "control character");
+	/* the device is the host's, and a block device */
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/dev/null:1mb", &d));
+	th_expect_msg(blkio_dev_resolve(BLKIO_READ_BPS, &d),
+		      "--device-read-bps /dev/null: not a block device");
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/nonexistent/dev:1mb", &d));
+	th_expect_msg(blkio_dev_resolve(BLKIO_READ_BPS, &d), "/nonexistent/dev");
+	blkio_dev_free(&d);
+
+	assert_null(cgroup_parent_check("/docker", false));
+	assert_null(cgroup_parent_check("mine/sub-1_x.y@z", false));
+	assert_null(cgroup_parent_check("my.slice", true));
+	const char *bad[] = {"",      "/",     "../x", "/a/../b", "/a/./b",
+			     "/a//b", "/a/b/", "a b",  "/a:b",	  "/a\nb"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		th_expect_msg(cgroup_parent_check(bad[i], false), "--cgroup-parent");
+	th_expect_msg(cgroup_parent_check("/docker", true), "a slice name");
+	th_expect_msg(cgroup_parent_check(".slice", true), "a slice name");
+	th_expect_msg(cgroup_parent_check("a/b.slice", true), "a slice name");
+
+	/* what the host's cgroups have, from a made-up root */
+	char *root = th_tmpdir("cgopt");
+	assert_false(cgroup_host_has_rt(root));
+	assert_false(cgroup_host_lacks_blkio_weight(root)); /* no v1 blkio: the runtime's call */
+	char *blkio = th_path(root, "blkio"), *cpu = th_path(root, "cpu,cpuacct");
+	assert_int_equal(mkdir(blkio, 0755), 0);
+	assert_int_equal(mkdir(cpu, 0755), 0);
+	assert_true(cgroup_host_lacks_blkio_weight(root));
+	th_put(blkio, "blkio.bfq.weight", "100\n");
+	assert_false(cgroup_host_lacks_blkio_weight(root));
+	th_put(cpu, "cpu.rt_runtime_us", "0\n");
+	assert_true(cgroup_host_has_rt(root));
+	free(blkio);
+	free(cpu);
+	th_tmpdir_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_run_meta),
 		cmocka_unit_test(test_ns_modes),
+		cmocka_unit_test(test_cgroup_opts),
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
