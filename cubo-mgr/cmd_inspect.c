@@ -137,20 +137,11 @@ static void gen_cgroup_flags(struct cubo_json_gen *g, const struct ctr_record *r
 	cubo_json_gen_key(g, "OomKillDisable");
 	cubo_json_gen_bool(g, mem && mem->has_disable_oom_killer && mem->disable_oom_killer);
 	mgr_json_kv(g, "CgroupParent", r->cgroup_parent);
-}
-
-/* A named or anonymous volume's data directory: <root>/volumes/NAME/_data. */
-static const char *volume_of(const struct ctr_record *r, const char *source)
-{
-	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
-		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
-		size_t n = strlen(source), t = strlen(tail);
-		bool is = n > t && !strcmp(source + n - t, tail);
-		free(tail);
-		if (is)
-			return r->volumes[i];
-	}
-	return NULL;
+	cubo_json_gen_key(g, "VolumesFrom");
+	if (r->volumes_from)
+		cubo_json_gen_strv(g, r->volumes_from, SIZE_MAX);
+	else
+		cubo_json_gen_null(g);
 }
 
 /* docker's Mounts: the binds and volumes (not the /etc files, nor --init's binary). */
@@ -173,7 +164,7 @@ static void gen_mounts(struct cubo_json_gen *g, const struct ctr_record *r,
 		for (size_t j = 0; j < mt->options.n; j++)
 			if (cubo_strv_contains((char *const *)propagations, mt->options.v[j]))
 				prop = mt->options.v[j];
-		const char *vol = volume_of(r, mt->source);
+		const char *vol = ctr_record_volume_of(r, mt->source);
 		cubo_json_gen_map_open(g);
 		mgr_json_kv(g, "Type", vol ? "volume" : "bind");
 		if (vol) {

@@ -23,6 +23,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/image/store.h"
@@ -72,6 +73,7 @@ struct run_flags {
 	char **blkio_dev[N_BLKIO_DEV_KINDS];
 	bool oom_kill_disable;
 	const char *cgroup_parent;
+	char **volumes_from;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -105,6 +107,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->dns_option);
 	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
 		cubo_strv_free(f->blkio_dev[k]);
+	cubo_strv_free(f->volumes_from);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -162,6 +165,14 @@ static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts 
 			o->tmpfs[o->n_tmpfs++] = t;
 	}
 	free(cwd);
+	/* --volumes-from: the other container's mounts are read at create */
+	for (size_t i = 0; !err && f->volumes_from && f->volumes_from[i]; i++) {
+		char *name;
+		enum volumes_from_mode mode;
+		err = volumes_from_parse(f->volumes_from[i], &name, &mode);
+		free(name);
+	}
+	o->volumes_from = cubo_strv_dup(f->volumes_from);
 	return err;
 }
 
@@ -857,6 +868,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"volume", 'v', CLI_LIST, &f.volume, "[SRC:]DEST[:OPTS]",
 		 "bind a host path (/abs, ./rel) or a volume; OPTS: ro, rw, z, Z, nocopy, "
 		 "[r]shared, [r]slave, [r]private"},
+		{"volumes-from", 0, CLI_LIST, &f.volumes_from, "CONTAINER[:ro|:rw]",
+		 "mount another container's volumes and binds where it has them"},
 		{"mount", 0, CLI_LIST, &f.mount, "type=TYPE,...",
 		 "a bind, volume or tmpfs mount (docker's keys: source, target, readonly, "
 		 "bind-propagation, volume-nocopy, tmpfs-size, ...)"},

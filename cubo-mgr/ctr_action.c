@@ -153,7 +153,8 @@ struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bo
 	CUBO_TRY(ctr_store_remove(&c->store, r->id, r->name));
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
-		if (volume_get(c->store.root, r->volumes[i], &v))
+		if (!ctr_record_owns_volume(r, r->volumes[i]) ||
+		    volume_get(c->store.root, r->volumes[i], &v))
 			continue;
 		if (v.anonymous)
 			cubo_error_free(volume_remove(c->store.root, r->volumes[i]));

@@ -15,6 +15,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
@@ -242,10 +243,17 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		err = resolve_ns_join(in->store, "--pid", &o->pid_mode);
 	if (!err)
 		err = resolve_ns_join(in->store, "--ipc", &o->ipc_mode);
+	for (size_t i = 0; !err && o->volumes_from && o->volumes_from[i]; i++)
+		err = volumes_from_add(in->store, o->volumes_from[i], o);
 	if (!err)
 		err = add_image_volumes(ii->config, o);
 	if (!err)
 		err = prepare_volumes(in->root, o, &sources, &vol_names);
+	/* known from here on: an abort must not remove them either */
+	size_t nbv = 0;
+	for (size_t i = 0; i < o->n_volumes; i++)
+		if (o->volumes[i].borrowed && o->volumes[i].named)
+			cubo_strv_push(&rec.borrowed_volumes, &nbv, o->volumes[i].source);
 	cubo_test_point("create-after-volumes");
 	char *netns = NULL;
 	if (!err)
@@ -329,6 +337,10 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.uts_mode = xstrdup(o->uts_mode);
 		rec.cgroupns_mode = xstrdup(o->cgroupns_mode);
 		rec.cgroup_parent = xstrdup(o->cgroup_parent);
+		size_t nvd = 0;
+		for (size_t i = 0; i < o->n_volumes; i++)
+			cubo_strv_push(&rec.volume_dests, &nvd, o->volumes[i].dest);
+		rec.volumes_from = cubo_strv_dup(o->volumes_from);
 		size_t nb = 0;
 		for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
 			for (size_t i = 0; i < o->n_blkio_devs[k]; i++) {
@@ -390,6 +402,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		/* anonymous volumes made for it go with it */
 		for (size_t i = 0; vol_names && vol_names[i]; i++) {
 			struct ctr_volume v;
+			if (cubo_strv_contains(rec.borrowed_volumes, vol_names[i]))
+				continue;
 			if (!volume_get(in->root, vol_names[i], &v)) {
 				if (v.anonymous)
 					cubo_error_free(volume_remove(in->root, vol_names[i]));

@@ -889,10 +889,13 @@ static void serve(struct mon *m)
 	}
 }
 
-static void remove_anonymous_volumes(struct mon *m, char **volumes)
+static void remove_anonymous_volumes(struct mon *m, const struct ctr_record *r)
 {
+	char **volumes = r->volumes;
 	for (size_t i = 0; volumes && volumes[i]; i++) {
 		struct ctr_volume v;
+		if (!ctr_record_owns_volume(r, volumes[i]))
+			continue;
 		struct cubo_error *err = volume_get(m->ms->store->root, volumes[i], &v);
 		if (!err && v.anonymous)
 			err = volume_remove(m->ms->store->root, volumes[i]);
@@ -936,7 +939,7 @@ static void finish(struct mon *m)
 			if (!err)
 				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
 			if (!err)
-				remove_anonymous_volumes(m, rec.volumes);
+				remove_anonymous_volumes(m, &rec);
 		}
 		ctr_record_free(&rec);
 	}

@@ -7,6 +7,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static const char *const status_names[] = {
 	[CTR_CREATED] = "created", [CTR_RUNNING] = "running",	[CTR_PAUSED] = "paused",
@@ -55,9 +56,30 @@ void ctr_record_free(struct ctr_record *r)
 	free(r->cgroupns_mode);
 	cubo_strv_free(r->blkio_devices);
 	free(r->cgroup_parent);
+	cubo_strv_free(r->volume_dests);
+	cubo_strv_free(r->volumes_from);
+	cubo_strv_free(r->borrowed_volumes);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *ctr_record_volume_of(const struct ctr_record *r, const char *source)
+{
+	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
+		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
+		size_t n = strlen(source), t = strlen(tail);
+		bool is = n > t && !strcmp(source + n - t, tail);
+		free(tail);
+		if (is)
+			return r->volumes[i];
+	}
+	return NULL;
+}
+
+bool ctr_record_owns_volume(const struct ctr_record *r, const char *name)
+{
+	return !cubo_strv_contains(r->borrowed_volumes, name);
 }
 
 bool ctr_id_valid(const char *s)
@@ -159,6 +181,9 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstr(g, "cgroupnsMode", r->cgroupns_mode);
 	kstrv(g, "blkioDevices", r->blkio_devices);
 	kstr(g, "cgroupParent", r->cgroup_parent);
+	kstrv(g, "volumeDests", r->volume_dests);
+	kstrv(g, "volumesFrom", r->volumes_from);
+	kstrv(g, "borrowedVolumes", r->borrowed_volumes);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -291,6 +316,9 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "cgroupnsMode", false, &r->cgroupns_mode));
 	CUBO_TRY(cubo_json_field_strv(c, t, "blkioDevices", false, &r->blkio_devices, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "cgroupParent", false, &r->cgroup_parent));
+	CUBO_TRY(cubo_json_field_strv(c, t, "volumeDests", false, &r->volume_dests, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "volumesFrom", false, &r->volumes_from, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "borrowedVolumes", false, &r->borrowed_volumes, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));

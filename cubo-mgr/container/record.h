@@ -69,7 +69,11 @@ struct ctr_record {
 	/* the per-device blkio flags, "FLAG=PATH:VALUE" (no "--"); NULL-terminated or NULL */
 	char **blkio_devices;
 	char *cgroup_parent; /* --cgroup-parent; NULL: none */
-	bool auto_remove;    /* --rm */
+	/* where its volumes and binds are (-v, --mount, VOLUME), for --volumes-from */
+	char **volume_dests;
+	char **volumes_from;	 /* --volumes-from as given */
+	char **borrowed_volumes; /* volumes of --volumes-from: not its own to remove */
+	bool auto_remove;	 /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */
 	enum ctr_status status;
@@ -90,6 +94,12 @@ struct ctr_record {
 
 /* Docker's State.Status: the status, or "restarting" while a restart waits. */
 const char *ctr_record_state(const struct ctr_record *r);
+
+/* The name of r's volume whose data directory source is, or NULL (a bind). */
+const char *ctr_record_volume_of(const struct ctr_record *r, const char *source);
+
+/* Volume name goes with the container (when anonymous): not one --volumes-from lent it. */
+bool ctr_record_owns_volume(const struct ctr_record *r, const char *name);
 
 /* The record says the runtime runs the container with --systemd-cgroup. */
 bool ctr_record_systemd(const struct ctr_record *r);

@@ -79,6 +79,7 @@ void ctr_opts_free(struct ctr_opts *o)
 		free(o->blkio_devs[k]);
 	}
 	free(o->cgroup_parent);
+	cubo_strv_free(o->volumes_from);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);

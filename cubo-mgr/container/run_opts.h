@@ -29,6 +29,7 @@ struct ctr_volume_spec {
 	bool nocopy;	     /* a new volume is not filled from the image */
 	char propagation[9]; /* "rprivate" (the default), "rshared", "slave", ... */
 	char **labels;	     /* --mount volume-label "k=v": a new volume's labels */
+	bool borrowed;	     /* --volumes-from's: never removed with this container */
 };
 
 struct ctr_port_spec {
@@ -129,6 +130,7 @@ struct ctr_opts {
 	int memory_swappiness; /* 0 to 100; -1: not given */
 	bool oom_kill_disable;
 	char *cgroup_parent;
+	char **volumes_from; /* --volumes-from CONTAINER[:ro|:rw], checked; added at create */
 };
 
 void ctr_opts_free(struct ctr_opts *o);

@@ -555,3 +555,41 @@ cg_v2() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--memory-swappiness 101"* ]]
 }
+
+@test "--volumes-from: the other container's volumes and binds, as they are, ro or rw" {
+	mkdir "$BATS_TEST_TMPDIR/bind" "$BATS_TEST_TMPDIR/other"
+	echo host >"$BATS_TEST_TMPDIR/bind/f"
+	echo other >"$BATS_TEST_TMPDIR/other/f"
+	mgr create --network none --name vsrc -h vsrc -v vfdata:/data -v "$BATS_TEST_TMPDIR/bind:/bind:ro" \
+		-v /anon --tmpfs /scratch "$BB" true >/dev/null
+	run in_ctr --volumes-from vsrc -- 'echo one >/data/x && echo two >/anon/y; cat /bind/f; touch /bind/g 2>/dev/null || echo refused; hostname; grep -c " /scratch " /proc/mounts || true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = host ]
+	[ "${lines[-3]}" = refused ]
+	[ "${lines[-2]}" != vsrc ]
+	[ "${lines[-1]}" = 0 ]
+	# the same volumes: what one wrote the next one reads; :ro makes every one read-only
+	run in_ctr --volumes-from vsrc:ro -- 'cat /data/x /anon/y; touch /data/z 2>/dev/null || echo ro'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'one\ntwo\nro')" ]
+	run in_ctr --volumes-from vsrc:rw -- 'touch /bind/g && echo rw'
+	[ "$output" = rw ]
+	[ -e "$BATS_TEST_TMPDIR/bind/g" ]
+	# a mount of the container's own wins
+	run in_ctr --volumes-from vsrc -v "$BATS_TEST_TMPDIR/other:/data" -- 'cat /data/f'
+	[ "$output" = other ]
+	# --rm removes a container's anonymous volumes, not those it borrowed
+	[ "$(mgr volume ls -q | wc -l)" = 2 ]
+	id=$(mgr create --network none --volumes-from vsrc:ro "$BB" true)
+	c=$(mgr inspect "$id" | jq -c .[0])
+	[ "$(jq -c .HostConfig.VolumesFrom <<<"$c")" = '["vsrc:ro"]' ]
+	[ "$(jq -r '.Mounts[] | select(.Destination == "/data") | .Name' <<<"$c")" = vfdata ]
+	mgr rm -v "$id" >/dev/null
+	[ "$(mgr volume ls -q | wc -l)" = 2 ]
+	run mgr create --network none --volumes-from no-such "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--volumes-from "no-such"'*"no such container"* ]]
+	run mgr create --network none --volumes-from vsrc:rx "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'--volumes-from "vsrc:rx": expected CONTAINER[:ro|:rw]'* ]]
+}

@@ -63,6 +63,25 @@ static void fill(struct ctr_record *r)
 	r->restart_count = 2;
 	r->restarting = true;
 	r->stopped_by_user = true;
+	char *exposed[] = {"80/tcp", "53/udp", NULL};
+	r->exposed = cubo_strv_dup(exposed);
+	char *dns_options[] = {"ndots:2", NULL};
+	r->dns_options = cubo_strv_dup(dns_options);
+	r->pid_mode = strdup("host");
+	r->ipc_mode = strdup("container:" ID);
+	r->uts_mode = strdup("host");
+	r->cgroupns_mode = strdup("private");
+	char *blkio[] = {"device-read-bps=/dev/vda:1048576", NULL};
+	r->blkio_devices = cubo_strv_dup(blkio);
+	r->cgroup_parent = strdup("/mine");
+	char *dests[] = {"/data", "/anon", NULL};
+	r->volume_dests = cubo_strv_dup(dests);
+	char *from[] = {"db:ro", NULL};
+	r->volumes_from = cubo_strv_dup(from);
+	char *volumes[] = {"own", "lent", NULL};
+	r->volumes = cubo_strv_dup(volumes);
+	char *borrowed[] = {"lent", NULL};
+	r->borrowed_volumes = cubo_strv_dup(borrowed);
 }
 
 static void test_round_trip(void **state)
@@ -106,6 +125,20 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.restart_count, 2);
 	assert_true(b.restarting);
 	assert_true(b.stopped_by_user);
+	th_assert_strv(b.exposed, "80/tcp", "53/udp");
+	th_assert_strv(b.dns_options, "ndots:2");
+	assert_string_equal(b.pid_mode, "host");
+	assert_string_equal(b.ipc_mode, "container:" ID);
+	assert_string_equal(b.uts_mode, "host");
+	assert_string_equal(b.cgroupns_mode, "private");
+	th_assert_strv(b.blkio_devices, "device-read-bps=/dev/vda:1048576");
+	assert_string_equal(b.cgroup_parent, "/mine");
+	th_assert_strv(b.volume_dests, "/data", "/anon");
+	th_assert_strv(b.volumes_from, "db:ro");
+	assert_true(ctr_record_owns_volume(&b, "own"));
+	assert_false(ctr_record_owns_volume(&b, "lent"));
+	assert_string_equal(ctr_record_volume_of(&b, "/var/lib/cubo/volumes/lent/_data"), "lent");
+	assert_null(ctr_record_volume_of(&b, "/srv/lent/_data"));
 	assert_string_equal(ctr_record_state(&b), "restarting");
 	b.restarting = false;
 	assert_string_equal(ctr_record_state(&b), "exited");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/mount_opt.c,
  * cubo-mgr/container/device_opt.c, cubo-mgr/container/cgroup_opt.c,
+ * cubo-mgr/container/volumes_from.c (its parser),
  * cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 
@@ -744,6 +746,30 @@ static void test_cgroup_opts(void **state)
 	th_tmpdir_free(root);
 }
 
+/* --volumes-from CONTAINER[:ro|:rw]. */
+static void test_volumes_from(void **state)
+{
+	char *name;
+	enum volumes_from_mode mode;
+	assert_null(volumes_from_parse("db", &name, &mode));
+	assert_string_equal(name, "db");
+	assert_int_equal(mode, VOLUMES_FROM_AS_IS);
+	free(name);
+	assert_null(volumes_from_parse("db-1:ro", &name, &mode));
+	assert_string_equal(name, "db-1");
+	assert_int_equal(mode, VOLUMES_FROM_RO);
+	free(name);
+	assert_null(volumes_from_parse("0123abc:rw", &name, &mode));
+	assert_int_equal(mode, VOLUMES_FROM_RW);
+	free(name);
+	th_expect_msg(volumes_from_parse("db:rx", &name, &mode),
+		      "--volumes-from \"db:rx\": expected CONTAINER[:ro|:rw]");
+	th_expect_msg(volumes_from_parse("db:ro:rw", &name, &mode), "expected CONTAINER");
+	th_expect_msg(volumes_from_parse(":ro", &name, &mode), "--volumes-from \":ro\"");
+	th_expect_msg(volumes_from_parse("../x", &name, &mode), "--volumes-from \"../x\"");
+	assert_null(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_run_meta),
 		cmocka_unit_test(test_ns_modes),
 		cmocka_unit_test(test_cgroup_opts),
+		cmocka_unit_test(test_volumes_from),
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
