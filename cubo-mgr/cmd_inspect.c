@@ -117,8 +117,10 @@ static void gen_cgroup_flags(struct cubo_json_gen *g, const struct ctr_record *r
 	const struct oci_cpu *cpu = res ? res->cpu : NULL;
 	const struct oci_memory *mem = res ? res->memory : NULL;
 	const struct oci_block_io *b = res ? res->block_io : NULL;
-	gen_int(g, "CpuPeriod", cpu && cpu->has_period, cpu ? (int64_t)cpu->period : 0);
-	gen_int(g, "CpuQuota", cpu && cpu->has_quota, cpu ? cpu->quota : 0);
+	/* docker keeps --cpus apart: NanoCpus, with no period or quota shown */
+	bool cfs = cpu && !r->nano_cpus;
+	gen_int(g, "CpuPeriod", cfs && cpu->has_period, cfs ? (int64_t)cpu->period : 0);
+	gen_int(g, "CpuQuota", cfs && cpu->has_quota, cfs ? cpu->quota : 0);
 	gen_int(g, "CpuRealtimePeriod", cpu && cpu->has_realtime_period,
 		cpu ? (int64_t)cpu->realtime_period : 0);
 	gen_int(g, "CpuRealtimeRuntime", cpu && cpu->has_realtime_runtime,
@@ -293,9 +295,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "Memory");
 	cubo_json_gen_int(g, res && res->memory && res->memory->has_limit ? res->memory->limit : 0);
 	cubo_json_gen_key(g, "NanoCpus");
-	cubo_json_gen_int(g, res && res->cpu && res->cpu->quota > 0 && res->cpu->period
-				     ? res->cpu->quota * 1000000000 / (int64_t)res->cpu->period
-				     : 0);
+	cubo_json_gen_int(g, r->nano_cpus);
 	cubo_json_gen_key(g, "PidsLimit");
 	cubo_json_gen_int(g, res && res->pids ? res->pids->limit : 0);
 	gen_run_flags(g, r, cfg);

@@ -337,6 +337,7 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.uts_mode = xstrdup(o->uts_mode);
 		rec.cgroupns_mode = xstrdup(o->cgroupns_mode);
 		rec.cgroup_parent = xstrdup(o->cgroup_parent);
+		rec.nano_cpus = o->nano_cpus;
 		size_t nvd = 0;
 		for (size_t i = 0; i < o->n_volumes; i++)
 			cubo_strv_push(&rec.volume_dests, &nvd, o->volumes[i].dest);

@@ -181,6 +181,10 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstr(g, "cgroupnsMode", r->cgroupns_mode);
 	kstrv(g, "blkioDevices", r->blkio_devices);
 	kstr(g, "cgroupParent", r->cgroup_parent);
+	if (r->nano_cpus > 0) {
+		cubo_json_gen_key(g, "nanoCpus");
+		cubo_json_gen_int(g, r->nano_cpus);
+	}
 	kstrv(g, "volumeDests", r->volume_dests);
 	kstrv(g, "volumesFrom", r->volumes_from);
 	kstrv(g, "borrowedVolumes", r->borrowed_volumes);
@@ -316,6 +320,7 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "cgroupnsMode", false, &r->cgroupns_mode));
 	CUBO_TRY(cubo_json_field_strv(c, t, "blkioDevices", false, &r->blkio_devices, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "cgroupParent", false, &r->cgroup_parent));
+	CUBO_TRY(cubo_json_field_int64(c, t, "nanoCpus", false, &r->nano_cpus, NULL));
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumeDests", false, &r->volume_dests, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumesFrom", false, &r->volumes_from, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "borrowedVolumes", false, &r->borrowed_volumes, &n));

@@ -69,6 +69,7 @@ struct ctr_record {
 	/* the per-device blkio flags, "FLAG=PATH:VALUE" (no "--"); NULL-terminated or NULL */
 	char **blkio_devices;
 	char *cgroup_parent; /* --cgroup-parent; NULL: none */
+	int64_t nano_cpus;   /* --cpus in billionths; 0: not given (or an older record) */
 	/* where its volumes and binds are (-v, --mount, VOLUME), for --volumes-from */
 	char **volume_dests;
 	char **volumes_from;	 /* --volumes-from as given */

@@ -122,6 +122,7 @@ struct ctr_opts {
 	 * (blkio_dev_kind's order), --memory-swappiness, --oom-kill-disable,
 	 * --cgroup-parent.
 	 */
+	int64_t nano_cpus;	/* --cpus in billionths (docker's NanoCpus); 0: not given */
 	uint64_t cpu_rt_period; /* µs; 0: not given */
 	int64_t cpu_rt_runtime; /* µs; 0: not given */
 	uint16_t blkio_weight;	/* 10 to 1000; 0: not given */

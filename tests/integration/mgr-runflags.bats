@@ -452,6 +452,10 @@ cg_v2() {
 	hc=$(mgr inspect "$id" | jq -c .[0].HostConfig)
 	[ "$(jq -r .CpuPeriod <<<"$hc")" = 50000 ]
 	[ "$(jq -r .CpuQuota <<<"$hc")" = 25000 ]
+	[ "$(jq -r .NanoCpus <<<"$hc")" = 0 ]
+	# docker's --cpus is NanoCpus alone
+	hc=$(mgr inspect "$(mgr create --network none --cpus 0.5 "$BB" true)" | jq -c .[0].HostConfig)
+	[ "$(jq -c '[.NanoCpus, .CpuPeriod, .CpuQuota]' <<<"$hc")" = '[500000000,0,0]' ]
 	run mgr create --network none --cpus 1 --cpu-quota 50000 "$BB" true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"conflicting options: --cpus and --cpu-quota"* ]]
@@ -474,7 +478,7 @@ cg_v2() {
 	fi
 	run mgr create --network none --cpu-rt-period 1000 --cpu-rt-runtime 2000 "$BB" true
 	[ "$status" -eq 125 ]
-	[ "$(mgr ps -aq | wc -l)" = 1 ]
+	[ "$(mgr ps -aq | wc -l)" = 2 ]
 }
 
 @test "--blkio-weight, --device-read-bps and the other blkio flags: in the cgroups" {

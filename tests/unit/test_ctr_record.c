@@ -74,6 +74,7 @@ static void fill(struct ctr_record *r)
 	char *blkio[] = {"device-read-bps=/dev/vda:1048576", NULL};
 	r->blkio_devices = cubo_strv_dup(blkio);
 	r->cgroup_parent = strdup("/mine");
+	r->nano_cpus = 1500000000;
 	char *dests[] = {"/data", "/anon", NULL};
 	r->volume_dests = cubo_strv_dup(dests);
 	char *from[] = {"db:ro", NULL};
@@ -133,6 +134,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(b.cgroupns_mode, "private");
 	th_assert_strv(b.blkio_devices, "device-read-bps=/dev/vda:1048576");
 	assert_string_equal(b.cgroup_parent, "/mine");
+	assert_int_equal(b.nano_cpus, 1500000000);
 	th_assert_strv(b.volume_dests, "/data", "/anon");
 	th_assert_strv(b.volumes_from, "db:ro");
 	assert_true(ctr_record_owns_volume(&b, "own"));
