@@ -161,6 +161,11 @@ static void gen_mounts(struct cubo_json_gen *g, const struct ctr_record *r,
 		if (!mt->type || strcmp(mt->type, "bind") ||
 		    cubo_strv_contains((char *const *)own, mt->destination))
 			continue;
+		/* --ipc host's /dev/shm is the IPC mode's, not a mount of the user's */
+		if (r->ipc_mode && !strcmp(r->ipc_mode, "host") &&
+		    !strcmp(mt->destination, "/dev/shm") && mt->source &&
+		    !strcmp(mt->source, "/dev/shm"))
+			continue;
 		bool ro = cubo_strv_contains(mt->options.v, "ro");
 		const char *prop = "";
 		for (size_t j = 0; j < mt->options.n; j++)

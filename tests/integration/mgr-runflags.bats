@@ -388,6 +388,9 @@ cg() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(readlink /proc/self/ns/ipc)" ]
 	[ "${lines[1]}" = "$(grep " /dev/shm " /proc/mounts | cut -d" " -f3 | head -1)" ]
+	id=$(mgr create --network none --ipc host "$BB" true)
+	[ "$(mgr inspect -f '{{json .Mounts}}' "$id")" = '[]' ]
+	[ "$(mgr inspect -f '{{.HostConfig.IpcMode}}' "$id")" = host ]
 	run in_ctr --ipc none -- 'readlink /proc/self/ns/ipc; grep -c " /dev/shm " /proc/mounts'
 	[ "${lines[0]}" != "$(readlink /proc/self/ns/ipc)" ]
 	[ "${lines[1]}" = 0 ]
