@@ -351,12 +351,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 				cubo_strv_push(&rec.blkio_devices, &nb, e);
 				free(e);
 			}
-		rec.exposed = rc ? run_opt_env_merge(rc->exposed_ports.v, o->expose)
-				 : cubo_strv_dup(o->expose);
-		if (rec.exposed && !rec.exposed[0]) {
-			cubo_strv_free(rec.exposed);
-			rec.exposed = NULL;
-		}
+		rec.exposed = run_opt_expose_merge(rc ? rc->exposed_ports.v : NULL,
+						   rc ? rc->exposed_ports.n : 0, o->expose);
 		size_t nt = 0;
 		for (size_t i = 0; i < o->n_tmpfs; i++) {
 			const struct ctr_tmpfs *t = &o->tmpfs[i];

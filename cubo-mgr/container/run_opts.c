@@ -418,6 +418,52 @@ struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, siz
 	return read_kv_file("--label-file", path, label_file_add, &c);
 }
 
+/*
+ * A set of "PORT/PROTO" keys, one bit a port and protocol: ranges of
+ * --expose hold up to 65535 ports each, which a list search would make
+ * quadratic.
+ */
+struct port_set {
+	uint8_t *bits;
+};
+
+static const char *const port_protos[] = {"tcp", "udp", "sctp"};
+
+/* The bit of "PORT/PROTO", or -1 for anything else. */
+static long port_set_slot(const char *key)
+{
+	char *slash;
+	if (!isdigit((unsigned char)key[0]))
+		return -1;
+	unsigned long p = strtoul(key, &slash, 10);
+	if (p == 0 || p > 65535 || *slash != '/')
+		return -1;
+	for (size_t i = 0; i < sizeof(port_protos) / sizeof(*port_protos); i++)
+		if (!strcmp(slash + 1, port_protos[i]))
+			return (long)(i * 65536 + p);
+	return -1;
+}
+
+/* Adds key; false when it was there. Keys that are not "PORT/PROTO" go by a search of v. */
+static bool port_set_add(struct port_set *s, char *const *v, const char *key)
+{
+	long slot = port_set_slot(key);
+	if (slot < 0)
+		return !cubo_strv_contains(v, key);
+	uint8_t bit = (uint8_t)(1u << (slot % 8));
+	if (s->bits[slot / 8] & bit)
+		return false;
+	s->bits[slot / 8] |= bit;
+	return true;
+}
+
+static void port_set_init(struct port_set *s, char *const *v)
+{
+	s->bits = xcalloc(sizeof(port_protos) / sizeof(*port_protos) * 65536 / 8, 1);
+	for (size_t i = 0; v && v[i]; i++)
+		port_set_add(s, v, v[i]);
+}
+
 struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n)
 {
 	char buf[32];
@@ -444,24 +490,32 @@ struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n)
 	if (last < first)
 		return cubo_error_new("--expose \"%s\": invalid range: %u is below %u", s, last,
 				      first);
-	proto = proto ? proto : "tcp";
-	/* a set of the ports there already: a range given twice stays linear */
-	uint8_t *have = xcalloc(65536 / 8, 1);
-	for (size_t i = 0; *out && (*out)[i]; i++) {
-		char *slash;
-		unsigned long p = strtoul((*out)[i], &slash, 10);
-		if (p < 65536 && *slash == '/' && !strcmp(slash + 1, proto))
-			have[p / 8] |= (uint8_t)(1u << (p % 8));
-	}
+	struct port_set set;
+	port_set_init(&set, *out);
 	for (unsigned p = first; p <= last; p++) {
-		if (have[p / 8] & (1u << (p % 8)))
-			continue;
 		char key[16];
-		snprintf(key, sizeof(key), "%u/%s", p, proto);
-		cubo_strv_push(out, n, key);
+		snprintf(key, sizeof(key), "%u/%s", p, proto ? proto : "tcp");
+		if (port_set_add(&set, *out, key))
+			cubo_strv_push(out, n, key);
 	}
-	free(have);
+	free(set.bits);
 	return NULL;
+}
+
+char **run_opt_expose_merge(char *const *image, size_t n_image, char *const *flags)
+{
+	struct port_set set;
+	port_set_init(&set, NULL);
+	char **out = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < n_image; i++)
+		if (port_set_add(&set, out, image[i]))
+			cubo_strv_push(&out, &n, image[i]);
+	for (size_t i = 0; flags && flags[i]; i++)
+		if (port_set_add(&set, out, flags[i]))
+			cubo_strv_push(&out, &n, flags[i]);
+	free(set.bits);
+	return out;
 }
 
 static size_t key_len(const char *kv)

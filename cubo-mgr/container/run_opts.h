@@ -205,6 +205,11 @@ struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, siz
  * tcp): each port's "80/tcp" appended to *out unless there already.
  */
 struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n);
+/*
+ * Config.ExposedPorts: the image's keys, then --expose's, each once, in
+ * linear time however many. New vector, or NULL when both are empty.
+ */
+char **run_opt_expose_merge(char *const *image, size_t n_image, char *const *flags);
 
 /*
  * --tmpfs DEST[:OPTS]: DEST absolute (not "/"); OPTS comma-separated tmpfs

@@ -627,6 +627,13 @@ static void test_run_meta(void **state)
 	th_expect_msg(run_opt_parse_expose("", &ex, &ne), "invalid port");
 	assert_int_equal(ne, 8);
 	cubo_strv_free(ex);
+	/* ExposedPorts: the image's first, each key once; a key of another form kept */
+	char *image[] = {"80/tcp", "odd", "odd", "53/udp"};
+	char *flags[] = {"53/udp", "80/tcp", "8080/tcp", NULL};
+	char **merged = run_opt_expose_merge(image, 4, flags);
+	th_assert_strv(merged, "80/tcp", "odd", "53/udp", "8080/tcp");
+	cubo_strv_free(merged);
+	assert_null(run_opt_expose_merge(NULL, 0, NULL));
 	/* the whole range, twice: every port once */
 	ex = NULL;
 	ne = 0;
@@ -634,6 +641,9 @@ static void test_run_meta(void **state)
 	assert_null(run_opt_parse_expose("1-65535/udp", &ex, &ne));
 	assert_int_equal(ne, 65535);
 	assert_string_equal(ex[65534], "65535/udp");
+	merged = run_opt_expose_merge(ex, ne, ex);
+	assert_int_equal(cubo_strv_len(merged), 65535);
+	cubo_strv_free(merged);
 	cubo_strv_free(ex);
 
 	assert_null(run_opt_check_domainname("example.com"));
