@@ -508,21 +508,21 @@ static struct cubo_error *cgroup_opts(const struct run_flags *f, struct ctr_opts
 {
 	CUBO_TRY(cpu_opts(f, o));
 	CUBO_TRY(blkio_opts(f, o));
-	o->memory_swappiness = -1;
 	if (GIVEN(f->memory_swappiness) && f->memory_swappiness != -1) {
 		if (f->memory_swappiness < 0 || f->memory_swappiness > 100)
 			return cubo_error_new(
 				"--memory-swappiness %ld: invalid value, valid memory "
 				"swappiness range is 0-100",
 				f->memory_swappiness);
+		o->has_memory_swappiness = true;
 		o->memory_swappiness = (int)f->memory_swappiness;
 	}
 	/* only a v1 memory controller has these: docker warns and drops them elsewhere */
 	bool v1_memory = access("/sys/fs/cgroup/memory/memory.oom_control", F_OK) == 0;
-	if (o->memory_swappiness >= 0 && !v1_memory) {
+	if (o->has_memory_swappiness && !v1_memory) {
 		fprintf(stderr, "WARNING: --memory-swappiness: cgroup v2 has no per-container "
 				"swappiness; discarded\n");
-		o->memory_swappiness = -1;
+		o->has_memory_swappiness = false;
 	}
 	o->oom_kill_disable = f->oom_kill_disable && v1_memory;
 	if (f->oom_kill_disable && !v1_memory)

@@ -374,12 +374,11 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->cpu->cpus = xstrdup(o->cpuset_cpus);
 		r->cpu->mems = xstrdup(o->cpuset_mems);
 	}
-	if (o->memory_swappiness >= 0 || o->oom_kill_disable) {
+	if (o->has_memory_swappiness || o->oom_kill_disable) {
 		if (!r->memory)
 			r->memory = xcalloc(1, sizeof(*r->memory));
-		r->memory->has_swappiness = o->memory_swappiness >= 0;
-		r->memory->swappiness =
-			(uint64_t)(o->memory_swappiness >= 0 ? o->memory_swappiness : 0);
+		r->memory->has_swappiness = o->has_memory_swappiness;
+		r->memory->swappiness = (uint64_t)o->memory_swappiness;
 		r->memory->has_disable_oom_killer = o->oom_kill_disable;
 		r->memory->disable_oom_killer = o->oom_kill_disable;
 	}

@@ -128,7 +128,8 @@ struct ctr_opts {
 	uint16_t blkio_weight;	/* 10 to 1000; 0: not given */
 	struct blkio_dev *blkio_devs[N_BLKIO_DEV_KINDS];
 	size_t n_blkio_devs[N_BLKIO_DEV_KINDS];
-	int memory_swappiness; /* 0 to 100; -1: not given */
+	bool has_memory_swappiness;
+	int memory_swappiness; /* 0 to 100 */
 	bool oom_kill_disable;
 	char *cgroup_parent;
 	char **volumes_from; /* --volumes-from CONTAINER[:ro|:rw], checked; added at create */
