@@ -177,6 +177,8 @@ struct cubo_error *oci_healthcheck_parse(struct cubo_json_ctx *c, yajl_val v,
 void oci_healthcheck_gen(struct cubo_json_gen *g, const char *key, const struct oci_healthcheck *h);
 struct oci_healthcheck *oci_healthcheck_dup(const struct oci_healthcheck *h); /* NULL: NULL */
 void oci_healthcheck_free(struct oci_healthcheck *h);			      /* NULL is fine */
+/* Append a word to h's Test. */
+void oci_healthcheck_test_push(struct oci_healthcheck *h, const char *word);
 
 /* ---- platforms ---- */
 /*

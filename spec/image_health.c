@@ -88,3 +88,10 @@ void oci_healthcheck_free(struct oci_healthcheck *h)
 	spec_strlist_free(&h->test);
 	free(h);
 }
+
+void oci_healthcheck_test_push(struct oci_healthcheck *h, const char *word)
+{
+	h->test.v = xreallocarray(h->test.v, h->test.n + 2, sizeof(char *));
+	h->test.v[h->test.n++] = xstrdup(word);
+	h->test.v[h->test.n] = NULL;
+}

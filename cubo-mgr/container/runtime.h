@@ -8,6 +8,7 @@
 #define CUBO_MGR_CONTAINER_RUNTIME_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cubo-mgr/settings.h"
 #include "shared/error.h"
@@ -38,6 +39,12 @@ char *runtime_cgroups_path(bool systemd, const char *id);
  */
 const char *runtime_default_path(const struct mgr_settings *set);
 
+/*
+ * Start `runtime --root R args...` with the given stdio (-1: /dev/null), with
+ * no signal blocked; the caller waits for *pid.
+ */
+struct cubo_error *runtime_spawn(const struct ctr_runtime *rt, const char *const *args, int in,
+				 int out, int err, pid_t *pid);
 /*
  * Run `runtime --root R args...` with the given stdio (-1: /dev/null) and
  * wait for it. *status is its exit status (128+N for a signal).
