@@ -4,8 +4,8 @@
  * runs now, through the runtime as a scheduled one does, and its result goes
  * into the container's health state the same way. Healthy: nothing printed,
  * exit 0; a failed check: "unhealthy" (or "starting" while a failure does
- * not count yet) and exit 1; a container not running or without a check:
- * 125.
+ * not count yet) and exit 1 (0 with --ignore-result); a container not
+ * running or without a check: 125.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +64,19 @@ static struct cubo_error *run_check(struct ctr_ctx *c, const struct ctr_record *
 static int healthcheck_run(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
+	bool ignore_result = false;
+	const struct cli_opt opts[] = {
+		{"ignore-result", 0, CLI_BOOL, &ignore_result, NULL,
+		 "exit 0 whatever the check's result (errors still exit 125)"},
+	};
 	const struct mgr_cmd_spec spec = {
 		.name = "healthcheck run",
-		.usage = "healthcheck run CONTAINER",
+		.usage = "healthcheck run [--ignore-result] CONTAINER",
 		MGR_ARGS(1, 1, "expected one container"),
 		.description = "Run a container's health check now and record its result. Prints "
 			       "nothing and exits 0\nwhen it passes; prints \"unhealthy\" and "
 			       "exits 1 when it fails.",
+		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
@@ -92,7 +98,7 @@ static int healthcheck_run(struct mgr *m, int argc, char **argv)
 	if (healthy)
 		return 0;
 	printf("%s\n", status == HEALTH_STARTING ? "starting" : "unhealthy");
-	return 1;
+	return ignore_result ? 0 : 1;
 }
 
 static const struct mgr_subcommand healthcheck_commands[] = {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,7 +76,31 @@ void health_probe_read(struct health_probe *p)
 		size_t room = HEALTH_OUTPUT_MAX - p->out.len;
 		if (room)
 			cubo_strbuf_add(&p->out, buf, (size_t)r < room ? (size_t)r : room);
+		p->truncated |= (size_t)r > room;
 	}
+}
+
+/*
+ * SIGKILL pid, held by a pidfd so that a pid reused meanwhile is never hit:
+ * only while its parent is still the runtime (or us, its subreaper).
+ */
+static void kill_command(pid_t pid, pid_t runtime)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	char path[64], *stat;
+	size_t len;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!cubo_read_file(path, &stat, &len)) {
+		const char *end = strrchr(stat, ')');
+		int ppid = 0;
+		if (end && sscanf(end + 1, " %*c %d", &ppid) == 1 &&
+		    (ppid == runtime || ppid == getpid()))
+			syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+		free(stat);
+	}
+	close(fd);
 }
 
 void health_probe_kill(struct health_probe *p)
@@ -86,11 +111,11 @@ void health_probe_kill(struct health_probe *p)
 	if (!p->pid)
 		return;
 	p->timed_out = true;
-	/* the command, inside the container (the runtime's child, or ours once it died) */
+	/* the command, inside the container: the runtime's child, or ours once the runtime died */
 	if (!cubo_read_file(p->pid_file, &text, &len)) {
 		long pid = strtol(text, NULL, 10);
-		if (pid > 1)
-			kill((pid_t)pid, SIGKILL);
+		if (pid > 1 && pid <= INT_MAX)
+			kill_command((pid_t)pid, p->pid);
 		free(text);
 	}
 	kill(p->pid, SIGKILL);
@@ -127,8 +152,11 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* The output as JSON can carry it (Go's way): bad UTF-8 and NULs as U+FFFD. */
-static char *output_text(const char *s, size_t n)
+/*
+ * The output as JSON can carry it (Go's way): bad UTF-8 and NULs as U+FFFD;
+ * "..." after it when some was dropped, as docker marks it.
+ */
+static char *output_text(const char *s, size_t n, bool truncated)
 {
 	struct cubo_strbuf b = {0};
 	for (size_t i = 0; i < n;) {
@@ -141,6 +169,8 @@ static char *output_text(const char *s, size_t n)
 			i++;
 		}
 	}
+	if (truncated)
+		cubo_strbuf_adds(&b, "...");
 	return cubo_strbuf_take(&b);
 }
 
@@ -159,7 +189,7 @@ void health_probe_finish(struct health_probe *p, int ws, struct health_result *r
 		r->output = xasprintf("Health check exceeded timeout (%s)", d);
 	} else {
 		r->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-		r->output = output_text(p->out.s, p->out.len);
+		r->output = output_text(p->out.s, p->out.len, p->truncated);
 	}
 	probe_clear(p);
 }

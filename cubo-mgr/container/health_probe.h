@@ -3,7 +3,8 @@
  * One run of a container's health check: `RUNTIME exec` of the check's
  * command in the container, its stdout and stderr on one pipe of which the
  * first HEALTH_OUTPUT_MAX bytes are kept (the rest is read and dropped, so
- * a check that prints megabytes neither blocks nor grows us), and a
+ * a check that prints megabytes neither blocks nor grows us; "..." marks
+ * the cut, as docker's), and a
  * deadline after which the command and the runtime are killed (docker's
  * exit code -1, "Health check exceeded timeout (30s)").
  *
@@ -33,6 +34,7 @@ struct health_probe {
 	struct timespec start;
 	struct cubo_strbuf out;
 	bool timed_out;
+	bool truncated; /* output was dropped */
 };
 
 /* Start the check of the running container id; dir is its record's directory. */

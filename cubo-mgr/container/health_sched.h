@@ -3,7 +3,8 @@
  * The monitor's side of health checks: when the container runs, its check
  * runs on docker's schedule (the first after one interval, the start
  * interval while it starts up), one at a time, each result written to
- * health.json (health.h). The monitor's loop polls health_sched_fd, wakes
+ * health.json (health.h); none while it is paused (docker's: unhealthy
+ * then, until a check passes). The monitor's loop polls health_sched_fd, wakes
  * at health_sched_timeout_ms, hands over the pids it reaps, and stops the
  * schedule when the container exits: a check it left running is killed and
  * its result dropped.
@@ -18,6 +19,9 @@
 #include "cubo-mgr/container/health_probe.h"
 #include "cubo-mgr/container/record.h"
 
+/* how long a failed check waits before it counts: the container's exit may be on its way */
+#define HEALTH_FAIL_GRACE_MS 250
+
 struct health_sched {
 	const struct ctr_runtime *rt;
 	const char *id, *dir;
@@ -29,6 +33,11 @@ struct health_sched {
 	struct health_probe probe;
 	bool reaped; /* the probe's runtime was reaped, with reaped_ws */
 	int reaped_ws;
+	bool paused; /* the last check found it paused, and skipped */
+	/* a failed result waiting out HEALTH_FAIL_GRACE_MS (health_sched.c) */
+	struct health_result pending;
+	bool has_pending;
+	int64_t pending_ns;
 };
 
 /* The container (re)started: its check from rec, the state back to starting. */

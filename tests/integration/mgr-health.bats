@@ -228,6 +228,32 @@ run_ok() {
 	[[ $output == *"HEALTHCHECK NONE takes no arguments"* ]]
 }
 
+@test "health: healthcheck run kills a check past its timeout; --ignore-result" {
+	mgr run -d --name h --health-cmd 'sleep 30' --health-timeout 300ms --health-retries 1 \
+		--health-interval 1h "$BB" sleep 1000 >/dev/null
+	run mgr healthcheck run h
+	[ "$status" = 1 ] && [ "$output" = unhealthy ]
+	[ "$(mgr inspect h | jq -r '.[0].State.Health.Log[0].Output')" = \
+		'Health check exceeded timeout (300ms)' ]
+	# nothing of it is left in the container
+	run mgr exec h ps -o args
+	[[ $output != *"sleep 30"* ]]
+	run mgr healthcheck run --ignore-result h
+	[ "$status" = 0 ] && [ "$output" = unhealthy ]
+}
+
+@test "health: no checks while paused, unhealthy meanwhile, healthy after unpause" {
+	run_ok h --health-cmd 'test -f /tmp/ok' --health-interval 100ms
+	wait_health h healthy
+	mgr pause h
+	wait_health h unhealthy
+	n=$(mgr inspect h | jq '.[0].State.Health.Log[-1].Start')
+	sleep 0.5
+	[ "$(mgr inspect h | jq '.[0].State.Health.Log[-1].Start')" = "$n" ]
+	mgr unpause h
+	wait_health h healthy
+}
+
 @test "health: healthcheck run on a stopped container is 125" {
 	mgr run -d --name h --health-cmd true --health-interval 1h "$BB" sleep 1000 >/dev/null
 	mgr stop -t 0 h >/dev/null
@@ -259,7 +285,14 @@ run_ok() {
 	mgr run -d --name big --health-cmd 'yes | head -c 5000000; true' --health-interval 100ms \
 		"$BB" sleep 1000 >/dev/null
 	wait_health big healthy
-	[ "$(mgr inspect big | jq -r '.[0].State.Health.Log[0].Output | length')" = 4096 ]
+	# the first 4 KiB, and docker's "..." for the rest
+	run mgr inspect big
+	[ "$(jq -r '.[0].State.Health.Log[0].Output | length' <<<"$output")" = 4099 ]
+	[ "$(jq -r '.[0].State.Health.Log[0].Output[-5:]' <<<"$output")" = $'y\n...' ]
+	# a check that closes its stdout and stderr ends all the same
+	mgr run -d --name closed --health-cmd 'exec >&- 2>&-; sleep 0.2' --health-interval 100ms \
+		"$BB" sleep 1000 >/dev/null
+	wait_health closed healthy
 	# a child keeps the pipe open: the check ends with its shell all the same
 	mgr run -d --name fork --health-cmd 'sleep 60 & echo started' --health-timeout 10s \
 		--health-interval 100ms "$BB" sleep 1000 >/dev/null
