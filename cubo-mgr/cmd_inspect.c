@@ -81,11 +81,12 @@ static void gen_health(struct cubo_json_gen *g, const char *dir, const struct ct
 		cubo_error_free(err);
 		memset(&st, 0, sizeof(st));
 	}
-	/* no file: no start yet (docker has no Health then), or none written yet */
-	if (st.status == HEALTH_NONE && r->status != CTR_RUNNING)
+	/* no file and not running: never started (docker has no Health then) */
+	st.status = ctr_health_shown(r, st.status);
+	if (st.status == HEALTH_NONE) {
+		health_state_free(&st);
 		return;
-	if (st.status == HEALTH_NONE)
-		st.status = HEALTH_STARTING;
+	}
 	cubo_json_gen_key(g, "Health");
 	health_state_gen(g, &st);
 	health_state_free(&st);

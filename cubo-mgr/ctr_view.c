@@ -79,6 +79,15 @@ struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_recor
 	return err;
 }
 
+enum health_status ctr_health_shown(const struct ctr_record *r, enum health_status st)
+{
+	bool up = r->status == CTR_RUNNING || r->status == CTR_PAUSED;
+	if (st == HEALTH_NONE) /* no result yet, or never started */
+		return r->status == CTR_RUNNING ? HEALTH_STARTING : HEALTH_NONE;
+	/* a monitor that died left its last status: a stopped container is unhealthy */
+	return up ? st : HEALTH_UNHEALTHY;
+}
+
 enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record *r)
 {
 	if (!health_enabled(r->healthcheck))
@@ -87,15 +96,13 @@ enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record
 	struct health_state st;
 	struct cubo_error *err = health_state_load(dir, &st);
 	free(dir);
-	if (err) {
+	if (err) { /* damaged: as if no result came yet */
 		cubo_error_free(err);
-		return r->status == CTR_RUNNING ? HEALTH_STARTING : HEALTH_NONE;
+		memset(&st, 0, sizeof(st));
 	}
 	enum health_status h = st.status;
 	health_state_free(&st);
-	if (h == HEALTH_NONE && r->status == CTR_RUNNING)
-		h = HEALTH_STARTING;
-	return h;
+	return ctr_health_shown(r, h);
 }
 
 void ctr_status_text(const struct ctr_record *r, enum health_status health, time_t now, char *buf,

@@ -51,6 +51,11 @@ void ctr_status_text(const struct ctr_record *r, enum health_status health, time
  * without a check, or for one never started.
  */
 enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record *r);
+/*
+ * The status to show of r, whose health.json says st (NONE: no file): starting
+ * before the first result, unhealthy once it stopped (as docker's).
+ */
+enum health_status ctr_health_shown(const struct ctr_record *r, enum health_status st);
 
 /*
  * Wait until the container's monitor reports its exit: *exit_code, or -1

@@ -281,6 +281,22 @@ run_ok() {
 	[[ $output == "Exited "* ]] && [[ $output != *"("*"health"* ]]
 }
 
+@test "health: a container whose monitor was killed shows unhealthy once it is found stopped" {
+	run_ok h --health-cmd 'test -f /tmp/ok' --health-interval 100ms
+	wait_health h healthy
+	run mgr inspect h
+	mon=$(jq -r '.[0].State.MonitorPid' <<<"$output")
+	pid=$(jq -r '.[0].State.Pid' <<<"$output")
+	kill -9 "$mon" "$pid"
+	for i in $(seq 50); do
+		[ "$(mgr inspect h | jq -r '.[0].State.Status')" = exited ] && break
+		sleep 0.1
+	done
+	[ "$(mgr inspect h | jq -r '.[0].State.Status')" = exited ]
+	[ "$(health h)" = unhealthy ]
+	[ -z "$(mgr ps -q -f health=healthy)" ]
+}
+
 @test "health: hostile checks: megabytes of output, a child holding stdout, a dying container" {
 	mgr run -d --name big --health-cmd 'yes | head -c 5000000; true' --health-interval 100ms \
 		"$BB" sleep 1000 >/dev/null
