@@ -298,6 +298,13 @@ struct cubo_error *health_state_load(const char *dir, struct health_state *out)
 	return err;
 }
 
+void health_status_changed(const char *dir, enum health_status status)
+{
+	/* docker's event "health_status: <status>" for the container of dir goes here */
+	(void)dir;
+	(void)status;
+}
+
 struct cubo_error *health_state_update(const char *dir, health_update_fn fn, void *ctx)
 {
 	char *lock_path = cubo_path_join(dir, "health.lock");
@@ -312,7 +319,10 @@ struct cubo_error *health_state_update(const char *dir, health_update_fn fn, voi
 		cubo_error_free(err);
 		memset(&s, 0, sizeof(s));
 	}
+	enum health_status before = s.status;
 	fn(&s, ctx);
+	if (s.status != before)
+		health_status_changed(dir, s.status);
 	char *json;
 	size_t len;
 	err = health_state_to_json(&s, &json, &len);

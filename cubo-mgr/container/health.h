@@ -86,10 +86,7 @@ struct health_state {
 	size_t n_log;
 };
 
-/*
- * The one place a container's health status changes; true when it did.
- * (An event "health_status: healthy" belongs here.)
- */
+/* The one place a state's status is set; true when it changed. */
 bool health_set_status(struct health_state *s, enum health_status status);
 /*
  * One result into the state, as docker's handleProbeResult: kept in the log
@@ -115,6 +112,13 @@ void health_state_gen(struct cubo_json_gen *g, const struct health_state *s);
 struct cubo_error *health_state_load(const char *dir, struct health_state *out);
 
 typedef void (*health_update_fn)(struct health_state *s, void *ctx);
+/*
+ * The status of the container in dir (<root>/<id>) changed, written by
+ * health_state_update: the monitor's checks, a start, a pause or a stop,
+ * and `healthcheck run` all go through it, so this is where an event
+ * ("health_status: healthy", docker's) is emitted.
+ */
+void health_status_changed(const char *dir, enum health_status status);
 /*
  * Read, change and write <dir>/health.json atomically (not durably: it is
  * rebuilt by the next check) under <dir>/health.lock, so the monitor and a
