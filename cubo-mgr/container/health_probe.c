@@ -19,6 +19,9 @@
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
 
+/* reads of 16 KiB per readable output, at most: the loop goes on to its other work */
+#define HEALTH_READ_BURST 4
+
 struct cubo_error *health_probe_start(struct health_probe *p, const struct ctr_runtime *rt,
 				      const char *id, const char *dir,
 				      const struct oci_healthcheck *hc,
@@ -62,7 +65,8 @@ void health_probe_read(struct health_probe *p)
 {
 	char buf[16384];
 
-	while (p->out_fd >= 0) {
+	/* a bounded burst: a writer as fast as we read must not keep us here */
+	for (int i = 0; i < HEALTH_READ_BURST && p->out_fd >= 0; i++) {
 		ssize_t r = read(p->out_fd, buf, sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -42,7 +42,11 @@ struct cubo_error *health_probe_start(struct health_probe *p, const struct ctr_r
 				      const char *id, const char *dir,
 				      const struct oci_healthcheck *hc,
 				      const struct health_timing *t);
-/* out_fd is readable (or hung up): keep what fits, drop the rest, close it at its end. */
+/*
+ * out_fd is readable (or hung up): keep what fits, drop the rest, close it
+ * at its end. Reads a bounded burst: a writer that never stops (a child the
+ * check left behind) cannot hold the caller.
+ */
 void health_probe_read(struct health_probe *p);
 /* Past the deadline: kill the command and the runtime; their exit is reaped as usual. */
 void health_probe_kill(struct health_probe *p);

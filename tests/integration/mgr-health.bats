@@ -305,6 +305,15 @@ run_ok() {
 	run mgr inspect big
 	[ "$(jq -r '.[0].State.Health.Log[0].Output | length' <<<"$output")" = 4099 ]
 	[ "$(jq -r '.[0].State.Health.Log[0].Output[-5:]' <<<"$output")" = $'y\n...' ]
+	# a child that writes without end after the check ended: the check ends, the monitor
+	# goes on serving, and the child goes with the pipe
+	mgr run -d --name flood --health-cmd 'yes & echo ok' --health-interval 200ms \
+		"$BB" sleep 1000 >/dev/null
+	wait_health flood healthy
+	run mgr exec flood echo served
+	[ "$output" = served ]
+	mgr stop -t 1 flood >/dev/null
+	[ "$(mgr inspect flood | jq -r '.[0].State.Status')" = exited ]
 	# a check that closes its stdout and stderr ends all the same
 	mgr run -d --name closed --health-cmd 'exec >&- 2>&-; sleep 0.2' --health-interval 100ms \
 		"$BB" sleep 1000 >/dev/null
