@@ -70,13 +70,20 @@ struct oci_healthcheck *health_merge(const struct oci_healthcheck *image,
 	return h;
 }
 
+/* v, or def for 0 (or less), at most HEALTH_MAX_DURATION */
+static int64_t duration_or(int64_t v, int64_t def)
+{
+	if (v <= 0)
+		return def;
+	return v > HEALTH_MAX_DURATION ? HEALTH_MAX_DURATION : v;
+}
+
 void health_timing_of(const struct oci_healthcheck *h, struct health_timing *t)
 {
-	t->interval = h->interval > 0 ? h->interval : HEALTH_DEFAULT_INTERVAL;
-	t->timeout = h->timeout > 0 ? h->timeout : HEALTH_DEFAULT_TIMEOUT;
-	t->start_period = h->start_period > 0 ? h->start_period : 0;
-	t->start_interval =
-		h->start_interval > 0 ? h->start_interval : HEALTH_DEFAULT_START_INTERVAL;
+	t->interval = duration_or(h->interval, HEALTH_DEFAULT_INTERVAL);
+	t->timeout = duration_or(h->timeout, HEALTH_DEFAULT_TIMEOUT);
+	t->start_period = duration_or(h->start_period, 0);
+	t->start_interval = duration_or(h->start_interval, HEALTH_DEFAULT_START_INTERVAL);
 	t->retries = h->retries > 0 ? h->retries : HEALTH_DEFAULT_RETRIES;
 }
 

@@ -25,6 +25,11 @@
 #define HEALTH_DEFAULT_START_INTERVAL (5 * HEALTH_NS_PER_S)
 #define HEALTH_DEFAULT_RETRIES 3
 #define HEALTH_MIN_DURATION HEALTH_NS_PER_MS
+/*
+ * Longer durations (an image may say up to 292 years) are taken as this
+ * long, a century, so that a clock plus one never overflows.
+ */
+#define HEALTH_MAX_DURATION (100LL * 365 * 24 * 3600 * HEALTH_NS_PER_S)
 /* the results kept, and the output kept of each */
 #define HEALTH_LOG_MAX 5
 #define HEALTH_OUTPUT_MAX 4096
@@ -48,7 +53,7 @@ bool health_enabled(const struct oci_healthcheck *h);
 struct oci_healthcheck *health_merge(const struct oci_healthcheck *image,
 				     const struct oci_healthcheck *flags);
 
-/* A check's timing, docker's defaults in place of zeros. */
+/* A check's timing, docker's defaults in place of zeros, at most HEALTH_MAX_DURATION. */
 struct health_timing {
 	int64_t interval, timeout, start_period, start_interval; /* ns */
 	int retries;

@@ -224,7 +224,9 @@ struct cubo_error *health_probe_run(const struct ctr_runtime *rt, const char *id
 	for (;;) {
 		struct pollfd fds[2] = {{pidfd, POLLIN, 0}, {p.out_fd, POLLIN, 0}};
 		int64_t left = p.deadline_ns - cubo_monotonic_ns();
-		int ms = p.timed_out ? -1 : left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+		/* poll's int of ms: a day at a time is plenty */
+		int64_t ms64 = left <= 0 ? 0 : (left + 999999) / 1000000;
+		int ms = p.timed_out ? -1 : ms64 > 86400000 ? 86400000 : (int)ms64;
 		int n = poll(fds, 2, ms);
 		if (n < 0 && errno != EINTR)
 			break;

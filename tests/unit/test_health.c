@@ -15,6 +15,7 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/timeutil.h"
 #include "tests/unit/helpers.h"
 
 #define S HEALTH_NS_PER_S
@@ -70,6 +71,13 @@ static void test_merge_and_timing(void **state)
 	assert_int_equal(t.start_period, 0);
 	assert_int_equal(t.start_interval, 5 * S);
 	assert_int_equal(t.retries, 3);
+	/* a hostile image's longest durations do not overflow a clock */
+	struct oci_healthcheck huge = {.interval = INT64_MAX, .timeout = INT64_MAX};
+	struct health_timing th;
+	health_timing_of(&huge, &th);
+	assert_int_equal(th.interval, HEALTH_MAX_DURATION);
+	assert_int_equal(th.timeout, HEALTH_MAX_DURATION);
+	assert_true(cubo_monotonic_ns() + th.interval > 0);
 	/* the start interval only while starting within the start period */
 	t.start_period = 10 * S;
 	assert_int_equal(health_next_wait(&t, 1 * S, true), 5 * S);
