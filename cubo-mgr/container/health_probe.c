@@ -22,6 +22,20 @@
 /* reads of 16 KiB per readable output, at most: the loop goes on to its other work */
 #define HEALTH_READ_BURST 4
 
+static void probe_clear(struct health_probe *p)
+{
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	if (p->pid_file)
+		unlink(p->pid_file);
+	if (p->log_file)
+		unlink(p->log_file);
+	free(p->pid_file);
+	free(p->log_file);
+	free(p->out.s);
+	*p = (struct health_probe){.out_fd = -1};
+}
+
 struct cubo_error *health_probe_start(struct health_probe *p, const struct ctr_runtime *rt,
 				      const char *id, const char *dir,
 				      const struct oci_healthcheck *hc,
@@ -34,11 +48,15 @@ struct cubo_error *health_probe_start(struct health_probe *p, const struct ctr_r
 		return cubo_error_errno("pipe");
 	/* per process: the monitor's and a `healthcheck run`'s may run at once */
 	p->pid_file = xasprintf("%s/health-%d.pid", dir, (int)getpid());
+	p->log_file = xasprintf("%s/health-%d.log", dir, (int)getpid());
 	unlink(p->pid_file);
+	unlink(p->log_file);
 	char **cmd = health_argv(hc);
 	const char **args = NULL;
 	size_t n = 0;
-	const char *head[] = {"exec", "--pid-file", p->pid_file, id};
+	/* the runtime's log says whether the command could not be started at all */
+	const char *head[] = {"--log", p->log_file,  "--log-format", "json",
+			      "exec",  "--pid-file", p->pid_file,    id};
 	for (size_t i = 0; i < sizeof(head) / sizeof(*head); i++)
 		cubo_strv_push((char ***)&args, &n, head[i]);
 	for (size_t i = 0; cmd[i]; i++)
@@ -52,8 +70,7 @@ struct cubo_error *health_probe_start(struct health_probe *p, const struct ctr_r
 	if (err) {
 		close(fds[0]);
 		p->pid = 0;
-		free(p->pid_file);
-		p->pid_file = NULL;
+		probe_clear(p);
 		return err;
 	}
 	p->out_fd = fds[0];
@@ -84,6 +101,16 @@ void health_probe_read(struct health_probe *p)
 	}
 }
 
+/* The file's text, or false (a missing or unreadable file is no answer). */
+static bool read_text(const char *path, char **out)
+{
+	size_t len;
+	struct cubo_error *err = cubo_read_file(path, out, &len);
+	bool ok = !err;
+	cubo_error_free(err);
+	return ok;
+}
+
 /*
  * SIGKILL pid, held by a pidfd so that a pid reused meanwhile is never hit:
  * only while its parent is still the runtime (or us, its subreaper).
@@ -94,9 +121,8 @@ static void kill_command(pid_t pid, pid_t runtime)
 	if (fd < 0)
 		return;
 	char path[64], *stat;
-	size_t len;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!cubo_read_file(path, &stat, &len)) {
+	if (read_text(path, &stat)) {
 		const char *end = strrchr(stat, ')');
 		int ppid = 0;
 		if (end && sscanf(end + 1, " %*c %d", &ppid) == 1 &&
@@ -110,30 +136,18 @@ static void kill_command(pid_t pid, pid_t runtime)
 void health_probe_kill(struct health_probe *p)
 {
 	char *text;
-	size_t len;
 
 	if (!p->pid)
 		return;
 	p->timed_out = true;
 	/* the command, inside the container: the runtime's child, or ours once the runtime died */
-	if (!cubo_read_file(p->pid_file, &text, &len)) {
+	if (read_text(p->pid_file, &text)) {
 		long pid = strtol(text, NULL, 10);
 		if (pid > 1 && pid <= INT_MAX)
 			kill_command((pid_t)pid, p->pid);
 		free(text);
 	}
 	kill(p->pid, SIGKILL);
-}
-
-static void probe_clear(struct health_probe *p)
-{
-	if (p->out_fd >= 0)
-		close(p->out_fd);
-	if (p->pid_file)
-		unlink(p->pid_file);
-	free(p->pid_file);
-	free(p->out.s);
-	*p = (struct health_probe){.out_fd = -1};
 }
 
 /* Bytes of the valid UTF-8 sequence at s (at most n bytes), 0 when there is none. */
@@ -178,6 +192,25 @@ static char *output_text(const char *s, size_t n, bool truncated)
 	return cubo_strbuf_take(&b);
 }
 
+/* The runtime's error when it could not start the command (its log), or NULL. */
+static char *exec_failure(const struct health_probe *p, int ws)
+{
+	char *log, *msg;
+	size_t len;
+
+	if (!WIFEXITED(ws) || !read_text(p->log_file, &log))
+		return NULL;
+	msg = runtime_exec_error(WEXITSTATUS(ws), log);
+	free(log);
+	if (!msg)
+		return NULL;
+	len = strlen(msg);
+	char *text = output_text(msg, len > HEALTH_OUTPUT_MAX ? HEALTH_OUTPUT_MAX : len,
+				 len > HEALTH_OUTPUT_MAX);
+	free(msg);
+	return text;
+}
+
 void health_probe_finish(struct health_probe *p, int ws, struct health_result *r)
 {
 	struct timespec end;
@@ -191,9 +224,11 @@ void health_probe_finish(struct health_probe *p, int ws, struct health_result *r
 		cubo_duration_format(p->timeout_ns, d);
 		r->exit_code = -1;
 		r->output = xasprintf("Health check exceeded timeout (%s)", d);
-	} else {
+	} else if (!(r->output = exec_failure(p, ws))) {
 		r->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 		r->output = output_text(p->out.s, p->out.len, p->truncated);
+	} else { /* docker's -1 and the runtime's reason for a check that could not start */
+		r->exit_code = -1;
 	}
 	probe_clear(p);
 }

@@ -29,6 +29,7 @@ struct health_probe {
 	pid_t pid;	     /* the runtime's exec; 0 when none runs */
 	int out_fd;	     /* our end of its stdout and stderr; -1 */
 	char *pid_file;	     /* where the runtime writes the command's pid */
+	char *log_file;	     /* its log (JSON): why it could not start the command */
 	int64_t deadline_ns; /* monotonic */
 	int64_t timeout_ns;
 	struct timespec start;

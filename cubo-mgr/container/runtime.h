@@ -81,6 +81,12 @@ char **runtime_argv(const struct ctr_runtime *rt, const char *const *args);
 struct cubo_error *runtime_exec_fg(const struct ctr_runtime *rt, char **args, int *code);
 /* The mapping alone: status as the runtime exited, log its JSON log lines. */
 int runtime_exec_code(int status, const char *log);
+/*
+ * The message of the error the runtime logged when it exited with status
+ * because it could not start an exec's command; NULL when it did not (the
+ * command's own status). Caller frees.
+ */
+char *runtime_exec_error(int status, const char *log);
 
 /* Clean up the text a runtime prints on failure into one line (no trailing newline,
  * runc's "level=error msg=..." reduced to the message). In place. */

@@ -242,6 +242,23 @@ run_ok() {
 	[ "$status" = 0 ] && [ "$output" = unhealthy ]
 }
 
+@test "health: a check the runtime cannot start fails with -1 and the runtime's reason" {
+	C=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$C"
+	printf 'FROM %s\nHEALTHCHECK CMD ["/no/such/check"]\n' "$BB" >"$C/Cubofile"
+	mgr build -q -t hc-missing "$C" >/dev/null
+	mgr run -d --name h --health-interval 1h hc-missing sleep 1000 >/dev/null
+	run mgr healthcheck run h
+	[ "$status" = 1 ]
+	run mgr inspect h
+	[ "$(jq -r '.[0].State.Health.Log[0].ExitCode' <<<"$output")" = -1 ]
+	[[ "$(jq -r '.[0].State.Health.Log[0].Output' <<<"$output")" == *"/no/such/check"* ]]
+	# a command's own 255 stays its own
+	mgr run -d --name own --health-cmd 'exit 255' --health-interval 1h "$BB" sleep 1000 >/dev/null
+	run mgr healthcheck run own
+	[ "$(mgr inspect own | jq -r '.[0].State.Health.Log[0].ExitCode')" = 255 ]
+}
+
 @test "health: no checks while paused, unhealthy meanwhile, healthy after unpause" {
 	run_ok h --health-cmd 'test -f /tmp/ok' --health-interval 100ms
 	wait_health h healthy
