@@ -28,26 +28,8 @@ while getopts d: opt; do
 		;;
 	esac
 done
-bench_need_root
-mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
-export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-health.XXXXXX")
-R=$work/cubo
-D=(docker -H "unix://$work/docker.sock")
-dockerd_pid=
-cleanup() {
-	local ids
-	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
-	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
-	if [ -n "$dockerd_pid" ]; then
-		ids=$("${D[@]}" ps -aq 2>/dev/null)
-		[ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1
-		kill "$dockerd_pid" 2>/dev/null
-		wait "$dockerd_pid" 2>/dev/null
-	fi
-	bench_remove_work
-}
-trap cleanup EXIT
+bench_mgr_setup health
+trap bench_mgr_cleanup EXIT
 
 tck=$(getconf CLK_TCK)
 # ticks PID...: utime+stime+cutime+cstime of the processes, summed
@@ -81,12 +63,12 @@ monitor_of() {
 declare -A pct
 bench_serve_busybox || exit 1
 "$mgr" --root-dir "$R" pull -q "$img" >/dev/null || exit 1
-"$mgr" --root-dir "$R" run -d --name idle --network none "$img" sleep 100000 >/dev/null &&
-	"$mgr" --root-dir "$R" run -d --name checked --network none --health-cmd true \
-		--health-interval 1s "$img" sleep 100000 >/dev/null || {
+if ! "$mgr" --root-dir "$R" run -d --name idle --network none "$img" sleep 100000 >/dev/null ||
+	! "$mgr" --root-dir "$R" run -d --name checked --network none --health-cmd true \
+		--health-interval 1s "$img" sleep 100000 >/dev/null; then
 	echo "$0: cubo-mgr run failed" >&2
 	exit 1
-}
+fi
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg); clock ticks: $tck/s"
 # both at once: the machine's load falls on both alike
 percent cubo-no-check "$(monitor_of idle)" &
@@ -95,28 +77,14 @@ wait
 checks=$("$mgr" --root-dir "$R" inspect checked | jq -r '.[0].State.Health.Status')
 echo "# the checked container is $checks"
 
-if ! command -v dockerd >/dev/null; then
-	echo "# docker: not measured (no dockerd here: apt-get install docker.io)"
-else
-	dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" \
-		--pidfile "$work/docker.pid" -H "unix://$work/docker.sock" \
-		--iptables=false --ip-forward=false --bridge=none >"$work/dockerd.log" 2>&1 &
-	dockerd_pid=$!
-	for ((i = 0; i < 100; i++)); do
-		"${D[@]}" version >/dev/null 2>&1 && break
-		sleep 0.2
-	done
-	if ! "${D[@]}" version >/dev/null 2>&1; then
-		echo "# docker: not measured (dockerd did not start: $(tail -n 1 "$work/dockerd.log"))"
-	elif ! skopeo copy -q "oci:$work/layout:busybox" \
-		"docker-archive:$work/busybox.tar:busybox:latest" ||
-		! "${D[@]}" load -q -i "$work/busybox.tar" >/dev/null ||
-		! "${D[@]}" run -d --network none --health-cmd true --health-interval 1s \
-			busybox:latest sleep 100000 >/dev/null; then
+if bench_dockerd_start; then
+	if ! "${D[@]}" run -d --network none --health-cmd true --health-interval 1s \
+		busybox:latest sleep 100000 >/dev/null; then
 		echo "# docker: not measured (the busybox container could not run)"
 	else
 		# dockerd runs the checks; containerd and the container's shim exec them
-		pids=("$dockerd_pid" $(pgrep -f "containerd.*$work/docker") $(pgrep -f containerd-shim))
+		mapfile -t pids < <(echo "$dockerd_pid"; pgrep -f "containerd.*$work/docker"
+			pgrep -f containerd-shim)
 		percent docker-check-1s "${pids[@]}"
 	fi
 fi
