@@ -331,6 +331,12 @@ run_ok() {
 	[ "$output" = served ]
 	mgr stop -t 1 flood >/dev/null
 	[ "$(mgr inspect flood | jq -r '.[0].State.Status')" = exited ]
+	# bytes that are not UTF-8 (and a NUL) are kept as U+FFFD: the state stays JSON
+	mgr run -d --name bin --health-cmd 'printf "\\377\\000ok"' --health-interval 100ms \
+		"$BB" sleep 1000 >/dev/null
+	wait_health bin healthy
+	[ "$(mgr inspect bin | jq -c '.[0].State.Health.Log[0].Output | explode')" = \
+		'[65533,65533,111,107]' ]
 	# a check that closes its stdout and stderr ends all the same
 	mgr run -d --name closed --health-cmd 'exec >&- 2>&-; sleep 0.2' --health-interval 100ms \
 		"$BB" sleep 1000 >/dev/null
