@@ -42,7 +42,7 @@ static void row_cells(const struct ps_row *row, time_t now, bool no_trunc, char 
 	cells[COL_COMMAND] = xstrdup(buf);
 	image_human_age(r->created, now, buf, sizeof(buf));
 	cells[COL_CREATED] = xstrdup(buf);
-	ctr_status_text(r, row->health, now, buf, sizeof(buf));
+	ctr_status_text_health(r, row->health, now, buf, sizeof(buf));
 	cells[COL_STATUS] = xstrdup(buf);
 	cells[COL_PORTS] = mgr_format_join(ctr_shown_ports(r), ", ");
 	cells[COL_NAMES] = xstrdup(r->name ? r->name : "");

@@ -105,8 +105,13 @@ enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record
 	return ctr_health_shown(r, h);
 }
 
-void ctr_status_text(const struct ctr_record *r, enum health_status health, time_t now, char *buf,
-		     size_t size)
+void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size)
+{
+	ctr_status_text_health(r, HEALTH_NONE, now, buf, size);
+}
+
+void ctr_status_text_health(const struct ctr_record *r, enum health_status health, time_t now,
+			    char *buf, size_t size)
 {
 	char d[32];
 	switch (r->status) {

@@ -40,12 +40,11 @@ struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_reco
 /* Full ID, unique prefix or name -> its record (repaired when its monitor died). */
 struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_record *out);
 
-/*
- * "Up 5 seconds", "Exited (1) 3 minutes ago", "Created", "Up 2 hours (Paused)",
- * "Up 5 seconds (healthy)", "Up 1 second (health: starting)".
- */
-void ctr_status_text(const struct ctr_record *r, enum health_status health, time_t now, char *buf,
-		     size_t size);
+/* "Up 5 seconds", "Exited (1) 3 minutes ago", "Created", "Up 2 hours (Paused)". */
+void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size);
+/* The same with its health: "Up 5 seconds (healthy)", "Up 1 second (health: starting)". */
+void ctr_status_text_health(const struct ctr_record *r, enum health_status health, time_t now,
+			    char *buf, size_t size);
 /*
  * Its health as health.json says (starting before the first result); NONE
  * without a check, or for one never started.
