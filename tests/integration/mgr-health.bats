@@ -105,18 +105,30 @@ run_ok() {
 	[ "$(streak h)" = 0 ]
 }
 
-@test "health: the monitor's checks turn it unhealthy and healthy again" {
-	run_ok h --health-cmd 'test -f /tmp/ok' --health-interval 100ms --health-retries 2
+@test "health: the monitor's checks: unhealthy at exactly --health-retries failures, healthy again" {
+	# the Nth failing check waits for /tmp/goN, so each state holds until the test moves on
+	run_ok h --health-retries 3 --health-interval 100ms --health-timeout 60s --health-cmd \
+		'test -f /tmp/ok && exit 0; n=$(($(cat /tmp/n 2>/dev/null || echo 0) + 1)); echo $n >/tmp/n
+		while [ ! -f /tmp/go$n ]; do sleep 0.05; done; exit 1'
 	wait_health h healthy
 	mgr exec h rm /tmp/ok
+	for n in 1 2; do
+		mgr exec h touch /tmp/go$n
+		for i in $(seq 200); do
+			[ "$(streak h)" = "$n" ] && break
+			sleep 0.1
+		done
+		[ "$(streak h)" = "$n" ]
+		[ "$(health h)" = healthy ]
+	done
+	mgr exec h touch /tmp/go3
 	wait_health h unhealthy
+	# the fourth check waits: the streak is the three that made it unhealthy
+	[ "$(streak h)" = 3 ]
 	run mgr inspect h
-	# it turned at the second failure in a row: at least two failures, the last ones
-	[ "$(jq -r '.[0].State.Health.FailingStreak' <<<"$output")" -ge 2 ]
-	[ "$(jq -r '.[0].State.Health.Log[-1].ExitCode' <<<"$output")" = 1 ]
-	[ "$(jq -r '.[0].State.Health.Log[-2].ExitCode' <<<"$output")" = 1 ]
+	[ "$(jq -c '[.[0].State.Health.Log[-3:][].ExitCode]' <<<"$output")" = '[1,1,1]' ]
 	[ "$(mgr ps -q -f health=unhealthy | wc -l)" = 1 ]
-	mgr exec h touch /tmp/ok
+	mgr exec h touch /tmp/ok /tmp/go4
 	wait_health h healthy
 	[ "$(streak h)" = 0 ]
 }
