@@ -61,6 +61,7 @@ struct run_flags {
 		privileged;
 	long pids_limit;
 	bool pids_set;
+	struct run_health_flags health;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -413,6 +414,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 			return cubo_error_new("conflicting options: --restart %s and --rm",
 					      f->restart);
 	}
+	CUBO_TRY(run_opt_health(&f->health, &o->healthcheck));
 	CUBO_TRY(resource_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
@@ -720,6 +722,20 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "pull the image: missing (default: when not here), always or never"},
 		{"cidfile", 0, CLI_STRING, &f.cidfile, "FILE",
 		 "write the container's ID to FILE (which must not exist)"},
+		{"health-cmd", 0, CLI_STRING, &f.health.cmd, "COMMAND",
+		 "the health check, run with /bin/sh -c in the container"},
+		{"health-interval", 0, CLI_STRING, &f.health.interval, "TIME",
+		 "time between checks (ms|s|m|h; default 30s)"},
+		{"health-timeout", 0, CLI_STRING, &f.health.timeout, "TIME",
+		 "longest a check may run (default 30s)"},
+		{"health-retries", 0, CLI_STRING, &f.health.retries, "N",
+		 "failures in a row that make it unhealthy (default 3)"},
+		{"health-start-period", 0, CLI_STRING, &f.health.start_period, "TIME",
+		 "time to start up, when failures do not count (default 0s)"},
+		{"health-start-interval", 0, CLI_STRING, &f.health.start_interval, "TIME",
+		 "time between checks in the start period (default 5s)"},
+		{"no-healthcheck", 0, CLI_BOOL, &f.health.none, NULL,
+		 "disable the image's health check"},
 	};
 	const char *cmd = start ? "run" : "create";
 	const struct mgr_cmd_spec spec = {

@@ -79,14 +79,52 @@ struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_recor
 	return err;
 }
 
+enum health_status ctr_health_shown(const struct ctr_record *r, enum health_status st)
+{
+	bool up = r->status == CTR_RUNNING || r->status == CTR_PAUSED;
+	if (st == HEALTH_NONE) /* no result yet, or never started */
+		return r->status == CTR_RUNNING ? HEALTH_STARTING : HEALTH_NONE;
+	/* a monitor that died left its last status: a stopped container is unhealthy */
+	return up ? st : HEALTH_UNHEALTHY;
+}
+
+enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record *r)
+{
+	if (!health_enabled(r->healthcheck))
+		return HEALTH_NONE;
+	char *dir = ctr_store_dir(s, r->id);
+	struct health_state st;
+	struct cubo_error *err = health_state_load(dir, &st);
+	free(dir);
+	if (err) { /* damaged: as if no result came yet */
+		cubo_error_free(err);
+		memset(&st, 0, sizeof(st));
+	}
+	enum health_status h = st.status;
+	health_state_free(&st);
+	return ctr_health_shown(r, h);
+}
+
 void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size)
+{
+	ctr_status_text_health(r, HEALTH_NONE, now, buf, size);
+}
+
+void ctr_status_text_health(const struct ctr_record *r, enum health_status health, time_t now,
+			    char *buf, size_t size)
 {
 	char d[32];
 	switch (r->status) {
 	case CTR_RUNNING:
 	case CTR_PAUSED:
 		human_duration(now - image_parse_time(r->started), d, sizeof(d));
-		snprintf(buf, size, "Up %s%s", d, r->status == CTR_PAUSED ? " (Paused)" : "");
+		if (r->status == CTR_PAUSED || health == HEALTH_NONE)
+			snprintf(buf, size, "Up %s%s", d,
+				 r->status == CTR_PAUSED ? " (Paused)" : "");
+		else
+			snprintf(buf, size, "Up %s (%s%s)", d,
+				 health == HEALTH_STARTING ? "health: " : "",
+				 health_status_name(health));
 		break;
 	case CTR_EXITED:
 		human_duration(now - image_parse_time(r->finished), d, sizeof(d));

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/container/health.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/mgr.h"
 
@@ -41,6 +42,19 @@ struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_recor
 
 /* "Up 5 seconds", "Exited (1) 3 minutes ago", "Created", "Up 2 hours (Paused)". */
 void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size);
+/* The same with its health: "Up 5 seconds (healthy)", "Up 1 second (health: starting)". */
+void ctr_status_text_health(const struct ctr_record *r, enum health_status health, time_t now,
+			    char *buf, size_t size);
+/*
+ * Its health as health.json says (starting before the first result); NONE
+ * without a check, or for one never started.
+ */
+enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record *r);
+/*
+ * The status to show of r, whose health.json says st (NONE: no file): starting
+ * before the first result, unhealthy once it stopped (as docker's).
+ */
+enum health_status ctr_health_shown(const struct ctr_record *r, enum health_status st);
 
 /*
  * Wait until the container's monitor reports its exit: *exit_code, or -1

@@ -38,6 +38,7 @@ static const struct mgr_subcommand commands[] = {
 	{"ps", cmd_ps, "list containers"},
 	{"logs", cmd_logs, "print a container's output"},
 	{"exec", cmd_exec, "run a command in a running container"},
+	{"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
 	{"attach", cmd_attach, "connect to a running container's stdio"},
 	{"wait", cmd_wait, "wait for containers to stop; print their exit codes"},
 	{"pause", cmd_pause, "freeze containers"},

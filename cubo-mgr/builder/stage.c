@@ -343,6 +343,10 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 		cubo_strv_free(st->shell);
 		st->shell = cubo_strv_dup(in->args);
 		break;
+	case BUILD_HEALTHCHECK: /* the whole check is replaced, NONE included, as in docker */
+		oci_healthcheck_free(rc->healthcheck);
+		rc->healthcheck = oci_healthcheck_dup(in->health);
+		break;
 	default:
 		return cubo_error_new("%s: not a config instruction", in->text);
 	}

@@ -15,6 +15,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/health.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
@@ -293,6 +294,7 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 					  : rc && rc->stop_signal ? rc->stop_signal
 								  : "SIGTERM");
 		rec.stop_timeout = o->stop_timeout;
+		rec.healthcheck = health_merge(rc ? rc->healthcheck : NULL, o->healthcheck);
 		restart_policy_set(&rec, &o->restart);
 		rec.log_driver = xstrdup(o->log_driver);
 		rec.log_opts = cubo_strv_dup(o->log_opts);

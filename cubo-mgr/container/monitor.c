@@ -30,6 +30,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/health_sched.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
@@ -92,6 +93,7 @@ struct mon {
 	int64_t started_ms; /* when the container started (monotonic) */
 	bool restart;	    /* its policy restarts it: set with the exit on record */
 	bool held;	    /* the user stopped it while it was being started */
+	struct health_sched health; /* its health checks while it runs */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -822,6 +824,8 @@ static void on_signal(struct mon *m)
 		if (p == m->pid) {
 			m->exited = true;
 			m->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		} else if (health_sched_reaped(&m->health, p, ws)) {
+			continue;
 		} else if (p == m->journal_pid) { /* gone early: the output is not kept */
 			m->journal_pid = -1;
 			close(m->journal_fd);
@@ -842,6 +846,8 @@ static void serve(struct mon *m)
 	int64_t deadline = -1;
 	for (;;) {
 		bool outputs = m->out_fd[LOG_STDOUT] >= 0 || m->out_fd[LOG_STDERR] >= 0;
+		if (m->exited)
+			health_sched_stop(&m->health);
 		if (m->exited && !outputs)
 			return;
 		/* a process that escaped the pid namespace could hold the pipes forever */
@@ -849,22 +855,30 @@ static void serve(struct mon *m)
 			deadline = now_ms() + ESCAPED_OUTPUT_MS;
 		if (deadline >= 0 && now_ms() >= deadline)
 			return;
-		struct pollfd p[4 + MAX_CLIENTS];
+		struct pollfd p[5 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
 		p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
 		p[n++] = (struct pollfd){m->out_fd[LOG_STDOUT], POLLIN, 0};
 		p[n++] = (struct pollfd){m->tty ? -1 : m->out_fd[LOG_STDERR], POLLIN, 0};
+		p[n++] = (struct pollfd){health_sched_fd(&m->health), POLLIN, 0};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){m->clients[i].fd, POLLIN, 0};
 		int timeout = deadline >= 0 ? (int)(deadline - now_ms()) : -1;
-		if (poll(p, n, timeout < 0 && deadline >= 0 ? 0 : timeout) < 0) {
+		if (timeout < 0 && deadline >= 0)
+			timeout = 0;
+		int health_ms = health_sched_timeout_ms(&m->health);
+		if (health_ms >= 0 && (timeout < 0 || health_ms < timeout))
+			timeout = health_ms;
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
 		}
 		if (p[0].revents)
 			on_signal(m);
+		if (!m->exited)
+			health_sched_tick(&m->health, p[4].revents != 0);
 		if (p[2].revents)
 			on_output(m, LOG_STDOUT);
 		if (p[3].revents)
@@ -878,7 +892,7 @@ static void serve(struct mon *m)
 		}
 		/* clients last: on_client may reorder the array */
 		for (size_t i = m->n_clients; i-- > 0;)
-			if (4 + i < n && p[4 + i].revents && p[4 + i].fd == m->clients[i].fd)
+			if (5 + i < n && p[5 + i].revents && p[5 + i].fd == m->clients[i].fd)
 				on_client(m, i);
 	}
 }
@@ -1117,6 +1131,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		if (m.held)
 			cubo_error_free(runtime_kill(&m.rt, ms->id, "SIGKILL", true));
 		report(&m, "S %d", m.pid);
+		health_sched_start(&m.health, &rec, &m.rt, ms->id, m.dir);
 		if (m.sync_fd >= 0)
 			close(m.sync_fd);
 		m.sync_fd = -1;

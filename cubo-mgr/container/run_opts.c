@@ -11,6 +11,7 @@
 
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
+#include "cubo-mgr/container/health.h"
 #include "shared/size.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
@@ -69,6 +70,7 @@ void ctr_opts_free(struct ctr_opts *o)
 		free(o->cgroup_rules[i].access);
 	}
 	free(o->cgroup_rules);
+	oci_healthcheck_free(o->healthcheck);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -711,5 +713,60 @@ struct cubo_error *run_opt_check_group(const char *s)
 		return cubo_error_new("--group-add \"%s\": not a group name or ID", s);
 	if (all_digits(s, 10) && (strlen(s) > 10 || strtoull(s, NULL, 10) >= UINT32_MAX))
 		return cubo_error_new("--group-add \"%s\": a group ID is at most 4294967294", s);
+	return NULL;
+}
+
+/* ---- health checks ---- */
+
+static struct cubo_error *health_opts(const struct run_health_flags *f, struct oci_healthcheck *h)
+{
+	const struct {
+		const char *flag, *value;
+		int64_t *out;
+	} durations[] = {
+		{"--health-interval", f->interval, &h->interval},
+		{"--health-timeout", f->timeout, &h->timeout},
+		{"--health-start-period", f->start_period, &h->start_period},
+		{"--health-start-interval", f->start_interval, &h->start_interval},
+	};
+	bool any = f->cmd || f->retries;
+
+	for (size_t i = 0; i < sizeof(durations) / sizeof(*durations); i++) {
+		if (!durations[i].value)
+			continue;
+		any = true;
+		CUBO_TRY(health_duration_parse(durations[i].flag, durations[i].value,
+					       durations[i].out));
+	}
+	if (f->none && any)
+		return cubo_error_new("--no-healthcheck conflicts with --health-* options");
+	if (f->none) {
+		oci_healthcheck_test_push(h, "NONE");
+		return NULL;
+	}
+	if (f->retries)
+		CUBO_TRY(health_retries_parse("--health-retries", f->retries, &h->retries));
+	if (f->cmd) {
+		if (!*f->cmd)
+			return cubo_error_new("--health-cmd: the command is empty");
+		oci_healthcheck_test_push(h, "CMD-SHELL");
+		oci_healthcheck_test_push(h, f->cmd);
+	}
+	return NULL;
+}
+
+struct cubo_error *run_opt_health(const struct run_health_flags *f, struct oci_healthcheck **out)
+{
+	*out = NULL;
+	if (!f->none && !f->cmd && !f->interval && !f->timeout && !f->start_period &&
+	    !f->start_interval && !f->retries)
+		return NULL;
+	struct oci_healthcheck *h = xcalloc(1, sizeof(*h));
+	struct cubo_error *err = health_opts(f, h);
+	if (err) {
+		oci_healthcheck_free(h);
+		return err;
+	}
+	*out = h;
 	return NULL;
 }

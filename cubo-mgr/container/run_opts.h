@@ -15,6 +15,7 @@
 #include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
+#include "spec/image.h"
 
 struct ctr_volume_spec {
 	char *source; /* absolute host path (bind), a volume name, or NULL (anonymous volume) */
@@ -102,6 +103,8 @@ struct ctr_opts {
 	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
 	/* --device, --device-cgroup-rule as given (for inspect) */
 	char **device_args, **cgroup_rule_args;
+	/* --health-*, --no-healthcheck; NULL: the image's check (health.h) */
+	struct oci_healthcheck *healthcheck;
 };
 
 void ctr_opts_free(struct ctr_opts *o);
@@ -177,6 +180,19 @@ struct cubo_error *run_opt_check_group(const char *s);
 
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);
+
+/* ---- health checks ---- */
+/* The --health-* flags as given (NULL: not given) and --no-healthcheck. */
+struct run_health_flags {
+	const char *cmd, *interval, *timeout, *start_period, *start_interval, *retries;
+	bool none;
+};
+/*
+ * Checked as docker checks them: --health-cmd is a CMD-SHELL check, the
+ * durations Go's ("30s", 0 or at least 1ms), retries not negative, and
+ * --no-healthcheck alone (its Test ["NONE"]). *out NULL when none was given.
+ */
+struct cubo_error *run_opt_health(const struct run_health_flags *f, struct oci_healthcheck **out);
 
 /* Shell-style quoting of a command for `ps` ("sh -c 'echo hi'"). */
 char *run_opt_command_line(char *const *argv, size_t max);

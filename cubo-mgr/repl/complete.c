@@ -56,6 +56,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 	}
 	if (!strcmp(group, "volume"))
 		return !strcmp(cmd, "rm") || !strcmp(cmd, "inspect") ? REPL_VOLUME : 0;
+	if (!strcmp(group, "healthcheck"))
+		return pos == 0 && !strcmp(cmd, "run") ? REPL_CONTAINER : 0;
 	if (!strcmp(group, "network")) {
 		if (!strcmp(cmd, "rm") || !strcmp(cmd, "inspect"))
 			return REPL_NETWORK;
@@ -68,7 +70,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 unsigned repl_complete_kind(char *const *words, int n, const char *partial,
 			    char *const *value_flags)
 {
-	static const char *const groups[] = {"image", "container", "volume", "network", NULL};
+	static const char *const groups[] = {"image",	"container",   "volume",
+					     "network", "healthcheck", NULL};
 	if (n == 0)
 		return REPL_COMMAND;
 	bool is_group = in_list(words[0], groups);

@@ -213,6 +213,17 @@ static void test_exec_code(void **state)
 	assert_int_equal(runtime_exec_code(127, notfound), 127);
 	assert_int_equal(runtime_exec_code(3, denied), 3);
 	assert_int_equal(runtime_exec_code(0, NULL), 0);
+	/* the message of a health check that could not start */
+	char *msg = runtime_exec_error(255, notfound);
+	assert_string_equal(msg,
+			    "exec failed: exec: \"nosuch\": executable file not found in $PATH");
+	free(msg);
+	msg = runtime_exec_error(255, paused); /* the last line, without its newline */
+	assert_string_equal(msg, "cannot exec in a paused container");
+	free(msg);
+	assert_null(runtime_exec_error(3, notfound));
+	assert_null(runtime_exec_error(255, NULL));
+	assert_null(runtime_exec_error(255, "{\"level\":\"error\",\"msg\":"));
 	/* the last error decides */
 	char *both = xasprintf("%s%s", notfound, denied);
 	assert_int_equal(runtime_exec_code(255, both), 126);

@@ -107,6 +107,10 @@ static void test_kind(void **state)
 	assert_int_equal(kind_of("container stop", NULL), REPL_CONTAINER);
 	assert_int_equal(kind_of("container inspect", NULL), REPL_CONTAINER);
 	assert_int_equal(kind_of("container run", NULL), REPL_IMAGE);
+	assert_int_equal(kind_of("healthcheck", NULL), REPL_VERB);
+	assert_int_equal(kind_of("healthcheck run", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("healthcheck run --ignore-result", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("healthcheck run c1", NULL), 0);
 	assert_int_equal(kind_of("version", NULL), 0);
 }
 
