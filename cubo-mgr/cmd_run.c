@@ -784,7 +784,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		return mgr_fail(m, err);
 	}
 	struct ctr_created made = {0};
-	err = make_container(m, &c, args.v[0], pull, &o, f.runtime ? f.runtime : m->runtime, &made);
+	/* the record keeps the runtime chosen now, $CUBO_RUNTIME too: later commands run
+	 * without that environment must still drive the container with the same runtime */
+	const char *runtime = f.runtime ? f.runtime : m->runtime;
+	if (!runtime && m->settings.runtime && *m->settings.runtime)
+		runtime = m->settings.runtime;
+	err = make_container(m, &c, args.v[0], pull, &o, runtime, &made);
 	if (err)
 		cidfile_abandon(f.cidfile, cidfd);
 	else if (cidfd >= 0 && (err = cidfile_write(f.cidfile, cidfd, made.id)))
