@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* docker cp's argument and SRC/DEST rules: see cp_rule.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cubo-mgr/container/cp_rule.h"
+#include "shared/xalloc.h"
+
+struct cubo_error *cp_arg_split(const char *arg, char **container, char **path)
+{
+	*container = NULL;
+	*path = NULL;
+	const char *colon = strchr(arg, ':');
+	/* absolute, explicitly relative ("./a:b") or colon-free: a local path */
+	if (arg[0] == '/' || arg[0] == '.' || !colon) {
+		if (!arg[0])
+			return cubo_error_new("empty path");
+		*path = xstrdup(arg);
+		return NULL;
+	}
+	if (colon == arg)
+		return cubo_error_new("\"%s\": no container name before ':'", arg);
+	if (!colon[1])
+		return cubo_error_new("\"%s\": no path after the container name", arg);
+	*container = xstrndup(arg, (size_t)(colon - arg));
+	*path = xstrdup(colon + 1);
+	return NULL;
+}
+
+/* path without trailing slashes ("/" stays "/"); caller frees */
+static char *trim_slashes(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return xstrndup(path, n);
+}
+
+char *cp_base_name(const char *path)
+{
+	char *t = trim_slashes(path);
+	if (!t[0]) {
+		free(t);
+		return xstrdup(".");
+	}
+	char *slash = strrchr(t, '/');
+	char *b = xstrdup(slash && slash[1] ? slash + 1 : t);
+	free(t);
+	return b;
+}
+
+/* The directory holding path's last component; caller frees. */
+static char *dir_name(const char *path)
+{
+	char *t = trim_slashes(path);
+	char *slash = strrchr(t, '/');
+	char *d;
+	if (!slash)
+		d = xstrdup(".");
+	else if (slash == t)
+		d = xstrdup("/");
+	else
+		d = xstrndup(t, (size_t)(slash - t));
+	free(t);
+	return d;
+}
+
+bool cp_names_contents(const char *path)
+{
+	size_t n = strlen(path);
+	return !strcmp(path, ".") || (n >= 2 && !strcmp(path + n - 2, "/."));
+}
+
+bool cp_names_dir(const char *path)
+{
+	size_t n = strlen(path);
+	return (n && path[n - 1] == '/') || cp_names_contents(path);
+}
+
+/* "/", "/.", "." and the like: the root or the current directory itself */
+static bool is_top(const char *path)
+{
+	char *b = cp_base_name(path);
+	bool top = !strcmp(b, "/") || !strcmp(b, ".");
+	free(b);
+	return top;
+}
+
+struct cubo_error *cp_plan_make(const char *src, enum cp_kind src_kind, const char *dest,
+				enum cp_kind dest_kind, struct cp_plan *out)
+{
+	out->dir = NULL;
+	out->name = NULL;
+	if (src_kind == CP_MISSING)
+		return cubo_error_new("%s: no such file or directory", src);
+	if (src_kind == CP_FILE && cp_names_dir(src))
+		return cubo_error_new("%s: not a directory", src);
+	if (dest_kind == CP_FILE && cp_names_dir(dest))
+		return cubo_error_new("%s: not a directory", dest);
+	if (src_kind == CP_DIR && dest_kind == CP_FILE)
+		return cubo_error_new("cannot copy a directory to a file: %s", dest);
+	if (src_kind == CP_FILE && dest_kind == CP_MISSING && cp_names_dir(dest))
+		return cubo_error_new("%s: the destination directory must exist", dest);
+	if (dest_kind == CP_DIR) {
+		out->dir = xstrdup(dest);
+		/* "SRC/." and the root itself: what is in it, not the directory */
+		if (src_kind == CP_FILE || !(cp_names_contents(src) || is_top(src)))
+			out->name = cp_base_name(src);
+		return NULL;
+	}
+	if (is_top(dest))
+		return cubo_error_new("%s: no such directory", dest);
+	/* a missing DEST, or a file replaced: the top entry takes DEST's name */
+	out->dir = dir_name(dest);
+	out->name = cp_base_name(dest);
+	return NULL;
+}
+
+void cp_plan_free(struct cp_plan *p)
+{
+	free(p->dir);
+	free(p->name);
+	p->dir = p->name = NULL;
+}
