@@ -41,10 +41,17 @@ struct cp_end {
 
 static struct cubo_error *end_open(const struct cp_end *e, const char *path, int flags, int *fd)
 {
-	if (e->root >= 0)
-		return cubo_open_in_root(e->root, path, flags, 0, fd);
-	*fd = open(path, flags | O_CLOEXEC);
-	return *fd < 0 ? cubo_error_errno("%s", path) : NULL;
+	if (e->root < 0) {
+		*fd = open(path, flags | O_CLOEXEC);
+		return *fd < 0 ? cubo_error_errno("%s", path) : NULL;
+	}
+	struct cubo_error *err = cubo_open_in_root(e->root, path, flags, 0, fd);
+	if (err) { /* one line naming it as the user did: "web:/etc/x: Permission denied" */
+		int e2 = err->errnum;
+		cubo_error_free(err);
+		err = cubo_error_new_errno(e2, "%s:%s", e->container, path);
+	}
+	return err;
 }
 
 /* What path is there (following symlinks inside the root unless nofollow); *fd: O_PATH of it. */
@@ -136,7 +143,7 @@ struct cp_opts {
 static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const struct cp_opts *o,
 				  uint64_t *bytes)
 {
-	char *what = end_name(dst);
+	char *what = end_name(dst), *src_name = end_name(src);
 	struct cubo_error *err = NULL;
 	int sfd = -1, dfd = -1, dirfd = -1;
 	struct cp_plan plan = {0};
@@ -146,11 +153,8 @@ static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const 
 	if (!from_stdin) {
 		/* a symlink at SRC is copied as one, unless -L (or SRC names a directory) */
 		err = end_stat(src, src->path, !o->follow && !cp_names_dir(src->path), &sk, &sfd);
-		if (!err && sk == CP_MISSING) {
-			char *n = end_name(src);
-			err = cubo_error_new("%s: no such file or directory", n);
-			free(n);
-		}
+		if (!err && sk == CP_MISSING)
+			err = cubo_error_new("%s: no such file or directory", src_name);
 	}
 	if (!err && to_stdout) {
 		char *base = cp_base_name(src->path);
@@ -168,13 +172,17 @@ static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const 
 			err = unpack_into(STDIN_FILENO, dfd, what, o->archive);
 		goto out;
 	}
+	struct cp_side ss = {src->path, sk, src_name}, ds = {dst->path, dk, what};
 	if (!err)
-		err = cp_plan_make(src->path, sk, dst->path, dk, &plan);
+		err = cp_plan_make(&ss, &ds, &plan);
 	if (!err) {
 		err = end_open(dst, plan.dir, O_PATH | O_DIRECTORY, &dirfd);
 		if (err && (err->errnum == ENOENT || err->errnum == ENOTDIR)) {
 			cubo_error_free(err);
-			err = cubo_error_new("%s: no such directory", plan.dir);
+			struct cp_end parent = {dst->container, plan.dir, -1};
+			char *n = end_name(&parent);
+			err = cubo_error_new("%s: no such directory", n);
+			free(n);
 		}
 	}
 	if (!err)
@@ -188,6 +196,7 @@ out:
 		close(dirfd);
 	cp_plan_free(&plan);
 	free(what);
+	free(src_name);
 	return err;
 }
 

@@ -86,33 +86,35 @@ static bool is_top(const char *path)
 	return top;
 }
 
-struct cubo_error *cp_plan_make(const char *src, enum cp_kind src_kind, const char *dest,
-				enum cp_kind dest_kind, struct cp_plan *out)
+struct cubo_error *cp_plan_make(const struct cp_side *src, const struct cp_side *dest,
+				struct cp_plan *out)
 {
 	out->dir = NULL;
 	out->name = NULL;
-	if (src_kind == CP_MISSING)
-		return cubo_error_new("%s: no such file or directory", src);
-	if (src_kind == CP_FILE && cp_names_dir(src))
-		return cubo_error_new("%s: not a directory", src);
-	if (dest_kind == CP_FILE && cp_names_dir(dest))
-		return cubo_error_new("%s: not a directory", dest);
-	if (src_kind == CP_DIR && dest_kind == CP_FILE)
-		return cubo_error_new("cannot copy a directory to a file: %s", dest);
-	if (src_kind == CP_FILE && dest_kind == CP_MISSING && cp_names_dir(dest))
-		return cubo_error_new("%s: the destination directory must exist", dest);
-	if (dest_kind == CP_DIR) {
-		out->dir = xstrdup(dest);
+	const char *s = src->label ? src->label : src->path;
+	const char *d = dest->label ? dest->label : dest->path;
+	if (src->kind == CP_MISSING)
+		return cubo_error_new("%s: no such file or directory", s);
+	if (src->kind == CP_FILE && cp_names_dir(src->path))
+		return cubo_error_new("%s: not a directory", s);
+	if (dest->kind == CP_FILE && cp_names_dir(dest->path))
+		return cubo_error_new("%s: not a directory", d);
+	if (src->kind == CP_DIR && dest->kind == CP_FILE)
+		return cubo_error_new("cannot copy a directory to a file: %s", d);
+	if (src->kind == CP_FILE && dest->kind == CP_MISSING && cp_names_dir(dest->path))
+		return cubo_error_new("%s: the destination directory must exist", d);
+	if (dest->kind == CP_DIR) {
+		out->dir = xstrdup(dest->path);
 		/* "SRC/." and the root itself: what is in it, not the directory */
-		if (src_kind == CP_FILE || !(cp_names_contents(src) || is_top(src)))
-			out->name = cp_base_name(src);
+		if (src->kind == CP_FILE || !(cp_names_contents(src->path) || is_top(src->path)))
+			out->name = cp_base_name(src->path);
 		return NULL;
 	}
-	if (is_top(dest))
-		return cubo_error_new("%s: no such directory", dest);
+	if (is_top(dest->path))
+		return cubo_error_new("%s: no such directory", d);
 	/* a missing DEST, or a file replaced: the top entry takes DEST's name */
-	out->dir = dir_name(dest);
-	out->name = cp_base_name(dest);
+	out->dir = dir_name(dest->path);
+	out->name = cp_base_name(dest->path);
 	return NULL;
 }
 

@@ -40,8 +40,15 @@ struct cp_plan {
 	char *name; /* the top entry's name there; NULL: SRC's contents */
 };
 
-struct cubo_error *cp_plan_make(const char *src, enum cp_kind src_kind, const char *dest,
-				enum cp_kind dest_kind, struct cp_plan *out);
+/* One end of the copy: its path, what is there, and how errors name it ("web:/etc"). */
+struct cp_side {
+	const char *path;
+	enum cp_kind kind;
+	const char *label; /* NULL: the path */
+};
+
+struct cubo_error *cp_plan_make(const struct cp_side *src, const struct cp_side *dest,
+				struct cp_plan *out);
 void cp_plan_free(struct cp_plan *p);
 
 /* The last component of path ("a/b/" -> "b"; "/" and "" -> "/" and "."); caller frees. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,6 +16,10 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+
+/* A start in progress is waited for this long, looking again this often. */
+#define CTR_ROOT_START_WAIT_MS 60000
+#define CTR_ROOT_POLL_MS 10
 
 /* The PPid of /proc/PID/status, or -1. */
 static pid_t parent_of(pid_t pid)
@@ -88,13 +93,15 @@ static struct cubo_error *mount_stopped(const struct ctr_store *s, const char *l
 	return cubo_error_wrap(err, "container %s", r->name);
 }
 
-struct cubo_error *ctr_root_open(const struct ctr_store *s, const char *layers_dir,
-				 const char *driver, const struct ctr_record *r,
-				 struct ctr_root *out)
+/*
+ * One look under the container's lock. *again: a monitor is bringing it up,
+ * look again once it runs (its init's root) or failed (its overlay).
+ */
+static struct cubo_error *try_open(const struct ctr_store *s, const char *layers_dir,
+				   const char *driver, const struct ctr_record *r,
+				   struct ctr_root *out, bool *again)
 {
-	out->fd = -1;
-	out->lock = -1;
-	out->mounted = NULL;
+	*again = false;
 	int lock;
 	CUBO_TRY(ctr_store_lock(s, r->id, &lock));
 	/* the record as it is now that nobody can change it */
@@ -110,9 +117,13 @@ struct cubo_error *ctr_root_open(const struct ctr_store *s, const char *layers_d
 	if (monitored && (now.status == CTR_RUNNING || now.status == CTR_PAUSED) && now.pid > 0) {
 		err = open_init_root(&now, &out->fd);
 		cubo_unlock(lock);
-	} else if (monitored) {
-		err = cubo_error_new("container %s is starting or waiting to restart: try again",
+	} else if (monitored && now.restarting) {
+		/* its overlay is mounted in the monitor's namespace, and no process runs */
+		err = cubo_error_new("container %s is restarting: try again once it runs",
 				     now.name);
+		cubo_unlock(lock);
+	} else if (monitored) {
+		*again = true;
 		cubo_unlock(lock);
 	} else if (now.status == CTR_REMOVING) {
 		err = cubo_error_new("container %s is being removed", now.name);
@@ -125,6 +136,25 @@ struct cubo_error *ctr_root_open(const struct ctr_store *s, const char *layers_d
 	}
 	ctr_record_free(&now);
 	return err;
+}
+
+struct cubo_error *ctr_root_open(const struct ctr_store *s, const char *layers_dir,
+				 const char *driver, const struct ctr_record *r,
+				 struct ctr_root *out)
+{
+	out->fd = -1;
+	out->lock = -1;
+	out->mounted = NULL;
+	for (int i = 0; i < CTR_ROOT_START_WAIT_MS / CTR_ROOT_POLL_MS; i++) {
+		bool again;
+		CUBO_TRY(try_open(s, layers_dir, driver, r, out, &again));
+		if (!again)
+			return NULL;
+		struct timespec ts = {0, CTR_ROOT_POLL_MS * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return cubo_error_new("container %s: still starting after %d s", r->name,
+			      CTR_ROOT_START_WAIT_MS / 1000);
 }
 
 void ctr_root_close(struct ctr_root *root)

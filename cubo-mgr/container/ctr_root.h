@@ -10,7 +10,8 @@
  *     (the vfs driver). The container's lock is held meanwhile, and a
  *     monitor claims the container under that lock before it mounts, so a
  *     `start` waits for the copy and never mounts the same upper twice;
- *   - being started or waiting to restart: an error, try again.
+ *   - being started: waited for (a minute at most), then as above;
+ *   - waiting out a restart's backoff: an error, try again.
  * Everything beneath the root is the container's, hence hostile: resolve
  * paths in it with shared/path_in_root.h only.
  */

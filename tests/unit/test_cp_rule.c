@@ -52,7 +52,8 @@ static void expect_plan(const char *src, enum cp_kind sk, const char *dest, enum
 			const char *dir, const char *name)
 {
 	struct cp_plan p;
-	assert_null(cp_plan_make(src, sk, dest, dk, &p));
+	struct cp_side a = {src, sk, NULL}, b = {dest, dk, NULL};
+	assert_null(cp_plan_make(&a, &b, &p));
 	assert_string_equal(p.dir, dir);
 	if (name)
 		assert_string_equal(p.name, name);
@@ -65,7 +66,8 @@ static void expect_refused(const char *src, enum cp_kind sk, const char *dest, e
 			   const char *words)
 {
 	struct cp_plan p;
-	th_expect_msg(cp_plan_make(src, sk, dest, dk, &p), words);
+	struct cp_side a = {src, sk, NULL}, b = {dest, dk, NULL};
+	th_expect_msg(cp_plan_make(&a, &b, &p), words);
 	assert_null(p.dir);
 }
 
@@ -104,6 +106,10 @@ static void test_table(void **state)
 	expect_plan("/", CP_DIR, "out", CP_MISSING, ".", "out");
 	/* a missing SRC */
 	expect_refused("/a/x", CP_MISSING, "/b", CP_DIR, "no such file");
+	/* errors name the end as the user wrote it */
+	struct cp_plan p;
+	struct cp_side a = {"/a/f", CP_FILE, NULL}, b = {"/x/", CP_MISSING, "web:/x/"};
+	th_expect_msg(cp_plan_make(&a, &b, &p), "web:/x/: the destination directory must exist");
 }
 
 static void test_names(void **state)
