@@ -16,6 +16,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/testpoint.h"
 
 /* A start in progress is waited for this long, looking again this often. */
 #define CTR_ROOT_START_WAIT_MS 60000
@@ -133,6 +134,8 @@ static struct cubo_error *try_open(const struct ctr_store *s, const char *layers
 		err = mount_stopped(s, layers_dir, driver, &now, out);
 		if (err)
 			ctr_root_close(out);
+		else
+			cubo_test_point("cp-after-mount");
 	}
 	ctr_record_free(&now);
 	return err;

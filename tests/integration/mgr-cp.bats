@@ -397,6 +397,45 @@ EOF
 	no_root_mounts
 }
 
+@test "cp: a start waits for a cp holding the stopped container, a cp for a start under way" {
+	local pause=$BATS_TEST_TMPDIR/pause
+	mkdir -p "$pause"
+	mgr create --network none --name racer "$BB" sleep 1000 >/dev/null
+	echo first >"$H/a"
+	CUBO_TEST_PAUSE_AT=cp-after-mount CUBO_TEST_PAUSE_DIR=$pause \
+		mgr cp "$H/a" racer:/a 3>&- &
+	cp_pid=$!
+	wait_for_file "$pause/cp-after-mount.paused" 300
+	mgr start racer >"$BATS_TEST_TMPDIR/start.out" 2>&1 3>&- &
+	start_pid=$!
+	# its monitor waits for the container's lock, which cp holds with the overlay
+	sleep 1
+	[ "$(mgr inspect -f '{{.State.Status}}' racer)" = created ]
+	touch "$pause/cp-after-mount.go"
+	wait "$cp_pid"
+	wait "$start_pid"
+	[ "$(mgr exec racer cat /a)" = first ]
+	no_root_mounts
+	# the other order: a monitor that claimed the container holds cp until it runs
+	mgr stop -t 0 racer >/dev/null
+	echo second >"$H/b"
+	CUBO_TEST_PAUSE_AT=monitor-after-claim CUBO_TEST_PAUSE_DIR=$pause \
+		mgr start racer >"$BATS_TEST_TMPDIR/start2.out" 2>&1 3>&- &
+	start_pid=$!
+	wait_for_file "$pause/monitor-after-claim.paused" 300
+	mgr cp "$H/b" racer:/b 3>&- &
+	cp_pid=$!
+	sleep 1
+	kill -0 "$cp_pid" # still waiting
+	touch "$pause/monitor-after-claim.go"
+	wait "$start_pid"
+	wait "$cp_pid"
+	# it went into the running container, through its init's root
+	[ "$(mgr exec racer cat /b)" = second ]
+	[ "$(mgr exec racer cat /a)" = first ]
+	no_root_mounts
+}
+
 @test "cp: a paused container" {
 	run_detached -d --network none --name pz "$BB" sleep 1000 >/dev/null
 	mgr pause pz >/dev/null || skip "pause is not available here"
