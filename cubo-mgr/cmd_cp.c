@@ -129,6 +129,11 @@ static struct cubo_error *copy_tree(int src, const char *name, int dirfd, const 
 	close(p[0]);
 	pthread_join(t, NULL);
 	*bytes = w.bytes;
+	/* a writer that failed reading cut the stream short: its error says why */
+	if (w.err && w.err->errnum != EPIPE) {
+		cubo_error_free(err);
+		return w.err;
+	}
 	if (err) {
 		cubo_error_free(w.err);
 		return err;
