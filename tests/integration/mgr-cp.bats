@@ -278,6 +278,11 @@ table_out() {
 		mgr cp "$c:/sec" "$H/sec-$c"
 		[ -L "$H/sec-$c" ]
 	done
+	# /proc's magic links in the running container are not followed either
+	run mgr cp "$H/f" "box:/proc/1/root$victim/f3"
+	[ "$status" -eq 1 ]
+	run mgr cp "box:/proc/1/root$BATS_TEST_TMPDIR/secret" "$H/got"
+	[ "$status" -eq 1 ]
 	[ -z "$(ls -A "$victim")" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/secret")" = HOSTSECRET ]
 	# what went through the links went to the container's own $victim
