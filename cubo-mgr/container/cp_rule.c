@@ -20,10 +20,9 @@ struct cubo_error *cp_arg_split(const char *arg, char **container, char **path)
 	}
 	if (colon == arg)
 		return cubo_error_new("\"%s\": no container name before ':'", arg);
-	if (!colon[1])
-		return cubo_error_new("\"%s\": no path after the container name", arg);
 	*container = xstrndup(arg, (size_t)(colon - arg));
-	*path = xstrdup(colon + 1);
+	/* relative to the container's root, so "web:" is the root itself */
+	*path = xstrdup(colon[1] ? colon + 1 : "/");
 	return NULL;
 }
 

@@ -26,7 +26,10 @@
 
 #include "shared/error.h"
 
-/* "CTR:PATH" -> *container "CTR", *path "PATH"; a local path: *container NULL. */
+/*
+ * "CTR:PATH" -> *container "CTR", *path "PATH" ("CTR:" is its root); a local
+ * path: *container NULL.
+ */
 struct cubo_error *cp_arg_split(const char *arg, char **container, char **path);
 
 enum cp_kind {

@@ -230,6 +230,9 @@ table_out() {
 	echo c >"$H/a:b"
 	(cd "$H" && mgr cp ./a:b box:/colon)
 	[ "$(mgr exec box cat /colon)" = c ]
+	# "CTR:" is its root, as paths in it are relative to that
+	mgr cp "$H/f" box:
+	[ "$(mgr exec box cat /f)" = x ]
 	# the container group's spelling, and the help
 	mgr container cp box:/colon "$H/c2"
 	mgr cp --help | grep -q -- '--follow-link'

@@ -44,7 +44,7 @@ static void test_split(void **state)
 	expect_split("-", NULL, "-");
 	char *c, *p;
 	th_expect_msg(cp_arg_split(":/x", &c, &p), "no container name");
-	th_expect_msg(cp_arg_split("web:", &c, &p), "no path");
+	expect_split("web:", "web", "/");
 	th_expect_msg(cp_arg_split("", &c, &p), "empty path");
 }
 
