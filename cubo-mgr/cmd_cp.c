@@ -82,20 +82,20 @@ static char *end_name(const struct cp_end *e)
 struct writer {
 	int src, out;
 	const char *name;
-	uint64_t bytes;
 	struct cubo_error *err;
 };
 
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	w->err = tree_tar_write(w->src, w->name, w->out, &w->bytes);
+	w->err = tree_tar_write(w->src, w->name, w->out, NULL);
 	close(w->out); /* the reader's end of the stream */
 	return NULL;
 }
 
-/* Unpack a tar stream read from in into the directory dirfd. */
-static struct cubo_error *unpack_into(int in, int dirfd, const char *what, bool archive)
+/* Unpack a tar stream read from in into the directory dirfd; *bytes: the stream's size. */
+static struct cubo_error *unpack_into(int in, int dirfd, const char *what, bool archive,
+				      uint64_t *bytes)
 {
 	char dest[64];
 	snprintf(dest, sizeof(dest), "/proc/self/fd/%d", dirfd);
@@ -106,7 +106,10 @@ static struct cubo_error *unpack_into(int in, int dirfd, const char *what, bool 
 		/* docker: the copy belongs to the receiving side's root unless -a */
 		.ignore_owners = !archive,
 	};
-	return unpack_fd(in, dest, &uo, NULL);
+	struct unpack_result res = {0};
+	struct cubo_error *err = unpack_fd(in, dest, &uo, &res);
+	*bytes = res.tar_bytes;
+	return err;
 }
 
 /* The tree at src as the entry name (NULL: its entries) in dirfd, through a pipe. */
@@ -124,11 +127,10 @@ static struct cubo_error *copy_tree(int src, const char *name, int dirfd, const 
 		close(p[1]);
 		return cubo_error_new_errno(r, "start the copy");
 	}
-	struct cubo_error *err = unpack_into(p[0], dirfd, what, archive);
+	struct cubo_error *err = unpack_into(p[0], dirfd, what, archive, bytes);
 	/* a failed reader: the writer's next write fails (EPIPE) and it stops */
 	close(p[0]);
 	pthread_join(t, NULL);
-	*bytes = w.bytes;
 	/* a writer that failed reading cut the stream short: its error says why */
 	if (w.err && w.err->errnum != EPIPE) {
 		cubo_error_free(err);
@@ -174,7 +176,7 @@ static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const 
 		if (dk != CP_DIR)
 			err = cubo_error_new("destination \"%s\" must be a directory", what);
 		else
-			err = unpack_into(STDIN_FILENO, dfd, what, o->archive);
+			err = unpack_into(STDIN_FILENO, dfd, what, o->archive, bytes);
 		goto out;
 	}
 	struct cp_side ss = {src->path, sk, src_name}, ds = {dst->path, dk, what};
