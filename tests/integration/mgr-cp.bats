@@ -405,7 +405,7 @@ EOF
 	no_root_mounts
 }
 
-@test "cp: a start waits for a cp holding the stopped container, a cp for a start under way" {
+@test "cp: start and rm wait for a cp holding the stopped container, a cp for a start under way" {
 	local pause=$BATS_TEST_TMPDIR/pause
 	mkdir -p "$pause"
 	mgr create --network none --name racer "$BB" sleep 1000 >/dev/null
@@ -441,6 +441,22 @@ EOF
 	# it went into the running container, through its init's root
 	[ "$(mgr exec racer cat /b)" = second ]
 	[ "$(mgr exec racer cat /a)" = first ]
+	no_root_mounts
+	# rm waits for a cp holding the stopped container, then removes it whole
+	mgr stop -t 0 racer >/dev/null
+	CUBO_TEST_PAUSE_AT=cp-after-mount CUBO_TEST_PAUSE_DIR=$pause \
+		mgr cp "$H/a" racer:/c 3>&- &
+	cp_pid=$!
+	wait_for_file "$pause/cp-after-mount.paused" 300
+	mgr rm racer >/dev/null 3>&- &
+	rm_pid=$!
+	sleep 1
+	mgr inspect racer >/dev/null
+	touch "$pause/cp-after-mount.go"
+	wait "$cp_pid"
+	wait "$rm_pid"
+	run mgr inspect racer
+	[ "$status" -ne 0 ]
 	no_root_mounts
 }
 
