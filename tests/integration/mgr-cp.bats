@@ -261,6 +261,7 @@ table_out() {
 		ln -sfn "$victim" "$H/links/abs"
 		ln -sfn ../../../../../../../../.. "$H/links/up"
 		ln -sfn "$BATS_TEST_TMPDIR/secret" "$H/links/sec"
+		ln -sfn /etc/shadow "$H/links/shadow"
 		mgr cp "$H/links/." "$c:/"
 		# the host's path made in the container too: what follows the links lands there
 		mkdir -p "$H/mk$victim"
@@ -277,6 +278,12 @@ table_out() {
 		[ ! -e "$H/got" ]
 		run mgr cp "$c:/up$BATS_TEST_TMPDIR/secret" "$H/got"
 		[ "$status" -eq 1 ]
+		# /etc/shadow behind a link is the container's own (busybox's image has none)
+		run mgr cp -L "$c:/shadow" "$H/shadow-$c"
+		[ "$status" -eq 1 ] || ! cmp -s /etc/shadow "$H/shadow-$c"
+		mgr cp - "$c:/etc" < <(printf 'root:ctr:::::::\n' >"$H/shadow" && tar -C "$H" -cf - shadow)
+		mgr cp -L "$c:/shadow" "$H/shadow-$c"
+		[ "$(cat "$H/shadow-$c")" = "root:ctr:::::::" ]
 		# the link itself comes out as a link
 		mgr cp "$c:/sec" "$H/sec-$c"
 		[ -L "$H/sec-$c" ]
