@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cubo-mgr/image/tree_tar.h"
@@ -109,12 +111,28 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A running container's /proc and /sys are the kernel's views, not its
+ * files (docker's cp leaves them out too): their directories are copied
+ * empty, and no attribute file of theirs is read.
+ */
+static bool kernel_view(int dfd)
+{
+	struct statfs sf;
+	return fstatfs(dfd, &sf) == 0 &&
+	       (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC);
+}
+
 /* The entries of the directory at fd (O_PATH), each under prefix. */
 static struct cubo_error *put_children(struct tree_tar *t, int fd, const char *prefix)
 {
 	int dfd = reopen(fd, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return cubo_error_errno("open %s", prefix[0] ? prefix : ".");
+	if (kernel_view(dfd)) {
+		close(dfd);
+		return NULL;
+	}
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);

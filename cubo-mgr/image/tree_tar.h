@@ -2,7 +2,9 @@
 /*
  * A file or directory tree as a plain tar stream (cp's wire format, as
  * docker's: owners, modes, times, symlinks, hardlinks, device nodes and
- * fifos as entries; sockets left out, as docker leaves them).
+ * fifos as entries; sockets left out, as docker leaves them; the contents
+ * of procfs and sysfs directories left out too: a running container's
+ * /proc and /sys are the kernel's, not its files).
  *
  * The tree may belong to a container and change while it is read, so every
  * entry is opened once, O_PATH without following a symlink, and everything

@@ -202,6 +202,26 @@ static void test_tree_roundtrip(void **state)
 	th_tmpdir_free(dst);
 }
 
+/* /proc comes as an empty directory: none of the kernel's files are read */
+static void test_tree_proc_left_out(void **state)
+{
+	(void)state;
+	int fd = open("/proc", O_PATH | O_CLOEXEC);
+	assert_true(fd >= 0);
+	char *tmp = th_tmpdir("cp-proc");
+	char *path = cubo_path_join(tmp, "t.tar");
+	int out = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(out >= 0);
+	uint64_t bytes = 0;
+	assert_null(tree_tar_write(fd, "proc", out, &bytes));
+	close(out);
+	close(fd);
+	/* one header and the end-of-archive blocks: nothing else */
+	assert_true(bytes <= 512 * 4);
+	free(path);
+	th_tmpdir_free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_tree_roundtrip),
+		cmocka_unit_test(test_tree_proc_left_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
