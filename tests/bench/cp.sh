@@ -7,7 +7,8 @@
 # small files plus one 64 MiB file, copied into a running container, into
 # a stopped one (its overlay mounted for the copy), out of the running one,
 # and by tar between two host directories, interleaved for RUNS rounds
-# (default 10). Containers come from an image imported from a busybox tar
+# (default 10); and by tar into the running container's root, for what its
+# overlay costs any writer. Containers come from an image imported from a busybox tar
 # (no registry needed), in a private root. It only measures and prints:
 # it never fails on a timing.
 set -uo pipefail
@@ -58,11 +59,15 @@ into_running=("$mgr" --root-dir "$root" cp "$src" running:/tree)
 into_stopped=("$mgr" --root-dir "$root" cp "$src" stopped:/tree)
 out_of_running=("$mgr" --root-dir "$root" cp running:/tree "$work/out/")
 tar_tar=(sh -c "tar -C '$work' -cf - tree | tar -C '$work/out' -xf -")
+# the same tar into the running container's root (its overlay): what overlayfs costs
+pid=$("$mgr" --root-dir "$root" inspect -f '{{.State.Pid}}' running)
+tar_into_running=(sh -c "tar -C '$work' -cf - tree | tar -C /proc/$pid/root -xf -")
 # the copy-in destinations exist after the first round: each round copies into them
 bench_interleaved into_running=into_running into_stopped=into_stopped \
-	out_of_running=out_of_running tar_tar=tar_tar
+	out_of_running=out_of_running tar_tar=tar_tar tar_into_running=tar_into_running
 
 echo "a tree of $files small files and a 64 MiB file, median of $runs rounds"
+bench_med_ratio into_running tar_into_running
 bench_med_ratio into_running tar_tar
 bench_med_ratio into_stopped tar_tar
 bench_med_ratio out_of_running tar_tar
