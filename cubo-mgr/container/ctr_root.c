@@ -8,15 +8,20 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/ctr_root.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/path_in_root.h"
 #include "shared/testpoint.h"
+#include "shared/xalloc.h"
+#include "spec/config.h"
 
 /* A start in progress is waited for this long, looking again this often. */
 #define CTR_ROOT_START_WAIT_MS 60000
@@ -68,6 +73,77 @@ static struct cubo_error *open_init_root(const struct ctr_record *r, int *out)
 	return err;
 }
 
+static bool has_option(const struct oci_mount *mt, const char *opt)
+{
+	for (size_t i = 0; i < mt->options.n; i++)
+		if (!strcmp(mt->options.v[i], opt))
+			return true;
+	return false;
+}
+
+/* The bind just made at dest read-only: found again, its fd is the new mount's root. */
+static struct cubo_error *remount_ro(int rootfd, const char *dest)
+{
+	int fd;
+	CUBO_TRY(cubo_open_in_root(rootfd, dest, O_PATH, 0, &fd));
+	char at[64];
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
+	struct cubo_error *err = NULL;
+	if (mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+		err = cubo_error_errno("make %s read-only", dest);
+	close(fd);
+	return err;
+}
+
+/*
+ * The container's bind mounts (its volumes, -v host directories, its /etc
+ * files) over the stopped container's root, as they are when it runs, so a
+ * copy into a volume goes into the volume, not into the overlay beneath
+ * it. A destination is resolved inside the root and mounted on through its
+ * fd, made there when missing (as the runtime makes it at start).
+ */
+static struct cubo_error *bind_mounts(int rootfd, const char *ctr_dir)
+{
+	char *path = cubo_path_join(ctr_dir, "config.json");
+	struct oci_config *cfg;
+	struct cubo_error *err = oci_config_load(path, &cfg);
+	free(path);
+	CUBO_TRY(err);
+	for (size_t i = 0; !err && i < cfg->n_mounts; i++) {
+		const struct oci_mount *mt = &cfg->mounts[i];
+		if (!mt->type || strcmp(mt->type, "bind") || !mt->source ||
+		    !strcmp(mt->destination, BUNDLE_INIT_DEST))
+			continue;
+		int src = open(mt->source, O_PATH | O_CLOEXEC), dst = -1;
+		struct stat st;
+		if (src < 0 || fstat(src, &st) < 0) {
+			if (src >= 0)
+				close(src);
+			continue; /* an /etc file not made yet */
+		}
+		/* the mount point, made inside the root as the runtime makes it at start */
+		err = S_ISDIR(st.st_mode)
+			      ? cubo_mkdir_all_in_root(rootfd, mt->destination, 0755, &dst)
+			      : cubo_mkfile_in_root(rootfd, mt->destination, 0644, &dst);
+		if (err) {
+			close(src);
+			err = cubo_error_wrap(err, "mount point %s", mt->destination);
+			break;
+		}
+		char from[64], to[64];
+		snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
+		snprintf(to, sizeof(to), "/proc/self/fd/%d", dst);
+		if (mount(from, to, NULL, MS_BIND | MS_REC, NULL) < 0)
+			err = cubo_error_errno("bind %s on %s", mt->source, mt->destination);
+		close(src);
+		close(dst);
+		if (!err && has_option(mt, "ro"))
+			err = remount_ro(rootfd, mt->destination);
+	}
+	oci_config_free(cfg);
+	return err;
+}
+
 /* The overlay (or the vfs copy) of a container nothing runs, under its lock. */
 static struct cubo_error *mount_stopped(const struct ctr_store *s, const char *layers_dir,
 					const char *driver, const struct ctr_record *r,
@@ -82,13 +158,14 @@ static struct cubo_error *mount_stopped(const struct ctr_store *s, const char *l
 		err = rootfs_mount_or_copy(layers_dir, r->layers, dir, driver, &copied);
 	if (!err) {
 		char *rootfs = cubo_path_join(dir, "rootfs");
+		if (!copied)
+			out->mounted = xstrdup(rootfs);
 		out->fd = open(rootfs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (out->fd < 0)
 			err = cubo_error_errno("open %s", rootfs);
-		if (!copied)
-			out->mounted = rootfs;
-		else
-			free(rootfs);
+		if (!err)
+			err = bind_mounts(out->fd, dir);
+		free(rootfs);
 	}
 	free(dir);
 	return cubo_error_wrap(err, "container %s", r->name);

@@ -7,7 +7,8 @@
  *     to be the container's (a child of its live monitor) through a pidfd;
  *   - created or exited, with no monitor: its overlay, mounted here in a
  *     mount namespace of our own (gone when we exit), or its copied rootfs
- *     (the vfs driver). The container's lock is held meanwhile, and a
+ *     (the vfs driver), with its bind mounts (volumes, -v directories) on
+ *     it as they are when it runs. The container's lock is held meanwhile, and a
  *     monitor claims the container under that lock before it mounts, so a
  *     `start` waits for the copy and never mounts the same upper twice;
  *   - being started: waited for (a minute at most), then as above;

@@ -214,11 +214,26 @@ table_out() {
 	mgr exec box test ! -L /l2
 }
 
-@test "cp: into a volume of a running container" {
+@test "cp: into and out of volumes and binds of a running and a stopped container" {
 	run_detached -d --network none --name vbox -v cpvol:/data "$BB" sleep 1000 >/dev/null
 	echo vol >"$H/v"
 	mgr cp "$H/v" vbox:/data/
 	[ "$(cat "$R/volumes/cpvol/_data/v")" = vol ]
+	# a stopped container's volumes are where it would see them, not hidden in its overlay
+	mkdir -p "$H/bind"
+	echo ro >"$H/bind/r"
+	mgr create --network none --name vstop -v cpvol2:/data -v "$H/bind:/hostdir:ro" "$BB" \
+		sleep 1000 >/dev/null
+	echo two >"$H/v2"
+	mgr cp "$H/v2" vstop:/data/v2
+	[ "$(cat "$R/volumes/cpvol2/_data/v2")" = two ]
+	[ "$(ctr_cat vstop /hostdir/r)" = ro ]
+	run mgr cp "$H/v2" vstop:/hostdir/
+	[ "$status" -eq 1 ]
+	[ ! -e "$H/bind/v2" ]
+	no_root_mounts
+	mgr start vstop >/dev/null
+	[ "$(mgr exec vstop cat /data/v2)" = two ]
 }
 
 @test "cp: errors: no such container, copying between containers, usage" {
