@@ -10,6 +10,7 @@
  * `-` stands for a tar stream on stdin or stdout.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,6 +32,8 @@
 
 /* docker's status for a copy that failed (its own flag errors stay 125) */
 #define CP_EXIT_FAILURE 1
+/* symlinks followed at DEST_PATH, as the kernel follows at most */
+#define CP_MAX_LINKS 40
 
 /* One end of the copy: a path on the host, or in a container's root. */
 struct cp_end {
@@ -71,6 +74,42 @@ static struct cubo_error *end_stat(const struct cp_end *e, const char *path, boo
 		return cubo_error_errno("stat %s", path);
 	*kind = S_ISDIR(st.st_mode) ? CP_DIR : CP_FILE;
 	return NULL;
+}
+
+/*
+ * docker follows a symlink at DEST_PATH to the file it names (in a
+ * container, inside its root): the path it leads to, or path itself.
+ */
+static struct cubo_error *follow_dest(const struct cp_end *e, const char *path, char **out)
+{
+	char *cur = xstrdup(path);
+	for (int i = 0; i < CP_MAX_LINKS; i++) {
+		int fd;
+		struct cubo_error *err = end_open(e, cur, O_PATH | O_NOFOLLOW, &fd);
+		struct stat st;
+		if (err || fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode)) {
+			cubo_error_free(err);
+			if (!err)
+				close(fd);
+			*out = cur;
+			return NULL;
+		}
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+		close(fd);
+		if (n <= 0) {
+			free(cur);
+			return cubo_error_errno("readlink %s", path);
+		}
+		target[n] = '\0';
+		char *dir = cp_dir_name(cur);
+		char *next = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+		free(dir);
+		free(cur);
+		cur = next;
+	}
+	free(cur);
+	return cubo_error_new_errno(ELOOP, "%s", path);
 }
 
 /* "CTR:/path" or "/path", for messages */
@@ -150,7 +189,7 @@ struct cp_opts {
 static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const struct cp_opts *o,
 				  uint64_t *bytes)
 {
-	char *what = end_name(dst), *src_name = end_name(src);
+	char *what = end_name(dst), *src_name = end_name(src), *dest_path = NULL;
 	struct cubo_error *err = NULL;
 	int sfd = -1, dfd = -1, dirfd = -1;
 	struct cp_plan plan = {0};
@@ -179,7 +218,11 @@ static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const 
 			err = unpack_into(STDIN_FILENO, dfd, what, o->archive, bytes);
 		goto out;
 	}
-	struct cp_side ss = {src->path, sk, src_name}, ds = {dst->path, dk, what};
+	/* a file reached through a symlink is written where the link leads */
+	if (!err && dk == CP_FILE && !cp_names_dir(dst->path))
+		err = follow_dest(dst, dst->path, &dest_path);
+	struct cp_side ss = {src->path, sk, src_name},
+		       ds = {dest_path ? dest_path : dst->path, dk, what};
 	if (!err)
 		err = cp_plan_make(&ss, &ds, &plan);
 	if (!err) {
@@ -202,6 +245,7 @@ out:
 	if (dirfd >= 0)
 		close(dirfd);
 	cp_plan_free(&plan);
+	free(dest_path);
 	free(what);
 	free(src_name);
 	return err;

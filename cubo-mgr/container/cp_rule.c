@@ -48,8 +48,7 @@ char *cp_base_name(const char *path)
 	return b;
 }
 
-/* The directory holding path's last component; caller frees. */
-static char *dir_name(const char *path)
+char *cp_dir_name(const char *path)
 {
 	char *t = trim_slashes(path);
 	char *slash = strrchr(t, '/');
@@ -112,7 +111,7 @@ struct cubo_error *cp_plan_make(const struct cp_side *src, const struct cp_side 
 	if (is_top(dest->path))
 		return cubo_error_new("%s: no such directory", d);
 	/* a missing DEST, or a file replaced: the top entry takes DEST's name */
-	out->dir = dir_name(dest->path);
+	out->dir = cp_dir_name(dest->path);
 	out->name = cp_base_name(dest->path);
 	return NULL;
 }

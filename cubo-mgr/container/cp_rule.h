@@ -56,6 +56,8 @@ void cp_plan_free(struct cp_plan *p);
 
 /* The last component of path ("a/b/" -> "b"; "/" and "" -> "/" and "."); caller frees. */
 char *cp_base_name(const char *path);
+/* The directory holding path's last component ("a/b/" -> "a", "b" -> "."); caller frees. */
+char *cp_dir_name(const char *path);
 /* Whether path ends in "/." or is "." ("copy the contents"). */
 bool cp_names_contents(const char *path);
 /* Whether path ends in '/' or "/." (it must be a directory). */

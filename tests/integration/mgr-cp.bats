@@ -198,6 +198,30 @@ table_out() {
 	[ "$(stat -c %u:%g "$H/b")" = 4321:8765 ]
 }
 
+@test "cp: a symlink at DEST to a file is followed (in the container, inside its root), as docker does" {
+	two_containers box
+	echo new >"$H/f"
+	mkdir -p "$H/l" && echo old >"$H/l/tgt"
+	ln -s /tgt "$H/l/abs"
+	ln -s tgt "$H/l/rel"
+	for c in box box-s; do
+		echo new >"$H/f"
+		mgr cp "$H/l/." "$c:/"
+		mgr cp "$H/f" "$c:/abs"
+		[ "$(ctr_cat "$c" /tgt)" = new ]
+		mgr cp "$c:/abs" - | tar -tvf - | grep -q 'abs -> /tgt'
+		echo newer >"$H/f"
+		mgr cp "$H/f" "$c:/rel"
+		[ "$(ctr_cat "$c" /tgt)" = newer ]
+	done
+	# on the host too
+	echo old >"$H/real"
+	ln -s real "$H/hostlink"
+	mgr cp box:/tgt "$H/hostlink"
+	[ -L "$H/hostlink" ]
+	[ "$(cat "$H/real")" = newer ]
+}
+
 @test "cp: -L copies what a symlink at SRC names, else the symlink" {
 	two_containers box
 	mgr cp box:/bin/sh "$H/sh"
@@ -308,8 +332,10 @@ table_out() {
 		mgr cp - "$c:/etc" < <(printf 'root:ctr:::::::\n' >"$H/shadow" && tar -C "$H" -cf - shadow)
 		mgr cp -L "$c:/shadow" "$H/shadow-$c"
 		[ "$(cat "$H/shadow-$c")" = "root:ctr:::::::" ]
+		# a DEST link to a host file is followed inside the root: the host's stays
+		mgr cp "$H/f" "$c:/sec"
 		# the link itself comes out as a link
-		mgr cp "$c:/sec" "$H/sec-$c"
+		mgr cp "$c:/shadow" "$H/sec-$c"
 		[ -L "$H/sec-$c" ]
 	done
 	# /proc's magic links in the running container are not followed either

@@ -121,6 +121,15 @@ static void test_names(void **state)
 	b = cp_base_name("/");
 	assert_string_equal(b, "/");
 	free(b);
+	b = cp_dir_name("a/b/");
+	assert_string_equal(b, "a");
+	free(b);
+	b = cp_dir_name("b");
+	assert_string_equal(b, ".");
+	free(b);
+	b = cp_dir_name("/b");
+	assert_string_equal(b, "/");
+	free(b);
 	assert_true(cp_names_contents("d/."));
 	assert_true(cp_names_contents("."));
 	assert_false(cp_names_contents("d/.x"));
