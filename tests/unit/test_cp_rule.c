@@ -112,24 +112,22 @@ static void test_table(void **state)
 	th_expect_msg(cp_plan_make(&a, &b, &p), "web:/x/: the destination directory must exist");
 }
 
+/* fn(in) is want (a new string) */
+static void expect_name(char *(*fn)(const char *), const char *in, const char *want)
+{
+	char *got = fn(in);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
-	char *b = cp_base_name("a/b//");
-	assert_string_equal(b, "b");
-	free(b);
-	b = cp_base_name("/");
-	assert_string_equal(b, "/");
-	free(b);
-	b = cp_dir_name("a/b/");
-	assert_string_equal(b, "a");
-	free(b);
-	b = cp_dir_name("b");
-	assert_string_equal(b, ".");
-	free(b);
-	b = cp_dir_name("/b");
-	assert_string_equal(b, "/");
-	free(b);
+	expect_name(cp_base_name, "a/b//", "b");
+	expect_name(cp_base_name, "/", "/");
+	expect_name(cp_dir_name, "a/b/", "a");
+	expect_name(cp_dir_name, "b", ".");
+	expect_name(cp_dir_name, "/b", "/");
 	assert_true(cp_names_contents("d/."));
 	assert_true(cp_names_contents("."));
 	assert_false(cp_names_contents("d/.x"));
