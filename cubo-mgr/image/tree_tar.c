@@ -11,6 +11,7 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cubo-mgr/image/tree_tar.h"
@@ -18,6 +19,7 @@
 #include "shared/xalloc.h"
 
 #define DATA_CHUNK 65536
+#define CAPS_XATTR "security.capability"
 
 struct hardlink {
 	dev_t dev;
@@ -165,6 +167,16 @@ static struct cubo_error *put_children(struct tree_tar *t, int fd, const char *p
 	return err;
 }
 
+/* docker's tar carries one xattr, a file's capabilities (ping's cap_net_raw). */
+static void add_caps(int fd, struct archive_entry *e)
+{
+	char self[64], v[256];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	ssize_t n = getxattr(self, CAPS_XATTR, v, sizeof(v));
+	if (n > 0)
+		archive_entry_xattr_add_entry(e, CAPS_XATTR, v, (size_t)n);
+}
+
 /* A regular file seen before under another name: the path it had. */
 static const char *link_target(struct tree_tar *t, const struct stat *st, const char *rel)
 {
@@ -210,6 +222,8 @@ static struct cubo_error *put_tree(struct tree_tar *t, int fd, const char *rel)
 			archive_entry_set_size(e, 0);
 		}
 		data = !to && st.st_size > 0;
+		if (!to)
+			add_caps(fd, e);
 	}
 	if (!err && archive_write_header(t->a, e) < ARCHIVE_WARN)
 		err = tar_err(t, rel);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A file or directory tree as a plain tar stream (cp's wire format, as
- * docker's: owners, modes, times, symlinks, hardlinks, device nodes and
- * fifos as entries; sockets left out, as docker leaves them; the contents
+ * docker's: owners, modes, times, file capabilities (the one xattr docker
+ * carries), symlinks, hardlinks, device nodes and fifos as entries; sockets left out, as docker leaves them; the contents
  * of procfs and sysfs directories left out too: a running container's
  * /proc and /sys are the kernel's, not its files).
  *

@@ -196,6 +196,14 @@ table_out() {
 	mgr cp --archive box:/theirs "$H/b"
 	[ "$(stat -c %u:%g "$H/a")" = 0:0 ]
 	[ "$(stat -c %u:%g "$H/b")" = 4321:8765 ]
+	# file capabilities go both ways, the one xattr docker's cp carries
+	echo p >"$H/capped"
+	python3 -c 'import os, struct, sys; os.setxattr(sys.argv[1], "security.capability",
+		struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0))' "$H/capped"
+	mgr cp "$H/capped" box:/capped
+	mgr cp box:/capped "$H/capped2"
+	[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "security.capability").hex())' \
+		"$H/capped2")" = 0100000200200000000000000000000000000000 ]
 }
 
 @test "cp: a symlink at DEST to a file is followed (in the container, inside its root), as docker does" {

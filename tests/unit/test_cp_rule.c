@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -135,7 +136,10 @@ static void test_names(void **state)
 	assert_false(cp_names_dir("d"));
 }
 
-/* A tree through tree_tar and the plain-tar unpacker: names, links, a fifo, .wh. as a file. */
+/*
+ * A tree through tree_tar and the plain-tar unpacker: names, modes, a
+ * hardlink, a symlink out, a fifo, .wh. as a file, file capabilities.
+ */
 static void test_tree_roundtrip(void **state)
 {
 	(void)state;
@@ -145,6 +149,9 @@ static void test_tree_roundtrip(void **state)
 	free(p);
 	p = cubo_path_join(src, "d/f");
 	assert_null(cubo_write_file_replace(p, "hello", 5, 0640));
+	/* cap_net_raw, effective: a v2 security.capability as setcap writes it */
+	const uint32_t caps[5] = {0x02000001, 1u << 13, 0, 0, 0};
+	bool have_caps = setxattr(p, "security.capability", caps, sizeof(caps), 0) == 0;
 	char *h = cubo_path_join(src, "d/hard");
 	assert_int_equal(link(p, h), 0);
 	free(h);
@@ -183,6 +190,12 @@ static void test_tree_roundtrip(void **state)
 	free(text);
 	assert_int_equal(stat(p, &a), 0);
 	assert_int_equal(a.st_mode & 07777, 0640);
+	if (have_caps) {
+		uint32_t got[5] = {0};
+		assert_int_equal(getxattr(p, "security.capability", got, sizeof(got)),
+				 sizeof(caps));
+		assert_memory_equal(got, caps, sizeof(caps));
+	}
 	free(p);
 	p = cubo_path_join(dst, "e/hard");
 	assert_int_equal(stat(p, &b2), 0);
