@@ -10,6 +10,7 @@
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_action.h"
+#include "shared/lock.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
 
@@ -150,7 +151,12 @@ struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *c
 
 struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bool volumes)
 {
-	CUBO_TRY(ctr_store_remove(&c->store, r->id, r->name));
+	/* a cp holding the stopped container's overlay (ctr_root.h) finishes first */
+	int lock;
+	CUBO_TRY(ctr_store_lock(&c->store, r->id, &lock));
+	struct cubo_error *err = ctr_store_remove(&c->store, r->id, r->name);
+	cubo_unlock(lock);
+	CUBO_TRY(err);
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
 		if (volume_get(c->store.root, r->volumes[i], &v))

@@ -55,6 +55,9 @@
  *   monitor-rm-after-unmount  --rm: the rootfs is unmounted
  *   rm-after-record       state.json is gone; name and directory are not
  *   rm-after-name         the name is free; the directory is not gone
+ * cp (container/ctr_root.c)
+ *   cp-after-mount        a stopped container's overlay is mounted in cp's
+ *                         namespace, its lock held; nothing copied yet
  * pull (image/pull.c, image/store.c)
  *   pull-blob-fetched     a layer's blob is in the store, its extraction
  *                         not committed
