@@ -17,6 +17,8 @@ static struct cubo_error *list_changes(struct ctr_ctx *c, const char *arg, struc
 	struct ctr_fs f;
 	struct cubo_error *err = ctr_fs_open(c, &r, &f);
 	if (!err)
+		err = ctr_fs_need_upper(&f, r.name);
+	if (!err)
 		err = ctr_diff(f.upper, f.lowers, f.mounts, v, n);
 	ctr_fs_free(&f);
 	ctr_record_free(&r);

@@ -24,13 +24,9 @@ struct cubo_error *ctr_fs_open(const struct ctr_ctx *c, const struct ctr_record 
 	memset(out, 0, sizeof(*out));
 	out->dir = ctr_store_dir(&c->store, r->id);
 	char *mark = cubo_path_join(out->dir, ".rootfs-copied");
-	bool copied = cubo_path_exists(mark);
+	out->copied = cubo_path_exists(mark);
 	free(mark);
 	struct cubo_error *err = NULL;
-	if (copied)
-		err = cubo_error_new("container %s has a copied root filesystem (the vfs "
-				     "driver): its changes are not kept apart from its image",
-				     r->name);
 	out->upper = cubo_path_join(out->dir, "upper");
 	size_t n = cubo_strv_len(r->layers), k = 0;
 	for (size_t i = n; !err && i-- > 0;) {
@@ -51,4 +47,13 @@ struct cubo_error *ctr_fs_open(const struct ctr_ctx *c, const struct ctr_record 
 	if (err)
 		ctr_fs_free(out);
 	return err;
+}
+
+struct cubo_error *ctr_fs_need_upper(const struct ctr_fs *f, const char *name)
+{
+	if (!f->copied)
+		return NULL;
+	return cubo_error_new("container %s has a copied root filesystem (the vfs driver): its "
+			      "changes are not kept apart from its image",
+			      name);
 }

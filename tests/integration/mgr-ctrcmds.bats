@@ -159,3 +159,62 @@ ctr_sh() {
 	mgr rm -f server cli >/dev/null
 	mgr network rm rn >/dev/null
 }
+
+# ---- export ----
+
+@test "export: the filesystem as a tar, with the container's changes, to stdout or -o" {
+	ctr_sh e 'echo new > /new && rm /etc/group && mkdir /d && echo x > /d/f && ln /d/f /d/hard' \
+		>/dev/null
+	mgr export e >"$BATS_TEST_TMPDIR/e.tar"
+	run tar -tf "$BATS_TEST_TMPDIR/e.tar"
+	[ "$status" = 0 ]
+	[[ "$output" == *"bin/busybox"* ]]
+	grep -qx 'etc/passwd' <<<"$output"
+	grep -qx 'new' <<<"$output"
+	grep -qx 'd/f' <<<"$output"
+	! grep -qx 'etc/group' <<<"$output"
+	! grep -q 'wh\.' <<<"$output"
+	[ "$(tar -xOf "$BATS_TEST_TMPDIR/e.tar" new)" = new ]
+	tar -tvf "$BATS_TEST_TMPDIR/e.tar" | grep -q 'd/hard link to d/f'
+	# -o: the same entries, in a file made whole or not at all
+	mgr export -o "$BATS_TEST_TMPDIR/o.tar" e
+	[ "$(tar -tf "$BATS_TEST_TMPDIR/o.tar")" = "$(tar -tf "$BATS_TEST_TMPDIR/e.tar")" ]
+	[ -z "$(ls "$BATS_TEST_TMPDIR" | grep tmp-)" ]
+	mgr container export e | tar -t | grep -qx new
+	# a terminal is refused, as docker does
+	if command -v script >/dev/null; then
+		run script -qec "$MGR --root-dir $R export e" /dev/null
+		[ "$status" = 125 ]
+		[[ "$output" == *"cowardly refusing to save to a terminal"* ]]
+	fi
+	run mgr export nosuch
+	[ "$status" = 125 ]
+	[[ "$output" == *"no such container: nosuch"* ]]
+}
+
+@test "export: a running container, and nothing left mounted" {
+	mgr run -d --name run "$BB" sh -c 'echo live > /live; sleep 60' >/dev/null
+	for _ in $(seq 50); do mgr exec run test -f /live && break; sleep 0.1; done
+	before=$(grep -c . /proc/self/mountinfo)
+	mgr export run | tar -xOf - live | grep -qx live
+	[ "$(grep -c . /proc/self/mountinfo)" = "$before" ]
+	! ls -a "$R"/*/ | grep -q '^\.export-'
+	[ "$(mgr inspect -f '{{.State.Status}}' run)" = running ]
+}
+
+@test "export: a hostile tree: links out kept as links, fifos and devices as entries" {
+	# the container points links at the host's files and leaves a fifo nobody writes
+	ctr_sh h 'ln -s /etc/shadow /shadow-link && ln -s ../../../../../../etc /etc-up &&
+		ln -s /proc/self/root /proc-root && mkfifo /fifo; mknod /null-dev c 1 3 && echo mknod'
+	timeout 30 "$MGR" --root-dir "$R" export h >"$BATS_TEST_TMPDIR/h.tar"
+	run tar -tvf "$BATS_TEST_TMPDIR/h.tar"
+	[ "$status" = 0 ]
+	grep -q ' shadow-link -> /etc/shadow$' <<<"$output"
+	grep -q ' etc-up -> ../../../../../../etc$' <<<"$output"
+	grep -q ' proc-root -> /proc/self/root$' <<<"$output"
+	grep -q '^p.* fifo$' <<<"$output"
+	if mgr logs h | grep -q mknod; then grep -q '^c.* 1,3 .*null-dev$' <<<"$output"; fi
+	# nothing of the host came through a link: only the image's own files
+	! grep -qE ' (shadow-link|etc-up|proc-root)/' <<<"$output"
+	! tar -tf "$BATS_TEST_TMPDIR/h.tar" | grep -qx 'etc/shadow'
+}
