@@ -47,6 +47,7 @@ static const struct mgr_subcommand commands[] = {
 	{"update", cmd_update, "change containers' settings (restart policy)"},
 	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
 	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
 	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
 	{"rename", cmd_rename, "give a container another name"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
@@ -123,6 +124,7 @@ static const struct mgr_subcommand container_commands[] = {
 	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
 	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
 	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
 	{"rename", cmd_rename, "rename a container"},
 };

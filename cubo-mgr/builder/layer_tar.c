@@ -128,11 +128,12 @@ static struct cubo_error *close_archives(struct tar_out *t)
 struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_compression c,
 				   struct layer_blob *out)
 {
-	return layer_tar_write_tree(s, dir, c, true, out);
+	return layer_tar_write_tree(s, dir, c, true, NULL, out);
 }
 
 struct cubo_error *layer_tar_write_tree(struct store *s, const char *dir, enum layer_compression c,
-					bool strip_overlay, struct layer_blob *out)
+					bool strip_overlay, char *const *skip,
+					struct layer_blob *out)
 {
 	struct tar_out t = {.fd = -1};
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -151,7 +152,7 @@ struct cubo_error *layer_tar_write_tree(struct store *s, const char *dir, enum l
 	}
 	if (!err)
 		err = open_archives(&t, c);
-	struct tree_tar tt = {.overlay = true, .strip_overlay = strip_overlay};
+	struct tree_tar tt = {.overlay = true, .strip_overlay = strip_overlay, .skip = skip};
 	if (!err) {
 		tt.tar = t.tar;
 		tt.write_err = &t.err;

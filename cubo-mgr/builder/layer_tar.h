@@ -41,10 +41,12 @@ struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_
 				   struct layer_blob *out);
 
 /*
- * The same, leaving the tree as it is unless strip_overlay: for a
- * container's upper directory, which its overlay goes on using.
+ * The same, leaving the tree as it is unless strip_overlay (for a
+ * container's upper directory, which its overlay goes on using), the
+ * relative paths skip (NULL-terminated or NULL) left out.
  */
 struct cubo_error *layer_tar_write_tree(struct store *s, const char *dir, enum layer_compression c,
-					bool strip_overlay, struct layer_blob *out);
+					bool strip_overlay, char *const *skip,
+					struct layer_blob *out);
 
 #endif

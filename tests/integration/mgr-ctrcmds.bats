@@ -195,9 +195,9 @@ ctr_sh() {
 @test "export: a running container, and nothing left mounted" {
 	mgr run -d --name run "$BB" sh -c 'echo live > /live; sleep 60' >/dev/null
 	for _ in $(seq 50); do mgr exec run test -f /live && break; sleep 0.1; done
-	before=$(grep -c . /proc/self/mountinfo)
 	mgr export run | tar -xOf - live | grep -qx live
-	[ "$(grep -c . /proc/self/mountinfo)" = "$before" ]
+	# the host's mounts: none beneath this root (other tests' come and go meanwhile)
+	! grep -qF " $R/" /proc/self/mountinfo
 	! ls -a "$R"/*/ | grep -q '^\.export-'
 	[ "$(mgr inspect -f '{{.State.Status}}' run)" = running ]
 }
@@ -217,4 +217,105 @@ ctr_sh() {
 	# nothing of the host came through a link: only the image's own files
 	! grep -qE ' (shadow-link|etc-up|proc-root)/' <<<"$output"
 	! tar -tf "$BATS_TEST_TMPDIR/h.tar" | grep -qx 'etc/shadow'
+}
+
+# ---- commit ----
+
+@test "commit: the new image runs with the container's files, settings and -c changes" {
+	ctr_sh c 'echo committed > /made && rm /etc/group' >/dev/null
+	run mgr commit -a 'Jane <jane@example.com>' -m 'a message' \
+		-c 'CMD ["cat", "/made"]' -c 'ENV COLOR=blue' -c 'LABEL team=infra' \
+		-c 'WORKDIR /srv' -c 'EXPOSE 8080' -c 'USER 1000' c snap:1
+	[ "$status" = 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	id=$output
+	[ "$(mgr image inspect -f '{{.Id}}' snap:1)" = "$id" ]
+	cfg=$(mgr image inspect snap:1)
+	[ "$(jq -c '.[0].Config.Cmd' <<<"$cfg")" = '["cat","/made"]' ]
+	jq -e '.[0].Config.Env | index("COLOR=blue")' <<<"$cfg" >/dev/null
+	! jq -e '.[0].Config.Env[] | select(startswith("HOSTNAME="))' <<<"$cfg" >/dev/null
+	[ "$(jq -r '.[0].Config.Labels.team' <<<"$cfg")" = infra ]
+	[ "$(jq -r '.[0].Config.WorkingDir' <<<"$cfg")" = /srv ]
+	[ "$(jq -r '.[0].Config.User' <<<"$cfg")" = 1000 ]
+	jq -e '.[0].Config.ExposedPorts["8080/tcp"]' <<<"$cfg" >/dev/null
+	[ "$(jq -r '.[0].Author' <<<"$cfg")" = 'Jane <jane@example.com>' ]
+	# history: the new layer's entry with author and comment
+	run mgr history --format '{{.Comment}}' --no-trunc snap:1
+	[ "${lines[0]}" = 'a message' ]
+	# run it: the file is there, the deleted one is gone, the CMD runs
+	mgr run -d --name from-snap snap:1 >/dev/null
+	mgr wait from-snap >/dev/null
+	[ "$(mgr logs from-snap)" = committed ]
+	mgr run -d --name check -u 0 --entrypoint sh snap:1 -c 'test -e /etc/group && echo there || echo gone' >/dev/null
+	mgr wait check >/dev/null
+	[ "$(mgr logs check)" = gone ]
+	# the new layer: the changes and a whiteout, not the runtime's mount points
+	man=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] // "" | test("snap")) | .digest' "$R/images/index.json" | head -1)
+	[ -n "$man" ]
+	layer=$(jq -r '.layers[-1].digest' "$R/images/blobs/sha256/${man#sha256:}")
+	run tar -tzf "$R/images/blobs/sha256/${layer#sha256:}"
+	[ "$status" = 0 ]
+	grep -qx made <<<"$output"
+	grep -qx 'etc/.wh.group' <<<"$output"
+	! grep -qE '^(etc/hosts|etc/hostname|etc/resolv.conf|proc|sys|dev)$' <<<"$output"
+}
+
+@test "commit: the container's own command and env are kept, without a name the image is dangling" {
+	mgr run -d --name own -e FOO=bar "$BB" sh -c 'echo $FOO' >/dev/null
+	mgr wait own >/dev/null
+	id=$(mgr commit own)
+	[[ "$id" =~ ^sha256: ]]
+	cfg=$(mgr image inspect "$id")
+	[ "$(jq -c '.[0].Config.Cmd' <<<"$cfg")" = '["sh","-c","echo $FOO"]' ]
+	jq -e '.[0].Config.Env | index("FOO=bar")' <<<"$cfg" >/dev/null
+	mgr images --format '{{.ID}} {{.Repository}}' | grep -q "^${id:7:12} <none>"
+	mgr run -d --name again "$id" >/dev/null
+	mgr wait again >/dev/null
+	[ "$(mgr logs again)" = bar ]
+}
+
+@test "commit: a running container is paused meanwhile and runs after; --pause=false" {
+	mgr run -d --name live "$BB" sh -c 'echo x > /live; sleep 60' >/dev/null
+	for _ in $(seq 50); do mgr exec live test -f /live && break; sleep 0.1; done
+	export CUBO_TEST_PAUSE_AT=commit-paused CUBO_TEST_PAUSE_DIR=$BATS_TEST_TMPDIR
+	mgr commit live live:1 >"$BATS_TEST_TMPDIR/id" &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/commit-paused.paused" ] && break; sleep 0.1; done
+	[ -e "$BATS_TEST_TMPDIR/commit-paused.paused" ]
+	[ "$(mgr inspect -f '{{.State.Status}}' live)" = paused ]
+	touch "$BATS_TEST_TMPDIR/commit-paused.go"
+	wait $pid
+	[ "$(mgr inspect -f '{{.State.Status}}' live)" = running ]
+	mgr exec live true
+	# --pause=false: running all along
+	mgr commit --pause=false live live:2 >/dev/null &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/commit-paused.paused" ] && break; sleep 0.1; done
+	[ "$(mgr inspect -f '{{.State.Status}}' live)" = running ]
+	touch "$BATS_TEST_TMPDIR/commit-paused.go"
+	wait $pid
+	unset CUBO_TEST_PAUSE_AT
+	mgr run -d --name l1 live:1 cat /live >/dev/null
+	mgr wait l1 >/dev/null
+	[ "$(mgr logs l1)" = x ]
+}
+
+@test "commit: bad changes, names and containers fail before anything is made" {
+	mgr create --name c "$BB" true >/dev/null
+	n=$(mgr images -q | wc -l)
+	run mgr commit -c 'RUN echo no' c bad:1
+	[ "$status" = 125 ]
+	[[ "$output" == *'--change "RUN echo no"'*"RUN is not one of CMD, ENTRYPOINT"* ]]
+	run mgr commit -c 'EXPOSE 99999' c bad:1
+	[ "$status" = 125 ]
+	run mgr commit -c 'BOGUS x' c bad:1
+	[ "$status" = 125 ]
+	run mgr commit c 'UPPER/bad:1'
+	[ "$status" = 125 ]
+	run mgr commit nosuch x:1
+	[ "$status" = 125 ]
+	[[ "$output" == *"no such container: nosuch"* ]]
+	run mgr commit
+	[ "$status" = 125 ]
+	[ "$(mgr images -q | wc -l)" = "$n" ]
 }
