@@ -145,6 +145,19 @@ ctr_sh() {
 	done
 }
 
+@test "rename: killed half way, the container keeps its old name and the new one is free" {
+	mgr create --name before "$BB" true >/dev/null
+	run env CUBO_TEST_CRASH_AT=rename-after-name "$MGR" --root-dir "$R" rename before after
+	[ "$status" = 137 ]
+	# the name link was made, the record not changed: the link holds no name
+	[ -L "$R/names/after" ]
+	[ "$(mgr ps -a --format '{{.Names}}')" = before ]
+	mgr create --name after "$BB" true >/dev/null
+	[ "$(mgr ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "after before " ]
+	mgr rename before third
+	[ "$(mgr ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "after third " ]
+}
+
 @test "rename: peers on a user network reach it by the new name" {
 	command -v /usr/lib/cni/bridge >/dev/null || skip "needs the CNI plugins"
 	mgr network create rn >/dev/null
