@@ -11,6 +11,25 @@
 #include "cubo-mgr/builder/tree_tar.h"
 #include "shared/strbuf.h"
 
+/* ls -l's letter of an entry's kind; 'h' for a hard link */
+static char type_letter(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e))
+		return 'h';
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		return 'd';
+	case AE_IFLNK:
+		return 'l';
+	case AE_IFIFO:
+		return 'p';
+	case AE_IFCHR:
+		return 'c';
+	default:
+		return '-';
+	}
+}
+
 /* The tar of dir (as export writes it, or in overlay's form) as "TYPE PATH[ -> TARGET]" lines. */
 static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *skip, char **out)
 {
@@ -36,19 +55,11 @@ static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *
 	struct archive_entry *e;
 	while (!err && archive_read_next_header(r, &e) == ARCHIVE_OK) {
 		const char *hl = archive_entry_hardlink(e), *sl = archive_entry_symlink(e);
-		mode_t type = archive_entry_filetype(e);
-		char c = hl		    ? 'h'
-			 : type == AE_IFDIR ? 'd'
-			 : type == AE_IFLNK ? 'l'
-			 : type == AE_IFIFO ? 'p'
-			 : type == AE_IFCHR ? 'c'
-					    : '-';
-		char *line = xasprintf("%c %s%s%s %jd\n", c, archive_entry_pathname(e),
-				       hl || sl ? " -> " : "",
-				       hl   ? hl
-				       : sl ? sl
-					    : "",
-				       (intmax_t)archive_entry_size(e));
+		const char *target = hl ? hl : sl;
+		char *line = xasprintf("%c %s%s%s %jd%s\n", type_letter(e),
+				       archive_entry_pathname(e), target ? " -> " : "",
+				       target ? target : "", (intmax_t)archive_entry_size(e),
+				       archive_entry_xattr_count(e) ? " xattrs" : "");
 		cubo_strbuf_adds(&b, line);
 		free(line);
 	}
@@ -89,11 +100,14 @@ static void test_hostile_entries_are_entries(void **state)
 	assert_int_equal(link(a, l), 0);
 	free(a);
 	free(l);
+	p = xasprintf("%s/f", dir);
+	assert_int_equal(setxattr(p, "user.kept", "v", 1, 0), 0);
+	free(p);
 	char *got;
 	th_assert_ok(tar_lines(dir, false, NULL, &got));
-	assert_string_equal(got, "- f 5\n"
+	assert_string_equal(got, "- f 5 xattrs\n"
 				 "p fifo 0\n"
-				 "h link -> f 0\n"
+				 "h link -> f 0 xattrs\n"
 				 "c null 0\n"
 				 "l shadow -> /etc/shadow 0\n"
 				 "d sub/ 0\n"
