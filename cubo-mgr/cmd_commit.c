@@ -42,7 +42,8 @@ static struct cubo_error *new_config(struct store *s, const struct ctr_record *r
 	struct store_match match = {0};
 	struct oci_manifest *man = NULL;
 	struct oci_image_config *cfg = NULL;
-	struct cubo_error *err = store_image_find(s, r->image_id, NULL, &match);
+	struct cubo_error *err = r->image_id ? store_image_find(s, r->image_id, NULL, &match)
+					     : cubo_error_new("the record names no image ID");
 	if (!err)
 		err = store_image_load(s, &match.v[0].manifest, &man, &cfg);
 	store_match_free(&match);

@@ -451,16 +451,17 @@ struct cubo_error *ctr_store_rename(const struct ctr_store *s, const char *id, c
 		err = cubo_error_new("renaming a container with the same name as its current name");
 	/*
 	 * The new name first, then the record, then the old name freed: a kill
-	 * in between leaves the container with one name too many (which
-	 * ctr_reconcile_store removes), never with none.
+	 * in between leaves a second link to the container, never none; the
+	 * link whose name the record does not give holds nothing (name_dangles).
 	 */
 	if (!err)
 		err = take_name(s, id, new_name);
 	if (!err)
 		err = cubo_fsync_dir(s->names_dir);
 	cubo_test_point("rename-after-name");
-	char *old = loaded ? r.name : NULL;
+	char *old = NULL; /* the record's name once replaced */
 	if (!err) {
+		old = r.name;
 		r.name = xstrdup(new_name);
 		err = ctr_record_save(dir, &r);
 		if (err) {
@@ -477,8 +478,7 @@ struct cubo_error *ctr_store_rename(const struct ctr_store *s, const char *id, c
 		*old_name = old;
 		old = NULL;
 	}
-	if (loaded && old != r.name)
-		free(old);
+	free(old);
 	if (loaded)
 		ctr_record_free(&r);
 	free(dir);
