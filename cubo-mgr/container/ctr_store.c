@@ -286,14 +286,10 @@ struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 		char owner[CTR_ID_LEN + 8];
 		bool taken;
 		CUBO_TRY(name_owner(s, arg, owner, sizeof(owner), &taken));
-		if (taken && ctr_id_valid(owner)) {
-			char *dir = ctr_store_dir(s, owner);
-			bool ok = cubo_path_exists(dir);
-			free(dir);
-			if (ok) {
-				memcpy(id, owner, CTR_ID_LEN + 1);
-				return NULL;
-			}
+		/* a link a killed rename left names the container no longer */
+		if (taken && !name_dangles(s, owner, arg)) {
+			memcpy(id, owner, CTR_ID_LEN + 1);
+			return NULL;
 		}
 	}
 	cubo_error_free(bad);

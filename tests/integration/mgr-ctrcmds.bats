@@ -152,6 +152,8 @@ ctr_sh() {
 	# the name link was made, the record not changed: the link holds no name
 	[ -L "$R/names/after" ]
 	[ "$(mgr ps -a --format '{{.Names}}')" = before ]
+	run mgr inspect --type container after
+	[ "$status" != 0 ]
 	mgr create --name after "$BB" true >/dev/null
 	[ "$(mgr ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "after before " ]
 	mgr rename before third
