@@ -200,6 +200,18 @@ static struct cubo_error *commit(struct mgr *m, const char *arg, const struct co
 	return err;
 }
 
+/* The changes' mistakes, found before any container or image is looked at. */
+static struct cubo_error *check_changes(char *const *changes)
+{
+	struct build_stage st;
+	build_stage_init(&st, NULL);
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && changes && changes[i]; i++)
+		err = commit_change_apply(&st, changes[i]);
+	build_stage_free(&st);
+	return err;
+}
+
 int cmd_commit(struct mgr *m, int argc, char **argv)
 {
 	struct commit_opts o = {.pause = true};
@@ -227,8 +239,8 @@ int cmd_commit(struct mgr *m, int argc, char **argv)
 		cubo_strv_free(o.changes);
 		return rc;
 	}
-	struct cubo_error *err = NULL;
-	if (args.n == 2) {
+	struct cubo_error *err = check_changes(o.changes);
+	if (!err && args.n == 2) {
 		struct image_ref ref;
 		if (!(err = image_ref_parse(args.v[1], NULL, &ref))) {
 			o.name = image_ref_string(&ref);
