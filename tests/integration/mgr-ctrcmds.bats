@@ -315,6 +315,17 @@ ctr_sh() {
 	[ "$(mgr logs l1)" = x ]
 }
 
+@test "commit: killed while the container is paused, unpause thaws it and no image is named" {
+	mgr run -d --name k "$BB" sleep 60 >/dev/null
+	run env CUBO_TEST_CRASH_AT=commit-paused "$MGR" --root-dir "$R" commit k killed:1
+	[ "$status" = 137 ]
+	[ "$(mgr inspect -f '{{.State.Status}}' k)" = paused ]
+	mgr unpause k >/dev/null
+	[ "$(mgr inspect -f '{{.State.Status}}' k)" = running ]
+	mgr exec k true
+	! mgr images --format '{{.Repository}}' | grep -q killed
+}
+
 @test "commit: bad changes, names and containers fail before anything is made" {
 	mgr create --name c "$BB" true >/dev/null
 	n=$(mgr images -q | wc -l)
