@@ -113,34 +113,36 @@ static struct cubo_error *put_whiteout(struct tree_tar *t, const char *rel_dir, 
 }
 
 /*
- * The file's st_size bytes, from the very file stat'ed (not what was put in
- * its place since, never a fifo); zeros for what it lost meanwhile.
+ * The file's st_size bytes, from the very file stat'ed: what was put in its
+ * place since (a running container's rename, or a fifo) is not opened or
+ * not read, and the entry, whose header is written, gets zeros, as it does
+ * for what the file lost meanwhile.
  */
 static struct cubo_error *put_data(struct tree_tar *t, int dirfd, const char *name, const char *rel,
 				   const struct stat *st)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && errno != ENOENT && errno != ELOOP && errno != ENXIO)
 		return cubo_error_errno("open %s", rel);
 	struct stat now;
-	if (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
-	    now.st_ino != st->st_ino) {
+	if (fd >= 0 && (fstat(fd, &now) < 0 || !S_ISREG(now.st_mode) || now.st_dev != st->st_dev ||
+			now.st_ino != st->st_ino)) {
 		close(fd);
-		return cubo_error_new("%s: replaced while read", rel);
+		fd = -1;
 	}
 	char buf[65536];
 	struct cubo_error *err = NULL;
 	int64_t left = st->st_size;
 	while (!err && left > 0) {
 		size_t want = left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf);
-		ssize_t r = read(fd, buf, want);
+		ssize_t r = fd >= 0 ? read(fd, buf, want) : 0;
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			err = cubo_error_errno("read %s", rel);
 			break;
 		}
-		if (r == 0) { /* shrunk: the header said more */
+		if (r == 0) { /* shrunk or gone: the header said more */
 			memset(buf, 0, want);
 			r = (ssize_t)want;
 		}
@@ -148,7 +150,8 @@ static struct cubo_error *put_data(struct tree_tar *t, int dirfd, const char *na
 			err = tar_err(t, rel);
 		left -= r;
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return err;
 }
 
@@ -190,7 +193,8 @@ static struct cubo_error *put_entry(struct tree_tar *t, int dirfd, const char *r
 {
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cubo_error_errno("stat %s/%s", rel_dir, name);
+		/* gone since the listing (a running container's): not in the tar */
+		return errno == ENOENT ? NULL : cubo_error_errno("stat %s/%s", rel_dir, name);
 	if (t->overlay && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
 		return put_whiteout(t, rel_dir, name, &st);
 	char *rel = xasprintf("%s%s%s", rel_dir, rel_dir[0] ? "/" : "", name);
@@ -232,9 +236,10 @@ static struct cubo_error *put_entry(struct tree_tar *t, int dirfd, const char *r
 		err = put_whiteout(t, rel, ".wh..opq", &st);
 	if (!err && S_ISDIR(st.st_mode)) {
 		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
+		/* gone, or something else put in its place: nothing beneath it is written */
+		if (sub < 0 && errno != ENOENT && errno != ENOTDIR && errno != ELOOP)
 			err = cubo_error_errno("open %s", rel);
-		else {
+		else if (sub >= 0) {
 			err = walk(t, sub, rel, depth + 1);
 			close(sub);
 		}

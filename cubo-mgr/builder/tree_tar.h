@@ -5,10 +5,11 @@
  * container's filesystem for export. The tree may be a container's doing:
  * names are opened relative to their directory, never following a
  * symlink; only regular files are opened for reading, without blocking,
- * and only when still the file just stat'ed; a file that grows or shrinks
- * meanwhile is written at the size its header gave; device nodes, fifos,
- * symlinks and hard links become tar entries of their own; the walk stops
- * at a depth limit.
+ * and only when still the file just stat'ed (else its entry gets zeros);
+ * a file that grows or shrinks meanwhile is written at the size its header
+ * gave, and what goes between the listing and the stat is left out; device
+ * nodes, fifos, symlinks and hard links become tar entries of their own;
+ * the walk stops at a depth limit.
  */
 #ifndef CUBO_MGR_BUILDER_TREE_TAR_H
 #define CUBO_MGR_BUILDER_TREE_TAR_H

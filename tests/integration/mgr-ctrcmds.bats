@@ -217,6 +217,16 @@ ctr_sh() {
 	[ "$(mgr inspect -f '{{.State.Status}}' run)" = running ]
 }
 
+@test "export: a running container that adds, removes and replaces files meanwhile" {
+	mgr run -d --name churn "$BB" sh -c 'mkdir /c; while :; do i=0; while [ $i -lt 50 ]; do
+		echo $i > /c/t$i; mv /c/t$i /c/f$i; mkdir -p /c/d$i; rm -r /c/d$i; i=$((i + 1)); done
+		rm -f /c/f*; done' >/dev/null
+	for _ in $(seq 10); do
+		mgr export churn | tar -t >/dev/null
+	done
+	[ "$(mgr inspect -f '{{.State.Status}}' churn)" = running ]
+}
+
 @test "export: a hostile tree: links out kept as links, fifos and devices as entries" {
 	# the container points links at the host's files and leaves a fifo nobody writes
 	ctr_sh h 'ln -s /etc/shadow /shadow-link && ln -s ../../../../../../etc /etc-up &&
