@@ -276,7 +276,10 @@ static struct cubo_error *visit(struct diff *d, int dirfd, const char *rel, stru
 	if (S_ISDIR(st.st_mode)) {
 		fd = openat(dirfd, en->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
-			err = errno == ENOENT ? NULL : cubo_error_errno("open %s", path);
+			/* gone or replaced since the stat (a running container) */
+			err = errno == ENOENT || errno == ENOTDIR || errno == ELOOP
+				      ? NULL
+				      : cubo_error_errno("open %s", path);
 			lower_close(&sub);
 			goto out;
 		}
