@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cubo-mgr export: a container's filesystem (its image's layers with its
- * changes, no volumes) as a tar stream, as docker export writes it. The
+ * changes, no volumes) as a tar stream, as docker export writes it. A
+ * running container's is read where its monitor mounted it; a stopped one's
  * overlay is mounted read-only, with the upper directory as its top layer,
  * in a mount namespace of this process's own (nothing is left mounted
  * whatever kills it), while holding the container's lock so that a start
@@ -23,13 +24,42 @@
 #include "cubo-mgr/ctr_fs.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
+#include "shared/procstat.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
+
+/*
+ * A running container's tree as its monitor mounted it, reached through the
+ * monitor's /proc entry: opened first, then checked to be the monitor's
+ * (its start time), so a reused pid never leads elsewhere. -1 when there is
+ * none to reach.
+ */
+static int live_tree(const struct ctr_record *r, const char *dir)
+{
+	if ((r->status != CTR_RUNNING && r->status != CTR_PAUSED) || r->monitor_pid <= 0)
+		return -1;
+	char proc[32];
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)r->monitor_pid);
+	int pfd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	int fd = -1;
+	if (r->monitor_start_time &&
+	    cubo_proc_start_time(r->monitor_pid) == r->monitor_start_time) {
+		char *rel = xasprintf("root%s/rootfs", dir);
+		fd = openat(pfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		free(rel);
+	}
+	close(pfd);
+	return fd;
+}
 
 /* The container's merged tree, read-only, as a directory fd no path reaches. */
 static struct cubo_error *export_tree_open(const struct ctr_ctx *c, const struct ctr_record *r,
 					   const struct ctr_fs *f, int *out)
 {
+	if (!f->copied && (*out = live_tree(r, f->dir)) >= 0)
+		return NULL;
 	if (f->copied) {
 		char *rootfs = cubo_path_join(f->dir, "rootfs");
 		*out = open(rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
