@@ -46,8 +46,8 @@ static struct cubo_error *xattrs(struct tree_tar *t, int dirfd, const char *name
 {
 	char path[64];
 	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cubo_error_errno("open %s", rel);
+	if (fd < 0) /* gone since the stat (a running container's): no xattrs */
+		return errno == ENOENT ? NULL : cubo_error_errno("open %s", rel);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	char list[8192];
 	ssize_t n = listxattr(path, list, sizeof(list));
@@ -78,6 +78,8 @@ static struct cubo_error *xattrs(struct tree_tar *t, int dirfd, const char *name
 		}
 		char val[65536];
 		ssize_t vl = getxattr(path, key, val, sizeof(val));
+		if (vl < 0 && errno == ENODATA) /* removed since the listing */
+			continue;
 		if (vl < 0) {
 			err = cubo_error_errno("read xattr %s of %s", key, rel);
 			break;
@@ -215,6 +217,12 @@ static struct cubo_error *put_entry(struct tree_tar *t, int dirfd, const char *r
 	if (S_ISLNK(st.st_mode)) {
 		char target[4096];
 		ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+		if (n < 0 && (errno == ENOENT || errno == EINVAL)) {
+			/* gone, or no longer a link, since the stat: left out */
+			archive_entry_free(e);
+			free(rel);
+			return NULL;
+		}
 		if (n < 0)
 			err = cubo_error_errno("readlink %s", rel);
 		else {
