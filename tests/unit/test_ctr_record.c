@@ -361,7 +361,8 @@ static void make_named(struct ctr_store *s, const char *name, char id[CTR_ID_LEN
 	free(tmp);
 }
 
-/* rename: the record and the links follow; docker's refusals; the old name free */
+/* rename: the record and the links follow; docker's refusals; the old name free (names that are
+ * no hex ID prefix, which a name not found would be taken for) */
 static void test_rename(void **state)
 {
 	(void)state;
@@ -369,24 +370,24 @@ static void test_rename(void **state)
 	struct ctr_store s;
 	assert_null(ctr_store_open(root, &s));
 	char a[CTR_ID_LEN + 1], b[CTR_ID_LEN + 1], got[CTR_ID_LEN + 1];
-	make_named(&s, "a", a);
-	make_named(&s, "b", b);
+	make_named(&s, "one", a);
+	make_named(&s, "two", b);
 	char *old = NULL;
-	assert_null(ctr_store_rename(&s, a, "c", &old));
-	assert_string_equal(old, "a");
+	assert_null(ctr_store_rename(&s, a, "three", &old));
+	assert_string_equal(old, "one");
 	free(old);
-	assert_null(ctr_store_resolve(&s, "c", got));
+	assert_null(ctr_store_resolve(&s, "three", got));
 	assert_string_equal(got, a);
-	struct cubo_error *err = ctr_store_resolve(&s, "a", got);
-	th_expect_msg(err, "no such container: a");
+	struct cubo_error *err = ctr_store_resolve(&s, "one", got);
+	th_expect_msg(err, "no such container: one");
 	char *dir = ctr_store_dir(&s, a);
 	struct ctr_record r;
 	assert_null(ctr_record_load(dir, &r));
-	assert_string_equal(r.name, "c");
+	assert_string_equal(r.name, "three");
 	ctr_record_free(&r);
-	th_expect_msg(ctr_store_rename(&s, a, "b", &old), "Conflict. The container name \"b\"");
+	th_expect_msg(ctr_store_rename(&s, a, "two", &old), "Conflict. The container name \"two\"");
 	assert_null(old);
-	th_expect_msg(ctr_store_rename(&s, a, "c", &old), "same name as its current name");
+	th_expect_msg(ctr_store_rename(&s, a, "three", &old), "same name as its current name");
 	th_expect_msg(ctr_store_rename(&s, a, "x/y", &old), "invalid container name");
 	/* a link a killed rename left (to a container named otherwise) holds no name */
 	char *stale = cubo_path_join(s.names_dir, "stale");
