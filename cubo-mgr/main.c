@@ -48,6 +48,10 @@ static const struct mgr_subcommand commands[] = {
 	{"top", cmd_top, "show a running container's processes"},
 	{"update", cmd_update, "change containers' settings (restart policy)"},
 	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
+	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
+	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
+	{"rename", cmd_rename, "give a container another name"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
@@ -122,6 +126,10 @@ static const struct mgr_subcommand container_commands[] = {
 	{"stats", cmd_stats, "show containers' resource use"},
 	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
+	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
+	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
+	{"rename", cmd_rename, "rename a container"},
 };
 
 static int cmd_image(struct mgr *m, int argc, char **argv)

@@ -175,5 +175,9 @@ int cmd_info(struct mgr *m, int argc, char **argv);
 int cmd_init(struct mgr *m, int argc, char **argv);
 int cmd_container(struct mgr *m, int argc, char **argv);
 int cmd_repl(struct mgr *m, int argc, char **argv);
+int cmd_diff(struct mgr *m, int argc, char **argv);
+int cmd_commit(struct mgr *m, int argc, char **argv);
+int cmd_export(struct mgr *m, int argc, char **argv);
+int cmd_rename(struct mgr *m, int argc, char **argv);
 
 #endif

@@ -188,6 +188,11 @@ static void map_put(struct oci_map *m, const char *key, const char *value)
 	m->n++;
 }
 
+void build_stage_label(struct build_stage *st, const char *key, const char *value)
+{
+	map_put(&st->config->config->labels, key, value);
+}
+
 static void set_str(char **dst, const char *s)
 {
 	free(*dst);

@@ -36,7 +36,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 {
 	static const char *const ctr_any[] = {"start",	"stop", "restart", "kill",    "rm",
 					      "remove", "wait", "pause",   "unpause", NULL};
-	static const char *const ctr_first[] = {"exec", "logs", "attach", "port", "top", NULL};
+	static const char *const ctr_first[] = {"exec", "logs",	  "attach", "port",   "top",
+						"diff", "commit", "export", "rename", NULL};
 	static const char *const img_any[] = {"rmi", "rmb", "history", "push", "save", "tag", NULL};
 	if (!group || !strcmp(group, "container")) {
 		if (in_list(cmd, ctr_any) || (pos == 0 && in_list(cmd, ctr_first)))
