@@ -178,7 +178,8 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 	return cubo_error_new("container %.12s: its monitor does not answer", r->id);
 }
 
-struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout)
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout,
+			    const char *signal)
 {
 	/* first: the monitor must see the stop before it decides on a restart */
 	CUBO_TRY(restart_hold(&c->store, r->id));
@@ -192,7 +193,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (timeout < 0)
 		timeout = r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
-	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
+	const char *sig = signal ? signal : r->stop_signal ? r->stop_signal : "SIGTERM";
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
 	cubo_test_point("stop-after-signal");
 	if (r->status == CTR_PAUSED)

@@ -51,10 +51,12 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 				 int *exit_code);
 
 /*
- * Stop a running container: its stop signal, then SIGKILL after timeout
- * seconds (<0: its --stop-timeout, else 10).
+ * Stop a running container: signal (NULL: its stop signal; as kill(1)
+ * takes it), then SIGKILL after timeout seconds (<0: its --stop-timeout,
+ * else 10).
  */
-struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout,
+			    const char *signal);
 
 /*
  * The ports as bound while it runs (random host ports resolved); before its

@@ -116,7 +116,7 @@ static void flags(const char *s)
 		FUZZ_FAIL("ulimit \"%s\" parsed to a bad limit", s);
 	fuzz_drop(err);
 	c = NULL;
-	err = run_opt_parse_signal(s, &c);
+	err = run_opt_parse_signal("--stop-signal", s, &c);
 	free(c);
 	fuzz_drop(err);
 }
