@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cubo-mgr/settings.h"
@@ -137,6 +138,13 @@ int cmd_tag(struct mgr *m, int argc, char **argv);
 int cmd_image_inspect(struct mgr *m, int argc, char **argv);
 int cmd_history(struct mgr *m, int argc, char **argv);
 int cmd_image_prune(struct mgr *m, int argc, char **argv);
+/*
+ * image prune's work (system prune's too): dangling images, or with all every
+ * image no container uses, that pass filters (checked: image_view.h); then
+ * what no image uses. Prints "Deleted Images:" and a line per image; adds
+ * the bytes freed to *reclaimed.
+ */
+struct cubo_error *image_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed);
 int cmd_save(struct mgr *m, int argc, char **argv);
 int cmd_load(struct mgr *m, int argc, char **argv);
 int cmd_import(struct mgr *m, int argc, char **argv);

@@ -148,3 +148,120 @@ hostconfig() {
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--group-add "a:b"'* ]]
 }
+
+# build_labeled NAME LABEL...: an image of busybox with those labels (no RUN step)
+build_labeled() {
+	local name=$1 ctx=$BATS_TEST_TMPDIR/ctx-$1
+	shift
+	mkdir -p "$ctx"
+	{
+		echo "FROM $BB"
+		for l in "$@"; do echo "LABEL $l"; done
+	} >"$ctx/Cubofile"
+	mgr build -q -t "$name" "$ctx" >/dev/null
+}
+
+@test "images -f: dangling, reference, label, before, since; keys ANDed, values ORed" {
+	build_labeled app:1 tier=web
+	sleep 1.1
+	build_labeled app:2 tier=db
+	sleep 1.1
+	build_labeled other:1 tier=web extra=yes
+	# building app:2 again with another label leaves the old one unnamed
+	build_labeled app:2 tier=db2
+	run mgr images -f dangling=true --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = "<none>:<none>" ]
+	run mgr images -f dangling=false --format '{{.Repository}}:{{.Tag}}'
+	[[ "$output" != *"<none>"* ]]
+	[[ "$output" == *app:1* ]]
+	run mgr images -f reference='app:*' --format '{{.Repository}}:{{.Tag}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 app:2 " ]
+	run mgr images -f reference=other --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = other:1 ]
+	# a '*' does not cross a '/'
+	run mgr images -f 'reference=*' --format '{{.Repository}}'
+	[[ "$output" != *"$REG"* ]]
+	run mgr images -f "reference=$REG/*" --format '{{.Repository}}'
+	[ "$output" = "$REG/busybox" ]
+	run mgr images -f label=tier=web --format '{{.Repository}}:{{.Tag}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 other:1 " ]
+	run mgr images -f label=extra --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = other:1 ]
+	# two values of one key: either; two keys: both
+	run mgr images -f label=tier=web -f label=tier=db2 --format '{{.Repository}}:{{.Tag}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 app:2 other:1 " ]
+	run mgr images -f label=tier=web -f reference='app*' --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = app:1 ]
+	run mgr images -f since=app:1 -f dangling=false --format '{{.Repository}}:{{.Tag}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:2 other:1 " ]
+	run mgr images -f before=other:1 -f reference='app*' --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = app:1 ]
+	run mgr images -f color=red
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'color'"* ]]
+	run mgr images -f dangling=maybe
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'dangling=maybe'"* ]]
+	run mgr images -f before=nosuch
+	[ "$status" -eq 125 ]
+	[[ "$output" == *nosuch* ]]
+}
+
+@test "volume ls -f: dangling, name, label, driver" {
+	mgr volume create --label env=prod used >/dev/null
+	mgr volume create --label env=dev spare >/dev/null
+	mgr create --name holder -v used:/data "$BB" true >/dev/null
+	run mgr volume ls -q -f dangling=true
+	[ "$output" = spare ]
+	run mgr volume ls -q -f dangling=false
+	[ "$output" = used ]
+	run mgr volume ls -q -f name=spa
+	[ "$output" = spare ]
+	run mgr volume ls -q -f label=env=prod
+	[ "$output" = used ]
+	run mgr volume ls -q -f label=env -f dangling=true
+	[ "$output" = spare ]
+	run mgr volume ls -q -f name=used -f name=spare
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "spare used " ]
+	run mgr volume ls -q -f driver=local -f name=used
+	[ "$output" = used ]
+	run mgr volume ls -q -f driver=nfs
+	[ -z "$output" ]
+	run mgr volume ls -f nope=1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'nope'"* ]]
+	run mgr volume ls -f dangling
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"bad format of filter"* ]]
+}
+
+@test "image prune -a: unused images go, images a container uses stay; --filter label/until" {
+	build_labeled keep:1 role=keep
+	build_labeled gone:1 role=gone
+	build_labeled old:1 role=old
+	mgr create --name user keep:1 true >/dev/null
+	run mgr image prune -a -f --filter label=role=gone
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted Images:"*"untagged: docker.io/library/gone:1"* ]]
+	[[ "$output" == *"Total reclaimed space:"* ]]
+	run mgr images --format '{{.Repository}}'
+	[[ "$output" != *gone* ]]
+	[[ "$output" == *old* ]]
+	# nothing was made before an hour ago
+	run mgr image prune -a -f --filter until=1h
+	[[ "$(mgr images --format '{{.Repository}}')" == *old* ]]
+	run mgr image prune -a -f --filter until=bad
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'until=bad'"* ]]
+	# the prompt: n keeps everything, y removes
+	run mgr image prune -a <<<n
+	[[ "$output" == *"Are you sure you want to continue? [y/N]"* ]]
+	[[ "$(mgr images --format '{{.Repository}}')" == *old* ]]
+	run mgr image prune -a <<<y
+	[ "$status" -eq 0 ]
+	run mgr images --format '{{.Repository}}'
+	[[ "$output" != *old* ]]
+	[[ "$output" != *"$REG/busybox"* ]]
+	[[ "$output" == *keep* ]]
+	mgr start -a user
+}
