@@ -32,7 +32,7 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	struct cubo_error *err = rc < 0 ? image_prune_filter_check(filters) : NULL;
+	struct cubo_error *err = rc < 0 ? prune_filter_check(filters) : NULL;
 	if (err)
 		rc = mgr_usage_error(m, "image prune", err);
 	if (rc < 0 && !force &&
@@ -40,14 +40,10 @@ int cmd_image_prune(struct mgr *m, int argc, char **argv)
 			       "associated to them."
 			     : "This will remove all dangling images."))
 		rc = 0;
-	uint64_t bytes = 0;
-	if (rc < 0 && (err = image_prune(m, all, filters, &bytes)))
-		rc = mgr_fail(m, err);
 	if (rc < 0) {
-		char size[16];
-		progress_format_bytes(bytes, size);
-		printf("Total reclaimed space: %s\n", size);
-		rc = 0;
+		uint64_t bytes = 0;
+		err = image_prune(m, all, filters, &bytes);
+		rc = mgr_prune_done(m, err, bytes);
 	}
 	cubo_strv_free(filters);
 	return rc;
@@ -78,7 +74,7 @@ struct cubo_error *image_prune(struct mgr *m, bool all, char *const *filters, ui
 			keep = image_user_of(&u, man->config.digest) != NULL;
 			if (!keep && filters) {
 				char **labels = image_labels(s, man->config.digest);
-				keep = !image_prune_filter_match(filters, cfg->created, labels);
+				keep = !prune_filter_match(filters, cfg->created, labels);
 				cubo_strv_free(labels);
 			}
 			oci_manifest_free(man);

@@ -435,6 +435,12 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	if (!force && !mgr_confirm("This will remove all custom networks not used by at least "
 				   "one container."))
 		return 0;
+	struct cubo_error *err = network_prune(m);
+	return err ? mgr_fail(m, err) : 0;
+}
+
+struct cubo_error *network_prune(struct mgr *m)
+{
 	struct net_store s;
 	struct net_def *v = NULL;
 	size_t n = 0;
@@ -442,10 +448,10 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = net_store_list(&s, &v, &n);
 	if (err)
-		return mgr_fail(m, err);
+		return err;
 	/* containers whose monitor died release their networks on the way (reconcile) */
 	printf("Deleted Networks:\n");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !err; i++) {
 		prune_allocations(net_store_ipam_dir(&s, v[i].name), v[i].name);
 		if (net_is_default(v[i].name))
 			continue;
@@ -454,12 +460,10 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 		if (!err && !users && !(err = remove_network(m, &s, &v[i], true)))
 			printf("%s\n", v[i].name);
 		cubo_strv_free(users);
-		if (err)
-			rc = mgr_fail(m, err);
 	}
 	net_defs_free(v, n);
 	net_store_close(&s);
-	return rc > 0 ? rc : 0;
+	return err;
 }
 
 /*

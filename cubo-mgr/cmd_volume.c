@@ -10,6 +10,8 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
+#include "cubo-mgr/image/progress.h"
+#include "shared/du.h"
 #include "shared/filter.h"
 #include "shared/json.h"
 #include "shared/strv.h"
@@ -325,25 +327,34 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 				       : "This will remove anonymous volumes not used by a "
 					 "container."))
 		return 0;
+	uint64_t bytes = 0;
+	struct cubo_error *err = volume_prune(m, all, &bytes);
+	return mgr_prune_done(m, err, bytes);
+}
+
+struct cubo_error *volume_prune(struct mgr *m, bool all, uint64_t *reclaimed)
+{
 	struct ctr_volume *v;
 	size_t n;
-	struct cubo_error *err = volume_list(m->root, &v, &n);
-	if (err)
-		return mgr_fail(m, err);
+	CUBO_TRY(volume_list(m->root, &v, &n));
 	printf("Deleted Volumes:\n");
-	for (size_t i = 0; i < n; i++) {
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
 		if (!all && !v[i].anonymous)
 			continue;
 		char *user = NULL;
+		uint64_t bytes = 0;
 		err = volume_user(m, v[i].name, &user);
-		if (!err && !user && !(err = volume_remove(m->root, v[i].name)))
+		if (!err && !user)
+			cubo_error_free(cubo_du(v[i].mountpoint, &bytes));
+		if (!err && !user && !(err = volume_remove(m->root, v[i].name))) {
 			printf("%s\n", v[i].name);
+			*reclaimed += bytes;
+		}
 		free(user);
-		if (err)
-			rc = mgr_fail(m, err);
 	}
 	ctr_volumes_free(v, n);
-	return rc > 0 ? rc : 0;
+	return err;
 }
 
 static const struct mgr_subcommand subs[] = {

@@ -239,7 +239,7 @@ static bool prune_filter(const char *key, const char *value, void *item)
 	return it->created >= 0 && (int64_t)it->created * 1000000000 < until;
 }
 
-struct cubo_error *image_prune_filter_check(char *const *filters)
+struct cubo_error *prune_filter_check(char *const *filters)
 {
 	static const char *const keys[] = {"until", "label", NULL};
 	CUBO_TRY(cubo_filter_check(filters, keys));
@@ -254,7 +254,7 @@ struct cubo_error *image_prune_filter_check(char *const *filters)
 	return NULL;
 }
 
-bool image_prune_filter_match(char *const *filters, const char *created, char *const *labels)
+bool prune_filter_match(char *const *filters, const char *created, char *const *labels)
 {
 	struct prune_item it = {created ? image_parse_time(created) : -1, labels};
 	return cubo_filter_match(filters, prune_filter, &it);

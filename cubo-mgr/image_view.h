@@ -47,13 +47,13 @@ const char *image_short_id(const char *digest);
 char **image_labels(struct store *s, const char *config_digest);
 
 /*
- * image prune's --filter: until=TIME (created before it; RFC 3339, unix
- * seconds or a duration back from now) and label=KEY[=VALUE]. Checked
- * before anything is removed.
+ * The prunes' --filter (image, container, system prune): until=TIME (created
+ * before it; RFC 3339, unix seconds or a duration back from now) and
+ * label=KEY[=VALUE]. Checked before anything is removed.
  */
-struct cubo_error *image_prune_filter_check(char *const *filters);
-/* Whether an image created at created (RFC 3339; NULL) with labels passes them. */
-bool image_prune_filter_match(char *const *filters, const char *created, char *const *labels);
+struct cubo_error *prune_filter_check(char *const *filters);
+/* Whether an image or container created at created (RFC 3339; NULL) with labels passes them. */
+bool prune_filter_match(char *const *filters, const char *created, char *const *labels);
 
 /* The containers' images: each image ID with the name of one container using it. */
 struct image_users {

@@ -265,3 +265,108 @@ build_labeled() {
 	[[ "$output" == *keep* ]]
 	mgr start -a user
 }
+
+# df_field TYPE FIELD: a field of system df --format json's row of TYPE
+df_field() {
+	mgr system df --format json | jq -r --arg t "$1" "select(.Type == \$t) | .$2"
+}
+
+@test "system df: images, containers, volumes and build cache before and after use" {
+	# an empty root: one image (the setup's pull), nothing else
+	run mgr system df
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE" ]
+	[[ "${lines[1]}" == "Images          1         0         "*"(100%)" ]]
+	[[ "${lines[2]}" == "Containers      0         0         0B        0B (0%)" ]]
+	[[ "${lines[3]}" == "Local Volumes   0         0         0B        0B (0%)" ]]
+	[ "$(df_field Images TotalCount)" = 1 ]
+	# a second name of the same image counts once
+	mgr tag "$BB" again:1
+	[ "$(df_field Images TotalCount)" = 1 ]
+	size1=$(df_field Images Size)
+	# an image sharing busybox's layer adds only its own blobs
+	build_labeled lab:1 a=b
+	[ "$(df_field Images TotalCount)" = 2 ]
+	# (a few hundred bytes of config more: the shared layer once, not twice)
+	size2=$(df_field Images Size)
+	awk -v a="${size1%MB}" -v b="${size2%MB}" 'BEGIN { exit !(b >= a && b < a * 1.1) }'
+	# a running container with 1 MB written, and a volume with 2 MB
+	mgr volume create data >/dev/null
+	mgr run -d --name w --network none -v data:/data "$BB" sh -c \
+		'dd if=/dev/zero of=/big bs=1000 count=1000 2>/dev/null; dd if=/dev/zero of=/data/v bs=1000 count=2000 2>/dev/null; ln /big /big2; ln -s /big /link; touch /done; sleep 1000' >/dev/null
+	for i in $(seq 100); do mgr exec w test -e /done && break; sleep 0.1; done
+	[ "$(df_field Containers TotalCount)" = 1 ]
+	[ "$(df_field Containers Active)" = 1 ]
+	# the hard link and the symlink add nothing
+	[[ "$(df_field Containers Size)" == 1.00MB ]]
+	[ "$(df_field Containers Reclaimable)" = "0B (0%)" ]
+	[[ "$(df_field "Local Volumes" Size)" == 2.00MB ]]
+	[ "$(df_field "Local Volumes" Active)" = 1 ]
+	[ "$(df_field Images Active)" = 1 ]
+	# stopped, the container's layer is reclaimable; the volume still has a user
+	mgr stop -t 0 w
+	[[ "$(df_field Containers Reclaimable)" == "1.00MB (100%)" ]]
+	[ "$(df_field "Local Volumes" Reclaimable)" = "0B (0%)" ]
+	run mgr system df -v
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Images space usage:"*"lab "*"Containers space usage:"*" w"*"Local Volumes space usage:"*"data "*"1 "*"2.00MB"*"Build cache usage:"* ]]
+	run mgr system df --format '{{.Type}}={{.TotalCount}}'
+	[[ "${lines[*]}" == "Images=2 Containers=1 Local Volumes=1 Build Cache="[1-9]* ]]
+}
+
+@test "system prune: the prompt, stopped containers, dangling images, -a, --volumes" {
+	build_labeled img:1 v=1
+	build_labeled img:1 v=2 # the first becomes dangling
+	build_labeled spare:1 v=3
+	mgr network create unused >/dev/null
+	mgr run -d --name up --network none "$BB" sleep 1000 >/dev/null
+	mgr create --name down --network none -v /anon "$BB" true >/dev/null
+	mgr volume create named >/dev/null
+	# n: nothing goes
+	run mgr system prune <<<n
+	[[ "$output" == *"WARNING! This will remove:"*"all stopped containers"*"all dangling images"*"Are you sure you want to continue? [y/N]"* ]]
+	[[ "$output" != *"anonymous volumes"* ]]
+	[ "$(mgr ps -aq | wc -l)" = 2 ]
+	# y: the stopped container, the network and the dangling image go
+	run mgr system prune <<<y
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted Containers:"* ]]
+	[[ "$output" == *"Deleted Networks:"*unused* ]]
+	[[ "$output" == *"Deleted Images:"*"deleted: sha256:"* ]]
+	[[ "$output" == *"Deleted build cache objects:"* ]]
+	[[ "$output" == *"Total reclaimed space:"* ]]
+	[ "$(df_field "Build Cache" TotalCount)" = 0 ]
+	[ "$(mgr ps -aq | wc -l)" = 1 ]
+	[[ "$(mgr network ls)" != *unused* ]]
+	[ -z "$(mgr images -q -f dangling=true)" ]
+	[[ "$(mgr images)" == *spare* ]]
+	# the removed container's anonymous volume is still there without --volumes
+	[ "$(mgr volume ls -q | wc -l)" = 2 ]
+	# -a --volumes: unused images and anonymous volumes too; what runs keeps its image
+	run mgr system prune -a --volumes -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"untagged: docker.io/library/spare:1"* ]]
+	run mgr images --format '{{.Repository}}'
+	[[ "$output" != *spare* ]]
+	[[ "$output" == *"$REG/busybox"* ]]
+	run mgr volume ls -q
+	[ "$output" = named ]
+	[ "$(state_of up)" = running ]
+	run mgr system prune -f --filter bogus=1
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'bogus'"* ]]
+}
+
+@test "system prune --filter label= and until=: only matching containers go; system info is info" {
+	mgr create --name keepme --label keep=yes --network none "$BB" true >/dev/null
+	mgr create --name dropme --label keep=no --network none "$BB" true >/dev/null
+	run mgr system prune -f --filter label=keep=no
+	[ "$status" -eq 0 ]
+	[ "$(mgr ps -a --format '{{.Names}}')" = keepme ]
+	# made seconds ago: not before an hour ago
+	run mgr system prune -f --filter until=1h
+	[ "$(mgr ps -a --format '{{.Names}}')" = keepme ]
+	run mgr system info
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(mgr info)" ]
+}
