@@ -50,7 +50,8 @@ static struct cubo_error *parse_cpu(const struct ctr_limits_flags *f, long ncpus
 		l->has_cpu_quota = true;
 		l->cpu_quota = f->cpu_quota;
 	}
-	if (f->cpu_shares != LIMITS_UNSET) {
+	/* 0, as in docker: unchanged */
+	if (f->cpu_shares != LIMITS_UNSET && f->cpu_shares != 0) {
 		CUBO_TRY(run_opt_check_cpu_shares(f->cpu_shares));
 		l->has_cpu_shares = true;
 		l->cpu_shares = (uint64_t)f->cpu_shares;
@@ -75,7 +76,7 @@ struct cubo_error *ctr_limits_parse(const struct ctr_limits_flags *f, long ncpus
 	if (f->memory_reservation) {
 		CUBO_TRY(run_opt_parse_memory("--memory-reservation", f->memory_reservation,
 					      &l.memory_reservation));
-		l.has_memory_reservation = true;
+		l.has_memory_reservation = l.memory_reservation > 0;
 	}
 	if (f->memory_swap) {
 		if (!strcmp(f->memory_swap, "-1"))

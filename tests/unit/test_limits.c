@@ -60,6 +60,14 @@ static void test_parse(void **state)
 				    "--pids-limit -1");
 	free(joined);
 
+	/* zeros change nothing, as in docker */
+	ctr_limits_flags_init(&f);
+	f.cpu_shares = 0;
+	f.memory = "0";
+	f.memory_reservation = "0";
+	f.blkio_weight = 0;
+	assert_null(ctr_limits_parse(&f, 4, &l, &any));
+	assert_false(any);
 	ctr_limits_flags_init(&f);
 	f.cpus = "1";
 	f.cpu_quota = 5000;
