@@ -53,6 +53,14 @@ hostconfig() {
 	[ "$(mem "$id")" = $((96 << 20)) ]
 	[ "$(cpu "$id")" = "20000 50000" ]
 	[ "$(cg "$id" pids.max)" = 50 ]
+	# -1 lifts the quota, 0 the pids limit, live and for the record
+	mgr update --cpu-quota -1 --pids-limit 0 "$id"
+	[[ "$(cpu "$id")" == @(-1|max)" 50000" ]]
+	[ "$(cg "$id" pids.max)" = max ]
+	[ "$(hostconfig "$id" NanoCpus)" = 0 ]
+	mgr restart -t 0 "$id"
+	[[ "$(cpu "$id")" == @(-1|max)" 50000" ]]
+	[ "$(cg "$id" pids.max)" = max ]
 }
 
 @test "update: a stopped container's record changes; its next start has the limits" {
