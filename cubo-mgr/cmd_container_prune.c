@@ -7,8 +7,6 @@
 #include "cubo-mgr/ctr_action.h"
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/image_view.h"
-#include "shared/du.h"
-#include "shared/fs.h"
 #include "shared/strv.h"
 
 int cmd_container_prune(struct mgr *m, int argc, char **argv)
@@ -66,11 +64,7 @@ struct cubo_error *container_prune(struct mgr *m, char *const *filters, uint64_t
 		    !prune_filter_match(filters, v[i].created[0] ? v[i].created : NULL,
 					v[i].labels))
 			continue;
-		char *dir = ctr_store_dir(&c.store, v[i].id), *upper = cubo_path_join(dir, "upper");
-		uint64_t bytes = 0;
-		cubo_error_free(cubo_du(upper, &bytes));
-		free(upper);
-		free(dir);
+		uint64_t bytes = ctr_disk_size(&c, v[i].id);
 		if (!(err = ctr_remove_record(&c, &v[i], false))) {
 			printf("%s\n", v[i].id);
 			*reclaimed += bytes;

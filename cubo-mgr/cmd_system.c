@@ -138,10 +138,7 @@ static struct cubo_error *df_measure(struct mgr *m, struct df_data *d)
 	d->vol_links = xcalloc(d->n_vols + 1, sizeof(*d->vol_links));
 	for (size_t i = 0; !err && i < d->n_ctrs; i++) {
 		const struct ctr_record *r = &d->ctrs[i];
-		char *dir = ctr_store_dir(&c.store, r->id), *upper = cubo_path_join(dir, "upper");
-		d->ctr_sizes[i] = du_quiet(upper);
-		free(upper);
-		free(dir);
+		d->ctr_sizes[i] = ctr_disk_size(&c, r->id);
 		df_row_add(&d->rows[1], d->ctr_sizes[i],
 			   r->status == CTR_RUNNING || r->status == CTR_PAUSED);
 		struct df_img *img = r->image_id ? img_of(d, r->image_id) : NULL;

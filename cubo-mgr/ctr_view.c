@@ -13,6 +13,7 @@
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
+#include "shared/du.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
 
@@ -217,6 +218,22 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		}
 	}
 	return err;
+}
+
+uint64_t ctr_disk_size(const struct ctr_ctx *c, const char *id)
+{
+	static const char *const parts[] = {"upper", "rootfs"};
+	char *dir = ctr_store_dir(&c->store, id);
+	uint64_t total = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		char *p = cubo_path_join(dir, parts[i]);
+		uint64_t bytes = 0;
+		cubo_error_free(cubo_du(p, &bytes));
+		total += bytes;
+		free(p);
+	}
+	free(dir);
+	return total;
 }
 
 /*
