@@ -232,13 +232,11 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 		.description = "List networks.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "network ls", err);
+	struct cubo_error *err = NULL;
 	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct net_store s;
 	struct net_def *v = NULL;

@@ -268,13 +268,11 @@ static int system_df(struct mgr *m, int argc, char **argv)
 			"images share count once.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "system df", err);
+	struct cubo_error *err = NULL;
 	struct df_data d;
 	if ((err = df_measure(m, &d))) {
 		df_data_free(&d);

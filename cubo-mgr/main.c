@@ -209,13 +209,11 @@ int cmd_version(struct mgr *m, int argc, char **argv)
 		.description = "Print version information.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "version", err);
+	struct cubo_error *err = NULL;
 	if (fmt.kind == MGR_FORMAT_DEFAULT)
 		printf("cubo-mgr version %s\n", PACKAGE_VERSION);
 	else if (!(err = mgr_format_add(&fmt, version_json())))
