@@ -61,7 +61,13 @@ struct cubo_error *cubo_du(const char *path, uint64_t *bytes)
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? NULL : cubo_error_errno("%s", path);
 	char *const roots[] = {(char *)path, NULL};
-	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL);
+	/*
+	 * Not FTS_NOCHDIR: fts then enters each directory by fd and checks it
+	 * is the one it stat'd, so a container that swaps a directory for a
+	 * symlink while we walk cannot send us into the host's tree (and
+	 * paths past PATH_MAX are walked too). The cwd is back at fts_close.
+	 */
+	FTS *fts = fts_open(roots, FTS_PHYSICAL | FTS_XDEV, NULL);
 	if (!fts)
 		return cubo_error_errno("%s", path);
 	struct seen seen = {0};

@@ -4,7 +4,9 @@
  * container's writable layer or a volume: the apparent sizes of its files,
  * symlinks not followed, a file with several hard links counted once, and
  * the tree not left for another filesystem. The tree may belong to a
- * container: nothing in it is opened but directories, through fts(3).
+ * container, running: nothing in it is opened but directories, each checked
+ * to be the one found (fts(3)), so a symlink swapped in cannot lead out.
+ * Changes the working directory while it walks (one thread only).
  */
 #ifndef CUBO_SHARED_DU_H
 #define CUBO_SHARED_DU_H

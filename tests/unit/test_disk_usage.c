@@ -105,6 +105,36 @@ static void test_du(void **state)
 	}
 	assert_null(cubo_du(dir, &b));
 	assert_int_equal(b, 1000 + 234 + strlen("/usr/bin"));
+	/* a tree deeper than PATH_MAX is walked whole (and removed here by fds) */
+	enum { DEPTH = 300 };
+	static const char level[] = "a-rather-long-name";
+	int fds[DEPTH + 1];
+	char *deep = cubo_path_join(dir, "deep");
+	assert_int_equal(mkdir(deep, 0755), 0);
+	fds[0] = open(deep, O_PATH | O_DIRECTORY);
+	for (int i = 0; i < DEPTH; i++) {
+		assert_true(fds[i] >= 0);
+		assert_int_equal(mkdirat(fds[i], level, 0755), 0);
+		fds[i + 1] = openat(fds[i], level, O_PATH | O_DIRECTORY);
+	}
+	int file = openat(fds[DEPTH], "bottom", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(file >= 0);
+	assert_int_equal(write(file, "12345", 5), 5);
+	close(file);
+	char before[4096], after[4096];
+	assert_non_null(getcwd(before, sizeof(before)));
+	assert_null(cubo_du(deep, &b));
+	assert_int_equal(b, 5);
+	/* the walk's chdirs are undone */
+	assert_non_null(getcwd(after, sizeof(after)));
+	assert_string_equal(before, after);
+	assert_int_equal(unlinkat(fds[DEPTH], "bottom", 0), 0);
+	close(fds[DEPTH]);
+	for (int i = DEPTH - 1; i >= 0; i--) {
+		assert_int_equal(unlinkat(fds[i], level, AT_REMOVEDIR), 0);
+		close(fds[i]);
+	}
+	free(deep);
 	/* a file given alone */
 	assert_null(cubo_du(a, &b));
 	assert_int_equal(b, 1000);
