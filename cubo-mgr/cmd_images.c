@@ -66,7 +66,10 @@ static bool img_filter(const char *key, const char *value, void *item)
 		return cubo_filter_reference(value, r->repository, r->tag);
 	if (!strcmp(key, "label"))
 		return cubo_filter_label(it->labels, value);
-	time_t t = r->created ? image_parse_time(r->created) : -1, ref = time_of(it->times, value);
+	time_t t = r->created ? image_parse_time(r->created) : -1;
+	if (!strcmp(key, "until"))
+		return filter_until(value, t);
+	time_t ref = time_of(it->times, value);
 	return t >= 0 && ref >= 0 && (key[0] == 'b' ? t < ref : t > ref);
 }
 
@@ -78,10 +81,11 @@ static struct cubo_error *img_filter_prepare(struct store *s, char *const *filte
 					     const struct image_row *rows, size_t n,
 					     struct img_times *t)
 {
-	static const char *const keys[] = {"dangling", "reference", "label",
-					   "before",   "since",	    NULL};
+	static const char *const keys[] = {"dangling", "reference", "label", "before",
+					   "since",    "until",	    NULL};
 	memset(t, 0, sizeof(*t));
 	CUBO_TRY(cubo_filter_check(filters, keys));
+	CUBO_TRY(filter_until_check(filters));
 	size_t k = 0;
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *v = strchr(filters[i], '=') + 1;
@@ -120,7 +124,7 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only image IDs"},
 		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
 		 "dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, "
-		 "since=IMAGE"},
+		 "since=IMAGE, until=TIME"},
 		{"digests", 0, CLI_BOOL, &digests, NULL, "show the manifest digests"},
 		{"all", 'a', CLI_BOOL, &all, NULL,
 		 "show all images (the store keeps no intermediate ones)"},

@@ -226,23 +226,33 @@ struct prune_item {
 	char *const *labels;
 };
 
-static bool prune_filter(const char *key, const char *value, void *item)
+bool filter_until(const char *value, time_t created)
 {
-	const struct prune_item *it = item;
-	if (!strcmp(key, "label"))
-		return cubo_filter_label(it->labels, value);
 	int64_t until;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (!log_time_arg(value, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &until))
 		return false;
-	return it->created >= 0 && (int64_t)it->created * 1000000000 < until;
+	return created >= 0 && (int64_t)created * 1000000000 < until;
+}
+
+static bool prune_filter(const char *key, const char *value, void *item)
+{
+	const struct prune_item *it = item;
+	if (!strcmp(key, "label"))
+		return cubo_filter_label(it->labels, value);
+	return filter_until(value, it->created);
 }
 
 struct cubo_error *prune_filter_check(char *const *filters)
 {
 	static const char *const keys[] = {"until", "label", NULL};
 	CUBO_TRY(cubo_filter_check(filters, keys));
+	return filter_until_check(filters);
+}
+
+struct cubo_error *filter_until_check(char *const *filters)
+{
 	for (size_t i = 0; filters && filters[i]; i++) {
 		int64_t ns;
 		if (!strncmp(filters[i], "until=", 6) && !log_time_arg(filters[i] + 6, 0, &ns))

@@ -52,6 +52,11 @@ char **image_labels(struct store *s, const char *config_digest);
  * label=KEY[=VALUE]. Checked before anything is removed.
  */
 struct cubo_error *prune_filter_check(char *const *filters);
+/* The until= values of checked filters: each a time or a duration, else an error. */
+struct cubo_error *filter_until_check(char *const *filters);
+/* until=value: created (-1: unknown, never matches) is before that time. */
+bool filter_until(const char *value, time_t created);
+
 /* Whether an image or container created at created (RFC 3339; NULL) with labels passes them. */
 bool prune_filter_match(char *const *filters, const char *created, char *const *labels);
 

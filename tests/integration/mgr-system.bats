@@ -204,6 +204,14 @@ build_labeled() {
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:2 other:1 " ]
 	run mgr images -f before=other:1 -f reference='app*' --format '{{.Repository}}:{{.Tag}}'
 	[ "$output" = app:1 ]
+	# made seconds ago: none before an hour ago, all before a minute from now
+	run mgr images -q -f until=1h -f reference='app*'
+	[ -z "$output" ]
+	run mgr images --format '{{.Repository}}:{{.Tag}}' -f until="$(($(date +%s) + 60))" -f reference='app*'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 app:2 " ]
+	run mgr images -f until=soon
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'until=soon'"* ]]
 	run mgr images -f color=red
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid filter 'color'"* ]]
