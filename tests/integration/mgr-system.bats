@@ -288,7 +288,12 @@ df_field() {
 }
 
 @test "system df: images, containers, volumes and build cache before and after use" {
-	# an empty root: one image (the setup's pull), nothing else
+	# before and after a pull
+	mgr rmi "$BB" >/dev/null
+	[ "$(df_field Images TotalCount)" = 0 ]
+	[ "$(df_field Images Size)" = 0B ]
+	mgr pull -q "$BB" >/dev/null
+	# one image, nothing else
 	run mgr system df
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE" ]
