@@ -381,7 +381,7 @@ static int system_prune(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = network_prune(m);
 	if (!err && volumes)
-		err = volume_prune(m, false, &bytes);
+		err = volume_prune(m, false, filters, &bytes);
 	if (!err)
 		err = image_prune(m, all, filters, &bytes);
 	if (!err)

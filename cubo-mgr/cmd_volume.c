@@ -309,9 +309,12 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
 	bool force = false, all = false;
+	char **filters = NULL;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 		{"all", 'a', CLI_BOOL, &all, NULL, "named volumes too, not only anonymous ones"},
+		{"filter", 0, CLI_LIST, &filters, "label=KEY[=VALUE]",
+		 "only volumes with the label"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "volume prune",
@@ -320,19 +323,31 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 			       "volume).",
 		MGR_OPTS(opts),
 	};
+	static const char *const keys[] = {"label", NULL};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
-		return rc;
-	if (!force && !mgr_confirm(all ? "This will remove all volumes not used by a container."
-				       : "This will remove anonymous volumes not used by a "
-					 "container."))
-		return 0;
-	uint64_t bytes = 0;
-	struct cubo_error *err = volume_prune(m, all, &bytes);
-	return mgr_prune_done(m, err, bytes);
+	struct cubo_error *err = rc < 0 ? cubo_filter_check(filters, keys) : NULL;
+	if (err)
+		rc = mgr_usage_error(m, "volume prune", err);
+	if (rc < 0 && !force &&
+	    !mgr_confirm(all ? "This will remove all volumes not used by a container."
+			     : "This will remove anonymous volumes not used by a container."))
+		rc = 0;
+	if (rc < 0) {
+		uint64_t bytes = 0;
+		err = volume_prune(m, all, filters, &bytes);
+		rc = mgr_prune_done(m, err, bytes);
+	}
+	cubo_strv_free(filters);
+	return rc;
 }
 
-struct cubo_error *volume_prune(struct mgr *m, bool all, uint64_t *reclaimed)
+/* label= of a prune's filters (its other keys are not the volumes'), for one volume */
+static bool prune_label(const char *key, const char *value, void *item)
+{
+	return strcmp(key, "label") || cubo_filter_label(item, value);
+}
+
+struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed)
 {
 	struct ctr_volume *v;
 	size_t n;
@@ -340,7 +355,8 @@ struct cubo_error *volume_prune(struct mgr *m, bool all, uint64_t *reclaimed)
 	printf("Deleted Volumes:\n");
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; i < n && !err; i++) {
-		if (!all && !v[i].anonymous)
+		if ((!all && !v[i].anonymous) ||
+		    !cubo_filter_match(filters, prune_label, v[i].labels))
 			continue;
 		char *user = NULL;
 		uint64_t bytes = 0;

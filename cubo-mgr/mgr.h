@@ -175,11 +175,12 @@ int cmd_container_prune(struct mgr *m, int argc, char **argv);
  * "Deleted ...:" header and a line per thing removed, adds the bytes freed
  * to *reclaimed and stops at the first error. container_prune: stopped
  * containers passing filters (image_view.h); volume_prune: anonymous
- * volumes (all: every volume) no container uses; network_prune: user
+ * volumes (all: every volume) no container uses, with the filters' label=
+ * labels (their other keys do not apply to volumes); network_prune: user
  * networks no container uses.
  */
 struct cubo_error *container_prune(struct mgr *m, char *const *filters, uint64_t *reclaimed);
-struct cubo_error *volume_prune(struct mgr *m, bool all, uint64_t *reclaimed);
+struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed);
 struct cubo_error *network_prune(struct mgr *m);
 int cmd_ps(struct mgr *m, int argc, char **argv);
 int cmd_port(struct mgr *m, int argc, char **argv);

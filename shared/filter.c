@@ -54,11 +54,12 @@ bool cubo_filter_match(char *const *filters, cubo_filter_fn fn, void *item)
 			return false;
 		memcpy(key, filters[i], n);
 		key[n] = '\0';
-		bool any = false;
-		for (size_t j = i; filters[j] && !any; j++)
+		/* labels: every value (docker's MatchKVList); other keys: any value */
+		bool every = !strcmp(key, "label"), ok = every;
+		for (size_t j = i; filters[j] && ok == every; j++)
 			if (key_len(filters[j]) == n && !strncmp(filters[j], key, n))
-				any = fn(key, filters[j] + n + 1, item);
-		if (!any)
+				ok = fn(key, filters[j] + n + 1, item);
+		if (!ok)
 			return false;
 	}
 	return true;

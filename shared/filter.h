@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * docker's --filter KEY=VALUE lists (images, volume ls, prune): the same key
- * given twice matches either value, different keys must all match. Pure
- * functions over the flag values; what a key means is the caller's.
+ * given twice matches either value, different keys must all match; but
+ * label= values must all match, as docker matches labels (MatchKVList):
+ * `-f label=a -f label=b` lists what has both. Pure functions over the flag
+ * values; what a key means is the caller's.
  */
 #ifndef CUBO_SHARED_FILTER_H
 #define CUBO_SHARED_FILTER_H

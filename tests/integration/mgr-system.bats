@@ -195,9 +195,11 @@ build_labeled() {
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 other:1 " ]
 	run mgr images -f label=extra --format '{{.Repository}}:{{.Tag}}'
 	[ "$output" = other:1 ]
-	# two values of one key: either; two keys: both
-	run mgr images -f label=tier=web -f label=tier=db2 --format '{{.Repository}}:{{.Tag}}'
-	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 app:2 other:1 " ]
+	# two values of one key: either (labels: both, as docker); two keys: both
+	run mgr images -f reference=app:1 -f reference=other --format '{{.Repository}}:{{.Tag}}'
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app:1 other:1 " ]
+	run mgr images -f label=tier=web -f label=extra --format '{{.Repository}}:{{.Tag}}'
+	[ "$output" = other:1 ]
 	run mgr images -f label=tier=web -f reference='app*' --format '{{.Repository}}:{{.Tag}}'
 	[ "$output" = app:1 ]
 	run mgr images -f since=app:1 -f dangling=false --format '{{.Repository}}:{{.Tag}}'
@@ -237,6 +239,8 @@ build_labeled() {
 	[ "$output" = used ]
 	run mgr volume ls -q -f label=env -f dangling=true
 	[ "$output" = spare ]
+	run mgr volume ls -q -f label=env -f label=env=dev
+	[ "$output" = spare ]
 	run mgr volume ls -q -f name=used -f name=spare
 	[ "$(echo "$output" | sort | tr '\n' ' ')" = "spare used " ]
 	run mgr volume ls -q -f driver=local -f name=used
@@ -249,6 +253,15 @@ build_labeled() {
 	run mgr volume ls -f dangling
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"bad format of filter"* ]]
+	# volume prune --filter label=: only unused volumes with the label
+	mgr volume create --label env=dev other >/dev/null
+	mgr volume create --label env=prod prodspare >/dev/null
+	run mgr volume prune -a -f --filter label=env=dev
+	[ "$status" -eq 0 ]
+	[ "$(mgr volume ls -q | sort | tr '\n' ' ')" = "prodspare used " ]
+	run mgr volume prune -f --filter until=1h
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'until'"* ]]
 }
 
 @test "image prune -a: unused images go, images a container uses stay; --filter label/until" {

@@ -63,11 +63,15 @@ static void test_match(void **state)
 	assert_true(cubo_filter_match(either, match, &a));
 	assert_true(cubo_filter_match(either, match, &b));
 	assert_false(cubo_filter_match(either, match, &c));
-	/* two keys: both, whatever their order */
-	char *both[] = {"label=env", "name=b", "label=tier", NULL};
-	assert_true(cubo_filter_match(both, match, &b)); /* env or tier, and the name */
+	/* two keys: both, whatever their order; labels: every one given */
+	char *both[] = {"label=env", "name=a", "label=tier", NULL};
+	assert_true(cubo_filter_match(both, match, &a));
+	char *env_tier[] = {"label=env", "name=b", "label=tier", NULL};
+	assert_false(cubo_filter_match(env_tier, match, &b)); /* b has no tier label */
 	char *no_tier[] = {"label=tier", "name=b", NULL};
 	assert_false(cubo_filter_match(no_tier, match, &b));
+	char *two_envs[] = {"label=env=prod", "label=env=dev", NULL};
+	assert_false(cubo_filter_match(two_envs, match, &a));
 	char *both2[] = {"label=env=dev", "name=a", "name=b", NULL};
 	assert_true(cubo_filter_match(both2, match, &b));
 	assert_false(cubo_filter_match(both2, match, &a));
