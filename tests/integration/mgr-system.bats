@@ -169,7 +169,7 @@ build_labeled() {
 	mgr build -q -t "$name" "$ctx" >/dev/null
 }
 
-@test "images -f: dangling, reference, label, before, since; keys ANDed, values ORed" {
+@test "images -f: dangling, reference, label, before, since, until; values ORed but labels ANDed" {
 	build_labeled app:1 tier=web
 	sleep 1.1
 	build_labeled app:2 tier=db
