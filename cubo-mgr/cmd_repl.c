@@ -259,7 +259,8 @@ static char *command_help(struct repl *r, char *const *words, int n)
 		return NULL;
 	bool group = n >= 2 && (!strcmp(words[0], "image") || !strcmp(words[0], "container") ||
 				!strcmp(words[0], "volume") || !strcmp(words[0], "network") ||
-				!strcmp(words[0], "healthcheck"));
+				!strcmp(words[0], "healthcheck") ||
+				!strcmp(words[0], "system"));
 	char *argv[] = {words[0], group ? words[1] : "--help", group ? "--help" : NULL, NULL};
 	return capture(r, argv);
 }

@@ -40,12 +40,8 @@
 
 extern char **environ;
 
-/* docker's smallest --memory */
-#define MIN_MEMORY (6 * 1024 * 1024)
 /* the longest --stop-timeout, in seconds: a day */
 #define MAX_STOP_TIMEOUT 86400
-/* the kernel's largest cpu.shares */
-#define MAX_CPU_SHARES 262144
 
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
@@ -275,20 +271,14 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 	o->cpuset_cpus = xstrdup(f->cpuset_cpus);
 	o->cpuset_mems = xstrdup(f->cpuset_mems);
 	if (f->cpu_shares != LONG_MIN) {
-		if (f->cpu_shares < 0 || f->cpu_shares > MAX_CPU_SHARES)
-			return cubo_error_new("--cpu-shares %ld: expected 0 to 262144",
-					      f->cpu_shares);
+		CUBO_TRY(run_opt_check_cpu_shares(f->cpu_shares));
 		o->cpu_shares = (uint64_t)f->cpu_shares;
 	}
 	if (f->memory_swap)
 		CUBO_TRY(run_opt_parse_memory_swap(f->memory_swap, o->memory, &o->memory_swap));
 	if (f->memory_reservation) {
-		CUBO_TRY(run_opt_parse_size("--memory-reservation", f->memory_reservation,
-					    &o->memory_reservation));
-		if (o->memory_reservation > 0 && o->memory_reservation < MIN_MEMORY)
-			return cubo_error_new("--memory-reservation %s: the minimum memory "
-					      "reservation is 6MB",
-					      f->memory_reservation);
+		CUBO_TRY(run_opt_parse_memory("--memory-reservation", f->memory_reservation,
+					      &o->memory_reservation));
 		if (o->memory > 0 && o->memory_reservation > o->memory)
 			return cubo_error_new("--memory-reservation %s: the memory limit "
 					      "(--memory) cannot be less than the reservation",
@@ -343,10 +333,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	for (size_t i = 0; f->env && f->env[i]; i++)
 		CUBO_TRY(run_opt_env_arg(f->env[i], environ, &o->env, &n));
 	if (f->memory) {
-		CUBO_TRY(run_opt_parse_size("--memory", f->memory, &o->memory));
-		if (o->memory > 0 && o->memory < MIN_MEMORY)
-			return cubo_error_new("--memory %s: the minimum memory limit is 6MB",
-					      f->memory);
+		CUBO_TRY(run_opt_parse_memory("--memory", f->memory, &o->memory));
 	}
 	if (f->cpus) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -399,7 +386,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		free(kv);
 	}
 	if (f->stop_signal)
-		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
+		CUBO_TRY(run_opt_parse_signal("--stop-signal", f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
 	if (f->stop_timeout != LONG_MIN) {
 		if (f->stop_timeout < 0 || f->stop_timeout > MAX_STOP_TIMEOUT)

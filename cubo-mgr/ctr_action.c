@@ -8,21 +8,29 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_action.h"
 #include "shared/lock.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
 
-int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
-		   ctr_action fn, void *ctx, const bool *silent)
+/* mgr_parse_args for a command that takes one container or more */
+static int parse_containers(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+			    struct cli_args *args)
 {
 	struct mgr_cmd_spec spec = *cmd;
 	spec.min_args = 1;
 	spec.max_args = MGR_ARGS_ANY;
 	spec.count_error = "expected at least one container";
+	return mgr_parse_args(m, &spec, argc, argv, args);
+}
+
+int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+		   ctr_action fn, void *ctx, const bool *silent)
+{
 	struct cli_args args;
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	int rc = parse_containers(m, cmd, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	return each_container_of(m, &args, fn, ctx, silent);
@@ -144,7 +152,23 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	struct stop_ctx *sc = ctx;
-	return ctr_stop(c, r, sc->force ? 0 : sc->timeout);
+	return ctr_stop(c, r, sc->force ? 0 : sc->timeout, sc->signal);
+}
+
+int each_container_stop(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+			ctr_action fn, struct stop_ctx *sc, const char *const *signal)
+{
+	struct cli_args args;
+	int rc = parse_containers(m, cmd, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err =
+		*signal ? run_opt_parse_signal("--signal", *signal, &sc->signal) : NULL;
+	if (err)
+		return mgr_usage_error(m, cmd->name, err);
+	rc = each_container_of(m, &args, fn, sc, NULL);
+	free(sc->signal);
+	return rc;
 }
 
 /* ---- remove ---- */

@@ -13,6 +13,7 @@
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_view.h"
+#include "shared/du.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
 
@@ -216,7 +217,8 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 	return cubo_error_new("container %.12s: its monitor does not answer", r->id);
 }
 
-struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout)
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout,
+			    const char *signal)
 {
 	/* first: the monitor must see the stop before it decides on a restart */
 	CUBO_TRY(restart_hold(&c->store, r->id));
@@ -230,7 +232,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (timeout < 0)
 		timeout = r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
-	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
+	const char *sig = signal ? signal : r->stop_signal ? r->stop_signal : "SIGTERM";
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
 	cubo_test_point("stop-after-signal");
 	if (r->status == CTR_PAUSED)
@@ -254,6 +256,22 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		}
 	}
 	return err;
+}
+
+uint64_t ctr_disk_size(const struct ctr_ctx *c, const char *id)
+{
+	static const char *const parts[] = {"upper", "rootfs"};
+	char *dir = ctr_store_dir(&c->store, id);
+	uint64_t total = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		char *p = cubo_path_join(dir, parts[i]);
+		uint64_t bytes = 0;
+		cubo_error_free(cubo_du(p, &bytes));
+		total += bytes;
+		free(p);
+	}
+	free(dir);
+	return total;
 }
 
 /*

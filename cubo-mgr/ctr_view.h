@@ -9,6 +9,7 @@
 #define CUBO_MGR_CTR_VIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "cubo-mgr/container/ctr_store.h"
@@ -65,10 +66,20 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 				 int *exit_code);
 
 /*
- * Stop a running container: its stop signal, then SIGKILL after timeout
- * seconds (<0: its --stop-timeout, else 10).
+ * Stop a running container: signal (NULL: its stop signal; as kill(1)
+ * takes it), then SIGKILL after timeout seconds (<0: its --stop-timeout,
+ * else 10).
  */
-struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout);
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout,
+			    const char *signal);
+
+/*
+ * The disk a container's own files use (system df, prune): its upper/
+ * directory, and rootfs/ where the layers were copied instead of mounted
+ * (overlay's rootfs/ is mounted only in the monitor's namespace: empty here).
+ * Unreadable parts count as nothing.
+ */
+uint64_t ctr_disk_size(const struct ctr_ctx *c, const char *id);
 
 /*
  * The ports as bound while it runs (random host ports resolved); before its

@@ -46,7 +46,7 @@ static const struct mgr_subcommand commands[] = {
 	{"unpause", cmd_unpause, "thaw containers"},
 	{"port", cmd_port, "list a container's published ports"},
 	{"top", cmd_top, "show a running container's processes"},
-	{"update", cmd_update, "change containers' settings (restart policy)"},
+	{"update", cmd_update, "change containers' limits (live) and restart policy"},
 	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
 	{"diff", cmd_diff, "list the files a container changed"},
 	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
@@ -56,6 +56,7 @@ static const struct mgr_subcommand commands[] = {
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
 	{"info", cmd_info, "show the setup and counts"},
+	{"system", cmd_system, "disk usage, pruning everything unused, info (df, prune, info)"},
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
@@ -219,13 +220,11 @@ int cmd_version(struct mgr *m, int argc, char **argv)
 		.description = "Print version information.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "version", err);
+	struct cubo_error *err = NULL;
 	if (fmt.kind == MGR_FORMAT_DEFAULT)
 		printf("cubo-mgr version %s\n", PACKAGE_VERSION);
 	else if (!(err = mgr_format_add(&fmt, version_json())))

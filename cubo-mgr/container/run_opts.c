@@ -79,6 +79,22 @@ struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *
 	return cubo_error_wrap(cubo_parse_size(s, bytes), "%s", flag);
 }
 
+struct cubo_error *run_opt_parse_memory(const char *flag, const char *s, int64_t *bytes)
+{
+	CUBO_TRY(run_opt_parse_size(flag, s, bytes));
+	if (*bytes > 0 && *bytes < RUN_OPT_MIN_MEMORY)
+		return cubo_error_new("%s %s: the minimum memory %s is 6MB", flag, s,
+				      strstr(flag, "reservation") ? "reservation" : "limit");
+	return NULL;
+}
+
+struct cubo_error *run_opt_check_cpu_shares(long shares)
+{
+	if (shares < 0 || shares > RUN_OPT_MAX_CPU_SHARES)
+		return cubo_error_new("--cpu-shares %ld: expected 0 to 262144", shares);
+	return NULL;
+}
+
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period)
 {
 	char *end;
@@ -476,13 +492,13 @@ static const char *const signal_names[] = {
 	"URG",	"XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
 };
 
-struct cubo_error *run_opt_parse_signal(const char *s, char **out)
+struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **out)
 {
 	char *end;
 	long n = strtol(s, &end, 10);
 	if (*s && !*end) {
 		if (n < 1 || n > 64)
-			return cubo_error_new("--stop-signal \"%s\": not a signal number", s);
+			return cubo_error_new("%s \"%s\": not a signal number", flag, s);
 		*out = xstrdup(s);
 		return NULL;
 	}
@@ -492,7 +508,7 @@ struct cubo_error *run_opt_parse_signal(const char *s, char **out)
 			*out = xasprintf("SIG%s", signal_names[i]);
 			return NULL;
 		}
-	return cubo_error_new("--stop-signal \"%s\": unknown signal", s);
+	return cubo_error_new("%s \"%s\": unknown signal", flag, s);
 }
 
 #define N_TMPFS_PAIRS (sizeof(tmpfs_flag_pairs) / sizeof(*tmpfs_flag_pairs))

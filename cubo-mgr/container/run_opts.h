@@ -111,6 +111,14 @@ void ctr_opts_free(struct ctr_opts *o);
 
 /* Docker's size syntax: 1024, 512k, 512m, 1.5g (b/k/m/g/t, any case, optional "b"). */
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes);
+/* docker's smallest --memory and --memory-reservation */
+#define RUN_OPT_MIN_MEMORY (6 * 1024 * 1024)
+/* the kernel's largest cpu.shares */
+#define RUN_OPT_MAX_CPU_SHARES 262144
+/* --memory, --memory-reservation (flag names it): a size, 0 or at least 6MB. */
+struct cubo_error *run_opt_parse_memory(const char *flag, const char *s, int64_t *bytes);
+/* -c/--cpu-shares: 0 to 262144. */
+struct cubo_error *run_opt_check_cpu_shares(long shares);
 /* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
 /* -v and --mount are parsed in mount_opt.h. */
@@ -138,8 +146,8 @@ char **run_opt_env_merge(char *const *base, char *const *overrides);
  * unlimited; HARD defaults to SOFT, and must not be below it).
  */
 struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out);
-/* --stop-signal: "TERM", "SIGTERM" or a number -> "SIGTERM" / "15" (validated). */
-struct cubo_error *run_opt_parse_signal(const char *s, char **out);
+/* --stop-signal, -s (flag names it): "TERM", "SIGTERM" or a number -> "SIGTERM" / "15". */
+struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **out);
 
 /*
  * Values that become lines of files (/etc/hostname, /etc/hosts,

@@ -211,6 +211,21 @@ struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, 
 	return err;
 }
 
+struct cubo_error *runtime_update(const struct ctr_runtime *rt, const char *id, char *const *flags)
+{
+	size_t n = 0;
+	while (flags && flags[n])
+		n++;
+	const char **args = xcalloc(n + 3, sizeof(char *));
+	args[0] = "update";
+	for (size_t i = 0; i < n; i++)
+		args[i + 1] = flags[i];
+	args[n + 1] = id;
+	struct cubo_error *err = runtime_call(rt, args);
+	free(args);
+	return err;
+}
+
 struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, bool resume)
 {
 	const char *args[] = {resume ? "resume" : "pause", id, NULL};

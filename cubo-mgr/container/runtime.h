@@ -63,6 +63,8 @@ struct cubo_error *runtime_kill(const struct ctr_runtime *rt, const char *id, co
 				bool all);
 struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, bool force);
 struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, bool resume);
+/* `update FLAGS... ID`: flags are runc's (--memory N, --cpu-quota N, ...). */
+struct cubo_error *runtime_update(const struct ctr_runtime *rt, const char *id, char *const *flags);
 
 /*
  * argv for execv of `runtime --root R exec ...` (the caller replaces itself

@@ -69,7 +69,8 @@ container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/logconf.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cdi.c
 	cubo-mgr/container/cdi_spec.c cubo-mgr/container/cdi_yaml.c shared/strbuf.c
-	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
+	cubo-mgr/container/passwd.c spec/features.c shared/size.c cubo-mgr/container/limits.c
+	shared/filter.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
