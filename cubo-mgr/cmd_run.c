@@ -627,6 +627,15 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		rc = mgr_fail(m, err);
 		goto out;
 	}
+	char *made_dir = ctr_store_dir(&c.store, made.id);
+	struct ctr_record rec;
+	struct cubo_error *rerr = ctr_record_load(made_dir, &rec);
+	free(made_dir);
+	if (!rerr) {
+		ctr_event(&c, &rec, "create", NULL);
+		ctr_record_free(&rec);
+	}
+	cubo_error_free(rerr);
 	if (!start) {
 		printf("%s\n", made.id);
 		goto out;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
@@ -67,6 +68,8 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	err = volume_create(m->root, args.n ? args.v[0] : NULL, labels, &v, &existed);
 	if (!err) {
 		printf("%s\n", v.name);
+		if (!existed)
+			ev_volume(m->root, "create", v.name, NULL, &m->events_warned);
 		ctr_volume_free(&v);
 	}
 	cubo_strv_free(labels);
@@ -225,10 +228,12 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 			cubo_error_free(err);
 			continue;
 		}
-		if (err)
+		if (err) {
 			rc = mgr_fail(m, err);
-		else
+		} else {
 			printf("%s\n", args.v[i]);
+			ev_volume(m->root, "destroy", args.v[i], NULL, &m->events_warned);
+		}
 	}
 	return rc;
 }
@@ -266,8 +271,10 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 			continue;
 		char *user = NULL;
 		err = volume_user(m, v[i].name, &user);
-		if (!err && !user && !(err = volume_remove(m->root, v[i].name)))
+		if (!err && !user && !(err = volume_remove(m->root, v[i].name))) {
 			printf("%s\n", v[i].name);
+			ev_volume(m->root, "destroy", v[i].name, NULL, &m->events_warned);
+		}
 		free(user);
 		if (err)
 			rc = mgr_fail(m, err);

@@ -10,6 +10,7 @@
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_action.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
 
@@ -136,7 +137,11 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	struct stop_ctx *sc = ctx;
-	return ctr_stop(c, r, sc->force ? 0 : sc->timeout);
+	bool up = r->monitor_pid != 0;
+	CUBO_TRY(ctr_stop(c, r, sc->force ? 0 : sc->timeout));
+	if (up)
+		ctr_event(c, r, "stop", NULL);
+	return NULL;
 }
 
 /* ---- remove ---- */
@@ -144,12 +149,16 @@ struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *c
 struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bool volumes)
 {
 	CUBO_TRY(ctr_store_remove(&c->store, r->id, r->name));
+	ctr_event(c, r, "destroy", NULL);
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
 		if (volume_get(c->store.root, r->volumes[i], &v))
 			continue;
-		if (v.anonymous)
-			cubo_error_free(volume_remove(c->store.root, r->volumes[i]));
+		struct cubo_error *err = v.anonymous ? volume_remove(c->store.root, r->volumes[i])
+						     : cubo_error_new("not anonymous");
+		if (!err)
+			ev_volume(c->store.root, "destroy", r->volumes[i], NULL, c->events_warned);
+		cubo_error_free(err);
 		ctr_volume_free(&v);
 	}
 	return NULL;

@@ -46,6 +46,7 @@ static const struct mgr_subcommand commands[] = {
 	{"top", cmd_top, "show a running container's processes"},
 	{"update", cmd_update, "change containers' settings (restart policy)"},
 	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
+	{"events", cmd_events, "print what happens to containers, images, volumes, networks"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
