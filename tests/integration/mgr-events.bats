@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # cubo-mgr events: the journal every command and container monitor writes
 # (container create/start/die with its exit code/kill with its signal/oom/
-# stop/restart/destroy, image pull/push/tag/untag/delete/build, volume and
+# stop/restart/destroy/exec_*/update, image pull/push/tag/untag/delete/build, volume and
 # network events), read with --since/--until, --filter, --format json or a
 # template; the live stream and its end on SIGINT; the policy's restarts
 # and their backoff measured from the events' times; a rotated journal read
@@ -73,6 +73,21 @@ wait_for() {
 	mgr stop -t 1 k >/dev/null
 	run recorded -f container=k --format '{{.Action}}{{with .Actor.Attributes.signal}} {{.}}{{end}}{{with .Actor.Attributes.exitCode}} {{.}}{{end}}'
 	[ "$output" = "$(printf 'create\nstart\nkill 1\nkill 15\nkill 9\ndie 137\nstop')" ]
+}
+
+@test "events: exec_create, exec_start and exec_die with one execID; update" {
+	mgr run -d --name x "$BB" sleep 100 >/dev/null
+	run mgr exec x sh -c 'exit 4'
+	[ "$status" -eq 4 ]
+	mgr update --restart always x >/dev/null
+	run recorded -f container=x -f event=exec_create -f event=exec_start -f event=exec_die -f event=update \
+		--format '{{.Action}}|{{.Actor.Attributes.execID}}{{with .Actor.Attributes.exitCode}}|{{.}}{{end}}'
+	[ "${#lines[@]}" = 4 ]
+	[[ "${lines[0]}" =~ ^exec_create:\ sh\ -c\ exit\ 4\|[0-9a-f]{64}$ ]]
+	xid=${lines[0]##*|}
+	[ "${lines[1]}" = "exec_start: sh -c exit 4|$xid" ]
+	[ "${lines[2]}" = "exec_die|$xid|4" ]
+	[[ "${lines[3]}" == "update|"* ]]
 }
 
 @test "events: oom when the memory limit kills, then die 137" {
