@@ -17,6 +17,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -115,6 +116,9 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		struct ctr_volume vol;
 		bool existed;
 		CUBO_TRY(volume_create(root, v->source, NULL, &vol, &existed));
+		/* silent: the container's own create event warns if the journal fails */
+		if (!existed)
+			ev_volume(root, "create", vol.name, NULL, NULL);
 		cubo_strv_push(sources, &ns, vol.mountpoint);
 		cubo_strv_push(names, &nn, vol.name);
 		ctr_volume_free(&vol);

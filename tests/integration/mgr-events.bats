@@ -150,6 +150,15 @@ wait_for() {
 	mgr volume rm evv >/dev/null
 	run recorded -f type=volume --format '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}'
 	[ "$output" = "$(printf 'create evv local\ndestroy evv local')" ]
+	# a named volume run makes, an anonymous one rm -v removes
+	mgr run -d --name vols -v made:/m -v /anon "$BB" true >/dev/null
+	mgr wait vols >/dev/null
+	mgr rm -v vols >/dev/null
+	run recorded -f type=volume --format '{{.Action}} {{.Actor.ID}}'
+	[ "${lines[2]}" = "create made" ]
+	[[ "${lines[3]}" =~ ^create\ [0-9a-f]{64}$ ]]
+	[ "${lines[4]}" = "destroy ${lines[3]#create }" ]
+	[ "${#lines[@]}" = 5 ]
 	mgr network create evnet >/dev/null
 	cid=$(mgr create --name nc "$BB" true)
 	mgr network connect evnet nc
