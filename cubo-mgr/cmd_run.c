@@ -657,7 +657,11 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		if (made.auto_remove) {
 			struct ctr_record r;
 			if (!ctr_find(&c, made.id, &r)) {
-				cubo_error_free(ctr_store_remove(&c.store, made.id, r.name));
+				struct cubo_error *gone =
+					ctr_store_remove(&c.store, made.id, r.name);
+				if (!gone)
+					ctr_event(&c, &r, "destroy", NULL);
+				cubo_error_free(gone);
 				ctr_record_free(&r);
 			}
 		}

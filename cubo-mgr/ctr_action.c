@@ -154,9 +154,8 @@ struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bo
 		struct ctr_volume v;
 		if (volume_get(c->store.root, r->volumes[i], &v))
 			continue;
-		struct cubo_error *err = v.anonymous ? volume_remove(c->store.root, r->volumes[i])
-						     : cubo_error_new("not anonymous");
-		if (!err)
+		struct cubo_error *err = NULL;
+		if (v.anonymous && !(err = volume_remove(c->store.root, r->volumes[i])))
 			ev_volume(c->store.root, "destroy", r->volumes[i], NULL, c->events_warned);
 		cubo_error_free(err);
 		ctr_volume_free(&v);

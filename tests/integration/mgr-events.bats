@@ -63,6 +63,10 @@ wait_for() {
 	mgr run -d --rm --name e2 "$BB" true >/dev/null
 	wait_for 4 recorded -f container=e2
 	[ "$(recorded -f container=e2 --format '{{.Action}}' | tr '\n' ' ')" = "create start die destroy " ]
+	# one whose command cannot start: made, then removed
+	run -127 mgr run --rm -i --name e3 "$BB" /no/such/command
+	[ "$status" -eq 127 ]
+	[ "$(recorded -f container=e3 --format '{{.Action}}' | tr '\n' ' ')" = "create destroy " ]
 }
 
 @test "events: kill carries the signal's number, stop its kill, die and stop" {
