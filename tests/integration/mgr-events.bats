@@ -273,3 +273,23 @@ wait_for() {
 	[ "$status" -eq 125 ]
 	[ "$(recorded -f event=create | wc -l)" = 1 ]
 }
+
+@test "events: a journal that cannot be written is a warning, once, never the command's failure" {
+	mgr volume create w0 >/dev/null
+	rm -rf "$R/events"
+	# a file where the journal's directory belongs
+	touch "$R/events"
+	run --separate-stderr mgr run -d --name warned -v w1:/w "$BB" true
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	[ "$(grep -c 'WARNING: event' <<<"$stderr")" = 1 ]
+	[[ "$stderr" == *'WARNING: event container create not recorded'* ]]
+	run mgr wait warned
+	[ "$output" = 0 ]
+	run --separate-stderr mgr rm -v warned
+	[ "$status" -eq 0 ]
+	# reading it is the command's job: that fails, naming the path
+	run mgr events --since 0 --until 0s
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$R/events"* ]]
+}

@@ -2,7 +2,7 @@
 /*
  * Covers: cubo-mgr/events/event.c (the JSON line and docker's text line),
  * filter.c (docker's filter rules), journal.c (append, rotation, reading
- * across it, garbage skipped).
+ * across it, garbage skipped), emit.c's health_status event.
  */
 #include "tests/unit/helpers.h"
 
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/events/event.h"
 #include "cubo-mgr/events/filter.h"
 #include "cubo-mgr/events/journal.h"
@@ -286,6 +287,36 @@ static void test_journal_rotation(void **state)
 	free(old);
 }
 
+/* what the health checks call: docker's "health_status: STATUS" with the container's attributes */
+static void test_health_status(void **state)
+{
+	struct th_dir *d = th_dir_new("events", NULL);
+	*state = d;
+	struct ctr_record r = {.name = xstrdup("web"), .image = xstrdup("busybox")};
+	strcpy(r.id, "abc");
+	char *labels[] = {"tier=front", NULL};
+	r.labels = cubo_strv_dup(labels);
+	struct ev_reader rd;
+	th_assert_ok(ev_reader_open(d->dir, false, &rd));
+	bool warned = false;
+	ev_health_status(d->dir, &r, "healthy", &warned);
+	assert_false(warned);
+	struct collected c = {0};
+	th_assert_ok(ev_reader_read(&rd, collect, &c));
+	th_assert_strv(c.actions, "health_status: healthy");
+	cubo_strv_free(c.actions);
+	ev_reader_close(&rd);
+	/* a root where the journal cannot be: the caller is told once, nothing fails */
+	char *file = xasprintf("%s/file", d->dir);
+	int fd = open(file, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	ev_health_status(file, &r, "unhealthy", &warned);
+	assert_true(warned);
+	free(file);
+	ctr_record_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test_teardown(test_journal_read_follow, th_dir_teardown),
 		cmocka_unit_test_teardown(test_journal_rotation, th_dir_teardown),
+		cmocka_unit_test_teardown(test_health_status, th_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
