@@ -16,7 +16,10 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/ctr_view.h"
+#include "shared/fs.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
@@ -41,6 +44,43 @@ static struct cubo_error *resolve_user(pid_t pid, const char *spec, char *const 
 	if (err)
 		ctr_user_free(u);
 	return err;
+}
+
+/*
+ * docker's exec events: "exec_create: CMD ARGS" and "exec_start: CMD ARGS"
+ * (code < 0: before the command, which fills id), else exec_die with its
+ * exit code; an execID attribute ties them together.
+ */
+static void exec_events(struct ctr_ctx *c, const struct ctr_record *r, char *const *cmd, int n,
+			char id[65], int code)
+{
+	if (code >= 0) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", code);
+		const char *const extra[] = {"execID", id, "exitCode", num, NULL};
+		ctr_event(c, r, "exec_die", extra);
+		return;
+	}
+	struct cubo_error *err = cubo_random_hex(id, 64);
+	if (err) {
+		cubo_error_free(err);
+		strcpy(id, "");
+	}
+	struct cubo_strbuf b = {0};
+	for (int i = 0; i < n; i++) {
+		if (i)
+			cubo_strbuf_addc(&b, ' ');
+		cubo_strbuf_adds(&b, cmd[i]);
+	}
+	char *line = cubo_strbuf_take(&b);
+	const char *const extra[] = {"execID", id, NULL};
+	char *action = xasprintf("exec_create: %s", line);
+	ctr_event(c, r, action, extra);
+	free(action);
+	action = xasprintf("exec_start: %s", line);
+	ctr_event(c, r, action, extra);
+	free(action);
+	free(line);
 }
 
 int cmd_exec(struct mgr *m, int argc, char **argv)
@@ -160,7 +200,11 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 	}
 	struct ctr_runtime rt = ctr_runtime_of(&c, &r);
 	int code = 0;
+	char exec_id[65] = "";
+	exec_events(&c, &r, args.v + 1, args.n - 1, exec_id, -1);
 	err = runtime_exec_fg(&rt, rargs, &code);
+	if (!err && !detach)
+		exec_events(&c, &r, NULL, 0, exec_id, code);
 	cubo_strv_free(rargs);
 	cubo_strv_free(gids);
 	rc = err ? mgr_fail(m, err) : code;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
@@ -91,6 +92,7 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 	}
 	if (!err) {
 		printf("%s\n", d.id);
+		ev_network(m->root, "create", d.id, d.name, NULL, &m->events_warned);
 		net_def_free(&d);
 	}
 	return err ? mgr_fail(m, err) : 0;
@@ -335,7 +337,9 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 	CUBO_TRY(net_rules_remove(d));
 	CUBO_TRY(net_link_delete(d->bridge));
 	cubo_test_point("net-rm-before-def");
-	return net_store_remove(s, d);
+	CUBO_TRY(net_store_remove(s, d));
+	ev_network(m->root, "destroy", d->id, d->name, NULL, &m->events_warned);
+	return NULL;
 }
 
 static int network_rm_cmd(struct mgr *m, int argc, char **argv)
@@ -581,6 +585,9 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
 	if (!err)
 		err = record_networks(&c, r.id, d.name, connect, aliases);
+	if (!err)
+		ev_network(m->root, connect ? "connect" : "disconnect", d.id, d.name, r.id,
+			   &m->events_warned);
 	if (change_lock >= 0)
 		cubo_unlock(change_lock);
 	net_def_free(&d);

@@ -10,6 +10,8 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 	CUBO_TRY(ctr_find(c, r->id, &fresh));
 	struct start_ctx sc = {.m = ((struct stop_ctx *)ctx)->m};
 	struct cubo_error *err = ctr_start_one(c, &fresh, &sc);
+	if (!err)
+		ctr_event(c, &fresh, "restart", NULL);
 	ctr_record_free(&fresh);
 	return err;
 }

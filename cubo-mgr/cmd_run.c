@@ -785,6 +785,15 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		rc = mgr_fail(m, err);
 		goto out;
 	}
+	char *made_dir = ctr_store_dir(&c.store, made.id);
+	struct ctr_record rec;
+	struct cubo_error *rerr = ctr_record_load(made_dir, &rec);
+	free(made_dir);
+	if (!rerr) {
+		ctr_event(&c, &rec, "create", NULL);
+		ctr_record_free(&rec);
+	}
+	cubo_error_free(rerr);
 	if (!start) {
 		printf("%s\n", made.id);
 		goto out;
@@ -806,7 +815,11 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		if (made.auto_remove) {
 			struct ctr_record r;
 			if (!ctr_find(&c, made.id, &r)) {
-				cubo_error_free(ctr_store_remove(&c.store, made.id, r.name));
+				struct cubo_error *gone =
+					ctr_store_remove(&c.store, made.id, r.name);
+				if (!gone)
+					ctr_event(&c, &r, "destroy", NULL);
+				cubo_error_free(gone);
 				ctr_record_free(&r);
 			}
 		}

@@ -394,6 +394,7 @@ static const struct mgr_subcommand subs[] = {
 	{"df", system_df, "show disk usage"},
 	{"prune", system_prune, "remove unused data"},
 	{"info", cmd_info, "show the setup and counts"},
+	{"events", cmd_events, "print what happens to containers, images, volumes, networks"},
 };
 
 int cmd_system(struct mgr *m, int argc, char **argv)

@@ -79,6 +79,8 @@ static struct cubo_error *update_one(struct ctr_ctx *c, struct ctr_record *r, vo
 			restart_policy_set(&now, &u->policy);
 			err = ctr_record_save(dir, &now);
 		}
+		if (!err)
+			ctr_event(c, &now, "update", NULL);
 		ctr_record_free(&now);
 	}
 	cubo_unlock(lock);

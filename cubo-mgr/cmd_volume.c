@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
@@ -70,6 +71,8 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	err = volume_create(m->root, args.n ? args.v[0] : NULL, labels, &v, &existed);
 	if (!err) {
 		printf("%s\n", v.name);
+		if (!existed)
+			ev_volume(m->root, "create", v.name, NULL, &m->events_warned);
 		ctr_volume_free(&v);
 	}
 	cubo_strv_free(labels);
@@ -297,10 +300,12 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 			cubo_error_free(err);
 			continue;
 		}
-		if (err)
+		if (err) {
 			rc = mgr_fail(m, err);
-		else
+		} else {
 			printf("%s\n", args.v[i]);
+			ev_volume(m->root, "destroy", args.v[i], NULL, &m->events_warned);
+		}
 	}
 	return rc;
 }
@@ -366,6 +371,7 @@ struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, u
 		if (!err && !user && !(err = volume_remove(m->root, v[i].name))) {
 			printf("%s\n", v[i].name);
 			*reclaimed += bytes;
+			ev_volume(m->root, "destroy", v[i].name, NULL, &m->events_warned);
 		}
 		free(user);
 	}

@@ -11,6 +11,7 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_action.h"
+#include "cubo-mgr/events/emit.h"
 #include "shared/lock.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
@@ -152,7 +153,11 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	struct stop_ctx *sc = ctx;
-	return ctr_stop(c, r, sc->force ? 0 : sc->timeout, sc->signal);
+	bool up = r->monitor_pid != 0;
+	CUBO_TRY(ctr_stop(c, r, sc->force ? 0 : sc->timeout, sc->signal));
+	if (up)
+		ctr_event(c, r, "stop", NULL);
+	return NULL;
 }
 
 int each_container_stop(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
@@ -181,12 +186,15 @@ struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bo
 	struct cubo_error *err = ctr_store_remove(&c->store, r->id, r->name);
 	cubo_unlock(lock);
 	CUBO_TRY(err);
+	ctr_event(c, r, "destroy", NULL);
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
 		if (volume_get(c->store.root, r->volumes[i], &v))
 			continue;
-		if (v.anonymous)
-			cubo_error_free(volume_remove(c->store.root, r->volumes[i]));
+		err = NULL;
+		if (v.anonymous && !(err = volume_remove(c->store.root, r->volumes[i])))
+			ev_volume(c->store.root, "destroy", r->volumes[i], NULL, c->events_warned);
+		cubo_error_free(err);
 		ctr_volume_free(&v);
 	}
 	return NULL;

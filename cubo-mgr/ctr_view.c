@@ -11,7 +11,9 @@
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/restart.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image_view.h"
 #include "shared/du.h"
 #include "shared/fs.h"
@@ -39,7 +41,22 @@ struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 	c->layers_dir = cubo_path_join(m->root, "layers");
 	c->rt.path = m->runtime ? m->runtime : runtime_default_path(&m->settings);
 	c->rt.root = c->store.runtime_root;
+	c->events_warned = &m->events_warned;
 	return NULL;
+}
+
+void ctr_event(struct ctr_ctx *c, const struct ctr_record *r, const char *action,
+	       const char *const *extra)
+{
+	ev_container(c->store.root, r, action, extra, c->events_warned);
+}
+
+void ctr_event_kill(struct ctr_ctx *c, const struct ctr_record *r, const char *signal)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%d", run_opt_signal_number(signal));
+	const char *const extra[] = {"signal", num, NULL};
+	ctr_event(c, r, "kill", extra);
 }
 
 void ctr_ctx_close(struct ctr_ctx *c)
@@ -233,6 +250,9 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		timeout = r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
 	const char *sig = signal ? signal : r->stop_signal ? r->stop_signal : "SIGTERM";
+	/* the event goes first: the die it causes must come after it */
+	if (timeout > 0)
+		ctr_event_kill(c, r, sig);
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
 	cubo_test_point("stop-after-signal");
 	if (r->status == CTR_PAUSED)
@@ -243,6 +263,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (err || code == -1) {
 		/* it may have exited meanwhile, making the kill fail: the wait tells */
 		cubo_error_free(err);
+		ctr_event_kill(c, r, "SIGKILL");
 		err = runtime_kill(&rt, r->id, "SIGKILL", true);
 		struct cubo_error *werr = ctr_wait_exit(c, r, KILL_WAIT_MS, &code);
 		if (!werr && code != -1) {

@@ -30,10 +30,20 @@ struct ctr_ctx {
 	struct ctr_store store;
 	char *layers_dir;
 	struct ctr_runtime rt; /* rt.path: --runtime or the default */
+	bool *events_warned;   /* the command's: an event not written is said once */
 };
 
 struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c);
 void ctr_ctx_close(struct ctr_ctx *c);
+
+/*
+ * An event about r for the journal (events/emit.h): extra holds "key",
+ * "value" pairs, NULL-terminated (NULL: none). It never fails the command.
+ */
+void ctr_event(struct ctr_ctx *c, const struct ctr_record *r, const char *action,
+	       const char *const *extra);
+/* "kill" with docker's attribute: the signal's number. */
+void ctr_event_kill(struct ctr_ctx *c, const struct ctr_record *r, const char *signal);
 
 /* The runtime that runs r (the one it was made with). */
 struct ctr_runtime ctr_runtime_of(const struct ctr_ctx *c, const struct ctr_record *r);

@@ -52,6 +52,7 @@ static const struct mgr_subcommand commands[] = {
 	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
 	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
 	{"rename", cmd_rename, "give a container another name"},
+	{"events", cmd_events, "print what happens to containers, images, volumes, networks"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},

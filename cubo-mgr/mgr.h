@@ -32,6 +32,7 @@ struct mgr {
 	/* the top-level commands (main's table), for mgr_dispatch and the REPL */
 	const struct mgr_subcommand *commands;
 	size_t n_commands;
+	bool events_warned; /* an event could not be written: said once (events/emit.h) */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
@@ -186,6 +187,7 @@ int cmd_ps(struct mgr *m, int argc, char **argv);
 int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_top(struct mgr *m, int argc, char **argv);
 int cmd_stats(struct mgr *m, int argc, char **argv);
+int cmd_events(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);

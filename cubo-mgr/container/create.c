@@ -20,6 +20,7 @@
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -127,6 +128,9 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		CUBO_TRY(volume_create(root, v->source, v->labels, &vol, &existed));
 		if (v->nocopy)
 			CUBO_TRY(volume_skip_fill(&vol));
+		/* silent: the container's own create event warns if the journal fails */
+		if (!existed)
+			ev_volume(root, "create", vol.name, NULL, NULL);
 		cubo_strv_push(sources, &ns, vol.mountpoint);
 		cubo_strv_push(names, &nn, vol.name);
 		ctr_volume_free(&vol);

@@ -39,7 +39,9 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/stats_read.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "shared/fdpass.h"
 #include "shared/fs.h"
@@ -94,6 +96,7 @@ struct mon {
 	bool restart;	    /* its policy restarts it: set with the exit on record */
 	bool held;	    /* the user stopped it while it was being started */
 	struct health_sched health; /* its health checks while it runs */
+	char *oom_file;	    /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -902,16 +905,40 @@ static void remove_anonymous_volumes(struct mon *m, char **volumes)
 	for (size_t i = 0; volumes && volumes[i]; i++) {
 		struct ctr_volume v;
 		struct cubo_error *err = volume_get(m->ms->store->root, volumes[i], &v);
-		if (!err && v.anonymous)
+		bool removed = false;
+		if (!err && v.anonymous) {
 			err = volume_remove(m->ms->store->root, volumes[i]);
+			removed = !err;
+		}
 		if (!err)
 			ctr_volume_free(&v);
 		cubo_error_free(err);
+		if (removed)
+			ev_volume(m->ms->store->root, "destroy", volumes[i], NULL, NULL);
 	}
 }
 
-static void finish(struct mon *m)
+/*
+ * oom (when the kernel killed in its memory cgroup, read before the cgroup
+ * goes), then die with the exit code: before the exit is on record, so a
+ * stop or kill that waits for it writes its own event after these.
+ */
+static void exit_events(struct mon *m, const struct ctr_record *rec)
 {
+	const char *root = m->ms->store->root;
+	if (m->oom_file && ctr_stats_oom_kills(m->oom_file) > 0)
+		ev_container(root, rec, "oom", NULL, NULL);
+	free(m->oom_file);
+	m->oom_file = NULL;
+	char code[16];
+	snprintf(code, sizeof(code), "%d", m->exit_code);
+	const char *const extra[] = {"exitCode", code, NULL};
+	ev_container(root, rec, "die", extra, NULL);
+}
+
+static void finish(struct mon *m, const struct ctr_record *first)
+{
+	exit_events(m, first);
 	cubo_test_point("monitor-exit-before-delete");
 	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
 	cubo_error_free(err);
@@ -943,6 +970,8 @@ static void finish(struct mon *m)
 			cubo_test_point("monitor-rm-after-unmount");
 			if (!err)
 				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+			if (!err)
+				ev_container(m->ms->store->root, &rec, "destroy", NULL, NULL);
 			if (!err)
 				remove_anonymous_volumes(m, rec.volumes);
 		}
@@ -1126,6 +1155,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		m.started_ms = now_ms();
 		/* the container may be gone already: its exit is in the signalfd */
 		cubo_error_free(update_record(&m, set_running, &m));
+		ev_container(ms->store->root, &rec, "start", NULL, NULL);
 		cubo_test_point("monitor-after-running");
 		/* a stop that came while a restart brought it up */
 		if (m.held)
@@ -1135,13 +1165,15 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		if (m.sync_fd >= 0)
 			close(m.sync_fd);
 		m.sync_fd = -1;
+		/* ~0.2 ms of parsing: after the starting command was told */
+		m.oom_file = ctr_stats_oom_file(m.pid, ms->id);
 		for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
 			if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
 				fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
 		serve(&m);
 		/* its entries are in the journal before the exit is on record */
 		stop_journal(&m);
-		finish(&m);
+		finish(&m, &rec);
 		log_writer_close(&m.log);
 		if (!m.restart)
 			break;
@@ -1155,6 +1187,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			fail(&m, err, 125);
 			_exit(1);
 		}
+		ev_container(ms->store->root, &rec, "restart", NULL, NULL);
 	}
 	_exit(0);
 }

@@ -511,6 +511,19 @@ struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **
 	return cubo_error_new("%s \"%s\": unknown signal", flag, s);
 }
 
+int run_opt_signal_number(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end)
+		return n >= 1 && n <= 64 ? (int)n : 0;
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+		if (!strcasecmp(name, signal_names[i]))
+			return (int)i + 1;
+	return 0;
+}
+
 #define N_TMPFS_PAIRS (sizeof(tmpfs_flag_pairs) / sizeof(*tmpfs_flag_pairs))
 
 void ctr_tmpfs_free(struct ctr_tmpfs *t)

@@ -148,6 +148,8 @@ char **run_opt_env_merge(char *const *base, char *const *overrides);
 struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out);
 /* --stop-signal, -s (flag names it): "TERM", "SIGTERM" or a number -> "SIGTERM" / "15". */
 struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **out);
+/* A signal's number from "TERM", "SIGTERM" or "15" (what events show); 0 when unknown. */
+int run_opt_signal_number(const char *s);
 
 /*
  * Values that become lines of files (/etc/hostname, /etc/hosts,

@@ -42,7 +42,7 @@ build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl events"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -95,6 +95,8 @@ sources() {
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;
 	repl) echo "shared/error.c shared/xalloc.c shared/strv.c cubo-mgr/repl/split.c cubo-mgr/repl/complete.c" ;;
+	events) echo "$json_src shared/strv.c shared/strbuf.c shared/timeutil.c cubo-mgr/events/event.c
+		cubo-mgr/events/filter.c" ;;
 	gotmpl) echo "$json_src shared/strbuf.c shared/gotmpl_parse.c shared/gotmpl_exec.c shared/gotmpl_value.c
 		shared/gotmpl_funcs.c shared/gotmpl_printf.c shared/gotmpl_format.c shared/tabwriter.c" ;;
 	*)
@@ -107,7 +109,7 @@ sources() {
 # A dictionary helps the parsers of its format only.
 dict() {
 	case $1 in
-	config | state | json | image | net) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	config | state | json | image | net | events) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
 	cubofile) echo "-dict=$top/tests/fuzz/cubofile.dict" ;;
 	gotmpl) echo "-dict=$top/tests/fuzz/gotmpl.dict" ;;
