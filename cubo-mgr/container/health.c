@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cubo-mgr/container/record.h"
+#include "cubo-mgr/events/emit.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
@@ -307,9 +309,23 @@ struct cubo_error *health_state_load(const char *dir, struct health_state *out)
 
 void health_status_changed(const char *dir, enum health_status status)
 {
-	/* docker's event "health_status: <status>" for the container of dir goes here */
-	(void)dir;
-	(void)status;
+	/* as docker: a verdict is an event, the reset to starting at a start is not */
+	if (status != HEALTH_HEALTHY && status != HEALTH_UNHEALTHY)
+		return;
+	struct ctr_record r;
+	struct cubo_error *err = ctr_record_load(dir, &r);
+	if (err) { /* removed meanwhile: nobody to tell */
+		cubo_error_free(err);
+		return;
+	}
+	char *root = xstrdup(dir);
+	char *slash = strrchr(root, '/');
+	if (slash)
+		*slash = '\0';
+	/* silent: the monitor has no terminal, and `healthcheck run` reports its own result */
+	ev_health_status(slash ? root : ".", &r, health_status_name(status), NULL);
+	free(root);
+	ctr_record_free(&r);
 }
 
 struct cubo_error *health_state_update(const char *dir, health_update_fn fn, void *ctx)

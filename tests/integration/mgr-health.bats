@@ -131,6 +131,13 @@ run_ok() {
 	mgr exec h touch /tmp/ok /tmp/go4
 	wait_health h healthy
 	[ "$(streak h)" = 0 ]
+	# each verdict that changed is an event, as docker's: healthy, unhealthy, healthy
+	run mgr events --since 0 --until "$(date +%s).999" -f event=health_status \
+		--format '{{.Action}} {{.Actor.Attributes.name}}'
+	echo "$output"
+	[ "$output" = "health_status: healthy h
+health_status: unhealthy h
+health_status: healthy h" ]
 }
 
 @test "health: a check past its timeout is killed and fails with -1" {
