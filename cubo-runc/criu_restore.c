@@ -73,8 +73,9 @@ static struct cubo_error *load_bundle(struct restore_ctx *x, const struct restor
 		return cubo_error_new("config.json: restore needs a new mount namespace "
 				      "(linux.namespaces without a \"mount\" of its own)");
 	if (x->cfg->process && x->cfg->process->terminal)
-		return cubo_error_new("config.json: process.terminal is true: restore supports "
-				      "containers without a terminal");
+		return cubo_error_new("config.json: process.terminal is true: restoring a "
+				      "terminal needs criu's orphan-pts-master, which only its RPC "
+				      "interface offers (not its command line)");
 	if (o->console_socket)
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	return NULL;
@@ -238,6 +239,7 @@ static struct cubo_error *restore_args(struct restore_ctx *x, const struct resto
 		cubo_strv_push(&x->argv, &x->n, fixed[i]);
 	free(pidfile);
 	CUBO_TRY(criu_common_args(&o->criu, &x->argv, &x->n));
+	CUBO_TRY(criu_restore_only_args(o, &x->argv, &x->n));
 	/* prestart and createRuntime run before the restored process goes on */
 	if (has_hooks(x->cfg, HOOK_PRESTART) || has_hooks(x->cfg, HOOK_CREATE_RUNTIME))
 		cubo_strv_push(&x->argv, &x->n, "--leave-stopped");

@@ -63,7 +63,6 @@ static void test_common_args_refusals(void **state)
 {
 	struct criu_opts bad_mode = {.manage_cgroups_mode = "soft --leave-running"};
 	struct criu_opts bad_ns = {.empty_ns = "pid"};
-	struct criu_opts lazy = {.lazy_pages = true};
 	char **argv = NULL;
 	size_t n = 0;
 
@@ -72,7 +71,106 @@ static void test_common_args_refusals(void **state)
 	th_expect_msg(criu_common_args(&bad_mode, &argv, &n), "--manage-cgroups-mode",
 		      "soft --leave-running");
 	th_expect_msg(criu_common_args(&bad_ns, &argv, &n), "--empty-ns pid");
-	th_expect_msg(criu_common_args(&lazy, &argv, &n), "--lazy-pages");
+	cubo_strv_free(argv);
+}
+
+static char *dump_only_args(const struct checkpoint_opts *o)
+{
+	char **argv = NULL, *s;
+	size_t n = 0;
+
+	th_assert_ok(criu_dump_only_args(o, &argv, &n));
+	s = joined(argv);
+	cubo_strv_free(argv);
+	return s;
+}
+
+static void test_dump_only_args(void **state)
+{
+	struct checkpoint_opts o = {.parent_path = "../parent",
+				    .leave_running = true,
+				    .page_server = "10.0.0.1:27",
+				    .status_fd = 1};
+	char *s = dump_only_args(&o);
+
+	(void)state;
+	/* without --lazy-pages the status fd is not criu's business (as runc) */
+	assert_string_equal(s, "--track-mem --prev-images-dir ../parent --leave-running "
+			       "--page-server --address 10.0.0.1 --port 27");
+	free(s);
+	/* lazily criu serves the pages itself; an IPv6 address loses its brackets */
+	o = (struct checkpoint_opts){
+		.criu.lazy_pages = true, .page_server = "[::1]:27277", .status_fd = 1};
+	s = dump_only_args(&o);
+	assert_string_equal(s, "--lazy-pages --address ::1 --port 27277 --status-fd 1");
+	free(s);
+	/* a pre-dump leaves the container running by itself */
+	o = (struct checkpoint_opts){.pre_dump = true, .leave_running = true, .status_fd = -1};
+	s = dump_only_args(&o);
+	assert_string_equal(s, "--track-mem");
+	free(s);
+}
+
+static void test_dump_only_args_refusals(void **state)
+{
+	struct checkpoint_opts o = {.criu.lazy_pages = true, .status_fd = -1};
+	char **argv = NULL;
+	size_t n = 0;
+	int fds[2];
+
+	(void)state;
+	th_expect_msg(criu_dump_only_args(&o, &argv, &n), "--lazy-pages needs --page-server");
+	o.pre_dump = true;
+	th_expect_msg(criu_dump_only_args(&o, &argv, &n), "--pre-dump");
+	o.pre_dump = false;
+	const char *bad[] = {"nocolon",	   ":27",      "host:", "host:0",
+			     "host:65536", "host:27x", "[]:27"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.page_server = bad[i];
+		th_expect_msg(criu_dump_only_args(&o, &argv, &n), "--page-server", bad[i]);
+	}
+	o.page_server = "127.0.0.1:27";
+	assert_int_equal(pipe(fds), 0);
+	o.status_fd = fds[0];
+	th_expect_msg(criu_dump_only_args(&o, &argv, &n), "not open for writing");
+	close(fds[0]);
+	th_expect_msg(criu_dump_only_args(&o, &argv, &n), "--status-fd");
+	o.status_fd = fds[1];
+	cubo_strv_free(argv);
+	argv = NULL;
+	n = 0;
+	th_assert_ok(criu_dump_only_args(&o, &argv, &n));
+	close(fds[1]);
+	cubo_strv_free(argv);
+}
+
+static void test_restore_only_args(void **state)
+{
+	struct restore_opts o = {.criu.lazy_pages = true,
+				 .lsm_profile = "apparmor:unconfined",
+				 .lsm_mount_context = "system_u:object_r:container_file_t:s0",
+				 .detach = true,
+				 .no_subreaper = true};
+	char **argv = NULL, *s;
+	size_t n = 0;
+
+	(void)state;
+	th_assert_ok(criu_restore_only_args(&o, &argv, &n));
+	s = joined(argv);
+	assert_string_equal(s, "--lazy-pages --lsm-profile apparmor:unconfined "
+			       "--lsm-mount-context system_u:object_r:container_file_t:s0");
+	free(s);
+	cubo_strv_free(argv);
+	argv = NULL;
+	n = 0;
+	o = (struct restore_opts){.lsm_profile = "unconfined"};
+	th_expect_msg(criu_restore_only_args(&o, &argv, &n), "--lsm-profile unconfined",
+		      "TYPE:NAME");
+	o = (struct restore_opts){.lsm_mount_context = ""};
+	th_expect_msg(criu_restore_only_args(&o, &argv, &n), "--lsm-mount-context");
+	/* in the foreground the restored init must be ours to wait for */
+	o = (struct restore_opts){.no_subreaper = true};
+	th_expect_msg(criu_restore_only_args(&o, &argv, &n), "--no-subreaper", "--detach");
 	cubo_strv_free(argv);
 }
 
@@ -150,6 +248,9 @@ int main(void)
 		cmocka_unit_test(test_common_args_default_mode_is_soft),
 		cmocka_unit_test(test_common_args_every_flag),
 		cmocka_unit_test(test_common_args_refusals),
+		cmocka_unit_test(test_dump_only_args),
+		cmocka_unit_test(test_dump_only_args_refusals),
+		cmocka_unit_test(test_restore_only_args),
 		cmocka_unit_test(test_log_first_error),
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_dirs_defaults),
