@@ -19,8 +19,7 @@ int cmd_restore(struct runc_globals *g, int argc, char **argv)
 		{"pid-file", 0, OPT_STRING, &o.pid_file, "FILE",
 		 "write the restored init's pid to FILE"},
 		{"console-socket", 0, OPT_STRING, &o.console_socket, "PATH",
-		 "for a container with a terminal (refused: criu's command line cannot restore "
-		 "one)"},
+		 "with process.terminal: the unix socket that receives the new pty master"},
 		{"no-pivot", 0, OPT_BOOL, &o.no_pivot, NULL,
 		 "accepted for compatibility; criu sets up the root itself"},
 		{"no-subreaper", 0, OPT_BOOL, &o.no_subreaper, NULL,

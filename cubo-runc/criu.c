@@ -90,12 +90,10 @@ exec_criu(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry)
 	_exit(127);
 }
 
-struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
-			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
-			    const char *log)
+struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			      const struct cgroup_set *cg, pid_t holder, pid_t *out)
 {
 	struct clone_args ca = {.exit_signal = SIGCHLD};
-	int status;
 	pid_t pid;
 
 	if (entry) {
@@ -112,28 +110,49 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
 	}
+	*out = pid;
+	return NULL;
+}
+
+struct cubo_error *criu_wait(pid_t pid, const char *what, bool failed, const char *work_dir,
+			     const char *log)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cubo_error_errno("wait for criu");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (!failed && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return NULL;
 
 	char *path = cubo_path_join(work_dir, log), *last = criu_log_first_error(path);
 	struct cubo_error *err;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err = cubo_error_new("criu %s: cannot execute %s", argv[1], argv[0]);
+		err = cubo_error_new("criu %s: cannot execute criu", what);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-		err = cubo_error_new("criu %s: cannot enter the container's cgroup", argv[1]);
+		err = cubo_error_new("criu %s: cannot enter the container's cgroup", what);
 	else if (last)
-		err = cubo_error_new("criu %s failed (see %s): %s", argv[1], path, last);
+		err = cubo_error_new("criu %s failed (see %s): %s", what, path, last);
+	else if (failed)
+		err = cubo_error_new("criu %s failed (see %s)", what, path);
 	else
-		err = cubo_error_new("criu %s failed (%s %d; see %s)", argv[1],
+		err = cubo_error_new("criu %s failed (%s %d; see %s)", what,
 				     WIFEXITED(status) ? "exit status" : "signal",
 				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 				     path);
 	free(last);
 	free(path);
 	return err;
+}
+
+struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
+			    const char *log)
+{
+	pid_t pid;
+
+	CUBO_TRY(criu_spawn(argv, keep, n_keep, entry, cg, holder, &pid));
+	return criu_wait(pid, argv[1], false, work_dir, log);
 }
 
 static const char *const cgroup_modes[] = {"soft", "full", "strict", "ignore", "props", "none"};

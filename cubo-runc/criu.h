@@ -102,6 +102,25 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
 			    const char *log);
 
+/* criu_run's halves: start criu (argv, keep, entry, cg, holder as there); wait for it. */
+struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			      const struct cgroup_set *cg, pid_t holder, pid_t *pid);
+/* failed: criu said it failed (over RPC) whatever its exit status; what: "dump", "restore" ... */
+struct cubo_error *criu_wait(pid_t pid, const char *what, bool failed, const char *work_dir,
+			     const char *log);
+
+/*
+ * The same command line through criu's RPC ("criu swrk"), for the one thing
+ * its command line cannot do: a terminal whose pty master is outside the
+ * container (orphan-pts-master). argv's options reach criu as an RPC
+ * config file in work_dir; on restore, the new pty master criu makes is
+ * sent to console_socket (runc's protocol: SCM_RIGHTS).
+ */
+struct cubo_error *criu_run_rpc(char **argv, const int *keep, int n_keep,
+				struct cgroup_entry *entry, const struct cgroup_set *cg,
+				pid_t holder, const char *work_dir, const char *log,
+				const char *console_socket);
+
 /*
  * The first line of a criu log that reports an error (the cause: the later
  * ones say what failed because of it); NULL when none (or no log).

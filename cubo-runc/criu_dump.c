@@ -215,19 +215,14 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 	char **argv = NULL, *image = NULL, *work = NULL;
 	size_t n = 0;
 	struct cubo_error *err;
-	bool lazy_status = o->criu.lazy_pages && o->status_fd >= 0;
+	bool lazy_status = o->criu.lazy_pages && o->status_fd >= 0, tty;
 
 	if (st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return cubo_error_new("cannot checkpoint container \"%s\" that is %s: it must be "
 				      "running or paused",
 				      c->id, container_status_name(st));
 	err = load_bundle_config(c, &cfg);
-	if (!err && cfg->process && cfg->process->terminal)
-		err = cubo_error_new("container \"%s\" has a terminal (process.terminal): its "
-				     "pty master is outside the container, which criu accepts only "
-				     "with orphan-pts-master, an option of its RPC interface, not "
-				     "of its command line",
-				     c->id);
+	tty = !err && cfg->process && cfg->process->terminal;
 	if (!err)
 		err = criu_dirs(&o->criu, true, &image, &work);
 	if (!err)
@@ -236,7 +231,11 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 		err = dump_args(c, cfg, o, image, work, &argv, &n);
 	if (!err)
 		err = save_descriptors(c->state->pid, image, &argv, &n);
-	if (!err)
+	/* a terminal's master is outside: criu accepts it through its RPC only */
+	if (!err && tty && !o->pre_dump)
+		err = criu_run_rpc(argv, &o->status_fd, lazy_status ? 1 : 0, NULL, NULL, 0, work,
+				   "dump.log", NULL);
+	else if (!err)
 		err = criu_run(argv, &o->status_fd, lazy_status ? 1 : 0, NULL, NULL, 0, work,
 			       o->pre_dump ? "pre-dump.log" : "dump.log");
 	cubo_strv_free(argv);
