@@ -61,6 +61,11 @@ struct cubo_error *criu_rpc_config(char *const *argv, char **text)
 			err = cubo_error_new("criu argument \"%s\": not an option", a);
 		if (err)
 			break;
+		/* the images go as images_dir_fd: criu reads their path back from /proc */
+		if (!strcmp(a, "--images-dir") && argv[i + 1]) {
+			i++;
+			continue;
+		}
 		eq = strchr(a + 2, '=');
 		name = eq ? xstrndup(a + 2, (size_t)(eq - a - 2)) : xstrdup(a + 2);
 		cubo_strbuf_adds(&b, name);

@@ -16,7 +16,8 @@
 
 /*
  * The RPC config file for argv's options (argv[0] the binary, argv[1] the
- * command): one "name value" line each, values quoted. A value criu's
+ * command): one "name value" line each, values quoted, but for
+ * --images-dir (criu_rpc_req's images_dir_fd). A value criu's
  * config parser cannot carry (a quote, a newline, a trailing backslash) is
  * refused.
  */

@@ -2,11 +2,13 @@
 # checkpoint and restore through criu, with runc's flags: a counter that
 # goes on where it stopped (not from 1), --leave-running, a new id,
 # pre-dump + dump with --parent-path, a paused container, the dump of an
-# open TCP connection, restore in the foreground, the errors; and podman's
-# container checkpoint/restore driving the runtime.  criu must work on the
-# kernel: where `criu check` fails (criu 3.17 on kernel 6.18: "vdso:
-# Unexpected rt vDSO area bounds") the tests
-# that need it skip, saying so; they run in the VM (scripts/test-vm.sh).
+# open TCP connection, restore in the foreground, lazy migration
+# (--lazy-pages, --status-fd), a container with a terminal (a new pty
+# master to --console-socket), --no-subreaper, the LSM flags, the errors;
+# and podman's container checkpoint/restore driving the runtime.  criu
+# must work on the kernel: where `criu check` fails (criu 3.17 on kernel
+# 6.18: "vdso: Unexpected rt vDSO area bounds") the tests that need it
+# skip, saying so; they run in the VM (scripts/test-vm.sh).
 
 load helpers
 

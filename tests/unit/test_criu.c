@@ -197,7 +197,7 @@ static void test_rpc_config(void **state)
 
 	(void)state;
 	th_assert_ok(criu_rpc_config(argv, &text));
-	assert_string_equal(text, "tree \"12\"\nimages-dir \"/i\"\nverbosity 4\n"
+	assert_string_equal(text, "tree \"12\"\nverbosity 4\n"
 				  "manage-cgroups \"soft\"\nleave-running\n"
 				  "ext-mount-map \"/data:/data\"\n");
 	free(text);
