@@ -114,9 +114,10 @@ struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct c
 	return NULL;
 }
 
-struct cubo_error *criu_wait(pid_t pid, const char *what, bool failed, const char *work_dir,
+struct cubo_error *criu_wait(pid_t pid, char *const *argv, bool failed, const char *work_dir,
 			     const char *log)
 {
+	const char *what = argv[1];
 	int status;
 
 	while (waitpid(pid, &status, 0) < 0)
@@ -128,7 +129,7 @@ struct cubo_error *criu_wait(pid_t pid, const char *what, bool failed, const cha
 	char *path = cubo_path_join(work_dir, log), *last = criu_log_first_error(path);
 	struct cubo_error *err;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err = cubo_error_new("criu %s: cannot execute criu", what);
+		err = cubo_error_new("criu %s: cannot execute %s", what, argv[0]);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
 		err = cubo_error_new("criu %s: cannot enter the container's cgroup", what);
 	else if (last)
@@ -152,7 +153,7 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 	pid_t pid;
 
 	CUBO_TRY(criu_spawn(argv, keep, n_keep, entry, cg, holder, &pid));
-	return criu_wait(pid, argv[1], false, work_dir, log);
+	return criu_wait(pid, argv, false, work_dir, log);
 }
 
 static const char *const cgroup_modes[] = {"soft", "full", "strict", "ignore", "props", "none"};

@@ -105,8 +105,9 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 /* criu_run's halves: start criu (argv, keep, entry, cg, holder as there); wait for it. */
 struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
 			      const struct cgroup_set *cg, pid_t holder, pid_t *pid);
-/* failed: criu said it failed (over RPC) whatever its exit status; what: "dump", "restore" ... */
-struct cubo_error *criu_wait(pid_t pid, const char *what, bool failed, const char *work_dir,
+/* argv as criu_run's (the binary, the command); failed: criu said so over RPC, whatever its exit.
+ */
+struct cubo_error *criu_wait(pid_t pid, char *const *argv, bool failed, const char *work_dir,
 			     const char *log);
 
 /*

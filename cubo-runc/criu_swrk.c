@@ -153,7 +153,7 @@ struct cubo_error *criu_run_rpc(char **argv, const int *keep, int n_keep,
 		err = converse(sk[0], &req, console_socket, &failed);
 		/* criu swrk ends once we hang up */
 		close(sk[0]);
-		werr = criu_wait(pid, argv[1], failed || err, work_dir, log);
+		werr = criu_wait(pid, argv, failed || err, work_dir, log);
 		if (err)
 			cubo_error_free(werr);
 		else
