@@ -314,7 +314,10 @@ restore() {
 	rt_detached run -d --console-socket "$sock" --bundle "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	wait_for_lines 3
-	run checkpoint "$CID"
+	# a pre-dump, then the dump on top of it
+	run rt checkpoint --pre-dump --image-path "$TEST_TMP/parent" --work-path "$WORK" "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/pre-dump.log"; false; }
+	run checkpoint --parent-path ../parent "$CID"
 	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
 	stopped_at=$(lines_in_log)
 	if is_cubo; then
