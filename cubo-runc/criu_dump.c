@@ -207,8 +207,7 @@ static struct cubo_error *load_bundle_config(const struct container *c, struct o
 	return cubo_error_wrap(err, "bundle of container \"%s\"", c->id);
 }
 
-static struct cubo_error *dump_locked(const struct container *c, const struct checkpoint_opts *o,
-				      const char *criu)
+static struct cubo_error *dump_locked(const struct container *c, const struct checkpoint_opts *o)
 {
 	enum container_status st = container_status(c);
 	struct oci_config *cfg = NULL;
@@ -221,6 +220,9 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 		return cubo_error_new("cannot checkpoint container \"%s\" that is %s: it must be "
 				      "running or paused",
 				      c->id, container_status_name(st));
+	/* after the checks of what the caller named: a wrong id or state is the news */
+	char *criu = NULL;
+	CUBO_TRY(criu_locate(o->criu.criu, &criu));
 	err = load_bundle_config(c, &cfg);
 	tty = !err && cfg->process && cfg->process->terminal;
 	if (!err)
@@ -241,6 +243,7 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 	cubo_strv_free(argv);
 	free(image);
 	free(work);
+	free(criu);
 	oci_config_free(cfg);
 	return err;
 }
@@ -250,16 +253,13 @@ struct cubo_error *criu_checkpoint(const struct runc_ctx *ctx, const char *id,
 {
 	struct container *c = NULL;
 	struct cubo_error *err;
-	char *criu = NULL;
 	bool gone;
 
-	CUBO_TRY(criu_locate(o->criu.criu, &criu));
 	err = container_load(ctx->root, id, true, &c);
 	if (!err && !c->state)
 		err = cubo_error_new("container \"%s\" is still being created", id);
 	if (!err)
-		err = dump_locked(c, o, criu);
-	free(criu);
+		err = dump_locked(c, o);
 	gone = !err && !o->leave_running && !o->pre_dump;
 	/* criu killed the tasks: once the init is reaped the container is stopped */
 	if (gone)

@@ -424,10 +424,11 @@ static struct cubo_error *restore(struct restore_ctx *x, const struct runc_ctx *
 	int n_keep = 0;
 
 	CUBO_TRY(validate_container_id(o->id));
-	CUBO_TRY(criu_locate(o->criu.criu, &x->criu));
 	CUBO_TRY(load_bundle(x, o));
 	CUBO_TRY(criu_dirs(&o->criu, false, &x->image, &x->work));
 	CUBO_TRY(container_dir_make(ctx->root, o->id, &x->dir, &x->lockfd));
+	/* after the checks of what the caller named: an id in use is the news */
+	CUBO_TRY(criu_locate(o->criu.criu, &x->criu));
 	CUBO_TRY(cgroup_layout_detect(&x->cgl));
 	lx = x->cfg->linux_;
 	x->systemd = ctx->systemd_cgroup;

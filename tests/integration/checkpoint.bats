@@ -419,6 +419,13 @@ restore() {
 	if is_cubo; then
 		run env PATH=/nonexistent "$RUNTIME" --root "$ROOT" checkpoint --image-path "$IMG" "$CID"
 		assert_error_mentions "criu not found: install criu"
+		# a restore refused for want of criu leaves no container behind
+		mkdir -p "$IMG"
+		run rt --criu "$TEST_TMP/no-criu" restore -d --bundle "$BUNDLE" --image-path "$IMG" \
+			"$CID-r"
+		assert_error_mentions "criu not found"
+		run rt state "$CID-r"
+		[ "$status" -ne 0 ]
 	fi
 }
 
