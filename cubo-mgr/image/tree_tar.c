@@ -216,6 +216,14 @@ static struct cubo_error *link_target(int fd, const char *rel, struct archive_en
 	return err;
 }
 
+/* Files' and directories' xattrs; in cp's form, capabilities on a file's first name only. */
+static bool carries_xattrs(const struct tree_tar *t, mode_t mode, bool second_name)
+{
+	if (t->caps_only)
+		return S_ISREG(mode) && !second_name;
+	return S_ISREG(mode) || S_ISDIR(mode);
+}
+
 static struct cubo_error *children(struct tree_tar *t, int fd, const char *rel_dir, int depth);
 
 /* The entry opened as fd (O_PATH, not following), name in rel_dir, and what is beneath it. */
@@ -250,12 +258,10 @@ static struct cubo_error *put_entry(struct tree_tar *t, int fd, const char *rel_
 		archive_entry_set_hardlink(e, first);
 		archive_entry_set_size(e, 0);
 	}
-	if (S_ISLNK(st.st_mode)) {
+	if (S_ISLNK(st.st_mode))
 		err = link_target(fd, rel, e);
-	} else if (S_ISDIR(st.st_mode) ? !t->caps_only
-				       : S_ISREG(st.st_mode) && !(first && t->caps_only)) {
+	else if (carries_xattrs(t, st.st_mode, first))
 		err = xattrs(t, fd, rel, e, &opaque);
-	}
 	if (!err)
 		err = put_header(t, e, rel);
 	archive_entry_free(e);
