@@ -339,11 +339,6 @@ struct cubo_error *tree_tar_walk(struct tree_tar *t, int dirfd)
 	return children(t, dirfd, "", 0);
 }
 
-struct cubo_error *tree_tar_walk_named(struct tree_tar *t, int fd, const char *name)
-{
-	return put_entry(t, fd, "", name, 0);
-}
-
 struct out_stream {
 	int fd;
 	uint64_t bytes;
@@ -384,7 +379,7 @@ struct cubo_error *tree_tar_write(struct tree_tar *t, int fd, const char *name, 
 	    archive_write_open2(t->tar, &o, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
 		err = tar_err(t, "start the tar stream");
 	if (!err)
-		err = name ? tree_tar_walk_named(t, fd, name) : tree_tar_walk(t, fd);
+		err = name ? put_entry(t, fd, "", name, 0) : tree_tar_walk(t, fd);
 	if (!err && archive_write_close(t->tar) != ARCHIVE_OK)
 		err = tar_err(t, "finish the tar stream");
 	archive_write_free(t->tar);

@@ -63,15 +63,14 @@ struct tree_tar {
 
 /* Write every entry beneath dirfd (not dirfd itself; any fd of it, O_PATH too). */
 struct cubo_error *tree_tar_walk(struct tree_tar *t, int dirfd);
-/* Write the tree at fd (O_PATH; a symlink itself when opened O_NOFOLLOW) as the entry name. */
-struct cubo_error *tree_tar_walk_named(struct tree_tar *t, int fd, const char *name);
 void tree_tar_free(struct tree_tar *t); /* the hard link table */
 
 /*
  * The tree at fd as a plain tar (pax, as docker's cp and export write it)
- * on out_fd, with t's options (t->tar and t->write_err are set here). name:
- * the top entry's name; NULL for fd's entries to be at the top (fd itself
- * left out). *bytes (may be NULL): the size of the stream.
+ * on out_fd, with t's options (t->tar and t->write_err are set here). fd
+ * may be O_PATH, and a symlink itself when opened O_NOFOLLOW. name: the top
+ * entry's name; NULL for fd's entries to be at the top (fd itself left
+ * out). *bytes (may be NULL): the size of the stream.
  */
 struct cubo_error *tree_tar_write(struct tree_tar *t, int fd, const char *name, int out_fd,
 				  uint64_t *bytes);
