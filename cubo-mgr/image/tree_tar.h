@@ -67,10 +67,11 @@ void tree_tar_free(struct tree_tar *t); /* the hard link table */
 
 /*
  * The tree at fd as a plain tar (pax, as docker's cp and export write it)
- * on out_fd, with t's options (t->tar and t->write_err are set here). fd
- * may be O_PATH, and a symlink itself when opened O_NOFOLLOW. name: the top
- * entry's name; NULL for fd's entries to be at the top (fd itself left
- * out). *bytes (may be NULL): the size of the stream.
+ * on out_fd, with t's options (t->tar and t->write_err are set here, and
+ * its hard link table freed before it returns). fd may be O_PATH, and a
+ * symlink itself when opened O_NOFOLLOW. name: the top entry's name; NULL
+ * for fd's entries to be at the top (fd itself left out). *bytes (may be
+ * NULL): the size of the stream.
  */
 struct cubo_error *tree_tar_write(struct tree_tar *t, int fd, const char *name, int out_fd,
 				  uint64_t *bytes);
