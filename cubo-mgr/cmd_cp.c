@@ -127,7 +127,8 @@ struct writer {
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	w->err = tree_tar_write(w->src, w->name, w->out, NULL);
+	struct tree_tar t = {.caps_only = true};
+	w->err = tree_tar_write(&t, w->src, w->name, w->out, NULL);
 	close(w->out); /* the reader's end of the stream */
 	return NULL;
 }
@@ -205,7 +206,8 @@ static struct cubo_error *do_copy(struct cp_end *src, struct cp_end *dst, const 
 	if (!err && to_stdout) {
 		char *base = cp_base_name(src->path);
 		bool entries = sk == CP_DIR && (cp_names_contents(src->path) || !strcmp(base, "/"));
-		err = tree_tar_write(sfd, entries ? NULL : base, STDOUT_FILENO, bytes);
+		struct tree_tar t = {.caps_only = true};
+		err = tree_tar_write(&t, sfd, entries ? NULL : base, STDOUT_FILENO, bytes);
 		free(base);
 		goto out;
 	}

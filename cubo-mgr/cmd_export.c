@@ -9,7 +9,6 @@
  * does not change the directories under the mount. The tree is the
  * container's: tree_tar.h reads it without following anything out.
  */
-#include <archive.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,7 +17,7 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-#include "cubo-mgr/builder/tree_tar.h"
+#include "cubo-mgr/image/tree_tar.h"
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/ctr_fs.h"
@@ -88,43 +87,11 @@ static struct cubo_error *export_tree_open(const struct ctr_ctx *c, const struct
 	return err;
 }
 
-static la_ssize_t on_write(struct archive *a, void *data, const void *buf, size_t len)
-{
-	(void)a;
-	int fd = *(int *)data;
-	const char *p = buf;
-	for (size_t done = 0; done < len;) {
-		ssize_t w = write(fd, p + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			archive_set_error(a, errno, "write");
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return (la_ssize_t)len;
-}
-
+/* docker export's tar: every xattr, no whiteouts (the tree is the merged one) */
 static struct cubo_error *write_tar(int tree, int fd)
 {
-	struct archive *a = archive_write_new();
-	if (!a)
-		xalloc_die();
-	struct tree_tar t = {.tar = a};
-	struct cubo_error *err = NULL;
-	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-	    archive_write_open2(a, &fd, NULL, on_write, NULL, NULL) != ARCHIVE_OK)
-		err = cubo_error_new("start the tar: %s", archive_error_string(a));
-	if (!err)
-		err = tree_tar_walk(&t, tree);
-	if (archive_write_close(a) != ARCHIVE_OK && !err)
-		err = cubo_error_new_errno(archive_errno(a), "finish the tar: %s",
-					   archive_error_string(a));
-	archive_write_free(a);
-	tree_tar_free(&t);
-	return err;
+	struct tree_tar t = {0};
+	return tree_tar_write(&t, tree, NULL, fd, NULL);
 }
 
 /* FILE written aside and renamed into place once whole and on the disk. */

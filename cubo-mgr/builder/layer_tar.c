@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/builder/layer_tar.h"
-#include "cubo-mgr/builder/tree_tar.h"
+#include "cubo-mgr/image/tree_tar.h"
 #include "shared/fs.h"
 #include "shared/xalloc.h"
 

@@ -19,33 +19,20 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 runs=10
 files=2000
-while getopts n:f: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	f) files=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS] [-f FILES]" >&2
-		exit 2
-		;;
-	esac
-done
-bench_need_root
-mgr=${MGR:-$repo/cubo-mgr/cubo-mgr}
-export CUBO_RUNTIME=${RUNTIME:-$repo/cubo-runc/cubo-runc}
-work=$(mktemp -d "${TMPDIR:-/tmp}/cubo-bench-cp.XXXXXX")
-root=$work/root
+bench_args "n=runs f=files" "$@"
+bench_mgr_setup cp
 cleanup() {
-	"$mgr" --root-dir "$root" rm -f running stopped >/dev/null 2>&1
+	"$mgr" --root-dir "$R" rm -f running stopped >/dev/null 2>&1
 	bench_remove_work
 }
 trap cleanup EXIT
 
 "$repo/tests/fixtures/make-bundle.sh" "$work/bundle" >/dev/null
 tar -C "$work/bundle/rootfs" -cf "$work/bb.tar" .
-"$mgr" --root-dir "$root" import "$work/bb.tar" bench/bb:1 >/dev/null || exit 1
-"$mgr" --root-dir "$root" run -d --network none --name running bench/bb:1 sleep 100000 >/dev/null ||
+"$mgr" --root-dir "$R" import "$work/bb.tar" bench/bb:1 >/dev/null || exit 1
+"$mgr" --root-dir "$R" run -d --network none --name running bench/bb:1 sleep 100000 >/dev/null ||
 	exit 1
-"$mgr" --root-dir "$root" create --network none --name stopped bench/bb:1 true >/dev/null || exit 1
+"$mgr" --root-dir "$R" create --network none --name stopped bench/bb:1 true >/dev/null || exit 1
 
 src=$work/tree
 mkdir -p "$src/d"
@@ -55,12 +42,12 @@ done
 head -c $((64 << 20)) /dev/urandom >"$src/big"
 mkdir -p "$work/out"
 
-into_running=("$mgr" --root-dir "$root" cp "$src" running:/tree)
-into_stopped=("$mgr" --root-dir "$root" cp "$src" stopped:/tree)
-out_of_running=("$mgr" --root-dir "$root" cp running:/tree "$work/out/")
+into_running=("$mgr" --root-dir "$R" cp "$src" running:/tree)
+into_stopped=("$mgr" --root-dir "$R" cp "$src" stopped:/tree)
+out_of_running=("$mgr" --root-dir "$R" cp running:/tree "$work/out/")
 tar_tar=(sh -c "tar -C '$work' -cf - tree | tar -C '$work/out' -xf -")
 # the same tar into the running container's root (its overlay): what overlayfs costs
-pid=$("$mgr" --root-dir "$root" inspect -f '{{.State.Pid}}' running)
+pid=$("$mgr" --root-dir "$R" inspect -f '{{.State.Pid}}' running)
 tar_into_running=(sh -c "tar -C '$work' -cf - tree | tar -C /proc/$pid/root -xf -")
 # the copy-in destinations exist after the first round: each round copies into them
 bench_interleaved into_running=into_running into_stopped=into_stopped \

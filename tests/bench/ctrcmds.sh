@@ -15,21 +15,8 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 runs=10
 files=2000
-while getopts n:f: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	f) files=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS] [-f FILES]" >&2
-		exit 2
-		;;
-	esac
-done
-bench_need_root
-mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
-export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-ctrcmds.XXXXXX")
-R=$work/cubo
+bench_args "n=runs f=files" "$@"
+bench_mgr_setup ctrcmds
 P=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay
 	--runtime runc)
 cleanup() {

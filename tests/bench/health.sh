@@ -19,15 +19,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/bench/lib.sh
 . "$here/lib.sh"
 seconds=30
-while getopts d: opt; do
-	case $opt in
-	d) seconds=$OPTARG ;;
-	*)
-		echo "usage: $0 [-d SECONDS]" >&2
-		exit 2
-		;;
-	esac
-done
+bench_args "d=seconds" "$@"
 bench_mgr_setup health
 trap bench_mgr_cleanup EXIT
 

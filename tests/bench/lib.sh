@@ -15,6 +15,10 @@
 #                             holding busybox:latest; sets reg and img
 #   bench_remove_work         the registry stopped, mounts left under $work
 #                             unmounted, $work removed (for the EXIT trap)
+#   bench_args "X=var ..." "$@"
+#                             each -X VALUE into var (its default set by the
+#                             caller); any other option prints the usage,
+#                             "[-X VAR]...", and exits 2
 #   bench_mgr_setup NAME      root checked; mgr and CUBO_RUNTIME (this build's
 #                             unless CUBO_MGR/CUBO_RUNTIME say), work (a new
 #                             cubo-bench-NAME.* scratch directory), R in it
@@ -114,6 +118,26 @@ bench_ratio() {
 }
 
 # Exit with a message unless root: the benchmarks make mounts, cgroups and namespaces.
+bench_args() {
+	local pairs=$1 spec="" usage="" p v opt OPTARG OPTIND=1
+	shift
+	for p in $pairs; do
+		v=${p#*=}
+		spec+="${p%%=*}:"
+		usage+=" [-${p%%=*} ${v^^}]"
+	done
+	while getopts "$spec" opt; do
+		for p in $pairs; do
+			if [ "$opt" = "${p%%=*}" ]; then
+				printf -v "${p#*=}" '%s' "$OPTARG"
+				continue 2
+			fi
+		done
+		echo "usage: $0$usage" >&2
+		exit 2
+	done
+}
+
 bench_need_root() {
 	[ "$(id -u)" = 0 ] || {
 		echo "$0: needs root" >&2

@@ -18,16 +18,7 @@ repo=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 runs=20
 containers=50
-while getopts n:c: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	c) containers=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS] [-c CONTAINERS]" >&2
-		exit 2
-		;;
-	esac
-done
+bench_args "n=runs c=containers" "$@"
 bench_mgr_setup stats
 trap bench_mgr_cleanup EXIT
 

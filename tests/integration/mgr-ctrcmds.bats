@@ -244,6 +244,27 @@ ctr_sh() {
 	! tar -tf "$BATS_TEST_TMPDIR/h.tar" | grep -qx 'etc/shadow'
 }
 
+@test "export and commit: a socket the container left is left out, as docker leaves it" {
+	command -v python3 >/dev/null || skip "python3 is needed (a unix socket)"
+	mgr run -d --name s "$BB" sleep 1000 >/dev/null
+	pid=$(mgr inspect -f '{{.State.Pid}}' s)
+	# bound from the host into the container's root: a socket in its upper directory
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+		"/proc/$pid/root/sock"
+	mgr exec s sh -c 'echo kept > /kept'
+	mgr stop -t 0 s >/dev/null
+	"$MGR" --root-dir "$R" export s >"$BATS_TEST_TMPDIR/s.tar"
+	run tar -tf "$BATS_TEST_TMPDIR/s.tar"
+	[ "$status" = 0 ]
+	grep -qx 'kept' <<<"$output"
+	! grep -qx 'sock' <<<"$output"
+	run mgr commit s sock:1
+	[ "$status" = 0 ]
+	run mgr run --rm sock:1 sh -c 'cat /kept; test -e /sock || echo no-sock'
+	[ "$status" = 0 ]
+	[[ "$output" == *kept*no-sock* ]]
+}
+
 # ---- commit ----
 
 @test "commit: the new image runs with the container's files, settings and -c changes" {

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/builder/tree_tar.c */
+/* Covers: cubo-mgr/image/tree_tar.c */
 /* A hostile tree into a tar: nothing followed, nothing but regular files opened. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 
 #include "tests/unit/helpers.h"
 
-#include "cubo-mgr/builder/tree_tar.h"
+#include "cubo-mgr/image/tree_tar.h"
 #include "shared/strbuf.h"
 
 /* ls -l's letter of an entry's kind; 'h' for a hard link */
@@ -30,8 +34,8 @@ static char type_letter(struct archive_entry *e)
 	}
 }
 
-/* The tar of dir (as export writes it, or in overlay's form) as "TYPE PATH[ -> TARGET]" lines. */
-static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *skip, char **out)
+/* The tar of dir written with t's options as "TYPE PATH[ -> TARGET]" lines. */
+static struct cubo_error *tar_lines_with(const char *dir, struct tree_tar t, char **out)
 {
 	size_t cap = 1 << 22;
 	char *buf = xmalloc(cap);
@@ -39,7 +43,7 @@ static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *
 	struct archive *w = archive_write_new();
 	archive_write_set_format_pax_restricted(w);
 	assert_int_equal(archive_write_open_memory(w, buf, cap, &used), ARCHIVE_OK);
-	struct tree_tar t = {.tar = w, .overlay = overlay, .skip = skip};
+	t.tar = w;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	struct cubo_error *err = tree_tar_walk(&t, fd);
@@ -67,6 +71,12 @@ static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *
 	free(buf);
 	*out = cubo_strbuf_take(&b);
 	return err;
+}
+
+/* ... as export writes it, or in overlay's form */
+static struct cubo_error *tar_lines(const char *dir, bool overlay, char *const *skip, char **out)
+{
+	return tar_lines_with(dir, (struct tree_tar){.overlay = overlay, .skip = skip}, out);
 }
 
 static void put(const char *root, const char *rel, const char *text)
@@ -103,6 +113,13 @@ static void test_hostile_entries_are_entries(void **state)
 	p = xasprintf("%s/f", dir);
 	assert_int_equal(setxattr(p, "user.kept", "v", 1, 0), 0);
 	free(p);
+	/* a socket means nothing in a tar: left out */
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sock >= 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
+	assert_int_equal(bind(sock, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(sock);
 	char *got;
 	th_assert_ok(tar_lines(dir, false, NULL, &got));
 	assert_string_equal(got, "- f 5 xattrs\n"
@@ -152,6 +169,58 @@ static void test_overlay_form(void **state)
 	th_tmpdir_free(dir);
 }
 
+/* cp's form: a regular file's capabilities are the one xattr, and not a second name's */
+static void test_caps_only(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("tree-tar");
+	put(dir, "f", "hello");
+	put(dir, "plain", "x");
+	char *p = xasprintf("%s/f", dir), *l = xasprintf("%s/g", dir);
+	assert_int_equal(link(p, l), 0);
+	const uint32_t caps[5] = {0x02000001, 1u << 13, 0, 0, 0};
+	bool have_caps = setxattr(p, "security.capability", caps, sizeof(caps), 0) == 0;
+	free(l);
+	free(p);
+	p = xasprintf("%s/plain", dir);
+	assert_int_equal(setxattr(p, "user.dropped", "v", 1, 0), 0);
+	free(p);
+	char *got;
+	th_assert_ok(tar_lines_with(dir, (struct tree_tar){.caps_only = true}, &got));
+	assert_string_equal(got, have_caps ? "- f 5 xattrs\nh g -> f 0\n- plain 1\n"
+					   : "- f 5\nh g -> f 0\n- plain 1\n");
+	free(got);
+	th_tmpdir_free(dir);
+}
+
+/*
+ * A procfs directory comes empty: none of the kernel's files is read. The
+ * mount is made in a mount namespace of this test's own: nothing reaches
+ * the host, even when the test fails half-way.
+ */
+static void test_kernel_views_come_empty(void **state)
+{
+	(void)state;
+	if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		skip();
+	char *dir = th_tmpdir("tree-tar");
+	char *p = xasprintf("%s/proc", dir);
+	assert_int_equal(mkdir(p, 0555), 0);
+	if (mount("proc", p, "proc", 0, NULL) < 0) {
+		free(p);
+		th_tmpdir_free(dir);
+		skip();
+	}
+	char *got = NULL;
+	struct cubo_error *err = tar_lines(dir, false, NULL, &got);
+	umount2(p, MNT_DETACH);
+	th_assert_ok(err);
+	assert_string_equal(got, "d proc/ 0\n");
+	free(got);
+	free(p);
+	th_tmpdir_free(dir);
+}
+
 static void test_depth_limit(void **state)
 {
 	(void)state;
@@ -175,6 +244,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile_entries_are_entries),
 		cmocka_unit_test(test_overlay_form),
+		cmocka_unit_test(test_caps_only),
+		cmocka_unit_test(test_kernel_views_come_empty),
 		cmocka_unit_test(test_depth_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
