@@ -9,6 +9,7 @@
 #include "cubo-mgr/builder/build_net.h"
 #include "cubo-mgr/builder/builder.h"
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/mgr.h"
@@ -156,6 +157,7 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 		for (size_t i = 0; !quiet && names[i]; i++)
 			printf("Successfully tagged %s\n", names[i]);
 		printf("%s\n", id + strlen("sha256:"));
+		ev_image(m->root, "build", id, names[0], &m->events_warned);
 	}
 	cubo_strv_free(tags);
 	cubo_strv_free(build_args);

@@ -16,21 +16,71 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/ctr_view.h"
+#include "shared/fs.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 extern char **environ;
 
-/* -u NAME is looked up in the container's files, through its init's root. */
-static struct cubo_error *resolve_user(pid_t pid, const char *spec, struct ctr_user *u)
+/*
+ * -u NAME and --group-add names are looked up in the container's files,
+ * through its init's root. Without -u only the groups are filled in: the
+ * runtime adds them to the container process's own.
+ */
+static struct cubo_error *resolve_user(pid_t pid, const char *spec, char *const *groups,
+				       struct ctr_user *u)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
 	int root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return cubo_error_errno("open %s", path);
-	struct cubo_error *err = passwd_resolve_in_root(root, spec, u);
+	memset(u, 0, sizeof(*u));
+	struct cubo_error *err = spec ? passwd_resolve_in_root(root, spec, u) : NULL;
+	if (!err)
+		err = passwd_add_groups_in_root(root, groups, u);
 	close(root);
+	if (err)
+		ctr_user_free(u);
 	return err;
+}
+
+/*
+ * docker's exec events: "exec_create: CMD ARGS" and "exec_start: CMD ARGS"
+ * (code < 0: before the command, which fills id), else exec_die with its
+ * exit code; an execID attribute ties them together.
+ */
+static void exec_events(struct ctr_ctx *c, const struct ctr_record *r, char *const *cmd, int n,
+			char id[65], int code)
+{
+	if (code >= 0) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", code);
+		const char *const extra[] = {"execID", id, "exitCode", num, NULL};
+		ctr_event(c, r, "exec_die", extra);
+		return;
+	}
+	struct cubo_error *err = cubo_random_hex(id, 64);
+	if (err) {
+		cubo_error_free(err);
+		strcpy(id, "");
+	}
+	struct cubo_strbuf b = {0};
+	for (int i = 0; i < n; i++) {
+		if (i)
+			cubo_strbuf_addc(&b, ' ');
+		cubo_strbuf_adds(&b, cmd[i]);
+	}
+	char *line = cubo_strbuf_take(&b);
+	const char *const extra[] = {"execID", id, NULL};
+	char *action = xasprintf("exec_create: %s", line);
+	ctr_event(c, r, action, extra);
+	free(action);
+	action = xasprintf("exec_start: %s", line);
+	ctr_event(c, r, action, extra);
+	free(action);
+	free(line);
 }
 
 int cmd_exec(struct mgr *m, int argc, char **argv)
@@ -38,7 +88,7 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 	struct cli_args args;
 	bool interactive = false, tty = false, detach = false;
 	const char *workdir = NULL, *user = NULL;
-	char **env = NULL, **env_file = NULL;
+	char **env = NULL, **env_file = NULL, **group_add = NULL;
 	const struct cli_opt opts[] = {
 		{"interactive", 'i', CLI_BOOL, &interactive, NULL, "keep stdin open"},
 		{"tty", 't', CLI_BOOL, &tty, NULL, "give the command a terminal"},
@@ -47,6 +97,8 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		{"env-file", 0, CLI_LIST, &env_file, "FILE", "read environment variables"},
 		{"workdir", 'w', CLI_STRING, &workdir, "DIR", "working directory"},
 		{"user", 'u', CLI_STRING, &user, "USER[:GROUP]", "user (name or ID) to run as"},
+		{"group-add", 0, CLI_LIST, &group_add, "GROUP",
+		 "another supplementary group (name in the container's /etc/group, or GID)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "exec",
@@ -61,6 +113,7 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 	if (rc >= 0) {
 		cubo_strv_free(env);
 		cubo_strv_free(env_file);
+		cubo_strv_free(group_add);
 		return rc;
 	}
 	struct cubo_error *err = NULL;
@@ -76,6 +129,8 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		err = run_opt_env_arg(env[i], environ, &extra, &n_extra);
 	if (!err && workdir && workdir[0] != '/')
 		err = cubo_error_new("-w \"%s\": the working directory must be absolute", workdir);
+	for (size_t i = 0; !err && group_add && group_add[i]; i++)
+		err = run_opt_check_group(group_add[i]);
 	if (err) {
 		rc = mgr_usage_error(m, "exec", err);
 		goto out;
@@ -111,16 +166,18 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		cubo_strv_push(&rargs, &nr, "--cwd");
 		cubo_strv_push(&rargs, &nr, workdir);
 	}
-	if (user) {
+	if (user || group_add) {
 		struct ctr_user u;
-		if ((err = resolve_user(r.pid, user, &u))) {
+		if ((err = resolve_user(r.pid, user, group_add, &u))) {
 			cubo_strv_free(rargs);
 			rc = mgr_fail(m, err);
 			goto out;
 		}
 		snprintf(ug, sizeof(ug), "%u:%u", u.uid, u.gid);
-		cubo_strv_push(&rargs, &nr, "--user");
-		cubo_strv_push(&rargs, &nr, ug);
+		if (user) {
+			cubo_strv_push(&rargs, &nr, "--user");
+			cubo_strv_push(&rargs, &nr, ug);
+		}
 		for (size_t i = 0; i < u.n_groups; i++) {
 			char g[16];
 			snprintf(g, sizeof(g), "%u", u.groups[i]);
@@ -143,7 +200,11 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 	}
 	struct ctr_runtime rt = ctr_runtime_of(&c, &r);
 	int code = 0;
+	char exec_id[65] = "";
+	exec_events(&c, &r, args.v + 1, args.n - 1, exec_id, -1);
 	err = runtime_exec_fg(&rt, rargs, &code);
+	if (!err && !detach)
+		exec_events(&c, &r, NULL, 0, exec_id, code);
 	cubo_strv_free(rargs);
 	cubo_strv_free(gids);
 	rc = err ? mgr_fail(m, err) : code;
@@ -154,5 +215,6 @@ out:
 	cubo_strv_free(extra);
 	cubo_strv_free(env);
 	cubo_strv_free(env_file);
+	cubo_strv_free(group_add);
 	return rc;
 }

@@ -45,13 +45,11 @@ int cmd_history(struct mgr *m, int argc, char **argv)
 			"layer each step added.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "history", err);
+	struct cubo_error *err = NULL;
 	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct store *s = NULL;
 	struct store_match match = {0};

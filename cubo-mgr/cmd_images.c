@@ -15,6 +15,7 @@
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/mgr.h"
+#include "shared/filter.h"
 #include "shared/json.h"
 #include "shared/xalloc.h"
 
@@ -30,13 +31,100 @@ static const struct mgr_title titles[] = {
 	{"SizeBytes", "SIZE BYTES"},
 };
 
+/* before= and since= images, resolved to their creation times once */
+struct img_times {
+	char **names;
+	time_t *created;
+	size_t n;
+};
+
+/* One row and what the filters need of it. */
+struct img_item {
+	const struct image_row *r;
+	char **labels; /* the image's, "k=v"; loaded only for a label filter */
+	const struct img_times *times;
+};
+
+static time_t time_of(const struct img_times *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->names[i], name))
+			return t->created[i];
+	return -1;
+}
+
+static bool img_filter(const char *key, const char *value, void *item)
+{
+	const struct img_item *it = item;
+	const struct image_row *r = it->r;
+	if (!strcmp(key, "dangling")) {
+		bool want = false; /* checked before listing */
+		cubo_error_free(cubo_filter_bool(key, value, &want));
+		return want == !strcmp(r->repository, "<none>");
+	}
+	if (!strcmp(key, "reference"))
+		return cubo_filter_reference(value, r->repository, r->tag);
+	if (!strcmp(key, "label"))
+		return cubo_filter_label(it->labels, value);
+	time_t t = r->created ? image_parse_time(r->created) : -1;
+	if (!strcmp(key, "until"))
+		return filter_until(value, t);
+	time_t ref = time_of(it->times, value);
+	return t >= 0 && ref >= 0 && (key[0] == 'b' ? t < ref : t > ref);
+}
+
+/*
+ * Check images' filters, and find the images before= and since= name (an
+ * unknown one is an error, as in docker) among rows.
+ */
+static struct cubo_error *img_filter_prepare(struct store *s, char *const *filters,
+					     const struct image_row *rows, size_t n,
+					     struct img_times *t)
+{
+	static const char *const keys[] = {"dangling", "reference", "label", "before",
+					   "since",    "until",	    NULL};
+	memset(t, 0, sizeof(*t));
+	CUBO_TRY(cubo_filter_check(filters, keys));
+	CUBO_TRY(filter_until_check(filters));
+	size_t k = 0;
+	for (size_t i = 0; filters && filters[i]; i++) {
+		const char *v = strchr(filters[i], '=') + 1;
+		bool b;
+		if (!strncmp(filters[i], "dangling=", 9))
+			CUBO_TRY(cubo_filter_bool("dangling", v, &b));
+		if (strncmp(filters[i], "before=", 7) && strncmp(filters[i], "since=", 6))
+			continue;
+		struct store_match match;
+		CUBO_TRY_CTX(store_image_find(s, v, NULL, &match), "--filter %s", filters[i]);
+		time_t when = -1;
+		for (size_t j = 0; j < n && when < 0; j++)
+			if (!strcmp(rows[j].id, match.config_digest) && rows[j].created)
+				when = image_parse_time(rows[j].created);
+		store_match_free(&match);
+		t->created = xrealloc(t->created, (t->n + 1) * sizeof(*t->created));
+		t->created[t->n++] = when;
+		cubo_strv_push(&t->names, &k, v);
+	}
+	return NULL;
+}
+
+static void img_times_free(struct img_times *t)
+{
+	cubo_strv_free(t->names);
+	free(t->created);
+}
+
 int cmd_images(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
 	bool quiet = false, digests = false, all = false, no_trunc = false;
 	const char *format = NULL;
+	char **filters = NULL;
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only image IDs"},
+		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
+		 "dangling=true|false, reference=PATTERN, label=KEY[=VALUE], before=IMAGE, "
+		 "since=IMAGE, until=TIME"},
 		{"digests", 0, CLI_BOOL, &digests, NULL, "show the manifest digests"},
 		{"all", 'a', CLI_BOOL, &all, NULL,
 		 "show all images (the store keeps no intermediate ones)"},
@@ -48,22 +136,29 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		.name = "images",
 		.usage = "images [OPTIONS] [REPOSITORY[:TAG]]",
 		MGR_ARGS(0, 1, "expected at most one REPOSITORY[:TAG] filter"),
-		.description = "List the images in the store (alias: blueprint).",
+		.description =
+			"List the images in the store (alias: blueprint). Filters of one key "
+			"match either\nvalue; different keys must all match.",
 		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cubo_strv_free(filters);
 		return rc;
+	}
 	struct mgr_format fmt;
 	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
+	if (err) {
+		cubo_strv_free(filters);
 		return mgr_usage_error(m, "images", err);
+	}
 	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	char *want_repo = NULL, *want_tag = NULL;
 	if (args.n == 1) {
 		struct image_ref r;
 		if ((err = image_ref_parse(args.v[0], NULL, &r))) {
 			mgr_format_close(&fmt);
+			cubo_strv_free(filters);
 			return mgr_fail(m, err);
 		}
 		char *full = image_ref_string(&r);
@@ -79,14 +174,19 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 	struct store *s = NULL;
 	struct image_row *rows = NULL;
 	size_t n = 0;
-	if ((err = store_open(m->root, &s)) || (err = image_rows(s, &rows, &n))) {
+	struct img_times times = {0};
+	if ((err = store_open(m->root, &s)) || (err = image_rows(s, &rows, &n)) ||
+	    (err = img_filter_prepare(s, filters, rows, n, &times))) {
 		store_close(s);
+		image_rows_free(rows, n);
+		img_times_free(&times);
 		free(want_repo);
 		free(want_tag);
+		cubo_strv_free(filters);
 		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
 	}
-	store_close(s);
+	bool want_labels = cubo_filter_has(filters, "label");
 	time_t now = time(NULL);
 	if (!quiet && !custom)
 		printf(digests ? "%-40s %-20s %-71s %-12s %-20s %s\n"
@@ -98,6 +198,11 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 		struct image_row *r = &rows[i];
 		if (want_repo &&
 		    (strcmp(r->repository, want_repo) || (want_tag && strcmp(r->tag, want_tag))))
+			continue;
+		struct img_item it = {r, want_labels ? image_labels(s, r->id) : NULL, &times};
+		bool pass = cubo_filter_match(filters, img_filter, &it);
+		cubo_strv_free(it.labels);
+		if (!pass)
 			continue;
 		const char *id = no_trunc ? r->id : image_short_id(r->id);
 		char age[64], size[16];
@@ -148,6 +253,9 @@ int cmd_images(struct mgr *m, int argc, char **argv)
 	if (!err && !quiet)
 		mgr_format_flush(&fmt, titles, CLI_N(titles));
 	mgr_format_close(&fmt);
+	store_close(s);
+	img_times_free(&times);
+	cubo_strv_free(filters);
 	free(seen);
 	image_rows_free(rows, n);
 	free(want_repo);

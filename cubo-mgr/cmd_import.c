@@ -60,36 +60,18 @@ static struct cubo_error *import_rootfs(struct store *s, int fd, const char *nam
 		.history = &h,
 		.n_history = 1,
 	};
-	char *cjson = NULL, *mjson = NULL, cd[CUBO_DIGEST_LEN + 1], md[CUBO_DIGEST_LEN + 1];
-	size_t clen = 0, mlen = 0;
-	struct cubo_error *err = oci_image_config_to_json(&cfg, false, &cjson, &clen);
-	if (!err)
-		err = store_blob_put(s, cjson, clen, NULL, cd);
-	if (!err) {
-		struct oci_descriptor layer = {
-			.media_type = (char *)mt, .digest = blob, .size = st.st_size};
-		struct oci_manifest man = {
-			.schema_version = 2,
-			.media_type = OCI_MT_MANIFEST,
-			.config = {.media_type = OCI_MT_CONFIG,
-				   .digest = cd,
-				   .size = (int64_t)clen},
-			.layers = &layer,
-			.n_layers = 1,
-		};
-		err = oci_manifest_to_json(&man, false, &mjson, &mlen);
-	}
-	if (!err)
-		err = store_blob_put(s, mjson, mlen, NULL, md);
+	char cd[CUBO_DIGEST_LEN + 1], md[CUBO_DIGEST_LEN + 1];
+	int64_t mlen;
+	struct oci_descriptor layer = {
+		.media_type = (char *)mt, .digest = blob, .size = st.st_size};
+	struct cubo_error *err = store_image_put(s, &cfg, &layer, 1, cd, md, &mlen);
 	if (!err) {
 		struct oci_descriptor d = {
-			.media_type = OCI_MT_MANIFEST, .digest = md, .size = (int64_t)mlen};
+			.media_type = OCI_MT_MANIFEST, .digest = md, .size = mlen};
 		err = store_image_set(s, name, &d);
 	}
 	if (!err)
 		memcpy(id, cd, CUBO_DIGEST_LEN + 1);
-	free(cjson);
-	free(mjson);
 	oci_platform_free(&host);
 	return err;
 }

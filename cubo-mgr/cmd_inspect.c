@@ -232,7 +232,30 @@ static void gen_devices(struct cubo_json_gen *g, const struct ctr_record *r)
 			   SIZE_MAX);
 }
 
-static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
+/* docker's State.Health, for a container with a check */
+static void gen_health(struct cubo_json_gen *g, const char *dir, const struct ctr_record *r)
+{
+	struct health_state st;
+
+	if (!health_enabled(r->healthcheck))
+		return;
+	struct cubo_error *err = health_state_load(dir, &st);
+	if (err) { /* a damaged file: as if no result came yet */
+		cubo_error_free(err);
+		memset(&st, 0, sizeof(st));
+	}
+	/* no file and not running: never started (docker has no Health then) */
+	st.status = ctr_health_shown(r, st.status);
+	if (st.status == HEALTH_NONE) {
+		health_state_free(&st);
+		return;
+	}
+	cubo_json_gen_key(g, "Health");
+	health_state_gen(g, &st);
+	health_state_free(&st);
+}
+
+static void gen_state(struct cubo_json_gen *g, const char *dir, const struct ctr_record *r)
 {
 	cubo_json_gen_key(g, "State");
 	cubo_json_gen_map_open(g);
@@ -252,6 +275,7 @@ static void gen_state(struct cubo_json_gen *g, const struct ctr_record *r)
 	mgr_json_kv(g, "Error", r->error);
 	mgr_json_kv(g, "StartedAt", r->started[0] ? r->started : "0001-01-01T00:00:00Z");
 	mgr_json_kv(g, "FinishedAt", r->finished[0] ? r->finished : "0001-01-01T00:00:00Z");
+	gen_health(g, dir, r);
 	cubo_json_gen_map_close(g);
 }
 
@@ -283,6 +307,8 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	mgr_json_kv(g, "StopSignal", r->stop_signal);
 	cubo_json_gen_key(g, "StopTimeout");
 	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT);
+	if (r->healthcheck)
+		oci_healthcheck_gen(g, "Healthcheck", r->healthcheck);
 	cubo_json_gen_key(g, "Labels");
 	cubo_json_gen_map_open(g);
 	for (size_t i = 0; r->labels && r->labels[i]; i++) {
@@ -351,7 +377,7 @@ static struct cubo_error *inspect_one(void *ctx, const char *arg, struct cubo_js
 		cubo_json_gen_strv(
 			g, cfg->process->args.n ? cfg->process->args.v + 1 : (char *[]){NULL},
 			SIZE_MAX);
-		gen_state(g, &r);
+		gen_state(g, dir, &r);
 		mgr_json_kv(g, "Image", r.image_id);
 		char name[300];
 		snprintf(name, sizeof(name), "/%s", r.name ? r.name : "");

@@ -11,6 +11,8 @@ static struct cubo_error *kill_one(struct ctr_ctx *c, struct ctr_record *r, void
 	/* docker: a container the user killed stays down until started */
 	CUBO_TRY(restart_hold(&c->store, r->id));
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
+	/* before the signal: the die it causes comes after it */
+	ctr_event_kill(c, r, *(const char **)ctx);
 	return runtime_kill(&rt, r->id, *(const char **)ctx, false);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
@@ -91,6 +92,7 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 	}
 	if (!err) {
 		printf("%s\n", d.id);
+		ev_network(m->root, "create", d.id, d.name, NULL, &m->events_warned);
 		net_def_free(&d);
 	}
 	return err ? mgr_fail(m, err) : 0;
@@ -232,13 +234,11 @@ static int network_ls_cmd(struct mgr *m, int argc, char **argv)
 		.description = "List networks.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "network ls", err);
+	struct cubo_error *err = NULL;
 	bool custom = fmt.kind != MGR_FORMAT_DEFAULT;
 	struct net_store s;
 	struct net_def *v = NULL;
@@ -337,7 +337,9 @@ static struct cubo_error *remove_network(struct mgr *m, const struct net_store *
 	CUBO_TRY(net_rules_remove(d));
 	CUBO_TRY(net_link_delete(d->bridge));
 	cubo_test_point("net-rm-before-def");
-	return net_store_remove(s, d);
+	CUBO_TRY(net_store_remove(s, d));
+	ev_network(m->root, "destroy", d->id, d->name, NULL, &m->events_warned);
+	return NULL;
 }
 
 static int network_rm_cmd(struct mgr *m, int argc, char **argv)
@@ -435,6 +437,12 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	if (!force && !mgr_confirm("This will remove all custom networks not used by at least "
 				   "one container."))
 		return 0;
+	struct cubo_error *err = network_prune(m);
+	return err ? mgr_fail(m, err) : 0;
+}
+
+struct cubo_error *network_prune(struct mgr *m)
+{
 	struct net_store s;
 	struct net_def *v = NULL;
 	size_t n = 0;
@@ -442,10 +450,10 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = net_store_list(&s, &v, &n);
 	if (err)
-		return mgr_fail(m, err);
+		return err;
 	/* containers whose monitor died release their networks on the way (reconcile) */
 	printf("Deleted Networks:\n");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !err; i++) {
 		prune_allocations(net_store_ipam_dir(&s, v[i].name), v[i].name);
 		if (net_is_default(v[i].name))
 			continue;
@@ -454,12 +462,10 @@ static int network_prune_cmd(struct mgr *m, int argc, char **argv)
 		if (!err && !users && !(err = remove_network(m, &s, &v[i], true)))
 			printf("%s\n", v[i].name);
 		cubo_strv_free(users);
-		if (err)
-			rc = mgr_fail(m, err);
 	}
 	net_defs_free(v, n);
 	net_store_close(&s);
-	return rc > 0 ? rc : 0;
+	return err;
 }
 
 /*
@@ -579,6 +585,9 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
 	if (!err)
 		err = record_networks(&c, r.id, d.name, connect, aliases);
+	if (!err)
+		ev_network(m->root, connect ? "connect" : "disconnect", d.id, d.name, r.id,
+			   &m->events_warned);
 	if (change_lock >= 0)
 		cubo_unlock(change_lock);
 	net_def_free(&d);

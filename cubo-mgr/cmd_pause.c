@@ -25,6 +25,8 @@ static struct cubo_error *set_paused(struct ctr_ctx *c, struct ctr_record *r, bo
 		now.status = paused ? CTR_PAUSED : CTR_RUNNING;
 		err = ctr_record_save(dir, &now);
 	}
+	if (!err)
+		ctr_event(c, &now, paused ? "pause" : "unpause", NULL);
 	ctr_record_free(&now);
 	free(dir);
 	cubo_unlock(lock);

@@ -22,8 +22,15 @@ enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_N
 static const char *const headers[N_COLS] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
 					    "STATUS",	    "PORTS", "NAMES"};
 
-static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, char *cells[N_COLS])
+/* A container as ps shows it: its record and its health. */
+struct ps_row {
+	const struct ctr_record *r;
+	enum health_status health;
+};
+
+static void row_cells(const struct ps_row *row, time_t now, bool no_trunc, char *cells[N_COLS])
 {
+	const struct ctr_record *r = row->r;
 	char buf[256];
 	cells[COL_ID] = no_trunc ? xstrdup(r->id) : xstrndup(r->id, 12);
 	cells[COL_IMAGE] = xstrdup(r->image ? r->image : "");
@@ -35,7 +42,7 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
 	cells[COL_COMMAND] = xstrdup(buf);
 	image_human_age(r->created, now, buf, sizeof(buf));
 	cells[COL_CREATED] = xstrdup(buf);
-	ctr_status_text(r, now, buf, sizeof(buf));
+	ctr_status_text_health(r, row->health, now, buf, sizeof(buf));
 	cells[COL_STATUS] = xstrdup(buf);
 	cells[COL_PORTS] = mgr_format_join(ctr_shown_ports(r), ", ");
 	cells[COL_NAMES] = xstrdup(r->name ? r->name : "");
@@ -46,15 +53,16 @@ static void row_cells(const struct ctr_record *r, time_t now, bool no_trunc, cha
  * command shortened unless no_trunc. --format json (json) has always shown
  * them whole, the command unquoted.
  */
-static struct cubo_json_gen *row_json(const struct ctr_record *r, time_t now, bool no_trunc,
+static struct cubo_json_gen *row_json(const struct ps_row *row, time_t now, bool no_trunc,
 				      bool json)
 {
+	const struct ctr_record *r = row->r;
 	bool full = no_trunc || json;
 	struct cubo_json_gen *g = mgr_format_object();
 	if (!g)
 		return NULL;
 	char *cells[N_COLS], when[64], count[24];
-	row_cells(r, now, full, cells);
+	row_cells(row, now, full, cells);
 	mgr_json_kv(g, "ID", cells[COL_ID]);
 	mgr_json_kv(g, "Names", r->name);
 	mgr_json_kv(g, "Image", r->image);
@@ -143,29 +151,36 @@ static void print_table(char *(*rows)[N_COLS], size_t n)
  * docker's ps filters: KEY=VALUE, where KEY is status (created, running,
  * paused, exited), name (a substring), id (a prefix), ancestor (the image
  * as given, or its ID prefix), exited (an exit code), label (KEY or
- * KEY=VALUE) or network (a network it joins, none or host). Filters of one key
- * are ORed, different keys ANDed.
+ * KEY=VALUE), network (a network it joins, none or host) or health
+ * (starting, healthy, unhealthy, none). Filters of one key are ORed,
+ * different keys ANDed.
  */
 static struct cubo_error *filter_check(char **filters)
 {
-	static const char *const keys[] = {"status", "name",  "id",	"ancestor",
-					   "exited", "label", "network"};
+	static const char *const keys[] = {"status", "name",  "id",	 "ancestor",
+					   "exited", "label", "network", "health"};
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
 		bool ok = false;
 		for (size_t k = 0; eq && !ok && k < sizeof(keys) / sizeof(*keys); k++)
 			ok = (size_t)(eq - filters[i]) == strlen(keys[k]) &&
 			     !strncmp(filters[i], keys[k], strlen(keys[k]));
+		enum health_status h;
 		if (!ok)
 			return cubo_error_new("--filter \"%s\": expected status=, name=, id=, "
-					      "ancestor=, exited=, label= or network=",
+					      "ancestor=, exited=, label=, network= or health=",
+					      filters[i]);
+		if (!strncmp(filters[i], "health=", 7) && !health_status_parse(eq + 1, &h))
+			return cubo_error_new("--filter \"%s\": expected health=starting, healthy, "
+					      "unhealthy or none",
 					      filters[i]);
 	}
 	return NULL;
 }
 
-static bool filter_one(const struct ctr_record *r, const char *key, const char *v)
+static bool filter_one(const struct ps_row *row, const char *key, const char *v)
 {
+	const struct ctr_record *r = row->r;
 	if (!strcmp(key, "status"))
 		return !strcmp(ctr_record_state(r), v);
 	if (!strcmp(key, "name"))
@@ -189,13 +204,15 @@ static bool filter_one(const struct ctr_record *r, const char *key, const char *
 	}
 	if (!strcmp(key, "exited"))
 		return r->status == CTR_EXITED && r->exit_code == atoi(v);
+	if (!strcmp(key, "health"))
+		return !strcmp(health_status_name(row->health), v);
 	if (!strcmp(key, "network")) /* "bridge" is docker's name of the default network */
 		return cubo_strv_contains(r->networks, v) ||
 		       (!strcmp(v, "bridge") && cubo_strv_contains(r->networks, "cubo"));
 	return false;
 }
 
-static bool filters_match(const struct ctr_record *r, char **filters)
+static bool filters_match(const struct ps_row *r, char **filters)
 {
 	for (size_t i = 0; filters && filters[i]; i++) {
 		const char *eq = strchr(filters[i], '=');
@@ -284,7 +301,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED &&
 		    !v[i].restarting)
 			continue;
-		if (!filters_match(&v[i], filters))
+		struct ps_row row = {&v[i], ctr_health(&c.store, &v[i])};
+		if (!filters_match(&row, filters))
 			continue;
 		if (last >= 0 && shown >= (size_t)last)
 			break;
@@ -292,13 +310,13 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		if (quiet) {
 			printf("%.*s\n", no_trunc ? CTR_ID_LEN : 12, v[i].id);
 		} else if (custom) {
-			struct cubo_json_gen *g = row_json(&v[i], now, no_trunc, json);
+			struct cubo_json_gen *g = row_json(&row, now, no_trunc, json);
 			if ((err = mgr_format_add(&fmt, g))) {
 				rc = mgr_fail(m, err);
 				break;
 			}
 		} else {
-			row_cells(&v[i], now, no_trunc, rows[nrows++]);
+			row_cells(&row, now, no_trunc, rows[nrows++]);
 		}
 	}
 	if (!quiet && custom && rc <= 0)

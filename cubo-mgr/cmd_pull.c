@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/pull.h"
 #include "cubo-mgr/mgr.h"
 
@@ -72,6 +73,7 @@ int cmd_pull(struct mgr *m, int argc, char **argv)
 	store_close(store);
 	if (err)
 		return mgr_fail(m, cubo_error_wrap(err, "pull %s", ref));
+	ev_image(m->root, "pull", res.name, NULL, &m->events_warned);
 	if (!quiet)
 		printf("Digest: %s\nStored: %s\n", res.repo_digest, res.name);
 	printf("%s\n", res.image_id);

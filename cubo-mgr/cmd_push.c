@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/doc_limits.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/registry.h"
@@ -86,8 +87,12 @@ int cmd_push(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = registry_put_manifest(c, &dest, dest.tag ? dest.tag : dest.digest,
 					    match.v[0].manifest.media_type, body, len);
-	if (!err)
+	if (!err) {
 		printf(quiet ? "%s\n" : "Digest: %s\n", match.v[0].manifest.digest);
+		char *pushed = image_ref_string(&dest);
+		ev_image(m->root, "push", pushed, NULL, &m->events_warned);
+		free(pushed);
+	}
 	free(body);
 	oci_manifest_free(man);
 	image_ref_free(&dest);

@@ -10,6 +10,8 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 	CUBO_TRY(ctr_find(c, r->id, &fresh));
 	struct start_ctx sc = {.m = ((struct stop_ctx *)ctx)->m};
 	struct cubo_error *err = ctr_start_one(c, &fresh, &sc);
+	if (!err)
+		ctr_event(c, &fresh, "restart", NULL);
 	ctr_record_free(&fresh);
 	return err;
 }
@@ -17,7 +19,10 @@ static struct cubo_error *restart_one(struct ctr_ctx *c, struct ctr_record *r, v
 int cmd_restart(struct mgr *m, int argc, char **argv)
 {
 	struct stop_ctx sc = {.timeout = -1, .m = m};
+	const char *signal = NULL;
 	const struct cli_opt opts[] = {
+		{"signal", 's', CLI_STRING, &signal, "SIGNAL",
+		 "the signal that stops them (default: the container's stop signal)"},
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
 		 "seconds to wait for the stop before SIGKILL (default: as for stop)"},
 	};
@@ -27,5 +32,5 @@ int cmd_restart(struct mgr *m, int argc, char **argv)
 		.description = "Stop, then start containers.",
 		MGR_OPTS(opts),
 	};
-	return each_container(m, &spec, argc, argv, restart_one, &sc, NULL);
+	return each_container_stop(m, &spec, argc, argv, restart_one, &sc, &signal);
 }

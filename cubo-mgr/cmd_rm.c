@@ -16,7 +16,7 @@ static struct cubo_error *rm_one(struct ctr_ctx *c, struct ctr_record *r, void *
 			return cubo_error_new("cannot remove container %s: it is %s; stop it first "
 					      "or use --force",
 					      r->name, ctr_record_state(r));
-		CUBO_TRY(ctr_stop(c, r, 0));
+		CUBO_TRY(ctr_stop(c, r, 0, NULL));
 		cubo_test_point("rm-after-stop");
 		/* a --rm container is gone once its monitor is done */
 		struct ctr_record now;

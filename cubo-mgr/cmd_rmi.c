@@ -5,12 +5,20 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/mgr.h"
 
+/* docker's untag event: the image's ID, the name that went */
+static void untagged(struct mgr *m, const char *image_id, const char *name)
+{
+	printf("Untagged: %s\n", name);
+	ev_image(m->root, "untag", image_id, name, &m->events_warned);
+}
+
 /* Remove what arg names; prints docker's Untagged/Deleted lines. */
-static struct cubo_error *remove_one(struct store *s, const char *arg, bool force,
+static struct cubo_error *remove_one(struct mgr *m, struct store *s, const char *arg, bool force,
 				     const struct image_users *u, bool *deleted)
 {
 	struct store_match match;
@@ -41,7 +49,7 @@ static struct cubo_error *remove_one(struct store *s, const char *arg, bool forc
 			if (!err)
 				err = store_image_set(s, NULL, &match.v[i].manifest);
 			if (!err)
-				printf("Untagged: %s\n", match.v[i].name);
+				untagged(m, match.config_digest, match.v[i].name);
 		}
 		store_match_free(&match);
 		return err;
@@ -49,7 +57,7 @@ static struct cubo_error *remove_one(struct store *s, const char *arg, bool forc
 	if (match.by_name) {
 		err = store_image_untag(s, match.v[0].name);
 		if (!err)
-			printf("Untagged: %s\n", match.v[0].name);
+			untagged(m, match.config_digest, match.v[0].name);
 	} else {
 		size_t names = 0;
 		for (size_t i = 0; i < match.n; i++)
@@ -61,7 +69,7 @@ static struct cubo_error *remove_one(struct store *s, const char *arg, bool forc
 		for (size_t i = 0; !err && i < match.n; i++) {
 			err = store_image_drop(s, match.v[i].manifest.digest);
 			if (!err && match.v[i].name)
-				printf("Untagged: %s\n", match.v[i].name);
+				untagged(m, match.config_digest, match.v[i].name);
 		}
 	}
 	/* deleted when no entry of this image is left */
@@ -70,6 +78,8 @@ static struct cubo_error *remove_one(struct store *s, const char *arg, bool forc
 		struct cubo_error *e = store_image_find(s, match.config_digest, NULL, &rest);
 		if (e) {
 			printf("Deleted: %s\n", match.config_digest);
+			ev_image(m->root, "delete", match.config_digest, match.config_digest,
+				 &m->events_warned);
 			*deleted = true;
 			cubo_error_free(e);
 		} else {
@@ -110,7 +120,7 @@ int cmd_rmi(struct mgr *m, int argc, char **argv)
 	rc = 0;
 	bool deleted = false;
 	for (int i = 0; i < args.n; i++) {
-		err = remove_one(s, args.v[i], force, &u, &deleted);
+		err = remove_one(m, s, args.v[i], force, &u, &deleted);
 		if (err)
 			rc = mgr_fail(m, err);
 	}

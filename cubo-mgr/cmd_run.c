@@ -41,12 +41,8 @@
 
 extern char **environ;
 
-/* docker's smallest --memory */
-#define MIN_MEMORY (6 * 1024 * 1024)
 /* the longest --stop-timeout, in seconds: a day */
 #define MAX_STOP_TIMEOUT 86400
-/* the kernel's largest cpu.shares */
-#define MAX_CPU_SHARES 262144
 
 /* The flags as the parser leaves them, before they are checked. */
 struct run_flags {
@@ -74,6 +70,7 @@ struct run_flags {
 	bool oom_kill_disable;
 	const char *cgroup_parent;
 	char **volumes_from;
+	struct run_health_flags health;
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -302,20 +299,14 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 	o->cpuset_cpus = xstrdup(f->cpuset_cpus);
 	o->cpuset_mems = xstrdup(f->cpuset_mems);
 	if (f->cpu_shares != LONG_MIN) {
-		if (f->cpu_shares < 0 || f->cpu_shares > MAX_CPU_SHARES)
-			return cubo_error_new("--cpu-shares %ld: expected 0 to 262144",
-					      f->cpu_shares);
+		CUBO_TRY(run_opt_check_cpu_shares(f->cpu_shares));
 		o->cpu_shares = (uint64_t)f->cpu_shares;
 	}
 	if (f->memory_swap)
 		CUBO_TRY(run_opt_parse_memory_swap(f->memory_swap, o->memory, &o->memory_swap));
 	if (f->memory_reservation) {
-		CUBO_TRY(run_opt_parse_size("--memory-reservation", f->memory_reservation,
-					    &o->memory_reservation));
-		if (o->memory_reservation > 0 && o->memory_reservation < MIN_MEMORY)
-			return cubo_error_new("--memory-reservation %s: the minimum memory "
-					      "reservation is 6MB",
-					      f->memory_reservation);
+		CUBO_TRY(run_opt_parse_memory("--memory-reservation", f->memory_reservation,
+					      &o->memory_reservation));
 		if (o->memory > 0 && o->memory_reservation > o->memory)
 			return cubo_error_new("--memory-reservation %s: the memory limit "
 					      "(--memory) cannot be less than the reservation",
@@ -570,10 +561,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	for (size_t i = 0; f->env && f->env[i]; i++)
 		CUBO_TRY(run_opt_env_arg(f->env[i], environ, &o->env, &n));
 	if (f->memory) {
-		CUBO_TRY(run_opt_parse_size("--memory", f->memory, &o->memory));
-		if (o->memory > 0 && o->memory < MIN_MEMORY)
-			return cubo_error_new("--memory %s: the minimum memory limit is 6MB",
-					      f->memory);
+		CUBO_TRY(run_opt_parse_memory("--memory", f->memory, &o->memory));
 	}
 	if (f->cpus) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -621,7 +609,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
 	CUBO_TRY(meta_opts(f, o));
 	if (f->stop_signal)
-		CUBO_TRY(run_opt_parse_signal(f->stop_signal, &o->stop_signal));
+		CUBO_TRY(run_opt_parse_signal("--stop-signal", f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
 	if (f->stop_timeout != LONG_MIN) {
 		if (f->stop_timeout < 0 || f->stop_timeout > MAX_STOP_TIMEOUT)
@@ -636,6 +624,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 			return cubo_error_new("conflicting options: --restart %s and --rm",
 					      f->restart);
 	}
+	CUBO_TRY(run_opt_health(&f->health, &o->healthcheck));
 	CUBO_TRY(resource_opts(f, o));
 	CUBO_TRY(cgroup_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
@@ -997,6 +986,20 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "pull the image: missing (default: when not here), always or never"},
 		{"cidfile", 0, CLI_STRING, &f.cidfile, "FILE",
 		 "write the container's ID to FILE (which must not exist)"},
+		{"health-cmd", 0, CLI_STRING, &f.health.cmd, "COMMAND",
+		 "the health check, run with /bin/sh -c in the container"},
+		{"health-interval", 0, CLI_STRING, &f.health.interval, "TIME",
+		 "time between checks (ms|s|m|h; default 30s)"},
+		{"health-timeout", 0, CLI_STRING, &f.health.timeout, "TIME",
+		 "longest a check may run (default 30s)"},
+		{"health-retries", 0, CLI_STRING, &f.health.retries, "N",
+		 "failures in a row that make it unhealthy (default 3)"},
+		{"health-start-period", 0, CLI_STRING, &f.health.start_period, "TIME",
+		 "time to start up, when failures do not count (default 0s)"},
+		{"health-start-interval", 0, CLI_STRING, &f.health.start_interval, "TIME",
+		 "time between checks in the start period (default 5s)"},
+		{"no-healthcheck", 0, CLI_BOOL, &f.health.none, NULL,
+		 "disable the image's health check"},
 	};
 	const char *cmd = start ? "run" : "create";
 	const struct mgr_cmd_spec spec = {
@@ -1045,7 +1048,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		return mgr_fail(m, err);
 	}
 	struct ctr_created made = {0};
-	err = make_container(m, &c, args.v[0], pull, &o, f.runtime ? f.runtime : m->runtime, &made);
+	/* the record keeps the runtime chosen now, $CUBO_RUNTIME too: later commands run
+	 * without that environment must still drive the container with the same runtime */
+	const char *runtime = f.runtime ? f.runtime : m->runtime;
+	if (!runtime && m->settings.runtime && *m->settings.runtime)
+		runtime = m->settings.runtime;
+	err = make_container(m, &c, args.v[0], pull, &o, runtime, &made);
 	if (err)
 		cidfile_abandon(f.cidfile, cidfd);
 	else if (cidfd >= 0 && (err = cidfile_write(f.cidfile, cidfd, made.id)))
@@ -1054,6 +1062,15 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		rc = mgr_fail(m, err);
 		goto out;
 	}
+	char *made_dir = ctr_store_dir(&c.store, made.id);
+	struct ctr_record rec;
+	struct cubo_error *rerr = ctr_record_load(made_dir, &rec);
+	free(made_dir);
+	if (!rerr) {
+		ctr_event(&c, &rec, "create", NULL);
+		ctr_record_free(&rec);
+	}
+	cubo_error_free(rerr);
 	if (!start) {
 		printf("%s\n", made.id);
 		goto out;
@@ -1075,7 +1092,11 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		if (made.auto_remove) {
 			struct ctr_record r;
 			if (!ctr_find(&c, made.id, &r)) {
-				cubo_error_free(ctr_store_remove(&c.store, made.id, r.name));
+				struct cubo_error *gone =
+					ctr_store_remove(&c.store, made.id, r.name);
+				if (!gone)
+					ctr_event(&c, &r, "destroy", NULL);
+				cubo_error_free(gone);
 				ctr_record_free(&r);
 			}
 		}

@@ -6,7 +6,10 @@
 int cmd_stop(struct mgr *m, int argc, char **argv)
 {
 	struct stop_ctx sc = {.timeout = -1};
+	const char *signal = NULL;
 	const struct cli_opt opts[] = {
+		{"signal", 's', CLI_STRING, &signal, "SIGNAL",
+		 "the signal to send first (default: the container's stop signal)"},
 		{"time", 't', CLI_INT, &sc.timeout, "SECONDS",
 		 "seconds to wait after the stop signal before SIGKILL (default: the "
 		 "container's --stop-timeout, else 10)"},
@@ -17,9 +20,10 @@ int cmd_stop(struct mgr *m, int argc, char **argv)
 		.name = "stop",
 		.usage = "stop [OPTIONS] CONTAINER [CONTAINER...]",
 		.description =
-			"Stop running containers: the image's stop signal (SIGTERM unless it "
-			"says\notherwise), then SIGKILL when they have not exited in time.",
+			"Stop running containers: --signal, else the container's stop signal "
+			"(SIGTERM\nunless it or the image says otherwise), then SIGKILL when "
+			"they have not\nexited in time.",
 		MGR_OPTS(opts),
 	};
-	return each_container(m, &spec, argc, argv, ctr_stop_one, &sc, NULL);
+	return each_container_stop(m, &spec, argc, argv, ctr_stop_one, &sc, &signal);
 }

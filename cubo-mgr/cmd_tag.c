@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/mgr.h"
@@ -34,6 +35,8 @@ int cmd_tag(struct mgr *m, int argc, char **argv)
 	if (!(err = store_open(m->root, &s)) &&
 	    !(err = store_image_find(s, args.v[0], NULL, &match)))
 		err = store_image_set(s, name, &match.v[0].manifest);
+	if (!err)
+		ev_image(m->root, "tag", match.config_digest, name, &m->events_warned);
 	store_match_free(&match);
 	store_close(s);
 	free(name);

@@ -5,11 +5,15 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
+#include "cubo-mgr/image/progress.h"
+#include "shared/du.h"
+#include "shared/filter.h"
 #include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
@@ -67,6 +71,8 @@ static int volume_create_cmd(struct mgr *m, int argc, char **argv)
 	err = volume_create(m->root, args.n ? args.v[0] : NULL, labels, &v, &existed);
 	if (!err) {
 		printf("%s\n", v.name);
+		if (!existed)
+			ev_volume(m->root, "create", v.name, NULL, &m->events_warned);
 		ctr_volume_free(&v);
 	}
 	cubo_strv_free(labels);
@@ -102,39 +108,106 @@ static const struct mgr_title ls_titles[] = {
 	{"Anonymous", "ANONYMOUS"},
 };
 
+/* A volume and the volumes containers use, for the filters. */
+struct ls_item {
+	const struct ctr_volume *v;
+	char *const *used;
+};
+
+static bool ls_filter(const char *key, const char *value, void *item)
+{
+	const struct ls_item *it = item;
+	if (!strcmp(key, "name")) /* docker's: a substring of the name */
+		return strstr(it->v->name, value) != NULL;
+	if (!strcmp(key, "driver"))
+		return !strcmp(it->v->driver, value);
+	if (!strcmp(key, "label"))
+		return cubo_filter_label(it->v->labels, value);
+	bool dangling = false; /* checked before listing */
+	cubo_error_free(cubo_filter_bool(key, value, &dangling));
+	return dangling != cubo_strv_contains(it->used, it->v->name);
+}
+
+/* --filter of volume ls: docker's keys, dangling's value checked. */
+static struct cubo_error *ls_filter_check(char *const *filters)
+{
+	static const char *const keys[] = {"dangling", "name", "label", "driver", NULL};
+	CUBO_TRY(cubo_filter_check(filters, keys));
+	for (size_t i = 0; filters && filters[i]; i++) {
+		bool b;
+		if (!strncmp(filters[i], "dangling=", 9))
+			CUBO_TRY(cubo_filter_bool("dangling", filters[i] + 9, &b));
+	}
+	return NULL;
+}
+
+/* The volumes some container uses (NULL-terminated, or NULL). */
+static struct cubo_error *volumes_used(struct mgr *m, char ***out)
+{
+	*out = NULL;
+	struct ctr_ctx c;
+	CUBO_TRY(ctr_ctx_open(m, &c));
+	struct ctr_record *v;
+	size_t n, k = 0;
+	struct cubo_error *err = ctr_store_list(&c.store, &v, &n);
+	for (size_t i = 0; !err && i < n; i++)
+		for (size_t j = 0; v[i].volumes && v[i].volumes[j]; j++)
+			if (!cubo_strv_contains(*out, v[i].volumes[j]))
+				cubo_strv_push(out, &k, v[i].volumes[j]);
+	if (!err)
+		ctr_records_free(v, n);
+	ctr_ctx_close(&c);
+	return err;
+}
+
 static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
 	bool quiet = false;
 	const char *format = NULL;
+	char **filters = NULL;
 	const struct cli_opt opts[] = {
 		{"quiet", 'q', CLI_BOOL, &quiet, NULL, "print only names"},
+		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
+		 "dangling=true|false, name=, label=KEY[=VALUE], driver="},
 		{"format", 0, CLI_STRING, &format, "FORMAT",
 		 "table (default), json (one object a line), or a Go template"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "volume ls",
 		.usage = "volume ls [OPTIONS]",
-		.description = "List volumes.",
+		.description = "List volumes. Filters of one key match either value; different "
+			       "keys must all\nmatch (dangling: no container uses it).",
 		MGR_OPTS(opts),
 	};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cubo_strv_free(filters);
 		return rc;
+	}
 	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
+	struct cubo_error *err = ls_filter_check(filters);
+	if (err || (err = mgr_format_open(format, &fmt))) {
+		cubo_strv_free(filters);
 		return mgr_usage_error(m, "volume ls", err);
+	}
 	bool json = fmt.kind == MGR_FORMAT_JSON, custom = fmt.kind != MGR_FORMAT_DEFAULT;
-	struct ctr_volume *v;
-	size_t n;
-	if ((err = volume_list(m->root, &v, &n))) {
+	struct ctr_volume *v = NULL;
+	size_t n = 0;
+	char **used = NULL;
+	if ((cubo_filter_has(filters, "dangling") && (err = volumes_used(m, &used))) ||
+	    (err = volume_list(m->root, &v, &n))) {
 		mgr_format_close(&fmt);
+		cubo_strv_free(filters);
+		cubo_strv_free(used);
 		return mgr_fail(m, err);
 	}
 	if (!quiet && !custom)
 		printf("%-10s%s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; i < n; i++) {
+		struct ls_item it = {&v[i], used};
+		if (!cubo_filter_match(filters, ls_filter, &it))
+			continue;
 		if (quiet) {
 			printf("%s\n", v[i].name);
 		} else if (json) {
@@ -159,6 +232,8 @@ static int volume_ls_cmd(struct mgr *m, int argc, char **argv)
 		mgr_format_flush(&fmt, ls_titles, CLI_N(ls_titles));
 	mgr_format_close(&fmt);
 	ctr_volumes_free(v, n);
+	cubo_strv_free(filters);
+	cubo_strv_free(used);
 	return rc > 0 ? rc : 0;
 }
 
@@ -225,10 +300,12 @@ static int volume_rm_cmd(struct mgr *m, int argc, char **argv)
 			cubo_error_free(err);
 			continue;
 		}
-		if (err)
+		if (err) {
 			rc = mgr_fail(m, err);
-		else
+		} else {
 			printf("%s\n", args.v[i]);
+			ev_volume(m->root, "destroy", args.v[i], NULL, &m->events_warned);
+		}
 	}
 	return rc;
 }
@@ -237,9 +314,12 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
 	bool force = false, all = false;
+	char **filters = NULL;
 	const struct cli_opt opts[] = {
 		{"force", 'f', CLI_BOOL, &force, NULL, "do not ask for confirmation"},
 		{"all", 'a', CLI_BOOL, &all, NULL, "named volumes too, not only anonymous ones"},
+		{"filter", 0, CLI_LIST, &filters, "label=KEY[=VALUE]",
+		 "only volumes with the label"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "volume prune",
@@ -248,32 +328,55 @@ static int volume_prune_cmd(struct mgr *m, int argc, char **argv)
 			       "volume).",
 		MGR_OPTS(opts),
 	};
+	static const char *const keys[] = {"label", NULL};
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
-		return rc;
-	if (!force && !mgr_confirm(all ? "This will remove all volumes not used by a container."
-				       : "This will remove anonymous volumes not used by a "
-					 "container."))
-		return 0;
+	struct cubo_error *err = rc < 0 ? cubo_filter_check(filters, keys) : NULL;
+	if (err)
+		rc = mgr_usage_error(m, "volume prune", err);
+	if (rc < 0 && !force &&
+	    !mgr_confirm(all ? "This will remove all volumes not used by a container."
+			     : "This will remove anonymous volumes not used by a container."))
+		rc = 0;
+	if (rc < 0) {
+		uint64_t bytes = 0;
+		err = volume_prune(m, all, filters, &bytes);
+		rc = mgr_prune_done(m, err, bytes);
+	}
+	cubo_strv_free(filters);
+	return rc;
+}
+
+/* label= of a prune's filters (its other keys are not the volumes'), for one volume */
+static bool prune_label(const char *key, const char *value, void *item)
+{
+	return strcmp(key, "label") || cubo_filter_label(item, value);
+}
+
+struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed)
+{
 	struct ctr_volume *v;
 	size_t n;
-	struct cubo_error *err = volume_list(m->root, &v, &n);
-	if (err)
-		return mgr_fail(m, err);
+	CUBO_TRY(volume_list(m->root, &v, &n));
 	printf("Deleted Volumes:\n");
-	for (size_t i = 0; i < n; i++) {
-		if (!all && !v[i].anonymous)
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; i < n && !err; i++) {
+		if ((!all && !v[i].anonymous) ||
+		    !cubo_filter_match(filters, prune_label, v[i].labels))
 			continue;
 		char *user = NULL;
+		uint64_t bytes = 0;
 		err = volume_user(m, v[i].name, &user);
-		if (!err && !user && !(err = volume_remove(m->root, v[i].name)))
+		if (!err && !user)
+			cubo_error_free(cubo_du(v[i].mountpoint, &bytes));
+		if (!err && !user && !(err = volume_remove(m->root, v[i].name))) {
 			printf("%s\n", v[i].name);
+			*reclaimed += bytes;
+			ev_volume(m->root, "destroy", v[i].name, NULL, &m->events_warned);
+		}
 		free(user);
-		if (err)
-			rc = mgr_fail(m, err);
 	}
 	ctr_volumes_free(v, n);
-	return rc > 0 ? rc : 0;
+	return err;
 }
 
 static const struct mgr_subcommand subs[] = {

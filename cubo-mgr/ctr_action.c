@@ -8,20 +8,30 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/ctr_action.h"
+#include "cubo-mgr/events/emit.h"
+#include "shared/lock.h"
 #include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_fetch.h"
 
-int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
-		   ctr_action fn, void *ctx, const bool *silent)
+/* mgr_parse_args for a command that takes one container or more */
+static int parse_containers(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+			    struct cli_args *args)
 {
 	struct mgr_cmd_spec spec = *cmd;
 	spec.min_args = 1;
 	spec.max_args = MGR_ARGS_ANY;
 	spec.count_error = "expected at least one container";
+	return mgr_parse_args(m, &spec, argc, argv, args);
+}
+
+int each_container(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+		   ctr_action fn, void *ctx, const bool *silent)
+{
 	struct cli_args args;
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	int rc = parse_containers(m, cmd, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
 	return each_container_of(m, &args, fn, ctx, silent);
@@ -143,21 +153,49 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx)
 {
 	struct stop_ctx *sc = ctx;
-	return ctr_stop(c, r, sc->force ? 0 : sc->timeout);
+	bool up = r->monitor_pid != 0;
+	CUBO_TRY(ctr_stop(c, r, sc->force ? 0 : sc->timeout, sc->signal));
+	if (up)
+		ctr_event(c, r, "stop", NULL);
+	return NULL;
+}
+
+int each_container_stop(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+			ctr_action fn, struct stop_ctx *sc, const char *const *signal)
+{
+	struct cli_args args;
+	int rc = parse_containers(m, cmd, argc, argv, &args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err =
+		*signal ? run_opt_parse_signal("--signal", *signal, &sc->signal) : NULL;
+	if (err)
+		return mgr_usage_error(m, cmd->name, err);
+	rc = each_container_of(m, &args, fn, sc, NULL);
+	free(sc->signal);
+	return rc;
 }
 
 /* ---- remove ---- */
 
 struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bool volumes)
 {
-	CUBO_TRY(ctr_store_remove(&c->store, r->id, r->name));
+	/* a cp holding the stopped container's overlay (ctr_root.h) finishes first */
+	int lock;
+	CUBO_TRY(ctr_store_lock(&c->store, r->id, &lock));
+	struct cubo_error *err = ctr_store_remove(&c->store, r->id, r->name);
+	cubo_unlock(lock);
+	CUBO_TRY(err);
+	ctr_event(c, r, "destroy", NULL);
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
 		if (!ctr_record_owns_volume(r, r->volumes[i]) ||
 		    volume_get(c->store.root, r->volumes[i], &v))
 			continue;
-		if (v.anonymous)
-			cubo_error_free(volume_remove(c->store.root, r->volumes[i]));
+		err = NULL;
+		if (v.anonymous && !(err = volume_remove(c->store.root, r->volumes[i])))
+			ev_volume(c->store.root, "destroy", r->volumes[i], NULL, c->events_warned);
+		cubo_error_free(err);
 		ctr_volume_free(&v);
 	}
 	return NULL;

@@ -43,11 +43,19 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 struct stop_ctx {
 	long timeout;
 	bool force;
+	char *signal;  /* -s, parsed ("SIGUSR1"); NULL: the container's stop signal */
 	struct mgr *m; /* restart: for ctr_start_one */
 };
 
 /* Stop r; ctx is a struct stop_ctx. */
 struct cubo_error *ctr_stop_one(struct ctr_ctx *c, struct ctr_record *r, void *ctx);
+
+/*
+ * each_container for stop and restart: signal is -s as given (NULL: none),
+ * checked before any container is touched and kept in sc->signal.
+ */
+int each_container_stop(struct mgr *m, const struct mgr_cmd_spec *cmd, int argc, char **argv,
+			ctr_action fn, struct stop_ctx *sc, const char *const *signal);
 
 /* Remove r's record and directory, and with volumes its anonymous volumes. */
 struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bool volumes);

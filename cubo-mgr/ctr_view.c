@@ -11,8 +11,11 @@
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/restart.h"
+#include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/ctr_view.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image_view.h"
+#include "shared/du.h"
 #include "shared/fs.h"
 #include "shared/testpoint.h"
 
@@ -38,7 +41,22 @@ struct cubo_error *ctr_ctx_open(struct mgr *m, struct ctr_ctx *c)
 	c->layers_dir = cubo_path_join(m->root, "layers");
 	c->rt.path = m->runtime ? m->runtime : runtime_default_path(&m->settings);
 	c->rt.root = c->store.runtime_root;
+	c->events_warned = &m->events_warned;
 	return NULL;
+}
+
+void ctr_event(struct ctr_ctx *c, const struct ctr_record *r, const char *action,
+	       const char *const *extra)
+{
+	ev_container(c->store.root, r, action, extra, c->events_warned);
+}
+
+void ctr_event_kill(struct ctr_ctx *c, const struct ctr_record *r, const char *signal)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%d", run_opt_signal_number(signal));
+	const char *const extra[] = {"signal", num, NULL};
+	ctr_event(c, r, "kill", extra);
 }
 
 void ctr_ctx_close(struct ctr_ctx *c)
@@ -79,14 +97,52 @@ struct cubo_error *ctr_find(struct ctr_ctx *c, const char *arg, struct ctr_recor
 	return err;
 }
 
+enum health_status ctr_health_shown(const struct ctr_record *r, enum health_status st)
+{
+	bool up = r->status == CTR_RUNNING || r->status == CTR_PAUSED;
+	if (st == HEALTH_NONE) /* no result yet, or never started */
+		return r->status == CTR_RUNNING ? HEALTH_STARTING : HEALTH_NONE;
+	/* a monitor that died left its last status: a stopped container is unhealthy */
+	return up ? st : HEALTH_UNHEALTHY;
+}
+
+enum health_status ctr_health(const struct ctr_store *s, const struct ctr_record *r)
+{
+	if (!health_enabled(r->healthcheck))
+		return HEALTH_NONE;
+	char *dir = ctr_store_dir(s, r->id);
+	struct health_state st;
+	struct cubo_error *err = health_state_load(dir, &st);
+	free(dir);
+	if (err) { /* damaged: as if no result came yet */
+		cubo_error_free(err);
+		memset(&st, 0, sizeof(st));
+	}
+	enum health_status h = st.status;
+	health_state_free(&st);
+	return ctr_health_shown(r, h);
+}
+
 void ctr_status_text(const struct ctr_record *r, time_t now, char *buf, size_t size)
+{
+	ctr_status_text_health(r, HEALTH_NONE, now, buf, size);
+}
+
+void ctr_status_text_health(const struct ctr_record *r, enum health_status health, time_t now,
+			    char *buf, size_t size)
 {
 	char d[32];
 	switch (r->status) {
 	case CTR_RUNNING:
 	case CTR_PAUSED:
 		human_duration(now - image_parse_time(r->started), d, sizeof(d));
-		snprintf(buf, size, "Up %s%s", d, r->status == CTR_PAUSED ? " (Paused)" : "");
+		if (r->status == CTR_PAUSED || health == HEALTH_NONE)
+			snprintf(buf, size, "Up %s%s", d,
+				 r->status == CTR_PAUSED ? " (Paused)" : "");
+		else
+			snprintf(buf, size, "Up %s (%s%s)", d,
+				 health == HEALTH_STARTING ? "health: " : "",
+				 health_status_name(health));
 		break;
 	case CTR_EXITED:
 		human_duration(now - image_parse_time(r->finished), d, sizeof(d));
@@ -178,7 +234,8 @@ struct cubo_error *ctr_wait_exit(struct ctr_ctx *c, const struct ctr_record *r, 
 	return cubo_error_new("container %.12s: its monitor does not answer", r->id);
 }
 
-struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout)
+struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeout,
+			    const char *signal)
 {
 	/* first: the monitor must see the stop before it decides on a restart */
 	CUBO_TRY(restart_hold(&c->store, r->id));
@@ -192,7 +249,10 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (timeout < 0)
 		timeout = r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT;
 	struct ctr_runtime rt = ctr_runtime_of(c, r);
-	const char *sig = r->stop_signal ? r->stop_signal : "SIGTERM";
+	const char *sig = signal ? signal : r->stop_signal ? r->stop_signal : "SIGTERM";
+	/* the event goes first: the die it causes must come after it */
+	if (timeout > 0)
+		ctr_event_kill(c, r, sig);
 	struct cubo_error *err = timeout > 0 ? runtime_kill(&rt, r->id, sig, false) : NULL;
 	cubo_test_point("stop-after-signal");
 	if (r->status == CTR_PAUSED)
@@ -203,6 +263,7 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 	if (err || code == -1) {
 		/* it may have exited meanwhile, making the kill fail: the wait tells */
 		cubo_error_free(err);
+		ctr_event_kill(c, r, "SIGKILL");
 		err = runtime_kill(&rt, r->id, "SIGKILL", true);
 		struct cubo_error *werr = ctr_wait_exit(c, r, KILL_WAIT_MS, &code);
 		if (!werr && code != -1) {
@@ -216,6 +277,22 @@ struct cubo_error *ctr_stop(struct ctr_ctx *c, struct ctr_record *r, long timeou
 		}
 	}
 	return err;
+}
+
+uint64_t ctr_disk_size(const struct ctr_ctx *c, const char *id)
+{
+	static const char *const parts[] = {"upper", "rootfs"};
+	char *dir = ctr_store_dir(&c->store, id);
+	uint64_t total = 0;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		char *p = cubo_path_join(dir, parts[i]);
+		uint64_t bytes = 0;
+		cubo_error_free(cubo_du(p, &bytes));
+		total += bytes;
+		free(p);
+	}
+	free(dir);
+	return total;
 }
 
 /*

@@ -150,3 +150,13 @@ int mgr_format_inspect(struct mgr *m, const char *cmd, const char *format, char 
 	gotmpl_format_free(&tf);
 	return rc;
 }
+
+int mgr_parse_format(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, char **argv,
+		     struct cli_args *args, const char *const *format, struct mgr_format *f)
+{
+	int rc = mgr_parse_args(m, spec, argc, argv, args);
+	if (rc >= 0)
+		return rc;
+	struct cubo_error *err = mgr_format_open(*format, f);
+	return err ? mgr_usage_error(m, spec->name, err) : -1;
+}

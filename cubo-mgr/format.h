@@ -47,6 +47,15 @@ void mgr_format_flush(struct mgr_format *f, const struct mgr_title *titles, size
 
 void mgr_format_close(struct mgr_format *f);
 
+struct cli_args;
+/*
+ * A listing command's preamble: mgr_parse_args, then mgr_format_open of
+ * *format as the flags left it (a template mistake is a usage error of
+ * spec->name). -1 to go on with *f open; else the exit status.
+ */
+int mgr_parse_format(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, char **argv,
+		     struct cli_args *args, const char *const *format, struct mgr_format *f);
+
 /* An inspect object written into g; for mgr_gen_text, which makes it a mgr_json_fn. */
 typedef struct cubo_error *(*mgr_gen_fn)(void *ctx, const char *name, struct cubo_json_gen *g);
 struct mgr_gen_ctx {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/image/layers.h"
 #include "cubo-mgr/image/pull.h"
 #include "cubo-mgr/image_fetch.h"
@@ -23,6 +24,8 @@ struct cubo_error *image_fetch_pull(struct mgr *m, struct store *s, const char *
 		popts.short_name_domain = registry_client_short_name_domain(client);
 		err = image_pull(s, client, ref, &popts, &res);
 	}
+	if (!err)
+		ev_image(m->root, "pull", res.name, NULL, &m->events_warned);
 	registry_client_free(client);
 	pull_result_free(&res);
 	return err ? cubo_error_wrap(err, "pull %s", ref) : NULL;

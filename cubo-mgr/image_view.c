@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cubo-mgr/image/reference.h"
 #include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/image_view.h"
+#include "shared/filter.h"
 #include "shared/strv.h"
 #include "shared/json.h"
 #include "shared/xalloc.h"
@@ -190,4 +193,79 @@ const char *image_short_id(const char *digest)
 	static _Thread_local char buf[13];
 	snprintf(buf, sizeof(buf), "%.12s", strchr(digest, ':') ? strchr(digest, ':') + 1 : digest);
 	return buf;
+}
+
+char **image_labels(struct store *s, const char *config_digest)
+{
+	char *data;
+	size_t len;
+	struct oci_image_config *c;
+	char **out = NULL;
+	size_t k = 0;
+	struct cubo_error *err = store_blob_read(s, config_digest, 16 << 20, &data, &len);
+	if (!err) {
+		err = oci_image_config_parse(data, len, config_digest, &c);
+		free(data);
+	}
+	if (err) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	for (size_t i = 0; c->config && i < c->config->labels.n; i++) {
+		char *kv = xasprintf("%s=%s", c->config->labels.v[i].key,
+				     c->config->labels.v[i].value);
+		cubo_strv_push(&out, &k, kv);
+		free(kv);
+	}
+	oci_image_config_free(c);
+	return out;
+}
+
+struct prune_item {
+	time_t created;
+	char *const *labels;
+};
+
+bool filter_until(const char *value, time_t created)
+{
+	int64_t until;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!log_time_arg(value, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &until))
+		return false;
+	return created >= 0 && (int64_t)created * 1000000000 < until;
+}
+
+static bool prune_filter(const char *key, const char *value, void *item)
+{
+	const struct prune_item *it = item;
+	if (!strcmp(key, "label"))
+		return cubo_filter_label(it->labels, value);
+	return filter_until(value, it->created);
+}
+
+struct cubo_error *prune_filter_check(char *const *filters)
+{
+	static const char *const keys[] = {"until", "label", NULL};
+	CUBO_TRY(cubo_filter_check(filters, keys));
+	return filter_until_check(filters);
+}
+
+struct cubo_error *filter_until_check(char *const *filters)
+{
+	for (size_t i = 0; filters && filters[i]; i++) {
+		int64_t ns;
+		if (!strncmp(filters[i], "until=", 6) && !log_time_arg(filters[i] + 6, 0, &ns))
+			return cubo_error_new(
+				"invalid filter '%s': expected a time (RFC 3339, unix "
+				"seconds) or a duration (10m, 24h)",
+				filters[i]);
+	}
+	return NULL;
+}
+
+bool prune_filter_match(char *const *filters, const char *created, char *const *labels)
+{
+	struct prune_item it = {created ? image_parse_time(created) : -1, labels};
+	return cubo_filter_match(filters, prune_filter, &it);
 }

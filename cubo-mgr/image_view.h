@@ -6,6 +6,7 @@
 #ifndef CUBO_MGR_IMAGE_VIEW_H
 #define CUBO_MGR_IMAGE_VIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -41,6 +42,23 @@ time_t image_parse_time(const char *rfc3339);
 
 /* The short image ID: 12 hex digits of a digest (in a buffer of the calling thread). */
 const char *image_short_id(const char *digest);
+
+/* An image's labels as "k=v" from its config (NULL: none, or an unreadable config). */
+char **image_labels(struct store *s, const char *config_digest);
+
+/*
+ * The prunes' --filter (image, container, system prune): until=TIME (created
+ * before it; RFC 3339, unix seconds or a duration back from now) and
+ * label=KEY[=VALUE]. Checked before anything is removed.
+ */
+struct cubo_error *prune_filter_check(char *const *filters);
+/* The until= values of checked filters: each a time or a duration, else an error. */
+struct cubo_error *filter_until_check(char *const *filters);
+/* until=value: created (-1: unknown, never matches) is before that time. */
+bool filter_until(const char *value, time_t created);
+
+/* Whether an image or container created at created (RFC 3339; NULL) with labels passes them. */
+bool prune_filter_match(char *const *filters, const char *created, char *const *labels);
 
 /* The containers' images: each image ID with the name of one container using it. */
 struct image_users {

@@ -38,18 +38,26 @@ static const struct mgr_subcommand commands[] = {
 	{"ps", cmd_ps, "list containers"},
 	{"logs", cmd_logs, "print a container's output"},
 	{"exec", cmd_exec, "run a command in a running container"},
+	{"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
 	{"attach", cmd_attach, "connect to a running container's stdio"},
+	{"cp", HEAVY(cmd_cp), "copy files between a container and the host"},
 	{"wait", cmd_wait, "wait for containers to stop; print their exit codes"},
 	{"pause", cmd_pause, "freeze containers"},
 	{"unpause", cmd_unpause, "thaw containers"},
 	{"port", cmd_port, "list a container's published ports"},
 	{"top", cmd_top, "show a running container's processes"},
-	{"update", cmd_update, "change containers' settings (restart policy)"},
+	{"update", cmd_update, "change containers' limits (live) and restart policy"},
 	{"stats", cmd_stats, "show containers' CPU, memory, network and block I/O use"},
+	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
+	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
+	{"rename", cmd_rename, "give a container another name"},
+	{"events", cmd_events, "print what happens to containers, images, volumes, networks"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
 	{"info", cmd_info, "show the setup and counts"},
+	{"system", cmd_system, "disk usage, pruning everything unused, info (df, prune, info)"},
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
@@ -110,6 +118,7 @@ static const struct mgr_subcommand container_commands[] = {
 	{"logs", cmd_logs, "print a container's output"},
 	{"exec", cmd_exec, "run a command in a container"},
 	{"attach", cmd_attach, "attach to a container"},
+	{"cp", HEAVY(cmd_cp), "copy files between a container and the host"},
 	{"wait", cmd_wait, "wait for containers to stop"},
 	{"pause", cmd_pause, "freeze containers"},
 	{"unpause", cmd_unpause, "thaw containers"},
@@ -119,6 +128,10 @@ static const struct mgr_subcommand container_commands[] = {
 	{"stats", cmd_stats, "show containers' resource use"},
 	{"inspect", cmd_inspect, "print containers as JSON"},
 	{"prune", cmd_container_prune, "remove stopped containers"},
+	{"diff", cmd_diff, "list the files a container changed"},
+	{"commit", HEAVY(cmd_commit), "make an image from a container's changes"},
+	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
+	{"rename", cmd_rename, "rename a container"},
 };
 
 static int cmd_image(struct mgr *m, int argc, char **argv)
@@ -208,13 +221,11 @@ int cmd_version(struct mgr *m, int argc, char **argv)
 		.description = "Print version information.",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
+	struct mgr_format fmt;
+	int rc = mgr_parse_format(m, &spec, argc, argv, &args, &format, &fmt);
 	if (rc >= 0)
 		return rc;
-	struct mgr_format fmt;
-	struct cubo_error *err = mgr_format_open(format, &fmt);
-	if (err)
-		return mgr_usage_error(m, "version", err);
+	struct cubo_error *err = NULL;
 	if (fmt.kind == MGR_FORMAT_DEFAULT)
 		printf("cubo-mgr version %s\n", PACKAGE_VERSION);
 	else if (!(err = mgr_format_add(&fmt, version_json())))

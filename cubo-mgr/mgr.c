@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
 
@@ -20,6 +21,16 @@ bool mgr_confirm(const char *warning)
 	fprintf(stderr, "WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
 	char line[16] = "";
 	return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int mgr_prune_done(struct mgr *m, struct cubo_error *err, uint64_t bytes)
+{
+	if (err)
+		return mgr_fail(m, err);
+	char size[16];
+	progress_format_bytes(bytes, size);
+	printf("Total reclaimed space: %s\n", size);
+	return 0;
 }
 
 int mgr_print_json_array(struct mgr *m, char *const *names, int n, mgr_json_fn fn, void *ctx)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cubo-mgr/settings.h"
@@ -31,6 +32,7 @@ struct mgr {
 	/* the top-level commands (main's table), for mgr_dispatch and the REPL */
 	const struct mgr_subcommand *commands;
 	size_t n_commands;
+	bool events_warned; /* an event could not be written: said once (events/emit.h) */
 };
 
 typedef int (*mgr_cmd_fn)(struct mgr *m, int argc, char **argv);
@@ -49,6 +51,9 @@ int mgr_usage_error(struct mgr *m, const char *cmd, struct cubo_error *err);
  * stderr; true when the answer read from stdin starts with y.
  */
 bool mgr_confirm(const char *warning);
+
+/* The end of a prune: err reported (125), else "Total reclaimed space: 1.2MB" and 0. */
+int mgr_prune_done(struct mgr *m, struct cubo_error *err, uint64_t bytes);
 
 /*
  * docker's inspect output: "[\n{...},\n{...}\n]\n" with one JSON object per
@@ -137,6 +142,13 @@ int cmd_tag(struct mgr *m, int argc, char **argv);
 int cmd_image_inspect(struct mgr *m, int argc, char **argv);
 int cmd_history(struct mgr *m, int argc, char **argv);
 int cmd_image_prune(struct mgr *m, int argc, char **argv);
+/*
+ * image prune's work (system prune's too): dangling images, or with all every
+ * image no container uses, that pass filters (checked: image_view.h); then
+ * what no image uses. Prints "Deleted Images:" and a line per image; adds
+ * the bytes freed to *reclaimed.
+ */
+struct cubo_error *image_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed);
 int cmd_save(struct mgr *m, int argc, char **argv);
 int cmd_load(struct mgr *m, int argc, char **argv);
 int cmd_import(struct mgr *m, int argc, char **argv);
@@ -159,19 +171,39 @@ int cmd_wait(struct mgr *m, int argc, char **argv);
 int cmd_pause(struct mgr *m, int argc, char **argv);
 int cmd_unpause(struct mgr *m, int argc, char **argv);
 int cmd_container_prune(struct mgr *m, int argc, char **argv);
+/*
+ * The prunes' work, for their commands and system prune: each prints its
+ * "Deleted ...:" header and a line per thing removed, adds the bytes freed
+ * to *reclaimed and stops at the first error. container_prune: stopped
+ * containers passing filters (image_view.h); volume_prune: anonymous
+ * volumes (all: every volume) no container uses, with the filters' label=
+ * labels (their other keys do not apply to volumes); network_prune: user
+ * networks no container uses.
+ */
+struct cubo_error *container_prune(struct mgr *m, char *const *filters, uint64_t *reclaimed);
+struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed);
+struct cubo_error *network_prune(struct mgr *m);
 int cmd_ps(struct mgr *m, int argc, char **argv);
 int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_top(struct mgr *m, int argc, char **argv);
 int cmd_stats(struct mgr *m, int argc, char **argv);
+int cmd_events(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);
+int cmd_healthcheck(struct mgr *m, int argc, char **argv);
+int cmd_cp(struct mgr *m, int argc, char **argv);
 int cmd_inspect(struct mgr *m, int argc, char **argv);
 int cmd_volume(struct mgr *m, int argc, char **argv);
 int cmd_network(struct mgr *m, int argc, char **argv);
 int cmd_info(struct mgr *m, int argc, char **argv);
+int cmd_system(struct mgr *m, int argc, char **argv);
 int cmd_init(struct mgr *m, int argc, char **argv);
 int cmd_container(struct mgr *m, int argc, char **argv);
 int cmd_repl(struct mgr *m, int argc, char **argv);
+int cmd_diff(struct mgr *m, int argc, char **argv);
+int cmd_commit(struct mgr *m, int argc, char **argv);
+int cmd_export(struct mgr *m, int argc, char **argv);
+int cmd_rename(struct mgr *m, int argc, char **argv);
 
 #endif

@@ -8,7 +8,7 @@
 
 int cmd_checkpoint(struct runc_globals *g, int argc, char **argv)
 {
-	struct checkpoint_opts o = {0};
+	struct checkpoint_opts o = {.status_fd = -1};
 	struct cubo_error *err;
 	bool help;
 	int first;
@@ -21,7 +21,10 @@ int cmd_checkpoint(struct runc_globals *g, int argc, char **argv)
 		{"pre-dump", 0, OPT_BOOL, &o.pre_dump, NULL,
 		 "dump memory only, for a later dump with --parent-path; the container runs on"},
 		{"page-server", 0, OPT_STRING, &o.page_server, "ADDRESS:PORT",
-		 "send memory pages to criu's page server there"},
+		 "send memory pages to criu's page server there (with --lazy-pages: serve "
+		 "them there)"},
+		{"status-fd", 0, OPT_INT, &o.status_fd, "FD",
+		 "with --lazy-pages: criu writes \\0 to FD once it serves the pages"},
 	};
 
 	err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);

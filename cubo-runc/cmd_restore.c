@@ -19,9 +19,15 @@ int cmd_restore(struct runc_globals *g, int argc, char **argv)
 		{"pid-file", 0, OPT_STRING, &o.pid_file, "FILE",
 		 "write the restored init's pid to FILE"},
 		{"console-socket", 0, OPT_STRING, &o.console_socket, "PATH",
-		 "for a container with a terminal (refused: not supported yet)"},
+		 "with process.terminal: the unix socket that receives the new pty master"},
 		{"no-pivot", 0, OPT_BOOL, &o.no_pivot, NULL,
 		 "accepted for compatibility; criu sets up the root itself"},
+		{"no-subreaper", 0, OPT_BOOL, &o.no_subreaper, NULL,
+		 "do not become the subreaper of the restored process (needs --detach)"},
+		{"lsm-profile", 0, OPT_STRING, &o.lsm_profile, "TYPE:NAME",
+		 "the LSM profile of the restored process (apparmor:NAME, selinux:CONTEXT)"},
+		{"lsm-mount-context", 0, OPT_STRING, &o.lsm_mount_context, "CONTEXT",
+		 "the SELinux mount context of the restored mounts"},
 	};
 
 	err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);

@@ -19,12 +19,15 @@ int cmd_run(struct runc_globals *g, int argc, char **argv)
 	struct create_opts o = {.bundle = ".", .for_run = true};
 	struct created cr;
 	struct fg_proxy px = {0};
-	bool help, detach = false, keep = false;
+	bool help, detach = false, keep = false, no_subreaper = false;
 	int first, code;
 	const struct runc_opt opts[] = {
 		CREATE_OPTS(o),
 		{"detach", 'd', OPT_BOOL, &detach, NULL, "return once the process has started"},
 		{"keep", 0, OPT_BOOL, &keep, NULL, "keep the container's state after it exits"},
+		{"no-subreaper", 0, OPT_BOOL, &no_subreaper, NULL,
+		 "accepted for compatibility: run never makes itself a subreaper (the init is "
+		 "its child)"},
 	};
 	struct cubo_error *err = opts_parse_anywhere(argc, argv, opts, OPTS_N(opts), &help, &first);
 

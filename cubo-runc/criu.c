@@ -90,12 +90,10 @@ exec_criu(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry)
 	_exit(127);
 }
 
-struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
-			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
-			    const char *log)
+struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			      const struct cgroup_set *cg, pid_t holder, pid_t *out)
 {
 	struct clone_args ca = {.exit_signal = SIGCHLD};
-	int status;
 	pid_t pid;
 
 	if (entry) {
@@ -112,28 +110,50 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
 	}
+	*out = pid;
+	return NULL;
+}
+
+struct cubo_error *criu_wait(pid_t pid, char *const *argv, bool failed, const char *work_dir,
+			     const char *log)
+{
+	const char *what = argv[1];
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return cubo_error_errno("wait for criu");
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (!failed && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return NULL;
 
 	char *path = cubo_path_join(work_dir, log), *last = criu_log_first_error(path);
 	struct cubo_error *err;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err = cubo_error_new("criu %s: cannot execute %s", argv[1], argv[0]);
+		err = cubo_error_new("criu %s: cannot execute %s", what, argv[0]);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
-		err = cubo_error_new("criu %s: cannot enter the container's cgroup", argv[1]);
+		err = cubo_error_new("criu %s: cannot enter the container's cgroup", what);
 	else if (last)
-		err = cubo_error_new("criu %s failed (see %s): %s", argv[1], path, last);
+		err = cubo_error_new("criu %s failed (see %s): %s", what, path, last);
+	else if (failed)
+		err = cubo_error_new("criu %s failed (see %s)", what, path);
 	else
-		err = cubo_error_new("criu %s failed (%s %d; see %s)", argv[1],
+		err = cubo_error_new("criu %s failed (%s %d; see %s)", what,
 				     WIFEXITED(status) ? "exit status" : "signal",
 				     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 				     path);
 	free(last);
 	free(path);
 	return err;
+}
+
+struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
+			    const char *log)
+{
+	pid_t pid;
+
+	CUBO_TRY(criu_spawn(argv, keep, n_keep, entry, cg, holder, &pid));
+	return criu_wait(pid, argv, false, work_dir, log);
 }
 
 static const char *const cgroup_modes[] = {"soft", "full", "strict", "ignore", "props", "none"};
@@ -144,9 +164,6 @@ struct cubo_error *criu_common_args(const struct criu_opts *o, char ***argv, siz
 	bool known = false;
 	char *arg;
 
-	if (o->lazy_pages)
-		return cubo_error_new("--lazy-pages is not supported: it needs criu's lazy-pages "
-				      "daemon, which only criu's RPC interface hands over");
 	for (size_t i = 0; i < sizeof(cgroup_modes) / sizeof(cgroup_modes[0]); i++)
 		known = known || !strcmp(mode, cgroup_modes[i]);
 	if (!known)
@@ -174,6 +191,111 @@ struct cubo_error *criu_common_args(const struct criu_opts *o, char ***argv, siz
 		cubo_strv_push(argv, n, "--file-locks");
 	if (o->auto_dedup)
 		cubo_strv_push(argv, n, "--auto-dedup");
+	return NULL;
+}
+
+/* ADDRESS:PORT (an IPv6 address in brackets): criu's --address and --port. */
+static struct cubo_error *push_address_port(const char *flag, const char *spec, char ***argv,
+					    size_t *n)
+{
+	const char *colon = strrchr(spec, ':');
+	const char *addr = spec, *addr_end = colon;
+	char *end, *host;
+	long port;
+
+	if (!colon || colon == spec)
+		return cubo_error_new("%s %s: expected ADDRESS:PORT", flag, spec);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || !colon[1] || *end || port < 1 || port > 65535)
+		return cubo_error_new("%s %s: the port must be a number from 1 to 65535", flag,
+				      spec);
+	if (addr[0] == '[' && addr_end[-1] == ']') {
+		addr++;
+		addr_end--;
+	}
+	if (addr_end <= addr)
+		return cubo_error_new("%s %s: expected ADDRESS:PORT", flag, spec);
+	host = xstrndup(addr, (size_t)(addr_end - addr));
+	cubo_strv_push(argv, n, "--address");
+	cubo_strv_push(argv, n, host);
+	cubo_strv_push(argv, n, "--port");
+	cubo_strv_push(argv, n, colon + 1);
+	free(host);
+	return NULL;
+}
+
+/* The caller's fd criu signals readiness on: open, and open for writing. */
+static struct cubo_error *check_status_fd(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return cubo_error_errno("--status-fd %d", fd);
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return cubo_error_new("--status-fd %d: not open for writing", fd);
+	return NULL;
+}
+
+struct cubo_error *criu_dump_only_args(const struct checkpoint_opts *o, char ***argv, size_t *n)
+{
+	bool lazy = o->criu.lazy_pages;
+
+	if (lazy && o->pre_dump)
+		return cubo_error_new("--lazy-pages with --pre-dump: criu cannot pre-dump lazily");
+	if (lazy && !o->page_server)
+		return cubo_error_new("--lazy-pages needs --page-server ADDRESS:PORT: criu serves "
+				      "the memory pages there to the restoring host's lazy-pages "
+				      "daemon");
+	/* pre-dumps track memory so the next dump writes only what changed */
+	if (o->pre_dump || o->parent_path)
+		cubo_strv_push(argv, n, "--track-mem");
+	if (o->parent_path) {
+		cubo_strv_push(argv, n, "--prev-images-dir");
+		cubo_strv_push(argv, n, o->parent_path);
+	}
+	if (o->leave_running && !o->pre_dump)
+		cubo_strv_push(argv, n, "--leave-running");
+	if (o->page_server) {
+		/* lazily, criu itself serves the pages there; else it sends them there */
+		cubo_strv_push(argv, n, lazy ? "--lazy-pages" : "--page-server");
+		CUBO_TRY(push_address_port("--page-server", o->page_server, argv, n));
+	}
+	/* as runc: the status fd is for lazy migration only */
+	if (lazy && o->status_fd >= 0) {
+		CUBO_TRY(check_status_fd(o->status_fd));
+		char *fd = xasprintf("%d", o->status_fd);
+		cubo_strv_push(argv, n, "--status-fd");
+		cubo_strv_push(argv, n, fd);
+		free(fd);
+	}
+	return NULL;
+}
+
+struct cubo_error *criu_restore_only_args(const struct restore_opts *o, char ***argv, size_t *n)
+{
+	const char *colon = o->lsm_profile ? strchr(o->lsm_profile, ':') : NULL;
+
+	if (o->no_subreaper && !o->detach)
+		return cubo_error_new("--no-subreaper needs --detach: without the subreaper the "
+				      "restored process is not ours to wait for");
+	if (o->criu.lazy_pages)
+		cubo_strv_push(argv, n, "--lazy-pages");
+	if (o->lsm_profile) {
+		if (!colon || colon == o->lsm_profile)
+			return cubo_error_new(
+				"--lsm-profile %s: expected TYPE:NAME (apparmor:NAME, "
+				"selinux:CONTEXT or none:)",
+				o->lsm_profile);
+		cubo_strv_push(argv, n, "--lsm-profile");
+		cubo_strv_push(argv, n, o->lsm_profile);
+	}
+	if (o->lsm_mount_context) {
+		if (!*o->lsm_mount_context)
+			return cubo_error_new("--lsm-mount-context: empty");
+		cubo_strv_push(argv, n, "--lsm-mount-context");
+		cubo_strv_push(argv, n, o->lsm_mount_context);
+	}
 	return NULL;
 }
 

@@ -34,7 +34,7 @@ struct criu_opts {
 	bool shell_job;
 	bool file_locks;
 	bool auto_dedup;
-	bool lazy_pages; /* refused: needs a lazy-pages daemon criu's CLI cannot hand over */
+	bool lazy_pages; /* checkpoint: serve pages to a lazy restore; restore: fetch them lazily */
 };
 
 /* The flags checkpoint and restore share, as runc_opt table entries filling o. */
@@ -61,13 +61,14 @@ struct criu_opts {
 		 &(o).auto_dedup, NULL, "deduplicate memory images against the parent's"},           \
 	{                                                                                            \
 		"lazy-pages", 0, OPT_BOOL, &(o).lazy_pages, NULL,                                    \
-			"restore memory lazily (refused: not available through criu's CLI)"          \
+			"memory pages through userfaultfd, on demand (see --page-server)"            \
 	}
 
 struct checkpoint_opts {
 	struct criu_opts criu;
 	const char *parent_path; /* pre-dump images, relative to image_path */
 	const char *page_server; /* ADDRESS:PORT */
+	int status_fd;		 /* with lazy_pages: criu writes a \0 there once it serves pages */
 	bool leave_running;
 	bool pre_dump;
 };
@@ -78,8 +79,11 @@ struct restore_opts {
 	const char *bundle; /* default "." */
 	const char *pid_file;
 	const char *console_socket;
+	const char *lsm_profile;       /* TYPE:NAME for the restored tasks */
+	const char *lsm_mount_context; /* the SELinux context of the restored mounts */
 	bool detach;
 	bool no_pivot;
+	bool no_subreaper; /* only with detach: the restored init is not ours to wait for */
 };
 
 /* The criu binary: `path` if given, else "criu" on PATH; a clear error when there is none. */
@@ -98,6 +102,26 @@ struct cubo_error *criu_run(char **argv, const int *keep, int n_keep, struct cgr
 			    const struct cgroup_set *cg, pid_t holder, const char *work_dir,
 			    const char *log);
 
+/* criu_run's halves: start criu (argv, keep, entry, cg, holder as there); wait for it. */
+struct cubo_error *criu_spawn(char **argv, const int *keep, int n_keep, struct cgroup_entry *entry,
+			      const struct cgroup_set *cg, pid_t holder, pid_t *pid);
+/* argv as criu_run's (the binary, the command); failed: criu said so over RPC, whatever its exit.
+ */
+struct cubo_error *criu_wait(pid_t pid, char *const *argv, bool failed, const char *work_dir,
+			     const char *log);
+
+/*
+ * The same command line through criu's RPC ("criu swrk"), for the one thing
+ * its command line cannot do: a terminal whose pty master is outside the
+ * container (orphan-pts-master). argv's options reach criu as an RPC
+ * config file in work_dir; on restore, the new pty master criu makes is
+ * sent to console_socket (runc's protocol: SCM_RIGHTS).
+ */
+struct cubo_error *criu_run_rpc(char **argv, const int *keep, int n_keep,
+				struct cgroup_entry *entry, const struct cgroup_set *cg,
+				pid_t holder, const char *work_dir, const char *log,
+				const char *console_socket);
+
 /*
  * The first line of a criu log that reports an error (the cause: the later
  * ones say what failed because of it); NULL when none (or no log).
@@ -106,6 +130,16 @@ char *criu_log_first_error(const char *path);
 
 /* Append the shared flags (mode, tcp, unix sockets, shell job, locks, dedup, empty ns). */
 struct cubo_error *criu_common_args(const struct criu_opts *o, char ***argv, size_t *n);
+
+/*
+ * Append what only a dump or pre-dump takes: memory tracking and the
+ * parent images, --leave-running, the page server (or, with --lazy-pages,
+ * the address criu serves the pages on) and the status fd.
+ */
+struct cubo_error *criu_dump_only_args(const struct checkpoint_opts *o, char ***argv, size_t *n);
+
+/* Append what only a restore takes: lazy pages, the LSM profile and mount context. */
+struct cubo_error *criu_restore_only_args(const struct restore_opts *o, char ***argv, size_t *n);
 
 /* Resolve the image and work directories (defaults as runc), creating them when make. */
 struct cubo_error *criu_dirs(const struct criu_opts *o, bool make, char **image, char **work);

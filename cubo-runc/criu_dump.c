@@ -195,29 +195,7 @@ static struct cubo_error *dump_args(const struct container *c, const struct oci_
 	push_freeze_cgroup(c, argv, n);
 	push_external_mounts(cfg, argv, n);
 	CUBO_TRY(push_external_netns(cfg, argv, n));
-	/* pre-dumps track memory so the next dump writes only what changed */
-	if (o->pre_dump || o->parent_path)
-		cubo_strv_push(argv, n, "--track-mem");
-	if (o->parent_path) {
-		cubo_strv_push(argv, n, "--prev-images-dir");
-		cubo_strv_push(argv, n, o->parent_path);
-	}
-	if (o->leave_running && !o->pre_dump)
-		cubo_strv_push(argv, n, "--leave-running");
-	if (o->page_server) {
-		const char *colon = strrchr(o->page_server, ':');
-		if (!colon || colon == o->page_server || !colon[1])
-			return cubo_error_new("--page-server %s: expected ADDRESS:PORT",
-					      o->page_server);
-		char *addr = xstrndup(o->page_server, (size_t)(colon - o->page_server));
-		cubo_strv_push(argv, n, "--page-server");
-		cubo_strv_push(argv, n, "--address");
-		cubo_strv_push(argv, n, addr);
-		cubo_strv_push(argv, n, "--port");
-		cubo_strv_push(argv, n, colon + 1);
-		free(addr);
-	}
-	return NULL;
+	return criu_dump_only_args(o, argv, n);
 }
 
 static struct cubo_error *load_bundle_config(const struct container *c, struct oci_config **cfg)
@@ -229,24 +207,24 @@ static struct cubo_error *load_bundle_config(const struct container *c, struct o
 	return cubo_error_wrap(err, "bundle of container \"%s\"", c->id);
 }
 
-static struct cubo_error *dump_locked(const struct container *c, const struct checkpoint_opts *o,
-				      const char *criu)
+static struct cubo_error *dump_locked(const struct container *c, const struct checkpoint_opts *o)
 {
 	enum container_status st = container_status(c);
 	struct oci_config *cfg = NULL;
 	char **argv = NULL, *image = NULL, *work = NULL;
 	size_t n = 0;
 	struct cubo_error *err;
+	bool lazy_status = o->criu.lazy_pages && o->status_fd >= 0, tty;
 
 	if (st != STATUS_RUNNING && st != STATUS_PAUSED)
 		return cubo_error_new("cannot checkpoint container \"%s\" that is %s: it must be "
 				      "running or paused",
 				      c->id, container_status_name(st));
+	/* after the checks of what the caller named: a wrong id or state is the news */
+	char *criu = NULL;
+	CUBO_TRY(criu_locate(o->criu.criu, &criu));
 	err = load_bundle_config(c, &cfg);
-	if (!err && cfg->process && cfg->process->terminal)
-		err = cubo_error_new("container \"%s\" has a terminal (process.terminal): "
-				     "checkpoint supports containers without one",
-				     c->id);
+	tty = !err && cfg->process && cfg->process->terminal;
 	if (!err)
 		err = criu_dirs(&o->criu, true, &image, &work);
 	if (!err)
@@ -255,12 +233,17 @@ static struct cubo_error *dump_locked(const struct container *c, const struct ch
 		err = dump_args(c, cfg, o, image, work, &argv, &n);
 	if (!err)
 		err = save_descriptors(c->state->pid, image, &argv, &n);
-	if (!err)
-		err = criu_run(argv, NULL, 0, NULL, NULL, 0, work,
+	/* a terminal's master is outside: criu accepts it through its RPC only */
+	if (!err && tty && !o->pre_dump)
+		err = criu_run_rpc(argv, &o->status_fd, lazy_status ? 1 : 0, NULL, NULL, 0, work,
+				   "dump.log", NULL);
+	else if (!err)
+		err = criu_run(argv, &o->status_fd, lazy_status ? 1 : 0, NULL, NULL, 0, work,
 			       o->pre_dump ? "pre-dump.log" : "dump.log");
 	cubo_strv_free(argv);
 	free(image);
 	free(work);
+	free(criu);
 	oci_config_free(cfg);
 	return err;
 }
@@ -270,16 +253,13 @@ struct cubo_error *criu_checkpoint(const struct runc_ctx *ctx, const char *id,
 {
 	struct container *c = NULL;
 	struct cubo_error *err;
-	char *criu = NULL;
 	bool gone;
 
-	CUBO_TRY(criu_locate(o->criu.criu, &criu));
 	err = container_load(ctx->root, id, true, &c);
 	if (!err && !c->state)
 		err = cubo_error_new("container \"%s\" is still being created", id);
 	if (!err)
-		err = dump_locked(c, o, criu);
-	free(criu);
+		err = dump_locked(c, o);
 	gone = !err && !o->leave_running && !o->pre_dump;
 	/* criu killed the tasks: once the init is reaped the container is stopped */
 	if (gone)

@@ -44,6 +44,7 @@ struct restore_ctx {
 	pid_t pid;
 	pid_t holder; /* --systemd-cgroup: keeps the scope until criu is in it */
 	bool systemd;
+	bool terminal; /* process.terminal: criu through its RPC, for orphan-pts-master */
 	char **argv;
 	size_t n;
 };
@@ -72,10 +73,12 @@ static struct cubo_error *load_bundle(struct restore_ctx *x, const struct restor
 	if (!ns_new(x->cfg, "mount"))
 		return cubo_error_new("config.json: restore needs a new mount namespace "
 				      "(linux.namespaces without a \"mount\" of its own)");
-	if (x->cfg->process && x->cfg->process->terminal)
-		return cubo_error_new("config.json: process.terminal is true: restore supports "
-				      "containers without a terminal");
-	if (o->console_socket)
+	x->terminal = x->cfg->process && x->cfg->process->terminal;
+	/* criu makes a new pty: its master must go somewhere */
+	if (x->terminal && !o->console_socket)
+		return cubo_error_new("config.json: process.terminal is true: restore needs "
+				      "--console-socket for the new pty master");
+	if (!x->terminal && o->console_socket)
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	return NULL;
 }
@@ -238,6 +241,7 @@ static struct cubo_error *restore_args(struct restore_ctx *x, const struct resto
 		cubo_strv_push(&x->argv, &x->n, fixed[i]);
 	free(pidfile);
 	CUBO_TRY(criu_common_args(&o->criu, &x->argv, &x->n));
+	CUBO_TRY(criu_restore_only_args(o, &x->argv, &x->n));
 	/* prestart and createRuntime run before the restored process goes on */
 	if (has_hooks(x->cfg, HOOK_PRESTART) || has_hooks(x->cfg, HOOK_CREATE_RUNTIME))
 		cubo_strv_push(&x->argv, &x->n, "--leave-stopped");
@@ -420,10 +424,11 @@ static struct cubo_error *restore(struct restore_ctx *x, const struct runc_ctx *
 	int n_keep = 0;
 
 	CUBO_TRY(validate_container_id(o->id));
-	CUBO_TRY(criu_locate(o->criu.criu, &x->criu));
 	CUBO_TRY(load_bundle(x, o));
 	CUBO_TRY(criu_dirs(&o->criu, false, &x->image, &x->work));
 	CUBO_TRY(container_dir_make(ctx->root, o->id, &x->dir, &x->lockfd));
+	/* after the checks of what the caller named: an id in use is the news */
+	CUBO_TRY(criu_locate(o->criu.criu, &x->criu));
 	CUBO_TRY(cgroup_layout_detect(&x->cgl));
 	lx = x->cfg->linux_;
 	x->systemd = ctx->systemd_cgroup;
@@ -440,8 +445,12 @@ static struct cubo_error *restore(struct restore_ctx *x, const struct runc_ctx *
 	/* the restored init is reparented to us when criu exits: we wait for it */
 	if (!o->detach && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		return cubo_error_errno("prctl(PR_SET_CHILD_SUBREAPER)");
-	CUBO_TRY(criu_run(x->argv, keep, n_keep, &x->entry, x->cg, x->holder, x->work,
-			  "restore.log"));
+	if (x->terminal)
+		CUBO_TRY(criu_run_rpc(x->argv, keep, n_keep, &x->entry, x->cg, x->holder, x->work,
+				      "restore.log", o->console_socket));
+	else
+		CUBO_TRY(criu_run(x->argv, keep, n_keep, &x->entry, x->cg, x->holder, x->work,
+				  "restore.log"));
 	x->holder = 0;
 	CUBO_TRY(read_pid(x));
 	unmount_criu_root(x);

@@ -82,7 +82,9 @@ byhand=${CUBO_VM_BYHAND:-}
 # budget on a busy machine; they run with CUBO_VM_INTEG. checkpoint.bats
 # is here because criu 3.17 cannot run on this machine's kernel (its 13
 # tests took 175-252 s in the guest on 2026-12-07, podman's checkpoint and
-# restore included).
+# restore included; 18 tests, with lazy pages, a terminal, --no-subreaper
+# and the LSM flags, 478-601 s the same day, runc's run of the same file
+# 355-716 s, as busy as the machine was).
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
 mgr-services.bats=journald

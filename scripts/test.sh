@@ -4,7 +4,7 @@
 #      built with AddressSanitizer + UBSan;
 #   2. the integration tests that run real containers (bats through prove;
 #      needs root): against the normal build, then against the ASan build;
-#   3. every libFuzzer target for FUZZ_SECONDS (default 45) each;
+#   3. every libFuzzer target for FUZZ_SECONDS (default 30) each;
 #   4. the runtime's cgroup tests on pure cgroup v2 with systemd as PID 1, in
 #      a VM the script boots (scripts/test-vm.sh; CUBO_TEST_VM=0 skips it).
 # Ends with one "tests: N passed, N failed" line; logs go to a directory of
@@ -24,8 +24,8 @@
 #     joined). The two runs are not run at once: the tests check that
 #     nothing new is mounted on the host after a failure, and one run's
 #     containers would fail the other's check;
-#   - fuzzing: 15 targets of FUZZ_SECONDS (45 s each by default), two at a
-#     time (they share nothing and each uses one core): 6 min, plus ~0.5
+#   - fuzzing: 16 targets of FUZZ_SECONDS (30 s each by default), two at a
+#     time (they share nothing and each uses one core): 4 min, plus ~0.5
 #     min to build.
 #   - the VM: about 20 minutes since checkpoint.bats (criu, about 4 min)
 #     and the stats and run-flag tests joined it (the first run also builds
@@ -138,7 +138,7 @@ phase_done "integration, ASan"
 
 # Fuzzing: the corpora in tests/fuzz/corpus/ are only read; what a run finds
 # stays in build-fuzz/ (`tests/fuzz/run.sh --merge` adds it to the corpora).
-FUZZ_SECONDS=${FUZZ_SECONDS:-45} FUZZ_JOBS=${FUZZ_JOBS:-2} tests/fuzz/run.sh "$top/build-fuzz" \
+FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_JOBS=${FUZZ_JOBS:-2} tests/fuzz/run.sh "$top/build-fuzz" \
 	>"$logs/fuzz.log" 2>&1
 fuzz_rc=$?
 grep -E '^[a-z_]+: (ok|FAILED)' "$logs/fuzz.log"

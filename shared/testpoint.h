@@ -55,6 +55,9 @@
  *   monitor-rm-after-unmount  --rm: the rootfs is unmounted
  *   rm-after-record       state.json is gone; name and directory are not
  *   rm-after-name         the name is free; the directory is not gone
+ * cp (container/ctr_root.c)
+ *   cp-after-mount        a stopped container's overlay is mounted in cp's
+ *                         namespace, its lock held; nothing copied yet
  * pull (image/pull.c, image/store.c)
  *   pull-blob-fetched     a layer's blob is in the store, its extraction
  *                         not committed
@@ -69,6 +72,11 @@
  *   build-after-run       a RUN step's container ended
  *   build-before-layer-commit  the step's layer blob is written
  *   build-before-image-commit  config and manifest are stored, not named
+ * commit, rename (cmd_commit.c, container/ctr_store.c)
+ *   commit-paused         a running container is paused (--pause) and its
+ *                         record says so; its layer not written yet
+ *   rename-after-name     the new name links to the container; its record
+ *                         has the old one
  * volumes (container/volume.c)
  *   volume-create-after-mkdir    volumes/.tmp-* is made, not held yet
  *   volume-create-before-rename  volumes/.tmp-* is whole, not renamed

@@ -22,6 +22,7 @@
 
 #include "shared/digest.h"
 #include "shared/error.h"
+#include "shared/json.h"
 #include "spec/config.h" /* oci_strlist, oci_map */
 
 #define OCI_MT_INDEX "application/vnd.oci.image.index.v1+json"
@@ -88,6 +89,21 @@ struct oci_history {
 	bool empty_layer;
 };
 
+/*
+ * A health check, as docker keeps it in an image config's and a container's
+ * "Healthcheck": Test is ["CMD", arg...], ["CMD-SHELL", line] or ["NONE"]
+ * (none, also none inherited); empty, and each 0 below, inherit the base
+ * image's, else docker's defaults. Durations in nanoseconds. image_health.c.
+ */
+struct oci_healthcheck {
+	struct oci_strlist test;
+	int64_t interval;
+	int64_t timeout;
+	int64_t start_period;
+	int64_t start_interval;
+	int retries;
+};
+
 /* The "config" member of an image config: the defaults of a container. */
 struct oci_image_runconfig {
 	char *user;
@@ -99,6 +115,7 @@ struct oci_image_runconfig {
 	char *working_dir;
 	struct oci_map labels;
 	char *stop_signal;
+	struct oci_healthcheck *healthcheck; /* NULL when absent */
 	bool args_escaped;
 };
 
@@ -149,6 +166,19 @@ void oci_image_config_free(struct oci_image_config *c);
 void oci_descriptor_clear(struct oci_descriptor *d); /* frees members, zeroes d */
 void oci_descriptor_copy(const struct oci_descriptor *src, struct oci_descriptor *dst);
 void oci_platform_free(struct oci_platform *p);
+
+/* ---- health checks (also in the manager's container records) ---- */
+struct cubo_json_ctx;
+struct cubo_json_gen;
+/* The object at the ctx's path; negative durations or retries are errors there. */
+struct cubo_error *oci_healthcheck_parse(struct cubo_json_ctx *c, yajl_val v,
+					 struct oci_healthcheck *out);
+/* key: {"Test": [...], "Interval": ns, ...}, zero members left out as docker does. */
+void oci_healthcheck_gen(struct cubo_json_gen *g, const char *key, const struct oci_healthcheck *h);
+struct oci_healthcheck *oci_healthcheck_dup(const struct oci_healthcheck *h); /* NULL: NULL */
+void oci_healthcheck_free(struct oci_healthcheck *h);			      /* NULL is fine */
+/* Append a word to h's Test. */
+void oci_healthcheck_test_push(struct oci_healthcheck *h, const char *word);
 
 /* ---- platforms ---- */
 /*

@@ -119,6 +119,7 @@ void oci_image_config_free(struct oci_image_config *c)
 		free(r->working_dir);
 		spec_map_free(&r->labels);
 		free(r->stop_signal);
+		oci_healthcheck_free(r->healthcheck);
 		free(r);
 	}
 	free(c->rootfs_type);

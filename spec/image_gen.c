@@ -112,6 +112,8 @@ static void runconfig(gen_t *g, const struct oci_image_runconfig *r)
 	spec_kstr(g, "WorkingDir", r->working_dir);
 	spec_kmap(g, "Labels", &r->labels);
 	spec_kstr(g, "StopSignal", r->stop_signal);
+	if (r->healthcheck)
+		oci_healthcheck_gen(g, "Healthcheck", r->healthcheck);
 	if (r->args_escaped) {
 		cubo_json_gen_key(g, "ArgsEscaped");
 		cubo_json_gen_bool(g, true);

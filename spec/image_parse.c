@@ -176,6 +176,12 @@ static struct cubo_error *runconfig(ctx_t *c, yajl_val v, struct oci_image_runco
 	CUBO_TRY(cubo_json_field_string(c, v, "WorkingDir", false, &r->working_dir));
 	CUBO_TRY(spec_string_map(c, v, "Labels", &r->labels));
 	CUBO_TRY(cubo_json_field_string(c, v, "StopSignal", false, &r->stop_signal));
+	yajl_val hc;
+	CUBO_TRY(cubo_json_field_object(c, v, "Healthcheck", false, &hc));
+	if (hc) {
+		r->healthcheck = xcalloc(1, sizeof(*r->healthcheck));
+		WITH_KEY(c, "Healthcheck", oci_healthcheck_parse(c, hc, r->healthcheck));
+	}
 	return cubo_json_field_bool(c, v, "ArgsEscaped", &r->args_escaped, NULL);
 }
 

@@ -1023,25 +1023,9 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 		cubo_time_now_rfc3339(now);
 		c->created = xstrdup(now);
 	}
-	char *cjson = NULL, *mjson = NULL, md[CUBO_DIGEST_LEN + 1];
-	size_t clen = 0, mlen = 0;
-	struct cubo_error *err = oci_image_config_to_json(c, false, &cjson, &clen);
-	if (!err)
-		err = store_blob_put(b->s, cjson, clen, NULL, id);
-	if (!err) {
-		struct oci_manifest man = {
-			.schema_version = 2,
-			.media_type = OCI_MT_MANIFEST,
-			.config = {.media_type = OCI_MT_CONFIG,
-				   .digest = id,
-				   .size = (int64_t)clen},
-			.layers = st->layers,
-			.n_layers = st->n_layers,
-		};
-		err = oci_manifest_to_json(&man, false, &mjson, &mlen);
-	}
-	if (!err)
-		err = store_blob_put(b->s, mjson, mlen, NULL, md);
+	char md[CUBO_DIGEST_LEN + 1];
+	int64_t mlen;
+	struct cubo_error *err = store_image_put(b->s, c, st->layers, st->n_layers, id, md, &mlen);
 	cubo_test_point("build-before-image-commit");
 	if (!err) {
 		struct oci_descriptor d = {
@@ -1050,8 +1034,6 @@ static struct cubo_error *store_result(struct builder *b, struct build_stage *st
 		for (size_t i = 1; !err && b->o->tags && b->o->tags[i]; i++)
 			err = store_image_set(b->s, b->o->tags[i], &d);
 	}
-	free(cjson);
-	free(mjson);
 	return err;
 }
 

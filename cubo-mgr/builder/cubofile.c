@@ -26,6 +26,7 @@
  */
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,6 +34,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cubo-mgr/builder/instr.h"
+#include "cubo-mgr/container/health.h"
 #include "shared/json.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
@@ -819,6 +821,80 @@ static struct cubo_error *do_volume(struct parser *p, struct build_instr *in, co
 	return NULL;
 }
 
+/* HEALTHCHECK's flags: docker's names, durations of Go's syntax (0 or >= 1ms). */
+static struct cubo_error *healthcheck_flags(const struct parser *p, const struct flags *fl,
+					    struct oci_healthcheck *h)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		const char *name = fl->v[i].name, *v = fl->v[i].value ? fl->v[i].value : "";
+		int64_t *d = !strcmp(name, "interval")	       ? &h->interval
+			     : !strcmp(name, "timeout")	       ? &h->timeout
+			     : !strcmp(name, "start-period")   ? &h->start_period
+			     : !strcmp(name, "start-interval") ? &h->start_interval
+							       : NULL;
+		char what[64];
+		snprintf(what, sizeof(what), "HEALTHCHECK --%s", name);
+		struct cubo_error *err = NULL;
+		if (d)
+			err = health_duration_parse(what, v, d);
+		else if (!strcmp(name, "retries"))
+			err = health_retries_parse(what, v, &h->retries);
+		else
+			return no_flags(p, &(struct flags){.v = fl->v + i, .n = 1});
+		if (err) {
+			char *text = cubo_error_text(err);
+			cubo_error_free(err);
+			err = perr(p, "%s", text);
+			free(text);
+			return err;
+		}
+	}
+	return NULL;
+}
+
+/* HEALTHCHECK [flags] CMD command (JSON or shell form), or HEALTHCHECK NONE. */
+static struct cubo_error *do_healthcheck(struct parser *p, struct build_instr *in, const char *rest,
+					 const struct flags *fl)
+{
+	const char *end = rest;
+	while (*end && !is_ws(*end))
+		end++;
+	size_t n = (size_t)(end - rest);
+	const char *args = skip_ws(end);
+	struct oci_healthcheck *h = in->health = xcalloc(1, sizeof(*h));
+
+	if (n == 4 && !strncasecmp(rest, "NONE", 4)) {
+		if (*args || fl->n)
+			return perr(p, "HEALTHCHECK NONE takes no arguments");
+		oci_healthcheck_test_push(h, "NONE");
+		return NULL;
+	}
+	if (n != 3 || strncasecmp(rest, "CMD", 3))
+		return perr(p, "HEALTHCHECK needs CMD or NONE (got \"%.*s\")",
+			    (int)(n > 64 ? 64 : n), rest);
+	CUBO_TRY(healthcheck_flags(p, fl, h));
+	bool is_json;
+	size_t argc;
+	char **argv = NULL;
+	CUBO_TRY(parse_json_array(p, args, &is_json, &argv, &argc));
+	if (is_json) {
+		if (argc == 0) {
+			cubo_strv_free(argv);
+			return perr(p, "HEALTHCHECK CMD needs a command");
+		}
+		oci_healthcheck_test_push(h, "CMD");
+		for (size_t i = 0; i < argc; i++)
+			oci_healthcheck_test_push(h, argv[i]);
+		cubo_strv_free(argv);
+		return NULL;
+	}
+	if (!*args)
+		return perr(p, "HEALTHCHECK CMD needs a command");
+	oci_healthcheck_test_push(h, "CMD-SHELL");
+	oci_healthcheck_test_push(h, args);
+	return NULL;
+}
+
 /* MAINTAINER NAME: docker's deprecated form of LABEL maintainer="NAME". */
 static struct cubo_error *do_maintainer(struct parser *p, struct build_instr *in, const char *rest,
 					const struct flags *fl)
@@ -862,7 +938,7 @@ static const struct keyword {
 	{"ENTRYPOINT", KW_OP, BUILD_ENTRYPOINT},
 	{"SHELL", KW_OP, BUILD_SHELL},
 	{"MAINTAINER", KW_MAINTAINER, BUILD_LABEL},
-	{"HEALTHCHECK", KW_UNSUPPORTED, 0},
+	{"HEALTHCHECK", KW_OP, BUILD_HEALTHCHECK},
 	{"ONBUILD", KW_UNSUPPORTED, 0},
 };
 
@@ -910,6 +986,9 @@ static struct cubo_error *dispatch(struct parser *p, const struct keyword *kw, c
 			break;
 		case BUILD_VOLUME:
 			err = do_volume(p, in, rest, fl);
+			break;
+		case BUILD_HEALTHCHECK:
+			err = do_healthcheck(p, in, rest, fl);
 			break;
 		}
 	}

@@ -31,6 +31,12 @@
  *   APP_ENV = "production"          for the table; strings, integers, booleans
  *   [config.labels]                 LABEL, one instruction for the table; a
  *   "org.example.team" = "web"      nested table's keys are joined with "."
+ *   [config.healthcheck]            HEALTHCHECK CMD: command as cmd's (a
+ *   command = "wget -q localhost"   string: CMD-SHELL); interval, timeout,
+ *   interval = "10s"                start_period, start_interval (Go
+ *   retries = 5                     durations) and retries (an integer)
+ *                                   optional; healthcheck = "none" is
+ *                                   HEALTHCHECK NONE
  *
  * The order of the instructions: FROM first, then the ARGs of [args] in the
  * order they are written, then every other step in the order its definition
@@ -45,6 +51,7 @@
  * messages point at the key or the value by line and column.
  */
 #include "cubo-mgr/builder/instr.h"
+#include "cubo-mgr/container/health.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -52,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "shared/toml.h"
 #include "shared/strbuf.h"
@@ -169,6 +177,36 @@ static void sb_json_array(struct cubo_strbuf *b, char *const *v)
 	cubo_strbuf_adds(b, "]");
 }
 
+/* HEALTHCHECK's arguments as a Cubofile writes them. */
+static void health_text(struct cubo_strbuf *b, const struct oci_healthcheck *h)
+{
+	const char *flag[] = {"--interval=", "--timeout=", "--start-period=", "--start-interval="};
+	const int64_t val[] = {h->interval, h->timeout, h->start_period, h->start_interval};
+	char d[CUBO_DURATION_LEN];
+
+	if (!strcmp(h->test.v[0], "NONE")) {
+		cubo_strbuf_adds(b, "NONE");
+		return;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (!val[i])
+			continue;
+		cubo_duration_format(val[i], d);
+		cubo_strbuf_adds(b, flag[i]);
+		cubo_strbuf_adds(b, d);
+		cubo_strbuf_adds(b, " ");
+	}
+	if (h->retries) {
+		snprintf(d, sizeof(d), "--retries=%d ", h->retries);
+		cubo_strbuf_adds(b, d);
+	}
+	cubo_strbuf_adds(b, "CMD ");
+	if (!strcmp(h->test.v[0], "CMD-SHELL"))
+		cubo_strbuf_adds(b, h->test.v[1]);
+	else
+		sb_json_array(b, h->test.v + 1);
+}
+
 /* The Cubofile line of in, which has everything but its text. */
 static char *instr_text(const struct build_instr *in)
 {
@@ -180,7 +218,7 @@ static char *instr_text(const struct build_instr *in)
 		[BUILD_USER] = "USER",	   [BUILD_STOPSIGNAL] = "STOPSIGNAL",
 		[BUILD_EXPOSE] = "EXPOSE", [BUILD_VOLUME] = "VOLUME",
 		[BUILD_CMD] = "CMD",	   [BUILD_ENTRYPOINT] = "ENTRYPOINT",
-		[BUILD_SHELL] = "SHELL",
+		[BUILD_SHELL] = "SHELL",   [BUILD_HEALTHCHECK] = "HEALTHCHECK",
 	};
 	struct cubo_strbuf b = {0};
 
@@ -245,6 +283,9 @@ static char *instr_text(const struct build_instr *in)
 	case BUILD_USER:
 	case BUILD_STOPSIGNAL:
 		cubo_strbuf_adds(&b, in->value);
+		break;
+	case BUILD_HEALTHCHECK:
+		health_text(&b, in->health);
 		break;
 	case BUILD_EXPOSE:
 	case BUILD_VOLUME: {
@@ -581,6 +622,85 @@ static struct cubo_error *kv_step(struct ctx *c, const struct toml_entry *e, enu
 	return NULL;
 }
 
+/* One key of [config.healthcheck] into h. */
+static struct cubo_error *health_key(struct ctx *c, const struct toml_entry *e,
+				     struct oci_healthcheck *h)
+{
+	static const char *const names[] = {"interval", "timeout", "start_period",
+					    "start_interval"};
+	int64_t *const dst[] = {&h->interval, &h->timeout, &h->start_period, &h->start_interval};
+	char where[128], *text = NULL;
+	struct cubo_error *err = NULL;
+
+	snprintf(where, sizeof(where), "[config.healthcheck] %s", e->key);
+	if (is(e, "command")) {
+		struct build_instr tmp = {0};
+		CUBO_TRY(command_of(c, e->value, where, &tmp));
+		oci_healthcheck_test_push(h, tmp.shell_form ? "CMD-SHELL" : "CMD");
+		for (size_t i = 0; tmp.args[i]; i++)
+			oci_healthcheck_test_push(h, tmp.args[i]);
+		build_instr_clear(&tmp);
+		return NULL;
+	}
+	if (is(e, "retries")) {
+		if (e->value->type != TOML_INTEGER)
+			return type_error(c, e->value, where, "integer");
+		if (e->value->integer < 0 || e->value->integer > INT32_MAX)
+			return err_at(c, e->value->line, e->value->col,
+				      "%s: must be 0 to 2147483647", where);
+		h->retries = (int)e->value->integer;
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (!is(e, names[i]))
+			continue;
+		CUBO_TRY(text_of(c, e->value, where, false, false, &text));
+		err = health_duration_parse(where, text, dst[i]);
+		free(text);
+		if (err) {
+			char *msg = cubo_error_text(err);
+			cubo_error_free(err);
+			err = err_at(c, e->value->line, e->value->col, "%s", msg);
+			free(msg);
+		}
+		return err;
+	}
+	return unknown(c, e, "config.healthcheck");
+}
+
+/* healthcheck = "none", or [config.healthcheck]: HEALTHCHECK. */
+static struct cubo_error *health_step(struct ctx *c, const struct toml_entry *e)
+{
+	const struct toml_value *v = e->value;
+	struct build_instr in = {.op = BUILD_HEALTHCHECK};
+	struct cubo_error *err = NULL;
+
+	in.health = xcalloc(1, sizeof(*in.health));
+	if (v->type == TOML_STRING) {
+		if (strcasecmp(v->string.s, "none"))
+			err = err_at(
+				c, v->line, v->col,
+				"[config] healthcheck: expected \"none\" or a table, got \"%.64s\"",
+				v->string.s);
+		else
+			oci_healthcheck_test_push(in.health, "NONE");
+	} else if (v->type != TOML_TABLE) {
+		err = type_error(c, v, "[config] healthcheck", "\"none\" or table");
+	} else {
+		for (size_t i = 0; i < v->table.n && !err; i++)
+			err = health_key(c, &v->table.v[i], in.health);
+		if (!err && !in.health->test.n)
+			err = err_at(c, v->line, v->col,
+				     "[config.healthcheck]: command is missing");
+	}
+	if (err) {
+		build_instr_clear(&in);
+		return err;
+	}
+	push(c, &in, RANK_STEP, e->line, e->col);
+	return NULL;
+}
+
 static struct cubo_error *config(struct ctx *c, const struct toml_value *t)
 {
 	if (t->type != TOML_TABLE)
@@ -605,6 +725,8 @@ static struct cubo_error *config(struct ctx *c, const struct toml_value *t)
 			CUBO_TRY(kv_step(c, e, BUILD_ENV));
 		else if (is(e, "labels"))
 			CUBO_TRY(kv_step(c, e, BUILD_LABEL));
+		else if (is(e, "healthcheck"))
+			CUBO_TRY(health_step(c, e));
 		else if (is(e, "run"))
 			CUBO_TRY(steps(c, e->value, false, "config.run"));
 		else if (is(e, "copy"))

@@ -32,6 +32,7 @@ void build_instr_clear(struct build_instr *in)
 	kv_free(in->kv, in->n_kv);
 	free(in->value);
 	cubo_strv_free(in->list);
+	oci_healthcheck_free(in->health);
 	memset(in, 0, sizeof(*in));
 }
 

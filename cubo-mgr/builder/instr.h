@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "shared/error.h"
+#include "spec/image.h"
 
 enum build_op {
 	BUILD_FROM,	  /* image, stage_name (FROM/BASE image [AS name]) */
@@ -33,6 +34,8 @@ enum build_op {
 	BUILD_CMD,	  /* args, shell_form */
 	BUILD_ENTRYPOINT, /* args, shell_form */
 	BUILD_SHELL,	  /* args (JSON form only): the shell of later shell forms */
+
+	BUILD_HEALTHCHECK, /* health: the image's check, or Test ["NONE"] */
 };
 
 struct build_kv {
@@ -77,6 +80,9 @@ struct build_instr {
 
 	/* EXPOSE, VOLUME */
 	char **list; /* NULL-terminated */
+
+	/* HEALTHCHECK: Test ["CMD", ...], ["CMD-SHELL", line] or ["NONE"]; durations in ns */
+	struct oci_healthcheck *health;
 };
 
 struct build_file {

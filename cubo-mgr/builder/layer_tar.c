@@ -14,17 +14,9 @@
 #include <unistd.h>
 
 #include "cubo-mgr/builder/layer_tar.h"
+#include "cubo-mgr/image/tree_tar.h"
 #include "shared/fs.h"
 #include "shared/xalloc.h"
-
-#define OVERLAY_XATTR "trusted.overlay."
-#define OPAQUE_XATTR "trusted.overlay.opaque"
-
-struct hardlink {
-	dev_t dev;
-	ino_t ino;
-	char *path;
-};
 
 struct tar_out {
 	struct archive *tar; /* pax, written to on_tar */
@@ -33,8 +25,6 @@ struct tar_out {
 	int fd; /* the blob's temp file */
 	int64_t size;
 	struct cubo_error *err; /* the first failure inside a callback */
-	struct hardlink *links;
-	size_t n_links;
 };
 
 struct cubo_error *layer_compression_parse(const char *s, enum layer_compression *out)
@@ -92,215 +82,6 @@ static la_ssize_t on_tar(struct archive *a, void *data, const void *buf, size_t 
 	return (la_ssize_t)len;
 }
 
-/* The xattrs a layer carries; overlay's own are dropped from the tree too. */
-static struct cubo_error *xattrs(struct tar_out *t, int dirfd, const char *name, const char *rel,
-				 struct archive_entry *e, bool *opaque)
-{
-	char path[64];
-	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cubo_error_errno("open %s", rel);
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	char list[8192];
-	ssize_t n = listxattr(path, list, sizeof(list));
-	struct cubo_error *err = NULL;
-	if (n < 0 && errno != ENOTSUP && errno != ENODATA)
-		err = cubo_error_errno("list the xattrs of %s", rel);
-	for (ssize_t off = 0; !err && n > 0 && off < n; off += (ssize_t)strlen(list + off) + 1) {
-		const char *key = list + off;
-		if (!strncmp(key, OVERLAY_XATTR, strlen(OVERLAY_XATTR))) {
-			char v[4] = {0};
-			if (!strcmp(key, OPAQUE_XATTR)) {
-				*opaque |= getxattr(path, key, v, sizeof(v)) == 1 && v[0] == 'y';
-				continue;
-			}
-			if (!strcmp(key, OVERLAY_XATTR "redirect") ||
-			    !strcmp(key, OVERLAY_XATTR "metacopy")) {
-				err = cubo_error_new("%s: %s: the overlay was mounted with "
-						     "redirect_dir or metacopy on",
-						     rel, key);
-				break;
-			}
-			/* origin, impure, nlink, ...: meaningless once the overlay is gone */
-			if (removexattr(path, key) < 0 && errno != ENODATA)
-				err = cubo_error_errno("remove %s from %s", key, rel);
-			continue;
-		}
-		char val[65536];
-		ssize_t vl = getxattr(path, key, val, sizeof(val));
-		if (vl < 0) {
-			err = cubo_error_errno("read xattr %s of %s", key, rel);
-			break;
-		}
-		archive_entry_xattr_add_entry(e, key, val, (size_t)vl);
-	}
-	close(fd);
-	return err;
-}
-
-static struct cubo_error *put_header(struct tar_out *t, struct archive_entry *e, const char *rel)
-{
-	if (archive_write_header(t->tar, e) < ARCHIVE_WARN)
-		return t->err ? t->err : arch_err(t->tar, rel);
-	return NULL;
-}
-
-static struct cubo_error *put_whiteout(struct tar_out *t, const char *rel_dir, const char *name,
-				       const struct stat *st)
-{
-	char *p = xasprintf("%s%s.wh.%s", rel_dir, rel_dir[0] ? "/" : "", name);
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_set_pathname(e, p);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0);
-	archive_entry_set_size(e, 0);
-	if (st)
-		archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	struct cubo_error *err = put_header(t, e, p);
-	archive_entry_free(e);
-	free(p);
-	return err;
-}
-
-static struct cubo_error *put_data(struct tar_out *t, int dirfd, const char *name, const char *rel)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return cubo_error_errno("open %s", rel);
-	char buf[65536];
-	struct cubo_error *err = NULL;
-	for (;;) {
-		ssize_t r = read(fd, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = cubo_error_errno("read %s", rel);
-			break;
-		}
-		if (r == 0)
-			break;
-		if (archive_write_data(t->tar, buf, (size_t)r) != r) {
-			err = t->err ? t->err : arch_err(t->tar, rel);
-			t->err = NULL;
-			break;
-		}
-	}
-	close(fd);
-	return err;
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static struct cubo_error *walk(struct tar_out *t, int dirfd, const char *rel_dir);
-
-static struct cubo_error *put_entry(struct tar_out *t, int dirfd, const char *rel_dir,
-				    const char *name)
-{
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cubo_error_errno("stat %s/%s", rel_dir, name);
-	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
-		return put_whiteout(t, rel_dir, name, &st);
-	char *rel = xasprintf("%s%s%s", rel_dir, rel_dir[0] ? "/" : "", name);
-	struct archive_entry *e = archive_entry_new();
-	archive_entry_copy_stat(e, &st);
-	archive_entry_set_pathname(e, rel);
-	archive_entry_set_uname(e, NULL);
-	archive_entry_set_gname(e, NULL);
-	archive_entry_set_atime(e, 0, 0);
-	archive_entry_unset_atime(e);
-	archive_entry_unset_ctime(e);
-	bool opaque = false;
-	struct cubo_error *err = NULL;
-	if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-		if (n < 0)
-			err = cubo_error_errno("readlink %s", rel);
-		else {
-			target[n] = '\0';
-			archive_entry_set_symlink(e, target);
-		}
-	} else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-		err = xattrs(t, dirfd, name, rel, e, &opaque);
-	}
-	bool data = S_ISREG(st.st_mode) && st.st_size > 0;
-	if (!err && S_ISREG(st.st_mode) && st.st_nlink > 1) {
-		for (size_t i = 0; i < t->n_links; i++) {
-			if (t->links[i].dev == st.st_dev && t->links[i].ino == st.st_ino) {
-				archive_entry_set_hardlink(e, t->links[i].path);
-				archive_entry_set_size(e, 0);
-				data = false;
-				break;
-			}
-		}
-		if (data) {
-			t->links = xreallocarray(t->links, t->n_links + 1, sizeof(*t->links));
-			t->links[t->n_links++] =
-				(struct hardlink){st.st_dev, st.st_ino, xstrdup(rel)};
-		}
-	}
-	if (!err)
-		err = put_header(t, e, rel);
-	archive_entry_free(e);
-	if (!err && data)
-		err = put_data(t, dirfd, name, rel);
-	if (!err && opaque)
-		err = put_whiteout(t, rel, ".wh..opq", &st);
-	if (!err && S_ISDIR(st.st_mode)) {
-		int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0)
-			err = cubo_error_errno("open %s", rel);
-		else {
-			err = walk(t, sub, rel);
-			close(sub);
-		}
-	}
-	free(rel);
-	return err;
-}
-
-static struct cubo_error *walk(struct tar_out *t, int dirfd, const char *rel_dir)
-{
-	int fd = dup(dirfd);
-	if (fd < 0)
-		return cubo_error_errno("dup");
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cubo_error_errno("read %s", rel_dir[0] ? rel_dir : "/");
-	}
-	struct dirent **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			names = xreallocarray(names, cap, sizeof(*names));
-		}
-		size_t sz = offsetof(struct dirent, d_name) + strlen(de->d_name) + 1;
-		names[n] = xmalloc(sz > sizeof(*de) ? sz : sizeof(*de));
-		memcpy(names[n], de, sz);
-		n++;
-	}
-	closedir(d);
-	if (n > 1) /* an empty directory has no array at all */
-		qsort(names, n, sizeof(*names), (int (*)(const void *, const void *))by_name);
-	struct cubo_error *err = NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (!err)
-			err = put_entry(t, dirfd, rel_dir, names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-	return err;
-}
-
 static struct cubo_error *open_archives(struct tar_out *t, enum layer_compression c)
 {
 	t->zip = archive_write_new();
@@ -347,6 +128,13 @@ static struct cubo_error *close_archives(struct tar_out *t)
 struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_compression c,
 				   struct layer_blob *out)
 {
+	return layer_tar_write_tree(s, dir, c, true, NULL, out);
+}
+
+struct cubo_error *layer_tar_write_tree(struct store *s, const char *dir, enum layer_compression c,
+					bool strip_overlay, char *const *skip,
+					struct layer_blob *out)
+{
 	struct tar_out t = {.fd = -1};
 	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
@@ -364,8 +152,12 @@ struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_
 	}
 	if (!err)
 		err = open_archives(&t, c);
-	if (!err)
-		err = walk(&t, dirfd, "");
+	struct tree_tar tt = {.overlay = true, .strip_overlay = strip_overlay, .skip = skip};
+	if (!err) {
+		tt.tar = t.tar;
+		tt.write_err = &t.err;
+		err = tree_tar_walk(&tt, dirfd);
+	}
 	if (!err)
 		err = close_archives(&t);
 	if (!err)
@@ -384,9 +176,7 @@ struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_
 		archive_write_free(t.zip);
 	cubo_sha256_free(t.diff);
 	cubo_sha256_free(t.blob);
-	for (size_t i = 0; i < t.n_links; i++)
-		free(t.links[i].path);
-	free(t.links);
+	tree_tar_free(&tt);
 	if (t.fd >= 0)
 		close(t.fd);
 	close(dirfd);

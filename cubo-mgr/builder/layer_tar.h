@@ -16,6 +16,7 @@
 #ifndef CUBO_MGR_BUILDER_LAYER_TAR_H
 #define CUBO_MGR_BUILDER_LAYER_TAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cubo-mgr/image/store.h"
@@ -38,5 +39,14 @@ struct cubo_error *layer_compression_parse(const char *s, enum layer_compression
 /* Write the tree under dir as a layer blob into the store. */
 struct cubo_error *layer_tar_write(struct store *s, const char *dir, enum layer_compression c,
 				   struct layer_blob *out);
+
+/*
+ * The same, leaving the tree as it is unless strip_overlay (for a
+ * container's upper directory, which its overlay goes on using), the
+ * relative paths skip (NULL-terminated or NULL) left out.
+ */
+struct cubo_error *layer_tar_write_tree(struct store *s, const char *dir, enum layer_compression c,
+					bool strip_overlay, char *const *skip,
+					struct layer_blob *out);
 
 #endif

@@ -188,6 +188,11 @@ static void map_put(struct oci_map *m, const char *key, const char *value)
 	m->n++;
 }
 
+void build_stage_label(struct build_stage *st, const char *key, const char *value)
+{
+	map_put(&st->config->config->labels, key, value);
+}
+
 static void set_str(char **dst, const char *s)
 {
 	free(*dst);
@@ -342,6 +347,10 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 	case BUILD_SHELL:
 		cubo_strv_free(st->shell);
 		st->shell = cubo_strv_dup(in->args);
+		break;
+	case BUILD_HEALTHCHECK: /* the whole check is replaced, NONE included, as in docker */
+		oci_healthcheck_free(rc->healthcheck);
+		rc->healthcheck = oci_healthcheck_dup(in->health);
 		break;
 	default:
 		return cubo_error_new("%s: not a config instruction", in->text);

@@ -61,6 +61,9 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 /* True for the instructions build_stage_apply takes. */
 bool build_op_is_config(enum build_op op);
 
+/* Set a label as LABEL does, value as it is (no $ expansion). */
+void build_stage_label(struct build_stage *st, const char *key, const char *value);
+
 /* Add a history entry. */
 void build_stage_history(struct build_stage *st, const char *created_by, bool empty_layer);
 

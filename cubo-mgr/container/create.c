@@ -15,11 +15,13 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
+#include "cubo-mgr/container/health.h"
 #include "cubo-mgr/container/volumes_from.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -127,6 +129,9 @@ static struct cubo_error *prepare_volumes(const char *root, struct ctr_opts *o, 
 		CUBO_TRY(volume_create(root, v->source, v->labels, &vol, &existed));
 		if (v->nocopy)
 			CUBO_TRY(volume_skip_fill(&vol));
+		/* silent: the container's own create event warns if the journal fails */
+		if (!existed)
+			ev_volume(root, "create", vol.name, NULL, NULL);
 		cubo_strv_push(sources, &ns, vol.mountpoint);
 		cubo_strv_push(names, &nn, vol.name);
 		ctr_volume_free(&vol);
@@ -324,6 +329,7 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 					  : rc && rc->stop_signal ? rc->stop_signal
 								  : "SIGTERM");
 		rec.stop_timeout = o->stop_timeout;
+		rec.healthcheck = health_merge(rc ? rc->healthcheck : NULL, o->healthcheck);
 		restart_policy_set(&rec, &o->restart);
 		rec.log_driver = xstrdup(o->log_driver);
 		rec.log_opts = cubo_strv_dup(o->log_opts);

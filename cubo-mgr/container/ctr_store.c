@@ -168,16 +168,21 @@ static struct cubo_error *name_owner(const struct ctr_store *s, const char *name
 /*
  * A name link whose container has no record: what a create killed between
  * taking the name and moving its directory into place left, or a removal
- * killed after its record went. Called under the containers' lock.
+ * killed after its record went; or whose container's record has another
+ * name: what a rename killed before it freed the old name left. Called
+ * under the containers' lock.
  */
-static bool name_dangles(const struct ctr_store *s, const char *owner)
+static bool name_dangles(const struct ctr_store *s, const char *owner, const char *name)
 {
 	if (!ctr_id_valid(owner))
 		return true;
 	char *dir = ctr_store_dir(s, owner);
-	char *state = cubo_path_join(dir, "state.json");
-	bool dangles = !cubo_path_exists(state);
-	free(state);
+	struct ctr_record r;
+	struct cubo_error *err = ctr_record_load(dir, &r);
+	bool dangles = err ? err->errnum == ENOENT : strcmp(r.name, name) != 0;
+	if (!err)
+		ctr_record_free(&r);
+	cubo_error_free(err);
 	free(dir);
 	return dangles;
 }
@@ -193,10 +198,11 @@ static struct cubo_error *take_name(const struct ctr_store *s, const char *id, c
 			err = cubo_error_errno("take name %s", name);
 		else
 			err = name_owner(s, name, owner, sizeof(owner), &taken);
-		if (!err && taken && !name_dangles(s, owner))
-			err = cubo_error_new("the container name \"%s\" is already in use by "
-					     "container %s: remove or rename that container",
-					     name, owner);
+		if (!err && taken && !name_dangles(s, owner, name))
+			err = cubo_error_new(
+				"Conflict. The container name \"%s\" is already in use by "
+				"container %s: remove or rename that container",
+				name, owner);
 		else if (!err && (unlink(link) < 0 || symlink(id, link) < 0))
 			err = cubo_error_errno("take name %s", name);
 	}
@@ -280,14 +286,10 @@ struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 		char owner[CTR_ID_LEN + 8];
 		bool taken;
 		CUBO_TRY(name_owner(s, arg, owner, sizeof(owner), &taken));
-		if (taken && ctr_id_valid(owner)) {
-			char *dir = ctr_store_dir(s, owner);
-			bool ok = cubo_path_exists(dir);
-			free(dir);
-			if (ok) {
-				memcpy(id, owner, CTR_ID_LEN + 1);
-				return NULL;
-			}
+		/* a link a killed rename left names the container no longer */
+		if (taken && !name_dangles(s, owner, arg)) {
+			memcpy(id, owner, CTR_ID_LEN + 1);
+			return NULL;
 		}
 	}
 	cubo_error_free(bad);
@@ -370,6 +372,22 @@ struct cubo_error *ctr_store_list(const struct ctr_store *s, struct ctr_record *
 	return NULL;
 }
 
+/* Free name, when it is id's (another container may have taken it since). */
+static struct cubo_error *drop_name(const struct ctr_store *s, const char *name, const char *id)
+{
+	char owner[CTR_ID_LEN + 8];
+	bool taken;
+	CUBO_TRY(name_owner(s, name, owner, sizeof(owner), &taken));
+	if (!taken || strcmp(owner, id))
+		return NULL;
+	char *link = cubo_path_join(s->names_dir, name);
+	struct cubo_error *err = NULL;
+	if (unlink(link) < 0 && errno != ENOENT)
+		err = cubo_error_errno("remove name link %s", link);
+	free(link);
+	return err;
+}
+
 struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name)
 {
 	int lock;
@@ -389,17 +407,8 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 		err = cubo_fsync_dir(dir);
 	free(mark);
 	cubo_test_point("rm-after-record");
-	if (!err && name) {
-		char owner[CTR_ID_LEN + 8];
-		bool taken;
-		err = name_owner(s, name, owner, sizeof(owner), &taken);
-		if (!err && taken && !strcmp(owner, id)) {
-			char *link = cubo_path_join(s->names_dir, name);
-			if (unlink(link) < 0 && errno != ENOENT)
-				err = cubo_error_errno("remove name link %s", link);
-			free(link);
-		}
-	}
+	if (!err && name)
+		err = drop_name(s, name, id);
 	cubo_test_point("rm-after-name");
 	if (!err)
 		err = cubo_rm_rf(dir);
@@ -414,4 +423,62 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 	free(dir);
 	cubo_unlock(lock);
 	return err ? cubo_error_wrap(err, "remove container %.12s", id) : NULL;
+}
+
+struct cubo_error *ctr_store_rename(const struct ctr_store *s, const char *id, const char *new_name,
+				    char **old_name)
+{
+	*old_name = NULL;
+	CUBO_TRY(ctr_name_check(new_name));
+	int all, one;
+	CUBO_TRY(ctr_store_lock_all(s, &all));
+	struct cubo_error *err = ctr_store_lock(s, id, &one);
+	if (err) {
+		cubo_unlock(all);
+		return err;
+	}
+	char *dir = ctr_store_dir(s, id);
+	struct ctr_record r;
+	bool loaded = false;
+	/* read under the locks: the name another rename gave it a moment ago counts */
+	if (!(err = ctr_record_load(dir, &r)))
+		loaded = true;
+	if (!err && !strcmp(r.name, new_name))
+		err = cubo_error_new("renaming a container with the same name as its current name");
+	/*
+	 * The new name first, then the record, then the old name freed: a kill
+	 * in between leaves a second link to the container, never none; the
+	 * link whose name the record does not give holds nothing (name_dangles).
+	 */
+	if (!err)
+		err = take_name(s, id, new_name);
+	if (!err)
+		err = cubo_fsync_dir(s->names_dir);
+	cubo_test_point("rename-after-name");
+	char *old = NULL; /* the record's name once replaced */
+	if (!err) {
+		old = r.name;
+		r.name = xstrdup(new_name);
+		err = ctr_record_save(dir, &r);
+		if (err) {
+			char *link = cubo_path_join(s->names_dir, new_name);
+			unlink(link);
+			free(link);
+		}
+	}
+	if (!err)
+		err = drop_name(s, old, id);
+	if (!err)
+		err = cubo_fsync_dir(s->names_dir);
+	if (!err) {
+		*old_name = old;
+		old = NULL;
+	}
+	free(old);
+	if (loaded)
+		ctr_record_free(&r);
+	free(dir);
+	cubo_unlock(one);
+	cubo_unlock(all);
+	return err;
 }

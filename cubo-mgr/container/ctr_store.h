@@ -97,6 +97,15 @@ void ctr_records_free(struct ctr_record *v, size_t n);
 struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name);
 
 /*
+ * Give container id the name new_name (docker's rules): taken under the
+ * store lock, so of two renames to one name one wins and the other gets
+ * "is already in use". The record is rewritten durably; *old_name (caller
+ * frees) is the name it had.
+ */
+struct cubo_error *ctr_store_rename(const struct ctr_store *s, const char *id, const char *new_name,
+				    char **old_name);
+
+/*
  * Reconciliation (reconcile.c). A record whose monitor is gone is brought
  * up to date: a container still running without its monitor is killed
  * (nobody would log it or record its exit), the record becomes exited with

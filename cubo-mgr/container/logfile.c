@@ -610,42 +610,6 @@ size_t log_tail_offset(struct log_parser *ps, const char *buf, size_t len, long 
 	return 0;
 }
 
-/* Go's duration syntax, as docker takes it for --since 10m: "1h30m", "1.5h", "300ms". */
-static bool parse_duration(const char *s, int64_t *ns)
-{
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = {{"ns", 1},	 {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ms", 1e6},
-		     {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-	double total = 0;
-	if (!*s)
-		return false;
-	while (*s) {
-		char *end;
-		if (!((*s >= '0' && *s <= '9') || *s == '.'))
-			return false;
-		double v = strtod(s, &end);
-		if (end == s)
-			return false;
-		s = end;
-		size_t best = 0, best_len = 0;
-		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
-			size_t n = strlen(units[i].unit);
-			if (!strncmp(s, units[i].unit, n) && n > best_len)
-				best = i, best_len = n;
-		}
-		if (!best_len)
-			return false;
-		total += v * units[best].ns;
-		s += best_len;
-	}
-	if (total > 9.2e18)
-		return false;
-	*ns = (int64_t)total;
-	return true;
-}
-
 /* docker's forms without an offset, in local time: "2026-11-24T09:35:00", "2026-11-24" */
 static bool parse_local_time(const char *s, int64_t *ns)
 {
@@ -681,7 +645,8 @@ bool log_time_arg(const char *s, int64_t now_ns, int64_t *ns)
 	if (log_time_parse_rfc3339(s, strlen(s), ns) || parse_local_time(s, ns) ||
 	    parse_unix(s, ns))
 		return true;
-	if (parse_duration(s, &d)) {
+	/* a duration back from now ("10m"): Go's syntax, without a sign */
+	if (*s != '-' && *s != '+' && cubo_duration_parse(s, &d)) {
 		*ns = now_ns - d;
 		return true;
 	}

@@ -30,6 +30,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/health_sched.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/logfile.h"
@@ -39,7 +40,9 @@
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/stats_read.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/ctr_net.h"
 #include "shared/fdpass.h"
 #include "shared/fs.h"
@@ -93,6 +96,8 @@ struct mon {
 	int64_t started_ms; /* when the container started (monotonic) */
 	bool restart;	    /* its policy restarts it: set with the exit on record */
 	bool held;	    /* the user stopped it while it was being started */
+	struct health_sched health; /* its health checks while it runs */
+	char *oom_file;	    /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -828,6 +833,8 @@ static void on_signal(struct mon *m)
 		if (p == m->pid) {
 			m->exited = true;
 			m->exit_code = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+		} else if (health_sched_reaped(&m->health, p, ws)) {
+			continue;
 		} else if (p == m->journal_pid) { /* gone early: the output is not kept */
 			m->journal_pid = -1;
 			close(m->journal_fd);
@@ -848,6 +855,8 @@ static void serve(struct mon *m)
 	int64_t deadline = -1;
 	for (;;) {
 		bool outputs = m->out_fd[LOG_STDOUT] >= 0 || m->out_fd[LOG_STDERR] >= 0;
+		if (m->exited)
+			health_sched_stop(&m->health);
 		if (m->exited && !outputs)
 			return;
 		/* a process that escaped the pid namespace could hold the pipes forever */
@@ -855,22 +864,30 @@ static void serve(struct mon *m)
 			deadline = now_ms() + ESCAPED_OUTPUT_MS;
 		if (deadline >= 0 && now_ms() >= deadline)
 			return;
-		struct pollfd p[4 + MAX_CLIENTS];
+		struct pollfd p[5 + MAX_CLIENTS];
 		size_t n = 0;
 		p[n++] = (struct pollfd){m->sig_fd, POLLIN, 0};
 		p[n++] = (struct pollfd){m->listen_fd, POLLIN, 0};
 		p[n++] = (struct pollfd){m->out_fd[LOG_STDOUT], POLLIN, 0};
 		p[n++] = (struct pollfd){m->tty ? -1 : m->out_fd[LOG_STDERR], POLLIN, 0};
+		p[n++] = (struct pollfd){health_sched_fd(&m->health), POLLIN, 0};
 		for (size_t i = 0; i < m->n_clients; i++)
 			p[n++] = (struct pollfd){m->clients[i].fd, POLLIN, 0};
 		int timeout = deadline >= 0 ? (int)(deadline - now_ms()) : -1;
-		if (poll(p, n, timeout < 0 && deadline >= 0 ? 0 : timeout) < 0) {
+		if (timeout < 0 && deadline >= 0)
+			timeout = 0;
+		int health_ms = health_sched_timeout_ms(&m->health);
+		if (health_ms >= 0 && (timeout < 0 || health_ms < timeout))
+			timeout = health_ms;
+		if (poll(p, n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			return;
 		}
 		if (p[0].revents)
 			on_signal(m);
+		if (!m->exited)
+			health_sched_tick(&m->health, p[4].revents != 0);
 		if (p[2].revents)
 			on_output(m, LOG_STDOUT);
 		if (p[3].revents)
@@ -884,7 +901,7 @@ static void serve(struct mon *m)
 		}
 		/* clients last: on_client may reorder the array */
 		for (size_t i = m->n_clients; i-- > 0;)
-			if (4 + i < n && p[4 + i].revents && p[4 + i].fd == m->clients[i].fd)
+			if (5 + i < n && p[5 + i].revents && p[5 + i].fd == m->clients[i].fd)
 				on_client(m, i);
 	}
 }
@@ -897,16 +914,40 @@ static void remove_anonymous_volumes(struct mon *m, const struct ctr_record *r)
 		if (!ctr_record_owns_volume(r, volumes[i]))
 			continue;
 		struct cubo_error *err = volume_get(m->ms->store->root, volumes[i], &v);
-		if (!err && v.anonymous)
+		bool removed = false;
+		if (!err && v.anonymous) {
 			err = volume_remove(m->ms->store->root, volumes[i]);
+			removed = !err;
+		}
 		if (!err)
 			ctr_volume_free(&v);
 		cubo_error_free(err);
+		if (removed)
+			ev_volume(m->ms->store->root, "destroy", volumes[i], NULL, NULL);
 	}
 }
 
-static void finish(struct mon *m)
+/*
+ * oom (when the kernel killed in its memory cgroup, read before the cgroup
+ * goes), then die with the exit code: before the exit is on record, so a
+ * stop or kill that waits for it writes its own event after these.
+ */
+static void exit_events(struct mon *m, const struct ctr_record *rec)
 {
+	const char *root = m->ms->store->root;
+	if (m->oom_file && ctr_stats_oom_kills(m->oom_file) > 0)
+		ev_container(root, rec, "oom", NULL, NULL);
+	free(m->oom_file);
+	m->oom_file = NULL;
+	char code[16];
+	snprintf(code, sizeof(code), "%d", m->exit_code);
+	const char *const extra[] = {"exitCode", code, NULL};
+	ev_container(root, rec, "die", extra, NULL);
+}
+
+static void finish(struct mon *m, const struct ctr_record *first)
+{
+	exit_events(m, first);
 	cubo_test_point("monitor-exit-before-delete");
 	struct cubo_error *err = runtime_delete(&m->rt, m->ms->id, true);
 	cubo_error_free(err);
@@ -938,6 +979,8 @@ static void finish(struct mon *m)
 			cubo_test_point("monitor-rm-after-unmount");
 			if (!err)
 				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+			if (!err)
+				ev_container(m->ms->store->root, &rec, "destroy", NULL, NULL);
 			if (!err)
 				remove_anonymous_volumes(m, &rec);
 		}
@@ -1121,21 +1164,25 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		m.started_ms = now_ms();
 		/* the container may be gone already: its exit is in the signalfd */
 		cubo_error_free(update_record(&m, set_running, &m));
+		ev_container(ms->store->root, &rec, "start", NULL, NULL);
 		cubo_test_point("monitor-after-running");
 		/* a stop that came while a restart brought it up */
 		if (m.held)
 			cubo_error_free(runtime_kill(&m.rt, ms->id, "SIGKILL", true));
 		report(&m, "S %d", m.pid);
+		health_sched_start(&m.health, &rec, &m.rt, ms->id, m.dir);
 		if (m.sync_fd >= 0)
 			close(m.sync_fd);
 		m.sync_fd = -1;
+		/* ~0.2 ms of parsing: after the starting command was told */
+		m.oom_file = ctr_stats_oom_file(m.pid, ms->id);
 		for (int s = LOG_STDOUT; s <= LOG_STDERR; s++)
 			if (m.out_fd[s] >= 0 && m.out_fd[s] != m.stdin_fd)
 				fcntl(m.out_fd[s], F_SETFL, O_NONBLOCK);
 		serve(&m);
 		/* its entries are in the journal before the exit is on record */
 		stop_journal(&m);
-		finish(&m);
+		finish(&m, &rec);
 		log_writer_close(&m.log);
 		if (!m.restart)
 			break;
@@ -1149,6 +1196,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			fail(&m, err, 125);
 			_exit(1);
 		}
+		ev_container(ms->store->root, &rec, "restart", NULL, NULL);
 	}
 	_exit(0);
 }

@@ -41,6 +41,7 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->published);
 	free(r->user);
 	free(r->stop_signal);
+	oci_healthcheck_free(r->healthcheck);
 	cubo_strv_free(r->labels);
 	free(r->log_driver);
 	cubo_strv_free(r->log_opts);
@@ -162,6 +163,8 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 		cubo_json_gen_key(g, "stopTimeout");
 		cubo_json_gen_int(g, r->stop_timeout);
 	}
+	if (r->healthcheck)
+		oci_healthcheck_gen(g, "healthcheck", r->healthcheck);
 	kstrv(g, "labels", r->labels);
 	kstr(g, "logDriver", r->log_driver);
 	kstrv(g, "logOpts", r->log_opts);
@@ -303,6 +306,16 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_string(c, t, "stopSignal", false, &r->stop_signal));
 	CUBO_TRY(cubo_json_field_int32(c, t, "stopTimeout", false, &i32, &present));
 	r->stop_timeout = present ? i32 : -1;
+	yajl_val hc;
+	CUBO_TRY(cubo_json_field_object(c, t, "healthcheck", false, &hc));
+	if (hc) {
+		r->healthcheck = xcalloc(1, sizeof(*r->healthcheck));
+		size_t mark = cubo_json_push_key(c, "healthcheck");
+		struct cubo_error *err = oci_healthcheck_parse(c, hc, r->healthcheck);
+		cubo_json_pop(c, mark);
+		if (err)
+			return err;
+	}
 	CUBO_TRY(cubo_json_field_strv(c, t, "labels", false, &r->labels, &n));
 	CUBO_TRY(cubo_json_field_string(c, t, "logDriver", false, &r->log_driver));
 	CUBO_TRY(cubo_json_field_strv(c, t, "logOpts", false, &r->log_opts, &n));

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "shared/error.h"
+#include "spec/image.h"
 
 #define CTR_ID_LEN 64
 
@@ -91,6 +92,9 @@ struct ctr_record {
 	bool restarting;	     /* exited; its monitor waits the backoff to restart it */
 	bool stopped_by_user;	     /* stop or kill: no restart until the next start */
 	char *error;		     /* why the last start failed; NULL */
+
+	/* the image's HEALTHCHECK under the --health-* flags (health.h); NULL: none */
+	struct oci_healthcheck *healthcheck;
 };
 
 /* Docker's State.Status: the status, or "restarting" while a restart waits. */

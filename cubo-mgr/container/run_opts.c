@@ -11,6 +11,7 @@
 
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
+#include "cubo-mgr/container/health.h"
 #include "shared/size.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
@@ -85,12 +86,29 @@ void ctr_opts_free(struct ctr_opts *o)
 		free(o->cgroup_rules[i].access);
 	}
 	free(o->cgroup_rules);
+	oci_healthcheck_free(o->healthcheck);
 	memset(o, 0, sizeof(*o));
 }
 
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes)
 {
 	return cubo_error_wrap(cubo_parse_size(s, bytes), "%s", flag);
+}
+
+struct cubo_error *run_opt_parse_memory(const char *flag, const char *s, int64_t *bytes)
+{
+	CUBO_TRY(run_opt_parse_size(flag, s, bytes));
+	if (*bytes > 0 && *bytes < RUN_OPT_MIN_MEMORY)
+		return cubo_error_new("%s %s: the minimum memory %s is 6MB", flag, s,
+				      strstr(flag, "reservation") ? "reservation" : "limit");
+	return NULL;
+}
+
+struct cubo_error *run_opt_check_cpu_shares(long shares)
+{
+	if (shares < 0 || shares > RUN_OPT_MAX_CPU_SHARES)
+		return cubo_error_new("--cpu-shares %ld: expected 0 to 262144", shares);
+	return NULL;
 }
 
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period)
@@ -685,13 +703,13 @@ static const char *const signal_names[] = {
 	"URG",	"XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
 };
 
-struct cubo_error *run_opt_parse_signal(const char *s, char **out)
+struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **out)
 {
 	char *end;
 	long n = strtol(s, &end, 10);
 	if (*s && !*end) {
 		if (n < 1 || n > 64)
-			return cubo_error_new("--stop-signal \"%s\": not a signal number", s);
+			return cubo_error_new("%s \"%s\": not a signal number", flag, s);
 		*out = xstrdup(s);
 		return NULL;
 	}
@@ -701,7 +719,20 @@ struct cubo_error *run_opt_parse_signal(const char *s, char **out)
 			*out = xasprintf("SIG%s", signal_names[i]);
 			return NULL;
 		}
-	return cubo_error_new("--stop-signal \"%s\": unknown signal", s);
+	return cubo_error_new("%s \"%s\": unknown signal", flag, s);
+}
+
+int run_opt_signal_number(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*s && !*end)
+		return n >= 1 && n <= 64 ? (int)n : 0;
+	const char *name = strncasecmp(s, "SIG", 3) ? s : s + 3;
+	for (size_t i = 0; i < sizeof(signal_names) / sizeof(*signal_names); i++)
+		if (!strcasecmp(name, signal_names[i]))
+			return (int)i + 1;
+	return 0;
 }
 
 #define N_TMPFS_PAIRS (sizeof(tmpfs_flag_pairs) / sizeof(*tmpfs_flag_pairs))
@@ -922,5 +953,60 @@ struct cubo_error *run_opt_check_group(const char *s)
 		return cubo_error_new("--group-add \"%s\": not a group name or ID", s);
 	if (all_digits(s, 10) && (strlen(s) > 10 || strtoull(s, NULL, 10) >= UINT32_MAX))
 		return cubo_error_new("--group-add \"%s\": a group ID is at most 4294967294", s);
+	return NULL;
+}
+
+/* ---- health checks ---- */
+
+static struct cubo_error *health_opts(const struct run_health_flags *f, struct oci_healthcheck *h)
+{
+	const struct {
+		const char *flag, *value;
+		int64_t *out;
+	} durations[] = {
+		{"--health-interval", f->interval, &h->interval},
+		{"--health-timeout", f->timeout, &h->timeout},
+		{"--health-start-period", f->start_period, &h->start_period},
+		{"--health-start-interval", f->start_interval, &h->start_interval},
+	};
+	bool any = f->cmd || f->retries;
+
+	for (size_t i = 0; i < sizeof(durations) / sizeof(*durations); i++) {
+		if (!durations[i].value)
+			continue;
+		any = true;
+		CUBO_TRY(health_duration_parse(durations[i].flag, durations[i].value,
+					       durations[i].out));
+	}
+	if (f->none && any)
+		return cubo_error_new("--no-healthcheck conflicts with --health-* options");
+	if (f->none) {
+		oci_healthcheck_test_push(h, "NONE");
+		return NULL;
+	}
+	if (f->retries)
+		CUBO_TRY(health_retries_parse("--health-retries", f->retries, &h->retries));
+	if (f->cmd) {
+		if (!*f->cmd)
+			return cubo_error_new("--health-cmd: the command is empty");
+		oci_healthcheck_test_push(h, "CMD-SHELL");
+		oci_healthcheck_test_push(h, f->cmd);
+	}
+	return NULL;
+}
+
+struct cubo_error *run_opt_health(const struct run_health_flags *f, struct oci_healthcheck **out)
+{
+	*out = NULL;
+	if (!f->none && !f->cmd && !f->interval && !f->timeout && !f->start_period &&
+	    !f->start_interval && !f->retries)
+		return NULL;
+	struct oci_healthcheck *h = xcalloc(1, sizeof(*h));
+	struct cubo_error *err = health_opts(f, h);
+	if (err) {
+		oci_healthcheck_free(h);
+		return err;
+	}
+	*out = h;
 	return NULL;
 }

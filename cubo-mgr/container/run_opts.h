@@ -16,6 +16,7 @@
 #include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
+#include "spec/image.h"
 
 struct ctr_volume_spec {
 	char *source; /* absolute host path (bind), a volume name, or NULL (anonymous volume) */
@@ -133,12 +134,22 @@ struct ctr_opts {
 	bool oom_kill_disable;
 	char *cgroup_parent;
 	char **volumes_from; /* --volumes-from CONTAINER[:ro|:rw], checked; added at create */
+	/* --health-*, --no-healthcheck; NULL: the image's check (health.h) */
+	struct oci_healthcheck *healthcheck;
 };
 
 void ctr_opts_free(struct ctr_opts *o);
 
 /* Docker's size syntax: 1024, 512k, 512m, 1.5g (b/k/m/g/t, any case, optional "b"). */
 struct cubo_error *run_opt_parse_size(const char *flag, const char *s, int64_t *bytes);
+/* docker's smallest --memory and --memory-reservation */
+#define RUN_OPT_MIN_MEMORY (6 * 1024 * 1024)
+/* the kernel's largest cpu.shares */
+#define RUN_OPT_MAX_CPU_SHARES 262144
+/* --memory, --memory-reservation (flag names it): a size, 0 or at least 6MB. */
+struct cubo_error *run_opt_parse_memory(const char *flag, const char *s, int64_t *bytes);
+/* -c/--cpu-shares: 0 to 262144. */
+struct cubo_error *run_opt_check_cpu_shares(long shares);
 /* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
 /* -v and --mount are parsed in mount_opt.h. */
@@ -166,8 +177,10 @@ char **run_opt_env_merge(char *const *base, char *const *overrides);
  * unlimited; HARD defaults to SOFT, and must not be below it).
  */
 struct cubo_error *run_opt_parse_ulimit(const char *s, struct ctr_ulimit *out);
-/* --stop-signal: "TERM", "SIGTERM" or a number -> "SIGTERM" / "15" (validated). */
-struct cubo_error *run_opt_parse_signal(const char *s, char **out);
+/* --stop-signal, -s (flag names it): "TERM", "SIGTERM" or a number -> "SIGTERM" / "15". */
+struct cubo_error *run_opt_parse_signal(const char *flag, const char *s, char **out);
+/* A signal's number from "TERM", "SIGTERM" or "15" (what events show); 0 when unknown. */
+int run_opt_signal_number(const char *s);
 
 /*
  * Values that become lines of files (/etc/hostname, /etc/hosts,
@@ -235,6 +248,19 @@ struct cubo_error *run_opt_check_group(const char *s);
 
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);
+
+/* ---- health checks ---- */
+/* The --health-* flags as given (NULL: not given) and --no-healthcheck. */
+struct run_health_flags {
+	const char *cmd, *interval, *timeout, *start_period, *start_interval, *retries;
+	bool none;
+};
+/*
+ * Checked as docker checks them: --health-cmd is a CMD-SHELL check, the
+ * durations Go's ("30s", 0 or at least 1ms), retries not negative, and
+ * --no-healthcheck alone (its Test ["NONE"]). *out NULL when none was given.
+ */
+struct cubo_error *run_opt_health(const struct run_health_flags *f, struct oci_healthcheck **out);
 
 /* Shell-style quoting of a command for `ps` ("sh -c 'echo hi'"). */
 char *run_opt_command_line(char *const *argv, size_t max);

@@ -84,8 +84,8 @@ static const char *verb_of(const char *const *args)
 	return args[0] ? args[0] : "";
 }
 
-struct cubo_error *runtime_spawn_wait(const struct ctr_runtime *rt, const char *const *args, int in,
-				      int out, int err, int *status)
+struct cubo_error *runtime_spawn(const struct ctr_runtime *rt, const char *const *args, int in,
+				 int out, int err, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -110,13 +110,20 @@ struct cubo_error *runtime_spawn_wait(const struct ctr_runtime *rt, const char *
 			posix_spawn_file_actions_adddup2(&fa, fds[i], i);
 	}
 	char **argv = runtime_argv(rt, args);
-	pid_t pid;
-	int rc = posix_spawnp(&pid, rt->path, &fa, &attr, argv, environ);
+	int rc = posix_spawnp(pid, rt->path, &fa, &attr, argv, environ);
 	free(argv);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc)
 		return cubo_error_new_errno(rc, "run the runtime %s", rt->path);
+	return NULL;
+}
+
+struct cubo_error *runtime_spawn_wait(const struct ctr_runtime *rt, const char *const *args, int in,
+				      int out, int err, int *status)
+{
+	pid_t pid;
+	CUBO_TRY(runtime_spawn(rt, args, in, out, err, &pid));
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0)
 		if (errno != EINTR)
@@ -202,6 +209,21 @@ struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, 
 		return NULL;
 	}
 	cubo_error_free(again);
+	return err;
+}
+
+struct cubo_error *runtime_update(const struct ctr_runtime *rt, const char *id, char *const *flags)
+{
+	size_t n = 0;
+	while (flags && flags[n])
+		n++;
+	const char **args = xcalloc(n + 3, sizeof(char *));
+	args[0] = "update";
+	for (size_t i = 0; i < n; i++)
+		args[i + 1] = flags[i];
+	args[n + 1] = id;
+	struct cubo_error *err = runtime_call(rt, args);
+	free(args);
 	return err;
 }
 

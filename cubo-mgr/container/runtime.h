@@ -8,6 +8,7 @@
 #define CUBO_MGR_CONTAINER_RUNTIME_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cubo-mgr/settings.h"
 #include "shared/error.h"
@@ -43,6 +44,12 @@ char *runtime_cgroups_path(bool systemd, const char *parent, const char *id);
 const char *runtime_default_path(const struct mgr_settings *set);
 
 /*
+ * Start `runtime --root R args...` with the given stdio (-1: /dev/null), with
+ * no signal blocked; the caller waits for *pid.
+ */
+struct cubo_error *runtime_spawn(const struct ctr_runtime *rt, const char *const *args, int in,
+				 int out, int err, pid_t *pid);
+/*
  * Run `runtime --root R args...` with the given stdio (-1: /dev/null) and
  * wait for it. *status is its exit status (128+N for a signal).
  */
@@ -60,6 +67,8 @@ struct cubo_error *runtime_kill(const struct ctr_runtime *rt, const char *id, co
 				bool all);
 struct cubo_error *runtime_delete(const struct ctr_runtime *rt, const char *id, bool force);
 struct cubo_error *runtime_pause(const struct ctr_runtime *rt, const char *id, bool resume);
+/* `update FLAGS... ID`: flags are runc's (--memory N, --cpu-quota N, ...). */
+struct cubo_error *runtime_update(const struct ctr_runtime *rt, const char *id, char *const *flags);
 
 /*
  * argv for execv of `runtime --root R exec ...` (the caller replaces itself
@@ -78,6 +87,12 @@ char **runtime_argv(const struct ctr_runtime *rt, const char *const *args);
 struct cubo_error *runtime_exec_fg(const struct ctr_runtime *rt, char **args, int *code);
 /* The mapping alone: status as the runtime exited, log its JSON log lines. */
 int runtime_exec_code(int status, const char *log);
+/*
+ * The message of the error the runtime logged when it exited with status
+ * because it could not start an exec's command; NULL when it did not (the
+ * command's own status). Caller frees.
+ */
+char *runtime_exec_error(int status, const char *log);
 
 /* Clean up the text a runtime prints on failure into one line (no trailing newline,
  * runc's "level=error msg=..." reduced to the message). In place. */

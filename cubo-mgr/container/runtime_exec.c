@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/runtime.h"
+#include "shared/json.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
@@ -38,15 +39,40 @@
 
 static const int passed_on[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 
-int runtime_exec_code(int status, const char *log)
+/* The last error line of the log (from its "level" on): the runtime's final word. */
+static const char *last_error(int status, const char *log)
 {
 	const char *line = NULL, *p;
 
 	if (status != RUNTIME_EXEC_FAILED || !log)
-		return status;
-	/* the last error line: the runtime's final word */
+		return NULL;
 	for (p = log; (p = strstr(p, "\"level\":\"error\"")); p++)
 		line = p;
+	return line;
+}
+
+char *runtime_exec_error(int status, const char *log)
+{
+	const char *line = last_error(status, log);
+	if (!line)
+		return NULL;
+	while (line > log && line[-1] != '\n')
+		line--;
+	yajl_val v;
+	struct cubo_error *err = cubo_json_parse(line, strcspn(line, "\n"), "log", &v);
+	if (err) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	yajl_val msg = cubo_json_get(v, "msg");
+	char *text = YAJL_IS_STRING(msg) ? xstrdup(YAJL_GET_STRING(msg)) : NULL;
+	yajl_tree_free(v);
+	return text;
+}
+
+int runtime_exec_code(int status, const char *log)
+{
+	const char *line = last_error(status, log);
 	if (!line)
 		return status;
 	char *text = xstrndup(line, strcspn(line, "\n"));

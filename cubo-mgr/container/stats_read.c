@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cubo-mgr/container/stats_read.h"
 #include "cubo-runc/cgroup.h"
@@ -131,4 +132,64 @@ void ctr_stats_read(const struct ctr_stats_target *t, size_t n, bool cpu_only,
 	}
 	cubo_error_free(mi_err);
 	free(mountinfo);
+}
+
+/* Whether a v1 hierarchy's key ("memory", "cpu,memory") names the memory controller. */
+static bool has_memory(const char *key)
+{
+	for (const char *p = key; (p = strstr(p, "memory")); p++)
+		if ((p == key || p[-1] == ',') && (p[6] == ',' || !p[6]))
+			return true;
+	return false;
+}
+
+char *ctr_stats_oom_file(pid_t pid, const char *id)
+{
+	char *mountinfo, *out = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file("/proc/self/mountinfo", &mountinfo, &len);
+	if (err) {
+		cubo_error_free(err);
+		return NULL;
+	}
+	struct ctr_stats_target t = {.id = id, .pid = pid};
+	struct cgroup_set set = {0};
+	err = container_set(mountinfo, &t, &set);
+	free(mountinfo);
+	for (size_t i = 0; !err && !out && i < set.n; i++) {
+		const char *file = set.d[i].v2 ? "memory.events" : "memory.oom_control";
+		if (!set.d[i].v2 && !has_memory(set.d[i].key))
+			continue;
+		char *path = cubo_path_join(set.d[i].path, file);
+		if (access(path, R_OK) == 0)
+			out = path;
+		else
+			free(path);
+	}
+	cubo_error_free(err);
+	set_clear(&set);
+	return out;
+}
+
+uint64_t ctr_stats_oom_kills(const char *file)
+{
+	char *text;
+	size_t len;
+	struct cubo_error *err = cubo_read_file(file, &text, &len);
+	if (err) {
+		cubo_error_free(err);
+		return 0;
+	}
+	uint64_t n = 0;
+	for (char *line = text; line && *line;) {
+		if (!strncmp(line, "oom_kill ", 9)) {
+			n = strtoull(line + 9, NULL, 10);
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	free(text);
+	return n;
 }

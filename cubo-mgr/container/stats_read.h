@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cubo-mgr/container/stats.h"
@@ -38,5 +39,16 @@ void ctr_stats_read(const struct ctr_stats_target *t, size_t n, bool cpu_only,
  * nothing.
  */
 char *ctr_stats_cgroup_dir(const char *init_dir, const char *id);
+
+/*
+ * The file of the container's memory cgroup that counts its OOM kills
+ * (v1 memory.oom_control, else v2 memory.events), found from its running
+ * init; NULL when there is none. Read it with ctr_stats_oom_kills before
+ * the cgroup goes.
+ */
+char *ctr_stats_oom_file(pid_t pid, const char *id);
+
+/* The "oom_kill N" count of such a file; 0 when it cannot be read. */
+uint64_t ctr_stats_oom_kills(const char *file);
 
 #endif

@@ -177,6 +177,16 @@ struct cubo_error *store_image_untag(struct store *s, const char *name);
 /* Remove every entry for a manifest digest, named or not. */
 struct cubo_error *store_image_drop(struct store *s, const char *manifest_digest);
 
+/*
+ * A new image's config and its OCI manifest of layers (blobs stored
+ * already) as blobs: *id is the config digest (the image ID), md and
+ * *mlen the manifest's, for store_image_set.
+ */
+struct cubo_error *store_image_put(struct store *s, const struct oci_image_config *c,
+				   const struct oci_descriptor *layers, size_t n_layers,
+				   char id[CUBO_DIGEST_LEN + 1], char md[CUBO_DIGEST_LEN + 1],
+				   int64_t *mlen);
+
 /* An image's manifest and config, read from the store and checked. */
 struct cubo_error *store_image_load(struct store *s, const struct oci_descriptor *manifest,
 				    struct oci_manifest **m, struct oci_image_config **c);

@@ -439,3 +439,33 @@ void store_match_free(struct store_match *m)
 	store_images_free(m->v, m->n);
 	memset(m, 0, sizeof(*m));
 }
+
+struct cubo_error *store_image_put(struct store *s, const struct oci_image_config *c,
+				   const struct oci_descriptor *layers, size_t n_layers,
+				   char id[CUBO_DIGEST_LEN + 1], char md[CUBO_DIGEST_LEN + 1],
+				   int64_t *mlen)
+{
+	char *cjson = NULL, *mjson = NULL;
+	size_t clen = 0, len = 0;
+	struct cubo_error *err = oci_image_config_to_json(c, false, &cjson, &clen);
+	if (!err)
+		err = store_blob_put(s, cjson, clen, NULL, id);
+	if (!err) {
+		struct oci_manifest man = {
+			.schema_version = 2,
+			.media_type = OCI_MT_MANIFEST,
+			.config = {.media_type = OCI_MT_CONFIG,
+				   .digest = id,
+				   .size = (int64_t)clen},
+			.layers = (struct oci_descriptor *)layers,
+			.n_layers = n_layers,
+		};
+		err = oci_manifest_to_json(&man, false, &mjson, &len);
+	}
+	if (!err)
+		err = store_blob_put(s, mjson, len, NULL, md);
+	*mlen = (int64_t)len;
+	free(cjson);
+	free(mjson);
+	return err;
+}

@@ -162,7 +162,7 @@ static void fail(struct unpacker *u, struct cubo_error *err)
 {
 	if (!err)
 		return;
-	err = cubo_error_wrap(err, "layer %s", u->layer_name);
+	err = cubo_error_wrap(err, "%s", u->layer_name);
 	pthread_mutex_lock(&u->lock);
 	if (!u->failed) {
 		u->failed = true;
@@ -458,7 +458,10 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	u->euid = geteuid();
 	u->egid = getegid();
 	u->umask_known = read_umask(&u->umask);
-	u->layer_name = xstrdup(opts->layer_name ? opts->layer_name : dest_dir);
+	u->plain_tar = opts->plain_tar;
+	/* errors name "layer sha256:..", or a plain tar's own words */
+	u->layer_name = xasprintf("%s%s", opts->plain_tar ? "" : "layer ",
+				  opts->layer_name ? opts->layer_name : dest_dir);
 	u->expected_diff_id = xstrdup(opts->expected_diff_id);
 	if (!err && src_fd >= 0)
 		u->fdbuf = xmalloc(FD_READ_SIZE);
@@ -478,7 +481,7 @@ static struct cubo_error *unpacker_new(const char *dest_dir, const struct unpack
 	}
 	if (err) {
 		unpacker_free(u);
-		return cubo_error_wrap(err, "layer %s",
+		return cubo_error_wrap(err, "%s%s", opts->plain_tar ? "" : "layer ",
 				       opts->layer_name ? opts->layer_name : dest_dir);
 	}
 	*out = u;
@@ -490,7 +493,7 @@ static struct cubo_error *start_thread(struct unpacker *u, pthread_t *t, void *(
 {
 	int r = pthread_create(t, NULL, fn, u);
 	if (r)
-		return cubo_error_new_errno(r, "layer %s: start an unpack thread", u->layer_name);
+		return cubo_error_new_errno(r, "%s: start an unpack thread", u->layer_name);
 	*started = true;
 	return NULL;
 }
@@ -517,8 +520,8 @@ static struct cubo_error *take_result(struct unpacker *u, struct unpack_result *
 
 	u->err = NULL;
 	if (!err && u->expected_diff_id && strcmp(u->expected_diff_id, u->res.diff_id) != 0)
-		err = cubo_error_new("layer %s: diff_id mismatch: expected %s, got %s",
-				     u->layer_name, u->expected_diff_id, u->res.diff_id);
+		err = cubo_error_new("%s: diff_id mismatch: expected %s, got %s", u->layer_name,
+				     u->expected_diff_id, u->res.diff_id);
 	if (!err && out)
 		*out = u->res;
 	unpacker_free(u);

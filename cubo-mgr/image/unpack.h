@@ -91,6 +91,12 @@ struct unpack_opts {
 	 */
 	bool ignore_owners;
 	/*
+	 * Not a layer but a plain tar (cp): ".wh." names are ordinary files,
+	 * no whiteouts are made, and errors name layer_name as it is given
+	 * rather than as "layer <name>".
+	 */
+	bool plain_tar;
+	/*
 	 * Resolve paths with the component-by-component walk even where the
 	 * kernel has openat2: what kernels before 5.6 get (for its tests).
 	 */

@@ -580,7 +580,8 @@ static struct cubo_error *apply_entry_path(struct unpacker *u, struct archive_en
 	}
 	/* Whiteouts go by name, whatever their type. */
 	base = strrchr(path, '/');
-	whiteout = strncmp(base ? base + 1 : path, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0;
+	whiteout = !u->plain_tar &&
+		   strncmp(base ? base + 1 : path, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0;
 	/* Directory times are recorded by full path, before it is split. */
 	if (type == AE_IFDIR && !hardlink && !whiteout) {
 		char *full = xstrdup(path);

@@ -65,6 +65,7 @@ struct unpacker {
 	char *expected_diff_id;
 	enum unpack_compression compression;
 	bool ignore_owners;
+	bool plain_tar;	   /* not a layer: ".wh." names are files like any other */
 	bool use_openat2;  /* cleared when the kernel lacks it: the component walk is used */
 	uint64_t max_size; /* of the tar stream; checked by the decompressor */
 	int rootfd;

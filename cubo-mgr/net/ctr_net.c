@@ -20,6 +20,7 @@
 #include "shared/json.h"
 #include "shared/lock.h"
 #include "shared/path_in_root.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/testpoint.h"
 #include "shared/xalloc.h"
@@ -187,6 +188,19 @@ static struct cubo_error *netfile_load(const char *ctr_dir, struct netfile *f, b
 	}
 	yajl_tree_free(t);
 	return NULL;
+}
+
+/* net.json and the network store when there is a net.json (*found); nothing to free if not. */
+static struct cubo_error *netfile_open_store(const char *root, const char *ctr_dir,
+					     struct netfile *f, struct net_store *s, bool *found)
+{
+	CUBO_TRY(netfile_load(ctr_dir, f, found));
+	struct cubo_error *err = *found ? net_store_open(root, s) : NULL;
+	if (!*found || err) {
+		netfile_free(f);
+		*found = false;
+	}
+	return err;
 }
 
 /* ips[0] of a CNI result: address (with prefix), gateway, and its interface's MAC. */
@@ -450,6 +464,77 @@ static struct cubo_error *write_hosts(const char *root, const struct net_store *
 	return err;
 }
 
+/* line "IP\tname alias...\n" with the word old replaced by new (the others kept). */
+static char *member_line_renamed(const char *line, const char *old, const char *new)
+{
+	struct cubo_strbuf b = {0};
+	const char *tab = strchr(line, '\t');
+	if (!tab)
+		return NULL;
+	cubo_strbuf_add(&b, line, (size_t)(tab - line) + 1);
+	const char *p = tab + 1;
+	bool first = true;
+	while (*p && *p != '\n') {
+		size_t n = strcspn(p, " \n");
+		bool is_old = n == strlen(old) && !strncmp(p, old, n);
+		if (!first)
+			cubo_strbuf_adds(&b, " ");
+		if (is_old)
+			cubo_strbuf_adds(&b, new);
+		else
+			cubo_strbuf_add(&b, p, n);
+		first = false;
+		p += n;
+		p += *p == ' ';
+	}
+	cubo_strbuf_adds(&b, "\n");
+	return cubo_strbuf_take(&b);
+}
+
+struct cubo_error *ctr_net_rename(const char *root, const char *ctr_dir, const struct ctr_record *r,
+				  const char *old_name)
+{
+	struct netfile f;
+	struct net_store s;
+	bool found;
+	CUBO_TRY(netfile_open_store(root, ctr_dir, &f, &s, &found));
+	if (!found)
+		return NULL;
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && i < f.n; i++) {
+		if (net_is_default(f.v[i].network))
+			continue;
+		int lock;
+		if ((err = lock_members(&s, f.v[i].network, &lock)))
+			break;
+		char *md = member_dir(&s, f.v[i].network);
+		char *path = cubo_path_join(md, r->id), *line = NULL;
+		size_t len;
+		struct cubo_error *rerr = cubo_read_file(path, &line, &len);
+		/* not a member (yet): the attach to come writes the new name */
+		if (!rerr) {
+			char *next = member_line_renamed(line, old_name, r->name);
+			if (next)
+				err = cubo_write_file_atomic(path, next, strlen(next), 0600);
+			free(next);
+			if (!err)
+				refresh_members(root, &s, f.v[i].network, r->id);
+		}
+		cubo_error_free(rerr);
+		free(line);
+		free(path);
+		free(md);
+		cubo_unlock(lock);
+	}
+	char *hosts = cubo_path_join(ctr_dir, "hosts");
+	if (!err && cubo_path_exists(hosts))
+		err = write_hosts(root, &s, ctr_dir, r, &f, true);
+	free(hosts);
+	netfile_free(&f);
+	net_store_close(&s);
+	return err;
+}
+
 /* ---- up and down ---- */
 
 void ctr_net_free(struct ctr_net *n)
@@ -595,14 +680,12 @@ struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *s
 				  const char *ctr_dir, const struct ctr_record *r)
 {
 	struct netfile f;
-	bool found;
-	CUBO_TRY(netfile_load(ctr_dir, &f, &found));
 	struct net_store s;
-	struct cubo_error *err = found ? net_store_open(root, &s) : NULL;
-	if (!found || err) {
-		netfile_free(&f);
-		return err;
-	}
+	bool found;
+	CUBO_TRY(netfile_open_store(root, ctr_dir, &f, &s, &found));
+	if (!found)
+		return NULL;
+	struct cubo_error *err = NULL;
 	for (size_t i = 0; !err && i < f.n; i++) {
 		err = add_one(set, &s, r->id, f.netns, &f.v[i]);
 		/* even a failed ADD may have made things: DEL needs to know */

@@ -79,6 +79,13 @@ struct cubo_error *ctr_net_disconnect(const char *root, const struct mgr_setting
 				      const char *ctr_dir, const char *id, const char *network);
 
 /*
+ * After a rename: the name in the container's lines of its user networks
+ * (its peers' hosts files follow) and in its own hosts file; aliases kept.
+ */
+struct cubo_error *ctr_net_rename(const char *root, const char *ctr_dir, const struct ctr_record *r,
+				  const char *old_name);
+
+/*
  * The host ends of the veths made for the container (the ADD results'
  * interfaces outside its namespace, less the networks' bridges), from
  * <ctr>/net.json; NULL-terminated, NULL when there are none.

@@ -36,7 +36,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 {
 	static const char *const ctr_any[] = {"start",	"stop", "restart", "kill",    "rm",
 					      "remove", "wait", "pause",   "unpause", NULL};
-	static const char *const ctr_first[] = {"exec", "logs", "attach", "port", "top", NULL};
+	static const char *const ctr_first[] = {"exec", "logs",	  "attach", "port",   "top",
+						"diff", "commit", "export", "rename", NULL};
 	static const char *const img_any[] = {"rmi", "rmb", "history", "push", "save", "tag", NULL};
 	if (!group || !strcmp(group, "container")) {
 		if (in_list(cmd, ctr_any) || (pos == 0 && in_list(cmd, ctr_first)))
@@ -56,6 +57,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 	}
 	if (!strcmp(group, "volume"))
 		return !strcmp(cmd, "rm") || !strcmp(cmd, "inspect") ? REPL_VOLUME : 0;
+	if (!strcmp(group, "healthcheck"))
+		return pos == 0 && !strcmp(cmd, "run") ? REPL_CONTAINER : 0;
 	if (!strcmp(group, "network")) {
 		if (!strcmp(cmd, "rm") || !strcmp(cmd, "inspect"))
 			return REPL_NETWORK;
@@ -68,7 +71,8 @@ static unsigned arg_kind(const char *group, const char *cmd, int pos)
 unsigned repl_complete_kind(char *const *words, int n, const char *partial,
 			    char *const *value_flags)
 {
-	static const char *const groups[] = {"image", "container", "volume", "network", NULL};
+	static const char *const groups[] = {"image",	"container",   "volume",
+					     "network", "healthcheck", NULL};
 	if (n == 0)
 		return REPL_COMMAND;
 	bool is_group = in_list(words[0], groups);

@@ -29,20 +29,8 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/bench/lib.sh
 . "$here/lib.sh"
 runs=10
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
-bench_need_root
-mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
-export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-build.XXXXXX")
-R=$work/cubo
+bench_args "n=runs" "$@"
+bench_mgr_setup build
 B=(buildah --root "$work/buildah" --runroot "$work/buildah-run" --storage-driver overlay)
 BFLAGS=(--runtime runc --ulimit nofile=1024:1024 --ulimit nproc=4096:4096)
 cleanup() {

@@ -15,6 +15,20 @@
 #                             holding busybox:latest; sets reg and img
 #   bench_remove_work         the registry stopped, mounts left under $work
 #                             unmounted, $work removed (for the EXIT trap)
+#   bench_args "X=var ..." "$@"
+#                             each -X VALUE into var (its default set by the
+#                             caller); any other option prints the usage,
+#                             "[-X VAR]...", and exits 2
+#   bench_mgr_setup NAME      root checked; mgr and CUBO_RUNTIME (this build's
+#                             unless CUBO_MGR/CUBO_RUNTIME say), work (a new
+#                             cubo-bench-NAME.* scratch directory), R in it
+#   bench_dockerd_start       a dockerd on a private root and socket in $work,
+#                             without iptables or a bridge, and busybox:latest
+#                             loaded into it; D=(docker -H ...) talks to it.
+#                             Returns 1 after a "# docker: not measured" line
+#   bench_mgr_cleanup         the containers of $R and of that dockerd
+#                             removed, dockerd stopped, bench_remove_work (an
+#                             EXIT trap)
 # The caller sets repo, runs, warmup (default 3) and work (a scratch directory).
 # A command that fails its first run is reported and not measured.
 
@@ -104,6 +118,26 @@ bench_ratio() {
 }
 
 # Exit with a message unless root: the benchmarks make mounts, cgroups and namespaces.
+bench_args() {
+	local pairs=$1 spec="" usage="" p v opt OPTARG OPTIND=1
+	shift
+	for p in $pairs; do
+		v=${p#*=}
+		spec+="${p%%=*}:"
+		usage+=" [-${p%%=*} ${v^^}]"
+	done
+	while getopts "$spec" opt; do
+		for p in $pairs; do
+			if [ "$opt" = "${p%%=*}" ]; then
+				printf -v "${p#*=}" '%s' "$OPTARG"
+				continue 2
+			fi
+		done
+		echo "usage: $0$usage" >&2
+		exit 2
+	done
+}
+
 bench_need_root() {
 	[ "$(id -u)" = 0 ] || {
 		echo "$0: needs root" >&2
@@ -127,4 +161,55 @@ bench_remove_work() {
 		umount -l "$m" 2>/dev/null
 	done
 	rm -rf --one-file-system "$work"
+}
+
+bench_mgr_setup() {
+	bench_need_root
+	mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
+	export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
+	work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-$1.XXXXXX")
+	R=$work/cubo
+	D=(docker -H "unix://$work/docker.sock")
+	dockerd_pid=
+}
+
+bench_dockerd_start() {
+	local i
+	if ! command -v dockerd >/dev/null; then
+		echo "# docker: not measured (no dockerd: apt-get install docker.io)"
+		return 1
+	fi
+	dockerd --data-root "$work/docker" --exec-root "$work/docker-exec" \
+		--pidfile "$work/docker.pid" -H "unix://$work/docker.sock" \
+		--iptables=false --ip-forward=false --bridge=none >"$work/dockerd.log" 2>&1 &
+	dockerd_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		"${D[@]}" version >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	if ! "${D[@]}" version >/dev/null 2>&1; then
+		echo "# docker: not measured (dockerd did not start: $(tail -n 1 "$work/dockerd.log"))"
+		return 1
+	fi
+	if ! skopeo copy -q "oci:$work/layout:busybox" \
+		"docker-archive:$work/busybox.tar:busybox:latest" ||
+		! "${D[@]}" load -q -i "$work/busybox.tar" >/dev/null; then
+		echo "# docker: not measured (the busybox image could not be loaded)"
+		return 1
+	fi
+}
+
+bench_mgr_cleanup() {
+	local ids
+	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
+	# shellcheck disable=SC2086 # one ID a word
+	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
+	if [ -n "$dockerd_pid" ]; then
+		ids=$("${D[@]}" ps -aq 2>/dev/null)
+		# shellcheck disable=SC2086
+		[ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1
+		kill "$dockerd_pid" 2>/dev/null
+		wait "$dockerd_pid" 2>/dev/null
+	fi
+	bench_remove_work
 }

@@ -20,15 +20,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=tests/bench/lib.sh
 . "$here/lib.sh"
 runs=30
-while getopts n: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
+bench_args "n=runs" "$@"
 bench_need_root
 command -v hyperfine >/dev/null || {
 	echo "$0: hyperfine is needed (scripts/install-deps.sh --test)" >&2

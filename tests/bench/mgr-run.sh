@@ -36,22 +36,8 @@ repo=$(cd "$here/../.." && pwd)
 runs=30
 containers=200
 images=200
-while getopts n:c:i: opt; do
-	case $opt in
-	n) runs=$OPTARG ;;
-	c) containers=$OPTARG ;;
-	i) images=$OPTARG ;;
-	*)
-		echo "usage: $0 [-n RUNS] [-c CONTAINERS] [-i IMAGES]" >&2
-		exit 2
-		;;
-	esac
-done
-bench_need_root
-mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
-export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
-work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-run.XXXXXX")
-R=$work/cubo
+bench_args "n=runs c=containers i=images" "$@"
+bench_mgr_setup run
 P=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay
 	--runtime runc)
 PFLAGS=(--ulimit nofile=1024:1024 --ulimit nproc=4096:4096)

@@ -2,8 +2,9 @@
 /*
  * The manager's container parsers: state.json records, the CRI-format log
  * (records, tail, printing), run's flag values (volumes, ports, sizes,
- * CPUs, mounts, devices), CDI spec files (JSON and YAML) and /etc/passwd
- * and /etc/group lookups in a container's files.
+ * CPUs, mounts, devices), update's limits, docker's --filter lists, CDI spec
+ * files (JSON and YAML) and /etc/passwd and /etc/group lookups in a
+ * container's files.
  * Any input parses or fails cleanly; a record that parses generates JSON
  * that parses to the same JSON; a port that parses formats to text that
  * names the same port.
@@ -15,13 +16,16 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/cdi.h"
+#include "cubo-mgr/container/limits.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
+#include "shared/filter.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
+#include "spec/config.h"
 #include "tests/fuzz/fuzz.h"
 
 static void record(const char *s, size_t n)
@@ -176,7 +180,7 @@ static void flags(const char *s)
 		FUZZ_FAIL("ulimit \"%s\" parsed to a bad limit", s);
 	fuzz_drop(err);
 	c = NULL;
-	err = run_opt_parse_signal(s, &c);
+	err = run_opt_parse_signal("--stop-signal", s, &c);
 	free(c);
 	fuzz_drop(err);
 	char *host, *ctr, perms[4];
@@ -219,6 +223,36 @@ static void cdi(const char *s, size_t n)
 	fuzz_drop(err);
 }
 
+/* update's flags with s as each value, merged into an empty resources object */
+static void limits(const char *s)
+{
+	struct ctr_limits_flags f;
+	ctr_limits_flags_init(&f);
+	f.memory = f.memory_swap = f.memory_reservation = f.cpuset_cpus = s;
+	f.pids_limit = (long)strlen(s) - 2;
+	struct ctr_limits l;
+	bool any;
+	struct cubo_error *err = ctr_limits_parse(&f, 4, &l, &any);
+	struct oci_resources *res = NULL;
+	if (!err && !(err = ctr_limits_apply(&l, &res))) {
+		/* flag, value pairs: no value the runtime could read as a flag */
+		char **args = ctr_limits_runtime_args(&l);
+		for (size_t i = 0; args && args[i]; i++)
+			if ((i % 2 == 0) != !strncmp(args[i], "--", 2))
+				FUZZ_FAIL("runtime argument %zu \"%s\" from \"%s\"", i, args[i], s);
+		cubo_strv_free(args);
+	}
+	if (res)
+		oci_resources_free(res);
+	fuzz_drop(err);
+	/* s as a filter list of one, and as a pattern, a label and a name */
+	char *list[] = {(char *)s, NULL};
+	static const char *const keys[] = {"dangling", "label", "name", NULL};
+	fuzz_drop(cubo_filter_check(list, keys));
+	(void)cubo_filter_reference(s, s, "latest");
+	(void)cubo_filter_label(list, s);
+}
+
 static void users(const char *s)
 {
 	/* "spec\0passwd\0group" */
@@ -245,6 +279,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	log_text(s, size);
 	flags(s);
 	cdi(s, size);
+	limits(s);
 	users(s);
 	free(s);
 	return 0;

@@ -12,7 +12,7 @@
 #   apt-get install clang libclang-rt-14-dev     (libFuzzer is in the second)
 #
 # and a configured tree (./autogen.sh && ./configure at the top, for config.h).
-# Not part of `make check`; scripts/test.sh runs it with FUZZ_SECONDS=60.
+# Not part of `make check`; scripts/test.sh runs it (FUZZ_SECONDS=30 by default).
 #
 # Environment:
 #   FUZZ_SECONDS   how long to run each target (default 30)
@@ -42,7 +42,7 @@ build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl events"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -70,7 +70,8 @@ container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cdi.c
 	cubo-mgr/container/cgroup_opt.c
 	cubo-mgr/container/cdi_spec.c cubo-mgr/container/cdi_yaml.c shared/strbuf.c
-	cubo-mgr/container/passwd.c spec/features.c shared/size.c"
+	cubo-mgr/container/passwd.c spec/features.c shared/size.c cubo-mgr/container/limits.c
+	shared/filter.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
@@ -95,6 +96,8 @@ sources() {
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;
 	repl) echo "shared/error.c shared/xalloc.c shared/strv.c cubo-mgr/repl/split.c cubo-mgr/repl/complete.c" ;;
+	events) echo "$json_src shared/strv.c shared/strbuf.c shared/timeutil.c cubo-mgr/events/event.c
+		cubo-mgr/events/filter.c" ;;
 	gotmpl) echo "$json_src shared/strbuf.c shared/gotmpl_parse.c shared/gotmpl_exec.c shared/gotmpl_value.c
 		shared/gotmpl_funcs.c shared/gotmpl_printf.c shared/gotmpl_format.c shared/tabwriter.c" ;;
 	*)
@@ -107,7 +110,7 @@ sources() {
 # A dictionary helps the parsers of its format only.
 dict() {
 	case $1 in
-	config | state | json | image | net) echo "-dict=$top/tests/fuzz/json.dict" ;;
+	config | state | json | image | net | events) echo "-dict=$top/tests/fuzz/json.dict" ;;
 	toml) echo "-dict=$top/tests/fuzz/toml.dict" ;;
 	cubofile) echo "-dict=$top/tests/fuzz/cubofile.dict" ;;
 	gotmpl) echo "-dict=$top/tests/fuzz/gotmpl.dict" ;;

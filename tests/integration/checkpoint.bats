@@ -2,11 +2,13 @@
 # checkpoint and restore through criu, with runc's flags: a counter that
 # goes on where it stopped (not from 1), --leave-running, a new id,
 # pre-dump + dump with --parent-path, a paused container, the dump of an
-# open TCP connection, restore in the foreground, the errors; and podman's
-# container checkpoint/restore driving the runtime.  criu must work on the
-# kernel: where `criu check` fails (criu 3.17 on kernel 6.18: "vdso:
-# Unexpected rt vDSO area bounds") the tests
-# that need it skip, saying so; they run in the VM (scripts/test-vm.sh).
+# open TCP connection, restore in the foreground, lazy migration
+# (--lazy-pages, --status-fd), a container with a terminal (a new pty
+# master to --console-socket), --no-subreaper, the LSM flags, the errors;
+# and podman's container checkpoint/restore driving the runtime.  criu
+# must work on the kernel: where `criu check` fails (criu 3.17 on kernel
+# 6.18: "vdso: Unexpected rt vDSO area bounds") the tests that need it
+# skip, saying so; they run in the VM (scripts/test-vm.sh).
 
 load helpers
 
@@ -239,6 +241,152 @@ restore() {
 	[ "$status" -ne 0 ]
 }
 
+# Lazy migration as runc's own test drives it: the dump serves the pages on
+# --page-server and says so with a \0 on --status-fd; criu's lazy-pages
+# daemon fetches them for a restore --lazy-pages under a new id.
+@test "checkpoint --lazy-pages with --status-fd, restored lazily through criu's daemon" {
+	need_criu
+	criu check --feature uffd-noncoop >/dev/null 2>&1 ||
+		skip "criu cannot restore lazily here (criu check --feature uffd-noncoop)"
+	start_counter
+	local port=27277 fifo=$TEST_TMP/status r w ro ckpt lp ready stopped_at
+	# the fd must be open, and for writing
+	run checkpoint --lazy-pages --page-server 127.0.0.1:$port --status-fd 99 "$CID"
+	assert_error_mentions "--status-fd 99"
+	exec {ro}</dev/null
+	run checkpoint --lazy-pages --page-server 127.0.0.1:$port --status-fd "$ro" "$CID"
+	exec {ro}<&-
+	assert_error_mentions "not open for writing"
+	[ "$(container_status "$CID")" = running ]
+	if is_cubo; then
+		run checkpoint --lazy-pages "$CID"
+		assert_error_mentions "--lazy-pages needs --page-server"
+	fi
+	mkfifo "$fifo"
+	exec {r}<>"$fifo" {w}>"$fifo"
+	checkpoint --lazy-pages --page-server 127.0.0.1:$port --status-fd "$w" "$CID" \
+		>"$TEST_TMP/checkpoint.out" 2>&1 &
+	ckpt=$!
+	exec {w}>&-
+	ready=$(timeout 60 dd bs=1 count=1 <&"$r" 2>/dev/null | od -An -tx1 | tr -d ' \n')
+	exec {r}<&-
+	[ "$ready" = 00 ] || {
+		kill "$ckpt"
+		cat "$TEST_TMP/checkpoint.out"
+		show_log "$WORK/dump.log"
+		false
+	}
+	[ -e "$IMG/inventory.img" ]
+	stopped_at=$(lines_in_log)
+	criu lazy-pages --page-server --address 127.0.0.1 --port $port -D "$IMG" -W "$WORK" \
+		--log-file lazy-pages.log -v4 </dev/null >/dev/null 2>&1 3>&- &
+	lp=$!
+	wait_for_file "$WORK/lazy-pages.socket" 100
+	restore "$CID-lazy" --lazy-pages
+	[ "$status" -eq 0 ] || {
+		echo "$output"
+		kill "$ckpt" "$lp"
+		show_log "$WORK/restore.log"
+		show_log "$WORK/lazy-pages.log"
+		false
+	}
+	# the dump ends once every page went over, the daemon too
+	wait "$ckpt" || { cat "$TEST_TMP/checkpoint.out"; show_log "$WORK/dump.log"; false; }
+	wait "$lp" || { show_log "$WORK/lazy-pages.log"; false; }
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	[ "$(container_status "$CID-lazy")" = running ]
+	wait_for_lines $((stopped_at + 5))
+	assert_counting_on
+	rt delete --force "$CID-lazy"
+}
+
+# criu dumps the pty's slave side with its master outside the container
+# (orphan-pts-master) and makes a new pty on restore, whose master goes to
+# --console-socket.
+@test "a container with a terminal: checkpoint, then restore with a new pty master" {
+	need_criu
+	update_config '.process.terminal = true'
+	set_args sh -c 'i=0; while :; do i=$((i + 1)); echo $i >>/data/log; sleep 0.1; done'
+	local sock=$TEST_TMP/console.sock sock2=$TEST_TMP/console2.sock stopped_at
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock" "$TEST_TMP/console.out" 3>&- &
+	wait_for_file "$sock"
+	rt_detached run -d --console-socket "$sock" --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	wait_for_lines 3
+	# a pre-dump, then the dump on top of it
+	run rt checkpoint --pre-dump --image-path "$TEST_TMP/parent" --work-path "$WORK" "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/pre-dump.log"; false; }
+	run checkpoint --parent-path ../parent "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
+	stopped_at=$(lines_in_log)
+	if is_cubo; then
+		# the new master must go somewhere
+		restore "$CID"
+		assert_error_mentions "--console-socket"
+		run rt state "$CID"
+		[ "$status" -ne 0 ]
+	fi
+	python3 "$INTEGRATION_DIR/console-receiver.py" "$sock2" "$TEST_TMP/console2.out" 3>&- &
+	wait_for_file "$sock2"
+	restore --console-socket "$sock2" "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
+	# the receiver got a master, and the restored shell's stdin is its pty
+	wait_for_file "$TEST_TMP/console2.out.ready"
+	[[ $(readlink "/proc/$(container_pid "$CID")/fd/0") == /dev/pts/* ]]
+	wait_for_lines $((stopped_at + 5))
+	assert_counting_on
+	rt delete --force "$CID"
+}
+
+@test "restore --no-subreaper --detach; in the foreground it needs the subreaper" {
+	need_criu
+	start_counter
+	run checkpoint "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
+	local stopped_at
+	stopped_at=$(lines_in_log)
+	if is_cubo; then
+		run rt restore --no-subreaper --bundle "$BUNDLE" --image-path "$IMG" \
+			--work-path "$WORK" "$CID"
+		assert_error_mentions "--no-subreaper needs --detach"
+		run rt state "$CID"
+		[ "$status" -ne 0 ]
+	fi
+	restore --no-subreaper "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
+	[ "$(container_status "$CID")" = running ]
+	wait_for_lines $((stopped_at + 5))
+	assert_counting_on
+	rt delete --force "$CID"
+}
+
+@test "restore --lsm-profile and --lsm-mount-context reach criu" {
+	need_criu
+	start_counter
+	run checkpoint "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/dump.log"; false; }
+	# criu's own check: TYPE:NAME
+	restore --lsm-profile bogus "$CID"
+	assert_error_mentions "--lsm-profile bogus"
+	run rt state "$CID"
+	[ "$status" -ne 0 ]
+	local lsm
+	lsm=$(cat /sys/kernel/security/lsm 2>/dev/null || true)
+	echo "kernel LSMs: $lsm" >&3
+	[[ ,$lsm, == *,apparmor,* ]] || skip "no AppArmor in this kernel ($lsm)"
+	restore --lsm-profile apparmor:unconfined "$CID"
+	[ "$status" -eq 0 ] || { echo "$output"; show_log "$WORK/restore.log"; false; }
+	[ "$(container_status "$CID")" = running ]
+	rt delete --force "$CID"
+}
+
+@test "run --no-subreaper: accepted, the exit code as without it" {
+	set_args sh -c 'exit 3'
+	run rt run --no-subreaper --bundle "$BUNDLE" "$CID" </dev/null
+	[ "$status" -eq 3 ]
+}
+
 @test "checkpoint refuses a container that is not running" {
 	set_args true
 	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
@@ -271,6 +419,13 @@ restore() {
 	if is_cubo; then
 		run env PATH=/nonexistent "$RUNTIME" --root "$ROOT" checkpoint --image-path "$IMG" "$CID"
 		assert_error_mentions "criu not found: install criu"
+		# a restore refused for want of criu leaves no container behind
+		mkdir -p "$IMG"
+		run rt --criu "$TEST_TMP/no-criu" restore -d --bundle "$BUNDLE" --image-path "$IMG" \
+			"$CID-r"
+		assert_error_mentions "criu not found"
+		run rt state "$CID-r"
+		[ "$status" -ne 0 ]
 	fi
 }
 

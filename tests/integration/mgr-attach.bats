@@ -147,8 +147,11 @@ wait_output() {
 }
 
 @test "--sig-proxy: the signals run gets reach the container's trap (TERM, INT, HUP, USR1)" {
-	local sig out=$BATS_TEST_TMPDIR/out
+	local sig out
 	for sig in TERM INT HUP USR1; do
+		# a file of each run's own: the background shell truncates a reused one
+		# only when it gets to run, and the last run's "ready" would count
+		out=$BATS_TEST_TMPDIR/out-$sig
 		bg_run "$out" --rm --network none "$BB" \
 			sh -c "trap 'echo got-$sig; exit 7' $sig; echo ready; while :; do sleep 0.1; done"
 		wait_output "$out" ready

@@ -398,6 +398,7 @@ run_matrix() {
 	note_ids
 	for p in $(monitors); do
 		kill -9 "$p"
+		wait_dead "$p"
 	done
 	crash "$spec" ps -a
 	assert_crashed "$spec"

@@ -173,6 +173,15 @@ ctr_cgroup_dirs() {
 	find /sys/fs/cgroup -type d \( -name "cubo-$1" -o -name "cubo-$1.scope" \) 2>/dev/null
 }
 
+# cg ID FILE: FILE of whichever of the container's cgroups has it.
+cg() {
+	local d
+	for d in $(ctr_cgroup_dirs "$1"); do
+		[ -e "$d/$2" ] && cat "$d/$2" && return
+	done
+	return 1
+}
+
 # The container's status word from ps --format json.
 state_of() {
 	mgr ps -a --format json | jq -r --arg n "$1" 'select(.Names == $n or .ID == $n) | .State'

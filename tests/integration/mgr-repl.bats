@@ -232,6 +232,20 @@ repl_done() {
 	[ "$output" = exit=0 ]
 }
 
+@test "repl: events streams until Ctrl-C, then the prompt is back with status 0" {
+	repl_start
+	keys 'events --format "ev:{{.Type}}:{{.Action}}:{{.Actor.ID}}"' Enter
+	sleep 0.5
+	mgr volume create repl-ev >/dev/null
+	screen_has 'ev:volume:create:repl-ev'
+	keys C-c
+	idle
+	[ "$(screen | grep -v '^ *$' | tail -n 1)" = 'cubo-mgr> ' ]
+	keys 'quit' Enter
+	repl_done
+	[ "$output" = exit=0 ]
+}
+
 @test "repl: history survives a restart (Up recalls the last line)" {
 	repl_start
 	keys 'version --format "{{.Client.Os}}-recalled"' Enter

@@ -517,6 +517,21 @@ assert_no_mounts() {
 	mgr rm r1
 }
 
+@test "\$CUBO_RUNTIME is kept in the record: later commands without it use the same runtime" {
+	# a runtime only $CUBO_RUNTIME names: a copy at a path no default search finds
+	cp "$RUNTIME" "$BATS_TEST_TMPDIR/only-here-runc"
+	CUBO_RUNTIME=$BATS_TEST_TMPDIR/only-here-runc run_detached --name envrt "$BB" sleep 100
+	[ "$(mgr inspect --type container envrt | jq -r '.[0].HostConfig.Runtime')" = \
+		"$BATS_TEST_TMPDIR/only-here-runc" ]
+	run env -u CUBO_RUNTIME "$MGR" --root-dir "$R" exec envrt echo reached
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = reached ]
+	run env -u CUBO_RUNTIME "$MGR" --root-dir "$R" rm -f envrt
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "-p is recorded and shown by ps and port; --network host and none" {
 	id=$(run_detached --name pub -p 127.0.0.1:18080:80 -p 5353:53/udp "$BB" sleep 100)
 	run mgr ps

@@ -29,15 +29,6 @@ teardown() {
 	rmdir /sys/fs/cgroup/*/cubo-runflags-parent /sys/fs/cgroup/cubo-runflags-parent 2>/dev/null || true
 }
 
-# cg ID FILE: FILE of whichever of the container's cgroups has it.
-cg() {
-	local d
-	for d in $(ctr_cgroup_dirs "$1"); do
-		[ -e "$d/$2" ] && cat "$d/$2" && return
-	done
-	return 1
-}
-
 @test "--tmpfs: a tmpfs with docker's default options, and with OPTS" {
 	run in_ctr --tmpfs /scratch -- 'grep " /scratch " /proc/mounts'
 	[ "$status" -eq 0 ]

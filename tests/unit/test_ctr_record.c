@@ -255,6 +255,17 @@ static void test_exec_code(void **state)
 	assert_int_equal(runtime_exec_code(127, notfound), 127);
 	assert_int_equal(runtime_exec_code(3, denied), 3);
 	assert_int_equal(runtime_exec_code(0, NULL), 0);
+	/* the message of a health check that could not start */
+	char *msg = runtime_exec_error(255, notfound);
+	assert_string_equal(msg,
+			    "exec failed: exec: \"nosuch\": executable file not found in $PATH");
+	free(msg);
+	msg = runtime_exec_error(255, paused); /* the last line, without its newline */
+	assert_string_equal(msg, "cannot exec in a paused container");
+	free(msg);
+	assert_null(runtime_exec_error(3, notfound));
+	assert_null(runtime_exec_error(255, NULL));
+	assert_null(runtime_exec_error(255, "{\"level\":\"error\",\"msg\":"));
 	/* the last error decides */
 	char *both = xasprintf("%s%s", notfound, denied);
 	assert_int_equal(runtime_exec_code(255, both), 126);
@@ -347,6 +358,8 @@ static void test_store(void **state)
 	struct ctr_record r;
 	fill(&r);
 	strcpy(r.id, vol);
+	free(r.name);
+	r.name = strdup("once"); /* the record names the container as its link does */
 	r.auto_remove = true;
 	assert_null(ctr_record_write(tmp, &r, false));
 	assert_null(ctr_store_commit(&s, tmp, vol, "once", false));
@@ -393,12 +406,74 @@ static void test_store(void **state)
 	th_tmpdir_free(root);
 }
 
+/* One container made under name in the store. */
+static void make_named(struct ctr_store *s, const char *name, char id[CTR_ID_LEN + 1])
+{
+	char *tmp;
+	int lock;
+	assert_null(ctr_new_id(id));
+	assert_null(ctr_store_begin(s, id, &tmp, &lock));
+	struct ctr_record r;
+	fill(&r);
+	strcpy(r.id, id);
+	free(r.name);
+	r.name = strdup(name);
+	assert_null(ctr_record_save(tmp, &r));
+	assert_null(ctr_store_commit(s, tmp, id, name, true));
+	cubo_unlock(lock);
+	ctr_record_free(&r);
+	free(tmp);
+}
+
+/* rename: the record and the links follow; docker's refusals; the old name free (names that are
+ * no hex ID prefix, which a name not found would be taken for) */
+static void test_rename(void **state)
+{
+	(void)state;
+	char *root = th_tmpdir("ctr-rename");
+	struct ctr_store s;
+	assert_null(ctr_store_open(root, &s));
+	char a[CTR_ID_LEN + 1], b[CTR_ID_LEN + 1], got[CTR_ID_LEN + 1];
+	make_named(&s, "one", a);
+	make_named(&s, "two", b);
+	char *old = NULL;
+	assert_null(ctr_store_rename(&s, a, "three", &old));
+	assert_string_equal(old, "one");
+	free(old);
+	assert_null(ctr_store_resolve(&s, "three", got));
+	assert_string_equal(got, a);
+	struct cubo_error *err = ctr_store_resolve(&s, "one", got);
+	th_expect_msg(err, "no such container: one");
+	char *dir = ctr_store_dir(&s, a);
+	struct ctr_record r;
+	assert_null(ctr_record_load(dir, &r));
+	assert_string_equal(r.name, "three");
+	ctr_record_free(&r);
+	th_expect_msg(ctr_store_rename(&s, a, "two", &old), "Conflict. The container name \"two\"");
+	assert_null(old);
+	th_expect_msg(ctr_store_rename(&s, a, "three", &old), "same name as its current name");
+	th_expect_msg(ctr_store_rename(&s, a, "x/y", &old), "invalid container name");
+	/* a link a killed rename left (to a container named otherwise) holds no name */
+	char *stale = cubo_path_join(s.names_dir, "stale");
+	assert_int_equal(symlink(a, stale), 0);
+	free(stale);
+	th_expect_msg(ctr_store_resolve(&s, "stale", got), "no such container: stale");
+	assert_null(ctr_store_rename(&s, b, "stale", &old));
+	free(old);
+	assert_null(ctr_store_resolve(&s, "stale", got));
+	assert_string_equal(got, b);
+	free(dir);
+	ctr_store_close(&s);
+	th_tmpdir_free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_cgroup_manager), cmocka_unit_test(test_names_and_ids),
 		cmocka_unit_test(test_store),	       cmocka_unit_test(test_exec_code),
+		cmocka_unit_test(test_rename),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -612,6 +612,59 @@ static void test_volume(void **state)
 	parse_fails("FROM alpine\nVOLUME [\"\"]\n", "Cubofile:2: VOLUME: a path cannot be empty");
 }
 
+static void test_healthcheck(void **state)
+{
+	struct build_file *f =
+		parse_ok("FROM alpine\n"
+			 "HEALTHCHECK --interval=1m30s --timeout=5s --start-period=0s \\\n"
+			 "  --start-interval=500ms --retries=4 CMD curl -f http://x/ || exit 1\n"
+			 "healthcheck cmd [\"/bin/check\", \"--fast\"]\n"
+			 "HEALTHCHECK none\n");
+	assert_int_equal(f->n, 4);
+	const struct oci_healthcheck *h = f->v[1].health;
+	assert_int_equal(f->v[1].op, BUILD_HEALTHCHECK);
+	assert_int_equal(h->test.n, 2);
+	assert_string_equal(h->test.v[0], "CMD-SHELL");
+	assert_string_equal(h->test.v[1], "curl -f http://x/ || exit 1");
+	assert_int_equal(h->interval, 90000000000LL);
+	assert_int_equal(h->timeout, 5000000000LL);
+	assert_int_equal(h->start_period, 0);
+	assert_int_equal(h->start_interval, 500000000LL);
+	assert_int_equal(h->retries, 4);
+	h = f->v[2].health;
+	assert_int_equal(h->test.n, 3);
+	assert_string_equal(h->test.v[0], "CMD");
+	assert_string_equal(h->test.v[2], "--fast");
+	assert_int_equal(h->interval, 0); /* not given: inherited, else docker's default */
+	assert_int_equal(f->v[3].health->test.n, 1);
+	assert_string_equal(f->v[3].health->test.v[0], "NONE");
+	build_file_free(f);
+
+	parse_fails("FROM a\nHEALTHCHECK\n",
+		    "Cubofile:2: HEALTHCHECK needs CMD or NONE (got \"\")");
+	parse_fails("FROM a\nHEALTHCHECK RUN true\n",
+		    "Cubofile:2: HEALTHCHECK needs CMD or NONE (got \"RUN\")");
+	parse_fails("FROM a\nHEALTHCHECK NONE true\n",
+		    "Cubofile:2: HEALTHCHECK NONE takes no arguments");
+	parse_fails("FROM a\nHEALTHCHECK --retries=1 NONE\n",
+		    "Cubofile:2: HEALTHCHECK NONE takes no arguments");
+	parse_fails("FROM a\nHEALTHCHECK CMD\n", "Cubofile:2: HEALTHCHECK CMD needs a command");
+	parse_fails("FROM a\nHEALTHCHECK CMD []\n", "Cubofile:2: HEALTHCHECK CMD needs a command");
+	parse_fails("FROM a\nHEALTHCHECK --interval=10us CMD true\n",
+		    "Cubofile:2: HEALTHCHECK --interval \"10us\": cannot be less than 1ms");
+	parse_fails("FROM a\nHEALTHCHECK --timeout=-1s CMD true\n",
+		    "Cubofile:2: HEALTHCHECK --timeout \"-1s\": cannot be less than 1ms");
+	parse_fails("FROM a\nHEALTHCHECK --interval=99999999999h CMD true\n",
+		    "Cubofile:2: HEALTHCHECK --interval \"99999999999h\": not a duration (as 30s, "
+		    "1m30s, 500ms)");
+	parse_fails("FROM a\nHEALTHCHECK --retries=-2 CMD true\n",
+		    "Cubofile:2: HEALTHCHECK --retries cannot be negative (-2)");
+	parse_fails("FROM a\nHEALTHCHECK --retries=lots CMD true\n",
+		    "Cubofile:2: HEALTHCHECK --retries \"lots\": not an integer");
+	parse_fails("FROM a\nHEALTHCHECK --every=1s CMD true\n",
+		    "Cubofile:2: unknown HEALTHCHECK flag \"--every\"");
+}
+
 static void test_errors(void **state)
 {
 	parse_fails("FROM alpine\nRUN true\nRUNN make\n",
@@ -623,8 +676,6 @@ static void test_errors(void **state)
 		    "Cubofile:4: the first instruction must be FROM (or BASE), got \"COPY\"");
 	parse_fails("", "Cubofile: no FROM (or BASE) instruction");
 	parse_fails("# only a comment\n\n   \n", "Cubofile: no FROM (or BASE) instruction");
-	parse_fails("FROM alpine\nHEALTHCHECK CMD curl -f http://localhost/\n",
-		    "Cubofile:2: HEALTHCHECK is not supported");
 	parse_fails("FROM alpine\nonbuild RUN make\n", "Cubofile:2: ONBUILD is not supported");
 
 	/* the path given is the one in messages */
@@ -768,6 +819,7 @@ int main(void)
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_expand),
+		cmocka_unit_test(test_healthcheck),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

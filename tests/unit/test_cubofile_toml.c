@@ -248,6 +248,18 @@ static void test_config_tables(void **state)
 static const struct {
 	const char *doc, *msg;
 } bad[] = {
+	{"[image]\nbase = \"a\"\n[config.healthcheck]\ninterval = \"1s\"\n",
+	 "Cubofile.toml:3:1: [config.healthcheck]: command is missing"},
+	{"[image]\nbase = \"a\"\n[config.healthcheck]\ncommand = \"x\"\ninterval = \"1us\"\n",
+	 "Cubofile.toml:5:12: [config.healthcheck] interval \"1us\": cannot be less than 1ms"},
+	{"[image]\nbase = \"a\"\n[config.healthcheck]\ncommand = \"x\"\ntimeout = 5\n",
+	 "Cubofile.toml:5:11: [config.healthcheck] timeout: expected string, got integer"},
+	{"[image]\nbase = \"a\"\n[config.healthcheck]\ncommand = \"x\"\nretries = -1\n",
+	 "Cubofile.toml:5:11: [config.healthcheck] retries: must be 0 to 2147483647"},
+	{"[image]\nbase = \"a\"\n[config.healthcheck]\ncommand = \"x\"\nevery = 1\n",
+	 "Cubofile.toml:5:1: unknown key \"config.healthcheck.every\""},
+	{"[image]\nbase = \"a\"\n[config]\nhealthcheck = \"off\"\n",
+	 "Cubofile.toml:4:15: [config] healthcheck: expected \"none\" or a table, got \"off\""},
 	{"[image]\nname = \"x\"\n", "Cubofile.toml: [image] base is missing"},
 	{"", "Cubofile.toml: [image] base is missing"},
 	{"[image]\nbase = 1\n", "Cubofile.toml:2:8: [image] base: expected string, got integer"},
@@ -326,6 +338,38 @@ static const struct {
 	 "Cubofile.toml:3:2: duplicate table \"image\" (first defined at line 1)"},
 };
 
+static void test_healthcheck(void **state)
+{
+	struct build_file *f = parse("[image]\nbase = \"a\"\n"
+				     "[config.healthcheck]\n"
+				     "command = [\"/bin/check\", \"-q\"]\n"
+				     "interval = \"10s\"\n"
+				     "start_period = \"1m\"\n"
+				     "retries = 2\n");
+	static const struct want w[] = {
+		{BUILD_FROM, 2, "FROM a"},
+		{BUILD_HEALTHCHECK, 3,
+		 "HEALTHCHECK --interval=10s --start-period=1m0s --retries=2 CMD "
+		 "[\"/bin/check\",\"-q\"]"},
+	};
+	expect(f, w, 2);
+	const struct oci_healthcheck *h = f->v[1].health;
+	assert_string_equal(h->test.v[0], "CMD");
+	assert_int_equal(h->interval, 10000000000LL);
+	assert_int_equal(h->start_period, 60000000000LL);
+	assert_int_equal(h->retries, 2);
+	build_file_free(f);
+
+	f = parse("[image]\nbase = \"a\"\n[config]\nhealthcheck = { command = \"true\" }\n");
+	assert_string_equal(f->v[1].text, "HEALTHCHECK CMD true");
+	assert_string_equal(f->v[1].health->test.v[0], "CMD-SHELL");
+	build_file_free(f);
+	f = parse("[image]\nbase = \"a\"\n[config]\nhealthcheck = \"NONE\"\n");
+	assert_string_equal(f->v[1].text, "HEALTHCHECK NONE");
+	assert_string_equal(f->v[1].health->test.v[0], "NONE");
+	build_file_free(f);
+}
+
 static void test_errors(void **state)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -366,7 +410,7 @@ int main(void)
 		cmocka_unit_test(test_order),	      cmocka_unit_test(test_args),
 		cmocka_unit_test(test_copy),	      cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_tables), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_clear),
+		cmocka_unit_test(test_clear),	      cmocka_unit_test(test_healthcheck),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

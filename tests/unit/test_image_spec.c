@@ -132,6 +132,59 @@ static void test_config(void **state)
 	oci_image_config_free(c);
 }
 
+static const char health_json[] =
+	"{\"config\":{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"wget -q localhost\"],"
+	"\"Interval\":1000000000,\"Timeout\":500000000,\"StartPeriod\":0,"
+	"\"StartInterval\":2000000000,\"Retries\":4}},"
+	"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+
+static void test_config_healthcheck(void **state)
+{
+	struct oci_image_config *c, *again;
+	char *js;
+	size_t len;
+
+	assert_null(oci_image_config_parse(health_json, strlen(health_json), "cfg", &c));
+	const struct oci_healthcheck *h = c->config->healthcheck;
+	assert_non_null(h);
+	assert_int_equal(h->test.n, 2);
+	assert_string_equal(h->test.v[0], "CMD-SHELL");
+	assert_int_equal(h->interval, 1000000000);
+	assert_int_equal(h->timeout, 500000000);
+	assert_int_equal(h->start_period, 0);
+	assert_int_equal(h->start_interval, 2000000000);
+	assert_int_equal(h->retries, 4);
+	/* round trip: docker's member names, nanoseconds */
+	assert_null(oci_image_config_to_json(c, false, &js, &len));
+	assert_non_null(strstr(js, "\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"wget -q "
+				   "localhost\"],\"Interval\":1000000000,\"Timeout\":500000000,"
+				   "\"StartInterval\":2000000000,\"Retries\":4}"));
+	assert_null(oci_image_config_parse(js, len, "gen", &again));
+	assert_string_equal(again->config->healthcheck->test.v[1], "wget -q localhost");
+	assert_int_equal(again->config->healthcheck->retries, 4);
+	struct oci_healthcheck *d = oci_healthcheck_dup(again->config->healthcheck);
+	assert_string_equal(d->test.v[0], "CMD-SHELL");
+	assert_int_equal(d->start_interval, 2000000000);
+	oci_healthcheck_free(d);
+	free(js);
+	oci_image_config_free(again);
+	oci_image_config_free(c);
+
+	/* a hostile image: negative values are refused with their path */
+	const char *neg = "{\"config\":{\"Healthcheck\":{\"Interval\":-1}},"
+			  "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+	th_expect_msg(oci_image_config_parse(neg, strlen(neg), "c", &c),
+		      "c: config.Healthcheck.Interval: must not be negative");
+	const char *retries = "{\"config\":{\"Healthcheck\":{\"Retries\":-3}},"
+			      "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+	th_expect_msg(oci_image_config_parse(retries, strlen(retries), "c", &c),
+		      "config.Healthcheck.Retries: must not be negative");
+	const char *test = "{\"config\":{\"Healthcheck\":{\"Test\":\"x\"}},"
+			   "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+	th_expect_msg(oci_image_config_parse(test, strlen(test), "c", &c),
+		      "config.Healthcheck.Test");
+}
+
 static void test_errors(void **state)
 {
 	struct oci_manifest *m = NULL;
@@ -265,10 +318,11 @@ static void test_chain_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_index),	 cmocka_unit_test(test_manifest_and_copy),
-		cmocka_unit_test(test_config),	 cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_doc_kind), cmocka_unit_test(test_platforms),
-		cmocka_unit_test(test_select),	 cmocka_unit_test(test_chain_ids),
+		cmocka_unit_test(test_index),	  cmocka_unit_test(test_manifest_and_copy),
+		cmocka_unit_test(test_config),	  cmocka_unit_test(test_config_healthcheck),
+		cmocka_unit_test(test_errors),	  cmocka_unit_test(test_doc_kind),
+		cmocka_unit_test(test_platforms), cmocka_unit_test(test_select),
+		cmocka_unit_test(test_chain_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,11 @@ static void test_kind(void **state)
 	/* exec CTR CMD: only the first */
 	assert_int_equal(kind_of("exec", NULL), REPL_CONTAINER);
 	assert_int_equal(kind_of("exec c1", NULL), 0);
+	/* commit CTR REPO, rename CTR NEW: the new name or image is not a container's */
+	assert_int_equal(kind_of("commit", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("commit c1", NULL), 0);
+	assert_int_equal(kind_of("container rename", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("diff", "c"), REPL_CONTAINER);
 	/* groups: the verb, then what the verb takes */
 	assert_int_equal(kind_of("volume", NULL), REPL_VERB);
 	assert_int_equal(kind_of("volume", "-"), REPL_FLAG);
@@ -107,6 +112,10 @@ static void test_kind(void **state)
 	assert_int_equal(kind_of("container stop", NULL), REPL_CONTAINER);
 	assert_int_equal(kind_of("container inspect", NULL), REPL_CONTAINER);
 	assert_int_equal(kind_of("container run", NULL), REPL_IMAGE);
+	assert_int_equal(kind_of("healthcheck", NULL), REPL_VERB);
+	assert_int_equal(kind_of("healthcheck run", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("healthcheck run --ignore-result", NULL), REPL_CONTAINER);
+	assert_int_equal(kind_of("healthcheck run c1", NULL), 0);
 	assert_int_equal(kind_of("version", NULL), 0);
 }
 

@@ -409,17 +409,28 @@ static void test_ulimits_and_signals(void **state)
 	th_expect_msg(run_opt_parse_ulimit("nofile=1:", &u), "numbers or -1");
 	th_expect_msg(run_opt_parse_ulimit("nofile=99999999999999999999999", &u), "numbers");
 	char *sig;
-	assert_null(run_opt_parse_signal("term", &sig));
+	assert_null(run_opt_parse_signal("--stop-signal", "term", &sig));
 	assert_string_equal(sig, "SIGTERM");
 	free(sig);
-	assert_null(run_opt_parse_signal("SIGUSR1", &sig));
+	assert_null(run_opt_parse_signal("--stop-signal", "SIGUSR1", &sig));
 	assert_string_equal(sig, "SIGUSR1");
 	free(sig);
-	assert_null(run_opt_parse_signal("9", &sig));
+	assert_null(run_opt_parse_signal("--stop-signal", "9", &sig));
 	assert_string_equal(sig, "9");
 	free(sig);
-	th_expect_msg(run_opt_parse_signal("0", &sig), "not a signal number");
-	th_expect_msg(run_opt_parse_signal("SIGNOPE", &sig), "unknown signal");
+	th_expect_msg(run_opt_parse_signal("--stop-signal", "0", &sig), "not a signal number");
+	th_expect_msg(run_opt_parse_signal("-s", "SIGNOPE", &sig),
+		      "-s \"SIGNOPE\": unknown signal");
+	/* the numbers events show for kill */
+	assert_int_equal(run_opt_signal_number("SIGTERM"), 15);
+	assert_int_equal(run_opt_signal_number("kill"), 9);
+	assert_int_equal(run_opt_signal_number("HUP"), 1);
+	assert_int_equal(run_opt_signal_number("SIGSYS"), 31);
+	assert_int_equal(run_opt_signal_number("64"), 64);
+	assert_int_equal(run_opt_signal_number("65"), 0);
+	assert_int_equal(run_opt_signal_number("0"), 0);
+	assert_int_equal(run_opt_signal_number("SIGNOPE"), 0);
+	assert_int_equal(run_opt_signal_number(""), 0);
 }
 
 static void test_tmpfs(void **state)

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -81,6 +82,50 @@ static void test_monotonic_ns(void **state)
 	assert_true(b - a >= 2000000);
 }
 
+static void test_duration_parse(void **state)
+{
+	int64_t ns;
+
+	assert_true(cubo_duration_parse("30s", &ns));
+	assert_int_equal(ns, 30000000000LL);
+	assert_true(cubo_duration_parse("1h30m", &ns));
+	assert_int_equal(ns, 5400000000000LL);
+	assert_true(cubo_duration_parse("1.5s", &ns));
+	assert_int_equal(ns, 1500000000LL);
+	assert_true(cubo_duration_parse("300ms", &ns));
+	assert_int_equal(ns, 300000000LL);
+	assert_true(cubo_duration_parse("0", &ns));
+	assert_int_equal(ns, 0);
+	assert_true(cubo_duration_parse("-2s", &ns));
+	assert_int_equal(ns, -2000000000LL);
+	assert_false(cubo_duration_parse("", &ns));
+	assert_false(cubo_duration_parse("5", &ns)); /* a unit is needed, as in Go */
+	assert_false(cubo_duration_parse("5x", &ns));
+	assert_false(cubo_duration_parse("s", &ns));
+	assert_false(cubo_duration_parse("99999999999h", &ns)); /* beyond int64 ns */
+}
+
+static void assert_duration(int64_t ns, const char *want)
+{
+	char buf[CUBO_DURATION_LEN];
+
+	cubo_duration_format(ns, buf);
+	assert_string_equal(buf, want);
+}
+
+static void test_duration_format(void **state)
+{
+	assert_duration(0, "0s");
+	assert_duration(30000000000LL, "30s");
+	assert_duration(1500000000LL, "1.5s");
+	assert_duration(90000000000LL, "1m30s");
+	assert_duration(3600000000000LL, "1h0m0s");
+	assert_duration(300000000LL, "300ms");
+	assert_duration(1500, "1.5\xc2\xb5s");
+	assert_duration(-1000000000LL, "-1s");
+	assert_duration(INT64_MIN, "-2562047h47m16.854775808s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -91,6 +136,8 @@ int main(void)
 		cmocka_unit_test(test_leap_day),
 		cmocka_unit_test(test_unnormalized_nanoseconds),
 		cmocka_unit_test(test_now_is_well_formed),
+		cmocka_unit_test(test_duration_parse),
+		cmocka_unit_test(test_duration_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
