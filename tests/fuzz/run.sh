@@ -68,13 +68,14 @@ container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/logset.c
 	cubo-mgr/container/logconf.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cdi.c
+	cubo-mgr/container/cgroup_opt.c
 	cubo-mgr/container/cdi_spec.c cubo-mgr/container/cdi_yaml.c shared/strbuf.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c cubo-mgr/container/limits.c
 	shared/filter.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
 	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
-	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c
+	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cgroup_opt.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
 mounts_src="$spec_src shared/strbuf.c shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
 	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c
