@@ -75,10 +75,17 @@ static struct cubo_error *update_one(struct ctr_ctx *c, struct ctr_record *r, vo
 		if (!err && u->has_limits)
 			err = cubo_error_wrap(update_limits(c, &now, dir, &u->limits),
 					      "Cannot update container %s", now.name);
-		if (!err && u->restart) {
+		/* inspect's NanoCpus is the last --cpus; a quota or period given alone replaces it
+		 */
+		bool nano = !err && u->has_limits &&
+			    (u->limits.has_nano_cpus || u->limits.has_cpu_quota ||
+			     u->limits.has_cpu_period);
+		if (nano)
+			now.nano_cpus = u->limits.has_nano_cpus ? u->limits.nano_cpus : 0;
+		if (!err && u->restart)
 			restart_policy_set(&now, &u->policy);
+		if (!err && (u->restart || nano))
 			err = ctr_record_save(dir, &now);
-		}
 		if (!err)
 			ctr_event(c, &now, "update", NULL);
 		ctr_record_free(&now);

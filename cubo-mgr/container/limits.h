@@ -29,7 +29,8 @@ struct ctr_limits_flags {
 /* Checked values; has_* says what changes. */
 struct ctr_limits {
 	bool has_memory, has_memory_reservation, has_memory_swap, has_cpu_quota, has_cpu_period,
-		has_cpu_shares, has_pids, has_blkio_weight;
+		has_cpu_shares, has_pids, has_blkio_weight, has_nano_cpus;
+	int64_t nano_cpus; /* --cpus in billionths (docker's NanoCpus) */
 	int64_t memory, memory_reservation, memory_swap; /* bytes; swap -1: unlimited */
 	int64_t cpu_quota;				 /* µs a period; -1: unlimited */
 	uint64_t cpu_period, cpu_shares;

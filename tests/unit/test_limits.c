@@ -54,6 +54,8 @@ static void test_parse(void **state)
 	assert_int_equal(l.memory, 96 << 20);
 	assert_int_equal(l.cpu_quota, 50000);
 	assert_int_equal(l.cpu_period, 100000);
+	assert_true(l.has_nano_cpus); /* inspect's NanoCpus */
+	assert_int_equal(l.nano_cpus, 500000000);
 	assert_int_equal(l.pids, -1);
 	char *joined = runtime_args(&l);
 	assert_string_equal(joined, "--memory 100663296 --cpu-period 100000 --cpu-quota 50000 "
