@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
@@ -36,7 +35,6 @@
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
-#include "spec/features.h"
 
 extern char **environ;
 
@@ -149,13 +147,10 @@ static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts 
 static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts *o)
 {
 	o->privileged = f->privileged;
-	size_t nc = 0;
-	/* every capability the runtime can grant: the ones this process may still hold */
-	for (int i = 0; f->privileged && oci_capability_names[i]; i++)
-		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
-			cubo_strv_push(&o->privileged_caps, &nc, oci_capability_names[i]);
-	if (f->privileged)
+	if (f->privileged) {
+		o->privileged_caps = run_opt_privileged_caps();
 		CUBO_TRY(device_gather_host(&o->devices));
+	}
 	size_t ncdi = 0;
 	for (size_t i = 0; f->device && f->device[i]; i++) {
 		if (cdi_is_device(f->device[i])) { /* found in the spec files at create */

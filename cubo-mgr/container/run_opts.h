@@ -188,6 +188,12 @@ struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int6
 /* --group-add: a GID (0 to 4294967294) or a group name (looked up at start). */
 struct cubo_error *run_opt_check_group(const char *s);
 
+/*
+ * --privileged (run, exec): every capability the runtime can grant, the
+ * ones this process may still hold ("CAP_CHOWN", ...; NULL when none).
+ */
+char **run_opt_privileged_caps(void);
+
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);
 

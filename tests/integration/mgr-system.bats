@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # cubo-mgr's housekeeping commands and the flags that change a container in
 # place: update (limits live in the cgroups, kept for the next start, and
-# docker's checks), stop/restart -s, exec --group-add, system df/prune/info,
+# docker's checks), stop/restart -s, exec --group-add and --privileged, system df/prune/info,
 # image prune -a, and the filters of images and volume ls. Images come from
 # a real local registry; containers run through $RUNTIME.
 
@@ -155,6 +155,26 @@ hostconfig() {
 	run mgr exec --group-add 'a:b' g id
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--group-add "a:b"'* ]]
+}
+
+@test "exec --privileged: every capability in CapEff, the container's own set without it" {
+	local caps
+	caps=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+	mgr run -d --name p --network none --cap-drop ALL "$BB" sleep 1000 >/dev/null
+	run mgr exec p grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CapEff:	0000000000000000" ]
+	run mgr exec --privileged p grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CapEff:	$caps" ]
+	[ "${lines[1]}" = "CapBnd:	$caps" ]
+	# what it allows: a mknod the container itself may not do
+	run mgr exec p mknod /tmp/n c 1 3
+	[ "$status" -ne 0 ]
+	mgr exec --privileged p mknod /tmp/n c 1 3
+	# the container's process keeps its empty set
+	run mgr exec p grep '^CapEff:' /proc/1/status
+	[ "$output" = "CapEff:	0000000000000000" ]
 }
 
 # build_labeled NAME LABEL...: an image of busybox with those labels (no RUN step)
