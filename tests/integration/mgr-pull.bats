@@ -158,6 +158,29 @@ layer_dir() {
 	[[ "$output" == *"404 Not Found: MANIFEST_UNKNOWN"* ]]
 }
 
+@test "pull -a: every tag of the repository, docker's lines, the repository last" {
+	local layout=$PULL_DIR/images/layout t
+	for t in 1.0 2.0; do
+		skopeo copy -q --dest-tls-verify=false "oci:$layout:busybox" "docker://$REG/alltags:$t" >/dev/null
+	done
+	run mgr pull -a "$REG/alltags"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1.0: Pulling from alltags"*"Stored: $REG/alltags:1.0"* ]]
+	[[ "$output" == *"2.0: Pulling from alltags"*"Stored: $REG/alltags:2.0"* ]]
+	[ "${lines[-1]}" = "$REG/alltags" ]
+	[ "$(mgr images --format '{{.Tag}}' "$REG/alltags" | sort | tr '\n' ' ')" = "1.0 2.0 " ]
+	run mgr pull --all-tags -q "$REG/alltags"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/alltags" ]
+	# a tag or a digest with -a is docker's error; an unknown repository the registry's
+	run mgr pull -a "$REG/alltags:1.0"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"tag can't be used with --all-tags/-a"* ]]
+	run mgr pull -a "$REG/nothere"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"pull $REG/nothere: GET http://$REG/v2/nothere/tags/list: 404 Not Found"* ]]
+}
+
 @test "pull: bad references and unknown images are clear errors" {
 	run mgr pull "$REG/Busybox"
 	[ "$status" -eq 125 ]
