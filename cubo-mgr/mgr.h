@@ -136,6 +136,7 @@ int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, cha
 		   struct cli_args *args);
 
 int cmd_pull(struct mgr *m, int argc, char **argv);
+int cmd_search(struct mgr *m, int argc, char **argv);
 int cmd_images(struct mgr *m, int argc, char **argv);
 int cmd_rmi(struct mgr *m, int argc, char **argv);
 int cmd_tag(struct mgr *m, int argc, char **argv);
