@@ -62,6 +62,8 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->group_add);
 	ctr_devices_free(&o->devices);
 	cubo_strv_free(o->privileged_caps);
+	free(o->seccomp_file);
+	free(o->seccomp_profile);
 	cubo_strv_free(o->cdi_devices);
 	cubo_strv_free(o->cdi_spec_dirs);
 	cubo_strv_free(o->device_args);

@@ -59,6 +59,9 @@ struct ctr_opts {
 	struct ctr_port_spec *ports;
 	size_t n_ports;
 	bool auto_remove, interactive, tty, read_only, no_new_privileges, seccomp_unconfined;
+	char *seccomp_file;    /* --security-opt seccomp=FILE: the path, for errors */
+	char *seccomp_profile; /* and its text (docker's format: seccomp_profile.h) */
+	size_t seccomp_profile_len;
 	char *user;
 	char *hostname;
 	bool has_entrypoint; /* --entrypoint given ("" clears the image's) */
