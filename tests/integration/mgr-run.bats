@@ -310,7 +310,7 @@ profile_refused() {
 	]
 }
 JSON
-	run in_ctr --security-opt "seccomp=$p" -- 'grep ^Seccomp: /proc/self/status; mkdir /d; touch /f; chmod 600 /f && echo chmod=ok; rmdir /nothere; ln -s /f /l && echo ln=ok'
+	run in_ctr --security-opt "seccomp=$p" -- 'exec 2>&1; grep ^Seccomp: /proc/self/status; mkdir /d; touch /f; chmod 600 /f && echo chmod=ok; rmdir /nothere; ln -s /f /l && echo ln=ok'
 	[[ "${lines[0]}" == "Seccomp:	2" ]]
 	# mkdir denied with EPERM; chmod's rule needs CAP_SYS_ADMIN, rmdir's another arch,
 	# and the symlink rule is excluded by CAP_CHOWN, which docker's default set has
@@ -318,7 +318,7 @@ JSON
 	[[ "$output" == *"chmod=ok"* ]]
 	[[ "$output" == *"rmdir: '/nothere': No such file or directory"* ]]
 	[[ "$output" == *"ln=ok"* ]]
-	run in_ctr --security-opt "seccomp=$p" --cap-add SYS_ADMIN --cap-drop CHOWN -- 'touch /f; chmod 600 /f || echo chmod=denied; ln -s /f /l || echo ln=denied'
+	run in_ctr --security-opt "seccomp=$p" --cap-add SYS_ADMIN --cap-drop CHOWN -- 'exec 2>&1; touch /f; chmod 600 /f || echo chmod=denied; ln -s /f /l || echo ln=denied'
 	[[ "$output" == *"Permission denied"*"chmod=denied"* ]]
 	[[ "$output" == *"ln=denied"* ]]
 	# --privileged has no seccomp filter, as in docker
