@@ -14,6 +14,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/health_probe.h"
+#include "cubo-mgr/container/health_store.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/ctr_view.h"
 

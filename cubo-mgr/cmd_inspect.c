@@ -65,6 +65,21 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_int(g, "MemoryReservation", mem && mem->has_reservation, mem ? mem->reservation : 0);
 	gen_int(g, "OomScoreAdj", cfg->process && cfg->process->has_oom_score_adj,
 		cfg->process ? cfg->process->oom_score_adj : 0);
+	mgr_json_kv(g, "PidMode", r->pid_mode);
+	mgr_json_kv(g, "IpcMode", r->ipc_mode ? r->ipc_mode : "private");
+	mgr_json_kv(g, "UTSMode", r->uts_mode);
+	mgr_json_kv(g, "CgroupnsMode", r->cgroupns_mode ? r->cgroupns_mode : "private");
+	cubo_json_gen_key(g, "Dns");
+	cubo_json_gen_strv(g, r->dns ? r->dns : (char *[]){NULL}, SIZE_MAX);
+	cubo_json_gen_key(g, "DnsSearch");
+	cubo_json_gen_strv(g, r->dns_search ? r->dns_search : (char *[]){NULL}, SIZE_MAX);
+	cubo_json_gen_key(g, "DnsOptions");
+	cubo_json_gen_strv(g, r->dns_options ? r->dns_options : (char *[]){NULL}, SIZE_MAX);
+	cubo_json_gen_key(g, "Annotations");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; i < cfg->annotations.n; i++)
+		mgr_json_kv(g, cfg->annotations.v[i].key, cfg->annotations.v[i].value);
+	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "GroupAdd");
 	if (r->group_add)
 		cubo_json_gen_strv(g, r->group_add, SIZE_MAX);
@@ -72,18 +87,63 @@ static void gen_run_flags(struct cubo_json_gen *g, const struct ctr_record *r,
 		cubo_json_gen_null(g);
 }
 
-/* A named or anonymous volume's data directory: <root>/volumes/NAME/_data. */
-static const char *volume_of(const struct ctr_record *r, const char *source)
+/* One of the blkio device lists: [{"Path": ..., KEY: N}] from the record's "FLAG=PATH:N". */
+static void gen_blkio_list(struct cubo_json_gen *g, const struct ctr_record *r, const char *name,
+			   const char *flag, const char *key)
 {
-	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
-		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
-		size_t n = strlen(source), t = strlen(tail);
-		bool is = n > t && !strcmp(source + n - t, tail);
-		free(tail);
-		if (is)
-			return r->volumes[i];
+	cubo_json_gen_key(g, name);
+	cubo_json_gen_array_open(g);
+	size_t fl = strlen(flag);
+	for (size_t i = 0; r->blkio_devices && r->blkio_devices[i]; i++) {
+		const char *e = r->blkio_devices[i], *colon = strrchr(e, ':');
+		if (strncmp(e, flag, fl) || e[fl] != '=' || !colon || colon < e + fl)
+			continue;
+		cubo_json_gen_map_open(g);
+		char *path = xstrndup(e + fl + 1, (size_t)(colon - e - fl - 1));
+		mgr_json_kv(g, "Path", path);
+		free(path);
+		cubo_json_gen_key(g, key);
+		cubo_json_gen_uint(g, strtoull(colon + 1, NULL, 10));
+		cubo_json_gen_map_close(g);
 	}
-	return NULL;
+	cubo_json_gen_array_close(g);
+}
+
+/* Docker's HostConfig fields of the cgroup flags beyond gen_run_flags'. */
+static void gen_cgroup_flags(struct cubo_json_gen *g, const struct ctr_record *r,
+			     const struct oci_config *cfg)
+{
+	const struct oci_resources *res = cfg->linux_ ? cfg->linux_->resources : NULL;
+	const struct oci_cpu *cpu = res ? res->cpu : NULL;
+	const struct oci_memory *mem = res ? res->memory : NULL;
+	const struct oci_block_io *b = res ? res->block_io : NULL;
+	/* docker keeps --cpus apart: NanoCpus, with no period or quota shown */
+	bool cfs = cpu && !r->nano_cpus;
+	gen_int(g, "CpuPeriod", cfs && cpu->has_period, cfs ? (int64_t)cpu->period : 0);
+	gen_int(g, "CpuQuota", cfs && cpu->has_quota, cfs ? cpu->quota : 0);
+	gen_int(g, "CpuRealtimePeriod", cpu && cpu->has_realtime_period,
+		cpu ? (int64_t)cpu->realtime_period : 0);
+	gen_int(g, "CpuRealtimeRuntime", cpu && cpu->has_realtime_runtime,
+		cpu ? cpu->realtime_runtime : 0);
+	gen_int(g, "BlkioWeight", b && b->has_weight, b ? b->weight : 0);
+	gen_blkio_list(g, r, "BlkioWeightDevice", "blkio-weight-device", "Weight");
+	gen_blkio_list(g, r, "BlkioDeviceReadBps", "device-read-bps", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceWriteBps", "device-write-bps", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceReadIOps", "device-read-iops", "Rate");
+	gen_blkio_list(g, r, "BlkioDeviceWriteIOps", "device-write-iops", "Rate");
+	cubo_json_gen_key(g, "MemorySwappiness");
+	if (mem && mem->has_swappiness)
+		cubo_json_gen_int(g, (int64_t)mem->swappiness);
+	else
+		cubo_json_gen_null(g);
+	cubo_json_gen_key(g, "OomKillDisable");
+	cubo_json_gen_bool(g, mem && mem->has_disable_oom_killer && mem->disable_oom_killer);
+	mgr_json_kv(g, "CgroupParent", r->cgroup_parent);
+	cubo_json_gen_key(g, "VolumesFrom");
+	if (r->volumes_from)
+		cubo_json_gen_strv(g, r->volumes_from, SIZE_MAX);
+	else
+		cubo_json_gen_null(g);
 }
 
 /* docker's Mounts: the binds and volumes (not the /etc files, nor --init's binary). */
@@ -101,12 +161,17 @@ static void gen_mounts(struct cubo_json_gen *g, const struct ctr_record *r,
 		if (!mt->type || strcmp(mt->type, "bind") ||
 		    cubo_strv_contains((char *const *)own, mt->destination))
 			continue;
+		/* --ipc host's /dev/shm is the IPC mode's, not a mount of the user's */
+		if (r->ipc_mode && !strcmp(r->ipc_mode, "host") &&
+		    !strcmp(mt->destination, "/dev/shm") && mt->source &&
+		    !strcmp(mt->source, "/dev/shm"))
+			continue;
 		bool ro = cubo_strv_contains(mt->options.v, "ro");
 		const char *prop = "";
 		for (size_t j = 0; j < mt->options.n; j++)
 			if (cubo_strv_contains((char *const *)propagations, mt->options.v[j]))
 				prop = mt->options.v[j];
-		const char *vol = volume_of(r, mt->source);
+		const char *vol = ctr_record_volume_of(r, mt->source);
 		cubo_json_gen_map_open(g);
 		mgr_json_kv(g, "Type", vol ? "volume" : "bind");
 		if (vol) {
@@ -221,6 +286,7 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "Config");
 	cubo_json_gen_map_open(g);
 	mgr_json_kv(g, "Hostname", cfg->hostname);
+	mgr_json_kv(g, "Domainname", cfg->domainname ? cfg->domainname : "");
 	mgr_json_kv(g, "User", r->user);
 	cubo_json_gen_key(g, "Tty");
 	cubo_json_gen_bool(g, r->tty);
@@ -230,6 +296,14 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	gen_strlist(g, "Cmd", &p->args);
 	mgr_json_kv(g, "Image", r->image);
 	mgr_json_kv(g, "WorkingDir", p->cwd);
+	cubo_json_gen_key(g, "ExposedPorts");
+	cubo_json_gen_map_open(g);
+	for (size_t i = 0; r->exposed && r->exposed[i]; i++) {
+		cubo_json_gen_key(g, r->exposed[i]);
+		cubo_json_gen_map_open(g);
+		cubo_json_gen_map_close(g);
+	}
+	cubo_json_gen_map_close(g);
 	mgr_json_kv(g, "StopSignal", r->stop_signal);
 	cubo_json_gen_key(g, "StopTimeout");
 	cubo_json_gen_int(g, r->stop_timeout >= 0 ? r->stop_timeout : CTR_STOP_TIMEOUT_DEFAULT);
@@ -252,12 +326,11 @@ static void gen_config(struct cubo_json_gen *g, const struct ctr_record *r,
 	cubo_json_gen_key(g, "Memory");
 	cubo_json_gen_int(g, res && res->memory && res->memory->has_limit ? res->memory->limit : 0);
 	cubo_json_gen_key(g, "NanoCpus");
-	cubo_json_gen_int(g, res && res->cpu && res->cpu->has_quota && res->cpu->period
-				     ? res->cpu->quota * 1000000000 / (int64_t)res->cpu->period
-				     : 0);
+	cubo_json_gen_int(g, r->nano_cpus);
 	cubo_json_gen_key(g, "PidsLimit");
 	cubo_json_gen_int(g, res && res->pids ? res->pids->limit : 0);
 	gen_run_flags(g, r, cfg);
+	gen_cgroup_flags(g, r, cfg);
 	cubo_json_gen_key(g, "ReadonlyRootfs");
 	cubo_json_gen_bool(g, cfg->root && cfg->root->readonly);
 	cubo_json_gen_key(g, "AutoRemove");

@@ -23,6 +23,7 @@
 #include "cubo-mgr/container/seccomp_profile.h"
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/volume.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/image/store.h"
@@ -56,6 +57,18 @@ struct run_flags {
 		privileged;
 	long pids_limit;
 	bool pids_set;
+	/* --annotation, --label-file, --domainname, --expose */
+	char **annotation, **label_file, **expose;
+	const char *domainname;
+	/* --dns-option and the namespace modes */
+	char **dns_option;
+	const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/* the cgroup flags (the per-device ones in blkio_dev_kind's order) */
+	long cpu_period, cpu_quota, cpu_rt_period, cpu_rt_runtime, blkio_weight, memory_swappiness;
+	char **blkio_dev[N_BLKIO_DEV_KINDS];
+	bool oom_kill_disable;
+	const char *cgroup_parent;
+	char **volumes_from;
 	struct run_health_flags health;
 };
 
@@ -84,6 +97,13 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->device);
 	cubo_strv_free(f->device_cgroup_rule);
 	cubo_strv_free(f->cdi_spec_dir);
+	cubo_strv_free(f->annotation);
+	cubo_strv_free(f->label_file);
+	cubo_strv_free(f->expose);
+	cubo_strv_free(f->dns_option);
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+		cubo_strv_free(f->blkio_dev[k]);
+	cubo_strv_free(f->volumes_from);
 }
 
 /* docker's rule: one mount a destination, whichever flag gives it. */
@@ -141,6 +161,14 @@ static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts 
 			o->tmpfs[o->n_tmpfs++] = t;
 	}
 	free(cwd);
+	/* --volumes-from: the other container's mounts are read at create */
+	for (size_t i = 0; !err && f->volumes_from && f->volumes_from[i]; i++) {
+		char *name;
+		enum volumes_from_mode mode;
+		err = volumes_from_parse(f->volumes_from[i], &name, &mode);
+		free(name);
+	}
+	o->volumes_from = cubo_strv_dup(f->volumes_from);
 	return err;
 }
 
@@ -294,6 +322,206 @@ static struct cubo_error *resource_opts(const struct run_flags *f, struct ctr_op
 	return NULL;
 }
 
+/* Each KEY[=VALUE] of given, checked as a label is, appended to *out as "KEY=VALUE". */
+static struct cubo_error *kv_opts(const char *flag, char *const *given, char ***out, size_t *n)
+{
+	for (size_t i = 0; given && given[i]; i++) {
+		char *kv;
+		CUBO_TRY(run_opt_parse_label(flag, given[i], &kv));
+		cubo_strv_push(out, n, kv);
+		free(kv);
+	}
+	return NULL;
+}
+
+/* --label-file then --label (docker's order: a --label wins), --annotation, --domainname, --expose.
+ */
+static struct cubo_error *meta_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	size_t nl = 0, na = 0, ne = 0;
+	for (size_t i = 0; f->label_file && f->label_file[i]; i++)
+		CUBO_TRY(run_opt_read_label_file(f->label_file[i], &o->labels, &nl));
+	CUBO_TRY(kv_opts("--label", f->label, &o->labels, &nl));
+	CUBO_TRY(kv_opts("--annotation", f->annotation, &o->annotations, &na));
+	if (f->domainname)
+		CUBO_TRY(run_opt_check_domainname(f->domainname));
+	o->domainname = xstrdup(f->domainname);
+	for (size_t i = 0; f->expose && f->expose[i]; i++)
+		CUBO_TRY(run_opt_parse_expose(f->expose[i], &o->expose, &ne));
+	return NULL;
+}
+
+/*
+ * --dns-option, --pid, --ipc, --uts, --cgroupns, with docker's conflicts
+ * (after --hostname, --domainname, --shm-size and the networks).
+ */
+static struct cubo_error *ns_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	static const char *const pid[] = {"host", "container:", NULL};
+	static const char *const ipc[] = {"private", "shareable",  "none",
+					  "host",    "container:", NULL};
+	static const char *const uts[] = {"host", NULL};
+	static const char *const cgroupns[] = {"private", "host", NULL};
+	size_t n = 0;
+	for (size_t i = 0; f->dns_option && f->dns_option[i]; i++) {
+		CUBO_TRY(run_opt_check_dns_option(f->dns_option[i]));
+		cubo_strv_push(&o->dns_options, &n, f->dns_option[i]);
+	}
+	const char *join;
+	if (f->pid_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--pid", f->pid_mode, pid, &join));
+	if (f->ipc_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--ipc", f->ipc_mode, ipc, &join));
+	if (f->uts_mode && *f->uts_mode) /* docker takes "" for the default */
+		CUBO_TRY(run_opt_parse_ns_mode("--uts", f->uts_mode, uts, &join));
+	if (f->cgroupns_mode)
+		CUBO_TRY(run_opt_parse_ns_mode("--cgroupns", f->cgroupns_mode, cgroupns, &join));
+	o->pid_mode = xstrdup(f->pid_mode);
+	o->ipc_mode = xstrdup(f->ipc_mode);
+	o->uts_mode = f->uts_mode && *f->uts_mode ? xstrdup(f->uts_mode) : NULL;
+	o->cgroupns_mode = xstrdup(f->cgroupns_mode);
+	if (o->uts_mode && (f->hostname || f->domainname))
+		return cubo_error_new("conflicting options: %s and --uts host (the host's names "
+				      "are not the container's to change)",
+				      f->hostname ? "--hostname" : "--domainname");
+	if (o->uts_mode) { /* /etc/hostname and $HOSTNAME say the host's name */
+		char name[256] = "";
+		if (gethostname(name, sizeof(name) - 1) < 0 || !name[0])
+			return cubo_error_errno("--uts host: gethostname");
+		CUBO_TRY_CTX(run_opt_check_hostname(name), "--uts host: the host's name");
+		o->hostname = xstrdup(name);
+	}
+	bool host_ipc =
+		o->ipc_mode && (!strcmp(o->ipc_mode, "host") || !strcmp(o->ipc_mode, "none") ||
+				!strncmp(o->ipc_mode, "container:", 10));
+	if (host_ipc && o->shm_size)
+		return cubo_error_new("conflicting options: --shm-size and --ipc %s (only a "
+				      "private /dev/shm has a size to set)",
+				      o->ipc_mode);
+	return NULL;
+}
+
+/* A CLI_INT that was not given keeps LONG_MIN. */
+#define GIVEN(v) ((v) != LONG_MIN)
+
+/* --cpu-period, --cpu-quota, --cpu-rt-*, with docker's checks (after --cpus). */
+static struct cubo_error *cpu_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	if (f->cpus && (GIVEN(f->cpu_period) || GIVEN(f->cpu_quota)))
+		return cubo_error_new("conflicting options: --cpus and --cpu-%s (--cpus sets "
+				      "both period and quota)",
+				      GIVEN(f->cpu_period) ? "period" : "quota");
+	if (GIVEN(f->cpu_period)) {
+		if (f->cpu_period != 0 && (f->cpu_period < 1000 || f->cpu_period > 1000000))
+			return cubo_error_new("--cpu-period %ld: CPU cfs period can not be less "
+					      "than 1ms (i.e. 1000) or larger than 1 second (i.e. "
+					      "1000000)",
+					      f->cpu_period);
+		o->cpu_period = (uint64_t)f->cpu_period;
+	}
+	if (GIVEN(f->cpu_quota)) {
+		if (f->cpu_quota < -1 || (f->cpu_quota > 0 && f->cpu_quota < 1000))
+			return cubo_error_new("--cpu-quota %ld: CPU cfs quota can not be less than "
+					      "1ms (i.e. 1000), or -1 (no limit)",
+					      f->cpu_quota);
+		o->cpu_quota = f->cpu_quota;
+	}
+	bool rt = GIVEN(f->cpu_rt_period) || GIVEN(f->cpu_rt_runtime);
+	if (rt && !cgroup_host_has_rt("/sys/fs/cgroup"))
+		return cubo_error_new("--cpu-rt-%s: this host's cgroups cannot limit real-time "
+				      "tasks (no cpu.rt_runtime_us: cgroup v2, or a kernel without "
+				      "CONFIG_RT_GROUP_SCHED)",
+				      GIVEN(f->cpu_rt_period) ? "period" : "runtime");
+	if (GIVEN(f->cpu_rt_period)) {
+		if (f->cpu_rt_period < 1 || f->cpu_rt_period > 1000000)
+			return cubo_error_new("--cpu-rt-period %ld: expected 1 to 1000000 µs",
+					      f->cpu_rt_period);
+		o->cpu_rt_period = (uint64_t)f->cpu_rt_period;
+	}
+	if (GIVEN(f->cpu_rt_runtime)) {
+		long period = GIVEN(f->cpu_rt_period) ? f->cpu_rt_period : 1000000;
+		if (f->cpu_rt_runtime < 1 || f->cpu_rt_runtime > period)
+			return cubo_error_new("--cpu-rt-runtime %ld: expected 1 µs up to the "
+					      "period (%ld)",
+					      f->cpu_rt_runtime, period);
+		o->cpu_rt_runtime = f->cpu_rt_runtime;
+	}
+	return NULL;
+}
+
+/* --blkio-weight and the per-device flags: each device a block device of the host. */
+static struct cubo_error *blkio_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	if (GIVEN(f->blkio_weight)) {
+		if (f->blkio_weight != 0 && (f->blkio_weight < 10 || f->blkio_weight > 1000))
+			return cubo_error_new(
+				"--blkio-weight %ld: range of blkio weight is from 10 "
+				"to 1000",
+				f->blkio_weight);
+		o->blkio_weight = (uint16_t)f->blkio_weight;
+	}
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++) {
+		size_t n = cubo_strv_len(f->blkio_dev[k]);
+		o->blkio_devs[k] = xcalloc(n + 1, sizeof(*o->blkio_devs[k]));
+		for (size_t i = 0; i < n; i++) {
+			struct blkio_dev d;
+			CUBO_TRY(blkio_dev_parse(k, f->blkio_dev[k][i], &d));
+			struct cubo_error *err = blkio_dev_resolve(k, &d);
+			if (err) {
+				blkio_dev_free(&d);
+				return err;
+			}
+			o->blkio_devs[k][o->n_blkio_devs[k]++] = d;
+		}
+	}
+	bool weights = o->blkio_weight || o->n_blkio_devs[BLKIO_WEIGHT_DEVICE];
+	if (weights && cgroup_host_lacks_blkio_weight("/sys/fs/cgroup")) {
+		fprintf(stderr, "WARNING: Your kernel does not support Block I/O weight or the "
+				"cgroup is not mounted. Weight discarded.\n");
+		o->blkio_weight = 0;
+		for (size_t i = 0; i < o->n_blkio_devs[BLKIO_WEIGHT_DEVICE]; i++)
+			blkio_dev_free(&o->blkio_devs[BLKIO_WEIGHT_DEVICE][i]);
+		o->n_blkio_devs[BLKIO_WEIGHT_DEVICE] = 0;
+	}
+	return NULL;
+}
+
+/*
+ * The cgroup flags of docker's beyond resource_opts': the CPU and blkio
+ * ones, --memory-swappiness, --oom-kill-disable, --cgroup-parent
+ * (checked against the driver at create).
+ */
+static struct cubo_error *cgroup_opts(const struct run_flags *f, struct ctr_opts *o)
+{
+	CUBO_TRY(cpu_opts(f, o));
+	CUBO_TRY(blkio_opts(f, o));
+	if (GIVEN(f->memory_swappiness) && f->memory_swappiness != -1) {
+		if (f->memory_swappiness < 0 || f->memory_swappiness > 100)
+			return cubo_error_new(
+				"--memory-swappiness %ld: invalid value, valid memory "
+				"swappiness range is 0-100",
+				f->memory_swappiness);
+		o->has_memory_swappiness = true;
+		o->memory_swappiness = (int)f->memory_swappiness;
+	}
+	/* only a v1 memory controller has these: docker warns and drops them elsewhere */
+	bool v1_memory = access("/sys/fs/cgroup/memory/memory.oom_control", F_OK) == 0;
+	if (o->has_memory_swappiness && !v1_memory) {
+		fprintf(stderr, "WARNING: --memory-swappiness: cgroup v2 has no per-container "
+				"swappiness; discarded\n");
+		o->has_memory_swappiness = false;
+	}
+	o->oom_kill_disable = f->oom_kill_disable && v1_memory;
+	if (f->oom_kill_disable && !v1_memory)
+		fprintf(stderr, "WARNING: --oom-kill-disable: cgroup v2 cannot disable the OOM "
+				"killer; discarded\n");
+	else if (f->oom_kill_disable && o->memory <= 0)
+		fprintf(stderr, "WARNING: Disabling the OOM killer on containers without setting "
+				"a '-m/--memory' limit may be dangerous.\n");
+	o->cgroup_parent = xstrdup(f->cgroup_parent);
+	return NULL;
+}
+
 /* Check every flag value and turn them into options, as docker does before doing anything. */
 
 /*
@@ -359,6 +587,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		CUBO_TRY(run_opt_parse_cpus(f->cpus, ncpu > 0 ? ncpu : 1, &o->cpu_quota,
 					    &o->cpu_period));
+		o->nano_cpus = o->cpu_quota * (1000000000 / (int64_t)o->cpu_period);
 	}
 	if (f->pids_set && f->pids_limit < -1)
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",
@@ -404,13 +633,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	o->ulimits = xcalloc(o->n_ulimits + 1, sizeof(*o->ulimits));
 	for (size_t i = 0; i < o->n_ulimits; i++)
 		CUBO_TRY(run_opt_parse_ulimit(f->ulimit[i], &o->ulimits[i]));
-	size_t nl = 0;
-	for (size_t i = 0; f->label && f->label[i]; i++) {
-		char *kv;
-		CUBO_TRY(run_opt_parse_label("--label", f->label[i], &kv));
-		cubo_strv_push(&o->labels, &nl, kv);
-		free(kv);
-	}
+	CUBO_TRY(meta_opts(f, o));
 	if (f->stop_signal)
 		CUBO_TRY(run_opt_parse_signal("--stop-signal", f->stop_signal, &o->stop_signal));
 	o->stop_timeout = -1;
@@ -429,7 +652,9 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 	}
 	CUBO_TRY(run_opt_health(&f->health, &o->healthcheck));
 	CUBO_TRY(resource_opts(f, o));
+	CUBO_TRY(cgroup_opts(f, o));
 	CUBO_TRY(net_opts(f, o));
+	CUBO_TRY(ns_opts(f, o));
 	CUBO_TRY(log_opts(f, o));
 	if (f->init || f->init_path)
 		CUBO_TRY(ctr_init_path(f->init_path, &o->init_path));
@@ -630,6 +855,12 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 			      .pids_limit = LONG_MIN,
 			      .stop_timeout = LONG_MIN,
 			      .cpu_shares = LONG_MIN,
+			      .cpu_period = LONG_MIN,
+			      .cpu_quota = LONG_MIN,
+			      .cpu_rt_period = LONG_MIN,
+			      .cpu_rt_runtime = LONG_MIN,
+			      .blkio_weight = LONG_MIN,
+			      .memory_swappiness = LONG_MIN,
 			      .oom_score_adj = LONG_MIN};
 	const struct cli_opt opts[] = {
 		{"name", 0, CLI_STRING, &f.name, "NAME", "name the container"},
@@ -653,6 +884,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"volume", 'v', CLI_LIST, &f.volume, "[SRC:]DEST[:OPTS]",
 		 "bind a host path (/abs, ./rel) or a volume; OPTS: ro, rw, z, Z, nocopy, "
 		 "[r]shared, [r]slave, [r]private"},
+		{"volumes-from", 0, CLI_LIST, &f.volumes_from, "CONTAINER[:ro|:rw]",
+		 "mount another container's volumes and binds where it has them"},
 		{"mount", 0, CLI_LIST, &f.mount, "type=TYPE,...",
 		 "a bind, volume or tmpfs mount (docker's keys: source, target, readonly, "
 		 "bind-propagation, volume-nocopy, tmpfs-size, ...)"},
@@ -677,6 +910,31 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "memory nodes the container may use (0-3, 0,1)"},
 		{"oom-score-adj", 0, CLI_INT, &f.oom_score_adj, "N",
 		 "the container's OOM score adjustment (-1000 to 1000)"},
+		{"cpu-period", 0, CLI_INT, &f.cpu_period, "US",
+		 "CPU CFS period in µs (1000 to 1000000; not with --cpus)"},
+		{"cpu-quota", 0, CLI_INT, &f.cpu_quota, "US",
+		 "CPU CFS quota in µs a period (at least 1000; -1: none; not with --cpus)"},
+		{"cpu-rt-period", 0, CLI_INT, &f.cpu_rt_period, "US",
+		 "real-time period in µs (cgroup v1 with real-time group scheduling)"},
+		{"cpu-rt-runtime", 0, CLI_INT, &f.cpu_rt_runtime, "US",
+		 "real-time runtime in µs a period"},
+		{"blkio-weight", 0, CLI_INT, &f.blkio_weight, "N", "block IO weight (10 to 1000)"},
+		{"blkio-weight-device", 0, CLI_LIST, &f.blkio_dev[BLKIO_WEIGHT_DEVICE],
+		 "DEVICE:WEIGHT", "block IO weight on one device"},
+		{"device-read-bps", 0, CLI_LIST, &f.blkio_dev[BLKIO_READ_BPS], "DEVICE:RATE",
+		 "read rate limit on a device (1mb, ...)"},
+		{"device-write-bps", 0, CLI_LIST, &f.blkio_dev[BLKIO_WRITE_BPS], "DEVICE:RATE",
+		 "write rate limit on a device"},
+		{"device-read-iops", 0, CLI_LIST, &f.blkio_dev[BLKIO_READ_IOPS], "DEVICE:N",
+		 "read IOs a second on a device"},
+		{"device-write-iops", 0, CLI_LIST, &f.blkio_dev[BLKIO_WRITE_IOPS], "DEVICE:N",
+		 "write IOs a second on a device"},
+		{"memory-swappiness", 0, CLI_INT, &f.memory_swappiness, "N",
+		 "how readily the container's memory is swapped (0 to 100; cgroup v1)"},
+		{"oom-kill-disable", 0, CLI_BOOL, &f.oom_kill_disable, NULL,
+		 "do not OOM-kill the container's processes (cgroup v1)"},
+		{"cgroup-parent", 0, CLI_STRING, &f.cgroup_parent, "PATH",
+		 "the cgroup to make the container's in (a slice with systemd)"},
 		{"shm-size", 0, CLI_STRING, &f.shm_size, "SIZE", "size of /dev/shm (default 64m)"},
 		{"tmpfs", 0, CLI_LIST, &f.tmpfs, "DEST[:OPTS]",
 		 "mount a tmpfs (default options rw,noexec,nosuid,nodev)"},
@@ -704,6 +962,14 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",
 		 "a resource limit (nofile, nproc, core, ...; -1: unlimited)"},
 		{"label", 'l', CLI_LIST, &f.label, "KEY=VALUE", "set a label on the container"},
+		{"label-file", 0, CLI_LIST, &f.label_file, "FILE",
+		 "read labels, one KEY=VALUE a line (\"#\" comments)"},
+		{"annotation", 0, CLI_LIST, &f.annotation, "KEY=VALUE",
+		 "an OCI annotation for the runtime (config.json)"},
+		{"domainname", 0, CLI_STRING, &f.domainname, "NAME",
+		 "the container's NIS domain name"},
+		{"expose", 0, CLI_LIST, &f.expose, "PORT[/PROTO]",
+		 "expose a port or a range (8000-8010/udp); -P publishes it"},
 		{"stop-signal", 0, CLI_STRING, &f.stop_signal, "SIGNAL",
 		 "signal stop sends first (default: the image's, else SIGTERM)"},
 		{"stop-timeout", 0, CLI_INT, &f.stop_timeout, "SECONDS",
@@ -720,6 +986,17 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		 "a search domain for /etc/resolv.conf"},
 		{"add-host", 0, CLI_LIST, &f.add_host, "HOST:IP",
 		 "a line for /etc/hosts (IP may be host-gateway)"},
+		{"dns-option", 0, CLI_LIST, &f.dns_option, "OPT",
+		 "an option for /etc/resolv.conf (ndots:2, edns0, ...)"},
+		{"pid", 0, CLI_STRING, &f.pid_mode, "MODE",
+		 "the PID namespace: host, or container:NAME (default: its own)"},
+		{"ipc", 0, CLI_STRING, &f.ipc_mode, "MODE",
+		 "the IPC namespace: private (default), shareable, none, host or "
+		 "container:NAME"},
+		{"uts", 0, CLI_STRING, &f.uts_mode, "MODE",
+		 "host: the host's UTS namespace (host and domain names)"},
+		{"cgroupns", 0, CLI_STRING, &f.cgroupns_mode, "MODE",
+		 "the cgroup namespace: private (default) or host"},
 		{"runtime", 0, CLI_STRING, &f.runtime, "PATH",
 		 "the OCI runtime to run it (default cubo-runc)"},
 		{"log-driver", 0, CLI_STRING, &f.log_driver, "DRIVER",

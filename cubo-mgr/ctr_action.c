@@ -189,7 +189,8 @@ struct cubo_error *ctr_remove_record(struct ctr_ctx *c, struct ctr_record *r, bo
 	ctr_event(c, r, "destroy", NULL);
 	for (size_t i = 0; volumes && r->volumes && r->volumes[i]; i++) {
 		struct ctr_volume v;
-		if (volume_get(c->store.root, r->volumes[i], &v))
+		if (!ctr_record_owns_volume(r, r->volumes[i]) ||
+		    volume_get(c->store.root, r->volumes[i], &v))
 			continue;
 		err = NULL;
 		if (v.anonymous && !(err = volume_remove(c->store.root, r->volumes[i])))

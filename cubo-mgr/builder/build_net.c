@@ -165,7 +165,7 @@ static struct cubo_error *write_etc(struct build_net *n, const struct build_net_
 	char *host = NULL;
 	size_t len;
 	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
-	char *text = resolv_render(host, NULL, NULL, true);
+	char *text = resolv_render(host, NULL, NULL, NULL, true);
 	struct cubo_error *err = write_in(env->work, "resolv.conf", text, &n->resolv);
 	free(text);
 	free(host);

@@ -187,8 +187,17 @@ static void shm_size(struct oci_mount *m, int64_t bytes)
 static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 {
 	const struct ctr_opts *o = in->opts;
+	const char *ipc = o->ipc_mode ? o->ipc_mode : "";
 	for (size_t i = 0; i < N(base_mounts); i++) {
 		const struct mount_def *d = &base_mounts[i];
+		bool shm = !strcmp(d->dest, "/dev/shm");
+		if (shm && !strcmp(ipc, "none")) /* docker's: no /dev/shm at all */
+			continue;
+		if (shm && !strcmp(ipc, "host")) { /* the host's, with its IPC namespace */
+			char *const host_shm[] = {"rbind", "rprivate", "nosuid", "nodev", NULL};
+			add_mount(cfg, d->dest, "bind", "/dev/shm", host_shm);
+			continue;
+		}
 		add_mount(cfg, d->dest, d->type, d->source, (char *const *)d->options);
 		if (o->privileged && !strncmp(d->dest, "/sys", 4))
 			drop_option(&cfg->mounts[cfg->n_mounts - 1], "ro");
@@ -283,6 +292,44 @@ static struct cubo_error *process(const struct bundle_input *in, struct oci_proc
 	return NULL;
 }
 
+static void throttle(const struct ctr_opts *o, enum blkio_dev_kind k, struct oci_throttle_list *l)
+{
+	l->n = o->n_blkio_devs[k];
+	l->v = l->n ? xcalloc(l->n, sizeof(*l->v)) : NULL;
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i] = (struct oci_throttle_device){.major = o->blkio_devs[k][i].major,
+						       .minor = o->blkio_devs[k][i].minor,
+						       .rate = o->blkio_devs[k][i].value};
+}
+
+/* --blkio-weight, --blkio-weight-device, --device-{read,write}-{bps,iops}. */
+static void block_io(const struct ctr_opts *o, struct oci_resources *r)
+{
+	bool any = o->blkio_weight;
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+		any |= o->n_blkio_devs[k] > 0;
+	if (!any)
+		return;
+	struct oci_block_io *b = xcalloc(1, sizeof(*b));
+	r->block_io = b;
+	b->has_weight = o->blkio_weight != 0;
+	b->weight = o->blkio_weight;
+	size_t nw = o->n_blkio_devs[BLKIO_WEIGHT_DEVICE];
+	b->weight_device = nw ? xcalloc(nw, sizeof(*b->weight_device)) : NULL;
+	b->n_weight_device = nw;
+	for (size_t i = 0; i < nw; i++) {
+		const struct blkio_dev *d = &o->blkio_devs[BLKIO_WEIGHT_DEVICE][i];
+		b->weight_device[i] = (struct oci_weight_device){.major = d->major,
+								 .minor = d->minor,
+								 .has_weight = true,
+								 .weight = (uint16_t)d->value};
+	}
+	throttle(o, BLKIO_READ_BPS, &b->throttle_read_bps);
+	throttle(o, BLKIO_WRITE_BPS, &b->throttle_write_bps);
+	throttle(o, BLKIO_READ_IOPS, &b->throttle_read_iops);
+	throttle(o, BLKIO_WRITE_IOPS, &b->throttle_write_iops);
+}
+
 static void resources(const struct ctr_opts *o, struct oci_linux *l)
 {
 	struct oci_resources *r = xcalloc(1, sizeof(*r));
@@ -301,12 +348,16 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->memory->has_limit = true;
 		r->memory->limit = o->memory;
 	}
-	if (o->cpu_quota > 0) {
+	if (o->cpu_quota || o->cpu_period || o->cpu_rt_period || o->cpu_rt_runtime) {
 		r->cpu = xcalloc(1, sizeof(*r->cpu));
-		r->cpu->has_quota = true;
+		r->cpu->has_quota = o->cpu_quota != 0;
 		r->cpu->quota = o->cpu_quota;
-		r->cpu->has_period = true;
+		r->cpu->has_period = o->cpu_period != 0;
 		r->cpu->period = o->cpu_period;
+		r->cpu->has_realtime_period = o->cpu_rt_period != 0;
+		r->cpu->realtime_period = o->cpu_rt_period;
+		r->cpu->has_realtime_runtime = o->cpu_rt_runtime != 0;
+		r->cpu->realtime_runtime = o->cpu_rt_runtime;
 	}
 	if (o->memory_swap || o->memory_reservation) {
 		if (!r->memory)
@@ -324,6 +375,15 @@ static void resources(const struct ctr_opts *o, struct oci_linux *l)
 		r->cpu->cpus = xstrdup(o->cpuset_cpus);
 		r->cpu->mems = xstrdup(o->cpuset_mems);
 	}
+	if (o->has_memory_swappiness || o->oom_kill_disable) {
+		if (!r->memory)
+			r->memory = xcalloc(1, sizeof(*r->memory));
+		r->memory->has_swappiness = o->has_memory_swappiness;
+		r->memory->swappiness = (uint64_t)o->memory_swappiness;
+		r->memory->has_disable_oom_killer = o->oom_kill_disable;
+		r->memory->disable_oom_killer = o->oom_kill_disable;
+	}
+	block_io(o, r);
 	if (o->pids_limit) {
 		r->pids = xcalloc(1, sizeof(*r->pids));
 		r->pids->limit = o->pids_limit;
@@ -356,10 +416,10 @@ static void devices(const struct ctr_opts *o, struct oci_linux *l)
 	}
 }
 
-/* --sysctl "key=value" -> linux.sysctl; a key given twice keeps its last value. */
-static void sysctls(const struct ctr_opts *o, struct oci_map *map)
+/* "key=value" (--sysctl, --annotation) -> a map; a key given twice keeps its last value. */
+static void kv_map(char *const *kv, struct oci_map *map)
 {
-	char **merged = run_opt_env_merge(NULL, o->sysctls);
+	char **merged = run_opt_env_merge(NULL, kv);
 	map->n = cubo_strv_len(merged);
 	map->v = map->n ? xcalloc(map->n, sizeof(*map->v)) : NULL;
 	for (size_t i = 0; i < map->n; i++) {
@@ -370,13 +430,33 @@ static void sysctls(const struct ctr_opts *o, struct oci_map *map)
 	cubo_strv_free(merged);
 }
 
+/* The namespace mode of a type: "host", "container:ID", ... or NULL (its own). */
+static const char *ns_mode(const struct ctr_opts *o, const char *type)
+{
+	if (!strcmp(type, "network"))
+		return o->network;
+	if (!strcmp(type, "pid"))
+		return o->pid_mode;
+	if (!strcmp(type, "ipc"))
+		return o->ipc_mode;
+	if (!strcmp(type, "uts"))
+		return o->uts_mode;
+	if (!strcmp(type, "cgroup"))
+		return o->cgroupns_mode;
+	return NULL;
+}
+
+/*
+ * Every namespace but those the host's flags share; one of another
+ * container's gets its path when the container starts (monitor.c).
+ */
 static void namespaces(const struct bundle_input *in, struct oci_linux *l)
 {
-	const struct ctr_opts *o = in->opts;
 	static const char *const types[] = {"pid", "ipc", "uts", "mount", "network", "cgroup"};
 	l->namespaces = xcalloc(N(types), sizeof(*l->namespaces));
 	for (size_t i = 0; i < N(types); i++) {
-		if (!strcmp(types[i], "network") && o->network && !strcmp(o->network, "host"))
+		const char *mode = ns_mode(in->opts, types[i]);
+		if (mode && !strcmp(mode, "host"))
 			continue;
 		if (!strcmp(types[i], "network") && in->netns)
 			l->namespaces[l->n_namespaces].path = xstrdup(in->netns);
@@ -394,9 +474,14 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	cfg->root->readonly = o->read_only;
 	char short_id[13];
 	snprintf(short_id, sizeof(short_id), "%.12s", in->id);
-	cfg->hostname = xstrdup(o->hostname ? o->hostname : short_id);
+	const char *hostname = o->hostname ? o->hostname : short_id;
+	/* the host's UTS namespace keeps its names: the runtime must not set them */
+	if (!o->uts_mode)
+		cfg->hostname = xstrdup(hostname);
+	cfg->domainname = xstrdup(o->domainname);
+	kv_map(o->annotations, &cfg->annotations);
 	cfg->process = xcalloc(1, sizeof(*cfg->process));
-	struct cubo_error *err = process(in, cfg->process, cfg->hostname);
+	struct cubo_error *err = process(in, cfg->process, hostname);
 	if (err) {
 		oci_config_free(cfg);
 		return err;
@@ -406,8 +491,8 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 	cfg->linux_ = l;
 	namespaces(in, l);
 	resources(o, l);
-	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, in->id);
-	sysctls(o, &l->sysctl);
+	l->cgroups_path = runtime_cgroups_path(in->systemd_cgroup, o->cgroup_parent, in->id);
+	kv_map(o->sysctls, &l->sysctl);
 	if (o->has_oom_score_adj) {
 		cfg->process->has_oom_score_adj = true;
 		cfg->process->oom_score_adj = o->oom_score_adj;

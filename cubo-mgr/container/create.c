@@ -16,6 +16,7 @@
 #include "cubo-mgr/container/cdi.h"
 #include "cubo-mgr/container/create.h"
 #include "cubo-mgr/container/health.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/rootfs.h"
 #include "cubo-mgr/container/runtime.h"
@@ -72,7 +73,7 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	char *host = NULL;
 	size_t len;
 	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
-	char *text = resolv_render(host, o->dns, o->dns_search, !host_net);
+	char *text = resolv_render(host, o->dns, o->dns_search, o->dns_options, !host_net);
 	err = cubo_write_file_replace(p, text, strlen(text), 0644);
 	free(text);
 	free(host);
@@ -151,6 +152,9 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 	if (o->publish_all && img->config)
 		CUBO_TRY(ports_add_exposed(img->config->exposed_ports.v,
 					   img->config->exposed_ports.n, &o->ports, &o->n_ports));
+	if (o->publish_all) /* docker's -P: --expose's ports as well */
+		CUBO_TRY(ports_add_exposed(o->expose, cubo_strv_len(o->expose), &o->ports,
+					   &o->n_ports));
 	if (!strcmp(o->network, "none") || !strcmp(o->network, "host")) {
 		if (o->n_ports && !strcmp(o->network, "host"))
 			fprintf(stderr, "WARNING: published ports are discarded when using host "
@@ -201,6 +205,19 @@ struct cubo_error *ctr_init_path(const char *given, char **out)
 			      PKGLIBEXECDIR);
 }
 
+/* --pid/--ipc container:NAME -> container:ID: the container must exist now, and run at start. */
+static struct cubo_error *resolve_ns_join(const struct ctr_store *store, const char *flag,
+					  char **mode)
+{
+	if (!*mode || strncmp(*mode, "container:", 10))
+		return NULL;
+	char id[CTR_ID_LEN + 1];
+	CUBO_TRY_CTX(ctr_store_resolve(store, *mode + 10, id), "%s %s", flag, *mode);
+	free(*mode);
+	*mode = xasprintf("container:%s", id);
+	return NULL;
+}
+
 /* The running kernel's version is MAJOR.MINOR or later. */
 static bool kernel_at_least(unsigned major, unsigned minor)
 {
@@ -225,10 +242,23 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		err = ctr_new_id(out->id);
 	if (!err)
 		err = ctr_store_begin(in->store, out->id, &tmp, &lock);
+	if (!err && o->cgroup_parent)
+		err = cgroup_parent_check(o->cgroup_parent, in->systemd_cgroup);
+	if (!err)
+		err = resolve_ns_join(in->store, "--pid", &o->pid_mode);
+	if (!err)
+		err = resolve_ns_join(in->store, "--ipc", &o->ipc_mode);
+	for (size_t i = 0; !err && o->volumes_from && o->volumes_from[i]; i++)
+		err = volumes_from_add(in->store, o->volumes_from[i], o);
 	if (!err)
 		err = add_image_volumes(ii->config, o);
 	if (!err)
 		err = prepare_volumes(in->root, o, &sources, &vol_names);
+	/* known from here on: an abort must not remove them either */
+	size_t nbv = 0;
+	for (size_t i = 0; i < o->n_volumes; i++)
+		if (o->volumes[i].borrowed && o->volumes[i].named)
+			cubo_strv_push(&rec.borrowed_volumes, &nbv, o->volumes[i].source);
 	cubo_test_point("create-after-volumes");
 	char *netns = NULL;
 	if (!err)
@@ -264,7 +294,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 	if (!err && !o->name)
 		err = ctr_store_pick_name(in->store, &name);
 	if (!err)
-		err = write_etc_files(tmp, cfg->hostname, o->name ? o->name : name, o);
+		err = write_etc_files(tmp, cfg->hostname ? cfg->hostname : o->hostname,
+				      o->name ? o->name : name, o);
 	if (!err)
 		err = rootfs_prepare(tmp);
 	if (!err) {
@@ -306,6 +337,28 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.privileged = o->privileged;
 		rec.devices = cubo_strv_dup(o->device_args);
 		rec.device_cgroup_rules = cubo_strv_dup(o->cgroup_rule_args);
+		rec.dns_options = cubo_strv_dup(o->dns_options);
+		rec.pid_mode = xstrdup(o->pid_mode);
+		rec.ipc_mode = xstrdup(o->ipc_mode);
+		rec.uts_mode = xstrdup(o->uts_mode);
+		rec.cgroupns_mode = xstrdup(o->cgroupns_mode);
+		rec.cgroup_parent = xstrdup(o->cgroup_parent);
+		rec.nano_cpus = o->nano_cpus;
+		size_t nvd = 0;
+		for (size_t i = 0; i < o->n_volumes; i++)
+			cubo_strv_push(&rec.volume_dests, &nvd, o->volumes[i].dest);
+		rec.volumes_from = cubo_strv_dup(o->volumes_from);
+		size_t nb = 0;
+		for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++)
+			for (size_t i = 0; i < o->n_blkio_devs[k]; i++) {
+				char *e = xasprintf("%s=%s:%llu", blkio_dev_flag(k) + 2,
+						    o->blkio_devs[k][i].path,
+						    (unsigned long long)o->blkio_devs[k][i].value);
+				cubo_strv_push(&rec.blkio_devices, &nb, e);
+				free(e);
+			}
+		rec.exposed = run_opt_expose_merge(rc ? rc->exposed_ports.v : NULL,
+						   rc ? rc->exposed_ports.n : 0, o->expose);
 		size_t nt = 0;
 		for (size_t i = 0; i < o->n_tmpfs; i++) {
 			const struct ctr_tmpfs *t = &o->tmpfs[i];
@@ -352,6 +405,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		/* anonymous volumes made for it go with it */
 		for (size_t i = 0; vol_names && vol_names[i]; i++) {
 			struct ctr_volume v;
+			if (cubo_strv_contains(rec.borrowed_volumes, vol_names[i]))
+				continue;
 			if (!volume_get(in->root, vol_names[i], &v)) {
 				if (v.anonymous)
 					cubo_error_free(volume_remove(in->root, vol_names[i]));

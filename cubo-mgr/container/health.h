@@ -116,19 +116,4 @@ void health_state_gen(struct cubo_json_gen *g, const struct health_state *s);
 /* <dir>/health.json; a missing file is HEALTH_NONE with an empty log. */
 struct cubo_error *health_state_load(const char *dir, struct health_state *out);
 
-typedef void (*health_update_fn)(struct health_state *s, void *ctx);
-/*
- * The status of the container in dir (<root>/<id>) changed, written by
- * health_state_update: the monitor's checks, a start, a pause or a stop,
- * and `healthcheck run` all go through it, so this is where an event
- * ("health_status: healthy", docker's) is emitted.
- */
-void health_status_changed(const char *dir, enum health_status status);
-/*
- * Read, change and write <dir>/health.json atomically (not durably: it is
- * rebuilt by the next check) under <dir>/health.lock, so the monitor and a
- * `healthcheck run` do not lose each other's results.
- */
-struct cubo_error *health_state_update(const char *dir, health_update_fn fn, void *ctx);
-
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "cubo-mgr/container/health_store.h"
 #include "shared/timeutil.h"
 
 static void reset_state(struct health_state *s, void *ctx)

@@ -36,6 +36,7 @@
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/monitor_priv.h"
+#include "cubo-mgr/container/ns_join.h"
 #include "cubo-mgr/container/passwd.h"
 #include "cubo-mgr/container/restart.h"
 #include "cubo-mgr/container/rootfs.h"
@@ -314,7 +315,8 @@ static struct cubo_error *fill_new_volumes(const struct oci_config *cfg, const c
 	return NULL;
 }
 
-static struct cubo_error *resolve_user(const struct ctr_record *rec, const char *volumes_dir)
+static struct cubo_error *resolve_user(const struct ctr_store *store, const struct ctr_record *rec,
+				       const char *volumes_dir)
 {
 	int root = open("rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -334,8 +336,12 @@ static struct cubo_error *resolve_user(const struct ctr_record *rec, const char 
 	err = oci_config_load("config.json", &cfg);
 	if (!err)
 		err = fill_new_volumes(cfg, volumes_dir);
+	bool joined = false;
+	if (!err)
+		err = ctr_ns_join(store, rec, cfg, &joined);
 	/* a restart finds the user resolved already: no rewrite then */
-	if (!err && bundle_apply_user(cfg, &u)) {
+	bool user_set = !err && bundle_apply_user(cfg, &u);
+	if (!err && (user_set || joined)) {
 		char *json;
 		size_t len;
 		err = oci_config_to_json(cfg, false, &json, &len);
@@ -583,7 +589,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	if (chdir(m->dir) < 0)
 		return cubo_error_errno("chdir %s", m->dir);
 	char *volumes_dir = cubo_path_join(m->ms->store->root, "volumes");
-	struct cubo_error *uerr = resolve_user(rec, volumes_dir);
+	struct cubo_error *uerr = resolve_user(m->ms->store, rec, volumes_dir);
 	free(volumes_dir);
 	CUBO_TRY(uerr);
 	CUBO_TRY_CTX(listen_at(ATTACH_SOCKET, &m->listen_fd), "attach socket");
@@ -900,10 +906,13 @@ static void serve(struct mon *m)
 	}
 }
 
-static void remove_anonymous_volumes(struct mon *m, char **volumes)
+static void remove_anonymous_volumes(struct mon *m, const struct ctr_record *r)
 {
+	char **volumes = r->volumes;
 	for (size_t i = 0; volumes && volumes[i]; i++) {
 		struct ctr_volume v;
+		if (!ctr_record_owns_volume(r, volumes[i]))
+			continue;
 		struct cubo_error *err = volume_get(m->ms->store->root, volumes[i], &v);
 		bool removed = false;
 		if (!err && v.anonymous) {
@@ -973,7 +982,7 @@ static void finish(struct mon *m, const struct ctr_record *first)
 			if (!err)
 				ev_container(m->ms->store->root, &rec, "destroy", NULL, NULL);
 			if (!err)
-				remove_anonymous_volumes(m, rec.volumes);
+				remove_anonymous_volumes(m, &rec);
 		}
 		ctr_record_free(&rec);
 	}

@@ -7,6 +7,7 @@
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static const char *const status_names[] = {
 	[CTR_CREATED] = "created", [CTR_RUNNING] = "running",	[CTR_PAUSED] = "paused",
@@ -48,9 +49,38 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->group_add);
 	cubo_strv_free(r->devices);
 	cubo_strv_free(r->device_cgroup_rules);
+	cubo_strv_free(r->exposed);
+	cubo_strv_free(r->dns_options);
+	free(r->pid_mode);
+	free(r->ipc_mode);
+	free(r->uts_mode);
+	free(r->cgroupns_mode);
+	cubo_strv_free(r->blkio_devices);
+	free(r->cgroup_parent);
+	cubo_strv_free(r->volume_dests);
+	cubo_strv_free(r->volumes_from);
+	cubo_strv_free(r->borrowed_volumes);
 	free(r->error);
 	free(r->restart_policy);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *ctr_record_volume_of(const struct ctr_record *r, const char *source)
+{
+	for (size_t i = 0; r->volumes && r->volumes[i]; i++) {
+		char *tail = xasprintf("/volumes/%s/_data", r->volumes[i]);
+		size_t n = strlen(source), t = strlen(tail);
+		bool is = n > t && !strcmp(source + n - t, tail);
+		free(tail);
+		if (is)
+			return r->volumes[i];
+	}
+	return NULL;
+}
+
+bool ctr_record_owns_volume(const struct ctr_record *r, const char *name)
+{
+	return !cubo_strv_contains(r->borrowed_volumes, name);
 }
 
 bool ctr_id_valid(const char *s)
@@ -146,6 +176,21 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "groupAdd", r->group_add);
 	kstrv(g, "devices", r->devices);
 	kstrv(g, "deviceCgroupRules", r->device_cgroup_rules);
+	kstrv(g, "exposedPorts", r->exposed);
+	kstrv(g, "dnsOptions", r->dns_options);
+	kstr(g, "pidMode", r->pid_mode);
+	kstr(g, "ipcMode", r->ipc_mode);
+	kstr(g, "utsMode", r->uts_mode);
+	kstr(g, "cgroupnsMode", r->cgroupns_mode);
+	kstrv(g, "blkioDevices", r->blkio_devices);
+	kstr(g, "cgroupParent", r->cgroup_parent);
+	if (r->nano_cpus > 0) {
+		cubo_json_gen_key(g, "nanoCpus");
+		cubo_json_gen_int(g, r->nano_cpus);
+	}
+	kstrv(g, "volumeDests", r->volume_dests);
+	kstrv(g, "volumesFrom", r->volumes_from);
+	kstrv(g, "borrowedVolumes", r->borrowed_volumes);
 	if (r->init) {
 		cubo_json_gen_key(g, "init");
 		cubo_json_gen_bool(g, true);
@@ -280,6 +325,18 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "devices", false, &r->devices, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "deviceCgroupRules", false, &r->device_cgroup_rules,
 				      &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "exposedPorts", false, &r->exposed, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "dnsOptions", false, &r->dns_options, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "pidMode", false, &r->pid_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "ipcMode", false, &r->ipc_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "utsMode", false, &r->uts_mode));
+	CUBO_TRY(cubo_json_field_string(c, t, "cgroupnsMode", false, &r->cgroupns_mode));
+	CUBO_TRY(cubo_json_field_strv(c, t, "blkioDevices", false, &r->blkio_devices, &n));
+	CUBO_TRY(cubo_json_field_string(c, t, "cgroupParent", false, &r->cgroup_parent));
+	CUBO_TRY(cubo_json_field_int64(c, t, "nanoCpus", false, &r->nano_cpus, NULL));
+	CUBO_TRY(cubo_json_field_strv(c, t, "volumeDests", false, &r->volume_dests, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "volumesFrom", false, &r->volumes_from, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "borrowedVolumes", false, &r->borrowed_volumes, &n));
 	CUBO_TRY(cubo_json_field_bool(c, t, "init", &r->init, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "privileged", &r->privileged, NULL));
 	CUBO_TRY(cubo_json_field_bool(c, t, "autoRemove", &r->auto_remove, NULL));

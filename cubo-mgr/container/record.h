@@ -63,7 +63,19 @@ struct ctr_record {
 	bool privileged;   /* --privileged (config.json has what it means) */
 	/* --device ("HOST:CTR:PERMS" or a CDI name), --device-cgroup-rule: as given */
 	char **devices, **device_cgroup_rules;
-	bool auto_remove; /* --rm */
+	char **exposed; /* "80/tcp": the image's EXPOSE, then --expose's; NULL-terminated or NULL */
+	char **dns_options; /* --dns-option; NULL-terminated or NULL */
+	/* --pid, --ipc, --uts, --cgroupns: "host", "container:ID", ...; NULL: private */
+	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/* the per-device blkio flags, "FLAG=PATH:VALUE" (no "--"); NULL-terminated or NULL */
+	char **blkio_devices;
+	char *cgroup_parent; /* --cgroup-parent; NULL: none */
+	int64_t nano_cpus;   /* --cpus in billionths; 0: not given (or an older record) */
+	/* where its volumes and binds are (-v, --mount, VOLUME), for --volumes-from */
+	char **volume_dests;
+	char **volumes_from;	 /* --volumes-from as given */
+	char **borrowed_volumes; /* volumes of --volumes-from: not its own to remove */
+	bool auto_remove;	 /* --rm */
 	bool tty;
 	bool interactive; /* keep stdin open */
 	enum ctr_status status;
@@ -87,6 +99,12 @@ struct ctr_record {
 
 /* Docker's State.Status: the status, or "restarting" while a restart waits. */
 const char *ctr_record_state(const struct ctr_record *r);
+
+/* The name of r's volume whose data directory source is, or NULL (a bind). */
+const char *ctr_record_volume_of(const struct ctr_record *r, const char *source);
+
+/* Volume name goes with the container (when anonymous): not one --volumes-from lent it. */
+bool ctr_record_owns_volume(const struct ctr_record *r, const char *name);
 
 /* The record says the runtime runs the container with --systemd-cgroup. */
 bool ctr_record_systemd(const struct ctr_record *r);

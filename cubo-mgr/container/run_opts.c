@@ -14,6 +14,7 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/health.h"
 #include "shared/size.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 #include "spec/features.h"
@@ -68,6 +69,21 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->cdi_spec_dirs);
 	cubo_strv_free(o->device_args);
 	cubo_strv_free(o->cgroup_rule_args);
+	cubo_strv_free(o->annotations);
+	free(o->domainname);
+	cubo_strv_free(o->expose);
+	cubo_strv_free(o->dns_options);
+	free(o->pid_mode);
+	free(o->ipc_mode);
+	free(o->uts_mode);
+	free(o->cgroupns_mode);
+	for (size_t k = 0; k < N_BLKIO_DEV_KINDS; k++) {
+		for (size_t i = 0; i < o->n_blkio_devs[k]; i++)
+			blkio_dev_free(&o->blkio_devs[k][i]);
+		free(o->blkio_devs[k]);
+	}
+	free(o->cgroup_parent);
+	cubo_strv_free(o->volumes_from);
 	for (size_t i = 0; i < o->n_cgroup_rules; i++) {
 		free(o->cgroup_rules[i].type);
 		free(o->cgroup_rules[i].access);
@@ -226,15 +242,25 @@ struct cubo_error *run_opt_check_line(const char *flag, const char *value)
 	return NULL;
 }
 
-struct cubo_error *run_opt_check_hostname(const char *s)
+static struct cubo_error *check_host_name(const char *flag, const char *s)
 {
-	CUBO_TRY(run_opt_check_line("--hostname", s));
+	CUBO_TRY(run_opt_check_line(flag, s));
 	/* it is a name of /etc/hosts as well: a blank would make it two */
 	if (!*s || strlen(s) > 64 || strpbrk(s, "/ \t"))
-		return cubo_error_new("--hostname \"%s\": not a valid host name (1 to 64 "
+		return cubo_error_new("%s \"%s\": not a valid host name (1 to 64 "
 				      "characters, no '/' or blanks)",
-				      s);
+				      flag, s);
 	return NULL;
+}
+
+struct cubo_error *run_opt_check_hostname(const char *s)
+{
+	return check_host_name("--hostname", s);
+}
+
+struct cubo_error *run_opt_check_domainname(const char *s)
+{
+	return check_host_name("--domainname", s);
 }
 
 struct cubo_error *run_opt_check_dns_search(const char *s)
@@ -247,6 +273,44 @@ struct cubo_error *run_opt_check_dns_search(const char *s)
 	if (!ok)
 		return cubo_error_new("--dns-search \"%s\": not a domain name", s);
 	return NULL;
+}
+
+struct cubo_error *run_opt_check_dns_option(const char *s)
+{
+	CUBO_TRY(run_opt_check_line("--dns-option", s));
+	/* one word of the options line: a blank would make it two */
+	if (!*s || strlen(s) > 255 || strpbrk(s, " \t"))
+		return cubo_error_new("--dns-option \"%s\": expected one option without blanks "
+				      "(ndots:2, edns0, ...)",
+				      s);
+	return NULL;
+}
+
+struct cubo_error *run_opt_parse_ns_mode(const char *flag, const char *s, const char *const *modes,
+					 const char **join)
+{
+	*join = NULL;
+	CUBO_TRY(run_opt_check_line(flag, s));
+	bool can_join = false;
+	for (size_t i = 0; modes[i]; i++) {
+		if (!strcmp(modes[i], "container:"))
+			can_join = true;
+		else if (!strcmp(s, modes[i]))
+			return NULL;
+	}
+	if (can_join && !strncmp(s, "container:", 10) && s[10]) {
+		*join = s + 10;
+		return NULL;
+	}
+	struct cubo_strbuf list = {0};
+	for (size_t i = 0; modes[i]; i++) {
+		cubo_strbuf_adds(&list, i ? ", " : "");
+		cubo_strbuf_adds(&list, modes[i]);
+	}
+	struct cubo_error *err = cubo_error_new("%s \"%s\": invalid mode (expected %s%s)", flag, s,
+						list.s, can_join ? "NAME" : "");
+	free(list.s);
+	return err;
 }
 
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out)
@@ -288,12 +352,18 @@ struct cubo_error *run_opt_env_arg(const char *arg, char *const *host_env, char 
 	return NULL;
 }
 
-struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
-					 size_t *n)
+/*
+ * A KEY[=VALUE] file of docker's (--env-file, --label-file): each line
+ * that is neither blank nor a "#" comment goes to add (ctx), which checks
+ * it; flag names the file in errors.
+ */
+static struct cubo_error *read_kv_file(const char *flag, const char *path,
+				       struct cubo_error *(*add)(void *ctx, const char *kv),
+				       void *ctx)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return cubo_error_errno("--env-file %s", path);
+		return cubo_error_errno("%s %s", flag, path);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -319,13 +389,154 @@ struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env
 					     (int)klen, p);
 			break;
 		}
-		err = run_opt_env_arg(p, host_env, env, n);
+		if ((err = add(ctx, p)))
+			err = cubo_error_wrap(err, "%s:%u", path, lineno);
 	}
 	if (!err && ferror(f))
-		err = cubo_error_errno("--env-file %s: read", path);
+		err = cubo_error_errno("%s %s: read", flag, path);
 	free(line);
 	fclose(f);
 	return err;
+}
+
+struct env_file_ctx {
+	char *const *host_env;
+	char ***env;
+	size_t *n;
+};
+
+static struct cubo_error *env_file_add(void *ctx, const char *kv)
+{
+	struct env_file_ctx *c = ctx;
+	return run_opt_env_arg(kv, c->host_env, c->env, c->n);
+}
+
+struct cubo_error *run_opt_read_env_file(const char *path, char *const *host_env, char ***env,
+					 size_t *n)
+{
+	struct env_file_ctx c = {host_env, env, n};
+	return read_kv_file("--env-file", path, env_file_add, &c);
+}
+
+struct label_file_ctx {
+	char ***labels;
+	size_t *n;
+};
+
+static struct cubo_error *label_file_add(void *ctx, const char *kv)
+{
+	struct label_file_ctx *c = ctx;
+	char *label;
+	CUBO_TRY(run_opt_parse_label("--label-file", kv, &label));
+	cubo_strv_push(c->labels, c->n, label);
+	free(label);
+	return NULL;
+}
+
+struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, size_t *n)
+{
+	struct label_file_ctx c = {labels, n};
+	return read_kv_file("--label-file", path, label_file_add, &c);
+}
+
+/*
+ * A set of "PORT/PROTO" keys, one bit a port and protocol: ranges of
+ * --expose hold up to 65535 ports each, which a list search would make
+ * quadratic.
+ */
+struct port_set {
+	uint8_t *bits;
+};
+
+static const char *const port_protos[] = {"tcp", "udp", "sctp"};
+
+/* The bit of "PORT/PROTO", or -1 for anything else. */
+static long port_set_slot(const char *key)
+{
+	char *slash;
+	if (!isdigit((unsigned char)key[0]))
+		return -1;
+	unsigned long p = strtoul(key, &slash, 10);
+	if (p == 0 || p > 65535 || *slash != '/')
+		return -1;
+	for (size_t i = 0; i < sizeof(port_protos) / sizeof(*port_protos); i++)
+		if (!strcmp(slash + 1, port_protos[i]))
+			return (long)(i * 65536 + p);
+	return -1;
+}
+
+/* Adds key; false when it was there. Keys that are not "PORT/PROTO" go by a search of v. */
+static bool port_set_add(struct port_set *s, char *const *v, const char *key)
+{
+	long slot = port_set_slot(key);
+	if (slot < 0)
+		return !cubo_strv_contains(v, key);
+	uint8_t bit = (uint8_t)(1u << (slot % 8));
+	if (s->bits[slot / 8] & bit)
+		return false;
+	s->bits[slot / 8] |= bit;
+	return true;
+}
+
+static void port_set_init(struct port_set *s, char *const *v)
+{
+	s->bits = xcalloc(sizeof(port_protos) / sizeof(*port_protos) * 65536 / 8, 1);
+	for (size_t i = 0; v && v[i]; i++)
+		port_set_add(s, v, v[i]);
+}
+
+struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n)
+{
+	char buf[32];
+	if (strlen(s) >= sizeof(buf))
+		return cubo_error_new("--expose \"%.40s...\": too long", s);
+	strcpy(buf, s);
+	char *proto = strchr(buf, '/');
+	if (proto)
+		*proto++ = '\0';
+	if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+		return cubo_error_new("--expose \"%s\": unknown protocol \"%s\" (tcp, udp or "
+				      "sctp)",
+				      s, proto);
+	char *dash = strchr(buf, '-');
+	if (dash)
+		*dash++ = '\0';
+	uint16_t first, last;
+	if (!parse_port(buf, false, &first) || (dash && !parse_port(dash, false, &last)))
+		return cubo_error_new("--expose \"%s\": invalid port (1-65535, or a range "
+				      "FIRST-LAST)",
+				      s);
+	if (!dash)
+		last = first;
+	if (last < first)
+		return cubo_error_new("--expose \"%s\": invalid range: %u is below %u", s, last,
+				      first);
+	struct port_set set;
+	port_set_init(&set, *out);
+	for (unsigned p = first; p <= last; p++) {
+		char key[16];
+		snprintf(key, sizeof(key), "%u/%s", p, proto ? proto : "tcp");
+		if (port_set_add(&set, *out, key))
+			cubo_strv_push(out, n, key);
+	}
+	free(set.bits);
+	return NULL;
+}
+
+char **run_opt_expose_merge(char *const *image, size_t n_image, char *const *flags)
+{
+	struct port_set set;
+	port_set_init(&set, NULL);
+	char **out = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < n_image; i++)
+		if (port_set_add(&set, out, image[i]))
+			cubo_strv_push(&out, &n, image[i]);
+	for (size_t i = 0; flags && flags[i]; i++)
+		if (port_set_add(&set, out, flags[i]))
+			cubo_strv_push(&out, &n, flags[i]);
+	free(set.bits);
+	return out;
 }
 
 static size_t key_len(const char *kv)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cubo-mgr/container/cgroup_opt.h"
 #include "cubo-mgr/container/device_opt.h"
 #include "cubo-mgr/container/restart.h"
 #include "shared/error.h"
@@ -29,6 +30,7 @@ struct ctr_volume_spec {
 	bool nocopy;	     /* a new volume is not filled from the image */
 	char propagation[9]; /* "rprivate" (the default), "rshared", "slave", ... */
 	char **labels;	     /* --mount volume-label "k=v": a new volume's labels */
+	bool borrowed;	     /* --volumes-from's: never removed with this container */
 };
 
 struct ctr_port_spec {
@@ -106,6 +108,35 @@ struct ctr_opts {
 	char **cdi_spec_dirs; /* --cdi-spec-dir; NULL: /etc/cdi, /var/run/cdi */
 	/* --device, --device-cgroup-rule as given (for inspect) */
 	char **device_args, **cgroup_rule_args;
+	/* --annotation, --label-file (into labels), --domainname, --expose */
+	char **annotations; /* "key=value", for config.json's annotations */
+	char *domainname;
+	char **expose; /* "80/tcp", one a port (ranges expanded), no duplicates */
+	/*
+	 * --dns-option, and the namespace modes (NULL: docker's default, a
+	 * private one): --pid host|container:ID, --ipc
+	 * host|private|shareable|none|container:ID, --uts host, --cgroupns
+	 * host|private; container:NAME is resolved to the ID at create.
+	 */
+	char **dns_options;
+	char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/*
+	 * --cpu-period/--cpu-quota (into cpu_period/cpu_quota; a quota of
+	 * -1: none), --cpu-rt-*, --blkio-weight, the per-device blkio flags
+	 * (blkio_dev_kind's order), --memory-swappiness, --oom-kill-disable,
+	 * --cgroup-parent.
+	 */
+	int64_t nano_cpus;	/* --cpus in billionths (docker's NanoCpus); 0: not given */
+	uint64_t cpu_rt_period; /* µs; 0: not given */
+	int64_t cpu_rt_runtime; /* µs; 0: not given */
+	uint16_t blkio_weight;	/* 10 to 1000; 0: not given */
+	struct blkio_dev *blkio_devs[N_BLKIO_DEV_KINDS];
+	size_t n_blkio_devs[N_BLKIO_DEV_KINDS];
+	bool has_memory_swappiness;
+	int memory_swappiness; /* 0 to 100 */
+	bool oom_kill_disable;
+	char *cgroup_parent;
+	char **volumes_from; /* --volumes-from CONTAINER[:ro|:rw], checked; added at create */
 	/* --health-*, --no-healthcheck; NULL: the image's check (health.h) */
 	struct oci_healthcheck *healthcheck;
 };
@@ -165,10 +196,37 @@ int run_opt_signal_number(const char *s);
 struct cubo_error *run_opt_check_line(const char *flag, const char *value);
 /* --hostname: one line, 1 to 64 bytes, no '/', no blanks. */
 struct cubo_error *run_opt_check_hostname(const char *s);
+/* --domainname: as --hostname (the kernel's limit is the same 64 bytes). */
+struct cubo_error *run_opt_check_domainname(const char *s);
 /* --dns-search: a domain name ([A-Za-z0-9._-], at most 253 bytes), or ".". */
 struct cubo_error *run_opt_check_dns_search(const char *s);
+/* --dns-option: one resolv.conf option ("ndots:2", "edns0"), no blanks. */
+struct cubo_error *run_opt_check_dns_option(const char *s);
+/*
+ * --pid, --ipc, --uts, --cgroupns (flag names it): s must be one of the
+ * NULL-terminated modes; "container:NAME" too when the list has
+ * "container:". *join: the NAME, or NULL.
+ */
+struct cubo_error *run_opt_parse_ns_mode(const char *flag, const char *s, const char *const *modes,
+					 const char **join);
 /* --label KEY[=VALUE] (flag names it in errors) -> "KEY=VALUE", one line. */
 struct cubo_error *run_opt_parse_label(const char *flag, const char *s, char **out);
+/*
+ * --label-file: docker's format, one KEY[=VALUE] a line, "#" comments and
+ * blank lines skipped; each becomes "KEY=VALUE" appended to *labels.
+ * Errors name FILE:LINE.
+ */
+struct cubo_error *run_opt_read_label_file(const char *path, char ***labels, size_t *n);
+/*
+ * --expose PORT[/PROTO] or FIRST-LAST[/PROTO] (tcp, udp, sctp; default
+ * tcp): each port's "80/tcp" appended to *out unless there already.
+ */
+struct cubo_error *run_opt_parse_expose(const char *s, char ***out, size_t *n);
+/*
+ * Config.ExposedPorts: the image's keys, then --expose's, each once, in
+ * linear time however many. New vector, or NULL when both are empty.
+ */
+char **run_opt_expose_merge(char *const *image, size_t n_image, char *const *flags);
 
 /*
  * --tmpfs DEST[:OPTS]: DEST absolute (not "/"); OPTS comma-separated tmpfs

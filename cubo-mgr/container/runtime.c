@@ -52,13 +52,14 @@ bool runtime_systemd_host(void)
 	       fs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-char *runtime_cgroups_path(bool systemd, const char *id)
+char *runtime_cgroups_path(bool systemd, const char *parent, const char *id)
 {
-	char *p;
-
 	/* machine.slice holds containers and VMs (podman puts its scopes there too) */
-	p = xasprintf(systemd ? "machine.slice:cubo:%s" : "cubo-%s", id);
-	return p;
+	if (systemd)
+		return xasprintf("%s:cubo:%s", parent ? parent : "machine.slice", id);
+	if (parent)
+		return xasprintf("%s/cubo-%s", parent, id);
+	return xasprintf("cubo-%s", id);
 }
 
 char **runtime_argv(const struct ctr_runtime *rt, const char *const *args)

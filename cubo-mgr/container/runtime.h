@@ -30,8 +30,12 @@ struct ctr_runtime {
 struct cubo_error *runtime_cgroup_manager(const char *flag, bool systemd_host, bool *systemd);
 /* PID 1 is systemd (/run/systemd/system) and /sys/fs/cgroup is cgroup v2 only. */
 bool runtime_systemd_host(void);
-/* The cgroupsPath a container's config gets: "machine.slice:cubo:ID" or "cubo-ID". */
-char *runtime_cgroups_path(bool systemd, const char *id);
+/*
+ * The cgroupsPath a container's config gets: "machine.slice:cubo:ID" or
+ * "cubo-ID"; with parent (--cgroup-parent, checked), "PARENT:cubo:ID" or
+ * "PARENT/cubo-ID".
+ */
+char *runtime_cgroups_path(bool systemd, const char *parent, const char *id);
 
 /*
  * The runtime used when none is given: the settings' ($CUBO_RUNTIME) when

@@ -138,7 +138,21 @@ static bool loopback_nameserver(const char *line)
 	return !strncmp(p, "127.", 4) || !strncmp(p, "::1", 3);
 }
 
-char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network)
+/* "KEYWORD w1 w2\n" when there are words. */
+static void add_words_line(struct cubo_strbuf *b, const char *keyword, char *const *words)
+{
+	if (!words || !words[0])
+		return;
+	cubo_strbuf_adds(b, keyword);
+	for (size_t i = 0; words[i]; i++) {
+		cubo_strbuf_adds(b, " ");
+		cubo_strbuf_adds(b, words[i]);
+	}
+	cubo_strbuf_adds(b, "\n");
+}
+
+char *resolv_render(const char *host_text, char *const *dns, char *const *search,
+		    char *const *options, bool own_network)
 {
 	struct cubo_strbuf b = {0};
 	cubo_strbuf_adds(&b, "");
@@ -148,26 +162,21 @@ char *resolv_render(const char *host_text, char *const *dns, char *const *search
 		size_t n = end ? (size_t)(end - line) : strlen(line);
 		bool ns = !strncmp(line, "nameserver", 10) && (line[10] == ' ' || line[10] == '\t');
 		bool sr = !strncmp(line, "search", 6) && (line[6] == ' ' || line[6] == '\t');
+		bool op = !strncmp(line, "options", 7) && (line[7] == ' ' || line[7] == '\t');
 		bool drop = (ns && (dns || (own_network && loopback_nameserver(line)))) ||
-			    (sr && search);
+			    (sr && search) || (op && options);
 		if (!drop) {
 			cubo_strbuf_add(&b, line, n);
 			cubo_strbuf_adds(&b, "\n");
 		}
 		line += n + (end ? 1 : 0);
 	}
-	if (search && search[0]) {
-		cubo_strbuf_adds(&b, "search");
-		for (size_t i = 0; search[i]; i++) {
-			cubo_strbuf_adds(&b, " ");
-			cubo_strbuf_adds(&b, search[i]);
-		}
-		cubo_strbuf_adds(&b, "\n");
-	}
+	add_words_line(&b, "search", search);
 	for (size_t i = 0; dns && dns[i]; i++) {
 		cubo_strbuf_adds(&b, "nameserver ");
 		cubo_strbuf_adds(&b, dns[i]);
 		cubo_strbuf_adds(&b, "\n");
 	}
+	add_words_line(&b, "options", options);
 	return b.s;
 }

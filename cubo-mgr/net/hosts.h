@@ -39,9 +39,11 @@ char *hosts_replace_peers(const char *text, const char *peers);
 /*
  * resolv.conf from the host's: with dns, its nameserver lines replaced by
  * those; loopback nameservers dropped when the container has its own
- * network (127.0.0.53 would be the container itself), search added.
+ * network (127.0.0.53 would be the container itself); with search or
+ * options (--dns-option), the host's lines of that kind replaced by one.
  */
-char *resolv_render(const char *host_text, char *const *dns, char *const *search, bool own_network);
+char *resolv_render(const char *host_text, char *const *dns, char *const *search,
+		    char *const *options, bool own_network);
 
 /* --dns IP: an IPv4 or IPv6 address. */
 struct cubo_error *resolv_check_dns(const char *s);

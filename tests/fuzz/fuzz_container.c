@@ -24,6 +24,7 @@
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/filter.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 #include "spec/config.h"
 #include "tests/fuzz/fuzz.h"
 
@@ -79,6 +80,52 @@ static void log_text(const char *s, size_t n)
 	int64_t ns;
 	(void)log_time_arg(s, 0, &ns);
 	close(null);
+}
+
+/* The values of run's later flags: --expose, --label-file's lines, the blkio and namespace ones. */
+static void run_flags(const char *s)
+{
+	char **ex = NULL;
+	size_t n = 0;
+	struct cubo_error *err = run_opt_parse_expose(s, &ex, &n);
+	for (size_t i = 0; !err && i < n; i++)
+		if (!strchr(ex[i], '/') || ex[i][0] < '1' || ex[i][0] > '9')
+			FUZZ_FAIL("--expose \"%s\" gave the key \"%s\"", s, ex[i]);
+	char **merged = run_opt_expose_merge(ex, n, ex);
+	if (cubo_strv_len(merged) != n)
+		FUZZ_FAIL("--expose \"%s\": %zu keys merged into %zu", s, n, cubo_strv_len(merged));
+	cubo_strv_free(merged);
+	cubo_strv_free(ex);
+	fuzz_drop(err);
+	for (int k = 0; k < N_BLKIO_DEV_KINDS; k++) {
+		struct blkio_dev d;
+		err = blkio_dev_parse((enum blkio_dev_kind)k, s, &d);
+		if (!err && (!d.path || d.path[0] != '/'))
+			FUZZ_FAIL("%s \"%s\" parsed to a bad device", blkio_dev_flag(k), s);
+		if (!err)
+			blkio_dev_free(&d);
+		fuzz_drop(err);
+	}
+	for (int systemd = 0; systemd < 2; systemd++) {
+		err = cgroup_parent_check(s, systemd);
+		/* an accepted path has no "." or ".." component to climb with */
+		char *copy = err ? NULL : xstrdup(s);
+		for (char *save, *c = copy ? strtok_r(copy, "/", &save) : NULL; c;
+		     c = strtok_r(NULL, "/", &save))
+			if (!strcmp(c, ".") || !strcmp(c, ".."))
+				FUZZ_FAIL("--cgroup-parent \"%s\" accepted with \"%s\"", s, c);
+		free(copy);
+		fuzz_drop(err);
+	}
+	static const char *const ipc[] = {"private", "shareable",  "none",
+					  "host",    "container:", NULL};
+	const char *join;
+	err = run_opt_parse_ns_mode("--ipc", s, ipc, &join);
+	if (!err && join && (join != s + 10 || !*join))
+		FUZZ_FAIL("--ipc \"%s\": a bad container name", s);
+	fuzz_drop(err);
+	fuzz_drop(run_opt_check_dns_option(s));
+	fuzz_drop(run_opt_check_domainname(s));
 }
 
 static void flags(const char *s)
@@ -152,6 +199,7 @@ static void flags(const char *s)
 		free(rule.access);
 	}
 	fuzz_drop(err);
+	run_flags(s);
 }
 
 static void cdi(const char *s, size_t n)

@@ -71,8 +71,8 @@ static void texts(const char *s)
 		FUZZ_FAIL("replacing the peers twice differs from once");
 	char *const add[] = {(char *)s, NULL};
 	char *r = hosts_render("10.0.0.2", "h", NULL, add, "10.0.0.1", s);
-	char *const dns[] = {"192.0.2.1", NULL};
-	char *v = resolv_render(s, dns, NULL, true);
+	char *const dns[] = {"192.0.2.1", NULL}, *const opts[] = {"ndots:2", NULL};
+	char *v = resolv_render(s, dns, NULL, opts, true);
 	free(once);
 	free(twice);
 	free(r);

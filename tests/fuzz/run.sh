@@ -61,21 +61,26 @@ libs="-lyajl -lyaml -lcrypto -lseccomp -lcap -lm"
 json_src="shared/error.c shared/xalloc.c shared/json.c"
 spec_src="$json_src shared/strv.c shared/fs.c shared/digest.c spec/spec_json.c spec/config_parse.c
 	spec/config_gen.c spec/config_free.c spec/config_default.c spec/state.c"
-image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c"
+image_src="$spec_src spec/image_parse.c spec/image_gen.c spec/image_free.c spec/image_platform.c
+	spec/image_health.c"
 reference_src="$image_src shared/rootdir.c cubo-mgr/image/reference.c cubo-mgr/image/auth.c
 	cubo-mgr/image/registries_conf.c"
 container_src="$spec_src shared/lock.c shared/path_in_root.c shared/timeutil.c
 	cubo-mgr/container/record.c cubo-mgr/container/logfile.c cubo-mgr/container/logset.c
 	cubo-mgr/container/logconf.c cubo-mgr/container/run_opts.c
 	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cdi.c
+	cubo-mgr/container/cgroup_opt.c
 	cubo-mgr/container/cdi_spec.c cubo-mgr/container/cdi_yaml.c shared/strbuf.c
 	cubo-mgr/container/passwd.c spec/features.c shared/size.c cubo-mgr/container/limits.c
-	shared/filter.c"
+	shared/filter.c spec/image_health.c cubo-mgr/container/health.c"
+# HEALTHCHECK: the image config's Healthcheck and docker's durations
+health_src="spec/image_health.c spec/spec_json.c cubo-mgr/container/health.c shared/timeutil.c shared/fs.c"
 cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c cubo-mgr/builder/cubofile.c
-	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c"
+	cubo-mgr/builder/expand.c cubo-mgr/builder/ignore.c $health_src"
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
-	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c
-	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c"
+	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cgroup_opt.c
+	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c
+	spec/image_health.c cubo-mgr/container/health.c spec/spec_json.c shared/timeutil.c"
 mounts_src="$spec_src shared/strbuf.c shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
 	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c
 	cubo-runc/devices.c cubo-runc/rootfs.c cubo-runc/proc_guard.c cubo-runc/procfd.c"
@@ -89,8 +94,8 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "shared/error.c shared/xalloc.c shared/strv.c shared/strbuf.c shared/toml.c cubo-mgr/builder/instr.c
-		cubo-mgr/builder/cubofile_toml.c" ;;
+	toml) echo "$json_src shared/strv.c shared/strbuf.c shared/toml.c cubo-mgr/builder/instr.c
+		cubo-mgr/builder/cubofile_toml.c $health_src" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;

@@ -426,18 +426,101 @@ static void test_privileged_devices(void **state)
 	oci_image_config_free(img);
 }
 
+/* The later run flags: annotations, names, namespace modes, blkio, cgroup parent. */
+static bool has_ns(const struct oci_config *c, const char *type, const char **path)
+{
+	for (size_t i = 0; i < c->linux_->n_namespaces; i++)
+		if (!strcmp(c->linux_->namespaces[i].type, type)) {
+			if (path)
+				*path = c->linux_->namespaces[i].path;
+			return true;
+		}
+	return false;
+}
+
+static void test_later_run_flags(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	char *annotations[] = {"org.a=1", "org.b=x=y", "org.a=2", NULL};
+	struct blkio_dev rbps = {.path = "/dev/vda", .value = 1 << 20, .major = 254, .minor = 0};
+	struct blkio_dev weight = {.path = "/dev/vda", .value = 300, .major = 254, .minor = 0};
+	struct ctr_opts o = {.annotations = annotations,
+			     .domainname = "example.org",
+			     .pid_mode = "host",
+			     .ipc_mode = "none",
+			     .uts_mode = "host",
+			     .hostname = "hostbox",
+			     .cgroupns_mode = "host",
+			     .cpu_period = 50000,
+			     .cpu_quota = -1,
+			     .blkio_weight = 500,
+			     .cgroup_parent = "/parent",
+			     .has_memory_swappiness = true,
+			     .memory_swappiness = 0,
+			     .oom_kill_disable = true};
+	o.blkio_devs[BLKIO_READ_BPS] = &rbps;
+	o.n_blkio_devs[BLKIO_READ_BPS] = 1;
+	o.blkio_devs[BLKIO_WEIGHT_DEVICE] = &weight;
+	o.n_blkio_devs[BLKIO_WEIGHT_DEVICE] = 1;
+	struct oci_config *c = build(img, &o);
+	assert_int_equal(c->annotations.n, 2);
+	assert_string_equal(c->annotations.v[0].key, "org.a");
+	assert_string_equal(c->annotations.v[0].value, "2");
+	assert_string_equal(c->annotations.v[1].value, "x=y");
+	assert_string_equal(c->domainname, "example.org");
+	/* the host's UTS namespace: the runtime must not set a name in it */
+	assert_null(c->hostname);
+	assert_true(cubo_strv_contains(c->process->env.v, "HOSTNAME=hostbox"));
+	assert_false(has_ns(c, "pid", NULL));
+	assert_false(has_ns(c, "uts", NULL));
+	assert_false(has_ns(c, "cgroup", NULL));
+	assert_true(has_ns(c, "ipc", NULL));
+	assert_null(find_mount(c, "/dev/shm")); /* --ipc none */
+	const struct oci_resources *r = c->linux_->resources;
+	assert_true(r->cpu->has_period);
+	assert_int_equal(r->cpu->period, 50000);
+	assert_true(r->cpu->has_quota);
+	assert_int_equal(r->cpu->quota, -1);
+	assert_true(r->block_io->has_weight);
+	assert_int_equal(r->block_io->weight, 500);
+	assert_int_equal(r->block_io->n_weight_device, 1);
+	assert_int_equal(r->block_io->weight_device[0].weight, 300);
+	assert_int_equal(r->block_io->throttle_read_bps.n, 1);
+	assert_int_equal(r->block_io->throttle_read_bps.v[0].major, 254);
+	assert_int_equal(r->block_io->throttle_read_bps.v[0].rate, 1 << 20);
+	assert_int_equal(r->block_io->throttle_write_iops.n, 0);
+	/* a swappiness of 0 is one */
+	assert_true(r->memory->has_swappiness);
+	assert_int_equal(r->memory->swappiness, 0);
+	assert_true(r->memory->disable_oom_killer);
+	assert_string_equal(c->linux_->cgroups_path, "/parent/cubo-" ID);
+	oci_config_free(c);
+
+	/* --ipc host: the host's /dev/shm; container:ID: the namespace, its path set at start */
+	struct ctr_opts host = {.ipc_mode = "host", .pid_mode = "container:" ID};
+	c = build(img, &host);
+	const struct oci_mount *m = find_mount(c, "/dev/shm");
+	assert_non_null(m);
+	assert_string_equal(m->type, "bind");
+	assert_string_equal(m->source, "/dev/shm");
+	assert_false(has_ns(c, "ipc", NULL));
+	const char *path = "x";
+	assert_true(has_ns(c, "pid", &path));
+	assert_null(path);
+	assert_string_equal(c->hostname, "0123456789ab");
+	assert_null(c->linux_->resources->block_io);
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image_defaults),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_init),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_apply_user),
-		cmocka_unit_test(test_pinned_json),
-		cmocka_unit_test(test_resource_flags),
-		cmocka_unit_test(test_mount_options),
-		cmocka_unit_test(test_privileged_devices),
+		cmocka_unit_test(test_image_defaults), cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_init),	       cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_apply_user),     cmocka_unit_test(test_pinned_json),
+		cmocka_unit_test(test_resource_flags), cmocka_unit_test(test_later_run_flags),
+		cmocka_unit_test(test_mount_options),  cmocka_unit_test(test_privileged_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,26 @@ static void fill(struct ctr_record *r)
 	r->restart_count = 2;
 	r->restarting = true;
 	r->stopped_by_user = true;
+	char *exposed[] = {"80/tcp", "53/udp", NULL};
+	r->exposed = cubo_strv_dup(exposed);
+	char *dns_options[] = {"ndots:2", NULL};
+	r->dns_options = cubo_strv_dup(dns_options);
+	r->pid_mode = strdup("host");
+	r->ipc_mode = strdup("container:" ID);
+	r->uts_mode = strdup("host");
+	r->cgroupns_mode = strdup("private");
+	char *blkio[] = {"device-read-bps=/dev/vda:1048576", NULL};
+	r->blkio_devices = cubo_strv_dup(blkio);
+	r->cgroup_parent = strdup("/mine");
+	r->nano_cpus = 1500000000;
+	char *dests[] = {"/data", "/anon", NULL};
+	r->volume_dests = cubo_strv_dup(dests);
+	char *from[] = {"db:ro", NULL};
+	r->volumes_from = cubo_strv_dup(from);
+	char *volumes[] = {"own", "lent", NULL};
+	r->volumes = cubo_strv_dup(volumes);
+	char *borrowed[] = {"lent", NULL};
+	r->borrowed_volumes = cubo_strv_dup(borrowed);
 }
 
 static void test_round_trip(void **state)
@@ -106,6 +126,21 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.restart_count, 2);
 	assert_true(b.restarting);
 	assert_true(b.stopped_by_user);
+	th_assert_strv(b.exposed, "80/tcp", "53/udp");
+	th_assert_strv(b.dns_options, "ndots:2");
+	assert_string_equal(b.pid_mode, "host");
+	assert_string_equal(b.ipc_mode, "container:" ID);
+	assert_string_equal(b.uts_mode, "host");
+	assert_string_equal(b.cgroupns_mode, "private");
+	th_assert_strv(b.blkio_devices, "device-read-bps=/dev/vda:1048576");
+	assert_string_equal(b.cgroup_parent, "/mine");
+	assert_int_equal(b.nano_cpus, 1500000000);
+	th_assert_strv(b.volume_dests, "/data", "/anon");
+	th_assert_strv(b.volumes_from, "db:ro");
+	assert_true(ctr_record_owns_volume(&b, "own"));
+	assert_false(ctr_record_owns_volume(&b, "lent"));
+	assert_string_equal(ctr_record_volume_of(&b, "/var/lib/cubo/volumes/lent/_data"), "lent");
+	assert_null(ctr_record_volume_of(&b, "/srv/lent/_data"));
 	assert_string_equal(ctr_record_state(&b), "restarting");
 	b.restarting = false;
 	assert_string_equal(ctr_record_state(&b), "exited");
@@ -168,11 +203,18 @@ static void test_cgroup_manager(void **state)
 	assert_true(sd);
 	th_expect_msg(runtime_cgroup_manager("Systemd", true, &sd), "--cgroup-manager Systemd");
 
-	char *p = runtime_cgroups_path(true, ID);
+	char *p = runtime_cgroups_path(true, NULL, ID);
 	assert_string_equal(p, "machine.slice:cubo:" ID);
 	free(p);
-	p = runtime_cgroups_path(false, ID);
+	p = runtime_cgroups_path(false, NULL, ID);
 	assert_string_equal(p, "cubo-" ID);
+	free(p);
+	/* --cgroup-parent */
+	p = runtime_cgroups_path(true, "my.slice", ID);
+	assert_string_equal(p, "my.slice:cubo:" ID);
+	free(p);
+	p = runtime_cgroups_path(false, "/mine/sub", ID);
+	assert_string_equal(p, "/mine/sub/cubo-" ID);
 	free(p);
 
 	const char *args[] = {"delete", "--force", "x", NULL};

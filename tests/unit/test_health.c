@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cubo-mgr/container/health.h"
+#include "cubo-mgr/container/health_store.h"
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "shared/fs.h"

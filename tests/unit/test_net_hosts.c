@@ -73,20 +73,26 @@ static void test_resolv(void **state)
 {
 	const char *host = "# comment\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch lan\n"
 			   "options edns0\n";
-	char *t = resolv_render(host, NULL, NULL, true);
+	char *t = resolv_render(host, NULL, NULL, NULL, true);
 	assert_string_equal(t, "# comment\nnameserver 10.0.0.2\nsearch lan\noptions edns0\n");
 	free(t);
-	t = resolv_render(host, NULL, NULL, false);
+	t = resolv_render(host, NULL, NULL, NULL, false);
 	assert_string_equal(t, host);
 	free(t);
 	char *const dns[] = {"192.0.2.53", NULL};
 	char *const search[] = {"example.test", "x.test", NULL};
-	t = resolv_render(host, dns, search, true);
+	t = resolv_render(host, dns, search, NULL, true);
 	assert_string_equal(t, "# comment\noptions edns0\nsearch example.test x.test\n"
 			       "nameserver 192.0.2.53\n");
 	free(t);
-	t = resolv_render(NULL, dns, NULL, true);
+	t = resolv_render(NULL, dns, NULL, NULL, true);
 	assert_string_equal(t, "nameserver 192.0.2.53\n");
+	free(t);
+	/* --dns-option: one options line in place of the host's */
+	char *const opts[] = {"ndots:2", "edns0", NULL};
+	t = resolv_render(host, NULL, NULL, opts, true);
+	assert_string_equal(t,
+			    "# comment\nnameserver 10.0.0.2\nsearch lan\noptions ndots:2 edns0\n");
 	free(t);
 	assert_null(resolv_check_dns("::1"));
 	th_expect_msg(resolv_check_dns("dns.example"), "not an IP address");

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Covers: cubo-mgr/container/run_opts.c, cubo-mgr/container/mount_opt.c,
- * cubo-mgr/container/device_opt.c,
+ * cubo-mgr/container/device_opt.c, cubo-mgr/container/cgroup_opt.c,
+ * cubo-mgr/container/volumes_from.c (its parser),
  * cubo-mgr/container/record.c */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -15,6 +17,7 @@
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/record.h"
 #include "cubo-mgr/container/run_opts.h"
+#include "cubo-mgr/container/volumes_from.h"
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 
@@ -588,6 +591,206 @@ static void test_device_gather(void **state)
 	ctr_devices_free(&d);
 }
 
+/* --label-file, --expose, --domainname, --annotation's KEY=VALUE. */
+static void test_run_meta(void **state)
+{
+	const char text[] = "# labels\n\ncom.x.a=1\n  b=two words\r\nlone\nc=x=y\n";
+	char *path = th_tmpfile("labels", text, sizeof(text) - 1);
+	char **labels = NULL;
+	size_t n = 0;
+	assert_null(run_opt_read_label_file(path, &labels, &n));
+	th_assert_strv(labels, "com.x.a=1", "b=two words", "lone=", "c=x=y");
+	unlink(path);
+	free(path);
+	/* a key with a blank, or an escape in a value: FILE:LINE named */
+	const char bad[] = "ok=1\nbad key=1\n";
+	path = th_tmpfile("labels", bad, sizeof(bad) - 1);
+	char want[80];
+	snprintf(want, sizeof(want), "%s:2:", path);
+	th_expect_msg(run_opt_read_label_file(path, &labels, &n), want, "invalid");
+	unlink(path);
+	free(path);
+	const char esc[] = "k=a\033[2Jb\n";
+	path = th_tmpfile("labels", esc, sizeof(esc) - 1);
+	snprintf(want, sizeof(want), "%s:1:", path);
+	th_expect_msg(run_opt_read_label_file(path, &labels, &n), want, "control character");
+	unlink(path);
+	free(path);
+	th_expect_msg(run_opt_read_label_file("/nonexistent/l", &labels, &n), "--label-file",
+		      "/nonexistent/l");
+	cubo_strv_free(labels);
+
+	char **ex = NULL;
+	size_t ne = 0;
+	assert_null(run_opt_parse_expose("80", &ex, &ne));
+	assert_null(run_opt_parse_expose("53/udp", &ex, &ne));
+	assert_null(run_opt_parse_expose("8000-8002/tcp", &ex, &ne));
+	assert_null(run_opt_parse_expose("80/tcp", &ex, &ne)); /* there already */
+	assert_null(run_opt_parse_expose("79-81/sctp", &ex, &ne));
+	th_assert_strv(ex, "80/tcp", "53/udp", "8000/tcp", "8001/tcp", "8002/tcp", "79/sctp",
+		       "80/sctp", "81/sctp");
+	th_expect_msg(run_opt_parse_expose("0", &ex, &ne), "--expose \"0\"", "invalid port");
+	th_expect_msg(run_opt_parse_expose("65536", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("80/icmp", &ex, &ne), "unknown protocol");
+	th_expect_msg(run_opt_parse_expose("90-80", &ex, &ne), "invalid range");
+	th_expect_msg(run_opt_parse_expose("1:80", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("80-", &ex, &ne), "invalid port");
+	th_expect_msg(run_opt_parse_expose("", &ex, &ne), "invalid port");
+	assert_int_equal(ne, 8);
+	cubo_strv_free(ex);
+	/* ExposedPorts: the image's first, each key once; a key of another form kept */
+	char *image[] = {"80/tcp", "odd", "odd", "53/udp"};
+	char *flags[] = {"53/udp", "80/tcp", "8080/tcp", NULL};
+	char **merged = run_opt_expose_merge(image, 4, flags);
+	th_assert_strv(merged, "80/tcp", "odd", "53/udp", "8080/tcp");
+	cubo_strv_free(merged);
+	assert_null(run_opt_expose_merge(NULL, 0, NULL));
+	/* the whole range, twice: every port once */
+	ex = NULL;
+	ne = 0;
+	assert_null(run_opt_parse_expose("1-65535/udp", &ex, &ne));
+	assert_null(run_opt_parse_expose("1-65535/udp", &ex, &ne));
+	assert_int_equal(ne, 65535);
+	assert_string_equal(ex[65534], "65535/udp");
+	merged = run_opt_expose_merge(ex, ne, ex);
+	assert_int_equal(cubo_strv_len(merged), 65535);
+	cubo_strv_free(merged);
+	cubo_strv_free(ex);
+
+	assert_null(run_opt_check_domainname("example.com"));
+	th_expect_msg(run_opt_check_domainname("a b"), "--domainname \"a b\"");
+	th_expect_msg(run_opt_check_domainname("a\nb"), "--domainname", "control character");
+	char longname[80];
+	memset(longname, 'x', 65);
+	longname[65] = '\0';
+	th_expect_msg(run_opt_check_domainname(longname), "--domainname");
+
+	char *kv;
+	assert_null(run_opt_parse_label("--annotation", "org.x/key=v", &kv));
+	assert_string_equal(kv, "org.x/key=v");
+	free(kv);
+	th_expect_msg(run_opt_parse_label("--annotation", "=v", &kv), "--annotation \"=v\"");
+}
+
+/* --dns-option, and the namespace modes of --pid, --ipc, --uts, --cgroupns. */
+static void test_ns_modes(void **state)
+{
+	assert_null(run_opt_check_dns_option("ndots:2"));
+	assert_null(run_opt_check_dns_option("edns0"));
+	th_expect_msg(run_opt_check_dns_option(""), "--dns-option \"\"");
+	th_expect_msg(run_opt_check_dns_option("a b"), "expected one option");
+	th_expect_msg(run_opt_check_dns_option("a\tb"), "--dns-option");
+	th_expect_msg(run_opt_check_dns_option("a\nnameserver 1.2.3.4"), "control character");
+
+	static const char *const ipc[] = {"private", "shareable",  "none",
+					  "host",    "container:", NULL};
+	static const char *const uts[] = {"host", NULL};
+	const char *join = "x";
+	assert_null(run_opt_parse_ns_mode("--ipc", "host", ipc, &join));
+	assert_null(join);
+	assert_null(run_opt_parse_ns_mode("--ipc", "shareable", ipc, &join));
+	assert_null(run_opt_parse_ns_mode("--ipc", "container:db", ipc, &join));
+	assert_string_equal(join, "db");
+	th_expect_msg(run_opt_parse_ns_mode("--ipc", "container:", ipc, &join),
+		      "--ipc \"container:\": invalid mode (expected private, shareable, none, "
+		      "host, container:NAME)");
+	th_expect_msg(run_opt_parse_ns_mode("--ipc", "Host", ipc, &join), "invalid mode");
+	th_expect_msg(run_opt_parse_ns_mode("--uts", "container:x", uts, &join),
+		      "--uts \"container:x\": invalid mode (expected host)");
+	th_expect_msg(run_opt_parse_ns_mode("--uts", "host\n", uts, &join), "control character");
+}
+
+/* The per-device blkio flags, --cgroup-parent, and the host checks of the cgroup flags. */
+static void test_cgroup_opts(void **state)
+{
+	struct blkio_dev d;
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:1mb", &d));
+	assert_string_equal(d.path, "/dev/sda");
+	assert_int_equal(d.value, 1 << 20);
+	blkio_dev_free(&d);
+	/* the last colon splits: a path may hold one */
+	assert_null(blkio_dev_parse(BLKIO_WRITE_IOPS, "/dev/disk/by-path/pci:0:1:200", &d));
+	assert_string_equal(d.path, "/dev/disk/by-path/pci:0:1");
+	assert_int_equal(d.value, 200);
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:10", &d));
+	assert_int_equal(d.value, 10);
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:0", &d));
+	blkio_dev_free(&d);
+	th_expect_msg(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:9", &d),
+		      "--blkio-weight-device \"/dev/sda:9\": a weight is 10 to 1000");
+	th_expect_msg(blkio_dev_parse(BLKIO_WEIGHT_DEVICE, "/dev/sda:1001", &d), "10 to 1000");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:0", &d), "above 0");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_BPS, "/dev/sda:fast", &d),
+		      "--device-read-bps \"/dev/sda:fast\"");
+	th_expect_msg(blkio_dev_parse(BLKIO_READ_IOPS, "/dev/sda:-1", &d), "--device-read-iops");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_IOPS, "/dev/sda:99999999999999999999999", &d),
+		      "--device-write-iops");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "sda:1mb", &d), "expected /DEVICE:VALUE");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "/dev/sda", &d), "expected /DEVICE:VALUE");
+	th_expect_msg(blkio_dev_parse(BLKIO_WRITE_BPS, "/dev/x\n:1", &d), "control character");
+	/* the device is the host's, and a block device */
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/dev/null:1mb", &d));
+	th_expect_msg(blkio_dev_resolve(BLKIO_READ_BPS, &d),
+		      "--device-read-bps /dev/null: not a block device");
+	blkio_dev_free(&d);
+	assert_null(blkio_dev_parse(BLKIO_READ_BPS, "/nonexistent/dev:1mb", &d));
+	th_expect_msg(blkio_dev_resolve(BLKIO_READ_BPS, &d), "/nonexistent/dev");
+	blkio_dev_free(&d);
+
+	assert_null(cgroup_parent_check("/docker", false));
+	assert_null(cgroup_parent_check("mine/sub-1_x.y@z", false));
+	assert_null(cgroup_parent_check("my.slice", true));
+	const char *bad[] = {"",      "/",     "../x", "/a/../b", "/a/./b",
+			     "/a//b", "/a/b/", "a b",  "/a:b",	  "/a\nb"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		th_expect_msg(cgroup_parent_check(bad[i], false), "--cgroup-parent");
+	th_expect_msg(cgroup_parent_check("/docker", true), "a slice name");
+	th_expect_msg(cgroup_parent_check(".slice", true), "a slice name");
+	th_expect_msg(cgroup_parent_check("a/b.slice", true), "a slice name");
+
+	/* what the host's cgroups have, from a made-up root */
+	char *root = th_tmpdir("cgopt");
+	assert_false(cgroup_host_has_rt(root));
+	assert_false(cgroup_host_lacks_blkio_weight(root)); /* no v1 blkio: the runtime's call */
+	char *blkio = th_path(root, "blkio"), *cpu = th_path(root, "cpu,cpuacct");
+	assert_int_equal(mkdir(blkio, 0755), 0);
+	assert_int_equal(mkdir(cpu, 0755), 0);
+	assert_true(cgroup_host_lacks_blkio_weight(root));
+	th_put(blkio, "blkio.bfq.weight", "100\n");
+	assert_false(cgroup_host_lacks_blkio_weight(root));
+	th_put(cpu, "cpu.rt_runtime_us", "0\n");
+	assert_true(cgroup_host_has_rt(root));
+	free(blkio);
+	free(cpu);
+	th_tmpdir_free(root);
+}
+
+/* --volumes-from CONTAINER[:ro|:rw]. */
+static void test_volumes_from(void **state)
+{
+	char *name;
+	enum volumes_from_mode mode;
+	assert_null(volumes_from_parse("db", &name, &mode));
+	assert_string_equal(name, "db");
+	assert_int_equal(mode, VOLUMES_FROM_AS_IS);
+	free(name);
+	assert_null(volumes_from_parse("db-1:ro", &name, &mode));
+	assert_string_equal(name, "db-1");
+	assert_int_equal(mode, VOLUMES_FROM_RO);
+	free(name);
+	assert_null(volumes_from_parse("0123abc:rw", &name, &mode));
+	assert_int_equal(mode, VOLUMES_FROM_RW);
+	free(name);
+	th_expect_msg(volumes_from_parse("db:rx", &name, &mode),
+		      "--volumes-from \"db:rx\": expected CONTAINER[:ro|:rw]");
+	th_expect_msg(volumes_from_parse("db:ro:rw", &name, &mode), "expected CONTAINER");
+	th_expect_msg(volumes_from_parse(":ro", &name, &mode), "--volumes-from \":ro\"");
+	th_expect_msg(volumes_from_parse("../x", &name, &mode), "--volumes-from \"../x\"");
+	assert_null(name);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +804,10 @@ int main(void)
 		cmocka_unit_test(test_device_gather),
 		cmocka_unit_test(test_publish),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_run_meta),
+		cmocka_unit_test(test_ns_modes),
+		cmocka_unit_test(test_cgroup_opts),
+		cmocka_unit_test(test_volumes_from),
 		cmocka_unit_test(test_one_line_values),
 		cmocka_unit_test(test_caps_and_command),
 		cmocka_unit_test(test_ulimits_and_signals),
