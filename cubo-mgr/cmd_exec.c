@@ -86,7 +86,7 @@ static void exec_events(struct ctr_ctx *c, const struct ctr_record *r, char *con
 int cmd_exec(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	bool interactive = false, tty = false, detach = false;
+	bool interactive = false, tty = false, detach = false, privileged = false;
 	const char *workdir = NULL, *user = NULL;
 	char **env = NULL, **env_file = NULL, **group_add = NULL;
 	const struct cli_opt opts[] = {
@@ -99,6 +99,8 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		{"user", 'u', CLI_STRING, &user, "USER[:GROUP]", "user (name or ID) to run as"},
 		{"group-add", 0, CLI_LIST, &group_add, "GROUP",
 		 "another supplementary group (name in the container's /etc/group, or GID)"},
+		{"privileged", 0, CLI_BOOL, &privileged, NULL,
+		 "give the command every capability (the container's seccomp filter stays)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "exec",
@@ -162,6 +164,13 @@ int cmd_exec(struct mgr *m, int argc, char **argv)
 		cubo_strv_push(&rargs, &nr, "--env");
 		cubo_strv_push(&rargs, &nr, extra[i]);
 	}
+	/* docker's: bounding, effective and permitted sets full, whatever the container's */
+	char **caps = privileged ? run_opt_privileged_caps() : NULL;
+	for (size_t i = 0; caps && caps[i]; i++) {
+		cubo_strv_push(&rargs, &nr, "--cap");
+		cubo_strv_push(&rargs, &nr, caps[i]);
+	}
+	cubo_strv_free(caps);
 	if (workdir) {
 		cubo_strv_push(&rargs, &nr, "--cwd");
 		cubo_strv_push(&rargs, &nr, workdir);

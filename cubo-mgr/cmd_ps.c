@@ -9,6 +9,8 @@
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/format.h"
+#include "cubo-mgr/image/progress.h"
+#include "cubo-mgr/image/store.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
@@ -17,15 +19,26 @@
 #include "spec/config.h"
 #include "shared/xalloc.h"
 
-enum { COL_ID, COL_IMAGE, COL_COMMAND, COL_CREATED, COL_STATUS, COL_PORTS, COL_NAMES, N_COLS };
+enum {
+	COL_ID,
+	COL_IMAGE,
+	COL_COMMAND,
+	COL_CREATED,
+	COL_STATUS,
+	COL_PORTS,
+	COL_NAMES,
+	COL_SIZE, /* with -s only */
+	N_COLS
+};
 
 static const char *const headers[N_COLS] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-					    "STATUS",	    "PORTS", "NAMES"};
+					    "STATUS",	    "PORTS", "NAMES",	"SIZE"};
 
-/* A container as ps shows it: its record and its health. */
+/* A container as ps shows it: its record, its health and (-s) its size. */
 struct ps_row {
 	const struct ctr_record *r;
 	enum health_status health;
+	const char *size; /* docker's "2B (virtual 4.3MB)"; NULL without -s */
 };
 
 static void row_cells(const struct ps_row *row, time_t now, bool no_trunc, char *cells[N_COLS])
@@ -46,6 +59,7 @@ static void row_cells(const struct ps_row *row, time_t now, bool no_trunc, char 
 	cells[COL_STATUS] = xstrdup(buf);
 	cells[COL_PORTS] = mgr_format_join(ctr_shown_ports(r), ", ");
 	cells[COL_NAMES] = xstrdup(r->name ? r->name : "");
+	cells[COL_SIZE] = xstrdup(row->size ? row->size : "0B");
 }
 
 /*
@@ -87,6 +101,7 @@ static struct cubo_json_gen *row_json(const struct ps_row *row, time_t now, bool
 	mgr_json_kv(g, "Networks", networks);
 	snprintf(count, sizeof(count), "%zu", cubo_strv_len(r->volumes));
 	mgr_json_kv(g, "LocalVolumes", count);
+	mgr_json_kv(g, "Size", cells[COL_SIZE]);
 	cubo_json_gen_map_close(g);
 	free(labels);
 	free(mounts);
@@ -115,6 +130,7 @@ static const struct mgr_title titles[] = {
 	{"Mounts", "MOUNTS"},
 	{"Networks", "NETWORKS"},
 	{"LocalVolumes", "LOCAL VOLUMES"},
+	{"Size", "SIZE"},
 };
 
 /* Display width of UTF-8 text (the ellipsis counts one). */
@@ -126,23 +142,23 @@ static size_t width(const char *s)
 	return w;
 }
 
-static void print_table(char *(*rows)[N_COLS], size_t n)
+static void print_table(char *(*rows)[N_COLS], size_t n, int ncols)
 {
 	size_t w[N_COLS];
-	for (int c = 0; c < N_COLS; c++) {
+	for (int c = 0; c < ncols; c++) {
 		w[c] = width(headers[c]);
 		for (size_t i = 0; i < n; i++)
 			if (width(rows[i][c]) > w[c])
 				w[c] = width(rows[i][c]);
 	}
-	for (int c = 0; c < N_COLS; c++)
+	for (int c = 0; c < ncols; c++)
 		printf("%s%*s", headers[c],
-		       c == N_COLS - 1 ? 0 : (int)(w[c] - width(headers[c]) + 3), "");
+		       c == ncols - 1 ? 0 : (int)(w[c] - width(headers[c]) + 3), "");
 	printf("\n");
 	for (size_t i = 0; i < n; i++) {
-		for (int c = 0; c < N_COLS; c++)
+		for (int c = 0; c < ncols; c++)
 			printf("%s%*s", rows[i][c],
-			       c == N_COLS - 1 ? 0 : (int)(w[c] - width(rows[i][c]) + 3), "");
+			       c == ncols - 1 ? 0 : (int)(w[c] - width(rows[i][c]) + 3), "");
 		printf("\n");
 	}
 }
@@ -229,10 +245,50 @@ static bool filters_match(const struct ps_row *r, char **filters)
 	return true;
 }
 
+/*
+ * The image sizes -s adds to each writable layer: the store's rows (config
+ * and layers as stored), none when the store cannot be read.
+ */
+struct ps_images {
+	struct image_row *rows;
+	size_t n;
+};
+
+static void ps_images_load(struct mgr *m, struct ps_images *im)
+{
+	struct store *s = NULL;
+	struct cubo_error *err = store_open(m->root, &s);
+	if (!err)
+		err = image_rows(s, &im->rows, &im->n);
+	store_close(s);
+	if (err) {
+		cubo_error_print(err, "warning", stderr);
+		cubo_error_free(err);
+		im->rows = NULL;
+		im->n = 0;
+	}
+}
+
+/* docker's SIZE: "2B (virtual 4.3MB)", the writable layer alone when no image is known. */
+static char *ps_size_text(const struct ctr_ctx *c, const struct ps_images *im,
+			  const struct ctr_record *r)
+{
+	uint64_t rw = ctr_disk_size(c, r->id), image = 0;
+	for (size_t i = 0; r->image_id && i < im->n && !image; i++)
+		if (!strcmp(im->rows[i].id, r->image_id))
+			image = im->rows[i].size;
+	char a[16], b[16];
+	progress_format_bytes(rw, a);
+	if (!image)
+		return xstrdup(a);
+	progress_format_bytes(rw + image, b);
+	return xasprintf("%s (virtual %s)", a, b);
+}
+
 int cmd_ps(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
-	bool all = false, quiet = false, no_trunc = false, latest = false;
+	bool all = false, quiet = false, no_trunc = false, latest = false, size = false;
 	const char *format = NULL;
 	char **filters = NULL;
 	long last = -1;
@@ -247,6 +303,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		 "AND)"},
 		{"last", 'n', CLI_INT, &last, "N", "the N newest containers (any state)"},
 		{"latest", 'l', CLI_BOOL, &latest, NULL, "the newest container (any state)"},
+		{"size", 's', CLI_BOOL, &size, NULL,
+		 "add SIZE: the writable layer's size, and with the image's (virtual)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "ps",
@@ -275,6 +333,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 	for (size_t i = 0; filters && filters[i]; i++)
 		all |= !strncmp(filters[i], "status=", 7) || !strncmp(filters[i], "exited=", 7);
 	all |= last >= 0;
+	/* a template naming .Size measures it, as docker's ps does */
+	size |= custom && !json && format && strstr(format, ".Size");
 	size_t shown = 0;
 	struct ctr_ctx c;
 	struct ctr_record *v = NULL;
@@ -287,6 +347,9 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		mgr_format_close(&fmt);
 		return mgr_fail(m, err);
 	}
+	struct ps_images images = {0};
+	if (size && !quiet)
+		ps_images_load(m, &images);
 	time_t now = time(NULL);
 	char *(*rows)[N_COLS] = xcalloc(n + 1, sizeof(*rows));
 	size_t nrows = 0;
@@ -301,33 +364,38 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		if (!all && v[i].status != CTR_RUNNING && v[i].status != CTR_PAUSED &&
 		    !v[i].restarting)
 			continue;
-		struct ps_row row = {&v[i], ctr_health(&c.store, &v[i])};
+		struct ps_row row = {&v[i], ctr_health(&c.store, &v[i]), NULL};
 		if (!filters_match(&row, filters))
 			continue;
 		if (last >= 0 && shown >= (size_t)last)
 			break;
 		shown++;
+		char *size_text = size && !quiet ? ps_size_text(&c, &images, &v[i]) : NULL;
+		row.size = size_text;
 		if (quiet) {
 			printf("%.*s\n", no_trunc ? CTR_ID_LEN : 12, v[i].id);
 		} else if (custom) {
 			struct cubo_json_gen *g = row_json(&row, now, no_trunc, json);
 			if ((err = mgr_format_add(&fmt, g))) {
 				rc = mgr_fail(m, err);
+				free(size_text);
 				break;
 			}
 		} else {
 			row_cells(&row, now, no_trunc, rows[nrows++]);
 		}
+		free(size_text);
 	}
 	if (!quiet && custom && rc <= 0)
 		mgr_format_flush(&fmt, titles, CLI_N(titles));
 	else if (!quiet && !custom)
-		print_table(rows, nrows);
+		print_table(rows, nrows, size ? N_COLS : N_COLS - 1);
 	mgr_format_close(&fmt);
 	for (size_t i = 0; i < nrows; i++)
 		for (int col = 0; col < N_COLS; col++)
 			free(rows[i][col]);
 	free(rows);
+	image_rows_free(images.rows, images.n);
 	ctr_records_free(v, n);
 	ctr_ctx_close(&c);
 	cubo_strv_free(filters);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
@@ -21,6 +20,7 @@
 #include "cubo-mgr/container/logconf.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/rootfs.h"
+#include "cubo-mgr/container/seccomp_profile.h"
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/container/volumes_from.h"
@@ -37,7 +37,6 @@
 #include "shared/testpoint.h"
 #include "shared/timeutil.h"
 #include "shared/xalloc.h"
-#include "spec/features.h"
 
 extern char **environ;
 
@@ -177,13 +176,10 @@ static struct cubo_error *mount_opts(const struct run_flags *f, struct ctr_opts 
 static struct cubo_error *device_opts(const struct run_flags *f, struct ctr_opts *o)
 {
 	o->privileged = f->privileged;
-	size_t nc = 0;
-	/* every capability the runtime can grant: the ones this process may still hold */
-	for (int i = 0; f->privileged && oci_capability_names[i]; i++)
-		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
-			cubo_strv_push(&o->privileged_caps, &nc, oci_capability_names[i]);
-	if (f->privileged)
+	if (f->privileged) {
+		o->privileged_caps = run_opt_privileged_caps();
 		CUBO_TRY(device_gather_host(&o->devices));
+	}
 	size_t ncdi = 0;
 	for (size_t i = 0; f->device && f->device[i]; i++) {
 		if (cdi_is_device(f->device[i])) { /* found in the spec files at create */
@@ -527,6 +523,30 @@ static struct cubo_error *cgroup_opts(const struct run_flags *f, struct ctr_opts
 }
 
 /* Check every flag value and turn them into options, as docker does before doing anything. */
+
+/*
+ * --security-opt seccomp=FILE: read now, as docker's client does, and
+ * checked now for this host (the rules for the container's capabilities
+ * are chosen when its bundle is made).
+ */
+static struct cubo_error *seccomp_opt(const char *path, struct ctr_opts *o)
+{
+	struct seccomp_host h;
+	char release[65];
+	struct oci_seccomp *check = NULL;
+	free(o->seccomp_file);
+	free(o->seccomp_profile);
+	o->seccomp_profile = NULL;
+	o->seccomp_file = xstrdup(path);
+	CUBO_TRY_CTX(seccomp_profile_read(path, &o->seccomp_profile, &o->seccomp_profile_len),
+		     "--security-opt seccomp");
+	seccomp_host_native(&h, release);
+	CUBO_TRY_CTX(seccomp_profile_convert(o->seccomp_profile, o->seccomp_profile_len, path, &h,
+					     &check),
+		     "--security-opt seccomp");
+	oci_seccomp_free(check);
+	return NULL;
+}
 static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struct ctr_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -598,10 +618,16 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 			o->no_new_privileges = true;
 		else if (!strcmp(s, "seccomp=unconfined") || !strcmp(s, "seccomp:unconfined"))
 			o->seccomp_unconfined = true;
-		else
-			return cubo_error_new("--security-opt \"%s\": supported are "
-					      "no-new-privileges and seccomp=unconfined",
-					      s);
+		else if (!strncmp(s, "seccomp=", 8) || !strncmp(s, "seccomp:", 8))
+			CUBO_TRY(seccomp_opt(s + 8, o));
+		else if (strcmp(s, "apparmor=unconfined") && strcmp(s, "label=disable") &&
+			 strcmp(s, "label:disable"))
+			return cubo_error_new(
+				"--security-opt \"%s\": supported are no-new-privileges, "
+				"seccomp=unconfined and seccomp=PROFILE.json (AppArmor and SELinux "
+				"are not applied: apparmor=unconfined and label=disable are the "
+				"only values of theirs, and change nothing)",
+				s);
 	}
 	o->n_ulimits = cubo_strv_len(f->ulimit);
 	o->ulimits = xcalloc(o->n_ulimits + 1, sizeof(*o->ulimits));
@@ -932,7 +958,7 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"cdi-spec-dir", 0, CLI_LIST, &f.cdi_spec_dir, "DIR",
 		 "where CDI spec files are (default /etc/cdi, then /var/run/cdi)"},
 		{"security-opt", 0, CLI_LIST, &f.security_opt, "OPT",
-		 "no-new-privileges, seccomp=unconfined"},
+		 "no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json"},
 		{"ulimit", 0, CLI_LIST, &f.ulimit, "NAME=SOFT[:HARD]",
 		 "a resource limit (nofile, nproc, core, ...; -1: unlimited)"},
 		{"label", 'l', CLI_LIST, &f.label, "KEY=VALUE", "set a label on the container"},

@@ -25,8 +25,6 @@
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
-#define BUILD_CACHE_DIR "build-cache"
-
 /* ---- df ---- */
 
 /* One image of the store (its names folded into one), measured. */
@@ -307,33 +305,6 @@ static int system_df(struct mgr *m, int argc, char **argv)
 
 /* ---- prune ---- */
 
-/* The build cache's records: every one goes; a build's next step just misses. */
-static struct cubo_error *build_cache_prune(struct mgr *m, uint64_t *reclaimed)
-{
-	char *cache = cubo_path_join(m->root, BUILD_CACHE_DIR);
-	DIR *dir = opendir(cache);
-	struct dirent *e;
-	unsigned n = 0;
-	while (dir && (e = readdir(dir))) {
-		if (e->d_name[0] == '.')
-			continue;
-		uint64_t bytes = 0;
-		char *p = cubo_path_join(cache, e->d_name);
-		cubo_error_free(cubo_du(p, &bytes));
-		if (unlink(p) == 0) {
-			if (!n++)
-				printf("Deleted build cache objects:\n");
-			printf("%s\n", e->d_name);
-			*reclaimed += bytes;
-		}
-		free(p);
-	}
-	if (dir)
-		closedir(dir);
-	free(cache);
-	return NULL;
-}
-
 static int system_prune(struct mgr *m, int argc, char **argv)
 {
 	struct cli_args args;
@@ -385,7 +356,7 @@ static int system_prune(struct mgr *m, int argc, char **argv)
 	if (!err)
 		err = image_prune(m, all, filters, &bytes);
 	if (!err)
-		err = build_cache_prune(m, &bytes);
+		err = build_cache_prune(m, filters, &bytes);
 	cubo_strv_free(filters);
 	return mgr_prune_done(m, err, bytes);
 }

@@ -18,6 +18,7 @@
 #define COLUMN 10
 
 static int cmd_image(struct mgr *m, int argc, char **argv);
+static int cmd_builder(struct mgr *m, int argc, char **argv);
 
 /* Commands that need the registry client or libarchive: see image_fetch.h. */
 #ifdef CUBO_MGR_LEAN
@@ -61,6 +62,7 @@ static const struct mgr_subcommand commands[] = {
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
+	{"search", HEAVY(cmd_search), "list a registry's repositories matching a term"},
 	{"images", cmd_images, "list images"},
 	{"blueprint", cmd_images, NULL},
 	{"rmi", cmd_rmi, "remove images"},
@@ -74,6 +76,7 @@ static const struct mgr_subcommand commands[] = {
 	{"build", HEAVY(cmd_build), "build an image from a Cubofile or Cubofile.toml"},
 	{"login", HEAVY(cmd_login), "store credentials for a registry"},
 	{"logout", HEAVY(cmd_logout), "remove stored credentials for a registry"},
+	{"builder", cmd_builder, "manage the build cache (build, prune)"},
 	{"image", cmd_image,
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
@@ -133,6 +136,18 @@ static const struct mgr_subcommand container_commands[] = {
 	{"export", HEAVY(cmd_export), "write a container's filesystem as a tar archive"},
 	{"rename", cmd_rename, "rename a container"},
 };
+
+/* `builder SUB`: docker's classic builder commands (ls is buildx's). */
+static const struct mgr_subcommand builder_commands[] = {
+	{"build", HEAVY(cmd_build), "build an image from a Cubofile or Cubofile.toml"},
+	{"prune", cmd_builder_prune, "remove the build cache"},
+};
+
+static int cmd_builder(struct mgr *m, int argc, char **argv)
+{
+	return mgr_run_subcommand(m, "builder", "Manage builds.", builder_commands,
+				  CLI_N(builder_commands), argc, argv);
+}
 
 static int cmd_image(struct mgr *m, int argc, char **argv)
 {

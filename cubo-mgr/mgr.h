@@ -136,6 +136,7 @@ int mgr_parse_args(struct mgr *m, const struct mgr_cmd_spec *spec, int argc, cha
 		   struct cli_args *args);
 
 int cmd_pull(struct mgr *m, int argc, char **argv);
+int cmd_search(struct mgr *m, int argc, char **argv);
 int cmd_images(struct mgr *m, int argc, char **argv);
 int cmd_rmi(struct mgr *m, int argc, char **argv);
 int cmd_tag(struct mgr *m, int argc, char **argv);
@@ -183,6 +184,10 @@ int cmd_container_prune(struct mgr *m, int argc, char **argv);
 struct cubo_error *container_prune(struct mgr *m, char *const *filters, uint64_t *reclaimed);
 struct cubo_error *volume_prune(struct mgr *m, bool all, char *const *filters, uint64_t *reclaimed);
 struct cubo_error *network_prune(struct mgr *m);
+/* builder prune and system prune: the build cache's records passing filters' until=. */
+#define BUILD_CACHE_DIR "build-cache"
+struct cubo_error *build_cache_prune(struct mgr *m, char *const *filters, uint64_t *reclaimed);
+int cmd_builder_prune(struct mgr *m, int argc, char **argv);
 int cmd_ps(struct mgr *m, int argc, char **argv);
 int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_top(struct mgr *m, int argc, char **argv);

@@ -426,6 +426,8 @@ struct cubo_error *oci_config_to_json(const struct oci_config *cfg, bool pretty,
 struct cubo_error *oci_config_default(bool rootless, uint32_t uid, uint32_t gid,
 				      struct oci_config **out);
 void oci_config_free(struct oci_config *cfg);
+/* A linux.seccomp object alone (NULL is fine). */
+void oci_seccomp_free(struct oci_seccomp *s);
 
 /* A lone process object (`exec --process FILE`) and its free. */
 struct cubo_error *oci_process_parse(const char *json, size_t len, const char *source,

@@ -119,7 +119,7 @@ void oci_resources_free(struct oci_resources *r)
 	free(r);
 }
 
-static void seccomp_free(struct oci_seccomp *s)
+void oci_seccomp_free(struct oci_seccomp *s)
 {
 	if (!s)
 		return;
@@ -166,7 +166,7 @@ static void linux_free(struct oci_linux *l)
 		free(l->intel_rdt);
 	}
 	spec_map_free(&l->sysctl);
-	seccomp_free(l->seccomp);
+	oci_seccomp_free(l->seccomp);
 	free(l->rootfs_propagation);
 	spec_strlist_free(&l->masked_paths);
 	spec_strlist_free(&l->readonly_paths);

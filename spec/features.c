@@ -3,6 +3,8 @@
  * The features document. The lists are what the runtime implements, kept
  * here as data so that `features` needs no host probing and stays fast.
  */
+#include <string.h>
+
 #include "spec/features.h"
 
 #include "shared/json.h"
@@ -152,6 +154,25 @@ static const char *const seccomp_flags[] = {
 	"SECCOMP_FILTER_FLAG_LOG",
 	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
 };
+
+bool oci_seccomp_name_known(const char *kind, const char *name)
+{
+	static const struct {
+		const char *kind;
+		const char *const *v;
+		size_t n;
+	} lists[] = {
+		{"action", seccomp_actions, N(seccomp_actions)},
+		{"operator", seccomp_operators, N(seccomp_operators)},
+		{"arch", seccomp_archs, N(seccomp_archs)},
+		{"flag", seccomp_flags, N(seccomp_flags)},
+	};
+	for (size_t l = 0; l < N(lists); l++)
+		for (size_t i = 0; !strcmp(lists[l].kind, kind) && i < lists[l].n; i++)
+			if (!strcmp(lists[l].v[i], name))
+				return true;
+	return false;
+}
 
 static void klist(struct cubo_json_gen *g, const char *key, const char *const *v, size_t n)
 {

@@ -7,6 +7,7 @@
 #include "cubo-mgr/container/bundle.h"
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/seccomp_default.h"
+#include "cubo-mgr/container/seccomp_profile.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/strv.h"
@@ -501,8 +502,20 @@ struct cubo_error *bundle_build(const struct bundle_input *in, struct oci_config
 		strlist_set(&l->masked_paths, (char *const *)masked_paths);
 		strlist_set(&l->readonly_paths, (char *const *)readonly_paths);
 	}
-	if (!o->seccomp_unconfined && !o->privileged)
+	if (!o->seccomp_unconfined && !o->privileged && !o->seccomp_profile)
 		l->seccomp = ctr_seccomp_default(cfg->process->capabilities->bounding.v);
+	if (!o->privileged && o->seccomp_profile) { /* its rules for this container's caps */
+		struct seccomp_host h;
+		char release[65];
+		seccomp_host_native(&h, release);
+		h.caps = cfg->process->capabilities->bounding.v;
+		err = seccomp_profile_convert(o->seccomp_profile, o->seccomp_profile_len,
+					      o->seccomp_file, &h, &l->seccomp);
+		if (err) {
+			oci_config_free(cfg);
+			return cubo_error_wrap(err, "--security-opt seccomp");
+		}
+	}
 	*out = cfg;
 	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cubo-mgr/container/mount_opt.h"
 #include "cubo-mgr/container/run_opts.h"
@@ -62,6 +63,8 @@ void ctr_opts_free(struct ctr_opts *o)
 	cubo_strv_free(o->group_add);
 	ctr_devices_free(&o->devices);
 	cubo_strv_free(o->privileged_caps);
+	free(o->seccomp_file);
+	free(o->seccomp_profile);
 	cubo_strv_free(o->cdi_devices);
 	cubo_strv_free(o->cdi_spec_dirs);
 	cubo_strv_free(o->device_args);
@@ -954,6 +957,16 @@ struct cubo_error *run_opt_check_group(const char *s)
 	if (all_digits(s, 10) && (strlen(s) > 10 || strtoull(s, NULL, 10) >= UINT32_MAX))
 		return cubo_error_new("--group-add \"%s\": a group ID is at most 4294967294", s);
 	return NULL;
+}
+
+char **run_opt_privileged_caps(void)
+{
+	char **caps = NULL;
+	size_t n = 0;
+	for (int i = 0; oci_capability_names[i]; i++)
+		if (prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+			cubo_strv_push(&caps, &n, oci_capability_names[i]);
+	return caps;
 }
 
 /* ---- health checks ---- */

@@ -61,6 +61,9 @@ struct ctr_opts {
 	struct ctr_port_spec *ports;
 	size_t n_ports;
 	bool auto_remove, interactive, tty, read_only, no_new_privileges, seccomp_unconfined;
+	char *seccomp_file;    /* --security-opt seccomp=FILE: the path, for errors */
+	char *seccomp_profile; /* and its text (docker's format: seccomp_profile.h) */
+	size_t seccomp_profile_len;
 	char *user;
 	char *hostname;
 	bool has_entrypoint; /* --entrypoint given ("" clears the image's) */
@@ -245,6 +248,12 @@ struct cubo_error *run_opt_parse_memory_swap(const char *s, int64_t memory, int6
 
 /* --group-add: a GID (0 to 4294967294) or a group name (looked up at start). */
 struct cubo_error *run_opt_check_group(const char *s);
+
+/*
+ * --privileged (run, exec): every capability the runtime can grant, the
+ * ones this process may still hold ("CAP_CHOWN", ...; NULL when none).
+ */
+char **run_opt_privileged_caps(void);
 
 /* "net_admin", "CAP_NET_ADMIN", "all" -> "CAP_NET_ADMIN", "ALL"; unknown names are errors. */
 struct cubo_error *run_opt_cap_name(const char *s, char **out);

@@ -118,7 +118,7 @@ static const struct cap_rule cap_rules[] = {
  * query. */
 static const uint64_t personalities[] = {0, 8, 131072, 131080, 4294967295ull};
 
-static struct oci_seccomp_syscall *add_rule(struct oci_seccomp *s, const char *action)
+struct oci_seccomp_syscall *ctr_seccomp_add_rule(struct oci_seccomp *s, const char *action)
 {
 	s->syscalls = xreallocarray(s->syscalls, s->n_syscalls + 1, sizeof(*s->syscalls));
 	struct oci_seccomp_syscall *r = &s->syscalls[s->n_syscalls++];
@@ -158,28 +158,28 @@ struct oci_seccomp *ctr_seccomp_default(char *const *caps)
 	s->architectures.n = cubo_strv_len((char *const *)arches);
 	s->architectures.v = cubo_strv_dup((char *const *)arches);
 
-	set_names(add_rule(s, "SCMP_ACT_ALLOW"), always);
+	set_names(ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW"), always);
 	if (arch_calls[0])
-		set_names(add_rule(s, "SCMP_ACT_ALLOW"), arch_calls);
+		set_names(ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW"), arch_calls);
 	/* sockets of every family but vsock, which reaches the host */
-	struct oci_seccomp_syscall *r = add_rule(s, "SCMP_ACT_ALLOW");
+	struct oci_seccomp_syscall *r = ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW");
 	set_names(r, "socket");
 	add_arg(r, 0, AF_VSOCK_NUM, "SCMP_CMP_NE");
 	for (size_t i = 0; i < sizeof(personalities) / sizeof(*personalities); i++) {
-		r = add_rule(s, "SCMP_ACT_ALLOW");
+		r = ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW");
 		set_names(r, "personality");
 		add_arg(r, 0, personalities[i], "SCMP_CMP_EQ");
 	}
 	for (size_t i = 0; i < sizeof(cap_rules) / sizeof(*cap_rules); i++)
 		if (has_cap(caps, cap_rules[i].cap))
-			set_names(add_rule(s, "SCMP_ACT_ALLOW"), cap_rules[i].calls);
+			set_names(ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW"), cap_rules[i].calls);
 	if (!has_cap(caps, "CAP_SYS_ADMIN")) {
 		/* threads and forks, but no new namespaces */
-		r = add_rule(s, "SCMP_ACT_ALLOW");
+		r = ctr_seccomp_add_rule(s, "SCMP_ACT_ALLOW");
 		set_names(r, "clone");
 		add_arg(r, 0, CLONE_NS_FLAGS, "SCMP_CMP_MASKED_EQ");
 		/* clone3's flags sit behind a pointer: say ENOSYS so libc falls back to clone */
-		r = add_rule(s, "SCMP_ACT_ERRNO");
+		r = ctr_seccomp_add_rule(s, "SCMP_ACT_ERRNO");
 		set_names(r, "clone3");
 		r->has_errno_ret = true;
 		r->errno_ret = ENOSYS_NUM;

@@ -17,4 +17,7 @@
  */
 struct oci_seccomp *ctr_seccomp_default(char *const *caps);
 
+/* A new rule of s with action (names and args empty); also seccomp_profile.c's. */
+struct oci_seccomp_syscall *ctr_seccomp_add_rule(struct oci_seccomp *s, const char *action);
+
 #endif

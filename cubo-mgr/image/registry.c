@@ -315,6 +315,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
 		{"docker-content-digest:", offsetof(struct registry_request, docker_digest)},
 		{"www-authenticate:", offsetof(struct registry_request, www_auth)},
 		{"location:", offsetof(struct registry_request, location)},
+		{"link:", offsetof(struct registry_request, link)},
 	};
 	if (len > 5 && !strncmp(data, "HTTP/", 5)) {
 		/* a new response (after a redirect): forget the last one's headers */
@@ -401,10 +402,11 @@ static void reset_response(struct registry_request *r)
 	free(r->content_type_out);
 	free(r->docker_digest);
 	free(r->location);
+	free(r->link);
 	free(r->www_auth);
 	free(r->errbody);
 	free(r->body_out);
-	r->content_type_out = r->docker_digest = r->location = r->www_auth = NULL;
+	r->content_type_out = r->docker_digest = r->location = r->link = r->www_auth = NULL;
 	r->errbody = r->body_out = NULL;
 	r->errbody_len = r->body_out_len = 0;
 	r->received = r->skip = 0;

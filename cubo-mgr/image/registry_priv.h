@@ -33,6 +33,7 @@ struct registry_request {
 	char *content_type_out;
 	char *docker_digest;
 	char *location;
+	char *link; /* Link header (a list's next page) */
 	char *body_out;
 	size_t body_out_len;
 	uint64_t received;  /* bytes of the last response's body (skipped ones included) */

@@ -57,6 +57,23 @@ teardown() {
 	[ "$(mgr ps --format json | jq -r .ID)" = "$id" ]
 }
 
+@test "ps -s: SIZE, the writable layer and the image's (virtual), .Size in templates and json" {
+	run_detached --name sz "$BB" sh -c 'dd if=/dev/zero of=/big bs=1000 count=1000 2>/dev/null; touch /done; sleep 100' >/dev/null
+	for i in $(seq 100); do mgr exec sz test -e /done && break; sleep 0.1; done
+	run mgr ps -s
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "CONTAINER ID"*"NAMES"*"   SIZE" ]]
+	[[ "${lines[1]}" =~ \ 1\.00MB\ \(virtual\ [0-9.]+[kM]B\)$ ]]
+	# the virtual size is the writable layer plus the image
+	virt=$(mgr ps -s --format '{{.Size}}' | sed 's/.*(virtual \(.*\))/\1/')
+	[ "$virt" != 1.00MB ]
+	# a template naming .Size measures it without -s; json with -s
+	[[ "$(mgr ps --format '{{.Names}} {{.Size}}')" == "sz 1.00MB (virtual "* ]]
+	mgr ps -s --format json | jq -e '.Size | startswith("1.00MB (virtual ")'
+	# without -s no SIZE column
+	[[ "$(mgr ps | head -1)" != *SIZE* ]]
+}
+
 @test "inspect -f: docker's fields, once per object, index/range/if, errors exit 125" {
 	id=$(run_detached --name web -e A=1 --label k=v "$BB" sleep 100)
 	mgr create --name idle "$BB" true >/dev/null

@@ -158,6 +158,59 @@ layer_dir() {
 	[[ "$output" == *"404 Not Found: MANIFEST_UNKNOWN"* ]]
 }
 
+@test "pull -a: every tag of the repository, docker's lines, the repository last" {
+	local layout=$PULL_DIR/images/layout t
+	for t in 1.0 2.0; do
+		skopeo copy -q --dest-tls-verify=false "oci:$layout:busybox" "docker://$REG/alltags:$t" >/dev/null
+	done
+	run mgr pull -a "$REG/alltags"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1.0: Pulling from alltags"*"Stored: $REG/alltags:1.0"* ]]
+	[[ "$output" == *"2.0: Pulling from alltags"*"Stored: $REG/alltags:2.0"* ]]
+	[ "${lines[-1]}" = "$REG/alltags" ]
+	[ "$(mgr images --format '{{.Tag}}' "$REG/alltags" | sort | tr '\n' ' ')" = "1.0 2.0 " ]
+	run mgr pull --all-tags -q "$REG/alltags"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/alltags" ]
+	# a tag or a digest with -a is docker's error; an unknown repository the registry's
+	run mgr pull -a "$REG/alltags:1.0"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"tag can't be used with --all-tags/-a"* ]]
+	run mgr pull -a "$REG/nothere"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"pull $REG/nothere: GET http://$REG/v2/nothere/tags/list: 404 Not Found"* ]]
+}
+
+@test "search: the registry's catalog filtered by the term, docker's columns, --limit, --format, errors" {
+	run mgr search "$REG/busy"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^NAME\ +DESCRIPTION\ +STARS\ +OFFICIAL$ ]]
+	[[ "${lines[1]}" =~ ^$REG/busybox\ +0$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	# an empty term lists every repository, up to --limit
+	[ "$(mgr search --format '{{.Name}}' "$REG/" | grep -c "^$REG/multi\$")" -eq 1 ]
+	[ "$(mgr search --limit 1 --format '{{.Name}}' "$REG/" | wc -l)" -eq 1 ]
+	mgr search --format json "$REG/busy" | jq -e --arg n "$REG/busybox" '.Name == $n and .StarCount == "0"'
+	run mgr search --format 'table {{.Name}}\t{{.StarCount}}' "$REG/busy"
+	[ "${lines[0]}" = "NAME$(printf '%*s' $((${#REG} + 8 - 4 + 3)) '')STARS" ]
+	# nothing matches: the header alone; a catalog has no stars nor official images
+	run mgr search "$REG/nothing-like-this"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(mgr search --filter stars=1 --format '{{.Name}}' "$REG/busy")" = "" ]
+	[ "$(mgr search --filter is-official=false --format '{{.Name}}' "$REG/busy")" = "$REG/busybox" ]
+	# Docker Hub's search is not reachable; docker's errors
+	run mgr search alpine
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"docker.io: Docker Hub's search API is not reachable"* ]]
+	run mgr search --limit 101 "$REG/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"limit 101 is outside the range of [1, 100]"* ]]
+	run mgr search --filter stars=x "$REG/x"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'stars=x'"* ]]
+}
+
 @test "pull: bad references and unknown images are clear errors" {
 	run mgr pull "$REG/Busybox"
 	[ "$status" -eq 125 ]

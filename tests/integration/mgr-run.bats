@@ -282,6 +282,74 @@ assert_no_mounts() {
 	[[ "${lines[-1]}" == 0 ]]
 }
 
+# profile_refused FILE TEXT: create with that seccomp profile exits 125 saying TEXT
+profile_refused() {
+	run mgr create --security-opt "seccomp=$1" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"$2"* ]]
+}
+
+@test "--security-opt seccomp=PROFILE.json: docker's format, rules per capability and arch, errors with the JSON path" {
+	local p=$BATS_TEST_TMPDIR/profile.json
+	cat >"$p" <<'JSON'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"archMap": [
+		{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+		{"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}
+	],
+	"syscalls": [
+		{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "comment": "no new directories"},
+		{"names": ["chmod", "fchmodat", "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+		 "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+		{"names": ["rmdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "includes": {"arches": ["s390x"]}},
+		{"names": ["symlinkat", "symlink"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		 "excludes": {"caps": ["CAP_CHOWN"]}}
+	]
+}
+JSON
+	run in_ctr --security-opt "seccomp=$p" -- 'exec 2>&1; grep ^Seccomp: /proc/self/status; mkdir /d; touch /f; chmod 600 /f && echo chmod=ok; rmdir /nothere; ln -s /f /l && echo ln=ok'
+	[[ "${lines[0]}" == "Seccomp:	2" ]]
+	# mkdir denied with EPERM; chmod's rule needs CAP_SYS_ADMIN, rmdir's another arch,
+	# and the symlink rule is excluded by CAP_CHOWN, which docker's default set has
+	[[ "$output" == *"mkdir: can't create directory '/d': Operation not permitted"* ]]
+	[[ "$output" == *"chmod=ok"* ]]
+	[[ "$output" == *"rmdir: '/nothere': No such file or directory"* ]]
+	[[ "$output" == *"ln=ok"* ]]
+	run in_ctr --security-opt "seccomp=$p" --cap-add SYS_ADMIN --cap-drop CHOWN -- 'exec 2>&1; touch /f; chmod 600 /f || echo chmod=denied; ln -s /f /l || echo ln=denied'
+	[[ "$output" == *"Permission denied"*"chmod=denied"* ]]
+	[[ "$output" == *"ln=denied"* ]]
+	# --privileged has no seccomp filter, as in docker
+	run in_ctr --privileged --security-opt "seccomp=$p" -- 'grep ^Seccomp: /proc/self/status'
+	[ "$output" = "Seccomp:	0" ]
+	# a malformed profile: refused at create, naming the file and the field
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOPE"}]}' >"$p"
+	profile_refused "$p" "--security-opt seccomp: $p: syscalls[0].action: unknown action \"SCMP_ACT_NOPE\""
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO","args":[{"index":9,"op":"SCMP_CMP_EQ"}]}]}' >"$p"
+	profile_refused "$p" "syscalls[0].args[0].index: 9: a syscall has arguments 0 to 5"
+	echo '{"syscalls":[]}' >"$p"
+	profile_refused "$p" defaultAction
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"archMap":[]}' >"$p"
+	profile_refused "$p" "use either 'architectures' or 'archMap'"
+	# hostile files: too large, not a regular file, missing
+	head -c 2000000 /dev/zero | tr '\0' ' ' >"$p"
+	profile_refused "$p" "larger than 1048576 bytes"
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	profile_refused "$BATS_TEST_TMPDIR/fifo" "not a regular file"
+	profile_refused /nonexistent.json /nonexistent.json
+	# no AppArmor or SELinux here: their confining values are refused, not ignored
+	run mgr create --security-opt apparmor=docker-default "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"AppArmor and SELinux are not applied"* ]]
+	run mgr create --security-opt label=type:svirt_lxc_net_t "$BB" true
+	[ "$status" -eq 125 ]
+	run in_ctr --security-opt apparmor=unconfined --security-opt label=disable -- 'echo ok'
+	[ "$output" = ok ]
+	[ -z "$(mgr ps -aq)" ]
+}
+
 @test "--rm: the container goes when it exits, detached or attached" {
 	id=$(run_detached --rm "$BB" sh -c 'exit 0')
 	for _ in $(seq 100); do [ -e "$R/$id" ] || break; sleep 0.05; done

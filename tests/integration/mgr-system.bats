@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # cubo-mgr's housekeeping commands and the flags that change a container in
 # place: update (limits live in the cgroups, kept for the next start, and
-# docker's checks), stop/restart -s, exec --group-add, system df/prune/info,
+# docker's checks), stop/restart -s, exec --group-add and --privileged, builder prune, system df/prune/info,
 # image prune -a, and the filters of images and volume ls. Images come from
 # a real local registry; containers run through $RUNTIME.
 
@@ -155,6 +155,26 @@ hostconfig() {
 	run mgr exec --group-add 'a:b' g id
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'--group-add "a:b"'* ]]
+}
+
+@test "exec --privileged: every capability in CapEff, the container's own set without it" {
+	local caps
+	caps=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+	mgr run -d --name p --network none --cap-drop ALL "$BB" sleep 1000 >/dev/null
+	run mgr exec p grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CapEff:	0000000000000000" ]
+	run mgr exec --privileged p grep -E '^Cap(Eff|Bnd):' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "CapEff:	$caps" ]
+	[ "${lines[1]}" = "CapBnd:	$caps" ]
+	# what it allows: a mknod the container itself may not do
+	run mgr exec p mknod /tmp/n c 1 3
+	[ "$status" -ne 0 ]
+	mgr exec --privileged p mknod /tmp/n c 1 3
+	# the container's process keeps its empty set
+	run mgr exec p grep '^CapEff:' /proc/1/status
+	[ "$output" = "CapEff:	0000000000000000" ]
 }
 
 # build_labeled NAME LABEL...: an image of busybox with those labels (no RUN step)
@@ -346,6 +366,43 @@ df_field() {
 	[[ "$output" == *"Images space usage:"*"lab "*"Containers space usage:"*" w"*"Local Volumes space usage:"*"data "*"1 "*"2.00MB"*"Build cache usage:"* ]]
 	run mgr system df --format '{{.Type}}={{.TotalCount}}'
 	[[ "${lines[*]}" == "Images=2 Containers=1 Local Volumes=1 Build Cache="[1-9]* ]]
+}
+
+@test "builder prune: the prompt, --filter until=, -f empties the build cache; builder build" {
+	build_labeled cached:1 k=v
+	[ "$(df_field "Build Cache" TotalCount)" -gt 0 ]
+	before=$(ls "$R/build-cache" | wc -l)
+	# n: nothing goes
+	run mgr builder prune <<<n
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING! This will remove all dangling build cache."* ]]
+	[ "$(ls "$R/build-cache" | wc -l)" -eq "$before" ]
+	# records written in the last hour are not older than an hour
+	run mgr builder prune -f --filter until=1h
+	[ "$status" -eq 0 ]
+	[ "$output" = "Total reclaimed space: 0B" ]
+	[ "$(ls "$R/build-cache" | wc -l)" -eq "$before" ]
+	run mgr builder prune -a -f --filter until=2000-01-01T00:00:00Z
+	[ "$(ls "$R/build-cache" | wc -l)" -eq "$before" ]
+	run mgr builder prune -a -f
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Deleted build cache objects:" ]
+	[ "${#lines[@]}" -eq $((before + 2)) ]
+	[[ "${lines[-1]}" == "Total reclaimed space: "* ]]
+	[ "$(df_field "Build Cache" TotalCount)" = 0 ]
+	# docker's errors; ls is buildx's
+	run mgr builder prune -f --filter until=soon
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid filter 'until=soon'"* ]]
+	run mgr builder prune -f --filter label=a
+	[ "$status" -eq 125 ]
+	run mgr builder ls
+	[ "$status" -eq 125 ]
+	# builder build is build
+	mkdir -p "$BATS_TEST_TMPDIR/bctx"
+	echo "FROM $BB" >"$BATS_TEST_TMPDIR/bctx/Cubofile"
+	mgr builder build -q -t viabuilder:1 "$BATS_TEST_TMPDIR/bctx" >/dev/null
+	mgr image inspect viabuilder:1 >/dev/null
 }
 
 @test "system prune: the prompt, stopped containers, dangling images, -a, --volumes" {

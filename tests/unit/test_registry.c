@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/image/{registry,registry_blob,registries_conf}.c */
+/* Covers: cubo-mgr/image/{registry,registry_blob,registry_list,registries_conf}.c */
 /*
  * The registries config, and the client against a canned HTTP server on
  * loopback (a real registry is in tests/integration/mgr-pull.bats).
@@ -20,7 +20,9 @@
 
 #include "cubo-mgr/image/auth.h"
 #include "cubo-mgr/image/registries_conf.h"
+#include "cubo-mgr/image/registry_list.h"
 #include "cubo-mgr/image/registry_priv.h"
+#include "shared/strv.h"
 #include "tests/unit/helpers.h"
 
 static void test_parse(void **state)
@@ -161,6 +163,12 @@ static int canned_start(struct canned *k, pthread_t *th)
 	return ntohs(a.sin_port);
 }
 
+/* canned_start, domain getting the server's "127.0.0.1:PORT". */
+static void canned_start_at(struct canned *k, pthread_t *th, char domain[64])
+{
+	snprintf(domain, 64, "127.0.0.1:%d", canned_start(k, th));
+}
+
 static void canned_stop(struct canned *k, pthread_t th)
 {
 	shutdown(k->fd, SHUT_RDWR);
@@ -242,6 +250,100 @@ static void test_manifest_errors(void **state)
 	canned_stop(&k, th);
 }
 
+static void test_link_next(void **state)
+{
+	char *p;
+	assert_null(registry_link_next("</v2/x/tags/list?n=2&last=b>; rel=\"next\"", &p));
+	assert_string_equal(p, "/v2/x/tags/list?n=2&last=b");
+	free(p);
+	assert_null(
+		registry_link_next("</v2/a>; rel=\"prev\", </v2/_catalog?last=c>; rel=next", &p));
+	assert_string_equal(p, "/v2/_catalog?last=c");
+	free(p);
+	assert_null(registry_link_next("</v2/a>; rel=\"prev\"", &p));
+	assert_null(p);
+	assert_null(registry_link_next("garbage <", &p));
+	assert_null(p);
+	/* a next page elsewhere would take our credentials there */
+	static const char *const bad[] = {"<http://evil.example/v2/x>; rel=\"next\"",
+					  "<//evil.example/v2/x>; rel=\"next\"",
+					  "</v2/../token>; rel=\"next\"", "</other>; rel=\"next\""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cubo_error *err = registry_link_next(bad[i], &p);
+		assert_non_null(err);
+		assert_non_null(strstr(err->msg, "is not a /v2/ path of the registry"));
+		assert_null(p);
+		cubo_error_free(err);
+	}
+}
+
+static void test_list_page(void **state)
+{
+	char **v = NULL;
+	size_t n = 0;
+	const char *page = "{\"name\":\"x\",\"tags\":[\"1.0\",\"latest\"]}";
+	assert_null(registry_list_page(page, strlen(page), "tags", true, "p1", &v, &n));
+	page = "{\"name\":\"x\",\"tags\":null}";
+	assert_null(registry_list_page(page, strlen(page), "tags", true, "p2", &v, &n));
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1], "latest");
+	/* hostile names and documents */
+	static const struct {
+		const char *body, *key, *msg;
+		bool tags;
+	} bad[] = {
+		{"{\"tags\":[\"../x\"]}", "tags", "tags[0] \"../x\" is not a valid tag", true},
+		{"{\"tags\":[\"a:b\"]}", "tags", "is not a valid tag", true},
+		{"{\"tags\":[1]}", "tags", "p: tags[0]", true},
+		{"{\"tags\":\"1\"}", "tags", "p: tags", true},
+		{"[]", "tags", "p", true},
+		{"{", "tags", "p", true},
+		{"{\"repositories\":[\"Up/per\"]}", "repositories", "not a valid repository",
+		 false},
+		{"{\"repositories\":[\"h:5000/x\"]}", "repositories", "not a valid repository",
+		 false},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cubo_error *err = registry_list_page(bad[i].body, strlen(bad[i].body),
+							    bad[i].key, bad[i].tags, "p", &v, &n);
+		assert_non_null(err);
+		if (!strstr(err->msg, bad[i].msg))
+			fail_msg("%s: %s", bad[i].body, err->msg);
+		cubo_error_free(err);
+	}
+	assert_int_equal(n, 2);
+	cubo_strv_free(v);
+}
+
+/* Two pages joined by the Link header, the second asked for by its path. */
+static void test_list_pages(void **state)
+{
+	struct canned k = {.responses = {
+				   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				   "Link: </v2/x/tags/list?n=1&last=a>; rel=\"next\"\r\n"
+				   "Content-Length: 25\r\nConnection: close\r\n\r\n"
+				   "{\"name\":\"x\",\"tags\":[\"a\"]}",
+				   "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				   "Content-Length: 25\r\nConnection: close\r\n\r\n"
+				   "{\"name\":\"x\",\"tags\":[\"b\"]}",
+			   }};
+	pthread_t th;
+	char domain[64];
+	canned_start_at(&k, &th, domain);
+	struct image_ref ref = {.domain = domain, .path = "x"};
+	struct registry_client *c = client();
+	char **tags = NULL;
+	assert_null(registry_list_tags(c, &ref, &tags));
+	assert_string_equal(tags[0], "a");
+	assert_string_equal(tags[1], "b");
+	assert_null(tags[2]);
+	assert_non_null(strstr(k.requests[0], "GET /v2/x/tags/list HTTP"));
+	assert_non_null(strstr(k.requests[1], "GET /v2/x/tags/list?n=1&last=a HTTP"));
+	cubo_strv_free(tags);
+	registry_client_free(c);
+	canned_stop(&k, th);
+}
+
 struct collected {
 	char buf[64];
 	size_t len;
@@ -270,9 +372,8 @@ static void test_blob_range(void **state)
 				   "\r\n01234",
 			   }};
 	pthread_t th;
-	int port = canned_start(&k, &th);
 	char domain[64];
-	snprintf(domain, sizeof(domain), "127.0.0.1:%d", port);
+	canned_start_at(&k, &th, domain);
 	struct image_ref ref = {.domain = domain, .path = "x"};
 	struct registry_client *c = client();
 	const char *d = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -494,6 +595,9 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_pure_helpers),
 		cmocka_unit_test(test_manifest_errors),
+		cmocka_unit_test(test_link_next),
+		cmocka_unit_test(test_list_page),
+		cmocka_unit_test(test_list_pages),
 		cmocka_unit_test(test_blob_range),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_mirror_resume),
