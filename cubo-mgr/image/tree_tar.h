@@ -30,8 +30,13 @@
 
 struct archive;
 
-/* deeper directories are refused: the walk holds a descriptor per level */
-#define TREE_TAR_MAX_DEPTH 1024
+/*
+ * Deeper directories are refused: the walk holds two descriptors a level
+ * (the directory's O_PATH and the one it is read through), and a deeper
+ * limit would run into the usual soft limit of 1024 open files (systemd's
+ * default for services) with a bare EMFILE before this clear refusal.
+ */
+#define TREE_TAR_MAX_DEPTH 256
 
 struct tree_tar_link {
 	dev_t dev;
