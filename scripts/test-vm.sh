@@ -73,9 +73,7 @@ byhand=${CUBO_VM_BYHAND:-}
 # shim, with and without SystemdCgroup); podman.bats (podman and conmon
 # driving the runtime); and the manager's tests that touch cgroups (limits,
 # pause and unpause, info's cgroup driver, the same through runc), which
-# run through the systemd driver here as on any systemd host: run's cgroup
-# flags, update's live limits (mgr-system.bats), --device and --privileged
-# through the v2 device program (mgr-devices.bats); and the
+# run through the systemd driver here as on any systemd host; and the
 # journald log driver's test (mgr-services.bats), which needs a running
 # journal: elsewhere it only checks the refusal. A bats test
 # takes 7-12 s under emulation, so the runtime's other files (process,
@@ -92,8 +90,6 @@ podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.r
 mgr-services.bats=journald
 mgr-stats.bats=64.MiB|LIMIT|BLOCK|CPU|moves|runc
 mgr-runflags.bats=cgroups|unlimited
-mgr-system.bats=^update
-mgr-devices.bats=^--device|^--privileged
 lifecycle.bats exec.bats mounts.bats namespaces.bats process-attrs.bats runc-cli.bats
 checkpoint.bats}
 [ "$integ_files" != none ] || integ_files=
