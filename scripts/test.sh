@@ -19,20 +19,21 @@
 #     of uninitialised memory, which ASan does not; ASan finds what valgrind
 #     cannot see (overflows of stack and global arrays) and UBSan undefined
 #     behaviour;
-#   - integration 7-8 min, then 8-9 min under ASan (31 files, about 415
-#     tests, since the services, stats, REPL, template and run-flag files
-#     joined). The two runs are not run at once: the tests check that
-#     nothing new is mounted on the host after a failure, and one run's
-#     containers would fail the other's check;
+#   - integration about 10 min, then 10-11 min under ASan (39 files, about
+#     515 tests, since the attach, cp, diff/commit/export, devices, events,
+#     health and system files joined). The two runs are not run at once: the
+#     tests check that nothing new is mounted on the host after a failure,
+#     and one run's containers would fail the other's check;
 #   - fuzzing: 16 targets of FUZZ_SECONDS (30 s each by default), two at a
 #     time (they share nothing and each uses one core): 4 min, plus ~0.5
 #     min to build.
-#   - the VM: about 20 minutes since checkpoint.bats (criu, about 4 min)
-#     and the stats and run-flag tests joined it (the first run also builds
-#     its Debian root, about 1 minute; longer on a busy machine).
-# In all about 48 minutes (measured 2026-12-07 on a clean clone: 25 + 75 s
-# builds, 60 s unit, 462 + 538 s integration, 520 s fuzzing at 60 s a
-# target, 1219 s VM, with other work on the machine now and then).
+#   - the VM: about 26 minutes (its hard limit is 30) since checkpoint.bats
+#     grew to 18 tests (criu, about 8 min) beside the stats and run-flag
+#     tests (the first run also builds its Debian root, about 1 minute;
+#     longer on a busy machine).
+# In all about 55 minutes (measured 2026-12-07 on a clean clone: 27 + 109 s
+# builds, 77 s unit, 588 + 637 s integration, about 280 s fuzzing, 1599 s
+# VM, with other work on the machine now and then).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
