@@ -15,6 +15,7 @@
 #include "cubo-mgr/net/net_inspect.h"
 #include "shared/fs.h"
 #include "shared/json.h"
+#include "shared/filter.h"
 #include "shared/strv.h"
 #include "spec/config.h"
 #include "shared/xalloc.h"
@@ -168,8 +169,8 @@ static void print_table(char *(*rows)[N_COLS], size_t n, int ncols)
  * paused, exited), name (a substring), id (a prefix), ancestor (the image
  * as given, or its ID prefix), exited (an exit code), label (KEY or
  * KEY=VALUE), network (a network it joins, none or host) or health
- * (starting, healthy, unhealthy, none). Filters of one key are ORed,
- * different keys ANDed.
+ * (starting, healthy, unhealthy, none). Filters of one key are ORed
+ * (but every label= must match, as docker), different keys ANDed.
  */
 static struct cubo_error *filter_check(char **filters)
 {
@@ -209,15 +210,8 @@ static bool filter_one(const struct ps_row *row, const char *key, const char *v)
 		return (r->image && !strcmp(r->image, v)) ||
 		       (hex && strlen(want) >= 4 && !strncmp(hex + 1, want, strlen(want)));
 	}
-	if (!strcmp(key, "label")) { /* label=KEY or label=KEY=VALUE */
-		bool with_value = strchr(v, '=') != NULL;
-		size_t n = strlen(v);
-		for (size_t i = 0; r->labels && r->labels[i]; i++)
-			if (with_value ? !strcmp(r->labels[i], v)
-				       : !strncmp(r->labels[i], v, n) && r->labels[i][n] == '=')
-				return true;
-		return false;
-	}
+	if (!strcmp(key, "label")) /* label=KEY or label=KEY=VALUE */
+		return cubo_filter_label(r->labels, v);
 	if (!strcmp(key, "exited"))
 		return r->status == CTR_EXITED && r->exit_code == atoi(v);
 	if (!strcmp(key, "health"))
@@ -228,21 +222,15 @@ static bool filter_one(const struct ps_row *row, const char *key, const char *v)
 	return false;
 }
 
+static bool filter_fn(const char *key, const char *value, void *row)
+{
+	return filter_one(row, key, value);
+}
+
+/* docker's rules (shared/filter.h): one key's values ORed, but every label= must match */
 static bool filters_match(const struct ps_row *r, char **filters)
 {
-	for (size_t i = 0; filters && filters[i]; i++) {
-		const char *eq = strchr(filters[i], '=');
-		size_t klen = (size_t)(eq - filters[i]);
-		char key[16];
-		snprintf(key, sizeof(key), "%.*s", (int)klen, filters[i]);
-		bool any = false;
-		for (size_t j = 0; filters[j] && !any; j++)
-			if (!strncmp(filters[j], filters[i], klen + 1))
-				any = filter_one(r, key, filters[j] + klen + 1);
-		if (!any)
-			return false;
-	}
-	return true;
+	return cubo_filter_match(filters, filter_fn, (void *)r);
 }
 
 /*
@@ -299,8 +287,8 @@ int cmd_ps(struct mgr *m, int argc, char **argv)
 		 "table (default), json, or a Go template (\"table {{.ID}}\\t{{.Names}}\")"},
 		{"no-trunc", 0, CLI_BOOL, &no_trunc, NULL, "do not shorten IDs and commands"},
 		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
-		 "status=, name=, id=, ancestor=, exited=, label=, network= (one key ORs, keys "
-		 "AND)"},
+		 "status=, name=, id=, ancestor=, exited=, label=, network=, health= (one key ORs, "
+		 "but every label= must match; keys AND)"},
 		{"last", 'n', CLI_INT, &last, "N", "the N newest containers (any state)"},
 		{"latest", 'l', CLI_BOOL, &latest, NULL, "the newest container (any state)"},
 		{"size", 's', CLI_BOOL, &size, NULL,

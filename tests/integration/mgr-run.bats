@@ -392,7 +392,10 @@ JSON
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ]
 	[ "$(mgr inspect s3 | jq -c '.[0].Config | [.StopSignal, .StopTimeout, .Labels]')" = '["SIGUSR2",1,{"app":"web","tier":""}]' ]
 	[ "$(mgr ps -a -q -f label=app=web)" = "$(mgr ps -a -q -f name=s3)" ]
-	[ "$(mgr ps -a -q -f label=tier -f label=none | wc -l)" -eq 1 ]
+	# every label= must match, as docker's; other keys' values are ORed
+	[ "$(mgr ps -a -q -f label=tier -f label=app=web)" = "$(mgr ps -a -q -f name=s3)" ]
+	[ -z "$(mgr ps -a -q -f label=tier -f label=none)" ]
+	[ "$(mgr ps -a -q -f name=s3 -f name=nothing-of-that-name | wc -l)" -eq 1 ]
 	[ -z "$(mgr ps -a -q -f label=app=db)" ]
 	mgr rm s3 >/dev/null
 	mgr run -d --name s2 "$BB" sleep 100 >/dev/null
