@@ -587,7 +587,7 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 		CUBO_TRY(run_opt_parse_cpus(f->cpus, ncpu > 0 ? ncpu : 1, &o->cpu_quota,
 					    &o->cpu_period));
-		o->nano_cpus = o->cpu_quota * (1000000000 / (int64_t)o->cpu_period);
+		o->nano_cpus = run_opt_nano_cpus(o->cpu_quota, o->cpu_period);
 	}
 	if (f->pids_set && f->pids_limit < -1)
 		return cubo_error_new("--pids-limit %ld: expected -1 (unlimited) or more",

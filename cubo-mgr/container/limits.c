@@ -32,7 +32,7 @@ static struct cubo_error *parse_cpu(const struct ctr_limits_flags *f, long ncpus
 	if (f->cpus) {
 		CUBO_TRY(run_opt_parse_cpus(f->cpus, ncpus, &l->cpu_quota, &l->cpu_period));
 		l->has_cpu_quota = l->has_cpu_period = l->has_nano_cpus = true;
-		l->nano_cpus = l->cpu_quota * (1000000000 / (int64_t)l->cpu_period);
+		l->nano_cpus = run_opt_nano_cpus(l->cpu_quota, l->cpu_period);
 	}
 	if (f->cpu_period != LIMITS_UNSET) {
 		if (f->cpu_period < MIN_CPU_PERIOD || f->cpu_period > MAX_CPU_PERIOD)

@@ -130,6 +130,11 @@ struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota,
 	return NULL;
 }
 
+int64_t run_opt_nano_cpus(int64_t quota, uint64_t period)
+{
+	return quota * (1000000000 / (int64_t)period);
+}
+
 static bool parse_port(const char *s, bool zero_ok, uint16_t *out)
 {
 	if (!*s || strlen(s) > 5)

@@ -155,6 +155,8 @@ struct cubo_error *run_opt_parse_memory(const char *flag, const char *s, int64_t
 struct cubo_error *run_opt_check_cpu_shares(long shares);
 /* --cpus 1.5 -> quota 150000 per period 100000; 0.01 up to ncpus. */
 struct cubo_error *run_opt_parse_cpus(const char *s, long ncpus, int64_t *quota, uint64_t *period);
+/* docker's NanoCpus (billionths of a CPU) of a quota per period, as --cpus gives them. */
+int64_t run_opt_nano_cpus(int64_t quota, uint64_t period);
 /* -v and --mount are parsed in mount_opt.h. */
 void ctr_volume_spec_free(struct ctr_volume_spec *v);
 /* -p [IP:][HOSTPORT:]CTRPORT[/PROTO]. */
