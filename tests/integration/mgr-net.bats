@@ -524,6 +524,11 @@ calls() {
 	mgr exec other ip -4 -o addr show eth1 | grep -q "inet $ip2/24"
 	mgr network disconnect "$N2" other
 	[ "$(mgr inspect other | jq -r '.[0].Id')" = "$other" ]
+	# the CNI plugins' path does not apply them: refused, not ignored
+	CUBO_NET_CNI=1 run mgr run -d --name viacni --network "$N1" --ip "$NET_BASE.201" "$BB" sleep 100
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not by CNI plugins"* ]]
+	mgr rm -f viacni >/dev/null
 	mgr rm -f fixed other >/dev/null
 	refute grep -rlsF -e "$fixed" -e "$other" "$R/networks/ipam" >/dev/null
 }
