@@ -1007,6 +1007,51 @@ static struct cubo_error *dispatch(struct parser *p, const struct keyword *kw, c
 
 static struct cubo_error *instruction(struct parser *p, const char *line, int lineno);
 
+struct heredoc {
+	char word[64];
+	bool strip_tabs; /* <<-WORD */
+};
+
+/*
+ * The heredoc markers of a RUN line: <<WORD, <<-WORD, <<"WORD", <<'WORD',
+ * outside quotes. Returns how many (at most max).
+ */
+static size_t heredoc_markers(const char *line, struct heredoc *v, size_t max)
+{
+	size_t n = 0;
+	char quote = 0;
+	for (const char *c = line; *c; c++) {
+		if (quote) {
+			if (*c == quote)
+				quote = 0;
+			continue;
+		}
+		if (*c == '"' || *c == '\'') {
+			quote = *c;
+			continue;
+		}
+		if (c[0] != '<' || c[1] != '<' || c[2] == '<')
+			continue;
+		const char *w = c + 2;
+		bool strip = *w == '-';
+		w += strip;
+		char q = *w == '"' || *w == '\'' ? *w : 0;
+		w += q != 0;
+		size_t len = strspn(
+			w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+		if (len == 0 || len >= sizeof(v->word) || (q && w[len] != q))
+			continue;
+		if (n < max) {
+			memcpy(v[n].word, w, len);
+			v[n].word[len] = '\0';
+			v[n].strip_tabs = strip;
+		}
+		n++;
+		c = w + len - 1 + (q != 0);
+	}
+	return n;
+}
+
 /* What docker refuses as an ONBUILD trigger, by its first word. */
 static struct cubo_error *trigger_check(const struct parser *p, const char *trigger)
 {
@@ -1024,6 +1069,8 @@ static struct cubo_error *trigger_check(const struct parser *p, const char *trig
 		err = perr(p, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
 	else if (!strcmp(kw, "FROM") || !strcmp(kw, "BASE") || !strcmp(kw, "MAINTAINER"))
 		err = perr(p, "%s isn't allowed as an ONBUILD trigger", kw);
+	else if (!strcmp(kw, "RUN") && heredoc_markers(s + n, (struct heredoc[1]){0}, 1))
+		err = perr(p, "an ONBUILD RUN cannot have heredocs (it is one line)");
 	free(kw);
 	return err;
 }
@@ -1256,51 +1303,6 @@ static struct cubo_error *directives(struct parser *p, const char *s, size_t len
 }
 
 /* ---- heredocs (RUN <<EOF ... EOF) ---- */
-
-struct heredoc {
-	char word[64];
-	bool strip_tabs; /* <<-WORD */
-};
-
-/*
- * The heredoc markers of a RUN line: <<WORD, <<-WORD, <<"WORD", <<'WORD',
- * outside quotes. Returns how many (at most max).
- */
-static size_t heredoc_markers(const char *line, struct heredoc *v, size_t max)
-{
-	size_t n = 0;
-	char quote = 0;
-	for (const char *c = line; *c; c++) {
-		if (quote) {
-			if (*c == quote)
-				quote = 0;
-			continue;
-		}
-		if (*c == '"' || *c == '\'') {
-			quote = *c;
-			continue;
-		}
-		if (c[0] != '<' || c[1] != '<' || c[2] == '<')
-			continue;
-		const char *w = c + 2;
-		bool strip = *w == '-';
-		w += strip;
-		char q = *w == '"' || *w == '\'' ? *w : 0;
-		w += q != 0;
-		size_t len = strspn(
-			w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-		if (len == 0 || len >= sizeof(v->word) || (q && w[len] != q))
-			continue;
-		if (n < max) {
-			memcpy(v[n].word, w, len);
-			v[n].word[len] = '\0';
-			v[n].strip_tabs = strip;
-		}
-		n++;
-		c = w + len - 1 + (q != 0);
-	}
-	return n;
-}
 
 /* Is instr a RUN (after its flags) whose command starts with "<<"? */
 static bool run_line(const char *instr, bool *script_only)

@@ -697,6 +697,8 @@ static void test_onbuild(void **state)
 	parse_fails("FROM a\nONBUILD MAINTAINER me\n",
 		    "Cubofile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
 	parse_fails("FROM a\nONBUILD\n", "Cubofile:2: ONBUILD needs an instruction");
+	parse_fails("FROM a\nONBUILD RUN cat <<EOF\nhi\nEOF\n",
+		    "Cubofile:2: an ONBUILD RUN cannot have heredocs (it is one line)");
 	parse_fails("FROM a\nRUN true\n\nONBUILD RUNN x\n",
 		    "Cubofile:4: unknown instruction \"RUNN\"");
 	parse_fails("FROM a\nONBUILD COPY --bogus=1 a b\n",
