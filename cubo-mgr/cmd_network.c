@@ -17,6 +17,7 @@
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_view.h"
 #include "cubo-mgr/net/ctr_net.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/link.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/rules.h"
@@ -474,7 +475,7 @@ struct cubo_error *network_prune(struct mgr *m)
  * its next starts too.
  */
 static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, const char *network,
-					  bool add, char *const *aliases)
+					  bool add, char *const *aliases, const char *endpoint)
 {
 	int lock;
 	CUBO_TRY(ctr_store_lock(&c->store, id, &lock));
@@ -495,6 +496,10 @@ static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, con
 		for (size_t i = 0; add && aliases && aliases[i]; i++)
 			if (!r.net_aliases || !cubo_strv_contains(r.net_aliases, aliases[i]))
 				cubo_strv_push(&r.net_aliases, &na, aliases[i]);
+		/* --ip and --link-local-ip hold while connected; disconnect forgets them */
+		next = net_endpoint_replace(r.net_endpoints, network, add ? endpoint : NULL);
+		cubo_strv_free(r.net_endpoints);
+		r.net_endpoints = next;
 		err = ctr_record_save(dir, &r);
 		ctr_record_free(&r);
 	}
@@ -506,9 +511,15 @@ static struct cubo_error *record_networks(struct ctr_ctx *c, const char *id, con
 static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connect)
 {
 	struct cli_args args;
-	char **aliases = NULL;
+	char **aliases = NULL, **link_local = NULL, *endpoint = NULL;
+	const char *ip = NULL, *ip6 = NULL;
 	const struct cli_opt opts[] = {
 		{"alias", 0, CLI_LIST, &aliases, "NAME", "another name on this network"},
+		{"ip", 0, CLI_STRING, &ip, "ADDRESS", "a fixed IPv4 address on this network"},
+		{"ip6", 0, CLI_STRING, &ip6, "ADDRESS",
+		 "a fixed IPv6 address (refused: networks are IPv4 only)"},
+		{"link-local-ip", 0, CLI_LIST, &link_local, "ADDRESS",
+		 "one more address (169.254.0.0/16, fe80::/10) on this network"},
 	};
 	const char *cmd = connect ? "network connect" : "network disconnect";
 	const struct mgr_cmd_spec spec = {
@@ -526,6 +537,7 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0) {
 		cubo_strv_free(aliases);
+		cubo_strv_free(link_local);
 		return rc;
 	}
 	struct ctr_ctx c;
@@ -566,6 +578,15 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	}
 	for (size_t i = 0; !err && aliases && aliases[i]; i++)
 		err = cubo_error_wrap(ctr_name_check(aliases[i]), "--alias");
+	const struct net_endpoint_flags ef = {.ip = ip, .ip6 = ip6, .link_local = link_local};
+	if (!err && connect)
+		err = net_endpoint_from_flags(&ef, d.name, !net_is_default(d.name), &endpoint);
+	if (!err && endpoint) {
+		char **next = net_endpoint_replace(r.net_endpoints, d.name, endpoint);
+		cubo_strv_free(r.net_endpoints);
+		r.net_endpoints = next;
+		err = net_endpoint_check(r.net_endpoints, &d);
+	}
 	bool on = !err && cubo_strv_contains(r.networks, d.name);
 	if (!err && connect && on)
 		err = cubo_error_new("container %s is already connected to network %s", r.name,
@@ -584,7 +605,7 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	}
 	cubo_test_point(connect ? "net-connect-before-record" : "net-disconnect-before-record");
 	if (!err)
-		err = record_networks(&c, r.id, d.name, connect, aliases);
+		err = record_networks(&c, r.id, d.name, connect, aliases, endpoint);
 	if (!err)
 		ev_network(m->root, connect ? "connect" : "disconnect", d.id, d.name, r.id,
 			   &m->events_warned);
@@ -595,6 +616,8 @@ static int network_connect_cmd(struct mgr *m, int argc, char **argv, bool connec
 	if (ctx)
 		ctr_ctx_close(&c);
 	cubo_strv_free(aliases);
+	cubo_strv_free(link_local);
+	free(endpoint);
 	return err ? mgr_fail(m, err) : 0;
 }
 

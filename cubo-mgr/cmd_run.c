@@ -27,6 +27,7 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/image/store.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -63,6 +64,9 @@ struct run_flags {
 	/* --dns-option and the namespace modes */
 	char **dns_option;
 	const char *pid_mode, *ipc_mode, *uts_mode, *cgroupns_mode;
+	/* --ip, --ip6, --mac-address, --link-local-ip */
+	const char *ip, *ip6, *mac_address;
+	char **link_local_ip;
 	/* the cgroup flags (the per-device ones in blkio_dev_kind's order) */
 	long cpu_period, cpu_quota, cpu_rt_period, cpu_rt_runtime, blkio_weight, memory_swappiness;
 	char **blkio_dev[N_BLKIO_DEV_KINDS];
@@ -86,6 +90,7 @@ static void run_flags_free(struct run_flags *f)
 	cubo_strv_free(f->label);
 	cubo_strv_free(f->network);
 	cubo_strv_free(f->net_alias);
+	cubo_strv_free(f->link_local_ip);
 	cubo_strv_free(f->dns);
 	cubo_strv_free(f->dns_search);
 	cubo_strv_free(f->add_host);
@@ -240,6 +245,15 @@ static struct cubo_error *net_opts(const struct run_flags *f, struct ctr_opts *o
 				      "for containers on user-defined networks");
 	for (size_t i = 0; f->net_alias && f->net_alias[i]; i++)
 		CUBO_TRY_CTX(ctr_name_check(f->net_alias[i]), "--network-alias");
+	/* as docker's legacy flags: for the first network */
+	const struct net_endpoint_flags ef = {
+		.ip = f->ip, .ip6 = f->ip6, .mac = f->mac_address, .link_local = f->link_local_ip};
+	char *ep;
+	CUBO_TRY(net_endpoint_from_flags(&ef, o->network, user_net, &ep));
+	size_t n_ep = 0;
+	if (ep)
+		cubo_strv_push(&o->net_endpoints, &n_ep, ep);
+	free(ep);
 	for (size_t i = 0; f->dns && f->dns[i]; i++)
 		CUBO_TRY(resolv_check_dns(f->dns[i]));
 	for (size_t i = 0; f->dns_search && f->dns_search[i]; i++)
@@ -981,6 +995,14 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"net", 0, CLI_LIST, &f.network, "NETWORK", NULL},
 		{"network-alias", 0, CLI_LIST, &f.net_alias, "NAME",
 		 "another name the container has on its user network"},
+		{"ip", 0, CLI_STRING, &f.ip, "ADDRESS",
+		 "a fixed IPv4 address on its (first) user network"},
+		{"ip6", 0, CLI_STRING, &f.ip6, "ADDRESS",
+		 "a fixed IPv6 address (refused: networks are IPv4 only)"},
+		{"mac-address", 0, CLI_STRING, &f.mac_address, "MAC",
+		 "the MAC of its interface on its (first) network"},
+		{"link-local-ip", 0, CLI_LIST, &f.link_local_ip, "ADDRESS",
+		 "one more address (169.254.0.0/16, fe80::/10) on its user network"},
 		{"dns", 0, CLI_LIST, &f.dns, "IP", "a DNS server for /etc/resolv.conf"},
 		{"dns-search", 0, CLI_LIST, &f.dns_search, "DOMAIN",
 		 "a search domain for /etc/resolv.conf"},

@@ -116,6 +116,7 @@ struct oci_image_runconfig {
 	struct oci_map labels;
 	char *stop_signal;
 	struct oci_healthcheck *healthcheck; /* NULL when absent */
+	struct oci_strlist on_build;	     /* ONBUILD triggers, "RUN make" ... in order */
 	bool args_escaped;
 };
 

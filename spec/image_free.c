@@ -120,6 +120,7 @@ void oci_image_config_free(struct oci_image_config *c)
 		spec_map_free(&r->labels);
 		free(r->stop_signal);
 		oci_healthcheck_free(r->healthcheck);
+		spec_strlist_free(&r->on_build);
 		free(r);
 	}
 	free(c->rootfs_type);

@@ -114,6 +114,7 @@ static void runconfig(gen_t *g, const struct oci_image_runconfig *r)
 	spec_kstr(g, "StopSignal", r->stop_signal);
 	if (r->healthcheck)
 		oci_healthcheck_gen(g, "Healthcheck", r->healthcheck);
+	spec_kstrlist(g, "OnBuild", &r->on_build);
 	if (r->args_escaped) {
 		cubo_json_gen_key(g, "ArgsEscaped");
 		cubo_json_gen_bool(g, true);

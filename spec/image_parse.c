@@ -182,6 +182,7 @@ static struct cubo_error *runconfig(ctx_t *c, yajl_val v, struct oci_image_runco
 		r->healthcheck = xcalloc(1, sizeof(*r->healthcheck));
 		WITH_KEY(c, "Healthcheck", oci_healthcheck_parse(c, hc, r->healthcheck));
 	}
+	CUBO_TRY(spec_strlist(c, v, "OnBuild", false, &r->on_build));
 	return cubo_json_field_bool(c, v, "ArgsEscaped", &r->args_escaped, NULL);
 }
 

@@ -1119,6 +1119,46 @@ static char *escape_dollars(const char *s)
 	return out;
 }
 
+/* A step other than FROM. */
+static struct cubo_error *step_one(struct builder *b, struct build_stage *st,
+				   const struct build_instr *in)
+{
+	if (in->op == BUILD_RUN)
+		return layer_step(b, st, in, NULL, do_run, NULL);
+	if (in->op == BUILD_COPY || in->op == BUILD_ADD)
+		return step_copy(b, st, in);
+	return step_config(b, st, in);
+}
+
+/*
+ * The base's ONBUILD triggers, in order, as the first steps of the stage
+ * (docker's semantics); the new image keeps none of them. They come from
+ * the image, so they are parsed as any build file's lines are, one each.
+ */
+static struct cubo_error *run_triggers(struct builder *b, struct build_stage *st,
+				       const struct build_instr *from)
+{
+	char **triggers = build_stage_take_onbuild(st);
+	size_t n = cubo_strv_len(triggers);
+	if (n)
+		say(b, "--> Executing %zu build trigger%s\n", n, n == 1 ? "" : "s");
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; !err && i < n; i++) {
+		char *source = xasprintf("%s: ONBUILD trigger %zu", from->text, i + 1);
+		struct build_instr in;
+		err = cubofile_parse_trigger(triggers[i], source, &in);
+		if (!err) {
+			in.line = from->line;
+			say(b, "--> %s\n", in.text);
+			err = cubo_error_wrap(step_one(b, st, &in), "%s", source);
+			build_instr_clear(&in);
+		}
+		free(source);
+	}
+	cubo_strv_free(triggers);
+	return err;
+}
+
 static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN + 1])
 {
 	size_t end;
@@ -1128,6 +1168,10 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 	for (size_t i = 0; i < end; i++)
 		if (b->file->v[i].op == BUILD_RUN)
 			b->last_run = i + 1;
+	/* a base's ONBUILD RUN after the last RUN of the file would need it again: kept */
+	for (size_t i = b->last_run; b->last_run && i < end; i++)
+		if (b->file->v[i].op == BUILD_FROM)
+			b->last_run = SIZE_MAX;
 	/* every RUN will run: the network is attached while the first steps go */
 	if (b->o->no_cache && b->last_run)
 		CUBO_TRY(net_start(b));
@@ -1146,15 +1190,12 @@ static struct cubo_error *run_steps(struct builder *b, char id[CUBO_DIGEST_LEN +
 							  sizeof(*b->stages));
 				b->stages[b->n_stages++] = next;
 				st = &b->stages[b->n_stages - 1];
+				err = run_triggers(b, st, in);
 			} else {
 				build_stage_free(&next);
 			}
-		} else if (in->op == BUILD_RUN) {
-			err = layer_step(b, st, in, NULL, do_run, NULL);
-		} else if (in->op == BUILD_COPY || in->op == BUILD_ADD) {
-			err = step_copy(b, st, in);
 		} else {
-			err = step_config(b, st, in);
+			err = step_one(b, st, in);
 		}
 		if (err)
 			return cubo_error_wrap(err, "%s:%d", b->file->path, in->line);

@@ -68,6 +68,7 @@ static bool allowed(enum build_op op)
 	case BUILD_ENV:
 	case BUILD_EXPOSE:
 	case BUILD_LABEL:
+	case BUILD_ONBUILD:
 	case BUILD_USER:
 	case BUILD_VOLUME:
 	case BUILD_WORKDIR:
@@ -91,7 +92,7 @@ struct cubo_error *commit_change_apply(struct build_stage *st, const char *chang
 		err = cubo_error_new("expected one instruction");
 	if (!err && !allowed(f->v[1].op))
 		err = cubo_error_new(
-			"%.*s is not one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, "
+			"%.*s is not one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, "
 			"VOLUME, WORKDIR",
 			(int)strcspn(f->v[1].text, " \t"), f->v[1].text);
 	if (!err)

@@ -32,7 +32,7 @@ void commit_settings_apply(struct build_stage *st, const struct commit_settings 
 
 /*
  * Apply one --change: a Cubofile instruction of those docker allows (CMD,
- * ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR), parsed by the
+ * ENTRYPOINT, ENV, EXPOSE, LABEL, ONBUILD, USER, VOLUME, WORKDIR), parsed by the
  * Cubofile parser. Errors name the change.
  */
 struct cubo_error *commit_change_apply(struct build_stage *st, const char *change);

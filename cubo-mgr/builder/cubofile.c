@@ -73,6 +73,7 @@ struct parser {
 	size_t n_ports;	      /* EXPOSE entries so far, a range counted port by port */
 	bool heredoc;	      /* the RUN being parsed has heredocs, already read in */
 	char *heredoc_script; /* RUN <<EOF with no command: the script itself */
+	bool no_line;	      /* one trigger, not a file: errors name no line */
 };
 
 static struct cubo_error *perr(const struct parser *p, const char *fmt, ...)
@@ -86,7 +87,8 @@ static struct cubo_error *perr(const struct parser *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	struct cubo_error *err = cubo_error_new("%s:%d: %s", p->path, p->line, msg);
+	struct cubo_error *err = p->no_line ? cubo_error_new("%s: %s", p->path, msg)
+					    : cubo_error_new("%s:%d: %s", p->path, p->line, msg);
 	free(msg);
 	return err;
 }
@@ -911,9 +913,9 @@ static struct cubo_error *do_maintainer(struct parser *p, struct build_instr *in
 }
 
 enum kw_kind {
-	KW_OP,		/* an instruction of instr.h */
-	KW_MAINTAINER,	/* a LABEL */
-	KW_UNSUPPORTED, /* docker has it, we refuse it */
+	KW_OP,	       /* an instruction of instr.h */
+	KW_MAINTAINER, /* a LABEL */
+	KW_ONBUILD,    /* a trigger for the builds FROM this image */
 };
 
 static const struct keyword {
@@ -939,7 +941,7 @@ static const struct keyword {
 	{"SHELL", KW_OP, BUILD_SHELL},
 	{"MAINTAINER", KW_MAINTAINER, BUILD_LABEL},
 	{"HEALTHCHECK", KW_OP, BUILD_HEALTHCHECK},
-	{"ONBUILD", KW_UNSUPPORTED, 0},
+	{"ONBUILD", KW_ONBUILD, BUILD_ONBUILD},
 };
 
 static struct cubo_error *dispatch(struct parser *p, const struct keyword *kw, const char *text,
@@ -990,6 +992,8 @@ static struct cubo_error *dispatch(struct parser *p, const struct keyword *kw, c
 		case BUILD_HEALTHCHECK:
 			err = do_healthcheck(p, in, rest, fl);
 			break;
+		case BUILD_ONBUILD: /* do_onbuild, before the flags are read */
+			abort();
 		}
 	}
 	if (err) {
@@ -999,6 +1003,119 @@ static struct cubo_error *dispatch(struct parser *p, const struct keyword *kw, c
 	if (kw->op == BUILD_FROM)
 		p->seen_from = true;
 	return NULL;
+}
+
+static struct cubo_error *instruction(struct parser *p, const char *line, int lineno);
+
+struct heredoc {
+	char word[64];
+	bool strip_tabs; /* <<-WORD */
+};
+
+/*
+ * The heredoc markers of a RUN line: <<WORD, <<-WORD, <<"WORD", <<'WORD',
+ * outside quotes. Returns how many (at most max).
+ */
+static size_t heredoc_markers(const char *line, struct heredoc *v, size_t max)
+{
+	size_t n = 0;
+	char quote = 0;
+	for (const char *c = line; *c; c++) {
+		if (quote) {
+			if (*c == quote)
+				quote = 0;
+			continue;
+		}
+		if (*c == '"' || *c == '\'') {
+			quote = *c;
+			continue;
+		}
+		if (c[0] != '<' || c[1] != '<' || c[2] == '<')
+			continue;
+		const char *w = c + 2;
+		bool strip = *w == '-';
+		w += strip;
+		char q = *w == '"' || *w == '\'' ? *w : 0;
+		w += q != 0;
+		size_t len = strspn(
+			w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+		if (len == 0 || len >= sizeof(v->word) || (q && w[len] != q))
+			continue;
+		if (n < max) {
+			memcpy(v[n].word, w, len);
+			v[n].word[len] = '\0';
+			v[n].strip_tabs = strip;
+		}
+		n++;
+		c = w + len - 1 + (q != 0);
+	}
+	return n;
+}
+
+/* What docker refuses as an ONBUILD trigger, by its first word. */
+static struct cubo_error *trigger_check(const struct parser *p, const char *trigger)
+{
+	const char *s = skip_ws(trigger);
+	size_t n = 0;
+	while (s[n] && !is_ws(s[n]))
+		n++;
+	if (n == 0)
+		return perr(p, "ONBUILD needs an instruction");
+	char *kw = xstrndup(s, n);
+	for (char *c = kw; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	struct cubo_error *err = NULL;
+	if (!strcmp(kw, "ONBUILD"))
+		err = perr(p, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+	else if (!strcmp(kw, "FROM") || !strcmp(kw, "BASE") || !strcmp(kw, "MAINTAINER"))
+		err = perr(p, "%s isn't allowed as an ONBUILD trigger", kw);
+	else if (!strcmp(kw, "RUN") && heredoc_markers(s + n, (struct heredoc[1]){0}, 1))
+		err = perr(p, "an ONBUILD RUN cannot have heredocs (it is one line)");
+	free(kw);
+	return err;
+}
+
+/*
+ * ONBUILD INSTRUCTION: the instruction is parsed as it will be in the
+ * builds FROM the image (errors now, not there), and kept as its text.
+ */
+static struct cubo_error *do_onbuild(struct parser *p, const char *text, const char *rest)
+{
+	CUBO_TRY(trigger_check(p, rest));
+	int line = p->line;
+	const char *keyword = p->keyword;
+	struct cubo_error *err = instruction(p, rest, line);
+	p->line = line;
+	p->keyword = keyword;
+	if (err)
+		return err;
+	char *trigger = xstrdup(p->f->v[p->f->n - 1].text);
+	drop_last(p);
+	struct build_instr *in = new_instr(p, BUILD_ONBUILD, text);
+	in->value = trigger;
+	return NULL;
+}
+
+struct cubo_error *cubofile_parse_trigger(const char *trigger, const char *source,
+					  struct build_instr *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct parser p = {
+		.path = source, .esc = '\\', .seen_from = true, .line = 1, .no_line = true};
+	if (strpbrk(trigger, "\n\r"))
+		return perr(&p, "an ONBUILD trigger of more than one line");
+	p.f = xcalloc(1, sizeof(*p.f));
+	struct cubo_error *err = trigger_check(&p, trigger);
+	if (!err)
+		err = instruction(&p, trigger, 1);
+	if (!err && p.f->n != 1) /* an ARG alone would not be one: it is, after FROM */
+		err = perr(&p, "ONBUILD needs an instruction");
+	if (!err) {
+		*out = p.f->v[0];
+		p.f->n = 0;
+	}
+	build_file_free(p.f);
+	return err;
 }
 
 /* One instruction, its continuations joined: "KEYWORD rest". */
@@ -1032,10 +1149,11 @@ static struct cubo_error *instruction(struct parser *p, const char *line, int li
 	char *text = NULL;
 	if (!kw) {
 		err = perr(p, "unknown instruction \"%s\"", kw_text);
-	} else if (kw->kind == KW_UNSUPPORTED) {
-		err = perr(p, "%s is not supported", upper);
 	} else if (!p->seen_from && kw->op != BUILD_FROM && kw->op != BUILD_ARG) {
 		err = perr(p, "the first instruction must be FROM (or BASE), got \"%s\"", upper);
+	} else if (kw->kind == KW_ONBUILD) {
+		text = xasprintf("%s%s%s", upper, *rest ? " " : "", rest);
+		err = do_onbuild(p, text, rest);
 	} else {
 		text = xasprintf("%s%s%s", upper, *rest ? " " : "", rest);
 		const char *args = rest;
@@ -1185,51 +1303,6 @@ static struct cubo_error *directives(struct parser *p, const char *s, size_t len
 }
 
 /* ---- heredocs (RUN <<EOF ... EOF) ---- */
-
-struct heredoc {
-	char word[64];
-	bool strip_tabs; /* <<-WORD */
-};
-
-/*
- * The heredoc markers of a RUN line: <<WORD, <<-WORD, <<"WORD", <<'WORD',
- * outside quotes. Returns how many (at most max).
- */
-static size_t heredoc_markers(const char *line, struct heredoc *v, size_t max)
-{
-	size_t n = 0;
-	char quote = 0;
-	for (const char *c = line; *c; c++) {
-		if (quote) {
-			if (*c == quote)
-				quote = 0;
-			continue;
-		}
-		if (*c == '"' || *c == '\'') {
-			quote = *c;
-			continue;
-		}
-		if (c[0] != '<' || c[1] != '<' || c[2] == '<')
-			continue;
-		const char *w = c + 2;
-		bool strip = *w == '-';
-		w += strip;
-		char q = *w == '"' || *w == '\'' ? *w : 0;
-		w += q != 0;
-		size_t len = strspn(
-			w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
-		if (len == 0 || len >= sizeof(v->word) || (q && w[len] != q))
-			continue;
-		if (n < max) {
-			memcpy(v[n].word, w, len);
-			v[n].word[len] = '\0';
-			v[n].strip_tabs = strip;
-		}
-		n++;
-		c = w + len - 1 + (q != 0);
-	}
-	return n;
-}
 
 /* Is instr a RUN (after its flags) whose command starts with "<<"? */
 static bool run_line(const char *instr, bool *script_only)

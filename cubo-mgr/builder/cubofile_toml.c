@@ -37,6 +37,8 @@
  *   retries = 5                     durations) and retries (an integer)
  *                                   optional; healthcheck = "none" is
  *                                   HEALTHCHECK NONE
+ *   onbuild = ["COPY . /src"]       ONBUILD, one per entry (or one string):
+ *                                   the instruction as a Cubofile line
  *
  * The order of the instructions: FROM first, then the ARGs of [args] in the
  * order they are written, then every other step in the order its definition
@@ -211,14 +213,15 @@ static void health_text(struct cubo_strbuf *b, const struct oci_healthcheck *h)
 static char *instr_text(const struct build_instr *in)
 {
 	static const char *const kw[] = {
-		[BUILD_FROM] = "FROM",	   [BUILD_RUN] = "RUN",
-		[BUILD_COPY] = "COPY",	   [BUILD_ADD] = "ADD",
-		[BUILD_ENV] = "ENV",	   [BUILD_ARG] = "ARG",
-		[BUILD_LABEL] = "LABEL",   [BUILD_WORKDIR] = "WORKDIR",
-		[BUILD_USER] = "USER",	   [BUILD_STOPSIGNAL] = "STOPSIGNAL",
-		[BUILD_EXPOSE] = "EXPOSE", [BUILD_VOLUME] = "VOLUME",
-		[BUILD_CMD] = "CMD",	   [BUILD_ENTRYPOINT] = "ENTRYPOINT",
-		[BUILD_SHELL] = "SHELL",   [BUILD_HEALTHCHECK] = "HEALTHCHECK",
+		[BUILD_FROM] = "FROM",	     [BUILD_RUN] = "RUN",
+		[BUILD_COPY] = "COPY",	     [BUILD_ADD] = "ADD",
+		[BUILD_ENV] = "ENV",	     [BUILD_ARG] = "ARG",
+		[BUILD_LABEL] = "LABEL",     [BUILD_WORKDIR] = "WORKDIR",
+		[BUILD_USER] = "USER",	     [BUILD_STOPSIGNAL] = "STOPSIGNAL",
+		[BUILD_EXPOSE] = "EXPOSE",   [BUILD_VOLUME] = "VOLUME",
+		[BUILD_CMD] = "CMD",	     [BUILD_ENTRYPOINT] = "ENTRYPOINT",
+		[BUILD_SHELL] = "SHELL",     [BUILD_HEALTHCHECK] = "HEALTHCHECK",
+		[BUILD_ONBUILD] = "ONBUILD",
 	};
 	struct cubo_strbuf b = {0};
 
@@ -282,6 +285,7 @@ static char *instr_text(const struct build_instr *in)
 	case BUILD_WORKDIR:
 	case BUILD_USER:
 	case BUILD_STOPSIGNAL:
+	case BUILD_ONBUILD:
 		cubo_strbuf_adds(&b, in->value);
 		break;
 	case BUILD_HEALTHCHECK:
@@ -556,6 +560,34 @@ static struct cubo_error *list_step(struct ctx *c, const struct toml_entry *e, e
 	return NULL;
 }
 
+/* onbuild = ["RUN make", ...]: one ONBUILD per trigger, each checked as the Cubofile's. */
+static struct cubo_error *onbuild_step(struct ctx *c, const struct toml_entry *e)
+{
+	const struct toml_value *v = e->value;
+	const struct toml_value *const *items = (const struct toml_value *const *)&e->value;
+	size_t n = 1;
+	if (v->type == TOML_ARRAY) {
+		items = (const struct toml_value *const *)v->array.v;
+		n = v->array.n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct toml_value *it = items[i];
+		char *text = NULL,
+		     *where = xasprintf("%s:%d:%d: [config] onbuild", c->path, it->line, it->col);
+		struct build_instr trigger;
+		struct cubo_error *err = text_of(c, it, "[config] onbuild", false, false, &text);
+		if (!err)
+			err = cubofile_parse_trigger(text, where, &trigger);
+		free(where);
+		free(text);
+		CUBO_TRY(err);
+		struct build_instr in = {.op = BUILD_ONBUILD, .value = xstrdup(trigger.text)};
+		build_instr_clear(&trigger);
+		push(c, &in, RANK_STEP, it->line, it->col);
+	}
+	return NULL;
+}
+
 static void kv_add(struct build_instr *in, const char *key, size_t klen, char *value)
 {
 	in->kv = xreallocarray(in->kv, in->n_kv + 1, sizeof(*in->kv));
@@ -727,6 +759,8 @@ static struct cubo_error *config(struct ctx *c, const struct toml_value *t)
 			CUBO_TRY(kv_step(c, e, BUILD_LABEL));
 		else if (is(e, "healthcheck"))
 			CUBO_TRY(health_step(c, e));
+		else if (is(e, "onbuild"))
+			CUBO_TRY(onbuild_step(c, e));
 		else if (is(e, "run"))
 			CUBO_TRY(steps(c, e->value, false, "config.run"));
 		else if (is(e, "copy"))

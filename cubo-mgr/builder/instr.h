@@ -36,6 +36,7 @@ enum build_op {
 	BUILD_SHELL,	  /* args (JSON form only): the shell of later shell forms */
 
 	BUILD_HEALTHCHECK, /* health: the image's check, or Test ["NONE"] */
+	BUILD_ONBUILD,	   /* value: the trigger as one instruction's text ("RUN make") */
 };
 
 struct build_kv {
@@ -106,6 +107,16 @@ void build_instr_clear(struct build_instr *in);
  */
 struct cubo_error *cubofile_parse(const char *text, size_t len, const char *path,
 				  struct build_file **out);
+
+/*
+ * One ONBUILD trigger (an image's OnBuild entry, commit -c 'ONBUILD ...',
+ * a TOML onbuild entry) parsed as the instruction it is, into *out (clear
+ * it with build_instr_clear). Refused: more than one line, ONBUILD,
+ * FROM/BASE and MAINTAINER, as docker refuses them. source names it in
+ * errors ("image x: ONBUILD trigger 2: ...").
+ */
+struct cubo_error *cubofile_parse_trigger(const char *trigger, const char *source,
+					  struct build_instr *out);
 
 /*
  * Parse a Cubofile.toml (either dialect) into the same list. Errors give

@@ -68,6 +68,15 @@ void build_stage_free(struct build_stage *st)
 	memset(st, 0, sizeof(*st));
 }
 
+char **build_stage_take_onbuild(struct build_stage *st)
+{
+	struct oci_strlist *l = &st->config->config->on_build;
+	char **v = l->v;
+	l->v = NULL;
+	l->n = 0;
+	return v;
+}
+
 bool build_op_is_config(enum build_op op)
 {
 	switch (op) {
@@ -347,6 +356,9 @@ struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_
 	case BUILD_SHELL:
 		cubo_strv_free(st->shell);
 		st->shell = cubo_strv_dup(in->args);
+		break;
+	case BUILD_ONBUILD: /* as written: the builds FROM the image expand it */
+		cubo_strv_push(&rc->on_build.v, &rc->on_build.n, in->value);
 		break;
 	case BUILD_HEALTHCHECK: /* the whole check is replaced, NONE included, as in docker */
 		oci_healthcheck_free(rc->healthcheck);

@@ -4,7 +4,7 @@
  * layers, history), the ARGs in scope, the SHELL, and the cache key of
  * everything up to here. The config-only instructions are applied here,
  * without touching any file: ENV, ARG, LABEL, WORKDIR, USER, STOPSIGNAL,
- * EXPOSE, VOLUME, CMD, ENTRYPOINT, SHELL.
+ * EXPOSE, VOLUME, CMD, ENTRYPOINT, SHELL, ONBUILD.
  */
 #ifndef CUBO_MGR_BUILDER_STAGE_H
 #define CUBO_MGR_BUILDER_STAGE_H
@@ -57,6 +57,13 @@ char **build_stage_run_env(const struct build_stage *st);
  */
 struct cubo_error *build_stage_apply(struct build_stage *st, const struct build_instr *in,
 				     char *const *build_args, char ***used);
+
+/*
+ * The base's ONBUILD triggers, taken out of the stage's config (docker:
+ * they run once, in the build FROM the image, and the new image has none
+ * but its own). NULL-terminated or NULL; free with cubo_strv_free.
+ */
+char **build_stage_take_onbuild(struct build_stage *st);
 
 /* True for the instructions build_stage_apply takes. */
 bool build_op_is_config(enum build_op op);

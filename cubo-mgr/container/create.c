@@ -22,6 +22,7 @@
 #include "cubo-mgr/container/runtime.h"
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/events/emit.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -170,9 +171,14 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 	CUBO_TRY(net_store_open(root, &s));
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; !err && o->networks[i]; i++) {
-		err = net_store_get(&s, o->networks[i], NULL, NULL, NULL);
-		if (err)
+		struct net_def d;
+		err = net_store_get(&s, o->networks[i], &d, NULL, NULL);
+		if (err) {
 			err = cubo_error_wrap(err, "--network \"%s\"", o->networks[i]);
+			break;
+		}
+		err = net_endpoint_check(o->net_endpoints, &d);
+		net_def_free(&d);
 	}
 	net_store_close(&s);
 	if (!err)
@@ -320,6 +326,7 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 		rec.volumes = cubo_strv_dup(vol_names);
 		rec.networks = cubo_strv_dup(o->networks);
 		rec.net_aliases = cubo_strv_dup(o->net_aliases);
+		rec.net_endpoints = cubo_strv_dup(o->net_endpoints);
 		rec.dns = cubo_strv_dup(o->dns);
 		rec.dns_search = cubo_strv_dup(o->dns_search);
 		rec.add_hosts = cubo_strv_dup(o->add_hosts);

@@ -35,6 +35,7 @@ void ctr_record_free(struct ctr_record *r)
 	cubo_strv_free(r->volumes);
 	cubo_strv_free(r->networks);
 	cubo_strv_free(r->net_aliases);
+	cubo_strv_free(r->net_endpoints);
 	cubo_strv_free(r->dns);
 	cubo_strv_free(r->dns_search);
 	cubo_strv_free(r->add_hosts);
@@ -153,6 +154,7 @@ struct cubo_error *ctr_record_to_json(const struct ctr_record *r, bool pretty, c
 	kstrv(g, "volumes", r->volumes);
 	kstrv(g, "networks", r->networks);
 	kstrv(g, "networkAliases", r->net_aliases);
+	kstrv(g, "networkEndpoints", r->net_endpoints);
 	kstrv(g, "dns", r->dns);
 	kstrv(g, "dnsSearch", r->dns_search);
 	kstrv(g, "addHosts", r->add_hosts);
@@ -298,6 +300,7 @@ static struct cubo_error *parse_tree(struct cubo_json_ctx *c, yajl_val t, struct
 	CUBO_TRY(cubo_json_field_strv(c, t, "volumes", false, &r->volumes, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "networks", false, &r->networks, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "networkAliases", false, &r->net_aliases, &n));
+	CUBO_TRY(cubo_json_field_strv(c, t, "networkEndpoints", false, &r->net_endpoints, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "dns", false, &r->dns, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "dnsSearch", false, &r->dns_search, &n));
 	CUBO_TRY(cubo_json_field_strv(c, t, "addHosts", false, &r->add_hosts, &n));

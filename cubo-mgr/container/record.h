@@ -48,6 +48,7 @@ struct ctr_record {
 	 */
 	char **networks;
 	char **net_aliases;		       /* --network-alias: more names peers know it by */
+	char **net_endpoints;		       /* --ip, --mac-address, ... (net/endpoint.h) */
 	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
 	char **published;  /* while it runs: ports as bound ("0.0.0.0:32768->80/tcp") */
 	char *user;	   /* -u as given, resolved in the rootfs at start; NULL: the image's */

@@ -45,6 +45,7 @@ void ctr_opts_free(struct ctr_opts *o)
 	free(o->network);
 	cubo_strv_free(o->networks);
 	cubo_strv_free(o->net_aliases);
+	cubo_strv_free(o->net_endpoints);
 	cubo_strv_free(o->dns);
 	cubo_strv_free(o->dns_search);
 	cubo_strv_free(o->add_hosts);

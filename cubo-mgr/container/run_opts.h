@@ -77,6 +77,7 @@ struct ctr_opts {
 	char *network;		    /* the first of networks: "none", "host", a network name */
 	char **networks;	    /* --network, in order; default: the "cubo" network */
 	char **net_aliases;	    /* --network-alias */
+	char **net_endpoints;	    /* --ip, --mac-address, --link-local-ip (net/endpoint.h) */
 	char **dns, **dns_search, **add_hosts; /* --dns, --dns-search, --add-host */
 	bool publish_all;		       /* -P */
 	struct ctr_ulimit *ulimits;

@@ -2,6 +2,7 @@
 /* IPv4 addresses and routes over rtnetlink: see addr_route.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
 #include <linux/if_addr.h>
 #include <sys/socket.h>
 
@@ -33,6 +34,28 @@ struct cubo_error *net_addr_add(struct nl_sock *s, int index, uint32_t ip, unsig
 		return cubo_error_new_errno(kerr, "add address %s/%u", b, prefix);
 	}
 	*added = true;
+	return NULL;
+}
+
+struct cubo_error *net_addr_add_link_local(struct nl_sock *s, int index, const char *text)
+{
+	unsigned char a[16];
+	bool v6 = strchr(text, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, text, a) != 1)
+		return cubo_error_new("invalid IP address: %s", text);
+	struct ifaddrmsg ifa = {.ifa_family = v6 ? AF_INET6 : AF_INET,
+				.ifa_prefixlen = v6 ? 64 : 16,
+				.ifa_flags = v6 ? IFA_F_NODAD : 0,
+				.ifa_scope = RT_SCOPE_LINK,
+				.ifa_index = (unsigned)index};
+	struct nl_msg m;
+	nl_msg_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	nl_put(&m, IFA_LOCAL, a, v6 ? 16 : 4);
+	nl_put(&m, IFA_ADDRESS, a, v6 ? 16 : 4);
+	int kerr;
+	CUBO_TRY(nl_call(s, &m, &kerr));
+	if (kerr && kerr != EEXIST)
+		return cubo_error_new_errno(kerr, "add link-local address %s", text);
 	return NULL;
 }
 

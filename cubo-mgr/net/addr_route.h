@@ -15,6 +15,11 @@
 /* ip/prefix on link index (host byte order); *added false when it was there already. */
 struct cubo_error *net_addr_add(struct nl_sock *s, int index, uint32_t ip, unsigned prefix,
 				bool *added);
+/*
+ * A link-local address ("169.254.1.2" as /16, "fe80::2" as /64, without
+ * duplicate detection: usable at once), scope link.
+ */
+struct cubo_error *net_addr_add_link_local(struct nl_sock *s, int index, const char *text);
 /* The default route via gw out of link index. */
 struct cubo_error *net_route_default(struct nl_sock *s, int index, uint32_t gw);
 

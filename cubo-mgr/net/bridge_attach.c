@@ -152,7 +152,7 @@ static struct cubo_error *ip_forward_on(void)
 /* A host end named as the plugin names them: veth + 8 random hex digits. */
 static struct cubo_error *make_veth(struct nl_sock *s, const struct bridge_conf *c,
 				    const struct net_link *br, int nsfd, const char *ifname,
-				    char host[16])
+				    const unsigned char *mac, char host[16])
 {
 	for (int tries = 0; tries < 8; tries++) {
 		uint32_t r;
@@ -160,7 +160,7 @@ static struct cubo_error *make_veth(struct nl_sock *s, const struct bridge_conf 
 			return cubo_error_errno("getrandom");
 		snprintf(host, 16, "veth%08x", r);
 		int kerr;
-		CUBO_TRY(net_veth_add(s, host, ifname, nsfd, br->mtu, br->index, &kerr));
+		CUBO_TRY(net_veth_add(s, host, ifname, nsfd, br->mtu, br->index, mac, &kerr));
 		if (!kerr)
 			return NULL;
 		/* EEXIST: our random name is taken, or ifname is in the namespace already */
@@ -239,7 +239,7 @@ static char *render_result(const struct bridge_conf *c, const struct net_link *b
 }
 
 struct cubo_error *bridge_add(const struct bridge_conf *c, const char *id, const char *netns,
-			      const char *ifname, char **result)
+			      const char *ifname, const struct net_endpoint *ep, char **result)
 {
 	*result = NULL;
 	CUBO_TRY(ipam_id_check(id));
@@ -260,11 +260,15 @@ struct cubo_error *bridge_add(const struct bridge_conf *c, const char *id, const
 	err = net_bridge_ensure(&s, c->bridge, c->range.gateway, c->range.subnet.prefix, &br);
 	if (!err)
 		err = ip_forward_on();
-	if (!err)
+	if (!err && ep && ep->has_ip) {
+		ip = ep->ip;
+		err = ipam_reserve(c->ipam_dir, c->network, &c->range, id, ifname, ip);
+	} else if (!err) {
 		err = ipam_allocate(c->ipam_dir, c->network, &c->range, id, ifname, &ip);
+	}
 	allocated = !err;
 	if (!err)
-		err = make_veth(&s, c, &br, nsfd, ifname, host);
+		err = make_veth(&s, c, &br, nsfd, ifname, ep && ep->has_mac ? ep->mac : NULL, host);
 	made = !err;
 	if (!err)
 		err = net_link_get(&s, host, &hl, &found);
@@ -278,7 +282,8 @@ struct cubo_error *bridge_add(const struct bridge_conf *c, const char *id, const
 			     .ifname = ifname,
 			     .ip = ip,
 			     .gw = c->range.gateway,
-			     .prefix = c->range.subnet.prefix};
+			     .prefix = c->range.subnet.prefix,
+			     .link_local = ep ? ep->link_local : NULL};
 	if (!err)
 		err = ns_conf_apply(&nc);
 	if (!err)

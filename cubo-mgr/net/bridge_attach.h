@@ -6,9 +6,10 @@
  * of a `run --rm` on the default network).
  *
  *   ADD: the bridge made if missing, with the gateway's address, up
- *        (link.h); an address allocated in host-local's own directory and
- *        format (ipam.h); a veth pair made with its peer directly in the
- *        container's namespace as ifname, the bridge's MTU, the host end a
+ *        (link.h); an address allocated (or the one asked for, reserved)
+ *        in host-local's own directory and format (ipam.h); a veth pair
+ *        made with its peer directly in the container's namespace as
+ *        ifname (with the MAC asked for), the bridge's MTU, the host end a
  *        port of the bridge in hairpin mode, up; in the namespace: the
  *        address, up, the default route via the gateway (ns_conf.h). The
  *        result is the plugin's result, in the same CNI 1.0 shape, so what
@@ -29,6 +30,7 @@
 #include <stddef.h>
 
 #include "cubo-mgr/settings.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/ipam.h"
 #include "shared/error.h"
 
@@ -53,9 +55,13 @@ bool bridge_attach_enabled(const struct mgr_settings *set);
 struct cubo_error *bridge_conf_parse(const char *conflist, size_t len, struct bridge_conf *out,
 				     bool *ours);
 
-/* netns: the namespace's path (also the result's sandbox). *result: CNI result JSON. */
+/*
+ * netns: the namespace's path (also the result's sandbox). *result: CNI
+ * result JSON. ep (NULL: none): the address, MAC and link-local addresses
+ * the container asks for on this network (endpoint.h).
+ */
 struct cubo_error *bridge_add(const struct bridge_conf *c, const char *id, const char *netns,
-			      const char *ifname, char **result);
+			      const char *ifname, const struct net_endpoint *ep, char **result);
 /* prev_result: what ADD gave (either ADD), NULL if none. Every step tried. */
 struct cubo_error *bridge_del(const struct bridge_conf *c, const char *id, const char *ifname,
 			      const char *prev_result);

@@ -11,6 +11,7 @@
 #include "cubo-mgr/net/bridge_attach.h"
 #include "cubo-mgr/net/cni.h"
 #include "cubo-mgr/net/ctr_net.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
@@ -564,14 +565,24 @@ static struct cubo_error *attach_mode(const struct mgr_settings *set, const char
 	return bridge_attach_enabled(set) ? bridge_conf_parse(conflist, len, bc, ours) : NULL;
 }
 
+/* endpoints: the record's (endpoint.h), the one of a->network applied. */
 static struct cubo_error *add_one(const struct mgr_settings *set, const struct net_store *s,
-				  const char *id, const char *netns, struct att *a)
+				  const char *id, const char *netns, struct att *a,
+				  char *const *endpoints)
 {
+	struct net_endpoint ep;
+	bool has_ep;
+	CUBO_TRY_CTX(net_endpoint_find(endpoints, a->network, &ep, &has_ep), "network %s",
+		     a->network);
 	char *conflist;
 	size_t len;
 	struct net_def d;
-	CUBO_TRY(net_store_get(s, a->network, &d, &conflist, &len));
-	struct cubo_error *err = net_rules_ensure(&d);
+	struct cubo_error *err = net_store_get(s, a->network, &d, &conflist, &len);
+	if (err) {
+		net_endpoint_free(&ep);
+		return err;
+	}
+	err = net_rules_ensure(&d);
 	net_def_free(&d);
 	struct cni_call call = {.container_id = id,
 				.netns = netns,
@@ -584,7 +595,7 @@ static struct cubo_error *add_one(const struct mgr_settings *set, const struct n
 		err = attach_mode(set, conflist, len, &bc, &ours);
 	if (!err && ours) {
 		char *res = NULL;
-		err = bridge_add(&bc, id, netns, a->ifname, &res);
+		err = bridge_add(&bc, id, netns, a->ifname, has_ep ? &ep : NULL, &res);
 		/* published ports: portmap after the bridge, given its result */
 		char *full = NULL;
 		if (!err && a->ports)
@@ -594,10 +605,15 @@ static struct cubo_error *add_one(const struct mgr_settings *set, const struct n
 		if (full)
 			free(res);
 		bridge_conf_free(&bc);
+	} else if (!err && has_ep && net_endpoint_any(&ep)) {
+		err = cubo_error_new("--ip, --mac-address and --link-local-ip are applied by "
+				     "cubo's own bridge attachment, not by CNI plugins "
+				     "(CUBO_NET_CNI=1 or a foreign conflist)");
 	} else if (!err) {
 		err = cni_add(&call, conflist, len, &a->result);
 	}
 	free(conflist);
+	net_endpoint_free(&ep);
 	return err ? cubo_error_wrap(err, "network %s", a->network) : NULL;
 }
 
@@ -687,7 +703,7 @@ struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *s
 		return NULL;
 	struct cubo_error *err = NULL;
 	for (size_t i = 0; !err && i < f.n; i++) {
-		err = add_one(set, &s, r->id, f.netns, &f.v[i]);
+		err = add_one(set, &s, r->id, f.netns, &f.v[i], r->net_endpoints);
 		/* even a failed ADD may have made things: DEL needs to know */
 		struct cubo_error *serr = netfile_save(ctr_dir, &f);
 		if (!err)
@@ -852,7 +868,7 @@ struct cubo_error *ctr_net_connect(const char *root, const struct mgr_settings *
 	}
 	if (!err) {
 		cubo_test_point("net-connect-before-add");
-		err = add_one(set, &s, r->id, f.netns, a);
+		err = add_one(set, &s, r->id, f.netns, a, r->net_endpoints);
 		struct cubo_error *serr = netfile_save(ctr_dir, &f);
 		if (!err)
 			err = serr;

@@ -234,49 +234,106 @@ static struct cubo_error *open_locked(const char *dir, int *dfd, int *lock)
 	return NULL;
 }
 
-struct cubo_error *ipam_allocate(const char *dir, const char *network, const struct ipam_range *r,
-				 const char *id, const char *ifname, uint32_t *out)
+/* An allocation under dir's lock: what id's ifname writes and the directory. */
+struct held {
+	int dfd, lock;
+	char *text;
+	uint32_t ip; /* what id's ifname holds in the range already */
+	bool any;
+};
+
+static void held_close(struct held *h)
+{
+	cubo_unlock(h->lock);
+	close(h->dfd);
+	free(h->text);
+}
+
+/*
+ * dir opened and locked, and what id's ifname holds there: one address per
+ * container and interface, as CNI has it, so holding one other than `keep`
+ * (0: any) is an error.
+ */
+static struct cubo_error *held_open(const char *dir, const char *network,
+				    const struct ipam_range *r, const char *id, const char *ifname,
+				    uint32_t keep, struct held *h)
 {
 	CUBO_TRY(check_args(id, ifname));
-	char *text = xasprintf("%s\r\n%s", id, ifname), *old = xstrdup(id);
-	int dfd, lock;
-	struct cubo_error *err = open_locked(dir, &dfd, &lock);
-	if (err) {
-		free(text);
-		free(old);
-		return err;
-	}
-	/* one address per container and interface, as CNI has it */
-	uint32_t held = 0;
-	bool any = false;
-	err = each_match(dfd, text, old, false, r, &held, &any);
-	if (!err && any) {
+	CUBO_TRY(open_locked(dir, &h->dfd, &h->lock));
+	h->text = xasprintf("%s\r\n%s", id, ifname);
+	h->ip = 0;
+	struct cubo_error *err = each_match(h->dfd, h->text, id, false, r, &h->ip, &h->any);
+	if (!err && h->any && (!keep || h->ip != keep)) {
 		char b[NET_IP_STRLEN];
-		net_ip_format(held, b);
+		net_ip_format(h->ip, b);
 		err = cubo_error_new("network %s: %s is already allocated to container %s (%s)",
 				     network, b, id, ifname);
 	}
+	if (err)
+		held_close(h);
+	return err;
+}
+
+struct cubo_error *ipam_allocate(const char *dir, const char *network, const struct ipam_range *r,
+				 const char *id, const char *ifname, uint32_t *out)
+{
+	struct held h;
+	CUBO_TRY(held_open(dir, network, r, id, ifname, 0, &h));
+	struct cubo_error *err = NULL;
 	uint32_t last;
-	bool have_last = !err && read_last(dfd, &last);
-	struct reserve_ctx c = {.dfd = dfd, .text = text};
-	if (!err && !ipam_search(r, have_last ? &last : NULL, try_reserve, &c, out, &err) && !err) {
+	bool have_last = read_last(h.dfd, &last);
+	struct reserve_ctx c = {.dfd = h.dfd, .text = h.text};
+	if (!ipam_search(r, have_last ? &last : NULL, try_reserve, &c, out, &err) && !err) {
 		char s[NET_CIDR_STRLEN];
 		net_cidr_format(&r->subnet, s);
 		err = cubo_error_new_errno(ENOSPC, "network %s: no free address left in %s",
 					   network, s);
 	}
 	if (!err) {
-		err = write_last(dfd, *out);
+		err = write_last(h.dfd, *out);
 		if (err) { /* the plugin fails the same way; the address goes back */
 			char b[NET_IP_STRLEN];
 			net_ip_format(*out, b);
-			unlinkat(dfd, b, 0);
+			unlinkat(h.dfd, b, 0);
 		}
 	}
-	cubo_unlock(lock);
-	close(dfd);
-	free(text);
-	free(old);
+	held_close(&h);
+	return err;
+}
+
+struct cubo_error *ipam_static_check(const struct ipam_range *r, const char *network, uint32_t ip)
+{
+	char a[NET_IP_STRLEN], s[NET_CIDR_STRLEN];
+	net_ip_format(ip, a);
+	net_cidr_format(&r->subnet, s);
+	if (!ipam_range_contains(r, ip))
+		return cubo_error_new("network %s: address %s is not a container address of its "
+				      "subnet %s",
+				      network, a, s);
+	if (ip == r->gateway)
+		return cubo_error_new("network %s: address %s is the network's gateway", network,
+				      a);
+	return NULL;
+}
+
+struct cubo_error *ipam_reserve(const char *dir, const char *network, const struct ipam_range *r,
+				const char *id, const char *ifname, uint32_t ip)
+{
+	CUBO_TRY(ipam_static_check(r, network, ip));
+	struct held h;
+	CUBO_TRY(held_open(dir, network, r, id, ifname, ip, &h));
+	struct cubo_error *err = NULL;
+	struct reserve_ctx c = {.dfd = h.dfd, .text = h.text};
+	/* held already (a start that repeats one a kill cut short): nothing to do */
+	if (!h.any && !try_reserve(ip, &c, &err) && !err) {
+		char a[NET_IP_STRLEN];
+		net_ip_format(ip, a);
+		err = cubo_error_new_errno(EADDRINUSE,
+					   "network %s: address %s is already in use by another "
+					   "container",
+					   network, a);
+	}
+	held_close(&h);
 	return err;
 }
 

@@ -60,6 +60,18 @@ struct cubo_error *ipam_id_check(const char *id);
  */
 struct cubo_error *ipam_allocate(const char *dir, const char *network, const struct ipam_range *r,
 				 const char *id, const char *ifname, uint32_t *out);
+/*
+ * A fixed address (--ip) of network: within r (not the subnet's network or
+ * broadcast address) and not its gateway; the error names both. Pure.
+ */
+struct cubo_error *ipam_static_check(const struct ipam_range *r, const char *network, uint32_t ip);
+/*
+ * Reserve that address in dir for id's ifname, as ipam_allocate would have
+ * had it come up (the same file; the round robin's last address left
+ * alone). Errors: not in r, or held by another container or interface.
+ */
+struct cubo_error *ipam_reserve(const char *dir, const char *network, const struct ipam_range *r,
+				const char *id, const char *ifname, uint32_t ip);
 /* Release whatever id's ifname holds in dir; nothing held is no error. */
 struct cubo_error *ipam_release(const char *dir, const char *id, const char *ifname);
 

@@ -184,7 +184,7 @@ struct cubo_error *net_bridge_ensure(struct nl_sock *s, const char *name, uint32
 }
 
 struct cubo_error *net_veth_add(struct nl_sock *s, const char *host, const char *peer, int netns_fd,
-				unsigned mtu, int master, int *kerr)
+				unsigned mtu, int master, const unsigned char *peer_mac, int *kerr)
 {
 	CUBO_TRY(net_ifname_check(host));
 	CUBO_TRY(net_ifname_check(peer));
@@ -206,6 +206,8 @@ struct cubo_error *net_veth_add(struct nl_sock *s, const char *host, const char 
 	nl_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	if (mtu)
 		nl_put_u32(&m, IFLA_MTU, mtu);
+	if (peer_mac)
+		nl_put(&m, IFLA_ADDRESS, peer_mac, 6);
 	nl_nest_end(&m, p);
 	nl_nest_end(&m, data);
 	nl_nest_end(&m, info);

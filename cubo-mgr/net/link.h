@@ -44,11 +44,12 @@ struct cubo_error *net_bridge_ensure(struct nl_sock *s, const char *name, uint32
 
 /*
  * A veth pair: host end `host` (a port of bridge index `master`, up), peer
- * `peer` made directly in the namespace netns_fd names, both with mtu.
+ * `peer` made directly in the namespace netns_fd names, both with mtu;
+ * the peer gets peer_mac when not NULL (else the kernel's random one).
  * EEXIST when host is taken (the caller picks another name).
  */
 struct cubo_error *net_veth_add(struct nl_sock *s, const char *host, const char *peer, int netns_fd,
-				unsigned mtu, int master, int *kerr);
+				unsigned mtu, int master, const unsigned char *peer_mac, int *kerr);
 
 /* Hairpin mode on a bridge port: what it sends may come back to it (published ports). */
 struct cubo_error *net_brport_hairpin(struct nl_sock *s, int index);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cubo-mgr/net/ctr_net.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/net_inspect.h"
 #include "cubo-mgr/net/ports.h"
 #include "shared/xalloc.h"
@@ -25,6 +26,34 @@ static void split_ip(const char *cidr, char *ip, size_t cap, int *prefix)
 		*slash = '\0';
 		*prefix = atoi(slash + 1);
 	}
+}
+
+/* docker's IPAMConfig of one network: what was asked for (null when nothing) */
+static void gen_ipam_config(struct cubo_json_gen *g, const struct ctr_record *r,
+			    const char *network)
+{
+	struct net_endpoint e;
+	bool found;
+	struct cubo_error *err = net_endpoint_find(r->net_endpoints, network, &e, &found);
+	cubo_error_free(err);
+	cubo_json_gen_key(g, "IPAMConfig");
+	if (err || !found || (!e.has_ip && !e.link_local)) {
+		cubo_json_gen_null(g);
+		net_endpoint_free(&e);
+		return;
+	}
+	cubo_json_gen_map_open(g);
+	if (e.has_ip) {
+		char a[NET_IP_STRLEN];
+		net_ip_format(e.ip, a);
+		kv(g, "IPv4Address", a);
+	}
+	if (e.link_local) {
+		cubo_json_gen_key(g, "LinkLocalIPs");
+		cubo_json_gen_strv(g, e.link_local, SIZE_MAX);
+	}
+	cubo_json_gen_map_close(g);
+	net_endpoint_free(&e);
 }
 
 /* docker's shape: one member per container port, all its host bindings in it */
@@ -99,6 +128,7 @@ void net_inspect_settings(struct cubo_json_gen *g, const char *ctr_dir, const st
 		kv(g, "Gateway", a[i].gateway);
 		kv(g, "MacAddress", a[i].mac);
 		kv(g, "InterfaceName", a[i].ifname);
+		gen_ipam_config(g, r, a[i].network);
 		cubo_json_gen_key(g, "Aliases");
 		cubo_json_gen_strv(g, r->net_aliases ? r->net_aliases : (char *[]){NULL}, SIZE_MAX);
 		cubo_json_gen_map_close(g);

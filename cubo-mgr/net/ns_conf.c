@@ -52,6 +52,8 @@ static struct cubo_error *configure(struct ns_conf *c, struct nl_sock *s)
 		net_mac_format(l.mac, c->mac);
 	if (!err)
 		err = net_addr_add(s, l.index, c->ip, c->prefix, &added);
+	for (size_t i = 0; !err && c->link_local && c->link_local[i]; i++)
+		err = net_addr_add_link_local(s, l.index, c->link_local[i]);
 	if (!err)
 		err = net_link_up(s, l.index);
 	if (!err)

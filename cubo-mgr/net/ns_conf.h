@@ -30,6 +30,7 @@ struct ns_conf {
 	const char *ifname; /* the interface already in it */
 	uint32_t ip, gw;    /* host byte order */
 	unsigned prefix;
+	char *const *link_local;  /* more addresses (endpoint.h); NULL-terminated or NULL */
 	char mac[NET_MAC_STRLEN]; /* out */
 };
 

@@ -3,7 +3,8 @@
  * Build files: the text Cubofile, build-variable expansion and .cuboignore,
  * all read from the build context a user hands us. Any input parses or
  * fails with a "fuzz:..." message; what parses keeps the invariants the
- * executor relies on; every word it stores expands or fails cleanly; and a
+ * executor relies on; every word it stores expands or fails cleanly; an
+ * ONBUILD trigger as stored parses back to the same instruction; and a
  * directory that build_ignore_may_include_beneath() says can be skipped
  * really holds nothing that build_ignore_match() would keep.
  */
@@ -106,6 +107,18 @@ static void check_file(const struct build_file *f)
 		case BUILD_EXPOSE:
 		case BUILD_VOLUME:
 			check_strv(in->list, "list", true);
+			break;
+		case BUILD_ONBUILD: {
+			/* what the image will hold parses back to itself in the child build */
+			struct build_instr t;
+			fuzz_must(cubofile_parse_trigger(in->value, "trigger", &t),
+				  "parse a stored ONBUILD trigger");
+			if (strcmp(t.text, in->value))
+				FUZZ_FAIL("trigger \"%s\" came back as \"%s\"", in->value, t.text);
+			build_instr_clear(&t);
+			break;
+		}
+		default:
 			break;
 		}
 	}

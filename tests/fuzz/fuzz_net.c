@@ -3,7 +3,8 @@
  * The network parsers: conflists (a network definition that parses
  * generates a conflist that parses to the same network), subnets and
  * addresses (what parses formats to text that parses the same), published
- * ports as the record keeps them, --add-host and --dns values, and the
+ * ports and --ip/--mac-address/--link-local-ip as the record keeps them,
+ * --add-host and --dns values, and the
  * hosts and resolv.conf rewriting (replacing the peers twice is replacing
  * them once, for peers that are not the mark line). Any input parses or
  * fails cleanly.
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "cubo-mgr/net/cidr.h"
+#include "cubo-mgr/net/endpoint.h"
 #include "cubo-mgr/net/hosts.h"
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/ports.h"
@@ -40,6 +42,26 @@ static void conflist(const char *s, size_t n)
 	net_def_free(&again);
 }
 
+/* a record's endpoint string: what parses formats to text that parses the same */
+static void endpoint(const char *s)
+{
+	struct net_endpoint e, again;
+	struct cubo_error *err = net_endpoint_parse(s, &e);
+	if (err) {
+		fuzz_drop(err);
+		return;
+	}
+	char *text = net_endpoint_format(&e);
+	fuzz_must(net_endpoint_parse(text, &again), "parse a formatted endpoint");
+	char *text2 = net_endpoint_format(&again);
+	if (strcmp(text, text2))
+		FUZZ_FAIL("endpoint \"%s\" came back as \"%s\"", text, text2);
+	free(text);
+	free(text2);
+	net_endpoint_free(&e);
+	net_endpoint_free(&again);
+}
+
 static void values(const char *s)
 {
 	struct net_cidr c, c2;
@@ -59,6 +81,7 @@ static void values(const char *s)
 	fuzz_drop(err);
 	fuzz_drop(hosts_check_add_host(s));
 	fuzz_drop(resolv_check_dns(s));
+	endpoint(s);
 }
 
 static void texts(const char *s)

@@ -80,6 +80,8 @@ cubofile_src="$json_src shared/strv.c shared/strbuf.c cubo-mgr/builder/instr.c c
 net_src="$json_src shared/strv.c shared/strbuf.c shared/fs.c shared/size.c cubo-mgr/container/run_opts.c spec/features.c
 	cubo-mgr/container/mount_opt.c cubo-mgr/container/device_opt.c cubo-mgr/container/cgroup_opt.c
 	cubo-mgr/net/cidr.c cubo-mgr/net/netconf.c cubo-mgr/net/ports.c cubo-mgr/net/hosts.c
+	cubo-mgr/net/endpoint.c cubo-mgr/net/ipam.c cubo-mgr/net/link.c cubo-mgr/net/nl.c
+	cubo-mgr/net/addr_route.c shared/lock.c
 	spec/image_health.c cubo-mgr/container/health.c spec/spec_json.c shared/timeutil.c"
 mounts_src="$spec_src shared/strbuf.c shared/log.c shared/timeutil.c shared/path_in_root.c shared/sanitizer.c cubo-runc/mounts.c cubo-runc/mount_opts.c
 	cubo-runc/mountinfo.c cubo-runc/mount_cgroup.c

@@ -240,6 +240,64 @@ COPY --from=127.0.0.1:1/nosuch:1 /x /x'
 	[ "$output" = 'print("b")' ]
 }
 
+@test "build: ONBUILD triggers run in the child build, in order, and not in the grandchild" {
+	cat >"$C/Cubofile" <<-'X'
+		FROM busybox
+		onbuild COPY app.txt /app/
+		ONBUILD RUN echo "built from $(cat /app/app.txt)" > /app/built
+		ONBUILD ENV CHILD=yes
+		CMD ["cat", "/app/built"]
+	X
+	run mgr build -t parent "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_config parent | jq -c .OnBuild)" = \
+		'["COPY app.txt /app/","RUN echo \"built from $(cat /app/app.txt)\" > /app/built","ENV CHILD=yes"]' ]
+	# the parent ran none of them
+	run mgr run --rm -i parent ls /app
+	[ "$status" -ne 0 ]
+	# the child: the triggers first, then its own steps; its image has no OnBuild
+	mkdir "$BATS_TEST_TMPDIR/child"
+	echo v1 >"$BATS_TEST_TMPDIR/child/app.txt"
+	printf 'FROM parent\nRUN cat /app/built > /app/seen && echo "$CHILD" >> /app/seen\nCMD ["cat", "/app/seen"]\n' \
+		>"$BATS_TEST_TMPDIR/child/Cubofile"
+	run mgr build -t child "$BATS_TEST_TMPDIR/child"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"Executing 3 build triggers"* ]]
+	run mgr run --rm -i child
+	[ "$output" = "built from v1
+yes" ]
+	[ "$(image_config child | jq -c .OnBuild)" = null ]
+	# the grandchild has no app.txt: a COPY trigger run again would fail it
+	mkdir "$BATS_TEST_TMPDIR/grandchild"
+	printf 'FROM child\nRUN test ! -e /app/again\n' >"$BATS_TEST_TMPDIR/grandchild/Cubofile"
+	run mgr build -t grandchild "$BATS_TEST_TMPDIR/grandchild"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *"build trigger"* ]]
+	# a trigger that fails fails the child, naming the FROM and the trigger
+	rm "$BATS_TEST_TMPDIR/child/app.txt"
+	build_fails 'FROM parent: ONBUILD trigger 1' -t child2 "$BATS_TEST_TMPDIR/child"
+	# Cubofile.toml's onbuild: the same list
+	rm "$C/Cubofile"
+	cat >"$C/Cubofile.toml" <<-'X'
+		[image]
+		base = "busybox"
+		[config]
+		onbuild = ["COPY app.txt /app/", "RUN true"]
+	X
+	run mgr build -t tomlparent "$C"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(image_config tomlparent | jq -c .OnBuild)" = '["COPY app.txt /app/","RUN true"]' ]
+	# docker's refusals, with file and line
+	build_fails '/dev/stdin:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn'"'"'t allowed' \
+		-t bad -f /dev/stdin "$C" <<<'FROM busybox
+ONBUILD ONBUILD RUN true'
+	build_fails "/dev/stdin:3: FROM isn't allowed as an ONBUILD trigger" -t bad -f /dev/stdin "$C" <<<'FROM busybox
+RUN true
+ONBUILD FROM busybox'
+	build_fails "/dev/stdin:2: MAINTAINER isn't allowed as an ONBUILD trigger" -t bad -f /dev/stdin "$C" <<<'FROM busybox
+ONBUILD MAINTAINER me'
+}
+
 @test "build: an unchanged rebuild is all cache, a changed source is not" {
 	echo v1 >"$C/file"
 	cat >"$C/Cubofile" <<-'X'

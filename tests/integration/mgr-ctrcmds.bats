@@ -271,7 +271,8 @@ ctr_sh() {
 	ctr_sh c 'echo committed > /made && rm /etc/group' >/dev/null
 	run mgr commit -a 'Jane <jane@example.com>' -m 'a message' \
 		-c 'CMD ["cat", "/made"]' -c 'ENV COLOR=blue' -c 'LABEL team=infra' \
-		-c 'WORKDIR /srv' -c 'EXPOSE 8080' -c 'USER 1000' c snap:1
+		-c 'WORKDIR /srv' -c 'EXPOSE 8080' -c 'USER 1000' \
+		-c 'ONBUILD RUN echo $COLOR > /child' -c 'onbuild env CHILD=1' c snap:1
 	[ "$status" = 0 ]
 	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
 	id=$output
@@ -284,6 +285,7 @@ ctr_sh() {
 	[ "$(jq -r '.[0].Config.WorkingDir' <<<"$cfg")" = /srv ]
 	[ "$(jq -r '.[0].Config.User' <<<"$cfg")" = 1000 ]
 	jq -e '.[0].Config.ExposedPorts["8080/tcp"]' <<<"$cfg" >/dev/null
+	[ "$(jq -c '.[0].Config.OnBuild' <<<"$cfg")" = '["RUN echo $COLOR > /child","ENV CHILD=1"]' ]
 	[ "$(jq -r '.[0].Author' <<<"$cfg")" = 'Jane <jane@example.com>' ]
 	# history: the new layer's entry with author and comment
 	run mgr history --format '{{.Comment}}' --no-trunc snap:1
@@ -367,6 +369,9 @@ ctr_sh() {
 	[ "$status" = 125 ]
 	run mgr commit -c 'BOGUS x' c bad:1
 	[ "$status" = 125 ]
+	run mgr commit -c 'ONBUILD FROM x' c bad:1
+	[ "$status" = 125 ]
+	[[ "$output" == *"FROM isn't allowed as an ONBUILD trigger"* ]]
 	run mgr commit c 'UPPER/bad:1'
 	[ "$status" = 125 ]
 	run mgr commit nosuch x:1

@@ -458,3 +458,139 @@ calls() {
 	[ ! -e "/run/cubo/rules-checked/$br" ]
 	refute iptables -w 10 -t nat -C POSTROUTING "${rule[@]}" 2>/dev/null
 }
+
+@test "--ip: a fixed address on a user network, seen inside and pinged; taken, outside or bad refused; kept by a restart" {
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	fixed=$(run_detached --name fixed --network "$N1" --ip "$NET_BASE.200" "$BB" sleep 100)
+	other=$(run_detached --name other --network "$N1" "$BB" sleep 100)
+	mgr exec fixed ip -4 -o addr show eth0 | grep -q "inet $NET_BASE.200/24"
+	mgr exec fixed grep -q "^$NET_BASE.200	" /etc/hosts
+	mgr exec other ping -c 1 -W 2 "$NET_BASE.200" >/dev/null
+	mgr exec other ping -c 1 -W 2 fixed >/dev/null
+	run mgr inspect fixed
+	[ "$(echo "$output" | jq -r ".[0].NetworkSettings.Networks[\"$N1\"].IPAddress")" = "$NET_BASE.200" ]
+	[ "$(echo "$output" | jq -r ".[0].NetworkSettings.Networks[\"$N1\"].IPAMConfig.IPv4Address")" = "$NET_BASE.200" ]
+	[ "$(mgr inspect other | jq -c ".[0].NetworkSettings.Networks[\"$N1\"].IPAMConfig")" = null ]
+	# taken: by a running container, and by the gateway; outside the subnet
+	run mgr run -d --network "$N1" --ip "$NET_BASE.200" "$BB" sleep 100
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"address $NET_BASE.200 is already in use"* ]]
+	run mgr run -d --network "$N1" --ip "$NET_BASE.1" "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"address $NET_BASE.1 is the network's gateway"* ]]
+	run mgr run -d --network "$N1" --ip 192.0.2.7 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"address 192.0.2.7 is not a container address of its subnet $NET_BASE.0/24"* ]]
+	run mgr run -d --network "$N1" --ip "$NET_BASE.255" "$BB" true
+	[ "$status" -eq 125 ]
+	# bad strings, and networks that are not user-defined
+	for bad in 10.1.2 10.1.2.300 "$NET_BASE.5/24" fe80::1 " $NET_BASE.5" ""; do
+		run mgr run -d --network "$N1" --ip "$bad" "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"--ip: invalid IPv4 address: $bad"* ]]
+	done
+	for net in cubo bridge none host; do
+		run mgr run -d --network "$net" --ip 10.87.0.50 "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"user specified IP address is supported on user defined networks only"* ]]
+	done
+	run mgr run -d --network "$N1" --ip6 fd00::5 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--ip6 fd00::5: network $N1 has no IPv6 subnet"* ]]
+	run mgr run -d --network "$N1" --ip6 zz::1 "$BB" true
+	[[ "$output" == *"--ip6: invalid IPv6 address: zz::1"* ]]
+	# as docker: the one that failed to start stays created, the others were never made
+	[ "$(mgr ps -a --format '{{.Status}}' | grep -c '^Created')" -eq 1 ]
+	[ "$(mgr ps -aq | wc -l)" -eq 3 ]
+	mgr container prune -f >/dev/null
+	# the address is freed at stop, and a restart gets it back
+	mgr stop -t 1 fixed >/dev/null
+	refute grep -rlsF "$fixed" "$R/networks/ipam" >/dev/null
+	mgr start fixed >/dev/null
+	mgr exec fixed ip -4 -o addr show eth0 | grep -q "inet $NET_BASE.200/24"
+	# network connect --ip: the other network's address, kept while connected
+	mgr network create --subnet "${NET_BASE%.*}.$(( (${NET_BASE##*.} + 1) % 250 )).0/24" "$N2" >/dev/null
+	sub2=$(mgr network inspect "$N2" | jq -r '.[0].IPAM.Config[0].Subnet')
+	ip2=${sub2%.0/24}.77
+	run mgr network connect --ip 192.0.2.9 "$N2" other
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not a container address of its subnet $sub2"* ]]
+	run mgr network connect --ip "$ip2" cubo other
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"user defined networks only"* ]]
+	mgr network connect --ip "$ip2" "$N2" other
+	mgr exec other ip -4 -o addr show eth1 | grep -q "inet $ip2/24"
+	mgr restart -t 1 other >/dev/null
+	mgr exec other ip -4 -o addr show eth1 | grep -q "inet $ip2/24"
+	mgr network disconnect "$N2" other
+	[ "$(mgr inspect other | jq -r '.[0].Id')" = "$other" ]
+	# the CNI plugins' path does not apply them: refused, not ignored
+	CUBO_NET_CNI=1 run mgr run -d --name viacni --network "$N1" --ip "$NET_BASE.201" "$BB" sleep 100
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not by CNI plugins"* ]]
+	mgr rm -f viacni >/dev/null
+	mgr rm -f fixed other >/dev/null
+	refute grep -rlsF -e "$fixed" -e "$other" "$R/networks/ipam" >/dev/null
+}
+
+@test "--mac-address: the container's interface has it, on the default and a user network; bad ones refused" {
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	run mgr run -i --rm --mac-address 02:42:0A:00:00:2b "$BB" cat /sys/class/net/eth0/address
+	[ "$status" -eq 0 ]
+	[ "$output" = 02:42:0a:00:00:2b ]
+	id=$(run_detached --network "$N1" --mac-address 92-00-00-00-00-01 "$BB" sleep 100)
+	[ "$(mgr exec "$id" cat /sys/class/net/eth0/address)" = 92:00:00:00:00:01 ]
+	[ "$(mgr inspect "$id" | jq -r ".[0].NetworkSettings.Networks[\"$N1\"].MacAddress")" = 92:00:00:00:00:01 ]
+	# a peer reaches it by that MAC: the neighbour entry says so
+	peer=$(run_detached --network "$N1" "$BB" sleep 100)
+	addr=$(mgr inspect "$id" | jq -r ".[0].NetworkSettings.Networks[\"$N1\"].IPAddress")
+	mgr exec "$peer" ping -c 1 -W 2 "$addr" >/dev/null
+	mgr exec "$peer" ip neigh show "$addr" | grep -q "lladdr 92:00:00:00:00:01"
+	# kept by a restart
+	mgr restart -t 1 "$id" >/dev/null
+	[ "$(mgr exec "$id" cat /sys/class/net/eth0/address)" = 92:00:00:00:00:01 ]
+	for bad in 02:42:0a:00:00 02:42:0a:00:00:2g 02:42:0a:00:00:2b:00 0242.0a00.002b "" x; do
+		run mgr run -d --mac-address "$bad" "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"$bad is not a valid mac address"* ]]
+	done
+	run mgr run -d --mac-address 01:00:5e:00:00:01 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"not a valid mac address: a multicast address"* ]]
+	run mgr run -d --mac-address 00:00:00:00:00:00 "$BB" true
+	[ "$status" -eq 125 ]
+	run mgr run -d --network none --mac-address 02:00:00:00:00:01 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"conflicting options: mac-address and the network mode"* ]]
+	[ "$(mgr ps -aq | wc -l)" -eq 2 ]
+	mgr rm -f "$id" "$peer" >/dev/null
+}
+
+@test "--link-local-ip: the addresses on the container's interface; not link-local or not a user network refused" {
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	id=$(run_detached --network "$N1" --link-local-ip 169.254.7.8 --link-local-ip fe80::7:8 "$BB" sleep 100)
+	mgr exec "$id" ip -o addr show eth0 | grep -q "inet 169.254.7.8/16 .*scope link"
+	mgr exec "$id" ip -o addr show eth0 | grep -q "inet6 fe80::7:8/64 scope link"
+	mgr exec "$id" ip -4 -o addr show eth0 | grep -q "inet $NET_BASE\."
+	[ "$(mgr inspect "$id" | jq -c ".[0].NetworkSettings.Networks[\"$N1\"].IPAMConfig.LinkLocalIPs")" = '["169.254.7.8","fe80::7:8"]' ]
+	# a peer on the bridge reaches it there
+	peer=$(run_detached --network "$N1" --link-local-ip 169.254.7.9 "$BB" sleep 100)
+	mgr exec "$peer" ping -c 1 -W 2 169.254.7.8 >/dev/null
+	# network connect: on the interface it adds
+	mgr network create --subnet "${NET_BASE%.*}.$(( (${NET_BASE##*.} + 1) % 250 )).0/24" "$N2" >/dev/null
+	mgr network connect --link-local-ip 169.254.9.9 "$N2" "$peer"
+	mgr exec "$peer" ip -o addr show eth1 | grep -q "inet 169.254.9.9/16"
+	for bad in 10.0.0.1 169.255.0.1 fec0::1 ::1; do
+		run mgr run -d --network "$N1" --link-local-ip "$bad" "$BB" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"--link-local-ip $bad: not a link-local address"* ]]
+	done
+	run mgr run -d --network "$N1" --link-local-ip 169.254.1 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--link-local-ip: invalid IP address: 169.254.1"* ]]
+	run mgr run -d --link-local-ip 169.254.1.1 "$BB" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"user defined networks only"* ]]
+	[ "$(mgr ps -aq | wc -l)" -eq 2 ]
+	mgr rm -f "$id" "$peer" >/dev/null
+}

@@ -106,7 +106,11 @@ static void test_changes(void **state)
 	th_assert_ok(commit_change_apply(&st, "VOLUME /data"));
 	th_assert_ok(commit_change_apply(&st, "ENTRYPOINT /bin/sh"));
 	th_assert_ok(commit_change_apply(&st, "env C=$A"));
+	th_assert_ok(commit_change_apply(&st, "ONBUILD run echo $A"));
+	th_assert_ok(commit_change_apply(&st, "ONBUILD RUN echo $A"));
 	const struct oci_image_runconfig *rc = st.config->config;
+	/* triggers in order, duplicates kept, not expanded: the child build does that */
+	th_assert_strv(rc->on_build.v, "RUN echo $A", "RUN echo $A");
 	th_assert_strv(rc->cmd.v, "cat", "/f");
 	assert_true(cubo_strv_contains(rc->env.v, "B=two words"));
 	assert_true(cubo_strv_contains(rc->env.v, "C=1"));
@@ -131,12 +135,16 @@ static void test_bad_changes(void **state)
 	th_expect_msg(commit_change_apply(&st, "FROM other"), "FROM is not one of");
 	th_expect_msg(commit_change_apply(&st, "STOPSIGNAL 9"), "STOPSIGNAL is not one of");
 	th_expect_msg(commit_change_apply(&st, "BOGUS x"), "BOGUS");
+	th_expect_msg(commit_change_apply(&st, "ONBUILD FROM x"),
+		      "FROM isn't allowed as an ONBUILD trigger");
+	th_expect_msg(commit_change_apply(&st, "ONBUILD ONBUILD RUN x"), "Chaining ONBUILD");
 	th_expect_msg(commit_change_apply(&st, "EXPOSE 99999"), "99999");
 	th_expect_msg(commit_change_apply(&st, "CMD x\nRUN y"), "one instruction");
 	th_expect_failure(commit_change_apply(&st, ""));
 	th_expect_failure(commit_change_apply(&st, "# only a comment"));
 	/* nothing applied: CMD is the image's still */
 	th_assert_strv(st.config->config->cmd.v, "default");
+	assert_null(st.config->config->on_build.v);
 	build_stage_free(&st);
 }
 

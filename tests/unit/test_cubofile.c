@@ -665,6 +665,82 @@ static void test_healthcheck(void **state)
 		    "Cubofile:2: unknown HEALTHCHECK flag \"--every\"");
 }
 
+static void test_onbuild(void **state)
+{
+	struct build_file *f = parse_ok("FROM alpine\n"
+					"onbuild copy --chown=1:1 . /src\n"
+					"ONBUILD   run make \\\n  install\n"
+					"Onbuild ENV A=1 B=\"two words\"\n"
+					"ONBUILD ARG V\n"
+					"RUN true\n");
+	assert_int_equal(f->n, 6);
+	/* kept as the instruction's text, its keyword upper-cased; parsed now, run later */
+	assert_int_equal(f->v[1].op, BUILD_ONBUILD);
+	assert_string_equal(f->v[1].text, "ONBUILD copy --chown=1:1 . /src");
+	assert_string_equal(f->v[1].value, "COPY --chown=1:1 . /src");
+	assert_int_equal(f->v[1].line, 2);
+	assert_string_equal(f->v[2].value, "RUN make   install");
+	assert_int_equal(f->v[2].line, 3);
+	assert_int_equal(f->v[3].op, BUILD_ONBUILD);
+	assert_string_equal(f->v[3].value, "ENV A=1 B=\"two words\"");
+	assert_string_equal(f->v[4].value, "ARG V");
+	assert_int_equal(f->v[5].op, BUILD_RUN);
+	build_file_free(f);
+
+	/* docker's refusals, and the trigger's own errors at the ONBUILD's line */
+	parse_fails("FROM a\nONBUILD ONBUILD RUN x\n",
+		    "Cubofile:2: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+	parse_fails("FROM a\nONBUILD from b\n",
+		    "Cubofile:2: FROM isn't allowed as an ONBUILD trigger");
+	parse_fails("FROM a\nONBUILD BASE b\n",
+		    "Cubofile:2: BASE isn't allowed as an ONBUILD trigger");
+	parse_fails("FROM a\nONBUILD MAINTAINER me\n",
+		    "Cubofile:2: MAINTAINER isn't allowed as an ONBUILD trigger");
+	parse_fails("FROM a\nONBUILD\n", "Cubofile:2: ONBUILD needs an instruction");
+	parse_fails("FROM a\nONBUILD RUN cat <<EOF\nhi\nEOF\n",
+		    "Cubofile:2: an ONBUILD RUN cannot have heredocs (it is one line)");
+	parse_fails("FROM a\nRUN true\n\nONBUILD RUNN x\n",
+		    "Cubofile:4: unknown instruction \"RUNN\"");
+	parse_fails("FROM a\nONBUILD COPY --bogus=1 a b\n",
+		    "Cubofile:2: unknown COPY flag \"--bogus\"");
+	parse_fails("FROM a\nONBUILD EXPOSE 99999\n",
+		    "Cubofile:2: EXPOSE: bad port \"99999\" (a port is 1 to 65535)");
+	parse_fails("ONBUILD RUN x\nFROM a\n",
+		    "Cubofile:1: the first instruction must be FROM (or BASE), got \"ONBUILD\"");
+
+	/* one trigger as an image's config holds it */
+	struct build_instr in;
+	assert_null(cubofile_parse_trigger("run  echo $HOME", "img", &in));
+	assert_int_equal(in.op, BUILD_RUN);
+	assert_string_equal(in.text, "RUN echo $HOME");
+	assert_true(in.shell_form);
+	build_instr_clear(&in);
+	assert_null(cubofile_parse_trigger("HEALTHCHECK NONE", "img", &in));
+	assert_int_equal(in.op, BUILD_HEALTHCHECK);
+	build_instr_clear(&in);
+	static const char *const bad[][2] = {
+		{"RUN a\nRUN b", "img: an ONBUILD trigger of more than one line"},
+		{"RUN a\r", "img: an ONBUILD trigger of more than one line"},
+		{"", "img: ONBUILD needs an instruction"},
+		{"   ", "img: ONBUILD needs an instruction"},
+		{"ONBUILD RUN a", "img: Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"},
+		{"FROM x", "img: FROM isn't allowed as an ONBUILD trigger"},
+		{"maintainer x", "img: MAINTAINER isn't allowed as an ONBUILD trigger"},
+		{"RUN", "img: RUN needs a command"},
+		{"# RUN a", "img: unknown instruction \"#\""},
+		{"COPY --from=x", "img: COPY needs a source and a destination"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct cubo_error *err = cubofile_parse_trigger(bad[i][0], "img", &in);
+		if (!err)
+			fail_msg("trigger \"%s\" accepted", bad[i][0]);
+		if (strcmp(err->msg, bad[i][1]))
+			fail_msg("got \"%s\", expected \"%s\"", err->msg, bad[i][1]);
+		cubo_error_free(err);
+		assert_null(in.text);
+	}
+}
+
 static void test_errors(void **state)
 {
 	parse_fails("FROM alpine\nRUN true\nRUNN make\n",
@@ -676,7 +752,6 @@ static void test_errors(void **state)
 		    "Cubofile:4: the first instruction must be FROM (or BASE), got \"COPY\"");
 	parse_fails("", "Cubofile: no FROM (or BASE) instruction");
 	parse_fails("# only a comment\n\n   \n", "Cubofile: no FROM (or BASE) instruction");
-	parse_fails("FROM alpine\nonbuild RUN make\n", "Cubofile:2: ONBUILD is not supported");
 
 	/* the path given is the one in messages */
 	struct build_file *f = NULL;
@@ -816,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_expose),
 		cmocka_unit_test(test_volume),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_onbuild),
 		cmocka_unit_test(test_nul_inside),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_expand),

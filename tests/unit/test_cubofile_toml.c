@@ -245,9 +245,36 @@ static void test_config_tables(void **state)
 	build_file_free(f);
 }
 
+static void test_onbuild(void **state)
+{
+	struct build_file *f = parse("[image]\n"
+				     "base = \"alpine\"\n"
+				     "[config]\n"
+				     "onbuild = [\"copy . /src\", \"RUN make\"]\n"
+				     "user = \"app\"\n");
+	EXPECT(f, {BUILD_FROM, 2, "FROM alpine"}, {BUILD_ONBUILD, 4, "ONBUILD COPY . /src"},
+	       {BUILD_ONBUILD, 4, "ONBUILD RUN make"}, {BUILD_USER, 5, "USER app"});
+	assert_string_equal(f->v[1].value, "COPY . /src");
+	build_file_free(f);
+	f = parse("[image]\nbase = \"a\"\n[config]\nonbuild = \"ENV A=1\"\n");
+	EXPECT(f, {BUILD_FROM, 2, "FROM a"}, {BUILD_ONBUILD, 4, "ONBUILD ENV A=1"});
+	build_file_free(f);
+}
+
 static const struct {
 	const char *doc, *msg;
 } bad[] = {
+	{"[image]\nbase = \"a\"\n[config]\nonbuild = [\"RUN a\", \"FROM b\"]\n",
+	 "Cubofile.toml:4:21: [config] onbuild: FROM isn't allowed as an ONBUILD trigger"},
+	{"[image]\nbase = \"a\"\n[config]\nonbuild = \"ONBUILD RUN a\"\n",
+	 "Cubofile.toml:4:11: [config] onbuild: Chaining ONBUILD via `ONBUILD ONBUILD` isn't "
+	 "allowed"},
+	{"[image]\nbase = \"a\"\n[config]\nonbuild = [\"RUNN a\"]\n",
+	 "Cubofile.toml:4:12: [config] onbuild: unknown instruction \"RUNN\""},
+	{"[image]\nbase = \"a\"\n[config]\nonbuild = [\"RUN a\\nRUN b\"]\n",
+	 "Cubofile.toml:4:12: [config] onbuild: an ONBUILD trigger of more than one line"},
+	{"[image]\nbase = \"a\"\n[config]\nonbuild = [1]\n",
+	 "Cubofile.toml:4:12: [config] onbuild: expected string, got integer"},
 	{"[image]\nbase = \"a\"\n[config.healthcheck]\ninterval = \"1s\"\n",
 	 "Cubofile.toml:3:1: [config.healthcheck]: command is missing"},
 	{"[image]\nbase = \"a\"\n[config.healthcheck]\ncommand = \"x\"\ninterval = \"1us\"\n",
@@ -411,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_copy),	      cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_config_tables), cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_clear),	      cmocka_unit_test(test_healthcheck),
+		cmocka_unit_test(test_onbuild),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

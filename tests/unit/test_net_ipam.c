@@ -317,6 +317,48 @@ static void test_attrs_bounded(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* --ip: the address asked for, checked against the range and what is held */
+static void test_reserve_static(void **state)
+{
+	char *base = th_tmpdir("ipam"), *dir = cubo_path_join(base, "net1");
+	struct ipam_range r = range_of("10.90.1.0/29", "10.90.1.1");
+	expect_err(ipam_static_check(&r, "net1", ip("10.90.1.0")),
+		   "network net1: address 10.90.1.0 is not a container address of its subnet "
+		   "10.90.1.0/29");
+	expect_err(ipam_static_check(&r, "net1", ip("10.90.1.7")), "not a container address");
+	expect_err(ipam_static_check(&r, "net1", ip("10.90.2.3")), "not a container address");
+	expect_err(ipam_static_check(&r, "net1", ip("10.90.1.1")), "is the network's gateway");
+	assert_null(ipam_static_check(&r, "net1", ip("10.90.1.6")));
+	assert_null(ipam_reserve(dir, "net1", &r, "c1", "eth0", ip("10.90.1.5")));
+	char *t = th_read_if_there(dir, "10.90.1.5");
+	assert_string_equal(t, "c1\r\neth0");
+	free(t);
+	/* the round robin is left alone: the next dynamic address is the first */
+	assert_null(th_read_if_there(dir, "last_reserved_ip.0"));
+	/* again for the same container: held already, fine; another address: refused */
+	assert_null(ipam_reserve(dir, "net1", &r, "c1", "eth0", ip("10.90.1.5")));
+	expect_err(ipam_reserve(dir, "net1", &r, "c1", "eth0", ip("10.90.1.4")),
+		   "10.90.1.5 is already allocated to container c1");
+	struct cubo_error *err = ipam_reserve(dir, "net1", &r, "c2", "eth0", ip("10.90.1.5"));
+	expect_err(err, "network net1: address 10.90.1.5 is already in use");
+	/* a dynamic allocation passes over it; a fixed one cannot take a dynamic one's */
+	uint32_t a;
+	for (int i = 0; i < 4; i++) {
+		char id[8];
+		snprintf(id, sizeof(id), "d%d", i);
+		assert_null(ipam_allocate(dir, "net1", &r, id, "eth0", &a));
+		assert_int_equal(a,
+				 ip(i < 3 ? "10.90.1.2" : "10.90.1.6") + (i < 3 ? (uint32_t)i : 0));
+	}
+	expect_err(ipam_reserve(dir, "net1", &r, "c3", "eth0", ip("10.90.1.2")), "already in use");
+	expect_err(ipam_reserve(dir, "net1", &r, "../x", "eth0", ip("10.90.1.2")),
+		   "invalid container ID");
+	assert_null(ipam_release(dir, "c1", "eth0"));
+	assert_null(ipam_reserve(dir, "net1", &r, "c2", "eth0", ip("10.90.1.5")));
+	free(dir);
+	th_tmpdir_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_full_range),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_allocate_on_disk),
+		cmocka_unit_test(test_reserve_static),
 		cmocka_unit_test(test_conflist_served_in_process),
 		cmocka_unit_test(test_attrs_bounded),
 	};
