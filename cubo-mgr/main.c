@@ -41,6 +41,7 @@ static const struct mgr_subcommand commands[] = {
 	{"exec", cmd_exec, "run a command in a running container"},
 	{"healthcheck", cmd_healthcheck, "run a container's health check now (healthcheck run)"},
 	{"attach", cmd_attach, "connect to a running container's stdio"},
+	{"checkpoint", cmd_checkpoint, "save running containers with criu (create, ls, rm)"},
 	{"cp", HEAVY(cmd_cp), "copy files between a container and the host"},
 	{"wait", cmd_wait, "wait for containers to stop; print their exit codes"},
 	{"pause", cmd_pause, "freeze containers"},
