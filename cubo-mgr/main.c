@@ -63,6 +63,7 @@ static const struct mgr_subcommand commands[] = {
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
+	{"manifest", HEAVY(cmd_manifest), "manage manifest lists (inspect, create, annotate, push, rm)"},
 	{"search", HEAVY(cmd_search), "list a registry's repositories matching a term"},
 	{"images", cmd_images, "list images"},
 	{"blueprint", cmd_images, NULL},

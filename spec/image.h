@@ -160,6 +160,9 @@ struct cubo_error *oci_manifest_to_json(const struct oci_manifest *m, bool prett
 struct cubo_error *oci_image_config_to_json(const struct oci_image_config *c, bool pretty,
 					    char **out, size_t *len);
 
+/* "key": d, in a document being generated (docker's manifest inspect -v). */
+void oci_descriptor_gen(struct cubo_json_gen *g, const char *key, const struct oci_descriptor *d);
+
 void oci_index_free(struct oci_index *idx);
 void oci_manifest_free(struct oci_manifest *m);
 void oci_image_config_free(struct oci_image_config *c);
