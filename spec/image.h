@@ -201,6 +201,8 @@ char *oci_platform_string(const struct oci_platform *p);
  * Returns the index of the best entry, or an error listing the platforms the
  * index has: "no image for linux/s390x (available: linux/amd64, linux/arm64)".
  */
+/* Whether an image of platform have (normalized here) serves want, as oci_index_select picks. */
+bool oci_platform_matches(const struct oci_platform *have, const struct oci_platform *want);
 struct cubo_error *oci_index_select(const struct oci_index *idx, const struct oci_platform *want,
 				    size_t *out);
 

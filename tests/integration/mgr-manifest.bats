@@ -5,7 +5,10 @@
 # pushed and read back, pull --platform picking each; the errors (an
 # existing list without --amend, an index as an entry, unknown platforms,
 # images of another repository, a digest as the list's name, a missing
-# list) and the local lists' files. Each test has its own root.
+# list) and the local lists' files; run/create --platform against such a
+# list (the platform pulled, a local image of another platform pulled again
+# or refused with --pull never) and docker's warning for an image of another
+# platform than the host's. Each test has its own root.
 
 load helpers
 load mgr-helpers
@@ -21,11 +24,11 @@ teardown_file() {
 setup() {
 	[ -z "${RUN_SKIP:-}" ] || skip "$RUN_SKIP"
 	R=$BATS_TEST_TMPDIR/root
+	export CUBO_RUNTIME=$RUNTIME
 }
 
 teardown() {
-	[ -d "${R:-}" ] && remove_root
-	true
+	mgr_container_teardown
 }
 
 # Two images in $REG/multi: busybox as :amd64, busybox with /arch as :arm64
@@ -145,4 +148,72 @@ two_images() {
 	run mgr manifest rm "$REG/multi:two" "$REG/multi:nolist" "$REG/other:1"
 	[ "$status" -eq 125 ]
 	[ -z "$(find "$R/manifests" -type f)" ]
+}
+
+# $REG/plat:amd64 and :arm64, busybox whose configs say so (the arm64 one
+# runs here all the same: its binaries are this host's), and $REG/plat:latest
+# the list of both; their image IDs in AMD_ID and ARM_ID.
+platform_images() {
+	local layout=$BATS_TEST_TMPDIR/layout
+	cp -a "$RUN_DIR/layout" "$layout"
+	umoci config --image "$layout:busybox" --tag arm --architecture arm64 >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$layout:busybox" "docker://$REG/plat:amd64" >/dev/null
+	skopeo copy -q --dest-tls-verify=false "oci:$layout:arm" "docker://$REG/plat:arm64" >/dev/null
+	mgr manifest create "$REG/plat:latest" "$REG/plat:amd64" "$REG/plat:arm64" >/dev/null
+	mgr manifest push --purge "$REG/plat:latest" >/dev/null
+	AMD_ID=$(mgr manifest inspect -v "$REG/plat:amd64" | jq -r '.OCIManifest.config.digest // .SchemaV2Manifest.config.digest')
+	ARM_ID=$(mgr manifest inspect -v "$REG/plat:arm64" | jq -r '.OCIManifest.config.digest // .SchemaV2Manifest.config.digest')
+	[ "$AMD_ID" != "$ARM_ID" ]
+}
+
+image_of() {
+	mgr inspect -f '{{.Image}}' "$1"
+}
+
+@test "run/create --platform: that platform pulled; a local image of another pulled again, or refused" {
+	platform_images
+	run mgr create --name a --network none --platform linux/arm64 "$REG/plat:latest" true
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"Unable to find image '$REG/plat:latest' locally"* ]]
+	[ "$(image_of a)" = "$ARM_ID" ]
+	# the local image is arm64's: --pull never will not take it for amd64
+	run mgr create --name b --network none --pull never --platform linux/amd64 "$REG/plat:latest" true
+	[ "$status" -eq 125 ]
+	[[ $output == *"image with reference $REG/plat:latest was found but does not match the specified platform: wanted linux/amd64, actual: linux/arm64"* ]]
+	# by default it is pulled again, for that platform, and runs
+	run mgr run --rm --network none --platform linux/amd64 "$REG/plat:latest" echo ran
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"Unable to find image"* ]]
+	[[ $output == *ran* ]]
+	[[ $output != *WARNING* ]]
+	mgr create --name c --network none --pull never --platform linux/amd64 "$REG/plat:latest" true >/dev/null
+	[ "$(image_of c)" = "$AMD_ID" ]
+	# --pull always pulls the platform asked for
+	mgr create --name d --network none --pull always --platform linux/arm64 "$REG/plat:latest" true >/dev/null
+	[ "$(image_of d)" = "$ARM_ID" ]
+	run mgr create --platform linux "$REG/plat:latest" true
+	[ "$status" -eq 125 ]
+	[[ $output == *"--platform"*"expected OS/ARCH[/VARIANT]"* ]]
+	run mgr create --platform linux/s390x "$REG/plat:latest" true
+	[ "$status" -eq 125 ]
+	[[ $output == *"no image for linux/s390x"* ]]
+}
+
+@test "run of an image for another platform than the host's: docker's warning, and it runs" {
+	platform_images
+	local host
+	host=$(uname -m)
+	[ "$host" = x86_64 ] || skip "the test's other platform is arm64: this host is $host"
+	run mgr run --rm --network none "$REG/plat:arm64" echo ran
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"WARNING: The requested image's platform (linux/arm64) does not match the detected host platform (linux/amd64) and no specific platform was requested"* ]]
+	[[ $output == *ran* ]]
+	# this host's image: no warning
+	run mgr run --rm --network none "$REG/plat:amd64" echo ran
+	[ "$status" -eq 0 ]
+	[[ $output != *WARNING* ]]
+	# asked for: no warning either, as docker
+	run mgr run --rm --network none --platform linux/arm64 "$REG/plat:arm64" echo ran
+	[ "$status" -eq 0 ]
+	[[ $output != *WARNING* ]]
 }
