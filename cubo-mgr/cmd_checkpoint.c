@@ -26,15 +26,20 @@
 static void release_hold(struct ctr_ctx *c, const char *id)
 {
 	int lock;
-	if (ctr_store_lock(&c->store, id, &lock) != NULL)
+	struct cubo_error *err = ctr_store_lock(&c->store, id, &lock);
+	if (err) {
+		cubo_error_free(err); /* removed meanwhile: nothing to release */
 		return;
+	}
 	char *dir = ctr_store_dir(&c->store, id);
 	struct ctr_record r;
-	if (!ctr_record_load(dir, &r)) {
+	err = ctr_record_load(dir, &r);
+	if (!err) {
 		r.stopped_by_user = false;
-		cubo_error_free(ctr_record_save(dir, &r));
+		err = ctr_record_save(dir, &r);
 		ctr_record_free(&r);
 	}
+	cubo_error_free(err);
 	free(dir);
 	cubo_unlock(lock);
 }
@@ -65,7 +70,8 @@ static struct cubo_error *dump(struct ctr_ctx *c, struct ctr_record *r, const ch
 	err = runtime_call(&rt, args);
 	free(work);
 	if (err) {
-		if (!leave_running)
+		/* a hold of the user's own (kill -s) stays */
+		if (!leave_running && !r->stopped_by_user)
 			release_hold(c, r->id);
 		return err;
 	}
