@@ -238,5 +238,5 @@ static const struct mgr_subcommand checkpoint_commands[] = {
 int cmd_checkpoint(struct mgr *m, int argc, char **argv)
 {
 	return mgr_run_group(m, "checkpoint", "Manage containers' checkpoints (criu).",
-			     checkpoint_commands, CLI_N(checkpoint_commands), 6, argc, argv);
+			     checkpoint_commands, CLI_N(checkpoint_commands), 7, argc, argv);
 }

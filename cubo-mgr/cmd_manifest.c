@@ -514,5 +514,5 @@ static const struct mgr_subcommand manifest_commands[] = {
 int cmd_manifest(struct mgr *m, int argc, char **argv)
 {
 	return mgr_run_group(m, "manifest", "Manage manifest lists (multi-platform images).",
-			     manifest_commands, CLI_N(manifest_commands), 8, argc, argv);
+			     manifest_commands, CLI_N(manifest_commands), 9, argc, argv);
 }
