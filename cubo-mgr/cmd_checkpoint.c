@@ -106,6 +106,11 @@ static struct cubo_error *create_one(struct ctr_ctx *c, struct ctr_record *r, vo
 	const struct ckpt_args *a = ctx;
 	if (r->status != CTR_RUNNING && r->status != CTR_PAUSED)
 		return cubo_error_new("container %s is not running", r->name);
+	/* its exit would remove it, and there would be nothing to restore into */
+	if (r->auto_remove && !a->leave_running)
+		return cubo_error_new("container %s was started with --rm: a checkpoint would "
+				      "go with it (--leave-running keeps it running)",
+				      r->name);
 	char *parent = parent_of(c, r, a->dir), *path = NULL;
 	struct cubo_error *err = checkpoint_make(parent, a->name, r->name, &path);
 	free(parent);

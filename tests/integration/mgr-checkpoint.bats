@@ -201,6 +201,12 @@ show_criu_log() {
 	[ "$status" -eq 125 ]
 	run mgr checkpoint ls nosuch
 	[ "$status" -eq 125 ]
+	# a --rm container's exit would remove it with its checkpoints
+	run_detached --rm --name gone --network none "$BB" sleep 1000 >/dev/null
+	run mgr checkpoint create gone c1
+	[ "$status" -eq 125 ]
+	[[ $output == *"container gone was started with --rm"* ]]
+	[ "$(state_of gone)" = running ]
 }
 
 @test "without criu: a clear error, the container runs on, no checkpoint left" {
