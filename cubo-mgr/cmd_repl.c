@@ -257,10 +257,11 @@ static char *command_help(struct repl *r, char *const *words, int n)
 {
 	if (n == 0 || !mgr_find_subcommand(r->m->commands, r->m->n_commands, words[0]))
 		return NULL;
-	bool group = n >= 2 && (!strcmp(words[0], "image") || !strcmp(words[0], "container") ||
-				!strcmp(words[0], "volume") || !strcmp(words[0], "network") ||
-				!strcmp(words[0], "healthcheck") ||
-				!strcmp(words[0], "system"));
+	bool group =
+		n >= 2 && (!strcmp(words[0], "image") || !strcmp(words[0], "container") ||
+			   !strcmp(words[0], "volume") || !strcmp(words[0], "network") ||
+			   !strcmp(words[0], "healthcheck") || !strcmp(words[0], "checkpoint") ||
+			   !strcmp(words[0], "manifest") || !strcmp(words[0], "system"));
 	char *argv[] = {words[0], group ? words[1] : "--help", group ? "--help" : NULL, NULL};
 	return capture(r, argv);
 }

@@ -74,6 +74,7 @@ struct run_flags {
 	const char *cgroup_parent;
 	char **volumes_from;
 	struct run_health_flags health;
+	const char *platform; /* --platform: the image's, checked */
 };
 
 static void run_flags_free(struct run_flags *f)
@@ -680,6 +681,14 @@ static struct cubo_error *make_opts(const struct run_flags *f, char **cmd, struc
 /* --pull: when the image is pulled. */
 enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
 
+static struct cubo_error *check_platform(const char *s)
+{
+	struct oci_platform p;
+	CUBO_TRY_CTX(oci_platform_parse(s, &p), "--platform");
+	oci_platform_free(&p);
+	return NULL;
+}
+
 static struct cubo_error *parse_pull(const char *s, enum pull_policy *out)
 {
 	static const char *const names[] = {"missing", "always", "never"};
@@ -696,32 +705,19 @@ static struct cubo_error *parse_pull(const char *s, enum pull_policy *out)
 			      s);
 }
 
-static struct cubo_error *find_image(struct mgr *m, struct store *s, const char *ref,
-				     enum pull_policy pull, struct ctr_image *ii)
+/* ref as the store has it: its name, ID, config and layers in ii (the store's words when not). */
+static struct cubo_error *resolve_image(struct mgr *m, struct store *s, const char *ref,
+					struct ctr_image *ii)
 {
 	memset(ii, 0, sizeof(*ii));
 	struct store_match match;
-	struct cubo_error *err = pull == PULL_ALWAYS ? image_fetch_pull(m, s, ref) : NULL;
-	if (!err)
-		err = store_image_find(s, ref, NULL, &match);
-	if (err && pull == PULL_NEVER && strstr(err->msg, "no such image"))
-		err = cubo_error_wrap(err, "--pull never");
-	else if (err && pull == PULL_MISSING && strstr(err->msg, "no such image")) {
-		cubo_error_free(err);
-		fprintf(stderr, "Unable to find image '%s' locally\n", ref);
-		err = image_fetch_pull(m, s, ref);
-		if (!err)
-			err = store_image_find(s, ref, NULL, &match);
-	}
+	CUBO_TRY(store_image_find(s, ref, NULL, &match));
 	struct oci_manifest *man = NULL;
-	char *manifest_digest = NULL;
-	if (!err) {
-		ii->name = xstrdup(match.by_name ? match.v[0].name : ref);
-		memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
-		manifest_digest = xstrdup(match.v[0].manifest.digest);
-		err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
-		store_match_free(&match);
-	}
+	ii->name = xstrdup(match.by_name ? match.v[0].name : ref);
+	memcpy(ii->image_id, match.config_digest, sizeof(ii->image_id));
+	char *manifest_digest = xstrdup(match.v[0].manifest.digest);
+	struct cubo_error *err = store_image_load(s, &match.v[0].manifest, &man, &ii->config);
+	store_match_free(&match);
 	if (!err) {
 		size_t n = ii->config->diff_ids.n;
 		char(*chain)[CUBO_DIGEST_LEN + 1] = xcalloc(n + 1, sizeof(*chain));
@@ -747,18 +743,94 @@ static struct cubo_error *find_image(struct mgr *m, struct store *s, const char 
 }
 
 /*
+ * Whether the image is for want ("os/arch[/variant]"; NULL: this host); its
+ * platform as docker prints it in *have. An image that names none matches.
+ */
+static bool image_platform_is(const struct oci_image_config *cfg, const char *want, char **have)
+{
+	struct oci_platform img = {.os = cfg->os,
+				   .architecture = cfg->architecture,
+				   .variant = cfg->variant},
+			    w;
+	*have = oci_platform_string(&img);
+	if (!cfg->os || !cfg->architecture)
+		return true;
+	struct cubo_error *err = want ? oci_platform_parse(want, &w) : oci_platform_host(&w);
+	bool ok = err || oci_platform_matches(&img, &w);
+	cubo_error_free(err);
+	if (!err)
+		oci_platform_free(&w);
+	return ok;
+}
+
+/*
+ * docker's rules: --pull says when the image is pulled, --platform which
+ * one (a local image of another platform is pulled again, as a missing
+ * one); without --platform an image for another platform than the host's
+ * is run with a warning.
+ */
+static struct cubo_error *find_image(struct mgr *m, struct store *s, const char *ref,
+				     enum pull_policy pull, const char *platform,
+				     struct ctr_image *ii)
+{
+	struct cubo_error *err =
+		pull == PULL_ALWAYS ? image_fetch_pull_platform(m, s, ref, platform) : NULL;
+	if (!err)
+		err = resolve_image(m, s, ref, ii);
+	char *have = NULL;
+	bool other = !err && platform && !image_platform_is(ii->config, platform, &have);
+	if (other && pull == PULL_MISSING) {
+		ctr_image_free(ii);
+		err = cubo_error_new("no such image: %s for %s", ref, platform);
+	}
+	if (err && pull == PULL_NEVER && strstr(err->msg, "no such image"))
+		err = cubo_error_wrap(err, "--pull never");
+	else if (err && pull == PULL_MISSING && strstr(err->msg, "no such image")) {
+		cubo_error_free(err);
+		fprintf(stderr, "Unable to find image '%s' locally\n", ref);
+		err = image_fetch_pull_platform(m, s, ref, platform);
+		if (!err)
+			err = resolve_image(m, s, ref, ii);
+		free(have);
+		have = NULL;
+		other = !err && platform && !image_platform_is(ii->config, platform, &have);
+	}
+	if (other) {
+		ctr_image_free(ii);
+		err = cubo_error_new("image with reference %s was found but does not match the "
+				     "specified platform: wanted %s, actual: %s",
+				     ref, platform, have);
+	} else if (!err && !platform && !image_platform_is(ii->config, NULL, &have)) {
+		struct oci_platform host;
+		char *hs = NULL;
+		if (!oci_platform_host(&host)) {
+			hs = oci_platform_string(&host);
+			oci_platform_free(&host);
+		}
+		fprintf(stderr,
+			"WARNING: The requested image's platform (%s) does not match the detected "
+			"host platform (%s) and no specific platform was requested\n",
+			have, hs ? hs : "?");
+		free(hs);
+	}
+	free(have);
+	return err;
+}
+
+/*
  * The store stays open (its shared lock held) from finding the image until
  * the container is recorded: a removal waits, then sees the container using
  * the image (the lock discipline in store.h).
  */
 static struct cubo_error *make_container(struct mgr *m, struct ctr_ctx *c, const char *image_ref,
-					 enum pull_policy pull, struct ctr_opts *o,
-					 const char *runtime, struct ctr_created *out)
+					 enum pull_policy pull, const char *platform,
+					 struct ctr_opts *o, const char *runtime,
+					 struct ctr_created *out)
 {
 	struct store *s;
 	CUBO_TRY(store_open(m->root, &s));
 	struct ctr_image ii;
-	struct cubo_error *err = find_image(m, s, image_ref, pull, &ii);
+	struct cubo_error *err = find_image(m, s, image_ref, pull, platform, &ii);
 	if (err) {
 		store_close(s);
 		return err;
@@ -1032,6 +1104,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"quiet", 'q', CLI_BOOL, &f.quiet, NULL, "do not print pull progress"},
 		{"pull", 0, CLI_STRING, &f.pull, "POLICY",
 		 "pull the image: missing (default: when not here), always or never"},
+		{"platform", 0, CLI_STRING, &f.platform, "OS/ARCH[/VARIANT]",
+		 "the image's platform: pulled for it, a local one of another platform refused"},
 		{"cidfile", 0, CLI_STRING, &f.cidfile, "FILE",
 		 "write the container's ID to FILE (which must not exist)"},
 		{"health-cmd", 0, CLI_STRING, &f.health.cmd, "COMMAND",
@@ -1077,6 +1151,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	struct cubo_error *err = make_opts(&f, args.v + 1, &o);
 	if (!err)
 		err = parse_pull(f.pull, &pull);
+	if (!err && f.platform)
+		err = check_platform(f.platform);
 	if (!err)
 		err = attach_streams(&f, &streams);
 	if (!err)
@@ -1101,7 +1177,7 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 	const char *runtime = f.runtime ? f.runtime : m->runtime;
 	if (!runtime && m->settings.runtime && *m->settings.runtime)
 		runtime = m->settings.runtime;
-	err = make_container(m, &c, args.v[0], pull, &o, runtime, &made);
+	err = make_container(m, &c, args.v[0], pull, f.platform, &o, runtime, &made);
 	if (err)
 		cidfile_abandon(f.cidfile, cidfd);
 	else if (cidfd >= 0 && (err = cidfile_write(f.cidfile, cidfd, made.id)))

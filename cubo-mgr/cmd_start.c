@@ -103,10 +103,15 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 		{"filter", 'f', CLI_LIST, &filters, "KEY=VALUE",
 		 "with --all, restart-policy=POLICY: those the policy would bring back "
 		 "(repeat: any)"},
+		{"checkpoint", 0, CLI_STRING, &sc.checkpoint, "NAME",
+		 "restore the container from this checkpoint (checkpoint create)"},
+		{"checkpoint-dir", 0, CLI_STRING, &sc.checkpoint_dir, "DIR",
+		 "the checkpoint is in DIR (default: the container's directory)"},
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "start",
 		.usage = "start [OPTIONS] CONTAINER [CONTAINER...]\n"
+			 "       start --checkpoint NAME [--checkpoint-dir DIR] CONTAINER\n"
 			 "       start --all [--filter restart-policy=POLICY]...",
 		.description = "Start created or stopped containers.",
 		MGR_ARGS(0, MGR_ARGS_ANY, NULL),
@@ -127,6 +132,10 @@ int cmd_start(struct mgr *m, int argc, char **argv)
 		err = cubo_error_new("--filter goes with --all");
 	else if (all && sc.attach)
 		err = cubo_error_new("--attach cannot go with --all");
+	else if (sc.checkpoint && (all || args.n != 1))
+		err = cubo_error_new("--checkpoint restores one container at a time");
+	else if (sc.checkpoint_dir && !sc.checkpoint)
+		err = cubo_error_new("--checkpoint-dir goes with --checkpoint");
 	if (!err)
 		err = check_filters(filters);
 	struct detach_keys keys;

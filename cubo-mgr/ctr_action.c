@@ -7,6 +7,7 @@
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/container/attach.h"
+#include "cubo-mgr/container/checkpoint.h"
 #include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/container/run_opts.h"
 #include "cubo-mgr/container/volume.h"
@@ -115,19 +116,34 @@ struct cubo_error *ctr_start_one(struct ctr_ctx *c, struct ctr_record *r, void *
 {
 	struct start_ctx *sc = ctx;
 	CUBO_TRY(wait_other_start(c, r));
+	if ((r->status == CTR_RUNNING || r->status == CTR_PAUSED) && sc->checkpoint)
+		return cubo_error_new("container %s is running: only a stopped container is "
+				      "restored from a checkpoint",
+				      r->name);
 	if (r->status == CTR_RUNNING || r->status == CTR_PAUSED)
 		return NULL;
 	CUBO_TRY_CTX(layers_usable(sc->m, r), "start %s", r->name);
+	char *images = NULL;
+	if (sc->checkpoint) {
+		char *dir = ctr_store_dir(&c->store, r->id);
+		char *parent = checkpoint_parent(dir, sc->checkpoint_dir);
+		struct cubo_error *err = checkpoint_find(parent, sc->checkpoint, r->name, &images);
+		free(parent);
+		free(dir);
+		CUBO_TRY(err);
+	}
 	struct monitor_start ms = {
 		.store = &c->store,
 		.id = r->id,
 		.layers_dir = c->layers_dir,
 		.attach = sc->attach,
 		.attach_flags = ATTACH_WANT_OUTPUT | (sc->interactive ? ATTACH_WANT_STDIN : 0),
+		.checkpoint = images,
 	};
 	pid_t pid;
 	int fd, code;
 	struct cubo_error *err = monitor_start(&ms, &pid, &fd, &code);
+	free(images);
 	if (err) {
 		sc->exit_code = code;
 		return cubo_error_wrap(err, "start %s", r->name);

@@ -34,6 +34,8 @@ struct start_ctx {
 	struct mgr *m;
 	bool attach, interactive;
 	const struct detach_keys *keys; /* start -a --detach-keys; NULL: the default */
+	const char *checkpoint;		/* --checkpoint NAME: restore it (checkpoint.h) */
+	const char *checkpoint_dir;	/* --checkpoint-dir; NULL: the container's */
 	int exit_code;
 };
 

@@ -16,6 +16,9 @@
 
 /* Pull ref into the store, with progress on stderr. */
 struct cubo_error *image_fetch_pull(struct mgr *m, struct store *s, const char *ref);
+/* The same for platform ("os/arch[/variant]"; NULL: this host's), as pull --platform. */
+struct cubo_error *image_fetch_pull_platform(struct mgr *m, struct store *s, const char *ref,
+					     const char *platform);
 /* Extract the image's layers that are not extracted yet. */
 struct cubo_error *image_fetch_extract(struct mgr *m, struct store *s,
 				       const struct oci_descriptor *manifest);

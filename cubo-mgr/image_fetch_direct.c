@@ -12,12 +12,20 @@
 
 struct cubo_error *image_fetch_pull(struct mgr *m, struct store *s, const char *ref)
 {
+	return image_fetch_pull_platform(m, s, ref, NULL);
+}
+
+struct cubo_error *image_fetch_pull_platform(struct mgr *m, struct store *s, const char *ref,
+					     const char *platform)
+{
 	struct registry_client *client = NULL;
 	struct registry_opts ropts = {.auth_file = m->auth_file,
 				      .tls_verify = true,
 				      .registries_conf = m->registries_conf};
-	struct pull_opts popts = {
-		.progress = stderr, .progress_tty = isatty(STDERR_FILENO), .log = &m->log};
+	struct pull_opts popts = {.progress = stderr,
+				  .progress_tty = isatty(STDERR_FILENO),
+				  .log = &m->log,
+				  .platform = platform};
 	struct pull_result res = {0};
 	struct cubo_error *err = registry_client_new(&ropts, &client);
 	if (!err) {

@@ -112,11 +112,18 @@ static struct cubo_error *run_helper(struct mgr *m, const char *const *args)
 	return cubo_error_new("%s", *line ? line : "cubo-mgr-image failed");
 }
 
-struct cubo_error *image_fetch_pull(struct mgr *m, struct store *s, const char *ref)
+struct cubo_error *image_fetch_pull_platform(struct mgr *m, struct store *s, const char *ref,
+					     const char *platform)
 {
 	(void)s;
-	const char *args[] = {"pull", ref, NULL};
+	const char *args[] = {"pull", platform ? "--platform" : ref, platform,
+			      platform ? ref : NULL, NULL};
 	return run_helper(m, args);
+}
+
+struct cubo_error *image_fetch_pull(struct mgr *m, struct store *s, const char *ref)
+{
+	return image_fetch_pull_platform(m, s, ref, NULL);
 }
 
 struct cubo_error *image_fetch_extract(struct mgr *m, struct store *s,

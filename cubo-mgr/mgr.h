@@ -197,6 +197,8 @@ int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);
 int cmd_healthcheck(struct mgr *m, int argc, char **argv);
+int cmd_checkpoint(struct mgr *m, int argc, char **argv);
+int cmd_manifest(struct mgr *m, int argc, char **argv);
 int cmd_cp(struct mgr *m, int argc, char **argv);
 int cmd_inspect(struct mgr *m, int argc, char **argv);
 int cmd_volume(struct mgr *m, int argc, char **argv);

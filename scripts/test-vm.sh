@@ -84,7 +84,10 @@ byhand=${CUBO_VM_BYHAND:-}
 # tests took 175-252 s in the guest on 2026-12-07, podman's checkpoint and
 # restore included; 18 tests, with lazy pages, a terminal, --no-subreaper
 # and the LSM flags, 478-601 s the same day, runc's run of the same file
-# 355-716 s, as busy as the machine was).
+# 355-716 s, as busy as the machine was). The manager's checkpoints
+# (mgr-checkpoint.bats) go through the same runtime code and stay out of the
+# set: run them with CUBO_VM_INTEG=mgr-checkpoint.bats (6 tests, 179 s in the
+# guest on 2026-12-07, the registry fixture included).
 integ_files=${CUBO_VM_INTEG:-cgroups.bats cgroup-commands.bats systemd-cgroup.bats containerd.bats
 podman.bats mgr-run.bats=^limits:|pause.and.unpause$|info.and.init$|^--runtime.runc:
 mgr-services.bats=journald

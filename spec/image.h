@@ -161,6 +161,9 @@ struct cubo_error *oci_manifest_to_json(const struct oci_manifest *m, bool prett
 struct cubo_error *oci_image_config_to_json(const struct oci_image_config *c, bool pretty,
 					    char **out, size_t *len);
 
+/* "key": d, in a document being generated (docker's manifest inspect -v). */
+void oci_descriptor_gen(struct cubo_json_gen *g, const char *key, const struct oci_descriptor *d);
+
 void oci_index_free(struct oci_index *idx);
 void oci_manifest_free(struct oci_manifest *m);
 void oci_image_config_free(struct oci_image_config *c);
@@ -199,6 +202,8 @@ char *oci_platform_string(const struct oci_platform *p);
  * Returns the index of the best entry, or an error listing the platforms the
  * index has: "no image for linux/s390x (available: linux/amd64, linux/arm64)".
  */
+/* Whether an image of platform have (normalized here) serves want, as oci_index_select picks. */
+bool oci_platform_matches(const struct oci_platform *have, const struct oci_platform *want);
 struct cubo_error *oci_index_select(const struct oci_index *idx, const struct oci_platform *want,
 				    size_t *out);
 

@@ -39,6 +39,12 @@ static void descriptor(gen_t *g, const struct oci_descriptor *d)
 	cubo_json_gen_map_close(g);
 }
 
+void oci_descriptor_gen(struct cubo_json_gen *g, const char *key, const struct oci_descriptor *d)
+{
+	cubo_json_gen_key(g, key);
+	descriptor(g, d);
+}
+
 static void descriptors(gen_t *g, const char *key, const struct oci_descriptor *d, size_t n)
 {
 	cubo_json_gen_key(g, key);

@@ -112,6 +112,11 @@ out:
 	return score;
 }
 
+bool oci_platform_matches(const struct oci_platform *have, const struct oci_platform *want)
+{
+	return match_score(have, want) > 0;
+}
+
 struct cubo_error *oci_index_select(const struct oci_index *idx, const struct oci_platform *want,
 				    size_t *out)
 {

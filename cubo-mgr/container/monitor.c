@@ -30,6 +30,7 @@
 
 #include "cubo-mgr/container/attach.h"
 #include "cubo-mgr/container/bundle.h"
+#include "cubo-mgr/container/checkpoint.h"
 #include "cubo-mgr/container/health_sched.h"
 #include "cubo-mgr/container/libexec.h"
 #include "cubo-mgr/container/logconf.h"
@@ -97,7 +98,7 @@ struct mon {
 	bool restart;	    /* its policy restarts it: set with the exit on record */
 	bool held;	    /* the user stopped it while it was being started */
 	struct health_sched health; /* its health checks while it runs */
-	char *oom_file;	    /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
+	char *oom_file; /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
@@ -635,23 +636,36 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	 * With no network to attach between create and start, one `run
 	 * --detach` does both: a runtime process fewer on the path of every
 	 * such container. The attach client is then taken first, so that it
-	 * still sees all the output.
+	 * still sees all the output. A restore is one step too: its processes
+	 * go on at once, in a network attached already.
 	 */
-	bool one_step = m->net_pid <= 0;
+	const char *restore = m->ms->checkpoint;
+	bool one_step = m->net_pid <= 0 || restore;
 	if (!err && one_step)
 		err = take_attach_client(m);
+	if (!err && restore)
+		err = net_attach_wait(m);
+	char *work = NULL;
+	if (!err && restore)
+		err = checkpoint_work_dir(m->dir, &work);
 	int status = 0;
 	if (!err) {
 		char *sock = cubo_path_join(m->dir, "console.sock");
-		const char *args[12];
+		const char *args[16];
 		size_t n = 0;
-		args[n++] = one_step ? "run" : "create";
+		args[n++] = restore ? "restore" : one_step ? "run" : "create";
 		if (one_step)
 			args[n++] = "--detach";
 		args[n++] = "--bundle";
 		args[n++] = m->dir;
 		args[n++] = "--pid-file";
 		args[n++] = pidfile;
+		if (restore) {
+			args[n++] = "--image-path";
+			args[n++] = restore;
+			args[n++] = "--work-path";
+			args[n++] = work;
+		}
 		if (m->tty) {
 			args[n++] = "--console-socket";
 			args[n++] = strlen(sock) < 100 ? sock : "console.sock";
@@ -661,6 +675,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 		err = runtime_spawn_wait(&m->rt, args, in, out, errw, &status);
 		free(sock);
 	}
+	free(work);
 	if (in >= 0)
 		close(in);
 	if (out >= 0)
@@ -1191,6 +1206,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			break;
 		cubo_test_point("monitor-before-restart");
 		run.attach = false;
+		run.checkpoint = NULL; /* a restart starts the command afresh, as docker's */
 		err = reset_for_restart(&m, &rec);
 		if (err) {
 			fail(&m, err, 125);

@@ -34,7 +34,8 @@ struct monitor_start {
 	 * it sees all the output: the monitor waits for it after create.
 	 */
 	bool attach;
-	uint8_t attach_flags; /* ATTACH_WANT_* */
+	uint8_t attach_flags;	/* ATTACH_WANT_* */
+	const char *checkpoint; /* restore the container from these criu images; NULL: start it */
 };
 
 /*

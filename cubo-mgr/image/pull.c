@@ -224,29 +224,6 @@ static struct cubo_error *fetch_manifest(struct pull_ctx *c, const char *referen
 	return store_blob_put(c->store, m->body, m->len, m->digest, NULL);
 }
 
-struct blob_buf {
-	char *data;
-	size_t len, cap, max;
-};
-
-static struct cubo_error *buf_sink(void *arg, const void *data, size_t len)
-{
-	struct blob_buf *b = arg;
-	if (b->len + len > b->max)
-		return cubo_error_new("larger than %zu bytes", b->max);
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16384;
-		while (cap < b->len + len)
-			cap *= 2;
-		char *p = xrealloc(b->data, cap);
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	return NULL;
-}
-
 /* The image config: from the store when present, else downloaded and stored. */
 static struct cubo_error *fetch_config(struct pull_ctx *c, const struct oci_descriptor *d,
 				       struct oci_image_config **out)
@@ -260,12 +237,10 @@ static struct cubo_error *fetch_config(struct pull_ctx *c, const struct oci_desc
 	if (store_blob_has(c->store, d->digest)) {
 		err = store_blob_read(c->store, d->digest, MAX_CONFIG_BYTES, &data, &len);
 	} else {
-		struct blob_buf b = {.max = MAX_CONFIG_BYTES};
-		err = registry_get_blob(c->client, c->ref, d->digest, 0, buf_sink, &b);
+		err = registry_get_blob_mem(c->client, c->ref, d->digest, MAX_CONFIG_BYTES, &data,
+					    &len);
 		if (!err)
-			err = store_blob_put(c->store, b.data, b.len, d->digest, NULL);
-		data = b.data;
-		len = b.len;
+			err = store_blob_put(c->store, data, len, d->digest, NULL);
 	}
 	if (!err)
 		err = oci_image_config_parse(data, len, d->digest, out);

@@ -74,6 +74,13 @@ struct cubo_error *registry_get_blob(struct registry_client *c, const struct ima
 				     const char *digest, uint64_t offset, registry_sink_fn sink,
 				     void *arg);
 
+/*
+ * A small blob (a config) into memory: at most max bytes, else an error.
+ * *data is malloc'd (NULL when empty); the digest is the caller's to check.
+ */
+struct cubo_error *registry_get_blob_mem(struct registry_client *c, const struct image_ref *ref,
+					 const char *digest, size_t max, char **data, size_t *len);
+
 /* Push side. */
 struct cubo_error *registry_blob_exists(struct registry_client *c, const struct image_ref *ref,
 					const char *digest, bool *exists);

@@ -39,6 +39,42 @@ struct cubo_error *registry_get_blob(struct registry_client *c, const struct ima
 	return err ? cubo_error_wrap(err, "blob %s", digest) : NULL;
 }
 
+struct blob_buf {
+	char *data;
+	size_t len, cap, max;
+};
+
+static struct cubo_error *buf_sink(void *arg, const void *data, size_t len)
+{
+	struct blob_buf *b = arg;
+	if (b->len + len > b->max)
+		return cubo_error_new("larger than %zu bytes", b->max);
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16384;
+		while (cap < b->len + len)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return NULL;
+}
+
+struct cubo_error *registry_get_blob_mem(struct registry_client *c, const struct image_ref *ref,
+					 const char *digest, size_t max, char **data, size_t *len)
+{
+	struct blob_buf b = {.max = max};
+	struct cubo_error *err = registry_get_blob(c, ref, digest, 0, buf_sink, &b);
+	if (err) {
+		free(b.data);
+		return err;
+	}
+	*data = b.data;
+	*len = b.len;
+	return NULL;
+}
+
 struct cubo_error *registry_blob_exists(struct registry_client *c, const struct image_ref *ref,
 					const char *digest, bool *exists)
 {

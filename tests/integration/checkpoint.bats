@@ -34,12 +34,6 @@ teardown() {
 	teardown_common
 }
 
-need_criu() {
-	command -v criu >/dev/null || skip "criu is not installed"
-	local out
-	out=$(criu check 2>&1) || skip "criu check fails on this kernel: $(echo "$out" | grep -m1 Error)"
-}
-
 # The counter: appends 1, 2, 3 ... to /data/log, one a tick; stdio on the
 # container's own /dev/null, so nothing of the host is open in it.
 start_counter() {

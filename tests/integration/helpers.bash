@@ -36,6 +36,13 @@ is_runc() {
 	[[ $(basename "$RUNTIME") == runc* ]]
 }
 
+# Skip a test that needs criu where it is missing or cannot run on this kernel, saying why.
+need_criu() {
+	command -v criu >/dev/null || skip "criu is not installed"
+	local out
+	out=$(criu check 2>&1) || skip "criu check fails on this kernel: $(echo "$out" | grep -m1 Error)"
+}
+
 setup_common() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	[ -x "$RUNTIME" ] || {

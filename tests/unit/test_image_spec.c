@@ -302,6 +302,31 @@ static void test_select(void **state)
 	oci_index_free(idx);
 }
 
+/* An image's own platform (its config's spelling) against the one asked for. */
+static bool matches(const char *os, const char *arch, const char *variant, const char *want)
+{
+	struct oci_platform have = {.os = (char *)os,
+				    .architecture = (char *)arch,
+				    .variant = (char *)variant},
+			    w;
+	assert_null(oci_platform_parse(want, &w));
+	bool ok = oci_platform_matches(&have, &w);
+	oci_platform_free(&w);
+	return ok;
+}
+
+static void test_platform_matches(void **state)
+{
+	assert_true(matches("linux", "amd64", NULL, "linux/amd64"));
+	assert_true(matches("linux", "x86_64", NULL, "linux/amd64"));
+	assert_true(matches("linux", "arm64", "v8", "linux/arm64"));
+	assert_true(matches("linux", "arm", NULL, "linux/arm/v7")); /* arm means v7 */
+	assert_false(matches("linux", "arm64", NULL, "linux/amd64"));
+	assert_false(matches("windows", "amd64", NULL, "linux/amd64"));
+	assert_false(matches("linux", "arm", "v6", "linux/arm/v7"));
+	assert_false(matches(NULL, "amd64", NULL, "linux/amd64"));
+}
+
 static void test_chain_ids(void **state)
 {
 	char *diff_ids[] = {D1, D2};
@@ -318,10 +343,15 @@ static void test_chain_ids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_index),	  cmocka_unit_test(test_manifest_and_copy),
-		cmocka_unit_test(test_config),	  cmocka_unit_test(test_config_healthcheck),
-		cmocka_unit_test(test_errors),	  cmocka_unit_test(test_doc_kind),
-		cmocka_unit_test(test_platforms), cmocka_unit_test(test_select),
+		cmocka_unit_test(test_index),
+		cmocka_unit_test(test_manifest_and_copy),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_healthcheck),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_doc_kind),
+		cmocka_unit_test(test_platforms),
+		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_platform_matches),
 		cmocka_unit_test(test_chain_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
