@@ -66,6 +66,7 @@ struct exec_ctx {
 	int init_pidfd;	    /* the container's init, pinned */
 	int rootfd;	    /* the init's root directory (O_PATH) */
 	int join_flags;	    /* CLONE_NEW* of the init's namespaces that differ from ours */
+	bool userns_joined; /* the runtime joined the init's user namespace itself */
 	int console_socket; /* --console-socket, connected; -1 without */
 	bool proxy_tty;	    /* foreground with a terminal and no console socket */
 	struct cgroup_set *cgroups;
@@ -211,7 +212,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	x->init_pidfd = -1;
 	cubo_debug(x->g->log, "nsexec[%d]: <= nsexec container setup", getpid());
 	cubo_debug(x->g->log, "child process in init()");
-	if (x->join_flags & CLONE_NEWUSER)
+	if ((x->join_flags & CLONE_NEWUSER) || x->userns_joined)
 		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(enter_root_and_cwd(x));
 	if (setsid() < 0)
@@ -341,7 +342,7 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 		free(cache);
 		CUBO_TRY_CTX(err, "config.json");
 	}
-	return caps_plan_make(x->proc->capabilities, x->g->log, &x->caps);
+	return NULL;
 }
 
 static struct cubo_error *check_terminal(struct exec_ctx *x)
@@ -437,6 +438,17 @@ static struct cubo_error *spawn(struct exec_ctx *x)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return cubo_error_errno("socketpair");
+	/*
+	 * A caller who is not root may join the pid namespace only from the
+	 * container's user namespace (it owns it): the runtime moves there
+	 * first, keeping its own ids and reaching on the host what it reached.
+	 */
+	if ((x->join_flags & CLONE_NEWUSER) && geteuid() != 0) {
+		if (setns(x->init_pidfd, CLONE_NEWUSER) < 0)
+			return cubo_error_errno("join the container's user namespace");
+		x->join_flags &= ~CLONE_NEWUSER;
+		x->userns_joined = true;
+	}
 	/* only our children move: we keep the host's view of pids */
 	if ((x->join_flags & CLONE_NEWPID) && setns(x->init_pidfd, CLONE_NEWPID) < 0)
 		return cubo_error_errno("join the container's pid namespace");
@@ -514,6 +526,9 @@ static struct cubo_error *prepare(struct exec_ctx *x)
 				      "override)");
 	CUBO_TRY(load_process(x));
 	CUBO_TRY(open_init(x));
+	/* what the process may get is decided in the namespace it joins */
+	CUBO_TRY(caps_plan_make(x->proc->capabilities, x->g->log,
+				(x->join_flags & CLONE_NEWUSER) != 0, &x->caps));
 	CUBO_TRY(open_cgroups(x));
 	return check_terminal(x);
 }

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cubo-runc/rootless.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shared/fs.h"
+#include "shared/log.h"
+#include "shared/xalloc.h"
+
+bool rootless_initial_uid_map(const char *uid_map)
+{
+	unsigned long inside, outside, count;
+	const char *nl = strchr(uid_map, '\n');
+
+	/* one line: "0 0 4294967295" with any spacing */
+	if (sscanf(uid_map, "%lu %lu %lu", &inside, &outside, &count) != 3 || (nl && nl[1]))
+		return false;
+	return inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+static bool in_initial_userns(void)
+{
+	char *text = NULL;
+	size_t len;
+	struct cubo_error *err = cubo_read_file("/proc/self/uid_map", &text, &len);
+	bool initial = true; /* no /proc: nothing says otherwise */
+
+	if (!err)
+		initial = rootless_initial_uid_map(text);
+	cubo_error_free(err);
+	free(text);
+	return initial;
+}
+
+struct cubo_error *rootless_mode_parse(const char *value, bool *rootless)
+{
+	if (value && !strcmp(value, "true")) {
+		*rootless = true;
+	} else if (value && !strcmp(value, "false")) {
+		*rootless = false;
+	} else if (!value || !strcmp(value, "auto")) {
+		*rootless = geteuid() != 0 || !in_initial_userns();
+	} else {
+		return cubo_error_new("--rootless: \"%s\": expected true, false or auto", value);
+	}
+	return NULL;
+}
+
+char *rootless_default_root(void)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+
+	if (geteuid() == 0 || !dir || dir[0] != '/')
+		return NULL;
+	return cubo_path_join(dir, ROOTLESS_ROOT_NAME);
+}
+
+const char *rootless_limit_field(const struct oci_resources *res)
+{
+	if (!res)
+		return NULL;
+	if (res->memory)
+		return "linux.resources.memory";
+	if (res->cpu)
+		return "linux.resources.cpu";
+	if (res->pids)
+		return "linux.resources.pids";
+	if (res->block_io)
+		return "linux.resources.blockIO";
+	if (res->n_hugepage_limits)
+		return "linux.resources.hugepageLimits";
+	if (res->network)
+		return "linux.resources.network";
+	if (res->n_rdma)
+		return "linux.resources.rdma";
+	if (res->unified.n)
+		return "linux.resources.unified";
+	return NULL;
+}
+
+bool rootless_cgroup_delegated(const struct cgroup_layout *l)
+{
+	struct stat st;
+
+	if (l->mode != CGROUP_MODE_V2)
+		return false;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cgroup_hierarchy *h = &l->h[i];
+		char *procs;
+		bool ok;
+
+		if (!h->v2 || !h->own_dir)
+			continue;
+		procs = cubo_path_join(h->own_dir, "cgroup.procs");
+		ok = stat(h->own_dir, &st) == 0 && st.st_uid == geteuid() &&
+		     access(h->own_dir, W_OK) == 0 && access(procs, W_OK) == 0;
+		free(procs);
+		return ok;
+	}
+	return false;
+}
+
+static const char *annotation(const struct oci_config *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->annotations.n; i++)
+		if (!strcmp(cfg->annotations.v[i].key, key))
+			return cfg->annotations.v[i].value;
+	return NULL;
+}
+
+struct cubo_error *rootless_check_limits(const struct oci_config *cfg, const struct cubo_log *log)
+{
+	const char *field = rootless_limit_field(cfg->linux_ ? cfg->linux_->resources : NULL);
+	const char *policy = annotation(cfg, ROOTLESS_LIMITS_ANNOTATION);
+
+	if (!field)
+		return NULL;
+	if (policy && !strcmp(policy, "ignore")) {
+		cubo_log_write(log, CUBO_LOG_WARN,
+			       "rootless: %s ignored: no cgroup of the caller's is delegated to it "
+			       "(annotation %s=ignore)",
+			       field, ROOTLESS_LIMITS_ANNOTATION);
+		return NULL;
+	}
+	if (policy && strcmp(policy, "error"))
+		return cubo_error_new("annotations.\"%s\": \"%s\": expected error or ignore",
+				      ROOTLESS_LIMITS_ANNOTATION, policy);
+	return cubo_error_new("%s: a rootless container gets limits only in a cgroup v2 subtree "
+			      "delegated to its user, and the caller's cgroup is not (remove the "
+			      "limits, or set the annotation %s to \"ignore\")",
+			      field, ROOTLESS_LIMITS_ANNOTATION);
+}
