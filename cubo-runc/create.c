@@ -160,15 +160,25 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 	return NULL;
 }
 
+static struct cubo_error *state_dir_error(const char *id, const char *dir)
+{
+	if (errno == EEXIST)
+		return cubo_error_new("container \"%s\" already exists", id);
+	if (errno == EACCES && geteuid() != 0)
+		return cubo_error_new("mkdir %s: %s; a user who is not root keeps its state in "
+				      "$XDG_RUNTIME_DIR/" ROOTLESS_ROOT_NAME
+				      ": set XDG_RUNTIME_DIR, or give --root",
+				      dir, strerror(errno));
+	return cubo_error_errno("mkdir %s", dir);
+}
+
 struct cubo_error *container_dir_make(const char *root, const char *id, char **dir, int *lockfd)
 {
 	*dir = NULL;
 	CUBO_TRY_CTX(cubo_mkdir_p(root, 0700), "state root");
 	*dir = cubo_path_join(root, id);
 	if (mkdir(*dir, 0700) < 0) {
-		struct cubo_error *err =
-			errno == EEXIST ? cubo_error_new("container \"%s\" already exists", id)
-					: cubo_error_errno("mkdir %s", *dir);
+		struct cubo_error *err = state_dir_error(id, *dir);
 		free(*dir);
 		*dir = NULL; /* not ours to remove */
 		return err;

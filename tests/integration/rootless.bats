@@ -289,6 +289,7 @@ assert_user_gone() {
 	run as_user env -u XDG_RUNTIME_DIR sh -c "cd '$UB' && '$RUNTIME' run '$CID'"
 	[ "$status" -ne 0 ]
 	assert_error_mentions "/run/cubo-runc"
+	assert_error_mentions "set XDG_RUNTIME_DIR, or give --root"
 	# --root wins
 	mkdir "$RL_HOME/state" && chown "$RL_UID" "$RL_HOME/state"
 	uargs sleep 100
@@ -358,4 +359,33 @@ assert_user_gone() {
 	[ "$status" -ne 0 ]
 	assert_error_mentions "process.user.additionalGids: setgroups"
 	assert_user_gone
+}
+
+@test "rootless: sysfs asked for without a network namespace is bound from the host" {
+	uset '(.mounts[] | select(.destination == "/sys")) |= {destination: "/sys", type: "sysfs",
+		source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}'
+	uargs sh -c 'test -d /sys/class/net && test -d /sys/kernel && echo sys-ok; touch /sys/x 2>/dev/null || echo read-only'
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = sys-ok ]
+	[ "${lines[1]}" = read-only ]
+	assert_user_gone
+}
+
+@test "rootless: root may ask for it (--rootless true): no cgroup, limits refused" {
+	is_cubo || skip "cubo-runc's cgroup rule"
+	update_config '.process.args = ["sleep", "100"]'
+	rt_detached --rootless true run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
+	[ "$(rt state "$CID" | jq -r .status)" = running ]
+	rt delete --force "$CID"
+	update_config '.linux.resources.pids = {limit: 10}'
+	run rt --rootless true run --bundle "$BUNDLE" "$CID"
+	assert_error_mentions "linux.resources.pids: a rootless container gets limits only"
+	# and without the flag, root gets its limits as always
+	update_config '.process.args = ["true"]'
+	run rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
 }
