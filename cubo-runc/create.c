@@ -501,7 +501,9 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 					   lx ? lx->resources : NULL);
 		if (!err)
 			err = cgroup_set_from_strlist(NULL, &x.cg);
-	} else if (!err && ctx->rootless && !rootless_cgroup_delegated(&x.cgl)) {
+	} else if (!err && ctx->rootless &&
+		   !rootless_cgroup_delegated(
+			   &x.cgl, x.cfg->linux_ ? x.cfg->linux_->cgroups_path : NULL, o->id)) {
 		/* no cgroup it may write: none at all, as runc (rootless.h) */
 		err = rootless_check_limits(x.cfg, ctx->log);
 		if (!err)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/log.h"
 #include "shared/xalloc.h"
@@ -82,7 +83,25 @@ const char *rootless_limit_field(const struct oci_resources *res)
 	return NULL;
 }
 
-bool rootless_cgroup_delegated(const struct cgroup_layout *l)
+/* The first directory of path (itself or an ancestor) that exists; malloc'd. */
+static char *existing_ancestor(const char *path)
+{
+	char *p = xstrdup(path);
+	struct stat st;
+
+	while (stat(p, &st) < 0) {
+		char *slash = strrchr(p, '/');
+		if (!slash || slash == p) {
+			strcpy(p, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	return p;
+}
+
+bool rootless_cgroup_delegated(const struct cgroup_layout *l, const char *cgroups_path,
+			       const char *id)
 {
 	struct stat st;
 
@@ -90,15 +109,27 @@ bool rootless_cgroup_delegated(const struct cgroup_layout *l)
 		return false;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct cgroup_hierarchy *h = &l->h[i];
-		char *procs;
+		char *dir = NULL, *base, *procs;
+		struct cubo_error *err;
 		bool ok;
 
 		if (!h->v2 || !h->own_dir)
 			continue;
-		procs = cubo_path_join(h->own_dir, "cgroup.procs");
-		ok = stat(h->own_dir, &st) == 0 && st.st_uid == geteuid() &&
-		     access(h->own_dir, W_OK) == 0 && access(procs, W_OK) == 0;
+		/* where create would make it: its parent must be the caller's to write */
+		err = cgroup_container_dir(h, cgroups_path, id, &dir);
+		if (err) {
+			cubo_error_free(err);
+			return false;
+		}
+		base = existing_ancestor(dir);
+		procs = cubo_path_join(base, "cgroup.procs");
+		ok = !strcmp(base, dir)
+			     ? false /* exists already: not ours to take */
+			     : stat(base, &st) == 0 && st.st_uid == geteuid() &&
+				       access(base, W_OK) == 0 && access(procs, W_OK) == 0;
 		free(procs);
+		free(base);
+		free(dir);
 		return ok;
 	}
 	return false;

@@ -59,12 +59,14 @@ char *rootless_default_root(void);
 const char *rootless_limit_field(const struct oci_resources *res);
 
 /*
- * May a rootless runtime make cgroups here? Only on a pure cgroup v2 host
- * whose caller's own cgroup is owned by the caller and writable (a
- * delegated subtree: systemd's user@.service, `systemd-run --user -p
- * Delegate=yes`).
+ * May a rootless runtime make the container's cgroup here? Only on a pure
+ * cgroup v2 host, where the directory create would make the container's
+ * cgroup in (for cgroupsPath, or the id) is owned by the caller and
+ * writable, with its cgroup.procs: a subtree delegated to the user
+ * (systemd's user@.service, a unit with Delegate=yes).
  */
-bool rootless_cgroup_delegated(const struct cgroup_layout *l);
+bool rootless_cgroup_delegated(const struct cgroup_layout *l, const char *cgroups_path,
+			       const char *id);
 
 /*
  * Decide for create without a delegated cgroup: NULL to go on without

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -128,26 +129,39 @@ static void test_check_limits(void **state)
 
 static void test_delegated(void **state)
 {
-	struct cgroup_hierarchy h = {.key = (char *)"", .v2 = true};
+	char *mnt = th_tmpdir("rootless-cg");
+	char *own = th_path(mnt, "user.service");
+	struct cgroup_hierarchy h = {.key = (char *)"",
+				     .v2 = true,
+				     .mount_point = mnt,
+				     .mount_root = (char *)"/",
+				     .own_dir = own};
 	struct cgroup_layout l = {.mode = CGROUP_MODE_HYBRID, .h = &h, .n = 1};
-	char *dir = th_tmpdir("rootless-cg");
 
 	(void)state;
-	h.own_dir = dir;
+	assert_int_equal(mkdir(own, 0755), 0);
+	th_put(mnt, "cgroup.procs", "");
 	/* a hybrid host: never, however writable its cgroup2 part is */
-	th_put(dir, "cgroup.procs", "");
-	assert_false(rootless_cgroup_delegated(&l));
+	assert_false(rootless_cgroup_delegated(&l, NULL, "c1"));
 	l.mode = CGROUP_MODE_V2;
-	/* ours and writable: delegated (the test owns what it made) */
-	assert_true(rootless_cgroup_delegated(&l));
+	/* the id beside the caller's cgroup (runc's v2 rule), in a directory the test owns */
+	assert_true(rootless_cgroup_delegated(&l, NULL, "c1"));
+	assert_true(rootless_cgroup_delegated(&l, "sub/c1", "c1"));
+	/* below the caller's own: its cgroup.procs must be writable too */
+	assert_false(rootless_cgroup_delegated(&l, "user.service/c1", "c1"));
+	th_put(own, "cgroup.procs", "");
+	assert_true(rootless_cgroup_delegated(&l, "user.service/c1", "c1"));
+	/* a cgroup that exists already is not the container's to take */
+	assert_false(rootless_cgroup_delegated(&l, "user.service", "c1"));
+	/* outside the mount, or not allowed at all */
+	assert_false(rootless_cgroup_delegated(&l, "../x", "c1"));
 	if (geteuid() != 0) {
-		chmod(dir, 0555);
-		assert_false(rootless_cgroup_delegated(&l));
-		chmod(dir, 0755);
+		chmod(mnt, 0555);
+		assert_false(rootless_cgroup_delegated(&l, NULL, "c1"));
+		chmod(mnt, 0755);
 	}
-	h.own_dir = (char *)"/nonexistent/cgroup";
-	assert_false(rootless_cgroup_delegated(&l));
-	th_tmpdir_free(dir);
+	free(own);
+	th_tmpdir_free(mnt);
 }
 
 static void test_needs_helper(void **state)
