@@ -156,6 +156,7 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
 	x->ns_made = true;
+	CUBO_TRY(rootless_check_userns(&x->ns));
 	pass_listen_fds(x);
 	return NULL;
 }

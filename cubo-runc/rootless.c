@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/rootless.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,4 +165,15 @@ struct cubo_error *rootless_check_limits(const struct oci_config *cfg, const str
 			      "delegated to its user, and the caller's cgroup is not (remove the "
 			      "limits, or set the annotation %s to \"ignore\")",
 			      field, ROOTLESS_LIMITS_ANNOTATION);
+}
+
+struct cubo_error *rootless_check_userns(const struct ns_plan *ns)
+{
+	if (geteuid() == 0 || (ns->clone_flags & CLONE_NEWUSER))
+		return NULL;
+	for (int i = 0; i < ns->n_joins; i++)
+		if (ns->joins[i].flag == CLONE_NEWUSER)
+			return NULL;
+	return cubo_error_new("linux.namespaces: a user who is not root needs a user namespace "
+			      "(\"cubo-runc spec --rootless\" writes a config with one)");
 }

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 #include "cubo-runc/cgroup.h"
+#include "cubo-runc/namespaces.h"
 #include "shared/error.h"
 #include "shared/log.h"
 #include "spec/config.h"
@@ -74,5 +75,11 @@ bool rootless_cgroup_delegated(const struct cgroup_layout *l, const char *cgroup
  * naming the limit.
  */
 struct cubo_error *rootless_check_limits(const struct oci_config *cfg, const struct cubo_log *log);
+
+/*
+ * A caller who is not root must give the container a user namespace (new
+ * or joined): without one it could set up nothing (runc refuses too).
+ */
+struct cubo_error *rootless_check_userns(const struct ns_plan *ns);
 
 #endif

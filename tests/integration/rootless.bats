@@ -34,6 +34,15 @@ setup() {
 	# the runtime's stdio, not a terminal (as make-bundle.sh's bundles)
 	uset '.process.terminal = false'
 	CID=rl$$-${BATS_TEST_NUMBER:-0}
+	# a sanitized runtime reports where the user may write; teardown hands the reports on
+	RL_ASAN=
+	RL_SAN_PREFIX=
+	if [[ ${ASAN_OPTIONS:-} == *log_path=* ]]; then
+		RL_SAN_PREFIX=$(sed -n 's/.*log_path=\([^:]*\).*/\1/p' <<<"$ASAN_OPTIONS")
+		mkdir -m 700 "$RL_HOME/.san"
+		chown "$RL_UID" "$RL_HOME/.san"
+		RL_ASAN=${ASAN_OPTIONS/log_path=$RL_SAN_PREFIX/log_path=$RL_HOME/.san/asan}
+	fi
 }
 
 teardown() {
@@ -53,6 +62,11 @@ teardown() {
 		sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
 	fi
 	[ -z "${RL_GROUP:-}" ] || groupdel "$RL_GROUP" 2>/dev/null || true
+	if [ -n "${RL_SAN_PREFIX:-}" ]; then
+		for p in "$RL_HOME"/.san/*; do
+			if [ -s "$p" ]; then cp "$p" "$RL_SAN_PREFIX.rootless.${p##*/}"; fi
+		done
+	fi
 	teardown_common
 }
 
@@ -61,7 +75,9 @@ teardown() {
 as_user() {
 	timeout --kill-after=5 "$RT_TIMEOUT" setpriv --reuid "$RL_UID" --regid "$RL_GID" \
 		--init-groups --reset-env env HOME="$RL_HOME" USER="$RL_USER" \
-		XDG_RUNTIME_DIR="$XDG" PATH=/usr/local/bin:/usr/bin:/bin "$@" 3>&-
+		XDG_RUNTIME_DIR="$XDG" PATH=/usr/local/bin:/usr/bin:/bin \
+		${RL_ASAN:+ASAN_OPTIONS="$RL_ASAN"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+		"$@" 3>&-
 }
 
 # urt ARG...: the runtime as the test's user, with its default state root.
@@ -358,6 +374,15 @@ assert_user_gone() {
 	run urun "$CID"
 	[ "$status" -ne 0 ]
 	assert_error_mentions "process.user.additionalGids: setgroups"
+	assert_user_gone
+}
+
+@test "rootless: a config without a user namespace is refused, naming spec --rootless" {
+	uset '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	uargs true
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "linux.namespaces: a user who is not root needs a user namespace"
 	assert_user_gone
 }
 
