@@ -414,3 +414,24 @@ assert_user_gone() {
 	[ "$status" -eq 0 ]
 	assert_no_leftovers
 }
+
+@test "rootless: no cwd through the runtime's fds (/proc/self/fd/N/..), at create or exec" {
+	local fd
+	uargs sh -c 'pwd; ls'
+	for fd in 3 4 5 6 7 8; do
+		uset ".process.cwd = \"/proc/self/fd/$fd/..\""
+		run urun "$CID"
+		[ "$status" -ne 0 ]
+		[[ $output != *bin* && $output != *rootfs* && $output != *state.json* ]]
+	done
+	uset '.process.cwd = "/" | .process.args = ["sleep", "100"]'
+	urt_detached run -d --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	for fd in 3 4 5 6 7 8; do
+		run urt exec --cwd "/proc/self/fd/$fd/.." "$CID" ls
+		[ "$status" -ne 0 ]
+		[[ $output != *bin* && $output != *rootfs* && $output != *state.json* ]]
+	done
+	urt delete --force "$CID"
+	assert_user_gone
+}
