@@ -435,3 +435,23 @@ assert_user_gone() {
 	urt delete --force "$CID"
 	assert_user_gone
 }
+
+@test "rootless: root of a user's own user namespace (podman unshare's) is rootless by itself" {
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	# a root config, less the group a single mapping does not map
+	jq '(.mounts[] | select(.destination == "/dev/pts") | .options) |= map(select(startswith("gid=") | not))
+		| .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]' \
+		"$BUNDLE/config.json" >"$UB/config.json"
+	cp -a "$BUNDLE/rootfs/." "$UB/rootfs/"
+	chown -R "$RL_UID:$RL_GID" "$UB"
+	mkdir "$RL_HOME/state" && chown "$RL_UID" "$RL_HOME/state"
+	# no --rootless: auto sees a user namespace that is not the initial one
+	run as_user unshare --user --map-root-user --mount \
+		"$RUNTIME" --root "$RL_HOME/state" run --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r inside outside count <<<"${lines[1]}"
+	[ "$inside $outside $count" = "0 $RL_UID 1" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
+	assert_user_gone
+}
