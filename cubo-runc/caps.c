@@ -64,7 +64,7 @@ static struct cubo_error *names_to_mask(const struct oci_strlist *names, const c
 }
 
 /* What this process can still hand on: its bounding set and its permitted set. */
-static uint64_t grantable_caps(int last)
+static uint64_t grantable_caps(int last, bool joins_userns)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
@@ -73,6 +73,9 @@ static uint64_t grantable_caps(int last)
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return ~0ULL; /* cannot tell: let capset decide */
 	permitted = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	/* joining a user namespace gives every capability within it */
+	if (joins_userns)
+		permitted = ~0ULL;
 	for (int cap = 0; cap <= last; cap++)
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
 			bounding |= 1ULL << cap;
@@ -102,7 +105,7 @@ static struct cubo_error *check_grantable(uint64_t mask, const char *set, uint64
 }
 
 struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const struct cubo_log *log,
-				  struct caps_plan *out)
+				  bool joins_userns, struct caps_plan *out)
 {
 	int last = caps_last_cap();
 	uint64_t grantable;
@@ -116,7 +119,7 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 	CUBO_TRY(names_to_mask(&caps->permitted, "permitted", last, log, &out->permitted));
 	CUBO_TRY(names_to_mask(&caps->ambient, "ambient", last, log, &out->ambient));
 	/* the bounding set can only shrink: asking to keep a missing cap is harmless */
-	grantable = grantable_caps(last);
+	grantable = grantable_caps(last, joins_userns);
 	CUBO_TRY(check_grantable(out->permitted, "permitted", grantable));
 	CUBO_TRY(check_grantable(out->effective, "effective", grantable));
 	CUBO_TRY(check_grantable(out->inheritable, "inheritable", grantable));

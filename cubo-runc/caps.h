@@ -20,10 +20,12 @@ struct caps_plan {
 /*
  * Turn capability names into masks. Names the kernel does not know are
  * skipped with a warning, as runc does; a config without `capabilities`
- * gives empty sets.
+ * gives empty sets. A capability the runtime could not hand on fails,
+ * naming it; joins_userns: the process joins a user namespace, where it
+ * holds every capability of its bounding set.
  */
 struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const struct cubo_log *log,
-				  struct caps_plan *out);
+				  bool joins_userns, struct caps_plan *out);
 /* Drop from the bounding set everything not in plan->bounding (needs CAP_SETPCAP). */
 struct cubo_error *caps_apply_bounding(const struct caps_plan *plan);
 /* After the uid/gid switch: permitted, effective, inheritable, then ambient. */

@@ -28,6 +28,7 @@ struct runc_ctx {
 	const struct cubo_log *log;
 	const struct spawn_fds *inherited; /* NULL: the caller passed nothing */
 	bool systemd_cgroup;		   /* --systemd-cgroup: create asks systemd for a scope */
+	bool rootless;			   /* cgroups only where delegated (rootless.h) */
 };
 
 struct container {

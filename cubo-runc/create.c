@@ -26,9 +26,11 @@
 #include "cubo-runc/systemd_cgroup.h"
 #include "cubo-runc/container.h"
 #include "cubo-runc/hooks.h"
+#include "cubo-runc/idmap.h"
 #include "cubo-runc/init.h"
 #include "cubo-runc/mount_sources.h"
 #include "cubo-runc/namespaces.h"
+#include "cubo-runc/rootless.h"
 #include "cubo-runc/seccomp.h"
 #include "cubo-runc/security.h"
 #include "cubo-runc/spawn.h"
@@ -60,7 +62,8 @@ struct create_ctx {
 	struct cgroup_layout cgl; /* read before the init may move us to its cgroup namespace */
 	struct cgroup_set *cg;
 	struct cgroup_entry cg_entry; /* how the init joins cg at birth */
-	bool systemd; /* --systemd-cgroup: cg is a scope made once the init exists */
+	bool systemd;	 /* --systemd-cgroup: cg is a scope made once the init exists */
+	bool no_cgroups; /* rootless without a delegated cgroup: cg stays empty */
 };
 
 static bool have_cap(int cap)
@@ -153,8 +156,21 @@ static struct cubo_error *load_config(struct create_ctx *x, const struct create_
 		return cubo_error_new("--console-socket given but process.terminal is false");
 	CUBO_TRY(ns_plan_make(x->cfg, &x->ns));
 	x->ns_made = true;
+	CUBO_TRY(rootless_check_userns(&x->ns));
 	pass_listen_fds(x);
 	return NULL;
+}
+
+static struct cubo_error *state_dir_error(const char *id, const char *dir)
+{
+	if (errno == EEXIST)
+		return cubo_error_new("container \"%s\" already exists", id);
+	if (errno == EACCES && geteuid() != 0)
+		return cubo_error_new("mkdir %s: %s; a user who is not root keeps its state in "
+				      "$XDG_RUNTIME_DIR/" ROOTLESS_ROOT_NAME
+				      ": set XDG_RUNTIME_DIR, or give --root",
+				      dir, strerror(errno));
+	return cubo_error_errno("mkdir %s", dir);
 }
 
 struct cubo_error *container_dir_make(const char *root, const char *id, char **dir, int *lockfd)
@@ -163,9 +179,7 @@ struct cubo_error *container_dir_make(const char *root, const char *id, char **d
 	CUBO_TRY_CTX(cubo_mkdir_p(root, 0700), "state root");
 	*dir = cubo_path_join(root, id);
 	if (mkdir(*dir, 0700) < 0) {
-		struct cubo_error *err =
-			errno == EEXIST ? cubo_error_new("container \"%s\" already exists", id)
-					: cubo_error_errno("mkdir %s", *dir);
+		struct cubo_error *err = state_dir_error(id, *dir);
 		free(*dir);
 		*dir = NULL; /* not ours to remove */
 		return err;
@@ -242,6 +256,15 @@ static void create_ctx_cleanup(struct create_ctx *x, bool failed)
 	free(x->dir);
 }
 
+/*
+ * A caller who is not root writes the maps of the init's new user namespace
+ * (or has newuidmap write them) only while the init's /proc files are its.
+ */
+static bool maps_by_caller(const struct create_ctx *x)
+{
+	return geteuid() != 0 && (x->ns.clone_flags & CLONE_NEWUSER);
+}
+
 static struct cubo_error *spawn_init(struct create_ctx *x, const struct runc_ctx *ctx,
 				     const struct create_opts *o)
 {
@@ -264,6 +287,7 @@ static struct cubo_error *spawn_init(struct create_ctx *x, const struct runc_ctx
 		.log = ctx->log,
 		.seccomp = x->seccomp,
 		.cgroup_entry = &x->cg_entry,
+		.dumpable_until_go = maps_by_caller(x),
 	};
 	pid_t pid;
 
@@ -478,6 +502,14 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 					   lx ? lx->resources : NULL);
 		if (!err)
 			err = cgroup_set_from_strlist(NULL, &x.cg);
+	} else if (!err && ctx->rootless &&
+		   !rootless_cgroup_delegated(
+			   &x.cgl, x.cfg->linux_ ? x.cfg->linux_->cgroups_path : NULL, o->id)) {
+		/* no cgroup it may write: none at all, as runc (rootless.h) */
+		err = rootless_check_limits(x.cfg, ctx->log);
+		if (!err)
+			err = cgroup_set_from_strlist(NULL, &x.cg);
+		x.no_cgroups = true;
 	} else if (!err) {
 		const struct oci_linux *lx = x.cfg->linux_;
 
@@ -491,7 +523,10 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 		err = spawn_init(&x, ctx, o);
 	cubo_test_point("runc-after-clone");
 	if (!err && (x.ns.clone_flags & CLONE_NEWUSER))
-		err = ns_write_id_maps(x.pid, x.cfg);
+		err = idmap_write(x.pid, x.cfg);
+	/* the init's /proc files are the caller's only until the go-ahead */
+	if (!err && maps_by_caller(&x))
+		err = apply_oom_score_adj(&x);
 	/* after the maps: an idmap without mappings of its own takes the container's */
 	if (!err)
 		err = mount_sources_send(x.cfg, x.bundle, &x.ns, x.pid, x.sock[0]);
@@ -528,10 +563,10 @@ struct cubo_error *container_create(const struct runc_ctx *ctx, const struct cre
 		err = hand_over_listener(&x, o->id);
 	if (!err)
 		err = sync_expect(x.sock[0], SYNC_READY);
-	if (!err)
+	if (!err && !maps_by_caller(&x))
 		err = apply_oom_score_adj(&x);
 	/* Limits after the init made its device nodes, before it runs the process (as runc). */
-	if (!err && x.cfg->linux_)
+	if (!err && x.cfg->linux_ && !x.no_cgroups)
 		err = cubo_error_wrap(cgroup_set_apply(x.cg, x.cfg->linux_->resources), "cgroups");
 	if (!err)
 		err = container_keep_config(x.cfg, x.bundle, x.lockfd);

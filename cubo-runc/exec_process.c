@@ -66,6 +66,7 @@ struct exec_ctx {
 	int init_pidfd;	    /* the container's init, pinned */
 	int rootfd;	    /* the init's root directory (O_PATH) */
 	int join_flags;	    /* CLONE_NEW* of the init's namespaces that differ from ours */
+	bool userns_joined; /* born in the init's user namespace (spawn_from_userns) */
 	int console_socket; /* --console-socket, connected; -1 without */
 	bool proxy_tty;	    /* foreground with a terminal and no console socket */
 	struct cgroup_set *cgroups;
@@ -211,7 +212,7 @@ static struct cubo_error *child_setup(struct exec_ctx *x, int *exec_code)
 	x->init_pidfd = -1;
 	cubo_debug(x->g->log, "nsexec[%d]: <= nsexec container setup", getpid());
 	cubo_debug(x->g->log, "child process in init()");
-	if (x->join_flags & CLONE_NEWUSER)
+	if ((x->join_flags & CLONE_NEWUSER) || x->userns_joined)
 		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(enter_root_and_cwd(x));
 	if (setsid() < 0)
@@ -341,7 +342,7 @@ static struct cubo_error *load_process(struct exec_ctx *x)
 		free(cache);
 		CUBO_TRY_CTX(err, "config.json");
 	}
-	return caps_plan_make(x->proc->capabilities, x->g->log, &x->caps);
+	return NULL;
 }
 
 static struct cubo_error *check_terminal(struct exec_ctx *x)
@@ -430,6 +431,74 @@ static struct cubo_error *open_cgroups(struct exec_ctx *x)
 	return err;
 }
 
+/*
+ * A caller who is not root may join the container's pid namespace only from
+ * its user namespace (which it owns), and could never leave either again:
+ * a short-lived copy of the runtime joins both and clones the process as
+ * the runtime's own child (CLONE_PARENT), so the runtime stays where it is
+ * and waits for it as for any other. *pid is 0 in the process, its host pid
+ * in the runtime, which then holds a pidfd of it.
+ */
+static struct cubo_error *spawn_from_userns(struct exec_ctx *x, pid_t *pid)
+{
+	/* exit_signal 0: with CLONE_PARENT the child signals as its creator does (SIGCHLD) */
+	struct clone_args ca = {.flags = CLONE_PARENT};
+	int report[2], status;
+	pid_t mid, child = -1;
+	int e = 0;
+
+	if (pipe2(report, O_CLOEXEC) < 0)
+		return cubo_error_errno("pipe");
+	fflush(NULL);
+	mid = fork();
+	if (mid < 0) {
+		e = errno;
+		close(report[0]);
+		close(report[1]);
+		return cubo_error_new_errno(e, "fork");
+	}
+	if (mid == 0) {
+		struct cubo_error *err = NULL;
+
+		close(report[0]);
+		if (setns(x->init_pidfd, CLONE_NEWUSER) < 0)
+			err = cubo_error_errno("join the container's user namespace");
+		else if ((x->join_flags & CLONE_NEWPID) && setns(x->init_pidfd, CLONE_NEWPID) < 0)
+			err = cubo_error_errno("join the container's pid namespace");
+		x->join_flags &= ~(CLONE_NEWUSER | CLONE_NEWPID);
+		x->userns_joined = true;
+		if (!err)
+			err = spawn_clone(&ca, &x->cg_entry, x->cgroups, &child);
+		if (!err && child == 0) {
+			close(report[1]);
+			*pid = 0;
+			return NULL;
+		}
+		e = err ? (err->errnum ? err->errnum : EPERM) : 0;
+		cubo_error_free(err);
+		(void)!write(report[1], e ? &e : &child, sizeof(int));
+		_exit(e ? 1 : 0);
+	}
+	close(report[1]);
+	ssize_t n = read(report[0], &child, sizeof(child));
+	close(report[0]);
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != sizeof(child) || !WIFEXITED(status))
+		return cubo_error_new("join the container's namespaces: the helper died");
+	if (WEXITSTATUS(status))
+		return cubo_error_new_errno(child, "join the container's user and pid namespaces");
+	x->pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (x->pidfd < 0) {
+		e = errno;
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return cubo_error_new_errno(e, "pidfd_open");
+	}
+	*pid = child;
+	return NULL;
+}
+
 static struct cubo_error *spawn(struct exec_ctx *x)
 {
 	struct clone_args ca = {0};
@@ -437,16 +506,22 @@ static struct cubo_error *spawn(struct exec_ctx *x)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->sock) < 0)
 		return cubo_error_errno("socketpair");
-	/* only our children move: we keep the host's view of pids */
-	if ((x->join_flags & CLONE_NEWPID) && setns(x->init_pidfd, CLONE_NEWPID) < 0)
-		return cubo_error_errno("join the container's pid namespace");
-	ca.flags = CLONE_PIDFD;
-	ca.pidfd = (uintptr_t)&x->pidfd;
-	ca.exit_signal = SIGCHLD;
 	if (x->cgroups->n)
 		CUBO_TRY_CTX(cgroup_entry_open(x->cgroups, &x->cg_entry),
 			     "join the container's cgroups");
-	struct cubo_error *err = spawn_clone(&ca, &x->cg_entry, x->cgroups, &pid);
+	struct cubo_error *err = NULL;
+	if ((x->join_flags & CLONE_NEWUSER) && geteuid() != 0) {
+		err = spawn_from_userns(x, &pid);
+	} else {
+		/* only our children move: we keep the host's view of pids */
+		if ((x->join_flags & CLONE_NEWPID) && setns(x->init_pidfd, CLONE_NEWPID) < 0)
+			err = cubo_error_errno("join the container's pid namespace");
+		ca.flags = CLONE_PIDFD;
+		ca.pidfd = (uintptr_t)&x->pidfd;
+		ca.exit_signal = SIGCHLD;
+		if (!err)
+			err = spawn_clone(&ca, &x->cg_entry, x->cgroups, &pid);
+	}
 	if (err) {
 		cgroup_entry_close(&x->cg_entry);
 		return cubo_error_wrap(err, "clone the process");
@@ -514,6 +589,9 @@ static struct cubo_error *prepare(struct exec_ctx *x)
 				      "override)");
 	CUBO_TRY(load_process(x));
 	CUBO_TRY(open_init(x));
+	/* what the process may get is decided in the namespace it joins */
+	CUBO_TRY(caps_plan_make(x->proc->capabilities, x->g->log,
+				(x->join_flags & CLONE_NEWUSER) != 0, &x->caps));
 	CUBO_TRY(open_cgroups(x));
 	return check_terminal(x);
 }

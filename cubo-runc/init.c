@@ -155,6 +155,8 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	if (go.type != SYNC_GO)
 		return cubo_error_new("sync: expected the go-ahead, got message %d", go.type);
 	memcpy(plan->hook_state, go.payload, sizeof(plan->hook_state));
+	if (a->dumpable_until_go)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (new_userns)
 		CUBO_TRY(spawn_become_ns_root());
 	CUBO_TRY(ns_child_join(a->ns));
@@ -210,7 +212,7 @@ static struct cubo_error *setup(const struct init_args *a, struct init_plan *pla
 	CUBO_TRY_CTX(spawn_find_executable(proc, &plan->exe, &code), "process.args[0]");
 	CUBO_TRY(rlimits_apply(proc));
 	CUBO_TRY(security_apply_process(proc, cfg->linux_));
-	CUBO_TRY(caps_plan_make(proc->capabilities, a->log, &plan->caps));
+	CUBO_TRY(caps_plan_make(proc->capabilities, a->log, false, &plan->caps));
 	return NULL;
 }
 
@@ -344,7 +346,8 @@ void init_run(const struct init_args *a)
 	 * from a user namespace the runtime writes for us (oomScoreAdj, id
 	 * maps, time offsets).
 	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!a->dumpable_until_go)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (a->wait == INIT_WAIT_FIFO)
 		fifo_path_fd = openat(a->state_dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
 	close_foreign_fds(a, fifo_path_fd);

@@ -35,6 +35,12 @@ struct init_args {
 	const struct spawn_fds *inherited; /* the caller's fds, recorded at the runtime's start */
 	bool no_pivot;
 	bool no_new_keyring;
+	/*
+	 * Stay dumpable until the go-ahead: a caller who is not root writes the
+	 * id maps of our new user namespace (idmap.h) and needs our /proc files
+	 * to be its own until then.
+	 */
+	bool dumpable_until_go;
 	const char *id;
 	enum init_wait wait;
 	const struct cubo_log *log;

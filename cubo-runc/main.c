@@ -10,6 +10,7 @@
 
 #include "cubo-runc/cloned_binary.h"
 #include "cubo-runc/opts.h"
+#include "cubo-runc/rootless.h"
 #include "cubo-runc/runc.h"
 #include "cubo-runc/validate.h"
 
@@ -142,13 +143,15 @@ static void ensure_stdio(void)
 
 int main(int argc, char **argv, char **envp)
 {
-	struct runc_globals g = {.root = RUNC_DEFAULT_ROOT, .argv0 = argv[0]};
+	struct runc_globals g = {.argv0 = argv[0]};
 	const char *log_path = NULL, *log_format = "text";
-	bool systemd_cgroup = false, version = false, help = false, rootless_flag = false;
+	bool systemd_cgroup = false, version = false, help = false;
 	const char *rootless = NULL;
+	char *user_root = NULL;
 	const struct runc_opt global_opts[] = {
 		{"root", 0, OPT_STRING, &g.root, "DIR",
-		 "directory for container state (default " RUNC_DEFAULT_ROOT ")"},
+		 "directory for container state (default " RUNC_DEFAULT_ROOT
+		 ", $XDG_RUNTIME_DIR/" ROOTLESS_ROOT_NAME " for a user who is not root)"},
 		{"log", 0, OPT_STRING, &log_path, "FILE", "write errors and debug output to FILE"},
 		{"log-format", 0, OPT_STRING, &log_format, "FORMAT", "log format: text or json"},
 		{"debug", 0, OPT_BOOL, &g.debug, NULL, "log debug messages"},
@@ -157,7 +160,7 @@ int main(int argc, char **argv, char **envp)
 		{"criu", 0, OPT_STRING, &g.criu, "PATH",
 		 "criu binary for checkpoint and restore (default: criu on PATH)"},
 		{"rootless", 0, OPT_STRING, &rootless, "true|false|auto",
-		 "accepted for compatibility; unused"},
+		 "no cgroups unless delegated, as for a user who is not root (default auto)"},
 		{"version", 'v', OPT_BOOL, &version, NULL, "print the version"},
 	};
 	enum cubo_log_format fmt;
@@ -167,9 +170,10 @@ int main(int argc, char **argv, char **envp)
 	char *help_argv[3] = {NULL, (char *)"--help", NULL};
 	bool help_topic = false;
 
-	(void)rootless_flag;
 	ensure_stdio();
 	err = opts_parse(argc, argv, global_opts, OPTS_N(global_opts), &help, &first);
+	if (!err)
+		err = rootless_mode_parse(rootless, &g.rootless);
 	if (err) {
 		cubo_error_print(err, "cubo-runc", stderr);
 		cubo_error_free(err);
@@ -239,7 +243,12 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	}
 	g.log.logrus_stderr = true;
+	if (!g.root) {
+		user_root = rootless_default_root();
+		g.root = user_root ? user_root : RUNC_DEFAULT_ROOT;
+	}
 	rc = cmd->fn(&g, argc - first, argv + first);
+	free(user_root);
 	cubo_log_close(&g.log);
 	spawn_fds_free(&g.inherited_fds);
 	return rc;

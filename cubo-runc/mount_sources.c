@@ -117,6 +117,12 @@ static struct cubo_error *helper_send(const struct oci_config *cfg, const char *
 
 	CUBO_TRY(open_init_ns(pid, "user", &userns));
 	err = open_init_ns(pid, "mnt", &mntns);
+	/*
+	 * A caller who is not root may join the mount namespace only from the
+	 * user namespace that owns it, where it reaches what it reaches outside.
+	 */
+	if (!err && geteuid() != 0 && setns(userns, CLONE_NEWUSER) < 0)
+		err = cubo_error_errno("join the container's user namespace");
 	/* the host's root, seeing the mounts as the init does before it changes any */
 	if (!err && setns(mntns, CLONE_NEWNS) < 0)
 		err = cubo_error_errno("join the container's mount namespace");

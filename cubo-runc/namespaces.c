@@ -202,31 +202,3 @@ struct cubo_error *ns_child_join(const struct ns_plan *plan)
 	}
 	return NULL;
 }
-
-static struct cubo_error *write_map(pid_t pid, const char *file, const struct oci_id_mapping *maps,
-				    size_t n)
-{
-	char path[64], *buf;
-	size_t cap = n * 40 + 1, len = 0;
-	struct cubo_error *err;
-
-	buf = xmalloc(cap);
-	for (size_t i = 0; i < n; i++)
-		len += snprintf(buf + len, cap - len, "%u %u %u\n", maps[i].container_id,
-				maps[i].host_id, maps[i].size);
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	err = cubo_write_existing(path, buf, len);
-	free(buf);
-	return err;
-}
-
-struct cubo_error *ns_write_id_maps(pid_t pid, const struct oci_config *cfg)
-{
-	CUBO_TRY_CTX(
-		write_map(pid, "uid_map", cfg->linux_->uid_mappings, cfg->linux_->n_uid_mappings),
-		"linux.uidMappings");
-	CUBO_TRY_CTX(
-		write_map(pid, "gid_map", cfg->linux_->gid_mappings, cfg->linux_->n_gid_mappings),
-		"linux.gidMappings");
-	return NULL;
-}

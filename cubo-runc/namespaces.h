@@ -61,7 +61,5 @@ struct cubo_error *ns_parent_restore(const struct ns_plan *plan);
  */
 struct cubo_error *ns_loopback_up(void);
 struct cubo_error *ns_child_join(const struct ns_plan *plan);
-/* Parent: write uid_map/gid_map of the child for a new user namespace. */
-struct cubo_error *ns_write_id_maps(pid_t pid, const struct oci_config *cfg);
 
 #endif

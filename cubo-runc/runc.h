@@ -21,11 +21,13 @@ struct runc_globals {
 	bool systemd_cgroup;		/* --systemd-cgroup */
 	const char *summary;		/* the command's line in the list: its --help's NAME */
 	const char *criu;		/* --criu: the criu binary; NULL: criu on PATH */
+	bool rootless;			/* --rootless (auto: not root in the initial user ns) */
 };
 
 /* The library's view of the globals (container.h's runc_ctx). */
 #define RUNC_CTX(g)                                                                                \
-	(&(struct runc_ctx){(g)->root, &(g)->log, &(g)->inherited_fds, (g)->systemd_cgroup})
+	(&(struct runc_ctx){(g)->root, &(g)->log, &(g)->inherited_fds, (g)->systemd_cgroup,        \
+			    (g)->rootless})
 
 /* A command: parses its own flags from argv (argv[0] is the verb) and returns the exit code. */
 typedef int (*runc_cmd_fn)(struct runc_globals *g, int argc, char **argv);

@@ -1,0 +1,457 @@
+#!/usr/bin/env bats
+# Rootless mode: the runtime run by a user who is not root. Each test makes a
+# throwaway user with subordinate ranges of its own, a home (holding its
+# bundle) and a runtime dir, runs the runtime as that user, and removes the
+# user, its /etc/subuid and /etc/subgid lines and everything it ran however
+# the test ended. What a rootless container must not gain is checked from
+# the host: files its user cannot write, a group that denies it a file.
+
+load helpers
+
+setup() {
+	setup_common
+	require_ns user
+	command -v useradd >/dev/null && command -v setpriv >/dev/null ||
+		skip "needs useradd and setpriv (passwd, util-linux)"
+	# unique per test and short enough for useradd (32 characters)
+	RL_USER=cubort$$t${BATS_TEST_NUMBER:-0}
+	RL_HOME=$TEST_TMP/home
+	# no ranges from login.defs: the test gives its own, below
+	useradd -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 -M -d "$RL_HOME" -s /bin/sh "$RL_USER"
+	RL_UID=$(id -u "$RL_USER")
+	RL_GID=$(id -g "$RL_USER")
+	# 65536 ids of its own, apart from every other test user's (uids differ)
+	RL_SUB=$((1000000000 + (RL_UID % 40000) * 65536))
+	usermod -v "$RL_SUB-$((RL_SUB + 65535))" -w "$RL_SUB-$((RL_SUB + 65535))" "$RL_USER"
+	mkdir -m 700 "$RL_HOME" "$TEST_TMP/xdg"
+	chown "$RL_UID:$RL_GID" "$RL_HOME" "$TEST_TMP/xdg"
+	XDG=$TEST_TMP/xdg
+	UB=$RL_HOME/bundle
+	cp -a "$BUNDLE" "$UB"
+	rm -f "$UB/config.json"
+	chown -R "$RL_UID:$RL_GID" "$UB"
+	as_user sh -c "cd '$UB' && '$RUNTIME' spec --rootless"
+	# the runtime's stdio, not a terminal (as make-bundle.sh's bundles)
+	uset '.process.terminal = false'
+	CID=rl$$-${BATS_TEST_NUMBER:-0}
+	# a sanitized runtime reports where the user may write; teardown hands the reports on
+	RL_ASAN=
+	RL_SAN_PREFIX=
+	if [[ ${ASAN_OPTIONS:-} == *log_path=* ]]; then
+		RL_SAN_PREFIX=$(sed -n 's/.*log_path=\([^:]*\).*/\1/p' <<<"$ASAN_OPTIONS")
+		mkdir -m 700 "$RL_HOME/.san"
+		chown "$RL_UID" "$RL_HOME/.san"
+		RL_ASAN=${ASAN_OPTIONS/log_path=$RL_SAN_PREFIX/log_path=$RL_HOME/.san/asan}
+	fi
+}
+
+teardown() {
+	local id p
+	if [ -n "${RL_USER:-}" ] && id "$RL_USER" >/dev/null 2>&1; then
+		for id in $(urt list -q 2>/dev/null); do
+			urt delete --force "$id" >/dev/null 2>&1 || true
+		done
+		# the user's processes, by pid: the user's own and its subordinate ids
+		for p in $(user_pids); do
+			kill -9 "$p" 2>/dev/null || true
+		done
+		userdel "$RL_USER" 2>/dev/null || true
+	fi
+	# userdel removes the subordinate ranges; a user half made leaves lines
+	if [ -n "${RL_USER:-}" ]; then
+		sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid 2>/dev/null || true
+	fi
+	[ -z "${RL_GROUP:-}" ] || groupdel "$RL_GROUP" 2>/dev/null || true
+	if [ -n "${RL_SAN_PREFIX:-}" ]; then
+		for p in "$RL_HOME"/.san/*; do
+			if [ -s "$p" ]; then cp "$p" "$RL_SAN_PREFIX.rootless.${p##*/}"; fi
+		done
+	fi
+	teardown_common
+}
+
+# as_user CMD...: CMD as the test's user, with its groups, a clean
+# environment and a runtime dir, as a login would give.
+as_user() {
+	timeout --kill-after=5 "$RT_TIMEOUT" setpriv --reuid "$RL_UID" --regid "$RL_GID" \
+		--init-groups --reset-env env HOME="$RL_HOME" USER="$RL_USER" \
+		XDG_RUNTIME_DIR="$XDG" PATH=/usr/local/bin:/usr/bin:/bin \
+		${RL_ASAN:+ASAN_OPTIONS="$RL_ASAN"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+		"$@" 3>&-
+}
+
+# urt ARG...: the runtime as the test's user, with its default state root.
+urt() {
+	as_user "$RUNTIME" "$@"
+}
+
+# urt_detached ARG...: rt_detached for the user's runtime.
+urt_detached() {
+	local out=$TEST_TMP/urt-detached.out
+	status=0
+	urt "$@" </dev/null >"$out" 2>&1 || status=$?
+	output=$(cat "$out")
+	mapfile -t lines <"$out"
+}
+
+# uset JQ-FILTER: edit the user's config.json.
+uset() {
+	jq "$1" "$UB/config.json" >"$UB/config.json.new"
+	chown "$RL_UID:$RL_GID" "$UB/config.json.new"
+	mv "$UB/config.json.new" "$UB/config.json"
+}
+
+# uargs ARG...: the process's args.
+uargs() {
+	local a='[]' x
+	for x in "$@"; do
+		a=$(jq -c --arg x "$x" '. + [$x]' <<<"$a")
+	done
+	uset ".process.args = $a"
+}
+
+urun() {
+	as_user sh -c "cd '$UB' && exec '$RUNTIME' run \"\$@\"" sh "$@"
+}
+
+# Processes running as the user or one of its subordinate ids (a zombie is
+# gone: the init of the host reaps it).
+user_pids() {
+	local p u
+	for p in /proc/[0-9]*; do
+		[ "$(awk '/^State:/ {print $2; exit}' "$p/status" 2>/dev/null)" != Z ] || continue
+		u=$(awk '/^Uid:/ {print $2; exit}' "$p/status" 2>/dev/null) || continue
+		[ -n "$u" ] || continue
+		if [ "$u" = "$RL_UID" ] || { [ "$u" -ge "$RL_SUB" ] && [ "$u" -le $((RL_SUB + 65535)) ]; }; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+
+# The host holds no process, mount or file of the user outside its home and runtime dir.
+assert_user_gone() {
+	local left mounts
+	left=$(user_pids)
+	[ -z "$left" ] || {
+		echo "processes of $RL_USER left: $left" >&2
+		return 1
+	}
+	# ours only: other tests mount elsewhere meanwhile
+	mounts=$(comm -13 <(echo "$mountinfo_before") <(awk '{print $5}' /proc/self/mountinfo | sort) |
+		grep -e "^$TEST_TMP" -e "$CID" || true)
+	[ -z "$mounts" ] || {
+		echo "mounts left behind: $mounts" >&2
+		return 1
+	}
+	left=$(find /tmp /var/tmp /dev/shm /run -xdev \( -uid "$RL_UID" -o -gid "$RL_GID" \) \
+		-not -path "$RL_HOME*" -not -path "$XDG*" 2>/dev/null | head -5)
+	[ -z "$left" ] || {
+		echo "files of $RL_USER left: $left" >&2
+		return 1
+	}
+	[ -z "$(ls -A "$XDG/cubo-runc" 2>/dev/null)" ] || {
+		echo "state left: $(ls -A "$XDG/cubo-runc")" >&2
+		return 1
+	}
+}
+
+@test "rootless: spec --rootless runs as the user: root inside, the user outside" {
+	uargs id
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	[[ $output == *"uid=0(root) gid=0(root)"* ]]
+	# a long-running one, seen from the host
+	uargs sleep 100
+	urt_detached run -d --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(urt state "$CID" | jq -r .pid)
+	[ "$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$pid/status)" = "$RL_UID $RL_UID $RL_UID $RL_UID" ]
+	[ "$(awk '/^Gid:/ {print $2}' /proc/$pid/status)" = "$RL_GID" ]
+	read -r inside outside count <"/proc/$pid/uid_map"
+	[ "$inside $outside $count" = "0 $RL_UID 1" ]
+	[ "$(cat /proc/$pid/setgroups)" = deny ]
+	# its state under $XDG_RUNTIME_DIR/cubo-runc, the user's
+	[ -d "$XDG/cubo-runc/$CID" ]
+	[ "$(stat -c %u "$XDG/cubo-runc/$CID")" = "$RL_UID" ]
+	urt kill "$CID" KILL
+	wait_dead "$pid"
+	urt delete "$CID"
+	assert_user_gone
+}
+
+@test "rootless: create, start, state, kill, delete" {
+	uargs sleep 100
+	urt_detached create --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$(urt state "$CID" | jq -r .status)" = created ]
+	urt start "$CID"
+	[ "$(urt state "$CID" | jq -r .status)" = running ]
+	[ "$(urt list -q)" = "$CID" ]
+	pid=$(urt state "$CID" | jq -r .pid)
+	urt kill "$CID" KILL
+	wait_dead "$pid"
+	[ "$(urt state "$CID" | jq -r .status)" = stopped ]
+	urt delete "$CID"
+	run urt state "$CID"
+	[ "$status" -ne 0 ]
+	assert_user_gone
+}
+
+@test "rootless: exec joins the container, as its root" {
+	uargs sleep 100
+	urt_detached run -d --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	pid=$(urt state "$CID" | jq -r .pid)
+	run urt exec "$CID" sh -c 'id; for n in user pid mnt; do readlink /proc/self/ns/$n; done; ls /proc/self/fd'
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "uid=0(root) gid=0(root)"* ]]
+	[ "${lines[1]}" = "$(readlink /proc/$pid/ns/user)" ]
+	[ "${lines[2]}" = "$(readlink /proc/$pid/ns/pid)" ]
+	[ "${lines[3]}" = "$(readlink /proc/$pid/ns/mnt)" ]
+	# stdio and ls's own directory fd only: nothing of the runtime
+	[ "${lines[*]:4}" = "0 1 2 3" ]
+	run urt exec --user 1:1 "$CID" id -u
+	# one mapping only: uid 1 does not exist inside
+	[ "$status" -ne 0 ]
+	urt delete --force "$CID"
+	assert_user_gone
+}
+
+@test "rootless: several ranges through newuidmap and newgidmap" {
+	command -v newuidmap >/dev/null || skip "needs newuidmap (package uidmap)"
+	mkdir "$RL_HOME/shared"
+	touch "$RL_HOME/shared/from-host"
+	chown "$((RL_SUB + 4)):$((RL_SUB + 6))" "$RL_HOME/shared/from-host"
+	chown "$RL_UID:$RL_GID" "$RL_HOME/shared"
+	uset ".linux.uidMappings = [{containerID: 0, hostID: $RL_UID, size: 1},
+			{containerID: 1, hostID: $RL_SUB, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: $RL_GID, size: 1},
+			{containerID: 1, hostID: $RL_SUB, size: 65536}]
+		| .mounts += [{destination: \"/shared\", type: \"bind\", source: \"$RL_HOME/shared\",
+			options: [\"rbind\", \"rw\"]}]"
+	# chown needs CAP_CHOWN, which spec's default leaves out
+	uset '.process.capabilities |= with_entries(.value += ["CAP_CHOWN"])'
+	uargs sh -c 'stat -c "%u:%g" /shared/from-host; touch /shared/made; chown 1000:2000 /shared/made; cat /proc/self/uid_map'
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	# a file of a subordinate id is that id's inside, and the other way
+	[ "${lines[0]}" = "5:7" ]
+	[ "$(stat -c %u:%g "$RL_HOME/shared/made")" = "$((RL_SUB + 999)):$((RL_SUB + 1999))" ]
+	[[ $output =~ 1\ +$RL_SUB\ +65536 ]]
+	assert_user_gone
+}
+
+@test "rootless: a mapping the user has no right to is refused, naming the file" {
+	command -v newuidmap >/dev/null || skip "needs newuidmap (package uidmap)"
+	uargs true
+	# the host's root
+	uset '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 1}]'
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "linux.uidMappings: newuidmap refused the mapping"
+	assert_error_mentions "/etc/subuid"
+	# a range past its own
+	uset ".linux.uidMappings = [{containerID: 0, hostID: $RL_UID, size: 1},
+		{containerID: 1, hostID: $((RL_SUB + 65536)), size: 10}]"
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "not allowed"
+	# gid: another user's group
+	uset ".linux.uidMappings = [{containerID: 0, hostID: $RL_UID, size: 1}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 0, size: 1}]"
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "linux.gidMappings: newgidmap refused the mapping"
+	assert_error_mentions "/etc/subgid"
+	assert_user_gone
+}
+
+@test "rootless: devices work, the root filesystem is read-only, mknod is refused" {
+	uargs sh -c 'echo x >/dev/null && head -c 8 /dev/zero | wc -c && head -c 8 /dev/urandom | wc -c &&
+		if touch /probe 2>/dev/null; then echo rootfs-writable; fi;
+		if mknod /dev/mine c 1 3 2>/dev/null; then echo mknod-worked; fi; echo done'
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 8 ]
+	[ "${lines[1]}" = 8 ]
+	[ "${lines[2]}" = done ]
+	[ "$(jq -r .root.readonly "$UB/config.json")" = true ]
+	assert_user_gone
+}
+
+@test "rootless: limits without a delegated cgroup fail clearly, or are dropped when asked" {
+	[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] ||
+		skip "a pure cgroup v2 host may delegate the user's cgroup (the VM)"
+	uargs true
+	uset '.linux.resources.memory = {limit: 67108864}'
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "linux.resources.memory: a rootless container gets limits only in a cgroup v2 subtree delegated to its user"
+	uset '.annotations["run.oci.cubo.rootless-limits"] = "ignore"'
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	[[ $output == *"linux.resources.memory ignored"* ]]
+	# no cgroup made anywhere
+	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
+	assert_user_gone
+}
+
+@test "rootless: --rootless and the state root" {
+	run urt --rootless maybe list
+	[ "$status" -ne 0 ]
+	assert_error_mentions '--rootless: "maybe": expected true, false or auto'
+	# no runtime dir: the default root is root's, which the user may not write
+	uargs true
+	run as_user env -u XDG_RUNTIME_DIR sh -c "cd '$UB' && '$RUNTIME' run '$CID'"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "/run/cubo-runc"
+	assert_error_mentions "set XDG_RUNTIME_DIR, or give --root"
+	# --root wins
+	mkdir "$RL_HOME/state" && chown "$RL_UID" "$RL_HOME/state"
+	uargs sleep 100
+	urt_detached --root "$RL_HOME/state" run -d --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	[ -d "$RL_HOME/state/$CID" ]
+	[ -z "$(urt list -q)" ]
+	urt --root "$RL_HOME/state" delete --force "$CID"
+	assert_user_gone
+}
+
+@test "rootless: a bind mount gives no write to a host file the user cannot write" {
+	echo secret-kept >"$TEST_TMP/host-file"
+	chmod 644 "$TEST_TMP/host-file"
+	uset ".mounts += [{destination: \"/host-file\", type: \"bind\", source: \"$TEST_TMP/host-file\",
+		options: [\"bind\", \"rw\"]}]"
+	# with every capability its namespace can give
+	uset '.process.capabilities |= with_entries(.value += ["CAP_CHOWN", "CAP_FOWNER", "CAP_DAC_OVERRIDE", "CAP_SYS_ADMIN"])'
+	uargs sh -c 'cat /host-file; echo changed >/host-file && echo WROTE; chmod 666 /host-file && echo CHMODDED; chown 0 /host-file && echo CHOWNED;
+		mount -o remount,bind,rw /host-file && echo REMOUNTED; stat -c %u /host-file'
+	run urun "$CID"
+	[ "${lines[0]}" = secret-kept ]
+	[[ $output != *WROTE* ]]
+	[[ $output != *CHMODDED* ]]
+	[[ $output != *CHOWNED* ]]
+	# the host's root is nobody inside
+	[ "${lines[-1]}" = 65534 ]
+	[ "$(cat "$TEST_TMP/host-file")" = secret-kept ]
+	[ "$(stat -c %a:%u "$TEST_TMP/host-file")" = 644:0 ]
+	# a directory only root may enter: mounted, and still closed to the user
+	mkdir -m 700 "$TEST_TMP/root-only"
+	echo root-secret >"$TEST_TMP/root-only/f"
+	uset ".mounts += [{destination: \"/ro\", type: \"bind\", source: \"$TEST_TMP/root-only\",
+		options: [\"rbind\"]}]"
+	uargs sh -c 'cat /ro/f || echo refused; ls /ro || echo refused'
+	run urun "$CID"
+	[[ $output != *root-secret* ]]
+	[[ $output == *refused*refused* ]]
+	assert_user_gone
+}
+
+@test "rootless: a group that denies the user a file still denies it (setgroups deny)" {
+	RL_GROUP=cuborg$$t${BATS_TEST_NUMBER:-0}
+	groupadd "$RL_GROUP"
+	usermod -a -G "$RL_GROUP" "$RL_USER"
+	# readable by others, not by the group: members are kept out
+	echo deny-group-secret >"$TEST_TMP/denied"
+	chgrp "$RL_GROUP" "$TEST_TMP/denied"
+	chmod 604 "$TEST_TMP/denied"
+	run as_user cat "$TEST_TMP/denied"
+	[ "$status" -ne 0 ]
+	uset ".mounts += [{destination: \"/denied\", type: \"bind\", source: \"$TEST_TMP/denied\",
+		options: [\"bind\", \"ro\"]}]"
+	# the config asks for no supplementary groups: the runtime may not drop the user's
+	uset '.process.user.additionalGids = []'
+	uargs sh -c 'cat /proc/self/setgroups; grep ^Groups: /proc/self/status; cat /denied || echo refused'
+	run urun "$CID"
+	[ "${lines[0]}" = deny ]
+	[[ $output == *refused* ]]
+	[[ $output != *deny-group-secret* ]]
+	# the group is still the process's (unmapped: the overflow gid)
+	[[ ${lines[1]} == *65534* ]]
+	# asking for groups of its own is refused, not half done
+	uset '.process.user.additionalGids = [0]'
+	uargs true
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "process.user.additionalGids: setgroups"
+	assert_user_gone
+}
+
+@test "rootless: a config without a user namespace is refused, naming spec --rootless" {
+	uset '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+	uargs true
+	run urun "$CID"
+	[ "$status" -ne 0 ]
+	assert_error_mentions "linux.namespaces: a user who is not root needs a user namespace"
+	assert_user_gone
+}
+
+@test "rootless: sysfs asked for without a network namespace is bound from the host" {
+	uset '(.mounts[] | select(.destination == "/sys")) |= {destination: "/sys", type: "sysfs",
+		source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]}'
+	uargs sh -c 'test -d /sys/class/net && test -d /sys/kernel && echo sys-ok; touch /sys/x 2>/dev/null || echo read-only'
+	run urun "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = sys-ok ]
+	[ "${lines[1]}" = read-only ]
+	assert_user_gone
+}
+
+@test "rootless: root may ask for it (--rootless true): no cgroup, limits refused" {
+	is_cubo || skip "cubo-runc's cgroup rule"
+	update_config '.process.args = ["sleep", "100"]'
+	rt_detached --rootless true run -d --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
+	[ "$(rt state "$CID" | jq -r .status)" = running ]
+	rt delete --force "$CID"
+	update_config '.linux.resources.pids = {limit: 10}'
+	run rt --rootless true run --bundle "$BUNDLE" "$CID"
+	assert_error_mentions "linux.resources.pids: a rootless container gets limits only"
+	# and without the flag, root gets its limits as always
+	update_config '.process.args = ["true"]'
+	run rt run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	assert_no_leftovers
+}
+
+@test "rootless: no cwd through the runtime's fds (/proc/self/fd/N/..), at create or exec" {
+	local fd
+	uargs sh -c 'pwd; ls'
+	for fd in 3 4 5 6 7 8; do
+		uset ".process.cwd = \"/proc/self/fd/$fd/..\""
+		run urun "$CID"
+		[ "$status" -ne 0 ]
+		[[ $output != *bin* && $output != *rootfs* && $output != *state.json* ]]
+	done
+	uset '.process.cwd = "/" | .process.args = ["sleep", "100"]'
+	urt_detached run -d --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	for fd in 3 4 5 6 7 8; do
+		run urt exec --cwd "/proc/self/fd/$fd/.." "$CID" ls
+		[ "$status" -ne 0 ]
+		[[ $output != *bin* && $output != *rootfs* && $output != *state.json* ]]
+	done
+	urt delete --force "$CID"
+	assert_user_gone
+}
+
+@test "rootless: root of a user's own user namespace (podman unshare's) is rootless by itself" {
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	# a root config, less the group a single mapping does not map
+	jq '(.mounts[] | select(.destination == "/dev/pts") | .options) |= map(select(startswith("gid=") | not))
+		| .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]' \
+		"$BUNDLE/config.json" >"$UB/config.json"
+	cp -a "$BUNDLE/rootfs/." "$UB/rootfs/"
+	chown -R "$RL_UID:$RL_GID" "$UB"
+	mkdir "$RL_HOME/state" && chown "$RL_UID" "$RL_HOME/state"
+	# no --rootless: auto sees a user namespace that is not the initial one
+	run as_user unshare --user --map-root-user --mount \
+		"$RUNTIME" --root "$RL_HOME/state" run --bundle "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r inside outside count <<<"${lines[1]}"
+	[ "$inside $outside $count" = "0 $RL_UID 1" ]
+	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
+	assert_user_gone
+}
