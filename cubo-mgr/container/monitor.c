@@ -97,13 +97,16 @@ struct mon {
 	bool restart;	    /* its policy restarts it: set with the exit on record */
 	bool held;	    /* the user stopped it while it was being started */
 	struct health_sched health; /* its health checks while it runs */
-	char *oom_file;	    /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
+	char *oom_file; /* what counts its memory cgroup's OOM kills (stats_read.h); NULL */
 };
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
 
-/* Read, change and write the record under the container's lock. */
-static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
+/*
+ * Read, change and write the record under the container's lock; with held,
+ * the lock is kept in *held (-1 after an error) for the caller to release.
+ */
+static struct cubo_error *update_record_held(struct mon *m, record_fn fn, void *ctx, int *held)
 {
 	int lock;
 	CUBO_TRY(ctr_store_lock(m->ms->store, m->ms->id, &lock));
@@ -115,8 +118,16 @@ static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
 			err = ctr_record_save(m->dir, &r);
 		ctr_record_free(&r);
 	}
-	cubo_unlock(lock);
+	if (held && !err)
+		*held = lock;
+	else
+		cubo_unlock(lock);
 	return err;
+}
+
+static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
+{
+	return update_record_held(m, fn, ctx, NULL);
 }
 
 /* What the starting command is told: "S pid", "C" (created, attach now), "E code message". */
@@ -945,6 +956,15 @@ static void exit_events(struct mon *m, const struct ctr_record *rec)
 	ev_container(root, rec, "die", extra, NULL);
 }
 
+/*
+ * The exit is reported once what a following container may ask for is
+ * free: its name (the record goes, for --rm), its addresses and published
+ * ports (ctr_net_release). The rest of its networks' release -- the host
+ * ends of veths the kernel has not destroyed with the namespace yet, each
+ * delete waiting 20-30 ms for synchronize_net -- comes after, off the path
+ * of an attached `run --rm`, under the container's lock (a start or rm
+ * waits for it) or, for --rm, with its directory held until it is gone.
+ */
 static void finish(struct mon *m, const struct ctr_record *first)
 {
 	exit_events(m, first);
@@ -953,11 +973,13 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	cubo_error_free(err);
 	cubo_test_point("monitor-exit-after-delete");
 	/* its processes are gone, its namespace not yet: DEL finds all it made */
-	cubo_error_free(
-		ctr_net_down(m->ms->store->root, m->ms->store->settings, m->dir, m->ms->id));
+	const char *root = m->ms->store->root;
+	const struct mgr_settings *set = m->ms->store->settings;
+	cubo_error_free(ctr_net_release(root, set, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
-	cubo_test_point("monitor-exit-after-net-down");
-	err = update_record(m, set_exited, m);
+	cubo_test_point("monitor-exit-after-net-release");
+	int ctr_lock = -1, dir_lock = -1;
+	err = update_record_held(m, set_exited, m, &ctr_lock);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
 	 * One that connected but was never accepted sees the socket reset.
@@ -968,6 +990,9 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	struct ctr_record rec;
 	if (!err && !(err = ctr_record_load(m->dir, &rec))) {
 		if (rec.auto_remove) {
+			/* nobody's record to lock any more: the directory is held instead */
+			cubo_unlock(ctr_lock);
+			ctr_lock = -1;
 			if (chdir("/") < 0)
 				err = cubo_error_errno("chdir /");
 			/* the rootfs is mounted in our namespace only: it goes before its directory
@@ -978,9 +1003,10 @@ static void finish(struct mon *m, const struct ctr_record *first)
 			free(rootfs);
 			cubo_test_point("monitor-rm-after-unmount");
 			if (!err)
-				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+				err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name,
+						       &dir_lock);
 			if (!err)
-				ev_container(m->ms->store->root, &rec, "destroy", NULL, NULL);
+				ev_container(root, &rec, "destroy", NULL, NULL);
 			if (!err)
 				remove_anonymous_volumes(m, &rec);
 		}
@@ -993,6 +1019,13 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	broadcast(m, ATTACH_EXIT, code, 4);
 	for (size_t i = 0; i < m->n_clients; i++)
 		close(m->clients[i].fd);
+	m->n_clients = 0;
+	cubo_test_point("monitor-exit-after-report");
+	cubo_error_free(ctr_net_down(root, set, m->dir, m->ms->id));
+	cubo_test_point("monitor-exit-after-net-down");
+	cubo_unlock(ctr_lock);
+	if (dir_lock >= 0)
+		cubo_error_free(ctr_store_remove_dir(m->ms->store, m->ms->id, dir_lock));
 }
 
 static void fail(struct mon *m, struct cubo_error *err, int code)
