@@ -964,6 +964,8 @@ static void exit_events(struct mon *m, const struct ctr_record *rec)
  * delete waiting 20-30 ms for synchronize_net -- comes after, off the path
  * of an attached `run --rm`, under the container's lock (a start or rm
  * waits for it) or, for --rm, with its directory held until it is gone.
+ * With nothing of the kind left (no network, or one of the plugins), the
+ * container is gone whole before the exit is reported.
  */
 static void finish(struct mon *m, const struct ctr_record *first)
 {
@@ -978,8 +980,10 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	cubo_error_free(ctr_net_release(root, set, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
 	cubo_test_point("monitor-exit-after-net-release");
+	/* with nothing left to release, all is done before the exit, as it always was */
+	bool rest = ctr_net_pending(m->dir);
 	int ctr_lock = -1, dir_lock = -1;
-	err = update_record_held(m, set_exited, m, &ctr_lock);
+	err = update_record_held(m, set_exited, m, rest ? &ctr_lock : NULL);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
 	 * One that connected but was never accepted sees the socket reset.
@@ -1002,9 +1006,11 @@ static void finish(struct mon *m, const struct ctr_record *first)
 				err = cubo_error_errno("unmount %s", rootfs);
 			free(rootfs);
 			cubo_test_point("monitor-rm-after-unmount");
-			if (!err)
+			if (!err && rest)
 				err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name,
 						       &dir_lock);
+			else if (!err)
+				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
 			if (!err)
 				ev_container(root, &rec, "destroy", NULL, NULL);
 			if (!err)
@@ -1021,7 +1027,8 @@ static void finish(struct mon *m, const struct ctr_record *first)
 		close(m->clients[i].fd);
 	m->n_clients = 0;
 	cubo_test_point("monitor-exit-after-report");
-	cubo_error_free(ctr_net_down(root, set, m->dir, m->ms->id));
+	if (rest)
+		cubo_error_free(ctr_net_down(root, set, m->dir, m->ms->id));
 	cubo_test_point("monitor-exit-after-net-down");
 	cubo_unlock(ctr_lock);
 	if (dir_lock >= 0)

@@ -865,6 +865,14 @@ struct cubo_error *ctr_net_release(const char *root, const struct mgr_settings *
 	return net_down(root, set, ctr_dir, id, false);
 }
 
+bool ctr_net_pending(const char *ctr_dir)
+{
+	char *path = cubo_path_join(ctr_dir, NET_FILE);
+	bool there = cubo_path_exists(path);
+	free(path);
+	return there;
+}
+
 struct cubo_error *ctr_net_connect(const char *root, const struct mgr_settings *set,
 				   const char *ctr_dir, const struct ctr_record *r,
 				   const char *network, char *const *aliases)

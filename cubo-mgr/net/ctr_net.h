@@ -76,6 +76,8 @@ struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set
  */
 struct cubo_error *ctr_net_release(const char *root, const struct mgr_settings *set,
 				   const char *ctr_dir, const char *id);
+/* Whether anything is left for ctr_net_down (net.json is there). */
+bool ctr_net_pending(const char *ctr_dir);
 
 /*
  * Join (connect) or leave (disconnect) one more network while the container
