@@ -57,7 +57,8 @@
  *                               backoff is over, the record says restarting
  * rm, and --rm (cmd_ctr.c, container/ctr_store.c, monitor.c)
  *   rm-after-stop         rm -f stopped it; the record is there
- *   monitor-rm-after-unmount  --rm: the rootfs is unmounted
+ *   monitor-rm-after-unmount  --rm: the rootfs is unmounted (on a cubo
+ *                         network: after monitor-exit-after-net-down)
  *   rm-after-record       state.json is gone; name and directory are not
  *   rm-after-name         the name is free; the directory is not gone
  * cp (container/ctr_root.c)

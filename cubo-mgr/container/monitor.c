@@ -957,6 +957,23 @@ static void exit_events(struct mon *m, const struct ctr_record *rec)
 }
 
 /*
+ * A --rm container's rootfs, mounted in the monitor's namespace only: it
+ * goes before its directory.
+ */
+static struct cubo_error *unmount_rootfs(struct mon *m)
+{
+	if (chdir("/") < 0)
+		return cubo_error_errno("chdir /");
+	char *rootfs = cubo_path_join(m->dir, "rootfs");
+	struct cubo_error *err = NULL;
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
+		err = cubo_error_errno("unmount %s", rootfs);
+	free(rootfs);
+	cubo_test_point("monitor-rm-after-unmount");
+	return err;
+}
+
+/*
  * The exit is reported once what a following container may ask for is
  * free: its name (the record goes, for --rm), its addresses and published
  * ports (ctr_net_release). The rest of its networks' release -- the host
@@ -997,20 +1014,14 @@ static void finish(struct mon *m, const struct ctr_record *first)
 			/* nobody's record to lock any more: the directory is held instead */
 			cubo_unlock(ctr_lock);
 			ctr_lock = -1;
-			if (chdir("/") < 0)
-				err = cubo_error_errno("chdir /");
-			/* the rootfs is mounted in our namespace only: it goes before its directory
-			 */
-			char *rootfs = cubo_path_join(m->dir, "rootfs");
-			if (!err && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
-				err = cubo_error_errno("unmount %s", rootfs);
-			free(rootfs);
-			cubo_test_point("monitor-rm-after-unmount");
-			if (!err && rest)
+			if (rest) {
 				err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name,
 						       &dir_lock);
-			else if (!err)
-				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+			} else {
+				err = unmount_rootfs(m);
+				if (!err)
+					err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
+			}
 			if (!err)
 				ev_container(root, &rec, "destroy", NULL, NULL);
 			if (!err)
@@ -1031,8 +1042,15 @@ static void finish(struct mon *m, const struct ctr_record *first)
 		cubo_error_free(ctr_net_down(root, set, m->dir, m->ms->id));
 	cubo_test_point("monitor-exit-after-net-down");
 	cubo_unlock(ctr_lock);
-	if (dir_lock >= 0)
-		cubo_error_free(ctr_store_remove_dir(m->ms->store, m->ms->id, dir_lock));
+	if (dir_lock >= 0) {
+		/* the unmount waits for an RCU grace period: after the exit too */
+		err = unmount_rootfs(m);
+		if (!err)
+			err = ctr_store_remove_dir(m->ms->store, m->ms->id, dir_lock);
+		else
+			cubo_unlock(dir_lock); /* left to the reconciliation */
+		cubo_error_free(err);
+	}
 }
 
 static void fail(struct mon *m, struct cubo_error *err, int code)
