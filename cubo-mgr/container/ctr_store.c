@@ -267,14 +267,22 @@ static bool is_hex(const char *s)
 	return true;
 }
 
+/* A directory whose record went is a container being removed (ctr_store_unlist): none. */
+static bool listed(const struct ctr_store *s, const char *id)
+{
+	char *dir = ctr_store_dir(s, id);
+	char *state = cubo_path_join(dir, "state.json");
+	bool ok = cubo_path_exists(state);
+	free(state);
+	free(dir);
+	return ok;
+}
+
 struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 				     char id[CTR_ID_LEN + 1])
 {
 	if (ctr_id_valid(arg)) {
-		char *dir = ctr_store_dir(s, arg);
-		bool ok = cubo_path_exists(dir);
-		free(dir);
-		if (ok) {
+		if (listed(s, arg)) {
 			memcpy(id, arg, CTR_ID_LEN + 1);
 			return NULL;
 		}
@@ -302,7 +310,8 @@ struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 	int found = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, arg, len) || !ctr_id_valid(e->d_name))
+		if (strncmp(e->d_name, arg, len) || !ctr_id_valid(e->d_name) ||
+		    !listed(s, e->d_name))
 			continue;
 		if (found++ == 0)
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);

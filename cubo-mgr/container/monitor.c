@@ -981,8 +981,8 @@ static struct cubo_error *unmount_rootfs(struct mon *m)
  * delete waiting 20-30 ms for synchronize_net -- comes after, off the path
  * of an attached `run --rm`, under the container's lock (a start or rm
  * waits for it) or, for --rm, with its directory held until it is gone.
- * With nothing of the kind left (no network, or one of the plugins), the
- * container is gone whole before the exit is reported.
+ * The unmount of a --rm container's rootfs (an RCU grace period, 2.5-6
+ * ms) and its directory's removal come after it too, network or not.
  */
 static void finish(struct mon *m, const struct ctr_record *first)
 {
@@ -997,7 +997,7 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	cubo_error_free(ctr_net_release(root, set, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
 	cubo_test_point("monitor-exit-after-net-release");
-	/* with nothing left to release, all is done before the exit, as it always was */
+	/* with nothing left to release, the container's lock is not held past the exit */
 	bool rest = ctr_net_pending(m->dir);
 	int ctr_lock = -1, dir_lock = -1;
 	err = update_record_held(m, set_exited, m, rest ? &ctr_lock : NULL);
@@ -1014,14 +1014,7 @@ static void finish(struct mon *m, const struct ctr_record *first)
 			/* nobody's record to lock any more: the directory is held instead */
 			cubo_unlock(ctr_lock);
 			ctr_lock = -1;
-			if (rest) {
-				err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name,
-						       &dir_lock);
-			} else {
-				err = unmount_rootfs(m);
-				if (!err)
-					err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
-			}
+			err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name, &dir_lock);
 			if (!err)
 				ev_container(root, &rec, "destroy", NULL, NULL);
 			if (!err)
@@ -1043,7 +1036,6 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	cubo_test_point("monitor-exit-after-net-down");
 	cubo_unlock(ctr_lock);
 	if (dir_lock >= 0) {
-		/* the unmount waits for an RCU grace period: after the exit too */
 		err = unmount_rootfs(m);
 		if (!err)
 			err = ctr_store_remove_dir(m->ms->store, m->ms->id, dir_lock);

@@ -121,6 +121,11 @@ assert_consistent() {
 # $1: the test's user network's bridge (may be empty).
 assert_nothing_left() {
 	local br=${1:-} id cgs rules f
+	# a --rm container's monitor finishes its removal just after the exit (bounded: 5 s)
+	for f in $(seq 50); do
+		[ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
 	[ -z "$(monitors)" ] || {
 		echo "monitors still run: $(monitors)" >&2
 		return 1

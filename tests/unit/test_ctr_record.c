@@ -444,6 +444,10 @@ static void test_unlist(void **state)
 	struct cubo_error *err = ctr_store_resolve(&s, "gone", got);
 	assert_non_null(err);
 	cubo_error_free(err);
+	err = ctr_store_resolve(&s, id, got); /* nor by its ID, while its directory stays */
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "no such container"));
+	cubo_error_free(err);
 	make_named(&s, "gone", again); /* the name is taken again at once */
 	assert_null(ctr_reconcile_store(&s));
 	assert_true(cubo_path_exists(dir)); /* held: its monitor is at work */
