@@ -402,6 +402,27 @@ assert_all_released() {
 	assert_all_released "$T/ids" "$T/idx"
 }
 
+@test "run -i without --rm: a start or rm right after the exit finds the release done" {
+	local T=$BATS_TEST_TMPDIR i
+	: >"$T/idx"
+	run mgr run -i --name kept --cidfile "$T/cid" "$BB" cat /sys/class/net/eth0/iflink
+	[ "$status" -eq 0 ]
+	echo "$output" >>"$T/idx"
+	id=$(cat "$T/cid")
+	echo "$id" >"$T/ids"
+	# each start waits for the last exit's release (the container's lock): one address, one veth
+	for ((i = 0; i < 5; i++)); do
+		run mgr start -a kept
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^[0-9]+$ ]]
+		echo "$output" >>"$T/idx"
+		# its address is free when the client returns
+		refute grep -rlsF "$id" /run/cubo/ipam >/dev/null
+	done
+	mgr rm kept >/dev/null
+	assert_all_released "$T/ids" "$T/idx"
+}
+
 @test "run --rm -i --ip: the same address again at once" {
 	mgr run --help | grep -q -- '--ip ' || skip "run has no --ip yet"
 	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
