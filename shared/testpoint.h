@@ -46,13 +46,21 @@
  *   stop-after-signal     stop sent the stop signal, waits
  *   monitor-exit-before-delete  the container exited; nothing released
  *   monitor-exit-after-delete   the runtime deleted it
- *   monitor-exit-after-net-down its networks are released; the record
- *                               still says running
+ *   monitor-exit-after-net-release  its namespace, addresses and ports'
+ *                               rules are released, the veths' host ends
+ *                               not; the record still says running
+ *   monitor-exit-after-report   the exit is on record and reported; --rm:
+ *                               the record and name are gone, the
+ *                               directory held, the rootfs mounted; the
+ *                               veths' host ends left
+ *   monitor-exit-after-net-down its networks are all released
  *   monitor-before-restart      its restart policy brings it up again: the
  *                               backoff is over, the record says restarting
  * rm, and --rm (cmd_ctr.c, container/ctr_store.c, monitor.c)
  *   rm-after-stop         rm -f stopped it; the record is there
- *   monitor-rm-after-unmount  --rm: the rootfs is unmounted
+ *   monitor-rm-after-unmount  --rm: the exit is reported, the record and
+ *                         name are gone, the rootfs is unmounted; the
+ *                         directory is held, not removed
  *   rm-after-record       state.json is gone; name and directory are not
  *   rm-after-name         the name is free; the directory is not gone
  * cp (container/ctr_root.c)

@@ -267,14 +267,22 @@ static bool is_hex(const char *s)
 	return true;
 }
 
+/* A directory whose record went is a container being removed (ctr_store_unlist): none. */
+static bool listed(const struct ctr_store *s, const char *id)
+{
+	char *dir = ctr_store_dir(s, id);
+	char *state = cubo_path_join(dir, "state.json");
+	bool ok = cubo_path_exists(state);
+	free(state);
+	free(dir);
+	return ok;
+}
+
 struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 				     char id[CTR_ID_LEN + 1])
 {
 	if (ctr_id_valid(arg)) {
-		char *dir = ctr_store_dir(s, arg);
-		bool ok = cubo_path_exists(dir);
-		free(dir);
-		if (ok) {
+		if (listed(s, arg)) {
 			memcpy(id, arg, CTR_ID_LEN + 1);
 			return NULL;
 		}
@@ -302,7 +310,8 @@ struct cubo_error *ctr_store_resolve(const struct ctr_store *s, const char *arg,
 	int found = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, arg, len) || !ctr_id_valid(e->d_name))
+		if (strncmp(e->d_name, arg, len) || !ctr_id_valid(e->d_name) ||
+		    !listed(s, e->d_name))
 			continue;
 		if (found++ == 0)
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
@@ -388,15 +397,15 @@ static struct cubo_error *drop_name(const struct ctr_store *s, const char *name,
 	return err;
 }
 
-struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name)
+/* The record, then the name; under the store lock. */
+static struct cubo_error *unlist(const struct ctr_store *s, const char *id, const char *name,
+				 const char *dir)
 {
-	int lock;
-	CUBO_TRY(ctr_store_lock_all(s, &lock));
-	char *dir = ctr_store_dir(s, id);
 	char *state = cubo_path_join(dir, "state.json");
 	struct cubo_error *err = NULL;
 	if (unlink(state) < 0 && errno != ENOENT)
 		err = cubo_error_errno("remove %s", state);
+	free(state);
 	/*
 	 * Gone for good before its name is free: a power cut must not bring it
 	 * back named. A volatile (--rm) one that came back would be removed by
@@ -410,19 +419,75 @@ struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, c
 	if (!err && name)
 		err = drop_name(s, name, id);
 	cubo_test_point("rm-after-name");
+	return err;
+}
+
+/* The directory, then its lock file. */
+static struct cubo_error *remove_dir(const struct ctr_store *s, const char *id, const char *dir)
+{
+	CUBO_TRY(cubo_rm_rf(dir));
+	char lockname[CTR_ID_LEN + 32];
+	snprintf(lockname, sizeof(lockname), "locks/ctr-%s.lock", id);
+	char *lp = cubo_path_join(s->root, lockname);
+	unlink(lp);
+	free(lp);
+	return NULL;
+}
+
+struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name)
+{
+	int lock;
+	CUBO_TRY(ctr_store_lock_all(s, &lock));
+	char *dir = ctr_store_dir(s, id);
+	struct cubo_error *err = unlist(s, id, name, dir);
 	if (!err)
-		err = cubo_rm_rf(dir);
-	if (!err) {
-		char lockname[CTR_ID_LEN + 32];
-		snprintf(lockname, sizeof(lockname), "locks/ctr-%s.lock", id);
-		char *lp = cubo_path_join(s->root, lockname);
-		unlink(lp);
-		free(lp);
-	}
-	free(state);
+		err = remove_dir(s, id, dir);
 	free(dir);
 	cubo_unlock(lock);
 	return err ? cubo_error_wrap(err, "remove container %.12s", id) : NULL;
+}
+
+struct cubo_error *ctr_store_unlist(const struct ctr_store *s, const char *id, const char *name,
+				    int *dir_lock)
+{
+	char *dir = ctr_store_dir(s, id);
+	struct cubo_error *err = NULL;
+	/* taken before the record goes: the reconciliation must never see it free without one */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0)
+		err = cubo_error_errno("lock %s", dir);
+	int lock = -1;
+	if (!err)
+		err = ctr_store_lock_all(s, &lock);
+	if (!err)
+		err = unlist(s, id, name, dir);
+	if (lock >= 0)
+		cubo_unlock(lock);
+	free(dir);
+	if (err && fd >= 0)
+		close(fd);
+	*dir_lock = err ? -1 : fd;
+	return err ? cubo_error_wrap(err, "remove container %.12s", id) : NULL;
+}
+
+struct cubo_error *ctr_store_remove_dir(const struct ctr_store *s, const char *id, int dir_lock)
+{
+	char *dir = ctr_store_dir(s, id);
+	struct cubo_error *err = remove_dir(s, id, dir);
+	free(dir);
+	cubo_unlock(dir_lock);
+	return err ? cubo_error_wrap(err, "remove container %.12s", id) : NULL;
+}
+
+/* A directory with no record: whether its remover is still at work in it (ctr_store_unlist). */
+bool ctr_store_dir_held(int dirfd, const char *id)
+{
+	int fd = openat(dirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
 }
 
 struct cubo_error *ctr_store_rename(const struct ctr_store *s, const char *id, const char *new_name,

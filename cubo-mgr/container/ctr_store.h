@@ -95,6 +95,19 @@ void ctr_records_free(struct ctr_record *v, size_t n);
  * looks like a container). Takes the store lock.
  */
 struct cubo_error *ctr_store_remove(const struct ctr_store *s, const char *id, const char *name);
+/*
+ * The same in two halves, for a monitor with work left in the directory
+ * once the container is gone (the rest of its networks' release): unlist
+ * removes the record and frees the name, with *dir_lock (a flock of the
+ * directory, taken first) held; remove_dir then removes the directory and
+ * releases the lock. A directory without a record whose lock nobody holds
+ * (its monitor died in between) is finished by ctr_reconcile_store.
+ */
+struct cubo_error *ctr_store_unlist(const struct ctr_store *s, const char *id, const char *name,
+				    int *dir_lock);
+struct cubo_error *ctr_store_remove_dir(const struct ctr_store *s, const char *id, int dir_lock);
+/* Whether <dirfd>/<id>, a directory without a record, is held by ctr_store_unlist's caller. */
+bool ctr_store_dir_held(int dirfd, const char *id);
 
 /*
  * Give container id the name new_name (docker's rules): taken under the

@@ -103,8 +103,11 @@ struct mon {
 
 typedef struct cubo_error *(*record_fn)(struct ctr_record *r, void *ctx);
 
-/* Read, change and write the record under the container's lock. */
-static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
+/*
+ * Read, change and write the record under the container's lock; with held,
+ * the lock is kept in *held (-1 after an error) for the caller to release.
+ */
+static struct cubo_error *update_record_held(struct mon *m, record_fn fn, void *ctx, int *held)
 {
 	int lock;
 	CUBO_TRY(ctr_store_lock(m->ms->store, m->ms->id, &lock));
@@ -116,8 +119,16 @@ static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
 			err = ctr_record_save(m->dir, &r);
 		ctr_record_free(&r);
 	}
-	cubo_unlock(lock);
+	if (held && !err)
+		*held = lock;
+	else
+		cubo_unlock(lock);
 	return err;
+}
+
+static struct cubo_error *update_record(struct mon *m, record_fn fn, void *ctx)
+{
+	return update_record_held(m, fn, ctx, NULL);
 }
 
 /* What the starting command is told: "S pid", "C" (created, attach now), "E code message". */
@@ -960,6 +971,34 @@ static void exit_events(struct mon *m, const struct ctr_record *rec)
 	ev_container(root, rec, "die", extra, NULL);
 }
 
+/*
+ * A --rm container's rootfs, mounted in the monitor's namespace only: it
+ * goes before its directory.
+ */
+static struct cubo_error *unmount_rootfs(struct mon *m)
+{
+	if (chdir("/") < 0)
+		return cubo_error_errno("chdir /");
+	char *rootfs = cubo_path_join(m->dir, "rootfs");
+	struct cubo_error *err = NULL;
+	if (umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
+		err = cubo_error_errno("unmount %s", rootfs);
+	free(rootfs);
+	cubo_test_point("monitor-rm-after-unmount");
+	return err;
+}
+
+/*
+ * The exit is reported once what a following container may ask for is
+ * free: its name (the record goes, for --rm), its addresses and published
+ * ports (ctr_net_release). The rest of its networks' release -- the host
+ * ends of veths the kernel has not destroyed with the namespace yet, each
+ * delete waiting 20-30 ms for synchronize_net -- comes after, off the path
+ * of an attached `run --rm`, under the container's lock (a start or rm
+ * waits for it) or, for --rm, with its directory held until it is gone.
+ * The unmount of a --rm container's rootfs (an RCU grace period, 2.5-6
+ * ms) and its directory's removal come after it too, network or not.
+ */
 static void finish(struct mon *m, const struct ctr_record *first)
 {
 	exit_events(m, first);
@@ -968,11 +1007,15 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	cubo_error_free(err);
 	cubo_test_point("monitor-exit-after-delete");
 	/* its processes are gone, its namespace not yet: DEL finds all it made */
-	cubo_error_free(
-		ctr_net_down(m->ms->store->root, m->ms->store->settings, m->dir, m->ms->id));
+	const char *root = m->ms->store->root;
+	const struct mgr_settings *set = m->ms->store->settings;
+	cubo_error_free(ctr_net_release(root, set, m->dir, m->ms->id));
 	ctr_net_free(&m->net);
-	cubo_test_point("monitor-exit-after-net-down");
-	err = update_record(m, set_exited, m);
+	cubo_test_point("monitor-exit-after-net-release");
+	/* with nothing left to release, the container's lock is not held past the exit */
+	bool rest = ctr_net_pending(m->dir);
+	int ctr_lock = -1, dir_lock = -1;
+	err = update_record_held(m, set_exited, m, rest ? &ctr_lock : NULL);
 	/*
 	 * The exit is on record: from now on a new client learns it there.
 	 * One that connected but was never accepted sees the socket reset.
@@ -983,19 +1026,12 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	struct ctr_record rec;
 	if (!err && !(err = ctr_record_load(m->dir, &rec))) {
 		if (rec.auto_remove) {
-			if (chdir("/") < 0)
-				err = cubo_error_errno("chdir /");
-			/* the rootfs is mounted in our namespace only: it goes before its directory
-			 */
-			char *rootfs = cubo_path_join(m->dir, "rootfs");
-			if (!err && umount2(rootfs, MNT_DETACH) < 0 && errno != EINVAL)
-				err = cubo_error_errno("unmount %s", rootfs);
-			free(rootfs);
-			cubo_test_point("monitor-rm-after-unmount");
+			/* nobody's record to lock any more: the directory is held instead */
+			cubo_unlock(ctr_lock);
+			ctr_lock = -1;
+			err = ctr_store_unlist(m->ms->store, m->ms->id, rec.name, &dir_lock);
 			if (!err)
-				err = ctr_store_remove(m->ms->store, m->ms->id, rec.name);
-			if (!err)
-				ev_container(m->ms->store->root, &rec, "destroy", NULL, NULL);
+				ev_container(root, &rec, "destroy", NULL, NULL);
 			if (!err)
 				remove_anonymous_volumes(m, &rec);
 		}
@@ -1008,6 +1044,20 @@ static void finish(struct mon *m, const struct ctr_record *first)
 	broadcast(m, ATTACH_EXIT, code, 4);
 	for (size_t i = 0; i < m->n_clients; i++)
 		close(m->clients[i].fd);
+	m->n_clients = 0;
+	cubo_test_point("monitor-exit-after-report");
+	if (rest)
+		cubo_error_free(ctr_net_down(root, set, m->dir, m->ms->id));
+	cubo_test_point("monitor-exit-after-net-down");
+	cubo_unlock(ctr_lock);
+	if (dir_lock >= 0) {
+		err = unmount_rootfs(m);
+		if (!err)
+			err = ctr_store_remove_dir(m->ms->store, m->ms->id, dir_lock);
+		else
+			cubo_unlock(dir_lock); /* left to the reconciliation */
+		cubo_error_free(err);
+	}
 }
 
 static void fail(struct mon *m, struct cubo_error *err, int code)

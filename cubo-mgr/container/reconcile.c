@@ -127,12 +127,17 @@ static void clean_temp_dirs(const struct ctr_store *s)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (ctr_id_valid(e->d_name)) {
-			/* a removal killed after its record went: finish it */
+			/*
+			 * A removal killed after its record went: finish it, with
+			 * what a monitor killed in its networks' release left. One
+			 * still at it holds the directory.
+			 */
 			char *p = cubo_path_join(s->root, e->d_name);
 			char *state = cubo_path_join(p, "state.json");
-			if (!cubo_path_exists(state))
-				cubo_error_free(cubo_rm_rf(p));
-			else if (lost_volatile(p))
+			bool listed = cubo_path_exists(state);
+			if (!listed && !ctr_store_dir_held(dirfd(d), e->d_name))
+				remove_lost(s, p, e->d_name);
+			else if (listed && lost_volatile(p))
 				remove_lost(s, p, e->d_name);
 			free(state);
 			free(p);

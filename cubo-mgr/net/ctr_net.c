@@ -733,10 +733,19 @@ struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *s
 	return err;
 }
 
-static struct cubo_error *del_one(const char *root, const struct mgr_settings *set,
-				  const struct net_store *s, const char *id, const char *netns,
-				  const struct att *a)
+/*
+ * DEL of one attachment. whole false (ctr_net_release): what a following
+ * container may ask for by value goes -- its peers' lines, the published
+ * ports' rules, the address -- but not the host end of a veth on cubo's
+ * own network, which goes with the namespace or at the whole DEL; a
+ * network of the plugins is released whole either way. *done: nothing of
+ * it is left for a later DEL.
+ */
+static struct cubo_error *del_part(const char *root, const struct mgr_settings *set,
+				   const struct net_store *s, const char *id, const char *netns,
+				   struct att *a, bool whole, bool *done)
 {
+	*done = false;
 	leave_members(root, s, a->network, id);
 	char *conflist;
 	size_t len;
@@ -756,21 +765,39 @@ static struct cubo_error *del_one(const char *root, const struct mgr_settings *s
 	if (!err && ours) {
 		/* whichever attached it: the result names the veth, the address file the id */
 		err = a->ports ? cni_del_after(&call, conflist, len, 1, a->result) : NULL;
-		struct cubo_error *berr = bridge_del(&bc, id, a->ifname, a->result);
+		if (!err && !whole) { /* the later DEL has no rules to remove */
+			free(a->ports);
+			a->ports = NULL;
+		}
+		struct cubo_error *berr =
+			whole ? bridge_del(&bc, id, a->ifname, a->result)
+			      : cubo_error_wrap(ipam_release(bc.ipam_dir, id, a->ifname),
+						"release the address of %s", a->ifname);
 		if (!err)
 			err = berr;
 		else
 			cubo_error_free(berr);
+		*done = whole && !err;
 		bridge_conf_free(&bc);
 	} else if (!err) {
 		err = cni_del(&call, conflist, len, a->result);
+		*done = !err;
 	}
 	free(conflist);
 	return err ? cubo_error_wrap(err, "release network %s", a->network) : NULL;
 }
 
-struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set,
-				const char *ctr_dir, const char *id)
+static struct cubo_error *del_one(const char *root, const struct mgr_settings *set,
+				  const struct net_store *s, const char *id, const char *netns,
+				  struct att *a)
+{
+	bool done;
+	return del_part(root, set, s, id, netns, a, true, &done);
+}
+
+/* ctr_net_down (whole) and ctr_net_release: see ctr_net.h. */
+static struct cubo_error *net_down(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const char *id, bool whole)
 {
 	struct netfile f;
 	bool found;
@@ -807,22 +834,59 @@ struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set
 		first = err;
 	else
 		cubo_error_free(err);
-	for (size_t i = f.n; found && i-- > 0;) {
-		err = del_one(root, set, &s, id, f.netns, &f.v[i]);
+	size_t left = 0;
+	for (size_t i = f.n; i-- > 0;) {
+		bool done;
+		err = del_part(root, set, &s, id, f.netns, &f.v[i], whole, &done);
+		if (err && !first)
+			first = err;
+		else
+			cubo_error_free(err);
+		left += !done;
+		if (done && !whole) { /* a plugin's network, released whole: not again */
+			free(f.v[i].network);
+			free(f.v[i].ports);
+			free(f.v[i].result);
+			memmove(&f.v[i], &f.v[i + 1], (f.n - i - 1) * sizeof(*f.v));
+			f.n--;
+		}
+	}
+	char *path = cubo_path_join(ctr_dir, NET_FILE);
+	if (!first && (whole || !left)) {
+		if (unlink(path) < 0 && errno != ENOENT)
+			first = cubo_error_errno("remove %s", path);
+	} else if (!whole) {
+		/* what the whole DEL is left to do, and no more */
+		err = netfile_save(ctr_dir, &f);
 		if (err && !first)
 			first = err;
 		else
 			cubo_error_free(err);
 	}
-	if (found && !first) {
-		char *path = cubo_path_join(ctr_dir, NET_FILE);
-		if (unlink(path) < 0 && errno != ENOENT)
-			first = cubo_error_errno("remove %s", path);
-		free(path);
-	}
+	free(path);
 	netfile_free(&f);
 	net_store_close(&s);
 	return first;
+}
+
+struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set,
+				const char *ctr_dir, const char *id)
+{
+	return net_down(root, set, ctr_dir, id, true);
+}
+
+struct cubo_error *ctr_net_release(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const char *id)
+{
+	return net_down(root, set, ctr_dir, id, false);
+}
+
+bool ctr_net_pending(const char *ctr_dir)
+{
+	char *path = cubo_path_join(ctr_dir, NET_FILE);
+	bool there = cubo_path_exists(path);
+	free(path);
+	return there;
 }
 
 struct cubo_error *ctr_net_connect(const char *root, const struct mgr_settings *set,

@@ -13,7 +13,8 @@
  *         background) -> for what net.json lists, in reverse: leave the
  *         peers' hosts files, DEL with the ADD result (the address; the
  *         host end of a veth the kernel has not destroyed yet) -> remove
- *         net.json.
+ *         net.json. A monitor runs it in two halves (ctr_net_release
+ *         before it reports the exit, the rest after).
  *
  * ADD and DEL of cubo's own networks are done in process (bridge_attach.h:
  * no plugin process, portmap aside when ports are published); any other
@@ -64,6 +65,19 @@ struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *s
 /* Best effort, every step tried; the first error is returned. */
 struct cubo_error *ctr_net_down(const char *root, const struct mgr_settings *set,
 				const char *ctr_dir, const char *id);
+/*
+ * The part of down a following container may depend on, for a monitor to
+ * run before it reports the exit and leave the rest for ctr_net_down after
+ * it: the namespace, the peers' hosts lines, the published ports' rules,
+ * the addresses (one may be asked for again by value), and every network of
+ * the plugins whole. Left in net.json: the host ends of the veths on cubo's
+ * own networks, which the kernel destroys with the namespace (deleting one
+ * waits for synchronize_net, 20-30 ms). Best effort, as down.
+ */
+struct cubo_error *ctr_net_release(const char *root, const struct mgr_settings *set,
+				   const char *ctr_dir, const char *id);
+/* Whether anything is left for ctr_net_down (net.json is there). */
+bool ctr_net_pending(const char *ctr_dir);
 
 /*
  * Join (connect) or leave (disconnect) one more network while the container

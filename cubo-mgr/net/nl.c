@@ -119,11 +119,12 @@ static struct cubo_error *send_req(struct nl_sock *s, struct nl_msg *m)
 
 /*
  * Read answers until the one to our request: an NLMSG_ERROR (its errno, 0
- * for an acknowledgement) or, with fn, a message of another type.
+ * for an acknowledgement) or, with fn, a message of another type. A dump:
+ * every message of another type to fn, until NLMSG_DONE.
  */
 static struct cubo_error *wait_answer(struct nl_sock *s,
 				      void (*fn)(const struct nlmsghdr *h, void *arg), void *arg,
-				      int *kerr)
+				      int *kerr, bool dump)
 {
 	/* a link's full description is a few KiB; 32 KiB leaves room and MSG_TRUNC says if not */
 	static const size_t cap = 32768;
@@ -147,6 +148,10 @@ static struct cubo_error *wait_answer(struct nl_sock *s,
 		     h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_seq != s->seq)
 				continue; /* an answer to an earlier request we gave up on */
+			if (dump && h->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
 			if (h->nlmsg_type == NLMSG_ERROR) {
 				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
 					err = cubo_error_new("netlink: short error message");
@@ -160,7 +165,8 @@ static struct cubo_error *wait_answer(struct nl_sock *s,
 			if (fn && h->nlmsg_type >= RTM_BASE) {
 				fn(h, arg);
 				*kerr = 0;
-				fn = NULL; /* the acknowledgement still follows */
+				if (!dump)
+					fn = NULL; /* the acknowledgement still follows */
 			}
 		}
 		if (done || err)
@@ -175,7 +181,7 @@ struct cubo_error *nl_call(struct nl_sock *s, struct nl_msg *m, int *kerr)
 	*kerr = 0;
 	m->h.nlmsg_flags |= NLM_F_ACK;
 	CUBO_TRY(send_req(s, m));
-	return wait_answer(s, NULL, NULL, kerr);
+	return wait_answer(s, NULL, NULL, kerr, false);
 }
 
 struct cubo_error *nl_query(struct nl_sock *s, struct nl_msg *m,
@@ -185,5 +191,14 @@ struct cubo_error *nl_query(struct nl_sock *s, struct nl_msg *m,
 	/* the ACK after the answer ends the wait */
 	m->h.nlmsg_flags |= NLM_F_ACK;
 	CUBO_TRY(send_req(s, m));
-	return wait_answer(s, fn, arg, kerr);
+	return wait_answer(s, fn, arg, kerr, false);
+}
+
+struct cubo_error *nl_dump(struct nl_sock *s, struct nl_msg *m,
+			   void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, int *kerr)
+{
+	*kerr = 0;
+	m->h.nlmsg_flags |= NLM_F_DUMP;
+	CUBO_TRY(send_req(s, m));
+	return wait_answer(s, fn, arg, kerr, true);
 }

@@ -62,6 +62,12 @@ struct cubo_error *nl_query(struct nl_sock *s, struct nl_msg *m,
 			    void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, int *kerr);
 
 /*
+ * Send a dump request (NLM_F_DUMP is added) and hand every message of its
+ * answer to fn, until the end; *kerr as for nl_query.
+ */
+struct cubo_error *nl_dump(struct nl_sock *s, struct nl_msg *m,
+			   void (*fn)(const struct nlmsghdr *h, void *arg), void *arg, int *kerr);
+/*
  * Walk the attributes in [rta, rta + len): fn is called only for whole
  * attributes (header and payload within len). Pure, for tests.
  */

@@ -14,7 +14,11 @@
  * table heals on the next start. With iptables on nf_tables, a check that
  * found every rule leaves the ruleset's generation in
  * /run/cubo/rules-checked/<bridge> (nft_gen.h); while the generation stays
- * the same, no table changed, and a start skips the iptables runs.
+ * the same, no table changed, and a start skips the iptables runs. When
+ * it changed (any other tool's rule: docker's, the CNI plugins', a
+ * firewall's), one netlink dump of each chain tells whether the rules are
+ * still there (a rule with the network's comment naming its bridge as -i
+ * or -o: nft_gen.h); the iptables runs are left for a rule that is not.
  */
 #ifndef CUBO_MGR_NET_RULES_H
 #define CUBO_MGR_NET_RULES_H

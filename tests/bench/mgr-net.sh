@@ -9,6 +9,9 @@
 #                  runs, so it times the start (ADD) without the exit (DEL)
 #   podman-none    podman --runtime runc run --rm --network none IMAGE /bin/true
 #   podman-bridge  podman --runtime runc run --rm IMAGE /bin/true  (its default network)
+#   base-*         with CUBO_MGR_BASE (another build's cubo-mgr, CUBO_RUNC_BASE
+#                  its cubo-runc): the cubo commands again with that build, in
+#                  a root of its own, and new/base ratios
 # Every tool gets a private root with the busybox image from a local registry.
 # All go to one hyperfine run (warm-ups, RUNS runs each); then the mean
 # times, what the network adds per container (bridge - none) and the ratios.
@@ -28,6 +31,7 @@ command -v hyperfine >/dev/null || {
 }
 mgr=${CUBO_MGR:-$repo/cubo-mgr/cubo-mgr}
 export CUBO_RUNTIME=${CUBO_RUNTIME:-$repo/cubo-runc/cubo-runc}
+base_rt=${CUBO_RUNC_BASE:-$CUBO_RUNTIME}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/cubo-bench-net.XXXXXX")
 R=$work/cubo
 P=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver overlay
@@ -38,6 +42,10 @@ cleanup() {
 	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
+	if [ -n "${CUBO_MGR_BASE:-}" ]; then
+		ids=$(CUBO_RUNTIME=$base_rt "$CUBO_MGR_BASE" --root-dir "$work/base" ps -aq --no-trunc 2>/dev/null)
+		[ -z "$ids" ] || CUBO_RUNTIME=$base_rt "$CUBO_MGR_BASE" --root-dir "$work/base" rm -f $ids >/dev/null 2>&1
+	fi
 	bench_remove_work
 }
 trap cleanup EXIT
@@ -53,6 +61,19 @@ cmds=(
 	"$mgr --root-dir $R run -d --rm --network none $img /bin/true"
 	"$mgr --root-dir $R run -d --rm $img /bin/true"
 )
+if [ -n "${CUBO_MGR_BASE:-}" ]; then
+	# the base build's runtime through the environment: hyperfine runs no shell
+	B="env CUBO_RUNTIME=$base_rt $CUBO_MGR_BASE --root-dir $work/base"
+	$B pull -q "$img" >/dev/null || exit 1
+	names+=(base-none base-bridge base-publish base-none-d base-bridge-d)
+	cmds+=(
+		"$B run --rm -i --network none $img /bin/true"
+		"$B run --rm -i $img /bin/true"
+		"$B run --rm -i -p 127.0.0.1::80 $img /bin/true"
+		"$B run -d --rm --network none $img /bin/true"
+		"$B run -d --rm $img /bin/true"
+	)
+fi
 if command -v podman >/dev/null && "${P[@]}" pull -q --tls-verify=false "docker://$img" >/dev/null 2>&1; then
 	names+=(podman-none podman-bridge)
 	cmds+=("${P[*]} run --rm --network none ${PFLAGS[*]} $img /bin/true"
@@ -87,6 +108,9 @@ done
 bench_ratio cubo-bridge cubo-none
 bench_ratio cubo-bridge-d cubo-none-d
 bench_ratio cubo-publish cubo-bridge
+for n in none bridge publish none-d bridge-d; do
+	[ -z "${CUBO_MGR_BASE:-}" ] || bench_ratio "cubo-$n" "base-$n"
+done
 bench_ratio cubo-bridge podman-bridge
 bench_ratio cubo-none podman-none
 bench_ratio podman-bridge podman-none

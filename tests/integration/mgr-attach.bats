@@ -134,10 +134,18 @@ wait_output() {
 	[ "$output" = secret ]
 }
 
-@test "attached: --rm has removed the container when run returns; without it the exit is on record" {
+@test "attached: --rm has removed the container (its record and name) when run returns; without it the exit is on record" {
 	run mgr run --rm --name gone --network none "$BB" sh -c 'exit 5'
 	[ "$status" -eq 5 ]
 	[ -z "$(mgr ps -aq)" ]
+	# the name is free at once
+	mgr create --name gone "$BB" true >/dev/null
+	mgr rm gone >/dev/null
+	# its unmount and its directory go just after the exit (bounded: 5 s)
+	for _ in $(seq 50); do
+		[ -z "$(ls "$R" | grep -E '^[0-9a-f]{64}$')" ] && [ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
 	[ -z "$(ls "$R" | grep -E '^[0-9a-f]{64}$')" ]
 	[ -z "$(monitors)" ]
 	run mgr run --name kept --network none "$BB" sh -c 'exit 4'

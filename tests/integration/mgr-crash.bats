@@ -121,6 +121,11 @@ assert_consistent() {
 # $1: the test's user network's bridge (may be empty).
 assert_nothing_left() {
 	local br=${1:-} id cgs rules f
+	# a --rm container's monitor finishes its removal just after the exit (bounded: 5 s)
+	for f in $(seq 50); do
+		[ -z "$(monitors)" ] && break
+		sleep 0.1
+	done
 	[ -z "$(monitors)" ] || {
 		echo "monitors still run: $(monitors)" >&2
 		return 1
@@ -332,6 +337,7 @@ run_matrix() {
 	local spec
 	for spec in mgr:stop-after-signal runc:runc-kill-before-signal runc:runc-kill-after-signal \
 		monitor:monitor-exit-before-delete monitor:monitor-exit-after-delete \
+		monitor:monitor-exit-after-net-release monitor:monitor-exit-after-report \
 		monitor:monitor-exit-after-net-down runc:runc-delete-after-cgroup#1; do
 		echo "point: $spec" >&2
 		if [[ $spec == monitor:* || $spec == runc:runc-delete-* ]]; then
@@ -360,7 +366,8 @@ run_matrix() {
 	baseline
 	local spec
 	for spec in mgr:rm-after-stop mgr:rm-after-record mgr:rm-after-name \
-		monitor:monitor-rm-after-unmount monitor:rm-after-record monitor:rm-after-name; do
+		monitor:monitor-rm-after-unmount monitor:rm-after-record monitor:rm-after-name \
+		monitor:monitor-exit-after-report; do
 		echo "point: $spec" >&2
 		if [ "${spec%%:*}" = monitor ]; then
 			# --rm: the monitor removes the container once it exits

@@ -342,6 +342,98 @@ lo" ]
 	assert_released "$id" "$ip" "$veth"
 }
 
+# assert_all_released IDS_FILE IFINDEX_FILE: nothing of these (removed)
+# containers is left -- no veth (by the host end's ifindex, which the
+# kernel does not hand out again at once), address file, namespace,
+# iptables rule or directory -- polled while their monitors finish the
+# release after the exit (bounded: 10 s).
+assert_all_released() {
+	local ids=$1 idx=$2 i left
+	for ((i = 0; i < 100; i++)); do
+		left=$(
+			ip -o link show | awk -F': ' '{print $1}' | grep -xFf "$idx"
+			grep -rlsFf "$ids" /run/cubo/ipam "$R/networks/ipam"
+			iptables-save | grep -Ff "$ids"
+			while read -r id; do
+				[ ! -e "/run/netns/cubo-$id" ] || echo "netns $id"
+				[ ! -e "$R/$id" ] || echo "dir $id"
+			done <"$ids"
+		) || true
+		[ -n "$left" ] || return 0
+		sleep 0.1
+	done
+	echo "left: $left" >&2
+	return 1
+}
+
+@test "run --rm -i: the exit comes first, the name, address and ports are free at once, the rest goes soon after" {
+	local T=$BATS_TEST_TMPDIR i id
+	: >"$T/ids"
+	: >"$T/idx"
+	# 100 attached runs in a row, all with one name: each finds it free
+	for ((i = 0; i < 100; i++)); do
+		run mgr run --rm -i --name same --cidfile "$T/cid$i" "$BB" cat /sys/class/net/eth0/iflink
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^[0-9]+$ ]]
+		echo "$output" >>"$T/idx"
+		cat "$T/cid$i" >>"$T/ids"
+		echo >>"$T/ids"
+		# no record: the name and the container are gone when the client returns
+		run mgr inspect --type container same
+		[ "$status" -ne 0 ]
+	done
+	[ "$(sort -u "$T/ids" | wc -l)" = 100 ]
+	assert_all_released "$T/ids" "$T/idx"
+	[ -z "$(mgr ps -aq)" ]
+	# -p: the port's rules are gone when the client returns, the same port works again
+	p=$(free_port)
+	: >"$T/ids"
+	: >"$T/idx"
+	for i in 1 2; do
+		run mgr run --rm -i --cidfile "$T/pcid$i" -p "127.0.0.1:$p:80" "$BB" cat /sys/class/net/eth0/iflink
+		[ "$status" -eq 0 ]
+		echo "$output" >>"$T/idx"
+		id=$(cat "$T/pcid$i")
+		echo "$id" >>"$T/ids"
+		refute grep -qF "$id" <(iptables-save)
+		refute grep -rlsF "$id" /run/cubo/ipam >/dev/null
+		[ ! -e "/run/netns/cubo-$id" ]
+	done
+	assert_all_released "$T/ids" "$T/idx"
+}
+
+@test "run -i without --rm: a start or rm right after the exit finds the release done" {
+	local T=$BATS_TEST_TMPDIR i
+	: >"$T/idx"
+	run mgr run -i --name kept --cidfile "$T/cid" "$BB" cat /sys/class/net/eth0/iflink
+	[ "$status" -eq 0 ]
+	echo "$output" >>"$T/idx"
+	id=$(cat "$T/cid")
+	echo "$id" >"$T/ids"
+	# each start waits for the last exit's release (the container's lock): one address, one veth
+	for ((i = 0; i < 5; i++)); do
+		run mgr start -a kept
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^[0-9]+$ ]]
+		echo "$output" >>"$T/idx"
+		# its address is free when the client returns
+		refute grep -rlsF "$id" /run/cubo/ipam >/dev/null
+	done
+	mgr rm kept >/dev/null
+	assert_all_released "$T/ids" "$T/idx"
+}
+
+@test "run --rm -i --ip: the same address again at once" {
+	mgr run --help | grep -q -- '--ip ' || skip "run has no --ip yet"
+	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
+	local i
+	for i in 1 2 3; do
+		run mgr run --rm -i --network "$N1" --ip "$NET_BASE.77" "$BB" ip -4 -o addr show eth0
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"inet $NET_BASE.77/24"* ]]
+	done
+}
+
 # calls PATTERN: how many logged plugin calls match.
 calls() {
 	grep -cE -- "$1" "$BATS_TEST_TMPDIR/cni.log" || true
@@ -426,7 +518,7 @@ calls() {
 	assert_released "$b" "$ipb" "$vethb"
 }
 
-@test "a network's rules: a deleted rule comes back at the next start; unchanged, no iptables run" {
+@test "a network's rules: a deleted rule comes back at the next start; in place, no iptables run" {
 	mgr network create --subnet "$NET_BASE.0/24" "$N1" >/dev/null
 	br=$(jq -r '.plugins[0].bridge' "$R/networks/$N1.conflist")
 	rule=(-s "$NET_BASE.0/24" ! -o "$br" -m comment --comment "cubo network $N1" -j MASQUERADE)
@@ -436,13 +528,20 @@ calls() {
 	iptables -w 10 -t nat -D POSTROUTING "${rule[@]}"
 	mgr run --rm -i --network "$N1" "$BB" true
 	iptables -w 10 -t nat -C POSTROUTING "${rule[@]}"
+	# and the FORWARD accept of the bridge's traffic, which the other one there must not hide
+	fwd=(-i "$br" -m comment --comment "cubo network $N1" -j ACCEPT)
+	iptables -w 10 -t filter -D FORWARD "${fwd[@]}"
+	mgr run --rm -i --network "$N1" "$BB" true
+	iptables -w 10 -t filter -C FORWARD "${fwd[@]}"
 	# with nf_tables' iptables, a start after a check that changed nothing
-	# runs none (other tests on the machine may change a table meanwhile:
-	# a few tries)
+	# runs none; nor after another tool's change (a new generation): the
+	# rules are then read over netlink
 	if command -v strace >/dev/null &&
 		[ "$(basename "$(readlink -f "$(command -v iptables)")")" = xtables-nft-multi ]; then
 		local i none=
 		for ((i = 0; i < 5; i++)); do
+			iptables -w 10 -t filter -N "cubot$$"
+			iptables -w 10 -t filter -X "cubot$$"
 			# LeakSanitizer cannot run under ptrace: off for the traced run of an ASan build
 			ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0" \
 				strace -f -qq -e trace=execve -o "$BATS_TEST_TMPDIR/exec.log" \

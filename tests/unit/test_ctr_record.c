@@ -425,6 +425,47 @@ static void make_named(struct ctr_store *s, const char *name, char id[CTR_ID_LEN
 	free(tmp);
 }
 
+/*
+ * unlist then remove_dir (a --rm container's monitor): the name is free at
+ * once, the directory stays while held; one whose holder died is
+ * reconciled away.
+ */
+static void test_unlist(void **state)
+{
+	(void)state;
+	char *root = th_tmpdir("ctr-unlist");
+	struct ctr_store s;
+	assert_null(ctr_store_open(root, &s));
+	char id[CTR_ID_LEN + 1], again[CTR_ID_LEN + 1], got[CTR_ID_LEN + 1];
+	make_named(&s, "gone", id);
+	char *dir = ctr_store_dir(&s, id);
+	int held;
+	assert_null(ctr_store_unlist(&s, id, "gone", &held));
+	struct cubo_error *err = ctr_store_resolve(&s, "gone", got);
+	assert_non_null(err);
+	cubo_error_free(err);
+	err = ctr_store_resolve(&s, id, got); /* nor by its ID, while its directory stays */
+	assert_non_null(err);
+	assert_non_null(strstr(err->msg, "no such container"));
+	cubo_error_free(err);
+	make_named(&s, "gone", again); /* the name is taken again at once */
+	assert_null(ctr_reconcile_store(&s));
+	assert_true(cubo_path_exists(dir)); /* held: its monitor is at work */
+	assert_null(ctr_store_remove_dir(&s, id, held));
+	assert_false(cubo_path_exists(dir));
+	/* the holder dies before remove_dir: the next reconciliation finishes it */
+	free(dir);
+	dir = ctr_store_dir(&s, again);
+	assert_null(ctr_store_unlist(&s, again, "gone", &held));
+	cubo_unlock(held);
+	assert_true(cubo_path_exists(dir));
+	assert_null(ctr_reconcile_store(&s));
+	assert_false(cubo_path_exists(dir));
+	free(dir);
+	ctr_store_close(&s);
+	th_tmpdir_free(root);
+}
+
 /* rename: the record and the links follow; docker's refusals; the old name free (names that are
  * no hex ID prefix, which a name not found would be taken for) */
 static void test_rename(void **state)
@@ -473,7 +514,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_cgroup_manager), cmocka_unit_test(test_names_and_ids),
 		cmocka_unit_test(test_store),	       cmocka_unit_test(test_exec_code),
-		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_rename),	       cmocka_unit_test(test_unlist),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

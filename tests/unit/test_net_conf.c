@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-mgr/net/netconf.c, cubo-mgr/net/cni.c, cubo-mgr/net/rules.c */
+/* Covers: cubo-mgr/net/netconf.c, cubo-mgr/net/cni.c, cubo-mgr/net/rules.c, cubo-mgr/net/nft_gen.c
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +11,15 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
 #include "cubo-mgr/net/cni.h"
 #include "cubo-mgr/net/netconf.h"
+#include "cubo-mgr/net/nft_gen.h"
+#include "cubo-mgr/net/nl.h"
 #include "cubo-mgr/net/rules.h"
 #include "shared/json.h"
 #include "tests/unit/helpers.h"
@@ -136,13 +144,91 @@ static void test_rules(void **state)
 	net_def_free(&d);
 }
 
+/* One expression of a rule: name, then its data's attributes. */
+static void put_meta(struct nl_msg *m, uint32_t key)
+{
+	struct rtattr *elem = nl_nest_begin(m, NFTA_LIST_ELEM);
+	nl_put_str(m, NFTA_EXPR_NAME, "meta");
+	struct rtattr *data = nl_nest_begin(m, NFTA_EXPR_DATA | NLA_F_NESTED);
+	uint32_t be = htonl(key);
+	nl_put(m, NFTA_META_KEY, &be, sizeof(be));
+	nl_nest_end(m, data);
+	nl_nest_end(m, elem);
+}
+
+static void put_cmp(struct nl_msg *m, const char *ifname)
+{
+	char padded[16] = {0};
+	strncpy(padded, ifname, sizeof(padded) - 1);
+	struct rtattr *elem = nl_nest_begin(m, NFTA_LIST_ELEM);
+	nl_put_str(m, NFTA_EXPR_NAME, "cmp");
+	struct rtattr *data = nl_nest_begin(m, NFTA_EXPR_DATA);
+	struct rtattr *value = nl_nest_begin(m, NFTA_CMP_DATA);
+	nl_put(m, NFTA_DATA_VALUE, padded, sizeof(padded));
+	nl_nest_end(m, value);
+	nl_nest_end(m, data);
+	nl_nest_end(m, elem);
+}
+
+/* A rule as the kernel dumps it: `-i/-o ifname -m comment --comment comment`. */
+static void make_rule(struct nl_msg *m, uint32_t key, const char *ifname, const char *comment)
+{
+	struct nfgenmsg g = {.nfgen_family = NFPROTO_IPV4};
+	nl_msg_init(m, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE, 0, &g, sizeof(g));
+	nl_put_str(m, NFTA_RULE_TABLE, "filter");
+	nl_put_str(m, NFTA_RULE_CHAIN, "FORWARD");
+	struct rtattr *exprs = nl_nest_begin(m, NFTA_RULE_EXPRESSIONS);
+	put_meta(m, key);
+	put_cmp(m, ifname);
+	nl_nest_end(m, exprs);
+	/* libnftnl's user data: type 0 (comment), length, the text with its NUL */
+	unsigned char ud[128];
+	size_t n = strlen(comment) + 1;
+	ud[0] = 0;
+	ud[1] = (unsigned char)n;
+	memcpy(ud + 2, comment, n);
+	nl_put(m, NFTA_RULE_USERDATA, ud, n + 2);
+}
+
+static void test_nft_rule_scan(void **state)
+{
+	(void)state;
+	struct nl_msg m;
+	bool c, in, out;
+	make_rule(&m, NFT_META_IIFNAME, "cubo0", "cubo network cubo");
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_true(c && in && !out);
+	make_rule(&m, NFT_META_OIFNAME, "cubo0", "cubo network cubo");
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_true(c && !in && out);
+	/* a longer name is another network's, another bridge another's */
+	make_rule(&m, NFT_META_IIFNAME, "cubo0", "cubo network cubox");
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_false(c);
+	make_rule(&m, NFT_META_IIFNAME, "cubo01", "cubo network cubo");
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_true(c && !in && !out);
+	/* a cmp after another meta key (a mark, say) names no interface */
+	make_rule(&m, NFT_META_MARK, "cubo0", "cubo network cubo");
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_true(c && !in && !out);
+	/* a truncated message, or another type: nothing read past its end */
+	make_rule(&m, NFT_META_IIFNAME, "cubo0", "cubo network cubo");
+	m.h.nlmsg_len = NLMSG_LENGTH(2);
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_false(c || in || out);
+	make_rule(&m, NFT_META_IIFNAME, "cubo0", "cubo network cubo");
+	m.h.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN;
+	nft_rule_scan(&m.h, "cubo network cubo", "cubo0", &c, &in, &out);
+	assert_false(c || in || out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_bad_conflists),
-		cmocka_unit_test(test_plugin_config),
-		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_roundtrip),     cmocka_unit_test(test_bad_conflists),
+		cmocka_unit_test(test_plugin_config), cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_nft_rule_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
