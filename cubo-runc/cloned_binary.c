@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cubo-runc/cloned_binary.h"
+#include "cubo-runc/exe_overlay.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -88,6 +89,17 @@ struct cubo_error *cloned_binary_ensure(char **argv, char **envp)
 	if (is_sealed_copy(self)) {
 		close(self);
 		return NULL;
+	}
+	switch (exe_overlay_kind(self)) {
+	case EXE_PRIVATE_OVERLAY:
+		close(self);
+		return NULL;
+	case EXE_NOT_OVERLAY:
+		exe_overlay_exec(argv, envp);
+		break;
+	case EXE_OTHER_OVERLAY:
+		/* not one of ours, or not provably: a new overlay would be judged the same */
+		break;
 	}
 	copy = memfd_create("cubo-runc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (copy < 0) {

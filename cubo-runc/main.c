@@ -20,7 +20,7 @@
 struct command {
 	const char *name;
 	runc_cmd_fn fn;
-	bool enters_container; /* runs from a sealed copy of the binary */
+	bool enters_container; /* runs from a binary no one can write */
 	const char *summary;
 };
 

@@ -130,13 +130,19 @@ write_attack_script() {
 				seen="$seen $pid"
 				log "candidate $pid exe=$exe"
 				if ( echo x >> $p/exe ) 2>>$S/log; then log "WROTE direct $pid"; fi
-				# A failed `exec` redirection ends the shell: try it in a
-				# subshell first.
+				# A failed `exec` redirection ends the shell (the process
+				# may be gone by then): `command` keeps it going.
 				if [ $n -le 9 ] && ( exec 3< $p/exe ) 2>>$S/log &&
-					eval "exec $n< $p/exe" 2>>$S/log; then
+					eval "command exec $n< $p/exe" 2>>$S/log; then
 					log "held fd $n on $pid"
 					n=$((n+1))
 				fi
+				# Each file the process maps (its binary), by the
+				# name the kernel keeps for the mapping.
+				for m in $p/map_files/*; do
+					[ -e "$m" ] || continue
+					if ( echo x >> $m ) 2>>$S/log; then log "WROTE map_files $m"; fi
+				done
 			done
 		}
 		seen=" 1 $$ "
@@ -151,6 +157,8 @@ write_attack_script() {
 		for fd in 5 6 7 8 9; do
 			[ -e /proc/$$/fd/$fd ] || continue
 			log "fd $fd -> $(readlink /proc/$$/fd/$fd)"
+			# With CAP_SYS_ADMIN: make the file's mount writable first.
+			mount -o remount,rw /proc/$$/fd/$fd 2>>$S/log && log "remounted fd $fd"
 			if ( echo x >> /proc/$$/fd/$fd ) 2>>$S/log; then log "WROTE through fd $fd"; fi
 		done
 		echo > $S/done
@@ -195,8 +203,13 @@ run_overwrite_attack() {
 	rt start "$CID-b" || true
 	wait_for_status "$CID-b" stopped || true
 	rt delete --force "$CID-b" || true
+	# exec puts the runtime into A's namespaces too (best effort, as the
+	# shebang: the attacker's loop may or may not catch it in time).
+	for i in 1 2 3; do
+		rt exec "$CID-a" /evil </dev/null >/dev/null 2>&1 || true
+	done
 	touch "$shared/stopped"
-	wait_for_file "$shared/done" 100
+	wait_for_file "$shared/done" 100 || { cat "$shared/log"; false; }
 	echo "attacker log:"
 	cat "$shared/log"
 
@@ -214,6 +227,78 @@ run_overwrite_attack() {
 	# CAP_SYS_PTRACE lifts the non-dumpable protection on /proc/PID/exe: the
 	# runtime must not be reachable through its exe at all.
 	run_overwrite_attack '["CAP_SYS_PTRACE"]'
+}
+
+@test "nor by one also holding CAP_SYS_ADMIN, through /proc/PID/map_files (CVE-2019-5736)" {
+	# map_files opens the very files a process maps, for a holder of
+	# CAP_SYS_ADMIN: the binary the runtime runs from must be no more
+	# writable by that name than by its exe.
+	run_overwrite_attack '["CAP_SYS_PTRACE", "CAP_SYS_ADMIN"]'
+	# Not vacuous: it opened the mapped binary, and writing was refused.
+	grep -Eq 'map_files/.*(Read-only file system|Operation not permitted)' "$TEST_TMP/shared/log"
+}
+
+# The runtime that a container can see runs from its binary seen through a
+# private overlay with no writable layer: no host path, mounted nowhere,
+# unwritable even for the host's root, and for good (an fd kept on it and
+# reopened after the runtime is gone is refused the same).
+@test "the runtime runs from a private read-only overlay of its binary (CVE-2019-5736)" {
+	runc_gets_wrong "runc 1.1 runs from a memfd copy"
+	local sum pid
+	sum=$(sha256sum <"$RUNTIME")
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	pid=$(container_pid "$CID")
+	[ "$(readlink "/proc/$pid/exe")" = "/$(basename "$RUNTIME")" ]
+	[ "$(stat -f -L -c %T "/proc/$pid/exe")" = overlayfs ]
+	run sh -c "echo x >> /proc/$pid/exe"
+	[ "$status" -ne 0 ]
+	[[ $output == *"Read-only file system"* ]]
+	exec 5<"/proc/$pid/exe"
+	rt delete --force "$CID"
+	run sh -c 'echo x >> /proc/self/fd/5' 5<&5
+	exec 5<&-
+	[ "$status" -ne 0 ]
+	[[ $output == *"Read-only file system"* ]]
+	# mounted in no namespace: neither the host's nor the container's
+	refute grep -F "lowerdir=$(dirname "$RUNTIME")" /proc/self/mountinfo
+	[ "$(sha256sum <"$RUNTIME")" = "$sum" ]
+}
+
+# exec_runs_sealed_copy: a runtime at $1 creates a container whose init
+# (the runtime, until start) runs from a sealed memfd copy, not the file.
+exec_runs_sealed_copy() {
+	local RUNTIME=$1 pid
+	rt create --bundle "$BUNDLE" "$CID" </dev/null >/dev/null
+	pid=$(container_pid "$CID")
+	readlink "/proc/$pid/exe"
+	[[ $(readlink "/proc/$pid/exe") == /memfd:* ]]
+	run sh -c "echo x >> /proc/$pid/exe"
+	[ "$status" -ne 0 ]
+	rt delete --force "$CID"
+}
+
+@test "a runtime binary on a mounted read-only overlay runs from a sealed copy (CVE-2019-5736)" {
+	# Read-only overlays the runtime did not make itself may have a
+	# writable layer and be remounted writable later: the copy, not trust.
+	local t=$TEST_TMP
+	mkdir "$t/lower" "$t/filler" "$t/merged"
+	cp "$RUNTIME" "$t/lower/"
+	mount -t overlay -o "ro,lowerdir=$t/lower:$t/filler" cubo-it "$t/merged"
+	exec_runs_sealed_copy "$t/merged/$(basename "$RUNTIME")"
+	umount "$t/merged"
+}
+
+@test "a runtime binary where no overlay can be made runs from a sealed copy (CVE-2019-5736)" {
+	# The kernel stacks overlays two deep at most: a binary on a writable
+	# overlay of an overlay cannot be a layer of a third, and the runtime
+	# falls back to the copy.
+	local t=$TEST_TMP
+	mkdir "$t/l1" "$t/f1" "$t/m1" "$t/up" "$t/work" "$t/m2"
+	cp "$RUNTIME" "$t/l1/"
+	mount -t overlay -o "ro,lowerdir=$t/l1:$t/f1" cubo-it "$t/m1"
+	mount -t overlay -o "lowerdir=$t/m1,upperdir=$t/up,workdir=$t/work" cubo-it "$t/m2"
+	exec_runs_sealed_copy "$t/m2/$(basename "$RUNTIME")"
+	umount "$t/m2" "$t/m1"
 }
 
 # --- (c) CVE-2021-30465: mounting through a symlink in the rootfs -------
