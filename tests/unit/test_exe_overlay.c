@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Covers: cubo-runc/exe_overlay.c (the lowerdir option) */
+/* Covers: cubo-runc/exe_overlay.c (the lowerdir option), cubo-runc/early_exec.c (argv) */
 /*
- * What the runtime's re-exec through a private overlay builds from the
- * binary's path: the overlay's lowerdir.
+ * What the runtime's re-exec through a private overlay reads before the C
+ * library starts: the overlay's lowerdir built from the binary's path, and
+ * whether argv's command enters a container.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cubo-runc/early_exec.h"
 #include "cubo-runc/exe_overlay.h"
 
 static void check_lowerdir(const char *path, const char *want, const char *name)
@@ -64,12 +66,53 @@ static void test_lowerdir_longest(void **state)
 	assert_string_equal(out, want);
 }
 
+static int wanted(const char *first, ...)
+{
+	char *argv[16] = {(char *)"cubo-runc"};
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	return early_exec_wanted(argc, argv);
+}
+
+static void test_wanted(void **state)
+{
+	assert_true(wanted("create", "--bundle", "b", "id", NULL));
+	assert_true(wanted("run", "id", NULL));
+	assert_true(wanted("exec", "id", "sh", NULL));
+	assert_true(wanted("--root", "/run/x", "--debug", "run", "id", NULL));
+	assert_true(
+		wanted("--root=/run/x", "--log", "l", "--log-format", "json", "create", "i", NULL));
+	/* the value of an option is not the command */
+	assert_false(wanted("--root", "run", "state", "id", NULL));
+	assert_true(wanted("--criu", "state", "--rootless", "true", "exec", "i", "ls", NULL));
+}
+
+static void test_not_wanted(void **state)
+{
+	assert_false(wanted(NULL));
+	assert_false(wanted("state", "id", NULL));
+	assert_false(wanted("delete", "run", NULL));
+	assert_false(wanted("--version", NULL));
+	assert_false(wanted("run", "--help", NULL));
+	assert_false(wanted("exec", "-h", NULL));
+	assert_false(wanted("help", "run", NULL));
+	assert_false(wanted("--root", NULL));
+	assert_false(wanted("--", "run", NULL));
+	assert_false(wanted("runx", NULL));
+	assert_false(wanted("ru", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lowerdir),
-		cmocka_unit_test(test_lowerdir_refuses),
-		cmocka_unit_test(test_lowerdir_longest),
+		cmocka_unit_test(test_lowerdir),	 cmocka_unit_test(test_lowerdir_refuses),
+		cmocka_unit_test(test_lowerdir_longest), cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_not_wanted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
