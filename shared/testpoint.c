@@ -41,7 +41,8 @@ static void pause_at(const char *point)
 
 /*
  * The kind of process we are: the monitor names itself; cubo-runc runs
- * from a sealed copy of itself ("/memfd:cubo-runc (deleted)"), or not.
+ * from its binary through a private overlay ("/cubo-runc"), from a sealed
+ * copy of itself ("/memfd:cubo-runc (deleted)"), or from the file.
  */
 static const char *process_kind(void)
 {
