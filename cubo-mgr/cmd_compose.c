@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/compose/interp.h"
 #include "cubo-mgr/compose/project.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/strv.h"
@@ -124,6 +125,8 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 	} else {
 		char *text;
 		size_t len;
+		/* as docker compose: the output is a compose file that reads back the same */
+		compose_escape_dollars(p.model);
 		struct cubo_error *err = !strcmp(format, "json")
 						 ? ctree_to_json(p.model, &text, &len)
 						 : ctree_to_yaml(p.model, &text, &len);

@@ -290,6 +290,13 @@ static struct cubo_error *parse_map(struct loader *l, unsigned depth, struct cno
 					     line);
 			break;
 		}
+		/* YAML's implicit keys end within 1024 characters: longer ones could not be
+		 * written back the same way, and no compose key needs them */
+		if (l->ev.data.scalar.length > CTREE_MAX_KEY) {
+			err = cubo_error_new("%s:%u: a key longer than %d bytes", l->file, line,
+					     CTREE_MAX_KEY);
+			break;
+		}
 		bool merge = l->ev.data.scalar.plain_implicit &&
 			     !strcmp((const char *)l->ev.data.scalar.value, "<<");
 		char *key = xstrdup((const char *)l->ev.data.scalar.value);
@@ -448,23 +455,32 @@ static bool is_int(const char *s)
 	return true;
 }
 
-/* A string that YAML would read as something else, or not read back the same. */
-static bool needs_quotes(const char *s)
+/* A string YAML would read as null, a boolean or a number. */
+static bool looks_typed(const char *s)
 {
 	static const char *const special[] = {"true", "false", "yes", "no", "on",
 					      "off",  "null",  "~",   "y",  "n"};
-	if (!*s || strchr(",[]{}#&*!|>'\"%@` \t", *s))
+	if (!*s)
 		return true;
-	/* "- x", "? x", ": x" start block structure; "-g" does not */
-	if (strchr("-?:", *s) && (!s[1] || s[1] == ' '))
-		return true;
+	if (strspn(s, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-_~") !=
+	    strlen(s))
+		return false;
 	for (size_t i = 0; i < sizeof(special) / sizeof(*special); i++)
 		if (!strcasecmp(s, special[i]))
 			return true;
 	char *end;
 	errno = 0;
 	(void)strtod(s, &end);
-	if (!*end || is_int(s) || !strncmp(s, "0x", 2) || !strncmp(s, "0o", 2))
+	return !*end || is_int(s) || !strncmp(s, "0x", 2) || !strncmp(s, "0o", 2);
+}
+
+/* A string that YAML would read as something else, or not read back the same. */
+static bool needs_quotes(const char *s)
+{
+	if (looks_typed(s) || strchr(",[]{}#&*!|>'\"%@` \t", *s) || !strcmp(s, "<<"))
+		return true;
+	/* "- x", "? x", ": x" start block structure; "-g" does not */
+	if (strchr("-?:", *s) && (!s[1] || s[1] == ' '))
 		return true;
 	size_t n = strlen(s);
 	if (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == ':')
@@ -505,7 +521,7 @@ static void add_scalar(struct cubo_strbuf *b, const struct cnode *n)
 {
 	if (n->plain && ctree_is_null(n))
 		cubo_strbuf_adds(b, "null");
-	else if (n->plain || !needs_quotes(n->str))
+	else if ((n->plain && looks_typed(n->str)) || !needs_quotes(n->str))
 		cubo_strbuf_adds(b, n->str);
 	else
 		add_quoted(b, n->str);

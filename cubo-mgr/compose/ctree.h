@@ -18,6 +18,8 @@
 
 /* The most nodes one file may expand into, aliases counted as copies. */
 #define CTREE_MAX_NODES 200000
+/* The longest key: even with every byte escaped it fits a YAML implicit key (1024). */
+#define CTREE_MAX_KEY 200
 /* The deepest nesting a file may have. */
 #define CTREE_MAX_DEPTH 64
 

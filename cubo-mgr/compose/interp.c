@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-mgr/compose/ctree.h"
 #include "cubo-mgr/compose/interp.h"
 #include "shared/strbuf.h"
 #include "shared/strv.h"
@@ -171,6 +172,25 @@ struct cubo_error *compose_interpolate(const char *s, char *const *env, char ***
 	}
 	*out = cubo_strbuf_take(&b);
 	return NULL;
+}
+
+void compose_escape_dollars(struct cnode *n)
+{
+	if (n->kind != CTREE_SCALAR) {
+		for (size_t i = 0; i < n->n; i++)
+			compose_escape_dollars(n->v[i]);
+		return;
+	}
+	if (!strchr(n->str, '$'))
+		return;
+	struct cubo_strbuf b = {0};
+	for (const char *s = n->str; *s; s++) {
+		if (*s == '$')
+			cubo_strbuf_addc(&b, '$');
+		cubo_strbuf_addc(&b, *s);
+	}
+	free(n->str);
+	n->str = cubo_strbuf_take(&b);
 }
 
 /* ---- .env files ---- */

@@ -20,6 +20,13 @@
 struct cubo_error *compose_interpolate(const char *s, char *const *env, char ***unset, char **out);
 
 /*
+ * Every string value of a tree with its dollars doubled, so that written out (compose
+ * config) it reads back as the same values. Keys stay as they are.
+ */
+struct cnode;
+void compose_escape_dollars(struct cnode *n);
+
+/*
  * The variables of an env file's text, appended to *vars as "KEY=VALUE" (a later line for
  * the same name comes later: the last wins, as with cubo_strv_env_get). Values may use
  * variables set before them in the file or in env (both looked up, the file first).

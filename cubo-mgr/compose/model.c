@@ -9,6 +9,7 @@
 
 #include "cubo-mgr/compose/model.h"
 #include "cubo-mgr/compose/interp.h"
+#include "cubo-mgr/container/mount_opt.h"
 #include "shared/fs.h"
 #include "shared/size.h"
 #include "shared/strbuf.h"
@@ -382,23 +383,26 @@ static struct cubo_error *norm_expose(struct compose_norm *c, struct cnode *v, s
 	return to_list(v, p, false, out);
 }
 
-/* A path relative to the project directory made absolute ("~" is the home directory). */
+/* A path relative to the project directory made absolute ("~" is the home directory), cleaned. */
 static char *abs_path(struct compose_norm *c, const char *s)
 {
-	if (s[0] == '/')
-		return xstrdup(s);
 	if (s[0] == '~' && (s[1] == '/' || !s[1])) {
 		const char *home = getenv("HOME");
-		return xasprintf("%s%s", home ? home : "", s + 1);
+		char *h = xasprintf("%s/%s", home ? home : "/", s + 1);
+		char *a = run_opt_path_abs(c->dir, h);
+		free(h);
+		return a;
 	}
-	const char *rest = s;
-	while (!strncmp(rest, "./", 2))
-		rest += 2;
-	if (!strcmp(rest, "."))
-		return xstrdup(c->dir);
-	if (!*rest)
-		return xstrdup(c->dir);
-	return xasprintf("%s/%s", c->dir, rest);
+	return run_opt_path_abs(c->dir, s);
+}
+
+/* A mount target cleaned ("/a/b/" -> "/a/b"); a relative one stays as written. */
+static struct cnode *target_node(const struct cnode *at, const char *s)
+{
+	char *t = run_opt_path_abs(NULL, s);
+	struct cnode *n = str_node(at, t ? t : s);
+	free(t);
+	return n;
 }
 
 static bool is_path(const char *s)
@@ -459,7 +463,7 @@ static struct cubo_error *volume_short(struct compose_norm *c, const struct cnod
 		ctree_set(e, "type", str_node(v, "volume"));
 		ctree_set(e, "source", str_node(v, parts[0]));
 	}
-	ctree_set(e, "target", str_node(v, target));
+	ctree_set(e, "target", target_node(v, target));
 	bool bind = n > 1 && is_path(parts[0]);
 	struct cnode *opts = ctree_new(CTREE_MAP, v->file, v->line);
 	if (bind)
@@ -504,8 +508,10 @@ static struct cubo_error *norm_volumes(struct compose_norm *c, struct cnode *v, 
 		cpath_push_index(p, i);
 		struct cnode *x = v->v[i], *e = NULL;
 		if (x->kind == CTREE_SCALAR) {
-			CUBO_TRY(volume_short(c, x, p, &e));
-			ctree_push(seq, e);
+			struct cubo_error *err = volume_short(c, x, p, &e);
+			if (e)
+				ctree_push(seq, e);
+			CUBO_TRY(err);
 		} else {
 			CUBO_TRY(long_entry(c, x, p, mount_keys, seq, &e));
 			const struct cnode *type = ctree_get(e, "type");
@@ -519,6 +525,8 @@ static struct cubo_error *norm_volumes(struct compose_norm *c, struct cnode *v, 
 				known = known || !strcmp(type->str, types[t]);
 			if (!known)
 				return cnode_error(type, p, "unknown mount type \"%s\"", type->str);
+			const struct cnode *tgt = ctree_get(e, "target");
+			ctree_set(e, "target", target_node(tgt, tgt->str));
 			if (!strcmp(type->str, "bind")) {
 				if (!src)
 					return cnode_error(x, p, "a bind mount needs a source");
