@@ -95,12 +95,24 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 			compose_project_free(&p);
 			return mgr_fail(m, cubo_error_new("no such service: %s", args.v[i]));
 		}
-	for (size_t i = 0; args.n && i < svcs->n;) {
-		if (!cubo_strv_contains(args.v, svcs->keys[i]))
+	/* the services named and those they depend on, as compose */
+	char **keep = NULL;
+	size_t n_keep = 0;
+	for (int i = 0; i < args.n; i++)
+		cubo_strv_push(&keep, &n_keep, args.v[i]);
+	for (size_t i = 0; i < n_keep; i++) {
+		const struct cnode *deps = ctree_get(ctree_get(svcs, keep[i]), "depends_on");
+		for (size_t j = 0; deps && j < deps->n; j++)
+			if (!cubo_strv_contains(keep, deps->keys[j]))
+				cubo_strv_push(&keep, &n_keep, deps->keys[j]);
+	}
+	for (size_t i = 0; keep && i < svcs->n;) {
+		if (!cubo_strv_contains(keep, svcs->keys[i]))
 			ctree_del(svcs, svcs->keys[i]);
 		else
 			i++;
 	}
+	cubo_strv_free(keep);
 	rc = 0;
 	if (quiet) {
 	} else if (services) {

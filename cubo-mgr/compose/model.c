@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Services and top-level resources checked against the Compose Specification, normalised. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -317,6 +318,9 @@ static struct cubo_error *port_short(const struct cnode *v, struct cpath *p, str
 		if (!pd)
 			p1 = p0 + (t1 - t0);
 	}
+	unsigned char addr[16];
+	if (ip && *ip && inet_pton(AF_INET, ip, addr) != 1 && inet_pton(AF_INET6, ip, addr) != 1)
+		ok = false;
 	ok = ok && t0 > 0 && t1 >= t0 && t1 <= 65535 && p0 >= 0 && p1 <= 65535 &&
 	     (!p0 || p1 - p0 == t1 - t0 || t0 == t1);
 	struct cubo_error *err = NULL;

@@ -98,7 +98,7 @@ print(", ".join(d[:4]) or "volumes")' "$tmp/a.json" "$tmp/b.json")"
 			fi
 		else
 			s="n/a"
-			note="docker-compose: $(grep -v '^$' "$tmp/dcerr" | tail -n 1 | cut -c1-100)"
+			note="docker-compose: $(grep -v '^$' "$tmp/dcerr" | sed -n 2p | cut -c1-100)"
 		fi
 	fi
 	echo "| $sample | $p | $r | $s | $note |"
