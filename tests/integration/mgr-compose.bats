@@ -2,10 +2,20 @@
 # cubo-mgr compose: compose files found and merged, variables from the environment and
 # .env, `config` printing the resolved model (YAML that reads back the same, JSON,
 # --services/--volumes/--profiles/-q), errors naming FILE:LINE and the key, a
-# "billion laughs" file refused quickly.
+# "billion laughs" file refused quickly; `up -d`, `ps` and `down [-v]` of a project of
+# busybox containers from a local registry (a web server gated on a healthy
+# dependency, a published port, a named volume surviving down and up).
 
 load helpers
 load mgr-helpers
+
+setup_file() {
+	mgr_busybox_registry compose
+}
+
+teardown_file() {
+	mgr_registry_teardown "${RUN_DIR:-}"
+}
 
 setup() {
 	R=$BATS_TEST_TMPDIR/root
@@ -41,8 +51,43 @@ EOF
 }
 
 teardown() {
+	if [ -n "${UP:-}" ]; then
+		mgr_container_teardown
+		release_root_networks 'up_default'
+	fi
 	rm -rf "$R"
 }
+
+# A project "up" in $BATS_TEST_TMPDIR/up: web (httpd on a published port, its page from a
+# bind mount) needs app healthy; app writes into the named volume data once.
+up_project() {
+	mgr_container_setup "${RUN_SKIP:-}"
+	UP=$BATS_TEST_TMPDIR/up
+	PORT=$(free_port)
+	mkdir -p "$UP/html"
+	echo hello >"$UP/html/index.html"
+	cat >"$UP/compose.yaml" <<EOF
+name: up
+services:
+  web:
+    image: $BB
+    command: httpd -f -p 80 -h /www
+    ports: ["127.0.0.1:$PORT:80"]
+    volumes: [./html:/www:ro, data:/data]
+    depends_on:
+      app: {condition: service_healthy}
+  app:
+    image: $BB
+    command: sh -c 'test -s /data/mode || echo \$\$MODE >/data/mode; exec sleep 1000'
+    environment: {MODE: first}
+    volumes: [data:/data]
+    healthcheck: {test: [CMD, test, -s, /data/mode], interval: 1s}
+volumes:
+  data:
+EOF
+	cd "$UP"
+}
+
 
 @test "compose config: the resolved model, from the directory or a parent" {
 	cd "$P/sub/dir"
@@ -176,4 +221,104 @@ EOF
 	run mgr compose frobnicate
 	[ "$status" -eq 125 ]
 	[[ $output == *'unknown command "frobnicate"'* ]]
+}
+
+@test "compose up -d: networks, volumes, labelled containers in order; ps; down keeps volumes, -v not" {
+	up_project
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"Container up-app-1  Started"*"Container up-web-1  Started"* ]]
+	# app was healthy before web started
+	[ "$(mgr inspect -f '{{.State.Health.Status}}' up-app-1)" = healthy ]
+	[ "$(timeout 10 wget -qO- "http://127.0.0.1:$PORT/")" = hello ]
+	[ "$(mgr exec up-web-1 cat /data/mode)" = first ]
+	mgr network inspect up_default >/dev/null
+	mgr volume inspect up_data >/dev/null
+	run mgr inspect -f '{{index .Config.Labels "com.docker.compose.project"}} {{index .Config.Labels "com.docker.compose.service"}} {{index .Config.Labels "com.docker.compose.container-number"}}' up-web-1
+	[ "$output" = "up web 1" ]
+	run mgr compose ps --services
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app web " ]
+	run mgr compose ps
+	[[ ${lines[0]} == NAME*IMAGE*COMMAND*SERVICE*CREATED*STATUS*PORTS ]]
+	[[ $output == *"127.0.0.1:$PORT->80/tcp"* ]]
+	[ "$(mgr compose ps --format json | jq length)" -eq 2 ]
+	# down: containers and the network go, the volume stays and up finds its data
+	run mgr compose down
+	[ "$status" -eq 0 ]
+	[ -z "$(mgr ps -aq)" ]
+	run mgr network inspect up_default
+	[ "$status" -ne 0 ]
+	mgr volume inspect up_data >/dev/null
+	sed -i 's/MODE: first/MODE: second/' compose.yaml
+	mgr compose up -d
+	[ "$(mgr exec up-web-1 cat /data/mode)" = first ]
+	run mgr compose down -v
+	[ "$status" -eq 0 ]
+	[[ $output == *"Volume up_data  Removed"* ]]
+	run mgr volume inspect up_data
+	[ "$status" -ne 0 ]
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose up -d: unchanged containers kept, changed ones made again, orphans" {
+	up_project
+	mgr compose up -d
+	web=$(mgr inspect -f '{{.Id}}' up-web-1)
+	app=$(mgr inspect -f '{{.Id}}' up-app-1)
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"up-web-1  Running"* ]]
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" = "$web" ]
+	sed -i 's/MODE: first/MODE: other/' compose.yaml
+	mgr compose up -d
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" = "$web" ]
+	[ "$(mgr inspect -f '{{.Id}}' up-app-1)" != "$app" ]
+	app=$(mgr inspect -f '{{.Id}}' up-app-1)
+	mgr compose up -d --force-recreate web
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" != "$web" ]
+	[ "$(mgr inspect -f '{{.Id}}' up-app-1)" = "$app" ]
+	# a service gone from the file: its container is an orphan
+	sed -i 's/^  web:/  www:/; /ports:/d' compose.yaml
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"found orphan containers (up-web-1)"* ]]
+	run mgr compose up -d --remove-orphans
+	[ "$status" -eq 0 ]
+	run mgr inspect up-web-1
+	[ "$status" -ne 0 ]
+	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose up -d: a dependency that never gets healthy, or fails, stops up" {
+	up_project
+	cat >compose.yaml <<EOF
+name: up
+services:
+  sick:
+    image: $BB
+    command: sleep 1000
+    healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1}
+  job:
+    image: $BB
+    command: sh -c 'exit 3'
+  web:
+    image: $BB
+    command: sleep 1000
+    depends_on: {sick: {condition: service_healthy}}
+  after:
+    image: $BB
+    command: sleep 1000
+    depends_on: {job: {condition: service_completed_successfully}}
+EOF
+	run mgr compose up -d web
+	[ "$status" -eq 125 ]
+	[[ $output == *"dependency failed to start: container up-sick-1 is unhealthy"* ]]
+	run mgr inspect up-web-1
+	[ "$status" -ne 0 ]
+	run mgr compose up -d after
+	[ "$status" -eq 125 ]
+	[[ $output == *"service \"job\" didn't complete successfully: exit 3"* ]]
+	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
 }

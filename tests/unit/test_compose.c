@@ -13,7 +13,9 @@
 #include "cubo-mgr/compose/ctree.h"
 #include "cubo-mgr/compose/interp.h"
 #include "cubo-mgr/compose/project.h"
+#include "cubo-mgr/compose/run_args.h"
 #include "shared/fs.h"
+#include "shared/strbuf.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 #include "tests/unit/helpers.h"
@@ -237,12 +239,6 @@ static void test_yaml_out(void **state)
 
 /* ---- projects ---- */
 
-
-struct proj {
-	char *dir;
-	struct compose_project p;
-};
-
 static void write_in(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -465,6 +461,90 @@ static void test_project_errors(void **state)
 	th_tmpdir_free(dir);
 }
 
+/* A service as run's flags: every key up knows, compose's names and labels. */
+static void test_run_args(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("compose");
+	write_in(dir, "s.txt", "secret");
+	write_in(dir, "compose.yaml",
+		 "name: p\n"
+		 "services:\n"
+		 "  web:\n"
+		 "    image: busybox\n"
+		 "    entrypoint: [/bin/sh, -c]\n"
+		 "    command: echo hi\n"
+		 "    environment: {A: '1'}\n"
+		 "    ports: ['127.0.0.1:8080:80', '53/udp']\n"
+		 "    volumes: [./d:/d:ro, v:/v, /anon, {type: tmpfs, target: /t}]\n"
+		 "    networks: {back: {aliases: [www]}}\n"
+		 "    healthcheck: {test: [CMD, wget, -q, 'http://x/a b'], interval: 5s, retries: "
+		 "3}\n"
+		 "    deploy: {resources: {limits: {memory: 64m, pids: 50}}}\n"
+		 "    ulimits: {nofile: {soft: 10, hard: 20}}\n"
+		 "    stop_grace_period: 1m30s\n"
+		 "    extra_hosts: ['db=10.0.0.5']\n"
+		 "    secrets: [s]\n"
+		 "    read_only: true\n"
+		 "    logging: {driver: json-file, options: {max-size: 1m}}\n"
+		 "    mac_address: 02:42:ac:11:00:02\n"
+		 "  built: {build: .}\n"
+		 "networks: {back: {}}\n"
+		 "volumes: {v: {}}\n"
+		 "secrets: {s: {file: ./s.txt}}\n");
+	struct compose_project p;
+	struct cubo_error *err = load_project(dir, NULL, NULL, NULL, &p);
+	if (err)
+		fail_msg("%s", err->msg);
+	const struct cnode *svc = ctree_get(ctree_get(p.model, "services"), "web");
+	char **argv, **ignored;
+	assert_null(compose_run_args(&p, "web", svc, 1, "abc", &argv, &ignored));
+	struct cubo_strbuf b = {0};
+	for (size_t i = 0; argv[i]; i++) {
+		cubo_strbuf_adds(&b, argv[i]);
+		cubo_strbuf_addc(&b, '|');
+	}
+	const char *want[] = {
+		"run|--detach|--name|p-web-1|",
+		"--label|com.docker.compose.project=p|--label|com.docker.compose.service=web|",
+		"--label|com.docker.compose.config-hash=abc|",
+		"--env|A=1|",
+		"--read-only|",
+		"--health-cmd|wget -q 'http://x/a b'|--health-interval|5s|--health-retries|3|",
+		"--publish|127.0.0.1:8080:80/tcp|--publish|53/udp|",
+		"--volume|p_v:/v|--volume|/anon|--tmpfs|/t|",
+		"/s.txt:/run/secrets/s:ro|",
+		"--network|p_back|--network-alias|www|--network-alias|web|",
+		"--memory|67108864|--pids-limit|50|--ulimit|nofile=10:20|--stop-timeout|90|",
+		"--log-driver|json-file|--log-opt|max-size=1m|--add-host|db:10.0.0.5|",
+		"--entrypoint|/bin/sh|busybox|-c|echo|hi|",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+		expect_in(b.s, want[i]);
+	char *ro = xasprintf("--volume|%s/d:/d:ro|", dir);
+	expect_in(b.s, ro);
+	free(ro);
+	assert_int_equal(cubo_strv_len(ignored), 1);
+	assert_string_equal(ignored[0], "mac_address");
+	free(b.s);
+	cubo_strv_free(argv);
+	cubo_strv_free(ignored);
+	/* a built service without an image runs PROJECT-SERVICE */
+	svc = ctree_get(ctree_get(p.model, "services"), "built");
+	assert_null(compose_run_args(&p, "built", svc, 2, "h", &argv, &ignored));
+	assert_string_equal(argv[cubo_strv_len(argv) - 1], "p-built");
+	assert_true(cubo_strv_contains(argv, "p-built-2"));
+	char hash1[65], hash2[65];
+	assert_null(compose_config_hash(svc, hash1));
+	assert_null(compose_config_hash(ctree_get(ctree_get(p.model, "services"), "web"), hash2));
+	assert_int_equal(strlen(hash1), 64);
+	assert_string_not_equal(hash1, hash2);
+	cubo_strv_free(argv);
+	cubo_strv_free(ignored);
+	compose_project_free(&p);
+	th_tmpdir_free(dir);
+}
+
 static void test_project_name(void **state)
 {
 	(void)state;
@@ -487,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_project_merge_extends),
 		cmocka_unit_test(test_project_errors),
 		cmocka_unit_test(test_project_name),
+		cmocka_unit_test(test_run_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
