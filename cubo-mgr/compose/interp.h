@@ -35,4 +35,11 @@ void compose_escape_dollars(struct cnode *n);
 struct cubo_error *compose_dotenv_parse(const char *text, const char *name, char *const *env,
 					char ***vars);
 
+/*
+ * A compose file or an env file: a regular file (not a FIFO, a device or /dev/zero) of at
+ * most COMPOSE_MAX_FILE bytes, NUL-terminated. A missing file's error has ENOENT.
+ */
+#define COMPOSE_MAX_FILE (16 << 20)
+struct cubo_error *compose_read_file(const char *path, char **text, size_t *len);
+
 #endif

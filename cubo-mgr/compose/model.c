@@ -917,11 +917,12 @@ static struct cubo_error *norm_env_file(struct compose_norm *c, struct cnode *v,
 		}
 		char *path = abs_path(c, f->str), *text = NULL, **vars = NULL;
 		size_t len;
-		struct cubo_error *rerr = cubo_read_file(path, &text, &len);
-		if (rerr && (required || rerr->errnum != ENOENT))
-			err = cnode_error(f, p, "env file %s: %s", path,
-					  rerr->errnum ? strerror(rerr->errnum) : rerr->msg);
-		else if (!rerr)
+		struct cubo_error *rerr = compose_read_file(path, &text, &len);
+		if (rerr && (required || rerr->errnum != ENOENT)) {
+			char *why = cubo_error_text(rerr);
+			err = cnode_error(f, p, "env file %s", why);
+			free(why);
+		} else if (!rerr)
 			err = compose_dotenv_parse(text, path, c->env, &vars);
 		cubo_error_free(rerr);
 		for (size_t j = 0; !err && vars && vars[j]; j++) {

@@ -16,8 +16,6 @@
 #include "shared/strv.h"
 #include "shared/xalloc.h"
 
-/* The most bytes a compose file may have. */
-#define MAX_FILE_SIZE (16 << 20)
 /* The longest chain of extends. */
 #define MAX_EXTENDS 32
 
@@ -135,20 +133,14 @@ static struct cubo_error *load_file(struct compose_project *p, const char *file,
 	char *text = NULL;
 	size_t len = 0;
 	if (!strcmp(file, "-")) {
-		text = xmalloc(MAX_FILE_SIZE + 1);
-		len = cubo_read_until_eof(0, text, MAX_FILE_SIZE + 1);
-		text[len < MAX_FILE_SIZE ? len : MAX_FILE_SIZE] = 0;
+		text = xmalloc(COMPOSE_MAX_FILE + 2);
+		len = cubo_read_until_eof(0, text, COMPOSE_MAX_FILE + 2);
+		if (len > COMPOSE_MAX_FILE) {
+			free(text);
+			return cubo_error_new("stdin: larger than %d bytes", COMPOSE_MAX_FILE);
+		}
 	} else {
-		struct stat st;
-		if (stat(file, &st))
-			return cubo_error_errno("%s", file);
-		if (st.st_size > MAX_FILE_SIZE)
-			return cubo_error_new("%s: larger than %d bytes", file, MAX_FILE_SIZE);
-		CUBO_TRY(cubo_read_file(file, &text, &len));
-	}
-	if (len > MAX_FILE_SIZE) {
-		free(text);
-		return cubo_error_new("%s: larger than %d bytes", file, MAX_FILE_SIZE);
+		CUBO_TRY(compose_read_file(file, &text, &len));
 	}
 	/* the nodes point at the name: keep it in the project */
 	strv_add(&p->files, file);
@@ -538,7 +530,7 @@ static struct cubo_error *read_env(const struct compose_opts *o, struct compose_
 	for (size_t i = 0; !err && files[i]; i++) {
 		char *text;
 		size_t len;
-		err = cubo_read_file(files[i], &text, &len);
+		err = compose_read_file(files[i], &text, &len);
 		if (err && !o->env_files && err->errnum == ENOENT) {
 			cubo_error_free(err);
 			err = NULL;

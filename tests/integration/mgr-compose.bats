@@ -189,6 +189,22 @@ EOF
 	run mgr compose -f missing.yaml config
 	[ "$status" -eq 125 ]
 	[[ $output == *"missing.yaml"* ]]
+	# hostile files: a device, a FIFO, an env file that never ends, extends in a loop
+	run timeout 10 "$MGR" --root-dir "$R" compose -f /dev/zero config
+	[ "$status" -eq 125 ]
+	[[ $output == *"/dev/zero: not a regular file"* ]]
+	mkfifo fifo.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f fifo.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"fifo.yaml: not a regular file"* ]]
+	printf 'services:\n  a: {image: x, env_file: /dev/zero}\n' >bad.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"bad.yaml:2: services.a.env_file[0]: env file /dev/zero: not a regular file"* ]]
+	printf 'services:\n  a: {image: x, extends: {file: bad.yaml, service: a}}\n' >bad.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"extends nested deeper than"* ]]
 	cd "$BATS_TEST_TMPDIR"
 	mkdir -p empty && cd empty
 	run mgr compose config
