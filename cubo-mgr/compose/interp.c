@@ -1,10 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Compose's ${VAR} interpolation, and its .env files. */
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,30 +341,5 @@ struct cubo_error *compose_dotenv_parse(const char *text, const char *name, char
 
 struct cubo_error *compose_read_file(const char *path, char **text, size_t *len)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return cubo_error_errno("%s", path);
-	struct stat st;
-	struct cubo_error *err = NULL;
-	if (fstat(fd, &st))
-		err = cubo_error_errno("%s", path);
-	else if (!S_ISREG(st.st_mode))
-		err = cubo_error_new("%s: not a regular file", path);
-	else if (st.st_size > COMPOSE_MAX_FILE)
-		err = cubo_error_new("%s: larger than %d bytes", path, COMPOSE_MAX_FILE);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	char *buf = xmalloc(COMPOSE_MAX_FILE + 2);
-	size_t n = cubo_read_until_eof(fd, buf, COMPOSE_MAX_FILE + 2);
-	close(fd);
-	if (n > COMPOSE_MAX_FILE) {
-		free(buf);
-		return cubo_error_new("%s: larger than %d bytes", path, COMPOSE_MAX_FILE);
-	}
-	*text = xrealloc(buf, n + 1);
-	*len = n;
-	return NULL;
+	return cubo_read_regular_file(path, COMPOSE_MAX_FILE, text, len);
 }
