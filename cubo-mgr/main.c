@@ -56,6 +56,7 @@ static const struct mgr_subcommand commands[] = {
 	{"rename", cmd_rename, "give a container another name"},
 	{"events", cmd_events, "print what happens to containers, images, volumes, networks"},
 	{"container", cmd_container, "manage containers (ls, run, rm, prune, ...)"},
+	{"compose", cmd_compose, "run multi-container applications from compose files"},
 	{"volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)"},
 	{"network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, ...)"},
 	{"info", cmd_info, "show the setup and counts"},

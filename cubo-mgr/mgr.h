@@ -193,6 +193,7 @@ int cmd_port(struct mgr *m, int argc, char **argv);
 int cmd_top(struct mgr *m, int argc, char **argv);
 int cmd_stats(struct mgr *m, int argc, char **argv);
 int cmd_events(struct mgr *m, int argc, char **argv);
+int cmd_compose(struct mgr *m, int argc, char **argv);
 int cmd_logs(struct mgr *m, int argc, char **argv);
 int cmd_attach(struct mgr *m, int argc, char **argv);
 int cmd_exec(struct mgr *m, int argc, char **argv);

@@ -642,3 +642,32 @@ size_t cubo_read_until_eof(int fd, char *buf, size_t cap)
 		buf[len] = '\0';
 	return len;
 }
+
+struct cubo_error *cubo_read_regular_file(const char *path, size_t max, char **out, size_t *len)
+{
+	/* O_NONBLOCK: a FIFO put there must not hang the command */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return cubo_error_errno("open %s", path);
+	struct stat st;
+	struct cubo_error *err = NULL;
+	if (fstat(fd, &st) < 0)
+		err = cubo_error_errno("stat %s", path);
+	else if (!S_ISREG(st.st_mode))
+		err = cubo_error_new("%s: not a regular file", path);
+	else if ((uint64_t)st.st_size > max)
+		err = cubo_error_new("%s: larger than %zu bytes", path, max);
+	if (!err) {
+		char *buf = xmalloc(max + 2);
+		size_t n = cubo_read_until_eof(fd, buf, max + 2);
+		if (n > max) {
+			free(buf);
+			err = cubo_error_new("%s: larger than %zu bytes", path, max);
+		} else {
+			*out = buf;
+			*len = n;
+		}
+	}
+	close(fd);
+	return err;
+}

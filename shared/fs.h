@@ -65,6 +65,14 @@ struct cubo_error *cubo_read_file(const char *path, char **out, size_t *len);
  */
 size_t cubo_read_until_eof(int fd, char *buf, size_t cap);
 struct cubo_error *cubo_read_file_at(int dirfd, const char *name, char **out, size_t *len);
+/*
+ * A file a user names (a profile, a compose or env file): a regular file (a FIFO is
+ * refused without waiting for a writer, a device or /dev/zero without reading it) of at
+ * most max bytes, the size read counting (it may grow meanwhile). *out is
+ * NUL-terminated. Errors: "open PATH" (with errno), "PATH: not a regular file",
+ * "PATH: larger than MAX bytes".
+ */
+struct cubo_error *cubo_read_regular_file(const char *path, size_t max, char **out, size_t *len);
 /* Open path O_WRONLY|O_TRUNC (no create) and write data: for /proc and /sys knobs. */
 struct cubo_error *cubo_write_existing(const char *path, const char *data, size_t len);
 /* mkdir -p; existing directories are fine, an existing non-directory is an error. */

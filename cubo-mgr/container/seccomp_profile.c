@@ -45,32 +45,7 @@ void seccomp_host_native(struct seccomp_host *h, char release[65])
 
 struct cubo_error *seccomp_profile_read(const char *path, char **json, size_t *len)
 {
-	/* O_NONBLOCK: a FIFO put there must not hang the command */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return cubo_error_errno("open %s", path);
-	struct stat st;
-	struct cubo_error *err = NULL;
-	if (fstat(fd, &st) < 0)
-		err = cubo_error_errno("stat %s", path);
-	else if (!S_ISREG(st.st_mode))
-		err = cubo_error_new("%s: not a regular file", path);
-	else if (st.st_size > SECCOMP_PROFILE_MAX)
-		err = cubo_error_new("%s: larger than %u bytes", path, SECCOMP_PROFILE_MAX);
-	if (!err) {
-		/* the size read, not the size stat saw: the file may grow meanwhile */
-		char *buf = xmalloc(SECCOMP_PROFILE_MAX + 2);
-		size_t n = cubo_read_until_eof(fd, buf, SECCOMP_PROFILE_MAX + 2);
-		if (n > SECCOMP_PROFILE_MAX) {
-			free(buf);
-			err = cubo_error_new("%s: larger than %u bytes", path, SECCOMP_PROFILE_MAX);
-		} else {
-			*json = buf;
-			*len = n;
-		}
-	}
-	close(fd);
-	return err;
+	return cubo_read_regular_file(path, SECCOMP_PROFILE_MAX, json, len);
 }
 
 /* "4.8" <= release ("6.1.0-13-amd64"); a minKernel that is not N.N is an error. */

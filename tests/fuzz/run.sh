@@ -42,7 +42,7 @@ build=${1:-/tmp/cubo-fuzz}
 seconds=${FUZZ_SECONDS:-30}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
-all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl events"
+all_targets="config state json mountinfo mount_options signal_opts image reference container toml cubofile net dbus gotmpl repl events compose"
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if [ ! -f "$top/config.h" ]; then
@@ -104,6 +104,7 @@ sources() {
 	repl) echo "shared/error.c shared/xalloc.c shared/strv.c cubo-mgr/repl/split.c cubo-mgr/repl/complete.c" ;;
 	events) echo "$json_src shared/strv.c shared/strbuf.c shared/timeutil.c cubo-mgr/events/event.c
 		cubo-mgr/events/filter.c" ;;
+	compose) echo "$net_src cubo-mgr/compose/ctree.c cubo-mgr/compose/interp.c cubo-mgr/compose/model.c" ;;
 	gotmpl) echo "$json_src shared/strbuf.c shared/gotmpl_parse.c shared/gotmpl_exec.c shared/gotmpl_value.c
 		shared/gotmpl_funcs.c shared/gotmpl_printf.c shared/gotmpl_format.c shared/tabwriter.c" ;;
 	*)

@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# cubo-mgr compose: compose files found and merged, variables from the environment and
+# .env, `config` printing the resolved model (YAML that reads back the same, JSON,
+# --services/--volumes/--profiles/-q), errors naming FILE:LINE and the key, a
+# "billion laughs" file refused quickly; `up -d`, `ps` and `down [-v]` of a project of
+# busybox containers from a local registry (a web server gated on a healthy
+# dependency, a published port, a named volume surviving down and up).
+
+load helpers
+load mgr-helpers
+
+setup_file() {
+	mgr_busybox_registry compose
+}
+
+teardown_file() {
+	mgr_registry_teardown "${RUN_DIR:-}"
+}
+
+setup() {
+	R=$BATS_TEST_TMPDIR/root
+	P=$BATS_TEST_TMPDIR/My-Project
+	mkdir -p "$P/html" "$P/sub/dir"
+	cat >"$P/compose.yaml" <<'EOF'
+x-common: &common
+  restart: unless-stopped
+  labels: {tier: app}
+services:
+  web:
+    <<: *common
+    image: "busybox:${TAG:-latest}"
+    command: httpd -f -p 80
+    ports: ["${PORT}:80"]
+    volumes: [./html:/www:ro, data:/data]
+    depends_on:
+      app: {condition: service_healthy}
+  app:
+    <<: *common
+    image: busybox
+    environment: [MODE=prod, FROM_ENV]
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 2s
+  debug:
+    image: busybox
+    profiles: [debug]
+volumes:
+  data:
+EOF
+	printf 'PORT=8080\nTAG=1.36\n' >"$P/.env"
+}
+
+teardown() {
+	if [ -n "${UP:-}" ]; then
+		mgr_container_teardown
+		release_root_networks 'up_default'
+	fi
+	rm -rf "$R"
+}
+
+# A project "up" in $BATS_TEST_TMPDIR/up: web (httpd on a published port, its page from a
+# bind mount) needs app healthy; app writes into the named volume data once.
+up_project() {
+	mgr_container_setup "${RUN_SKIP:-}"
+	UP=$BATS_TEST_TMPDIR/up
+	PORT=$(free_port)
+	mkdir -p "$UP/html"
+	echo hello >"$UP/html/index.html"
+	cat >"$UP/compose.yaml" <<EOF
+name: up
+services:
+  web:
+    image: $BB
+    command: httpd -f -p 80 -h /www
+    ports: ["127.0.0.1:$PORT:80"]
+    volumes: [./html:/www:ro, data:/data]
+    depends_on:
+      app: {condition: service_healthy}
+  app:
+    image: $BB
+    command: sh -c 'test -s /data/mode || echo \$\$MODE >/data/mode; exec sleep 1000'
+    environment: {MODE: first}
+    volumes: [data:/data]
+    healthcheck: {test: [CMD, test, -s, /data/mode], interval: 1s}
+volumes:
+  data:
+EOF
+	cd "$UP"
+}
+
+
+@test "compose config: the resolved model, from the directory or a parent" {
+	cd "$P/sub/dir"
+	FROM_ENV=yes TAG=1.35 run mgr compose config
+	[ "$status" -eq 0 ]
+	# the directory's name, lowercased; the environment wins over .env
+	[[ $output == *"name: my-project"* ]]
+	[[ $output == *"image: busybox:1.35"* ]]
+	[[ $output == *'published: "8080"'* ]]
+	[[ $output == *"source: $P/html"* ]]
+	[[ $output == *"FROM_ENV: \"yes\""* ]]
+	[[ $output == *"condition: service_healthy"* ]]
+	[[ $output == *"name: my-project_data"* ]]
+	[[ $output == *"name: my-project_default"* ]]
+	[[ $output == *"restart: unless-stopped"* ]]
+	[[ $output != *debug* ]]
+	[[ $output != *x-common* ]] || [[ $output == *"x-common:"* ]]
+}
+
+@test "compose config: -p, --profile, --services, --volumes, --profiles, -q, --format json" {
+	cd "$P"
+	run mgr compose -p Other config --services
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'app\nweb')" ]
+	run mgr compose --profile debug config --services
+	[ "$output" = "$(printf 'app\ndebug\nweb')" ]
+	COMPOSE_PROFILES=debug run mgr compose config --services
+	[ "$output" = "$(printf 'app\ndebug\nweb')" ]
+	run mgr compose config --volumes
+	[ "$output" = data ]
+	run mgr compose --profile '*' config --profiles
+	[ "$output" = debug ]
+	run mgr compose config -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run mgr compose -p Other config --format json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r .name)" = other ]
+	[ "$(echo "$output" | jq -r '.services.web.ports[0].target')" = 80 ]
+	[ "$(echo "$output" | jq -r '.services.web.volumes[0].read_only')" = true ]
+	# a service comes with those it depends on
+	run mgr compose config --services web
+	[ "$output" = "$(printf 'app\nweb')" ]
+	run mgr compose config --services app
+	[ "$output" = app ]
+	run mgr compose config nope
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+}
+
+@test "compose config: the output reads back as the same model" {
+	cd "$P"
+	printf 'services:\n  s:\n    image: busybox\n    command: echo "$$HOME" ${TAG}\n' >"$P/dollar.yaml"
+	run mgr compose -f compose.yaml -f dollar.yaml config
+	[ "$status" -eq 0 ]
+	[[ $output == *'- $$HOME'* ]]
+	first=$output
+	run mgr compose -f - config <<<"$first"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$first" ]
+}
+
+@test "compose config: -f files merged in order, --env-file" {
+	cd "$P"
+	cat >"$P/override.yaml" <<'EOF'
+services:
+  web:
+    command: [httpd, -f, -p, "8000"]
+    ports: ["9000:9000"]
+    environment: {EXTRA: "1"}
+EOF
+	printf 'PORT=7070\n' >"$P/other.env"
+	run mgr compose -f compose.yaml -f override.yaml --env-file other.env config --format json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -c .services.web.command)" = '["httpd","-f","-p","8000"]' ]
+	[ "$(echo "$output" | jq -c '[.services.web.ports[].published]')" = '["7070","9000"]' ]
+	[ "$(echo "$output" | jq -r .services.web.environment.EXTRA)" = 1 ]
+	[ "$(echo "$output" | jq -r .services.web.image)" = busybox:latest ]
+}
+
+@test "compose config: bad files named with their line and key, exit 125" {
+	cd "$P"
+	printf 'services:\n  web:\n    image: busybox\n    portz: [80]\n' >bad.yaml
+	run mgr compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"$P/bad.yaml:4: services.web.portz: unknown key \"portz\""* ]]
+	printf 'services:\n  web:\n    image: busybox\n    ports:\n      - 80:80\n      - 1:2:3:4\n' >bad.yaml
+	run mgr compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"bad.yaml:6: services.web.ports[1]: \"1:2:3:4\": invalid port"* ]]
+	printf 'services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n' >bad.yaml
+	run mgr compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"dependency cycle: a -> b -> a"* ]]
+	printf 'services:\n  a: {image: "${NEEDED:?set NEEDED}"}\n' >bad.yaml
+	run mgr compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"bad.yaml:2: services.a.image: required variable NEEDED is missing a value: set NEEDED"* ]]
+	run mgr compose -f missing.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"missing.yaml"* ]]
+	# hostile files: a device, a FIFO, an env file that never ends, extends in a loop
+	run timeout 10 "$MGR" --root-dir "$R" compose -f /dev/zero config
+	[ "$status" -eq 125 ]
+	[[ $output == *"/dev/zero: not a regular file"* ]]
+	mkfifo fifo.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f fifo.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"fifo.yaml: not a regular file"* ]]
+	printf 'services:\n  a: {image: x, env_file: /dev/zero}\n' >bad.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"bad.yaml:2: services.a.env_file[0]: env file /dev/zero: not a regular file"* ]]
+	printf 'services:\n  a: {image: x, extends: {file: bad.yaml, service: a}}\n' >bad.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f bad.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"extends nested deeper than"* ]]
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p empty && cd empty
+	run mgr compose config
+	[ "$status" -eq 125 ]
+	[[ $output == *"no configuration file provided"* ]]
+}
+
+@test "compose config: a billion laughs fails cleanly and quickly" {
+	cd "$P"
+	{
+		echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+		prev=a
+		for l in b c d e f g h i; do
+			printf '%s: &%s [' "$l" "$l"
+			for _ in 1 2 3 4 5 6 7 8; do printf '*%s,' "$prev"; done
+			printf '*%s]\n' "$prev"
+			prev=$l
+		done
+		echo 'services: {}'
+	} >laughs.yaml
+	run timeout 10 "$MGR" --root-dir "$R" compose -f laughs.yaml config
+	[ "$status" -eq 125 ]
+	[[ $output == *"expands into more than"* ]]
+}
+
+@test "compose: --help lists the commands; unknown commands refused" {
+	run mgr compose --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"config"* ]]
+	run mgr compose frobnicate
+	[ "$status" -eq 125 ]
+	[[ $output == *'unknown command "frobnicate"'* ]]
+}
+
+@test "compose up -d: networks, volumes, labelled containers in order; ps; down keeps volumes, -v not" {
+	up_project
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"Container up-app-1  Started"*"Container up-web-1  Started"* ]]
+	# app was healthy before web started
+	[ "$(mgr inspect -f '{{.State.Health.Status}}' up-app-1)" = healthy ]
+	[ "$(timeout 10 wget -qO- "http://127.0.0.1:$PORT/")" = hello ]
+	[ "$(mgr exec up-web-1 cat /data/mode)" = first ]
+	mgr network inspect up_default >/dev/null
+	mgr volume inspect up_data >/dev/null
+	run mgr inspect -f '{{index .Config.Labels "com.docker.compose.project"}} {{index .Config.Labels "com.docker.compose.service"}} {{index .Config.Labels "com.docker.compose.container-number"}}' up-web-1
+	[ "$output" = "up web 1" ]
+	run mgr compose ps --services
+	[ "$(echo "$output" | sort | tr '\n' ' ')" = "app web " ]
+	run mgr compose ps
+	[[ ${lines[0]} == NAME*IMAGE*COMMAND*SERVICE*CREATED*STATUS*PORTS ]]
+	[[ $output == *"127.0.0.1:$PORT->80/tcp"* ]]
+	[ "$(mgr compose ps --format json | jq length)" -eq 2 ]
+	# down: containers and the network go, the volume stays and up finds its data
+	run mgr compose down
+	[ "$status" -eq 0 ]
+	[ -z "$(mgr ps -aq)" ]
+	run mgr network inspect up_default
+	[ "$status" -ne 0 ]
+	mgr volume inspect up_data >/dev/null
+	sed -i 's/MODE: first/MODE: second/' compose.yaml
+	mgr compose up -d
+	[ "$(mgr exec up-web-1 cat /data/mode)" = first ]
+	run mgr compose down -v
+	[ "$status" -eq 0 ]
+	[[ $output == *"Volume up_data  Removed"* ]]
+	run mgr volume inspect up_data
+	[ "$status" -ne 0 ]
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose up -d: unchanged containers kept, changed ones made again, orphans" {
+	up_project
+	mgr compose up -d
+	web=$(mgr inspect -f '{{.Id}}' up-web-1)
+	app=$(mgr inspect -f '{{.Id}}' up-app-1)
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"up-web-1  Running"* ]]
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" = "$web" ]
+	sed -i 's/MODE: first/MODE: other/' compose.yaml
+	mgr compose up -d
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" = "$web" ]
+	[ "$(mgr inspect -f '{{.Id}}' up-app-1)" != "$app" ]
+	app=$(mgr inspect -f '{{.Id}}' up-app-1)
+	mgr compose up -d --force-recreate web
+	[ "$(mgr inspect -f '{{.Id}}' up-web-1)" != "$web" ]
+	[ "$(mgr inspect -f '{{.Id}}' up-app-1)" = "$app" ]
+	# a service gone from the file: its container is an orphan
+	sed -i 's/^  web:/  www:/; /ports:/d' compose.yaml
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output == *"found orphan containers (up-web-1)"* ]]
+	run mgr compose up -d --remove-orphans
+	[ "$status" -eq 0 ]
+	run mgr inspect up-web-1
+	[ "$status" -ne 0 ]
+	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose up -d: a dependency that never gets healthy, or fails, stops up" {
+	up_project
+	cat >compose.yaml <<EOF
+name: up
+services:
+  sick:
+    image: $BB
+    command: sleep 1000
+    healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1}
+  job:
+    image: $BB
+    command: sh -c 'exit 3'
+  web:
+    image: $BB
+    command: sleep 1000
+    depends_on: {sick: {condition: service_healthy}}
+  after:
+    image: $BB
+    command: sleep 1000
+    depends_on: {job: {condition: service_completed_successfully}}
+EOF
+	run mgr compose up -d web
+	[ "$status" -eq 125 ]
+	[[ $output == *"dependency failed to start: container up-sick-1 is unhealthy"* ]]
+	run mgr inspect up-web-1
+	[ "$status" -ne 0 ]
+	run mgr compose up -d after
+	[ "$status" -eq 125 ]
+	[[ $output == *"service \"job\" didn't complete successfully: exit 3"* ]]
+	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
+}
