@@ -258,16 +258,24 @@ static struct cubo_error *listen_at(const char *name, int *out)
 	return NULL;
 }
 
-static struct cubo_error *accept_within(int lfd, int ms, int *out)
+/*
+ * Accept one connection within ms. peer, when not -1, is the sync pipe to
+ * the starting command: once that command is gone (killed half way through
+ * `run`), nobody will connect, and the bring-up fails at once instead of
+ * holding a created container for the whole wait.
+ */
+static struct cubo_error *accept_within(int lfd, int peer, int ms, int *out)
 {
-	struct pollfd p = {lfd, POLLIN, 0};
+	struct pollfd p[2] = {{lfd, POLLIN, 0}, {peer, 0, 0}};
 	int r;
 	do
-		r = poll(&p, 1, ms);
+		r = poll(p, peer >= 0 ? 2 : 1, ms);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return r == 0 ? cubo_error_new("nobody connected within %d s", ms / 1000)
 			      : cubo_error_errno("poll");
+	if (!(p[0].revents & POLLIN))
+		return cubo_error_new("the starting command went away");
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return cubo_error_errno("accept");
@@ -455,7 +463,7 @@ static struct cubo_error *take_attach_client(struct mon *m)
 		return NULL;
 	report(m, "C");
 	int c;
-	struct cubo_error *err = accept_within(m->listen_fd, 30000, &c);
+	struct cubo_error *err = accept_within(m->listen_fd, m->sync_fd, 30000, &c);
 	if (!err) {
 		uint8_t type, flags = 0;
 		uint32_t len;
@@ -703,7 +711,7 @@ static struct cubo_error *bring_up(struct mon *m, struct ctr_record *rec, int *c
 	}
 	if (!err && m->tty) {
 		int conn;
-		err = accept_within(console, 10000, &conn);
+		err = accept_within(console, -1, 10000, &conn);
 		if (!err) {
 			char name[256];
 			size_t len;
@@ -1165,6 +1173,14 @@ static struct cubo_error *reset_for_restart(struct mon *m, struct ctr_record *re
 	return NULL;
 }
 
+/* Close every fd above stdio except keep. */
+static void close_fds_but(int keep)
+{
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0U, 0);
+}
+
 void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
@@ -1175,6 +1191,14 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 		dup2(null, fd);
 	if (null > 2)
 		close(null);
+	/*
+	 * The monitor is a fork of whatever command started it (run, start, a
+	 * REPL, compose up): every fd that command had, the caller's pipes,
+	 * terminals and files included, would stay open for the container's
+	 * whole life, so a `... | cat` would never see EOF. It opens what it
+	 * needs itself.
+	 */
+	close_fds_but(sync_fd);
 	signal(SIGPIPE, SIG_IGN);
 	sigset_t mask;
 	sigemptyset(&mask);

@@ -75,6 +75,25 @@ assert_no_mounts() {
 	assert_no_mounts
 }
 
+@test "run -d: the monitor keeps none of the caller's files, pipes or sockets" {
+	local held="$BATS_TEST_TMPDIR/held"
+	: >"$held"
+	# fd 7 a file, fd 8 the write end of a pipe read by cat: if a monitor
+	# kept either, the find would name it or the pipeline would not end
+	exec 7>"$held"
+	out=$(timeout 30 bash -c '"$@" 8>&1 | cat' _ "$MGR" --root-dir "$R" run -d --name keep \
+		"$BB" sleep 1000 </dev/null)
+	rc=$?
+	exec 7>&-
+	[ "$rc" -eq 0 ]
+	[[ $out =~ ^[0-9a-f]{64}$ ]]
+	[ "$(mgr inspect -f '{{.State.Status}}' keep)" = running ]
+	holders=$(find /proc/[0-9]*/fd -lname "$held" 2>/dev/null || true)
+	echo "held by: $holders"
+	[ -z "$holders" ]
+	mgr rm -f keep >/dev/null
+}
+
 @test "run -i: attaches, passes stdin, keeps stdout and stderr apart, exits with the code" {
 	run --separate-stderr mgr run -i --rm "$BB" sh -c 'read x; echo "got $x"; echo oops >&2; exit 42' <<<"line"
 	[ "$status" -eq 42 ]
@@ -559,6 +578,16 @@ JSON
 	ids=$(mgr ps -aq --no-trunc)
 	[ -z "$ids" ] || mgr rm -f $ids >/dev/null
 	[ -z "$(ls "$R/names")" ]
+	# a monitor whose command was killed before it attached gives up at
+	# once, and the container it had created goes with it: no monitor and
+	# no runtime process of this root is left
+	local left
+	for _ in $(seq 100); do
+		left="$(monitors)$(pgrep -f -- "--root $R/runc " || true)"
+		[ -n "$left" ] || break
+		sleep 0.1
+	done
+	[ -z "$left" ]
 	[ -z "$(ls -A "$R" | grep -E '^[0-9a-f]{64}$|^\.tmp-ctr-')" ]
 	assert_no_mounts
 }
