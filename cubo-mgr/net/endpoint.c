@@ -33,7 +33,8 @@ struct cubo_error *net_mac_parse(const char *s, unsigned char mac[6])
 	for (int i = 0; ok && i < 6; i++) {
 		int hi = cubo_hex_value(s[i * 3]), lo = cubo_hex_value(s[i * 3 + 1]);
 		ok = hi >= 0 && lo >= 0 && (i == 5 || s[i * 3 + 2] == s[2]);
-		mac[i] = (unsigned char)(hi << 4 | lo);
+		if (ok)
+			mac[i] = (unsigned char)(hi << 4 | lo);
 	}
 	if (!ok)
 		return cubo_error_new("%s is not a valid mac address", s);

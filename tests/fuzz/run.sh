@@ -96,8 +96,7 @@ sources() {
 	image) echo "$image_src" ;;
 	reference) echo "$reference_src" ;;
 	container) echo "$container_src" ;;
-	toml) echo "$json_src shared/strv.c shared/strbuf.c shared/toml.c cubo-mgr/builder/instr.c
-		cubo-mgr/builder/cubofile_toml.c $health_src" ;;
+	toml) echo "$cubofile_src shared/toml.c cubo-mgr/builder/cubofile_toml.c" ;;
 	cubofile) echo "$cubofile_src" ;;
 	net) echo "$net_src" ;;
 	dbus) echo "shared/error.c shared/xalloc.c cubo-runc/dbus_msg.c" ;;
