@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cubo-mgr/cli.h"
+#include "cubo-mgr/cmd_compose.h"
 #include "cubo-mgr/compose/interp.h"
 #include "cubo-mgr/compose/project.h"
 #include "cubo-mgr/compose/run_args.h"
@@ -28,16 +28,9 @@
 /* How long up waits for a dependency to be healthy or to complete. */
 #define DEPENDENCY_TIMEOUT_S 300
 
-/* The project's flags, given before the command. */
-struct compose_cli {
-	char **files, **env_files, **profiles;
-	const char *name;
-	const char *project_dir;
-};
-
 typedef int (*compose_fn)(struct mgr *m, struct compose_cli *c, int argc, char **argv);
 
-static int load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
+int compose_load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
 {
 	extern char **environ;
 	char *cwd = c->project_dir ? realpath(c->project_dir, NULL) : getcwd(NULL, 0);
@@ -65,6 +58,13 @@ static int load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
 			"string.\n",
 			m->prog, p->unset[i]);
 	return -1;
+}
+
+int compose_parse_load(struct mgr *m, struct compose_cli *c, const struct mgr_cmd_spec *spec,
+		       int argc, char **argv, struct cli_args *args, struct compose_project *p)
+{
+	int rc = mgr_parse_args(m, spec, argc, argv, args);
+	return rc >= 0 ? rc : compose_load(m, c, p);
 }
 
 /*
@@ -129,7 +129,7 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 		return mgr_usage_error(m, "compose config",
 				       cubo_error_new("--format: \"%s\": yaml or json", format));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct cnode *svcs = ctree_get(p.model, "services");
 	char **keep;
@@ -193,19 +193,18 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 }
 
 /*
- * One of the manager's own commands, its stdout (an ID or a name) dropped: what compose
- * makes goes through exactly the code and checks of run, network create, ... It runs in a
- * fork whose stdout is /dev/null, so that nothing of ours (our stdout, a pipe to a reader)
- * is inherited by the container monitors run leaves behind.
+ * What compose makes goes through exactly the code and checks of run, network create, ...
+ * It runs in a fork whose stdout is /dev/null (unless kept), so that nothing of ours (our
+ * stdout, a pipe to a reader) is inherited by the container monitors run leaves behind.
  */
-static int quietly(struct mgr *m, char **argv)
+int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		return mgr_fail(m, cubo_error_errno("fork"));
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int null = keep_stdout ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
 			_exit(MGR_EXIT_FAILURE);
 		if (null != STDOUT_FILENO)
@@ -221,28 +220,31 @@ static int quietly(struct mgr *m, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : MGR_EXIT_FAILURE;
 }
 
+static int quietly(struct mgr *m, char **argv)
+{
+	return compose_dispatch(m, argv, false);
+}
+
 static int quietly3(struct mgr *m, const char *a, const char *b, const char *c)
 {
 	char *argv[] = {(char *)a, (char *)b, (char *)c, NULL};
 	return quietly(m, argv);
 }
 
-/* The label key=value of a record, or NULL. */
-static const char *label_of(const struct ctr_record *r, const char *key)
+const char *compose_label(const struct ctr_record *r, const char *key)
 {
 	return cubo_strv_env_get(r->labels, key);
 }
 
-/* The project's containers (records of this project's label). */
-static struct cubo_error *project_containers(struct ctr_ctx *c, const char *project,
-					     struct ctr_record **out, size_t *n)
+struct cubo_error *compose_containers(struct ctr_ctx *c, const char *project,
+				      struct ctr_record **out, size_t *n)
 {
 	struct ctr_record *v;
 	size_t all;
 	CUBO_TRY(ctr_store_list(&c->store, &v, &all));
 	size_t k = 0;
 	for (size_t i = 0; i < all; i++) {
-		const char *pr = label_of(&v[i], COMPOSE_LABEL_PROJECT);
+		const char *pr = compose_label(&v[i], COMPOSE_LABEL_PROJECT);
 		if (pr && !strcmp(pr, project)) {
 			if (k != i) {
 				struct ctr_record t = v[k];
@@ -258,6 +260,69 @@ static struct cubo_error *project_containers(struct ctr_ctx *c, const char *proj
 	*out = v;
 	*n = k;
 	return NULL;
+}
+
+static int by_number(const void *a, const void *b)
+{
+	const char *x = compose_label(a, COMPOSE_LABEL_NUMBER),
+		   *y = compose_label(b, COMPOSE_LABEL_NUMBER);
+	long d = (x ? strtol(x, NULL, 10) : 0) - (y ? strtol(y, NULL, 10) : 0);
+	return d < 0 ? -1 : d > 0;
+}
+
+int compose_targets(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
+		    enum compose_which which, char ***names)
+{
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	*names = NULL;
+	for (int i = 0; i < args->n; i++)
+		if (!ctree_get(svcs, args->v[i]))
+			return mgr_fail(m, cubo_error_new("no such service: %s", args->v[i]));
+	char **order = NULL;
+	struct ctr_ctx c;
+	struct ctr_record *v = NULL;
+	size_t n = 0, k = 0;
+	struct cubo_error *err = compose_service_order(p->model, &order);
+	if (!err && !(err = ctr_ctx_open(m, &c))) {
+		err = compose_containers(&c, p->name, &v, &n);
+		ctr_ctx_close(&c);
+	}
+	if (err) {
+		cubo_strv_free(order);
+		return mgr_fail(m, err);
+	}
+	qsort(v, n, sizeof(*v), by_number);
+	char **out = xcalloc(1, sizeof(char *));
+	for (size_t j = 0; order[j]; j++) {
+		if (args->n && !cubo_strv_contains(args->v, order[j]))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE),
+				   *oneoff = compose_label(&v[i], COMPOSE_LABEL_ONEOFF);
+			enum ctr_status st = v[i].status;
+			bool up = st == CTR_RUNNING || st == CTR_PAUSED;
+			bool as_which = which == COMPOSE_ALL || (which == COMPOSE_UP && up) ||
+					(which == COMPOSE_STOPPED && !up) ||
+					(which == COMPOSE_RUNNING && st == CTR_RUNNING) ||
+					(which == COMPOSE_PAUSED && st == CTR_PAUSED);
+			/* run's one-off containers are not the service's */
+			if (s && !strcmp(s, order[j]) && as_which &&
+			    !(oneoff && !strcmp(oneoff, "True")))
+				cubo_strv_push(&out, &k, v[i].name);
+		}
+	}
+	ctr_records_free(v, n);
+	cubo_strv_free(order);
+	*names = out;
+	return -1;
+}
+
+const char *compose_short_name(const struct compose_project *p, const char *name)
+{
+	size_t len = strlen(p->name);
+	if (!strncmp(name, p->name, len) && name[len] == '-' && name[len + 1])
+		return name + len + 1;
+	return name;
 }
 
 static bool is_external(const struct cnode *res)
@@ -429,7 +494,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	struct ctr_record r;
 	bool exists = !ctr_find(&c, name, &r), same = false, running = false;
 	if (exists) {
-		const char *h = label_of(&r, COMPOSE_LABEL_HASH);
+		const char *h = compose_label(&r, COMPOSE_LABEL_HASH);
 		same = h && !strcmp(h, hash);
 		running = r.status == CTR_RUNNING || r.status == CTR_PAUSED;
 		ctr_record_free(&r);
@@ -477,10 +542,10 @@ static char **orphans(struct mgr *m, const struct compose_project *p)
 	size_t n, k = 0;
 	char **out = xcalloc(1, sizeof(char *));
 	struct cubo_error *err = ctr_ctx_open(m, &c);
-	if (!err && !(err = project_containers(&c, p->name, &v, &n))) {
+	if (!err && !(err = compose_containers(&c, p->name, &v, &n))) {
 		const struct cnode *svcs = ctree_get(p->model, "services");
 		for (size_t i = 0; i < n; i++) {
-			const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 			if (!s || !ctree_get(svcs, s))
 				cubo_strv_push(&out, &k, v[i].name);
 		}
@@ -527,7 +592,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 				       cubo_error_new("--force-recreate and --no-recreate are "
 						      "incompatible"));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	char **want;
@@ -565,6 +630,25 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	return rc;
 }
 
+int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service)
+{
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	char *one[] = {(char *)service, NULL};
+	const struct cli_args a = {.n = 1, .v = one};
+	char **want, **order = NULL;
+	struct cubo_error *err = selected(svcs, &a, &want);
+	if (!err)
+		err = compose_service_order(p->model, &order);
+	int rc = err ? mgr_fail(m, err) : make_resources(m, p);
+	const struct up_flags f = {0};
+	for (size_t i = 0; !rc && order[i]; i++)
+		if (strcmp(order[i], service) && cubo_strv_contains(want, order[i]))
+			rc = up_service(m, p, order[i], ctree_get(svcs, order[i]), &f);
+	cubo_strv_free(want);
+	cubo_strv_free(order);
+	return rc;
+}
+
 static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
@@ -583,18 +667,16 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			       "made (-v: its volumes too).",
 		MGR_OPTS(opts),
 	};
-	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
-		return rc;
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	int rc = compose_parse_load(m, c, &spec, argc, argv, &args, &p);
+	if (rc >= 0)
 		return rc;
 	struct ctr_ctx cc;
 	struct ctr_record *v = NULL;
 	size_t n = 0;
 	struct cubo_error *err = ctr_ctx_open(m, &cc);
 	if (!err) {
-		err = project_containers(&cc, p.name, &v, &n);
+		err = compose_containers(&cc, p.name, &v, &n);
 		ctr_ctx_close(&cc);
 	}
 	if (err) {
@@ -607,7 +689,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	err = compose_service_order(p.model, &order);
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	for (size_t i = 0; !err && i < n; i++) {
-		const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+		const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 		if (!s || !ctree_get(svcs, s)) {
 			if (remove_orphans)
 				cubo_strv_push(&names, &k, v[i].name);
@@ -615,7 +697,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	}
 	for (size_t j = cubo_strv_len(order); !err && j-- > 0;)
 		for (size_t i = 0; i < n; i++) {
-			const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 			if (s && !strcmp(s, order[j]))
 				cubo_strv_push(&names, &k, v[i].name);
 		}
@@ -687,13 +769,13 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		return mgr_usage_error(m, "compose ps",
 				       cubo_error_new("--format \"%s\": table or json", format));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct ctr_ctx cc;
 	struct ctr_record *v = NULL;
 	size_t n = 0;
 	struct cubo_error *err = ctr_ctx_open(m, &cc);
-	if (!err && (err = project_containers(&cc, p.name, &v, &n)))
+	if (!err && (err = compose_containers(&cc, p.name, &v, &n)))
 		ctr_ctx_close(&cc);
 	if (err) {
 		compose_project_free(&p);
@@ -707,7 +789,7 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
 		struct ctr_record *r = &v[i];
-		const char *svc = label_of(r, COMPOSE_LABEL_SERVICE);
+		const char *svc = compose_label(r, COMPOSE_LABEL_SERVICE);
 		bool up = r->status == CTR_RUNNING || r->status == CTR_PAUSED;
 		if ((!all && !up) || (args.n && !(svc && cubo_strv_contains(args.v, svc))))
 			continue;
@@ -781,6 +863,21 @@ static const struct compose_sub subs[] = {
 	{"up", up_cmd, "make and start the project's containers, networks and volumes (-d)"},
 	{"down", down_cmd, "stop and remove them (-v: volumes too)"},
 	{"ps", ps_cmd, "list the project's containers"},
+	{"logs", compose_logs_cmd, "print the containers' output, NAME  | LINE (-f: follow)"},
+	{"start", compose_start_cmd, "start the stopped containers"},
+	{"stop", compose_stop_cmd, "stop the running containers"},
+	{"restart", compose_restart_cmd, "restart the containers"},
+	{"kill", compose_kill_cmd, "send a signal to the running containers"},
+	{"rm", compose_rm_cmd, "remove the stopped containers"},
+	{"pause", compose_pause_cmd, "freeze the running containers"},
+	{"unpause", compose_unpause_cmd, "thaw the paused containers"},
+	{"top", compose_top_cmd, "the processes of the running containers"},
+	{"port", compose_port_cmd, "the host address a service's port is published on"},
+	{"exec", compose_exec_cmd, "run a command in a service's running container"},
+	{"run", compose_run_cmd, "run a one-off container of a service"},
+	{"images", compose_images_cmd, "the images of the containers"},
+	{"events", compose_events_cmd, "what happens to the containers"},
+	{"ls", compose_ls_cmd, "list the projects (of the containers' labels)"},
 };
 
 int cmd_compose(struct mgr *m, int argc, char **argv)

@@ -348,6 +348,15 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_HASH, hash);
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_ONEOFF, "False");
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_WORKDIR, p->dir);
+	char *files = NULL;
+	for (size_t i = 0; p->files && p->files[i]; i++) {
+		char *more = xasprintf("%s%s%s", files ? files : "", files ? "," : "", p->files[i]);
+		free(files);
+		files = more;
+	}
+	if (files)
+		addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_FILES, files);
+	free(files);
 	for (size_t i = 0; i < svc->n; i++) {
 		const char *key = svc->keys[i];
 		const struct cnode *x = svc->v[i];
