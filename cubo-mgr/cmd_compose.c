@@ -25,6 +25,9 @@
 #include "shared/tabwriter.h"
 #include "shared/xalloc.h"
 
+/* The most containers --scale or deploy.replicas may ask of one service. */
+#define COMPOSE_MAX_REPLICAS 1000
+
 /* How long up waits for a dependency to be healthy or to complete. */
 #define DEPENDENCY_TIMEOUT_S 300
 
@@ -449,6 +452,7 @@ static struct cubo_error *wait_dependencies(struct mgr *m, const struct compose_
 
 struct up_flags {
 	bool force_recreate, no_recreate, remove_orphans;
+	char **scale; /* --scale SERVICE=N */
 };
 
 /* Remove containers by name: stopped (their stop signal and timeout), then removed. */
@@ -477,7 +481,7 @@ static int remove_containers(struct mgr *m, char **names, bool volumes)
 
 /* One service's container: made, kept, started or made again as its hash says. */
 static int up_service(struct mgr *m, const struct compose_project *p, const char *service,
-		      const struct cnode *svc, const struct up_flags *f)
+		      const struct cnode *svc, int number, const struct up_flags *f)
 {
 	char hash[65];
 	struct cubo_error *err = compose_config_hash(svc, hash);
@@ -485,7 +489,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 		return mgr_fail(m, err);
 	if ((err = wait_dependencies(m, p, svc)))
 		return mgr_fail(m, err);
-	char *name = compose_container_name(p, service, svc, 1);
+	char *name = compose_container_name(p, service, svc, number);
 	struct ctr_ctx c;
 	if ((err = ctr_ctx_open(m, &c))) {
 		free(name);
@@ -518,7 +522,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 		}
 	}
 	char **argv, **ignored;
-	if ((err = compose_run_args(p, service, svc, 1, hash, &argv, &ignored))) {
+	if ((err = compose_run_args(p, service, svc, number, hash, &argv, &ignored))) {
 		free(name);
 		return mgr_fail(m, err);
 	}
@@ -531,6 +535,161 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	cubo_strv_free(argv);
 	cubo_strv_free(ignored);
 	free(name);
+	return rc;
+}
+
+/* How many containers service gets: --scale, else deploy.replicas, else scale, else 1. */
+static struct cubo_error *replicas_of(const char *service, const struct cnode *svc,
+				      char *const *scale, long *out)
+{
+	const struct cnode *r = ctree_get(ctree_get(svc, "deploy"), "replicas");
+	if (!r)
+		r = ctree_get(svc, "scale");
+	long n = r ? strtol(r->str, NULL, 10) : 1;
+	size_t len = strlen(service);
+	for (size_t i = 0; scale && scale[i]; i++)
+		if (!strncmp(scale[i], service, len) && scale[i][len] == '=')
+			n = strtol(scale[i] + len + 1, NULL, 10);
+	if (n < 0 || n > COMPOSE_MAX_REPLICAS)
+		return cubo_error_new("service %s: %ld containers: expected 0 to %d", service, n,
+				      COMPOSE_MAX_REPLICAS);
+	if (n > 1 && ctree_get(svc, "container_name"))
+		return cubo_error_new("services.%s: can't set container_name and %s as container "
+				      "name must be unique",
+				      service, service);
+	const struct cnode *ports = ctree_get(svc, "ports");
+	for (size_t i = 0; n > 1 && ports && i < ports->n; i++) {
+		const struct cnode *pub = ctree_get(ports->v[i], "published");
+		/* a range gives each container a port of its own; one port cannot */
+		if (pub && pub->str && pub->str[0] && !strchr(pub->str, '-'))
+			return cubo_error_new("service %s: cannot run %ld containers: each would "
+					      "publish host port %s",
+					      service, n, pub->str);
+	}
+	*out = n;
+	return NULL;
+}
+
+/* --scale SERVICE=N: services of the model, N a number. */
+static struct cubo_error *check_scale(const struct cnode *svcs, char *const *scale)
+{
+	for (size_t i = 0; scale && scale[i]; i++) {
+		const char *eq = strchr(scale[i], '=');
+		char *end = NULL;
+		if (eq)
+			strtol(eq + 1, &end, 10);
+		if (!eq || eq == scale[i] || !end || end == eq + 1 || *end)
+			return cubo_error_new("--scale \"%s\": expected SERVICE=N", scale[i]);
+		char *name = xstrndup(scale[i], (size_t)(eq - scale[i]));
+		bool known = ctree_get(svcs, name);
+		free(name);
+		if (!known)
+			return cubo_error_new("--scale \"%s\": no such service", scale[i]);
+	}
+	return NULL;
+}
+
+/* The service's containers numbered above keep: removed, the highest first. */
+static int remove_extra(struct mgr *m, const struct compose_project *p, const char *service,
+			long keep)
+{
+	struct ctr_ctx c;
+	struct ctr_record *v;
+	size_t n;
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	if (!err) {
+		err = compose_containers(&c, p->name, &v, &n);
+		ctr_ctx_close(&c);
+	}
+	if (err)
+		return mgr_fail(m, err);
+	char **names = xcalloc(1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = n; i-- > 0;) {
+		const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE),
+			   *num = compose_label(&v[i], COMPOSE_LABEL_NUMBER),
+			   *oneoff = compose_label(&v[i], COMPOSE_LABEL_ONEOFF);
+		if (s && !strcmp(s, service) && num && strtol(num, NULL, 10) > keep &&
+		    !(oneoff && !strcmp(oneoff, "True")))
+			cubo_strv_push(&names, &k, v[i].name);
+	}
+	ctr_records_free(v, n);
+	int rc = remove_containers(m, names, false);
+	cubo_strv_free(names);
+	return rc;
+}
+
+/* up --wait: each container running, and healthy if it has a health check. */
+static int wait_ready(struct mgr *m, char **names)
+{
+	struct ctr_ctx c;
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	for (size_t i = 0; !err && names[i]; i++) {
+		for (int tries = 0; !err; tries++) {
+			struct ctr_record r;
+			if ((err = ctr_find(&c, names[i], &r)))
+				break;
+			enum health_status h = ctr_health(&c.store, &r);
+			bool done = r.status == CTR_RUNNING &&
+				    (h == HEALTH_NONE || h == HEALTH_HEALTHY);
+			if (r.status == CTR_EXITED)
+				err = cubo_error_new("container %s exited (%d)", names[i],
+						     r.exit_code);
+			else if (h == HEALTH_UNHEALTHY)
+				err = cubo_error_new("container %s is unhealthy", names[i]);
+			else if (!done && tries * CTR_POLL_MS >= DEPENDENCY_TIMEOUT_S * 1000)
+				err = cubo_error_new("container %s: not ready after %d s", names[i],
+						     DEPENDENCY_TIMEOUT_S);
+			ctr_record_free(&r);
+			if (done) {
+				fprintf(stderr, " Container %s  %s\n", names[i],
+					h == HEALTH_HEALTHY ? "Healthy" : "Running");
+				break;
+			}
+			if (!err)
+				ctr_poll_sleep();
+		}
+	}
+	ctr_ctx_close(&c);
+	return err ? mgr_fail(m, err) : 0;
+}
+
+/*
+ * Attached up: the containers' logs from since on until they have all stopped; SIGINT or
+ * SIGTERM stops them (exit 130), as docker compose does.
+ */
+static int attach_project(struct mgr *m, const struct compose_project *p,
+			  const struct cli_args *args, const struct timespec *since)
+{
+	char **names, day[32], buf[64];
+	int rc = compose_targets(m, p, args, COMPOSE_ALL, &names);
+	if (rc >= 0)
+		return rc;
+	/* to the nanosecond: lines of an earlier up in the same second are not shown */
+	struct tm tm;
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", gmtime_r(&since->tv_sec, &tm));
+	snprintf(buf, sizeof(buf), "%s.%09ldZ", day, since->tv_nsec);
+	struct compose_log_opts o = {.follow = true, .colour = isatty(STDOUT_FILENO), .since = buf};
+	fprintf(stderr, "Attaching to");
+	for (size_t i = 0; names[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", compose_short_name(p, names[i]));
+	fprintf(stderr, "\n");
+	bool interrupted;
+	rc = compose_print_logs(m, p, names, &o, &interrupted);
+	if (interrupted) {
+		fprintf(stderr, "Gracefully stopping...\n");
+		char **argv = NULL;
+		size_t n = 0;
+		cubo_strv_push(&argv, &n, "stop");
+		for (size_t i = cubo_strv_len(names); i-- > 0;)
+			cubo_strv_push(&argv, &n, names[i]);
+		rc = compose_dispatch(m, argv, false);
+		for (size_t i = 1; !rc && argv[i]; i++)
+			fprintf(stderr, " Container %s  Stopped\n", argv[i]);
+		cubo_strv_free(argv);
+		rc = rc ? rc : 130;
+	}
+	cubo_strv_free(names);
 	return rc;
 }
 
@@ -561,10 +720,14 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	struct up_flags f = {0};
-	bool detach = false;
+	bool detach = false, wait = false;
 	const struct cli_opt opts[] = {
 		{"detach", 'd', CLI_BOOL, &detach, NULL,
-		 "run in the background (required for now)"},
+		 "run in the background (else: follow the logs, Ctrl-C stops)"},
+		{"wait", 0, CLI_BOOL, &wait, NULL,
+		 "wait until the containers are running and healthy (implies -d)"},
+		{"scale", 0, CLI_LIST, &f.scale, "SERVICE=N",
+		 "run N containers of the service (deploy.replicas otherwise)"},
 		{"force-recreate", 0, CLI_BOOL, &f.force_recreate, NULL,
 		 "make the containers again even if their configuration did not change"},
 		{"no-recreate", 0, CLI_BOOL, &f.no_recreate, NULL,
@@ -574,30 +737,36 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "compose up",
-		.usage = "compose up -d [OPTIONS] [SERVICE...]",
+		.usage = "compose up [OPTIONS] [SERVICE...]",
 		MGR_ARGS(0, MGR_ARGS_ANY, NULL),
 		.description = "Make and start the project's networks, volumes and containers "
 			       "(PROJECT-SERVICE-1), dependencies first; only what changed is made "
 			       "again.",
 		MGR_OPTS(opts),
 	};
+	struct timespec since;
+	clock_gettime(CLOCK_REALTIME, &since);
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cubo_strv_free(f.scale);
 		return rc;
-	if (!detach)
-		return mgr_usage_error(m, "compose up",
-				       cubo_error_new("only up -d (detached) is supported yet"));
-	if (f.force_recreate && f.no_recreate)
+	}
+	if (f.force_recreate && f.no_recreate) {
+		cubo_strv_free(f.scale);
 		return mgr_usage_error(m, "compose up",
 				       cubo_error_new("--force-recreate and --no-recreate are "
 						      "incompatible"));
+	}
 	struct compose_project p;
-	if ((rc = compose_load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0) {
+		cubo_strv_free(f.scale);
 		return rc;
+	}
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	char **want;
-	struct cubo_error *err = selected(svcs, &args, &want);
-	if (err) {
+	struct cubo_error *err = check_scale(svcs, f.scale);
+	if (err || (err = selected(svcs, &args, &want))) {
+		cubo_strv_free(f.scale);
 		compose_project_free(&p);
 		return mgr_fail(m, err);
 	}
@@ -621,8 +790,26 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		struct up_flags sf = f;
 		sf.force_recreate =
 			f.force_recreate && (!args.n || cubo_strv_contains(args.v, order[i]));
-		rc = up_service(m, &p, order[i], ctree_get(svcs, order[i]), &sf);
+		const struct cnode *svc = ctree_get(svcs, order[i]);
+		long replicas;
+		if ((err = replicas_of(order[i], svc, f.scale, &replicas))) {
+			rc = mgr_fail(m, err);
+			break;
+		}
+		for (long k = 1; !rc && k <= replicas; k++)
+			rc = up_service(m, &p, order[i], svc, (int)k, &sf);
+		if (!rc)
+			rc = remove_extra(m, &p, order[i], replicas);
 	}
+	if (!rc && wait) {
+		char **names;
+		if ((rc = compose_targets(m, &p, &args, COMPOSE_ALL, &names)) < 0)
+			rc = wait_ready(m, names);
+		cubo_strv_free(names);
+	} else if (!rc && !detach) {
+		rc = attach_project(m, &p, &args, &since);
+	}
+	cubo_strv_free(f.scale);
 	cubo_strv_free(want);
 	cubo_strv_free(order);
 	cubo_strv_free(gone);
@@ -643,7 +830,7 @@ int compose_up_dependencies(struct mgr *m, const struct compose_project *p, cons
 	const struct up_flags f = {0};
 	for (size_t i = 0; !rc && order[i]; i++)
 		if (strcmp(order[i], service) && cubo_strv_contains(want, order[i]))
-			rc = up_service(m, p, order[i], ctree_get(svcs, order[i]), &f);
+			rc = up_service(m, p, order[i], ctree_get(svcs, order[i]), 1, &f);
 	cubo_strv_free(want);
 	cubo_strv_free(order);
 	return rc;

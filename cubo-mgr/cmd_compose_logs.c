@@ -199,6 +199,11 @@ int compose_print_logs(struct mgr *m, const struct compose_project *p, char **na
 			break;
 		}
 		if (pf[0].revents) {
+			/* read, or it would be delivered when unblocked */
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+			    si.ssi_signo == SIGINT && isatty(STDERR_FILENO))
+				fputc('\n', stderr); /* after the terminal's ^C */
 			*interrupted = true;
 			break;
 		}

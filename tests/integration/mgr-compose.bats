@@ -521,3 +521,82 @@ YAML
 	mgr compose down
 	[ -z "$(mgr ps -aq)" ]
 }
+
+@test "compose up attached: the logs until every container ends; SIGTERM stops them" {
+	czz_project
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[[ $output == *"Attaching to a-1, bb-1"* ]]
+	[[ $output == *"a-1   | one"* ]]
+	[[ $output == *"bb-1  | four"* ]]
+	# a second up: the lines of before are not shown again
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c 'bb-1  | four')" -eq 1 ]
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  long:
+    image: $BB
+    command: sh -c 'echo ready; exec sleep 1000'
+    stop_signal: SIGKILL
+YAML
+	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.2
+	done
+	grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out"
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out"
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-long-1)" = exited ]
+	mgr compose down
+}
+
+@test "compose up --wait, --scale and deploy.replicas" {
+	czz_project
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  ok:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+    healthcheck: {test: [CMD, "true"], interval: 1s}
+    deploy: {replicas: 2}
+  sick:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+    profiles: [sick]
+    healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1}
+YAML
+	run mgr compose up --wait
+	[ "$status" -eq 0 ]
+	[[ $output == *"czz-ok-1  Healthy"*"czz-ok-2  Healthy"* ]]
+	[ "$(mgr inspect -f '{{.State.Health.Status}}' czz-ok-2)" = healthy ]
+	run mgr compose up -d --scale ok=3
+	[ "$status" -eq 0 ]
+	mgr inspect czz-ok-3 >/dev/null
+	run mgr compose up -d --scale ok=1
+	[ "$status" -eq 0 ]
+	run mgr inspect czz-ok-2
+	[ "$status" -ne 0 ]
+	run mgr compose up -d --scale nope=2
+	[ "$status" -eq 125 ]
+	[[ $output == *'--scale "nope=2": no such service'* ]]
+	run mgr compose --profile sick up --wait sick
+	[ "$status" -eq 125 ]
+	[[ $output == *"container czz-sick-1 is unhealthy"* ]]
+	# one fixed host port cannot be published by two containers
+	printf '    ports: ["127.0.0.1:%s:80"]\n' "$(free_port)" >>compose.yaml
+	run mgr compose --profile sick up -d --scale sick=2 sick
+	[ "$status" -eq 125 ]
+	[[ $output == *"service sick: cannot run 2 containers: each would publish host port"* ]]
+	mgr compose --profile sick down
+	[ -z "$(mgr ps -aq)" ]
+}
