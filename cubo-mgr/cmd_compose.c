@@ -212,6 +212,8 @@ int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
 			_exit(MGR_EXIT_FAILURE);
 		if (null != STDOUT_FILENO)
 			close(null);
+		/* a command handed to the image helper runs as if main had been given it */
+		m->argv = mgr_full_argv(m, argv);
 		int rc = mgr_dispatch(m, (int)cubo_strv_len(argv), argv);
 		fflush(NULL);
 		_exit(rc);
@@ -273,14 +275,23 @@ static int by_number(const void *a, const void *b)
 	return d < 0 ? -1 : d > 0;
 }
 
-int compose_targets(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
-		    enum compose_which which, char ***names)
+int compose_check_services(struct mgr *m, const struct compose_project *p,
+			   const struct cli_args *args)
 {
 	const struct cnode *svcs = ctree_get(p->model, "services");
-	*names = NULL;
 	for (int i = 0; i < args->n; i++)
 		if (!ctree_get(svcs, args->v[i]))
 			return mgr_fail(m, cubo_error_new("no such service: %s", args->v[i]));
+	return 0;
+}
+
+int compose_targets(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
+		    enum compose_which which, char ***names)
+{
+	*names = NULL;
+	int bad = compose_check_services(m, p, args);
+	if (bad)
+		return bad;
 	char **order = NULL;
 	struct ctr_ctx c;
 	struct ctr_record *v = NULL;
@@ -499,7 +510,8 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	bool exists = !ctr_find(&c, name, &r), same = false, running = false;
 	if (exists) {
 		const char *h = compose_label(&r, COMPOSE_LABEL_HASH);
-		same = h && !strcmp(h, hash);
+		/* as compose: a container whose image was built or pulled anew is made again */
+		same = h && !strcmp(h, hash) && !compose_image_changed(m, r.image, r.image_id);
 		running = r.status == CTR_RUNNING || r.status == CTR_PAUSED;
 		ctr_record_free(&r);
 	}
@@ -720,12 +732,15 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	struct up_flags f = {0};
-	bool detach = false, wait = false;
+	bool detach = false, wait = false, build = false, no_build = false;
 	const struct cli_opt opts[] = {
 		{"detach", 'd', CLI_BOOL, &detach, NULL,
 		 "run in the background (else: follow the logs, Ctrl-C stops)"},
 		{"wait", 0, CLI_BOOL, &wait, NULL,
 		 "wait until the containers are running and healthy (implies -d)"},
+		{"build", 0, CLI_BOOL, &build, NULL, "build the images first"},
+		{"no-build", 0, CLI_BOOL, &no_build, NULL,
+		 "do not build missing images (they must exist)"},
 		{"scale", 0, CLI_LIST, &f.scale, "SERVICE=N",
 		 "run N containers of the service (deploy.replicas otherwise)"},
 		{"force-recreate", 0, CLI_BOOL, &f.force_recreate, NULL,
@@ -781,6 +796,9 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			"removed or renamed this service in your compose file, you can run this "
 			"command with the --remove-orphans flag to clean it up.\n",
 			m->prog, gone[0], gone[1] ? ", ..." : "");
+	/* as compose: what has build: is built when asked to or when its image is missing */
+	if (!rc && !no_build)
+		rc = compose_build_services(m, &p, want, build);
 	if (!rc)
 		rc = make_resources(m, &p);
 	for (size_t i = 0; !rc && order[i]; i++) {
@@ -840,7 +858,10 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	bool volumes = false, remove_orphans = false;
+	const char *rmi = NULL;
 	const struct cli_opt opts[] = {
+		{"rmi", 0, CLI_STRING, &rmi, "local|all",
+		 "remove the services' images too: all, or those built without an image: name"},
 		{"volumes", 'v', CLI_BOOL, &volumes, NULL,
 		 "remove the named volumes of the files and anonymous ones too"},
 		{"remove-orphans", 0, CLI_BOOL, &remove_orphans, NULL,
@@ -854,9 +875,14 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			       "made (-v: its volumes too).",
 		MGR_OPTS(opts),
 	};
-	struct compose_project p;
-	int rc = compose_parse_load(m, c, &spec, argc, argv, &args, &p);
+	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
+		return rc;
+	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
+		return mgr_usage_error(m, "compose down",
+				       cubo_error_new("--rmi \"%s\": local or all", rmi));
+	struct compose_project p;
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct ctr_ctx cc;
 	struct ctr_record *v = NULL;
@@ -926,6 +952,8 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		if (!rc)
 			fprintf(stderr, " Volume %s  Removed\n", name);
 	}
+	if (!rc && rmi)
+		rc = compose_remove_images(m, &p, !strcmp(rmi, "all"));
 	compose_project_free(&p);
 	return rc;
 }
@@ -1062,6 +1090,8 @@ static const struct compose_sub subs[] = {
 	{"port", compose_port_cmd, "the host address a service's port is published on"},
 	{"exec", compose_exec_cmd, "run a command in a service's running container"},
 	{"run", compose_run_cmd, "run a one-off container of a service"},
+	{"build", compose_build_cmd, "build the services' images"},
+	{"pull", compose_pull_cmd, "pull the services' images"},
 	{"images", compose_images_cmd, "the images of the containers"},
 	{"events", compose_events_cmd, "what happens to the containers"},
 	{"ls", compose_ls_cmd, "list the projects (of the containers' labels)"},

@@ -37,6 +37,10 @@ const char *compose_label(const struct ctr_record *r, const char *key);
 struct cubo_error *compose_containers(struct ctr_ctx *c, const char *project,
 				      struct ctr_record **out, size_t *n);
 
+/* 0 when every SERVICE argument is a service of the model, else the exit code (said). */
+int compose_check_services(struct mgr *m, const struct compose_project *p,
+			   const struct cli_args *args);
+
 enum compose_which {
 	COMPOSE_UP, /* running or paused */
 	COMPOSE_ALL,
@@ -91,5 +95,24 @@ COMPOSE_CMD(ls);
 COMPOSE_CMD(events);
 COMPOSE_CMD(images);
 COMPOSE_CMD(run);
+COMPOSE_CMD(build);
+COMPOSE_CMD(pull);
+
+/* The image a service runs: its image:, else PROJECT-SERVICE (built). Caller frees. */
+char *compose_image_of(const struct compose_project *p, const char *service,
+		       const struct cnode *svc);
+
+/* down --rmi: the services' images (all, or local: those without image:). */
+int compose_remove_images(struct mgr *m, const struct compose_project *p, bool all);
+
+/* Whether ref now names another image than was (an image ID; NULL: unknown, no). */
+bool compose_image_changed(struct mgr *m, const char *ref, const char *was);
+
+/*
+ * Build the services with build: (of services; NULL: all) through the manager's build:
+ * always, or only those whose image is missing. 0, else the exit code.
+ */
+int compose_build_services(struct mgr *m, const struct compose_project *p, char *const *services,
+			   bool always);
 
 #endif

@@ -600,3 +600,51 @@ YAML
 	mgr compose --profile sick down
 	[ -z "$(mgr ps -aq)" ]
 }
+
+@test "compose build, up building a missing image, up --build, pull" {
+	czz_project
+	mkdir -p app
+	printf 'FROM %s\nARG MSG=none\nRUN echo "$MSG" >/msg\nCMD ["cat", "/msg"]\n' "$BB" >app/Dockerfile.dev
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  web:
+    build: {context: ./app, dockerfile: Dockerfile.dev, args: {MSG: built}}
+  base:
+    image: $BB
+    command: "true"
+YAML
+	run mgr compose build nope
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+	# up builds what is missing
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[[ $output == *"Service web  Built"* ]]
+	[[ $output == *"web-1 "*"| built"* ]]
+	mgr image inspect czz-web >/dev/null
+	sed -i 's/MSG: built/MSG: again/' compose.yaml
+	run mgr compose up web
+	[[ $output != *"Building"* ]]
+	[[ $output == *"| built"* ]]
+	run mgr compose build
+	[ "$status" -eq 0 ]
+	run mgr compose up web
+	[[ $output == *"| again"* ]]
+	sed -i 's/MSG: again/MSG: third/' compose.yaml
+	run mgr compose up --build web
+	[[ $output == *"| third"* ]]
+	run mgr compose pull
+	[ "$status" -eq 0 ]
+	[[ $output == *"Image $BB  Pulled"* ]]
+	run mgr compose down --rmi bogus
+	[ "$status" -eq 125 ]
+	# local: the built image goes, the pulled one stays
+	run mgr compose down --rmi local
+	[ "$status" -eq 0 ]
+	[[ $output == *"Image czz-web  Removed"* ]]
+	run mgr image inspect czz-web
+	[ "$status" -ne 0 ]
+	mgr image inspect "$BB" >/dev/null
+	[ -z "$(mgr ps -aq)" ]
+}
