@@ -453,10 +453,13 @@ YAML
 	mgr compose down
 }
 
-@test "compose ls, images, events" {
+@test "compose ls, images, events; mac_address" {
 	czz_project
-	sed -i "s/sleep 2; echo four/exec sleep 1000/; \$a\\    stop_signal: SIGKILL" compose.yaml
-	mgr compose up -d
+	sed -i "s/sleep 2; echo four/exec sleep 1000/; \$a\\    stop_signal: SIGKILL\n    mac_address: 02:42:ac:11:00:99" compose.yaml
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output != *"not supported"* ]]
+	[ "$(mgr exec czz-bb-1 cat /sys/class/net/eth0/address)" = 02:42:ac:11:00:99 ]
 	run mgr compose ls
 	[ "$status" -eq 0 ]
 	[[ ${lines[0]} == NAME*STATUS*"CONFIG FILES" ]]

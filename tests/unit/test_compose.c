@@ -488,6 +488,8 @@ static void test_run_args(void **state)
 		 "    read_only: true\n"
 		 "    logging: {driver: json-file, options: {max-size: 1m}}\n"
 		 "    mac_address: 02:42:ac:11:00:02\n"
+		 "    annotations: {k: v}\n"
+		 "    userns_mode: host\n"
 		 "  built: {build: .}\n"
 		 "networks: {back: {}}\n"
 		 "volumes: {v: {}}\n"
@@ -518,6 +520,8 @@ static void test_run_args(void **state)
 		"--memory|67108864|--pids-limit|50|--ulimit|nofile=10:20|--stop-timeout|90|",
 		"--log-driver|json-file|--log-opt|max-size=1m|--add-host|db:10.0.0.5|",
 		"--entrypoint|/bin/sh|busybox|-c|echo|hi|",
+		"--mac-address|02:42:ac:11:00:02|",
+		"--annotation|k=v|",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
 		expect_in(b.s, want[i]);
@@ -525,7 +529,7 @@ static void test_run_args(void **state)
 	expect_in(b.s, ro);
 	free(ro);
 	assert_int_equal(cubo_strv_len(ignored), 1);
-	assert_string_equal(ignored[0], "mac_address");
+	assert_string_equal(ignored[0], "userns_mode");
 	free(b.s);
 	cubo_strv_free(argv);
 	cubo_strv_free(ignored);
