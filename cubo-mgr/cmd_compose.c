@@ -1075,7 +1075,7 @@ struct compose_sub {
 
 static const struct compose_sub subs[] = {
 	{"config", config_cmd, "check the files and print the resolved model"},
-	{"up", up_cmd, "make and start the project's containers, networks and volumes (-d)"},
+	{"up", up_cmd, "make and start the project's containers, networks and volumes"},
 	{"down", down_cmd, "stop and remove them (-v: volumes too)"},
 	{"ps", ps_cmd, "list the project's containers"},
 	{"logs", compose_logs_cmd, "print the containers' output, NAME  | LINE (-f: follow)"},
