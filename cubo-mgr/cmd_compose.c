@@ -835,7 +835,8 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	return rc;
 }
 
-int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service)
+int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service,
+			    bool deps)
 {
 	const struct cnode *svcs = ctree_get(p->model, "services");
 	char *one[] = {(char *)service, NULL};
@@ -847,7 +848,7 @@ int compose_up_dependencies(struct mgr *m, const struct compose_project *p, cons
 	int rc = err ? mgr_fail(m, err) : make_resources(m, p);
 	const struct up_flags f = {0};
 	for (size_t i = 0; !rc && order[i]; i++)
-		if (strcmp(order[i], service) && cubo_strv_contains(want, order[i]))
+		if (deps && strcmp(order[i], service) && cubo_strv_contains(want, order[i]))
 			rc = up_service(m, p, order[i], ctree_get(svcs, order[i]), 1, &f);
 	cubo_strv_free(want);
 	cubo_strv_free(order);

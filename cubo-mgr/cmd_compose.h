@@ -58,8 +58,12 @@ enum compose_which {
 int compose_targets(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
 		    enum compose_which which, char ***names);
 
-/* The networks and volumes, and the services service depends on, made and started as up does. */
-int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service);
+/*
+ * The networks and volumes, and (with deps) the services service depends on, made and
+ * started as up does.
+ */
+int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service,
+			    bool deps);
 
 /* A container's name as compose shows it: without "PROJECT-". */
 const char *compose_short_name(const struct compose_project *p, const char *name);

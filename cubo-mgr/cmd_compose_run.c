@@ -153,7 +153,7 @@ int compose_run_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		name = xasprintf("%s-%s-run-%02x%02x%02x%02x%02x%02x", p.name, service, r[0], r[1],
 				 r[2], r[3], r[4], r[5]);
 	}
-	rc = f.no_deps ? 0 : compose_up_dependencies(m, &p, service);
+	rc = compose_up_dependencies(m, &p, service, !f.no_deps);
 	if (rc)
 		goto out;
 	struct cnode *one = ctree_copy(svc);

@@ -505,10 +505,14 @@ YAML
 	# its dependency is up; the one-off container is gone
 	[ "$(mgr inspect -f '{{.State.Status}}' czz-db-1)" = running ]
 	[ "$(mgr ps -aq | wc -l)" -eq 1 ]
+	# --no-deps: the network is made, db is not started
+	mgr compose down
 	run mgr compose run --no-deps -d app sleep 1000
 	[ "$status" -eq 0 ]
 	[[ $output =~ czz-app-run-[0-9a-f]{12}$ ]]
 	name=${lines[-1]}
+	run mgr inspect czz-db-1
+	[ "$status" -ne 0 ]
 	[ "$(mgr inspect -f '{{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "com.docker.compose.service"}}' "$name")" = "True app" ]
 	[ "$(mgr inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$name")" != always ]
 	# one-off containers are not the service's
