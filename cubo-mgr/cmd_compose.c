@@ -25,9 +25,6 @@
 #include "shared/tabwriter.h"
 #include "shared/xalloc.h"
 
-/* The most containers --scale or deploy.replicas may ask of one service. */
-#define COMPOSE_MAX_REPLICAS 1000
-
 /* How long up waits for a dependency to be healthy or to complete. */
 #define DEPENDENCY_TIMEOUT_S 300
 
@@ -550,57 +547,6 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	return rc;
 }
 
-/* How many containers service gets: --scale, else deploy.replicas, else scale, else 1. */
-static struct cubo_error *replicas_of(const char *service, const struct cnode *svc,
-				      char *const *scale, long *out)
-{
-	const struct cnode *r = ctree_get(ctree_get(svc, "deploy"), "replicas");
-	if (!r)
-		r = ctree_get(svc, "scale");
-	long n = r ? strtol(r->str, NULL, 10) : 1;
-	size_t len = strlen(service);
-	for (size_t i = 0; scale && scale[i]; i++)
-		if (!strncmp(scale[i], service, len) && scale[i][len] == '=')
-			n = strtol(scale[i] + len + 1, NULL, 10);
-	if (n < 0 || n > COMPOSE_MAX_REPLICAS)
-		return cubo_error_new("service %s: %ld containers: expected 0 to %d", service, n,
-				      COMPOSE_MAX_REPLICAS);
-	if (n > 1 && ctree_get(svc, "container_name"))
-		return cubo_error_new("services.%s: can't set container_name and %s as container "
-				      "name must be unique",
-				      service, service);
-	const struct cnode *ports = ctree_get(svc, "ports");
-	for (size_t i = 0; n > 1 && ports && i < ports->n; i++) {
-		const struct cnode *pub = ctree_get(ports->v[i], "published");
-		/* a range gives each container a port of its own; one port cannot */
-		if (pub && pub->str && pub->str[0] && !strchr(pub->str, '-'))
-			return cubo_error_new("service %s: cannot run %ld containers: each would "
-					      "publish host port %s",
-					      service, n, pub->str);
-	}
-	*out = n;
-	return NULL;
-}
-
-/* --scale SERVICE=N: services of the model, N a number. */
-static struct cubo_error *check_scale(const struct cnode *svcs, char *const *scale)
-{
-	for (size_t i = 0; scale && scale[i]; i++) {
-		const char *eq = strchr(scale[i], '=');
-		char *end = NULL;
-		if (eq)
-			strtol(eq + 1, &end, 10);
-		if (!eq || eq == scale[i] || !end || end == eq + 1 || *end)
-			return cubo_error_new("--scale \"%s\": expected SERVICE=N", scale[i]);
-		char *name = xstrndup(scale[i], (size_t)(eq - scale[i]));
-		bool known = ctree_get(svcs, name);
-		free(name);
-		if (!known)
-			return cubo_error_new("--scale \"%s\": no such service", scale[i]);
-	}
-	return NULL;
-}
-
 /* The service's containers numbered above keep: removed, the highest first. */
 static int remove_extra(struct mgr *m, const struct compose_project *p, const char *service,
 			long keep)
@@ -779,7 +725,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	}
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	char **want;
-	struct cubo_error *err = check_scale(svcs, f.scale);
+	struct cubo_error *err = compose_check_scale(svcs, f.scale);
 	if (err || (err = selected(svcs, &args, &want))) {
 		cubo_strv_free(f.scale);
 		compose_project_free(&p);
@@ -810,7 +756,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			f.force_recreate && (!args.n || cubo_strv_contains(args.v, order[i]));
 		const struct cnode *svc = ctree_get(svcs, order[i]);
 		long replicas;
-		if ((err = replicas_of(order[i], svc, f.scale, &replicas))) {
+		if ((err = compose_replicas(order[i], svc, f.scale, &replicas))) {
 			rc = mgr_fail(m, err);
 			break;
 		}

@@ -420,3 +420,52 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 	*ignored = ign;
 	return NULL;
 }
+
+struct cubo_error *compose_replicas(const char *service, const struct cnode *svc,
+				    char *const *scale, long *out)
+{
+	const struct cnode *r = ctree_get(ctree_get(svc, "deploy"), "replicas");
+	if (!r)
+		r = ctree_get(svc, "scale");
+	long n = r ? strtol(r->str, NULL, 10) : 1;
+	size_t len = strlen(service);
+	for (size_t i = 0; scale && scale[i]; i++)
+		if (!strncmp(scale[i], service, len) && scale[i][len] == '=')
+			n = strtol(scale[i] + len + 1, NULL, 10);
+	if (n < 0 || n > COMPOSE_MAX_REPLICAS)
+		return cubo_error_new("service %s: %ld containers: expected 0 to %d", service, n,
+				      COMPOSE_MAX_REPLICAS);
+	if (n > 1 && ctree_get(svc, "container_name"))
+		return cubo_error_new("services.%s: can't set container_name and %s as container "
+				      "name must be unique",
+				      service, service);
+	const struct cnode *ports = ctree_get(svc, "ports");
+	for (size_t i = 0; n > 1 && ports && i < ports->n; i++) {
+		const struct cnode *pub = ctree_get(ports->v[i], "published");
+		/* a range gives each container a port of its own; one port cannot */
+		if (pub && pub->str && pub->str[0] && !strchr(pub->str, '-'))
+			return cubo_error_new("service %s: cannot run %ld containers: each would "
+					      "publish host port %s",
+					      service, n, pub->str);
+	}
+	*out = n;
+	return NULL;
+}
+
+struct cubo_error *compose_check_scale(const struct cnode *svcs, char *const *scale)
+{
+	for (size_t i = 0; scale && scale[i]; i++) {
+		const char *eq = strchr(scale[i], '=');
+		char *end = NULL;
+		if (eq)
+			strtol(eq + 1, &end, 10);
+		if (!eq || eq == scale[i] || !end || end == eq + 1 || *end)
+			return cubo_error_new("--scale \"%s\": expected SERVICE=N", scale[i]);
+		char *name = xstrndup(scale[i], (size_t)(eq - scale[i]));
+		bool known = ctree_get(svcs, name);
+		free(name);
+		if (!known)
+			return cubo_error_new("--scale \"%s\": no such service", scale[i]);
+	}
+	return NULL;
+}
