@@ -371,6 +371,12 @@ EOF
 	# stderr to stderr
 	[ "$(mgr compose logs a 2>/dev/null)" = "$(printf 'a-1  | one\na-1  | two')" ]
 	[ "$(mgr compose logs a 2>&1 >/dev/null)" = "a-1  | err" ]
+	# on a terminal the names are coloured, unless --no-color
+	run script -qec "$MGR --root-dir $R compose logs a" /dev/null
+	[[ $output == *$'\033[36ma-1  |\033[0m one'* ]]
+	run script -qec "$MGR --root-dir $R compose logs --no-color a" /dev/null
+	[[ $output == *"a-1  | one"* ]]
+	[[ $output != *$'\033'* ]]
 	run mgr compose logs --tail 1 --no-log-prefix bb
 	[ "$output" = four ]
 	run mgr compose logs -t bb
