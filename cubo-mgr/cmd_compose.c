@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cubo-mgr/cli.h"
+#include "cubo-mgr/cmd_compose.h"
 #include "cubo-mgr/compose/interp.h"
 #include "cubo-mgr/compose/project.h"
 #include "cubo-mgr/compose/run_args.h"
@@ -28,16 +28,9 @@
 /* How long up waits for a dependency to be healthy or to complete. */
 #define DEPENDENCY_TIMEOUT_S 300
 
-/* The project's flags, given before the command. */
-struct compose_cli {
-	char **files, **env_files, **profiles;
-	const char *name;
-	const char *project_dir;
-};
-
 typedef int (*compose_fn)(struct mgr *m, struct compose_cli *c, int argc, char **argv);
 
-static int load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
+int compose_load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
 {
 	extern char **environ;
 	char *cwd = c->project_dir ? realpath(c->project_dir, NULL) : getcwd(NULL, 0);
@@ -65,6 +58,13 @@ static int load(struct mgr *m, struct compose_cli *c, struct compose_project *p)
 			"string.\n",
 			m->prog, p->unset[i]);
 	return -1;
+}
+
+int compose_parse_load(struct mgr *m, struct compose_cli *c, const struct mgr_cmd_spec *spec,
+		       int argc, char **argv, struct cli_args *args, struct compose_project *p)
+{
+	int rc = mgr_parse_args(m, spec, argc, argv, args);
+	return rc >= 0 ? rc : compose_load(m, c, p);
 }
 
 /*
@@ -129,7 +129,7 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 		return mgr_usage_error(m, "compose config",
 				       cubo_error_new("--format: \"%s\": yaml or json", format));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct cnode *svcs = ctree_get(p.model, "services");
 	char **keep;
@@ -193,23 +193,24 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
 }
 
 /*
- * One of the manager's own commands, its stdout (an ID or a name) dropped: what compose
- * makes goes through exactly the code and checks of run, network create, ... It runs in a
- * fork whose stdout is /dev/null, so that nothing of ours (our stdout, a pipe to a reader)
- * is inherited by the container monitors run leaves behind.
+ * What compose makes goes through exactly the code and checks of run, network create, ...
+ * It runs in a fork whose stdout is /dev/null (unless kept), so that nothing of ours (our
+ * stdout, a pipe to a reader) is inherited by the container monitors run leaves behind.
  */
-static int quietly(struct mgr *m, char **argv)
+int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		return mgr_fail(m, cubo_error_errno("fork"));
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
+		int null = keep_stdout ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
 			_exit(MGR_EXIT_FAILURE);
 		if (null != STDOUT_FILENO)
 			close(null);
+		/* a command handed to the image helper runs as if main had been given it */
+		m->argv = mgr_full_argv(m, argv);
 		int rc = mgr_dispatch(m, (int)cubo_strv_len(argv), argv);
 		fflush(NULL);
 		_exit(rc);
@@ -221,28 +222,31 @@ static int quietly(struct mgr *m, char **argv)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : MGR_EXIT_FAILURE;
 }
 
+static int quietly(struct mgr *m, char **argv)
+{
+	return compose_dispatch(m, argv, false);
+}
+
 static int quietly3(struct mgr *m, const char *a, const char *b, const char *c)
 {
 	char *argv[] = {(char *)a, (char *)b, (char *)c, NULL};
 	return quietly(m, argv);
 }
 
-/* The label key=value of a record, or NULL. */
-static const char *label_of(const struct ctr_record *r, const char *key)
+const char *compose_label(const struct ctr_record *r, const char *key)
 {
 	return cubo_strv_env_get(r->labels, key);
 }
 
-/* The project's containers (records of this project's label). */
-static struct cubo_error *project_containers(struct ctr_ctx *c, const char *project,
-					     struct ctr_record **out, size_t *n)
+struct cubo_error *compose_containers(struct ctr_ctx *c, const char *project,
+				      struct ctr_record **out, size_t *n)
 {
 	struct ctr_record *v;
 	size_t all;
 	CUBO_TRY(ctr_store_list(&c->store, &v, &all));
 	size_t k = 0;
 	for (size_t i = 0; i < all; i++) {
-		const char *pr = label_of(&v[i], COMPOSE_LABEL_PROJECT);
+		const char *pr = compose_label(&v[i], COMPOSE_LABEL_PROJECT);
 		if (pr && !strcmp(pr, project)) {
 			if (k != i) {
 				struct ctr_record t = v[k];
@@ -258,6 +262,78 @@ static struct cubo_error *project_containers(struct ctr_ctx *c, const char *proj
 	*out = v;
 	*n = k;
 	return NULL;
+}
+
+static int by_number(const void *a, const void *b)
+{
+	const char *x = compose_label(a, COMPOSE_LABEL_NUMBER),
+		   *y = compose_label(b, COMPOSE_LABEL_NUMBER);
+	long d = (x ? strtol(x, NULL, 10) : 0) - (y ? strtol(y, NULL, 10) : 0);
+	return d < 0 ? -1 : d > 0;
+}
+
+int compose_check_services(struct mgr *m, const struct compose_project *p,
+			   const struct cli_args *args)
+{
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	for (int i = 0; i < args->n; i++)
+		if (!ctree_get(svcs, args->v[i]))
+			return mgr_fail(m, cubo_error_new("no such service: %s", args->v[i]));
+	return 0;
+}
+
+int compose_targets(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
+		    enum compose_which which, char ***names)
+{
+	*names = NULL;
+	int bad = compose_check_services(m, p, args);
+	if (bad)
+		return bad;
+	char **order = NULL;
+	struct ctr_ctx c;
+	struct ctr_record *v = NULL;
+	size_t n = 0, k = 0;
+	struct cubo_error *err = compose_service_order(p->model, &order);
+	if (!err && !(err = ctr_ctx_open(m, &c))) {
+		err = compose_containers(&c, p->name, &v, &n);
+		ctr_ctx_close(&c);
+	}
+	if (err) {
+		cubo_strv_free(order);
+		return mgr_fail(m, err);
+	}
+	qsort(v, n, sizeof(*v), by_number);
+	char **out = xcalloc(1, sizeof(char *));
+	for (size_t j = 0; order[j]; j++) {
+		if (args->n && !cubo_strv_contains(args->v, order[j]))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE),
+				   *oneoff = compose_label(&v[i], COMPOSE_LABEL_ONEOFF);
+			enum ctr_status st = v[i].status;
+			bool up = st == CTR_RUNNING || st == CTR_PAUSED;
+			bool as_which = which == COMPOSE_ALL || (which == COMPOSE_UP && up) ||
+					(which == COMPOSE_STOPPED && !up) ||
+					(which == COMPOSE_RUNNING && st == CTR_RUNNING) ||
+					(which == COMPOSE_PAUSED && st == CTR_PAUSED);
+			/* run's one-off containers are not the service's */
+			if (s && !strcmp(s, order[j]) && as_which &&
+			    !(oneoff && !strcmp(oneoff, "True")))
+				cubo_strv_push(&out, &k, v[i].name);
+		}
+	}
+	ctr_records_free(v, n);
+	cubo_strv_free(order);
+	*names = out;
+	return -1;
+}
+
+const char *compose_short_name(const struct compose_project *p, const char *name)
+{
+	size_t len = strlen(p->name);
+	if (!strncmp(name, p->name, len) && name[len] == '-' && name[len + 1])
+		return name + len + 1;
+	return name;
 }
 
 static bool is_external(const struct cnode *res)
@@ -384,6 +460,7 @@ static struct cubo_error *wait_dependencies(struct mgr *m, const struct compose_
 
 struct up_flags {
 	bool force_recreate, no_recreate, remove_orphans;
+	char **scale; /* --scale SERVICE=N */
 };
 
 /* Remove containers by name: stopped (their stop signal and timeout), then removed. */
@@ -412,7 +489,7 @@ static int remove_containers(struct mgr *m, char **names, bool volumes)
 
 /* One service's container: made, kept, started or made again as its hash says. */
 static int up_service(struct mgr *m, const struct compose_project *p, const char *service,
-		      const struct cnode *svc, const struct up_flags *f)
+		      const struct cnode *svc, int number, const struct up_flags *f)
 {
 	char hash[65];
 	struct cubo_error *err = compose_config_hash(svc, hash);
@@ -420,7 +497,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 		return mgr_fail(m, err);
 	if ((err = wait_dependencies(m, p, svc)))
 		return mgr_fail(m, err);
-	char *name = compose_container_name(p, service, svc, 1);
+	char *name = compose_container_name(p, service, svc, number);
 	struct ctr_ctx c;
 	if ((err = ctr_ctx_open(m, &c))) {
 		free(name);
@@ -429,8 +506,9 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	struct ctr_record r;
 	bool exists = !ctr_find(&c, name, &r), same = false, running = false;
 	if (exists) {
-		const char *h = label_of(&r, COMPOSE_LABEL_HASH);
-		same = h && !strcmp(h, hash);
+		const char *h = compose_label(&r, COMPOSE_LABEL_HASH);
+		/* as compose: a container whose image was built or pulled anew is made again */
+		same = h && !strcmp(h, hash) && !compose_image_changed(m, r.image, r.image_id);
 		running = r.status == CTR_RUNNING || r.status == CTR_PAUSED;
 		ctr_record_free(&r);
 	}
@@ -453,7 +531,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 		}
 	}
 	char **argv, **ignored;
-	if ((err = compose_run_args(p, service, svc, 1, hash, &argv, &ignored))) {
+	if ((err = compose_run_args(p, service, svc, number, hash, &argv, &ignored))) {
 		free(name);
 		return mgr_fail(m, err);
 	}
@@ -469,6 +547,110 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	return rc;
 }
 
+/* The service's containers numbered above keep: removed, the highest first. */
+static int remove_extra(struct mgr *m, const struct compose_project *p, const char *service,
+			long keep)
+{
+	struct ctr_ctx c;
+	struct ctr_record *v;
+	size_t n;
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	if (!err) {
+		err = compose_containers(&c, p->name, &v, &n);
+		ctr_ctx_close(&c);
+	}
+	if (err)
+		return mgr_fail(m, err);
+	char **names = xcalloc(1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = n; i-- > 0;) {
+		const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE),
+			   *num = compose_label(&v[i], COMPOSE_LABEL_NUMBER),
+			   *oneoff = compose_label(&v[i], COMPOSE_LABEL_ONEOFF);
+		if (s && !strcmp(s, service) && num && strtol(num, NULL, 10) > keep &&
+		    !(oneoff && !strcmp(oneoff, "True")))
+			cubo_strv_push(&names, &k, v[i].name);
+	}
+	ctr_records_free(v, n);
+	int rc = remove_containers(m, names, false);
+	cubo_strv_free(names);
+	return rc;
+}
+
+/* up --wait: each container running, and healthy if it has a health check. */
+static int wait_ready(struct mgr *m, char **names)
+{
+	struct ctr_ctx c;
+	struct cubo_error *err = ctr_ctx_open(m, &c);
+	for (size_t i = 0; !err && names[i]; i++) {
+		for (int tries = 0; !err; tries++) {
+			struct ctr_record r;
+			if ((err = ctr_find(&c, names[i], &r)))
+				break;
+			enum health_status h = ctr_health(&c.store, &r);
+			bool done = r.status == CTR_RUNNING &&
+				    (h == HEALTH_NONE || h == HEALTH_HEALTHY);
+			if (r.status == CTR_EXITED)
+				err = cubo_error_new("container %s exited (%d)", names[i],
+						     r.exit_code);
+			else if (h == HEALTH_UNHEALTHY)
+				err = cubo_error_new("container %s is unhealthy", names[i]);
+			else if (!done && tries * CTR_POLL_MS >= DEPENDENCY_TIMEOUT_S * 1000)
+				err = cubo_error_new("container %s: not ready after %d s", names[i],
+						     DEPENDENCY_TIMEOUT_S);
+			ctr_record_free(&r);
+			if (done) {
+				fprintf(stderr, " Container %s  %s\n", names[i],
+					h == HEALTH_HEALTHY ? "Healthy" : "Running");
+				break;
+			}
+			if (!err)
+				ctr_poll_sleep();
+		}
+	}
+	ctr_ctx_close(&c);
+	return err ? mgr_fail(m, err) : 0;
+}
+
+/*
+ * Attached up: the containers' logs from since on until they have all stopped; SIGINT or
+ * SIGTERM stops them (exit 130), as docker compose does.
+ */
+static int attach_project(struct mgr *m, const struct compose_project *p,
+			  const struct cli_args *args, const struct timespec *since)
+{
+	char **names, day[32], buf[64];
+	int rc = compose_targets(m, p, args, COMPOSE_ALL, &names);
+	if (rc >= 0)
+		return rc;
+	/* to the nanosecond: lines of an earlier up in the same second are not shown */
+	struct tm tm;
+	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", gmtime_r(&since->tv_sec, &tm));
+	snprintf(buf, sizeof(buf), "%s.%09ldZ", day, since->tv_nsec);
+	struct compose_log_opts o = {.follow = true, .colour = isatty(STDOUT_FILENO), .since = buf};
+	fprintf(stderr, "Attaching to");
+	for (size_t i = 0; names[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", compose_short_name(p, names[i]));
+	fprintf(stderr, "\n");
+	bool interrupted;
+	rc = compose_print_logs(m, p, names, &o, &interrupted);
+	if (interrupted) {
+		fprintf(stderr, "Gracefully stopping...\n");
+		char **argv = NULL;
+		size_t n = 0;
+		cubo_strv_push(&argv, &n, "stop");
+		for (size_t i = cubo_strv_len(names); i-- > 0;)
+			cubo_strv_push(&argv, &n, names[i]);
+		rc = compose_dispatch(m, argv, false);
+		for (size_t i = 1; !rc && argv[i]; i++)
+			fprintf(stderr, " Container %s  Stopped\n", argv[i]);
+		cubo_strv_free(argv);
+		rc = rc ? rc : 130;
+	}
+	cubo_strv_free(names);
+	return rc;
+}
+
 /* Containers of the project whose service is not in the model. */
 static char **orphans(struct mgr *m, const struct compose_project *p)
 {
@@ -477,10 +659,10 @@ static char **orphans(struct mgr *m, const struct compose_project *p)
 	size_t n, k = 0;
 	char **out = xcalloc(1, sizeof(char *));
 	struct cubo_error *err = ctr_ctx_open(m, &c);
-	if (!err && !(err = project_containers(&c, p->name, &v, &n))) {
+	if (!err && !(err = compose_containers(&c, p->name, &v, &n))) {
 		const struct cnode *svcs = ctree_get(p->model, "services");
 		for (size_t i = 0; i < n; i++) {
-			const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 			if (!s || !ctree_get(svcs, s))
 				cubo_strv_push(&out, &k, v[i].name);
 		}
@@ -496,10 +678,17 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	struct up_flags f = {0};
-	bool detach = false;
+	bool detach = false, wait = false, build = false, no_build = false;
 	const struct cli_opt opts[] = {
 		{"detach", 'd', CLI_BOOL, &detach, NULL,
-		 "run in the background (required for now)"},
+		 "run in the background (else: follow the logs, Ctrl-C stops)"},
+		{"wait", 0, CLI_BOOL, &wait, NULL,
+		 "wait until the containers are running and healthy (implies -d)"},
+		{"build", 0, CLI_BOOL, &build, NULL, "build the images first"},
+		{"no-build", 0, CLI_BOOL, &no_build, NULL,
+		 "do not build missing images (they must exist)"},
+		{"scale", 0, CLI_LIST, &f.scale, "SERVICE=N",
+		 "run N containers of the service (deploy.replicas otherwise)"},
 		{"force-recreate", 0, CLI_BOOL, &f.force_recreate, NULL,
 		 "make the containers again even if their configuration did not change"},
 		{"no-recreate", 0, CLI_BOOL, &f.no_recreate, NULL,
@@ -509,30 +698,36 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	};
 	const struct mgr_cmd_spec spec = {
 		.name = "compose up",
-		.usage = "compose up -d [OPTIONS] [SERVICE...]",
+		.usage = "compose up [OPTIONS] [SERVICE...]",
 		MGR_ARGS(0, MGR_ARGS_ANY, NULL),
 		.description = "Make and start the project's networks, volumes and containers "
 			       "(PROJECT-SERVICE-1), dependencies first; only what changed is made "
 			       "again.",
 		MGR_OPTS(opts),
 	};
+	struct timespec since;
+	clock_gettime(CLOCK_REALTIME, &since);
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
-	if (rc >= 0)
+	if (rc >= 0) {
+		cubo_strv_free(f.scale);
 		return rc;
-	if (!detach)
-		return mgr_usage_error(m, "compose up",
-				       cubo_error_new("only up -d (detached) is supported yet"));
-	if (f.force_recreate && f.no_recreate)
+	}
+	if (f.force_recreate && f.no_recreate) {
+		cubo_strv_free(f.scale);
 		return mgr_usage_error(m, "compose up",
 				       cubo_error_new("--force-recreate and --no-recreate are "
 						      "incompatible"));
+	}
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0) {
+		cubo_strv_free(f.scale);
 		return rc;
+	}
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	char **want;
-	struct cubo_error *err = selected(svcs, &args, &want);
-	if (err) {
+	struct cubo_error *err = compose_check_scale(svcs, f.scale);
+	if (err || (err = selected(svcs, &args, &want))) {
+		cubo_strv_free(f.scale);
 		compose_project_free(&p);
 		return mgr_fail(m, err);
 	}
@@ -547,6 +742,9 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			"removed or renamed this service in your compose file, you can run this "
 			"command with the --remove-orphans flag to clean it up.\n",
 			m->prog, gone[0], gone[1] ? ", ..." : "");
+	/* as compose: what has build: is built when asked to or when its image is missing */
+	if (!rc && !no_build)
+		rc = compose_build_services(m, &p, want, build);
 	if (!rc)
 		rc = make_resources(m, &p);
 	for (size_t i = 0; !rc && order[i]; i++) {
@@ -556,8 +754,26 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		struct up_flags sf = f;
 		sf.force_recreate =
 			f.force_recreate && (!args.n || cubo_strv_contains(args.v, order[i]));
-		rc = up_service(m, &p, order[i], ctree_get(svcs, order[i]), &sf);
+		const struct cnode *svc = ctree_get(svcs, order[i]);
+		long replicas;
+		if ((err = compose_replicas(order[i], svc, f.scale, &replicas))) {
+			rc = mgr_fail(m, err);
+			break;
+		}
+		for (long k = 1; !rc && k <= replicas; k++)
+			rc = up_service(m, &p, order[i], svc, (int)k, &sf);
+		if (!rc)
+			rc = remove_extra(m, &p, order[i], replicas);
 	}
+	if (!rc && wait) {
+		char **names;
+		if ((rc = compose_targets(m, &p, &args, COMPOSE_ALL, &names)) < 0)
+			rc = wait_ready(m, names);
+		cubo_strv_free(names);
+	} else if (!rc && !detach) {
+		rc = attach_project(m, &p, &args, &since);
+	}
+	cubo_strv_free(f.scale);
 	cubo_strv_free(want);
 	cubo_strv_free(order);
 	cubo_strv_free(gone);
@@ -565,11 +781,34 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	return rc;
 }
 
+int compose_up_dependencies(struct mgr *m, const struct compose_project *p, const char *service,
+			    bool deps)
+{
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	char *one[] = {(char *)service, NULL};
+	const struct cli_args a = {.n = 1, .v = one};
+	char **want, **order = NULL;
+	struct cubo_error *err = selected(svcs, &a, &want);
+	if (!err)
+		err = compose_service_order(p->model, &order);
+	int rc = err ? mgr_fail(m, err) : make_resources(m, p);
+	const struct up_flags f = {0};
+	for (size_t i = 0; !rc && order[i]; i++)
+		if (deps && strcmp(order[i], service) && cubo_strv_contains(want, order[i]))
+			rc = up_service(m, p, order[i], ctree_get(svcs, order[i]), 1, &f);
+	cubo_strv_free(want);
+	cubo_strv_free(order);
+	return rc;
+}
+
 static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	bool volumes = false, remove_orphans = false;
+	const char *rmi = NULL;
 	const struct cli_opt opts[] = {
+		{"rmi", 0, CLI_STRING, &rmi, "local|all",
+		 "remove the services' images too: all, or those built without an image: name"},
 		{"volumes", 'v', CLI_BOOL, &volumes, NULL,
 		 "remove the named volumes of the files and anonymous ones too"},
 		{"remove-orphans", 0, CLI_BOOL, &remove_orphans, NULL,
@@ -586,15 +825,18 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	int rc = mgr_parse_args(m, &spec, argc, argv, &args);
 	if (rc >= 0)
 		return rc;
+	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
+		return mgr_usage_error(m, "compose down",
+				       cubo_error_new("--rmi \"%s\": local or all", rmi));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct ctr_ctx cc;
 	struct ctr_record *v = NULL;
 	size_t n = 0;
 	struct cubo_error *err = ctr_ctx_open(m, &cc);
 	if (!err) {
-		err = project_containers(&cc, p.name, &v, &n);
+		err = compose_containers(&cc, p.name, &v, &n);
 		ctr_ctx_close(&cc);
 	}
 	if (err) {
@@ -607,7 +849,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	err = compose_service_order(p.model, &order);
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	for (size_t i = 0; !err && i < n; i++) {
-		const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+		const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 		if (!s || !ctree_get(svcs, s)) {
 			if (remove_orphans)
 				cubo_strv_push(&names, &k, v[i].name);
@@ -615,7 +857,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	}
 	for (size_t j = cubo_strv_len(order); !err && j-- > 0;)
 		for (size_t i = 0; i < n; i++) {
-			const char *s = label_of(&v[i], COMPOSE_LABEL_SERVICE);
+			const char *s = compose_label(&v[i], COMPOSE_LABEL_SERVICE);
 			if (s && !strcmp(s, order[j]))
 				cubo_strv_push(&names, &k, v[i].name);
 		}
@@ -657,6 +899,8 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		if (!rc)
 			fprintf(stderr, " Volume %s  Removed\n", name);
 	}
+	if (!rc && rmi)
+		rc = compose_remove_images(m, &p, !strcmp(rmi, "all"));
 	compose_project_free(&p);
 	return rc;
 }
@@ -687,13 +931,13 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		return mgr_usage_error(m, "compose ps",
 				       cubo_error_new("--format \"%s\": table or json", format));
 	struct compose_project p;
-	if ((rc = load(m, c, &p)) >= 0)
+	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
 	struct ctr_ctx cc;
 	struct ctr_record *v = NULL;
 	size_t n = 0;
 	struct cubo_error *err = ctr_ctx_open(m, &cc);
-	if (!err && (err = project_containers(&cc, p.name, &v, &n)))
+	if (!err && (err = compose_containers(&cc, p.name, &v, &n)))
 		ctr_ctx_close(&cc);
 	if (err) {
 		compose_project_free(&p);
@@ -707,7 +951,7 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
 		struct ctr_record *r = &v[i];
-		const char *svc = label_of(r, COMPOSE_LABEL_SERVICE);
+		const char *svc = compose_label(r, COMPOSE_LABEL_SERVICE);
 		bool up = r->status == CTR_RUNNING || r->status == CTR_PAUSED;
 		if ((!all && !up) || (args.n && !(svc && cubo_strv_contains(args.v, svc))))
 			continue;
@@ -778,9 +1022,26 @@ struct compose_sub {
 
 static const struct compose_sub subs[] = {
 	{"config", config_cmd, "check the files and print the resolved model"},
-	{"up", up_cmd, "make and start the project's containers, networks and volumes (-d)"},
+	{"up", up_cmd, "make and start the project's containers, networks and volumes"},
 	{"down", down_cmd, "stop and remove them (-v: volumes too)"},
 	{"ps", ps_cmd, "list the project's containers"},
+	{"logs", compose_logs_cmd, "print the containers' output, NAME  | LINE (-f: follow)"},
+	{"start", compose_start_cmd, "start the stopped containers"},
+	{"stop", compose_stop_cmd, "stop the running containers"},
+	{"restart", compose_restart_cmd, "restart the containers"},
+	{"kill", compose_kill_cmd, "send a signal to the running containers"},
+	{"rm", compose_rm_cmd, "remove the stopped containers"},
+	{"pause", compose_pause_cmd, "freeze the running containers"},
+	{"unpause", compose_unpause_cmd, "thaw the paused containers"},
+	{"top", compose_top_cmd, "the processes of the running containers"},
+	{"port", compose_port_cmd, "the host address a service's port is published on"},
+	{"exec", compose_exec_cmd, "run a command in a service's running container"},
+	{"run", compose_run_cmd, "run a one-off container of a service"},
+	{"build", compose_build_cmd, "build the services' images"},
+	{"pull", compose_pull_cmd, "pull the services' images"},
+	{"images", compose_images_cmd, "the images of the containers"},
+	{"events", compose_events_cmd, "what happens to the containers"},
+	{"ls", compose_ls_cmd, "list the projects (of the containers' labels)"},
 };
 
 int cmd_compose(struct mgr *m, int argc, char **argv)

@@ -89,37 +89,11 @@ static bool runs_in_process(char *const *w, int n)
 	return false;
 }
 
-/* argv as main got it, for the image helper the lean program hands image commands to */
-static char **full_argv(struct repl *r, char *const *w)
-{
-	static const char *const levels[] = {"error", "warn", "info", "debug"};
-	struct mgr *m = r->m;
-	char **v = NULL;
-	size_t n = 0;
-	cubo_strv_push(&v, &n, m->argv[0]);
-	cubo_strv_push(&v, &n, "--root-dir");
-	cubo_strv_push(&v, &n, m->root);
-	cubo_strv_push(&v, &n, "--log-level");
-	cubo_strv_push(&v, &n, levels[m->log.level < 4 ? m->log.level : 1]);
-	const char *pairs[][2] = {{"--registries-conf", m->registries_conf},
-				  {"--authfile", m->auth_file},
-				  {"--runtime", m->runtime},
-				  {"--cgroup-manager", m->cgroup_manager}};
-	for (size_t i = 0; i < CLI_N(pairs); i++)
-		if (pairs[i][1]) {
-			cubo_strv_push(&v, &n, pairs[i][0]);
-			cubo_strv_push(&v, &n, pairs[i][1]);
-		}
-	for (; *w; w++)
-		cubo_strv_push(&v, &n, *w);
-	return v;
-}
-
 /* mgr_dispatch on a copy of w (commands reorder their argv) with m->argv to match */
 static int dispatch(struct repl *r, char *const *w)
 {
 	char **argv = cubo_strv_dup(w);
-	char **full = full_argv(r, w);
+	char **full = mgr_full_argv(r->m, w);
 	char **saved = r->m->argv;
 	r->m->argv = full;
 	int rc = mgr_dispatch(r->m, (int)cubo_strv_len(argv), argv);

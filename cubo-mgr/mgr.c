@@ -8,6 +8,7 @@
 #include "cubo-mgr/image/progress.h"
 #include "cubo-mgr/mgr.h"
 #include "shared/json.h"
+#include "shared/strv.h"
 
 int mgr_fail(struct mgr *m, struct cubo_error *err)
 {
@@ -99,6 +100,30 @@ const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *su
 		if (!strcmp(subs[i].name, name))
 			return &subs[i];
 	return NULL;
+}
+
+char **mgr_full_argv(const struct mgr *m, char *const *w)
+{
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	char **v = NULL;
+	size_t n = 0;
+	cubo_strv_push(&v, &n, m->argv[0]);
+	cubo_strv_push(&v, &n, "--root-dir");
+	cubo_strv_push(&v, &n, m->root);
+	cubo_strv_push(&v, &n, "--log-level");
+	cubo_strv_push(&v, &n, levels[m->log.level < 4 ? m->log.level : 1]);
+	const char *pairs[][2] = {{"--registries-conf", m->registries_conf},
+				  {"--authfile", m->auth_file},
+				  {"--runtime", m->runtime},
+				  {"--cgroup-manager", m->cgroup_manager}};
+	for (size_t i = 0; i < CLI_N(pairs); i++)
+		if (pairs[i][1]) {
+			cubo_strv_push(&v, &n, pairs[i][0]);
+			cubo_strv_push(&v, &n, pairs[i][1]);
+		}
+	for (; *w; w++)
+		cubo_strv_push(&v, &n, *w);
+	return v;
 }
 
 int mgr_dispatch(struct mgr *m, int argc, char **argv)

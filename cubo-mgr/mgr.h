@@ -98,6 +98,13 @@ void mgr_list_subcommands(FILE *out, const struct mgr_subcommand *subs, size_t n
  */
 int mgr_dispatch(struct mgr *m, int argc, char **argv);
 
+/*
+ * The command line main would have got for the command w (the global flags of m, then
+ * w): what a command handed to the image helper (mgr_delegate) runs with when it is not
+ * the one main was given (the prompt, compose). Caller frees.
+ */
+char **mgr_full_argv(const struct mgr *m, char *const *w);
+
 /* The verb called name, or NULL. */
 const struct mgr_subcommand *mgr_find_subcommand(const struct mgr_subcommand *subs, size_t n,
 						 const char *name);

@@ -56,6 +56,19 @@ static const struct {
 	{"group_add", "--group-add", H_EACH},
 	{"security_opt", "--security-opt", H_EACH},
 	{"devices", "--device", H_EACH},
+	{"mac_address", "--mac-address", H_VALUE},
+	{"runtime", "--runtime", H_VALUE},
+	{"platform", "--platform", H_VALUE},
+	{"uts", "--uts", H_VALUE},
+	{"cgroup", "--cgroupns", H_VALUE},
+	{"mem_swappiness", "--memory-swappiness", H_VALUE},
+	{"cpu_period", "--cpu-period", H_VALUE},
+	{"cpu_quota", "--cpu-quota", H_VALUE},
+	{"cpu_rt_period", "--cpu-rt-period", H_VALUE},
+	{"cpu_rt_runtime", "--cpu-rt-runtime", H_VALUE},
+	{"oom_kill_disable", "--oom-kill-disable", H_BOOL},
+	{"device_cgroup_rules", "--device-cgroup-rule", H_EACH},
+	{"annotations", "--annotation", H_KV},
 	{"sysctls", "--sysctl", H_KV},
 	{"labels", "--label", H_KV},
 	{"environment", "--env", H_KV},
@@ -63,32 +76,11 @@ static const struct {
 
 /* Keys run_args handles itself, or that only matter to compose. */
 static const char *const handled[] = {
-	"image",
-	"command",
-	"entrypoint",
-	"ports",
-	"volumes",
-	"networks",
-	"network_mode",
-	"depends_on",
-	"healthcheck",
-	"deploy",
-	"ulimits",
-	"extra_hosts",
-	"stop_grace_period",
-	"secrets",
-	"configs",
-	"container_name",
-	"build",
-	"profiles",
-	"logging",
-	"pull_policy",
-	"platform",
-	"scale",
-	"extends",
-	"develop",
-	"attach",
-	NULL,
+	"image",	  "command",	  "entrypoint",	       "ports",	      "volumes",
+	"networks",	  "network_mode", "depends_on",	       "healthcheck", "deploy",
+	"ulimits",	  "extra_hosts",  "stop_grace_period", "secrets",     "configs",
+	"container_name", "build",	  "profiles",	       "logging",     "pull_policy",
+	"scale",	  "extends",	  "develop",	       "attach",      NULL,
 };
 
 static void add(char ***v, size_t *n, const char *s)
@@ -348,6 +340,15 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_HASH, hash);
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_ONEOFF, "False");
 	addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_WORKDIR, p->dir);
+	char *files = NULL;
+	for (size_t i = 0; p->files && p->files[i]; i++) {
+		char *more = xasprintf("%s%s%s", files ? files : "", files ? "," : "", p->files[i]);
+		free(files);
+		files = more;
+	}
+	if (files)
+		addf(&v, &n, "--label", "%s=%s", COMPOSE_LABEL_FILES, files);
+	free(files);
 	for (size_t i = 0; i < svc->n; i++) {
 		const char *key = svc->keys[i];
 		const struct cnode *x = svc->v[i];
@@ -417,5 +418,54 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 	}
 	*argv = v;
 	*ignored = ign;
+	return NULL;
+}
+
+struct cubo_error *compose_replicas(const char *service, const struct cnode *svc,
+				    char *const *scale, long *out)
+{
+	const struct cnode *r = ctree_get(ctree_get(svc, "deploy"), "replicas");
+	if (!r)
+		r = ctree_get(svc, "scale");
+	long n = r ? strtol(r->str, NULL, 10) : 1;
+	size_t len = strlen(service);
+	for (size_t i = 0; scale && scale[i]; i++)
+		if (!strncmp(scale[i], service, len) && scale[i][len] == '=')
+			n = strtol(scale[i] + len + 1, NULL, 10);
+	if (n < 0 || n > COMPOSE_MAX_REPLICAS)
+		return cubo_error_new("service %s: %ld containers: expected 0 to %d", service, n,
+				      COMPOSE_MAX_REPLICAS);
+	if (n > 1 && ctree_get(svc, "container_name"))
+		return cubo_error_new("services.%s: can't set container_name and %s as container "
+				      "name must be unique",
+				      service, service);
+	const struct cnode *ports = ctree_get(svc, "ports");
+	for (size_t i = 0; n > 1 && ports && i < ports->n; i++) {
+		const struct cnode *pub = ctree_get(ports->v[i], "published");
+		/* a range gives each container a port of its own; one port cannot */
+		if (pub && pub->str && pub->str[0] && !strchr(pub->str, '-'))
+			return cubo_error_new("service %s: cannot run %ld containers: each would "
+					      "publish host port %s",
+					      service, n, pub->str);
+	}
+	*out = n;
+	return NULL;
+}
+
+struct cubo_error *compose_check_scale(const struct cnode *svcs, char *const *scale)
+{
+	for (size_t i = 0; scale && scale[i]; i++) {
+		const char *eq = strchr(scale[i], '=');
+		char *end = NULL;
+		if (eq)
+			strtol(eq + 1, &end, 10);
+		if (!eq || eq == scale[i] || !end || end == eq + 1 || *end)
+			return cubo_error_new("--scale \"%s\": expected SERVICE=N", scale[i]);
+		char *name = xstrndup(scale[i], (size_t)(eq - scale[i]));
+		bool known = ctree_get(svcs, name);
+		free(name);
+		if (!known)
+			return cubo_error_new("--scale \"%s\": no such service", scale[i]);
+	}
 	return NULL;
 }

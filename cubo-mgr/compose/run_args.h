@@ -39,6 +39,20 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 				    const struct cnode *svc, int number, const char *hash,
 				    char ***argv, char ***ignored);
 
+/* The most containers --scale or deploy.replicas may ask of one service. */
+#define COMPOSE_MAX_REPLICAS 1000
+
+/*
+ * How many containers service gets: its --scale SERVICE=N, else deploy.replicas, else
+ * scale, else 1. Error: more than COMPOSE_MAX_REPLICAS, or more than one with a
+ * container_name or a port published on one fixed host port.
+ */
+struct cubo_error *compose_replicas(const char *service, const struct cnode *svc,
+				    char *const *scale, long *out);
+
+/* --scale values: SERVICE=N, the service in svcs, N a number. */
+struct cubo_error *compose_check_scale(const struct cnode *svcs, char *const *scale);
+
 /* The name of the project's network or volume key (its `name:`), or NULL. */
 const char *compose_resource_name(const struct compose_project *p, const char *kind,
 				  const char *key);

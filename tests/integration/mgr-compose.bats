@@ -53,7 +53,7 @@ EOF
 teardown() {
 	if [ -n "${UP:-}" ]; then
 		mgr_container_teardown
-		release_root_networks 'up_default'
+		release_root_networks 'up_default|czz_default'
 	fi
 	rm -rf "$R"
 }
@@ -88,6 +88,24 @@ EOF
 	cd "$UP"
 }
 
+# A project "czz" in $BATS_TEST_TMPDIR/czz of two short-lived services: a prints three
+# lines (one to stderr) and ends, bb prints one, waits 2 s, prints another and ends.
+czz_project() {
+	mgr_container_setup "${RUN_SKIP:-}"
+	UP=$BATS_TEST_TMPDIR/czz
+	mkdir -p "$UP"
+	cat >"$UP/compose.yaml" <<EOF
+name: czz
+services:
+  a:
+    image: $BB
+    command: sh -c 'echo one; echo err >&2; echo two'
+  bb:
+    image: $BB
+    command: sh -c 'echo three; sleep 2; echo four'
+EOF
+	cd "$UP"
+}
 
 @test "compose config: the resolved model, from the directory or a parent" {
 	cd "$P/sub/dir"
@@ -336,5 +354,310 @@ EOF
 	[ "$status" -eq 125 ]
 	[[ $output == *"service \"job\" didn't complete successfully: exit 3"* ]]
 	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose logs: lines after the container's name, stdout and stderr, -f, --tail, -t, services" {
+	czz_project
+	mgr compose up -d
+	# -f: until every container has ended
+	run mgr compose logs -f
+	[ "$status" -eq 0 ]
+	[[ $output == *"a-1   | one"* ]]
+	[[ $output == *"a-1   | err"* ]]
+	[[ $output == *"bb-1  | three"* ]]
+	[[ $output == *"bb-1  | four"* ]]
+	[[ $output != *$'\033'* ]]
+	# stderr to stderr
+	[ "$(mgr compose logs a 2>/dev/null)" = "$(printf 'a-1  | one\na-1  | two')" ]
+	[ "$(mgr compose logs a 2>&1 >/dev/null)" = "a-1  | err" ]
+	# on a terminal the names are coloured, unless --no-color
+	run script -qec "$MGR --root-dir $R compose logs a" /dev/null
+	[[ $output == *$'\033[36ma-1  |\033[0m one'* ]]
+	run script -qec "$MGR --root-dir $R compose logs --no-color a" /dev/null
+	[[ $output == *"a-1  | one"* ]]
+	[[ $output != *$'\033'* ]]
+	run mgr compose logs --tail 1 --no-log-prefix bb
+	[ "$output" = four ]
+	run mgr compose logs -t bb
+	[[ ${lines[0]} =~ ^bb-1\ \ \|\ [0-9]{4}-[0-9]{2}-[0-9]{2}T.*three$ ]]
+	run mgr compose logs nope
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+	mgr compose down
+	# nothing left: nothing printed
+	run mgr compose logs
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "compose port, exec, top, pause, unpause, stop, start, restart, kill, rm" {
+	czz_project
+	PORT=$(free_port)
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  web:
+    image: $BB
+    command: httpd -f -p 80
+    ports: ["127.0.0.1:$PORT:80"]
+    stop_grace_period: 1s
+  app:
+    image: $BB
+    command: sleep 1000
+    stop_grace_period: 1s
+    depends_on: [web]
+YAML
+	mgr compose up -d
+	run mgr compose port web 80
+	[ "$status" -eq 0 ]
+	[ "$output" = "127.0.0.1:$PORT" ]
+	run mgr compose port --protocol udp web 80
+	[ "$status" -eq 125 ]
+	[[ $output == *"no port 80/udp published for service web"* ]]
+	run mgr compose exec -T app sh -c 'echo hi; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = hi ]
+	run mgr compose exec -T -e X=1 -w /tmp -u 123 app sh -c 'echo $X $PWD $(id -u)'
+	[ "$output" = "1 /tmp 123" ]
+	run mgr compose exec -T nope true
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+	run mgr compose top
+	[ "$status" -eq 0 ]
+	[[ $output == *"czz-web-1"*httpd*"czz-app-1"*sleep* ]]
+	mgr compose pause app
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-app-1)" = paused ]
+	mgr compose unpause
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-app-1)" = running ]
+	# dependents first
+	run mgr compose stop
+	[ "$status" -eq 0 ]
+	[[ $output == *"czz-app-1  Stopped"*"czz-web-1  Stopped"* ]]
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-web-1)" = exited ]
+	run mgr compose start
+	[[ $output == *"czz-web-1  Started"*"czz-app-1  Started"* ]]
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-app-1)" = running ]
+	mgr compose restart -t 1 app
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-app-1)" = running ]
+	mgr compose kill -s KILL app
+	mgr wait czz-app-1 >/dev/null
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-app-1)" = exited ]
+	# rm asks; running containers stay
+	run mgr compose rm <<<n
+	[[ $output == *"Going to remove czz-app-1"* ]]
+	mgr inspect czz-app-1 >/dev/null
+	run mgr compose rm -f
+	[[ $output == *"czz-app-1  Removed"* ]]
+	run mgr inspect czz-app-1
+	[ "$status" -ne 0 ]
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-web-1)" = running ]
+	run mgr compose rm -f
+	[[ $output == *"No stopped containers"* ]]
+	mgr compose rm -s -f web
+	[ -z "$(mgr ps -aq)" ]
+	mgr compose down
+}
+
+@test "compose ls, images, events; mac_address" {
+	czz_project
+	sed -i "s/sleep 2; echo four/exec sleep 1000/; \$a\\    stop_signal: SIGKILL\n    mac_address: 02:42:ac:11:00:99" compose.yaml
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output != *"not supported"* ]]
+	[ "$(mgr exec czz-bb-1 cat /sys/class/net/eth0/address)" = 02:42:ac:11:00:99 ]
+	run mgr compose ls
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == NAME*STATUS*"CONFIG FILES" ]]
+	[[ $output == *"czz "*"exited(1), running(1)"*"$UP/compose.yaml"* ]]
+	[ "$(mgr compose ls --format json | jq -r '.[] | select(.Name == "czz") | .Status')" = "exited(1), running(1)" ]
+	run mgr compose images
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == CONTAINER*REPOSITORY*TAG*"IMAGE ID"*SIZE ]]
+	[[ $output == *"czz-a-1 "*"$BB "*"latest"* ]]
+	[ "$(mgr compose images -q bb)" = "$(mgr inspect -f '{{.Image}}' czz-bb-1 | cut -c8-19)" ]
+	run mgr compose events --json --since 10m --until 0s
+	[ "$status" -eq 0 ]
+	[[ $output == *'"status":"start"'* ]] || [[ $output == *'"Action":"start"'* ]]
+	[[ $output == *czz-bb-1* ]]
+	mgr compose stop
+	run mgr compose ls -q
+	[[ $output != *czz* ]]
+	run mgr compose ls -a
+	[[ $output == *"czz "*"exited(2)"* ]]
+	mgr compose down
+}
+
+@test "compose run: a one-off container after its dependencies, attached or -d, --rm, flags" {
+	czz_project
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  db:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+  app:
+    image: $BB
+    command: echo from-service
+    environment: {A: one}
+    restart: always
+    stop_signal: SIGKILL
+    depends_on: [db]
+YAML
+	run mgr compose run --rm -e B=two -w /tmp app sh -c 'echo $A $B $PWD; exit 4'
+	[ "$status" -eq 4 ]
+	[[ $output == *"one two /tmp"* ]]
+	# its dependency is up; the one-off container is gone
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-db-1)" = running ]
+	[ "$(mgr ps -aq | wc -l)" -eq 1 ]
+	# --no-deps: the network is made, db is not started
+	mgr compose down
+	run mgr compose run --no-deps -d app sleep 1000
+	[ "$status" -eq 0 ]
+	[[ $output =~ czz-app-run-[0-9a-f]{12}$ ]]
+	name=${lines[-1]}
+	run mgr inspect czz-db-1
+	[ "$status" -ne 0 ]
+	[ "$(mgr inspect -f '{{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "com.docker.compose.service"}}' "$name")" = "True app" ]
+	[ "$(mgr inspect -f '{{.HostConfig.RestartPolicy.Name}}' "$name")" != always ]
+	# one-off containers are not the service's
+	run mgr compose stop app
+	[[ $output != *"$name"* ]]
+	run mgr compose run --name custom --entrypoint echo app hello
+	[ "$status" -eq 0 ]
+	[[ $output == *hello* ]]
+	mgr inspect custom >/dev/null
+	run mgr compose run nope
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+	mgr compose down
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose up attached: the logs until every container ends; SIGTERM stops them" {
+	czz_project
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[[ $output == *"Attaching to a-1, bb-1"* ]]
+	[[ $output == *"a-1   | one"* ]]
+	[[ $output == *"bb-1  | four"* ]]
+	# a second up: the lines of before are not shown again
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c 'bb-1  | four')" -eq 1 ]
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  long:
+    image: $BB
+    command: sh -c 'echo ready; exec sleep 1000'
+    stop_signal: SIGKILL
+YAML
+	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.2
+	done
+	grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out"
+	kill -TERM "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out"
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-long-1)" = exited ]
+	mgr compose down
+}
+
+@test "compose up --wait, --scale and deploy.replicas" {
+	czz_project
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  ok:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+    healthcheck: {test: [CMD, "true"], interval: 1s}
+    deploy: {replicas: 2}
+  sick:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+    profiles: [sick]
+    healthcheck: {test: [CMD, "false"], interval: 1s, retries: 1}
+YAML
+	run mgr compose up --wait
+	[ "$status" -eq 0 ]
+	[[ $output == *"czz-ok-1  Healthy"*"czz-ok-2  Healthy"* ]]
+	[ "$(mgr inspect -f '{{.State.Health.Status}}' czz-ok-2)" = healthy ]
+	run mgr compose up -d --scale ok=3
+	[ "$status" -eq 0 ]
+	mgr inspect czz-ok-3 >/dev/null
+	run mgr compose up -d --scale ok=1
+	[ "$status" -eq 0 ]
+	run mgr inspect czz-ok-2
+	[ "$status" -ne 0 ]
+	run mgr compose up -d --scale nope=2
+	[ "$status" -eq 125 ]
+	[[ $output == *'--scale "nope=2": no such service'* ]]
+	run mgr compose --profile sick up --wait sick
+	[ "$status" -eq 125 ]
+	[[ $output == *"container czz-sick-1 is unhealthy"* ]]
+	# one fixed host port cannot be published by two containers
+	printf '    ports: ["127.0.0.1:%s:80"]\n' "$(free_port)" >>compose.yaml
+	run mgr compose --profile sick up -d --scale sick=2 sick
+	[ "$status" -eq 125 ]
+	[[ $output == *"service sick: cannot run 2 containers: each would publish host port"* ]]
+	mgr compose --profile sick down
+	[ -z "$(mgr ps -aq)" ]
+}
+
+@test "compose build, up building a missing image, up --build, pull" {
+	czz_project
+	mkdir -p app
+	printf 'FROM %s\nARG MSG=none\nRUN echo "$MSG" >/msg\nCMD ["cat", "/msg"]\n' "$BB" >app/Dockerfile.dev
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  web:
+    build: {context: ./app, dockerfile: Dockerfile.dev, args: {MSG: built}}
+  base:
+    image: $BB
+    command: "true"
+YAML
+	run mgr compose build nope
+	[ "$status" -eq 125 ]
+	[[ $output == *"no such service: nope"* ]]
+	# up builds what is missing
+	run mgr compose up
+	[ "$status" -eq 0 ]
+	[[ $output == *"Service web  Built"* ]]
+	[[ $output == *"web-1 "*"| built"* ]]
+	mgr image inspect czz-web >/dev/null
+	sed -i 's/MSG: built/MSG: again/' compose.yaml
+	run mgr compose up web
+	[[ $output != *"Building"* ]]
+	[[ $output == *"| built"* ]]
+	run mgr compose build
+	[ "$status" -eq 0 ]
+	run mgr compose up web
+	[[ $output == *"| again"* ]]
+	sed -i 's/MSG: again/MSG: third/' compose.yaml
+	run mgr compose up --build web
+	[[ $output == *"| third"* ]]
+	run mgr compose pull
+	[ "$status" -eq 0 ]
+	[[ $output == *"Image $BB  Pulled"* ]]
+	run mgr compose down --rmi bogus
+	[ "$status" -eq 125 ]
+	# local: the built image goes, the pulled one stays
+	run mgr compose down --rmi local
+	[ "$status" -eq 0 ]
+	[[ $output == *"Image czz-web  Removed"* ]]
+	run mgr image inspect czz-web
+	[ "$status" -ne 0 ]
+	mgr image inspect "$BB" >/dev/null
 	[ -z "$(mgr ps -aq)" ]
 }

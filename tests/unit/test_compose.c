@@ -461,6 +461,68 @@ static void test_project_errors(void **state)
 	th_tmpdir_free(dir);
 }
 
+static void expect_error_with(struct cubo_error *err, const char *want)
+{
+	assert_non_null(err);
+	if (!strstr(err->msg, want))
+		fail_msg("\"%s\" does not hold \"%s\"", err->msg, want);
+	cubo_error_free(err);
+}
+
+/* How many containers a service gets, and --scale's values checked. */
+static void test_replicas(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("compose");
+	write_in(dir, "compose.yaml",
+		 "services:\n"
+		 "  one: {image: x}\n"
+		 "  rep: {image: x, deploy: {replicas: 3}}\n"
+		 "  old: {image: x, scale: 2}\n"
+		 "  named: {image: x, container_name: fixed}\n"
+		 "  fixed: {image: x, ports: ['8080:80']}\n"
+		 "  ranged: {image: x, ports: ['8080-8090:80', '90']}\n");
+	struct compose_project p;
+	struct cubo_error *err = load_project(dir, NULL, NULL, NULL, &p);
+	if (err)
+		fail_msg("%s", err->msg);
+	const struct cnode *svcs = ctree_get(p.model, "services");
+	long n;
+	assert_null(compose_replicas("one", ctree_get(svcs, "one"), NULL, &n));
+	assert_int_equal(n, 1);
+	assert_null(compose_replicas("rep", ctree_get(svcs, "rep"), NULL, &n));
+	assert_int_equal(n, 3);
+	assert_null(compose_replicas("old", ctree_get(svcs, "old"), NULL, &n));
+	assert_int_equal(n, 2);
+	/* --scale wins; another service's does not count; 0 is fine */
+	char *scale[] = {"rep=0", "one=5", "r=9", NULL};
+	assert_null(compose_replicas("rep", ctree_get(svcs, "rep"), scale, &n));
+	assert_int_equal(n, 0);
+	assert_null(compose_replicas("one", ctree_get(svcs, "one"), scale, &n));
+	assert_int_equal(n, 5);
+	char *big[] = {"one=1001", NULL}, *two[] = {"named=2", "fixed=2", "ranged=2", NULL};
+	expect_error_with(compose_replicas("one", ctree_get(svcs, "one"), big, &n),
+			  "1001 containers: expected 0 to 1000");
+	expect_error_with(compose_replicas("named", ctree_get(svcs, "named"), two, &n),
+			  "can't set container_name and named as container name must be unique");
+	expect_error_with(compose_replicas("fixed", ctree_get(svcs, "fixed"), two, &n),
+			  "each would publish host port 8080");
+	assert_null(compose_replicas("ranged", ctree_get(svcs, "ranged"), two, &n));
+	assert_int_equal(n, 2);
+	char *good[] = {"one=2", "rep=0", NULL};
+	assert_null(compose_check_scale(svcs, good));
+	assert_null(compose_check_scale(svcs, NULL));
+	const char *bad[][2] = {{"nope=1", "no such service"},	 {"one", "expected SERVICE=N"},
+				{"=1", "expected SERVICE=N"},	 {"one=", "expected SERVICE=N"},
+				{"one=x", "expected SERVICE=N"}, {"one=1x", "expected SERVICE=N"}};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *v[] = {(char *)bad[i][0], NULL};
+		expect_error_with(compose_check_scale(svcs, v), bad[i][1]);
+	}
+	compose_project_free(&p);
+	th_tmpdir_free(dir);
+}
+
 /* A service as run's flags: every key up knows, compose's names and labels. */
 static void test_run_args(void **state)
 {
@@ -488,6 +550,8 @@ static void test_run_args(void **state)
 		 "    read_only: true\n"
 		 "    logging: {driver: json-file, options: {max-size: 1m}}\n"
 		 "    mac_address: 02:42:ac:11:00:02\n"
+		 "    annotations: {k: v}\n"
+		 "    userns_mode: host\n"
 		 "  built: {build: .}\n"
 		 "networks: {back: {}}\n"
 		 "volumes: {v: {}}\n"
@@ -518,6 +582,8 @@ static void test_run_args(void **state)
 		"--memory|67108864|--pids-limit|50|--ulimit|nofile=10:20|--stop-timeout|90|",
 		"--log-driver|json-file|--log-opt|max-size=1m|--add-host|db:10.0.0.5|",
 		"--entrypoint|/bin/sh|busybox|-c|echo|hi|",
+		"--mac-address|02:42:ac:11:00:02|",
+		"--annotation|k=v|",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
 		expect_in(b.s, want[i]);
@@ -525,7 +591,7 @@ static void test_run_args(void **state)
 	expect_in(b.s, ro);
 	free(ro);
 	assert_int_equal(cubo_strv_len(ignored), 1);
-	assert_string_equal(ignored[0], "mac_address");
+	assert_string_equal(ignored[0], "userns_mode");
 	free(b.s);
 	cubo_strv_free(argv);
 	cubo_strv_free(ignored);
@@ -568,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_project_errors),
 		cmocka_unit_test(test_project_name),
 		cmocka_unit_test(test_run_args),
+		cmocka_unit_test(test_replicas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
