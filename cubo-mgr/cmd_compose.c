@@ -302,7 +302,8 @@ int compose_targets(struct mgr *m, const struct compose_project *p, const struct
 		cubo_strv_free(order);
 		return mgr_fail(m, err);
 	}
-	qsort(v, n, sizeof(*v), by_number);
+	if (n)
+		qsort(v, n, sizeof(*v), by_number);
 	char **out = xcalloc(1, sizeof(char *));
 	for (size_t j = 0; order[j]; j++) {
 		if (args->n && !cubo_strv_contains(args->v, order[j]))
@@ -504,7 +505,9 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 		return mgr_fail(m, err);
 	}
 	struct ctr_record r;
-	bool exists = !ctr_find(&c, name, &r), same = false, running = false;
+	struct cubo_error *ferr = ctr_find(&c, name, &r);
+	bool exists = !ferr, same = false, running = false;
+	cubo_error_free(ferr); /* none yet: made below */
 	if (exists) {
 		const char *h = compose_label(&r, COMPOSE_LABEL_HASH);
 		/* as compose: a container whose image was built or pulled anew is made again */

@@ -73,7 +73,8 @@ static struct project_row *rows_of(struct ctr_record *v, size_t n, size_t *n_row
 		cubo_strv_push(&rows[j].states, &rows[j].n_states, ctr_status_name(v[i].status));
 		rows[j].up |= v[i].status == CTR_RUNNING || v[i].status == CTR_PAUSED;
 	}
-	qsort(rows, k, sizeof(*rows), by_name);
+	if (k)
+		qsort(rows, k, sizeof(*rows), by_name);
 	*n_rows = k;
 	return rows;
 }
