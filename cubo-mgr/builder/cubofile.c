@@ -1091,6 +1091,11 @@ static struct cubo_error *do_onbuild(struct parser *p, const char *text, const c
 		return err;
 	char *trigger = xstrdup(p->f->v[p->f->n - 1].text);
 	drop_last(p);
+	/* a line break the file's lines kept (a lone CR) would not parse back */
+	if (strpbrk(trigger, "\n\r")) {
+		free(trigger);
+		return perr(p, "an ONBUILD trigger of more than one line");
+	}
 	struct build_instr *in = new_instr(p, BUILD_ONBUILD, text);
 	in->value = trigger;
 	return NULL;

@@ -474,6 +474,21 @@ static bool looks_typed(const char *s)
 	return !*end || is_int(s) || !strncmp(s, "0x", 2) || !strncmp(s, "0o", 2);
 }
 
+/*
+ * YAML reads NEL (U+0085), LS (U+2028) and PS (U+2029) as line breaks, even
+ * inside quotes, and folds the spaces after them: they are written escaped.
+ * The length of the one at s, or 0.
+ */
+static size_t yaml_break_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] == 0xc2 && u[1] == 0x85)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 /* A string that YAML would read as something else, or not read back the same. */
 static bool needs_quotes(const char *s)
 {
@@ -486,7 +501,7 @@ static bool needs_quotes(const char *s)
 	if (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == ':')
 		return true;
 	for (const char *p = s; *p; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || yaml_break_len(p))
 			return true;
 		if ((p[0] == ':' && p[1] == ' ') || (p[0] == ' ' && p[1] == '#'))
 			return true;
@@ -499,7 +514,11 @@ static void add_quoted(struct cubo_strbuf *b, const char *s)
 	cubo_strbuf_addc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
+		size_t brk = yaml_break_len(s);
+		if (brk) {
+			cubo_strbuf_adds(b, brk == 2 ? "\\N" : s[2] == '\xa8' ? "\\L" : "\\P");
+			s += brk - 1;
+		} else if (c == '"' || c == '\\') {
 			cubo_strbuf_addc(b, '\\');
 			cubo_strbuf_addc(b, (char)c);
 		} else if (c == '\n') {
