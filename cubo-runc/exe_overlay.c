@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <limits.h>
+#include <signal.h>
 #include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -152,11 +153,49 @@ EARLY_SAFE const char *exe_overlay_lowerdir(const char *path, char *out)
 	return *name ? name : NULL;
 }
 
+/*
+ * Closing the last fd of a mount that no namespace holds dissolves it, and
+ * the kernel then waits for an RCU grace period: 0.1 to 25 ms on a VM, at
+ * times more than the rest of a container's start. A child takes that
+ * wait: it holds a copy of the fd until our exec has closed ours (the
+ * pipe's write end is close-on-exec here), then exits, dropping the last
+ * reference. It is an ordinary child of ours until we exit, then an
+ * orphan our parent (or a subreaper) reaps; nothing in the runtime waits
+ * for any child but its own (criu restore's wait skips strangers). Without a
+ * pipe or a child, the fd is closed here and the wait is ours. Returns the
+ * pipe's write end, for the caller to close if its exec fails, or -1.
+ */
+static EARLY_SAFE long dissolve_after_exec(long mnt)
+{
+	int p[2];
+	char c;
+	long pid = -1, wr = -1;
+
+	if (raw6(SYS_pipe2, (long)p, O_CLOEXEC, 0, 0, 0) == 0) {
+		/* fork(): the C library may not have started */
+		pid = raw6(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0) {
+			raw6(SYS_close, p[1], 0, 0, 0, 0);
+			while (raw6(SYS_read, p[0], (long)&c, 1, 0, 0) == -EINTR)
+				;
+			raw6(SYS_exit_group, 0, 0, 0, 0, 0);
+		}
+		raw6(SYS_close, p[0], 0, 0, 0, 0);
+		if (pid < 0)
+			raw6(SYS_close, p[1], 0, 0, 0, 0);
+		else
+			wr = p[1];
+	}
+	/* the child's copy keeps the mount; this close is cheap when it runs */
+	raw6(SYS_close, mnt, 0, 0, 0, 0);
+	return wr;
+}
+
 EARLY_SAFE void exe_overlay_exec(char **argv, char **envp)
 {
 	char path[PATH_MAX], lower[EXE_OVERLAY_LOWERDIR_MAX];
 	const char *name;
-	long n, ctx, mnt, fd = -1;
+	long n, ctx, mnt, fd = -1, wake = -1;
 
 	n = raw6(SYS_readlink, (long)"/proc/self/exe", (long)path, sizeof(path) - 1, 0, 0);
 	if (n <= 0)
@@ -177,14 +216,16 @@ EARLY_SAFE void exe_overlay_exec(char **argv, char **envp)
 		if (mnt >= 0) {
 			fd = raw6(SYS_openat, mnt, (long)name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
 				  0);
-			raw6(SYS_close, mnt, 0, 0, 0, 0);
+			wake = dissolve_after_exec(mnt);
 		}
 	}
 	raw6(SYS_close, ctx, 0, 0, 0, 0);
-	if (fd < 0)
-		return;
-	raw6(SYS_execveat, fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH);
-	raw6(SYS_close, fd, 0, 0, 0, 0);
+	if (fd >= 0) {
+		raw6(SYS_execveat, fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH);
+		raw6(SYS_close, fd, 0, 0, 0, 0);
+	}
+	if (wake >= 0)
+		raw6(SYS_close, wake, 0, 0, 0, 0);
 }
 
 EARLY_SAFE bool exe_overlay_worth_trying(void)
