@@ -12,14 +12,18 @@
 #                                            returns once the container runs
 #   podman --runtime runc run --rm IMAGE /bin/true   --network none, and on
 #                                            podman's default network
+#   docker run --rm --network none IMAGE /bin/true   a private dockerd (Debian's
+#                                            docker.io, when installed; no
+#                                            iptables, no default bridge)
 #   interleaved: `cubo-mgr run --rm -i` with --network none and on the
 #                default bridge (and the base build's, with CUBO_MGR_BASE),
 #                in turn, RUNS rounds: the medians and what the bridge adds
 # Every tool gets a private root with the busybox image pulled from a local
-# registry first. Then `cubo-mgr ps -a` with CONTAINERS (default 200)
-# containers, half of them running, half exited, against `podman ps -a` with
-# the same; and `cubo-mgr images` with IMAGES (default 200) images, each
-# imported from a one-file tar, against `podman images` with the same.
+# registry first (docker: loaded from the same image). Then `cubo-mgr ps -a`
+# with CONTAINERS (default 200) containers, half of them running, half
+# exited, against `podman ps -a` and `docker ps -a` with the same; and
+# `cubo-mgr images` with IMAGES (default 200) images, each imported from a
+# one-file tar, against `podman images` and `docker images` with the same.
 # Prints mean times (hyperfine, else a loop), the ratios, and the
 # monitor's resident memory. It only measures and prints: it never fails on a
 # timing.
@@ -46,6 +50,12 @@ cleanup() {
 	ids=$("$mgr" --root-dir "$R" ps -aq --no-trunc 2>/dev/null)
 	[ -z "$ids" ] || "$mgr" --root-dir "$R" rm -f $ids >/dev/null 2>&1
 	"${P[@]}" rm -af -t 0 >/dev/null 2>&1
+	if [ -n "$dockerd_pid" ]; then
+		ids=$("${D[@]}" ps -aq 2>/dev/null)
+		[ -z "$ids" ] || "${D[@]}" rm -f $ids >/dev/null 2>&1
+		kill "$dockerd_pid" 2>/dev/null
+		wait "$dockerd_pid" 2>/dev/null
+	fi
 	if [ -n "${CUBO_MGR_BASE:-}" ]; then
 		ids=$(base ps -aq --no-trunc 2>/dev/null)
 		[ -z "$ids" ] || base rm -f $ids >/dev/null 2>&1
@@ -104,6 +114,12 @@ if [ -n "$have_podman" ]; then
 else
 	echo "# podman: not installed or could not pull, not measured"
 fi
+have_docker=
+if bench_dockerd_start; then
+	have_docker=1
+	echo "# docker $("${D[@]}" version -f '{{.Server.Version}}' 2>/dev/null) (dockerd, containerd, runc)"
+	bench_mean docker-none "${D[@]}" run --rm --network none busybox:latest /bin/true
+fi
 
 # ---- ps over many containers ----
 half=$((containers / 2))
@@ -138,6 +154,16 @@ if [ -n "$have_podman" ]; then
 	done
 	bench_mean podman-ps "${P[@]}" ps -a
 fi
+if [ -n "$have_docker" ]; then
+	for ((i = 0; i < containers; i++)); do
+		if ((i < half)); then
+			"${D[@]}" run -d --network none busybox:latest sleep 1000 >/dev/null 2>&1
+		else
+			"${D[@]}" create --network none busybox:latest true >/dev/null 2>&1
+		fi
+	done
+	bench_mean docker-ps "${D[@]}" ps -a
+fi
 
 # ---- images over many images ----
 # each a one-file tar of its own content, so every import is an image of its own
@@ -147,13 +173,16 @@ for ((i = 0; i < images; i++)); do
 	tar -C "$work/imgsrc" -cf "$work/img.tar" id
 	"$mgr" --root-dir "$R" import "$work/img.tar" "bench/img$i:latest" >/dev/null
 	[ -z "$have_podman" ] || "${P[@]}" import -q "$work/img.tar" "bench/img$i:latest" >/dev/null 2>&1
+	[ -z "$have_docker" ] || "${D[@]}" import "$work/img.tar" "bench/img$i:latest" >/dev/null 2>&1
 done
 n_images=$("$mgr" --root-dir "$R" images -q | wc -l)
 bench_mean cubo-images "$mgr" --root-dir "$R" images
 [ -z "$have_podman" ] || bench_mean podman-images "${P[@]}" images
+[ -z "$have_docker" ] || bench_mean docker-images "${D[@]}" images
 
-bench_table cubo-attached cubo-output cubo-detached podman-none podman-default cubo-ps podman-ps \
-	cubo-images podman-images ${CUBO_MGR_BASE:+base-attached base-detached base-ps}
+bench_table cubo-attached cubo-output cubo-detached podman-none podman-default docker-none \
+	cubo-ps podman-ps docker-ps cubo-images podman-images docker-images \
+	${CUBO_MGR_BASE:+base-attached base-detached base-ps}
 if [ -n "${CUBO_MGR_BASE:-}" ]; then
 	bench_ratio cubo-attached base-attached
 	bench_ratio cubo-detached base-detached
@@ -163,8 +192,11 @@ bench_ratio cubo-output cubo-attached
 bench_ratio cubo-attached podman-none
 bench_ratio cubo-attached podman-default
 bench_ratio cubo-detached podman-none
+bench_ratio cubo-attached docker-none
 bench_ratio cubo-ps podman-ps
+bench_ratio cubo-ps docker-ps
 bench_ratio cubo-images podman-images
+bench_ratio cubo-images docker-images
 echo "ps -a over $n containers ($half running): ${mean[cubo-ps]:-?} ms (target < 20 ms)"
 echo "images over $n_images images: ${mean[cubo-images]:-?} ms (target < 10 ms)"
 echo "monitor resident memory: ${mon_rss:-?} KiB"
