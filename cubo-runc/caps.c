@@ -63,8 +63,11 @@ static struct cubo_error *names_to_mask(const struct oci_strlist *names, const c
 	return NULL;
 }
 
-/* What this process can still hand on: its bounding set and its permitted set. */
-static uint64_t grantable_caps(int last, bool joins_userns)
+/*
+ * Which of wanted this process can still hand on: in its bounding set and
+ * its permitted set. Only wanted's bits are asked of the bounding set.
+ */
+static uint64_t grantable_caps(uint64_t wanted, bool joins_userns)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
@@ -76,9 +79,11 @@ static uint64_t grantable_caps(int last, bool joins_userns)
 	/* joining a user namespace gives every capability within it */
 	if (joins_userns)
 		permitted = ~0ULL;
-	for (int cap = 0; cap <= last; cap++)
+	for (uint64_t left = wanted & permitted; left; left &= left - 1) {
+		int cap = __builtin_ctzll(left);
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
 			bounding |= 1ULL << cap;
+	}
 	return permitted & bounding;
 }
 
@@ -111,6 +116,7 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 	uint64_t grantable;
 
 	memset(out, 0, sizeof(*out));
+	out->last_cap = last;
 	if (!caps)
 		return NULL;
 	CUBO_TRY(names_to_mask(&caps->bounding, "bounding", last, log, &out->bounding));
@@ -119,7 +125,7 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 	CUBO_TRY(names_to_mask(&caps->permitted, "permitted", last, log, &out->permitted));
 	CUBO_TRY(names_to_mask(&caps->ambient, "ambient", last, log, &out->ambient));
 	/* the bounding set can only shrink: asking to keep a missing cap is harmless */
-	grantable = grantable_caps(last, joins_userns);
+	grantable = grantable_caps(out->permitted | out->effective | out->inheritable, joins_userns);
 	CUBO_TRY(check_grantable(out->permitted, "permitted", grantable));
 	CUBO_TRY(check_grantable(out->effective, "effective", grantable));
 	CUBO_TRY(check_grantable(out->inheritable, "inheritable", grantable));
@@ -128,7 +134,7 @@ struct cubo_error *caps_plan_make(const struct oci_capabilities *caps, const str
 
 struct cubo_error *caps_apply_bounding(const struct caps_plan *plan)
 {
-	int last = caps_last_cap();
+	int last = plan->last_cap;
 
 	for (int cap = 0; cap <= last; cap++) {
 		if (plan->bounding & (1ULL << cap))
@@ -143,7 +149,7 @@ struct cubo_error *caps_apply_sets(const struct caps_plan *plan)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2];
-	int last = caps_last_cap();
+	int last = plan->last_cap;
 
 	/* capset directly: two 32-bit words per set, no allocation. */
 	data[0].effective = (uint32_t)plan->effective;

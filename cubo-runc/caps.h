@@ -15,6 +15,7 @@
 
 struct caps_plan {
 	uint64_t bounding, effective, inheritable, permitted, ambient;
+	int last_cap; /* caps_last_cap(), asked once */
 };
 
 /*

@@ -119,10 +119,14 @@ static struct cubo_error *cpuset_fill(const char *dir, const char *root)
 /* rmdir path and the cgroups inside it (a container may make its own), deepest first. */
 static struct cubo_error *rmdir_tree(const char *path)
 {
-	DIR *dir = opendir(path);
+	DIR *dir;
 	struct dirent *de;
 	struct cubo_error *err = NULL;
 
+	/* the usual case, a cgroup with nothing inside any more: no listing */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return NULL;
+	dir = opendir(path);
 	if (!dir)
 		return errno == ENOENT ? NULL : cubo_error_errno("open %s", path);
 	while (!err && (de = readdir(dir))) {
@@ -728,33 +732,72 @@ void cgroup_plan_free(struct cgroup_plan *p)
 	p->n = 0;
 }
 
+/* One planned write on fd, the file at f; a knob rejects a value from write(). */
+static struct cubo_error *plan_write(int fd, const char *f, const struct cgroup_write *w)
+{
+	size_t len = strlen(w->value);
+	ssize_t n;
+
+	do
+		n = write(fd, w->value, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cubo_error_wrap(cubo_error_errno("write %s", f), "%s: %s", w->what,
+				       w->value);
+	if ((size_t)n != len)
+		return cubo_error_new("%s: %s: write %s: %zd of %zu bytes", w->what, w->value, f, n,
+				      len);
+	return NULL;
+}
+
+/*
+ * Consecutive writes to one file (a device rule list) share one open: each
+ * write() is one command to a cgroup file, whatever its offset.
+ */
 struct cubo_error *cgroup_plan_run(const struct cgroup_plan *p, const char *dir)
 {
+	struct cubo_error *err = NULL;
+	const char *open_file = NULL;
+	char *f = NULL;
+	int fd = -1;
+
+	/* every file first: one that is missing fails before anything is written */
 	for (size_t i = 0; i < p->n; i++) {
 		const struct cgroup_write *w = &p->w[i];
-		char *f = cubo_path_join(dir, w->file);
-		bool there = cubo_path_exists(f);
-		struct cubo_error *err = NULL;
 
-		if (!there && !w->optional)
+		if (w->optional || (i > 0 && !strcmp(p->w[i - 1].file, w->file)))
+			continue;
+		f = cubo_path_join(dir, w->file);
+		if (!cubo_path_exists(f))
 			err = cubo_error_new("%s: %s does not exist%s%s%s", w->what, f,
 					     w->why ? " (" : "", w->why ? w->why : "",
 					     w->why ? ")" : "");
 		free(f);
+		f = NULL;
 		CUBO_TRY(err);
 	}
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < p->n && !err; i++) {
 		const struct cgroup_write *w = &p->w[i];
-		char *f = cubo_path_join(dir, w->file);
-		struct cubo_error *err = NULL;
 
-		if (cubo_path_exists(f))
-			err = cubo_error_wrap(cubo_write_existing(f, w->value, strlen(w->value)),
-					      "%s: %s", w->what, w->value);
-		free(f);
-		CUBO_TRY(err);
+		if (!open_file || strcmp(open_file, w->file)) {
+			if (fd >= 0)
+				close(fd);
+			free(f);
+			f = cubo_path_join(dir, w->file);
+			open_file = w->file;
+			fd = open(f, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+			/* an optional knob this kernel lacks is skipped, as it was planned */
+			if (fd < 0 && errno != ENOENT)
+				err = cubo_error_wrap(cubo_error_errno("write %s: open", f),
+						      "%s: %s", w->what, w->value);
+		}
+		if (fd >= 0 && !err)
+			err = plan_write(fd, f, w);
 	}
-	return NULL;
+	if (fd >= 0)
+		close(fd);
+	free(f);
+	return err;
 }
 
 /* ---- what create, delete and state use ---- */

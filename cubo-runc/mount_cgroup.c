@@ -17,30 +17,53 @@
 #include "shared/path_in_root.h"
 #include "shared/xalloc.h"
 
-/* This process's cgroup in the hierarchy with these controllers ("" for cgroup2). */
-static char *own_cgroup(int procfd, const char *controllers)
+/* /proc/self/cgroup's text (malloc'd), or NULL when it cannot be read. */
+static char *self_cgroup_text(int procfd)
 {
-	char *line = NULL, *found = NULL;
-	size_t cap = 0;
-	FILE *f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f, *out = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
 	struct cubo_error *err = procfd_fopen_self(procfd, "cgroup", &f);
 
 	if (err) {
 		cubo_error_free(err);
+		fclose(out);
+		free(text);
 		return NULL;
 	}
-	while (!found && getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c = strchr(line, ':');
-		char *path = c ? strchr(c + 1, ':') : NULL;
-		if (!path)
-			continue;
-		*path++ = '\0';
-		if (!strcmp(c + 1, controllers))
-			found = xstrdup(path);
-	}
-	free(line);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, out);
 	fclose(f);
+	fclose(out);
+	return text;
+}
+
+/* The cgroup in the hierarchy with these controllers ("" for cgroup2) in a /proc/PID/cgroup text.
+ */
+static char *own_cgroup_in(const char *text, const char *controllers)
+{
+	size_t want = strlen(controllers);
+
+	for (const char *line = text; line && *line;) {
+		const char *end = strchrnul(line, '\n');
+		const char *c = memchr(line, ':', (size_t)(end - line));
+		const char *path = c ? memchr(c + 1, ':', (size_t)(end - c - 1)) : NULL;
+		if (path && (size_t)(path - c - 1) == want && !strncmp(c + 1, controllers, want))
+			return xstrndup(path + 1, (size_t)(end - path - 1));
+		line = *end ? end + 1 : end;
+	}
+	return NULL;
+}
+
+/* This process's cgroup in the hierarchy with these controllers ("" for cgroup2). */
+static char *own_cgroup(int procfd, const char *controllers)
+{
+	char *text = self_cgroup_text(procfd);
+	char *found = text ? own_cgroup_in(text, controllers) : NULL;
+
+	free(text);
 	return found;
 }
 
@@ -63,10 +86,12 @@ char *mount_cgroup_v1_controllers(const char *super_opts)
 	return out;
 }
 
-/* Host directory to bind for a hierarchy: our own cgroup in it when it exists. */
-static char *hierarchy_source(int procfd, const struct mountinfo_entry *e, const char *controllers)
+/* Host directory to bind for a hierarchy: our own cgroup in it (self_cgroup: /proc/self/cgroup's
+ * text) when it exists. */
+static char *hierarchy_source(const char *self_cgroup, const struct mountinfo_entry *e,
+			      const char *controllers)
 {
-	char *own = own_cgroup(procfd, controllers);
+	char *own = self_cgroup ? own_cgroup_in(self_cgroup, controllers) : NULL;
 	char *src = NULL;
 	if (own && mount_path_has_prefix(own, e->root)) {
 		const char *rel = own + (strcmp(e->root, "/") ? strlen(e->root) : 0);
@@ -89,7 +114,8 @@ static const char *base_name(const char *path)
 
 /* One hierarchy under the cgroup tmpfs (dirfd), named after its host mountpoint. */
 static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
-					  const struct mountinfo_entry *e, bool v2)
+					  const struct mountinfo_entry *e, bool v2,
+					  const char *self_cgroup)
 {
 	const char *name = base_name(e->mountpoint);
 	struct cubo_error *err = NULL;
@@ -116,7 +142,7 @@ static struct cubo_error *mount_hierarchy(const struct mount_job *j, int dirfd,
 			err = cubo_error_errno("%s: mount %s hierarchy %s", j->what,
 					       v2 ? "cgroup2" : "cgroup", name);
 	} else {
-		char *src = hierarchy_source(j->ctx->procfd, e, controllers);
+		char *src = hierarchy_source(self_cgroup, e, controllers);
 		if ((err = mount_bind_onto(AT_FDCWD, src, false, set, fd)))
 			err = cubo_error_wrap(err, "%s: bind %s", j->what, src);
 		free(src);
@@ -158,6 +184,7 @@ struct cubo_error *mount_job_cgroup(const struct mount_job *j)
 	struct cubo_error *err = NULL;
 	bool pure_v2 = false;
 	int dirfd = -1;
+	char *self_cgroup = NULL;
 
 	CUBO_TRY_CTX(mountinfo_read_self(j->ctx->procfd, &mi), "%s", j->what);
 	for (size_t i = 0; i < mi.n; i++)
@@ -189,10 +216,11 @@ struct cubo_error *mount_job_cgroup(const struct mount_job *j)
 		err = cubo_error_wrap(err, "%s", j->what);
 		goto out;
 	}
+	self_cgroup = j->ctx->new_cgroup_ns ? NULL : self_cgroup_text(j->ctx->procfd);
 	for (size_t i = 0; i < mi.n && !err; i++) {
 		bool v2;
 		if (mount_cgroup_is_hierarchy(&mi.v[i], &v2))
-			err = mount_hierarchy(j, dirfd, &mi.v[i], v2);
+			err = mount_hierarchy(j, dirfd, &mi.v[i], v2, self_cgroup);
 	}
 	if (!err && (j->o.ms_set & MS_RDONLY) &&
 	    mount_fd_setattr(dirfd, false, MOUNT_ATTR_RDONLY, 0, 0) < 0)
@@ -202,6 +230,7 @@ struct cubo_error *mount_job_cgroup(const struct mount_job *j)
 out:
 	if (dirfd >= 0)
 		close(dirfd);
+	free(self_cgroup);
 	mountinfo_free(&mi);
 	return err;
 }

@@ -348,6 +348,40 @@ static void assert_file(const char *dir, const char *name, const char *want)
 	free(got);
 }
 
+/*
+ * Rules for one file in a row go through one open (each write() is one
+ * command to a cgroup file: on a plain file they follow each other); an
+ * optional file that is missing is skipped; a missing required one fails
+ * before anything is written.
+ */
+static void test_plan_run_batches_one_file(void **state)
+{
+	struct th_dir *fx = *state;
+	struct cgroup_plan p = {0};
+
+	th_put(fx->dir, "devices.deny", "old");
+	th_put(fx->dir, "devices.allow", "old");
+	cgroup_plan_add(&p, "r.devices", "devices.deny", NULL, false, "a *:* rwm");
+	cgroup_plan_add(&p, "r.devices", "devices.allow", NULL, false, "c 1:3 rwm\n");
+	cgroup_plan_add(&p, "r.devices", "devices.allow", NULL, false, "c 1:5 rwm\n");
+	cgroup_plan_add(&p, "r.kmem", "memory.kmem.limit_in_bytes", NULL, true, "1");
+	cgroup_plan_add(&p, "r.kmem", "memory.kmem.limit_in_bytes", NULL, true, "2");
+	assert_null(cgroup_plan_run(&p, fx->dir));
+	assert_file(fx->dir, "devices.deny", "a *:* rwm");
+	assert_file(fx->dir, "devices.allow", "c 1:3 rwm\nc 1:5 rwm\n");
+	{
+		char *kmem = cubo_path_join(fx->dir, "memory.kmem.limit_in_bytes");
+
+		assert_false(cubo_path_exists(kmem));
+		free(kmem);
+	}
+	cgroup_plan_add(&p, "r.pids", "pids.max", NULL, false, "5");
+	th_put(fx->dir, "devices.deny", "kept");
+	th_expect_msg(cgroup_plan_run(&p, fx->dir), "r.pids: ", "/pids.max does not exist");
+	assert_file(fx->dir, "devices.deny", "kept");
+	cgroup_plan_free(&p);
+}
+
 static void test_v1_memory_order_and_missing_file(void **state)
 {
 	struct th_dir *fx = *state;
@@ -736,6 +770,8 @@ int main(void)
 		cmocka_unit_test(test_strlist_errors),
 		cmocka_unit_test(test_conversions),
 		cmocka_unit_test(test_device_rules),
+		cmocka_unit_test_setup_teardown(test_plan_run_batches_one_file, setup,
+						th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_memory_order_and_missing_file, setup,
 						th_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_other_controllers, setup, th_dir_teardown),
