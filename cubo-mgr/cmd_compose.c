@@ -85,10 +85,11 @@ static struct cubo_error *selected(const struct cnode *svcs, const struct cli_ar
 		cubo_strv_push(&keep, &n, args->v[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct cnode *deps = ctree_get(ctree_get(svcs, keep[i]), "depends_on");
-		for (size_t j = 0; deps && j < deps->n; j++)
-			if (!cubo_strv_contains(keep, deps->keys[j]))
-				cubo_strv_push(&keep, &n, deps->keys[j]);
+		char **deps = compose_service_deps(ctree_get(svcs, keep[i]));
+		for (size_t j = 0; deps[j]; j++)
+			if (ctree_get(svcs, deps[j]) && !cubo_strv_contains(keep, deps[j]))
+				cubo_strv_push(&keep, &n, deps[j]);
+		cubo_strv_free(deps);
 	}
 	*out = keep;
 	return NULL;

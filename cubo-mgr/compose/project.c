@@ -351,14 +351,46 @@ static struct cubo_error *visit(const struct cnode *svcs, const char *name, char
 			return e;
 		}
 	strv_add(stack, name);
-	const struct cnode *deps = ctree_get(ctree_get(svcs, name), "depends_on");
-	for (size_t i = 0; deps && i < deps->n; i++)
-		if (ctree_get(svcs, deps->keys[i]))
-			CUBO_TRY(visit(svcs, deps->keys[i], stack, done));
+	char **deps = compose_service_deps(ctree_get(svcs, name));
+	struct cubo_error *err = NULL;
+	for (size_t i = 0; deps[i] && !err; i++)
+		if (ctree_get(svcs, deps[i]))
+			err = visit(svcs, deps[i], stack, done);
+	cubo_strv_free(deps);
+	CUBO_TRY(err);
 	free((*stack)[depth]);
 	(*stack)[depth] = NULL;
 	strv_add(done, name);
 	return NULL;
+}
+
+/* The service a links or volumes_from entry names (malloc'd), or NULL for "container:NAME". */
+static char *entry_service(const char *entry)
+{
+	if (!strncmp(entry, "container:", 10))
+		return NULL;
+	return xstrndup(entry, strcspn(entry, ":"));
+}
+
+char **compose_service_deps(const struct cnode *svc)
+{
+	char **out = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	const struct cnode *deps = ctree_get(svc, "depends_on");
+	for (size_t i = 0; deps && i < deps->n; i++)
+		if (!cubo_strv_contains(out, deps->keys[i]))
+			cubo_strv_push(&out, &n, deps->keys[i]);
+	static const char *const keys[] = {"links", "volumes_from"};
+	for (size_t k = 0; k < 2; k++) {
+		const struct cnode *l = ctree_get(svc, keys[k]);
+		for (size_t i = 0; l && i < l->n; i++) {
+			char *name = entry_service(l->v[i]->str);
+			if (name && !cubo_strv_contains(out, name))
+				cubo_strv_push(&out, &n, name);
+			free(name);
+		}
+	}
+	return out;
 }
 
 struct cubo_error *compose_service_order(const struct cnode *model, char ***order)
@@ -422,6 +454,24 @@ static struct cubo_error *check_refs(const struct cnode *model, const char *name
 				return cnode_error(refs->v[i], &path,
 						   "service \"%s\" refers to undefined %.6s %s",
 						   name, kinds[k], s->str);
+		}
+	}
+	static const char *const refs_to[][2] = {{"links", "has a link to"},
+						 {"volumes_from", "mounts volumes from"}};
+	for (size_t k = 0; k < 2; k++) {
+		const struct cnode *l = ctree_get(svc, refs_to[k][0]);
+		for (size_t i = 0; l && i < l->n; i++) {
+			char *target = entry_service(l->v[i]->str);
+			bool undefined = target && !ctree_get(ctree_get(model, "services"), target);
+			struct cubo_error *e =
+				undefined
+					? cnode_error(l->v[i], &path,
+						      "service \"%s\" %s undefined service \"%s\"",
+						      name, refs_to[k][1], target)
+					: NULL;
+			free(target);
+			if (e)
+				return e;
 		}
 	}
 	const struct cnode *deps = ctree_get(svc, "depends_on");

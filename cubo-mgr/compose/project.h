@@ -42,7 +42,14 @@ char *compose_project_name(const char *s);
 /* Merge over into base as compose merges files (both normalised service trees). */
 void compose_merge(struct cnode *base, const struct cnode *over, const char *key);
 
-/* The services in the order up starts them (depends_on first); NULL-terminated. */
+/*
+ * The services svc needs started before it: its depends_on, the services its links
+ * name ("SERVICE[:ALIAS]") and those its volumes_from name ("SERVICE[:MODE]", not
+ * "container:NAME"), as compose orders them; NULL-terminated, each once.
+ */
+char **compose_service_deps(const struct cnode *svc);
+
+/* The services in the order up starts them (dependencies first); NULL-terminated. */
 struct cubo_error *compose_service_order(const struct cnode *model, char ***order);
 
 #endif

@@ -80,7 +80,8 @@ static const char *const handled[] = {
 	"networks",	  "network_mode", "depends_on",	       "healthcheck", "deploy",
 	"ulimits",	  "extra_hosts",  "stop_grace_period", "secrets",     "configs",
 	"container_name", "build",	  "profiles",	       "logging",     "pull_policy",
-	"scale",	  "extends",	  "develop",	       "attach",      NULL,
+	"scale",	  "extends",	  "develop",	       "attach",      "links",
+	"volumes_from",	  NULL,
 };
 
 static void add(char ***v, size_t *n, const char *s)
@@ -275,6 +276,42 @@ static void network_args(const struct compose_project *p, const char *service,
 			add2(v, n, "--network-alias", aliases->v[j]->str);
 	}
 	add2(v, n, "--network-alias", service);
+	/*
+	 * Another service's "links: [SERVICE:ALIAS]": the alias resolves on the
+	 * networks this service is on (compose scopes it to the linking container).
+	 */
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	for (size_t i = 0; svcs && i < svcs->n; i++) {
+		const struct cnode *links = ctree_get(svcs->v[i], "links");
+		for (size_t j = 0; links && j < links->n; j++) {
+			const char *e = links->v[j]->str, *colon = strchr(e, ':');
+			if (colon && (size_t)(colon - e) == strlen(service) &&
+			    !strncmp(e, service, (size_t)(colon - e)) && colon[1] &&
+			    strcmp(colon + 1, service))
+				add2(v, n, "--network-alias", colon + 1);
+		}
+	}
+}
+
+/* volumes_from: "SERVICE[:ro|rw]" (its first container) or "container:NAME[:ro|rw]". */
+static void volumes_from_args(const struct compose_project *p, const struct cnode *svc, char ***v,
+			      size_t *n)
+{
+	const struct cnode *from = ctree_get(svc, "volumes_from");
+	const struct cnode *svcs = ctree_get(p->model, "services");
+	for (size_t i = 0; from && i < from->n; i++) {
+		const char *e = from->v[i]->str;
+		if (!strncmp(e, "container:", 10)) {
+			add2(v, n, "--volumes-from", e + 10);
+			continue;
+		}
+		size_t len = strcspn(e, ":");
+		char *name = xstrndup(e, len);
+		char *ctr = compose_container_name(p, name, ctree_get(svcs, name), 1);
+		addf(v, n, "--volumes-from", "%s%s", ctr, e + len);
+		free(ctr);
+		free(name);
+	}
 }
 
 static void limit_args(const struct cnode *svc, char ***v, size_t *n)
@@ -393,6 +430,7 @@ struct cubo_error *compose_run_args(const struct compose_project *p, const char 
 	if (!err)
 		err = file_ref_args(p, "configs", ctree_get(svc, "configs"), &v, &n);
 	network_args(p, service, svc, &v, &n);
+	volumes_from_args(p, svc, &v, &n);
 	limit_args(svc, &v, &n);
 	const struct cnode *ep = ctree_get(svc, "entrypoint"), *cmd = ctree_get(svc, "command");
 	if (ep)

@@ -488,6 +488,44 @@ YAML
 	mgr compose down
 }
 
+@test "compose up: links give an alias and an order, volumes_from shares a service's volumes" {
+	czz_project
+	cat >compose.yaml <<EOF
+name: czz
+services:
+  web:
+    image: $BB
+    command: sh -c 'ping -c1 -W2 database >/dev/null && cat /shared/id >/tmp/seen; exec sleep 1000'
+    stop_signal: SIGKILL
+    links: ["db:database"]
+    volumes_from: ["data:ro"]
+  db:
+    image: $BB
+    command: sleep 1000
+    stop_signal: SIGKILL
+  data:
+    image: $BB
+    command: sh -c 'echo from-data >/shared/id; exec sleep 1000'
+    stop_signal: SIGKILL
+    volumes: [/shared]
+EOF
+	run mgr compose up -d
+	[ "$status" -eq 0 ]
+	[[ $output != *"not supported"* ]]
+	# dependencies first: web is made after db and data
+	[[ $output == *czz-db-1*czz-web-1* ]]
+	[[ $output == *czz-data-1*czz-web-1* ]]
+	for i in $(seq 50); do
+		[ "$(mgr exec czz-web-1 cat /tmp/seen 2>/dev/null)" = from-data ] && break
+		sleep 0.2
+	done
+	[ "$(mgr exec czz-web-1 cat /tmp/seen)" = from-data ]
+	# read-only, as asked
+	run mgr exec czz-web-1 touch /shared/x
+	[ "$status" -ne 0 ]
+	mgr compose down
+}
+
 @test "compose run: a one-off container after its dependencies, attached or -d, --rm, flags" {
 	czz_project
 	cat >compose.yaml <<YAML

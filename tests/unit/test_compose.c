@@ -611,6 +611,71 @@ static void test_run_args(void **state)
 	th_tmpdir_free(dir);
 }
 
+/* links and volumes_from: dependencies, the link's alias on its target, --volumes-from. */
+static void test_links_volumes_from(void **state)
+{
+	(void)state;
+	char *dir = th_tmpdir("compose");
+	write_in(dir, "compose.yaml",
+		 "name: p\n"
+		 "services:\n"
+		 "  web: {image: x, links: ['db:database', cache], volumes_from: ['data:ro', "
+		 "'container:other']}\n"
+		 "  db: {image: x}\n"
+		 "  cache: {image: x}\n"
+		 "  data: {image: x, volumes: [/shared]}\n");
+	struct compose_project p;
+	struct cubo_error *err = load_project(dir, NULL, NULL, NULL, &p);
+	if (err)
+		fail_msg("%s", err->msg);
+	const struct cnode *svcs = ctree_get(p.model, "services");
+	char **deps = compose_service_deps(ctree_get(svcs, "web"));
+	assert_int_equal(cubo_strv_len(deps), 3);
+	assert_string_equal(deps[0], "db");
+	assert_string_equal(deps[1], "cache");
+	assert_string_equal(deps[2], "data");
+	cubo_strv_free(deps);
+	char **order;
+	assert_null(compose_service_order(p.model, &order));
+	assert_string_equal(order[cubo_strv_len(order) - 1], "web");
+	cubo_strv_free(order);
+
+	char **argv, **ignored;
+	struct cubo_strbuf b = {0};
+	assert_null(compose_run_args(&p, "web", ctree_get(svcs, "web"), 1, "h", &argv, &ignored));
+	for (size_t i = 0; argv[i]; i++) {
+		cubo_strbuf_adds(&b, argv[i]);
+		cubo_strbuf_addc(&b, '|');
+	}
+	expect_in(b.s, "--volumes-from|p-data-1:ro|--volumes-from|other|");
+	assert_int_equal(cubo_strv_len(ignored), 0);
+	cubo_strv_free(argv);
+	cubo_strv_free(ignored);
+	free(b.s);
+	b = (struct cubo_strbuf){0};
+	/* the alias another service's link gives, beside the service's own name */
+	assert_null(compose_run_args(&p, "db", ctree_get(svcs, "db"), 1, "h", &argv, &ignored));
+	for (size_t i = 0; argv[i]; i++) {
+		cubo_strbuf_adds(&b, argv[i]);
+		cubo_strbuf_addc(&b, '|');
+	}
+	expect_in(b.s, "--network-alias|db|--network-alias|database|");
+	cubo_strv_free(argv);
+	cubo_strv_free(ignored);
+	free(b.s);
+	compose_project_free(&p);
+
+	expect_project_error(dir, "services:\n  a: {image: x, links: [nope]}\n",
+			     "service \"a\" has a link to undefined service \"nope\"");
+	expect_project_error(dir, "services:\n  a: {image: x, volumes_from: ['nope:ro']}\n",
+			     "service \"a\" mounts volumes from undefined service \"nope\"");
+	expect_project_error(dir,
+			     "services:\n  a: {image: x, links: [b]}\n"
+			     "  b: {image: x, volumes_from: [a]}\n",
+			     "dependency cycle: a -> b -> a");
+	th_tmpdir_free(dir);
+}
+
 static void test_project_name(void **state)
 {
 	(void)state;
@@ -634,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_project_errors),
 		cmocka_unit_test(test_project_name),
 		cmocka_unit_test(test_run_args),
+		cmocka_unit_test(test_links_volumes_from),
 		cmocka_unit_test(test_replicas),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
