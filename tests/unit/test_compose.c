@@ -611,23 +611,30 @@ static void test_run_args(void **state)
 	th_tmpdir_free(dir);
 }
 
+/* dir/compose.yaml holding text, loaded; any error fails the test. */
+static void load_written(const char *dir, const char *text, struct compose_project *p)
+{
+	write_in(dir, "compose.yaml", text);
+	struct cubo_error *err = load_project(dir, NULL, NULL, NULL, p);
+	if (err)
+		fail_msg("%s", err->msg);
+}
+
 /* links and volumes_from: dependencies, the link's alias on its target, --volumes-from. */
 static void test_links_volumes_from(void **state)
 {
 	(void)state;
 	char *dir = th_tmpdir("compose");
-	write_in(dir, "compose.yaml",
-		 "name: p\n"
-		 "services:\n"
-		 "  web: {image: x, links: ['db:database', cache], volumes_from: ['data:ro', "
-		 "'container:other']}\n"
-		 "  db: {image: x}\n"
-		 "  cache: {image: x}\n"
-		 "  data: {image: x, volumes: [/shared]}\n");
 	struct compose_project p;
-	struct cubo_error *err = load_project(dir, NULL, NULL, NULL, &p);
-	if (err)
-		fail_msg("%s", err->msg);
+	load_written(dir,
+		     "name: p\n"
+		     "services:\n"
+		     "  web: {image: x, links: ['db:database', cache], volumes_from: ['data:ro', "
+		     "'container:other']}\n"
+		     "  db: {image: x}\n"
+		     "  cache: {image: x}\n"
+		     "  data: {image: x, volumes: [/shared]}\n",
+		     &p);
 	const struct cnode *svcs = ctree_get(p.model, "services");
 	char **deps = compose_service_deps(ctree_get(svcs, "web"));
 	assert_int_equal(cubo_strv_len(deps), 3);
