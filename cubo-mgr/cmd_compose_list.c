@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cubo-mgr/cmd_compose.h"
+#include "cubo-mgr/cmd_events.h"
 #include "cubo-mgr/compose/run_args.h"
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image/progress.h"
@@ -185,36 +186,23 @@ int compose_events_cmd(struct mgr *m, struct compose_cli *c, int argc, char **ar
 	if (rc >= 0)
 		return rc;
 	const struct cnode *svcs = ctree_get(p.model, "services");
-	char **v = NULL;
-	size_t n = 0;
-	cubo_strv_push(&v, &n, "events");
+	char **filters = NULL, **services = NULL;
+	size_t n = 0, n_svc = 0;
 	char *label = xasprintf("label=%s=%s", COMPOSE_LABEL_PROJECT, p.name);
-	cubo_strv_push(&v, &n, "--filter");
-	cubo_strv_push(&v, &n, label);
+	cubo_strv_push(&filters, &n, label);
 	free(label);
 	for (int i = 0; i < args.n; i++) {
 		if (!ctree_get(svcs, args.v[i])) {
 			rc = mgr_fail(m, cubo_error_new("no such service: %s", args.v[i]));
 			break;
 		}
-		char *s = xasprintf("label=%s=%s", COMPOSE_LABEL_SERVICE, args.v[i]);
-		cubo_strv_push(&v, &n, "--filter");
-		cubo_strv_push(&v, &n, s);
-		free(s);
-	}
-	const char *pairs[][2] = {{"--since", since}, {"--until", until}};
-	for (size_t i = 0; i < CLI_N(pairs); i++)
-		if (pairs[i][1]) {
-			cubo_strv_push(&v, &n, pairs[i][0]);
-			cubo_strv_push(&v, &n, pairs[i][1]);
-		}
-	if (json) {
-		cubo_strv_push(&v, &n, "--format");
-		cubo_strv_push(&v, &n, "{{json .}}");
+		cubo_strv_push(&services, &n_svc, args.v[i]);
 	}
 	if (rc < 0)
-		rc = mgr_dispatch(m, (int)n, v);
-	cubo_strv_free(v);
+		rc = mgr_events_stream(m, "compose events", filters, services, since, until, NULL,
+				       json ? MGR_EVENTS_COMPOSE_JSON : MGR_EVENTS_COMPOSE);
+	cubo_strv_free(services);
+	cubo_strv_free(filters);
 	compose_project_free(&p);
 	return rc;
 }

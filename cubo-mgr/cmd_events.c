@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cubo-mgr/cli.h"
+#include "cubo-mgr/cmd_events.h"
 #include "cubo-mgr/container/logfile.h"
 #include "cubo-mgr/events/filter.h"
 #include "cubo-mgr/events/journal.h"
@@ -30,6 +31,8 @@ struct printer {
 	struct ev_filter filter;
 	struct mgr_format fmt;
 	int64_t since, until; /* ns since the epoch; 0: no bound */
+	enum mgr_events_style style;
+	char *const *services; /* compose: only these services' events (NULL: all) */
 };
 
 static int64_t now_ns(void)
@@ -45,7 +48,27 @@ static struct cubo_error *print_event(const struct ev_event *e, void *ctx)
 	if ((p->since && e->time_ns < p->since) || (p->until && e->time_ns > p->until) ||
 	    !ev_filter_match(&p->filter, e))
 		return NULL;
-	if (p->fmt.kind == MGR_FORMAT_DEFAULT) {
+	if (p->style != MGR_EVENTS_DOCKER && strcmp(e->type, "container"))
+		return NULL;
+	if (p->services) {
+		const char *svc = ev_event_get(e, "com.docker.compose.service");
+		if (!svc || !cubo_strv_contains(p->services, svc))
+			return NULL;
+	}
+	if (p->style == MGR_EVENTS_COMPOSE) {
+		char *line = ev_event_compose_text(e);
+		puts(line);
+		free(line);
+	} else if (p->style == MGR_EVENTS_COMPOSE_JSON) {
+		struct cubo_json_gen *g;
+		char *text;
+		size_t len;
+		CUBO_TRY(cubo_json_gen_new(false, &g));
+		ev_event_compose_gen(e, g);
+		CUBO_TRY(cubo_json_gen_finish(g, &text, &len));
+		puts(text);
+		free(text);
+	} else if (p->fmt.kind == MGR_FORMAT_DEFAULT) {
 		char *line = ev_event_text(e);
 		puts(line);
 		free(line);
@@ -212,18 +235,26 @@ int cmd_events(struct mgr *m, int argc, char **argv)
 		cubo_strv_free(filters);
 		return rc;
 	}
-	struct printer p = {0};
+	rc = mgr_events_stream(m, "events", filters, NULL, since, until, format, MGR_EVENTS_DOCKER);
+	cubo_strv_free(filters);
+	return rc;
+}
+
+int mgr_events_stream(struct mgr *m, const char *cmd, char *const *filters, char *const *services,
+		      const char *since, const char *until, const char *format,
+		      enum mgr_events_style style)
+{
+	struct printer p = {.style = style, .services = services};
 	struct cubo_error *err = parse_time("--since", since, &p.since);
 	if (!err)
 		err = parse_time("--until", until, &p.until);
 	for (size_t i = 0; !err && filters && filters[i]; i++)
 		err = ev_filter_add(&p.filter, filters[i]);
-	cubo_strv_free(filters);
 	if (!err)
 		err = mgr_format_open(format, &p.fmt);
 	if (err) {
 		ev_filter_free(&p.filter);
-		return mgr_usage_error(m, "events", err);
+		return mgr_usage_error(m, cmd, err);
 	}
 	p.fmt.tf.table = false; /* a stream has no header row */
 	err = run_events(m, &p);

@@ -59,11 +59,21 @@ const char *ev_event_get(const struct ev_event *e, const char *key)
 	return NULL;
 }
 
-static void gen_attrs(const struct ev_event *e, struct cubo_json_gen *g)
+#define COMPOSE_LABEL_PREFIX "com.docker.compose."
+
+static bool compose_shown(const char *attr)
+{
+	return strncmp(attr, COMPOSE_LABEL_PREFIX, strlen(COMPOSE_LABEL_PREFIX)) != 0;
+}
+
+/* The attributes as a JSON object; compose_only: without compose's own labels. */
+static void gen_attrs(const struct ev_event *e, struct cubo_json_gen *g, bool compose_only)
 {
 	cubo_json_gen_map_open(g);
 	for (size_t i = 0; e->attrs && e->attrs[i]; i++) {
 		const char *eq = strchr(e->attrs[i], '=');
+		if (compose_only && !compose_shown(e->attrs[i]))
+			continue;
 		char *key = xstrndup(e->attrs[i], (size_t)(eq - e->attrs[i]));
 		cubo_json_gen_key(g, key);
 		cubo_json_gen_string(g, eq + 1);
@@ -96,7 +106,7 @@ void ev_event_gen(const struct ev_event *e, struct cubo_json_gen *g)
 	cubo_json_gen_key(g, "ID");
 	cubo_json_gen_string(g, e->id);
 	cubo_json_gen_key(g, "Attributes");
-	gen_attrs(e, g);
+	gen_attrs(e, g, false);
 	cubo_json_gen_map_close(g);
 	cubo_json_gen_key(g, "scope");
 	cubo_json_gen_string(g, "local");
@@ -198,13 +208,20 @@ static void add_shown(struct cubo_strbuf *b, const char *s)
 	}
 }
 
-char *ev_event_text(const struct ev_event *e)
+static void rfc3339_of(int64_t ns, char when[CUBO_RFC3339_LEN])
 {
-	struct timespec ts = {.tv_sec = e->time_ns / 1000000000,
-			      .tv_nsec = e->time_ns % 1000000000};
-	char when[CUBO_RFC3339_LEN];
+	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
 	cubo_time_rfc3339(&ts, when);
+}
+
+/*
+ * "WHEN TYPE ACTION ID (ATTRIBUTES)", control characters escaped; compose: only
+ * the attributes compose shows, and the parentheses even around none.
+ */
+static char *event_line(const struct ev_event *e, const char *when, bool compose)
+{
 	struct cubo_strbuf b = {0};
+	bool first = true;
 	cubo_strbuf_adds(&b, when);
 	cubo_strbuf_addc(&b, ' ');
 	add_shown(&b, e->type);
@@ -213,10 +230,55 @@ char *ev_event_text(const struct ev_event *e)
 	cubo_strbuf_addc(&b, ' ');
 	add_shown(&b, e->id);
 	for (size_t i = 0; e->attrs && e->attrs[i]; i++) {
-		cubo_strbuf_adds(&b, i ? ", " : " (");
+		if (compose && !compose_shown(e->attrs[i]))
+			continue;
+		cubo_strbuf_adds(&b, first ? " (" : ", ");
 		add_shown(&b, e->attrs[i]);
+		first = false;
 	}
-	if (e->attrs && e->attrs[0])
+	if (!first)
 		cubo_strbuf_addc(&b, ')');
+	else if (compose)
+		cubo_strbuf_adds(&b, " ()");
 	return cubo_strbuf_take(&b);
+}
+
+char *ev_event_text(const struct ev_event *e)
+{
+	char when[CUBO_RFC3339_LEN];
+	rfc3339_of(e->time_ns, when);
+	return event_line(e, when, false);
+}
+
+char *ev_event_compose_text(const struct ev_event *e)
+{
+	time_t sec = (time_t)(e->time_ns / 1000000000);
+	struct tm tm;
+	char when[64];
+	gmtime_r(&sec, &tm);
+	size_t n = strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(when + n, sizeof(when) - n, ".%06lld",
+		 (long long)(e->time_ns % 1000000000 / 1000));
+	return event_line(e, when, true);
+}
+
+void ev_event_compose_gen(const struct ev_event *e, struct cubo_json_gen *g)
+{
+	char when[CUBO_RFC3339_LEN];
+	const char *service = ev_event_get(e, COMPOSE_LABEL_PREFIX "service");
+	rfc3339_of(e->time_ns, when);
+	cubo_json_gen_map_open(g);
+	cubo_json_gen_key(g, "time");
+	cubo_json_gen_string(g, when);
+	cubo_json_gen_key(g, "type");
+	cubo_json_gen_string(g, e->type);
+	cubo_json_gen_key(g, "action");
+	cubo_json_gen_string(g, e->action);
+	cubo_json_gen_key(g, "id");
+	cubo_json_gen_string(g, e->id);
+	cubo_json_gen_key(g, "service");
+	cubo_json_gen_string(g, service ? service : "");
+	cubo_json_gen_key(g, "attributes");
+	gen_attrs(e, g, true);
+	cubo_json_gen_map_close(g);
 }

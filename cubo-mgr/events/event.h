@@ -56,4 +56,14 @@ struct cubo_error *ev_event_parse(const char *line, size_t len, struct ev_event 
  */
 char *ev_event_text(const struct ev_event *e);
 
+/*
+ * docker compose's forms of a container event: its text line
+ * "2026-12-07 14:00:00.123456 container start ID (image=busybox, name=p-web-1)"
+ * (UTC, microseconds) and its --json object {"time", "type", "action", "id",
+ * "service", "attributes"}; the com.docker.compose.* labels are left out of
+ * the attributes (the service is a member of its own), as compose leaves them.
+ */
+char *ev_event_compose_text(const struct ev_event *e);
+void ev_event_compose_gen(const struct ev_event *e, struct cubo_json_gen *g);
+
 #endif

@@ -476,10 +476,18 @@ YAML
 	[[ ${lines[0]} == CONTAINER*REPOSITORY*TAG*"IMAGE ID"*SIZE ]]
 	[[ $output == *"czz-a-1 "*"$BB "*"latest"* ]]
 	[ "$(mgr compose images -q bb)" = "$(mgr inspect -f '{{.Image}}' czz-bb-1 | cut -c8-19)" ]
+	# docker compose's schema: time, type, action, id, service, attributes (no compose labels)
 	run mgr compose events --json --since 10m --until 0s
 	[ "$status" -eq 0 ]
-	[[ $output == *'"status":"start"'* ]] || [[ $output == *'"Action":"start"'* ]]
-	[[ $output == *czz-bb-1* ]]
+	[ "$(jq -r 'select(.action == "start" and .service == "bb") | .attributes.name' <<<"$output")" = czz-bb-1 ]
+	[ "$(jq -r 'select(.service == "bb") | .id' <<<"$output" | sort -u)" = "$(mgr inspect -f '{{.Id}}' czz-bb-1)" ]
+	[ "$(jq -r '[.attributes | keys[] | select(startswith("com.docker.compose."))] | length' <<<"$output" | sort -u)" = 0 ]
+	[ "$(jq -r .type <<<"$output" | sort -u)" = container ]
+	run mgr compose events --since 10m --until 0s bb
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8}\.[0-9]{6}\ container\ [a-z]+\ [0-9a-f]{64}\ \( ]]
+	[[ $output == *"container start "*"name=czz-bb-1"* ]]
+	[[ $output != *czz-a-1* ]]
 	mgr compose stop
 	run mgr compose ls -q
 	[[ $output != *czz* ]]

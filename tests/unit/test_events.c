@@ -83,6 +83,33 @@ static void test_round_trip_hostile(void **state)
 	ev_event_free(&e);
 }
 
+/* docker compose's text line and --json object: compose's labels left out */
+static void test_compose_forms(void **state)
+{
+	(void)state;
+	struct ev_event e;
+	make(&e, "container", "start", "abc");
+	ev_event_set(&e, "image", "busybox");
+	ev_event_set(&e, "name", "p-web-1\n");
+	ev_event_set(&e, "com.docker.compose.service", "web");
+	ev_event_set(&e, "com.docker.compose.project", "p");
+	char *text = ev_event_compose_text(&e);
+	assert_string_equal(text, "2026-12-07 14:00:00.123456 container start abc (image=busybox, "
+				  "name=p-web-1\\x0a)");
+	free(text);
+	struct cubo_json_gen *g;
+	size_t len;
+	th_assert_ok(cubo_json_gen_new(false, &g));
+	ev_event_compose_gen(&e, g);
+	th_assert_ok(cubo_json_gen_finish(g, &text, &len));
+	assert_string_equal(text, "{\"time\":\"2026-12-07T14:00:00.123456789Z\",\"type\":"
+				  "\"container\",\"action\":\"start\",\"id\":\"abc\","
+				  "\"service\":\"web\",\"attributes\":{\"image\":\"busybox\","
+				  "\"name\":\"p-web-1\\n\"}}");
+	free(text);
+	ev_event_free(&e);
+}
+
 static void test_parse_errors(void **state)
 {
 	(void)state;
@@ -322,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode_docker_shape),
 		cmocka_unit_test(test_round_trip_hostile),
+		cmocka_unit_test(test_compose_forms),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test_teardown(test_journal_read_follow, th_dir_teardown),
