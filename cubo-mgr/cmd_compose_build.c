@@ -4,6 +4,7 @@
  * manager's own build and pull. A service with `build:` and no `image:` is built as
  * PROJECT-SERVICE, the name up runs it by.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,20 +50,61 @@ bool compose_image_changed(struct mgr *m, const char *ref, const char *was)
 	return was && image_id(m, ref, id) && strcmp(id, was);
 }
 
-/* build -t IMAGE [-f FILE] [--build-arg K=V]... [--target T] CONTEXT */
-static struct cubo_error *build_argv(const char *image, const struct cnode *b, char ***out)
+/*
+ * dockerfile_inline's text in a directory of its own (0700, under the temporary
+ * directory) as its Dockerfile, for build -f; *dir: the directory, for the caller to
+ * remove.
+ */
+static struct cubo_error *write_inline(const char *text, char **dir)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *d = xasprintf("%s/cubo-compose-inline-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(d)) {
+		struct cubo_error *err = cubo_error_errno("dockerfile_inline: mkdtemp %s", d);
+		free(d);
+		return err;
+	}
+	char *f = cubo_path_join(d, "Dockerfile");
+	struct cubo_error *err = cubo_write_file_replace(f, text, strlen(text), 0600);
+	free(f);
+	if (err) {
+		cubo_rm_rf(d);
+		free(d);
+		return cubo_error_wrap(err, "dockerfile_inline");
+	}
+	*dir = d;
+	return NULL;
+}
+
+/*
+ * build -t IMAGE [-f FILE] [--build-arg K=V]... [--target T] CONTEXT; with
+ * dockerfile_inline, FILE is in *inline_file, a directory written here for the caller
+ * to remove.
+ */
+static struct cubo_error *build_argv(const char *image, const struct cnode *b, char ***out,
+				     char **inline_file)
 {
 	const struct cnode *ctx = ctree_get(b, "context"), *file = ctree_get(b, "dockerfile"),
-			   *target = ctree_get(b, "target"), *args = ctree_get(b, "args");
-	if (!ctx || strstr(ctx->str, "://") || ctree_get(b, "dockerfile_inline"))
-		return cubo_error_new("only a directory is supported as a build context, with "
-				      "a dockerfile in it");
+			   *target = ctree_get(b, "target"), *args = ctree_get(b, "args"),
+			   *text = ctree_get(b, "dockerfile_inline");
+	*inline_file = NULL;
+	if (!ctx || strstr(ctx->str, "://"))
+		return cubo_error_new("build.context: %s: only a local directory is supported as "
+				      "a build context (no URL)",
+				      ctx ? ctx->str : "(none)");
+	if (text)
+		CUBO_TRY(write_inline(text->str, inline_file));
 	char **v = NULL;
 	size_t n = 0;
 	cubo_strv_push(&v, &n, "build");
 	cubo_strv_push(&v, &n, "--tag");
 	cubo_strv_push(&v, &n, image);
-	if (file) {
+	if (*inline_file) {
+		char *f = cubo_path_join(*inline_file, "Dockerfile");
+		cubo_strv_push(&v, &n, "--file");
+		cubo_strv_push(&v, &n, f);
+		free(f);
+	} else if (file) {
 		/* compose reads it from the context, build -f from the working directory */
 		char *f = file->str[0] == '/' ? xstrdup(file->str)
 					      : cubo_path_join(ctx->str, file->str);
@@ -98,8 +140,8 @@ int compose_build_services(struct mgr *m, const struct compose_project *p, char 
 			continue;
 		char *image = compose_image_of(p, svcs->keys[i], svcs->v[i]);
 		if (always || !image_present(m, image)) {
-			char **argv = NULL;
-			struct cubo_error *err = build_argv(image, b, &argv);
+			char **argv = NULL, *inline_file = NULL;
+			struct cubo_error *err = build_argv(image, b, &argv, &inline_file);
 			if (err) {
 				rc = mgr_fail(m, cubo_error_wrap(err, "service %s", svcs->keys[i]));
 			} else {
@@ -110,6 +152,11 @@ int compose_build_services(struct mgr *m, const struct compose_project *p, char 
 					fprintf(stderr, " Service %s  Built\n", svcs->keys[i]);
 				cubo_strv_free(argv);
 			}
+			if (inline_file) {
+				struct cubo_error *rm = cubo_rm_rf(inline_file);
+				cubo_error_free(rm);
+			}
+			free(inline_file);
 		}
 		free(image);
 	}

@@ -706,4 +706,28 @@ YAML
 	[ "$status" -ne 0 ]
 	mgr image inspect "$BB" >/dev/null
 	[ -z "$(mgr ps -aq)" ]
+	# dockerfile_inline: the text is the build file (and nothing of it stays in TMPDIR)
+	export TMPDIR=$BATS_TEST_TMPDIR/tmp
+	mkdir -p "$TMPDIR"
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  web:
+    build:
+      context: ./app
+      dockerfile_inline: |
+        FROM $BB
+        RUN echo inline >/msg
+        CMD ["cat", "/msg"]
+YAML
+	run mgr compose up web
+	[ "$status" -eq 0 ]
+	[[ $output == *"| inline"* ]]
+	[ -z "$(ls -A "$TMPDIR")" ]
+	# a URL context is refused, naming it
+	sed -i 's|context: ./app|context: https://example.com/repo.git|' compose.yaml
+	run mgr compose build
+	[ "$status" -ne 0 ]
+	[[ $output == *"https://example.com/repo.git: only a local directory"* ]]
+	mgr compose down --rmi local
 }
