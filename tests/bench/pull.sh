@@ -53,52 +53,10 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the image, built once ----
+# shellcheck source=tests/bench/lib.sh
+. "$here/lib.sh"
+bench_big_layout "$cache" || exit 1
 layout=$cache/layout
-if ! grep -q '"zstd"' "$layout/index.json" 2>/dev/null; then
-	echo "# building the 1 GB test layer into $cache (once)"
-	rm -rf "$cache"
-	mkdir -p "$cache/rootfs"
-	python3 - "$cache/rootfs" <<'EOF'
-import os, random, sys
-rng = random.Random(20261124)
-phrase = (b"the quick brown fox jumps over the lazy dog 0123456789 " * 60)[:2796]
-for i in range(1000):
-    d = os.path.join(sys.argv[1], "d%02d" % (i // 100))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%04d" % i), "wb") as f:
-        for _ in range(256):
-            f.write(rng.randbytes(1300))
-            f.write(phrase)
-EOF
-	tar -C "$cache/rootfs" -cf "$cache/layer.tar" .
-	rm -rf "$cache/rootfs"
-	umoci init --layout "$layout"
-	umoci new --image "$layout:gzip"
-	umoci raw add-layer --image "$layout:gzip" "$cache/layer.tar"
-	# the same layer zstd-compressed, as its own image
-	python3 - "$layout" "$cache/layer.tar" <<'EOF'
-import hashlib, json, os, subprocess, sys
-layout, tarpath = sys.argv[1], sys.argv[2]
-def blob(d):
-    with open(os.path.join(layout, "blobs/sha256", d[7:]), "rb") as f:
-        return f.read()
-def put(data):
-    d = "sha256:" + hashlib.sha256(data).hexdigest()
-    with open(os.path.join(layout, "blobs/sha256", d[7:]), "wb") as f:
-        f.write(data)
-    return d
-idx = json.load(open(os.path.join(layout, "index.json")))
-g = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "gzip"][0]
-man = json.loads(blob(g["digest"]))
-z = subprocess.run(["zstd", "-q", "-3", "-T0", "-c", tarpath], stdout=subprocess.PIPE, check=True).stdout
-man["layers"] = [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": put(z), "size": len(z)}]
-data = json.dumps(man).encode()
-idx["manifests"].append({"mediaType": man.get("mediaType", "application/vnd.oci.image.manifest.v1+json"), "digest": put(data), "size": len(data),
-                         "annotations": {"org.opencontainers.image.ref.name": "zstd"}})
-json.dump(idx, open(os.path.join(layout, "index.json"), "w"))
-EOF
-	rm -f "$cache/layer.tar"
-fi
 
 "$repo/tests/fixtures/registry.sh" start "$work/reg" >/dev/null || exit 1
 reg=$(sed -n 's/^REGISTRY=//p' "$work/reg/env")

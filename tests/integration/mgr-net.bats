@@ -186,6 +186,14 @@ assert_released() {
 	for _ in $(seq 20); do [ "$(noports)" -gt "$before" ] && break; sleep 0.1; done
 	[ "$(noports)" -eq $((before + 1)) ]
 	[ "$(mgr port dns)" = "5353/udp -> 127.0.0.1:$p" ]
+	# docker's PRIVATE_PORT[/PROTO] argument: the addresses only, or an error
+	[ "$(mgr port dns 5353/udp)" = "127.0.0.1:$p" ]
+	run mgr port dns 5353
+	[ "$status" -eq 1 ]
+	[[ $output == *"No public port '5353/tcp' published for dns"* ]]
+	run mgr port dns 70000/udp
+	[ "$status" -eq 125 ]
+	[[ $output == *"expected PRIVATE_PORT[/PROTO]"* ]]
 	mgr rm -f dns >/dev/null
 }
 
