@@ -8,6 +8,7 @@
 
 #include "cubo-mgr/builder/build_net.h"
 #include "cubo-mgr/builder/builder.h"
+#include "cubo-mgr/builder/git_context.h"
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/container/run_opts.h"
@@ -15,6 +16,7 @@
 #include "cubo-mgr/mgr.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
+#include "shared/xalloc.h"
 
 static const char build_description[] =
 	"Build an image from a Cubofile or Cubofile.toml. PATH (default \".\") is the\n"
@@ -22,7 +24,11 @@ static const char build_description[] =
 	"excludes. The build file is -f FILE, else PATH/Cubofile.toml, else\n"
 	"PATH/Cubofile. The image is named -t NAME[:TAG], else after the context's\n"
 	"directory (<dir>:latest). Steps whose inputs did not change come from the\n"
-	"cache. Prints each step, then the image ID (only the ID with -q).";
+	"cache. Prints each step, then the image ID (only the ID with -q).\n\n"
+	"PATH may be a git repository, as docker takes one: URL[#REF][:DIR], URL a\n"
+	"git://, git@HOST:, github.com/ or http(s) address ending in .git, fetched\n"
+	"one commit deep at REF (default HEAD) with git; DIR the context in it, and\n"
+	"a relative -f FILE is found there.";
 
 static struct cubo_error *normalize_tag(const char *s, char **out)
 {
@@ -37,13 +43,22 @@ static struct cubo_error *normalize_tag(const char *s, char **out)
 	return NULL;
 }
 
-/* <dir>:latest, the way docker-compose and podman name a build without -t. */
+/*
+ * <dir>:latest, the way docker-compose and podman name a build without -t (for
+ * a git repository, its name).
+ */
 static struct cubo_error *default_tag(const char *context, char **out)
 {
 	char *abs;
-	CUBO_TRY(cubo_realpath(context, &abs));
+	if (git_context_is_url(context)) {
+		abs = git_context_name(context);
+		if (!abs)
+			abs = xstrdup("image");
+	} else {
+		CUBO_TRY(cubo_realpath(context, &abs));
+	}
 	const char *base = strrchr(abs, '/');
-	base = base && base[1] ? base + 1 : "image";
+	base = base && base[1] ? base + 1 : (base ? "image" : abs);
 	char name[256];
 	size_t n = 0;
 	for (; *base && n < sizeof(name) - 8; base++)
@@ -148,8 +163,23 @@ int cmd_build(struct mgr *m, int argc, char **argv)
 	}
 	o.tags = names;
 	char id[CUBO_DIGEST_LEN + 1];
+	char *git_top = NULL, *git_ctx = NULL, *git_file = NULL;
+	if (!err && git_context_is_url(o.context)) {
+		err = git_context_fetch(o.context, &git_top, &git_ctx);
+		if (!err) {
+			o.context = git_ctx;
+			/* docker: a relative -f names a file of the repository's context */
+			if (file && file[0] != '/')
+				o.file = git_file = cubo_path_join(git_ctx, file);
+		}
+	}
 	if (!err)
 		err = build_image(m, &o, id);
+	if (git_top)
+		cubo_error_free(cubo_rm_rf(git_top));
+	free(git_top);
+	free(git_ctx);
+	free(git_file);
 	if (!err && iidfile)
 		err = cubo_error_wrap(cubo_write_file_atomic(iidfile, id, strlen(id), 0644),
 				      "--iidfile");

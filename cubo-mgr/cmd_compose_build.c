@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cubo-mgr/builder/git_context.h"
 #include "cubo-mgr/cmd_compose.h"
 #include "cubo-mgr/image/store.h"
 #include "shared/fs.h"
@@ -88,9 +89,10 @@ static struct cubo_error *build_argv(const char *image, const struct cnode *b, c
 			   *target = ctree_get(b, "target"), *args = ctree_get(b, "args"),
 			   *text = ctree_get(b, "dockerfile_inline");
 	*inline_file = NULL;
-	if (!ctx || strstr(ctx->str, "://"))
-		return cubo_error_new("build.context: %s: only a local directory is supported as "
-				      "a build context (no URL)",
+	bool git = ctx && git_context_is_url(ctx->str);
+	if (!ctx || (strstr(ctx->str, "://") && !git))
+		return cubo_error_new("build.context: %s: only a local directory or a git "
+				      "repository is supported as a build context",
 				      ctx ? ctx->str : "(none)");
 	if (text)
 		CUBO_TRY(write_inline(text->str, inline_file));
@@ -105,9 +107,12 @@ static struct cubo_error *build_argv(const char *image, const struct cnode *b, c
 		cubo_strv_push(&v, &n, f);
 		free(f);
 	} else if (file) {
-		/* compose reads it from the context, build -f from the working directory */
-		char *f = file->str[0] == '/' ? xstrdup(file->str)
-					      : cubo_path_join(ctx->str, file->str);
+		/*
+		 * compose reads it from the context, build -f from the working directory
+		 * (from a git repository's context: as given)
+		 */
+		char *f = file->str[0] == '/' || git ? xstrdup(file->str)
+						     : cubo_path_join(ctx->str, file->str);
 		cubo_strv_push(&v, &n, "--file");
 		cubo_strv_push(&v, &n, f);
 		free(f);

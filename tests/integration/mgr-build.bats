@@ -816,3 +816,55 @@ start_sleeping_build() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	assert_build_released "build-$work" "$ip" "$idx"
 }
+
+@test "build from a git repository: URL#REF:DIR, -f in it, the name, bad fragments" {
+	command -v git >/dev/null || skip "needs git"
+	G=$BATS_TEST_TMPDIR/git
+	mkdir -p "$G/work/app"
+	git -C "$G/work" init -q -b main
+	printf 'FROM busybox:latest\nCOPY msg /msg\nCMD ["cat", "/msg"]\n' >"$G/work/app/Cubofile"
+	printf 'FROM busybox:latest\nRUN echo other >/msg\nCMD ["cat", "/msg"]\n' >"$G/work/app/Other"
+	echo from-main >"$G/work/app/msg"
+	git -C "$G/work" add -A
+	git -C "$G/work" -c user.email=t@t -c user.name=t commit -qm one
+	git -C "$G/work" checkout -q -b v2
+	echo from-v2 >"$G/work/app/msg"
+	git -C "$G/work" -c user.email=t@t -c user.name=t commit -qam two
+	# the served repository's HEAD: main
+	git -C "$G/work" checkout -q main
+	git clone -q --bare "$G/work" "$G/srv/app.git"
+	port=$(free_port)
+	git daemon --reuseaddr --export-all --base-path="$G/srv" --listen=127.0.0.1 \
+		--port="$port" --pid-file="$G/daemon.pid" --detach "$G/srv"
+	HTTPD=
+	for _ in $(seq 50); do [ -s "$G/daemon.pid" ] && break; sleep 0.1; done
+	HTTPD=$(cat "$G/daemon.pid")
+	for _ in $(seq 50); do git ls-remote "git://127.0.0.1:$port/app.git" >/dev/null 2>&1 && break; sleep 0.1; done
+	export TMPDIR=$BATS_TEST_TMPDIR/tmp
+	mkdir -p "$TMPDIR"
+	# HEAD (main), the context in app/, named after the repository
+	run mgr build "git://127.0.0.1:$port/app.git#:app"
+	[ "$status" -eq 0 ]
+	[[ $output == *"Successfully tagged docker.io/library/app:latest"* ]]
+	run mgr run --rm -i app:latest
+	[ "$output" = from-main ]
+	# a branch, and -f relative to the repository's context
+	run mgr build -t v2 "git://127.0.0.1:$port/app.git#v2:app"
+	[ "$status" -eq 0 ]
+	run mgr run --rm -i v2
+	[ "$output" = from-v2 ]
+	run mgr build -t other -f Other "git://127.0.0.1:$port/app.git#main:app"
+	[ "$status" -eq 0 ]
+	run mgr run --rm -i other
+	[ "$output" = other ]
+	# nothing of the clones left behind
+	[ -z "$(ls -A "$TMPDIR")" ]
+	# errors: an unknown ref names git's words; fragments that leave the repository
+	run mgr build "git://127.0.0.1:$port/app.git#nope:app"
+	[ "$status" -ne 0 ]
+	[[ $output == *"build context git://127.0.0.1:$port/app.git#nope:app: git failed"* ]]
+	run mgr build "git://127.0.0.1:$port/app.git#main:../.."
+	[ "$status" -ne 0 ]
+	[[ $output == *"climbs out of the repository"* ]]
+	[ -z "$(ls -A "$TMPDIR")" ]
+}

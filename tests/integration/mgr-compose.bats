@@ -728,6 +728,10 @@ YAML
 	sed -i 's|context: ./app|context: https://example.com/repo.git|' compose.yaml
 	run mgr compose build
 	[ "$status" -ne 0 ]
-	[[ $output == *"https://example.com/repo.git: only a local directory"* ]]
+	[[ $output == *"build context https://example.com/repo.git: git failed"* ]]
+	sed -i 's|context: https://example.com/repo.git|context: https://example.com/ctx.tar.gz|' compose.yaml
+	run mgr compose build
+	[ "$status" -ne 0 ]
+	[[ $output == *"https://example.com/ctx.tar.gz: only a local directory or a git repository"* ]]
 	mgr compose down --rmi local
 }
