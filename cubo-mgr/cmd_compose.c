@@ -967,7 +967,8 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			continue;
 		}
 		char status[128];
-		ctr_status_text_health(r, ctr_health(&cc.store, r), now, status, sizeof(status));
+		enum health_status health = ctr_health(&cc.store, r);
+		ctr_status_text_health(r, health, now, status, sizeof(status));
 		char *ports = mgr_format_join(ctr_shown_ports(r), ", ");
 		if (json) {
 			struct cubo_json_gen *g;
@@ -982,6 +983,12 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 				mgr_json_kv(g, "Created", r->created);
 				mgr_json_kv(g, "State", ctr_status_name(r->status));
 				mgr_json_kv(g, "Status", status);
+				/* as docker compose: "" without a check, else its state */
+				mgr_json_kv(g, "Health",
+					    health == HEALTH_NONE ? ""
+								  : health_status_name(health));
+				cubo_json_gen_key(g, "ExitCode");
+				cubo_json_gen_int(g, r->status == CTR_EXITED ? r->exit_code : 0);
 				mgr_json_kv(g, "Ports", ports);
 				cubo_json_gen_map_close(g);
 				char *line;

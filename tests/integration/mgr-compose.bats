@@ -276,6 +276,9 @@ EOF
 	[[ ${lines[0]} == NAME*IMAGE*COMMAND*SERVICE*CREATED*STATUS*PORTS ]]
 	[[ $output == *"127.0.0.1:$PORT->80/tcp"* ]]
 	[ "$(mgr compose ps --format json | jq length)" -eq 2 ]
+	# Health as docker compose: the check's state, "" without one
+	[ "$(mgr compose ps --format json | jq -r 'map("\(.Service)=\(.State)/\(.Health)") | sort | join(" ")')" = \
+		"app=running/healthy web=running/" ]
 	# down: containers and the network go, the volume stays and up finds its data
 	run mgr compose down
 	[ "$status" -eq 0 ]
