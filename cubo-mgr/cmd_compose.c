@@ -197,12 +197,12 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
  * It runs in a fork whose stdout is /dev/null (unless kept), so that nothing of ours (our
  * stdout, a pipe to a reader) is inherited by the container monitors run leaves behind.
  */
-int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
+struct cubo_error *compose_dispatch_start(struct mgr *m, char **argv, bool keep_stdout, pid_t *out)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
-		return mgr_fail(m, cubo_error_errno("fork"));
+		return cubo_error_errno("fork");
 	if (pid == 0) {
 		int null = keep_stdout ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
@@ -215,6 +215,16 @@ int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
 		fflush(NULL);
 		_exit(rc);
 	}
+	*out = pid;
+	return NULL;
+}
+
+int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
+{
+	pid_t pid;
+	struct cubo_error *err = compose_dispatch_start(m, argv, keep_stdout, &pid);
+	if (err)
+		return mgr_fail(m, err);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -615,45 +625,6 @@ static int wait_ready(struct mgr *m, char **names)
 	return err ? mgr_fail(m, err) : 0;
 }
 
-/*
- * Attached up: the containers' logs from since on until they have all stopped; SIGINT or
- * SIGTERM stops them (exit 130), as docker compose does.
- */
-static int attach_project(struct mgr *m, const struct compose_project *p,
-			  const struct cli_args *args, const struct timespec *since)
-{
-	char **names, day[32], buf[64];
-	int rc = compose_targets(m, p, args, COMPOSE_ALL, &names);
-	if (rc >= 0)
-		return rc;
-	/* to the nanosecond: lines of an earlier up in the same second are not shown */
-	struct tm tm;
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", gmtime_r(&since->tv_sec, &tm));
-	snprintf(buf, sizeof(buf), "%s.%09ldZ", day, since->tv_nsec);
-	struct compose_log_opts o = {.follow = true, .colour = isatty(STDOUT_FILENO), .since = buf};
-	fprintf(stderr, "Attaching to");
-	for (size_t i = 0; names[i]; i++)
-		fprintf(stderr, "%s %s", i ? "," : "", compose_short_name(p, names[i]));
-	fprintf(stderr, "\n");
-	bool interrupted;
-	rc = compose_print_logs(m, p, names, &o, &interrupted);
-	if (interrupted) {
-		fprintf(stderr, "Gracefully stopping...\n");
-		char **argv = NULL;
-		size_t n = 0;
-		cubo_strv_push(&argv, &n, "stop");
-		for (size_t i = cubo_strv_len(names); i-- > 0;)
-			cubo_strv_push(&argv, &n, names[i]);
-		rc = compose_dispatch(m, argv, false);
-		for (size_t i = 1; !rc && argv[i]; i++)
-			fprintf(stderr, " Container %s  Stopped\n", argv[i]);
-		cubo_strv_free(argv);
-		rc = rc ? rc : 130;
-	}
-	cubo_strv_free(names);
-	return rc;
-}
-
 /* Containers of the project whose service is not in the model. */
 static char **orphans(struct mgr *m, const struct compose_project *p)
 {
@@ -774,7 +745,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			rc = wait_ready(m, names);
 		cubo_strv_free(names);
 	} else if (!rc && !detach) {
-		rc = attach_project(m, &p, &args, &since);
+		rc = compose_attach(m, &p, &args, &since);
 	}
 	cubo_strv_free(f.scale);
 	cubo_strv_free(want);

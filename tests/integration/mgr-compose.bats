@@ -107,6 +107,18 @@ EOF
 	cd "$UP"
 }
 
+# attached_up TEXT: `compose up` attached in the background (its pid in $pid, its output
+# in $BATS_TEST_TMPDIR/up.out), once TEXT is in its output (at most 20 s).
+attached_up() {
+	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -qF "$1" "$BATS_TEST_TMPDIR/up.out" && return 0
+		sleep 0.2
+	done
+	grep -qF "$1" "$BATS_TEST_TMPDIR/up.out"
+}
+
 @test "compose config: the resolved model, from the directory or a parent" {
 	cd "$P/sub/dir"
 	FROM_ENV=yes TAG=1.35 run mgr compose config
@@ -557,19 +569,47 @@ services:
     command: sh -c 'echo ready; exec sleep 1000'
     stop_signal: SIGKILL
 YAML
-	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out" && break
-		sleep 0.2
-	done
-	grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out"
+	attached_up 'long-1  | ready'
 	kill -TERM "$pid"
 	status=0
 	wait "$pid" || status=$?
 	[ "$status" -eq 130 ]
 	grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out"
 	[ "$(mgr inspect -f '{{.State.Status}}' czz-long-1)" = exited ]
+	mgr compose down
+}
+
+@test "compose up attached: a second signal during the graceful stop kills the containers" {
+	czz_project
+	# PID 1 without a handler ignores SIGTERM: stop would wait out its 60 s
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  slow:
+    image: $BB
+    command: sh -c 'echo ready; exec sleep 1000'
+    stop_grace_period: 60s
+YAML
+	attached_up 'slow-1  | ready'
+	kill -TERM "$pid"
+	for _ in $(seq 50); do
+		grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -TERM "$pid"
+	# not 60 s, and not gone before its container
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	status=0
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" && status=999
+	wait "$pid" || status=$?
+	cat "$BATS_TEST_TMPDIR/up.out"
+	[ "$status" -eq 130 ]
+	grep -q 'Container czz-slow-1  Killed' "$BATS_TEST_TMPDIR/up.out"
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-slow-1)" = exited ]
 	mgr compose down
 }
 
