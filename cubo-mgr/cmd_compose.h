@@ -74,12 +74,18 @@ const char *compose_short_name(const struct compose_project *p, const char *name
 struct compose_log_opts {
 	bool follow, timestamps, colour, no_prefix;
 	const char *tail, *since, *until; /* as logs takes them, or NULL */
+	/*
+	 * Attached up: each SIGINT, SIGTERM and SIGCHLD while following, handed over
+	 * instead of ending it (true: end it now). NULL: the first SIGINT or SIGTERM ends it.
+	 */
+	bool (*on_signal)(void *arg, int signo);
+	void *arg;
 };
 
 /*
  * The logs of the containers names, each line after its short name; with follow, until
- * every one has stopped or SIGINT/SIGTERM came (*interrupted). The first non-zero exit
- * of a container's logs, else 0.
+ * every one has stopped or SIGINT/SIGTERM came (*interrupted; or o->on_signal said to
+ * end). The first non-zero exit of a container's logs, else 0.
  */
 int compose_print_logs(struct mgr *m, const struct compose_project *p, char **names,
 		       const struct compose_log_opts *o, bool *interrupted);

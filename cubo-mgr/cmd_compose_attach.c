@@ -2,10 +2,10 @@
 /*
  * Attached `compose up`: the containers' logs until they have all stopped, and what a
  * SIGINT or SIGTERM does meanwhile, as docker compose does it: the first stops them
- * gracefully (their stop signals and timeouts, dependents first), a second one during
- * that stop kills them. SIGINT and SIGTERM stay blocked from the logs to the end of the
- * stop: a second signal (an impatient ^C, or a supervisor's SIGTERM after the
- * terminal's SIGINT) must not end the manager before the containers have ended, which
+ * gracefully (their stop signals and timeouts, dependents first) while their last lines
+ * are still shown, a second one during that stop kills them. SIGINT and SIGTERM stay blocked from
+ * the logs to the end of the stop: a second signal (an impatient ^C, or a supervisor's SIGTERM
+ * after the terminal's SIGINT) must not end the manager before the containers have ended, which
  * would leave them running with nobody stopping them.
  */
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include "cubo-mgr/cmd_compose.h"
 #include "shared/strv.h"
 
-/* The signals of one attached up: SIGINT and SIGTERM (and SIGCHLD while it stops). */
+/* The signals of one attached up: SIGINT and SIGTERM (and SIGCHLD: the stop's end). */
 static void attach_signals(sigset_t *set, bool chld)
 {
 	sigemptyset(set);
@@ -40,47 +40,63 @@ static char **command_of(const char *cmd, char **names)
 	return argv;
 }
 
-/*
- * The stop after a first signal, in a fork so that a second signal can still be heard:
- * that one kills the containers, which ends the stop early. SIGINT, SIGTERM and SIGCHLD
- * are blocked here (the caller blocked the first two).
- */
-static int stop_gracefully(struct mgr *m, char **names)
+/* The state of one attached up's stop. */
+struct graceful {
+	struct mgr *m;
+	char **names;
+	int signals;	/* SIGINT and SIGTERM received */
+	pid_t stop;	/* the stop's fork while it runs, else 0 */
+	int stop_rc;	/* its exit code once it ended */
+	bool stop_done; /* it ended */
+};
+
+/* The stop's fork ended? Its exit code into g. */
+static void reap_stop(struct graceful *g, bool block)
 {
-	fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
-	char **stop = command_of("stop", names);
-	pid_t pid;
-	struct cubo_error *err = compose_dispatch_start(m, stop, false, &pid);
-	cubo_strv_free(stop);
-	if (err)
-		return mgr_fail(m, err);
-	sigset_t set;
-	attach_signals(&set, true);
-	bool forced = false;
-	int status = 0;
-	for (;;) {
-		int sig = sigwaitinfo(&set, NULL);
-		if (sig < 0 && errno != EINTR)
-			return mgr_fail(m, cubo_error_errno("wait for a signal"));
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return mgr_fail(m, cubo_error_errno("wait for stop"));
-		if ((sig == SIGINT || sig == SIGTERM) && !forced) {
-			forced = true;
-			char **kill = command_of("kill", names);
-			if (!compose_dispatch(m, kill, false))
-				for (size_t i = 1; kill[i]; i++)
-					fprintf(stderr, " Container %s  Killed\n", kill[i]);
-			cubo_strv_free(kill);
-		}
+	int status;
+	if (g->stop <= 0)
+		return;
+	pid_t w;
+	while ((w = waitpid(g->stop, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (w == 0)
+		return;
+	g->stop = 0;
+	g->stop_done = true;
+	g->stop_rc = w < 0 || !WIFEXITED(status) ? MGR_EXIT_FAILURE : WEXITSTATUS(status);
+}
+
+/*
+ * A signal while following the logs. The first SIGINT or SIGTERM starts the stop in a
+ * fork, and the logs go on (the containers' last lines are shown) until the containers
+ * have ended; a second one kills them. True ends the logs now: the stop could not start,
+ * or it failed and the containers may never end.
+ */
+static bool on_signal(void *arg, int signo)
+{
+	struct graceful *g = arg;
+	if (signo == SIGCHLD) {
+		reap_stop(g, false);
+		return g->stop_done && g->stop_rc;
 	}
-	int rc = WIFEXITED(status) ? WEXITSTATUS(status) : MGR_EXIT_FAILURE;
-	if (!rc && !forced)
-		for (size_t i = cubo_strv_len(names); i-- > 0;)
-			fprintf(stderr, " Container %s  Stopped\n", names[i]);
-	return rc ? rc : 130;
+	if (++g->signals == 1) {
+		fprintf(stderr, "Gracefully stopping... (press Ctrl+C again to force)\n");
+		char **stop = command_of("stop", g->names);
+		struct cubo_error *err = compose_dispatch_start(g->m, stop, false, &g->stop);
+		cubo_strv_free(stop);
+		if (err) {
+			g->stop_done = true;
+			g->stop_rc = mgr_fail(g->m, err);
+			return true;
+		}
+	} else if (g->signals == 2) {
+		char **kill = command_of("kill", g->names);
+		if (!compose_dispatch(g->m, kill, false))
+			for (size_t i = 1; kill[i]; i++)
+				fprintf(stderr, " Container %s  Killed\n", kill[i]);
+		cubo_strv_free(kill);
+	}
+	return false;
 }
 
 int compose_attach(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
@@ -102,10 +118,19 @@ int compose_attach(struct mgr *m, const struct compose_project *p, const struct 
 	for (size_t i = 0; names[i]; i++)
 		fprintf(stderr, "%s %s", i ? "," : "", compose_short_name(p, names[i]));
 	fprintf(stderr, "\n");
+	struct graceful g = {.m = m, .names = names};
+	o.on_signal = on_signal;
+	o.arg = &g;
 	bool interrupted;
 	rc = compose_print_logs(m, p, names, &o, &interrupted);
-	if (interrupted)
-		rc = stop_gracefully(m, names);
+	if (g.signals) {
+		/* every container ended: so does the stop, at once */
+		reap_stop(&g, true);
+		if (!g.stop_rc && g.signals == 1)
+			for (size_t i = cubo_strv_len(names); i-- > 0;)
+				fprintf(stderr, " Container %s  Stopped\n", names[i]);
+		rc = g.stop_rc ? g.stop_rc : 130;
+	}
 	cubo_strv_free(names);
 	/* a signal still pending was answered already: it must not end the manager now */
 	static const struct timespec zero = {0};

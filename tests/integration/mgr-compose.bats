@@ -107,18 +107,6 @@ EOF
 	cd "$UP"
 }
 
-# attached_up TEXT: `compose up` attached in the background (its pid in $pid, its output
-# in $BATS_TEST_TMPDIR/up.out), once TEXT is in its output (at most 20 s).
-attached_up() {
-	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -qF "$1" "$BATS_TEST_TMPDIR/up.out" && return 0
-		sleep 0.2
-	done
-	grep -qF "$1" "$BATS_TEST_TMPDIR/up.out"
-}
-
 @test "compose config: the resolved model, from the directory or a parent" {
 	cd "$P/sub/dir"
 	FROM_ENV=yes TAG=1.35 run mgr compose config
@@ -568,13 +556,21 @@ services:
     image: $BB
     command: sh -c 'echo ready; exec sleep 1000'
     stop_signal: SIGKILL
+  bye:
+    image: $BB
+    command: sh -c 'trap "echo bye; exit 0" TERM; echo hi; while :; do sleep 0.1; done'
 YAML
 	attached_up 'long-1  | ready'
-	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
+	for _ in $(seq 50); do
+		grep -q 'bye-1   | hi' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.1
+	done
+	attached_ended TERM
 	[ "$status" -eq 130 ]
 	grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out"
+	# the logs go on while the containers stop: their last words are shown
+	grep -q 'bye-1   | bye' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'Container czz-bye-1  Stopped' "$BATS_TEST_TMPDIR/up.out"
 	[ "$(mgr inspect -f '{{.State.Status}}' czz-long-1)" = exited ]
 	mgr compose down
 }
