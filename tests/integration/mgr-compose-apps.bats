@@ -5,7 +5,10 @@
 # 80 s the first time, then cached). The app starts only once redis and postgres
 # are healthy (it exits if they do not answer); the page is fetched from the host
 # through nginx's port published on 127.0.0.1; postgres keeps its rows on a named
-# volume across down and up, and down -v starts it from nothing.
+# volume across down and up, and down -v starts it from nothing. compose.knobs.yaml,
+# merged over it, adds what deployments of these servers set (sysctls, ulimits,
+# shm_size, tmpfs, read_only, init, a shell health check); attached, a SIGINT stops
+# every server cleanly with its last lines shown.
 
 load helpers
 load mgr-helpers
@@ -147,4 +150,44 @@ page() {
 	run mgr compose run --rm --no-deps -T app
 	[ "$status" -eq 1 ]
 	[[ $output == *"app: a dependency is not ready"* ]]
+}
+
+@test "compose apps: sysctls, ulimits, shm_size, tmpfs, read_only, init, a shell health check" {
+	run mgr compose -f compose.yaml -f compose.knobs.yaml up -d --wait
+	[ "$status" -eq 0 ]
+	[[ $output == *"Container $APPS-db-1  Healthy"* ]]
+	[ "$(page)" = "visits=1 rows=1" ]
+	[ "$(mgr compose exec -T redis sh -c 'cat /proc/sys/net/core/somaxconn; ulimit -n' | tr '\n' ' ')" = \
+		"1024 4096 " ]
+	run mgr compose exec -T db sh -c 'df -k /dev/shm /run/postgresql | awk "NR > 1 {print \$1, \$2, \$6}"'
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "shm 131072 /dev/shm" ]]
+	[[ ${lines[1]} == "tmpfs "*" /run/postgresql" ]]
+	run mgr compose exec -T web touch /etc/x
+	[[ $output == *"Read-only file system"* ]]
+	# nginx under the init, not PID 1 itself
+	[ "$(mgr compose exec -T web cat /proc/1/comm)" != nginx ]
+	[[ $(mgr compose exec -T web cat /proc/1/cmdline | tr '\0' ' ') == *"nginx -c /etc/cubo-web/nginx.conf"* ]]
+	# SIGINT is postgres's fast shutdown
+	mgr compose -f compose.yaml -f compose.knobs.yaml stop db
+	run mgr compose logs db
+	[[ $output == *"received fast shutdown request"* ]]
+	run mgr compose -f compose.yaml -f compose.knobs.yaml down -v
+	[ "$status" -eq 0 ]
+}
+
+@test "compose apps: up attached, the servers stopped cleanly by SIGINT" {
+	attached_up 'app-1    | app: redis and postgres answer'
+	for _ in $(seq 50); do
+		[ "$(page 2>/dev/null)" = "visits=1 rows=1" ] && break
+		sleep 0.2
+	done
+	attached_ended INT
+	[ "$status" -eq 130 ]
+	grep -q 'web-1  *| .*"GET / HTTP/1.1" 200' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'db-1  *| .*database system is shut down' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'redis-1  *| .*Redis is now ready to exit' "$BATS_TEST_TMPDIR/up.out"
+	# each one ended by its stop signal, none killed at the timeout
+	[ "$(mgr compose ps -a --format json | jq -r 'map("\(.Service)=\(.State)/\(.ExitCode)") | sort | join(" ")')" = \
+		"app=exited/0 db=exited/0 redis=exited/0 web=exited/0" ]
 }
