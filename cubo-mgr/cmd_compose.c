@@ -474,27 +474,35 @@ struct up_flags {
 	char **scale; /* --scale SERVICE=N */
 };
 
-/* Remove containers by name: stopped (their stop signal and timeout), then removed. */
-static int remove_containers(struct mgr *m, char **names, bool volumes)
+/*
+ * Remove containers by name: stopped (their stop signal, then SIGKILL after timeout
+ * seconds, or NULL: their own stop timeout), then removed.
+ */
+static int remove_containers(struct mgr *m, char **names, bool volumes, const char *timeout)
 {
 	if (!names || !names[0])
 		return 0;
-	char **argv = NULL;
-	size_t n = 0;
-	cubo_strv_push(&argv, &n, "stop");
-	for (size_t i = 0; names[i]; i++)
-		cubo_strv_push(&argv, &n, names[i]);
-	int rc = quietly(m, argv);
-	free(argv[0]);
-	argv[0] = xstrdup("rm");
-	if (volumes) {
-		/* rm -v NAME...: "-v" after the names is a flag too */
-		cubo_strv_push(&argv, &n, "-v");
+	char **stop = NULL, **rm = NULL;
+	size_t n_stop = 0, n_rm = 0;
+	cubo_strv_push(&stop, &n_stop, "stop");
+	if (timeout) {
+		cubo_strv_push(&stop, &n_stop, "--time");
+		cubo_strv_push(&stop, &n_stop, timeout);
 	}
-	int rc2 = quietly(m, argv);
+	cubo_strv_push(&rm, &n_rm, "rm");
+	for (size_t i = 0; names[i]; i++) {
+		cubo_strv_push(&stop, &n_stop, names[i]);
+		cubo_strv_push(&rm, &n_rm, names[i]);
+	}
+	/* rm NAME... -v: "-v" after the names is a flag too */
+	if (volumes)
+		cubo_strv_push(&rm, &n_rm, "-v");
+	int rc = quietly(m, stop);
+	int rc2 = quietly(m, rm);
 	for (size_t i = 0; !rc2 && names[i]; i++)
 		fprintf(stderr, " Container %s  Removed\n", names[i]);
-	cubo_strv_free(argv);
+	cubo_strv_free(stop);
+	cubo_strv_free(rm);
 	return rc2 ? rc2 : rc;
 }
 
@@ -538,7 +546,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	}
 	if (exists) {
 		char *one[] = {name, NULL};
-		if ((rc = remove_containers(m, one, false))) {
+		if ((rc = remove_containers(m, one, false, NULL))) {
 			free(name);
 			return rc;
 		}
@@ -585,7 +593,7 @@ static int remove_extra(struct mgr *m, const struct compose_project *p, const ch
 			cubo_strv_push(&names, &k, v[i].name);
 	}
 	ctr_records_free(v, n);
-	int rc = remove_containers(m, names, false);
+	int rc = remove_containers(m, names, false, NULL);
 	cubo_strv_free(names);
 	return rc;
 }
@@ -709,7 +717,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	err = compose_service_order(p.model, &order);
 	rc = err ? mgr_fail(m, err) : 0;
 	if (!rc && gone[0] && f.remove_orphans)
-		rc = remove_containers(m, gone, false);
+		rc = remove_containers(m, gone, false, NULL);
 	else if (!rc && gone[0])
 		fprintf(stderr,
 			"%s: warning: found orphan containers (%s%s) for this project. If you "
@@ -779,8 +787,10 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	bool volumes = false, remove_orphans = false;
-	const char *rmi = NULL;
+	const char *rmi = NULL, *timeout = NULL;
 	const struct cli_opt opts[] = {
+		{"timeout", 't', CLI_STRING, &timeout, "SECONDS",
+		 "SIGKILL after that long (default: each container's stop timeout)"},
 		{"rmi", 0, CLI_STRING, &rmi, "local|all",
 		 "remove the services' images too: all, or those built without an image: name"},
 		{"volumes", 'v', CLI_BOOL, &volumes, NULL,
@@ -802,6 +812,12 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
 		return mgr_usage_error(m, "compose down",
 				       cubo_error_new("--rmi \"%s\": local or all", rmi));
+	char *end;
+	errno = 0;
+	if (timeout && (strtol(timeout, &end, 10) < 0 || errno || end == timeout || *end))
+		return mgr_usage_error(
+			m, "compose down",
+			cubo_error_new("--timeout \"%s\": a number of seconds", timeout));
 	struct compose_project p;
 	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
@@ -837,7 +853,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		}
 	ctr_records_free(v, n);
 	cubo_strv_free(order);
-	rc = err ? mgr_fail(m, err) : remove_containers(m, names, volumes);
+	rc = err ? mgr_fail(m, err) : remove_containers(m, names, volumes, timeout);
 	cubo_strv_free(names);
 	const struct cnode *nets = ctree_get(p.model, "networks");
 	struct net_store ns;

@@ -58,7 +58,7 @@ setup() {
 # Whatever a test did, the project goes with its volume, and nothing of it stays.
 teardown() {
 	[ -z "$RUN_SKIP" ] || return 0
-	(cd "$D" && mgr compose down -v) >/dev/null 2>&1 || true
+	(cd "$D" && mgr compose down -v -t 5) >/dev/null 2>&1 || true
 	local left
 	left=$(mgr ps -a --format '{{.Names}}' 2>/dev/null)$(mgr volume ls -q 2>/dev/null)
 	kill_root_leftovers

@@ -609,6 +609,29 @@ YAML
 	mgr compose down
 }
 
+@test "compose down -t: SIGKILL after that long, not the service's stop timeout" {
+	czz_project
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  deaf:
+    image: $BB
+    command: sleep 1000
+    stop_grace_period: 60s
+YAML
+	mgr compose up -d
+	run mgr compose down -t nope
+	[ "$status" -eq 125 ]
+	[[ $output == *'--timeout "nope": a number of seconds'* ]]
+	start=$SECONDS
+	run mgr compose down -t 1
+	[ "$status" -eq 0 ]
+	[[ $output == *"Container czz-deaf-1  Removed"* ]]
+	# PID 1 ignores SIGTERM: only the SIGKILL after 1 s ends it
+	[ $((SECONDS - start)) -lt 20 ]
+	[ -z "$(mgr ps -aq)" ]
+}
+
 @test "compose up --wait, --scale and deploy.replicas" {
 	czz_project
 	cat >compose.yaml <<YAML
