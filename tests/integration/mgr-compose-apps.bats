@@ -22,7 +22,7 @@ setup_file() {
 	# one root for the file: the image (400 MB) is imported once
 	export R=$BATS_FILE_TMPDIR/root
 	local start=$SECONDS rc=0 out
-	out=$("$FIXTURES_DIR/make-debian-app-image.sh" "$R" 2>&1) || rc=$?
+	out=$(CUBO_MGR=$MGR "$FIXTURES_DIR/make-debian-app-image.sh" "$R" 2>&1) || rc=$?
 	if [ "$rc" = 77 ]; then
 		RUN_SKIP=$(tail -n1 <<<"$out")
 		return 0
