@@ -198,12 +198,12 @@ static int config_cmd(struct mgr *m, struct compose_cli *c, int argc, char **arg
  * It runs in a fork whose stdout is /dev/null (unless kept), so that nothing of ours (our
  * stdout, a pipe to a reader) is inherited by the container monitors run leaves behind.
  */
-int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
+struct cubo_error *compose_dispatch_start(struct mgr *m, char **argv, bool keep_stdout, pid_t *out)
 {
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
-		return mgr_fail(m, cubo_error_errno("fork"));
+		return cubo_error_errno("fork");
 	if (pid == 0) {
 		int null = keep_stdout ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
@@ -216,6 +216,16 @@ int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
 		fflush(NULL);
 		_exit(rc);
 	}
+	*out = pid;
+	return NULL;
+}
+
+int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout)
+{
+	pid_t pid;
+	struct cubo_error *err = compose_dispatch_start(m, argv, keep_stdout, &pid);
+	if (err)
+		return mgr_fail(m, err);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -465,27 +475,35 @@ struct up_flags {
 	char **scale; /* --scale SERVICE=N */
 };
 
-/* Remove containers by name: stopped (their stop signal and timeout), then removed. */
-static int remove_containers(struct mgr *m, char **names, bool volumes)
+/*
+ * Remove containers by name: stopped (their stop signal, then SIGKILL after timeout
+ * seconds, or NULL: their own stop timeout), then removed.
+ */
+static int remove_containers(struct mgr *m, char **names, bool volumes, const char *timeout)
 {
 	if (!names || !names[0])
 		return 0;
-	char **argv = NULL;
-	size_t n = 0;
-	cubo_strv_push(&argv, &n, "stop");
-	for (size_t i = 0; names[i]; i++)
-		cubo_strv_push(&argv, &n, names[i]);
-	int rc = quietly(m, argv);
-	free(argv[0]);
-	argv[0] = xstrdup("rm");
-	if (volumes) {
-		/* rm -v NAME...: "-v" after the names is a flag too */
-		cubo_strv_push(&argv, &n, "-v");
+	char **stop = NULL, **rm = NULL;
+	size_t n_stop = 0, n_rm = 0;
+	cubo_strv_push(&stop, &n_stop, "stop");
+	if (timeout) {
+		cubo_strv_push(&stop, &n_stop, "--time");
+		cubo_strv_push(&stop, &n_stop, timeout);
 	}
-	int rc2 = quietly(m, argv);
+	cubo_strv_push(&rm, &n_rm, "rm");
+	for (size_t i = 0; names[i]; i++) {
+		cubo_strv_push(&stop, &n_stop, names[i]);
+		cubo_strv_push(&rm, &n_rm, names[i]);
+	}
+	/* rm NAME... -v: "-v" after the names is a flag too */
+	if (volumes)
+		cubo_strv_push(&rm, &n_rm, "-v");
+	int rc = quietly(m, stop);
+	int rc2 = quietly(m, rm);
 	for (size_t i = 0; !rc2 && names[i]; i++)
 		fprintf(stderr, " Container %s  Removed\n", names[i]);
-	cubo_strv_free(argv);
+	cubo_strv_free(stop);
+	cubo_strv_free(rm);
 	return rc2 ? rc2 : rc;
 }
 
@@ -529,7 +547,7 @@ static int up_service(struct mgr *m, const struct compose_project *p, const char
 	}
 	if (exists) {
 		char *one[] = {name, NULL};
-		if ((rc = remove_containers(m, one, false))) {
+		if ((rc = remove_containers(m, one, false, NULL))) {
 			free(name);
 			return rc;
 		}
@@ -576,7 +594,7 @@ static int remove_extra(struct mgr *m, const struct compose_project *p, const ch
 			cubo_strv_push(&names, &k, v[i].name);
 	}
 	ctr_records_free(v, n);
-	int rc = remove_containers(m, names, false);
+	int rc = remove_containers(m, names, false, NULL);
 	cubo_strv_free(names);
 	return rc;
 }
@@ -614,45 +632,6 @@ static int wait_ready(struct mgr *m, char **names)
 	}
 	ctr_ctx_close(&c);
 	return err ? mgr_fail(m, err) : 0;
-}
-
-/*
- * Attached up: the containers' logs from since on until they have all stopped; SIGINT or
- * SIGTERM stops them (exit 130), as docker compose does.
- */
-static int attach_project(struct mgr *m, const struct compose_project *p,
-			  const struct cli_args *args, const struct timespec *since)
-{
-	char **names, day[32], buf[64];
-	int rc = compose_targets(m, p, args, COMPOSE_ALL, &names);
-	if (rc >= 0)
-		return rc;
-	/* to the nanosecond: lines of an earlier up in the same second are not shown */
-	struct tm tm;
-	strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", gmtime_r(&since->tv_sec, &tm));
-	snprintf(buf, sizeof(buf), "%s.%09ldZ", day, since->tv_nsec);
-	struct compose_log_opts o = {.follow = true, .colour = isatty(STDOUT_FILENO), .since = buf};
-	fprintf(stderr, "Attaching to");
-	for (size_t i = 0; names[i]; i++)
-		fprintf(stderr, "%s %s", i ? "," : "", compose_short_name(p, names[i]));
-	fprintf(stderr, "\n");
-	bool interrupted;
-	rc = compose_print_logs(m, p, names, &o, &interrupted);
-	if (interrupted) {
-		fprintf(stderr, "Gracefully stopping...\n");
-		char **argv = NULL;
-		size_t n = 0;
-		cubo_strv_push(&argv, &n, "stop");
-		for (size_t i = cubo_strv_len(names); i-- > 0;)
-			cubo_strv_push(&argv, &n, names[i]);
-		rc = compose_dispatch(m, argv, false);
-		for (size_t i = 1; !rc && argv[i]; i++)
-			fprintf(stderr, " Container %s  Stopped\n", argv[i]);
-		cubo_strv_free(argv);
-		rc = rc ? rc : 130;
-	}
-	cubo_strv_free(names);
-	return rc;
 }
 
 /* Containers of the project whose service is not in the model. */
@@ -739,7 +718,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	err = compose_service_order(p.model, &order);
 	rc = err ? mgr_fail(m, err) : 0;
 	if (!rc && gone[0] && f.remove_orphans)
-		rc = remove_containers(m, gone, false);
+		rc = remove_containers(m, gone, false, NULL);
 	else if (!rc && gone[0])
 		fprintf(stderr,
 			"%s: warning: found orphan containers (%s%s) for this project. If you "
@@ -775,7 +754,7 @@ static int up_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			rc = wait_ready(m, names);
 		cubo_strv_free(names);
 	} else if (!rc && !detach) {
-		rc = attach_project(m, &p, &args, &since);
+		rc = compose_attach(m, &p, &args, &since);
 	}
 	cubo_strv_free(f.scale);
 	cubo_strv_free(want);
@@ -809,8 +788,10 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 {
 	struct cli_args args;
 	bool volumes = false, remove_orphans = false;
-	const char *rmi = NULL;
+	const char *rmi = NULL, *timeout = NULL;
 	const struct cli_opt opts[] = {
+		{"timeout", 't', CLI_STRING, &timeout, "SECONDS",
+		 "SIGKILL after that long (default: each container's stop timeout)"},
 		{"rmi", 0, CLI_STRING, &rmi, "local|all",
 		 "remove the services' images too: all, or those built without an image: name"},
 		{"volumes", 'v', CLI_BOOL, &volumes, NULL,
@@ -832,6 +813,12 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 	if (rmi && strcmp(rmi, "local") && strcmp(rmi, "all"))
 		return mgr_usage_error(m, "compose down",
 				       cubo_error_new("--rmi \"%s\": local or all", rmi));
+	char *end;
+	errno = 0;
+	if (timeout && (strtol(timeout, &end, 10) < 0 || errno || end == timeout || *end))
+		return mgr_usage_error(
+			m, "compose down",
+			cubo_error_new("--timeout \"%s\": a number of seconds", timeout));
 	struct compose_project p;
 	if ((rc = compose_load(m, c, &p)) >= 0)
 		return rc;
@@ -867,7 +854,7 @@ static int down_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 		}
 	ctr_records_free(v, n);
 	cubo_strv_free(order);
-	rc = err ? mgr_fail(m, err) : remove_containers(m, names, volumes);
+	rc = err ? mgr_fail(m, err) : remove_containers(m, names, volumes, timeout);
 	cubo_strv_free(names);
 	const struct cnode *nets = ctree_get(p.model, "networks");
 	struct net_store ns;
@@ -968,7 +955,8 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 			continue;
 		}
 		char status[128];
-		ctr_status_text_health(r, ctr_health(&cc.store, r), now, status, sizeof(status));
+		enum health_status health = ctr_health(&cc.store, r);
+		ctr_status_text_health(r, health, now, status, sizeof(status));
 		char *ports = mgr_format_join(ctr_shown_ports(r), ", ");
 		if (json) {
 			struct cubo_json_gen *g;
@@ -983,6 +971,12 @@ static int ps_cmd(struct mgr *m, struct compose_cli *c, int argc, char **argv)
 				mgr_json_kv(g, "Created", r->created);
 				mgr_json_kv(g, "State", ctr_status_name(r->status));
 				mgr_json_kv(g, "Status", status);
+				/* as docker compose: "" without a check, else its state */
+				mgr_json_kv(g, "Health",
+					    health == HEALTH_NONE ? ""
+								  : health_status_name(health));
+				cubo_json_gen_key(g, "ExitCode");
+				cubo_json_gen_int(g, r->status == CTR_EXITED ? r->exit_code : 0);
 				mgr_json_kv(g, "Ports", ports);
 				cubo_json_gen_map_close(g);
 				char *line;

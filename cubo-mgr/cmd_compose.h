@@ -4,6 +4,7 @@
 #define CUBO_MGR_CMD_COMPOSE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cubo-mgr/cli.h"
 #include "cubo-mgr/compose/project.h"
@@ -29,6 +30,8 @@ int compose_parse_load(struct mgr *m, struct compose_cli *c, const struct mgr_cm
  * unless keep_stdout: its exit code.
  */
 int compose_dispatch(struct mgr *m, char **argv, bool keep_stdout);
+/* The same, not waited for: the fork's pid in *pid, for waitpid. */
+struct cubo_error *compose_dispatch_start(struct mgr *m, char **argv, bool keep_stdout, pid_t *pid);
 
 /* The label key=value of a record, or NULL. */
 const char *compose_label(const struct ctr_record *r, const char *key);
@@ -71,15 +74,30 @@ const char *compose_short_name(const struct compose_project *p, const char *name
 struct compose_log_opts {
 	bool follow, timestamps, colour, no_prefix;
 	const char *tail, *since, *until; /* as logs takes them, or NULL */
+	/*
+	 * Attached up: each SIGINT, SIGTERM and SIGCHLD while following, handed over
+	 * instead of ending it (true: end it now). NULL: the first SIGINT or SIGTERM ends it.
+	 */
+	bool (*on_signal)(void *arg, int signo);
+	void *arg;
 };
 
 /*
  * The logs of the containers names, each line after its short name; with follow, until
- * every one has stopped or SIGINT/SIGTERM came (*interrupted). The first non-zero exit
- * of a container's logs, else 0.
+ * every one has stopped or SIGINT/SIGTERM came (*interrupted; or o->on_signal said to
+ * end). The first non-zero exit of a container's logs, else 0.
  */
 int compose_print_logs(struct mgr *m, const struct compose_project *p, char **names,
 		       const struct compose_log_opts *o, bool *interrupted);
+
+/*
+ * Attached up (cmd_compose_attach.c): the logs of the containers of the SERVICE
+ * arguments from since on, until they have all stopped (0); SIGINT or SIGTERM stops
+ * them (130), a second signal meanwhile kills them.
+ */
+struct timespec;
+int compose_attach(struct mgr *m, const struct compose_project *p, const struct cli_args *args,
+		   const struct timespec *since);
 
 /* The commands of other files. */
 #define COMPOSE_CMD(name)                                                                          \

@@ -89,6 +89,9 @@ static void child(struct mgr *m, const char *name, const struct compose_log_opts
 		  int err[2], const sigset_t *mask)
 {
 	sigprocmask(SIG_UNBLOCK, mask, NULL);
+	/* a terminal's ^C reaches the whole group: attached up still shows the stop */
+	if (o->on_signal)
+		signal(SIGINT, SIG_IGN);
 	if (dup2(out[1], STDOUT_FILENO) < 0 || dup2(err[1], STDERR_FILENO) < 0)
 		_exit(MGR_EXIT_FAILURE);
 	close(out[0]);
@@ -172,6 +175,8 @@ int compose_print_logs(struct mgr *m, const struct compose_project *p, char **na
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	if (o->on_signal)
+		sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	struct source *src = xcalloc(n, sizeof(*src));
@@ -201,11 +206,14 @@ int compose_print_logs(struct mgr *m, const struct compose_project *p, char **na
 		if (pf[0].revents) {
 			/* read, or it would be delivered when unblocked */
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-			    si.ssi_signo == SIGINT && isatty(STDERR_FILENO))
+			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGINT && isatty(STDERR_FILENO))
 				fputc('\n', stderr); /* after the terminal's ^C */
-			*interrupted = true;
-			break;
+			if (!o->on_signal || o->on_signal(o->arg, (int)si.ssi_signo)) {
+				*interrupted = true;
+				break;
+			}
 		}
 		for (size_t i = 0; i < n; i++)
 			for (int j = 0; j < 2; j++)

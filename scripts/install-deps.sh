@@ -36,6 +36,9 @@ test_pkgs=(
 	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 	# a private bus the D-Bus client's tests talk to (the systemd driver's transport)
 	dbus-daemon
+	# the Debian image (nginx, redis, python3, postgresql) of mgr-compose-apps.bats
+	# (tests/fixtures/make-debian-app-image.sh), made from the Debian archive
+	mmdebstrap debian-archive-keyring
 )
 # scripts/test-vm.sh: qemu boots the VM, mmdebstrap makes its Debian root,
 # mke2fs/debugfs (e2fsprogs) pack the image and read the results back,

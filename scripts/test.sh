@@ -19,9 +19,11 @@
 #     of uninitialised memory, which ASan does not; ASan finds what valgrind
 #     cannot see (overflows of stack and global arrays) and UBSan undefined
 #     behaviour;
-#   - integration about 12 min, then 14-15 min under ASan (43 files, about
-#     590 tests, since the compose, rootless, checkpoint and manifest files
-#     joined). The two runs are not run at once: the
+#   - integration about 12 min, then 14-15 min under ASan (44 files, about
+#     595 tests, since the compose, rootless, checkpoint and manifest files
+#     joined; mgr-compose-apps.bats adds about 40 s a run, and about 80 s
+#     the first time to make its Debian image, cached in
+#     /var/cache/cubo-test). The two runs are not run at once: the
 #     tests check that nothing new is mounted on the host after a failure,
 #     and one run's containers would fail the other's check;
 #   - fuzzing: 17 targets of FUZZ_SECONDS (20 s each by default: a smoke run

@@ -55,3 +55,22 @@ teardown() { teardown_common; }
 	[ "$status" -eq 0 ]
 	[ "$output" = from-image ]
 }
+
+@test "make-debian-app-image skips (77), saying why, without mmdebstrap or the archive" {
+	# the archive: a loopback port nothing listens on
+	run env CUBO_TEST_CACHE="$TEST_TMP/cache" CUBO_TEST_MIRROR=http://127.0.0.1:9 \
+		"$FIXTURES_DIR/make-debian-app-image.sh"
+	[ "$status" -eq 77 ]
+	[[ $output == *"the Debian archive http://127.0.0.1:9 cannot be reached"* ]]
+	# mmdebstrap: a PATH with only what the script needs before it
+	mkdir "$TEST_TMP/bin"
+	for t in bash sha256sum cut id dirname curl; do
+		ln -s "$(command -v "$t")" "$TEST_TMP/bin/$t"
+	done
+	run env CUBO_TEST_CACHE="$TEST_TMP/cache" PATH="$TEST_TMP/bin" \
+		"$TEST_TMP/bin/bash" "$FIXTURES_DIR/make-debian-app-image.sh"
+	[ "$status" -eq 77 ]
+	[[ $output == *"mmdebstrap is needed (scripts/install-deps.sh --test)"* ]]
+	# nothing made
+	[ ! -e "$TEST_TMP/cache" ]
+}

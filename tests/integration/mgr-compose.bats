@@ -276,6 +276,9 @@ EOF
 	[[ ${lines[0]} == NAME*IMAGE*COMMAND*SERVICE*CREATED*STATUS*PORTS ]]
 	[[ $output == *"127.0.0.1:$PORT->80/tcp"* ]]
 	[ "$(mgr compose ps --format json | jq length)" -eq 2 ]
+	# Health as docker compose: the check's state, "" without one
+	[ "$(mgr compose ps --format json | jq -r 'map("\(.Service)=\(.State)/\(.Health)") | sort | join(" ")')" = \
+		"app=running/healthy web=running/" ]
 	# down: containers and the network go, the volume stays and up finds its data
 	run mgr compose down
 	[ "$status" -eq 0 ]
@@ -599,21 +602,80 @@ services:
     image: $BB
     command: sh -c 'echo ready; exec sleep 1000'
     stop_signal: SIGKILL
+  bye:
+    image: $BB
+    command: sh -c 'trap "echo bye; exit 0" TERM; echo hi; while :; do sleep 0.1; done'
 YAML
-	"$MGR" --root-dir "$R" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out" && break
-		sleep 0.2
+	attached_up 'long-1  | ready'
+	for _ in $(seq 50); do
+		grep -q 'bye-1   | hi' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.1
 	done
-	grep -q 'long-1  | ready' "$BATS_TEST_TMPDIR/up.out"
-	kill -TERM "$pid"
-	status=0
-	wait "$pid" || status=$?
+	attached_ended TERM
 	[ "$status" -eq 130 ]
 	grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out"
+	# the logs go on while the containers stop: their last words are shown
+	grep -q 'bye-1   | bye' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'Container czz-bye-1  Stopped' "$BATS_TEST_TMPDIR/up.out"
 	[ "$(mgr inspect -f '{{.State.Status}}' czz-long-1)" = exited ]
 	mgr compose down
+}
+
+@test "compose up attached: a second signal during the graceful stop kills the containers" {
+	czz_project
+	# PID 1 without a handler ignores SIGTERM: stop would wait out its 60 s
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  slow:
+    image: $BB
+    command: sh -c 'echo ready; exec sleep 1000'
+    stop_grace_period: 60s
+YAML
+	attached_up 'slow-1  | ready'
+	kill -TERM "$pid"
+	for _ in $(seq 50); do
+		grep -q 'Gracefully stopping' "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -TERM "$pid"
+	# not 60 s, and not gone before its container
+	for _ in $(seq 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	status=0
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" && status=999
+	wait "$pid" || status=$?
+	cat "$BATS_TEST_TMPDIR/up.out"
+	[ "$status" -eq 130 ]
+	grep -q 'Container czz-slow-1  Killed' "$BATS_TEST_TMPDIR/up.out"
+	[ "$(mgr inspect -f '{{.State.Status}}' czz-slow-1)" = exited ]
+	mgr compose down
+}
+
+@test "compose down -t: SIGKILL after that long, not the service's stop timeout" {
+	czz_project
+	cat >compose.yaml <<YAML
+name: czz
+services:
+  deaf:
+    image: $BB
+    command: sleep 1000
+    stop_grace_period: 60s
+YAML
+	mgr compose up -d
+	run mgr compose down -t nope
+	[ "$status" -eq 125 ]
+	[[ $output == *'--timeout "nope": a number of seconds'* ]]
+	start=$SECONDS
+	run mgr compose down -t 1
+	[ "$status" -eq 0 ]
+	[[ $output == *"Container czz-deaf-1  Removed"* ]]
+	# PID 1 ignores SIGTERM: only the SIGKILL after 1 s ends it
+	[ $((SECONDS - start)) -lt 20 ]
+	[ -z "$(mgr ps -aq)" ]
 }
 
 @test "compose up --wait, --scale and deploy.replicas" {

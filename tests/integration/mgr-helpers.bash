@@ -242,3 +242,24 @@ cni_logging() {
 	: >"$BATS_TEST_TMPDIR/cni.log"
 	export CUBO_CNI_PATH=$dir
 }
+
+# attached_up TEXT [FLAGS...]: `compose [FLAGS] up` attached in the background (its pid in
+# $pid, its output in $BATS_TEST_TMPDIR/up.out), once TEXT is in its output (at most 30 s).
+attached_up() {
+	local text=$1
+	shift
+	"$MGR" --root-dir "$R" compose "$@" up >"$BATS_TEST_TMPDIR/up.out" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 150); do
+		grep -qF "$text" "$BATS_TEST_TMPDIR/up.out" && return 0
+		sleep 0.2
+	done
+	grep -qF "$text" "$BATS_TEST_TMPDIR/up.out"
+}
+
+# attached_ended SIGNAL: SIGNAL to the up of attached_up, its exit status in $status.
+attached_ended() {
+	kill -"$1" "$pid"
+	status=0
+	wait "$pid" || status=$?
+}
