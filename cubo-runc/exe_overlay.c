@@ -16,6 +16,8 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef STATX_MNT_ID_UNIQUE
@@ -159,13 +161,14 @@ EARLY_SAFE const char *exe_overlay_lowerdir(const char *path, char *out)
  * times more than the rest of a container's start. A child takes that
  * wait: it holds a copy of the fd until our exec has closed ours (the
  * pipe's write end is close-on-exec here), then exits, dropping the last
- * reference. It is an ordinary child of ours until we exit, then an
- * orphan our parent (or a subreaper) reaps; nothing in the runtime waits
- * for any child but its own (criu restore's wait skips strangers). Without a
- * pipe or a child, the fd is closed here and the wait is ours. Returns the
- * pipe's write end, for the caller to close if its exec fails, or -1.
+ * reference. The exec hands its pid on (EXE_OVERLAY_DISSOLVER_ENV) and the
+ * new program reaps it before it exits: an init that reaps no orphan
+ * (some container hosts' own) would keep it a zombie. Without a pipe or a
+ * child, the fd is closed here and the wait is ours. Returns the pipe's
+ * write end, for the caller to close if its exec fails, or -1; *child: the
+ * child's pid, or -1.
  */
-static EARLY_SAFE long dissolve_after_exec(long mnt)
+static EARLY_SAFE long dissolve_after_exec(long mnt, long *child)
 {
 	int p[2];
 	char c;
@@ -188,14 +191,55 @@ static EARLY_SAFE long dissolve_after_exec(long mnt)
 	}
 	/* the child's copy keeps the mount; this close is cheap when it runs */
 	raw6(SYS_close, mnt, 0, 0, 0, 0);
+	*child = pid > 0 ? pid : -1;
 	return wr;
+}
+
+/* "NAME=" then pid in decimal, into buf (EXE_OVERLAY_DISSOLVER_VAR_MAX bytes). */
+#define EXE_OVERLAY_DISSOLVER_VAR_MAX 48
+static EARLY_SAFE void dissolver_var(long pid, char *buf)
+{
+	const char *name = EXE_OVERLAY_DISSOLVER_ENV "=";
+	char digits[24];
+	int n = 0;
+
+	while (*name)
+		*buf++ = *name++;
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0 && n < (int)sizeof(digits));
+	while (n > 0)
+		*buf++ = digits[--n];
+	*buf = '\0';
+}
+
+static EARLY_SAFE bool is_dissolver_var(const char *s)
+{
+	const char *name = EXE_OVERLAY_DISSOLVER_ENV "=";
+
+	while (*name && *s == *name)
+		s++, name++;
+	return !*name;
+}
+
+/* envp, less any dissolver variable, and "NAME=pid" after it, in out (n + 2 places). */
+static EARLY_SAFE void env_with_dissolver(char **envp, long n, char *var, char **out)
+{
+	long k = 0;
+
+	for (long i = 0; i < n; i++)
+		if (!is_dissolver_var(envp[i]))
+			out[k++] = envp[i];
+	out[k++] = var;
+	out[k] = 0;
 }
 
 EARLY_SAFE void exe_overlay_exec(char **argv, char **envp)
 {
 	char path[PATH_MAX], lower[EXE_OVERLAY_LOWERDIR_MAX];
 	const char *name;
-	long n, ctx, mnt, fd = -1, wake = -1;
+	long n, ctx, mnt, fd = -1, wake = -1, child = -1, n_env = 0;
+	char var[EXE_OVERLAY_DISSOLVER_VAR_MAX];
 
 	n = raw6(SYS_readlink, (long)"/proc/self/exe", (long)path, sizeof(path) - 1, 0, 0);
 	if (n <= 0)
@@ -216,14 +260,24 @@ EARLY_SAFE void exe_overlay_exec(char **argv, char **envp)
 		if (mnt >= 0) {
 			fd = raw6(SYS_openat, mnt, (long)name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0,
 				  0);
-			wake = dissolve_after_exec(mnt);
+			wake = dissolve_after_exec(mnt, &child);
 		}
 	}
 	raw6(SYS_close, ctx, 0, 0, 0, 0);
-	if (fd >= 0) {
+	while (envp[n_env])
+		n_env++;
+	/* a bounded copy on the stack; past the bound the child goes unreaped */
+	if (fd >= 0 && child > 0 && n_env <= EXE_OVERLAY_ENV_MAX) {
+		char *env[n_env + 2];
+
+		dissolver_var(child, var);
+		env_with_dissolver(envp, n_env, var, env);
+		raw6(SYS_execveat, fd, (long)"", (long)argv, (long)env, AT_EMPTY_PATH);
+	} else if (fd >= 0) {
 		raw6(SYS_execveat, fd, (long)"", (long)argv, (long)envp, AT_EMPTY_PATH);
-		raw6(SYS_close, fd, 0, 0, 0, 0);
 	}
+	if (fd >= 0)
+		raw6(SYS_close, fd, 0, 0, 0, 0);
 	if (wake >= 0)
 		raw6(SYS_close, wake, 0, 0, 0, 0);
 }
@@ -236,4 +290,41 @@ EARLY_SAFE bool exe_overlay_worth_trying(void)
 	return raw6(SYS_statfs, (long)"/proc/self/exe", (long)&sf, 0, 0, 0) == 0 &&
 	       sf.f_type != OVERLAYFS_SUPER_MAGIC && sf.f_type != TMPFS_MAGIC &&
 	       sf.f_type != HUGETLBFS_MAGIC;
+}
+
+pid_t exe_overlay_take_dissolver(void)
+{
+	const char *v = getenv(EXE_OVERLAY_DISSOLVER_ENV);
+	char *end, path[64], stat[512];
+	long pid = v ? strtol(v, &end, 10) : 0;
+	pid_t ours = 0;
+	FILE *f;
+
+	if (!v)
+		return 0;
+	/* only our child: the variable may come from anyone who runs us */
+	if (*end == '\0' && pid > 0 && pid < INT32_MAX) {
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+		f = fopen(path, "re");
+		if (f) {
+			size_t len = fread(stat, 1, sizeof(stat) - 1, f);
+			const char *rp;
+			int ppid;
+
+			stat[len] = '\0';
+			rp = strrchr(stat, ')');
+			if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == getpid())
+				ours = (pid_t)pid;
+			fclose(f);
+		}
+	}
+	unsetenv(EXE_OVERLAY_DISSOLVER_ENV);
+	return ours;
+}
+
+void exe_overlay_reap(pid_t pid)
+{
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 }

@@ -12,6 +12,15 @@
 #define CUBO_RUNC_EXE_OVERLAY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * The environment variable through which exe_overlay_exec tells the program
+ * it executes the pid of the child that dissolves the overlay's mount, and
+ * the most variables it copies to add it.
+ */
+#define EXE_OVERLAY_DISSOLVER_ENV "CUBO_RUNC_DISSOLVER"
+#define EXE_OVERLAY_ENV_MAX 4096
 
 enum exe_overlay_kind {
 	EXE_NOT_OVERLAY,     /* not on a read-only overlayfs */
@@ -46,5 +55,14 @@ const char *exe_overlay_lowerdir(const char *path, char *out);
  * Safe before the C library has started.
  */
 bool exe_overlay_worth_trying(void);
+
+/*
+ * The dissolving child exe_overlay_exec left (its variable taken out of the
+ * environment): its pid when it is this process's child, else 0. Call it
+ * before making any child.
+ */
+pid_t exe_overlay_take_dissolver(void);
+/* Wait for that child (its wait is an RCU grace period at most); 0: nothing. */
+void exe_overlay_reap(pid_t pid);
 
 #endif

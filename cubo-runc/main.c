@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cubo-runc/cloned_binary.h"
+#include "cubo-runc/exe_overlay.h"
 #include "cubo-runc/opts.h"
 #include "cubo-runc/rootless.h"
 #include "cubo-runc/runc.h"
@@ -141,7 +142,7 @@ static void ensure_stdio(void)
 	}
 }
 
-int main(int argc, char **argv, char **envp)
+static int runc_main(int argc, char **argv, char **envp)
 {
 	struct runc_globals g = {.argv0 = argv[0]};
 	const char *log_path = NULL, *log_format = "text";
@@ -251,5 +252,15 @@ int main(int argc, char **argv, char **envp)
 	free(user_root);
 	cubo_log_close(&g.log);
 	spawn_fds_free(&g.inherited_fds);
+	return rc;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	/* before any child of ours: the one our re-exec left is the only one */
+	pid_t dissolver = exe_overlay_take_dissolver();
+	int rc = runc_main(argc, argv, envp);
+
+	exe_overlay_reap(dissolver);
 	return rc;
 }

@@ -243,3 +243,19 @@ teardown() { teardown_common; }
 		refute kill -0 "$p" 2>/dev/null
 	done
 }
+
+@test "run and exec leave nothing for a subreaper caller to reap" {
+	# The runtime's re-exec hands the close of its overlay's mount to a child;
+	# the runtime reaps it, so a caller that reaps orphans (conmon, a shim) or
+	# an init that reaps none never gets one.
+	set_args true
+	run timeout 30 python3 "$INTEGRATION_DIR/subreaper.py" "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "status 0 orphans 0" ]
+	set_args sleep 1000
+	rt_detached run --detach --bundle "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ]
+	run timeout 30 python3 "$INTEGRATION_DIR/subreaper.py" "$RUNTIME" --root "$ROOT" exec "$CID" true
+	[ "$output" = "status 0 orphans 0" ]
+	rt delete --force "$CID"
+}
