@@ -284,7 +284,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 				  .etc_dir = NULL,
 				  .netns = netns,
 				  .systemd_cgroup = in->systemd_cgroup,
-				  .recursive_ro = kernel_at_least(5, 12)};
+				  .recursive_ro = kernel_at_least(5, 12),
+				  .rootless = userns_rootless()};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		bi.etc_dir = ctr_store_dir(in->store, out->id);
