@@ -68,7 +68,9 @@ static int open_pause_ns(int dirfd)
 	}
 	char *end;
 	long pid = strtol(text, &end, 10);
-	bool ok = end != text && (*end == '\n' || !*end) && pid > 1;
+	/* a zombie still has its namespace, until its reaper (maybe slow) takes it */
+	bool ok = end != text && (*end == '\n' || !*end) && pid > 1 &&
+		  cubo_proc_start_time((pid_t)pid) != 0;
 	free(text);
 	if (!ok)
 		return -1;
