@@ -106,6 +106,9 @@ pause_pid() {
 	import_busybox
 	id=$(umgr run -d --network none --name "$NAME" bb sh -c 'echo started; exec sleep 1000' </dev/null)
 	[[ $id =~ ^[0-9a-f]{64}$ ]]
+	# the runtime's state is in the user's runtime dir, not in the store
+	ls -d "$XDG"/cubo/runc-*/"$id"
+	[ ! -e "$UROOT/runc/$id" ]
 	run umgr ps --format '{{.Names}} {{.Status}}'
 	[[ $output == "$NAME Up"* ]]
 	for _ in $(seq 50); do
