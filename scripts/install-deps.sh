@@ -36,6 +36,8 @@ test_pkgs=(
 	podman buildah containerd docker-registry apache2-utils openssl curl zstd tmux
 	# a private bus the D-Bus client's tests talk to (the systemd driver's transport)
 	dbus-daemon
+	# the rootless manager's tests: newuidmap/newgidmap map a user's subordinate ids
+	uidmap
 )
 # scripts/test-vm.sh: qemu boots the VM, mmdebstrap makes its Debian root,
 # mke2fs/debugfs (e2fsprogs) pack the image and read the results back,
