@@ -257,6 +257,9 @@ int cmd_version(struct mgr *m, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* the rootless manager's pause process, exec'd fresh (userns/userns.h) */
+	if (argc == 2 && !strcmp(argv[0], USERNS_PAUSE_NAME) && !strcmp(argv[1], USERNS_PAUSE_ARG))
+		userns_pause_forever();
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo",

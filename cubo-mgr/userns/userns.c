@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 
 #define PAUSE_PID_FILE "pause.pid"
 #define PAUSE_LOCK_FILE "pause.lock"
+/* How long a new pause process may take to exec and name itself. */
+#define PAUSE_NAME_WAIT_MS 2000
 
 bool userns_rootless(void)
 {
@@ -56,6 +59,27 @@ struct cubo_error *userns_runtime_dir(char **out)
 	return NULL;
 }
 
+/*
+ * pid is a live pause process of ours: not a zombie (which keeps its
+ * namespace until its reaper, maybe slow, takes it), the user's, and called
+ * so (a pid reused by another process of the user's would not be).
+ */
+static bool is_pause(pid_t pid)
+{
+	char path[64], comm[32] = "";
+	struct stat st;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (cubo_proc_start_time(pid) == 0 || stat(path, &st) < 0 || st.st_uid != geteuid())
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	return n > 0 && !strncmp(comm, USERNS_PAUSE_NAME "\n", sizeof(USERNS_PAUSE_NAME));
+}
+
 /* The user namespace of the pause process named in the pid file, or -1. */
 static int open_pause_ns(int dirfd)
 {
@@ -68,25 +92,12 @@ static int open_pause_ns(int dirfd)
 	}
 	char *end;
 	long pid = strtol(text, &end, 10);
-	/* a zombie still has its namespace, until its reaper (maybe slow) takes it */
-	bool ok = end != text && (*end == '\n' || !*end) && pid > 1 &&
-		  cubo_proc_start_time((pid_t)pid) != 0;
+	bool ok = end != text && (*end == '\n' || !*end) && pid > 1 && pid <= INT_MAX &&
+		  is_pause((pid_t)pid);
 	free(text);
 	if (!ok)
 		return -1;
-	/* a pid reused by another process of ours would not be called so */
-	char path[64], comm[32] = "";
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, comm, sizeof(comm) - 1);
-	close(fd);
-	struct stat st;
-	snprintf(path, sizeof(path), "/proc/%ld", pid);
-	if (n <= 0 || strncmp(comm, USERNS_PAUSE_NAME "\n", sizeof(USERNS_PAUSE_NAME)) ||
-	    stat(path, &st) < 0 || st.st_uid != geteuid())
-		return -1;
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/ns/user", pid);
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
@@ -187,7 +198,23 @@ struct pause_report {
 	int err; /* errno of unshare, or 0 */
 };
 
-/* The pause process: make the namespace, say so, wait to be mapped, then sleep for good. */
+void userns_pause_forever(void)
+{
+	prctl(PR_SET_NAME, USERNS_PAUSE_NAME, 0, 0, 0);
+	sigset_t all;
+	sigfillset(&all);
+	sigdelset(&all, SIGTERM);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	for (;;)
+		pause();
+}
+
+/*
+ * The pause process: make the namespace, say so, wait to be mapped, then
+ * sleep for good as a fresh program (userns_pause_forever), so it keeps no
+ * copy of the command that started it: not its arguments (a password given
+ * to login), not its environment, not its memory.
+ */
 static __attribute__((noreturn)) void pause_main(int report_fd, int go_fd)
 {
 	struct pause_report r = {getpid(), unshare(CLONE_NEWUSER) < 0 ? errno : 0};
@@ -201,13 +228,9 @@ static __attribute__((noreturn)) void pause_main(int report_fd, int go_fd)
 	if (chdir("/") < 0)
 		_exit(1);
 	close_range(0, ~0U, 0);
-	prctl(PR_SET_NAME, USERNS_PAUSE_NAME, 0, 0, 0);
-	sigset_t all;
-	sigfillset(&all);
-	sigdelset(&all, SIGTERM);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-	for (;;)
-		pause();
+	char *argv[] = {USERNS_PAUSE_NAME, USERNS_PAUSE_ARG, NULL}, *envp[] = {NULL};
+	execve("/proc/self/exe", argv, envp);
+	userns_pause_forever(); /* no /proc: the same, in this copy */
 }
 
 /*
@@ -307,6 +330,12 @@ static struct cubo_error *start_pause(int dirfd, int *ns_fd)
 		kill(pid, SIGKILL); /* ours, half made */
 	if (go >= 0)
 		close(go);
+	/*
+	 * Until it has exec'd and named itself, another run would not know it
+	 * and make a second one: wait for that under the lock (bounded).
+	 */
+	for (int i = 0; !err && i < PAUSE_NAME_WAIT_MS && kill(pid, 0) == 0 && !is_pause(pid); i++)
+		usleep(1000);
 	cubo_strv_free(umap);
 	cubo_strv_free(gmap);
 	free(ur);

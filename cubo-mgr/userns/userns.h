@@ -25,6 +25,8 @@
 
 /* The process name of the pause process (/proc/PID/comm). */
 #define USERNS_PAUSE_NAME "cubo-pause"
+/* Its only argument: cubo-mgr given it alone is the pause process (main.c). */
+#define USERNS_PAUSE_ARG "__pause"
 
 /*
  * Join the user's namespace, making it first when there is none. Nothing
@@ -33,6 +35,9 @@
  * while the process has one thread.
  */
 struct cubo_error *userns_join(void);
+
+/* The pause process's life once it is mapped: sleep until killed. */
+__attribute__((noreturn)) void userns_pause_forever(void);
 
 /*
  * True when the manager runs rootless: as a user who is not root, or in a

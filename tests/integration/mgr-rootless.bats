@@ -68,6 +68,8 @@ pause_pid() {
 	run umgr run --rm --network none bb echo hi
 	[ "$status" -eq 0 ]
 	[ "$output" = hi ]
+	# others cannot reach the store (its setuid files are the user's and its ids')
+	[ "$(stat -c %a "$UROOT")" = 700 ]
 	# root in the image is the user on the host
 	bb=$(find "$UROOT/layers" -path '*/bin/busybox' -type f | head -1)
 	[ -n "$bb" ]
@@ -182,6 +184,9 @@ pause_pid() {
 	p=$(pause_pid)
 	[ "$(awk '/^Uid:/ {print $2}' "/proc/$p/status")" = "$RL_UID" ]
 	[ -z "$(ls -A "/proc/$p/fd")" ]
+	# a fresh program: nothing of the command that started it (arguments, environment)
+	[ "$(tr '\0' ' ' <"/proc/$p/cmdline")" = "cubo-pause __pause " ]
+	[ -z "$(tr -d '\0' <"/proc/$p/environ")" ]
 	# a session of its own, no terminal
 	[ "$(ps -o sid= -p "$p")" -ne "$(ps -o sid= -p $$)" ]
 	[ "$(ps -o tty= -p "$p" | tr -d ' ')" = "?" ]
