@@ -198,7 +198,8 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 			add_mount(cfg, d->dest, "bind", "/dev/shm", host_shm);
 			continue;
 		}
-		if (in->rootless && !strcmp(d->dest, "/sys") && !strcmp(o->network, "host")) {
+		if (in->rootless && !strcmp(d->dest, "/sys") && o->network &&
+		    !strcmp(o->network, "host")) {
 			char *const host_sys[] = {"rbind",  "rprivate", "nosuid",
 						  "noexec", "nodev",	o->privileged ? NULL : "ro",
 						  NULL};
