@@ -1186,7 +1186,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	prctl(PR_SET_NAME, "cubo-monitor");
+	prctl(PR_SET_NAME, MONITOR_NAME);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		dup2(null, fd);

@@ -2,6 +2,7 @@
 /* The rootless manager's user namespace: see userns.h. */
 #include "cubo-mgr/userns/userns.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cubo-mgr/container/monitor.h"
 #include "cubo-mgr/userns/subid.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
@@ -210,14 +212,15 @@ void userns_pause_forever(void)
 }
 
 /*
- * The pause process: make the namespace, say so, wait to be mapped, then
+ * The pause process: make the namespace (or join adopt_fd's), say so, wait to be mapped, then
  * sleep for good as a fresh program (userns_pause_forever), so it keeps no
  * copy of the command that started it: not its arguments (a password given
  * to login), not its environment, not its memory.
  */
-static __attribute__((noreturn)) void pause_main(int report_fd, int go_fd)
+static __attribute__((noreturn)) void pause_main(int report_fd, int go_fd, int adopt_fd)
 {
-	struct pause_report r = {getpid(), unshare(CLONE_NEWUSER) < 0 ? errno : 0};
+	int rc = adopt_fd >= 0 ? setns(adopt_fd, CLONE_NEWUSER) : unshare(CLONE_NEWUSER);
+	struct pause_report r = {getpid(), rc < 0 ? errno : 0};
 	if (write(report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r) || r.err)
 		_exit(1);
 	char c;
@@ -235,10 +238,10 @@ static __attribute__((noreturn)) void pause_main(int report_fd, int go_fd)
 
 /*
  * Fork the pause process (through a child that exits, so it is no child of
- * ours and sits in a session of its own); *pid once its namespace exists.
- * *go: close it to let the pause process go on.
+ * ours and sits in a session of its own); *pid once its namespace exists
+ * (adopt_fd's, when not -1). *go: close it to let the pause process go on.
  */
-static struct cubo_error *fork_pause(pid_t *pid, int *go)
+static struct cubo_error *fork_pause(int adopt_fd, pid_t *pid, int *go)
 {
 	int rep[2], gop[2];
 	if (pipe2(rep, O_CLOEXEC) < 0)
@@ -257,7 +260,7 @@ static struct cubo_error *fork_pause(pid_t *pid, int *go)
 		setsid();
 		pid_t p = fork();
 		if (p == 0)
-			pause_main(rep[1], gop[0]);
+			pause_main(rep[1], gop[0], adopt_fd);
 		_exit(p < 0);
 	}
 	close(rep[1]);
@@ -272,7 +275,8 @@ static struct cubo_error *fork_pause(pid_t *pid, int *go)
 	if (!err && read(rep[0], &r, sizeof(r)) != (ssize_t)sizeof(r))
 		err = cubo_error_new("the pause process ended before making its namespace");
 	else if (!err && r.err)
-		err = cubo_error_new_errno(r.err, "the pause process: unshare a user namespace");
+		err = cubo_error_new_errno(r.err, "the pause process: %s a user namespace",
+					   adopt_fd >= 0 ? "join" : "unshare");
 	close(rep[0]);
 	if (err) {
 		close(gop[1]);
@@ -283,7 +287,55 @@ static struct cubo_error *fork_pause(pid_t *pid, int *go)
 	return NULL;
 }
 
-/* Make the namespace and its pause process; its namespace opened in *ns_fd. */
+/*
+ * The user namespace of a monitor of ours in another namespace than ours,
+ * or -1: the namespace of a killed pause process, still held by running
+ * containers and their monitors. A new one would leave them out of the
+ * manager's reach (their processes, owned by subordinate ids of the old
+ * namespace, could not be signalled or joined).
+ */
+static int monitor_ns(void)
+{
+	struct stat self, st;
+	if (stat("/proc/self/ns/user", &self) < 0)
+		return -1;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return -1;
+	int found = -1;
+	struct dirent *e;
+	while (found < 0 && (e = readdir(d))) {
+		char *end, path[64], comm[32] = "";
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1 || pid > INT_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld", pid);
+		if (stat(path, &st) < 0 || st.st_uid != geteuid() ||
+		    cubo_proc_start_time((pid_t)pid) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : read(fd, comm, sizeof(comm) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n <= 0 || strncmp(comm, MONITOR_NAME "\n", sizeof(MONITOR_NAME)))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/ns/user", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && fstat(fd, &st) == 0 &&
+		    (st.st_ino != self.st_ino || st.st_dev != self.st_dev))
+			found = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Make the namespace and its pause process (or a pause process for the
+ * namespace of running monitors); its namespace opened in *ns_fd.
+ */
 static struct cubo_error *start_pause(int dirfd, int *ns_fd)
 {
 	unsigned long uid = getuid(), gid = getgid();
@@ -297,18 +349,20 @@ static struct cubo_error *start_pause(int dirfd, int *ns_fd)
 	size_t nu = 0, ng = 0;
 	char **umap = NULL, **gmap = NULL;
 	pid_t pid = 0;
-	int go = -1;
-	err = read_ranges("/etc/subuid", name, uid, "--add-subuids", &ur, &nu);
+	int go = -1, adopt = monitor_ns();
+	if (adopt < 0) {
+		err = read_ranges("/etc/subuid", name, uid, "--add-subuids", &ur, &nu);
+		if (!err)
+			err = read_ranges("/etc/subgid", name, gid, "--add-subgids", &gr, &ng);
+		/* both tools before anything is made: the error names the package */
+		if (!err)
+			err = check_tool("newuidmap");
+		if (!err)
+			err = check_tool("newgidmap");
+	}
 	if (!err)
-		err = read_ranges("/etc/subgid", name, gid, "--add-subgids", &gr, &ng);
-	/* both tools before anything is made: the error names the package */
-	if (!err)
-		err = check_tool("newuidmap");
-	if (!err)
-		err = check_tool("newgidmap");
-	if (!err)
-		err = fork_pause(&pid, &go);
-	if (!err) {
+		err = fork_pause(adopt, &pid, &go);
+	if (!err && adopt < 0) {
 		umap = subid_map_args(uid, ur, nu);
 		gmap = subid_map_args(gid, gr, ng);
 		err = run_map("newuidmap", pid, umap);
@@ -336,6 +390,8 @@ static struct cubo_error *start_pause(int dirfd, int *ns_fd)
 	 */
 	for (int i = 0; !err && i < PAUSE_NAME_WAIT_MS && kill(pid, 0) == 0 && !is_pause(pid); i++)
 		usleep(1000);
+	if (adopt >= 0)
+		close(adopt);
 	cubo_strv_free(umap);
 	cubo_strv_free(gmap);
 	free(ur);

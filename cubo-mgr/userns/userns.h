@@ -11,8 +11,10 @@
  *
  * A pause process holds the namespace: it makes it, then sleeps, with no fd
  * open, in a session of its own; its pid is in $XDG_RUNTIME_DIR/cubo/pause.pid.
- * When it is gone the next run makes a new one (the store's files keep
- * their ids: the ranges are the same).
+ * When it is gone the next run starts another: in the namespace of the
+ * user's running monitors if there are any (their containers stay within
+ * the manager's reach), else in a new one with the same maps (the store's
+ * files keep their ids).
  *
  * Root runs in the initial user namespace as before: none of this applies.
  */

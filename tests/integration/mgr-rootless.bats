@@ -234,3 +234,21 @@ pause_pid() {
 	bb=$(find "$UROOT/layers" -path '*/bin/busybox' -type f | head -1)
 	[ "$(stat -c %u "$bb")" = "$RL_UID" ]
 }
+
+@test "mgr rootless: with the pause process killed, running containers stay the manager's" {
+	import_busybox
+	umgr run -d --network none --name "$NAME" -u 1000 bb sleep 1000 </dev/null >/dev/null
+	p=$(pause_pid)
+	kill -9 "$p"
+	wait_dead "$p" 2>/dev/null || sleep 0.5
+	# the namespace the container and its monitor live in, not a new one
+	run umgr exec "$NAME" id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 1000 ]
+	[ "$(pause_pid)" != "$p" ]
+	run umgr stop -t 1 "$NAME"
+	[ "$status" -eq 0 ]
+	run umgr ps -a --format '{{.Status}}'
+	[[ $output == Exited* ]]
+	umgr rm "$NAME" >/dev/null
+}
