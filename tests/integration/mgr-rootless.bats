@@ -147,6 +147,11 @@ pause_pid() {
 	run umgr run --rm bb true
 	[ "$status" -eq 125 ]
 	[[ $output == *'network "cubo" (the default): a rootless manager has no networking yet'*"--network none"* ]]
+	run umgr network create "$NAME"
+	[ "$status" -eq 125 ]
+	[[ $output == *"network create: a rootless manager has no networking yet"* ]]
+	run umgr network ls
+	[[ $output != *"$NAME"* ]]
 	run umgr run --rm --network host bb cat /proc/net/dev
 	[ "$status" -eq 0 ]
 	# the host's interfaces
