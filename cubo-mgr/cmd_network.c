@@ -22,6 +22,7 @@
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/rules.h"
 #include "cubo-mgr/net/store.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
@@ -82,6 +83,12 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 		err = cubo_error_new("--gateway needs --subnet");
 	if (err)
 		return mgr_usage_error(m, "network create", err);
+	/* no container of it could use one (container/create.c) */
+	if (userns_rootless())
+		return mgr_fail(m, cubo_error_new("network create: a rootless manager has no "
+						  "networking yet (bridges need root): run "
+						  "containers with --network none, or --network "
+						  "host"));
 	struct net_store s;
 	struct net_def d;
 	err = net_store_open(m->root, &s);

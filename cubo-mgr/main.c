@@ -11,6 +11,7 @@
 #include "cubo-mgr/format.h"
 #include "cubo-mgr/image_fetch.h"
 #include "cubo-mgr/mgr.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/json.h"
 #include "shared/rootdir.h"
 
@@ -64,7 +65,8 @@ static const struct mgr_subcommand commands[] = {
 	{"init", cmd_init, "prepare the root directory"},
 	{"pull", HEAVY(cmd_pull), "download an image from a registry"},
 	{"push", HEAVY(cmd_push), "upload an image to a registry"},
-	{"manifest", HEAVY(cmd_manifest), "manage manifest lists (inspect, create, annotate, push, rm)"},
+	{"manifest", HEAVY(cmd_manifest),
+	 "manage manifest lists (inspect, create, annotate, push, rm)"},
 	{"search", HEAVY(cmd_search), "list a registry's repositories matching a term"},
 	{"images", cmd_images, "list images"},
 	{"blueprint", cmd_images, NULL},
@@ -84,6 +86,7 @@ static const struct mgr_subcommand commands[] = {
 	 "manage images (ls, rm, pull, push, tag, inspect, history, prune, save, "
 	 "load, import)"},
 	{"version", cmd_version, "print version information"},
+	{"unshare", cmd_unshare, "run a command in the rootless manager's user namespace"},
 #ifdef CUBO_MGR_LEAN /* cubo-mgr-image is never the prompt: it has no line editor */
 	{"repl", cmd_repl, "an interactive prompt for cubo commands"},
 #endif
@@ -254,6 +257,9 @@ int cmd_version(struct mgr *m, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* the rootless manager's pause process, exec'd fresh (userns/userns.h) */
+	if (argc == 2 && !strcmp(argv[0], USERNS_PAUSE_NAME) && !strcmp(argv[1], USERNS_PAUSE_ARG))
+		userns_pause_forever();
 	const char *base = strrchr(argv[0], '/');
 	base = base ? base + 1 : argv[0];
 	struct mgr m = {.prog = strcmp(base, "cubo") ? "cubo-mgr" : "cubo",
@@ -303,6 +309,12 @@ int main(int argc, char **argv)
 	}
 	if (!mgr_find_subcommand(commands, CLI_N(commands), args.v[0])) {
 		rc = mgr_dispatch(&m, args.n, args.v); /* the unknown-command error */
+		goto out;
+	}
+	/* a user who is not root: into its namespace while single-threaded (userns.h) */
+	bool help = args.n > 1 && (!strcmp(args.v[1], "--help") || !strcmp(args.v[1], "-h"));
+	if (strcmp(args.v[0], "version") && !help && (err = userns_join())) {
+		rc = mgr_fail(&m, err);
 		goto out;
 	}
 	extern char **environ;

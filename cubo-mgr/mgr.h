@@ -220,5 +220,6 @@ int cmd_diff(struct mgr *m, int argc, char **argv);
 int cmd_commit(struct mgr *m, int argc, char **argv);
 int cmd_export(struct mgr *m, int argc, char **argv);
 int cmd_rename(struct mgr *m, int argc, char **argv);
+int cmd_unshare(struct mgr *m, int argc, char **argv);
 
 #endif

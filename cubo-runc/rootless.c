@@ -11,32 +11,8 @@
 #include "cubo-runc/cgroup_priv.h"
 #include "shared/fs.h"
 #include "shared/log.h"
+#include "shared/procstat.h"
 #include "shared/xalloc.h"
-
-bool rootless_initial_uid_map(const char *uid_map)
-{
-	unsigned long inside, outside, count;
-	const char *nl = strchr(uid_map, '\n');
-
-	/* one line: "0 0 4294967295" with any spacing */
-	if (sscanf(uid_map, "%lu %lu %lu", &inside, &outside, &count) != 3 || (nl && nl[1]))
-		return false;
-	return inside == 0 && outside == 0 && count == 4294967295UL;
-}
-
-static bool in_initial_userns(void)
-{
-	char *text = NULL;
-	size_t len;
-	struct cubo_error *err = cubo_read_file("/proc/self/uid_map", &text, &len);
-	bool initial = true; /* no /proc: nothing says otherwise */
-
-	if (!err)
-		initial = rootless_initial_uid_map(text);
-	cubo_error_free(err);
-	free(text);
-	return initial;
-}
 
 struct cubo_error *rootless_mode_parse(const char *value, bool *rootless)
 {
@@ -45,7 +21,7 @@ struct cubo_error *rootless_mode_parse(const char *value, bool *rootless)
 	} else if (value && !strcmp(value, "false")) {
 		*rootless = false;
 	} else if (!value || !strcmp(value, "auto")) {
-		*rootless = geteuid() != 0 || !in_initial_userns();
+		*rootless = geteuid() != 0 || !cubo_in_initial_userns();
 	} else {
 		return cubo_error_new("--rootless: \"%s\": expected true, false or auto", value);
 	}

@@ -43,9 +43,6 @@
  */
 struct cubo_error *rootless_mode_parse(const char *value, bool *rootless);
 
-/* True when uid_map (the text of /proc/self/uid_map) is the initial namespace's. */
-bool rootless_initial_uid_map(const char *uid_map);
-
 /*
  * $XDG_RUNTIME_DIR/cubo-runc for a caller who is not root (malloc'd), NULL
  * otherwise or when the variable is unset, empty or not absolute.

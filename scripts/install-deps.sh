@@ -39,6 +39,8 @@ test_pkgs=(
 	# the Debian image (nginx, redis, python3, postgresql) of mgr-compose-apps.bats
 	# (tests/fixtures/make-debian-app-image.sh), made from the Debian archive
 	mmdebstrap debian-archive-keyring
+	# the rootless manager's tests: newuidmap/newgidmap map a user's subordinate ids
+	uidmap
 )
 # scripts/test-vm.sh: qemu boots the VM, mmdebstrap makes its Debian root,
 # mke2fs/debugfs (e2fsprogs) pack the image and read the results back,

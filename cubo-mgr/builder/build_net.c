@@ -15,6 +15,7 @@
 #include "cubo-mgr/net/link.h"
 #include "cubo-mgr/net/netconf.h"
 #include "cubo-mgr/net/netns.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/fs.h"
 #include "shared/strv.h"
 #include "shared/xalloc.h"
@@ -178,6 +179,12 @@ struct cubo_error *build_net_start(struct build_net *n, const struct build_net_e
 {
 	if (!build_net_pending(n))
 		return NULL;
+	/* as run's: bridges need the host's root (container/create.c) */
+	if (userns_rootless())
+		return cubo_error_new("build: network \"%s\": a rootless manager has no networking "
+				      "yet (bridges need root): build with --network none, or "
+				      "--network host",
+				      n->network);
 	CUBO_TRY(write_etc(n, env));
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)

@@ -29,6 +29,7 @@
 #include "cubo-mgr/ctr_view.h"
 #include "cubo-mgr/image/layers.h"
 #include "cubo-mgr/image_fetch.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/json.h"
@@ -40,6 +41,12 @@
 
 /* overlay features that would leave the upper directory unlike a layer */
 #define BUILD_OVERLAY_OPTS "redirect_dir=off,index=off,metacopy=off"
+/*
+ * In a user namespace the kernel refuses redirect_dir=off where it means
+ * "follow" (redirect_always_follow): nofollow neither creates nor follows
+ * redirects, which is what a step's upper (its layer) needs as well.
+ */
+#define BUILD_OVERLAY_OPTS_USERNS "redirect_dir=nofollow,index=off,metacopy=off"
 
 struct builder {
 	struct mgr *m;
@@ -397,6 +404,12 @@ static struct cubo_error *mount_stage(struct builder *b, const struct build_stag
 	return err;
 }
 
+/* The overlay options of a step's rootfs. */
+static const char *overlay_opts(void)
+{
+	return userns_rootless() ? BUILD_OVERLAY_OPTS_USERNS : BUILD_OVERLAY_OPTS;
+}
+
 static struct cubo_error *mount_stage_layers(struct builder *b, const struct build_stage *st,
 					     const char *upper, const char *work,
 					     const char *target)
@@ -412,7 +425,7 @@ static struct cubo_error *mount_stage_layers(struct builder *b, const struct bui
 		if (!err && upper) {
 			char *const lower[] = {"empty", NULL};
 			err = rootfs_mount_dirs(b->work, lower, upper, work, target,
-						BUILD_OVERLAY_OPTS);
+						overlay_opts());
 		} else if (!err) {
 			if (mount(src, target, NULL, MS_BIND, NULL) < 0 ||
 			    mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
@@ -423,7 +436,7 @@ static struct cubo_error *mount_stage_layers(struct builder *b, const struct bui
 		return err;
 	}
 	return rootfs_mount_dirs(b->ctx.layers_dir, st->chain, upper, work, target,
-				 upper ? BUILD_OVERLAY_OPTS : NULL);
+				 upper ? overlay_opts() : NULL);
 }
 
 /* ---- RUN ---- */
@@ -524,7 +537,8 @@ static struct cubo_error *run_config(struct builder *b, const struct build_stage
 				  .image = st->config,
 				  .opts = &o,
 				  .netns = b->net.netns,
-				  .systemd_cgroup = b->ctx.rt.systemd_cgroup};
+				  .systemd_cgroup = b->ctx.rt.systemd_cgroup,
+				  .rootless = userns_rootless()};
 	struct cubo_error *err = bundle_build(&bi, cfg);
 	cubo_strv_free(env);
 	cubo_strv_free(argv);

@@ -198,6 +198,14 @@ static void mounts(const struct bundle_input *in, struct oci_config *cfg)
 			add_mount(cfg, d->dest, "bind", "/dev/shm", host_shm);
 			continue;
 		}
+		if (in->rootless && !strcmp(d->dest, "/sys") && o->network &&
+		    !strcmp(o->network, "host")) {
+			char *const host_sys[] = {"rbind",  "rprivate", "nosuid",
+						  "noexec", "nodev",	o->privileged ? NULL : "ro",
+						  NULL};
+			add_mount(cfg, d->dest, "bind", "/sys", host_sys);
+			continue;
+		}
 		add_mount(cfg, d->dest, d->type, d->source, (char *const *)d->options);
 		if (o->privileged && !strncmp(d->dest, "/sys", 4))
 			drop_option(&cfg->mounts[cfg->n_mounts - 1], "ro");

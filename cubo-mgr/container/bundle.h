@@ -32,6 +32,13 @@ struct bundle_input {
 	bool systemd_cgroup; /* the runtime runs with --systemd-cgroup: a slice:prefix:name path */
 	/* the kernel has mount_setattr (5.12): a read-only bind is read-only all the way down */
 	bool recursive_ro;
+	/*
+	 * The manager runs in a user namespace (userns/userns.h): sysfs may be
+	 * mounted only in a network namespace of its own, so a container on the
+	 * host's network gets the host's /sys bound read-only instead (as runc
+	 * and podman do).
+	 */
+	bool rootless;
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
 #include "cubo-mgr/net/store.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/strv.h"
@@ -162,6 +163,13 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 					"network mode\n");
 		return NULL;
 	}
+	/* bridges, veths and rules need the host's root; pasta or slirp4netns would not */
+	if (userns_rootless())
+		return cubo_error_new("network \"%s\"%s: a rootless manager has no networking "
+				      "yet (bridges need root): run with --network none, or "
+				      "--network host",
+				      o->network,
+				      net_is_default(o->network) ? " (the default)" : "");
 	for (size_t i = 0; i < o->n_ports; i++)
 		if (strchr(o->ports[i].host_ip, ':'))
 			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "
@@ -276,7 +284,8 @@ struct cubo_error *ctr_create(const struct ctr_create_input *in, struct ctr_crea
 				  .etc_dir = NULL,
 				  .netns = netns,
 				  .systemd_cgroup = in->systemd_cgroup,
-				  .recursive_ro = kernel_at_least(5, 12)};
+				  .recursive_ro = kernel_at_least(5, 12),
+				  .rootless = userns_rootless()};
 	if (!err) {
 		/* the files are bound from the container's final directory */
 		bi.etc_dir = ctr_store_dir(in->store, out->id);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cubo-mgr/container/ctr_store.h"
+#include "cubo-mgr/userns/userns.h"
+#include "shared/digest.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
 #include "shared/testpoint.h"
@@ -19,14 +21,36 @@
 
 #define TMP_PREFIX ".tmp-ctr-"
 
+/*
+ * The runtime's state root: <root>/runc, or for a rootless manager
+ * $XDG_RUNTIME_DIR/cubo/runc-<16 hex digits of the root's sha256> (one per
+ * root directory of the user's), which goes with the user's session as
+ * root's /run goes with a boot.
+ */
+static struct cubo_error *runtime_root(const char *root, char **out)
+{
+	if (!userns_rootless()) {
+		*out = cubo_path_join(root, "runc");
+		return NULL;
+	}
+	char *dir, hex[CUBO_DIGEST_LEN + 1];
+	CUBO_TRY(userns_runtime_dir(&dir));
+	struct cubo_error *err = cubo_sha256_buffer(root, strlen(root), hex);
+	if (!err)
+		*out = xasprintf("%s/runc-%.16s", dir, hex + 7); /* past "sha256:" */
+	free(dir);
+	return err;
+}
+
 struct cubo_error *ctr_store_open(const char *root, struct ctr_store *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->root = xstrdup(root);
 	out->names_dir = cubo_path_join(root, "names");
-	out->runtime_root = cubo_path_join(root, "runc");
 	char *locks = cubo_path_join(root, "locks");
-	struct cubo_error *err = cubo_mkdir_p(root, 0700);
+	struct cubo_error *err = runtime_root(root, &out->runtime_root);
+	if (!err)
+		err = cubo_mkdir_p(root, 0700);
 	if (!err)
 		err = cubo_mkdir_p(out->names_dir, 0700);
 	if (!err)

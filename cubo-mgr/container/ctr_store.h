@@ -10,7 +10,8 @@
  *     hostname hosts resolv.conf  bind-mounted over /etc
  *   .tmp-ctr-<id>/     a container being made; flock'd by its maker
  *   names/<name>       symlink -> <id>: a name is taken by making the link
- *   runc/              the --root given to the runtime
+ *   runc/              the --root given to the runtime (a rootless manager's is
+ *                      $XDG_RUNTIME_DIR/cubo/runc-<hash of the root>)
  *   locks/containers.lock  held while names and directories change
  *
  * A container appears whole or not at all: its directory is written under a
@@ -31,7 +32,7 @@
 struct ctr_store {
 	char *root;	    /* the manager's root directory */
 	char *names_dir;    /* <root>/names */
-	char *runtime_root; /* <root>/runc */
+	char *runtime_root; /* <root>/runc; rootless: under $XDG_RUNTIME_DIR/cubo (ctr_store.c) */
 	/* what its containers are made and run with; NULL: the defaults (set by the opener) */
 	const struct mgr_settings *settings;
 };

@@ -45,6 +45,7 @@
 #include "cubo-mgr/container/volume.h"
 #include "cubo-mgr/events/emit.h"
 #include "cubo-mgr/net/ctr_net.h"
+#include "cubo-mgr/userns/userns.h"
 #include "shared/fdpass.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
@@ -1185,7 +1186,7 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 {
 	setsid();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	prctl(PR_SET_NAME, "cubo-monitor");
+	prctl(PR_SET_NAME, MONITOR_NAME);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3 && null >= 0; fd++)
 		dup2(null, fd);
@@ -1223,6 +1224,12 @@ void monitor_main(const struct monitor_start *ms, int sync_fd)
 			.buf = xmalloc(CHUNK)};
 	m.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	struct ctr_record rec;
+	/*
+	 * Rootless: a restart cannot go back to the host's mount namespace (the
+	 * initial user namespace owns it), so start from one of the user's.
+	 */
+	if (userns_rootless())
+		cubo_error_free(rootfs_private_namespace()); /* else bring_up says why */
 	m.host_mnt_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	struct cubo_error *err = update_record(&m, set_monitor, NULL);
 	m.owner = !err;

@@ -25,6 +25,9 @@
 #include "cubo-mgr/container/ctr_store.h"
 #include "cubo-mgr/container/runtime.h"
 
+/* The monitor's process name (/proc/PID/comm), as ps and pgrep show it. */
+#define MONITOR_NAME "cubo-monitor"
+
 struct monitor_start {
 	const struct ctr_store *store;
 	const char *id;

@@ -129,8 +129,8 @@ struct cubo_error *rootfs_mount(const char *layers_dir, char *const *layers, con
 	return err;
 }
 
-struct cubo_error *rootfs_mount_or_copy(const char *layers_dir, char *const *layers, const char *ctr_dir,
-				const char *driver, bool *copied)
+struct cubo_error *rootfs_mount_or_copy(const char *layers_dir, char *const *layers,
+					const char *ctr_dir, const char *driver, bool *copied)
 {
 	char *mark = cubo_path_join(ctr_dir, ".rootfs-copied");
 	bool was_copied = cubo_path_exists(mark);
@@ -153,6 +153,11 @@ struct cubo_error *rootfs_mount_or_copy(const char *layers_dir, char *const *lay
 	if (!fresh || (err->errnum != ENODEV && err->errnum != EINVAL && err->errnum != EPERM &&
 		       err->errnum != EOPNOTSUPP))
 		return err;
+	/* a copy costs disk and time: say so (a rootless manager on a kernel before 5.11) */
+	fprintf(stderr,
+		"WARNING: overlay cannot be mounted here (%s): copying the image's layers "
+		"into the container instead\n",
+		strerror(err->errnum));
 	cubo_error_free(err);
 	return rootfs_copy(layers_dir, layers, ctr_dir);
 }

@@ -304,6 +304,20 @@ static bool owner_differs(const struct unpacker *u, const struct meta *m)
 	return !u->ignore_owners && (m->uid != u->euid || m->gid != u->new_gid);
 }
 
+/*
+ * A failed chown. EINVAL: an id the user namespace does not map (a rootless
+ * manager has its user's subordinate ranges only).
+ */
+static struct cubo_error *chown_error(const struct meta *m)
+{
+	if (errno == EINVAL)
+		return cubo_error_new("chown to %u:%u: an id outside this user namespace (a "
+				      "rootless manager maps only its user's ranges in /etc/subuid "
+				      "and /etc/subgid: give it a larger one)",
+				      m->uid, m->gid);
+	return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+}
+
 /* mode_unknown: the entry was not created with exactly m->perm & 0777. */
 static struct cubo_error *set_owner_mode_fd(struct unpacker *u, int fd, const struct meta *m,
 					    bool mode_unknown)
@@ -311,7 +325,7 @@ static struct cubo_error *set_owner_mode_fd(struct unpacker *u, int fd, const st
 	bool chown_it = owner_differs(u, m);
 
 	if (chown_it && fchown(fd, m->uid, m->gid) < 0)
-		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+		return chown_error(m);
 	if ((mode_unknown || chown_it || (m->perm & 07000)) && fchmod(fd, m->perm) < 0)
 		return cubo_error_errno("chmod %04o", m->perm);
 	return NULL;
@@ -329,7 +343,7 @@ static struct cubo_error *set_meta_at(struct unpacker *u, int dirfd, const char 
 				      const struct meta *m, bool chmod_too)
 {
 	if (owner_differs(u, m) && fchownat(dirfd, name, m->uid, m->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return cubo_error_errno("chown to %u:%u", m->uid, m->gid);
+		return chown_error(m);
 	/* Not a symlink (we just made it), so following is moot. */
 	if (chmod_too && fchmodat(dirfd, name, m->perm, 0) < 0)
 		return cubo_error_errno("chmod %04o", m->perm);

@@ -513,6 +513,35 @@ static void test_later_run_flags(void **state)
 	oci_image_config_free(img);
 }
 
+/* A rootless manager: sysfs needs a network namespace of its own, else the host's /sys bound. */
+static void test_rootless_sys(void **state)
+{
+	struct oci_image_config *img = image(img_json);
+	struct ctr_opts o = {.network = "host"};
+	struct bundle_input in = {.id = ID, .image = img, .opts = &o, .rootless = true};
+	struct oci_config *c;
+	assert_null(bundle_build(&in, &c));
+	const struct oci_mount *m = find_mount(c, "/sys");
+	assert_string_equal(m->type, "bind");
+	assert_string_equal(m->source, "/sys");
+	assert_true(has_opt(m, "rbind"));
+	assert_true(has_opt(m, "ro"));
+	assert_true(has_opt(m, "nosuid"));
+	oci_config_free(c);
+	/* its own network namespace: sysfs, as for root */
+	o.network = "none";
+	assert_null(bundle_build(&in, &c));
+	assert_string_equal(find_mount(c, "/sys")->type, "sysfs");
+	oci_config_free(c);
+	/* root on the host's network: sysfs too */
+	o.network = "host";
+	in.rootless = false;
+	assert_null(bundle_build(&in, &c));
+	assert_string_equal(find_mount(c, "/sys")->type, "sysfs");
+	oci_config_free(c);
+	oci_image_config_free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_apply_user),     cmocka_unit_test(test_pinned_json),
 		cmocka_unit_test(test_resource_flags), cmocka_unit_test(test_later_run_flags),
 		cmocka_unit_test(test_mount_options),  cmocka_unit_test(test_privileged_devices),
+		cmocka_unit_test(test_rootless_sys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "cubo-runc/idmap.h"
 #include "cubo-runc/rootless.h"
+#include "shared/procstat.h"
 #include "shared/strv.h"
 #include "tests/unit/helpers.h"
 
@@ -48,14 +49,14 @@ static void test_mode(void **state)
 static void test_initial_uid_map(void **state)
 {
 	(void)state;
-	assert_true(rootless_initial_uid_map("         0          0 4294967295\n"));
-	assert_true(rootless_initial_uid_map("0 0 4294967295"));
+	assert_true(cubo_initial_uid_map("         0          0 4294967295\n"));
+	assert_true(cubo_initial_uid_map("0 0 4294967295"));
 	/* podman unshare, a container's root, a second line */
-	assert_false(rootless_initial_uid_map("         0       1000          1\n"));
-	assert_false(rootless_initial_uid_map("0 0 4294967294\n"));
-	assert_false(rootless_initial_uid_map("0 0 1\n1 100000 4294967294\n"));
-	assert_false(rootless_initial_uid_map(""));
-	assert_false(rootless_initial_uid_map("garbage"));
+	assert_false(cubo_initial_uid_map("         0       1000          1\n"));
+	assert_false(cubo_initial_uid_map("0 0 4294967294\n"));
+	assert_false(cubo_initial_uid_map("0 0 1\n1 100000 4294967294\n"));
+	assert_false(cubo_initial_uid_map(""));
+	assert_false(cubo_initial_uid_map("garbage"));
 }
 
 static void test_default_root(void **state)
