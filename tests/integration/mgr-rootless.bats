@@ -245,11 +245,30 @@ tun_for_users() {
 	[ "$output" = "80/tcp -> 127.0.0.1:$p" ]
 	run umgr ps --format '{{.Ports}}'
 	[ "$output" = "127.0.0.1:$p->80/tcp" ]
+	[ "$(umgr inspect "$NAME" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0] | .HostIp + ":" + .HostPort')" = "127.0.0.1:$p" ]
 	# only what -p publishes: pasta forwards nothing else
 	run umgr rm -f "$NAME"
 	[ "$status" -eq 0 ]
 	refute curl -fsS -m 1 "http://127.0.0.1:$p/" 2>/dev/null
 	[ -z "$(user_pastas)" ]
+	# a killed monitor leaves pasta running: rm stops it
+	umgr run -d --name "$NAME" -p "127.0.0.1:$p:80" bb httpd -f -p 80 -h /etc </dev/null >/dev/null
+	for _ in $(seq 50); do
+		curl -fsS -m 2 "http://127.0.0.1:$p/hostname" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -fsS -m 2 "http://127.0.0.1:$p/hostname" >/dev/null
+	mon=$(pgrep -u "$RL_UID" -x cubo-monitor)
+	[ -n "$mon" ]
+	kill -9 $mon
+	[ -n "$(user_pastas)" ]
+	umgr rm -f "$NAME" >/dev/null
+	for _ in $(seq 20); do
+		[ -z "$(user_pastas)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(user_pastas)" ]
+	refute curl -fsS -m 1 "http://127.0.0.1:$p/" 2>/dev/null
 	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	[ "$start" -gt 80 ] || skip "ip_unprivileged_port_start is $start"
 	run umgr run --rm -p 127.0.0.1:80:80 bb true
