@@ -135,27 +135,6 @@ struct cubo_error *usernet_check_ports(const char *mode, const struct ctr_port_s
 	return NULL;
 }
 
-/* -p with host port 0: one the kernel has free now, for the tool to bind. */
-static struct cubo_error *free_port(struct ctr_port_spec *p)
-{
-	int udp = !strcmp(p->proto, "udp");
-	int s = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return cubo_error_errno("socket");
-	struct sockaddr_in a = {.sin_family = AF_INET};
-	if (p->host_ip[0])
-		inet_pton(AF_INET, p->host_ip, &a.sin_addr);
-	socklen_t len = sizeof(a);
-	struct cubo_error *err = NULL;
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &len) < 0)
-		err = cubo_error_errno("-p %u/%s: pick a free host port", p->ctr_port, p->proto);
-	else
-		p->host_port = ntohs(a.sin_port);
-	close(s);
-	return err;
-}
-
 /* The tool's messages, for an error: the start of its log. */
 static struct cubo_error *tool_failed(const char *ctr_dir, const char *mode, const char *what)
 {
@@ -304,13 +283,13 @@ struct cubo_error *usernet_up(const char *ctr_dir, const char *mode, const char 
 	size_t n = cubo_strv_len(ports), np = 0;
 	struct ctr_port_spec *specs = xcalloc(n + 1, sizeof(*specs));
 	struct cubo_error *err = NULL;
-	for (size_t i = 0; i < n && !err; i++) {
+	for (size_t i = 0; i < n && !err; i++)
 		err = ports_parse_record(ports[i], &specs[i]);
-		if (!err && !specs[i].host_port)
-			err = free_port(&specs[i]);
-	}
 	if (!err)
 		err = usernet_check_ports(mode, specs, n);
+	/* a port in use is the usual error; host port 0 becomes a free one (ports.h) */
+	if (!err)
+		err = ports_probe(specs, n);
 	if (!err)
 		err = !strcmp(mode, USERNET_SLIRP) ? slirp_up(ctr_dir, netns)
 						   : pasta_up(ctr_dir, netns, specs, n);

@@ -246,6 +246,25 @@ tun_for_users() {
 	run umgr ps --format '{{.Ports}}'
 	[ "$output" = "127.0.0.1:$p->80/tcp" ]
 	[ "$(umgr inspect "$NAME" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0] | .HostIp + ":" + .HostPort')" = "127.0.0.1:$p" ]
+	# the port is taken: the usual error, and the first container still serves
+	run umgr run -d --name "$NAME-2" -p "127.0.0.1:$p:80" bb sleep 100
+	[ "$status" -eq 125 ]
+	[[ $output == *"port 127.0.0.1:$p/tcp is already in use"* ]]
+	[ "$(curl -fsS -m 2 "http://127.0.0.1:$p/")" = hello-rootless ]
+	umgr rm -f "$NAME-2" >/dev/null
+	# no host port: one the kernel had free
+	umgr run -d --name "$NAME-3" -p 127.0.0.1::80 bb httpd -f -p 80 -h /etc </dev/null >/dev/null
+	run umgr port "$NAME-3"
+	[[ $output =~ ^80/tcp\ -\>\ 127\.0\.0\.1:([0-9]+)$ ]]
+	p3=${BASH_REMATCH[1]}
+	[ "$p3" -ge 1024 ]
+	out=
+	for _ in $(seq 50); do
+		out=$(curl -fsS -m 2 "http://127.0.0.1:$p3/hostname" 2>/dev/null) && break
+		sleep 0.1
+	done
+	[ -n "$out" ]
+	umgr rm -f "$NAME-3" >/dev/null
 	# only what -p publishes: pasta forwards nothing else
 	run umgr rm -f "$NAME"
 	[ "$status" -eq 0 ]
