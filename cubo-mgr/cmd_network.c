@@ -86,9 +86,9 @@ static int network_create_cmd(struct mgr *m, int argc, char **argv)
 	/* no container of it could use one (container/create.c) */
 	if (userns_rootless())
 		return mgr_fail(m, cubo_error_new("network create: a rootless manager has no "
-						  "networking yet (bridges need root): run "
-						  "containers with --network none, or --network "
-						  "host"));
+						  "user networks yet (bridges need root): "
+						  "containers get pasta (the default), "
+						  "slirp4netns, none or host"));
 	struct net_store s;
 	struct net_def d;
 	err = net_store_open(m->root, &s);

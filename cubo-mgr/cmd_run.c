@@ -1063,7 +1063,8 @@ static int run_or_create(struct mgr *m, int argc, char **argv, bool start)
 		{"restart", 0, CLI_STRING, &f.restart, "POLICY",
 		 "no (default), on-failure[:N], always or unless-stopped"},
 		{"network", 0, CLI_LIST, &f.network, "NETWORK",
-		 "a network to join (default: cubo), or none, or host"},
+		 "a network to join (default: cubo; rootless: pasta), or none, or host; rootless "
+		 "also slirp4netns"},
 		{"net", 0, CLI_LIST, &f.network, "NETWORK", NULL},
 		{"network-alias", 0, CLI_LIST, &f.net_alias, "NAME",
 		 "another name the container has on its user network"},

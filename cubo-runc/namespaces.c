@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/fs.h"
+#include "shared/procstat.h"
 #include "shared/xalloc.h"
 
 #ifndef CLONE_NEWTIME
@@ -56,6 +57,39 @@ static struct cubo_error *remember_own(struct ns_plan *plan, int flag, const cha
 		return cubo_error_errno("open the runtime's own %s namespace", type);
 	plan->own[plan->n_own++] = (struct ns_join){.flag = flag, .fd = fd, .type = type};
 	return NULL;
+}
+
+/*
+ * A runtime in a user namespace (a rootless manager's) cannot go back to its
+ * own net, ipc, uts or cgroup namespace once it joined one made in that user
+ * namespace: the initial user namespace owns the runtime's. With no new user
+ * namespace for the container, the child joins them instead (it is in the
+ * runtime's user namespace, which owns both); pid stays the parent's (setns
+ * only affects children). A config that joins a user namespace by path
+ * keeps the parent's joins, as before.
+ */
+static void joins_to_child(struct ns_plan *plan)
+{
+	for (int i = 0; i < plan->n_joins; i++)
+		if (plan->joins[i].flag == CLONE_NEWUSER)
+			return;
+	int kept = 0;
+	for (int i = 0; i < plan->n_parent_joins; i++) {
+		struct ns_join j = plan->parent_joins[i];
+		if (j.flag == CLONE_NEWPID || plan->n_joins == 8) {
+			plan->parent_joins[kept++] = j;
+			continue;
+		}
+		plan->joins[plan->n_joins++] = j;
+		/* nothing to return to: the runtime never leaves its own */
+		for (int k = 0; k < plan->n_own; k++)
+			if (plan->own[k].flag == j.flag) {
+				close(plan->own[k].fd);
+				plan->own[k] = plan->own[--plan->n_own];
+				break;
+			}
+	}
+	plan->n_parent_joins = kept;
 }
 
 struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *out)
@@ -116,6 +150,8 @@ struct cubo_error *ns_plan_make(const struct oci_config *cfg, struct ns_plan *ou
 			out->parent_joins[out->n_parent_joins++] = j;
 		}
 	}
+	if (!cubo_in_initial_userns() && !(out->clone_flags & CLONE_NEWUSER))
+		joins_to_child(out);
 	return NULL;
 }
 

@@ -32,7 +32,9 @@ struct ns_plan {
 	 * Joined by the parent before the clone, so the child inherits them:
 	 * pid and time (setns only affects children), and net, ipc, uts and
 	 * cgroup, which a child already in a new user namespace could no longer
-	 * join (they belong to the caller's user namespace).
+	 * join (they belong to the caller's user namespace). A runtime in a
+	 * user namespace that makes none for the container leaves all but pid
+	 * to the child: it could not return to its own (namespaces.c).
 	 */
 	struct ns_join parent_joins[8];
 	int n_parent_joins;

@@ -41,6 +41,8 @@ test_pkgs=(
 	mmdebstrap debian-archive-keyring
 	# the rootless manager's tests: newuidmap/newgidmap map a user's subordinate ids
 	uidmap
+	# their networks: pasta (the default) and slirp4netns
+	passt slirp4netns
 )
 # scripts/test-vm.sh: qemu boots the VM, mmdebstrap makes its Debian root,
 # mke2fs/debugfs (e2fsprogs) pack the image and read the results back,

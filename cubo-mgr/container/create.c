@@ -27,6 +27,7 @@
 #include "cubo-mgr/net/netns.h"
 #include "cubo-mgr/net/ports.h"
 #include "cubo-mgr/net/store.h"
+#include "cubo-mgr/net/usernet.h"
 #include "cubo-mgr/userns/userns.h"
 #include "shared/fs.h"
 #include "shared/lock.h"
@@ -75,7 +76,10 @@ static struct cubo_error *write_etc_files(const char *dir, const char *hostname,
 	char *host = NULL;
 	size_t len;
 	cubo_error_free(cubo_read_file("/etc/resolv.conf", &host, &len));
-	char *text = resolv_render(host, o->dns, o->dns_search, o->dns_options, !host_net);
+	/* pasta and slirp4netns answer on an address of their own */
+	char *const tool_dns[] = {(char *)usernet_dns(o->network), NULL};
+	char *const *dns = !o->dns && usernet_is_mode(o->network) ? tool_dns : o->dns;
+	char *text = resolv_render(host, dns, o->dns_search, o->dns_options, !host_net);
 	err = cubo_write_file_replace(p, text, strlen(text), 0644);
 	free(text);
 	free(host);
@@ -163,13 +167,24 @@ static struct cubo_error *check_networks(const char *root, const struct oci_imag
 					"network mode\n");
 		return NULL;
 	}
-	/* bridges, veths and rules need the host's root; pasta or slirp4netns would not */
-	if (userns_rootless())
-		return cubo_error_new("network \"%s\"%s: a rootless manager has no networking "
-				      "yet (bridges need root): run with --network none, or "
-				      "--network host",
-				      o->network,
-				      net_is_default(o->network) ? " (the default)" : "");
+	/* bridges, veths and rules need the host's root: pasta or slirp4netns instead */
+	if (userns_rootless()) {
+		const char *mode;
+		if (o->networks[0] && o->networks[1])
+			return cubo_error_new(
+				"--network %s: a rootless container joins one network "
+				"(pasta or slirp4netns)",
+				o->networks[1]);
+		CUBO_TRY(usernet_choose(o->network, net_is_default(o->network), &mode));
+		CUBO_TRY(usernet_check_ports(mode, o->ports, o->n_ports));
+		/* the record, ps and inspect name the tool */
+		free(o->network);
+		o->network = xstrdup(mode);
+		free(o->networks[0]);
+		o->networks[0] = xstrdup(mode);
+		*netns = netns_path(id);
+		return NULL;
+	}
 	for (size_t i = 0; i < o->n_ports; i++)
 		if (strchr(o->ports[i].host_ip, ':'))
 			return cubo_error_new("-p [%s]:...: networks are IPv4 only; publish on an "

@@ -17,6 +17,7 @@
 #include "cubo-mgr/net/ports.h"
 #include "cubo-mgr/net/rules.h"
 #include "cubo-mgr/net/store.h"
+#include "cubo-mgr/net/usernet.h"
 #include "shared/fs.h"
 #include "shared/json.h"
 #include "shared/lock.h"
@@ -538,6 +539,29 @@ struct cubo_error *ctr_net_rename(const char *root, const char *ctr_dir, const s
 
 /* ---- up and down ---- */
 
+/*
+ * A rootless container's pasta or slirp4netns (usernet.h): the namespace,
+ * then the tool on it; nothing in net.json, nothing for attach.
+ */
+static struct cubo_error *usernet_prepare(const char *ctr_dir, const struct ctr_record *r,
+					  struct ctr_net *out)
+{
+	/* what a killed monitor left goes first */
+	cubo_error_free(usernet_down(ctr_dir));
+	char *ns = netns_path(r->id);
+	cubo_error_free(netns_remove(ns));
+	struct cubo_error *err = netns_create(ns);
+	if (!err)
+		err = usernet_up(ctr_dir, r->networks[0], ns, r->ports, &out->published);
+	if (err) {
+		cubo_error_free(netns_remove(ns));
+		free(ns);
+		return err;
+	}
+	out->netns = ns;
+	return NULL;
+}
+
 void ctr_net_free(struct ctr_net *n)
 {
 	ports_release(n->port_fds, n->n_port_fds);
@@ -650,6 +674,8 @@ struct cubo_error *ctr_net_prepare(const char *root, const struct mgr_settings *
 	memset(out, 0, sizeof(*out));
 	if (!ctr_net_wanted(r))
 		return NULL;
+	if (usernet_is_mode(r->networks[0]))
+		return usernet_prepare(ctr_dir, r, out);
 	/* what a killed monitor left and nobody released yet goes first */
 	char *left = cubo_path_join(ctr_dir, NET_FILE);
 	bool stale = cubo_path_exists(left);
@@ -698,6 +724,8 @@ struct cubo_error *ctr_net_attach(const char *root, const struct mgr_settings *s
 	struct netfile f;
 	struct net_store s;
 	bool found;
+	if (ctr_net_wanted(r) && usernet_is_mode(r->networks[0]))
+		return NULL; /* up already */
 	CUBO_TRY(netfile_open_store(root, ctr_dir, &f, &s, &found));
 	if (!found)
 		return NULL;
@@ -803,11 +831,18 @@ static struct cubo_error *net_down(const char *root, const struct mgr_settings *
 	bool found;
 	struct cubo_error *first = netfile_load(ctr_dir, &f, &found);
 	if (!first && !found) {
-		/* never up, or down already: a namespace left by a kill while up began goes */
+		/*
+		 * never up, or down already, or a rootless container's pasta or
+		 * slirp4netns (no net.json): it is stopped, then a namespace left
+		 * by a kill while up began goes
+		 */
+		first = usernet_down(ctr_dir);
 		char *ns = netns_path(id);
-		first = netns_remove(ns);
+		struct cubo_error *err = netns_remove(ns);
 		free(ns);
-		return first;
+		if (first)
+			cubo_error_free(err);
+		return first ? first : err;
 	}
 	struct net_store s;
 	struct cubo_error *err = first ? NULL : net_store_open(root, &s);

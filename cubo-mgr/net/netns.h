@@ -9,6 +9,11 @@
  * gone, and after a killed monitor, until its networks are released. /run/netns is made a shared
  * mount (as ip does) so the monitors' private mount namespaces, which copy it as slaves, lose each
  * namespace as soon as it is unmounted here.
+ *
+ * A rootless manager keeps them under $XDG_RUNTIME_DIR/cubo/netns instead,
+ * made by each monitor in its own private mount namespace (inside the
+ * user's namespace, which owns the network namespace too); removing the
+ * file elsewhere detaches that mount as well.
  */
 #ifndef CUBO_MGR_NET_NETNS_H
 #define CUBO_MGR_NET_NETNS_H
@@ -17,7 +22,7 @@
 
 #define NETNS_DIR "/run/netns"
 
-/* NETNS_DIR/cubo-<id>; caller frees. */
+/* NETNS_DIR/cubo-<id> (rootless: see above); caller frees. */
 char *netns_path(const char *id);
 /*
  * Make a network namespace with lo up and bind it on path (a file made if

@@ -23,7 +23,8 @@ void ports_release(int *fds, size_t n)
 		}
 }
 
-static struct cubo_error *bind_one(struct ctr_port_spec *p, int *fd)
+/* reuse: SO_REUSEADDR, so a port that only closed connections hold counts as free */
+static struct cubo_error *bind_one(struct ctr_port_spec *p, bool reuse, int *fd)
 {
 	bool v6 = strchr(p->host_ip, ':') != NULL;
 	int type = !strcmp(p->proto, "udp") ? SOCK_DGRAM : SOCK_STREAM;
@@ -34,6 +35,8 @@ static struct cubo_error *bind_one(struct ctr_port_spec *p, int *fd)
 	struct sockaddr_storage ss = {0};
 	socklen_t len;
 	const char *ip = p->host_ip[0] ? p->host_ip : "0.0.0.0";
+	if (reuse)
+		(void)setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 		a->sin6_family = AF_INET6;
@@ -68,12 +71,22 @@ static struct cubo_error *bind_one(struct ctr_port_spec *p, int *fd)
 	return NULL;
 }
 
+struct cubo_error *ports_probe(struct ctr_port_spec *specs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+		CUBO_TRY(bind_one(&specs[i], true, &fd));
+		close(fd);
+	}
+	return NULL;
+}
+
 struct cubo_error *ports_reserve(struct ctr_port_spec *specs, size_t n, int *fds)
 {
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		struct cubo_error *err = bind_one(&specs[i], &fds[i]);
+		struct cubo_error *err = bind_one(&specs[i], false, &fds[i]);
 		if (err) {
 			ports_release(fds, i);
 			return err;

@@ -26,6 +26,15 @@
 struct cubo_error *ports_reserve(struct ctr_port_spec *specs, size_t n, int *fds);
 void ports_release(int *fds, size_t n);
 
+/*
+ * For a program that binds the ports itself (a rootless manager's pasta):
+ * each spec bound for a moment, as that program would (SO_REUSEADDR: the
+ * connections a stopped container left in TIME_WAIT do not count), so a
+ * port in use is the same error as above; host ports 0 are replaced by
+ * ones the kernel has free.
+ */
+struct cubo_error *ports_probe(struct ctr_port_spec *specs, size_t n);
+
 /* The portmap plugin's runtimeConfig.portMappings (a JSON array); NULL when n is 0. */
 struct cubo_error *ports_mappings_json(const struct ctr_port_spec *specs, size_t n, char **out);
 

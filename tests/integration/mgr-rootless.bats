@@ -42,6 +42,7 @@ teardown() {
 	fi
 	# the pause process and the monitors go with every other process of the user
 	rl_user_remove
+	[ -z "${TUN_MODE:-}" ] || chmod "$TUN_MODE" /dev/net/tun
 	teardown_common
 }
 
@@ -142,14 +143,11 @@ pause_pid() {
 	[[ $output == *"linux.resources.memory: a rootless container gets limits only in a cgroup v2 subtree delegated to its user"* ]]
 }
 
-@test "mgr rootless: the default bridge is refused, naming --network none; host works" {
+@test "mgr rootless: --network host is the host's; user networks are refused, naming pasta" {
 	import_busybox
-	run umgr run --rm bb true
-	[ "$status" -eq 125 ]
-	[[ $output == *'network "cubo" (the default): a rootless manager has no networking yet'*"--network none"* ]]
 	run umgr network create "$NAME"
 	[ "$status" -eq 125 ]
-	[[ $output == *"network create: a rootless manager has no networking yet"* ]]
+	[[ $output == *"network create: a rootless manager has no user networks yet"*"pasta"* ]]
 	run umgr network ls
 	[[ $output != *"$NAME"* ]]
 	run umgr run --rm --network host bb cat /proc/net/dev
@@ -157,6 +155,165 @@ pause_pid() {
 	# the host's interfaces
 	ifs=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' /proc/net/dev | sort)
 	[ "$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' <<<"$output" | sort)" = "$ifs" ]
+	run umgr run --rm --network mynet bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *'network "mynet": a rootless manager has no user networks yet'*"--network pasta"* ]]
+	run umgr run --rm --network pasta --network slirp4netns bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"a rootless container joins one network"* ]]
+	# nothing on PATH: the packages are named
+	run as_user env PATH="$TEST_TMP/empty" CUBO_RUNTIME="$RUNTIME" "$MGR" run --rm bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"neither is on PATH: install the package passt (or slirp4netns)"* ]]
+	run as_user env PATH="$TEST_TMP/empty" CUBO_RUNTIME="$RUNTIME" "$MGR" run --rm --network pasta bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"--network pasta: pasta is not on PATH: install the package passt"* ]]
+	# a tun device the user may not open: named, with the fix
+	TUN_MODE=$(stat -c %a /dev/net/tun)
+	chmod 0600 /dev/net/tun
+	run umgr run --rm bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"needs /dev/net/tun readable and writable by users (mode 0666"*"chmod 0666 /dev/net/tun"* ]]
+}
+
+# The user's pasta processes (pasta runs as passt.avx2 where the CPU has AVX2).
+user_pastas() {
+	pgrep -u "$RL_UID" '^(pasta|passt)' || true
+}
+
+need_pasta() {
+	command -v pasta >/dev/null || skip "needs pasta (scripts/install-deps.sh --test: passt)"
+	tun_for_users
+}
+
+# pasta and slirp4netns open /dev/net/tun as the user: Debian's udev makes
+# it 0666, a host without udev keeps the kernel's 0600. The test's mode goes
+# back in teardown.
+tun_for_users() {
+	TUN_MODE=$(stat -c %a /dev/net/tun)
+	chmod 0666 /dev/net/tun
+}
+
+@test "mgr rootless: the default network is pasta: the host's 127.0.0.1 through the gateway; gone with rm" {
+	need_pasta
+	import_busybox
+	port=$(free_port)
+	# a server on the host's loopback only, as root
+	python3 -m http.server --bind 127.0.0.1 --directory "$TEST_TMP" "$port" >/dev/null 2>&1 &
+	srv=$!
+	echo from-host >"$TEST_TMP/index.html"
+	for _ in $(seq 50); do
+		curl -fsS -m 1 "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	# the container's gateway is the host's loopback (pasta's gateway mapping)
+	run umgr run --rm bb sh -c 'gw=$(ip route | awk "/^default/ {print \$3}"); timeout 5 wget -qO- "http://$gw:'"$port"'/"'
+	kill "$srv"
+	wait "$srv" 2>/dev/null || true
+	[ "$status" -eq 0 ]
+	[ "$output" = from-host ]
+	# no pasta left once the container is gone
+	[ -z "$(user_pastas)" ]
+	# detached: an address of its own, the tool named by inspect, DNS through pasta
+	umgr run -d --name "$NAME" bb sleep 1000 </dev/null >/dev/null
+	[ "$(umgr inspect -f '{{.HostConfig.NetworkMode}}' "$NAME")" = pasta ]
+	run umgr exec "$NAME" cat /etc/resolv.conf
+	[[ $output == *"nameserver 169.254.1.1"* ]]
+	run umgr exec "$NAME" ip -4 addr show
+	[[ $output == *"inet "* ]]
+	[ -n "$(user_pastas)" ]
+	id=$(umgr inspect -f '{{.Id}}' "$NAME")
+	[ -e "$XDG/cubo/netns/cubo-$id" ]
+	umgr rm -f "$NAME" >/dev/null
+	for _ in $(seq 20); do
+		[ -z "$(user_pastas)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(user_pastas)" ]
+	[ ! -e "$XDG/cubo/netns/cubo-$id" ]
+}
+
+@test "mgr rootless: -p 127.0.0.1:PORT:80 through pasta, fetched with curl; port; a privileged port is refused" {
+	need_pasta
+	import_busybox
+	p=$(free_port)
+	umgr run -d --name "$NAME" -p "127.0.0.1:$p:80" bb \
+		sh -c 'mkdir /www && echo hello-rootless >/www/index.html && exec httpd -f -p 80 -h /www' \
+		</dev/null >/dev/null
+	out=
+	for _ in $(seq 50); do
+		out=$(curl -fsS -m 2 "http://127.0.0.1:$p/" 2>/dev/null) && break
+		sleep 0.1
+	done
+	[ "$out" = hello-rootless ]
+	run umgr port "$NAME"
+	[ "$output" = "80/tcp -> 127.0.0.1:$p" ]
+	run umgr ps --format '{{.Ports}}'
+	[ "$output" = "127.0.0.1:$p->80/tcp" ]
+	[ "$(umgr inspect "$NAME" | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0] | .HostIp + ":" + .HostPort')" = "127.0.0.1:$p" ]
+	# the port is taken: the usual error, and the first container still serves
+	run umgr run -d --name "$NAME-2" -p "127.0.0.1:$p:80" bb sleep 100
+	[ "$status" -eq 125 ]
+	[[ $output == *"port 127.0.0.1:$p/tcp is already in use"* ]]
+	[ "$(curl -fsS -m 2 "http://127.0.0.1:$p/")" = hello-rootless ]
+	umgr rm -f "$NAME-2" >/dev/null
+	# no host port: one the kernel had free
+	umgr run -d --name "$NAME-3" -p 127.0.0.1::80 bb httpd -f -p 80 -h /etc </dev/null >/dev/null
+	run umgr port "$NAME-3"
+	[[ $output =~ ^80/tcp\ -\>\ 127\.0\.0\.1:([0-9]+)$ ]]
+	p3=${BASH_REMATCH[1]}
+	[ "$p3" -ge 1024 ]
+	out=
+	for _ in $(seq 50); do
+		out=$(curl -fsS -m 2 "http://127.0.0.1:$p3/hostname" 2>/dev/null) && break
+		sleep 0.1
+	done
+	[ -n "$out" ]
+	umgr rm -f "$NAME-3" >/dev/null
+	# only what -p publishes: pasta forwards nothing else
+	run umgr rm -f "$NAME"
+	[ "$status" -eq 0 ]
+	refute curl -fsS -m 1 "http://127.0.0.1:$p/" 2>/dev/null
+	[ -z "$(user_pastas)" ]
+	# a killed monitor leaves pasta running: rm stops it
+	umgr run -d --name "$NAME" -p "127.0.0.1:$p:80" bb httpd -f -p 80 -h /etc </dev/null >/dev/null
+	for _ in $(seq 50); do
+		curl -fsS -m 2 "http://127.0.0.1:$p/hostname" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	curl -fsS -m 2 "http://127.0.0.1:$p/hostname" >/dev/null
+	mon=$(pgrep -u "$RL_UID" -x cubo-monitor)
+	[ -n "$mon" ]
+	kill -9 $mon
+	[ -n "$(user_pastas)" ]
+	umgr rm -f "$NAME" >/dev/null
+	for _ in $(seq 20); do
+		[ -z "$(user_pastas)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(user_pastas)" ]
+	refute curl -fsS -m 1 "http://127.0.0.1:$p/" 2>/dev/null
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$start" -gt 80 ] || skip "ip_unprivileged_port_start is $start"
+	run umgr run --rm -p 127.0.0.1:80:80 bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"host port 80 is privileged"*"net.ipv4.ip_unprivileged_port_start ($start)"* ]]
+	run umgr ps -aq
+	[ -z "$output" ]
+}
+
+@test "mgr rootless: --network slirp4netns reaches the host's 127.0.0.1; -p is refused" {
+	command -v slirp4netns >/dev/null || skip "needs slirp4netns (scripts/install-deps.sh --test: slirp4netns)"
+	tun_for_users
+	import_busybox
+	run umgr run --rm --network slirp4netns bb sh -c 'ip -4 addr show tap0; cat /etc/resolv.conf'
+	[ "$status" -eq 0 ]
+	[[ $output == *"inet 10.0.2.100/24"* ]]
+	[[ $output == *"nameserver 10.0.2.3"* ]]
+	run umgr run --rm --network slirp4netns -p 18080:80 bb true
+	[ "$status" -eq 125 ]
+	[[ $output == *"--network slirp4netns publishes no ports yet"* ]]
+	[ -z "$(pgrep -u "$RL_UID" slirp4netns)" ]
 }
 
 @test "mgr rootless: no subordinate ids, no newuidmap, no runtime dir: the documented errors" {

@@ -368,3 +368,27 @@ urun() {
 	[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$CID" 2>/dev/null)" ]
 	assert_user_gone
 }
+
+@test "rootless: in a user's own user namespace, a network namespace of it is joined by path" {
+	command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+	# as a rootless manager's monitor: the runtime's own network namespace is the
+	# host's (the initial user namespace owns it, no way back after a setns), the
+	# container's one the user namespace's, bound on a file
+	jq --arg ns "$RL_HOME/netns" '(.mounts[] | select(.destination == "/dev/pts") | .options) |= map(select(startswith("gid=") | not))
+		| .linux.namespaces |= map(if .type == "network" then .path = $ns else . end)
+		| .process.args = ["sh", "-c", "cat /proc/net/dev"]' \
+		"$BUNDLE/config.json" >"$UB/config.json"
+	[ "$(jq '[.linux.namespaces[] | select(.type == "network" and .path != null)] | length' "$UB/config.json")" = 1 ]
+	cp -a "$BUNDLE/rootfs/." "$UB/rootfs/"
+	chown -R "$RL_UID:$RL_GID" "$UB"
+	mkdir "$RL_HOME/state" && chown "$RL_UID" "$RL_HOME/state"
+	run as_user unshare --user --map-root-user --mount sh -c '
+		touch "$1" && unshare --net mount --bind /proc/self/ns/net "$1" &&
+		"$2" --root "$3" run --bundle "$4" "$5"' sh \
+		"$RL_HOME/netns" "$RUNTIME" "$RL_HOME/state" "$UB" "$CID"
+	[ "$status" -eq 0 ]
+	# the joined namespace's interfaces: lo only, none of the host's
+	ifs=$(awk -F: 'NR > 2 {gsub(/ /, "", $1); print $1}' <<<"$output")
+	[ "$ifs" = lo ]
+	assert_user_gone
+}

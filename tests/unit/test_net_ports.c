@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -150,12 +153,31 @@ static void test_reserve(void **state)
 	ports_release(fds2, 1);
 }
 
+/* ports_probe: a listener holds its port; host port 0 gets a free one; nothing stays bound. */
+static void test_probe(void **state)
+{
+	(void)state;
+	struct ctr_port_spec p;
+	assert_null(run_opt_parse_publish("127.0.0.1::80", &p));
+	assert_null(ports_probe(&p, 1));
+	assert_int_not_equal(p.host_port, 0);
+	assert_null(ports_probe(&p, 1)); /* let go at once */
+	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(l >= 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p.host_port)};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	th_expect_msg(ports_probe(&p, 1), "is already in use");
+	close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_form), cmocka_unit_test(test_mappings),
 		cmocka_unit_test(test_exposed),	    cmocka_unit_test(test_exposed_hostile_keys),
-		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_reserve),	    cmocka_unit_test(test_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
