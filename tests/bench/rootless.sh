@@ -55,6 +55,8 @@ cleanup() {
 	local p
 	for p in $(user_pids); do kill -9 "$p" 2>/dev/null; done
 	sleep 0.2
+	# what podman leaves outside the home (its lock in /dev/shm, runtime files)
+	find /dev/shm /tmp /var/tmp -xdev -maxdepth 2 -user "$uid" -exec rm -rf {} + 2>/dev/null
 	userdel "$user" 2>/dev/null
 	bench_remove_work
 }
