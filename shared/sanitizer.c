@@ -15,10 +15,12 @@
 #include <limits.h>
 #include <sanitizer/common_interface_defs.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -29,19 +31,37 @@
  * are born in our own namespace again before the check runs (exit handlers
  * run in reverse order: the sanitizer registered its own before ours).
  */
-static void own_pid_ns_for_children(void)
+static bool same_ns(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+/*
+ * A process in a user namespace of its own (a rootless exec) may not move its
+ * children back to the host's pid namespace: then it leaves with its status
+ * without the check, which could only hang.
+ */
+static void own_pid_ns_for_children(int status, void *arg)
 {
 	int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 
+	(void)arg;
 	if (fd >= 0) {
 		setns(fd, CLONE_NEWPID);
 		close(fd);
+	}
+	if (!same_ns("/proc/self/ns/pid", "/proc/self/ns/pid_for_children")) {
+		fflush(NULL);
+		_exit(status);
 	}
 }
 
 __attribute__((constructor)) static void restore_pid_ns_at_exit(void)
 {
-	atexit(own_pid_ns_for_children);
+	on_exit(own_pid_ns_for_children, NULL);
 }
 
 /* The log_path option's value in ASAN_OPTIONS ("a=1:log_path=/x:b=2"), or NULL. */

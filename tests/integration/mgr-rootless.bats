@@ -120,6 +120,7 @@ pause_pid() {
 	done
 	[ "$(umgr logs "$NAME")" = started ]
 	run umgr exec "$NAME" id -u
+	[ "$status" -eq 0 ]
 	[ "$output" = 0 ]
 	# the container's processes are the user's on the host
 	pid=$(umgr inspect -f '{{.State.Pid}}' "$NAME")
@@ -218,8 +219,10 @@ tun_for_users() {
 	umgr run -d --name "$NAME" bb sleep 1000 </dev/null >/dev/null
 	[ "$(umgr inspect -f '{{.HostConfig.NetworkMode}}' "$NAME")" = pasta ]
 	run umgr exec "$NAME" cat /etc/resolv.conf
+	[ "$status" -eq 0 ]
 	[[ $output == *"nameserver 169.254.1.1"* ]]
 	run umgr exec "$NAME" ip -4 addr show
+	[ "$status" -eq 0 ]
 	[[ $output == *"inet "* ]]
 	[ -n "$(user_pastas)" ]
 	id=$(umgr inspect -f '{{.Id}}' "$NAME")
@@ -404,10 +407,9 @@ tun_for_users() {
 	kill -9 "$p"
 	wait_dead "$p" 2>/dev/null || sleep 0.5
 	# the namespace the container and its monitor live in, not a new one: exec
-	# joins it as a process of subordinate uid 1000 (its output, as in the
-	# test above: an ASan runtime that joined a pid namespace hangs in its
-	# leak check at exit, before its status)
+	# joins it as a process of subordinate uid 1000
 	run umgr exec "$NAME" id -u
+	[ "$status" -eq 0 ]
 	[ "$output" = 1000 ]
 	[ "$(pause_pid)" != "$p" ]
 	run umgr stop -t 1 "$NAME"
