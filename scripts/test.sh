@@ -4,7 +4,7 @@
 #      built with AddressSanitizer + UBSan;
 #   2. the integration tests that run real containers (bats through prove;
 #      needs root): against the normal build, then against the ASan build;
-#   3. every libFuzzer target for FUZZ_SECONDS (default 20) each;
+#   3. every libFuzzer target for FUZZ_SECONDS (default 15) each;
 #   4. the runtime's cgroup tests on pure cgroup v2 with systemd as PID 1, in
 #      a VM the script boots (scripts/test-vm.sh; CUBO_TEST_VM=0 skips it).
 # Ends with one "tests: N passed, N failed" line; logs go to a directory of
@@ -26,17 +26,18 @@
 #     /var/cache/cubo-test). The two runs are not run at once: the
 #     tests check that nothing new is mounted on the host after a failure,
 #     and one run's containers would fail the other's check;
-#   - fuzzing: 17 targets of FUZZ_SECONDS (20 s each by default: a smoke run
+#   - fuzzing: 17 targets of FUZZ_SECONDS (15 s each by default: a smoke run
 #     on every change; longer campaigns are run by hand), two at a time
-#     (they share nothing and each uses one core): 3 min, plus ~0.5 min to
+#     (they share nothing and each uses one core): 2.5 min, plus ~0.5 min to
 #     build.
 #   - the VM: about 27 minutes (its hard limit is 30) since checkpoint.bats
 #     grew to 18 tests (criu, about 8 min) beside the stats and run-flag
 #     tests (the first run also builds its Debian root, about 1 minute;
 #     longer on a busy machine).
-# In all about 60 minutes (measured 2026-12-07 on a clean clone of a quiet
-# machine: 27 + 64 s builds, 123 s unit, 736 + 869 s integration, about
-# 300 s fuzzing at 30 s a target, 1631 s VM).
+# In all about 60 minutes (measured 2026-12-07, evening, on a clean clone of a
+# quiet machine: 29 + 74 s builds, 133 s unit, 844 + 1171 s integration
+# (the ASan run before rootless exec stopped hanging in its leak check: about
+# 900 s since), 235 s fuzzing at 20 s a target, VM below).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
@@ -142,7 +143,7 @@ phase_done "integration, ASan"
 
 # Fuzzing: the corpora in tests/fuzz/corpus/ are only read; what a run finds
 # stays in build-fuzz/ (`tests/fuzz/run.sh --merge` adds it to the corpora).
-FUZZ_SECONDS=${FUZZ_SECONDS:-20} FUZZ_JOBS=${FUZZ_JOBS:-2} tests/fuzz/run.sh "$top/build-fuzz" \
+FUZZ_SECONDS=${FUZZ_SECONDS:-15} FUZZ_JOBS=${FUZZ_JOBS:-2} tests/fuzz/run.sh "$top/build-fuzz" \
 	>"$logs/fuzz.log" 2>&1
 fuzz_rc=$?
 grep -E '^[a-z_]+: (ok|FAILED)' "$logs/fuzz.log"

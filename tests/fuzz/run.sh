@@ -12,7 +12,7 @@
 #   apt-get install clang libclang-rt-14-dev     (libFuzzer is in the second)
 #
 # and a configured tree (./autogen.sh && ./configure at the top, for config.h).
-# Not part of `make check`; scripts/test.sh runs it (FUZZ_SECONDS=20 by default).
+# Not part of `make check`; scripts/test.sh runs it (FUZZ_SECONDS=15 by default).
 #
 # Environment:
 #   FUZZ_SECONDS   how long to run each target (default 30)
