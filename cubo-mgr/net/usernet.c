@@ -95,8 +95,7 @@ const char *usernet_dns(const char *mode)
 	return mode && !strcmp(mode, USERNET_SLIRP) ? SLIRP_DNS : PASTA_DNS;
 }
 
-/* The first port a process without privileges may bind; 1024 if unreadable. */
-static unsigned unprivileged_port_start(void)
+unsigned usernet_unprivileged_port_start(void)
 {
 	char *text = NULL;
 	size_t len;
@@ -115,7 +114,7 @@ struct cubo_error *usernet_check_ports(const char *mode, const struct ctr_port_s
 	if (n && !strcmp(mode, USERNET_SLIRP))
 		return cubo_error_new("-p: --network slirp4netns publishes no ports yet: use "
 				      "--network pasta");
-	unsigned start = unprivileged_port_start();
+	unsigned start = usernet_unprivileged_port_start();
 	for (size_t i = 0; i < n; i++) {
 		struct in_addr a;
 		if (p[i].host_ip[0] && inet_pton(AF_INET, p[i].host_ip, &a) != 1)

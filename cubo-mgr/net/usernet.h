@@ -43,6 +43,9 @@ struct cubo_error *usernet_choose(const char *network, bool is_default, const ch
  */
 struct cubo_error *usernet_check_ports(const char *mode, const struct ctr_port_spec *p, size_t n);
 
+/* The first port a process without privileges may bind (the sysctl); 1024 if unreadable. */
+unsigned usernet_unprivileged_port_start(void);
+
 /* The nameserver the mode answers on inside the namespace (resolv.conf). */
 const char *usernet_dns(const char *mode);
 

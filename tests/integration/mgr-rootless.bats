@@ -182,6 +182,15 @@ user_pastas() {
 	pgrep -u "$RL_UID" '^(pasta|passt)' || true
 }
 
+# No pasta of the user's left (it ends soon after its namespace goes): 2 s at most.
+no_pastas_left() {
+	for _ in $(seq 20); do
+		[ -z "$(user_pastas)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(user_pastas)" ]
+}
+
 need_pasta() {
 	command -v pasta >/dev/null || skip "needs pasta (scripts/install-deps.sh --test: passt)"
 	tun_for_users
@@ -228,11 +237,7 @@ tun_for_users() {
 	id=$(umgr inspect -f '{{.Id}}' "$NAME")
 	[ -e "$XDG/cubo/netns/cubo-$id" ]
 	umgr rm -f "$NAME" >/dev/null
-	for _ in $(seq 20); do
-		[ -z "$(user_pastas)" ] && break
-		sleep 0.1
-	done
-	[ -z "$(user_pastas)" ]
+	no_pastas_left
 	[ ! -e "$XDG/cubo/netns/cubo-$id" ]
 }
 
@@ -290,11 +295,7 @@ tun_for_users() {
 	kill -9 $mon
 	[ -n "$(user_pastas)" ]
 	umgr rm -f "$NAME" >/dev/null
-	for _ in $(seq 20); do
-		[ -z "$(user_pastas)" ] && break
-		sleep 0.1
-	done
-	[ -z "$(user_pastas)" ]
+	no_pastas_left
 	refute curl -fsS -m 1 "http://127.0.0.1:$p/" 2>/dev/null
 	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 	[ "$start" -gt 80 ] || skip "ip_unprivileged_port_start is $start"

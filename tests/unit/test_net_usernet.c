@@ -30,20 +30,6 @@ static void test_modes(void **state)
 		      "network \"mynet\": a rootless manager has no user networks yet");
 }
 
-static unsigned port_start(void)
-{
-	char *text = NULL;
-	size_t len;
-	unsigned v = 1024;
-	struct cubo_error *err =
-		cubo_read_file("/proc/sys/net/ipv4/ip_unprivileged_port_start", &text, &len);
-	if (!err)
-		v = (unsigned)strtoul(text, NULL, 10);
-	cubo_error_free(err);
-	free(text);
-	return v;
-}
-
 static void test_ports(void **state)
 {
 	(void)state;
@@ -56,7 +42,7 @@ static void test_ports(void **state)
 	th_expect_msg(usernet_check_ports("pasta", &v6, 1), "IPv4 addresses only");
 	struct ctr_port_spec sctp = {"", 18080, 80, "sctp"};
 	th_expect_msg(usernet_check_ports("pasta", &sctp, 1), "pasta forwards tcp and udp only");
-	unsigned start = port_start();
+	unsigned start = usernet_unprivileged_port_start();
 	if (start > 1) {
 		struct ctr_port_spec low = {"127.0.0.1", (uint16_t)(start - 1), 80, "tcp"};
 		char want[160];
